@@ -1,0 +1,383 @@
+/* The configuration table and its readers; see config.h. */
+#include "core/config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+#define F(field) offsetof(pheme_config, field)
+#define NOLIMIT 0, 0
+
+const conf_key conf_keys[] = {
+    {"listen", CONF_STRING, F(listen), 1, 255, "127.0.0.1:4000", NULL,
+     "address and port the HTTP server listens on (HOST:PORT; [::1]:PORT for IPv6)"},
+    {"database", CONF_STRING, F(database), 1, 4096, "sqlite:./data/pheme.db", NULL,
+     "storage: sqlite:PATH (embedded) or postgresql://USER@HOST:PORT/DB"},
+    {"database_replica", CONF_STRING, F(database_replica), 0, 4096, "", NULL,
+     "optional PostgreSQL read replica (any libpq connection string); reads go there"},
+    {"public_url", CONF_STRING, F(public_url), 1, 2048, "http://localhost:4000", NULL,
+     "the origin people use to reach PHEME; sign-in domain, CORS and links derive from it"},
+    {"threads", CONF_INT, F(threads), 0, 256, "0", NULL,
+     "HTTP worker threads, each with its own epoll loop; 0 = one per core"},
+    {"max_connections", CONF_INT, F(max_connections), 1, 100000, "1024", NULL,
+     "most concurrent HTTP connections; more are refused"},
+    {"connection_timeout", CONF_INT, F(connection_timeout), 1, 3600, "30", NULL,
+     "seconds a connection may be idle or send nothing before it is closed (slow clients)"},
+    {"body_limit", CONF_INT, F(body_limit), 1024, 67108864, "1048576", NULL,
+     "largest request body in bytes; larger ones get 413"},
+    {"header_limit", CONF_INT, F(header_limit), 4096, 1048576, "32768", NULL,
+     "memory per connection for the request line and headers; more gets 431"},
+    {"shutdown_timeout", CONF_INT, F(shutdown_timeout), 0, 600, "10", NULL,
+     "seconds to let in-flight requests finish after SIGTERM before closing"},
+    {"cors_origins", CONF_STRING, F(cors_origins), 0, 4096, "", NULL,
+     "comma-separated origins allowed by CORS; empty = the public URL's origin only"},
+    {"web_root", CONF_STRING, F(web_root), 0, 4096, "web/dist", NULL,
+     "folder of the built web app, served at / with SPA fallback; empty = none"},
+    {"log_level", CONF_ENUM, F(log_level), NOLIMIT, "info", "debug|info|warn|error|off",
+     "lowest level of log lines written (JSON lines on standard error)"},
+    {"log_requests", CONF_BOOL, F(log_requests), NOLIMIT, "true", NULL,
+     "write one access-log line per HTTP request"},
+    {"db_pool_size", CONF_INT, F(db_pool_size), 1, 256, "8", NULL,
+     "database connections for reads (SQLite) or for everything (PostgreSQL)"},
+    {"db_busy_timeout", CONF_INT, F(db_busy_timeout), 0, 600000, "5000", NULL,
+     "milliseconds to wait for a database lock or a free pooled connection"},
+    {"sqlite_synchronous", CONF_ENUM, F(sqlite_synchronous), NOLIMIT, "normal", "normal|full",
+     "SQLite synchronous mode in WAL: normal survives process crashes, full also power loss"},
+    {"migrate_on_start", CONF_BOOL, F(migrate_on_start), NOLIMIT, "true", NULL,
+     "apply schema migrations when the server starts"},
+    {"page_limit_max", CONF_INT, F(page_limit_max), 1, 1000, "100", NULL,
+     "largest page a list endpoint returns (?limit=)"},
+    {"demo", CONF_BOOL, F(demo), NOLIMIT, "false", NULL,
+     "seed demo people, tasks and a guild when the database has no tasks yet"},
+};
+const size_t conf_key_count = ARRAY_SIZE(conf_keys);
+
+static void fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void fail(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (err && errlen) vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* Keys match with '-' and '_' treated alike, so flags can be --public-url. */
+static const conf_key *find(const char *key, size_t n) {
+  for (size_t i = 0; i < conf_key_count; i++) {
+    const char *k = conf_keys[i].key;
+    if (strlen(k) != n) continue;
+    size_t j = 0;
+    for (; j < n; j++) {
+      char a = key[j] == '-' ? '_' : key[j];
+      if (a != k[j]) break;
+    }
+    if (j == n) return &conf_keys[i];
+  }
+  return NULL;
+}
+
+static int parse_bool(const char *v) {
+  static const char *yes[] = {"true", "on", "yes", "1"}, *no[] = {"false", "off", "no", "0"};
+  for (size_t i = 0; i < 4; i++) {
+    if (strcmp(v, yes[i]) == 0) return 1;
+    if (strcmp(v, no[i]) == 0) return 0;
+  }
+  return -1;
+}
+
+static int in_choices(const char *choices, const char *v) {
+  size_t n = strlen(v);
+  for (const char *p = choices; *p;) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if (len == n && n && memcmp(p, v, n) == 0) return 1;
+    p += len + (bar ? 1 : 0);
+  }
+  return 0;
+}
+
+static int set_key(pheme_config *c, const conf_key *k, const char *v, const char *origin,
+                   char *err, size_t errlen) {
+  char *base = (char *)c;
+  switch (k->type) {
+    case CONF_INT: {
+      long long x;
+      if (parse_int(v, k->min, k->max, &x)) {
+        fail(err, errlen, "invalid value '%.64s' for %s (%s): expected an integer from %lld to %lld",
+             v, k->key, origin, k->min, k->max);
+        return -1;
+      }
+      *(long long *)(base + k->offset) = x;
+      return 0;
+    }
+    case CONF_BOOL: {
+      int b = parse_bool(v);
+      if (b < 0) {
+        fail(err, errlen, "invalid value '%.64s' for %s (%s): expected true or false", v, k->key,
+             origin);
+        return -1;
+      }
+      *(int *)(base + k->offset) = b;
+      return 0;
+    }
+    case CONF_ENUM:
+      if (!in_choices(k->choices, v)) {
+        fail(err, errlen, "invalid value '%.64s' for %s (%s): expected one of %s", v, k->key,
+             origin, k->choices);
+        return -1;
+      }
+      break;
+    case CONF_STRING: {
+      size_t n = strlen(v);
+      if ((long long)n < k->min || (long long)n > k->max) {
+        fail(err, errlen, "invalid value '%.64s' for %s (%s): length must be %lld to %lld", v,
+             k->key, origin, k->min, k->max);
+        return -1;
+      }
+      for (size_t i = 0; i < n; i++)
+        if ((unsigned char)v[i] < 0x20) {
+          fail(err, errlen, "invalid value for %s (%s): control character at offset %zu", k->key,
+               origin, i);
+          return -1;
+        }
+      break;
+    }
+  }
+  char *copy = strdup(v);
+  if (!copy) {
+    fail(err, errlen, "out of memory setting %s", k->key);
+    return -1;
+  }
+  char **slot = (char **)(base + k->offset);
+  free(*slot);
+  *slot = copy;
+  return 0;
+}
+
+int config_set(pheme_config *c, const char *key, const char *value, const char *origin, char *err,
+               size_t errlen) {
+  const conf_key *k = find(key, strlen(key));
+  if (!k) {
+    fail(err, errlen, "unknown configuration key '%.64s' (%s)", key, origin);
+    return -1;
+  }
+  return set_key(c, k, value, origin, err, errlen);
+}
+
+int config_init(pheme_config *c) {
+  memset(c, 0, sizeof *c);
+  char err[256];
+  for (size_t i = 0; i < conf_key_count; i++)
+    if (set_key(c, &conf_keys[i], conf_keys[i].def, "default", err, sizeof err))
+      PHEME_BUG("default of %s is invalid: %s", conf_keys[i].key, err);
+  return 0;
+}
+
+void config_release(pheme_config *c) {
+  char *base = (char *)c;
+  for (size_t i = 0; i < conf_key_count; i++) {
+    if (conf_keys[i].type != CONF_STRING && conf_keys[i].type != CONF_ENUM) continue;
+    char **slot = (char **)(base + conf_keys[i].offset);
+    free(*slot);
+    *slot = NULL;
+  }
+}
+
+static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r'; }
+
+int config_parse_text(pheme_config *c, const char *text, size_t n, const char *origin, char *err,
+                      size_t errlen) {
+  size_t line = 0;
+  const char *p = text, *end = text + n;
+  while (p < end) {
+    line++;
+    const char *eol = memchr(p, '\n', (size_t)(end - p));
+    if (!eol) eol = end;
+    const char *a = p, *b = eol;
+    p = eol + (eol < end);
+    while (a < b && is_space(*a)) a++;
+    while (b > a && is_space(b[-1])) b--;
+    if (a == b || *a == '#') continue;
+    if (memchr(a, 0, (size_t)(b - a))) {
+      fail(err, errlen, "%s:%zu: NUL byte in line", origin, line);
+      return -1;
+    }
+    const char *eq = memchr(a, '=', (size_t)(b - a));
+    if (!eq) {
+      fail(err, errlen, "%s:%zu: expected 'key = value'", origin, line);
+      return -1;
+    }
+    const char *ke = eq;
+    while (ke > a && is_space(ke[-1])) ke--;
+    const char *vs = eq + 1;
+    while (vs < b && is_space(*vs)) vs++;
+    /* A value may be quoted to keep leading or trailing spaces or a '#'. */
+    const char *ve = b;
+    if (ve - vs >= 2 && *vs == '"' && ve[-1] == '"') {
+      vs++;
+      ve--;
+    }
+    const conf_key *k = find(a, (size_t)(ke - a));
+    if (!k) {
+      fail(err, errlen, "%s:%zu: unknown configuration key '%.*s'", origin, line,
+           (int)((ke - a) > 64 ? 64 : (ke - a)), a);
+      return -1;
+    }
+    char value[4097];
+    if ((size_t)(ve - vs) >= sizeof value) {
+      fail(err, errlen, "%s:%zu: value of %s is too long", origin, line, k->key);
+      return -1;
+    }
+    memcpy(value, vs, (size_t)(ve - vs));
+    value[ve - vs] = 0;
+    char where[300];
+    snprintf(where, sizeof where, "%s:%zu", origin, line);
+    if (set_key(c, k, value, where, err, errlen)) return -1;
+  }
+  return 0;
+}
+
+int config_read_file(pheme_config *c, const char *path, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    fail(err, errlen, "cannot read configuration file '%s': %s", path, strerror(errno));
+    return -1;
+  }
+  char *text = malloc(1 << 20);
+  size_t n = text ? fread(text, 1, 1 << 20, f) : 0;
+  int too_big = text && n == 1 << 20;
+  fclose(f);
+  if (!text || too_big) {
+    free(text);
+    fail(err, errlen, "configuration file '%s' is larger than 1 MiB", path);
+    return -1;
+  }
+  int r = config_parse_text(c, text, n, path, err, errlen);
+  free(text);
+  return r;
+}
+
+int config_read_env(pheme_config *c, char **env, char *err, size_t errlen) {
+  for (char **e = env; e && *e; e++) {
+    if (strncmp(*e, "PHEME_", 6) != 0) continue;
+    const char *name = *e + 6, *eq = strchr(name, '=');
+    if (!eq) continue;
+    char key[64];
+    size_t n = (size_t)(eq - name);
+    if (n == 0 || n >= sizeof key) continue;
+    for (size_t i = 0; i < n; i++) key[i] = (char)tolower((unsigned char)name[i]);
+    key[n] = 0;
+    /* PHEME_CONFIG names the file; other PHEME_ variables that are not keys are left alone
+     * (scripts use some), so only known keys are applied. */
+    const conf_key *k = find(key, n);
+    if (!k) continue;
+    char origin[80];
+    snprintf(origin, sizeof origin, "environment PHEME_%.*s", (int)n, name);
+    if (set_key(c, k, eq + 1, origin, err, errlen)) return -1;
+  }
+  return 0;
+}
+
+int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *nrest, char *err,
+                      size_t errlen) {
+  *nrest = 0;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strncmp(a, "--", 2) != 0 || strcmp(a, "--") == 0) {
+      rest[(*nrest)++] = argv[i];
+      continue;
+    }
+    const char *name = a + 2, *eq = strchr(name, '=');
+    size_t n = eq ? (size_t)(eq - name) : strlen(name);
+    const conf_key *k = find(name, n);
+    if (!k) {
+      rest[(*nrest)++] = argv[i]; /* the subcommand's own flag, or an error it reports */
+      continue;
+    }
+    const char *value;
+    char origin[80];
+    snprintf(origin, sizeof origin, "flag --%s", k->key);
+    if (eq) {
+      value = eq + 1;
+    } else if (k->type == CONF_BOOL && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)) {
+      value = "true";
+    } else if (i + 1 < argc) {
+      value = argv[++i];
+    } else {
+      fail(err, errlen, "flag --%s needs a value", k->key);
+      return -1;
+    }
+    if (set_key(c, k, value, origin, err, errlen)) return -1;
+  }
+  return 0;
+}
+
+int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest, int *nrest,
+                char *err, size_t errlen) {
+  const char *file = NULL;
+  for (char **e = env; e && *e; e++)
+    if (strncmp(*e, "PHEME_CONFIG=", 13) == 0) file = *e + 13;
+  /* --config FILE is taken out of argv before the other flags are read. */
+  char **args = malloc(sizeof *args * (size_t)(argc + 1));
+  if (!args) {
+    fail(err, errlen, "out of memory");
+    return -1;
+  }
+  int nargs = 0;
+  for (int i = 0; i < argc; i++) {
+    if (strcmp(argv[i], "--config") == 0) {
+      if (i + 1 >= argc) {
+        free(args);
+        fail(err, errlen, "flag --config needs a file");
+        return -1;
+      }
+      file = argv[++i];
+    } else if (strncmp(argv[i], "--config=", 9) == 0) {
+      file = argv[i] + 9;
+    } else {
+      args[nargs++] = argv[i];
+    }
+  }
+  int r = 0;
+  if (file && *file) r = config_read_file(c, file, err, errlen);
+  if (!r) r = config_read_env(c, env, err, errlen);
+  if (!r) r = config_read_flags(c, nargs, args, rest, nrest, err, errlen);
+  free(args);
+  return r;
+}
+
+void config_print_help(FILE *out) {
+  fprintf(out, "Configuration (flag / environment / file key; defaults < file < env < flags):\n");
+  for (size_t i = 0; i < conf_key_count; i++) {
+    const conf_key *k = &conf_keys[i];
+    char flag[64], env[64];
+    size_t j = 0;
+    for (; k->key[j] && j < sizeof flag - 1; j++) flag[j] = k->key[j] == '_' ? '-' : k->key[j];
+    flag[j] = 0;
+    for (j = 0; k->key[j] && j < sizeof env - 1; j++) env[j] = (char)toupper((unsigned char)k->key[j]);
+    env[j] = 0;
+    const char *type = k->type == CONF_INT ? "int" : k->type == CONF_BOOL ? "bool" :
+                       k->type == CONF_ENUM ? k->choices : "text";
+    fprintf(out, "  --%-20s PHEME_%-20s %s\n      %s (default: %s", flag, env, type, k->help,
+            *k->def ? k->def : "empty");
+    if (k->type == CONF_INT) fprintf(out, "; %lld to %lld", k->min, k->max);
+    fprintf(out, ")\n");
+  }
+  fprintf(out, "  --config FILE              PHEME_CONFIG\n      read keys from FILE first\n");
+}
+
+int config_get_text(const pheme_config *c, const char *key, char *out, size_t n) {
+  const conf_key *k = find(key, strlen(key));
+  if (!k) return -1;
+  const char *base = (const char *)c;
+  switch (k->type) {
+    case CONF_INT: snprintf(out, n, "%lld", *(const long long *)(base + k->offset)); break;
+    case CONF_BOOL: snprintf(out, n, "%s", *(const int *)(base + k->offset) ? "true" : "false"); break;
+    default: snprintf(out, n, "%s", *(char *const *)(base + k->offset)); break;
+  }
+  return 0;
+}

@@ -1,0 +1,84 @@
+/* PHEME's configuration: one table of keys (config.c), each with a type, bounds, a default and
+ * help text. Values come from, in increasing priority: the defaults, a config file
+ * (`key = value` lines), the environment (PHEME_<KEY>), and command-line flags (--key value or
+ * --key=value, with '-' or '_' in the key). `--help` text and conf/pheme.conf.example are checked
+ * against the same table, so they cannot drift.
+ *
+ * Invalid configuration is an error that names the key, the value and where it came from. */
+#ifndef PHEME_CORE_CONFIG_H
+#define PHEME_CORE_CONFIG_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum { CONF_STRING, CONF_INT, CONF_BOOL, CONF_ENUM } conf_type;
+
+typedef struct pheme_config {
+  char *listen;            /* HOST:PORT */
+  char *database;          /* sqlite:PATH or postgresql://… */
+  char *database_replica;  /* optional read replica (PostgreSQL) */
+  char *public_url;        /* the origin people use */
+  long long threads;       /* HTTP worker threads; 0 = one per core */
+  long long max_connections;
+  long long connection_timeout; /* seconds a connection may stay idle or slow */
+  long long body_limit;    /* bytes */
+  long long header_limit;  /* bytes of request line + headers per connection */
+  long long shutdown_timeout; /* seconds to wait for in-flight requests on SIGTERM */
+  char *cors_origins;      /* comma-separated allow-list; empty = the public URL's origin */
+  char *web_root;          /* static files of the web app */
+  char *log_level;
+  int log_requests;
+  long long db_pool_size;
+  long long db_busy_timeout; /* milliseconds */
+  char *sqlite_synchronous;
+  int migrate_on_start;
+  long long page_limit_max;
+  int demo;                /* seed demo data when the database has none */
+} pheme_config;
+
+typedef struct {
+  const char *key;     /* snake_case; env PHEME_KEY; flag --key */
+  conf_type type;
+  size_t offset;       /* of the field in pheme_config */
+  long long min, max;  /* ints: bounds; strings: max length in max */
+  const char *def;     /* default, as it would be written in a file */
+  const char *choices; /* enums: "a|b|c" */
+  const char *help;
+} conf_key;
+
+extern const conf_key conf_keys[];
+extern const size_t conf_key_count;
+
+/* Sets every key to its default. Returns 0, or -1 when memory is short. */
+int config_init(pheme_config *c);
+/* Frees the strings the configuration holds, not the struct. */
+void config_release(pheme_config *c);
+
+/* Sets one key from text; origin ("file conf/x:3", "environment", "flag") goes into errors.
+ * Returns 0, or -1 with err set to e.g. "invalid value 'abc' for threads (flag): not an integer". */
+int config_set(pheme_config *c, const char *key, const char *value, const char *origin, char *err,
+               size_t errlen);
+
+/* Reads `key = value` lines (# comments, blank lines). -1 with err set on a bad line. */
+int config_read_file(pheme_config *c, const char *path, char *err, size_t errlen);
+/* Parses the same format from memory (the fuzz target's entry point). */
+int config_parse_text(pheme_config *c, const char *text, size_t n, const char *origin, char *err,
+                      size_t errlen);
+/* Applies PHEME_* variables from env (NULL-terminated "NAME=value" strings). */
+int config_read_env(pheme_config *c, char **env, char *err, size_t errlen);
+/* Applies --key value / --key=value flags. Non-flag arguments are collected in rest (which has
+ * room for argc entries) and counted in *nrest. "--config" and "--help" are left to the caller:
+ * see config_load. */
+int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *nrest, char *err,
+                      size_t errlen);
+
+/* The whole chain: defaults < file (--config FILE or PHEME_CONFIG) < env < flags. */
+int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest, int *nrest,
+                char *err, size_t errlen);
+
+/* Writes the table as help text (for --help). */
+void config_print_help(FILE *out);
+/* Writes the value of a key as text into out; -1 for an unknown key. */
+int config_get_text(const pheme_config *c, const char *key, char *out, size_t n);
+
+#endif

@@ -1,0 +1,53 @@
+/* PHEME's one error type. Every fallible function returns a pheme_err: 0 is success.
+ * One X-macro list gives the enum, the HTTP status, the API error code (AUTH001, ...) and the
+ * default message, so the three cannot drift apart (STYLE §4). */
+#ifndef PHEME_CORE_ERR_H
+#define PHEME_CORE_ERR_H
+
+/*        name                   status api-code   default message */
+#define PHEME_ERRORS(X) \
+  X(OK,                     200, "OK000",   "ok") \
+  X(API_BAD_JSON,           400, "API001",  "request body is not valid JSON") \
+  X(API_BAD_REQUEST,        400, "API002",  "invalid request") \
+  X(API_NOT_FOUND,          404, "API003",  "no such route") \
+  X(API_METHOD,             405, "API004",  "method not allowed on this route") \
+  X(API_TOO_LARGE,          413, "API005",  "request body too large") \
+  X(API_MEDIA_TYPE,         415, "API006",  "content type must be application/json") \
+  X(API_RATE_LIMITED,       429, "API007",  "too many requests") \
+  X(API_BAD_CURSOR,         400, "API008",  "invalid pagination cursor") \
+  X(API_UNAVAILABLE,        503, "API009",  "server is shutting down") \
+  X(AUTH_MISSING,           401, "AUTH001", "authentication required") \
+  X(AUTH_INVALID,           401, "AUTH002", "invalid credentials") \
+  X(AUTH_FORBIDDEN,         403, "AUTH003", "role required") \
+  X(AUTH_NOT_OWNER,         403, "AUTH004", "not your object") \
+  X(DATA_NOT_FOUND,         404, "DATA001", "not found") \
+  X(DATA_CONFLICT,          409, "DATA002", "conflicts with existing data") \
+  X(DATA_INVALID,           422, "DATA003", "invalid value") \
+  X(DATA_STATE,             409, "DATA004", "not allowed in the object's current state") \
+  X(SYS_INTERNAL,           500, "SYS001",  "internal error") \
+  X(SYS_STORAGE,            503, "SYS002",  "storage unavailable") \
+  X(SYS_NOMEM,              503, "SYS003",  "out of memory") \
+  X(SYS_CONFIG,             500, "SYS004",  "invalid configuration") \
+  X(SYS_IO,                 500, "SYS005",  "input/output error") \
+  X(SEC_CORS,               403, "SEC001",  "origin not allowed")
+
+typedef enum {
+#define PHEME_ERR_ENUM(name, status, code, msg) PHEME_##name,
+  PHEME_ERRORS(PHEME_ERR_ENUM)
+#undef PHEME_ERR_ENUM
+  PHEME_ERR__COUNT
+} pheme_err;
+
+/* The HTTP status, API code and default message of an error; never NULL. */
+int pheme_err_status(pheme_err e);
+const char *pheme_err_code(pheme_err e);
+const char *pheme_err_message(pheme_err e);
+
+#define PHEME_MUST_CHECK __attribute__((warn_unused_result))
+
+/* BUG(): an invariant the code relies on does not hold. Prints and aborts. */
+#define PHEME_BUG(...) pheme_bug(__FILE__, __LINE__, __VA_ARGS__)
+_Noreturn void pheme_bug(const char *file, int line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+#endif

@@ -1,0 +1,51 @@
+/* JSON over jansson: strict parsing of request bodies and table-driven checks of their fields.
+ *
+ * A body is one JSON object; duplicate keys, NUL characters in strings and trailing data are
+ * rejected. A body's fields are checked against a table of json_field rows: unknown fields,
+ * missing required fields, wrong types and out-of-range values are all errors that name the
+ * field, so a handler only reads values that are already known to be good. */
+#ifndef PHEME_CORE_JSON_H
+#define PHEME_CORE_JSON_H
+
+#include <jansson.h>
+#include <stddef.h>
+
+#include "core/err.h"
+
+typedef enum {
+  JF_STRING,  /* min/max: length in bytes (UTF-8 is checked by jansson) */
+  JF_INT,     /* min/max: value */
+  JF_BOOL,
+  JF_NUMBER,  /* integer or real; min/max: value */
+  JF_AMOUNT,  /* a uint256 as a decimal string ("1000000000000000000") */
+  JF_ADDRESS, /* "0x" + 40 hex digits */
+  JF_ENUM,    /* a string, one of choices "A|B|C" */
+  JF_ARRAY,   /* min/max: number of elements */
+  JF_OBJECT,
+  JF_NULLABLE_INT, /* an integer or null */
+} json_ftype;
+
+typedef struct {
+  const char *name;
+  json_ftype type;
+  int required;
+  long long min, max;
+  const char *choices;
+} json_field;
+
+/* Parses a request body. Returns 0 with *out set (caller json_decref()s it), or PHEME_API_BAD_JSON
+ * with msg set to jansson's reason and position. Any JSON value is accepted at the top; callers
+ * that need an object check json_is_object. */
+pheme_err json_parse_body(const char *data, size_t len, json_t **out, char *msg, size_t msglen)
+    PHEME_MUST_CHECK;
+
+/* Checks obj against the field table. Returns 0, or PHEME_API_BAD_REQUEST with msg naming the
+ * field and what is wrong ("field 'difficulty' must be an integer from 1 to 10"). */
+pheme_err json_check(const json_t *obj, const json_field *fields, size_t n, char *msg, size_t msglen)
+    PHEME_MUST_CHECK;
+
+/* The string value of a key, or def when absent or not a string. */
+const char *json_str(const json_t *obj, const char *key, const char *def);
+long long json_int(const json_t *obj, const char *key, long long def);
+
+#endif

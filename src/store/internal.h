@@ -1,0 +1,46 @@
+/* What the aggregate files (users.c, tasks.c, …) share: a unit of work over one connection. */
+#ifndef PHEME_STORE_INTERNAL_H
+#define PHEME_STORE_INTERNAL_H
+
+#include "store/db.h"
+#include "store/store.h"
+
+struct store {
+  db *db;
+  const db_driver *drv;
+};
+
+/* A unit of work: one connection, optionally one transaction, an arena for results. */
+typedef struct {
+  store *s;
+  db_conn *c;
+  arena *a;
+  arena scratch; /* used when the caller passes no arena */
+  int in_tx;
+} sx;
+
+/* Takes a read connection. */
+pheme_err sx_read(store *s, arena *a, sx *x) PHEME_MUST_CHECK;
+/* Takes the write connection and begins a transaction. */
+pheme_err sx_write(store *s, arena *a, sx *x) PHEME_MUST_CHECK;
+pheme_err sx_query(sx *x, const char *sql, const dbv *args, int nargs, db_result *out)
+    PHEME_MUST_CHECK;
+/* Commits (if in a transaction) and gives the connection back. */
+pheme_err sx_commit(sx *x) PHEME_MUST_CHECK;
+/* Rolls back (if in a transaction) and gives the connection back. Safe after sx_commit. */
+void sx_end(sx *x);
+/* Writes the audit row of a change, inside x's transaction. detail is a JSON object or NULL. */
+pheme_err sx_audit(sx *x, const store_actor *who, const char *action, const char *subject_type,
+                   int64_t subject_id, const char *detail) PHEME_MUST_CHECK;
+
+#define SX_ARGS(...) (const dbv[]){__VA_ARGS__}, (int)(sizeof((dbv[]){__VA_ARGS__}) / sizeof(dbv))
+/* Q(x, out, sql, args…): one query with arguments. */
+#define Q(x, out, sql, ...) sx_query((x), (sql), SX_ARGS(__VA_ARGS__), (out))
+#define Q0(x, out, sql) sx_query((x), (sql), NULL, 0, (out))
+
+/* Copies a 20-byte blob cell into dst (zeros when the cell is not 20 bytes). */
+void sx_addr(const db_result *r, int row, int col, uint8_t dst[20]);
+/* The LIMIT a page asks for: one more than shown, to know whether there is a next page. */
+static inline int64_t page_before(const store_page *p) { return p->before > 0 ? p->before : INT64_MAX; }
+
+#endif

@@ -1,0 +1,298 @@
+/* The PostgreSQL backend over libpq: a pool of connections to the primary, an optional pool to a
+ * read replica, and per-connection prepared statements named after a hash of their SQL.
+ * Parameters travel as text (bytea as binary); results come back as text and are converted by
+ * column type, so NUMERIC(78,0) amounts stay exact decimal strings. */
+#include <libpq-fe.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/db.h"
+#include "core/banned.h"
+
+#define CACHE_SLOTS 128
+#define OID_BOOL 16
+#define OID_BYTEA 17
+#define OID_INT8 20
+#define OID_INT2 21
+#define OID_INT4 23
+
+typedef struct {
+  uint64_t hash;
+  char *sql;
+  char name[24];
+} prepared;
+
+struct db_conn {
+  PGconn *h;
+  int replica;
+  prepared cache[CACHE_SLOTS];
+  char err[512];
+};
+
+typedef struct {
+  struct db base;
+  db_conn **conns;
+  int nconns;
+  db_pool *primary, *replica;
+} pg_db;
+
+static uint64_t hash_sql(const char *s) {
+  uint64_t h = 1469598103934665603u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return h;
+}
+
+static void cache_clear(db_conn *c) {
+  for (int i = 0; i < CACHE_SLOTS; i++) {
+    free(c->cache[i].sql);
+    c->cache[i].sql = NULL;
+    c->cache[i].hash = 0;
+  }
+}
+
+static void conn_close(db_conn *c) {
+  if (!c) return;
+  cache_clear(c);
+  PQfinish(c->h);
+  free(c);
+}
+
+static void notice_quiet(void *arg, const char *msg) { (void)arg; (void)msg; }
+
+static db_conn *conn_open(const char *url, int replica, char *err, size_t errlen) {
+  db_conn *c = calloc(1, sizeof *c);
+  if (!c) return NULL;
+  c->replica = replica;
+  c->h = PQconnectdb(url);
+  if (!c->h || PQstatus(c->h) != CONNECTION_OK) {
+    /* libpq's message may quote the password-bearing URL only in parts it chose; trim the
+     * trailing newline and never print the URL itself. */
+    const char *m = c->h ? PQerrorMessage(c->h) : "out of memory";
+    snprintf(err, errlen, "cannot connect to PostgreSQL%s: %.*s", replica ? " replica" : "",
+             (int)strcspn(m, "\n"), m);
+    conn_close(c);
+    return NULL;
+  }
+  PQsetNoticeProcessor(c->h, notice_quiet, NULL);
+  PGresult *r = PQexec(c->h, "SET TIME ZONE 'UTC'");
+  PQclear(r);
+  return c;
+}
+
+static void pg_close(db *d) {
+  pg_db *p = (pg_db *)d;
+  if (!p) return;
+  db_pool_free(p->primary);
+  db_pool_free(p->replica);
+  for (int i = 0; i < p->nconns; i++) conn_close(p->conns[i]);
+  free(p->conns);
+  free(p);
+}
+
+static int pg_open(db **out, const char *url, const db_options *o, char *err, size_t errlen) {
+  pg_db *p = calloc(1, sizeof *p);
+  if (!p) return -1;
+  p->base.drv = &db_pg_driver;
+  int n = o->pool_size > 0 ? o->pool_size : 4;
+  int total = n * (o->replica && *o->replica ? 2 : 1);
+  p->conns = calloc((size_t)total, sizeof *p->conns);
+  if (!p->conns) goto fail;
+  for (int i = 0; i < total; i++) {
+    int replica = i >= n;
+    p->conns[i] = conn_open(replica ? o->replica : url, replica, err, errlen);
+    if (!p->conns[i]) goto fail;
+    p->nconns++;
+  }
+  p->primary = db_pool_new(p->conns, n, o->busy_timeout_ms);
+  if (!p->primary) goto fail;
+  if (total > n && !(p->replica = db_pool_new(p->conns + n, n, o->busy_timeout_ms))) goto fail;
+  *out = &p->base;
+  return 0;
+fail:
+  pg_close(&p->base);
+  return -1;
+}
+
+static db_conn *pg_acquire(db *d, int write) {
+  pg_db *p = (pg_db *)d;
+  db_conn *c = db_pool_get(!write && p->replica ? p->replica : p->primary);
+  if (c && PQstatus(c->h) != CONNECTION_OK) {
+    PQreset(c->h);
+    cache_clear(c);
+  }
+  return c;
+}
+
+static void pg_release(db *d, db_conn *c) {
+  pg_db *p = (pg_db *)d;
+  if (PQtransactionStatus(c->h) != PQTRANS_IDLE) PQclear(PQexec(c->h, "ROLLBACK"));
+  db_pool_put(c->replica ? p->replica : p->primary, c);
+}
+
+static pheme_err map_error(db_conn *c, PGresult *r) {
+  const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+  const char *m = r ? PQresultErrorMessage(r) : PQerrorMessage(c->h);
+  snprintf(c->err, sizeof c->err, "%.*s", (int)strcspn(m, "\n"), m);
+  if (!state) return PHEME_SYS_STORAGE;
+  if (strcmp(state, "23505") == 0) return PHEME_DATA_CONFLICT;
+  if (strncmp(state, "23", 2) == 0) return PHEME_DATA_INVALID;
+  return PHEME_SYS_STORAGE;
+}
+
+static const char *prepare(db_conn *c, const char *sql, int nargs, PGresult **err) {
+  uint64_t h = hash_sql(sql);
+  prepared *slot = &c->cache[h % CACHE_SLOTS];
+  if (slot->sql && slot->hash == h && strcmp(slot->sql, sql) == 0) return slot->name;
+  char name[24];
+  snprintf(name, sizeof name, "p%016llx", (unsigned long long)h);
+  PGresult *r = PQprepare(c->h, name, sql, nargs, NULL);
+  if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+    /* Another slot's statement with the same name (a hash collision is practically impossible;
+     * this is a re-prepare after a cache eviction) already exists: deallocate and retry once. */
+    const char *state = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+    if (state && strcmp(state, "42P05") == 0) {
+      PQclear(r);
+      char dealloc[64];
+      snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", name);
+      PQclear(PQexec(c->h, dealloc));
+      r = PQprepare(c->h, name, sql, nargs, NULL);
+    }
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+      *err = r;
+      return NULL;
+    }
+  }
+  PQclear(r);
+  char *copy = strdup(sql);
+  if (!copy) return NULL;
+  if (slot->sql) {
+    char dealloc[64];
+    snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", slot->name);
+    PQclear(PQexec(c->h, dealloc));
+    free(slot->sql);
+  }
+  slot->hash = h;
+  slot->sql = copy;
+  memcpy(slot->name, name, sizeof name);
+  return slot->name;
+}
+
+static pheme_err convert(db_conn *c, arena *a, PGresult *r, db_result *out) {
+  int rows = PQntuples(r), cols = PQnfields(r);
+  dbv *cells = arena_alloc(a, sizeof *cells * (size_t)(rows ? rows : 1) * (size_t)(cols ? cols : 1));
+  if (!cells) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < rows; i++) {
+    for (int j = 0; j < cols; j++) {
+      dbv *v = &cells[i * cols + j];
+      if (PQgetisnull(r, i, j)) {
+        *v = dbv_null();
+        continue;
+      }
+      const char *t = PQgetvalue(r, i, j);
+      size_t n = (size_t)PQgetlength(r, i, j);
+      switch (PQftype(r, j)) {
+        case OID_INT2:
+        case OID_INT4:
+        case OID_INT8: *v = dbv_int(strtoll(t, NULL, 10)); break;
+        case OID_BOOL: *v = dbv_int(t[0] == 't'); break;
+        case OID_BYTEA: {
+          size_t bn = 0;
+          unsigned char *b = PQunescapeBytea((const unsigned char *)t, &bn);
+          if (!b) return PHEME_SYS_NOMEM;
+          char *p = arena_alloc(a, bn + 1);
+          if (!p) {
+            PQfreemem(b);
+            return PHEME_SYS_NOMEM;
+          }
+          if (bn) memcpy(p, b, bn);
+          p[bn] = 0;
+          PQfreemem(b);
+          *v = (dbv){DBV_BLOB, 0, p, bn};
+          break;
+        }
+        default: {
+          char *p = arena_strndup(a, t, n);
+          if (!p) return PHEME_SYS_NOMEM;
+          *v = (dbv){DBV_TEXT, 0, p, n};
+        }
+      }
+    }
+  }
+  (void)c;
+  out->rows = rows;
+  out->cols = cols;
+  out->cells = cells;
+  return PHEME_OK;
+}
+
+static pheme_err pg_query(db_conn *c, arena *a, const char *sql, const dbv *args, int nargs,
+                          db_result *out) {
+  PGresult *perr = NULL;
+  const char *name = prepare(c, sql, nargs, &perr);
+  if (!name) {
+    pheme_err e = map_error(c, perr);
+    PQclear(perr);
+    return e;
+  }
+  const char *values[32];
+  int lengths[32], formats[32];
+  char ints[32][24];
+  if (nargs > 32) PHEME_BUG("'%s' has %d parameters; at most 32", sql, nargs);
+  for (int i = 0; i < nargs; i++) {
+    formats[i] = 0;
+    lengths[i] = 0;
+    switch (args[i].type) {
+      case DBV_NULL: values[i] = NULL; break;
+      case DBV_INT:
+        snprintf(ints[i], sizeof ints[i], "%lld", (long long)args[i].i);
+        values[i] = ints[i];
+        break;
+      case DBV_TEXT: values[i] = args[i].p; break;
+      case DBV_BLOB:
+        values[i] = args[i].p;
+        lengths[i] = (int)args[i].n;
+        formats[i] = 1;
+        break;
+    }
+  }
+  PGresult *r = PQexecPrepared(c->h, name, nargs, values, lengths, formats, 0);
+  ExecStatusType st = PQresultStatus(r);
+  pheme_err e = PHEME_OK;
+  if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+    e = map_error(c, r);
+    if (PQstatus(c->h) != CONNECTION_OK) cache_clear(c);
+  } else if (out) {
+    e = convert(c, a, r, out);
+  }
+  PQclear(r);
+  return e;
+}
+
+static pheme_err pg_exec_script(db_conn *c, const char *sql) {
+  PGresult *r = PQexec(c->h, sql);
+  pheme_err e = PHEME_OK;
+  if (PQresultStatus(r) != PGRES_COMMAND_OK && PQresultStatus(r) != PGRES_TUPLES_OK)
+    e = map_error(c, r);
+  PQclear(r);
+  return e;
+}
+
+static const char *pg_errmsg(db_conn *c) { return c->err; }
+
+static void pg_pool_stats(db *d, db_pool_stats *out) {
+  db_pool_stats_get(((pg_db *)d)->primary, out);
+}
+
+const db_driver db_pg_driver = {
+    .name = "postgresql",
+    .begin_sql = "BEGIN",
+    .open = pg_open,
+    .close = pg_close,
+    .acquire = pg_acquire,
+    .release = pg_release,
+    .query = pg_query,
+    .exec_script = pg_exec_script,
+    .errmsg = pg_errmsg,
+    .pool_stats = pg_pool_stats,
+};

@@ -1,0 +1,193 @@
+/* Opening storage, units of work, readiness and statistics; see store.h and internal.h. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "store/internal.h"
+#include "store/migrate.h"
+#include "core/banned.h"
+
+static const char *roles[] = {"user", "creator", "validator", "admin"};
+
+unsigned role_from_name(const char *name) {
+  for (unsigned i = 0; i < ARRAY_SIZE(roles); i++)
+    if (name && strcmp(name, roles[i]) == 0) return 1u << i;
+  return 0;
+}
+
+const char *role_name(unsigned bit) {
+  for (unsigned i = 0; i < ARRAY_SIZE(roles); i++)
+    if (bit == 1u << i) return roles[i];
+  return "unknown";
+}
+
+int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen) {
+  store *s = calloc(1, sizeof *s);
+  if (!s) {
+    snprintf(err, errlen, "out of memory");
+    return -1;
+  }
+  db_options o = {opt->pool_size, opt->busy_timeout_ms, opt->synchronous_full, opt->replica};
+  if (db_open(&s->db, url, &o, err, errlen)) {
+    free(s);
+    return -1;
+  }
+  s->drv = s->db->drv;
+  *out = s;
+  return 0;
+}
+
+void store_free(store *s) {
+  if (!s) return;
+  s->drv->close(s->db);
+  free(s);
+}
+
+const char *store_driver_name(store *s) { return s->drv->name; }
+
+int store_migrate(store *s, int *applied, char *err, size_t errlen) {
+  return migrate_apply(s->db, applied, err, errlen);
+}
+
+int store_ready(store *s, char *why, size_t n) {
+  int applied = migrate_latest_applied(s->db), known = migrate_latest_known(s->drv->name);
+  if (applied < 0) {
+    snprintf(why, n, "storage does not answer");
+    return -1;
+  }
+  if (applied < known) {
+    snprintf(why, n, "schema at version %d, this build needs %d: run pheme migrate", applied, known);
+    return -1;
+  }
+  return 0;
+}
+
+void store_stats_get(store *s, store_stats *out) {
+  db_pool_stats p;
+  s->drv->pool_stats(s->db, &p);
+  out->db_driver = s->drv->name;
+  out->schema_known = migrate_latest_known(s->drv->name);
+  out->schema_applied = -1; /* filled by callers who can afford a query */
+  out->pool_size = p.size;
+  out->pool_in_use = p.in_use;
+  out->pool_waiting = p.waiting;
+  out->pool_acquired = p.acquired;
+  out->pool_timeouts = p.timeouts;
+}
+
+static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
+  x->s = s;
+  x->in_tx = 0;
+  arena_init(&x->scratch, 0);
+  x->a = a ? a : &x->scratch;
+  x->c = s->drv->acquire(s->db, write);
+  return x->c ? PHEME_OK : PHEME_SYS_STORAGE;
+}
+
+pheme_err sx_read(store *s, arena *a, sx *x) { return sx_take(s, a, x, 0); }
+
+pheme_err sx_write(store *s, arena *a, sx *x) {
+  pheme_err e = sx_take(s, a, x, 1);
+  if (e) return e;
+  e = s->drv->exec_script(x->c, s->drv->begin_sql);
+  if (e) {
+    sx_end(x);
+    return e;
+  }
+  x->in_tx = 1;
+  return PHEME_OK;
+}
+
+pheme_err sx_query(sx *x, const char *sql, const dbv *args, int nargs, db_result *out) {
+  return x->s->drv->query(x->c, x->a, sql, args, nargs, out);
+}
+
+pheme_err sx_commit(sx *x) {
+  pheme_err e = PHEME_OK;
+  if (x->c && x->in_tx) {
+    e = x->s->drv->exec_script(x->c, "COMMIT");
+    x->in_tx = e ? 1 : 0;
+  }
+  sx_end(x);
+  return e;
+}
+
+void sx_end(sx *x) {
+  if (!x->c) return;
+  if (x->in_tx) x->s->drv->exec_script(x->c, "ROLLBACK");
+  x->s->drv->release(x->s->db, x->c);
+  x->c = NULL;
+  x->in_tx = 0;
+  arena_release(&x->scratch);
+}
+
+pheme_err sx_audit(sx *x, const store_actor *who, const char *action, const char *subject_type,
+                   int64_t subject_id, const char *detail) {
+  return Q(x, NULL,
+           "INSERT INTO audit_log (at, actor_id, request_id, action, subject_type, subject_id, "
+           "detail) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+           dbv_int(time_now_ms()), who && who->user_id ? dbv_int(who->user_id) : dbv_null(),
+           dbv_text(who && who->request_id ? who->request_id : ""), dbv_text(action),
+           dbv_text(subject_type), dbv_int(subject_id), dbv_text(detail ? detail : "{}"));
+}
+
+void sx_addr(const db_result *r, int row, int col, uint8_t dst[20]) {
+  size_t n;
+  const uint8_t *p = db_blob(r, row, col, &n);
+  if (p && n == 20)
+    memcpy(dst, p, 20);
+  else
+    memset(dst, 0, 20);
+}
+
+pheme_err store_count(store *s, const char *table, int64_t *out) {
+  static const char *allowed[] = {"users", "tasks", "submissions", "guilds", "skills", "audit_log",
+                                  "api_keys"};
+  const char *sql = NULL;
+  char buf_sql[64];
+  for (size_t i = 0; i < ARRAY_SIZE(allowed); i++)
+    if (strcmp(table, allowed[i]) == 0) {
+      snprintf(buf_sql, sizeof buf_sql, "SELECT count(*) FROM %s", allowed[i]);
+      sql = buf_sql;
+    }
+  if (!sql) PHEME_BUG("count of unknown table '%s'", table);
+  sx x;
+  pheme_err e = sx_read(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q0(&x, &r, sql);
+  if (!e) *out = r.rows ? db_int(&r, 0, 0) : 0;
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_audit_list(store *s, arena *a, const char *subject_type, int64_t subject_id,
+                           const store_page *p, audit_entry **out, int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT id, at, coalesce(actor_id, 0), subject_id, request_id, action, subject_type, detail "
+        "FROM audit_log WHERE subject_type = $1 AND subject_id = $2 AND id < $3 ORDER BY id DESC "
+        "LIMIT $4",
+        dbv_text(subject_type), dbv_int(subject_id), dbv_int(page_before(p)), dbv_int(p->limit));
+  sx_end(&x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    audit_entry *en = &(*out)[i];
+    en->id = db_int(&r, i, 0);
+    en->at = db_int(&r, i, 1);
+    en->actor_id = db_int(&r, i, 2);
+    en->subject_id = db_int(&r, i, 3);
+    en->request_id = db_text(&r, i, 4);
+    en->action = db_text(&r, i, 5);
+    en->subject_type = db_text(&r, i, 6);
+    en->detail = db_text(&r, i, 7);
+  }
+  *n = r.rows;
+  return PHEME_OK;
+}

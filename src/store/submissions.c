@@ -1,0 +1,93 @@
+/* Submissions of work to tasks; see store.h. */
+#include "core/util.h"
+#include "store/internal.h"
+#include "core/banned.h"
+
+#define SUB_COLS                                                                           \
+  "s.id, s.task_id, s.user_id, u.address, s.text, s.evidence, s.state, s.feedback, "      \
+  "coalesce(s.final_score, -1), s.created_at, s.updated_at"
+
+static void read_sub(const db_result *r, int i, submission *s) {
+  s->id = db_int(r, i, 0);
+  s->task_id = db_int(r, i, 1);
+  s->user_id = db_int(r, i, 2);
+  sx_addr(r, i, 3, s->user_address);
+  s->text = db_text(r, i, 4);
+  s->evidence = db_text(r, i, 5);
+  s->state = db_text(r, i, 6);
+  s->feedback = db_text(r, i, 7);
+  s->final_score = (int)db_int(r, i, 8);
+  s->created_at = db_int(r, i, 9);
+  s->updated_at = db_int(r, i, 10);
+}
+
+static const char by_id[] =
+    "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
+
+pheme_err store_submission_create(store *s, arena *a, const store_actor *who, submission *sub) {
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  int64_t now = time_now_ms();
+  db_result r;
+  e = Q(&x, &r, "SELECT status, coalesce(deadline, 0), creator_id FROM tasks WHERE id = $1",
+        dbv_int(sub->task_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) {
+    const char *status = db_text(&r, 0, 0);
+    int64_t deadline = db_int(&r, 0, 1);
+    if (status[0] != 'O' || (deadline && deadline < now)) e = PHEME_DATA_STATE;
+  }
+  if (!e)
+    e = Q(&x, &r,
+          "SELECT id FROM submissions WHERE task_id = $1 AND user_id = $2 AND state <> 'REJECTED'",
+          dbv_int(sub->task_id), dbv_int(sub->user_id));
+  if (!e && r.rows > 0) e = PHEME_DATA_CONFLICT;
+  if (!e)
+    e = Q(&x, &r,
+          "INSERT INTO submissions (task_id, user_id, text, evidence, state, created_at, updated_at) "
+          "VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $5) RETURNING id",
+          dbv_int(sub->task_id), dbv_int(sub->user_id), dbv_text(sub->text),
+          dbv_text(sub->evidence), dbv_int(now));
+  if (!e) {
+    sub->id = db_int(&r, 0, 0);
+    e = sx_audit(&x, who, "submission.create", "submission", sub->id, NULL);
+  }
+  if (!e) e = Q(&x, &r, by_id, dbv_int(sub->id));
+  if (!e) read_sub(&r, 0, sub);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_submission_get(store *s, arena *a, int64_t id, submission *out) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, by_id, dbv_int(id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) read_sub(&r, 0, out);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_submissions_list(store *s, arena *a, int64_t user_id, int64_t task_id,
+                                 const store_page *p, submission **out, int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  /* 0 means "any": the comparison with 0 is written so both dialects plan it simply. */
+  e = Q(&x, &r,
+        "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id < $1 "
+        "AND (CAST($2 AS BIGINT) = 0 OR s.user_id = $2) AND (CAST($3 AS BIGINT) = 0 OR s.task_id = $3) ORDER BY s.id DESC LIMIT $4",
+        dbv_int(page_before(p)), dbv_int(user_id), dbv_int(task_id), dbv_int(p->limit));
+  sx_end(&x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) read_sub(&r, i, &(*out)[i]);
+  *n = r.rows;
+  return PHEME_OK;
+}

@@ -1,0 +1,210 @@
+/* Users, their wallets and the Skill Wallet view; see store.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "store/internal.h"
+#include "core/banned.h"
+
+#define USER_COLS "u.id, u.address, u.display_name, u.bio, u.roles, u.created_at, u.updated_at"
+
+static void read_user(const db_result *r, int i, user *u) {
+  u->id = db_int(r, i, 0);
+  sx_addr(r, i, 1, u->address);
+  u->display_name = db_text(r, i, 2);
+  u->bio = db_text(r, i, 3);
+  u->roles = (unsigned)db_int(r, i, 4);
+  u->created_at = db_int(r, i, 5);
+  u->updated_at = db_int(r, i, 6);
+}
+
+static pheme_err one_user(sx *x, const char *sql, dbv arg, user *out) {
+  db_result r;
+  pheme_err e = sx_query(x, sql, &arg, 1, &r);
+  if (e) return e;
+  if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
+  read_user(&r, 0, out);
+  return PHEME_OK;
+}
+
+static const char by_id[] = "SELECT " USER_COLS " FROM users u WHERE u.id = $1";
+/* A user by any of their wallets (the primary address is always one of them). */
+static const char by_address[] =
+    "SELECT " USER_COLS " FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1";
+
+pheme_err store_user_get(store *s, arena *a, int64_t id, user *out) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  e = one_user(&x, by_id, dbv_int(id), out);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_user_by_address(store *s, arena *a, const uint8_t address[20], user *out) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  e = one_user(&x, by_address, dbv_blob(address, 20), out);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_user_ensure(store *s, arena *a, const store_actor *who, const uint8_t address[20],
+                            user *out, int *created) {
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  *created = 0;
+  e = one_user(&x, by_address, dbv_blob(address, 20), out);
+  if (e == PHEME_DATA_NOT_FOUND) {
+    int64_t now = time_now_ms();
+    db_result r;
+    e = Q(&x, &r, "INSERT INTO users (address, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
+          dbv_blob(address, 20), dbv_int(now));
+    if (!e)
+      e = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
+            dbv_blob(address, 20), dbv_int(db_int(&r, 0, 0)), dbv_int(now));
+    if (!e) e = sx_audit(&x, who, "user.create", "user", db_int(&r, 0, 0), NULL);
+    if (!e) e = one_user(&x, by_id, dbv_int(db_int(&r, 0, 0)), out);
+    if (!e) *created = 1;
+  }
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_user_update_profile(store *s, arena *a, const store_actor *who, int64_t id,
+                                    const char *display_name, const char *bio, user *out) {
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "UPDATE users SET display_name = coalesce($1, display_name), bio = coalesce($2, bio), "
+        "updated_at = $3 WHERE id = $4 RETURNING id",
+        dbv_text(display_name), dbv_text(bio), dbv_int(time_now_ms()), dbv_int(id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) e = sx_audit(&x, who, "user.update", "user", id, NULL);
+  if (!e) e = one_user(&x, by_id, dbv_int(id), out);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_users_list(store *s, arena *a, const store_page *p, user **out, int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "SELECT " USER_COLS " FROM users u WHERE u.id < $1 ORDER BY u.id DESC LIMIT $2",
+        dbv_int(page_before(p)), dbv_int(p->limit));
+  sx_end(&x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) read_user(&r, i, &(*out)[i]);
+  *n = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], wallet_view *out) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  memset(out, 0, sizeof *out);
+  db_result r;
+  e = one_user(&x, by_address, dbv_blob(address, 20), &out->profile);
+  if (!e)
+    e = Q(&x, &r,
+          "SELECT k.slug, k.name, k.domain, l.xp, l.level, coalesce(l.last_validated, 0) "
+          "FROM skill_levels l JOIN skills k ON k.id = l.skill_id WHERE l.user_id = $1 "
+          "ORDER BY l.xp DESC, k.slug",
+          dbv_int(out->profile.id));
+  if (!e) {
+    out->skills = arena_zalloc(a, sizeof *out->skills * (size_t)(r.rows ? r.rows : 1));
+    if (!out->skills) e = PHEME_SYS_NOMEM;
+    for (int i = 0; !e && i < r.rows; i++) {
+      skill_level *l = &out->skills[i];
+      l->slug = db_text(&r, i, 0);
+      l->name = db_text(&r, i, 1);
+      l->domain = db_text(&r, i, 2);
+      l->xp = db_int(&r, i, 3);
+      l->level = (int)db_int(&r, i, 4);
+      l->last_validated = db_int(&r, i, 5);
+      out->xp += l->xp;
+    }
+    out->nskills = r.rows;
+  }
+  if (!e)
+    e = Q(&x, &r,
+          "SELECT a.id, b.slug, b.name, b.rarity, b.soulbound, a.awarded_at FROM badge_awards a "
+          "JOIN badge_types b ON b.id = a.badge_id WHERE a.user_id = $1 AND a.revoked_at IS NULL "
+          "ORDER BY a.id DESC LIMIT 200",
+          dbv_int(out->profile.id));
+  if (!e) {
+    out->badges = arena_zalloc(a, sizeof *out->badges * (size_t)(r.rows ? r.rows : 1));
+    if (!out->badges) e = PHEME_SYS_NOMEM;
+    for (int i = 0; !e && i < r.rows; i++) {
+      badge_award *b = &out->badges[i];
+      b->id = db_int(&r, i, 0);
+      b->slug = db_text(&r, i, 1);
+      b->name = db_text(&r, i, 2);
+      b->rarity = db_text(&r, i, 3);
+      b->soulbound = (int)db_int(&r, i, 4);
+      b->awarded_at = db_int(&r, i, 5);
+    }
+    out->nbadges = r.rows;
+  }
+  if (!e)
+    e = Q(&x, &r,
+          "SELECT g.slug, g.name, g.type, m.role FROM guild_members m JOIN guilds g ON "
+          "g.id = m.guild_id WHERE m.user_id = $1 ORDER BY g.slug LIMIT 200",
+          dbv_int(out->profile.id));
+  if (!e) {
+    out->guilds = arena_zalloc(a, sizeof *out->guilds * (size_t)(r.rows ? r.rows : 1));
+    if (!out->guilds) e = PHEME_SYS_NOMEM;
+    for (int i = 0; !e && i < r.rows; i++) {
+      guild_ref *g = &out->guilds[i];
+      g->slug = db_text(&r, i, 0);
+      g->name = db_text(&r, i, 1);
+      g->type = db_text(&r, i, 2);
+      g->role = db_text(&r, i, 3);
+    }
+    out->nguilds = r.rows;
+  }
+  sx_end(&x);
+  return e;
+}
+
+/* Bulk users for demos and benchmarks: addresses are keccak-free but distinct and reproducible
+ * (the id's bytes behind a fixed prefix), so a benchmark can pick them without a lookup. */
+pheme_err store_seed_users(store *s, int64_t count, int64_t *first_id) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  int64_t now = time_now_ms();
+  db_result r;
+  e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM users");
+  int64_t base = e ? 0 : db_int(&r, 0, 0);
+  *first_id = base + 1;
+  for (int64_t i = 1; !e && i <= count; i++) {
+    uint8_t addr[20] = {0xbe, 0x9c, 0x5e, 0xed};
+    int64_t n = base + i;
+    for (int b = 0; b < 8; b++) addr[19 - b] = (uint8_t)(n >> (8 * b));
+    char name[32];
+    snprintf(name, sizeof name, "seed-%lld", (long long)n);
+    e = Q(&x, &r,
+          "INSERT INTO users (address, display_name, created_at, updated_at) VALUES ($1, $2, $3, $3) "
+          "RETURNING id",
+          dbv_blob(addr, 20), dbv_text(name), dbv_int(now));
+    if (!e)
+      e = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
+            dbv_blob(addr, 20), dbv_int(db_int(&r, 0, 0)), dbv_int(now));
+    arena_clear(x.a);
+  }
+  if (!e) e = sx_audit(&x, NULL, "user.seed", "user", base + 1, NULL);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
