@@ -1,1 +1,319 @@
-int main(void){return 0;}
+/* pheme: the one program of PHEME. This file is the command table and the wiring between
+ * configuration, storage and the HTTP server; the work happens in the modules. */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "api/api.h"
+#include "core/config.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "core/version.h"
+#include "core/banned.h"
+
+extern char **environ;
+
+typedef struct {
+  pheme_config cfg;
+  char **args; /* what is left after configuration flags */
+  int nargs;
+} cmd_ctx;
+
+typedef struct {
+  const char *name;
+  int (*run)(cmd_ctx *c);
+  const char *usage;
+  const char *help;
+} command;
+
+static int cmd_serve(cmd_ctx *c);
+static int cmd_migrate(cmd_ctx *c);
+static int cmd_version(cmd_ctx *c);
+static int cmd_help(cmd_ctx *c);
+static int cmd_key(cmd_ctx *c);
+static int cmd_seed(cmd_ctx *c);
+
+static const command commands[] = {
+    {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
+     "run the HTTP API and web app"},
+    {"migrate", cmd_migrate, "migrate [--database URL]", "apply pending schema migrations and exit"},
+    {"key", cmd_key, "key create --role user|creator|validator|admin --owner ADDRESS [--label TEXT]\n"
+                     "       pheme key list | pheme key revoke ID",
+     "make, list and revoke API keys (a new key is printed once, as the last line)"},
+    {"seed", cmd_seed, "seed demo | seed bench --users N --tasks M",
+     "fill the database with demo data, or with bulk data for benchmarks"},
+    {"version", cmd_version, "version", "print the version"},
+    {"help", cmd_help, "help", "this text"},
+};
+
+static void usage(FILE *out) {
+  fprintf(out, "pheme %s — verified work as portable reputation\n\nUsage:\n", PHEME_VERSION);
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+    fprintf(out, "  pheme %-58s %s\n", commands[i].usage, commands[i].help);
+  fputc('\n', out);
+  config_print_help(out);
+}
+
+static int cmd_help(cmd_ctx *c) {
+  (void)c;
+  usage(stdout);
+  return 0;
+}
+
+static int cmd_version(cmd_ctx *c) {
+  (void)c;
+  printf("pheme %s (%s)\n", PHEME_VERSION, PHEME_GIT_COMMIT);
+  return 0;
+}
+
+/* Opens storage as configured and, when asked, applies migrations. */
+static store *open_store(const pheme_config *cfg, int migrate) {
+  store_options o = {(int)cfg->db_pool_size, (int)cfg->db_busy_timeout,
+                     strcmp(cfg->sqlite_synchronous, "full") == 0, cfg->database_replica};
+  char err[512];
+  store *s;
+  if (store_open(&s, cfg->database, &o, err, sizeof err)) {
+    log_error("%s", err);
+    return NULL;
+  }
+  if (migrate) {
+    int applied;
+    if (store_migrate(s, &applied, err, sizeof err)) {
+      log_error("%s", err);
+      store_free(s);
+      return NULL;
+    }
+    if (applied) log_info("applied %d schema migration(s) to %s", applied, store_driver_name(s));
+  }
+  return s;
+}
+
+static int cmd_migrate(cmd_ctx *c) {
+  store *s = open_store(&c->cfg, 1);
+  if (!s) return 1;
+  printf("schema is at the latest version\n");
+  store_free(s);
+  return 0;
+}
+
+static int cmd_serve(cmd_ctx *c) {
+  pheme_config *cfg = &c->cfg;
+  if (c->nargs > 0) {
+    fprintf(stderr, "pheme serve: unknown argument '%s' (see pheme help)\n", c->args[0]);
+    return 2;
+  }
+  /* Signals are taken by sigwait in this thread; every thread started from here on inherits
+   * the mask, so none of libmicrohttpd's threads is interrupted by them. */
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  signal(SIGPIPE, SIG_IGN);
+
+  store *s = open_store(cfg, cfg->migrate_on_start);
+  if (!s) return 1;
+  char err[512];
+  if (cfg->demo && demo_seed(s, err, sizeof err)) {
+    log_error("%s", err);
+    store_free(s);
+    return 1;
+  }
+  char why[256];
+  if (router_check(api_routes, api_route_count, why, sizeof why)) PHEME_BUG("%s", why);
+  app a = {.cfg = cfg, .store = s};
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  http_options o = {
+      .listen = cfg->listen,
+      .threads = cfg->threads ? (int)cfg->threads : (int)(cores > 0 ? cores : 1),
+      .max_connections = (int)cfg->max_connections,
+      .connection_timeout = (int)cfg->connection_timeout,
+      .body_limit = (size_t)cfg->body_limit,
+      .header_limit = (size_t)cfg->header_limit,
+      .public_url = cfg->public_url,
+      .cors_origins = cfg->cors_origins,
+      .web_root = cfg->web_root,
+      .log_requests = cfg->log_requests,
+      .routes = api_routes,
+      .nroutes = api_route_count,
+      .authenticate = api_authenticate,
+      .app = &a,
+  };
+  a.http = http_server_start(&o, err, sizeof err);
+  if (!a.http) {
+    log_error("%s", err);
+    store_free(s);
+    return 1;
+  }
+  log_info("pheme %s listening on %s with %d threads, storage %s; open %s", PHEME_VERSION,
+           cfg->listen, o.threads, store_driver_name(s), cfg->public_url);
+  printf("PHEME is running: open %s (API at %s/api/v1, listening on %s). Ctrl-C stops it.\n",
+         cfg->public_url, cfg->public_url, cfg->listen);
+  fflush(stdout);
+  int sig = 0;
+  sigwait(&stop, &sig);
+  log_info("received %s: finishing in-flight requests (up to %llds)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+           cfg->shutdown_timeout);
+  int left = http_server_stop(a.http, (int)cfg->shutdown_timeout);
+  if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
+  store_free(s);
+  log_info("stopped");
+  return 0;
+}
+
+/* --- pheme key --- */
+
+static const char *flag_value(cmd_ctx *c, const char *name) {
+  for (int i = 0; i + 1 < c->nargs; i++)
+    if (strcmp(c->args[i], name) == 0) return c->args[i + 1];
+  return NULL;
+}
+
+static int key_create(cmd_ctx *c, store *s) {
+  const char *role = flag_value(c, "--role"), *owner = flag_value(c, "--owner"),
+             *label = flag_value(c, "--label");
+  uint8_t addr[20];
+  if (!role || !role_from_name(role)) {
+    fprintf(stderr, "pheme key create: --role must be user, creator, validator or admin (got '%s')\n",
+            role ? role : "");
+    return 2;
+  }
+  if (!owner || address_parse_hex(addr, owner)) {
+    fprintf(stderr, "pheme key create: --owner must be an address, 0x and 40 hex digits (got '%s')\n",
+            owner ? owner : "");
+    return 2;
+  }
+  arena a;
+  arena_init(&a, 0);
+  store_actor sys = {0, "cli"};
+  user u;
+  int created;
+  char key[64];
+  uint8_t hash[32];
+  api_key k;
+  int rc = 1;
+  if (store_user_ensure(s, &a, &sys, addr, &u, &created)) {
+    fprintf(stderr, "pheme key create: cannot find or create the owner\n");
+  } else if (api_key_generate(key, hash)) {
+    fprintf(stderr, "pheme key create: no random bytes from the kernel\n");
+  } else {
+    char prefix[13];
+    snprintf(prefix, sizeof prefix, "%.12s", key);
+    if (store_key_create(s, &a, &sys, u.id, hash, prefix, role, label, &k)) {
+      fprintf(stderr, "pheme key create: storing the key failed\n");
+    } else {
+      char hex[43];
+      address_format_hex(hex, addr);
+      printf("created API key %lld (%s) for %s%s; it is shown only now:\n%s\n", (long long)k.id,
+             role, hex, created ? " (new user)" : "", key);
+      rc = 0;
+    }
+  }
+  arena_release(&a);
+  return rc;
+}
+
+static int cmd_key(cmd_ctx *c) {
+  const char *sub = c->nargs > 0 ? c->args[0] : "";
+  if (strcmp(sub, "create") && strcmp(sub, "list") && strcmp(sub, "revoke")) {
+    fprintf(stderr, "usage: pheme %s\n", commands[2].usage);
+    return 2;
+  }
+  store *s = open_store(&c->cfg, 1);
+  if (!s) return 1;
+  int rc = 0;
+  if (strcmp(sub, "create") == 0) {
+    rc = key_create(c, s);
+  } else if (strcmp(sub, "list") == 0) {
+    arena a;
+    arena_init(&a, 0);
+    api_key *list;
+    int n;
+    store_page p = {0, 1000};
+    if (store_keys_list(s, &a, 0, &p, &list, &n)) {
+      rc = 1;
+    } else {
+      for (int i = 0; i < n; i++) {
+        char hex[43];
+        address_format_hex(hex, list[i].address);
+        printf("%-6lld %-10s %-14s %s %s%s\n", (long long)list[i].id, list[i].role, list[i].prefix,
+               hex, list[i].label, list[i].revoked_at ? " (revoked)" : "");
+      }
+    }
+    arena_release(&a);
+  } else {
+    long long id;
+    store_actor sys = {0, "cli"};
+    if (c->nargs < 2 || parse_int(c->args[1], 1, INT64_MAX, &id)) {
+      fprintf(stderr, "pheme key revoke: give the key's id (see pheme key list)\n");
+      rc = 2;
+    } else if (store_key_revoke(s, &sys, id)) {
+      fprintf(stderr, "pheme key revoke: no active key %lld\n", id);
+      rc = 1;
+    } else {
+      printf("revoked API key %lld\n", id);
+    }
+  }
+  store_free(s);
+  return rc;
+}
+
+static int cmd_seed(cmd_ctx *c) {
+  const char *what = c->nargs > 0 ? c->args[0] : "";
+  long long users = 0, tasks = 0;
+  if (strcmp(what, "demo") && strcmp(what, "bench")) {
+    fprintf(stderr, "usage: pheme %s\n", commands[3].usage);
+    return 2;
+  }
+  if (strcmp(what, "bench") == 0) {
+    const char *u = flag_value(c, "--users"), *t = flag_value(c, "--tasks");
+    if ((u && parse_int(u, 0, 100000000, &users)) || (t && parse_int(t, 0, 100000000, &tasks))) {
+      fprintf(stderr, "pheme seed bench: --users and --tasks take counts\n");
+      return 2;
+    }
+  }
+  store *s = open_store(&c->cfg, 1);
+  if (!s) return 1;
+  char err[256];
+  int rc = strcmp(what, "demo") == 0 ? demo_seed(s, err, sizeof err)
+                                     : bench_seed(s, users, tasks, err, sizeof err);
+  if (rc) fprintf(stderr, "pheme seed: %s\n", err);
+  store_free(s);
+  return rc ? 1 : 0;
+}
+
+int main(int argc, char **argv) {
+  const char *name = argc > 1 ? argv[1] : "help";
+  if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) name = "help";
+  if (strcmp(name, "--version") == 0) name = "version";
+  const command *cmd = NULL;
+  for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+    if (strcmp(commands[i].name, name) == 0) cmd = &commands[i];
+  if (!cmd) {
+    fprintf(stderr, "pheme: unknown command '%s'\n\n", name);
+    usage(stderr);
+    return 2;
+  }
+  cmd_ctx c;
+  config_init(&c.cfg);
+  int rest_cap = argc > 2 ? argc - 2 : 1;
+  c.args = calloc((size_t)rest_cap + 1, sizeof *c.args);
+  char err[512];
+  for (int i = 2; i < argc; i++)
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      usage(stdout);
+      return 0;
+    }
+  if (!c.args || config_load(&c.cfg, argc - 2, argv + 2, environ, c.args, &c.nargs, err, sizeof err)) {
+    fprintf(stderr, "pheme: %s\n", c.args ? err : "out of memory");
+    return 2;
+  }
+  int level = log_level_parse(c.cfg.log_level);
+  log_init(level < 0 ? LOG_INFO : (log_level)level, 2);
+  int rc = cmd->run(&c);
+  config_release(&c.cfg);
+  free(c.args);
+  return rc;
+}

@@ -37,7 +37,7 @@ int random_bytes(void *p, size_t n) {
   return 0;
 }
 
-void hex_encode(char *out, const uint8_t *p, size_t n) {
+void bytes_to_hex(char *out, const uint8_t *p, size_t n) {
   static const char digits[] = "0123456789abcdef";
   for (size_t i = 0; i < n; i++) {
     out[2 * i] = digits[p[i] >> 4];
@@ -53,7 +53,7 @@ static int hexval(char c) {
   return -1;
 }
 
-int hex_decode(uint8_t *out, const char *s, size_t n) {
+int hex_to_bytes(uint8_t *out, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
     int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
     if (hi < 0 || lo < 0) return -1;
@@ -145,13 +145,13 @@ int parse_int(const char *s, long long min, long long max, long long *out) {
 
 int address_parse_hex(uint8_t out[20], const char *s) {
   if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X') || strlen(s) != 42) return -1;
-  return hex_decode(out, s + 2, 20);
+  return hex_to_bytes(out, s + 2, 20);
 }
 
 void address_format_hex(char out[43], const uint8_t addr[20]) {
   out[0] = '0';
   out[1] = 'x';
-  hex_encode(out + 2, addr, 20);
+  bytes_to_hex(out + 2, addr, 20);
 }
 
 int uint256_decimal_valid(const char *s) {

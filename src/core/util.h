@@ -18,9 +18,9 @@ uint64_t time_mono_us(void);
 int random_bytes(void *p, size_t n) PHEME_MUST_CHECK;
 
 /* Writes 2n lower-case hex digits and a NUL into out (2n+1 bytes). */
-void hex_encode(char *out, const uint8_t *p, size_t n);
+void bytes_to_hex(char *out, const uint8_t *p, size_t n);
 /* Decodes exactly n bytes from 2n hex digits (either case); -1 on a bad digit. */
-int hex_decode(uint8_t *out, const char *s, size_t n) PHEME_MUST_CHECK;
+int hex_to_bytes(uint8_t *out, const char *s, size_t n) PHEME_MUST_CHECK;
 
 /* base64url without padding. out holds base64url_len(n)+1 bytes. */
 size_t base64url_len(size_t n);

@@ -1,0 +1,115 @@
+/* The REST API: the route table, the handlers (one file per resource) and what they share —
+ * the application context, pagination, rendering of records as JSON, and the mapping of storage
+ * errors to answers. */
+#ifndef PHEME_API_H
+#define PHEME_API_H
+
+#include <jansson.h>
+
+#include "core/config.h"
+#include "core/json.h"
+#include "http/server.h"
+#include "store/store.h"
+
+typedef struct app {
+  pheme_config *cfg;
+  store *store;
+  http_server *http;
+} app;
+
+static inline app *req_app(http_req *r) { return (app *)r->app; }
+static inline store *req_store(http_req *r) { return ((app *)r->app)->store; }
+
+/* The route table and its length. */
+extern const http_route api_routes[];
+extern const size_t api_route_count;
+
+/* Request-body schemas: the same field tables validate bodies and describe them in OpenAPI. */
+typedef struct {
+  const char *name;
+  const json_field *fields;
+  size_t nfields;
+  const char *description;
+} api_schema;
+extern const api_schema api_schemas[];
+extern const size_t api_schema_count;
+const api_schema *api_schema_find(const char *name);
+
+/* Authenticates Authorization: Bearer <API key>; see http_auth_fn. */
+pheme_err api_authenticate(http_req *r, const char *authorization, principal *who, char *msg,
+                           size_t msglen);
+/* Makes a new API key: returns the key text (shown once) in out (64 bytes) and its hash. */
+int api_key_generate(char out[64], uint8_t hash[32]) PHEME_MUST_CHECK;
+
+/* --- helpers for handlers (api/common.c) --- */
+
+/* The store actor of a request (caller and request id) for the audit log. */
+store_actor api_actor(http_req *r);
+/* Reads ?limit= and ?cursor=; answers 400 and returns -1 when they are bad. One more row than
+ * the limit is asked of the store so that api_page_json knows whether a next page exists. */
+int api_page(http_req *r, store_page *p) PHEME_MUST_CHECK;
+/* {"items": items[0..min(n, limit)), "nextCursor": …}: takes the reference to items. */
+json_t *api_page_json(json_t *items, int n, const store_page *p, int64_t last_id);
+/* Answers a storage error with a message about subject ("task 12"). */
+void api_fail(http_req *r, pheme_err e, const char *subject);
+/* Checks a body against a schema; answers 400 and returns -1 when it does not fit. A missing
+ * body counts as {} (so required fields are reported by name). */
+int api_body(http_req *r, const char *schema, json_t **body) PHEME_MUST_CHECK;
+/* A positive id from a path parameter; answers 400 and returns -1 when it is not one. */
+int api_id_param(http_req *r, const char *name, int64_t *id) PHEME_MUST_CHECK;
+/* An address from a path parameter; answers 400 and returns -1 when it is not one. */
+int api_address_param(http_req *r, const char *name, uint8_t out[20]) PHEME_MUST_CHECK;
+
+/* Rendering. */
+json_t *api_address_json(const uint8_t a[20]);
+json_t *api_time_json(int64_t ms); /* RFC 3339 in UTC, or null for 0 */
+json_t *api_user_json(const user *u);
+json_t *api_task_json(const task *t);
+json_t *api_submission_json(const submission *s);
+json_t *api_guild_json(const guild *g);
+json_t *api_key_json(const api_key *k);
+json_t *api_skill_json(const skill *k);
+/* Parses RFC 3339 ("2026-12-01T00:00:00Z", offsets allowed) to Unix ms; -1 when invalid. */
+int api_time_parse(const char *s, int64_t *ms) PHEME_MUST_CHECK;
+
+/* Handlers, by file. */
+void ops_healthz(http_req *r);
+void ops_readyz(http_req *r);
+void ops_metrics(http_req *r);
+void ops_openapi(http_req *r);
+void users_list(http_req *r);
+void users_get(http_req *r);
+void me_get(http_req *r);
+void me_update(http_req *r);
+void me_submissions(http_req *r);
+void me_keys(http_req *r);
+void wallets_get(http_req *r);
+void skills_list(http_req *r);
+void skills_get(http_req *r);
+void tasks_list(http_req *r);
+void tasks_create(http_req *r);
+void tasks_get(http_req *r);
+void tasks_update(http_req *r);
+void tasks_close(http_req *r);
+void tasks_submit(http_req *r);
+void tasks_submissions(http_req *r);
+void submissions_get(http_req *r);
+void guilds_list(http_req *r);
+void guilds_create(http_req *r);
+void guilds_get(http_req *r);
+void guilds_join(http_req *r);
+void guilds_leave(http_req *r);
+void guilds_members(http_req *r);
+void keys_list(http_req *r);
+void keys_revoke(http_req *r);
+void audit_list(http_req *r);
+
+/* Demo data for a fresh install (only when there are no tasks yet), and bulk data for
+ * benchmarks (users with addresses 0xbe9c5eed…<id>, tasks spread over them). -1 with err set. */
+int demo_seed(store *s, char *err, size_t errlen);
+int bench_seed(store *s, int64_t users, int64_t tasks, char *err, size_t errlen);
+
+/* The OpenAPI 3.1 document of the route table (openapi.c). */
+json_t *api_openapi(const char *public_url);
+
+#endif

@@ -1,0 +1,281 @@
+/* What every handler shares: pagination, body checks, error mapping, rendering, API keys. */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "api/api.h"
+#include "core/util.h"
+#include "core/banned.h"
+
+store_actor api_actor(http_req *r) { return (store_actor){r->who.user_id, r->id}; }
+
+int api_page(http_req *r, store_page *p) {
+  const char *lim = http_query(r, "limit"), *cur = http_query(r, "cursor");
+  long long max = req_app(r)->cfg->page_limit_max, limit = max < 20 ? max : 20;
+  if (lim && parse_int(lim, 1, max, &limit)) {
+    http_error(r, PHEME_API_BAD_REQUEST, "limit must be an integer from 1 to %lld", max);
+    return -1;
+  }
+  p->before = 0;
+  if (cur && *cur) {
+    uint8_t b[8];
+    long n = base64url_decode(b, sizeof b, cur, strlen(cur));
+    int64_t id = 0;
+    for (int i = 0; n == 8 && i < 8; i++) id = id << 8 | b[i];
+    if (n != 8 || id <= 0) {
+      http_error(r, PHEME_API_BAD_CURSOR, "cursor '%.40s' is not one this API gave out", cur);
+      return -1;
+    }
+    p->before = id;
+  }
+  p->limit = (int)limit + 1;
+  return 0;
+}
+
+json_t *api_page_json(json_t *items, int n, const store_page *p, int64_t last_id) {
+  json_t *next = json_null();
+  if (n >= p->limit && last_id > 0) {
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++) b[i] = (uint8_t)(last_id >> (56 - 8 * i));
+    char text[16];
+    base64url_encode(text, b, 8);
+    next = json_string(text);
+  }
+  return json_pack("{s:o,s:o}", "items", items, "nextCursor", next);
+}
+
+void api_fail(http_req *r, pheme_err e, const char *subject) {
+  switch (e) {
+    case PHEME_DATA_NOT_FOUND: http_error(r, e, "%s not found", subject); break;
+    case PHEME_DATA_CONFLICT: http_error(r, e, "%s conflicts with an existing record", subject); break;
+    case PHEME_DATA_STATE: http_error(r, e, "%s does not allow this in its current state", subject); break;
+    case PHEME_DATA_INVALID: http_error(r, e, "%s refers to something that does not exist or breaks a rule", subject); break;
+    default: http_error(r, e, NULL);
+  }
+}
+
+int api_body(http_req *r, const char *schema, json_t **body) {
+  const api_schema *s = api_schema_find(schema);
+  if (!s) PHEME_BUG("no schema '%s'", schema);
+  if (!r->json) r->json = json_object();
+  char msg[256];
+  pheme_err e = json_check(r->json, s->fields, s->nfields, msg, sizeof msg);
+  if (e) {
+    http_error(r, e, "%s", msg);
+    return -1;
+  }
+  *body = r->json;
+  return 0;
+}
+
+int api_id_param(http_req *r, const char *name, int64_t *id) {
+  long long v;
+  const char *t = http_param(r, name);
+  if (!t || parse_int(t, 1, INT64_MAX, &v)) {
+    http_error(r, PHEME_API_BAD_REQUEST, "%s '%.40s' is not a positive integer", name, t ? t : "");
+    return -1;
+  }
+  *id = v;
+  return 0;
+}
+
+int api_address_param(http_req *r, const char *name, uint8_t out[20]) {
+  const char *t = http_param(r, name);
+  if (!t || address_parse_hex(out, t)) {
+    http_error(r, PHEME_API_BAD_REQUEST, "'%.60s' is not an address: expected 0x and 40 hex digits",
+               t ? t : "");
+    return -1;
+  }
+  return 0;
+}
+
+/* ---- rendering ---- */
+
+json_t *api_address_json(const uint8_t a[20]) {
+  char hex[43];
+  address_format_hex(hex, a);
+  return json_string(hex);
+}
+
+json_t *api_time_json(int64_t ms) {
+  if (ms <= 0) return json_null();
+  time_t s = (time_t)(ms / 1000);
+  struct tm tm;
+  gmtime_r(&s, &tm);
+  char out[96];
+  snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+  return json_string(out);
+}
+
+static int days_in_month(int y, int m) {
+  static const int d[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+  return m == 2 ? 28 + leap : d[m - 1];
+}
+
+static int digits(const char *s, int n) {
+  int v = 0;
+  for (int i = 0; i < n; i++) {
+    if (s[i] < '0' || s[i] > '9') return -1;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
+int api_time_parse(const char *s, int64_t *ms) {
+  /* YYYY-MM-DDTHH:MM:SS[.fff…](Z|±HH:MM) */
+  size_t n = strlen(s);
+  if (n < 20 || s[4] != '-' || s[7] != '-' || (s[10] != 'T' && s[10] != 't') || s[13] != ':' ||
+      s[16] != ':')
+    return -1;
+  int y = digits(s, 4), mo = digits(s + 5, 2), d = digits(s + 8, 2), h = digits(s + 11, 2),
+      mi = digits(s + 14, 2), se = digits(s + 17, 2);
+  if (y < 1970 || mo < 1 || mo > 12 || d < 1 || h < 0 || h > 23 || mi < 0 || mi > 59 || se < 0 ||
+      se > 59 || d > days_in_month(y, mo))
+    return -1;
+  const char *p = s + 19;
+  int frac = 0, fd = 0;
+  if (*p == '.') {
+    p++;
+    while (*p >= '0' && *p <= '9') {
+      if (fd < 3) frac = frac * 10 + (*p - '0');
+      fd++;
+      p++;
+    }
+    if (fd == 0) return -1;
+    while (fd < 3) frac *= 10, fd++;
+  }
+  int off = 0;
+  if (*p == 'Z' || *p == 'z') {
+    p++;
+  } else if ((*p == '+' || *p == '-') && strlen(p) == 6 && p[3] == ':') {
+    int oh = digits(p + 1, 2), om = digits(p + 4, 2);
+    if (oh < 0 || oh > 23 || om < 0 || om > 59) return -1;
+    off = (oh * 60 + om) * (*p == '+' ? 1 : -1);
+    p += 6;
+  } else {
+    return -1;
+  }
+  if (*p) return -1;
+  /* days from civil (Howard Hinnant's algorithm) */
+  int yy = mo <= 2 ? y - 1 : y;
+  int era = yy / 400, yoe = yy - era * 400;
+  int doy = (153 * (mo + (mo > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  int doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  int64_t days = (int64_t)era * 146097 + doe - 719468;
+  *ms = ((days * 86400 + h * 3600 + mi * 60 + se) - (int64_t)off * 60) * 1000 + frac;
+  return 0;
+}
+
+static json_t *roles_json(unsigned roles) {
+  json_t *a = json_array();
+  for (unsigned b = 1; b <= ROLE_ADMIN; b <<= 1)
+    if (roles & b) json_array_append_new(a, json_string(role_name(b)));
+  return a;
+}
+
+json_t *api_user_json(const user *u) {
+  return json_pack("{s:o,s:s,s:s,s:o,s:o}", "address", api_address_json(u->address), "displayName",
+                   u->display_name, "bio", u->bio, "roles", roles_json(u->roles), "createdAt",
+                   api_time_json(u->created_at));
+}
+
+static json_t *parsed_or_empty(const char *text) {
+  json_t *v = text ? json_loads(text, 0, NULL) : NULL;
+  return v ? v : json_object();
+}
+
+json_t *api_task_json(const task *t) {
+  json_t *skills = json_array();
+  for (int i = 0; i < t->nskills; i++)
+    json_array_append_new(skills, json_pack("{s:s,s:i}", "skill", t->skills[i].slug, "minLevel",
+                                            t->skills[i].min_level));
+  return json_pack(
+      "{s:I,s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)t->id,
+      "type", t->type, "title", t->title, "description", t->description, "difficulty",
+      t->difficulty, "xpReward", (json_int_t)t->xp_reward, "tokenReward", t->token_reward, "status",
+      t->status, "creator", api_address_json(t->creator_address), "guildId",
+      t->guild_id ? json_integer(t->guild_id) : json_null(), "deadline", api_time_json(t->deadline),
+      "skills", skills, "requirements", parsed_or_empty(t->requirements), "validation",
+      parsed_or_empty(t->validation), "createdAt", api_time_json(t->created_at), "updatedAt",
+      api_time_json(t->updated_at));
+}
+
+json_t *api_submission_json(const submission *s) {
+  json_t *ev = s->evidence ? json_loads(s->evidence, 0, NULL) : NULL;
+  return json_pack("{s:I,s:I,s:o,s:s,s:o,s:s,s:o,s:s,s:o,s:o}", "id", (json_int_t)s->id, "taskId",
+                   (json_int_t)s->task_id, "author", api_address_json(s->user_address), "text",
+                   s->text, "evidence", ev ? ev : json_array(), "state", s->state, "finalScore",
+                   s->final_score >= 0 ? json_integer(s->final_score) : json_null(), "feedback",
+                   s->feedback, "createdAt", api_time_json(s->created_at), "updatedAt",
+                   api_time_json(s->updated_at));
+}
+
+json_t *api_guild_json(const guild *g) {
+  return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:o}", "id", (json_int_t)g->id, "slug", g->slug,
+                   "name", g->name, "type", g->type, "description", g->description, "memberCount",
+                   (json_int_t)g->member_count, "createdAt", api_time_json(g->created_at));
+}
+
+json_t *api_key_json(const api_key *k) {
+  return json_pack("{s:I,s:o,s:s,s:s,s:s,s:o,s:o}", "id", (json_int_t)k->id, "owner",
+                   api_address_json(k->address), "prefix", k->prefix, "role", k->role, "label",
+                   k->label, "createdAt", api_time_json(k->created_at), "revokedAt",
+                   api_time_json(k->revoked_at));
+}
+
+json_t *api_skill_json(const skill *k) {
+  return json_pack("{s:s,s:s,s:s,s:s,s:o}", "slug", k->slug, "name", k->name, "domain", k->domain,
+                   "description", k->description, "parent",
+                   k->parent ? json_string(k->parent) : json_null());
+}
+
+/* ---- API keys ---- */
+
+#define KEY_PREFIX "phk_"
+
+int api_key_generate(char out[64], uint8_t hash[32]) {
+  uint8_t raw[32];
+  if (random_bytes(raw, sizeof raw)) return -1;
+  memcpy(out, KEY_PREFIX, 4);
+  base64url_encode(out + 4, raw, sizeof raw);
+  sha256(hash, out, strlen(out));
+  return 0;
+}
+
+static unsigned roles_of_key(const char *role) {
+  unsigned r = role_from_name(role);
+  return r == ROLE_ADMIN ? (ROLE_USER | ROLE_CREATOR | ROLE_VALIDATOR | ROLE_ADMIN) : (ROLE_USER | r);
+}
+
+pheme_err api_authenticate(http_req *r, const char *authorization, principal *who, char *msg,
+                           size_t msglen) {
+  memset(who, 0, sizeof *who);
+  who->kind = "";
+  if (!authorization) return PHEME_OK;
+  if (strncmp(authorization, "Bearer ", 7) != 0) {
+    snprintf(msg, msglen, "Authorization must be 'Bearer <token>'");
+    return PHEME_AUTH_INVALID;
+  }
+  const char *token = authorization + 7;
+  if (strncmp(token, KEY_PREFIX, 4) != 0 || strlen(token) != 4 + 43) {
+    snprintf(msg, msglen, "unknown kind of bearer token");
+    return PHEME_AUTH_INVALID;
+  }
+  uint8_t hash[32];
+  sha256(hash, token, strlen(token));
+  api_key k;
+  pheme_err e = store_key_by_hash(req_store(r), &r->arena, hash, &k);
+  if (e == PHEME_DATA_NOT_FOUND) {
+    snprintf(msg, msglen, "API key '%.12s…' is not valid or was revoked", token);
+    return PHEME_AUTH_INVALID;
+  }
+  if (e) return e;
+  who->kind = "api_key";
+  who->user_id = k.user_id;
+  memcpy(who->address, k.address, 20);
+  who->roles = roles_of_key(k.role);
+  who->key_id = k.id;
+  return PHEME_OK;
+}

@@ -1,0 +1,140 @@
+/* Every route of PHEME's HTTP API, with the role it needs. The OpenAPI document is generated from
+ * this table (openapi.c) and the request-body schemas below, which are also what validates bodies.
+ * Order matters only between routes of the same shape: literals before parameters. */
+#include "api/api.h"
+
+#include <string.h>
+
+#include "core/util.h"
+#include "core/banned.h"
+
+#define PUBLIC 0
+#define USER ROLE_USER
+#define CREATOR ROLE_CREATOR
+#define ADMIN ROLE_ADMIN
+
+const http_route api_routes[] = {
+    /* operations */
+    {"GET", "/healthz", ops_healthz, PUBLIC, "Liveness: the process answers", "operations", NULL, 200},
+    {"GET", "/readyz", ops_readyz, PUBLIC, "Readiness: storage answers and migrations are applied", "operations", NULL, 200},
+    {"GET", "/metrics", ops_metrics, PUBLIC, "Prometheus metrics", "operations", NULL, 200},
+    {"GET", "/api/v1/openapi.json", ops_openapi, PUBLIC, "This API's OpenAPI 3.1 document", "operations", NULL, 200},
+    /* people */
+    {"GET", "/api/v1/me", me_get, USER, "The caller's own profile", "me", NULL, 200},
+    {"PATCH", "/api/v1/me", me_update, USER, "Update the caller's display name and bio", "me", "ProfileUpdate", 200},
+    {"GET", "/api/v1/me/submissions", me_submissions, USER, "The caller's submissions", "me", NULL, 200},
+    {"GET", "/api/v1/me/keys", me_keys, USER, "The caller's API keys", "me", NULL, 200},
+    {"GET", "/api/v1/users", users_list, PUBLIC, "Public profiles, newest first", "users", NULL, 200},
+    {"GET", "/api/v1/users/:address", users_get, PUBLIC, "A public profile by address", "users", NULL, 200},
+    {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200},
+    /* catalogue */
+    {"GET", "/api/v1/skills", skills_list, PUBLIC, "The skills catalogue (?domain=technical|creative|business)", "skills", NULL, 200},
+    {"GET", "/api/v1/skills/:slug", skills_get, PUBLIC, "One skill", "skills", NULL, 200},
+    /* work */
+    {"GET", "/api/v1/tasks", tasks_list, PUBLIC, "Tasks, newest first, filtered by type, skill, difficulty, status, creator", "tasks", NULL, 200},
+    {"POST", "/api/v1/tasks", tasks_create, CREATOR, "Post a task", "tasks", "TaskCreate", 201},
+    {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, "One task", "tasks", NULL, 200},
+    {"PATCH", "/api/v1/tasks/:id", tasks_update, CREATOR, "Edit a task (its creator or an admin)", "tasks", "TaskUpdate", 200},
+    {"POST", "/api/v1/tasks/:id/close", tasks_close, CREATOR, "Close a task to new submissions (its creator or an admin)", "tasks", NULL, 200},
+    {"POST", "/api/v1/tasks/:id/submissions", tasks_submit, USER, "Submit work to a task", "submissions", "SubmissionCreate", 201},
+    {"GET", "/api/v1/tasks/:id/submissions", tasks_submissions, CREATOR, "Submissions to a task (its creator or an admin)", "submissions", NULL, 200},
+    {"GET", "/api/v1/submissions/:id", submissions_get, USER, "One submission (its author, the task's creator, a validator or an admin)", "submissions", NULL, 200},
+    /* guilds */
+    {"GET", "/api/v1/guilds", guilds_list, PUBLIC, "Guilds, newest first (?type=SKILL|GEO|INTEREST)", "guilds", NULL, 200},
+    {"POST", "/api/v1/guilds", guilds_create, USER, "Found a guild; the caller becomes its owner", "guilds", "GuildCreate", 201},
+    {"GET", "/api/v1/guilds/:slug", guilds_get, PUBLIC, "One guild", "guilds", NULL, 200},
+    {"POST", "/api/v1/guilds/:slug/join", guilds_join, USER, "Join a guild", "guilds", NULL, 200},
+    {"POST", "/api/v1/guilds/:slug/leave", guilds_leave, USER, "Leave a guild (owners cannot)", "guilds", NULL, 200},
+    {"GET", "/api/v1/guilds/:slug/members", guilds_members, PUBLIC, "Members of a guild", "guilds", NULL, 200},
+    /* administration */
+    {"GET", "/api/v1/keys", keys_list, ADMIN, "Every API key (hashes are never shown)", "admin", NULL, 200},
+    {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},
+    {"GET", "/api/v1/audit", audit_list, ADMIN, "The audit log of one record (?subject=task&id=12)", "admin", NULL, 200},
+};
+const size_t api_route_count = ARRAY_SIZE(api_routes);
+
+/* ---- request bodies ---- */
+
+static const json_field profile_update[] = {
+    {"displayName", JF_STRING, 0, 0, 64, NULL},
+    {"bio", JF_STRING, 0, 0, 1000, NULL},
+};
+
+#define TASK_FIELDS(req)                                                        \
+  {"type", JF_ENUM, req, 0, 0, "LESSON|BOUNTY|QUEST"},                          \
+  {"title", JF_STRING, req, 1, 200, NULL},                                      \
+  {"description", JF_STRING, req, 1, 20000, NULL},                              \
+  {"difficulty", JF_INT, req, 1, 10, NULL},                                     \
+  {"xpReward", JF_INT, req, 0, 1000000, NULL},                                  \
+  {"tokenReward", JF_AMOUNT, 0, 0, 0, NULL},                                    \
+  {"status", JF_ENUM, 0, 0, 0, "DRAFT|OPEN"},                                   \
+  {"deadline", JF_STRING, 0, 0, 40, NULL},                                      \
+  {"guild", JF_STRING, 0, 1, 64, NULL},                                         \
+  {"skills", JF_ARRAY, 0, 0, 20, NULL},                                         \
+  {"requirements", JF_OBJECT, 0, 0, 0, NULL},                                   \
+  {"validation", JF_OBJECT, 0, 0, 0, NULL}
+
+static const json_field task_create[] = {TASK_FIELDS(1)};
+static const json_field task_update[] = {TASK_FIELDS(0)};
+
+const json_field api_task_skill_fields[] = {
+    {"skill", JF_STRING, 1, 1, 64, NULL},
+    {"minLevel", JF_INT, 0, 0, 100, NULL},
+};
+const json_field api_requirements_fields[] = {
+    {"minReputation", JF_INT, 0, 0, 100, NULL},
+    {"minLevel", JF_INT, 0, 0, 100, NULL},
+};
+const json_field api_validation_fields[] = {
+    {"rubric", JF_ARRAY, 0, 1, 20, NULL},
+    {"aiReview", JF_BOOL, 0, 0, 0, NULL},
+    {"peerReview", JF_BOOL, 0, 0, 0, NULL},
+    {"evidenceTypes", JF_ARRAY, 0, 1, 6, NULL},
+    {"minScore", JF_INT, 0, 0, 100, NULL},
+    {"minValidators", JF_INT, 0, 0, 21, NULL},
+    {"consensusThreshold", JF_INT, 0, 50, 100, NULL},
+};
+const json_field api_rubric_fields[] = {
+    {"criterion", JF_STRING, 1, 1, 200, NULL},
+    {"weight", JF_INT, 1, 1, 100, NULL},
+    {"description", JF_STRING, 0, 0, 2000, NULL},
+};
+const json_field api_evidence_fields[] = {
+    {"type", JF_ENUM, 1, 0, 0, "link|repository|image|video|document"},
+    {"url", JF_STRING, 1, 8, 2048, NULL},
+    {"description", JF_STRING, 0, 0, 2000, NULL},
+};
+
+static const json_field submission_create[] = {
+    {"text", JF_STRING, 1, 1, 50000, NULL},
+    {"evidence", JF_ARRAY, 0, 0, 20, NULL},
+};
+
+static const json_field guild_create[] = {
+    {"slug", JF_STRING, 1, 3, 64, NULL},
+    {"name", JF_STRING, 1, 1, 100, NULL},
+    {"type", JF_ENUM, 1, 0, 0, "SKILL|GEO|INTEREST"},
+    {"description", JF_STRING, 0, 0, 2000, NULL},
+};
+
+#define SCHEMA(name, fields, desc) {name, fields, ARRAY_SIZE(fields), desc}
+const api_schema api_schemas[] = {
+    SCHEMA("ProfileUpdate", profile_update, "Fields of the caller's profile to change"),
+    SCHEMA("TaskCreate", task_create, "A new task"),
+    SCHEMA("TaskUpdate", task_update, "Fields of a task to change"),
+    SCHEMA("TaskSkill", api_task_skill_fields, "A skill a task asks for, by slug, with a minimum level"),
+    SCHEMA("TaskRequirements", api_requirements_fields, "Who may take the task"),
+    SCHEMA("TaskValidation", api_validation_fields,
+           "How submissions are judged; consensusThreshold is a percentage"),
+    SCHEMA("RubricCriterion", api_rubric_fields, "One weighted criterion of the rubric"),
+    SCHEMA("Evidence", api_evidence_fields, "A link to evidence of the work (http or https)"),
+    SCHEMA("SubmissionCreate", submission_create, "Work submitted to a task"),
+    SCHEMA("GuildCreate", guild_create, "A new guild; slug is lower-case letters, digits and '-'"),
+};
+const size_t api_schema_count = ARRAY_SIZE(api_schemas);
+
+const api_schema *api_schema_find(const char *name) {
+  for (size_t i = 0; i < api_schema_count; i++)
+    if (strcmp(api_schemas[i].name, name) == 0) return &api_schemas[i];
+  return NULL;
+}

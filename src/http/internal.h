@@ -1,0 +1,41 @@
+/* Shared between the server's files (server.c, static.c, metrics.c); not for handlers. */
+#ifndef PHEME_HTTP_INTERNAL_H
+#define PHEME_HTTP_INTERNAL_H
+
+#include "http/server.h"
+
+#define METRIC_STATUSES 18
+#define METRIC_BUCKETS 14
+
+typedef struct {
+  uint64_t by_status[METRIC_STATUSES];
+  uint64_t buckets[METRIC_BUCKETS]; /* cumulative counts are made when rendering */
+  uint64_t sum_us, count;
+} route_metrics;
+
+struct http_server {
+  struct MHD_Daemon *d;
+  http_options o;
+  char **origins;
+  int norigins;
+  int hsts;
+  int port;
+  int inflight;        /* atomic */
+  int stopping;        /* atomic */
+  uint64_t next_id;    /* atomic */
+  char id_prefix[12];
+  route_metrics *metrics; /* nroutes + 2: static files, then unmatched */
+  uint64_t started_at;
+  uint64_t connections_total; /* atomic */
+};
+
+extern const int metric_status_codes[METRIC_STATUSES];
+extern const double metric_bucket_bounds[METRIC_BUCKETS];
+
+void metrics_record(http_server *s, int slot, int status, uint64_t latency_us);
+
+/* Answers from web_root when the path names a file there, or with index.html for app routes.
+ * Returns 1 when it answered. */
+int static_serve(http_server *s, http_req *r);
+
+#endif

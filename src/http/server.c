@@ -1,0 +1,501 @@
+/* The HTTP server over libmicrohttpd; see server.h.
+ *
+ * libmicrohttpd calls the access handler several times per request: once when the headers are in
+ * (we answer MHD_YES without a response, which is what keeps keep-alive connections open), once
+ * per chunk of body, and once with no data when the body is complete; only then is the route's
+ * handler run and the response queued. */
+#include "http/server.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "core/json.h"
+#include "core/log.h"
+#include "core/util.h"
+#include "http/internal.h"
+#include "core/banned.h"
+
+#define ATOMIC_ADD(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
+#define ATOMIC_GET(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+
+/* ---------- answers ---------- */
+
+static void set_body(http_req *r, int status, char *body, size_t len, const char *type) {
+  free(r->out);
+  r->status = status;
+  r->out = body;
+  r->out_len = len;
+  r->content_type = type;
+  r->answered = 1;
+}
+
+void http_json(http_req *r, int status, json_t *body) {
+  char *text = json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII);
+  json_decref(body);
+  if (!text) {
+    http_error(r, PHEME_SYS_NOMEM, NULL);
+    return;
+  }
+  r->error_code = NULL;
+  set_body(r, status, text, strlen(text), "application/json");
+}
+
+void http_error(http_req *r, pheme_err e, const char *fmt, ...) {
+  char msg[512];
+  if (fmt) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+  } else {
+    snprintf(msg, sizeof msg, "%s", pheme_err_message(e));
+  }
+  json_t *body = json_pack("{s:{s:s,s:s,s:{s:s}}}", "error", "code", pheme_err_code(e), "message",
+                           msg, "details", "requestId", r->id);
+  char *text = body ? json_dumps(body, JSON_COMPACT | JSON_ENSURE_ASCII) : NULL;
+  json_decref(body);
+  if (!text) text = strdup("{\"error\":{\"code\":\"SYS003\",\"message\":\"out of memory\"}}");
+  set_body(r, pheme_err_status(e), text, text ? strlen(text) : 0, "application/json");
+  r->error_code = pheme_err_code(e);
+}
+
+void http_no_content(http_req *r) { set_body(r, 204, NULL, 0, NULL); }
+
+void http_header(http_req *r, const char *name, const char *value) {
+  if (r->nhdr >= (int)(sizeof r->hdr_name / sizeof r->hdr_name[0]))
+    PHEME_BUG("more than %d extra headers", r->nhdr);
+  r->hdr_name[r->nhdr] = name;
+  r->hdr_value[r->nhdr] = value;
+  r->nhdr++;
+}
+
+const char *http_param(http_req *r, const char *name) {
+  for (int i = 0; i < r->params.n; i++) {
+    size_t n = strcspn(r->params.name[i], "/");
+    if (strlen(name) == n && strncmp(r->params.name[i], name, n) == 0) return r->params.value[i];
+  }
+  return NULL;
+}
+
+const char *http_query(http_req *r, const char *key) {
+  return MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *http_request_header(http_req *r, const char *name) {
+  return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
+/* ---------- CORS and security headers ---------- */
+
+static int origin_allowed(http_server *s, const char *origin) {
+  for (int i = 0; i < s->norigins; i++)
+    if (strcmp(s->origins[i], origin) == 0) return 1;
+  return 0;
+}
+
+static void add_common_headers(http_server *s, http_req *r, struct MHD_Response *resp) {
+  MHD_add_response_header(resp, "X-Request-Id", r->id);
+  MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+  MHD_add_response_header(resp, "X-Frame-Options", "DENY");
+  MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+  MHD_add_response_header(resp, "Cross-Origin-Opener-Policy", "same-origin");
+  if (s->hsts) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
+  if (!r->is_static) {
+    MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+    MHD_add_response_header(resp, "Cache-Control", "no-store");
+  } else {
+    MHD_add_response_header(resp, "Content-Security-Policy",
+                            "default-src 'self'; img-src 'self' data:; style-src 'self' "
+                            "'unsafe-inline'; connect-src 'self'; frame-ancestors 'none'");
+  }
+  const char *origin = http_request_header(r, "Origin");
+  if (origin && origin_allowed(s, origin)) {
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", origin);
+    MHD_add_response_header(resp, "Access-Control-Allow-Credentials", "true");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers",
+                            "X-Request-Id, X-RateLimit-Limit, X-RateLimit-Remaining, X-RateLimit-Reset, Retry-After");
+  }
+  MHD_add_response_header(resp, "Vary", "Origin");
+  if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
+  for (int i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+  if (ATOMIC_GET(&s->stopping)) MHD_add_response_header(resp, "Connection", "close");
+}
+
+static enum MHD_Result queue(http_server *s, http_req *r) {
+  struct MHD_Response *resp;
+  if (r->static_fd >= 0) {
+    resp = MHD_create_response_from_fd64(r->static_size, r->static_fd);
+    if (resp) r->static_fd = -1; /* libmicrohttpd owns and closes it now */
+  } else {
+    resp = MHD_create_response_from_buffer(r->out_len, r->out, MHD_RESPMEM_MUST_FREE);
+    if (resp) r->out = NULL;
+  }
+  if (!resp) return MHD_NO;
+  add_common_headers(s, r, resp);
+  enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
+  MHD_destroy_response(resp);
+  return ok;
+}
+
+/* ---------- the request's life ---------- */
+
+static int valid_request_id(const char *v) {
+  size_t n = strlen(v);
+  if (n == 0 || n > 64) return 0;
+  for (size_t i = 0; i < n; i++) {
+    char c = v[i];
+    if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
+          c == '_' || c == '.'))
+      return 0;
+  }
+  return 1;
+}
+
+/* Called by libmicrohttpd first for every request, with the raw URI: the request's state is born
+ * here, so timing covers the whole request. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
+  http_server *s = cls;
+  (void)uri;
+  http_req *r = calloc(1, sizeof *r);
+  if (!r) return NULL;
+  arena_init(&r->arena, 16u << 20);
+  r->srv = s;
+  r->app = s->o.app;
+  r->conn = conn;
+  r->start_us = time_mono_us();
+  r->route_index = -1;
+  r->static_fd = -1;
+  buf_init(&r->body, s->o.body_limit);
+  ATOMIC_ADD(&s->inflight, 1);
+  return r;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+                         enum MHD_RequestTerminationCode toe) {
+  http_server *s = cls;
+  http_req *r = *con_cls;
+  (void)conn;
+  (void)toe;
+  if (!r) return;
+  uint64_t lat = time_mono_us() - r->start_us;
+  int slot = r->route_index >= 0 ? r->route_index : (int)s->o.nroutes + 1;
+  if (r->status) {
+    metrics_record(s, slot, r->status, lat);
+    if (s->o.log_requests)
+      log_request(r->id, r->method ? r->method : "?", r->route ? r->route->pattern : r->is_static ? "static" : "-",
+                  r->path ? r->path : "", r->status, lat, r->error_code);
+  }
+  if (r->static_fd >= 0) close(r->static_fd);
+  json_decref(r->json);
+  free(r->out);
+  buf_release(&r->body);
+  arena_release(&r->arena);
+  free(r);
+  *con_cls = NULL;
+  ATOMIC_ADD(&s->inflight, -1);
+}
+
+static int method_has_body(const char *m) {
+  return strcmp(m, "POST") == 0 || strcmp(m, "PUT") == 0 || strcmp(m, "PATCH") == 0;
+}
+
+static int is_json_type(const char *ct) {
+  if (!ct) return 0;
+  size_t n = strlen("application/json");
+  if (strncasecmp(ct, "application/json", n) != 0) return 0;
+  ct += n;
+  while (*ct == ' ') ct++;
+  return *ct == 0 || *ct == ';';
+}
+
+/* The checks made once the headers are in; returns 0 or answers and returns -1. */
+static int on_headers(http_server *s, http_req *r) {
+  const char *rid = http_request_header(r, "X-Request-Id");
+  if (rid && valid_request_id(rid)) {
+    snprintf(r->id, sizeof r->id, "%s", rid);
+  } else {
+    uint64_t n = ATOMIC_ADD(&s->next_id, 1);
+    snprintf(r->id, sizeof r->id, "%s-%06llx", s->id_prefix, (unsigned long long)n);
+  }
+  if (ATOMIC_GET(&s->stopping)) {
+    http_error(r, PHEME_API_UNAVAILABLE, NULL);
+    return -1;
+  }
+  /* CORS preflight: answered for every path, with the allow-list. */
+  const char *origin = http_request_header(r, "Origin");
+  if (strcmp(r->method, "OPTIONS") == 0 && origin &&
+      http_request_header(r, "Access-Control-Request-Method")) {
+    if (!origin_allowed(s, origin)) {
+      http_error(r, PHEME_SEC_CORS, "origin '%.100s' is not allowed", origin);
+      return -1;
+    }
+    http_header(r, "Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, OPTIONS");
+    http_header(r, "Access-Control-Allow-Headers",
+                "Authorization, Content-Type, X-Request-Id, X-CSRF-Token");
+    http_header(r, "Access-Control-Max-Age", "600");
+    http_no_content(r);
+    return -1;
+  }
+  char allow[64];
+  route_result m = router_match(s->o.routes, s->o.nroutes, r->method, r->path, &r->route,
+                                &r->params, allow, sizeof allow);
+  if (m == ROUTE_FOUND) {
+    r->route_index = (int)(r->route - s->o.routes);
+  } else if (m == ROUTE_NO_METHOD) {
+    char *a = arena_strdup(&r->arena, allow);
+    if (a) http_header(r, "Allow", a);
+    http_error(r, PHEME_API_METHOD, "method %s is not allowed on %.200s (allowed: %s)", r->method,
+               r->path, allow);
+    return -1;
+  } else {
+    if ((strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0) && static_serve(s, r))
+      return -1;
+    http_error(r, PHEME_API_NOT_FOUND, "no route for %s %.200s", r->method, r->path);
+    return -1;
+  }
+  if (method_has_body(r->method)) {
+    const char *cl = http_request_header(r, "Content-Length");
+    const char *te = http_request_header(r, "Transfer-Encoding");
+    long long len = 0;
+    if (cl && parse_int(cl, 0, (long long)1 << 62, &len) == 0 && (size_t)len > s->o.body_limit) {
+      http_error(r, PHEME_API_TOO_LARGE, "request body of %lld bytes is over the limit of %zu",
+                 len, s->o.body_limit);
+      return -1;
+    }
+    if ((len > 0 || te) && !is_json_type(http_request_header(r, "Content-Type"))) {
+      http_error(r, PHEME_API_MEDIA_TYPE, "content type must be application/json, not '%.80s'",
+                 http_request_header(r, "Content-Type") ? http_request_header(r, "Content-Type")
+                                                         : "(none)");
+      return -1;
+    }
+  }
+  return 0;
+}
+
+/* Runs once the whole body is in: authenticate, check the role, parse the body, call the handler. */
+static void dispatch(http_server *s, http_req *r) {
+  const http_route *rt = r->route;
+  char msg[256] = "";
+  if (s->o.authenticate) {
+    pheme_err e = s->o.authenticate(r, http_request_header(r, "Authorization"), &r->who, msg, sizeof msg);
+    if (e) {
+      http_error(r, e, "%s", msg[0] ? msg : pheme_err_message(e));
+      return;
+    }
+  }
+  if (rt->role) {
+    if (!r->who.kind || !r->who.kind[0]) {
+      http_error(r, PHEME_AUTH_MISSING, "this route needs authentication: Authorization: Bearer <key>");
+      return;
+    }
+    if (!(r->who.roles & rt->role) && !(r->who.roles & 8 /* ROLE_ADMIN */)) {
+      http_error(r, PHEME_AUTH_FORBIDDEN, "this route needs the %s role",
+                 rt->role == 2 ? "creator" : rt->role == 4 ? "validator" : rt->role == 8 ? "admin" : "user");
+      return;
+    }
+  }
+  if (method_has_body(r->method) && r->body.len > 0) {
+    pheme_err e = json_parse_body(r->body.data, r->body.len, &r->json, msg, sizeof msg);
+    if (e) {
+      http_error(r, e, "%s", msg);
+      return;
+    }
+  }
+  rt->handler(r);
+  if (!r->answered) PHEME_BUG("handler of %s %s gave no answer", rt->method, rt->pattern);
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+  http_server *s = cls;
+  http_req *r = *con_cls;
+  (void)version;
+  if (!r) return MHD_NO; /* out of memory in on_uri */
+  if (!r->started) {
+    r->started = 1;
+    r->method = method;
+    r->path = url;
+    /* Even an early answer waits for the next call: libmicrohttpd keeps a connection alive only
+     * when the first call returns MHD_YES without a response. The one exception is a body
+     * announced as too large, answered at once so it is never read. */
+    if (on_headers(s, r) && r->status == 413) return queue(s, r);
+    return MHD_YES;
+  }
+  if (*upload_size) {
+    if (r->answered) {
+      *upload_size = 0; /* an early answer is waiting: the body is read and dropped */
+      return MHD_YES;
+    }
+    if (!r->body_too_large && buf_add(&r->body, upload, *upload_size)) {
+      /* A chunked body past the cap: answer now, and libmicrohttpd closes the connection instead
+       * of reading the rest. */
+      r->body_too_large = 1;
+      *upload_size = 0;
+      http_error(r, PHEME_API_TOO_LARGE, "request body is over the limit of %zu bytes", s->o.body_limit);
+      return queue(s, r);
+    }
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (r->body_too_large) return MHD_YES; /* the answer was queued already */
+  if (!r->answered) dispatch(s, r);
+  return queue(s, r);
+}
+
+/* ---------- start and stop ---------- */
+
+static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6, char *err, size_t errlen) {
+  char host[256];
+  const char *colon = strrchr(listen, ':');
+  if (!colon || colon == listen || !colon[1]) {
+    snprintf(err, errlen, "invalid listen address '%s': expected HOST:PORT", listen);
+    return -1;
+  }
+  size_t hl = (size_t)(colon - listen);
+  if (hl >= sizeof host) hl = sizeof host - 1;
+  memcpy(host, listen, hl);
+  host[hl] = 0;
+  long long port;
+  if (parse_int(colon + 1, 0, 65535, &port)) {
+    snprintf(err, errlen, "invalid port in listen address '%s'", listen);
+    return -1;
+  }
+  char *h = host;
+  if (h[0] == '[' && h[hl - 1] == ']') {
+    h[hl - 1] = 0;
+    h++;
+  }
+  memset(ss, 0, sizeof *ss);
+  struct sockaddr_in *in4 = (struct sockaddr_in *)ss;
+  struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)ss;
+  if (inet_pton(AF_INET, h, &in4->sin_addr) == 1) {
+    in4->sin_family = AF_INET;
+    in4->sin_port = htons((uint16_t)port);
+    *v6 = 0;
+    return 0;
+  }
+  if (inet_pton(AF_INET6, h, &in6->sin6_addr) == 1) {
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)port);
+    *v6 = 1;
+    return 0;
+  }
+  struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
+  if (getaddrinfo(h, NULL, &hints, &res) != 0 || !res) {
+    snprintf(err, errlen, "cannot resolve listen host '%s'", h);
+    return -1;
+  }
+  memcpy(ss, res->ai_addr, res->ai_addrlen);
+  *v6 = res->ai_family == AF_INET6;
+  if (*v6) in6->sin6_port = htons((uint16_t)port);
+  else in4->sin_port = htons((uint16_t)port);
+  freeaddrinfo(res);
+  return 0;
+}
+
+/* The allow-list: configured origins, or the public URL's scheme://host[:port]. */
+static int parse_origins(http_server *s) {
+  const char *src = s->o.cors_origins && *s->o.cors_origins ? s->o.cors_origins : s->o.public_url;
+  int own = !(s->o.cors_origins && *s->o.cors_origins);
+  s->origins = calloc(64, sizeof *s->origins);
+  if (!s->origins) return -1;
+  for (const char *p = src; *p && s->norigins < 64;) {
+    size_t n = strcspn(p, ",");
+    const char *a = p, *b = p + n;
+    while (a < b && *a == ' ') a++;
+    while (b > a && (b[-1] == ' ' || b[-1] == '/')) b--;
+    if (own) {
+      /* keep scheme://host[:port] of the public URL */
+      const char *hs = strstr(a, "://");
+      if (hs) {
+        const char *slash = memchr(hs + 3, '/', (size_t)(b - hs - 3));
+        if (slash) b = slash;
+      }
+    }
+    if (b > a) {
+      s->origins[s->norigins] = strndup(a, (size_t)(b - a));
+      if (!s->origins[s->norigins]) return -1;
+      s->norigins++;
+    }
+    p += n + (p[n] == ',');
+    if (own) break;
+  }
+  return 0;
+}
+
+static void server_free(http_server *s) {
+  if (!s) return;
+  for (int i = 0; i < s->norigins; i++) free(s->origins[i]);
+  free(s->origins);
+  free(s->metrics);
+  free(s);
+}
+
+http_server *http_server_start(const http_options *o, char *err, size_t errlen) {
+  http_server *s = calloc(1, sizeof *s);
+  if (!s) return NULL;
+  s->o = *o;
+  s->metrics = calloc(o->nroutes + 2, sizeof *s->metrics);
+  if (!s->metrics || parse_origins(s)) {
+    snprintf(err, errlen, "out of memory");
+    server_free(s);
+    return NULL;
+  }
+  s->hsts = strncmp(o->public_url, "https://", 8) == 0;
+  s->started_at = (uint64_t)time_now_ms();
+  uint8_t rnd[4];
+  if (random_bytes(rnd, sizeof rnd)) memset(rnd, 0, sizeof rnd);
+  bytes_to_hex(s->id_prefix, rnd, sizeof rnd);
+  struct sockaddr_storage ss;
+  int v6;
+  if (parse_listen(o->listen, &ss, &v6, err, errlen)) {
+    server_free(s);
+    return NULL;
+  }
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+                   MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
+  s->d = MHD_start_daemon(
+      flags, 0, NULL, NULL, on_request, s,
+      MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+      MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 1),
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
+      MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->connection_timeout,
+      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->header_limit,
+      MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
+      MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+      MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
+      MHD_OPTION_END);
+  if (!s->d) {
+    snprintf(err, errlen, "cannot listen on %s (address in use, or not allowed?)", o->listen);
+    server_free(s);
+    return NULL;
+  }
+  const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
+  s->port = info ? info->port : 0;
+  return s;
+}
+
+int http_server_port(http_server *s) { return s->port; }
+int http_server_inflight(http_server *s) { return ATOMIC_GET(&s->inflight); }
+
+int http_server_stop(http_server *s, int timeout_s) {
+  __atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);
+  /* Quiesce: the daemon stops accepting and hands back the listening socket, which we close so
+   * new connections are refused at once; requests already in progress go on. */
+  MHD_socket fd = MHD_quiesce_daemon(s->d);
+  if (fd != MHD_INVALID_SOCKET) close(fd);
+  uint64_t deadline = time_mono_us() + (uint64_t)timeout_s * 1000000u;
+  while (http_server_inflight(s) > 0 && time_mono_us() < deadline) usleep(10000);
+  int left = http_server_inflight(s);
+  MHD_stop_daemon(s->d);
+  server_free(s);
+  return left;
+}

@@ -1,0 +1,112 @@
+/* PHEME's HTTP server on libmicrohttpd: a pool of threads each running its own epoll loop, a route
+ * table, a per-request arena, request ids, strict JSON bodies under a size cap, authentication
+ * through a pluggable hook, CORS, security headers, static files, metrics, access logs and a
+ * graceful shutdown.
+ *
+ * A handler gets an http_req whose body (if the route takes one) is already parsed JSON, whose
+ * caller is authenticated and holds the route's role, and answers with http_json / http_error. */
+#ifndef PHEME_HTTP_SERVER_H
+#define PHEME_HTTP_SERVER_H
+
+#include <jansson.h>
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/err.h"
+#include "http/router.h"
+
+struct MHD_Connection;
+struct MHD_Daemon;
+
+/* Who is calling. kind is "api_key" (or, later, "session"); empty when anonymous. */
+typedef struct {
+  const char *kind;
+  int64_t user_id;
+  uint8_t address[20];
+  unsigned roles;
+  int64_t key_id;
+} principal;
+
+typedef struct http_server http_server;
+
+struct http_req {
+  arena arena;                 /* everything made for this request; freed when it ends */
+  http_server *srv;
+  void *app;                   /* the application context given to http_server_start */
+  struct MHD_Connection *conn;
+  const char *method, *path;
+  const http_route *route;
+  int route_index;             /* index in the table; -1 unmatched, for metrics */
+  route_params params;
+  char id[72];                 /* request id */
+  uint64_t start_us;
+  buf body;
+  int started, body_too_large, answered;
+  json_t *json;                /* parsed body, or NULL */
+  principal who;
+  /* the answer */
+  int status;
+  char *out;                   /* malloc'ed body */
+  size_t out_len;
+  const char *content_type;
+  const char *error_code;
+  const char *hdr_name[8], *hdr_value[8];
+  int nhdr;
+  int is_static;               /* answered from web_root */
+  int static_fd;               /* >= 0: answer with this file */
+  uint64_t static_size;
+};
+
+/* Authenticates a request from its Authorization header value (NULL when absent).
+ * Returns 0 with who filled (kind "" when anonymous), or an AUTH error with msg set. */
+typedef pheme_err (*http_auth_fn)(http_req *r, const char *authorization, principal *who,
+                                  char *msg, size_t msglen);
+
+typedef struct {
+  const char *listen;          /* HOST:PORT */
+  int threads;
+  int max_connections;
+  int connection_timeout;      /* seconds */
+  size_t body_limit;
+  size_t header_limit;
+  const char *public_url;
+  const char *cors_origins;    /* comma-separated, or "" for the public URL's origin */
+  const char *web_root;        /* "" for none */
+  int log_requests;
+  const http_route *routes;
+  size_t nroutes;
+  http_auth_fn authenticate;
+  void *app;
+} http_options;
+
+/* Starts listening. Returns NULL with err set when the address cannot be bound. */
+http_server *http_server_start(const http_options *o, char *err, size_t errlen);
+/* The port actually bound (useful with port 0). */
+int http_server_port(http_server *s);
+/* Graceful stop: stop accepting, let in-flight requests finish up to timeout_s, then close.
+ * Returns the number of requests still in flight at the deadline (0 = clean). */
+int http_server_stop(http_server *s, int timeout_s);
+/* Requests being answered right now. */
+int http_server_inflight(http_server *s);
+
+/* --- for handlers --- */
+/* Answers with a JSON body (takes the reference to body). */
+void http_json(http_req *r, int status, json_t *body);
+/* Answers with the error's status and code, and a message (printf-style; NULL for the default). */
+void http_error(http_req *r, pheme_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Answers 204 No Content. */
+void http_no_content(http_req *r);
+/* Adds a response header; name and value must live until the request ends (arena or static). */
+void http_header(http_req *r, const char *name, const char *value);
+/* A path parameter by name, or NULL. */
+const char *http_param(http_req *r, const char *name);
+/* A query-string argument, or NULL. */
+const char *http_query(http_req *r, const char *key);
+/* A request header, or NULL. */
+const char *http_request_header(http_req *r, const char *name);
+
+/* Prometheus text of the server's metrics, appended to out. */
+int http_metrics_render(http_server *s, buf *out) PHEME_MUST_CHECK;
+
+#endif
