@@ -1,0 +1,35 @@
+# PHEME — the two commands: `make run` and `make test`. Everything else is a helper.
+BUILD      ?= build
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+
+.PHONY: all build run test bench deps clean fuzz
+
+all: build
+
+deps:
+	@scripts/deps.sh build
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo $(CMAKE_ARGS) >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS) --target pheme
+	@ln -sf $(BUILD)/compile_commands.json compile_commands.json
+
+# The main job on the embedded default: SQLite in ./data, demo data on first start.
+run: build
+	@mkdir -p data
+	./$(BUILD)/pheme serve --demo
+
+# Every test layer; see scripts/test.sh (LAYERS="unit asan …" to run some).
+test:
+	@scripts/test.sh
+
+bench: build
+	@bench/run.sh
+
+# Long fuzzing: make fuzz FUZZ_SECONDS=3600
+fuzz:
+	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} LAYERS=fuzz scripts/test.sh
+
+clean:
+	rm -rf $(BUILD) build-asan build-fuzz compile_commands.json

@@ -1,0 +1,57 @@
+#!/bin/sh
+# make test: installs what is missing, builds, and runs every test layer in turn.
+#   LAYERS    which layers (default: all, in this order)
+#   FUZZ_SECONDS  seconds per fuzz target (default 30)
+set -eu
+cd "$(dirname "$0")/.."
+LAYERS=${LAYERS:-"unit asan fuzz integration interop contracts"}
+FUZZ_SECONDS=${FUZZ_SECONDS:-30}
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+scripts/deps.sh all
+
+step() { printf '\n==> %s\n' "$*"; }
+started=$(date +%s)
+
+for layer in $LAYERS; do
+  case $layer in
+  unit)
+    step "unit tests and fuzz corpora (RelWithDebInfo, gcc)"
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build build -j "$JOBS"
+    (cd build && ctest --output-on-failure -j "$JOBS")
+    ;;
+  asan)
+    step "unit tests and fuzz corpora under AddressSanitizer + UndefinedBehaviorSanitizer"
+    cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPHEME_SANITIZE=ON >/dev/null
+    cmake --build build-asan -j "$JOBS"
+    (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+       ctest --output-on-failure -j "$JOBS")
+    ;;
+  fuzz)
+    step "libFuzzer targets, ${FUZZ_SECONDS}s each (clang, ASan + UBSan)"
+    CC=clang cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_BUILD_TYPE=Debug -DPHEME_FUZZ=ON >/dev/null
+    cmake --build build-fuzz -j "$JOBS"
+    scripts/fuzz.sh build-fuzz "$FUZZ_SECONDS"
+    ;;
+  integration)
+    step "HTTP integration tests against a real pheme serve (SQLite and PostgreSQL)"
+    cmake --build build -j "$JOBS" --target pheme
+    tests/integration/run.sh build/pheme
+    ;;
+  interop)
+    if [ -x tests/interop/run.sh ]; then
+      step "cross-checks of the Ethereum primitives against viem"
+      tests/interop/run.sh
+    fi
+    ;;
+  contracts)
+    if [ -x scripts/contracts.sh ]; then
+      step "smart contracts (forge, offline)"
+      scripts/contracts.sh test
+    fi
+    ;;
+  *) echo "test.sh: unknown layer '$layer'" >&2; exit 2 ;;
+  esac
+done
+printf '\nall layers passed (%s) in %ss\n' "$LAYERS" $(( $(date +%s) - started ))
