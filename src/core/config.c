@@ -303,8 +303,8 @@ int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *
     snprintf(origin, sizeof origin, "flag --%s", k->key);
     if (eq) {
       value = eq + 1;
-    } else if (k->type == CONF_BOOL && (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)) {
-      value = "true";
+    } else if (k->type == CONF_BOOL && (i + 1 >= argc || parse_bool(argv[i + 1]) < 0)) {
+      value = "true"; /* a bare boolean flag: --demo */
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {

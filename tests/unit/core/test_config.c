@@ -1,0 +1,91 @@
+/* Unit tests of src/core/config.c: the layering defaults < file < env < flags, and errors that
+ * name the key and the value. */
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/config.h"
+#include "core/util.h"
+#include "test.h"
+
+TEST(defaults_are_valid_and_match_the_example_file) {
+  pheme_config c;
+  config_init(&c);
+  CHECK_STR(c.listen, "127.0.0.1:4000");
+  CHECK_STR(c.database, "sqlite:./data/pheme.db");
+  CHECK_INT(c.body_limit, 1048576);
+  CHECK_INT(c.log_requests, 1);
+  /* conf/pheme.conf.example documents every key, each with its default. */
+  FILE *f = fopen(TEST_DATA_DIR "/../../conf/pheme.conf.example", "r");
+  REQUIRE(f != NULL);
+  char text[65536];
+  size_t n = fread(text, 1, sizeof text - 1, f);
+  fclose(f);
+  text[n] = 0;
+  for (size_t i = 0; i < conf_key_count; i++) {
+    char line[256];
+    snprintf(line, sizeof line, "# %s = %s\n", conf_keys[i].key, conf_keys[i].def);
+    if (!strstr(text, line)) {
+      fprintf(stderr, "conf/pheme.conf.example lacks the line '# %s = %s'\n", conf_keys[i].key, conf_keys[i].def);
+      CHECK(0);
+    }
+  }
+  /* The example, with its comments removed, parses. */
+  char err[256];
+  CHECK_INT(config_parse_text(&c, text, n, "example", err, sizeof err), 0);
+  config_release(&c);
+}
+
+TEST(file_env_flags_layer_in_order) {
+  pheme_config c;
+  config_init(&c);
+  char path[] = "/tmp/pheme-conf-XXXXXX";
+  int fd = mkstemp(path);
+  REQUIRE(fd >= 0);
+  const char *file = "# comment\nthreads = 3\nlisten = 0.0.0.0:5000\npublic_url = \"https://x.example\"\n";
+  REQUIRE(write(fd, file, strlen(file)) == (ssize_t)strlen(file));
+  close(fd);
+  char cfgflag[64];
+  snprintf(cfgflag, sizeof cfgflag, "--config=%s", path);
+  char *env[] = {"PHEME_THREADS=4", "PHEME_UNRELATED_SCRIPT_VAR=1", "HOME=/root", NULL};
+  char *argv[] = {cfgflag, "--listen", "127.0.0.1:6000", "--log-requests", "extra", NULL};
+  char *rest[8];
+  int nrest;
+  char err[256];
+  CHECK_INT(config_load(&c, 5, argv, env, rest, &nrest, err, sizeof err), 0);
+  CHECK_INT(c.threads, 4);                   /* env over file */
+  CHECK_STR(c.listen, "127.0.0.1:6000");     /* flag over file */
+  CHECK_STR(c.public_url, "https://x.example"); /* file over default, quotes removed */
+  CHECK_INT(c.log_requests, 1);
+  CHECK_INT(nrest, 1);
+  CHECK_STR(rest[0], "extra");
+  unlink(path);
+  config_release(&c);
+}
+
+TEST(errors_name_key_and_value) {
+  pheme_config c;
+  config_init(&c);
+  char err[256];
+  CHECK_INT(config_set(&c, "threads", "abc", "flag --threads", err, sizeof err), -1);
+  CHECK(strstr(err, "'abc'") && strstr(err, "threads"));
+  CHECK_INT(config_set(&c, "body_limit", "1", "environment PHEME_BODY_LIMIT", err, sizeof err), -1);
+  CHECK(strstr(err, "body_limit") && strstr(err, "1024"));
+  CHECK_INT(config_set(&c, "log_level", "loud", "flag", err, sizeof err), -1);
+  CHECK(strstr(err, "debug|info|warn|error|off") != NULL);
+  CHECK_INT(config_set(&c, "nope", "1", "flag", err, sizeof err), -1);
+  CHECK(strstr(err, "unknown configuration key 'nope'") != NULL);
+  const char *bad = "threads = 2\nthis line is wrong\n";
+  CHECK_INT(config_parse_text(&c, bad, strlen(bad), "f.conf", err, sizeof err), -1);
+  CHECK(strstr(err, "f.conf:2") != NULL);
+  CHECK_INT(c.threads, 2); /* lines before the bad one were applied; start-up stops anyway */
+  char *argv[] = {"--listen", NULL};
+  char *rest[2];
+  int nrest;
+  CHECK_INT(config_read_flags(&c, 1, argv, rest, &nrest, err, sizeof err), -1);
+  CHECK(strstr(err, "--listen needs a value") != NULL);
+  config_release(&c);
+}
+
+TEST_MAIN(RUN(defaults_are_valid_and_match_the_example_file); RUN(file_env_flags_layer_in_order);
+          RUN(errors_name_key_and_value))

@@ -1,0 +1,83 @@
+/* Unit tests of src/http/router.c, and of the real route table's shape. */
+#include <string.h>
+
+#include "api/api.h"
+#include "http/router.h"
+#include "test.h"
+
+static void h(http_req *r) { (void)r; }
+
+static const http_route routes[] = {
+    {"GET", "/api/v1/tasks", h, 0, "list", "t", NULL, 200},
+    {"POST", "/api/v1/tasks", h, 2, "create", "t", NULL, 201},
+    {"GET", "/api/v1/tasks/:id", h, 0, "get", "t", NULL, 200},
+    {"POST", "/api/v1/tasks/:id/close", h, 2, "close", "t", NULL, 200},
+    {"GET", "/api/v1/guilds/:slug/members", h, 0, "members", "g", NULL, 200},
+};
+
+TEST(matches_literals_and_parameters) {
+  const http_route *rt;
+  route_params p;
+  char allow[64];
+  CHECK_INT(router_match(routes, 5, "GET", "/api/v1/tasks", &rt, &p, allow, sizeof allow), ROUTE_FOUND);
+  CHECK(rt == &routes[0]);
+  CHECK_INT(router_match(routes, 5, "GET", "/api/v1/tasks/12", &rt, &p, allow, sizeof allow), ROUTE_FOUND);
+  CHECK(rt == &routes[2]);
+  CHECK_INT(p.n, 1);
+  CHECK_STR(p.value[0], "12");
+  CHECK_INT(router_match(routes, 5, "GET", "/api/v1/guilds/builders/members", &rt, &p, allow, sizeof allow), ROUTE_FOUND);
+  CHECK_STR(p.value[0], "builders");
+  CHECK_INT(strncmp(p.name[0], "slug", 4), 0);
+}
+
+TEST(tells_missing_path_from_wrong_method) {
+  const http_route *rt;
+  route_params p;
+  char allow[64];
+  CHECK_INT(router_match(routes, 5, "DELETE", "/api/v1/tasks", &rt, &p, allow, sizeof allow), ROUTE_NO_METHOD);
+  CHECK_STR(allow, "GET, POST");
+  CHECK_INT(router_match(routes, 5, "GET", "/api/v1/task", &rt, &p, allow, sizeof allow), ROUTE_NO_PATH);
+  CHECK_INT(router_match(routes, 5, "GET", "/api/v1/tasks/", &rt, &p, allow, sizeof allow), ROUTE_NO_PATH);
+  CHECK_INT(router_match(routes, 5, "GET", "/api/v1/tasks//close", &rt, &p, allow, sizeof allow), ROUTE_NO_PATH);
+  CHECK_INT(router_match(routes, 5, "GET", "/api/v1/tasks/1/close/x", &rt, &p, allow, sizeof allow), ROUTE_NO_PATH);
+  char longid[300];
+  memset(longid, '1', sizeof longid);
+  memcpy(longid, "/api/v1/tasks/", 14);
+  longid[299] = 0;
+  CHECK_INT(router_match(routes, 5, "GET", longid, &rt, &p, allow, sizeof allow), ROUTE_NO_PATH);
+}
+
+TEST(check_rejects_overlaps_and_bad_patterns) {
+  char why[200];
+  CHECK_INT(router_check(routes, 5, why, sizeof why), 0);
+  const http_route overlap[] = {{"GET", "/a/:id", h, 0, "x", "t", NULL, 200},
+                                {"GET", "/a/:slug", h, 0, "y", "t", NULL, 200}};
+  CHECK_INT(router_check(overlap, 2, why, sizeof why), -1);
+  const http_route bad[] = {{"GET", "/a/", h, 0, "x", "t", NULL, 200}};
+  CHECK_INT(router_check(bad, 1, why, sizeof why), -1);
+}
+
+TEST(the_real_table_is_well_formed) {
+  char why[200];
+  CHECK_INT(router_check(api_routes, api_route_count, why, sizeof why), 0);
+  for (size_t i = 0; i < api_route_count; i++) {
+    if (api_routes[i].body && !api_schema_find(api_routes[i].body)) {
+      fprintf(stderr, "route %s %s names a missing schema %s\n", api_routes[i].method,
+              api_routes[i].pattern, api_routes[i].body);
+      CHECK(0);
+    }
+  }
+  /* The OpenAPI document has one operation per route. */
+  json_t *doc = api_openapi("http://localhost:4000");
+  REQUIRE(doc != NULL);
+  json_t *paths = json_object_get(doc, "paths");
+  size_t ops = 0;
+  const char *k;
+  json_t *v;
+  json_object_foreach(paths, k, v) ops += json_object_size(v);
+  CHECK_INT(ops, api_route_count);
+  json_decref(doc);
+}
+
+TEST_MAIN(RUN(matches_literals_and_parameters); RUN(tells_missing_path_from_wrong_method);
+          RUN(check_rejects_overlaps_and_bad_patterns); RUN(the_real_table_is_well_formed))

@@ -1,0 +1,368 @@
+/* The storage suite: the same tests against SQLite and PostgreSQL (DESIGN §2: both backends pass
+ * one suite). PostgreSQL is a throwaway cluster started by scripts/pg-test.sh for this run. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/util.h"
+#include "store/store.h"
+#include "test.h"
+
+static store *S;
+static const char *backend;
+static store_actor sys = {0, "test"};
+
+static void addr_of(uint8_t a[20], int n) {
+  memset(a, 0, 20);
+  a[0] = 0xaa;
+  a[19] = (uint8_t)n;
+  a[18] = (uint8_t)(n >> 8);
+}
+
+static int64_t count(const char *table) {
+  int64_t n = -1;
+  if (store_count(S, table, &n)) return -1;
+  return n;
+}
+
+TEST(migrations_are_idempotent_and_ready) {
+  int applied = -1;
+  char err[256];
+  CHECK_INT(store_migrate(S, &applied, err, sizeof err), 0);
+  CHECK_INT(applied, 0);
+  CHECK_INT(store_ready(S, err, sizeof err), 0);
+}
+
+TEST(users_are_created_once_per_address) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t ad[20];
+  addr_of(ad, 1);
+  user u, v;
+  int created;
+  CHECK_INT(store_user_ensure(S, &a, &sys, ad, &u, &created), 0);
+  CHECK_INT(created, 1);
+  CHECK_INT(store_user_ensure(S, &a, &sys, ad, &v, &created), 0);
+  CHECK_INT(created, 0);
+  CHECK_INT(v.id, u.id);
+  CHECK_MEM(v.address, 20, ad, 20);
+  CHECK_INT(store_user_update_profile(S, &a, &sys, u.id, "Ada", NULL, &v), 0);
+  CHECK_STR(v.display_name, "Ada");
+  CHECK_STR(v.bio, "");
+  CHECK_INT(store_user_update_profile(S, &a, &sys, u.id, NULL, "bio", &v), 0);
+  CHECK_STR(v.display_name, "Ada");
+  CHECK_INT(store_user_update_profile(S, &a, &sys, 999999, "x", NULL, &v), PHEME_DATA_NOT_FOUND);
+  uint8_t other[20];
+  addr_of(other, 2);
+  CHECK_INT(store_user_by_address(S, &a, other, &v), PHEME_DATA_NOT_FOUND);
+  arena_release(&a);
+}
+
+TEST(api_keys_hash_lookup_and_revoke) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t ad[20], h[32], h2[32];
+  addr_of(ad, 3);
+  user u;
+  int created;
+  REQUIRE(store_user_ensure(S, &a, &sys, ad, &u, &created) == 0);
+  sha256(h, "key-one", 7);
+  sha256(h2, "key-two", 7);
+  api_key k, got;
+  CHECK_INT(store_key_create(S, &a, &sys, u.id, h, "phk_abc", "creator", "ci", &k), 0);
+  CHECK_INT(store_key_create(S, &a, &sys, u.id, h, "phk_abc", "creator", "dup", &got), PHEME_DATA_CONFLICT);
+  CHECK_INT(store_key_by_hash(S, &a, h, &got), 0);
+  CHECK_INT(got.id, k.id);
+  CHECK_STR(got.role, "creator");
+  CHECK_MEM(got.address, 20, ad, 20);
+  CHECK_INT(store_key_by_hash(S, &a, h2, &got), PHEME_DATA_NOT_FOUND);
+  CHECK_INT(store_key_create(S, &a, &sys, u.id, h2, "phk_def", "wizard", "", &got), PHEME_DATA_INVALID);
+  CHECK_INT(store_key_revoke(S, &sys, k.id), 0);
+  CHECK_INT(store_key_revoke(S, &sys, k.id), PHEME_DATA_NOT_FOUND);
+  CHECK_INT(store_key_by_hash(S, &a, h, &got), PHEME_DATA_NOT_FOUND);
+  api_key *list;
+  int n;
+  store_page p = {0, 10};
+  CHECK_INT(store_keys_list(S, &a, u.id, &p, &list, &n), 0);
+  CHECK_INT(n, 1);
+  CHECK(list[0].revoked_at > 0);
+  arena_release(&a);
+}
+
+TEST(skills_catalogue_is_seeded) {
+  arena a;
+  arena_init(&a, 0);
+  skill *list;
+  int n;
+  CHECK_INT(store_skills_list(S, &a, NULL, &list, &n), 0);
+  CHECK(n >= 40);
+  const char *domains[] = {"technical", "creative", "business"};
+  for (int d = 0; d < 3; d++) {
+    int m;
+    CHECK_INT(store_skills_list(S, &a, domains[d], &list, &m), 0);
+    CHECK(m >= 8);
+  }
+  skill k;
+  CHECK_INT(store_skill_get(S, &a, "solidity", &k), 0);
+  CHECK_STR(k.parent, "smart-contracts");
+  CHECK_INT(store_skill_get(S, &a, "alchemy", &k), PHEME_DATA_NOT_FOUND);
+  arena_release(&a);
+}
+
+static const char *MAX256 =
+    "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+
+static task new_task(int64_t creator, task_skill *skills, int nskills, const char *type, int difficulty) {
+  return (task){.type = type, .title = "Audit a vault", .description = "Find the bug.",
+                .difficulty = difficulty, .xp_reward = 500, .token_reward = MAX256, .status = "OPEN",
+                .creator_id = creator, .requirements = "{\"minLevel\":0}", .validation = "{}",
+                .skills = skills, .nskills = nskills};
+}
+
+TEST(tasks_round_trip_filter_and_page) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t ad[20];
+  addr_of(ad, 4);
+  user u;
+  int created;
+  REQUIRE(store_user_ensure(S, &a, &sys, ad, &u, &created) == 0);
+  task_skill sk[2] = {{"solidity", 10}, {"contract-security", 20}};
+  task t = new_task(u.id, sk, 2, "BOUNTY", 7);
+  CHECK_INT(store_task_create(S, &a, &sys, &t), 0);
+  task g;
+  CHECK_INT(store_task_get(S, &a, t.id, &g), 0);
+  CHECK_STR(g.token_reward, MAX256);
+  CHECK_INT(g.nskills, 2);
+  CHECK_STR(g.skills[0].slug, "contract-security");
+  CHECK_INT(g.skills[1].min_level, 10);
+  CHECK_MEM(g.creator_address, 20, ad, 20);
+  /* An unknown skill: nothing of the task is written, not even its audit row. */
+  int64_t tasks_before = count("tasks"), audit_before = count("audit_log");
+  task_skill bad[1] = {{"alchemy", 1}};
+  task t2 = new_task(u.id, bad, 1, "QUEST", 3);
+  CHECK_INT(store_task_create(S, &a, &sys, &t2), PHEME_DATA_INVALID);
+  CHECK_INT(count("tasks"), tasks_before);
+  CHECK_INT(count("audit_log"), audit_before);
+  /* A check constraint holds in both dialects. */
+  task t3 = new_task(u.id, NULL, 0, "QUEST", 11);
+  CHECK_INT(store_task_create(S, &a, &sys, &t3), PHEME_DATA_INVALID);
+  for (int i = 0; i < 5; i++) {
+    task_skill one[1] = {{i % 2 ? "react" : "c", 0}};
+    task x = new_task(u.id, one, 1, i % 2 ? "LESSON" : "QUEST", i + 1);
+    CHECK_INT(store_task_create(S, &a, &sys, &x), 0);
+  }
+  task *list;
+  int n;
+  store_page p = {0, 100};
+  task_filter f = {.type = "LESSON"};
+  CHECK_INT(store_tasks_list(S, &a, &f, &p, &list, &n), 0);
+  CHECK_INT(n, 2);
+  f = (task_filter){.skill = "c"};
+  CHECK_INT(store_tasks_list(S, &a, &f, &p, &list, &n), 0);
+  CHECK_INT(n, 3);
+  CHECK_INT(list[0].nskills, 1);
+  f = (task_filter){.difficulty_min = 2, .difficulty_max = 4};
+  CHECK_INT(store_tasks_list(S, &a, &f, &p, &list, &n), 0);
+  CHECK_INT(n, 3);
+  /* pages of 2 walk every task once, newest first */
+  f = (task_filter){0};
+  int seen = 0;
+  int64_t last = INT64_MAX;
+  store_page pg = {0, 2};
+  do {
+    CHECK_INT(store_tasks_list(S, &a, &f, &pg, &list, &n), 0);
+    for (int i = 0; i < n; i++) {
+      CHECK(list[i].id < last);
+      last = list[i].id;
+      seen++;
+    }
+    pg.before = last;
+  } while (n == 2);
+  CHECK_INT(seen, count("tasks"));
+  /* update, including skills */
+  g.title = "Audit a vault, again";
+  g.status = "CLOSED";
+  task_skill sk2[1] = {{"defi", 5}};
+  g.skills = sk2;
+  g.nskills = 1;
+  CHECK_INT(store_task_update(S, &a, &sys, &g, 1), 0);
+  CHECK_STR(g.title, "Audit a vault, again");
+  CHECK_INT(g.nskills, 1);
+  CHECK_STR(g.skills[0].slug, "defi");
+  arena_release(&a);
+}
+
+TEST(submissions_follow_task_state) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t ca[20], wa[20];
+  addr_of(ca, 5);
+  addr_of(wa, 6);
+  user c, w;
+  int created;
+  REQUIRE(store_user_ensure(S, &a, &sys, ca, &c, &created) == 0);
+  REQUIRE(store_user_ensure(S, &a, &sys, wa, &w, &created) == 0);
+  task t = new_task(c.id, NULL, 0, "BOUNTY", 2);
+  REQUIRE(store_task_create(S, &a, &sys, &t) == 0);
+  submission s = {.task_id = t.id, .user_id = w.id, .text = "done", .evidence = "[]"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &s), 0);
+  CHECK_STR(s.state, "SUBMITTED");
+  CHECK_INT(s.final_score, -1);
+  submission s2 = {.task_id = t.id, .user_id = w.id, .text = "again", .evidence = "[]"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &s2), PHEME_DATA_CONFLICT);
+  submission s3 = {.task_id = 999999, .user_id = w.id, .text = "x", .evidence = "[]"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &s3), PHEME_DATA_NOT_FOUND);
+  t.status = "CLOSED";
+  CHECK_INT(store_task_update(S, &a, &sys, &t, 0), 0);
+  submission s4 = {.task_id = t.id, .user_id = c.id, .text = "late", .evidence = "[]"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &s4), PHEME_DATA_STATE);
+  submission *list;
+  int n;
+  store_page p = {0, 10};
+  CHECK_INT(store_submissions_list(S, &a, w.id, 0, &p, &list, &n), 0);
+  CHECK_INT(n, 1);
+  CHECK_STR(list[0].text, "done");
+  CHECK_INT(store_submissions_list(S, &a, 0, t.id, &p, &list, &n), 0);
+  CHECK_INT(n, 1);
+  arena_release(&a);
+}
+
+TEST(guild_membership_and_wallet_view) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t oa[20], ma[20];
+  addr_of(oa, 7);
+  addr_of(ma, 8);
+  user o, m;
+  int created;
+  REQUIRE(store_user_ensure(S, &a, &sys, oa, &o, &created) == 0);
+  REQUIRE(store_user_ensure(S, &a, &sys, ma, &m, &created) == 0);
+  guild g = {.slug = "builders", .name = "Builders", .type = "SKILL", .description = "", .owner_id = o.id};
+  CHECK_INT(store_guild_create(S, &a, &sys, &g), 0);
+  CHECK_INT(g.member_count, 1);
+  guild dup = g;
+  CHECK_INT(store_guild_create(S, &a, &sys, &dup), PHEME_DATA_CONFLICT);
+  CHECK_INT(store_guild_join(S, &sys, g.id, m.id), 0);
+  CHECK_INT(store_guild_join(S, &sys, g.id, m.id), PHEME_DATA_CONFLICT);
+  CHECK_INT(store_guild_leave(S, &sys, g.id, o.id), PHEME_DATA_STATE);
+  guild_member *mem;
+  int n;
+  store_page p = {0, 10};
+  CHECK_INT(store_guild_members(S, &a, g.id, &p, &mem, &n), 0);
+  CHECK_INT(n, 2);
+  wallet_view w;
+  CHECK_INT(store_wallet_view(S, &a, ma, &w), 0);
+  CHECK_INT(w.profile.id, m.id);
+  CHECK_INT(w.nguilds, 1);
+  CHECK_STR(w.guilds[0].role, "MEMBER");
+  CHECK_INT(store_guild_leave(S, &sys, g.id, m.id), 0);
+  CHECK_INT(store_guild_leave(S, &sys, g.id, m.id), PHEME_DATA_NOT_FOUND);
+  CHECK_INT(store_guild_get(S, &a, "builders", &g), 0);
+  CHECK_INT(g.member_count, 1);
+  uint8_t none[20];
+  addr_of(none, 999);
+  CHECK_INT(store_wallet_view(S, &a, none, &w), PHEME_DATA_NOT_FOUND);
+  audit_entry *au;
+  CHECK_INT(store_audit_list(S, &a, "guild", g.id, &p, &au, &n), 0);
+  CHECK_INT(n, 3); /* create, join, leave: the refused join and leave left no rows */
+  CHECK_STR(au[0].action, "guild.leave");
+  CHECK_STR(au[0].request_id, "test");
+  arena_release(&a);
+}
+
+/* Many threads writing at once: every write lands (the writer queue, not SQLITE_BUSY). */
+static void *writer(void *arg) {
+  int base = *(int *)arg, *failures = calloc(1, sizeof(int));
+  arena a;
+  arena_init(&a, 0);
+  for (int i = 0; i < 25; i++) {
+    uint8_t ad[20];
+    addr_of(ad, 1000 + base * 25 + i);
+    user u;
+    int created;
+    if (store_user_ensure(S, &a, &sys, ad, &u, &created) || !created) (*failures)++;
+    user v;
+    if (store_user_by_address(S, &a, ad, &v) || v.id != u.id) (*failures)++;
+    arena_clear(&a);
+  }
+  arena_release(&a);
+  return failures;
+}
+
+TEST(concurrent_writers_all_land) {
+  pthread_t th[8];
+  int ids[8];
+  int64_t before = count("users");
+  for (int i = 0; i < 8; i++) {
+    ids[i] = i;
+    pthread_create(&th[i], NULL, writer, &ids[i]);
+  }
+  for (int i = 0; i < 8; i++) {
+    void *r;
+    pthread_join(th[i], &r);
+    CHECK_INT(*(int *)r, 0);
+    free(r);
+  }
+  CHECK_INT(count("users"), before + 200);
+}
+
+static void suite(const char *url) {
+  char err[512];
+  store_options o = {4, 5000, 0, NULL};
+  if (store_open(&S, url, &o, err, sizeof err)) {
+    fprintf(stderr, "cannot open %s: %s\n", url, err);
+    test__failed_tests++;
+    return;
+  }
+  int applied;
+  if (store_migrate(S, &applied, err, sizeof err)) {
+    fprintf(stderr, "migrations on %s failed: %s\n", backend, err);
+    test__failed_tests++;
+    store_free(S);
+    return;
+  }
+  fprintf(stderr, "-- %s: %d migrations\n", backend, applied);
+  RUN(migrations_are_idempotent_and_ready);
+  RUN(users_are_created_once_per_address);
+  RUN(api_keys_hash_lookup_and_revoke);
+  RUN(skills_catalogue_is_seeded);
+  RUN(tasks_round_trip_filter_and_page);
+  RUN(submissions_follow_task_state);
+  RUN(guild_membership_and_wallet_view);
+  RUN(concurrent_writers_all_land);
+  store_free(S);
+}
+
+int main(void) {
+  char dir[] = "/tmp/pheme-store-XXXXXX", url[256];
+  if (!mkdtemp(dir)) return 1;
+  snprintf(url, sizeof url, "sqlite:%s/test.db", dir);
+  backend = "sqlite";
+  suite(url);
+  char rm[300];
+  snprintf(rm, sizeof rm, "rm -rf %s", dir);
+  if (system(rm)) fprintf(stderr, "could not remove %s\n", dir);
+
+  /* PostgreSQL: a cluster of our own, stopped at the end. */
+  FILE *p = popen(TEST_DATA_DIR "/../../scripts/pg-test.sh start", "r");
+  char line[512], pgdir[600] = "", pgurl[600] = "";
+  while (p && fgets(line, sizeof line, p)) {
+    line[strcspn(line, "\n")] = 0;
+    if (strncmp(line, "PG_TEST_DIR=", 12) == 0) snprintf(pgdir, sizeof pgdir, "%s", line + 12);
+    if (strncmp(line, "PG_TEST_URL=", 12) == 0) snprintf(pgurl, sizeof pgurl, "%s", line + 12);
+  }
+  if (!p || pclose(p) != 0 || !pgurl[0]) {
+    fprintf(stderr, "could not start PostgreSQL with scripts/pg-test.sh\n");
+    return 1;
+  }
+  backend = "postgresql";
+  suite(pgurl);
+  char stop[900];
+  snprintf(stop, sizeof stop, TEST_DATA_DIR "/../../scripts/pg-test.sh stop %s", pgdir);
+  if (system(stop)) fprintf(stderr, "could not stop PostgreSQL in %s\n", pgdir);
+  fprintf(stderr, "%s: %d tests, %d failed\n", "test_store", test__ran, test__failed_tests);
+  return test__failed_tests > 100 ? 100 : test__failed_tests;
+}
