@@ -24,6 +24,8 @@
 
 #define ATOMIC_ADD(p, v) __atomic_add_fetch((p), (v), __ATOMIC_RELAXED)
 #define ATOMIC_GET(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
+/* How much of an oversized body is read and dropped before the connection is closed instead. */
+#define DISCARD_CEILING ((size_t)16 << 20)
 
 /* ---------- answers ---------- */
 
@@ -330,22 +332,18 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES;
   }
   if (*upload_size) {
-    if (r->answered) {
-      *upload_size = 0; /* an early answer is waiting: the body is read and dropped */
-      return MHD_YES;
-    }
-    if (!r->body_too_large && buf_add(&r->body, upload, *upload_size)) {
-      /* A chunked body past the cap: answer now, and libmicrohttpd closes the connection instead
-       * of reading the rest. */
+    /* A body that outgrows the cap is read and dropped so the answer can be a clean 413 (this
+     * libmicrohttpd cannot queue an answer while a body is arriving); past a hard ceiling the
+     * connection is dropped instead, so an endless chunked body cannot hold a thread. */
+    r->body_seen += *upload_size;
+    if (!r->answered && buf_add(&r->body, upload, *upload_size)) {
       r->body_too_large = 1;
-      *upload_size = 0;
       http_error(r, PHEME_API_TOO_LARGE, "request body is over the limit of %zu bytes", s->o.body_limit);
-      return queue(s, r);
     }
     *upload_size = 0;
+    if (r->body_seen > s->o.body_limit + DISCARD_CEILING) return MHD_NO;
     return MHD_YES;
   }
-  if (r->body_too_large) return MHD_YES; /* the answer was queued already */
   if (!r->answered) dispatch(s, r);
   return queue(s, r);
 }

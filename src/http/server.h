@@ -43,6 +43,7 @@ struct http_req {
   uint64_t start_us;
   buf body;
   int started, body_too_large, answered;
+  size_t body_seen;            /* body bytes received, kept or not */
   json_t *json;                /* parsed body, or NULL */
   principal who;
   /* the answer */
