@@ -124,6 +124,16 @@ static int cmd_serve(cmd_ctx *c) {
   char why[256];
   if (router_check(api_routes, api_route_count, why, sizeof why)) PHEME_BUG("%s", why);
   app a = {.cfg = cfg, .store = s};
+  ratelimit *limits = NULL;
+  if (cfg->rate_limit) {
+    const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
+                                         (int)cfg->rate_limit_write, (int)cfg->rate_limit_graphql};
+    if (!(limits = ratelimit_new(per_minute, (size_t)cfg->rate_limit_clients))) {
+      log_error("out of memory for rate limits");
+      store_free(s);
+      return 1;
+    }
+  }
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_options o = {
       .listen = cfg->listen,
@@ -139,11 +149,14 @@ static int cmd_serve(cmd_ctx *c) {
       .routes = api_routes,
       .nroutes = api_route_count,
       .authenticate = api_authenticate,
+      .limits = limits,
+      .trusted_proxies = cfg->trusted_proxies,
       .app = &a,
   };
   a.http = http_server_start(&o, err, sizeof err);
   if (!a.http) {
     log_error("%s", err);
+    ratelimit_free(limits);
     store_free(s);
     return 1;
   }
@@ -158,6 +171,7 @@ static int cmd_serve(cmd_ctx *c) {
            cfg->shutdown_timeout);
   int left = http_server_stop(a.http, (int)cfg->shutdown_timeout);
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
+  ratelimit_free(limits);
   store_free(s);
   log_info("stopped");
   return 0;

@@ -54,6 +54,20 @@ const conf_key conf_keys[] = {
      "largest page a list endpoint returns (?limit=)"},
     {"demo", CONF_BOOL, F(demo), NOLIMIT, "false", NULL,
      "seed demo people, tasks and a guild when the database has no tasks yet"},
+    {"rate_limit", CONF_BOOL, F(rate_limit), NOLIMIT, "true", NULL,
+     "rate-limit clients per route class (off for benchmarks and load tests)"},
+    {"rate_limit_auth", CONF_INT, F(rate_limit_auth), 1, 1000000, "10", NULL,
+     "sign-in requests per minute per client"},
+    {"rate_limit_read", CONF_INT, F(rate_limit_read), 1, 1000000, "100", NULL,
+     "GET requests per minute per client"},
+    {"rate_limit_write", CONF_INT, F(rate_limit_write), 1, 1000000, "50", NULL,
+     "POST, PATCH, PUT and DELETE requests per minute per client"},
+    {"rate_limit_graphql", CONF_INT, F(rate_limit_graphql), 1, 1000000, "200", NULL,
+     "GraphQL requests per minute per client"},
+    {"rate_limit_clients", CONF_INT, F(rate_limit_clients), 16, 10000000, "100000", NULL,
+     "most rate-limit buckets kept; the least recently used are dropped past it"},
+    {"trusted_proxies", CONF_STRING, F(trusted_proxies), 0, 4096, "", NULL,
+     "comma-separated proxy addresses whose X-Forwarded-For names the client"},
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 

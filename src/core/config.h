@@ -34,6 +34,10 @@ typedef struct pheme_config {
   int migrate_on_start;
   long long page_limit_max;
   int demo;                /* seed demo data when the database has none */
+  int rate_limit;
+  long long rate_limit_auth, rate_limit_read, rate_limit_write, rate_limit_graphql; /* per minute */
+  long long rate_limit_clients;
+  char *trusted_proxies;
 } pheme_config;
 
 typedef struct {

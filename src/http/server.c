@@ -126,7 +126,8 @@ static void add_common_headers(http_server *s, http_req *r, struct MHD_Response 
   }
   MHD_add_response_header(resp, "Vary", "Origin");
   if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
-  for (int i = 0; i < r->nhdr; i++) MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
+  for (int i = 0; i < r->nhdr; i++)
+    if (r->hdr_value[i]) MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
   if (ATOMIC_GET(&s->stopping)) MHD_add_response_header(resp, "Connection", "close");
 }
 
@@ -281,7 +282,52 @@ static int on_headers(http_server *s, http_req *r) {
   return 0;
 }
 
-/* Runs once the whole body is in: authenticate, check the role, parse the body, call the handler. */
+/* The rate-limit class of a route: sign-in, GraphQL, reads, writes; operations routes have none. */
+static int route_class(const http_route *rt) {
+  if (strncmp(rt->pattern, "/api/v1/auth/", 13) == 0) return RL_AUTH;
+  if (strcmp(rt->pattern, "/graphql") == 0) return RL_GRAPHQL;
+  if (strncmp(rt->pattern, "/api/", 5) != 0) return -1;
+  return strcmp(rt->method, "GET") == 0 ? RL_READ : RL_WRITE;
+}
+
+/* Takes a token for the caller; adds the X-RateLimit-* headers. Returns 0, or answers 429. */
+static int rate_limit(http_server *s, http_req *r) {
+  int cls = route_class(r->route);
+  if (!s->o.limits || cls < 0) return 0;
+  char client[96];
+  if (r->who.kind && strcmp(r->who.kind, "api_key") == 0) {
+    snprintf(client, sizeof client, "key:%lld", (long long)r->who.key_id);
+  } else if (r->who.kind && r->who.kind[0]) {
+    char hex[41];
+    bytes_to_hex(hex, r->who.address, 20);
+    snprintf(client, sizeof client, "addr:%s", hex);
+  } else {
+    char peer[INET6_ADDRSTRLEN] = "unknown", ip[INET6_ADDRSTRLEN + 1];
+    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    if (ci && ci->client_addr) {
+      const struct sockaddr *sa = ci->client_addr;
+      if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+      else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+    }
+    ratelimit_client_ip(peer, http_request_header(r, "X-Forwarded-For"), s->o.trusted_proxies, ip,
+                        sizeof ip);
+    if (ratelimit_ip_key(ip, client, sizeof client)) snprintf(client, sizeof client, "ip:%s", ip);
+  }
+  rl_result res = ratelimit_take(s->o.limits, client, (rl_class)cls, time_mono_us());
+  http_header(r, "X-RateLimit-Limit", arena_printf(&r->arena, "%d", res.limit));
+  http_header(r, "X-RateLimit-Remaining", arena_printf(&r->arena, "%d", res.remaining));
+  http_header(r, "X-RateLimit-Reset", arena_printf(&r->arena, "%d", res.reset_s));
+  if (res.allowed) return 0;
+  http_header(r, "Retry-After", arena_printf(&r->arena, "%d", res.retry_after_s));
+  http_error(r, PHEME_API_RATE_LIMITED, "too many requests: %d per minute on this kind of route; retry in %d s",
+             res.limit, res.retry_after_s);
+  return -1;
+}
+
+/* Runs once the whole body is in: authenticate, rate-limit, check the role, parse the body, call
+ * the handler. */
 static void dispatch(http_server *s, http_req *r) {
   const http_route *rt = r->route;
   char msg[256] = "";
@@ -292,6 +338,7 @@ static void dispatch(http_server *s, http_req *r) {
       return;
     }
   }
+  if (rate_limit(s, r)) return;
   if (rt->role) {
     if (!r->who.kind || !r->who.kind[0]) {
       http_error(r, PHEME_AUTH_MISSING, "this route needs authentication: Authorization: Bearer <key>");

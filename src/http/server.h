@@ -14,6 +14,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "http/ratelimit.h"
 #include "http/router.h"
 
 struct MHD_Connection;
@@ -78,6 +79,8 @@ typedef struct {
   const http_route *routes;
   size_t nroutes;
   http_auth_fn authenticate;
+  ratelimit *limits;           /* NULL = no rate limits */
+  const char *trusted_proxies; /* peers whose X-Forwarded-For is believed */
   void *app;
 } http_options;
 

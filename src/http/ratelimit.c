@@ -1,0 +1,221 @@
+/* Sharded token buckets with LRU eviction; see ratelimit.h. */
+#include "http/ratelimit.h"
+
+#include <arpa/inet.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/banned.h"
+
+#define SHARDS 16
+#define KEY_MAX 64
+
+typedef struct bucket {
+  struct bucket *hnext;       /* hash chain */
+  struct bucket *prev, *next; /* LRU list, most recent first */
+  char key[KEY_MAX];
+  double tokens;
+  uint64_t last_us;
+} bucket;
+
+typedef struct {
+  pthread_mutex_t mu;
+  bucket **table;
+  size_t nslots, count, cap;
+  bucket *head, *tail;
+} shard;
+
+struct ratelimit {
+  int limits[RL__CLASSES];
+  shard shards[SHARDS];
+};
+
+static uint64_t hash_key(const char *s) {
+  uint64_t h = 1469598103934665603u;
+  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
+  return h;
+}
+
+ratelimit *ratelimit_new(const int limits[RL__CLASSES], size_t capacity) {
+  ratelimit *rl = calloc(1, sizeof *rl);
+  if (!rl) return NULL;
+  memcpy(rl->limits, limits, sizeof rl->limits);
+  size_t per = capacity / SHARDS ? capacity / SHARDS : 1;
+  for (int i = 0; i < SHARDS; i++) {
+    shard *s = &rl->shards[i];
+    pthread_mutex_init(&s->mu, NULL);
+    s->cap = per;
+    s->nslots = 64;
+    while (s->nslots < per && s->nslots < (1u << 20)) s->nslots *= 2;
+    s->table = calloc(s->nslots, sizeof *s->table);
+    if (!s->table) {
+      ratelimit_free(rl);
+      return NULL;
+    }
+  }
+  return rl;
+}
+
+void ratelimit_free(ratelimit *rl) {
+  if (!rl) return;
+  for (int i = 0; i < SHARDS; i++) {
+    shard *s = &rl->shards[i];
+    for (bucket *b = s->head; b;) {
+      bucket *n = b->next;
+      free(b);
+      b = n;
+    }
+    free(s->table);
+    pthread_mutex_destroy(&s->mu);
+  }
+  free(rl);
+}
+
+static void lru_unlink(shard *s, bucket *b) {
+  if (b->prev) b->prev->next = b->next; else s->head = b->next;
+  if (b->next) b->next->prev = b->prev; else s->tail = b->prev;
+  b->prev = b->next = NULL;
+}
+
+static void lru_push(shard *s, bucket *b) {
+  b->next = s->head;
+  b->prev = NULL;
+  if (s->head) s->head->prev = b;
+  s->head = b;
+  if (!s->tail) s->tail = b;
+}
+
+static void table_remove(shard *s, bucket *b, uint64_t h) {
+  bucket **p = &s->table[h & (s->nslots - 1)];
+  while (*p && *p != b) p = &(*p)->hnext;
+  if (*p) *p = b->hnext;
+}
+
+rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
+  char key[KEY_MAX];
+  snprintf(key, sizeof key, "%d|%s", (int)c, client);
+  uint64_t h = hash_key(key);
+  shard *s = &rl->shards[h % SHARDS];
+  int limit = rl->limits[c];
+  double rate = (double)limit / 60e6; /* tokens per microsecond */
+  rl_result r = {0, limit, 0, 0, 0};
+  pthread_mutex_lock(&s->mu);
+  bucket *b = s->table[(h / SHARDS) & (s->nslots - 1)];
+  while (b && strcmp(b->key, key) != 0) b = b->hnext;
+  if (b) {
+    lru_unlink(s, b);
+  } else {
+    if (s->count >= s->cap && s->tail) {
+      bucket *old = s->tail;
+      lru_unlink(s, old);
+      table_remove(s, old, hash_key(old->key) / SHARDS);
+      free(old);
+      s->count--;
+    }
+    b = calloc(1, sizeof *b);
+    if (!b) { /* out of memory: let the request through rather than fail it */
+      pthread_mutex_unlock(&s->mu);
+      r.allowed = 1;
+      r.remaining = limit;
+      return r;
+    }
+    memcpy(b->key, key, sizeof key);
+    b->tokens = limit;
+    b->last_us = now_us;
+    bucket **slot = &s->table[(h / SHARDS) & (s->nslots - 1)];
+    b->hnext = *slot;
+    *slot = b;
+    s->count++;
+  }
+  lru_push(s, b);
+  if (now_us > b->last_us) {
+    b->tokens += (double)(now_us - b->last_us) * rate;
+    if (b->tokens > limit) b->tokens = limit;
+    b->last_us = now_us;
+  }
+  if (b->tokens >= 1.0) {
+    b->tokens -= 1.0;
+    r.allowed = 1;
+  } else {
+    r.retry_after_s = (int)((1.0 - b->tokens) / rate / 1e6) + 1;
+  }
+  r.remaining = (int)b->tokens;
+  r.reset_s = (int)(((double)limit - b->tokens) / rate / 1e6 + 0.999);
+  pthread_mutex_unlock(&s->mu);
+  return r;
+}
+
+size_t ratelimit_size(ratelimit *rl) {
+  size_t n = 0;
+  for (int i = 0; i < SHARDS; i++) {
+    pthread_mutex_lock(&rl->shards[i].mu);
+    n += rl->shards[i].count;
+    pthread_mutex_unlock(&rl->shards[i].mu);
+  }
+  return n;
+}
+
+int ratelimit_ip_key(const char *addr, char *out, size_t n) {
+  struct in_addr v4;
+  struct in6_addr v6;
+  if (inet_pton(AF_INET, addr, &v4) == 1) {
+    snprintf(out, n, "ip:%s", addr);
+    return 0;
+  }
+  if (inet_pton(AF_INET6, addr, &v6) == 1) {
+    /* v4-mapped addresses count as IPv4 */
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    if (memcmp(v6.s6_addr, mapped, 12) == 0) {
+      char t[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, v6.s6_addr + 12, t, sizeof t);
+      snprintf(out, n, "ip:%s", t);
+      return 0;
+    }
+    memset(v6.s6_addr + 8, 0, 8);
+    char t[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &v6, t, sizeof t);
+    snprintf(out, n, "ip:%s/64", t);
+    return 0;
+  }
+  return -1;
+}
+
+static int in_list(const char *list, const char *addr, size_t len) {
+  for (const char *p = list; p && *p;) {
+    while (*p == ' ' || *p == ',') p++;
+    size_t l = strcspn(p, ", ");
+    if (l && l == len && strncmp(p, addr, len) == 0) return 1;
+    p += l;
+  }
+  return 0;
+}
+
+void ratelimit_client_ip(const char *peer, const char *forwarded_for, const char *trusted, char *out,
+                         size_t n) {
+  snprintf(out, n, "%s", peer);
+  if (!forwarded_for || !trusted || !*trusted || !in_list(trusted, peer, strlen(peer))) return;
+  /* Walk X-Forwarded-For from the right, skipping our own proxies. */
+  const char *end = forwarded_for + strlen(forwarded_for);
+  while (end > forwarded_for) {
+    const char *start = end;
+    while (start > forwarded_for && start[-1] != ',') start--;
+    const char *a = start, *b = end;
+    while (a < b && *a == ' ') a++;
+    while (b > a && b[-1] == ' ') b--;
+    if (b > a && !in_list(trusted, a, (size_t)(b - a))) {
+      char cand[INET6_ADDRSTRLEN + 1];
+      size_t l = (size_t)(b - a);
+      if (l < sizeof cand) {
+        memcpy(cand, a, l);
+        cand[l] = 0;
+        struct in6_addr tmp;
+        if (inet_pton(AF_INET, cand, &tmp) == 1 || inet_pton(AF_INET6, cand, &tmp) == 1)
+          snprintf(out, n, "%s", cand);
+      }
+      return;
+    }
+    end = start > forwarded_for ? start - 1 : start;
+  }
+}

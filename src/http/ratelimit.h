@@ -1,0 +1,45 @@
+/* Token-bucket rate limits per client and route class (DESIGN §7).
+ *
+ * A client is the signed-in address, else the API key, else the IP address (IPv6 per /64, so
+ * one host cannot dodge the limit by rotating addresses within its prefix). A bucket holds up to
+ * `limit` tokens and refills at limit/60 per second. Buckets live in a fixed number of shards,
+ * each a hash table with a least-recently-used list and a share of the capacity: when a shard is
+ * full its least recently used bucket is dropped, so memory is bounded whatever the clients do. */
+#ifndef PHEME_HTTP_RATELIMIT_H
+#define PHEME_HTTP_RATELIMIT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { RL_AUTH, RL_READ, RL_WRITE, RL_GRAPHQL, RL__CLASSES } rl_class;
+
+typedef struct ratelimit ratelimit;
+
+/* limits[c] is the per-minute limit of class c; capacity the most buckets kept. NULL on OOM. */
+ratelimit *ratelimit_new(const int limits[RL__CLASSES], size_t capacity);
+void ratelimit_free(ratelimit *rl);
+
+typedef struct {
+  int allowed;
+  int limit;          /* the class's limit per minute */
+  int remaining;      /* whole tokens left after this request */
+  int reset_s;        /* seconds until the bucket is full again */
+  int retry_after_s;  /* when refused: seconds until one token is back */
+} rl_result;
+
+/* Takes one token from client's bucket of class c at time now_us (monotonic; injectable for tests). */
+rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us);
+/* Buckets held now (for tests and metrics). */
+size_t ratelimit_size(ratelimit *rl);
+
+/* The client key of an IP address given as text: IPv4 as is, IPv6 as its /64 prefix. Writes
+ * "ip:…" into out; -1 when addr is not an address. */
+int ratelimit_ip_key(const char *addr, char *out, size_t n);
+
+/* Picks the client address from the peer and X-Forwarded-For: the header is believed only when
+ * the peer is one of trusted (comma-separated addresses), and then the rightmost entry that is
+ * not itself a trusted proxy is the client. Writes the address into out. */
+void ratelimit_client_ip(const char *peer, const char *forwarded_for, const char *trusted, char *out,
+                         size_t n);
+
+#endif
