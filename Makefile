@@ -3,7 +3,7 @@ BUILD      ?= build
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build run test bench deps clean fuzz
+.PHONY: all build run test bench deps clean fuzz web
 
 all: build
 
@@ -16,9 +16,13 @@ build: deps
 	@ln -sf $(BUILD)/compile_commands.json compile_commands.json
 
 # The main job on the embedded default: SQLite in ./data, demo data on first start.
-run: build
+run: build web
 	@mkdir -p data
 	./$(BUILD)/pheme serve --demo
+
+# The web app (React + Vite), built into web/dist when its sources changed.
+web:
+	@if [ -x scripts/web.sh ]; then scripts/web.sh build; fi
 
 # Every test layer; see scripts/test.sh (LAYERS="unit asan …" to run some).
 test:

@@ -4,7 +4,7 @@
 #   FUZZ_SECONDS  seconds per fuzz target (default 30)
 set -eu
 cd "$(dirname "$0")/.."
-LAYERS=${LAYERS:-"unit asan fuzz integration interop contracts"}
+LAYERS=${LAYERS:-"unit asan fuzz integration auth interop contracts web"}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
@@ -43,6 +43,19 @@ for layer in $LAYERS; do
     if [ -x tests/interop/run.sh ]; then
       step "cross-checks of the Ethereum primitives against viem"
       tests/interop/run.sh
+    fi
+    ;;
+  auth)
+    if [ -x tests/auth/run.sh ]; then
+      step "sign-in, sessions and roles end to end (viem signing against a real server)"
+      cmake --build build -j "$JOBS" --target pheme
+      tests/auth/run.sh build/pheme
+    fi
+    ;;
+  web)
+    if [ -x scripts/web.sh ]; then
+      step "web app: unit tests and a browser smoke test in Chromium"
+      scripts/web.sh test
     fi
     ;;
   contracts)
