@@ -247,8 +247,10 @@ static int on_headers(http_server *s, http_req *r) {
     return -1;
   }
   char allow[64];
-  route_result m = router_match(s->o.routes, s->o.nroutes, r->method, r->path, &r->route,
-                                &r->params, allow, sizeof allow);
+  /* HEAD is answered as GET; libmicrohttpd leaves the body out. */
+  const char *as = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+  route_result m = router_match(s->o.routes, s->o.nroutes, as, r->path, &r->route, &r->params,
+                                allow, sizeof allow);
   if (m == ROUTE_FOUND) {
     r->route_index = (int)(r->route - s->o.routes);
   } else if (m == ROUTE_NO_METHOD) {
