@@ -8,7 +8,7 @@ build=${1:-build-fuzz}
 seconds=${2:-30}
 corpus=tests/fuzz/corpus
 mkdir -p "$build/crashes"
-targets=$(ls "$build"/fuzz_* 2>/dev/null | grep -v '\.' || true)
+targets=$(find "$build" -maxdepth 2 -type f -name "fuzz_*" -perm -u+x 2>/dev/null | sort)
 [ -n "$targets" ] || { echo "fuzz.sh: no fuzz targets in $build" >&2; exit 1; }
 fail=0
 run_one() {

@@ -19,14 +19,14 @@ for layer in $LAYERS; do
     step "unit tests and fuzz corpora (RelWithDebInfo, gcc)"
     cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build build -j "$JOBS"
-    (cd build && ctest --output-on-failure -j "$JOBS")
+    (cd build && ctest --output-on-failure -LE interop -j "$JOBS")
     ;;
   asan)
     step "unit tests and fuzz corpora under AddressSanitizer + UndefinedBehaviorSanitizer"
     cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPHEME_SANITIZE=ON >/dev/null
     cmake --build build-asan -j "$JOBS"
     (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-       ctest --output-on-failure -j "$JOBS")
+       ctest --output-on-failure -LE interop -j "$JOBS")
     ;;
   fuzz)
     step "libFuzzer targets, ${FUZZ_SECONDS}s each (clang, ASan + UBSan)"
