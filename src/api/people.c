@@ -3,6 +3,7 @@
 
 #include "api/api.h"
 #include "core/util.h"
+#include "eth/address.h"
 #include "core/banned.h"
 
 void users_list(http_req *r) {
@@ -106,9 +107,8 @@ void wallets_get(http_req *r) {
   wallet_view w;
   pheme_err e = store_wallet_view(req_store(r), &r->arena, a, &w);
   if (e == PHEME_DATA_NOT_FOUND) {
-    char hex[43];
-    address_format_hex(hex, a);
-    http_error(r, e, "no PHEME account holds %s", hex);
+    char text[ADDRESS_TEXT];
+    http_error(r, e, "no PHEME account holds %s", address_to_checksum(text, a));
     return;
   }
   if (e) { api_fail(r, e, "wallet"); return; }

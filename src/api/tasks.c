@@ -4,6 +4,7 @@
 
 #include "api/api.h"
 #include "core/util.h"
+#include "eth/address.h"
 #include "core/banned.h"
 
 extern const json_field api_task_skill_fields[], api_requirements_fields[], api_validation_fields[],
@@ -300,8 +301,9 @@ void tasks_list(http_req *r) {
   if (creator) {
     uint8_t a[20];
     user u;
-    if (address_parse_hex(a, creator)) {
-      http_error(r, PHEME_API_BAD_REQUEST, "creator '%.60s' is not an address", creator);
+    eth_err why;
+    if (address_parse(a, creator, strlen(creator), 0, &why)) {
+      http_error(r, PHEME_API_BAD_REQUEST, "creator '%.60s' is not an address: %s", creator, why.msg);
       return;
     }
     pheme_err e = store_user_by_address(req_store(r), &r->arena, a, &u);
