@@ -1,0 +1,54 @@
+import { useEffect, useRef } from "react";
+import { Layout } from "./components/Layout";
+import { matchRoute, useLocation } from "./router";
+import { SessionProvider } from "./session";
+import { GuildPage } from "./pages/GuildPage";
+import { GuildsPage } from "./pages/GuildsPage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { SkillsPage } from "./pages/SkillsPage";
+import { TaskPage } from "./pages/TaskPage";
+import { TasksPage } from "./pages/TasksPage";
+import { WalletPage } from "./pages/WalletPage";
+
+function Page() {
+  const { path } = useLocation();
+  const route = matchRoute(path);
+  // After a navigation (not the first paint), move focus to the new page's heading so screen
+  // readers announce it and keyboard users start from the top.
+  const first = useRef(true);
+  useEffect(() => {
+    if (first.current) {
+      first.current = false;
+      return;
+    }
+    const t = window.setTimeout(() => document.getElementById("page-title")?.focus({ preventScroll: true }), 50);
+    return () => window.clearTimeout(t);
+  }, [path]);
+
+  switch (route.name) {
+    case "tasks":
+      return <TasksPage />;
+    case "task":
+      return <TaskPage key={route.id} id={route.id} />;
+    case "wallet":
+      return <WalletPage key={route.address} address={route.address} />;
+    case "guilds":
+      return <GuildsPage />;
+    case "guild":
+      return <GuildPage key={route.slug} slug={route.slug} />;
+    case "skills":
+      return <SkillsPage />;
+    default:
+      return <NotFoundPage />;
+  }
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Layout>
+        <Page />
+      </Layout>
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,311 @@
+import { useState, type FormEvent, type ReactNode } from "react";
+import type { ApiError, Evidence, EvidenceType, Submission, Task } from "../api";
+import { difficultyLabel, formatDate, formatNumber, formatWei, shortAddress, titleCase, TOKEN_SYMBOL } from "../format";
+import { toApiError, useAsync, useDocumentTitle } from "../hooks";
+import { Link } from "../router";
+import { useSession } from "../session";
+import { Card, Chip, ErrorNotice, Meter, PageTitle, Spinner, btn, cx, input, label, statusTone, typeTone } from "../components/ui";
+
+const EVIDENCE_TYPES: EvidenceType[] = ["link", "repository", "image", "video", "document"];
+
+function Fact({ term, children }: { term: string; children: ReactNode }) {
+  return (
+    <div className="flex items-baseline justify-between gap-4 py-2">
+      <dt className="text-sm text-slate-600">{term}</dt>
+      <dd className="text-right text-sm font-semibold text-slate-900">{children}</dd>
+    </div>
+  );
+}
+
+function yes(v: boolean | undefined) {
+  return v === false ? "Off" : "On";
+}
+
+function SubmitForm({ task }: { task: Task }) {
+  const s = useSession();
+  const [text, setText] = useState("");
+  const [evidence, setEvidence] = useState<Evidence[]>([{ type: "link", url: "" }]);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const [done, setDone] = useState<Submission | null>(null);
+
+  if (task.status !== "OPEN")
+    return <p className="text-sm text-slate-600">This task is {task.status.toLowerCase()} and takes no submissions.</p>;
+  if (s.status === "anonymous")
+    return (
+      <div className="space-y-3">
+        <p className="text-sm text-slate-600">Submitting needs you to be signed in. For now, use an API key.</p>
+        <button type="button" className={btn.primary} onClick={s.openSignIn}>
+          Use an API key
+        </button>
+      </div>
+    );
+  if (s.me && s.me.address.toLowerCase() === task.creator.toLowerCase())
+    return <p className="text-sm text-slate-600">You posted this task, so you cannot submit to it.</p>;
+  if (done)
+    return (
+      <div role="status" className="rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900">
+        <p className="font-semibold">Submission #{done.id} received.</p>
+        <p className="mt-1">
+          State: <span className="font-mono">{done.state}</span>. It now goes through checks, AI assessment and peer review; results become XP on your Skill Wallet.
+        </p>
+        {s.me && (
+          <Link className="mt-2 inline-block font-semibold underline" to={`/wallet/${s.me.address}`}>
+            Open your Skill Wallet
+          </Link>
+        )}
+      </div>
+    );
+
+  function setRow(i: number, patch: Partial<Evidence>) {
+    setEvidence((rows) => rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
+  }
+
+  async function submit(e: FormEvent) {
+    e.preventDefault();
+    setBusy(true);
+    setError(null);
+    try {
+      const rows = evidence.filter((r) => r.url.trim()).map((r) => ({ type: r.type, url: r.url.trim() }));
+      setDone(await s.client.submit(task.id, { text, evidence: rows }));
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
+
+  const accepted = task.validation.evidenceTypes ?? [];
+  return (
+    <form onSubmit={submit} className="space-y-4">
+      <div>
+        <label htmlFor="sub-text" className={label}>
+          What you did
+        </label>
+        <textarea
+          id="sub-text"
+          required
+          rows={6}
+          maxLength={50000}
+          value={text}
+          onChange={(e) => setText(e.target.value)}
+          className={cx(input, "mt-1")}
+          placeholder="Describe the work, how it meets each rubric criterion, and what the evidence shows."
+        />
+      </div>
+      <fieldset>
+        <legend className={label}>Evidence links</legend>
+        {accepted.length > 0 && <p className="text-xs text-slate-600">This task accepts: {accepted.join(", ")}.</p>}
+        <ul className="mt-2 space-y-2">
+          {evidence.map((row, i) => (
+            <li key={i} className="flex flex-wrap gap-2 sm:flex-nowrap">
+              <label htmlFor={`ev-type-${i}`} className="sr-only">
+                Evidence {i + 1} type
+              </label>
+              <select id={`ev-type-${i}`} className={cx(input, "sm:w-36")} value={row.type} onChange={(e) => setRow(i, { type: e.target.value as EvidenceType })}>
+                {EVIDENCE_TYPES.map((t) => (
+                  <option key={t} value={t}>
+                    {titleCase(t)}
+                  </option>
+                ))}
+              </select>
+              <label htmlFor={`ev-url-${i}`} className="sr-only">
+                Evidence {i + 1} URL
+              </label>
+              <input
+                id={`ev-url-${i}`}
+                type="url"
+                inputMode="url"
+                placeholder="https://…"
+                pattern="https?://.+"
+                title="An http or https URL"
+                value={row.url}
+                onChange={(e) => setRow(i, { url: e.target.value })}
+                className={cx(input, "min-w-0 flex-1")}
+              />
+              <button
+                type="button"
+                className={btn.ghost}
+                onClick={() => setEvidence((rows) => rows.filter((_, j) => j !== i))}
+                aria-label={`Remove evidence ${i + 1}`}
+                disabled={evidence.length === 1 && !row.url}
+              >
+                Remove
+              </button>
+            </li>
+          ))}
+        </ul>
+        {evidence.length < 20 && (
+          <button type="button" className={cx(btn.ghost, "mt-2 text-brand-700")} onClick={() => setEvidence((rows) => [...rows, { type: "link", url: "" }])}>
+            + Add evidence
+          </button>
+        )}
+      </fieldset>
+      {error && <ErrorNotice error={error} title="The submission was not accepted" />}
+      <button type="submit" className={btn.primary} disabled={busy || !text.trim() || s.status !== "signed-in"}>
+        {busy ? "Submitting…" : "Submit work"}
+      </button>
+    </form>
+  );
+}
+
+export function TaskPage({ id }: { id: string }) {
+  const { client } = useSession();
+  const task = useAsync(() => client.task(id), [id]);
+  const skills = useAsync(() => client.skills(), []);
+  useDocumentTitle(task.data?.title ?? "Task");
+  const names = new Map((skills.data?.items ?? []).map((s) => [s.slug, s.name]));
+
+  if (task.loading && !task.data) return <Spinner label="Loading task…" />;
+  if (task.error || !task.data)
+    return (
+      <>
+        <PageTitle>Task {id}</PageTitle>
+        {task.error && <ErrorNotice error={task.error} title="This task did not load" onRetry={task.reload} />}
+        <p className="mt-6">
+          <Link to="/tasks" className="font-semibold text-brand-700 underline">
+            ← All tasks
+          </Link>
+        </p>
+      </>
+    );
+  const t = task.data;
+  const rubric = t.validation.rubric ?? [];
+  const reward = t.tokenReward === "0" ? null : formatWei(t.tokenReward);
+
+  return (
+    <>
+      <nav aria-label="Breadcrumb" className="mb-3 text-sm">
+        <Link to="/tasks" className="font-medium text-brand-700 hover:underline">
+          Tasks
+        </Link>
+        <span className="mx-2 text-slate-400" aria-hidden="true">/</span>
+        <span className="text-slate-600">#{t.id}</span>
+      </nav>
+      <div className="mb-3 flex flex-wrap gap-2">
+        <Chip tone={typeTone[t.type]}>{titleCase(t.type)}</Chip>
+        <Chip tone={statusTone[t.status]}>{titleCase(t.status)}</Chip>
+      </div>
+      <PageTitle>{t.title}</PageTitle>
+
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <Card aria-labelledby="h-desc">
+            <h2 id="h-desc" className="text-lg font-semibold">
+              Description
+            </h2>
+            <p className="mt-2 whitespace-pre-wrap text-slate-700">{t.description}</p>
+          </Card>
+
+          <Card aria-labelledby="h-req">
+            <h2 id="h-req" className="text-lg font-semibold">
+              Requirements
+            </h2>
+            {t.skills.length > 0 ? (
+              <ul className="mt-3 divide-y divide-slate-100">
+                {t.skills.map((s) => (
+                  <li key={s.skill} className="flex items-center justify-between gap-4 py-2">
+                    <Link to={`/tasks?skill=${encodeURIComponent(s.skill)}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
+                      {names.get(s.skill) ?? s.skill}
+                    </Link>
+                    <span className="text-sm text-slate-600">skill level ≥ {s.minLevel}</span>
+                  </li>
+                ))}
+              </ul>
+            ) : (
+              <p className="mt-2 text-sm text-slate-600">No particular skill is required.</p>
+            )}
+            <dl className="mt-2 grid grid-cols-2 gap-4 border-t border-slate-100 pt-3">
+              <div>
+                <dt className="text-sm text-slate-600">Minimum level</dt>
+                <dd className="font-semibold">{t.requirements.minLevel ?? 0}</dd>
+              </div>
+              <div>
+                <dt className="text-sm text-slate-600">Minimum reputation</dt>
+                <dd className="font-semibold">{t.requirements.minReputation ?? 0} / 100</dd>
+              </div>
+            </dl>
+          </Card>
+
+          <Card aria-labelledby="h-rubric">
+            <h2 id="h-rubric" className="text-lg font-semibold">
+              How it is judged
+            </h2>
+            {rubric.length > 0 && (
+              <table className="mt-3 w-full text-left text-sm">
+                <caption className="sr-only">Rubric: weighted criteria</caption>
+                <thead>
+                  <tr className="text-slate-600">
+                    <th scope="col" className="pb-2 font-medium">Criterion</th>
+                    <th scope="col" className="w-1/3 pb-2 text-right font-medium">Weight</th>
+                  </tr>
+                </thead>
+                <tbody className="divide-y divide-slate-100">
+                  {rubric.map((c, i) => (
+                    <tr key={i}>
+                      <td className="py-2 pr-4 align-top">
+                        <span className="font-medium text-slate-900">{c.criterion}</span>
+                        {c.description && <p className="text-slate-600">{c.description}</p>}
+                      </td>
+                      <td className="py-2 align-top">
+                        <div className="flex items-center gap-2">
+                          <Meter value={c.weight} label={`${c.criterion}: weight ${c.weight}%`} />
+                          <span className="w-10 text-right font-semibold tabular-nums">{c.weight}%</span>
+                        </div>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            )}
+            <dl className="mt-3 grid grid-cols-2 gap-x-6 border-t border-slate-100 pt-2 sm:grid-cols-3">
+              <Fact term="Pass mark">{t.validation.minScore ?? 70}/100</Fact>
+              <Fact term="AI review">{yes(t.validation.aiReview)}</Fact>
+              <Fact term="Peer review">{yes(t.validation.peerReview)}</Fact>
+              <Fact term="Validators">{t.validation.minValidators ?? 3}</Fact>
+              <Fact term="Consensus">{t.validation.consensusThreshold ?? 66}%</Fact>
+              <Fact term="Evidence">{(t.validation.evidenceTypes ?? ["link"]).join(", ")}</Fact>
+            </dl>
+          </Card>
+
+          <Card aria-labelledby="h-submit">
+            <h2 id="h-submit" className="mb-3 text-lg font-semibold">
+              Submit your work
+            </h2>
+            <SubmitForm task={t} />
+          </Card>
+        </div>
+
+        <aside className="space-y-6" aria-label="Reward and details">
+          <Card className="bg-gradient-to-br from-brand-600 to-violet-700 text-white" aria-labelledby="h-reward">
+            <h2 id="h-reward" className="text-sm font-semibold uppercase tracking-wide text-brand-100">
+              Reward
+            </h2>
+            <p className="mt-2 text-3xl font-bold tabular-nums">+{formatNumber(t.xpReward)} XP</p>
+            <p className="mt-1 text-lg font-semibold tabular-nums" title={`${t.tokenReward} wei`}>
+              {reward ? `${reward} ${TOKEN_SYMBOL}` : "No token reward"}
+            </p>
+            <p className="mt-3 text-xs text-brand-100">XP is scaled by difficulty, quality, streaks and guild multipliers once the work is validated.</p>
+          </Card>
+          <Card aria-labelledby="h-details">
+            <h2 id="h-details" className="sr-only">
+              Details
+            </h2>
+            <dl className="divide-y divide-slate-100">
+              <Fact term="Difficulty">
+                {t.difficulty}/10 · {difficultyLabel(t.difficulty)}
+              </Fact>
+              <Fact term="Deadline">{t.deadline ? formatDate(t.deadline) : "None"}</Fact>
+              <Fact term="Posted">{formatDate(t.createdAt)}</Fact>
+              <Fact term="Creator">
+                <Link to={`/wallet/${t.creator}`} className="font-mono text-brand-700 hover:underline" title={t.creator}>
+                  {shortAddress(t.creator)}
+                </Link>
+              </Fact>
+            </dl>
+          </Card>
+        </aside>
+      </div>
+    </>
+  );
+}

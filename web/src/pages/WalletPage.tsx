@@ -1,0 +1,238 @@
+import { useState } from "react";
+import type { SkillDomain, WalletSkill } from "../api";
+import { formatDate, formatNumber, isAddress, levelProgress, shortAddress, titleCase } from "../format";
+import { useAsync, useDocumentTitle } from "../hooks";
+import { Link } from "../router";
+import { useSession } from "../session";
+import { Avatar, Card, Chip, Empty, ErrorNotice, Meter, PageTitle, Spinner, domainTone, rarityTone } from "../components/ui";
+
+function CopyButton({ text }: { text: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="rounded-md px-2 py-1 text-xs font-semibold text-brand-700 hover:bg-brand-50"
+      onClick={() => {
+        navigator.clipboard?.writeText(text).then(
+          () => {
+            setCopied(true);
+            setTimeout(() => setCopied(false), 1500);
+          },
+          () => undefined,
+        );
+      }}
+    >
+      {copied ? "Copied" : "Copy"}
+      <span className="sr-only"> address</span>
+    </button>
+  );
+}
+
+const DOMAINS: SkillDomain[] = ["technical", "creative", "business"];
+
+function SkillRow({ s }: { s: WalletSkill }) {
+  return (
+    <li className="py-3">
+      <div className="flex items-baseline justify-between gap-4">
+        <span className="font-medium text-slate-900">{s.name}</span>
+        <span className="text-sm tabular-nums text-slate-600">
+          level <span className="font-semibold text-slate-900">{s.level}</span> · {formatNumber(s.xp)} XP
+        </span>
+      </div>
+      <div className="mt-2">
+        <Meter value={s.level} label={`${s.name}: level ${s.level} of 100`} />
+      </div>
+      {s.lastValidated && <p className="mt-1 text-xs text-slate-500">last validated {formatDate(s.lastValidated)}</p>}
+    </li>
+  );
+}
+
+export function WalletPage({ address }: { address: string }) {
+  const { client, me } = useSession();
+  const valid = isAddress(address);
+  const wallet = useAsync(() => (valid ? client.wallet(address) : Promise.resolve(undefined)), [address, valid]);
+  const w = wallet.data;
+  useDocumentTitle(w ? `${w.profile.displayName || shortAddress(w.address)} — Skill Wallet` : "Skill Wallet");
+
+  if (!valid)
+    return (
+      <>
+        <PageTitle>Skill Wallet</PageTitle>
+        <Empty title="That is not an Ethereum address">
+          <span className="font-mono break-all">{address}</span> — an address is 0x followed by 40 hex digits.
+        </Empty>
+      </>
+    );
+  if (wallet.loading && !w) return <Spinner label="Loading Skill Wallet…" />;
+  if (wallet.error?.status === 404)
+    return (
+      <>
+        <PageTitle sub={<span className="font-mono break-all">{address}</span>}>Skill Wallet</PageTitle>
+        <Empty title="No PHEME account holds this address yet">
+          An address gets a Skill Wallet when its owner first signs in or is credited for work. <span className="font-mono text-xs">({wallet.error.code})</span>
+        </Empty>
+      </>
+    );
+  if (wallet.error || !w)
+    return (
+      <>
+        <PageTitle>Skill Wallet</PageTitle>
+        {wallet.error && <ErrorNotice error={wallet.error} title="This Skill Wallet did not load" onRetry={wallet.reload} />}
+      </>
+    );
+
+  const progress = levelProgress(w.xp);
+  const mine = me?.address.toLowerCase() === w.address.toLowerCase();
+  const skillsByDomain = DOMAINS.map((d) => ({ domain: d, skills: w.skills.filter((s) => s.domain === d).sort((a, b) => b.xp - a.xp) })).filter((g) => g.skills.length);
+
+  return (
+    <>
+      <div className="mb-6 flex flex-wrap items-center gap-4">
+        <Avatar address={w.address} size={72} />
+        <div className="min-w-0 flex-1">
+          <p className="text-sm font-semibold uppercase tracking-wide text-brand-700">Skill Wallet{mine ? " · you" : ""}</p>
+          <PageTitle
+            sub={
+              <span className="flex flex-wrap items-center gap-1">
+                <span className="break-all font-mono text-sm" title={w.address}>
+                  {w.address}
+                </span>
+                <CopyButton text={w.address} />
+              </span>
+            }
+          >
+            {w.profile.displayName || shortAddress(w.address)}
+          </PageTitle>
+        </div>
+      </div>
+
+      <div className="grid gap-6 lg:grid-cols-3">
+        <div className="space-y-6 lg:col-span-2">
+          <Card aria-labelledby="h-level" className="bg-gradient-to-br from-slate-900 to-brand-900 text-white">
+            <div className="flex flex-wrap items-end justify-between gap-4">
+              <div>
+                <h2 id="h-level" className="text-sm font-semibold uppercase tracking-wide text-brand-200">
+                  Level
+                </h2>
+                <p className="text-3xl font-bold" data-testid="wallet-level">
+                  {w.level}
+                </p>
+              </div>
+              <div className="text-right">
+                <p className="text-sm text-brand-200">Total XP</p>
+                <p className="text-3xl font-bold tabular-nums" data-testid="wallet-xp">
+                  {formatNumber(w.xp)}
+                </p>
+              </div>
+            </div>
+            <div className="mt-4">
+              <Meter value={progress.percent} label={`Progress to ${progress.next ?? "the top"}: ${progress.percent}%`} tone="bg-emerald-400" track="bg-white/20" />
+              <p className="mt-2 text-sm text-brand-100">
+                {progress.next ? `${formatNumber(progress.toNext)} XP to ${progress.next}` : "Top level reached"}
+              </p>
+            </div>
+          </Card>
+
+          <Card aria-labelledby="h-skills">
+            <h2 id="h-skills" className="text-lg font-semibold">
+              Skills
+            </h2>
+            {skillsByDomain.length === 0 ? (
+              <p className="mt-2 text-sm text-slate-600">
+                No validated skills yet. Skills grow as validated work earns XP —{" "}
+                <Link to="/tasks" className="font-semibold text-brand-700 underline">
+                  find a task
+                </Link>
+                .
+              </p>
+            ) : (
+              skillsByDomain.map((g) => (
+                <div key={g.domain} className="mt-4">
+                  <h3 className="mb-1">
+                    <Chip tone={domainTone[g.domain]}>{titleCase(g.domain)}</Chip>
+                  </h3>
+                  <ul className="divide-y divide-slate-100">
+                    {g.skills.map((s) => (
+                      <SkillRow key={s.slug} s={s} />
+                    ))}
+                  </ul>
+                </div>
+              ))
+            )}
+          </Card>
+
+          <Card aria-labelledby="h-badges">
+            <h2 id="h-badges" className="text-lg font-semibold">
+              Badges
+            </h2>
+            {w.badges.length === 0 ? (
+              <p className="mt-2 text-sm text-slate-600">No badges yet.</p>
+            ) : (
+              <ul className="mt-3 grid gap-3 sm:grid-cols-2">
+                {w.badges.map((b) => (
+                  <li key={b.id} className="flex items-center gap-3 rounded-xl border border-slate-200 p-3">
+                    <span className="flex h-10 w-10 items-center justify-center rounded-full bg-amber-100 text-lg" aria-hidden="true">
+                      ★
+                    </span>
+                    <div className="min-w-0">
+                      <p className="truncate font-medium">{b.name}</p>
+                      <p className="mt-0.5 flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
+                        <Chip tone={rarityTone[b.rarity] ?? "slate"}>{titleCase(b.rarity)}</Chip>
+                        {b.soulbound && <span>soulbound</span>}
+                        <span>{formatDate(b.awardedAt)}</span>
+                      </p>
+                    </div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+        </div>
+
+        <aside className="space-y-6" aria-label="Profile and guilds">
+          <Card aria-labelledby="h-profile">
+            <h2 id="h-profile" className="text-lg font-semibold">
+              Profile
+            </h2>
+            {w.profile.bio ? <p className="mt-2 text-slate-700">{w.profile.bio}</p> : <p className="mt-2 text-sm text-slate-500">No bio.</p>}
+            <dl className="mt-3 space-y-2 text-sm">
+              <div className="flex justify-between gap-4">
+                <dt className="text-slate-600">Roles</dt>
+                <dd className="flex flex-wrap justify-end gap-1">
+                  {w.profile.roles.map((r) => (
+                    <Chip key={r}>{r}</Chip>
+                  ))}
+                </dd>
+              </div>
+              <div className="flex justify-between gap-4">
+                <dt className="text-slate-600">Member since</dt>
+                <dd className="font-medium">{formatDate(w.profile.createdAt)}</dd>
+              </div>
+            </dl>
+          </Card>
+          <Card aria-labelledby="h-guilds">
+            <h2 id="h-guilds" className="text-lg font-semibold">
+              Guilds
+            </h2>
+            {w.guilds.length === 0 ? (
+              <p className="mt-2 text-sm text-slate-600">Not in a guild yet.</p>
+            ) : (
+              <ul className="mt-2 divide-y divide-slate-100">
+                {w.guilds.map((g) => (
+                  <li key={g.slug} className="flex items-center justify-between gap-3 py-2">
+                    <Link to={`/guilds/${g.slug}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
+                      {g.name}
+                    </Link>
+                    <span className="text-xs text-slate-600">
+                      {titleCase(g.type)} · {titleCase(g.role)}
+                    </span>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Card>
+        </aside>
+      </div>
+    </>
+  );
+}
