@@ -1,0 +1,127 @@
+#!/bin/sh
+# HTTP integration tests against a real `pheme serve` on loopback, on SQLite and then on PostgreSQL.
+#
+#   tests/integration/run.sh PHEME_BINARY [TEST_FILE...]
+#
+# Starts a throwaway PostgreSQL cluster (scripts/pg-test.sh), then for each backend runs every
+# *.test.mjs file with Node's own test runner (node:test, no npm packages; Node 18 or newer).
+# Each test file makes its own fresh databases (a new SQLite file, or a new PostgreSQL database)
+# and its own servers on free loopback ports. Every server and the cluster are stopped by PID
+# from a trap, also when a test fails or the run is interrupted.
+#   BACKENDS        which backends (default "sqlite postgresql")
+#   PHEME_IT_KEEP   1 keeps the work folder (databases, server logs) for a look afterwards
+set -eu
+
+usage() { echo "usage: $0 PHEME_BINARY [TEST_FILE...]" >&2; exit 2; }
+[ $# -ge 1 ] || usage
+bin=$1
+shift
+[ -x "$bin" ] || { echo "run.sh: '$bin' is not an executable" >&2; exit 2; }
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+BACKENDS=${BACKENDS:-"sqlite postgresql"}
+
+command -v node >/dev/null || { echo "run.sh: node is not installed (scripts/deps.sh)" >&2; exit 2; }
+major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$major" -ge 18 ] || { echo "run.sh: Node 18 or newer is needed, found $(node --version)" >&2; exit 2; }
+reporter=""
+if node --help 2>/dev/null | grep -q -- '--test-reporter'; then reporter="--test-reporter=spec"; fi
+
+work=$(mktemp -d /tmp/pheme-it.XXXXXX)
+mkdir -p "$work/pids"
+PG_TEST_DIR=""
+
+test_pid=""
+cleanup() {
+  rc=$?
+  trap - EXIT HUP INT PIPE TERM
+  # the test runner of the file in progress (timeout passes the signal on to node)
+  if [ -n "$test_pid" ]; then
+    kill -TERM "$test_pid" 2>/dev/null || true
+    wait "$test_pid" 2>/dev/null || true
+  fi
+  # servers a test file started and could not stop (their PID files are removed on a clean exit)
+  for f in "$work"/pids/*; do
+    [ -e "$f" ] || continue
+    pid=$(basename "$f")
+    case $pid in *[!0-9]*) continue ;; esac
+    kill -KILL "$pid" 2>/dev/null || true
+  done
+  if [ -n "$PG_TEST_DIR" ]; then "$root/scripts/pg-test.sh" stop "$PG_TEST_DIR" || true; fi
+  if [ "${PHEME_IT_KEEP:-0}" = 1 ]; then echo "run.sh: kept $work"; else rm -rf "$work"; fi
+  exit $rc
+}
+trap cleanup EXIT
+trap 'exit 129' HUP
+trap 'exit 130' INT
+trap 'exit 141' PIPE
+trap 'exit 143' TERM
+
+# A copy of the binary, so that a rebuild of build/pheme during the run cannot change it midway.
+cp "$bin" "$work/pheme"
+bin_under_test=$bin
+bin=$work/pheme
+
+if [ $# -gt 0 ]; then
+  files=$*
+else
+  files=$(ls "$here"/*.test.mjs)
+fi
+
+echo "run.sh: testing $bin_under_test ($("$bin" version 2>/dev/null || echo '?'))"
+case " $BACKENDS " in
+*" postgresql "*)
+  out=$("$root/scripts/pg-test.sh" start) || { echo "run.sh: cannot start PostgreSQL" >&2; exit 1; }
+  eval "$out"
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  echo "run.sh: PostgreSQL at $PG_TEST_URL (pid $PG_TEST_PID)"
+  ;;
+esac
+
+failed=""
+summary=""
+started=$(date +%s)
+for backend in $BACKENDS; do
+  bstart=$(date +%s)
+  bpass=0
+  bfail=0
+  for f in $files; do
+    name=$(basename "$f" .test.mjs)
+    logs="$work/logs/$backend/$name"
+    mkdir -p "$logs"
+    printf '\n==> %s on %s\n' "$name" "$backend"
+    fstart=$(date +%s)
+    # In the background and waited for, so that a signal reaches the trap at once.
+    env PHEME_IT_BIN="$bin" PHEME_IT_BACKEND="$backend" PHEME_IT_ROOT="$root" \
+      PHEME_IT_WORK="$work" PHEME_IT_PIDS="$work/pids" PHEME_IT_LOGS="$logs" \
+      PHEME_IT_PG_URL="${PG_TEST_URL:-}" PHEME_IT_PG_BIN="${pgbin:-}" \
+      timeout 300 node --test $reporter "$f" &
+    test_pid=$!
+    frc=0
+    wait "$test_pid" || frc=$?
+    test_pid=""
+    if [ "$frc" -eq 0 ]; then
+      bpass=$((bpass + 1))
+      echo "    $name on $backend: ok in $(( $(date +%s) - fstart ))s"
+    else
+      bfail=$((bfail + 1))
+      failed="$failed $name/$backend"
+      echo "    $name on $backend: FAILED in $(( $(date +%s) - fstart ))s; server logs (last lines):"
+      for l in "$logs"/*.log; do
+        [ -e "$l" ] || continue
+        echo "    --- $(basename "$l")"
+        tail -n 15 "$l" | sed 's/^/    /'
+      done
+    fi
+  done
+  summary="$summary
+  $backend: $bpass file(s) passed, $bfail failed, $(( $(date +%s) - bstart ))s"
+done
+
+printf '\nintegration summary (%ss):%s\n' "$(( $(date +%s) - started ))" "$summary"
+if [ -n "$failed" ]; then
+  echo "failed:$failed"
+  exit 1
+fi
+echo "all integration tests passed"
