@@ -93,17 +93,32 @@ static char *normalize_validation(http_req *r, const json_t *in) {
   return copy;
 }
 
-/* Applies the fields present in body onto t. Returns 0, or answers and returns -1. */
-static int apply_fields(http_req *r, const json_t *b, task *t, int *replace_skills) {
-  t->type = json_str(b, "type", t->type);
-  t->title = json_str(b, "title", t->title);
-  t->description = json_str(b, "description", t->description);
-  t->difficulty = (int)json_int(b, "difficulty", t->difficulty);
-  t->xp_reward = json_int(b, "xpReward", t->xp_reward);
-  t->token_reward = json_str(b, "tokenReward", t->token_reward ? t->token_reward : "0");
-  t->status = json_str(b, "status", t->status ? t->status : "OPEN");
+/* A task as the body describes it. For a new task every field is set (defaults filled in); for
+ * an edit only those the body names are, and merge() lays them over the current task inside the
+ * store's write transaction. Everything that does not depend on the current task (formats,
+ * the guild, the deadline, the rubric) is checked here, before any transaction starts. */
+typedef struct {
+  task fields;
+  int has_skills, has_deadline, has_guild;
+  http_req *r;
+  char why[200];
+} task_patch;
+
+/* Returns 0, or answers and returns -1. */
+static int read_patch(http_req *r, const json_t *b, int creating, task_patch *p) {
+  memset(p, 0, sizeof *p);
+  p->r = r;
+  task *t = &p->fields;
+  t->type = json_str(b, "type", NULL);
+  t->title = json_str(b, "title", NULL);
+  t->description = json_str(b, "description", NULL);
+  t->difficulty = (int)json_int(b, "difficulty", 0);
+  t->xp_reward = json_int(b, "xpReward", -1);
+  t->token_reward = json_str(b, "tokenReward", creating ? "0" : NULL);
+  t->status = json_str(b, "status", creating ? "OPEN" : NULL);
   const char *deadline = json_str(b, "deadline", NULL);
   if (deadline) {
+    p->has_deadline = 1;
     if (api_time_parse(deadline, &t->deadline)) {
       http_error(r, PHEME_API_BAD_REQUEST, "deadline '%.40s' is not an RFC 3339 time", deadline);
       return -1;
@@ -125,12 +140,13 @@ static int apply_fields(http_req *r, const json_t *b, task *t, int *replace_skil
       api_fail(r, e, "guild");
       return -1;
     }
+    p->has_guild = 1;
     t->guild_id = g.id;
   }
   const json_t *skills = json_object_get(b, "skills");
-  *replace_skills = skills != NULL;
   if (skills) {
     if (check_items(r, skills, "TaskSkill", "skills")) return -1;
+    p->has_skills = 1;
     t->nskills = (int)json_array_size(skills);
     t->skills = arena_zalloc(&r->arena, sizeof *t->skills * (size_t)(t->nskills ? t->nskills : 1));
     if (!t->skills) {
@@ -149,13 +165,61 @@ static int apply_fields(http_req *r, const json_t *b, task *t, int *replace_skil
     }
   }
   const json_t *req = json_object_get(b, "requirements"), *val = json_object_get(b, "validation");
-  if (req || !t->requirements) {
-    if (!(t->requirements = normalize_requirements(r, req))) return -1;
-  }
-  if (val || !t->validation) {
-    if (!(t->validation = normalize_validation(r, val))) return -1;
-  }
+  if ((req || creating) && !(t->requirements = normalize_requirements(r, req))) return -1;
+  if ((val || creating) && !(t->validation = normalize_validation(r, val))) return -1;
   return 0;
+}
+
+/* Lays the patch over the current task, after the checks that need it: the caller posted the
+ * task (or is an admin), the task is not closed, an open task does not go back to draft. */
+static pheme_err merge(task *t, int *replace_skills, void *ctx) {
+  task_patch *p = ctx;
+  const task *f = &p->fields;
+  if (t->creator_id != p->r->who.user_id && !(p->r->who.roles & ROLE_ADMIN)) {
+    snprintf(p->why, sizeof p->why, "task %lld was posted by someone else", (long long)t->id);
+    return PHEME_AUTH_NOT_OWNER;
+  }
+  if (strcmp(t->status, "CLOSED") == 0) {
+    snprintf(p->why, sizeof p->why, "task %lld is closed and can no longer be edited", (long long)t->id);
+    return PHEME_DATA_STATE;
+  }
+  if (f->status && strcmp(t->status, "OPEN") == 0 && strcmp(f->status, "DRAFT") == 0) {
+    snprintf(p->why, sizeof p->why, "task %lld is open; it cannot go back to draft", (long long)t->id);
+    return PHEME_DATA_STATE;
+  }
+  if (f->type) t->type = f->type;
+  if (f->title) t->title = f->title;
+  if (f->description) t->description = f->description;
+  if (f->difficulty) t->difficulty = f->difficulty;
+  if (f->xp_reward >= 0) t->xp_reward = f->xp_reward;
+  if (f->token_reward) t->token_reward = f->token_reward;
+  if (f->status) t->status = f->status;
+  if (f->requirements) t->requirements = f->requirements;
+  if (f->validation) t->validation = f->validation;
+  if (p->has_deadline) t->deadline = f->deadline;
+  if (p->has_guild) t->guild_id = f->guild_id;
+  if (p->has_skills) {
+    t->skills = f->skills;
+    t->nskills = f->nskills;
+    *replace_skills = 1;
+  }
+  return PHEME_OK;
+}
+
+/* Closing: only its poster (or an admin), and only once. */
+static pheme_err close_task(task *t, int *replace_skills, void *ctx) {
+  task_patch *p = ctx;
+  (void)replace_skills;
+  if (t->creator_id != p->r->who.user_id && !(p->r->who.roles & ROLE_ADMIN)) {
+    snprintf(p->why, sizeof p->why, "task %lld was posted by someone else", (long long)t->id);
+    return PHEME_AUTH_NOT_OWNER;
+  }
+  if (strcmp(t->status, "CLOSED") == 0) {
+    snprintf(p->why, sizeof p->why, "task %lld is already closed", (long long)t->id);
+    return PHEME_DATA_STATE;
+  }
+  t->status = "CLOSED";
+  return PHEME_OK;
 }
 
 static void task_error(http_req *r, pheme_err e, int64_t id) {
@@ -170,10 +234,9 @@ static void task_error(http_req *r, pheme_err e, int64_t id) {
 
 void tasks_create(http_req *r) {
   json_t *b;
-  if (api_body(r, "TaskCreate", &b)) return;
-  task t = {0};
-  int replace;
-  if (apply_fields(r, b, &t, &replace)) return;
+  task_patch p;
+  if (api_body(r, "TaskCreate", &b) || read_patch(r, b, 1, &p)) return;
+  task t = p.fields;
   t.creator_id = r->who.user_id;
   store_actor who = api_actor(r);
   pheme_err e = store_task_create(req_store(r), &r->arena, &who, &t);
@@ -198,63 +261,37 @@ void tasks_get(http_req *r) {
   http_json(r, 200, api_task_json(&t));
 }
 
-/* Loads the task and checks that the caller may edit it. */
-static int owned_task(http_req *r, int64_t id, task *t) {
-  pheme_err e = store_task_get(req_store(r), &r->arena, id, t);
+/* Runs an edit of task id through the store and answers with the task or the refusal. */
+static void edit(http_req *r, int64_t id, task_edit_fn fn, task_patch *p) {
+  store_actor who = api_actor(r);
+  task t;
+  pheme_err e = store_task_edit(req_store(r), &r->arena, &who, id, fn, p, &t);
+  if (e && p->why[0]) {
+    http_error(r, e, "%s", p->why);
+    return;
+  }
   if (e) {
     task_error(r, e, id);
-    return -1;
+    return;
   }
-  if (t->creator_id != r->who.user_id && !(r->who.roles & ROLE_ADMIN)) {
-    http_error(r, PHEME_AUTH_NOT_OWNER, "task %lld was posted by someone else", (long long)id);
-    return -1;
-  }
-  return 0;
+  http_json(r, 200, api_task_json(&t));
 }
 
 void tasks_update(http_req *r) {
   int64_t id;
   json_t *b;
-  if (api_id_param(r, "id", &id) || api_body(r, "TaskUpdate", &b)) return;
-  task t;
-  if (owned_task(r, id, &t)) return;
-  if (strcmp(t.status, "CLOSED") == 0) {
-    http_error(r, PHEME_DATA_STATE, "task %lld is closed and can no longer be edited", (long long)id);
-    return;
-  }
-  const char *status = json_str(b, "status", NULL);
-  if (status && strcmp(t.status, "OPEN") == 0 && strcmp(status, "DRAFT") == 0) {
-    http_error(r, PHEME_DATA_STATE, "task %lld is open; it cannot go back to draft", (long long)id);
-    return;
-  }
-  int replace;
-  if (apply_fields(r, b, &t, &replace)) return;
-  store_actor who = api_actor(r);
-  pheme_err e = store_task_update(req_store(r), &r->arena, &who, &t, replace);
-  if (e) {
-    task_error(r, e, id);
-    return;
-  }
-  http_json(r, 200, api_task_json(&t));
+  task_patch p;
+  if (api_id_param(r, "id", &id) || api_body(r, "TaskUpdate", &b) || read_patch(r, b, 0, &p)) return;
+  edit(r, id, merge, &p);
 }
 
 void tasks_close(http_req *r) {
   int64_t id;
   if (api_id_param(r, "id", &id)) return;
-  task t;
-  if (owned_task(r, id, &t)) return;
-  if (strcmp(t.status, "CLOSED") == 0) {
-    http_error(r, PHEME_DATA_STATE, "task %lld is already closed", (long long)id);
-    return;
-  }
-  t.status = "CLOSED";
-  store_actor who = api_actor(r);
-  pheme_err e = store_task_update(req_store(r), &r->arena, &who, &t, 0);
-  if (e) {
-    task_error(r, e, id);
-    return;
-  }
-  http_json(r, 200, api_task_json(&t));
+  task_patch p;
+  memset(&p, 0, sizeof p);
+  p.r = r;
+  edit(r, id, close_task, &p);
 }
 
 static int parse_enum_query(http_req *r, const char *key, const char *choices, const char **out) {
@@ -376,6 +413,20 @@ void tasks_submit(http_req *r) {
   char *loc = arena_printf(&r->arena, "/api/v1/submissions/%lld", (long long)s.id);
   if (loc) http_header(r, "Location", loc);
   http_json(r, 201, api_submission_json(&s));
+}
+
+/* Loads the task and checks that the caller posted it (or is an admin). */
+static int owned_task(http_req *r, int64_t id, task *t) {
+  pheme_err e = store_task_get(req_store(r), &r->arena, id, t);
+  if (e) {
+    task_error(r, e, id);
+    return -1;
+  }
+  if (t->creator_id != r->who.user_id && !(r->who.roles & ROLE_ADMIN)) {
+    http_error(r, PHEME_AUTH_NOT_OWNER, "task %lld was posted by someone else", (long long)id);
+    return -1;
+  }
+  return 0;
 }
 
 void tasks_submissions(http_req *r) {

@@ -165,7 +165,6 @@ static int valid_request_id(const char *v) {
  * here, so timing covers the whole request. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
   http_server *s = cls;
-  (void)uri;
   http_req *r = calloc(1, sizeof *r);
   if (!r) return NULL;
   arena_init(&r->arena, 16u << 20);
@@ -176,6 +175,9 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
   r->route_index = -1;
   r->static_fd = -1;
   buf_init(&r->body, s->o.body_limit);
+  /* libmicrohttpd decodes %00 into a NUL that would cut the path short: refuse it here, where the
+   * raw URI is still visible. */
+  r->raw_nul = strstr(uri, "%00") != NULL;
   ATOMIC_ADD(&s->inflight, 1);
   return r;
 }
@@ -229,6 +231,10 @@ static int on_headers(http_server *s, http_req *r) {
   }
   if (ATOMIC_GET(&s->stopping)) {
     http_error(r, PHEME_API_UNAVAILABLE, NULL);
+    return -1;
+  }
+  if (r->raw_nul) {
+    http_error(r, PHEME_API_BAD_REQUEST, "the URL contains an encoded NUL (%%00)");
     return -1;
   }
   /* CORS preflight: answered for every path, with the allow-list. */

@@ -43,7 +43,7 @@ struct http_req {
   char id[72];                 /* request id */
   uint64_t start_us;
   buf body;
-  int started, body_too_large, answered;
+  int started, body_too_large, answered, raw_nul;
   size_t body_seen;            /* body bytes received, kept or not */
   json_t *json;                /* parsed body, or NULL */
   principal who;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -50,6 +51,48 @@ static int open_regular(const char *path, struct stat *st) {
   return fd;
 }
 
+/* Whether Accept-Encoding takes gzip: a "gzip" or "*" token whose q is not zero (RFC 9110 §12.5.3). */
+static int accepts_gzip(const char *ae) {
+  int gzip = -1, star = -1; /* -1 unnamed, 0 refused, 1 taken */
+  for (const char *p = ae; p && *p;) {
+    while (*p == ' ' || *p == ',') p++;
+    size_t n = strcspn(p, ",");
+    size_t name = strcspn(p, " ;,");
+    int q = 1;
+    const char *semi = memchr(p, ';', n);
+    if (semi) {
+      const char *qp = strstr(semi, "q=");
+      if (qp && qp < p + n) {
+        qp += 2;
+        /* q=0, q=0.0, q=0.000 refuse; anything else takes */
+        q = 0;
+        for (const char *d = qp; d < p + n && *d != ' '; d++)
+          if (*d >= '1' && *d <= '9') q = 1;
+      }
+    }
+    if (name == 4 && strncasecmp(p, "gzip", 4) == 0) gzip = q;
+    else if (name == 1 && *p == '*') star = q;
+    p += n;
+  }
+  return gzip >= 0 ? gzip : star > 0;
+}
+
+/* Whether If-None-Match names etag: "*", or a list of tags compared weakly (RFC 9110 §13.1.2). */
+static int none_match(const char *inm, const char *etag) {
+  size_t elen = strlen(etag);
+  for (const char *p = inm; p && *p;) {
+    while (*p == ' ' || *p == ',') p++;
+    size_t n = strcspn(p, ",");
+    const char *a = p, *b = p + n;
+    while (b > a && b[-1] == ' ') b--;
+    if (b - a == 1 && *a == '*') return 1;
+    if (b - a > 2 && a[0] == 'W' && a[1] == '/') a += 2;
+    if ((size_t)(b - a) == elen && memcmp(a, etag, elen) == 0) return 1;
+    p += n;
+  }
+  return 0;
+}
+
 int static_serve(http_server *s, http_req *r) {
   if (!s->o.web_root || !*s->o.web_root || !safe_path(r->path)) return 0;
   if (strncmp(r->path, "/api/", 5) == 0) return 0;
@@ -70,7 +113,7 @@ int static_serve(http_server *s, http_req *r) {
   /* A .gz twin is used when the client takes gzip and the twin is at least as new. */
   const char *ae = http_request_header(r, "Accept-Encoding");
   int gz = 0;
-  if (ae && strstr(ae, "gzip")) {
+  if (ae && accepts_gzip(ae)) {
     char gzfile[2100];
     snprintf(gzfile, sizeof gzfile, "%s.gz", file);
     struct stat gst;
@@ -98,7 +141,7 @@ int static_serve(http_server *s, http_req *r) {
                                       : "no-cache");
   http_header(r, "Vary", "Accept-Encoding");
   if (gz) http_header(r, "Content-Encoding", "gzip");
-  if (etag && inm && strcmp(inm, etag) == 0) {
+  if (etag && inm && none_match(inm, etag)) {
     close(fd);
     r->status = 304;
     r->out = NULL;

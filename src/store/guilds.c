@@ -97,13 +97,16 @@ pheme_err store_guild_leave(store *s, const store_actor *who, int64_t guild_id, 
   pheme_err e = sx_write(s, NULL, &x);
   if (e) return e;
   db_result r;
-  e = Q(&x, &r, "SELECT role FROM guild_members WHERE guild_id = $1 AND user_id = $2",
+  /* Deleting first and counting what was deleted keeps member_count right when two leaves of
+   * one member race: only the one that removed the row decrements. */
+  e = Q(&x, &r,
+        "DELETE FROM guild_members WHERE guild_id = $1 AND user_id = $2 AND role <> 'OWNER' RETURNING user_id",
         dbv_int(guild_id), dbv_int(user_id));
-  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
-  if (!e && db_text(&r, 0, 0)[0] == 'O') e = PHEME_DATA_STATE; /* the owner stays */
-  if (!e)
-    e = Q(&x, NULL, "DELETE FROM guild_members WHERE guild_id = $1 AND user_id = $2",
+  if (!e && r.rows == 0) {
+    e = Q(&x, &r, "SELECT role FROM guild_members WHERE guild_id = $1 AND user_id = $2",
           dbv_int(guild_id), dbv_int(user_id));
+    if (!e) e = r.rows ? PHEME_DATA_STATE /* the owner stays */ : PHEME_DATA_NOT_FOUND;
+  }
   if (!e)
     e = Q(&x, NULL, "UPDATE guilds SET member_count = member_count - 1 WHERE id = $1", dbv_int(guild_id));
   if (!e) e = sx_audit(&x, who, "guild.leave", "guild", guild_id, NULL);

@@ -38,6 +38,9 @@ pheme_err sx_audit(sx *x, const store_actor *who, const char *action, const char
 #define Q(x, out, sql, ...) sx_query((x), (sql), SX_ARGS(__VA_ARGS__), (out))
 #define Q0(x, out, sql) sx_query((x), (sql), NULL, 0, (out))
 
+/* Whether x speaks to PostgreSQL (for the few statements that differ: row locks). */
+int sx_is_pg(const sx *x);
+
 /* Copies a 20-byte blob cell into dst (zeros when the cell is not 20 bytes). */
 void sx_addr(const db_result *r, int row, int col, uint8_t dst[20]);
 /* The LIMIT a page asks for: one more than shown, to know whether there is a next page. */

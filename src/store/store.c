@@ -132,6 +132,8 @@ pheme_err sx_audit(sx *x, const store_actor *who, const char *action, const char
            dbv_text(subject_type), dbv_int(subject_id), dbv_text(detail ? detail : "{}"));
 }
 
+int sx_is_pg(const sx *x) { return x->s->drv == &db_pg_driver; }
+
 void sx_addr(const db_result *r, int row, int col, uint8_t dst[20]) {
   size_t n;
   const uint8_t *p = db_blob(r, row, col, &n);

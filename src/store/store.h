@@ -202,10 +202,14 @@ pheme_err store_skill_get(store *s, arena *a, const char *slug, skill *out) PHEM
 /* Creates t (id, created_at, updated_at filled in). Unknown skill slugs give PHEME_DATA_INVALID. */
 pheme_err store_task_create(store *s, arena *a, const store_actor *who, task *t) PHEME_MUST_CHECK;
 pheme_err store_task_get(store *s, arena *a, int64_t id, task *out) PHEME_MUST_CHECK;
-/* Replaces the editable fields of t->id with those in t (skills included when t->skills != NULL
- * or nskills == 0 with replace_skills set). */
-pheme_err store_task_update(store *s, arena *a, const store_actor *who, task *t, int replace_skills)
-    PHEME_MUST_CHECK;
+/* Edits task id in one write transaction: the current row is read (and, on PostgreSQL, locked),
+ * edit() changes the fields it wants — setting *replace_skills to replace the task's skills with
+ * t->skills — or refuses with an error, which is returned as is with nothing written; the result
+ * is written with its audit row and read back into out. Concurrent edits therefore never lose
+ * each other's changes, and a check made by edit() (owner, state) holds when the write happens. */
+typedef pheme_err (*task_edit_fn)(task *t, int *replace_skills, void *ctx);
+pheme_err store_task_edit(store *s, arena *a, const store_actor *who, int64_t id, task_edit_fn edit,
+                          void *ctx, task *out) PHEME_MUST_CHECK;
 pheme_err store_tasks_list(store *s, arena *a, const task_filter *f, const store_page *p,
                            task **out, int *n) PHEME_MUST_CHECK;
 

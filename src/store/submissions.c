@@ -30,7 +30,11 @@ pheme_err store_submission_create(store *s, arena *a, const store_actor *who, su
   if (e) return e;
   int64_t now = time_now_ms();
   db_result r;
-  e = Q(&x, &r, "SELECT status, coalesce(deadline, 0), creator_id FROM tasks WHERE id = $1",
+  /* The task's row is share-locked on PostgreSQL so it cannot close between this check and the
+   * insert; live submissions are unique per person and task in the schema (0004). */
+  e = Q(&x, &r,
+        sx_is_pg(&x) ? "SELECT status, coalesce(deadline, 0), creator_id FROM tasks WHERE id = $1 FOR SHARE"
+                     : "SELECT status, coalesce(deadline, 0), creator_id FROM tasks WHERE id = $1",
         dbv_int(sub->task_id));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
   if (!e) {

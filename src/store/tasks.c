@@ -61,10 +61,17 @@ static pheme_err load_skills(sx *x, task *tasks, int n) {
   return PHEME_OK;
 }
 
-static pheme_err get_in(sx *x, int64_t id, task *out) {
+static const char by_id[] =
+    "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id = $1";
+/* The same, locking the task's row until the transaction ends (PostgreSQL; SQLite's one writer
+ * is already exclusive). */
+static const char by_id_locked[] =
+    "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id = $1 "
+    "FOR UPDATE OF t";
+
+static pheme_err get_in(sx *x, int64_t id, int lock, task *out) {
   db_result r;
-  pheme_err e = Q(x, &r, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id = $1",
-                  dbv_int(id));
+  pheme_err e = Q(x, &r, lock && sx_is_pg(x) ? by_id_locked : by_id, dbv_int(id));
   if (e) return e;
   if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
   read_task(&r, 0, out);
@@ -105,7 +112,7 @@ pheme_err store_task_create(store *s, arena *a, const store_actor *who, task *t)
     e = insert_skills(&x, t);
   }
   if (!e) e = sx_audit(&x, who, "task.create", "task", t->id, NULL);
-  if (!e) e = get_in(&x, t->id, t);
+  if (!e) e = get_in(&x, t->id, 0, t);
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   return e;
@@ -115,35 +122,40 @@ pheme_err store_task_get(store *s, arena *a, int64_t id, task *out) {
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
-  e = get_in(&x, id, out);
+  e = get_in(&x, id, 0, out);
   sx_end(&x);
   return e;
 }
 
-pheme_err store_task_update(store *s, arena *a, const store_actor *who, task *t, int replace_skills) {
+pheme_err store_task_edit(store *s, arena *a, const store_actor *who, int64_t id, task_edit_fn edit,
+                          void *ctx, task *out) {
   sx x;
   pheme_err e = sx_write(s, a, &x);
   if (e) return e;
+  int replace_skills = 0;
+  task t;
+  e = get_in(&x, id, 1, &t);
+  if (!e) e = edit(&t, &replace_skills, ctx);
   db_result r;
-  e = Q(&x, &r,
-        "UPDATE tasks SET type = $1, title = $2, description = $3, difficulty = $4, xp_reward = $5, "
-        "token_reward = $6, status = $7, guild_id = $8, deadline = $9, requirements = $10, "
-        "validation = $11, updated_at = $12 WHERE id = $13 RETURNING id",
-        dbv_text(t->type), dbv_text(t->title), dbv_text(t->description), dbv_int(t->difficulty),
-        dbv_int(t->xp_reward), dbv_text(t->token_reward), dbv_text(t->status),
-        opt_int(t->guild_id), opt_int(t->deadline), dbv_text(t->requirements),
-        dbv_text(t->validation), dbv_int(time_now_ms()), dbv_int(t->id));
-  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e)
+    e = Q(&x, &r,
+          "UPDATE tasks SET type = $1, title = $2, description = $3, difficulty = $4, xp_reward = $5, "
+          "token_reward = $6, status = $7, guild_id = $8, deadline = $9, requirements = $10, "
+          "validation = $11, updated_at = $12 WHERE id = $13 RETURNING id",
+          dbv_text(t.type), dbv_text(t.title), dbv_text(t.description), dbv_int(t.difficulty),
+          dbv_int(t.xp_reward), dbv_text(t.token_reward), dbv_text(t.status), opt_int(t.guild_id),
+          opt_int(t.deadline), dbv_text(t.requirements), dbv_text(t.validation),
+          dbv_int(time_now_ms()), dbv_int(id));
   if (!e && replace_skills) {
-    e = Q(&x, NULL, "DELETE FROM task_skills WHERE task_id = $1", dbv_int(t->id));
-    if (!e) e = insert_skills(&x, t);
+    e = Q(&x, NULL, "DELETE FROM task_skills WHERE task_id = $1", dbv_int(id));
+    if (!e) e = insert_skills(&x, &t);
   }
   if (!e) {
     char detail[64];
-    snprintf(detail, sizeof detail, "{\"status\":\"%s\"}", t->status);
-    e = sx_audit(&x, who, "task.update", "task", t->id, detail);
+    snprintf(detail, sizeof detail, "{\"status\":\"%s\"}", t.status);
+    e = sx_audit(&x, who, "task.update", "task", id, detail);
   }
-  if (!e) e = get_in(&x, t->id, t);
+  if (!e) e = get_in(&x, id, 0, out);
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   return e;

@@ -121,6 +121,26 @@ static task new_task(int64_t creator, task_skill *skills, int nskills, const cha
                 .skills = skills, .nskills = nskills};
 }
 
+static pheme_err retitle_and_close(task *t, int *replace_skills, void *ctx) {
+  static task_skill defi[1] = {{"defi", 5}};
+  (void)ctx;
+  t->title = "Audit a vault, again";
+  t->status = "CLOSED";
+  t->skills = defi;
+  t->nskills = 1;
+  *replace_skills = 1;
+  return PHEME_OK;
+}
+
+/* Closes an open task; refuses a closed one. */
+static pheme_err refuse_closed(task *t, int *replace_skills, void *ctx) {
+  (void)replace_skills;
+  (void)ctx;
+  if (strcmp(t->status, "CLOSED") == 0) return PHEME_DATA_STATE;
+  t->status = "CLOSED";
+  return PHEME_OK;
+}
+
 TEST(tasks_round_trip_filter_and_page) {
   arena a;
   arena_init(&a, 0);
@@ -182,16 +202,16 @@ TEST(tasks_round_trip_filter_and_page) {
     pg.before = last;
   } while (n == 2);
   CHECK_INT(seen, count("tasks"));
-  /* update, including skills */
-  g.title = "Audit a vault, again";
-  g.status = "CLOSED";
-  task_skill sk2[1] = {{"defi", 5}};
-  g.skills = sk2;
-  g.nskills = 1;
-  CHECK_INT(store_task_update(S, &a, &sys, &g, 1), 0);
+  /* edit, including skills; a refused edit writes nothing */
+  CHECK_INT(store_task_edit(S, &a, &sys, g.id, retitle_and_close, NULL, &g), 0);
   CHECK_STR(g.title, "Audit a vault, again");
+  CHECK_STR(g.status, "CLOSED");
   CHECK_INT(g.nskills, 1);
   CHECK_STR(g.skills[0].slug, "defi");
+  int64_t audit_before_refusal = count("audit_log");
+  CHECK_INT(store_task_edit(S, &a, &sys, g.id, refuse_closed, NULL, &g), PHEME_DATA_STATE);
+  CHECK_INT(count("audit_log"), audit_before_refusal);
+  CHECK_INT(store_task_edit(S, &a, &sys, 999999, refuse_closed, NULL, &g), PHEME_DATA_NOT_FOUND);
   arena_release(&a);
 }
 
@@ -215,8 +235,8 @@ TEST(submissions_follow_task_state) {
   CHECK_INT(store_submission_create(S, &a, &sys, &s2), PHEME_DATA_CONFLICT);
   submission s3 = {.task_id = 999999, .user_id = w.id, .text = "x", .evidence = "[]"};
   CHECK_INT(store_submission_create(S, &a, &sys, &s3), PHEME_DATA_NOT_FOUND);
-  t.status = "CLOSED";
-  CHECK_INT(store_task_update(S, &a, &sys, &t, 0), 0);
+  CHECK_INT(store_task_edit(S, &a, &sys, t.id, refuse_closed, NULL, &t), 0);
+  CHECK_STR(t.status, "CLOSED");
   submission s4 = {.task_id = t.id, .user_id = c.id, .text = "late", .evidence = "[]"};
   CHECK_INT(store_submission_create(S, &a, &sys, &s4), PHEME_DATA_STATE);
   submission *list;
