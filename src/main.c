@@ -123,13 +123,23 @@ static int cmd_serve(cmd_ctx *c) {
   }
   char why[256];
   if (router_check(api_routes, api_route_count, why, sizeof why)) PHEME_BUG("%s", why);
-  app a = {.cfg = cfg, .store = s};
+  signin_config signin;
+  if (signin_config_load(&signin, cfg, err, sizeof err)) {
+    log_error("%s", err);
+    store_free(s);
+    return 1;
+  }
+  if (signin.random_keys)
+    log_warn("jwt_keys is not set: access tokens are signed with a random key of this run and stop "
+             "working when the server restarts (set PHEME_JWT_KEYS)");
+  app a = {.cfg = cfg, .store = s, .signin = &signin};
   ratelimit *limits = NULL;
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
                                          (int)cfg->rate_limit_write, (int)cfg->rate_limit_graphql};
     if (!(limits = ratelimit_new(per_minute, (size_t)cfg->rate_limit_clients))) {
       log_error("out of memory for rate limits");
+      signin_config_release(&signin);
       store_free(s);
       return 1;
     }
@@ -157,6 +167,7 @@ static int cmd_serve(cmd_ctx *c) {
   if (!a.http) {
     log_error("%s", err);
     ratelimit_free(limits);
+    signin_config_release(&signin);
     store_free(s);
     return 1;
   }
@@ -172,6 +183,7 @@ static int cmd_serve(cmd_ctx *c) {
   int left = http_server_stop(a.http, (int)cfg->shutdown_timeout);
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
   ratelimit_free(limits);
+  signin_config_release(&signin);
   store_free(s);
   log_info("stopped");
   return 0;

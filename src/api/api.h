@@ -6,6 +6,7 @@
 
 #include <jansson.h>
 
+#include "auth/signin.h"
 #include "core/config.h"
 #include "core/json.h"
 #include "http/server.h"
@@ -15,6 +16,7 @@ typedef struct app {
   pheme_config *cfg;
   store *store;
   http_server *http;
+  const signin_config *signin; /* sign-in and sessions; NULL = only API keys authenticate */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -35,7 +37,9 @@ extern const api_schema api_schemas[];
 extern const size_t api_schema_count;
 const api_schema *api_schema_find(const char *name);
 
-/* Authenticates Authorization: Bearer <API key>; see http_auth_fn. */
+/* Authenticates a request (see http_auth_fn): Authorization: Bearer <API key "phk_…" or access
+ * JWT>, or, without an Authorization header, the session cookie of cookie mode, in which case an
+ * unsafe method must carry the CSRF token in X-CSRF-Token. */
 pheme_err api_authenticate(http_req *r, const char *authorization, principal *who, char *msg,
                            size_t msglen);
 /* Makes a new API key: returns the key text (shown once) in out (64 bytes) and its hash. */
@@ -103,6 +107,31 @@ void guilds_members(http_req *r);
 void keys_list(http_req *r);
 void keys_revoke(http_req *r);
 void audit_list(http_req *r);
+
+/* Sign-in, sessions, linked wallets and roles (auth.c). */
+void auth_nonce(http_req *r);
+void auth_verify(http_req *r);
+void auth_refresh(http_req *r);
+void auth_logout(http_req *r);
+void auth_wallets_list(http_req *r);
+void auth_wallet_link(http_req *r);
+void auth_wallet_unlink(http_req *r);
+void auth_payout_set(http_req *r);
+void auth_role_grant(http_req *r);
+void auth_role_revoke(http_req *r);
+/* The principal of an access JWT: verifies the token, then reads its session on every request
+ * (no cache, so a logout or role change takes effect on the next request, on every node).
+ * Returns 0 with who filled, or PHEME_AUTH_INVALID with msg saying why. */
+pheme_err auth_session_principal(http_req *r, const char *token, principal *who, char *msg,
+                                 size_t msglen);
+/* Cookie mode: the value of a request cookie, or NULL. */
+const char *auth_cookie(http_req *r, const char *name);
+/* Cookie mode's CSRF check: 1 when X-CSRF-Token equals the CSRF cookie (compared in constant
+ * time), else 0. */
+int auth_csrf_ok(http_req *r);
+#define AUTH_COOKIE_ACCESS "__Host-pheme_access"
+#define AUTH_COOKIE_REFRESH "__Host-pheme_refresh"
+#define AUTH_COOKIE_CSRF "__Host-pheme_csrf"
 
 /* Demo data for a fresh install (only when there are no tasks yet), and bulk data for
  * benchmarks (users with addresses 0xbe9c5eed…<id>, tasks spread over them). -1 with err set. */

@@ -250,18 +250,45 @@ static unsigned roles_of_key(const char *role) {
   return r == ROLE_ADMIN ? (ROLE_USER | ROLE_CREATOR | ROLE_VALIDATOR | ROLE_ADMIN) : (ROLE_USER | r);
 }
 
+static int unsafe_method(const char *m) {
+  return strcmp(m, "GET") != 0 && strcmp(m, "HEAD") != 0 && strcmp(m, "OPTIONS") != 0;
+}
+
 pheme_err api_authenticate(http_req *r, const char *authorization, principal *who, char *msg,
                            size_t msglen) {
   memset(who, 0, sizeof *who);
   who->kind = "";
-  if (!authorization) return PHEME_OK;
+  if (!authorization) {
+    /* Cookie mode: only when the browser sends the session cookie. Bearer tokens need no CSRF
+     * check (a browser never attaches them on its own); cookies do, on every unsafe method. */
+    const char *cookie = auth_cookie(r, AUTH_COOKIE_ACCESS);
+    if (!cookie) return PHEME_OK;
+    /* On a public route a stale or unconfirmed cookie is ignored rather than refused, so that a
+     * browser holding an expired access cookie can still refresh or sign in again. */
+    int public_route = r->route && r->route->role == 0;
+    pheme_err e = PHEME_OK;
+    if (unsafe_method(r->method) && !auth_csrf_ok(r)) {
+      snprintf(msg, msglen, "a request authenticated by cookie must send the " AUTH_COOKIE_CSRF
+               " cookie's value in X-CSRF-Token");
+      e = PHEME_AUTH_FORBIDDEN;
+    }
+    if (!e) e = auth_session_principal(r, cookie, who, msg, msglen);
+    if (e && public_route) {
+      memset(who, 0, sizeof *who);
+      who->kind = "";
+      msg[0] = 0;
+      return PHEME_OK;
+    }
+    return e;
+  }
   if (strncmp(authorization, "Bearer ", 7) != 0) {
     snprintf(msg, msglen, "Authorization must be 'Bearer <token>'");
     return PHEME_AUTH_INVALID;
   }
   const char *token = authorization + 7;
-  if (strncmp(token, KEY_PREFIX, 4) != 0 || strlen(token) != 4 + 43) {
-    snprintf(msg, msglen, "unknown kind of bearer token");
+  if (strncmp(token, KEY_PREFIX, 4) != 0) return auth_session_principal(r, token, who, msg, msglen);
+  if (strlen(token) != 4 + 43) {
+    snprintf(msg, msglen, "API key '%.12s…' is not shaped like one", token);
     return PHEME_AUTH_INVALID;
   }
   uint8_t hash[32];

@@ -128,5 +128,5 @@ json_t *api_openapi(const char *public_url) {
       "servers", "url", public_url, "paths", paths, "components", "schemas", schemas, "responses",
       "Error", "description", "an error", "content", "application/json", "schema", "$ref",
       "#/components/schemas/Error", "securitySchemes", "bearer", "type", "http", "scheme", "bearer",
-      "description", "an API key (phk_…)");
+      "description", "an access token from sign-in (a JWT), or an API key (phk_…)");
 }

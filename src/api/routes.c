@@ -19,11 +19,20 @@ const http_route api_routes[] = {
     {"GET", "/readyz", ops_readyz, PUBLIC, "Readiness: storage answers and migrations are applied", "operations", NULL, 200},
     {"GET", "/metrics", ops_metrics, PUBLIC, "Prometheus metrics", "operations", NULL, 200},
     {"GET", "/api/v1/openapi.json", ops_openapi, PUBLIC, "This API's OpenAPI 3.1 document", "operations", NULL, 200},
+    /* sign-in and sessions (auth.c) */
+    {"POST", "/api/v1/auth/nonce", auth_nonce, PUBLIC, "A single-use nonce and the Sign-In with Ethereum (EIP-4361) message to sign", "auth", "AuthNonce", 200},
+    {"POST", "/api/v1/auth/verify", auth_verify, PUBLIC, "Sign in with a signed message: an access token (JWT) and a refresh token, or cookies", "auth", "AuthVerify", 200},
+    {"POST", "/api/v1/auth/refresh", auth_refresh, PUBLIC, "Trade a refresh token (body or cookie) for a new pair; a reused one revokes the session", "auth", "AuthRefresh", 200},
+    {"POST", "/api/v1/auth/logout", auth_logout, USER, "End the caller's session and its refresh tokens", "auth", NULL, 204},
     /* people */
     {"GET", "/api/v1/me", me_get, USER, "The caller's own profile", "me", NULL, 200},
     {"PATCH", "/api/v1/me", me_update, USER, "Update the caller's display name and bio", "me", "ProfileUpdate", 200},
     {"GET", "/api/v1/me/submissions", me_submissions, USER, "The caller's submissions", "me", NULL, 200},
     {"GET", "/api/v1/me/keys", me_keys, USER, "The caller's API keys", "me", NULL, 200},
+    {"GET", "/api/v1/me/wallets", auth_wallets_list, USER, "The caller's linked wallets, the primary (payout) one first", "me", NULL, 200},
+    {"POST", "/api/v1/me/wallets", auth_wallet_link, USER, "Link another wallet by its own signed sign-in message (nonce purpose 'link')", "me", "WalletLink", 201},
+    {"DELETE", "/api/v1/me/wallets/:address", auth_wallet_unlink, USER, "Unlink a wallet (not the primary one); its sessions end", "me", NULL, 204},
+    {"PUT", "/api/v1/me/payout", auth_payout_set, USER, "Make one of the caller's wallets the primary (payout) address", "me", "PayoutSet", 200},
     {"GET", "/api/v1/users", users_list, PUBLIC, "Public profiles, newest first", "users", NULL, 200},
     {"GET", "/api/v1/users/:address", users_get, PUBLIC, "A public profile by address", "users", NULL, 200},
     {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200},
@@ -49,6 +58,8 @@ const http_route api_routes[] = {
     /* administration */
     {"GET", "/api/v1/keys", keys_list, ADMIN, "Every API key (hashes are never shown)", "admin", NULL, 200},
     {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},
+    {"POST", "/api/v1/admin/users/:address/roles", auth_role_grant, ADMIN, "Grant a role to the person holding an address (audited)", "admin", "RoleGrant", 200},
+    {"DELETE", "/api/v1/admin/users/:address/roles/:role", auth_role_revoke, ADMIN, "Revoke a role (audited); their access tokens stop working", "admin", NULL, 200},
     {"GET", "/api/v1/audit", audit_list, ADMIN, "The audit log of one record (?subject=task&id=12)", "admin", NULL, 200},
 };
 const size_t api_route_count = ARRAY_SIZE(api_routes);
@@ -117,6 +128,36 @@ static const json_field guild_create[] = {
     {"description", JF_STRING, 0, 0, 2000, NULL},
 };
 
+static const json_field auth_nonce_body[] = {
+    {"address", JF_ADDRESS, 1, 0, 0, NULL},
+    {"chainId", JF_INT, 1, 1, 9007199254740991LL, NULL},
+    {"purpose", JF_ENUM, 0, 0, 0, "signin|link"},
+};
+
+static const json_field auth_verify_body[] = {
+    {"message", JF_STRING, 1, 1, 8192, NULL},
+    {"signature", JF_STRING, 1, 1, 200, NULL},
+    {"cookies", JF_BOOL, 0, 0, 0, NULL},
+};
+
+static const json_field auth_refresh_body[] = {
+    {"refreshToken", JF_STRING, 0, 1, 100, NULL},
+    {"cookies", JF_BOOL, 0, 0, 0, NULL},
+};
+
+static const json_field wallet_link_body[] = {
+    {"message", JF_STRING, 1, 1, 8192, NULL},
+    {"signature", JF_STRING, 1, 1, 200, NULL},
+};
+
+static const json_field payout_set_body[] = {
+    {"address", JF_ADDRESS, 1, 0, 0, NULL},
+};
+
+static const json_field role_grant_body[] = {
+    {"role", JF_ENUM, 1, 0, 0, "user|creator|validator|admin"},
+};
+
 #define SCHEMA(name, fields, desc) {name, fields, ARRAY_SIZE(fields), desc}
 const api_schema api_schemas[] = {
     SCHEMA("ProfileUpdate", profile_update, "Fields of the caller's profile to change"),
@@ -130,6 +171,17 @@ const api_schema api_schemas[] = {
     SCHEMA("Evidence", api_evidence_fields, "A link to evidence of the work (http or https)"),
     SCHEMA("SubmissionCreate", submission_create, "Work submitted to a task"),
     SCHEMA("GuildCreate", guild_create, "A new guild; slug is lower-case letters, digits and '-'"),
+    SCHEMA("AuthNonce", auth_nonce_body,
+           "Who will sign (EIP-55 or all-lowercase address) on which chain; purpose 'link' for "
+           "POST /api/v1/me/wallets"),
+    SCHEMA("AuthVerify", auth_verify_body,
+           "The message from /auth/nonce exactly as signed, and its personal_sign signature (0x + "
+           "130 hex digits); cookies: true for cookie mode"),
+    SCHEMA("AuthRefresh", auth_refresh_body,
+           "The refresh token (phr_…); omit it in cookie mode, where the cookie and X-CSRF-Token are used"),
+    SCHEMA("WalletLink", wallet_link_body, "A message signed by the wallet to link, for a nonce of purpose 'link'"),
+    SCHEMA("PayoutSet", payout_set_body, "One of the caller's linked addresses"),
+    SCHEMA("RoleGrant", role_grant_body, "The role to grant"),
 };
 const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 

@@ -68,6 +68,23 @@ const conf_key conf_keys[] = {
      "most rate-limit buckets kept; the least recently used are dropped past it"},
     {"trusted_proxies", CONF_STRING, F(trusted_proxies), 0, 4096, "", NULL,
      "comma-separated proxy addresses whose X-Forwarded-For names the client"},
+    {"jwt_keys", CONF_SECRET, F(jwt_keys), 0, 4096, "", NULL,
+     "secret: access-token signing keys as KID:HEX,KID:HEX (32+ bytes each; the first signs, all "
+     "verify); set it in the environment (PHEME_JWT_KEYS); empty = a random key per run"},
+    {"auth_access_ttl", CONF_INT, F(auth_access_ttl), 30, 86400, "900", NULL,
+     "seconds an access token (JWT) is valid"},
+    {"auth_refresh_ttl", CONF_INT, F(auth_refresh_ttl), 300, 31536000, "2592000", NULL,
+     "seconds a refresh token is valid; each refresh starts a new one"},
+    {"auth_nonce_ttl", CONF_INT, F(auth_nonce_ttl), 30, 3600, "300", NULL,
+     "seconds a sign-in nonce (and its message's Expiration Time) is valid"},
+    {"auth_chain_ids", CONF_STRING, F(auth_chain_ids), 1, 1024, "1,8453,84532,31337", NULL,
+     "comma-separated chain ids a sign-in message may name"},
+    {"auth_nonce_max_per_address", CONF_INT, F(auth_nonce_max_per_address), 1, 100, "5", NULL,
+     "outstanding sign-in nonces per address; a new one replaces the oldest"},
+    {"auth_nonce_max_total", CONF_INT, F(auth_nonce_max_total), 100, 100000000, "100000", NULL,
+     "outstanding sign-in nonces in all; past it nonce requests get 503 until some expire"},
+    {"auth_cookies", CONF_BOOL, F(auth_cookies), NOLIMIT, "true", NULL,
+     "let browsers ask for HttpOnly Secure SameSite=Strict session cookies with a CSRF token"},
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 
@@ -145,8 +162,14 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
         return -1;
       }
       break;
+    case CONF_SECRET:
     case CONF_STRING: {
       size_t n = strlen(v);
+      if (k->type == CONF_SECRET && ((long long)n < k->min || (long long)n > k->max)) {
+        fail(err, errlen, "invalid value for %s (%s): length must be %lld to %lld", k->key, origin,
+             k->min, k->max);
+        return -1;
+      }
       if ((long long)n < k->min || (long long)n > k->max) {
         fail(err, errlen, "invalid value '%.64s' for %s (%s): length must be %lld to %lld", v,
              k->key, origin, k->min, k->max);
@@ -194,8 +217,14 @@ int config_init(pheme_config *c) {
 void config_release(pheme_config *c) {
   char *base = (char *)c;
   for (size_t i = 0; i < conf_key_count; i++) {
-    if (conf_keys[i].type != CONF_STRING && conf_keys[i].type != CONF_ENUM) continue;
+    if (conf_keys[i].type != CONF_STRING && conf_keys[i].type != CONF_ENUM &&
+        conf_keys[i].type != CONF_SECRET)
+      continue;
     char **slot = (char **)(base + conf_keys[i].offset);
+    if (*slot && conf_keys[i].type == CONF_SECRET) {
+      volatile char *p = *slot;
+      while (*p) *p++ = 0;
+    }
     free(*slot);
     *slot = NULL;
   }
@@ -375,7 +404,7 @@ void config_print_help(FILE *out) {
     for (j = 0; k->key[j] && j < sizeof env - 1; j++) env[j] = (char)toupper((unsigned char)k->key[j]);
     env[j] = 0;
     const char *type = k->type == CONF_INT ? "int" : k->type == CONF_BOOL ? "bool" :
-                       k->type == CONF_ENUM ? k->choices : "text";
+                       k->type == CONF_ENUM ? k->choices : k->type == CONF_SECRET ? "secret" : "text";
     fprintf(out, "  --%-20s PHEME_%-20s %s\n      %s (default: %s", flag, env, type, k->help,
             *k->def ? k->def : "empty");
     if (k->type == CONF_INT) fprintf(out, "; %lld to %lld", k->min, k->max);
@@ -391,6 +420,7 @@ int config_get_text(const pheme_config *c, const char *key, char *out, size_t n)
   switch (k->type) {
     case CONF_INT: snprintf(out, n, "%lld", *(const long long *)(base + k->offset)); break;
     case CONF_BOOL: snprintf(out, n, "%s", *(const int *)(base + k->offset) ? "true" : "false"); break;
+    case CONF_SECRET: snprintf(out, n, "%s", **(char *const *)(base + k->offset) ? "(set)" : ""); break;
     default: snprintf(out, n, "%s", *(char *const *)(base + k->offset)); break;
   }
   return 0;

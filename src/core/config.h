@@ -11,7 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum { CONF_STRING, CONF_INT, CONF_BOOL, CONF_ENUM } conf_type;
+/* CONF_SECRET is a string that is never echoed: not in errors, not by config_get_text. */
+typedef enum { CONF_STRING, CONF_INT, CONF_BOOL, CONF_ENUM, CONF_SECRET } conf_type;
 
 typedef struct pheme_config {
   char *listen;            /* HOST:PORT */
@@ -38,6 +39,12 @@ typedef struct pheme_config {
   long long rate_limit_auth, rate_limit_read, rate_limit_write, rate_limit_graphql; /* per minute */
   long long rate_limit_clients;
   char *trusted_proxies;
+  /* sign-in and sessions (src/auth, src/api/auth.c) */
+  char *jwt_keys;          /* secret: "kid:hex,kid:hex"; the first signs */
+  long long auth_access_ttl, auth_refresh_ttl, auth_nonce_ttl; /* seconds */
+  char *auth_chain_ids;    /* comma-separated chain ids a sign-in may name */
+  long long auth_nonce_max_per_address, auth_nonce_max_total;
+  int auth_cookies;        /* browsers may ask for HttpOnly cookies + CSRF token */
 } pheme_config;
 
 typedef struct {

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Sign-in end to end over HTTP (issue 3): server CPU per completed sign-in vs one raw
+# secp256k1_ecdsa_recover, measured in the same run. The server (one HTTP thread, SQLite with the
+# production default synchronous=normal, rate limits off) is pinned to core 0; the C client
+# (bench_signin.c, signing with src/eth) to core 1. Both are stopped by PID.
+#   bench/signin/run.sh [SIGNINS]       default 5000; BUILD=build
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+root=$(pwd)
+build=${BUILD:-build}
+n=${1:-5000}
+out=bench/out/signin
+mkdir -p "$out"
+
+[ -x "$build/pheme" ] || cmake --build "$build" --target pheme
+cmake --build "$build" --target pheme_eth pheme_core >/dev/null
+# The client is built here from the build tree's libraries (the top-level CMakeLists.txt has no
+# entry for it).
+cc -O2 -std=c17 -D_GNU_SOURCE -I src -I "$build/generated" bench/signin/bench_signin.c \
+   "$build/src/eth/libpheme_eth.a" "$build/libpheme_core.a" \
+   $(pkg-config --cflags --libs libsecp256k1 nettle jansson) -lpthread -o "$out/bench_signin"
+
+work=$(mktemp -d /tmp/pheme-bench-signin.XXXXXX)
+pid=""
+cleanup() {
+  [ -n "$pid" ] && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+PHEME_JWT_KEYS="bench:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+  taskset -c 0 "$build/pheme" serve --listen "127.0.0.1:$port" --database "sqlite:$work/pheme.db" \
+  --sqlite-synchronous normal --threads 1 --rate-limit off --log-requests false --log-level warn \
+  --web-root "" --public-url "http://localhost:$port" >"$work/server.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do
+  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+  sleep 0.1
+done
+echo "machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nproc) cores"
+echo "sqlite synchronous: normal (production default), WAL; server threads: 1 (core 0); client: core 1"
+taskset -c 1 "$out/bench_signin" 127.0.0.1 "$port" "$pid" "$n"

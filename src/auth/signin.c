@@ -1,0 +1,215 @@
+/* Sign-In with Ethereum settings, nonces, messages and checks; see signin.h. */
+#include "auth/signin.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "eth/address.h"
+#include "eth/eip191.h"
+#include "eth/hex.h"
+#include "eth/secp.h"
+#include "core/banned.h"
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int fail(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  if (err && errlen) vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static int parse_chains(signin_config *c, const char *list, char *err, size_t errlen) {
+  c->nchains = 0;
+  for (const char *p = list; *p;) {
+    size_t n = strcspn(p, ",");
+    char item[32];
+    const char *a = p, *b = p + n;
+    p += n + (p[n] == ',');
+    while (a < b && *a == ' ') a++;
+    while (b > a && b[-1] == ' ') b--;
+    long long v;
+    snprintf(item, sizeof item, "%.*s", (int)(b - a > 30 ? 30 : b - a), a);
+    if (b - a > 19 || parse_int(item, 1, INT64_MAX, &v) || item[0] == '0')
+      return fail(err, errlen, "invalid chain id '%s' in auth_chain_ids", item);
+    if (c->nchains >= SIGNIN_MAX_CHAINS)
+      return fail(err, errlen, "auth_chain_ids lists more than %d chains", SIGNIN_MAX_CHAINS);
+    c->chains[c->nchains++] = (uint64_t)v;
+  }
+  if (c->nchains == 0) return fail(err, errlen, "auth_chain_ids lists no chain");
+  return 0;
+}
+
+/* scheme://authority[/path] -> scheme, authority, and the URL without a trailing '/'. */
+static int parse_public_url(signin_config *c, const char *url, char *err, size_t errlen) {
+  const char *sep = strstr(url, "://");
+  size_t sl = sep ? (size_t)(sep - url) : 0;
+  if (!sep || sl == 0 || sl >= sizeof c->scheme)
+    return fail(err, errlen, "public_url '%.200s' has no scheme://", url);
+  memcpy(c->scheme, url, sl);
+  c->scheme[sl] = 0;
+  const char *auth = sep + 3;
+  size_t al = strcspn(auth, "/?#");
+  if (al == 0 || al >= sizeof c->domain || !siwe_authority_valid(auth, al))
+    return fail(err, errlen, "public_url '%.200s' has no valid host[:port]", url);
+  memcpy(c->domain, auth, al);
+  c->domain[al] = 0;
+  size_t ul = strlen(url);
+  while (ul > (size_t)(auth - url) + al && url[ul - 1] == '/') ul--;
+  if (ul >= sizeof c->uri || !siwe_uri_valid(url, ul))
+    return fail(err, errlen, "public_url '%.200s' is not a URI a sign-in message can carry", url);
+  memcpy(c->uri, url, ul);
+  c->uri[ul] = 0;
+  if (strlen(url) >= sizeof c->issuer) return fail(err, errlen, "public_url is too long");
+  snprintf(c->issuer, sizeof c->issuer, "%s", url);
+  return 0;
+}
+
+int signin_config_load(signin_config *c, const pheme_config *cfg, char *err, size_t errlen) {
+  memset(c, 0, sizeof *c);
+  if (parse_public_url(c, cfg->public_url, err, errlen) ||
+      parse_chains(c, cfg->auth_chain_ids, err, errlen))
+    return -1;
+  if (cfg->jwt_keys && *cfg->jwt_keys) {
+    if (jwt_keyring_parse(&c->keys, cfg->jwt_keys, err, errlen)) return -1;
+  } else {
+    if (jwt_keyring_random(&c->keys, "run")) return fail(err, errlen, "no random bytes for a JWT key");
+    c->random_keys = 1;
+  }
+  c->access_ttl_s = cfg->auth_access_ttl;
+  c->refresh_ttl_s = cfg->auth_refresh_ttl;
+  c->nonce_ttl_s = cfg->auth_nonce_ttl;
+  c->nonce_max_per_address = (int)cfg->auth_nonce_max_per_address;
+  c->nonce_max_total = cfg->auth_nonce_max_total;
+  c->cookies = cfg->auth_cookies;
+  return 0;
+}
+
+void signin_config_release(signin_config *c) { jwt_keyring_clear(&c->keys); }
+
+int signin_chain_allowed(const signin_config *c, uint64_t chain_id) {
+  for (int i = 0; i < c->nchains; i++)
+    if (c->chains[i] == chain_id) return 1;
+  return 0;
+}
+
+void signin_chains_text(const signin_config *c, char *out, size_t n) {
+  size_t o = 0;
+  out[0] = 0;
+  for (int i = 0; i < c->nchains && o < n; i++) {
+    int w = snprintf(out + o, n - o, "%s%llu", i ? ", " : "", (unsigned long long)c->chains[i]);
+    if (w < 0) break;
+    o += (size_t)w;
+  }
+}
+
+int64_t signin_now_ms(void) {
+#ifdef PHEME_TEST_CLOCK
+  const char *t = getenv("PHEME_TEST_NOW");
+  long long v;
+  if (t && parse_int(t, 0, INT64_MAX, &v) == 0) return v;
+#endif
+  return time_now_ms();
+}
+
+int signin_nonce(char out[SIGNIN_NONCE_LEN + 1]) {
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  int o = 0;
+  while (o < SIGNIN_NONCE_LEN) {
+    uint8_t r[32];
+    if (random_bytes(r, sizeof r)) return -1;
+    /* 248 = 4 * 62: bytes at or above it are dropped so every character is equally likely */
+    for (size_t i = 0; i < sizeof r && o < SIGNIN_NONCE_LEN; i++)
+      if (r[i] < 248) out[o++] = alphabet[r[i] % 62];
+  }
+  out[o] = 0;
+  return 0;
+}
+
+static siwe_time time_of_ms(int64_t ms) {
+  return (siwe_time){ms / 1000, (uint32_t)(ms % 1000) * 1000000u};
+}
+
+pheme_err signin_message(buf *out, const signin_config *c, const uint8_t address[20],
+                         uint64_t chain_id, const char *nonce, signin_purpose purpose,
+                         int64_t now_ms) {
+  siwe_message m;
+  memset(&m, 0, sizeof m);
+  char issued[SIWE_TIME_TEXT], expires[SIWE_TIME_TEXT];
+  if (siwe_time_format(issued, time_of_ms(now_ms)) ||
+      siwe_time_format(expires, time_of_ms(now_ms + c->nonce_ttl_s * 1000)))
+    return PHEME_DATA_INVALID;
+  m.domain = c->domain;
+  address_to_checksum(m.address, address);
+  memcpy(m.address_bytes, address, 20);
+  m.statement = purpose == SIGNIN_PURPOSE_LINK ? SIGNIN_LINK_STATEMENT : SIGNIN_STATEMENT;
+  m.uri = c->uri;
+  m.version = "1";
+  m.chain_id = chain_id;
+  m.nonce = nonce;
+  m.issued_at = issued;
+  m.expiration_time = expires;
+  eth_err e;
+  return siwe_render(out, &m, &e);
+}
+
+pheme_err signin_check(const signin_config *c, arena *a, const char *message, size_t n,
+                       const char *signature, int64_t now_ms, siwe_message *m, char *err,
+                       size_t errlen) {
+  eth_err ee = {0};
+  if (n > SIWE_MAX_LEN) {
+    fail(err, errlen, "message of %zu bytes is longer than %d", n, SIWE_MAX_LEN);
+    return PHEME_API_BAD_REQUEST;
+  }
+  pheme_err e = siwe_parse(a, message, n, m, &ee);
+  if (e == PHEME_SYS_NOMEM) return e;
+  if (e) {
+    fail(err, errlen, "malformed sign-in message: %s", ee.msg);
+    return PHEME_API_BAD_REQUEST;
+  }
+  uint8_t sig[SECP_SIG_LEN];
+  if (hex_decode(sig, sizeof sig, NULL, signature, strlen(signature), HEX_EXACT, &ee)) {
+    fail(err, errlen, "signature must be 0x and 130 hex digits: %s", ee.msg);
+    return PHEME_API_BAD_REQUEST;
+  }
+  if (m->scheme && strcmp(m->scheme, c->scheme) != 0) {
+    fail(err, errlen, "message scheme '%.16s' is not this server's '%s'", m->scheme, c->scheme);
+    return PHEME_AUTH_INVALID;
+  }
+  if (strcmp(m->domain, c->domain) != 0) {
+    fail(err, errlen, "message domain '%.200s' is not this server's '%s'", m->domain, c->domain);
+    return PHEME_AUTH_INVALID;
+  }
+  if (strcmp(m->uri, c->uri) != 0) {
+    fail(err, errlen, "message URI '%.200s' is not this server's '%.200s'", m->uri, c->uri);
+    return PHEME_AUTH_INVALID;
+  }
+  if (!signin_chain_allowed(c, m->chain_id)) {
+    char allowed[256];
+    signin_chains_text(c, allowed, sizeof allowed);
+    fail(err, errlen, "chain id '%llu' is not allowed (allowed: %s)", (unsigned long long)m->chain_id,
+         allowed);
+    return PHEME_AUTH_INVALID;
+  }
+  if ((e = siwe_check_time(m, time_of_ms(now_ms), SIGNIN_SKEW_S, &ee))) {
+    fail(err, errlen, "%s", ee.msg);
+    return PHEME_AUTH_INVALID;
+  }
+  uint8_t hash[32], signer[20];
+  eip191_hash(hash, message, n);
+  if (secp_recover_address(signer, hash, sig, SECP_LOW_S, &ee)) {
+    fail(err, errlen, "signature does not verify: %s", ee.msg);
+    return PHEME_AUTH_INVALID;
+  }
+  if (memcmp(signer, m->address_bytes, 20) != 0) {
+    char who[ADDRESS_TEXT];
+    address_to_checksum(who, signer);
+    fail(err, errlen, "message for '%s' was signed by '%s'", m->address, who);
+    return PHEME_AUTH_INVALID;
+  }
+  return PHEME_OK;
+}

@@ -1,0 +1,83 @@
+/* Sign-In with Ethereum (EIP-4361) as PHEME checks it (DESIGN §5): the settings derived from
+ * configuration, nonces, the message PHEME asks a wallet to sign, and the checks of a signed
+ * message — everything except storage, so each rule is testable without a server. The nonce's
+ * single use is the store's job (store_signin / store_wallet_link in store/auth_store.h).
+ *
+ * The clock is injected: every check takes `now` in Unix milliseconds. The server passes
+ * signin_now_ms(), which is the wall clock, except in a build compiled with -DPHEME_TEST_CLOCK
+ * where the environment variable PHEME_TEST_NOW (Unix milliseconds) replaces it. */
+#ifndef PHEME_AUTH_SIGNIN_H
+#define PHEME_AUTH_SIGNIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "auth/jwt.h"
+#include "core/arena.h"
+#include "core/buf.h"
+#include "core/config.h"
+#include "core/err.h"
+#include "eth/siwe.h"
+
+#define SIGNIN_NONCE_LEN 24        /* letters and digits, ~143 bits */
+#define SIGNIN_MAX_CHAINS 16
+#define SIGNIN_AUDIENCE "pheme-api"
+#define SIGNIN_SKEW_S 60           /* Issued At may be this far ahead of our clock */
+#define SIGNIN_STATEMENT "Sign in to PHEME."
+#define SIGNIN_LINK_STATEMENT "Link this wallet to my PHEME account."
+
+/* What a nonce is for: a nonce issued for one purpose is not accepted for the other. */
+typedef enum { SIGNIN_PURPOSE_SIGNIN = 0, SIGNIN_PURPOSE_LINK = 1 } signin_purpose;
+
+typedef struct {
+  jwt_keyring keys;
+  int random_keys;                 /* no jwt_keys configured: a key for this run only */
+  char scheme[16];                 /* of public_url: "http", "https" */
+  char domain[256];                /* authority of public_url: "pheme.example:8443" */
+  char uri[2048];                  /* public_url without a trailing '/' */
+  char issuer[2048];               /* public_url as configured: the tokens' iss */
+  uint64_t chains[SIGNIN_MAX_CHAINS];
+  int nchains;
+  int64_t access_ttl_s, refresh_ttl_s, nonce_ttl_s;
+  int nonce_max_per_address;
+  int64_t nonce_max_total;
+  int cookies;
+} signin_config;
+
+/* Fills c from the configuration: keys from jwt_keys (a random one when empty), domain and URI
+ * from public_url, the chain list, TTLs and caps. Returns 0, or -1 with err naming the key and
+ * the bad value (never a secret). Release with signin_config_release. */
+int signin_config_load(signin_config *c, const pheme_config *cfg, char *err, size_t errlen)
+    PHEME_MUST_CHECK;
+/* Wipes the keys. */
+void signin_config_release(signin_config *c);
+/* 1 when the chain id is in the allowed list. */
+int signin_chain_allowed(const signin_config *c, uint64_t chain_id);
+/* The allowed chain ids as "1, 8453" into out (for error messages). */
+void signin_chains_text(const signin_config *c, char *out, size_t n);
+
+/* The clock of sign-in and sessions, in Unix milliseconds (see above). */
+int64_t signin_now_ms(void);
+
+/* A fresh nonce: SIGNIN_NONCE_LEN letters and digits and a NUL. -1 when the kernel gives no
+ * random bytes. */
+int signin_nonce(char out[SIGNIN_NONCE_LEN + 1]) PHEME_MUST_CHECK;
+
+/* Appends to out the EIP-4361 message for address on chain_id with nonce, issued at now_ms and
+ * expiring at now_ms + nonce TTL, with the statement of purpose. Returns 0, or an error from
+ * siwe_render (PHEME_SYS_NOMEM when out's cap is reached). */
+pheme_err signin_message(buf *out, const signin_config *c, const uint8_t address[20],
+                         uint64_t chain_id, const char *nonce, signin_purpose purpose,
+                         int64_t now_ms) PHEME_MUST_CHECK;
+
+/* Checks a signed message at now_ms: strict EIP-4361 parse; scheme (when given), domain and URI
+ * equal to ours; an allowed chain id; Issued At / Not Before / Expiration Time; the signature
+ * ("0x" + 130 hex digits, v 27/28 or 0/1) recovers under EIP-191 with a low s to the message's
+ * address. Does not look at the nonce beyond the parser's syntax (the store consumes it).
+ * Returns 0 with *m filled (strings in a), PHEME_API_BAD_REQUEST for a malformed message or
+ * signature, PHEME_AUTH_INVALID for one that does not verify; err quotes the subject. */
+pheme_err signin_check(const signin_config *c, arena *a, const char *message, size_t n,
+                       const char *signature, int64_t now_ms, siwe_message *m, char *err,
+                       size_t errlen) PHEME_MUST_CHECK;
+
+#endif

@@ -1,0 +1,482 @@
+/* Sign-in nonces, sessions and refresh tokens, linked wallets and roles; see auth_store.h.
+ * Audit rows of these changes name the user (subject "user") so they show in one place. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "store/auth_store.h"
+#include "store/internal.h"
+#include "core/banned.h"
+
+/* users.c's columns and, last, the roles version (which store.h's user does not carry) */
+#define USER_COLS "u.id, u.address, u.display_name, u.bio, u.roles, u.created_at, u.updated_at, u.roles_version"
+
+static void read_user(const db_result *r, int i, user *u) {
+  u->id = db_int(r, i, 0);
+  sx_addr(r, i, 1, u->address);
+  u->display_name = db_text(r, i, 2);
+  u->bio = db_text(r, i, 3);
+  u->roles = (unsigned)db_int(r, i, 4);
+  u->created_at = db_int(r, i, 5);
+  u->updated_at = db_int(r, i, 6);
+}
+
+static pheme_err user_by_id(sx *x, int64_t id, user *out, int64_t *roles_version) {
+  db_result r;
+  pheme_err e = Q(x, &r, "SELECT " USER_COLS " FROM users u WHERE u.id = $1", dbv_int(id));
+  if (e) return e;
+  if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
+  read_user(&r, 0, out);
+  if (roles_version) *roles_version = db_int(&r, 0, 7);
+  return PHEME_OK;
+}
+
+static void detail_address(char out[64], const uint8_t a[20]) {
+  char hex[43];
+  address_format_hex(hex, a);
+  snprintf(out, 64, "{\"address\":\"%s\"}", hex);
+}
+
+const char *auth_fault_text(auth_fault f, int refresh) {
+  switch (f) {
+    case AUTH_FAULT_NONE: return "ok";
+    case AUTH_FAULT_UNKNOWN: return refresh ? "refresh token is not one this server issued" : "nonce was not issued by this server (or has expired and been removed)";
+    case AUTH_FAULT_USED: return refresh ? "refresh token was already used: the whole session is revoked" : "nonce was already used";
+    case AUTH_FAULT_EXPIRED: return refresh ? "refresh token has expired" : "nonce has expired";
+    case AUTH_FAULT_OTHER_ADDRESS: return "nonce was issued for another address";
+    case AUTH_FAULT_OTHER_CHAIN: return "nonce was issued for another chain id";
+    case AUTH_FAULT_OTHER_PURPOSE: return "nonce was issued for another purpose (sign-in or wallet link)";
+    case AUTH_FAULT_REVOKED: return "session was revoked";
+  }
+  return "refused";
+}
+
+/* ---------- nonces ---------- */
+
+/* Process-wide sweep state (see store_nonce_issue): when the last sweep ran and how many nonces
+ * were outstanding then plus those issued since. */
+static int64_t sweep_last_ms, sweep_outstanding;
+
+pheme_err store_nonce_sweep(store *s, int64_t now_ms, int64_t *outstanding) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, NULL, "DELETE FROM auth_nonces WHERE expires_at <= $1", dbv_int(now_ms));
+  if (!e) e = Q(&x, NULL, "DELETE FROM refresh_tokens WHERE expires_at <= $1", dbv_int(now_ms));
+  if (!e) e = Q0(&x, &r, "SELECT count(*) FROM auth_nonces WHERE used_at IS NULL");
+  int64_t left = e ? 0 : db_int(&r, 0, 0);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  if (e) return e;
+  __atomic_store_n(&sweep_outstanding, left, __ATOMIC_RELAXED);
+  __atomic_store_n(&sweep_last_ms, now_ms, __ATOMIC_RELAXED);
+  if (outstanding) *outstanding = left;
+  return PHEME_OK;
+}
+
+pheme_err store_nonce_issue(store *s, const char *nonce, const uint8_t address[20],
+                            uint64_t chain_id, int purpose, int64_t now_ms, const nonce_limits *l) {
+  int64_t last = __atomic_load_n(&sweep_last_ms, __ATOMIC_RELAXED);
+  /* one thread per second wins the sweep; the others go on */
+  if ((now_ms - last >= 1000 || now_ms < last) &&
+      __atomic_compare_exchange_n(&sweep_last_ms, &last, now_ms, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
+    pheme_err e = store_nonce_sweep(s, now_ms, NULL);
+    if (e) return e;
+  }
+  if (__atomic_load_n(&sweep_outstanding, __ATOMIC_RELAXED) >= l->max_total) {
+    /* full: sweep now rather than wait, in case many expired within the second */
+    int64_t left;
+    pheme_err e = store_nonce_sweep(s, now_ms, &left);
+    if (e) return e;
+    if (left >= l->max_total) return PHEME_API_RATE_LIMITED;
+  }
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  e = Q(&x, NULL,
+        "INSERT INTO auth_nonces (nonce, address, chain_id, purpose, issued_at, expires_at) "
+        "VALUES ($1, $2, $3, $4, $5, $6)",
+        dbv_text(nonce), dbv_blob(address, 20), dbv_int((int64_t)chain_id), dbv_int(purpose),
+        dbv_int(now_ms), dbv_int(now_ms + l->ttl_ms));
+  /* keep the newest max_per_address outstanding nonces of the address */
+  if (!e)
+    e = Q(&x, NULL,
+          "DELETE FROM auth_nonces WHERE address = $1 AND used_at IS NULL AND id NOT IN "
+          "(SELECT id FROM auth_nonces WHERE address = $2 AND used_at IS NULL ORDER BY id DESC LIMIT $3)",
+          dbv_blob(address, 20), dbv_blob(address, 20), dbv_int(l->max_per_address));
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  if (!e) __atomic_add_fetch(&sweep_outstanding, 1, __ATOMIC_RELAXED);
+  return e;
+}
+
+pheme_err store_nonce_count(store *s, const uint8_t *address, int64_t now_ms, int64_t *n) {
+  sx x;
+  pheme_err e = sx_read(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  if (address)
+    e = Q(&x, &r, "SELECT count(*) FROM auth_nonces WHERE address = $1 AND used_at IS NULL AND expires_at > $2",
+          dbv_blob(address, 20), dbv_int(now_ms));
+  else
+    e = Q(&x, &r, "SELECT count(*) FROM auth_nonces WHERE used_at IS NULL AND expires_at > $1",
+          dbv_int(now_ms));
+  if (!e) *n = db_int(&r, 0, 0);
+  sx_end(&x);
+  return e;
+}
+
+/* Consumes the nonce inside x's transaction: the one UPDATE that decides, among concurrent
+ * attempts, which one wins. On failure, *why says what is wrong with the nonce. */
+static pheme_err consume_nonce(sx *x, const nonce_use *n, auth_fault *why) {
+  db_result r;
+  pheme_err e = Q(x, &r,
+                  "UPDATE auth_nonces SET used_at = $1 WHERE nonce = $2 AND address = $3 AND "
+                  "chain_id = $4 AND purpose = $5 AND used_at IS NULL AND expires_at > $6 RETURNING id",
+                  dbv_int(n->now_ms), dbv_text(n->nonce), dbv_blob(n->address, 20),
+                  dbv_int((int64_t)n->chain_id), dbv_int(n->purpose), dbv_int(n->now_ms));
+  if (e) return e;
+  if (r.rows == 1) return PHEME_OK;
+  e = Q(x, &r, "SELECT address, chain_id, purpose, expires_at, coalesce(used_at, 0) FROM auth_nonces WHERE nonce = $1",
+        dbv_text(n->nonce));
+  if (e) return e;
+  if (r.rows == 0) {
+    *why = AUTH_FAULT_UNKNOWN;
+  } else {
+    uint8_t a[20];
+    sx_addr(&r, 0, 0, a);
+    if (memcmp(a, n->address, 20) != 0) *why = AUTH_FAULT_OTHER_ADDRESS;
+    else if (db_int(&r, 0, 4)) *why = AUTH_FAULT_USED;
+    else if (db_int(&r, 0, 1) != (int64_t)n->chain_id) *why = AUTH_FAULT_OTHER_CHAIN;
+    else if (db_int(&r, 0, 2) != n->purpose) *why = AUTH_FAULT_OTHER_PURPOSE;
+    else *why = AUTH_FAULT_EXPIRED;
+  }
+  return PHEME_AUTH_INVALID;
+}
+
+/* ---------- sessions ---------- */
+
+#define SESSION_COLS "s.id, s.user_id, s.address, s.created_at, coalesce(s.revoked_at, 0)"
+
+static pheme_err add_refresh(sx *x, int64_t session_id, const uint8_t hash[32], int64_t now_ms,
+                             int64_t expires_ms) {
+  return Q(x, NULL,
+           "INSERT INTO refresh_tokens (session_id, hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
+           dbv_int(session_id), dbv_blob(hash, 32), dbv_int(now_ms), dbv_int(expires_ms));
+}
+
+pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
+                       const uint8_t refresh_hash[32], int64_t refresh_expires_ms, user *u,
+                       auth_session *out, int *created, auth_fault *why) {
+  *why = AUTH_FAULT_NONE;
+  *created = 0;
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = consume_nonce(&x, n, why);
+  if (!e)
+    e = Q(&x, &r, "SELECT " USER_COLS " FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
+          dbv_blob(n->address, 20));
+  if (!e && r.rows) {
+    read_user(&r, 0, u);
+    out->roles_version = db_int(&r, 0, 7);
+  } else if (!e) {
+    e = Q(&x, &r, "INSERT INTO users (address, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
+          dbv_blob(n->address, 20), dbv_int(n->now_ms));
+    int64_t id = e ? 0 : db_int(&r, 0, 0);
+    if (!e)
+      e = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
+            dbv_blob(n->address, 20), dbv_int(id), dbv_int(n->now_ms));
+    store_actor self = {id, who ? who->request_id : ""};
+    if (!e) e = sx_audit(&x, &self, "user.create", "user", id, NULL);
+    if (!e) e = user_by_id(&x, id, u, &out->roles_version);
+    if (!e) *created = 1;
+  }
+  if (!e)
+    e = Q(&x, &r, "INSERT INTO sessions (user_id, address, created_at) VALUES ($1, $2, $3) RETURNING id",
+          dbv_int(u->id), dbv_blob(n->address, 20), dbv_int(n->now_ms));
+  if (!e) {
+    out->id = db_int(&r, 0, 0);
+    out->user_id = u->id;
+    memcpy(out->address, n->address, 20);
+    out->created_at = n->now_ms;
+    out->revoked_at = 0;
+    e = add_refresh(&x, out->id, refresh_hash, n->now_ms, refresh_expires_ms);
+  }
+  if (!e) {
+    char detail[64];
+    snprintf(detail, sizeof detail, "{\"session\":%lld}", (long long)out->id);
+    store_actor self = {u->id, who ? who->request_id : ""};
+    e = sx_audit(&x, &self, "session.create", "user", u->id, detail);
+  }
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+/* Revokes a session and its refresh tokens inside x's transaction. */
+static pheme_err revoke_family(sx *x, int64_t session_id, int64_t now_ms) {
+  pheme_err e = Q(x, NULL, "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+                  dbv_int(now_ms), dbv_int(session_id));
+  if (!e)
+    e = Q(x, NULL, "UPDATE refresh_tokens SET revoked_at = $1 WHERE session_id = $2 AND revoked_at IS NULL",
+          dbv_int(now_ms), dbv_int(session_id));
+  return e;
+}
+
+pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
+                               const uint8_t old_hash[32], const uint8_t new_hash[32],
+                               int64_t now_ms, int64_t new_expires_ms, user *u,
+                               auth_session *out, auth_fault *why) {
+  *why = AUTH_FAULT_NONE;
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT t.id, t.expires_at, coalesce(t.used_at, 0), " SESSION_COLS
+        " FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.hash = $1",
+        dbv_blob(old_hash, 32));
+  if (e) goto out;
+  if (r.rows == 0) {
+    *why = AUTH_FAULT_UNKNOWN;
+    e = PHEME_AUTH_INVALID;
+    goto out;
+  }
+  int64_t token_id = db_int(&r, 0, 0), expires = db_int(&r, 0, 1), used = db_int(&r, 0, 2);
+  auth_session sess; /* the session's columns follow the token's three */
+  sess.id = db_int(&r, 0, 3);
+  sess.user_id = db_int(&r, 0, 4);
+  sx_addr(&r, 0, 5, sess.address);
+  sess.created_at = db_int(&r, 0, 6);
+  sess.revoked_at = db_int(&r, 0, 7);
+  if (sess.revoked_at) {
+    *why = AUTH_FAULT_REVOKED;
+    e = PHEME_AUTH_INVALID;
+    goto out;
+  }
+  if (!used && expires <= now_ms) {
+    *why = AUTH_FAULT_EXPIRED;
+    e = PHEME_AUTH_INVALID;
+    goto out;
+  }
+  if (!used) {
+    e = Q(&x, &r, "UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL RETURNING id",
+          dbv_int(now_ms), dbv_int(token_id));
+    if (e) goto out;
+    used = r.rows == 0; /* lost a race with a concurrent use of the same token: that is reuse */
+  }
+  if (used) {
+    /* Reuse of a rotated token: someone holds a copy. End the family and keep that decision. */
+    e = revoke_family(&x, sess.id, now_ms);
+    char detail[96];
+    snprintf(detail, sizeof detail, "{\"session\":%lld,\"reason\":\"refresh token reuse\"}", (long long)sess.id);
+    if (!e) e = sx_audit(&x, who, "session.revoke", "user", sess.user_id, detail);
+    if (!e) e = sx_commit(&x);
+    if (!e) {
+      *why = AUTH_FAULT_USED;
+      e = PHEME_AUTH_INVALID;
+    }
+    goto out;
+  }
+  e = add_refresh(&x, sess.id, new_hash, now_ms, new_expires_ms);
+  if (!e) e = user_by_id(&x, sess.user_id, u, &sess.roles_version);
+  if (!e) e = sx_commit(&x);
+  if (!e) *out = sess;
+out:
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_session_state(store *s, int64_t session_id, session_state *out) {
+  arena a;
+  arena_init(&a, 0);
+  sx x;
+  pheme_err e = sx_read(s, &a, &x);
+  if (e) {
+    arena_release(&a);
+    return e;
+  }
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT s.user_id, coalesce(s.revoked_at, 0), u.address, u.roles, u.roles_version "
+        "FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.id = $1",
+        dbv_int(session_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) {
+    out->session_id = session_id;
+    out->user_id = db_int(&r, 0, 0);
+    out->revoked = db_int(&r, 0, 1) != 0;
+    sx_addr(&r, 0, 2, out->address);
+    out->roles = (unsigned)db_int(&r, 0, 3);
+    out->roles_version = db_int(&r, 0, 4);
+  }
+  sx_end(&x);
+  arena_release(&a);
+  return e;
+}
+
+pheme_err store_session_revoke(store *s, const store_actor *who, int64_t session_id,
+                               int64_t user_id, int64_t now_ms) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "SELECT id FROM sessions WHERE id = $1 AND user_id = $2", dbv_int(session_id),
+        dbv_int(user_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) e = revoke_family(&x, session_id, now_ms);
+  if (!e)
+    e = Q(&x, NULL,
+          "UPDATE auth_nonces SET used_at = $1 WHERE used_at IS NULL AND address IN "
+          "(SELECT address FROM wallets WHERE user_id = $2)",
+          dbv_int(now_ms), dbv_int(user_id));
+  char detail[96];
+  snprintf(detail, sizeof detail, "{\"session\":%lld,\"reason\":\"logout\"}", (long long)session_id);
+  if (!e) e = sx_audit(&x, who, "session.revoke", "user", user_id, detail);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+/* ---------- linked wallets ---------- */
+
+pheme_err store_wallets_list(store *s, arena *a, int64_t user_id, linked_wallet **out, int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT address, is_primary, linked_at FROM wallets WHERE user_id = $1 "
+        "ORDER BY is_primary DESC, linked_at, address LIMIT 1000",
+        dbv_int(user_id));
+  sx_end(&x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    sx_addr(&r, i, 0, (*out)[i].address);
+    (*out)[i].primary = db_int(&r, i, 1) != 0;
+    (*out)[i].linked_at = db_int(&r, i, 2);
+  }
+  *n = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err store_wallet_link(store *s, arena *a, const store_actor *who, int64_t user_id,
+                            const nonce_use *n, linked_wallet *out, auth_fault *why,
+                            int *owner_is_self) {
+  *why = AUTH_FAULT_NONE;
+  *owner_is_self = 0;
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = consume_nonce(&x, n, why);
+  if (!e) e = Q(&x, &r, "SELECT user_id FROM wallets WHERE address = $1", dbv_blob(n->address, 20));
+  if (!e && r.rows) {
+    *owner_is_self = db_int(&r, 0, 0) == user_id;
+    e = PHEME_DATA_CONFLICT;
+  }
+  if (!e)
+    e = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 0, $3)",
+          dbv_blob(n->address, 20), dbv_int(user_id), dbv_int(n->now_ms));
+  char detail[64];
+  detail_address(detail, n->address);
+  if (!e) e = sx_audit(&x, who, "wallet.link", "user", user_id, detail);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  if (!e) {
+    memcpy(out->address, n->address, 20);
+    out->primary = 0;
+    out->linked_at = n->now_ms;
+  }
+  return e;
+}
+
+pheme_err store_wallet_unlink(store *s, const store_actor *who, int64_t user_id,
+                              const uint8_t address[20]) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  int64_t now = time_now_ms();
+  e = Q(&x, &r, "SELECT is_primary FROM wallets WHERE address = $1 AND user_id = $2",
+        dbv_blob(address, 20), dbv_int(user_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e && db_int(&r, 0, 0)) e = PHEME_DATA_STATE;
+  if (!e) e = Q(&x, NULL, "DELETE FROM wallets WHERE address = $1", dbv_blob(address, 20));
+  /* Sessions opened by signing with the unlinked wallet end with it: whoever holds that key no
+   * longer speaks for this person. */
+  if (!e)
+    e = Q(&x, NULL,
+          "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND session_id IN "
+          "(SELECT id FROM sessions WHERE user_id = $2 AND address = $3)",
+          dbv_int(now), dbv_int(user_id), dbv_blob(address, 20));
+  if (!e)
+    e = Q(&x, NULL, "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND address = $3 AND revoked_at IS NULL",
+          dbv_int(now), dbv_int(user_id), dbv_blob(address, 20));
+  char detail[64];
+  detail_address(detail, address);
+  if (!e) e = sx_audit(&x, who, "wallet.unlink", "user", user_id, detail);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_payout_set(store *s, arena *a, const store_actor *who, int64_t user_id,
+                           const uint8_t address[20], user *out) {
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "SELECT is_primary FROM wallets WHERE address = $1 AND user_id = $2",
+        dbv_blob(address, 20), dbv_int(user_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e)
+    e = Q(&x, NULL,
+          "UPDATE wallets SET is_primary = CASE WHEN address = $1 THEN 1 ELSE 0 END WHERE user_id = $2",
+          dbv_blob(address, 20), dbv_int(user_id));
+  if (!e)
+    e = Q(&x, NULL, "UPDATE users SET address = $1, updated_at = $2 WHERE id = $3",
+          dbv_blob(address, 20), dbv_int(time_now_ms()), dbv_int(user_id));
+  char detail[64];
+  detail_address(detail, address);
+  if (!e) e = sx_audit(&x, who, "wallet.payout", "user", user_id, detail);
+  if (!e) e = user_by_id(&x, user_id, out, NULL);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+/* ---------- roles ---------- */
+
+pheme_err store_user_role_set(store *s, arena *a, const store_actor *who,
+                              const uint8_t address[20], unsigned role, int grant, user *out,
+                              int *changed) {
+  *changed = 0;
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "SELECT " USER_COLS " FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
+        dbv_blob(address, 20));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) read_user(&r, 0, out);
+  unsigned roles = e ? 0 : (grant ? out->roles | role : out->roles & ~role);
+  if (!e && roles != out->roles) {
+    e = Q(&x, NULL,
+          "UPDATE users SET roles = $1, roles_version = roles_version + 1, updated_at = $2 WHERE id = $3",
+          dbv_int(roles), dbv_int(time_now_ms()), dbv_int(out->id));
+    char detail[64];
+    snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", role_name(role));
+    if (!e) e = sx_audit(&x, who, grant ? "user.role.grant" : "user.role.revoke", "user", out->id, detail);
+    if (!e) e = user_by_id(&x, out->id, out, NULL);
+    if (!e) *changed = 1;
+  }
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
