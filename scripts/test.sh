@@ -11,6 +11,12 @@ JOBS=$(nproc 2>/dev/null || echo 2)
 scripts/deps.sh all
 
 step() { printf '\n==> %s\n' "$*"; }
+sanitized_server() {
+  cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPHEME_SANITIZE=ON >/dev/null
+  cmake --build build-asan -j "$JOBS" --target pheme
+}
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1}
 started=$(date +%s)
 
 for layer in $LAYERS; do
@@ -25,8 +31,7 @@ for layer in $LAYERS; do
     step "unit tests and fuzz corpora under AddressSanitizer + UndefinedBehaviorSanitizer"
     cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPHEME_SANITIZE=ON >/dev/null
     cmake --build build-asan -j "$JOBS"
-    (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-       ctest --output-on-failure -LE interop -j "$JOBS")
+    (cd build-asan && ctest --output-on-failure -LE interop -j "$JOBS")
     ;;
   fuzz)
     step "libFuzzer targets, ${FUZZ_SECONDS}s each (clang, ASan + UBSan)"
@@ -35,9 +40,11 @@ for layer in $LAYERS; do
     scripts/fuzz.sh build-fuzz "$FUZZ_SECONDS"
     ;;
   integration)
-    step "HTTP integration tests against a real pheme serve (SQLite and PostgreSQL)"
-    cmake --build build -j "$JOBS" --target pheme
-    tests/integration/run.sh build/pheme
+    # The server under test is the sanitizer build: every request of the suite also runs under
+    # ASan + UBSan, and a leak or error at exit fails the shutdown tests.
+    step "HTTP integration tests against a real pheme serve (SQLite and PostgreSQL; ASan + UBSan server)"
+    sanitized_server
+    tests/integration/run.sh build-asan/pheme
     ;;
   interop)
     if [ -x tests/interop/run.sh ]; then
@@ -47,9 +54,9 @@ for layer in $LAYERS; do
     ;;
   auth)
     if [ -x tests/auth/run.sh ]; then
-      step "sign-in, sessions and roles end to end (viem signing against a real server)"
-      cmake --build build -j "$JOBS" --target pheme
-      tests/auth/run.sh build/pheme
+      step "sign-in, sessions and roles end to end (viem signing against a real ASan + UBSan server)"
+      sanitized_server
+      PHEME_BIN=build-asan/pheme tests/auth/run.sh
     fi
     ;;
   web)
