@@ -56,7 +56,7 @@ for layer in $LAYERS; do
     if [ -x tests/auth/run.sh ]; then
       step "sign-in, sessions and roles end to end (viem signing against a real ASan + UBSan server)"
       sanitized_server
-      PHEME_BIN=build-asan/pheme tests/auth/run.sh
+      PHEME_BIN="$PWD/build-asan/pheme" tests/auth/run.sh
     fi
     ;;
   web)

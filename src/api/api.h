@@ -9,6 +9,7 @@
 #include "auth/signin.h"
 #include "core/config.h"
 #include "core/json.h"
+#include "core/jsonw.h"
 #include "http/server.h"
 #include "store/store.h"
 
@@ -52,8 +53,26 @@ store_actor api_actor(http_req *r);
 /* Reads ?limit= and ?cursor=; answers 400 and returns -1 when they are bad. One more row than
  * the limit is asked of the store so that api_page_json knows whether a next page exists. */
 int api_page(http_req *r, store_page *p) PHEME_MUST_CHECK;
-/* {"items": items[0..min(n, limit)), "nextCursor": …}: takes the reference to items. */
-json_t *api_page_json(json_t *items, int n, const store_page *p, int64_t last_id);
+/* Answers are written with the streaming writer (core/jsonw.h) into a buffer capped at
+ * API_ANSWER_MAX: api_begin prepares both, api_send answers with what was written (or 503 when
+ * the cap was passed). A page is {"items":[…],"nextCursor":…}: api_page_open, one item per row
+ * shown (api_shown rows: the store returns one more than the limit), api_page_close with the id
+ * of the last row shown. */
+#define API_ANSWER_MAX (8 << 20)
+void api_begin(buf *b, jw *w);
+void api_send(http_req *r, int status, buf *b, jw *w);
+void api_page_open(jw *w);
+int api_shown(int n, const store_page *p);
+void api_page_close(jw *w, int n, const store_page *p, int64_t last_id);
+/* Answers with one record written by writer (api_task_write, …). */
+#define API_ANSWER(r, status, writer, rec) \
+  do {                                     \
+    buf api_b_;                            \
+    jw api_w_;                             \
+    api_begin(&api_b_, &api_w_);           \
+    writer(&api_w_, rec);                  \
+    api_send(r, status, &api_b_, &api_w_); \
+  } while (0)
 /* Answers a storage error with a message about subject ("task 12"). */
 void api_fail(http_req *r, pheme_err e, const char *subject);
 /* Checks a body against a schema; answers 400 and returns -1 when it does not fit. A missing
@@ -65,14 +84,17 @@ int api_id_param(http_req *r, const char *name, int64_t *id) PHEME_MUST_CHECK;
 int api_address_param(http_req *r, const char *name, uint8_t out[20]) PHEME_MUST_CHECK;
 
 /* Rendering. */
+void api_address_write(jw *w, const uint8_t a[20]); /* EIP-55 */
+void api_user_write(jw *w, const user *u);
+void api_task_write(jw *w, const task *t);
+void api_submission_write(jw *w, const submission *s);
+void api_guild_write(jw *w, const guild *g);
+void api_key_write(jw *w, const api_key *k);
+void api_skill_write(jw *w, const skill *k);
+/* jansson forms, for the few answers built as trees (sign-in, errors). */
 json_t *api_address_json(const uint8_t a[20]);
 json_t *api_time_json(int64_t ms); /* RFC 3339 in UTC, or null for 0 */
 json_t *api_user_json(const user *u);
-json_t *api_task_json(const task *t);
-json_t *api_submission_json(const submission *s);
-json_t *api_guild_json(const guild *g);
-json_t *api_key_json(const api_key *k);
-json_t *api_skill_json(const skill *k);
 /* Parses RFC 3339 ("2026-12-01T00:00:00Z", offsets allowed) to Unix ms; -1 when invalid. */
 int api_time_parse(const char *s, int64_t *ms) PHEME_MUST_CHECK;
 

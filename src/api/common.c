@@ -4,6 +4,7 @@
 #include <time.h>
 
 #include "api/api.h"
+#include "core/jsonw.h"
 #include "core/util.h"
 #include "eth/address.h"
 #include "core/banned.h"
@@ -33,16 +34,45 @@ int api_page(http_req *r, store_page *p) {
   return 0;
 }
 
-json_t *api_page_json(json_t *items, int n, const store_page *p, int64_t last_id) {
-  json_t *next = json_null();
+void api_page_open(jw *w) {
+  jw_obj(w);
+  jw_key(w, "items");
+  jw_arr(w);
+}
+
+void api_page_close(jw *w, int n, const store_page *p, int64_t last_id) {
+  jw_end(w);
+  jw_key(w, "nextCursor");
   if (n >= p->limit && last_id > 0) {
     uint8_t b[8];
     for (int i = 0; i < 8; i++) b[i] = (uint8_t)(last_id >> (56 - 8 * i));
     char text[16];
     base64url_encode(text, b, 8);
-    next = json_string(text);
+    jw_str(w, text);
+  } else {
+    jw_null(w);
   }
-  return json_pack("{s:o,s:o}", "items", items, "nextCursor", next);
+  jw_end(w);
+}
+
+int api_shown(int n, const store_page *p) { return n < p->limit ? n : p->limit - 1; }
+
+void api_begin(buf *b, jw *w) {
+  buf_init(b, API_ANSWER_MAX);
+  jw_init(w, b);
+  /* most answers fit in 4 KiB: one allocation instead of a doubling series */
+  if (buf_reserve(b, 4000)) w->err = 1;
+}
+
+void api_send(http_req *r, int status, buf *b, jw *w) {
+  if (w->err || w->depth != 0) {
+    buf_release(b);
+    http_error(r, PHEME_SYS_NOMEM, "the answer is larger than %d bytes", API_ANSWER_MAX);
+    return;
+  }
+  size_t n;
+  char *text = buf_detach(b, &n);
+  http_body(r, status, text, n, "application/json");
 }
 
 void api_fail(http_req *r, pheme_err e, const char *subject) {
@@ -93,6 +123,11 @@ int api_address_param(http_req *r, const char *name, uint8_t out[20]) {
 
 /* ---- rendering ---- */
 
+void api_address_write(jw *w, const uint8_t a[20]) {
+  char text[ADDRESS_TEXT];
+  jw_str(w, address_to_checksum(text, a));
+}
+
 json_t *api_address_json(const uint8_t a[20]) {
   char text[ADDRESS_TEXT];
   return json_string(address_to_checksum(text, a));
@@ -100,13 +135,9 @@ json_t *api_address_json(const uint8_t a[20]) {
 
 json_t *api_time_json(int64_t ms) {
   if (ms <= 0) return json_null();
-  time_t s = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&s, &tm);
-  char out[96];
-  snprintf(out, sizeof out, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
-  return json_string(out);
+  char t[25];
+  time_format_rfc3339(t, ms);
+  return json_string(t);
 }
 
 static int days_in_month(int y, int m) {
@@ -169,67 +200,158 @@ int api_time_parse(const char *s, int64_t *ms) {
   return 0;
 }
 
-static json_t *roles_json(unsigned roles) {
-  json_t *a = json_array();
+void api_user_write(jw *w, const user *u) {
+  jw_obj(w);
+  jw_key(w, "address");
+  api_address_write(w, u->address);
+  jw_key(w, "displayName");
+  jw_str(w, u->display_name);
+  jw_key(w, "bio");
+  jw_str(w, u->bio);
+  jw_key(w, "roles");
+  jw_arr(w);
   for (unsigned b = 1; b <= ROLE_ADMIN; b <<= 1)
-    if (roles & b) json_array_append_new(a, json_string(role_name(b)));
-  return a;
+    if (u->roles & b) jw_str(w, role_name(b));
+  jw_end(w);
+  jw_key(w, "createdAt");
+  jw_time(w, u->created_at);
+  jw_end(w);
 }
 
+/* The same profile as a jansson value, for answers that are built as trees (sign-in). */
 json_t *api_user_json(const user *u) {
-  return json_pack("{s:o,s:s,s:s,s:o,s:o}", "address", api_address_json(u->address), "displayName",
-                   u->display_name, "bio", u->bio, "roles", roles_json(u->roles), "createdAt",
-                   api_time_json(u->created_at));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_user_write(&w, u);
+  json_t *j = w.err ? NULL : json_loadb(b.data, b.len, 0, NULL);
+  buf_release(&b);
+  return j;
 }
 
-static json_t *parsed_or_empty(const char *text) {
-  json_t *v = text ? json_loads(text, 0, NULL) : NULL;
-  return v ? v : json_object();
+void api_task_write(jw *w, const task *t) {
+  jw_obj(w);
+  jw_key(w, "id");
+  jw_int(w, t->id);
+  jw_key(w, "type");
+  jw_str(w, t->type);
+  jw_key(w, "title");
+  jw_str(w, t->title);
+  jw_key(w, "description");
+  jw_str(w, t->description);
+  jw_key(w, "difficulty");
+  jw_int(w, t->difficulty);
+  jw_key(w, "xpReward");
+  jw_int(w, t->xp_reward);
+  jw_key(w, "tokenReward");
+  jw_str(w, t->token_reward);
+  jw_key(w, "status");
+  jw_str(w, t->status);
+  jw_key(w, "creator");
+  api_address_write(w, t->creator_address);
+  jw_key(w, "guildId");
+  if (t->guild_id) jw_int(w, t->guild_id); else jw_null(w);
+  jw_key(w, "deadline");
+  jw_time(w, t->deadline);
+  jw_key(w, "skills");
+  jw_arr(w);
+  for (int i = 0; i < t->nskills; i++) {
+    jw_obj(w);
+    jw_key(w, "skill");
+    jw_str(w, t->skills[i].slug);
+    jw_key(w, "minLevel");
+    jw_int(w, t->skills[i].min_level);
+    jw_end(w);
+  }
+  jw_end(w);
+  /* stored normalised by the API (tasks.c), so written as they are */
+  jw_key(w, "requirements");
+  jw_raw(w, t->requirements, "{}");
+  jw_key(w, "validation");
+  jw_raw(w, t->validation, "{}");
+  jw_key(w, "createdAt");
+  jw_time(w, t->created_at);
+  jw_key(w, "updatedAt");
+  jw_time(w, t->updated_at);
+  jw_end(w);
 }
 
-json_t *api_task_json(const task *t) {
-  json_t *skills = json_array();
-  for (int i = 0; i < t->nskills; i++)
-    json_array_append_new(skills, json_pack("{s:s,s:i}", "skill", t->skills[i].slug, "minLevel",
-                                            t->skills[i].min_level));
-  return json_pack(
-      "{s:I,s:s,s:s,s:s,s:i,s:I,s:s,s:s,s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}", "id", (json_int_t)t->id,
-      "type", t->type, "title", t->title, "description", t->description, "difficulty",
-      t->difficulty, "xpReward", (json_int_t)t->xp_reward, "tokenReward", t->token_reward, "status",
-      t->status, "creator", api_address_json(t->creator_address), "guildId",
-      t->guild_id ? json_integer(t->guild_id) : json_null(), "deadline", api_time_json(t->deadline),
-      "skills", skills, "requirements", parsed_or_empty(t->requirements), "validation",
-      parsed_or_empty(t->validation), "createdAt", api_time_json(t->created_at), "updatedAt",
-      api_time_json(t->updated_at));
+void api_submission_write(jw *w, const submission *s) {
+  jw_obj(w);
+  jw_key(w, "id");
+  jw_int(w, s->id);
+  jw_key(w, "taskId");
+  jw_int(w, s->task_id);
+  jw_key(w, "author");
+  api_address_write(w, s->user_address);
+  jw_key(w, "text");
+  jw_str(w, s->text);
+  jw_key(w, "evidence");
+  jw_raw(w, s->evidence, "[]");
+  jw_key(w, "state");
+  jw_str(w, s->state);
+  jw_key(w, "finalScore");
+  if (s->final_score >= 0) jw_int(w, s->final_score); else jw_null(w);
+  jw_key(w, "feedback");
+  jw_str(w, s->feedback);
+  jw_key(w, "createdAt");
+  jw_time(w, s->created_at);
+  jw_key(w, "updatedAt");
+  jw_time(w, s->updated_at);
+  jw_end(w);
 }
 
-json_t *api_submission_json(const submission *s) {
-  json_t *ev = s->evidence ? json_loads(s->evidence, 0, NULL) : NULL;
-  return json_pack("{s:I,s:I,s:o,s:s,s:o,s:s,s:o,s:s,s:o,s:o}", "id", (json_int_t)s->id, "taskId",
-                   (json_int_t)s->task_id, "author", api_address_json(s->user_address), "text",
-                   s->text, "evidence", ev ? ev : json_array(), "state", s->state, "finalScore",
-                   s->final_score >= 0 ? json_integer(s->final_score) : json_null(), "feedback",
-                   s->feedback, "createdAt", api_time_json(s->created_at), "updatedAt",
-                   api_time_json(s->updated_at));
+void api_guild_write(jw *w, const guild *g) {
+  jw_obj(w);
+  jw_key(w, "id");
+  jw_int(w, g->id);
+  jw_key(w, "slug");
+  jw_str(w, g->slug);
+  jw_key(w, "name");
+  jw_str(w, g->name);
+  jw_key(w, "type");
+  jw_str(w, g->type);
+  jw_key(w, "description");
+  jw_str(w, g->description);
+  jw_key(w, "memberCount");
+  jw_int(w, g->member_count);
+  jw_key(w, "createdAt");
+  jw_time(w, g->created_at);
+  jw_end(w);
 }
 
-json_t *api_guild_json(const guild *g) {
-  return json_pack("{s:I,s:s,s:s,s:s,s:s,s:I,s:o}", "id", (json_int_t)g->id, "slug", g->slug,
-                   "name", g->name, "type", g->type, "description", g->description, "memberCount",
-                   (json_int_t)g->member_count, "createdAt", api_time_json(g->created_at));
+void api_key_write(jw *w, const api_key *k) {
+  jw_obj(w);
+  jw_key(w, "id");
+  jw_int(w, k->id);
+  jw_key(w, "owner");
+  api_address_write(w, k->address);
+  jw_key(w, "prefix");
+  jw_str(w, k->prefix);
+  jw_key(w, "role");
+  jw_str(w, k->role);
+  jw_key(w, "label");
+  jw_str(w, k->label);
+  jw_key(w, "createdAt");
+  jw_time(w, k->created_at);
+  jw_key(w, "revokedAt");
+  jw_time(w, k->revoked_at);
+  jw_end(w);
 }
 
-json_t *api_key_json(const api_key *k) {
-  return json_pack("{s:I,s:o,s:s,s:s,s:s,s:o,s:o}", "id", (json_int_t)k->id, "owner",
-                   api_address_json(k->address), "prefix", k->prefix, "role", k->role, "label",
-                   k->label, "createdAt", api_time_json(k->created_at), "revokedAt",
-                   api_time_json(k->revoked_at));
-}
-
-json_t *api_skill_json(const skill *k) {
-  return json_pack("{s:s,s:s,s:s,s:s,s:o}", "slug", k->slug, "name", k->name, "domain", k->domain,
-                   "description", k->description, "parent",
-                   k->parent ? json_string(k->parent) : json_null());
+void api_skill_write(jw *w, const skill *k) {
+  jw_obj(w);
+  jw_key(w, "slug");
+  jw_str(w, k->slug);
+  jw_key(w, "name");
+  jw_str(w, k->name);
+  jw_key(w, "domain");
+  jw_str(w, k->domain);
+  jw_key(w, "description");
+  jw_str(w, k->description);
+  jw_key(w, "parent");
+  jw_str(w, k->parent);
+  jw_end(w);
 }
 
 /* ---- API keys ---- */

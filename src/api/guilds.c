@@ -23,10 +23,14 @@ void guilds_list(http_req *r) {
   int n;
   pheme_err e = store_guilds_list(req_store(r), &r->arena, type, &p, &list, &n);
   if (e) { api_fail(r, e, "guilds"); return; }
-  json_t *items = json_array();
-  int shown = n < p.limit ? n : p.limit - 1;
-  for (int i = 0; i < shown; i++) json_array_append_new(items, api_guild_json(&list[i]));
-  http_json(r, 200, api_page_json(items, n, &p, shown ? list[shown - 1].id : 0));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_page_open(&w);
+  int shown = api_shown(n, &p);
+  for (int i = 0; i < shown; i++) api_guild_write(&w, &list[i]);
+  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
+  api_send(r, 200, &b, &w);
 }
 
 void guilds_create(http_req *r) {
@@ -48,7 +52,7 @@ void guilds_create(http_req *r) {
   if (e) { api_fail(r, e, "guild"); return; }
   char *loc = arena_printf(&r->arena, "/api/v1/guilds/%s", g.slug);
   if (loc) http_header(r, "Location", loc);
-  http_json(r, 201, api_guild_json(&g));
+  API_ANSWER(r, 201, api_guild_write, &g);
 }
 
 static int find_guild(http_req *r, guild *g) {
@@ -68,7 +72,7 @@ static int find_guild(http_req *r, guild *g) {
 void guilds_get(http_req *r) {
   guild g;
   if (find_guild(r, &g)) return;
-  http_json(r, 200, api_guild_json(&g));
+  API_ANSWER(r, 200, api_guild_write, &g);
 }
 
 static void membership(http_req *r, int join) {
@@ -91,7 +95,7 @@ static void membership(http_req *r, int join) {
   }
   if (e) { api_fail(r, e, "guild"); return; }
   if (find_guild(r, &g)) return;
-  http_json(r, 200, api_guild_json(&g));
+  API_ANSWER(r, 200, api_guild_write, &g);
 }
 
 void guilds_join(http_req *r) { membership(r, 1); }
@@ -105,11 +109,23 @@ void guilds_members(http_req *r) {
   int n;
   pheme_err e = store_guild_members(req_store(r), &r->arena, g.id, &p, &list, &n);
   if (e) { api_fail(r, e, "members"); return; }
-  json_t *items = json_array();
-  int shown = n < p.limit ? n : p.limit - 1;
-  for (int i = 0; i < shown; i++)
-    json_array_append_new(items, json_pack("{s:o,s:s,s:s,s:o}", "address", api_address_json(list[i].address),
-                                           "displayName", list[i].display_name, "role", list[i].role,
-                                           "joinedAt", api_time_json(list[i].joined_at)));
-  http_json(r, 200, api_page_json(items, n, &p, shown ? list[shown - 1].user_id : 0));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_page_open(&w);
+  int shown = api_shown(n, &p);
+  for (int i = 0; i < shown; i++) {
+    jw_obj(&w);
+    jw_key(&w, "address");
+    api_address_write(&w, list[i].address);
+    jw_key(&w, "displayName");
+    jw_str(&w, list[i].display_name);
+    jw_key(&w, "role");
+    jw_str(&w, list[i].role);
+    jw_key(&w, "joinedAt");
+    jw_time(&w, list[i].joined_at);
+    jw_end(&w);
+  }
+  api_page_close(&w, n, &p, shown ? list[shown - 1].user_id : 0);
+  api_send(r, 200, &b, &w);
 }

@@ -13,10 +13,14 @@ void users_list(http_req *r) {
   int n;
   pheme_err e = store_users_list(req_store(r), &r->arena, &p, &list, &n);
   if (e) { api_fail(r, e, "users"); return; }
-  json_t *items = json_array();
-  int shown = n < p.limit ? n : p.limit - 1;
-  for (int i = 0; i < shown; i++) json_array_append_new(items, api_user_json(&list[i]));
-  http_json(r, 200, api_page_json(items, n, &p, shown ? list[shown - 1].id : 0));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_page_open(&w);
+  int shown = api_shown(n, &p);
+  for (int i = 0; i < shown; i++) api_user_write(&w, &list[i]);
+  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
+  api_send(r, 200, &b, &w);
 }
 
 void users_get(http_req *r) {
@@ -25,7 +29,7 @@ void users_get(http_req *r) {
   user u;
   pheme_err e = store_user_by_address(req_store(r), &r->arena, a, &u);
   if (e) { api_fail(r, e, "user"); return; }
-  http_json(r, 200, api_user_json(&u));
+  API_ANSWER(r, 200, api_user_write, &u);
 }
 
 void me_get(http_req *r) {
@@ -45,7 +49,7 @@ void me_update(http_req *r) {
   pheme_err e = store_user_update_profile(req_store(r), &r->arena, &who, r->who.user_id,
                                           json_str(b, "displayName", NULL), json_str(b, "bio", NULL), &u);
   if (e) { api_fail(r, e, "user"); return; }
-  http_json(r, 200, api_user_json(&u));
+  API_ANSWER(r, 200, api_user_write, &u);
 }
 
 void me_submissions(http_req *r) {
@@ -55,10 +59,14 @@ void me_submissions(http_req *r) {
   int n;
   pheme_err e = store_submissions_list(req_store(r), &r->arena, r->who.user_id, 0, &p, &list, &n);
   if (e) { api_fail(r, e, "submissions"); return; }
-  json_t *items = json_array();
-  int shown = n < p.limit ? n : p.limit - 1;
-  for (int i = 0; i < shown; i++) json_array_append_new(items, api_submission_json(&list[i]));
-  http_json(r, 200, api_page_json(items, n, &p, shown ? list[shown - 1].id : 0));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_page_open(&w);
+  int shown = api_shown(n, &p);
+  for (int i = 0; i < shown; i++) api_submission_write(&w, &list[i]);
+  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
+  api_send(r, 200, &b, &w);
 }
 
 static void keys_page(http_req *r, int64_t user_id) {
@@ -68,10 +76,14 @@ static void keys_page(http_req *r, int64_t user_id) {
   int n;
   pheme_err e = store_keys_list(req_store(r), &r->arena, user_id, &p, &list, &n);
   if (e) { api_fail(r, e, "keys"); return; }
-  json_t *items = json_array();
-  int shown = n < p.limit ? n : p.limit - 1;
-  for (int i = 0; i < shown; i++) json_array_append_new(items, api_key_json(&list[i]));
-  http_json(r, 200, api_page_json(items, n, &p, shown ? list[shown - 1].id : 0));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_page_open(&w);
+  int shown = api_shown(n, &p);
+  for (int i = 0; i < shown; i++) api_key_write(&w, &list[i]);
+  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
+  api_send(r, 200, &b, &w);
 }
 
 void me_keys(http_req *r) { keys_page(r, r->who.user_id); }
@@ -104,33 +116,81 @@ static const char *level_name(int64_t xp) {
 void wallets_get(http_req *r) {
   uint8_t a[20];
   if (api_address_param(r, "address", a)) return;
-  wallet_view w;
-  pheme_err e = store_wallet_view(req_store(r), &r->arena, a, &w);
+  wallet_view v;
+  pheme_err e = store_wallet_view(req_store(r), &r->arena, a, &v);
   if (e == PHEME_DATA_NOT_FOUND) {
     char text[ADDRESS_TEXT];
     http_error(r, e, "no PHEME account holds %s", address_to_checksum(text, a));
     return;
   }
   if (e) { api_fail(r, e, "wallet"); return; }
-  json_t *skills = json_array(), *badges = json_array(), *guilds = json_array();
-  for (int i = 0; i < w.nskills; i++)
-    json_array_append_new(skills, json_pack("{s:s,s:s,s:s,s:I,s:i,s:o}", "slug", w.skills[i].slug,
-                                            "name", w.skills[i].name, "domain", w.skills[i].domain,
-                                            "xp", (json_int_t)w.skills[i].xp, "level", w.skills[i].level,
-                                            "lastValidated", api_time_json(w.skills[i].last_validated)));
-  for (int i = 0; i < w.nbadges; i++)
-    json_array_append_new(badges, json_pack("{s:I,s:s,s:s,s:s,s:b,s:o}", "id", (json_int_t)w.badges[i].id,
-                                            "slug", w.badges[i].slug, "name", w.badges[i].name,
-                                            "rarity", w.badges[i].rarity, "soulbound", w.badges[i].soulbound,
-                                            "awardedAt", api_time_json(w.badges[i].awarded_at)));
-  for (int i = 0; i < w.nguilds; i++)
-    json_array_append_new(guilds, json_pack("{s:s,s:s,s:s,s:s}", "slug", w.guilds[i].slug, "name",
-                                            w.guilds[i].name, "type", w.guilds[i].type, "role",
-                                            w.guilds[i].role));
-  http_json(r, 200,
-            json_pack("{s:o,s:o,s:I,s:s,s:o,s:o,s:o}", "address", api_address_json(a), "profile",
-                      api_user_json(&w.profile), "xp", (json_int_t)w.xp, "level", level_name(w.xp),
-                      "skills", skills, "badges", badges, "guilds", guilds));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  jw_obj(&w);
+  jw_key(&w, "address");
+  api_address_write(&w, a);
+  jw_key(&w, "profile");
+  api_user_write(&w, &v.profile);
+  jw_key(&w, "xp");
+  jw_int(&w, v.xp);
+  jw_key(&w, "level");
+  jw_str(&w, level_name(v.xp));
+  jw_key(&w, "skills");
+  jw_arr(&w);
+  for (int i = 0; i < v.nskills; i++) {
+    jw_obj(&w);
+    jw_key(&w, "slug");
+    jw_str(&w, v.skills[i].slug);
+    jw_key(&w, "name");
+    jw_str(&w, v.skills[i].name);
+    jw_key(&w, "domain");
+    jw_str(&w, v.skills[i].domain);
+    jw_key(&w, "xp");
+    jw_int(&w, v.skills[i].xp);
+    jw_key(&w, "level");
+    jw_int(&w, v.skills[i].level);
+    jw_key(&w, "lastValidated");
+    jw_time(&w, v.skills[i].last_validated);
+    jw_end(&w);
+  }
+  jw_end(&w);
+  jw_key(&w, "badges");
+  jw_arr(&w);
+  for (int i = 0; i < v.nbadges; i++) {
+    jw_obj(&w);
+    jw_key(&w, "id");
+    jw_int(&w, v.badges[i].id);
+    jw_key(&w, "slug");
+    jw_str(&w, v.badges[i].slug);
+    jw_key(&w, "name");
+    jw_str(&w, v.badges[i].name);
+    jw_key(&w, "rarity");
+    jw_str(&w, v.badges[i].rarity);
+    jw_key(&w, "soulbound");
+    jw_bool(&w, v.badges[i].soulbound);
+    jw_key(&w, "awardedAt");
+    jw_time(&w, v.badges[i].awarded_at);
+    jw_end(&w);
+  }
+  jw_end(&w);
+  jw_key(&w, "guilds");
+  jw_arr(&w);
+  for (int i = 0; i < v.nguilds; i++) {
+    jw_obj(&w);
+    jw_key(&w, "slug");
+    jw_str(&w, v.guilds[i].slug);
+    jw_key(&w, "name");
+    jw_str(&w, v.guilds[i].name);
+    jw_key(&w, "type");
+    jw_str(&w, v.guilds[i].type);
+    jw_key(&w, "role");
+    jw_str(&w, v.guilds[i].role);
+    jw_end(&w);
+  }
+  jw_end(&w);
+  jw_end(&w);
+  api_send(r, 200, &b, &w);
 }
 
 void audit_list(http_req *r) {
@@ -150,17 +210,31 @@ void audit_list(http_req *r) {
   int n;
   pheme_err e = store_audit_list(req_store(r), &r->arena, subject, id, &p, &list, &n);
   if (e) { api_fail(r, e, "audit log"); return; }
-  json_t *items = json_array();
-  int shown = n < p.limit ? n : p.limit - 1;
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_page_open(&w);
+  int shown = api_shown(n, &p);
   for (int i = 0; i < shown; i++) {
-    json_t *detail = json_loads(list[i].detail, 0, NULL);
-    json_array_append_new(items, json_pack("{s:I,s:o,s:o,s:s,s:s,s:s,s:I,s:o}", "id", (json_int_t)list[i].id,
-                                           "at", api_time_json(list[i].at), "actorId",
-                                           list[i].actor_id ? json_integer(list[i].actor_id) : json_null(),
-                                           "requestId", list[i].request_id, "action", list[i].action,
-                                           "subjectType", list[i].subject_type, "subjectId",
-                                           (json_int_t)list[i].subject_id, "detail",
-                                           detail ? detail : json_object()));
+    jw_obj(&w);
+    jw_key(&w, "id");
+    jw_int(&w, list[i].id);
+    jw_key(&w, "at");
+    jw_time(&w, list[i].at);
+    jw_key(&w, "actorId");
+    if (list[i].actor_id) jw_int(&w, list[i].actor_id); else jw_null(&w);
+    jw_key(&w, "requestId");
+    jw_str(&w, list[i].request_id);
+    jw_key(&w, "action");
+    jw_str(&w, list[i].action);
+    jw_key(&w, "subjectType");
+    jw_str(&w, list[i].subject_type);
+    jw_key(&w, "subjectId");
+    jw_int(&w, list[i].subject_id);
+    jw_key(&w, "detail");
+    jw_raw(&w, list[i].detail, "{}"); /* written by the store as JSON objects */
+    jw_end(&w);
   }
-  http_json(r, 200, api_page_json(items, n, &p, shown ? list[shown - 1].id : 0));
+  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
+  api_send(r, 200, &b, &w);
 }

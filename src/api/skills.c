@@ -14,9 +14,16 @@ void skills_list(http_req *r) {
   int n;
   pheme_err e = store_skills_list(req_store(r), &r->arena, domain, &list, &n);
   if (e) { api_fail(r, e, "skills"); return; }
-  json_t *items = json_array();
-  for (int i = 0; i < n; i++) json_array_append_new(items, api_skill_json(&list[i]));
-  http_json(r, 200, json_pack("{s:o}", "items", items));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  jw_obj(&w);
+  jw_key(&w, "items");
+  jw_arr(&w);
+  for (int i = 0; i < n; i++) api_skill_write(&w, &list[i]);
+  jw_end(&w);
+  jw_end(&w);
+  api_send(r, 200, &b, &w);
 }
 
 void skills_get(http_req *r) {
@@ -28,5 +35,5 @@ void skills_get(http_req *r) {
     return;
   }
   if (e) { api_fail(r, e, "skill"); return; }
-  http_json(r, 200, api_skill_json(&k));
+  API_ANSWER(r, 200, api_skill_write, &k);
 }

@@ -246,7 +246,7 @@ void tasks_create(http_req *r) {
   }
   char *loc = arena_printf(&r->arena, "/api/v1/tasks/%lld", (long long)t.id);
   if (loc) http_header(r, "Location", loc);
-  http_json(r, 201, api_task_json(&t));
+  API_ANSWER(r, 201, api_task_write, &t);
 }
 
 void tasks_get(http_req *r) {
@@ -258,7 +258,7 @@ void tasks_get(http_req *r) {
     task_error(r, e, id);
     return;
   }
-  http_json(r, 200, api_task_json(&t));
+  API_ANSWER(r, 200, api_task_write, &t);
 }
 
 /* Runs an edit of task id through the store and answers with the task or the refusal. */
@@ -274,7 +274,7 @@ static void edit(http_req *r, int64_t id, task_edit_fn fn, task_patch *p) {
     task_error(r, e, id);
     return;
   }
-  http_json(r, 200, api_task_json(&t));
+  API_ANSWER(r, 200, api_task_write, &t);
 }
 
 void tasks_update(http_req *r) {
@@ -345,7 +345,7 @@ void tasks_list(http_req *r) {
     }
     pheme_err e = store_user_by_address(req_store(r), &r->arena, a, &u);
     if (e == PHEME_DATA_NOT_FOUND) {
-      http_json(r, 200, api_page_json(json_array(), 0, &p, 0));
+      http_json(r, 200, json_pack("{s:[],s:n}", "items", "nextCursor"));
       return;
     }
     if (e) { api_fail(r, e, "creator"); return; }
@@ -355,10 +355,14 @@ void tasks_list(http_req *r) {
   int n;
   pheme_err e = store_tasks_list(req_store(r), &r->arena, &f, &p, &list, &n);
   if (e) { api_fail(r, e, "tasks"); return; }
-  json_t *items = json_array();
-  int shown = n < p.limit ? n : p.limit - 1;
-  for (int i = 0; i < shown; i++) json_array_append_new(items, api_task_json(&list[i]));
-  http_json(r, 200, api_page_json(items, n, &p, shown ? list[shown - 1].id : 0));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_page_open(&w);
+  int shown = api_shown(n, &p);
+  for (int i = 0; i < shown; i++) api_task_write(&w, &list[i]);
+  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
+  api_send(r, 200, &b, &w);
 }
 
 void tasks_submit(http_req *r) {
@@ -412,7 +416,7 @@ void tasks_submit(http_req *r) {
   }
   char *loc = arena_printf(&r->arena, "/api/v1/submissions/%lld", (long long)s.id);
   if (loc) http_header(r, "Location", loc);
-  http_json(r, 201, api_submission_json(&s));
+  API_ANSWER(r, 201, api_submission_write, &s);
 }
 
 /* Loads the task and checks that the caller posted it (or is an admin). */
@@ -439,10 +443,14 @@ void tasks_submissions(http_req *r) {
   int n;
   pheme_err e = store_submissions_list(req_store(r), &r->arena, 0, id, &p, &list, &n);
   if (e) { api_fail(r, e, "submissions"); return; }
-  json_t *items = json_array();
-  int shown = n < p.limit ? n : p.limit - 1;
-  for (int i = 0; i < shown; i++) json_array_append_new(items, api_submission_json(&list[i]));
-  http_json(r, 200, api_page_json(items, n, &p, shown ? list[shown - 1].id : 0));
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  api_page_open(&w);
+  int shown = api_shown(n, &p);
+  for (int i = 0; i < shown; i++) api_submission_write(&w, &list[i]);
+  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
+  api_send(r, 200, &b, &w);
 }
 
 void submissions_get(http_req *r) {
@@ -463,5 +471,5 @@ void submissions_get(http_req *r) {
     http_error(r, PHEME_AUTH_NOT_OWNER, "submission %lld belongs to someone else", (long long)id);
     return;
   }
-  http_json(r, 200, api_submission_json(&s));
+  API_ANSWER(r, 200, api_submission_write, &s);
 }

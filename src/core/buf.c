@@ -73,32 +73,40 @@ int buf_printf(buf *b, const char *fmt, ...) {
 
 int buf_add_json_str(buf *b, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
-  size_t before = b->len;
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    int r;
+  size_t before = b->len, run = 0;
+  /* Runs of characters that need no escape are copied at once. */
+  for (size_t i = 0; i <= n; i++) {
+    unsigned char c = i < n ? (unsigned char)s[i] : 0;
+    if (i < n && c >= 0x20 && c != '"' && c != '\\') continue;
+    if (i > run && buf_add(b, s + run, i - run)) goto fail;
+    run = i + 1;
+    if (i == n) break;
+    char esc[6] = {'\\', 0};
+    size_t len = 2;
     switch (c) {
-      case '"': r = buf_add(b, "\\\"", 2); break;
-      case '\\': r = buf_add(b, "\\\\", 2); break;
-      case '\n': r = buf_add(b, "\\n", 2); break;
-      case '\r': r = buf_add(b, "\\r", 2); break;
-      case '\t': r = buf_add(b, "\\t", 2); break;
+      case '"': esc[1] = '"'; break;
+      case '\\': esc[1] = '\\'; break;
+      case '\n': esc[1] = 'n'; break;
+      case '\r': esc[1] = 'r'; break;
+      case '\t': esc[1] = 't'; break;
       default:
-        if (c < 0x20) {
-          char u[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-          r = buf_add(b, u, 6);
-        } else {
-          r = buf_addc(b, (char)c);
-        }
+        esc[1] = 'u';
+        esc[2] = '0';
+        esc[3] = '0';
+        esc[4] = hex[c >> 4];
+        esc[5] = hex[c & 15];
+        len = 6;
     }
-    if (r) {
-      b->len = before;
-      if (b->alloc) b->data[before] = 0;
-      return -1;
-    }
+    if (buf_add(b, esc, len)) goto fail;
   }
   return 0;
+fail:
+  b->len = before;
+  if (b->alloc) b->data[before] = 0;
+  return -1;
 }
+
+int buf_reserve(buf *b, size_t n) { return grow(b, n); }
 
 char *buf_detach(buf *b, size_t *len) {
   char *p = b->alloc ? b->data : calloc(1, 1);

@@ -33,6 +33,9 @@ int buf_vprintf(buf *b, const char *fmt, va_list ap) PHEME_MUST_CHECK;
 /* Appends s as the inside of a JSON string (quotes not included). */
 int buf_add_json_str(buf *b, const char *s, size_t n) PHEME_MUST_CHECK;
 
+/* Makes room for n more bytes without adding any (fewer reallocations for a known size). */
+int buf_reserve(buf *b, size_t n) PHEME_MUST_CHECK;
+
 /* Hands the malloc'ed contents to the caller (who frees them) and resets the buffer. */
 char *buf_detach(buf *b, size_t *len);
 

@@ -70,6 +70,11 @@ void http_error(http_req *r, pheme_err e, const char *fmt, ...) {
 
 void http_no_content(http_req *r) { set_body(r, 204, NULL, 0, NULL); }
 
+void http_body(http_req *r, int status, char *body, size_t len, const char *type) {
+  r->error_code = NULL;
+  set_body(r, status, body, len, type);
+}
+
 void http_header(http_req *r, const char *name, const char *value) {
   if (r->nhdr >= (int)(sizeof r->hdr_name / sizeof r->hdr_name[0]))
     PHEME_BUG("more than %d extra headers", r->nhdr);

@@ -99,6 +99,8 @@ int http_server_inflight(http_server *s);
 void http_json(http_req *r, int status, json_t *body);
 /* Answers with the error's status and code, and a message (printf-style; NULL for the default). */
 void http_error(http_req *r, pheme_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Answers with a body already written (malloc'ed; the request frees it) of the given type. */
+void http_body(http_req *r, int status, char *body, size_t len, const char *type);
 /* Answers 204 No Content. */
 void http_no_content(http_req *r);
 /* Adds a response header; name and value must live until the request ends (arena or static). */

@@ -63,6 +63,10 @@ typedef struct {
 typedef struct db_driver {
   const char *name;    /* "sqlite", "postgresql": also the migrations folder */
   const char *begin_sql; /* how a write transaction starts */
+  /* How a unit of reads starts, or NULL to let each statement stand alone. SQLite: one deferred
+   * transaction takes the WAL read lock once for all the statements of a request (and gives
+   * them one snapshot); PostgreSQL would pay two round trips for it. */
+  const char *read_begin_sql;
   /* Opens the database the URL names; -1 with err set. */
   int (*open)(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
   void (*close)(db *d);

@@ -17,10 +17,15 @@ typedef struct {
   arena *a;
   arena scratch; /* used when the caller passes no arena */
   int in_tx;
+  int in_read; /* a read transaction (SQLite) is open */
 } sx;
 
 /* Takes a read connection. */
 pheme_err sx_read(store *s, arena *a, sx *x) PHEME_MUST_CHECK;
+/* Makes the following reads of x see one snapshot (several statements, one answer); also cheaper
+ * on SQLite, where it takes the WAL read lock once. A no-op where the driver has no read
+ * transactions. */
+pheme_err sx_snapshot(sx *x) PHEME_MUST_CHECK;
 /* Takes the write connection and begins a transaction. */
 pheme_err sx_write(store *s, arena *a, sx *x) PHEME_MUST_CHECK;
 pheme_err sx_query(sx *x, const char *sql, const dbv *args, int nargs, db_result *out)

@@ -79,6 +79,7 @@ void store_stats_get(store *s, store_stats *out) {
 static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   x->s = s;
   x->in_tx = 0;
+  x->in_read = 0;
   arena_init(&x->scratch, 0);
   x->a = a ? a : &x->scratch;
   x->c = s->drv->acquire(s->db, write);
@@ -86,6 +87,14 @@ static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
 }
 
 pheme_err sx_read(store *s, arena *a, sx *x) { return sx_take(s, a, x, 0); }
+
+pheme_err sx_snapshot(sx *x) {
+  if (!x->s->drv->read_begin_sql || x->in_read || x->in_tx) return PHEME_OK;
+  /* through the statement cache: BEGIN and ROLLBACK are prepared once per connection */
+  pheme_err e = x->s->drv->query(x->c, x->a, x->s->drv->read_begin_sql, NULL, 0, NULL);
+  if (!e) x->in_read = 1;
+  return e;
+}
 
 pheme_err sx_write(store *s, arena *a, sx *x) {
   pheme_err e = sx_take(s, a, x, 1);
@@ -116,6 +125,9 @@ pheme_err sx_commit(sx *x) {
 void sx_end(sx *x) {
   if (!x->c) return;
   if (x->in_tx) x->s->drv->exec_script(x->c, "ROLLBACK");
+  if (x->in_read && x->s->drv->query(x->c, x->a, "ROLLBACK", NULL, 0, NULL))
+    x->s->drv->exec_script(x->c, "ROLLBACK");
+  x->in_read = 0;
   x->s->drv->release(x->s->db, x->c);
   x->c = NULL;
   x->in_tx = 0;

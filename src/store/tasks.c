@@ -61,13 +61,16 @@ static pheme_err load_skills(sx *x, task *tasks, int n) {
   return PHEME_OK;
 }
 
-static const char by_id[] =
-    "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id = $1";
+/* A task with its skills in one statement: one row per skill (or one row with NULL skill columns),
+ * so a GET costs one query. */
+#define TASK_WITH_SKILLS                                                                         \
+  "SELECT " TASK_COLS ", k.slug, ts.min_level FROM tasks t JOIN users u ON u.id = t.creator_id " \
+  "LEFT JOIN task_skills ts ON ts.task_id = t.id LEFT JOIN skills k ON k.id = ts.skill_id "      \
+  "WHERE t.id = $1"
+static const char by_id[] = TASK_WITH_SKILLS " ORDER BY k.slug";
 /* The same, locking the task's row until the transaction ends (PostgreSQL; SQLite's one writer
  * is already exclusive). */
-static const char by_id_locked[] =
-    "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id = $1 "
-    "FOR UPDATE OF t";
+static const char by_id_locked[] = TASK_WITH_SKILLS " ORDER BY k.slug FOR UPDATE OF t";
 
 static pheme_err get_in(sx *x, int64_t id, int lock, task *out) {
   db_result r;
@@ -75,7 +78,15 @@ static pheme_err get_in(sx *x, int64_t id, int lock, task *out) {
   if (e) return e;
   if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
   read_task(&r, 0, out);
-  return load_skills(x, out, 1);
+  int n = db_text(&r, 0, 16) ? r.rows : 0;
+  out->skills = arena_zalloc(x->a, sizeof *out->skills * (size_t)(n ? n : 1));
+  if (!out->skills) return PHEME_SYS_NOMEM;
+  out->nskills = n;
+  for (int i = 0; i < n; i++) {
+    out->skills[i].slug = db_text(&r, i, 16);
+    out->skills[i].min_level = (int)db_int(&r, i, 17);
+  }
+  return PHEME_OK;
 }
 
 static pheme_err insert_skills(sx *x, const task *t) {
@@ -211,7 +222,8 @@ pheme_err store_tasks_list(store *s, arena *a, const task_filter *f, const store
     return e;
   }
   db_result r;
-  e = sx_query(&x, sql.data, args, na, &r);
+  e = sx_snapshot(&x);
+  if (!e) e = sx_query(&x, sql.data, args, na, &r);
   buf_release(&sql);
   if (!e) {
     *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));

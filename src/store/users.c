@@ -114,7 +114,8 @@ pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], walle
   if (e) return e;
   memset(out, 0, sizeof *out);
   db_result r;
-  e = one_user(&x, by_address, dbv_blob(address, 20), &out->profile);
+  e = sx_snapshot(&x);
+  if (!e) e = one_user(&x, by_address, dbv_blob(address, 20), &out->profile);
   if (!e)
     e = Q(&x, &r,
           "SELECT k.slug, k.name, k.domain, l.xp, l.level, coalesce(l.last_validated, 0) "

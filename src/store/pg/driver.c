@@ -287,6 +287,7 @@ static void pg_pool_stats(db *d, db_pool_stats *out) {
 const db_driver db_pg_driver = {
     .name = "postgresql",
     .begin_sql = "BEGIN",
+    .read_begin_sql = NULL,
     .open = pg_open,
     .close = pg_close,
     .acquire = pg_acquire,

@@ -82,9 +82,10 @@ static db_conn *conn_open(const char *path, int write, const db_options *o, char
   }
   sqlite3_busy_timeout(c->h, o->busy_timeout_ms);
   sqlite3_extended_result_codes(c->h, 1);
-  char pragmas[256];
+  char pragmas[320];
   snprintf(pragmas, sizeof pragmas,
-           "%sPRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY;",
+           "%sPRAGMA foreign_keys=ON; PRAGMA synchronous=%s; PRAGMA temp_store=MEMORY; "
+           "PRAGMA mmap_size=268435456;",
            write ? "PRAGMA journal_mode=WAL; " : "PRAGMA query_only=1; ",
            o->synchronous_full ? "FULL" : "NORMAL");
   if (exec_simple(c, pragmas)) {
@@ -290,6 +291,7 @@ static void sq_pool_stats(db *d, db_pool_stats *out) {
 const db_driver db_sqlite_driver = {
     .name = "sqlite",
     .begin_sql = "BEGIN IMMEDIATE",
+    .read_begin_sql = "BEGIN",
     .open = sq_open,
     .close = sq_close,
     .acquire = sq_acquire,
