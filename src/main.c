@@ -33,6 +33,7 @@ static int cmd_migrate(cmd_ctx *c);
 static int cmd_version(cmd_ctx *c);
 static int cmd_help(cmd_ctx *c);
 static int cmd_key(cmd_ctx *c);
+static int cmd_config(cmd_ctx *c);
 static int cmd_seed(cmd_ctx *c);
 
 static const command commands[] = {
@@ -44,6 +45,8 @@ static const command commands[] = {
      "make, list and revoke API keys (a new key is printed once, as the last line)"},
     {"seed", cmd_seed, "seed demo | seed bench --users N --tasks M",
      "fill the database with demo data, or with bulk data for benchmarks"},
+    {"config", cmd_config, "config show | config example",
+     "print the effective configuration (secrets masked), or the documented example file"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -59,6 +62,19 @@ static void usage(FILE *out) {
 static int cmd_help(cmd_ctx *c) {
   (void)c;
   usage(stdout);
+  return 0;
+}
+
+static int cmd_config(cmd_ctx *c) {
+  const char *what = c->nargs > 0 ? c->args[0] : "";
+  if (strcmp(what, "show") == 0) {
+    config_print_values(&c->cfg, stdout);
+  } else if (strcmp(what, "example") == 0) {
+    config_print_example(stdout);
+  } else {
+    fprintf(stderr, "usage: pheme config show | pheme config example\n");
+    return 2;
+  }
   return 0;
 }
 
@@ -98,6 +114,8 @@ static int cmd_migrate(cmd_ctx *c) {
   return 0;
 }
 
+static uint64_t app_generation(void *a) { return store_generation(((app *)a)->store); }
+
 static int cmd_serve(cmd_ctx *c) {
   pheme_config *cfg = &c->cfg;
   if (c->nargs > 0) {
@@ -134,15 +152,24 @@ static int cmd_serve(cmd_ctx *c) {
              "working when the server restarts (set PHEME_JWT_KEYS)");
   app a = {.cfg = cfg, .store = s, .signin = &signin};
   ratelimit *limits = NULL;
+  http_cache *cache = NULL;
+  int rc = 1;
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
                                          (int)cfg->rate_limit_write, (int)cfg->rate_limit_graphql};
     if (!(limits = ratelimit_new(per_minute, (size_t)cfg->rate_limit_clients))) {
       log_error("out of memory for rate limits");
-      signin_config_release(&signin);
-      store_free(s);
-      return 1;
+      goto out;
     }
+  }
+  /* The answer cache is correct for one process writing its storage: with PostgreSQL, other
+   * nodes write too and nothing would tell this one, so auto keeps it off there. */
+  int want_cache = strcmp(cfg->answer_cache, "on") == 0 ||
+                   (strcmp(cfg->answer_cache, "auto") == 0 && strcmp(store_driver_name(s), "sqlite") == 0);
+  if (want_cache &&
+      !(cache = cache_new((size_t)cfg->answer_cache_mb << 20, (uint64_t)cfg->answer_cache_ttl * 1000000u))) {
+    log_error("out of memory for the answer cache");
+    goto out;
   }
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   http_options o = {
@@ -160,19 +187,19 @@ static int cmd_serve(cmd_ctx *c) {
       .nroutes = api_route_count,
       .authenticate = api_authenticate,
       .limits = limits,
+      .cache = cache,
+      .generation = app_generation,
       .trusted_proxies = cfg->trusted_proxies,
       .app = &a,
   };
   a.http = http_server_start(&o, err, sizeof err);
   if (!a.http) {
     log_error("%s", err);
-    ratelimit_free(limits);
-    signin_config_release(&signin);
-    store_free(s);
-    return 1;
+    goto out;
   }
-  log_info("pheme %s listening on %s with %d threads, storage %s; open %s", PHEME_VERSION,
-           cfg->listen, o.threads, store_driver_name(s), cfg->public_url);
+  log_info("pheme %s listening on %s with %d threads, storage %s, answer cache %s; open %s",
+           PHEME_VERSION, cfg->listen, o.threads, store_driver_name(s), cache ? "on" : "off",
+           cfg->public_url);
   printf("PHEME is running: open %s (API at %s/api/v1, listening on %s). Ctrl-C stops it.\n",
          cfg->public_url, cfg->public_url, cfg->listen);
   fflush(stdout);
@@ -182,11 +209,14 @@ static int cmd_serve(cmd_ctx *c) {
            cfg->shutdown_timeout);
   int left = http_server_stop(a.http, (int)cfg->shutdown_timeout);
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
+  rc = 0;
+out:
+  cache_free(cache);
   ratelimit_free(limits);
   signin_config_release(&signin);
   store_free(s);
-  log_info("stopped");
-  return 0;
+  if (!rc) log_info("stopped");
+  return rc;
 }
 
 /* --- pheme key --- */

@@ -35,14 +35,14 @@ const http_route api_routes[] = {
     {"PUT", "/api/v1/me/payout", auth_payout_set, USER, "Make one of the caller's wallets the primary (payout) address", "me", "PayoutSet", 200},
     {"GET", "/api/v1/users", users_list, PUBLIC, "Public profiles, newest first", "users", NULL, 200},
     {"GET", "/api/v1/users/:address", users_get, PUBLIC, "A public profile by address", "users", NULL, 200},
-    {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200},
+    {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200, 1},
     /* catalogue */
     {"GET", "/api/v1/skills", skills_list, PUBLIC, "The skills catalogue (?domain=technical|creative|business)", "skills", NULL, 200},
     {"GET", "/api/v1/skills/:slug", skills_get, PUBLIC, "One skill", "skills", NULL, 200},
     /* work */
     {"GET", "/api/v1/tasks", tasks_list, PUBLIC, "Tasks, newest first, filtered by type, skill, difficulty, status, creator", "tasks", NULL, 200},
     {"POST", "/api/v1/tasks", tasks_create, CREATOR, "Post a task", "tasks", "TaskCreate", 201},
-    {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, "One task", "tasks", NULL, 200},
+    {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, "One task", "tasks", NULL, 200, 1},
     {"PATCH", "/api/v1/tasks/:id", tasks_update, CREATOR, "Edit a task (its creator or an admin)", "tasks", "TaskUpdate", 200},
     {"POST", "/api/v1/tasks/:id/close", tasks_close, CREATOR, "Close a task to new submissions (its creator or an admin)", "tasks", NULL, 200},
     {"POST", "/api/v1/tasks/:id/submissions", tasks_submit, USER, "Submit work to a task", "submissions", "SubmissionCreate", 201},

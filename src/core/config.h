@@ -39,6 +39,8 @@ typedef struct pheme_config {
   long long rate_limit_auth, rate_limit_read, rate_limit_write, rate_limit_graphql; /* per minute */
   long long rate_limit_clients;
   char *trusted_proxies;
+  char *answer_cache;          /* auto | on | off */
+  long long answer_cache_mb, answer_cache_ttl;
   /* sign-in and sessions (src/auth, src/api/auth.c) */
   char *jwt_keys;          /* secret: "kid:hex,kid:hex"; the first signs */
   long long auth_access_ttl, auth_refresh_ttl, auth_nonce_ttl; /* seconds */
@@ -87,6 +89,10 @@ int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *
 int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest, int *nrest,
                 char *err, size_t errlen);
 
+/* Writes conf/pheme.conf.example from the table: every key, its help and its default. */
+void config_print_example(FILE *out);
+/* Writes the effective configuration as `key = value` lines, secrets masked. */
+void config_print_values(const pheme_config *c, FILE *out);
 /* Writes the table as help text (for --help). */
 void config_print_help(FILE *out);
 /* Writes the value of a key as text into out; -1 for an unknown key. */

@@ -98,6 +98,23 @@ int http_metrics_render(http_server *s, buf *out) {
                     (double)__atomic_load_n(&m->sum_us, __ATOMIC_RELAXED) / 1e6, rn,
                     (unsigned long long)count);
   }
+  cache_stats cs;
+  http_cache_stats(s, &cs);
+  e |= buf_printf(out,
+                  "# HELP pheme_http_cache_hits_total Answers served from the answer cache.\n"
+                  "# TYPE pheme_http_cache_hits_total counter\n"
+                  "pheme_http_cache_hits_total %llu\n"
+                  "# HELP pheme_http_cache_misses_total Cacheable requests the cache could not answer.\n"
+                  "# TYPE pheme_http_cache_misses_total counter\n"
+                  "pheme_http_cache_misses_total %llu\n"
+                  "# HELP pheme_http_cache_entries Answers held in the cache.\n"
+                  "# TYPE pheme_http_cache_entries gauge\n"
+                  "pheme_http_cache_entries %llu\n"
+                  "# HELP pheme_http_cache_bytes Memory held by the cache.\n"
+                  "# TYPE pheme_http_cache_bytes gauge\n"
+                  "pheme_http_cache_bytes %llu\n",
+                  (unsigned long long)cs.hits, (unsigned long long)cs.misses,
+                  (unsigned long long)cs.entries, (unsigned long long)cs.bytes);
   struct rusage ru;
   getrusage(RUSAGE_SELF, &ru);
   double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +

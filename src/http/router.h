@@ -20,6 +20,7 @@ typedef struct {
   const char *tag;      /* OpenAPI tag */
   const char *body;     /* OpenAPI schema name of the request body, or NULL */
   int status;           /* status of a successful answer */
+  int cacheable;        /* a public GET whose 200 answers may be served from the answer cache */
 } http_route;
 
 typedef struct {

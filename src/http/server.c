@@ -363,6 +363,20 @@ static void dispatch(http_server *s, http_req *r) {
       return;
     }
   }
+  if (s->o.cache && rt->cacheable && strcmp(r->method, "GET") == 0) {
+    /* The generation is read before storage is: an answer read under it is kept tagged with it,
+     * so a write that commits meanwhile makes the entry stale at once. */
+    r->cache_gen = s->o.generation(r->app);
+    size_t len;
+    char *hit = cache_get(s->o.cache, r->path, r->cache_gen, time_mono_us(), &len);
+    if (hit) {
+      http_body(r, 200, hit, len, "application/json");
+      http_header(r, "X-Cache", "hit");
+      return;
+    }
+    r->cache_store = 1;
+    http_header(r, "X-Cache", "miss");
+  }
   if (method_has_body(r->method) && r->body.len > 0) {
     pheme_err e = json_parse_body(r->body.data, r->body.len, &r->json, msg, sizeof msg);
     if (e) {
@@ -372,6 +386,8 @@ static void dispatch(http_server *s, http_req *r) {
   }
   rt->handler(r);
   if (!r->answered) PHEME_BUG("handler of %s %s gave no answer", rt->method, rt->pattern);
+  if (r->cache_store && r->status == 200 && r->out)
+    cache_put(s->o.cache, r->path, r->out, r->out_len, r->cache_gen, time_mono_us());
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -542,6 +558,11 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
 }
 
 int http_server_port(http_server *s) { return s->port; }
+
+void http_cache_stats(http_server *s, cache_stats *out) {
+  if (s->o.cache) cache_stats_get(s->o.cache, out);
+  else memset(out, 0, sizeof *out);
+}
 int http_server_inflight(http_server *s) { return ATOMIC_GET(&s->inflight); }
 
 int http_server_stop(http_server *s, int timeout_s) {

@@ -14,6 +14,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "http/cache.h"
 #include "http/ratelimit.h"
 #include "http/router.h"
 
@@ -44,6 +45,8 @@ struct http_req {
   uint64_t start_us;
   buf body;
   int started, body_too_large, answered, raw_nul;
+  int cache_store;             /* keep a 200 answer in the cache under cache_gen */
+  uint64_t cache_gen;
   size_t body_seen;            /* body bytes received, kept or not */
   json_t *json;                /* parsed body, or NULL */
   principal who;
@@ -80,6 +83,8 @@ typedef struct {
   size_t nroutes;
   http_auth_fn authenticate;
   ratelimit *limits;           /* NULL = no rate limits */
+  http_cache *cache;           /* NULL = no answer cache */
+  uint64_t (*generation)(void *app); /* storage generation, for the cache */
   const char *trusted_proxies; /* peers whose X-Forwarded-For is believed */
   void *app;
 } http_options;
@@ -112,6 +117,8 @@ const char *http_query(http_req *r, const char *key);
 /* A request header, or NULL. */
 const char *http_request_header(http_req *r, const char *name);
 
+/* The answer cache's statistics; zeros without a cache. */
+void http_cache_stats(http_server *s, cache_stats *out);
 /* Prometheus text of the server's metrics, appended to out. */
 int http_metrics_render(http_server *s, buf *out) PHEME_MUST_CHECK;
 

@@ -8,6 +8,7 @@
 struct store {
   db *db;
   const db_driver *drv;
+  uint64_t generation; /* atomic; moves on after every committed write */
 };
 
 /* A unit of work: one connection, optionally one transaction, an arena for results. */

@@ -46,6 +46,8 @@ void store_free(store *s) {
 
 const char *store_driver_name(store *s) { return s->drv->name; }
 
+uint64_t store_generation(store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
+
 int store_migrate(store *s, int *applied, char *err, size_t errlen) {
   return migrate_apply(s->db, applied, err, errlen);
 }
@@ -117,6 +119,8 @@ pheme_err sx_commit(sx *x) {
   if (x->c && x->in_tx) {
     e = x->s->drv->exec_script(x->c, "COMMIT");
     x->in_tx = e ? 1 : 0;
+    /* after the commit, so whoever sees the new generation can read the new rows */
+    if (!e) __atomic_add_fetch(&x->s->generation, 1, __ATOMIC_RELEASE);
   }
   sx_end(x);
   return e;

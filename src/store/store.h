@@ -163,6 +163,8 @@ int store_migrate(store *s, int *applied, char *err, size_t errlen) PHEME_MUST_C
 int store_ready(store *s, char *why, size_t n);
 void store_stats_get(store *s, store_stats *out);
 const char *store_driver_name(store *s);
+/* A number that changes after every write this process commits (for caches of answers). */
+uint64_t store_generation(store *s);
 
 /* --- users and wallets --- */
 pheme_err store_user_get(store *s, arena *a, int64_t id, user *out) PHEME_MUST_CHECK;
