@@ -141,13 +141,24 @@ declare -A R # results: R[name.field]
 RUNS=()
 INVALID=0
 
+# cache_counts URL HITS_VAR MISSES_VAR: the answer cache's counters from pheme's /metrics (0 0 for
+# servers without them), read outside the measured window's CPU accounting of wrk.
+cache_counts() {
+  local base m
+  base=$(sed 's|^\(https\?://[^/]*\).*|\1|' <<<"$1")
+  m=$(curl -s --max-time 2 "$base/metrics" 2>/dev/null || true)
+  printf -v "$2" '%s' "$(awk '/^pheme_http_cache_hits_total / { print $2; f = 1 } END { if (!f) print 0 }' <<<"$m")"
+  printf -v "$3" '%s' "$(awk '/^pheme_http_cache_misses_total / { print $2; f = 1 } END { if (!f) print 0 }' <<<"$m")"
+}
+
 # run_load NAME LABEL URL MODE COUNT SERVER_PID
 run_load() {
   local name=$1 label=$2 url=$3 mode=$4 count=$5 pid=$6
   local wrk=(taskset -c "$WRK_CORE" wrk -t1 -c"$CONNS" --timeout 2s -s "$LUA")
   say "$label: ${WARMUP}s warm-up, ${DURATION}s measured"
   "${wrk[@]}" -d"${WARMUP}s" "$url" -- "$mode" "$count" >"$TMP/$name.warmup" 2>&1 || true
-  local s0 b0 st0 c0 s1 b1 st1 c1 w wrc=0
+  local s0 b0 st0 c0 s1 b1 st1 c1 w wrc=0 h0 m0 h1 m1
+  cache_counts "$url" h0 m0
   s0=$(proc_ticks "$pid"); read -r b0 st0 < <(sys_ticks); child_cpu c0
   "${wrk[@]}" -d"${DURATION}s" "$url" -- "$mode" "$count" >"$TMP/$name.out" 2>&1 &
   w=$!
@@ -155,6 +166,9 @@ run_load() {
   wait "$w" || wrc=$?
   child_cpu c1; read -r b1 st1 < <(sys_ticks)
   if alive "$pid"; then s1=$(proc_ticks "$pid"); else s1=$s0; fi
+  cache_counts "$url" h1 m1
+  R[$name.cache]=$(awk -v h0="$h0" -v m0="$m0" -v h1="$h1" -v m1="$m1" \
+    'BEGIN { h = h1 - h0; m = m1 - m0; if (h + m > 0) printf "%.1f%% (%d hits, %d misses)", 100 * h / (h + m), h, m; else print "-" }')
   local line
   line=$(grep '^BENCH ' "$TMP/$name.out" || true)
   RUNS+=("$name")
@@ -403,6 +417,11 @@ Ratios, for reference:
 | Endpoint | vs nginx (access log on) | vs nginx (access_log off) | vs Node |
 |---|---:|---:|---:|
 ${INFO_ROWS%$'\n'}
+
+Answer cache (public task and Skill Wallet answers, invalidated by every committed write; see
+docs/internals/http.md) during the measured runs: tasks ${R[tasks.cache]}; wallets ${R[wallets.cache]}.
+No writes happen during the runs, so misses are first reads of a row (or of a row whose entry the
+memory budget dropped).
 
 Idle RSS of \`pheme serve\` after start: $RSS_MB MB; peak RSS (VmHWM) after both PHEME runs: $(awk -v k="$RSS_LOADED_KB" 'BEGIN { printf "%.1f", k / 1024 }') MB.
 ${WRK_NOTE:+

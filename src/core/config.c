@@ -30,7 +30,7 @@ const conf_key conf_keys[] = {
      "seconds a connection may be idle or send nothing before it is closed (slow clients)"},
     {"body_limit", CONF_INT, F(body_limit), 1024, 67108864, "1048576", NULL,
      "largest request body in bytes; larger ones get 413"},
-    {"header_limit", CONF_INT, F(header_limit), 4096, 1048576, "32768", NULL,
+    {"header_limit", CONF_INT, F(header_limit), 4096, 1048576, "16384", NULL,
      "memory per connection for the request line and headers; more gets 431"},
     {"shutdown_timeout", CONF_INT, F(shutdown_timeout), 0, 600, "10", NULL,
      "seconds to let in-flight requests finish after SIGTERM before closing"},
