@@ -1,5 +1,6 @@
 /* pheme: the one program of PHEME. This file is the command table and the wiring between
  * configuration, storage and the HTTP server; the work happens in the modules. */
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -171,7 +172,10 @@ static int cmd_serve(cmd_ctx *c) {
     log_error("out of memory for the answer cache");
     goto out;
   }
-  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  /* One thread per core this process may run on: the affinity mask, not the machine's count, so
+   * a container's cpuset or taskset is respected. */
+  cpu_set_t set;
+  long cores = sched_getaffinity(0, sizeof set, &set) == 0 ? CPU_COUNT(&set) : sysconf(_SC_NPROCESSORS_ONLN);
   http_options o = {
       .listen = cfg->listen,
       .threads = cfg->threads ? (int)cfg->threads : (int)(cores > 0 ? cores : 1),

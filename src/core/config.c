@@ -23,7 +23,7 @@ const conf_key conf_keys[] = {
     {"public_url", CONF_STRING, F(public_url), 1, 2048, "http://localhost:4000", NULL,
      "the origin people use to reach PHEME; sign-in domain, CORS and links derive from it"},
     {"threads", CONF_INT, F(threads), 0, 256, "0", NULL,
-     "HTTP worker threads, each with its own epoll loop; 0 = one per core"},
+     "HTTP worker threads, each with its own epoll loop; 0 = one per core the process may use"},
     {"max_connections", CONF_INT, F(max_connections), 1, 100000, "1024", NULL,
      "most concurrent HTTP connections; more are refused"},
     {"connection_timeout", CONF_INT, F(connection_timeout), 1, 3600, "30", NULL,

@@ -108,6 +108,23 @@ pheme_err store_users_list(store *s, arena *a, const store_page *p, user **out, 
   return PHEME_OK;
 }
 
+/* A Skill Wallet's skills, badges and guilds in one statement (a GET of a wallet is two queries:
+ * this and the profile). Each branch is limited on its own and typed alike for PostgreSQL's UNION;
+ * `kind` tells the rows apart and the ORDER BY keeps each list in its order. */
+static const char wallet_lists[] =
+    "SELECT * FROM (SELECT 1 AS kind, k.slug AS t1, k.name AS t2, k.domain AS t3, "
+    "CAST(NULL AS TEXT) AS t4, CAST(l.xp AS BIGINT) AS n1, CAST(l.level AS BIGINT) AS n2, "
+    "CAST(coalesce(l.last_validated, 0) AS BIGINT) AS n3 FROM skill_levels l "
+    "JOIN skills k ON k.id = l.skill_id WHERE l.user_id = $1 ORDER BY l.xp DESC, k.slug LIMIT 500) AS s "
+    "UNION ALL SELECT * FROM (SELECT 2, b.slug, b.name, b.rarity, CAST(NULL AS TEXT), CAST(a.id AS BIGINT), "
+    "CAST(b.soulbound AS BIGINT), CAST(a.awarded_at AS BIGINT) FROM badge_awards a "
+    "JOIN badge_types b ON b.id = a.badge_id WHERE a.user_id = $1 AND a.revoked_at IS NULL "
+    "ORDER BY a.id DESC LIMIT 200) AS b "
+    "UNION ALL SELECT * FROM (SELECT 3, g.slug, g.name, g.type, m.role, CAST(NULL AS BIGINT), "
+    "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM guild_members m JOIN guilds g ON g.id = m.guild_id "
+    "WHERE m.user_id = $1 ORDER BY g.slug LIMIT 200) AS g "
+    "ORDER BY 1, 6 DESC, 2";
+
 pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], wallet_view *out) {
   sx x;
   pheme_err e = sx_read(s, a, &x);
@@ -116,66 +133,49 @@ pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], walle
   db_result r;
   e = sx_snapshot(&x);
   if (!e) e = one_user(&x, by_address, dbv_blob(address, 20), &out->profile);
-  if (!e)
-    e = Q(&x, &r,
-          "SELECT k.slug, k.name, k.domain, l.xp, l.level, coalesce(l.last_validated, 0) "
-          "FROM skill_levels l JOIN skills k ON k.id = l.skill_id WHERE l.user_id = $1 "
-          "ORDER BY l.xp DESC, k.slug",
-          dbv_int(out->profile.id));
-  if (!e) {
-    out->skills = arena_zalloc(a, sizeof *out->skills * (size_t)(r.rows ? r.rows : 1));
-    if (!out->skills) e = PHEME_SYS_NOMEM;
-    for (int i = 0; !e && i < r.rows; i++) {
-      skill_level *l = &out->skills[i];
-      l->slug = db_text(&r, i, 0);
-      l->name = db_text(&r, i, 1);
-      l->domain = db_text(&r, i, 2);
-      l->xp = db_int(&r, i, 3);
-      l->level = (int)db_int(&r, i, 4);
-      l->last_validated = db_int(&r, i, 5);
-      out->xp += l->xp;
-    }
-    out->nskills = r.rows;
-  }
-  if (!e)
-    e = Q(&x, &r,
-          "SELECT a.id, b.slug, b.name, b.rarity, b.soulbound, a.awarded_at FROM badge_awards a "
-          "JOIN badge_types b ON b.id = a.badge_id WHERE a.user_id = $1 AND a.revoked_at IS NULL "
-          "ORDER BY a.id DESC LIMIT 200",
-          dbv_int(out->profile.id));
-  if (!e) {
-    out->badges = arena_zalloc(a, sizeof *out->badges * (size_t)(r.rows ? r.rows : 1));
-    if (!out->badges) e = PHEME_SYS_NOMEM;
-    for (int i = 0; !e && i < r.rows; i++) {
-      badge_award *b = &out->badges[i];
-      b->id = db_int(&r, i, 0);
-      b->slug = db_text(&r, i, 1);
-      b->name = db_text(&r, i, 2);
-      b->rarity = db_text(&r, i, 3);
-      b->soulbound = (int)db_int(&r, i, 4);
-      b->awarded_at = db_int(&r, i, 5);
-    }
-    out->nbadges = r.rows;
-  }
-  if (!e)
-    e = Q(&x, &r,
-          "SELECT g.slug, g.name, g.type, m.role FROM guild_members m JOIN guilds g ON "
-          "g.id = m.guild_id WHERE m.user_id = $1 ORDER BY g.slug LIMIT 200",
-          dbv_int(out->profile.id));
-  if (!e) {
-    out->guilds = arena_zalloc(a, sizeof *out->guilds * (size_t)(r.rows ? r.rows : 1));
-    if (!out->guilds) e = PHEME_SYS_NOMEM;
-    for (int i = 0; !e && i < r.rows; i++) {
-      guild_ref *g = &out->guilds[i];
-      g->slug = db_text(&r, i, 0);
-      g->name = db_text(&r, i, 1);
-      g->type = db_text(&r, i, 2);
-      g->role = db_text(&r, i, 3);
-    }
-    out->nguilds = r.rows;
-  }
+  if (!e) e = Q(&x, &r, wallet_lists, dbv_int(out->profile.id));
   sx_end(&x);
-  return e;
+  if (e) return e;
+  int counts[4] = {0};
+  for (int i = 0; i < r.rows; i++) counts[db_int(&r, i, 0) & 3]++;
+  out->skills = arena_zalloc(a, sizeof *out->skills * (size_t)(counts[1] + 1));
+  out->badges = arena_zalloc(a, sizeof *out->badges * (size_t)(counts[2] + 1));
+  out->guilds = arena_zalloc(a, sizeof *out->guilds * (size_t)(counts[3] + 1));
+  if (!out->skills || !out->badges || !out->guilds) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    switch (db_int(&r, i, 0)) {
+      case 1: {
+        skill_level *l = &out->skills[out->nskills++];
+        l->slug = db_text(&r, i, 1);
+        l->name = db_text(&r, i, 2);
+        l->domain = db_text(&r, i, 3);
+        l->xp = db_int(&r, i, 5);
+        l->level = (int)db_int(&r, i, 6);
+        l->last_validated = db_int(&r, i, 7);
+        out->xp += l->xp;
+        break;
+      }
+      case 2: {
+        badge_award *b = &out->badges[out->nbadges++];
+        b->slug = db_text(&r, i, 1);
+        b->name = db_text(&r, i, 2);
+        b->rarity = db_text(&r, i, 3);
+        b->id = db_int(&r, i, 5);
+        b->soulbound = (int)db_int(&r, i, 6);
+        b->awarded_at = db_int(&r, i, 7);
+        break;
+      }
+      case 3: {
+        guild_ref *g = &out->guilds[out->nguilds++];
+        g->slug = db_text(&r, i, 1);
+        g->name = db_text(&r, i, 2);
+        g->type = db_text(&r, i, 3);
+        g->role = db_text(&r, i, 4);
+        break;
+      }
+    }
+  }
+  return PHEME_OK;
 }
 
 /* Bulk users for demos and benchmarks: addresses are keccak-free but distinct and reproducible

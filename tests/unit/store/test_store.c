@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "store/internal.h"
 #include "store/store.h"
 #include "test.h"
 
@@ -273,11 +274,37 @@ TEST(guild_membership_and_wallet_view) {
   store_page p = {0, 10};
   CHECK_INT(store_guild_members(S, &a, g.id, &p, &mem, &n), 0);
   CHECK_INT(n, 2);
+  /* skills and badges have no writers yet (the game engine brings them): fixture rows */
+  sx x;
+  REQUIRE(sx_write(S, &a, &x) == 0);
+  pheme_err fe = Q(&x, NULL,
+                   "INSERT INTO skill_levels (user_id, skill_id, xp, level, last_validated) "
+                   "SELECT $1, id, $2, 3, 1700000000000 FROM skills WHERE slug IN ('c', 'rust')",
+                   dbv_int(m.id), dbv_int(120));
+  if (!fe) fe = Q(&x, NULL, "UPDATE skill_levels SET xp = 900 WHERE user_id = $1 AND skill_id = "
+                  "(SELECT id FROM skills WHERE slug = 'rust')", dbv_int(m.id));
+  if (!fe) fe = Q(&x, NULL, "INSERT INTO badge_types (slug, name, rarity) VALUES ('first', 'First', 'RARE')");
+  for (int i = 0; !fe && i < 2; i++)
+    fe = Q(&x, NULL, "INSERT INTO badge_awards (user_id, badge_id, awarded_at) SELECT $1, id, $2 FROM "
+           "badge_types WHERE slug = 'first'", dbv_int(m.id), dbv_int(1700000000000 + i));
+  if (!fe) fe = sx_commit(&x);
+  sx_end(&x);
+  REQUIRE(fe == 0);
   wallet_view w;
   CHECK_INT(store_wallet_view(S, &a, ma, &w), 0);
   CHECK_INT(w.profile.id, m.id);
   CHECK_INT(w.nguilds, 1);
   CHECK_STR(w.guilds[0].role, "MEMBER");
+  CHECK_STR(w.guilds[0].slug, "builders");
+  REQUIRE(w.nskills == 2);
+  CHECK_STR(w.skills[0].slug, "rust"); /* most XP first */
+  CHECK_INT(w.skills[0].xp, 900);
+  CHECK_INT(w.skills[1].level, 3);
+  CHECK_INT(w.xp, 1020);
+  REQUIRE(w.nbadges == 2);
+  CHECK(w.badges[0].id > w.badges[1].id); /* newest first */
+  CHECK_STR(w.badges[0].rarity, "RARE");
+  CHECK_INT(w.badges[0].soulbound, 1);
   CHECK_INT(store_guild_leave(S, &sys, g.id, m.id), 0);
   CHECK_INT(store_guild_leave(S, &sys, g.id, m.id), PHEME_DATA_NOT_FOUND);
   CHECK_INT(store_guild_get(S, &a, "builders", &g), 0);
