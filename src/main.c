@@ -196,6 +196,8 @@ static int cmd_serve(cmd_ctx *c) {
       .trusted_proxies = cfg->trusted_proxies,
       .app = &a,
   };
+  if (cfg->log_requests && log_batching_start((int)cfg->log_batch_ms))
+    log_warn("access lines are written one by one: the log flusher thread did not start");
   a.http = http_server_start(&o, err, sizeof err);
   if (!a.http) {
     log_error("%s", err);
@@ -215,6 +217,7 @@ static int cmd_serve(cmd_ctx *c) {
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
   rc = 0;
 out:
+  log_batching_stop();
   cache_free(cache);
   ratelimit_free(limits);
   signin_config_release(&signin);

@@ -42,6 +42,8 @@ const conf_key conf_keys[] = {
      "lowest level of log lines written (JSON lines on standard error)"},
     {"log_requests", CONF_BOOL, F(log_requests), NOLIMIT, "true", NULL,
      "write one access-log line per HTTP request"},
+    {"log_batch_ms", CONF_INT, F(log_batch_ms), 0, 5000, "200", NULL,
+     "access lines are written in batches at most this old (a crash loses at most that much); 0 = each at once"},
     {"db_pool_size", CONF_INT, F(db_pool_size), 1, 256, "8", NULL,
      "database connections for reads (SQLite) or for everything (PostgreSQL)"},
     {"db_busy_timeout", CONF_INT, F(db_busy_timeout), 0, 600000, "5000", NULL,

@@ -29,6 +29,7 @@ typedef struct pheme_config {
   char *web_root;          /* static files of the web app */
   char *log_level;
   int log_requests;
+  long long log_batch_ms;
   long long db_pool_size;
   long long db_busy_timeout; /* milliseconds */
   char *sqlite_synchronous;
