@@ -10,9 +10,8 @@
 #include "store/auth_store.h"
 #include "store/store.h"
 #include "test.h"
+#include "backends.h"
 
-static store *S;
-static const char *backend;
 static store_actor sys = {0, "test"};
 static int seq; /* makes addresses and nonces unique across tests and backends */
 
@@ -392,22 +391,7 @@ TEST(role_changes_bump_the_roles_version) {
   arena_release(&ar);
 }
 
-static void suite(const char *url) {
-  char err[512];
-  store_options o = {4, 5000, 0, NULL};
-  if (store_open(&S, url, &o, err, sizeof err)) {
-    fprintf(stderr, "cannot open %s: %s\n", url, err);
-    test__failed_tests++;
-    return;
-  }
-  int applied;
-  if (store_migrate(S, &applied, err, sizeof err)) {
-    fprintf(stderr, "migrations on %s failed: %s\n", backend, err);
-    test__failed_tests++;
-    store_free(S);
-    return;
-  }
-  fprintf(stderr, "-- %s: %d migrations\n", backend, applied);
+static void all_tests(void) {
   RUN(nonce_cap_keeps_the_newest_per_address);
   RUN(expired_nonces_are_swept_and_total_is_capped);
   RUN(nonce_is_single_use_and_bound_to_address_chain_purpose);
@@ -416,35 +400,6 @@ static void suite(const char *url) {
   RUN(logout_revokes_session_tokens_and_nonces);
   RUN(wallets_link_unlink_and_payout);
   RUN(role_changes_bump_the_roles_version);
-  store_free(S);
 }
 
-int main(void) {
-  char dir[] = "/tmp/pheme-auth-XXXXXX", url[256];
-  if (!mkdtemp(dir)) return 1;
-  snprintf(url, sizeof url, "sqlite:%s/test.db", dir);
-  backend = "sqlite";
-  suite(url);
-  char rm[300];
-  snprintf(rm, sizeof rm, "rm -rf %s", dir);
-  if (system(rm)) fprintf(stderr, "could not remove %s\n", dir);
-
-  FILE *p = popen(TEST_DATA_DIR "/../../scripts/pg-test.sh start", "r");
-  char line[512], pgdir[600] = "", pgurl[600] = "";
-  while (p && fgets(line, sizeof line, p)) {
-    line[strcspn(line, "\n")] = 0;
-    if (strncmp(line, "PG_TEST_DIR=", 12) == 0) snprintf(pgdir, sizeof pgdir, "%s", line + 12);
-    if (strncmp(line, "PG_TEST_URL=", 12) == 0) snprintf(pgurl, sizeof pgurl, "%s", line + 12);
-  }
-  if (!p || pclose(p) != 0 || !pgurl[0]) {
-    fprintf(stderr, "could not start PostgreSQL with scripts/pg-test.sh\n");
-    return 1;
-  }
-  backend = "postgresql";
-  suite(pgurl);
-  char stop[900];
-  snprintf(stop, sizeof stop, TEST_DATA_DIR "/../../scripts/pg-test.sh stop %s", pgdir);
-  if (system(stop)) fprintf(stderr, "could not stop PostgreSQL in %s\n", pgdir);
-  fprintf(stderr, "%s: %d tests, %d failed\n", "test_sessions", test__ran, test__failed_tests);
-  return test__failed_tests > 100 ? 100 : test__failed_tests;
-}
+int main(void) { return backends_main("test_sessions", all_tests); }

@@ -10,9 +10,8 @@
 #include "store/internal.h"
 #include "store/store.h"
 #include "test.h"
+#include "backends.h"
 
-static store *S;
-static const char *backend;
 static store_actor sys = {0, "test"};
 
 static void addr_of(uint8_t a[20], int n) {
@@ -356,22 +355,7 @@ TEST(concurrent_writers_all_land) {
   CHECK_INT(count("users"), before + 200);
 }
 
-static void suite(const char *url) {
-  char err[512];
-  store_options o = {4, 5000, 0, NULL};
-  if (store_open(&S, url, &o, err, sizeof err)) {
-    fprintf(stderr, "cannot open %s: %s\n", url, err);
-    test__failed_tests++;
-    return;
-  }
-  int applied;
-  if (store_migrate(S, &applied, err, sizeof err)) {
-    fprintf(stderr, "migrations on %s failed: %s\n", backend, err);
-    test__failed_tests++;
-    store_free(S);
-    return;
-  }
-  fprintf(stderr, "-- %s: %d migrations\n", backend, applied);
+static void all_tests(void) {
   RUN(migrations_are_idempotent_and_ready);
   RUN(users_are_created_once_per_address);
   RUN(api_keys_hash_lookup_and_revoke);
@@ -380,36 +364,6 @@ static void suite(const char *url) {
   RUN(submissions_follow_task_state);
   RUN(guild_membership_and_wallet_view);
   RUN(concurrent_writers_all_land);
-  store_free(S);
 }
 
-int main(void) {
-  char dir[] = "/tmp/pheme-store-XXXXXX", url[256];
-  if (!mkdtemp(dir)) return 1;
-  snprintf(url, sizeof url, "sqlite:%s/test.db", dir);
-  backend = "sqlite";
-  suite(url);
-  char rm[300];
-  snprintf(rm, sizeof rm, "rm -rf %s", dir);
-  if (system(rm)) fprintf(stderr, "could not remove %s\n", dir);
-
-  /* PostgreSQL: a cluster of our own, stopped at the end. */
-  FILE *p = popen(TEST_DATA_DIR "/../../scripts/pg-test.sh start", "r");
-  char line[512], pgdir[600] = "", pgurl[600] = "";
-  while (p && fgets(line, sizeof line, p)) {
-    line[strcspn(line, "\n")] = 0;
-    if (strncmp(line, "PG_TEST_DIR=", 12) == 0) snprintf(pgdir, sizeof pgdir, "%s", line + 12);
-    if (strncmp(line, "PG_TEST_URL=", 12) == 0) snprintf(pgurl, sizeof pgurl, "%s", line + 12);
-  }
-  if (!p || pclose(p) != 0 || !pgurl[0]) {
-    fprintf(stderr, "could not start PostgreSQL with scripts/pg-test.sh\n");
-    return 1;
-  }
-  backend = "postgresql";
-  suite(pgurl);
-  char stop[900];
-  snprintf(stop, sizeof stop, TEST_DATA_DIR "/../../scripts/pg-test.sh stop %s", pgdir);
-  if (system(stop)) fprintf(stderr, "could not stop PostgreSQL in %s\n", pgdir);
-  fprintf(stderr, "%s: %d tests, %d failed\n", "test_store", test__ran, test__failed_tests);
-  return test__failed_tests > 100 ? 100 : test__failed_tests;
-}
+int main(void) { return backends_main("test_store", all_tests); }
