@@ -34,6 +34,12 @@ const uint8_t *db_blob(const db_result *r, int row, int col, size_t *n) {
   return (const uint8_t *)v->p;
 }
 
+uint64_t db_sql_hash(const char *sql) {
+  uint64_t h = 1469598103934665603u; /* FNV-1a */
+  for (; *sql; sql++) h = (h ^ (unsigned char)*sql) * 1099511628211u;
+  return h;
+}
+
 int db_open(db **out, const char *url, const db_options *opt, char *err, size_t errlen) {
   if (strncmp(url, "sqlite:", 7) == 0) return db_sqlite_driver.open(out, url + 7, opt, err, errlen);
   if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)

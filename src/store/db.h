@@ -93,6 +93,10 @@ struct db {
 extern const db_driver db_sqlite_driver;
 extern const db_driver db_pg_driver;
 
+/* The statement caches' key of a SQL text (FNV-1a of the whole text; PostgreSQL statement names
+ * are made from it, so it must tell every statement apart). */
+uint64_t db_sql_hash(const char *sql);
+
 /* Chooses the driver by URL scheme (sqlite:, postgres:, postgresql:) and opens. */
 int db_open(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
 

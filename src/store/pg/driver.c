@@ -37,12 +37,6 @@ typedef struct {
   db_pool *primary, *replica;
 } pg_db;
 
-static uint64_t hash_sql(const char *s) {
-  uint64_t h = 1469598103934665603u;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
-  return h;
-}
-
 static void cache_clear(db_conn *c) {
   for (int i = 0; i < CACHE_SLOTS; i++) {
     free(c->cache[i].sql);
@@ -141,7 +135,7 @@ static pheme_err map_error(db_conn *c, PGresult *r) {
 }
 
 static const char *prepare(db_conn *c, const char *sql, int nargs, PGresult **err) {
-  uint64_t h = hash_sql(sql);
+  uint64_t h = db_sql_hash(sql);
   prepared *slot = &c->cache[h % CACHE_SLOTS];
   if (slot->sql && slot->hash == h && strcmp(slot->sql, sql) == 0) return slot->name;
   char name[24];
@@ -167,9 +161,12 @@ static const char *prepare(db_conn *c, const char *sql, int nargs, PGresult **er
   char *copy = strdup(sql);
   if (!copy) return NULL;
   if (slot->sql) {
-    char dealloc[64];
-    snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", slot->name);
-    PQclear(PQexec(c->h, dealloc));
+    /* the slot's previous statement goes, unless it had this very name (replaced above) */
+    if (strcmp(slot->name, name) != 0) {
+      char dealloc[64];
+      snprintf(dealloc, sizeof dealloc, "DEALLOCATE %s", slot->name);
+      PQclear(PQexec(c->h, dealloc));
+    }
     free(slot->sql);
   }
   slot->hash = h;

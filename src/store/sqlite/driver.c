@@ -37,12 +37,6 @@ typedef struct {
   db_pool *write_pool, *read_pool;
 } sqlite_db;
 
-static uint64_t hash_sql(const char *s) {
-  uint64_t h = 1469598103934665603u; /* FNV-1a */
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211u;
-  return h;
-}
-
 static void conn_close(db_conn *c) {
   if (!c) return;
   for (int i = 0; i < CACHE_SLOTS; i++) {
@@ -179,7 +173,7 @@ static pheme_err map_error(db_conn *c, int rc) {
 
 /* Finds or prepares sql in the connection's cache. */
 static sqlite3_stmt *prepare(db_conn *c, const char *sql) {
-  uint64_t h = hash_sql(sql);
+  uint64_t h = db_sql_hash(sql);
   cached_stmt *slot = &c->cache[h % CACHE_SLOTS];
   if (slot->stmt && slot->hash == h && strcmp(slot->sql, sql) == 0) return slot->stmt;
   sqlite3_stmt *st = NULL;
