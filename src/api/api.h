@@ -64,6 +64,20 @@ void api_send(http_req *r, int status, buf *b, jw *w);
 void api_page_open(jw *w);
 int api_shown(int n, const store_page *p);
 void api_page_close(jw *w, int n, const store_page *p, int64_t last_id);
+/* Answers with a page of records: list[0..n) from the store (one more than the page shows),
+ * each written by writer, the cursor made from idfield of the last one shown. */
+#define API_ANSWER_PAGE(r, list, n, p, writer, idfield)                              \
+  do {                                                                              \
+    buf api_b_;                                                                     \
+    jw api_w_;                                                                      \
+    api_begin(&api_b_, &api_w_);                                                    \
+    api_page_open(&api_w_);                                                         \
+    int api_shown_ = api_shown((n), (p));                                           \
+    for (int api_i_ = 0; api_i_ < api_shown_; api_i_++) writer(&api_w_, &(list)[api_i_]); \
+    api_page_close(&api_w_, (n), (p), api_shown_ ? (list)[api_shown_ - 1].idfield : 0); \
+    api_send((r), 200, &api_b_, &api_w_);                                           \
+  } while (0)
+
 /* Answers with one record written by writer (api_task_write, …). */
 #define API_ANSWER(r, status, writer, rec) \
   do {                                     \

@@ -23,14 +23,7 @@ void guilds_list(http_req *r) {
   int n;
   pheme_err e = store_guilds_list(req_store(r), &r->arena, type, &p, &list, &n);
   if (e) { api_fail(r, e, "guilds"); return; }
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_page_open(&w);
-  int shown = api_shown(n, &p);
-  for (int i = 0; i < shown; i++) api_guild_write(&w, &list[i]);
-  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
-  api_send(r, 200, &b, &w);
+  API_ANSWER_PAGE(r, list, n, &p, api_guild_write, id);
 }
 
 void guilds_create(http_req *r) {

@@ -13,14 +13,7 @@ void users_list(http_req *r) {
   int n;
   pheme_err e = store_users_list(req_store(r), &r->arena, &p, &list, &n);
   if (e) { api_fail(r, e, "users"); return; }
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_page_open(&w);
-  int shown = api_shown(n, &p);
-  for (int i = 0; i < shown; i++) api_user_write(&w, &list[i]);
-  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
-  api_send(r, 200, &b, &w);
+  API_ANSWER_PAGE(r, list, n, &p, api_user_write, id);
 }
 
 void users_get(http_req *r) {
@@ -59,14 +52,7 @@ void me_submissions(http_req *r) {
   int n;
   pheme_err e = store_submissions_list(req_store(r), &r->arena, r->who.user_id, 0, &p, &list, &n);
   if (e) { api_fail(r, e, "submissions"); return; }
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_page_open(&w);
-  int shown = api_shown(n, &p);
-  for (int i = 0; i < shown; i++) api_submission_write(&w, &list[i]);
-  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
-  api_send(r, 200, &b, &w);
+  API_ANSWER_PAGE(r, list, n, &p, api_submission_write, id);
 }
 
 static void keys_page(http_req *r, int64_t user_id) {
@@ -76,14 +62,7 @@ static void keys_page(http_req *r, int64_t user_id) {
   int n;
   pheme_err e = store_keys_list(req_store(r), &r->arena, user_id, &p, &list, &n);
   if (e) { api_fail(r, e, "keys"); return; }
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_page_open(&w);
-  int shown = api_shown(n, &p);
-  for (int i = 0; i < shown; i++) api_key_write(&w, &list[i]);
-  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
-  api_send(r, 200, &b, &w);
+  API_ANSWER_PAGE(r, list, n, &p, api_key_write, id);
 }
 
 void me_keys(http_req *r) { keys_page(r, r->who.user_id); }

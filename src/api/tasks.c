@@ -355,14 +355,7 @@ void tasks_list(http_req *r) {
   int n;
   pheme_err e = store_tasks_list(req_store(r), &r->arena, &f, &p, &list, &n);
   if (e) { api_fail(r, e, "tasks"); return; }
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_page_open(&w);
-  int shown = api_shown(n, &p);
-  for (int i = 0; i < shown; i++) api_task_write(&w, &list[i]);
-  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
-  api_send(r, 200, &b, &w);
+  API_ANSWER_PAGE(r, list, n, &p, api_task_write, id);
 }
 
 void tasks_submit(http_req *r) {
@@ -443,14 +436,7 @@ void tasks_submissions(http_req *r) {
   int n;
   pheme_err e = store_submissions_list(req_store(r), &r->arena, 0, id, &p, &list, &n);
   if (e) { api_fail(r, e, "submissions"); return; }
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_page_open(&w);
-  int shown = api_shown(n, &p);
-  for (int i = 0; i < shown; i++) api_submission_write(&w, &list[i]);
-  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
-  api_send(r, 200, &b, &w);
+  API_ANSWER_PAGE(r, list, n, &p, api_submission_write, id);
 }
 
 void submissions_get(http_req *r) {
