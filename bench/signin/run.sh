@@ -28,7 +28,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-port=$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')
+port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 PHEME_JWT_KEYS="bench:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   taskset -c 0 "$build/pheme" serve --listen "127.0.0.1:$port" --database "sqlite:$work/pheme.db" \
   --sqlite-synchronous normal --threads 1 --rate-limit off --log-requests false --log-level warn \
