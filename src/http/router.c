@@ -9,6 +9,9 @@
 /* Matches path against pattern; fills params when given. */
 static int match(const char *pattern, const char *path, route_params *params) {
   if (params) params->n = 0;
+  /* Most routes differ from the path before their first parameter: one compare rejects them. */
+  size_t literal = strcspn(pattern, ":");
+  if (strncmp(pattern, path, literal) != 0) return 0;
   const char *p = pattern, *s = path;
   while (*p && *s) {
     if (*p != '/' || *s != '/') return 0;
