@@ -118,6 +118,10 @@ static int sq_open(db **out, const char *path, const db_options *o, char *err, s
     snprintf(err, errlen, "sqlite: URL names no file");
     return -1;
   }
+  if (o->replica && *o->replica) {
+    snprintf(err, errlen, "database_replica is for PostgreSQL; SQLite readers share the primary's file");
+    return -1;
+  }
   if (sqlite3_threadsafe() == 0) {
     snprintf(err, errlen, "the SQLite library was built without thread support");
     return -1;
