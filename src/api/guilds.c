@@ -94,6 +94,19 @@ static void membership(http_req *r, int join) {
 void guilds_join(http_req *r) { membership(r, 1); }
 void guilds_leave(http_req *r) { membership(r, 0); }
 
+static void member_write(jw *w, const guild_member *m) {
+  jw_obj(w);
+  jw_key(w, "address");
+  api_address_write(w, m->address);
+  jw_key(w, "displayName");
+  jw_str(w, m->display_name);
+  jw_key(w, "role");
+  jw_str(w, m->role);
+  jw_key(w, "joinedAt");
+  jw_time(w, m->joined_at);
+  jw_end(w);
+}
+
 void guilds_members(http_req *r) {
   guild g;
   store_page p;
@@ -102,23 +115,5 @@ void guilds_members(http_req *r) {
   int n;
   pheme_err e = store_guild_members(req_store(r), &r->arena, g.id, &p, &list, &n);
   if (e) { api_fail(r, e, "members"); return; }
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_page_open(&w);
-  int shown = api_shown(n, &p);
-  for (int i = 0; i < shown; i++) {
-    jw_obj(&w);
-    jw_key(&w, "address");
-    api_address_write(&w, list[i].address);
-    jw_key(&w, "displayName");
-    jw_str(&w, list[i].display_name);
-    jw_key(&w, "role");
-    jw_str(&w, list[i].role);
-    jw_key(&w, "joinedAt");
-    jw_time(&w, list[i].joined_at);
-    jw_end(&w);
-  }
-  api_page_close(&w, n, &p, shown ? list[shown - 1].user_id : 0);
-  api_send(r, 200, &b, &w);
+  API_ANSWER_PAGE(r, list, n, &p, member_write, user_id);
 }

@@ -172,6 +172,27 @@ void wallets_get(http_req *r) {
   api_send(r, 200, &b, &w);
 }
 
+static void audit_write(jw *w, const audit_entry *e) {
+  jw_obj(w);
+  jw_key(w, "id");
+  jw_int(w, e->id);
+  jw_key(w, "at");
+  jw_time(w, e->at);
+  jw_key(w, "actorId");
+  if (e->actor_id) jw_int(w, e->actor_id); else jw_null(w);
+  jw_key(w, "requestId");
+  jw_str(w, e->request_id);
+  jw_key(w, "action");
+  jw_str(w, e->action);
+  jw_key(w, "subjectType");
+  jw_str(w, e->subject_type);
+  jw_key(w, "subjectId");
+  jw_int(w, e->subject_id);
+  jw_key(w, "detail");
+  jw_raw(w, e->detail, "{}"); /* written by the store as JSON objects */
+  jw_end(w);
+}
+
 void audit_list(http_req *r) {
   static const char *subjects[] = {"user", "task", "submission", "guild", "api_key"};
   const char *subject = http_query(r, "subject"), *id_text = http_query(r, "id");
@@ -189,31 +210,5 @@ void audit_list(http_req *r) {
   int n;
   pheme_err e = store_audit_list(req_store(r), &r->arena, subject, id, &p, &list, &n);
   if (e) { api_fail(r, e, "audit log"); return; }
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_page_open(&w);
-  int shown = api_shown(n, &p);
-  for (int i = 0; i < shown; i++) {
-    jw_obj(&w);
-    jw_key(&w, "id");
-    jw_int(&w, list[i].id);
-    jw_key(&w, "at");
-    jw_time(&w, list[i].at);
-    jw_key(&w, "actorId");
-    if (list[i].actor_id) jw_int(&w, list[i].actor_id); else jw_null(&w);
-    jw_key(&w, "requestId");
-    jw_str(&w, list[i].request_id);
-    jw_key(&w, "action");
-    jw_str(&w, list[i].action);
-    jw_key(&w, "subjectType");
-    jw_str(&w, list[i].subject_type);
-    jw_key(&w, "subjectId");
-    jw_int(&w, list[i].subject_id);
-    jw_key(&w, "detail");
-    jw_raw(&w, list[i].detail, "{}"); /* written by the store as JSON objects */
-    jw_end(&w);
-  }
-  api_page_close(&w, n, &p, shown ? list[shown - 1].id : 0);
-  api_send(r, 200, &b, &w);
+  API_ANSWER_PAGE(r, list, n, &p, audit_write, id);
 }

@@ -192,6 +192,18 @@ static rpc_client *client1(node *s, const ans *script, int n, const rpc_options 
 
 /* ---- tests ---- */
 
+/* Two scripted nodes, s first and t second, and a client over both (it copies the endpoints).
+ * NULL when a node does not start or the client is refused. */
+static rpc_client *two_nodes(node *s, const ans *a, int na, node *t, const ans *b, int nb,
+                             const rpc_options *o) {
+  if (node_start(s, a, na) || node_start(t, b, nb)) return NULL;
+  char u1[64], u2[64];
+  node_url(s, u1, sizeof u1);
+  node_url(t, u2, sizeof u2);
+  const char *eps[] = {u1, u2};
+  return rpc_client_new(eps, 2, o);
+}
+
 TEST(rpc_call_returns_the_result) {
   static const ans script[] = {{ANS_BODY, 0, "{\"jsonrpc\":\"2.0\",\"id\":@ID,\"result\":\"0x10\"}", 0}};
   node s;
@@ -306,15 +318,9 @@ TEST(rpc_call_surfaces_the_error_object_without_retrying) {
        "\"data\":\"0x08c379a0\"}}",
        0}};
   node s, t;
-  REQUIRE(node_start(&s, script, 1) == 0);
-  REQUIRE(node_start(&t, script, 1) == 0);
-  char u1[64], u2[64];
-  node_url(&s, u1, sizeof u1);
-  node_url(&t, u2, sizeof u2);
-  const char *eps[] = {u1, u2};
   rpc_options o = fast_options();
   o.retries = 2;
-  rpc_client *c = rpc_client_new(eps, 2, &o);
+  rpc_client *c = two_nodes(&s, script, 1, &t, script, 1, &o);
   REQUIRE(c);
   arena a;
   arena_init(&a, 0);
@@ -339,14 +345,8 @@ TEST(rpc_call_returns_4xx_without_failover) {
   static const ans bad[] = {{ANS_BODY, 400, "{}", 0}};
   static const ans good[] = {{ANS_BODY, 0, "{\"jsonrpc\":\"2.0\",\"id\":@ID,\"result\":1}", 0}};
   node s, t;
-  REQUIRE(node_start(&s, bad, 1) == 0);
-  REQUIRE(node_start(&t, good, 1) == 0);
-  char u1[64], u2[64];
-  node_url(&s, u1, sizeof u1);
-  node_url(&t, u2, sizeof u2);
-  const char *eps[] = {u1, u2};
   rpc_options o = fast_options();
-  rpc_client *c = rpc_client_new(eps, 2, &o);
+  rpc_client *c = two_nodes(&s, bad, 1, &t, good, 1, &o);
   REQUIRE(c);
   json_t *res = NULL;
   rpc_error err;
@@ -365,14 +365,8 @@ TEST(rpc_fails_over_from_http_500) {
   static const ans good[] = {{ANS_BODY, 0, "{\"jsonrpc\":\"2.0\",\"id\":@ID,\"result\":\"ok\"}", 0},
                              {ANS_BODY, 0, "{\"jsonrpc\":\"2.0\",\"id\":@ID,\"result\":\"again\"}", 0}};
   node s, t;
-  REQUIRE(node_start(&s, bad, 1) == 0);
-  REQUIRE(node_start(&t, good, 2) == 0);
-  char u1[64], u2[64];
-  node_url(&s, u1, sizeof u1);
-  node_url(&t, u2, sizeof u2);
-  const char *eps[] = {u1, u2};
   rpc_options o = fast_options();
-  rpc_client *c = rpc_client_new(eps, 2, &o);
+  rpc_client *c = two_nodes(&s, bad, 1, &t, good, 2, &o);
   REQUIRE(c);
   json_t *res = NULL;
   rpc_error err;
@@ -448,15 +442,9 @@ TEST(rpc_times_out_a_slow_endpoint_and_fails_over) {
   static const ans slow[] = {{ANS_SLOW, 0, "{\"jsonrpc\":\"2.0\",\"id\":@ID,\"result\":\"late\"}", 3000}};
   static const ans good[] = {{ANS_BODY, 0, "{\"jsonrpc\":\"2.0\",\"id\":@ID,\"result\":\"ok\"}", 0}};
   node s, t;
-  REQUIRE(node_start(&s, slow, 1) == 0);
-  REQUIRE(node_start(&t, good, 1) == 0);
-  char u1[64], u2[64];
-  node_url(&s, u1, sizeof u1);
-  node_url(&t, u2, sizeof u2);
-  const char *eps[] = {u1, u2};
   rpc_options o = fast_options();
   o.timeout_ms = 300;
-  rpc_client *c = rpc_client_new(eps, 2, &o);
+  rpc_client *c = two_nodes(&s, slow, 1, &t, good, 1, &o);
   REQUIRE(c);
   json_t *res = NULL;
   rpc_error err;
@@ -556,15 +544,9 @@ TEST(rpc_failover_skips_a_node_of_another_chain) {
   static const ans right[] = {{ANS_BODY, 0, "{\"jsonrpc\":\"2.0\",\"id\":@ID,\"result\":\"0x1\"}", 0},
                               {ANS_BODY, 0, "{\"jsonrpc\":\"2.0\",\"id\":@ID,\"result\":\"0x99\"}", 0}};
   node s, t;
-  REQUIRE(node_start(&s, other, 1) == 0);
-  REQUIRE(node_start(&t, right, 2) == 0);
-  char u1[64], u2[64];
-  node_url(&s, u1, sizeof u1);
-  node_url(&t, u2, sizeof u2);
-  const char *eps[] = {u1, u2};
   rpc_options o = fast_options();
   o.expected_chain_id = 1;
-  rpc_client *c = rpc_client_new(eps, 2, &o);
+  rpc_client *c = two_nodes(&s, other, 1, &t, right, 2, &o);
   REQUIRE(c);
   json_t *res = NULL;
   rpc_error err;
