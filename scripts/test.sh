@@ -4,7 +4,7 @@
 #   FUZZ_SECONDS  seconds per fuzz target (default 30)
 set -eu
 cd "$(dirname "$0")/.."
-LAYERS=${LAYERS:-"unit asan fuzz integration auth interop contracts web"}
+LAYERS=${LAYERS:-"unit asan fuzz integration auth interop contracts chain web"}
 FUZZ_SECONDS=${FUZZ_SECONDS:-30}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
@@ -25,13 +25,13 @@ for layer in $LAYERS; do
     step "unit tests and fuzz corpora (RelWithDebInfo, gcc)"
     cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build build -j "$JOBS"
-    (cd build && ctest --output-on-failure -LE interop -j "$JOBS")
+    (cd build && ctest --output-on-failure -LE "interop|anvil" -j "$JOBS")
     ;;
   asan)
     step "unit tests and fuzz corpora under AddressSanitizer + UndefinedBehaviorSanitizer"
     cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DPHEME_SANITIZE=ON >/dev/null
     cmake --build build-asan -j "$JOBS"
-    (cd build-asan && ctest --output-on-failure -LE interop -j "$JOBS")
+    (cd build-asan && ctest --output-on-failure -LE "interop|anvil" -j "$JOBS")
     ;;
   fuzz)
     step "libFuzzer targets, ${FUZZ_SECONDS}s each (clang, ASan + UBSan)"
@@ -64,6 +64,14 @@ for layer in $LAYERS; do
       step "web app: unit tests and a browser smoke test in Chromium"
       scripts/web.sh test
     fi
+    ;;
+  chain)
+    # Each chain test starts its own anvil (the npm package) on loopback and stops it by PID.
+    step "chain client, transaction manager, deployer and indexer against real anvil nodes"
+    scripts/contracts.sh deps
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build build -j "$JOBS"
+    (cd build && ctest --output-on-failure -L anvil -j "$JOBS")
     ;;
   contracts)
     if [ -x scripts/contracts.sh ]; then
