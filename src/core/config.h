@@ -48,6 +48,14 @@ typedef struct pheme_config {
   char *auth_chain_ids;    /* comma-separated chain ids a sign-in may name */
   long long auth_nonce_max_per_address, auth_nonce_max_total;
   int auth_cookies;        /* browsers may ask for HttpOnly cookies + CSRF token */
+  /* the chain (src/chain) */
+  char *chain_rpc;           /* comma-separated endpoints; empty = no chain */
+  long long chain_id;        /* 0 = pin the first node's */
+  char *chain_manifest;      /* deployment manifest path; empty = contracts/deployments/<id>.json */
+  char *chain_operator_key;  /* secret: hex or @PATH */
+  long long chain_confirmations, chain_reorg_depth, chain_poll_ms, chain_log_range;
+  long long chain_stuck_after; /* seconds */
+  int chain_indexer, chain_sender;
 } pheme_config;
 
 typedef struct {
