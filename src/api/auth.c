@@ -131,22 +131,15 @@ void auth_nonce(http_req *r) {
   signin_purpose purpose = strcmp(json_str(b, "purpose", "signin"), "link") == 0
                                ? SIGNIN_PURPOSE_LINK : SIGNIN_PURPOSE_SIGNIN;
   char nonce[SIGNIN_NONCE_LEN + 1];
-  if (signin_nonce(nonce)) {
+  int64_t now = signin_now_ms();
+  /* stateless: nothing is stored until the nonce is used (src/auth/signin.h) */
+  if (signin_nonce_mint(c, nonce, addr, (uint64_t)chain, purpose, now)) {
     http_error(r, PHEME_SYS_INTERNAL, "no random bytes for a nonce");
     return;
   }
-  int64_t now = signin_now_ms();
-  nonce_limits l = {c->nonce_ttl_s * 1000, c->nonce_max_per_address, c->nonce_max_total};
-  pheme_err e = store_nonce_issue(req_store(r), nonce, addr, (uint64_t)chain, purpose, now, &l);
-  if (e == PHEME_API_RATE_LIMITED) {
-    http_header(r, "Retry-After", "60");
-    http_error(r, e, "too many sign-in nonces are outstanding on this server; retry in a minute");
-    return;
-  }
-  if (e) { api_fail(r, e, "nonce"); return; }
   buf m;
   buf_init(&m, 8192);
-  e = signin_message(&m, c, addr, (uint64_t)chain, nonce, purpose, now);
+  pheme_err e = signin_message(&m, c, addr, (uint64_t)chain, nonce, purpose, now);
   char issued[SIWE_TIME_TEXT], expires[SIWE_TIME_TEXT], check[ADDRESS_TEXT];
   if (e || siwe_time_format(issued, time_of_ms(now)) ||
       siwe_time_format(expires, time_of_ms(now + c->nonce_ttl_s * 1000))) {
@@ -178,6 +171,25 @@ static int checked_message(http_req *r, const signin_config *c, const json_t *b,
   return 0;
 }
 
+/* Opens the message's nonce for purpose into *nu; answers and returns -1 when it cannot be used. */
+static int opened_nonce(http_req *r, const signin_config *c, const siwe_message *m,
+                        signin_purpose purpose, int64_t now, nonce_use *nu) {
+  signin_nonce_info info;
+  auth_fault why = (auth_fault)signin_nonce_open(c, m->nonce, m->address_bytes, m->chain_id, purpose, now, &info);
+  if (why != AUTH_FAULT_NONE) {
+    http_error(r, PHEME_AUTH_INVALID, "nonce '%.64s' for %s: %s", m->nonce, m->address,
+               auth_fault_text(why, 0));
+    return -1;
+  }
+  memset(nu, 0, sizeof *nu);
+  memcpy(nu->id, info.id, sizeof nu->id);
+  nu->issued_ms = info.issued_ms;
+  nu->ttl_ms = c->nonce_ttl_s * 1000;
+  memcpy(nu->address, m->address_bytes, 20);
+  nu->now_ms = now;
+  return 0;
+}
+
 static void nonce_refused(http_req *r, const siwe_message *m, auth_fault why) {
   http_error(r, PHEME_AUTH_INVALID, "nonce '%.64s' for %s: %s", m->nonce, m->address,
              auth_fault_text(why, 0));
@@ -192,8 +204,8 @@ void auth_verify(http_req *r) {
   int64_t now = signin_now_ms();
   siwe_message m;
   if (checked_message(r, c, b, now, &m)) return;
-  nonce_use nu = {m.nonce, {0}, m.chain_id, SIGNIN_PURPOSE_SIGNIN, now};
-  memcpy(nu.address, m.address_bytes, 20);
+  nonce_use nu;
+  if (opened_nonce(r, c, &m, SIGNIN_PURPOSE_SIGNIN, now, &nu)) return;
   char refresh[SESSION_REFRESH_TEXT];
   uint8_t hash[32];
   if (session_refresh_new(refresh, hash)) {
@@ -345,8 +357,8 @@ void auth_wallet_link(http_req *r) {
   int64_t now = signin_now_ms();
   siwe_message m;
   if (checked_message(r, c, b, now, &m)) return;
-  nonce_use nu = {m.nonce, {0}, m.chain_id, SIGNIN_PURPOSE_LINK, now};
-  memcpy(nu.address, m.address_bytes, 20);
+  nonce_use nu;
+  if (opened_nonce(r, c, &m, SIGNIN_PURPOSE_LINK, now, &nu)) return;
   store_actor who = api_actor(r);
   linked_wallet w;
   auth_fault why;

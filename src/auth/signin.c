@@ -6,12 +6,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <nettle/hmac.h>
+#include <nettle/memops.h>
+
 #include "core/log.h"
 #include "core/util.h"
 #include "eth/address.h"
 #include "eth/eip191.h"
 #include "eth/hex.h"
 #include "eth/secp.h"
+#include "store/auth_store.h"
 #include "core/banned.h"
 
 static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -83,8 +87,6 @@ int signin_config_load(signin_config *c, const pheme_config *cfg, char *err, siz
   c->access_ttl_s = cfg->auth_access_ttl;
   c->refresh_ttl_s = cfg->auth_refresh_ttl;
   c->nonce_ttl_s = cfg->auth_nonce_ttl;
-  c->nonce_max_per_address = (int)cfg->auth_nonce_max_per_address;
-  c->nonce_max_total = cfg->auth_nonce_max_total;
   c->cookies = cfg->auth_cookies;
   return 0;
 }
@@ -116,18 +118,102 @@ int64_t signin_now_ms(void) {
   return time_now_ms();
 }
 
-int signin_nonce(char out[SIGNIN_NONCE_LEN + 1]) {
-  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-  int o = 0;
-  while (o < SIGNIN_NONCE_LEN) {
-    uint8_t r[32];
-    if (random_bytes(r, sizeof r)) return -1;
-    /* 248 = 4 * 62: bytes at or above it are dropped so every character is equally likely */
-    for (size_t i = 0; i < sizeof r && o < SIGNIN_NONCE_LEN; i++)
-      if (r[i] < 248) out[o++] = alphabet[r[i] % 62];
+/* ---------- stateless nonces (see signin.h) ---------- */
+
+#define TAG1_LEN 8
+#define TAG2_LEN 9
+#define CORE_LEN (1 + SIGNIN_NONCE_ID - 1) /* purpose, issued-at, random */
+
+static const char b32[] = "abcdefghijklmnopqrstuvwxyz234567";
+
+static void base32_encode(char *out, const uint8_t *p, size_t n) {
+  unsigned acc = 0;
+  int bits = 0;
+  size_t o = 0;
+  for (size_t i = 0; i < n; i++) {
+    acc = (acc << 8) | p[i];
+    bits += 8;
+    while (bits >= 5) {
+      out[o++] = b32[(acc >> (bits - 5)) & 31];
+      bits -= 5;
+    }
   }
+  if (bits) out[o++] = b32[(acc << (5 - bits)) & 31];
   out[o] = 0;
+}
+
+/* Decodes exactly SIGNIN_NONCE_LEN characters into SIGNIN_NONCE_BYTES; -1 for anything else
+ * (another length, a character outside the alphabet, non-zero padding bits). */
+static int base32_decode(uint8_t out[SIGNIN_NONCE_BYTES], const char *s) {
+  if (strlen(s) != SIGNIN_NONCE_LEN) return -1;
+  unsigned acc = 0;
+  int bits = 0;
+  size_t o = 0;
+  for (size_t i = 0; i < SIGNIN_NONCE_LEN; i++) {
+    const char *k = strchr(b32, s[i]);
+    if (!k || !s[i]) return -1;
+    acc = (acc << 5) | (unsigned)(k - b32);
+    bits += 5;
+    if (bits >= 8) {
+      out[o++] = (uint8_t)(acc >> (bits - 8));
+      bits -= 8;
+    }
+  }
+  return o == SIGNIN_NONCE_BYTES && (acc & ((1u << bits) - 1)) == 0 ? 0 : -1;
+}
+
+static void nonce_tags(const jwt_key *k, const uint8_t core[CORE_LEN], const uint8_t address[20],
+                       uint64_t chain_id, uint8_t tag1[TAG1_LEN], uint8_t tag2[TAG2_LEN]) {
+  uint8_t mac[SHA256_DIGEST_SIZE], chain[8];
+  struct hmac_sha256_ctx h;
+  hmac_sha256_set_key(&h, k->len, k->secret);
+  hmac_sha256_update(&h, 18, (const uint8_t *)"pheme-siwe-nonce-1");
+  hmac_sha256_update(&h, CORE_LEN, core);
+  hmac_sha256_digest(&h, sizeof mac, mac);
+  memcpy(tag1, mac, TAG1_LEN);
+  for (int i = 0; i < 8; i++) chain[i] = (uint8_t)(chain_id >> (56 - 8 * i));
+  hmac_sha256_update(&h, 18, (const uint8_t *)"pheme-siwe-nonce-2");
+  hmac_sha256_update(&h, CORE_LEN, core);
+  hmac_sha256_update(&h, 20, address);
+  hmac_sha256_update(&h, 8, chain);
+  hmac_sha256_digest(&h, sizeof mac, mac);
+  memcpy(tag2, mac, TAG2_LEN);
+}
+
+int signin_nonce_mint(const signin_config *c, char out[SIGNIN_NONCE_LEN + 1],
+                      const uint8_t address[20], uint64_t chain_id, signin_purpose purpose,
+                      int64_t now_ms) {
+  uint8_t n[SIGNIN_NONCE_BYTES];
+  n[0] = (uint8_t)purpose;
+  for (int i = 0; i < 6; i++) n[1 + i] = (uint8_t)((uint64_t)now_ms >> (40 - 8 * i));
+  if (random_bytes(n + 7, 7)) return -1;
+  nonce_tags(&c->keys.keys[0], n, address, chain_id, n + CORE_LEN, n + CORE_LEN + TAG1_LEN);
+  base32_encode(out, n, sizeof n);
   return 0;
+}
+
+int signin_nonce_open(const signin_config *c, const char *nonce, const uint8_t address[20],
+                      uint64_t chain_id, signin_purpose purpose, int64_t now_ms,
+                      signin_nonce_info *out) {
+  uint8_t n[SIGNIN_NONCE_BYTES], t1[TAG1_LEN], t2[TAG2_LEN];
+  if (base32_decode(n, nonce)) return AUTH_FAULT_UNKNOWN;
+  int made = 0, bound = 0;
+  for (int k = 0; k < c->keys.n && !made; k++) {
+    nonce_tags(&c->keys.keys[k], n, address, chain_id, t1, t2);
+    made = memeql_sec(t1, n + CORE_LEN, TAG1_LEN);
+    bound = made && memeql_sec(t2, n + CORE_LEN + TAG1_LEN, TAG2_LEN);
+  }
+  if (!made) return AUTH_FAULT_UNKNOWN;
+  if (!bound) return AUTH_FAULT_OTHER_ADDRESS;
+  if (n[0] != (uint8_t)purpose) return AUTH_FAULT_OTHER_PURPOSE;
+  int64_t issued = 0;
+  for (int i = 0; i < 6; i++) issued = (issued << 8) | n[1 + i];
+  out->issued_ms = issued;
+  out->expires_ms = issued + c->nonce_ttl_s * 1000;
+  if (now_ms >= out->expires_ms) return AUTH_FAULT_EXPIRED;
+  memcpy(out->id, n + 1, 13); /* time first, so the records of uses sort by age */
+  out->id[13] = n[0];
+  return AUTH_FAULT_NONE;
 }
 
 static siwe_time time_of_ms(int64_t ms) {

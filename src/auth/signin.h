@@ -19,7 +19,9 @@
 #include "core/err.h"
 #include "eth/siwe.h"
 
-#define SIGNIN_NONCE_LEN 24        /* letters and digits, ~143 bits */
+#define SIGNIN_NONCE_BYTES 31      /* purpose, time, random, two tags: see signin_nonce_mint */
+#define SIGNIN_NONCE_LEN 50        /* base32 (lowercase letters and 2-7) of those bytes */
+#define SIGNIN_NONCE_ID 14         /* time + random: what a use of the nonce records */
 #define SIGNIN_MAX_CHAINS 16
 #define SIGNIN_AUDIENCE "pheme-api"
 #define SIGNIN_SKEW_S 60           /* Issued At may be this far ahead of our clock */
@@ -39,8 +41,6 @@ typedef struct {
   uint64_t chains[SIGNIN_MAX_CHAINS];
   int nchains;
   int64_t access_ttl_s, refresh_ttl_s, nonce_ttl_s;
-  int nonce_max_per_address;
-  int64_t nonce_max_total;
   int cookies;
 } signin_config;
 
@@ -59,9 +59,35 @@ void signin_chains_text(const signin_config *c, char *out, size_t n);
 /* The clock of sign-in and sessions, in Unix milliseconds (see above). */
 int64_t signin_now_ms(void);
 
-/* A fresh nonce: SIGNIN_NONCE_LEN letters and digits and a NUL. -1 when the kernel gives no
- * random bytes. */
-int signin_nonce(char out[SIGNIN_NONCE_LEN + 1]) PHEME_MUST_CHECK;
+/* Nonces are stateless: issuing one writes nothing, so anonymous nonce requests cannot fill the
+ * database. A nonce is the base32 text of
+ *
+ *   purpose (1) | issued at, Unix ms (6, big-endian) | random (7) | tag1 (8) | tag2 (9)
+ *
+ * tag1 = HMAC-SHA256(k, "pheme-siwe-nonce-1" | first 14 bytes)[0..8) proves the server made it;
+ * tag2 = HMAC-SHA256(k, "pheme-siwe-nonce-2" | first 14 bytes | address | chain id)[0..9) binds
+ * it to the address and chain, k being a JWT key (the signing one; any of the ring is accepted, so
+ * nonces survive a key rotation). The first 14 bytes after the purpose byte's are the nonce's id:
+ * its use is recorded once (auth_nonce_uses), keyed by time so expired records are swept by
+ * range. Logout invalidates nonces issued before it through users.nonces_after. */
+typedef struct {
+  uint8_t id[SIGNIN_NONCE_ID]; /* issued-at (6) + random (7) + purpose (1) */
+  int64_t issued_ms, expires_ms;
+} signin_nonce_info;
+
+/* Makes the nonce for address, chain_id and purpose at now_ms into out (SIGNIN_NONCE_LEN
+ * characters and a NUL). -1 when the kernel gives no random bytes. */
+int signin_nonce_mint(const signin_config *c, char out[SIGNIN_NONCE_LEN + 1],
+                      const uint8_t address[20], uint64_t chain_id, signin_purpose purpose,
+                      int64_t now_ms) PHEME_MUST_CHECK;
+
+/* Opens nonce for a message of address on chain_id used for purpose at now_ms. Returns 0 with
+ * *out filled, or the reason it cannot be used (an auth_fault of store/auth_store.h): UNKNOWN
+ * (not made by this server), OTHER_ADDRESS (made for another address or chain id),
+ * OTHER_PURPOSE, EXPIRED. Whether it was used already is the store's to say. */
+int signin_nonce_open(const signin_config *c, const char *nonce, const uint8_t address[20],
+                      uint64_t chain_id, signin_purpose purpose, int64_t now_ms,
+                      signin_nonce_info *out);
 
 /* Appends to out the EIP-4361 message for address on chain_id with nonce, issued at now_ms and
  * expiring at now_ms + nonce TTL, with the statement of purpose. Returns 0, or an error from

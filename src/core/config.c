@@ -87,10 +87,6 @@ const conf_key conf_keys[] = {
      "seconds a sign-in nonce (and its message's Expiration Time) is valid"},
     {"auth_chain_ids", CONF_STRING, F(auth_chain_ids), 1, 1024, "1,8453,84532,31337", NULL,
      "comma-separated chain ids a sign-in message may name"},
-    {"auth_nonce_max_per_address", CONF_INT, F(auth_nonce_max_per_address), 1, 100, "5", NULL,
-     "outstanding sign-in nonces per address; a new one replaces the oldest"},
-    {"auth_nonce_max_total", CONF_INT, F(auth_nonce_max_total), 100, 100000000, "100000", NULL,
-     "outstanding sign-in nonces in all; past it nonce requests get 503 until some expire"},
     {"auth_cookies", CONF_BOOL, F(auth_cookies), NOLIMIT, "true", NULL,
      "let browsers ask for HttpOnly Secure SameSite=Strict session cookies with a CSRF token"},
     /* the chain (src/chain; docs/operations.md) */

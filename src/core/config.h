@@ -46,7 +46,6 @@ typedef struct pheme_config {
   char *jwt_keys;          /* secret: "kid:hex,kid:hex"; the first signs */
   long long auth_access_ttl, auth_refresh_ttl, auth_nonce_ttl; /* seconds */
   char *auth_chain_ids;    /* comma-separated chain ids a sign-in may name */
-  long long auth_nonce_max_per_address, auth_nonce_max_total;
   int auth_cookies;        /* browsers may ask for HttpOnly cookies + CSRF token */
   /* the chain (src/chain) */
   char *chain_rpc;           /* comma-separated endpoints; empty = no chain */

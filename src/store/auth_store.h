@@ -1,19 +1,20 @@
 /* Storage of sign-in and sessions (DESIGN §5), beside store.h and under its conventions (results
  * in the caller's arena; every change in one transaction with its audit row):
  *
- *  - auth_nonces: single-use SIWE nonces, each for one address, chain and purpose. Outstanding
- *    nonces are capped per address (a new one replaces the oldest) and in all; expired ones are
- *    swept. A nonce is consumed by one UPDATE … WHERE used_at IS NULL … RETURNING inside the
- *    transaction that creates what it was for, so of many concurrent uses exactly one wins.
+ *  - auth_nonce_uses: nonces are stateless (src/auth/signin.h), so issuing one stores nothing;
+ *    the one use of a nonce is an INSERT of its id inside the transaction that creates what it
+ *    was for, so of many concurrent uses exactly one wins. users.nonces_after (set by logout)
+ *    refuses nonces issued before it. Expired records are swept by range once a minute.
  *  - sessions and refresh_tokens: a session is a family of refresh tokens; each token is used
- *    once and replaced; presenting a used one again revokes the whole family.
+ *    once and replaced; presenting a used one again revokes the session, and with it every token
+ *    of the family (tokens are accepted only while their session is not revoked).
  *  - users.roles_version: bumped by every role change; access tokens carry the version they were
  *    made under, and the request hook rejects stale ones.
  *  - wallets: the addresses of a person; exactly one is primary (users.address, the payout
  *    address); an address belongs to at most one person.
  *
  * Errors beyond store.h's: PHEME_AUTH_INVALID when a nonce or refresh token cannot be used (the
- * reason in *why), PHEME_API_RATE_LIMITED when the total nonce cap is reached. */
+ * reason in *why). */
 #ifndef PHEME_STORE_AUTH_STORE_H
 #define PHEME_STORE_AUTH_STORE_H
 
@@ -36,18 +37,11 @@ typedef enum {
 /* A short lowercase description of a fault ("nonce already used"). */
 const char *auth_fault_text(auth_fault f, int refresh);
 
+/* One use of a nonce that signin_nonce_open accepted for address: its id and issue time. */
 typedef struct {
-  int64_t ttl_ms;
-  int max_per_address;
-  int64_t max_total;
-} nonce_limits;
-
-/* One use of a nonce: the message's nonce, address and chain, for a purpose, at now_ms. */
-typedef struct {
-  const char *nonce;
+  uint8_t id[14];
+  int64_t issued_ms, ttl_ms;
   uint8_t address[20];
-  uint64_t chain_id;
-  int purpose; /* signin_purpose */
   int64_t now_ms;
 } nonce_use;
 
@@ -74,25 +68,18 @@ typedef struct {
 } linked_wallet;
 
 /* --- nonces --- */
-/* Records nonce for (address, chain, purpose) from now_ms for l->ttl_ms. The address's other
- * outstanding nonces beyond the newest l->max_per_address are dropped. Expired nonces and refresh
- * tokens are swept at most once a second per process, which also refreshes the process's count of
- * outstanding nonces; PHEME_API_RATE_LIMITED when that count reaches l->max_total. */
-pheme_err store_nonce_issue(store *s, const char *nonce, const uint8_t address[20],
-                            uint64_t chain_id, int purpose, int64_t now_ms, const nonce_limits *l)
-    PHEME_MUST_CHECK;
-/* Deletes expired nonces and refresh tokens now; *outstanding (may be NULL) is the count of
- * nonces left. */
-pheme_err store_nonce_sweep(store *s, int64_t now_ms, int64_t *outstanding) PHEME_MUST_CHECK;
-/* Outstanding (unused, unexpired) nonces of address, or of everyone when address is NULL. */
-pheme_err store_nonce_count(store *s, const uint8_t *address, int64_t now_ms, int64_t *n)
-    PHEME_MUST_CHECK;
+/* Deletes the records of nonces issued more than nonce_ttl_ms before now_ms, and expired refresh
+ * tokens (the sign-in path also does it once a minute). */
+pheme_err store_nonce_sweep(store *s, int64_t now_ms, int64_t nonce_ttl_ms) PHEME_MUST_CHECK;
+/* *used = whether the nonce with this id has been used. */
+pheme_err store_nonce_used(store *s, const uint8_t id[14], int *used) PHEME_MUST_CHECK;
 
 /* --- sessions --- */
-/* Sign-in: in one transaction, consumes the nonce (purpose sign-in), finds or creates the user of
- * the address, opens a session and stores its first refresh token (hash, expiring at
- * refresh_expires_ms). PHEME_AUTH_INVALID with *why when the nonce cannot be used (and then
- * nothing is written). */
+/* Sign-in: in one transaction, records the nonce's use, finds or creates the user of the
+ * address, opens a session, stores its first refresh token (hash, expiring at refresh_expires_ms)
+ * and one audit row (user.create for a new person, else session.create). PHEME_AUTH_INVALID with
+ * *why = AUTH_FAULT_USED when the nonce was used, or issued before the person's last logout (and
+ * then nothing is written). */
 pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
                        const uint8_t refresh_hash[32], int64_t refresh_expires_ms, user *u,
                        auth_session *out, int *created, auth_fault *why) PHEME_MUST_CHECK;
@@ -105,8 +92,8 @@ pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
                                auth_session *out, auth_fault *why) PHEME_MUST_CHECK;
 /* The state of a session for the request hook; PHEME_DATA_NOT_FOUND when there is none. */
 pheme_err store_session_state(store *s, int64_t session_id, session_state *out) PHEME_MUST_CHECK;
-/* Logout: revokes the session and its refresh tokens and marks the outstanding nonces of the
- * user's wallets used. PHEME_DATA_NOT_FOUND when the session does not exist or is not user_id's. */
+/* Logout: revokes the session (and so its refresh tokens) and refuses every nonce issued to the
+ * user before now_ms. PHEME_DATA_NOT_FOUND when the session does not exist or is not user_id's. */
 pheme_err store_session_revoke(store *s, const store_actor *who, int64_t session_id,
                                int64_t user_id, int64_t now_ms) PHEME_MUST_CHECK;
 

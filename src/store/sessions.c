@@ -10,6 +10,7 @@
 
 /* users.c's columns and, last, the roles version (which store.h's user does not carry) */
 #define USER_COLS "u.id, u.address, u.display_name, u.bio, u.roles, u.created_at, u.updated_at, u.roles_version"
+#define USER_COLS_BARE "id, address, display_name, bio, roles, created_at, updated_at, roles_version"
 
 static void read_user(const db_result *r, int i, user *u) {
   u->id = db_int(r, i, 0);
@@ -40,10 +41,10 @@ static void detail_address(char out[64], const uint8_t a[20]) {
 const char *auth_fault_text(auth_fault f, int refresh) {
   switch (f) {
     case AUTH_FAULT_NONE: return "ok";
-    case AUTH_FAULT_UNKNOWN: return refresh ? "refresh token is not one this server issued" : "nonce was not issued by this server (or has expired and been removed)";
+    case AUTH_FAULT_UNKNOWN: return refresh ? "refresh token is not one this server issued" : "nonce was not issued by this server";
     case AUTH_FAULT_USED: return refresh ? "refresh token was already used: the whole session is revoked" : "nonce was already used";
     case AUTH_FAULT_EXPIRED: return refresh ? "refresh token has expired" : "nonce has expired";
-    case AUTH_FAULT_OTHER_ADDRESS: return "nonce was issued for another address";
+    case AUTH_FAULT_OTHER_ADDRESS: return "nonce was issued for another address or chain id";
     case AUTH_FAULT_OTHER_CHAIN: return "nonce was issued for another chain id";
     case AUTH_FAULT_OTHER_PURPOSE: return "nonce was issued for another purpose (sign-in or wallet link)";
     case AUTH_FAULT_REVOKED: return "session was revoked";
@@ -53,106 +54,67 @@ const char *auth_fault_text(auth_fault f, int refresh) {
 
 /* ---------- nonces ---------- */
 
-/* Process-wide sweep state (see store_nonce_issue): when the last sweep ran and how many nonces
- * were outstanding then plus those issued since. */
-static int64_t sweep_last_ms, sweep_outstanding;
+/* Process-wide: when expired nonce uses and refresh tokens were last swept. */
+static int64_t sweep_last_ms;
 
-pheme_err store_nonce_sweep(store *s, int64_t now_ms, int64_t *outstanding) {
-  sx x;
-  pheme_err e = sx_write(s, NULL, &x);
-  if (e) return e;
-  db_result r;
-  e = Q(&x, NULL, "DELETE FROM auth_nonces WHERE expires_at <= $1", dbv_int(now_ms));
-  if (!e) e = Q(&x, NULL, "DELETE FROM refresh_tokens WHERE expires_at <= $1", dbv_int(now_ms));
-  if (!e) e = Q0(&x, &r, "SELECT count(*) FROM auth_nonces WHERE used_at IS NULL");
-  int64_t left = e ? 0 : db_int(&r, 0, 0);
-  if (!e) e = sx_commit(&x);
-  sx_end(&x);
-  if (e) return e;
-  __atomic_store_n(&sweep_outstanding, left, __ATOMIC_RELAXED);
-  __atomic_store_n(&sweep_last_ms, now_ms, __ATOMIC_RELAXED);
-  if (outstanding) *outstanding = left;
-  return PHEME_OK;
+/* The id of nonce uses issued before cutoff_ms: ids start with the 6-byte issue time. */
+static void id_floor(uint8_t out[14], int64_t cutoff_ms) {
+  memset(out, 0, 14);
+  for (int i = 0; i < 6; i++) out[i] = (uint8_t)((uint64_t)(cutoff_ms < 0 ? 0 : cutoff_ms) >> (40 - 8 * i));
 }
 
-pheme_err store_nonce_issue(store *s, const char *nonce, const uint8_t address[20],
-                            uint64_t chain_id, int purpose, int64_t now_ms, const nonce_limits *l) {
-  int64_t last = __atomic_load_n(&sweep_last_ms, __ATOMIC_RELAXED);
-  /* one thread per second wins the sweep; the others go on */
-  if ((now_ms - last >= 1000 || now_ms < last) &&
-      __atomic_compare_exchange_n(&sweep_last_ms, &last, now_ms, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-    pheme_err e = store_nonce_sweep(s, now_ms, NULL);
-    if (e) return e;
-  }
-  if (__atomic_load_n(&sweep_outstanding, __ATOMIC_RELAXED) >= l->max_total) {
-    /* full: sweep now rather than wait, in case many expired within the second */
-    int64_t left;
-    pheme_err e = store_nonce_sweep(s, now_ms, &left);
-    if (e) return e;
-    if (left >= l->max_total) return PHEME_API_RATE_LIMITED;
-  }
-  sx x;
-  pheme_err e = sx_write(s, NULL, &x);
-  if (e) return e;
-  e = Q(&x, NULL,
-        "INSERT INTO auth_nonces (nonce, address, chain_id, purpose, issued_at, expires_at) "
-        "VALUES ($1, $2, $3, $4, $5, $6)",
-        dbv_text(nonce), dbv_blob(address, 20), dbv_int((int64_t)chain_id), dbv_int(purpose),
-        dbv_int(now_ms), dbv_int(now_ms + l->ttl_ms));
-  /* keep the newest max_per_address outstanding nonces of the address */
-  if (!e)
-    e = Q(&x, NULL,
-          "DELETE FROM auth_nonces WHERE address = $1 AND used_at IS NULL AND id NOT IN "
-          "(SELECT id FROM auth_nonces WHERE address = $2 AND used_at IS NULL ORDER BY id DESC LIMIT $3)",
-          dbv_blob(address, 20), dbv_blob(address, 20), dbv_int(l->max_per_address));
-  if (!e) e = sx_commit(&x);
-  sx_end(&x);
-  if (!e) __atomic_add_fetch(&sweep_outstanding, 1, __ATOMIC_RELAXED);
+static pheme_err sweep(sx *x, int64_t now_ms, int64_t nonce_ttl_ms) {
+  uint8_t floor_id[14];
+  id_floor(floor_id, now_ms - nonce_ttl_ms);
+  pheme_err e = Q(x, NULL, "DELETE FROM auth_nonce_uses WHERE id < $1", dbv_blob(floor_id, 14));
+  if (!e) e = Q(x, NULL, "DELETE FROM refresh_tokens WHERE expires_at <= $1", dbv_int(now_ms));
   return e;
 }
 
-pheme_err store_nonce_count(store *s, const uint8_t *address, int64_t now_ms, int64_t *n) {
+pheme_err store_nonce_sweep(store *s, int64_t now_ms, int64_t nonce_ttl_ms) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  e = sweep(&x, now_ms, nonce_ttl_ms);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  if (!e) __atomic_store_n(&sweep_last_ms, now_ms, __ATOMIC_RELAXED);
+  return e;
+}
+
+pheme_err store_nonce_used(store *s, const uint8_t id[14], int *used) {
   sx x;
   pheme_err e = sx_read(s, NULL, &x);
   if (e) return e;
   db_result r;
-  if (address)
-    e = Q(&x, &r, "SELECT count(*) FROM auth_nonces WHERE address = $1 AND used_at IS NULL AND expires_at > $2",
-          dbv_blob(address, 20), dbv_int(now_ms));
-  else
-    e = Q(&x, &r, "SELECT count(*) FROM auth_nonces WHERE used_at IS NULL AND expires_at > $1",
-          dbv_int(now_ms));
-  if (!e) *n = db_int(&r, 0, 0);
+  e = Q(&x, &r, "SELECT 1 FROM auth_nonce_uses WHERE id = $1", dbv_blob(id, 14));
+  if (!e) *used = r.rows > 0;
   sx_end(&x);
   return e;
 }
 
-/* Consumes the nonce inside x's transaction: the one UPDATE that decides, among concurrent
- * attempts, which one wins. On failure, *why says what is wrong with the nonce. */
-static pheme_err consume_nonce(sx *x, const nonce_use *n, auth_fault *why) {
+/* Records the one use of a nonce inside x's transaction: of many concurrent attempts, the one
+ * whose INSERT lands wins (the others see the row, or wait for its transaction on PostgreSQL,
+ * and get AUTH_FAULT_USED). A nonce issued before nonces_after (a logout) counts as used. Once a
+ * minute per process the same transaction also sweeps expired records. */
+static pheme_err consume_nonce(sx *x, const nonce_use *n, int64_t nonces_after, auth_fault *why) {
+  if (n->issued_ms <= nonces_after) {
+    *why = AUTH_FAULT_USED;
+    return PHEME_AUTH_INVALID;
+  }
   db_result r;
-  pheme_err e = Q(x, &r,
-                  "UPDATE auth_nonces SET used_at = $1 WHERE nonce = $2 AND address = $3 AND "
-                  "chain_id = $4 AND purpose = $5 AND used_at IS NULL AND expires_at > $6 RETURNING id",
-                  dbv_int(n->now_ms), dbv_text(n->nonce), dbv_blob(n->address, 20),
-                  dbv_int((int64_t)n->chain_id), dbv_int(n->purpose), dbv_int(n->now_ms));
-  if (e) return e;
-  if (r.rows == 1) return PHEME_OK;
-  e = Q(x, &r, "SELECT address, chain_id, purpose, expires_at, coalesce(used_at, 0) FROM auth_nonces WHERE nonce = $1",
-        dbv_text(n->nonce));
+  pheme_err e = Q(x, &r, "INSERT INTO auth_nonce_uses (id) VALUES ($1) ON CONFLICT DO NOTHING RETURNING id",
+                  dbv_blob(n->id, 14));
   if (e) return e;
   if (r.rows == 0) {
-    *why = AUTH_FAULT_UNKNOWN;
-  } else {
-    uint8_t a[20];
-    sx_addr(&r, 0, 0, a);
-    if (memcmp(a, n->address, 20) != 0) *why = AUTH_FAULT_OTHER_ADDRESS;
-    else if (db_int(&r, 0, 4)) *why = AUTH_FAULT_USED;
-    else if (db_int(&r, 0, 1) != (int64_t)n->chain_id) *why = AUTH_FAULT_OTHER_CHAIN;
-    else if (db_int(&r, 0, 2) != n->purpose) *why = AUTH_FAULT_OTHER_PURPOSE;
-    else *why = AUTH_FAULT_EXPIRED;
+    *why = AUTH_FAULT_USED;
+    return PHEME_AUTH_INVALID;
   }
-  return PHEME_AUTH_INVALID;
+  int64_t last = __atomic_load_n(&sweep_last_ms, __ATOMIC_RELAXED);
+  if ((n->now_ms - last >= 60000 || n->now_ms < last) &&
+      __atomic_compare_exchange_n(&sweep_last_ms, &last, n->now_ms, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+    e = sweep(x, n->now_ms, n->ttl_ms);
+  return e;
 }
 
 /* ---------- sessions ---------- */
@@ -175,23 +137,23 @@ pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_u
   pheme_err e = sx_write(s, a, &x);
   if (e) return e;
   db_result r;
-  e = consume_nonce(&x, n, why);
-  if (!e)
-    e = Q(&x, &r, "SELECT " USER_COLS " FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
-          dbv_blob(n->address, 20));
+  e = Q(&x, &r, "SELECT " USER_COLS ", u.nonces_after FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
+        dbv_blob(n->address, 20));
   if (!e && r.rows) {
     read_user(&r, 0, u);
     out->roles_version = db_int(&r, 0, 7);
+    e = consume_nonce(&x, n, db_int(&r, 0, 8), why);
   } else if (!e) {
-    e = Q(&x, &r, "INSERT INTO users (address, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
-          dbv_blob(n->address, 20), dbv_int(n->now_ms));
-    int64_t id = e ? 0 : db_int(&r, 0, 0);
+    e = consume_nonce(&x, n, 0, why);
     if (!e)
+      e = Q(&x, &r, "INSERT INTO users (address, created_at, updated_at) VALUES ($1, $2, $2) RETURNING " USER_COLS_BARE,
+            dbv_blob(n->address, 20), dbv_int(n->now_ms));
+    if (!e) {
+      read_user(&r, 0, u);
+      out->roles_version = db_int(&r, 0, 7);
       e = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
-            dbv_blob(n->address, 20), dbv_int(id), dbv_int(n->now_ms));
-    store_actor self = {id, who ? who->request_id : ""};
-    if (!e) e = sx_audit(&x, &self, "user.create", "user", id, NULL);
-    if (!e) e = user_by_id(&x, id, u, &out->roles_version);
+            dbv_blob(n->address, 20), dbv_int(u->id), dbv_int(n->now_ms));
+    }
     if (!e) *created = 1;
   }
   if (!e)
@@ -206,24 +168,22 @@ pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_u
     e = add_refresh(&x, out->id, refresh_hash, n->now_ms, refresh_expires_ms);
   }
   if (!e) {
+    /* one audit row per sign-in: the person's first one also records their creation */
     char detail[64];
     snprintf(detail, sizeof detail, "{\"session\":%lld}", (long long)out->id);
     store_actor self = {u->id, who ? who->request_id : ""};
-    e = sx_audit(&x, &self, "session.create", "user", u->id, detail);
+    e = sx_audit(&x, &self, *created ? "user.create" : "session.create", "user", u->id, detail);
   }
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   return e;
 }
 
-/* Revokes a session and its refresh tokens inside x's transaction. */
+/* Revokes a session inside x's transaction; its refresh tokens die with it (a token is only
+ * accepted while its session is not revoked). */
 static pheme_err revoke_family(sx *x, int64_t session_id, int64_t now_ms) {
-  pheme_err e = Q(x, NULL, "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
-                  dbv_int(now_ms), dbv_int(session_id));
-  if (!e)
-    e = Q(x, NULL, "UPDATE refresh_tokens SET revoked_at = $1 WHERE session_id = $2 AND revoked_at IS NULL",
-          dbv_int(now_ms), dbv_int(session_id));
-  return e;
+  return Q(x, NULL, "UPDATE sessions SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL",
+           dbv_int(now_ms), dbv_int(session_id));
 }
 
 pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
@@ -236,7 +196,7 @@ pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
   if (e) return e;
   db_result r;
   e = Q(&x, &r,
-        "SELECT t.id, t.expires_at, coalesce(t.used_at, 0), " SESSION_COLS
+        "SELECT 0, t.expires_at, coalesce(t.used_at, 0), " SESSION_COLS
         " FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.hash = $1",
         dbv_blob(old_hash, 32));
   if (e) goto out;
@@ -245,7 +205,7 @@ pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
     e = PHEME_AUTH_INVALID;
     goto out;
   }
-  int64_t token_id = db_int(&r, 0, 0), expires = db_int(&r, 0, 1), used = db_int(&r, 0, 2);
+  int64_t expires = db_int(&r, 0, 1), used = db_int(&r, 0, 2);
   auth_session sess; /* the session's columns follow the token's three */
   sess.id = db_int(&r, 0, 3);
   sess.user_id = db_int(&r, 0, 4);
@@ -263,8 +223,8 @@ pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
     goto out;
   }
   if (!used) {
-    e = Q(&x, &r, "UPDATE refresh_tokens SET used_at = $1 WHERE id = $2 AND used_at IS NULL RETURNING id",
-          dbv_int(now_ms), dbv_int(token_id));
+    e = Q(&x, &r, "UPDATE refresh_tokens SET used_at = $1 WHERE hash = $2 AND used_at IS NULL RETURNING session_id",
+          dbv_int(now_ms), dbv_blob(old_hash, 32));
     if (e) goto out;
     used = r.rows == 0; /* lost a race with a concurrent use of the same token: that is reuse */
   }
@@ -328,11 +288,9 @@ pheme_err store_session_revoke(store *s, const store_actor *who, int64_t session
         dbv_int(user_id));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
   if (!e) e = revoke_family(&x, session_id, now_ms);
+  /* the nonces issued before now can no longer sign anyone in (see consume_nonce) */
   if (!e)
-    e = Q(&x, NULL,
-          "UPDATE auth_nonces SET used_at = $1 WHERE used_at IS NULL AND address IN "
-          "(SELECT address FROM wallets WHERE user_id = $2)",
-          dbv_int(now_ms), dbv_int(user_id));
+    e = Q(&x, NULL, "UPDATE users SET nonces_after = $1 WHERE id = $2", dbv_int(now_ms), dbv_int(user_id));
   char detail[96];
   snprintf(detail, sizeof detail, "{\"session\":%lld,\"reason\":\"logout\"}", (long long)session_id);
   if (!e) e = sx_audit(&x, who, "session.revoke", "user", user_id, detail);
@@ -374,7 +332,9 @@ pheme_err store_wallet_link(store *s, arena *a, const store_actor *who, int64_t 
   pheme_err e = sx_write(s, a, &x);
   if (e) return e;
   db_result r;
-  e = consume_nonce(&x, n, why);
+  e = Q(&x, &r, "SELECT nonces_after FROM users WHERE id = $1", dbv_int(user_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) e = consume_nonce(&x, n, db_int(&r, 0, 0), why);
   if (!e) e = Q(&x, &r, "SELECT user_id FROM wallets WHERE address = $1", dbv_blob(n->address, 20));
   if (!e && r.rows) {
     *owner_is_self = db_int(&r, 0, 0) == user_id;
@@ -410,11 +370,6 @@ pheme_err store_wallet_unlink(store *s, const store_actor *who, int64_t user_id,
   if (!e) e = Q(&x, NULL, "DELETE FROM wallets WHERE address = $1", dbv_blob(address, 20));
   /* Sessions opened by signing with the unlinked wallet end with it: whoever holds that key no
    * longer speaks for this person. */
-  if (!e)
-    e = Q(&x, NULL,
-          "UPDATE refresh_tokens SET revoked_at = $1 WHERE revoked_at IS NULL AND session_id IN "
-          "(SELECT id FROM sessions WHERE user_id = $2 AND address = $3)",
-          dbv_int(now), dbv_int(user_id), dbv_blob(address, 20));
   if (!e)
     e = Q(&x, NULL, "UPDATE sessions SET revoked_at = $1 WHERE user_id = $2 AND address = $3 AND revoked_at IS NULL",
           dbv_int(now), dbv_int(user_id), dbv_blob(address, 20));

@@ -1,6 +1,7 @@
-/* src/store/sessions.c on both backends (like tests/unit/store/test_store.c): nonce cap and sweep,
- * single use of a nonce (also under many threads at once), refresh-token rotation and family
- * revocation, logout, linked wallets and role changes. */
+/* src/store/sessions.c on both backends (like tests/unit/store/test_store.c): single use of a
+ * nonce (also under many threads at once) and the sweep of its record, refresh-token rotation and
+ * family revocation, logout, linked wallets and role changes. Whether a nonce was made by us and
+ * for whom is src/auth/signin.c's (tests/unit/auth/test_signin.c). */
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,142 +25,104 @@ static void fresh_addr(uint8_t a[20]) {
   a[19] = (uint8_t)seq;
 }
 
-static void fresh_nonce(char out[32]) { snprintf(out, 32, "n%c%08dabcdefgh", backend[0], ++seq); }
+#define TTL_MS 300000
 
-static const nonce_limits limits = {300000, 5, 100000};
-
-static nonce_use use_of(const char *nonce, const uint8_t a[20], int purpose, int64_t now) {
-  nonce_use u = {nonce, {0}, 1, purpose, now};
+/* The use of a fresh nonce for a, issued at issued_ms and used at now_ms; ids are unique across
+ * tests and backends (issue time, then the sequence). */
+static nonce_use use_at(const uint8_t a[20], int64_t issued_ms, int64_t now_ms) {
+  nonce_use u;
+  memset(&u, 0, sizeof u);
+  for (int i = 0; i < 6; i++) u.id[i] = (uint8_t)((uint64_t)issued_ms >> (40 - 8 * i));
+  seq++;
+  u.id[6] = (uint8_t)backend[0];
+  u.id[7] = (uint8_t)(seq >> 8);
+  u.id[8] = (uint8_t)seq;
+  u.issued_ms = issued_ms;
+  u.ttl_ms = TTL_MS;
   memcpy(u.address, a, 20);
+  u.now_ms = now_ms;
   return u;
 }
 
 /* Issues a nonce for a and signs in with it; returns the error, fills session and refresh hash. */
 static pheme_err sign_in(arena *ar, const uint8_t a[20], uint8_t hash[32], user *u, auth_session *s) {
-  char n[32];
-  fresh_nonce(n);
   int64_t now = time_now_ms();
-  pheme_err e = store_nonce_issue(S, n, a, 1, 0, now, &limits);
-  if (e) return e;
   uint8_t raw[32];
   if (random_bytes(raw, 32)) return PHEME_SYS_INTERNAL;
   sha256(hash, raw, 32);
-  nonce_use nu = use_of(n, a, 0, now);
+  nonce_use nu = use_at(a, now - 1000, now);
   int created;
   auth_fault why;
   return store_signin(S, ar, &sys, &nu, hash, now + 3600000, u, s, &created, &why);
 }
 
-TEST(nonce_cap_keeps_the_newest_per_address) {
+TEST(records_of_used_nonces_are_swept_by_age) {
   arena ar;
   arena_init(&ar, 0);
-  uint8_t a[20];
+  uint8_t a[20], b[20], h[32];
   fresh_addr(a);
-  int64_t now = time_now_ms(), n = -1;
-  char nonces[7][32];
-  for (int i = 0; i < 7; i++) {
-    fresh_nonce(nonces[i]);
-    CHECK_INT(store_nonce_issue(S, nonces[i], a, 1, 0, now, &limits), 0);
-  }
-  CHECK_INT(store_nonce_count(S, a, now, &n), 0);
-  CHECK_INT(n, 5);
-  /* the two oldest were dropped, the newest works */
+  fresh_addr(b);
+  int64_t now = time_now_ms();
   user u;
   auth_session s;
-  int created;
+  int created, used = -1;
   auth_fault why;
-  uint8_t h[32];
-  sha256(h, "cap", 3);
-  nonce_use nu = use_of(nonces[0], a, 0, now);
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
-  CHECK_INT(why, AUTH_FAULT_UNKNOWN);
-  nu = use_of(nonces[6], a, 0, now);
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), 0);
-  CHECK_INT(created, 1);
+  nonce_use old = use_at(a, now - TTL_MS - 5000, now - TTL_MS - 4000);
+  nonce_use young = use_at(b, now - 1000, now);
+  sha256(h, "old", 3);
+  CHECK_INT(store_signin(S, &ar, &sys, &old, h, now + 1000, &u, &s, &created, &why), 0);
+  CHECK_INT(store_nonce_used(S, old.id, &used), 0);
+  CHECK_INT(used, 1);
+  sha256(h, "young", 5);
+  CHECK_INT(store_signin(S, &ar, &sys, &young, h, now + 1000, &u, &s, &created, &why), 0);
+  CHECK_INT(store_nonce_sweep(S, now, TTL_MS), 0);
+  /* the expired one's record is gone (it could not be used anyway), the young one's stays */
+  CHECK_INT(store_nonce_used(S, old.id, &used), 0);
+  CHECK_INT(used, 0);
+  CHECK_INT(store_nonce_used(S, young.id, &used), 0);
+  CHECK_INT(used, 1);
   arena_release(&ar);
 }
 
-TEST(expired_nonces_are_swept_and_total_is_capped) {
-  int64_t now = time_now_ms(), left = -1, n = -1;
-  uint8_t a[20];
-  fresh_addr(a);
-  nonce_limits shortlived = {1000, 5, 100000};
-  char nn[32];
-  fresh_nonce(nn);
-  CHECK_INT(store_nonce_issue(S, nn, a, 1, 0, now, &shortlived), 0);
-  CHECK_INT(store_nonce_count(S, a, now, &n), 0);
-  CHECK_INT(n, 1);
-  CHECK_INT(store_nonce_sweep(S, now + 5000, &left), 0);
-  CHECK_INT(store_nonce_count(S, NULL, now, &n), 0); /* gone from the table, not just expired */
-  CHECK_INT(n, left);
-  CHECK_INT(store_nonce_count(S, a, now, &n), 0);
-  CHECK_INT(n, 0);
-  /* the total cap: room for two more, then refused until some expire */
-  CHECK_INT(store_nonce_sweep(S, now, &left), 0);
-  nonce_limits cap = {1000, 5, left + 2};
-  for (int i = 0; i < 2; i++) {
-    uint8_t b[20];
-    fresh_addr(b);
-    fresh_nonce(nn);
-    CHECK_INT(store_nonce_issue(S, nn, b, 1, 0, now, &cap), 0);
-  }
-  uint8_t c[20];
-  fresh_addr(c);
-  fresh_nonce(nn);
-  CHECK_INT(store_nonce_issue(S, nn, c, 1, 0, now, &cap), PHEME_API_RATE_LIMITED);
-  /* two seconds later they have expired: the full path sweeps at once and there is room */
-  fresh_nonce(nn);
-  CHECK_INT(store_nonce_issue(S, nn, c, 1, 0, now + 2000, &cap), 0);
-}
-
-TEST(nonce_is_single_use_and_bound_to_address_chain_purpose) {
+TEST(nonce_is_single_use) {
   arena ar;
   arena_init(&ar, 0);
-  uint8_t a[20], other[20], h[32];
+  uint8_t a[20], h[32];
   fresh_addr(a);
-  fresh_addr(other);
   int64_t now = time_now_ms();
-  char n[32];
-  fresh_nonce(n);
-  REQUIRE(store_nonce_issue(S, n, a, 1, 0, now, &limits) == 0);
   user u;
   auth_session s;
   int created;
   auth_fault why;
-  nonce_use nu = use_of(n, other, 0, now);
-  sha256(h, n, strlen(n));
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
-  CHECK_INT(why, AUTH_FAULT_OTHER_ADDRESS);
-  nu = use_of(n, a, 0, now);
-  nu.chain_id = 5;
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
-  CHECK_INT(why, AUTH_FAULT_OTHER_CHAIN);
-  nu = use_of(n, a, 1, now);
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
-  CHECK_INT(why, AUTH_FAULT_OTHER_PURPOSE);
-  nu = use_of(n, a, 0, now + limits.ttl_ms);
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
-  CHECK_INT(why, AUTH_FAULT_EXPIRED);
-  nu = use_of("never-issued-nonce", a, 0, now);
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
-  CHECK_INT(why, AUTH_FAULT_UNKNOWN);
-  nu = use_of(n, a, 0, now);
+  nonce_use nu = use_at(a, now - 10, now);
+  sha256(h, "first", 5);
   CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), 0);
   CHECK_INT(created, 1);
   CHECK_MEM(u.address, 20, a, 20);
+  CHECK_INT(u.roles, ROLE_USER);
   CHECK(s.id > 0);
   CHECK_INT(s.user_id, u.id);
   uint8_t h2[32];
   sha256(h2, "again", 5);
   CHECK_INT(store_signin(S, &ar, &sys, &nu, h2, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
   CHECK_INT(why, AUTH_FAULT_USED);
+  /* a second nonce signs the same person in again, without creating anyone */
+  nonce_use again = use_at(a, now - 5, now);
+  CHECK_INT(store_signin(S, &ar, &sys, &again, h2, now + 1000, &u, &s, &created, &why), 0);
+  CHECK_INT(created, 0);
+  /* one audit row per sign-in: the first created the person */
+  audit_entry *log;
+  int n;
+  store_page p = {0, 10};
+  CHECK_INT(store_audit_list(S, &ar, "user", u.id, &p, &log, &n), 0);
+  CHECK_INT(n, 2);
+  CHECK_STR(log[0].action, "session.create");
+  CHECK_STR(log[1].action, "user.create");
   arena_release(&ar);
 }
 
 typedef struct {
-  const char *nonce;
-  uint8_t address[20];
-  int64_t now;
+  nonce_use use;
   int index;
   pheme_err result;
 } race_arg;
@@ -174,13 +137,13 @@ static void *racer(void *p) {
   char seed[32];
   snprintf(seed, sizeof seed, "%s-%d", backend, ra->index);
   sha256(h, seed, strlen(seed));
-  nonce_use nu = use_of(ra->nonce, ra->address, 0, ra->now);
+  nonce_use nu = ra->use;
   user u;
   auth_session s;
   int created;
   auth_fault why;
   pthread_barrier_wait(&race_start);
-  ra->result = store_signin(S, &ar, &sys, &nu, h, ra->now + 100000, &u, &s, &created, &why);
+  ra->result = store_signin(S, &ar, &sys, &nu, h, nu.now_ms + 100000, &u, &s, &created, &why);
   arena_release(&ar);
   return NULL;
 }
@@ -189,16 +152,13 @@ TEST(concurrent_uses_of_one_nonce_make_one_session) {
   enum { N = 24 };
   uint8_t a[20];
   fresh_addr(a);
-  char n[32];
-  fresh_nonce(n);
   int64_t now = time_now_ms();
-  REQUIRE(store_nonce_issue(S, n, a, 1, 0, now, &limits) == 0);
+  nonce_use nu = use_at(a, now - 10, now);
   pthread_t th[N];
   race_arg args[N];
   pthread_barrier_init(&race_start, NULL, N);
   for (int i = 0; i < N; i++) {
-    args[i] = (race_arg){n, {0}, now, i, -1};
-    memcpy(args[i].address, a, 20);
+    args[i] = (race_arg){nu, i, -1};
     pthread_create(&th[i], NULL, racer, &args[i]);
   }
   int ok = 0, refused = 0;
@@ -261,22 +221,24 @@ TEST(logout_revokes_session_tokens_and_nonces) {
   user u;
   auth_session s, s2;
   REQUIRE(sign_in(&ar, a, t0, &u, &s) == 0);
-  int64_t now = time_now_ms(), n = -1;
-  char nn[32];
-  fresh_nonce(nn);
-  CHECK_INT(store_nonce_issue(S, nn, a, 1, 0, now, &limits), 0);
-  CHECK_INT(store_nonce_count(S, a, now, &n), 0);
-  CHECK_INT(n, 1);
+  int64_t now = time_now_ms() + 10;
+  nonce_use before = use_at(a, now - 5, now + 10), after = use_at(a, now + 5, now + 10);
   CHECK_INT(store_session_revoke(S, &sys, s.id, u.id + 1, now), PHEME_DATA_NOT_FOUND); /* not theirs */
   CHECK_INT(store_session_revoke(S, &sys, s.id, u.id, now), 0);
   session_state st;
   CHECK_INT(store_session_state(S, s.id, &st), 0);
   CHECK_INT(st.revoked, 1);
-  CHECK_INT(store_nonce_count(S, a, now, &n), 0);
-  CHECK_INT(n, 0);
+  /* a nonce issued before the logout no longer signs in; one issued after it does */
   auth_fault why;
+  int created;
   sha256(t1, "after-logout", 12);
-  CHECK_INT(store_refresh_rotate(S, &ar, &sys, t0, t1, now, now + 1000, &u, &s2, &why), PHEME_AUTH_INVALID);
+  CHECK_INT(store_signin(S, &ar, &sys, &before, t1, now + 1000, &u, &s2, &created, &why), PHEME_AUTH_INVALID);
+  CHECK_INT(why, AUTH_FAULT_USED);
+  CHECK_INT(store_signin(S, &ar, &sys, &after, t1, now + 1000, &u, &s2, &created, &why), 0);
+  CHECK(s2.id != s.id);
+  uint8_t t2[32];
+  sha256(t2, "after-logout-2", 14);
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, t0, t2, now, now + 1000, &u, &s2, &why), PHEME_AUTH_INVALID);
   CHECK_INT(why, AUTH_FAULT_REVOKED);
   CHECK_INT(store_session_state(S, 99999999, &st), PHEME_DATA_NOT_FOUND);
   arena_release(&ar);
@@ -294,10 +256,7 @@ TEST(wallets_link_unlink_and_payout) {
   REQUIRE(sign_in(&ar, a, t0, &u, &s) == 0);
   REQUIRE(sign_in(&ar, c, t1, &v, &sc) == 0); /* someone else, holding c */
   int64_t now = time_now_ms();
-  char nn[32];
-  fresh_nonce(nn);
-  REQUIRE(store_nonce_issue(S, nn, b, 1, 1, now, &limits) == 0);
-  nonce_use nu = use_of(nn, b, 1, now);
+  nonce_use nu = use_at(b, now - 10, now);
   linked_wallet w;
   auth_fault why;
   int self;
@@ -309,23 +268,15 @@ TEST(wallets_link_unlink_and_payout) {
   CHECK_INT(n, 2);
   CHECK_MEM(list[0].address, 20, a, 20);
   CHECK_INT(list[0].primary, 1);
-  /* the same address again (new nonce): already ours; c: someone else's */
-  fresh_nonce(nn);
-  REQUIRE(store_nonce_issue(S, nn, b, 1, 1, now, &limits) == 0);
-  nu = use_of(nn, b, 1, now);
+  /* the same nonce again: used; the same address again (new nonce): already ours; c: someone else's */
+  CHECK_INT(store_wallet_link(S, &ar, &sys, u.id, &nu, &w, &why, &self), PHEME_AUTH_INVALID);
+  CHECK_INT(why, AUTH_FAULT_USED);
+  nu = use_at(b, now - 9, now);
   CHECK_INT(store_wallet_link(S, &ar, &sys, u.id, &nu, &w, &why, &self), PHEME_DATA_CONFLICT);
   CHECK_INT(self, 1);
-  fresh_nonce(nn);
-  REQUIRE(store_nonce_issue(S, nn, c, 1, 1, now, &limits) == 0);
-  nu = use_of(nn, c, 1, now);
+  nu = use_at(c, now - 8, now);
   CHECK_INT(store_wallet_link(S, &ar, &sys, u.id, &nu, &w, &why, &self), PHEME_DATA_CONFLICT);
   CHECK_INT(self, 0);
-  /* a sign-in nonce does not link */
-  fresh_nonce(nn);
-  REQUIRE(store_nonce_issue(S, nn, c, 1, 0, now, &limits) == 0);
-  nu = use_of(nn, c, 1, now);
-  CHECK_INT(store_wallet_link(S, &ar, &sys, u.id, &nu, &w, &why, &self), PHEME_AUTH_INVALID);
-  CHECK_INT(why, AUTH_FAULT_OTHER_PURPOSE);
   /* signing in with b now reaches the same person */
   uint8_t tb[32];
   user ub;
@@ -392,9 +343,8 @@ TEST(role_changes_bump_the_roles_version) {
 }
 
 static void all_tests(void) {
-  RUN(nonce_cap_keeps_the_newest_per_address);
-  RUN(expired_nonces_are_swept_and_total_is_capped);
-  RUN(nonce_is_single_use_and_bound_to_address_chain_purpose);
+  RUN(records_of_used_nonces_are_swept_by_age);
+  RUN(nonce_is_single_use);
   RUN(concurrent_uses_of_one_nonce_make_one_session);
   RUN(refresh_rotates_and_reuse_revokes_the_family);
   RUN(logout_revokes_session_tokens_and_nonces);

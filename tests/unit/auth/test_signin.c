@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "auth/signin.h"
+#include "store/auth_store.h"
 #include "core/util.h"
 #include "eth/address.h"
 #include "eth/eip191.h"
@@ -73,11 +74,58 @@ TEST(config_from_public_url) {
 
 TEST(nonces_are_long_alphanumeric_and_distinct) {
   char a[SIGNIN_NONCE_LEN + 1], b[SIGNIN_NONCE_LEN + 1];
-  REQUIRE(signin_nonce(a) == 0 && signin_nonce(b) == 0);
+  REQUIRE(signin_nonce_mint(&C, a, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW) == 0);
+  REQUIRE(signin_nonce_mint(&C, b, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW) == 0);
   CHECK_INT(strlen(a), SIGNIN_NONCE_LEN);
   CHECK(strcmp(a, b) != 0);
   for (int i = 0; a[i]; i++)
     CHECK((a[i] >= '0' && a[i] <= '9') || (a[i] >= 'a' && a[i] <= 'z') || (a[i] >= 'A' && a[i] <= 'Z'));
+}
+
+TEST(stateless_nonce_opens_only_for_its_address_chain_purpose_and_time) {
+  char n[SIGNIN_NONCE_LEN + 1];
+  uint8_t other[20];
+  memcpy(other, addr, 20);
+  other[19] ^= 1;
+  REQUIRE(signin_nonce_mint(&C, n, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW) == 0);
+  signin_nonce_info info, info2;
+  CHECK_INT(signin_nonce_open(&C, n, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW + 1000, &info), AUTH_FAULT_NONE);
+  CHECK_INT(info.issued_ms, NOW);
+  CHECK_INT(info.expires_ms, NOW + C.nonce_ttl_s * 1000);
+  /* the id starts with the issue time (big-endian), so records sort by age */
+  CHECK_INT(((int64_t)info.id[0] << 40) | ((int64_t)info.id[1] << 32) | ((int64_t)info.id[2] << 24) |
+                ((int64_t)info.id[3] << 16) | ((int64_t)info.id[4] << 8) | info.id[5], NOW);
+  char n2[SIGNIN_NONCE_LEN + 1];
+  REQUIRE(signin_nonce_mint(&C, n2, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW) == 0);
+  CHECK_INT(signin_nonce_open(&C, n2, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW, &info2), AUTH_FAULT_NONE);
+  CHECK(memcmp(info.id, info2.id, sizeof info.id) != 0);
+  CHECK_INT(signin_nonce_open(&C, n, other, 8453, SIGNIN_PURPOSE_SIGNIN, NOW, &info), AUTH_FAULT_OTHER_ADDRESS);
+  CHECK_INT(signin_nonce_open(&C, n, addr, 1, SIGNIN_PURPOSE_SIGNIN, NOW, &info), AUTH_FAULT_OTHER_ADDRESS);
+  CHECK_INT(signin_nonce_open(&C, n, addr, 8453, SIGNIN_PURPOSE_LINK, NOW, &info), AUTH_FAULT_OTHER_PURPOSE);
+  CHECK_INT(signin_nonce_open(&C, n, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW + C.nonce_ttl_s * 1000, &info),
+            AUTH_FAULT_EXPIRED);
+  /* not ours: a made-up nonce, a flipped character, another length, a character outside base32 */
+  CHECK_INT(signin_nonce_open(&C, "abcdefgh12345678", addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW, &info), AUTH_FAULT_UNKNOWN);
+  for (int i = 0; i < SIGNIN_NONCE_LEN; i++) {
+    char t[SIGNIN_NONCE_LEN + 1];
+    memcpy(t, n, sizeof t);
+    t[i] = t[i] == 'a' ? 'b' : 'a';
+    CHECK(signin_nonce_open(&C, t, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW, &info) != AUTH_FAULT_NONE);
+  }
+  char longer[SIGNIN_NONCE_LEN + 2];
+  snprintf(longer, sizeof longer, "%sa", n);
+  CHECK_INT(signin_nonce_open(&C, longer, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW, &info), AUTH_FAULT_UNKNOWN);
+  char upper[SIGNIN_NONCE_LEN + 1];
+  memcpy(upper, n, sizeof upper);
+  upper[3] = '1';
+  CHECK_INT(signin_nonce_open(&C, upper, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW, &info), AUTH_FAULT_UNKNOWN);
+  /* made under another key: unknown; after a rotation that keeps the old key second, still good */
+  signin_config other_keys = C;
+  REQUIRE(jwt_keyring_random(&other_keys.keys, "new") == 0);
+  CHECK_INT(signin_nonce_open(&other_keys, n, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW, &info), AUTH_FAULT_UNKNOWN);
+  other_keys.keys.keys[1] = C.keys.keys[0];
+  other_keys.keys.n = 2;
+  CHECK_INT(signin_nonce_open(&other_keys, n, addr, 8453, SIGNIN_PURPOSE_SIGNIN, NOW, &info), AUTH_FAULT_NONE);
 }
 
 TEST(issued_message_verifies_when_signed) {
@@ -228,6 +276,7 @@ int main(void) {
   config_release(&cfg);
   RUN(config_from_public_url);
   RUN(nonces_are_long_alphanumeric_and_distinct);
+  RUN(stateless_nonce_opens_only_for_its_address_chain_purpose_and_time);
   RUN(issued_message_verifies_when_signed);
   RUN(wrong_domain_uri_scheme_chain);
   RUN(times_against_the_injected_clock);
