@@ -3,7 +3,10 @@
  * POST /api/v1/auth/verify — against a running `pheme serve`, and the cost of one raw
  * secp256k1_ecdsa_recover measured in this same run.
  *
- *   bench_signin HOST PORT SERVER_PID SIGNINS
+ *   bench_signin HOST PORT SERVER_PID SIGNINS [CONNECTIONS]
+ *
+ * CONNECTIONS (default 1) keep-alive connections each run one sign-in after another, so that
+ * many are in flight at once, as on a server with many people signing in.
  *
  * Prints the server's CPU time (utime + stime from /proc/PID/stat) per completed sign-in, the
  * recovery cost (median of batches, thread CPU time) and their ratio. run.sh pins the server to
@@ -12,6 +15,7 @@
 #include <jansson.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <secp256k1.h>
 #include <secp256k1_recovery.h>
 #include <stdio.h>
@@ -27,8 +31,14 @@
 #include "eth/secp.h"
 #include "core/banned.h"
 
-static int fd = -1;
-static char resp[1 << 16];
+/* One client connection: a keep-alive socket and the sign-in it is doing. */
+typedef struct {
+  int fd;
+  int step; /* 0: idle, 1: waiting for the nonce, 2: waiting for the verify */
+  uint8_t key[32];
+  size_t got;
+  char resp[1 << 14];
+} conn;
 
 static double cpu_now(void) {
   struct timespec ts;
@@ -72,68 +82,103 @@ static int connect_to(const char *host, int port) {
   return s;
 }
 
-/* POSTs body to path on the keep-alive connection; returns the status with the body in resp. */
-static int post(const char *path, const char *body, const char **out) {
-  char head[256];
+/* Sends POST path with body on c, headers and body in one write (as a browser's small POST). */
+static int send_post(conn *c, const char *path, const char *body) {
+  char req[8192];
   size_t bl = strlen(body);
-  int hl = snprintf(head, sizeof head,
-                    "POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
-                    "Content-Length: %zu\r\n\r\n", path, bl);
-  if (write(fd, head, (size_t)hl) != hl || write(fd, body, bl) != (ssize_t)bl) return -1;
-  size_t got = 0;
-  char *end = NULL;
-  while (!end) {
-    ssize_t n = read(fd, resp + got, sizeof resp - 1 - got);
-    if (n <= 0) return -1;
-    got += (size_t)n;
-    resp[got] = 0;
-    end = strstr(resp, "\r\n\r\n");
-  }
-  const char *cl = strcasestr(resp, "\r\nContent-Length:");
-  if (!cl) return -1;
-  size_t want = (size_t)strtoul(cl + 17, NULL, 10), have = got - (size_t)(end + 4 - resp);
-  while (have < want) {
-    ssize_t n = read(fd, resp + got, sizeof resp - 1 - got);
-    if (n <= 0) return -1;
-    got += (size_t)n;
-    have += (size_t)n;
-  }
-  resp[got] = 0;
-  *out = end + 4;
-  return atoi(resp + 9);
+  int n = snprintf(req, sizeof req,
+                   "POST %s HTTP/1.1\r\nHost: bench\r\nContent-Type: application/json\r\n"
+                   "Content-Length: %zu\r\n\r\n%s", path, bl, body);
+  if (n < 0 || (size_t)n >= sizeof req) return -1;
+  c->got = 0;
+  return write(c->fd, req, (size_t)n) == n ? 0 : -1;
 }
 
-static int sign_in(void) {
-  uint8_t key[32], addr[20];
+/* Reads what c has; returns the status when a whole answer is in (body at *out), 0 when more is
+ * to come, -1 on error. */
+static int read_answer(conn *c, const char **out) {
+  ssize_t n = read(c->fd, c->resp + c->got, sizeof c->resp - 1 - c->got);
+  if (n <= 0) return -1;
+  c->got += (size_t)n;
+  c->resp[c->got] = 0;
+  char *end = strstr(c->resp, "\r\n\r\n");
+  if (!end) return 0;
+  const char *cl = strcasestr(c->resp, "\r\nContent-Length:");
+  if (!cl) return -1;
+  size_t want = (size_t)strtoul(cl + 17, NULL, 10), have = c->got - (size_t)(end + 4 - c->resp);
+  if (have < want) return 0;
+  *out = end + 4;
+  return atoi(c->resp + 9);
+}
+
+/* Starts a sign-in on c with a fresh key: asks for a nonce. */
+static int start_signin(conn *c) {
+  uint8_t addr[20];
   eth_err e;
   do {
-    if (random_bytes(key, 32)) return -1;
-  } while (secp_address(addr, key, &e));
+    if (random_bytes(c->key, 32)) return -1;
+  } while (secp_address(addr, c->key, &e));
   char hex[43], body[256];
   address_format_hex(hex, addr);
   snprintf(body, sizeof body, "{\"address\":\"%s\",\"chainId\":1}", hex);
-  const char *rb;
-  if (post("/api/v1/auth/nonce", body, &rb) != 200) {
-    fprintf(stderr, "nonce: %s\n", resp);
-    return -1;
-  }
-  json_t *j = json_loads(rb, 0, NULL);
+  c->step = 1;
+  return send_post(c, "/api/v1/auth/nonce", body);
+}
+
+/* The nonce's answer is in: signs the message and sends the verify. */
+static int send_verify(conn *c, const char *answer) {
+  json_t *j = json_loads(answer, 0, NULL);
   const char *msg = json_string_value(json_object_get(j, "message"));
   if (!msg) return -1;
   uint8_t h[32], sig[65];
+  eth_err e;
   eip191_hash(h, msg, strlen(msg));
-  if (secp_sign(sig, h, key, &e)) return -1;
+  if (secp_sign(sig, h, c->key, &e)) return -1;
   secp_v_to_27(sig);
   char sighex[HEX_LEN(65) + 1];
   hex_encode(sighex, sig, 65);
   json_t *v = json_pack("{s:s,s:s}", "message", msg, "signature", sighex);
   char *vb = json_dumps(v, JSON_COMPACT);
-  int st = post("/api/v1/auth/verify", vb, &rb);
-  if (st != 200) fprintf(stderr, "verify: %s\n", resp);
+  int rc = send_post(c, "/api/v1/auth/verify", vb);
   free(vb);
   json_decref(v);
   json_decref(j);
-  return st == 200 ? 0 : -1;
+  c->step = 2;
+  return rc;
+}
+
+/* Runs n sign-ins with up to k in flight on conns[0..k); returns 0 when all completed. */
+static int run_signins(conn *conns, int k, int n) {
+  struct pollfd pf[64];
+  int started = 0, done = 0;
+  for (int i = 0; i < k && started < n; i++, started++)
+    if (start_signin(&conns[i])) return -1;
+  while (done < n) {
+    for (int i = 0; i < k; i++) pf[i] = (struct pollfd){.fd = conns[i].fd, .events = POLLIN};
+    if (poll(pf, (nfds_t)k, 10000) <= 0) return -1;
+    for (int i = 0; i < k; i++) {
+      if (!(pf[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+      conn *c = &conns[i];
+      const char *body;
+      int st = read_answer(c, &body);
+      if (st == 0) continue;
+      if (st != 200) {
+        fprintf(stderr, "%s: %d %s\n", c->step == 1 ? "nonce" : "verify", st, c->resp);
+        return -1;
+      }
+      if (c->step == 1) {
+        if (send_verify(c, body)) return -1;
+      } else {
+        done++;
+        c->step = 0;
+        if (started < n) {
+          started++;
+          if (start_signin(c)) return -1;
+        }
+      }
+    }
+  }
+  return 0;
 }
 
 static int cmp_double(const void *a, const void *b) {
@@ -164,30 +209,35 @@ static double recover_cost(void) {
 }
 
 int main(int argc, char **argv) {
-  if (argc != 5) {
-    fprintf(stderr, "usage: bench_signin HOST PORT SERVER_PID SIGNINS\n");
+  if (argc != 5 && argc != 6) {
+    fprintf(stderr, "usage: bench_signin HOST PORT SERVER_PID SIGNINS [CONNECTIONS]\n");
     return 2;
   }
   int port = atoi(argv[2]), pid = atoi(argv[3]), n = atoi(argv[4]);
-  if ((fd = connect_to(argv[1], port)) < 0) {
-    fprintf(stderr, "bench_signin: cannot connect to %s:%d\n", argv[1], port);
-    return 1;
+  int k = argc == 6 ? atoi(argv[5]) : 1;
+  if (k < 1 || k > 64) {
+    fprintf(stderr, "bench_signin: 1 to 64 connections\n");
+    return 2;
   }
+  static conn conns[64];
+  for (int i = 0; i < k; i++)
+    if ((conns[i].fd = connect_to(argv[1], port)) < 0) {
+      fprintf(stderr, "bench_signin: cannot connect to %s:%d\n", argv[1], port);
+      return 1;
+    }
   double rec_before = recover_cost();
-  for (int i = 0; i < 200; i++) /* warm-up: caches, prepared statements, page cache */
-    if (sign_in()) return 1;
+  if (run_signins(conns, k, 200)) return 1; /* warm-up: caches, prepared statements, page cache */
   double c0 = proc_cpu(pid), w0 = wall_now();
-  for (int i = 0; i < n; i++)
-    if (sign_in()) return 1;
+  if (run_signins(conns, k, n)) return 1;
   double c1 = proc_cpu(pid), w1 = wall_now();
   double rec_after = recover_cost();
   double rec = (rec_before + rec_after) / 2, per = (c1 - c0) / n;
-  printf("sign-ins                  %d (after 200 warm-up)\n", n);
-  printf("wall time                 %.2f s (%.0f sign-ins/s, one client)\n", w1 - w0, n / (w1 - w0));
+  printf("sign-ins                  %d (after 200 warm-up), %d connection%s\n", n, k, k > 1 ? "s" : "");
+  printf("wall time                 %.2f s (%.0f sign-ins/s)\n", w1 - w0, n / (w1 - w0));
   printf("server CPU per sign-in    %.1f us (utime+stime %.2f s)\n", per * 1e6, c1 - c0);
   printf("secp256k1_ecdsa_recover   %.1f us (before %.1f, after %.1f)\n", rec * 1e6, rec_before * 1e6,
          rec_after * 1e6);
   printf("ratio                     %.2f x (target <= 2.5)\n", per / rec);
-  close(fd);
+  for (int i = 0; i < k; i++) close(conns[i].fd);
   return 0;
 }

@@ -3,7 +3,7 @@
 # secp256k1_ecdsa_recover, measured in the same run. The server (one HTTP thread, SQLite with the
 # production default synchronous=normal, rate limits off) is pinned to core 0; the C client
 # (bench_signin.c, signing with src/eth) to core 1. Both are stopped by PID.
-#   bench/signin/run.sh [SIGNINS]       default 5000; BUILD=build
+#   bench/signin/run.sh [SIGNINS]       default 5000; BUILD=build; CONNS=16 keeps 16 sign-ins in flight
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root=$(pwd)
@@ -40,4 +40,4 @@ for _ in $(seq 100); do
 done
 echo "machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nproc) cores"
 echo "sqlite synchronous: normal (production default), WAL; server threads: 1 (core 0); client: core 1"
-taskset -c 1 "$out/bench_signin" 127.0.0.1 "$port" "$pid" "$n"
+taskset -c 1 "$out/bench_signin" 127.0.0.1 "$port" "$pid" "$n" "${CONNS:-1}"
