@@ -143,6 +143,17 @@ void guilds_members(http_req *r);
 void keys_list(http_req *r);
 void keys_revoke(http_req *r);
 void audit_list(http_req *r);
+/* Chain status (chain.c): GET /api/v1/chain/status. */
+void chain_status_get(http_req *r);
+/* The indexer's on-chain views (onchain.c). */
+void onchain_staking(http_req *r);
+void onchain_proposals(http_req *r);
+void onchain_proposal(http_req *r);
+void onchain_validators(http_req *r);
+/* Writes "onchain": {…} (Skill Wallet token and skills, badges, reputation, balance, stake of
+ * address on the configured chain), or "onchain": null when no chain is configured, into the
+ * open object of w. For the wallets handler; returns 0 or a storage error (nothing written). */
+pheme_err api_onchain_wallet(http_req *r, jw *w, const uint8_t address[20]) PHEME_MUST_CHECK;
 
 /* Sign-in, sessions, linked wallets and roles (auth.c). */
 void auth_nonce(http_req *r);

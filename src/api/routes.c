@@ -55,6 +55,12 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/guilds/:slug/join", guilds_join, USER, "Join a guild", "guilds", NULL, 200},
     {"POST", "/api/v1/guilds/:slug/leave", guilds_leave, USER, "Leave a guild (owners cannot)", "guilds", NULL, 200},
     {"GET", "/api/v1/guilds/:slug/members", guilds_members, PUBLIC, "Members of a guild", "guilds", NULL, 200},
+    /* on-chain views, from the indexer's projections (onchain.c) */
+    {"GET", "/api/v1/staking/:address", onchain_staking, PUBLIC, "Stake, cooldown, token balance, votes, delegation and reward claims of an address, as indexed from the chain", "chain", NULL, 200},
+    {"GET", "/api/v1/governance/proposals", onchain_proposals, PUBLIC, "Governance proposals, newest first, with their tallies, as indexed from the chain", "chain", NULL, 200},
+    {"GET", "/api/v1/governance/proposals/:id", onchain_proposal, PUBLIC, "One governance proposal and its votes", "chain", NULL, 200},
+    {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
+    {"GET", "/api/v1/validators", onchain_validators, PUBLIC, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
     /* administration */
     {"GET", "/api/v1/keys", keys_list, ADMIN, "Every API key (hashes are never shown)", "admin", NULL, 200},
     {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},

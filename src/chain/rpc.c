@@ -37,6 +37,7 @@ struct rpc_client {
   long long next_id;
   buf body;       /* the answer being received, capped at o.max_response_bytes */
   int too_large;  /* the write callback refused the body */
+  long attempt_ms; /* timeout of the next exchange: timeout_ms, or less near the call's deadline */
   char curl_err[CURL_ERROR_SIZE];
 };
 
@@ -62,6 +63,7 @@ void rpc_options_init(rpc_options *o) {
   o->backoff_max_ms = 5000;
   o->max_response_bytes = (size_t)16 << 20;
   o->expected_chain_id = 0;
+  o->deadline_ms = 60000;
 }
 
 uint64_t rpc_chain_id(const rpc_client *c) { return c->chain_id; }
@@ -127,6 +129,11 @@ static void rpc__sanitize(char *out, size_t cap, const char *s, size_t max) {
   out[j] = 0;
 }
 
+static void rpc__err_reset(rpc_error *err) {
+  memset(err, 0, sizeof *err);
+  err->endpoint = -1;
+}
+
 /* ---- the client ---- */
 
 static int rpc__endpoint_name(rpc_endpoint *e, const char *url) {
@@ -163,7 +170,8 @@ static size_t rpc__on_body(char *p, size_t size, size_t nmemb, void *ud) {
 
 static int rpc__options_ok(const rpc_options *o) {
   return o->timeout_ms > 0 && o->connect_timeout_ms > 0 && o->retries >= 0 && o->retries <= 100 &&
-         o->backoff_ms >= 0 && o->backoff_max_ms >= o->backoff_ms && o->max_response_bytes > 0;
+         o->backoff_ms >= 0 && o->backoff_max_ms >= o->backoff_ms && o->max_response_bytes > 0 &&
+         o->deadline_ms >= 0;
 }
 
 rpc_client *rpc_client_new(const char *const *endpoints, int n, const rpc_options *o) {
@@ -246,6 +254,9 @@ static pheme_err rpc__post(rpc_client *c, int i, const char *what, const buf *re
   c->too_large = 0;
   c->curl_err[0] = 0;
   curl_easy_setopt(c->curl, CURLOPT_URL, c->ep[i].url);
+  curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, c->attempt_ms);
+  curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS,
+                   c->attempt_ms < c->o.connect_timeout_ms ? c->attempt_ms : c->o.connect_timeout_ms);
   curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req->data);
   curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
   CURLcode rc = curl_easy_perform(c->curl);
@@ -279,9 +290,8 @@ static pheme_err rpc__post(rpc_client *c, int i, const char *what, const buf *re
   do { rpc__fail(err, RPC_ERR_MALFORMED, i, __VA_ARGS__); return PHEME_DATA_INVALID; } while (0)
 
 /* Checks the JSON-RPC 2.0 envelope of one answer object and returns its id in *id. */
-static pheme_err rpc__envelope(const rpc_client *c, int i, const char *what, json_t *o,
-                               long long *id, rpc_error *err) {
-  const char *ep = c->ep[i].name;
+static pheme_err rpc__envelope(const char *ep, int i, const char *what, json_t *o, long long *id,
+                               rpc_error *err) {
   if (!json_is_object(o)) MALFORMED(BAD_ANSWER "not an object", ep, what);
   json_t *v = json_object_get(o, "jsonrpc");
   if (!json_is_string(v) || strcmp(json_string_value(v), "2.0") != 0)
@@ -297,9 +307,8 @@ static pheme_err rpc__envelope(const rpc_client *c, int i, const char *what, jso
 }
 
 /* Reads an error object into *out (kind RPC_ERR_RPC). */
-static pheme_err rpc__error_object(const rpc_client *c, int i, const char *what, json_t *e,
-                                   arena *a, rpc_error *out, rpc_error *err) {
-  const char *ep = c->ep[i].name;
+static pheme_err rpc__error_object(const char *ep, int i, const char *what, json_t *e, arena *a,
+                                   rpc_error *out, rpc_error *err) {
   json_t *code = json_object_get(e, "code"), *msg = json_object_get(e, "message");
   if (!json_is_object(e) || !json_is_integer(code) || !json_is_string(msg))
     MALFORMED("malformed error object from endpoint '%s' to '%s'", ep, what);
@@ -318,17 +327,17 @@ static pheme_err rpc__error_object(const rpc_client *c, int i, const char *what,
   return PHEME_OK;
 }
 
-static pheme_err rpc__check_call(const rpc_client *c, int i, json_t *root, const rpc_expect *x,
+static pheme_err rpc__check_call(const char *ep, int i, json_t *root, const rpc_expect *x,
                                  rpc_error *err) {
   long long id;
-  pheme_err e = rpc__envelope(c, i, x->method, root, &id, err);
+  pheme_err e = rpc__envelope(ep, i, x->method, root, &id, err);
   if (e) return e;
   if (id != x->first_id)
-    MALFORMED(BAD_ANSWER "id %lld, expected %lld", c->ep[i].name,
+    MALFORMED(BAD_ANSWER "id %lld, expected %lld", ep,
               x->method, id, x->first_id);
   json_t *eo = json_object_get(root, "error");
   if (eo) {
-    e = rpc__error_object(c, i, x->method, eo, x->a, err, err);
+    e = rpc__error_object(ep, i, x->method, eo, x->a, err, err);
     return e ? e : PHEME_DATA_INVALID;
   }
   *x->result = json_incref(json_object_get(root, "result"));
@@ -344,15 +353,14 @@ static void rpc__batch_clear(rpc_request *calls, int n) {
   }
 }
 
-static pheme_err rpc__check_batch(const rpc_client *c, int i, json_t *root, const rpc_expect *x,
+static pheme_err rpc__check_batch(const char *ep, int i, json_t *root, const rpc_expect *x,
                                   rpc_error *err) {
-  const char *ep = c->ep[i].name;
   if (json_is_object(root)) {
     /* A node that refuses the batch as a whole (too many calls, batches disabled) answers one
      * error object with a null id; that is an answer about the request, not a broken node. */
     json_t *idv = json_object_get(root, "id"), *eo = json_object_get(root, "error");
     if (eo && (!idv || json_is_null(idv))) {
-      pheme_err e = rpc__error_object(c, i, x->method, eo, x->a, err, err);
+      pheme_err e = rpc__error_object(ep, i, x->method, eo, x->a, err, err);
       return e ? e : PHEME_DATA_INVALID;
     }
   }
@@ -365,7 +373,7 @@ static pheme_err rpc__check_batch(const rpc_client *c, int i, json_t *root, cons
   json_t *o;
   json_array_foreach(root, k, o) {
     long long id;
-    pheme_err e = rpc__envelope(c, i, x->method, o, &id, err);
+    pheme_err e = rpc__envelope(ep, i, x->method, o, &id, err);
     if (!e && (id < x->first_id || id >= x->first_id + x->n)) {
       rpc__fail(err, RPC_ERR_MALFORMED, i, BAD_ANSWER "id %lld is not one of the batch's",
                 ep, x->method, id);
@@ -379,7 +387,7 @@ static pheme_err rpc__check_batch(const rpc_client *c, int i, json_t *root, cons
     }
     if (!e) {
       json_t *eo = json_object_get(o, "error");
-      if (eo) e = rpc__error_object(c, i, r->method, eo, x->a, &r->err, err);
+      if (eo) e = rpc__error_object(ep, i, r->method, eo, x->a, &r->err, err);
       else r->result = json_incref(json_object_get(o, "result"));
     }
     if (e) {
@@ -394,23 +402,43 @@ static pheme_err rpc__check_batch(const rpc_client *c, int i, json_t *root, cons
 
 /* ---- failover and retries ---- */
 
+/* Parses and checks an answer body against what was asked (x). */
+static pheme_err rpc__parse(const char *ep, int i, const char *body, size_t len,
+                            const rpc_expect *x, rpc_error *err) {
+  json_error_t je;
+  /* JSON_ALLOW_NUL: nodes put "\u0000" in error messages (anvil quotes raw revert bytes) */
+  json_t *root = json_loadb(body, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY | JSON_ALLOW_NUL, &je);
+  if (!root) {
+    char why[120];
+    rpc__sanitize(why, sizeof why, je.text, 100);
+    rpc__fail(err, RPC_ERR_MALFORMED, i, BAD_ANSWER "invalid json at column %d: %s", ep,
+              x->method, je.column, why);
+    return PHEME_DATA_INVALID;
+  }
+  pheme_err e = x->n ? rpc__check_batch(ep, i, root, x, err) : rpc__check_call(ep, i, root, x, err);
+  json_decref(root);
+  return e;
+}
+
+pheme_err rpc_answer_parse(const char *body, size_t len, long long first_id, rpc_request *calls,
+                           int n, json_t **result, arena *a, rpc_error *err) {
+  rpc__err_reset(err);
+  if (n > 0) {
+    for (int k = 0; k < n; k++) calls[k].result = NULL;
+    rpc__batch_clear(calls, n);
+  } else {
+    *result = NULL;
+  }
+  rpc_expect x = {.method = n > 0 ? "batch" : "call", .first_id = first_id, .n = n > 0 ? n : 0,
+                  .calls = calls, .result = result, .a = a};
+  return rpc__parse("answer", -1, body, len, &x, err);
+}
+
 static pheme_err rpc__send_one(rpc_client *c, int i, const buf *req, const rpc_expect *x,
                                rpc_error *err) {
   pheme_err e = rpc__post(c, i, x->method, req, err);
   if (e) return e;
-  json_error_t je;
-  json_t *root =
-      json_loadb(c->body.data, c->body.len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &je);
-  if (!root) {
-    char why[120];
-    rpc__sanitize(why, sizeof why, je.text, 100);
-    rpc__fail(err, RPC_ERR_MALFORMED, i, BAD_ANSWER "invalid json at column %d: %s",
-              c->ep[i].name, x->method, je.column, why);
-    return PHEME_DATA_INVALID;
-  }
-  e = x->n ? rpc__check_batch(c, i, root, x, err) : rpc__check_call(c, i, root, x, err);
-  json_decref(root);
-  return e;
+  return rpc__parse(c->ep[i].name, i, c->body.data ? c->body.data : "", c->body.len, x, err);
 }
 
 static pheme_err rpc__body(buf *req, long long id, const char *method, const char *params) {
@@ -468,16 +496,35 @@ static void rpc__sleep_ms(long ms) {
   }
 }
 
+static long rpc__now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+/* Tries the endpoints in rounds until one answers, the request is refused, the rounds run out or
+ * the call's deadline (deadline_ms across every attempt and pause) passes. */
 static pheme_err rpc__exchange(rpc_client *c, const buf *req, const rpc_expect *x, rpc_error *err) {
   long delay = c->o.backoff_ms;
+  long deadline = c->o.deadline_ms ? rpc__now_ms() + c->o.deadline_ms : 0;
+  int tried = 0;
   for (int round = 0; round <= c->o.retries; round++) {
     if (round) {
-      rpc__sleep_ms(delay);
+      long pause = delay;
+      if (deadline && deadline - rpc__now_ms() < pause) pause = deadline - rpc__now_ms();
+      if (pause > 0) rpc__sleep_ms(pause);
       delay = delay > c->o.backoff_max_ms / 2 ? c->o.backoff_max_ms : delay * 2;
     }
     int start = c->current;
     for (int k = 0; k < c->n; k++) {
       int i = (start + k) % c->n;
+      c->attempt_ms = c->o.timeout_ms;
+      if (deadline) {
+        long left = deadline - rpc__now_ms();
+        if (left <= 0) goto late;
+        if (left < c->attempt_ms) c->attempt_ms = left;
+      }
+      tried++;
       if (rpc__probe(c, i, err) != PHEME_OK) {
         log_warn("%s", err->message);
         continue; /* whatever went wrong, this endpoint cannot be used now */
@@ -492,11 +539,17 @@ static pheme_err rpc__exchange(rpc_client *c, const buf *req, const rpc_expect *
     }
   }
   return rpc__code(err);
-}
-
-static void rpc__err_reset(rpc_error *err) {
-  memset(err, 0, sizeof *err);
-  err->endpoint = -1;
+late:
+  if (!tried || err->kind == RPC_ERR_NONE) {
+    rpc__fail(err, RPC_ERR_TRANSPORT, -1, "no answer to '%s' within the deadline of %ld ms",
+              x->method, c->o.deadline_ms);
+  } else {
+    char last[200];
+    rpc__sanitize(last, sizeof last, err->message, 190);
+    rpc__fail(err, err->kind, err->endpoint, "no answer to '%s' within the deadline of %ld ms; "
+              "last: %s", x->method, c->o.deadline_ms, last);
+  }
+  return rpc__code(err);
 }
 
 pheme_err rpc_call(rpc_client *c, arena *a, const char *method, const char *params_json,

@@ -26,6 +26,9 @@ typedef struct {
   long backoff_max_ms;      /* cap of that pause (default 5000) */
   size_t max_response_bytes; /* cap of an answer's body (default 16 MiB) */
   uint64_t expected_chain_id; /* 0: not checked until rpc_check_chain pins the node's id */
+  long deadline_ms;         /* a whole call, across endpoints, retries and pauses (default
+                             * 60000; 0 = none): past it the call fails with RPC_ERR_TRANSPORT
+                             * and each attempt's timeout is cut to what is left */
 } rpc_options;
 
 typedef enum {
@@ -93,6 +96,13 @@ pheme_err rpc_batch(rpc_client *c, arena *a, rpc_request *calls, int n, rpc_erro
  * error of the call. Once an id is known, each endpoint is also checked the first time the client
  * sends it anything, so failover never lands on a node of another chain. */
 pheme_err rpc_check_chain(rpc_client *c, rpc_error *err) PHEME_MUST_CHECK;
+
+/* Checks an answer body as the client does (for the fuzz target and tests): with n > 0, a batch
+ * of calls[0..n) whose ids are first_id.. first_id+n-1 (each call's result or err filled as by
+ * rpc_batch); with n == 0, one call of id first_id whose result goes to *result. Returns 0 or
+ * PHEME_DATA_INVALID with err filled (RPC_ERR_MALFORMED or RPC_ERR_RPC). */
+pheme_err rpc_answer_parse(const char *body, size_t len, long long first_id, rpc_request *calls,
+                           int n, json_t **result, arena *a, rpc_error *err) PHEME_MUST_CHECK;
 
 /* The chain id known to the client (expected or pinned), 0 when none yet. */
 uint64_t rpc_chain_id(const rpc_client *c);

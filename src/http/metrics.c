@@ -7,6 +7,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include "chain/indexer.h"
 #include "core/version.h"
 #include "core/util.h"
 #include "http/internal.h"
@@ -140,5 +141,6 @@ int http_metrics_render(http_server *s, buf *out) {
                   "process_start_time_seconds %.3f\n",
                   __atomic_load_n(&s->inflight, __ATOMIC_RELAXED), PHEME_VERSION, PHEME_GIT_COMMIT,
                   cpu, rss_bytes(), count_fds(), (double)s->started_at / 1000.0);
+  e |= indexer_metrics_render(out); /* the chain indexer's progress and its reorg alert */
   return e ? -1 : 0;
 }

@@ -1,0 +1,454 @@
+/* `pheme dev`'s chain (dev.h): anvil as a child process, the suite deployed by the C deployer,
+ * and demo activity on it — PHEME distributed to the demo accounts and delegated, a validator
+ * panel staked and registered, Skill Wallets, a badge, and a first reputation round signed by the
+ * oracle's validator — all sent through the deployer's sender, so `pheme dev` exercises the same
+ * signing path as `pheme chain deploy`. */
+#include "chain/dev.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "chain/contracts.h"
+#include "chain/deploy.h"
+#include "eth/address.h"
+#include "eth/eip712.h"
+#include "eth/hex.h"
+#include "eth/keccak.h"
+#include "eth/secp.h"
+#include "eth/u256.h"
+
+#include "core/banned.h"
+
+#define DEFAULT_ANVIL "contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
+#define DEFAULT_DATABASE "sqlite:./data/pheme.db"
+#define DEV_DIR "data/dev"
+#define DEV_DATABASE "sqlite:./" DEV_DIR "/pheme.db"
+
+const char *const dev_account_keys[DEV_ACCOUNTS] = {
+    "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+    "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+    "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+    "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+    "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a",
+    "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+};
+const char *const dev_account_roles[DEV_ACCOUNTS] = {
+    "operator: deployer, relayer, oracle validator; demo creator",
+    "demo person; validator (technical)",
+    "demo person; validator (technical, creative)",
+    "validator (business)",
+    "holder of PHEME",
+    "holder of PHEME",
+};
+
+#define PHEME_WEI(n) n "000000000000000000"
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+static void key_of(uint8_t key[32], int i) {
+  if (hex_decode(key, 32, NULL, dev_account_keys[i], strlen(dev_account_keys[i]), HEX_EXACT, NULL))
+    PHEME_BUG("dev key %d", i);
+}
+
+static void addr_of(uint8_t a[20], int i) {
+  uint8_t key[32];
+  key_of(key, i);
+  if (secp_address(a, key, NULL)) PHEME_BUG("dev key %d", i);
+}
+
+/* ---- anvil ---- */
+
+static int port_free(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+static int any_free_port(void) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return -1;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t len = sizeof a;
+  int port = -1;
+  if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
+    port = ntohs(a.sin_port);
+  close(fd);
+  return port;
+}
+
+static int listening(int port) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return 0;
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+  close(fd);
+  return ok;
+}
+
+static void sleep_ms(long ms) {
+  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
+  nanosleep(&t, NULL);
+}
+
+void dev_chain_stop(dev_chain *d) {
+  if (d->anvil_pid <= 0) return;
+  kill(d->anvil_pid, SIGTERM);
+  for (int i = 0; i < 300; i++) {
+    if (waitpid(d->anvil_pid, NULL, WNOHANG) == d->anvil_pid) {
+      d->anvil_pid = 0;
+      return;
+    }
+    sleep_ms(10);
+  }
+  kill(d->anvil_pid, SIGKILL);
+  waitpid(d->anvil_pid, NULL, 0);
+  d->anvil_pid = 0;
+}
+
+static int start_anvil(dev_chain *d, char *err, size_t errlen) {
+  const char *bin = getenv("PHEME_ANVIL") && *getenv("PHEME_ANVIL") ? getenv("PHEME_ANVIL") : DEFAULT_ANVIL;
+  if (access(bin, X_OK) != 0) {
+    set_err(err, errlen, "anvil '%s' is not executable (run scripts/contracts.sh deps, or set PHEME_ANVIL)", bin);
+    return -1;
+  }
+  d->port = port_free(8545) ? 8545 : any_free_port();
+  if (d->port < 0) {
+    set_err(err, errlen, "no free port on 127.0.0.1 for anvil");
+    return -1;
+  }
+  char port[16];
+  snprintf(port, sizeof port, "%d", d->port);
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    set_err(err, errlen, "cannot start anvil: %s", strerror(errno));
+    return -1;
+  }
+  if (pid == 0) {
+    /* anvil dies with us even if we crash, and takes the default signal actions (the parent
+     * blocks SIGINT/SIGTERM for sigwait; the mask is inherited) */
+    prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (getppid() != parent) _exit(1);
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    setpgid(0, 0); /* Ctrl-C in the terminal reaches pheme, which stops anvil itself */
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) dup2(devnull, 0), dup2(devnull, 1);
+    execl(bin, bin, "--host", "127.0.0.1", "--port", port, "--silent", (char *)NULL);
+    _exit(127);
+  }
+  d->anvil_pid = pid;
+  snprintf(d->url, sizeof d->url, "http://127.0.0.1:%d", d->port);
+  for (int i = 0; i < 2000; i++) {
+    if (listening(d->port)) return 0;
+    if (waitpid(pid, NULL, WNOHANG) == pid) {
+      d->anvil_pid = 0;
+      set_err(err, errlen, "anvil exited at start (port %d taken?)", d->port);
+      return -1;
+    }
+    sleep_ms(10);
+  }
+  dev_chain_stop(d);
+  set_err(err, errlen, "anvil did not listen on port %d within 20 s", d->port);
+  return -1;
+}
+
+/* ---- seeding ---- */
+
+typedef struct {
+  rpc_client *rpc;
+  const manifest *m;
+  FILE *log;
+  char *err;
+  size_t errlen;
+  int sent;
+} seeder;
+
+/* Sends calldata from dev account i to `to`. */
+static int send_as(seeder *s, int i, const char *what, const uint8_t to[20], buf *calldata) {
+  uint8_t key[32];
+  key_of(key, i);
+  deploy_sender snd;
+  int rc = 0;
+  if (deploy_sender_init(&snd, s->rpc, key, s->err, s->errlen) ||
+      deploy_send(&snd, what, to, NULL, (const uint8_t *)calldata->data, calldata->len, NULL, s->err, s->errlen))
+    rc = -1;
+  else
+    s->sent++;
+  deploy_sender_release(&snd);
+  buf_clear(calldata);
+  return rc;
+}
+
+static int encoded(seeder *s, const char *what, pheme_err e, const eth_err *ee) {
+  if (e) set_err(s->err, s->errlen, "%s: %s", what, ee->msg);
+  return e ? -1 : 0;
+}
+
+static void score_leaf(uint8_t out[32], const uint8_t who[20], unsigned score) {
+  uint8_t enc[64] = {0}, inner[32];
+  memcpy(enc + 12, who, 20);
+  enc[63] = (uint8_t)score;
+  keccak_256(inner, enc, 64);
+  keccak_256(out, inner, 32);
+}
+
+static void hash_pair(uint8_t out[32], const uint8_t a[32], const uint8_t b[32]) {
+  uint8_t both[64];
+  int order = memcmp(a, b, 32) <= 0;
+  memcpy(both, order ? a : b, 32);
+  memcpy(both + 32, order ? b : a, 32);
+  keccak_256(out, both, 64);
+}
+
+/* The first reputation round: demo people 0..2 with scores, signed by the oracle's one validator
+ * (the operator, threshold 1), leaves per contracts/signing.json's scoreLeaf. */
+static int seed_round(seeder *s) {
+  static const unsigned scores[3] = {64, 47, 71};
+  uint8_t who[3][20];
+  unsigned sc[3];
+  for (int i = 0; i < 3; i++) addr_of(who[i], i), sc[i] = scores[i];
+  /* users strictly increasing by address */
+  for (int i = 0; i < 3; i++)
+    for (int j = i + 1; j < 3; j++)
+      if (memcmp(who[j], who[i], 20) < 0) {
+        uint8_t t[20];
+        memcpy(t, who[i], 20), memcpy(who[i], who[j], 20), memcpy(who[j], t, 20);
+        unsigned u = sc[i];
+        sc[i] = sc[j], sc[j] = u;
+      }
+  uint8_t l[3][32], n01[32], root[32];
+  for (int i = 0; i < 3; i++) score_leaf(l[i], who[i], sc[i]);
+  hash_pair(n01, l[0], l[1]);
+  hash_pair(root, n01, l[2]);
+
+  char rh[HEX_LEN(32) + 1], a[3][ADDRESS_TEXT];
+  hex_encode(rh, root, 32);
+  for (int i = 0; i < 3; i++) address_to_checksum(a[i], who[i]);
+  json_t *users = json_pack("[sss]", a[0], a[1], a[2]);
+  json_t *scs = json_pack("[iii]", (int)sc[0], (int)sc[1], (int)sc[2]);
+  char ca[ADDRESS_TEXT];
+  json_t *typed = json_pack(
+      "{s:{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]},s:s,s:{s:s,s:s,s:I,s:s},s:{s:s,s:s,s:O,s:O}}", "types",
+      "Round", "name", "round", "type", "uint256", "name", "root", "type", "bytes32", "name", "users", "type",
+      "address[]", "name", "scores", "type", "uint8[]", "primaryType", "Round", "domain", "name",
+      "PhemeReputationOracle", "version", "1", "chainId", (json_int_t)s->m->chain_id, "verifyingContract",
+      address_to_checksum(ca, s->m->oracle), "message", "round", "1", "root", rh, "users", users, "scores", scs);
+  uint8_t digest[32], sig[65], key[32];
+  eth_err ee;
+  int rc = -1;
+  buf cd;
+  buf_init(&cd, 1 << 16);
+  key_of(key, 0);
+  if (!typed || !users || !scs) {
+    set_err(s->err, s->errlen, "reputation round: out of memory");
+  } else if (eip712_hash(digest, typed, &ee) || secp_sign(sig, digest, key, &ee)) {
+    set_err(s->err, s->errlen, "reputation round: %s", ee.msg);
+  } else {
+    secp_v_to_27(sig);
+    char sh[HEX_LEN(65) + 1];
+    json_t *sigs = json_pack("[s]", hex_encode(sh, sig, 65));
+    uint8_t one[32];
+    u256_from_u64(one, 1);
+    if (!encoded(s, "submitRound", ct_ReputationOracle_submitRound(&cd, one, root, users, scs, sigs, &ee), &ee))
+      rc = send_as(s, 0, "ReputationOracle.submitRound(1)", s->m->oracle, &cd);
+    json_decref(sigs);
+  }
+  json_decref(typed);
+  json_decref(users);
+  json_decref(scs);
+  buf_release(&cd);
+  return rc;
+}
+
+static int seed(seeder *s) {
+  const manifest *m = s->m;
+  buf cd;
+  buf_init(&cd, 1 << 16);
+  eth_err ee;
+  uint8_t w[32], who[20];
+  char what[160];
+  int rc = -1;
+
+  /* PHEME for everyone, and each account's votes delegated to itself */
+  if (u256_parse(w, PHEME_WEI("50000"), strlen(PHEME_WEI("50000")), 0, NULL)) PHEME_BUG("amount");
+  for (int i = 1; i < DEV_ACCOUNTS; i++) {
+    addr_of(who, i);
+    snprintf(what, sizeof what, "PhemeToken.transfer(account %d, 50000 PHEME)", i);
+    if (encoded(s, what, ct_PhemeToken_transfer(&cd, who, w, &ee), &ee) || send_as(s, 0, what, m->token, &cd)) goto out;
+  }
+  for (int i = 0; i < DEV_ACCOUNTS; i++) {
+    addr_of(who, i);
+    snprintf(what, sizeof what, "PhemeToken.delegate(self) by account %d", i);
+    if (encoded(s, what, ct_PhemeToken_delegate(&cd, who, &ee), &ee) || send_as(s, i, what, m->token, &cd)) goto out;
+  }
+
+  /* the validator panel: accounts 1..3 stake 20,000 PHEME (the minimum is 10,000) and register */
+  static const char *const domains[3][3] = {{"technical"}, {"technical", "creative"}, {"business"}};
+  if (u256_parse(w, PHEME_WEI("20000"), strlen(PHEME_WEI("20000")), 0, NULL)) PHEME_BUG("amount");
+  for (int i = 1; i <= 3; i++) {
+    snprintf(what, sizeof what, "validator %d: approve, stake 20000 PHEME, register", i);
+    if (encoded(s, what, ct_PhemeToken_approve(&cd, m->staking, w, &ee), &ee) || send_as(s, i, what, m->token, &cd) ||
+        encoded(s, what, ct_PhemeStaking_stake(&cd, w, &ee), &ee) || send_as(s, i, what, m->staking, &cd))
+      goto out;
+    json_t *list = json_array();
+    for (int k = 0; k < 3 && domains[i - 1][k]; k++) {
+      uint8_t h[32];
+      char hh[HEX_LEN(32) + 1];
+      keccak_256(h, domains[i - 1][k], strlen(domains[i - 1][k]));
+      json_array_append_new(list, json_string(hex_encode(hh, h, 32)));
+    }
+    pheme_err e = list ? ct_ValidatorRegistry_register(&cd, list, &ee) : PHEME_SYS_NOMEM;
+    json_decref(list);
+    if (encoded(s, what, e, &ee) || send_as(s, i, what, m->registry, &cd)) goto out;
+  }
+
+  /* Skill Wallets for the demo people, a badge type and one award */
+  for (int i = 0; i < 3; i++) {
+    addr_of(who, i);
+    snprintf(what, sizeof what, "SkillWallet.mintFor(account %d)", i);
+    if (encoded(s, what, ct_SkillWallet_mintFor(&cd, who, &ee), &ee) || send_as(s, 0, what, m->skill_wallet, &cd))
+      goto out;
+  }
+  uint8_t id[32], one[32];
+  u256_from_u64(id, 1);
+  u256_from_u64(one, 1);
+  addr_of(who, 1);
+  if (encoded(s, "createBadgeType", ct_PhemeBadges_createBadgeType(&cd, id, 0, 1, 0, 0, "pheme://badges/1", &ee), &ee) ||
+      send_as(s, 0, "PhemeBadges.createBadgeType(1, COMMON, soulbound)", m->badges, &cd) ||
+      encoded(s, "mint", ct_PhemeBadges_mint(&cd, who, id, one, &ee), &ee) ||
+      send_as(s, 0, "PhemeBadges.mint(account 1, badge 1)", m->badges, &cd))
+    goto out;
+
+  rc = seed_round(s);
+out:
+  buf_release(&cd);
+  return rc;
+}
+
+/* ---- configuration ---- */
+
+static int set_string(char **slot, const char *value) {
+  char *copy = strdup(value);
+  if (!copy) return -1;
+  free(*slot);
+  *slot = copy;
+  return 0;
+}
+
+static void remove_database_files(const char *path) {
+  static const char *const suffix[] = {"", "-wal", "-shm", "-journal"};
+  for (size_t i = 0; i < sizeof suffix / sizeof suffix[0]; i++) {
+    char p[512];
+    snprintf(p, sizeof p, "%s%s", path, suffix[i]);
+    unlink(p);
+  }
+}
+
+int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_t errlen) {
+  memset(d, 0, sizeof *d);
+  mkdir("data", 0755);
+  if (mkdir(DEV_DIR, 0755) && errno != EEXIST) {
+    set_err(err, errlen, "cannot make '%s': %s", DEV_DIR, strerror(errno));
+    return -1;
+  }
+  if (start_anvil(d, err, errlen)) return -1;
+  fprintf(log, "pheme dev: anvil (pid %ld) on %s\n", (long)d->anvil_pid, d->url);
+  fflush(log);
+
+  const char *eps[] = {d->url};
+  rpc_client *rpc = rpc_client_new(eps, 1, NULL);
+  uint8_t key[32];
+  key_of(key, 0);
+  deploy_sender s;
+  deploy_config dc;
+  deploy_config_init(&dc);
+  int rc = -1;
+  if (!rpc) {
+    set_err(err, errlen, "no RPC client for %s", d->url);
+    goto out;
+  }
+  if (deploy_sender_init(&s, rpc, key, err, errlen)) goto out;
+  d->chain_id = s.chain_id;
+  pheme_err e = deploy_suite(&s, &dc, &d->m, err, errlen);
+  deploy_sender_release(&s);
+  if (e) goto out;
+  snprintf(d->manifest_path, sizeof d->manifest_path, DEV_DIR "/deployments-%" PRIu64 ".json", d->chain_id);
+  if (manifest_save(&d->m, d->manifest_path, err, errlen)) goto out;
+  fprintf(log, "pheme dev: suite deployed by the C deployer; manifest %s\n", d->manifest_path);
+  fflush(log);
+  seeder sd = {rpc, &d->m, log, err, errlen, 0};
+  if (seed(&sd)) goto out;
+  fprintf(log, "pheme dev: demo activity seeded on chain (%d transactions)\n", sd.sent);
+  /* from now on a block every second, so confirmations and the indexer move without traffic */
+  json_t *res = NULL;
+  rpc_error re;
+  if (rpc_call(rpc, NULL, "evm_setIntervalMining", "[1]", &res, &re) == PHEME_OK) json_decref(res);
+
+  char id[24], hexkey[80];
+  snprintf(id, sizeof id, "%" PRIu64, d->chain_id);
+  snprintf(hexkey, sizeof hexkey, "%s", dev_account_keys[0]);
+  if (set_string(&cfg->chain_rpc, d->url) || set_string(&cfg->chain_manifest, d->manifest_path) ||
+      set_string(&cfg->chain_operator_key, hexkey)) {
+    set_err(err, errlen, "out of memory");
+    goto out;
+  }
+  cfg->chain_id = (long long)d->chain_id;
+  if (!cfg->database || strcmp(cfg->database, DEFAULT_DATABASE) == 0) {
+    remove_database_files(DEV_DIR "/pheme.db");
+    if (set_string(&cfg->database, DEV_DATABASE)) {
+      set_err(err, errlen, "out of memory");
+      goto out;
+    }
+    fprintf(log, "pheme dev: fresh database %s (a new chain each run)\n", DEV_DATABASE);
+  }
+  rc = 0;
+out:
+  rpc_client_free(rpc);
+  volatile uint8_t *k = key;
+  for (size_t i = 0; i < sizeof key; i++) k[i] = 0;
+  if (rc) dev_chain_stop(d);
+  return rc;
+}
+
+void dev_chain_print(const dev_chain *d, FILE *out) {
+  char a[ADDRESS_TEXT];
+  fprintf(out, "\nLocal chain: id %" PRIu64 ", RPC %s (anvil, pid %ld)\n", d->chain_id, d->url, (long)d->anvil_pid);
+  fprintf(out, "Contracts (%s):\n", d->manifest_path);
+  for (size_t i = 0; i < manifest_field_count; i++)
+    if (strcmp(manifest_fields[i].section, "contracts") == 0)
+      fprintf(out, "  %-19s %s\n", manifest_fields[i].key, address_to_checksum(a, manifest_address(&d->m, &manifest_fields[i])));
+  fprintf(out, "Funded demo accounts (anvil's public development keys: local use only):\n");
+  for (int i = 0; i < DEV_ACCOUNTS; i++) {
+    uint8_t who[20];
+    addr_of(who, i);
+    fprintf(out, "  %s  key %s  %s\n", address_to_checksum(a, who), dev_account_keys[i], dev_account_roles[i]);
+  }
+  fputc('\n', out);
+  fflush(out);
+}
