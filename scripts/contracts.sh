@@ -100,6 +100,8 @@ cmd_test() {
   forge build --force
   say "artifacts equal the fresh build?"
   node "$C/tools/artifacts.js" check
+  say "bytecode embedded in C (sigcheck) and tests/data equals the fresh build?"
+  node "$C/test/wallet/embedded.js" check
   say "upgrade safety (OpenZeppelin upgrades-core)"
   (cd "$C" && node node_modules/@openzeppelin/upgrades-core/dist/cli/cli.js validate out/build-info)
   say "forge test (unit, fuzz, invariants)"
@@ -112,8 +114,8 @@ cmd_test() {
   failed=$(printf '%s' "$summary" | sed -n 's/.*: \([0-9]*\) tests passed, \([0-9]*\) failed.*/\2/p')
   gpass=$(sed -n 's/^gasbench: \([0-9]*\) passed.*/\1/p' "$C/out/gasbench-result.log")
   say "forge: $summary"
-  say "also passed: artifacts check, upgrade-safety check, $gpass gas targets"
-  echo "contracts: $((passed + gpass + 2)) passed, $failed failed"
+  say "also passed: artifacts check, embedded bytecode check, upgrade-safety check, $gpass gas targets"
+  echo "contracts: $((passed + gpass + 3)) passed, $failed failed"
 }
 
 cmd_deploy_local() {

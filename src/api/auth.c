@@ -164,6 +164,11 @@ static int checked_message(http_req *r, const signin_config *c, const json_t *b,
   char err[512];
   pheme_err e = signin_check(c, &r->arena, json_string_value(msg), json_string_length(msg),
                              json_str(b, "signature", ""), now, m, err, sizeof err);
+  if (e == PHEME_SYS_IO) { /* a contract wallet's chain did not answer: the signature may be good */
+    http_header(r, "Retry-After", "5");
+    http_error(r, PHEME_CHAIN_UNAVAILABLE, "%s", err);
+    return -1;
+  }
   if (e) {
     http_error(r, e, "%s", err);
     return -1;

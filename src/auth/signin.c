@@ -257,9 +257,19 @@ pheme_err signin_check(const signin_config *c, arena *a, const char *message, si
     fail(err, errlen, "malformed sign-in message: %s", ee.msg);
     return PHEME_API_BAD_REQUEST;
   }
-  uint8_t sig[SECP_SIG_LEN];
-  if (hex_decode(sig, sizeof sig, NULL, signature, strlen(signature), HEX_EXACT, &ee)) {
-    fail(err, errlen, "signature must be 0x and 130 hex digits: %s", ee.msg);
+  /* 65 bytes for a wallet key; a contract wallet's signature may be longer (or shorter) */
+  size_t sig_len = 0, hex_len = strlen(signature);
+  uint8_t *sig = arena_alloc(a, SIGNIN_MAX_SIG);
+  if (!sig) return PHEME_SYS_NOMEM;
+  if (!c->contract_check || hex_len == 2 + 2 * SECP_SIG_LEN) {
+    if (hex_decode(sig, SECP_SIG_LEN, NULL, signature, hex_len, HEX_EXACT, &ee)) {
+      fail(err, errlen, "signature must be 0x and 130 hex digits: %s", ee.msg);
+      return PHEME_API_BAD_REQUEST;
+    }
+    sig_len = SECP_SIG_LEN;
+  } else if (hex_decode(sig, SIGNIN_MAX_SIG, &sig_len, signature, hex_len, 0, &ee)) {
+    fail(err, errlen, "signature must be 0x and an even number of hex digits (at most %d bytes): %s",
+         SIGNIN_MAX_SIG, ee.msg);
     return PHEME_API_BAD_REQUEST;
   }
   if (m->scheme && strcmp(m->scheme, c->scheme) != 0) {
@@ -287,15 +297,27 @@ pheme_err signin_check(const signin_config *c, arena *a, const char *message, si
   }
   uint8_t hash[32], signer[20];
   eip191_hash(hash, message, n);
-  if (secp_recover_address(signer, hash, sig, SECP_LOW_S, &ee)) {
-    fail(err, errlen, "signature does not verify: %s", ee.msg);
-    return PHEME_AUTH_INVALID;
+  if (sig_len == SECP_SIG_LEN) {
+    if (secp_recover_address(signer, hash, sig, SECP_LOW_S, &ee)) {
+      fail(err, errlen, "signature does not verify: %s", ee.msg);
+    } else if (memcmp(signer, m->address_bytes, 20) != 0) {
+      char who[ADDRESS_TEXT];
+      address_to_checksum(who, signer);
+      fail(err, errlen, "message for '%s' was signed by '%s'", m->address, who);
+    } else {
+      return PHEME_OK;
+    }
+  } else {
+    fail(err, errlen, "signature of %zu bytes is no wallet key's (65 bytes)", sig_len);
   }
-  if (memcmp(signer, m->address_bytes, 20) != 0) {
-    char who[ADDRESS_TEXT];
-    address_to_checksum(who, signer);
-    fail(err, errlen, "message for '%s' was signed by '%s'", m->address, who);
-    return PHEME_AUTH_INVALID;
-  }
-  return PHEME_OK;
+  if (!c->contract_check) return PHEME_AUTH_INVALID;
+  /* Not the key's: the address may be a contract wallet (EIP-1271) or one to be deployed
+   * (ERC-6492). When it is neither, the key's reason above stands. */
+  char why[320];
+  e = c->contract_check(c->contract_ctx, m->address_bytes, m->chain_id, hash, sig, sig_len, why,
+                        sizeof why);
+  if (e == PHEME_OK) return PHEME_OK;
+  if (e == PHEME_DATA_NOT_FOUND) return PHEME_AUTH_INVALID;
+  fail(err, errlen, "%s", why);
+  return e;
 }

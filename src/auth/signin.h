@@ -23,6 +23,7 @@
 #define SIGNIN_NONCE_LEN 50        /* base32 (lowercase letters and 2-7) of those bytes */
 #define SIGNIN_NONCE_ID 14         /* time + random: what a use of the nonce records */
 #define SIGNIN_MAX_CHAINS 16
+#define SIGNIN_MAX_SIG 16384       /* bytes of a contract wallet's (or ERC-6492) signature */
 #define SIGNIN_AUDIENCE "pheme-api"
 #define SIGNIN_SKEW_S 60           /* Issued At may be this far ahead of our clock */
 #define SIGNIN_STATEMENT "Sign in to PHEME."
@@ -31,8 +32,20 @@
 /* What a nonce is for: a nonce issued for one purpose is not accepted for the other. */
 typedef enum { SIGNIN_PURPOSE_SIGNIN = 0, SIGNIN_PURPOSE_LINK = 1 } signin_purpose;
 
+/* Asks whether address, a contract wallet, accepts sig[0..n) for hash (EIP-1271, or ERC-6492 for
+ * a wallet not deployed yet) on chain_id. Returns 0 when it does; PHEME_AUTH_INVALID when it does
+ * not; PHEME_DATA_NOT_FOUND when address is no contract wallet (no code, no ERC-6492 wrapping);
+ * PHEME_API_BAD_REQUEST for a malformed wrapping;
+ * PHEME_SYS_IO when the chain could not be asked. err says why. Set by the server when a chain is
+ * configured (src/api/auth.c, through src/chain/sigcheck.h); NULL: only EOA signatures. */
+typedef pheme_err (*signin_contract_check)(void *ctx, const uint8_t address[20], uint64_t chain_id,
+                                           const uint8_t hash[32], const uint8_t *sig, size_t n,
+                                           char *err, size_t errlen);
+
 typedef struct {
   jwt_keyring keys;
+  signin_contract_check contract_check;
+  void *contract_ctx;
   int random_keys;                 /* no jwt_keys configured: a key for this run only */
   char scheme[16];                 /* of public_url: "http", "https" */
   char domain[256];                /* authority of public_url: "pheme.example:8443" */
@@ -99,7 +112,10 @@ pheme_err signin_message(buf *out, const signin_config *c, const uint8_t address
 /* Checks a signed message at now_ms: strict EIP-4361 parse; scheme (when given), domain and URI
  * equal to ours; an allowed chain id; Issued At / Not Before / Expiration Time; the signature
  * ("0x" + 130 hex digits, v 27/28 or 0/1) recovers under EIP-191 with a low s to the message's
- * address. Does not look at the nonce beyond the parser's syntax (the store consumes it).
+ * address — or, when it does not and contract_check is set, the message's address is a contract
+ * wallet that accepts the signature (then the signature may have any length up to
+ * SIGNIN_MAX_SIG bytes). Does not look at the nonce beyond the parser's syntax (the store
+ * consumes it). PHEME_SYS_IO when a contract wallet's chain could not be asked.
  * Returns 0 with *m filled (strings in a), PHEME_API_BAD_REQUEST for a malformed message or
  * signature, PHEME_AUTH_INVALID for one that does not verify; err quotes the subject. */
 pheme_err signin_check(const signin_config *c, arena *a, const char *message, size_t n,

@@ -1,0 +1,550 @@
+/* Contract-wallet signatures (src/chain/sigcheck.c) on a real anvil: a test-only ERC-1271
+ * wallet (contracts/test/wallet/TestWallet.sol, one owner key) deployed through its CREATE2
+ * factory, and a second one left counterfactual for ERC-6492. The factory's creation code is
+ * tests/data/sigcheck/TestWalletFactory.hex, which `scripts/contracts.sh test` checks against a
+ * fresh build (contracts/test/wallet/embedded.js). A few hand-assembled contracts stand in for
+ * wallets that answer oddly. */
+#include <stdarg.h>
+
+#include "anvil.h"
+#include "auth/signin.h"
+#include "chain/rpc.h"
+#include "chain/sigcheck.h"
+#include "eth/abi.h"
+#include "eth/address.h"
+#include "eth/eip191.h"
+#include "eth/hex.h"
+#include "eth/secp.h"
+#include "test.h"
+
+#define MESSAGE                                                                        \
+  "pheme.example wants you to sign in with your Ethereum account:\n%s\n\nSign in to PHEME.\n\n" \
+  "URI: https://pheme.example\nVersion: 1\nChain ID: 31337\nNonce: 5bq2NcYx9pLm0aZt3kWd7rVe\n" \
+  "Issued At: 2026-11-25T12:00:00Z"
+
+typedef struct {
+  anvil_node node;
+  rpc_client *rpc;
+  arena a;
+  uint8_t factory[20];
+  uint8_t owner_key[32], other_key[32];
+  uint8_t deployed[20];       /* the owner's wallet of salt 1, deployed */
+  uint8_t counterfactual[20]; /* the owner's wallet of salt 2, not deployed */
+  uint8_t hash[32];           /* EIP-191 hash of a SIWE message for the counterfactual wallet */
+} fixture;
+
+static rpc_client *client_for(const char *url) {
+  rpc_options o;
+  rpc_options_init(&o);
+  o.expected_chain_id = ANVIL_CHAIN_ID;
+  o.retries = 0;
+  o.timeout_ms = 5000;
+  o.connect_timeout_ms = 1000;
+  o.max_response_bytes = 1 << 20;
+  return rpc_client_new((const char *[]){url}, 1, &o);
+}
+
+/* A call that must succeed; NULL (after a failed CHECK) when it did not. */
+static json_t *call(fixture *f, const char *method, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static json_t *call(fixture *f, const char *method, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  char *params = arena_vprintf(&f->a, fmt, ap);
+  va_end(ap);
+  json_t *r = NULL;
+  rpc_error e;
+  if (!params || rpc_call(f->rpc, &f->a, method, params, &r, &e) != PHEME_OK) {
+    fprintf(stderr, "%s failed: %s\n", method, params ? e.message : "no memory");
+    CHECK(!"rpc call failed");
+    return NULL;
+  }
+  return r;
+}
+
+static char *hex(fixture *f, const uint8_t *p, size_t n) {
+  char *s = arena_alloc(&f->a, HEX_LEN(n) + 1);
+  return hex_encode(s, p, n);
+}
+
+/* Encodes fn(args...) into the arena as "0x…"; args is a JSON array text. */
+static char *calldata(fixture *f, const char *fn_text, json_t *args, size_t *len, uint8_t **bytes) {
+  abi_sig fn;
+  eth_err ee;
+  buf b;
+  buf_init(&b, 1 << 16);
+  int ok = abi_sig_parse(&f->a, fn_text, strlen(fn_text), &fn, &ee) == PHEME_OK &&
+           abi_encode_call(&b, &fn, args, &ee) == PHEME_OK;
+  json_decref(args);
+  if (!ok) {
+    fprintf(stderr, "cannot encode %s: %s\n", fn_text, ee.msg);
+    buf_release(&b);
+    return NULL;
+  }
+  char *s = hex(f, (const uint8_t *)b.data, b.len);
+  if (bytes) {
+    *bytes = arena_alloc(&f->a, b.len);
+    memcpy(*bytes, b.data, b.len);
+  }
+  if (len) *len = b.len;
+  buf_release(&b);
+  return s;
+}
+
+/* Sends a transaction from anvil's unlocked first account (anvil mines it at once) and returns
+ * its receipt, whose status must be 1. */
+static json_t *send_tx(fixture *f, const char *to, const char *data) {
+  json_t *h = call(f, "eth_sendTransaction", "[{\"from\":\"%s\",%s%s%s\"data\":\"%s\",\"gas\":\"0x1c9c380\"}]",
+                   ANVIL_ADDR0, to ? "\"to\":\"" : "", to ? to : "", to ? "\"," : "", data);
+  if (!h) return NULL;
+  json_t *rc = NULL;
+  /* anvil mines at once but may answer the receipt a moment later: poll, for 10 s at most */
+  for (int i = 0; i < 1000 && (!rc || json_is_null(rc)); i++) {
+    if (rc) nanosleep(&(struct timespec){.tv_nsec = 10000000}, NULL);
+    json_decref(rc);
+    rc = call(f, "eth_getTransactionReceipt", "[\"%s\"]", json_string_value(h));
+  }
+  json_decref(h);
+  if (!rc || json_is_null(rc)) {
+    CHECK(!"no receipt within 10 s");
+    json_decref(rc);
+    return NULL;
+  }
+  CHECK_STR(json_string_value(json_object_get(rc, "status")), "0x1");
+  return rc;
+}
+
+/* Deploys creation code given as "0x…" and writes the new contract's address. */
+static int deploy(fixture *f, const char *code, uint8_t out[20]) {
+  json_t *rc = send_tx(f, NULL, code);
+  if (!rc) return -1;
+  const json_t *addr = json_object_get(rc, "contractAddress");
+  int e = addr ? (int)address_parse(out, json_string_value(addr), json_string_length(addr), 0, NULL) : -1;
+  json_decref(rc);
+  return e ? -1 : 0;
+}
+
+/* Runtime code that answers any call with the first size bytes of memory after storing there
+ * the word <head hex> 00… with low_byte as its last byte:
+ * PUSH32 word PUSH0 MSTORE PUSH1 size PUSH0 RETURN. */
+static char *returning(fixture *f, const char *head, unsigned low_byte, unsigned size) {
+  char word[65];
+  snprintf(word, sizeof word, "%s%0*u", head, (int)(64 - strlen(head)), 0);
+  snprintf(word + 62, 3, "%02x", low_byte);
+  return arena_printf(&f->a, "7f%s5f5260%02x5ff3", word, size);
+}
+
+/* Deploys runtime code (under 256 bytes) behind a minimal constructor that returns it. */
+static int deploy_runtime(fixture *f, const char *runtime_hex, uint8_t out[20]) {
+  size_t n = strlen(runtime_hex) / 2;
+  /* PUSH1 n PUSH1 10 PUSH0 CODECOPY PUSH1 n PUSH0 RETURN, then the runtime from offset 10 */
+  char *code = arena_printf(&f->a, "0x60%02zx600a5f3960%02zx5ff3%s", n, n, runtime_hex);
+  return deploy(f, code, out);
+}
+
+static size_t code_len(fixture *f, const uint8_t addr[20]) {
+  json_t *r = call(f, "eth_getCode", "[\"%s\",\"latest\"]", hex(f, addr, 20));
+  size_t n = r && json_is_string(r) ? (json_string_length(r) - 2) / 2 : (size_t)-1;
+  json_decref(r);
+  return n;
+}
+
+/* The owner's address (from its key). */
+static void owner_address(fixture *f, char out[ADDRESS_TEXT]) {
+  uint8_t addr[20];
+  eth_err ee;
+  if (secp_address(addr, f->owner_key, &ee)) PHEME_BUG("bad test key");
+  address_to_checksum(out, addr);
+}
+
+/* factory.deploy(owner, salt) calldata. */
+static char *deploy_call(fixture *f, uint8_t salt, size_t *len, uint8_t **bytes) {
+  char owner[ADDRESS_TEXT], salt_hex[67];
+  owner_address(f, owner);
+  snprintf(salt_hex, sizeof salt_hex, "0x%064x", salt);
+  return calldata(f, "deploy(address,bytes32)", json_pack("[ss]", owner, salt_hex), len, bytes);
+}
+
+static int address_of(fixture *f, uint8_t salt, uint8_t out[20]) {
+  char owner[ADDRESS_TEXT], salt_hex[67];
+  owner_address(f, owner);
+  snprintf(salt_hex, sizeof salt_hex, "0x%064x", salt);
+  char *data = calldata(f, "addressOf(address,bytes32)", json_pack("[ss]", owner, salt_hex), NULL, NULL);
+  if (!data) return -1;
+  json_t *r = call(f, "eth_call", "[{\"to\":\"%s\",\"data\":\"%s\"},\"latest\"]", hex(f, f->factory, 20), data);
+  uint8_t word[32];
+  int e = !r || hex_decode(word, 32, NULL, json_string_value(r), json_string_length(r), HEX_EXACT, NULL);
+  json_decref(r);
+  if (e) return -1;
+  memcpy(out, word + 12, 20);
+  return 0;
+}
+
+/* A 65-byte r || s || v (v 27/28, as ecrecover wants) signature of f->hash by key. */
+static void sign(fixture *f, const uint8_t key[32], uint8_t sig[65]) {
+  eth_err ee;
+  if (secp_sign(sig, f->hash, key, &ee)) PHEME_BUG("cannot sign: %s", ee.msg);
+  secp_v_to_27(sig);
+}
+
+/* concat(abi.encode(factory, factoryCalldata, sig), magic) into the arena. */
+static uint8_t *wrap_6492(fixture *f, const uint8_t factory[20], const char *factory_calldata,
+                          const uint8_t *sig, size_t n, size_t *len) {
+  const abi_type *t;
+  eth_err ee;
+  buf b;
+  buf_init(&b, 1 << 16);
+  json_t *v = json_pack("[sss]", hex(f, factory, 20), factory_calldata, hex(f, sig, n));
+  int ok = abi_type_parse(&f->a, "(address,bytes,bytes)", 21, &t, &ee) == PHEME_OK &&
+           abi_encode(&b, t, v, &ee) == PHEME_OK;
+  json_decref(v);
+  for (int i = 0; ok && i < 16; i++) ok = buf_add(&b, "\x64\x92", 2) == 0;
+  uint8_t *out = ok ? arena_alloc(&f->a, b.len) : NULL;
+  if (out) memcpy(out, b.data, b.len);
+  *len = b.len;
+  buf_release(&b);
+  return out;
+}
+
+static char *read_text(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (!fp) return NULL;
+  static char text[1 << 16];
+  size_t n = fread(text, 1, sizeof text - 1, fp);
+  fclose(fp);
+  while (n && (text[n - 1] == '\n' || text[n - 1] == '\r')) n--;
+  text[n] = 0;
+  return text;
+}
+
+/* anvil, the factory, the owner's deployed wallet (salt 1) and counterfactual one (salt 2). */
+static int setup(fixture *f) {
+  memset(f, 0, sizeof *f);
+  arena_init(&f->a, 64 << 20);
+  if (anvil_start(&f->node, NULL) != 0) return -1;
+  f->rpc = client_for(f->node.url);
+  if (!f->rpc) return -1;
+  eth_err ee;
+  if (hex_decode(f->owner_key, 32, NULL, ANVIL_KEY1, 64, HEX_PREFIX_OPTIONAL | HEX_EXACT, &ee) ||
+      hex_decode(f->other_key, 32, NULL, ANVIL_KEY2, 64, HEX_PREFIX_OPTIONAL | HEX_EXACT, &ee))
+    return -1;
+  const char *code = read_text(TEST_DATA_DIR "/sigcheck/TestWalletFactory.hex");
+  if (!code) {
+    fprintf(stderr, "cannot read %s\n", TEST_DATA_DIR "/sigcheck/TestWalletFactory.hex");
+    return -1;
+  }
+  if (deploy(f, code, f->factory)) return -1;
+  char *d = deploy_call(f, 1, NULL, NULL);
+  json_t *rc = d ? send_tx(f, hex(f, f->factory, 20), d) : NULL;
+  if (!rc) return -1;
+  json_decref(rc);
+  if (address_of(f, 1, f->deployed) || address_of(f, 2, f->counterfactual)) return -1;
+  char msg[512], who[ADDRESS_TEXT];
+  snprintf(msg, sizeof msg, MESSAGE, address_to_checksum(who, f->counterfactual));
+  eip191_hash(f->hash, msg, strlen(msg));
+  return 0;
+}
+
+static void teardown(fixture *f) {
+  rpc_client_free(f->rpc);
+  anvil_stop(&f->node);
+  arena_release(&f->a);
+}
+
+/* sigcheck_verify of f->hash; with TEST_VERBOSE set, prints each verdict and reason. */
+static pheme_err verify(fixture *f, const uint8_t signer[20], const uint8_t *sig, size_t n,
+                        sigcheck_result *res) {
+  pheme_err e = sigcheck_verify(f->rpc, &f->a, signer, f->hash, sig, n, res);
+  if (getenv("TEST_VERBOSE")) fprintf(stderr, "  verdict %d err %d: %s\n", res->verdict, e, res->why);
+  return e;
+}
+
+TEST(deployed_wallet_accepts_its_owner_and_refuses_others) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  CHECK(code_len(&f, f.deployed) > 0);
+  uint8_t sig[65];
+  sigcheck_result res;
+  sign(&f, f.owner_key, sig);
+  CHECK_INT(verify(&f, f.deployed, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_VALID);
+  CHECK_INT(res.erc6492, 0);
+
+  sign(&f, f.other_key, sig);
+  CHECK_INT(verify(&f, f.deployed, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "refused the signature: isValidSignature answered 0xffffffff"));
+  char who[ADDRESS_TEXT];
+  CHECK(strstr(res.why, address_to_checksum(who, f.deployed)));
+
+  /* the owner's signature of another hash */
+  sign(&f, f.owner_key, sig);
+  f.hash[0] ^= 1;
+  CHECK_INT(verify(&f, f.deployed, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  teardown(&f);
+}
+
+TEST(counterfactual_wallet_with_erc6492_signature) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  REQUIRE(code_len(&f, f.counterfactual) == 0);
+  json_t *bn = call(&f, "eth_blockNumber", "[]");
+  uint8_t sig[65];
+  size_t n;
+  sigcheck_result res;
+  sign(&f, f.owner_key, sig);
+  uint8_t *w = wrap_6492(&f, f.factory, deploy_call(&f, 2, NULL, NULL), sig, 65, &n);
+  REQUIRE(w);
+  CHECK_INT(verify(&f, f.counterfactual, w, n, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_VALID);
+  CHECK_INT(res.erc6492, 1);
+  /* an eth_call keeps nothing: still not deployed, no block made */
+  CHECK_INT(code_len(&f, f.counterfactual), 0);
+  json_t *bn2 = call(&f, "eth_blockNumber", "[]");
+  CHECK(bn && bn2 && json_equal(bn, bn2));
+  json_decref(bn);
+  json_decref(bn2);
+
+  /* the same wrapping around another key's signature */
+  sign(&f, f.other_key, sig);
+  w = wrap_6492(&f, f.factory, deploy_call(&f, 2, NULL, NULL), sig, 65, &n);
+  CHECK_INT(verify(&f, f.counterfactual, w, n, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "refused the ERC-6492 signature"));
+
+  /* a factory call that deploys another wallet (salt 3) than the signer */
+  sign(&f, f.owner_key, sig);
+  w = wrap_6492(&f, f.factory, deploy_call(&f, 3, NULL, NULL), sig, 65, &n);
+  CHECK_INT(verify(&f, f.counterfactual, w, n, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "succeeded but left no code at wallet"));
+
+  /* a factory call that reverts */
+  w = wrap_6492(&f, f.factory, "0xdeadbeef", sig, 65, &n);
+  CHECK_INT(verify(&f, f.counterfactual, w, n, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "reverted but left no code at wallet"));
+  CHECK_INT(code_len(&f, f.counterfactual), 0);
+  teardown(&f);
+}
+
+TEST(erc6492_signature_stays_valid_after_deployment) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  uint8_t sig[65];
+  size_t n;
+  sigcheck_result res;
+  sign(&f, f.owner_key, sig);
+  /* wrapped for salt 1, whose wallet exists: the factory would revert, the wallet is asked */
+  uint8_t *w = wrap_6492(&f, f.factory, deploy_call(&f, 1, NULL, NULL), sig, 65, &n);
+  REQUIRE(w);
+  CHECK_INT(verify(&f, f.deployed, w, n, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_VALID);
+  CHECK_INT(res.erc6492, 1);
+  sign(&f, f.other_key, sig);
+  w = wrap_6492(&f, f.factory, deploy_call(&f, 1, NULL, NULL), sig, 65, &n);
+  CHECK_INT(verify(&f, f.deployed, w, n, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  teardown(&f);
+}
+
+TEST(address_without_code_is_not_a_contract_wallet) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  uint8_t sig[65], eoa[20];
+  sigcheck_result res;
+  sign(&f, f.owner_key, sig);
+  REQUIRE(address_parse(eoa, ANVIL_ADDR2, strlen(ANVIL_ADDR2), 0, NULL) == PHEME_OK);
+  CHECK_INT(verify(&f, eoa, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_NOT_CONTRACT);
+  CHECK(strstr(res.why, "has no code"));
+  /* the counterfactual wallet too, when the signature is not wrapped */
+  CHECK_INT(verify(&f, f.counterfactual, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_NOT_CONTRACT);
+  teardown(&f);
+}
+
+TEST(contracts_that_are_not_wallets_or_answer_oddly_are_refused) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  uint8_t sig[65], c[20];
+  sigcheck_result res;
+  sign(&f, f.owner_key, sig);
+  /* the factory has code but no isValidSignature: it reverts */
+  CHECK_INT(verify(&f, f.factory, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "failed in isValidSignature"));
+
+  /* answers 0x1626ba7e00…00 to anything: valid (the magic word is all that counts) */
+  REQUIRE(deploy_runtime(&f, returning(&f, "1626ba7e", 0, 32), c) == 0);
+  CHECK_INT(verify(&f, c, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_VALID);
+  /* the magic value with a dirty low-order byte */
+  REQUIRE(deploy_runtime(&f, returning(&f, "1626ba7e", 1, 32), c) == 0);
+  CHECK_INT(verify(&f, c, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "with nonzero low-order bytes"));
+  /* the magic word followed by a zero word: 64 bytes */
+  REQUIRE(deploy_runtime(&f, returning(&f, "1626ba7e", 0, 64), c) == 0);
+  CHECK_INT(verify(&f, c, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "with 64 bytes"));
+  /* 4 bytes: the bare selector */
+  REQUIRE(deploy_runtime(&f, returning(&f, "1626ba7e", 0, 4), c) == 0);
+  CHECK_INT(verify(&f, c, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "with 4 bytes"));
+  /* an invalid opcode (0xfe) */
+  REQUIRE(deploy_runtime(&f, "fe", c) == 0);
+  CHECK_INT(verify(&f, c, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  /* loops until out of gas (JUMPDEST PUSH0 JUMP): bounded by the gas cap, a verdict, not an error */
+  REQUIRE(deploy_runtime(&f, "5b5f56", c) == 0);
+  CHECK_INT(verify(&f, c, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  /* 1 MiB of zeros (PUSH3 0x100000 PUSH0 RETURN), within the gas cap: past the client's answer
+   * cap (1 MiB of body here), refused without reading more */
+  REQUIRE(deploy_runtime(&f, "621000005ff3", c) == 0);
+  CHECK_INT(verify(&f, c, sig, 65, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "more than the client's answer cap"));
+  /* the loop again, behind an ERC-6492 wrapping */
+  REQUIRE(deploy_runtime(&f, "5b5f56", c) == 0);
+  size_t n;
+  uint8_t *w = wrap_6492(&f, f.factory, "0x", sig, 65, &n);
+  CHECK_INT(verify(&f, c, w, n, &res), PHEME_OK);
+  CHECK_INT(res.verdict, SIGCHECK_INVALID);
+  CHECK(strstr(res.why, "reverted or ran out of gas"));
+  teardown(&f);
+}
+
+TEST(malformed_erc6492_wrapping_is_a_bad_request) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  uint8_t sig[65];
+  sigcheck_result res;
+  size_t n;
+  sign(&f, f.owner_key, sig);
+  uint8_t *w = wrap_6492(&f, f.factory, deploy_call(&f, 2, NULL, NULL), sig, 65, &n);
+  REQUIRE(w);
+  /* none of these may reach the node: ask them of one that is not there, which would be
+   * PHEME_SYS_IO */
+  rpc_client *live = f.rpc;
+  f.rpc = client_for("http://127.0.0.1:1");
+  REQUIRE(f.rpc);
+  /* the suffix alone */
+  CHECK_INT(verify(&f, f.counterfactual, w + n - 32, 32, &res), PHEME_API_BAD_REQUEST);
+  CHECK(strstr(res.why, "malformed ERC-6492 signature"));
+  CHECK_INT(res.erc6492, 1);
+  /* one byte cut out of the encoding (the suffix kept) */
+  uint8_t *cut = arena_alloc(&f.a, n);
+  memcpy(cut, w, 100);
+  memcpy(cut + 100, w + 101, n - 101);
+  CHECK_INT(verify(&f, f.counterfactual, cut, n - 1, &res), PHEME_API_BAD_REQUEST);
+  CHECK(strstr(res.why, "malformed ERC-6492 signature"));
+  /* an offset pointing outside the data */
+  memcpy(cut, w, n);
+  cut[63] = 0xff;
+  CHECK_INT(verify(&f, f.counterfactual, cut, n, &res), PHEME_API_BAD_REQUEST);
+  /* a dirty address word */
+  memcpy(cut, w, n);
+  cut[0] = 1;
+  CHECK_INT(verify(&f, f.counterfactual, cut, n, &res), PHEME_API_BAD_REQUEST);
+  /* too long, wrapped or not */
+  uint8_t *big = arena_zalloc(&f.a, SIGCHECK_MAX_SIG + 1);
+  CHECK_INT(verify(&f, f.deployed, big, SIGCHECK_MAX_SIG + 1, &res), PHEME_API_BAD_REQUEST);
+  CHECK(strstr(res.why, "is longer than 16384"));
+  rpc_client_free(f.rpc);
+  f.rpc = live;
+  CHECK_INT(code_len(&f, f.counterfactual), 0);
+  teardown(&f);
+}
+
+TEST(node_down_is_an_io_error_not_a_verdict) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  uint8_t sig[65];
+  size_t n;
+  sigcheck_result res;
+  sign(&f, f.owner_key, sig);
+  uint8_t *w = wrap_6492(&f, f.factory, deploy_call(&f, 2, NULL, NULL), sig, 65, &n);
+  REQUIRE(w);
+  anvil_stop(&f.node);
+  CHECK_INT(verify(&f, f.deployed, sig, 65, &res), PHEME_SYS_IO);
+  CHECK(strstr(res.why, "could not read the code of"));
+  CHECK_INT(verify(&f, f.counterfactual, w, n, &res), PHEME_SYS_IO);
+  CHECK(strstr(res.why, "could not run the ERC-6492 check"));
+  teardown(&f);
+}
+
+TEST(unwrap_gives_the_parts) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  uint8_t sig[65], *dc;
+  size_t n, dlen;
+  sign(&f, f.owner_key, sig);
+  char *d = deploy_call(&f, 2, &dlen, &dc);
+  uint8_t *w = wrap_6492(&f, f.factory, d, sig, 65, &n);
+  REQUIRE(w);
+  CHECK(sigcheck_is_6492(w, n));
+  CHECK(!sigcheck_is_6492(w, n - 1));
+  CHECK(!sigcheck_is_6492(sig, 65));
+  sigcheck_6492 u;
+  char why[256];
+  CHECK_INT(sigcheck_unwrap_6492(&f.a, w, n, &u, why, sizeof why), PHEME_OK);
+  CHECK_MEM(u.factory, 20, f.factory, 20);
+  CHECK_MEM(u.factory_calldata, u.factory_calldata_len, dc, dlen);
+  CHECK_MEM(u.signature, u.signature_len, sig, 65);
+  CHECK_INT(sigcheck_unwrap_6492(&f.a, sig, 65, &u, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK(strstr(why, "does not end with the ERC-6492 suffix"));
+  teardown(&f);
+}
+
+/* The sign-in hook: sigcheck_signin has signin_contract_check's type (this file would not
+ * compile otherwise) and maps each verdict to the code signin_check expects. */
+TEST(signin_hook_answers_signin_check) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  signin_contract_check hook = sigcheck_signin;
+  sigcheck_signin_ctx ctx;
+  char err[320];
+  rpc_options o;
+  rpc_options_init(&o);
+  o.expected_chain_id = ANVIL_CHAIN_ID;
+  o.retries = 0;
+  REQUIRE(sigcheck_signin_init(&ctx, (const char *[]){f.node.url}, 1, &o, err, sizeof err) == 0);
+  uint8_t sig[65], eoa[20];
+  size_t n;
+  sign(&f, f.owner_key, sig);
+  CHECK_INT(hook(&ctx, f.deployed, ANVIL_CHAIN_ID, f.hash, sig, 65, err, sizeof err), PHEME_OK);
+  uint8_t *w = wrap_6492(&f, f.factory, deploy_call(&f, 2, NULL, NULL), sig, 65, &n);
+  REQUIRE(w);
+  CHECK_INT(hook(&ctx, f.counterfactual, ANVIL_CHAIN_ID, f.hash, w, n, err, sizeof err), PHEME_OK);
+  CHECK_INT(hook(&ctx, f.counterfactual, 1, f.hash, w, n, err, sizeof err), PHEME_AUTH_INVALID);
+  CHECK(strstr(err, "checked on chain 31337 only"));
+  CHECK_INT(hook(&ctx, f.counterfactual, ANVIL_CHAIN_ID, f.hash, w + n - 32, 32, err, sizeof err),
+            PHEME_API_BAD_REQUEST);
+  REQUIRE(address_parse(eoa, ANVIL_ADDR2, strlen(ANVIL_ADDR2), 0, NULL) == PHEME_OK);
+  CHECK_INT(hook(&ctx, eoa, ANVIL_CHAIN_ID, f.hash, sig, 65, err, sizeof err), PHEME_DATA_NOT_FOUND);
+  sign(&f, f.other_key, sig);
+  CHECK_INT(hook(&ctx, f.deployed, ANVIL_CHAIN_ID, f.hash, sig, 65, err, sizeof err), PHEME_AUTH_INVALID);
+  CHECK(strstr(err, "refused the signature"));
+  anvil_stop(&f.node);
+  CHECK_INT(hook(&ctx, f.deployed, ANVIL_CHAIN_ID, f.hash, sig, 65, err, sizeof err), PHEME_SYS_IO);
+  sigcheck_signin_release(&ctx);
+  CHECK_INT(sigcheck_signin_init(&ctx, NULL, 0, NULL, err, sizeof err), -1);
+  CHECK(strstr(err, "needs 1 to 16 chain endpoints"));
+  CHECK_INT(sigcheck_signin_init(&ctx, (const char *[]){"ftp://127.0.0.1:1"}, 1, NULL, err, sizeof err), -1);
+  teardown(&f);
+}
+
+TEST_MAIN(RUN(deployed_wallet_accepts_its_owner_and_refuses_others);
+          RUN(counterfactual_wallet_with_erc6492_signature);
+          RUN(erc6492_signature_stays_valid_after_deployment);
+          RUN(address_without_code_is_not_a_contract_wallet);
+          RUN(contracts_that_are_not_wallets_or_answer_oddly_are_refused);
+          RUN(malformed_erc6492_wrapping_is_a_bad_request);
+          RUN(node_down_is_an_io_error_not_a_verdict);
+          RUN(unwrap_gives_the_parts);
+          RUN(signin_hook_answers_signin_check))
