@@ -15,10 +15,13 @@ build: deps
 	@cmake --build $(BUILD) -j $(JOBS) --target pheme
 	@ln -sf $(BUILD)/compile_commands.json compile_commands.json
 
-# The main job on the embedded default: SQLite in ./data, demo data on first start.
+# The main job: the whole local stack (`pheme dev`): anvil from the npm package on loopback, the
+# contract suite deployed by the C deployer, demo data on chain and in SQLite (data/dev), the
+# server with its indexer and transaction manager. Ctrl-C stops it all.
 run: build web
+	@scripts/contracts.sh deps
 	@mkdir -p data
-	./$(BUILD)/pheme serve --demo
+	./$(BUILD)/pheme dev
 
 # The web app (React + Vite), built into web/dist when its sources changed.
 web:
@@ -36,4 +39,4 @@ fuzz:
 	@FUZZ_SECONDS=$${FUZZ_SECONDS:-600} LAYERS=fuzz scripts/test.sh
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz compile_commands.json
+	rm -rf $(BUILD) build-asan build-fuzz compile_commands.json data/dev

@@ -8,6 +8,9 @@
 #include <unistd.h>
 
 #include "api/api.h"
+#include "chain/cli.h"
+#include "chain/dev.h"
+#include "chain/workers.h"
 #include "core/config.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -36,6 +39,8 @@ static int cmd_help(cmd_ctx *c);
 static int cmd_key(cmd_ctx *c);
 static int cmd_config(cmd_ctx *c);
 static int cmd_seed(cmd_ctx *c);
+static int cmd_chain(cmd_ctx *c);
+static int cmd_dev(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -48,6 +53,10 @@ static const command commands[] = {
      "fill the database with demo data, or with bulk data for benchmarks"},
     {"config", cmd_config, "config show | config example",
      "print the effective configuration (secrets masked), or the documented example file"},
+    {"dev", cmd_dev, "dev [--listen HOST:PORT] [--database URL]",
+     "the whole local stack: anvil, the contracts, demo data on chain and in storage, the server"},
+    {"chain", cmd_chain, CHAIN_CLI_USAGE,
+     "deploy the contract suite (writes the manifest), or show the chain, indexer and operator"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -154,7 +163,12 @@ static int cmd_serve(cmd_ctx *c) {
   app a = {.cfg = cfg, .store = s, .signin = &signin};
   ratelimit *limits = NULL;
   http_cache *cache = NULL;
+  chain_workers chain;
   int rc = 1;
+  if (chain_workers_signin(&chain, cfg, &signin, err, sizeof err)) {
+    log_error("%s", err);
+    goto out;
+  }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
                                          (int)cfg->rate_limit_write, (int)cfg->rate_limit_graphql};
@@ -203,6 +217,11 @@ static int cmd_serve(cmd_ctx *c) {
     log_error("%s", err);
     goto out;
   }
+  if (chain_workers_start(&chain, s, cfg, err, sizeof err)) {
+    log_error("%s", err);
+    http_server_stop(a.http, 0);
+    goto out;
+  }
   log_info("pheme %s listening on %s with %d threads, storage %s, answer cache %s; open %s",
            PHEME_VERSION, cfg->listen, o.threads, store_driver_name(s), cache ? "on" : "off",
            cfg->public_url);
@@ -217,6 +236,7 @@ static int cmd_serve(cmd_ctx *c) {
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
   rc = 0;
 out:
+  chain_workers_stop(&chain);
   log_batching_stop();
   cache_free(cache);
   ratelimit_free(limits);
@@ -345,6 +365,46 @@ static int cmd_seed(cmd_ctx *c) {
   if (rc) fprintf(stderr, "pheme seed: %s\n", err);
   store_free(s);
   return rc ? 1 : 0;
+}
+
+/* --- pheme chain (src/chain/cli.c) --- */
+
+static int cmd_chain(cmd_ctx *c) {
+  const char *sub = c->nargs > 0 ? c->args[0] : "";
+  if (strcmp(sub, "deploy") == 0) return chain_cli_deploy(&c->cfg, c->args + 1, c->nargs - 1);
+  if (strcmp(sub, "status") == 0) {
+    /* the database adds the indexer and the outbox; the status still shows without it */
+    store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+    int rc = chain_cli_status(&c->cfg, s, c->args + 1, c->nargs - 1);
+    if (s) store_free(s);
+    return rc;
+  }
+  fprintf(stderr, "usage: pheme %s\n", CHAIN_CLI_USAGE);
+  return 2;
+}
+
+/* --- pheme dev (src/chain/dev.c) --- */
+
+static int cmd_dev(cmd_ctx *c) {
+  /* Ctrl-C while the chain is being prepared waits for the server's sigwait, which then stops
+   * at once, so anvil is always stopped below */
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  dev_chain d;
+  char err[512];
+  if (dev_chain_start(&d, &c->cfg, stdout, err, sizeof err)) {
+    fprintf(stderr, "pheme dev: %s\n", err);
+    return 1;
+  }
+  c->cfg.demo = 1;
+  dev_chain_print(&d, stdout);
+  int rc = cmd_serve(c);
+  dev_chain_stop(&d);
+  printf("pheme dev: anvil stopped\n");
+  return rc;
 }
 
 int main(int argc, char **argv) {

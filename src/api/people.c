@@ -168,6 +168,13 @@ void wallets_get(http_req *r) {
     jw_end(&w);
   }
   jw_end(&w);
+  /* what the indexer knows of this address on chain (null without a chain) */
+  pheme_err oe = api_onchain_wallet(r, &w, a);
+  if (oe) {
+    buf_release(&b);
+    api_fail(r, oe, "wallet");
+    return;
+  }
   jw_end(&w);
   api_send(r, 200, &b, &w);
 }

@@ -28,7 +28,7 @@
 
 #define ANVIL_KEY0 "ac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"
 #define ANVIL_KEY1 "59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d"
-#define ANVIL_KEY2 "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9803804b70d9f"
+#define ANVIL_KEY2 "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 #define ANVIL_ADDR0 "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
 #define ANVIL_ADDR1 "0x70997970C51812dc3A010C7d01b50e0d17dc79C8"
 #define ANVIL_ADDR2 "0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC"
@@ -64,7 +64,7 @@ static int anvil__listening(int port) {
 }
 
 /* Stops the node by its PID and reaps it; safe to call twice. */
-static void anvil_stop(anvil_node *n) {
+__attribute__((unused)) static void anvil_stop(anvil_node *n) {
   if (n->pid <= 0) return;
   kill(n->pid, SIGTERM);
   for (int i = 0; i < 300; i++) {
@@ -81,7 +81,7 @@ static void anvil_stop(anvil_node *n) {
 
 /* Starts anvil with extra arguments (a NULL-terminated list, or NULL) and waits up to 20 s until it
  * accepts connections. Returns 0, or -1 after printing why. */
-static int anvil_start(anvil_node *n, const char *const *extra) {
+__attribute__((unused)) static int anvil_start(anvil_node *n, const char *const *extra) {
   memset(n, 0, sizeof *n);
   const char *bin = getenv("PHEME_ANVIL") ? getenv("PHEME_ANVIL") : ANVIL_BIN;
   if (access(bin, X_OK) != 0) {
