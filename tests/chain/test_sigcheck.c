@@ -10,6 +10,7 @@
 #include "auth/signin.h"
 #include "chain/rpc.h"
 #include "chain/sigcheck.h"
+#include "core/config.h"
 #include "eth/abi.h"
 #include "eth/address.h"
 #include "eth/eip191.h"
@@ -539,6 +540,65 @@ TEST(signin_hook_answers_signin_check) {
   teardown(&f);
 }
 
+/* The whole SIWE check (src/auth/signin.c) with the hook in place: a contract wallet signs in
+ * with its owner's signature, deployed (EIP-1271) or not yet (ERC-6492); without the hook, or
+ * with another key, it does not. */
+TEST(siwe_check_accepts_contract_wallets_through_the_hook) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  pheme_config cfg;
+  char err[512];
+  REQUIRE(config_init(&cfg) == 0);
+  REQUIRE(config_set(&cfg, "public_url", "https://pheme.example", "test", err, sizeof err) == 0);
+  REQUIRE(config_set(&cfg, "auth_chain_ids", "31337", "test", err, sizeof err) == 0);
+  signin_config c;
+  REQUIRE(signin_config_load(&c, &cfg, err, sizeof err) == 0);
+  sigcheck_signin_ctx ctx;
+  rpc_options o;
+  rpc_options_init(&o);
+  o.expected_chain_id = ANVIL_CHAIN_ID;
+  REQUIRE(sigcheck_signin_init(&ctx, (const char *[]){f.node.url}, 1, &o, err, sizeof err) == 0);
+  const int64_t now = 1795608030000LL; /* 2026-11-25T12:00:30Z, 30 s after the message's Issued At */
+  char msg[512], who[ADDRESS_TEXT], *sighex;
+  uint8_t sig[65], hash[32];
+  size_t n;
+  siwe_message m;
+  eth_err ee;
+
+  /* counterfactual wallet, ERC-6492: refused without the hook (not a key's signature), then accepted */
+  snprintf(msg, sizeof msg, MESSAGE, address_to_checksum(who, f.counterfactual));
+  sign(&f, f.owner_key, sig);
+  uint8_t *w = wrap_6492(&f, f.factory, deploy_call(&f, 2, NULL, NULL), sig, 65, &n);
+  REQUIRE(w);
+  sighex = hex(&f, w, n);
+  CHECK_INT(signin_check(&c, &f.a, msg, strlen(msg), sighex, now, &m, err, sizeof err), PHEME_API_BAD_REQUEST);
+  c.contract_check = sigcheck_signin;
+  c.contract_ctx = &ctx;
+  CHECK_INT(signin_check(&c, &f.a, msg, strlen(msg), sighex, now, &m, err, sizeof err), PHEME_OK);
+  /* the owner's bare signature is not the counterfactual wallet's: the key's reason stands */
+  CHECK_INT(signin_check(&c, &f.a, msg, strlen(msg), hex(&f, sig, 65), now, &m, err, sizeof err), PHEME_AUTH_INVALID);
+  CHECK(strstr(err, "was signed by") != NULL);
+
+  /* deployed wallet, EIP-1271: the owner's signature of the wallet's message */
+  snprintf(msg, sizeof msg, MESSAGE, address_to_checksum(who, f.deployed));
+  eip191_hash(hash, msg, strlen(msg));
+  REQUIRE(secp_sign(sig, hash, f.owner_key, &ee) == 0);
+  secp_v_to_27(sig);
+  CHECK_INT(signin_check(&c, &f.a, msg, strlen(msg), hex(&f, sig, 65), now, &m, err, sizeof err), PHEME_OK);
+  REQUIRE(secp_sign(sig, hash, f.other_key, &ee) == 0);
+  secp_v_to_27(sig);
+  CHECK_INT(signin_check(&c, &f.a, msg, strlen(msg), hex(&f, sig, 65), now, &m, err, sizeof err), PHEME_AUTH_INVALID);
+  CHECK(strstr(err, "refused the signature") != NULL);
+
+  /* the node gone: 503 territory, not a wrong signature */
+  anvil_stop(&f.node);
+  CHECK_INT(signin_check(&c, &f.a, msg, strlen(msg), hex(&f, sig, 65), now, &m, err, sizeof err), PHEME_SYS_IO);
+  sigcheck_signin_release(&ctx);
+  signin_config_release(&c);
+  config_release(&cfg);
+  teardown(&f);
+}
+
 TEST_MAIN(RUN(deployed_wallet_accepts_its_owner_and_refuses_others);
           RUN(counterfactual_wallet_with_erc6492_signature);
           RUN(erc6492_signature_stays_valid_after_deployment);
@@ -547,4 +607,5 @@ TEST_MAIN(RUN(deployed_wallet_accepts_its_owner_and_refuses_others);
           RUN(malformed_erc6492_wrapping_is_a_bad_request);
           RUN(node_down_is_an_io_error_not_a_verdict);
           RUN(unwrap_gives_the_parts);
-          RUN(signin_hook_answers_signin_check))
+          RUN(signin_hook_answers_signin_check);
+          RUN(siwe_check_accepts_contract_wallets_through_the_hook))
