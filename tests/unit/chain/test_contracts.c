@@ -10,7 +10,6 @@
 #include "test.h"
 
 /* tests/data/../.. is the source tree (unit tests know only TEST_DATA_DIR) */
-#define PHEME_SOURCE_DIR_FOR_TESTS TEST_DATA_DIR "/../.."
 
 static void hex_of(uint8_t *out, size_t n, const char *hex) {
   if (hex_decode(out, n, NULL, hex, strlen(hex), HEX_PREFIX_OPTIONAL | HEX_EXACT, NULL)) abort();
@@ -238,7 +237,7 @@ static char *slurp(const char *path) {
 TEST(manifest_reads_and_writes_forge_format) {
   manifest m;
   char err[256];
-  char *text = slurp(PHEME_SOURCE_DIR_FOR_TESTS "/contracts/deployments/31337.json");
+  char *text = slurp(TEST_DATA_DIR "/chain/manifest-31337.json");
   REQUIRE(text);
   CHECK_INT(manifest_parse(&m, text, strlen(text), err, sizeof err), 0);
   CHECK_INT(m.chain_id, 31337);
@@ -267,7 +266,7 @@ TEST(manifest_refuses_what_it_cannot_trust) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     CHECK_INT(manifest_parse(&m, bad[i], strlen(bad[i]), err, sizeof err), PHEME_DATA_INVALID);
   /* a wrong checksum is named */
-  char *text = slurp(PHEME_SOURCE_DIR_FOR_TESTS "/contracts/deployments/31337.json");
+  char *text = slurp(TEST_DATA_DIR "/chain/manifest-31337.json");
   REQUIRE(text);
   char *p = strstr(text, "0xB7f8BC63BbcaD18155201308C8f3540b07f84F5e");
   REQUIRE(p);
