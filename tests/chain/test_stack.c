@@ -142,6 +142,10 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   uint8_t token[20], staking[20];
   CHECK_INT(read_address(status, "PhemeToken", token), 0);
   CHECK_INT(read_address(status, "PhemeStaking", staking), 0);
+  char governor_hex[43] = "";
+  json_t *gov = json_object_get(json_object_get(json_object_get(status, "manifest"), "contracts"), "PhemeGovernor");
+  if (json_string_value(json_object_get(gov, "address")))
+    snprintf(governor_hex, sizeof governor_hex, "%s", json_string_value(json_object_get(gov, "address")));
   json_decref(status);
 
   /* the seeded validator panel, indexed from the chain */
@@ -184,6 +188,24 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   buf_clear(&cd);
   CHECK_INT(ct_PhemeStaking_stake(&cd, amount, &ee), 0);
   CHECK_INT(send_tx(rpc, HOLDER, staking, &cd), 0);
+  /* a governance proposal by the deployer (who holds most of the supply): delegate to itself,
+   * then propose a no-op (a token transfer of 0 by the timelock) */
+  uint8_t deployer[20], governor[20];
+  REQUIRE(address_parse_hex(deployer, ANVIL_ADDR0) == 0);
+  REQUIRE(address_parse_hex(governor, governor_hex) == 0);
+  buf_clear(&cd);
+  CHECK_INT(ct_PhemeToken_delegate(&cd, deployer, &ee), 0);
+  CHECK_INT(send_tx(rpc, ANVIL_ADDR0, token, &cd), 0);
+  buf_clear(&cd);
+  char token_hex[43];
+  address_format_hex(token_hex, token);
+  json_t *targets = json_pack("[s]", token_hex), *values = json_pack("[s]", "0"),
+         *calls = json_pack("[s]", "0xa9059cbb000000000000000000000000000000000000000000000000000000000000dead0000000000000000000000000000000000000000000000000000000000000000");
+  CHECK_INT(ct_PhemeGovernor_propose(&cd, targets, values, calls, "Stack test: a no-op proposal", &ee), 0);
+  json_decref(targets);
+  json_decref(values);
+  json_decref(calls);
+  CHECK_INT(send_tx(rpc, ANVIL_ADDR0, governor, &cd), 0);
   buf_release(&cd);
   rpc_client_free(rpc);
   int seen = 0;
@@ -196,6 +218,35 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   }
   CHECK(seen);
   json_decref(before);
+
+  /* the proposal, listed and by id */
+  json_t *props = NULL;
+  for (int i = 0; i < 100; i++) {
+    json_decref(props);
+    props = get_json(port, "/api/v1/governance/proposals");
+    if (props && json_array_size(json_object_get(props, "items")) >= 1) break;
+    sleep_ms(100);
+  }
+  json_t *first = json_array_get(json_object_get(props, "items"), 0);
+  const char *proposal = json_string_value(json_object_get(first, "id"));
+  CHECK(proposal != NULL);
+  if (proposal) {
+    char path[160];
+    snprintf(path, sizeof path, "/api/v1/governance/proposals/%s", proposal);
+    json_t *one = get_json(port, path);
+    CHECK(one && json_equal(json_object_get(json_object_get(one, "proposal"), "id"), json_object_get(first, "id")));
+    CHECK(one && json_is_array(json_object_get(one, "votes")));
+    json_decref(one);
+  }
+  json_decref(props);
+
+  /* a demo person's wallet carries what the chain knows of it */
+  json_t *wallet = get_json(port, "/api/v1/wallets/" ANVIL_ADDR1);
+  json_t *onchain = json_object_get(wallet, "onchain");
+  CHECK(json_is_object(onchain));
+  CHECK_INT(json_integer_value(json_object_get(onchain, "chainId")), ANVIL_CHAIN_ID);
+  CHECK(json_is_object(json_object_get(onchain, "skillWallet")));
+  json_decref(wallet);
 
   /* Ctrl-C: the server stops, then anvil, by its PID */
   kill(pid, SIGINT);
