@@ -32,7 +32,6 @@
 
 #include "core/banned.h"
 
-#define DEFAULT_ANVIL "contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 #define DEFAULT_DATABASE "sqlite:./data/pheme.db"
 #define DEV_DIR "data/dev"
 #define DEV_DATABASE "sqlite:./" DEV_DIR "/pheme.db"
@@ -77,106 +76,7 @@ static void addr_of(uint8_t a[20], int i) {
 
 /* ---- anvil ---- */
 
-static int port_free(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  int ok = bind(fd, (struct sockaddr *)&a, sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
-static int any_free_port(void) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t len = sizeof a;
-  int port = -1;
-  if (bind(fd, (struct sockaddr *)&a, sizeof a) == 0 && getsockname(fd, (struct sockaddr *)&a, &len) == 0)
-    port = ntohs(a.sin_port);
-  close(fd);
-  return port;
-}
-
-static int listening(int port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return 0;
-  struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
-                          .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-  close(fd);
-  return ok;
-}
-
-static void sleep_ms(long ms) {
-  struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
-  nanosleep(&t, NULL);
-}
-
-void dev_chain_stop(dev_chain *d) {
-  if (d->anvil_pid <= 0) return;
-  kill(d->anvil_pid, SIGTERM);
-  for (int i = 0; i < 300; i++) {
-    if (waitpid(d->anvil_pid, NULL, WNOHANG) == d->anvil_pid) {
-      d->anvil_pid = 0;
-      return;
-    }
-    sleep_ms(10);
-  }
-  kill(d->anvil_pid, SIGKILL);
-  waitpid(d->anvil_pid, NULL, 0);
-  d->anvil_pid = 0;
-}
-
-static int start_anvil(dev_chain *d, char *err, size_t errlen) {
-  const char *bin = getenv("PHEME_ANVIL") && *getenv("PHEME_ANVIL") ? getenv("PHEME_ANVIL") : DEFAULT_ANVIL;
-  if (access(bin, X_OK) != 0) {
-    set_err(err, errlen, "anvil '%s' is not executable (run scripts/contracts.sh deps, or set PHEME_ANVIL)", bin);
-    return -1;
-  }
-  d->port = port_free(8545) ? 8545 : any_free_port();
-  if (d->port < 0) {
-    set_err(err, errlen, "no free port on 127.0.0.1 for anvil");
-    return -1;
-  }
-  char port[16];
-  snprintf(port, sizeof port, "%d", d->port);
-  pid_t parent = getpid();
-  pid_t pid = fork();
-  if (pid < 0) {
-    set_err(err, errlen, "cannot start anvil: %s", strerror(errno));
-    return -1;
-  }
-  if (pid == 0) {
-    /* anvil dies with us even if we crash, and takes the default signal actions (the parent
-     * blocks SIGINT/SIGTERM for sigwait; the mask is inherited) */
-    prctl(PR_SET_PDEATHSIG, SIGTERM);
-    if (getppid() != parent) _exit(1);
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, NULL);
-    setpgid(0, 0); /* Ctrl-C in the terminal reaches pheme, which stops anvil itself */
-    int devnull = open("/dev/null", O_RDWR);
-    if (devnull >= 0) dup2(devnull, 0), dup2(devnull, 1);
-    execl(bin, bin, "--host", "127.0.0.1", "--port", port, "--silent", (char *)NULL);
-    _exit(127);
-  }
-  d->anvil_pid = pid;
-  snprintf(d->url, sizeof d->url, "http://127.0.0.1:%d", d->port);
-  for (int i = 0; i < 2000; i++) {
-    if (listening(d->port)) return 0;
-    if (waitpid(pid, NULL, WNOHANG) == pid) {
-      d->anvil_pid = 0;
-      set_err(err, errlen, "anvil exited at start (port %d taken?)", d->port);
-      return -1;
-    }
-    sleep_ms(10);
-  }
-  dev_chain_stop(d);
-  set_err(err, errlen, "anvil did not listen on port %d within 20 s", d->port);
-  return -1;
-}
+void dev_chain_stop(dev_chain *d) { local_node_stop(&d->node); }
 
 /* ---- seeding ---- */
 
@@ -377,11 +277,12 @@ int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_
     set_err(err, errlen, "cannot make '%s': %s", DEV_DIR, strerror(errno));
     return -1;
   }
-  if (start_anvil(d, err, errlen)) return -1;
-  fprintf(log, "pheme dev: anvil (pid %ld) on %s\n", (long)d->anvil_pid, d->url);
+  /* 8545, the port wallets expect of a local chain, when it is free */
+  if (local_node_start(&d->node, NULL, 8545, NULL, err, errlen)) return -1;
+  fprintf(log, "pheme dev: anvil (pid %ld) on %s\n", (long)d->node.pid, d->node.url);
   fflush(log);
 
-  const char *eps[] = {d->url};
+  const char *eps[] = {d->node.url};
   rpc_client *rpc = rpc_client_new(eps, 1, NULL);
   uint8_t key[32];
   key_of(key, 0);
@@ -390,7 +291,7 @@ int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_
   deploy_config_init(&dc);
   int rc = -1;
   if (!rpc) {
-    set_err(err, errlen, "no RPC client for %s", d->url);
+    set_err(err, errlen, "no RPC client for %s", d->node.url);
     goto out;
   }
   if (deploy_sender_init(&s, rpc, key, err, errlen)) goto out;
@@ -413,7 +314,7 @@ int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_
   char id[24], hexkey[80];
   snprintf(id, sizeof id, "%" PRIu64, d->chain_id);
   snprintf(hexkey, sizeof hexkey, "%s", dev_account_keys[0]);
-  if (set_string(&cfg->chain_rpc, d->url) || set_string(&cfg->chain_manifest, d->manifest_path) ||
+  if (set_string(&cfg->chain_rpc, d->node.url) || set_string(&cfg->chain_manifest, d->manifest_path) ||
       set_string(&cfg->chain_operator_key, hexkey)) {
     set_err(err, errlen, "out of memory");
     goto out;
@@ -438,7 +339,7 @@ out:
 
 void dev_chain_print(const dev_chain *d, FILE *out) {
   char a[ADDRESS_TEXT];
-  fprintf(out, "\nLocal chain: id %" PRIu64 ", RPC %s (anvil, pid %ld)\n", d->chain_id, d->url, (long)d->anvil_pid);
+  fprintf(out, "\nLocal chain: id %" PRIu64 ", RPC %s (anvil, pid %ld)\n", d->chain_id, d->node.url, (long)d->node.pid);
   fprintf(out, "Contracts (%s):\n", d->manifest_path);
   for (size_t i = 0; i < manifest_field_count; i++)
     if (strcmp(manifest_fields[i].section, "contracts") == 0)

@@ -9,15 +9,14 @@
 #include <stdio.h>
 #include <sys/types.h>
 
+#include "chain/localnode.h"
 #include "chain/manifest.h"
 #include "core/config.h"
 
 #define DEV_ACCOUNTS 6
 
 typedef struct {
-  pid_t anvil_pid; /* 0 when not running */
-  int port;
-  char url[64];
+  local_node node; /* anvil: node.pid is 0 when not running */
   char manifest_path[256];
   manifest m;
   uint64_t chain_id;

@@ -41,16 +41,16 @@ TEST(dev_chain_starts_deploys_seeds_and_stops) {
   if (rc) fprintf(stderr, "dev: %s\n", err);
   CHECK_INT(rc, 0);
   if (rc == 0) {
-    CHECK(d.anvil_pid > 0);
+    CHECK(d.node.pid > 0);
     CHECK_INT(d.chain_id, ANVIL_CHAIN_ID);
-    CHECK_STR(cfg.chain_rpc, d.url);
+    CHECK_STR(cfg.chain_rpc, d.node.url);
     CHECK_STR(cfg.database, "sqlite:./data/dev/pheme.db");
     CHECK_INT(cfg.chain_id, ANVIL_CHAIN_ID);
     manifest m;
     CHECK_INT(manifest_load(&m, cfg.chain_manifest, err, sizeof err), 0);
     CHECK(memcmp(&m, &d.m, sizeof m) == 0);
 
-    const char *eps[] = {d.url};
+    const char *eps[] = {d.node.url};
     rpc_client *rpc = rpc_client_new(eps, 1, NULL);
     REQUIRE(rpc);
     buf cd, ret;
@@ -95,9 +95,9 @@ TEST(dev_chain_starts_deploys_seeds_and_stops) {
     buf_release(&ret);
     rpc_client_free(rpc);
 
-    pid_t pid = d.anvil_pid;
+    pid_t pid = d.node.pid;
     dev_chain_stop(&d);
-    CHECK_INT(d.anvil_pid, 0);
+    CHECK_INT(d.node.pid, 0);
     CHECK(kill(pid, 0) != 0); /* stopped and reaped */
   }
   config_release(&cfg);

@@ -99,7 +99,7 @@ static int read_address(json_t *status, const char *name, uint8_t out[20]) {
 TEST(pheme_dev_shows_chain_changes_through_the_api) {
   char dir[] = "/tmp/pheme-stack-XXXXXX";
   REQUIRE(mkdtemp(dir) != NULL);
-  int port = anvil__free_port();
+  int port = local_free_port();
   REQUIRE(port > 0);
   char listen[32], public_url[64], logpath[128];
   snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
