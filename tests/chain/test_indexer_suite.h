@@ -1,5 +1,5 @@
-/* What the indexer's chain tests share: a real anvil with the PHEME suite deployed on it (for
- * now with the forge script, `scripts/contracts.sh deploy-local`), transactions sent from anvil's
+/* What the indexer's chain tests share: a real anvil with the PHEME suite deployed on it by the C
+ * deployer (src/chain/deploy.c, equal to the forge script: tests/chain/test_deploy.c), transactions sent from anvil's
  * unlocked development accounts with calldata ABI-encoded by src/eth/abi.c, SQLite stores in a
  * temporary folder, and the check that matters most: what an indexer stored equals what a fresh
  * indexer stores from scratch for the same chain (every log and every projection entity). */
@@ -9,7 +9,9 @@
 #include <jansson.h>
 
 #include "anvil.h"
+#include "chain/deploy.h"
 #include "chain/indexer.h"
+#include "chain/manifest.h"
 #include "chain/rpc.h"
 #include "core/buf.h"
 #include "core/log.h"
@@ -17,6 +19,7 @@
 #include "eth/abi.h"
 #include "eth/address.h"
 #include "eth/hex.h"
+#include "eth/u256.h"
 #include "store/chain_index.h"
 #include "store/store.h"
 #include "test.h"
@@ -38,12 +41,6 @@ static void suite__on_crash(int sig) {
   raise(sig);
 }
 
-static inline int suite__sh(const char *cmd) {
-  int rc = system(cmd);
-  if (rc != 0) fprintf(stderr, "command failed (%d): %s\n", rc, cmd);
-  return rc;
-}
-
 /* Starts anvil and deploys the suite with short governance delays. Returns 0 or -1 (printed). */
 static inline int suite_start(suite *s) {
   memset(s, 0, sizeof *s);
@@ -57,27 +54,41 @@ static inline int suite_start(suite *s) {
   signal(SIGTERM, suite__on_crash); /* ctest's timeout */
   signal(SIGINT, suite__on_crash);
   snprintf(s->manifest, sizeof s->manifest, "%s/manifest.json", s->dir);
-  char cmd[1024];
-  snprintf(cmd, sizeof cmd,
-           "cd %s && PHEME_RPC_URL=%s PHEME_MANIFEST=%s PHEME_VOTING_DELAY=1 "
-           "PHEME_VOTING_PERIOD=40 PHEME_STAKING_COOLDOWN=1 "
-           "PHEME_MIN_VALIDATOR_STAKE=1000000000000000000000 "
-           "scripts/contracts.sh deploy-local > %s/deploy.log 2>&1",
-           PHEME_SOURCE_DIR, s->node.url, s->manifest, s->dir);
-  if (suite__sh(cmd)) return -1;
-  indexer_options_init(&s->o);
+  rpc_options ro;
+  rpc_options_init(&ro);
+  ro.expected_chain_id = ANVIL_CHAIN_ID;
+  s->rpc = rpc_client_new((const char *[]){s->node.url}, 1, &ro);
+  if (!s->rpc) return -1;
+  /* the suite, deployed by the C deployer with short governance delays */
+  deploy_config dc;
+  deploy_config_init(&dc);
+  dc.voting_delay = 1;
+  dc.voting_period = 40;
+  dc.staking_cooldown = 1;
   char err[300];
+  uint8_t key[32];
+  deploy_sender snd;
+  manifest m;
+  eth_err ee;
+  if (u256_parse(dc.min_validator_stake, "1000000000000000000000", 22, 0, &ee) ||
+      hex_to_bytes(key, ANVIL_KEY0, 32) || deploy_sender_init(&snd, s->rpc, key, err, sizeof err)) {
+    fprintf(stderr, "deploy setup failed\n");
+    return -1;
+  }
+  pheme_err de = deploy_suite(&snd, &dc, &m, err, sizeof err);
+  deploy_sender_release(&snd);
+  if (de || manifest_save(&m, s->manifest, err, sizeof err)) {
+    fprintf(stderr, "deploy: %s\n", err);
+    return -1;
+  }
+  indexer_options_init(&s->o);
   if (indexer_manifest_load(s->manifest, &s->o, err, sizeof err)) {
     fprintf(stderr, "%s\n", err);
     return -1;
   }
   s->o.poll_ms = 50;
   s->o.lease_ms = 1000;
-  rpc_options ro;
-  rpc_options_init(&ro);
-  ro.expected_chain_id = ANVIL_CHAIN_ID;
-  s->rpc = rpc_client_new((const char *[]){s->node.url}, 1, &ro);
-  return s->rpc ? 0 : -1;
+  return 0;
 }
 
 static inline void suite_stop(suite *s) {
