@@ -1,7 +1,9 @@
 /* The C deployer against the forge deployer, on real anvils.
  *
  * 1. With the defaults and anvil's first key, `deploy_suite` on a fresh chain gives exactly the
- *    committed contracts/deployments/31337.json (forge's): same transactions in the same order.
+ *    manifest forge wrote for it (tests/data/chain/manifest-31337.json, from
+ *    `scripts/contracts.sh deploy-local` on a fresh anvil; refresh it when the suite changes):
+ *    same transactions in the same order.
  * 2. With a non-default configuration (relayer, pauser, three oracle validators, other
  *    parameters) given to both deployers through the same environment variables, forge
  *    (`scripts/contracts.sh deploy-local` with PHEME_RPC_URL) deploys on one anvil and the C
@@ -89,7 +91,7 @@ TEST(c_deploy_with_defaults_matches_the_committed_manifest) {
   CHECK(txs > 40);
 
   manifest want;
-  CHECK_INT(manifest_load(&want, PHEME_SOURCE_DIR "/contracts/deployments/31337.json", err, sizeof err), 0);
+  REQUIRE(manifest_load(&want, TEST_DATA_DIR "/chain/manifest-31337.json", err, sizeof err) == 0);
   CHECK_INT(m.chain_id, want.chain_id);
   CHECK_INT(m.deployment_block, want.deployment_block);
   for (size_t i = 0; i < manifest_field_count; i++) {
@@ -104,7 +106,7 @@ TEST(c_deploy_with_defaults_matches_the_committed_manifest) {
   buf text;
   buf_init(&text, 1 << 20);
   CHECK_INT(manifest_format(&text, &m), 0);
-  char *committed = slurp(PHEME_SOURCE_DIR "/contracts/deployments/31337.json");
+  char *committed = slurp(TEST_DATA_DIR "/chain/manifest-31337.json");
   CHECK(committed != NULL);
   if (committed) {
     size_t cl = strlen(committed);
