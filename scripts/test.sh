@@ -69,6 +69,8 @@ for layer in $LAYERS; do
     # Each chain test starts its own anvil (the npm package) on loopback and stops it by PID.
     step "chain client, transaction manager, deployer and indexer against real anvil nodes"
     scripts/contracts.sh deps
+    # viem for scripts/signin-demo.mjs, which the whole-stack test runs (tests/auth's locked tree)
+    [ -d tests/auth/node_modules/viem ] || (cd tests/auth && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
     cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
     cmake --build build -j "$JOBS"
     (cd build && ctest --output-on-failure -L anvil -j "$JOBS")

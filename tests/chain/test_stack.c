@@ -1,7 +1,8 @@
 /* The whole local stack through its front door, as `make run` starts it: the real `pheme dev`
  * binary (anvil, the C deployer, on-chain seeding, the server with its indexer and transaction
  * manager) in a temporary directory; then a transaction sent to the chain shows up in the API
- * once indexed, and Ctrl-C (SIGINT) stops the server and anvil. */
+ * once indexed, scripts/signin-demo.mjs signs a wallet in and out with viem, and Ctrl-C (SIGINT)
+ * stops the server and anvil. */
 #include <curl/curl.h>
 #include <fcntl.h>
 #include <jansson.h>
@@ -247,6 +248,14 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   CHECK_INT(json_integer_value(json_object_get(onchain, "chainId")), ANVIL_CHAIN_ID);
   CHECK(json_is_object(json_object_get(onchain, "skillWallet")));
   json_decref(wallet);
+
+  /* a wallet signs in, refreshes, links a second wallet and logs out (viem, the documented demo) */
+  char cmd[512];
+  snprintf(cmd, sizeof cmd, "node " PHEME_SOURCE_DIR "/scripts/signin-demo.mjs %s > %s/signin.log 2>&1",
+           public_url, dir);
+  int demo = system(cmd);
+  if (demo != 0) fprintf(stderr, "scripts/signin-demo.mjs failed (%d); see %s/signin.log\n", demo, dir);
+  CHECK_INT(demo, 0);
 
   /* Ctrl-C: the server stops, then anvil, by its PID */
   kill(pid, SIGINT);
