@@ -139,6 +139,9 @@ cmd_test() {
   say "unit tests (Vitest)"
   (cd "$WEB" && npx --no-install vitest run)
   need_chromium
+  # viem (tests/auth's locked tree) signs for the test's in-page wallet (Sign-In with Ethereum)
+  [ -d "$ROOT/tests/auth/node_modules/viem" ] ||
+    (cd "$ROOT/tests/auth" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
   start_server
   # A user key for the write paths (join a guild, submit work): Grace from the demo data.
   PHEME_API_KEY=$("$PHEME" key create --role user --owner 0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc \

@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { get } from "node:http";
+import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
 
 const [mode = "smoke", out] = process.argv.slice(2);
@@ -135,7 +136,7 @@ async function smoke() {
       await visible("Quality of evidence");
       await visible("+800 XP");
       await visible("250 PHEME");
-      await page.getByRole("button", { name: "Use an API key" }).first().waitFor();
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
     });
 
     await check("creator link opens the creator's Skill Wallet", async () => {
@@ -186,7 +187,7 @@ async function smoke() {
 
     if (apiKey) {
       await check("an API key signs in; join and leave a guild", async () => {
-        await page.getByRole("button", { name: "Use an API key" }).first().click();
+        await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
         await page.getByLabel("API key", { exact: true }).fill(apiKey);
         await page.getByRole("button", { name: "Use this key" }).click();
         await page.getByRole("button", { name: "Sign out" }).waitFor();
@@ -207,9 +208,37 @@ async function smoke() {
         await page.getByRole("button", { name: "Submit work" }).click();
         await page.getByRole("status").filter({ hasText: "received" }).waitFor();
         await page.getByRole("button", { name: "Sign out" }).click();
-        await page.getByRole("button", { name: "Use an API key" }).first().waitFor();
+        await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
       });
     }
+
+    await check("a browser wallet signs in with Ethereum and signs out", async () => {
+      // An EIP-1193 provider in the page whose key lives in Node (viem, from tests/auth): the
+      // server's real message is signed and verified; nothing about the flow is faked.
+      const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
+      const { generatePrivateKey, privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const account = privateKeyToAccount(generatePrivateKey());
+      await page.exposeFunction("phemeTestSign", (hex) => account.signMessage({ message: { raw: hex } }));
+      await page.addInitScript((address) => {
+        window.ethereum = {
+          async request({ method, params }) {
+            if (method === "eth_requestAccounts") return [address];
+            if (method === "eth_chainId") return "0x7a69";
+            if (method === "personal_sign") return window.phemeTestSign(params[0]);
+            throw new Error(`unexpected wallet call ${method}`);
+          },
+        };
+      }, account.address);
+      await page.goto(`${base}/tasks`);
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
+      await page.getByRole("button", { name: "Sign in with Ethereum" }).click();
+      await page.getByRole("button", { name: "Sign out" }).waitFor();
+      const who = await page.getByRole("link", { name: /your Skill Wallet/ }).getAttribute("href");
+      if (!who || who.toLowerCase() !== `/wallet/${account.address.toLowerCase()}`)
+        throw new Error(`signed in as ${who}, expected ${account.address}`);
+      await page.getByRole("button", { name: "Sign out" }).click();
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+    });
 
     await check("no script errors in the browser console", async () => {
       // Expected API errors (404 for the unknown task and address) show up as failed loads.

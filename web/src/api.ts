@@ -281,7 +281,31 @@ export function createClient(opts: ClientOptions = {}) {
       request<Page<GuildMember>>("GET", `/guilds/${enc(slug)}/members${queryString({ cursor })}`),
     joinGuild: (slug: string) => request<Guild>("POST", `/guilds/${enc(slug)}/join`),
     leaveGuild: (slug: string) => request<Guild>("POST", `/guilds/${enc(slug)}/leave`),
+
+    authNonce: (address: string, chainId: number) => request<AuthNonce>("POST", "/auth/nonce", { address, chainId }),
+    authVerify: (message: string, signature: string) => request<AuthSession>("POST", "/auth/verify", { message, signature }),
+    authRefresh: (refreshToken: string) => request<AuthSession>("POST", "/auth/refresh", { refreshToken }),
+    logout: () => request<void>("POST", "/auth/logout"),
   };
 }
 
 export type Client = ReturnType<typeof createClient>;
+
+/** POST /auth/nonce: the EIP-4361 message the wallet is asked to sign. */
+export interface AuthNonce {
+  nonce: string;
+  message: string;
+  address: string;
+  chainId: number;
+  expirationTime: string;
+}
+
+/** POST /auth/verify and /auth/refresh: a session's tokens. */
+export interface AuthSession {
+  tokenType: "Bearer";
+  accessToken: string;
+  refreshToken: string;
+  expiresIn: number;
+  sessionId: number;
+  user: User;
+}

@@ -1,12 +1,13 @@
-// Who is calling the API. Today: an API key kept in sessionStorage (gone when the tab closes).
-// Sign-In with Ethereum will add a second kind of credential (a session token from
-// POST /api/v1/auth/verify); pages only use `session.client`, `session.me` and `openSignIn`,
-// so they will not change when it arrives.
+// Who is calling the API: a wallet's session (Sign-In with Ethereum: an access token refreshed
+// before it expires, with its refresh token) or an API key, kept in sessionStorage (gone when the
+// tab closes). Pages only use `session.client`, `session.me` and `openSignIn`.
 import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { ApiError, createClient, type Client, type Me } from "./api";
+import { browserWallet, signInWithWallet as walletSignIn } from "./siwe";
 
-export type Credential = { kind: "api_key"; token: string };
-// Later: | { kind: "siwe"; token: string; address: string }
+export type Credential =
+  | { kind: "api_key"; token: string }
+  | { kind: "siwe"; token: string; refreshToken: string; address: string; expiresAt: number };
 
 const STORAGE_KEY = "pheme.credential";
 
@@ -15,7 +16,9 @@ function load(): Credential | null {
     const raw = window.sessionStorage.getItem(STORAGE_KEY);
     if (!raw) return null;
     const c = JSON.parse(raw) as Credential;
-    return c && c.kind === "api_key" && typeof c.token === "string" ? c : null;
+    if (c && c.kind === "api_key" && typeof c.token === "string") return c;
+    if (c && c.kind === "siwe" && typeof c.token === "string" && typeof c.refreshToken === "string") return c;
+    return null;
   } catch {
     return null;
   }
@@ -42,6 +45,8 @@ export interface Session {
   status: "anonymous" | "checking" | "signed-in";
   /** Checks the key with GET /me and keeps it only if the server accepts it. */
   signInWithApiKey: (key: string) => Promise<void>;
+  /** Sign-In with Ethereum through the browser's wallet; null when none is installed. */
+  signInWithWallet: (() => Promise<void>) | null;
   signOut: () => void;
   signInOpen: boolean;
   openSignIn: () => void;
@@ -91,7 +96,38 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     [apply],
   );
 
-  const signOut = useCallback(() => apply(null), [apply]);
+  const signInWithWallet = useCallback(async () => {
+    const provider = browserWallet();
+    if (!provider) throw new ApiError(0, "WALLET", "No browser wallet was found.");
+    const s = await walletSignIn(api, provider);
+    apply({ kind: "siwe", token: s.accessToken, refreshToken: s.refreshToken, address: s.address,
+            expiresAt: Date.now() + s.expiresIn * 1000 });
+    setMe(await api.me());
+    setChecking(false);
+  }, [apply]);
+
+  // A wallet session's access token is refreshed a minute before it expires (the refresh token
+  // is single-use: the answer carries the next one); a refused refresh ends the session.
+  useEffect(() => {
+    if (credential?.kind !== "siwe") return;
+    const wait = Math.max(5000, credential.expiresAt - Date.now() - 60000);
+    const t = window.setTimeout(() => {
+      api
+        .authRefresh(credential.refreshToken)
+        .then((s) =>
+          apply({ ...credential, token: s.accessToken, refreshToken: s.refreshToken, expiresAt: Date.now() + s.expiresIn * 1000 }),
+        )
+        .catch((e) => {
+          if (e instanceof ApiError && e.isAuth) apply(null);
+        });
+    }, wait);
+    return () => window.clearTimeout(t);
+  }, [credential, apply]);
+
+  const signOut = useCallback(() => {
+    if (current?.kind === "siwe") api.logout().catch(() => undefined); /* ends the session on the server too */
+    apply(null);
+  }, [apply]);
 
   const value = useMemo<Session>(
     () => ({
@@ -100,12 +136,13 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       me,
       status: credential ? (checking && !me ? "checking" : "signed-in") : "anonymous",
       signInWithApiKey,
+      signInWithWallet: browserWallet() ? signInWithWallet : null,
       signOut,
       signInOpen,
       openSignIn: () => setSignInOpen(true),
       closeSignIn: () => setSignInOpen(false),
     }),
-    [credential, me, checking, signInWithApiKey, signOut, signInOpen],
+    [credential, me, checking, signInWithApiKey, signInWithWallet, signOut, signInOpen],
   );
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }

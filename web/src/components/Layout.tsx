@@ -63,16 +63,16 @@ function AccountControl() {
   if (s.status === "anonymous")
     return (
       <button type="button" className={btn.primary} onClick={s.openSignIn}>
-        Use an API key
+        Sign in
       </button>
     );
-  if (s.status === "checking" || !s.me) return <span className="text-sm text-slate-600">Checking key…</span>;
+  if (s.status === "checking" || !s.me) return <span className="text-sm text-slate-600">Checking sign-in…</span>;
   return (
     <div className="flex items-center gap-2">
       <Link
         to={`/wallet/${s.me.address}`}
         className="flex items-center gap-2 rounded-lg border border-slate-200 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50"
-        title={`Signed in with an API key as ${s.me.address}`}
+        title={`Signed in ${s.credential?.kind === "siwe" ? "with your wallet" : "with an API key"} as ${s.me.address}`}
       >
         <span className="h-2 w-2 rounded-full bg-emerald-500" aria-hidden="true" />
         <span className="max-w-[10rem] truncate">{s.me.displayName || shortAddress(s.me.address)}</span>

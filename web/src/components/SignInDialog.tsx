@@ -4,8 +4,8 @@ import { useSession } from "../session";
 import type { ApiError } from "../api";
 import { ErrorNotice, btn, input, label } from "./ui";
 
-/** How to sign in. Sign-In with Ethereum (EIP-4361) will be a second section here, above the
- *  API key; the rest of the app only sees the session. */
+/** How to sign in: with the browser's wallet (Sign-In with Ethereum, EIP-4361), or with an API
+ *  key. The rest of the app only sees the session. */
 export function SignInDialog() {
   const s = useSession();
   const ref = useRef<HTMLDialogElement>(null);
@@ -25,6 +25,20 @@ export function SignInDialog() {
       d.close();
     }
   }, [s.signInOpen]);
+
+  async function withWallet() {
+    if (!s.signInWithWallet) return;
+    setBusy(true);
+    setError(null);
+    try {
+      await s.signInWithWallet();
+      s.closeSignIn();
+    } catch (err) {
+      setError(toApiError(err));
+    } finally {
+      setBusy(false);
+    }
+  }
 
   async function submit(e: FormEvent) {
     e.preventDefault();
@@ -50,8 +64,20 @@ export function SignInDialog() {
       <form onSubmit={submit} className="space-y-4 p-6">
         <div>
           <h2 id="signin-title" className="text-lg font-bold">
-            Use an API key
+            Sign in with your wallet
           </h2>
+          <p className="mt-1 text-sm text-slate-600">
+            Your wallet signs a one-time message from this server (Sign-In with Ethereum); no transaction, no fee.
+          </p>
+          <button type="button" className={`${btn.primary} mt-3`} disabled={busy || !s.signInWithWallet} onClick={withWallet}>
+            {busy ? "Waiting for the wallet…" : "Sign in with Ethereum"}
+          </button>
+          {!s.signInWithWallet && (
+            <p className="mt-1 text-xs text-slate-600">No browser wallet was found in this browser; an API key works instead.</p>
+          )}
+        </div>
+        <div className="border-t border-slate-200 pt-4">
+          <h3 className="text-base font-bold">Or use an API key</h3>
           <p className="mt-1 text-sm text-slate-600">
             Reading is open to everyone. To submit work or join a guild, paste an API key. It is kept in this tab only
             (sessionStorage) and sent as <code className="rounded bg-slate-100 px-1 font-mono text-xs">Authorization: Bearer</code>.
@@ -78,8 +104,7 @@ export function SignInDialog() {
             Create one with <code className="font-mono">pheme key create --role user --owner 0x…</code> (the last line it prints).
           </p>
         </div>
-        {error && <ErrorNotice error={error} title="That key was not accepted" hint={null} />}
-        <p className="rounded-lg bg-slate-50 p-3 text-xs text-slate-600">Sign-In with Ethereum (wallet signature) is coming; until then an API key stands in for it.</p>
+        {error && <ErrorNotice error={error} title="Not signed in" hint={null} />}
         <div className="flex justify-end gap-2">
           <button type="button" className={btn.secondary} onClick={s.closeSignIn}>
             Cancel

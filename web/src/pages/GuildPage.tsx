@@ -52,7 +52,7 @@ export function GuildPage({ slug }: { slug: string }) {
   if (s.status === "anonymous")
     action = (
       <button type="button" className={btn.primary} onClick={s.openSignIn}>
-        Use an API key to join
+        Sign in to join
       </button>
     );
   else if (!me || mine.loading) action = <span className="text-sm text-slate-600">Checking membership…</span>;

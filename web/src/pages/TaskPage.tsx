@@ -34,9 +34,9 @@ function SubmitForm({ task }: { task: Task }) {
   if (s.status === "anonymous")
     return (
       <div className="space-y-3">
-        <p className="text-sm text-slate-600">Submitting needs you to be signed in. For now, use an API key.</p>
+        <p className="text-sm text-slate-600">Submitting needs you to be signed in: with your wallet, or an API key.</p>
         <button type="button" className={btn.primary} onClick={s.openSignIn}>
-          Use an API key
+          Sign in
         </button>
       </div>
     );
