@@ -20,7 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "anvil.h"
+#include "chain/dev.h"
+#include "chain/localnode.h"
 #include "chain/contracts.h"
 #include "chain/deploy.h"
 #include "chain/indexer.h"
@@ -38,6 +39,7 @@ static const char *node_url;
 static store *db;
 static uint64_t chain_id;
 static uint8_t token[20];
+static char deployer_hex[43]; /* anvil's first development account: the deployer, holding PHEME */
 
 static double now_ms(void) {
   struct timespec ts;
@@ -51,7 +53,7 @@ static rpc_client *client(void) {
   const char *eps[] = {node_url};
   rpc_options o;
   rpc_options_init(&o);
-  o.expected_chain_id = ANVIL_CHAIN_ID;
+  o.expected_chain_id = 31337; /* anvil's */
   return rpc_client_new(eps, 1, &o);
 }
 
@@ -115,7 +117,7 @@ static void *flood(void *arg) {
       snprintf(params[i], sizeof params[i],
                "[{\"from\":\"%s\",\"to\":\"%s\",\"gas\":\"0x186a0\",\"data\":\"0xa9059cbb000000000000000000000000%s"
                "0000000000000000000000000000000000000000000000000000000000000001\"}]",
-               ANVIL_ADDR0, tok, to_hex + 2);
+               deployer_hex, tok, to_hex + 2);
       calls[i] = (rpc_request){.method = "eth_sendTransaction", .params_json = params[i]};
     }
     rpc_error e;
@@ -166,19 +168,21 @@ int main(int argc, char **argv) {
     fprintf(stderr, "usage: bench_live ANVIL_BIN SECONDS [BLOCK_SECONDS]\n");
     return 2;
   }
-  setenv("PHEME_ANVIL", argv[1], 1);
   int seconds = atoi(argv[2]), block_s = argc > 3 ? atoi(argv[3]) : 1;
-  anvil_node node;
-  if (anvil_start(&node, (const char *[]){"--gas-limit", "300000000", NULL})) return 1;
+  local_node node;
+  char err[512], dbpath[] = "/tmp/pheme-live-XXXXXX";
+  if (local_node_start(&node, argv[1], 0, (const char *[]){"--gas-limit", "300000000", NULL}, err, sizeof err)) {
+    fprintf(stderr, "anvil: %s\n", err);
+    return 1;
+  }
   node_url = node.url;
   int rc = 1;
   rpc_client *rpc = client();
-  char err[512], dbpath[] = "/tmp/pheme-live-XXXXXX";
   uint8_t key[32];
   deploy_sender sender;
   deploy_config cfg;
   manifest m;
-  if (!mkdtemp(dbpath) || hex_to_bytes(key, ANVIL_KEY0, 32) || deploy_sender_init(&sender, rpc, key, err, sizeof err)) {
+  if (!mkdtemp(dbpath) || hex_to_bytes(key, dev_account_keys[0] + 2, 32) || deploy_sender_init(&sender, rpc, key, err, sizeof err)) {
     fprintf(stderr, "setup: %s\n", err);
     goto out;
   }
@@ -187,10 +191,11 @@ int main(int argc, char **argv) {
     fprintf(stderr, "deploy: %s\n", err);
     goto out;
   }
+  address_format_hex(deployer_hex, sender.address);
   deploy_sender_release(&sender);
   chain_id = m.chain_id;
   memcpy(token, m.token, 20);
-  char url[128], path[160];
+  char url[192], path[160];
   snprintf(path, sizeof path, "%s/index.db", dbpath);
   snprintf(url, sizeof url, "sqlite:%s", path);
   store_options so = {2, 10000, 0, NULL};
@@ -261,7 +266,7 @@ out_ix:
 out:
   if (db) store_free(db);
   rpc_client_free(rpc);
-  anvil_stop(&node);
+  local_node_stop(&node);
   char cmd[256];
   snprintf(cmd, sizeof cmd, "rm -rf %s", dbpath);
   if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dbpath);

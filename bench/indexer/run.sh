@@ -22,7 +22,7 @@ BENCH_DB="$work/index.db" "$out/bench_indexer" "${1:-10000}" "${2:-100}"
 
 # Live: a busy anvil (a block a second, flooded with transfers) followed by the real indexer:
 # events per second and the lag from a block's appearance on the node to its projection.
-cc -O2 -std=c17 -D_GNU_SOURCE -DANVIL_BIN='""' -I src -I "$build/generated" -I tests/chain bench/indexer/bench_live.c \
+cc -O2 -std=c17 -D_GNU_SOURCE -I src -I "$build/generated" bench/indexer/bench_live.c \
    "$build/libpheme_server.a" "$build/libpheme_core.a" "$build/src/eth/libpheme_eth.a" "$build/libpheme_core.a" \
    $(pkg-config --cflags --libs libmicrohttpd jansson sqlite3 libpq nettle libsecp256k1 zlib libcurl) \
    -lpthread -lm -o "$out/bench_live"

@@ -259,15 +259,17 @@ pheme_err signin_check(const signin_config *c, arena *a, const char *message, si
   }
   /* 65 bytes for a wallet key; a contract wallet's signature may be longer (or shorter) */
   size_t sig_len = 0, hex_len = strlen(signature);
-  uint8_t *sig = arena_alloc(a, SIGNIN_MAX_SIG);
-  if (!sig) return PHEME_SYS_NOMEM;
+  uint8_t key_sig[SECP_SIG_LEN], *sig = key_sig;
   if (!c->contract_check || hex_len == 2 + 2 * SECP_SIG_LEN) {
     if (hex_decode(sig, SECP_SIG_LEN, NULL, signature, hex_len, HEX_EXACT, &ee)) {
       fail(err, errlen, "signature must be 0x and 130 hex digits: %s", ee.msg);
       return PHEME_API_BAD_REQUEST;
     }
     sig_len = SECP_SIG_LEN;
-  } else if (hex_decode(sig, SIGNIN_MAX_SIG, &sig_len, signature, hex_len, 0, &ee)) {
+  } else if (!(sig = arena_alloc(a, hex_len / 2 < SIGNIN_MAX_SIG ? hex_len / 2 + 1 : SIGNIN_MAX_SIG))) {
+    return PHEME_SYS_NOMEM;
+  } else if (hex_decode(sig, hex_len / 2 < SIGNIN_MAX_SIG ? hex_len / 2 + 1 : SIGNIN_MAX_SIG, &sig_len,
+                        signature, hex_len, 0, &ee)) {
     fail(err, errlen, "signature must be 0x and an even number of hex digits (at most %d bytes): %s",
          SIGNIN_MAX_SIG, ee.msg);
     return PHEME_API_BAD_REQUEST;
