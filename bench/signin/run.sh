@@ -41,3 +41,9 @@ done
 echo "machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nproc) cores"
 echo "sqlite synchronous: normal (production default), WAL; server threads: 1 (core 0); client: core 1"
 taskset -c 1 "$out/bench_signin" 127.0.0.1 "$port" "$pid" "$n" "${CONNS:-1}"
+# How the sign-ins were grouped into transactions (src/store/batch.h).
+curl -sf "http://127.0.0.1:$port/metrics" | awk '/^pheme_storage_group_(commits|jobs|largest)/ {v[$1]=$2}
+  END {if (v["pheme_storage_group_commits_total"] > 0)
+         printf "group commit              %d transactions for %d sign-ins (%.1f per transaction, at most %d)\n",
+           v["pheme_storage_group_commits_total"], v["pheme_storage_group_jobs_total"],
+           v["pheme_storage_group_jobs_total"] / v["pheme_storage_group_commits_total"], v["pheme_storage_group_largest"]}'

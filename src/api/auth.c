@@ -200,33 +200,58 @@ static void nonce_refused(http_req *r, const siwe_message *m, auth_fault why) {
              auth_fault_text(why, 0));
 }
 
+/* A verify waiting for its sign-in to be committed (group commit, store/batch.h). */
+typedef struct {
+  signin_job job;
+  http_req *r;
+  siwe_message m;
+  char refresh[SESSION_REFRESH_TEXT];
+  int64_t now;
+  int cookies;
+} verify_wait;
+
+static void verify_committed(store_job *j) { http_resume(((verify_wait *)(void *)j)->r); }
+
+static void verify_answer(http_req *r) {
+  verify_wait *w = r->wait;
+  pheme_err e = w->job.job.err;
+  if (e == PHEME_AUTH_INVALID) { nonce_refused(r, &w->m, w->job.why); return; }
+  if (e) { api_fail(r, e, "session"); return; }
+  session_answer(r, settings(r), &w->job.u, &w->job.session, w->refresh, w->now, w->cookies, w->job.created);
+}
+
+/* Checks the message and its signature here; the writes (the nonce's use, the person, the
+ * session) join the next group commit, and the request sleeps until it is durable. */
 void auth_verify(http_req *r) {
   const signin_config *c = settings(r);
   json_t *b;
   if (!c || api_body(r, "AuthVerify", &b)) return;
-  int cookies = want_cookies(r, c, b);
-  if (cookies < 0) return;
-  int64_t now = signin_now_ms();
-  siwe_message m;
-  if (checked_message(r, c, b, now, &m)) return;
-  nonce_use nu;
-  if (opened_nonce(r, c, &m, SIGNIN_PURPOSE_SIGNIN, now, &nu)) return;
-  char refresh[SESSION_REFRESH_TEXT];
-  uint8_t hash[32];
-  if (session_refresh_new(refresh, hash)) {
+  verify_wait *w = arena_zalloc(&r->arena, sizeof *w);
+  if (!w) { http_error(r, PHEME_SYS_NOMEM, NULL); return; }
+  w->r = r;
+  w->cookies = want_cookies(r, c, b);
+  if (w->cookies < 0) return;
+  w->now = signin_now_ms();
+  if (checked_message(r, c, b, w->now, &w->m)) return;
+  if (opened_nonce(r, c, &w->m, SIGNIN_PURPOSE_SIGNIN, w->now, &w->job.nonce)) return;
+  if (session_refresh_new(w->refresh, w->job.refresh_hash, w->now)) {
     http_error(r, PHEME_SYS_INTERNAL, "no random bytes for a refresh token");
     return;
   }
-  store_actor who = api_actor(r);
-  user u;
-  auth_session s;
-  int created;
-  auth_fault why;
-  pheme_err e = store_signin(req_store(r), &r->arena, &who, &nu, hash, now + c->refresh_ttl_s * 1000,
-                             &u, &s, &created, &why);
-  if (e == PHEME_AUTH_INVALID) { nonce_refused(r, &m, why); return; }
-  if (e) { api_fail(r, e, "session"); return; }
-  session_answer(r, c, &u, &s, refresh, now, cookies, created);
+  w->job.refresh_expires_ms = w->now + c->refresh_ttl_s * 1000;
+  w->job.request_id = r->id;
+  w->job.job.a = &r->arena;
+  r->wait = w;
+  if (http_server_inflight(r->srv) <= 1) {
+    /* Alone in the server: nothing could share the transaction, so commit it here rather than
+     * pay for waking the committer and being woken by it. */
+    (void)store_signin_run(req_store(r), &w->job);
+    verify_answer(r);
+    return;
+  }
+  w->job.job.done = verify_committed;
+  http_suspend(r, verify_answer);
+  store_signin_submit(req_store(r), &w->job);
 }
 
 void auth_refresh(http_req *r) {
@@ -255,11 +280,11 @@ void auth_refresh(http_req *r) {
     return;
   }
   char refresh[SESSION_REFRESH_TEXT];
-  if (session_refresh_new(refresh, fresh)) {
+  int64_t now = signin_now_ms();
+  if (session_refresh_new(refresh, fresh, now)) {
     http_error(r, PHEME_SYS_INTERNAL, "no random bytes for a refresh token");
     return;
   }
-  int64_t now = signin_now_ms();
   store_actor who = api_actor(r);
   user u;
   auth_session s;

@@ -8,12 +8,21 @@
 
 #define LEEWAY_S 5 /* clock skew allowed between the nodes of one deployment */
 
-int session_refresh_new(char out[SESSION_REFRESH_TEXT], uint8_t hash[32]) {
+/* The stored key of a token: its 6 time bytes, then the first 26 bytes of SHA-256(text). */
+static void refresh_key(uint8_t key[32], const uint8_t raw[32], const char *text, size_t n) {
+  uint8_t h[32];
+  sha256(h, text, n);
+  memcpy(key, raw, 6);
+  memcpy(key + 6, h, 26);
+}
+
+int session_refresh_new(char out[SESSION_REFRESH_TEXT], uint8_t hash[32], int64_t now_ms) {
   uint8_t raw[32];
-  if (random_bytes(raw, sizeof raw)) return -1;
+  if (random_bytes(raw + 6, sizeof raw - 6)) return -1;
+  for (int i = 0; i < 6; i++) raw[i] = (uint8_t)((uint64_t)(now_ms < 0 ? 0 : now_ms) >> (40 - 8 * i));
   memcpy(out, SESSION_REFRESH_PREFIX, 4);
   base64url_encode(out + 4, raw, sizeof raw);
-  sha256(hash, out, strlen(out));
+  refresh_key(hash, raw, out, SESSION_REFRESH_TEXT - 1);
   return 0;
 }
 
@@ -23,7 +32,7 @@ int session_refresh_hash(const char *text, uint8_t hash[32]) {
   if (n != SESSION_REFRESH_TEXT - 1 || strncmp(text, SESSION_REFRESH_PREFIX, 4) != 0 ||
       base64url_decode(raw, sizeof raw, text + 4, n - 4) != 32)
     return -1;
-  sha256(hash, text, n);
+  refresh_key(hash, raw, text, n);
   return 0;
 }
 

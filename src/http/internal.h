@@ -21,6 +21,7 @@ struct http_server {
   int hsts;
   int port;
   int inflight;        /* atomic */
+  int parked;          /* atomic: requests between http_suspend and their answer */
   int stopping;        /* atomic */
   uint64_t next_id;    /* atomic */
   char id_prefix[12];

@@ -69,6 +69,15 @@ void http_error(http_req *r, pheme_err e, const char *fmt, ...) {
   r->error_code = pheme_err_code(e);
 }
 
+void http_suspend(http_req *r, void (*resume)(http_req *r)) {
+  r->resume = resume;
+  r->parking = 1;
+  ATOMIC_ADD(&r->srv->parked, 1);
+  MHD_suspend_connection(r->conn);
+}
+
+void http_resume(http_req *r) { MHD_resume_connection(r->conn); }
+
 void http_no_content(http_req *r) { set_body(r, 204, NULL, 0, NULL); }
 
 void http_body(http_req *r, int status, char *body, size_t len, const char *type) {
@@ -402,6 +411,7 @@ static void dispatch(http_server *s, http_req *r) {
     }
   }
   rt->handler(r);
+  if (r->parking) return; /* answered later (http_suspend) */
   if (!r->answered) PHEME_BUG("handler of %s %s gave no answer", rt->method, rt->pattern);
   if (r->cache_store && r->status == 200 && r->out)
     cache_put(s->o.cache, r->path, r->out, r->out_len, r->cache_gen, time_mono_us());
@@ -437,7 +447,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->body_seen > s->o.body_limit + DISCARD_CEILING) return MHD_NO;
     return MHD_YES;
   }
+  if (r->resume) {
+    /* woken by http_resume: the handler's second half answers */
+    void (*resume)(http_req *) = r->resume;
+    r->resume = NULL;
+    ATOMIC_ADD(&s->parked, -1);
+    resume(r);
+    if (!r->answered) PHEME_BUG("the resumed handler of %s %s gave no answer", r->method, r->path);
+    return queue(s, r);
+  }
   if (!r->answered) dispatch(s, r);
+  if (r->parking) {
+    r->parking = 0;
+    return MHD_YES; /* suspended: called again after http_resume */
+  }
   return queue(s, r);
 }
 
@@ -551,7 +574,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
     server_free(s);
     return NULL;
   }
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                    MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
   s->d = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, s,
@@ -591,6 +614,13 @@ int http_server_stop(http_server *s, int timeout_s) {
   uint64_t deadline = time_mono_us() + (uint64_t)timeout_s * 1000000u;
   while (http_server_inflight(s) > 0 && time_mono_us() < deadline) usleep(10000);
   int left = http_server_inflight(s);
+  /* A parked request's memory is in another thread's hands (a queued store job): stopping the
+   * daemon would free it under that thread. Parked work always finishes (storage calls are bounded
+   * by the busy timeout), so wait for it past the deadline. */
+  for (int waited = 0; ATOMIC_GET(&s->parked) > 0; waited++) {
+    if (waited % 500 == 499) log_warn("waiting for %d parked request(s) to finish", ATOMIC_GET(&s->parked));
+    usleep(10000);
+  }
   MHD_stop_daemon(s->d);
   server_free(s);
   return left;

@@ -58,6 +58,9 @@ struct http_req {
   const char *error_code;
   const char *hdr_name[8], *hdr_value[8];
   int nhdr;
+  void (*resume)(http_req *r); /* set while parked (http_suspend) */
+  void *wait;                  /* the handler's state while parked */
+  int parking;                 /* http_suspend was called during this call of the handler */
   int is_static;               /* answered from web_root */
   int static_fd;               /* >= 0: answer with this file */
   uint64_t static_size;
@@ -110,6 +113,14 @@ void http_body(http_req *r, int status, char *body, size_t len, const char *type
 void http_no_content(http_req *r);
 /* Adds a response header; name and value must live until the request ends (arena or static). */
 void http_header(http_req *r, const char *name, const char *value);
+/* Parks the request instead of answering now: the connection sleeps until another thread calls
+ * http_resume(r); then resume(r) runs on the server's thread and must answer. Call it from a
+ * handler before handing r to the other thread, and return without answering. r (its arena
+ * included) stays valid until the answer is sent; the server's graceful stop waits for parked
+ * requests. For work that is better done many requests at a time (group commit, store/batch.h). */
+void http_suspend(http_req *r, void (*resume)(http_req *r));
+/* Wakes a parked request. Any thread, once per http_suspend. */
+void http_resume(http_req *r);
 /* A path parameter by name, or NULL. */
 const char *http_param(http_req *r, const char *name);
 /* A query-string argument, or NULL. */

@@ -20,6 +20,7 @@
 
 #include <stdint.h>
 
+#include "store/batch.h"
 #include "store/store.h"
 
 /* Why a nonce or refresh token was refused. */
@@ -83,6 +84,25 @@ pheme_err store_nonce_used(store *s, const uint8_t id[14], int *used) PHEME_MUST
 pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
                        const uint8_t refresh_hash[32], int64_t refresh_expires_ms, user *u,
                        auth_session *out, int *created, auth_fault *why) PHEME_MUST_CHECK;
+/* The same sign-in as a group-commit job (batch.h), for servers: fill the inputs, job.a (where the
+ * user's strings go) and job.done, then store_signin_submit. In done, job.err is 0 with the
+ * results set, or PHEME_AUTH_INVALID with why, or another error. */
+typedef struct {
+  store_job job;
+  /* inputs */
+  nonce_use nonce;
+  uint8_t refresh_hash[32];
+  int64_t refresh_expires_ms;
+  const char *request_id; /* for the audit row */
+  /* results */
+  user u;
+  auth_session session;
+  int created;
+  auth_fault why;
+} signin_job;
+void store_signin_submit(store *s, signin_job *j);
+/* The same job in a transaction of its own, on the calling thread (done is called if set). */
+pheme_err store_signin_run(store *s, signin_job *j);
 /* Rotates a refresh token: marks old_hash used and stores new_hash in the same session.
  * PHEME_AUTH_INVALID with *why: unknown, expired, revoked session, or reuse of a used token — in
  * which case the session and all its tokens are revoked (committed) before returning. */

@@ -2,17 +2,31 @@
 #ifndef PHEME_STORE_INTERNAL_H
 #define PHEME_STORE_INTERNAL_H
 
+#include <pthread.h>
+
+#include "store/batch.h"
 #include "store/db.h"
 #include "store/store.h"
+
+/* The group committer's state (batch.c). */
+typedef struct {
+  pthread_mutex_t mu;
+  pthread_cond_t wake;
+  store_job *head, *tail; /* waiting jobs, oldest first */
+  pthread_t thread;
+  int state;              /* 0 not started, 1 running, 2 stopping, -1 could not start */
+  store_batch_stats stats;
+} store_committer;
 
 struct store {
   db *db;
   const db_driver *drv;
   uint64_t generation; /* atomic; moves on after every committed write */
+  store_committer committer;
 };
 
 /* A unit of work: one connection, optionally one transaction, an arena for results. */
-typedef struct {
+typedef struct sx {
   store *s;
   db_conn *c;
   arena *a;

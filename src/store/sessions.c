@@ -128,36 +128,36 @@ static pheme_err add_refresh(sx *x, int64_t session_id, const uint8_t hash[32], 
            dbv_int(session_id), dbv_blob(hash, 32), dbv_int(now_ms), dbv_int(expires_ms));
 }
 
-pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
-                       const uint8_t refresh_hash[32], int64_t refresh_expires_ms, user *u,
-                       auth_session *out, int *created, auth_fault *why) {
-  *why = AUTH_FAULT_NONE;
-  *created = 0;
-  sx x;
-  pheme_err e = sx_write(s, a, &x);
-  if (e) return e;
+/* The sign-in's writes (a group-commit job, batch.h): rerunnable, results written afresh. */
+static pheme_err signin_work(sx *x, store_job *job) {
+  signin_job *j = (signin_job *)job;
+  const nonce_use *n = &j->nonce;
+  user *u = &j->u;
+  auth_session *out = &j->session;
+  j->why = AUTH_FAULT_NONE;
+  j->created = 0;
   db_result r;
-  e = Q(&x, &r, "SELECT " USER_COLS ", u.nonces_after FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
-        dbv_blob(n->address, 20));
+  pheme_err e = Q(x, &r, "SELECT " USER_COLS ", u.nonces_after FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
+                  dbv_blob(n->address, 20));
   if (!e && r.rows) {
     read_user(&r, 0, u);
     out->roles_version = db_int(&r, 0, 7);
-    e = consume_nonce(&x, n, db_int(&r, 0, 8), why);
+    e = consume_nonce(x, n, db_int(&r, 0, 8), &j->why);
   } else if (!e) {
-    e = consume_nonce(&x, n, 0, why);
+    e = consume_nonce(x, n, 0, &j->why);
     if (!e)
-      e = Q(&x, &r, "INSERT INTO users (address, created_at, updated_at) VALUES ($1, $2, $2) RETURNING " USER_COLS_BARE,
+      e = Q(x, &r, "INSERT INTO users (address, created_at, updated_at) VALUES ($1, $2, $2) RETURNING " USER_COLS_BARE,
             dbv_blob(n->address, 20), dbv_int(n->now_ms));
     if (!e) {
       read_user(&r, 0, u);
       out->roles_version = db_int(&r, 0, 7);
-      e = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
+      e = Q(x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
             dbv_blob(n->address, 20), dbv_int(u->id), dbv_int(n->now_ms));
     }
-    if (!e) *created = 1;
+    if (!e) j->created = 1;
   }
   if (!e)
-    e = Q(&x, &r, "INSERT INTO sessions (user_id, address, created_at) VALUES ($1, $2, $3) RETURNING id",
+    e = Q(x, &r, "INSERT INTO sessions (user_id, address, created_at) VALUES ($1, $2, $3) RETURNING id",
           dbv_int(u->id), dbv_blob(n->address, 20), dbv_int(n->now_ms));
   if (!e) {
     out->id = db_int(&r, 0, 0);
@@ -165,17 +165,41 @@ pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_u
     memcpy(out->address, n->address, 20);
     out->created_at = n->now_ms;
     out->revoked_at = 0;
-    e = add_refresh(&x, out->id, refresh_hash, n->now_ms, refresh_expires_ms);
+    e = add_refresh(x, out->id, j->refresh_hash, n->now_ms, j->refresh_expires_ms);
   }
   if (!e) {
     /* one audit row per sign-in: the person's first one also records their creation */
     char detail[64];
     snprintf(detail, sizeof detail, "{\"session\":%lld}", (long long)out->id);
-    store_actor self = {u->id, who ? who->request_id : ""};
-    e = sx_audit(&x, &self, *created ? "user.create" : "session.create", "user", u->id, detail);
+    store_actor self = {u->id, j->request_id};
+    e = sx_audit(x, &self, j->created ? "user.create" : "session.create", "user", u->id, detail);
   }
-  if (!e) e = sx_commit(&x);
-  sx_end(&x);
+  return e;
+}
+
+void store_signin_submit(store *s, signin_job *j) {
+  j->job.work = signin_work;
+  store_job_submit(s, &j->job);
+}
+
+pheme_err store_signin_run(store *s, signin_job *j) {
+  j->job.work = signin_work;
+  return store_job_run(s, &j->job);
+}
+
+pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
+                       const uint8_t refresh_hash[32], int64_t refresh_expires_ms, user *u,
+                       auth_session *out, int *created, auth_fault *why) {
+  signin_job j = {.job = {.a = a}, .nonce = *n, .refresh_expires_ms = refresh_expires_ms,
+                  .request_id = who && who->request_id ? who->request_id : ""};
+  memcpy(j.refresh_hash, refresh_hash, 32);
+  pheme_err e = store_signin_run(s, &j);
+  *why = j.why;
+  *created = j.created;
+  if (!e) {
+    *u = j.u;
+    *out = j.session;
+  }
   return e;
 }
 

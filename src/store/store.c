@@ -34,12 +34,17 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
     return -1;
   }
   s->drv = s->db->drv;
+  pthread_mutex_init(&s->committer.mu, NULL);
+  pthread_cond_init(&s->committer.wake, NULL);
   *out = s;
   return 0;
 }
 
 void store_free(store *s) {
   if (!s) return;
+  store_batch_stop(s);
+  pthread_mutex_destroy(&s->committer.mu);
+  pthread_cond_destroy(&s->committer.wake);
   s->drv->close(s->db);
   free(s);
 }

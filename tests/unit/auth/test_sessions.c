@@ -3,12 +3,15 @@
  * family revocation, logout, linked wallets and role changes. Whether a nonce was made by us and
  * for whom is src/auth/signin.c's (tests/unit/auth/test_signin.c). */
 #include <pthread.h>
+#include <semaphore.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
 #include "store/auth_store.h"
+#include "store/batch.h"
 #include "store/store.h"
 #include "test.h"
 #include "backends.h"
@@ -342,6 +345,106 @@ TEST(role_changes_bump_the_roles_version) {
   arena_release(&ar);
 }
 
+
+/* ---------- group commit (store/batch.h) ---------- */
+
+typedef struct {
+  signin_job job;
+  int calls; /* done calls, atomic */
+} counted_job;
+
+static int jobs_done; /* atomic */
+
+static void count_done(store_job *j) {
+  __atomic_add_fetch(&((counted_job *)(void *)j)->calls, 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&jobs_done, 1, __ATOMIC_RELEASE);
+}
+
+/* A job that holds the committer until the test has queued everything behind it, so the batches
+ * that follow are the full ones the test expects. */
+static sem_t gate;
+static pheme_err wait_at_gate(struct sx *x, store_job *j) {
+  (void)x;
+  (void)j;
+  while (sem_wait(&gate) != 0) {}
+  return PHEME_OK;
+}
+
+TEST(group_commit_batches_sign_ins_and_keeps_each_answer_its_own) {
+  enum { PEOPLE = 150, TWINS = 4 };
+  counted_job *jobs = calloc(PEOPLE + TWINS, sizeof *jobs);
+  arena ar;
+  arena_init(&ar, 0);
+  store_batch_stats before, after;
+  store_batch_stats_get(S, &before);
+  sem_init(&gate, 0, 0);
+  store_job hold = {.work = wait_at_gate, .done = NULL};
+  store_job_submit(S, &hold);
+  int64_t now = time_now_ms();
+  uint8_t twin_addr[20];
+  fresh_addr(twin_addr);
+  nonce_use twin = use_at(twin_addr, now - 10, now);
+  for (int i = 0; i < PEOPLE + TWINS; i++) {
+    counted_job *c = &jobs[i];
+    if (i < PEOPLE) {
+      uint8_t a[20];
+      fresh_addr(a);
+      c->job.nonce = use_at(a, now - 10, now);
+    } else {
+      c->job.nonce = twin; /* the same signed message, verified TWINS times at once */
+    }
+    sha256(c->job.refresh_hash, &c->job.nonce, sizeof c->job.nonce);
+    c->job.refresh_hash[0] ^= (uint8_t)i; /* distinct even for the twins */
+    c->job.refresh_hash[1] ^= (uint8_t)(i >> 8);
+    c->job.refresh_expires_ms = now + 3600000;
+    c->job.request_id = "test-batch";
+    c->job.job.a = &ar;
+    c->job.job.done = count_done;
+  }
+  /* half of the people go between the twins, so a twin's refusal rolls back others' writes */
+  counted_job t = jobs[PEOPLE / 2];
+  jobs[PEOPLE / 2] = jobs[PEOPLE];
+  jobs[PEOPLE] = t;
+  __atomic_store_n(&jobs_done, 0, __ATOMIC_RELAXED);
+  for (int i = 0; i < PEOPLE + TWINS; i++) store_signin_submit(S, &jobs[i].job);
+  sem_post(&gate);
+  for (int waited = 0; __atomic_load_n(&jobs_done, __ATOMIC_ACQUIRE) < PEOPLE + TWINS && waited < 3000; waited++)
+    usleep(10000);
+  CHECK_INT(__atomic_load_n(&jobs_done, __ATOMIC_ACQUIRE), PEOPLE + TWINS);
+  store_batch_stats_get(S, &after);
+  sem_destroy(&gate);
+
+  int ok_twins = 0, refused_twins = 0, calls_ok = 1;
+  for (int i = 0; i < PEOPLE + TWINS; i++) {
+    counted_job *c = &jobs[i];
+    calls_ok &= c->calls == 1;
+    if (memcmp(c->job.nonce.address, twin_addr, 20) == 0) {
+      ok_twins += c->job.job.err == PHEME_OK;
+      refused_twins += c->job.job.err == PHEME_AUTH_INVALID && c->job.why == AUTH_FAULT_USED;
+      continue;
+    }
+    CHECK_INT(c->job.job.err, 0);
+    CHECK_INT(c->job.created, 1);
+    /* durable and whole: the person, their wallet and the session are there, once */
+    user u;
+    CHECK_INT(store_user_by_address(S, &ar, c->job.nonce.address, &u), 0);
+    CHECK_INT(u.id, c->job.u.id);
+    session_state st;
+    CHECK_INT(store_session_state(S, c->job.session.id, &st), 0);
+    CHECK_INT(st.user_id, u.id);
+  }
+  CHECK(calls_ok);
+  CHECK_INT(ok_twins, 1);
+  CHECK_INT(refused_twins, TWINS - 1);
+  /* the 154 jobs queued behind the gate went in full batches, and each refused twin cost a rerun */
+  CHECK_INT((long long)after.largest, 64);
+  CHECK((long long)(after.commits - before.commits) <= 1 + 3 + (TWINS - 1));
+  CHECK((long long)(after.reruns - before.reruns) >= 1);
+  CHECK_INT((long long)(after.jobs - before.jobs), PEOPLE + TWINS + 1);
+  free(jobs);
+  arena_release(&ar);
+}
+
 static void all_tests(void) {
   RUN(records_of_used_nonces_are_swept_by_age);
   RUN(nonce_is_single_use);
@@ -350,6 +453,7 @@ static void all_tests(void) {
   RUN(logout_revokes_session_tokens_and_nonces);
   RUN(wallets_link_unlink_and_payout);
   RUN(role_changes_bump_the_roles_version);
+  RUN(group_commit_batches_sign_ins_and_keeps_each_answer_its_own);
 }
 
 int main(void) { return backends_main("test_sessions", all_tests); }

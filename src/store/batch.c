@@ -1,0 +1,166 @@
+/* The group committer; see batch.h. */
+#include <stdio.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "store/internal.h"
+#include "core/banned.h"
+
+/* The most jobs in one transaction: bounds how long a batch holds the write lock and how much a
+ * rerun repeats. */
+#define BATCH_MAX 64
+/* How much nicer than the HTTP threads the committer is (see batch.h: batches form while they
+ * read). */
+#define COMMITTER_NICE 5
+
+static void finish(store_job *j, pheme_err e) {
+  j->err = e;
+  if (j->done) j->done(j);
+}
+
+pheme_err store_job_run(store *s, store_job *j) {
+  sx x;
+  pheme_err e = sx_write(s, j->a, &x);
+  if (!e) {
+    e = j->work(&x, j);
+    if (!e) e = sx_commit(&x);
+    sx_end(&x);
+  }
+  finish(j, e);
+  return e;
+}
+
+/* Runs the jobs of list in one transaction. A job that fails is taken out, the transaction rolled
+ * back and the rest run again; the ones taken out then run alone. Calls every job's done. */
+static void run_batch(store *s, store_job *list, int n) {
+  store_committer *c = &s->committer;
+  store_job *alone = NULL;
+  while (list) {
+    sx x;
+    pheme_err e = sx_write(s, NULL, &x);
+    if (e) {
+      /* no transaction at all (storage down): every job gets the error */
+      for (store_job *j = list, *next; j; j = next) {
+        next = j->next;
+        finish(j, e);
+      }
+      list = NULL;
+      break;
+    }
+    store_job **link = &list, *failed = NULL;
+    for (store_job *j = list; j; link = &j->next, j = j->next) {
+      x.a = j->a ? j->a : &x.scratch;
+      if (j->work(&x, j)) {
+        failed = j;
+        break;
+      }
+    }
+    if (!failed) {
+      e = sx_commit(&x);
+      sx_end(&x);
+      if (e) {
+        /* The commit itself failed: nothing of the batch stayed. Each job gets its own chance. */
+        log_warn("group commit of %d sign-in writes failed (%s): running them one by one", n,
+                 pheme_err_message(e));
+        for (store_job *j = list, *next; j; j = next) {
+          next = j->next;
+          store_job_run(s, j);
+        }
+        list = NULL;
+        break;
+      }
+      pthread_mutex_lock(&c->mu);
+      c->stats.commits++;
+      if ((uint64_t)n > c->stats.largest) c->stats.largest = (uint64_t)n;
+      pthread_mutex_unlock(&c->mu);
+      for (store_job *j = list, *next; j; j = next) {
+        next = j->next;
+        finish(j, PHEME_OK);
+      }
+      list = NULL;
+      break;
+    }
+    sx_end(&x); /* rolls the batch back */
+    *link = failed->next;
+    failed->next = alone;
+    alone = failed;
+    n--;
+    if (list) {
+      pthread_mutex_lock(&c->mu);
+      c->stats.reruns++;
+      pthread_mutex_unlock(&c->mu);
+    }
+  }
+  for (store_job *j = alone, *next; j; j = next) {
+    next = j->next;
+    store_job_run(s, j);
+  }
+}
+
+static void *committer_main(void *arg) {
+  store *s = arg;
+  store_committer *c = &s->committer;
+  /* Linux: nice applies to this thread alone. Failing to lower it only costs batching. */
+  setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), COMMITTER_NICE);
+  pthread_mutex_lock(&c->mu);
+  for (;;) {
+    while (!c->head && c->state == 1) pthread_cond_wait(&c->wake, &c->mu);
+    if (!c->head) break; /* stopping, and nothing left */
+    store_job *list = c->head, *last = list;
+    int n = 1;
+    while (last->next && n < BATCH_MAX) {
+      last = last->next;
+      n++;
+    }
+    c->head = last->next;
+    if (!c->head) c->tail = NULL;
+    last->next = NULL;
+    c->stats.jobs += (uint64_t)n;
+    pthread_mutex_unlock(&c->mu);
+    run_batch(s, list, n);
+    pthread_mutex_lock(&c->mu);
+  }
+  pthread_mutex_unlock(&c->mu);
+  return NULL;
+}
+
+void store_job_submit(store *s, store_job *j) {
+  store_committer *c = &s->committer;
+  j->next = NULL;
+  pthread_mutex_lock(&c->mu);
+  if (c->state == 0) {
+    c->state = 1;
+    if (pthread_create(&c->thread, NULL, committer_main, s)) {
+      c->state = -1;
+      log_warn("the group committer did not start: sign-ins commit one by one");
+    }
+  }
+  if (c->state != 1) {
+    pthread_mutex_unlock(&c->mu);
+    store_job_run(s, j);
+    return;
+  }
+  if (c->tail) c->tail->next = j;
+  else c->head = j;
+  c->tail = j;
+  pthread_cond_signal(&c->wake);
+  pthread_mutex_unlock(&c->mu);
+}
+
+void store_batch_stats_get(store *s, store_batch_stats *out) {
+  pthread_mutex_lock(&s->committer.mu);
+  *out = s->committer.stats;
+  pthread_mutex_unlock(&s->committer.mu);
+}
+
+void store_batch_stop(store *s) {
+  store_committer *c = &s->committer;
+  pthread_mutex_lock(&c->mu);
+  int running = c->state == 1;
+  if (running) c->state = 2;
+  pthread_cond_signal(&c->wake);
+  pthread_mutex_unlock(&c->mu);
+  if (running) pthread_join(c->thread, NULL);
+}

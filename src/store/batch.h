@@ -1,0 +1,65 @@
+/* Group commit: the writes of many requests in one transaction.
+ *
+ * A sign-in writes a handful of rows, and committing each sign-in on its own costs more than the
+ * rows: every commit takes the write lock, writes every page it dirtied to the WAL (SQLite) or
+ * flushes the WAL (PostgreSQL), and the append-only tables' last pages (sessions, audit_log,
+ * auth_nonce_uses, users) are dirtied again by the very next sign-in. The store's committer thread
+ * runs the jobs that are waiting at that moment in one transaction and commits once, so a busy
+ * server writes those pages once per batch instead of once per sign-in.
+ *
+ * Batches form by themselves: while one is being committed, the next jobs queue. The committer
+ * runs at a lower scheduling priority than the HTTP threads, so on a saturated core it goes when
+ * they have nothing left to read — after every request that arrived has queued its job — rather
+ * than waking for the first one. An idle server commits a lone job at once: no job waits for a
+ * timer.
+ *
+ * A job's work function (store-internal, see internal.h):
+ *  - reads and writes only through the sx it is given, never commits, and keeps its results in
+ *    its own memory (allocating in x->a, which is the job's arena);
+ *  - may run more than once: when one job of a batch fails, the transaction is rolled back, the
+ *    others run again without it, and it then runs alone in a transaction of its own, so that its
+ *    answer (a refusal, such as a nonce used twice) is its own and does not depend on its
+ *    neighbours. Results are therefore written afresh on every run;
+ *  - when it returns an error, none of its writes may stay (the rollback sees to it).
+ * done is called exactly once per job, on the committer thread, after the commit that made the
+ * job durable (err 0) or with its error; the job's memory must stay valid until then. */
+#ifndef PHEME_STORE_BATCH_H
+#define PHEME_STORE_BATCH_H
+
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+
+typedef struct store store;
+struct sx;
+
+typedef struct store_job {
+  pheme_err (*work)(struct sx *x, struct store_job *j); /* set by the operation (store-internal) */
+  void (*done)(struct store_job *j);                   /* set by the caller */
+  arena *a;                                            /* the job's results live here */
+  pheme_err err;                                       /* the outcome, set before done */
+  struct store_job *next;                              /* the committer's queue */
+} store_job;
+
+/* Queues j for the committer, starting it on first use. Never blocks on storage. When the
+ * committer cannot be started, j runs on the calling thread instead (done is still called). */
+void store_job_submit(store *s, store_job *j);
+
+/* Runs j in a transaction of its own on the calling thread, then calls its done (if any):
+ * the synchronous form of store_job_submit. Returns j->err. */
+pheme_err store_job_run(store *s, store_job *j);
+
+/* Counters of the committer since the store was opened. */
+typedef struct {
+  uint64_t commits;   /* transactions committed by the committer */
+  uint64_t jobs;      /* jobs it finished, failed ones included */
+  uint64_t reruns;    /* batches run again because one of their jobs failed */
+  uint64_t largest;   /* the most jobs in one transaction */
+} store_batch_stats;
+void store_batch_stats_get(store *s, store_batch_stats *out);
+
+/* Stops the committer after the jobs already queued (store_free calls it). */
+void store_batch_stop(store *s);
+
+#endif
