@@ -242,9 +242,10 @@ void auth_verify(http_req *r) {
   w->job.request_id = r->id;
   w->job.job.a = &r->arena;
   r->wait = w;
-  if (http_server_inflight(r->srv) <= 1) {
-    /* Alone in the server: nothing could share the transaction, so commit it here rather than
-     * pay for waking the committer and being woken by it. */
+  if (http_server_connections(r->srv) <= 1) {
+    /* The server's only client: no other sign-in could arrive to share the transaction, so commit
+     * it here rather than pay for waking the committer and being woken by it. (Requests in flight
+     * would not tell: one thread reads the next request only after answering this one.) */
     (void)store_signin_run(req_store(r), &w->job);
     verify_answer(r);
     return;

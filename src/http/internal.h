@@ -28,6 +28,7 @@ struct http_server {
   route_metrics *metrics; /* nroutes + 2: static files, then unmatched */
   uint64_t started_at;
   uint64_t connections_total; /* atomic */
+  int connections_open;       /* atomic */
 };
 
 extern const int metric_status_codes[METRIC_STATUSES];

@@ -124,6 +124,12 @@ int http_metrics_render(http_server *s, buf *out) {
                   "# HELP pheme_http_requests_in_flight Requests being answered now.\n"
                   "# TYPE pheme_http_requests_in_flight gauge\n"
                   "pheme_http_requests_in_flight %d\n"
+                  "# HELP pheme_http_connections_open Client connections open now (keep-alive ones included).\n"
+                  "# TYPE pheme_http_connections_open gauge\n"
+                  "pheme_http_connections_open %d\n"
+                  "# HELP pheme_http_connections_total Client connections accepted.\n"
+                  "# TYPE pheme_http_connections_total counter\n"
+                  "pheme_http_connections_total %llu\n"
                   "# HELP pheme_build_info Version and commit of this build.\n"
                   "# TYPE pheme_build_info gauge\n"
                   "pheme_build_info{version=\"%s\",commit=\"%s\"} 1\n"
@@ -139,7 +145,10 @@ int http_metrics_render(http_server *s, buf *out) {
                   "# HELP process_start_time_seconds Start time since the Unix epoch.\n"
                   "# TYPE process_start_time_seconds gauge\n"
                   "process_start_time_seconds %.3f\n",
-                  __atomic_load_n(&s->inflight, __ATOMIC_RELAXED), PHEME_VERSION, PHEME_GIT_COMMIT,
+                  __atomic_load_n(&s->inflight, __ATOMIC_RELAXED),
+                  __atomic_load_n(&s->connections_open, __ATOMIC_RELAXED),
+                  (unsigned long long)__atomic_load_n(&s->connections_total, __ATOMIC_RELAXED),
+                  PHEME_VERSION, PHEME_GIT_COMMIT,
                   cpu, rss_bytes(), count_fds(), (double)s->started_at / 1000.0);
   e |= indexer_metrics_render(out); /* the chain indexer's progress and its reorg alert */
   return e ? -1 : 0;

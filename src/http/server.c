@@ -202,6 +202,19 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
   return r;
 }
 
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode toe) {
+  http_server *s = cls;
+  (void)conn;
+  (void)socket_context;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    ATOMIC_ADD(&s->connections_total, 1);
+    ATOMIC_ADD(&s->connections_open, 1);
+  } else {
+    ATOMIC_ADD(&s->connections_open, -1);
+  }
+}
+
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
   http_server *s = cls;
@@ -585,6 +598,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->header_limit,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
       MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+      MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
       MHD_OPTION_LISTENING_ADDRESS_REUSE, (unsigned)1,
       MHD_OPTION_END);
   if (!s->d) {
@@ -604,6 +618,7 @@ void http_cache_stats(http_server *s, cache_stats *out) {
   else memset(out, 0, sizeof *out);
 }
 int http_server_inflight(http_server *s) { return ATOMIC_GET(&s->inflight); }
+int http_server_connections(http_server *s) { return ATOMIC_GET(&s->connections_open); }
 
 int http_server_stop(http_server *s, int timeout_s) {
   __atomic_store_n(&s->stopping, 1, __ATOMIC_RELEASE);

@@ -101,6 +101,8 @@ int http_server_port(http_server *s);
 int http_server_stop(http_server *s, int timeout_s);
 /* Requests being answered right now. */
 int http_server_inflight(http_server *s);
+/* Client connections open right now, idle keep-alive ones included. */
+int http_server_connections(http_server *s);
 
 /* --- for handlers --- */
 /* Answers with a JSON body (takes the reference to body). */

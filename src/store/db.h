@@ -83,6 +83,9 @@ typedef struct db_driver {
   pheme_err (*exec_script)(db_conn *c, const char *sql);
   const char *(*errmsg)(db_conn *c);
   void (*pool_stats)(db *d, db_pool_stats *out);
+  /* The integer id of the row the connection's last INSERT made, or NULL where the driver has
+   * none (PostgreSQL, which answers RETURNING id as cheaply as the INSERT). */
+  int64_t (*last_insert_id)(db_conn *c);
 } db_driver;
 
 /* The common head of every backend's db. */

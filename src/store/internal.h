@@ -58,6 +58,14 @@ pheme_err sx_audit(sx *x, const store_actor *who, const char *action, const char
 #define Q(x, out, sql, ...) sx_query((x), (sql), SX_ARGS(__VA_ARGS__), (out))
 #define Q0(x, out, sql) sx_query((x), (sql), NULL, 0, (out))
 
+/* Runs an INSERT of one row into a table whose key is an integer id, and gives the id: sql is
+ * the INSERT without RETURNING, sql_returning the same with " RETURNING id" (see
+ * db_driver.last_insert_id for why both). Use it through QID. */
+pheme_err sx_insert_id(sx *x, int64_t *id, const char *sql, const char *sql_returning,
+                       const dbv *args, int nargs) PHEME_MUST_CHECK;
+/* QID(x, &id, "INSERT …", args…) */
+#define QID(x, id, sql, ...) sx_insert_id((x), (id), sql, sql " RETURNING id", SX_ARGS(__VA_ARGS__))
+
 /* Whether x speaks to PostgreSQL (for the few statements that differ: row locks). */
 int sx_is_pg(const sx *x);
 

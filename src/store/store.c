@@ -119,6 +119,20 @@ pheme_err sx_query(sx *x, const char *sql, const dbv *args, int nargs, db_result
   return x->s->drv->query(x->c, x->a, sql, args, nargs, out);
 }
 
+pheme_err sx_insert_id(sx *x, int64_t *id, const char *sql, const char *sql_returning,
+                       const dbv *args, int nargs) {
+  const db_driver *d = x->s->drv;
+  if (d->last_insert_id) {
+    pheme_err e = d->query(x->c, x->a, sql, args, nargs, NULL);
+    if (!e) *id = d->last_insert_id(x->c);
+    return e;
+  }
+  db_result r;
+  pheme_err e = d->query(x->c, x->a, sql_returning, args, nargs, &r);
+  if (!e) *id = r.rows ? db_int(&r, 0, 0) : 0;
+  return e;
+}
+
 pheme_err sx_commit(sx *x) {
   pheme_err e = PHEME_OK;
   if (x->c && x->in_tx) {
