@@ -100,6 +100,8 @@ int api_address_param(http_req *r, const char *name, uint8_t out[20]) PHEME_MUST
 /* Rendering. */
 void api_address_write(jw *w, const uint8_t a[20]); /* EIP-55 */
 void api_user_write(jw *w, const user *u);
+/* The profile's fields alone, for answers that add their own to the object. */
+void api_user_fields(jw *w, const user *u);
 void api_task_write(jw *w, const task *t);
 void api_submission_write(jw *w, const submission *s);
 void api_guild_write(jw *w, const guild *g);
@@ -108,7 +110,6 @@ void api_skill_write(jw *w, const skill *k);
 /* jansson forms, for the few answers built as trees (sign-in, errors). */
 json_t *api_address_json(const uint8_t a[20]);
 json_t *api_time_json(int64_t ms); /* RFC 3339 in UTC, or null for 0 */
-json_t *api_user_json(const user *u);
 /* Parses RFC 3339 ("2026-12-01T00:00:00Z", offsets allowed) to Unix ms; -1 when invalid. */
 int api_time_parse(const char *s, int64_t *ms) PHEME_MUST_CHECK;
 

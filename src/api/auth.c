@@ -71,32 +71,45 @@ static void session_answer(http_req *r, const signin_config *c, const user *u,
     http_error(r, PHEME_SYS_INTERNAL, "could not make the access token of session %lld", (long long)s->id);
     return;
   }
-  json_t *body = json_pack("{s:I,s:s,s:I,s:o,s:b}", "expiresIn", (json_int_t)c->access_ttl_s,
-                           "sessionId", arena_printf(&r->arena, "%lld", (long long)s->id),
-                           "refreshExpiresIn", (json_int_t)c->refresh_ttl_s, "user", api_user_json(u),
-                           "created", created);
-  if (!body) {
-    http_error(r, PHEME_SYS_NOMEM, NULL);
+  char csrf[SESSION_CSRF_TEXT];
+  if (cookies && session_csrf_new(csrf)) {
+    http_error(r, PHEME_SYS_INTERNAL, "no random bytes for the CSRF token");
     return;
   }
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  jw_obj(&w);
+  jw_key(&w, "expiresIn");
+  jw_int(&w, c->access_ttl_s);
+  jw_key(&w, "sessionId");
+  char sid[24];
+  snprintf(sid, sizeof sid, "%lld", (long long)s->id);
+  jw_str(&w, sid);
+  jw_key(&w, "refreshExpiresIn");
+  jw_int(&w, c->refresh_ttl_s);
+  jw_key(&w, "user");
+  api_user_write(&w, u);
+  jw_key(&w, "created");
+  jw_bool(&w, created);
   if (cookies) {
-    char csrf[SESSION_CSRF_TEXT];
-    if (session_csrf_new(csrf)) {
-      json_decref(body);
-      http_error(r, PHEME_SYS_INTERNAL, "no random bytes for the CSRF token");
-      return;
-    }
     set_cookie(r, AUTH_COOKIE_ACCESS, access, c->access_ttl_s, 1);
     set_cookie(r, AUTH_COOKIE_REFRESH, refresh, c->refresh_ttl_s, 1);
     set_cookie(r, AUTH_COOKIE_CSRF, csrf, c->refresh_ttl_s, 0);
-    json_object_set_new(body, "tokenType", json_string("cookie"));
-    json_object_set_new(body, "csrfToken", json_string(csrf));
+    jw_key(&w, "tokenType");
+    jw_str(&w, "cookie");
+    jw_key(&w, "csrfToken");
+    jw_str(&w, csrf);
   } else {
-    json_object_set_new(body, "tokenType", json_string("Bearer"));
-    json_object_set_new(body, "accessToken", json_string(access));
-    json_object_set_new(body, "refreshToken", json_string(refresh));
+    jw_key(&w, "tokenType");
+    jw_str(&w, "Bearer");
+    jw_key(&w, "accessToken");
+    jw_str(&w, access);
+    jw_key(&w, "refreshToken");
+    jw_str(&w, refresh);
   }
-  http_json(r, 200, body);
+  jw_end(&w);
+  api_send(r, 200, &b, &w);
 }
 
 static int want_cookies(http_req *r, const signin_config *c, const json_t *b) {
@@ -147,14 +160,35 @@ void auth_nonce(http_req *r) {
     http_error(r, PHEME_SYS_INTERNAL, "could not write the sign-in message for nonce '%s'", nonce);
     return;
   }
-  json_t *out = json_pack("{s:s,s:s,s:s,s:I,s:s,s:s,s:s,s:s,s:s,s:s,s:s}", "nonce", nonce, "message",
-                          m.data, "address", address_to_checksum(check, addr), "chainId",
-                          (json_int_t)chain, "domain", c->domain, "uri", c->uri, "version", "1",
-                          "statement", purpose == SIGNIN_PURPOSE_LINK ? SIGNIN_LINK_STATEMENT : SIGNIN_STATEMENT,
-                          "issuedAt", issued, "expirationTime", expires, "purpose",
-                          purpose == SIGNIN_PURPOSE_LINK ? "link" : "signin");
+  buf out;
+  jw w;
+  api_begin(&out, &w);
+  jw_obj(&w);
+  jw_key(&w, "nonce");
+  jw_str(&w, nonce);
+  jw_key(&w, "message");
+  jw_strn(&w, m.data, m.len);
+  jw_key(&w, "address");
+  jw_str(&w, address_to_checksum(check, addr));
+  jw_key(&w, "chainId");
+  jw_int(&w, chain);
+  jw_key(&w, "domain");
+  jw_str(&w, c->domain);
+  jw_key(&w, "uri");
+  jw_str(&w, c->uri);
+  jw_key(&w, "version");
+  jw_str(&w, "1");
+  jw_key(&w, "statement");
+  jw_str(&w, purpose == SIGNIN_PURPOSE_LINK ? SIGNIN_LINK_STATEMENT : SIGNIN_STATEMENT);
+  jw_key(&w, "issuedAt");
+  jw_str(&w, issued);
+  jw_key(&w, "expirationTime");
+  jw_str(&w, expires);
+  jw_key(&w, "purpose");
+  jw_str(&w, purpose == SIGNIN_PURPOSE_LINK ? "link" : "signin");
+  jw_end(&w);
   buf_release(&m);
-  http_json(r, 200, out);
+  api_send(r, 200, &out, &w);
 }
 
 /* Checks {message, signature} of body b; answers and returns -1 when it does not verify. */
@@ -441,7 +475,7 @@ void auth_payout_set(http_req *r) {
     return;
   }
   if (e) { api_fail(r, e, "payout address"); return; }
-  http_json(r, 200, api_user_json(&u));
+  API_ANSWER(r, 200, api_user_write, &u);
 }
 
 /* ---------- roles ---------- */
@@ -465,9 +499,15 @@ static void role_change(http_req *r, const char *role, int grant) {
     return;
   }
   if (e) { api_fail(r, e, "user"); return; }
-  json_t *j = api_user_json(&u);
-  json_object_set_new(j, "changed", json_boolean(changed));
-  http_json(r, 200, j);
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  jw_obj(&w);
+  api_user_fields(&w, &u);
+  jw_key(&w, "changed");
+  jw_bool(&w, changed);
+  jw_end(&w);
+  api_send(r, 200, &b, &w);
 }
 
 void auth_role_grant(http_req *r) {

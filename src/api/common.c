@@ -200,8 +200,7 @@ int api_time_parse(const char *s, int64_t *ms) {
   return 0;
 }
 
-void api_user_write(jw *w, const user *u) {
-  jw_obj(w);
+void api_user_fields(jw *w, const user *u) {
   jw_key(w, "address");
   api_address_write(w, u->address);
   jw_key(w, "displayName");
@@ -215,18 +214,12 @@ void api_user_write(jw *w, const user *u) {
   jw_end(w);
   jw_key(w, "createdAt");
   jw_time(w, u->created_at);
-  jw_end(w);
 }
 
-/* The same profile as a jansson value, for answers that are built as trees (sign-in). */
-json_t *api_user_json(const user *u) {
-  buf b;
-  jw w;
-  api_begin(&b, &w);
-  api_user_write(&w, u);
-  json_t *j = w.err ? NULL : json_loadb(b.data, b.len, 0, NULL);
-  buf_release(&b);
-  return j;
+void api_user_write(jw *w, const user *u) {
+  jw_obj(w);
+  api_user_fields(w, u);
+  jw_end(w);
 }
 
 void api_task_write(jw *w, const task *t) {

@@ -29,9 +29,15 @@ void me_get(http_req *r) {
   user u;
   pheme_err e = store_user_get(req_store(r), &r->arena, r->who.user_id, &u);
   if (e) { api_fail(r, e, "user"); return; }
-  json_t *j = api_user_json(&u);
-  json_object_set_new(j, "authenticatedBy", json_string(r->who.kind));
-  http_json(r, 200, j);
+  buf b;
+  jw w;
+  api_begin(&b, &w);
+  jw_obj(&w);
+  api_user_fields(&w, &u);
+  jw_key(&w, "authenticatedBy");
+  jw_str(&w, r->who.kind);
+  jw_end(&w);
+  api_send(r, 200, &b, &w);
 }
 
 void me_update(http_req *r) {
