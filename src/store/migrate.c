@@ -39,7 +39,50 @@ int migrate_latest_applied(struct db *d) {
   return v;
 }
 
-int migrate_apply(struct db *d, int *applied, char *err, size_t errlen) {
+/* The first line of a SQLite migration that runs with foreign keys off; see migrate.h. */
+static const char fk_off_marker[] = "-- pheme: sqlite foreign keys off";
+
+static int wants_fk_off(const struct migration *m, const char *dialect) {
+  size_t n = sizeof fk_off_marker - 1;
+  return strcmp(dialect, "sqlite") == 0 && strncmp(m->sql, fk_off_marker, n) == 0 &&
+         (m->sql[n] == '\n' || m->sql[n] == '\r' || m->sql[n] == '\0');
+}
+
+/* Sets SQLite's foreign keys and reads the setting back: the pragma is silently ignored inside a
+ * transaction, and a writer left with them off would stop enforcing them for good. */
+static int set_foreign_keys(db_conn *c, const db_driver *drv, arena *a, int on, char *err,
+                            size_t errlen) {
+  const char *state = on ? "on" : "off";
+  db_result r;
+  if (drv->exec_script(c, on ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF") ||
+      drv->query(c, a, "PRAGMA foreign_keys", NULL, 0, &r)) {
+    snprintf(err, errlen, "cannot turn SQLite foreign keys %s: %s", state, drv->errmsg(c));
+    return -1;
+  }
+  if (r.rows != 1 || db_int(&r, 0, 0) != on) {
+    snprintf(err, errlen, "SQLite foreign keys did not turn %s (is a transaction open?)", state);
+    return -1;
+  }
+  return 0;
+}
+
+/* What a migration run with foreign keys off must leave behind: no row pointing nowhere. */
+static int foreign_keys_hold(db_conn *c, const db_driver *drv, arena *a,
+                             const struct migration *m, char *err, size_t errlen) {
+  db_result r;
+  if (drv->query(c, a, "PRAGMA foreign_key_check", NULL, 0, &r)) {
+    snprintf(err, errlen, "migration %s: foreign key check failed: %s", m->name, drv->errmsg(c));
+    return -1;
+  }
+  if (r.rows == 0) return 0;
+  snprintf(err, errlen,
+           "migration %s breaks foreign keys: %d row(s), the first in table '%s', point to no row "
+           "of '%s'",
+           m->name, r.rows, db_text(&r, 0, 0), db_text(&r, 0, 2));
+  return -1;
+}
+
+int migrate_apply(struct db *d, int upto, int *applied, char *err, size_t errlen) {
   const db_driver *drv = d->drv;
   *applied = 0;
   db_conn *c = drv->acquire(d, 1);
@@ -47,7 +90,7 @@ int migrate_apply(struct db *d, int *applied, char *err, size_t errlen) {
     snprintf(err, errlen, "no database connection for migrations");
     return -1;
   }
-  int rc = -1;
+  int rc = -1, fk_off = 0;
   arena a;
   arena_init(&a, 0);
   if (drv->exec_script(c, create_table)) {
@@ -57,10 +100,12 @@ int migrate_apply(struct db *d, int *applied, char *err, size_t errlen) {
   /* Versions are applied in order; the table is sorted by dialect then version, so walk the
    * versions rather than the rows. */
   int latest = migrate_latest_known(drv->name);
-  for (int v = 1; v <= latest; v++) {
+  for (int v = 1; v <= latest && v <= upto; v++) {
     const struct migration *m = pheme_migrations;
     while (m->sql && !(applies_to(m, drv->name) && m->version == v)) m++;
     if (!m->sql) continue;
+    fk_off = wants_fk_off(m, drv->name);
+    if (fk_off && set_foreign_keys(c, drv, &a, 0, err, errlen)) goto out;
     if (drv->exec_script(c, drv->begin_sql)) goto fail;
     /* PostgreSQL: concurrent starters wait here for whoever migrates first. */
     if (strcmp(drv->name, "postgresql") == 0 &&
@@ -76,6 +121,10 @@ int migrate_apply(struct db *d, int *applied, char *err, size_t errlen) {
         drv->exec_script(c, "ROLLBACK");
         goto out;
       }
+      if (fk_off && foreign_keys_hold(c, drv, &a, m, err, errlen)) {
+        drv->exec_script(c, "ROLLBACK");
+        goto out;
+      }
       dbv args[3] = {dbv_int(v), dbv_text(m->name), dbv_int(time_now_ms())};
       if (drv->query(c, &a, "INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)",
                      args, 3, NULL))
@@ -83,6 +132,10 @@ int migrate_apply(struct db *d, int *applied, char *err, size_t errlen) {
       (*applied)++;
     }
     if (drv->exec_script(c, "COMMIT")) goto fail;
+    if (fk_off) {
+      fk_off = 0;
+      if (set_foreign_keys(c, drv, &a, 1, err, errlen)) goto out;
+    }
   }
   rc = 0;
   goto out;
@@ -90,6 +143,13 @@ fail:
   snprintf(err, errlen, "migrations failed: %s", drv->errmsg(c));
   drv->exec_script(c, "ROLLBACK");
 out:
+  if (fk_off) { /* only after a failure, whose message comes first */
+    char why[160];
+    if (set_foreign_keys(c, drv, &a, 1, why, sizeof why)) {
+      size_t n = strlen(err);
+      snprintf(err + n, errlen - n, "; %s", why);
+    }
+  }
   arena_release(&a);
   drv->release(d, c);
   return rc;

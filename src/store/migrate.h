@@ -1,6 +1,19 @@
 /* Versioned schema migrations, compiled into the binary from src/store/migrations/<dialect>/
  * and src/store/migrations/common/ (applied to every dialect). A migration runs once, inside a
- * transaction together with the row that records it, so a failed migration leaves no trace. */
+ * transaction together with the row that records it, so a failed migration leaves no trace.
+ *
+ * SQLite cannot drop a constraint or change a column in place: the table is rebuilt (create
+ * x_v2, copy, drop x, rename x_v2 to x). With foreign keys on, dropping a table that others
+ * reference deletes their rows (ON DELETE CASCADE) or fails, and PRAGMA foreign_keys is ignored
+ * inside a transaction. A SQLite migration that rebuilds such a table therefore starts with the
+ * line
+ *
+ *     -- pheme: sqlite foreign keys off
+ *
+ * and the runner turns foreign keys off before its transaction, runs PRAGMA foreign_key_check
+ * before committing (any row left pointing nowhere fails the migration, which is rolled back, and
+ * the error names the table), and turns them on again afterwards, also when it failed. Other
+ * dialects ignore the line (it is a comment). */
 #ifndef PHEME_STORE_MIGRATE_H
 #define PHEME_STORE_MIGRATE_H
 
@@ -19,8 +32,9 @@ struct migration {
 extern const struct migration pheme_migrations[];
 
 struct db;
-/* Applies every pending migration; returns 0, or -1 with err naming the migration and why. */
-int migrate_apply(struct db *d, int *applied, char *err, size_t errlen) PHEME_MUST_CHECK;
+/* Applies every pending migration up to version upto (INT_MAX: all of them; tests stop earlier
+ * to build an old schema); returns 0, or -1 with err naming the migration and why. */
+int migrate_apply(struct db *d, int upto, int *applied, char *err, size_t errlen) PHEME_MUST_CHECK;
 /* The newest version known to this binary and the newest applied in the database (-1 when the
  * database cannot be read). */
 int migrate_latest_known(const char *dialect);

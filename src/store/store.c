@@ -1,4 +1,5 @@
 /* Opening storage, units of work, readiness and statistics; see store.h and internal.h. */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ const char *store_driver_name(store *s) { return s->drv->name; }
 uint64_t store_generation(store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
 
 int store_migrate(store *s, int *applied, char *err, size_t errlen) {
-  return migrate_apply(s->db, applied, err, errlen);
+  return migrate_apply(s->db, INT_MAX, applied, err, errlen);
 }
 
 int store_ready(store *s, char *why, size_t n) {

@@ -51,7 +51,8 @@ static int exec_simple(db_conn *c, const char *sql) {
   char *msg = NULL;
   int rc = sqlite3_exec(c->h, sql, NULL, NULL, &msg);
   if (rc != SQLITE_OK) {
-    snprintf(c->err, sizeof c->err, "%s: %s", sql, msg ? msg : sqlite3_errstr(rc));
+    /* the reason first: a script (a migration) would push it past the end of the buffer */
+    snprintf(c->err, sizeof c->err, "%s, running: %s", msg ? msg : sqlite3_errstr(rc), sql);
     sqlite3_free(msg);
     return -1;
   }
