@@ -107,7 +107,9 @@ pheme_err sx_snapshot(sx *x) {
 pheme_err sx_write(store *s, arena *a, sx *x) {
   pheme_err e = sx_take(s, a, x, 1);
   if (e) return e;
-  e = s->drv->exec_script(x->c, s->drv->begin_sql);
+  /* BEGIN and COMMIT go through the statement cache too: sqlite3_exec would parse them anew for
+   * every transaction */
+  e = s->drv->query(x->c, x->a, s->drv->begin_sql, NULL, 0, NULL);
   if (e) {
     sx_end(x);
     return e;
@@ -137,7 +139,7 @@ pheme_err sx_insert_id(sx *x, int64_t *id, const char *sql, const char *sql_retu
 pheme_err sx_commit(sx *x) {
   pheme_err e = PHEME_OK;
   if (x->c && x->in_tx) {
-    e = x->s->drv->exec_script(x->c, "COMMIT");
+    e = x->s->drv->query(x->c, x->a, "COMMIT", NULL, 0, NULL);
     x->in_tx = e ? 1 : 0;
     /* after the commit, so whoever sees the new generation can read the new rows */
     if (!e) __atomic_add_fetch(&x->s->generation, 1, __ATOMIC_RELEASE);
