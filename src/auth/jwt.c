@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/jsonw.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -129,17 +130,34 @@ long jwt_sign(const jwt_keyring *ring, const jwt_claims *c, char *out, size_t ca
   int hn = snprintf(header, sizeof header, "{\"alg\":\"HS256\",\"typ\":\"JWT\",\"kid\":\"%s\"}", k->kid);
   snprintf(sub, sizeof sub, "%lld", (long long)c->sub);
   snprintf(sid, sizeof sid, "%lld", (long long)c->sid);
-  json_t *claims = json_pack("{s:s,s:s,s:s,s:s,s:I,s:I,s:I,s:I}", "iss", c->iss, "aud", c->aud,
-                             "sub", sub, "sid", sid, "rv", (json_int_t)c->rv, "iat",
-                             (json_int_t)c->iat, "nbf", (json_int_t)c->nbf, "exp", (json_int_t)c->exp);
-  char *payload = claims ? json_dumps(claims, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-  json_decref(claims);
-  if (!payload) return -1;
+  /* the claims, in this order, through the streaming writer (no tree to build and dump) */
+  buf payload;
+  buf_init(&payload, PAYLOAD_MAX);
+  jw w;
+  jw_init(&w, &payload);
+  jw_obj(&w);
+  jw_key(&w, "iss");
+  jw_str(&w, c->iss);
+  jw_key(&w, "aud");
+  jw_str(&w, c->aud);
+  jw_key(&w, "sub");
+  jw_str(&w, sub);
+  jw_key(&w, "sid");
+  jw_str(&w, sid);
+  jw_key(&w, "rv");
+  jw_int(&w, c->rv);
+  jw_key(&w, "iat");
+  jw_int(&w, c->iat);
+  jw_key(&w, "nbf");
+  jw_int(&w, c->nbf);
+  jw_key(&w, "exp");
+  jw_int(&w, c->exp);
+  jw_end(&w);
   size_t o = 0;
-  int bad = put_b64(out, cap, &o, header, (size_t)hn) || o + 1 >= cap;
+  int bad = w.err || put_b64(out, cap, &o, header, (size_t)hn) || o + 1 >= cap;
   if (!bad) out[o++] = '.';
-  bad = bad || put_b64(out, cap, &o, payload, strlen(payload)) || o + 1 >= cap;
-  free(payload);
+  bad = bad || put_b64(out, cap, &o, payload.data, payload.len) || o + 1 >= cap;
+  buf_release(&payload);
   if (bad) return -1;
   uint8_t sig[SHA256_DIGEST_SIZE];
   mac(sig, k, out, o);
