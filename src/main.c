@@ -97,7 +97,8 @@ static int cmd_version(cmd_ctx *c) {
 /* Opens storage as configured and, when asked, applies migrations. */
 static store *open_store(const pheme_config *cfg, int migrate) {
   store_options o = {(int)cfg->db_pool_size, (int)cfg->db_busy_timeout,
-                     strcmp(cfg->sqlite_synchronous, "full") == 0, cfg->database_replica};
+                     strcmp(cfg->sqlite_synchronous, "full") == 0, cfg->database_replica,
+                     (int)cfg->db_group_commit_wait_us};
   char err[512];
   store *s;
   if (store_open(&s, cfg->database, &o, err, sizeof err)) {

@@ -48,6 +48,8 @@ const conf_key conf_keys[] = {
      "database connections for reads (SQLite) or for everything (PostgreSQL)"},
     {"db_busy_timeout", CONF_INT, F(db_busy_timeout), 0, 600000, "5000", NULL,
      "milliseconds to wait for a database lock or a free pooled connection"},
+    {"db_group_commit_wait_us", CONF_INT, F(db_group_commit_wait_us), 0, 100000, "200", NULL,
+     "under load, a group commit waits this long for one more sign-in to join it (each arrival waits again, up to 10 times as long in all); 0 = commit at once"},
     {"sqlite_synchronous", CONF_ENUM, F(sqlite_synchronous), NOLIMIT, "normal", "normal|full",
      "SQLite synchronous mode in WAL: normal survives process crashes, full also power loss"},
     {"migrate_on_start", CONF_BOOL, F(migrate_on_start), NOLIMIT, "true", NULL,

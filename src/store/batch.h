@@ -10,8 +10,10 @@
  * Batches form by themselves: while one is being committed, the next jobs queue. The committer
  * runs at a lower scheduling priority than the HTTP threads, so on a saturated core it goes when
  * they have nothing left to read — after every request that arrived has queued its job — rather
- * than waking for the first one. An idle server commits a lone job at once: no job waits for a
- * timer.
+ * than waking for the first one. Under load (the batch or the one before had company) it also
+ * waits a little for more, like PostgreSQL's commit_delay: each job that arrives within
+ * db_group_commit_wait_us buys another such wait, up to ten in all or a full batch. An idle
+ * server commits a lone job at once.
  *
  * A job's work function (store-internal, see internal.h):
  *  - reads and writes only through the sx it is given, never commits, and keeps its results in

@@ -15,6 +15,10 @@ typedef struct {
   store_job *head, *tail; /* waiting jobs, oldest first */
   pthread_t thread;
   int state;              /* 0 not started, 1 running, 2 stopping, -1 could not start */
+  int queued;             /* jobs in the queue */
+  int waiting;            /* the committer is waiting for more jobs to join its batch */
+  int wait_us;            /* how long it waits for one more (0: never) */
+  int last_batch;         /* jobs in its last transaction */
   store_batch_stats stats;
 } store_committer;
 

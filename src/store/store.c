@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/util.h"
 #include "store/internal.h"
@@ -36,7 +37,12 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
   }
   s->drv = s->db->drv;
   pthread_mutex_init(&s->committer.mu, NULL);
-  pthread_cond_init(&s->committer.wake, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the committer's waits are timed */
+  pthread_cond_init(&s->committer.wake, &ca);
+  pthread_condattr_destroy(&ca);
+  s->committer.wait_us = opt->group_commit_wait_us;
   *out = s;
   return 0;
 }

@@ -152,6 +152,7 @@ typedef struct {
   int busy_timeout_ms;
   int synchronous_full;
   const char *replica;
+  int group_commit_wait_us; /* see store/batch.h */
 } store_options;
 
 /* --- lifecycle --- */
