@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 
 #include "store/db.h"
+#include "store/sqlite/walvfs.h"
 #include "core/banned.h"
 
 #define CACHE_SLOTS 128
@@ -68,7 +69,8 @@ static db_conn *conn_open(const char *path, int write, const db_options *o, char
   }
   int flags = SQLITE_OPEN_NOMUTEX | (write ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
                                            : SQLITE_OPEN_READONLY);
-  int rc = sqlite3_open_v2(path, &c->h, flags, NULL);
+  /* the WAL-gathering VFS (walvfs.h); the default one if it could not be registered */
+  int rc = sqlite3_open_v2(path, &c->h, flags, walvfs_register() == SQLITE_OK ? WALVFS_NAME : NULL);
   if (rc != SQLITE_OK) {
     snprintf(err, errlen, "cannot open SQLite database '%s': %s", path,
              c->h ? sqlite3_errmsg(c->h) : sqlite3_errstr(rc));
