@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/jsonchar.h"
 #include "core/banned.h"
 
 static char empty[1];
@@ -73,45 +74,6 @@ int buf_printf(buf *b, const char *fmt, ...) {
 
 /* ---------- JSON strings ---------- */
 
-/* Whether a byte is copied as it is: printable ASCII other than '"' and '\\'. */
-static int json_plain(unsigned char c) { return c >= 0x20 && c < 0x80 && c != '"' && c != '\\'; }
-
-/* Whether any of the 8 bytes packed in x is not json_plain, tested on the whole word at once (the
- * "has a byte less than n" and "has a zero byte" tricks; exact when asking about any byte). Most
- * strings PHEME writes are long runs of plain ASCII, and this is what makes them a memcpy. */
-#define ONES 0x0101010101010101ull
-#define HIGHS 0x8080808080808080ull
-static int word_needs_escape(uint64_t x) {
-  uint64_t quote = x ^ (ONES * '"'), backslash = x ^ (ONES * '\\');
-  uint64_t control = (x - ONES * 0x20) & ~x;
-  uint64_t hit = control | ((quote - ONES) & ~quote) | ((backslash - ONES) & ~backslash) | x;
-  return (hit & HIGHS) != 0;
-}
-
-/* Decodes the UTF-8 sequence at p (n > 0 bytes available, p[0] >= 0x80). Returns its length with
- * *cp set, or 0 when the bytes are not UTF-8 as RFC 3629 defines it (overlong forms, surrogates,
- * code points above U+10FFFF, a sequence cut short). */
-static size_t utf8_decode(const unsigned char *p, size_t n, uint32_t *cp) {
-  size_t len;
-  uint32_t min;
-  if (p[0] >= 0xc2 && p[0] <= 0xdf) {
-    len = 2, min = 0x80, *cp = p[0] & 0x1fu;
-  } else if (p[0] >= 0xe0 && p[0] <= 0xef) {
-    len = 3, min = 0x800, *cp = p[0] & 0x0fu;
-  } else if (p[0] >= 0xf0 && p[0] <= 0xf4) {
-    len = 4, min = 0x10000, *cp = p[0] & 0x07u;
-  } else {
-    return 0;
-  }
-  if (n < len) return 0;
-  for (size_t k = 1; k < len; k++) {
-    if ((p[k] & 0xc0) != 0x80) return 0;
-    *cp = *cp << 6 | (p[k] & 0x3fu);
-  }
-  if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff)) return 0;
-  return len;
-}
-
 static void hex4(char *out, uint32_t v) {
   static const char hex[] = "0123456789ABCDEF";
   out[0] = '\\';
@@ -119,7 +81,7 @@ static void hex4(char *out, uint32_t v) {
   for (int k = 0; k < 4; k++) out[2 + k] = hex[(v >> (12 - 4 * k)) & 15];
 }
 
-/* Writes the escape of the character at p, one json_plain refused (n bytes available), into out.
+/* Writes the escape of the character at p, one that is not plain (n bytes available), into out.
  * Returns the escape's length and sets *used to the bytes of p it stands for. */
 static size_t json_escape(const unsigned char *p, size_t n, char out[12], size_t *used) {
   static const char short_esc[] = "\"\"\\\\\bb\ff\nn\rr\tt";
@@ -136,7 +98,7 @@ static size_t json_escape(const unsigned char *p, size_t n, char out[12], size_t
     return 6;
   }
   uint32_t cp;
-  size_t len = utf8_decode(p, n, &cp);
+  size_t len = jsonchar_utf8(p, n, &cp);
   if (!len) {
     hex4(out, 0xfffd); /* not UTF-8: the replacement character, one per byte */
     return 6;
@@ -160,10 +122,7 @@ int buf_add_json_str(buf *b, const char *s, size_t n) {
    * runs are copied without further checks and only an escape may need more room. */
   if (grow(b, n)) return -1;
   while (i < n) {
-    size_t j = i;
-    uint64_t x;
-    while (j + 8 <= n && (memcpy(&x, p + j, 8), !word_needs_escape(x))) j += 8;
-    while (j < n && json_plain(p[j])) j++;
+    size_t j = (size_t)(jsonchar_plain_run(p + i, p + n) - p);
     memcpy(b->data + b->len, p + i, j - i);
     b->len += j - i;
     if (j == n) break;
