@@ -1,15 +1,20 @@
-/* Writing the sign-in's answers: json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) against jw_value
- * (src/core/jsonw.h), each doing all http_json does with a tree: text in a malloc'ed block, then
- * freed. The trees have the shapes of POST /auth/nonce (eleven fields, one a SIWE message of about
- * 450 bytes with newlines) and POST /auth/verify (a session with a nested user object), and of an
- * error answer. Both writers' bytes are compared before anything is timed.
- *   bench_json [ITERATIONS]     default 200000 per shape and writer */
+/* JSON of the sign-in, both ways, CPU time per document:
+ * - answers: json_dumps(JSON_COMPACT | JSON_ENSURE_ASCII) against jw_value (src/core/jsonw.h), each
+ *   doing all http_json does with a tree: text in a malloc'ed block, then freed. The trees have the
+ *   shapes of POST /auth/nonce's answer (eleven fields, one a SIWE message of about 450 bytes with
+ *   newlines), POST /auth/verify's (a session with a nested user object) and an error answer. Both
+ *   writers' bytes are compared before anything is timed.
+ * - request bodies: json_loadb(JSON_REJECT_DUPLICATES | JSON_DECODE_ANY) against json_parse_body
+ *   (src/core/json.c), tree built and freed, on the bodies of POST /auth/nonce and /auth/verify.
+ *   Both trees are compared first.
+ *   bench_json [ITERATIONS]     default 200000 per shape and implementation */
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "core/json.h"
 #include "core/jsonw.h"
 
 static double cpu_now(void) {
@@ -83,19 +88,41 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Median over 21 batches of the CPU time of one answer, in nanoseconds. */
-static double time_one(const json_t *v, int use_jw, long iterations) {
+static json_t *parse_pheme(const char *text, size_t n) {
+  json_t *v;
+  char msg[256];
+  return json_parse_body(text, n, &v, msg, sizeof msg) ? NULL : v;
+}
+
+static json_t *parse_jansson(const char *text, size_t n) {
+  json_error_t e;
+  return json_loadb(text, n, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &e);
+}
+
+/* One answer written, or one body parsed, by the implementation `which`. */
+enum { DUMPS, JW, LOADB, PARSE };
+static void one(int which, const json_t *v, const char *body, size_t body_len) {
+  size_t n = 0;
+  if (which == DUMPS || which == JW) {
+    char *text = which == JW ? write_jw(v, &n) : json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (!text) abort();
+    __asm__ volatile("" ::"r"(text) : "memory"); /* the text is used */
+    free(text);
+  } else {
+    json_t *t = which == PARSE ? parse_pheme(body, body_len) : parse_jansson(body, body_len);
+    if (!t) abort();
+    json_decref(t);
+  }
+}
+
+/* Median over 21 batches of the CPU time of one document, in nanoseconds. */
+static double time_one(int which, const json_t *v, const char *body, long iterations) {
   double batch[21];
   long per = iterations / 21 + 1;
+  size_t body_len = body ? strlen(body) : 0;
   for (int k = 0; k < 21; k++) {
     double t0 = cpu_now();
-    for (long i = 0; i < per; i++) {
-      size_t n = 0;
-      char *text = use_jw ? write_jw(v, &n) : json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII);
-      if (!text) abort();
-      __asm__ volatile("" ::"r"(text) : "memory"); /* the text is used */
-      free(text);
-    }
+    for (long i = 0; i < per; i++) one(which, v, body, body_len);
     batch[k] = (cpu_now() - t0) / (double)per * 1e9;
   }
   qsort(batch, 21, sizeof batch[0], cmp_double);
@@ -123,9 +150,37 @@ int main(int argc, char **argv) {
     }
     free(want);
     free(got);
-    double dumps = time_one(v, 0, iterations), jwv = time_one(v, 1, iterations);
+    double dumps = time_one(DUMPS, v, NULL, iterations), jwv = time_one(JW, v, NULL, iterations);
     printf("%-14s %6zu %9.0f ns %9.0f ns %6.1fx\n", shapes[s].name, n, dumps, jwv, dumps / jwv);
   }
+  /* the request bodies: the nonce's, and the verify's with the nonce answer's message */
+  char *verify = NULL;
+  {
+    json_t *b = json_pack("{s:O,s:s}", "message", json_object_get(shapes[0].v, "message"), "signature",
+                          "0x1b2c3d4e5f60718293a4b5c6d7e8f90112233445566778899aabbccddeeff0011223344"
+                          "5566778899aabbccddeeff00112233445566778899aabbccddeeff001b");
+    verify = json_dumps(b, JSON_COMPACT);
+    json_decref(b);
+  }
+  const struct {
+    const char *name, *text;
+  } bodies[] = {{"nonce body", "{\"address\":\"0x8ba1f109551bD432803012645Ac136ddd64DBA72\",\"chainId\":1}"},
+                {"verify body", verify}};
+  printf("\n%-14s %6s %12s %12s %7s\n", "shape", "bytes", "json_loadb", "parse_body", "ratio");
+  for (size_t s = 0; s < sizeof bodies / sizeof bodies[0]; s++) {
+    size_t n = strlen(bodies[s].text);
+    json_t *a = parse_jansson(bodies[s].text, n), *b = parse_pheme(bodies[s].text, n);
+    if (!a || !b || !json_equal(a, b)) {
+      fprintf(stderr, "%s: the parsers differ\n", bodies[s].name);
+      return 1;
+    }
+    json_decref(a);
+    json_decref(b);
+    double loadb = time_one(LOADB, NULL, bodies[s].text, iterations);
+    double parse = time_one(PARSE, NULL, bodies[s].text, iterations);
+    printf("%-14s %6zu %9.0f ns %9.0f ns %6.1fx\n", bodies[s].name, n, loadb, parse, loadb / parse);
+  }
+  free(verify);
   for (size_t s = 0; s < sizeof shapes / sizeof shapes[0]; s++) json_decref(shapes[s].v);
   return 0;
 }
