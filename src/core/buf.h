@@ -8,6 +8,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <string.h>
 
 #include "core/err.h"
 
@@ -25,12 +26,26 @@ void buf_release(buf *b);
 /* Empties the buffer, keeping its memory. */
 void buf_clear(buf *b);
 
-int buf_add(buf *b, const void *p, size_t n) PHEME_MUST_CHECK;
+int buf__add_grow(buf *b, const void *p, size_t n) PHEME_MUST_CHECK;
+/* Inline: most appends are a few bytes into room already there (JSON punctuation, say), and a call
+ * per append was most of the JSON writer's time. Room inside the allocation is within the cap. */
+PHEME_MUST_CHECK static inline int buf_add(buf *b, const void *p, size_t n) {
+  if (n == 0 || b->alloc - b->len <= n) return buf__add_grow(b, p, n);
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+  b->data[b->len] = 0;
+  return 0;
+}
 int buf_adds(buf *b, const char *s) PHEME_MUST_CHECK;
-int buf_addc(buf *b, char c) PHEME_MUST_CHECK;
+PHEME_MUST_CHECK static inline int buf_addc(buf *b, char c) { return buf_add(b, &c, 1); }
 int buf_printf(buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3))) PHEME_MUST_CHECK;
 int buf_vprintf(buf *b, const char *fmt, va_list ap) PHEME_MUST_CHECK;
-/* Appends s as the inside of a JSON string (quotes not included). */
+/* Appends the n bytes of s as the inside of a JSON string (quotes not included), escaped as
+ * jansson's json_dumps escapes with JSON_ENSURE_ASCII, so the two write the same bytes: \" \\ \b
+ * \f \n \r \t, other control characters and every non-ASCII character as \uXXXX (upper-case hex;
+ * UTF-16 surrogate pairs above U+FFFF), '/' and DEL as they are. NUL bytes are written as \u0000.
+ * A byte that is not part of valid UTF-8 is written as \uFFFD, so the output is always valid JSON
+ * (jansson refuses such strings instead). On failure (cap, memory) the buffer is unchanged. */
 int buf_add_json_str(buf *b, const char *s, size_t n) PHEME_MUST_CHECK;
 
 /* Makes room for n more bytes without adding any (fewer reallocations for a known size). */

@@ -33,9 +33,11 @@ typedef struct {
   const char *choices;
 } json_field;
 
-/* Parses a request body. Returns 0 with *out set (caller json_decref()s it), or PHEME_API_BAD_JSON
- * with msg set to jansson's reason and position. Any JSON value is accepted at the top; callers
- * that need an object check json_is_object. */
+/* Parses a request body (RFC 8259, UTF-8; what json_loadb accepts with JSON_REJECT_DUPLICATES |
+ * JSON_DECODE_ANY, without its NUL-byte quirk; see json.c). Returns 0 with *out set (caller
+ * json_decref()s it), or PHEME_API_BAD_JSON with msg set to "invalid JSON at line L column C:
+ * <reason>" (C counts characters), or PHEME_SYS_NOMEM. Any JSON value is accepted at the top;
+ * callers that need an object check json_is_object. */
 pheme_err json_parse_body(const char *data, size_t len, json_t **out, char *msg, size_t msglen)
     PHEME_MUST_CHECK;
 

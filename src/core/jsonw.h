@@ -10,11 +10,14 @@
 #ifndef PHEME_CORE_JSONW_H
 #define PHEME_CORE_JSONW_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "core/buf.h"
 
 #define JW_DEPTH 32
+/* The deepest tree jw_value writes: jansson's parser refuses deeper documents. */
+#define JW_TREE_DEPTH 2048
 
 typedef struct {
   buf *b;
@@ -36,6 +39,12 @@ void jw_strn(jw *w, const char *s, size_t n);
 void jw_int(jw *w, long long v);
 void jw_bool(jw *w, int v);
 void jw_null(jw *w);
+/* Writes a jansson tree as a value, with the bytes json_dumps(v, JSON_COMPACT | JSON_ENSURE_ASCII)
+ * writes: object keys in the tree's (insertion) order, strings escaped as buf_add_json_str says,
+ * integers as %lld, reals as jansson prints them (%.17g, ".0" added to an integral value, no '+'
+ * or leading zeros in the exponent). Errors: v NULL (a json_pack that failed), nesting deeper than
+ * JW_TREE_DEPTH (which a tree that contains itself also reaches), or the buffer's cap. */
+void jw_value(jw *w, const json_t *v);
 /* Writes JSON text as a value, unchecked: only for documents PHEME wrote and normalised itself
  * (stored task requirements, evidence). NULL or "" writes fallback, itself JSON text. */
 void jw_raw(jw *w, const char *json, const char *fallback);
