@@ -29,10 +29,6 @@ static const signin_config *settings(http_req *r) {
   return c;
 }
 
-static siwe_time time_of_ms(int64_t ms) {
-  return (siwe_time){ms / 1000, (uint32_t)(ms % 1000) * 1000000u};
-}
-
 /* ---------- cookies ---------- */
 
 const char *auth_cookie(http_req *r, const char *name) {
@@ -152,10 +148,8 @@ void auth_nonce(http_req *r) {
   }
   buf m;
   buf_init(&m, 8192);
-  pheme_err e = signin_message(&m, c, addr, (uint64_t)chain, nonce, purpose, now);
-  char issued[SIWE_TIME_TEXT], expires[SIWE_TIME_TEXT], check[ADDRESS_TEXT];
-  if (e || siwe_time_format(issued, time_of_ms(now)) ||
-      siwe_time_format(expires, time_of_ms(now + c->nonce_ttl_s * 1000))) {
+  signin_fields f;
+  if (signin_message(&m, &f, c, addr, (uint64_t)chain, nonce, purpose, now)) {
     buf_release(&m);
     http_error(r, PHEME_SYS_INTERNAL, "could not write the sign-in message for nonce '%s'", nonce);
     return;
@@ -169,7 +163,7 @@ void auth_nonce(http_req *r) {
   jw_key(&w, "message");
   jw_strn(&w, m.data, m.len);
   jw_key(&w, "address");
-  jw_str(&w, address_to_checksum(check, addr));
+  jw_str(&w, f.address);
   jw_key(&w, "chainId");
   jw_int(&w, chain);
   jw_key(&w, "domain");
@@ -181,9 +175,9 @@ void auth_nonce(http_req *r) {
   jw_key(&w, "statement");
   jw_str(&w, purpose == SIGNIN_PURPOSE_LINK ? SIGNIN_LINK_STATEMENT : SIGNIN_STATEMENT);
   jw_key(&w, "issuedAt");
-  jw_str(&w, issued);
+  jw_str(&w, f.issued_at);
   jw_key(&w, "expirationTime");
-  jw_str(&w, expires);
+  jw_str(&w, f.expiration_time);
   jw_key(&w, "purpose");
   jw_str(&w, purpose == SIGNIN_PURPOSE_LINK ? "link" : "signin");
   jw_end(&w);

@@ -220,17 +220,20 @@ static siwe_time time_of_ms(int64_t ms) {
   return (siwe_time){ms / 1000, (uint32_t)(ms % 1000) * 1000000u};
 }
 
-pheme_err signin_message(buf *out, const signin_config *c, const uint8_t address[20],
+pheme_err signin_message(buf *out, signin_fields *f, const signin_config *c, const uint8_t address[20],
                          uint64_t chain_id, const char *nonce, signin_purpose purpose,
                          int64_t now_ms) {
   siwe_message m;
   memset(&m, 0, sizeof m);
-  char issued[SIWE_TIME_TEXT], expires[SIWE_TIME_TEXT];
+  signin_fields own;
+  if (!f) f = &own;
+  char *issued = f->issued_at, *expires = f->expiration_time;
   if (siwe_time_format(issued, time_of_ms(now_ms)) ||
       siwe_time_format(expires, time_of_ms(now_ms + c->nonce_ttl_s * 1000)))
     return PHEME_DATA_INVALID;
   m.domain = c->domain;
   address_to_checksum(m.address, address);
+  memcpy(f->address, m.address, sizeof f->address);
   memcpy(m.address_bytes, address, 20);
   m.statement = purpose == SIGNIN_PURPOSE_LINK ? SIGNIN_LINK_STATEMENT : SIGNIN_STATEMENT;
   m.uri = c->uri;

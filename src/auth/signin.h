@@ -102,10 +102,17 @@ int signin_nonce_open(const signin_config *c, const char *nonce, const uint8_t a
                       uint64_t chain_id, signin_purpose purpose, int64_t now_ms,
                       signin_nonce_info *out);
 
+/* The fields of a rendered message that the nonce's answer repeats. */
+typedef struct {
+  char address[ADDRESS_TEXT];             /* EIP-55 */
+  char issued_at[SIWE_TIME_TEXT], expiration_time[SIWE_TIME_TEXT];
+} signin_fields;
+
 /* Appends to out the EIP-4361 message for address on chain_id with nonce, issued at now_ms and
- * expiring at now_ms + nonce TTL, with the statement of purpose. Returns 0, or an error from
- * siwe_render (PHEME_SYS_NOMEM when out's cap is reached). */
-pheme_err signin_message(buf *out, const signin_config *c, const uint8_t address[20],
+ * expiring at now_ms + nonce TTL, with the statement of purpose; fills f (if not NULL) with its
+ * address and times as written. Returns 0, or an error from siwe_render (PHEME_SYS_NOMEM when
+ * out's cap is reached). */
+pheme_err signin_message(buf *out, signin_fields *f, const signin_config *c, const uint8_t address[20],
                          uint64_t chain_id, const char *nonce, signin_purpose purpose,
                          int64_t now_ms) PHEME_MUST_CHECK;
 

@@ -133,7 +133,7 @@ TEST(issued_message_verifies_when_signed) {
   arena_init(&a, 0);
   buf m;
   buf_init(&m, 8192);
-  REQUIRE(signin_message(&m, &C, addr, 8453, "abcdefgh12345678XYZ", SIGNIN_PURPOSE_SIGNIN, NOW) == 0);
+  REQUIRE(signin_message(&m, NULL, &C, addr, 8453, "abcdefgh12345678XYZ", SIGNIN_PURPOSE_SIGNIN, NOW) == 0);
   CHECK(strstr(m.data, "pheme.example:8443 wants you to sign in") == m.data);
   CHECK(strstr(m.data, "\nExpiration Time: 2026-01-01T00:05:00.000Z") != NULL);
   char sig[HEX_LEN(65) + 1], err[512];
