@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Sign-in end to end over HTTP (issue 3): server CPU per completed sign-in vs one raw
 # secp256k1_ecdsa_recover, measured in the same run. The server (one HTTP thread, SQLite with the
-# production default synchronous=normal, rate limits off) is pinned to core 0; the C client
-# (bench_signin.c, signing with src/eth) to core 1. Both are stopped by PID.
-#   bench/signin/run.sh [SIGNINS]       default 5000; BUILD=build; CONNS=16 keeps 16 sign-ins in flight
+# production default synchronous=normal, the default group-commit wait, rate limits off) is pinned
+# to core 0; the C client (bench_signin.c, signing with src/eth) to core 1. Both are stopped by PID.
+#
+#   bench/signin/run.sh [SIGNINS]     default 20000 per load; BUILD=build
+#   CONNS="1 16 64"                   the loads: sign-ins kept in flight, one connection each;
+#                                     each load gets a fresh server and database
+#
+# A lone client (1) pays a whole commit per sign-in; with sign-ins in flight together, the group
+# commit shares it (src/store/batch.h). The summary prints one line per load.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-root=$(pwd)
 build=${BUILD:-build}
-n=${1:-5000}
+n=${1:-20000}
+loads=${CONNS:-"1 16 64"}
 out=bench/out/signin
 mkdir -p "$out"
 
@@ -22,28 +28,41 @@ cc -O2 -std=c17 -D_GNU_SOURCE -I src -I "$build/generated" bench/signin/bench_si
 
 work=$(mktemp -d /tmp/pheme-bench-signin.XXXXXX)
 pid=""
-cleanup() {
+stop_server() {
   [ -n "$pid" ] && { kill -TERM "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
-  rm -rf "$work"
+  pid=""
 }
-trap cleanup EXIT
+trap 'stop_server; rm -rf "$work"' EXIT
 
-port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
-PHEME_JWT_KEYS="bench:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-  taskset -c 0 "$build/pheme" serve --listen "127.0.0.1:$port" --database "sqlite:$work/pheme.db" \
-  --sqlite-synchronous normal --threads 1 --rate-limit off --log-requests false --log-level warn \
-  --web-root "" --public-url "http://localhost:$port" >"$work/server.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
-  sleep 0.1
-done
 echo "machine: $(uname -srm); $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); $(nproc) cores"
 echo "sqlite synchronous: normal (production default), WAL; server threads: 1 (core 0); client: core 1"
-taskset -c 1 "$out/bench_signin" 127.0.0.1 "$port" "$pid" "$n" "${CONNS:-1}"
-# How the sign-ins were grouped into transactions (src/store/batch.h).
-curl -sf "http://127.0.0.1:$port/metrics" | awk '/^pheme_storage_group_(commits|jobs|largest)/ {v[$1]=$2}
-  END {if (v["pheme_storage_group_commits_total"] > 0)
-         printf "group commit              %d transactions for %d sign-ins (%.1f per transaction, at most %d)\n",
-           v["pheme_storage_group_commits_total"], v["pheme_storage_group_jobs_total"],
-           v["pheme_storage_group_jobs_total"] / v["pheme_storage_group_commits_total"], v["pheme_storage_group_largest"]}'
+summary=""
+for k in $loads; do
+  rm -rf "$work/db" && mkdir -p "$work/db"
+  port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+  PHEME_JWT_KEYS="bench:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
+    taskset -c 0 "$build/pheme" serve --listen "127.0.0.1:$port" --database "sqlite:$work/db/pheme.db" \
+    --sqlite-synchronous normal --threads 1 --rate-limit off --log-requests false --log-level warn \
+    --web-root "" --public-url "http://localhost:$port" >"$work/server.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 100); do
+    curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
+    sleep 0.1
+  done
+  echo
+  echo "== $k sign-in(s) in flight"
+  taskset -c 1 "$out/bench_signin" 127.0.0.1 "$port" "$pid" "$n" "$k" | tee "$work/out"
+  # How the sign-ins were grouped into transactions (src/store/batch.h).
+  curl -sf "http://127.0.0.1:$port/metrics" | awk '/^pheme_storage_group_(commits|jobs|largest)/ {v[$1]=$2}
+    END {if (v["pheme_storage_group_commits_total"] > 0)
+           printf "group commit              %d transactions for %d sign-ins (%.1f per transaction, at most %d)\n",
+             v["pheme_storage_group_commits_total"], v["pheme_storage_group_jobs_total"],
+             v["pheme_storage_group_jobs_total"] / v["pheme_storage_group_commits_total"], v["pheme_storage_group_largest"]
+         else print "group commit              none (each sign-in committed on its own thread)"}'
+  stop_server
+  summary+=$(awk -v k="$k" '/^server CPU/ {cpu=$5} /^secp256k1/ {rec=$2} /^ratio/ {r=$2}
+    END {printf "%3d in flight: %6.1f us per sign-in, recover %4.1f us, ratio %.2f x %s\n", k, cpu, rec, r, (r <= 2.5 ? "(<= 2.5: met)" : "(> 2.5: not met)")}' "$work/out")$'\n'
+done
+echo
+echo "summary (target: server CPU per sign-in <= 2.5 x one recover)"
+printf '%s' "$summary"
