@@ -4,7 +4,8 @@
 # production default synchronous=normal, the default group-commit wait, rate limits off) is pinned
 # to core 0; the C client (bench_signin.c, signing with src/eth) to core 1. Both are stopped by PID.
 #
-#   bench/signin/run.sh [SIGNINS]     default 20000 per load; BUILD=build
+#   bench/signin/run.sh [SIGNINS]     default 20000 per load; BUILD=build; PHEME_BIN=another server
+#                                     binary to measure (A/B runs)
 #   CONNS="1 16 64"                   the loads: sign-ins kept in flight, one connection each;
 #                                     each load gets a fresh server and database
 #
@@ -15,6 +16,7 @@ cd "$(dirname "$0")/../.."
 build=${BUILD:-build}
 n=${1:-20000}
 loads=${CONNS:-"1 16 64"}
+bin=${PHEME_BIN:-$build/pheme}
 out=bench/out/signin
 mkdir -p "$out"
 
@@ -41,7 +43,7 @@ for k in $loads; do
   rm -rf "$work/db" && mkdir -p "$work/db"
   port=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
   PHEME_JWT_KEYS="bench:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
-    taskset -c 0 "$build/pheme" serve --listen "127.0.0.1:$port" --database "sqlite:$work/db/pheme.db" \
+    taskset -c 0 "$bin" serve --listen "127.0.0.1:$port" --database "sqlite:$work/db/pheme.db" \
     --sqlite-synchronous normal --threads 1 --rate-limit off --log-requests false --log-level warn \
     --web-root "" --public-url "http://localhost:$port" >"$work/server.log" 2>&1 &
   pid=$!

@@ -140,9 +140,14 @@ static const json_field auth_nonce_body[] = {
     {"purpose", JF_ENUM, 0, 0, 0, "signin|link"},
 };
 
+/* A wallet key's signature is 132 characters; a contract wallet's (EIP-1271), or one wrapped for
+ * a wallet not yet deployed (ERC-6492: factory, its calldata, the signature), up to
+ * SIGNIN_MAX_SIG bytes in hex. */
+#define SIGNATURE_TEXT_MAX (2 + 2 * SIGNIN_MAX_SIG)
+
 static const json_field auth_verify_body[] = {
     {"message", JF_STRING, 1, 1, 8192, NULL},
-    {"signature", JF_STRING, 1, 1, 200, NULL},
+    {"signature", JF_STRING, 1, 1, SIGNATURE_TEXT_MAX, NULL},
     {"cookies", JF_BOOL, 0, 0, 0, NULL},
 };
 
@@ -153,7 +158,7 @@ static const json_field auth_refresh_body[] = {
 
 static const json_field wallet_link_body[] = {
     {"message", JF_STRING, 1, 1, 8192, NULL},
-    {"signature", JF_STRING, 1, 1, 200, NULL},
+    {"signature", JF_STRING, 1, 1, SIGNATURE_TEXT_MAX, NULL},
 };
 
 static const json_field payout_set_body[] = {

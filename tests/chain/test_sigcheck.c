@@ -4,10 +4,20 @@
  * tests/data/sigcheck/TestWalletFactory.hex, which `scripts/contracts.sh test` checks against a
  * fresh build (contracts/test/wallet/embedded.js). A few hand-assembled contracts stand in for
  * wallets that answer oddly. */
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "anvil.h"
 #include "auth/signin.h"
+#include "chain/localnode.h"
 #include "chain/rpc.h"
 #include "chain/sigcheck.h"
 #include "core/config.h"
@@ -599,6 +609,162 @@ TEST(siwe_check_accepts_contract_wallets_through_the_hook) {
   teardown(&f);
 }
 
+/* ---------- over HTTP: a real pheme serve asks the chain ---------- */
+
+static size_t collect(char *p, size_t size, size_t n, void *ud) {
+  return buf_add((buf *)ud, p, size * n) ? 0 : size * n;
+}
+
+/* POSTs body to the server; returns the status, the answer parsed into *out. */
+static long post(int port, const char *path, const char *body, json_t **out) {
+  char url[128];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+  buf b;
+  buf_init(&b, 1 << 20);
+  CURL *c = curl_easy_init();
+  struct curl_slist *h = curl_slist_append(NULL, "Content-Type: application/json");
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 15000L);
+  long status = 0;
+  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(c);
+  curl_slist_free_all(h);
+  *out = b.len ? json_loadb(b.data, b.len, 0, NULL) : NULL;
+  if (getenv("TEST_VERBOSE")) fprintf(stderr, "POST %s: %ld %.*s\n", path, status, (int)b.len, b.data);
+  buf_release(&b);
+  return status;
+}
+
+/* Asks the server for a nonce for address and signs its message with key (owner of the wallet):
+ * the signature as hex, wrapped for ERC-6492 when wrap is set. The message goes into *message. */
+static char *nonce_and_sign(fixture *f, int port, const uint8_t address[20], const uint8_t key[32],
+                            int wrap, char **message) {
+  char who[ADDRESS_TEXT], body[160];
+  snprintf(body, sizeof body, "{\"address\":\"%s\",\"chainId\":31337}", address_to_checksum(who, address));
+  json_t *a = NULL;
+  long st = post(port, "/api/v1/auth/nonce", body, &a);
+  const char *m = json_string_value(json_object_get(a, "message"));
+  if (st != 200 || !m) {
+    fprintf(stderr, "nonce: %ld\n", st);
+    json_decref(a);
+    return NULL;
+  }
+  *message = arena_strdup(&f->a, m);
+  json_decref(a);
+  uint8_t hash[32], sig[65];
+  eth_err ee;
+  eip191_hash(hash, *message, strlen(*message));
+  if (secp_sign(sig, hash, key, &ee)) return NULL;
+  secp_v_to_27(sig);
+  if (!wrap) return hex(f, sig, 65);
+  size_t n;
+  uint8_t *w = wrap_6492(f, f->factory, deploy_call(f, 2, NULL, NULL), sig, 65, &n);
+  return w ? hex(f, w, n) : NULL;
+}
+
+static long verify_http(int port, const char *message, const char *sighex, json_t **out) {
+  json_t *body = json_pack("{s:s,s:s}", "message", message, "signature", sighex);
+  char *text = json_dumps(body, JSON_COMPACT);
+  long st = post(port, "/api/v1/auth/verify", text, out);
+  free(text);
+  json_decref(body);
+  return st;
+}
+
+/* POST /auth/verify with contract wallets against a real `pheme serve` whose chain is the
+ * fixture's anvil: the deployed wallet (EIP-1271) and the counterfactual one (ERC-6492) sign in
+ * with their owner's signature, another key is refused, and a wallet key still signs in. A few
+ * idle connections stay open, so the writes take the server's group-commit path. */
+TEST(contract_wallets_sign_in_over_http) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  char dir[] = "/tmp/pheme-sigcheck-XXXXXX";
+  REQUIRE(mkdtemp(dir) != NULL);
+  int port = local_free_port();
+  REQUIRE(port > 0);
+  char listen[32], public_url[64], db[128], logpath[128];
+  snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+  snprintf(public_url, sizeof public_url, "http://127.0.0.1:%d", port);
+  snprintf(db, sizeof db, "sqlite:%s/pheme.db", dir);
+  snprintf(logpath, sizeof logpath, "%s/serve.log", dir);
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    if (fd >= 0) {
+      dup2(fd, 1);
+      dup2(fd, 2);
+    }
+    execl(PHEME_BIN, "pheme", "serve", "--listen", listen, "--public-url", public_url, "--web-root", "",
+          "--database", db, "--chain-rpc", f.node.url, "--chain-id", "31337", "--auth-chain-ids", "31337",
+          "--chain-indexer", "false", "--chain-sender", "false", "--rate-limit", "off", (char *)NULL);
+    _exit(127);
+  }
+  int ready = 0;
+  for (int i = 0; i < 100 && !ready; i++) {
+    json_t *j = NULL;
+    ready = post(port, "/api/v1/auth/nonce", "{}", &j) == 400; /* up, and answering */
+    json_decref(j);
+    if (!ready) nanosleep(&(struct timespec){0, 100000000L}, NULL);
+  }
+  if (!ready) fprintf(stderr, "pheme serve did not start; see %s\n", logpath);
+  int idle[3] = {-1, -1, -1};
+  for (int i = 0; ready && i < 3; i++) {
+    idle[i] = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    CHECK_INT(connect(idle[i], (struct sockaddr *)&sa, sizeof sa), 0);
+  }
+  char *message = NULL, *sig;
+  json_t *a = NULL;
+  char who[ADDRESS_TEXT];
+  if (ready) {
+    /* deployed wallet, EIP-1271 */
+    sig = nonce_and_sign(&f, port, f.deployed, f.owner_key, 0, &message);
+    REQUIRE(sig);
+    CHECK_INT(verify_http(port, message, sig, &a), 200);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(a, "user"), "address")),
+              address_to_checksum(who, f.deployed));
+    CHECK(json_string_value(json_object_get(a, "accessToken")) != NULL);
+    json_decref(a);
+    /* another key's signature: refused with the wallet's reason */
+    sig = nonce_and_sign(&f, port, f.deployed, f.other_key, 0, &message);
+    REQUIRE(sig);
+    CHECK_INT(verify_http(port, message, sig, &a), 401);
+    const char *msg = json_string_value(json_object_get(json_object_get(a, "error"), "message"));
+    CHECK(msg && strstr(msg, "refused the signature"));
+    json_decref(a);
+    /* counterfactual wallet, ERC-6492 */
+    sig = nonce_and_sign(&f, port, f.counterfactual, f.owner_key, 1, &message);
+    REQUIRE(sig);
+    CHECK_INT(verify_http(port, message, sig, &a), 200);
+    CHECK_STR(json_string_value(json_object_get(json_object_get(a, "user"), "address")),
+              address_to_checksum(who, f.counterfactual));
+    json_decref(a);
+    /* a wallet key still signs in on the same server */
+    uint8_t eoa[20];
+    REQUIRE(secp_address(eoa, f.other_key, NULL) == 0);
+    sig = nonce_and_sign(&f, port, eoa, f.other_key, 0, &message);
+    REQUIRE(sig);
+    CHECK_INT(verify_http(port, message, sig, &a), 200);
+    json_decref(a);
+  }
+  for (int i = 0; i < 3; i++)
+    if (idle[i] >= 0) close(idle[i]);
+  kill(pid, SIGTERM);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  char rm[160];
+  snprintf(rm, sizeof rm, "rm -rf %s", dir);
+  if (system(rm)) fprintf(stderr, "could not remove %s\n", dir);
+  teardown(&f);
+}
+
 TEST_MAIN(RUN(deployed_wallet_accepts_its_owner_and_refuses_others);
           RUN(counterfactual_wallet_with_erc6492_signature);
           RUN(erc6492_signature_stays_valid_after_deployment);
@@ -608,4 +774,5 @@ TEST_MAIN(RUN(deployed_wallet_accepts_its_owner_and_refuses_others);
           RUN(node_down_is_an_io_error_not_a_verdict);
           RUN(unwrap_gives_the_parts);
           RUN(signin_hook_answers_signin_check);
-          RUN(siwe_check_accepts_contract_wallets_through_the_hook))
+          RUN(siwe_check_accepts_contract_wallets_through_the_hook);
+          RUN(contract_wallets_sign_in_over_http))
