@@ -52,6 +52,8 @@ const conf_key conf_keys[] = {
      "under load, a group commit waits this long for one more sign-in to join it (each arrival waits again, up to 10 times as long in all); 0 = commit at once"},
     {"sqlite_synchronous", CONF_ENUM, F(sqlite_synchronous), NOLIMIT, "normal", "normal|full",
      "SQLite synchronous mode in WAL: normal survives process crashes, full also power loss"},
+    {"sqlite_wal_autocheckpoint", CONF_INT, F(sqlite_wal_autocheckpoint), 100, 1000000, "10000", NULL,
+     "SQLite checkpoints the WAL into the database once it holds this many pages (4 KiB each); a page changed many times in between is written once"},
     {"migrate_on_start", CONF_BOOL, F(migrate_on_start), NOLIMIT, "true", NULL,
      "apply schema migrations when the server starts"},
     {"page_limit_max", CONF_INT, F(page_limit_max), 1, 1000, "100", NULL,

@@ -33,6 +33,7 @@ typedef struct pheme_config {
   long long db_pool_size;
   long long db_busy_timeout; /* milliseconds */
   long long db_group_commit_wait_us;
+  long long sqlite_wal_autocheckpoint;
   char *sqlite_synchronous;
   int migrate_on_start;
   long long page_limit_max;

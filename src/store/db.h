@@ -52,6 +52,7 @@ typedef struct {
   int pool_size;
   int busy_timeout_ms;
   int synchronous_full; /* SQLite */
+  int wal_autocheckpoint; /* SQLite: WAL pages that trigger a checkpoint; 0 = SQLite's default */
   const char *replica;  /* PostgreSQL read replica, or NULL */
 } db_options;
 

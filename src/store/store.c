@@ -30,7 +30,8 @@ int store_open(store **out, const char *url, const store_options *opt, char *err
     snprintf(err, errlen, "out of memory");
     return -1;
   }
-  db_options o = {opt->pool_size, opt->busy_timeout_ms, opt->synchronous_full, opt->replica};
+  db_options o = {opt->pool_size, opt->busy_timeout_ms, opt->synchronous_full, opt->wal_autocheckpoint,
+                  opt->replica};
   if (db_open(&s->db, url, &o, err, errlen)) {
     free(s);
     return -1;

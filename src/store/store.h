@@ -153,6 +153,7 @@ typedef struct {
   int synchronous_full;
   const char *replica;
   int group_commit_wait_us; /* see store/batch.h */
+  int wal_autocheckpoint;   /* SQLite: WAL pages that trigger a checkpoint; 0 = SQLite's default */
 } store_options;
 
 /* --- lifecycle --- */
