@@ -8,6 +8,9 @@
 #                                     binary to measure (A/B runs)
 #   CONNS="1 16 64"                   the loads: sign-ins kept in flight, one connection each;
 #                                     each run gets a fresh server and database
+#   BENCH_CLIENT=spin|sleep           the client polls without sleeping (default), or sleeps in poll,
+#                                     which on loopback also charges the server ~10 µs per answer
+#                                     for waking it (see bench_signin.c)
 #   REPEAT=3                          runs per load; the summary gives each and their median
 #                                     (this VM's CPU time per sign-in varies by ±10% run to run)
 #
