@@ -587,18 +587,21 @@ pheme_err siwe_render(buf *out, const siwe_message *m, eth_err *err) {
   char chain_text[24];
   snprintf(chain_text, sizeof chain_text, "%llu", (unsigned long long)m->chain_id);
 
+  /* piece by piece: no format string to interpret for a message rendered on every nonce */
   int r = 0;
-  if (m->scheme) r |= buf_printf(out, "%s://", m->scheme);
-  r |= buf_printf(out, "%s%s\n%s\n\n", m->domain, PREAMBLE, m->address);
-  if (m->statement) r |= buf_printf(out, "%s\n", m->statement);
-  r |= buf_printf(out, "\nURI: %s\nVersion: 1\nChain ID: %s\nNonce: %s\nIssued At: %s", m->uri,
-                  chain_text, m->nonce, m->issued_at);
-  if (m->expiration_time) r |= buf_printf(out, "\nExpiration Time: %s", m->expiration_time);
-  if (m->not_before) r |= buf_printf(out, "\nNot Before: %s", m->not_before);
-  if (m->request_id) r |= buf_printf(out, "\nRequest ID: %s", m->request_id);
+  if (m->scheme) r |= buf_adds(out, m->scheme) | buf_adds(out, "://");
+  r |= buf_adds(out, m->domain) | buf_adds(out, PREAMBLE) | buf_addc(out, '\n') | buf_adds(out, m->address) |
+       buf_adds(out, "\n\n");
+  if (m->statement) r |= buf_adds(out, m->statement) | buf_addc(out, '\n');
+  r |= buf_adds(out, "\nURI: ") | buf_adds(out, m->uri) | buf_adds(out, "\nVersion: 1\nChain ID: ") |
+       buf_adds(out, chain_text) | buf_adds(out, "\nNonce: ") | buf_adds(out, m->nonce) |
+       buf_adds(out, "\nIssued At: ") | buf_adds(out, m->issued_at);
+  if (m->expiration_time) r |= buf_adds(out, "\nExpiration Time: ") | buf_adds(out, m->expiration_time);
+  if (m->not_before) r |= buf_adds(out, "\nNot Before: ") | buf_adds(out, m->not_before);
+  if (m->request_id) r |= buf_adds(out, "\nRequest ID: ") | buf_adds(out, m->request_id);
   if (m->has_resources || m->n_resources) {
     r |= buf_adds(out, "\nResources:");
-    for (size_t i = 0; i < m->n_resources; i++) r |= buf_printf(out, "\n- %s", m->resources[i]);
+    for (size_t i = 0; i < m->n_resources; i++) r |= buf_adds(out, "\n- ") | buf_adds(out, m->resources[i]);
   }
   return r ? eth_err_set(err, PHEME_SYS_NOMEM, "siwe: message larger than its buffer's cap") : PHEME_OK;
 }
