@@ -233,7 +233,7 @@ typedef struct {
   signin_job job;
   http_req *r;
   siwe_message m;
-  char refresh[SESSION_REFRESH_TEXT];
+  uint8_t secret[SESSION_REFRESH_SECRET]; /* of the refresh token; its text names the session */
   int64_t now;
   int cookies;
 } verify_wait;
@@ -245,7 +245,9 @@ static void verify_answer(http_req *r) {
   pheme_err e = w->job.job.err;
   if (e == PHEME_AUTH_INVALID) { nonce_refused(r, &w->m, w->job.why); return; }
   if (e) { api_fail(r, e, "session"); return; }
-  session_answer(r, settings(r), &w->job.u, &w->job.session, w->refresh, w->now, w->cookies, w->job.created);
+  char refresh[SESSION_REFRESH_TEXT];
+  session_refresh_text(refresh, w->job.session.id, w->secret);
+  session_answer(r, settings(r), &w->job.u, &w->job.session, refresh, w->now, w->cookies, w->job.created);
 }
 
 /* Checks the message and its signature here; the writes (the nonce's use, the person, the
@@ -262,7 +264,7 @@ void auth_verify(http_req *r) {
   w->now = signin_now_ms();
   if (checked_message(r, c, b, w->now, &w->m)) return;
   if (opened_nonce(r, c, &w->m, SIGNIN_PURPOSE_SIGNIN, w->now, &w->job.nonce)) return;
-  if (session_refresh_new(w->refresh, w->job.refresh_hash, w->now)) {
+  if (session_refresh_secret(w->secret, w->job.refresh_key)) {
     http_error(r, PHEME_SYS_INTERNAL, "no random bytes for a refresh token");
     return;
   }
@@ -303,14 +305,14 @@ void auth_refresh(http_req *r) {
     }
     cookies = 1;
   }
-  uint8_t old[32], fresh[32];
-  if (session_refresh_hash(token, old)) {
+  uint8_t old[32], fresh[32], secret[SESSION_REFRESH_SECRET];
+  int64_t sid;
+  if (session_refresh_parse(token, &sid, old)) {
     http_error(r, PHEME_AUTH_INVALID, "refresh token '%.8s…' is not shaped like one (phr_ and 43 base64url characters)", token);
     return;
   }
-  char refresh[SESSION_REFRESH_TEXT];
   int64_t now = signin_now_ms();
-  if (session_refresh_new(refresh, fresh, now)) {
+  if (session_refresh_secret(secret, fresh)) {
     http_error(r, PHEME_SYS_INTERNAL, "no random bytes for a refresh token");
     return;
   }
@@ -318,7 +320,7 @@ void auth_refresh(http_req *r) {
   user u;
   auth_session s;
   auth_fault why;
-  pheme_err e = store_refresh_rotate(req_store(r), &r->arena, &who, old, fresh, now,
+  pheme_err e = store_refresh_rotate(req_store(r), &r->arena, &who, sid, old, fresh, now,
                                      now + c->refresh_ttl_s * 1000, &u, &s, &why);
   if (e == PHEME_AUTH_INVALID) {
     if (cookies) clear_cookies(r);
@@ -326,6 +328,8 @@ void auth_refresh(http_req *r) {
     return;
   }
   if (e) { api_fail(r, e, "session"); return; }
+  char refresh[SESSION_REFRESH_TEXT];
+  session_refresh_text(refresh, sid, secret);
   session_answer(r, c, &u, &s, refresh, now, cookies, 0);
 }
 

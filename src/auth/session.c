@@ -8,31 +8,32 @@
 
 #define LEEWAY_S 5 /* clock skew allowed between the nodes of one deployment */
 
-/* The stored key of a token: its 6 time bytes, then the first 26 bytes of SHA-256(text). */
-static void refresh_key(uint8_t key[32], const uint8_t raw[32], const char *text, size_t n) {
-  uint8_t h[32];
-  sha256(h, text, n);
-  memcpy(key, raw, 6);
-  memcpy(key + 6, h, 26);
-}
-
-int session_refresh_new(char out[SESSION_REFRESH_TEXT], uint8_t hash[32], int64_t now_ms) {
-  uint8_t raw[32];
-  if (random_bytes(raw + 6, sizeof raw - 6)) return -1;
-  for (int i = 0; i < 6; i++) raw[i] = (uint8_t)((uint64_t)(now_ms < 0 ? 0 : now_ms) >> (40 - 8 * i));
-  memcpy(out, SESSION_REFRESH_PREFIX, 4);
-  base64url_encode(out + 4, raw, sizeof raw);
-  refresh_key(hash, raw, out, SESSION_REFRESH_TEXT - 1);
+int session_refresh_secret(uint8_t secret[SESSION_REFRESH_SECRET], uint8_t key[32]) {
+  if (random_bytes(secret, SESSION_REFRESH_SECRET)) return -1;
+  sha256(key, secret, SESSION_REFRESH_SECRET);
   return 0;
 }
 
-int session_refresh_hash(const char *text, uint8_t hash[32]) {
+void session_refresh_text(char out[SESSION_REFRESH_TEXT], int64_t sid,
+                          const uint8_t secret[SESSION_REFRESH_SECRET]) {
+  uint8_t raw[8 + SESSION_REFRESH_SECRET];
+  for (int i = 0; i < 8; i++) raw[i] = (uint8_t)((uint64_t)sid >> (56 - 8 * i));
+  memcpy(raw + 8, secret, SESSION_REFRESH_SECRET);
+  memcpy(out, SESSION_REFRESH_PREFIX, 4);
+  base64url_encode(out + 4, raw, sizeof raw);
+}
+
+int session_refresh_parse(const char *text, int64_t *sid, uint8_t key[32]) {
   uint8_t raw[33];
   size_t n = strlen(text);
   if (n != SESSION_REFRESH_TEXT - 1 || strncmp(text, SESSION_REFRESH_PREFIX, 4) != 0 ||
       base64url_decode(raw, sizeof raw, text + 4, n - 4) != 32)
     return -1;
-  refresh_key(hash, raw, text, n);
+  uint64_t id = 0;
+  for (int i = 0; i < 8; i++) id = id << 8 | raw[i];
+  if (id == 0 || id > (uint64_t)INT64_MAX) return -1;
+  *sid = (int64_t)id;
+  sha256(key, raw + 8, SESSION_REFRESH_SECRET);
   return 0;
 }
 

@@ -7,7 +7,9 @@
  *    refuses nonces issued before it. Expired records are swept by range once a minute.
  *  - sessions and refresh_tokens: a session is a family of refresh tokens; each token is used
  *    once and replaced; presenting a used one again revokes the session, and with it every token
- *    of the family (tokens are accepted only while their session is not revoked).
+ *    of the family (tokens are accepted only while their session is not revoked). The session row
+ *    holds its current token's key; refresh_tokens remembers the used ones until they would have
+ *    expired, to recognise their reuse.
  *  - users.roles_version: bumped by every role change; access tokens carry the version they were
  *    made under, and the request hook rejects stale ones.
  *  - wallets: the addresses of a person; exactly one is primary (users.address, the payout
@@ -82,7 +84,7 @@ pheme_err store_nonce_used(store *s, const uint8_t id[14], int *used) PHEME_MUST
  * *why = AUTH_FAULT_USED when the nonce was used, or issued before the person's last logout (and
  * then nothing is written). */
 pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
-                       const uint8_t refresh_hash[32], int64_t refresh_expires_ms, user *u,
+                       const uint8_t refresh_key[32], int64_t refresh_expires_ms, user *u,
                        auth_session *out, int *created, auth_fault *why) PHEME_MUST_CHECK;
 /* The same sign-in as a group-commit job (batch.h), for servers: fill the inputs, job.a (where the
  * user's strings go) and job.done, then store_signin_submit. In done, job.err is 0 with the
@@ -91,7 +93,7 @@ typedef struct {
   store_job job;
   /* inputs */
   nonce_use nonce;
-  uint8_t refresh_hash[32];
+  uint8_t refresh_key[32];
   int64_t refresh_expires_ms;
   const char *request_id; /* for the audit row */
   /* results */
@@ -103,11 +105,12 @@ typedef struct {
 void store_signin_submit(store *s, signin_job *j);
 /* The same job in a transaction of its own, on the calling thread (done is called if set). */
 pheme_err store_signin_run(store *s, signin_job *j);
-/* Rotates a refresh token: marks old_hash used and stores new_hash in the same session.
- * PHEME_AUTH_INVALID with *why: unknown, expired, revoked session, or reuse of a used token — in
- * which case the session and all its tokens are revoked (committed) before returning. */
-pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
-                               const uint8_t old_hash[32], const uint8_t new_hash[32],
+/* Rotates session_id's refresh token: old_key must be its current one; new_key replaces it and
+ * old_key is remembered as used. PHEME_AUTH_INVALID with *why: unknown (no such session, or a
+ * key it never had), expired, revoked session, or reuse of a used token — in which case the
+ * session, and so all its tokens, is revoked (committed) before returning. */
+pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who, int64_t session_id,
+                               const uint8_t old_key[32], const uint8_t new_key[32],
                                int64_t now_ms, int64_t new_expires_ms, user *u,
                                auth_session *out, auth_fault *why) PHEME_MUST_CHECK;
 /* The state of a session for the request hook; PHEME_DATA_NOT_FOUND when there is none. */

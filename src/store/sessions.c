@@ -120,13 +120,6 @@ static pheme_err consume_nonce(sx *x, const nonce_use *n, int64_t nonces_after, 
 
 #define SESSION_COLS "s.id, s.user_id, s.address, s.created_at, coalesce(s.revoked_at, 0)"
 
-static pheme_err add_refresh(sx *x, int64_t session_id, const uint8_t hash[32], int64_t now_ms,
-                             int64_t expires_ms) {
-  return Q(x, NULL,
-           "INSERT INTO refresh_tokens (session_id, hash, created_at, expires_at) VALUES ($1, $2, $3, $4)",
-           dbv_int(session_id), dbv_blob(hash, 32), dbv_int(now_ms), dbv_int(expires_ms));
-}
-
 /* The sign-in's writes (a group-commit job, batch.h): rerunnable, results written afresh. */
 static pheme_err signin_work(sx *x, store_job *job) {
   signin_job *j = (signin_job *)job;
@@ -161,15 +154,18 @@ static pheme_err signin_work(sx *x, store_job *job) {
             dbv_blob(n->address, 20), dbv_int(u->id), dbv_int(n->now_ms));
     if (!e) j->created = 1;
   }
+  /* the session row holds its first refresh token's key: no row of its own */
   if (!e)
-    e = QID(x, &out->id, "INSERT INTO sessions (user_id, address, created_at) VALUES ($1, $2, $3)",
-            dbv_int(u->id), dbv_blob(n->address, 20), dbv_int(n->now_ms));
+    e = QID(x, &out->id,
+            "INSERT INTO sessions (user_id, address, created_at, refresh_key, refresh_expires_at) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            dbv_int(u->id), dbv_blob(n->address, 20), dbv_int(n->now_ms), dbv_blob(j->refresh_key, 32),
+            dbv_int(j->refresh_expires_ms));
   if (!e) {
     out->user_id = u->id;
     memcpy(out->address, n->address, 20);
     out->created_at = n->now_ms;
     out->revoked_at = 0;
-    e = add_refresh(x, out->id, j->refresh_hash, n->now_ms, j->refresh_expires_ms);
   }
   if (!e) {
     /* one audit row per sign-in: the person's first one also records their creation */
@@ -192,11 +188,11 @@ pheme_err store_signin_run(store *s, signin_job *j) {
 }
 
 pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
-                       const uint8_t refresh_hash[32], int64_t refresh_expires_ms, user *u,
+                       const uint8_t refresh_key[32], int64_t refresh_expires_ms, user *u,
                        auth_session *out, int *created, auth_fault *why) {
   signin_job j = {.job = {.a = a}, .nonce = *n, .refresh_expires_ms = refresh_expires_ms,
                   .request_id = who && who->request_id ? who->request_id : ""};
-  memcpy(j.refresh_hash, refresh_hash, 32);
+  memcpy(j.refresh_key, refresh_key, 32);
   pheme_err e = store_signin_run(s, &j);
   *why = j.why;
   *created = j.created;
@@ -214,8 +210,8 @@ static pheme_err revoke_family(sx *x, int64_t session_id, int64_t now_ms) {
            dbv_int(now_ms), dbv_int(session_id));
 }
 
-pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
-                               const uint8_t old_hash[32], const uint8_t new_hash[32],
+pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who, int64_t session_id,
+                               const uint8_t old_key[32], const uint8_t new_key[32],
                                int64_t now_ms, int64_t new_expires_ms, user *u,
                                auth_session *out, auth_fault *why) {
   *why = AUTH_FAULT_NONE;
@@ -223,41 +219,58 @@ pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
   pheme_err e = sx_write(s, a, &x);
   if (e) return e;
   db_result r;
-  e = Q(&x, &r,
-        "SELECT 0, t.expires_at, coalesce(t.used_at, 0), " SESSION_COLS
-        " FROM refresh_tokens t JOIN sessions s ON s.id = t.session_id WHERE t.hash = $1",
-        dbv_blob(old_hash, 32));
+  e = Q(&x, &r, "SELECT " SESSION_COLS ", s.refresh_key, s.refresh_expires_at FROM sessions s WHERE s.id = $1",
+        dbv_int(session_id));
   if (e) goto out;
   if (r.rows == 0) {
     *why = AUTH_FAULT_UNKNOWN;
     e = PHEME_AUTH_INVALID;
     goto out;
   }
-  int64_t expires = db_int(&r, 0, 1), used = db_int(&r, 0, 2);
-  auth_session sess; /* the session's columns follow the token's three */
-  sess.id = db_int(&r, 0, 3);
-  sess.user_id = db_int(&r, 0, 4);
-  sx_addr(&r, 0, 5, sess.address);
-  sess.created_at = db_int(&r, 0, 6);
-  sess.revoked_at = db_int(&r, 0, 7);
+  auth_session sess;
+  sess.id = db_int(&r, 0, 0);
+  sess.user_id = db_int(&r, 0, 1);
+  sx_addr(&r, 0, 2, sess.address);
+  sess.created_at = db_int(&r, 0, 3);
+  sess.revoked_at = db_int(&r, 0, 4);
+  size_t klen = 0;
+  const uint8_t *current = db_blob(&r, 0, 5, &klen);
+  int64_t expires = db_int(&r, 0, 6);
+  int is_current = current && klen == 32 && memcmp(current, old_key, 32) == 0;
   if (sess.revoked_at) {
     *why = AUTH_FAULT_REVOKED;
     e = PHEME_AUTH_INVALID;
     goto out;
   }
-  if (!used && expires <= now_ms) {
+  int reused = 0;
+  if (!is_current) {
+    /* An earlier token of this session, used already: someone holds a copy. Anything else is
+     * not a token we issued (and revokes nothing: it proves no copy). */
+    e = Q(&x, &r, "SELECT 1 FROM refresh_tokens WHERE hash = $1 AND session_id = $2", dbv_blob(old_key, 32),
+          dbv_int(sess.id));
+    if (e) goto out;
+    if (r.rows == 0) {
+      *why = AUTH_FAULT_UNKNOWN;
+      e = PHEME_AUTH_INVALID;
+      goto out;
+    }
+    reused = 1;
+  } else if (expires <= now_ms) {
     *why = AUTH_FAULT_EXPIRED;
     e = PHEME_AUTH_INVALID;
     goto out;
-  }
-  if (!used) {
-    e = Q(&x, &r, "UPDATE refresh_tokens SET used_at = $1 WHERE hash = $2 AND used_at IS NULL RETURNING session_id",
-          dbv_int(now_ms), dbv_blob(old_hash, 32));
+  } else {
+    /* the swap is conditional: of two concurrent uses of one token, the second finds the key
+     * changed (on PostgreSQL, after waiting for the first) and counts as reuse */
+    e = Q(&x, &r,
+          "UPDATE sessions SET refresh_key = $1, refresh_expires_at = $2 WHERE id = $3 AND refresh_key = $4 "
+          "RETURNING id",
+          dbv_blob(new_key, 32), dbv_int(new_expires_ms), dbv_int(sess.id), dbv_blob(old_key, 32));
     if (e) goto out;
-    used = r.rows == 0; /* lost a race with a concurrent use of the same token: that is reuse */
+    reused = r.rows == 0;
   }
-  if (used) {
-    /* Reuse of a rotated token: someone holds a copy. End the family and keep that decision. */
+  if (reused) {
+    /* Reuse of a rotated token: end the family and keep that decision. */
     e = revoke_family(&x, sess.id, now_ms);
     char detail[96];
     snprintf(detail, sizeof detail, "{\"session\":%lld,\"reason\":\"refresh token reuse\"}", (long long)sess.id);
@@ -269,7 +282,10 @@ pheme_err store_refresh_rotate(store *s, arena *a, const store_actor *who,
     }
     goto out;
   }
-  e = add_refresh(&x, sess.id, new_hash, now_ms, new_expires_ms);
+  /* the used token is remembered until it would have expired, to recognise its reuse */
+  e = Q(&x, NULL,
+        "INSERT INTO refresh_tokens (hash, session_id, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, $3)",
+        dbv_blob(old_key, 32), dbv_int(sess.id), dbv_int(now_ms), dbv_int(expires));
   if (!e) e = user_by_id(&x, sess.user_id, u, &sess.roles_version);
   if (!e) e = sx_commit(&x);
   if (!e) *out = sess;

@@ -191,26 +191,33 @@ TEST(refresh_rotates_and_reuse_revokes_the_family) {
   t3[2] ^= 0x55;
   int64_t now = time_now_ms();
   auth_fault why;
-  CHECK_INT(store_refresh_rotate(S, &ar, &sys, t0, t1, now, now + 60000, &u, &s2, &why), 0);
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, s.id, t0, t1, now, now + 60000, &u, &s2, &why), 0);
   CHECK_INT(s2.id, s.id);
-  CHECK_INT(store_refresh_rotate(S, &ar, &sys, t1, t2, now, now + 60000, &u, &s2, &why), 0);
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, s.id, t1, t2, now, now + 60000, &u, &s2, &why), 0);
   session_state st;
   CHECK_INT(store_session_state(S, s.id, &st), 0);
   CHECK_INT(st.revoked, 0);
+  /* a key this session never had, and the right key under another session: unknown, and the
+   * session lives on (they prove no copy of a token) */
+  uint8_t nope[32] = {1, 2, 3};
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, s.id, nope, t3, now, now + 60000, &u, &s2, &why), PHEME_AUTH_INVALID);
+  CHECK_INT(why, AUTH_FAULT_UNKNOWN);
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, s.id + 1000000, t2, t3, now, now + 60000, &u, &s2, &why),
+            PHEME_AUTH_INVALID);
+  CHECK_INT(why, AUTH_FAULT_UNKNOWN);
+  CHECK_INT(store_session_state(S, s.id, &st), 0);
+  CHECK_INT(st.revoked, 0);
   /* t0 again: someone kept a copy; the whole session ends, t2 included */
-  CHECK_INT(store_refresh_rotate(S, &ar, &sys, t0, t3, now, now + 60000, &u, &s2, &why), PHEME_AUTH_INVALID);
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, s.id, t0, t3, now, now + 60000, &u, &s2, &why), PHEME_AUTH_INVALID);
   CHECK_INT(why, AUTH_FAULT_USED);
   CHECK_INT(store_session_state(S, s.id, &st), 0);
   CHECK_INT(st.revoked, 1);
-  CHECK_INT(store_refresh_rotate(S, &ar, &sys, t2, t3, now, now + 60000, &u, &s2, &why), PHEME_AUTH_INVALID);
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, s.id, t2, t3, now, now + 60000, &u, &s2, &why), PHEME_AUTH_INVALID);
   CHECK_INT(why, AUTH_FAULT_REVOKED);
-  /* unknown and expired tokens */
-  uint8_t nope[32] = {1, 2, 3};
-  CHECK_INT(store_refresh_rotate(S, &ar, &sys, nope, t3, now, now + 60000, &u, &s2, &why), PHEME_AUTH_INVALID);
-  CHECK_INT(why, AUTH_FAULT_UNKNOWN);
+  /* an expired token */
   uint8_t e0[32];
   REQUIRE(sign_in(&ar, a, e0, &u, &s) == 0);
-  CHECK_INT(store_refresh_rotate(S, &ar, &sys, e0, t3, now + 3700000, now + 7200000, &u, &s2, &why),
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, s.id, e0, t3, now + 3700000, now + 7200000, &u, &s2, &why),
             PHEME_AUTH_INVALID);
   CHECK_INT(why, AUTH_FAULT_EXPIRED);
   arena_release(&ar);
@@ -241,7 +248,7 @@ TEST(logout_revokes_session_tokens_and_nonces) {
   CHECK(s2.id != s.id);
   uint8_t t2[32];
   sha256(t2, "after-logout-2", 14);
-  CHECK_INT(store_refresh_rotate(S, &ar, &sys, t0, t2, now, now + 1000, &u, &s2, &why), PHEME_AUTH_INVALID);
+  CHECK_INT(store_refresh_rotate(S, &ar, &sys, s.id, t0, t2, now, now + 1000, &u, &s2, &why), PHEME_AUTH_INVALID);
   CHECK_INT(why, AUTH_FAULT_REVOKED);
   CHECK_INT(store_session_state(S, 99999999, &st), PHEME_DATA_NOT_FOUND);
   arena_release(&ar);
@@ -393,9 +400,9 @@ TEST(group_commit_batches_sign_ins_and_keeps_each_answer_its_own) {
     } else {
       c->job.nonce = twin; /* the same signed message, verified TWINS times at once */
     }
-    sha256(c->job.refresh_hash, &c->job.nonce, sizeof c->job.nonce);
-    c->job.refresh_hash[0] ^= (uint8_t)i; /* distinct even for the twins */
-    c->job.refresh_hash[1] ^= (uint8_t)(i >> 8);
+    sha256(c->job.refresh_key, &c->job.nonce, sizeof c->job.nonce);
+    c->job.refresh_key[0] ^= (uint8_t)i; /* distinct even for the twins */
+    c->job.refresh_key[1] ^= (uint8_t)(i >> 8);
     c->job.refresh_expires_ms = now + 3600000;
     c->job.request_id = "test-batch";
     c->job.job.a = &ar;
