@@ -53,7 +53,7 @@ for rep in $(seq "$repeat"); do
   PHEME_JWT_KEYS="bench:$(head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
     taskset -c 0 "$bin" serve --listen "127.0.0.1:$port" --database "sqlite:$work/db/pheme.db" \
     --sqlite-synchronous normal --threads 1 --rate-limit off --log-requests false --log-level warn \
-    --web-root "" --public-url "http://localhost:$port" >"$work/server.log" 2>&1 &
+    --web-root "" --public-url "http://localhost:$port" ${SERVER_ARGS:-} >"$work/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 100); do
     curl -sf "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && break
