@@ -129,6 +129,7 @@ static void gather(store_committer *c) {
 static void *committer_main(void *arg) {
   store *s = arg;
   store_committer *c = &s->committer;
+  pthread_setname_np(pthread_self(), "pheme-commit"); /* for ps, top and perf */
   /* Linux: nice applies to this thread alone. Failing to lower it only costs batching. */
   setpriority(PRIO_PROCESS, (id_t)syscall(SYS_gettid), COMMITTER_NICE);
   pthread_mutex_lock(&c->mu);
