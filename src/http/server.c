@@ -7,6 +7,7 @@
 #include "http/server.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stddef.h>
@@ -28,6 +29,8 @@
 #define ATOMIC_GET(p) __atomic_load_n((p), __ATOMIC_ACQUIRE)
 /* How much of an oversized body is read and dropped before the connection is closed instead. */
 #define DISCARD_CEILING ((size_t)16 << 20)
+/* How long nothing must be in flight before a graceful stop closes the connections. */
+#define STOP_SETTLE_US 100000u
 
 /* ---------- answers ---------- */
 
@@ -662,9 +665,37 @@ int http_server_stop(http_server *s, int timeout_s) {
   /* Quiesce: the daemon stops accepting and hands back the listening socket, which we close so
    * new connections are refused at once; requests already in progress go on. */
   MHD_socket fd = MHD_quiesce_daemon(s->d);
-  if (fd != MHD_INVALID_SOCKET) close(fd);
-  uint64_t deadline = time_mono_us() + (uint64_t)timeout_s * 1000000u;
-  while (http_server_inflight(s) > 0 && time_mono_us() < deadline) usleep(10000);
+  if (fd != MHD_INVALID_SOCKET) {
+    /* Connections the kernel has completed but libmicrohttpd has not accepted yet would be reset
+     * by the close, with the requests their clients already sent: hand them over first, so those
+     * are answered (503 API009: the server is stopping). */
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0) {
+      for (;;) {
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        int c = accept(fd, (struct sockaddr *)&peer, &len);
+        if (c < 0) break;
+        if (MHD_add_connection(s->d, c, (struct sockaddr *)&peer, len) != MHD_YES) close(c);
+      }
+    }
+    close(fd);
+  }
+  /* In flight are the requests libmicrohttpd has started reading; one already sent on an open
+   * connection may still be in the socket's buffer. So the stop waits until nothing has been in
+   * flight for a settling time: such requests are read meanwhile and answered (503 API009 when
+   * they arrive after the stop began) instead of finding their connection closed. */
+  uint64_t deadline = time_mono_us() + (uint64_t)timeout_s * 1000000u, quiet_since = 0;
+  while (time_mono_us() < deadline) {
+    if (http_server_inflight(s) > 0) {
+      quiet_since = 0;
+    } else if (!quiet_since) {
+      quiet_since = time_mono_us();
+    } else if (time_mono_us() - quiet_since >= STOP_SETTLE_US) {
+      break;
+    }
+    usleep(5000);
+  }
   int left = http_server_inflight(s);
   /* A parked request's memory is in another thread's hands (a queued store job): stopping the
    * daemon would free it under that thread. Parked work always finishes (storage calls are bounded

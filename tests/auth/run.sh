@@ -94,4 +94,7 @@ for b in $backends; do
   *) echo "auth e2e: unknown backend '$b'" >&2; exit 2 ;;
   esac
 done
+# A stop with sign-ins in flight (their requests parked for the group commit), on its own server.
+echo "== auth e2e: shutdown with sign-ins in flight"
+AUTH_E2E_BIN=$bin AUTH_E2E_JWT_KEYS=$jwt_keys node --test --test-reporter=spec shutdown.test.mjs
 echo "auth e2e: all backends passed"
