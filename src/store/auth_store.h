@@ -79,8 +79,8 @@ pheme_err store_nonce_used(store *s, const uint8_t id[14], int *used) PHEME_MUST
 
 /* --- sessions --- */
 /* Sign-in: in one transaction, records the nonce's use, finds or creates the user of the
- * address, opens a session, stores its first refresh token (hash, expiring at refresh_expires_ms)
- * and one audit row (user.create for a new person, else session.create). PHEME_AUTH_INVALID with
+ * address, opens a session holding its first refresh token's key (session.h: the SHA-256 of the
+ * token's secret), expiring at refresh_expires_ms, and writes one audit row (user.create for a new person, else session.create). PHEME_AUTH_INVALID with
  * *why = AUTH_FAULT_USED when the nonce was used, or issued before the person's last logout (and
  * then nothing is written). */
 pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
