@@ -353,6 +353,66 @@ TEST(role_changes_bump_the_roles_version) {
 }
 
 
+/* Concurrent refreshes with one token: the conditional swap lets exactly one through; every other
+ * use is reuse of a spent token (or meets the revoked session), and the family ends. */
+typedef struct {
+  int64_t sid;
+  uint8_t old_key[32];
+  int index;
+  pheme_err result;
+  auth_fault why;
+} refresh_race;
+
+static void *refresher(void *p) {
+  refresh_race *rr = p;
+  arena ar;
+  arena_init(&ar, 0);
+  uint8_t fresh[32];
+  char seed[32];
+  snprintf(seed, sizeof seed, "%s-refresh-%d", backend, rr->index);
+  sha256(fresh, seed, strlen(seed));
+  user u;
+  auth_session s;
+  pthread_barrier_wait(&race_start);
+  int64_t now = time_now_ms();
+  rr->result = store_refresh_rotate(S, &ar, &sys, rr->sid, rr->old_key, fresh, now, now + 60000, &u, &s, &rr->why);
+  arena_release(&ar);
+  return NULL;
+}
+
+TEST(concurrent_refreshes_with_one_token_let_one_through_and_end_the_family) {
+  enum { N = 8 };
+  arena ar;
+  arena_init(&ar, 0);
+  uint8_t a[20], t0[32];
+  fresh_addr(a);
+  user u;
+  auth_session s;
+  REQUIRE(sign_in(&ar, a, t0, &u, &s) == 0);
+  pthread_t th[N];
+  refresh_race rr[N];
+  pthread_barrier_init(&race_start, NULL, N);
+  for (int i = 0; i < N; i++) {
+    rr[i] = (refresh_race){.sid = s.id, .index = i, .result = -1};
+    memcpy(rr[i].old_key, t0, 32);
+    pthread_create(&th[i], NULL, refresher, &rr[i]);
+  }
+  int ok = 0, refused = 0;
+  for (int i = 0; i < N; i++) {
+    pthread_join(th[i], NULL);
+    ok += rr[i].result == PHEME_OK;
+    refused += rr[i].result == PHEME_AUTH_INVALID &&
+               (rr[i].why == AUTH_FAULT_USED || rr[i].why == AUTH_FAULT_REVOKED);
+  }
+  pthread_barrier_destroy(&race_start);
+  CHECK_INT(ok, 1);
+  CHECK_INT(refused, N - 1);
+  session_state st;
+  CHECK_INT(store_session_state(S, s.id, &st), 0);
+  CHECK_INT(st.revoked, 1);
+  arena_release(&ar);
+}
+
 /* ---------- group commit (store/batch.h) ---------- */
 
 typedef struct {
@@ -457,6 +517,7 @@ static void all_tests(void) {
   RUN(nonce_is_single_use);
   RUN(concurrent_uses_of_one_nonce_make_one_session);
   RUN(refresh_rotates_and_reuse_revokes_the_family);
+  RUN(concurrent_refreshes_with_one_token_let_one_through_and_end_the_family);
   RUN(logout_revokes_session_tokens_and_nonces);
   RUN(wallets_link_unlink_and_payout);
   RUN(role_changes_bump_the_roles_version);
