@@ -137,73 +137,7 @@ pheme_err contracts_decode_event(const contract_event *ev, const uint8_t (*topic
   return e;
 }
 
-/* Appends the arguments of a decoded error as "a, b, c" (strings quoted, arrays as JSON). */
-static void args_text(char *out, size_t cap, const json_t *args) {
-  size_t len = strlen(out);
-  for (size_t i = 0; i < json_array_size(args) && len + 1 < cap; i++) {
-    const json_t *v = json_array_get(args, i);
-    char *j = json_is_string(v) ? NULL : json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
-    snprintf(out + len, cap - len, "%s%s", i ? ", " : "", j ? j : json_string_value(v));
-    free(j);
-    len = strlen(out);
-  }
-}
 
-const char *contracts_revert_text(char *out, size_t cap, const uint8_t *data, size_t n) {
-  if (!cap) return out;
-  out[0] = 0;
-  if (n == 0) {
-    snprintf(out, cap, "reverted without data");
-    return out;
-  }
-  if (n < 4) {
-    snprintf(out, cap, "malformed revert data (%zu bytes)", n);
-    return out;
-  }
-  static const char *const builtin[] = {"Error(string)", "Panic(uint256)"};
-  arena a;
-  arena_init(&a, SIG_ARENA);
-  for (size_t i = 0; i < 2; i++) {
-    abi_sig s;
-    json_t *v;
-    if (abi_sig_parse(&a, builtin[i], strlen(builtin[i]), &s, NULL)) break;
-    if (abi_decode_call(&s, data, n, &v, NULL) == PHEME_OK) {
-      if (i == 0) {
-        snprintf(out, cap, "%s", json_string_value(json_array_get(v, 0)));
-      } else {
-        uint8_t code[32];
-        uint64_t c = 0;
-        const char *t = json_string_value(json_array_get(v, 0));
-        if (t && !u256_parse(code, t, strlen(t), 0, NULL) && u256_to_u64(code, &c))
-          snprintf(out, cap, "panic 0x%" PRIx64, c);
-        else
-          snprintf(out, cap, "panic %s", t ? t : "?");
-      }
-      json_decref(v);
-      arena_release(&a);
-      return out;
-    }
-  }
-  const contract_error *ce = contracts_error_by_selector(data, NULL);
-  if (ce) {
-    abi_sig s;
-    json_t *v = NULL;
-    if (abi_sig_parse(&a, ce->signature, strlen(ce->signature), &s, NULL) == PHEME_OK &&
-        abi_decode_call(&s, data, n, &v, NULL) == PHEME_OK) {
-      snprintf(out, cap, "%s(", ce->name);
-      args_text(out, cap > 1 ? cap - 1 : cap, v);
-      size_t len = strlen(out);
-      if (len + 1 < cap) out[len] = ')', out[len + 1] = 0;
-      json_decref(v);
-    } else {
-      snprintf(out, cap, "%s (arguments do not decode)", ce->name);
-    }
-  } else {
-    snprintf(out, cap, "unknown revert 0x%02x%02x%02x%02x", data[0], data[1], data[2], data[3]);
-  }
-  arena_release(&a);
-  return out;
-}
 
 /* ---- C <-> JSON ---- */
 

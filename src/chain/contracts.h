@@ -110,11 +110,6 @@ pheme_err contracts_decode_return(const contract_function *f, const uint8_t *dat
 pheme_err contracts_decode_event(const contract_event *ev, const uint8_t (*topics)[32],
                                  size_t n_topics, const uint8_t *data, size_t n, json_t **out,
                                  eth_err *err) PHEME_MUST_CHECK;
-/* Writes a readable form of revert data into out (cap bytes): a custom error of the suite with
- * its arguments ("ERC20InsufficientBalance(0xAb…, 0, 5)"), Error(string) as its message,
- * Panic(uint256) as "panic 0x11", empty data as "reverted without data", anything else as
- * "unknown revert 0x12345678". Returns out. */
-const char *contracts_revert_text(char *out, size_t cap, const uint8_t *data, size_t n);
 
 /* ---- helpers of the generated code: C value <-> JSON value ---- */
 

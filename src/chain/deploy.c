@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "chain/contracts.h"
+#include "chain/revert.h"
 #include "eth/address.h"
 #include "eth/hex.h"
 #include "eth/keccak.h"
@@ -179,19 +180,20 @@ static int field_u64(const json_t *o, const char *key, uint64_t *out) {
   return s && rpc_quantity_parse(s, out) == PHEME_OK ? 0 : -1;
 }
 
-/* The revert text from a node's error object (its data holds the revert bytes, as JSON). */
+/* The revert text from a node's error object (its data holds the revert bytes), decoded against
+ * the suite's errors; the node's message when there are no revert bytes. */
 static void revert_from_error(const rpc_error *re, char *out, size_t cap) {
-  json_t *d = re->data ? json_loads(re->data, JSON_DECODE_ANY, NULL) : NULL;
-  const char *hex = json_string_value(d);
-  if (!hex && json_is_object(d)) hex = json_string_value(json_object_get(d, "data"));
-  uint8_t *bytes = hex ? malloc(strlen(hex) / 2 + 1) : NULL;
+  arena a;
+  arena_init(&a, 1 << 20);
+  uint8_t *data;
   size_t n;
-  if (bytes && hex_decode(bytes, strlen(hex) / 2 + 1, &n, hex, strlen(hex), 0, NULL) == PHEME_OK)
-    contracts_revert_text(out, cap, bytes, n);
+  revert_info ri;
+  const revert_table *t = revert_suite();
+  if (t && revert_data_from_rpc(&a, re->data, &data, &n) == PHEME_OK && revert_decode(t, &a, data, n, &ri) == PHEME_OK)
+    snprintf(out, cap, "%s", ri.text);
   else
     snprintf(out, cap, "%.200s", re->message);
-  free(bytes);
-  json_decref(d);
+  arena_release(&a);
 }
 
 /* A uint256 as a JSON-RPC quantity ("0x0", "0x1bc16d674ec80000"). */

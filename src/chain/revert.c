@@ -2,11 +2,13 @@
  * parsed signatures with their selectors, looked up linearly: a suite has a few dozen errors and
  * a revert is decoded once per failed transaction. */
 #include <dirent.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain/revert.h"
+#include "chain/contracts.h"
 #include "core/buf.h"
 #include "core/util.h"
 #include "eth/abi.h"
@@ -105,6 +107,30 @@ void revert_table_free(revert_table *t) {
 }
 
 size_t revert_table_size(const revert_table *t) { return t->n; }
+
+pheme_err revert_table_add_suite(revert_table *t, char *err, size_t errlen) {
+  for (size_t c = 0; c < CONTRACTS_SUITE_COUNT; c++)
+    for (size_t i = 0; i < contracts_suite[c]->n_errors; i++) {
+      pheme_err e = revert_table_add(t, contracts_suite[c]->errors[i].canonical, err, errlen);
+      if (e) return e;
+    }
+  return PHEME_OK;
+}
+
+static revert_table *suite_table;
+static pthread_once_t suite_once = PTHREAD_ONCE_INIT;
+
+static void suite_build(void) {
+  char err[256];
+  revert_table *t = revert_table_new(NULL, 0, err, sizeof err);
+  if (t && revert_table_add_suite(t, err, sizeof err)) PHEME_BUG("suite error signature: %s", err);
+  suite_table = t;
+}
+
+const revert_table *revert_suite(void) {
+  pthread_once(&suite_once, suite_build);
+  return suite_table;
+}
 
 /* Appends the type of one ABI parameter, expanding "tuple…" into "(components)…". */
 static int abi_param_type(buf *b, const json_t *p, int depth) {

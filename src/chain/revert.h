@@ -37,6 +37,13 @@ pheme_err revert_table_add_abi(revert_table *t, const json_t *abi, char *err, si
  * PHEME_SYS_IO / PHEME_DATA_INVALID with err naming the file. */
 pheme_err revert_table_add_artifacts(revert_table *t, const char *dir, char *err, size_t errlen)
     PHEME_MUST_CHECK;
+/* Adds the custom errors of PHEME's contract suite, from the bindings generated out of the
+ * committed ABIs (chain/contracts.h), so a revert of any PHEME contract decodes without files at
+ * run time. Returns 0, or PHEME_DATA_INVALID with err quoting a signature. */
+pheme_err revert_table_add_suite(revert_table *t, char *err, size_t errlen) PHEME_MUST_CHECK;
+/* The process's table of Error, Panic and the suite's errors, built on first use and never freed
+ * (read-only afterwards, shared by every thread); NULL only when memory ran out. */
+const revert_table *revert_suite(void);
 /* How many error signatures the table knows (with the two built-in ones). */
 size_t revert_table_size(const revert_table *t);
 

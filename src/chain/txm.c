@@ -187,14 +187,10 @@ pheme_err txm_new(txm **out, store *s, const txm_options *o, char *err, size_t e
     txm_free(t);
     return PHEME_SYS_CONFIG;
   }
-  /* the suite's custom errors, from the bindings generated out of the committed ABIs, so a
-   * revert of any PHEME contract decodes without files at run time */
-  for (size_t c = 0; c < CONTRACTS_SUITE_COUNT; c++)
-    for (size_t i = 0; i < contracts_suite[c]->n_errors; i++)
-      if ((e = revert_table_add(t->errors, contracts_suite[c]->errors[i].canonical, err, errlen))) {
-        txm_free(t);
-        return PHEME_SYS_CONFIG;
-      }
+  if ((e = revert_table_add_suite(t->errors, err, errlen))) {
+    txm_free(t);
+    return PHEME_SYS_CONFIG;
+  }
   rpc_options ro;
   if (o->rpc) ro = *o->rpc;
   else rpc_options_init(&ro);

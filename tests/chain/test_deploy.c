@@ -489,6 +489,14 @@ static void check_signed_formats(rpc_client *rpc, const manifest *m) {
   CHECK_INT(deploy_call(rpc, m->badges, (const uint8_t *)cd.data, cd.len, &ret, err, sizeof err), 0);
   CHECK_INT(ct_PhemeBadges_balanceOf_result((const uint8_t *)ret.data, ret.len, bal, NULL), 0);
   CHECK_MEM(bal, 32, one, 32);
+  /* a call that reverts says which error of the suite, with its arguments (chain/revert.h):
+   * minting from an account without the minter role */
+  buf_clear(&cd);
+  buf_clear(&ret);
+  CHECK_INT(ct_PhemeBadges_mint(&cd, holder, id, one, NULL), 0);
+  CHECK_INT(deploy_call(rpc, m->badges, (const uint8_t *)cd.data, cd.len, &ret, err, sizeof err), PHEME_DATA_STATE);
+  if (getenv("TEST_VERBOSE")) fprintf(stderr, "  %s\n", err);
+  CHECK(strstr(err, "eth_call reverted: AccessControlUnauthorizedAccount(\"0x0000000000000000000000000000000000000000\",\"0x") != NULL);
   json_decref(tuple);
   json_decref(voucher);
 

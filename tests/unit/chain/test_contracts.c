@@ -3,6 +3,7 @@
  * for the standard interfaces (ERC-20, ERC-721/1155, AccessControl, OpenZeppelin's custom
  * errors), typed encoding and decoding, revert texts, and the manifest's reader and writer. */
 #include "chain/contracts.h"
+#include "chain/revert.h"
 #include "chain/manifest.h"
 #include "eth/address.h"
 #include "eth/hex.h"
@@ -169,35 +170,48 @@ TEST(creation_code_is_bytecode_then_arguments) {
   buf_release(&b);
 }
 
-TEST(revert_texts_name_the_error_and_its_arguments) {
-  char out[256];
+/* The suite's errors, decoded by the shared revert decoder (chain/revert.h) as the deployer and
+ * the transaction manager read them. */
+static const char *revert_text(arena *a, const uint8_t *data, size_t n) {
+  revert_info ri;
+  const revert_table *t = revert_suite();
+  if (!t || revert_decode(t, a, data, n, &ri)) return "(decode failed)";
+  if (getenv("TEST_VERBOSE")) fprintf(stderr, "  %s\n", ri.text);
+  return ri.text;
+}
+
+TEST(revert_texts_name_the_suite_errors_and_their_arguments) {
+  arena a;
+  arena_init(&a, 0);
   uint8_t data[4 + 64] = {0};
   hex_of(data, 4, "e2517d3f");
   data[4 + 31] = 0x11;
   data[4 + 63] = 0x22;
-  contracts_revert_text(out, sizeof out, data, sizeof data);
-  CHECK_STR(out, "AccessControlUnauthorizedAccount(0x0000000000000000000000000000000000000011, "
-                 "0x0000000000000000000000000000000000000000000000000000000000000022)");
+  CHECK_STR(revert_text(&a, data, sizeof data),
+            "AccessControlUnauthorizedAccount(\"0x0000000000000000000000000000000000000011\","
+            "\"0x0000000000000000000000000000000000000000000000000000000000000022\")");
   uint8_t panic[36] = {0};
   hex_of(panic, 4, "4e487b71");
   panic[35] = 0x11;
-  CHECK_STR(contracts_revert_text(out, sizeof out, panic, sizeof panic), "panic 0x11");
+  CHECK_STR(revert_text(&a, panic, sizeof panic), "Panic(0x11: arithmetic overflow or underflow)");
   uint8_t msg[4 + 96] = {0};
   hex_of(msg, 4, "08c379a0");
   msg[4 + 31] = 0x20;
   msg[4 + 63] = 2;
   msg[4 + 64] = 'n', msg[4 + 65] = 'o';
-  CHECK_STR(contracts_revert_text(out, sizeof out, msg, sizeof msg), "no");
-  CHECK_STR(contracts_revert_text(out, sizeof out, NULL, 0), "reverted without data");
+  CHECK_STR(revert_text(&a, msg, sizeof msg), "Error(\"no\")");
+  CHECK_STR(revert_text(&a, NULL, 0), "no revert data");
   uint8_t unknown[4] = {0xde, 0xad, 0xbe, 0xef};
-  CHECK_STR(contracts_revert_text(out, sizeof out, unknown, 4), "unknown revert 0xdeadbeef");
+  CHECK_STR(revert_text(&a, unknown, 4), "unknown error 0xdeadbeef (4 bytes)");
   /* a known selector whose arguments do not decode */
-  CHECK_STR(contracts_revert_text(out, sizeof out, data, 4 + 32),
-            "AccessControlUnauthorizedAccount (arguments do not decode)");
-  /* a tiny buffer is never overrun */
-  char small[8];
-  contracts_revert_text(small, sizeof small, data, sizeof data);
-  CHECK_INT(strlen(small), 7);
+  CHECK_STR(revert_text(&a, data, 4 + 32),
+            "AccessControlUnauthorizedAccount(address,bytes32) with arguments that do not decode (36 bytes)");
+  /* every custom error of the suite is known, besides Error and Panic */
+  size_t custom = 0;
+  for (size_t c = 0; c < CONTRACTS_SUITE_COUNT; c++) custom += contracts_suite[c]->n_errors;
+  CHECK(revert_table_size(revert_suite()) > 2);
+  CHECK(revert_table_size(revert_suite()) <= 2 + custom);
+  arena_release(&a);
 }
 
 TEST(events_decode_into_named_values) {
@@ -279,5 +293,5 @@ TEST(manifest_refuses_what_it_cannot_trust) {
 TEST_MAIN(RUN(function_selectors_are_the_published_ones); RUN(event_topics_and_error_selectors_are_the_published_ones);
           RUN(every_contract_of_the_suite_has_bytecode_and_tables); RUN(typed_call_encodes_like_abi_encode);
           RUN(typed_results_decode_and_refuse_bad_data); RUN(creation_code_is_bytecode_then_arguments);
-          RUN(revert_texts_name_the_error_and_its_arguments); RUN(events_decode_into_named_values);
+          RUN(revert_texts_name_the_suite_errors_and_their_arguments); RUN(events_decode_into_named_values);
           RUN(manifest_reads_and_writes_forge_format); RUN(manifest_refuses_what_it_cannot_trust))
