@@ -135,9 +135,8 @@ json_t *api_address_json(const uint8_t a[20]) {
 
 json_t *api_time_json(int64_t ms) {
   if (ms <= 0) return json_null();
-  char t[25];
-  time_format_rfc3339(t, ms);
-  return json_string(t);
+  char t[TIME_RFC3339_TEXT];
+  return time_format_rfc3339(t, ms) ? json_null() : json_string(t);
 }
 
 static int days_in_month(int y, int m) {

@@ -1,5 +1,6 @@
 /* Streaming JSON writer; see jsonw.h. */
 #include "core/jsonw.h"
+#include "core/util.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -194,35 +195,12 @@ void jw_raw(jw *w, const char *json, const char *fallback) {
   put(w, t, strlen(t));
 }
 
-static void two(char *p, int v) {
-  p[0] = (char)('0' + v / 10 % 10);
-  p[1] = (char)('0' + v % 10);
-}
-
-void time_format_rfc3339(char out[25], int64_t ms) {
-  time_t s = (time_t)(ms / 1000);
-  struct tm tm;
-  gmtime_r(&s, &tm);
-  int y = tm.tm_year + 1900, f = (int)(ms % 1000);
-  if (y < 0 || y > 9999) y = 9999;
-  memcpy(out, "0000-00-00T00:00:00.000Z", 25);
-  two(out, y / 100);
-  two(out + 2, y % 100);
-  two(out + 5, tm.tm_mon + 1);
-  two(out + 8, tm.tm_mday);
-  two(out + 11, tm.tm_hour);
-  two(out + 14, tm.tm_min);
-  two(out + 17, tm.tm_sec);
-  out[20] = (char)('0' + f / 100);
-  two(out + 21, f % 100);
-}
-
 void jw_time(jw *w, int64_t ms) {
   if (ms <= 0) {
     jw_null(w);
     return;
   }
-  char t[25];
-  time_format_rfc3339(t, ms);
-  jw_strn(w, t, 24);
+  char t[TIME_RFC3339_TEXT];
+  if (time_format_rfc3339(t, ms)) jw_null(w); /* a year past 9999 */
+  else jw_strn(w, t, TIME_RFC3339_TEXT - 1);
 }

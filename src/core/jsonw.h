@@ -51,7 +51,5 @@ void jw_raw(jw *w, const char *json, const char *fallback);
 /* A time as RFC 3339 UTC with milliseconds ("2026-11-25T21:16:38.398Z"), or null for ms <= 0. */
 void jw_time(jw *w, int64_t ms);
 
-/* Writes RFC 3339 UTC with milliseconds into out (25 bytes with the NUL). */
-void time_format_rfc3339(char out[25], int64_t ms);
 
 #endif

@@ -11,6 +11,7 @@
 
 #include "core/buf.h"
 #include "core/jsonw.h"
+#include "core/util.h"
 #include "core/banned.h"
 
 log_level log__min = LOG_INFO;
@@ -33,8 +34,8 @@ int log_level_parse(const char *s) {
 static size_t line_start(char *out, size_t cap, log_level level) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  char t[25];
-  time_format_rfc3339(t, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+  char t[TIME_RFC3339_TEXT];
+  if (time_format_rfc3339(t, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000)) t[0] = 0;
   size_t n = 0;
   const char *parts[] = {"{\"level\":\"", names[level], "\",\"time\":\"", t, "\""};
   for (size_t i = 0; i < sizeof parts / sizeof parts[0]; i++) {

@@ -164,3 +164,45 @@ int uint256_decimal_valid(const char *s) {
     if (s[i] < '0' || s[i] > '9') return 0;
   return n < sizeof max - 1 || strcmp(s, max) <= 0;
 }
+
+/* Howard Hinnant's civil_from_days: the proleptic Gregorian date of a day count from 1970-01-01. */
+static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
+  z += 719468;
+  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+  unsigned doe = (unsigned)(z - era * 146097);
+  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+  unsigned mp = (5 * doy + 2) / 153;
+  *d = doy - (153 * mp + 2) / 5 + 1;
+  *m = mp < 10 ? mp + 3 : mp - 9;
+  *y = (int64_t)yoe + era * 400 + (*m <= 2);
+}
+
+int time_format_rfc3339(char out[TIME_RFC3339_TEXT], int64_t ms) {
+  int64_t days = ms / 86400000, rem = ms % 86400000;
+  if (rem < 0) {
+    rem += 86400000;
+    days--;
+  }
+  int64_t y;
+  unsigned m, d;
+  civil_from_days(days, &y, &m, &d);
+  if (y < 0 || y > 9999) {
+    out[0] = 0;
+    return -1;
+  }
+  /* digit by digit: no format string on the hot paths (answers, logs, sign-in messages) */
+  unsigned fields[] = {(unsigned)y / 100, (unsigned)y % 100, m, d, (unsigned)(rem / 3600000),
+                       (unsigned)(rem / 60000 % 60), (unsigned)(rem / 1000 % 60)};
+  static const unsigned char at[] = {0, 2, 5, 8, 11, 14, 17};
+  memcpy(out, "0000-00-00T00:00:00.000Z", TIME_RFC3339_TEXT);
+  for (size_t i = 0; i < sizeof at; i++) {
+    out[at[i]] = (char)('0' + fields[i] / 10);
+    out[at[i] + 1] = (char)('0' + fields[i] % 10);
+  }
+  unsigned f = (unsigned)(rem % 1000);
+  out[20] = (char)('0' + f / 100);
+  out[21] = (char)('0' + f / 10 % 10);
+  out[22] = (char)('0' + f % 10);
+  return 0;
+}

@@ -11,6 +11,10 @@
 
 /* Wall clock in milliseconds since the Unix epoch. */
 int64_t time_now_ms(void);
+/* Writes Unix ms as RFC 3339 UTC with milliseconds ("2026-11-25T21:16:38.398Z") into out.
+ * Returns 0, or -1 with out empty when the year is outside 0000-9999. */
+#define TIME_RFC3339_TEXT 25
+int time_format_rfc3339(char out[TIME_RFC3339_TEXT], int64_t ms);
 /* Monotonic clock in microseconds (for latencies and deadlines). */
 uint64_t time_mono_us(void);
 

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/util.h"
 #include "core/banned.h"
 
 static const char PREAMBLE[] = " wants you to sign in with your Ethereum account:";
@@ -186,17 +187,6 @@ static int64_t days_from_civil(int64_t y, unsigned m, unsigned d) {
   return era * 146097 + (int64_t)doe - 719468;
 }
 
-static void civil_from_days(int64_t z, int64_t *y, unsigned *m, unsigned *d) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  unsigned doe = (unsigned)(z - era * 146097);
-  unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  unsigned mp = (5 * doy + 2) / 153;
-  *d = doy - (153 * mp + 2) / 5 + 1;
-  *m = mp < 10 ? mp + 3 : mp - 9;
-  *y = (int64_t)yoe + era * 400 + (*m <= 2);
-}
 
 static int digits(const char *s, size_t n, unsigned *out) {
   unsigned v = 0;
@@ -268,33 +258,7 @@ bad:
 }
 
 int siwe_time_format(char out[SIWE_TIME_TEXT], siwe_time t) {
-  int64_t days = t.sec / 86400, rem = t.sec % 86400;
-  if (rem < 0) {
-    rem += 86400;
-    days--;
-  }
-  int64_t y;
-  unsigned m, d;
-  civil_from_days(days, &y, &m, &d);
-  if (y < 0 || y > 9999) {
-    out[0] = 0;
-    return -1;
-  }
-  /* YYYY-MM-DDTHH:MM:SS.mmmZ, digit by digit (snprintf was a tenth of a sign-in's nonce) */
-  unsigned fields[] = {(unsigned)y / 100, (unsigned)y % 100, m, d, (unsigned)(rem / 3600),
-                       (unsigned)(rem / 60 % 60), (unsigned)(rem % 60)};
-  static const char tmpl[] = "0000-00-00T00:00:00.000Z";
-  static const unsigned char at[] = {0, 2, 5, 8, 11, 14, 17};
-  memcpy(out, tmpl, sizeof tmpl);
-  for (size_t i = 0; i < sizeof at; i++) {
-    out[at[i]] = (char)('0' + fields[i] / 10);
-    out[at[i] + 1] = (char)('0' + fields[i] % 10);
-  }
-  unsigned ms = (unsigned)(t.nsec / 1000000);
-  out[20] = (char)('0' + ms / 100);
-  out[21] = (char)('0' + ms / 10 % 10);
-  out[22] = (char)('0' + ms % 10);
-  return 0;
+  return time_format_rfc3339(out, t.sec * 1000 + (int64_t)(t.nsec / 1000000));
 }
 
 static int time_cmp(siwe_time a, siwe_time b) {

@@ -1,5 +1,7 @@
 /* Unit tests of src/core: arena, buf, util (encodings, numbers, addresses), json field tables. */
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/arena.h"
 #include "core/buf.h"
@@ -137,6 +139,36 @@ TEST(json_bodies_are_strict) {
   CHECK_INT(check_text("{\"title\":\"01234567890\",\"difficulty\":3}", msg), PHEME_API_BAD_REQUEST);
 }
 
+/* One formatter serves answers, logs and sign-in messages; against timegm() at the edges. */
+TEST(rfc3339_times_from_unix_ms) {
+  char t[TIME_RFC3339_TEXT];
+  CHECK_INT(time_format_rfc3339(t, 0), 0);
+  CHECK_STR(t, "1970-01-01T00:00:00.000Z");
+  CHECK_INT(time_format_rfc3339(t, 1709164800123LL), 0); /* a leap day */
+  CHECK_STR(t, "2024-02-29T00:00:00.123Z");
+  CHECK_INT(time_format_rfc3339(t, -1), 0);
+  CHECK_STR(t, "1969-12-31T23:59:59.999Z");
+  CHECK_INT(time_format_rfc3339(t, 253402300799999LL), 0);
+  CHECK_STR(t, "9999-12-31T23:59:59.999Z");
+  CHECK_INT(time_format_rfc3339(t, 253402300800000LL), -1); /* year 10000 */
+  CHECK_STR(t, "");
+  CHECK_INT(time_format_rfc3339(t, -62167219200000LL), 0);
+  CHECK_STR(t, "0000-01-01T00:00:00.000Z");
+  CHECK_INT(time_format_rfc3339(t, -62167219200001LL), -1); /* year -1 */
+  /* every day of 1999-2001 (a leap century year) agrees with gmtime */
+  for (int64_t day = 10592; day < 10592 + 3 * 366; day++) {
+    int64_t ms = day * 86400000 + 45296789; /* 12:34:56.789 */
+    time_t sec = (time_t)(ms / 1000);
+    struct tm tm;
+    gmtime_r(&sec, &tm);
+    char want[64];
+    snprintf(want, sizeof want, "%04d-%02d-%02dT%02d:%02d:%02d.789Z", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    REQUIRE(time_format_rfc3339(t, ms) == 0);
+    CHECK_STR(t, want);
+  }
+}
+
 TEST_MAIN(RUN(arena_aligns_and_caps); RUN(buf_respects_cap_and_keeps_contents_on_failure);
           RUN(hex_and_base64url_round_trip); RUN(numbers_and_addresses); RUN(sha256_of_abc);
-          RUN(json_bodies_are_strict))
+          RUN(json_bodies_are_strict); RUN(rfc3339_times_from_unix_ms))
