@@ -31,13 +31,6 @@
 #define TEAM_DURATION 63072000u /* 730 days */
 #define TEAM_CLIFF 2592000u     /* 30 days */
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static void dec_u256(uint8_t out[32], const char *dec) {
   if (u256_parse(out, dec, strlen(dec), 0, NULL)) PHEME_BUG("bad constant '%s'", dec);
@@ -63,7 +56,7 @@ static pheme_err env_address(const char *name, uint8_t out[20], char *err, size_
   if (!v || !*v) return PHEME_OK;
   eth_err e;
   if (address_parse(out, v, strlen(v), 0, &e)) {
-    set_err(err, errlen, "%s='%.60s': %s", name, v, e.msg);
+    pheme_errf(err, errlen, "%s='%.60s': %s", name, v, e.msg);
     return PHEME_DATA_INVALID;
   }
   return PHEME_OK;
@@ -75,7 +68,7 @@ static pheme_err env_u64(const char *name, uint64_t *out, uint64_t max, char *er
   uint8_t w[32];
   uint64_t x;
   if (u256_parse(w, v, strlen(v), 1, NULL) || !u256_to_u64(w, &x) || x > max) {
-    set_err(err, errlen, "%s='%.60s' is not a number from 0 to %" PRIu64, name, v, max);
+    pheme_errf(err, errlen, "%s='%.60s' is not a number from 0 to %" PRIu64, name, v, max);
     return PHEME_DATA_INVALID;
   }
   *out = x;
@@ -87,7 +80,7 @@ static pheme_err env_u256(const char *name, uint8_t out[32], char *err, size_t e
   if (!v || !*v) return PHEME_OK;
   eth_err e;
   if (u256_parse(out, v, strlen(v), 1, &e)) {
-    set_err(err, errlen, "%s='%.60s': %s", name, v, e.msg);
+    pheme_errf(err, errlen, "%s='%.60s': %s", name, v, e.msg);
     return PHEME_DATA_INVALID;
   }
   return PHEME_OK;
@@ -114,10 +107,10 @@ pheme_err deploy_config_from_env(deploy_config *c, char *err, size_t errlen) {
       size_t len = end ? (size_t)(end - p) : strlen(p);
       eth_err ee;
       if (c->n_oracle_validators == DEPLOY_MAX_VALIDATORS) {
-        set_err(err, errlen, "PHEME_ORACLE_VALIDATORS names more than %d addresses", DEPLOY_MAX_VALIDATORS);
+        pheme_errf(err, errlen, "PHEME_ORACLE_VALIDATORS names more than %d addresses", DEPLOY_MAX_VALIDATORS);
         e = PHEME_DATA_INVALID;
       } else if (address_parse(c->oracle_validators[c->n_oracle_validators], p, len, 0, &ee)) {
-        set_err(err, errlen, "PHEME_ORACLE_VALIDATORS: %s", ee.msg);
+        pheme_errf(err, errlen, "PHEME_ORACLE_VALIDATORS: %s", ee.msg);
         e = PHEME_DATA_INVALID;
       } else {
         c->n_oracle_validators++;
@@ -135,7 +128,7 @@ pheme_err deploy_key_parse(const char *spec, uint8_t key[32], char *err, size_t 
   if (s[0] == '@') {
     FILE *f = fopen(s + 1, "rb");
     if (!f) {
-      set_err(err, errlen, "cannot open the key file '%.200s'", s + 1);
+      pheme_errf(err, errlen, "cannot open the key file '%.200s'", s + 1);
       return PHEME_SYS_IO;
     }
     size_t n = fread(text, 1, sizeof text - 1, f);
@@ -148,15 +141,15 @@ pheme_err deploy_key_parse(const char *spec, uint8_t key[32], char *err, size_t 
   while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
   pheme_err e = PHEME_OK;
   if (n == 0) {
-    set_err(err, errlen, "no operator key (set chain_operator_key or PHEME_CHAIN_OPERATOR_KEY)");
+    pheme_errf(err, errlen, "no operator key (set chain_operator_key or PHEME_CHAIN_OPERATOR_KEY)");
     e = PHEME_DATA_INVALID;
   } else if (hex_decode(key, 32, NULL, s, n, HEX_PREFIX_OPTIONAL | HEX_EXACT, NULL)) {
-    set_err(err, errlen, "the operator key is not 32 bytes of hex (64 digits, 0x optional)");
+    pheme_errf(err, errlen, "the operator key is not 32 bytes of hex (64 digits, 0x optional)");
     e = PHEME_DATA_INVALID;
   } else {
     uint8_t addr[20];
     if (secp_address(addr, key, NULL)) {
-      set_err(err, errlen, "the operator key is not a valid secp256k1 private key");
+      pheme_errf(err, errlen, "the operator key is not a valid secp256k1 private key");
       e = PHEME_DATA_INVALID;
     }
   }
@@ -170,7 +163,7 @@ pheme_err deploy_key_parse(const char *spec, uint8_t key[32], char *err, size_t 
 static pheme_err rpc_do(rpc_client *rpc, arena *a, const char *method, const char *params,
                         json_t **res, rpc_error *re, char *err, size_t errlen) {
   pheme_err e = rpc_call(rpc, a, method, params, res, re);
-  if (e && re->kind != RPC_ERR_RPC) set_err(err, errlen, "%s: %s", method, re->message);
+  if (e && re->kind != RPC_ERR_RPC) pheme_errf(err, errlen, "%s: %s", method, re->message);
   return e;
 }
 
@@ -231,12 +224,12 @@ pheme_err deploy_call(rpc_client *rpc, const uint8_t to[20], const uint8_t *data
   rpc_error re;
   pheme_err e = PHEME_SYS_NOMEM;
   if (buf_adds(&p, "[") || call_object(&p, NULL, to, NULL, data, n) || buf_adds(&p, ",\"latest\"]")) {
-    set_err(err, errlen, "eth_call: out of memory");
+    pheme_errf(err, errlen, "eth_call: out of memory");
   } else if ((e = rpc_do(rpc, &a, "eth_call", p.data, &res, &re, err, errlen))) {
     if (re.kind == RPC_ERR_RPC) {
       char why[300];
       revert_from_error(&re, why, sizeof why);
-      set_err(err, errlen, "eth_call reverted: %s", why);
+      pheme_errf(err, errlen, "eth_call reverted: %s", why);
       e = PHEME_DATA_STATE;
     }
   } else {
@@ -245,9 +238,9 @@ pheme_err deploy_call(rpc_client *rpc, const uint8_t to[20], const uint8_t *data
     eth_err ee;
     e = PHEME_DATA_INVALID;
     if (!hex || len < 2 || buf_reserve(ret, len / 2)) {
-      set_err(err, errlen, "eth_call: the node's answer is not hex data");
+      pheme_errf(err, errlen, "eth_call: the node's answer is not hex data");
     } else if (hex_decode((uint8_t *)ret->data + ret->len, len / 2, &n, hex, len, 0, &ee)) {
-      set_err(err, errlen, "eth_call: %s", ee.msg);
+      pheme_errf(err, errlen, "eth_call: %s", ee.msg);
     } else {
       ret->len += n;
       ret->data[ret->len] = 0;
@@ -282,14 +275,14 @@ pheme_err deploy_sender_init(deploy_sender *s, rpc_client *rpc, const uint8_t ke
   s->poll_ms = 200;
   eth_err ee;
   if (secp_address(s->address, key, &ee)) {
-    set_err(err, errlen, "operator key: %s", ee.msg);
+    pheme_errf(err, errlen, "operator key: %s", ee.msg);
     return PHEME_DATA_INVALID;
   }
   memcpy(s->key, key, 32);
   rpc_error re;
   pheme_err e = rpc_check_chain(rpc, &re);
   if (e) {
-    set_err(err, errlen, "eth_chainId: %s", re.message);
+    pheme_errf(err, errlen, "eth_chainId: %s", re.message);
     return e;
   }
   s->chain_id = rpc_chain_id(rpc);
@@ -297,12 +290,12 @@ pheme_err deploy_sender_init(deploy_sender *s, rpc_client *rpc, const uint8_t ke
   snprintf(params, sizeof params, "[\"%s\",\"pending\"]", hex_encode(h, s->address, 20));
   json_t *res = NULL;
   if ((e = rpc_do(rpc, NULL, "eth_getTransactionCount", params, &res, &re, err, errlen))) {
-    if (re.kind == RPC_ERR_RPC) set_err(err, errlen, "eth_getTransactionCount: %s", re.message);
+    if (re.kind == RPC_ERR_RPC) pheme_errf(err, errlen, "eth_getTransactionCount: %s", re.message);
     return e;
   }
   const char *q = json_string_value(res);
   if (!q || rpc_quantity_parse(q, &s->nonce)) {
-    set_err(err, errlen, "eth_getTransactionCount: not a quantity");
+    pheme_errf(err, errlen, "eth_getTransactionCount: not a quantity");
     e = PHEME_DATA_INVALID;
   }
   json_decref(res);
@@ -341,7 +334,7 @@ static pheme_err price(deploy_sender *s, tx *t, char *err, size_t errlen) {
     uint64_t gp;
     e = rpc_do(s->rpc, NULL, "eth_gasPrice", NULL, &res, &re, err, errlen);
     if (!e && (!json_string_value(res) || rpc_quantity_parse(json_string_value(res), &gp))) {
-      set_err(err, errlen, "eth_gasPrice: not a quantity");
+      pheme_errf(err, errlen, "eth_gasPrice: not a quantity");
       e = PHEME_DATA_INVALID;
     }
     if (!e) {
@@ -373,21 +366,21 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
 
   /* gas: the node's estimate plus a fifth (state read by the estimate can shift a little) */
   if (buf_adds(&p, "[") || call_object(&p, s->address, to, value, data, n) || buf_adds(&p, "]")) {
-    set_err(err, errlen, "%s: out of memory", what);
+    pheme_errf(err, errlen, "%s: out of memory", what);
     e = PHEME_SYS_NOMEM;
     goto out;
   }
   if ((e = rpc_do(s->rpc, &a, "eth_estimateGas", p.data, &res, &re, err, errlen))) {
     if (re.kind == RPC_ERR_RPC) {
       revert_from_error(&re, why, sizeof why);
-      set_err(err, errlen, "%s: reverts: %s", what, why);
+      pheme_errf(err, errlen, "%s: reverts: %s", what, why);
       e = PHEME_DATA_STATE;
     }
     goto out;
   }
   uint64_t gas;
   if (!json_string_value(res) || rpc_quantity_parse(json_string_value(res), &gas) || gas > UINT64_MAX / 2) {
-    set_err(err, errlen, "%s: eth_estimateGas answered no quantity", what);
+    pheme_errf(err, errlen, "%s: eth_estimateGas answered no quantity", what);
     e = PHEME_DATA_INVALID;
     goto out;
   }
@@ -400,7 +393,7 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
   buf_init(&raw, 64u << 20);
   if ((e = tx_sign(&t, s->key, &ee)) || (e = tx_encode_signed(&raw, &t, &ee)) ||
       (e = tx_hash(r->tx_hash, &t, &ee))) {
-    set_err(err, errlen, "%s: signing: %s", what, ee.msg);
+    pheme_errf(err, errlen, "%s: signing: %s", what, ee.msg);
     buf_release(&raw);
     goto out;
   }
@@ -409,14 +402,14 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
   if (!hex || buf_printf(&p, "[\"%s\"]", hex_encode(hex, (const uint8_t *)raw.data, raw.len))) {
     free(hex);
     buf_release(&raw);
-    set_err(err, errlen, "%s: out of memory", what);
+    pheme_errf(err, errlen, "%s: out of memory", what);
     e = PHEME_SYS_NOMEM;
     goto out;
   }
   free(hex);
   buf_release(&raw);
   if ((e = rpc_do(s->rpc, &a, "eth_sendRawTransaction", p.data, &res, &re, err, errlen))) {
-    if (re.kind == RPC_ERR_RPC) set_err(err, errlen, "%s: eth_sendRawTransaction: %s", what, re.message);
+    if (re.kind == RPC_ERR_RPC) pheme_errf(err, errlen, "%s: eth_sendRawTransaction: %s", what, re.message);
     goto out;
   }
   json_decref(res), res = NULL;
@@ -427,13 +420,13 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
   snprintf(params, sizeof params, "[\"%s\"]", hex_encode(hh, r->tx_hash, 32));
   for (long waited = 0;; waited += s->poll_ms) {
     if ((e = rpc_do(s->rpc, &a, "eth_getTransactionReceipt", params, &res, &re, err, errlen))) {
-      if (re.kind == RPC_ERR_RPC) set_err(err, errlen, "%s: eth_getTransactionReceipt: %s", what, re.message);
+      if (re.kind == RPC_ERR_RPC) pheme_errf(err, errlen, "%s: eth_getTransactionReceipt: %s", what, re.message);
       goto out;
     }
     if (json_is_object(res)) break;
     json_decref(res), res = NULL;
     if (waited >= s->receipt_timeout_ms) {
-      set_err(err, errlen, "%s: transaction %s not mined within %ld ms", what, hh, s->receipt_timeout_ms);
+      pheme_errf(err, errlen, "%s: transaction %s not mined within %ld ms", what, hh, s->receipt_timeout_ms);
       e = PHEME_SYS_IO;
       goto out;
     }
@@ -442,20 +435,20 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
   uint64_t status;
   if (field_u64(res, "status", &status) || field_u64(res, "blockNumber", &r->block_number) ||
       field_u64(res, "gasUsed", &r->gas_used)) {
-    set_err(err, errlen, "%s: receipt of %s lacks status, blockNumber or gasUsed", what, hh);
+    pheme_errf(err, errlen, "%s: receipt of %s lacks status, blockNumber or gasUsed", what, hh);
     e = PHEME_DATA_INVALID;
     goto out;
   }
   const char *ca = json_string_value(json_object_get(res, "contractAddress"));
   if (ca && address_parse(r->contract, ca, strlen(ca), 0, NULL) == PHEME_OK) r->has_contract = 1;
   if (status != 1) {
-    set_err(err, errlen, "%s: transaction %s reverted in block %" PRIu64 " (gas used %" PRIu64 " of %" PRIu64 ")",
+    pheme_errf(err, errlen, "%s: transaction %s reverted in block %" PRIu64 " (gas used %" PRIu64 " of %" PRIu64 ")",
             what, hh, r->block_number, r->gas_used, t.gas);
     e = PHEME_DATA_STATE;
     goto out;
   }
   if (!to && !r->has_contract) {
-    set_err(err, errlen, "%s: receipt of creation %s has no contractAddress", what, hh);
+    pheme_errf(err, errlen, "%s: receipt of creation %s has no contractAddress", what, hh);
     e = PHEME_DATA_INVALID;
     goto out;
   }
@@ -479,7 +472,7 @@ typedef struct {
 } run;
 
 static pheme_err encoded(run *r, const char *what, pheme_err e, const eth_err *ee) {
-  if (e) set_err(r->err, r->errlen, "%s: encoding: %s", what, ee->msg);
+  if (e) pheme_errf(r->err, r->errlen, "%s: encoding: %s", what, ee->msg);
   return e;
 }
 
@@ -549,7 +542,7 @@ static pheme_err latest_block(deploy_sender *s, uint64_t *number, uint64_t *time
   pheme_err e = rpc_do(s->rpc, NULL, "eth_getBlockByNumber", "[\"latest\",false]", &blk, &re, err, errlen);
   if (e) return e;
   if (field_u64(blk, "number", number) || field_u64(blk, "timestamp", timestamp)) {
-    set_err(err, errlen, "eth_getBlockByNumber: the latest block has no number or timestamp");
+    pheme_errf(err, errlen, "eth_getBlockByNumber: the latest block has no number or timestamp");
     e = PHEME_DATA_INVALID;
   }
   json_decref(blk);
@@ -751,7 +744,7 @@ pheme_err deploy_suite(deploy_sender *s, const deploy_config *cfg_in, manifest *
   if (!memcmp(cfg.team_beneficiary, zero, 20)) memcpy(cfg.team_beneficiary, s->address, 20);
   size_t nv = cfg.n_oracle_validators ? cfg.n_oracle_validators : 1;
   if (cfg.oracle_threshold > nv) {
-    set_err(err, errlen, "oracle threshold %" PRIu64 " is more than the %zu validator(s)", cfg.oracle_threshold, nv);
+    pheme_errf(err, errlen, "oracle threshold %" PRIu64 " is more than the %zu validator(s)", cfg.oracle_threshold, nv);
     return PHEME_DATA_INVALID;
   }
   uint64_t number, now;
@@ -776,7 +769,7 @@ pheme_err deploy_suite(deploy_sender *s, const deploy_config *cfg_in, manifest *
     int has = deploy_has_code(s->rpc, manifest_address(m, f));
     if (has != 1) {
       char a[ADDRESS_TEXT];
-      set_err(err, errlen, "%s %s at %s: %s", f->section, f->key, address_to_checksum(a, manifest_address(m, f)),
+      pheme_errf(err, errlen, "%s %s at %s: %s", f->section, f->key, address_to_checksum(a, manifest_address(m, f)),
               has < 0 ? "eth_getCode failed" : "no code after deployment");
       return has < 0 ? PHEME_SYS_IO : PHEME_DATA_STATE;
     }

@@ -55,13 +55,6 @@ const char *const dev_account_roles[DEV_ACCOUNTS] = {
 
 #define PHEME_WEI(n) n "000000000000000000"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static void key_of(uint8_t key[32], int i) {
   if (hex_decode(key, 32, NULL, dev_account_keys[i], strlen(dev_account_keys[i]), HEX_EXACT, NULL))
@@ -106,7 +99,7 @@ static int send_as(seeder *s, int i, const char *what, const uint8_t to[20], buf
 }
 
 static int encoded(seeder *s, const char *what, pheme_err e, const eth_err *ee) {
-  if (e) set_err(s->err, s->errlen, "%s: %s", what, ee->msg);
+  if (e) pheme_errf(s->err, s->errlen, "%s: %s", what, ee->msg);
   return e ? -1 : 0;
 }
 
@@ -166,9 +159,9 @@ static int seed_round(seeder *s) {
   buf_init(&cd, 1 << 16);
   key_of(key, 0);
   if (!typed || !users || !scs) {
-    set_err(s->err, s->errlen, "reputation round: out of memory");
+    pheme_errf(s->err, s->errlen, "reputation round: out of memory");
   } else if (eip712_hash(digest, typed, &ee) || secp_sign(sig, digest, key, &ee)) {
-    set_err(s->err, s->errlen, "reputation round: %s", ee.msg);
+    pheme_errf(s->err, s->errlen, "reputation round: %s", ee.msg);
   } else {
     secp_v_to_27(sig);
     char sh[HEX_LEN(65) + 1];
@@ -274,7 +267,7 @@ int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_
   memset(d, 0, sizeof *d);
   mkdir("data", 0755);
   if (mkdir(DEV_DIR, 0755) && errno != EEXIST) {
-    set_err(err, errlen, "cannot make '%s': %s", DEV_DIR, strerror(errno));
+    pheme_errf(err, errlen, "cannot make '%s': %s", DEV_DIR, strerror(errno));
     return -1;
   }
   /* 8545, the port wallets expect of a local chain, when it is free */
@@ -291,7 +284,7 @@ int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_
   deploy_config_init(&dc);
   int rc = -1;
   if (!rpc) {
-    set_err(err, errlen, "no RPC client for %s", d->node.url);
+    pheme_errf(err, errlen, "no RPC client for %s", d->node.url);
     goto out;
   }
   if (deploy_sender_init(&s, rpc, key, err, errlen)) goto out;
@@ -316,14 +309,14 @@ int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_
   snprintf(hexkey, sizeof hexkey, "%s", dev_account_keys[0]);
   if (set_string(&cfg->chain_rpc, d->node.url) || set_string(&cfg->chain_manifest, d->manifest_path) ||
       set_string(&cfg->chain_operator_key, hexkey)) {
-    set_err(err, errlen, "out of memory");
+    pheme_errf(err, errlen, "out of memory");
     goto out;
   }
   cfg->chain_id = (long long)d->chain_id;
   if (!cfg->database || strcmp(cfg->database, DEFAULT_DATABASE) == 0) {
     remove_database_files(DEV_DIR "/pheme.db");
     if (set_string(&cfg->database, DEV_DATABASE)) {
-      set_err(err, errlen, "out of memory");
+      pheme_errf(err, errlen, "out of memory");
       goto out;
     }
     fprintf(log, "pheme dev: fresh database %s (a new chain each run)\n", DEV_DATABASE);

@@ -16,15 +16,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/err.h"
 #include "core/banned.h"
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 static void sleep_ms(long ms) {
   struct timespec t = {ms / 1000, (ms % 1000) * 1000000L};
@@ -77,14 +71,14 @@ int local_node_start(local_node *n, const char *bin, int port, const char *const
   memset(n, 0, sizeof *n);
   if (!bin) bin = getenv("PHEME_ANVIL") && *getenv("PHEME_ANVIL") ? getenv("PHEME_ANVIL") : LOCALNODE_DEFAULT_ANVIL;
   if (access(bin, X_OK) != 0) {
-    set_err(err, errlen, "anvil '%s' is not executable (run scripts/contracts.sh deps, or set PHEME_ANVIL)", bin);
+    pheme_errf(err, errlen, "anvil '%s' is not executable (run scripts/contracts.sh deps, or set PHEME_ANVIL)", bin);
     return -1;
   }
   /* a few attempts: a free port can be taken between asking and anvil's bind */
   for (int attempt = 0; attempt < 3; attempt++) {
     n->port = port > 0 && attempt == 0 && try_bind(port) == port ? port : local_free_port();
     if (n->port < 0) {
-      set_err(err, errlen, "no free port on 127.0.0.1 for anvil");
+      pheme_errf(err, errlen, "no free port on 127.0.0.1 for anvil");
       return -1;
     }
     char port_text[16];
@@ -96,7 +90,7 @@ int local_node_start(local_node *n, const char *bin, int port, const char *const
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-      set_err(err, errlen, "cannot start anvil: %s", strerror(errno));
+      pheme_errf(err, errlen, "cannot start anvil: %s", strerror(errno));
       return -1;
     }
     if (pid == 0) {
@@ -123,10 +117,10 @@ int local_node_start(local_node *n, const char *bin, int port, const char *const
     }
     if (n->pid) {
       local_node_stop(n);
-      set_err(err, errlen, "anvil did not listen on port %d within 20 s", n->port);
+      pheme_errf(err, errlen, "anvil did not listen on port %d within 20 s", n->port);
       return -1;
     }
   }
-  set_err(err, errlen, "anvil exited at start three times (ports taken?)");
+  pheme_errf(err, errlen, "anvil exited at start three times (ports taken?)");
   return -1;
 }

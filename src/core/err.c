@@ -30,3 +30,11 @@ void pheme_bug(const char *file, int line, const char *fmt, ...) {
   fputc('\n', stderr);
   abort();
 }
+
+void pheme_errf(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}

@@ -4,6 +4,8 @@
 #ifndef PHEME_CORE_ERR_H
 #define PHEME_CORE_ERR_H
 
+#include <stddef.h>
+
 /*        name                   status api-code   default message */
 #define PHEME_ERRORS(X) \
   X(OK,                     200, "OK000",   "ok") \
@@ -45,6 +47,10 @@ const char *pheme_err_code(pheme_err e);
 const char *pheme_err_message(pheme_err e);
 
 #define PHEME_MUST_CHECK __attribute__((warn_unused_result))
+
+/* Writes a message into the caller's err buffer (errlen bytes; nothing when err is NULL): the
+ * usual way a function says why it failed. */
+void pheme_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 /* BUG(): an invariant the code relies on does not hold. Prints and aborts. */
 #define PHEME_BUG(...) pheme_bug(__FILE__, __LINE__, __VA_ARGS__)
