@@ -140,7 +140,9 @@ static void proposal_write(jw *w, const chain_entity *p) {
   jw_end(w);
 }
 
-void onchain_proposals(http_req *r) {
+/* Answers a page of the indexed entities of kind, newest first, each written by writer. */
+static void entity_page(http_req *r, const char *kind, const char *what,
+                        void (*writer)(jw *w, const chain_entity *e)) {
   store_chain_cursor cur;
   uint64_t id;
   if (need_chain(r, &cur, &id)) return;
@@ -148,11 +150,13 @@ void onchain_proposals(http_req *r) {
   if (api_page(r, &p)) return;
   chain_entity *list;
   int n;
-  pheme_err e = store_chain_entities(req_store(r), &r->arena, id, "proposal", NULL, NULL, p.before,
-                                     p.limit, &list, &n);
-  if (e) { api_fail(r, e, "proposals"); return; }
-  API_ANSWER_PAGE(r, list, n, &p, proposal_write, ord);
+  pheme_err e = store_chain_entities(req_store(r), &r->arena, id, kind, NULL, NULL, p.before, p.limit,
+                                     &list, &n);
+  if (e) { api_fail(r, e, what); return; }
+  API_ANSWER_PAGE(r, list, n, &p, writer, ord);
 }
+
+void onchain_proposals(http_req *r) { entity_page(r, "proposal", "proposals", proposal_write); }
 
 static int decimal_id(const char *s) {
   size_t n = s ? strlen(s) : 0;
@@ -222,19 +226,7 @@ static void validator_write(jw *w, const chain_entity *v) {
   jw_end(w);
 }
 
-void onchain_validators(http_req *r) {
-  store_chain_cursor cur;
-  uint64_t id;
-  if (need_chain(r, &cur, &id)) return;
-  store_page p;
-  if (api_page(r, &p)) return;
-  chain_entity *list;
-  int n;
-  pheme_err e = store_chain_entities(req_store(r), &r->arena, id, "validator", NULL, NULL,
-                                     p.before, p.limit, &list, &n);
-  if (e) { api_fail(r, e, "validators"); return; }
-  API_ANSWER_PAGE(r, list, n, &p, validator_write, ord);
-}
+void onchain_validators(http_req *r) { entity_page(r, "validator", "validators", validator_write); }
 
 /* ---- the on-chain part of a Skill Wallet ---- */
 
