@@ -494,6 +494,19 @@ static pheme_err call(run *r, const char *what, const uint8_t to[20]) {
   return e;
 }
 
+/* Deploys an ERC1967Proxy to impl whose creation calls init (its encoding's outcome in e), the
+ * proxy's address into out; releases init. */
+static pheme_err proxy(run *r, const char *name, const uint8_t impl[20], buf *init, pheme_err e,
+                       eth_err *ee, uint8_t out[20]) {
+  if (!e) e = ct_ERC1967Proxy_deploy(&r->code, impl, (const uint8_t *)init->data, init->len, ee);
+  buf_release(init);
+  char what[96];
+  snprintf(what, sizeof what, "%s proxy", name);
+  if ((e = encoded(r, what, e, ee))) return e;
+  snprintf(what, sizeof what, "new ERC1967Proxy (%s)", name);
+  return create(r, what, out);
+}
+
 static void role_id(uint8_t out[32], const char *name) {
   if (strcmp(name, "DEFAULT_ADMIN_ROLE") == 0)
     memset(out, 0, 32);
@@ -602,11 +615,7 @@ static pheme_err deploy_contracts(run *r, const deploy_config *cfg, manifest *m)
     buf_init(&init, 1 << 20);
     e = list ? ct_ReputationOracle_initialize(&init, me, m->token, list, w, &ee) : PHEME_SYS_NOMEM;
     json_decref(list);
-    if (!e) e = ct_ERC1967Proxy_deploy(&r->code, m->oracle_impl, (const uint8_t *)init.data, init.len, &ee);
-    buf_release(&init);
-    if ((e = encoded(r, "ReputationOracle proxy", e, &ee)) ||
-        (e = create(r, "new ERC1967Proxy (ReputationOracle)", m->oracle)))
-      return e;
+    if ((e = proxy(r, "ReputationOracle", m->oracle_impl, &init, e, &ee, m->oracle))) return e;
   }
 
   /* PhemeStaking(token, admin, treasury = timelock, cooldown) */
@@ -623,11 +632,7 @@ static pheme_err deploy_contracts(run *r, const deploy_config *cfg, manifest *m)
     buf_init(&init, 1 << 20);
     u256_from_u64(w, cfg->unbonding_delay);
     e = ct_ValidatorRegistry_initialize(&init, me, m->staking, cfg->min_validator_stake, w, &ee);
-    if (!e) e = ct_ERC1967Proxy_deploy(&r->code, m->registry_impl, (const uint8_t *)init.data, init.len, &ee);
-    buf_release(&init);
-    if ((e = encoded(r, "ValidatorRegistry proxy", e, &ee)) ||
-        (e = create(r, "new ERC1967Proxy (ValidatorRegistry)", m->registry)))
-      return e;
+    if ((e = proxy(r, "ValidatorRegistry", m->registry_impl, &init, e, &ee, m->registry))) return e;
   }
 
   /* SkillWallet implementation + proxy(initialize(admin, recovery delay)) */
@@ -639,10 +644,7 @@ static pheme_err deploy_contracts(run *r, const deploy_config *cfg, manifest *m)
     buf_init(&init, 1 << 20);
     u256_from_u64(w2, cfg->recovery_delay);
     e = ct_SkillWallet_initialize(&init, me, w2, &ee);
-    if (!e) e = ct_ERC1967Proxy_deploy(&r->code, m->skill_wallet_impl, (const uint8_t *)init.data, init.len, &ee);
-    buf_release(&init);
-    if ((e = encoded(r, "SkillWallet proxy", e, &ee)) || (e = create(r, "new ERC1967Proxy (SkillWallet)", m->skill_wallet)))
-      return e;
+    if ((e = proxy(r, "SkillWallet", m->skill_wallet_impl, &init, e, &ee, m->skill_wallet))) return e;
   }
 
   /* PhemeBadges implementation + proxy(initialize(admin)) */
@@ -653,10 +655,7 @@ static pheme_err deploy_contracts(run *r, const deploy_config *cfg, manifest *m)
     buf init;
     buf_init(&init, 1 << 20);
     e = ct_PhemeBadges_initialize(&init, me, &ee);
-    if (!e) e = ct_ERC1967Proxy_deploy(&r->code, m->badges_impl, (const uint8_t *)init.data, init.len, &ee);
-    buf_release(&init);
-    if ((e = encoded(r, "PhemeBadges proxy", e, &ee)) || (e = create(r, "new ERC1967Proxy (PhemeBadges)", m->badges)))
-      return e;
+    if ((e = proxy(r, "PhemeBadges", m->badges_impl, &init, e, &ee, m->badges))) return e;
   }
 
   /* RewardDistributor(token, admin) */
