@@ -80,15 +80,12 @@ pheme_err store_nonce_used(store *s, const uint8_t id[14], int *used) PHEME_MUST
 /* --- sessions --- */
 /* Sign-in: in one transaction, records the nonce's use, finds or creates the user of the
  * address, opens a session holding its first refresh token's key (session.h: the SHA-256 of the
- * token's secret), expiring at refresh_expires_ms, and writes one audit row (user.create for a new person, else session.create). PHEME_AUTH_INVALID with
- * *why = AUTH_FAULT_USED when the nonce was used, or issued before the person's last logout (and
- * then nothing is written). */
-pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
-                       const uint8_t refresh_key[32], int64_t refresh_expires_ms, user *u,
-                       auth_session *out, int *created, auth_fault *why) PHEME_MUST_CHECK;
-/* The same sign-in as a group-commit job (batch.h), for servers: fill the inputs, job.a (where the
- * user's strings go) and job.done, then store_signin_submit. In done, job.err is 0 with the
- * results set, or PHEME_AUTH_INVALID with why, or another error. */
+ * token's secret), expiring at refresh_expires_ms, and writes one audit row (user.create for a
+ * new person, else session.create). A group-commit job (batch.h): fill the inputs, job.a (where
+ * the user's strings go) and job.done, then store_signin_submit, or store_signin_run to commit it
+ * on the calling thread. Afterwards job.err is 0 with the results set, or PHEME_AUTH_INVALID with
+ * why = AUTH_FAULT_USED when the nonce was used, or issued before the person's last logout (and
+ * then nothing is written), or another error. */
 typedef struct {
   store_job job;
   /* inputs */
@@ -103,7 +100,7 @@ typedef struct {
   auth_fault why;
 } signin_job;
 void store_signin_submit(store *s, signin_job *j);
-/* The same job in a transaction of its own, on the calling thread (done is called if set). */
+/* The job in a transaction of its own, on the calling thread (done is called if set). */
 pheme_err store_signin_run(store *s, signin_job *j);
 /* Rotates session_id's refresh token: old_key must be its current one; new_key replaces it and
  * old_key is remembered as used. PHEME_AUTH_INVALID with *why: unknown (no such session, or a

@@ -187,22 +187,6 @@ pheme_err store_signin_run(store *s, signin_job *j) {
   return store_job_run(s, &j->job);
 }
 
-pheme_err store_signin(store *s, arena *a, const store_actor *who, const nonce_use *n,
-                       const uint8_t refresh_key[32], int64_t refresh_expires_ms, user *u,
-                       auth_session *out, int *created, auth_fault *why) {
-  signin_job j = {.job = {.a = a}, .nonce = *n, .refresh_expires_ms = refresh_expires_ms,
-                  .request_id = who && who->request_id ? who->request_id : ""};
-  memcpy(j.refresh_key, refresh_key, 32);
-  pheme_err e = store_signin_run(s, &j);
-  *why = j.why;
-  *created = j.created;
-  if (!e) {
-    *u = j.u;
-    *out = j.session;
-  }
-  return e;
-}
-
 /* Revokes a session inside x's transaction; its refresh tokens die with it (a token is only
  * accepted while its session is not revoked). */
 static pheme_err revoke_family(sx *x, int64_t session_id, int64_t now_ms) {

@@ -47,6 +47,23 @@ static nonce_use use_at(const uint8_t a[20], int64_t issued_ms, int64_t now_ms) 
   return u;
 }
 
+/* A sign-in job run on this thread (store_signin_run), with its results copied out. */
+static pheme_err sign_in_job(store *s, arena *a, const store_actor *who, const nonce_use *n,
+                             const uint8_t refresh_key[32], int64_t refresh_expires_ms, user *u,
+                             auth_session *out, int *created, auth_fault *why) {
+  signin_job j = {.job = {.a = a}, .nonce = *n, .refresh_expires_ms = refresh_expires_ms,
+                  .request_id = who->request_id};
+  memcpy(j.refresh_key, refresh_key, 32);
+  pheme_err e = store_signin_run(s, &j);
+  *why = j.why;
+  *created = j.created;
+  if (!e) {
+    *u = j.u;
+    *out = j.session;
+  }
+  return e;
+}
+
 /* Issues a nonce for a and signs in with it; returns the error, fills session and refresh hash. */
 static pheme_err sign_in(arena *ar, const uint8_t a[20], uint8_t hash[32], user *u, auth_session *s) {
   int64_t now = time_now_ms();
@@ -56,7 +73,7 @@ static pheme_err sign_in(arena *ar, const uint8_t a[20], uint8_t hash[32], user 
   nonce_use nu = use_at(a, now - 1000, now);
   int created;
   auth_fault why;
-  return store_signin(S, ar, &sys, &nu, hash, now + 3600000, u, s, &created, &why);
+  return sign_in_job(S, ar, &sys, &nu, hash, now + 3600000, u, s, &created, &why);
 }
 
 TEST(records_of_used_nonces_are_swept_by_age) {
@@ -73,11 +90,11 @@ TEST(records_of_used_nonces_are_swept_by_age) {
   nonce_use old = use_at(a, now - TTL_MS - 5000, now - TTL_MS - 4000);
   nonce_use young = use_at(b, now - 1000, now);
   sha256(h, "old", 3);
-  CHECK_INT(store_signin(S, &ar, &sys, &old, h, now + 1000, &u, &s, &created, &why), 0);
+  CHECK_INT(sign_in_job(S, &ar, &sys, &old, h, now + 1000, &u, &s, &created, &why), 0);
   CHECK_INT(store_nonce_used(S, old.id, &used), 0);
   CHECK_INT(used, 1);
   sha256(h, "young", 5);
-  CHECK_INT(store_signin(S, &ar, &sys, &young, h, now + 1000, &u, &s, &created, &why), 0);
+  CHECK_INT(sign_in_job(S, &ar, &sys, &young, h, now + 1000, &u, &s, &created, &why), 0);
   CHECK_INT(store_nonce_sweep(S, now, TTL_MS), 0);
   /* the expired one's record is gone (it could not be used anyway), the young one's stays */
   CHECK_INT(store_nonce_used(S, old.id, &used), 0);
@@ -99,7 +116,7 @@ TEST(nonce_is_single_use) {
   auth_fault why;
   nonce_use nu = use_at(a, now - 10, now);
   sha256(h, "first", 5);
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), 0);
+  CHECK_INT(sign_in_job(S, &ar, &sys, &nu, h, now + 1000, &u, &s, &created, &why), 0);
   CHECK_INT(created, 1);
   CHECK_MEM(u.address, 20, a, 20);
   CHECK_INT(u.roles, ROLE_USER);
@@ -107,11 +124,11 @@ TEST(nonce_is_single_use) {
   CHECK_INT(s.user_id, u.id);
   uint8_t h2[32];
   sha256(h2, "again", 5);
-  CHECK_INT(store_signin(S, &ar, &sys, &nu, h2, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
+  CHECK_INT(sign_in_job(S, &ar, &sys, &nu, h2, now + 1000, &u, &s, &created, &why), PHEME_AUTH_INVALID);
   CHECK_INT(why, AUTH_FAULT_USED);
   /* a second nonce signs the same person in again, without creating anyone */
   nonce_use again = use_at(a, now - 5, now);
-  CHECK_INT(store_signin(S, &ar, &sys, &again, h2, now + 1000, &u, &s, &created, &why), 0);
+  CHECK_INT(sign_in_job(S, &ar, &sys, &again, h2, now + 1000, &u, &s, &created, &why), 0);
   CHECK_INT(created, 0);
   /* one audit row per sign-in: the first created the person */
   audit_entry *log;
@@ -146,7 +163,7 @@ static void *racer(void *p) {
   int created;
   auth_fault why;
   pthread_barrier_wait(&race_start);
-  ra->result = store_signin(S, &ar, &sys, &nu, h, nu.now_ms + 100000, &u, &s, &created, &why);
+  ra->result = sign_in_job(S, &ar, &sys, &nu, h, nu.now_ms + 100000, &u, &s, &created, &why);
   arena_release(&ar);
   return NULL;
 }
@@ -242,9 +259,9 @@ TEST(logout_revokes_session_tokens_and_nonces) {
   auth_fault why;
   int created;
   sha256(t1, "after-logout", 12);
-  CHECK_INT(store_signin(S, &ar, &sys, &before, t1, now + 1000, &u, &s2, &created, &why), PHEME_AUTH_INVALID);
+  CHECK_INT(sign_in_job(S, &ar, &sys, &before, t1, now + 1000, &u, &s2, &created, &why), PHEME_AUTH_INVALID);
   CHECK_INT(why, AUTH_FAULT_USED);
-  CHECK_INT(store_signin(S, &ar, &sys, &after, t1, now + 1000, &u, &s2, &created, &why), 0);
+  CHECK_INT(sign_in_job(S, &ar, &sys, &after, t1, now + 1000, &u, &s2, &created, &why), 0);
   CHECK(s2.id != s.id);
   uint8_t t2[32];
   sha256(t2, "after-logout-2", 14);
