@@ -1,7 +1,7 @@
 /* Sign-In with Ethereum (EIP-4361) as PHEME checks it (DESIGN §5): the settings derived from
  * configuration, nonces, the message PHEME asks a wallet to sign, and the checks of a signed
  * message — everything except storage, so each rule is testable without a server. The nonce's
- * single use is the store's job (store_signin / store_wallet_link in store/auth_store.h).
+ * single use is the store's job (signin_job / store_wallet_link in store/auth_store.h).
  *
  * The clock is injected: every check takes `now` in Unix milliseconds. The server passes
  * signin_now_ms(), which is the wall clock, except in a build compiled with -DPHEME_TEST_CLOCK
