@@ -3,7 +3,7 @@ BUILD      ?= build
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 
-.PHONY: all build run test bench deps clean fuzz web
+.PHONY: all build run run-deps test bench deps clean fuzz web
 
 all: build
 
@@ -18,10 +18,14 @@ build: deps
 # The main job: the whole local stack (`pheme dev`): anvil from the npm package on loopback, the
 # contract suite deployed by the C deployer, demo data on chain and in SQLite (data/dev), the
 # server with its indexer and transaction manager. Ctrl-C stops it all.
-run: build web
+run: run-deps build web
 	@scripts/contracts.sh deps
 	@mkdir -p data
 	./$(BUILD)/pheme dev
+
+# What `make run` needs beyond the build: Node.js and npm (the web app, anvil from npm).
+run-deps:
+	@scripts/deps.sh run
 
 # The web app (React + Vite), built into web/dist when its sources changed.
 web:

@@ -1,7 +1,10 @@
 #!/bin/sh
 # Installs what PHEME needs to build, run and test, from Debian's packages and npm.
 # Idempotent: a package already present is not touched, so a second run costs a few dpkg queries.
-# Usage: scripts/deps.sh [build|test|all]   (default: all)
+# Usage: scripts/deps.sh [build|run|test|all]   (default: all)
+#   build  what `make` needs to compile build/pheme
+#   run    build + Node.js and npm (`make run` builds the web app and installs anvil from npm)
+#   test / all  run + the test servers and tools (clang, PostgreSQL, nginx, wrk, …)
 set -eu
 what=${1:-all}
 
@@ -10,9 +13,9 @@ build_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev li
 test_pkgs="clang libclang-rt-14-dev postgresql sqlite3 wrk nginx-light procps curl"
 
 case $what in
-  build) pkgs=$build_pkgs ;;
+  build|run) pkgs=$build_pkgs ;;
   test|all) pkgs="$build_pkgs $test_pkgs" ;;
-  *) echo "deps.sh: unknown set '$what' (build, test or all)" >&2; exit 2 ;;
+  *) echo "deps.sh: unknown set '$what' (build, run, test or all)" >&2; exit 2 ;;
 esac
 
 missing=""

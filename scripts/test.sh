@@ -49,6 +49,8 @@ for layer in $LAYERS; do
   interop)
     if [ -x tests/interop/run.sh ]; then
       step "cross-checks of the Ethereum primitives against viem"
+      cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+      cmake --build build -j "$JOBS" --target pheme-ethtool
       tests/interop/run.sh
     fi
     ;;

@@ -20,7 +20,7 @@ die() { printf 'web: %s\n' "$*" >&2; exit 1; }
 
 need_node() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 ||
-    die "Node.js and npm are needed (scripts/deps.sh test installs Debian's nodejs and npm)"
+    die "Node.js and npm are needed (scripts/deps.sh run installs Debian's nodejs and npm)"
   local major
   major=$(node -p 'process.versions.node.split(".")[0]')
   [ "$major" -ge 18 ] || die "Node.js 18 or newer is needed; this is $(node -v)"
@@ -82,12 +82,15 @@ need_chromium() {
   export CHROMIUM=${CHROMIUM:-$(command -v chromium)}
 }
 
+# The server under test: PHEME_BIN as given, or build/pheme brought up to date (a stale binary
+# would test yesterday's server).
 need_pheme() {
-  if [ ! -x "$PHEME" ]; then
+  if [ -z "${PHEME_BIN:-}" ]; then
     say "building build/pheme"
     cmake -S "$ROOT" -B "$ROOT/build" >/dev/null
     cmake --build "$ROOT/build" -j "$(nproc 2>/dev/null || echo 2)" --target pheme >/dev/null
   fi
+  [ -x "$PHEME" ] || die "$PHEME is not an executable"
 }
 
 free_port() {

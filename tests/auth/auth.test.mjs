@@ -298,9 +298,18 @@ test('API keys keep working beside sessions', async () => {
 
 // ---------- cookie mode ----------
 
+// Every Set-Cookie header of an answer. Headers.getSetCookie() arrived in Node 19.7 and Debian 12
+// has Node 18, so this reads get('set-cookie') (every Node joins the headers with ", ") and splits
+// before each "name=": one path on every Node. Our cookies carry Max-Age, never an Expires date
+// with a comma in it.
+function setCookies(res) {
+  const joined = res.headers.get('set-cookie');
+  return joined ? joined.split(/, (?=[!#$%&'*+.^_`|~0-9A-Za-z-]+=)/) : [];
+}
+
 function cookieJar(res) {
   const jar = {};
-  for (const c of res.headers.getSetCookie()) {
+  for (const c of setCookies(res)) {
     const [pair, ...attrs] = c.split('; ');
     const [k, v] = pair.split('=');
     jar[k] = { value: v, attrs };
@@ -338,7 +347,7 @@ test('cookie mode: HttpOnly Secure SameSite=Strict cookies and a double-submit C
   const cookie2 = cookieHeader(jar2);
   const out = await call('POST', '/api/v1/auth/logout', { headers: { cookie: cookie2, 'x-csrf-token': r.json.csrfToken } });
   assert.equal(out.status, 204, out.text);
-  assert.ok(out.headers.getSetCookie().some((c) => c.startsWith('__Host-pheme_access=;') && c.includes('Max-Age=0')));
+  assert.ok(setCookies(out).some((c) => c.startsWith('__Host-pheme_access=;') && c.includes('Max-Age=0')));
   assertError(await call('GET', '/api/v1/me', { headers: { cookie: cookie2 } }), 401, 'AUTH002');
 });
 
