@@ -1,7 +1,7 @@
 /* The chain indexer's storage (DESIGN §5 "Indexing"): the cursor of each chain and the lease of
  * the one indexer elected to move it, recent block hashes, logs stored once per (block hash, log
  * index), projections kept as entities (kind, key) with an undo journal, and the reads the API
- * makes of them. Tables: src/store/migrations/<dialect>/0006_chain_index.sql; design notes:
+ * makes of them. Tables: src/store/migrations/common/0006_chain_index.sql; design notes:
  * docs/internals/indexer.md.
  *
  * Writes happen in a chain unit (chain_unit_begin … chain_unit_commit): one transaction that

@@ -9,7 +9,7 @@
 #include "core/banned.h"
 
 static int applies_to(const struct migration *m, const char *dialect) {
-  return strcmp(m->dialect, dialect) == 0 || strcmp(m->dialect, "common") == 0;
+  return strcmp(m->dialect, dialect) == 0;
 }
 
 int migrate_latest_known(const char *dialect) {

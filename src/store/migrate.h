@@ -1,6 +1,8 @@
-/* Versioned schema migrations, compiled into the binary from src/store/migrations/<dialect>/
- * and src/store/migrations/common/ (applied to every dialect). A migration runs once, inside a
- * transaction together with the row that records it, so a failed migration leaves no trace.
+/* Versioned schema migrations, compiled into the binary from src/store/migrations/common/
+ * (written once, expanded for each dialect by cmake/embed_migrations.cmake) and
+ * src/store/migrations/<dialect>/ (where the dialects need different programs). A migration
+ * runs once, inside a transaction together with the row that records it, so a failed migration
+ * leaves no trace.
  *
  * SQLite cannot drop a constraint or change a column in place: the table is rebuilt (create
  * x_v2, copy, drop x, rename x_v2 to x). With foreign keys on, dropping a table that others
@@ -22,7 +24,7 @@
 #include "core/err.h"
 
 struct migration {
-  const char *dialect; /* "sqlite", "postgresql" or "common" */
+  const char *dialect; /* "sqlite" or "postgresql" */
   int version;
   const char *name;
   const char *sql;

@@ -3,6 +3,6 @@
 -- refresh_tokens now keeps only used tokens, to recognise their reuse; a sign-in writes no row
 -- there, one b-tree insert and one index insert less per sign-in. Tokens issued before this
 -- version do not name their session and are refused: their holders sign in again.
-ALTER TABLE sessions ADD COLUMN refresh_key BLOB CHECK (refresh_key IS NULL OR length(refresh_key) = 32);
-ALTER TABLE sessions ADD COLUMN refresh_expires_at INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sessions ADD COLUMN refresh_key ${bytes} CHECK (refresh_key IS NULL OR length(refresh_key) = 32);
+ALTER TABLE sessions ADD COLUMN refresh_expires_at ${int} NOT NULL DEFAULT 0;
 DELETE FROM refresh_tokens WHERE used_at IS NULL;
