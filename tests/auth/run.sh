@@ -74,6 +74,11 @@ run_backend() {
     echo "auth e2e: the $backend server exited with status $server_status (sanitizer report?)" >&2
     status=$server_status
   fi
+  # the server is the ASan + UBSan build: any report in its log fails the run, whatever the exit
+  if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$work/server-$backend.log"; then
+    echo "auth e2e: sanitizer report in the $backend server's log" >&2
+    [ $status -ne 0 ] || status=1
+  fi
   if [ $status -ne 0 ]; then
     echo "auth e2e: failures on $backend; server log:" >&2
     tail -n 50 "$work/server-$backend.log" >&2

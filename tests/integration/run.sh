@@ -101,6 +101,21 @@ for backend in $BACKENDS; do
     frc=0
     wait "$test_pid" || frc=$?
     test_pid=""
+    # The servers ran under ASan + UBSan: a report in any log (a leak found at a graceful stop, an
+    # error at any time) or a server the file never stopped fails the file, whatever its tests said.
+    for l in "$logs"/*.log; do
+      [ -e "$l" ] || continue
+      if grep -qE 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$l"; then
+        echo "    $name on $backend: sanitizer report in $(basename "$l"):"
+        grep -m1 -A 40 -E 'ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer' "$l" | sed 's/^/    /'
+        frc=1
+      fi
+    done
+    for u in "$logs"/unstopped-*; do
+      [ -e "$u" ] || continue
+      echo "    $name on $backend: $(cat "$u")"
+      frc=1
+    done
     if [ "$frc" -eq 0 ]; then
       bpass=$((bpass + 1))
       echo "    $name on $backend: ok in $(( $(date +%s) - fstart ))s"

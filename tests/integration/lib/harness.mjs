@@ -50,8 +50,15 @@ export const ADDR = {
 
 // ---------- child processes ----------
 
+// What AddressSanitizer, LeakSanitizer and UBSan print when they find something (the integration
+// server is the sanitizer build). run.sh reads every server log for it too, whatever the test did.
+export const SANITIZER_REPORT = /ERROR: (AddressSanitizer|LeakSanitizer)|runtime error:|SUMMARY: UndefinedBehaviorSanitizer/;
+
 const children = new Set();
 process.on('exit', () => {
+  // A server the test file never stopped would end here by SIGKILL, before the sanitizers could
+  // look for leaks: leave a mark that fails the file in run.sh.
+  for (const c of children) fs.writeFileSync(path.join(LOGS, `unstopped-${c.pid}`), `pheme serve pid ${c.pid} was never stopped\n`);
   for (const c of children) {
     try { process.kill(c.pid, 'SIGKILL'); } catch { /* gone already */ }
     if (PIDS) try { fs.unlinkSync(path.join(PIDS, String(c.pid))); } catch { /* ignore */ }
@@ -254,7 +261,19 @@ export class Server {
     return e;
   }
 
-  stop() { return this.kill('SIGTERM'); }
+  // The graceful stop every test ends with: SIGTERM, then the exit must be 0 (a sanitizer that finds
+  // a leak or an error at exit makes it non-zero) with no sanitizer report in the log.
+  async stop() {
+    const e = await this.kill('SIGTERM');
+    const log = this.log();
+    const report = log.match(SANITIZER_REPORT);
+    if (e.code !== 0 || report) {
+      const at = report ? log.indexOf(report[0]) : Math.max(0, log.length - 3000);
+      throw new Error(`pheme serve (pid ${this.pid}) did not stop cleanly: exit ${e.code}, signal ${e.signal}` +
+        `${report ? `, sanitizer report '${report[0]}'` : ''}\n${log.slice(at, at + 4000)}`);
+    }
+    return e;
+  }
 
   log() { try { return fs.readFileSync(this.logFile, 'utf8'); } catch { return ''; } }
 
