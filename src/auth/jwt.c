@@ -5,7 +5,6 @@
 #include <jansson.h>
 #include <nettle/hmac.h>
 #include <nettle/memops.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -15,16 +14,6 @@
 
 #define HEADER_MAX 256   /* decoded header bytes */
 #define PAYLOAD_MAX 1024 /* decoded payload bytes */
-
-static pheme_err fail(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static pheme_err fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return PHEME_AUTH_INVALID;
-}
 
 static int kid_valid(const char *s, size_t n) {
   if (n == 0 || n > JWT_KID_MAX) return 0;
@@ -56,12 +45,12 @@ int jwt_keyring_parse(jwt_keyring *ring, const char *spec, char *err, size_t err
     if (a == b) continue;
     const char *colon = memchr(a, ':', (size_t)(b - a));
     if (!colon || !kid_valid(a, (size_t)(colon - a))) {
-      fail(err, errlen, "jwt_keys item %d: expected KID:HEXSECRET with a key id of 1 to %d letters, "
-           "digits, '-', '_' or '.'", item, JWT_KID_MAX);
+      pheme_errf(err, errlen, "jwt_keys item %d: expected KID:HEXSECRET with a key id of 1 to %d letters, "
+                 "digits, '-', '_' or '.'", item, JWT_KID_MAX);
       goto bad;
     }
     if (ring->n >= JWT_MAX_KEYS) {
-      fail(err, errlen, "jwt_keys: more than %d keys", JWT_MAX_KEYS);
+      pheme_errf(err, errlen, "jwt_keys: more than %d keys", JWT_MAX_KEYS);
       goto bad;
     }
     jwt_key *k = &ring->keys[ring->n];
@@ -70,20 +59,20 @@ int jwt_keyring_parse(jwt_keyring *ring, const char *spec, char *err, size_t err
     size_t hexlen = (size_t)(b - colon - 1);
     if (hexlen % 2 || hexlen / 2 < JWT_SECRET_MIN || hexlen / 2 > JWT_SECRET_MAX ||
         hex_to_bytes(k->secret, colon + 1, hexlen / 2)) {
-      fail(err, errlen, "jwt_keys key '%s': the secret must be %d to %d bytes written as hex "
-           "digits", k->kid, JWT_SECRET_MIN, JWT_SECRET_MAX);
+      pheme_errf(err, errlen, "jwt_keys key '%s': the secret must be %d to %d bytes written as hex "
+                 "digits", k->kid, JWT_SECRET_MIN, JWT_SECRET_MAX);
       goto bad;
     }
     k->len = hexlen / 2;
     for (int i = 0; i < ring->n; i++)
       if (strcmp(ring->keys[i].kid, k->kid) == 0) {
-        fail(err, errlen, "jwt_keys: key id '%s' is listed twice", k->kid);
+        pheme_errf(err, errlen, "jwt_keys: key id '%s' is listed twice", k->kid);
         goto bad;
       }
     ring->n++;
   }
   if (ring->n == 0) {
-    fail(err, errlen, "jwt_keys: no keys");
+    pheme_errf(err, errlen, "jwt_keys: no keys");
     goto bad;
   }
   return 0;
@@ -190,7 +179,7 @@ static json_t *strict_object(const uint8_t *p, size_t n) {
 static pheme_err check_header(const jwt_keyring *ring, const uint8_t *p, size_t n,
                               const jwt_key **key, char *err, size_t errlen) {
   json_t *h = strict_object(p, n);
-  if (!h) return fail(err, errlen, "token header is not one JSON object with unique keys");
+  if (!h) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token header is not one JSON object with unique keys");
   pheme_err e = PHEME_OK;
   const char *name;
   json_t *v;
@@ -205,22 +194,22 @@ static pheme_err check_header(const jwt_keyring *ring, const uint8_t *p, size_t 
     } else {
       char q[40];
       snprintf(q, sizeof q, "%.32s", name);
-      e = fail(err, errlen, "token header field '%s' is not allowed here", q);
+      e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token header field '%s' is not allowed here", q);
       break;
     }
   }
   if (!e && (!alg || strcmp(alg, "HS256") != 0)) {
     char q[24];
     snprintf(q, sizeof q, "%.16s", alg ? alg : "(none)");
-    e = fail(err, errlen, "token algorithm '%s' is not accepted: only HS256", q);
+    e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token algorithm '%s' is not accepted: only HS256", q);
   }
-  if (!e && !kid) e = fail(err, errlen, "token header has no key id (kid)");
+  if (!e && !kid) e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token header has no key id (kid)");
   if (!e && (!kid_valid(kid, strlen(kid)) || !(*key = find_key(ring, kid)))) {
     char q[JWT_KID_MAX + 8];
     snprintf(q, sizeof q, "%.*s", JWT_KID_MAX, kid);
     for (char *c = q; *c; c++)
       if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f) *c = '?';
-    e = fail(err, errlen, "unknown key id '%s'", q);
+    e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "unknown key id '%s'", q);
   }
   json_decref(h);
   return e;
@@ -239,26 +228,26 @@ static pheme_err check_payload(const uint8_t *p, size_t n, const char *iss, cons
                                int64_t now, int64_t leeway, jwt_claims *out, char *err,
                                size_t errlen) {
   json_t *c = strict_object(p, n);
-  if (!c) return fail(err, errlen, "token payload is not one JSON object with unique keys");
+  if (!c) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token payload is not one JSON object with unique keys");
   static const char *const names[] = {"iss", "aud", "sub", "sid", "rv", "iat", "nbf", "exp"};
   pheme_err e = PHEME_OK;
-  if (json_object_size(c) != ARRAY_SIZE(names)) e = fail(err, errlen, "token claims are not the ones PHEME issues");
+  if (json_object_size(c) != ARRAY_SIZE(names)) e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token claims are not the ones PHEME issues");
   for (size_t i = 0; !e && i < ARRAY_SIZE(names); i++)
-    if (!json_object_get(c, names[i])) e = fail(err, errlen, "token has no '%s' claim", names[i]);
+    if (!json_object_get(c, names[i])) e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token has no '%s' claim", names[i]);
   const json_t *v_iss = json_object_get(c, "iss"), *v_aud = json_object_get(c, "aud");
   if (!e && (!json_is_string(v_iss) || strcmp(json_string_value(v_iss), iss) != 0))
-    e = fail(err, errlen, "token issuer is not '%.200s'", iss);
+    e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token issuer is not '%.200s'", iss);
   if (!e && (!json_is_string(v_aud) || strcmp(json_string_value(v_aud), aud) != 0))
-    e = fail(err, errlen, "token audience is not '%.64s'", aud);
+    e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token audience is not '%.64s'", aud);
   if (!e && (decimal_id(json_object_get(c, "sub"), &out->sub) ||
              decimal_id(json_object_get(c, "sid"), &out->sid)))
-    e = fail(err, errlen, "token sub and sid must be positive decimal strings");
+    e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token sub and sid must be positive decimal strings");
   const char *times[] = {"rv", "iat", "nbf", "exp"};
   int64_t t[4] = {0};
   for (int i = 0; !e && i < 4; i++) {
     const json_t *v = json_object_get(c, times[i]);
     if (!json_is_integer(v) || json_integer_value(v) < 0)
-      e = fail(err, errlen, "token claim '%s' must be a non-negative integer", times[i]);
+      e = pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token claim '%s' must be a non-negative integer", times[i]);
     else
       t[i] = json_integer_value(v);
   }
@@ -270,10 +259,10 @@ static pheme_err check_payload(const uint8_t *p, size_t n, const char *iss, cons
   out->iat = t[1];
   out->nbf = t[2];
   out->exp = t[3];
-  if (now >= out->exp) return fail(err, errlen, "token expired at %lld", (long long)out->exp);
-  if (now + leeway < out->nbf) return fail(err, errlen, "token is not valid before %lld", (long long)out->nbf);
-  if (now + leeway < out->iat) return fail(err, errlen, "token was issued in the future (%lld)", (long long)out->iat);
-  if (out->exp <= out->nbf) return fail(err, errlen, "token expires before it becomes valid");
+  if (now >= out->exp) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token expired at %lld", (long long)out->exp);
+  if (now + leeway < out->nbf) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token is not valid before %lld", (long long)out->nbf);
+  if (now + leeway < out->iat) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token was issued in the future (%lld)", (long long)out->iat);
+  if (out->exp <= out->nbf) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token expires before it becomes valid");
   return PHEME_OK;
 }
 
@@ -281,23 +270,23 @@ pheme_err jwt_verify(const jwt_keyring *ring, const char *token, size_t n, const
                      const char *aud, int64_t now, int64_t leeway, jwt_claims *out, char *err,
                      size_t errlen) {
   memset(out, 0, sizeof *out);
-  if (n == 0 || n > JWT_MAX_LEN) return fail(err, errlen, "token length %zu is not 1 to %d", n, JWT_MAX_LEN);
+  if (n == 0 || n > JWT_MAX_LEN) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token length %zu is not 1 to %d", n, JWT_MAX_LEN);
   const char *d1 = memchr(token, '.', n);
   const char *d2 = d1 ? memchr(d1 + 1, '.', (size_t)(token + n - d1 - 1)) : NULL;
   if (!d1 || !d2 || memchr(d2 + 1, '.', (size_t)(token + n - d2 - 1)))
-    return fail(err, errlen, "token is not three base64url parts joined by '.'");
+    return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token is not three base64url parts joined by '.'");
   uint8_t header[HEADER_MAX], payload[PAYLOAD_MAX], sig[SHA256_DIGEST_SIZE + 1];
   long hn = segment(header, sizeof header, token, (size_t)(d1 - token));
-  if (hn < 0) return fail(err, errlen, "token header is not base64url of at most %d bytes", HEADER_MAX - 1);
+  if (hn < 0) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token header is not base64url of at most %d bytes", HEADER_MAX - 1);
   const jwt_key *k = NULL;
   pheme_err e = check_header(ring, header, (size_t)hn, &k, err, errlen);
   if (e) return e;
   long sn = segment(sig, sizeof sig, d2 + 1, (size_t)(token + n - d2 - 1));
-  if (sn != SHA256_DIGEST_SIZE) return fail(err, errlen, "token signature is not 32 bytes of base64url");
+  if (sn != SHA256_DIGEST_SIZE) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token signature is not 32 bytes of base64url");
   uint8_t want[SHA256_DIGEST_SIZE];
   mac(want, k, token, (size_t)(d2 - token));
-  if (!memeql_sec(want, sig, sizeof want)) return fail(err, errlen, "token signature does not verify");
+  if (!memeql_sec(want, sig, sizeof want)) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token signature does not verify");
   long pn = segment(payload, sizeof payload, d1 + 1, (size_t)(d2 - d1 - 1));
-  if (pn < 0) return fail(err, errlen, "token payload is not base64url of at most %d bytes", PAYLOAD_MAX - 1);
+  if (pn < 0) return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "token payload is not base64url of at most %d bytes", PAYLOAD_MAX - 1);
   return check_payload(payload, (size_t)pn, iss, aud, now, leeway, out, err, errlen);
 }

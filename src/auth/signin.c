@@ -1,7 +1,6 @@
 /* Sign-In with Ethereum settings, nonces, messages and checks; see signin.h. */
 #include "auth/signin.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,15 +17,6 @@
 #include "store/auth_store.h"
 #include "core/banned.h"
 
-static int fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 static int parse_chains(signin_config *c, const char *list, char *err, size_t errlen) {
   c->nchains = 0;
   for (const char *p = list; *p;) {
@@ -39,12 +29,12 @@ static int parse_chains(signin_config *c, const char *list, char *err, size_t er
     long long v;
     snprintf(item, sizeof item, "%.*s", (int)(b - a > 30 ? 30 : b - a), a);
     if (b - a > 19 || parse_int(item, 1, INT64_MAX, &v) || item[0] == '0')
-      return fail(err, errlen, "invalid chain id '%s' in auth_chain_ids", item);
+      return pheme_errf(err, errlen, "invalid chain id '%s' in auth_chain_ids", item);
     if (c->nchains >= SIGNIN_MAX_CHAINS)
-      return fail(err, errlen, "auth_chain_ids lists more than %d chains", SIGNIN_MAX_CHAINS);
+      return pheme_errf(err, errlen, "auth_chain_ids lists more than %d chains", SIGNIN_MAX_CHAINS);
     c->chains[c->nchains++] = (uint64_t)v;
   }
-  if (c->nchains == 0) return fail(err, errlen, "auth_chain_ids lists no chain");
+  if (c->nchains == 0) return pheme_errf(err, errlen, "auth_chain_ids lists no chain");
   return 0;
 }
 
@@ -53,22 +43,22 @@ static int parse_public_url(signin_config *c, const char *url, char *err, size_t
   const char *sep = strstr(url, "://");
   size_t sl = sep ? (size_t)(sep - url) : 0;
   if (!sep || sl == 0 || sl >= sizeof c->scheme)
-    return fail(err, errlen, "public_url '%.200s' has no scheme://", url);
+    return pheme_errf(err, errlen, "public_url '%.200s' has no scheme://", url);
   memcpy(c->scheme, url, sl);
   c->scheme[sl] = 0;
   const char *auth = sep + 3;
   size_t al = strcspn(auth, "/?#");
   if (al == 0 || al >= sizeof c->domain || !siwe_authority_valid(auth, al))
-    return fail(err, errlen, "public_url '%.200s' has no valid host[:port]", url);
+    return pheme_errf(err, errlen, "public_url '%.200s' has no valid host[:port]", url);
   memcpy(c->domain, auth, al);
   c->domain[al] = 0;
   size_t ul = strlen(url);
   while (ul > (size_t)(auth - url) + al && url[ul - 1] == '/') ul--;
   if (ul >= sizeof c->uri || !siwe_uri_valid(url, ul))
-    return fail(err, errlen, "public_url '%.200s' is not a URI a sign-in message can carry", url);
+    return pheme_errf(err, errlen, "public_url '%.200s' is not a URI a sign-in message can carry", url);
   memcpy(c->uri, url, ul);
   c->uri[ul] = 0;
-  if (strlen(url) >= sizeof c->issuer) return fail(err, errlen, "public_url is too long");
+  if (strlen(url) >= sizeof c->issuer) return pheme_errf(err, errlen, "public_url is too long");
   snprintf(c->issuer, sizeof c->issuer, "%s", url);
   return 0;
 }
@@ -81,7 +71,7 @@ int signin_config_load(signin_config *c, const pheme_config *cfg, char *err, siz
   if (cfg->jwt_keys && *cfg->jwt_keys) {
     if (jwt_keyring_parse(&c->keys, cfg->jwt_keys, err, errlen)) return -1;
   } else {
-    if (jwt_keyring_random(&c->keys, "run")) return fail(err, errlen, "no random bytes for a JWT key");
+    if (jwt_keyring_random(&c->keys, "run")) return pheme_errf(err, errlen, "no random bytes for a JWT key");
     c->random_keys = 1;
   }
   c->access_ttl_s = cfg->auth_access_ttl;
@@ -251,13 +241,13 @@ pheme_err signin_check(const signin_config *c, arena *a, const char *message, si
                        size_t errlen) {
   eth_err ee = {0};
   if (n > SIWE_MAX_LEN) {
-    fail(err, errlen, "message of %zu bytes is longer than %d", n, SIWE_MAX_LEN);
+    pheme_errf(err, errlen, "message of %zu bytes is longer than %d", n, SIWE_MAX_LEN);
     return PHEME_API_BAD_REQUEST;
   }
   pheme_err e = siwe_parse(a, message, n, m, &ee);
   if (e == PHEME_SYS_NOMEM) return e;
   if (e) {
-    fail(err, errlen, "malformed sign-in message: %s", ee.msg);
+    pheme_errf(err, errlen, "malformed sign-in message: %s", ee.msg);
     return PHEME_API_BAD_REQUEST;
   }
   /* 65 bytes for a wallet key; a contract wallet's signature may be longer (or shorter) */
@@ -265,7 +255,7 @@ pheme_err signin_check(const signin_config *c, arena *a, const char *message, si
   uint8_t key_sig[SECP_SIG_LEN], *sig = key_sig;
   if (!c->contract_check || hex_len == 2 + 2 * SECP_SIG_LEN) {
     if (hex_decode(sig, SECP_SIG_LEN, NULL, signature, hex_len, HEX_EXACT, &ee)) {
-      fail(err, errlen, "signature must be 0x and 130 hex digits: %s", ee.msg);
+      pheme_errf(err, errlen, "signature must be 0x and 130 hex digits: %s", ee.msg);
       return PHEME_API_BAD_REQUEST;
     }
     sig_len = SECP_SIG_LEN;
@@ -273,47 +263,47 @@ pheme_err signin_check(const signin_config *c, arena *a, const char *message, si
     return PHEME_SYS_NOMEM;
   } else if (hex_decode(sig, hex_len / 2 < SIGNIN_MAX_SIG ? hex_len / 2 + 1 : SIGNIN_MAX_SIG, &sig_len,
                         signature, hex_len, 0, &ee)) {
-    fail(err, errlen, "signature must be 0x and an even number of hex digits (at most %d bytes): %s",
-         SIGNIN_MAX_SIG, ee.msg);
+    pheme_errf(err, errlen, "signature must be 0x and an even number of hex digits (at most %d bytes): %s",
+               SIGNIN_MAX_SIG, ee.msg);
     return PHEME_API_BAD_REQUEST;
   }
   if (m->scheme && strcmp(m->scheme, c->scheme) != 0) {
-    fail(err, errlen, "message scheme '%.16s' is not this server's '%s'", m->scheme, c->scheme);
+    pheme_errf(err, errlen, "message scheme '%.16s' is not this server's '%s'", m->scheme, c->scheme);
     return PHEME_AUTH_INVALID;
   }
   if (strcmp(m->domain, c->domain) != 0) {
-    fail(err, errlen, "message domain '%.200s' is not this server's '%s'", m->domain, c->domain);
+    pheme_errf(err, errlen, "message domain '%.200s' is not this server's '%s'", m->domain, c->domain);
     return PHEME_AUTH_INVALID;
   }
   if (strcmp(m->uri, c->uri) != 0) {
-    fail(err, errlen, "message URI '%.200s' is not this server's '%.200s'", m->uri, c->uri);
+    pheme_errf(err, errlen, "message URI '%.200s' is not this server's '%.200s'", m->uri, c->uri);
     return PHEME_AUTH_INVALID;
   }
   if (!signin_chain_allowed(c, m->chain_id)) {
     char allowed[256];
     signin_chains_text(c, allowed, sizeof allowed);
-    fail(err, errlen, "chain id '%llu' is not allowed (allowed: %s)", (unsigned long long)m->chain_id,
-         allowed);
+    pheme_errf(err, errlen, "chain id '%llu' is not allowed (allowed: %s)", (unsigned long long)m->chain_id,
+               allowed);
     return PHEME_AUTH_INVALID;
   }
   if ((e = siwe_check_time(m, time_of_ms(now_ms), SIGNIN_SKEW_S, &ee))) {
-    fail(err, errlen, "%s", ee.msg);
+    pheme_errf(err, errlen, "%s", ee.msg);
     return PHEME_AUTH_INVALID;
   }
   uint8_t hash[32], signer[20];
   eip191_hash(hash, message, n);
   if (sig_len == SECP_SIG_LEN) {
     if (secp_recover_address(signer, hash, sig, SECP_LOW_S, &ee)) {
-      fail(err, errlen, "signature does not verify: %s", ee.msg);
+      pheme_errf(err, errlen, "signature does not verify: %s", ee.msg);
     } else if (memcmp(signer, m->address_bytes, 20) != 0) {
       char who[ADDRESS_TEXT];
       address_to_checksum(who, signer);
-      fail(err, errlen, "message for '%s' was signed by '%s'", m->address, who);
+      pheme_errf(err, errlen, "message for '%s' was signed by '%s'", m->address, who);
     } else {
       return PHEME_OK;
     }
   } else {
-    fail(err, errlen, "signature of %zu bytes is no wallet key's (65 bytes)", sig_len);
+    pheme_errf(err, errlen, "signature of %zu bytes is no wallet key's (65 bytes)", sig_len);
   }
   if (!c->contract_check) return PHEME_AUTH_INVALID;
   /* Not the key's: the address may be a contract wallet (EIP-1271) or one to be deployed
@@ -323,6 +313,6 @@ pheme_err signin_check(const signin_config *c, arena *a, const char *message, si
                         sizeof why);
   if (e == PHEME_OK) return PHEME_OK;
   if (e == PHEME_DATA_NOT_FOUND) return PHEME_AUTH_INVALID;
-  fail(err, errlen, "%s", why);
+  pheme_errf(err, errlen, "%s", why);
   return e;
 }

@@ -3,7 +3,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -119,14 +118,6 @@ const conf_key conf_keys[] = {
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 
-static void fail(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void fail(char *err, size_t errlen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (err && errlen) vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
-
 /* Keys match with '-' and '_' treated alike, so flags can be --public-url. */
 static const conf_key *find(const char *key, size_t n) {
   for (size_t i = 0; i < conf_key_count; i++) {
@@ -169,8 +160,8 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
     case CONF_INT: {
       long long x;
       if (parse_int(v, k->min, k->max, &x)) {
-        fail(err, errlen, "invalid value '%.64s' for %s (%s): expected an integer from %lld to %lld",
-             v, k->key, origin, k->min, k->max);
+        pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): expected an integer from %lld to %lld",
+                   v, k->key, origin, k->min, k->max);
         return -1;
       }
       *(long long *)(base + k->offset) = x;
@@ -179,8 +170,8 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
     case CONF_BOOL: {
       int b = parse_bool(v);
       if (b < 0) {
-        fail(err, errlen, "invalid value '%.64s' for %s (%s): expected true or false", v, k->key,
-             origin);
+        pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): expected true or false", v, k->key,
+                   origin);
         return -1;
       }
       *(int *)(base + k->offset) = b;
@@ -188,8 +179,8 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
     }
     case CONF_ENUM:
       if (!in_choices(k->choices, v)) {
-        fail(err, errlen, "invalid value '%.64s' for %s (%s): expected one of %s", v, k->key,
-             origin, k->choices);
+        pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): expected one of %s", v, k->key,
+                   origin, k->choices);
         return -1;
       }
       break;
@@ -197,19 +188,19 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
     case CONF_STRING: {
       size_t n = strlen(v);
       if (k->type == CONF_SECRET && ((long long)n < k->min || (long long)n > k->max)) {
-        fail(err, errlen, "invalid value for %s (%s): length must be %lld to %lld", k->key, origin,
-             k->min, k->max);
+        pheme_errf(err, errlen, "invalid value for %s (%s): length must be %lld to %lld", k->key, origin,
+                   k->min, k->max);
         return -1;
       }
       if ((long long)n < k->min || (long long)n > k->max) {
-        fail(err, errlen, "invalid value '%.64s' for %s (%s): length must be %lld to %lld", v,
-             k->key, origin, k->min, k->max);
+        pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): length must be %lld to %lld", v,
+                   k->key, origin, k->min, k->max);
         return -1;
       }
       for (size_t i = 0; i < n; i++)
         if ((unsigned char)v[i] < 0x20) {
-          fail(err, errlen, "invalid value for %s (%s): control character at offset %zu", k->key,
-               origin, i);
+          pheme_errf(err, errlen, "invalid value for %s (%s): control character at offset %zu", k->key,
+                     origin, i);
           return -1;
         }
       break;
@@ -217,7 +208,7 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
   }
   char *copy = strdup(v);
   if (!copy) {
-    fail(err, errlen, "out of memory setting %s", k->key);
+    pheme_errf(err, errlen, "out of memory setting %s", k->key);
     return -1;
   }
   char **slot = (char **)(base + k->offset);
@@ -230,7 +221,7 @@ int config_set(pheme_config *c, const char *key, const char *value, const char *
                size_t errlen) {
   const conf_key *k = find(key, strlen(key));
   if (!k) {
-    fail(err, errlen, "unknown configuration key '%.64s' (%s)", key, origin);
+    pheme_errf(err, errlen, "unknown configuration key '%.64s' (%s)", key, origin);
     return -1;
   }
   return set_key(c, k, value, origin, err, errlen);
@@ -277,12 +268,12 @@ int config_parse_text(pheme_config *c, const char *text, size_t n, const char *o
     while (b > a && is_space(b[-1])) b--;
     if (a == b || *a == '#') continue;
     if (memchr(a, 0, (size_t)(b - a))) {
-      fail(err, errlen, "%s:%zu: NUL byte in line", origin, line);
+      pheme_errf(err, errlen, "%s:%zu: NUL byte in line", origin, line);
       return -1;
     }
     const char *eq = memchr(a, '=', (size_t)(b - a));
     if (!eq) {
-      fail(err, errlen, "%s:%zu: expected 'key = value'", origin, line);
+      pheme_errf(err, errlen, "%s:%zu: expected 'key = value'", origin, line);
       return -1;
     }
     const char *ke = eq;
@@ -297,13 +288,13 @@ int config_parse_text(pheme_config *c, const char *text, size_t n, const char *o
     }
     const conf_key *k = find(a, (size_t)(ke - a));
     if (!k) {
-      fail(err, errlen, "%s:%zu: unknown configuration key '%.*s'", origin, line,
-           (int)((ke - a) > 64 ? 64 : (ke - a)), a);
+      pheme_errf(err, errlen, "%s:%zu: unknown configuration key '%.*s'", origin, line,
+                 (int)((ke - a) > 64 ? 64 : (ke - a)), a);
       return -1;
     }
     char value[4097];
     if ((size_t)(ve - vs) >= sizeof value) {
-      fail(err, errlen, "%s:%zu: value of %s is too long", origin, line, k->key);
+      pheme_errf(err, errlen, "%s:%zu: value of %s is too long", origin, line, k->key);
       return -1;
     }
     memcpy(value, vs, (size_t)(ve - vs));
@@ -318,7 +309,7 @@ int config_parse_text(pheme_config *c, const char *text, size_t n, const char *o
 int config_read_file(pheme_config *c, const char *path, char *err, size_t errlen) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    fail(err, errlen, "cannot read configuration file '%s': %s", path, strerror(errno));
+    pheme_errf(err, errlen, "cannot read configuration file '%s': %s", path, strerror(errno));
     return -1;
   }
   char *text = malloc(1 << 20);
@@ -327,7 +318,7 @@ int config_read_file(pheme_config *c, const char *path, char *err, size_t errlen
   fclose(f);
   if (!text || too_big) {
     free(text);
-    fail(err, errlen, "configuration file '%s' is larger than 1 MiB", path);
+    pheme_errf(err, errlen, "configuration file '%s' is larger than 1 MiB", path);
     return -1;
   }
   int r = config_parse_text(c, text, n, path, err, errlen);
@@ -382,7 +373,7 @@ int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {
-      fail(err, errlen, "flag --%s needs a value", k->key);
+      pheme_errf(err, errlen, "flag --%s needs a value", k->key);
       return -1;
     }
     if (set_key(c, k, value, origin, err, errlen)) return -1;
@@ -398,7 +389,7 @@ int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest,
   /* --config FILE is taken out of argv before the other flags are read. */
   char **args = malloc(sizeof *args * (size_t)(argc + 1));
   if (!args) {
-    fail(err, errlen, "out of memory");
+    pheme_errf(err, errlen, "out of memory");
     return -1;
   }
   int nargs = 0;
@@ -406,7 +397,7 @@ int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest,
     if (strcmp(argv[i], "--config") == 0) {
       if (i + 1 >= argc) {
         free(args);
-        fail(err, errlen, "flag --config needs a file");
+        pheme_errf(err, errlen, "flag --config needs a file");
         return -1;
       }
       file = argv[++i];

@@ -31,10 +31,20 @@ void pheme_bug(const char *file, int line, const char *fmt, ...) {
   abort();
 }
 
-void pheme_errf(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
+int pheme_errf(char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return -1;
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(err, errlen, fmt, ap);
   va_end(ap);
+  return -1;
+}
+
+pheme_err pheme_fail(pheme_err code, char *err, size_t errlen, const char *fmt, ...) {
+  if (!err || !errlen) return code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return code;
 }

@@ -49,8 +49,12 @@ const char *pheme_err_message(pheme_err e);
 #define PHEME_MUST_CHECK __attribute__((warn_unused_result))
 
 /* Writes a message into the caller's err buffer (errlen bytes; nothing when err is NULL): the
- * usual way a function says why it failed. */
-void pheme_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+ * usual way a function says why it failed. Returns -1, for functions that return 0 or -1:
+ *   return pheme_errf(err, errlen, "invalid chain id '%s'", s); */
+int pheme_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* The same for functions that return a pheme_err: writes the message and returns code. */
+pheme_err pheme_fail(pheme_err code, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 /* BUG(): an invariant the code relies on does not hold. Prints and aborts. */
 #define PHEME_BUG(...) pheme_bug(__FILE__, __LINE__, __VA_ARGS__)

@@ -70,6 +70,22 @@ pheme_err sx_insert_id(sx *x, int64_t *id, const char *sql, const char *sql_retu
 /* QID(x, &id, "INSERT …", args…) */
 #define QID(x, id, sql, ...) sx_insert_id((x), (id), sql, sql " RETURNING id", SX_ARGS(__VA_ARGS__))
 
+/* ---- people (users.c): the one place a user row is read or created ---- */
+
+/* The columns sx_user_read reads, as "u.…" (select FROM users u), followed by the roles version
+ * (column USER_COL_ROLES_VERSION) and the nonces-after time (USER_COL_NONCES_AFTER) that only
+ * the sign-in needs. */
+#define USER_COLS                                                                                  \
+  "u.id, u.address, u.display_name, u.bio, u.roles, u.created_at, u.updated_at, u.roles_version, " \
+  "u.nonces_after"
+enum { USER_COL_ROLES_VERSION = 7, USER_COL_NONCES_AFTER = 8 };
+/* Reads row i of a result selected with USER_COLS. */
+void sx_user_read(const db_result *r, int i, user *u);
+/* Creates a person (role user, empty bio) with address as their primary wallet, inside x's
+ * transaction; *id is the new user's id. The caller writes the audit row. */
+pheme_err sx_user_insert(sx *x, const uint8_t address[20], const char *display_name, int64_t now_ms,
+                         int64_t *id) PHEME_MUST_CHECK;
+
 /* Whether x speaks to PostgreSQL (for the few statements that differ: row locks). */
 int sx_is_pg(const sx *x);
 

@@ -8,26 +8,13 @@
 #include "store/internal.h"
 #include "core/banned.h"
 
-/* users.c's columns and, last, the roles version (which store.h's user does not carry) */
-#define USER_COLS "u.id, u.address, u.display_name, u.bio, u.roles, u.created_at, u.updated_at, u.roles_version"
-
-static void read_user(const db_result *r, int i, user *u) {
-  u->id = db_int(r, i, 0);
-  sx_addr(r, i, 1, u->address);
-  u->display_name = db_text(r, i, 2);
-  u->bio = db_text(r, i, 3);
-  u->roles = (unsigned)db_int(r, i, 4);
-  u->created_at = db_int(r, i, 5);
-  u->updated_at = db_int(r, i, 6);
-}
-
 static pheme_err user_by_id(sx *x, int64_t id, user *out, int64_t *roles_version) {
   db_result r;
   pheme_err e = Q(x, &r, "SELECT " USER_COLS " FROM users u WHERE u.id = $1", dbv_int(id));
   if (e) return e;
   if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
-  read_user(&r, 0, out);
-  if (roles_version) *roles_version = db_int(&r, 0, 7);
+  sx_user_read(&r, 0, out);
+  if (roles_version) *roles_version = db_int(&r, 0, USER_COL_ROLES_VERSION);
   return PHEME_OK;
 }
 
@@ -129,12 +116,12 @@ static pheme_err signin_work(sx *x, store_job *job) {
   j->why = AUTH_FAULT_NONE;
   j->created = 0;
   db_result r;
-  pheme_err e = Q(x, &r, "SELECT " USER_COLS ", u.nonces_after FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
+  pheme_err e = Q(x, &r, "SELECT " USER_COLS " FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
                   dbv_blob(n->address, 20));
   if (!e && r.rows) {
-    read_user(&r, 0, u);
-    out->roles_version = db_int(&r, 0, 7);
-    e = consume_nonce(x, n, db_int(&r, 0, 8), &j->why);
+    sx_user_read(&r, 0, u);
+    out->roles_version = db_int(&r, 0, USER_COL_ROLES_VERSION);
+    e = consume_nonce(x, n, db_int(&r, 0, USER_COL_NONCES_AFTER), &j->why);
   } else if (!e) {
     e = consume_nonce(x, n, 0, &j->why);
     /* a new person: every column is given, so the row is known without reading it back */
@@ -144,14 +131,7 @@ static pheme_err signin_work(sx *x, store_job *job) {
     u->roles = ROLE_USER;
     u->created_at = u->updated_at = n->now_ms;
     out->roles_version = 0;
-    if (!e)
-      e = QID(x, &u->id,
-              "INSERT INTO users (address, display_name, bio, roles, created_at, updated_at, roles_version) "
-              "VALUES ($1, '', '', $2, $3, $3, 0)",
-              dbv_blob(n->address, 20), dbv_int(ROLE_USER), dbv_int(n->now_ms));
-    if (!e)
-      e = Q(x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
-            dbv_blob(n->address, 20), dbv_int(u->id), dbv_int(n->now_ms));
+    if (!e) e = sx_user_insert(x, n->address, "", n->now_ms, &u->id);
     if (!e) j->created = 1;
   }
   /* the session row holds its first refresh token's key: no row of its own */
@@ -447,7 +427,7 @@ pheme_err store_user_role_set(store *s, arena *a, const store_actor *who,
   e = Q(&x, &r, "SELECT " USER_COLS " FROM wallets w JOIN users u ON u.id = w.user_id WHERE w.address = $1",
         dbv_blob(address, 20));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
-  if (!e) read_user(&r, 0, out);
+  if (!e) sx_user_read(&r, 0, out);
   unsigned roles = e ? 0 : (grant ? out->roles | role : out->roles & ~role);
   if (!e && roles != out->roles) {
     e = Q(&x, NULL,

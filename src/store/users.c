@@ -6,9 +6,7 @@
 #include "store/internal.h"
 #include "core/banned.h"
 
-#define USER_COLS "u.id, u.address, u.display_name, u.bio, u.roles, u.created_at, u.updated_at"
-
-static void read_user(const db_result *r, int i, user *u) {
+void sx_user_read(const db_result *r, int i, user *u) {
   u->id = db_int(r, i, 0);
   sx_addr(r, i, 1, u->address);
   u->display_name = db_text(r, i, 2);
@@ -18,12 +16,24 @@ static void read_user(const db_result *r, int i, user *u) {
   u->updated_at = db_int(r, i, 6);
 }
 
+pheme_err sx_user_insert(sx *x, const uint8_t address[20], const char *display_name, int64_t now_ms,
+                         int64_t *id) {
+  /* roles, bio and roles_version take their defaults: user, '' and 0 (migration 0001, 0003) */
+  pheme_err e = QID(x, id,
+                    "INSERT INTO users (address, display_name, created_at, updated_at) "
+                    "VALUES ($1, $2, $3, $3)",
+                    dbv_blob(address, 20), dbv_text(display_name), dbv_int(now_ms));
+  if (e) return e;
+  return Q(x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
+           dbv_blob(address, 20), dbv_int(*id), dbv_int(now_ms));
+}
+
 static pheme_err one_user(sx *x, const char *sql, dbv arg, user *out) {
   db_result r;
   pheme_err e = sx_query(x, sql, &arg, 1, &r);
   if (e) return e;
   if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
-  read_user(&r, 0, out);
+  sx_user_read(&r, 0, out);
   return PHEME_OK;
 }
 
@@ -58,15 +68,10 @@ pheme_err store_user_ensure(store *s, arena *a, const store_actor *who, const ui
   *created = 0;
   e = one_user(&x, by_address, dbv_blob(address, 20), out);
   if (e == PHEME_DATA_NOT_FOUND) {
-    int64_t now = time_now_ms();
-    db_result r;
-    e = Q(&x, &r, "INSERT INTO users (address, created_at, updated_at) VALUES ($1, $2, $2) RETURNING id",
-          dbv_blob(address, 20), dbv_int(now));
-    if (!e)
-      e = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
-            dbv_blob(address, 20), dbv_int(db_int(&r, 0, 0)), dbv_int(now));
-    if (!e) e = sx_audit(&x, who, "user.create", "user", db_int(&r, 0, 0), NULL);
-    if (!e) e = one_user(&x, by_id, dbv_int(db_int(&r, 0, 0)), out);
+    int64_t id = 0;
+    e = sx_user_insert(&x, address, "", time_now_ms(), &id);
+    if (!e) e = sx_audit(&x, who, "user.create", "user", id, NULL);
+    if (!e) e = one_user(&x, by_id, dbv_int(id), out);
     if (!e) *created = 1;
   }
   if (!e) e = sx_commit(&x);
@@ -103,7 +108,7 @@ pheme_err store_users_list(store *s, arena *a, const store_page *p, user **out, 
   if (e) return e;
   *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
   if (!*out) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) read_user(&r, i, &(*out)[i]);
+  for (int i = 0; i < r.rows; i++) sx_user_read(&r, i, &(*out)[i]);
   *n = r.rows;
   return PHEME_OK;
 }
@@ -195,13 +200,8 @@ pheme_err store_seed_users(store *s, int64_t count, int64_t *first_id) {
     for (int b = 0; b < 8; b++) addr[19 - b] = (uint8_t)(n >> (8 * b));
     char name[32];
     snprintf(name, sizeof name, "seed-%lld", (long long)n);
-    e = Q(&x, &r,
-          "INSERT INTO users (address, display_name, created_at, updated_at) VALUES ($1, $2, $3, $3) "
-          "RETURNING id",
-          dbv_blob(addr, 20), dbv_text(name), dbv_int(now));
-    if (!e)
-      e = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 1, $3)",
-            dbv_blob(addr, 20), dbv_int(db_int(&r, 0, 0)), dbv_int(now));
+    int64_t id;
+    e = sx_user_insert(&x, addr, name, now, &id);
     arena_clear(x.a);
   }
   if (!e) e = sx_audit(&x, NULL, "user.seed", "user", base + 1, NULL);
