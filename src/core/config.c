@@ -142,17 +142,6 @@ static int parse_bool(const char *v) {
   return -1;
 }
 
-static int in_choices(const char *choices, const char *v) {
-  size_t n = strlen(v);
-  for (const char *p = choices; *p;) {
-    const char *bar = strchr(p, '|');
-    size_t len = bar ? (size_t)(bar - p) : strlen(p);
-    if (len == n && n && memcmp(p, v, n) == 0) return 1;
-    p += len + (bar ? 1 : 0);
-  }
-  return 0;
-}
-
 static int set_key(pheme_config *c, const conf_key *k, const char *v, const char *origin,
                    char *err, size_t errlen) {
   char *base = (char *)c;
@@ -178,7 +167,7 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
       return 0;
     }
     case CONF_ENUM:
-      if (!in_choices(k->choices, v)) {
+      if (!choice_in(k->choices, v)) {
         pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): expected one of %s", v, k->key,
                    origin, k->choices);
         return -1;

@@ -398,17 +398,6 @@ pheme_err json_parse_body(const char *data, size_t len, json_t **out, char *msg,
   return v ? PHEME_OK : ps.err;
 }
 
-static int choice_ok(const char *choices, const char *v) {
-  size_t n = strlen(v);
-  for (const char *p = choices; *p;) {
-    const char *bar = strchr(p, '|');
-    size_t len = bar ? (size_t)(bar - p) : strlen(p);
-    if (len == n && n && memcmp(p, v, n) == 0) return 1;
-    p += len + (bar ? 1 : 0);
-  }
-  return 0;
-}
-
 static pheme_err check_one(const json_field *f, const json_t *v, char *msg, size_t msglen) {
 #define BAD(...) do { snprintf(msg, msglen, __VA_ARGS__); return PHEME_API_BAD_REQUEST; } while (0)
   switch (f->type) {
@@ -451,7 +440,7 @@ static pheme_err check_one(const json_field *f, const json_t *v, char *msg, size
       return PHEME_OK;
     }
     case JF_ENUM:
-      if (!json_is_string(v) || !choice_ok(f->choices, json_string_value(v)))
+      if (!json_is_string(v) || !choice_in(f->choices, json_string_value(v)))
         BAD("field '%s' must be one of %s", f->name, f->choices);
       return PHEME_OK;
     case JF_ARRAY: {

@@ -206,3 +206,14 @@ int time_format_rfc3339(char out[TIME_RFC3339_TEXT], int64_t ms) {
   out[22] = (char)('0' + f % 10);
   return 0;
 }
+
+int choice_in(const char *choices, const char *v) {
+  size_t n = strlen(v);
+  for (const char *p = choices; *p;) {
+    const char *bar = strchr(p, '|');
+    size_t len = bar ? (size_t)(bar - p) : strlen(p);
+    if (len == n && n && memcmp(p, v, n) == 0) return 1;
+    p += len + (bar ? 1 : 0);
+  }
+  return 0;
+}

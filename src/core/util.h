@@ -35,6 +35,10 @@ long base64url_decode(uint8_t *out, size_t cap, const char *s, size_t n);
 /* SHA-256 of n bytes. */
 void sha256(uint8_t out[32], const void *p, size_t n);
 
+/* Whether v is one of the words of choices, a list like "SKILL|GEO|INTEREST" (exact match; an
+ * empty v never is). Used by the config table, body schemas and query parameters alike. */
+int choice_in(const char *choices, const char *v);
+
 /* Parses a whole decimal string into a long long within [min, max]; -1 when it is not one. */
 int parse_int(const char *s, long long min, long long max, long long *out) PHEME_MUST_CHECK;
 

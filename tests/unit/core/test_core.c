@@ -169,6 +169,18 @@ TEST(rfc3339_times_from_unix_ms) {
   }
 }
 
-TEST_MAIN(RUN(arena_aligns_and_caps); RUN(buf_respects_cap_and_keeps_contents_on_failure);
+TEST(choices_match_whole_words) {
+  CHECK_INT(choice_in("SKILL|GEO|INTEREST", "GEO"), 1);
+  CHECK_INT(choice_in("SKILL|GEO|INTEREST", "SKILL"), 1);
+  CHECK_INT(choice_in("SKILL|GEO|INTEREST", "INTEREST"), 1);
+  CHECK_INT(choice_in("SKILL|GEO|INTEREST", "GE"), 0);      /* a prefix is not a word */
+  CHECK_INT(choice_in("SKILL|GEO|INTEREST", "GEO|"), 0);    /* nor a word with its bar */
+  CHECK_INT(choice_in("SKILL|GEO|INTEREST", "geo"), 0);     /* exact case */
+  CHECK_INT(choice_in("SKILL|GEO|INTEREST", ""), 0);
+  CHECK_INT(choice_in("a||b", ""), 0);                      /* an empty word matches nothing */
+  CHECK_INT(choice_in("", "x"), 0);
+}
+
+TEST_MAIN(RUN(arena_aligns_and_caps); RUN(choices_match_whole_words); RUN(buf_respects_cap_and_keeps_contents_on_failure);
           RUN(hex_and_base64url_round_trip); RUN(numbers_and_addresses); RUN(sha256_of_abc);
           RUN(json_bodies_are_strict); RUN(rfc3339_times_from_unix_ms))
