@@ -1,12 +1,16 @@
 #!/bin/sh
 # Keccak-256 benchmark: src/eth's keccak_256 vs nettle's sha3_256 (same permutation) in one
 # process, plus `openssl speed -evp sha3-256` at 1 MiB for information. Prints a markdown
-# snippet for bench/eth/RESULTS.md. Needs build/bench_keccak (cmake --build build --target
-# bench_keccak) or BENCH_KECCAK=path.
+# snippet for bench/eth/RESULTS.md. Builds build/bench_keccak (RelWithDebInfo) unless
+# BENCH_KECCAK names a binary.
 set -eu
 root=$(cd "$(dirname "$0")/../.." && pwd)
+if [ -z "${BENCH_KECCAK:-}" ]; then
+  cmake -S "$root" -B "$root/build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$root/build" -j "$(nproc 2>/dev/null || echo 2)" --target bench_keccak >/dev/null
+fi
 bin=${BENCH_KECCAK:-$root/build/bench_keccak}
-[ -x "$bin" ] || { echo "bench: $bin not built" >&2; exit 1; }
+[ -x "$bin" ] || { echo "bench: $bin is not an executable" >&2; exit 1; }
 out=$("$bin" "${BENCH_SECONDS:-10}")
 k=$(echo "$out" | awk '/pheme/ {print $3}')
 n=$(echo "$out" | awk '/nettle/ {print $3}')

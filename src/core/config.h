@@ -72,7 +72,8 @@ typedef struct {
 extern const conf_key conf_keys[];
 extern const size_t conf_key_count;
 
-/* Sets every key to its default. Returns 0, or -1 when memory is short. */
+/* Sets every key to its default. Returns 0; out of memory (or a default its own table refuses)
+ * is a bug that aborts with PHEME_BUG, since nothing can run without a configuration. */
 int config_init(pheme_config *c);
 /* Frees the strings the configuration holds, not the struct. */
 void config_release(pheme_config *c);

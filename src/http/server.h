@@ -21,7 +21,8 @@
 struct MHD_Connection;
 struct MHD_Daemon;
 
-/* Who is calling. kind is "api_key" (or, later, "session"); empty when anonymous. */
+/* Who is calling: kind is "api_key" or "session" (a wallet sign-in's access token, or its
+ * cookie); empty when anonymous. */
 typedef struct {
   const char *kind;
   int64_t user_id;

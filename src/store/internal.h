@@ -1,4 +1,7 @@
-/* What the aggregate files (users.c, tasks.c, …) share: a unit of work over one connection. */
+/* What the aggregate files (users.c, tasks.c, …) share and no caller of store.h sees: the store
+ * itself (driver, write generation, the group committer of batch.h), the unit of work over one
+ * connection (sx) with its query helpers, and the few row readers and writers that more than one
+ * aggregate needs (the user row). */
 #ifndef PHEME_STORE_INTERNAL_H
 #define PHEME_STORE_INTERNAL_H
 
