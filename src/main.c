@@ -10,6 +10,7 @@
 #include "api/api.h"
 #include "chain/cli.h"
 #include "chain/dev.h"
+#include "chain/indexer.h"
 #include "chain/workers.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -161,7 +162,15 @@ static int cmd_serve(cmd_ctx *c) {
   if (signin.random_keys)
     log_warn("jwt_keys is not set: access tokens are signed with a random key of this run and stop "
              "working when the server restarts (set PHEME_JWT_KEYS)");
-  app a = {.cfg = cfg, .store = s, .signin = &signin};
+  /* /metrics: every module that counts something registers its collector here */
+  metrics_registry metrics;
+  metrics_init(&metrics);
+  int64_t started_ms = time_now_ms();
+  if (metrics_register(&metrics, metrics_process_collect, &started_ms) ||
+      metrics_register(&metrics, store_metrics_collect, s) ||
+      metrics_register(&metrics, indexer_metrics_collect, NULL))
+    PHEME_BUG("the metrics registry is full");
+  app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
   ratelimit *limits = NULL;
   http_cache *cache = NULL;
   chain_workers chain;
@@ -209,6 +218,7 @@ static int cmd_serve(cmd_ctx *c) {
       .cache = cache,
       .generation = app_generation,
       .trusted_proxies = cfg->trusted_proxies,
+      .metrics = &metrics,
       .app = &a,
   };
   if (cfg->log_requests && log_batching_start((int)cfg->log_batch_ms))
@@ -243,6 +253,7 @@ out:
   ratelimit_free(limits);
   signin_config_release(&signin);
   store_free(s);
+  metrics_release(&metrics);
   if (!rc) log_info("stopped");
   return rc;
 }

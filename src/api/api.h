@@ -18,6 +18,7 @@ typedef struct app {
   store *store;
   http_server *http;
   const signin_config *signin; /* sign-in and sessions; NULL = only API keys authenticate */
+  metrics_registry *metrics;   /* what /metrics renders */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }

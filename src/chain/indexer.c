@@ -41,27 +41,29 @@ struct indexer {
 
 static int64_t m_cursor = -1, m_head = -1, m_logs, m_reorgs, m_rejected, m_too_deep;
 
+void indexer_metrics_collect(metrics_writer *w, void *unused) {
+  mw_family(w, "pheme_indexer_block", METRIC_GAUGE, "Last block indexed.");
+  mw_i64(w, NULL, __atomic_load_n(&m_cursor, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_indexer_head", METRIC_GAUGE, "The node's head at the indexer's last step.");
+  mw_i64(w, NULL, __atomic_load_n(&m_head, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_indexer_logs_total", METRIC_COUNTER, "Logs stored by the indexer.");
+  mw_i64(w, NULL, __atomic_load_n(&m_logs, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_indexer_reorgs_total", METRIC_COUNTER, "Reorgs rolled back to their fork point.");
+  mw_i64(w, NULL, __atomic_load_n(&m_reorgs, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_indexer_rejected_answers_total", METRIC_COUNTER,
+            "Node answers refused as malformed or inconsistent.");
+  mw_i64(w, NULL, __atomic_load_n(&m_rejected, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_indexer_reorg_too_deep", METRIC_GAUGE,
+            "1 when a reorg deeper than chain_reorg_depth stopped the indexer (alert).");
+  mw_i64(w, NULL, __atomic_load_n(&m_too_deep, __ATOMIC_RELAXED));
+}
+
 int indexer_metrics_render(buf *out) {
-  return buf_printf(
-      out,
-      "# HELP pheme_indexer_block Last block indexed.\n"
-      "# TYPE pheme_indexer_block gauge\npheme_indexer_block %lld\n"
-      "# HELP pheme_indexer_head The node's head at the indexer's last step.\n"
-      "# TYPE pheme_indexer_head gauge\npheme_indexer_head %lld\n"
-      "# HELP pheme_indexer_logs_total Logs stored by the indexer.\n"
-      "# TYPE pheme_indexer_logs_total counter\npheme_indexer_logs_total %lld\n"
-      "# HELP pheme_indexer_reorgs_total Reorgs rolled back to their fork point.\n"
-      "# TYPE pheme_indexer_reorgs_total counter\npheme_indexer_reorgs_total %lld\n"
-      "# HELP pheme_indexer_rejected_answers_total Node answers refused as malformed or inconsistent.\n"
-      "# TYPE pheme_indexer_rejected_answers_total counter\npheme_indexer_rejected_answers_total %lld\n"
-      "# HELP pheme_indexer_reorg_too_deep 1 when a reorg deeper than chain_reorg_depth stopped the indexer (alert).\n"
-      "# TYPE pheme_indexer_reorg_too_deep gauge\npheme_indexer_reorg_too_deep %lld\n",
-      (long long)__atomic_load_n(&m_cursor, __ATOMIC_RELAXED),
-      (long long)__atomic_load_n(&m_head, __ATOMIC_RELAXED),
-      (long long)__atomic_load_n(&m_logs, __ATOMIC_RELAXED),
-      (long long)__atomic_load_n(&m_reorgs, __ATOMIC_RELAXED),
-      (long long)__atomic_load_n(&m_rejected, __ATOMIC_RELAXED),
-      (long long)__atomic_load_n(&m_too_deep, __ATOMIC_RELAXED));
+  metrics_registry r;
+  metrics_init(&r);
+  int rc = metrics_register(&r, indexer_metrics_collect, NULL) || metrics_render(&r, out);
+  metrics_release(&r);
+  return rc ? -1 : 0;
 }
 
 /* ---- options and manifest ---- */

@@ -29,6 +29,7 @@
 #include "chain/events.h"
 #include "chain/rpc.h"
 #include "core/buf.h"
+#include "core/metrics.h"
 #include "core/err.h"
 #include "store/store.h"
 
@@ -104,7 +105,9 @@ int indexer_start(indexer *ix) PHEME_MUST_CHECK;
 /* Asks the thread to stop and joins it (returns within one step). */
 void indexer_stop(indexer *ix);
 
-/* Appends the indexer's Prometheus metrics (process-wide) to out. */
+/* The indexers' collector for the metrics registry (process-wide numbers; ctx unused), and the
+ * same rendered alone into out (for tests). */
+void indexer_metrics_collect(metrics_writer *w, void *unused);
 int indexer_metrics_render(buf *out) PHEME_MUST_CHECK;
 
 /* ---- parsing node answers (exposed for the fuzz target) ---- */

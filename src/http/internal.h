@@ -26,7 +26,6 @@ struct http_server {
   uint64_t next_id;    /* atomic */
   char id_prefix[12];
   route_metrics *metrics; /* nroutes + 2: static files, then unmatched */
-  uint64_t started_at;
   uint64_t connections_total; /* atomic */
   int connections_open;       /* atomic */
 };
@@ -34,7 +33,10 @@ struct http_server {
 extern const int metric_status_codes[METRIC_STATUSES];
 extern const double metric_bucket_bounds[METRIC_BUCKETS];
 
-void metrics_record(http_server *s, int slot, int status, uint64_t latency_us);
+void http_metrics_record(http_server *s, int slot, int status, uint64_t latency_us);
+/* Adds (removes) the server's collector to (from) o.metrics, when given. */
+int http_metrics_register(http_server *s) PHEME_MUST_CHECK;
+void http_metrics_unregister(http_server *s);
 
 /* Answers from web_root when the path names a file there, or with index.html for app routes.
  * Returns 1 when it answered. */

@@ -265,7 +265,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   uint64_t lat = time_mono_us() - r->start_us;
   int slot = r->route_index >= 0 ? r->route_index : (int)s->o.nroutes + 1;
   if (r->status) {
-    metrics_record(s, slot, r->status, lat);
+    http_metrics_record(s, slot, r->status, lat);
     if (s->o.log_requests)
       log_request(r->id, r->method ? r->method : "?", r->route ? r->route->pattern : r->is_static ? "static" : "-",
                   r->path ? r->path : "", r->status, lat, r->error_code);
@@ -617,7 +617,6 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
     return NULL;
   }
   s->hsts = strncmp(o->public_url, "https://", 8) == 0;
-  s->started_at = (uint64_t)time_now_ms();
   uint8_t rnd[4];
   if (random_bytes(rnd, sizeof rnd)) memset(rnd, 0, sizeof rnd);
   bytes_to_hex(s->id_prefix, rnd, sizeof rnd);
@@ -648,6 +647,12 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
   }
   const union MHD_DaemonInfo *info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
   s->port = info ? info->port : 0;
+  if (http_metrics_register(s)) {
+    snprintf(err, errlen, "the metrics registry is full");
+    MHD_stop_daemon(s->d);
+    server_free(s);
+    return NULL;
+  }
   return s;
 }
 
@@ -705,6 +710,7 @@ int http_server_stop(http_server *s, int timeout_s) {
     usleep(10000);
   }
   MHD_stop_daemon(s->d);
+  http_metrics_unregister(s);
   server_free(s);
   return left;
 }

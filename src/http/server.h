@@ -14,6 +14,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/metrics.h"
 #include "http/cache.h"
 #include "http/ratelimit.h"
 #include "http/router.h"
@@ -90,6 +91,7 @@ typedef struct {
   http_cache *cache;           /* NULL = no answer cache */
   uint64_t (*generation)(void *app); /* storage generation, for the cache */
   const char *trusted_proxies; /* peers whose X-Forwarded-For is believed */
+  metrics_registry *metrics;   /* where the server registers its collector; NULL = none */
   void *app;
 } http_options;
 
@@ -133,7 +135,5 @@ const char *http_request_header(http_req *r, const char *name);
 
 /* The answer cache's statistics; zeros without a cache. */
 void http_cache_stats(http_server *s, cache_stats *out);
-/* Prometheus text of the server's metrics, appended to out. */
-int http_metrics_render(http_server *s, buf *out) PHEME_MUST_CHECK;
 
 #endif

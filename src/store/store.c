@@ -91,6 +91,33 @@ void store_stats_get(store *s, store_stats *out) {
   out->pool_timeouts = p.timeouts;
 }
 
+void store_metrics_collect(metrics_writer *w, void *ctx) {
+  store *s = ctx;
+  store_stats st;
+  store_stats_get(s, &st);
+  const char *drv[] = {"driver", st.db_driver, NULL};
+  mw_family(w, "pheme_storage_pool_connections", METRIC_GAUGE, "Pooled storage connections by state.");
+  mw_i64(w, (const char *[]){"driver", st.db_driver, "state", "total", NULL}, st.pool_size);
+  mw_i64(w, (const char *[]){"driver", st.db_driver, "state", "in_use", NULL}, st.pool_in_use);
+  mw_family(w, "pheme_storage_pool_waiting", METRIC_GAUGE, "Callers waiting for a storage connection.");
+  mw_i64(w, drv, st.pool_waiting);
+  mw_family(w, "pheme_storage_pool_acquired_total", METRIC_COUNTER, "Connections handed out.");
+  mw_u64(w, drv, st.pool_acquired);
+  mw_family(w, "pheme_storage_pool_timeouts_total", METRIC_COUNTER, "Waits for a connection that timed out.");
+  mw_u64(w, drv, st.pool_timeouts);
+  store_batch_stats gs;
+  store_batch_stats_get(s, &gs);
+  mw_family(w, "pheme_storage_group_commits_total", METRIC_COUNTER,
+            "Transactions of the group committer (sign-ins).");
+  mw_u64(w, NULL, gs.commits);
+  mw_family(w, "pheme_storage_group_jobs_total", METRIC_COUNTER, "Writes it finished (failed ones included).");
+  mw_u64(w, NULL, gs.jobs);
+  mw_family(w, "pheme_storage_group_reruns_total", METRIC_COUNTER, "Batches run again without a job that failed.");
+  mw_u64(w, NULL, gs.reruns);
+  mw_family(w, "pheme_storage_group_largest", METRIC_GAUGE, "The most writes committed in one transaction.");
+  mw_u64(w, NULL, gs.largest);
+}
+
 static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   x->s = s;
   x->in_tx = 0;

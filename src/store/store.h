@@ -17,6 +17,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/metrics.h"
 
 typedef struct store store;
 
@@ -164,6 +165,9 @@ int store_migrate(store *s, int *applied, char *err, size_t errlen) PHEME_MUST_C
 /* 0 when storage answers and every known migration is applied; -1 with why otherwise. */
 int store_ready(store *s, char *why, size_t n);
 void store_stats_get(store *s, store_stats *out);
+/* The store's collector for the metrics registry (ctx is the store): the connection pool and the
+ * group committer. */
+void store_metrics_collect(metrics_writer *w, void *store);
 const char *store_driver_name(store *s);
 /* A number that changes after every write this process commits (for caches of answers). */
 uint64_t store_generation(store *s);
