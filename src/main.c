@@ -175,9 +175,13 @@ static int cmd_serve(cmd_ctx *c) {
   http_cache *cache = NULL;
   chain_workers chain;
   int rc = 1;
-  if (chain_workers_signin(&chain, cfg, &signin, err, sizeof err)) {
+  if (chain_workers_init(&chain, cfg, err, sizeof err)) {
     log_error("%s", err);
     goto out;
+  }
+  if (chain.sigcheck_on) {
+    signin.contract_check = sigcheck_signin;
+    signin.contract_ctx = &chain.sigcheck;
   }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,

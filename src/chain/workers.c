@@ -10,8 +10,7 @@
 
 static int chain_configured(const pheme_config *cfg) { return cfg->chain_rpc && cfg->chain_rpc[0]; }
 
-int chain_workers_signin(chain_workers *w, const pheme_config *cfg, signin_config *signin,
-                         char *err, size_t errlen) {
+int chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, size_t errlen) {
   memset(w, 0, sizeof *w);
   if (!chain_configured(cfg)) return 0;
   chain_endpoints eps;
@@ -25,8 +24,6 @@ int chain_workers_signin(chain_workers *w, const pheme_config *cfg, signin_confi
   o.max_response_bytes = 1 << 20;
   if (sigcheck_signin_init(&w->sigcheck, eps.url, eps.n, &o, err, errlen)) return -1;
   w->sigcheck_on = 1;
-  signin->contract_check = sigcheck_signin;
-  signin->contract_ctx = &w->sigcheck;
   return 0;
 }
 

@@ -7,7 +7,6 @@
 
 #include <stddef.h>
 
-#include "auth/signin.h"
 #include "chain/indexer.h"
 #include "chain/sigcheck.h"
 #include "chain/txm.h"
@@ -21,10 +20,11 @@ typedef struct {
   indexer *ix;
 } chain_workers;
 
-/* Sets up contract-wallet sign-in on *signin (before the HTTP server starts). Returns 0 (also
- * when no chain is configured: then nothing is set), or -1 with err naming the setting. */
-int chain_workers_signin(chain_workers *w, const pheme_config *cfg, signin_config *signin,
-                         char *err, size_t errlen);
+/* Sets up the contract-wallet signature check (EIP-1271 / ERC-6492 through the chain) before the
+ * HTTP server starts; the program then hands w->sigcheck to the sign-in (sigcheck_signin as its
+ * contract check; chain and auth are one layer and know nothing of each other). Returns 0 (also
+ * when no chain is configured: then sigcheck_on stays 0), or -1 with err naming the setting. */
+int chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, size_t errlen);
 
 /* Starts the transaction manager and the indexer as configured. Returns 0, or -1 with err; what
  * was started is stopped by chain_workers_stop, which is safe to call in any case. */
