@@ -196,7 +196,7 @@ static int cmd_serve(cmd_ctx *c) {
   int want_cache = strcmp(cfg->answer_cache, "on") == 0 ||
                    (strcmp(cfg->answer_cache, "auto") == 0 && strcmp(store_driver_name(s), "sqlite") == 0);
   if (want_cache &&
-      !(cache = cache_new((size_t)cfg->answer_cache_mb << 20, (uint64_t)cfg->answer_cache_ttl * 1000000u))) {
+      !(cache = http_cache_new((size_t)cfg->answer_cache_mb << 20, (uint64_t)cfg->answer_cache_ttl * 1000000u))) {
     log_error("out of memory for the answer cache");
     goto out;
   }
@@ -253,7 +253,7 @@ static int cmd_serve(cmd_ctx *c) {
 out:
   chain_workers_stop(&chain);
   log_batching_stop();
-  cache_free(cache);
+  http_cache_free(cache);
   ratelimit_free(limits);
   signin_config_release(&signin);
   store_free(s);

@@ -38,7 +38,7 @@ static uint64_t hash_key(const char *s) {
   return h;
 }
 
-http_cache *cache_new(size_t max_bytes, uint64_t ttl_us) {
+http_cache *http_cache_new(size_t max_bytes, uint64_t ttl_us) {
   http_cache *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->max_per_shard = max_bytes / SHARDS;
@@ -71,7 +71,7 @@ static void drop(shard *s, entry *e) {
   free(e);
 }
 
-void cache_free(http_cache *c) {
+void http_cache_free(http_cache *c) {
   if (!c) return;
   for (int i = 0; i < SHARDS; i++) {
     while (c->shards[i].head) drop(&c->shards[i], c->shards[i].head);
@@ -86,7 +86,7 @@ static entry *find(shard *s, const char *key, uint64_t h) {
   return NULL;
 }
 
-char *cache_get(http_cache *c, const char *key, uint64_t gen, uint64_t now_us, size_t *len) {
+char *http_cache_get(http_cache *c, const char *key, uint64_t gen, uint64_t now_us, size_t *len) {
   uint64_t h = hash_key(key);
   shard *s = &c->shards[h % SHARDS];
   char *copy = NULL;
@@ -107,7 +107,7 @@ char *cache_get(http_cache *c, const char *key, uint64_t gen, uint64_t now_us, s
   return copy;
 }
 
-void cache_put(http_cache *c, const char *key, const char *body, size_t len, uint64_t gen,
+void http_cache_put(http_cache *c, const char *key, const char *body, size_t len, uint64_t gen,
                uint64_t now_us) {
   size_t klen = strlen(key), cost = sizeof(entry) + klen + 1 + len;
   if (cost > c->max_per_shard / 4) return; /* one answer never takes a large share */
@@ -141,7 +141,7 @@ void cache_put(http_cache *c, const char *key, const char *body, size_t len, uin
   pthread_mutex_unlock(&s->mu);
 }
 
-void cache_stats_get(http_cache *c, cache_stats *out) {
+void http_cache_stats_get(http_cache *c, http_cache_usage *out) {
   memset(out, 0, sizeof *out);
   out->hits = __atomic_load_n(&c->hits, __ATOMIC_RELAXED);
   out->misses = __atomic_load_n(&c->misses, __ATOMIC_RELAXED);

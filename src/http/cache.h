@@ -14,17 +14,17 @@ typedef struct http_cache http_cache;
 
 typedef struct {
   uint64_t hits, misses, entries, bytes;
-} cache_stats;
+} http_cache_usage;
 
 /* NULL on OOM. max_bytes counts keys and bodies; ttl_us bounds an entry's age. */
-http_cache *cache_new(size_t max_bytes, uint64_t ttl_us);
-void cache_free(http_cache *c);
+http_cache *http_cache_new(size_t max_bytes, uint64_t ttl_us);
+void http_cache_free(http_cache *c);
 
 /* A malloc'ed copy of the body cached under key for generation gen, or NULL (a miss). */
-char *cache_get(http_cache *c, const char *key, uint64_t gen, uint64_t now_us, size_t *len);
+char *http_cache_get(http_cache *c, const char *key, uint64_t gen, uint64_t now_us, size_t *len);
 /* Keeps a copy of body under key, tagged with the generation it was read under. */
-void cache_put(http_cache *c, const char *key, const char *body, size_t len, uint64_t gen,
+void http_cache_put(http_cache *c, const char *key, const char *body, size_t len, uint64_t gen,
                uint64_t now_us);
-void cache_stats_get(http_cache *c, cache_stats *out);
+void http_cache_stats_get(http_cache *c, http_cache_usage *out);
 
 #endif

@@ -62,7 +62,7 @@ static void collect(metrics_writer *w, void *ctx) {
                  metric_bucket_bounds, buckets, METRIC_BUCKETS,
                  (double)__atomic_load_n(&m->sum_us, __ATOMIC_RELAXED) / 1e6, count);
   }
-  cache_stats cs;
+  http_cache_usage cs;
   http_cache_stats(s, &cs);
   mw_family(w, "pheme_http_cache_hits_total", METRIC_COUNTER, "Answers served from the answer cache.");
   mw_u64(w, NULL, cs.hits);

@@ -447,7 +447,7 @@ static void dispatch(http_server *s, http_req *r) {
      * so a write that commits meanwhile makes the entry stale at once. */
     r->cache_gen = s->o.generation(r->app);
     size_t len;
-    char *hit = cache_get(s->o.cache, r->path, r->cache_gen, time_mono_us(), &len);
+    char *hit = http_cache_get(s->o.cache, r->path, r->cache_gen, time_mono_us(), &len);
     if (hit) {
       http_body(r, 200, hit, len, "application/json");
       http_header(r, "X-Cache", "hit");
@@ -467,7 +467,7 @@ static void dispatch(http_server *s, http_req *r) {
   if (r->parking) return; /* answered later (http_suspend) */
   if (!r->answered) PHEME_BUG("handler of %s %s gave no answer", rt->method, rt->pattern);
   if (r->cache_store && r->status == 200 && r->out)
-    cache_put(s->o.cache, r->path, r->out, r->out_len, r->cache_gen, time_mono_us());
+    http_cache_put(s->o.cache, r->path, r->out, r->out_len, r->cache_gen, time_mono_us());
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
@@ -658,8 +658,8 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
 
 int http_server_port(http_server *s) { return s->port; }
 
-void http_cache_stats(http_server *s, cache_stats *out) {
-  if (s->o.cache) cache_stats_get(s->o.cache, out);
+void http_cache_stats(http_server *s, http_cache_usage *out) {
+  if (s->o.cache) http_cache_stats_get(s->o.cache, out);
   else memset(out, 0, sizeof *out);
 }
 int http_server_inflight(http_server *s) { return ATOMIC_GET(&s->inflight); }

@@ -134,6 +134,6 @@ const char *http_query(http_req *r, const char *key);
 const char *http_request_header(http_req *r, const char *name);
 
 /* The answer cache's statistics; zeros without a cache. */
-void http_cache_stats(http_server *s, cache_stats *out);
+void http_cache_stats(http_server *s, http_cache_usage *out);
 
 #endif
