@@ -12,6 +12,7 @@
 #include "core/jsonw.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "work/roles.h"
 
 typedef struct app {
   pheme_config *cfg;
@@ -28,13 +29,14 @@ extern const http_route api_routes[];
 extern const size_t api_route_count;
 
 /* Request-body schemas: the same field tables validate bodies and describe them in OpenAPI. */
-typedef struct {
+struct api_schema {
   const char *name;
   const json_field *fields;
   size_t nfields;
   const char *description;
-} api_schema;
-extern const api_schema api_schemas[];
+};
+typedef struct api_schema api_schema;
+extern const api_schema *const api_schemas[];
 extern const size_t api_schema_count;
 const api_schema *api_schema_find(const char *name);
 

@@ -6,6 +6,7 @@
 #include "core/util.h"
 #include "store/auth_store.h"
 #include "store/internal.h"
+#include "work/roles.h"
 #include "core/banned.h"
 
 /* users.c's columns and, last, the roles version (which store.h's user does not carry) */

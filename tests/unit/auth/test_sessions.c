@@ -13,6 +13,7 @@
 #include "store/auth_store.h"
 #include "store/batch.h"
 #include "store/store.h"
+#include "work/roles.h"
 #include "test.h"
 #include "backends.h"
 
