@@ -10,6 +10,7 @@
 #include "store/internal.h"
 #include "store/store.h"
 #include "test.h"
+#include "work/states.h"
 #include "backends.h"
 
 static store_actor sys = {0, "test"};
@@ -383,6 +384,39 @@ TEST(concurrent_writers_all_land) {
   CHECK_INT(count("users"), before + 200);
 }
 
+/* The schema takes every state of the submission machine (work/states.h) by its wire name, and
+ * keeps each as given (0013 added ESCALATED). */
+TEST(every_submission_state_is_storable) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t ca[20];
+  addr_of(ca, 40);
+  user c;
+  int created;
+  REQUIRE(store_user_ensure(S, &a, &sys, ca, &c, &created) == 0);
+  task t = new_task(c.id, NULL, 0, "QUEST", 3);
+  REQUIRE(store_task_create(S, &a, &sys, &t) == 0);
+  sub_probe allow = {0};
+  for (int i = 0; i < SUB__STATES; i++) {
+    uint8_t wa[20];
+    addr_of(wa, 41 + i);
+    user w;
+    REQUIRE(store_user_ensure(S, &a, &sys, wa, &w, &created) == 0);
+    submission s = {.task_id = t.id, .user_id = w.id, .text = "x", .evidence = "[]",
+                    .state = sub_state_name((sub_state)i)};
+    CHECK_INT(store_submission_create(S, &a, &sys, &s, probe_check, &allow), 0);
+    CHECK_STR(s.state, sub_state_name((sub_state)i));
+  }
+  /* a name outside the machine is refused by the schema */
+  uint8_t xa[20];
+  addr_of(xa, 70);
+  user x;
+  REQUIRE(store_user_ensure(S, &a, &sys, xa, &x, &created) == 0);
+  submission bad = {.task_id = t.id, .user_id = x.id, .text = "x", .evidence = "[]", .state = "LOST"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &bad, probe_check, &allow), PHEME_DATA_INVALID);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(migrations_are_idempotent_and_ready);
   RUN(users_are_created_once_per_address);
@@ -390,6 +424,7 @@ static void all_tests(void) {
   RUN(skills_catalogue_is_seeded);
   RUN(tasks_round_trip_filter_and_page);
   RUN(submissions_follow_task_state);
+  RUN(every_submission_state_is_storable);
   RUN(guild_membership_and_wallet_view);
   RUN(concurrent_writers_all_land);
 }
