@@ -201,6 +201,20 @@ static int parse_enum_query(http_req *r, const char *key, const char *choices, c
   return -1;
 }
 
+/* ?status=, one of the task machine's states (work/states.h). */
+static int parse_status(http_req *r, const char **out) {
+  const char *v = http_query(r, "status");
+  task_status st;
+  *out = NULL;
+  if (!v) return 0;
+  if (task_status_parse(v, &st)) {
+    http_error(r, PHEME_API_BAD_REQUEST, "status '%.40s' must be one of DRAFT|OPEN|CLOSED", v);
+    return -1;
+  }
+  *out = task_status_name(st);
+  return 0;
+}
+
 static int parse_difficulty(http_req *r, const char *key, int *out) {
   const char *v = http_query(r, key);
   long long d;
@@ -218,7 +232,7 @@ void tasks_list(http_req *r) {
   store_page p;
   int exact = 0;
   if (parse_enum_query(r, "type", "LESSON|BOUNTY|QUEST", &f.type) ||
-      parse_enum_query(r, "status", "DRAFT|OPEN|CLOSED", &f.status) || /* task_status_name's */
+      parse_status(r, &f.status) ||
       parse_difficulty(r, "difficulty", &exact) || parse_difficulty(r, "minDifficulty", &f.difficulty_min) ||
       parse_difficulty(r, "maxDifficulty", &f.difficulty_max) || api_page(r, &p))
     return;
