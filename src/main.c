@@ -218,6 +218,7 @@ static int cmd_serve(cmd_ctx *c) {
       .routes = api_routes,
       .nroutes = api_route_count,
       .authenticate = api_authenticate,
+      .authorize = api_authorize,
       .limits = limits,
       .cache = cache,
       .generation = app_generation,

@@ -12,6 +12,7 @@
 #include "core/jsonw.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "work/roles.h"
 
 typedef struct app {
   pheme_config *cfg;
@@ -29,13 +30,14 @@ extern const http_route api_routes[];
 extern const size_t api_route_count;
 
 /* Request-body schemas: the same field tables validate bodies and describe them in OpenAPI. */
-typedef struct {
+struct api_schema {
   const char *name;
   const json_field *fields;
   size_t nfields;
   const char *description;
-} api_schema;
-extern const api_schema api_schemas[];
+};
+typedef struct api_schema api_schema;
+extern const api_schema *const api_schemas[];
 extern const size_t api_schema_count;
 const api_schema *api_schema_find(const char *name);
 
@@ -44,6 +46,8 @@ const api_schema *api_schema_find(const char *name);
  * unsafe method must carry the CSRF token in X-CSRF-Token. */
 pheme_err api_authenticate(http_req *r, const char *authorization, principal *who, char *msg,
                            size_t msglen);
+/* The server's role check (http_options.authorize): work/roles.h's rule, admin passes all. */
+pheme_err api_authorize(const principal *who, unsigned need, char *msg, size_t msglen);
 /* Makes a new API key: returns the key text (shown once) in out (64 bytes) and its hash. */
 int api_key_generate(char out[64], uint8_t hash[32]) PHEME_MUST_CHECK;
 

@@ -490,7 +490,8 @@ static void role_change(http_req *r, const char *role, int grant) {
   store_actor who = api_actor(r);
   user u;
   int changed;
-  pheme_err e = store_user_role_set(req_store(r), &r->arena, &who, a, bit, grant, &u, &changed);
+  pheme_err e = store_user_role_set(req_store(r), &r->arena, &who, a, bit, role_name(bit), grant, &u,
+                                     &changed);
   if (e == PHEME_DATA_NOT_FOUND) {
     char cs[ADDRESS_TEXT];
     http_error(r, e, "no PHEME account holds %s", address_to_checksum(cs, a));

@@ -86,8 +86,11 @@ void api_fail(http_req *r, pheme_err e, const char *subject) {
 }
 
 int api_body(http_req *r, const char *schema, json_t **body) {
-  const api_schema *s = api_schema_find(schema);
-  if (!s) PHEME_BUG("no schema '%s'", schema);
+  /* the route's row names the schema; the handler names it too, and the two must agree */
+  const api_schema *s = r->route ? r->route->body : NULL;
+  if (!s || strcmp(s->name, schema) != 0)
+    PHEME_BUG("route %s %s has body schema '%s', its handler expects '%s'", r->method, r->path,
+              s ? s->name : "(none)", schema);
   if (!r->json) r->json = json_object();
   char msg[256];
   pheme_err e = json_check(r->json, s->fields, s->nfields, msg, sizeof msg);
@@ -420,4 +423,9 @@ pheme_err api_authenticate(http_req *r, const char *authorization, principal *wh
   who->roles = roles_of_key(k.role);
   who->key_id = k.id;
   return PHEME_OK;
+}
+
+pheme_err api_authorize(const principal *who, unsigned need, char *msg, size_t msglen) {
+  if (role_allows(who->roles, need)) return PHEME_OK;
+  return pheme_fail(PHEME_AUTH_FORBIDDEN, msg, msglen, "this route needs the %s role", role_name(need));
 }

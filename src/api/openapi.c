@@ -1,5 +1,5 @@
-/* The OpenAPI 3.1 document, generated from the route table and the body schemas, so the two
- * cannot disagree (tests/integration checks the served document against the table too). */
+/* The OpenAPI 3.1 document, generated from the route table's rows (path, role, rate-limit class,
+ * body schema, status), so the two cannot disagree (tests/integration checks the served document against the table too). */
 #include <stdio.h>
 #include <string.h>
 
@@ -103,9 +103,12 @@ json_t *api_openapi(const char *public_url) {
       json_object_set_new(op, "security", json_pack("[{s:[]}]", "bearer"));
       json_object_set_new(op, "x-pheme-role", json_string(role_name(rt->role)));
     }
+    static const char *const rate_names[RL__CLASSES] = {"auth", "read", "write", "graphql"};
+    if (rt->rate >= 0 && rt->rate < RL__CLASSES)
+      json_object_set_new(op, "x-pheme-rate-limit", json_string(rate_names[rt->rate]));
     if (rt->body) {
       char ref[128];
-      snprintf(ref, sizeof ref, "#/components/schemas/%s", rt->body);
+      snprintf(ref, sizeof ref, "#/components/schemas/%s", rt->body->name);
       json_object_set_new(op, "requestBody",
                           json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
                                     "application/json", "schema", "$ref", ref));
@@ -115,7 +118,7 @@ json_t *api_openapi(const char *public_url) {
   }
   json_t *schemas = json_object();
   for (size_t i = 0; i < api_schema_count; i++)
-    json_object_set_new(schemas, api_schemas[i].name, schema_json(&api_schemas[i]));
+    json_object_set_new(schemas, api_schemas[i]->name, schema_json(api_schemas[i]));
   json_object_set_new(
       schemas, "Error",
       json_pack("{s:s,s:{s:{s:s,s:{s:{s:s},s:{s:s},s:{s:s}}}}}", "type", "object", "properties",

@@ -1,76 +1,27 @@
-/* Every route of PHEME's HTTP API, with the role it needs. The OpenAPI document is generated from
- * this table (openapi.c) and the request-body schemas below, which are also what validates bodies.
- * Order matters only between routes of the same shape: literals before parameters. */
+/* Every route of PHEME's HTTP API. One row says everything about a route: method, path, handler,
+ * the role it needs, its rate-limit class, its OpenAPI summary and tag, the schema its body is
+ * checked against, its success status and whether its answers may be cached. The OpenAPI document
+ * is generated from these rows (openapi.c); the server takes the rate-limit class and the body
+ * schema from them. Order matters only between routes of the same shape: literals before
+ * parameters. */
 #include "api/api.h"
 
 #include <string.h>
 
 #include "core/util.h"
+#include "work/tasks.h"
 #include "core/banned.h"
 
 #define PUBLIC 0
 #define USER ROLE_USER
 #define CREATOR ROLE_CREATOR
 #define ADMIN ROLE_ADMIN
+/* rate-limit classes: RL_AUTH, RL_READ, RL_WRITE, RL_GRAPHQL (http/ratelimit.h), or none */
+#define UNLIMITED ROUTE_UNLIMITED
+/* the body's schema, one of the schemas below */
+#define BODY(name) &schema_##name
 
-const http_route api_routes[] = {
-    /* operations */
-    {"GET", "/healthz", ops_healthz, PUBLIC, "Liveness: the process answers", "operations", NULL, 200},
-    {"GET", "/readyz", ops_readyz, PUBLIC, "Readiness: storage answers and migrations are applied", "operations", NULL, 200},
-    {"GET", "/metrics", ops_metrics, PUBLIC, "Prometheus metrics", "operations", NULL, 200},
-    {"GET", "/api/v1/openapi.json", ops_openapi, PUBLIC, "This API's OpenAPI 3.1 document", "operations", NULL, 200},
-    /* sign-in and sessions (auth.c) */
-    {"POST", "/api/v1/auth/nonce", auth_nonce, PUBLIC, "A single-use nonce and the Sign-In with Ethereum (EIP-4361) message to sign", "auth", "AuthNonce", 200},
-    {"POST", "/api/v1/auth/verify", auth_verify, PUBLIC, "Sign in with a signed message: an access token (JWT) and a refresh token, or cookies", "auth", "AuthVerify", 200},
-    {"POST", "/api/v1/auth/refresh", auth_refresh, PUBLIC, "Trade a refresh token (body or cookie) for a new pair; a reused one revokes the session", "auth", "AuthRefresh", 200},
-    {"POST", "/api/v1/auth/logout", auth_logout, USER, "End the caller's session and its refresh tokens", "auth", NULL, 204},
-    /* people */
-    {"GET", "/api/v1/me", me_get, USER, "The caller's own profile", "me", NULL, 200},
-    {"PATCH", "/api/v1/me", me_update, USER, "Update the caller's display name and bio", "me", "ProfileUpdate", 200},
-    {"GET", "/api/v1/me/submissions", me_submissions, USER, "The caller's submissions", "me", NULL, 200},
-    {"GET", "/api/v1/me/keys", me_keys, USER, "The caller's API keys", "me", NULL, 200},
-    {"GET", "/api/v1/me/wallets", auth_wallets_list, USER, "The caller's linked wallets, the primary (payout) one first", "me", NULL, 200},
-    {"POST", "/api/v1/me/wallets", auth_wallet_link, USER, "Link another wallet by its own signed sign-in message (nonce purpose 'link')", "me", "WalletLink", 201},
-    {"DELETE", "/api/v1/me/wallets/:address", auth_wallet_unlink, USER, "Unlink a wallet (not the primary one); its sessions end", "me", NULL, 204},
-    {"PUT", "/api/v1/me/payout", auth_payout_set, USER, "Make one of the caller's wallets the primary (payout) address", "me", "PayoutSet", 200},
-    {"GET", "/api/v1/users", users_list, PUBLIC, "Public profiles, newest first", "users", NULL, 200},
-    {"GET", "/api/v1/users/:address", users_get, PUBLIC, "A public profile by address", "users", NULL, 200},
-    {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200, 1},
-    /* catalogue */
-    {"GET", "/api/v1/skills", skills_list, PUBLIC, "The skills catalogue (?domain=technical|creative|business)", "skills", NULL, 200},
-    {"GET", "/api/v1/skills/:slug", skills_get, PUBLIC, "One skill", "skills", NULL, 200},
-    /* work */
-    {"GET", "/api/v1/tasks", tasks_list, PUBLIC, "Tasks, newest first, filtered by type, skill, difficulty, status, creator", "tasks", NULL, 200},
-    {"POST", "/api/v1/tasks", tasks_create, CREATOR, "Post a task", "tasks", "TaskCreate", 201},
-    {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, "One task", "tasks", NULL, 200, 1},
-    {"PATCH", "/api/v1/tasks/:id", tasks_update, CREATOR, "Edit a task (its creator or an admin)", "tasks", "TaskUpdate", 200},
-    {"POST", "/api/v1/tasks/:id/close", tasks_close, CREATOR, "Close a task to new submissions (its creator or an admin)", "tasks", NULL, 200},
-    {"POST", "/api/v1/tasks/:id/submissions", tasks_submit, USER, "Submit work to a task", "submissions", "SubmissionCreate", 201},
-    {"GET", "/api/v1/tasks/:id/submissions", tasks_submissions, CREATOR, "Submissions to a task (its creator or an admin)", "submissions", NULL, 200},
-    {"GET", "/api/v1/submissions/:id", submissions_get, USER, "One submission (its author, the task's creator, a validator or an admin)", "submissions", NULL, 200},
-    /* guilds */
-    {"GET", "/api/v1/guilds", guilds_list, PUBLIC, "Guilds, newest first (?type=SKILL|GEO|INTEREST)", "guilds", NULL, 200},
-    {"POST", "/api/v1/guilds", guilds_create, USER, "Found a guild; the caller becomes its owner", "guilds", "GuildCreate", 201},
-    {"GET", "/api/v1/guilds/:slug", guilds_get, PUBLIC, "One guild", "guilds", NULL, 200},
-    {"POST", "/api/v1/guilds/:slug/join", guilds_join, USER, "Join a guild", "guilds", NULL, 200},
-    {"POST", "/api/v1/guilds/:slug/leave", guilds_leave, USER, "Leave a guild (owners cannot)", "guilds", NULL, 200},
-    {"GET", "/api/v1/guilds/:slug/members", guilds_members, PUBLIC, "Members of a guild", "guilds", NULL, 200},
-    /* on-chain views, from the indexer's projections (onchain.c) */
-    {"GET", "/api/v1/staking/:address", onchain_staking, PUBLIC, "Stake, cooldown, token balance, votes, delegation and reward claims of an address, as indexed from the chain", "chain", NULL, 200},
-    {"GET", "/api/v1/governance/proposals", onchain_proposals, PUBLIC, "Governance proposals, newest first, with their tallies, as indexed from the chain", "chain", NULL, 200},
-    {"GET", "/api/v1/governance/proposals/:id", onchain_proposal, PUBLIC, "One governance proposal and its votes", "chain", NULL, 200},
-    {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
-    {"GET", "/api/v1/validators", onchain_validators, PUBLIC, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
-    /* administration */
-    {"GET", "/api/v1/keys", keys_list, ADMIN, "Every API key (hashes are never shown)", "admin", NULL, 200},
-    {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},
-    {"POST", "/api/v1/admin/users/:address/roles", auth_role_grant, ADMIN, "Grant a role to the person holding an address (audited)", "admin", "RoleGrant", 200},
-    {"DELETE", "/api/v1/admin/users/:address/roles/:role", auth_role_revoke, ADMIN, "Revoke a role (audited); their access tokens stop working", "admin", NULL, 200},
-    {"GET", "/api/v1/audit", audit_list, ADMIN, "The audit log of one record (?subject=task&id=12)", "admin", NULL, 200},
-};
-const size_t api_route_count = ARRAY_SIZE(api_routes);
-
-/* ---- request bodies ---- */
+/* ---- request bodies (before the routes that name them) ---- */
 
 static const json_field profile_update[] = {
     {"displayName", JF_STRING, 0, 0, 64, NULL},
@@ -117,7 +68,7 @@ const json_field api_rubric_fields[] = {
     {"description", JF_STRING, 0, 0, 2000, NULL},
 };
 const json_field api_evidence_fields[] = {
-    {"type", JF_ENUM, 1, 0, 0, "link|repository|image|video|document"},
+    {"type", JF_ENUM, 1, 0, 0, WORK_EVIDENCE_TYPES},
     {"url", JF_STRING, 1, 8, 2048, NULL},
     {"description", JF_STRING, 0, 0, 2000, NULL},
 };
@@ -169,35 +120,105 @@ static const json_field role_grant_body[] = {
     {"role", JF_ENUM, 1, 0, 0, "user|creator|validator|admin"},
 };
 
-#define SCHEMA(name, fields, desc) {name, fields, ARRAY_SIZE(fields), desc}
-const api_schema api_schemas[] = {
-    SCHEMA("ProfileUpdate", profile_update, "Fields of the caller's profile to change"),
-    SCHEMA("TaskCreate", task_create, "A new task"),
-    SCHEMA("TaskUpdate", task_update, "Fields of a task to change"),
-    SCHEMA("TaskSkill", api_task_skill_fields, "A skill a task asks for, by slug, with a minimum level"),
-    SCHEMA("TaskRequirements", api_requirements_fields, "Who may take the task"),
-    SCHEMA("TaskValidation", api_validation_fields,
-           "How submissions are judged; consensusThreshold is a percentage"),
-    SCHEMA("RubricCriterion", api_rubric_fields, "One weighted criterion of the rubric"),
-    SCHEMA("Evidence", api_evidence_fields, "A link to evidence of the work (http or https)"),
-    SCHEMA("SubmissionCreate", submission_create, "Work submitted to a task"),
-    SCHEMA("GuildCreate", guild_create, "A new guild; slug is lower-case letters, digits and '-'"),
-    SCHEMA("AuthNonce", auth_nonce_body,
-           "Who will sign (EIP-55 or all-lowercase address) on which chain; purpose 'link' for "
-           "POST /api/v1/me/wallets"),
-    SCHEMA("AuthVerify", auth_verify_body,
-           "The message from /auth/nonce exactly as signed, and its personal_sign signature (0x + "
-           "130 hex digits); cookies: true for cookie mode"),
-    SCHEMA("AuthRefresh", auth_refresh_body,
-           "The refresh token (phr_…); omit it in cookie mode, where the cookie and X-CSRF-Token are used"),
-    SCHEMA("WalletLink", wallet_link_body, "A message signed by the wallet to link, for a nonce of purpose 'link'"),
-    SCHEMA("PayoutSet", payout_set_body, "One of the caller's linked addresses"),
-    SCHEMA("RoleGrant", role_grant_body, "The role to grant"),
+#define SCHEMA(name, fields, desc) \
+  const api_schema schema_##name = {#name, fields, ARRAY_SIZE(fields), desc}
+SCHEMA(ProfileUpdate, profile_update, "Fields of the caller's profile to change");
+SCHEMA(TaskCreate, task_create, "A new task");
+SCHEMA(TaskUpdate, task_update, "Fields of a task to change");
+SCHEMA(TaskSkill, api_task_skill_fields, "A skill a task asks for, by slug, with a minimum level");
+SCHEMA(TaskRequirements, api_requirements_fields, "Who may take the task");
+SCHEMA(TaskValidation, api_validation_fields, "How submissions are judged; consensusThreshold is a percentage");
+SCHEMA(RubricCriterion, api_rubric_fields, "One weighted criterion of the rubric");
+SCHEMA(Evidence, api_evidence_fields, "A link to evidence of the work (http or https)");
+SCHEMA(SubmissionCreate, submission_create, "Work submitted to a task");
+SCHEMA(GuildCreate, guild_create, "A new guild; slug is lower-case letters, digits and '-'");
+SCHEMA(AuthNonce, auth_nonce_body, "Who will sign (EIP-55 or all-lowercase address) on which chain; purpose 'link' for " "POST /api/v1/me/wallets");
+SCHEMA(AuthVerify, auth_verify_body, "The message from /auth/nonce exactly as signed, and its personal_sign signature (0x + " "130 hex digits); cookies: true for cookie mode");
+SCHEMA(AuthRefresh, auth_refresh_body, "The refresh token (phr_…); omit it in cookie mode, where the cookie and X-CSRF-Token are used");
+SCHEMA(WalletLink, wallet_link_body, "A message signed by the wallet to link, for a nonce of purpose 'link'");
+SCHEMA(PayoutSet, payout_set_body, "One of the caller's linked addresses");
+SCHEMA(RoleGrant, role_grant_body, "The role to grant");
+
+/* Every schema, for OpenAPI's components and for nested objects (api_schema_find). */
+const api_schema *const api_schemas[] = {
+    &schema_ProfileUpdate,
+    &schema_TaskCreate,
+    &schema_TaskUpdate,
+    &schema_TaskSkill,
+    &schema_TaskRequirements,
+    &schema_TaskValidation,
+    &schema_RubricCriterion,
+    &schema_Evidence,
+    &schema_SubmissionCreate,
+    &schema_GuildCreate,
+    &schema_AuthNonce,
+    &schema_AuthVerify,
+    &schema_AuthRefresh,
+    &schema_WalletLink,
+    &schema_PayoutSet,
+    &schema_RoleGrant,
 };
 const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 
+const http_route api_routes[] = {
+    /* operations */
+    {"GET", "/healthz", ops_healthz, PUBLIC, UNLIMITED, "Liveness: the process answers", "operations", NULL, 200},
+    {"GET", "/readyz", ops_readyz, PUBLIC, UNLIMITED, "Readiness: storage answers and migrations are applied", "operations", NULL, 200},
+    {"GET", "/metrics", ops_metrics, PUBLIC, UNLIMITED, "Prometheus metrics", "operations", NULL, 200},
+    {"GET", "/api/v1/openapi.json", ops_openapi, PUBLIC, RL_READ, "This API's OpenAPI 3.1 document", "operations", NULL, 200},
+    /* sign-in and sessions (auth.c) */
+    {"POST", "/api/v1/auth/nonce", auth_nonce, PUBLIC, RL_AUTH, "A single-use nonce and the Sign-In with Ethereum (EIP-4361) message to sign", "auth", BODY(AuthNonce), 200},
+    {"POST", "/api/v1/auth/verify", auth_verify, PUBLIC, RL_AUTH, "Sign in with a signed message: an access token (JWT) and a refresh token, or cookies", "auth", BODY(AuthVerify), 200},
+    {"POST", "/api/v1/auth/refresh", auth_refresh, PUBLIC, RL_AUTH, "Trade a refresh token (body or cookie) for a new pair; a reused one revokes the session", "auth", BODY(AuthRefresh), 200},
+    {"POST", "/api/v1/auth/logout", auth_logout, USER, RL_AUTH, "End the caller's session and its refresh tokens", "auth", NULL, 204},
+    /* people */
+    {"GET", "/api/v1/me", me_get, USER, RL_READ, "The caller's own profile", "me", NULL, 200},
+    {"PATCH", "/api/v1/me", me_update, USER, RL_WRITE, "Update the caller's display name and bio", "me", BODY(ProfileUpdate), 200},
+    {"GET", "/api/v1/me/submissions", me_submissions, USER, RL_READ, "The caller's submissions", "me", NULL, 200},
+    {"GET", "/api/v1/me/keys", me_keys, USER, RL_READ, "The caller's API keys", "me", NULL, 200},
+    {"GET", "/api/v1/me/wallets", auth_wallets_list, USER, RL_READ, "The caller's linked wallets, the primary (payout) one first", "me", NULL, 200},
+    {"POST", "/api/v1/me/wallets", auth_wallet_link, USER, RL_WRITE, "Link another wallet by its own signed sign-in message (nonce purpose 'link')", "me", BODY(WalletLink), 201},
+    {"DELETE", "/api/v1/me/wallets/:address", auth_wallet_unlink, USER, RL_WRITE, "Unlink a wallet (not the primary one); its sessions end", "me", NULL, 204},
+    {"PUT", "/api/v1/me/payout", auth_payout_set, USER, RL_WRITE, "Make one of the caller's wallets the primary (payout) address", "me", BODY(PayoutSet), 200},
+    {"GET", "/api/v1/users", users_list, PUBLIC, RL_READ, "Public profiles, newest first", "users", NULL, 200},
+    {"GET", "/api/v1/users/:address", users_get, PUBLIC, RL_READ, "A public profile by address", "users", NULL, 200},
+    {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, RL_READ, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200, 1},
+    /* catalogue */
+    {"GET", "/api/v1/skills", skills_list, PUBLIC, RL_READ, "The skills catalogue (?domain=technical|creative|business)", "skills", NULL, 200},
+    {"GET", "/api/v1/skills/:slug", skills_get, PUBLIC, RL_READ, "One skill", "skills", NULL, 200},
+    /* work */
+    {"GET", "/api/v1/tasks", tasks_list, PUBLIC, RL_READ, "Tasks, newest first, filtered by type, skill, difficulty, status, creator", "tasks", NULL, 200},
+    {"POST", "/api/v1/tasks", tasks_create, CREATOR, RL_WRITE, "Post a task", "tasks", BODY(TaskCreate), 201},
+    {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, RL_READ, "One task", "tasks", NULL, 200, 1},
+    {"PATCH", "/api/v1/tasks/:id", tasks_update, CREATOR, RL_WRITE, "Edit a task (its creator or an admin)", "tasks", BODY(TaskUpdate), 200},
+    {"POST", "/api/v1/tasks/:id/close", tasks_close, CREATOR, RL_WRITE, "Close a task to new submissions (its creator or an admin)", "tasks", NULL, 200},
+    {"POST", "/api/v1/tasks/:id/submissions", tasks_submit, USER, RL_WRITE, "Submit work to a task", "submissions", BODY(SubmissionCreate), 201},
+    {"GET", "/api/v1/tasks/:id/submissions", tasks_submissions, CREATOR, RL_READ, "Submissions to a task (its creator or an admin)", "submissions", NULL, 200},
+    {"GET", "/api/v1/submissions/:id", submissions_get, USER, RL_READ, "One submission (its author, the task's creator, a validator or an admin)", "submissions", NULL, 200},
+    /* guilds */
+    {"GET", "/api/v1/guilds", guilds_list, PUBLIC, RL_READ, "Guilds, newest first (?type=SKILL|GEO|INTEREST)", "guilds", NULL, 200},
+    {"POST", "/api/v1/guilds", guilds_create, USER, RL_WRITE, "Found a guild; the caller becomes its owner", "guilds", BODY(GuildCreate), 201},
+    {"GET", "/api/v1/guilds/:slug", guilds_get, PUBLIC, RL_READ, "One guild", "guilds", NULL, 200},
+    {"POST", "/api/v1/guilds/:slug/join", guilds_join, USER, RL_WRITE, "Join a guild", "guilds", NULL, 200},
+    {"POST", "/api/v1/guilds/:slug/leave", guilds_leave, USER, RL_WRITE, "Leave a guild (owners cannot)", "guilds", NULL, 200},
+    {"GET", "/api/v1/guilds/:slug/members", guilds_members, PUBLIC, RL_READ, "Members of a guild", "guilds", NULL, 200},
+    /* on-chain views, from the indexer's projections (onchain.c) */
+    {"GET", "/api/v1/staking/:address", onchain_staking, PUBLIC, RL_READ, "Stake, cooldown, token balance, votes, delegation and reward claims of an address, as indexed from the chain", "chain", NULL, 200},
+    {"GET", "/api/v1/governance/proposals", onchain_proposals, PUBLIC, RL_READ, "Governance proposals, newest first, with their tallies, as indexed from the chain", "chain", NULL, 200},
+    {"GET", "/api/v1/governance/proposals/:id", onchain_proposal, PUBLIC, RL_READ, "One governance proposal and its votes", "chain", NULL, 200},
+    {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, RL_READ, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
+    {"GET", "/api/v1/validators", onchain_validators, PUBLIC, RL_READ, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
+    /* administration */
+    {"GET", "/api/v1/keys", keys_list, ADMIN, RL_READ, "Every API key (hashes are never shown)", "admin", NULL, 200},
+    {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, RL_WRITE, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},
+    {"POST", "/api/v1/admin/users/:address/roles", auth_role_grant, ADMIN, RL_WRITE, "Grant a role to the person holding an address (audited)", "admin", BODY(RoleGrant), 200},
+    {"DELETE", "/api/v1/admin/users/:address/roles/:role", auth_role_revoke, ADMIN, RL_WRITE, "Revoke a role (audited); their access tokens stop working", "admin", NULL, 200},
+    {"GET", "/api/v1/audit", audit_list, ADMIN, RL_READ, "The audit log of one record (?subject=task&id=12)", "admin", NULL, 200},
+};
+const size_t api_route_count = ARRAY_SIZE(api_routes);
+
 const api_schema *api_schema_find(const char *name) {
   for (size_t i = 0; i < api_schema_count; i++)
-    if (strcmp(api_schemas[i].name, name) == 0) return &api_schemas[i];
+    if (strcmp(api_schemas[i]->name, name) == 0) return api_schemas[i];
   return NULL;
 }

@@ -32,7 +32,8 @@
   X(SYS_CONFIG,             500, "SYS004",  "invalid configuration") \
   X(SYS_IO,                 500, "SYS005",  "input/output error") \
   X(SEC_CORS,               403, "SEC001",  "origin not allowed") \
-  X(CHAIN_UNAVAILABLE,      503, "CHAIN001", "chain node unavailable")
+  X(CHAIN_UNAVAILABLE,      503, "CHAIN001", "chain node unavailable") \
+  X(WORK_REQUIREMENTS,      403, "WORK001", "the task's requirements are not met")
 
 typedef enum {
 #define PHEME_ERR_ENUM(name, status, code, msg) PHEME_##name,

@@ -11,14 +11,21 @@
 typedef struct http_req http_req;
 typedef void (*http_handler)(http_req *r);
 
+/* A route's request-body schema: its name and fields (defined by the application, api/api.h). */
+struct api_schema;
+
+/* A route with no rate limit (operations: health, readiness, metrics). */
+#define ROUTE_UNLIMITED (-1)
+
 typedef struct {
   const char *method;   /* "GET", "POST", "PATCH", "DELETE", "PUT" */
   const char *pattern;
   http_handler handler;
   unsigned role;        /* 0 = public; otherwise the ROLE_* bit required (admin passes all) */
+  int rate;             /* rate-limit class (rl_class of http/ratelimit.h), or ROUTE_UNLIMITED */
   const char *summary;  /* one line, for OpenAPI */
   const char *tag;      /* OpenAPI tag */
-  const char *body;     /* OpenAPI schema name of the request body, or NULL */
+  const struct api_schema *body; /* schema of the request body, or NULL */
   int status;           /* status of a successful answer */
   int cacheable;        /* a public GET whose 200 answers may be served from the answer cache */
 } http_route;

@@ -374,18 +374,10 @@ static int on_headers(http_server *s, http_req *r) {
   return 0;
 }
 
-/* The rate-limit class of a route: sign-in, GraphQL, reads, writes; operations routes have none. */
-static int route_class(const http_route *rt) {
-  if (strncmp(rt->pattern, "/api/v1/auth/", 13) == 0) return RL_AUTH;
-  if (strcmp(rt->pattern, "/graphql") == 0) return RL_GRAPHQL;
-  if (strncmp(rt->pattern, "/api/", 5) != 0) return -1;
-  return strcmp(rt->method, "GET") == 0 ? RL_READ : RL_WRITE;
-}
-
 /* Takes a token for the caller; adds the X-RateLimit-* headers. Returns 0, or answers 429. */
 static int rate_limit(http_server *s, http_req *r) {
-  int cls = route_class(r->route);
-  if (!s->o.limits || cls < 0) return 0;
+  int cls = r->route->rate; /* the route's row says which class */
+  if (!s->o.limits || cls < 0 || cls >= RL__CLASSES) return 0;
   char client[96];
   if (r->who.kind && strcmp(r->who.kind, "api_key") == 0) {
     snprintf(client, sizeof client, "key:%lld", (long long)r->who.key_id);
@@ -436,9 +428,10 @@ static void dispatch(http_server *s, http_req *r) {
       http_error(r, PHEME_AUTH_MISSING, "this route needs authentication: Authorization: Bearer <key>");
       return;
     }
-    if (!(r->who.roles & rt->role) && !(r->who.roles & 8 /* ROLE_ADMIN */)) {
-      http_error(r, PHEME_AUTH_FORBIDDEN, "this route needs the %s role",
-                 rt->role == 2 ? "creator" : rt->role == 4 ? "validator" : rt->role == 8 ? "admin" : "user");
+    pheme_err e = s->o.authorize ? s->o.authorize(&r->who, rt->role, msg, sizeof msg)
+                                 : pheme_fail(PHEME_AUTH_FORBIDDEN, msg, sizeof msg, "no role check is wired");
+    if (e) {
+      http_error(r, e, "%s", msg);
       return;
     }
   }

@@ -72,6 +72,9 @@ struct http_req {
  * Returns 0 with who filled (kind "" when anonymous), or an AUTH error with msg set. */
 typedef pheme_err (*http_auth_fn)(http_req *r, const char *authorization, principal *who,
                                   char *msg, size_t msglen);
+/* Whether an authenticated caller may use a route whose row needs `need` (the application's role
+ * bits; the server knows no roles). Returns 0, or an AUTH error with msg saying what is needed. */
+typedef pheme_err (*http_authorize_fn)(const principal *who, unsigned need, char *msg, size_t msglen);
 
 typedef struct {
   const char *listen;          /* HOST:PORT */
@@ -87,6 +90,7 @@ typedef struct {
   const http_route *routes;
   size_t nroutes;
   http_auth_fn authenticate;
+  http_authorize_fn authorize; /* NULL = a route's role is never satisfied (a bug in wiring) */
   ratelimit *limits;           /* NULL = no rate limits */
   http_cache *cache;           /* NULL = no answer cache */
   uint64_t (*generation)(void *app); /* storage generation, for the cache */

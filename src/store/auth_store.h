@@ -139,10 +139,10 @@ pheme_err store_payout_set(store *s, arena *a, const store_actor *who, int64_t u
 /* --- roles --- */
 /* Grants (grant = 1) or revokes a role bit of the user owning address and bumps their roles
  * version, so access tokens made before it stop working. Audited as user.role.grant /
- * user.role.revoke. PHEME_DATA_NOT_FOUND when no user has the address. *changed is 0 when the user
+ * user.role.revoke with the role's name (role_name: the store knows bits, not their names). PHEME_DATA_NOT_FOUND when no user has the address. *changed is 0 when the user
  * already had (or lacked) the role; nothing is bumped then. */
 pheme_err store_user_role_set(store *s, arena *a, const store_actor *who,
-                              const uint8_t address[20], unsigned role, int grant, user *out,
-                              int *changed) PHEME_MUST_CHECK;
+                              const uint8_t address[20], unsigned role, const char *role_name,
+                              int grant, user *out, int *changed) PHEME_MUST_CHECK;
 
 #endif

@@ -91,6 +91,9 @@ pheme_err sx_user_insert(sx *x, const uint8_t address[20], const char *display_n
 
 /* Whether x speaks to PostgreSQL (for the few statements that differ: row locks). */
 int sx_is_pg(const sx *x);
+/* Reads task id with its skills inside x (tasks.c). lock: 0 none, 1 the row locked for update,
+ * 2 share-locked (PostgreSQL; SQLite's one writer is already exclusive). */
+pheme_err sx_task_get(sx *x, int64_t id, int lock, task *out) PHEME_MUST_CHECK;
 
 /* Copies a 20-byte blob cell into dst (zeros when the cell is not 20 bytes). */
 void sx_addr(const db_result *r, int row, int col, uint8_t dst[20]);

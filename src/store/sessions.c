@@ -128,7 +128,7 @@ static pheme_err signin_work(sx *x, store_job *job) {
     memset(u, 0, sizeof *u);
     memcpy(u->address, n->address, 20);
     u->display_name = u->bio = "";
-    u->roles = ROLE_USER;
+    u->roles = STORE_NEW_USER_ROLES;
     u->created_at = u->updated_at = n->now_ms;
     out->roles_version = 0;
     if (!e) e = sx_user_insert(x, n->address, "", n->now_ms, &u->id);
@@ -417,8 +417,8 @@ pheme_err store_payout_set(store *s, arena *a, const store_actor *who, int64_t u
 /* ---------- roles ---------- */
 
 pheme_err store_user_role_set(store *s, arena *a, const store_actor *who,
-                              const uint8_t address[20], unsigned role, int grant, user *out,
-                              int *changed) {
+                              const uint8_t address[20], unsigned role, const char *role_name,
+                              int grant, user *out, int *changed) {
   *changed = 0;
   sx x;
   pheme_err e = sx_write(s, a, &x);
@@ -434,7 +434,7 @@ pheme_err store_user_role_set(store *s, arena *a, const store_actor *who,
           "UPDATE users SET roles = $1, roles_version = roles_version + 1, updated_at = $2 WHERE id = $3",
           dbv_int(roles), dbv_int(time_now_ms()), dbv_int(out->id));
     char detail[64];
-    snprintf(detail, sizeof detail, "{\"role\":\"%s\"}", role_name(role));
+    snprintf(detail, sizeof detail, "{\"role\":\"%.20s\"}", role_name);
     if (!e) e = sx_audit(&x, who, grant ? "user.role.grant" : "user.role.revoke", "user", out->id, detail);
     if (!e) e = user_by_id(&x, out->id, out, NULL);
     if (!e) *changed = 1;

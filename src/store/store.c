@@ -10,20 +10,6 @@
 #include "store/migrate.h"
 #include "core/banned.h"
 
-static const char *roles[] = {"user", "creator", "validator", "admin"};
-
-unsigned role_from_name(const char *name) {
-  for (unsigned i = 0; i < ARRAY_SIZE(roles); i++)
-    if (name && strcmp(name, roles[i]) == 0) return 1u << i;
-  return 0;
-}
-
-const char *role_name(unsigned bit) {
-  for (unsigned i = 0; i < ARRAY_SIZE(roles); i++)
-    if (bit == 1u << i) return roles[i];
-  return "unknown";
-}
-
 int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen) {
   store *s = calloc(1, sizeof *s);
   if (!s) {

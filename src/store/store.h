@@ -21,15 +21,13 @@
 
 typedef struct store store;
 
-enum {
-  ROLE_USER = 1,
-  ROLE_CREATOR = 2,
-  ROLE_VALIDATOR = 4,
-  ROLE_ADMIN = 8,
-};
-/* "user", "creator", "validator", "admin" <-> bit; 0 for an unknown name. */
-unsigned role_from_name(const char *name);
-const char *role_name(unsigned bit);
+/* Domain types (roles, task status, submission state) and the rules about them live in src/work/
+ * (work/roles.h, work/states.h); the store keeps their codes and wire names as given and decides
+ * nothing about them. */
+
+/* The roles bitmask a new person gets: the users.roles column default (migration 0001), which is
+ * the user role of work/roles.h (checked there at compile time). */
+#define STORE_NEW_USER_ROLES 1u
 
 typedef struct {
   int64_t user_id;        /* 0 for the system (CLI, migrations) */
@@ -70,7 +68,7 @@ typedef struct {
   uint8_t creator_address[20];
   int64_t guild_id;  /* 0 = none */
   int64_t deadline;  /* 0 = none; Unix ms */
-  const char *requirements, *validation; /* JSON documents, checked by the API layer */
+  const char *requirements, *validation; /* JSON documents, normalized by work/tasks.c */
   task_skill *skills;
   int nskills;
   int64_t created_at, updated_at;
@@ -222,10 +220,15 @@ pheme_err store_tasks_list(store *s, arena *a, const task_filter *f, const store
                            task **out, int *n) PHEME_MUST_CHECK;
 
 /* --- submissions --- */
-/* PHEME_DATA_STATE when the task is not OPEN or past its deadline; PHEME_DATA_CONFLICT when the
- * user already has a submission for the task that is not rejected. */
-pheme_err store_submission_create(store *s, arena *a, const store_actor *who, submission *sub)
-    PHEME_MUST_CHECK;
+/* Decides, inside the write transaction, whether sub may be stored: t is the task as it is then
+ * (share-locked on PostgreSQL until the commit), earlier the states of the same person's earlier
+ * submissions to it. A non-zero answer is returned as is with nothing written. */
+typedef pheme_err (*submission_check_fn)(const task *t, const char *const *earlier, int nearlier,
+                                         void *ctx);
+/* Stores sub (its state as given, e.g. "SUBMITTED") after check() allows it; PHEME_DATA_NOT_FOUND
+ * when the task does not exist, PHEME_DATA_CONFLICT when the schema finds a live duplicate. */
+pheme_err store_submission_create(store *s, arena *a, const store_actor *who, submission *sub,
+                                  submission_check_fn check, void *ctx) PHEME_MUST_CHECK;
 pheme_err store_submission_get(store *s, arena *a, int64_t id, submission *out) PHEME_MUST_CHECK;
 /* user_id or task_id 0 = any. */
 pheme_err store_submissions_list(store *s, arena *a, int64_t user_id, int64_t task_id,

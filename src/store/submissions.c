@@ -24,35 +24,32 @@ static void read_sub(const db_result *r, int i, submission *s) {
 static const char by_id[] =
     "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
 
-pheme_err store_submission_create(store *s, arena *a, const store_actor *who, submission *sub) {
+pheme_err store_submission_create(store *s, arena *a, const store_actor *who, submission *sub,
+                                  submission_check_fn check, void *ctx) {
   sx x;
   pheme_err e = sx_write(s, a, &x);
   if (e) return e;
   int64_t now = time_now_ms();
   db_result r;
-  /* The task's row is share-locked on PostgreSQL so it cannot close between this check and the
-   * insert; live submissions are unique per person and task in the schema (0004). */
-  e = Q(&x, &r,
-        sx_is_pg(&x) ? "SELECT status, coalesce(deadline, 0), creator_id FROM tasks WHERE id = $1 FOR SHARE"
-                     : "SELECT status, coalesce(deadline, 0), creator_id FROM tasks WHERE id = $1",
-        dbv_int(sub->task_id));
-  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  task t;
+  /* The task's row is share-locked on PostgreSQL so it cannot change between the check and the
+   * insert; live submissions are also unique per person and task in the schema (0004). */
+  e = sx_task_get(&x, sub->task_id, 2, &t);
+  if (!e)
+    e = Q(&x, &r, "SELECT state FROM submissions WHERE task_id = $1 AND user_id = $2 ORDER BY id",
+          dbv_int(sub->task_id), dbv_int(sub->user_id));
   if (!e) {
-    const char *status = db_text(&r, 0, 0);
-    int64_t deadline = db_int(&r, 0, 1);
-    if (status[0] != 'O' || (deadline && deadline < now)) e = PHEME_DATA_STATE;
+    const char **earlier = arena_zalloc(a, sizeof *earlier * (size_t)(r.rows ? r.rows : 1));
+    if (!earlier) e = PHEME_SYS_NOMEM;
+    for (int i = 0; !e && i < r.rows; i++) earlier[i] = db_text(&r, i, 0);
+    if (!e) e = check(&t, earlier, r.rows, ctx);
   }
   if (!e)
     e = Q(&x, &r,
-          "SELECT id FROM submissions WHERE task_id = $1 AND user_id = $2 AND state <> 'REJECTED'",
-          dbv_int(sub->task_id), dbv_int(sub->user_id));
-  if (!e && r.rows > 0) e = PHEME_DATA_CONFLICT;
-  if (!e)
-    e = Q(&x, &r,
           "INSERT INTO submissions (task_id, user_id, text, evidence, state, created_at, updated_at) "
-          "VALUES ($1, $2, $3, $4, 'SUBMITTED', $5, $5) RETURNING id",
+          "VALUES ($1, $2, $3, $4, $5, $6, $6) RETURNING id",
           dbv_int(sub->task_id), dbv_int(sub->user_id), dbv_text(sub->text),
-          dbv_text(sub->evidence), dbv_int(now));
+          dbv_text(sub->evidence), dbv_text(sub->state), dbv_int(now));
   if (!e) {
     sub->id = db_int(&r, 0, 0);
     e = sx_audit(&x, who, "submission.create", "submission", sub->id, NULL);

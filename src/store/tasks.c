@@ -71,10 +71,12 @@ static const char by_id[] = TASK_WITH_SKILLS " ORDER BY k.slug";
 /* The same, locking the task's row until the transaction ends (PostgreSQL; SQLite's one writer
  * is already exclusive). */
 static const char by_id_locked[] = TASK_WITH_SKILLS " ORDER BY k.slug FOR UPDATE OF t";
+static const char by_id_shared[] = TASK_WITH_SKILLS " ORDER BY k.slug FOR SHARE OF t";
 
-static pheme_err get_in(sx *x, int64_t id, int lock, task *out) {
+pheme_err sx_task_get(sx *x, int64_t id, int lock, task *out) {
   db_result r;
-  pheme_err e = Q(x, &r, lock && sx_is_pg(x) ? by_id_locked : by_id, dbv_int(id));
+  const char *sql = !lock || !sx_is_pg(x) ? by_id : lock == 2 ? by_id_shared : by_id_locked;
+  pheme_err e = Q(x, &r, sql, dbv_int(id));
   if (e) return e;
   if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
   read_task(&r, 0, out);
@@ -123,7 +125,7 @@ pheme_err store_task_create(store *s, arena *a, const store_actor *who, task *t)
     e = insert_skills(&x, t);
   }
   if (!e) e = sx_audit(&x, who, "task.create", "task", t->id, NULL);
-  if (!e) e = get_in(&x, t->id, 0, t);
+  if (!e) e = sx_task_get(&x, t->id, 0, t);
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   return e;
@@ -133,7 +135,7 @@ pheme_err store_task_get(store *s, arena *a, int64_t id, task *out) {
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
-  e = get_in(&x, id, 0, out);
+  e = sx_task_get(&x, id, 0, out);
   sx_end(&x);
   return e;
 }
@@ -145,7 +147,7 @@ pheme_err store_task_edit(store *s, arena *a, const store_actor *who, int64_t id
   if (e) return e;
   int replace_skills = 0;
   task t;
-  e = get_in(&x, id, 1, &t);
+  e = sx_task_get(&x, id, 1, &t);
   if (!e) e = edit(&t, &replace_skills, ctx);
   db_result r;
   if (!e)
@@ -166,7 +168,7 @@ pheme_err store_task_edit(store *s, arena *a, const store_actor *who, int64_t id
     snprintf(detail, sizeof detail, "{\"status\":\"%s\"}", t.status);
     e = sx_audit(&x, who, "task.update", "task", id, detail);
   }
-  if (!e) e = get_in(&x, id, 0, out);
+  if (!e) e = sx_task_get(&x, id, 0, out);
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   return e;

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   char msg[256];
   if (json_parse_body((const char *)data, size, &j, msg, sizeof msg) != PHEME_OK) return 0;
   for (size_t i = 0; i < api_schema_count; i++) {
-    pheme_err e = json_check(j, api_schemas[i].fields, api_schemas[i].nfields, msg, sizeof msg);
+    pheme_err e = json_check(j, api_schemas[i]->fields, api_schemas[i]->nfields, msg, sizeof msg);
     (void)e;
   }
   json_decref(j);

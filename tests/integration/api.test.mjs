@@ -4,7 +4,7 @@ import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   ADDR, BACKEND, UINT256_MAX, addr, castKeys, createKey, expectError, expectStatus, freshDatabase,
-  routeTable, startServer, taskBody, uniq, walkPages,
+  routeTable, startServer, taskBody, uniq, walkPages, pgQuery, sqlite3,
 } from './lib/harness.mjs';
 
 // One suite per file: its hooks and tests run in order (also on Node 18).
@@ -306,7 +306,7 @@ describe('api', () => {
   });
 
   test('submissions: create, get (author, task creator, validator, admin), list mine, list a task\'s', async () => {
-    const c = await creator.post('/api/v1/tasks', taskBody({ title: 'Submit here' }));
+    const c = await creator.post('/api/v1/tasks', taskBody({ title: 'Submit here', validation: { evidenceTypes: ['link', 'repository'] } }));
     const t = expectStatus(c, 201);
     recordWrite(c, 'task.create', 'task', t.id, 'creator');
     const body = {
@@ -342,9 +342,15 @@ describe('api', () => {
     assert.deepEqual(walked.map((x) => x.id), [s2.id, s.id]);
     const byAdmin = expectStatus(await admin.get(`/api/v1/tasks/${t.id}/submissions`), 200);
     assert.equal(byAdmin.items.length, 2);
-    // more of mine, to walk pages of /me/submissions
+    // more of mine, to walk pages of /me/submissions (to tasks anyone may take)
     const more = [];
-    for (const task of [state.fullTask.id, state.editedTask]) {
+    const open = [];
+    for (const title of ['Open to all 1', 'Open to all 2']) {
+      const oc = await creator.post('/api/v1/tasks', taskBody({ title }));
+      open.push(expectStatus(oc, 201).id);
+      recordWrite(oc, 'task.create', 'task', open[open.length - 1], 'creator');
+    }
+    for (const task of open) {
       const x = await user.post(`/api/v1/tasks/${task}/submissions`, { text: `for ${task}` });
       const sx = expectStatus(x, 201);
       recordWrite(x, 'submission.create', 'submission', sx.id, 'user');
@@ -353,6 +359,54 @@ describe('api', () => {
     const walkedMine = await walkPages(user, '/api/v1/me/submissions', 2);
     assert.deepEqual(walkedMine.map((x) => x.id), [...more.reverse(), s.id]);
     state.submission = s;
+  });
+
+  // Runs SQL on the suite's database (to give a person skill levels, which no route grants yet).
+  async function sql(q) {
+    return BACKEND === 'sqlite' ? sqlite3(db.file, q) : pgQuery(db, q);
+  }
+  const addrSql = (a) => (BACKEND === 'sqlite' ? `x'${a.slice(2)}'` : `decode('${a.slice(2)}', 'hex')`);
+
+  test('submitting takes the task\'s requirements: skills at minimum levels, reputation, level', async () => {
+    // the full task asks for solidity 10, security, reputation 20 and level 3: a new wallet has none
+    const full = await user2.post(`/api/v1/tasks/${state.fullTask.id}/submissions`, { text: 'I have no skills yet' });
+    const e = expectError(full, 403, 'WORK001', 'a person without the skills');
+    assert.match(e.message, /requires skill 'solidity' at level 10; you have 0/);
+    const edited = await user2.post(`/api/v1/tasks/${state.editedTask}/submissions`, { text: 'no rust either' });
+    assert.match(expectError(edited, 403, 'WORK001', 'rust 5').message, /requires skill 'rust' at level 5; you have 0/);
+    // a task asking for solidity 10 and level 3 only: level 9 is refused, level 12 is taken
+    const c = await creator.post('/api/v1/tasks', taskBody({
+      title: 'Solidity only', skills: [{ skill: 'solidity', minLevel: 10 }], requirements: { minLevel: 3 },
+    }));
+    const t = expectStatus(c, 201);
+    recordWrite(c, 'task.create', 'task', t.id, 'creator');
+    await sql(`INSERT INTO skill_levels (user_id, skill_id, xp, level) SELECT u.id, k.id, 900, 9 FROM users u, skills k `
+      + `WHERE k.slug = 'solidity' AND u.address = ${addrSql(ADDR.user2)}`);
+    const low = await user2.post(`/api/v1/tasks/${t.id}/submissions`, { text: 'almost' });
+    assert.match(expectError(low, 403, 'WORK001', 'level 9 of 10').message, /at level 10; you have 9/);
+    await sql(`UPDATE skill_levels SET level = 12 WHERE skill_id = (SELECT id FROM skills WHERE slug = 'solidity') `
+      + `AND user_id = (SELECT id FROM users WHERE address = ${addrSql(ADDR.user2)})`);
+    const ok = await user2.post(`/api/v1/tasks/${t.id}/submissions`, { text: 'now I can' });
+    const s = expectStatus(ok, 201, 'solidity 12 meets solidity 10 and level 3');
+    recordWrite(ok, 'submission.create', 'submission', s.id, 'user2');
+  });
+
+  test('evidence of a type the task does not accept is refused, naming what it accepts', async () => {
+    const c = await creator.post('/api/v1/tasks', taskBody({ title: 'Links only', validation: { evidenceTypes: ['link'] } }));
+    const t = expectStatus(c, 201);
+    recordWrite(c, 'task.create', 'task', t.id, 'creator');
+    const doc = await user.post(`/api/v1/tasks/${t.id}/submissions`, {
+      text: 'my report', evidence: [{ type: 'link', url: 'https://example.com/a' }, { type: 'document', url: 'https://example.com/report.pdf' }],
+    });
+    const e = expectError(doc, 422, 'DATA003', 'a document where only links are accepted');
+    assert.match(e.message, /evidence\[1\] is of type 'document'; task \d+ accepts only link/);
+    // nothing was stored: the same person may still submit a link
+    const link = await user.post(`/api/v1/tasks/${t.id}/submissions`, { text: 'my report', evidence: [{ type: 'link', url: 'https://example.com/a' }] });
+    const s = expectStatus(link, 201);
+    recordWrite(link, 'submission.create', 'submission', s.id, 'user');
+    // an evidence type outside the one list is refused by the schema, and so is it in a task
+    expectError(await user.post(`/api/v1/tasks/${t.id}/submissions`, { text: 'x', evidence: [{ type: 'text', url: 'https://example.com' }] }), 400, 'API002', 'evidence type text');
+    expectError(await creator.post('/api/v1/tasks', taskBody({ validation: { evidenceTypes: ['text'] } })), 400, 'API002', 'evidenceTypes text');
   });
 
   test('guilds: create, list (with type filter and pages), get, join, members, leave', async () => {

@@ -102,6 +102,34 @@ describe('openapi', () => {
     }
   });
 
+  test('each operation names the rate-limit class of its route row, and the server applies it', async () => {
+    for (const r of table) {
+      const op = doc.paths[toOpenApiPath(r.pattern)][r.method.toLowerCase()];
+      assert.equal(op['x-pheme-rate-limit'] ?? null, r.rate, `${r.method} ${r.pattern} rate-limit class`);
+    }
+    // the server takes the class from the same row: an unlimited route answers without the
+    // X-RateLimit-* headers, a read route with them
+    const health = table.find((r) => r.pattern === '/healthz');
+    assert.equal(health.rate, null);
+    const lim = await startServer({ db: await freshDatabase('openapi-limits'), name: 'openapi-limits',
+      args: ['--rate-limit', 'true', '--rate-limit-read', '77', '--rate-limit-auth', '33'] });
+    try {
+      const h = await lim.client().get('/healthz');
+      expectStatus(h, 200);
+      assert.equal(h.headers['x-ratelimit-limit'], undefined, '/healthz is not rate-limited');
+      const skills = table.find((r) => r.method === 'GET' && r.pattern === '/api/v1/skills');
+      assert.equal(skills.rate, 'read');
+      const k = await lim.client().get('/api/v1/skills');
+      assert.equal(k.headers['x-ratelimit-limit'], '77', 'GET /api/v1/skills is in the read class');
+      const nonce = table.find((r) => r.pattern === '/api/v1/auth/nonce');
+      assert.equal(nonce.rate, 'auth');
+      const n = await lim.client().post('/api/v1/auth/nonce', {});
+      assert.equal(n.headers['x-ratelimit-limit'], '33', 'POST /api/v1/auth/nonce is in the auth class');
+    } finally {
+      await lim.stop();
+    }
+  });
+
   test('every $ref in the document resolves', () => {
     const refs = [];
     const walk = (n) => {

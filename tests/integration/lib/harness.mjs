@@ -522,10 +522,13 @@ export function routeTable(file = path.join(ROOT, 'src', 'api', 'routes.c')) {
   const end = src.indexOf('};', start);
   const body = src.slice(start, end);
   const rows = [];
-  const re = /\{\s*"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"([^"]*)"\s*,\s*(NULL|"(\w+)")\s*,\s*(\d+)\s*(?:,\s*([01])\s*)?\}/g;
+  // {method, pattern, handler, role, rate-limit class, summary, tag, body schema, status[, cacheable]}
+  const re = /\{\s*"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"([^"]*)"\s*,\s*(NULL|BODY\((\w+)\))\s*,\s*(\d+)\s*(?:,\s*([01])\s*)?\}/g;
+  const rates = { RL_AUTH: 'auth', RL_READ: 'read', RL_WRITE: 'write', RL_GRAPHQL: 'graphql', UNLIMITED: null };
   let m;
   while ((m = re.exec(body))) {
-    rows.push({ method: m[1], pattern: m[2], handler: m[3], role: m[4], summary: m[5], tag: m[6], body: m[8] || null, status: Number(m[9]), cacheable: m[10] === '1' });
+    assert.ok(m[5] in rates, `route ${m[1]} ${m[2]}: rate-limit class ${m[5]}`);
+    rows.push({ method: m[1], pattern: m[2], handler: m[3], role: m[4], rate: rates[m[5]], summary: m[6], tag: m[7], body: m[9] || null, status: Number(m[10]), cacheable: m[11] === '1' });
   }
   // every row-looking line was understood
   const looksLikeRow = body.split('\n').filter((l) => /^\s*\{\s*"[A-Z]+"\s*,/.test(l)).length;

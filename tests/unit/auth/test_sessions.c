@@ -13,6 +13,7 @@
 #include "store/auth_store.h"
 #include "store/batch.h"
 #include "store/store.h"
+#include "work/roles.h"
 #include "test.h"
 #include "backends.h"
 
@@ -342,22 +343,22 @@ TEST(role_changes_bump_the_roles_version) {
   int64_t rv = st.roles_version;
   CHECK_INT(s.roles_version, rv);
   int changed;
-  CHECK_INT(store_user_role_set(S, &ar, &sys, a, ROLE_CREATOR, 1, &out, &changed), 0);
+  CHECK_INT(store_user_role_set(S, &ar, &sys, a, ROLE_CREATOR, role_name(ROLE_CREATOR), 1, &out, &changed), 0);
   CHECK_INT(changed, 1);
   CHECK_INT(out.roles, ROLE_USER | ROLE_CREATOR);
   CHECK_INT(store_session_state(S, s.id, &st), 0);
   CHECK_INT(st.roles_version, rv + 1);
   CHECK_INT(st.roles, ROLE_USER | ROLE_CREATOR);
-  CHECK_INT(store_user_role_set(S, &ar, &sys, a, ROLE_CREATOR, 1, &out, &changed), 0);
+  CHECK_INT(store_user_role_set(S, &ar, &sys, a, ROLE_CREATOR, role_name(ROLE_CREATOR), 1, &out, &changed), 0);
   CHECK_INT(changed, 0);
-  CHECK_INT(store_user_role_set(S, &ar, &sys, a, ROLE_CREATOR, 0, &out, &changed), 0);
+  CHECK_INT(store_user_role_set(S, &ar, &sys, a, ROLE_CREATOR, role_name(ROLE_CREATOR), 0, &out, &changed), 0);
   CHECK_INT(changed, 1);
   CHECK_INT(out.roles, ROLE_USER);
   CHECK_INT(store_session_state(S, s.id, &st), 0);
   CHECK_INT(st.roles_version, rv + 2);
   uint8_t nobody[20];
   fresh_addr(nobody);
-  CHECK_INT(store_user_role_set(S, &ar, &sys, nobody, ROLE_ADMIN, 1, &out, &changed), PHEME_DATA_NOT_FOUND);
+  CHECK_INT(store_user_role_set(S, &ar, &sys, nobody, ROLE_ADMIN, role_name(ROLE_ADMIN), 1, &out, &changed), PHEME_DATA_NOT_FOUND);
   /* audited */
   audit_entry *log;
   int n;

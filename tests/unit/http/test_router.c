@@ -8,11 +8,11 @@
 static void h(http_req *r) { (void)r; }
 
 static const http_route routes[] = {
-    {"GET", "/api/v1/tasks", h, 0, "list", "t", NULL, 200},
-    {"POST", "/api/v1/tasks", h, 2, "create", "t", NULL, 201},
-    {"GET", "/api/v1/tasks/:id", h, 0, "get", "t", NULL, 200},
-    {"POST", "/api/v1/tasks/:id/close", h, 2, "close", "t", NULL, 200},
-    {"GET", "/api/v1/guilds/:slug/members", h, 0, "members", "g", NULL, 200},
+    {"GET", "/api/v1/tasks", h, 0, RL_READ, "list", "t", NULL, 200},
+    {"POST", "/api/v1/tasks", h, 2, RL_READ, "create", "t", NULL, 201},
+    {"GET", "/api/v1/tasks/:id", h, 0, RL_READ, "get", "t", NULL, 200},
+    {"POST", "/api/v1/tasks/:id/close", h, 2, RL_READ, "close", "t", NULL, 200},
+    {"GET", "/api/v1/guilds/:slug/members", h, 0, RL_READ, "members", "g", NULL, 200},
 };
 
 TEST(matches_literals_and_parameters) {
@@ -50,10 +50,10 @@ TEST(tells_missing_path_from_wrong_method) {
 TEST(check_rejects_overlaps_and_bad_patterns) {
   char why[200];
   CHECK_INT(router_check(routes, 5, why, sizeof why), 0);
-  const http_route overlap[] = {{"GET", "/a/:id", h, 0, "x", "t", NULL, 200},
-                                {"GET", "/a/:slug", h, 0, "y", "t", NULL, 200}};
+  const http_route overlap[] = {{"GET", "/a/:id", h, 0, RL_READ, "x", "t", NULL, 200},
+                                {"GET", "/a/:slug", h, 0, RL_READ, "y", "t", NULL, 200}};
   CHECK_INT(router_check(overlap, 2, why, sizeof why), -1);
-  const http_route bad[] = {{"GET", "/a/", h, 0, "x", "t", NULL, 200}};
+  const http_route bad[] = {{"GET", "/a/", h, 0, RL_READ, "x", "t", NULL, 200}};
   CHECK_INT(router_check(bad, 1, why, sizeof why), -1);
 }
 
@@ -61,11 +61,24 @@ TEST(the_real_table_is_well_formed) {
   char why[200];
   CHECK_INT(router_check(api_routes, api_route_count, why, sizeof why), 0);
   for (size_t i = 0; i < api_route_count; i++) {
-    if (api_routes[i].body && !api_schema_find(api_routes[i].body)) {
-      fprintf(stderr, "route %s %s names a missing schema %s\n", api_routes[i].method,
-              api_routes[i].pattern, api_routes[i].body);
+    const http_route *rt = &api_routes[i];
+    /* the row's body schema is one of the published schemas, found under its own name */
+    if (rt->body && api_schema_find(rt->body->name) != rt->body) {
+      fprintf(stderr, "route %s %s names a schema %s that is not published\n", rt->method, rt->pattern,
+              rt->body->name);
       CHECK(0);
     }
+    /* every API route is rate-limited; the operations routes are not */
+    int api = strncmp(rt->pattern, "/api/", 5) == 0;
+    if (api != (rt->rate >= 0 && rt->rate < RL__CLASSES) || (!api && rt->rate != ROUTE_UNLIMITED)) {
+      fprintf(stderr, "route %s %s has rate-limit class %d\n", rt->method, rt->pattern, rt->rate);
+      CHECK(0);
+    }
+    /* a body on a write route; sign-in routes in the auth class; reads in the read class */
+    if (api && strncmp(rt->pattern, "/api/v1/auth/", 13) == 0) CHECK_INT(rt->rate, RL_AUTH);
+    else if (api && strcmp(rt->method, "GET") == 0) CHECK_INT(rt->rate, RL_READ);
+    else if (api) CHECK_INT(rt->rate, RL_WRITE);
+    if (rt->body) CHECK(strcmp(rt->method, "GET") != 0);
   }
   /* The OpenAPI document has one operation per route. */
   json_t *doc = api_openapi("http://localhost:4000");

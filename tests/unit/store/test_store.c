@@ -10,6 +10,7 @@
 #include "store/internal.h"
 #include "store/store.h"
 #include "test.h"
+#include "work/states.h"
 #include "backends.h"
 
 static store_actor sys = {0, "test"};
@@ -215,6 +216,23 @@ TEST(tasks_round_trip_filter_and_page) {
   arena_release(&a);
 }
 
+/* A submission check that records what the store showed it and answers as told. */
+typedef struct {
+  pheme_err answer;
+  int64_t task_id;
+  const char *status, *first;
+  int nearlier;
+} sub_probe;
+
+static pheme_err probe_check(const task *t, const char *const *earlier, int nearlier, void *ctx) {
+  sub_probe *p = ctx;
+  p->task_id = t->id;
+  p->status = t->status;
+  p->nearlier = nearlier;
+  p->first = nearlier ? earlier[0] : NULL;
+  return p->answer;
+}
+
 TEST(submissions_follow_task_state) {
   arena a;
   arena_init(&a, 0);
@@ -227,18 +245,29 @@ TEST(submissions_follow_task_state) {
   REQUIRE(store_user_ensure(S, &a, &sys, wa, &w, &created) == 0);
   task t = new_task(c.id, NULL, 0, "BOUNTY", 2);
   REQUIRE(store_task_create(S, &a, &sys, &t) == 0);
-  submission s = {.task_id = t.id, .user_id = w.id, .text = "done", .evidence = "[]"};
-  CHECK_INT(store_submission_create(S, &a, &sys, &s), 0);
+  sub_probe probe = {0};
+  submission s = {.task_id = t.id, .user_id = w.id, .text = "done", .evidence = "[]", .state = "SUBMITTED"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &s, probe_check, &probe), 0);
   CHECK_STR(s.state, "SUBMITTED");
   CHECK_INT(s.final_score, -1);
-  submission s2 = {.task_id = t.id, .user_id = w.id, .text = "again", .evidence = "[]"};
-  CHECK_INT(store_submission_create(S, &a, &sys, &s2), PHEME_DATA_CONFLICT);
-  submission s3 = {.task_id = 999999, .user_id = w.id, .text = "x", .evidence = "[]"};
-  CHECK_INT(store_submission_create(S, &a, &sys, &s3), PHEME_DATA_NOT_FOUND);
+  CHECK_INT(probe.task_id, t.id); /* the check saw the task, and no earlier submission */
+  CHECK_INT(probe.nearlier, 0);
+  /* a check that lets a live duplicate through still meets the schema's unique index */
+  submission s2 = {.task_id = t.id, .user_id = w.id, .text = "again", .evidence = "[]", .state = "SUBMITTED"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &s2, probe_check, &probe), PHEME_DATA_CONFLICT);
+  CHECK_INT(probe.nearlier, 1);
+  CHECK_STR(probe.first, "SUBMITTED");
+  submission s3 = {.task_id = 999999, .user_id = w.id, .text = "x", .evidence = "[]", .state = "SUBMITTED"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &s3, probe_check, &probe), PHEME_DATA_NOT_FOUND);
   CHECK_INT(store_task_edit(S, &a, &sys, t.id, refuse_closed, NULL, &t), 0);
   CHECK_STR(t.status, "CLOSED");
-  submission s4 = {.task_id = t.id, .user_id = c.id, .text = "late", .evidence = "[]"};
-  CHECK_INT(store_submission_create(S, &a, &sys, &s4), PHEME_DATA_STATE);
+  /* the check's refusal is returned as is, with nothing written */
+  int64_t subs_before = count("submissions");
+  probe.answer = PHEME_DATA_STATE;
+  submission s4 = {.task_id = t.id, .user_id = c.id, .text = "late", .evidence = "[]", .state = "SUBMITTED"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &s4, probe_check, &probe), PHEME_DATA_STATE);
+  CHECK_STR(probe.status, "CLOSED");
+  CHECK_INT(count("submissions"), subs_before);
   submission *list;
   int n;
   store_page p = {0, 10};
@@ -355,6 +384,39 @@ TEST(concurrent_writers_all_land) {
   CHECK_INT(count("users"), before + 200);
 }
 
+/* The schema takes every state of the submission machine (work/states.h) by its wire name, and
+ * keeps each as given (0013 added ESCALATED). */
+TEST(every_submission_state_is_storable) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t ca[20];
+  addr_of(ca, 40);
+  user c;
+  int created;
+  REQUIRE(store_user_ensure(S, &a, &sys, ca, &c, &created) == 0);
+  task t = new_task(c.id, NULL, 0, "QUEST", 3);
+  REQUIRE(store_task_create(S, &a, &sys, &t) == 0);
+  sub_probe allow = {0};
+  for (int i = 0; i < SUB__STATES; i++) {
+    uint8_t wa[20];
+    addr_of(wa, 41 + i);
+    user w;
+    REQUIRE(store_user_ensure(S, &a, &sys, wa, &w, &created) == 0);
+    submission s = {.task_id = t.id, .user_id = w.id, .text = "x", .evidence = "[]",
+                    .state = sub_state_name((sub_state)i)};
+    CHECK_INT(store_submission_create(S, &a, &sys, &s, probe_check, &allow), 0);
+    CHECK_STR(s.state, sub_state_name((sub_state)i));
+  }
+  /* a name outside the machine is refused by the schema */
+  uint8_t xa[20];
+  addr_of(xa, 70);
+  user x;
+  REQUIRE(store_user_ensure(S, &a, &sys, xa, &x, &created) == 0);
+  submission bad = {.task_id = t.id, .user_id = x.id, .text = "x", .evidence = "[]", .state = "LOST"};
+  CHECK_INT(store_submission_create(S, &a, &sys, &bad, probe_check, &allow), PHEME_DATA_INVALID);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(migrations_are_idempotent_and_ready);
   RUN(users_are_created_once_per_address);
@@ -362,6 +424,7 @@ static void all_tests(void) {
   RUN(skills_catalogue_is_seeded);
   RUN(tasks_round_trip_filter_and_page);
   RUN(submissions_follow_task_state);
+  RUN(every_submission_state_is_storable);
   RUN(guild_membership_and_wallet_view);
   RUN(concurrent_writers_all_land);
 }
