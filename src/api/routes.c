@@ -48,6 +48,9 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/tasks/:id/submissions", tasks_submit, USER, "Submit work to a task", "submissions", "SubmissionCreate", 201},
     {"GET", "/api/v1/tasks/:id/submissions", tasks_submissions, CREATOR, "Submissions to a task (its creator or an admin)", "submissions", NULL, 200},
     {"GET", "/api/v1/submissions/:id", submissions_get, USER, "One submission (its author, the task's creator, a validator or an admin)", "submissions", NULL, 200},
+    /* evidence content (content.c): the body is the file, streamed */
+    {"POST", "/api/v1/content", content_post, USER, "Store a file (the body, of an allowed Content-Type) under its IPFS CIDv1; idempotent", "content", NULL, 201, 0, &content_upload_stream},
+    {"GET", "/ipfs/:cid", content_get, PUBLIC, "A stored file by CID: immutable, ETag = CID, If-None-Match, single byte ranges", "content", NULL, 200},
     /* guilds */
     {"GET", "/api/v1/guilds", guilds_list, PUBLIC, "Guilds, newest first (?type=SKILL|GEO|INTEREST)", "guilds", NULL, 200},
     {"POST", "/api/v1/guilds", guilds_create, USER, "Found a guild; the caller becomes its owner", "guilds", "GuildCreate", 201},

@@ -15,8 +15,9 @@
 #include "core/util.h"
 #include "core/banned.h"
 
-/* Levels enough for any 64-bit size: 174^8 chunks of 256 KiB is far beyond 2^64 bytes. */
-#define CID_LEVELS 8
+/* Levels enough for any 64-bit size at kubo's shape (174^8 chunks of 256 KiB is far beyond 2^64
+ * bytes), and for test shapes of fan-out 2 up to 2^20 chunks. */
+#define CID_LEVELS 20
 /* The largest node: 174 links of at most 2 + 2 + 36 + 2 + 11 bytes, and its Data field. */
 #define NODE_MAX 16384
 
@@ -27,6 +28,8 @@ typedef struct {
 } cid_link;
 
 struct cid_builder {
+  uint32_t chunk_size;
+  int max_links;
   struct sha256_ctx leaf;
   uint32_t leaf_len;     /* bytes in the current chunk */
   uint64_t size;         /* bytes fed */
@@ -206,11 +209,17 @@ static size_t node_encode(uint8_t *node, const cid_link *links, int n, uint64_t 
 
 /* ---------- the builder ---------- */
 
-cid_builder *cid_builder_new(void) {
+cid_builder *cid_builder_new_shaped(uint32_t chunk_size, int max_links) {
+  if (chunk_size == 0 || max_links < 2 || max_links > CID_MAX_LINKS) return NULL;
   cid_builder *b = malloc(sizeof *b);
-  if (b) cid_builder_clear(b);
+  if (!b) return NULL;
+  b->chunk_size = chunk_size;
+  b->max_links = max_links;
+  cid_builder_clear(b);
   return b;
 }
+
+cid_builder *cid_builder_new(void) { return cid_builder_new_shaped(CID_CHUNK_SIZE, CID_MAX_LINKS); }
 
 void cid_builder_free(cid_builder *b) { free(b); }
 
@@ -233,7 +242,7 @@ static void close_level(cid_builder *b, int k) {
   for (int i = 0; i < b->nlevel[k]; i++) up.tsize += b->level[k][i].tsize;
   b->nlevel[k] = 0;
   b->level[k + 1][b->nlevel[k + 1]++] = up;
-  if (b->nlevel[k + 1] == CID_MAX_LINKS) close_level(b, k + 1);
+  if (b->nlevel[k + 1] == b->max_links) close_level(b, k + 1);
 }
 
 static void end_chunk(cid_builder *b) {
@@ -243,7 +252,7 @@ static void end_chunk(cid_builder *b) {
   l->tsize = l->fsize = b->leaf_len;
   b->leaf_len = 0;
   b->chunks++;
-  if (b->nlevel[0] == CID_MAX_LINKS) close_level(b, 0);
+  if (b->nlevel[0] == b->max_links) close_level(b, 0);
 }
 
 void cid_builder_add(cid_builder *b, const void *p, size_t n) {
@@ -251,8 +260,8 @@ void cid_builder_add(cid_builder *b, const void *p, size_t n) {
   b->size += n;
   while (n > 0) {
     /* a chunk ends only when a byte past it arrives, so the last chunk is known to be the last */
-    if (b->leaf_len == CID_CHUNK_SIZE) end_chunk(b);
-    size_t take = CID_CHUNK_SIZE - b->leaf_len;
+    if (b->leaf_len == b->chunk_size) end_chunk(b);
+    size_t take = b->chunk_size - b->leaf_len;
     if (take > n) take = n;
     sha256_update(&b->leaf, take, in);
     b->leaf_len += (uint32_t)take;

@@ -56,8 +56,12 @@ int cid_equal(const cid *a, const cid *b);
 /* The streaming computation. */
 typedef struct cid_builder cid_builder;
 
-/* A new builder, or NULL when memory is short; free it with cid_builder_free. */
+/* A new builder with kubo's defaults, or NULL when memory is short; free it with
+ * cid_builder_free. */
 cid_builder *cid_builder_new(void);
+/* A builder with another chunk size (1 or more bytes) and fan-out (2 to CID_MAX_LINKS): the
+ * same layout at a small scale, so tests reach trees of several levels with small files. */
+cid_builder *cid_builder_new_shaped(uint32_t chunk_size, int max_links);
 void cid_builder_free(cid_builder *b);
 /* Starts over (a builder may compute many CIDs one after the other). */
 void cid_builder_clear(cid_builder *b);

@@ -89,6 +89,16 @@ pheme_err content_upload_commit(content_upload *u, store *s, arena *a, const sto
 /* Abandons the upload: nothing of it stays in the backend. Frees u. NULL is fine. */
 void content_upload_abort(content_upload *u);
 
+/* ---- media types (media.c) ---- */
+#define CONTENT_MEDIA_TYPE_MAX 128
+/* The media type of a Content-Type header value: type/subtype lower-cased, parameters dropped
+ * ("image/png" for "Image/PNG; q=1"). Returns 0, or -1 when it is not two RFC 9110 tokens around
+ * a '/', or is longer than CONTENT_MEDIA_TYPE_MAX - 1 (out is then ""). */
+int content_media_type_parse(const char *header, char out[CONTENT_MEDIA_TYPE_MAX]) PHEME_MUST_CHECK;
+/* 1 when type (as content_media_type_parse gives it) is in the comma-separated allowed list,
+ * whose entries are "type/subtype" or "type/" followed by "*" (case and spaces ignored), else 0. */
+int content_media_type_allowed(const char *allowed, const char *type);
+
 /* Whether a CID is recorded as stored (for the work engine: a submission's evidence must be).
  * Returns 0 with *stored set, or a storage error. */
 pheme_err content_is_stored(store *s, const cid *c, int *stored) PHEME_MUST_CHECK;
