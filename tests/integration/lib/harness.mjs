@@ -495,7 +495,8 @@ export function rawRequest(method, p, { headers = {}, body } = {}) {
 
 // The rows of api_routes[] in src/api/routes.c.
 // Rows like {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, "summary", "tag", "Body" | NULL, 200[, 1]},
-// (the optional last field marks a route whose answers may be cached)
+// (the optional field after the status marks a route whose answers may be cached; the one after it
+// names the body stream of an upload route)
 export function routeTable(file = path.join(ROOT, 'src', 'api', 'routes.c')) {
   const src = fs.readFileSync(file, 'utf8');
   const start = src.indexOf('api_routes[]');
@@ -503,10 +504,10 @@ export function routeTable(file = path.join(ROOT, 'src', 'api', 'routes.c')) {
   const end = src.indexOf('};', start);
   const body = src.slice(start, end);
   const rows = [];
-  const re = /\{\s*"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"([^"]*)"\s*,\s*(NULL|"(\w+)")\s*,\s*(\d+)\s*(?:,\s*([01])\s*)?\}/g;
+  const re = /\{\s*"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"([^"]*)"\s*,\s*(NULL|"(\w+)")\s*,\s*(\d+)\s*(?:,\s*([01])\s*)?(?:,\s*&?(\w+)\s*)?\}/g;
   let m;
   while ((m = re.exec(body))) {
-    rows.push({ method: m[1], pattern: m[2], handler: m[3], role: m[4], summary: m[5], tag: m[6], body: m[8] || null, status: Number(m[9]), cacheable: m[10] === '1' });
+    rows.push({ method: m[1], pattern: m[2], handler: m[3], role: m[4], summary: m[5], tag: m[6], body: m[8] || null, status: Number(m[9]), cacheable: m[10] === '1', stream: m[11] || null });
   }
   // every row-looking line was understood
   const looksLikeRow = body.split('\n').filter((l) => /^\s*\{\s*"[A-Z]+"\s*,/.test(l)).length;
