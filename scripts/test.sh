@@ -51,6 +51,11 @@ for layer in $LAYERS; do
       step "cross-checks of the Ethereum primitives against viem"
       tests/interop/run.sh
     fi
+    if [ -x tests/interop/content/run.sh ]; then
+      step "CIDs of files against ipfs-unixfs-importer (kubo's options), both ways"
+      cmake --build build -j "$JOBS" --target pheme
+      tests/interop/content/run.sh
+    fi
     ;;
   auth)
     if [ -x tests/auth/run.sh ]; then
