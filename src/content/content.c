@@ -2,6 +2,7 @@
  * content.h and docs/internals/content.md. */
 #include "content/content.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -9,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/util.h"
@@ -214,6 +216,26 @@ static pheme_err local_remove(content_backend *base, const cid *c, char *err, si
 
 static void local_free(content_backend *b) { free(b); }
 
+/* Uploads that a crash cut short leave DIR/tmp/<random>.part; those a day old are surely dead
+ * (an upload in progress writes to its file all the time), so they are removed at start. */
+#define STALE_PART_SECONDS (24 * 3600)
+
+static void remove_stale_parts(const char *tmp) {
+  DIR *d = opendir(tmp);
+  if (!d) return;
+  time_t now = time(NULL);
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    size_t n = strlen(e->d_name);
+    if (n < 6 || strcmp(e->d_name + n - 5, ".part") != 0) continue;
+    char p[LOCAL_PATH_MAX];
+    struct stat st;
+    snprintf(p, sizeof p, "%s/%s", tmp, e->d_name);
+    if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && now - st.st_mtime > STALE_PART_SECONDS) unlink(p);
+  }
+  closedir(d);
+}
+
 static const content_backend_ops local_ops = {
     "local",    local_put_begin, local_put_write, local_put_commit, local_put_abort,
     local_open, local_stat,      local_remove,    local_free,
@@ -242,6 +264,7 @@ content_backend *content_local_open(const char *dir, char *err, size_t errlen) {
     free(b);
     return NULL;
   }
+  remove_stale_parts(tmp);
   return &b->base;
 }
 

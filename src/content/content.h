@@ -59,7 +59,8 @@ struct content_backend {
 };
 
 /* The local folder backend: files at DIR/<two characters>/<CID> (the two before the CID's last,
- * as IPFS's flatfs shards), uploads in progress under DIR/tmp. Creates the folders when missing.
+ * as IPFS's flatfs shards), uploads in progress under DIR/tmp (those left by a crash, a day old,
+ * are removed here). Creates the folders when missing.
  * Returns NULL with err set when DIR cannot be made or written. */
 content_backend *content_local_open(const char *dir, char *err, size_t errlen);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <utime.h>
 
 #include "content/content.h"
 #include "core/util.h"
@@ -205,7 +206,36 @@ TEST(uploads_are_recorded_once_and_found_by_cid) {
   remove_dir();
 }
 
+TEST(parts_a_crash_left_are_removed_a_day_later) {
+  fresh_dir();
+  char err[256], old[128], young[128], other[128];
+  content_backend *b = content_local_open(dir, err, sizeof err);
+  REQUIRE(b);
+  content_backend_free(b);
+  snprintf(old, sizeof old, "%s/tmp/dead.part", dir);
+  snprintf(young, sizeof young, "%s/tmp/alive.part", dir);
+  snprintf(other, sizeof other, "%s/tmp/notes.txt", dir);
+  const char *names[] = {old, young, other};
+  for (int i = 0; i < 3; i++) {
+    FILE *f = fopen(names[i], "w");
+    REQUIRE(f);
+    fputs("partial", f);
+    fclose(f);
+  }
+  struct utimbuf two_days_ago = {time(NULL) - 2 * 86400, time(NULL) - 2 * 86400};
+  REQUIRE(utime(old, &two_days_ago) == 0);
+  REQUIRE(utime(other, &two_days_ago) == 0);
+  b = content_local_open(dir, err, sizeof err);
+  REQUIRE(b);
+  CHECK(access(old, F_OK) != 0);
+  CHECK(access(young, F_OK) == 0);
+  CHECK(access(other, F_OK) == 0); /* only .part files are PHEME's */
+  content_backend_free(b);
+  remove_dir();
+}
+
 static void all_tests(void) {
+  RUN(parts_a_crash_left_are_removed_a_day_later);
   RUN(an_aborted_put_leaves_nothing);
   RUN(a_committed_put_is_whole_under_its_cid);
   RUN(uploads_are_recorded_once_and_found_by_cid);
