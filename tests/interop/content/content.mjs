@@ -1,3 +1,6 @@
+// Pinned for Node 18 and 20 alike: blockstore-core 4.4.1 and ipfs-unixfs-importer 15.4.0, with two
+// transitive packages held back (package.json overrides) whose newest releases declare Node 20.
+//
 // Cross-checks PHEME's CIDs (src/content/cid.c) against an independent implementation:
 // ipfs-unixfs-importer + blockstore-core, with the options that make kubo's
 // `ipfs add --cid-version 1 --raw-leaves` (fixed chunks of 262144 bytes, balanced layout of at most
