@@ -10,7 +10,7 @@
  *    "bafybei…".
  *
  * The builder is streaming: bytes are fed as they arrive and never kept; it holds one SHA-256
- * state for the current chunk and at most 174 pending links per tree level (about 80 KiB in all,
+ * state for the current chunk and at most 174 pending links per tree level (about 210 KiB in all,
  * whatever the file's size).
  *
  * Only the CIDs this computation makes are accepted as text: CIDv1, codec raw or dag-pb, sha2-256,
