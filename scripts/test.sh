@@ -53,6 +53,11 @@ for layer in $LAYERS; do
       cmake --build build -j "$JOBS" --target pheme-ethtool
       tests/interop/run.sh
     fi
+    if [ -x tests/interop/content/run.sh ]; then
+      step "CIDs of files against ipfs-unixfs-importer (kubo's options), both ways"
+      cmake --build build -j "$JOBS" --target pheme
+      tests/interop/content/run.sh
+    fi
     ;;
   auth)
     if [ -x tests/auth/run.sh ]; then

@@ -42,6 +42,7 @@ static int cmd_config(cmd_ctx *c);
 static int cmd_seed(cmd_ctx *c);
 static int cmd_chain(cmd_ctx *c);
 static int cmd_dev(cmd_ctx *c);
+static int cmd_content(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -58,6 +59,8 @@ static const command commands[] = {
      "the whole local stack: anvil, the contracts, demo data on chain and in storage, the server"},
     {"chain", cmd_chain, CHAIN_CLI_USAGE,
      "deploy the contract suite (writes the manifest), or show the chain, indexer and operator"},
+    {"content", cmd_content, "content add FILE [--media-type TYPE]",
+     "store a file in the content store and print its IPFS CID (as ipfs add --cid-version 1 --raw-leaves)"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -171,6 +174,13 @@ static int cmd_serve(cmd_ctx *c) {
       metrics_register(&metrics, indexer_metrics_collect, NULL))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
+  if (!(a.content = content_local_open(cfg->content_dir, err, sizeof err))) {
+    log_error("%s", err);
+    signin_config_release(&signin);
+    store_free(s);
+    metrics_release(&metrics);
+    return 1;
+  }
   ratelimit *limits = NULL;
   http_cache *cache = NULL;
   chain_workers chain;
@@ -257,6 +267,7 @@ out:
   http_cache_free(cache);
   ratelimit_free(limits);
   signin_config_release(&signin);
+  content_backend_free(a.content);
   store_free(s);
   metrics_release(&metrics);
   if (!rc) log_info("stopped");
@@ -397,6 +408,82 @@ static int cmd_chain(cmd_ctx *c) {
     return rc;
   }
   fprintf(stderr, "usage: pheme %s\n", CHAIN_CLI_USAGE);
+  return 2;
+}
+
+/* --- pheme content --- */
+
+/* Streams FILE into the content store (the backend and the content table) and prints its CID. */
+static int content_add(cmd_ctx *c, const char *path, const char *media_type) {
+  char type[CONTENT_MEDIA_TYPE_MAX];
+  if (content_media_type_parse(media_type, type)) {
+    fprintf(stderr, "pheme content add: '%s' is not a media type (type/subtype)\n", media_type);
+    return 2;
+  }
+  FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+  if (!f) {
+    fprintf(stderr, "pheme content add: cannot open '%s'\n", path);
+    return 1;
+  }
+  char err[512];
+  content_backend *b = content_local_open(c->cfg.content_dir, err, sizeof err);
+  store *s = b ? open_store(&c->cfg, 1) : NULL;
+  content_upload *u = NULL;
+  int rc = 1;
+  if (!b) fprintf(stderr, "pheme content add: %s\n", err);
+  if (!b || !s) goto out;
+  if (content_upload_begin(b, UINT64_MAX, &u, err, sizeof err)) {
+    fprintf(stderr, "pheme content add: %s\n", err);
+    goto out;
+  }
+  static char chunk[1 << 20];
+  size_t n;
+  while ((n = fread(chunk, 1, sizeof chunk, f)) > 0) {
+    if (content_upload_write(u, chunk, n, err, sizeof err)) {
+      fprintf(stderr, "pheme content add: %s\n", err);
+      goto out;
+    }
+  }
+  if (ferror(f)) {
+    fprintf(stderr, "pheme content add: cannot read '%s'\n", path);
+    goto out;
+  }
+  arena a;
+  arena_init(&a, 0);
+  store_actor sys = {0, "cli"};
+  cid id;
+  content_record rec;
+  int created;
+  content_upload *done = u;
+  u = NULL;
+  if (content_upload_commit(done, s, &a, &sys, type, 0, &id, &rec, &created, err, sizeof err)) {
+    fprintf(stderr, "pheme content add: %s\n", err);
+  } else {
+    char text[CID_TEXT_SIZE];
+    cid_format(&id, text);
+    printf("%s\n", text);
+    rc = 0;
+  }
+  arena_release(&a);
+out:
+  content_upload_abort(u);
+  if (f != stdin) fclose(f);
+  if (s) store_free(s);
+  content_backend_free(b);
+  return rc;
+}
+
+static int cmd_content(cmd_ctx *c) {
+  const char *sub = c->nargs > 0 ? c->args[0] : "";
+  if (strcmp(sub, "add") == 0 && c->nargs >= 2 && c->args[1][0] != '-' ) {
+    const char *type = flag_value(c, "--media-type");
+    return content_add(c, c->args[1], type ? type : "application/octet-stream");
+  }
+  if (strcmp(sub, "add") == 0 && c->nargs >= 2 && strcmp(c->args[1], "-") == 0) {
+    const char *type = flag_value(c, "--media-type");
+    return content_add(c, "-", type ? type : "application/octet-stream");
+  }
+  fprintf(stderr, "usage: pheme content add FILE [--media-type TYPE]   (FILE - reads standard input)\n");
   return 2;
 }
 

@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "auth/signin.h"
+#include "content/content.h"
 #include "core/config.h"
 #include "core/json.h"
 #include "core/jsonw.h"
@@ -20,6 +21,7 @@ typedef struct app {
   http_server *http;
   const signin_config *signin; /* sign-in and sessions; NULL = only API keys authenticate */
   metrics_registry *metrics;   /* what /metrics renders */
+  content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -160,6 +162,12 @@ void onchain_validators(http_req *r);
  * address on the configured chain), or "onchain": null when no chain is configured, into the
  * open object of w. For the wallets handler; returns 0 or a storage error (nothing written). */
 pheme_err api_onchain_wallet(http_req *r, jw *w, const uint8_t address[20]) PHEME_MUST_CHECK;
+
+/* Evidence content (content.c): POST /api/v1/content streams its body (content_upload_stream),
+ * GET /ipfs/:cid serves a stored file. */
+extern const http_body_stream content_upload_stream;
+void content_post(http_req *r);
+void content_get(http_req *r);
 
 /* Sign-in, sessions, linked wallets and roles (auth.c). */
 void auth_nonce(http_req *r);

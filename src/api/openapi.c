@@ -113,6 +113,11 @@ json_t *api_openapi(const char *public_url) {
                           json_pack("{s:b,s:{s:{s:{s:s}}}}", "required", 1, "content",
                                     "application/json", "schema", "$ref", ref));
     }
+    if (rt->stream)
+      json_object_set_new(op, "requestBody",
+                          json_pack("{s:b,s:s,s:{s:{s:{s:s,s:s}}}}", "required", 1, "description",
+                                    "the file itself, of an allowed media type (streamed)", "content",
+                                    "*/*", "schema", "type", "string", "format", "binary"));
     json_object_set_new(item, method, op);
     json_decref(path);
   }

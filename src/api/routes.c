@@ -195,6 +195,9 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/tasks/:id/submissions", tasks_submit, USER, RL_WRITE, "Submit work to a task", "submissions", BODY(SubmissionCreate), 201},
     {"GET", "/api/v1/tasks/:id/submissions", tasks_submissions, CREATOR, RL_READ, "Submissions to a task (its creator or an admin)", "submissions", NULL, 200},
     {"GET", "/api/v1/submissions/:id", submissions_get, USER, RL_READ, "One submission (its author, the task's creator, a validator or an admin)", "submissions", NULL, 200},
+    /* evidence content (content.c): the body is the file, streamed */
+    {"POST", "/api/v1/content", content_post, USER, RL_WRITE, "Store a file (the body, of an allowed Content-Type) under its IPFS CIDv1; idempotent", "content", NULL, 201, 0, &content_upload_stream},
+    {"GET", "/ipfs/:cid", content_get, PUBLIC, RL_READ, "A stored file by CID: immutable, ETag = CID, If-None-Match, single byte ranges", "content", NULL, 200},
     /* guilds */
     {"GET", "/api/v1/guilds", guilds_list, PUBLIC, RL_READ, "Guilds, newest first (?type=SKILL|GEO|INTEREST)", "guilds", NULL, 200},
     {"POST", "/api/v1/guilds", guilds_create, USER, RL_WRITE, "Found a guild; the caller becomes its owner", "guilds", BODY(GuildCreate), 201},

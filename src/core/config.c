@@ -115,6 +115,15 @@ const conf_key conf_keys[] = {
      "run the indexer in this process (one becomes active per chain, elected through the database)"},
     {"chain_sender", CONF_BOOL, F(chain_sender), NOLIMIT, "true", NULL,
      "run the transaction manager in this process (one sender per operator key across processes)"},
+    /* evidence content (src/content; docs/internals/content.md) */
+    {"content_dir", CONF_STRING, F(content_dir), 1, 3800, "./data/content", NULL,
+     "folder of the local content backend: files stored under their IPFS CID, sharded by two characters"},
+    {"content_max_size", CONF_INT, F(content_max_size), 1, 1099511627776LL, "104857600", NULL,
+     "largest file POST /api/v1/content accepts, in bytes (streamed: never held in memory); larger gets 413"},
+    {"content_types", CONF_STRING, F(content_types), 1, 4096,
+     "application/pdf,image/png,image/jpeg,image/gif,image/webp,text/plain,text/markdown,text/csv,"
+     "application/json,application/zip,video/mp4,video/webm,audio/mpeg",
+     NULL, "comma-separated media types an upload may have (type/subtype, or type/* for a whole type); others get 415"},
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 

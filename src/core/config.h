@@ -57,6 +57,10 @@ typedef struct pheme_config {
   long long chain_confirmations, chain_reorg_depth, chain_poll_ms, chain_log_range;
   long long chain_stuck_after; /* seconds */
   int chain_indexer, chain_sender;
+  /* evidence content (src/content; docs/internals/content.md) */
+  char *content_dir;         /* the local backend's folder */
+  long long content_max_size; /* bytes per uploaded file */
+  char *content_types;       /* comma-separated media types an upload may have */
 } pheme_config;
 
 typedef struct {

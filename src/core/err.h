@@ -18,6 +18,7 @@
   X(API_RATE_LIMITED,       429, "API007",  "too many requests") \
   X(API_BAD_CURSOR,         400, "API008",  "invalid pagination cursor") \
   X(API_UNAVAILABLE,        503, "API009",  "server is shutting down") \
+  X(API_RANGE,              416, "API010",  "range not satisfiable") \
   X(AUTH_MISSING,           401, "AUTH001", "authentication required") \
   X(AUTH_INVALID,           401, "AUTH002", "invalid credentials") \
   X(AUTH_FORBIDDEN,         403, "AUTH003", "role required") \

@@ -17,6 +17,22 @@ struct api_schema;
 /* A route with no rate limit (operations: health, readiness, metrics). */
 #define ROUTE_UNLIMITED (-1)
 
+/* A route that takes its body as a stream instead of a parsed JSON document (an upload). The
+ * caller is authenticated, rate-limited and checked for the route's role as soon as the headers
+ * are in, before any of the body is read; then begin(r) runs, which may refuse (answer) at once —
+ * a wrong Content-Type, a Content-Length over the route's own limit — so the body is never read.
+ * Each piece of body then goes to piece(r, data, n), which returns 0, or answers (say 413 once
+ * the route's limit is passed) and returns -1: the rest of the body is then read and dropped (up
+ * to a ceiling, past which the connection is closed). When the body is complete the handler runs
+ * as usual, unless an answer was given. The route's JSON body limit and Content-Type check do not
+ * apply. The stream keeps its state in r->body_state; when a request ends with body_state still
+ * set (the client went away, or a refusal), abort(r) is called to release it. */
+typedef struct {
+  int (*begin)(http_req *r);
+  int (*piece)(http_req *r, const char *data, size_t n);
+  void (*abort)(http_req *r);
+} http_body_stream;
+
 typedef struct {
   const char *method;   /* "GET", "POST", "PATCH", "DELETE", "PUT" */
   const char *pattern;
@@ -28,6 +44,7 @@ typedef struct {
   const struct api_schema *body; /* schema of the request body, or NULL */
   int status;           /* status of a successful answer */
   int cacheable;        /* a public GET whose 200 answers may be served from the answer cache */
+  const http_body_stream *stream; /* the body is streamed to these (uploads); NULL = JSON body */
 } http_route;
 
 typedef struct {

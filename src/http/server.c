@@ -120,6 +120,15 @@ void http_resume(http_req *r) { MHD_resume_connection(r->conn); }
 
 void http_no_content(http_req *r) { set_body(r, 204, NULL, 0, NULL); }
 
+void http_file(http_req *r, int status, int fd, uint64_t offset, uint64_t len, const char *type) {
+  if (r->static_fd >= 0) close(r->static_fd);
+  r->error_code = NULL;
+  set_body(r, status, NULL, 0, type);
+  r->static_fd = fd;
+  r->static_offset = offset;
+  r->static_size = len;
+}
+
 void http_body(http_req *r, int status, char *body, size_t len, const char *type) {
   r->error_code = NULL;
   set_body(r, status, body, len, type);
@@ -166,7 +175,10 @@ static void add_common_headers(http_server *s, http_req *r, struct MHD_Response 
   if (s->hsts) MHD_add_response_header(resp, "Strict-Transport-Security", "max-age=31536000");
   if (!r->is_static) {
     MHD_add_response_header(resp, "Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-    MHD_add_response_header(resp, "Cache-Control", "no-store");
+    /* unless the handler said how its answer may be cached (immutable content) */
+    int own = 0;
+    for (int i = 0; i < r->nhdr; i++) own |= strcasecmp(r->hdr_name[i], "Cache-Control") == 0;
+    if (!own) MHD_add_response_header(resp, "Cache-Control", "no-store");
   } else {
     MHD_add_response_header(resp, "Content-Security-Policy",
                             "default-src 'self'; img-src 'self' data:; style-src 'self' "
@@ -189,7 +201,7 @@ static void add_common_headers(http_server *s, http_req *r, struct MHD_Response 
 static enum MHD_Result queue(http_server *s, http_req *r) {
   struct MHD_Response *resp;
   if (r->static_fd >= 0) {
-    resp = MHD_create_response_from_fd64(r->static_size, r->static_fd);
+    resp = MHD_create_response_from_fd_at_offset64(r->static_size, r->static_fd, r->static_offset);
     if (resp) r->static_fd = -1; /* libmicrohttpd owns and closes it now */
   } else {
     resp = MHD_create_response_from_buffer(r->out_len, r->out, MHD_RESPMEM_MUST_FREE);
@@ -271,6 +283,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                   r->path ? r->path : "", r->status, lat, r->error_code);
   }
   if (r->static_fd >= 0) close(r->static_fd);
+  if (r->body_state && r->route && r->route->stream) r->route->stream->abort(r);
   json_decref(r->json);
   free(r->out);
   buf_release(&r->body);
@@ -355,7 +368,7 @@ static int on_headers(http_server *s, http_req *r) {
     http_error(r, PHEME_API_NOT_FOUND, "no route for %s %.200s", r->method, r->path);
     return -1;
   }
-  if (method_has_body(r->method)) {
+  if (method_has_body(r->method) && !r->route->stream) {
     const char *cl = http_request_header(r, "Content-Length");
     const char *te = http_request_header(r, "Transfer-Encoding");
     long long len = 0;
@@ -410,31 +423,50 @@ static int rate_limit(http_server *s, http_req *r) {
   return -1;
 }
 
-/* Runs once the whole body is in: authenticate, rate-limit, check the role, parse the body, call
- * the handler. */
-static void dispatch(http_server *s, http_req *r) {
+/* Authenticates, rate-limits and checks the route's role. Returns 0, or answers and returns -1. */
+static int admit(http_server *s, http_req *r) {
   const http_route *rt = r->route;
   char msg[256] = "";
   if (s->o.authenticate) {
     pheme_err e = s->o.authenticate(r, http_request_header(r, "Authorization"), &r->who, msg, sizeof msg);
     if (e) {
       http_error(r, e, "%s", msg[0] ? msg : pheme_err_message(e));
-      return;
+      return -1;
     }
   }
-  if (rate_limit(s, r)) return;
+  if (rate_limit(s, r)) return -1;
   if (rt->role) {
     if (!r->who.kind || !r->who.kind[0]) {
       http_error(r, PHEME_AUTH_MISSING, "this route needs authentication: Authorization: Bearer <key>");
-      return;
+      return -1;
     }
     pheme_err e = s->o.authorize ? s->o.authorize(&r->who, rt->role, msg, sizeof msg)
                                  : pheme_fail(PHEME_AUTH_FORBIDDEN, msg, sizeof msg, "no role check is wired");
     if (e) {
       http_error(r, e, "%s", msg);
-      return;
+      return -1;
     }
   }
+  return 0;
+}
+
+/* A streamed body's start, once the headers are in: admit the caller, then let the route begin
+ * (or refuse). Returns 0, or -1 when answered. */
+static int stream_open(http_server *s, http_req *r) {
+  if (admit(s, r)) return -1;
+  if (r->route->stream->begin(r)) {
+    if (!r->answered) PHEME_BUG("stream of %s %s refused without an answer", r->route->method, r->route->pattern);
+    return -1;
+  }
+  return 0;
+}
+
+/* Runs once the whole body is in: authenticate, rate-limit, check the role (already done for a
+ * streamed body), parse the body, call the handler. */
+static void dispatch(http_server *s, http_req *r) {
+  const http_route *rt = r->route;
+  char msg[256] = "";
+  if (!rt->stream && admit(s, r)) return;
   if (s->o.cache && rt->cacheable && strcmp(r->method, "GET") == 0) {
     /* The generation is read before storage is: an answer read under it is kept tagged with it,
      * so a write that commits meanwhile makes the entry stale at once. */
@@ -449,7 +481,7 @@ static void dispatch(http_server *s, http_req *r) {
     r->cache_store = 1;
     http_header(r, "X-Cache", "miss");
   }
-  if (method_has_body(r->method) && r->body.len > 0) {
+  if (method_has_body(r->method) && !rt->stream && r->body.len > 0) {
     pheme_err e = json_parse_body(r->body.data, r->body.len, &r->json, msg, sizeof msg);
     if (e) {
       http_error(r, e, "%s", msg);
@@ -477,7 +509,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     /* Even an early answer waits for the next call: libmicrohttpd keeps a connection alive only
      * when the first call returns MHD_YES without a response. The one exception is a body
      * announced as too large, answered at once so it is never read. */
-    if (on_headers(s, r) && r->status == 413) return queue(s, r);
+    if (on_headers(s, r)) return r->status == 413 ? queue(s, r) : MHD_YES;
+    /* A streamed body's refusal (authentication, role, type, announced size) is answered at once
+     * too, so not one byte of the body is read. */
+    if (r->route->stream && stream_open(s, r)) return queue(s, r);
     return MHD_YES;
   }
   if (*upload_size) {
@@ -485,6 +520,15 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
      * libmicrohttpd cannot queue an answer while a body is arriving); past a hard ceiling the
      * connection is dropped instead, so an endless chunked body cannot hold a thread. */
     r->body_seen += *upload_size;
+    if (r->route && r->route->stream) {
+      if (!r->answered && r->route->stream->piece(r, upload, *upload_size)) {
+        if (!r->answered) PHEME_BUG("stream of %s %s failed without an answer", r->route->method, r->route->pattern);
+        r->discard_limit = r->body_seen + DISCARD_CEILING;
+      }
+      *upload_size = 0;
+      if (r->answered && r->body_seen > r->discard_limit) return MHD_NO;
+      return MHD_YES;
+    }
     if (!r->answered && buf_add(&r->body, upload, *upload_size)) {
       r->body_too_large = 1;
       http_error(r, PHEME_API_TOO_LARGE, "request body is over the limit of %zu bytes", s->o.body_limit);

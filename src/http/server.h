@@ -66,6 +66,10 @@ struct http_req {
   int is_static;               /* answered from web_root */
   int static_fd;               /* >= 0: answer with this file */
   uint64_t static_size;
+  uint64_t static_offset;      /* where in static_fd the answer starts */
+  void *body_state;            /* a streamed body's state (http_body_stream) */
+  size_t discard_limit;        /* a refused streamed body is dropped up to here, then the
+                                * connection is closed */
 };
 
 /* Authenticates a request from its Authorization header value (NULL when absent).
@@ -118,6 +122,9 @@ void http_json(http_req *r, int status, json_t *body);
 void http_error(http_req *r, pheme_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Answers with a body already written (malloc'ed; the request frees it) of the given type. */
 void http_body(http_req *r, int status, char *body, size_t len, const char *type);
+/* Answers with len bytes of an open file from offset (fd is the request's from now on: it is
+ * closed when the answer is sent, or when the request ends without it). */
+void http_file(http_req *r, int status, int fd, uint64_t offset, uint64_t len, const char *type);
 /* Answers 204 No Content. */
 void http_no_content(http_req *r);
 /* Adds a response header; name and value must live until the request ends (arena or static). */

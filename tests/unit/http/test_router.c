@@ -68,8 +68,9 @@ TEST(the_real_table_is_well_formed) {
               rt->body->name);
       CHECK(0);
     }
-    /* every API route is rate-limited; the operations routes are not */
-    int api = strncmp(rt->pattern, "/api/", 5) == 0;
+    /* every API route and content by CID (/ipfs/) is rate-limited; health, readiness and
+     * metrics are not */
+    int api = strncmp(rt->pattern, "/api/", 5) == 0 || strncmp(rt->pattern, "/ipfs/", 6) == 0;
     if (api != (rt->rate >= 0 && rt->rate < RL__CLASSES) || (!api && rt->rate != ROUTE_UNLIMITED)) {
       fprintf(stderr, "route %s %s has rate-limit class %d\n", rt->method, rt->pattern, rt->rate);
       CHECK(0);
