@@ -27,6 +27,8 @@ struct http_server {
   char id_prefix[12];
   route_metrics *metrics; /* nroutes + 2: static files, then unmatched */
   uint64_t connections_total; /* atomic */
+  uint64_t auth_failures;     /* atomic: authentications that failed */
+  uint64_t auth_refused;      /* atomic: answered 429 from memory after too many failures */
   int connections_open;       /* atomic */
 };
 

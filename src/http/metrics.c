@@ -79,6 +79,12 @@ static void collect(metrics_writer *w, void *ctx) {
   mw_i64(w, NULL, __atomic_load_n(&s->connections_open, __ATOMIC_RELAXED));
   mw_family(w, "pheme_http_connections_total", METRIC_COUNTER, "Client connections accepted.");
   mw_u64(w, NULL, __atomic_load_n(&s->connections_total, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_http_auth_failures_total", METRIC_COUNTER,
+            "Requests whose credentials were refused (bad or revoked key, bad or expired token).");
+  mw_u64(w, NULL, __atomic_load_n(&s->auth_failures, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_http_auth_refused_total", METRIC_COUNTER,
+            "Requests with credentials answered 429 from memory: their address failed too often.");
+  mw_u64(w, NULL, __atomic_load_n(&s->auth_refused, __ATOMIC_RELAXED));
 }
 
 int http_metrics_register(http_server *s) {

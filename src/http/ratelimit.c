@@ -147,6 +147,30 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
   return r;
 }
 
+rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
+  char key[KEY_MAX];
+  snprintf(key, sizeof key, "%d|%s", (int)c, client);
+  uint64_t h = hash_key(key);
+  shard *s = &rl->shards[h % SHARDS];
+  int limit = rl->limits[c];
+  double rate = (double)limit / 60e6;
+  rl_result r = {1, limit, limit, 0, 0};
+  pthread_mutex_lock(&s->mu);
+  bucket *b = s->table[(h / SHARDS) & (s->nslots - 1)];
+  while (b && strcmp(b->key, key) != 0) b = b->hnext;
+  if (b) {
+    double tokens = b->tokens;
+    if (now_us > b->last_us) tokens += (double)(now_us - b->last_us) * rate;
+    if (tokens > limit) tokens = limit;
+    r.allowed = tokens >= 1.0;
+    if (!r.allowed) r.retry_after_s = (int)((1.0 - tokens) / rate / 1e6) + 1;
+    r.remaining = (int)tokens;
+    r.reset_s = (int)(((double)limit - tokens) / rate / 1e6 + 0.999);
+  }
+  pthread_mutex_unlock(&s->mu);
+  return r;
+}
+
 size_t ratelimit_size(ratelimit *rl) {
   size_t n = 0;
   for (int i = 0; i < SHARDS; i++) {

@@ -29,6 +29,10 @@ typedef struct {
 
 /* Takes one token from client's bucket of class c at time now_us (monotonic; injectable for tests). */
 rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us);
+/* What ratelimit_take would answer, without taking a token or making a bucket (a client with no
+ * bucket is allowed with the full limit). For counting failures: peek before the work, take
+ * only when it failed. */
+rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us);
 /* Buckets held now (for tests and metrics). */
 size_t ratelimit_size(ratelimit *rl);
 

@@ -387,6 +387,23 @@ static int on_headers(http_server *s, http_req *r) {
   return 0;
 }
 
+/* The client's address as a rate-limit key ("ip:…", IPv6 per /64), from the peer and, behind a
+ * trusted proxy, X-Forwarded-For. */
+static void client_ip_key(http_server *s, http_req *r, char *client, size_t n) {
+  char peer[INET6_ADDRSTRLEN] = "unknown", ip[INET6_ADDRSTRLEN + 1];
+  const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  if (ci && ci->client_addr) {
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+      inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
+    else if (sa->sa_family == AF_INET6)
+      inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
+  }
+  ratelimit_client_ip(peer, http_request_header(r, "X-Forwarded-For"), s->o.trusted_proxies, ip,
+                      sizeof ip);
+  if (ratelimit_ip_key(ip, client, n)) snprintf(client, n, "ip:%s", ip);
+}
+
 /* Takes a token for the caller; adds the X-RateLimit-* headers. Returns 0, or answers 429. */
 static int rate_limit(http_server *s, http_req *r) {
   int cls = r->route->rate; /* the route's row says which class */
@@ -399,18 +416,7 @@ static int rate_limit(http_server *s, http_req *r) {
     bytes_to_hex(hex, r->who.address, 20);
     snprintf(client, sizeof client, "addr:%s", hex);
   } else {
-    char peer[INET6_ADDRSTRLEN] = "unknown", ip[INET6_ADDRSTRLEN + 1];
-    const union MHD_ConnectionInfo *ci = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-    if (ci && ci->client_addr) {
-      const struct sockaddr *sa = ci->client_addr;
-      if (sa->sa_family == AF_INET)
-        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, peer, sizeof peer);
-      else if (sa->sa_family == AF_INET6)
-        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, peer, sizeof peer);
-    }
-    ratelimit_client_ip(peer, http_request_header(r, "X-Forwarded-For"), s->o.trusted_proxies, ip,
-                        sizeof ip);
-    if (ratelimit_ip_key(ip, client, sizeof client)) snprintf(client, sizeof client, "ip:%s", ip);
+    client_ip_key(s, r, client, sizeof client);
   }
   rl_result res = ratelimit_take(s->o.limits, client, (rl_class)cls, time_mono_us());
   http_header(r, "X-RateLimit-Limit", arena_printf(&r->arena, "%d", res.limit));
@@ -423,17 +429,43 @@ static int rate_limit(http_server *s, http_req *r) {
   return -1;
 }
 
+/* Failed authentication costs the server a hash and a storage read before any rate limit could
+ * know who the client is, so failures are counted per client address in the sign-in class
+ * (rate_limit_auth per minute, a bucket of its own): once a client's failures have used the
+ * bucket up, its requests that carry credentials (an Authorization or a Cookie header) are
+ * answered 429 from memory, without looking at them, until a token is back. Requests without
+ * credentials (public pages) are never held back by this. Returns 0, or answers and returns -1. */
+static int authenticate(http_server *s, http_req *r, char *msg, size_t msglen) {
+  const char *authz = http_request_header(r, "Authorization");
+  int counted = s->o.limits && (authz || http_request_header(r, "Cookie"));
+  char client[112] = "";
+  if (counted) {
+    char ip[96];
+    client_ip_key(s, r, ip, sizeof ip);
+    snprintf(client, sizeof client, "authfail:%s", ip);
+    rl_result res = ratelimit_peek(s->o.limits, client, RL_AUTH, time_mono_us());
+    if (!res.allowed) {
+      ATOMIC_ADD(&s->auth_refused, 1);
+      http_header(r, "Retry-After", arena_printf(&r->arena, "%d", res.retry_after_s));
+      http_error(r, PHEME_API_RATE_LIMITED,
+                 "too many failed authentications from this address (%d per minute); retry in %d s",
+                 res.limit, res.retry_after_s);
+      return -1;
+    }
+  }
+  pheme_err e = s->o.authenticate(r, authz, &r->who, msg, msglen);
+  if (!e) return 0;
+  ATOMIC_ADD(&s->auth_failures, 1);
+  if (counted) (void)ratelimit_take(s->o.limits, client, RL_AUTH, time_mono_us());
+  http_error(r, e, "%s", msg[0] ? msg : pheme_err_message(e));
+  return -1;
+}
+
 /* Authenticates, rate-limits and checks the route's role. Returns 0, or answers and returns -1. */
 static int admit(http_server *s, http_req *r) {
   const http_route *rt = r->route;
   char msg[256] = "";
-  if (s->o.authenticate) {
-    pheme_err e = s->o.authenticate(r, http_request_header(r, "Authorization"), &r->who, msg, sizeof msg);
-    if (e) {
-      http_error(r, e, "%s", msg[0] ? msg : pheme_err_message(e));
-      return -1;
-    }
-  }
+  if (s->o.authenticate && authenticate(s, r, msg, sizeof msg)) return -1;
   if (rate_limit(s, r)) return -1;
   if (rt->role) {
     if (!r->who.kind || !r->who.kind[0]) {

@@ -1,9 +1,10 @@
 // Protection against slow and greedy clients: the connection timeout closes idle and stalled
-// connections, and the connection limit caps concurrent connections without hurting the server.
+// connections, the connection limit caps concurrent connections without hurting the server, and
+// an address whose credentials keep failing is answered from memory.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  RawConn, expectStatus, freshDatabase, rawRequest, request, sleep, startServer,
+  RawConn, createKey, expectError, expectStatus, freshDatabase, rawRequest, request, sleep, startServer,
 } from './lib/harness.mjs';
 
 // One suite per file: its hooks and tests run in order (also on Node 18).
@@ -71,5 +72,35 @@ describe('limits', () => {
     await sleep(200);
     const all = await Promise.all(Array.from({ length: 8 }, () => request(srv.port, 'GET', '/healthz', { timeout: 5000 }).catch((e) => e)));
     assert.ok(all.some((r) => r.status === 200), 'the server serves again after the burst');
+  });
+
+  test('failed authentication is counted per address: past rate_limit_auth a minute, credentials are refused from memory', async () => {
+    const db = await freshDatabase('authfail');
+    const good = await createKey(db, 'user', '0x1111111111111111111111111111111111111111', 'authfail');
+    const limited = await startServer({ db, name: 'authfail', args: ['--rate-limit', 'on', '--rate-limit-auth', '3'] });
+    try {
+      const metric = async (name) => {
+        const m = (await request(limited.port, 'GET', '/metrics')).text.match(new RegExp(`^${name} (\\d+)$`, 'm'));
+        return m ? Number(m[1]) : NaN;
+      };
+      const bogus = 'phk_' + 'A'.repeat(43);
+      for (let i = 0; i < 3; i++) expectError(await request(limited.port, 'GET', '/api/v1/me', { key: bogus }), 401, 'AUTH002');
+      // the bucket is used up: the next ones are not looked at
+      for (let i = 0; i < 5; i++) {
+        const r = await request(limited.port, 'GET', '/api/v1/me', { key: bogus });
+        expectError(r, 429, 'API007');
+        assert.ok(Number(r.headers['retry-after']) >= 1, 'Retry-After');
+      }
+      assert.equal(await metric('pheme_http_auth_failures_total'), 3, 'only the first three reached authentication');
+      assert.equal(await metric('pheme_http_auth_refused_total'), 5);
+      // a forged session cookie counts as credentials too; a request without credentials goes on
+      expectError(await request(limited.port, 'GET', '/api/v1/me', { headers: { cookie: '__Host-pheme_access=x' } }), 429, 'API007');
+      expectStatus(await request(limited.port, 'GET', '/api/v1/tasks'), 200);
+      // while the address is held back even a good key waits (telling it apart would cost the
+      // work the limit saves); a token comes back every 60/3 = 20 s
+      expectError(await request(limited.port, 'GET', '/api/v1/me', { key: good.key }), 429, 'API007');
+    } finally {
+      await limited.stop();
+    }
   });
 });

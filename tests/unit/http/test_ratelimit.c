@@ -100,5 +100,25 @@ TEST(client_keys) {
   CHECK_STR(ip, "10.0.0.1");
 }
 
-TEST_MAIN(RUN(bucket_refills_at_limit_per_minute); RUN(memory_is_bounded_by_dropping_least_recent);
+TEST(peek_neither_takes_nor_makes_a_bucket) {
+  ratelimit *rl = ratelimit_new(limits, 1000);
+  REQUIRE(rl != NULL);
+  uint64_t t = 1000000;
+  rl_result r = ratelimit_peek(rl, "authfail:ip:9.9.9.9", RL_AUTH, t);
+  CHECK(r.allowed);
+  CHECK_INT(r.remaining, 10);
+  CHECK_INT((int)ratelimit_size(rl), 0); /* a client that never failed costs nothing */
+  for (int i = 0; i < 10; i++) CHECK(ratelimit_take(rl, "authfail:ip:9.9.9.9", RL_AUTH, t).allowed);
+  for (int i = 0; i < 3; i++) { /* peeking again and again takes nothing */
+    r = ratelimit_peek(rl, "authfail:ip:9.9.9.9", RL_AUTH, t);
+    CHECK(!r.allowed);
+    CHECK_INT(r.retry_after_s, 7);
+  }
+  CHECK(ratelimit_peek(rl, "authfail:ip:9.9.9.9", RL_AUTH, t + 6000000).allowed);
+  CHECK(!ratelimit_peek(rl, "authfail:ip:9.9.9.9", RL_AUTH, t + 5999999).allowed);
+  CHECK_INT((int)ratelimit_size(rl), 1);
+  ratelimit_free(rl);
+}
+
+TEST_MAIN(RUN(peek_neither_takes_nor_makes_a_bucket); RUN(bucket_refills_at_limit_per_minute); RUN(memory_is_bounded_by_dropping_least_recent);
           RUN(exact_under_concurrency); RUN(client_keys))
