@@ -93,17 +93,37 @@ static void table_remove(shard *s, bucket *b, uint64_t h) {
   if (*p) *p = b->hnext;
 }
 
-rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
+/* The bucket of client in class c: its key, hash and shard, and the bucket itself if there is
+ * one (call with the shard locked). */
+typedef struct {
   char key[KEY_MAX];
-  snprintf(key, sizeof key, "%d|%s", (int)c, client);
-  uint64_t h = hash_key(key);
-  shard *s = &rl->shards[h % SHARDS];
+  uint64_t h;
+  shard *s;
+} bucket_ref;
+
+static void bucket_ref_init(ratelimit *rl, const char *client, rl_class c, bucket_ref *ref) {
+  snprintf(ref->key, sizeof ref->key, "%d|%s", (int)c, client);
+  ref->h = hash_key(ref->key);
+  ref->s = &rl->shards[ref->h % SHARDS];
+}
+
+static bucket *bucket_find(const bucket_ref *ref) {
+  bucket *b = ref->s->table[(ref->h / SHARDS) & (ref->s->nslots - 1)];
+  while (b && strcmp(b->key, ref->key) != 0) b = b->hnext;
+  return b;
+}
+
+rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
+  bucket_ref ref;
+  bucket_ref_init(rl, client, c, &ref);
+  shard *s = ref.s;
+  uint64_t h = ref.h;
+  const char *key = ref.key;
   int limit = rl->limits[c];
   double rate = (double)limit / 60e6; /* tokens per microsecond */
   rl_result r = {0, limit, 0, 0, 0};
   pthread_mutex_lock(&s->mu);
-  bucket *b = s->table[(h / SHARDS) & (s->nslots - 1)];
-  while (b && strcmp(b->key, key) != 0) b = b->hnext;
+  bucket *b = bucket_find(&ref);
   if (b) {
     lru_unlink(s, b);
   } else {
@@ -121,7 +141,7 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
       r.remaining = limit;
       return r;
     }
-    memcpy(b->key, key, sizeof key);
+    memcpy(b->key, key, KEY_MAX);
     b->tokens = limit;
     b->last_us = now_us;
     bucket **slot = &s->table[(h / SHARDS) & (s->nslots - 1)];
@@ -148,16 +168,13 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
 }
 
 rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
-  char key[KEY_MAX];
-  snprintf(key, sizeof key, "%d|%s", (int)c, client);
-  uint64_t h = hash_key(key);
-  shard *s = &rl->shards[h % SHARDS];
+  bucket_ref ref;
+  bucket_ref_init(rl, client, c, &ref);
   int limit = rl->limits[c];
   double rate = (double)limit / 60e6;
   rl_result r = {1, limit, limit, 0, 0};
-  pthread_mutex_lock(&s->mu);
-  bucket *b = s->table[(h / SHARDS) & (s->nslots - 1)];
-  while (b && strcmp(b->key, key) != 0) b = b->hnext;
+  pthread_mutex_lock(&ref.s->mu);
+  bucket *b = bucket_find(&ref);
   if (b) {
     double tokens = b->tokens;
     if (now_us > b->last_us) tokens += (double)(now_us - b->last_us) * rate;
@@ -167,7 +184,7 @@ rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t
     r.remaining = (int)tokens;
     r.reset_s = (int)(((double)limit - tokens) / rate / 1e6 + 0.999);
   }
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&ref.s->mu);
   return r;
 }
 
