@@ -94,9 +94,7 @@ assess_code assessor_run(const assessor *a, const assess_task *task, const asses
   memset(out, 0, sizeof *out);
   assess_code c = assess_check_input(task, sub, err, errlen);
   if (c != ASSESS_OK) return c;
-  c = a->ops->assess(a->self, task, sub, out, err, errlen);
-  if (c != ASSESS_OK) assessment_release(out);
-  return c;
+  return a->ops->assess(a->self, task, sub, out, err, errlen);
 }
 
 void assessor_destroy(assessor *a) {

@@ -117,7 +117,8 @@ typedef struct {
 assess_code assess_check_input(const assess_task *task, const assess_submission *sub, char *err,
                                size_t errlen);
 
-/* Runs a->ops->assess after assess_check_input. */
+/* Runs a->ops->assess after assess_check_input (out is zeroed first). On failure out may still
+ * hold a record of what was tried (measured): release it either way. */
 assess_code assessor_run(const assessor *a, const assess_task *task, const assess_submission *sub,
                          assessment *out, char *err, size_t errlen);
 void assessor_destroy(assessor *a);

@@ -54,6 +54,7 @@ assess_code fallback_run(const assessor *assessors, size_t n, const fallback_pol
       return ASSESS_OK;
     }
     fallback_action a = fallback_next(p, &st, ids, m, c, err, reason, sizeof reason);
+    assessment_release(out);
     json_array_append_new(*record, json_pack("{s:s,s:i,s:s,s:s,s:s}", "assessor", ids[which],
                                              "attempt", (int)attempt, "code", assess_code_name(c),
                                              "detail", err, "next", reason));

@@ -106,7 +106,7 @@ const server = http.createServer((req, res) => {
       return send(res, 200, { ok: true });
     }
     if (req.url === '/_requests' && req.method === 'GET') return send(res, 200, requests);
-    if (req.url === '/_reset' && req.method === 'POST') { requests = []; queue = []; retryAfter = '1'; return send(res, 200, { ok: true }); }
+    if (req.url === '/_reset' && req.method === 'POST') { requests = []; queue = []; return send(res, 200, { ok: true }); }
     const rec = { method: req.method, path: req.url, authorization: req.headers.authorization || null, body: null, problems: [], behaviour: null };
     requests.push(rec);
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
