@@ -70,6 +70,7 @@ static int cmp_u64(const void *a, const void *b) {
 
 static int has(const hashset *s, const char *w, size_t n) {
   uint64_t h = XXH64(w, n, 0);
+  if (s->n == 0) return 0;
   return bsearch(&h, s->h, s->n, sizeof h, cmp_u64) != NULL;
 }
 
@@ -152,7 +153,7 @@ static assess_code builtin_assess(void *self, const assess_task *task, const ass
   hashset text = {0};
   each_word(sub->text ? sub->text : "", sub->text_len, text_word, &text);
   if (text.failed) goto nomem;
-  qsort(text.h, text.n, sizeof *text.h, cmp_u64);
+  if (text.n) qsort(text.h, text.n, sizeof *text.h, cmp_u64);
   structure st = measure_structure(sub->text ? sub->text : "", sub->text_len);
 
   json_t *m = json_object(), *crits = json_array();
