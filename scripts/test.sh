@@ -50,6 +50,7 @@ for layer in $LAYERS; do
     if [ -x tests/interop/run.sh ]; then
       step "cross-checks of the Ethereum primitives against viem"
       tests/interop/run.sh
+      tests/validation/review-interop.sh
     fi
     ;;
   auth)
