@@ -242,7 +242,13 @@ dedup_index *dedup_index_new(const dedup_params *p) {
   dedup_index *ix = calloc(1, sizeof *ix);
   if (!ix) return NULL;
   ix->p = *p;
-  if (pthread_rwlock_init(&ix->lock, NULL) != 0) {
+  /* glibc's default rwlock prefers readers: a steady stream of queries would starve the writer */
+  pthread_rwlockattr_t attr;
+  pthread_rwlockattr_init(&attr);
+  pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+  int rc = pthread_rwlock_init(&ix->lock, &attr);
+  pthread_rwlockattr_destroy(&attr);
+  if (rc != 0) {
     free(ix);
     return NULL;
   }

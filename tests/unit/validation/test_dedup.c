@@ -2,6 +2,7 @@
  * the exact Jaccard on generated texts, LSH recall and precision on planted near-duplicates, the
  * index's exclusions, removal, replacement and bulk load. Texts come from a seeded generator. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -268,7 +269,57 @@ TEST(bulk_load_indexes_stored_texts) {
   dedup_index_free(ix);
 }
 
-TEST_MAIN(RUN(normalisation_ignores_case_punctuation_and_spacing); RUN(params_are_checked_and_tuned);
+/* One writer adding and removing while four readers query: a signature that stays in the index is
+ * found by every query (run it under ASan; the lock is what keeps the chains whole). */
+struct race {
+  dedup_index *ix;
+  const uint32_t *keep;
+  int stop, misses, errors;
+};
+static void *reader(void *arg) {
+  struct race *r = arg;
+  dedup_match m[4];
+  size_t total;
+  while (!__atomic_load_n(&r->stop, __ATOMIC_ACQUIRE)) {
+    if (dedup_index_query(r->ix, r->keep, -1, 0, m, 4, &total) != PHEME_OK) __atomic_add_fetch(&r->errors, 1, __ATOMIC_RELAXED);
+    int hit = 0;
+    for (size_t j = 0; j < total && j < 4; j++) hit |= m[j].submission_id == 1;
+    if (!hit) __atomic_add_fetch(&r->misses, 1, __ATOMIC_RELAXED);
+  }
+  return NULL;
+}
+
+TEST(one_writer_many_readers) {
+  dedup_params p = params(0.7);
+  dedup_index *ix = dedup_index_new(&p);
+  REQUIRE(ix);
+  rng_state = 5;
+  char *keep = gen_text(200);
+  uint32_t ks[128], s[128];
+  CHECK(dedup_signature(&p, keep, strlen(keep), ks) > 0);
+  CHECK(dedup_index_add(ix, 1, 1, ks) == PHEME_OK);
+  struct race r = {ix, ks, 0, 0, 0};
+  pthread_t t[4];
+  for (int i = 0; i < 4; i++) pthread_create(&t[i], NULL, reader, &r);
+  for (int i = 0; i < 3000; i++) {
+    char *x = gen_text(50);
+    CHECK(dedup_signature(&p, x, strlen(x), s) > 0);
+    CHECK(dedup_index_add(ix, 100 + i, 100 + i, s) == PHEME_OK);
+    if (i % 3 == 0) CHECK(dedup_index_add(ix, 100000 + i, 7, ks) == PHEME_OK); /* a copy, then gone */
+    if (i % 3 == 0) CHECK(dedup_index_remove(ix, 100000 + i) == PHEME_OK);
+    if (i % 2) CHECK(dedup_index_remove(ix, 100 + i - 1) == PHEME_OK);
+    free(x);
+  }
+  __atomic_store_n(&r.stop, 1, __ATOMIC_RELEASE);
+  for (int i = 0; i < 4; i++) pthread_join(t[i], NULL);
+  CHECK_INT(r.misses, 0);
+  CHECK_INT(r.errors, 0);
+  CHECK_INT(dedup_index_size(ix), 1 + 1500);
+  free(keep);
+  dedup_index_free(ix);
+}
+
+TEST_MAIN(RUN(one_writer_many_readers); RUN(normalisation_ignores_case_punctuation_and_spacing); RUN(params_are_checked_and_tuned);
           RUN(minhash_estimate_tracks_exact_jaccard); RUN(lsh_finds_planted_near_duplicates);
           RUN(index_excludes_the_same_person_removes_and_replaces);
           RUN(bulk_load_indexes_stored_texts))
