@@ -12,23 +12,13 @@ static const struct {
   int retry;
   pheme_err err;
 } codes[] = {
-#define ASSESS_ROW(n, r, e, m) {#n, m, r, e},
+#define ASSESS_ROW(n, text, r, e, m) {text, m, r, e},
     ASSESS_CODES(ASSESS_ROW)
 #undef ASSESS_ROW
 };
 
 const char *assess_code_name(assess_code c) {
-  static char lower[ASSESS__COUNT][24];
-  static const char *names[ASSESS__COUNT];
-  if ((unsigned)c >= ASSESS__COUNT) return "unknown";
-  if (!names[c]) { /* benign race: every thread writes the same bytes */
-    size_t i = 0;
-    for (const char *p = codes[c].name; *p && i + 1 < sizeof lower[c]; p++)
-      lower[c][i++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-    lower[c][i] = 0;
-    names[c] = lower[c];
-  }
-  return names[c];
+  return (unsigned)c < ASSESS__COUNT ? codes[c].name : "unknown";
 }
 
 const char *assess_code_message(assess_code c) {

@@ -24,26 +24,26 @@
 #define ASSESS_MAX_EVIDENCE 64
 #define ASSESS_MAX_FEEDBACK 16384 /* bytes of feedback kept */
 
-/* Why an assessment failed: name, retryable (may succeed if asked again), the pheme_err it maps to
+/* Why an assessment failed: name, its lowercase text, retryable (may succeed if asked again), the pheme_err it maps to
  * and the message. One list, so the three cannot drift (STYLE §4). */
-#define ASSESS_CODES(X)                                                                       \
-  X(OK, 0, PHEME_OK, "ok")                                                                    \
-  X(TRANSPORT, 1, PHEME_SYS_IO, "the endpoint could not be reached")                          \
-  X(TIMEOUT, 1, PHEME_SYS_IO, "the endpoint did not answer in time")                          \
-  X(RATE_LIMITED, 1, PHEME_SYS_IO, "the endpoint kept answering 429")                         \
-  X(SERVER, 1, PHEME_SYS_IO, "the endpoint kept answering 5xx")                               \
-  X(HTTP, 0, PHEME_SYS_CONFIG, "the endpoint refused the request (4xx)")                      \
-  X(MALFORMED, 1, PHEME_DATA_INVALID, "the answer is not the JSON expected")                  \
-  X(SCHEMA, 1, PHEME_DATA_INVALID, "the answer violates the schema")                          \
-  X(MISSING_CRITERION, 1, PHEME_DATA_INVALID, "the answer leaves out a criterion")            \
-  X(RANGE, 1, PHEME_DATA_INVALID, "a score or the confidence is out of range")                \
-  X(REFUSED, 0, PHEME_DATA_INVALID, "the model refused to answer")                            \
-  X(INPUT, 0, PHEME_DATA_INVALID, "the task or submission cannot be assessed")                \
-  X(CONFIG, 0, PHEME_SYS_CONFIG, "the assessor is not configured")                            \
-  X(NOMEM, 1, PHEME_SYS_NOMEM, "out of memory")
+#define ASSESS_CODES(X)                                                                              \
+  X(OK, "ok", 0, PHEME_OK, "ok")                                                                     \
+  X(TRANSPORT, "transport", 1, PHEME_SYS_IO, "the endpoint could not be reached")                    \
+  X(TIMEOUT, "timeout", 1, PHEME_SYS_IO, "the endpoint did not answer in time")                      \
+  X(RATE_LIMITED, "rate_limited", 1, PHEME_SYS_IO, "the endpoint kept answering 429")                \
+  X(SERVER, "server", 1, PHEME_SYS_IO, "the endpoint kept answering 5xx")                            \
+  X(HTTP, "http", 0, PHEME_SYS_CONFIG, "the endpoint refused the request (4xx)")                     \
+  X(MALFORMED, "malformed", 1, PHEME_DATA_INVALID, "the answer is not the JSON expected")            \
+  X(SCHEMA, "schema", 1, PHEME_DATA_INVALID, "the answer violates the schema")                       \
+  X(MISSING_CRITERION, "missing_criterion", 1, PHEME_DATA_INVALID, "the answer leaves out a criterion") \
+  X(RANGE, "range", 1, PHEME_DATA_INVALID, "a score or the confidence is out of range")              \
+  X(REFUSED, "refused", 0, PHEME_DATA_INVALID, "the model refused to answer")                        \
+  X(INPUT, "input", 0, PHEME_DATA_INVALID, "the task or submission cannot be assessed")              \
+  X(CONFIG, "config", 0, PHEME_SYS_CONFIG, "the assessor is not configured")                         \
+  X(NOMEM, "nomem", 1, PHEME_SYS_NOMEM, "out of memory")
 
 typedef enum {
-#define ASSESS_ENUM(name, retry, perr, msg) ASSESS_##name,
+#define ASSESS_ENUM(name, text, retry, perr, msg) ASSESS_##name,
   ASSESS_CODES(ASSESS_ENUM)
 #undef ASSESS_ENUM
   ASSESS__COUNT
