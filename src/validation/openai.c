@@ -98,6 +98,8 @@ static int user_prompt(buf *b, const assess_task *t, const assess_submission *s)
     r |= buf_adds(b, "\n");
   }
   size_t n = s->text_len > PROMPT_TEXT_MAX ? PROMPT_TEXT_MAX : s->text_len;
+  /* never cut inside a UTF-8 character: jansson refuses invalid UTF-8 */
+  while (n < s->text_len && n > 0 && ((unsigned char)s->text[n] & 0xC0) == 0x80) n--;
   r |= buf_adds(b, "\nSubmission text:\n<<<\n");
   r |= buf_add(b, s->text ? s->text : "", n);
   if (n < s->text_len) r |= buf_printf(b, "\n[... %zu more bytes not shown]", s->text_len - n);
@@ -300,7 +302,8 @@ static assess_code openai_assess(void *self, const assess_task *task, const asse
   buf_init(&x.body, c->max_answer_bytes ? c->max_answer_bytes : OPENAI_MAX_ANSWER);
   json_t *req = openai_request_body(c, task, sub), *statuses = json_array(), *waits = json_array();
   out->measured = json_object();
-  if (!req || !statuses || !waits || !out->measured) FAIL(ASSESS_NOMEM, "out of memory building the request");
+  if (!statuses || !waits || !out->measured) FAIL(ASSESS_NOMEM, "out of memory building the request");
+  if (!req) FAIL(ASSESS_INPUT, "cannot build the request (text that is not UTF-8, or out of memory)");
   payload = json_dumps(req, JSON_COMPACT);
   if (!payload) FAIL(ASSESS_NOMEM, "out of memory building the request");
   pthread_once(&curl_once, curl_init_once);
@@ -413,6 +416,10 @@ assess_code assessor_openai(assessor *out, const openai_config *cfg, char *err, 
   }
   if (!cfg->model || !*cfg->model) {
     pheme_errf(err, errlen, "openai model is not set");
+    return ASSESS_CONFIG;
+  }
+  if (cfg->api_key && strlen(cfg->api_key) > 4096) {
+    pheme_errf(err, errlen, "openai api key is longer than 4096 bytes");
     return ASSESS_CONFIG;
   }
   if (cfg->timeout_ms <= 0 || cfg->backoff_ms < 0 || cfg->max_wait_ms < 0) {

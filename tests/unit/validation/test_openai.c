@@ -271,6 +271,36 @@ TEST(key_loading) {
   free(k);
 }
 
+/* a long text is cut for the prompt at 64 KiB, never inside a UTF-8 character; text that is not
+ * UTF-8 is an input error, not a crash */
+TEST(long_and_invalid_texts) {
+  size_t n = 70000;
+  char *t = malloc(n + 1);
+  t[0] = 'a'; /* then é (2 bytes) to the end: from t the cut at 65536 falls inside an é, from t + 1 not */
+  for (size_t i = 1; i + 1 < n; i += 2) memcpy(t + i, "\xc3\xa9", 2);
+  n = 1 + (n - 2) / 2 * 2;
+  t[n] = 0;
+  assess_submission s = {t, n, NULL, 0};
+  openai_config c = cfg(5000, 0);
+  for (size_t off = 0; off < 2; off++) {
+    s.text = t + off;
+    s.text_len = n - off;
+    json_t *b = openai_request_body(&c, &task, &s);
+    CHECK(b != NULL);
+    json_decref(b);
+  }
+  assessor o;
+  char err[512];
+  assessment a;
+  REQUIRE(assessor_openai(&o, &c, err, sizeof err) == ASSESS_OK);
+  assess_submission bad = {"caf\xe9", 4, NULL, 0};
+  CHECK(fake_queue(&fake, "[]") == 0);
+  CHECK_INT(assessor_run(&o, &task, &bad, &a, err, sizeof err), ASSESS_INPUT);
+  assessment_release(&a);
+  assessor_destroy(&o);
+  free(t);
+}
+
 /* the parser on answers written here, not by the fake */
 TEST(parser_edges) {
   static const struct {
@@ -320,6 +350,7 @@ int main(void) {
   RUN(fallback_runs_retry_then_builtin_then_peer_review);
   RUN(key_loading);
   RUN(parser_edges);
+  RUN(long_and_invalid_texts);
   fake_stop(&fake);
   fprintf(stderr, "test_openai: %d tests, %d failed\n", test__ran, test__failed_tests);
   return test__failed_tests > 100 ? 100 : test__failed_tests;
