@@ -28,15 +28,14 @@ static int cmp_keyed(const void *a, const void *b) {
   return memcmp(x->address, y->address, 20);
 }
 
-static int excluded(const panel_request *req, const panel_candidate *cands, size_t n,
+/* 1 when c is an excluded member, or another wallet of an excluded member's person (persons[] holds
+ * the persons of the excluded members found among the candidates) */
+static int excluded(const panel_request *req, const int64_t *persons, size_t np,
                     const panel_candidate *c) {
-  for (size_t i = 0; i < req->n_exclude; i++) {
+  for (size_t i = 0; i < req->n_exclude; i++)
     if (req->exclude_validators[i] == c->validator_id) return 1;
-    /* another wallet of an excluded member's person */
-    for (size_t j = 0; j < n; j++)
-      if (cands[j].validator_id == req->exclude_validators[i] && cands[j].person_id == c->person_id)
-        return 1;
-  }
+  for (size_t i = 0; i < np; i++)
+    if (persons[i] == c->person_id) return 1;
   return 0;
 }
 
@@ -52,8 +51,24 @@ pheme_err panel_draw(const panel_request *req, const panel_candidate *cands, siz
     return PHEME_DATA_INVALID;
   }
   if (n == 0 || k == 0) return PHEME_OK;
+  if (req->n_exclude > PANEL_MAX_CANDIDATES) {
+    pheme_errf(err, errlen, "%zu excluded validators exceed the limit of %d", req->n_exclude, PANEL_MAX_CANDIDATES);
+    return PHEME_DATA_INVALID;
+  }
   keyed *ks = malloc(n * sizeof *ks);
-  if (!ks) return PHEME_SYS_NOMEM;
+  int64_t *persons = malloc((req->n_exclude ? req->n_exclude : 1) * sizeof *persons);
+  if (!ks || !persons) {
+    free(ks);
+    free(persons);
+    return PHEME_SYS_NOMEM;
+  }
+  size_t np = 0;
+  for (size_t i = 0; i < req->n_exclude; i++)
+    for (size_t j = 0; j < n; j++)
+      if (cands[j].validator_id == req->exclude_validators[i]) {
+        persons[np++] = cands[j].person_id;
+        break;
+      }
   uint8_t seed[32], h[32], msg[52];
   panel_seed(seed, req->submission_id);
   memcpy(msg, seed, 32);
@@ -62,7 +77,7 @@ pheme_err panel_draw(const panel_request *req, const panel_candidate *cands, siz
     const panel_candidate *c = &cands[i];
     if (!(c->stake >= req->min_stake) || !(c->stake > 0) || !(c->domain_score >= req->min_domain_score))
       continue;
-    if (c->person_id == req->submitter_person || excluded(req, cands, n, c)) continue;
+    if (c->person_id == req->submitter_person || excluded(req, persons, np, c)) continue;
     memcpy(msg + 32, c->address, 20);
     keccak_256(h, msg, sizeof msg);
     uint64_t top = 0;
@@ -79,5 +94,6 @@ pheme_err panel_draw(const panel_request *req, const panel_candidate *cands, siz
     if (!dup) out[(*drawn)++] = ks[i].index;
   }
   free(ks);
+  free(persons);
   return PHEME_OK;
 }
