@@ -52,6 +52,7 @@ for layer in $LAYERS; do
       cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
       cmake --build build -j "$JOBS" --target pheme-ethtool
       tests/interop/run.sh
+      tests/validation/review-interop.sh
     fi
     if [ -x tests/interop/content/run.sh ]; then
       step "CIDs of files against ipfs-unixfs-importer (kubo's options), both ways"

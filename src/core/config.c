@@ -124,6 +124,31 @@ const conf_key conf_keys[] = {
      "application/pdf,image/png,image/jpeg,image/gif,image/webp,text/plain,text/markdown,text/csv,"
      "application/json,application/zip,video/mp4,video/webm,audio/mpeg",
      NULL, "comma-separated media types an upload may have (type/subtype, or type/* for a whole type); others get 415"},
+    /* the validation pipeline (src/validation; docs/validation.md) */
+    {"dedup_threshold", CONF_INT, F(dedup_threshold), 1, 100, "70", NULL,
+     "estimated Jaccard similarity, in percent, at which a submission is a near-duplicate of another person's"},
+    {"dedup_shingle_words", CONF_INT, F(dedup_shingle_words), 1, 16, "3", NULL,
+     "words per shingle in near-duplicate detection"},
+    {"dedup_hashes", CONF_INT, F(dedup_hashes), 8, 512, "128", NULL,
+     "MinHash values per signature (estimate error about sqrt(J(1-J)/hashes); 4 bytes each in memory)"},
+    {"dedup_bands", CONF_INT, F(dedup_bands), 0, 512, "0", NULL,
+     "LSH bands (bands x rows <= dedup_hashes); 0 with dedup_rows 0 = tuned for the threshold"},
+    {"dedup_rows", CONF_INT, F(dedup_rows), 0, 512, "0", NULL,
+     "LSH rows per band; 0 with dedup_bands 0 = tuned for the threshold"},
+    {"assessors", CONF_STRING, F(assessors), 0, 256, "builtin", NULL,
+     "AI assessors run on each submission, comma-separated, in order (builtin, openai); empty = peer review alone"},
+    {"openai_base_url", CONF_STRING, F(openai_base_url), 0, 2048, "", NULL,
+     "OpenAI-compatible endpoint up to /v1 (OpenAI, Ollama, llama.cpp server, vLLM); empty = openai assessor off"},
+    {"openai_model", CONF_STRING, F(openai_model), 0, 256, "", NULL,
+     "model the openai assessor asks for"},
+    {"openai_key_env", CONF_STRING, F(openai_key_env), 0, 256, "OPENAI_API_KEY", NULL,
+     "environment variable holding the endpoint's API key (never logged)"},
+    {"openai_key_file", CONF_STRING, F(openai_key_file), 0, 4096, "", NULL,
+     "file holding the API key, read when the environment variable is unset (never logged)"},
+    {"openai_timeout_ms", CONF_INT, F(openai_timeout_ms), 1000, 600000, "60000", NULL,
+     "milliseconds one request to the openai endpoint may take"},
+    {"openai_retries", CONF_INT, F(openai_retries), 0, 10, "2", NULL,
+     "further attempts after a timeout, 429 (Retry-After honoured) or 5xx"},
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 

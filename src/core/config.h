@@ -61,6 +61,15 @@ typedef struct pheme_config {
   char *content_dir;         /* the local backend's folder */
   long long content_max_size; /* bytes per uploaded file */
   char *content_types;       /* comma-separated media types an upload may have */
+  /* the validation pipeline (src/validation; docs/validation.md) */
+  long long dedup_threshold;     /* percent of estimated Jaccard similarity */
+  long long dedup_shingle_words, dedup_hashes, dedup_bands, dedup_rows; /* bands/rows 0 = tuned */
+  char *assessors;               /* comma-separated, tried in order: builtin, openai */
+  char *openai_base_url;         /* up to and including /v1 */
+  char *openai_model;
+  char *openai_key_env;          /* name of the environment variable holding the key */
+  char *openai_key_file;         /* or a file holding it */
+  long long openai_timeout_ms, openai_retries;
 } pheme_config;
 
 typedef struct {
