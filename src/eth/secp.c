@@ -51,7 +51,8 @@ void secp_malleate(uint8_t sig[SECP_SIG_LEN]) {
     borrow = x < 0;
     sig[32 + i] = (uint8_t)(x + (borrow ? 256 : 0));
   }
-  sig[64] ^= 1;
+  /* 0 <-> 1, 27 <-> 28 (27 ^ 1 would be 26) */
+  sig[64] = sig[64] >= 27 ? (uint8_t)(55 - sig[64]) : (uint8_t)(sig[64] ^ 1);
 }
 
 void secp_v_to_27(uint8_t sig[SECP_SIG_LEN]) {

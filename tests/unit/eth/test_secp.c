@@ -71,6 +71,15 @@ TEST(secp_high_s_twin_is_rejected_when_asked) {
   secp_malleate(sig);
   CHECK(secp_is_low_s(sig));
   CHECK_INT(secp_recover_address(rec, hash, sig, SECP_LOW_S, NULL), PHEME_OK);
+  /* the same with v as 27/28: the twin's v is the other one of the two, and still recovers */
+  uint8_t v = sig[64];
+  secp_v_to_27(sig);
+  secp_malleate(sig);
+  CHECK_INT(sig[64], 27 + (v ^ 1));
+  CHECK_INT(secp_recover_address(rec, hash, sig, 0, NULL), PHEME_OK);
+  CHECK_MEM(rec, 20, addr, 20);
+  secp_malleate(sig);
+  CHECK_INT(sig[64], 27 + v);
 }
 
 TEST(secp_rejects_malformed_signatures) {
