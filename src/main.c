@@ -15,6 +15,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "core/version.h"
+#include "jobs/jobs.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -41,6 +42,8 @@ static int cmd_config(cmd_ctx *c);
 static int cmd_seed(cmd_ctx *c);
 static int cmd_chain(cmd_ctx *c);
 static int cmd_dev(cmd_ctx *c);
+static int cmd_worker(cmd_ctx *c);
+static int cmd_jobs(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -57,6 +60,9 @@ static const command commands[] = {
      "the whole local stack: anvil, the contracts, demo data on chain and in storage, the server"},
     {"chain", cmd_chain, CHAIN_CLI_USAGE,
      "deploy the contract suite (writes the manifest), or show the chain, indexer and operator"},
+    {"worker", cmd_worker, "worker [--database URL] [--jobs-workers N]",
+     "run job workers only (validation, rewards, reputation epochs, webhooks) until SIGTERM"},
+    {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -165,6 +171,7 @@ static int cmd_serve(cmd_ctx *c) {
   ratelimit *limits = NULL;
   http_cache *cache = NULL;
   chain_workers chain;
+  jobs_pool *jobs = NULL;
   int rc = 1;
   if (chain_workers_signin(&chain, cfg, &signin, err, sizeof err)) {
     log_error("%s", err);
@@ -223,6 +230,16 @@ static int cmd_serve(cmd_ctx *c) {
     http_server_stop(a.http, 0);
     goto out;
   }
+  if (cfg->jobs_workers > 0) {
+    jobs_options jo;
+    jobs_options_from_config(&jo, cfg);
+    jobs_register_builtin(cfg->jobs_test_kinds);
+    if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
+      log_error("%s", err);
+      http_server_stop(a.http, 0);
+      goto out;
+    }
+  }
   log_info("pheme %s listening on %s with %d threads, storage %s, answer cache %s; open %s",
            PHEME_VERSION, cfg->listen, o.threads, store_driver_name(s), cache ? "on" : "off",
            cfg->public_url);
@@ -237,6 +254,7 @@ static int cmd_serve(cmd_ctx *c) {
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
   rc = 0;
 out:
+  jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
   chain_workers_stop(&chain);
   log_batching_stop();
   cache_free(cache);
@@ -382,6 +400,28 @@ static int cmd_chain(cmd_ctx *c) {
   }
   fprintf(stderr, "usage: pheme %s\n", CHAIN_CLI_USAGE);
   return 2;
+}
+
+/* --- pheme worker and pheme jobs (src/jobs/cli.c) --- */
+
+static int cmd_worker(cmd_ctx *c) {
+  if (c->nargs > 0) {
+    fprintf(stderr, "pheme worker: unknown argument '%s' (see pheme help)\n", c->args[0]);
+    return 2;
+  }
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = jobs_cli_worker(&c->cfg, s);
+  store_free(s);
+  return rc;
+}
+
+static int cmd_jobs(cmd_ctx *c) {
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = jobs_cli(&c->cfg, s, c->args, c->nargs);
+  store_free(s);
+  return rc;
 }
 
 /* --- pheme dev (src/chain/dev.c) --- */

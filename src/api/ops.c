@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "jobs/jobs.h"
 #include "store/batch.h"
 #include "core/banned.h"
 
@@ -55,6 +56,7 @@ void ops_metrics(http_req *r) {
                           "pheme_storage_group_largest %llu\n",
                           (unsigned long long)gs.commits, (unsigned long long)gs.jobs,
                           (unsigned long long)gs.reruns, (unsigned long long)gs.largest);
+  err = err || jobs_metrics_render(req_store(r), &out);
   if (err) {
     buf_release(&out);
     http_error(r, PHEME_SYS_NOMEM, NULL);

@@ -57,6 +57,10 @@ typedef struct pheme_config {
   long long chain_confirmations, chain_reorg_depth, chain_poll_ms, chain_log_range;
   long long chain_stuck_after; /* seconds */
   int chain_indexer, chain_sender;
+  /* the job queue (src/jobs) */
+  long long jobs_workers, jobs_poll_ms, jobs_lease_ms, jobs_backoff_base_ms, jobs_backoff_cap_ms;
+  long long jobs_max_attempts, jobs_batch, jobs_keep_done;
+  int jobs_test_kinds;
 } pheme_config;
 
 typedef struct {
