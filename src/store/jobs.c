@@ -291,7 +291,7 @@ pheme_err store_job_fail(store *s, const job_claim *c, const char *error, int64_
   /* the lease need not be live to report a failure: only the token must still be this claim's */
   pheme_err e = write1(
       s,
-      "UPDATE jobs SET state = CASE WHEN $1 = 0 OR attempts >= max_attempts THEN 'dead' ELSE "
+      "UPDATE jobs SET state = CASE WHEN CAST($1 AS BIGINT) = 0 OR attempts >= max_attempts THEN 'dead' ELSE "
       "'queued' END, run_at = CASE WHEN $1 = 0 THEN run_at ELSE $1 END, last_error = $2, "
       "lease_owner = NULL, lease_expires_at = NULL, updated_at = $3 WHERE id = $4 AND claims = $5 "
       "AND state = 'running' RETURNING CASE WHEN state = 'dead' THEN 1 ELSE 0 END",
@@ -396,8 +396,8 @@ pheme_err store_jobs_list(store *s, arena *a, const job_filter *f, const store_p
   db_result r;
   const char *state = f && f->state >= 0 ? job_state_name((job_state)f->state) : NULL;
   e = Q(&x, &r,
-        "SELECT " JOB_COLS " FROM jobs WHERE ($1 IS NULL OR kind = $1) AND ($2 IS NULL OR state = "
-        "$2) AND id < $3 ORDER BY id DESC LIMIT $4",
+        "SELECT " JOB_COLS " FROM jobs WHERE (CAST($1 AS TEXT) IS NULL OR kind = $1) AND "
+        "(CAST($2 AS TEXT) IS NULL OR state = $2) AND id < $3 ORDER BY id DESC LIMIT $4",
         dbv_text(f ? f->kind : NULL), dbv_text(state), dbv_int(page_before(p)), dbv_int(p->limit));
   sx_end(&x);
   if (e) return e;
