@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "jobs/jobs.h"
@@ -70,8 +71,8 @@ static pheme_err test_effect(jobs_run *run, void *ctx) {
     struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
   }
-  char detail[96];
-  snprintf(detail, sizeof detail, "{\"attempt\":%d}", run->claim->attempt);
+  char detail[96]; /* who wrote it: the crash test counts the processes that took part */
+  snprintf(detail, sizeof detail, "{\"pid\":%ld,\"attempt\":%d}", (long)getpid(), run->claim->attempt);
   pheme_err e = store_job_complete_noted(run->store, run->claim, "jobs.test.effect", detail, time_now_ms());
   if (e) snprintf(run->error, sizeof run->error, "writing the effect of job %lld: %s",
                   (long long)run->claim->id, pheme_err_message(e));
