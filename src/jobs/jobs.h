@@ -88,6 +88,12 @@ typedef struct {
   const char *owner;      /* the lease owner's prefix; NULL = host name and pid */
 } jobs_options;
 
+/* Adds a periodic job to the process's schedule, which every pool started afterwards ticks (in
+ * addition to its options' list): how an engine asks for its epochs. Returns 0, or -1 when the
+ * schedule (32 entries) is full or the interval is below 1 ms. The strings must outlive the
+ * pools. */
+int jobs_schedule(const char *kind, const char *payload, int64_t interval_ms) PHEME_MUST_CHECK;
+
 /* Fills o from the configuration (jobs_* keys) and sets the store's default attempts. */
 void jobs_options_from_config(jobs_options *o, const pheme_config *cfg);
 

@@ -2,6 +2,7 @@
 #include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -52,6 +53,38 @@ pheme_err jobs_submit(store *s, const char *kind, const char *payload, const cha
   const jobs_kind *k = kind ? jobs_kind_find(kind) : NULL;
   job_request rq = {kind, payload, key, k ? k->max_attempts : 0, 0};
   return store_job_enqueue(s, &rq, time_now_ms(), id, NULL);
+}
+
+/* ---- the schedule of periodic jobs ---- */
+
+static jobs_periodic schedule[32];
+static int nschedule;
+
+int jobs_schedule(const char *kind, const char *payload, int64_t interval_ms) {
+  if (!kind || !kind[0] || interval_ms < 1) return -1;
+  pthread_mutex_lock(&kinds_mu);
+  int rc = -1;
+  if (nschedule < (int)ARRAY_SIZE(schedule)) {
+    schedule[nschedule++] = (jobs_periodic){kind, payload, interval_ms};
+    rc = 0;
+  }
+  pthread_mutex_unlock(&kinds_mu);
+  return rc;
+}
+
+/* A copy of the schedule for a pool (pool.c); *n gets its length. */
+jobs_periodic *jobs__schedule_copy(const jobs_periodic *extra, int nextra, int *n);
+jobs_periodic *jobs__schedule_copy(const jobs_periodic *extra, int nextra, int *n) {
+  pthread_mutex_lock(&kinds_mu);
+  int total = nschedule + nextra;
+  jobs_periodic *out = calloc((size_t)(total ? total : 1), sizeof *out);
+  if (out) {
+    memcpy(out, schedule, sizeof *out * (size_t)nschedule);
+    if (nextra) memcpy(out + nschedule, extra, sizeof *out * (size_t)nextra);
+  }
+  pthread_mutex_unlock(&kinds_mu);
+  *n = out ? total : 0;
+  return out;
 }
 
 /* ---- built-in kinds ---- */

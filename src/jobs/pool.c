@@ -23,6 +23,7 @@
 #include "core/banned.h"
 
 extern jobs_counters jobs__counters;
+jobs_periodic *jobs__schedule_copy(const jobs_periodic *extra, int nextra, int *n); /* kinds.c */
 
 /* What one worker has claimed and not yet finished: the keeper renews these. */
 typedef struct {
@@ -55,6 +56,8 @@ struct jobs_pool {
   int nworkers;
   pthread_t keeper;
   int keeper_started;
+  jobs_periodic *periodic; /* the process's schedule and the options' list */
+  int nperiodic;
 };
 
 static void deadline_in(struct timespec *ts, int64_t ms) {
@@ -298,7 +301,7 @@ static void *keeper_main(void *arg) {
       if (requeued || dead)
         log_info("job leases expired: %d jobs back in the queue, %d dead", requeued, dead);
       __atomic_add_fetch(&jobs__counters.dead, (uint64_t)dead, __ATOMIC_RELAXED);
-      if (p->o.nperiodic && (e = jobs_periodic_tick(p->s, p->o.periodic, p->o.nperiodic, now, NULL)))
+      if (p->nperiodic && (e = jobs_periodic_tick(p->s, p->periodic, p->nperiodic, now, NULL)))
         log_warn("enqueuing periodic jobs: %s", pheme_err_message(e));
       next_house = now + p->o.poll_ms;
     }
@@ -333,9 +336,11 @@ jobs_pool *jobs_pool_start(store *s, const jobs_options *o, char *err, size_t er
   p->s = s;
   p->o = *o;
   p->nworkers = o->workers;
+  p->periodic = jobs__schedule_copy(o->periodic, o->nperiodic, &p->nperiodic);
   p->workers = calloc((size_t)o->workers, sizeof *p->workers);
   p->slots = calloc((size_t)o->workers, sizeof *p->slots);
-  if (!p->workers || !p->slots) {
+  if (!p->workers || !p->slots || !p->periodic) {
+    free(p->periodic);
     free(p->workers);
     free(p->slots);
     free(p);
@@ -399,5 +404,6 @@ void jobs_pool_stop(jobs_pool *p) {
   pthread_cond_destroy(&p->keeper_cv);
   free(p->workers);
   free(p->slots);
+  free(p->periodic);
   free(p);
 }

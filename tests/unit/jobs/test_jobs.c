@@ -553,6 +553,8 @@ TEST(release_gives_unstarted_jobs_back_uncounted) {
 
 /* ---- the pool ---- */
 
+static pheme_err noop_handler(jobs_run *run, void *ctx) { return PHEME_OK; }
+
 static int flaky_calls;
 static pheme_err flaky(jobs_run *run, void *ctx) {
   __atomic_add_fetch(&flaky_calls, 1, __ATOMIC_RELAXED);
@@ -658,6 +660,31 @@ TEST(pool_renews_the_lease_of_a_long_job) {
   arena_release(&ar);
 }
 
+TEST(pools_enqueue_a_periodic_job_once_per_period) {
+  reset();
+  jobs_kind k = {.kind = "t.tick", .fn = noop_handler};
+  REQUIRE(!jobs_register(&k));
+  /* an hour-long period: the pools' keepers tick every 20 ms, many times within one period */
+  static const jobs_periodic hourly[] = {{"t.tick", NULL, 3600000}};
+  jobs_options o = {.workers = 3, .poll_ms = 20, .lease_ms = 5000, .backoff_base_ms = 1,
+                    .backoff_cap_ms = 5, .batch = 2, .periodic = hourly, .nperiodic = 1};
+  char err[128];
+  jobs_pool *a = jobs_pool_start(S, &o, err, sizeof err), *b = jobs_pool_start(S, &o, err, sizeof err);
+  REQUIRE(a && b);
+  int seen = 0;
+  for (int i = 0; i < 3000 && !seen; i++) {
+    seen = count_sql("SELECT count(*) FROM jobs WHERE kind = 't.tick' AND id > $1", 0) > 0;
+    usleep(10000);
+  }
+  CHECK(seen);
+  usleep(300000); /* fifteen more ticks of each keeper */
+  int64_t hour = time_now_ms() / 3600000;
+  jobs_pool_stop(a);
+  jobs_pool_stop(b);
+  if (time_now_ms() / 3600000 == hour) /* the hour did not turn during the test */
+    CHECK_INT(count_sql("SELECT count(*) FROM jobs WHERE kind = 't.tick' AND id > $1", 0), 1);
+}
+
 static void all_tests(void) {
   RUN(enqueue_claim_complete);
   RUN(enqueue_refuses_bad_requests);
@@ -674,6 +701,7 @@ static void all_tests(void) {
   RUN(pool_runs_jobs_retries_and_dead_letters);
   RUN(pool_wakes_on_enqueue_from_this_process);
   RUN(pool_renews_the_lease_of_a_long_job);
+  RUN(pools_enqueue_a_periodic_job_once_per_period);
 }
 
 int main(void) { return backends_main("test_jobs", all_tests); }
