@@ -112,7 +112,13 @@ TEST(worker_killed_fifty_times_every_effect_exactly_once) {
   for (int k = 0; k < KILLS; k++) {
     pid_t pid = start_worker("400", "4");
     REQUIRE(pid > 0);
-    sleep_ms(40 + (long)(rnd() % 120));
+    /* wait until it holds a job (start-up time varies: ASan, PostgreSQL connections), then a
+     * random moment more */
+    char mine[160];
+    snprintf(mine, sizeof mine, "SELECT count(*) FROM jobs WHERE state = 'running' AND lease_owner "
+                                "LIKE '%%:%ld:%%'", (long)pid);
+    for (int i = 0; i < 500 && count(mine) == 0; i++) sleep_ms(10);
+    sleep_ms((long)(rnd() % 80));
     int64_t left = count("SELECT count(*) FROM jobs WHERE state IN ('queued', 'running')");
     kill(pid, SIGKILL);
     int st;
