@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/buf.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -218,13 +219,48 @@ pheme_err jobs_complete_in(sx *x, const job_claim *c, int64_t now_ms) {
   return r.rows == 1 ? PHEME_OK : PHEME_DATA_STATE;
 }
 
+/* PostgreSQL: the whole batch in one statement (one round trip instead of one per job); *done
+ * gets which of c were completed. The arrays are passed as text ('{1,2,3}'). */
+static pheme_err complete_pg(sx *x, const job_claim *c, int n, int64_t now_ms, unsigned char *done) {
+  buf ids, tokens;
+  buf_init(&ids, (size_t)n * 24 + 16);
+  buf_init(&tokens, (size_t)n * 24 + 16);
+  int err = buf_addc(&ids, '{') || buf_addc(&tokens, '{');
+  for (int i = 0; i < n; i++)
+    err = err || buf_printf(&ids, "%s%lld", i ? "," : "", (long long)c[i].id) ||
+          buf_printf(&tokens, "%s%lld", i ? "," : "", (long long)c[i].token);
+  err = err || buf_addc(&ids, '}') || buf_addc(&tokens, '}');
+  pheme_err e = PHEME_SYS_NOMEM;
+  if (!err) {
+    db_result r;
+    e = Q(x, &r,
+          "UPDATE jobs j SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, "
+          "updated_at = $1 FROM unnest(CAST($2 AS BIGINT[]), CAST($3 AS BIGINT[])) AS c(id, claims) "
+          "WHERE j.id = c.id AND j.claims = c.claims AND j.state = 'running' AND "
+          "j.lease_expires_at > $1 RETURNING j.id",
+          dbv_int(now_ms), dbv_text(ids.data), dbv_text(tokens.data));
+    for (int k = 0; !e && k < r.rows; k++)
+      for (int i = 0; i < n; i++)
+        if (c[i].id == db_int(&r, k, 0)) done[i] = 1;
+  }
+  buf_release(&ids);
+  buf_release(&tokens);
+  return e;
+}
+
 pheme_err store_jobs_complete(store *s, const job_claim *c, int n, int64_t now_ms, int *lost) {
   int nlost = 0;
   sx x;
   pheme_err e = sx_write(s, NULL, &x);
   if (e) return e;
+  unsigned char *done = NULL;
+  if (sx_is_pg(&x) && n > 1) {
+    done = arena_zalloc(x.a, (size_t)n);
+    e = done ? complete_pg(&x, c, n, now_ms, done) : PHEME_SYS_NOMEM;
+  }
   for (int i = 0; !e && i < n; i++) {
-    e = jobs_complete_in(&x, &c[i], now_ms);
+    if (done && done[i]) continue;
+    e = done ? PHEME_DATA_STATE : jobs_complete_in(&x, &c[i], now_ms);
     if (e == PHEME_DATA_STATE) {
       /* done already under this token (the handler's own transaction completed it) is fine */
       db_result r;
@@ -270,17 +306,17 @@ static pheme_err write1(store *s, const char *sql, const dbv *args, int nargs, i
   return e;
 }
 
-static const char *cut_error(const char *error, char *buf, size_t n) {
+static const char *cut_error(const char *error, char *out, size_t n) {
   if (!error || !error[0]) return "failed";
   if (strlen(error) < n) return error;
   size_t len = n - 1;
-  memcpy(buf, error, len);
-  buf[len] = 0;
+  memcpy(out, error, len);
+  out[len] = 0;
   /* do not leave half of a UTF-8 sequence at the end */
-  while (len > 0 && ((unsigned char)buf[len - 1] & 0xC0) == 0x80) len--;
-  if (len > 0 && ((unsigned char)buf[len - 1] & 0x80)) len--;
-  buf[len] = 0;
-  return buf;
+  while (len > 0 && ((unsigned char)out[len - 1] & 0xC0) == 0x80) len--;
+  if (len > 0 && ((unsigned char)out[len - 1] & 0x80)) len--;
+  out[len] = 0;
+  return out;
 }
 
 pheme_err store_job_fail(store *s, const job_claim *c, const char *error, int64_t retry_at,
