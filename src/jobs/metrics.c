@@ -14,11 +14,12 @@ int jobs_metrics_render(store *s, buf *out) {
   int64_t now = time_now_ms();
   pheme_err se = store_jobs_stats(s, &a, &st, &n);
   e |= buf_adds(out,
-                "# HELP pheme_jobs Jobs in the queue by kind and state (done ones until purged).\n"
+                "# HELP pheme_jobs Jobs queued, running and dead, by kind.\n"
                 "# TYPE pheme_jobs gauge\n");
   for (int i = 0; !se && i < n; i++)
     for (int k = 0; k < JOB__STATES; k++)
-      e |= buf_printf(out, "pheme_jobs{kind=\"%s\",state=\"%s\"} %lld\n", st[i].kind,
+      if (k != JOB_DONE)
+        e |= buf_printf(out, "pheme_jobs{kind=\"%s\",state=\"%s\"} %lld\n", st[i].kind,
                       job_state_name((job_state)k), (long long)st[i].count[k]);
   e |= buf_adds(out,
                 "# HELP pheme_jobs_retrying Queued jobs waiting for a retry after a failed attempt.\n"

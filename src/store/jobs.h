@@ -169,7 +169,8 @@ typedef struct {
   int64_t oldest_queued; /* created_at of the oldest queued job, 0 when none */
 } job_kind_stats;
 
-/* One row per kind that has jobs, by kind name. *out in a. */
+/* One row per kind that has queued, running or dead jobs, by kind name (done jobs are not
+ * counted: count[JOB_DONE] is 0). *out in a. */
 pheme_err store_jobs_stats(store *s, arena *a, job_kind_stats **out, int *n) PHEME_MUST_CHECK;
 
 #endif

@@ -16,8 +16,12 @@ CREATE TABLE jobs (
   last_error TEXT,
   idempotency_key TEXT UNIQUE,
   created_at BIGINT NOT NULL,
-  updated_at BIGINT NOT NULL
+  updated_at BIGINT NOT NULL,
+  -- a lease exactly while running: "lease_expires_at > now" alone then means "running, lease live"
+  CHECK ((state = 'running') = (lease_expires_at IS NOT NULL AND lease_owner IS NOT NULL))
 );
 CREATE INDEX jobs_due ON jobs(run_at, id) WHERE state = 'queued';
 CREATE INDEX jobs_leases ON jobs(lease_expires_at) WHERE state = 'running';
-CREATE INDEX jobs_state_kind ON jobs(state, kind, id);
+-- dead letters, for operators and the metrics (queued and running ones have the indexes above;
+-- done ones are not indexed by state: every index is one more write per state change)
+CREATE INDEX jobs_dead ON jobs(id) WHERE state = 'dead';
