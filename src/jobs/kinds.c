@@ -18,25 +18,27 @@ static int nkinds;
 int jobs_register(const jobs_kind *k) {
   if (!k->kind || !k->kind[0] || strlen(k->kind) > JOB_KIND_MAX || !k->fn) return -1;
   pthread_mutex_lock(&kinds_mu);
-  int i = 0;
-  while (i < nkinds && strcmp(kinds[i].kind, k->kind) != 0) i++;
+  int n = __atomic_load_n(&nkinds, __ATOMIC_RELAXED), i = 0;
+  while (i < n && strcmp(kinds[i].kind, k->kind) != 0) i++;
   int rc = 0;
-  if (i == nkinds && nkinds == JOBS_KINDS_MAX) rc = -1;
-  else {
+  if (i == n && n == JOBS_KINDS_MAX) {
+    rc = -1;
+  } else {
     kinds[i] = *k;
-    if (i == nkinds) nkinds++;
+    /* the row is complete before a reader can see it (readers take no lock) */
+    if (i == n) __atomic_store_n(&nkinds, n + 1, __ATOMIC_RELEASE);
   }
   pthread_mutex_unlock(&kinds_mu);
   return rc;
 }
 
+/* Lock-free: workers look a kind up for every job. Rows are only ever added (or replaced, which
+ * is why kinds are registered before pools start). */
 const jobs_kind *jobs_kind_find(const char *kind) {
-  const jobs_kind *found = NULL;
-  pthread_mutex_lock(&kinds_mu);
-  for (int i = 0; i < nkinds && !found; i++)
-    if (strcmp(kinds[i].kind, kind) == 0) found = &kinds[i];
-  pthread_mutex_unlock(&kinds_mu);
-  return found;
+  int n = __atomic_load_n(&nkinds, __ATOMIC_ACQUIRE);
+  for (int i = 0; i < n; i++)
+    if (strcmp(kinds[i].kind, kind) == 0) return &kinds[i];
+  return NULL;
 }
 
 int64_t jobs_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t r) {

@@ -110,15 +110,12 @@ static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
   } else {
     int64_t now = time_now_ms();
     run.deadline_ms = k->timeout_ms > 0 ? now + k->timeout_ms : 0;
-    pthread_mutex_lock(&p->mu);
-    slot->running = i;
-    slot->deadline = run.deadline_ms;
-    pthread_mutex_unlock(&p->mu);
+    /* no lock per job: the keeper reads these two with atomic loads */
+    __atomic_store_n(&slot->deadline, run.deadline_ms, __ATOMIC_RELAXED);
+    __atomic_store_n(&slot->running, i, __ATOMIC_RELEASE);
     e = k->fn(&run, k->ctx);
-    pthread_mutex_lock(&p->mu);
-    slot->running = -1;
-    slot->deadline = 0;
-    pthread_mutex_unlock(&p->mu);
+    __atomic_store_n(&slot->running, -1, __ATOMIC_RELEASE);
+    __atomic_store_n(&slot->deadline, 0, __ATOMIC_RELAXED);
   }
   int ok = 0;
   if (!e) {
@@ -147,18 +144,33 @@ static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
       __atomic_add_fetch(&jobs__counters.retried, 1, __ATOMIC_RELAXED);
     }
   }
-  pthread_mutex_lock(&p->mu);
-  if (!ok) slot->open[i] = 0;
-  pthread_mutex_unlock(&p->mu);
+  if (!ok) {
+    pthread_mutex_lock(&p->mu);
+    slot->open[i] = 0;
+    pthread_mutex_unlock(&p->mu);
+  }
   arena_release(&a);
   return ok;
+}
+
+/* Writes the outcome of completing a batch into the counters. */
+static void count_completed(worker *w, pheme_err e, int nok, int lost) {
+  if (e) {
+    log_warn("job worker %s: completing %d jobs: %s (they will run again)", w->owner, nok,
+             pheme_err_message(e));
+    return;
+  }
+  __atomic_add_fetch(&jobs__counters.done, (uint64_t)(nok - lost), __ATOMIC_RELAXED);
+  __atomic_add_fetch(&jobs__counters.lost, (uint64_t)lost, __ATOMIC_RELAXED);
 }
 
 static void *worker_main(void *arg) {
   worker *w = arg;
   jobs_pool *p = w->p;
   worker_slot *slot = &p->slots[w->index];
+  /* the last batch's successes, completed together with the next claim (one round trip) */
   job_claim *okc = calloc((size_t)p->o.batch, sizeof *okc);
+  int nok = 0;
   if (!okc) {
     log_error("job worker %s: out of memory", w->owner);
     return NULL;
@@ -167,9 +179,11 @@ static void *worker_main(void *arg) {
     arena a;
     arena_init(&a, 0);
     job_claim *claims = NULL;
-    int n = 0;
-    pheme_err e = store_jobs_claim(p->s, &a, w->owner, p->o.batch, time_now_ms(), p->o.lease_ms,
-                                   &claims, &n);
+    int n = 0, lost = 0;
+    pheme_err e = store_jobs_complete_claim(p->s, &a, okc, nok, w->owner, p->o.batch, time_now_ms(),
+                                            p->o.lease_ms, &claims, &n, &lost);
+    if (nok) count_completed(w, e, nok, lost);
+    nok = 0;
     if (e || n == 0) {
       if (e) log_warn("job worker %s: claiming: %s", w->owner, pheme_err_message(e));
       arena_release(&a);
@@ -185,25 +199,18 @@ static void *worker_main(void *arg) {
     slot->n = n;
     slot->running = -1;
     pthread_mutex_unlock(&p->mu);
-    int nok = 0, i = 0;
+    int i = 0;
     for (; i < n && !p->stopping; i++)
-      if (run_one(p, w, slot, i)) okc[nok++] = claims[i];
+      if (run_one(p, w, slot, i)) {
+        okc[nok] = claims[i];
+        okc[nok].kind = okc[nok].payload = okc[nok].owner = NULL; /* freed with a below */
+        nok++;
+      }
     if (i < n) {
       /* stopping: the jobs not started go back to the queue, their attempt not counted */
       pheme_err re = store_jobs_release(p->s, claims + i, n - i, time_now_ms());
       if (re) log_warn("job worker %s: giving back %d jobs: %s (their leases will expire)", w->owner, n - i,
                        pheme_err_message(re));
-    }
-    if (nok) {
-      int lost = 0;
-      e = store_jobs_complete(p->s, okc, nok, time_now_ms(), &lost);
-      if (e) {
-        log_warn("job worker %s: completing %d jobs: %s (they will run again)", w->owner, nok,
-                 pheme_err_message(e));
-      } else {
-        __atomic_add_fetch(&jobs__counters.done, (uint64_t)(nok - lost), __ATOMIC_RELAXED);
-        __atomic_add_fetch(&jobs__counters.lost, (uint64_t)lost, __ATOMIC_RELAXED);
-      }
     }
     pthread_mutex_lock(&p->mu);
     slot->claims = NULL;
@@ -211,7 +218,10 @@ static void *worker_main(void *arg) {
     slot->n = 0;
     pthread_mutex_unlock(&p->mu);
     arena_release(&a);
-    if (n < p->o.batch) idle(p); /* the queue had less than a batch: nothing else is due */
+  }
+  if (nok) {
+    int lost = 0;
+    count_completed(w, store_jobs_complete(p->s, okc, nok, time_now_ms(), &lost), nok, lost);
   }
   free(okc);
   return NULL;
@@ -241,7 +251,9 @@ static void renew_leases(jobs_pool *p, int64_t now) {
     for (int i = 0; i < sl->n && n < cap; i++) {
       if (!sl->open[i]) continue;
       if (sl->claims[i].lease_expires_at - now > p->o.lease_ms * 2 / 3) continue;
-      if (sl->running == i && sl->deadline && now >= sl->deadline) continue; /* timed out */
+      int64_t deadline = __atomic_load_n(&sl->deadline, __ATOMIC_RELAXED);
+      if (__atomic_load_n(&sl->running, __ATOMIC_ACQUIRE) == i && deadline && now >= deadline)
+        continue; /* past its kind's timeout: no more renewals */
       r[n].c = sl->claims[i];
       r[n].c.kind = r[n].c.payload = r[n].c.owner = NULL; /* not needed, may be freed */
       r[n].slot = w;

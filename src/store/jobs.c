@@ -204,23 +204,44 @@ pheme_err store_job_enqueue(store *s, const job_request *rq, int64_t now_ms, int
 
 /* ---- working ---- */
 
-static pheme_err claims_from(arena *a, const db_result *r, const char *owner, int64_t expires,
-                             int bump, job_claim **out, int *n) {
-  *out = arena_zalloc(a, sizeof **out * (size_t)(r->rows ? r->rows : 1));
+/* Reads claims from rows [first, r->rows) whose columns from k are id, kind, payload, attempts,
+ * max_attempts, claims; bump is 1 where the row was read before its update. */
+static pheme_err claims_from(arena *a, const db_result *r, int first, int k, const char *owner,
+                             int64_t expires, int bump, job_claim **out, int *n) {
+  int m = r->rows - first;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(m > 0 ? m : 1));
   if (!*out) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r->rows; i++) {
+  for (int i = 0; i < m; i++) {
     job_claim *c = &(*out)[i];
-    c->id = db_int(r, i, 0);
-    c->kind = db_text(r, i, 1);
-    c->payload = db_text(r, i, 2);
-    c->attempt = (int)db_int(r, i, 3) + bump;
-    c->max_attempts = (int)db_int(r, i, 4);
-    c->token = db_int(r, i, 5) + bump;
+    int row = first + i;
+    c->id = db_int(r, row, k);
+    c->kind = db_text(r, row, k + 1);
+    c->payload = db_text(r, row, k + 2);
+    c->attempt = (int)db_int(r, row, k + 3) + bump;
+    c->max_attempts = (int)db_int(r, row, k + 4);
+    c->token = db_int(r, row, k + 5) + bump;
     c->owner = owner;
     c->lease_expires_at = expires;
   }
-  *n = r->rows;
+  *n = m > 0 ? m : 0;
   return PHEME_OK;
+}
+
+/* SQLite: inside x's write transaction, which is the only writer, so what it reads stays true
+ * until it commits; each row is then updated by its key (cheap in-process, and no RETURNING). */
+static pheme_err claim_sqlite(sx *x, arena *a, const char *own, int64_t expires, int64_t now_ms,
+                              int max, job_claim **out, int *n) {
+  db_result r;
+  pheme_err e = Q(x, &r,
+                  "SELECT id, kind, payload, attempts, max_attempts, claims FROM jobs WHERE state = "
+                  "'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT $2",
+                  dbv_int(now_ms), dbv_int(max));
+  for (int i = 0; !e && i < r.rows; i++)
+    e = Q(x, NULL,
+          "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, attempts "
+          "= attempts + 1, claims = claims + 1, updated_at = $3 WHERE id = $4",
+          dbv_text(own), dbv_int(expires), dbv_int(now_ms), dbv_int(db_int(&r, i, 0)));
+  return e ? e : claims_from(a, &r, 0, 0, own, expires, 1, out, n);
 }
 
 pheme_err store_jobs_claim(store *s, arena *a, const char *owner, int max, int64_t now_ms,
@@ -245,20 +266,9 @@ pheme_err store_jobs_claim(store *s, arena *a, const char *owner, int max, int64
           "SKIP LOCKED) c WHERE j.id = c.id RETURNING j.id, j.kind, j.payload, j.attempts, "
           "j.max_attempts, j.claims",
           dbv_text(own), dbv_int(expires), dbv_int(now_ms), dbv_int(max));
-    if (!e) e = claims_from(a, &r, own, expires, 0, out, n);
+    if (!e) e = claims_from(a, &r, 0, 0, own, expires, 0, out, n);
   } else {
-    /* SQLite: this transaction is the only writer, so what it reads stays true until it
-     * commits; each row is then updated by its key (cheap in-process, and no RETURNING) */
-    e = Q(&x, &r,
-          "SELECT id, kind, payload, attempts, max_attempts, claims FROM jobs WHERE state = "
-          "'queued' AND run_at <= $1 ORDER BY run_at, id LIMIT $2",
-          dbv_int(now_ms), dbv_int(max));
-    for (int i = 0; !e && i < r.rows; i++)
-      e = Q(&x, NULL,
-            "UPDATE jobs SET state = 'running', lease_owner = $1, lease_expires_at = $2, attempts "
-            "= attempts + 1, claims = claims + 1, updated_at = $3 WHERE id = $4",
-            dbv_text(own), dbv_int(expires), dbv_int(now_ms), dbv_int(db_int(&r, i, 0)));
-    if (!e) e = claims_from(a, &r, own, expires, 1, out, n);
+    e = claim_sqlite(&x, a, own, expires, now_ms, max, out, n);
   }
   if (!e && *n == 0) {
     sx_end(&x); /* nothing written: no commit to pay for */
@@ -284,85 +294,142 @@ pheme_err jobs_complete_in(sx *x, const job_claim *c, int64_t now_ms) {
   return r.rows == 1 ? PHEME_OK : PHEME_DATA_STATE;
 }
 
-/* PostgreSQL: the whole batch in one statement (one round trip instead of one per job); *done
- * gets which of c were completed. The arrays are passed as text ('{1,2,3}'). */
-static pheme_err complete_pg(sx *x, const job_claim *c, int n, int64_t now_ms, unsigned char *done) {
-  buf ids, tokens;
-  buf_init(&ids, (size_t)n * 24 + 16);
-  buf_init(&tokens, (size_t)n * 24 + 16);
-  int err = buf_addc(&ids, '{') || buf_addc(&tokens, '{');
+/* The claims' ids and tokens as PostgreSQL array texts ('{1,2,3}'), skipping those marked in
+ * skip (may be NULL). Returns 0, or -1 when memory is short. */
+static int claim_arrays(const job_claim *c, int n, const unsigned char *skip, buf *ids, buf *tokens) {
+  buf_init(ids, (size_t)n * 24 + 16);
+  buf_init(tokens, (size_t)n * 24 + 16);
+  int err = buf_addc(ids, '{') || buf_addc(tokens, '{'), first = 1;
+  for (int i = 0; i < n; i++) {
+    if (skip && skip[i]) continue;
+    err = err || buf_printf(ids, "%s%lld", first ? "" : ",", (long long)c[i].id) ||
+          buf_printf(tokens, "%s%lld", first ? "" : ",", (long long)c[i].token);
+    first = 0;
+  }
+  return err || buf_addc(ids, '}') || buf_addc(tokens, '}') ? -1 : 0;
+}
+
+/* Marks in done[] the claims whose job is the row id. */
+static void mark_done(const job_claim *c, int n, int64_t id, unsigned char *done) {
   for (int i = 0; i < n; i++)
-    err = err || buf_printf(&ids, "%s%lld", i ? "," : "", (long long)c[i].id) ||
-          buf_printf(&tokens, "%s%lld", i ? "," : "", (long long)c[i].token);
-  err = err || buf_addc(&ids, '}') || buf_addc(&tokens, '}');
+    if (c[i].id == id) done[i] = 1;
+}
+
+/* The batch completion's statement ($1 now, $2 ids, $3 tokens). "lease_expires_at > now" says
+ * "running" (the table's CHECK ties the two) without naming the state, so the planner takes the
+ * primary key for id = ANY(…) instead of the partial index of running jobs, whose entries for
+ * jobs finished since the last vacuum it would otherwise walk on every batch. */
+#define COMPLETE_BATCH                                                                          \
+  "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 " \
+  "WHERE id = ANY(CAST($2 AS BIGINT[])) AND claims = (CAST($3 AS BIGINT[]))[array_position("   \
+  "CAST($2 AS BIGINT[]), id)] AND lease_expires_at > $1 RETURNING id"
+
+/* After a batch completion: of the claims it did not complete (done[i] 0), those whose job is
+ * done under the same token already (their handler completed them in its own transaction) are
+ * not lost. *lost gets the rest. One statement, in x. */
+static pheme_err count_lost(sx *x, const job_claim *c, int n, const unsigned char *done, int *lost) {
+  int left = 0;
+  for (int i = 0; i < n; i++) left += !done[i];
+  *lost = 0;
+  if (!left) return PHEME_OK;
+  buf ids, tokens;
   pheme_err e = PHEME_SYS_NOMEM;
-  if (!err) {
+  if (!claim_arrays(c, n, done, &ids, &tokens)) {
     db_result r;
     e = Q(x, &r,
-          /* "lease_expires_at > now" says "running" (the table's CHECK ties the two) without
-           * naming the state, so the planner takes the primary key for id = ANY(…) instead of
-           * the partial index of running jobs, whose entries for jobs finished since the last
-           * vacuum it would otherwise walk on every batch */
-          "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, "
-          "updated_at = $1 WHERE id = ANY(CAST($2 AS BIGINT[])) AND claims = (CAST($3 AS "
-          "BIGINT[]))[array_position(CAST($2 AS BIGINT[]), id)] AND lease_expires_at > $1 "
-          "RETURNING id",
-          dbv_int(now_ms), dbv_text(ids.data), dbv_text(tokens.data));
-    for (int k = 0; !e && k < r.rows; k++)
-      for (int i = 0; i < n; i++)
-        if (c[i].id == db_int(&r, k, 0)) done[i] = 1;
+          "SELECT count(*) FROM jobs WHERE id = ANY(CAST($1 AS BIGINT[])) AND claims = (CAST($2 AS "
+          "BIGINT[]))[array_position(CAST($1 AS BIGINT[]), id)] AND state = 'done'",
+          dbv_text(ids.data), dbv_text(tokens.data));
+    if (!e) *lost = left - (int)(r.rows ? db_int(&r, 0, 0) : 0);
   }
   buf_release(&ids);
   buf_release(&tokens);
   return e;
 }
 
+/* Inside x's write transaction: completes each claim by itself; *lost as count_lost. */
+static pheme_err complete_each(sx *x, const job_claim *c, int n, int64_t now_ms, int *lost) {
+  *lost = 0;
+  pheme_err e = PHEME_OK;
+  for (int i = 0; !e && i < n; i++) {
+    e = jobs_complete_in(x, &c[i], now_ms);
+    if (e == PHEME_DATA_STATE) {
+      db_result r;
+      e = Q(x, &r, "SELECT 1 FROM jobs WHERE id = $1 AND claims = $2 AND state = 'done'",
+            dbv_int(c[i].id), dbv_int(c[i].token));
+      if (!e && r.rows == 0) (*lost)++;
+    }
+  }
+  return e;
+}
+
 pheme_err store_jobs_complete(store *s, const job_claim *c, int n, int64_t now_ms, int *lost) {
+  job_claim *none;
+  int got;
+  arena a;
+  arena_init(&a, 0);
+  pheme_err e = store_jobs_complete_claim(s, &a, c, n, NULL, 0, now_ms, 0, &none, &got, lost);
+  arena_release(&a);
+  return e;
+}
+
+pheme_err store_jobs_complete_claim(store *s, arena *a, const job_claim *c, int n,
+                                    const char *owner, int max, int64_t now_ms, int64_t lease_ms,
+                                    job_claim **out, int *nout, int *lost) {
+  *nout = 0;
+  if (lost) *lost = 0;
+  if (max > 0 && (!owner || !owner[0] || max > JOB_CLAIM_MAX || lease_ms < 1)) return PHEME_DATA_INVALID;
+  if (n == 0) return max > 0 ? store_jobs_claim(s, a, owner, max, now_ms, lease_ms, out, nout) : PHEME_OK;
+  const char *own = max > 0 ? arena_strdup(a, owner) : NULL;
+  if (max > 0 && !own) return PHEME_SYS_NOMEM;
+  int64_t expires = now_ms + lease_ms;
+  unsigned char *done = arena_zalloc(a, (size_t)n);
+  if (!done) return PHEME_SYS_NOMEM;
   int nlost = 0;
   sx x;
   pheme_err e;
-  arena a;
-  arena_init(&a, 0);
-  unsigned char *done = NULL;
-  if (s->drv == &db_pg_driver && n > 1) {
-    /* the batch in one statement; what it did not complete is looked at below */
-    if (!(done = arena_zalloc(&a, (size_t)n))) {
-      arena_release(&a);
-      return PHEME_SYS_NOMEM;
-    }
-    if ((e = sx_autocommit(s, NULL, &x))) {
-      arena_release(&a);
-      return e;
-    }
-    e = complete_pg(&x, c, n, now_ms, done);
-    sx_end(&x);
-    int left = 0;
-    for (int i = 0; i < n; i++) left += !done[i];
-    if (!e) autocommitted(s, 0);
-    if (e || left == 0) {
-      arena_release(&a);
-      if (lost) *lost = 0;
-      return e;
-    }
-  }
-  if ((e = sx_write(s, NULL, &x))) {
-    arena_release(&a);
-    return e;
-  }
-  for (int i = 0; !e && i < n; i++) {
-    if (done && done[i]) continue;
-    e = done ? PHEME_DATA_STATE : jobs_complete_in(&x, &c[i], now_ms);
-    if (e == PHEME_DATA_STATE) {
-      /* done already under this token (the handler's own transaction completed it) is fine */
+  if (s->drv == &db_pg_driver) {
+    /* one statement, one round trip: the batch completed and the next one claimed */
+    buf ids, tokens;
+    if ((e = sx_autocommit(s, a, &x))) return e;
+    if (claim_arrays(c, n, NULL, &ids, &tokens)) {
+      e = PHEME_SYS_NOMEM;
+    } else {
       db_result r;
-      e = Q(&x, &r, "SELECT 1 FROM jobs WHERE id = $1 AND claims = $2 AND state = 'done'",
-            dbv_int(c[i].id), dbv_int(c[i].token));
-      if (!e && r.rows == 0) nlost++;
+      if (max > 0)
+        e = Q(&x, &r,
+              "WITH d AS (" COMPLETE_BATCH "), c AS (UPDATE jobs j SET state = 'running', "
+              "lease_owner = $4, lease_expires_at = $5, attempts = j.attempts + 1, claims = "
+              "j.claims + 1, updated_at = $1 FROM (SELECT id FROM jobs WHERE state = 'queued' AND "
+              "run_at <= $1 ORDER BY run_at, id LIMIT $6 FOR UPDATE SKIP LOCKED) q WHERE j.id = q.id "
+              "RETURNING j.id, j.kind, j.payload, j.attempts, j.max_attempts, j.claims) SELECT 0, id, "
+              "NULL, NULL, 0, 0, 0 FROM d UNION ALL SELECT 1, id, kind, payload, attempts, "
+              "max_attempts, claims FROM c ORDER BY 1",
+              dbv_int(now_ms), dbv_text(ids.data), dbv_text(tokens.data), dbv_text(own),
+              dbv_int(expires), dbv_int(max));
+      else
+        e = Q(&x, &r, COMPLETE_BATCH, dbv_int(now_ms), dbv_text(ids.data), dbv_text(tokens.data));
+      int first = 0;
+      if (!e && max > 0) {
+        while (first < r.rows && db_int(&r, first, 0) == 0) mark_done(c, n, db_int(&r, first++, 1), done);
+        e = claims_from(a, &r, first, 1, own, expires, 0, out, nout);
+      } else if (!e) {
+        for (int k = 0; k < r.rows; k++) mark_done(c, n, db_int(&r, k, 0), done);
+      }
+      if (!e) autocommitted(s, 0);
+      if (!e) e = count_lost(&x, c, n, done, &nlost);
     }
+    buf_release(&ids);
+    buf_release(&tokens);
+    sx_end(&x);
+  } else {
+    if ((e = sx_write(s, a, &x))) return e;
+    e = complete_each(&x, c, n, now_ms, &nlost);
+    if (!e && max > 0) e = claim_sqlite(&x, a, own, expires, now_ms, max, out, nout);
+    if (!e) e = sx_commit(&x);
+    sx_end(&x);
   }
-  if (!e) e = sx_commit(&x);
-  sx_end(&x);
-  arena_release(&a);
+  if (e) *nout = 0;
   if (lost) *lost = e ? 0 : nlost;
   return e;
 }

@@ -114,6 +114,14 @@ pheme_err jobs_complete_in(sx *x, const job_claim *c, int64_t now_ms) PHEME_MUST
 pheme_err store_jobs_complete(store *s, const job_claim *c, int n, int64_t now_ms, int *lost)
     PHEME_MUST_CHECK;
 
+/* store_jobs_complete, then a claim as store_jobs_claim (owner, max, lease_ms), in one
+ * statement on PostgreSQL (one round trip per batch for a busy worker) and one transaction on
+ * SQLite. max 0 claims nothing. On an error nothing is claimed (*nout 0); completions may have
+ * committed on PostgreSQL (they are idempotent under their token). */
+pheme_err store_jobs_complete_claim(store *s, arena *a, const job_claim *c, int n,
+                                    const char *owner, int max, int64_t now_ms, int64_t lease_ms,
+                                    job_claim **out, int *nout, int *lost) PHEME_MUST_CHECK;
+
 /* An example of the exactly-once path, and the effect the crash test counts: writes one
  * audit_log row (action, subject "job" and the job's id, detail a JSON object or NULL) and
  * completes the job, in one transaction. PHEME_DATA_STATE (nothing written) when the claim no
