@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "core/version.h"
+#include "jobs/jobs.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -43,6 +44,8 @@ static int cmd_seed(cmd_ctx *c);
 static int cmd_chain(cmd_ctx *c);
 static int cmd_dev(cmd_ctx *c);
 static int cmd_content(cmd_ctx *c);
+static int cmd_worker(cmd_ctx *c);
+static int cmd_jobs(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -61,6 +64,9 @@ static const command commands[] = {
      "deploy the contract suite (writes the manifest), or show the chain, indexer and operator"},
     {"content", cmd_content, "content add FILE [--media-type TYPE]",
      "store a file in the content store and print its IPFS CID (as ipfs add --cid-version 1 --raw-leaves)"},
+    {"worker", cmd_worker, "worker [--database URL] [--jobs-workers N]",
+     "run job workers only (validation, rewards, reputation epochs, webhooks) until SIGTERM"},
+    {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -171,6 +177,7 @@ static int cmd_serve(cmd_ctx *c) {
   int64_t started_ms = time_now_ms();
   if (metrics_register(&metrics, metrics_process_collect, &started_ms) ||
       metrics_register(&metrics, store_metrics_collect, s) ||
+      metrics_register(&metrics, jobs_metrics_collect, s) ||
       metrics_register(&metrics, indexer_metrics_collect, NULL))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
@@ -184,6 +191,7 @@ static int cmd_serve(cmd_ctx *c) {
   ratelimit *limits = NULL;
   http_cache *cache = NULL;
   chain_workers chain;
+  jobs_pool *jobs = NULL;
   int rc = 1;
   if (chain_workers_init(&chain, cfg, err, sizeof err)) {
     log_error("%s", err);
@@ -248,6 +256,16 @@ static int cmd_serve(cmd_ctx *c) {
     http_server_stop(a.http, 0);
     goto out;
   }
+  if (cfg->jobs_workers > 0) {
+    jobs_options jo;
+    jobs_options_from_config(&jo, cfg);
+    jobs_register_builtin(cfg->jobs_test_kinds);
+    if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
+      log_error("%s", err);
+      http_server_stop(a.http, 0);
+      goto out;
+    }
+  }
   log_info("pheme %s listening on %s with %d threads, storage %s, answer cache %s; open %s",
            PHEME_VERSION, cfg->listen, o.threads, store_driver_name(s), cache ? "on" : "off",
            cfg->public_url);
@@ -262,6 +280,7 @@ static int cmd_serve(cmd_ctx *c) {
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
   rc = 0;
 out:
+  jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
   chain_workers_stop(&chain);
   log_batching_stop();
   http_cache_free(cache);
@@ -475,16 +494,35 @@ out:
 
 static int cmd_content(cmd_ctx *c) {
   const char *sub = c->nargs > 0 ? c->args[0] : "";
-  if (strcmp(sub, "add") == 0 && c->nargs >= 2 && c->args[1][0] != '-' ) {
+  /* FILE, or "-" for standard input; any other word starting with '-' is a flag */
+  if (strcmp(sub, "add") == 0 && c->nargs >= 2 && (c->args[1][0] != '-' || strcmp(c->args[1], "-") == 0)) {
     const char *type = flag_value(c, "--media-type");
     return content_add(c, c->args[1], type ? type : "application/octet-stream");
   }
-  if (strcmp(sub, "add") == 0 && c->nargs >= 2 && strcmp(c->args[1], "-") == 0) {
-    const char *type = flag_value(c, "--media-type");
-    return content_add(c, "-", type ? type : "application/octet-stream");
-  }
   fprintf(stderr, "usage: pheme content add FILE [--media-type TYPE]   (FILE - reads standard input)\n");
   return 2;
+}
+
+/* --- pheme worker and pheme jobs (src/jobs/cli.c) --- */
+
+static int cmd_worker(cmd_ctx *c) {
+  if (c->nargs > 0) {
+    fprintf(stderr, "pheme worker: unknown argument '%s' (see pheme help)\n", c->args[0]);
+    return 2;
+  }
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = jobs_cli_worker(&c->cfg, s);
+  store_free(s);
+  return rc;
+}
+
+static int cmd_jobs(cmd_ctx *c) {
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = jobs_cli(&c->cfg, s, c->args, c->nargs);
+  store_free(s);
+  return rc;
 }
 
 /* --- pheme dev (src/chain/dev.c) --- */

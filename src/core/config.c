@@ -149,6 +149,25 @@ const conf_key conf_keys[] = {
      "milliseconds one request to the openai endpoint may take"},
     {"openai_retries", CONF_INT, F(openai_retries), 0, 10, "2", NULL,
      "further attempts after a timeout, 429 (Retry-After honoured) or 5xx"},
+    /* the job queue (src/jobs; docs/internals/jobs.md) */
+    {"jobs_workers", CONF_INT, F(jobs_workers), 0, 256, "2", NULL,
+     "job worker threads in pheme serve and pheme worker; 0 = serve runs no jobs"},
+    {"jobs_poll_ms", CONF_INT, F(jobs_poll_ms), 10, 600000, "1000", NULL,
+     "how long an idle job worker sleeps before looking again (jobs enqueued by the same process wake it at once)"},
+    {"jobs_lease_ms", CONF_INT, F(jobs_lease_ms), 100, 86400000, "30000", NULL,
+     "a claimed job's lease (visibility timeout); renewed while it runs; a dead worker's jobs run again after it"},
+    {"jobs_backoff_base_ms", CONF_INT, F(jobs_backoff_base_ms), 1, 86400000, "1000", NULL,
+     "retry delay base: after attempt n a job waits a random time up to min(cap, base * 2^(n-1))"},
+    {"jobs_backoff_cap_ms", CONF_INT, F(jobs_backoff_cap_ms), 1, 604800000, "3600000", NULL,
+     "the longest retry delay"},
+    {"jobs_max_attempts", CONF_INT, F(jobs_max_attempts), 1, 1000, "5", NULL,
+     "attempts a job gets unless its kind says otherwise; after the last failure it is dead"},
+    {"jobs_batch", CONF_INT, F(jobs_batch), 1, 1000, "16", NULL,
+     "jobs a worker claims at once"},
+    {"jobs_keep_done", CONF_INT, F(jobs_keep_done), 0, 31536000, "604800", NULL,
+     "seconds done jobs are kept (with their idempotency keys) before they are deleted; 0 = kept"},
+    {"jobs_test_kinds", CONF_BOOL, F(jobs_test_kinds), NOLIMIT, "false", NULL,
+     "register the test-only job kinds jobs.test.effect and jobs.test.poison (the crash test; never in production)"},
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 

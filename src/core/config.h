@@ -70,6 +70,10 @@ typedef struct pheme_config {
   char *openai_key_env;          /* name of the environment variable holding the key */
   char *openai_key_file;         /* or a file holding it */
   long long openai_timeout_ms, openai_retries;
+  /* the job queue (src/jobs) */
+  long long jobs_workers, jobs_poll_ms, jobs_lease_ms, jobs_backoff_base_ms, jobs_backoff_cap_ms;
+  long long jobs_max_attempts, jobs_batch, jobs_keep_done;
+  int jobs_test_kinds;
 } pheme_config;
 
 typedef struct {

@@ -40,6 +40,9 @@ typedef struct sx {
   arena scratch; /* used when the caller passes no arena */
   int in_tx;
   int in_read; /* a read transaction (SQLite) is open */
+  /* Called once after this unit's transaction commits, or NULL (jobs_enqueue_in sets it to wake
+   * the process's job workers). */
+  void (*on_commit)(store *s);
 } sx;
 
 /* Takes a read connection. */

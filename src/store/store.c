@@ -108,6 +108,7 @@ static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   x->s = s;
   x->in_tx = 0;
   x->in_read = 0;
+  x->on_commit = NULL;
   arena_init(&x->scratch, 0);
   x->a = a ? a : &x->scratch;
   x->c = s->drv->acquire(s->db, write);
@@ -158,13 +159,19 @@ pheme_err sx_insert_id(sx *x, int64_t *id, const char *sql, const char *sql_retu
 
 pheme_err sx_commit(sx *x) {
   pheme_err e = PHEME_OK;
+  int committed = 0;
   if (x->c && x->in_tx) {
     e = x->s->drv->query(x->c, x->a, "COMMIT", NULL, 0, NULL);
     x->in_tx = e ? 1 : 0;
     /* after the commit, so whoever sees the new generation can read the new rows */
     if (!e) __atomic_add_fetch(&x->s->generation, 1, __ATOMIC_RELEASE);
+    committed = !e;
   }
+  /* after the connection is given back: the callback may take locks of its own */
+  void (*on_commit)(store *) = committed ? x->on_commit : NULL;
+  store *s = x->s;
   sx_end(x);
+  if (on_commit) on_commit(s);
   return e;
 }
 

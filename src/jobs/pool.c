@@ -1,0 +1,421 @@
+/* The worker pool and its keeper; see jobs.h.
+ *
+ * Each worker thread claims a batch of due jobs, runs them one after the other, fails the ones
+ * whose handler failed (retry after a backoff, or dead) as it goes, and completes the successful
+ * ones together in one transaction at the end of the batch. An idle worker sleeps on the pool's
+ * condition variable for poll_ms; a commit of this process that enqueued a job wakes one.
+ *
+ * The keeper thread renews the leases of claimed jobs (every lease / 3), sends jobs whose lease
+ * expired back to the queue (every poll), enqueues periodic jobs (every poll) and purges old
+ * done jobs (every minute). It never holds the pool's mutex while it talks to storage: a commit
+ * that wakes the pool takes that mutex, and may hold the only write connection while it does. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "jobs/jobs.h"
+#include "core/banned.h"
+
+extern jobs_counters jobs__counters;
+jobs_periodic *jobs__schedule_copy(const jobs_periodic *extra, int nextra, int *n); /* kinds.c */
+
+/* What one worker has claimed and not yet finished: the keeper renews these. */
+typedef struct {
+  job_claim *claims;
+  unsigned char *open; /* 1 while the claim is neither completed nor failed */
+  int n;
+  int64_t deadline;    /* of the job running now; 0 = none */
+  int running;         /* index of the job running now, -1 = none */
+} worker_slot;
+
+typedef struct {
+  jobs_pool *p;
+  int index;
+  char owner[160];
+  pthread_t thread;
+  int started;
+} worker;
+
+struct jobs_pool {
+  store *s;
+  jobs_options o;
+  pthread_mutex_t mu;
+  pthread_cond_t wake;      /* workers sleep here */
+  pthread_cond_t keeper_cv; /* the keeper sleeps here */
+  volatile int stopping;     /* workers: claim no more */
+  volatile int keeper_stop;  /* the keeper: after the workers, whose leases it renews */
+  int pending;              /* wake-ups not yet taken by a worker */
+  worker *workers;
+  worker_slot *slots;
+  int nworkers;
+  pthread_t keeper;
+  int keeper_started;
+  jobs_periodic *periodic; /* the process's schedule and the options' list */
+  int nperiodic;
+};
+
+static void deadline_in(struct timespec *ts, int64_t ms) {
+  clock_gettime(CLOCK_MONOTONIC, ts);
+  ts->tv_sec += ms / 1000;
+  ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+  if (ts->tv_nsec >= 1000000000L) {
+    ts->tv_sec++;
+    ts->tv_nsec -= 1000000000L;
+  }
+}
+
+void jobs_pool_wake(jobs_pool *p) {
+  pthread_mutex_lock(&p->mu);
+  if (p->pending < p->nworkers) p->pending++;
+  pthread_cond_signal(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+}
+
+static void wake_cb(void *ctx) { jobs_pool_wake(ctx); }
+
+/* Sleeps up to poll_ms unless woken or stopping. */
+static void idle(jobs_pool *p) {
+  struct timespec ts;
+  deadline_in(&ts, p->o.poll_ms);
+  pthread_mutex_lock(&p->mu);
+  while (!p->stopping && p->pending == 0)
+    if (pthread_cond_timedwait(&p->wake, &p->mu, &ts) == ETIMEDOUT) break;
+  if (p->pending > 0) p->pending--;
+  pthread_mutex_unlock(&p->mu);
+}
+
+static uint64_t random64(void) {
+  uint64_t r = 0;
+  if (random_bytes(&r, sizeof r)) r = (uint64_t)time_now_ms() * 0x9E3779B97F4A7C15u;
+  return r;
+}
+
+/* Runs claim i of slot w; returns 1 when it succeeded (to be completed with the batch). */
+static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
+  const job_claim *c = &slot->claims[i];
+  const jobs_kind *k = jobs_kind_find(c->kind);
+  arena a;
+  arena_init(&a, 0);
+  jobs_run run = {.store = p->s, .claim = c, .a = &a, .stopping = &p->stopping};
+  pheme_err e;
+  if (!k) {
+    snprintf(run.error, sizeof run.error, "no handler for kind '%s' in worker %s", c->kind, w->owner);
+    e = PHEME_DATA_INVALID;
+  } else {
+    int64_t now = time_now_ms();
+    run.deadline_ms = k->timeout_ms > 0 ? now + k->timeout_ms : 0;
+    /* no lock per job: the keeper reads these two with atomic loads */
+    __atomic_store_n(&slot->deadline, run.deadline_ms, __ATOMIC_RELAXED);
+    __atomic_store_n(&slot->running, i, __ATOMIC_RELEASE);
+    e = k->fn(&run, k->ctx);
+    __atomic_store_n(&slot->running, -1, __ATOMIC_RELEASE);
+    __atomic_store_n(&slot->deadline, 0, __ATOMIC_RELAXED);
+  }
+  int ok = 0;
+  if (!e) {
+    ok = 1;
+  } else if (e == PHEME_DATA_STATE && k) {
+    /* the claim was lost (the store refused to complete it): whoever holds it now decides */
+    __atomic_add_fetch(&jobs__counters.lost, 1, __ATOMIC_RELAXED);
+    log_warn("job %lld (%s): claim lost during the run; another worker has it", (long long)c->id, c->kind);
+  } else {
+    int64_t base = k && k->backoff_base_ms ? k->backoff_base_ms : p->o.backoff_base_ms;
+    int64_t cap = k && k->backoff_cap_ms ? k->backoff_cap_ms : p->o.backoff_cap_ms;
+    int64_t now = time_now_ms();
+    int64_t retry_at = run.permanent ? 0 : now + jobs_backoff_ms(base, cap, c->attempt, random64());
+    if (retry_at == now) retry_at = now + 1; /* 0 means "no retry" to the store */
+    int dead = 0;
+    const char *why = run.error[0] ? run.error : pheme_err_message(e);
+    pheme_err fe = store_job_fail(p->s, c, why, retry_at, now, &dead);
+    if (fe == PHEME_DATA_STATE) {
+      __atomic_add_fetch(&jobs__counters.lost, 1, __ATOMIC_RELAXED);
+    } else if (fe) {
+      log_warn("job %lld (%s): recording its failure: %s", (long long)c->id, c->kind, pheme_err_message(fe));
+    } else if (dead) {
+      __atomic_add_fetch(&jobs__counters.dead, 1, __ATOMIC_RELAXED);
+      log_warn("job %lld (%s) is dead after attempt %d: %s", (long long)c->id, c->kind, c->attempt, why);
+    } else {
+      __atomic_add_fetch(&jobs__counters.retried, 1, __ATOMIC_RELAXED);
+    }
+  }
+  if (!ok) {
+    pthread_mutex_lock(&p->mu);
+    slot->open[i] = 0;
+    pthread_mutex_unlock(&p->mu);
+  }
+  arena_release(&a);
+  return ok;
+}
+
+/* Writes the outcome of completing a batch into the counters. */
+static void count_completed(worker *w, pheme_err e, int nok, int lost) {
+  if (e) {
+    log_warn("job worker %s: completing %d jobs: %s (they will run again)", w->owner, nok,
+             pheme_err_message(e));
+    return;
+  }
+  __atomic_add_fetch(&jobs__counters.done, (uint64_t)(nok - lost), __ATOMIC_RELAXED);
+  __atomic_add_fetch(&jobs__counters.lost, (uint64_t)lost, __ATOMIC_RELAXED);
+}
+
+static void *worker_main(void *arg) {
+  worker *w = arg;
+  jobs_pool *p = w->p;
+  worker_slot *slot = &p->slots[w->index];
+  /* the last batch's successes, completed together with the next claim (one round trip) */
+  job_claim *okc = calloc((size_t)p->o.batch, sizeof *okc);
+  int nok = 0;
+  if (!okc) {
+    log_error("job worker %s: out of memory", w->owner);
+    return NULL;
+  }
+  while (!p->stopping) {
+    arena a;
+    arena_init(&a, 0);
+    job_claim *claims = NULL;
+    int n = 0, lost = 0;
+    pheme_err e = store_jobs_complete_claim(p->s, &a, okc, nok, w->owner, p->o.batch, time_now_ms(),
+                                            p->o.lease_ms, &claims, &n, &lost);
+    if (nok) count_completed(w, e, nok, lost);
+    nok = 0;
+    if (e || n == 0) {
+      if (e) log_warn("job worker %s: claiming: %s", w->owner, pheme_err_message(e));
+      arena_release(&a);
+      idle(p);
+      continue;
+    }
+    unsigned char *open = arena_zalloc(&a, (size_t)n);
+    if (!open) PHEME_BUG("out of memory for %d claims", n);
+    memset(open, 1, (size_t)n);
+    pthread_mutex_lock(&p->mu);
+    slot->claims = claims;
+    slot->open = open;
+    slot->n = n;
+    slot->running = -1;
+    pthread_mutex_unlock(&p->mu);
+    int i = 0;
+    for (; i < n && !p->stopping; i++)
+      if (run_one(p, w, slot, i)) {
+        okc[nok] = claims[i];
+        okc[nok].kind = okc[nok].payload = okc[nok].owner = NULL; /* freed with a below */
+        nok++;
+      }
+    if (i < n) {
+      /* stopping: the jobs not started go back to the queue, their attempt not counted */
+      pheme_err re = store_jobs_release(p->s, claims + i, n - i, time_now_ms());
+      if (re) log_warn("job worker %s: giving back %d jobs: %s (their leases will expire)", w->owner, n - i,
+                       pheme_err_message(re));
+    }
+    pthread_mutex_lock(&p->mu);
+    slot->claims = NULL;
+    slot->open = NULL;
+    slot->n = 0;
+    pthread_mutex_unlock(&p->mu);
+    arena_release(&a);
+  }
+  if (nok) {
+    int lost = 0;
+    count_completed(w, store_jobs_complete(p->s, okc, nok, time_now_ms(), &lost), nok, lost);
+  }
+  free(okc);
+  return NULL;
+}
+
+/* ---- the keeper ---- */
+
+typedef struct {
+  job_claim c;
+  int slot, index;
+} renewal;
+
+static void renew_leases(jobs_pool *p, int64_t now) {
+  /* what to renew is copied under the mutex; storage is spoken to without it */
+  int cap = 0;
+  pthread_mutex_lock(&p->mu);
+  for (int w = 0; w < p->nworkers; w++) cap += p->slots[w].n;
+  pthread_mutex_unlock(&p->mu);
+  if (cap == 0) return;
+  cap += p->o.batch; /* a worker may claim between the two looks */
+  renewal *r = calloc((size_t)cap, sizeof *r);
+  if (!r) return;
+  int n = 0;
+  pthread_mutex_lock(&p->mu);
+  for (int w = 0; w < p->nworkers; w++) {
+    worker_slot *sl = &p->slots[w];
+    for (int i = 0; i < sl->n && n < cap; i++) {
+      if (!sl->open[i]) continue;
+      if (sl->claims[i].lease_expires_at - now > p->o.lease_ms * 2 / 3) continue;
+      int64_t deadline = __atomic_load_n(&sl->deadline, __ATOMIC_RELAXED);
+      if (__atomic_load_n(&sl->running, __ATOMIC_ACQUIRE) == i && deadline && now >= deadline)
+        continue; /* past its kind's timeout: no more renewals */
+      r[n].c = sl->claims[i];
+      r[n].c.kind = r[n].c.payload = r[n].c.owner = NULL; /* not needed, may be freed */
+      r[n].slot = w;
+      r[n].index = i;
+      n++;
+    }
+  }
+  pthread_mutex_unlock(&p->mu);
+  for (int i = 0; i < n; i++) {
+    pheme_err e = store_job_renew(p->s, &r[i].c, now, p->o.lease_ms);
+    if (e == PHEME_DATA_STATE) continue; /* finished meanwhile, or lost: the worker finds out */
+    if (e) {
+      log_warn("renewing the lease of job %lld: %s", (long long)r[i].c.id, pheme_err_message(e));
+      continue;
+    }
+    pthread_mutex_lock(&p->mu);
+    worker_slot *sl = &p->slots[r[i].slot];
+    if (r[i].index < sl->n && sl->claims[r[i].index].id == r[i].c.id &&
+        sl->claims[r[i].index].token == r[i].c.token)
+      sl->claims[r[i].index].lease_expires_at = now + p->o.lease_ms;
+    pthread_mutex_unlock(&p->mu);
+  }
+  free(r);
+}
+
+pheme_err jobs_periodic_tick(store *s, const jobs_periodic *list, int n, int64_t now_ms, int *added) {
+  int made_total = 0;
+  for (int i = 0; i < n; i++) {
+    if (list[i].interval_ms < 1) return PHEME_DATA_INVALID;
+    int64_t period = now_ms / list[i].interval_ms;
+    char key[JOB_KEY_MAX + 1];
+    snprintf(key, sizeof key, "periodic:%s:%lld", list[i].kind, (long long)period);
+    const jobs_kind *k = jobs_kind_find(list[i].kind);
+    job_request rq = {list[i].kind, list[i].payload, key, k ? k->max_attempts : 0,
+                      period * list[i].interval_ms};
+    int made = 0;
+    pheme_err e = store_job_enqueue(s, &rq, now_ms, NULL, &made);
+    if (e) return e;
+    made_total += made;
+  }
+  if (added) *added = made_total;
+  return PHEME_OK;
+}
+
+static void *keeper_main(void *arg) {
+  jobs_pool *p = arg;
+  int64_t tick = p->o.lease_ms / 3 < p->o.poll_ms ? p->o.lease_ms / 3 : p->o.poll_ms;
+  if (tick < 10) tick = 10;
+  int64_t next_house = 0, next_purge = 0;
+  while (!p->keeper_stop) {
+    int64_t now = time_now_ms();
+    renew_leases(p, now);
+    if (now >= next_house) {
+      int requeued = 0, dead = 0;
+      pheme_err e = store_jobs_reclaim(p->s, now, &requeued, &dead);
+      if (e) log_warn("reclaiming expired job leases: %s", pheme_err_message(e));
+      if (requeued || dead)
+        log_info("job leases expired: %d jobs back in the queue, %d dead", requeued, dead);
+      __atomic_add_fetch(&jobs__counters.dead, (uint64_t)dead, __ATOMIC_RELAXED);
+      if (p->nperiodic && (e = jobs_periodic_tick(p->s, p->periodic, p->nperiodic, now, NULL)))
+        log_warn("enqueuing periodic jobs: %s", pheme_err_message(e));
+      next_house = now + p->o.poll_ms;
+    }
+    if (p->o.keep_done_ms > 0 && now >= next_purge) {
+      int64_t gone = 0;
+      pheme_err e = store_jobs_purge(p->s, now - p->o.keep_done_ms, &gone);
+      if (e) log_warn("purging done jobs: %s", pheme_err_message(e));
+      next_purge = now + 60000;
+    }
+    struct timespec ts;
+    deadline_in(&ts, tick);
+    pthread_mutex_lock(&p->mu);
+    if (!p->keeper_stop) pthread_cond_timedwait(&p->keeper_cv, &p->mu, &ts);
+    pthread_mutex_unlock(&p->mu);
+  }
+  return NULL;
+}
+
+/* ---- lifecycle ---- */
+
+jobs_pool *jobs_pool_start(store *s, const jobs_options *o, char *err, size_t errlen) {
+  if (o->workers < 1 || o->workers > 256 || o->batch < 1 || o->batch > JOB_CLAIM_MAX ||
+      o->poll_ms < 1 || o->lease_ms < 30) {
+    snprintf(err, errlen, "job pool: workers, batch, poll or lease out of range");
+    return NULL;
+  }
+  jobs_pool *p = calloc(1, sizeof *p);
+  if (!p) {
+    snprintf(err, errlen, "job pool: out of memory");
+    return NULL;
+  }
+  p->s = s;
+  p->o = *o;
+  p->nworkers = o->workers;
+  p->periodic = jobs__schedule_copy(o->periodic, o->nperiodic, &p->nperiodic);
+  p->workers = calloc((size_t)o->workers, sizeof *p->workers);
+  p->slots = calloc((size_t)o->workers, sizeof *p->slots);
+  if (!p->workers || !p->slots || !p->periodic) {
+    free(p->periodic);
+    free(p->workers);
+    free(p->slots);
+    free(p);
+    snprintf(err, errlen, "job pool: out of memory");
+    return NULL;
+  }
+  pthread_mutex_init(&p->mu, NULL);
+  pthread_condattr_t ca;
+  pthread_condattr_init(&ca);
+  pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+  pthread_cond_init(&p->wake, &ca);
+  pthread_cond_init(&p->keeper_cv, &ca);
+  pthread_condattr_destroy(&ca);
+  char host[64] = "host";
+  gethostname(host, sizeof host - 1);
+  uint64_t tag = random64();
+  for (int i = 0; i < p->nworkers; i++) {
+    worker *w = &p->workers[i];
+    w->p = p;
+    w->index = i;
+    p->slots[i].running = -1;
+    /* a random tag: a restarted process with the same pid is another owner */
+    snprintf(w->owner, sizeof w->owner, "%s:%ld:%04x:%d", o->owner ? o->owner : host, (long)getpid(),
+             (unsigned)(tag & 0xffff), i);
+  }
+  store_jobs_listen(s, wake_cb, p);
+  for (int i = 0; i < p->nworkers; i++) {
+    if (pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i])) {
+      snprintf(err, errlen, "job pool: worker thread %d did not start", i);
+      jobs_pool_stop(p);
+      return NULL;
+    }
+    p->workers[i].started = 1;
+  }
+  if (pthread_create(&p->keeper, NULL, keeper_main, p)) {
+    snprintf(err, errlen, "job pool: the keeper thread did not start");
+    jobs_pool_stop(p);
+    return NULL;
+  }
+  p->keeper_started = 1;
+  return p;
+}
+
+void jobs_pool_stop(jobs_pool *p) {
+  if (!p) return;
+  store_jobs_listen(p->s, NULL, NULL);
+  pthread_mutex_lock(&p->mu);
+  p->stopping = 1;
+  pthread_cond_broadcast(&p->wake);
+  pthread_mutex_unlock(&p->mu);
+  /* the running handlers finish while the keeper still renews their leases */
+  for (int i = 0; i < p->nworkers; i++)
+    if (p->workers[i].started) pthread_join(p->workers[i].thread, NULL);
+  pthread_mutex_lock(&p->mu);
+  p->keeper_stop = 1;
+  pthread_cond_broadcast(&p->keeper_cv);
+  pthread_mutex_unlock(&p->mu);
+  if (p->keeper_started) pthread_join(p->keeper, NULL);
+  pthread_mutex_destroy(&p->mu);
+  pthread_cond_destroy(&p->wake);
+  pthread_cond_destroy(&p->keeper_cv);
+  free(p->workers);
+  free(p->slots);
+  free(p->periodic);
+  free(p);
+}

@@ -1,0 +1,28 @@
+-- The durable job queue (docs/internals/jobs.md), SQLite dialect. One row per job; a job is
+-- claimed by a worker with a lease (owner + expiry) and a fencing token (claims, which grows on
+-- every claim and is never reset), so a worker that lost its lease cannot complete it.
+CREATE TABLE jobs (
+  id INTEGER PRIMARY KEY,
+  kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 100),
+  payload TEXT NOT NULL DEFAULT '{}',
+  state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'running', 'done', 'dead')),
+  attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+  max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+  claims INTEGER NOT NULL DEFAULT 0,
+  run_at INTEGER NOT NULL,
+  lease_owner TEXT,
+  lease_expires_at INTEGER,
+  last_error TEXT,
+  idempotency_key TEXT UNIQUE,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  -- a lease exactly while running: "lease_expires_at > now" alone then means "running, lease live"
+  CHECK ((state = 'running') = (lease_expires_at IS NOT NULL AND lease_owner IS NOT NULL))
+);
+-- what a claim reads: due jobs in order
+CREATE INDEX jobs_due ON jobs(run_at, id) WHERE state = 'queued';
+-- what the reclaim reads: leases that may have expired
+CREATE INDEX jobs_leases ON jobs(lease_expires_at) WHERE state = 'running';
+-- dead letters, for operators and the metrics (queued and running ones have the indexes above;
+-- done ones are not indexed by state: every index is one more write per state change)
+CREATE INDEX jobs_dead ON jobs(id) WHERE state = 'dead';
