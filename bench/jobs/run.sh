@@ -19,12 +19,8 @@ repeat=${REPEAT:-3}
 out=bench/out/jobs
 mkdir -p "$out"
 
-cmake --build "$build" --target pheme_server >/dev/null
-# Built here from the build tree's libraries (the top-level CMakeLists.txt has no entry for it).
-cc -O2 -std=c17 -D_GNU_SOURCE -I src -I "$build/generated" $(pkg-config --cflags libpq) \
-   bench/jobs/bench_jobs.c "$build/libpheme_server.a" "$build/src/eth/libpheme_eth.a" "$build/libpheme_core.a" \
-   $(pkg-config --libs libmicrohttpd jansson sqlite3 libpq nettle libsecp256k1 zlib libcurl) -lm -lpthread \
-   -o "$out/bench_jobs"
+cmake --build "$build" --target bench_jobs >/dev/null   # bench/CMakeLists.txt
+cp "$build/bench_jobs" "$out/bench_jobs"
 
 pgdir=""
 work=$(mktemp -d /tmp/pheme-bench-jobs.XXXXXX)
