@@ -188,14 +188,9 @@ static int parse_enum_query(http_req *r, const char *key, const char *choices, c
   const char *v = http_query(r, key);
   *out = NULL;
   if (!v) return 0;
-  size_t n = strlen(v);
-  for (const char *p = choices; *p;) {
-    size_t len = strcspn(p, "|");
-    if (len == n && memcmp(p, v, n) == 0) {
-      *out = v;
-      return 0;
-    }
-    p += len + (p[len] == '|');
+  if (choice_in(choices, v)) {
+    *out = v;
+    return 0;
   }
   http_error(r, PHEME_API_BAD_REQUEST, "%s '%.40s' must be one of %s", key, v, choices);
   return -1;

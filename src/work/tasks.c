@@ -1,5 +1,4 @@
 /* Task and submission rules; see tasks.h. */
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,16 +7,6 @@
 #include "core/util.h"
 #include "work/tasks.h"
 #include "core/banned.h"
-
-static pheme_err refuse(pheme_err e, char *why, size_t n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static pheme_err refuse(pheme_err e, char *why, size_t n, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (n) vsnprintf(why, n, fmt, ap);
-  va_end(ap);
-  return e;
-}
 
 int work_evidence_type_known(const char *type) {
   size_t n = type ? strlen(type) : 0;
@@ -51,7 +40,7 @@ pheme_err work_requirements_normalize(arena *a, const json_t *in, const char **o
                                       size_t n) {
   *out = dump(a, json_pack("{s:I,s:I}", "minReputation", (json_int_t)json_int(in, "minReputation", 0),
                            "minLevel", (json_int_t)json_int(in, "minLevel", 0)));
-  return *out ? PHEME_OK : refuse(PHEME_SYS_NOMEM, why, n, "out of memory");
+  return *out ? PHEME_OK : pheme_fail(PHEME_SYS_NOMEM, why, n, "out of memory");
 }
 
 pheme_err work_validation_normalize(arena *a, const json_t *in, const char **out, char *why,
@@ -63,11 +52,11 @@ pheme_err work_validation_normalize(arena *a, const json_t *in, const char **out
     long long total = 0;
     json_array_foreach(rubric, i, v) total += json_int(v, "weight", 0);
     if (total != 100)
-      return refuse(PHEME_DATA_INVALID, why, n, "validation.rubric weights add up to %lld, not 100", total);
+      return pheme_fail(PHEME_DATA_INVALID, why, n, "validation.rubric weights add up to %lld, not 100", total);
   }
   json_array_foreach(types, i, v) {
     if (!json_is_string(v) || !work_evidence_type_known(json_string_value(v)))
-      return refuse(PHEME_API_BAD_REQUEST, why, n, "validation.evidenceTypes[%zu] must be one of %s", i,
+      return pheme_fail(PHEME_API_BAD_REQUEST, why, n, "validation.evidenceTypes[%zu] must be one of %s", i,
                     WORK_EVIDENCE_TYPES);
   }
   /* borrowed values are taken with a reference of their own, defaults are fresh: "o" steals both */
@@ -82,7 +71,7 @@ pheme_err work_validation_normalize(arena *a, const json_t *in, const char **out
                            (json_int_t)json_int(in, "minValidators", WORK_DEFAULT_MIN_VALIDATORS),
                            "consensusThreshold",
                            (json_int_t)json_int(in, "consensusThreshold", WORK_DEFAULT_CONSENSUS)));
-  return *out ? PHEME_OK : refuse(PHEME_SYS_NOMEM, why, n, "out of memory");
+  return *out ? PHEME_OK : pheme_fail(PHEME_SYS_NOMEM, why, n, "out of memory");
 }
 
 /* Normalizes the requirements and validation that in gives into fields' text. */
@@ -100,11 +89,11 @@ pheme_err work_task_prepare(arena *a, const work_principal *who, const work_task
   if (!out->token_reward) out->token_reward = WORK_DEFAULT_TOKEN_REWARD;
   task_status st = TASK_OPEN;
   if (out->status && task_status_parse(out->status, &st))
-    return refuse(PHEME_API_BAD_REQUEST, why, n, "status '%.20s' is not a task status", out->status);
-  if (st == TASK_CLOSED) return refuse(PHEME_DATA_STATE, why, n, "a new task cannot start closed");
+    return pheme_fail(PHEME_API_BAD_REQUEST, why, n, "status '%.20s' is not a task status", out->status);
+  if (st == TASK_CLOSED) return pheme_fail(PHEME_DATA_STATE, why, n, "a new task cannot start closed");
   out->status = task_status_name(st);
   if (in->has_deadline && out->deadline <= now)
-    return refuse(PHEME_DATA_INVALID, why, n, "the deadline is in the past");
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "the deadline is in the past");
   if (!in->has_deadline) out->deadline = 0;
   if (!in->has_guild) out->guild_id = 0;
   if (!in->has_skills) {
@@ -120,24 +109,24 @@ static pheme_err task_step(const work_principal *who, const task *cur, task_even
                            task_status *to, char *why, size_t n) {
   task_status from;
   if (task_status_parse(cur->status, &from))
-    return refuse(PHEME_SYS_INTERNAL, why, n, "task %lld has an unknown status '%.20s'", (long long)cur->id, cur->status);
+    return pheme_fail(PHEME_SYS_INTERNAL, why, n, "task %lld has an unknown status '%.20s'", (long long)cur->id, cur->status);
   switch (work_task_step(from, ev, work_task_actors(who, cur), to)) {
     case WORK_ALLOWED: return PHEME_OK;
     case WORK_NOT_YOURS:
       if (ev == TASK_EV_SUBMIT)
-        return refuse(PHEME_DATA_STATE, why, n, "you posted task %lld; its creator cannot submit to it", (long long)cur->id);
-      return refuse(PHEME_AUTH_NOT_OWNER, why, n, "task %lld was posted by someone else", (long long)cur->id);
+        return pheme_fail(PHEME_DATA_STATE, why, n, "you posted task %lld; its creator cannot submit to it", (long long)cur->id);
+      return pheme_fail(PHEME_AUTH_NOT_OWNER, why, n, "task %lld was posted by someone else", (long long)cur->id);
     case WORK_NO_ROW: break;
   }
   if (ev == TASK_EV_SUBMIT)
-    return refuse(PHEME_DATA_STATE, why, n, "task %lld is not open for submissions", (long long)cur->id);
+    return pheme_fail(PHEME_DATA_STATE, why, n, "task %lld is not open for submissions", (long long)cur->id);
   if (ev == TASK_EV_CLOSE && from == TASK_CLOSED)
-    return refuse(PHEME_DATA_STATE, why, n, "task %lld is already closed", (long long)cur->id);
+    return pheme_fail(PHEME_DATA_STATE, why, n, "task %lld is already closed", (long long)cur->id);
   if (from == TASK_CLOSED)
-    return refuse(PHEME_DATA_STATE, why, n, "task %lld is closed and can no longer be edited", (long long)cur->id);
+    return pheme_fail(PHEME_DATA_STATE, why, n, "task %lld is closed and can no longer be edited", (long long)cur->id);
   if (ev == TASK_EV_UNPUBLISH)
-    return refuse(PHEME_DATA_STATE, why, n, "task %lld is open; it cannot go back to draft", (long long)cur->id);
-  return refuse(PHEME_DATA_STATE, why, n, "task %lld is %s; it cannot %s", (long long)cur->id,
+    return pheme_fail(PHEME_DATA_STATE, why, n, "task %lld is open; it cannot go back to draft", (long long)cur->id);
+  return pheme_fail(PHEME_DATA_STATE, why, n, "task %lld is %s; it cannot %s", (long long)cur->id,
                 task_status_name(from), task_event_name(ev));
 }
 
@@ -147,7 +136,7 @@ pheme_err work_task_apply_edit(const work_principal *who, const work_task_input 
   task_event ev = TASK_EV_EDIT;
   task_status from, target;
   if (f->status && task_status_parse(f->status, &target))
-    return refuse(PHEME_API_BAD_REQUEST, why, n, "status '%.20s' is not a task status", f->status);
+    return pheme_fail(PHEME_API_BAD_REQUEST, why, n, "status '%.20s' is not a task status", f->status);
   if (f->status && task_status_parse(cur->status, &from) == 0 && target != from)
     ev = target == TASK_CLOSED ? TASK_EV_CLOSE : target == TASK_OPEN ? TASK_EV_PUBLISH : TASK_EV_UNPUBLISH;
   task_status to;
@@ -199,19 +188,28 @@ static pheme_err close_cb(task *t, int *replace_skills, void *ctx) {
   return work_task_apply_close(c->who, t, c->why, c->n);
 }
 
-/* The store's answer for a task that names a skill not in the catalogue. */
-static pheme_err store_refusal(pheme_err e, const task *t, char *why, size_t n) {
-  if (e != PHEME_DATA_INVALID || why[0]) return e;
-  return refuse(e, why, n, "the task names a skill that is not in the catalogue (one of %d; see GET /api/v1/skills)",
-                t->nskills);
+/* Every skill the task names must be in the catalogue: refused naming the first that is not
+ * (before the write, so the store's own refusal never has to be guessed at). */
+static pheme_err skills_known(store *s, arena *a, const task *t, char *why, size_t n) {
+  for (int i = 0; i < t->nskills; i++) {
+    skill k;
+    pheme_err e = store_skill_get(s, a, t->skills[i].slug, &k);
+    if (e == PHEME_DATA_NOT_FOUND)
+      return pheme_fail(PHEME_DATA_INVALID, why, n,
+                        "skill '%.64s' is not in the catalogue (see GET /api/v1/skills)",
+                        t->skills[i].slug);
+    if (e) return e;
+  }
+  return PHEME_OK;
 }
 
 pheme_err work_task_create(store *s, arena *a, const store_actor *sa, const work_principal *who,
                            const work_task_input *in, task *out, char *why, size_t n) {
   why[0] = 0;
   pheme_err e = work_task_prepare(a, who, in, time_now_ms(), out, why, n);
+  if (!e) e = skills_known(s, a, out, why, n);
   if (!e) e = store_task_create(s, a, sa, out);
-  return store_refusal(e, &in->fields, why, n);
+  return e;
 }
 
 pheme_err work_task_edit(store *s, arena *a, const store_actor *sa, const work_principal *who,
@@ -219,12 +217,13 @@ pheme_err work_task_edit(store *s, arena *a, const store_actor *sa, const work_p
   why[0] = 0;
   work_task_input norm = *in;
   if (in->has_deadline && in->fields.deadline <= time_now_ms())
-    return refuse(PHEME_DATA_INVALID, why, n, "the deadline is in the past");
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "the deadline is in the past");
   pheme_err e = normalize_into(a, in, 0, &norm.fields, why, n);
   if (e) return e;
+  if (in->has_skills) e = skills_known(s, a, &norm.fields, why, n);
+  if (e) return e;
   edit_ctx c = {who, &norm, why, n};
-  e = store_task_edit(s, a, sa, id, edit_cb, &c, out);
-  return store_refusal(e, &in->fields, why, n);
+  return store_task_edit(s, a, sa, id, edit_cb, &c, out);
 }
 
 pheme_err work_task_close(store *s, arena *a, const store_actor *sa, const work_principal *who,
@@ -279,17 +278,17 @@ pheme_err work_check_requirements(const task *t, const work_person *p, char *why
   for (int i = 0; i < t->nskills; i++) {
     int have = skill_level_of(p, t->skills[i].slug);
     if (have < t->skills[i].min_level)
-      return refuse(PHEME_WORK_REQUIREMENTS, why, n, "task %lld requires skill '%s' at level %d; you have %d",
+      return pheme_fail(PHEME_WORK_REQUIREMENTS, why, n, "task %lld requires skill '%s' at level %d; you have %d",
                     (long long)t->id, t->skills[i].slug, t->skills[i].min_level, have);
   }
   json_t *req = t->requirements ? json_loads(t->requirements, 0, NULL) : NULL;
   long long rep = json_int(req, "minReputation", 0), lvl = json_int(req, "minLevel", 0);
   json_decref(req);
   if (p->reputation < rep)
-    return refuse(PHEME_WORK_REQUIREMENTS, why, n, "task %lld requires a reputation of at least %lld; yours is %d",
+    return pheme_fail(PHEME_WORK_REQUIREMENTS, why, n, "task %lld requires a reputation of at least %lld; yours is %d",
                   (long long)t->id, rep, p->reputation);
   if (p->level < lvl)
-    return refuse(PHEME_WORK_REQUIREMENTS, why, n, "task %lld requires level %lld; yours is %d",
+    return pheme_fail(PHEME_WORK_REQUIREMENTS, why, n, "task %lld requires level %lld; yours is %d",
                   (long long)t->id, lvl, p->level);
   return PHEME_OK;
 }
@@ -309,7 +308,7 @@ static pheme_err check_urls(const json_t *evidence, char *why, size_t n) {
   json_array_foreach((json_t *)evidence, i, v) {
     const char *url = json_str(v, "url", "");
     if (strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0)
-      return refuse(PHEME_API_BAD_REQUEST, why, n, "evidence[%zu].url must be an http or https URL", i);
+      return pheme_fail(PHEME_API_BAD_REQUEST, why, n, "evidence[%zu].url must be an http or https URL", i);
   }
   return PHEME_OK;
 }
@@ -332,7 +331,7 @@ pheme_err work_check_evidence(const task *t, const json_t *evidence, char *why, 
       if (k < 0 || (size_t)k >= sizeof list - len) break;
       len += (size_t)k;
     }
-    e = refuse(PHEME_DATA_INVALID, why, n, "evidence[%zu] is of type '%.20s'; task %lld accepts only %s", i, type,
+    e = pheme_fail(PHEME_DATA_INVALID, why, n, "evidence[%zu] is of type '%.20s'; task %lld accepts only %s", i, type,
                (long long)t->id, len ? list : "no evidence");
     break;
   }
@@ -347,11 +346,11 @@ pheme_err work_submit_check(const work_principal *who, const work_person *p, con
   pheme_err e = task_step(who, t, TASK_EV_SUBMIT, &to, why, n);
   if (e) return e;
   if (t->deadline && t->deadline < now)
-    return refuse(PHEME_DATA_STATE, why, n, "task %lld is not open for submissions: its deadline has passed", (long long)t->id);
+    return pheme_fail(PHEME_DATA_STATE, why, n, "task %lld is not open for submissions: its deadline has passed", (long long)t->id);
   for (int i = 0; i < nearlier; i++) {
     sub_state st;
     if (sub_state_parse(earlier[i], &st) || work_sub_is_live(st))
-      return refuse(PHEME_DATA_CONFLICT, why, n, "you already have a submission for task %lld", (long long)t->id);
+      return pheme_fail(PHEME_DATA_CONFLICT, why, n, "you already have a submission for task %lld", (long long)t->id);
   }
   e = work_check_evidence(t, evidence, why, n);
   if (!e) e = work_check_requirements(t, p, why, n);

@@ -82,7 +82,7 @@ TEST(a_task_through_the_engine) {
   bad.fields.skills = nope;
   task t2;
   CHECK_INT(work_task_create(S, &a, &sys, &creator, &bad, &t2, why, sizeof why), PHEME_DATA_INVALID);
-  CHECK(strstr(why, "catalogue") != NULL);
+  CHECK(strstr(why, "skill 'basket-weaving' is not in the catalogue") != NULL);
 
   /* no solidity: refused, nothing written */
   int64_t subs = count("submissions");
