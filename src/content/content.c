@@ -5,7 +5,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,15 +14,6 @@
 
 #include "core/util.h"
 #include "core/banned.h"
-
-static void err_set(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void err_set(char *err, size_t errlen, const char *fmt, ...) {
-  if (!err || !errlen) return;
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 /* ---------- the local folder backend ---------- */
 
@@ -81,14 +71,14 @@ static pheme_err local_put_begin(content_backend *base, content_put **out, char 
   char hex[25];
   if (random_bytes(rnd, sizeof rnd)) {
     free(p);
-    err_set(err, errlen, "no random bytes for a temporary file name");
+    pheme_errf(err, errlen, "no random bytes for a temporary file name");
     return PHEME_SYS_IO;
   }
   bytes_to_hex(hex, rnd, sizeof rnd);
   snprintf(p->tmp, sizeof p->tmp, "%s/tmp/%s.part", b->dir, hex);
   p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (p->fd < 0) {
-    err_set(err, errlen, "cannot create '%s': %s", p->tmp, strerror(errno));
+    pheme_errf(err, errlen, "cannot create '%s': %s", p->tmp, strerror(errno));
     free(p);
     return PHEME_SYS_IO;
   }
@@ -102,7 +92,7 @@ static pheme_err local_put_write(content_put *p, const void *data, size_t n, cha
     ssize_t w = write(p->fd, q, n);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
-      err_set(err, errlen, "cannot write '%s': %s", p->tmp, w < 0 ? strerror(errno) : "no progress");
+      pheme_errf(err, errlen, "cannot write '%s': %s", p->tmp, w < 0 ? strerror(errno) : "no progress");
       return PHEME_SYS_IO;
     }
     q += w;
@@ -129,22 +119,22 @@ static pheme_err local_put_commit(content_put *p, const cid *c, char *err, size_
     return PHEME_OK;
   }
   if (fsync(p->fd)) {
-    err_set(err, errlen, "cannot sync '%s': %s", p->tmp, strerror(errno));
+    pheme_errf(err, errlen, "cannot sync '%s': %s", p->tmp, strerror(errno));
     e = PHEME_SYS_IO;
   } else if (close(p->fd)) {
     p->fd = -1;
-    err_set(err, errlen, "cannot close '%s': %s", p->tmp, strerror(errno));
+    pheme_errf(err, errlen, "cannot close '%s': %s", p->tmp, strerror(errno));
     e = PHEME_SYS_IO;
   } else {
     p->fd = -1;
     if (mkdir(shard, 0755) && errno != EEXIST) {
-      err_set(err, errlen, "cannot create '%s': %s", shard, strerror(errno));
+      pheme_errf(err, errlen, "cannot create '%s': %s", shard, strerror(errno));
       e = PHEME_SYS_IO;
     } else if (rename(p->tmp, path)) {
-      err_set(err, errlen, "cannot rename '%s' to '%s': %s", p->tmp, path, strerror(errno));
+      pheme_errf(err, errlen, "cannot rename '%s' to '%s': %s", p->tmp, path, strerror(errno));
       e = PHEME_SYS_IO;
     } else if (fsync_dir(shard)) {
-      err_set(err, errlen, "cannot sync '%s': %s", shard, strerror(errno));
+      pheme_errf(err, errlen, "cannot sync '%s': %s", shard, strerror(errno));
       e = PHEME_SYS_IO;
     }
   }
@@ -175,12 +165,12 @@ static pheme_err local_open(content_backend *base, const cid *c, content_reader 
   local_path(b, c, path, shard);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    err_set(err, errlen, "cannot open '%s': %s", path, strerror(errno));
+    pheme_errf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
     return errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO;
   }
   struct stat st;
   if (fstat(fd, &st)) {
-    err_set(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
+    pheme_errf(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
     close(fd);
     return PHEME_SYS_IO;
   }
@@ -197,7 +187,7 @@ static pheme_err local_stat(content_backend *base, const cid *c, uint64_t *size,
   local_path((local_backend *)base, c, path, shard);
   struct stat st;
   if (stat(path, &st)) {
-    err_set(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
+    pheme_errf(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
     return errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO;
   }
   *size = (uint64_t)st.st_size;
@@ -208,7 +198,7 @@ static pheme_err local_remove(content_backend *base, const cid *c, char *err, si
   char path[LOCAL_PATH_MAX], shard[LOCAL_PATH_MAX];
   local_path((local_backend *)base, c, path, shard);
   if (unlink(path)) {
-    err_set(err, errlen, "cannot remove '%s': %s", path, strerror(errno));
+    pheme_errf(err, errlen, "cannot remove '%s': %s", path, strerror(errno));
     return errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO;
   }
   return fsync_dir(shard) ? PHEME_SYS_IO : PHEME_OK;
@@ -244,14 +234,14 @@ static const content_backend_ops local_ops = {
 content_backend *content_local_open(const char *dir, char *err, size_t errlen) {
   local_backend *b = calloc(1, sizeof *b);
   if (!b) {
-    err_set(err, errlen, "out of memory");
+    pheme_errf(err, errlen, "out of memory");
     return NULL;
   }
   b->base.ops = &local_ops;
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/') n--;
   if (n == 0 || n >= sizeof b->dir) {
-    err_set(err, errlen, "invalid content folder '%.200s'", dir);
+    pheme_errf(err, errlen, "invalid content folder '%.200s'", dir);
     free(b);
     return NULL;
   }
@@ -260,7 +250,7 @@ content_backend *content_local_open(const char *dir, char *err, size_t errlen) {
   char tmp[LOCAL_PATH_MAX];
   snprintf(tmp, sizeof tmp, "%s/tmp", b->dir);
   if (mkdir_p(tmp) || access(tmp, W_OK)) {
-    err_set(err, errlen, "cannot create or write the content folder '%s': %s", tmp, strerror(errno));
+    pheme_errf(err, errlen, "cannot create or write the content folder '%s': %s", tmp, strerror(errno));
     free(b);
     return NULL;
   }
@@ -290,7 +280,7 @@ pheme_err content_upload_begin(content_backend *b, uint64_t max_size, content_up
   content_upload *u = calloc(1, sizeof *u);
   if (!u || !(u->cid = cid_builder_new())) {
     free(u);
-    err_set(err, errlen, "out of memory");
+    pheme_errf(err, errlen, "out of memory");
     return PHEME_SYS_NOMEM;
   }
   u->b = b;
@@ -307,7 +297,7 @@ pheme_err content_upload_begin(content_backend *b, uint64_t max_size, content_up
 
 pheme_err content_upload_write(content_upload *u, const void *p, size_t n, char *err, size_t errlen) {
   if (n > u->max - u->size) {
-    err_set(err, errlen, "the file is over the limit of %llu bytes", (unsigned long long)u->max);
+    pheme_errf(err, errlen, "the file is over the limit of %llu bytes", (unsigned long long)u->max);
     return PHEME_API_TOO_LARGE;
   }
   u->size += n;
@@ -342,7 +332,7 @@ pheme_err content_upload_commit(content_upload *u, store *s, arena *a, const sto
   if (e) {
     char text[CID_TEXT_SIZE];
     cid_format(out, text);
-    err_set(err, errlen, "cannot record content %s: %s", text, pheme_err_message(e));
+    pheme_errf(err, errlen, "cannot record content %s: %s", text, pheme_err_message(e));
   }
   return e;
 }
