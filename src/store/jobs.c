@@ -654,10 +654,16 @@ pheme_err store_job_drop(store *s, int64_t id) {
 }
 
 pheme_err store_jobs_purge(store *s, int64_t done_before_ms, int64_t *n) {
-  int rows = 0;
-  pheme_err e = write1(s, "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1 RETURNING id",
-                       SX_ARGS(dbv_int(done_before_ms)), &rows, NULL);
-  if (!e && n) *n = rows;
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1 RETURNING id",
+        dbv_int(done_before_ms));
+  /* nothing deleted: no commit, so readers' caches keyed on the store's generation stay valid */
+  if (!e && r.rows) e = sx_commit(&x);
+  sx_end(&x);
+  if (!e && n) *n = r.rows;
   return e;
 }
 
