@@ -35,15 +35,14 @@ static struct {
 
 void store_jobs_listen(store *s, void (*fn)(void *ctx), void *ctx) {
   pthread_mutex_lock(&listen_mu);
-  int slot = -1;
   for (size_t i = 0; i < ARRAY_SIZE(listeners); i++) {
-    if (listeners[i].s == s) slot = (int)i;
-    if (slot < 0 && !listeners[i].s && fn) slot = (int)i;
-  }
-  if (slot >= 0) {
-    listeners[slot].s = fn ? s : NULL;
-    listeners[slot].fn = fn;
-    listeners[slot].ctx = ctx;
+    if (fn && !listeners[i].s) {
+      listeners[i].s = s;
+      listeners[i].fn = fn;
+      listeners[i].ctx = ctx;
+      break;
+    }
+    if (!fn && listeners[i].s == s && listeners[i].ctx == ctx) listeners[i].s = NULL;
   }
   pthread_mutex_unlock(&listen_mu);
 }
