@@ -398,7 +398,7 @@ jobs_pool *jobs_pool_start(store *s, const jobs_options *o, char *err, size_t er
 
 void jobs_pool_stop(jobs_pool *p) {
   if (!p) return;
-  store_jobs_listen(p->s, NULL, NULL);
+  store_jobs_listen(p->s, NULL, p);
   pthread_mutex_lock(&p->mu);
   p->stopping = 1;
   pthread_cond_broadcast(&p->wake);

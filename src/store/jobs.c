@@ -35,15 +35,14 @@ static struct {
 
 void store_jobs_listen(store *s, void (*fn)(void *ctx), void *ctx) {
   pthread_mutex_lock(&listen_mu);
-  int slot = -1;
   for (size_t i = 0; i < ARRAY_SIZE(listeners); i++) {
-    if (listeners[i].s == s) slot = (int)i;
-    if (slot < 0 && !listeners[i].s && fn) slot = (int)i;
-  }
-  if (slot >= 0) {
-    listeners[slot].s = fn ? s : NULL;
-    listeners[slot].fn = fn;
-    listeners[slot].ctx = ctx;
+    if (fn && !listeners[i].s) {
+      listeners[i].s = s;
+      listeners[i].fn = fn;
+      listeners[i].ctx = ctx;
+      break;
+    }
+    if (!fn && listeners[i].s == s && listeners[i].ctx == ctx) listeners[i].s = NULL;
   }
   pthread_mutex_unlock(&listen_mu);
 }
@@ -654,10 +653,16 @@ pheme_err store_job_drop(store *s, int64_t id) {
 }
 
 pheme_err store_jobs_purge(store *s, int64_t done_before_ms, int64_t *n) {
-  int rows = 0;
-  pheme_err e = write1(s, "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1 RETURNING id",
-                       SX_ARGS(dbv_int(done_before_ms)), &rows, NULL);
-  if (!e && n) *n = rows;
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "DELETE FROM jobs WHERE state = 'done' AND updated_at < $1 RETURNING id",
+        dbv_int(done_before_ms));
+  /* nothing deleted: no commit, so readers' caches keyed on the store's generation stay valid */
+  if (!e && r.rows) e = sx_commit(&x);
+  sx_end(&x);
+  if (!e && n) *n = r.rows;
   return e;
 }
 

@@ -90,8 +90,9 @@ void store_jobs_set_default_attempts(int max_attempts);
 pheme_err store_job_enqueue(store *s, const job_request *rq, int64_t now_ms, int64_t *id,
                             int *created) PHEME_MUST_CHECK;
 
-/* One function per store that is called after a transaction that enqueued a job commits (the
- * worker pool wakes on it). fn NULL removes it. At most 16 stores have one at a time. */
+/* Adds fn(ctx) to the functions called after a transaction of s that enqueued (or requeued) a job
+ * commits: the worker pools of this process wake on it. fn NULL removes the one added with ctx.
+ * At most 16 in all; past that, pools still find jobs by polling. fn must not touch storage. */
 void store_jobs_listen(store *s, void (*fn)(void *ctx), void *ctx);
 
 /* ---- working ---- */
