@@ -99,12 +99,6 @@ static json_t *unexpected(parser *ps, const unsigned char *at, const char *wante
   return fail(ps, at, PHEME_API_BAD_JSON, "%s expected, found %s", wanted, what_is(ps, at, t));
 }
 
-static int hex_digit(unsigned char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c |= 0x20;
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* The 4 hex digits at p (at least 4 bytes available), or -1. */
 static int32_t hex4_value(const unsigned char *p) {
   int32_t v = 0;

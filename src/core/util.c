@@ -37,6 +37,7 @@ int random_bytes(void *p, size_t n) {
   return 0;
 }
 
+/* The one hex codec of the program (eth/hex.h adds the 0x prefix, odd lengths and messages). */
 void bytes_to_hex(char *out, const uint8_t *p, size_t n) {
   static const char digits[] = "0123456789abcdef";
   for (size_t i = 0; i < n; i++) {
@@ -46,18 +47,21 @@ void bytes_to_hex(char *out, const uint8_t *p, size_t n) {
   out[2 * n] = 0;
 }
 
-static int hexval(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
+/* A digit's value plus one, 0 for anything else: one load per character in the decoder. */
+static const uint8_t digit_plus_one[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
+
+int hex_digit(int c) { return c >= 0 && c < 256 ? digit_plus_one[c] - 1 : -1; }
 
 int hex_to_bytes(uint8_t *out, const char *s, size_t n) {
   for (size_t i = 0; i < n; i++) {
-    int hi = hexval(s[2 * i]), lo = hi < 0 ? -1 : hexval(s[2 * i + 1]);
-    if (hi < 0 || lo < 0) return -1;
-    out[i] = (uint8_t)(hi << 4 | lo);
+    int hi = digit_plus_one[(unsigned char)s[2 * i]];
+    int lo = hi ? digit_plus_one[(unsigned char)s[2 * i + 1]] : 0;
+    if (!hi || !lo) return -1;
+    out[i] = (uint8_t)((hi - 1) << 4 | (lo - 1));
   }
   return 0;
 }

@@ -21,10 +21,13 @@ uint64_t time_mono_us(void);
 /* Fills p with n bytes from the kernel's CSPRNG; -1 only if the kernel refuses. */
 int random_bytes(void *p, size_t n) PHEME_MUST_CHECK;
 
+/* Hex, the one codec (eth/hex.h builds the 0x-prefixed forms on these): */
 /* Writes 2n lower-case hex digits and a NUL into out (2n+1 bytes). */
 void bytes_to_hex(char *out, const uint8_t *p, size_t n);
 /* Decodes exactly n bytes from 2n hex digits (either case); -1 on a bad digit. */
 int hex_to_bytes(uint8_t *out, const char *s, size_t n) PHEME_MUST_CHECK;
+/* The value of one hex digit (either case), or -1. */
+int hex_digit(int c);
 
 /* base64url without padding. out holds base64url_len(n)+1 bytes. */
 size_t base64url_len(size_t n);

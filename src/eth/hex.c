@@ -1,29 +1,15 @@
 /* Hex encoding and strict decoding; see hex.h. */
 #include "eth/hex.h"
 
+#include "core/util.h"
 #include "core/banned.h"
-
-static const char digits[] = "0123456789abcdef";
 
 char *hex_encode(char *out, const uint8_t *in, size_t n) {
   out[0] = '0';
   out[1] = 'x';
-  for (size_t i = 0; i < n; i++) {
-    out[2 + 2 * i] = digits[in[i] >> 4];
-    out[3 + 2 * i] = digits[in[i] & 15];
-  }
-  out[2 + 2 * n] = 0;
+  bytes_to_hex(out + 2, in, n);
   return out;
 }
-
-/* A digit's value plus one, 0 for anything else: one load per character in the decoder. */
-static const uint8_t digit_plus_one[256] = {
-    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
-    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
-    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
-};
-
-int hex_digit(int c) { return c >= 0 && c < 256 ? digit_plus_one[c] - 1 : -1; }
 
 pheme_err hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *s, size_t slen,
                      unsigned flags, eth_err *err) {
@@ -55,11 +41,8 @@ pheme_err hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *
     out[o++] = (uint8_t)d;
     i = 1;
   }
-  for (; i < n; i += 2) {
-    int hi = digit_plus_one[(unsigned char)p[i]], lo = digit_plus_one[(unsigned char)p[i + 1]];
-    if (!hi || !lo) goto bad;
-    out[o++] = (uint8_t)((hi - 1) << 4 | (lo - 1));
-  }
+  if (hex_to_bytes(out + o, p + i, (n - i) / 2)) goto bad;
+  o += (n - i) / 2;
   if (out_len) *out_len = o;
   return PHEME_OK;
 bad:

@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/util.h"
 #include "eth/eth_err.h"
 
 enum {
@@ -28,7 +29,6 @@ char *hex_encode(char *out, const uint8_t *in, size_t n);
 pheme_err hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *s, size_t slen,
                      unsigned flags, eth_err *err) PHEME_MUST_CHECK;
 
-/* The value of one hex digit, or -1. */
-int hex_digit(int c);
+/* hex_digit (the value of one digit) is core's: core/util.h. */
 
 #endif
