@@ -548,7 +548,7 @@ static void validate_encodings(const indexer_options *o) {
     const chain_event *ev = NULL;
     if (!v || indexer_parse_logs(v, o, 0, nblocks, &a, &l, &n, why, sizeof why) || n != 1 ||
         !(ev = chain_event_find(l->contract, l->topics[0])) ||
-        chain_event_decode(ev, l, &args, why, sizeof why)) {
+        chain_event_args(ev, l, &args, why, sizeof why)) {
       fprintf(stderr, "bench: generated log of kind %d does not decode: %s\n", kind, r.p);
       exit(1);
     }
