@@ -278,9 +278,22 @@ static void u256_sub_floor(uint8_t p[32], const uint8_t q[32]) {
   }
 }
 
+/* v in decimal; most values fit 64 bits, which skips the 256-bit division. */
+static const char *dec_write(char out[U256_DEC_MAX], const uint8_t v[32]) {
+  uint64_t x;
+  if (!u256_to_u64(v, &x)) return u256_to_dec(out, v);
+  char *w = out + U256_DEC_MAX - 1;
+  *w = 0;
+  do {
+    *--w = (char)('0' + x % 10);
+    x /= 10;
+  } while (x);
+  return w;
+}
+
 static const char *dec_text(chain_proj *p, const uint8_t v[32]) {
   char out[U256_DEC_MAX];
-  return arena_strdup(p->a, u256_to_dec(out, v));
+  return arena_strdup(p->a, dec_write(out, v));
 }
 
 /* ---- reading fields ---- */
@@ -330,7 +343,7 @@ static const char *field_key(chain_proj *p, const ev_field *f, const void *ev) {
     case EVK_UINT:
     case EVK_U256:
       field_u256(f, ev, w);
-      return arena_strdup(p->a, u256_to_dec(s, w));
+      return arena_strdup(p->a, dec_write(s, w));
     case EVK_INT:
     case EVK_I256:
       field_u256(f, ev, w);
@@ -620,7 +633,7 @@ static pheme_err custom_batch(chain_proj *p, const chain_log *l, const proj_rule
     char s[U256_DEC_MAX];
     uint8_t v[32] = {0};
     if (i < values->n) memcpy(v, ev_array_word(values, i), 32); /* a missing value reads as 0 */
-    const char *id = arena_strdup(p->a, u256_to_dec(s, ev_array_word(ids, i)));
+    const char *id = arena_strdup(p->a, dec_write(s, ev_array_word(ids, i)));
     e = id ? badge_move(p, l, from, to, id, v) : PHEME_SYS_NOMEM;
   }
   return e;
