@@ -26,6 +26,7 @@
 
 #include "chain/events.h"
 #include "chain/indexer.h"
+#include "chain/rpcnode.h" /* tests/unit/chain: the scripted node's plumbing */
 #include "core/log.h"
 #include "core/util.h"
 #include "eth/abi.h"
@@ -337,15 +338,6 @@ static int srv_fd;
 static atomic_int srv_stop;
 static atomic_long srv_bytes, srv_requests;
 
-static void send_all(int fd, const char *p, size_t n) {
-  while (n) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w <= 0) return;
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
 static void answer_call(out *o, json_t *c) {
   const char *m = json_string_value(json_object_get(c, "method"));
   json_t *params = json_object_get(c, "params");
@@ -393,25 +385,9 @@ static void *server_main(void *arg) {
     if (fd < 0) continue;
     /* keep-alive: answer requests on this connection until the client closes it */
     for (;;) {
-      size_t len = 0;
-      char *body = NULL;
-      size_t want = 0;
-      for (;;) {
-        ssize_t r = recv(fd, req + len, sizeof req - 1 - len, 0);
-        if (r <= 0) break;
-        len += (size_t)r;
-        req[len] = 0;
-        char *end = strstr(req, "\r\n\r\n");
-        if (!end) continue;
-        const char *cl = strcasestr(req, "content-length:");
-        want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
-        if (len - (size_t)(end + 4 - req) >= want) {
-          body = end + 4;
-          break;
-        }
-      }
-      if (!body) break;
-      json_t *in = json_loadb(body, want, 0, NULL);
+      char *body;
+      if (rpcnode_read_request(fd, req, sizeof req, 0, &body) < 0) break;
+      json_t *in = json_loads(body, 0, NULL);
       o.len = 0;
       if (json_is_array(in)) {
         put(&o, "[", 1);
@@ -426,12 +402,7 @@ static void *server_main(void *arg) {
         answer_call(&o, in);
       }
       json_decref(in);
-      char head[160];
-      int hn = snprintf(head, sizeof head,
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n\r\n",
-                        o.len);
-      send_all(fd, head, (size_t)hn);
-      send_all(fd, o.p, o.len);
+      rpcnode_reply(fd, 200, o.p, o.len, 0);
       atomic_fetch_add(&srv_bytes, (long)o.len);
       atomic_fetch_add(&srv_requests, 1);
     }

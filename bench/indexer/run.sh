@@ -11,7 +11,7 @@ out=bench/out/indexer
 mkdir -p "$out"
 cmake --build "$build" --target pheme_server >/dev/null
 # Built here from the build tree's libraries (the top-level CMakeLists.txt has no entry for it).
-cc -O2 -std=c17 -D_GNU_SOURCE -I src -I "$build/generated" bench/indexer/bench_indexer.c \
+cc -O2 -std=c17 -D_GNU_SOURCE -I src -I tests/unit -I "$build/generated" bench/indexer/bench_indexer.c \
    "$build/libpheme_server.a" "$build/libpheme_core.a" "$build/src/eth/libpheme_eth.a" "$build/libpheme_core.a" \
    $(pkg-config --cflags --libs libmicrohttpd jansson sqlite3 libpq nettle libsecp256k1 zlib libcurl) \
    -lpthread -lm -o "$out/bench_indexer"
