@@ -55,7 +55,7 @@ int evd_begin(evd *c, const ev_desc *d, const uint8_t (*topics)[32], size_t ntop
   *c = (evd){d, data, n, head, why, whylen};
   if (ntopics == 0 || memcmp(topics[0], d->topic, 32) != 0) return bad(c, NULL, "topic 0 is not the event's");
   if (ntopics != nindexed + 1)
-    return bad(c, NULL, "%zu indexed parameters but %zu topics", nindexed, ntopics);
+    return bad(c, NULL, "%zu indexed parameters need %zu topics, found %zu", nindexed, nindexed + 1, ntopics);
   if (n < head || (!dynamic && n != head))
     return bad(c, NULL, "expected %s%zu bytes of data, found %zu", dynamic ? "at least " : "", head, n);
   if (n && !data) return bad(c, NULL, "no data");
