@@ -1,6 +1,6 @@
 /* abigen: writes PHEME's contract bindings from the committed artifacts.
  *
- *   abigen OUT.h OUT.c contracts/artifacts/A.json contracts/artifacts/B.json ...
+ *   abigen [--events EVENTS.h EVENTS.c] OUT.h OUT.c contracts/artifacts/A.json ...
  *
  * Each artifact ({"contractName","abi","bytecode",...}, exported by contracts/tools/artifacts.js)
  * becomes a contract_info table (functions with selectors, events with topics, custom errors with
@@ -9,6 +9,8 @@
  * decodes what an eth_call returned, ct_<Contract>_deploy() makes the creation code. The types
  * are src/chain/contracts.h's; the bindings run at build time (CMake), so they can never drift
  * from the committed ABIs, and the artifacts are themselves checked against a fresh forge build.
+ * With --events, it also writes the typed event decoders (one struct, decoder and field table per
+ * event; src/chain/evdec.h), which the indexer's projections read.
  *
  * Selectors and topics are computed with src/eth (abi_sig_parse, abi_sig_canonical, Keccak-256),
  * the same code that decodes at run time. Exit status 1 with a message on any malformed input. */
@@ -466,9 +468,275 @@ static int write_file(const char *path, const buf *b) {
   return 0;
 }
 
+
+/* ---- typed events (chain/events_gen.h; runtime in src/chain/evdec.h) ----
+ *
+ * One struct, decoder and field table per distinct event of the suite. Events that every
+ * emitting contract declares identically (RoleGranted, Paused, …) are generated once as
+ * ev_<Event>; a name declared differently by two contracts (ERC-20 and ERC-721 Transfer differ
+ * in which parameters are indexed) gets one per variant, ev_<Event>_<Contract> after the first
+ * artifact that declares it. Supported parameter types: uintN, intN, address, bool, bytesN,
+ * bytes, string, and T[] of those; anything else (tuples, fixed arrays, nested arrays) stops
+ * abigen with a message, as does an anonymous event. */
+
+typedef struct {
+  const char *name;     /* event name */
+  const char *sig;      /* "Name(type [indexed] name,...)" */
+  const json_t *inputs; /* ABI inputs */
+  const char *contract; /* first artifact declaring this variant */
+  int variants;         /* how many distinct signatures share the name */
+  char cname[256];
+} evgen;
+
+static const char *const c_keywords[] = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else",
+    "enum", "extern", "float", "for", "goto", "if", "inline", "int", "long", "register",
+    "restrict", "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef",
+    "union", "unsigned", "void", "volatile", "while", "bool", "true", "false"};
+
+/* A parameter's field name: its ABI name (a C keyword gets a trailing _), arg<k> when unnamed. */
+static void ev_fname(char *dst, size_t cap, const json_t *p, size_t k) {
+  const char *n = str(p, "name");
+  if (!*n) {
+    snprintf(dst, cap, "arg%zu", k);
+    return;
+  }
+  check_ident(n);
+  snprintf(dst, cap, "%s", n);
+  for (size_t i = 0; i < sizeof c_keywords / sizeof *c_keywords; i++)
+    if (strcmp(n, c_keywords[i]) == 0) snprintf(dst, cap, "%s_", n);
+}
+
+typedef struct {
+  const char *kind; /* EVK_… */
+  unsigned size;
+} evtype;
+
+/* The kind of a scalar type, or kind NULL when t is not one. */
+static evtype ev_scalar(const char *t) {
+  evtype r = {NULL, 0};
+  if (strcmp(t, "address") == 0) return (evtype){"EVK_ADDRESS", 160};
+  if (strcmp(t, "bool") == 0) return (evtype){"EVK_BOOL", 8};
+  if (strcmp(t, "string") == 0) return (evtype){"EVK_STRING", 0};
+  if (strcmp(t, "bytes") == 0) return (evtype){"EVK_BYTES", 0};
+  unsigned bits;
+  if (strncmp(t, "bytes", 5) == 0) {
+    bits = (unsigned)atoi(t + 5);
+    if (bits < 1 || bits > 32) die("bad type '%s'", t);
+    return (evtype){"EVK_BYTES_N", bits};
+  }
+  if (strncmp(t, "uint", 4) == 0) {
+    bits = t[4] ? (unsigned)atoi(t + 4) : 256;
+    if (bits < 8 || bits > 256 || bits % 8) die("bad type '%s'", t);
+    return (evtype){bits <= 64 ? "EVK_UINT" : "EVK_U256", bits};
+  }
+  if (strncmp(t, "int", 3) == 0) {
+    bits = t[3] ? (unsigned)atoi(t + 3) : 256;
+    if (bits < 8 || bits > 256 || bits % 8) die("bad type '%s'", t);
+    return (evtype){bits <= 64 ? "EVK_INT" : "EVK_I256", bits};
+  }
+  return r;
+}
+
+/* A parameter's field: kind and size, and for T[] its elements'. Dies on what is unsupported. */
+static void ev_type(const json_t *p, evtype *f, evtype *elem) {
+  const char *t = str(p, "type");
+  size_t n = strlen(t);
+  *elem = (evtype){"EVK_ADDRESS", 0};
+  if (json_is_true(json_object_get(p, "indexed")) &&
+      (strchr(t, '[') || strncmp(t, "tuple", 5) == 0 || !strcmp(t, "string") || !strcmp(t, "bytes"))) {
+    *f = (evtype){"EVK_BYTES_N", 32}; /* the log holds only the value's hash */
+    return;
+  }
+  if (n > 2 && strcmp(t + n - 2, "[]") == 0) {
+    char inner[64];
+    if (n - 2 >= sizeof inner) die("type '%s' too long", t);
+    memcpy(inner, t, n - 2);
+    inner[n - 2] = 0;
+    *elem = ev_scalar(inner);
+    if (!elem->kind) die("event parameter type '%s' is not supported by the typed decoders", t);
+    *f = (evtype){"EVK_ARRAY", 0};
+    return;
+  }
+  *f = ev_scalar(t);
+  if (!f->kind) die("event parameter type '%s' is not supported by the typed decoders", t);
+}
+
+static void ev_member(buf *h, const json_t *p, size_t k) {
+  char nm[128];
+  ev_fname(nm, sizeof nm, p, k);
+  evtype f, el;
+  ev_type(p, &f, &el);
+  const char *t = str(p, "type");
+  if (!strcmp(f.kind, "EVK_ADDRESS")) out(h, "  uint8_t %s[20];\n", nm);
+  else if (!strcmp(f.kind, "EVK_UINT")) out(h, "  uint64_t %s; /* %s */\n", nm, t);
+  else if (!strcmp(f.kind, "EVK_INT")) out(h, "  int64_t %s; /* %s */\n", nm, t);
+  else if (!strcmp(f.kind, "EVK_U256") || !strcmp(f.kind, "EVK_I256"))
+    out(h, "  uint8_t %s[32]; /* %s, big-endian (eth/u256.h) */\n", nm, t);
+  else if (!strcmp(f.kind, "EVK_BOOL")) out(h, "  bool %s;\n", nm);
+  else if (!strcmp(f.kind, "EVK_BYTES_N")) out(h, "  uint8_t %s[%u]; /* %s */\n", nm, f.size, t);
+  else if (!strcmp(f.kind, "EVK_ARRAY")) out(h, "  ev_array %s; /* %s */\n", nm, t);
+  else out(h, "  ev_bytes %s; /* %s */\n", nm, t);
+}
+
+static void gen_event(buf *h, buf *c, arena *a, const evgen *g) {
+  const char *cn = g->cname;
+  const json_t *ins = g->inputs;
+  size_t np = json_array_size(ins), nidx = 0, ndata = 0;
+  int dynamic = 0;
+  uint8_t topic[32];
+  canonical(a, g->sig, NULL, topic);
+  const json_t *p;
+  size_t i;
+
+  out(h, "\n/* %s: %s */\ntypedef struct {\n", g->contract, g->sig);
+  json_array_foreach(ins, i, p) ev_member(h, p, i);
+  if (!np) out(h, "  char none_; /* the event has no parameters */\n");
+  out(h, "} ev_%s;\nextern const ev_desc ev_%s_desc;\n", cn, cn);
+  out(h, "pheme_err ev_%s_decode(const uint8_t (*topics)[32], size_t ntopics, const uint8_t *data, "
+         "size_t n, ev_%s *out, char *why, size_t whylen) PHEME_MUST_CHECK;\n", cn, cn);
+
+  /* fields */
+  out(c, "\nstatic const ev_field ev_%s_fields[%zu] = {\n", cn, np ? np : 1);
+  json_array_foreach(ins, i, p) {
+    char nm[128];
+    ev_fname(nm, sizeof nm, p, i);
+    evtype f, el;
+    ev_type(p, &f, &el);
+    int idx = json_is_true(json_object_get(p, "indexed"));
+    out(c, "  {\"%s\", %s, %u, %s, %u, %s, offsetof(ev_%s, %s)},\n", str(p, "name"), f.kind, f.size,
+        el.kind, el.size, idx ? "true" : "false", cn, nm);
+    if (idx) nidx++;
+    else {
+      ndata++;
+      if (!strcmp(f.kind, "EVK_ARRAY") || !strcmp(f.kind, "EVK_BYTES") || !strcmp(f.kind, "EVK_STRING"))
+        dynamic = 1;
+    }
+  }
+  if (!np) out(c, "  {0},\n");
+  out(c, "};\n");
+  if (nidx > 3) die("event '%s' has more than 3 indexed parameters", g->sig);
+
+  /* decoder */
+  out(c, "\npheme_err ev_%s_decode(const uint8_t (*topics)[32], size_t ntopics, const uint8_t *data, "
+         "size_t n, ev_%s *out, char *why, size_t whylen) {\n  evd c;\n", cn, cn);
+  out(c, "  memset(out, 0, sizeof *out);\n");
+  out(c, "  if (evd_begin(&c, &ev_%s_desc, topics, ntopics, %zu, data, n, %zu, %s, why, whylen))\n"
+         "    return PHEME_DATA_INVALID;\n", cn, nidx, 32 * ndata, dynamic ? "true" : "false");
+  size_t ti = 1, slot = 0;
+  json_array_foreach(ins, i, p) {
+    char nm[128], w[64];
+    ev_fname(nm, sizeof nm, p, i);
+    evtype f, el;
+    ev_type(p, &f, &el);
+    int idx = json_is_true(json_object_get(p, "indexed"));
+    const char *pn = str(p, "name");
+    if (idx) snprintf(w, sizeof w, "topics[%zu]", ti++);
+    else snprintf(w, sizeof w, "data + %zu", 32 * slot);
+    out(c, "  if (");
+    if (!strcmp(f.kind, "EVK_ADDRESS")) out(c, "evd_address(&c, \"%s\", %s, out->%s)", pn, w, nm);
+    else if (!strcmp(f.kind, "EVK_UINT")) out(c, "evd_uint(&c, \"%s\", %s, %u, &out->%s)", pn, w, f.size, nm);
+    else if (!strcmp(f.kind, "EVK_INT")) out(c, "evd_int(&c, \"%s\", %s, %u, &out->%s)", pn, w, f.size, nm);
+    else if (!strcmp(f.kind, "EVK_U256")) out(c, "evd_u256(&c, \"%s\", %s, %u, out->%s)", pn, w, f.size, nm);
+    else if (!strcmp(f.kind, "EVK_I256")) out(c, "evd_i256(&c, \"%s\", %s, %u, out->%s)", pn, w, f.size, nm);
+    else if (!strcmp(f.kind, "EVK_BOOL")) out(c, "evd_bool(&c, \"%s\", %s, &out->%s)", pn, w, nm);
+    else if (!strcmp(f.kind, "EVK_BYTES_N")) {
+      if (idx && f.size == 32) out(c, "evd_bytes_n(&c, \"%s\", %s, 32, out->%s)", pn, w, nm);
+      else out(c, "evd_bytes_n(&c, \"%s\", %s, %u, out->%s)", pn, w, f.size, nm);
+    } else if (!strcmp(f.kind, "EVK_ARRAY"))
+      out(c, "evd_array(&c, \"%s\", %zu, %s, %u, &out->%s)", pn, slot, el.kind, el.size, nm);
+    else out(c, "evd_bytes(&c, \"%s\", %zu, %s, &out->%s)", pn, slot, !strcmp(f.kind, "EVK_STRING") ? "true" : "false", nm);
+    out(c, ") return PHEME_DATA_INVALID;\n");
+    if (!idx) slot++;
+  }
+  out(c, "  return evd_end(&c);\n}\n");
+  out(c, "\nstatic pheme_err ev_%s_decode_any(const uint8_t (*topics)[32], size_t ntopics, "
+         "const uint8_t *data, size_t n, void *out, char *why, size_t whylen) {\n"
+         "  return ev_%s_decode(topics, ntopics, data, n, out, why, whylen);\n}\n", cn, cn);
+  out(c, "\nconst ev_desc ev_%s_desc = {\"%s\", \"%s\", \"%s\", ", cn, g->name, cn, g->sig);
+  bytes_lit(c, topic, 32);
+  out(c, ", %zu, ev_%s_fields, sizeof(ev_%s), ev_%s_decode_any};\n", np, cn, cn, cn);
+  out(c, "_Static_assert(sizeof(ev_%s) <= EV_MAX_SIZE, \"ev_%s is larger than EV_MAX_SIZE\");\n", cn, cn);
+}
+
+static int evgen_cmp(const void *x, const void *y) {
+  const evgen *a = x, *b = y;
+  int r = strcmp(a->name, b->name);
+  return r ? r : strcmp(a->cname, b->cname);
+}
+
+/* Writes chain/events_gen.[ch] for every event of the artifacts (roots[0..n)). */
+static void gen_events(const char *hpath, const char *cpath, json_t **roots, int n, arena *a) {
+  size_t cap = 0, ne = 0;
+  for (int r = 0; r < n; r++) cap += json_array_size(json_object_get(roots[r], "abi"));
+  evgen *ev = calloc(cap ? cap : 1, sizeof *ev);
+  if (!ev) die("out of memory");
+  for (int r = 0; r < n; r++) {
+    const char *contract = str(roots[r], "contractName");
+    current = contract;
+    size_t i;
+    const json_t *it;
+    json_array_foreach(json_object_get(roots[r], "abi"), i, it) {
+      if (strcmp(str(it, "type"), "event")) continue;
+      if (json_is_true(json_object_get(it, "anonymous"))) die("anonymous event '%s' is not supported", str(it, "name"));
+      check_ident(str(it, "name"));
+      buf s;
+      buf_init(&s, 1 << 16);
+      sig_text(&s, str(it, "name"), json_object_get(it, "inputs"), 1);
+      int dup = 0;
+      for (size_t k = 0; k < ne && !dup; k++) dup = strcmp(ev[k].sig, s.data) == 0;
+      if (!dup) {
+        evtype f, el;
+        size_t k;
+        const json_t *p;
+        json_array_foreach(json_object_get(it, "inputs"), k, p) ev_type(p, &f, &el); /* dies early */
+        ev[ne++] = (evgen){str(it, "name"), arena_strdup(a, s.data), json_object_get(it, "inputs"),
+                           contract, 0, ""};
+      }
+      buf_release(&s);
+    }
+  }
+  current = NULL;
+  for (size_t i = 0; i < ne; i++) {
+    for (size_t k = 0; k < ne; k++) ev[i].variants += strcmp(ev[i].name, ev[k].name) == 0;
+    if (ev[i].variants > 1) snprintf(ev[i].cname, sizeof ev[i].cname, "%s_%s", ev[i].name, ev[i].contract);
+    else snprintf(ev[i].cname, sizeof ev[i].cname, "%s", ev[i].name);
+    for (size_t k = 0; k < i; k++)
+      if (!strcmp(ev[k].cname, ev[i].cname)) die("two variants of event '%s' in one artifact", ev[i].name);
+  }
+  qsort(ev, ne, sizeof *ev, evgen_cmp);
+  buf h, c;
+  buf_init(&h, 16u << 20);
+  buf_init(&c, 64u << 20);
+  out(&h, "/* Generated by tools/abigen.c from contracts/artifacts/<name>.json: do not edit.\n"
+          " * One struct, decoder and field table per event of the suite; see src/chain/evdec.h. */\n"
+          "#ifndef PHEME_CHAIN_EVENTS_GEN_H\n#define PHEME_CHAIN_EVENTS_GEN_H\n\n"
+          "#include \"chain/evdec.h\"\n");
+  out(&c, "/* Generated by tools/abigen.c from contracts/artifacts/<name>.json: do not edit. */\n"
+          "#include \"chain/events_gen.h\"\n\n#include <stddef.h>\n#include <string.h>\n");
+  for (size_t i = 0; i < ne; i++) gen_event(&h, &c, a, &ev[i]);
+  out(&h, "\n/* Every event of the suite, by name. */\nextern const ev_desc *const ev_all[];\n"
+          "#define EV_ALL_COUNT %zu\n\n#endif\n", ne);
+  out(&c, "\nconst ev_desc *const ev_all[] = {");
+  for (size_t i = 0; i < ne; i++) out(&c, "%s\n  &ev_%s_desc", i ? "," : "", ev[i].cname);
+  out(&c, "};\n");
+  write_file(hpath, &h);
+  write_file(cpath, &c);
+  buf_release(&h);
+  buf_release(&c);
+  free(ev);
+}
+
 int main(int argc, char **argv) {
+  const char *ev_h = NULL, *ev_c = NULL;
+  if (argc >= 6 && strcmp(argv[1], "--events") == 0) {
+    ev_h = argv[2];
+    ev_c = argv[3];
+    argv += 3;
+    argc -= 3;
+  }
   if (argc < 4) {
-    fprintf(stderr, "usage: abigen OUT.h OUT.c ARTIFACT.json...\n");
+    fprintf(stderr, "usage: abigen [--events EVENTS.h EVENTS.c] OUT.h OUT.c ARTIFACT.json...\n");
     return 2;
   }
   buf h, c;
@@ -482,6 +750,7 @@ int main(int argc, char **argv) {
   out(&c, "/* Generated by tools/abigen.c from contracts/artifacts/<name>.json: do not edit. */\n"
           "#include \"chain/contracts.h\"\n");
   const char **names = calloc((size_t)argc, sizeof *names);
+  json_t **roots = calloc((size_t)argc, sizeof *roots);
   int n = 0;
   for (int i = 3; i < argc; i++) {
     current = argv[i];
@@ -494,8 +763,8 @@ int main(int argc, char **argv) {
     if (!json_is_array(art.abi)) die("no \"abi\" array");
     const char *bc = str(root, "bytecode");
     gen_contract(&h, &c, &a, &art, bc);
-    names[n++] = arena_strdup(&a, art.name);
-    json_decref(root);
+    names[n] = arena_strdup(&a, art.name);
+    roots[n++] = root;
   }
   current = NULL;
   out(&h, "\n/* Every contract of the suite, in artifact order. */\n"
@@ -506,6 +775,9 @@ int main(int argc, char **argv) {
   out(&h, "\n#endif\n");
   write_file(argv[1], &h);
   write_file(argv[2], &c);
+  if (ev_h) gen_events(ev_h, ev_c, roots, n, &a);
+  for (int i = 0; i < n; i++) json_decref(roots[i]);
+  free(roots);
   free(names);
   buf_release(&h);
   buf_release(&c);

@@ -3,6 +3,10 @@
  * no use for, why none: every log is still stored). tests/unit/chain/test_events.c checks that
  * every event of every ABI in contracts/artifacts/ has an entry, so nothing is silently ignored.
  *
+ * Each entry names its event's generated struct and decoder (tools/abigen, chain/evdec.h): a
+ * contract whose event changes changes the struct, and code reading a field that moved or went
+ * away no longer compiles.
+ *
  * Lookup is by (contract, topic0): ERC-20 and ERC-721 Transfer share topic0 and differ only in
  * which topics are indexed, so the emitting contract decides which entry decodes a log. */
 #ifndef PHEME_CHAIN_EVENTS_H
@@ -12,6 +16,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "chain/events_gen.h"
 #include "eth/abi.h"
 
 /* The suite's contracts, as named in a deployment manifest's "contracts" object. */
@@ -61,35 +66,35 @@ typedef struct {
   arena *a;
 } chain_proj;
 
-typedef struct chain_event chain_event;
-
-/* Applies one decoded log of event ev (args: the parameters in declaration order, as
- * abi_decode_log gives them) to the projections. Returns 0 or a storage error. */
-typedef pheme_err (*chain_apply_fn)(chain_proj *p, const chain_event *ev, const chain_log *l,
-                                    const json_t *args);
-
 #define CC_BIT(c) (1u << (c))
 
-struct chain_event {
+typedef struct chain_event {
   unsigned contracts;    /* CC_BIT()s of the contracts that emit it */
-  const char *signature; /* "Transfer(address indexed from,address indexed to,uint256 value)" */
-  chain_apply_fn apply;  /* NULL: stored only */
-  const char *why_none;  /* when apply is NULL: why the API needs no projection of it */
-  abi_sig sig;           /* parsed by chain_events_init */
+  const ev_desc *desc;   /* the generated struct, decoder and fields (chain/events_gen.h) */
+  const char *why_none;  /* NULL: projected (projections.c has rules for it); else why not */
+  /* set by chain_events_init: */
+  const char *signature; /* desc->signature: "Transfer(address indexed from,…)" */
+  abi_sig sig;           /* parsed */
   uint8_t topic[32];
-};
+} chain_event;
 
-/* Parses the table's signatures and computes their topics, once (thread-safe). Returns 0, or
- * PHEME_SYS_INTERNAL (a signature that does not parse is a bug, logged). */
+/* Parses the table's signatures, checks them against the generated topics and the projection
+ * rules (every entry projected for every contract it names, or explained), once (thread-safe).
+ * Returns 0, or PHEME_SYS_INTERNAL (a bug, logged). */
 pheme_err chain_events_init(void) PHEME_MUST_CHECK;
 /* The table and its length (after chain_events_init). */
 const chain_event *chain_events(int *n);
 /* The entry for a log of contract c with topic0, or NULL. */
 const chain_event *chain_event_find(chain_contract c, const uint8_t topic0[32]);
 
-/* Decodes a log against its entry: 0 with *args (a new reference), or PHEME_DATA_INVALID with
- * why (topics or data that do not fit the signature). */
-pheme_err chain_event_decode(const chain_event *ev, const chain_log *l, json_t **args, char *why,
+/* Decodes a log into its event's struct (out: at least ev->desc->size bytes, EV_MAX_SIZE always
+ * suffices): 0, or PHEME_DATA_INVALID with why (topics or data that do not fit the event). The
+ * struct points into l->data. */
+pheme_err chain_event_decode(const chain_event *ev, const chain_log *l, void *out, char *why,
                              size_t whylen) PHEME_MUST_CHECK;
+/* The same, as a JSON array of the arguments in declaration order (abi_decode_log's form): 0 with
+ * *args (a new reference), or PHEME_DATA_INVALID with why. */
+pheme_err chain_event_args(const chain_event *ev, const chain_log *l, json_t **args, char *why,
+                           size_t whylen) PHEME_MUST_CHECK;
 
 #endif

@@ -10,9 +10,11 @@
 
 #include "chain/endpoints.h"
 #include "chain/manifest.h"
+#include "chain/projections.h"
 #include "chain/status.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -472,6 +474,7 @@ static pheme_err apply_range(indexer *ix, arena *a, const store_chain_cursor *cu
   int64_t stored = 0;
   int k = 0;
   char why[320] = "";
+  _Alignas(max_align_t) uint8_t decoded[EV_MAX_SIZE]; /* the log's event struct */
   for (int64_t b = from; !e && b <= to; b++) {
     const indexer_header *hb = &h[b - from];
     /* Only blocks a reorg within the depth could orphan are journaled: older ones are final as
@@ -493,14 +496,12 @@ static pheme_err apply_range(indexer *ix, arena *a, const store_chain_cursor *cu
                  (long long)l->log_index, (long long)b, chain_contracts[l->contract].manifest_name);
         continue;
       }
-      if (!ev->apply) continue;
-      json_t *args;
-      if (chain_event_decode(ev, l, &args, why, sizeof why)) {
+      if (ev->why_none) continue;
+      if (chain_event_decode(ev, l, decoded, why, sizeof why)) {
         e = PHEME_DATA_INVALID;
         break;
       }
-      e = ev->apply(&p, ev, l, args);
-      json_decref(args);
+      e = proj_apply(&p, ev, l, decoded);
     }
   }
   int64_t keep_from = to - ix->o.reorg_depth;

@@ -1,49 +1,26 @@
-/* The projections of the suite's events (projections.c): each turns one decoded log into
- * changes of entities (kind, key) through the indexer's unit of work, so that the undo journal
- * can roll any of them back. The kinds and their fields are listed in docs/internals/indexer.md.
- * All have the chain_apply_fn contract of events.h. */
+/* The projections of the suite's events (projections.c), as one table of rules: a rule says, for
+ * one typed event (chain/events_gen.h) of some contracts, which entity (kind, key) it changes,
+ * who owns it, what happens to its amount (set / add / subtract a field), which data fields it
+ * sets, adds to or removes, and whether it saves or deletes the entity. A few rules that are not
+ * of that shape (a slash split between active and pending stake, a vote's tally, a batch
+ * transfer) name a hook. Every change goes through the indexer's unit of work, so the undo
+ * journal can roll any of them back. The kinds and fields are listed in
+ * docs/internals/indexer.md. */
 #ifndef PHEME_CHAIN_PROJECTIONS_H
 #define PHEME_CHAIN_PROJECTIONS_H
 
 #include "chain/events.h"
 
-pheme_err proj_badge_expiry(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_badge_revoked(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_badge_transfer(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_badge_transfer_batch(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_badge_type(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_badge_uri(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_claimed(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_delegate(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_endorsement(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_guardians(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_initial_distribution(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_oracle_round(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_oracle_score(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_oracle_validator(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_paused(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_proposal_created(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_proposal_state(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_recovery(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_reward_paid(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_rewards_funded(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_role(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_root_published(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_setting(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_skill_defined(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_skill_progress(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_stake_locked(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_stake_slashed(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_stake_votes(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_staked(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_token_transfer(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_token_votes(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_unstake_requested(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_validator(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_vote_cast(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_vote_weighted(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_voucher(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_wallet_transfer(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
-pheme_err proj_withdrawn(chain_proj *p, const chain_event *ev, const chain_log *l, const json_t *args);
+/* 1 when some rule projects event d of contract c. */
+int proj_exists(const ev_desc *d, chain_contract c);
+
+/* Applies one decoded log (ev: the event's struct, as its decoder filled it) to every rule of
+ * its event and contract. Returns 0 or a storage error. */
+pheme_err proj_apply(chain_proj *p, const chain_event *e, const chain_log *l, const void *ev)
+    PHEME_MUST_CHECK;
+
+/* Checks the rule table against the generated field tables (every field a rule names exists and
+ * has a kind the rule can use). Returns 0, or PHEME_SYS_INTERNAL with the rule logged. */
+pheme_err proj_check(void) PHEME_MUST_CHECK;
 
 #endif

@@ -41,7 +41,7 @@ static void logs(const char *body, size_t n) {
         abort(); /* sorted, no (block, index) twice */
       const chain_event *ev = chain_event_find(l[i].contract, l[i].topics[0]);
       json_t *args = NULL;
-      if (ev && chain_event_decode(ev, &l[i], &args, why, sizeof why) == PHEME_OK) json_decref(args);
+      if (ev && chain_event_args(ev, &l[i], &args, why, sizeof why) == PHEME_OK) json_decref(args);
     }
   }
   arena_release(&a);

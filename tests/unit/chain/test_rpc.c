@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "chain/rpc.h"
+#include "chain/rpcnode.h"
 #include "test.h"
 #include "core/banned.h"
 
@@ -42,33 +43,6 @@ static long now_ms(void) {
   return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
-static void send_all(int fd, const char *p, size_t n) {
-  while (n) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w <= 0) return;
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
-/* Reads one request (headers and Content-Length body) into req; returns its length or -1. */
-static int read_request(int fd, char *req, size_t cap) {
-  size_t len = 0;
-  struct timeval tv = {.tv_sec = 2};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  for (;;) {
-    ssize_t r = recv(fd, req + len, cap - 1 - len, 0);
-    if (r <= 0) return -1;
-    len += (size_t)r;
-    req[len] = 0;
-    char *end = strstr(req, "\r\n\r\n");
-    if (!end) continue;
-    const char *cl = strcasestr(req, "content-length:");
-    size_t want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
-    if (len - (size_t)(end + 4 - req) >= want || len + 1 >= cap) return (int)len;
-  }
-}
-
 static void answer_body(int fd, int status, const char *tmpl, const char *req) {
   char body[4096];
   const char *at = strstr(tmpl, "@ID");
@@ -79,13 +53,7 @@ static void answer_body(int fd, int status, const char *tmpl, const char *req) {
   } else {
     snprintf(body, sizeof body, "%s", tmpl);
   }
-  char head[256];
-  int hn = snprintf(head, sizeof head,
-                    "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                    "Connection: close\r\n\r\n",
-                    status ? status : 200, strlen(body));
-  send_all(fd, head, (size_t)hn);
-  send_all(fd, body, strlen(body));
+  rpcnode_reply(fd, status, body, strlen(body), 1);
 }
 
 static void answer_forever(node *s, int fd, long deadline) {
@@ -96,7 +64,7 @@ static void answer_forever(node *s, int fd, long deadline) {
   memset(chunk + 7, ' ', 65536);
   chunk[7] = '[';
   memcpy(chunk + 7 + 65536, "\r\n", 2);
-  send_all(fd, head, sizeof head - 1);
+  rpcnode_send_all(fd, head, sizeof head - 1);
   while (!s->stop && now_ms() < deadline) {
     if (send(fd, chunk, 7 + 65536 + 2, MSG_NOSIGNAL) <= 0) return;
   }
@@ -110,13 +78,12 @@ static void *node_main(void *arg) {
     if (poll(&p, 1, 20) <= 0) continue;
     int fd = accept(s->fd, NULL, NULL);
     if (fd < 0) continue;
-    char req[sizeof s->last_req];
-    if (read_request(fd, req, sizeof req) < 0) {
+    char req[sizeof s->last_req], *b;
+    if (rpcnode_read_request(fd, req, sizeof req, 2, &b) < 0) {
       close(fd);
       continue;
     }
-    const char *b = strstr(req, "\r\n\r\n");
-    snprintf(s->last_req, sizeof s->last_req, "%s", b ? b + 4 : "");
+    snprintf(s->last_req, sizeof s->last_req, "%s", b);
     int k = atomic_fetch_add(&s->served, 1);
     ans a = k < s->n ? s->script[k] : (ans){ANS_BODY, 503, "{}", 0};
     if (a.kind == ANS_SLOW) {
@@ -130,25 +97,11 @@ static void *node_main(void *arg) {
   return NULL;
 }
 
-static int listen_loopback(int *port) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return -1;
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t sl = sizeof sa;
-  if (bind(fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(fd, 16) != 0 ||
-      getsockname(fd, (struct sockaddr *)&sa, &sl) != 0) {
-    close(fd);
-    return -1;
-  }
-  *port = ntohs(sa.sin_port);
-  return fd;
-}
-
 static int node_start(node *s, const ans *script, int n) {
   memset(s, 0, sizeof *s);
   s->script = script;
   s->n = n;
-  s->fd = listen_loopback(&s->port);
+  s->fd = rpcnode_listen(&s->port);
   if (s->fd < 0) return -1;
   return pthread_create(&s->th, NULL, node_main, s) == 0 ? 0 : -1;
 }
@@ -165,7 +118,7 @@ static void node_url(const node *s, char *out, size_t cap) {
 
 /* A port nobody listens on: bound, then closed. */
 static void refused_url(char *out, size_t cap) {
-  int port = 0, fd = listen_loopback(&port);
+  int port = 0, fd = rpcnode_listen(&port);
   if (fd >= 0) close(fd);
   snprintf(out, cap, "http://127.0.0.1:%d/", port);
 }

@@ -1,5 +1,6 @@
-/* The indexer against a hostile or broken node: a small scripted JSON-RPC server on 127.0.0.1
- * (one thread, plain sockets) that serves a consistent little chain and, when told, lies in one
+/* The indexer against a hostile or broken node (a unit test: no anvil, only a small scripted
+ * JSON-RPC server on 127.0.0.1 built on rpcnode.h — one thread, plain sockets — and PostgreSQL
+ * for the last case) that serves a consistent little chain and, when told, lies in one
  * way: malformed JSON, wrong ids, huge numbers, logs of other contracts, removed logs, hashes that
  * do not match, a chain id that changes, slow answers. Each case first indexes the honest chain,
  * then lets the node lie while the chain grows: the step must fail, the cursor and everything
@@ -15,11 +16,16 @@
 #include <unistd.h>
 
 #include "chain/indexer.h"
+#include "chain/rpcnode.h"
 #include "core/log.h"
 #include "core/util.h"
 #include "eth/keccak.h"
 #include "store/chain_index.h"
 #include "test.h"
+
+#ifndef PHEME_SOURCE_DIR /* a unit test: the checkout is two levels above tests/data */
+#define PHEME_SOURCE_DIR TEST_DATA_DIR "/../.."
+#endif
 
 #define CHAIN 31337
 #define TOKEN "0x9fe46736679d2d9a65f0992f2272de9f3c7fa6e0"
@@ -133,35 +139,10 @@ static json_t *answer_one(node *s, json_t *call) {
   return o;
 }
 
-static void send_all(int fd, const char *p, size_t n) {
-  while (n) {
-    ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
-    if (w <= 0) return;
-    p += w;
-    n -= (size_t)w;
-  }
-}
-
 static void serve_one(node *s, int fd) {
   static char req[1 << 20];
-  size_t len = 0;
-  struct timeval tv = {.tv_sec = 2};
-  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
-  char *body = NULL;
-  for (;;) {
-    ssize_t r = recv(fd, req + len, sizeof req - 1 - len, 0);
-    if (r <= 0) return;
-    len += (size_t)r;
-    req[len] = 0;
-    char *end = strstr(req, "\r\n\r\n");
-    if (!end) continue;
-    const char *cl = strcasestr(req, "content-length:");
-    size_t want = cl ? (size_t)strtoul(cl + 15, NULL, 10) : 0;
-    if (len - (size_t)(end + 4 - req) >= want) {
-      body = end + 4;
-      break;
-    }
-  }
+  char *body;
+  if (rpcnode_read_request(fd, req, sizeof req, 2, &body) < 0) return;
   int mode = atomic_load(&s->mode);
   if (mode == SLOW) {
     for (int i = 0; i < 200 && !atomic_load(&s->stop); i++) usleep(10000);
@@ -200,13 +181,7 @@ static void serve_one(node *s, int fd) {
     free(text);
     text = big;
   }
-  char head[200];
-  int hn = snprintf(head, sizeof head,
-                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: %zu\r\n"
-                    "Connection: close\r\n\r\n",
-                    strlen(text));
-  send_all(fd, head, (size_t)hn);
-  send_all(fd, text, strlen(text));
+  rpcnode_reply(fd, 200, text, strlen(text), 1);
   free(text);
 }
 
@@ -226,13 +201,8 @@ static void *node_main(void *arg) {
 
 static int node_start(node *s) {
   memset(s, 0, sizeof *s);
-  s->fd = socket(AF_INET, SOCK_STREAM, 0);
-  struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-  socklen_t sl = sizeof sa;
-  if (s->fd < 0 || bind(s->fd, (struct sockaddr *)&sa, sizeof sa) || listen(s->fd, 16) ||
-      getsockname(s->fd, (struct sockaddr *)&sa, &sl))
-    return -1;
-  s->port = ntohs(sa.sin_port);
+  s->fd = rpcnode_listen(&s->port);
+  if (s->fd < 0) return -1;
   return pthread_create(&s->th, NULL, node_main, s);
 }
 
