@@ -177,8 +177,7 @@ static int cmd_serve(cmd_ctx *c) {
   int64_t started_ms = time_now_ms();
   if (metrics_register(&metrics, metrics_process_collect, &started_ms) ||
       metrics_register(&metrics, store_metrics_collect, s) ||
-      metrics_register(&metrics, jobs_metrics_collect, s) ||
-      metrics_register(&metrics, indexer_metrics_collect, NULL))
+      metrics_register(&metrics, jobs_metrics_collect, s))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
   if (!(a.content = content_local_open(cfg->content_dir, err, sizeof err))) {
@@ -251,7 +250,7 @@ static int cmd_serve(cmd_ctx *c) {
     log_error("%s", err);
     goto out;
   }
-  if (chain_workers_start(&chain, s, cfg, err, sizeof err)) {
+  if (chain_workers_start(&chain, s, cfg, &metrics, err, sizeof err)) {
     log_error("%s", err);
     http_server_stop(a.http, 0);
     goto out;

@@ -37,33 +37,39 @@ struct indexer {
   pthread_t th;
   int started;
   int stop; /* atomic */
+  /* metrics, each indexer its own (labelled with its chain id); atomics */
+  int64_t m_cursor, m_head, m_logs, m_reorgs, m_rejected, m_too_deep;
 };
 
-/* ---- metrics (process-wide: one indexer per chain per process) ---- */
+/* ---- metrics ---- */
 
-static int64_t m_cursor = -1, m_head = -1, m_logs, m_reorgs, m_rejected, m_too_deep;
-
-void indexer_metrics_collect(metrics_writer *w, void *unused) {
+void indexer_metrics_collect(metrics_writer *w, void *ctx) {
+  indexer *ix = ctx;
+  char chain[24];
+  snprintf(chain, sizeof chain, "%llu", (unsigned long long)ix->o.chain_id);
+  const char *l[] = {"chain", chain, NULL};
+#define GET(f) __atomic_load_n(&ix->f, __ATOMIC_RELAXED)
   mw_family(w, "pheme_indexer_block", METRIC_GAUGE, "Last block indexed.");
-  mw_i64(w, NULL, __atomic_load_n(&m_cursor, __ATOMIC_RELAXED));
+  mw_i64(w, l, GET(m_cursor));
   mw_family(w, "pheme_indexer_head", METRIC_GAUGE, "The node's head at the indexer's last step.");
-  mw_i64(w, NULL, __atomic_load_n(&m_head, __ATOMIC_RELAXED));
+  mw_i64(w, l, GET(m_head));
   mw_family(w, "pheme_indexer_logs_total", METRIC_COUNTER, "Logs stored by the indexer.");
-  mw_i64(w, NULL, __atomic_load_n(&m_logs, __ATOMIC_RELAXED));
+  mw_i64(w, l, GET(m_logs));
   mw_family(w, "pheme_indexer_reorgs_total", METRIC_COUNTER, "Reorgs rolled back to their fork point.");
-  mw_i64(w, NULL, __atomic_load_n(&m_reorgs, __ATOMIC_RELAXED));
+  mw_i64(w, l, GET(m_reorgs));
   mw_family(w, "pheme_indexer_rejected_answers_total", METRIC_COUNTER,
-            "Node answers refused as malformed or inconsistent.");
-  mw_i64(w, NULL, __atomic_load_n(&m_rejected, __ATOMIC_RELAXED));
+            "Steps that ended on a node answer refused as malformed or inconsistent.");
+  mw_i64(w, l, GET(m_rejected));
   mw_family(w, "pheme_indexer_reorg_too_deep", METRIC_GAUGE,
             "1 when a reorg deeper than chain_reorg_depth stopped the indexer (alert).");
-  mw_i64(w, NULL, __atomic_load_n(&m_too_deep, __ATOMIC_RELAXED));
+  mw_i64(w, l, GET(m_too_deep));
+#undef GET
 }
 
-int indexer_metrics_render(buf *out) {
+int indexer_metrics_render(indexer *ix, buf *out) {
   metrics_registry r;
   metrics_init(&r);
-  int rc = metrics_register(&r, indexer_metrics_collect, NULL) || metrics_render(&r, out);
+  int rc = metrics_register(&r, indexer_metrics_collect, ix) || metrics_render(&r, out);
   metrics_release(&r);
   return rc ? -1 : 0;
 }
@@ -130,6 +136,7 @@ indexer *indexer_new(store *s, const char *const *endpoints, int n, const rpc_op
   ix->s = s;
   ix->o = *o;
   ix->range = o->log_range;
+  ix->m_cursor = ix->m_head = -1;
   ix->rpc = rpc_client_new(endpoints, n, &r);
   if (!ix->rpc) {
     free(ix);
@@ -288,7 +295,6 @@ static pheme_err fail(indexer_step_result *r, pheme_err e, const char *fmt, ...)
   va_start(ap, fmt);
   vsnprintf(r->why, sizeof r->why, fmt, ap);
   va_end(ap);
-  if (e == PHEME_DATA_INVALID) __atomic_add_fetch(&m_rejected, 1, __ATOMIC_RELAXED);
   return e;
 }
 
@@ -357,7 +363,7 @@ static pheme_err fetch_head(indexer *ix, arena *a, int64_t *head, indexer_step_r
 /* ---- reorgs ---- */
 
 static pheme_err halt(indexer *ix, arena *a, const char *why, indexer_step_result *r) {
-  __atomic_store_n(&m_too_deep, 1, __ATOMIC_RELAXED);
+  __atomic_store_n(&ix->m_too_deep, 1, __ATOMIC_RELAXED);
   log_error("indexer of chain %llu stopped: %s", (unsigned long long)ix->o.chain_id, why);
   chain_unit *u;
   pheme_err e = chain_unit_begin(ix->s, a, ix->o.chain_id, ix->o.owner, &u);
@@ -425,7 +431,7 @@ static pheme_err follow_reorg(indexer *ix, arena *a, const store_chain_cursor *c
   if (!e) e = chain_unit_commit(u);
   else chain_unit_abort(u);
   if (e) return fail(r, e, "rollback to block %lld failed", (long long)fork);
-  __atomic_add_fetch(&m_reorgs, 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&ix->m_reorgs, 1, __ATOMIC_RELAXED);
   log_warn("indexer of chain %llu: reorg of %lld blocks, rolled back to block %lld",
            (unsigned long long)ix->o.chain_id, (long long)(cur->block_number - fork),
            (long long)fork);
@@ -512,7 +518,7 @@ static pheme_err apply_range(indexer *ix, arena *a, const store_chain_cursor *cu
   else chain_unit_abort(u);
   if (e == PHEME_DATA_INVALID && why[0]) return fail(r, e, "%s", why);
   if (e) return fail(r, e, "storing blocks %lld..%lld failed", (long long)from, (long long)to);
-  __atomic_add_fetch(&m_logs, stored, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&ix->m_logs, stored, __ATOMIC_RELAXED);
   r->state = INDEXER_PROGRESS;
   r->cursor = to;
   r->logs = stored;
@@ -541,8 +547,8 @@ static pheme_err step(indexer *ix, arena *a, indexer_step_result *r) {
   e = fetch_head(ix, a, &head, r);
   if (e) return e;
   r->head = head;
-  __atomic_store_n(&m_head, head, __ATOMIC_RELAXED);
-  __atomic_store_n(&m_cursor, cur.block_number, __ATOMIC_RELAXED);
+  __atomic_store_n(&ix->m_head, head, __ATOMIC_RELAXED);
+  __atomic_store_n(&ix->m_cursor, cur.block_number, __ATOMIC_RELAXED);
 
   if (head <= cur.block_number) {
     /* Nothing new; but is our tip still the node's? (a shorter or replaced chain) */
@@ -594,7 +600,7 @@ static pheme_err step(indexer *ix, arena *a, indexer_step_result *r) {
                   (long long)logs[k].block_number);
   e = apply_range(ix, a, &cur, head, from, to, h, logs, nlogs, r);
   if (!e && r->state == INDEXER_PROGRESS) {
-    __atomic_store_n(&m_cursor, to, __ATOMIC_RELAXED);
+    __atomic_store_n(&ix->m_cursor, to, __ATOMIC_RELAXED);
     if (ix->range < ix->o.log_range) /* grow back after a refusal */
       ix->range = ix->range * 2 < ix->o.log_range ? ix->range * 2 : ix->o.log_range;
   }
@@ -608,6 +614,7 @@ pheme_err indexer_step(indexer *ix, indexer_step_result *r) {
   arena_init(&a, (size_t)1 << 30);
   pheme_err e = step(ix, &a, r);
   arena_release(&a);
+  if (e == PHEME_DATA_INVALID) __atomic_add_fetch(&ix->m_rejected, 1, __ATOMIC_RELAXED);
   return e;
 }
 

@@ -105,10 +105,11 @@ int indexer_start(indexer *ix) PHEME_MUST_CHECK;
 /* Asks the thread to stop and joins it (returns within one step). */
 void indexer_stop(indexer *ix);
 
-/* The indexers' collector for the metrics registry (process-wide numbers; ctx unused), and the
- * same rendered alone into out (for tests). */
-void indexer_metrics_collect(metrics_writer *w, void *unused);
-int indexer_metrics_render(buf *out) PHEME_MUST_CHECK;
+/* An indexer's collector for the metrics registry (ctx is the indexer; its samples carry the
+ * label chain="<id>", so indexers of several chains share the families), and the same rendered
+ * alone into out (for tests). Unregister before indexer_free. */
+void indexer_metrics_collect(metrics_writer *w, void *ix);
+int indexer_metrics_render(indexer *ix, buf *out) PHEME_MUST_CHECK;
 
 /* ---- parsing node answers (exposed for the fuzz target) ---- */
 

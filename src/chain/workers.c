@@ -27,8 +27,8 @@ int chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, siz
   return 0;
 }
 
-int chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg, char *err,
-                        size_t errlen) {
+int chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg,
+                        metrics_registry *metrics, char *err, size_t errlen) {
   if (!chain_configured(cfg)) return 0;
   if (cfg->chain_sender && cfg->chain_operator_key && cfg->chain_operator_key[0]) {
     txm_options o;
@@ -53,11 +53,18 @@ int chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg, cha
       snprintf(err, errlen, "chain indexer: its thread did not start");
       return -1;
     }
+    if (metrics && metrics_register(metrics, indexer_metrics_collect, w->ix)) {
+      snprintf(err, errlen, "chain indexer: the metrics registry is full");
+      return -1;
+    }
+    w->metrics = metrics;
   }
   return 0;
 }
 
 void chain_workers_stop(chain_workers *w) {
+  if (w->metrics && w->ix) metrics_unregister(w->metrics, indexer_metrics_collect, w->ix);
+  w->metrics = NULL;
   indexer_free(w->ix); /* stops its thread and gives its lease up */
   txm_free(w->sender); /* stops its thread, releases the lease, wipes the key */
   w->ix = NULL;

@@ -18,6 +18,7 @@ typedef struct {
   int sigcheck_on;
   txm *sender;
   indexer *ix;
+  metrics_registry *metrics; /* where the indexer's collector is registered */
 } chain_workers;
 
 /* Sets up the contract-wallet signature check (EIP-1271 / ERC-6492 through the chain) before the
@@ -28,8 +29,8 @@ int chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, siz
 
 /* Starts the transaction manager and the indexer as configured. Returns 0, or -1 with err; what
  * was started is stopped by chain_workers_stop, which is safe to call in any case. */
-int chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg, char *err,
-                        size_t errlen);
+int chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg,
+                        metrics_registry *metrics, char *err, size_t errlen);
 void chain_workers_stop(chain_workers *w);
 
 #endif

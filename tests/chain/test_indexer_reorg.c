@@ -65,14 +65,15 @@ static int wait_caught_up(suite *s, store *st) {
   return -1;
 }
 
-/* pheme_indexer_reorgs_total of this process */
-static long long reorgs_seen(void) {
+/* pheme_indexer_reorgs_total of the indexer */
+static long long reorgs_seen(indexer *ix) {
   buf m;
   buf_init(&m, 1 << 16);
   long long n = -1;
-  const char *p, *needle = "\npheme_indexer_reorgs_total ";
-  if (indexer_metrics_render(&m) == 0 && m.data && (p = strstr(m.data, needle)))
-    n = strtoll(p + strlen(needle), NULL, 10);
+  const char *p, *needle = "\npheme_indexer_reorgs_total{chain=\"";
+  if (indexer_metrics_render(ix, &m) == 0 && m.data && (p = strstr(m.data, needle)) &&
+      (p = strstr(p, "\"} ")))
+    n = strtoll(p + 3, NULL, 10);
   buf_release(&m);
   return n;
 }
@@ -91,7 +92,7 @@ static void reorg_case(int depth, int replacement, int stopped) {
   char snap[40];
   REQUIRE(suite_snapshot(&s, snap) == 0);
   int64_t fork = suite_head(&s);
-  long long reorgs = reorgs_seen();
+  long long reorgs = reorgs_seen(ix);
   if (!stopped) REQUIRE(indexer_start(ix) == 0);
   for (int i = 0; i < depth; i++) CHECK(busy_block(&s, i % 2 ? A1 : A2, 1000 + i) == 0);
   if (stopped) CHECK(suite_sync(ix) == fork + depth);
@@ -117,7 +118,7 @@ static void reorg_case(int depth, int replacement, int stopped) {
     /* the thread's last step may have seen an older head: one more sync settles it */
     CHECK(suite_sync(ix) == suite_head(&s));
   }
-  CHECK(reorgs_seen() > reorgs); /* the reorg was seen and rolled back, not missed */
+  CHECK(reorgs_seen(ix) > reorgs); /* the reorg was seen and rolled back, not missed */
   CHECK(suite_equals_fresh(&s, st, "fresh"));
   indexer_free(ix);
   store_free(st);
@@ -164,8 +165,9 @@ TEST(reorg_deeper_than_the_depth_stops_with_an_alert) {
   CHECK(before && after && strcmp(before, after) == 0);
   buf m;
   buf_init(&m, 1 << 16);
-  CHECK(indexer_metrics_render(&m) == 0);
-  CHECK(m.data && strstr(m.data, "pheme_indexer_reorg_too_deep 1\n"));
+  CHECK(indexer_metrics_render(ix, &m) == 0);
+  const char *deep = m.data ? strstr(m.data, "pheme_indexer_reorg_too_deep{chain=\"") : NULL;
+  CHECK(deep && strncmp(strchr(deep, '}'), "} 1\n", 4) == 0);
   buf_release(&m);
   /* and it stays stopped */
   CHECK_INT(indexer_step(ix, &r), 0);
