@@ -101,16 +101,11 @@ pheme_err sigcheck_unwrap_6492(arena *a, const uint8_t *sig, size_t n, sigcheck_
 }
 
 /* "0x" and the hex of data[0..n), in the arena; NULL when it is exhausted. */
-static char *hex_of(arena *a, const uint8_t *data, size_t n) {
-  char *s = arena_alloc(a, HEX_LEN(n) + 1);
-  return s ? hex_encode(s, data, n) : NULL;
-}
-
 /* The params of an eth_call at "latest" with the gas cap: to may be NULL (a deployless call,
  * whose data is the creation code then the hex of data[0..n)). */
 static char *call_params(arena *a, const char *to, const char *code, const uint8_t *data,
                          size_t n) {
-  char *hx = hex_of(a, data, n);
+  char *hx = hex_encode_in(a, data, n);
   if (!hx) return NULL;
   return arena_printf(a, "[{%s%s%s\"data\":\"0x%s%s\",\"gas\":\"0x%x\"},\"latest\"]",
                       to ? "\"to\":\"" : "", to ? to : "", to ? "\"," : "", code, hx + 2,
@@ -167,7 +162,7 @@ static pheme_err ask_wallet(rpc_client *rpc, arena *a, const char *who, const ui
   pheme_err e = abi_sig_parse(a, fn_text, sizeof fn_text - 1, &fn, &ee);
   if (e == PHEME_SYS_NOMEM) return e;
   if (e) PHEME_BUG("cannot parse '%s': %s", fn_text, ee.msg);
-  char *hash_hex = hex_of(a, hash, 32), *sig_hex = hex_of(a, sig, n);
+  char *hash_hex = hex_encode_in(a, hash, 32), *sig_hex = hex_encode_in(a, sig, n);
   if (!hash_hex || !sig_hex) return PHEME_SYS_NOMEM;
   json_t *args = json_pack("[ss]", hash_hex, sig_hex);
   if (!args) return PHEME_SYS_NOMEM;
@@ -237,8 +232,8 @@ static pheme_err ask_counterfactual(rpc_client *rpc, arena *a, const char *who, 
   if (e) PHEME_BUG("cannot parse '%s': %s", ctor_text, ee.msg);
   char factory[ADDRESS_TEXT];
   address_to_checksum(factory, w->factory);
-  char *hash_hex = hex_of(a, hash, 32), *sig_hex = hex_of(a, w->signature, w->signature_len),
-       *data_hex = hex_of(a, w->factory_calldata, w->factory_calldata_len);
+  char *hash_hex = hex_encode_in(a, hash, 32), *sig_hex = hex_encode_in(a, w->signature, w->signature_len),
+       *data_hex = hex_encode_in(a, w->factory_calldata, w->factory_calldata_len);
   if (!hash_hex || !sig_hex || !data_hex) return PHEME_SYS_NOMEM;
   json_t *args = json_pack("[sssss]", who, hash_hex, sig_hex, factory, data_hex);
   if (!args) return PHEME_SYS_NOMEM;

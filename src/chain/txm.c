@@ -230,11 +230,6 @@ static void u256_quantity(char out[67], const uint8_t v[32]) {
   snprintf(out, 67, "0x%s", p);
 }
 
-static char *hex_dup(arena *a, const uint8_t *p, size_t n) {
-  char *s = arena_alloc(a, HEX_LEN(n) + 1);
-  return s ? hex_encode(s, p, n) : NULL;
-}
-
 /* Calls method with params (a JSON array, stolen; NULL only when building it ran out of
  * memory). */
 static pheme_err call(txm *t, arena *a, const char *method, json_t *params, json_t **res,
@@ -307,7 +302,7 @@ static json_t *call_object(txm *t, arena *a, const outbox_intent *in, uint64_t g
   char vq[67], to[ADDRESS_TEXT];
   if (u256_parse(v, in->value, strlen(in->value), 0, NULL)) return NULL;
   u256_quantity(vq, v);
-  char *data = hex_dup(a, in->data ? in->data : (const uint8_t *)"", in->data_len);
+  char *data = hex_encode_in(a, in->data ? in->data : (const uint8_t *)"", in->data_len);
   if (!data) return NULL;
   json_t *o = json_pack("{s:s,s:s,s:s}", "from", t->sender_hex, "value", vq, "data", data);
   if (o && in->has_to) json_object_set_new(o, "to", json_string(address_to_checksum(to, in->to)));
@@ -393,7 +388,7 @@ static int benign_refusal(const char *m) {
 }
 
 static pheme_err broadcast(txm *t, tick *k, const outbox_attempt *at) {
-  char *hex = hex_dup(&k->a, at->raw, at->raw_len);
+  char *hex = hex_encode_in(&k->a, at->raw, at->raw_len);
   if (!hex) return PHEME_SYS_NOMEM;
   json_t *r = NULL;
   rpc_error re;
@@ -496,7 +491,7 @@ static pheme_err find_receipt(txm *t, tick *k, const outbox_intent *in, const ou
   rpc_request *rq = arena_zalloc(&k->a, sizeof *rq * (size_t)n);
   if (!rq) return PHEME_SYS_NOMEM;
   for (int i = 0; i < n; i++) {
-    char *h = hex_dup(&k->a, at[i].tx_hash, 32);
+    char *h = hex_encode_in(&k->a, at[i].tx_hash, 32);
     rq[i].method = "eth_getTransactionReceipt";
     rq[i].params_json = h ? arena_printf(&k->a, "[\"%s\"]", h) : NULL;
     if (!rq[i].params_json) return PHEME_SYS_NOMEM;

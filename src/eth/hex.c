@@ -11,6 +11,11 @@ char *hex_encode(char *out, const uint8_t *in, size_t n) {
   return out;
 }
 
+char *hex_encode_in(arena *a, const uint8_t *in, size_t n) {
+  char *s = arena_alloc(a, HEX_LEN(n) + 1);
+  return s ? hex_encode(s, in, n) : NULL;
+}
+
 pheme_err hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *s, size_t slen,
                      unsigned flags, eth_err *err) {
   char q[ETH_ERR_QUOTE];

@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/arena.h"
 #include "core/err.h"
 #include "core/util.h"
 #include "eth/eth_err.h"
@@ -22,6 +23,8 @@ enum {
 /* Writes "0x" and 2n lowercase digits and a NUL into out, which holds at least HEX_LEN(n)+1
  * bytes. Returns out. */
 char *hex_encode(char *out, const uint8_t *in, size_t n);
+/* The same text allocated in a; NULL when a is full. */
+char *hex_encode_in(arena *a, const uint8_t *in, size_t n);
 
 /* Decodes s[0..slen) into out (at most out_cap bytes) and stores the byte count in *out_len
  * (may be NULL with HEX_EXACT). Returns 0, or PHEME_DATA_INVALID with *err set for a missing
