@@ -23,8 +23,19 @@ const conf_key conf_keys[] = {
      "the origin people use to reach PHEME; sign-in domain, CORS and links derive from it"},
     {"threads", CONF_INT, F(threads), 0, 256, "0", NULL,
      "HTTP worker threads, each with its own epoll loop; 0 = one per core the process may use"},
-    {"max_connections", CONF_INT, F(max_connections), 1, 100000, "1024", NULL,
-     "most concurrent HTTP connections; more are refused"},
+    {"max_connections", CONF_INT, F(max_connections), 0, 100000, "0", NULL,
+     "most concurrent HTTP connections (32 more answer only /healthz and /readyz); 0 = as many as "
+     "the fd limit allows: (RLIMIT_NOFILE - 288) / 2, the soft limit raised to the hard one first"},
+    {"per_client_connections", CONF_INT, F(per_client_connections), 0, 100000, "64", NULL,
+     "most open connections from one client address (IPv6: per /64); trusted proxies are exempt; "
+     "0 = no cap"},
+    {"request_head_timeout", CONF_INT, F(request_head_timeout), 1, 3600, "10", NULL,
+     "seconds for a whole request head, from the connection's start or the previous answer "
+     "(a deadline, not an idle timeout: trickling bytes do not extend it)"},
+    {"request_body_timeout", CONF_INT, F(request_body_timeout), 1, 86400, "60", NULL,
+     "seconds for a whole request body, from the end of its head (a deadline, not an idle timeout)"},
+    {"body_memory", CONF_INT, F(body_memory), 0, 17179869184LL, "67108864", NULL,
+     "most bytes of request bodies buffered at once, over all requests; more get 503 API013; 0 = no cap"},
     {"connection_timeout", CONF_INT, F(connection_timeout), 1, 3600, "30", NULL,
      "seconds a connection may be idle or send nothing before it is closed (slow clients)"},
     {"body_limit", CONF_INT, F(body_limit), 1024, 67108864, "1048576", NULL,

@@ -22,6 +22,10 @@ typedef struct pheme_config {
   long long threads;       /* HTTP worker threads; 0 = one per core */
   long long max_connections;
   long long connection_timeout; /* seconds a connection may stay idle or slow */
+  long long per_client_connections; /* open connections per client address; 0 = no cap */
+  long long request_head_timeout;   /* seconds for a whole request head */
+  long long request_body_timeout;   /* seconds for a whole request body */
+  long long body_memory;            /* bytes of bodies buffered at once; 0 = no cap */
   long long body_limit;    /* bytes */
   long long header_limit;  /* bytes of request line + headers per connection */
   long long shutdown_timeout; /* seconds to wait for in-flight requests on SIGTERM */
