@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "core/banned.h"
@@ -410,6 +411,19 @@ int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *
       pheme_errf(err, errlen, "flag --%s needs a value", k->key);
       return -1;
     }
+    /* A secret on the command line is readable by every user of the machine (ps, /proc/PID/cmdline):
+     * as a flag it may only name a file holding it. */
+    if (k->type == CONF_SECRET && value[0] != '@') {
+      char env[64];
+      size_t j = 0;
+      for (; k->key[j] && j < sizeof env - 1; j++) env[j] = (char)toupper((unsigned char)k->key[j]);
+      env[j] = 0;
+      pheme_errf(err, errlen,
+                 "flag --%s: a secret on the command line shows in `ps` to every user; give a file "
+                 "holding it (--%s @FILE), or set PHEME_%s in the environment or %s in the config file",
+                 k->key, k->key, env, k->key);
+      return -1;
+    }
     if (set_key(c, k, value, origin, err, errlen)) return -1;
   }
   return 0;
@@ -474,6 +488,63 @@ void config_print_example(FILE *out) {
   }
 }
 
+/* Appends n bytes of s to out (size cap, at *at), keeping room for the NUL. */
+static void put(char *out, size_t cap, size_t *at, const char *s, size_t n) {
+  for (size_t i = 0; i < n && *at + 1 < cap; i++) out[(*at)++] = s[i];
+  out[*at] = 0;
+}
+
+void config_mask_credentials(const char *in, char *out, size_t cap) {
+  size_t at = 0;
+  if (!cap) return;
+  out[0] = 0;
+  const char *p = in;
+  /* URL userinfo: scheme://user:password@host → scheme://user:***@host */
+  const char *scheme = strstr(p, "://");
+  if (scheme) {
+    const char *auth = scheme + 3;
+    size_t alen = strcspn(auth, "/?#");
+    const char *atsign = NULL;
+    for (const char *q = auth; q < auth + alen; q++)
+      if (*q == '@') atsign = q;
+    const char *colon = atsign ? memchr(auth, ':', (size_t)(atsign - auth)) : NULL;
+    if (colon) {
+      put(out, cap, &at, p, (size_t)(colon + 1 - p));
+      put(out, cap, &at, "***", 3);
+      p = atsign;
+    }
+  }
+  /* password=VALUE in a conninfo (VALUE may be 'quoted') or a URL's query */
+  while (*p) {
+    const char *hit = NULL;
+    for (const char *q = p; *q; q++) {
+      if (strncasecmp(q, "password", 8) == 0 && (q == in || q[-1] == ' ' || q[-1] == '?' || q[-1] == '&' ||
+                                                q[-1] == '\t')) {
+        const char *e = q + 8;
+        while (*e == ' ') e++;
+        if (*e == '=') {
+          hit = q;
+          break;
+        }
+      }
+    }
+    if (!hit) break;
+    const char *v = strchr(hit, '=') + 1;
+    while (*v == ' ') v++;
+    put(out, cap, &at, p, (size_t)(v - p));
+    put(out, cap, &at, "***", 3);
+    if (*v == '\'') {
+      v++;
+      while (*v && *v != '\'') v += (*v == '\\' && v[1]) ? 2 : 1;
+      if (*v) v++;
+    } else {
+      v += strcspn(v, " \t&#");
+    }
+    p = v;
+  }
+  put(out, cap, &at, p, strlen(p));
+}
+
 void config_print_values(const pheme_config *c, FILE *out) {
   for (size_t i = 0; i < conf_key_count; i++) {
     char v[4200];
@@ -482,6 +553,12 @@ void config_print_values(const pheme_config *c, FILE *out) {
       snprintf(v, sizeof v, "%s", set && *set ? "(set, not shown)" : "");
     } else if (config_get_text(c, conf_keys[i].key, v, sizeof v)) {
       continue;
+    } else if (conf_keys[i].type == CONF_STRING) {
+      /* any text key may be a URL or conninfo with a password in it (database, the replica, RPC
+       * URLs with basic authentication): never printed */
+      char masked[4200];
+      config_mask_credentials(v, masked, sizeof masked);
+      snprintf(v, sizeof v, "%s", masked);
     }
     fprintf(out, "%s = %s\n", conf_keys[i].key, v);
   }

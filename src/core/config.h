@@ -119,7 +119,10 @@ int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest,
 
 /* Writes conf/pheme.conf.example from the table: every key, its help and its default. */
 void config_print_example(FILE *out);
-/* Writes the effective configuration as `key = value` lines, secrets masked. */
+/* Copies in to out (cap bytes) with the passwords in it masked as ***: a URL's user:PASSWORD@
+ * and password=VALUE (conninfo, 'quoted' or not; a URL's query). */
+void config_mask_credentials(const char *in, char *out, size_t cap);
+/* Writes the effective configuration as `key = value` lines, secrets and passwords masked. */
 void config_print_values(const pheme_config *c, FILE *out);
 /* Writes the table as help text (for --help). */
 void config_print_help(FILE *out);
