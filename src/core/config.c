@@ -414,14 +414,17 @@ int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *
     /* A secret on the command line is readable by every user of the machine (ps, /proc/PID/cmdline):
      * as a flag it may only name a file holding it. */
     if (k->type == CONF_SECRET && value[0] != '@') {
-      char env[64];
+      char env[64], flag[64];
       size_t j = 0;
-      for (; k->key[j] && j < sizeof env - 1; j++) env[j] = (char)toupper((unsigned char)k->key[j]);
-      env[j] = 0;
+      for (; k->key[j] && j < sizeof env - 1; j++) {
+        env[j] = (char)toupper((unsigned char)k->key[j]);
+        flag[j] = k->key[j] == '_' ? '-' : k->key[j];
+      }
+      env[j] = flag[j] = 0;
       pheme_errf(err, errlen,
                  "flag --%s: a secret on the command line shows in `ps` to every user; give a file "
                  "holding it (--%s @FILE), or set PHEME_%s in the environment or %s in the config file",
-                 k->key, k->key, env, k->key);
+                 flag, flag, env, k->key);
       return -1;
     }
     if (set_key(c, k, value, origin, err, errlen)) return -1;
