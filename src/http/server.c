@@ -554,8 +554,8 @@ static int stream_open(http_server *s, http_req *r) {
   return 0;
 }
 
-/* Runs once the whole body is in: authenticate, rate-limit, check the role (already done for a
- * streamed body), parse the body, call the handler. */
+/* Runs once the whole body is in (the caller was admitted when the head came in): the answer
+ * cache, the body's parse, the handler. */
 static void dispatch(http_server *s, http_req *r) {
   const http_route *rt = r->route;
   char msg[256] = "";
