@@ -30,6 +30,9 @@
 #define GUARD_RESERVE 32
 /* The head deadline of a connection accepted into the reserve, in seconds. */
 #define GUARD_RESERVE_HEAD_S 2
+/* A body announced by Content-Length gets 1 s more of deadline per this many bytes (64 KiB/s),
+ * so a large upload on a slow link is not cut while a trickle still is. */
+#define GUARD_BODY_MIN_RATE 65536
 /* fds kept free of connections: storage, logs, the listening socket, accept bursts. */
 #define GUARD_FD_HEADROOM 256
 

@@ -380,9 +380,9 @@ static int on_headers(http_server *s, http_req *r, const char *version) {
     http_error(r, PHEME_API_UNAVAILABLE, NULL);
     return -1;
   }
-  /* a connection of the reserve (accepted over the limit) is for health probes only */
+  /* a connection of the reserve (accepted over the limit) is for health probes only, one each */
+  if (guard_reserve(guard_of(r->conn))) r->close_after = 1;
   if (guard_reserve(guard_of(r->conn)) && strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/readyz") != 0) {
-    r->close_after = 1;
     http_header(r, "Retry-After", "1");
     http_error(r, PHEME_API_BUSY, "the server is at its connection limit (%d); only /healthz and /readyz are answered",
                s->conn_limit);
@@ -602,10 +602,13 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
      * when the first call returns MHD_YES without a response. The one exception is a body
      * announced as too large, answered at once so it is never read. */
     guard_conn *g = guard_of(conn);
-    /* the head is in: from here the body (if any) has its own deadline */
-    int body = method_has_body(method) || http_request_header(r, "Content-Length") ||
-               http_request_header(r, "Transfer-Encoding");
-    guard_deadline(g, body ? s->o.body_timeout : 0);
+    /* the head is in: from here the body (if any) has its own deadline, longer for a body
+     * announced as large (at GUARD_BODY_MIN_RATE) */
+    const char *cl = http_request_header(r, "Content-Length");
+    int body = method_has_body(method) || cl || http_request_header(r, "Transfer-Encoding");
+    long long announced = 0;
+    if (!cl || parse_int(cl, 0, (long long)1 << 40, &announced)) announced = 0;
+    guard_deadline(g, body ? s->o.body_timeout + (int)(announced / GUARD_BODY_MIN_RATE) : 0);
     if (on_headers(s, r, version)) {
       if (!r->close_after) return MHD_YES;
       if (body) guard_linger(g);
