@@ -17,5 +17,10 @@ void chain_status_get(http_req *r) {
     return;
   }
   chain_status_collect(st, req_app(r)->cfg, req_store(r), CHAIN_STATUS_TIMEOUT_MS);
+  /* like every on-chain route (docs/api.md "On-chain state"): no chain, no status */
+  if (!st->configured) {
+    http_error(r, PHEME_DATA_NOT_FOUND, "no chain is configured (set chain_id and chain_rpc)");
+    return;
+  }
   API_ANSWER(r, 200, chain_status_write, st);
 }

@@ -9,6 +9,8 @@
 
 static json_t *field_schema(const json_field *f) {
   switch (f->type) {
+    case JF_NAME:
+    case JF_TEXT:
     case JF_STRING: return json_pack("{s:s,s:I,s:I}", "type", "string", "minLength", (json_int_t)f->min, "maxLength", (json_int_t)f->max);
     case JF_INT: return json_pack("{s:s,s:I,s:I}", "type", "integer", "minimum", (json_int_t)f->min, "maximum", (json_int_t)f->max);
     case JF_NULLABLE_INT: return json_pack("{s:[s,s],s:I,s:I}", "type", "integer", "null", "minimum", (json_int_t)f->min, "maximum", (json_int_t)f->max);

@@ -24,20 +24,20 @@
 /* ---- request bodies (before the routes that name them) ---- */
 
 static const json_field profile_update[] = {
-    {"displayName", JF_STRING, 0, 0, 64, NULL},
-    {"bio", JF_STRING, 0, 0, 1000, NULL},
+    {"displayName", JF_NAME, 0, 0, 64, NULL},
+    {"bio", JF_TEXT, 0, 0, 1000, NULL},
 };
 
 #define TASK_FIELDS(req)                                                        \
   {"type", JF_ENUM, req, 0, 0, "LESSON|BOUNTY|QUEST"},                          \
-  {"title", JF_STRING, req, 1, 200, NULL},                                      \
-  {"description", JF_STRING, req, 1, 20000, NULL},                              \
+  {"title", JF_NAME, req, 1, 200, NULL},                                      \
+  {"description", JF_TEXT, req, 1, 20000, NULL},                              \
   {"difficulty", JF_INT, req, 1, 10, NULL},                                     \
   {"xpReward", JF_INT, req, 0, 1000000, NULL},                                  \
   {"tokenReward", JF_AMOUNT, 0, 0, 0, NULL},                                    \
   {"status", JF_ENUM, 0, 0, 0, "DRAFT|OPEN"},                                   \
   {"deadline", JF_STRING, 0, 0, 40, NULL},                                      \
-  {"guild", JF_STRING, 0, 1, 64, NULL},                                         \
+  {"guild", JF_NAME, 0, 1, 64, NULL},                                         \
   {"skills", JF_ARRAY, 0, 0, 20, NULL},                                         \
   {"requirements", JF_OBJECT, 0, 0, 0, NULL},                                   \
   {"validation", JF_OBJECT, 0, 0, 0, NULL}
@@ -46,7 +46,7 @@ static const json_field task_create[] = {TASK_FIELDS(1)};
 static const json_field task_update[] = {TASK_FIELDS(0)};
 
 const json_field api_task_skill_fields[] = {
-    {"skill", JF_STRING, 1, 1, 64, NULL},
+    {"skill", JF_NAME, 1, 1, 64, NULL},
     {"minLevel", JF_INT, 0, 0, 100, NULL},
 };
 const json_field api_requirements_fields[] = {
@@ -63,26 +63,26 @@ const json_field api_validation_fields[] = {
     {"consensusThreshold", JF_INT, 0, 50, 100, NULL},
 };
 const json_field api_rubric_fields[] = {
-    {"criterion", JF_STRING, 1, 1, 200, NULL},
+    {"criterion", JF_NAME, 1, 1, 200, NULL},
     {"weight", JF_INT, 1, 1, 100, NULL},
-    {"description", JF_STRING, 0, 0, 2000, NULL},
+    {"description", JF_TEXT, 0, 0, 2000, NULL},
 };
 const json_field api_evidence_fields[] = {
     {"type", JF_ENUM, 1, 0, 0, WORK_EVIDENCE_TYPES},
     {"url", JF_STRING, 1, 8, 2048, NULL},
-    {"description", JF_STRING, 0, 0, 2000, NULL},
+    {"description", JF_TEXT, 0, 0, 2000, NULL},
 };
 
 static const json_field submission_create[] = {
-    {"text", JF_STRING, 1, 1, 50000, NULL},
+    {"text", JF_TEXT, 1, 1, 50000, NULL},
     {"evidence", JF_ARRAY, 0, 0, 20, NULL},
 };
 
 static const json_field guild_create[] = {
-    {"slug", JF_STRING, 1, 3, 64, NULL},
-    {"name", JF_STRING, 1, 1, 100, NULL},
+    {"slug", JF_NAME, 1, 3, 64, NULL},
+    {"name", JF_NAME, 1, 1, 100, NULL},
     {"type", JF_ENUM, 1, 0, 0, "SKILL|GEO|INTEREST"},
-    {"description", JF_STRING, 0, 0, 2000, NULL},
+    {"description", JF_TEXT, 0, 0, 2000, NULL},
 };
 
 static const json_field auth_nonce_body[] = {

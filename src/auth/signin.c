@@ -63,12 +63,32 @@ static int parse_public_url(signin_config *c, const char *url, char *err, size_t
   return 0;
 }
 
+/* jwt_keys as @PATH: the keys are read from that file (the form a command-line flag must take). */
+static int read_key_file(const char *path, char *out, size_t n, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return pheme_errf(err, errlen, "cannot open the jwt_keys file '%.200s'", path);
+  size_t got = fread(out, 1, n - 1, f);
+  int more = fgetc(f) != EOF;
+  fclose(f);
+  out[got] = 0;
+  if (more) return pheme_errf(err, errlen, "the jwt_keys file '%.200s' is over %zu bytes", path, n - 1);
+  while (got && (out[got - 1] == '\n' || out[got - 1] == '\r' || out[got - 1] == ' ')) out[--got] = 0;
+  return 0;
+}
+
 int signin_config_load(signin_config *c, const pheme_config *cfg, char *err, size_t errlen) {
   memset(c, 0, sizeof *c);
   if (parse_public_url(c, cfg->public_url, err, errlen) ||
       parse_chains(c, cfg->auth_chain_ids, err, errlen))
     return -1;
-  if (cfg->jwt_keys && *cfg->jwt_keys) {
+  if (cfg->jwt_keys && cfg->jwt_keys[0] == '@') {
+    char text[4200];
+    int bad = read_key_file(cfg->jwt_keys + 1, text, sizeof text, err, errlen) ||
+              jwt_keyring_parse(&c->keys, text, err, errlen);
+    volatile char *t = text;
+    for (size_t i = 0; i < sizeof text; i++) t[i] = 0;
+    if (bad) return -1;
+  } else if (cfg->jwt_keys && *cfg->jwt_keys) {
     if (jwt_keyring_parse(&c->keys, cfg->jwt_keys, err, errlen)) return -1;
   } else {
     if (jwt_keyring_random(&c->keys, "run")) return pheme_errf(err, errlen, "no random bytes for a JWT key");

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/util.h"
 #include "core/banned.h"
@@ -23,8 +24,19 @@ const conf_key conf_keys[] = {
      "the origin people use to reach PHEME; sign-in domain, CORS and links derive from it"},
     {"threads", CONF_INT, F(threads), 0, 256, "0", NULL,
      "HTTP worker threads, each with its own epoll loop; 0 = one per core the process may use"},
-    {"max_connections", CONF_INT, F(max_connections), 1, 100000, "1024", NULL,
-     "most concurrent HTTP connections; more are refused"},
+    {"max_connections", CONF_INT, F(max_connections), 0, 100000, "0", NULL,
+     "most concurrent HTTP connections (32 more answer only /healthz and /readyz); 0 = as many as "
+     "the fd limit allows: (RLIMIT_NOFILE - 288) / 2, the soft limit raised to the hard one first"},
+    {"per_client_connections", CONF_INT, F(per_client_connections), 0, 100000, "64", NULL,
+     "most open connections from one client address (IPv6: per /64); trusted proxies are exempt; "
+     "0 = no cap"},
+    {"request_head_timeout", CONF_INT, F(request_head_timeout), 1, 3600, "10", NULL,
+     "seconds for a whole request head, from the connection's start or the previous answer "
+     "(a deadline, not an idle timeout: trickling bytes do not extend it)"},
+    {"request_body_timeout", CONF_INT, F(request_body_timeout), 1, 86400, "60", NULL,
+     "seconds for a whole request body, from the end of its head (a deadline, not an idle timeout)"},
+    {"body_memory", CONF_INT, F(body_memory), 0, 17179869184LL, "67108864", NULL,
+     "most bytes of request bodies buffered at once, over all requests; more get 503 API013; 0 = no cap"},
     {"connection_timeout", CONF_INT, F(connection_timeout), 1, 3600, "30", NULL,
      "seconds a connection may be idle or send nothing before it is closed (slow clients)"},
     {"body_limit", CONF_INT, F(body_limit), 1024, 67108864, "1048576", NULL,
@@ -418,6 +430,22 @@ int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *
       pheme_errf(err, errlen, "flag --%s needs a value", k->key);
       return -1;
     }
+    /* A secret on the command line is readable by every user of the machine (ps, /proc/PID/cmdline):
+     * as a flag it may only name a file holding it. */
+    if (k->type == CONF_SECRET && value[0] != '@') {
+      char env[64], flag[64];
+      size_t j = 0;
+      for (; k->key[j] && j < sizeof env - 1; j++) {
+        env[j] = (char)toupper((unsigned char)k->key[j]);
+        flag[j] = k->key[j] == '_' ? '-' : k->key[j];
+      }
+      env[j] = flag[j] = 0;
+      pheme_errf(err, errlen,
+                 "flag --%s: a secret on the command line shows in `ps` to every user; give a file "
+                 "holding it (--%s @FILE), or set PHEME_%s in the environment or %s in the config file",
+                 flag, flag, env, k->key);
+      return -1;
+    }
     if (set_key(c, k, value, origin, err, errlen)) return -1;
   }
   return 0;
@@ -482,6 +510,63 @@ void config_print_example(FILE *out) {
   }
 }
 
+/* Appends n bytes of s to out (size cap, at *at), keeping room for the NUL. */
+static void put(char *out, size_t cap, size_t *at, const char *s, size_t n) {
+  for (size_t i = 0; i < n && *at + 1 < cap; i++) out[(*at)++] = s[i];
+  out[*at] = 0;
+}
+
+void config_mask_credentials(const char *in, char *out, size_t cap) {
+  size_t at = 0;
+  if (!cap) return;
+  out[0] = 0;
+  const char *p = in;
+  /* URL userinfo: scheme://user:password@host → scheme://user:***@host */
+  const char *scheme = strstr(p, "://");
+  if (scheme) {
+    const char *auth = scheme + 3;
+    size_t alen = strcspn(auth, "/?#");
+    const char *atsign = NULL;
+    for (const char *q = auth; q < auth + alen; q++)
+      if (*q == '@') atsign = q;
+    const char *colon = atsign ? memchr(auth, ':', (size_t)(atsign - auth)) : NULL;
+    if (colon) {
+      put(out, cap, &at, p, (size_t)(colon + 1 - p));
+      put(out, cap, &at, "***", 3);
+      p = atsign;
+    }
+  }
+  /* password=VALUE in a conninfo (VALUE may be 'quoted') or a URL's query */
+  while (*p) {
+    const char *hit = NULL;
+    for (const char *q = p; *q; q++) {
+      if (strncasecmp(q, "password", 8) == 0 && (q == in || q[-1] == ' ' || q[-1] == '?' || q[-1] == '&' ||
+                                                q[-1] == '\t')) {
+        const char *e = q + 8;
+        while (*e == ' ') e++;
+        if (*e == '=') {
+          hit = q;
+          break;
+        }
+      }
+    }
+    if (!hit) break;
+    const char *v = strchr(hit, '=') + 1;
+    while (*v == ' ') v++;
+    put(out, cap, &at, p, (size_t)(v - p));
+    put(out, cap, &at, "***", 3);
+    if (*v == '\'') {
+      v++;
+      while (*v && *v != '\'') v += (*v == '\\' && v[1]) ? 2 : 1;
+      if (*v) v++;
+    } else {
+      v += strcspn(v, " \t&#");
+    }
+    p = v;
+  }
+  put(out, cap, &at, p, strlen(p));
+}
+
 void config_print_values(const pheme_config *c, FILE *out) {
   for (size_t i = 0; i < conf_key_count; i++) {
     char v[4200];
@@ -490,6 +575,12 @@ void config_print_values(const pheme_config *c, FILE *out) {
       snprintf(v, sizeof v, "%s", set && *set ? "(set, not shown)" : "");
     } else if (config_get_text(c, conf_keys[i].key, v, sizeof v)) {
       continue;
+    } else if (conf_keys[i].type == CONF_STRING) {
+      /* any text key may be a URL or conninfo with a password in it (database, the replica, RPC
+       * URLs with basic authentication): never printed */
+      char masked[4200];
+      config_mask_credentials(v, masked, sizeof masked);
+      snprintf(v, sizeof v, "%s", masked);
     }
     fprintf(out, "%s = %s\n", conf_keys[i].key, v);
   }

@@ -22,6 +22,10 @@ typedef struct pheme_config {
   long long threads;       /* HTTP worker threads; 0 = one per core */
   long long max_connections;
   long long connection_timeout; /* seconds a connection may stay idle or slow */
+  long long per_client_connections; /* open connections per client address; 0 = no cap */
+  long long request_head_timeout;   /* seconds for a whole request head */
+  long long request_body_timeout;   /* seconds for a whole request body */
+  long long body_memory;            /* bytes of bodies buffered at once; 0 = no cap */
   long long body_limit;    /* bytes */
   long long header_limit;  /* bytes of request line + headers per connection */
   long long shutdown_timeout; /* seconds to wait for in-flight requests on SIGTERM */
@@ -119,7 +123,10 @@ int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest,
 
 /* Writes conf/pheme.conf.example from the table: every key, its help and its default. */
 void config_print_example(FILE *out);
-/* Writes the effective configuration as `key = value` lines, secrets masked. */
+/* Copies in to out (cap bytes) with the passwords in it masked as ***: a URL's user:PASSWORD@
+ * and password=VALUE (conninfo, 'quoted' or not; a URL's query). */
+void config_mask_credentials(const char *in, char *out, size_t cap);
+/* Writes the effective configuration as `key = value` lines, secrets and passwords masked. */
 void config_print_values(const pheme_config *c, FILE *out);
 /* Writes the table as help text (for --help). */
 void config_print_help(FILE *out);

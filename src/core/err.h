@@ -19,6 +19,9 @@
   X(API_BAD_CURSOR,         400, "API008",  "invalid pagination cursor") \
   X(API_UNAVAILABLE,        503, "API009",  "server is shutting down") \
   X(API_RANGE,              416, "API010",  "range not satisfiable") \
+  X(API_FRAMING,            400, "API011",  "malformed request framing") \
+  X(API_TRANSFER_CODING,    501, "API012",  "transfer coding not implemented") \
+  X(API_BUSY,               503, "API013",  "server busy: too many connections or request bodies") \
   X(AUTH_MISSING,           401, "AUTH001", "authentication required") \
   X(AUTH_INVALID,           401, "AUTH002", "invalid credentials") \
   X(AUTH_FORBIDDEN,         403, "AUTH003", "role required") \

@@ -9,6 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unictype.h>
+#include <uninorm.h>
+
 #include "core/buf.h"
 #include "core/jsonchar.h"
 #include "core/util.h"
@@ -392,6 +395,90 @@ pheme_err json_parse_body(const char *data, size_t len, json_t **out, char *msg,
   return v ? PHEME_OK : ps.err;
 }
 
+/* The next code point of valid UTF-8 (jansson has checked it). */
+static unsigned next_cp(const unsigned char **p) {
+  const unsigned char *s = *p;
+  unsigned c = s[0];
+  int n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+  if (n > 1) c &= 0xffu >> (n + 1);
+  for (int i = 1; i < n; i++) c = c << 6 | (s[i] & 0x3fu);
+  *p = s + n;
+  return c;
+}
+
+int json_text_check(const char *s, size_t len, int name, unsigned *cp) {
+  const unsigned char *p = (const unsigned char *)s, *end = p + len;
+  while (p < end) {
+    unsigned c = next_cp(&p);
+    int bad;
+    if (c < 0x20 || c == 0x7f || (c >= 0x80 && c <= 0x9f)) {
+      bad = name || (c != '\n' && c != '\t');
+    } else if (!name) {
+      bad = 0;
+    } else if (c == 0x200c || c == 0x200d) {
+      bad = 0;
+    } else {
+      bad = c == 0x2028 || c == 0x2029 || uc_is_general_category((ucs4_t)c, UC_CATEGORY_Cf);
+    }
+    if (bad) {
+      *cp = c;
+      return -1;
+    }
+  }
+  return 0;
+}
+
+char *json_text_nfc(const char *s, size_t len, size_t *outlen) {
+  size_t n = 0;
+  uint8_t *out = u8_normalize(UNINORM_NFC, (const uint8_t *)s, len, NULL, &n);
+  if (!out) return NULL;
+  /* as a C string too (u8_normalize does not end it) */
+  char *z = realloc(out, n + 1);
+  if (!z) {
+    free(out);
+    return NULL;
+  }
+  z[n] = 0;
+  *outlen = n;
+  return z;
+}
+
+static pheme_err check_text(const json_field *f, const json_t *v, char *msg, size_t msglen) {
+  if (!json_is_string(v)) {
+    snprintf(msg, msglen, "field '%s' must be a string", f->name);
+    return PHEME_API_BAD_REQUEST;
+  }
+  size_t n = json_string_length(v);
+  unsigned cp;
+  if (json_text_check(json_string_value(v), n, f->type == JF_NAME, &cp)) {
+    snprintf(msg, msglen, "field '%s' holds U+%04X, a %s character %s may not hold", f->name, cp,
+             cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f) ? "control" : "format or separator",
+             f->type == JF_NAME ? "a name" : "text");
+    return PHEME_API_BAD_REQUEST;
+  }
+  if (f->type == JF_NAME) {
+    size_t m;
+    char *nfc = json_text_nfc(json_string_value(v), n, &m);
+    if (!nfc) {
+      snprintf(msg, msglen, "out of memory");
+      return PHEME_SYS_NOMEM;
+    }
+    /* the tree belongs to the request: its value becomes the normal form */
+    int bad = (m != n || memcmp(nfc, json_string_value(v), n) != 0) && json_string_setn((json_t *)v, nfc, m);
+    free(nfc);
+    if (bad) {
+      snprintf(msg, msglen, "out of memory");
+      return PHEME_SYS_NOMEM;
+    }
+    n = m;
+  }
+  if ((long long)n < f->min || (long long)n > f->max) {
+    snprintf(msg, msglen, "field '%s' must be %lld to %lld bytes long", f->name, f->min, f->max);
+    return PHEME_API_BAD_REQUEST;
+  }
+  return PHEME_OK;
+}
+
 static pheme_err check_one(const json_field *f, const json_t *v, char *msg, size_t msglen) {
 #define BAD(...) do { snprintf(msg, msglen, __VA_ARGS__); return PHEME_API_BAD_REQUEST; } while (0)
   switch (f->type) {
@@ -447,6 +534,9 @@ static pheme_err check_one(const json_field *f, const json_t *v, char *msg, size
     case JF_OBJECT:
       if (!json_is_object(v)) BAD("field '%s' must be an object", f->name);
       return PHEME_OK;
+    case JF_NAME:
+    case JF_TEXT:
+      return check_text(f, v, msg, msglen);
   }
 #undef BAD
   PHEME_BUG("field type %d", (int)f->type);

@@ -2,7 +2,14 @@
 #ifndef PHEME_HTTP_INTERNAL_H
 #define PHEME_HTTP_INTERNAL_H
 
+#include <pthread.h>
+
 #include "http/server.h"
+
+#define GUARD_CLIENT_SLOTS 1024
+typedef struct guard_conn guard_conn;
+typedef struct guard_client guard_client;
+typedef struct guard_lingering guard_lingering;
 
 #define METRIC_STATUSES 18
 #define METRIC_BUCKETS 14
@@ -30,6 +37,24 @@ struct http_server {
   uint64_t auth_failures;     /* atomic: authentications that failed */
   uint64_t auth_refused;      /* atomic: answered 429 from memory after too many failures */
   int connections_open;       /* atomic */
+  int conn_limit;             /* connections served; GUARD_RESERVE more answer health probes */
+  long fd_limit;              /* the soft RLIMIT_NOFILE it was sized from */
+  size_t body_bytes;          /* atomic: bytes of request bodies buffered now */
+  uint64_t body_refused;      /* atomic: refused because body_memory was used up */
+  uint64_t framing_refused;   /* atomic: refused for their framing (RFC 9112) */
+  /* the connection guard (guard.c) */
+  pthread_mutex_t guard_mu;
+  pthread_cond_t guard_cv;
+  pthread_t guard_thread;
+  int guard_started, guard_running; /* under guard_mu */
+  guard_conn *guard_conns;          /* every open connection, under guard_mu */
+  guard_client *guard_clients[GUARD_CLIENT_SLOTS]; /* open connections per client, under guard_mu */
+  int guard_open;                   /* under guard_mu */
+  guard_lingering *guard_lingers;   /* closed connections being drained, under guard_mu */
+  int guard_nlingers;               /* under guard_mu */
+  uint64_t guard_refused;           /* atomic: connections over their client's cap */
+  uint64_t guard_deadline_closed;   /* atomic: closed for missing the head or body deadline */
+  uint64_t guard_reserve_used;      /* atomic: connections accepted into the reserve */
 };
 
 extern const int metric_status_codes[METRIC_STATUSES];

@@ -85,6 +85,26 @@ static void collect(metrics_writer *w, void *ctx) {
   mw_family(w, "pheme_http_auth_refused_total", METRIC_COUNTER,
             "Requests with credentials answered 429 from memory: their address failed too often.");
   mw_u64(w, NULL, __atomic_load_n(&s->auth_refused, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_http_connection_limit", METRIC_GAUGE,
+            "Connections served at once (sized from the fd limit); a reserve above it answers health probes.");
+  mw_i64(w, NULL, s->conn_limit);
+  mw_family(w, "pheme_http_connections_refused_total", METRIC_COUNTER,
+            "Connections closed at once: their client address held per_client_connections already.");
+  mw_u64(w, NULL, __atomic_load_n(&s->guard_refused, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_http_deadline_closed_total", METRIC_COUNTER,
+            "Connections closed for missing the request head or body deadline.");
+  mw_u64(w, NULL, __atomic_load_n(&s->guard_deadline_closed, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_http_reserve_connections_total", METRIC_COUNTER,
+            "Connections accepted over the limit, into the reserve for /healthz and /readyz.");
+  mw_u64(w, NULL, __atomic_load_n(&s->guard_reserve_used, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_http_body_bytes", METRIC_GAUGE, "Bytes of request bodies buffered now.");
+  mw_u64(w, NULL, __atomic_load_n(&s->body_bytes, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_http_body_refused_total", METRIC_COUNTER,
+            "Requests answered 503 because the bodies in flight used body_memory up.");
+  mw_u64(w, NULL, __atomic_load_n(&s->body_refused, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_http_framing_refused_total", METRIC_COUNTER,
+            "Requests refused for their framing (RFC 9112: duplicate Content-Length, unknown coding, ...).");
+  mw_u64(w, NULL, __atomic_load_n(&s->framing_refused, __ATOMIC_RELAXED));
 }
 
 int http_metrics_register(http_server *s) {

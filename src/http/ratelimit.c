@@ -233,6 +233,10 @@ static int in_list(const char *list, const char *addr, size_t len) {
   return 0;
 }
 
+int ratelimit_trusted_proxy(const char *peer, const char *trusted) {
+  return trusted && *trusted && in_list(trusted, peer, strlen(peer));
+}
+
 void ratelimit_client_ip(const char *peer, const char *forwarded_for, const char *trusted, char *out,
                          size_t n) {
   snprintf(out, n, "%s", peer);

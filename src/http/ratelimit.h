@@ -46,4 +46,7 @@ int ratelimit_ip_key(const char *addr, char *out, size_t n);
 void ratelimit_client_ip(const char *peer, const char *forwarded_for, const char *trusted, char *out,
                          size_t n);
 
+/* Whether peer is one of trusted (comma-separated addresses). */
+int ratelimit_trusted_proxy(const char *peer, const char *trusted);
+
 #endif

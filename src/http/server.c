@@ -11,6 +11,7 @@
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #include "core/jsonw.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "http/framing.h"
+#include "http/guard.h"
 #include "http/internal.h"
 #include "core/banned.h"
 
@@ -195,7 +198,7 @@ static void add_common_headers(http_server *s, http_req *r, struct MHD_Response 
   if (r->content_type) MHD_add_response_header(resp, "Content-Type", r->content_type);
   for (int i = 0; i < r->nhdr; i++)
     if (r->hdr_value[i]) MHD_add_response_header(resp, r->hdr_name[i], r->hdr_value[i]);
-  if (ATOMIC_GET(&s->stopping)) MHD_add_response_header(resp, "Connection", "close");
+  if (ATOMIC_GET(&s->stopping) || r->close_after) MHD_add_response_header(resp, "Connection", "close");
 }
 
 static enum MHD_Result queue(http_server *s, http_req *r) {
@@ -257,23 +260,31 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn) {
 static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
                           enum MHD_ConnectionNotificationCode toe) {
   http_server *s = cls;
-  (void)conn;
-  (void)socket_context;
   if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
     ATOMIC_ADD(&s->connections_total, 1);
     ATOMIC_ADD(&s->connections_open, 1);
+    guard_opened(s, conn, socket_context);
   } else {
     ATOMIC_ADD(&s->connections_open, -1);
+    guard_closed(s, socket_context);
   }
+}
+
+/* Frees the buffered body and gives its bytes back to body_memory. */
+static void body_drop(http_server *s, http_req *r) {
+  buf_release(&r->body);
+  if (r->body_charged) __atomic_sub_fetch(&s->body_bytes, r->body_charged, __ATOMIC_RELAXED);
+  r->body_charged = 0;
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
                          enum MHD_RequestTerminationCode toe) {
   http_server *s = cls;
   http_req *r = *con_cls;
-  (void)conn;
   (void)toe;
   if (!r) return;
+  /* the next request on this connection has its head deadline from now */
+  guard_deadline(guard_of(conn), s->o.head_timeout);
   uint64_t lat = time_mono_us() - r->start_us;
   int slot = r->route_index >= 0 ? r->route_index : (int)s->o.nroutes + 1;
   if (r->status) {
@@ -286,11 +297,49 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   if (r->body_state && r->route && r->route->stream) r->route->stream->abort(r);
   json_decref(r->json);
   free(r->out);
-  buf_release(&r->body);
+  body_drop(s, r);
   arena_release(&r->arena);
   free(r);
   *con_cls = NULL;
   ATOMIC_ADD(&s->inflight, -1);
+}
+
+typedef struct {
+  http_framing f;
+  const char *prev_name, *prev_end; /* the previous field's name and the end of its value */
+  size_t prev_name_len;
+} framing_walk;
+
+static enum MHD_Result framing_field(void *cls, enum MHD_ValueKind kind, const char *key, size_t key_size,
+                                     const char *value, size_t value_size) {
+  framing_walk *w = cls;
+  (void)kind;
+  if (w->prev_end)
+    http_framing_gap(&w->f, (long)((uintptr_t)key - (uintptr_t)w->prev_end), w->prev_name, w->prev_name_len);
+  http_framing_field(&w->f, key, key_size, value ? value : "", value ? value_size : 0);
+  w->prev_name = key;
+  w->prev_name_len = key_size;
+  w->prev_end = value ? value + value_size : key + key_size + 1;
+  return MHD_YES;
+}
+
+/* RFC 9112 framing (framing.h): 0, or answered (and the connection to be closed) and -1. */
+static int check_framing(http_server *s, http_req *r, const char *version) {
+  framing_walk w = {0};
+  http_framing_init(&w.f);
+  MHD_get_connection_values_n(r->conn, MHD_HEADER_KIND, framing_field, &w);
+  /* the last field is followed by the empty line: 2 to 4 bytes to the end of the head */
+  const union MHD_ConnectionInfo *hs = MHD_get_connection_info(r->conn, MHD_CONNECTION_INFO_REQUEST_HEADER_SIZE);
+  if (w.prev_end && hs && r->method) {
+    long left = (long)((uintptr_t)r->method + hs->header_size - (uintptr_t)w.prev_end);
+    if (left >= 0 && left <= 4096 && (left < 2 || left > 4)) http_framing_gap(&w.f, -1, w.prev_name, w.prev_name_len);
+  }
+  pheme_err e = http_framing_verdict(&w.f, version, http_request_header(r, "Transfer-Encoding"));
+  if (!e) return 0;
+  ATOMIC_ADD(&s->framing_refused, 1);
+  r->close_after = 1;
+  http_error(r, e, "%s", w.f.msg);
+  return -1;
 }
 
 static int method_has_body(const char *m) {
@@ -307,7 +356,7 @@ static int is_json_type(const char *ct) {
 }
 
 /* The checks made once the headers are in; returns 0 or answers and returns -1. */
-static int on_headers(http_server *s, http_req *r) {
+static int on_headers(http_server *s, http_req *r, const char *version) {
   const char *rid = http_request_header(r, "X-Request-Id");
   if (rid && valid_request_id(rid)) {
     snprintf(r->id, sizeof r->id, "%s", rid);
@@ -326,8 +375,17 @@ static int on_headers(http_server *s, http_req *r) {
     r->id[pl] = '-';
     memcpy(r->id + pl + 1, digits + d, (size_t)(17 - d));
   }
+  if (check_framing(s, r, version)) return -1;
   if (ATOMIC_GET(&s->stopping)) {
     http_error(r, PHEME_API_UNAVAILABLE, NULL);
+    return -1;
+  }
+  /* a connection of the reserve (accepted over the limit) is for health probes only, one each */
+  if (guard_reserve(guard_of(r->conn))) r->close_after = 1;
+  if (guard_reserve(guard_of(r->conn)) && strcmp(r->path, "/healthz") != 0 && strcmp(r->path, "/readyz") != 0) {
+    http_header(r, "Retry-After", "1");
+    http_error(r, PHEME_API_BUSY, "the server is at its connection limit (%d); only /healthz and /readyz are answered",
+               s->conn_limit);
     return -1;
   }
   if (r->raw_nul) {
@@ -375,6 +433,9 @@ static int on_headers(http_server *s, http_req *r) {
     if (cl && parse_int(cl, 0, (long long)1 << 62, &len) == 0 && (size_t)len > s->o.body_limit) {
       http_error(r, PHEME_API_TOO_LARGE, "request body of %lld bytes is over the limit of %zu",
                  len, s->o.body_limit);
+      /* answered at once, so not one byte of it is read; the connection lingers after the
+       * answer (guard.h) so the client, still sending, reads the 413 instead of a reset */
+      r->close_after = 1;
       return -1;
     }
     if ((len > 0 || te) && !is_json_type(http_request_header(r, "Content-Type"))) {
@@ -493,12 +554,11 @@ static int stream_open(http_server *s, http_req *r) {
   return 0;
 }
 
-/* Runs once the whole body is in: authenticate, rate-limit, check the role (already done for a
- * streamed body), parse the body, call the handler. */
+/* Runs once the whole body is in (the caller was admitted when the head came in): the answer
+ * cache, the body's parse, the handler. */
 static void dispatch(http_server *s, http_req *r) {
   const http_route *rt = r->route;
   char msg[256] = "";
-  if (!rt->stream && admit(s, r)) return;
   if (s->o.cache && rt->cacheable && strcmp(r->method, "GET") == 0) {
     /* The generation is read before storage is: an answer read under it is kept tagged with it,
      * so a write that commits meanwhile makes the entry stale at once. */
@@ -541,10 +601,29 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     /* Even an early answer waits for the next call: libmicrohttpd keeps a connection alive only
      * when the first call returns MHD_YES without a response. The one exception is a body
      * announced as too large, answered at once so it is never read. */
-    if (on_headers(s, r)) return r->status == 413 ? queue(s, r) : MHD_YES;
+    guard_conn *g = guard_of(conn);
+    /* the head is in: from here the body (if any) has its own deadline, longer for a body
+     * announced as large (at GUARD_BODY_MIN_RATE) */
+    const char *cl = http_request_header(r, "Content-Length");
+    int body = method_has_body(method) || cl || http_request_header(r, "Transfer-Encoding");
+    long long announced = 0;
+    if (!cl || parse_int(cl, 0, (long long)1 << 40, &announced)) announced = 0;
+    guard_deadline(g, body ? s->o.body_timeout + (int)(announced / GUARD_BODY_MIN_RATE) : 0);
+    if (on_headers(s, r, version)) {
+      if (!r->close_after) return MHD_YES;
+      if (body) guard_linger(g);
+      return queue(s, r);
+    }
     /* A streamed body's refusal (authentication, role, type, announced size) is answered at once
      * too, so not one byte of the body is read. */
-    if (r->route->stream && stream_open(s, r)) return queue(s, r);
+    if (r->route->stream) {
+      if (!stream_open(s, r)) return MHD_YES;
+      guard_linger(g);
+      return queue(s, r);
+    }
+    /* The caller is admitted before its body is read: a refused one's body is dropped, never
+     * buffered. */
+    (void)admit(s, r);
     return MHD_YES;
   }
   if (*upload_size) {
@@ -558,15 +637,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         r->discard_limit = r->body_seen + DISCARD_CEILING;
       }
       *upload_size = 0;
-      if (r->answered && r->body_seen > r->discard_limit) return MHD_NO;
+      if (r->answered && r->body_seen > r->discard_limit) {
+        guard_linger(guard_of(conn));
+        return MHD_NO;
+      }
       return MHD_YES;
     }
-    if (!r->answered && buf_add(&r->body, upload, *upload_size)) {
-      r->body_too_large = 1;
-      http_error(r, PHEME_API_TOO_LARGE, "request body is over the limit of %zu bytes", s->o.body_limit);
+    if (!r->answered) {
+      size_t held = __atomic_add_fetch(&s->body_bytes, *upload_size, __ATOMIC_RELAXED);
+      r->body_charged += *upload_size;
+      if (s->o.body_memory && held > s->o.body_memory) {
+        ATOMIC_ADD(&s->body_refused, 1);
+        http_header(r, "Retry-After", "1");
+        http_error(r, PHEME_API_BUSY, "request bodies in flight use the server's %zu bytes for them; retry",
+                   s->o.body_memory);
+        body_drop(s, r);
+      } else if (buf_add(&r->body, upload, *upload_size)) {
+        r->body_too_large = 1;
+        http_error(r, PHEME_API_TOO_LARGE, "request body is over the limit of %zu bytes", s->o.body_limit);
+        body_drop(s, r);
+      }
     }
     *upload_size = 0;
-    if (r->body_seen > s->o.body_limit + DISCARD_CEILING) return MHD_NO;
+    if (r->body_seen > s->o.body_limit + DISCARD_CEILING) {
+      guard_linger(guard_of(conn));
+      return MHD_NO;
+    }
     return MHD_YES;
   }
   if (r->resume) {
@@ -578,6 +674,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (!r->answered) PHEME_BUG("the resumed handler of %s %s gave no answer", r->method, r->path);
     return queue(s, r);
   }
+  guard_deadline(guard_of(conn), 0); /* the body is in */
   if (!r->answered) dispatch(s, r);
   if (r->parking) {
     r->parking = 0;
@@ -695,13 +792,25 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
     server_free(s);
     return NULL;
   }
+  s->conn_limit = guard_connection_limit(o->max_connections, &s->fd_limit);
+  if (o->max_connections > 0 && s->conn_limit < o->max_connections)
+    log_warn("max_connections %d does not fit the fd limit of %ld: serving at most %d connections "
+             "(raise `ulimit -n`)", o->max_connections, s->fd_limit, s->conn_limit);
+  if (guard_start(s)) {
+    snprintf(err, errlen, "cannot start the connection guard");
+    server_free(s);
+    return NULL;
+  }
   unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
                    MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
   s->d = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, s,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
       MHD_OPTION_THREAD_POOL_SIZE, (unsigned)(o->threads > 0 ? o->threads : 1),
-      MHD_OPTION_CONNECTION_LIMIT, (unsigned)o->max_connections,
+      MHD_OPTION_CONNECTION_LIMIT, (unsigned)(s->conn_limit + GUARD_RESERVE),
+      /* Level 1 of this version (0.9.75) checks only Host and answers its refusal with its head
+       * written twice; our own checks (framing.h) cover Host and more, with coded answers. */
+      MHD_OPTION_STRICT_FOR_CLIENT, (int)0,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)o->connection_timeout,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)o->header_limit,
       MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
@@ -711,6 +820,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
       MHD_OPTION_END);
   if (!s->d) {
     snprintf(err, errlen, "cannot listen on %s (address in use, or not allowed?)", o->listen);
+    guard_stop(s);
     server_free(s);
     return NULL;
   }
@@ -719,6 +829,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
   if (http_metrics_register(s)) {
     snprintf(err, errlen, "the metrics registry is full");
     MHD_stop_daemon(s->d);
+    guard_stop(s);
     server_free(s);
     return NULL;
   }
@@ -779,6 +890,7 @@ int http_server_stop(http_server *s, int timeout_s) {
     usleep(10000);
   }
   MHD_stop_daemon(s->d);
+  guard_stop(s);
   http_metrics_unregister(s);
   server_free(s);
   return left;

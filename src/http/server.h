@@ -47,6 +47,8 @@ struct http_req {
   uint64_t start_us;
   buf body;
   int started, body_too_large, answered, raw_nul;
+  int close_after;             /* the framing is not to be trusted: close after the answer */
+  size_t body_charged;         /* bytes of body_memory this request holds */
   int cache_store;             /* keep a 200 answer in the cache under cache_gen */
   uint64_t cache_gen;
   size_t body_seen;            /* body bytes received, kept or not */
@@ -85,6 +87,10 @@ typedef struct {
   int threads;
   int max_connections;
   int connection_timeout;      /* seconds */
+  int per_client_connections;  /* most open connections per client address; 0 = no cap */
+  int head_timeout;            /* seconds for a whole request head */
+  int body_timeout;            /* seconds for a whole request body */
+  size_t body_memory;          /* most bytes of request bodies buffered at once; 0 = no cap */
   size_t body_limit;
   size_t header_limit;
   const char *public_url;

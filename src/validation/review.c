@@ -36,7 +36,7 @@ static const json_field review_fields[] = {
     {"validator", JF_STRING, 1, 42, 42, NULL},
     {"score", JF_INT, 1, 0, 100, NULL},
     {"criteria", JF_ARRAY, 1, 0, REVIEW_MAX_CRITERIA, NULL},
-    {"feedback", JF_STRING, 1, 0, REVIEW_MAX_FEEDBACK, NULL},
+    {"feedback", JF_TEXT, 1, 0, REVIEW_MAX_FEEDBACK, NULL},
     {"signature", JF_STRING, 1, 132, 132, NULL},
 };
 

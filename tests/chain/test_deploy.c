@@ -133,7 +133,18 @@ TEST(c_deploy_with_defaults_matches_the_committed_manifest) {
   chain_status_collect(&st, &cfg_file, NULL, 5000);
   CHECK_INT(st.has_operator, 0); /* an empty key file */
   CHECK(strstr(st.operator_error, "no operator key") != NULL);
-  char *flags2[] = {"--chain-operator-key", ANVIL_KEY0};
+  /* a secret as a flag must name a file (config_read_flags refuses it in the clear) */
+  char *flags_clear[] = {"--chain-operator-key", ANVIL_KEY0};
+  CHECK_INT(config_read_flags(&cfg_file, 2, flags_clear, rest, &nrest, err, sizeof err), -1);
+  CHECK(strstr(err, "ps") != NULL);
+  char keyfile[160], keyflag[170];
+  snprintf(keyfile, sizeof keyfile, "%s/operator.key", dir);
+  FILE *kf = fopen(keyfile, "w");
+  REQUIRE(kf);
+  fputs(ANVIL_KEY0, kf);
+  fclose(kf);
+  snprintf(keyflag, sizeof keyflag, "@%s", keyfile);
+  char *flags2[] = {"--chain-operator-key", keyflag};
   CHECK_INT(config_read_flags(&cfg_file, 2, flags2, rest, &nrest, err, sizeof err), 0);
   store *db_store = NULL;
   store_options so = {2, 5000, 0, NULL};

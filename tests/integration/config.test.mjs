@@ -34,7 +34,8 @@ describe('config', () => {
   test('out-of-bounds and malformed flag values exit non-zero naming key and value', async () => {
     for (const [flag, value, key] of [['--threads', '100000', 'threads'], ['--body-limit', '10', 'body_limit'],
       ['--log-requests=maybe', 'maybe', 'log_requests'], ['--log-level', 'loud', 'log_level'], ['--shutdown-timeout', '-1', 'shutdown_timeout'],
-      ['--max-connections', '0', 'max_connections']]) {
+      ['--max-connections', '-1', 'max_connections'], ['--per-client-connections', '-5', 'per_client_connections'],
+      ['--request-head-timeout', '0', 'request_head_timeout']]) {
       const r = await serve(flag.includes('=') ? [flag] : [flag, value]);
       assert.notEqual(r.code, 0, `${flag} ${value}`);
       assert.ok(r.out.includes(key) || r.out.includes(flag), `message names ${key}: ${r.out}`);

@@ -5,12 +5,14 @@
  * one turns lock contention into a short queue instead of SQLITE_BUSY retries, while readers run
  * concurrently against WAL snapshots. */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "store/db.h"
 #include "store/sqlite/walvfs.h"
@@ -136,6 +138,13 @@ static int sq_open(db **out, const char *path, const db_options *o, char *err, s
     return -1;
   }
   make_parent_dirs(path);
+  /* A new database is created owner-only (it holds API key hashes, sessions, everyone's data):
+   * made empty here with mode 0600, which SQLite keeps, and its -wal and -shm files take the
+   * database file's mode. An existing file keeps the mode it has. */
+  if (path[0] != ':' && strncmp(path, "file:", 5) != 0) {
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) close(fd);
+  }
   sqlite_db *s = calloc(1, sizeof *s);
   if (!s) return -1;
   s->base.drv = &db_sqlite_driver;

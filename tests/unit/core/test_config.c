@@ -87,5 +87,67 @@ TEST(errors_name_key_and_value) {
   config_release(&c);
 }
 
+static void masked(const char *in, const char *want) {
+  char out[512];
+  config_mask_credentials(in, out, sizeof out);
+  if (strcmp(out, want) != 0) fprintf(stderr, "'%s' -> '%s', want '%s'\n", in, out, want);
+  CHECK_STR(out, want);
+}
+
+TEST(passwords_in_urls_and_conninfo_are_masked) {
+  masked("postgresql://pheme:s3cret@db.example:5432/pheme", "postgresql://pheme:***@db.example:5432/pheme");
+  masked("postgresql://pheme:p@ss:w@rd@db/pheme?sslmode=require", "postgresql://pheme:***@db/pheme?sslmode=require");
+  masked("postgresql://pheme@db/pheme", "postgresql://pheme@db/pheme");
+  masked("postgresql://db/pheme?user=u&password=hunter2&sslmode=require",
+         "postgresql://db/pheme?user=u&password=***&sslmode=require");
+  masked("host=db user=pheme password=hunter2 dbname=pheme", "host=db user=pheme password=*** dbname=pheme");
+  masked("password = 'two words\\' x' host=db", "password = *** host=db");
+  masked("PASSWORD=abc", "PASSWORD=***");
+  masked("sqlite:./data/pheme.db", "sqlite:./data/pheme.db");
+  masked("https://rpc.example/v3/key", "https://rpc.example/v3/key");
+  masked("https://user:token@rpc.example/", "https://user:***@rpc.example/");
+  masked("host=db passwordless=1", "host=db passwordless=1");
+  masked("", "");
+}
+
+TEST(config_show_masks_the_database_password) {
+  pheme_config c;
+  config_init(&c);
+  char err[256];
+  CHECK_INT(config_set(&c, "database", "postgresql://pheme:s3cret@db/pheme", "test", err, sizeof err), 0);
+  CHECK_INT(config_set(&c, "database_replica", "host=r password=hunter2", "test", err, sizeof err), 0);
+  char *text = NULL;
+  size_t len = 0;
+  FILE *f = open_memstream(&text, &len);
+  REQUIRE(f);
+  config_print_values(&c, f);
+  fclose(f);
+  CHECK(strstr(text, "s3cret") == NULL);
+  CHECK(strstr(text, "hunter2") == NULL);
+  CHECK(strstr(text, "database = postgresql://pheme:***@db/pheme\n") != NULL);
+  CHECK(strstr(text, "database_replica = host=r password=***\n") != NULL);
+  free(text);
+  config_release(&c);
+}
+
+TEST(secrets_as_flags_must_name_a_file) {
+  pheme_config c;
+  config_init(&c);
+  char err[512], *rest[4];
+  int nrest;
+  char *clear[] = {"--jwt-keys", "k1:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
+  CHECK_INT(config_read_flags(&c, 2, clear, rest, &nrest, err, sizeof err), -1);
+  CHECK(strstr(err, "ps") != NULL);
+  CHECK(strstr(err, "PHEME_JWT_KEYS") != NULL);
+  CHECK(strstr(err, "00112233") == NULL); /* the error does not echo it either */
+  char *eq[] = {"--jwt-keys=k1:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
+  CHECK_INT(config_read_flags(&c, 1, eq, rest, &nrest, err, sizeof err), -1);
+  char *file[] = {"--jwt-keys", "@/run/secrets/jwt"};
+  CHECK_INT(config_read_flags(&c, 2, file, rest, &nrest, err, sizeof err), 0);
+  CHECK_STR(c.jwt_keys, "@/run/secrets/jwt");
+  config_release(&c);
+}
+
 TEST_MAIN(RUN(defaults_are_valid_and_match_the_example_file); RUN(file_env_flags_layer_in_order);
-          RUN(errors_name_key_and_value))
+          RUN(errors_name_key_and_value); RUN(passwords_in_urls_and_conninfo_are_masked);
+          RUN(config_show_masks_the_database_password); RUN(secrets_as_flags_must_name_a_file))
