@@ -70,6 +70,18 @@ int demo_seed(store *s, char *err, size_t errlen) {
       store_user_update_profile(s, &a, &sys, u[1].id, "Ada", "Smart contracts and tests.", &tmp) ||
       store_user_update_profile(s, &a, &sys, u[2].id, "Grace", "Design and writing.", &tmp))
     goto out;
+  /* What the demo people have earned so far (the rewards engine awards levels later): each can
+   * take the demo tasks of their field, and a task's requirements show at work on the others. */
+  static const struct {
+    int who;
+    const char *skill;
+    int level;
+  } earned[] = {{1, "solidity", 30}, {1, "react", 25}, {1, "contract-security", 20},
+                {2, "brand-design", 25}, {2, "technical-writing", 20}, {2, "translation", 15}};
+  for (size_t i = 0; i < ARRAY_SIZE(earned); i++)
+    if (store_seed_skill_level(s, &sys, u[earned[i].who].id, earned[i].skill,
+                               (int64_t)earned[i].level * 100, earned[i].level))
+      goto out;
   guild g = {.slug = "solidity-builders", .name = "Solidity Builders", .type = "SKILL",
              .description = "People who write, test and audit smart contracts.", .owner_id = u[0].id};
   if (store_guild_create(s, &a, &sys, &g) || store_guild_join(s, &sys, g.id, u[1].id)) goto out;

@@ -258,6 +258,10 @@ pheme_err store_audit_list(store *s, arena *a, const char *subject_type, int64_t
 
 /* --- bulk seeding (demo data, benchmarks); one transaction per call --- */
 pheme_err store_seed_users(store *s, int64_t count, int64_t *first_id) PHEME_MUST_CHECK;
+/* Sets a person's level (0..100) and XP in one skill, as if earned (demo data; until the rewards
+ * engine awards them). PHEME_DATA_INVALID for an unknown skill slug. */
+pheme_err store_seed_skill_level(store *s, const store_actor *who, int64_t user_id, const char *slug,
+                                 int64_t xp, int level) PHEME_MUST_CHECK;
 pheme_err store_count(store *s, const char *table, int64_t *out) PHEME_MUST_CHECK;
 
 #endif

@@ -209,3 +209,25 @@ pheme_err store_seed_users(store *s, int64_t count, int64_t *first_id) {
   sx_end(&x);
   return e;
 }
+
+pheme_err store_seed_skill_level(store *s, const store_actor *who, int64_t user_id, const char *slug,
+                                 int64_t xp, int level) {
+  if (level < 0 || level > 100 || xp < 0) return PHEME_DATA_INVALID;
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "SELECT id FROM skills WHERE slug = $1", dbv_text(slug));
+  if (!e && r.rows == 0) e = PHEME_DATA_INVALID;
+  int64_t skill_id = e ? 0 : db_int(&r, 0, 0), now = time_now_ms();
+  if (!e) e = Q(&x, NULL, "DELETE FROM skill_levels WHERE user_id = $1 AND skill_id = $2", dbv_int(user_id),
+                dbv_int(skill_id));
+  if (!e)
+    e = Q(&x, NULL,
+          "INSERT INTO skill_levels (user_id, skill_id, xp, level, last_validated) VALUES ($1, $2, $3, $4, $5)",
+          dbv_int(user_id), dbv_int(skill_id), dbv_int(xp), dbv_int(level), dbv_int(now));
+  if (!e) e = sx_audit(&x, who, "skill_level.seed", "user", user_id, NULL);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
