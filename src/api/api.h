@@ -22,6 +22,7 @@ typedef struct app {
   const signin_config *signin; /* sign-in and sessions; NULL = only API keys authenticate */
   metrics_registry *metrics;   /* what /metrics renders */
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
+  struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
