@@ -13,6 +13,7 @@
 #include "core/jsonw.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "store/validation.h"
 #include "work/roles.h"
 
 typedef struct app {
@@ -112,6 +113,8 @@ void api_user_write(jw *w, const user *u);
 void api_user_fields(jw *w, const user *u);
 void api_task_write(jw *w, const task *t);
 void api_submission_write(jw *w, const submission *s);
+/* The submission's fields without the enclosing object (for answers that add more). */
+void api_submission_fields(jw *w, const submission *s);
 void api_guild_write(jw *w, const guild *g);
 void api_key_write(jw *w, const api_key *k);
 void api_skill_write(jw *w, const skill *k);
@@ -143,6 +146,16 @@ void tasks_close(http_req *r);
 void tasks_submit(http_req *r);
 void tasks_submissions(http_req *r);
 void submissions_get(http_req *r);
+/* --- the validation pipeline (submissions.c) --- */
+void submissions_review(http_req *r);
+void submissions_dispute(http_req *r);
+void submissions_decision(http_req *r);
+void validators_queue(http_req *r);
+void admin_validator_put(http_req *r);
+void admin_validators_list(http_req *r);
+/* Answers 200 with submission id, its timeline, assessments, panel, reviews, disputes, outcome. */
+void api_submission_answer(http_req *r, int64_t id);
+void api_submission_view_write(jw *w, const sub_view *v);
 void guilds_list(http_req *r);
 void guilds_create(http_req *r);
 void guilds_get(http_req *r);

@@ -358,5 +358,5 @@ void submissions_get(http_req *r) {
     http_error(r, PHEME_AUTH_NOT_OWNER, "submission %lld belongs to someone else", (long long)id);
     return;
   }
-  API_ANSWER(r, 200, api_submission_write, &s);
+  api_submission_answer(r, id);
 }
