@@ -452,10 +452,66 @@ TEST(step_guards_and_pure_decisions) {
   arena_release(&a);
 }
 
+/* A handler's effect commits with its job's completion, under its claim: a run whose claim was
+ * taken over writes nothing; the holder's run moves the submission and completes the job. */
+TEST(a_job_effect_commits_once_under_its_claim) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256], why[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(31, ROLE_USER | ROLE_CREATOR, NULL), gus = person_at(32, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{}");
+  int64_t s = submit(&a, &gus, t.id, "work under a claim, with its own words", LINK);
+  REQUIRE(s > 0);
+  int64_t now = time_now_ms();
+  job_claim *c1;
+  int n1 = 0;
+  REQUIRE(store_jobs_claim(S, &a, "test-a", JOB_CLAIM_MAX, now, 1000, &c1, &n1) == 0);
+  const job_claim *mine = NULL;
+  char want[64];
+  snprintf(want, sizeof want, "{\"submission\":%lld}", (long long)s);
+  for (int i = 0; i < n1; i++)
+    if (strcmp(c1[i].kind, PIPE_JOB_CHECK) == 0 && strcmp(c1[i].payload, want) == 0) mine = &c1[i];
+  REQUIRE(mine != NULL);
+  int64_t job_id = mine->id;
+  /* the lease runs out; another worker claims it again */
+  int requeued = 0;
+  REQUIRE(store_jobs_reclaim(S, now + 2000, &requeued, NULL) == 0);
+  CHECK(requeued >= 1);
+  job_claim *c2;
+  int n2 = 0;
+  REQUIRE(store_jobs_claim(S, &a, "test-b", JOB_CLAIM_MAX, now + 2001, 60000, &c2, &n2) == 0);
+  const job_claim *holder = NULL;
+  for (int i = 0; i < n2; i++)
+    if (c2[i].id == job_id) holder = &c2[i];
+  REQUIRE(holder != NULL);
+  /* the stale run: refused, nothing written */
+  job_claim stale = *mine;
+  stale.lease_expires_at = now + 1000000;
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_CHECK, want, &stale, &a, why, sizeof why), PHEME_DATA_STATE);
+  CHECK_STR(state_of(&a, s), "SUBMITTED");
+  /* the holder's run: moved and completed in one transaction */
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_CHECK, want, holder, &a, why, sizeof why), 0);
+  CHECK_STR(state_of(&a, s), "AI_REVIEW");
+  job j;
+  REQUIRE(store_job_get(S, &a, job_id, &j) == 0);
+  CHECK_INT(j.state, JOB_DONE);
+  /* the other jobs go back to the queue, and ours are dropped */
+  const job_claim *others = c2;
+  CHECK_INT(store_jobs_release(S, others, n2, now + 2002), 0);
+  CHECK_INT(queued(PIPE_JOB_ASSESS, s), 1);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(the_whole_loop);
   RUN(checks_refuse_bad_evidence);
   RUN(step_guards_and_pure_decisions);
+  RUN(a_job_effect_commits_once_under_its_claim);
 }
 
 int main(void) { return backends_main("test_pipeline", all_tests); }
