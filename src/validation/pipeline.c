@@ -542,7 +542,8 @@ static pheme_err panel_decide(const sub_view *v, sub_step *st, void *vctx) {
   json_decref(rules.doc);
   int in_round = 0;
   for (int i = 0; i < v->nseats; i++) in_round += v->seats[i].round == v->round;
-  int want = c->grow ? c->grow : min - in_round;
+  /* a grown panel's job names the size it grows to, so a second run draws nobody more */
+  int want = (c->grow ? c->grow : min) - in_round;
   if (want <= 0) return PHEME_OK; /* drawn before */
   /* everyone ever seated is out: this round's members (growing) and earlier panels (disputes) */
   int64_t *exclude = arena_zalloc(c->a, sizeof *exclude * (size_t)(v->nseats + 1));
@@ -651,7 +652,7 @@ static pheme_err decide_decide(const sub_view *v, sub_step *st, void *vctx) {
                              "median", res.median, "agreement", res.agreement, "threshold", cp.threshold);
   if (res.action == CONSENSUS_GROW) {
     json_decref(detail);
-    add_job(st, c->a, PIPE_JOB_PANEL, v->sub.id, (int)res.grow_by);
+    add_job(st, c->a, PIPE_JOB_PANEL, v->sub.id, seated + (int)res.grow_by);
     return PHEME_OK;
   }
   if (res.action == CONSENSUS_ESCALATE) {
@@ -720,7 +721,7 @@ pheme_err pipeline_run(pipeline *p, const char *kind, const char *payload, const
   json_t *j = json_loads(payload ? payload : "{}", 0, &je);
   long long id = j ? json_int(j, "submission", 0) : 0, grow = j ? json_int(j, "grow", 0) : 0;
   json_decref(j);
-  if (id <= 0 || grow < 0 || grow > 100) {
+  if (id <= 0 || grow < 0 || grow > 1000) {
     snprintf(why, n, "payload '%.100s' names no submission", payload ? payload : "");
     return PHEME_DATA_INVALID;
   }

@@ -7,7 +7,8 @@
  *
  *   submission.check   SUBMITTED → CHECKING → AI_REVIEW | PEER_REVIEW | REJECTED
  *   submission.assess  AI_REVIEW → PEER_REVIEW, or decided when the task has peer review off
- *   submission.panel   draws (or grows) the panel of the current round; ESCALATED when too few
+ *   submission.panel   draws (or grows, payload "grow": the size to reach) the panel of the
+ *                      current round; ESCALATED when too few
  *   submission.decide  consensus over the round's reviews: decide, wait, grow or escalate
  *
  * The decisions themselves (pipeline_check_*, pipeline_verdict) are pure and unit-tested. */

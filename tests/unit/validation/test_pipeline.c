@@ -507,11 +507,68 @@ TEST(a_job_effect_commits_once_under_its_claim) {
   arena_release(&a);
 }
 
+/* No consensus below the panel's limit: the panel grows to the size the decision names, once, and
+ * the grown panel decides when every seat has answered. */
+TEST(a_panel_grows_once) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  cfg.panel_max = 5;
+  char err[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  vkey vs[6];
+  for (int i = 0; i < 6; i++) vs[i] = validator_at(i, "1000");
+  work_principal creator = person_at(41, ROLE_USER | ROLE_CREATOR, NULL), hal = person_at(42, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{\"aiReview\":false,\"minScore\":50}");
+  int64_t s = submit(&a, &hal, t.id, "a growing panel decides this one in the end", LINK);
+  REQUIRE(s > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  int seat[8];
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 3);
+  static const int spread[] = {10, 50, 95};
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat[i]], vs[seat[i]].key, vs[seat[i]].who.user_id, s, 0, spread[i]), 0);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  }
+  CHECK_STR(state_of(&a, s), "PEER_REVIEW");
+  /* the decision asked for a panel of five: run twice, it draws two, once */
+  arena_clear(&a);
+  job_filter f = {PIPE_JOB_PANEL, JOB_QUEUED};
+  store_page pg = {0, 100};
+  job *list;
+  int n = 0;
+  char *payload = NULL;
+  REQUIRE(store_jobs_list(S, &a, &f, &pg, &list, &n) == 0);
+  char want[64];
+  snprintf(want, sizeof want, "\"submission\":%lld", (long long)s);
+  for (int i = 0; i < n; i++)
+    if (strstr(list[i].payload, want) && strstr(list[i].payload, "grow")) payload = arena_strdup(&a, list[i].payload);
+  REQUIRE(payload != NULL);
+  CHECK(strstr(payload, "\"grow\":5") != NULL);
+  char why[256];
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_PANEL, payload, NULL, &a, why, sizeof why), 0);
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_PANEL, payload, NULL, &a, why, sizeof why), 0);
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 5);
+  /* two more close to 50: five reviews, three of them within the tolerance of the median */
+  CHECK_INT(post_review(&a, &vs[seat[3]], vs[seat[3]].key, vs[seat[3]].who.user_id, s, 0, 52), 0);
+  CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  CHECK_STR(state_of(&a, s), "PEER_REVIEW"); /* a seat has not answered yet */
+  CHECK_INT(post_review(&a, &vs[seat[4]], vs[seat[4]].key, vs[seat[4]].who.user_id, s, 0, 48), 0);
+  CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  CHECK_STR(state_of(&a, s), "ESCALATED"); /* 3 of 5 agree: below 66%, and the panel is at its limit */
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(the_whole_loop);
   RUN(checks_refuse_bad_evidence);
   RUN(step_guards_and_pure_decisions);
   RUN(a_job_effect_commits_once_under_its_claim);
+  RUN(a_panel_grows_once);
 }
 
 int main(void) { return backends_main("test_pipeline", all_tests); }
