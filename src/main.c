@@ -208,6 +208,8 @@ static int cmd_serve(cmd_ctx *c) {
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
     signin.contract_ctx = &chain.sigcheck;
+    pipe.contract_check = sigcheck_signin; /* reviews by contract-wallet validators (EIP-1271) */
+    pipe.contract_ctx = &chain.sigcheck;
   }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,

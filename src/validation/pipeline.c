@@ -813,9 +813,38 @@ typedef struct {
   int64_t user_id;
   review *r;
   review_row row;
-  pheme_err code;
+  int verified;
+  uint8_t verified_addr[20], signer[20];
   char why[512];
 } review_ctx;
+
+/* The signature of c->r against the seat's validator: an EOA's (it recovers to the address), or,
+ * when a contract check is configured, a contract wallet's (EIP-1271, asked with the digest). */
+static pheme_err review_check_signature(review_ctx *c, const sub_view *v, const validator_row *seat) {
+  char err[300];
+  review *r = c->r;
+  pheme_err e = review_verify(&c->p->domain, r, v->sub.id, (uint32_t)v->round, seat->address, err, sizeof err);
+  if (e == PHEME_AUTH_INVALID && c->p->contract_check) {
+    uint8_t digest[32];
+    char cerr[300];
+    if (review_digest(digest, &c->p->domain, r, cerr, sizeof cerr) == PHEME_OK &&
+        c->p->contract_check(c->p->contract_ctx, seat->address, c->p->domain.chain_id, digest, r->signature,
+                             sizeof r->signature, cerr, sizeof cerr) == PHEME_OK) {
+      memcpy(c->signer, seat->address, 20);
+      c->verified = 1;
+      memcpy(c->verified_addr, seat->address, 20);
+      return PHEME_OK;
+    }
+  }
+  if (e == PHEME_AUTH_INVALID || e == PHEME_AUTH_FORBIDDEN)
+    return pheme_fail(PHEME_VAL_WRONG_SIGNER, c->why, sizeof c->why, "%s", err);
+  if (e) return pheme_fail(e, c->why, sizeof c->why, "%s", err);
+  e = review_recover(c->signer, &c->p->domain, r, err, sizeof err);
+  if (e) return pheme_fail(PHEME_VAL_WRONG_SIGNER, c->why, sizeof c->why, "%s", err);
+  c->verified = 1;
+  memcpy(c->verified_addr, seat->address, 20);
+  return PHEME_OK;
+}
 
 static pheme_err review_decide(const sub_view *v, sub_step *st, void *vctx) {
   review_ctx *c = vctx;
@@ -837,14 +866,14 @@ static pheme_err review_decide(const sub_view *v, sub_step *st, void *vctx) {
   if (!seat)
     return pheme_fail(PHEME_VAL_NOT_ON_PANEL, c->why, sizeof c->why,
                       "you are not on the panel of submission %lld (round %d)", (long long)v->sub.id, v->round);
-  char err[300];
-  pheme_err e = review_verify(&c->p->domain, r, v->sub.id, (uint32_t)v->round, seat->address, err, sizeof err);
-  if (e == PHEME_AUTH_INVALID || e == PHEME_AUTH_FORBIDDEN)
-    return pheme_fail(PHEME_VAL_WRONG_SIGNER, c->why, sizeof c->why, "%s", err);
-  if (e) return pheme_fail(e, c->why, sizeof c->why, "%s", err);
-  uint8_t signer[20];
-  e = review_recover(signer, &c->p->domain, r, err, sizeof err);
-  if (e) return pheme_fail(PHEME_VAL_WRONG_SIGNER, c->why, sizeof c->why, "%s", err);
+  pheme_err e;
+  /* verified once, before the transaction (a contract wallet is asked over RPC); inside it only
+   * that the seat is still the same address */
+  if (!c->verified || memcmp(c->verified_addr, seat->address, 20) != 0) {
+    e = review_check_signature(c, v, seat);
+    if (e) return e;
+  }
+  const uint8_t *signer = c->signer;
   json_t *crit = json_array();
   for (size_t i = 0; i < r->n_criteria; i++)
     json_array_append_new(crit, json_pack("{s:I,s:i}", "id", (json_int_t)r->criterion_ids[i], "score",
@@ -886,10 +915,20 @@ pheme_err pipeline_review_post(pipeline *p, arena *a, const store_actor *sa, int
   c.a = a;
   c.user_id = user_id;
   c.r = &r;
+  /* every check first on the submission as read, so the signature (maybe an RPC call to a
+   * contract wallet) is verified outside the write transaction */
+  sub_view pre;
   sub_step done;
-  e = store_submission_step(p->store, a, sa, id, SUBV_PANEL, NULL, time_now_ms(), review_decide, &c,
-                            &done, NULL);
+  e = store_submission_view(p->store, a, id, SUBV_PANEL, &pre);
+  if (!e) {
+    sub_step_init(&done);
+    e = review_decide(&pre, &done, &c);
+  }
+  if (!e)
+    e = store_submission_step(p->store, a, sa, id, SUBV_PANEL, NULL, time_now_ms(), review_decide, &c,
+                              &done, NULL);
   review_release(&r);
+  if (e == PHEME_DATA_NOT_FOUND && !c.why[0]) snprintf(c.why, sizeof c.why, "no submission %lld", (long long)id);
   if (e == PHEME_DATA_CONFLICT && !c.why[0])
     snprintf(c.why, sizeof c.why, "you have already reviewed submission %lld in this round", (long long)id);
   if (e) {

@@ -49,6 +49,13 @@ typedef struct pipeline {
   int64_t dispute_window_ms;
   uint64_t content_max_size;
   review_domain domain;
+  /* A contract wallet's check (EIP-1271) of a review whose signature does not recover to its
+   * validator: the type of signin_contract_check (chain/sigcheck.h's sigcheck_signin), or NULL
+   * for EOA reviews only. Returns 0 when the wallet accepts sig for hash. */
+  pheme_err (*contract_check)(void *ctx, const uint8_t address[20], uint64_t chain_id,
+                              const uint8_t hash[32], const uint8_t *sig, size_t n, char *err,
+                              size_t errlen);
+  void *contract_ctx;
 } pipeline;
 
 /* Fills p from the configuration (cfg is kept: it must outlive p) and rebuilds the
