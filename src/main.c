@@ -179,6 +179,7 @@ static int cmd_serve(cmd_ctx *c) {
   if (metrics_register(&metrics, metrics_process_collect, &started_ms) ||
       metrics_register(&metrics, store_metrics_collect, s) ||
       metrics_register(&metrics, jobs_metrics_collect, s) ||
+      metrics_register(&metrics, pipeline_metrics_collect, s) ||
       metrics_register(&metrics, indexer_metrics_collect, NULL))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};

@@ -458,3 +458,36 @@ pheme_err store_outcome_consume(store *s, int64_t submission_id, int64_t now_ms)
   sx_end(&x);
   return e;
 }
+
+pheme_err store_pipeline_stats(store *s, arena *a, pipeline_stats *out) {
+  memset(out, 0, sizeof *out);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  e = sx_snapshot(&x);
+  db_result r;
+  if (!e) e = Q0(&x, &r, "SELECT state, count(*) FROM submissions GROUP BY state ORDER BY state");
+  if (!e) {
+    if (!ALLOC(a, out->states, r.rows)) e = PHEME_SYS_NOMEM;
+    for (int i = 0; !e && i < r.rows; i++) {
+      out->states[i].state = db_text(&r, i, 0);
+      out->states[i].count = db_int(&r, i, 1);
+    }
+    if (!e) out->nstates = r.rows;
+  }
+  if (!e)
+    e = Q0(&x, &r,
+           "SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM disputes WHERE resolved_at IS "
+           "NULL), (SELECT count(*) FROM outcomes WHERE consumed_at IS NULL), (SELECT count(*) FROM "
+           "validators WHERE status = 'active'), (SELECT count(*) FROM validators WHERE "
+           "slashing_candidate = 1)");
+  if (!e) {
+    out->reviews = db_int(&r, 0, 0);
+    out->disputes_open = db_int(&r, 0, 1);
+    out->outcomes_unconsumed = db_int(&r, 0, 2);
+    out->validators_active = db_int(&r, 0, 3);
+    out->slashing_candidates = db_int(&r, 0, 4);
+  }
+  sx_end(&x);
+  return e;
+}

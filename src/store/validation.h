@@ -214,6 +214,21 @@ typedef struct {
 pheme_err store_submission_texts(store *s, arena *a, int64_t after, int limit, sub_text **out,
                                  int *n) PHEME_MUST_CHECK;
 
+/* ---- metrics ---- */
+
+typedef struct {
+  const char *state;
+  int64_t count;
+} sub_state_count;
+typedef struct {
+  sub_state_count *states; /* submissions per state (states with none are left out) */
+  int nstates;
+  int64_t reviews, disputes_open, outcomes_unconsumed;
+  int64_t validators_active, slashing_candidates;
+} pipeline_stats;
+/* The pipeline's figures for /metrics, in one read. */
+pheme_err store_pipeline_stats(store *s, arena *a, pipeline_stats *out) PHEME_MUST_CHECK;
+
 /* Sets an outcome consumed (the rewards engine). PHEME_DATA_NOT_FOUND, PHEME_DATA_STATE when
  * already consumed. */
 pheme_err store_outcome_consume(store *s, int64_t submission_id, int64_t now_ms) PHEME_MUST_CHECK;

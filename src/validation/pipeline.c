@@ -1047,3 +1047,27 @@ pheme_err pipeline_admin_decide(pipeline *p, arena *a, const store_actor *sa, in
   snprintf(why, n, "%s", c.why);
   return e;
 }
+
+/* ---- metrics ---- */
+
+void pipeline_metrics_collect(metrics_writer *w, void *store_) {
+  arena a;
+  arena_init(&a, 0);
+  pipeline_stats st;
+  pheme_err e = store_pipeline_stats(store_, &a, &st);
+  mw_family(w, "pheme_submissions", METRIC_GAUGE, "Submissions by state.");
+  for (int i = 0; !e && i < st.nstates; i++) mw_i64(w, (const char *[]){"state", st.states[i].state, NULL}, st.states[i].count);
+  mw_family(w, "pheme_reviews", METRIC_GAUGE, "Signed validator reviews stored.");
+  if (!e) mw_i64(w, NULL, st.reviews);
+  mw_family(w, "pheme_disputes_open", METRIC_GAUGE, "Disputes not settled yet.");
+  if (!e) mw_i64(w, NULL, st.disputes_open);
+  mw_family(w, "pheme_outcomes_unconsumed", METRIC_GAUGE, "Approved outcomes the rewards engine has not taken yet.");
+  if (!e) mw_i64(w, NULL, st.outcomes_unconsumed);
+  mw_family(w, "pheme_validators_active", METRIC_GAUGE, "Registered validators that may be drawn.");
+  if (!e) mw_i64(w, NULL, st.validators_active);
+  mw_family(w, "pheme_validators_slashing_candidates", METRIC_GAUGE, "Validators listed as slashing candidates.");
+  if (!e) mw_i64(w, NULL, st.slashing_candidates);
+  mw_family(w, "pheme_pipeline_storage_up", METRIC_GAUGE, "Whether the pipeline's figures could be read (0: storage failed).");
+  mw_i64(w, NULL, e ? 0 : 1);
+  arena_release(&a);
+}

@@ -23,6 +23,7 @@
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/err.h"
+#include "core/metrics.h"
 #include "store/store.h"
 #include "store/validation.h"
 #include "validation/consensus.h"
@@ -124,6 +125,10 @@ pheme_err pipeline_dispute_open(pipeline *p, arena *a, const store_actor *sa, in
 pheme_err pipeline_admin_decide(pipeline *p, arena *a, const store_actor *sa, int64_t admin_id,
                                 int64_t id, const char *decision, int score, const char *reason,
                                 char *why, size_t n) PHEME_MUST_CHECK;
+
+/* The pipeline's collector for the metrics registry (ctx is the store): submissions per state,
+ * reviews, open disputes, outcomes not yet consumed, active validators, slashing candidates. */
+void pipeline_metrics_collect(metrics_writer *w, void *store);
 
 /* A stake in wei (decimal) as whole tokens. */
 double pipeline_stake_tokens(const char *wei);

@@ -239,4 +239,16 @@ describe('pipeline', () => {
     assert.ok(doc.components.schemas.ReviewPost);
     assert.equal(ADDR.user.length, 42);
   });
+
+  test('the pipeline\'s figures are in /metrics', async () => {
+    const m = await request(srv.port, 'GET', '/metrics');
+    assert.equal(m.status, 200);
+    assert.match(m.text, /^pheme_reviews 9$/m);
+    assert.match(m.text, /^pheme_submissions\{state="RESOLVED"\} 1$/m);
+    assert.match(m.text, /^pheme_submissions\{state="REJECTED"\} 1$/m);
+    assert.match(m.text, /^pheme_submissions\{state="APPROVED"\} 1$/m);
+    assert.match(m.text, /^pheme_validators_active 6$/m);
+    assert.match(m.text, /^pheme_disputes_open 0$/m);
+    assert.match(m.text, /^pheme_pipeline_storage_up 1$/m);
+  });
 });
