@@ -563,12 +563,64 @@ TEST(a_panel_grows_once) {
   arena_release(&a);
 }
 
+/* The store's validators, texts, outcomes and figures. */
+TEST(store_records) {
+  arena a;
+  arena_init(&a, 0);
+  work_principal ivy = person_at(51, ROLE_USER, NULL), jon = person_at(52, ROLE_USER, NULL);
+  validator_row v;
+  uint8_t addr[20];
+  memset(addr, 0x51, sizeof addr);
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, "01", NULL, &v), PHEME_DATA_INVALID);
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, "12a", NULL, &v), PHEME_DATA_INVALID);
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, "", NULL, &v), PHEME_DATA_INVALID);
+  /* a uint256 is kept exactly */
+  const char *big = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, big, "[\"technical\"]", &v), 0);
+  CHECK_STR(v.stake, big);
+  CHECK_STR(v.domains, "[\"technical\"]");
+  CHECK_INT(v.accuracy_ppm, 1000000);
+  /* the same person again: updated, one row; another person with that address: a conflict */
+  int64_t first_id = v.id;
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, "5", NULL, &v), 0);
+  CHECK_INT(v.id, first_id);
+  CHECK_STR(v.stake, "5");
+  CHECK_INT(store_validator_put(S, &a, &sys, jon.user_id, addr, "5", NULL, &v), PHEME_DATA_CONFLICT);
+  CHECK_INT(store_validator_by_user(S, &a, jon.user_id, &v), PHEME_DATA_NOT_FOUND);
+  /* outcomes are consumed once */
+  pipeline_stats st;
+  REQUIRE(store_pipeline_stats(S, &a, &st) == 0);
+  CHECK(st.outcomes_unconsumed >= 1);
+  validator_row *list;
+  int n = 0;
+  CHECK_INT(store_validators_list(S, &a, 0, &list, &n), 0);
+  CHECK(n >= 7);
+  sub_text *texts;
+  int nt = 0;
+  CHECK_INT(store_submission_texts(S, &a, 0, 1000, &texts, &nt), 0);
+  int64_t approved = 0;
+  for (int i = 0; i < nt && !approved; i++) {
+    sub_view sv;
+    if (store_submission_view(S, &a, texts[i].id, SUBV_PANEL, &sv) == 0 && sv.has_outcome) approved = sv.sub.id;
+    CHECK(strcmp(sv.sub.state, "REJECTED") != 0 && strcmp(sv.sub.state, "SUBMITTED") != 0);
+  }
+  REQUIRE(approved > 0);
+  CHECK_INT(store_outcome_consume(S, approved, 5), 0);
+  CHECK_INT(store_outcome_consume(S, approved, 6), PHEME_DATA_STATE);
+  CHECK_INT(store_outcome_consume(S, 999999, 6), PHEME_DATA_NOT_FOUND);
+  pipeline_stats st2;
+  REQUIRE(store_pipeline_stats(S, &a, &st2) == 0);
+  CHECK_INT(st2.outcomes_unconsumed, st.outcomes_unconsumed - 1);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(the_whole_loop);
   RUN(checks_refuse_bad_evidence);
   RUN(step_guards_and_pure_decisions);
   RUN(a_job_effect_commits_once_under_its_claim);
   RUN(a_panel_grows_once);
+  RUN(store_records);
 }
 
 int main(void) { return backends_main("test_pipeline", all_tests); }
