@@ -206,6 +206,10 @@ static int cmd_serve(cmd_ctx *c) {
     goto out;
   }
   a.pipeline = &pipe;
+  if (cfg->demo && demo_pipeline_seed(s, &pipe, err, sizeof err)) {
+    log_error("%s", err);
+    goto out;
+  }
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
     signin.contract_ctx = &chain.sigcheck;

@@ -211,6 +211,10 @@ int auth_csrf_ok(http_req *r);
 /* Demo data for a fresh install (only when there are no tasks yet), and bulk data for
  * benchmarks (users with addresses 0xbe9c5eed…<id>, tasks spread over them). -1 with err set. */
 int demo_seed(store *s, char *err, size_t errlen);
+/* When no submission exists yet: the dev chain's validators (accounts 1..3) registered with their
+ * stake, and one submission by account 4 taken through the whole pipeline (checks, builtin
+ * assessment, panel, three signed reviews, consensus), so a newcomer sees it work. */
+int demo_pipeline_seed(store *s, struct pipeline *p, char *err, size_t errlen);
 int bench_seed(store *s, int64_t users, int64_t tasks, char *err, size_t errlen);
 
 /* The OpenAPI 3.1 document of the route table (openapi.c). */

@@ -252,3 +252,27 @@ describe('pipeline', () => {
     assert.match(m.text, /^pheme_pipeline_storage_up 1$/m);
   });
 });
+
+// pheme serve --demo seeds a submission that has gone through the whole loop with the dev chain's
+// three validators, so a newcomer sees it work.
+describe('pipeline demo', () => {
+  let srv;
+  after(async () => { if (srv) await srv.stop(); });
+  test('the demo submission is APPROVED by three signed reviews, with its outcome', async () => {
+    const db = await freshDatabase('pipeline-demo');
+    const key = await createKey(db, 'admin', ADDR.admin, 'it-admin');
+    srv = await startServer({ db, name: 'pipeline-demo', args: ['--demo', 'true'] });
+    const admin = srv.client(key.key);
+    const s = expectStatus(await admin.get('/api/v1/submissions/1'), 200);
+    assert.equal(s.state, 'APPROVED');
+    assert.equal(s.reviews.length, 3);
+    assert.equal(s.finalScore, 84);
+    assert.equal(s.outcome.finalScore, 84);
+    assert.deepEqual(s.timeline.map((e) => e.event),
+      ['submit', 'check', 'to_ai', 'to_peer', 'panel', 'review', 'review', 'review', 'approve']);
+    // the queued jobs of those steps find nothing left to do
+    await sleep(300);
+    const again = expectStatus(await admin.get('/api/v1/submissions/1'), 200);
+    assert.equal(again.timeline.length, 9);
+  });
+});
