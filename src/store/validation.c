@@ -99,7 +99,7 @@ static pheme_err load_panel(sx *x, sub_view *v) {
   db_result r;
   pheme_err e = Q(x, &r,
                   "SELECT p.round, p.drawn_at, " VAL_COLS " FROM panels p JOIN validators v ON "
-                  "v.id = p.validator_id WHERE p.submission_id = $1 ORDER BY p.round, p.drawn_at, v.id",
+                  "v.id = p.validator_id WHERE p.submission_id = $1 ORDER BY p.round, p.seat",
                   dbv_int(v->sub.id));
   if (e) return e;
   if (!ALLOC(x->a, v->seats, r.rows)) return PHEME_SYS_NOMEM;
@@ -243,10 +243,17 @@ static pheme_err write_step(sx *x, const store_actor *who, const sub_view *v, su
           dbv_text(as->feedback ? as->feedback : ""), dbv_text(as->record ? as->record : "{}"),
           dbv_int(as->ok ? 1 : 0), dbv_text(as->reason ? as->reason : ""), dbv_int(now));
   }
+  /* seats are numbered in drawing order within their round */
+  int seated = 0;
+  if (!e && st->nseats) {
+    e = Q(x, &r, "SELECT count(*) FROM panels WHERE submission_id = $1 AND round = $2", dbv_int(v->sub.id),
+          dbv_int(st->seat_round));
+    if (!e) seated = (int)db_int(&r, 0, 0);
+  }
   for (int i = 0; !e && i < st->nseats; i++)
     e = Q(x, &r,
-          "INSERT INTO panels (submission_id, round, validator_id, drawn_at) VALUES ($1, $2, $3, $4)",
-          dbv_int(v->sub.id), dbv_int(st->seat_round), dbv_int(st->seats[i]), dbv_int(now + i));
+          "INSERT INTO panels (submission_id, round, validator_id, seat, drawn_at) VALUES ($1, $2, $3, $4, $5)",
+          dbv_int(v->sub.id), dbv_int(st->seat_round), dbv_int(st->seats[i]), dbv_int(seated + i), dbv_int(now));
   if (!e && st->review) {
     const review_row *rv = st->review;
     e = QID(x, &st->written_id,
@@ -440,6 +447,42 @@ pheme_err store_submission_texts(store *s, arena *a, int64_t after, int limit, s
   }
   *n = r.rows;
   return PHEME_OK;
+}
+
+pheme_err store_submission_texts_checked(store *s, arena *a, int64_t after_event, int limit,
+                                         sub_text **out, int *n, int64_t *last) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT e.id, s.id, s.user_id, s.text FROM submission_events e JOIN submissions s ON s.id = "
+        "e.submission_id WHERE e.id > $1 AND e.from_state = 'CHECKING' AND e.to_state IN "
+        "('AI_REVIEW', 'PEER_REVIEW') ORDER BY e.id LIMIT $2",
+        dbv_int(after_event), dbv_int(limit));
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  *last = after_event;
+  for (int i = 0; i < r.rows; i++) {
+    *last = db_int(&r, i, 0);
+    (*out)[i].id = db_int(&r, i, 1);
+    (*out)[i].user_id = db_int(&r, i, 2);
+    (*out)[i].text = db_text(&r, i, 3);
+  }
+  *n = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err store_submission_events_last(store *s, int64_t *id) {
+  sx x;
+  pheme_err e = sx_read(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM submission_events");
+  if (!e) *id = db_int(&r, 0, 0);
+  sx_end(&x);
+  return e;
 }
 
 pheme_err store_outcome_consume(store *s, int64_t submission_id, int64_t now_ms) {

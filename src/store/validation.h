@@ -213,6 +213,14 @@ typedef struct {
 } sub_text;
 pheme_err store_submission_texts(store *s, arena *a, int64_t after, int limit, sub_text **out,
                                  int *n) PHEME_MUST_CHECK;
+/* The submissions that passed the checks since timeline row after_event (the rows of moves out of
+ * CHECKING to AI_REVIEW or PEER_REVIEW with a greater id), oldest first, at most limit; *last gets
+ * the id of the last row read (after_event when none). How a process's near-duplicate index takes
+ * in what other processes checked. */
+pheme_err store_submission_texts_checked(store *s, arena *a, int64_t after_event, int limit,
+                                         sub_text **out, int *n, int64_t *last) PHEME_MUST_CHECK;
+/* The id of the newest timeline row (0 when none). */
+pheme_err store_submission_events_last(store *s, int64_t *id) PHEME_MUST_CHECK;
 
 /* ---- metrics ---- */
 

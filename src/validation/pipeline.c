@@ -294,6 +294,31 @@ static const char *check_evidence(pipeline *p, arena *a, const sub_view *v, json
   return fail;
 }
 
+/* Adds to the index the submissions that passed the checks since the last timeline row read. */
+static pheme_err dedup_feed(pipeline *p) {
+  pthread_mutex_lock(&p->feed_mu);
+  arena a;
+  arena_init(&a, 0);
+  uint32_t *sig = malloc(sizeof *sig * p->dedup_params.hashes);
+  pheme_err e = sig ? PHEME_OK : PHEME_SYS_NOMEM;
+  for (int more = 1; !e && more;) {
+    sub_text *rows;
+    int n = 0;
+    arena_clear(&a);
+    e = store_submission_texts_checked(p->store, &a, p->feed_after, 500, &rows, &n, &p->feed_after);
+    for (int i = 0; !e && i < n; i++) {
+      long k = dedup_signature(&p->dedup_params, rows[i].text, strlen(rows[i].text), sig);
+      if (k < 0) e = PHEME_SYS_NOMEM;
+      else if (k > 0) e = dedup_index_add(p->dedup, rows[i].id, rows[i].user_id, sig);
+    }
+    more = n == 500;
+  }
+  free(sig);
+  arena_release(&a);
+  pthread_mutex_unlock(&p->feed_mu);
+  return e;
+}
+
 static pheme_err check_decide(const sub_view *v, sub_step *st, void *vctx) {
   check_ctx *c = vctx;
   sub_state cur;
@@ -326,7 +351,13 @@ static pheme_err run_check(pipeline *p, int64_t id, const job_claim *claim, aren
   c.fail = check_evidence(p, a, &v, contents);
   json_object_set_new(detail, "evidence", contents);
   json_object_set_new(detail, "evidenceOk", json_boolean(!c.fail));
-  /* near-duplicates among other people's earlier submissions */
+  /* near-duplicates among other people's earlier submissions, this process's index first brought
+   * up to date with what other processes checked */
+  e = dedup_feed(p);
+  if (e) {
+    json_decref(detail);
+    return e;
+  }
   uint32_t *sig = arena_alloc(a, sizeof *sig * p->dedup_params.hashes);
   long shingles = sig ? dedup_signature(&p->dedup_params, v.sub.text, strlen(v.sub.text), sig) : -1;
   if (shingles < 0) {
@@ -770,6 +801,11 @@ pheme_err pipeline_init(pipeline *p, store *s, const pheme_config *cfg, char *er
       address_parse_hex(p->domain.verifying_contract, cfg->review_registry) != 0)
     return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid review_registry '%s'", cfg->review_registry);
   if (!(p->dedup = dedup_index_new(&p->dedup_params))) return PHEME_SYS_NOMEM;
+  pthread_mutex_init(&p->feed_mu, NULL);
+  p->feed_ready = 1;
+  /* the feed starts after the rows that exist now: their submissions are in the load below */
+  e = store_submission_events_last(s, &p->feed_after);
+  if (e) return pheme_fail(e, err, errlen, "could not read the submission timeline");
   /* the index is rebuilt from the stored texts, a page at a time */
   arena a;
   arena_init(&a, 0);
@@ -803,6 +839,8 @@ pheme_err pipeline_init(pipeline *p, store *s, const pheme_config *cfg, char *er
 void pipeline_release(pipeline *p) {
   dedup_index_free(p->dedup);
   p->dedup = NULL;
+  if (p->feed_ready) pthread_mutex_destroy(&p->feed_mu);
+  p->feed_ready = 0;
 }
 
 /* ---- reviews ---- */

@@ -57,6 +57,11 @@ typedef struct pipeline {
                               const uint8_t hash[32], const uint8_t *sig, size_t n, char *err,
                               size_t errlen);
   void *contract_ctx;
+  /* The near-duplicate index takes in what other processes checked: the last timeline row read
+   * (store_submission_texts_checked), under its lock. */
+  pthread_mutex_t feed_mu;
+  int feed_ready; /* feed_mu is initialised */
+  int64_t feed_after;
 } pipeline;
 
 /* Fills p from the configuration (cfg is kept: it must outlive p) and rebuilds the

@@ -614,6 +614,36 @@ TEST(store_records) {
   arena_release(&a);
 }
 
+/* Two processes (two pipelines on one store): what one checked, the other's index takes in before
+ * its next lookup, so a near-duplicate is caught whichever process checks it. */
+TEST(two_processes_share_near_duplicates) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256], why[256], payload[64];
+  pipeline other;
+  REQUIRE(pipeline_init(&other, S, &cfg, err, sizeof err) == 0);
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(61, ROLE_USER | ROLE_CREATOR, NULL), kim = person_at(62, ROLE_USER, NULL),
+                 lee = person_at(63, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{}");
+  static const char *text = "An original essay on gas optimisation: storage packing, calldata over memory, "
+                            "unchecked loops and custom errors, each measured before and after.";
+  int64_t s1 = submit(&a, &kim, t.id, text, LINK), s2 = submit(&a, &lee, t.id, text, LINK);
+  REQUIRE(s1 > 0 && s2 > 0);
+  snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)s1);
+  CHECK_INT(pipeline_run(&other, PIPE_JOB_CHECK, payload, NULL, &a, why, sizeof why), 0);
+  CHECK_STR(state_of(&a, s1), "AI_REVIEW");
+  snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)s2);
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_CHECK, payload, NULL, &a, why, sizeof why), 0);
+  CHECK_STR(state_of(&a, s2), "REJECTED");
+  pipeline_release(&other);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(the_whole_loop);
   RUN(checks_refuse_bad_evidence);
@@ -621,6 +651,7 @@ static void all_tests(void) {
   RUN(a_job_effect_commits_once_under_its_claim);
   RUN(a_panel_grows_once);
   RUN(store_records);
+  RUN(two_processes_share_near_duplicates);
 }
 
 int main(void) { return backends_main("test_pipeline", all_tests); }

@@ -50,8 +50,10 @@ CREATE TABLE panels (
   submission_id ${int} NOT NULL REFERENCES submissions(id) ON DELETE CASCADE,
   round INTEGER NOT NULL CHECK (round >= 0),
   validator_id ${int} NOT NULL REFERENCES validators(id),
+  seat INTEGER NOT NULL CHECK (seat >= 0), -- drawing order within the round
   drawn_at ${int} NOT NULL,
-  PRIMARY KEY (submission_id, round, validator_id)
+  PRIMARY KEY (submission_id, round, validator_id),
+  UNIQUE (submission_id, round, seat)
 );
 CREATE INDEX panels_validator ON panels(validator_id, submission_id);
 
