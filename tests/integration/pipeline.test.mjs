@@ -8,9 +8,10 @@
 // viem comes from tests/auth's locked tree (tests/integration/run.sh installs it with npm ci).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import {
-  ADDR, castKeys, createKey, expectError, expectStatus, freshDatabase, request, sleep, startServer, taskBody,
+  ADDR, BIN, SANITIZER_REPORT, WORK, castKeys, createKey, expectError, expectStatus, freshDatabase, request, sleep, startServer, taskBody,
 } from './lib/harness.mjs';
 
 const requireAuth = createRequire(new URL('../auth/package.json', import.meta.url));
@@ -274,5 +275,48 @@ describe('pipeline demo', () => {
     await sleep(300);
     const again = expectStatus(await admin.get('/api/v1/submissions/1'), 200);
     assert.equal(again.timeline.length, 9);
+  });
+});
+
+// The jobs run in a `pheme worker` process next to a server that runs none: the pipeline's kinds
+// are registered there too, and the worker stops cleanly on SIGTERM.
+describe('pipeline in pheme worker', () => {
+  let srv; let worker; let workerOut = '';
+  after(async () => {
+    if (worker && worker.exitCode === null) worker.kill('SIGKILL');
+    if (srv) await srv.stop();
+  });
+  test('a submission is checked, assessed and given a panel by the worker process', async () => {
+    const db = await freshDatabase('pipeline-worker');
+    const keys = await castKeys(db);
+    srv = await startServer({ db, name: 'pipeline-worker', args: ['--jobs-workers', '0'] });
+    const admin = srv.client(keys.admin.key);
+    for (const k of KEYS.slice(0, 3)) {
+      const a = accounts.privateKeyToAccount(k);
+      expectStatus(await admin.req('PUT', `/api/v1/admin/validators/${a.address}`, { json: { stake: STAKE } }), 200);
+    }
+    const creator = srv.client(keys.creator.key);
+    const t = expectStatus(await creator.post('/api/v1/tasks', taskBody()), 201);
+    const s = expectStatus(await srv.client(keys.user.key).post(`/api/v1/tasks/${t.id}/submissions`, {
+      text: 'Work checked by another process', evidence: [{ type: 'link', url: 'https://example.com/w' }],
+    }), 201);
+    await sleep(200);
+    assert.equal(expectStatus(await creator.get(`/api/v1/submissions/${s.id}`), 200).state, 'SUBMITTED');
+    worker = spawn(BIN, ['worker', '--database', db.url, '--jobs-poll-ms', '50', '--log-level', 'warn'],
+      { cwd: WORK, stdio: ['ignore', 'pipe', 'pipe'], env: Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PHEME_'))) });
+    worker.stdout.on('data', (d) => { workerOut += d; });
+    worker.stderr.on('data', (d) => { workerOut += d; });
+    let got;
+    for (let i = 0; i < 200; i++) {
+      got = expectStatus(await creator.get(`/api/v1/submissions/${s.id}`), 200);
+      if (got.panel.length === 3) break;
+      await sleep(50);
+    }
+    assert.equal(got.state, 'PEER_REVIEW', workerOut);
+    assert.equal(got.panel.length, 3);
+    const exited = new Promise((r) => worker.on('exit', (code) => r(code)));
+    worker.kill('SIGTERM');
+    assert.equal(await exited, 0, workerOut);
+    assert.doesNotMatch(workerOut, SANITIZER_REPORT);
   });
 });
