@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "jobs/jobs.h"
+#include "validation/pipeline.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -177,7 +178,8 @@ static int cmd_serve(cmd_ctx *c) {
   int64_t started_ms = time_now_ms();
   if (metrics_register(&metrics, metrics_process_collect, &started_ms) ||
       metrics_register(&metrics, store_metrics_collect, s) ||
-      metrics_register(&metrics, jobs_metrics_collect, s))
+      metrics_register(&metrics, jobs_metrics_collect, s) ||
+      metrics_register(&metrics, pipeline_metrics_collect, s))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
   if (!(a.content = content_local_open(cfg->content_dir, err, sizeof err))) {
@@ -192,13 +194,26 @@ static int cmd_serve(cmd_ctx *c) {
   chain_workers chain;
   jobs_pool *jobs = NULL;
   int rc = 1;
+  pipeline pipe;
+  memset(&pipe, 0, sizeof pipe);
   if (chain_workers_init(&chain, cfg, err, sizeof err)) {
+    log_error("%s", err);
+    goto out;
+  }
+  if (pipeline_init(&pipe, s, cfg, err, sizeof err)) {
+    log_error("%s", err);
+    goto out;
+  }
+  a.pipeline = &pipe;
+  if (cfg->demo && demo_pipeline_seed(s, &pipe, err, sizeof err)) {
     log_error("%s", err);
     goto out;
   }
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
     signin.contract_ctx = &chain.sigcheck;
+    pipe.contract_check = sigcheck_signin; /* reviews by contract-wallet validators (EIP-1271) */
+    pipe.contract_ctx = &chain.sigcheck;
   }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
@@ -263,6 +278,7 @@ static int cmd_serve(cmd_ctx *c) {
     jobs_options jo;
     jobs_options_from_config(&jo, cfg);
     jobs_register_builtin(cfg->jobs_test_kinds);
+    if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
       http_server_stop(a.http, 0);
@@ -284,6 +300,7 @@ static int cmd_serve(cmd_ctx *c) {
   rc = 0;
 out:
   jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
+  pipeline_release(&pipe);
   chain_workers_stop(&chain);
   log_batching_stop();
   http_cache_free(cache);
@@ -515,7 +532,17 @@ static int cmd_worker(cmd_ctx *c) {
   }
   store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
   if (!s) return 1;
+  pipeline pipe;
+  char err[512];
+  if (pipeline_init(&pipe, s, &c->cfg, err, sizeof err)) {
+    log_error("%s", err);
+    pipeline_release(&pipe);
+    store_free(s);
+    return 1;
+  }
+  if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
+  pipeline_release(&pipe);
   store_free(s);
   return rc;
 }

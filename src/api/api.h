@@ -13,6 +13,7 @@
 #include "core/jsonw.h"
 #include "http/server.h"
 #include "store/store.h"
+#include "store/validation.h"
 #include "work/roles.h"
 
 typedef struct app {
@@ -22,6 +23,7 @@ typedef struct app {
   const signin_config *signin; /* sign-in and sessions; NULL = only API keys authenticate */
   metrics_registry *metrics;   /* what /metrics renders */
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
+  struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -111,6 +113,8 @@ void api_user_write(jw *w, const user *u);
 void api_user_fields(jw *w, const user *u);
 void api_task_write(jw *w, const task *t);
 void api_submission_write(jw *w, const submission *s);
+/* The submission's fields without the enclosing object (for answers that add more). */
+void api_submission_fields(jw *w, const submission *s);
 void api_guild_write(jw *w, const guild *g);
 void api_key_write(jw *w, const api_key *k);
 void api_skill_write(jw *w, const skill *k);
@@ -142,6 +146,16 @@ void tasks_close(http_req *r);
 void tasks_submit(http_req *r);
 void tasks_submissions(http_req *r);
 void submissions_get(http_req *r);
+/* --- the validation pipeline (submissions.c) --- */
+void submissions_review(http_req *r);
+void submissions_dispute(http_req *r);
+void submissions_decision(http_req *r);
+void validators_queue(http_req *r);
+void admin_validator_put(http_req *r);
+void admin_validators_list(http_req *r);
+/* Answers 200 with submission id, its timeline, assessments, panel, reviews, disputes, outcome. */
+void api_submission_answer(http_req *r, int64_t id);
+void api_submission_view_write(jw *w, const sub_view *v);
 void guilds_list(http_req *r);
 void guilds_create(http_req *r);
 void guilds_get(http_req *r);
@@ -197,6 +211,10 @@ int auth_csrf_ok(http_req *r);
 /* Demo data for a fresh install (only when there are no tasks yet), and bulk data for
  * benchmarks (users with addresses 0xbe9c5eed…<id>, tasks spread over them). -1 with err set. */
 int demo_seed(store *s, char *err, size_t errlen);
+/* When no submission exists yet: the dev chain's validators (accounts 1..3) registered with their
+ * stake, and one submission by account 4 taken through the whole pipeline (checks, builtin
+ * assessment, panel, three signed reviews, consensus), so a newcomer sees it work. */
+int demo_pipeline_seed(store *s, struct pipeline *p, char *err, size_t errlen);
 int bench_seed(store *s, int64_t users, int64_t tasks, char *err, size_t errlen);
 
 /* The OpenAPI 3.1 document of the route table (openapi.c). */

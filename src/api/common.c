@@ -273,6 +273,11 @@ void api_task_write(jw *w, const task *t) {
 
 void api_submission_write(jw *w, const submission *s) {
   jw_obj(w);
+  api_submission_fields(w, s);
+  jw_end(w);
+}
+
+void api_submission_fields(jw *w, const submission *s) {
   jw_key(w, "id");
   jw_int(w, s->id);
   jw_key(w, "taskId");
@@ -293,7 +298,6 @@ void api_submission_write(jw *w, const submission *s) {
   jw_time(w, s->created_at);
   jw_key(w, "updatedAt");
   jw_time(w, s->updated_at);
-  jw_end(w);
 }
 
 void api_guild_write(jw *w, const guild *g) {

@@ -78,6 +78,32 @@ static const json_field submission_create[] = {
     {"evidence", JF_ARRAY, 0, 0, 20, NULL},
 };
 
+/* the signed review (validation/review.h parses it strictly; the schema gives OpenAPI its shape) */
+static const json_field review_post[] = {
+    {"submissionId", JF_INT, 1, 0, 9007199254740991LL, NULL},
+    {"round", JF_INT, 1, 0, 1000, NULL},
+    {"validator", JF_ADDRESS, 1, 0, 0, NULL},
+    {"score", JF_INT, 1, 0, 100, NULL},
+    {"criteria", JF_ARRAY, 1, 0, 64, NULL},
+    {"feedback", JF_STRING, 1, 0, 16384, NULL},
+    {"signature", JF_STRING, 1, 132, 132, NULL},
+};
+
+static const json_field dispute_create[] = {
+    {"reason", JF_STRING, 1, 1, 2000, NULL},
+};
+
+static const json_field admin_decision[] = {
+    {"decision", JF_ENUM, 1, 0, 0, "approve|reject|request_changes"},
+    {"score", JF_INT, 1, 0, 100, NULL},
+    {"reason", JF_STRING, 0, 0, 2000, NULL},
+};
+
+static const json_field validator_put[] = {
+    {"stake", JF_AMOUNT, 0, 0, 0, NULL},
+    {"domains", JF_ARRAY, 0, 0, 20, NULL},
+};
+
 static const json_field guild_create[] = {
     {"slug", JF_NAME, 1, 3, 64, NULL},
     {"name", JF_NAME, 1, 1, 100, NULL},
@@ -131,6 +157,10 @@ SCHEMA(TaskValidation, api_validation_fields, "How submissions are judged; conse
 SCHEMA(RubricCriterion, api_rubric_fields, "One weighted criterion of the rubric");
 SCHEMA(Evidence, api_evidence_fields, "A link to evidence of the work (http or https)");
 SCHEMA(SubmissionCreate, submission_create, "Work submitted to a task");
+SCHEMA(ReviewPost, review_post, "A validator's review as EIP-712 typed data (contracts/signing.json validatorReview) with its signature (0x + 130 hex digits); criteria are {id, score} by ascending id");
+SCHEMA(DisputeCreate, dispute_create, "Why the decision is disputed");
+SCHEMA(AdminDecision, admin_decision, "An admin's decision on an escalated or disputed submission");
+SCHEMA(ValidatorPut, validator_put, "A validator's stake in wei (omit it to take the stake indexed from PhemeStaking) and domains");
 SCHEMA(GuildCreate, guild_create, "A new guild; slug is lower-case letters, digits and '-'");
 SCHEMA(AuthNonce, auth_nonce_body, "Who will sign (EIP-55 or all-lowercase address) on which chain; purpose 'link' for " "POST /api/v1/me/wallets");
 SCHEMA(AuthVerify, auth_verify_body, "The message from /auth/nonce exactly as signed, and its personal_sign signature (0x + " "130 hex digits); cookies: true for cookie mode");
@@ -150,6 +180,10 @@ const api_schema *const api_schemas[] = {
     &schema_RubricCriterion,
     &schema_Evidence,
     &schema_SubmissionCreate,
+    &schema_ReviewPost,
+    &schema_DisputeCreate,
+    &schema_AdminDecision,
+    &schema_ValidatorPut,
     &schema_GuildCreate,
     &schema_AuthNonce,
     &schema_AuthVerify,
@@ -194,7 +228,12 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/tasks/:id/close", tasks_close, CREATOR, RL_WRITE, "Close a task to new submissions (its creator or an admin)", "tasks", NULL, 200},
     {"POST", "/api/v1/tasks/:id/submissions", tasks_submit, USER, RL_WRITE, "Submit work to a task", "submissions", BODY(SubmissionCreate), 201},
     {"GET", "/api/v1/tasks/:id/submissions", tasks_submissions, CREATOR, RL_READ, "Submissions to a task (its creator or an admin)", "submissions", NULL, 200},
-    {"GET", "/api/v1/submissions/:id", submissions_get, USER, RL_READ, "One submission (its author, the task's creator, a validator or an admin)", "submissions", NULL, 200},
+    {"GET", "/api/v1/submissions/:id", submissions_get, USER, RL_READ, "One submission with its timeline, assessments, panel, reviews, disputes and outcome (its author, the task's creator, a validator or an admin)", "submissions", NULL, 200},
+    /* the validation pipeline (submissions.c) */
+    {"POST", "/api/v1/submissions/:id/reviews", submissions_review, USER, RL_WRITE, "A panel validator's EIP-712 signed review, verified by the server", "validation", BODY(ReviewPost), 201},
+    {"POST", "/api/v1/submissions/:id/disputes", submissions_dispute, USER, RL_WRITE, "Dispute a decision (the submitter or the task's creator, within the dispute window); a fresh panel decides", "validation", BODY(DisputeCreate), 201},
+    {"POST", "/api/v1/submissions/:id/decision", submissions_decision, ADMIN, RL_WRITE, "An admin decides an escalated (or disputed) submission", "validation", BODY(AdminDecision), 200},
+    {"GET", "/api/v1/validators/me/queue", validators_queue, USER, RL_READ, "The caller's review queue as a validator, and the EIP-712 domain reviews are signed in", "validation", NULL, 200},
     /* evidence content (content.c): the body is the file, streamed */
     {"POST", "/api/v1/content", content_post, USER, RL_WRITE, "Store a file (the body, of an allowed Content-Type) under its IPFS CIDv1; idempotent", "content", NULL, 201, 0, &content_upload_stream},
     {"GET", "/ipfs/:cid", content_get, PUBLIC, RL_READ, "A stored file by CID: immutable, ETag = CID, If-None-Match, single byte ranges", "content", NULL, 200},
@@ -216,6 +255,8 @@ const http_route api_routes[] = {
     {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, RL_WRITE, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},
     {"POST", "/api/v1/admin/users/:address/roles", auth_role_grant, ADMIN, RL_WRITE, "Grant a role to the person holding an address (audited)", "admin", BODY(RoleGrant), 200},
     {"DELETE", "/api/v1/admin/users/:address/roles/:role", auth_role_revoke, ADMIN, RL_WRITE, "Revoke a role (audited); their access tokens stop working", "admin", NULL, 200},
+    {"PUT", "/api/v1/admin/validators/:address", admin_validator_put, ADMIN, RL_WRITE, "Register a validator with its stake (given, or indexed from PhemeStaking)", "admin", BODY(ValidatorPut), 200},
+    {"GET", "/api/v1/admin/validators", admin_validators_list, ADMIN, RL_READ, "Validators with their standing (?candidates=1: slashing candidates only)", "admin", NULL, 200},
     {"GET", "/api/v1/audit", audit_list, ADMIN, RL_READ, "The audit log of one record (?subject=task&id=12)", "admin", NULL, 200},
 };
 const size_t api_route_count = ARRAY_SIZE(api_routes);

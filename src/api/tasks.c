@@ -6,6 +6,9 @@
 #include "api/api.h"
 #include "core/util.h"
 #include "eth/address.h"
+#include "content/cid.h"
+#include "content/content.h"
+#include "validation/pipeline.h"
 #include "work/tasks.h"
 #include "core/banned.h"
 
@@ -257,12 +260,41 @@ void tasks_list(http_req *r) {
   API_ANSWER_PAGE(r, list, n, &p, api_task_write, id);
 }
 
+/* Evidence that names stored content (a link to /ipfs/<cid>) must name a file this server holds.
+ * Returns 0, or answers and returns -1. */
+static int evidence_stored(http_req *r, const json_t *evidence) {
+  size_t i;
+  json_t *item;
+  json_array_foreach((json_t *)evidence, i, item) {
+    const char *cid_text = NULL;
+    char why[300];
+    if (pipeline_link_check(&r->arena, json_str(item, "url", ""), &cid_text, why, sizeof why) != 0 ||
+        !cid_text)
+      continue; /* link sanity is the checks' job (submission.check); only CIDs are looked up here */
+    cid c;
+    int stored = 0;
+    if (cid_parse(&c, cid_text, strlen(cid_text), why, sizeof why) != 0) continue;
+    pheme_err e = content_is_stored(req_store(r), &c, &stored);
+    if (e) {
+      api_fail(r, e, "content");
+      return -1;
+    }
+    if (!stored) {
+      http_error(r, PHEME_WORK_EVIDENCE, "evidence[%zu]: content %s is not stored (upload it with POST /api/v1/content first)",
+                 i, cid_text);
+      return -1;
+    }
+  }
+  return 0;
+}
+
 void tasks_submit(http_req *r) {
   int64_t id;
   json_t *b;
   if (api_id_param(r, "id", &id) || api_body(r, "SubmissionCreate", &b)) return;
   const json_t *evidence = json_object_get(b, "evidence");
   if (evidence && check_items(r, evidence, "Evidence", "evidence")) return;
+  if (evidence && evidence_stored(r, evidence)) return;
   work_principal who = principal_of(r);
   store_actor sa = api_actor(r);
   submission s;
@@ -321,5 +353,5 @@ void submissions_get(http_req *r) {
     http_error(r, PHEME_AUTH_NOT_OWNER, "submission %lld belongs to someone else", (long long)id);
     return;
   }
-  API_ANSWER(r, 200, api_submission_write, &s);
+  api_submission_answer(r, id);
 }

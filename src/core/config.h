@@ -74,6 +74,9 @@ typedef struct pheme_config {
   char *openai_key_env;          /* name of the environment variable holding the key */
   char *openai_key_file;         /* or a file holding it */
   long long openai_timeout_ms, openai_retries;
+  long long validator_min_stake;  /* whole tokens */
+  long long panel_max, dispute_window_hours, review_chain_id;
+  char *review_registry;          /* 0x address or "" */
   /* the job queue (src/jobs) */
   long long jobs_workers, jobs_poll_ms, jobs_lease_ms, jobs_backoff_base_ms, jobs_backoff_cap_ms;
   long long jobs_max_attempts, jobs_batch, jobs_keep_done;

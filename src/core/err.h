@@ -37,7 +37,13 @@
   X(SYS_IO,                 500, "SYS005",  "input/output error") \
   X(SEC_CORS,               403, "SEC001",  "origin not allowed") \
   X(CHAIN_UNAVAILABLE,      503, "CHAIN001", "chain node unavailable") \
-  X(WORK_REQUIREMENTS,      403, "WORK001", "the task's requirements are not met")
+  X(WORK_REQUIREMENTS,      403, "WORK001", "the task's requirements are not met") \
+  X(WORK_EVIDENCE,          422, "WORK002", "evidence names content that is not stored") \
+  X(VAL_WRONG_SIGNER,       401, "VAL001", "the review is not signed by the validator it names") \
+  X(VAL_NOT_ON_PANEL,       403, "VAL002", "not on the submission's review panel") \
+  X(VAL_SUBMITTER,          403, "VAL003", "a submitter may not review their own submission") \
+  X(VAL_REPLAY,             409, "VAL004", "the review was signed for another submission") \
+  X(VAL_WINDOW,             409, "VAL005", "the dispute window has passed")
 
 typedef enum {
 #define PHEME_ERR_ENUM(name, status, code, msg) PHEME_##name,

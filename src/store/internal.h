@@ -98,6 +98,15 @@ int sx_is_pg(const sx *x);
  * 2 share-locked (PostgreSQL; SQLite's one writer is already exclusive). */
 pheme_err sx_task_get(sx *x, int64_t id, int lock, task *out) PHEME_MUST_CHECK;
 
+/* Reads submission id inside x (submissions.c); lock 1 locks its row for update (PostgreSQL). */
+pheme_err sx_submission_get(sx *x, int64_t id, int lock, submission *out) PHEME_MUST_CHECK;
+/* Writes one row of a submission's timeline (store/validation.h) inside x. */
+pheme_err sx_submission_event(sx *x, int64_t sub_id, const char *from, const char *to,
+                              const char *event, const char *actor, int64_t actor_id,
+                              const char *detail, int64_t now) PHEME_MUST_CHECK;
+/* The kind of the job a new submission enqueues (the validation pipeline's first step). */
+#define STORE_JOB_SUBMISSION_CHECK "submission.check"
+
 /* Copies a 20-byte blob cell into dst (zeros when the cell is not 20 bytes). */
 void sx_addr(const db_result *r, int row, int col, uint8_t dst[20]);
 /* The LIMIT a page asks for: one more than shown, to know whether there is a next page. */

@@ -1,6 +1,9 @@
 /* Submissions of work to tasks; see store.h. */
+#include <stdio.h>
+
 #include "core/util.h"
 #include "store/internal.h"
+#include "store/jobs.h"
 #include "core/banned.h"
 
 #define SUB_COLS                                                                           \
@@ -23,6 +26,28 @@ static void read_sub(const db_result *r, int i, submission *s) {
 
 static const char by_id[] =
     "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id = $1";
+static const char by_id_locked[] =
+    "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id = $1 "
+    "FOR UPDATE OF s";
+
+pheme_err sx_submission_get(sx *x, int64_t id, int lock, submission *out) {
+  db_result r;
+  pheme_err e = Q(x, &r, lock && sx_is_pg(x) ? by_id_locked : by_id, dbv_int(id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) read_sub(&r, 0, out);
+  return e;
+}
+
+pheme_err sx_submission_event(sx *x, int64_t sub_id, const char *from, const char *to,
+                              const char *event, const char *actor, int64_t actor_id,
+                              const char *detail, int64_t now) {
+  db_result r;
+  return Q(x, &r,
+           "INSERT INTO submission_events (submission_id, from_state, to_state, event, actor, "
+           "actor_id, at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+           dbv_int(sub_id), dbv_text(from), dbv_text(to), dbv_text(event), dbv_text(actor),
+           actor_id ? dbv_int(actor_id) : dbv_null(), dbv_int(now), dbv_text(detail ? detail : "{}"));
+}
 
 pheme_err store_submission_create(store *s, arena *a, const store_actor *who, submission *sub,
                                   submission_check_fn check, void *ctx) {
@@ -53,6 +78,16 @@ pheme_err store_submission_create(store *s, arena *a, const store_actor *who, su
   if (!e) {
     sub->id = db_int(&r, 0, 0);
     e = sx_audit(&x, who, "submission.create", "submission", sub->id, NULL);
+  }
+  /* the first row of the timeline, and the pipeline's first job in the same transaction */
+  if (!e)
+    e = sx_submission_event(&x, sub->id, "", sub->state, "submit", "submitter", sub->user_id,
+                            NULL, now);
+  if (!e) {
+    char payload[48];
+    snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)sub->id);
+    job_request rq = {STORE_JOB_SUBMISSION_CHECK, payload, NULL, 0, 0};
+    e = jobs_enqueue_in(&x, &rq, now, NULL, NULL);
   }
   if (!e) e = Q(&x, &r, by_id, dbv_int(sub->id));
   if (!e) read_sub(&r, 0, sub);

@@ -14,7 +14,9 @@ describe('concurrency', () => {
   before(async () => {
     db = await freshDatabase('concurrency');
     keys = await castKeys(db);
-    srv = await startServer({ db, name: 'concurrency' });
+    // no job workers: submissions stay live (the pipeline would reject those without evidence,
+    // freeing the task for another; pipeline.test.mjs runs the pipeline)
+    srv = await startServer({ db, name: 'concurrency', args: ['--jobs-workers', '0'] });
     anon = srv.client();
     creator = srv.client(keys.creator.key);
     user = srv.client(keys.user.key);

@@ -25,6 +25,12 @@ BACKENDS=${BACKENDS:-"sqlite postgresql"}
 command -v node >/dev/null || { echo "run.sh: node is not installed (scripts/deps.sh)" >&2; exit 2; }
 major=$(node -p 'process.versions.node.split(".")[0]')
 [ "$major" -ge 18 ] || { echo "run.sh: Node 18 or newer is needed, found $(node --version)" >&2; exit 2; }
+# pipeline.test.mjs signs reviews with viem from tests/auth's locked tree: install it there (npm ci
+# wipes node_modules, so only when the installed tree is not the locked one)
+if ! (cd "$root/tests/auth" && node -e 'const a=require("./package-lock.json").packages,b=require("./node_modules/.package-lock.json").packages;for(const k in a){if(k&&(!b[k]||b[k].version!==a[k].version))process.exit(1)}') 2>/dev/null; then
+  (cd "$root/tests/auth" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) ||
+    { echo "run.sh: npm ci in tests/auth failed (viem is needed by pipeline.test.mjs)" >&2; exit 1; }
+fi
 reporter=""
 if node --help 2>/dev/null | grep -q -- '--test-reporter'; then reporter="--test-reporter=spec"; fi
 

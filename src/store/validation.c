@@ -1,0 +1,536 @@
+/* The validation pipeline's storage: views of a submission, the one step function every change
+ * goes through, validators, queues and the texts the near-duplicate index is rebuilt from; see
+ * store/validation.h. */
+#include <stdio.h>
+#include <string.h>
+
+#include "core/util.h"
+#include "store/internal.h"
+#include "store/validation.h"
+#include "core/banned.h"
+
+void sub_step_init(sub_step *st) {
+  memset(st, 0, sizeof *st);
+  st->actor = "system";
+  st->final_score = -1;
+}
+
+static int cell_null(const db_result *r, int i, int c) { return db_cell(r, i, c)->type == DBV_NULL; }
+static int int_or(const db_result *r, int i, int c, int dflt) {
+  return cell_null(r, i, c) ? dflt : (int)db_int(r, i, c);
+}
+static void blob_copy(const db_result *r, int i, int c, uint8_t *dst, size_t n) {
+  size_t len = 0;
+  const uint8_t *p = db_blob(r, i, c, &len);
+  memset(dst, 0, n);
+  if (p && len == n) memcpy(dst, p, n);
+}
+
+/* ---- reading ---- */
+
+#define VAL_COLS                                                                                \
+  "v.id, v.user_id, v.address, CAST(v.stake AS TEXT), v.domains, v.status, v.accuracy_ppm, "   \
+  "v.outlier_streak, v.slashing_candidate, v.created_at, v.updated_at"
+enum { VAL_NCOLS = 11 };
+
+static void read_validator(const db_result *r, int i, int c, validator_row *v) {
+  v->id = db_int(r, i, c);
+  v->user_id = db_int(r, i, c + 1);
+  blob_copy(r, i, c + 2, v->address, 20);
+  v->stake = db_text(r, i, c + 3);
+  v->domains = db_text(r, i, c + 4);
+  v->status = db_text(r, i, c + 5);
+  v->accuracy_ppm = (int)db_int(r, i, c + 6);
+  v->outlier_streak = (int)db_int(r, i, c + 7);
+  v->slashing_candidate = (int)db_int(r, i, c + 8);
+  v->created_at = db_int(r, i, c + 9);
+  v->updated_at = db_int(r, i, c + 10);
+}
+
+#define ALLOC(a, p, n) ((p) = arena_zalloc((a), sizeof *(p) * (size_t)((n) ? (n) : 1)))
+
+static pheme_err load_timeline(sx *x, sub_view *v) {
+  db_result r;
+  pheme_err e = Q(x, &r,
+                  "SELECT id, from_state, to_state, event, actor, coalesce(actor_id, 0), at, detail "
+                  "FROM submission_events WHERE submission_id = $1 ORDER BY id",
+                  dbv_int(v->sub.id));
+  if (e) return e;
+  if (!ALLOC(x->a, v->events, r.rows)) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    sub_event_row *ev = &v->events[i];
+    ev->id = db_int(&r, i, 0);
+    ev->submission_id = v->sub.id;
+    ev->from = db_text(&r, i, 1);
+    ev->to = db_text(&r, i, 2);
+    ev->event = db_text(&r, i, 3);
+    ev->actor = db_text(&r, i, 4);
+    ev->actor_id = db_int(&r, i, 5);
+    ev->at = db_int(&r, i, 6);
+    ev->detail = db_text(&r, i, 7);
+  }
+  v->nevents = r.rows;
+  e = Q(x, &r,
+        "SELECT id, assessor, model, scores, overall, confidence_ppm, feedback, record, ok, reason, "
+        "created_at FROM assessments WHERE submission_id = $1 ORDER BY id",
+        dbv_int(v->sub.id));
+  if (e) return e;
+  if (!ALLOC(x->a, v->assessments, r.rows)) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    assessment_row *as = &v->assessments[i];
+    as->id = db_int(&r, i, 0);
+    as->submission_id = v->sub.id;
+    as->assessor = db_text(&r, i, 1);
+    as->model = db_text(&r, i, 2);
+    as->scores = db_text(&r, i, 3);
+    as->overall = int_or(&r, i, 4, -1);
+    as->confidence_ppm = int_or(&r, i, 5, -1);
+    as->feedback = db_text(&r, i, 6);
+    as->record = db_text(&r, i, 7);
+    as->ok = (int)db_int(&r, i, 8);
+    as->reason = db_text(&r, i, 9);
+    as->created_at = db_int(&r, i, 10);
+  }
+  v->nassessments = r.rows;
+  return PHEME_OK;
+}
+
+static pheme_err load_panel(sx *x, sub_view *v) {
+  db_result r;
+  pheme_err e = Q(x, &r,
+                  "SELECT p.round, p.drawn_at, " VAL_COLS " FROM panels p JOIN validators v ON "
+                  "v.id = p.validator_id WHERE p.submission_id = $1 ORDER BY p.round, p.seat",
+                  dbv_int(v->sub.id));
+  if (e) return e;
+  if (!ALLOC(x->a, v->seats, r.rows)) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    v->seats[i].round = (int)db_int(&r, i, 0);
+    v->seats[i].drawn_at = db_int(&r, i, 1);
+    read_validator(&r, i, 2, &v->seats[i].v);
+  }
+  v->nseats = r.rows;
+  e = Q(x, &r,
+        "SELECT r.id, r.round, r.validator_id, v.address, r.score, r.criteria, r.feedback, "
+        "r.signature, r.signer, r.created_at FROM reviews r JOIN validators v ON v.id = "
+        "r.validator_id WHERE r.submission_id = $1 ORDER BY r.id",
+        dbv_int(v->sub.id));
+  if (e) return e;
+  if (!ALLOC(x->a, v->reviews, r.rows)) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    review_row *rv = &v->reviews[i];
+    rv->id = db_int(&r, i, 0);
+    rv->submission_id = v->sub.id;
+    rv->round = (int)db_int(&r, i, 1);
+    rv->validator_id = db_int(&r, i, 2);
+    blob_copy(&r, i, 3, rv->validator_address, 20);
+    rv->score = (int)db_int(&r, i, 4);
+    rv->criteria = db_text(&r, i, 5);
+    rv->feedback = db_text(&r, i, 6);
+    blob_copy(&r, i, 7, rv->signature, 65);
+    blob_copy(&r, i, 8, rv->signer, 20);
+    rv->created_at = db_int(&r, i, 9);
+  }
+  v->nreviews = r.rows;
+  e = Q(x, &r,
+        "SELECT id, round, opened_by, reason, first_state, first_score, outcome, final_score, "
+        "created_at, resolved_at FROM disputes WHERE submission_id = $1 ORDER BY round",
+        dbv_int(v->sub.id));
+  if (e) return e;
+  if (!ALLOC(x->a, v->disputes, r.rows)) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    dispute_row *d = &v->disputes[i];
+    d->id = db_int(&r, i, 0);
+    d->submission_id = v->sub.id;
+    d->round = (int)db_int(&r, i, 1);
+    d->opened_by = db_int(&r, i, 2);
+    d->reason = db_text(&r, i, 3);
+    d->first_state = db_text(&r, i, 4);
+    d->first_score = int_or(&r, i, 5, -1);
+    d->outcome = db_text(&r, i, 6);
+    d->final_score = int_or(&r, i, 7, -1);
+    d->created_at = db_int(&r, i, 8);
+    d->resolved_at = cell_null(&r, i, 9) ? 0 : db_int(&r, i, 9);
+  }
+  v->ndisputes = r.rows;
+  e = Q(x, &r,
+        "SELECT user_id, task_id, final_score, skills, created_at, coalesce(consumed_at, 0) FROM "
+        "outcomes WHERE submission_id = $1",
+        dbv_int(v->sub.id));
+  if (e) return e;
+  v->has_outcome = r.rows == 1;
+  if (v->has_outcome) {
+    v->outcome.submission_id = v->sub.id;
+    v->outcome.user_id = db_int(&r, 0, 0);
+    v->outcome.task_id = db_int(&r, 0, 1);
+    v->outcome.final_score = (int)db_int(&r, 0, 2);
+    v->outcome.skills = db_text(&r, 0, 3);
+    v->outcome.created_at = db_int(&r, 0, 4);
+    v->outcome.consumed_at = db_int(&r, 0, 5);
+  }
+  return PHEME_OK;
+}
+
+static pheme_err load_candidates(sx *x, sub_view *v) {
+  db_result r;
+  pheme_err e = Q0(x, &r, "SELECT " VAL_COLS " FROM validators v WHERE v.status = 'active' ORDER BY v.id");
+  if (e) return e;
+  if (!ALLOC(x->a, v->candidates, r.rows)) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) read_validator(&r, i, 0, &v->candidates[i]);
+  v->ncandidates = r.rows;
+  return PHEME_OK;
+}
+
+static pheme_err load_view(sx *x, int64_t id, unsigned want, int lock, sub_view *v) {
+  memset(v, 0, sizeof *v);
+  pheme_err e = sx_submission_get(x, id, lock, &v->sub);
+  if (!e) e = sx_task_get(x, v->sub.task_id, 0, &v->task);
+  if (e) return e;
+  db_result r;
+  e = Q(x, &r, "SELECT count(*) FROM disputes WHERE submission_id = $1", dbv_int(id));
+  if (e) return e;
+  v->round = (int)db_int(&r, 0, 0);
+  if (!e && (want & SUBV_TIMELINE)) e = load_timeline(x, v);
+  if (!e && (want & SUBV_PANEL)) e = load_panel(x, v);
+  if (!e && (want & SUBV_CANDIDATES)) e = load_candidates(x, v);
+  return e;
+}
+
+pheme_err store_submission_view(store *s, arena *a, int64_t id, unsigned want, sub_view *out) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  e = sx_snapshot(&x);
+  if (!e) e = load_view(&x, id, want, 0, out);
+  sx_end(&x);
+  return e;
+}
+
+/* ---- the step ---- */
+
+static pheme_err write_step(sx *x, const store_actor *who, const sub_view *v, sub_step *st,
+                            int64_t now) {
+  db_result r;
+  pheme_err e = PHEME_OK;
+  const char *state = v->sub.state;
+  for (int i = 0; !e && i < st->nmoves; i++) {
+    const sub_move *m = &st->moves[i];
+    if (!m->event || !m->to) return PHEME_DATA_INVALID;
+    e = sx_submission_event(x, v->sub.id, state, m->to, m->event, st->actor, st->actor_id,
+                            m->detail, now);
+    state = m->to;
+  }
+  if (e) return e;
+  if (st->nmoves || st->final_score >= 0 || st->feedback) {
+    /* the guard on the state read: a move that does not start where the row is changes nothing */
+    e = Q(x, &r,
+          "UPDATE submissions SET state = $1, final_score = CASE WHEN $2 >= 0 THEN $2 ELSE "
+          "final_score END, feedback = coalesce($3, feedback), updated_at = $4 WHERE id = $5 AND "
+          "state = $6 RETURNING id",
+          dbv_text(state), dbv_int(st->final_score), dbv_text(st->feedback), dbv_int(now),
+          dbv_int(v->sub.id), dbv_text(v->sub.state));
+    if (!e && r.rows != 1) e = PHEME_DATA_STATE;
+  }
+  for (int i = 0; !e && i < st->nassessments; i++) {
+    const assessment_row *as = &st->assessments[i];
+    e = Q(x, &r,
+          "INSERT INTO assessments (submission_id, assessor, model, scores, overall, confidence_ppm, "
+          "feedback, record, ok, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+          "$10, $11)",
+          dbv_int(v->sub.id), dbv_text(as->assessor), dbv_text(as->model ? as->model : ""),
+          dbv_text(as->scores ? as->scores : "[]"),
+          as->overall >= 0 ? dbv_int(as->overall) : dbv_null(),
+          as->confidence_ppm >= 0 ? dbv_int(as->confidence_ppm) : dbv_null(),
+          dbv_text(as->feedback ? as->feedback : ""), dbv_text(as->record ? as->record : "{}"),
+          dbv_int(as->ok ? 1 : 0), dbv_text(as->reason ? as->reason : ""), dbv_int(now));
+  }
+  /* seats are numbered in drawing order within their round */
+  int seated = 0;
+  if (!e && st->nseats) {
+    e = Q(x, &r, "SELECT count(*) FROM panels WHERE submission_id = $1 AND round = $2", dbv_int(v->sub.id),
+          dbv_int(st->seat_round));
+    if (!e) seated = (int)db_int(&r, 0, 0);
+  }
+  for (int i = 0; !e && i < st->nseats; i++)
+    e = Q(x, &r,
+          "INSERT INTO panels (submission_id, round, validator_id, seat, drawn_at) VALUES ($1, $2, $3, $4, $5)",
+          dbv_int(v->sub.id), dbv_int(st->seat_round), dbv_int(st->seats[i]), dbv_int(seated + i), dbv_int(now));
+  if (!e && st->review) {
+    const review_row *rv = st->review;
+    e = QID(x, &st->written_id,
+            "INSERT INTO reviews (submission_id, round, validator_id, score, criteria, feedback, "
+            "signature, signer, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            dbv_int(v->sub.id), dbv_int(rv->round), dbv_int(rv->validator_id), dbv_int(rv->score),
+            dbv_text(rv->criteria ? rv->criteria : "[]"), dbv_text(rv->feedback ? rv->feedback : ""),
+            dbv_blob(rv->signature, 65), dbv_blob(rv->signer, 20), dbv_int(now));
+  }
+  if (!e && st->dispute) {
+    const dispute_row *d = st->dispute;
+    e = QID(x, &st->written_id,
+            "INSERT INTO disputes (submission_id, round, opened_by, reason, first_state, "
+            "first_score, outcome, created_at) VALUES ($1, $2, $3, $4, $5, $6, '', $7)",
+            dbv_int(v->sub.id), dbv_int(d->round), dbv_int(d->opened_by),
+            dbv_text(d->reason ? d->reason : ""), dbv_text(d->first_state),
+            d->first_score >= 0 ? dbv_int(d->first_score) : dbv_null(), dbv_int(now));
+  }
+  if (!e && st->settle_dispute) {
+    e = Q(x, &r,
+          "UPDATE disputes SET outcome = $1, final_score = $2, resolved_at = $3 WHERE "
+          "submission_id = $4 AND resolved_at IS NULL RETURNING id",
+          dbv_text(state), st->final_score >= 0 ? dbv_int(st->final_score) : dbv_null(),
+          dbv_int(now), dbv_int(v->sub.id));
+    if (!e && r.rows != 1) e = PHEME_DATA_STATE;
+  }
+  if (!e && st->outcome) {
+    const outcome_row *o = st->outcome;
+    e = Q(x, &r,
+          "INSERT INTO outcomes (submission_id, user_id, task_id, final_score, skills, created_at) "
+          "VALUES ($1, $2, $3, $4, $5, $6)",
+          dbv_int(v->sub.id), dbv_int(o->user_id), dbv_int(o->task_id), dbv_int(o->final_score),
+          dbv_text(o->skills ? o->skills : "[]"), dbv_int(now));
+  }
+  for (int i = 0; !e && i < st->nstandings; i++) {
+    const validator_standing *sd = &st->standings[i];
+    e = Q(x, &r,
+          "UPDATE validators SET accuracy_ppm = $1, outlier_streak = $2, slashing_candidate = $3, "
+          "updated_at = $4 WHERE id = $5",
+          dbv_int(sd->accuracy_ppm), dbv_int(sd->outlier_streak),
+          dbv_int(sd->slashing_candidate ? 1 : 0), dbv_int(now), dbv_int(sd->validator_id));
+  }
+  for (int i = 0; !e && i < st->njobs; i++) e = jobs_enqueue_in(x, &st->jobs[i], now, NULL, NULL);
+  if (!e && (st->nmoves || st->review || st->dispute)) {
+    char detail[160];
+    snprintf(detail, sizeof detail, "{\"from\":\"%s\",\"to\":\"%s\"}", v->sub.state, state);
+    e = sx_audit(x, who, st->audit_action ? st->audit_action : "submission.step", "submission",
+                 v->sub.id, detail);
+  }
+  return e;
+}
+
+pheme_err store_submission_step(store *s, arena *a, const store_actor *who, int64_t id,
+                                unsigned want, const job_claim *claim, int64_t now_ms,
+                                sub_step_fn fn, void *ctx, sub_step *done, sub_view *out) {
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  sub_view v;
+  sub_step st;
+  sub_step_init(&st);
+  e = load_view(&x, id, want, 1, &v);
+  if (!e) e = fn(&v, &st, ctx);
+  if (!e) e = write_step(&x, who, &v, &st, now_ms);
+  if (!e && claim) e = jobs_complete_in(&x, claim, now_ms);
+  if (!e && out) e = load_view(&x, id, want, 0, out);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  if (!e && done) *done = st;
+  return e;
+}
+
+/* ---- validators ---- */
+
+static int stake_valid(const char *s) {
+  size_t n = s ? strlen(s) : 0;
+  if (n == 0 || n > VALIDATOR_STAKE_MAX || (n > 1 && s[0] == '0')) return 0;
+  for (size_t i = 0; i < n; i++)
+    if (s[i] < '0' || s[i] > '9') return 0;
+  return 1;
+}
+
+static const char val_by_user[] = "SELECT " VAL_COLS " FROM validators v WHERE v.user_id = $1";
+
+pheme_err store_validator_put(store *s, arena *a, const store_actor *who, int64_t user_id,
+                              const uint8_t address[20], const char *stake, const char *domains,
+                              validator_row *out) {
+  if (!stake_valid(stake)) return PHEME_DATA_INVALID;
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  int64_t now = time_now_ms();
+  db_result r;
+  e = Q(&x, &r,
+        "INSERT INTO validators (user_id, address, stake, domains, status, created_at, updated_at) "
+        "VALUES ($1, $2, $3, $4, 'active', $5, $5) ON CONFLICT (user_id) DO UPDATE SET address = "
+        "excluded.address, stake = excluded.stake, domains = excluded.domains, status = 'active', "
+        "updated_at = excluded.updated_at",
+        dbv_int(user_id), dbv_blob(address, 20), dbv_text(stake), dbv_text(domains ? domains : "[]"),
+        dbv_int(now));
+  if (!e) e = Q(&x, &r, val_by_user, dbv_int(user_id));
+  if (!e && r.rows != 1) e = PHEME_SYS_STORAGE;
+  if (!e) {
+    read_validator(&r, 0, 0, out);
+    char detail[160];
+    snprintf(detail, sizeof detail, "{\"stake\":\"%s\"}", stake);
+    e = sx_audit(&x, who, "validator.put", "validator", out->id, detail);
+  }
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_validator_by_user(store *s, arena *a, int64_t user_id, validator_row *out) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, val_by_user, dbv_int(user_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) read_validator(&r, 0, 0, out);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_validators_list(store *s, arena *a, int only_candidates, validator_row **out,
+                                int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT " VAL_COLS " FROM validators v WHERE ($1 = 0 OR v.slashing_candidate = 1) "
+        "ORDER BY v.id LIMIT 1000",
+        dbv_int(only_candidates ? 1 : 0));
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) read_validator(&r, i, 0, &(*out)[i]);
+  *n = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err store_validator_queue(store *s, arena *a, int64_t validator_id, int limit,
+                                submission **out, int **round_out, int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  /* a seat counts when its round is the submission's current one (the number of disputes) */
+  e = Q(&x, &r,
+        "SELECT p.submission_id, p.round FROM panels p JOIN submissions s ON s.id = "
+        "p.submission_id WHERE p.validator_id = $1 AND s.state IN ('PEER_REVIEW', 'DISPUTED') "
+        "AND p.round = (SELECT count(*) FROM disputes d WHERE d.submission_id = s.id) AND NOT "
+        "EXISTS (SELECT 1 FROM reviews rv WHERE rv.submission_id = p.submission_id AND rv.round = "
+        "p.round AND rv.validator_id = p.validator_id) ORDER BY p.submission_id LIMIT $2",
+        dbv_int(validator_id), dbv_int(limit));
+  if (!e) {
+    if (!ALLOC(a, *out, r.rows) || !ALLOC(a, *round_out, r.rows)) e = PHEME_SYS_NOMEM;
+    int rows = r.rows;
+    int64_t *ids = arena_zalloc(a, sizeof *ids * (size_t)(rows ? rows : 1));
+    if (!ids) e = PHEME_SYS_NOMEM;
+    for (int i = 0; !e && i < rows; i++) {
+      ids[i] = db_int(&r, i, 0);
+      (*round_out)[i] = (int)db_int(&r, i, 1);
+    }
+    for (int i = 0; !e && i < rows; i++) e = sx_submission_get(&x, ids[i], 0, &(*out)[i]);
+    if (!e) *n = rows;
+  }
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_submission_texts(store *s, arena *a, int64_t after, int limit, sub_text **out,
+                                 int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT id, user_id, text FROM submissions WHERE id > $1 AND state NOT IN ('SUBMITTED', "
+        "'CHECKING', 'REJECTED') ORDER BY id LIMIT $2",
+        dbv_int(after), dbv_int(limit));
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    (*out)[i].id = db_int(&r, i, 0);
+    (*out)[i].user_id = db_int(&r, i, 1);
+    (*out)[i].text = db_text(&r, i, 2);
+  }
+  *n = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err store_submission_texts_checked(store *s, arena *a, int64_t after_event, int limit,
+                                         sub_text **out, int *n, int64_t *last) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT e.id, s.id, s.user_id, s.text FROM submission_events e JOIN submissions s ON s.id = "
+        "e.submission_id WHERE e.id > $1 AND e.from_state = 'CHECKING' AND e.to_state IN "
+        "('AI_REVIEW', 'PEER_REVIEW') ORDER BY e.id LIMIT $2",
+        dbv_int(after_event), dbv_int(limit));
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  *last = after_event;
+  for (int i = 0; i < r.rows; i++) {
+    *last = db_int(&r, i, 0);
+    (*out)[i].id = db_int(&r, i, 1);
+    (*out)[i].user_id = db_int(&r, i, 2);
+    (*out)[i].text = db_text(&r, i, 3);
+  }
+  *n = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err store_submission_events_last(store *s, int64_t *id) {
+  sx x;
+  pheme_err e = sx_read(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM submission_events");
+  if (!e) *id = db_int(&r, 0, 0);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_outcome_consume(store *s, int64_t submission_id, int64_t now_ms) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "SELECT coalesce(consumed_at, 0) FROM outcomes WHERE submission_id = $1",
+        dbv_int(submission_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e && db_int(&r, 0, 0) != 0) e = PHEME_DATA_STATE;
+  if (!e)
+    e = Q(&x, &r, "UPDATE outcomes SET consumed_at = $1 WHERE submission_id = $2", dbv_int(now_ms),
+          dbv_int(submission_id));
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_pipeline_stats(store *s, arena *a, pipeline_stats *out) {
+  memset(out, 0, sizeof *out);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  e = sx_snapshot(&x);
+  db_result r;
+  if (!e) e = Q0(&x, &r, "SELECT state, count(*) FROM submissions GROUP BY state ORDER BY state");
+  if (!e) {
+    if (!ALLOC(a, out->states, r.rows)) e = PHEME_SYS_NOMEM;
+    for (int i = 0; !e && i < r.rows; i++) {
+      out->states[i].state = db_text(&r, i, 0);
+      out->states[i].count = db_int(&r, i, 1);
+    }
+    if (!e) out->nstates = r.rows;
+  }
+  if (!e)
+    e = Q0(&x, &r,
+           "SELECT (SELECT count(*) FROM reviews), (SELECT count(*) FROM disputes WHERE resolved_at IS "
+           "NULL), (SELECT count(*) FROM outcomes WHERE consumed_at IS NULL), (SELECT count(*) FROM "
+           "validators WHERE status = 'active'), (SELECT count(*) FROM validators WHERE "
+           "slashing_candidate = 1)");
+  if (!e) {
+    out->reviews = db_int(&r, 0, 0);
+    out->disputes_open = db_int(&r, 0, 1);
+    out->outcomes_unconsumed = db_int(&r, 0, 2);
+    out->validators_active = db_int(&r, 0, 3);
+    out->slashing_candidates = db_int(&r, 0, 4);
+  }
+  sx_end(&x);
+  return e;
+}

@@ -1,0 +1,657 @@
+/* The validation pipeline wired to real storage, on SQLite and PostgreSQL (no server): the job
+ * handlers run one by one (pipeline_run, as the worker pool would), reviews are signed with real
+ * keys, and every step is read back from the timeline. Also the store's step function (the guard
+ * on the state, one review per validator and round) and the pure decisions (links, verdicts). */
+#include <string.h>
+
+#include "test.h"
+#include "backends.h"
+#include "content/cid.h"
+#include "core/util.h"
+#include "eth/address.h"
+#include "eth/secp.h"
+#include "store/content.h"
+#include "store/validation.h"
+#include "validation/pipeline.h"
+#include "work/tasks.h"
+
+static const store_actor sys = {0, ""};
+
+static work_principal person_at(int n, unsigned roles, const uint8_t *addr_in) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t addr[20];
+  memset(addr, 0, sizeof addr);
+  addr[0] = 0x7a;
+  addr[19] = (uint8_t)n;
+  if (addr_in) memcpy(addr, addr_in, 20);
+  user u;
+  int created;
+  work_principal p;
+  memset(&p, 0, sizeof p);
+  if (store_user_ensure(S, &a, &sys, addr, &u, &created) == 0) p.user_id = u.id;
+  p.roles = roles;
+  memcpy(p.address, addr, 20);
+  arena_release(&a);
+  return p;
+}
+
+typedef struct {
+  uint8_t key[32];
+  uint8_t address[20];
+  work_principal who;
+  int64_t validator_id;
+} vkey;
+
+/* Validator n: a key, its person, its registration with stake (whole tokens). */
+static vkey validator_at(int n, const char *tokens) {
+  vkey v;
+  memset(&v, 0, sizeof v);
+  memset(v.key, 0, 32);
+  v.key[31] = (uint8_t)(0x40 + n);
+  v.key[0] = 0x11;
+  eth_err ee;
+  if (secp_address(v.address, v.key, &ee)) return v;
+  v.who = person_at(100 + n, ROLE_USER | ROLE_VALIDATOR, v.address);
+  arena a;
+  arena_init(&a, 0);
+  char *stake = arena_printf(&a, "%s000000000000000000", tokens);
+  validator_row row;
+  if (store_validator_put(S, &a, &sys, v.who.user_id, v.address, stake, NULL, &row) == 0)
+    v.validator_id = row.id;
+  arena_release(&a);
+  return v;
+}
+
+static pipeline P;
+
+static pheme_err run(const char *kind, int64_t id) {
+  arena a;
+  arena_init(&a, 0);
+  char payload[64], why[512];
+  snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)id);
+  pheme_err e = pipeline_run(&P, kind, payload, NULL, &a, why, sizeof why);
+  if (e) fprintf(stderr, "  %s(%lld): %s\n", kind, (long long)id, why);
+  arena_release(&a);
+  return e;
+}
+
+/* The jobs the pipeline enqueued for submission id, of a kind, still queued; they are dropped
+ * (the test runs them itself). */
+static int64_t queued(const char *kind, int64_t id) {
+  arena a;
+  arena_init(&a, 0);
+  job_filter f = {kind, JOB_QUEUED};
+  store_page p = {0, 100};
+  job *list;
+  int n = 0, found = 0;
+  char want[64];
+  snprintf(want, sizeof want, "\"submission\":%lld", (long long)id);
+  if (store_jobs_list(S, &a, &f, &p, &list, &n) == 0)
+    for (int i = 0; i < n; i++)
+      if (strstr(list[i].payload, want)) {
+        found++;
+        if (store_job_drop(S, list[i].id)) found = -100;
+      }
+  arena_release(&a);
+  return found;
+}
+
+static const char *state_of(arena *a, int64_t id) {
+  sub_view v;
+  if (store_submission_view(S, a, id, 0, &v)) return "?";
+  return v.sub.state;
+}
+
+/* The signed body validator v posts for submission id in round. */
+static char *review_body(arena *a, const vkey *v, const uint8_t *sign_key, int64_t id, int round, int score) {
+  review r;
+  memset(&r, 0, sizeof r);
+  r.submission_id = id;
+  r.round = (uint32_t)round;
+  memcpy(r.validator, v->address, 20);
+  r.score = (uint8_t)score;
+  r.n_criteria = 1;
+  r.criterion_ids[0] = 1;
+  r.criterion_scores[0] = (uint8_t)score;
+  r.feedback = (char *)"looks right";
+  r.feedback_len = strlen(r.feedback);
+  char err[200];
+  if (review_sign(&r, &P.domain, sign_key, err, sizeof err)) return NULL;
+  char addr[ADDRESS_TEXT], sig[131];
+  bytes_to_hex(sig, r.signature, 65);
+  return arena_printf(a,
+                      "{\"submissionId\":%lld,\"round\":%d,\"validator\":\"%s\",\"score\":%d,"
+                      "\"criteria\":[{\"id\":1,\"score\":%d}],\"feedback\":\"looks right\","
+                      "\"signature\":\"0x%s\"}",
+                      (long long)id, round, address_to_checksum(addr, v->address), score, score, sig);
+}
+
+static pheme_err post_review(arena *a, const vkey *v, const uint8_t *sign_key, int64_t user_id, int64_t id,
+                             int round, int score) {
+  char *body = review_body(a, v, sign_key, id, round, score);
+  if (!body) return PHEME_SYS_INTERNAL;
+  char why[512];
+  int64_t rid;
+  pheme_err e = pipeline_review_post(&P, a, &sys, user_id, id, body, strlen(body), &rid, why, sizeof why);
+  if (e && e != PHEME_VAL_NOT_ON_PANEL) fprintf(stderr, "  review: %s\n", why);
+  return e;
+}
+
+/* The panel of round of submission id: indices into vs. */
+static int panel_of(arena *a, int64_t id, int round, vkey *vs, int nv, int *out) {
+  sub_view v;
+  if (store_submission_view(S, a, id, SUBV_PANEL, &v)) return -1;
+  int n = 0;
+  for (int i = 0; i < v.nseats; i++)
+    if (v.seats[i].round == round)
+      for (int k = 0; k < nv; k++)
+        if (v.seats[i].v.id == vs[k].validator_id) out[n++] = k;
+  return n;
+}
+
+static task make_task(arena *a, const work_principal *creator, const char *validation) {
+  work_task_input in;
+  memset(&in, 0, sizeof in);
+  in.fields = (task){.type = "BOUNTY", .title = "Write a parser", .description = "A JSON parser with tests",
+                     .difficulty = 3, .xp_reward = 50};
+  json_t *val = json_loads(validation, 0, NULL);
+  in.validation = val;
+  char why[256];
+  task t;
+  memset(&t, 0, sizeof t);
+  if (work_task_create(S, a, &sys, creator, &in, &t, why, sizeof why)) fprintf(stderr, "  task: %s\n", why);
+  json_decref(val);
+  return t;
+}
+
+static int64_t submit(arena *a, const work_principal *who, int64_t task_id, const char *text, const char *evidence) {
+  json_t *ev = json_loads(evidence, 0, NULL);
+  submission s;
+  char why[256];
+  pheme_err e = work_submit(S, a, &sys, who, task_id, text, ev, &s, why, sizeof why);
+  json_decref(ev);
+  if (e) fprintf(stderr, "  submit: %s\n", why);
+  return e ? 0 : s.id;
+}
+
+static const char *LINK = "[{\"type\":\"link\",\"url\":\"https://example.com/work\"}]";
+static const char *TEXT_A =
+    "I wrote a streaming JSON parser in C with a fuzz target, property tests over random documents, "
+    "benchmarks against two other parsers and documentation of every error the parser can return.";
+
+TEST(the_whole_loop) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  cfg.panel_max = 3;
+  char err[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+
+  work_principal creator = person_at(1, ROLE_USER | ROLE_CREATOR, NULL), ada = person_at(2, ROLE_USER, NULL),
+                 bob = person_at(3, ROLE_USER, NULL);
+  vkey vs[7];
+  for (int i = 0; i < 6; i++) vs[i] = validator_at(i, "1000");
+  vs[6] = validator_at(6, "5"); /* below validator_min_stake: never drawn */
+  for (int i = 0; i < 7; i++) REQUIRE(vs[i].validator_id > 0);
+  task t = make_task(&a, &creator, "{\"minScore\":60,\"minValidators\":3,\"consensusThreshold\":66}");
+  REQUIRE(t.id > 0);
+
+  /* submit: the first timeline row and the check job, in the submission's transaction */
+  int64_t s1 = submit(&a, &ada, t.id, TEXT_A, LINK);
+  REQUIRE(s1 > 0);
+  CHECK_INT(queued(PIPE_JOB_CHECK, s1), 1);
+  CHECK_INT(run(PIPE_JOB_CHECK, s1), 0);
+  CHECK_STR(state_of(&a, s1), "AI_REVIEW");
+  CHECK_INT(queued(PIPE_JOB_ASSESS, s1), 1);
+  /* a job run twice changes nothing the second time */
+  CHECK_INT(run(PIPE_JOB_CHECK, s1), 0);
+  CHECK_INT(queued(PIPE_JOB_ASSESS, s1), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s1), 0);
+  CHECK_STR(state_of(&a, s1), "PEER_REVIEW");
+  CHECK_INT(queued(PIPE_JOB_PANEL, s1), 1);
+  CHECK_INT(run(PIPE_JOB_PANEL, s1), 0);
+  int seat[8];
+  REQUIRE(panel_of(&a, s1, 0, vs, 7, seat) == 3);
+  for (int i = 0; i < 3; i++) CHECK(seat[i] != 6);
+  /* the queue of a seated validator holds it */
+  submission *q;
+  int *rounds, nq = 0;
+  CHECK_INT(store_validator_queue(S, &a, vs[seat[0]].validator_id, 10, &q, &rounds, &nq), 0);
+  CHECK_INT(nq, 1);
+  if (nq == 1) CHECK_INT(q[0].id, s1);
+  int outsider = -1;
+  for (int k = 0; k < 6 && outsider < 0; k++)
+    if (k != seat[0] && k != seat[1] && k != seat[2]) outsider = k;
+
+  /* refused reviews, each with its own code */
+  CHECK_INT(post_review(&a, &vs[seat[0]], vs[seat[0]].key, ada.user_id, s1, 0, 90), PHEME_VAL_SUBMITTER);
+  CHECK_INT(post_review(&a, &vs[outsider], vs[outsider].key, vs[outsider].who.user_id, s1, 0, 90),
+            PHEME_VAL_NOT_ON_PANEL);
+  CHECK_INT(post_review(&a, &vs[seat[0]], vs[outsider].key, vs[seat[0]].who.user_id, s1, 0, 90),
+            PHEME_VAL_WRONG_SIGNER);
+  CHECK_INT(post_review(&a, &vs[seat[0]], vs[seat[0]].key, vs[seat[0]].who.user_id, s1, 1, 90), PHEME_DATA_INVALID);
+
+  /* three reviews close together: approved at their weighted median, the outcome written */
+  static const int scores[] = {80, 84, 78};
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat[i]], vs[seat[i]].key, vs[seat[i]].who.user_id, s1, 0, scores[i]), 0);
+    CHECK_INT(queued(PIPE_JOB_DECIDE, s1), 1);
+    if (i == 0) /* the same signed review again: one per validator and round */
+      CHECK_INT(post_review(&a, &vs[seat[0]], vs[seat[0]].key, vs[seat[0]].who.user_id, s1, 0, scores[0]),
+                PHEME_DATA_CONFLICT);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s1), 0);
+    CHECK_STR(state_of(&a, s1), i < 2 ? "PEER_REVIEW" : "APPROVED");
+  }
+  sub_view v;
+  REQUIRE(store_submission_view(S, &a, s1, SUBV_TIMELINE | SUBV_PANEL, &v) == 0);
+  CHECK_INT(v.sub.final_score, 80);
+  CHECK(v.has_outcome);
+  CHECK_INT(v.outcome.final_score, 80);
+  CHECK_INT(v.outcome.user_id, ada.user_id);
+  CHECK_INT(v.nreviews, 3);
+  CHECK_INT(v.nassessments, 1);
+  if (v.nassessments) {
+    CHECK_STR(v.assessments[0].assessor, "builtin");
+    CHECK(v.assessments[0].ok);
+  }
+  /* submit, check, to_ai, to_peer, panel, review x3, approve */
+  static const char *const events[] = {"submit", "check", "to_ai", "to_peer", "panel",
+                                       "review", "review", "review", "approve"};
+  CHECK_INT(v.nevents, 9);
+  for (int i = 0; i < v.nevents && i < 9; i++) CHECK_STR(v.events[i].event, events[i]);
+  if (v.nevents == 9) {
+    CHECK_STR(v.events[8].from, "PEER_REVIEW");
+    CHECK(strstr(v.events[8].detail, "\"finalScore\":80") != NULL);
+  }
+
+  /* a near-duplicate by another person is rejected, naming the earlier submission */
+  int64_t s2 = submit(&a, &bob, t.id, TEXT_A, LINK);
+  REQUIRE(s2 > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s2), 0);
+  CHECK_STR(state_of(&a, s2), "REJECTED");
+  sub_view v2;
+  REQUIRE(store_submission_view(S, &a, s2, SUBV_TIMELINE, &v2) == 0);
+  char named[64];
+  snprintf(named, sizeof named, "near-duplicate of submission %lld", (long long)s1);
+  CHECK(strstr(v2.sub.feedback, named) != NULL);
+  CHECK_INT(queued(PIPE_JOB_ASSESS, s2), 0);
+
+  /* bob's own work goes on; a review signed for ada's submission is refused on bob's */
+  int64_t s3 = submit(&a, &bob, t.id, "A different approach: a table-driven tokenizer and a recursive descent "
+                                      "parser, measured on large inputs.", LINK);
+  REQUIRE(s3 > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s3), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s3), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s3), 0);
+  int seat3[8];
+  REQUIRE(panel_of(&a, s3, 0, vs, 7, seat3) == 3);
+  char *replayed = review_body(&a, &vs[seat3[0]], vs[seat3[0]].key, s1, 0, 80);
+  char why[512];
+  CHECK_INT(pipeline_review_post(&P, &a, &sys, vs[seat3[0]].who.user_id, s3, replayed, strlen(replayed), NULL,
+                                 why, sizeof why),
+            PHEME_VAL_REPLAY);
+  CHECK(strstr(why, "signed for submission") != NULL);
+  /* scores far apart at the panel's limit: escalated; an admin decides */
+  static const int spread[] = {10, 50, 95};
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat3[i]], vs[seat3[i]].key, vs[seat3[i]].who.user_id, s3, 0, spread[i]), 0);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s3), 0);
+  }
+  CHECK_STR(state_of(&a, s3), "ESCALATED");
+  CHECK_INT(pipeline_admin_decide(&P, &a, &sys, creator.user_id, s3, "approve", 70, "checked by hand", why,
+                                  sizeof why),
+            0);
+  sub_view v3;
+  REQUIRE(store_submission_view(S, &a, s3, SUBV_PANEL, &v3) == 0);
+  CHECK_STR(v3.sub.state, "APPROVED");
+  CHECK(v3.has_outcome);
+  CHECK_INT(v3.sub.final_score, 70);
+  CHECK_INT(pipeline_admin_decide(&P, &a, &sys, creator.user_id, s3, "approve", 70, "", why, sizeof why),
+            PHEME_DATA_STATE);
+
+  /* a dispute: only the submitter or the creator; a fresh panel with no earlier member */
+  CHECK_INT(pipeline_dispute_open(&P, &a, &sys, bob.user_id, s1, "too generous", NULL, why, sizeof why),
+            PHEME_AUTH_NOT_OWNER);
+  int64_t did = 0;
+  CHECK_INT(pipeline_dispute_open(&P, &a, &sys, creator.user_id, s1, "the tests are missing", &did, why, sizeof why), 0);
+  CHECK(did > 0);
+  CHECK_STR(state_of(&a, s1), "DISPUTED");
+  CHECK_INT(pipeline_dispute_open(&P, &a, &sys, creator.user_id, s1, "again", NULL, why, sizeof why), PHEME_DATA_STATE);
+  CHECK_INT(queued(PIPE_JOB_PANEL, s1), 1);
+  CHECK_INT(run(PIPE_JOB_PANEL, s1), 0);
+  int seat1[8];
+  REQUIRE(panel_of(&a, s1, 1, vs, 7, seat1) == 3);
+  for (int i = 0; i < 3; i++)
+    for (int k = 0; k < 3; k++) CHECK(seat1[i] != seat[k]);
+  /* a first-panel member is not on the fresh panel */
+  CHECK_INT(post_review(&a, &vs[seat[0]], vs[seat[0]].key, vs[seat[0]].who.user_id, s1, 1, 30), PHEME_VAL_NOT_ON_PANEL);
+  static const int low[] = {30, 32, 28};
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat1[i]], vs[seat1[i]].key, vs[seat1[i]].who.user_id, s1, 1, low[i]), 0);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s1), 0);
+  }
+  sub_view v4;
+  REQUIRE(store_submission_view(S, &a, s1, SUBV_PANEL, &v4) == 0);
+  CHECK_STR(v4.sub.state, "RESOLVED");
+  CHECK_INT(v4.sub.final_score, 30);
+  CHECK_INT(v4.ndisputes, 1);
+  if (v4.ndisputes) {
+    CHECK_STR(v4.disputes[0].outcome, "RESOLVED");
+    CHECK_INT(v4.disputes[0].first_score, 80);
+    CHECK_INT(v4.disputes[0].final_score, 30);
+  }
+  /* the overturned first panel lost accuracy */
+  validator_row vr;
+  REQUIRE(store_validator_by_user(S, &a, vs[seat[0]].who.user_id, &vr) == 0);
+  CHECK(vr.accuracy_ppm < 1000000);
+
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
+TEST(checks_refuse_bad_evidence) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(11, ROLE_USER | ROLE_CREATOR, NULL), cyd = person_at(12, ROLE_USER, NULL),
+                 dan = person_at(13, ROLE_USER, NULL), eve = person_at(14, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{\"aiReview\":false}");
+  REQUIRE(t.id > 0);
+  /* a link to a private host */
+  int64_t s = submit(&a, &cyd, t.id, "private host evidence", "[{\"type\":\"link\",\"url\":\"http://10.0.0.7/x\"}]");
+  REQUIRE(s > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  sub_view v;
+  REQUIRE(store_submission_view(S, &a, s, SUBV_TIMELINE, &v) == 0);
+  CHECK_STR(v.sub.state, "REJECTED");
+  CHECK(strstr(v.sub.feedback, "private or local host '10.0.0.7'") != NULL);
+  /* content named by CID that is not stored; then stored: on to peer review (AI off) */
+  cid c;
+  REQUIRE(cid_of_bytes(&c, "evidence bytes", 14) == 0);
+  char ct[CID_TEXT_SIZE];
+  cid_format(&c, ct);
+  char *ev = arena_printf(&a, "[{\"type\":\"link\",\"url\":\"http://127.0.0.1:4000/ipfs/%s\"}]", ct);
+  int64_t s2 = submit(&a, &dan, t.id, "content evidence", ev);
+  REQUIRE(s2 > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s2), 0);
+  REQUIRE(store_submission_view(S, &a, s2, 0, &v) == 0);
+  CHECK_STR(v.sub.state, "REJECTED");
+  CHECK(strstr(v.sub.feedback, "is not stored") != NULL);
+  uint8_t bin[CID_BIN_LEN];
+  cid_to_bytes(&c, bin);
+  content_record rec;
+  int created;
+  REQUIRE(store_content_put(S, &a, &sys, bin, sizeof bin, 14, "text/plain", eve.user_id, &rec, &created) == 0);
+  int64_t s3 = submit(&a, &eve, t.id, "content evidence", ev);
+  REQUIRE(s3 > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s3), 0);
+  REQUIRE(store_submission_view(S, &a, s3, SUBV_TIMELINE, &v) == 0);
+  CHECK_STR(v.sub.state, "PEER_REVIEW");
+  CHECK_INT(queued(PIPE_JOB_PANEL, s3), 1);
+  if (v.nevents >= 2) CHECK(strstr(v.events[1].detail, ct) != NULL);
+  /* the store refuses a move that does not start from the stored state */
+  CHECK_INT(run(PIPE_JOB_ASSESS, s3), 0); /* not in AI_REVIEW: nothing happens */
+  CHECK_STR(state_of(&a, s3), "PEER_REVIEW");
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
+static pheme_err stale_move(const sub_view *v, sub_step *st, void *ctx) {
+  (void)v;
+  (void)ctx;
+  st->nmoves = 1;
+  st->moves[0].event = "approve";
+  st->moves[0].to = "APPROVED";
+  return PHEME_OK;
+}
+
+TEST(step_guards_and_pure_decisions) {
+  arena a;
+  arena_init(&a, 0);
+  work_principal creator = person_at(21, ROLE_USER | ROLE_CREATOR, NULL), fay = person_at(22, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{}");
+  int64_t s = submit(&a, &fay, t.id, "some work", LINK);
+  REQUIRE(s > 0);
+  /* a decide function's move is written from the state read in the transaction */
+  sub_step done;
+  CHECK_INT(store_submission_step(S, &a, &sys, s, 0, NULL, 1, stale_move, NULL, &done, NULL), 0);
+  CHECK_STR(state_of(&a, s), "APPROVED");
+  CHECK_INT(store_submission_step(S, &a, &sys, 999999, 0, NULL, 1, stale_move, NULL, &done, NULL),
+            PHEME_DATA_NOT_FOUND);
+
+  char why[256];
+  CHECK_INT(pipeline_link_check(&a, "https://example.com/a", NULL, why, sizeof why), 0);
+  CHECK_INT(pipeline_link_check(&a, "ftp://example.com/a", NULL, why, sizeof why), -1);
+  CHECK(strstr(why, "not http or https") != NULL);
+  CHECK_INT(pipeline_link_check(&a, "http://localhost:8080/", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "http://user@[::1]:80/", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "http://[::ffff:192.168.1.1]/", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "http://2130706433/", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "http://169.254.169.254/latest", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "https://8.8.8.8/", NULL, why, sizeof why), 0);
+  CHECK_INT(pipeline_link_check(&a, "https://a.b/ x", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "https://example.com/ipfs/notacid", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_host_private("printer.local"), 1);
+  CHECK_INT(pipeline_host_private("172.31.0.1"), 1);
+  CHECK_INT(pipeline_host_private("172.32.0.1"), 0);
+  CHECK_INT(pipeline_host_private("100.64.0.1"), 1);
+
+  pipeline_decision d = pipeline_verdict(70, 70);
+  CHECK_STR(d.event, "approve");
+  d = pipeline_verdict(69, 70);
+  CHECK_STR(d.event, "request_changes");
+  d = pipeline_verdict(70 - PIPE_CHANGES_MARGIN - 1, 70);
+  CHECK_STR(d.event, "reject");
+  arena_release(&a);
+}
+
+/* A handler's effect commits with its job's completion, under its claim: a run whose claim was
+ * taken over writes nothing; the holder's run moves the submission and completes the job. */
+TEST(a_job_effect_commits_once_under_its_claim) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256], why[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(31, ROLE_USER | ROLE_CREATOR, NULL), gus = person_at(32, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{}");
+  int64_t s = submit(&a, &gus, t.id, "work under a claim, with its own words", LINK);
+  REQUIRE(s > 0);
+  int64_t now = time_now_ms();
+  job_claim *c1;
+  int n1 = 0;
+  REQUIRE(store_jobs_claim(S, &a, "test-a", JOB_CLAIM_MAX, now, 1000, &c1, &n1) == 0);
+  const job_claim *mine = NULL;
+  char want[64];
+  snprintf(want, sizeof want, "{\"submission\":%lld}", (long long)s);
+  for (int i = 0; i < n1; i++)
+    if (strcmp(c1[i].kind, PIPE_JOB_CHECK) == 0 && strcmp(c1[i].payload, want) == 0) mine = &c1[i];
+  REQUIRE(mine != NULL);
+  int64_t job_id = mine->id;
+  /* the lease runs out; another worker claims it again */
+  int requeued = 0;
+  REQUIRE(store_jobs_reclaim(S, now + 2000, &requeued, NULL) == 0);
+  CHECK(requeued >= 1);
+  job_claim *c2;
+  int n2 = 0;
+  REQUIRE(store_jobs_claim(S, &a, "test-b", JOB_CLAIM_MAX, now + 2001, 60000, &c2, &n2) == 0);
+  const job_claim *holder = NULL;
+  for (int i = 0; i < n2; i++)
+    if (c2[i].id == job_id) holder = &c2[i];
+  REQUIRE(holder != NULL);
+  /* the stale run: refused, nothing written */
+  job_claim stale = *mine;
+  stale.lease_expires_at = now + 1000000;
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_CHECK, want, &stale, &a, why, sizeof why), PHEME_DATA_STATE);
+  CHECK_STR(state_of(&a, s), "SUBMITTED");
+  /* the holder's run: moved and completed in one transaction */
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_CHECK, want, holder, &a, why, sizeof why), 0);
+  CHECK_STR(state_of(&a, s), "AI_REVIEW");
+  job j;
+  REQUIRE(store_job_get(S, &a, job_id, &j) == 0);
+  CHECK_INT(j.state, JOB_DONE);
+  /* the other jobs go back to the queue, and ours are dropped */
+  const job_claim *others = c2;
+  CHECK_INT(store_jobs_release(S, others, n2, now + 2002), 0);
+  CHECK_INT(queued(PIPE_JOB_ASSESS, s), 1);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
+/* No consensus below the panel's limit: the panel grows to the size the decision names, once, and
+ * the grown panel decides when every seat has answered. */
+TEST(a_panel_grows_once) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  cfg.panel_max = 5;
+  char err[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  vkey vs[6];
+  for (int i = 0; i < 6; i++) vs[i] = validator_at(i, "1000");
+  work_principal creator = person_at(41, ROLE_USER | ROLE_CREATOR, NULL), hal = person_at(42, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{\"aiReview\":false,\"minScore\":50}");
+  int64_t s = submit(&a, &hal, t.id, "a growing panel decides this one in the end", LINK);
+  REQUIRE(s > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  int seat[8];
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 3);
+  static const int spread[] = {10, 50, 95};
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat[i]], vs[seat[i]].key, vs[seat[i]].who.user_id, s, 0, spread[i]), 0);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  }
+  CHECK_STR(state_of(&a, s), "PEER_REVIEW");
+  /* the decision asked for a panel of five: run twice, it draws two, once */
+  arena_clear(&a);
+  job_filter f = {PIPE_JOB_PANEL, JOB_QUEUED};
+  store_page pg = {0, 100};
+  job *list;
+  int n = 0;
+  char *payload = NULL;
+  REQUIRE(store_jobs_list(S, &a, &f, &pg, &list, &n) == 0);
+  char want[64];
+  snprintf(want, sizeof want, "\"submission\":%lld", (long long)s);
+  for (int i = 0; i < n; i++)
+    if (strstr(list[i].payload, want) && strstr(list[i].payload, "grow")) payload = arena_strdup(&a, list[i].payload);
+  REQUIRE(payload != NULL);
+  CHECK(strstr(payload, "\"grow\":5") != NULL);
+  char why[256];
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_PANEL, payload, NULL, &a, why, sizeof why), 0);
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_PANEL, payload, NULL, &a, why, sizeof why), 0);
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 5);
+  /* two more close to 50: five reviews, three of them within the tolerance of the median */
+  CHECK_INT(post_review(&a, &vs[seat[3]], vs[seat[3]].key, vs[seat[3]].who.user_id, s, 0, 52), 0);
+  CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  CHECK_STR(state_of(&a, s), "PEER_REVIEW"); /* a seat has not answered yet */
+  CHECK_INT(post_review(&a, &vs[seat[4]], vs[seat[4]].key, vs[seat[4]].who.user_id, s, 0, 48), 0);
+  CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  CHECK_STR(state_of(&a, s), "ESCALATED"); /* 3 of 5 agree: below 66%, and the panel is at its limit */
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
+/* The store's validators, texts, outcomes and figures. */
+TEST(store_records) {
+  arena a;
+  arena_init(&a, 0);
+  work_principal ivy = person_at(51, ROLE_USER, NULL), jon = person_at(52, ROLE_USER, NULL);
+  validator_row v;
+  uint8_t addr[20];
+  memset(addr, 0x51, sizeof addr);
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, "01", NULL, &v), PHEME_DATA_INVALID);
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, "12a", NULL, &v), PHEME_DATA_INVALID);
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, "", NULL, &v), PHEME_DATA_INVALID);
+  /* a uint256 is kept exactly */
+  const char *big = "115792089237316195423570985008687907853269984665640564039457584007913129639935";
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, big, "[\"technical\"]", &v), 0);
+  CHECK_STR(v.stake, big);
+  CHECK_STR(v.domains, "[\"technical\"]");
+  CHECK_INT(v.accuracy_ppm, 1000000);
+  /* the same person again: updated, one row; another person with that address: a conflict */
+  int64_t first_id = v.id;
+  CHECK_INT(store_validator_put(S, &a, &sys, ivy.user_id, addr, "5", NULL, &v), 0);
+  CHECK_INT(v.id, first_id);
+  CHECK_STR(v.stake, "5");
+  CHECK_INT(store_validator_put(S, &a, &sys, jon.user_id, addr, "5", NULL, &v), PHEME_DATA_CONFLICT);
+  CHECK_INT(store_validator_by_user(S, &a, jon.user_id, &v), PHEME_DATA_NOT_FOUND);
+  /* outcomes are consumed once */
+  pipeline_stats st;
+  REQUIRE(store_pipeline_stats(S, &a, &st) == 0);
+  CHECK(st.outcomes_unconsumed >= 1);
+  validator_row *list;
+  int n = 0;
+  CHECK_INT(store_validators_list(S, &a, 0, &list, &n), 0);
+  CHECK(n >= 7);
+  sub_text *texts;
+  int nt = 0;
+  CHECK_INT(store_submission_texts(S, &a, 0, 1000, &texts, &nt), 0);
+  int64_t approved = 0;
+  for (int i = 0; i < nt && !approved; i++) {
+    sub_view sv;
+    if (store_submission_view(S, &a, texts[i].id, SUBV_PANEL, &sv) == 0 && sv.has_outcome) approved = sv.sub.id;
+    CHECK(strcmp(sv.sub.state, "REJECTED") != 0 && strcmp(sv.sub.state, "SUBMITTED") != 0);
+  }
+  REQUIRE(approved > 0);
+  CHECK_INT(store_outcome_consume(S, approved, 5), 0);
+  CHECK_INT(store_outcome_consume(S, approved, 6), PHEME_DATA_STATE);
+  CHECK_INT(store_outcome_consume(S, 999999, 6), PHEME_DATA_NOT_FOUND);
+  pipeline_stats st2;
+  REQUIRE(store_pipeline_stats(S, &a, &st2) == 0);
+  CHECK_INT(st2.outcomes_unconsumed, st.outcomes_unconsumed - 1);
+  arena_release(&a);
+}
+
+/* Two processes (two pipelines on one store): what one checked, the other's index takes in before
+ * its next lookup, so a near-duplicate is caught whichever process checks it. */
+TEST(two_processes_share_near_duplicates) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256], why[256], payload[64];
+  pipeline other;
+  REQUIRE(pipeline_init(&other, S, &cfg, err, sizeof err) == 0);
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(61, ROLE_USER | ROLE_CREATOR, NULL), kim = person_at(62, ROLE_USER, NULL),
+                 lee = person_at(63, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{}");
+  static const char *text = "An original essay on gas optimisation: storage packing, calldata over memory, "
+                            "unchecked loops and custom errors, each measured before and after.";
+  int64_t s1 = submit(&a, &kim, t.id, text, LINK), s2 = submit(&a, &lee, t.id, text, LINK);
+  REQUIRE(s1 > 0 && s2 > 0);
+  snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)s1);
+  CHECK_INT(pipeline_run(&other, PIPE_JOB_CHECK, payload, NULL, &a, why, sizeof why), 0);
+  CHECK_STR(state_of(&a, s1), "AI_REVIEW");
+  snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)s2);
+  CHECK_INT(pipeline_run(&P, PIPE_JOB_CHECK, payload, NULL, &a, why, sizeof why), 0);
+  CHECK_STR(state_of(&a, s2), "REJECTED");
+  pipeline_release(&other);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
+static void all_tests(void) {
+  RUN(the_whole_loop);
+  RUN(checks_refuse_bad_evidence);
+  RUN(step_guards_and_pure_decisions);
+  RUN(a_job_effect_commits_once_under_its_claim);
+  RUN(a_panel_grows_once);
+  RUN(store_records);
+  RUN(two_processes_share_near_duplicates);
+}
+
+int main(void) { return backends_main("test_pipeline", all_tests); }
