@@ -126,14 +126,14 @@ pheme_err jobs_enqueue_in(sx *x, const job_request *rq, int64_t now_ms, int64_t 
     e = Q(x, &r,
           "INSERT INTO jobs (kind, payload, state, max_attempts, run_at, idempotency_key, "
           "created_at, updated_at) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6) "
-          "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+          "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id",
           dbv_text(rq->kind), dbv_text(payload), dbv_int(max_attempts), dbv_int(run_at),
           dbv_text(rq->idempotency_key), dbv_int(now_ms));
     if (!e && r.rows == 1) {
       got = db_int(&r, 0, 0);
     } else if (!e) {
       made = 0;
-      e = Q(x, &r, "SELECT id FROM jobs WHERE idempotency_key = $1", dbv_text(rq->idempotency_key));
+      e = Q(x, &r, "SELECT id FROM jobs WHERE idempotency_key = $1 AND idempotency_key IS NOT NULL", dbv_text(rq->idempotency_key));
       if (!e && r.rows != 1) e = PHEME_SYS_STORAGE;
       if (!e) got = db_int(&r, 0, 0);
     }
