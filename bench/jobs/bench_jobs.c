@@ -1,7 +1,8 @@
 /* Job queue throughput (issue 10 §2), no-op jobs, enqueue → done.
  *
  *   bench_jobs ours URL N WORKERS BATCH PRODUCERS
- *       processing alone: N jobs.noop jobs are queued first (1000 per transaction), then a pool
+ *       processing alone: N jobs.noop jobs are queued first (1000 per transaction; on PostgreSQL
+ *       into a TRUNCATEd table, then VACUUM ANALYZE, as the bare loop's table), then a pool
  *       of WORKERS threads claiming BATCH at a time is started and timed until all are done;
  *       end to end: a fresh pool runs while PRODUCERS threads enqueue N jobs, each in a
  *       transaction of its own (as a business write with its outbox job would), timed from the
