@@ -1,7 +1,8 @@
 /* Job queue throughput (issue 10 §2), no-op jobs, enqueue → done.
  *
  *   bench_jobs ours URL N WORKERS BATCH PRODUCERS
- *       processing alone: N jobs.noop jobs are queued first (1000 per transaction), then a pool
+ *       processing alone: N jobs.noop jobs are queued first (1000 per transaction; on PostgreSQL
+ *       into a TRUNCATEd table, then VACUUM ANALYZE, as the bare loop's table), then a pool
  *       of WORKERS threads claiming BATCH at a time is started and timed until all are done;
  *       end to end: a fresh pool runs while PRODUCERS threads enqueue N jobs, each in a
  *       transaction of its own (as a business write with its outbox job would), timed from the
@@ -67,10 +68,32 @@ static void *produce(void *arg) {
   return NULL;
 }
 
+static PGconn *connect_pg(void);
+static void exec_ok(PGconn *c, const char *sql);
+
+static int is_pg(void) { return strncmp(URL, "postgres", 8) == 0; }
+
+/* Empties the table; on PostgreSQL with TRUNCATE, so each measurement starts, like the bare
+ * loop's freshly created table, without the dead rows and index entries of the one before. */
 static void clear(void) {
+  if (is_pg()) {
+    PGconn *c = connect_pg();
+    exec_ok(c, "TRUNCATE jobs");
+    PQfinish(c);
+    return;
+  }
   sx x;
   if (sx_write(S, NULL, &x) || Q0(&x, NULL, "DELETE FROM jobs") || sx_commit(&x)) die("clear failed");
   sx_end(&x);
+}
+
+/* After the jobs were queued: on PostgreSQL the same VACUUM ANALYZE the bare loop's table gets
+ * (hint bits set, visibility map and planner statistics current) before the clock starts. */
+static void settle(void) {
+  if (!is_pg()) return;
+  PGconn *c = connect_pg();
+  exec_ok(c, "VACUUM ANALYZE jobs");
+  PQfinish(c);
 }
 
 static void run_ours(const char *url, int workers, int batch, int producers) {
@@ -94,6 +117,7 @@ static void run_ours(const char *url, int workers, int batch, int producers) {
     if (sx_commit(&x)) die("commit failed");
     sx_end(&x);
   }
+  settle();
   jobs_counters c;
   jobs_counters_get(&c);
   double t0 = now_s();
@@ -162,6 +186,7 @@ static void run_store_loop(const char *url, int workers) {
     if (sx_commit(&x)) die("commit failed");
     sx_end(&x);
   }
+  settle();
   pthread_t th[64];
   double t0 = now_s();
   for (long i = 0; i < workers; i++)

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/buf.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "core/banned.h"
 
@@ -126,14 +127,14 @@ pheme_err jobs_enqueue_in(sx *x, const job_request *rq, int64_t now_ms, int64_t 
     e = Q(x, &r,
           "INSERT INTO jobs (kind, payload, state, max_attempts, run_at, idempotency_key, "
           "created_at, updated_at) VALUES ($1, $2, 'queued', $3, $4, $5, $6, $6) "
-          "ON CONFLICT (idempotency_key) DO NOTHING RETURNING id",
+          "ON CONFLICT (idempotency_key) WHERE idempotency_key IS NOT NULL DO NOTHING RETURNING id",
           dbv_text(rq->kind), dbv_text(payload), dbv_int(max_attempts), dbv_int(run_at),
           dbv_text(rq->idempotency_key), dbv_int(now_ms));
     if (!e && r.rows == 1) {
       got = db_int(&r, 0, 0);
     } else if (!e) {
       made = 0;
-      e = Q(x, &r, "SELECT id FROM jobs WHERE idempotency_key = $1", dbv_text(rq->idempotency_key));
+      e = Q(x, &r, "SELECT id FROM jobs WHERE idempotency_key = $1 AND idempotency_key IS NOT NULL", dbv_text(rq->idempotency_key));
       if (!e && r.rows != 1) e = PHEME_SYS_STORAGE;
       if (!e) got = db_int(&r, 0, 0);
     }
@@ -388,39 +389,34 @@ pheme_err store_jobs_complete_claim(store *s, arena *a, const job_claim *c, int 
   sx x;
   pheme_err e;
   if (s->drv == &db_pg_driver) {
-    /* one statement, one round trip: the batch completed and the next one claimed */
+    /* Two autocommitted statements: the batch completed, then the next one claimed. One
+     * statement with both as data-modifying CTEs saves a round trip but measured 25-45% slower
+     * with four workers (bench/RESULTS.md, 2026-12-07 03:28): the claimed rows stay locked
+     * while the completion runs, and the other claimers' SKIP LOCKED scans walk past them. */
     buf ids, tokens;
     if ((e = sx_autocommit(s, a, &x))) return e;
     if (claim_arrays(c, n, NULL, &ids, &tokens)) {
       e = PHEME_SYS_NOMEM;
     } else {
       db_result r;
-      if (max > 0)
-        e = Q(&x, &r,
-              "WITH d AS (" COMPLETE_BATCH "), c AS (UPDATE jobs j SET state = 'running', "
-              "lease_owner = $4, lease_expires_at = $5, attempts = j.attempts + 1, claims = "
-              "j.claims + 1, updated_at = $1 FROM (SELECT id FROM jobs WHERE state = 'queued' AND "
-              "run_at <= $1 ORDER BY run_at, id LIMIT $6 FOR UPDATE SKIP LOCKED) q WHERE j.id = q.id "
-              "RETURNING j.id, j.kind, j.payload, j.attempts, j.max_attempts, j.claims) SELECT 0, id, "
-              "NULL, NULL, 0, 0, 0 FROM d UNION ALL SELECT 1, id, kind, payload, attempts, "
-              "max_attempts, claims FROM c ORDER BY 1",
-              dbv_int(now_ms), dbv_text(ids.data), dbv_text(tokens.data), dbv_text(own),
-              dbv_int(expires), dbv_int(max));
-      else
-        e = Q(&x, &r, COMPLETE_BATCH, dbv_int(now_ms), dbv_text(ids.data), dbv_text(tokens.data));
-      int first = 0;
-      if (!e && max > 0) {
-        while (first < r.rows && db_int(&r, first, 0) == 0) mark_done(c, n, db_int(&r, first++, 1), done);
-        e = claims_from(a, &r, first, 1, own, expires, 0, out, nout);
-      } else if (!e) {
+      e = Q(&x, &r, COMPLETE_BATCH, dbv_int(now_ms), dbv_text(ids.data), dbv_text(tokens.data));
+      if (!e) {
         for (int k = 0; k < r.rows; k++) mark_done(c, n, db_int(&r, k, 0), done);
+        autocommitted(s, 0);
+        e = count_lost(&x, c, n, done, &nlost);
       }
-      if (!e) autocommitted(s, 0);
-      if (!e) e = count_lost(&x, c, n, done, &nlost);
     }
     buf_release(&ids);
     buf_release(&tokens);
     sx_end(&x);
+    if (!e && max > 0) {
+      /* the completions are committed: a failed claim must not report them as not done */
+      pheme_err ce = store_jobs_claim(s, a, own, max, now_ms, lease_ms, out, nout);
+      if (ce) {
+        log_warn("job worker %s: claiming after completing %d jobs: %s", own, n, pheme_err_message(ce));
+        *nout = 0;
+      }
+    }
   } else {
     if ((e = sx_write(s, a, &x))) return e;
     e = complete_each(&x, c, n, now_ms, &nlost);

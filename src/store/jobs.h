@@ -115,10 +115,11 @@ pheme_err jobs_complete_in(sx *x, const job_claim *c, int64_t now_ms) PHEME_MUST
 pheme_err store_jobs_complete(store *s, const job_claim *c, int n, int64_t now_ms, int *lost)
     PHEME_MUST_CHECK;
 
-/* store_jobs_complete, then a claim as store_jobs_claim (owner, max, lease_ms), in one
- * statement on PostgreSQL (one round trip per batch for a busy worker) and one transaction on
- * SQLite. max 0 claims nothing. On an error nothing is claimed (*nout 0); completions may have
- * committed on PostgreSQL (they are idempotent under their token). */
+/* store_jobs_complete, then a claim as store_jobs_claim (owner, max, lease_ms): on PostgreSQL
+ * two statements, each committed by itself (the completion first); on SQLite one transaction.
+ * max 0 claims nothing. On an error nothing is claimed (*nout 0) and, on SQLite, nothing is
+ * completed. On PostgreSQL an error is the completion's; a claim that fails after the
+ * completions committed is logged and claims nothing (*nout 0, 0 returned, *lost as done). */
 pheme_err store_jobs_complete_claim(store *s, arena *a, const job_claim *c, int n,
                                     const char *owner, int max, int64_t now_ms, int64_t lease_ms,
                                     job_claim **out, int *nout, int *lost) PHEME_MUST_CHECK;

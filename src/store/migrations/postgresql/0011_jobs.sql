@@ -14,7 +14,7 @@ CREATE TABLE jobs (
   lease_owner TEXT,
   lease_expires_at BIGINT,
   last_error TEXT,
-  idempotency_key TEXT UNIQUE,
+  idempotency_key TEXT,
   created_at BIGINT NOT NULL,
   updated_at BIGINT NOT NULL,
   -- a lease exactly while running: "lease_expires_at > now" alone then means "running, lease live"
@@ -24,4 +24,7 @@ CREATE INDEX jobs_due ON jobs(run_at, id) WHERE state = 'queued';
 CREATE INDEX jobs_leases ON jobs(lease_expires_at) WHERE state = 'running';
 -- dead letters, for operators and the metrics (queued and running ones have the indexes above;
 -- done ones are not indexed by state: every index is one more write per state change)
+-- idempotency keys: only the jobs that have one (a full unique index would also hold a NULL entry
+-- for every job, written again on every claim and completion)
+CREATE UNIQUE INDEX jobs_key ON jobs(idempotency_key) WHERE idempotency_key IS NOT NULL;
 CREATE INDEX jobs_dead ON jobs(id) WHERE state = 'dead';
