@@ -9,6 +9,7 @@
 #include "chain/indexer.h"
 
 #include "chain/endpoints.h"
+#include "chain/logscan.h"
 #include "chain/manifest.h"
 #include "chain/projections.h"
 #include "chain/status.h"
@@ -443,16 +444,35 @@ static pheme_err follow_reorg(indexer *ix, arena *a, const store_chain_cursor *c
 
 /* ---- one range ---- */
 
-/* eth_getLogs for from..to; a refusal (error object, answer too large) halves the range. */
-static pheme_err fetch_logs(indexer *ix, arena *a, int64_t from, int64_t to, json_t **logs,
-                            int *shrunk, indexer_step_result *r) {
+/* What the fast reader of an eth_getLogs answer needs, and what it gives. */
+typedef struct {
+  const indexer_options *o;
+  int64_t from, to;
+  arena *a;
+  chain_log *logs;
+  int n;
+} logs_scan;
+
+static int scan_logs(const char *body, size_t len, long long id, void *ctx) {
+  logs_scan *ls = ctx;
+  return logscan_answer(body, len, id, ls->o, ls->from, ls->to, ls->a, &ls->logs, &ls->n);
+}
+
+/* eth_getLogs for from..to into *logs, *n: read by logscan when the answer has the plain shape,
+ * else parsed and checked by rpc.c and indexer_parse_logs; a refusal (error object, answer too
+ * large) halves the range. */
+static pheme_err fetch_logs(indexer *ix, arena *a, int64_t from, int64_t to, chain_log **logs,
+                            int *n, int *shrunk, indexer_step_result *r) {
   *shrunk = 0;
   char *params = arena_printf(a, "[{\"fromBlock\":\"0x%llx\",\"toBlock\":\"0x%llx\",\"address\":%s}]",
                               (unsigned long long)from, (unsigned long long)to,
                               ix->filter_addresses);
   if (!params) return fail(r, PHEME_SYS_NOMEM, "no memory for eth_getLogs");
   rpc_error err;
-  pheme_err e = rpc_call(ix->rpc, a, "eth_getLogs", params, logs, &err);
+  logs_scan ls = {&ix->o, from, to, a, NULL, 0};
+  int scanned = 0;
+  json_t *raw = NULL;
+  pheme_err e = rpc_call_scan(ix->rpc, a, "eth_getLogs", params, scan_logs, &ls, &scanned, &raw, &err);
   if (e && (err.kind == RPC_ERR_RPC || err.kind == RPC_ERR_TOO_LARGE) && to > from) {
     ix->range = (int)((to - from + 1) / 2);
     if (ix->range < 1) ix->range = 1;
@@ -462,6 +482,15 @@ static pheme_err fetch_logs(indexer *ix, arena *a, int64_t from, int64_t to, jso
     return PHEME_OK;
   }
   if (e) return fail(r, e, "%s", err.message);
+  if (scanned) {
+    *logs = ls.logs;
+    *n = ls.n;
+    return PHEME_OK;
+  }
+  char why[240];
+  e = indexer_parse_logs(raw, &ix->o, from, to, a, logs, n, why, sizeof why);
+  json_decref(raw);
+  if (e) return fail(r, e, "logs of blocks %lld..%lld refused: %s", (long long)from, (long long)to, why);
   return PHEME_OK;
 }
 
@@ -570,20 +599,14 @@ static pheme_err step(indexer *ix, arena *a, indexer_step_result *r) {
 
   int64_t from = cur.block_number + 1;
   int64_t to = from + ix->range - 1 < head ? from + ix->range - 1 : head;
-  json_t *raw = NULL;
-  int shrunk;
-  e = fetch_logs(ix, a, from, to, &raw, &shrunk, r);
+  chain_log *logs = NULL;
+  int nlogs = 0, shrunk;
+  e = fetch_logs(ix, a, from, to, &logs, &nlogs, &shrunk, r);
   if (e) return e;
   if (shrunk) {
     r->state = INDEXER_SHRUNK;
     return PHEME_OK;
   }
-  chain_log *logs;
-  int nlogs;
-  char why[240];
-  e = indexer_parse_logs(raw, &ix->o, from, to, a, &logs, &nlogs, why, sizeof why);
-  json_decref(raw);
-  if (e) return fail(r, e, "logs of blocks %lld..%lld refused: %s", (long long)from, (long long)to, why);
   indexer_header *h = arena_alloc(a, sizeof *h * (size_t)(to - from + 1));
   if (!h) return fail(r, PHEME_SYS_NOMEM, "no memory for %lld headers", (long long)(to - from + 1));
   e = fetch_headers(ix, a, from, to, h, r);
