@@ -35,6 +35,7 @@ struct indexer {
   indexer_options o;
   char filter_addresses[CC__COUNT * 45 + 8]; /* JSON array of the addresses */
   int range;                                  /* blocks per eth_getLogs now */
+  chain_cache *cache; /* entities kept from one range to the next (chain_index.h) */
   pthread_t th;
   int started;
   int stop; /* atomic */
@@ -139,7 +140,10 @@ indexer *indexer_new(store *s, const char *const *endpoints, int n, const rpc_op
   ix->range = o->log_range;
   ix->m_cursor = ix->m_head = -1;
   ix->rpc = rpc_client_new(endpoints, n, &r);
-  if (!ix->rpc) {
+  ix->cache = chain_cache_new(INDEXER_CACHE_ENTITIES);
+  if (!ix->rpc || !ix->cache) {
+    rpc_client_free(ix->rpc);
+    chain_cache_free(ix->cache);
     free(ix);
     return NULL;
   }
@@ -195,6 +199,7 @@ void indexer_free(indexer *ix) {
     log_warn("indexer of chain %llu could not give its lease up",
              (unsigned long long)ix->o.chain_id);
   rpc_client_free(ix->rpc);
+  chain_cache_free(ix->cache);
   free(ix);
 }
 
@@ -498,7 +503,7 @@ static pheme_err apply_range(indexer *ix, arena *a, const store_chain_cursor *cu
                              int64_t from, int64_t to, const indexer_header *h, chain_log *logs,
                              int nlogs, indexer_step_result *r) {
   chain_unit *u;
-  pheme_err e = chain_unit_begin(ix->s, a, ix->o.chain_id, ix->o.owner, &u);
+  pheme_err e = chain_unit_begin_cached(ix->s, a, ix->o.chain_id, ix->o.owner, ix->cache, &u);
   if (e == PHEME_DATA_STATE) {
     r->state = INDEXER_STANDBY;
     return PHEME_OK;

@@ -46,6 +46,10 @@ typedef struct {
   char owner[96];          /* this indexer's name in the election; default "host:pid:random" */
 } indexer_options;
 
+/* Entities an indexer keeps in memory from one range to the next (store/chain_index.h
+ * chain_cache): past this many, they are dropped after the range and read again. */
+#define INDEXER_CACHE_ENTITIES 65536
+
 /* Fills the defaults above (no chain, no addresses). */
 void indexer_options_init(indexer_options *o);
 
