@@ -464,12 +464,28 @@ pheme_err chain_unit_delete(chain_unit *u, int64_t block, const char *kind, cons
   return PHEME_OK;
 }
 
-/* Writes every changed entity once. */
+static int cached_cmp(const void *a, const void *b) {
+  const cached *x = *(const cached *const *)a, *y = *(const cached *const *)b;
+  int c = strcmp(x->kind, y->kind);
+  return c ? c : strcmp(x->key, y->key);
+}
+
+/* Writes every changed entity once, in key order (the table's own order: neighbouring writes
+ * touch the same pages, where the hash order would visit them at random). */
 static pheme_err cache_flush(chain_unit *u) {
+  size_t n = 0;
+  for (size_t i = 0; i < u->ec->cap; i++)
+    if (u->ec->cache[i].kind && u->ec->cache[i].dirty) n++;
+  if (!n) return PHEME_OK;
+  cached **order = malloc(n * sizeof *order);
+  if (!order) return PHEME_SYS_NOMEM;
+  n = 0;
+  for (size_t i = 0; i < u->ec->cap; i++)
+    if (u->ec->cache[i].kind && u->ec->cache[i].dirty) order[n++] = &u->ec->cache[i];
+  qsort(order, n, sizeof *order, cached_cmp);
   pheme_err e = PHEME_OK;
-  for (size_t i = 0; !e && i < u->ec->cap; i++) {
-    cached *c = &u->ec->cache[i];
-    if (!c->kind || !c->dirty) continue;
+  for (size_t i = 0; !e && i < n; i++) {
+    cached *c = order[i];
     if (c->exists) {
       chain_entity v;
       cached_view(c, &v);
@@ -481,6 +497,7 @@ static pheme_err cache_flush(chain_unit *u) {
     }
     c->dirty = 0;
   }
+  free(order);
   return e;
 }
 
