@@ -28,6 +28,10 @@ typedef struct {
   uint8_t owner[20];
   char *amount, *data;
   int64_t ord, block_number;
+  /* the row as the database holds it (read, or last written): what a write must change */
+  int in_db, db_has_owner;
+  uint8_t db_owner[20];
+  int64_t db_ord;
 } cached;
 
 /* Entities cached (an open-addressing table). A unit has its own, or borrows an indexer's
@@ -382,6 +386,14 @@ static int cached_set(cached *c, const chain_entity *e) {
   return (e->amount && !c->amount) || !c->data ? -1 : 0;
 }
 
+/* Notes c's state as the database's. */
+static void cached_written(cached *c) {
+  c->in_db = c->exists;
+  c->db_has_owner = c->has_owner;
+  memcpy(c->db_owner, c->owner, 20);
+  c->db_ord = c->ord;
+}
+
 static void cached_view(const cached *c, chain_entity *out) {
   memset(out, 0, sizeof *out);
   out->kind = c->kind;
@@ -408,6 +420,7 @@ static pheme_err cache_get(chain_unit *u, const char *kind, const char *key, cac
       cached_free(c);
       return PHEME_SYS_NOMEM;
     }
+    cached_written(c);
     u->ec->ncache++;
   }
   *out = c;
@@ -486,16 +499,25 @@ static pheme_err cache_flush(chain_unit *u) {
   pheme_err e = PHEME_OK;
   for (size_t i = 0; !e && i < n; i++) {
     cached *c = order[i];
-    if (c->exists) {
+    if (c->exists && c->in_db && c->has_owner == c->db_has_owner && c->ord == c->db_ord &&
+        (!c->has_owner || memcmp(c->owner, c->db_owner, 20) == 0)) {
+      /* owner and order as stored: their indexes need no visit */
+      e = Q(&u->x, NULL,
+            "UPDATE chain_entities SET amount = $1, data = $2, block_number = $3 "
+            "WHERE chain_id = $4 AND kind = $5 AND key = $6",
+            dbv_text(c->amount), dbv_text(c->data ? c->data : "{}"), dbv_int(c->block_number),
+            chain_id_v(u->chain_id), dbv_text(c->kind), dbv_text(c->key));
+    } else if (c->exists) {
       chain_entity v;
       cached_view(c, &v);
       e = entity_upsert(&u->x, u->chain_id, &v, c->block_number);
-    } else {
+    } else if (c->in_db) {
       e = Q(&u->x, NULL,
             "DELETE FROM chain_entities WHERE chain_id = $1 AND kind = $2 AND key = $3",
             chain_id_v(u->chain_id), dbv_text(c->kind), dbv_text(c->key));
-    }
+    } /* else: created and deleted within the unit, never stored */
     c->dirty = 0;
+    cached_written(c);
   }
   free(order);
   return e;
