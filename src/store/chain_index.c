@@ -32,6 +32,7 @@ typedef struct {
   int in_db, db_has_owner;
   uint8_t db_owner[20];
   int64_t db_ord;
+  uint64_t h; /* cache_hash(kind, key) */
 } cached;
 
 /* Entities cached (an open-addressing table). A unit has its own, or borrows an indexer's
@@ -344,15 +345,16 @@ static void cached_free(cached *c) {
 
 static void cache_release(chain_unit *u) { cache_drop(u->ec); }
 
-static cached *cache_slot(chain_unit *u, const char *kind, const char *key) {
-  size_t i = cache_hash(kind, key) & (u->ec->cap - 1);
-  while (u->ec->cache[i].kind && (strcmp(u->ec->cache[i].kind, kind) || strcmp(u->ec->cache[i].key, key)))
+static cached *cache_slot(chain_unit *u, uint64_t h, const char *kind, const char *key) {
+  size_t i = h & (u->ec->cap - 1);
+  while (u->ec->cache[i].kind && (u->ec->cache[i].h != h || strcmp(u->ec->cache[i].kind, kind) ||
+                                  strcmp(u->ec->cache[i].key, key)))
     i = (i + 1) & (u->ec->cap - 1);
   return &u->ec->cache[i];
 }
 
 static int cache_grow(chain_unit *u) {
-  if (u->ec->cap && (u->ec->ncache + 1) * 4 < u->ec->cap * 3) return 0;
+  if (u->ec->cap && (u->ec->ncache + 1) * 2 < u->ec->cap) return 0; /* at most half full */
   size_t cap = u->ec->cap ? u->ec->cap * 2 : 1024;
   cached *old = u->ec->cache;
   size_t oldcap = u->ec->cap;
@@ -363,7 +365,7 @@ static int cache_grow(chain_unit *u) {
   }
   u->ec->cap = cap;
   for (size_t i = 0; i < oldcap; i++)
-    if (old[i].kind) *cache_slot(u, old[i].kind, old[i].key) = old[i];
+    if (old[i].kind) *cache_slot(u, old[i].h, old[i].kind, old[i].key) = old[i];
   free(old);
   return 0;
 }
@@ -409,7 +411,8 @@ static void cached_view(const cached *c, chain_entity *out) {
 /* The unit's cached entry for (kind, key), read from the database on first use. */
 static pheme_err cache_get(chain_unit *u, const char *kind, const char *key, cached **out) {
   if (cache_grow(u)) return PHEME_SYS_NOMEM;
-  cached *c = cache_slot(u, kind, key);
+  uint64_t h = cache_hash(kind, key);
+  cached *c = cache_slot(u, h, kind, key);
   if (!c->kind) {
     chain_entity e;
     pheme_err err = entity_get(&u->x, u->chain_id, kind, key, &e);
@@ -421,6 +424,7 @@ static pheme_err cache_get(chain_unit *u, const char *kind, const char *key, cac
       return PHEME_SYS_NOMEM;
     }
     cached_written(c);
+    c->h = h;
     u->ec->ncache++;
   }
   *out = c;
