@@ -231,7 +231,7 @@ pheme_err indexer_parse_header(const json_t *v, indexer_header *out, char *why, 
   return PHEME_OK;
 }
 
-static int log_cmp(const void *a, const void *b) {
+int indexer_log_order(const void *a, const void *b) {
   const chain_log *x = a, *y = b;
   if (x->block_number != y->block_number) return x->block_number < y->block_number ? -1 : 1;
   return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
@@ -280,7 +280,7 @@ pheme_err indexer_parse_logs(const json_t *v, const indexer_options *o, int64_t 
     l->data = data;
     l->n = dl / 2 - 1;
   }
-  qsort(logs, count, sizeof *logs, log_cmp);
+  qsort(logs, count, sizeof *logs, indexer_log_order);
   for (size_t i = 1; i < count; i++)
     if (logs[i].block_number == logs[i - 1].block_number && logs[i].log_index == logs[i - 1].log_index)
       WHY("two logs at block %lld index %lld", (long long)logs[i].block_number,

@@ -126,6 +126,9 @@ typedef struct {
 pheme_err indexer_parse_header(const json_t *v, indexer_header *out, char *why, size_t whylen)
     PHEME_MUST_CHECK;
 
+/* qsort order of chain_logs: by block number, then log index. */
+int indexer_log_order(const void *a, const void *b);
+
 /* Parses an eth_getLogs result for blocks from..to of the contracts in o: each log must be one of
  * o's addresses, not removed, within the range, with well-formed hashes, topics (1 to 4) and
  * data, and no (block, log index) twice. Logs are returned sorted by block and log index, their

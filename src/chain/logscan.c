@@ -173,12 +173,6 @@ static int one_log(scan *s, const indexer_options *o, int64_t from, int64_t to, 
   return 1;
 }
 
-static int log_cmp(const void *a, const void *b) {
-  const chain_log *x = a, *y = b;
-  if (x->block_number != y->block_number) return x->block_number < y->block_number ? -1 : 1;
-  return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
-}
-
 /* The result array: [] or [log, …]; *cap is what logs holds. */
 static int result(scan *s, const indexer_options *o, int64_t from, int64_t to, arena *a,
                   chain_log **out, int *n) {
@@ -197,7 +191,7 @@ static int result(scan *s, const indexer_options *o, int64_t from, int64_t to, a
     } while (eat(s, ','));
     if (!eat(s, ']')) return 0;
   }
-  qsort(logs, count, sizeof *logs, log_cmp);
+  qsort(logs, count, sizeof *logs, indexer_log_order);
   for (size_t i = 1; i < count; i++)
     if (logs[i].block_number == logs[i - 1].block_number && logs[i].log_index == logs[i - 1].log_index)
       return 0;
