@@ -11,6 +11,7 @@
  * generated logs, byte for byte what a node would send.
  *
  *   bench_indexer [BLOCKS [LOGS_PER_BLOCK]]   defaults 10000 × 100 (1,000,000 logs)
+ * BENCH_DUMP=file writes the index (store_chain_dump) there, to compare two programs' indexes.
  * Prints one line of key=value results. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -677,6 +678,17 @@ int main(int argc, char **argv) {
   pthread_join(th, NULL);
   close(srv_fd);
 
+  if (getenv("BENCH_DUMP")) { /* store_chain_dump of the index, to compare two programs' */
+    arena da;
+    arena_init(&da, 0);
+    char *d;
+    FILE *f = fopen(getenv("BENCH_DUMP"), "w");
+    if (!f || store_chain_dump(st, &da, CHAIN, &d) || fputs(d, f) < 0 || fclose(f)) {
+      fprintf(stderr, "bench: cannot dump the index to %s\n", getenv("BENCH_DUMP"));
+      return 1;
+    }
+    arena_release(&da);
+  }
   double t1 = now_s();
   check(st);
   double check_s = now_s() - t1;

@@ -9,6 +9,7 @@
 #include "chain/indexer.h"
 
 #include "chain/endpoints.h"
+#include "chain/logscan.h"
 #include "chain/manifest.h"
 #include "chain/projections.h"
 #include "chain/status.h"
@@ -34,6 +35,7 @@ struct indexer {
   indexer_options o;
   char filter_addresses[CC__COUNT * 45 + 8]; /* JSON array of the addresses */
   int range;                                  /* blocks per eth_getLogs now */
+  chain_cache *cache; /* entities kept from one range to the next (chain_index.h) */
   pthread_t th;
   int started;
   int stop; /* atomic */
@@ -138,7 +140,10 @@ indexer *indexer_new(store *s, const char *const *endpoints, int n, const rpc_op
   ix->range = o->log_range;
   ix->m_cursor = ix->m_head = -1;
   ix->rpc = rpc_client_new(endpoints, n, &r);
-  if (!ix->rpc) {
+  ix->cache = chain_cache_new(INDEXER_CACHE_ENTITIES);
+  if (!ix->rpc || !ix->cache) {
+    rpc_client_free(ix->rpc);
+    chain_cache_free(ix->cache);
     free(ix);
     return NULL;
   }
@@ -194,6 +199,7 @@ void indexer_free(indexer *ix) {
     log_warn("indexer of chain %llu could not give its lease up",
              (unsigned long long)ix->o.chain_id);
   rpc_client_free(ix->rpc);
+  chain_cache_free(ix->cache);
   free(ix);
 }
 
@@ -225,7 +231,7 @@ pheme_err indexer_parse_header(const json_t *v, indexer_header *out, char *why, 
   return PHEME_OK;
 }
 
-static int log_cmp(const void *a, const void *b) {
+int indexer_log_order(const void *a, const void *b) {
   const chain_log *x = a, *y = b;
   if (x->block_number != y->block_number) return x->block_number < y->block_number ? -1 : 1;
   return x->log_index < y->log_index ? -1 : x->log_index > y->log_index;
@@ -274,7 +280,7 @@ pheme_err indexer_parse_logs(const json_t *v, const indexer_options *o, int64_t 
     l->data = data;
     l->n = dl / 2 - 1;
   }
-  qsort(logs, count, sizeof *logs, log_cmp);
+  qsort(logs, count, sizeof *logs, indexer_log_order);
   for (size_t i = 1; i < count; i++)
     if (logs[i].block_number == logs[i - 1].block_number && logs[i].log_index == logs[i - 1].log_index)
       WHY("two logs at block %lld index %lld", (long long)logs[i].block_number,
@@ -443,16 +449,35 @@ static pheme_err follow_reorg(indexer *ix, arena *a, const store_chain_cursor *c
 
 /* ---- one range ---- */
 
-/* eth_getLogs for from..to; a refusal (error object, answer too large) halves the range. */
-static pheme_err fetch_logs(indexer *ix, arena *a, int64_t from, int64_t to, json_t **logs,
-                            int *shrunk, indexer_step_result *r) {
+/* What the fast reader of an eth_getLogs answer needs, and what it gives. */
+typedef struct {
+  const indexer_options *o;
+  int64_t from, to;
+  arena *a;
+  chain_log *logs;
+  int n;
+} logs_scan;
+
+static int scan_logs(const char *body, size_t len, long long id, void *ctx) {
+  logs_scan *ls = ctx;
+  return logscan_answer(body, len, id, ls->o, ls->from, ls->to, ls->a, &ls->logs, &ls->n);
+}
+
+/* eth_getLogs for from..to into *logs, *n: read by logscan when the answer has the plain shape,
+ * else parsed and checked by rpc.c and indexer_parse_logs; a refusal (error object, answer too
+ * large) halves the range. */
+static pheme_err fetch_logs(indexer *ix, arena *a, int64_t from, int64_t to, chain_log **logs,
+                            int *n, int *shrunk, indexer_step_result *r) {
   *shrunk = 0;
   char *params = arena_printf(a, "[{\"fromBlock\":\"0x%llx\",\"toBlock\":\"0x%llx\",\"address\":%s}]",
                               (unsigned long long)from, (unsigned long long)to,
                               ix->filter_addresses);
   if (!params) return fail(r, PHEME_SYS_NOMEM, "no memory for eth_getLogs");
   rpc_error err;
-  pheme_err e = rpc_call(ix->rpc, a, "eth_getLogs", params, logs, &err);
+  logs_scan ls = {&ix->o, from, to, a, NULL, 0};
+  int scanned = 0;
+  json_t *raw = NULL;
+  pheme_err e = rpc_call_scan(ix->rpc, a, "eth_getLogs", params, scan_logs, &ls, &scanned, &raw, &err);
   if (e && (err.kind == RPC_ERR_RPC || err.kind == RPC_ERR_TOO_LARGE) && to > from) {
     ix->range = (int)((to - from + 1) / 2);
     if (ix->range < 1) ix->range = 1;
@@ -462,6 +487,15 @@ static pheme_err fetch_logs(indexer *ix, arena *a, int64_t from, int64_t to, jso
     return PHEME_OK;
   }
   if (e) return fail(r, e, "%s", err.message);
+  if (scanned) {
+    *logs = ls.logs;
+    *n = ls.n;
+    return PHEME_OK;
+  }
+  char why[240];
+  e = indexer_parse_logs(raw, &ix->o, from, to, a, logs, n, why, sizeof why);
+  json_decref(raw);
+  if (e) return fail(r, e, "logs of blocks %lld..%lld refused: %s", (long long)from, (long long)to, why);
   return PHEME_OK;
 }
 
@@ -469,7 +503,7 @@ static pheme_err apply_range(indexer *ix, arena *a, const store_chain_cursor *cu
                              int64_t from, int64_t to, const indexer_header *h, chain_log *logs,
                              int nlogs, indexer_step_result *r) {
   chain_unit *u;
-  pheme_err e = chain_unit_begin(ix->s, a, ix->o.chain_id, ix->o.owner, &u);
+  pheme_err e = chain_unit_begin_cached(ix->s, a, ix->o.chain_id, ix->o.owner, ix->cache, &u);
   if (e == PHEME_DATA_STATE) {
     r->state = INDEXER_STANDBY;
     return PHEME_OK;
@@ -570,20 +604,14 @@ static pheme_err step(indexer *ix, arena *a, indexer_step_result *r) {
 
   int64_t from = cur.block_number + 1;
   int64_t to = from + ix->range - 1 < head ? from + ix->range - 1 : head;
-  json_t *raw = NULL;
-  int shrunk;
-  e = fetch_logs(ix, a, from, to, &raw, &shrunk, r);
+  chain_log *logs = NULL;
+  int nlogs = 0, shrunk;
+  e = fetch_logs(ix, a, from, to, &logs, &nlogs, &shrunk, r);
   if (e) return e;
   if (shrunk) {
     r->state = INDEXER_SHRUNK;
     return PHEME_OK;
   }
-  chain_log *logs;
-  int nlogs;
-  char why[240];
-  e = indexer_parse_logs(raw, &ix->o, from, to, a, &logs, &nlogs, why, sizeof why);
-  json_decref(raw);
-  if (e) return fail(r, e, "logs of blocks %lld..%lld refused: %s", (long long)from, (long long)to, why);
   indexer_header *h = arena_alloc(a, sizeof *h * (size_t)(to - from + 1));
   if (!h) return fail(r, PHEME_SYS_NOMEM, "no memory for %lld headers", (long long)(to - from + 1));
   e = fetch_headers(ix, a, from, to, h, r);

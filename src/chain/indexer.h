@@ -46,6 +46,10 @@ typedef struct {
   char owner[96];          /* this indexer's name in the election; default "host:pid:random" */
 } indexer_options;
 
+/* Entities an indexer keeps in memory from one range to the next (store/chain_index.h
+ * chain_cache): past this many, they are dropped after the range and read again. */
+#define INDEXER_CACHE_ENTITIES 65536
+
 /* Fills the defaults above (no chain, no addresses). */
 void indexer_options_init(indexer_options *o);
 
@@ -121,6 +125,9 @@ typedef struct {
 /* Parses an eth_getBlockByNumber result. Returns 0 or PHEME_DATA_INVALID with why. */
 pheme_err indexer_parse_header(const json_t *v, indexer_header *out, char *why, size_t whylen)
     PHEME_MUST_CHECK;
+
+/* qsort order of chain_logs: by block number, then log index. */
+int indexer_log_order(const void *a, const void *b);
 
 /* Parses an eth_getLogs result for blocks from..to of the contracts in o: each log must be one of
  * o's addresses, not removed, within the range, with well-formed hashes, topics (1 to 4) and

@@ -250,9 +250,22 @@ static pheme_err ent_drop(chain_proj *p, const chain_log *l, ent *en) {
 
 /* ---- exact amounts ---- */
 
+/* Stored amounts are decimals we wrote; those of up to 38 digits (below 10^38 < 2^128) are read
+ * in 128 bits, the rest by u256_parse, which also words what either refuses (read as 0). */
 static void amount_of(const char *s, uint8_t out[32]) {
   eth_err err;
-  if (!s || u256_parse(out, s, strlen(s), 0, &err)) memset(out, 0, 32);
+  size_t n = s ? strlen(s) : 0;
+  if (n >= 1 && n <= 38 && (n == 1 || s[0] != '0')) {
+    unsigned __int128 v = 0;
+    size_t i = 0;
+    while (i < n && s[i] >= '0' && s[i] <= '9') v = v * 10 + (unsigned)(s[i++] - '0');
+    if (i == n) {
+      memset(out, 0, 16);
+      for (int k = 31; k >= 16; k--, v >>= 8) out[k] = (uint8_t)v;
+      return;
+    }
+  }
+  if (!s || u256_parse(out, s, n, 0, &err)) memset(out, 0, 32);
 }
 
 static void u256_add(uint8_t p[32], const uint8_t q[32]) {
@@ -278,12 +291,22 @@ static void u256_sub_floor(uint8_t p[32], const uint8_t q[32]) {
   }
 }
 
-/* v in decimal; most values fit 64 bits, which skips the 256-bit division. */
+/* v in decimal; most values fit 128 bits (token amounts of 18 decimals), which skips the 256-bit
+ * division: 19 digits at a time from 128 bits, then one at a time from 64. */
 static const char *dec_write(char out[U256_DEC_MAX], const uint8_t v[32]) {
-  uint64_t x;
-  if (!u256_to_u64(v, &x)) return u256_to_dec(out, v);
+  for (int k = 0; k < 16; k++)
+    if (v[k]) return u256_to_dec(out, v);
+  unsigned __int128 big = 0;
+  for (int k = 16; k < 32; k++) big = big << 8 | v[k];
   char *w = out + U256_DEC_MAX - 1;
   *w = 0;
+  const uint64_t e19 = 10000000000000000000ULL;
+  while (big >> 64) {
+    uint64_t part = (uint64_t)(big % e19);
+    big /= e19;
+    for (int d = 0; d < 19; d++, part /= 10) *--w = (char)('0' + part % 10);
+  }
+  uint64_t x = (uint64_t)big;
   do {
     *--w = (char)('0' + x % 10);
     x /= 10;

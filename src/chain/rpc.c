@@ -49,6 +49,9 @@ typedef struct {
   json_t **result;    /* single call */
   rpc_request *calls; /* batch */
   arena *a;
+  rpc_scan_fn scan;   /* rpc_call_scan: tried on the body first */
+  void *scan_ctx;
+  int *scanned;
 } rpc_expect;
 
 static pthread_once_t rpc__once = PTHREAD_ONCE_INIT;
@@ -438,6 +441,10 @@ static pheme_err rpc__send_one(rpc_client *c, int i, const buf *req, const rpc_e
                                rpc_error *err) {
   pheme_err e = rpc__post(c, i, x->method, req, err);
   if (e) return e;
+  if (x->scan && x->scan(c->body.data ? c->body.data : "", c->body.len, x->first_id, x->scan_ctx)) {
+    *x->scanned = 1;
+    return PHEME_OK;
+  }
   return rpc__parse(c->ep[i].name, i, c->body.data ? c->body.data : "", c->body.len, x, err);
 }
 
@@ -552,11 +559,14 @@ late:
   return rpc__code(err);
 }
 
-pheme_err rpc_call(rpc_client *c, arena *a, const char *method, const char *params_json,
-                   json_t **result, rpc_error *err) {
+pheme_err rpc_call_scan(rpc_client *c, arena *a, const char *method, const char *params_json,
+                        rpc_scan_fn scan, void *ctx, int *scanned, json_t **result,
+                        rpc_error *err) {
   rpc__err_reset(err);
   *result = NULL;
-  rpc_expect x = {.method = method, .first_id = c->next_id++, .result = result, .a = a};
+  *scanned = 0;
+  rpc_expect x = {.method = method, .first_id = c->next_id++, .result = result, .a = a,
+                  .scan = scan, .scan_ctx = ctx, .scanned = scanned};
   buf req;
   buf_init(&req, RPC_MAX_REQUEST_BYTES);
   pheme_err e = rpc__body(&req, x.first_id, method, params_json);
@@ -568,6 +578,12 @@ pheme_err rpc_call(rpc_client *c, arena *a, const char *method, const char *para
   e = rpc__exchange(c, &req, &x, err);
   buf_release(&req);
   return e;
+}
+
+pheme_err rpc_call(rpc_client *c, arena *a, const char *method, const char *params_json,
+                   json_t **result, rpc_error *err) {
+  int scanned;
+  return rpc_call_scan(c, a, method, params_json, NULL, NULL, &scanned, result, err);
 }
 
 pheme_err rpc_batch(rpc_client *c, arena *a, rpc_request *calls, int n, rpc_error *err) {

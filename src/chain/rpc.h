@@ -81,6 +81,17 @@ void rpc_client_free(rpc_client *c);
 pheme_err rpc_call(rpc_client *c, arena *a, const char *method, const char *params_json,
                    json_t **result, rpc_error *err) PHEME_MUST_CHECK;
 
+/* A reader tried on an answer's body before the checked parse: returns 1 when it took the
+ * answer of call id (its result is then wherever ctx says), 0 to leave it to the checked parse.
+ * It must take only answers the checked parse accepts (chain/logscan.h is one). */
+typedef int (*rpc_scan_fn)(const char *body, size_t len, long long id, void *ctx);
+
+/* rpc_call, with scan tried first on each 2xx body: when it takes the answer, returns 0 with
+ * *scanned 1 and *result NULL; otherwise as rpc_call, with *scanned 0. */
+pheme_err rpc_call_scan(rpc_client *c, arena *a, const char *method, const char *params_json,
+                        rpc_scan_fn scan, void *ctx, int *scanned, json_t **result,
+                        rpc_error *err) PHEME_MUST_CHECK;
+
 /* Sends calls[0..n) as one JSON-RPC 2.0 batch. Answers are matched by id in any order; an
  * answer that is not an array of n JSON-RPC 2.0 objects with exactly the batch's ids (a missing,
  * duplicated or foreign id) is malformed and fails the whole batch (the node's fault: failover).

@@ -28,7 +28,27 @@ typedef struct {
   uint8_t owner[20];
   char *amount, *data;
   int64_t ord, block_number;
+  /* the row as the database holds it (read, or last written): what a write must change */
+  int in_db, db_has_owner;
+  uint8_t db_owner[20];
+  int64_t db_ord;
+  uint64_t h; /* cache_hash(kind, key) */
 } cached;
+
+/* Entities cached (an open-addressing table). A unit has its own, or borrows an indexer's
+ * chain_cache, which outlives units: then its entries are the database's state as of the cursor
+ * (block, hash) it was tagged with at the last commit, and are dropped when a unit begins at any
+ * other cursor (another indexer moved it, a rollback) or ends any other way than a commit that
+ * moved the cursor. */
+struct chain_cache {
+  cached *cache;
+  size_t ncache, cap; /* cap: a power of two */
+  size_t max;         /* entries kept past a commit at most; more: all dropped */
+  int tagged;         /* the entries hold as of the cursor below */
+  int64_t block;
+  int has_hash;
+  uint8_t hash[32];
+};
 
 struct chain_unit {
   sx x;
@@ -36,8 +56,12 @@ struct chain_unit {
   const char *owner;
   int undo;
   int64_t seq; /* last journal sequence number; -1 until read */
-  cached *cache;
-  size_t ncache, cap; /* cap: a power of two */
+  chain_cache *ec;  /* &own, or the indexer's */
+  chain_cache own;
+  int moved;        /* chain_unit_cursor was called: the tag for a kept cache */
+  int64_t to_block;
+  int to_has_hash;
+  uint8_t to_hash[32];
 };
 
 static dbv chain_id_v(uint64_t id) { return dbv_int((int64_t)id); }
@@ -145,8 +169,31 @@ pheme_err store_chain_block_hashes(store *s, uint64_t chain_id, int64_t from, in
 
 /* ---- units ---- */
 
-pheme_err chain_unit_begin(store *s, arena *a, uint64_t chain_id, const char *owner,
-                           chain_unit **out) {
+chain_cache *chain_cache_new(size_t max_entries) {
+  chain_cache *c = calloc(1, sizeof *c);
+  if (c) c->max = max_entries;
+  return c;
+}
+
+static void cached_free(cached *c);
+
+static void cache_drop(chain_cache *c) {
+  for (size_t i = 0; i < c->cap; i++)
+    if (c->cache[i].kind) cached_free(&c->cache[i]);
+  free(c->cache);
+  c->cache = NULL;
+  c->cap = c->ncache = 0;
+  c->tagged = 0;
+}
+
+void chain_cache_free(chain_cache *c) {
+  if (!c) return;
+  cache_drop(c);
+  free(c);
+}
+
+pheme_err chain_unit_begin_cached(store *s, arena *a, uint64_t chain_id, const char *owner,
+                                  chain_cache *cache, chain_unit **out) {
   *out = NULL;
   chain_unit *u = calloc(1, sizeof *u);
   if (!u) return PHEME_SYS_NOMEM;
@@ -154,13 +201,16 @@ pheme_err chain_unit_begin(store *s, arena *a, uint64_t chain_id, const char *ow
   u->owner = owner;
   u->undo = 1;
   u->seq = -1;
+  u->ec = cache ? cache : &u->own;
   pheme_err e = sx_write(s, a, &u->x);
   if (e) {
+    if (cache) cache_drop(cache);
     free(u);
     return e;
   }
   db_result r;
-  e = Q(&u->x, &r, "SELECT owner FROM chain_cursor WHERE chain_id = $1", chain_id_v(chain_id));
+  e = Q(&u->x, &r, "SELECT owner, block_number, block_hash FROM chain_cursor WHERE chain_id = $1",
+        chain_id_v(chain_id));
   if (!e && (r.rows != 1 || db_cell(&r, 0, 0)->type == DBV_NULL ||
              strcmp(db_text(&r, 0, 0), owner) != 0))
     e = PHEME_DATA_STATE;
@@ -168,8 +218,21 @@ pheme_err chain_unit_begin(store *s, arena *a, uint64_t chain_id, const char *ow
     chain_unit_abort(u);
     return e;
   }
+  if (cache && cache->tagged) { /* still the state the entries were kept at? */
+    size_t n;
+    const uint8_t *h = db_blob(&r, 0, 2, &n);
+    int has_hash = h && n == 32;
+    if (db_int(&r, 0, 1) != cache->block || has_hash != cache->has_hash ||
+        (has_hash && memcmp(h, cache->hash, 32) != 0))
+      cache_drop(cache);
+  }
   *out = u;
   return PHEME_OK;
+}
+
+pheme_err chain_unit_begin(store *s, arena *a, uint64_t chain_id, const char *owner,
+                           chain_unit **out) {
+  return chain_unit_begin_cached(s, a, chain_id, owner, NULL, out);
 }
 
 void chain_unit_set_undo(chain_unit *u, int on) { u->undo = on; }
@@ -280,34 +343,29 @@ static void cached_free(cached *c) {
   memset(c, 0, sizeof *c);
 }
 
-static void cache_release(chain_unit *u) {
-  for (size_t i = 0; i < u->cap; i++)
-    if (u->cache[i].kind) cached_free(&u->cache[i]);
-  free(u->cache);
-  u->cache = NULL;
-  u->cap = u->ncache = 0;
-}
+static void cache_release(chain_unit *u) { cache_drop(u->ec); }
 
-static cached *cache_slot(chain_unit *u, const char *kind, const char *key) {
-  size_t i = cache_hash(kind, key) & (u->cap - 1);
-  while (u->cache[i].kind && (strcmp(u->cache[i].kind, kind) || strcmp(u->cache[i].key, key)))
-    i = (i + 1) & (u->cap - 1);
-  return &u->cache[i];
+static cached *cache_slot(chain_unit *u, uint64_t h, const char *kind, const char *key) {
+  size_t i = h & (u->ec->cap - 1);
+  while (u->ec->cache[i].kind && (u->ec->cache[i].h != h || strcmp(u->ec->cache[i].kind, kind) ||
+                                  strcmp(u->ec->cache[i].key, key)))
+    i = (i + 1) & (u->ec->cap - 1);
+  return &u->ec->cache[i];
 }
 
 static int cache_grow(chain_unit *u) {
-  if (u->cap && (u->ncache + 1) * 4 < u->cap * 3) return 0;
-  size_t cap = u->cap ? u->cap * 2 : 1024;
-  cached *old = u->cache;
-  size_t oldcap = u->cap;
-  u->cache = calloc(cap, sizeof *u->cache);
-  if (!u->cache) {
-    u->cache = old;
+  if (u->ec->cap && (u->ec->ncache + 1) * 2 < u->ec->cap) return 0; /* at most half full */
+  size_t cap = u->ec->cap ? u->ec->cap * 2 : 1024;
+  cached *old = u->ec->cache;
+  size_t oldcap = u->ec->cap;
+  u->ec->cache = calloc(cap, sizeof *u->ec->cache);
+  if (!u->ec->cache) {
+    u->ec->cache = old;
     return -1;
   }
-  u->cap = cap;
+  u->ec->cap = cap;
   for (size_t i = 0; i < oldcap; i++)
-    if (old[i].kind) *cache_slot(u, old[i].kind, old[i].key) = old[i];
+    if (old[i].kind) *cache_slot(u, old[i].h, old[i].kind, old[i].key) = old[i];
   free(old);
   return 0;
 }
@@ -330,6 +388,14 @@ static int cached_set(cached *c, const chain_entity *e) {
   return (e->amount && !c->amount) || !c->data ? -1 : 0;
 }
 
+/* Notes c's state as the database's. */
+static void cached_written(cached *c) {
+  c->in_db = c->exists;
+  c->db_has_owner = c->has_owner;
+  memcpy(c->db_owner, c->owner, 20);
+  c->db_ord = c->ord;
+}
+
 static void cached_view(const cached *c, chain_entity *out) {
   memset(out, 0, sizeof *out);
   out->kind = c->kind;
@@ -345,7 +411,8 @@ static void cached_view(const cached *c, chain_entity *out) {
 /* The unit's cached entry for (kind, key), read from the database on first use. */
 static pheme_err cache_get(chain_unit *u, const char *kind, const char *key, cached **out) {
   if (cache_grow(u)) return PHEME_SYS_NOMEM;
-  cached *c = cache_slot(u, kind, key);
+  uint64_t h = cache_hash(kind, key);
+  cached *c = cache_slot(u, h, kind, key);
   if (!c->kind) {
     chain_entity e;
     pheme_err err = entity_get(&u->x, u->chain_id, kind, key, &e);
@@ -356,7 +423,9 @@ static pheme_err cache_get(chain_unit *u, const char *kind, const char *key, cac
       cached_free(c);
       return PHEME_SYS_NOMEM;
     }
-    u->ncache++;
+    cached_written(c);
+    c->h = h;
+    u->ec->ncache++;
   }
   *out = c;
   return PHEME_OK;
@@ -412,28 +481,58 @@ pheme_err chain_unit_delete(chain_unit *u, int64_t block, const char *kind, cons
   return PHEME_OK;
 }
 
-/* Writes every changed entity once. */
+static int cached_cmp(const void *a, const void *b) {
+  const cached *x = *(const cached *const *)a, *y = *(const cached *const *)b;
+  int c = strcmp(x->kind, y->kind);
+  return c ? c : strcmp(x->key, y->key);
+}
+
+/* Writes every changed entity once, in key order (the table's own order: neighbouring writes
+ * touch the same pages, where the hash order would visit them at random). */
 static pheme_err cache_flush(chain_unit *u) {
+  size_t n = 0;
+  for (size_t i = 0; i < u->ec->cap; i++)
+    if (u->ec->cache[i].kind && u->ec->cache[i].dirty) n++;
+  if (!n) return PHEME_OK;
+  cached **order = malloc(n * sizeof *order);
+  if (!order) return PHEME_SYS_NOMEM;
+  n = 0;
+  for (size_t i = 0; i < u->ec->cap; i++)
+    if (u->ec->cache[i].kind && u->ec->cache[i].dirty) order[n++] = &u->ec->cache[i];
+  qsort(order, n, sizeof *order, cached_cmp);
   pheme_err e = PHEME_OK;
-  for (size_t i = 0; !e && i < u->cap; i++) {
-    cached *c = &u->cache[i];
-    if (!c->kind || !c->dirty) continue;
-    if (c->exists) {
+  for (size_t i = 0; !e && i < n; i++) {
+    cached *c = order[i];
+    if (c->exists && c->in_db && c->has_owner == c->db_has_owner && c->ord == c->db_ord &&
+        (!c->has_owner || memcmp(c->owner, c->db_owner, 20) == 0)) {
+      /* owner and order as stored: their indexes need no visit */
+      e = Q(&u->x, NULL,
+            "UPDATE chain_entities SET amount = $1, data = $2, block_number = $3 "
+            "WHERE chain_id = $4 AND kind = $5 AND key = $6",
+            dbv_text(c->amount), dbv_text(c->data ? c->data : "{}"), dbv_int(c->block_number),
+            chain_id_v(u->chain_id), dbv_text(c->kind), dbv_text(c->key));
+    } else if (c->exists) {
       chain_entity v;
       cached_view(c, &v);
       e = entity_upsert(&u->x, u->chain_id, &v, c->block_number);
-    } else {
+    } else if (c->in_db) {
       e = Q(&u->x, NULL,
             "DELETE FROM chain_entities WHERE chain_id = $1 AND kind = $2 AND key = $3",
             chain_id_v(u->chain_id), dbv_text(c->kind), dbv_text(c->key));
-    }
+    } /* else: created and deleted within the unit, never stored */
     c->dirty = 0;
+    cached_written(c);
   }
+  free(order);
   return e;
 }
 
 pheme_err chain_unit_cursor(chain_unit *u, int64_t number, const uint8_t hash[32], int64_t head,
                             int64_t undo_floor, int64_t keep_from, int64_t lease_until) {
+  u->moved = 1;
+  u->to_block = number;
+  u->to_has_hash = hash != NULL;
+  if (hash) memcpy(u->to_hash, hash, 32);
   pheme_err e = Q(&u->x, NULL,
                   "UPDATE chain_cursor SET block_number = $1, block_hash = $2, head_number = $3, "
                   "undo_floor = $4, lease_until = $5, updated_at = $6 WHERE chain_id = $7",
@@ -503,7 +602,15 @@ pheme_err chain_unit_commit(chain_unit *u) {
   pheme_err e = cache_flush(u);
   if (!e) e = sx_commit(&u->x);
   else sx_end(&u->x);
-  cache_release(u);
+  chain_cache *c = u->ec;
+  if (c != &u->own && !e && u->moved && c->ncache <= c->max) {
+    c->tagged = 1; /* every entry is now the database's state as of the new cursor */
+    c->block = u->to_block;
+    c->has_hash = u->to_has_hash;
+    memcpy(c->hash, u->to_hash, 32);
+  } else {
+    cache_release(u);
+  }
   free(u);
   return e;
 }

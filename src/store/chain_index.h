@@ -73,6 +73,16 @@ typedef struct {
  * outlive the unit. Free with chain_unit_commit or chain_unit_abort. */
 pheme_err chain_unit_begin(store *s, arena *a, uint64_t chain_id, const char *owner,
                            chain_unit **out) PHEME_MUST_CHECK;
+/* Entities kept between the units of one indexer (so a range does not read again what the last
+ * one wrote): at most max_entries past a commit. Valid only while the cursor stays where the last
+ * unit that used it left it: a unit beginning at another cursor (block or hash) starts empty, and
+ * a unit that aborts, rolls back, halts or fails to commit empties it. One thread at a time. */
+typedef struct chain_cache chain_cache;
+chain_cache *chain_cache_new(size_t max_entries);
+void chain_cache_free(chain_cache *c);
+/* chain_unit_begin with cache (NULL: the unit's own, dropped at its end). */
+pheme_err chain_unit_begin_cached(store *s, arena *a, uint64_t chain_id, const char *owner,
+                                  chain_cache *cache, chain_unit **out) PHEME_MUST_CHECK;
 /* Whether changes are journaled for rollback (blocks within the reorg depth of the head). */
 void chain_unit_set_undo(chain_unit *u, int on);
 /* Records a block's hash and parent hash (replacing what was stored for its number). */
