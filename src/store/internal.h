@@ -104,6 +104,18 @@ pheme_err sx_submission_get(sx *x, int64_t id, int lock, submission *out) PHEME_
 pheme_err sx_submission_event(sx *x, int64_t sub_id, const char *from, const char *to,
                               const char *event, const char *actor, int64_t actor_id,
                               const char *detail, int64_t now) PHEME_MUST_CHECK;
+/* Appends one domain event (migration 0015) inside x's transaction, so it commits or rolls back
+ * with the change it reports. kind is "<subject>.<what happened>" ("xp.awarded"); user_id is the
+ * person it is about (0: nobody in particular); is_public 0 keeps it to that person and admins;
+ * subject_type/subject_id name the record ("submission", 42; "" and 0 for none); data is a JSON
+ * object (NULL: {}). */
+pheme_err sx_event(sx *x, const char *kind, int64_t user_id, int is_public,
+                   const char *subject_type, int64_t subject_id, const char *data, int64_t now)
+    PHEME_MUST_CHECK;
+/* The "submission.<state>" event of a submission that moved from `from` to `to` by step
+ * `event` (sx_submission_event calls it when the state changes). */
+pheme_err sx_submission_state_event(sx *x, int64_t sub_id, const char *from, const char *to,
+                                    const char *event, int64_t now) PHEME_MUST_CHECK;
 /* The kind of the job a new submission enqueues (the validation pipeline's first step). */
 #define STORE_JOB_SUBMISSION_CHECK "submission.check"
 

@@ -1,5 +1,6 @@
 /* Submissions of work to tasks; see store.h. */
 #include <stdio.h>
+#include <string.h>
 
 #include "core/util.h"
 #include "store/internal.h"
@@ -42,11 +43,14 @@ pheme_err sx_submission_event(sx *x, int64_t sub_id, const char *from, const cha
                               const char *event, const char *actor, int64_t actor_id,
                               const char *detail, int64_t now) {
   db_result r;
-  return Q(x, &r,
-           "INSERT INTO submission_events (submission_id, from_state, to_state, event, actor, "
-           "actor_id, at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-           dbv_int(sub_id), dbv_text(from), dbv_text(to), dbv_text(event), dbv_text(actor),
-           actor_id ? dbv_int(actor_id) : dbv_null(), dbv_int(now), dbv_text(detail ? detail : "{}"));
+  pheme_err e =
+      Q(x, &r,
+        "INSERT INTO submission_events (submission_id, from_state, to_state, event, actor, "
+        "actor_id, at, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        dbv_int(sub_id), dbv_text(from), dbv_text(to), dbv_text(event), dbv_text(actor),
+        actor_id ? dbv_int(actor_id) : dbv_null(), dbv_int(now), dbv_text(detail ? detail : "{}"));
+  if (!e && strcmp(from, to) != 0) e = sx_submission_state_event(x, sub_id, from, to, event, now);
+  return e;
 }
 
 pheme_err store_submission_create(store *s, arena *a, const store_actor *who, submission *sub,
