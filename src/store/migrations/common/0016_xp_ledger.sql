@@ -32,7 +32,7 @@ CREATE TABLE xp_ledger (
 CREATE INDEX xp_ledger_user ON xp_ledger(user_id, id);
 CREATE INDEX xp_ledger_season ON xp_ledger(season_id, user_id);
 CREATE INDEX xp_ledger_guild ON xp_ledger(guild_id, user_id);
-CREATE UNIQUE INDEX xp_ledger_once ON xp_ledger(submission_id, reason, ${sqlite:coalesce(skill_id, 0)|postgresql:coalesce(skill_id, 0)})
+CREATE UNIQUE INDEX xp_ledger_once ON xp_ledger(submission_id, reason, coalesce(skill_id, 0))
   WHERE submission_id IS NOT NULL;
 
 -- A person's totals, derived from the ledger (skill_levels holds the per-skill ones).
