@@ -426,9 +426,18 @@ static int cmd_seed(cmd_ctx *c) {
   }
   store *s = open_store(&c->cfg, 1);
   if (!s) return 1;
-  char err[256];
-  int rc = strcmp(what, "demo") == 0 ? demo_seed(s, err, sizeof err)
-                                     : bench_seed(s, users, tasks, err, sizeof err);
+  char err[512];
+  int rc;
+  if (strcmp(what, "demo") == 0) {
+    /* the same demo as `serve --demo`: people and tasks, then one submission through the loop */
+    pipeline pipe;
+    memset(&pipe, 0, sizeof pipe);
+    rc = demo_seed(s, err, sizeof err) || pipeline_init(&pipe, s, &c->cfg, err, sizeof err) ||
+         demo_pipeline_seed(s, &pipe, err, sizeof err);
+    pipeline_release(&pipe);
+  } else {
+    rc = bench_seed(s, users, tasks, err, sizeof err);
+  }
   if (rc) fprintf(stderr, "pheme seed: %s\n", err);
   store_free(s);
   return rc ? 1 : 0;
