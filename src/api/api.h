@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "store/store.h"
 #include "store/validation.h"
+#include "work/principal.h"
 #include "work/roles.h"
 
 typedef struct app {
@@ -59,6 +60,11 @@ int api_key_generate(char out[64], uint8_t hash[32]) PHEME_MUST_CHECK;
 
 /* The store actor of a request (caller and request id) for the audit log. */
 store_actor api_actor(http_req *r);
+/* The engines' view of the caller (work/principal.h). */
+work_principal api_principal(const http_req *r);
+/* Refuses (and answers: -1) evidence that names a content CID not stored (WORK002); 0 when all
+ * named content is stored. */
+int api_evidence_stored(http_req *r, const json_t *evidence);
 /* Reads ?limit= and ?cursor=; answers 400 and returns -1 when they are bad. One more row than
  * the limit is asked of the store so that api_page_json knows whether a next page exists. */
 int api_page(http_req *r, store_page *p) PHEME_MUST_CHECK;
@@ -148,6 +154,7 @@ void tasks_submissions(http_req *r);
 void submissions_get(http_req *r);
 /* --- the validation pipeline (submissions.c) --- */
 void submissions_review(http_req *r);
+void submissions_resubmit(http_req *r);
 void submissions_dispute(http_req *r);
 void submissions_decision(http_req *r);
 void validators_queue(http_req *r);

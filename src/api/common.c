@@ -11,6 +11,15 @@
 
 store_actor api_actor(http_req *r) { return (store_actor){r->who.user_id, r->id}; }
 
+work_principal api_principal(const http_req *r) {
+  work_principal p;
+  memset(&p, 0, sizeof p);
+  p.user_id = r->who.user_id;
+  p.roles = r->who.roles;
+  memcpy(p.address, r->who.address, 20);
+  return p;
+}
+
 int api_page(http_req *r, store_page *p) {
   const char *lim = http_query(r, "limit"), *cur = http_query(r, "cursor");
   long long max = req_app(r)->cfg->page_limit_max, limit = max < 20 ? max : 20;

@@ -37,15 +37,6 @@ static int check_object(http_req *r, const json_t *obj, const char *schema, cons
   return 0;
 }
 
-/* The engine's view of the caller. */
-static work_principal principal_of(const http_req *r) {
-  work_principal p;
-  memset(&p, 0, sizeof p);
-  p.user_id = r->who.user_id;
-  p.roles = r->who.roles;
-  memcpy(p.address, r->who.address, 20);
-  return p;
-}
 
 /* Answers an engine's refusal: its sentence when it wrote one, else the code about subject. */
 static void refused(http_req *r, pheme_err e, const char *why, const char *subject_fmt, int64_t id) {
@@ -129,7 +120,7 @@ void tasks_create(http_req *r) {
   json_t *b;
   work_task_input in;
   if (api_body(r, "TaskCreate", &b) || read_task(r, b, &in)) return;
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   task t;
   char why[256];
@@ -160,7 +151,7 @@ void tasks_update(http_req *r) {
   json_t *b;
   work_task_input in;
   if (api_id_param(r, "id", &id) || api_body(r, "TaskUpdate", &b) || read_task(r, b, &in)) return;
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   task t;
   char why[256];
@@ -175,7 +166,7 @@ void tasks_update(http_req *r) {
 void tasks_close(http_req *r) {
   int64_t id;
   if (api_id_param(r, "id", &id)) return;
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   task t;
   char why[256];
@@ -262,7 +253,7 @@ void tasks_list(http_req *r) {
 
 /* Evidence that names stored content (a link to /ipfs/<cid>) must name a file this server holds.
  * Returns 0, or answers and returns -1. */
-static int evidence_stored(http_req *r, const json_t *evidence) {
+int api_evidence_stored(http_req *r, const json_t *evidence) {
   size_t i;
   json_t *item;
   json_array_foreach((json_t *)evidence, i, item) {
@@ -294,8 +285,8 @@ void tasks_submit(http_req *r) {
   if (api_id_param(r, "id", &id) || api_body(r, "SubmissionCreate", &b)) return;
   const json_t *evidence = json_object_get(b, "evidence");
   if (evidence && check_items(r, evidence, "Evidence", "evidence")) return;
-  if (evidence && evidence_stored(r, evidence)) return;
-  work_principal who = principal_of(r);
+  if (evidence && api_evidence_stored(r, evidence)) return;
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   submission s;
   char why[256];
@@ -322,7 +313,7 @@ void tasks_submissions(http_req *r) {
     refused(r, e, "", "task %lld", id);
     return;
   }
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   if (!work_task_owned_by(&who, &t)) {
     http_error(r, PHEME_AUTH_NOT_OWNER, "task %lld was posted by someone else", (long long)id);
     return;
@@ -344,7 +335,7 @@ void submissions_get(http_req *r) {
     refused(r, e, "", "submission %lld", id);
     return;
   }
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   task t;
   int64_t creator = 0;
   if (!work_sub_visible_to(&who, &s, 0) && store_task_get(req_store(r), &r->arena, s.task_id, &t) == PHEME_OK)

@@ -106,7 +106,7 @@ enum {
 typedef struct {
   submission sub;
   task task;
-  int round; /* the current review round: the number of disputes */
+  int round; /* the current review round: disputes + resubmissions (0 for the first panel) */
   sub_event_row *events;
   int nevents;
   assessment_row *assessments;
@@ -149,6 +149,7 @@ typedef struct {
   int nmoves;
   int final_score;      /* -1 = unchanged */
   const char *feedback; /* NULL = unchanged */
+  const char *text, *evidence; /* a resubmission's new work (evidence: JSON array); NULL = unchanged */
   const assessment_row *assessments;
   int nassessments;
   const int64_t *seats; /* validators drawn for seat_round */

@@ -23,6 +23,7 @@
 #include "validation/panel.h"
 #include "validation/settings.h"
 #include "work/states.h"
+#include "work/tasks.h"
 #include "core/banned.h"
 
 /* ---- small helpers ---- */
@@ -576,13 +577,18 @@ static pheme_err panel_decide(const sub_view *v, sub_step *st, void *vctx) {
   /* a grown panel's job names the size it grows to, so a second run draws nobody more */
   int want = (c->grow ? c->grow : min) - in_round;
   if (want <= 0) return PHEME_OK; /* drawn before */
-  /* everyone ever seated is out: this round's members (growing) and earlier panels (disputes) */
+  /* this round's members are out (a growing panel); for a dispute's panel, everyone ever seated
+   * is out too. A resubmission's panel may draw the earlier reviewers again: they judge new work. */
+  int dispute_round = 0;
+  for (int i = 0; i < v->ndisputes; i++) dispute_round |= v->disputes[i].round == v->round;
   int64_t *exclude = arena_zalloc(c->a, sizeof *exclude * (size_t)(v->nseats + 1));
   panel_candidate *cands = arena_zalloc(c->a, sizeof *cands * (size_t)(v->ncandidates + 1));
   size_t *picked = arena_zalloc(c->a, sizeof *picked * (size_t)(want + 1));
   int64_t *seats = arena_zalloc(c->a, sizeof *seats * (size_t)(want + 1));
   if (!exclude || !cands || !picked || !seats) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < v->nseats; i++) exclude[i] = v->seats[i].v.id;
+  size_t nexclude = 0;
+  for (int i = 0; i < v->nseats; i++)
+    if (dispute_round || v->seats[i].round == v->round) exclude[nexclude++] = v->seats[i].v.id;
   for (int i = 0; i < v->ncandidates; i++) {
     const validator_row *vr = &v->candidates[i];
     cands[i].validator_id = vr->id;
@@ -591,7 +597,7 @@ static pheme_err panel_decide(const sub_view *v, sub_step *st, void *vctx) {
     cands[i].stake = pipeline_stake_tokens(vr->stake);
     cands[i].domain_score = 100;
   }
-  panel_request rq = {v->sub.id, v->sub.user_id, c->p->min_stake, 0, exclude, (size_t)v->nseats,
+  panel_request rq = {v->sub.id, v->sub.user_id, c->p->min_stake, 0, exclude, nexclude,
                       PANEL_STAKE_WEIGHTED};
   size_t drawn = 0;
   e = panel_draw(&rq, cands, (size_t)v->ncandidates, (size_t)want, picked, &drawn, c->why, sizeof c->why);
@@ -1040,6 +1046,54 @@ pheme_err pipeline_dispute_open(pipeline *p, arena *a, const store_actor *sa, in
                                       &c, &done, NULL);
   snprintf(why, n, "%s", c.why);
   if (!e && dispute_id) *dispute_id = done.written_id;
+  return e;
+}
+
+/* ---- a resubmission after changes were requested ---- */
+
+typedef struct {
+  arena *a;
+  const work_principal *who;
+  const work_person *person;
+  const json_t *evidence;
+  const char *text, *evidence_text;
+  int64_t now;
+  char why[256];
+} resubmit_ctx;
+
+static pheme_err resubmit_decide(const sub_view *v, sub_step *st, void *vctx) {
+  resubmit_ctx *c = vctx;
+  sub_state cur;
+  if (state_of(v, &cur)) return PHEME_DATA_STATE;
+  unsigned actors = c->who->user_id == v->sub.user_id ? ACT_SUBMITTER : 0;
+  pheme_err e = move(st, &cur, SUB_EV_RESUBMIT, actors,
+                     jdump(c->a, json_pack("{s:i}", "round", v->round + 1)), c->why, sizeof c->why);
+  if (e == PHEME_AUTH_NOT_OWNER)
+    snprintf(c->why, sizeof c->why, "only the person who submitted may resubmit submission %lld",
+             (long long)v->sub.id);
+  /* the task as it is now: still open, before its deadline, the evidence and the requirements */
+  if (!e) e = work_submit_check(c->who, c->person, &v->task, c->evidence, NULL, 0, c->now, c->why, sizeof c->why);
+  if (e) return e;
+  st->actor = "submitter";
+  st->actor_id = c->who->user_id;
+  st->audit_action = "submission.resubmit";
+  st->text = c->text;
+  st->evidence = c->evidence_text;
+  add_job(st, c->a, PIPE_JOB_CHECK, v->sub.id, 0);
+  return PHEME_OK;
+}
+
+pheme_err pipeline_resubmit(pipeline *p, arena *a, const store_actor *sa, const work_principal *who,
+                            int64_t id, const char *text, const json_t *evidence, char *why, size_t n) {
+  work_person person;
+  pheme_err e = work_person_load(p->store, a, who, &person);
+  if (e) return pheme_fail(e, why, n, "cannot read your Skill Wallet");
+  resubmit_ctx c = {.a = a, .who = who, .person = &person, .evidence = evidence, .text = text,
+                    .now = time_now_ms()};
+  c.evidence_text = evidence ? jdump(a, json_incref((json_t *)evidence)) : "[]";
+  if (!c.evidence_text) return PHEME_SYS_NOMEM;
+  e = store_submission_step(p->store, a, sa, id, SUBV_TIMELINE, NULL, c.now, resubmit_decide, &c, NULL, NULL);
+  snprintf(why, n, "%s", c.why);
   return e;
 }
 

@@ -452,6 +452,81 @@ TEST(step_guards_and_pure_decisions) {
   arena_release(&a);
 }
 
+/* Changes requested by the panel, then the submitter's new work: the pipeline runs again from
+ * the checks, a new review round begins (round 1), reviews signed for the old round are refused,
+ * and the new panel's reviews decide. */
+TEST(a_resubmission_starts_a_new_round) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  cfg.panel_max = 3;
+  char err[256], why[512];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(31, ROLE_USER | ROLE_CREATOR, NULL), gus = person_at(32, ROLE_USER, NULL);
+  vkey vs[6];
+  for (int i = 0; i < 6; i++) REQUIRE((vs[i] = validator_at(i, "1000")).validator_id > 0);
+  task t = make_task(&a, &creator, "{\"minScore\":60,\"minValidators\":3,\"consensusThreshold\":66}");
+  REQUIRE(t.id > 0);
+  int64_t s = submit(&a, &gus, t.id,
+                     "A ring buffer in C with a lock-free single producer and consumer, documented and "
+                     "tested under ThreadSanitizer with a model checker for the memory orderings.", LINK);
+  REQUIRE(s > 0);
+  CHECK_INT(queued(PIPE_JOB_CHECK, s), 1);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  int seat[8];
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 3);
+  static const int close_below[] = {52, 55, 50}; /* within PIPE_CHANGES_MARGIN below minScore 60 */
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat[i]], vs[seat[i]].key, vs[seat[i]].who.user_id, s, 0, close_below[i]), 0);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  }
+  CHECK_STR(state_of(&a, s), "CHANGES_REQUESTED");
+  json_t *ev = json_loads("[{\"type\":\"link\",\"url\":\"https://example.com/work-v2\"}]", 0, NULL);
+  const char *v2 = "The ring buffer again, now with the requested benchmarks, a bounded-wait variant and the "
+                   "model checker's traces for each ordering, explained line by line.";
+  /* only the submitter may resubmit */
+  CHECK_INT(pipeline_resubmit(&P, &a, &sys, &creator, s, v2, ev, why, sizeof why), PHEME_AUTH_NOT_OWNER);
+  CHECK(strstr(why, "only the person who submitted") != NULL);
+  CHECK_INT(pipeline_resubmit(&P, &a, &sys, &gus, s, v2, ev, why, sizeof why), 0);
+  CHECK_INT(pipeline_resubmit(&P, &a, &sys, &gus, s, v2, ev, why, sizeof why), PHEME_DATA_STATE);
+  json_decref(ev);
+  sub_view v;
+  REQUIRE(store_submission_view(S, &a, s, SUBV_TIMELINE, &v) == 0);
+  CHECK_STR(v.sub.state, "SUBMITTED");
+  CHECK_STR(v.sub.text, v2);
+  CHECK(strstr(v.sub.evidence, "work-v2") != NULL);
+  CHECK_INT(v.sub.final_score, -1);
+  CHECK_INT(v.round, 1);
+  CHECK_INT(queued(PIPE_JOB_CHECK, s), 1);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  CHECK_STR(state_of(&a, s), "PEER_REVIEW");
+  int seat1[8];
+  REQUIRE(panel_of(&a, s, 1, vs, 6, seat1) == 3);
+  /* a review signed for the first round does not count in the second */
+  CHECK_INT(post_review(&a, &vs[seat1[0]], vs[seat1[0]].key, vs[seat1[0]].who.user_id, s, 0, 90), PHEME_DATA_INVALID);
+  static const int good[] = {82, 85, 80};
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat1[i]], vs[seat1[i]].key, vs[seat1[i]].who.user_id, s, 1, good[i]), 0);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  }
+  REQUIRE(store_submission_view(S, &a, s, SUBV_TIMELINE | SUBV_PANEL, &v) == 0);
+  CHECK_STR(v.sub.state, "APPROVED");
+  CHECK_INT(v.sub.final_score, 82);
+  CHECK(v.has_outcome);
+  CHECK_INT(v.nassessments, 2); /* one per version of the work */
+  int resubmits = 0;
+  for (int i = 0; i < v.nevents; i++) resubmits += strcmp(v.events[i].event, "resubmit") == 0;
+  CHECK_INT(resubmits, 1);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 /* A handler's effect commits with its job's completion, under its claim: a run whose claim was
  * taken over writes nothing; the holder's run moves the submission and completes the job. */
 TEST(a_job_effect_commits_once_under_its_claim) {
@@ -648,6 +723,7 @@ static void all_tests(void) {
   RUN(the_whole_loop);
   RUN(checks_refuse_bad_evidence);
   RUN(step_guards_and_pure_decisions);
+  RUN(a_resubmission_starts_a_new_round);
   RUN(a_job_effect_commits_once_under_its_claim);
   RUN(a_panel_grows_once);
   RUN(store_records);
