@@ -531,6 +531,8 @@ static pheme_err run_assess(pipeline *p, int64_t id, const job_claim *claim, are
     row->feedback = arena_strdup(a, out.feedback ? out.feedback : "");
     json_t *m = out.measured ? json_incref(out.measured) : json_object();
     if (json_array_size(notes)) json_object_set(m, "skipped", notes);
+    /* the attempts that came before this answer (retries, assessors that failed) */
+    if (record && !json_object_get(m, "fallback")) json_object_set(m, "fallback", record);
     row->record = jdump(a, m);
     row->ok = 1;
     row->reason = "";
