@@ -324,7 +324,10 @@ pheme_err store_submission_step(store *s, arena *a, const store_actor *who, int6
   sub_view v;
   sub_step st;
   sub_step_init(&st);
-  e = load_view(&x, id, want, 1, &v);
+  db_result r;
+  /* the key is arbitrary but fixed: "PHEMEchk" */
+  if (want & SUBV_SERIAL && sx_is_pg(&x)) e = Q0(&x, &r, "SELECT pg_advisory_xact_lock(5785632524466399339)");
+  if (!e) e = load_view(&x, id, want, 1, &v);
   if (!e) e = fn(&v, &st, ctx);
   if (!e) e = write_step(&x, who, &v, &st, now_ms);
   if (!e && claim) e = jobs_complete_in(&x, claim, now_ms);

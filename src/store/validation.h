@@ -101,6 +101,11 @@ enum {
   SUBV_TIMELINE = 1,    /* events, assessments */
   SUBV_PANEL = 2,       /* seats and reviews of every round, disputes, outcome */
   SUBV_CANDIDATES = 4,  /* every active validator (panel draws) */
+  /* For store_submission_step: the step runs after every other step that asked for it has
+   * committed, and before any that follows (PostgreSQL: a transaction-scoped advisory lock taken
+   * first; SQLite's one writer already is). The checks use it so that two workers never pass two
+   * near-duplicates checked at the same instant. */
+  SUBV_SERIAL = 8,
 };
 
 typedef struct {

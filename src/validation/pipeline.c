@@ -236,7 +236,9 @@ typedef struct {
   pipeline *p;
   arena *a;
   const char *fail;      /* why the checks refused it, or NULL */
-  const char *check_detail, *fail_detail;
+  json_t *detail;        /* the check row's detail, completed inside the transaction */
+  const uint32_t *sig;   /* the text's MinHash signature */
+  long shingles;
   char why[512];
 } check_ctx;
 
@@ -320,15 +322,38 @@ static pheme_err dedup_feed(pipeline *p) {
   return e;
 }
 
+/* Near-duplicates among other people's earlier submissions. Runs inside the check's
+ * transaction, which is serialized with every other check (SUBV_SERIAL): the index is first
+ * brought up to date with what every process has checked (all of it committed, since no other
+ * check runs meanwhile), so two near-duplicates checked at once cannot both pass. */
+static pheme_err check_duplicates(check_ctx *c, const sub_view *v) {
+  pipeline *p = c->p;
+  if (c->fail || c->shingles <= 0) return PHEME_OK;
+  pheme_err e = dedup_feed(p);
+  if (e) return e;
+  dedup_match best;
+  size_t total = 0;
+  e = dedup_index_query(p->dedup, c->sig, v->sub.user_id, v->sub.id, &best, 1, &total);
+  if (e || total == 0) return e;
+  c->fail = arena_printf(c->a, "near-duplicate of submission %lld (estimated similarity %.2f)",
+                         (long long)best.submission_id, best.jaccard);
+  json_object_set_new(c->detail, "duplicateOf", json_integer(best.submission_id));
+  json_object_set_new(c->detail, "similarity", json_real(floor(best.jaccard * 1000 + 0.5) / 1000));
+  return PHEME_OK;
+}
+
 static pheme_err check_decide(const sub_view *v, sub_step *st, void *vctx) {
   check_ctx *c = vctx;
   sub_state cur;
   if (state_of(v, &cur) || cur != SUB_SUBMITTED) return PHEME_OK; /* done before: nothing to do */
-  pheme_err e = move(st, &cur, SUB_EV_CHECK, ACT_SYSTEM, c->check_detail, c->why, sizeof c->why);
+  pheme_err e = check_duplicates(c, v);
+  if (e) return e;
+  e = move(st, &cur, SUB_EV_CHECK, ACT_SYSTEM, jdump(c->a, json_incref(c->detail)), c->why, sizeof c->why);
   if (e) return e;
   if (c->fail) {
     st->feedback = c->fail;
-    return move(st, &cur, SUB_EV_CHECKS_FAILED, ACT_SYSTEM, c->fail_detail, c->why, sizeof c->why);
+    return move(st, &cur, SUB_EV_CHECKS_FAILED, ACT_SYSTEM, jdump(c->a, json_pack("{s:s}", "reason", c->fail)),
+                c->why, sizeof c->why);
   }
   pipeline_task_rules rules;
   e = pipeline_task_rules_load(&v->task, &rules);
@@ -347,46 +372,25 @@ static pheme_err run_check(pipeline *p, int64_t id, const job_claim *claim, aren
   if (e) return e;
   sub_state cur;
   if (state_of(&v, &cur) || cur != SUB_SUBMITTED) return PHEME_OK;
-  check_ctx c = {p, a, NULL, NULL, NULL, ""};
-  json_t *contents = json_array(), *detail = json_object();
+  check_ctx c = {p, a, NULL, json_object(), NULL, 0, ""};
+  json_t *contents = json_array();
   c.fail = check_evidence(p, a, &v, contents);
-  json_object_set_new(detail, "evidence", contents);
-  json_object_set_new(detail, "evidenceOk", json_boolean(!c.fail));
-  /* near-duplicates among other people's earlier submissions, this process's index first brought
-   * up to date with what other processes checked */
-  e = dedup_feed(p);
-  if (e) {
-    json_decref(detail);
-    return e;
-  }
+  json_object_set_new(c.detail, "evidence", contents);
+  json_object_set_new(c.detail, "evidenceOk", json_boolean(!c.fail));
   uint32_t *sig = arena_alloc(a, sizeof *sig * p->dedup_params.hashes);
   long shingles = sig ? dedup_signature(&p->dedup_params, v.sub.text, strlen(v.sub.text), sig) : -1;
   if (shingles < 0) {
-    json_decref(detail);
+    json_decref(c.detail);
     return PHEME_SYS_NOMEM;
   }
-  json_object_set_new(detail, "shingles", json_integer(shingles));
-  json_object_set_new(detail, "dedupThreshold", json_real(p->dedup_params.threshold));
-  if (!c.fail && shingles > 0) {
-    dedup_match best;
-    size_t total = 0;
-    e = dedup_index_query(p->dedup, sig, v.sub.user_id, v.sub.id, &best, 1, &total);
-    if (e) {
-      json_decref(detail);
-      return e;
-    }
-    if (total > 0) {
-      c.fail = arena_printf(a, "near-duplicate of submission %lld (estimated similarity %.2f)",
-                            (long long)best.submission_id, best.jaccard);
-      json_object_set_new(detail, "duplicateOf", json_integer(best.submission_id));
-      json_object_set_new(detail, "similarity", json_real(floor(best.jaccard * 1000 + 0.5) / 1000));
-    }
-  }
-  c.check_detail = jdump(a, detail);
-  if (c.fail) c.fail_detail = jdump(a, json_pack("{s:s}", "reason", c.fail));
+  c.sig = sig;
+  c.shingles = shingles;
+  json_object_set_new(c.detail, "shingles", json_integer(shingles));
+  json_object_set_new(c.detail, "dedupThreshold", json_real(p->dedup_params.threshold));
   store_actor sa = {0, ""};
   sub_step done;
-  e = store_submission_step(p->store, a, &sa, id, 0, claim, time_now_ms(), check_decide, &c, &done, NULL);
+  e = store_submission_step(p->store, a, &sa, id, SUBV_SERIAL, claim, time_now_ms(), check_decide, &c, &done, NULL);
+  json_decref(c.detail);
   if (e) {
     snprintf(why, n, "%s", c.why[0] ? c.why : pheme_err_message(e));
     return e;

@@ -2,6 +2,7 @@
  * handlers run one by one (pipeline_run, as the worker pool would), reviews are signed with real
  * keys, and every step is read back from the timeline. Also the store's step function (the guard
  * on the state, one review per validator and round) and the pure decisions (links, verdicts). */
+#include <pthread.h>
 #include <string.h>
 
 #include "test.h"
@@ -691,6 +692,80 @@ TEST(store_records) {
 
 /* Two processes (two pipelines on one store): what one checked, the other's index takes in before
  * its next lookup, so a near-duplicate is caught whichever process checks it. */
+/* Two workers (two pipelines with their own indexes, as two `pheme worker` processes have) check
+ * two near-duplicates by different people at the same instant, 20 times: every time exactly one
+ * passes and the other is rejected naming it. The checks are serialized in storage (SUBV_SERIAL),
+ * so the second always sees the first. */
+typedef struct {
+  pipeline *p;
+  int64_t id;
+  pthread_barrier_t *go;
+  pheme_err e;
+} racer;
+
+static void *race_check(void *arg) {
+  racer *r = arg;
+  arena a;
+  arena_init(&a, 0);
+  char payload[64], why[256];
+  snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)r->id);
+  pthread_barrier_wait(r->go);
+  r->e = pipeline_run(r->p, PIPE_JOB_CHECK, payload, NULL, &a, why, sizeof why);
+  arena_release(&a);
+  return NULL;
+}
+
+TEST(near_duplicates_checked_at_once_never_both_pass) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256];
+  pipeline one, two;
+  REQUIRE(pipeline_init(&one, S, &cfg, err, sizeof err) == 0);
+  REQUIRE(pipeline_init(&two, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(71, ROLE_USER | ROLE_CREATOR, NULL);
+  task t = make_task(&a, &creator, "{}");
+  int both_passed = 0, one_rejected = 0;
+  for (int round = 0; round < 20; round++) {
+    work_principal x = person_at(72 + 2 * round, ROLE_USER, NULL), y = person_at(73 + 2 * round, ROLE_USER, NULL);
+    /* a text of its own each round (words drawn by a generator seeded with the round), so rounds
+     * are not near-duplicates of each other */
+    static const char *const words[] = {"vault", "proxy", "oracle", "bridge", "storage", "layout", "guard",
+                                        "reentrancy", "audit", "token", "ledger", "slippage", "governor",
+                                        "quorum", "epoch", "merkle", "relayer", "nonce", "fee", "market"};
+    char *text = arena_printf(&a, "essay");
+    uint32_t r = 2463534242u + (uint32_t)round * 2654435761u;
+    for (int w = 0; w < 30; w++) {
+      r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+      text = arena_printf(&a, "%s %s", text, words[r % 20]);
+    }
+    int64_t s1 = submit(&a, &x, t.id, text, LINK), s2 = submit(&a, &y, t.id, text, LINK);
+    REQUIRE(s1 > 0 && s2 > 0);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 2);
+    racer r1 = {&one, s1, &go, 0}, r2 = {&two, s2, &go, 0};
+    pthread_t t1, t2;
+    REQUIRE(pthread_create(&t1, NULL, race_check, &r1) == 0);
+    REQUIRE(pthread_create(&t2, NULL, race_check, &r2) == 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    pthread_barrier_destroy(&go);
+    CHECK_INT(r1.e, 0);
+    CHECK_INT(r2.e, 0);
+    const char *st1 = state_of(&a, s1), *st2 = state_of(&a, s2);
+    int rej1 = strcmp(st1, "REJECTED") == 0, rej2 = strcmp(st2, "REJECTED") == 0;
+    both_passed += !rej1 && !rej2;
+    one_rejected += rej1 != rej2;
+  }
+  CHECK_INT(both_passed, 0);
+  CHECK_INT(one_rejected, 20);
+  pipeline_release(&one);
+  pipeline_release(&two);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 TEST(two_processes_share_near_duplicates) {
   arena a;
   arena_init(&a, 0);
@@ -728,6 +803,7 @@ static void all_tests(void) {
   RUN(a_panel_grows_once);
   RUN(store_records);
   RUN(two_processes_share_near_duplicates);
+  RUN(near_duplicates_checked_at_once_never_both_pass);
 }
 
 int main(void) { return backends_main("test_pipeline", all_tests); }
