@@ -28,9 +28,14 @@ static void blob_copy(const db_result *r, int i, int c, uint8_t *dst, size_t n) 
 
 /* ---- reading ---- */
 
+/* A validator's stake is the chain's when the indexer has one for its address (PhemeStaking's
+ * "stake" projection, the newest if several chains are indexed), so panel draws and consensus
+ * weights follow stake moved or slashed on chain; else the stake registered by an admin. */
 #define VAL_COLS                                                                                \
-  "v.id, v.user_id, v.address, CAST(v.stake AS TEXT), v.domains, v.status, v.accuracy_ppm, "   \
-  "v.outlier_streak, v.slashing_candidate, v.created_at, v.updated_at"
+  "v.id, v.user_id, v.address, coalesce((SELECT ce.amount FROM chain_entities ce WHERE ce.kind = " \
+  "'stake' AND ce.owner = v.address AND ce.amount IS NOT NULL ORDER BY ce.block_number DESC "    \
+  "LIMIT 1), CAST(v.stake AS TEXT)), v.domains, v.status, v.accuracy_ppm, v.outlier_streak, "    \
+  "v.slashing_candidate, v.created_at, v.updated_at"
 enum { VAL_NCOLS = 11 };
 
 static void read_validator(const db_result *r, int i, int c, validator_row *v) {

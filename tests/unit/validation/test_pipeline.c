@@ -11,6 +11,7 @@
 #include "core/util.h"
 #include "eth/address.h"
 #include "eth/secp.h"
+#include "store/chain_index.h"
 #include "store/content.h"
 #include "store/validation.h"
 #include "validation/pipeline.h"
@@ -794,6 +795,52 @@ TEST(two_processes_share_near_duplicates) {
   arena_release(&a);
 }
 
+/* The chain's stake decides the draw: validators whose stake the indexer shows below the minimum
+ * (moved or slashed on chain after they were registered) are never drawn, and the validator row
+ * reads the chain's figure. Last in the file: it lowers validators 0..2 for good. */
+TEST(the_chain_stake_decides_the_draw) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  vkey vs[6];
+  for (int i = 0; i < 6; i++) REQUIRE((vs[i] = validator_at(i, "1000")).validator_id > 0);
+  int won = 0;
+  REQUIRE(store_chain_lease(S, 31337, "test", 1, time_now_ms(), 60000, &won) == 0 && won);
+  chain_unit *u;
+  REQUIRE(chain_unit_begin(S, &a, 31337, "test", &u) == 0);
+  for (int i = 0; i < 3; i++) {
+    char key[43];
+    address_format_hex(key, vs[i].address);
+    chain_entity ce = {.kind = "stake", .key = arena_strdup(&a, key), .has_owner = 1,
+                       .amount = "5000000000000000000", .data = "{}", .ord = 1, .block_number = 7};
+    memcpy(ce.owner, vs[i].address, 20);
+    REQUIRE(chain_unit_put(u, 7, &ce) == 0);
+  }
+  REQUIRE(chain_unit_commit(u) == 0);
+  validator_row vr;
+  REQUIRE(store_validator_by_user(S, &a, vs[0].who.user_id, &vr) == 0);
+  CHECK_STR(vr.stake, "5000000000000000000");
+  REQUIRE(store_validator_by_user(S, &a, vs[3].who.user_id, &vr) == 0);
+  CHECK_STR(vr.stake, "1000000000000000000000");
+  work_principal creator = person_at(81, ROLE_USER | ROLE_CREATOR, NULL), ivy = person_at(82, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{\"minValidators\":3}");
+  int64_t s = submit(&a, &ivy, t.id, "Notes on staking economics: slashing, cooldowns and delegation, with a model of "
+                                    "validator incentives under three reward schedules and their failure modes.", LINK);
+  REQUIRE(s > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  int seat[8];
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 3);
+  for (int i = 0; i < 3; i++) CHECK(seat[i] >= 3);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(the_whole_loop);
   RUN(checks_refuse_bad_evidence);
@@ -804,6 +851,7 @@ static void all_tests(void) {
   RUN(store_records);
   RUN(two_processes_share_near_duplicates);
   RUN(near_duplicates_checked_at_once_never_both_pass);
+  RUN(the_chain_stake_decides_the_draw);
 }
 
 int main(void) { return backends_main("test_pipeline", all_tests); }
