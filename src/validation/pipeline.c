@@ -165,24 +165,21 @@ int pipeline_host_private(const char *host) {
   return digits_only;
 }
 
-int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *why, size_t n) {
+pheme_err pipeline_link_check(arena *a, const char *url, const char **cid_text, char *why, size_t n) {
   if (cid_text) *cid_text = NULL;
   size_t len = url ? strlen(url) : 0;
   if (len == 0 || len > PIPE_URL_MAX) {
-    snprintf(why, n, "link of %zu bytes: 1 to %d allowed", len, PIPE_URL_MAX);
-    return -1;
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "link of %zu bytes: 1 to %d allowed", len, PIPE_URL_MAX);
   }
   const char *rest;
   if (strncasecmp(url, "https://", 8) == 0) rest = url + 8;
   else if (strncasecmp(url, "http://", 7) == 0) rest = url + 7;
   else {
-    snprintf(why, n, "link '%.80s' is not http or https", url);
-    return -1;
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' is not http or https", url);
   }
   for (size_t i = 0; i < len; i++)
     if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f) {
-      snprintf(why, n, "link '%.80s' holds a space or a control character", url);
-      return -1;
+      return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' holds a space or a control character", url);
     }
   size_t auth_len = strcspn(rest, "/?#");
   const char *path = rest + auth_len;
@@ -195,8 +192,7 @@ int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *
   if (h < end && *h == '[') {
     const char *close = memchr(h, ']', (size_t)(end - h));
     if (!close) {
-      snprintf(why, n, "link '%.80s' has a malformed host", url);
-      return -1;
+      return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' has a malformed host", url);
     }
     hl = (size_t)(close - h - 1);
     h++;
@@ -205,8 +201,7 @@ int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *
     hl = (size_t)((colon ? colon : end) - h);
   }
   if (hl == 0 || hl >= sizeof host) {
-    snprintf(why, n, "link '%.80s' has no host", url);
-    return -1;
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' has no host", url);
   }
   memcpy(host, h, hl);
   host[hl] = 0;
@@ -217,15 +212,13 @@ int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *
     cid parsed;
     char cwhy[128];
     if (cid_parse(&parsed, c, cl, cwhy, sizeof cwhy) != 0) {
-      snprintf(why, n, "link '%.80s' names an invalid CID: %s", url, cwhy);
-      return -1;
+      return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' names an invalid CID: %s", url, cwhy);
     }
     if (cid_text) *cid_text = arena_strndup(a, c, cl);
     return 0;
   }
   if (pipeline_host_private(host)) {
-    snprintf(why, n, "link '%.80s' points at a private or local host '%s'", url, host);
-    return -1;
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' points at a private or local host '%s'", url, host);
   }
   return 0;
 }
@@ -841,8 +834,7 @@ pheme_err pipeline_init(pipeline *p, store *s, const pheme_config *cfg, char *er
   free(sig);
   arena_release(&a);
   if (e) {
-    pheme_errf(err, errlen, "could not rebuild the near-duplicate index: %s", pheme_err_message(e));
-    return e;
+    return pheme_fail(e, err, errlen, "could not rebuild the near-duplicate index: %s", pheme_err_message(e));
   }
   log_info("near-duplicate index: %zu submissions, %zu bytes", loaded, dedup_index_memory(p->dedup));
   return PHEME_OK;

@@ -87,7 +87,7 @@ int pipeline_host_private(const char *host);
  * not private (pipeline_host_private). The URL is never fetched. 0, or -1 with why set. A URL
  * whose path is /ipfs/<cid> names stored content: *cid_text (may be NULL) gets the CID's text
  * (in a) and the host is not checked (the file is ours). */
-int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *why, size_t n);
+pheme_err pipeline_link_check(arena *a, const char *url, const char **cid_text, char *why, size_t n);
 
 typedef struct {
   int decided;        /* 0: no decision */

@@ -84,7 +84,7 @@ static char *hex(fixture *f, const uint8_t *p, size_t n) {
 /* Encodes fn(args...) into the arena as "0x…"; args is a JSON array text. */
 static char *calldata(fixture *f, const char *fn_text, json_t *args, size_t *len, uint8_t **bytes) {
   abi_sig fn;
-  eth_err ee;
+  pheme_error ee;
   buf b;
   buf_init(&b, 1 << 16);
   int ok = abi_sig_parse(&f->a, fn_text, strlen(fn_text), &fn, &ee) == PHEME_OK &&
@@ -166,7 +166,7 @@ static size_t code_len(fixture *f, const uint8_t addr[20]) {
 /* The owner's address (from its key). */
 static void owner_address(fixture *f, char out[ADDRESS_TEXT]) {
   uint8_t addr[20];
-  eth_err ee;
+  pheme_error ee;
   if (secp_address(addr, f->owner_key, &ee)) PHEME_BUG("bad test key");
   address_to_checksum(out, addr);
 }
@@ -196,7 +196,7 @@ static int address_of(fixture *f, uint8_t salt, uint8_t out[20]) {
 
 /* A 65-byte r || s || v (v 27/28, as ecrecover wants) signature of f->hash by key. */
 static void sign(fixture *f, const uint8_t key[32], uint8_t sig[65]) {
-  eth_err ee;
+  pheme_error ee;
   if (secp_sign(sig, f->hash, key, &ee)) PHEME_BUG("cannot sign: %s", ee.msg);
   secp_v_to_27(sig);
 }
@@ -205,7 +205,7 @@ static void sign(fixture *f, const uint8_t key[32], uint8_t sig[65]) {
 static uint8_t *wrap_6492(fixture *f, const uint8_t factory[20], const char *factory_calldata,
                           const uint8_t *sig, size_t n, size_t *len) {
   const abi_type *t;
-  eth_err ee;
+  pheme_error ee;
   buf b;
   buf_init(&b, 1 << 16);
   json_t *v = json_pack("[sss]", hex(f, factory, 20), factory_calldata, hex(f, sig, n));
@@ -238,7 +238,7 @@ static int setup(fixture *f) {
   if (anvil_start(&f->node, NULL) != 0) return -1;
   f->rpc = client_for(f->node.url);
   if (!f->rpc) return -1;
-  eth_err ee;
+  pheme_error ee;
   if (hex_decode(f->owner_key, 32, NULL, ANVIL_KEY1, 64, HEX_PREFIX_OPTIONAL | HEX_EXACT, &ee) ||
       hex_decode(f->other_key, 32, NULL, ANVIL_KEY2, 64, HEX_PREFIX_OPTIONAL | HEX_EXACT, &ee))
     return -1;
@@ -547,9 +547,9 @@ TEST(signin_hook_answers_signin_check) {
   anvil_stop(&f.node);
   CHECK_INT(hook(&ctx, f.deployed, ANVIL_CHAIN_ID, f.hash, sig, 65, err, sizeof err), PHEME_SYS_IO);
   sigcheck_signin_release(&ctx);
-  CHECK_INT(sigcheck_signin_init(&ctx, NULL, 0, NULL, err, sizeof err), -1);
+  CHECK_INT(sigcheck_signin_init(&ctx, NULL, 0, NULL, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "needs 1 to 16 chain endpoints"));
-  CHECK_INT(sigcheck_signin_init(&ctx, (const char *[]){"ftp://127.0.0.1:1"}, 1, NULL, err, sizeof err), -1);
+  CHECK_INT(sigcheck_signin_init(&ctx, (const char *[]){"ftp://127.0.0.1:1"}, 1, NULL, err, sizeof err), PHEME_SYS_CONFIG);
   teardown(&f);
 }
 
@@ -576,7 +576,7 @@ TEST(siwe_check_accepts_contract_wallets_through_the_hook) {
   uint8_t sig[65], hash[32];
   size_t n;
   siwe_message m;
-  eth_err ee;
+  pheme_error ee;
 
   /* counterfactual wallet, ERC-6492: refused without the hook (not a key's signature), then accepted */
   snprintf(msg, sizeof msg, MESSAGE, address_to_checksum(who, f.counterfactual));
@@ -659,7 +659,7 @@ static char *nonce_and_sign(fixture *f, int port, const uint8_t address[20], con
   *message = arena_strdup(&f->a, m);
   json_decref(a);
   uint8_t hash[32], sig[65];
-  eth_err ee;
+  pheme_error ee;
   eip191_hash(hash, *message, strlen(*message));
   if (secp_sign(sig, hash, key, &ee)) return NULL;
   secp_v_to_27(sig);

@@ -52,7 +52,7 @@ static vkey validator_at(int n, const char *tokens) {
   memset(v.key, 0, 32);
   v.key[31] = (uint8_t)(0x40 + n);
   v.key[0] = 0x11;
-  eth_err ee;
+  pheme_error ee;
   if (secp_address(v.address, v.key, &ee)) return v;
   v.who = person_at(100 + n, ROLE_USER | ROLE_VALIDATOR, v.address);
   arena a;
@@ -430,16 +430,16 @@ TEST(step_guards_and_pure_decisions) {
 
   char why[256];
   CHECK_INT(pipeline_link_check(&a, "https://example.com/a", NULL, why, sizeof why), 0);
-  CHECK_INT(pipeline_link_check(&a, "ftp://example.com/a", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "ftp://example.com/a", NULL, why, sizeof why), PHEME_DATA_INVALID);
   CHECK(strstr(why, "not http or https") != NULL);
-  CHECK_INT(pipeline_link_check(&a, "http://localhost:8080/", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "http://user@[::1]:80/", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "http://[::ffff:192.168.1.1]/", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "http://2130706433/", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "http://169.254.169.254/latest", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "http://localhost:8080/", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "http://user@[::1]:80/", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "http://[::ffff:192.168.1.1]/", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "http://2130706433/", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "http://169.254.169.254/latest", NULL, why, sizeof why), PHEME_DATA_INVALID);
   CHECK_INT(pipeline_link_check(&a, "https://8.8.8.8/", NULL, why, sizeof why), 0);
-  CHECK_INT(pipeline_link_check(&a, "https://a.b/ x", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "https://example.com/ipfs/notacid", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "https://a.b/ x", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "https://example.com/ipfs/notacid", NULL, why, sizeof why), PHEME_DATA_INVALID);
   CHECK_INT(pipeline_host_private("printer.local"), 1);
   CHECK_INT(pipeline_host_private("172.31.0.1"), 1);
   CHECK_INT(pipeline_host_private("172.32.0.1"), 0);
