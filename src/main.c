@@ -14,6 +14,7 @@
 #include "chain/workers.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/redis.h"
 #include "core/util.h"
 #include "core/version.h"
 #include "jobs/jobs.h"
@@ -197,6 +198,7 @@ static int cmd_serve(cmd_ctx *c) {
     return 1;
   }
   ratelimit *limits = NULL;
+  redis_client *redis = NULL;
   http_cache *cache = NULL;
   chain_workers chain;
   jobs_pool *jobs = NULL;
@@ -222,6 +224,15 @@ static int cmd_serve(cmd_ctx *c) {
     pipe.contract_check = sigcheck_signin; /* reviews by contract-wallet validators (EIP-1271) */
     pipe.contract_ctx = &chain.sigcheck;
   }
+  if (cfg->redis && *cfg->redis) {
+    if (redis_client_new(cfg->redis, (int)cfg->redis_timeout_ms, (int)cfg->redis_backoff_ms, &redis, err, sizeof err)) {
+      log_error("%s", err);
+      goto out;
+    }
+    a.redis = redis;
+    if (metrics_register(&metrics, redis_metrics_collect, redis)) PHEME_BUG("the metrics registry is full");
+    log_info("sharing rate limits with the other nodes through redis %s", redis_where(redis));
+  }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
                                          (int)cfg->rate_limit_write, (int)cfg->rate_limit_graphql};
@@ -229,6 +240,8 @@ static int cmd_serve(cmd_ctx *c) {
       log_error("out of memory for rate limits");
       goto out;
     }
+    if (redis) ratelimit_share(limits, redis);
+    if (metrics_register(&metrics, ratelimit_metrics_collect, limits)) PHEME_BUG("the metrics registry is full");
   }
   /* The answer cache is correct for one process writing its storage: with PostgreSQL, other
    * nodes write too and nothing would tell this one, so auto keeps it off there. */
@@ -312,6 +325,7 @@ out:
   log_batching_stop();
   http_cache_free(cache);
   ratelimit_free(limits);
+  redis_client_free(redis);
   signin_config_release(&signin);
   content_backend_free(a.content);
   store_free(s);

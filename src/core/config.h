@@ -47,6 +47,8 @@ typedef struct pheme_config {
   int rate_limit;
   long long rate_limit_auth, rate_limit_read, rate_limit_write, rate_limit_graphql; /* per minute */
   long long rate_limit_clients;
+  char *redis;                 /* shared parts across nodes; "" = off */
+  long long redis_timeout_ms, redis_backoff_ms;
   char *trusted_proxies;
   char *answer_cache;          /* auto | on | off */
   long long answer_cache_mb, answer_cache_ttl;
