@@ -117,7 +117,8 @@ static int cmd_version(cmd_ctx *c) {
 static store *open_store(const pheme_config *cfg, int migrate) {
   store_options o = {(int)cfg->db_pool_size, (int)cfg->db_busy_timeout,
                      strcmp(cfg->sqlite_synchronous, "full") == 0, cfg->database_replica,
-                     (int)cfg->db_group_commit_wait_us, (int)cfg->sqlite_wal_autocheckpoint};
+                     (int)cfg->db_group_commit_wait_us, (int)cfg->sqlite_wal_autocheckpoint,
+                     (int)cfg->db_statement_timeout};
   char err[512];
   store *s;
   if (store_open(&s, cfg->database, &o, err, sizeof err)) {

@@ -57,6 +57,8 @@ const conf_key conf_keys[] = {
      "access lines are written in batches at most this old (a crash loses at most that much); 0 = each at once"},
     {"db_pool_size", CONF_INT, F(db_pool_size), 1, 256, "8", NULL,
      "database connections for reads (SQLite) or for everything (PostgreSQL)"},
+    {"db_statement_timeout", CONF_INT, F(db_statement_timeout), 0, 3600000, "30000", NULL,
+     "PostgreSQL: milliseconds one statement may run before it is cancelled (503 SYS002); 0 = no limit"},
     {"db_busy_timeout", CONF_INT, F(db_busy_timeout), 0, 600000, "5000", NULL,
      "milliseconds to wait for a database lock or a free pooled connection"},
     {"db_group_commit_wait_us", CONF_INT, F(db_group_commit_wait_us), 0, 100000, "200", NULL,

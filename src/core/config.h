@@ -37,6 +37,7 @@ typedef struct pheme_config {
   int log_requests;
   long long log_batch_ms;
   long long db_pool_size;
+  long long db_statement_timeout;
   long long db_busy_timeout; /* milliseconds */
   long long db_group_commit_wait_us;
   long long sqlite_wal_autocheckpoint;
