@@ -66,6 +66,8 @@ typedef struct pheme_config {
   long long chain_confirmations, chain_reorg_depth, chain_poll_ms, chain_log_range;
   long long chain_stuck_after; /* seconds */
   int chain_indexer, chain_sender;
+  long long chain_indexer_lease_ms;
+  char *node_role;           /* all | api | worker | indexer (see cmd_serve) */
   /* evidence content (src/content; docs/internals/content.md) */
   char *content_dir;         /* the local backend's folder */
   long long content_max_size; /* bytes per uploaded file */
