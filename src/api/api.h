@@ -24,6 +24,7 @@ typedef struct app {
   metrics_registry *metrics;   /* what /metrics renders */
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
+  struct leaderboards *boards; /* the in-memory leaderboards (game/leaderboard.h) */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -162,6 +163,11 @@ void guilds_get(http_req *r);
 void guilds_join(http_req *r);
 void guilds_leave(http_req *r);
 void guilds_members(http_req *r);
+/* Leaderboards (leaderboards.c). */
+void leaderboards_global(http_req *r);
+void leaderboards_skill(http_req *r);
+void leaderboards_guild(http_req *r);
+void leaderboards_season(http_req *r);
 void keys_list(http_req *r);
 void keys_revoke(http_req *r);
 void audit_list(http_req *r);
