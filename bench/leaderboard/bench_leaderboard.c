@@ -37,6 +37,14 @@ static int64_t now_ns(void) {
   return (int64_t)t.tv_sec * 1000000000 + t.tv_nsec;
 }
 
+/* CPU time of this thread: what an operation costs, without the time a loaded machine gives to
+ * other processes meanwhile. */
+static double cpu_s(void) {
+  struct timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return x < y ? -1 : x > y;
@@ -99,9 +107,10 @@ static void measure(rank_set *s, op_kind k, int ops, int64_t *lat) {
     lat[i] = now_ns() - t0;
   }
   qsort(lat, (size_t)ops, sizeof *lat, cmp_i64);
-  double t0 = now_s();
+  double t0 = now_s(), c0 = cpu_s();
   for (int i = 0; i < ops; i++) run_op(s, k);
-  double t = now_s() - t0;
+  double t = now_s() - t0, c = cpu_s() - c0;
+  printf("%s_cpu_mean_us %.3f\n", op_name[k], c * 1e6 / ops);
   printf("%s_p50_us %.3f\n", op_name[k], (double)lat[ops / 2] / 1000.0);
   printf("%s_p99_us %.3f\n", op_name[k], (double)lat[(int)((double)ops * 0.99)] / 1000.0);
   printf("%s_max_us %.3f\n", op_name[k], (double)lat[ops - 1] / 1000.0);
