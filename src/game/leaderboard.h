@@ -9,7 +9,7 @@
  *
  * Life: leaderboards_new, leaderboards_load (one grouped scan of the ledger through
  * store/leaderboard.h), then leaderboard_apply with every committed award's ledger rows (the
- * award engine's listener), from one thread at a time; reads from any thread. */
+ * award engine's listener); reads from any thread. */
 #ifndef PHEME_GAME_LEADERBOARD_H
 #define PHEME_GAME_LEADERBOARD_H
 
@@ -50,9 +50,11 @@ void leaderboards_free(leaderboards *lb);
 int leaderboards_load(leaderboards *lb, store *s, int64_t page_users, char *err, size_t errlen)
     PHEME_MUST_CHECK;
 
-/* Adds committed ledger rows to every board they count for. One writer at a time (the award
- * listener); readers may run meanwhile. Out of memory drops the row from the boards it could not
- * reach and counts it (pheme_leaderboard_apply_failures_total): a restart rebuilds them. */
+/* Adds committed ledger rows to every board they count for. Safe from any thread: each board
+ * takes its own write lock per row, readers run meanwhile (two award workers applying at once
+ * serialize per board; the sums are the same in any order). Out of memory drops the row from the
+ * boards it could not reach and counts it (pheme_leaderboard_apply_failures_total): a restart
+ * rebuilds them. */
 void leaderboard_apply(leaderboards *lb, const lb_xp_row *rows, int n);
 
 /* The board of kind and id, or NULL when no ledger row has named it yet (an empty board). The set

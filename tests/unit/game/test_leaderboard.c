@@ -2,6 +2,7 @@
  * rows written with SQL, the boards loaded from them page by page, compared with sums computed
  * here; then rows applied as the award listener would, compared again, and a fresh load of the
  * same ledger equal to the incremental boards. Also the people and season reads and the cursor. */
+#include <pthread.h>
 #include <stdint.h>
 
 #include "test.h"
@@ -202,7 +203,55 @@ TEST(leaderboard_cursors_round_trip_and_refuse_anything_else) {
   CHECK_INT(lb_cursor_parse("0000000000000000ffffffffffffffff", &k), -1);  /* id negative */
 }
 
+/* Two award workers applying at once, a reader beside them: the boards end as the sums. */
+typedef struct {
+  leaderboards *lb;
+  const lb_xp_row *rows;
+  int n;
+} apply_arg;
+
+static void *apply_thread(void *p) {
+  apply_arg *a = p;
+  for (int i = 0; i < a->n; i += 10) leaderboard_apply(a->lb, a->rows + i, a->n - i < 10 ? a->n - i : 10);
+  return NULL;
+}
+
+TEST(leaderboard_apply_from_two_threads_gives_the_sums) {
+  enum { N = 20000, USERS = 500 };
+  static lb_xp_row rows[2][N];
+  static int64_t sum[USERS + 1], skill_sum[USERS + 1];
+  memset(sum, 0, sizeof sum), memset(skill_sum, 0, sizeof skill_sum);
+  for (int t = 0; t < 2; t++)
+    for (int i = 0; i < N; i++) {
+      lb_xp_row r = {1 + rnd(USERS), rnd(2) ? 5 : 0, 0, 0, 1 + rnd(100), 0};
+      rows[t][i] = r;
+      sum[r.user_id] += r.amount;
+      if (r.skill_id) skill_sum[r.user_id] += r.amount;
+    }
+  leaderboards *lb = leaderboards_new();
+  REQUIRE(lb);
+  apply_arg a[2] = {{lb, rows[0], N}, {lb, rows[1], N}};
+  pthread_t th[2];
+  for (int t = 0; t < 2; t++) REQUIRE(pthread_create(&th[t], NULL, apply_thread, &a[t]) == 0);
+  int bad = 0;
+  for (int i = 0; i < 2000; i++) { /* reads meanwhile see an ordered board */
+    rank_set *g = leaderboards_board(lb, LB_GLOBAL, 0);
+    rank_entry e[20];
+    int n = g ? rank_set_range(g, 1, 20, e) : 0;
+    for (int j = 1; j < n; j++) bad += e[j - 1].xp < e[j].xp;
+  }
+  for (int t = 0; t < 2; t++) pthread_join(th[t], NULL);
+  CHECK_INT(bad, 0);
+  for (int64_t u = 1; u <= USERS; u++) {
+    rank_entry e;
+    if (sum[u]) CHECK(rank_set_get(leaderboards_board(lb, LB_GLOBAL, 0), u, &e) && e.xp == sum[u]);
+    if (skill_sum[u]) CHECK(rank_set_get(leaderboards_board(lb, LB_SKILL, 5), u, &e) && e.xp == skill_sum[u]);
+  }
+  leaderboards_free(lb);
+}
+
 static void all_tests(void) {
+  RUN(leaderboard_apply_from_two_threads_gives_the_sums);
   RUN(leaderboards_load_the_ledger_and_follow_applied_rows);
   RUN(leaderboards_name_people_by_address_and_display_name);
   RUN(leaderboard_cursors_round_trip_and_refuse_anything_else);
