@@ -168,6 +168,7 @@ void leaderboards_global(http_req *r);
 void leaderboards_skill(http_req *r);
 void leaderboards_guild(http_req *r);
 void leaderboards_season(http_req *r);
+void leaderboards_guilds(http_req *r);
 void keys_list(http_req *r);
 void keys_revoke(http_req *r);
 void audit_list(http_req *r);

@@ -1,6 +1,6 @@
-/* Leaderboards: GET /api/v1/leaderboards/global, /skills/:slug, /guilds/:slug and /seasons/:id,
- * served from the in-memory boards of game/leaderboard.h (a guild's board also gives the guild's
- * XP and its rank among guilds).
+/* Leaderboards: GET /api/v1/leaderboards/global, /skills/:slug, /guilds/:slug, /seasons/:id and
+ * /guilds (the guilds themselves by guild XP), served from the in-memory boards of
+ * game/leaderboard.h (a guild's board also gives the guild's XP and its rank among guilds).
  *
  * A page: ?limit= (1–LB_LIMIT_MAX, default LB_LIMIT_DEFAULT) members from the top, or after
  * ?cursor= (the nextCursor of the page before), or ?around=ADDRESS: that person with up to
@@ -218,4 +218,67 @@ void leaderboards_season(http_req *r) {
   if (e) { api_fail(r, e, "season"); return; }
   board_ref b = {LB_SEASON, s.id, arena_printf(&r->arena, "season %lld", (long long)s.id)};
   answer_people(r, &b, season_header, &s);
+}
+
+/* GET /api/v1/leaderboards/guilds: the guilds by guild XP (their members' XP earned for them). */
+void leaderboards_guilds(http_req *r) {
+  int limit;
+  if (read_limit(r, &limit)) return;
+  const char *cur = http_query(r, "cursor"), *around = http_query(r, "around");
+  if (around && *around) {
+    http_error(r, PHEME_API_BAD_REQUEST, "around names a person; the board of guilds has none");
+    return;
+  }
+  rank_set *set = leaderboards_board(req_app(r)->boards, LB_GUILDS, 0);
+  rank_entry e[LB_LIMIT_MAX + 1];
+  int n;
+  if (cur && *cur) {
+    rank_key k;
+    if (lb_cursor_parse(cur, &k)) {
+      http_error(r, PHEME_API_BAD_CURSOR, "cursor '%.40s' is not one this API gave out", cur);
+      return;
+    }
+    n = set ? rank_set_after(set, k, limit + 1, e) : 0;
+  } else {
+    n = set ? rank_set_range(set, 1, limit + 1, e) : 0;
+  }
+  int shown = n > limit ? limit : n;
+  int64_t ids[LB_LIMIT_MAX];
+  for (int i = 0; i < shown; i++) ids[i] = e[i].id;
+  store_lb_guild guilds[LB_LIMIT_MAX];
+  pheme_err err = store_leaderboard_guilds(req_store(r), &r->arena, ids, shown, guilds);
+  if (err) { api_fail(r, err, "leaderboard"); return; }
+  buf out;
+  jw w;
+  api_begin(&out, &w);
+  jw_obj(&w);
+  jw_key(&w, "board");
+  jw_str(&w, "guilds");
+  jw_key(&w, "total");
+  jw_int(&w, set ? rank_set_size(set) : 0);
+  jw_key(&w, "items");
+  jw_arr(&w);
+  for (int i = 0; i < shown; i++) {
+    jw_obj(&w);
+    jw_key(&w, "rank");
+    jw_int(&w, e[i].rank);
+    jw_key(&w, "slug");
+    jw_str(&w, guilds[i].id ? guilds[i].slug : NULL);
+    jw_key(&w, "name");
+    jw_str(&w, guilds[i].name);
+    jw_key(&w, "xp");
+    jw_int(&w, e[i].xp);
+    jw_end(&w);
+  }
+  jw_end(&w);
+  jw_key(&w, "nextCursor");
+  if (n > limit) {
+    char c[LB_CURSOR_LEN + 1];
+    lb_cursor_format((rank_key){e[shown - 1].xp, e[shown - 1].id}, c);
+    jw_str(&w, c);
+  } else {
+    jw_null(&w);
+  }
+  jw_end(&w);
+  api_send(r, 200, &out, &w);
 }

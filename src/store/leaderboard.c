@@ -55,15 +55,13 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn,
   return e;
 }
 
-pheme_err store_leaderboard_people(store *s, arena *a, const int64_t *ids, int n,
-                                   store_lb_person *out) {
-  if (n < 0 || n > STORE_LB_PEOPLE_MAX) return PHEME_SYS_INTERNAL;
-  for (int i = 0; i < n; i++) out[i] = (store_lb_person){.display_name = ""};
-  if (n == 0) return PHEME_OK;
-  /* a few statement shapes (8, 32, 128, 256 ids, the last repeated) instead of one per count */
+/* Runs "<select> WHERE id IN (…)" for ids[0..n) in one of a few statement shapes (8, 32, 128,
+ * 256 ids, the last repeated) instead of one statement per count. */
+static pheme_err by_ids(store *s, arena *a, const char *select, const int64_t *ids, int n,
+                        db_result *r) {
   int slots = n <= 8 ? 8 : n <= 32 ? 32 : n <= 128 ? 128 : STORE_LB_PEOPLE_MAX;
-  char sql[64 + STORE_LB_PEOPLE_MAX * 6];
-  int len = snprintf(sql, sizeof sql, "SELECT id, address, display_name FROM users WHERE id IN (");
+  char sql[128 + STORE_LB_PEOPLE_MAX * 6];
+  int len = snprintf(sql, sizeof sql, "%s WHERE id IN (", select);
   dbv args[STORE_LB_PEOPLE_MAX];
   for (int i = 0; i < slots; i++) {
     len += snprintf(sql + len, sizeof sql - (size_t)len, "%s$%d", i ? "," : "", i + 1);
@@ -73,9 +71,18 @@ pheme_err store_leaderboard_people(store *s, arena *a, const int64_t *ids, int n
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
-  db_result r;
-  e = sx_query(&x, sql, args, slots, &r);
+  e = sx_query(&x, sql, args, slots, r);
   sx_end(&x);
+  return e;
+}
+
+pheme_err store_leaderboard_people(store *s, arena *a, const int64_t *ids, int n,
+                                   store_lb_person *out) {
+  if (n < 0 || n > STORE_LB_PEOPLE_MAX) return PHEME_SYS_INTERNAL;
+  for (int i = 0; i < n; i++) out[i] = (store_lb_person){.display_name = ""};
+  if (n == 0) return PHEME_OK;
+  db_result r;
+  pheme_err e = by_ids(s, a, "SELECT id, address, display_name FROM users", ids, n, &r);
   if (e) return e;
   for (int j = 0; j < r.rows; j++) {
     int64_t id = db_int(&r, j, 0);
@@ -84,6 +91,24 @@ pheme_err store_leaderboard_people(store *s, arena *a, const int64_t *ids, int n
       out[i].id = id;
       sx_addr(&r, j, 1, out[i].address);
       out[i].display_name = db_text(&r, j, 2);
+    }
+  }
+  return PHEME_OK;
+}
+
+pheme_err store_leaderboard_guilds(store *s, arena *a, const int64_t *ids, int n,
+                                   store_lb_guild *out) {
+  if (n < 0 || n > STORE_LB_PEOPLE_MAX) return PHEME_SYS_INTERNAL;
+  for (int i = 0; i < n; i++) out[i] = (store_lb_guild){.slug = "", .name = ""};
+  if (n == 0) return PHEME_OK;
+  db_result r;
+  pheme_err e = by_ids(s, a, "SELECT id, slug, name FROM guilds", ids, n, &r);
+  if (e) return e;
+  for (int j = 0; j < r.rows; j++) {
+    int64_t id = db_int(&r, j, 0);
+    for (int i = 0; i < n; i++) {
+      if (ids[i] != id) continue;
+      out[i] = (store_lb_guild){id, db_text(&r, j, 1), db_text(&r, j, 2)};
     }
   }
   return PHEME_OK;

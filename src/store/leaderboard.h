@@ -42,6 +42,17 @@ typedef struct {
 pheme_err store_leaderboard_people(store *s, arena *a, const int64_t *ids, int n,
                                    store_lb_person *out) PHEME_MUST_CHECK;
 
+/* A guild named on the board of guilds. */
+typedef struct {
+  int64_t id; /* 0: no such guild (deleted since) */
+  const char *slug, *name;
+} store_lb_guild;
+
+/* The slug and name of guilds ids[0..n) (n ≤ STORE_LB_PEOPLE_MAX), into out[i] in the same order;
+ * strings in a. Returns 0 or a storage error. */
+pheme_err store_leaderboard_guilds(store *s, arena *a, const int64_t *ids, int n,
+                                   store_lb_guild *out) PHEME_MUST_CHECK;
+
 typedef struct {
   int64_t id;
   const char *slug, *name;

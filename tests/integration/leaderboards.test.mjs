@@ -17,6 +17,7 @@ const PEOPLE = 30;
 const FIRST_ID = 9001;
 const SKILL = 7001;
 const GUILD = 7001;
+const GUILD2 = 7002;
 const SEASON = 7001;
 const address = (i) => `0x${'5e'.repeat(18)}${(i + 16).toString(16).padStart(4, '0')}`;
 
@@ -52,15 +53,17 @@ describe('leaderboards', () => {
     await sql(`INSERT INTO users (id, address, display_name, roles, created_at, updated_at) VALUES ${users.join(', ')}`);
     await sql(`INSERT INTO wallets (address, user_id, is_primary, linked_at) SELECT address, id, 1, 0 FROM users WHERE id >= ${FIRST_ID}`);
     await sql(`INSERT INTO skills (id, slug, name, domain) VALUES (${SKILL}, 'lb-zig', 'Zig', 'technical')`);
-    await sql(`INSERT INTO guilds (id, slug, name, type, owner_id, member_count, created_at) VALUES (${GUILD}, 'lb-guild', 'Board guild', 'SKILL', ${FIRST_ID}, 1, 0)`);
+    await sql(`INSERT INTO guilds (id, slug, name, type, owner_id, member_count, created_at) VALUES (${GUILD}, 'lb-guild', 'Board guild', 'SKILL', ${FIRST_ID}, 1, 0), `
+      + `(${GUILD2}, 'lb-guild-2', 'Second guild', 'GEO', ${FIRST_ID + 1}, 1, 0)`);
     await sql(`INSERT INTO seasons (id, slug, name, starts_at, ends_at, seed_hash, created_at) VALUES (${SEASON}, 'lb-s1', 'Season one', 1000, 2000, ${blob('ab'.repeat(32))}, 0)`);
     // deterministic rows with many ties (amounts in steps of 50); every person has global XP
     let x = 12345;
-    const rnd = (n) => { x = (x * 1103515245 + 12345) % 2147483648; return x % n; };
+    // the high bits of the LCG (its low bits cycle with a short period)
+    const rnd = (n) => { x = (x * 1103515245 + 12345) % 2147483648; return Math.floor((x / 2147483648) * n); };
     for (let i = 0; i < 200; i++) {
       const user = FIRST_ID + (i < PEOPLE ? i : rnd(PEOPLE));
       ledger.push({
-        user, skill: rnd(2) ? SKILL : null, guild: rnd(3) === 0 ? GUILD : null, season: rnd(2) ? SEASON : null,
+        user, skill: rnd(2) ? SKILL : null, guild: rnd(3) === 0 ? GUILD : (rnd(4) === 0 ? GUILD2 : null), season: rnd(2) ? SEASON : null,
         amount: 50 * (1 + rnd(6)),
       });
     }
@@ -100,6 +103,9 @@ describe('leaderboards', () => {
 
   test('skill, guild and season boards count only their rows', async () => {
     const skill = expected((r) => r.skill === SKILL);
+    // the data gives every board several people (a board of none would pass any comparison)
+    for (const [name, list] of [['skill', skill], ['guild', expected((r) => r.guild === GUILD)],
+      ['season', expected((r) => r.season === SEASON)]]) assert.ok(list.length >= 5, `${name} board has ${list.length} people`);
     const s = expectStatus(await client.get('/api/v1/leaderboards/skills/lb-zig?limit=100'), 200);
     assert.equal(s.board, 'skill');
     assert.equal(s.skill.slug, 'lb-zig');
@@ -111,8 +117,23 @@ describe('leaderboards', () => {
     const g = expectStatus(await client.get('/api/v1/leaderboards/guilds/lb-guild?limit=100'), 200);
     assert.equal(g.guild.slug, 'lb-guild');
     assert.deepEqual(view(g.items), want(guild));
-    assert.equal(g.guildXp, guild.reduce((t, e) => t + e.xp, 0));
-    assert.equal(g.guildRank, 1);
+    const guildXp = (id) => ledger.filter((r) => r.guild === id).reduce((t, r) => t + r.amount, 0);
+    assert.equal(g.guildXp, guildXp(GUILD));
+    assert.equal(g.guildRank, guildXp(GUILD) >= guildXp(GUILD2) ? 1 : 2);
+    // the guilds themselves by guild XP
+    const both = [{ slug: 'lb-guild', name: 'Board guild', xp: guildXp(GUILD), id: GUILD },
+      { slug: 'lb-guild-2', name: 'Second guild', xp: guildXp(GUILD2), id: GUILD2 }]
+      .sort((a, b) => b.xp - a.xp || a.id - b.id).map(({ slug, name, xp }, i) => ({ rank: i + 1, slug, name, xp }));
+    const gs = expectStatus(await client.get('/api/v1/leaderboards/guilds'), 200);
+    assert.equal(gs.board, 'guilds');
+    assert.equal(gs.total, 2);
+    assert.deepEqual(gs.items, both);
+    const first = expectStatus(await client.get('/api/v1/leaderboards/guilds?limit=1'), 200);
+    assert.deepEqual(first.items, both.slice(0, 1));
+    const second = expectStatus(await client.get(`/api/v1/leaderboards/guilds?limit=1&cursor=${first.nextCursor}`), 200);
+    assert.deepEqual(second.items, both.slice(1));
+    assert.equal(second.nextCursor, null);
+    expectError(await client.get(`/api/v1/leaderboards/guilds?around=${address(0)}`), 400, 'API002', 'around on the guilds');
 
     const season = expected((r) => r.season === SEASON);
     const se = expectStatus(await client.get(`/api/v1/leaderboards/seasons/${SEASON}?limit=100`), 200);
@@ -164,6 +185,7 @@ describe('leaderboards', () => {
     assert.equal(r.status, 200);
     assert.match(r.text, new RegExp(`pheme_leaderboard_members\\{kind="global"\\} ${PEOPLE}\\n`));
     assert.match(r.text, /pheme_leaderboard_boards\{kind="skill"\} 1\n/);
+    assert.match(r.text, /pheme_leaderboard_members\{kind="guilds"\} 2\n/);
     assert.match(r.text, /pheme_leaderboard_load_seconds /);
   });
 });
