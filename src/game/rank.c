@@ -538,7 +538,8 @@ int rank_set_put(rank_set *s, int64_t id, int64_t xp) {
 int rank_set_add(rank_set *s, int64_t id, int64_t delta, int64_t *xp_after) {
   pthread_rwlock_wrlock(&s->lock);
   slot *e = s->cap ? index_find(s, id) : NULL;
-  int64_t now = e ? e->xp + delta : delta;
+  int64_t now = delta;
+  if (e && __builtin_add_overflow(e->xp, delta, &now)) now = delta > 0 ? INT64_MAX : INT64_MIN; /* saturate */
   int rc = put_locked(s, id, now);
   pthread_rwlock_unlock(&s->lock);
   if (!rc && xp_after) *xp_after = now;

@@ -40,8 +40,9 @@ void rank_set_free(rank_set *s);
 /* Sets member id (> 0) to xp, inserting it if absent. Returns 0, or -1 when memory is short (the
  * set is unchanged). */
 int rank_set_put(rank_set *s, int64_t id, int64_t xp) PHEME_MUST_CHECK;
-/* Adds delta to member id's XP, inserting it with delta if absent; *xp_after (may be NULL) is the
- * new value. Returns 0, or -1 when memory is short (the set is unchanged). */
+/* Adds delta to member id's XP (saturating at the int64 bounds), inserting it with delta if
+ * absent; *xp_after (may be NULL) is the new value. Returns 0, or -1 when memory is short (the set
+ * is unchanged). */
 int rank_set_add(rank_set *s, int64_t id, int64_t delta, int64_t *xp_after) PHEME_MUST_CHECK;
 /* Removes member id. Returns 1 when it was there, 0 when not. */
 int rank_set_remove(rank_set *s, int64_t id);

@@ -181,6 +181,17 @@ TEST(leaderboards_name_people_by_address_and_display_name) {
   CHECK_INT(out[0].address[19], 2);
   CHECK_INT(out[1].id, 0);
   CHECK_STR(out[2].display_name, "person 0");
+  /* guilds by id, likewise; more ids than one statement shape holds (the 32-id shape) */
+  int64_t gids[20];
+  for (int i = 0; i < 20; i++) gids[i] = i == 7 ? guild_id : guild_id + 1000 + i;
+  store_lb_guild g[20];
+  CHECK_INT(store_leaderboard_guilds(S, &a, gids, 20, g), 0);
+  CHECK_INT(g[7].id, guild_id);
+  CHECK_STR(g[7].slug, "lb-guild");
+  CHECK_STR(g[7].name, "Board guild");
+  CHECK_INT(g[0].id, 0);
+  CHECK_INT(g[19].id, 0);
+  CHECK_INT(store_leaderboard_guilds(S, &a, gids, STORE_LB_PEOPLE_MAX + 1, g), PHEME_SYS_INTERNAL);
   arena_release(&a);
 }
 

@@ -223,6 +223,15 @@ TEST(rank_ties_are_ordered_by_id_and_ranks_are_positions) {
   CHECK_INT(rank_set_get(s, 40, &e[0]), 1);
   CHECK_INT(e[0].rank, 1);
   CHECK(rank_set_bytes(s) > 0);
+  /* sums saturate instead of overflowing */
+  CHECK_INT(rank_set_put(s, 50, INT64_MAX - 1), 0);
+  CHECK_INT(rank_set_add(s, 50, 10, &after), 0);
+  CHECK(after == INT64_MAX);
+  CHECK_INT(rank_set_put(s, 51, INT64_MIN + 1), 0);
+  CHECK_INT(rank_set_add(s, 51, -10, &after), 0);
+  CHECK(after == INT64_MIN);
+  char why[200];
+  CHECK_INT(rank_set_check(s, why, sizeof why), 0);
   rank_set_free(s);
 }
 
