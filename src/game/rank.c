@@ -11,8 +11,10 @@
  * rebalances (borrow from or merge with a sibling below a quarter full) so the height stays
  * logarithmic under any mix of updates.
  *
- * An XP change is a delete of the old key and an insert of the new one; the hash index (open
- * addressing, linear probing, backward-shift deletion: no tombstones) finds the old key. Every
+ * An XP change is a delete of the old key and an insert of the new one — or, when the new key
+ * falls between two other keys of the old one's leaf, a move inside that leaf found on the
+ * delete's way down (one descent, no counts to change). The hash index (open addressing, linear
+ * probing, backward-shift deletion: no tombstones) finds the old key. Every
  * node an insert could need is allocated before the tree is touched, so running out of memory
  * leaves the set unchanged instead of half-split.
  *
@@ -382,27 +384,41 @@ static void fix(rank_set *s, inner *p, int i) {
   p->sep[ri] = r->sep[0];
 }
 
-/* Removes k from below x; returns 1 when it was there. */
-static int del(rank_set *s, node *x, rank_key k) {
+/* Removes k from below x; returns 1 when it was there, 0 when not. With repl (an XP change of the
+ * same member), when repl falls strictly between two other keys of k's leaf it takes k's place in
+ * that leaf instead — no count changes, no second descent — and 2 is returned. */
+static int del(rank_set *s, node *x, rank_key k, const rank_key *repl) {
   if (x->leaf) {
     leaf *l = (leaf *)x;
-    int pos = leaf_lower(l, k);
-    if (pos >= l->h.n || !key_eq(l->k[pos], k)) return 0;
-    memmove(&l->k[pos], &l->k[pos + 1], sizeof l->k[0] * (size_t)(l->h.n - pos - 1));
-    l->h.n--;
+    int n = l->h.n, pos = leaf_lower(l, k);
+    if (pos >= n || !key_eq(l->k[pos], k)) return 0;
+    memmove(&l->k[pos], &l->k[pos + 1], sizeof l->k[0] * (size_t)(n - pos - 1));
+    l->h.n = --n;
+    if (repl && n >= 2 && key_lt(l->k[0], *repl) && key_lt(*repl, l->k[n - 1])) {
+      /* between two keys of this leaf, so within its separators too */
+      int at = leaf_lower(l, *repl);
+      memmove(&l->k[at + 1], &l->k[at], sizeof l->k[0] * (size_t)(n - at));
+      l->k[at] = *repl;
+      l->h.n++;
+      return 2;
+    }
     return 1;
   }
   inner *p = (inner *)x;
   int i = child_of(p, k);
-  if (!del(s, p->c[i], k)) return 0;
+  int r = del(s, p->c[i], k, repl);
+  if (r != 1) return r;
   p->cnt[i]--;
   node *c = p->c[i];
   if (c->n < (c->leaf ? LEAF_MIN : INNER_MIN)) fix(s, p, i);
   return 1;
 }
 
-static void tree_delete(rank_set *s, rank_key k) {
-  if (!del(s, s->root, k)) PHEME_BUG("rank set: member %lld missing from the tree", (long long)k.id);
+/* Removes k (which must be there); with repl, see del. Returns 2 when repl took k's place. */
+static int tree_delete(rank_set *s, rank_key k, const rank_key *repl) {
+  int r = del(s, s->root, k, repl);
+  if (!r) PHEME_BUG("rank set: member %lld missing from the tree", (long long)k.id);
+  if (r == 2) return 2;
   s->n--;
   if (!s->root->leaf && s->root->n == 1) {
     node *old = s->root;
@@ -410,6 +426,7 @@ static void tree_delete(rank_set *s, rank_key k) {
     free_node(s, old);
     s->height--;
   }
+  return 1;
 }
 
 /* ---- positions ---- */
@@ -514,9 +531,9 @@ static int put_locked(rank_set *s, int64_t id, int64_t xp) {
   if (e && e->xp == xp) return 0;
   if (reserve_nodes(s)) return -1;
   if (e) {
-    tree_delete(s, (rank_key){e->xp, id});
+    rank_key now = {xp, id};
     /* the delete may have lowered the height, never raised it: the spares still suffice */
-    tree_insert(s, (rank_key){xp, id});
+    if (tree_delete(s, (rank_key){e->xp, id}, &now) != 2) tree_insert(s, now);
     e->xp = xp;
     return 0;
   }
@@ -550,7 +567,7 @@ int rank_set_remove(rank_set *s, int64_t id) {
   pthread_rwlock_wrlock(&s->lock);
   slot *e = s->cap ? index_find(s, id) : NULL;
   if (e) {
-    tree_delete(s, (rank_key){e->xp, id});
+    tree_delete(s, (rank_key){e->xp, id}, NULL);
     index_delete(s, e);
   }
   pthread_rwlock_unlock(&s->lock);
