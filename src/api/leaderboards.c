@@ -27,6 +27,13 @@ typedef struct {
 /* The board's header fields (written into the open answer object). */
 typedef void (*board_header)(jw *w, const void *ctx);
 
+/* The process's boards; answers 503 and returns NULL in a process that did not load them. */
+static leaderboards *boards_of(http_req *r) {
+  leaderboards *lb = req_app(r)->boards;
+  if (!lb) http_error(r, PHEME_SYS_STORAGE, "the leaderboards are not loaded in this process");
+  return lb;
+}
+
 static int read_limit(http_req *r, int *limit) {
   const char *lim = http_query(r, "limit");
   long long v = LB_LIMIT_DEFAULT;
@@ -61,7 +68,9 @@ static void answer_people(http_req *r, const board_ref *b, board_header header, 
     http_error(r, PHEME_API_BAD_REQUEST, "cursor and around cannot be used together");
     return;
   }
-  rank_set *set = leaderboards_board(req_app(r)->boards, b->kind, b->id);
+  leaderboards *lb = boards_of(r);
+  if (!lb) return;
+  rank_set *set = leaderboards_board(lb, b->kind, b->id);
   rank_entry e[LB_LIMIT_MAX + 1];
   int n = 0;
   uint8_t who[20];
@@ -181,7 +190,9 @@ void leaderboards_guild(http_req *r) {
   }
   if (e) { api_fail(r, e, "guild"); return; }
   rank_entry standing;
-  rank_set *guilds = leaderboards_board(req_app(r)->boards, LB_GUILDS, 0);
+  leaderboards *lb = boards_of(r);
+  if (!lb) return;
+  rank_set *guilds = leaderboards_board(lb, LB_GUILDS, 0);
   const void *ctx[2] = {&g, guilds && rank_set_get(guilds, g.id, &standing) ? &standing : NULL};
   board_ref b = {LB_GUILD, g.id, arena_printf(&r->arena, "guild '%s'", g.slug)};
   answer_people(r, &b, guild_header, ctx);
@@ -229,7 +240,9 @@ void leaderboards_guilds(http_req *r) {
     http_error(r, PHEME_API_BAD_REQUEST, "around names a person; the board of guilds has none");
     return;
   }
-  rank_set *set = leaderboards_board(req_app(r)->boards, LB_GUILDS, 0);
+  leaderboards *lb = boards_of(r);
+  if (!lb) return;
+  rank_set *set = leaderboards_board(lb, LB_GUILDS, 0);
   rank_entry e[LB_LIMIT_MAX + 1];
   int n;
   if (cur && *cur) {
