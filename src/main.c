@@ -17,6 +17,7 @@
 #include "core/redis.h"
 #include "core/util.h"
 #include "core/version.h"
+#include "game/leaderboard.h"
 #include "jobs/jobs.h"
 #include "store/backup.h"
 #include "validation/pipeline.h"
@@ -270,6 +271,16 @@ static int cmd_serve(cmd_ctx *c) {
     log_error("%s", err);
     goto out;
   }
+  /* the leaderboards: built from the XP ledger before the first request (docs/internals/leaderboards.md) */
+  if (!(a.boards = leaderboards_new())) {
+    log_error("out of memory for the leaderboards");
+    goto out;
+  }
+  if (leaderboards_load(a.boards, s, 50000, err, sizeof err)) {
+    log_error("%s", err);
+    goto out;
+  }
+  if (metrics_register(&metrics, leaderboards_metrics_collect, a.boards)) PHEME_BUG("the metrics registry is full");
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
     signin.contract_ctx = &chain.sigcheck;
@@ -380,6 +391,8 @@ out:
   redis_client_free(redis);
   signin_config_release(&signin);
   content_backend_free(a.content);
+  if (a.boards) metrics_unregister(&metrics, leaderboards_metrics_collect, a.boards);
+  leaderboards_free(a.boards);
   store_free(s);
   metrics_release(&metrics);
   if (!rc) log_info("stopped");

@@ -26,6 +26,7 @@ typedef struct app {
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
   struct redis_client *redis;  /* what the nodes share (core/redis.h); NULL = not configured */
+  struct leaderboards *boards; /* the in-memory leaderboards (game/leaderboard.h) */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -170,6 +171,12 @@ void guilds_get(http_req *r);
 void guilds_join(http_req *r);
 void guilds_leave(http_req *r);
 void guilds_members(http_req *r);
+/* Leaderboards (leaderboards.c). */
+void leaderboards_global(http_req *r);
+void leaderboards_skill(http_req *r);
+void leaderboards_guild(http_req *r);
+void leaderboards_season(http_req *r);
+void leaderboards_guilds(http_req *r);
 void keys_list(http_req *r);
 void keys_revoke(http_req *r);
 void audit_list(http_req *r);

@@ -245,6 +245,13 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/guilds/:slug/join", guilds_join, USER, RL_WRITE, "Join a guild", "guilds", NULL, 200},
     {"POST", "/api/v1/guilds/:slug/leave", guilds_leave, USER, RL_WRITE, "Leave a guild (owners cannot)", "guilds", NULL, 200},
     {"GET", "/api/v1/guilds/:slug/members", guilds_members, PUBLIC, RL_READ, "Members of a guild", "guilds", NULL, 200},
+    /* leaderboards (in memory, kept current from the XP ledger); not cacheable: the answer cache
+     * keys on the path alone and these answers depend on ?limit, ?cursor and ?around */
+    {"GET", "/api/v1/leaderboards/global", leaderboards_global, PUBLIC, RL_READ, "People by all their XP (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
+    {"GET", "/api/v1/leaderboards/skills/:slug", leaderboards_skill, PUBLIC, RL_READ, "People by their XP in one skill (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
+    {"GET", "/api/v1/leaderboards/guilds/:slug", leaderboards_guild, PUBLIC, RL_READ, "A guild's members by the XP they earned for it, with the guild's XP and rank among guilds (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
+    {"GET", "/api/v1/leaderboards/guilds", leaderboards_guilds, PUBLIC, RL_READ, "Guilds by guild XP, the XP their members earned for them (?limit=1..100, ?cursor=)", "leaderboards", NULL, 200},
+    {"GET", "/api/v1/leaderboards/seasons/:id", leaderboards_season, PUBLIC, RL_READ, "People by their XP in one season (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
     /* on-chain views, from the indexer's projections (onchain.c) */
     {"GET", "/api/v1/staking/:address", onchain_staking, PUBLIC, RL_READ, "Stake, cooldown, token balance, votes, delegation and reward claims of an address, as indexed from the chain", "chain", NULL, 200},
     {"GET", "/api/v1/governance/proposals", onchain_proposals, PUBLIC, RL_READ, "Governance proposals, newest first, with their tallies, as indexed from the chain", "chain", NULL, 200},
