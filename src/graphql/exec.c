@@ -929,3 +929,4 @@ json_t *gql_rv_to_json(const gql_rv *v) {
 }
 
 const gql_schema *gql_call_schema(const gql_call *c) { return c->ex->s; }
+const gql_type *gql_call_type(const gql_call *c, const char *name) { return gql_schema_type(c->ex->s, name); }

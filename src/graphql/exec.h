@@ -79,6 +79,11 @@ const gql_definition *gql_operation(const gql_document *doc, const char *operati
 
 /* ---- for resolvers ---- */
 
+/* The schema a call runs against, and one of its types by name (for resolvers of abstract
+ * fields, which name each object's concrete type). */
+const gql_schema *gql_call_schema(const gql_call *c);
+const gql_type *gql_call_type(const gql_call *c, const char *name);
+
 /* An argument by name, or NULL when it was not given and has no default. */
 const gql_rv *gql_arg_get(const gql_call *c, const char *name);
 int64_t gql_arg_int(const gql_call *c, const char *name, int64_t dflt);

@@ -205,6 +205,9 @@ static const gql_definition *fragment_def(const gql_document *doc, const char *n
 /* How many items a list field may return: its `first` argument (literal or variable), or the
  * argument's default, or 100 when it has none. */
 static long list_size(measure *m, const gql_selection *s, const gql_field *f) {
+  /* the schema's own lists (introspection) are as long as the schema, which the depth bounds */
+  const gql_type *nt = gql_tref_named(f->type);
+  if (nt && strncmp(nt->name, "__", 2) == 0) return 1;
   for (int i = 0; i < s->nargs; i++) {
     if (strcmp(s->args[i].name, "first") != 0) continue;
     const gql_value *v = s->args[i].value;

@@ -7,7 +7,5 @@
 /* The root introspection fields (introspection.c). */
 int gql__resolve_schema(gql_call *c);
 int gql__resolve_type(gql_call *c);
-/* The schema a call runs against. */
-const gql_schema *gql_call_schema(const gql_call *c);
 
 #endif

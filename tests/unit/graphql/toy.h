@@ -69,9 +69,7 @@ static int toy_echo(gql_call *c) {
   return 0;
 }
 static int toy_pet(gql_call *c) {
-  const gql_schema *s = NULL;
-  (void)s;
-  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], &toy_dogs[1], NULL);
+  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], &toy_dogs[1], gql_call_type(c, "Dog"));
   return 0;
 }
 
