@@ -45,6 +45,8 @@ typedef struct pheme_config {
   int rate_limit;
   long long rate_limit_auth, rate_limit_read, rate_limit_write, rate_limit_graphql; /* per minute */
   long long rate_limit_clients;
+  int graphql_introspection; /* answer __schema / __type */
+  long long graphql_max_depth, graphql_max_cost, graphql_max_aliases, graphql_max_bytes;
   char *trusted_proxies;
   char *answer_cache;          /* auto | on | off */
   long long answer_cache_mb, answer_cache_ttl;

@@ -203,7 +203,7 @@ static const gql_definition *fragment_def(const gql_document *doc, const char *n
 }
 
 /* How many items a list field may return: its `first` argument (literal or variable), or the
- * argument's default, or 100 when it has none. */
+ * argument's default (100 when it has none); 10 for a list that takes no `first`. */
 static long list_size(measure *m, const gql_selection *s, const gql_field *f) {
   /* the schema's own lists (introspection) are as long as the schema, which the depth bounds */
   const gql_type *nt = gql_tref_named(f->type);
@@ -217,11 +217,10 @@ static long list_size(measure *m, const gql_selection *s, const gql_field *f) {
       if (json_is_integer(j)) return (long)json_integer_value(j);
     }
   }
-  if (f) {
-    const gql_input *in = gql_input_find(f->args, f->nargs, "first");
-    if (in && in->def && in->def->kind == GQL_V_INT) return atol(in->def->text);
-  }
-  return 100;
+  const gql_input *in = gql_input_find(f->args, f->nargs, "first");
+  if (in && in->def && in->def->kind == GQL_V_INT) return atol(in->def->text);
+  /* a list without first is a small one by design (a task's skills, a submission's reviews) */
+  return in ? 100 : 10;
 }
 
 static int is_list(const gql_tref *t) {
