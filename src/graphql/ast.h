@@ -91,13 +91,15 @@ typedef struct {
 } gql_vardef;
 
 typedef enum { GQL_OP_QUERY, GQL_OP_MUTATION, GQL_OP_SUBSCRIPTION } gql_op_kind;
-typedef enum { GQL_DEF_OPERATION, GQL_DEF_FRAGMENT } gql_def_kind;
+/* A type-system definition (type, schema, directive, …) is kept only as its name and place: it
+ * parses, and validation refuses it (ExecutableDefinitions), as the spec says. */
+typedef enum { GQL_DEF_OPERATION, GQL_DEF_FRAGMENT, GQL_DEF_TYPESYSTEM } gql_def_kind;
 
 typedef struct {
   gql_def_kind kind;
   uint32_t at;
   gql_op_kind op;        /* OPERATION */
-  const char *name;      /* NULL for an anonymous operation */
+  const char *name;      /* NULL for an anonymous operation; TYPESYSTEM: NULL for schema */
   uint32_t name_at;
   const char *type_cond; /* FRAGMENT */
   uint32_t type_cond_at;

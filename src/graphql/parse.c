@@ -766,8 +766,67 @@ static int parse_variable_definitions(parser *p, gql_definition *d) {
   return next(p);
 }
 
+static int is_type_system_keyword(const char *s) {
+  static const char *const kw[] = {"schema", "scalar", "type", "interface", "union", "enum", "input", "directive", "extend"};
+  for (size_t i = 0; i < sizeof kw / sizeof kw[0]; i++)
+    if (strcmp(s, kw[i]) == 0) return 1;
+  return 0;
+}
+
+static int starts_definition(const parser *p) {
+  if (p->tok.kind == T_STRING || p->tok.kind == T_BLOCK_STRING) return 1;
+  if (p->tok.kind != T_NAME) return 0;
+  const char *v = p->tok.value;
+  return is_type_system_keyword(v) || strcmp(v, "query") == 0 || strcmp(v, "mutation") == 0 ||
+         strcmp(v, "subscription") == 0 || strcmp(v, "fragment") == 0;
+}
+
+/* A type-system definition: its name is kept, its body skipped (balanced brackets). */
+static int skip_type_system(parser *p, gql_definition *d) {
+  d->kind = GQL_DEF_TYPESYSTEM;
+  if (p->tok.kind == T_STRING || p->tok.kind == T_BLOCK_STRING) FAIL_IF(next(p));
+  if (p->tok.kind != T_NAME || !is_type_system_keyword(p->tok.value)) return unexpected(p);
+  if (strcmp(p->tok.value, "extend") == 0) {
+    FAIL_IF(next(p));
+    if (p->tok.kind != T_NAME || !is_type_system_keyword(p->tok.value) || strcmp(p->tok.value, "extend") == 0)
+      return unexpected(p);
+  }
+  const char *kind = p->tok.value;
+  int has_body = strcmp(kind, "scalar") != 0 && strcmp(kind, "union") != 0 && strcmp(kind, "directive") != 0;
+  FAIL_IF(next(p));
+  if (strcmp(kind, "directive") == 0) FAIL_IF(expect(p, T_AT));
+  if (strcmp(kind, "schema") != 0) FAIL_IF(parse_name(p, &d->name, &d->name_at));
+  int depth = 0, body_seen = 0;
+  for (;;) {
+    if (depth == 0) {
+      if (p->tok.kind == T_EOF) break;
+      if (p->tok.kind == T_BRACE_L && (!has_body || body_seen)) break;
+      if (p->tok.kind == T_BRACE_L) body_seen = 1;
+      else if (starts_definition(p)) break;
+    }
+    if (p->tok.kind == T_EOF) return unexpected(p);
+    if (p->tok.kind == T_BRACE_L || p->tok.kind == T_PAREN_L || p->tok.kind == T_BRACKET_L) {
+      FAIL_IF(enter(p));
+      depth++;
+    } else if (p->tok.kind == T_BRACE_R || p->tok.kind == T_PAREN_R || p->tok.kind == T_BRACKET_R) {
+      if (depth == 0) return unexpected(p);
+      depth--;
+      p->depth--;
+      if (depth == 0 && p->tok.kind == T_BRACE_R) {
+        FAIL_IF(next(p));
+        break;
+      }
+    }
+    FAIL_IF(next(p));
+  }
+  return 0;
+}
+
 static int parse_definition(parser *p, gql_definition *d) {
   d->at = p->tok.at;
+  if (p->tok.kind == T_STRING || p->tok.kind == T_BLOCK_STRING ||
+      (p->tok.kind == T_NAME && is_type_system_keyword(p->tok.value)))
+    return skip_type_system(p, d);
   if (p->tok.kind == T_BRACE_L) {
     d->kind = GQL_DEF_OPERATION;
     d->op = GQL_OP_QUERY;

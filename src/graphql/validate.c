@@ -173,7 +173,9 @@ static void value_leaf(vctx *c, const gql_value *v, const gql_tref *t) {
   } else {
     why = scalar_literal(c, named, v);
   }
-  if (why) err1(c, "ValuesOfCorrectType", v->at, "Expected value of type \"%s\", found %s; %s%s", ts, vstr(c, v), why, NULL);
+  /* the built-in scalars and enums refuse with their own message (graphql-js reports the
+   * GraphQLError their parseLiteral throws as it is) */
+  if (why) err1(c, "ValuesOfCorrectType", v->at, "%s%s%s%s", why, NULL, NULL, NULL);
 }
 
 /* v at a position of type t (graphql-js's TypeInfo: a list's items take the item type, or the
@@ -773,6 +775,16 @@ int gql_validate(const gql_schema *s, const gql_document *doc, arena *a, gql_err
   c.budget = GQL_VALIDATE_BUDGET;
   int nops = 0, nanon = 0;
   for (int i = 0; i < doc->ndefs; i++) {
+    const gql_definition *d = &doc->defs[i];
+    if (d->kind != GQL_DEF_TYPESYSTEM) continue;
+    uint32_t l[1] = {d->at};
+    if (d->name)
+      ERR(&c, "ExecutableDefinitions", l, 1, "The \"%s\" definition is not executable.", d->name);
+    else
+      ERR(&c, "ExecutableDefinitions", l, 1, "The schema definition is not executable.");
+  }
+  for (int i = 0; i < doc->ndefs; i++) {
+    if (doc->defs[i].kind == GQL_DEF_TYPESYSTEM) continue;
     if (doc->defs[i].kind == GQL_DEF_FRAGMENT)
       c.nfrags++;
     else {

@@ -29,6 +29,11 @@ TEST(parses_the_whole_query_language) {
   CHECK(parses("{ a(s: \"\"\"block \\\"\"\" string\"\"\") }"));
   CHECK(parses("{ a(s: \"\\u00e9\\uD83D\\uDE00\\u{1F600}\") }"));
   CHECK(parses("{ on: a fragment: b query: c }"));
+  /* type-system definitions parse (validation refuses them) */
+  CHECK(parses("{ a } type T implements I & J @d { a(x: Int = 1): [Int!]! } \"d\" scalar S union U = A | B "
+               "directive @x(a: Int) repeatable on FIELD | QUERY extend schema { query: Q } enum E { A B } input I { a: Int }"));
+  CHECK(!parses("{ a } type"));
+  CHECK(!parses("{ a } type T { a: Int"));
 }
 
 TEST(refuses_what_the_grammar_does_not_allow) {
@@ -44,7 +49,6 @@ TEST(refuses_what_the_grammar_does_not_allow) {
   CHECK(!parses("{ a(x: \"\\q\") }"));
   CHECK(!parses("{ a(x: \"\\uD83D\") }"));
   CHECK(!parses("{ a(x: \"tab\x01\") }"));
-  CHECK(!parses("{ a } type T { a: Int }"));
   CHECK(!parses("{ a ... }"));
   CHECK(!parses("{ a(x:) }"));
   CHECK(!parses("{ a() }"));

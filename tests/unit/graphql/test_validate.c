@@ -59,6 +59,8 @@ TEST(accepts_valid_documents) {
 TEST(operations_and_fragments) {
   arena a;
   arena_init(&a, 1 << 22);
+  INVALID("{ hello } type T { a: Int } extend schema { query: Q }", "ExecutableDefinitions;ExecutableDefinitions;",
+          "The \"T\" definition is not executable.");
   INVALID("query A { hello } query A { hello }", "UniqueOperationNames;", "There can be only one operation named \"A\".");
   INVALID("{ hello } query B { hello }", "LoneAnonymousOperation;", "This anonymous operation must be the only defined operation.");
   INVALID("{ dog { ...D } } fragment D on Dog { name } fragment D on Dog { id }", "UniqueFragmentNames;",
@@ -88,15 +90,15 @@ TEST(fields_and_arguments) {
   INVALID("{ hello(nom: \"x\") }", "KnownArgumentNames;", "Unknown argument \"nom\" on field \"Query.hello\".");
   INVALID("{ hello(name: \"x\", name: \"y\") }", "UniqueArgumentNames;", "There can be only one argument named \"name\".");
   INVALID("{ n }", "ProvidedRequiredArguments;", "Field \"n\" argument \"x\" of type \"Int!\" is required, but it was not provided.");
-  INVALID("{ n(x: \"1\") }", "ValuesOfCorrectType;", "Expected value of type \"Int!\", found \"1\"; Int cannot represent non-integer value: \"1\"");
-  INVALID("{ n(x: 3000000000) }", "ValuesOfCorrectType;", "Expected value of type \"Int!\", found 3000000000; Int cannot represent non 32-bit signed integer value: 3000000000");
+  INVALID("{ n(x: \"1\") }", "ValuesOfCorrectType;", "Int cannot represent non-integer value: \"1\"");
+  INVALID("{ n(x: 3000000000) }", "ValuesOfCorrectType;", "Int cannot represent non 32-bit signed integer value: 3000000000");
   INVALID("{ n(x: null) }", "ValuesOfCorrectType;", "Expected value of type \"Int!\", found null.");
   INVALID("{ echo(filter: {min: 1}) }", "ValuesOfCorrectType;", "Field \"Filter.color\" of required type \"Color!\" was not provided.");
   INVALID("{ echo(filter: {color: RED, nope: 1}) }", "ValuesOfCorrectType;", "Field \"nope\" is not defined by type \"Filter\".");
   INVALID("{ echo(filter: {color: PINK}) }", "ValuesOfCorrectType;",
-          "Expected value of type \"Color!\", found PINK; Value \"PINK\" does not exist in \"Color\" enum.");
+          "Value \"PINK\" does not exist in \"Color\" enum.");
   INVALID("{ echo(filter: {color: \"RED\"}) }", "ValuesOfCorrectType;",
-          "Expected value of type \"Color!\", found \"RED\"; Enum \"Color\" cannot represent non-enum value: \"RED\".");
+          "Enum \"Color\" cannot represent non-enum value: \"RED\".");
   INVALID("{ echo(filter: 3) }", "ValuesOfCorrectType;", "Expected value of type \"Filter\", found 3.");
   INVALID("{ echo(filter: {color: RED, color: RED}) }", "UniqueInputFieldNames;", "There can be only one input field named \"color\".");
   INVALID("{ hello @nope }", "KnownDirectives;", "Unknown directive \"@nope\".");
