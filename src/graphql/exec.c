@@ -848,9 +848,10 @@ int gql_execute(const gql_schema *s, const gql_document *doc, const char *operat
 /* ---- generic resolvers ---- */
 
 #define MEMBER(type, c, i) ((const type *)((const char *)(c)->parents[i] + (c)->field->def->off))
+typedef const char *cstr;
 
 int gql_res_str(gql_call *c) {
-  for (int i = 0; i < c->n; i++) gql_set_str(&c->out[i], *MEMBER(const char *, c, i));
+  for (int i = 0; i < c->n; i++) gql_set_str(&c->out[i], *MEMBER(cstr, c, i));
   return 0;
 }
 
@@ -898,7 +899,7 @@ int gql_res_time(gql_call *c) {
 
 int gql_res_json(gql_call *c) {
   for (int i = 0; i < c->n; i++) {
-    const char *j = *MEMBER(const char *, c, i);
+    const char *j = *MEMBER(cstr, c, i);
     if (!j || !j[0]) continue;
     gql_set_str(&c->out[i], j);
     c->out[i].raw = 1;
