@@ -773,7 +773,7 @@ int gql_validate(const gql_schema *s, const gql_document *doc, arena *a, gql_err
   c.errs = errs;
   c.nerr0 = errs->n + errs->dropped;
   c.budget = GQL_VALIDATE_BUDGET;
-  int nops = 0, nanon = 0;
+  int nops = 0;
   for (int i = 0; i < doc->ndefs; i++) {
     const gql_definition *d = &doc->defs[i];
     if (d->kind != GQL_DEF_TYPESYSTEM) continue;
@@ -789,7 +789,6 @@ int gql_validate(const gql_schema *s, const gql_document *doc, arena *a, gql_err
       c.nfrags++;
     else {
       nops++;
-      nanon += doc->defs[i].name == NULL;
     }
   }
   c.frags = arena_zalloc(a, (size_t)(c.nfrags + 1) * sizeof *c.frags);
