@@ -38,6 +38,26 @@ export const written = [
   `{ tasks(where: {id_in: 5}) { id } }`,
   `{ tasks(where: {status_in: OPEN}) { id } }`,
   `{ validators(slashingCandidates: true) { id address stake domains user { id } } }`,
+  `query ($w: Task_filter = {id_in: ["1", "2"], status_not: CLOSED, xpReward_gt: 0}) { tasks(where: $w) { id } }`,
+  `query ($s: [TaskStatus!] = [OPEN]) { tasks(where: {status_in: $s}) { id } }`,
+  `query ($d: Int!) { tasks(where: {difficulty: $d}) { id } }`,
+  `query ($in: TaskInput!) { me { id } } mutation M($in: TaskInput!) { createTask(input: $in) { id } }`,
+  `mutation ($sk: [TaskSkillInput!]) { createTask(input: {type: LESSON, title: "a", description: "b", difficulty: 1, xpReward: 0, skills: $sk}) { id } }`,
+  `mutation ($sk: TaskSkillInput!) { createTask(input: {type: LESSON, title: "a", description: "b", difficulty: 1, xpReward: 0, skills: [$sk]}) { id } }`,
+  `{ task(id: "12") { ...A } } fragment A on Task { ...B } fragment B on Task { ...C } fragment C on Task { id }`,
+  `{ a: tasks(first: 1) { id } b: tasks(first: 2) { id } }`,
+  `{ task(id: 1) { id ... on Task { id } ...F } } fragment F on Task { id }`,
+  `{ tasks { creator { ... on User { id } } } }`,
+  `query ($n: Int = 5, $k: Int) { tasks(first: $n, skip: $k) { id } }`,
+  `query ($x: Boolean!) { me { id @include(if: $x) address @skip(if: $x) } }`,
+  `{ me { skills { slug } } me { skills { level } } }`,
+  `{ task(id: 1) { description: title } }`,
+  `{ __type(name: "Task_filter") { inputFields { name type { name kind ofType { name } } defaultValue } } }`,
+  `{ __schema { directives { name locations args { name type { kind name ofType { name } } } } } }`,
+  `query Named { me { id } }`,
+  `{ wallet(address: "0x01") { user { submissions(first: 1, skip: 0, state: SUBMITTED) { id } } } }`,
+  `{ guild(slug: "x") { members { user { guilds { guild { owner { id } } } } } } }`,
+  `{ proposal(id: "1") { votes(first: 1) { block } } }`,
   // invalid, one rule or more each
   `query A { me { id } } query A { users { id } }`,
   `{ me { id } } query B { me { id } }`,
@@ -144,7 +164,7 @@ const edits = [
 ];
 
 export function generated() {
-  const valid = written.slice(0, 33);
+  const valid = written.slice(0, 53);
   const out = [];
   for (const q of valid)
     for (const e of edits) {
