@@ -630,10 +630,6 @@ static void op_uses(vctx *c, const char **spreads, int nspreads, char *seen, use
   }
 }
 
-static const char *op_root_name(gql_op_kind k) {
-  return k == GQL_OP_QUERY ? "query" : k == GQL_OP_MUTATION ? "mutation" : "subscription";
-}
-
 /* SingleFieldSubscriptions: the response keys of the root selection (fragments expanded). */
 static void subscription_fields(vctx *c, const gql_definition *d) {
   field_list l = {0};
@@ -762,7 +758,6 @@ static void walk_operation(vctx *c, const gql_definition *d) {
     else
       ERR(c, "NoUnusedVariables", l, 1, "Variable \"$%s\" is never used.", d->vars[i].name);
   }
-  (void)op_root_name;
 }
 
 int gql_validate(const gql_schema *s, const gql_document *doc, arena *a, gql_errors *errs) {
