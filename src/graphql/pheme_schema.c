@@ -914,6 +914,27 @@ static int q_proposals(gql_call *c) {
   return 0;
 }
 
+/* The validator registry as indexed from the chain (REST: GET /api/v1/validators). */
+static int q_chain_validators(gql_call *c) {
+  int first, skip;
+  if (page_args(c, &first, &skip)) return 0;
+  uint64_t chain = chain_of(c);
+  chain_entity *list = NULL;
+  int n = 0;
+  if (chain && first + skip > 0) {
+    pheme_err e = STORE(c, store_chain_entities(CTX(c)->store, c->a, chain, "validator", NULL, NULL, 0, first + skip, &list, &n));
+    if (e) return e;
+  }
+  int shown = n > skip ? n - skip : 0;
+  if (shown > first) shown = first;
+  for (int i = 0; i < c->n; i++) {
+    gql_rv *items = gql_set_list(c->a, &c->out[i], shown);
+    if (!items) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < shown; k++) gql_set_obj(&items[k], &list[skip + k], NULL);
+  }
+  return 0;
+}
+
 static int q_proposal(gql_call *c) {
   const char *id = gql_arg_str(c, "id");
   if (!id || !uint256_decimal_valid(id)) return fail_all(c, PHEME_DATA_INVALID, "id must be a proposal id (a decimal uint256)");
@@ -1297,6 +1318,13 @@ static const gql_field_def vote_fields[] = {
     {"block", "Int!", NULL, 0, gql_res_int64, offsetof(chain_entity, block_number), 0, NULL},
 };
 
+static const gql_field_def chain_validator_fields[] = {
+    {"address", "Bytes", NULL, 0, entity_owner, 0, 0, NULL},
+    {"slashed", "BigInt!", NULL, 0, res_amount, offsetof(chain_entity, amount), 0, "Stake slashed so far, in wei"},
+    {"registry", "JSON!", NULL, 0, entity_data, 0, 0, "Status, domains and stake as the registry holds them"},
+    {"block", "Int!", NULL, 0, gql_res_int64, offsetof(chain_entity, block_number), 0, "The block of its last change"},
+};
+
 static const gql_field_def meta_fields[] = {
     {"block", "_Block_!", NULL, 0, meta_block, 0, 0, "The last block the projections were indexed up to"},
     {"hasIndexingErrors", "Boolean!", NULL, 0, meta_errors, 0, 0, "Whether indexing halted (a reorg past its depth)"},
@@ -1364,6 +1392,8 @@ static const gql_field_def query_fields[] = {
     {"staking", "Staking", address_arg_def, 1, q_staking, 0, 0, "Stake, balance, votes of an address, as indexed"},
     {"proposals", "[Proposal!]!", page_args_def, N(page_args_def), q_proposals, 0, 0, "Governance proposals, newest first"},
     {"proposal", "Proposal", proposal_arg, 1, q_proposal, 0, 0, NULL},
+    {"chainValidators", "[ChainValidator!]!", page_args_def, N(page_args_def), q_chain_validators, 0, 0,
+     "The validator registry as indexed from the chain, newest first"},
     {"_meta", "_Meta_", NULL, 0, q_meta, 0, 0, "Where the chain projections stand"},
 };
 
@@ -1459,6 +1489,7 @@ const gql_type_def gqlp_types[] = {
     OBJ("Staking", "The staking of an address, from the chain's projections", staking_fields),
     OBJ("Proposal", "A governance proposal, from the chain's projections", proposal_fields),
     OBJ("Vote", NULL, vote_fields),
+    OBJ("ChainValidator", "A validator as the on-chain registry holds it", chain_validator_fields),
     OBJ("_Meta_", "The indexing status of the chain projections", meta_fields),
     OBJ("_Block_", NULL, block_fields),
     OBJ("TaskConnection", NULL, connection_fields),

@@ -108,6 +108,9 @@ TEST(answers_from_storage) {
   CHECK(strstr(r, "\"guilds\":[{\"role\":\"OWNER\",\"guild\":{\"slug\":\"builders\",\"memberCount\":6}}]") != NULL);
   r = run_as(&a, NULL, "{ me { id } task(id: 999999) { id } }", NULL, NULL);
   CHECK_STR(r, "{\"data\":{\"me\":null,\"task\":null}}");
+  /* no chain indexed: the projections are empty, not errors */
+  r = run_as(&a, NULL, "{ chainValidators { address } proposals { id } proposal(id: \"1\") { id } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"chainValidators\":[],\"proposals\":[],\"proposal\":null}}");
   r = run_as(&a, NULL, "{ _meta { block { number hash } hasIndexingErrors } }", NULL, NULL);
   CHECK_STR(r, "{\"data\":{\"_meta\":{\"block\":{\"number\":null,\"hash\":null},\"hasIndexingErrors\":false}}}");
   arena_release(&a);
