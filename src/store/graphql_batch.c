@@ -304,17 +304,31 @@ pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int6
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   dbv post[3] = {dbv_text(state), dbv_int(skip), dbv_int(skip + per_parent)};
+  db_result r;
+  if (n == 1) {
+    /* one parent (a root field's): a plain page on the (parent, id) index, no window */
+    char *sql = arena_printf(a,
+                             "SELECT s.%s AS parent, " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id "
+                             "WHERE s.%s = $1 AND (CAST($2 AS TEXT) IS NULL OR s.state = $2) ORDER BY s.id DESC "
+                             "LIMIT $3 OFFSET $4",
+                             column, column);
+    if (!sql) e = PHEME_SYS_NOMEM;
+    if (!e) e = Q(&x, &r, sql, dbv_int(ids[0]), dbv_text(state), dbv_int(per_parent), dbv_int(skip));
+    sx_end(&x);
+    if (e) return e;
+    goto rows;
+  }
   char *fmt = arena_printf(a,
                            "SELECT * FROM (SELECT s.%s AS parent, " SUB_COLS ", row_number() OVER (PARTITION BY s.%s "
                            "ORDER BY s.id DESC) AS rn FROM submissions s JOIN users u ON u.id = s.user_id WHERE "
                            "s.%s IN (%%s) AND (CAST($%%d AS TEXT) IS NULL OR s.state = $%%d)) w WHERE rn > $%%d AND "
                            "rn <= $%%d ORDER BY parent, id DESC",
                            column, column, column);
-  db_result r;
   if (!fmt) e = PHEME_SYS_NOMEM;
   if (!e) e = query_ids(&x, fmt, ids, n, post, 3, &r);
   sx_end(&x);
   if (e) return e;
+rows:
   if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
   for (int j = 0; j < r.rows; j++) {
     (*out)[j].parent = db_int(&r, j, 0);
@@ -512,7 +526,7 @@ pheme_err gqls_reviews_by_subs(store *s, arena *a, const int64_t *ids, int n, re
   e = query_ids(&x,
                 "SELECT r.id, r.submission_id, r.round, r.validator_id, v.address, r.score, r.criteria, r.feedback, "
                 "r.signature, r.signer, r.created_at FROM reviews r JOIN validators v ON v.id = r.validator_id WHERE "
-                "r.submission_id IN (%s) ORDER BY r.submission_id, r.id",
+                "r.submission_id IN (%s) ORDER BY r.submission_id, r.round, r.validator_id",
                 ids, n, NULL, 0, &r);
   sx_end(&x);
   if (e) return e;

@@ -78,8 +78,8 @@ typedef struct {
 pheme_err gqls_members_by_guilds(store *s, arena *a, const int64_t *ids, int n, int per_parent, gqls_member **out,
                                  int *nout) PHEME_MUST_CHECK;
 
-/* The timeline, assessments, reviews and disputes of each submission, oldest first (the
- * submission's id is in each row's submission_id). */
+/* The timeline, assessments and disputes of each submission, oldest first, and its reviews by
+ * round then validator (the submission's id is in each row's submission_id). */
 pheme_err gqls_events_by_subs(store *s, arena *a, const int64_t *ids, int n, sub_event_row **out, int *nout)
     PHEME_MUST_CHECK;
 pheme_err gqls_assessments_by_subs(store *s, arena *a, const int64_t *ids, int n, assessment_row **out, int *nout)
