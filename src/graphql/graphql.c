@@ -168,8 +168,11 @@ static void persisted_put(gql_service *svc, const char *hash, const char *q, siz
   if (copy) {
     memcpy(copy, q, n);
     copy[n] = 0;
-    int slot = svc->npersisted < GQL_PERSISTED_MAX ? svc->npersisted++ : svc->next;
-    if (slot == svc->next && svc->npersisted == GQL_PERSISTED_MAX) {
+    int slot;
+    if (svc->npersisted < GQL_PERSISTED_MAX) {
+      slot = svc->npersisted++;
+    } else { /* full: the oldest entry makes room */
+      slot = svc->next;
       free(svc->persisted[slot].query);
       svc->next = (svc->next + 1) % GQL_PERSISTED_MAX;
     }
