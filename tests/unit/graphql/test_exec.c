@@ -191,6 +191,20 @@ TEST(persisted_queries) {
   CHECK_STR(r, "{\"data\":{\"hello\":\"hello apq\"}}");
   r = run_full(&a, "{ hello }", NULL, ext, 0, &res);
   CHECK(strstr(r, "provided sha does not match query") != NULL);
+  /* the store is bounded: GQL_PERSISTED_MAX newer queries push the oldest out */
+  for (int i = 0; i < GQL_PERSISTED_MAX; i++) {
+    arena_clear(&a);
+    char *qi = arena_printf(&a, "{ hello(name: \"q%d\") }", i);
+    sha256(d, qi, strlen(qi));
+    for (int k = 0; k < 32; k++) snprintf(hex + 2 * k, 3, "%02x", d[k]);
+    char *ei = arena_printf(&a, "{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"%s\"}}", hex);
+    run_full(&a, qi, NULL, ei, 0, &res);
+  }
+  sha256(d, q, strlen(q));
+  for (int k = 0; k < 32; k++) snprintf(hex + 2 * k, 3, "%02x", d[k]);
+  ext = arena_printf(&a, "{\"persistedQuery\":{\"version\":1,\"sha256Hash\":\"%s\"}}", hex);
+  r = run_full(&a, NULL, NULL, ext, 0, &res);
+  CHECK(strstr(r, "PersistedQueryNotFound") != NULL);
   arena_release(&a);
 }
 
