@@ -18,6 +18,7 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "game/leaderboard.h"
+#include "graphql/pheme_schema.h"
 #include "jobs/jobs.h"
 #include "store/backup.h"
 #include "validation/pipeline.h"
@@ -53,6 +54,7 @@ static int cmd_indexer(cmd_ctx *c);
 static int cmd_jobs(cmd_ctx *c);
 static int cmd_backup(cmd_ctx *c);
 static int cmd_restore(cmd_ctx *c);
+static int cmd_graphql(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--role all|api|worker|indexer] [--listen HOST:PORT] [--database URL] [--demo]",
@@ -80,6 +82,8 @@ static const command commands[] = {
      "write a consistent backup of the database while pheme runs (SQLite online backup; pg_dump)"},
     {"restore", cmd_restore, "restore FILE [--database URL]",
      "replace the database with a backup (SQLite: pheme must be stopped; pg_restore in one transaction)"},
+    {"graphql", cmd_graphql, "graphql schema [FILE]",
+     "write the GraphQL schema (SDL) from the schema table, to FILE or stdout (docs/schema.graphql)"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -109,6 +113,33 @@ static int cmd_config(cmd_ctx *c) {
     return 2;
   }
   return 0;
+}
+
+/* --- pheme graphql schema (src/graphql/pheme_schema.c) --- */
+
+static int cmd_graphql(cmd_ctx *c) {
+  if (c->nargs < 1 || strcmp(c->args[0], "schema") != 0 || c->nargs > 2) {
+    fprintf(stderr, "usage: pheme graphql schema [FILE]\n");
+    return 2;
+  }
+  buf b;
+  buf_init(&b, 1 << 22);
+  char err[256];
+  if (gqlp_schema_sdl(&b, err, sizeof err)) {
+    fprintf(stderr, "pheme graphql: %s\n", err);
+    buf_release(&b);
+    return 1;
+  }
+  FILE *f = c->nargs == 2 ? fopen(c->args[1], "w") : stdout;
+  if (!f) {
+    fprintf(stderr, "pheme graphql: cannot write '%s'\n", c->args[1]);
+    buf_release(&b);
+    return 1;
+  }
+  int ok = fwrite(b.data, 1, b.len, f) == b.len;
+  if (f != stdout) ok = fclose(f) == 0 && ok;
+  buf_release(&b);
+  return ok ? 0 : 1;
 }
 
 static int cmd_version(cmd_ctx *c) {
@@ -725,6 +756,7 @@ static int cmd_dev(cmd_ctx *c) {
     return 1;
   }
   c->cfg.demo = 1;
+  c->cfg.graphql_introspection = 1; /* GraphiQL and codegen need it; off by default elsewhere */
   dev_chain_print(&d, stdout);
   int rc = cmd_serve(c);
   dev_chain_stop(&d);

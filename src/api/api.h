@@ -192,6 +192,10 @@ void onchain_validators(http_req *r);
  * open object of w. For the wallets handler; returns 0 or a storage error (nothing written). */
 pheme_err api_onchain_wallet(http_req *r, jw *w, const uint8_t address[20]) PHEME_MUST_CHECK;
 
+/* GraphQL over HTTP (graphql.c): POST /graphql and GET /graphql. */
+void graphql_post(http_req *r);
+void graphql_get(http_req *r);
+
 /* Evidence content (content.c): POST /api/v1/content streams its body (content_upload_stream),
  * GET /ipfs/:cid serves a stored file. */
 extern const http_body_stream content_upload_stream;

@@ -258,6 +258,9 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/governance/proposals/:id", onchain_proposal, PUBLIC, RL_READ, "One governance proposal and its votes", "chain", NULL, 200},
     {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, RL_READ, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
     {"GET", "/api/v1/validators", onchain_validators, PUBLIC, RL_READ, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
+    /* GraphQL (graphql.c; the schema is docs/schema.graphql) */
+    {"POST", "/graphql", graphql_post, PUBLIC, RL_GRAPHQL, "A GraphQL query or mutation: {query, operationName, variables, extensions}", "graphql", NULL, 200},
+    {"GET", "/graphql", graphql_get, PUBLIC, RL_GRAPHQL, "A GraphQL query from ?query=&operationName=&variables=&extensions= (no mutations)", "graphql", NULL, 200},
     /* administration */
     {"GET", "/api/v1/keys", keys_list, ADMIN, RL_READ, "Every API key (hashes are never shown)", "admin", NULL, 200},
     {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, RL_WRITE, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},

@@ -50,6 +50,8 @@ typedef struct pheme_config {
   long long rate_limit_clients;
   char *redis;                 /* shared parts across nodes; "" = off */
   long long redis_timeout_ms, redis_backoff_ms;
+  int graphql_introspection; /* answer __schema / __type */
+  long long graphql_max_depth, graphql_max_cost, graphql_max_aliases, graphql_max_bytes;
   char *trusted_proxies;
   char *answer_cache;          /* auto | on | off */
   long long answer_cache_mb, answer_cache_ttl;
