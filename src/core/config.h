@@ -61,6 +61,9 @@ typedef struct pheme_config {
   long long chain_confirmations, chain_reorg_depth, chain_poll_ms, chain_log_range;
   long long chain_stuck_after; /* seconds */
   int chain_indexer, chain_sender;
+  /* badges on chain (src/game/issuance.c; docs/badges.md) */
+  char *badge_issuer_key;    /* secret: hex or @PATH; empty = chain_operator_key */
+  long long badge_voucher_ttl; /* seconds */
   /* evidence content (src/content; docs/internals/content.md) */
   char *content_dir;         /* the local backend's folder */
   long long content_max_size; /* bytes per uploaded file */
