@@ -24,6 +24,7 @@ typedef struct app {
   metrics_registry *metrics;   /* what /metrics renders */
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
+  struct badges_engine *badges; /* badges and their chain issuance (game/badges.h); NULL = off */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -176,6 +177,15 @@ void onchain_validators(http_req *r);
  * address on the configured chain), or "onchain": null when no chain is configured, into the
  * open object of w. For the wallets handler; returns 0 or a storage error (nothing written). */
 pheme_err api_onchain_wallet(http_req *r, jw *w, const uint8_t address[20]) PHEME_MUST_CHECK;
+
+/* Badges (badges.c): types, the caller's awards and vouchers, admin CRUD and revocation. */
+void badges_list(http_req *r);
+void badges_get(http_req *r);
+void badges_admin_create(http_req *r);
+void badges_admin_update(http_req *r);
+void badges_admin_revoke(http_req *r);
+void me_badges(http_req *r);
+void me_badge_voucher(http_req *r);
 
 /* Evidence content (content.c): POST /api/v1/content streams its body (content_upload_stream),
  * GET /ipfs/:cid serves a stored file. */
