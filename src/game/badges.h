@@ -83,7 +83,7 @@ pheme_err badge_facts_load(store *s, arena *a, int64_t user_id, badge_facts *f) 
 
 /* ---- the engine ---- */
 
-typedef struct {
+typedef struct badges_engine {
   store *s;
   const issuance *iss; /* chain settings; iss->chain_on 0 = awards stay off chain */
 } badges_engine;

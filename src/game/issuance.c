@@ -150,9 +150,9 @@ pheme_err issuance_voucher(const issuance *iss, const uint8_t recipient[20], int
     return e;
   }
   secp_v_to_27(sig);
-  char hd[67] = "0x", hs[133] = "0x", signer[43];
-  hex_encode(hd + 2, digest, 32);
-  hex_encode(hs + 2, sig, SECP_SIG_LEN);
+  char hd[HEX_LEN(32) + 1], hs[HEX_LEN(SECP_SIG_LEN) + 1], signer[43];
+  hex_encode(hd, digest, 32);
+  hex_encode(hs, sig, SECP_SIG_LEN);
   address_format_hex(signer, iss->issuer);
   if (json_object_set_new(t, "digest", json_string(hd)) ||
       json_object_set_new(t, "signature", json_string(hs)) ||
@@ -316,7 +316,7 @@ pheme_err issuance_progress_request(const issuance *iss, arena *a, int64_t user_
   if (!updates) return PHEME_SYS_NOMEM;
   uint8_t h[32];
   keccak_final(&kc, h);
-  char hx[17];
+  char hx[HEX_LEN(8) + 1];
   hex_encode(hx, h, 8);
   buf cd;
   buf_init(&cd, 1 << 16);
