@@ -10,6 +10,7 @@
 #include "chain/txm.h"
 #include "core/buf.h"
 #include "core/util.h"
+#include "eth/address.h"
 #include "eth/eip712.h"
 #include "eth/hex.h"
 #include "eth/keccak.h"
@@ -107,8 +108,8 @@ pheme_err issuance_nonce(char out[40]) {
 static json_t *voucher_typed(const issuance *iss, const uint8_t recipient[20], int64_t badge_id,
                              const char *nonce, int64_t deadline_s) {
   char rcpt[43], contract[43], id[24], deadline[24];
-  address_format_hex(rcpt, recipient);
-  address_format_hex(contract, iss->badges);
+  address_to_checksum(rcpt, recipient); /* EIP-55 on the wire */
+  address_to_checksum(contract, iss->badges);
   snprintf(id, sizeof id, "%lld", (long long)badge_id);
   snprintf(deadline, sizeof deadline, "%lld", (long long)deadline_s);
   return json_pack(
@@ -153,7 +154,7 @@ pheme_err issuance_voucher(const issuance *iss, const uint8_t recipient[20], int
   char hd[HEX_LEN(32) + 1], hs[HEX_LEN(SECP_SIG_LEN) + 1], signer[43];
   hex_encode(hd, digest, 32);
   hex_encode(hs, sig, SECP_SIG_LEN);
-  address_format_hex(signer, iss->issuer);
+  address_to_checksum(signer, iss->issuer);
   if (json_object_set_new(t, "digest", json_string(hd)) ||
       json_object_set_new(t, "signature", json_string(hs)) ||
       json_object_set_new(t, "signer", json_string(signer))) {

@@ -88,6 +88,41 @@ static int claim_reverts_with(const char *from, const char *voucher_tuple, const
   return ok;
 }
 
+
+/* viem's view of a voucher (tests/interop's pinned viem, installed by npm ci there when missing):
+ * the EIP-712 digest of the typed data as served, and the address that signed it. 1 when viem's
+ * digest equals the voucher's "digest" and the signer is the issuer. */
+static int viem_agrees(const json_t *v, const char *issuer) {
+  char path[300], cmd[1200];
+  snprintf(path, sizeof path, "%s/voucher.json", su.dir);
+  if (json_dump_file(v, path, JSON_COMPACT)) return 0;
+  const char *interop = PHEME_SOURCE_DIR "/tests/interop";
+  snprintf(cmd, sizeof cmd, "test -d %s/node_modules/viem || (cd %s && npm ci --no-audit --no-fund --loglevel=error >&2)",
+           interop, interop);
+  if (system(cmd) != 0) return 0;
+  static const char script[] =
+      "const {createRequire}=require('module');"
+      "const viem=createRequire(process.argv[1]+'/package.json')('viem');"
+      "const v=JSON.parse(require('fs').readFileSync(process.argv[2],'utf8'));"
+      "const t={domain:{...v.domain,chainId:BigInt(v.domain.chainId)},types:{Voucher:v.types.Voucher},"
+      "primaryType:v.primaryType,message:{recipient:v.message.recipient,id:BigInt(v.message.id),"
+      "amount:BigInt(v.message.amount),nonce:BigInt(v.message.nonce),deadline:BigInt(v.message.deadline)}};"
+      "viem.recoverTypedDataAddress({...t,signature:v.signature}).then(a=>"
+      "console.log(viem.hashTypedData(t)+' '+a));";
+  snprintf(cmd, sizeof cmd, "node -e \"%s\" %s %s", script, interop, path);
+  FILE *p = popen(cmd, "r");
+  char line[200] = "";
+  if (!p || !fgets(line, sizeof line, p)) {
+    if (p) pclose(p);
+    return 0;
+  }
+  pclose(p);
+  char want[200];
+  snprintf(want, sizeof want, "%s %s\n", json_string_value(json_object_get(v, "digest")), issuer);
+  if (strcmp(line, want) != 0) fprintf(stderr, "viem: %s  C: %s", line, want);
+  return strcmp(line, want) == 0;
+}
+
 static uint64_t balance_of(const char *account, int64_t id) {
   char out[200], args[120];
   snprintf(args, sizeof args, "%s %lld", account, (long long)id);
@@ -218,6 +253,9 @@ TEST(vouchers_claim_once_and_are_refused_on_chain_otherwise) {
                       (snprintf(args, sizeof args, "'%s'", tuple), args)),
             0);
   CHECK_STR(out, json_string_value(json_object_get(v, "digest")));
+  char issuer[43];
+  address_to_checksum(issuer, iss.issuer);
+  CHECK(viem_agrees(v, issuer)); /* and viem's digest and recovered signer */
   CHECK_INT(claim_onchain(ANVIL_KEY1, tuple, sig), 1);
   CHECK_INT(balance_of(ANVIL_ADDR1, open.id), 1);
 
