@@ -10,9 +10,17 @@
  *  - a "mint" badge earned by a rule is minted by the relayer, then revoked by an admin on chain;
  *  - the indexer's projection marks a voucher award claimed;
  *  - a person's first approval mints their Skill Wallet, defines the skill, and progress batches
- *    carry XP and level to SkillWallet, read back with `cast call`. */
+ *    carry XP and level to SkillWallet, read back with `cast call`;
+ *  - the real `pheme serve` on the same database and chain runs the "game.badges" job (added with
+ *    `pheme jobs add`), which awards a badge and sends the Skill Wallet progress through its own
+ *    transaction manager; the person fetches the voucher over HTTP and claims it; the indexer
+ *    marks it claimed; /api/v1/wallets/:address shows the stored and the on-chain progress with
+ *    the chain's lag; an admin's revocation over HTTP burns the badge on chain. */
+#include <curl/curl.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <stdarg.h>
+#include <sys/wait.h>
 
 #include "test_indexer_suite.h"
 
@@ -410,6 +418,245 @@ TEST(minted_badges_and_skill_wallet_progress_reach_the_chain) {
   arena_release(&a);
 }
 
+/* ---- the server ---- */
+
+static size_t collect(char *p, size_t size, size_t n, void *ud) {
+  buf *b = ud;
+  return buf_add(b, p, size * n) ? 0 : size * n;
+}
+
+/* One HTTP request to the server (body NULL: none); the status, or 0; the answer in out. */
+static long http(int port, const char *method, const char *path, const char *key, const char *body, buf *out) {
+  char url[512], auth[200];
+  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
+  buf_clear(out);
+  CURL *c = curl_easy_init();
+  if (!c) return 0;
+  struct curl_slist *h = NULL;
+  if (key) {
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
+    h = curl_slist_append(h, auth);
+  }
+  if (body) h = curl_slist_append(h, "Content-Type: application/json");
+  curl_easy_setopt(c, CURLOPT_URL, url);
+  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
+  if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
+  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
+  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
+  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
+  long status = 0;
+  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+  curl_easy_cleanup(c);
+  curl_slist_free_all(h);
+  if (buf_add(out, "", 1)) status = 0;
+  return status;
+}
+
+static json_t *http_json(int port, const char *method, const char *path, const char *key, const char *body,
+                         long want) {
+  buf b;
+  buf_init(&b, 1 << 22);
+  json_t *j = NULL;
+  long st = http(port, method, path, key, body, &b);
+  if (st == want) j = json_loads(b.data, 0, NULL);
+  if (!j) fprintf(stderr, "%s %s: %ld %.400s\n", method, path, st, b.data ? b.data : "");
+  buf_release(&b);
+  return j;
+}
+
+/* Runs `pheme ARGS` on the test's database; its last line of output in out. */
+static int pheme_cli(char *out, size_t cap, const char *args) {
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "PHEME_DATABASE=sqlite:%s/badges.db %s %s 2>/dev/null", su.dir, PHEME_BIN, args);
+  FILE *p = popen(cmd, "r");
+  if (!p) return -1;
+  char line[1024];
+  out[0] = 0;
+  while (fgets(line, sizeof line, p)) {
+    line[strcspn(line, "\n")] = 0;
+    if (line[0]) snprintf(out, cap, "%s", line);
+  }
+  int st = pclose(p);
+  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void sleep_ms(long ms) { usleep((useconds_t)ms * 1000); }
+
+static pid_t serve(int port) {
+  char listen[32], dburl[300], logpath[300], key[80];
+  snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+  snprintf(dburl, sizeof dburl, "sqlite:%s/badges.db", su.dir);
+  snprintf(logpath, sizeof logpath, "%s/serve.log", su.dir);
+  snprintf(key, sizeof key, "0x%s", ANVIL_KEY0);
+  pid_t pid = fork();
+  if (pid != 0) return pid;
+  int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd >= 0) {
+    dup2(fd, 1);
+    dup2(fd, 2);
+  }
+  setenv("PHEME_DATABASE", dburl, 1);
+  setenv("PHEME_CHAIN_RPC", su.node.url, 1);
+  setenv("PHEME_CHAIN_ID", "31337", 1);
+  setenv("PHEME_CHAIN_MANIFEST", su.manifest, 1);
+  setenv("PHEME_CHAIN_OPERATOR_KEY", key, 1);
+  setenv("PHEME_CHAIN_CONFIRMATIONS", "1", 1);
+  setenv("PHEME_CHAIN_POLL_MS", "100", 1);
+  setenv("PHEME_JOBS_POLL_MS", "100", 1);
+  setenv("PHEME_BADGE_VOUCHER_TTL", "3600", 1);
+  execl(PHEME_BIN, "pheme", "serve", "--listen", listen, "--web-root", "", "--rate-limit", "off", (char *)NULL);
+  _exit(127);
+}
+
+/* Polls until cond() holds, at most ms milliseconds. */
+#define WAIT_FOR(cond, ms)                                        \
+  do {                                                            \
+    for (int wait_i_ = 0; wait_i_ < (ms) / 100 && !(cond); wait_i_++) sleep_ms(100); \
+  } while (0)
+
+static int skill_on_chain(const char *token, int64_t skill_no, const char *prefix) {
+  char out[400], args[120];
+  snprintf(args, sizeof args, "%s %lld", token, (long long)skill_no);
+  return cast_call(out, sizeof out, wallet_addr, "skillOf(uint256,uint32)((uint8,uint128,uint48))", args) == 0 &&
+         strncmp(out, prefix, strlen(prefix)) == 0;
+}
+
+static int type_on_chain(int64_t id) {
+  char out[400], args[40];
+  snprintf(args, sizeof args, "%lld", (long long)id);
+  return cast_call(out, sizeof out, badges_addr, "badgeType(uint256)((bool,uint8,bool,uint64,uint64,uint64))", args) == 0 &&
+         strncmp(out, "(true,", 6) == 0;
+}
+
+static const char *award_status_of(int port, const char *key, int64_t award_id) {
+  static char status[40];
+  status[0] = 0;
+  json_t *j = http_json(port, "GET", "/api/v1/me/badges", key, NULL, 200);
+  size_t i;
+  json_t *it;
+  json_array_foreach(json_object_get(j, "items"), i, it) {
+    if (json_integer_value(json_object_get(it, "id")) == award_id)
+      snprintf(status, sizeof status, "%s", json_string_value(json_object_get(it, "status")));
+  }
+  json_decref(j);
+  return status;
+}
+
+TEST(the_server_awards_sends_progress_serves_vouchers_and_revokes) {
+  arena a;
+  arena_init(&a, 0);
+  int64_t ua = user_of(&a, ANVIL_ADDR1);
+  int64_t rust = count("SELECT id FROM skills WHERE slug = 'rust'");
+  REQUIRE(ua > 0 && rust > 0);
+  char out[4096], token[80];
+  REQUIRE(cast_call(out, sizeof out, wallet_addr, "walletOf(address)(uint256)", ANVIL_ADDR1) == 0);
+  snprintf(token, sizeof token, "%.79s", out);
+  REQUIRE(strcmp(token, "0") != 0);
+  /* new work in rust, and a badge for it whose createBadgeType the server's manager will send */
+  REQUIRE(EXEC("INSERT INTO skill_levels (user_id, skill_id, xp, level) VALUES ($1, $2, 200, 3)", dbv_int(ua), dbv_int(rust)) == 0);
+  badge_type fan = new_type(&a, "rust-fan", "voucher", "{\"kind\":\"xp\",\"min\":200,\"skill\":\"rust\"}", 0);
+  REQUIRE(fan.id);
+  /* the test's manager and indexer give their leases up to the server's */
+  txm_free(T);
+  T = NULL;
+  indexer_free(IX);
+  IX = NULL;
+  int port = local_free_port();
+  REQUIRE(port > 0);
+  pid_t pid = serve(port);
+  REQUIRE(pid > 0);
+  buf b;
+  buf_init(&b, 1 << 20);
+  int ready = 0;
+  for (int i = 0; i < 300 && !ready; i++) {
+    ready = http(port, "GET", "/readyz", NULL, NULL, &b) == 200;
+    if (!ready) sleep_ms(100);
+  }
+  buf_release(&b);
+  if (!ready) fprintf(stderr, "pheme serve did not become ready; see %s/serve.log\n", su.dir);
+  if (ready) {
+    /* what the XP engine enqueues after a ledger change */
+    char args[200];
+    snprintf(args, sizeof args, "jobs add game.badges '{\"user_id\":%lld,\"submission_id\":0}'", (long long)ua);
+    CHECK_INT(pheme_cli(out, sizeof out, args), 0);
+    int progressed = 0;
+    WAIT_FOR((progressed = skill_on_chain(token, rust, "(3, 200, ")), 60000);
+    CHECK(progressed);
+    CHECK_INT(count("SELECT count(*) FROM badge_awards WHERE badge_id IN (SELECT id FROM badge_types WHERE slug = 'rust-fan')"), 1);
+    int64_t award_id = count("SELECT id FROM badge_awards WHERE badge_id IN (SELECT id FROM badge_types WHERE slug = 'rust-fan')");
+    /* the person's voucher over HTTP, claimed on chain once the type is there */
+    char key[120], path[200];
+    CHECK_INT(pheme_cli(key, sizeof key, "key create --role user --owner " ANVIL_ADDR1), 0);
+    CHECK_STR(award_status_of(port, key, award_id), "claimable");
+    snprintf(path, sizeof path, "/api/v1/me/badges/%lld/voucher", (long long)award_id);
+    json_t *v = http_json(port, "GET", path, key, NULL, 200);
+    REQUIRE(v != NULL);
+    CHECK_INT(json_integer_value(json_object_get(v, "awardId")), award_id);
+    char tuple[400], sig[140];
+    voucher_parts(v, tuple, sizeof tuple, sig);
+    json_decref(v);
+    int typed = 0;
+    WAIT_FOR((typed = type_on_chain(fan.id)), 30000);
+    CHECK(typed);
+    CHECK_INT(claim_onchain(ANVIL_KEY1, tuple, sig), 1);
+    CHECK_INT(balance_of(ANVIL_ADDR1, fan.id), 1);
+    int claimed = 0;
+    WAIT_FOR((claimed = strcmp(award_status_of(port, key, award_id), "claimed") == 0), 30000);
+    CHECK(claimed);
+    /* another person cannot have it */
+    char key2[120];
+    CHECK_INT(pheme_cli(key2, sizeof key2, "key create --role user --owner " ANVIL_ADDR2), 0);
+    buf nb;
+    buf_init(&nb, 1 << 16);
+    CHECK_INT(http(port, "GET", path, key2, NULL, &nb), 404);
+    buf_release(&nb);
+    /* the wallet: stored progress and the chain's, with its lag */
+    json_t *w = NULL;
+    json_t *sw = NULL;
+    for (int i = 0; i < 100; i++) {
+      json_decref(w);
+      w = http_json(port, "GET", "/api/v1/wallets/" ANVIL_ADDR1, NULL, NULL, 200);
+      sw = json_object_get(json_object_get(w, "onchain"), "skillWallet");
+      if (json_integer_value(json_object_get(sw, "xp")) == 1700) break;
+      sleep_ms(100);
+    }
+    REQUIRE(w != NULL);
+    CHECK_INT(json_integer_value(json_object_get(sw, "xp")), 1700); /* 1500 solidity + 200 rust */
+    CHECK_STR(json_string_value(json_object_get(sw, "level")), "Advanced");
+    CHECK_STR(json_string_value(json_object_get(sw, "tokenId")), token);
+    json_t *lag = json_object_get(json_object_get(w, "onchain"), "lagBlocks");
+    CHECK(json_is_integer(lag) && json_integer_value(lag) >= 0);
+    int stored_rust = 0;
+    size_t i;
+    json_t *it;
+    json_array_foreach(json_object_get(w, "skills"), i, it) {
+      if (strcmp(json_string_value(json_object_get(it, "slug")), "rust") == 0)
+        stored_rust = (int)json_integer_value(json_object_get(it, "xp"));
+    }
+    CHECK_INT(stored_rust, 200);
+    json_decref(w);
+    /* an admin revokes it over HTTP: burnt on chain by the server's manager */
+    char admin[120];
+    CHECK_INT(pheme_cli(admin, sizeof admin, "key create --role admin --owner 0x00000000000000000000000000000000000000ad"), 0);
+    snprintf(path, sizeof path, "/api/v1/admin/badges/awards/%lld/revoke", (long long)award_id);
+    json_t *rv = http_json(port, "POST", path, admin, "{\"reason\":\"copied work\"}", 200);
+    CHECK_STR(json_string_value(json_object_get(rv, "status")), "revoked");
+    json_decref(rv);
+    uint64_t bal = 1;
+    WAIT_FOR((bal = balance_of(ANVIL_ADDR1, fan.id)) == 0, 30000);
+    CHECK_INT(bal, 0);
+  }
+  kill(pid, SIGTERM);
+  waitpid(pid, NULL, 0);
+  if (getenv("TEST_VERBOSE") || test__failed_checks) { /* the server's warnings and errors */
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "grep -E '\"level\":\"(warn|error)\"' %s/serve.log >&2", su.dir);
+    if (system(cmd) < 0) fprintf(stderr, "could not read %s/serve.log\n", su.dir);
+  }
+  arena_release(&a);
+}
+
 int main(void) {
   if (suite_start(&su)) {
     fprintf(stderr, "could not start anvil with the suite\n");
@@ -457,6 +704,7 @@ int main(void) {
   if (!(IX = indexer_new(S, eps, 1, NULL, &su.o))) goto out;
   RUN(vouchers_claim_once_and_are_refused_on_chain_otherwise);
   RUN(minted_badges_and_skill_wallet_progress_reach_the_chain);
+  RUN(the_server_awards_sends_progress_serves_vouchers_and_revokes);
   rc = test__failed_tests;
   fprintf(stderr, "test_badges_chain: %d tests, %d failed\n", test__ran, test__failed_tests);
 out:
