@@ -5,8 +5,11 @@
  * hook fills what other engines own, revocation frees supply and never re-awards, and every
  * award and revocation writes its event. */
 #include <pthread.h>
+#include <unistd.h>
 
 #include "backends.h"
+#include "core/util.h"
+#include "jobs/jobs.h"
 #include "game/badges.h"
 #include "store/badges.h"
 
@@ -315,11 +318,66 @@ TEST(evaluation_awards_matching_rules_once) {
   arena_release(&a);
 }
 
+/* The job kinds through a real worker pool: two "game.badges" jobs for one person (the award
+ * engine enqueues one per ledger change; two can run at once) award each matching badge once; a
+ * job with a bad payload is dead at once, not retried. */
+TEST(badge_jobs_run_in_a_pool_and_award_once) {
+  arena a;
+  arena_init(&a, 0);
+  static badges_engine g;
+  g = engine();
+  REQUIRE(game_badges_register_jobs(&g) == 0);
+  REQUIRE(jobs_kind_find(BADGES_JOB_EVALUATE) != NULL && jobs_kind_find(BADGES_JOB_PROGRESS) != NULL);
+  char err[200];
+  int64_t creator = new_user(&a, 700), dee = new_user(&a, 701);
+  REQUIRE(approve(creator, dee, skill_id("python"), 10) > 0);
+  badge_type t = type_of("python-starter", "{\"kind\":\"approved\",\"min\":1,\"skill\":\"python\"}", 0);
+  REQUIRE(badges_type_create(&g, &a, &sys, &t, err, sizeof err) == 0);
+  char payload[100];
+  snprintf(payload, sizeof payload, "{\"user_id\":%lld,\"submission_id\":0}", (long long)dee);
+  int64_t j1, j2, bad;
+  REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, payload, NULL, &j1) == 0);
+  REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, payload, NULL, &j2) == 0);
+  REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, "{\"user\":1}", NULL, &bad) == 0);
+  jobs_options o = {.workers = 2, .poll_ms = 20, .lease_ms = 5000, .backoff_base_ms = 1, .backoff_cap_ms = 5,
+                    .batch = 1};
+  jobs_pool *pool = jobs_pool_start(S, &o, err, sizeof err);
+  REQUIRE(pool != NULL);
+  job j;
+  int finished = 0;
+  for (int i = 0; i < 500 && !finished; i++) {
+    finished = 1;
+    int64_t ids[3] = {j1, j2, bad};
+    for (int k = 0; k < 3; k++) {
+      if (store_job_get(S, &a, ids[k], &j) || (j.state != JOB_DONE && j.state != JOB_DEAD)) finished = 0;
+    }
+    if (!finished) usleep(20000);
+  }
+  jobs_pool_stop(pool);
+  CHECK(finished);
+  CHECK_INT(store_job_get(S, &a, j1, &j), 0);
+  CHECK_INT(j.state, JOB_DONE);
+  CHECK_INT(store_job_get(S, &a, j2, &j), 0);
+  CHECK_INT(j.state, JOB_DONE);
+  CHECK_INT(store_job_get(S, &a, bad, &j), 0);
+  CHECK_INT(j.state, JOB_DEAD);
+  CHECK_INT(j.attempts, 1);
+  CHECK_INT(SQL("SELECT count(*) FROM badge_awards WHERE user_id = $1 AND badge_id = $2", dbv_int(dee), dbv_int(t.id)), 1);
+  /* one event per award (earlier tests' types with matching rules award too) */
+  CHECK_INT(events("badge.awarded", dee), SQL("SELECT count(*) FROM badge_awards WHERE user_id = $1", dbv_int(dee)));
+  CHECK_INT(SQL("SELECT count(*) FROM (SELECT badge_id FROM badge_awards WHERE user_id = $1 GROUP BY badge_id "
+                "HAVING count(*) > 1) d", dbv_int(dee)), 0);
+  /* no chain: no Skill Wallet progress job */
+  CHECK_INT(SQL0("SELECT count(*) FROM jobs WHERE kind = 'game.chain_progress'"), 0);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(types_are_checked_and_awards_happen_once);
   RUN(max_supply_holds_under_concurrent_awards);
   RUN(facts_come_from_the_tables);
   RUN(evaluation_awards_matching_rules_once);
+  RUN(badge_jobs_run_in_a_pool_and_award_once);
 }
 
 int main(void) { return backends_main("test_badges_store", all_tests); }
