@@ -338,6 +338,23 @@ pheme_err badges_revoke(const badges_engine *g, arena *a, const store_actor *who
   return store_badge_revoke(g->s, who, award_id, reason, on_chain ? &rq : NULL);
 }
 
+pheme_err badges_reconcile(const badges_engine *g, arena *a, int *sent) {
+  if (sent) *sent = 0;
+  if (!g->iss || !g->iss->chain_on || !g->iss->has_issuer) return PHEME_OK;
+  badge_award_rec *list;
+  int n;
+  pheme_err e = store_badge_revoked_unsent(g->s, a, g->iss->chain_id, g->iss->issuer, 100, &list, &n);
+  for (int i = 0; !e && i < n; i++) {
+    if (!list[i].claimed) continue; /* not (yet) on chain */
+    outbox_request rq;
+    e = issuance_revoke_request(g->iss, a, &list[i], list[i].revoke_reason, &rq);
+    if (!e) e = store_badge_revoke_intent(g->s, list[i].id, &rq);
+    if (!e && sent) (*sent)++;
+    if (!e) log_info("badge award %lld was claimed after its revocation: revoking it on chain", (long long)list[i].id);
+  }
+  return e;
+}
+
 pheme_err badges_voucher(const badges_engine *g, arena *a, int64_t user_id, int64_t award_id,
                          int64_t now_s, json_t **out) {
   badge_award_rec w;
@@ -483,6 +500,13 @@ static pheme_err job_progress(jobs_run *run, void *ctx) {
   return PHEME_OK;
 }
 
+static pheme_err job_reconcile(jobs_run *run, void *ctx) {
+  int sent = 0;
+  pheme_err e = badges_reconcile(ctx, run->a, &sent);
+  if (e) snprintf(run->error, sizeof run->error, "badge revocations on chain failed: %s", pheme_err_message(e));
+  return e;
+}
+
 int game_badges_register_jobs(badges_engine *g) {
   jobs_kind evaluate = {.kind = BADGES_JOB_EVALUATE, .fn = job_evaluate, .ctx = g, .max_attempts = 10,
                         .timeout_ms = 60000};
@@ -490,5 +514,9 @@ int game_badges_register_jobs(badges_engine *g) {
    * up to about half an hour */
   jobs_kind progress = {.kind = BADGES_JOB_PROGRESS, .fn = job_progress, .ctx = g, .max_attempts = 40,
                         .timeout_ms = 60000, .backoff_base_ms = 1000, .backoff_cap_ms = 60000};
-  return jobs_register(&evaluate) || jobs_register(&progress) ? -1 : 0;
+  jobs_kind reconcile = {.kind = BADGES_JOB_RECONCILE, .fn = job_reconcile, .ctx = g, .max_attempts = 3,
+                         .timeout_ms = 60000};
+  if (jobs_register(&evaluate) || jobs_register(&progress) || jobs_register(&reconcile)) return -1;
+  if (g->iss && g->iss->chain_on && jobs_schedule(BADGES_JOB_RECONCILE, "{}", BADGES_RECONCILE_MS)) return -1;
+  return 0;
 }

@@ -110,6 +110,12 @@ pheme_err badges_type_update(const badges_engine *g, arena *a, const store_actor
 pheme_err badges_revoke(const badges_engine *g, arena *a, const store_actor *who, int64_t award_id,
                         const char *reason) PHEME_MUST_CHECK;
 
+/* Revokes on chain what was claimed after its revocation: a voucher handed out before an admin
+ * revoked the award stays valid on chain until its deadline, so once the indexer shows it
+ * redeemed, the revoke intent is stored. At most 100 awards per call; *sent (may be NULL) gets
+ * how many intents were stored. Run periodically by the job "game.badges.reconcile". */
+pheme_err badges_reconcile(const badges_engine *g, arena *a, int *sent) PHEME_MUST_CHECK;
+
 /* The voucher of award_id for its holder user_id (PHEME_AUTH_NOT_OWNER for another person's,
  * PHEME_DATA_STATE for a revoked, expired or "mint" award or without chain and issuer). New
  * reference in *out (issuance_voucher's object plus "awardId"). */
@@ -127,10 +133,13 @@ pheme_err badges_chain_progress(const badges_engine *g, arena *a, int64_t user_i
 
 #define BADGES_JOB_EVALUATE "game.badges"        /* {"user_id": N, "submission_id": N} */
 #define BADGES_JOB_PROGRESS "game.chain_progress" /* {"user_id": N} */
+#define BADGES_JOB_RECONCILE "game.badges.reconcile" /* {}: every BADGES_RECONCILE_MS with a chain */
+#define BADGES_RECONCILE_MS 60000
 
-/* Registers both kinds with g as their context (g must outlive the pools). "game.badges" awards
+/* Registers the kinds with g as their context (g must outlive the pools). "game.badges" awards
  * and then enqueues "game.chain_progress" for the person; "game.chain_progress" retries with
- * backoff while the wallet's mint is not indexed yet. Returns 0, or -1 when the table is full. */
+ * backoff while the wallet's mint is not indexed yet; with a chain, "game.badges.reconcile" is
+ * scheduled every BADGES_RECONCILE_MS. Returns 0, or -1 when a table is full. */
 int game_badges_register_jobs(badges_engine *g) PHEME_MUST_CHECK;
 
 #endif

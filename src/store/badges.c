@@ -335,6 +335,51 @@ pheme_err store_badge_revoke(store *s, const store_actor *who, int64_t award_id,
   return e;
 }
 
+pheme_err store_badge_revoked_unsent(store *s, arena *a, uint64_t chain_id, const uint8_t *issuer, int limit,
+                                     badge_award_rec **out, int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT " AWARD_COLS AWARD_FROM "WHERE w.revoked_at IS NOT NULL AND w.revoke_intent_id IS NULL "
+        "AND w.voucher_issued_at IS NOT NULL ORDER BY w.id LIMIT $1",
+        dbv_int(limit));
+  sx_end(&x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows && !e; i++) {
+    read_award(&r, i, &(*out)[i]);
+    e = award_chain(s, a, chain_id, issuer, &(*out)[i]);
+  }
+  *n = r.rows;
+  return e;
+}
+
+pheme_err store_badge_revoke_intent(store *s, int64_t award_id, const outbox_request *revoke) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  int64_t now = time_now_ms(), intent = 0;
+  db_result r;
+  e = Q(&x, &r, "SELECT user_id, badge_id FROM badge_awards WHERE id = $1 AND revoked_at IS NOT NULL "
+                "AND revoke_intent_id IS NULL", dbv_int(award_id));
+  if (!e && r.rows == 1) {
+    int64_t user_id = db_int(&r, 0, 0), badge_id = db_int(&r, 0, 1);
+    e = outbox_enqueue(&x, revoke, now, &intent, NULL);
+    if (!e) e = Q(&x, NULL, "UPDATE badge_awards SET revoke_intent_id = $1 WHERE id = $2", dbv_int(intent),
+                  dbv_int(award_id));
+    char data[160];
+    snprintf(data, sizeof data, "{\"award_id\":%lld,\"badge_id\":%lld,\"on_chain\":true,\"late\":true}",
+             (long long)award_id, (long long)badge_id);
+    if (!e) e = sx_event(&x, "badge.revoked", user_id, 1, "badge_award", award_id, data, now);
+  }
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
 /* ---- facts ---- */
 
 /* An approved submission, for the facts, is one with an outcome row (migration 0014): the

@@ -104,6 +104,15 @@ pheme_err store_badge_voucher_issued(store *s, int64_t award_id) PHEME_MUST_CHEC
 pheme_err store_badge_revoke(store *s, const store_actor *who, int64_t award_id, const char *reason,
                              const outbox_request *revoke) PHEME_MUST_CHECK;
 
+/* Revoked awards whose voucher was handed out but which have no revoke intent (their badge may
+ * have been claimed after the revocation), oldest first, at most limit, with their chain state as
+ * store_badge_award_get fills it. */
+pheme_err store_badge_revoked_unsent(store *s, arena *a, uint64_t chain_id, const uint8_t *issuer, int limit,
+                                     badge_award_rec **out, int *n) PHEME_MUST_CHECK;
+/* Stores the revoke intent of a revoked award that has none yet (0 when it already has one). */
+pheme_err store_badge_revoke_intent(store *s, int64_t award_id, const outbox_request *revoke)
+    PHEME_MUST_CHECK;
+
 /* ---- facts for the rules ---- */
 
 /* One skill of a person. */

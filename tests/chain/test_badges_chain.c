@@ -339,6 +339,29 @@ TEST(vouchers_claim_once_and_are_refused_on_chain_otherwise) {
   CHECK(got.revoke_intent_id > 0);
   /* no voucher for a revoked award */
   CHECK_INT(badges_voucher(&G, &a, ua, wa.id, now, &v), PHEME_DATA_STATE);
+
+  /* a voucher handed out before the revocation is claimed after it: the reconciler sees the claim
+   * in the projection and revokes the badge on chain */
+  badge_award_rec wl = award(&a, ub, other.id, &e);
+  REQUIRE(e == 0);
+  REQUIRE(badges_voucher(&G, &a, ub, wl.id, now, &v) == 0);
+  voucher_parts(v, tuple, sizeof tuple, sig);
+  json_decref(v);
+  CHECK_INT(badges_revoke(&G, &a, &sys, wl.id, "revoked before the claim"), 0);
+  CHECK_INT(store_badge_award_get(S, &a, wl.id, 0, NULL, &got), 0);
+  CHECK_INT(got.revoke_intent_id, 0); /* nothing on chain to revoke yet */
+  int sent = -1;
+  CHECK_INT(badges_reconcile(&G, &a, &sent), 0);
+  CHECK_INT(sent, 0);
+  CHECK_INT(claim_onchain(ANVIL_KEY2, tuple, sig), 1);
+  CHECK_INT(balance_of(ANVIL_ADDR2, other.id), 1);
+  REQUIRE(index_all() == 0);
+  CHECK_INT(badges_reconcile(&G, &a, &sent), 0);
+  CHECK_INT(sent, 1);
+  REQUIRE(settle() == 0);
+  CHECK_INT(balance_of(ANVIL_ADDR2, other.id), 0);
+  CHECK_INT(badges_reconcile(&G, &a, &sent), 0);
+  CHECK_INT(sent, 0);
   arena_release(&a);
 }
 
