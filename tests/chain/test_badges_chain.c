@@ -309,7 +309,7 @@ TEST(vouchers_claim_once_and_are_refused_on_chain_otherwise) {
   (void)award(&a, ub, one.id, &e);
   CHECK_INT(e, PHEME_DATA_STATE);
   uint8_t b_addr[20];
-  REQUIRE(hex_to_bytes(b_addr, ANVIL_ADDR2 + 2, 20) == 0);
+  REQUIRE(hex_to_bytes(b_addr, &ANVIL_ADDR2[2], 20) == 0);
   char nonce[40];
   REQUIRE(issuance_nonce(nonce) == 0);
   REQUIRE(issuance_voucher(&iss, b_addr, one.id, nonce, now + 3600, &v) == 0);
