@@ -180,7 +180,8 @@ static int cmd_serve(cmd_ctx *c) {
   if (metrics_register(&metrics, metrics_process_collect, &started_ms) ||
       metrics_register(&metrics, store_metrics_collect, s) ||
       metrics_register(&metrics, jobs_metrics_collect, s) ||
-      metrics_register(&metrics, pipeline_metrics_collect, s))
+      metrics_register(&metrics, pipeline_metrics_collect, s) ||
+      metrics_register(&metrics, badges_metrics_collect, s))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
   if (!(a.content = content_local_open(cfg->content_dir, err, sizeof err))) {

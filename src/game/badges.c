@@ -432,6 +432,20 @@ pheme_err badges_chain_progress(const badges_engine *g, arena *a, int64_t user_i
   return todo ? store_chain_wallet_step(g->s, &step) : PHEME_OK;
 }
 
+void badges_metrics_collect(metrics_writer *w, void *store_) {
+  arena a;
+  arena_init(&a, 0);
+  badge_stats st;
+  pheme_err e = store_badge_stats(store_, &a, &st);
+  static const char *const rarities[] = {"COMMON", "RARE", "EPIC", "LEGENDARY"};
+  mw_family(w, "pheme_badge_awards", METRIC_GAUGE, "Badge awards by rarity, held or revoked.");
+  for (int k = 0; !e && k < 4; k++) {
+    mw_i64(w, (const char *[]){"rarity", rarities[k], "state", "held", NULL}, st.held[k]);
+    mw_i64(w, (const char *[]){"rarity", rarities[k], "state", "revoked", NULL}, st.revoked[k]);
+  }
+  arena_release(&a);
+}
+
 /* ---- jobs ---- */
 
 static pheme_err payload_ids(jobs_run *run, int64_t *user_id, int64_t *submission_id) {

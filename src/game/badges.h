@@ -26,6 +26,7 @@
 
 #include "core/arena.h"
 #include "core/err.h"
+#include "core/metrics.h"
 #include "game/issuance.h"
 #include "store/badges.h"
 #include "store/store.h"
@@ -128,6 +129,9 @@ pheme_err badges_voucher(const badges_engine *g, arena *a, int64_t user_id, int6
  * progress could not be sent yet (the wallet's mint is not indexed): the job retries. */
 pheme_err badges_chain_progress(const badges_engine *g, arena *a, int64_t user_id, int *waiting)
     PHEME_MUST_CHECK;
+
+/* The metrics collector (core/metrics.h; ctx is the store): pheme_badge_awards{rarity, state}. */
+void badges_metrics_collect(metrics_writer *w, void *store);
 
 /* ---- jobs ---- */
 

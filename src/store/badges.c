@@ -380,6 +380,26 @@ pheme_err store_badge_revoke_intent(store *s, int64_t award_id, const outbox_req
   return e;
 }
 
+pheme_err store_badge_stats(store *s, arena *a, badge_stats *out) {
+  memset(out, 0, sizeof *out);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q0(&x, &r,
+         "SELECT t.rarity, w.revoked_at IS NOT NULL, count(*) FROM badge_awards w JOIN badge_types t "
+         "ON t.id = w.badge_id GROUP BY t.rarity, w.revoked_at IS NOT NULL");
+  sx_end(&x);
+  static const char *const rarities[] = {"COMMON", "RARE", "EPIC", "LEGENDARY"};
+  for (int i = 0; !e && i < r.rows; i++)
+    for (int k = 0; k < 4; k++)
+      if (strcmp(db_text(&r, i, 0), rarities[k]) == 0) {
+        if (db_int(&r, i, 1)) out->revoked[k] = db_int(&r, i, 2);
+        else out->held[k] = db_int(&r, i, 2);
+      }
+  return e;
+}
+
 /* ---- facts ---- */
 
 /* An approved submission, for the facts, is one with an outcome row (migration 0014): the

@@ -113,6 +113,13 @@ pheme_err store_badge_revoked_unsent(store *s, arena *a, uint64_t chain_id, cons
 pheme_err store_badge_revoke_intent(store *s, int64_t award_id, const outbox_request *revoke)
     PHEME_MUST_CHECK;
 
+/* Awards per rarity: held (not revoked) and revoked, for the metrics. rows[i] for the rarities
+ * COMMON, RARE, EPIC, LEGENDARY in that order. */
+typedef struct {
+  int64_t held[4], revoked[4];
+} badge_stats;
+pheme_err store_badge_stats(store *s, arena *a, badge_stats *out) PHEME_MUST_CHECK;
+
 /* ---- facts for the rules ---- */
 
 /* One skill of a person. */

@@ -218,6 +218,14 @@ TEST(max_supply_holds_under_concurrent_awards) {
   CHECK_INT(store_badge_award_get(S, &a, award, 0, NULL, &w), 0);
   CHECK(w.revoked_at > 0);
   CHECK_STR(w.revoke_reason, "cheated");
+  /* the metrics' figures: RARE awards held and revoked */
+  badge_stats st;
+  CHECK_INT(store_badge_stats(S, &a, &st), 0);
+  CHECK_INT(st.held[1], SQL0("SELECT count(*) FROM badge_awards w JOIN badge_types t ON t.id = w.badge_id "
+                             "WHERE t.rarity = 'RARE' AND w.revoked_at IS NULL"));
+  CHECK(st.held[1] >= 5);
+  CHECK(st.revoked[1] >= 1);
+  CHECK_INT(st.held[3], 0);
   arena_release(&a);
 }
 
