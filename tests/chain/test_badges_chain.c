@@ -671,7 +671,13 @@ TEST(the_server_awards_sends_progress_serves_vouchers_and_revokes) {
     CHECK_INT(bal, 0);
   }
   kill(pid, SIGTERM);
-  waitpid(pid, NULL, 0);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0); /* a clean stop on SIGTERM */
+  /* a sanitizer build of the server reports what it found in its log */
+  char cmd0[400];
+  snprintf(cmd0, sizeof cmd0, "grep -qE 'Sanitizer|runtime error:' %s/serve.log", su.dir);
+  CHECK(system(cmd0) != 0);
   if (getenv("TEST_VERBOSE") || test__failed_checks) { /* the server's warnings and errors */
     char cmd[400];
     snprintf(cmd, sizeof cmd, "grep -E '\"level\":\"(warn|error)\"' %s/serve.log >&2", su.dir);
