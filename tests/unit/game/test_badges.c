@@ -2,8 +2,15 @@
  * every kind at its boundaries (one below, at, one above), against hand-made facts. */
 #include <string.h>
 
+#include <jansson.h>
+
 #include "core/arena.h"
+#include "eth/address.h"
+#include "eth/eip712.h"
+#include "eth/hex.h"
+#include "eth/secp.h"
 #include "game/badges.h"
+#include "game/issuance.h"
 #include "test.h"
 
 static int parse(badge_rule *r, const char *text) {
@@ -180,8 +187,72 @@ TEST(season_ranks_at_their_boundary) {
   ranks[1].rank = 1;
 }
 
+/* The served voucher is contracts/signing.json's badgeVoucher: the same fields in the same order,
+ * the same domain name and version; its digest is the EIP-712 hash of the object as served, and
+ * its signature recovers to the issuer with a low s and v 27/28. */
+TEST(vouchers_follow_signing_json_and_recover_to_the_issuer) {
+  json_error_t je;
+  json_t *spec = json_load_file(TEST_DATA_DIR "/../../contracts/signing.json", JSON_REJECT_DUPLICATES, &je);
+  REQUIRE(spec != NULL);
+  const json_t *fmt = json_object_get(json_object_get(spec, "formats"), "badgeVoucher");
+  REQUIRE(fmt != NULL);
+  issuance iss = {.chain_on = 1, .chain_id = 31337, .voucher_ttl_s = 3600};
+  memset(iss.badges, 0x42, 20);
+  uint8_t key[32];
+  memset(key, 0x11, 32);
+  REQUIRE(issuance_set_issuer(&iss, key) == 0);
+  uint8_t to[20];
+  memset(to, 0xab, 20);
+  json_t *v = NULL;
+  REQUIRE(issuance_voucher(&iss, to, 7, "340282366920938463463374607431768211455", 1900000000, &v) == 0);
+  CHECK_STR(json_string_value(json_object_get(v, "primaryType")), json_string_value(json_object_get(fmt, "primaryType")));
+  CHECK(json_equal(json_object_get(json_object_get(v, "types"), "Voucher"), json_object_get(fmt, "fields")));
+  const json_t *dom = json_object_get(v, "domain"), *want = json_object_get(fmt, "domain");
+  CHECK_STR(json_string_value(json_object_get(dom, "name")), json_string_value(json_object_get(want, "name")));
+  CHECK_STR(json_string_value(json_object_get(dom, "version")), json_string_value(json_object_get(want, "version")));
+  CHECK_INT(json_integer_value(json_object_get(dom, "chainId")), 31337);
+  const json_t *m = json_object_get(v, "message");
+  CHECK_STR(json_string_value(json_object_get(m, "amount")), "1");
+  CHECK_STR(json_string_value(json_object_get(m, "id")), "7");
+  CHECK_STR(json_string_value(json_object_get(m, "deadline")), "1900000000");
+  char want_to[ADDRESS_TEXT];
+  address_to_checksum(want_to, to);
+  CHECK_STR(json_string_value(json_object_get(m, "recipient")), want_to);
+  /* the digest of the served object, without the extra members */
+  json_t *typed = json_deep_copy(v);
+  json_object_del(typed, "digest");
+  json_object_del(typed, "signature");
+  json_object_del(typed, "signer");
+  uint8_t digest[32], again[32], sig[65], who[20];
+  eth_err ee;
+  REQUIRE(eip712_hash(digest, typed, &ee) == 0);
+  char hd[HEX_LEN(32) + 1];
+  hex_encode(hd, digest, 32);
+  CHECK_STR(json_string_value(json_object_get(v, "digest")), hd);
+  CHECK_INT(issuance_voucher_digest(&iss, to, 7, "340282366920938463463374607431768211455", 1900000000, again), 0);
+  CHECK(memcmp(digest, again, 32) == 0);
+  size_t n = 0;
+  const char *hs = json_string_value(json_object_get(v, "signature"));
+  REQUIRE(hs && strlen(hs) == HEX_LEN(65));
+  REQUIRE(hex_decode(sig, sizeof sig, &n, hs, strlen(hs), 0, &ee) == 0 && n == 65);
+  CHECK(sig[64] == 27 || sig[64] == 28);
+  CHECK(secp_is_low_s(sig));
+  CHECK_INT(secp_recover_address(who, digest, sig, SECP_LOW_S, &ee), 0);
+  CHECK(memcmp(who, iss.issuer, 20) == 0);
+  /* another deadline, another digest: the voucher binds every field */
+  CHECK_INT(issuance_voucher_digest(&iss, to, 7, "340282366920938463463374607431768211455", 1900000001, again), 0);
+  CHECK(memcmp(digest, again, 32) != 0);
+  /* no chain or no issuer: no voucher */
+  issuance off = {0};
+  CHECK_INT(issuance_voucher(&off, to, 7, "1", 1, &v), PHEME_DATA_STATE);
+  json_decref(typed);
+  json_decref(v);
+  json_decref(spec);
+  issuance_release(&iss);
+}
+
 TEST_MAIN(RUN(every_kind_parses_and_formats_back); RUN(bad_rules_are_refused_with_a_reason);
           RUN(xp_thresholds_at_their_boundary); RUN(approved_counts_at_their_boundary);
           RUN(streaks_count_the_current_or_the_best); RUN(first_of_kind_in_a_skill_or_a_task);
           RUN(quest_chains_by_name_or_count); RUN(guild_achievements);
-          RUN(season_ranks_at_their_boundary))
+          RUN(season_ranks_at_their_boundary); RUN(vouchers_follow_signing_json_and_recover_to_the_issuer))
