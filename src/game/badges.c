@@ -341,9 +341,25 @@ pheme_err badges_revoke(const badges_engine *g, arena *a, const store_actor *who
 pheme_err badges_reconcile(const badges_engine *g, arena *a, int *sent) {
   if (sent) *sent = 0;
   if (!g->iss || !g->iss->chain_on || !g->iss->has_issuer) return PHEME_OK;
+  badge_type *types;
+  int nt;
+  pheme_err e = store_badge_types_unsent(g->s, a, 100, &types, &nt);
+  for (int i = 0; !e && i < nt; i++) {
+    outbox_request rq;
+    e = issuance_type_request(g->iss, a, &types[i], &rq);
+    if (!e) e = store_badge_type_intent(g->s, types[i].id, &rq);
+    if (!e && sent) (*sent)++;
+  }
   badge_award_rec *list;
   int n;
-  pheme_err e = store_badge_revoked_unsent(g->s, a, g->iss->chain_id, g->iss->issuer, 100, &list, &n);
+  if (!e) e = store_badge_awards_unminted(g->s, a, 100, &list, &n);
+  for (int i = 0; !e && i < n; i++) {
+    outbox_request rq;
+    e = issuance_mint_request(g->iss, a, list[i].address, list[i].badge_id, list[i].user_id, &rq);
+    if (!e) e = store_badge_mint_intent(g->s, list[i].id, &rq);
+    if (!e && sent) (*sent)++;
+  }
+  if (!e) e = store_badge_revoked_unsent(g->s, a, g->iss->chain_id, g->iss->issuer, 100, &list, &n);
   for (int i = 0; !e && i < n; i++) {
     if (!list[i].claimed) continue; /* not (yet) on chain */
     outbox_request rq;

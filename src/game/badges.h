@@ -111,10 +111,13 @@ pheme_err badges_type_update(const badges_engine *g, arena *a, const store_actor
 pheme_err badges_revoke(const badges_engine *g, arena *a, const store_actor *who, int64_t award_id,
                         const char *reason) PHEME_MUST_CHECK;
 
-/* Revokes on chain what was claimed after its revocation: a voucher handed out before an admin
- * revoked the award stays valid on chain until its deadline, so once the indexer shows it
- * redeemed, the revoke intent is stored. At most 100 awards per call; *sent (may be NULL) gets
- * how many intents were stored. Run periodically by the job "game.badges.reconcile". */
+/* Brings the chain in line with the database, run periodically by the job "game.badges.reconcile":
+ *  - revokes on chain what was claimed after its revocation (a voucher handed out before an admin
+ *    revoked the award stays valid on chain until its deadline; once the indexer shows it
+ *    redeemed, the revoke intent is stored);
+ *  - sends what was made while no chain was configured: createBadgeType of types without an
+ *    intent, and mint of "mint" awards without one.
+ * At most 100 of each per call; *sent (may be NULL) gets how many intents were stored. */
 pheme_err badges_reconcile(const badges_engine *g, arena *a, int *sent) PHEME_MUST_CHECK;
 
 /* The voucher of award_id for its holder user_id (PHEME_AUTH_NOT_OWNER for another person's,

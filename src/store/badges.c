@@ -380,6 +380,64 @@ pheme_err store_badge_revoke_intent(store *s, int64_t award_id, const outbox_req
   return e;
 }
 
+pheme_err store_badge_types_unsent(store *s, arena *a, int limit, badge_type **out, int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "SELECT " TYPE_COLS " FROM badge_types t WHERE t.chain_intent_id IS NULL ORDER BY t.id LIMIT $1",
+        dbv_int(limit));
+  sx_end(&x);
+  if (e) return e;
+  return types_result(a, &r, out, n);
+}
+
+pheme_err store_badge_awards_unminted(store *s, arena *a, int limit, badge_award_rec **out, int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT " AWARD_COLS AWARD_FROM "WHERE t.issuance = 'mint' AND w.revoked_at IS NULL AND "
+        "w.mint_intent_id IS NULL ORDER BY w.id LIMIT $1",
+        dbv_int(limit));
+  sx_end(&x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) read_award(&r, i, &(*out)[i]);
+  *n = r.rows;
+  return PHEME_OK;
+}
+
+/* Stores rq and writes its id into table.column of row id when that column is still NULL. */
+static pheme_err intent_once(store *s, const char *check_sql, const char *set_sql, int64_t id,
+                             const outbox_request *rq) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  int64_t intent = 0;
+  db_result r;
+  e = sx_query(&x, check_sql, SX_ARGS(dbv_int(id)), &r);
+  if (!e && r.rows == 1) {
+    e = outbox_enqueue(&x, rq, time_now_ms(), &intent, NULL);
+    if (!e) e = sx_query(&x, set_sql, SX_ARGS(dbv_int(intent), dbv_int(id)), NULL);
+  }
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_badge_type_intent(store *s, int64_t type_id, const outbox_request *rq) {
+  return intent_once(s, "SELECT id FROM badge_types WHERE id = $1 AND chain_intent_id IS NULL",
+                     "UPDATE badge_types SET chain_intent_id = $1 WHERE id = $2", type_id, rq);
+}
+
+pheme_err store_badge_mint_intent(store *s, int64_t award_id, const outbox_request *rq) {
+  return intent_once(s, "SELECT id FROM badge_awards WHERE id = $1 AND mint_intent_id IS NULL AND revoked_at IS NULL",
+                     "UPDATE badge_awards SET mint_intent_id = $1 WHERE id = $2", award_id, rq);
+}
+
 pheme_err store_badge_stats(store *s, arena *a, badge_stats *out) {
   memset(out, 0, sizeof *out);
   sx x;

@@ -113,6 +113,17 @@ pheme_err store_badge_revoked_unsent(store *s, arena *a, uint64_t chain_id, cons
 pheme_err store_badge_revoke_intent(store *s, int64_t award_id, const outbox_request *revoke)
     PHEME_MUST_CHECK;
 
+/* What a chain configured after the fact still lacks, for the reconciler (src/game/badges.c):
+ * badge types without a createBadgeType intent, and awards of "mint" types, not revoked, without a
+ * mint intent; oldest first, at most limit of each. */
+pheme_err store_badge_types_unsent(store *s, arena *a, int limit, badge_type **out, int *n) PHEME_MUST_CHECK;
+pheme_err store_badge_awards_unminted(store *s, arena *a, int limit, badge_award_rec **out, int *n)
+    PHEME_MUST_CHECK;
+/* Stores the createBadgeType intent of a type that has none, or the mint intent of an award that
+ * has none (nothing when it already has one). */
+pheme_err store_badge_type_intent(store *s, int64_t type_id, const outbox_request *rq) PHEME_MUST_CHECK;
+pheme_err store_badge_mint_intent(store *s, int64_t award_id, const outbox_request *rq) PHEME_MUST_CHECK;
+
 /* Awards per rarity: held (not revoked) and revoked, for the metrics. rows[i] for the rarities
  * COMMON, RARE, EPIC, LEGENDARY in that order. */
 typedef struct {

@@ -433,6 +433,29 @@ TEST(minted_badges_and_skill_wallet_progress_reach_the_chain) {
   CHECK_INT(count("SELECT count(*) FROM chain_intents WHERE state <> 'confirmed'"), 0);
   CHECK(count("SELECT count(*) FROM events WHERE kind = 'wallet.progress'") == 2);
 
+  /* made while no chain was configured: a "mint" type and its award; the reconciler sends both */
+  issuance off = {.voucher_ttl_s = 3600};
+  badges_engine g_off = {.s = S, .iss = &off};
+  badge_type late = {.slug = "made-offline", .name = "Made offline", .description = "", .rarity = "COMMON",
+                     .soulbound = 0, .issuance = "mint", .rule = NEVER, .active = 1, .asset_cid = ""};
+  char err[200];
+  REQUIRE(badges_type_create(&g_off, &a, &sys, &late, err, sizeof err) == 0);
+  CHECK_INT(late.chain_intent_id, 0);
+  pheme_err e;
+  badge_award_rec wl = award(&a, ua, late.id, &e);
+  REQUIRE(e == 0);
+  CHECK_INT(wl.mint_intent_id, 0);
+  int sent = -1;
+  CHECK_INT(badges_reconcile(&G, &a, &sent), 0);
+  CHECK_INT(sent, 2);
+  REQUIRE(settle() == 0);
+  CHECK_INT(balance_of(ANVIL_ADDR1, late.id), 1);
+  snprintf(args, sizeof args, "%lld", (long long)late.id);
+  CHECK_INT(cast_call(out, sizeof out, badges_addr, "isSoulbound(uint256)(bool)", args), 0);
+  CHECK_STR(out, "false"); /* tradeable, as the type says */
+  CHECK_INT(badges_reconcile(&G, &a, &sent), 0);
+  CHECK_INT(sent, 0);
+
   /* an admin revokes the minted badge: burnt on chain */
   CHECK_INT(badges_revoke(&G, &a, &sys, wm->id, "awarded by mistake"), 0);
   REQUIRE(settle() == 0);
