@@ -320,7 +320,14 @@ pheme_err badges_type_update(const badges_engine *g, arena *a, const store_actor
                              char *err, size_t errlen) {
   pheme_err e = type_check(t, err, errlen);
   if (e) return e;
-  return store_badge_type_update(g->s, a, who, t);
+  /* a new asset goes on chain too once the type is there (or on its way) */
+  badge_type before;
+  if ((e = store_badge_type_get(g->s, a, t->id, &before))) return e;
+  outbox_request uri;
+  int send = g->iss && g->iss->chain_on && before.chain_intent_id &&
+             strcmp(before.asset_cid, t->asset_cid ? t->asset_cid : "") != 0;
+  if (send && (e = issuance_uri_request(g->iss, a, t, &uri))) return e;
+  return store_badge_type_update(g->s, a, who, t, send ? &uri : NULL);
 }
 
 pheme_err badges_revoke(const badges_engine *g, arena *a, const store_actor *who, int64_t award_id,
@@ -493,6 +500,7 @@ static pheme_err job_evaluate(jobs_run *run, void *ctx) {
   if (e) return e;
   int awarded = 0;
   e = badges_evaluate(g, run->a, user_id, submission_id, &awarded);
+  if (e == PHEME_DATA_NOT_FOUND) run->permanent = 1; /* no such person or submission: retrying cannot help */
   if (e) {
     snprintf(run->error, sizeof run->error, "badge evaluation of user %lld failed: %s", (long long)user_id,
              pheme_err_message(e));

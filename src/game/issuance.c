@@ -215,6 +215,28 @@ pheme_err issuance_type_request(const issuance *iss, arena *a, const badge_type 
   return e;
 }
 
+pheme_err issuance_uri_request(const issuance *iss, arena *a, const badge_type *t, outbox_request *out) {
+  if (!iss->chain_on) return PHEME_DATA_STATE;
+  uint8_t id[32], h[32];
+  u256_of(id, t->id);
+  const char *cid = t->asset_cid ? t->asset_cid : "";
+  const char *uri = cid[0] ? arena_printf(a, "ipfs://%s", cid) : "";
+  if (!uri) return PHEME_SYS_NOMEM;
+  keccak_256(h, cid, strlen(cid));
+  char hx[HEX_LEN(8) + 1];
+  hex_encode(hx, h, 8);
+  buf cd;
+  buf_init(&cd, 1 << 12);
+  eth_err ee;
+  /* after createBadgeType (same sender, earlier nonce): not estimated */
+  pheme_err e = ct_PhemeBadges_setBadgeUri(&cd, id, uri, &ee);
+  if (!e)
+    e = request(iss, a, iss->badges, &cd, ISSUANCE_GAS_REVOKE, "badge.uri",
+                arena_printf(a, "badge.uri:%" PRIu64 ":%lld:%s", iss->chain_id, (long long)t->id, hx), out);
+  buf_release(&cd);
+  return e;
+}
+
 pheme_err issuance_mint_request(const issuance *iss, arena *a, const uint8_t to[20], int64_t badge_id,
                                 int64_t user_id, outbox_request *out) {
   if (!iss->chain_on) return PHEME_DATA_STATE;

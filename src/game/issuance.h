@@ -79,6 +79,9 @@ pheme_err issuance_voucher_digest(const issuance *iss, const uint8_t recipient[2
 /* Outbox requests (strings and calldata in a). PHEME_DATA_STATE without a chain. */
 pheme_err issuance_type_request(const issuance *iss, arena *a, const badge_type *t,
                                 outbox_request *out) PHEME_MUST_CHECK;
+/* setBadgeUri(id, "ipfs://<asset CID>") after the type's asset changed. */
+pheme_err issuance_uri_request(const issuance *iss, arena *a, const badge_type *t, outbox_request *out)
+    PHEME_MUST_CHECK;
 pheme_err issuance_mint_request(const issuance *iss, arena *a, const uint8_t to[20], int64_t badge_id,
                                 int64_t user_id, outbox_request *out) PHEME_MUST_CHECK;
 pheme_err issuance_revoke_request(const issuance *iss, arena *a, const badge_award_rec *w,

@@ -87,7 +87,8 @@ pheme_err store_badge_type_create(store *s, arena *a, const store_actor *who, ba
   return e;
 }
 
-pheme_err store_badge_type_update(store *s, arena *a, const store_actor *who, badge_type *t) {
+pheme_err store_badge_type_update(store *s, arena *a, const store_actor *who, badge_type *t,
+                                  const outbox_request *uri) {
   sx x;
   pheme_err e = sx_write(s, a, &x);
   if (e) return e;
@@ -99,6 +100,8 @@ pheme_err store_badge_type_update(store *s, arena *a, const store_actor *who, ba
         dbv_text(t->name), dbv_text(t->description), dbv_text(t->asset_cid), dbv_text(t->issuance),
         dbv_text(t->rule), dbv_int(t->active ? 1 : 0), dbv_int(now), dbv_int(t->id));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  int64_t intent;
+  if (!e && uri) e = outbox_enqueue(&x, uri, now, &intent, NULL);
   if (!e) e = sx_audit(&x, who, "badge.type.update", "badge_type", t->id, NULL);
   if (!e) e = type_get_in(&x, t->id, t);
   if (!e) e = sx_commit(&x);

@@ -44,9 +44,10 @@ typedef pheme_err (*badge_intent_fn)(void *ctx, arena *a, const badge_type *t, o
 pheme_err store_badge_type_create(store *s, arena *a, const store_actor *who, badge_type *t,
                                   badge_intent_fn make_intent, void *ctx) PHEME_MUST_CHECK;
 /* Changes the fields people may change after creation: name, description, asset CID, issuance,
- * rule, active (max supply, validity, rarity and soulbound are fixed on chain once created). */
-pheme_err store_badge_type_update(store *s, arena *a, const store_actor *who, badge_type *t)
-    PHEME_MUST_CHECK;
+ * rule, active (max supply, validity, rarity and soulbound are fixed on chain once created).
+ * uri, when not NULL, is the setBadgeUri intent stored with the change (a new asset CID). */
+pheme_err store_badge_type_update(store *s, arena *a, const store_actor *who, badge_type *t,
+                                  const outbox_request *uri) PHEME_MUST_CHECK;
 pheme_err store_badge_type_get(store *s, arena *a, int64_t id, badge_type *out) PHEME_MUST_CHECK;
 /* Types by id, newest first (store.h pagination); active_only 1 leaves out inactive ones. */
 pheme_err store_badge_types_list(store *s, arena *a, int active_only, const store_page *p,

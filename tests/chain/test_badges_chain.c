@@ -244,6 +244,13 @@ TEST(vouchers_claim_once_and_are_refused_on_chain_otherwise) {
   CHECK_STR(out, "(true, 2, true, 0, 1, 0)"); /* exists, EPIC, soulbound, forever, max 1, none yet */
   CHECK_INT(cast_call(out, sizeof out, badges_addr, "uri(uint256)(string)", args), 0);
   CHECK_STR(out, "\"ipfs://bafkreigh2akiscaildcqabsyg3dfr6chu3fgpregiymsck7e7aqa4s52zy\"");
+  /* a new asset: setBadgeUri on chain */
+  char err[200];
+  one.asset_cid = "bafkreidgvpkjawlxz6sffxzwgooowe5yt7i6wsyg236mfoks77nywkptdq";
+  CHECK_INT(badges_type_update(&G, &a, &sys, &one, err, sizeof err), 0);
+  REQUIRE(settle() == 0);
+  CHECK_INT(cast_call(out, sizeof out, badges_addr, "uri(uint256)(string)", args), 0);
+  CHECK_STR(out, "\"ipfs://bafkreidgvpkjawlxz6sffxzwgooowe5yt7i6wsyg236mfoks77nywkptdq\"");
 
   /* the happy path: A's voucher, its digest as the contract computes it, one claim */
   pheme_err e;
