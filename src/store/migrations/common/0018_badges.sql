@@ -60,3 +60,8 @@ CREATE TABLE chain_progress (
   at ${int} NOT NULL,
   PRIMARY KEY (chain_id, user_id, skill_id)
 );
+
+-- The badge facts (store_badge_facts) read a person's approved work and, for first-of-kind, the
+-- earliest approval of a task or a skill: without these, each evaluation would scan outcomes.
+CREATE INDEX badges_outcomes_user ON outcomes(user_id, task_id);
+CREATE INDEX badges_outcomes_task ON outcomes(task_id, created_at, submission_id);
