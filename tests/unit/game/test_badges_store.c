@@ -380,12 +380,78 @@ TEST(badge_jobs_run_in_a_pool_and_award_once) {
   arena_release(&a);
 }
 
+/* The Skill Wallet sync's storage on both databases, with a chain that is only configured (the
+ * intents are stored, never sent; the indexer's skill_wallet entity is written by hand): the first
+ * step mints and defines and waits for the wallet; once the wallet is indexed, one batch carries
+ * the skills; nothing changed, nothing sent; a change, one more batch with only that skill. */
+TEST(skill_wallet_sync_stores_intents_once) {
+  arena a;
+  arena_init(&a, 0);
+  issuance iss = {.chain_on = 1, .chain_id = 777, .voucher_ttl_s = 60};
+  memset(iss.badges, 0xb1, 20);
+  memset(iss.skill_wallet, 0x5a, 20);
+  memset(iss.sender, 0x5e, 20);
+  badges_engine g = {.s = S, .iss = &iss};
+  int64_t eve = new_user(&a, 800);
+  uint8_t ad[20];
+  addr_of(ad, 800);
+  int64_t sol = skill_id("solidity"), rust = skill_id("rust");
+  int waiting = -1;
+  CHECK_INT(badges_chain_progress(&g, &a, eve, &waiting), 0); /* no XP yet: nothing */
+  CHECK_INT(waiting, 0);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777"), 0);
+  REQUIRE(SQL("INSERT INTO skill_levels (user_id, skill_id, xp, level) VALUES ($1, $2, 700, 9)", dbv_int(eve), dbv_int(sol)) == 0);
+  REQUIRE(SQL("INSERT INTO skill_levels (user_id, skill_id, xp, level) VALUES ($1, $2, 40, 1)", dbv_int(eve), dbv_int(rust)) == 0);
+  CHECK_INT(badges_chain_progress(&g, &a, eve, &waiting), 0);
+  CHECK_INT(waiting, 1);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.mint'"), 1);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.skill'"), 2);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.progress'"), 0);
+  /* again before the wallet is indexed: nothing new */
+  CHECK_INT(badges_chain_progress(&g, &a, eve, &waiting), 0);
+  CHECK_INT(waiting, 1);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777"), 3);
+  /* the indexer saw the wallet minted */
+  REQUIRE(SQL("INSERT INTO chain_entities (chain_id, kind, key, owner, data, ord, block_number) "
+              "VALUES (777, 'skill_wallet', '5', $1, '{}', 1, 1)", dbv_blob(ad, 20)) == 0);
+  CHECK_INT(badges_chain_progress(&g, &a, eve, &waiting), 0);
+  CHECK_INT(waiting, 0);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.progress'"), 1);
+  CHECK_INT(SQL("SELECT count(*) FROM chain_progress WHERE chain_id = 777 AND user_id = $1", dbv_int(eve)), 2);
+  CHECK_INT(events("wallet.progress", eve), 1);
+  CHECK_INT(badges_chain_progress(&g, &a, eve, &waiting), 0);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.progress'"), 1);
+  REQUIRE(SQL("UPDATE skill_levels SET xp = 90, level = 2 WHERE user_id = $1 AND skill_id = $2", dbv_int(eve), dbv_int(rust)) == 0);
+  CHECK_INT(badges_chain_progress(&g, &a, eve, &waiting), 0);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.progress'"), 2);
+  CHECK_INT(SQL("SELECT xp FROM chain_progress WHERE chain_id = 777 AND user_id = $1 AND skill_id = $2", dbv_int(eve), dbv_int(rust)), 90);
+  CHECK_INT(SQL("SELECT xp FROM chain_progress WHERE chain_id = 777 AND user_id = $1 AND skill_id = $2", dbv_int(eve), dbv_int(sol)), 700);
+  /* the second batch carries only rust: its calldata is one entry long (selector, offset,
+   * length, one 4-word tuple) */
+  CHECK_INT(SQL0("SELECT length(calldata) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.progress' "
+                 "ORDER BY id DESC LIMIT 1"), 4 + 32 * 2 + 32 * 4);
+  /* a person who minted their wallet themselves gets no mintFor */
+  int64_t fay = new_user(&a, 801);
+  uint8_t fad[20];
+  addr_of(fad, 801);
+  REQUIRE(SQL("INSERT INTO skill_levels (user_id, skill_id, xp, level) VALUES ($1, $2, 10, 1)", dbv_int(fay), dbv_int(sol)) == 0);
+  REQUIRE(SQL("INSERT INTO chain_entities (chain_id, kind, key, owner, data, ord, block_number) "
+              "VALUES (777, 'skill_wallet', '6', $1, '{}', 2, 2)", dbv_blob(fad, 20)) == 0);
+  CHECK_INT(badges_chain_progress(&g, &a, fay, &waiting), 0);
+  CHECK_INT(waiting, 0);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.mint'"), 1);
+  CHECK_INT(SQL("SELECT count(*) FROM chain_wallets WHERE chain_id = 777 AND user_id = $1 AND mint_intent_id IS NULL", dbv_int(fay)), 1);
+  CHECK_INT(SQL0("SELECT count(*) FROM chain_intents WHERE chain_id = 777 AND kind = 'wallet.progress'"), 3);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(types_are_checked_and_awards_happen_once);
   RUN(max_supply_holds_under_concurrent_awards);
   RUN(facts_come_from_the_tables);
   RUN(evaluation_awards_matching_rules_once);
   RUN(badge_jobs_run_in_a_pool_and_award_once);
+  RUN(skill_wallet_sync_stores_intents_once);
 }
 
 int main(void) { return backends_main("test_badges_store", all_tests); }
