@@ -468,6 +468,20 @@ pheme_err store_badge_stats(store *s, arena *a, badge_stats *out) {
  * then by submission id. */
 #define EARLIER_OUTCOME "(p.created_at < o.created_at OR (p.created_at = o.created_at AND p.submission_id < o.submission_id))"
 
+/* The skill of f with id k, added (zeroed but for id and slug) when absent. */
+static badge_fact_skill *fact_skill_at(badge_facts *f, int cap, int64_t k, const char *slug) {
+  for (int i = 0; i < f->nskills; i++)
+    if (f->skills[i].skill_id == k) return &f->skills[i];
+  if (f->nskills == cap) return NULL;
+  badge_fact_skill *x = &f->skills[f->nskills++];
+  x->skill_id = k;
+  x->slug = slug;
+  return x;
+}
+
+/* Every query reads one person's rows through an index (skill_levels' key, badges_outcomes_user,
+ * task_skills' key); first-of-kind looks for an earlier outcome of anyone through
+ * task_skills_skill and badges_outcomes_task. */
 pheme_err store_badge_facts(store *s, arena *a, int64_t user_id, badge_facts *f) {
   memset(f, 0, sizeof *f);
   f->user_id = user_id;
@@ -476,7 +490,7 @@ pheme_err store_badge_facts(store *s, arena *a, int64_t user_id, badge_facts *f)
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   e = sx_snapshot(&x);
-  db_result r;
+  db_result r, lv, ap;
   if (!e) e = Q(&x, &r, "SELECT xp, level FROM user_xp WHERE user_id = $1", dbv_int(user_id));
   if (!e && r.rows) {
     f->total_xp = db_int(&r, 0, 0);
@@ -485,30 +499,32 @@ pheme_err store_badge_facts(store *s, arena *a, int64_t user_id, badge_facts *f)
   if (!e) e = Q(&x, &r, "SELECT count(*) FROM outcomes WHERE user_id = $1", dbv_int(user_id));
   if (!e) f->approved = db_int(&r, 0, 0);
   if (!e)
-    e = Q(&x, &r,
-          "SELECT s.id, s.slug, coalesce(sl.xp, 0), coalesce(sl.level, 0), "
-          " (SELECT count(*) FROM outcomes o JOIN task_skills ts ON ts.task_id = o.task_id "
-          "  WHERE o.user_id = $1 AND ts.skill_id = s.id), "
-          " (SELECT count(*) FROM outcomes o JOIN task_skills ts ON ts.task_id = o.task_id "
-          "  WHERE o.user_id = $1 AND ts.skill_id = s.id AND NOT EXISTS (SELECT 1 FROM outcomes p "
-          "  JOIN task_skills tp ON tp.task_id = p.task_id WHERE tp.skill_id = s.id AND " EARLIER_OUTCOME ")) "
-          "FROM skills s LEFT JOIN skill_levels sl ON sl.skill_id = s.id AND sl.user_id = $1 "
-          "WHERE sl.user_id IS NOT NULL OR EXISTS (SELECT 1 FROM outcomes o JOIN task_skills ts "
-          "  ON ts.task_id = o.task_id WHERE o.user_id = $1 AND ts.skill_id = s.id) ORDER BY s.id",
+    e = Q(&x, &lv,
+          "SELECT sl.skill_id, s.slug, sl.xp, sl.level FROM skill_levels sl JOIN skills s ON s.id = sl.skill_id "
+          "WHERE sl.user_id = $1",
+          dbv_int(user_id));
+  if (!e)
+    e = Q(&x, &ap,
+          "SELECT ts.skill_id, s.slug, count(*), sum(CASE WHEN NOT EXISTS (SELECT 1 FROM task_skills tp "
+          "JOIN outcomes p ON p.task_id = tp.task_id WHERE tp.skill_id = ts.skill_id AND " EARLIER_OUTCOME
+          ") THEN 1 ELSE 0 END) "
+          "FROM outcomes o JOIN task_skills ts ON ts.task_id = o.task_id JOIN skills s ON s.id = ts.skill_id "
+          "WHERE o.user_id = $1 GROUP BY ts.skill_id, s.slug",
           dbv_int(user_id));
   if (!e) {
-    f->skills = arena_zalloc(a, sizeof *f->skills * (size_t)(r.rows ? r.rows : 1));
+    int cap = lv.rows + ap.rows;
+    f->skills = arena_zalloc(a, sizeof *f->skills * (size_t)(cap ? cap : 1));
     if (!f->skills) e = PHEME_SYS_NOMEM;
-    for (int i = 0; !e && i < r.rows; i++) {
-      badge_fact_skill *k = &f->skills[i];
-      k->skill_id = db_int(&r, i, 0);
-      k->slug = db_text(&r, i, 1);
-      k->xp = db_int(&r, i, 2);
-      k->level = (int)db_int(&r, i, 3);
-      k->approved = db_int(&r, i, 4);
-      k->first = db_int(&r, i, 5) > 0;
+    for (int i = 0; !e && i < lv.rows; i++) {
+      badge_fact_skill *k = fact_skill_at(f, cap, db_int(&lv, i, 0), db_text(&lv, i, 1));
+      k->xp = db_int(&lv, i, 2);
+      k->level = (int)db_int(&lv, i, 3);
     }
-    if (!e) f->nskills = r.rows;
+    for (int i = 0; !e && i < ap.rows; i++) {
+      badge_fact_skill *k = fact_skill_at(f, cap, db_int(&ap, i, 0), db_text(&ap, i, 1));
+      k->approved = db_int(&ap, i, 2);
+      k->first = db_int(&ap, i, 3) > 0;
+    }
   }
   if (!e)
     e = Q(&x, &r,
