@@ -640,7 +640,8 @@ describe('api', () => {
     const elsewhere = [/^\S+ \/api\/v1\/auth\//, /^\S+ \/api\/v1\/me\/wallets/, /^\S+ \/api\/v1\/me\/payout$/,
       /^\S+ \/api\/v1\/admin\/users\//, /^GET \/api\/v1\/(staking|governance|validators|chain)\b/,
       /^POST \/api\/v1\/content$/, /^GET \/ipfs\/:cid$/, // content: content.test.mjs
-      /^POST \/api\/v1\/submissions\/:id\/(reviews|disputes|decision)$/, /^\S+ \/api\/v1\/admin\/validators/]; // pipeline.test.mjs
+      /^POST \/api\/v1\/submissions\/:id\/(reviews|disputes|decision)$/, /^\S+ \/api\/v1\/admin\/validators/, // pipeline.test.mjs
+      /^POST \/api\/v1\/submissions\/:id\/resubmit$/]; // assessors.test.mjs
     // badge vouchers and revocation need a chain and awards: tests/chain/test_badges_chain.c
     elsewhere.push(/^GET \/api\/v1\/me\/badges\/:id\/voucher$/, /^POST \/api\/v1\/admin\/badges\/awards\/:id\/revoke$/);
     const routes = routeTable().map((r) => `${r.method} ${r.pattern}`);
