@@ -19,7 +19,7 @@
 #include "core/banned.h"
 
 pheme_err issuance_set_issuer(issuance *iss, const uint8_t key[32]) {
-  eth_err ee;
+  pheme_error ee;
   if (secp_address(iss->issuer, key, &ee)) return PHEME_SYS_CONFIG;
   memcpy(iss->issuer_key, key, 32);
   iss->has_issuer = 1;
@@ -60,7 +60,7 @@ pheme_err issuance_from_config(issuance *iss, const pheme_config *cfg, char *err
   memcpy(iss->skill_wallet, m.skill_wallet, 20);
   uint8_t key[32];
   char kerr[200];
-  eth_err ee;
+  pheme_error ee;
   if (!cfg->chain_operator_key || !cfg->chain_operator_key[0]) {
     /* no relayer: nothing can be sent; vouchers still need an issuer key */
     memcpy(iss->sender, m.relayer, 20);
@@ -131,7 +131,7 @@ pheme_err issuance_voucher_digest(const issuance *iss, const uint8_t recipient[2
   if (!iss->chain_on) return PHEME_DATA_STATE;
   json_t *t = voucher_typed(iss, recipient, badge_id, nonce, deadline_s);
   if (!t) return PHEME_SYS_NOMEM;
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = eip712_hash(out, t, &ee);
   json_decref(t);
   return e;
@@ -143,7 +143,7 @@ pheme_err issuance_voucher(const issuance *iss, const uint8_t recipient[20], int
   json_t *t = voucher_typed(iss, recipient, badge_id, nonce, deadline_s);
   if (!t) return PHEME_SYS_NOMEM;
   uint8_t digest[32], sig[SECP_SIG_LEN];
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = eip712_hash(digest, t, &ee);
   if (!e) e = secp_sign(sig, digest, iss->issuer_key, &ee);
   if (e) {
@@ -204,7 +204,7 @@ pheme_err issuance_type_request(const issuance *iss, arena *a, const badge_type 
   const char *uri = t->asset_cid && t->asset_cid[0] ? arena_printf(a, "ipfs://%s", t->asset_cid) : "";
   buf cd;
   buf_init(&cd, 1 << 16);
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = ct_PhemeBadges_createBadgeType(&cd, id, (uint64_t)rarity, t->soulbound,
                                                (uint64_t)t->max_supply, (uint64_t)t->validity,
                                                uri ? uri : "", &ee);
@@ -227,7 +227,7 @@ pheme_err issuance_uri_request(const issuance *iss, arena *a, const badge_type *
   hex_encode(hx, h, 8);
   buf cd;
   buf_init(&cd, 1 << 12);
-  eth_err ee;
+  pheme_error ee;
   /* after createBadgeType (same sender, earlier nonce): not estimated */
   pheme_err e = ct_PhemeBadges_setBadgeUri(&cd, id, uri, &ee);
   if (!e)
@@ -245,7 +245,7 @@ pheme_err issuance_mint_request(const issuance *iss, arena *a, const uint8_t to[
   u256_of(one, 1);
   buf cd;
   buf_init(&cd, 1 << 12);
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = ct_PhemeBadges_mint(&cd, to, id, one, &ee);
   if (!e)
     e = request(iss, a, iss->badges, &cd, ISSUANCE_GAS_MINT, "badge.mint",
@@ -264,7 +264,7 @@ pheme_err issuance_revoke_request(const issuance *iss, arena *a, const badge_awa
   u256_of(one, 1);
   buf cd;
   buf_init(&cd, 1 << 14);
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = ct_PhemeBadges_revoke(&cd, w->address, id, one, reason ? reason : "", &ee);
   if (!e)
     e = request(iss, a, iss->badges, &cd, ISSUANCE_GAS_REVOKE, "badge.revoke",
@@ -278,7 +278,7 @@ pheme_err issuance_wallet_request(const issuance *iss, arena *a, const uint8_t t
   if (!iss->chain_on) return PHEME_DATA_STATE;
   buf cd;
   buf_init(&cd, 1 << 10);
-  eth_err ee;
+  pheme_error ee;
   char addr[43];
   address_format_hex(addr, to);
   pheme_err e = ct_SkillWallet_mintFor(&cd, to, &ee);
@@ -305,7 +305,7 @@ pheme_err issuance_define_request(const issuance *iss, arena *a, int64_t skill_i
   if (!n) return PHEME_DATA_INVALID;
   buf cd;
   buf_init(&cd, 1 << 10);
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = ct_SkillWallet_defineSkill(&cd, (uint64_t)skill_id, name, &ee);
   if (!e)
     e = request(iss, a, iss->skill_wallet, &cd, ISSUANCE_GAS_DEFINE, "wallet.skill",
@@ -343,7 +343,7 @@ pheme_err issuance_progress_request(const issuance *iss, arena *a, int64_t user_
   hex_encode(hx, h, 8);
   buf cd;
   buf_init(&cd, 1 << 16);
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = ct_SkillWallet_recordProgress(&cd, updates, &ee);
   json_decref(updates);
   if (!e)

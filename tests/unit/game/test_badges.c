@@ -224,7 +224,7 @@ TEST(vouchers_follow_signing_json_and_recover_to_the_issuer) {
   json_object_del(typed, "signature");
   json_object_del(typed, "signer");
   uint8_t digest[32], again[32], sig[65], who[20];
-  eth_err ee;
+  pheme_error ee;
   REQUIRE(eip712_hash(digest, typed, &ee) == 0);
   char hd[HEX_LEN(32) + 1];
   hex_encode(hd, digest, 32);
