@@ -19,6 +19,7 @@
 #include "core/version.h"
 #include "game/leaderboard.h"
 #include "graphql/pheme_schema.h"
+#include "game/badges.h"
 #include "jobs/jobs.h"
 #include "store/backup.h"
 #include "validation/pipeline.h"
@@ -271,7 +272,8 @@ static int cmd_serve(cmd_ctx *c) {
   if (metrics_register(&metrics, metrics_process_collect, &started_ms) ||
       metrics_register(&metrics, store_metrics_collect, s) ||
       metrics_register(&metrics, jobs_metrics_collect, s) ||
-      metrics_register(&metrics, pipeline_metrics_collect, s))
+      metrics_register(&metrics, pipeline_metrics_collect, s) ||
+      metrics_register(&metrics, badges_metrics_collect, s))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
   if (!(a.content = content_local_open(cfg->content_dir, err, sizeof err))) {
@@ -289,6 +291,13 @@ static int cmd_serve(cmd_ctx *c) {
   int rc = 1;
   pipeline pipe;
   memset(&pipe, 0, sizeof pipe);
+  issuance iss; /* badges on chain (game/issuance.h) */
+  if (issuance_from_config(&iss, cfg, err, sizeof err)) {
+    log_warn("%s: badges and Skill Wallet progress stay off chain", err);
+    memset(&iss, 0, sizeof iss);
+  }
+  badges_engine badges = {.s = s, .iss = &iss};
+  a.badges = &badges;
   if (chain_workers_init(&chain, cfg, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -392,7 +401,8 @@ static int cmd_serve(cmd_ctx *c) {
     jobs_options jo;
     jobs_options_from_config(&jo, cfg);
     jobs_register_builtin(cfg->jobs_test_kinds);
-    if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+    if (pipeline_register(&pipe) || game_badges_register_jobs(&badges))
+      PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
       http_server_stop(a.http, 0);
@@ -415,6 +425,7 @@ static int cmd_serve(cmd_ctx *c) {
 out:
   jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
   pipeline_release(&pipe);
+  issuance_release(&iss);
   chain_workers_stop(&chain);
   log_batching_stop();
   http_cache_free(cache);
@@ -724,8 +735,16 @@ static int cmd_worker(cmd_ctx *c) {
     store_free(s);
     return 1;
   }
-  if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+  issuance iss;
+  if (issuance_from_config(&iss, &c->cfg, err, sizeof err)) {
+    log_warn("%s: badges and Skill Wallet progress stay off chain", err);
+    memset(&iss, 0, sizeof iss);
+  }
+  badges_engine badges = {.s = s, .iss = &iss};
+  if (pipeline_register(&pipe) || game_badges_register_jobs(&badges))
+    PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
+  issuance_release(&iss);
   pipeline_release(&pipe);
   store_free(s);
   return rc;

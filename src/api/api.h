@@ -27,6 +27,7 @@ typedef struct app {
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
   struct redis_client *redis;  /* what the nodes share (core/redis.h); NULL = not configured */
   struct leaderboards *boards; /* the in-memory leaderboards (game/leaderboard.h) */
+  struct badges_engine *badges; /* badges and their chain issuance (game/badges.h); NULL = off */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -195,6 +196,14 @@ pheme_err api_onchain_wallet(http_req *r, jw *w, const uint8_t address[20]) PHEM
 /* GraphQL over HTTP (graphql.c): POST /graphql and GET /graphql. */
 void graphql_post(http_req *r);
 void graphql_get(http_req *r);
+/* Badges (badges.c): types, the caller's awards and vouchers, admin CRUD and revocation. */
+void badges_list(http_req *r);
+void badges_get(http_req *r);
+void badges_admin_create(http_req *r);
+void badges_admin_update(http_req *r);
+void badges_admin_revoke(http_req *r);
+void me_badges(http_req *r);
+void me_badge_voucher(http_req *r);
 
 /* Evidence content (content.c): POST /api/v1/content streams its body (content_upload_stream),
  * GET /ipfs/:cid serves a stored file. */

@@ -157,6 +157,29 @@ SCHEMA(TaskValidation, api_validation_fields, "How submissions are judged; conse
 SCHEMA(RubricCriterion, api_rubric_fields, "One weighted criterion of the rubric");
 SCHEMA(Evidence, api_evidence_fields, "A link to evidence of the work (http or https)");
 SCHEMA(SubmissionCreate, submission_create, "Work submitted to a task");
+/* badges (badges.c; docs/badges.md) */
+#define BADGE_TYPE_FIELDS(req)                                           \
+  {"name", JF_NAME, req, 1, 100, NULL},                                  \
+  {"description", JF_TEXT, 0, 0, 2000, NULL},                            \
+  {"assetCid", JF_STRING, 0, 0, 100, NULL},                              \
+  {"issuance", JF_ENUM, 0, 0, 0, "voucher|mint"},                        \
+  {"rule", JF_OBJECT, req, 0, 0, NULL},                                  \
+  {"active", JF_BOOL, 0, 0, 0, NULL}
+static const json_field badge_type_create[] = {
+    BADGE_TYPE_FIELDS(1),
+    {"slug", JF_STRING, 1, 1, 64, NULL},
+    {"rarity", JF_ENUM, 1, 0, 0, "COMMON|RARE|EPIC|LEGENDARY"},
+    {"soulbound", JF_BOOL, 0, 0, 0, NULL},
+    {"maxSupply", JF_INT, 0, 0, 1000000000000LL, NULL},
+    {"validity", JF_INT, 0, 0, 3153600000LL, NULL},
+};
+static const json_field badge_type_update[] = {BADGE_TYPE_FIELDS(0)};
+static const json_field badge_revoke[] = {
+    {"reason", JF_TEXT, 1, 1, 500, NULL},
+};
+SCHEMA(BadgeTypeCreate, badge_type_create, "A badge type: rarity, soulbound or tradeable, max supply (0 = unlimited), validity in seconds (0 = forever; soulbound only), asset CID, issuance (voucher or mint) and the rule that earns it (docs/badges.md)");
+SCHEMA(BadgeTypeUpdate, badge_type_update, "Fields of a badge type to change (rarity, soulbound, max supply and validity are fixed on chain)");
+SCHEMA(BadgeRevoke, badge_revoke, "Why the badge is revoked (written on chain with the revocation)");
 SCHEMA(ReviewPost, review_post, "A validator's review as EIP-712 typed data (contracts/signing.json validatorReview) with its signature (0x + 130 hex digits); criteria are {id, score} by ascending id");
 SCHEMA(DisputeCreate, dispute_create, "Why the decision is disputed");
 SCHEMA(AdminDecision, admin_decision, "An admin's decision on an escalated or disputed submission");
@@ -191,6 +214,9 @@ const api_schema *const api_schemas[] = {
     &schema_WalletLink,
     &schema_PayoutSet,
     &schema_RoleGrant,
+    &schema_BadgeTypeCreate,
+    &schema_BadgeTypeUpdate,
+    &schema_BadgeRevoke,
 };
 const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 
@@ -268,6 +294,14 @@ const http_route api_routes[] = {
     {"DELETE", "/api/v1/admin/users/:address/roles/:role", auth_role_revoke, ADMIN, RL_WRITE, "Revoke a role (audited); their access tokens stop working", "admin", NULL, 200},
     {"PUT", "/api/v1/admin/validators/:address", admin_validator_put, ADMIN, RL_WRITE, "Register a validator with its stake (given, or indexed from PhemeStaking)", "admin", BODY(ValidatorPut), 200},
     {"GET", "/api/v1/admin/validators", admin_validators_list, ADMIN, RL_READ, "Validators with their standing (?candidates=1: slashing candidates only)", "admin", NULL, 200},
+    /* badges (badges.c) */
+    {"GET", "/api/v1/badges", badges_list, PUBLIC, RL_READ, "Badge types with rarity, supply, issuance and rule (?all=1: inactive too, admins)", "badges", NULL, 200},
+    {"GET", "/api/v1/badges/:id", badges_get, PUBLIC, RL_READ, "One badge type", "badges", NULL, 200},
+    {"GET", "/api/v1/me/badges", me_badges, USER, RL_READ, "The caller's badge awards with their state on chain (claimable, claimed, minted, revoked, expired)", "badges", NULL, 200},
+    {"GET", "/api/v1/me/badges/:id/voucher", me_badge_voucher, USER, RL_READ, "The EIP-712 voucher of one of the caller's awards (contracts/signing.json badgeVoucher), signed by the issuer", "badges", NULL, 200},
+    {"POST", "/api/v1/admin/badges", badges_admin_create, ADMIN, RL_WRITE, "Create a badge type (and, with a chain, its createBadgeType transaction)", "admin", BODY(BadgeTypeCreate), 201},
+    {"PATCH", "/api/v1/admin/badges/:id", badges_admin_update, ADMIN, RL_WRITE, "Change a badge type's name, description, asset, issuance, rule or activity", "admin", BODY(BadgeTypeUpdate), 200},
+    {"POST", "/api/v1/admin/badges/awards/:id/revoke", badges_admin_revoke, ADMIN, RL_WRITE, "Revoke a badge award, on chain too when the badge is there", "admin", BODY(BadgeRevoke), 200},
     {"GET", "/api/v1/audit", audit_list, ADMIN, RL_READ, "The audit log of one record (?subject=task&id=12)", "admin", NULL, 200},
 };
 const size_t api_route_count = ARRAY_SIZE(api_routes);

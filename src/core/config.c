@@ -149,6 +149,12 @@ const conf_key conf_keys[] = {
      "run the indexer in this process (one becomes active per chain, elected through the database)"},
     {"chain_sender", CONF_BOOL, F(chain_sender), NOLIMIT, "true", NULL,
      "run the transaction manager in this process (one sender per operator key across processes)"},
+    /* badges on chain (src/game/issuance.c; docs/badges.md) */
+    {"badge_issuer_key", CONF_SECRET, F(badge_issuer_key), 0, 4096, "", NULL,
+     "private key (hex) or @PATH that signs badge vouchers; it needs ISSUER_ROLE on PhemeBadges; "
+     "empty = chain_operator_key"},
+    {"badge_voucher_ttl", CONF_INT, F(badge_voucher_ttl), 60, 7776000, "604800", NULL,
+     "seconds a badge voucher stays claimable after it is handed out (its EIP-712 deadline)"},
     /* evidence content (src/content; docs/internals/content.md) */
     {"content_dir", CONF_STRING, F(content_dir), 1, 3800, "./data/content", NULL,
      "folder of the local content backend: files stored under their IPFS CID, sharded by two characters"},

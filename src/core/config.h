@@ -70,6 +70,9 @@ typedef struct pheme_config {
   int chain_indexer, chain_sender;
   long long chain_indexer_lease_ms;
   char *node_role;           /* all | api | worker | indexer (see cmd_serve) */
+  /* badges on chain (src/game/issuance.c; docs/badges.md) */
+  char *badge_issuer_key;    /* secret: hex or @PATH; empty = chain_operator_key */
+  long long badge_voucher_ttl; /* seconds */
   /* evidence content (src/content; docs/internals/content.md) */
   char *content_dir;         /* the local backend's folder */
   long long content_max_size; /* bytes per uploaded file */
