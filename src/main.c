@@ -16,6 +16,7 @@
 #include "core/log.h"
 #include "core/util.h"
 #include "core/version.h"
+#include "game/game.h"
 #include "jobs/jobs.h"
 #include "validation/pipeline.h"
 #include "core/banned.h"
@@ -47,6 +48,7 @@ static int cmd_dev(cmd_ctx *c);
 static int cmd_content(cmd_ctx *c);
 static int cmd_worker(cmd_ctx *c);
 static int cmd_jobs(cmd_ctx *c);
+static int cmd_game(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -68,6 +70,7 @@ static const command commands[] = {
     {"worker", cmd_worker, "worker [--database URL] [--jobs-workers N]",
      "run job workers only (validation, rewards, reputation epochs, webhooks) until SIGTERM"},
     {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
+    {"game", cmd_game, GAME_CLI_USAGE, "rewards: rebuild totals from the XP ledger, award or sweep by hand, seasons"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -196,6 +199,8 @@ static int cmd_serve(cmd_ctx *c) {
   int rc = 1;
   pipeline pipe;
   memset(&pipe, 0, sizeof pipe);
+  static game game_;
+  static game_rules game_rules_;
   if (chain_workers_init(&chain, cfg, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -279,6 +284,9 @@ static int cmd_serve(cmd_ctx *c) {
     jobs_options_from_config(&jo, cfg);
     jobs_register_builtin(cfg->jobs_test_kinds);
     if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+    game_rules_from_config(&game_rules_, cfg);
+    game_init(&game_, s, &game_rules_);
+    if (game_register(&game_)) PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
       http_server_stop(a.http, 0);
@@ -541,6 +549,11 @@ static int cmd_worker(cmd_ctx *c) {
     return 1;
   }
   if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+  static game game_;
+  game_rules rules;
+  game_rules_from_config(&rules, &c->cfg);
+  game_init(&game_, s, &rules);
+  if (game_register(&game_)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
   pipeline_release(&pipe);
   store_free(s);
@@ -551,6 +564,16 @@ static int cmd_jobs(cmd_ctx *c) {
   store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
   if (!s) return 1;
   int rc = jobs_cli(&c->cfg, s, c->args, c->nargs);
+  store_free(s);
+  return rc;
+}
+
+/* --- pheme game (src/game/cli.c) --- */
+
+static int cmd_game(cmd_ctx *c) {
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = game_cli(&c->cfg, s, c->args, c->nargs);
   store_free(s);
   return rc;
 }
