@@ -172,8 +172,8 @@ static pheme_err load_view(sx *x, int64_t sid, game_award_view *v) {
         "SELECT q.id, q.slug, q.xp_reward, qs.position, (SELECT count(*) FROM quest_steps c WHERE "
         "c.quest_id = q.id), coalesce(p.steps_done, 0), coalesce(p.completed_at, 0) FROM quest_steps qs "
         "JOIN quests q ON q.id = qs.quest_id LEFT JOIN quest_progress p ON p.quest_id = q.id AND "
-        "p.user_id = $2 WHERE qs.task_id = $1",
-        dbv_int(v->task_id), dbv_int(v->user_id));
+        "p.user_id = $1 WHERE qs.task_id = $2",
+        dbv_int(v->user_id), dbv_int(v->task_id));
   if (e) return e;
   if (r.rows) {
     v->quest_id = db_int(&r, 0, 0);
@@ -355,7 +355,7 @@ pheme_err store_game_rebuild(store *s, const game_levels *lv, int64_t now_ms, in
            "ON CONFLICT (user_id, skill_id) DO NOTHING");
   if (!e)
     e = Q0(&x, &r,
-           "SELECT user_id, skill_id, sum(amount) FROM xp_ledger WHERE skill_id IS NOT NULL AND "
+           "SELECT user_id, skill_id, CAST(sum(amount) AS BIGINT) FROM xp_ledger WHERE skill_id IS NOT NULL AND "
            "reason IN ('task', 'parent_share') GROUP BY user_id, skill_id");
   for (int i = 0; !e && i < r.rows; i++) {
     int64_t xp = db_int(&r, i, 2);
@@ -596,7 +596,7 @@ pheme_err store_season_create(store *s, arena *a, const store_actor *who, game_s
   if (e) return e;
   db_result r;
   int64_t now = time_now_ms();
-  e = Q(&x, &r, "SELECT id FROM seasons WHERE starts_at < $2 AND ends_at > $1", dbv_int(io->starts_at),
+  e = Q(&x, &r, "SELECT id FROM seasons WHERE ends_at > $1 AND starts_at < $2", dbv_int(io->starts_at),
         dbv_int(io->ends_at));
   if (!e && r.rows) e = PHEME_DATA_CONFLICT;
   if (!e)
@@ -855,8 +855,8 @@ pheme_err store_quest_task_locked(store *s, int64_t user_id, int64_t task_id, in
   if (!e)
     e = Q(&x, &r,
           "SELECT q.id, q.slug, qs.position, coalesce(p.steps_done, 0) FROM quest_steps qs JOIN quests q ON "
-          "q.id = qs.quest_id LEFT JOIN quest_progress p ON p.quest_id = q.id AND p.user_id = $2 WHERE qs.task_id = $1",
-          dbv_int(task_id), dbv_int(user_id));
+          "q.id = qs.quest_id LEFT JOIN quest_progress p ON p.quest_id = q.id AND p.user_id = $1 WHERE qs.task_id = $2",
+          dbv_int(user_id), dbv_int(task_id));
   if (!e && r.rows) {
     int64_t qid = db_int(&r, 0, 0);
     const char *slug = db_text(&r, 0, 1);
@@ -864,8 +864,8 @@ pheme_err store_quest_task_locked(store *s, int64_t user_id, int64_t task_id, in
     db_result p;
     e = Q(&x, &p,
           "SELECT q.slug FROM quest_prerequisites pr JOIN quests q ON q.id = pr.requires_id LEFT JOIN quest_progress "
-          "g ON g.quest_id = q.id AND g.user_id = $2 WHERE pr.quest_id = $1 AND g.completed_at IS NULL ORDER BY q.id LIMIT 1",
-          dbv_int(qid), dbv_int(user_id));
+          "g ON g.quest_id = q.id AND g.user_id = $1 WHERE pr.quest_id = $2 AND g.completed_at IS NULL ORDER BY q.id LIMIT 1",
+          dbv_int(user_id), dbv_int(qid));
     if (!e && p.rows) {
       *locked = 1;
       snprintf(why, n, "task %lld is a step of quest '%s', which requires quest '%s' completed first",
