@@ -19,26 +19,30 @@ static int counts_to_total(const char *reason) {
   return 0;
 }
 
-/* " FOR UPDATE" on PostgreSQL: the rows an award rewrites are locked when read, so two awards of
- * one person (or one guild) do not both start from the same total. SQLite has one writer. */
-static const char *lock(const sx *x) { return sx_is_pg(x) ? " FOR UPDATE" : ""; }
-
-static pheme_err q_lock(sx *x, db_result *r, const char *sql, const dbv *args, int nargs) {
+/* On PostgreSQL the rows an award rewrites are locked when read (FOR UPDATE OF the table named
+ * by alias), so two awards of one person (or one guild) do not both start from the same total.
+ * SQLite has one writer. */
+static pheme_err q_lock(sx *x, db_result *r, const char *alias, const char *sql, const dbv *args, int nargs) {
   if (!sx_is_pg(x)) return sx_query(x, sql, args, nargs, r);
-  char *full = arena_printf(x->a, "%s%s", sql, lock(x));
+  char *full = arena_printf(x->a, "%s FOR UPDATE OF %s", sql, alias);
   if (!full) return PHEME_SYS_NOMEM;
   return sx_query(x, full, args, nargs, r);
 }
-#define QL(x, out, sql, ...) q_lock((x), (out), (sql), SX_ARGS(__VA_ARGS__))
+#define QL(x, out, alias, sql, ...) q_lock((x), (out), (alias), (sql), SX_ARGS(__VA_ARGS__))
 
 /* ---- the award: reading ---- */
 
+/* The task's skills with the person's XP in each and in its parent, in one query. No lock: every
+ * award of one person first locks that person's user_xp row, which orders them. */
 static pheme_err load_skills(sx *x, game_award_view *v) {
   db_result r;
   pheme_err e = Q(x, &r,
-                  "SELECT k.id, coalesce(k.parent_id, 0), k.slug, k.domain FROM task_skills ts "
-                  "JOIN skills k ON k.id = ts.skill_id WHERE ts.task_id = $1 ORDER BY k.id LIMIT 20",
-                  dbv_int(v->task_id));
+                  "SELECT k.id, coalesce(k.parent_id, 0), k.slug, k.domain, coalesce(l.xp, 0), coalesce(l.level, 0), "
+                  "coalesce(pl.xp, 0), coalesce(pl.level, 0) FROM task_skills ts JOIN skills k ON k.id = ts.skill_id "
+                  "LEFT JOIN skill_levels l ON l.user_id = $1 AND l.skill_id = k.id "
+                  "LEFT JOIN skill_levels pl ON pl.user_id = $1 AND pl.skill_id = k.parent_id "
+                  "WHERE ts.task_id = $2 ORDER BY k.id LIMIT 20",
+                  dbv_int(v->user_id), dbv_int(v->task_id));
   if (e) return e;
   v->nskills = r.rows;
   for (int i = 0; i < r.rows; i++) {
@@ -47,57 +51,34 @@ static pheme_err load_skills(sx *x, game_award_view *v) {
     k->parent_id = db_int(&r, i, 1);
     k->slug = db_text(&r, i, 2);
     k->domain = db_text(&r, i, 3);
+    k->xp = db_int(&r, i, 4);
+    k->level = (int)db_int(&r, i, 5);
+    k->parent_xp = db_int(&r, i, 6);
+    k->parent_level = (int)db_int(&r, i, 7);
   }
-  /* the person's rows of each skill and parent, created empty when missing, then locked */
-  for (int i = 0; !e && i < v->nskills; i++) {
-    game_skill_in *k = &v->skills[i];
-    for (int p = 0; !e && p < 2; p++) {
-      int64_t id = p ? k->parent_id : k->id;
-      if (!id) continue;
-      e = Q(x, NULL,
-            "INSERT INTO skill_levels (user_id, skill_id, xp, level) VALUES ($1, $2, 0, 0) "
-            "ON CONFLICT (user_id, skill_id) DO NOTHING",
-            dbv_int(v->user_id), dbv_int(id));
-      if (!e) e = QL(x, &r, "SELECT xp, level FROM skill_levels WHERE user_id = $1 AND skill_id = $2",
-                     dbv_int(v->user_id), dbv_int(id));
-      if (!e && r.rows == 1) {
-        if (p) {
-          k->parent_xp = db_int(&r, 0, 0);
-          k->parent_level = (int)db_int(&r, 0, 1);
-        } else {
-          k->xp = db_int(&r, 0, 0);
-          k->level = (int)db_int(&r, 0, 1);
-        }
-      }
-    }
-    if (!e) e = Q(x, &r, "SELECT xp FROM domain_xp WHERE user_id = $1 AND domain = $2",
-                  dbv_int(v->user_id), dbv_text(k->domain));
-    if (!e) k->domain_xp = r.rows ? db_int(&r, 0, 0) : 0;
-  }
+  if (!v->nskills) return PHEME_OK;
+  e = Q(x, &r, "SELECT domain, xp FROM domain_xp WHERE user_id = $1", dbv_int(v->user_id));
+  for (int i = 0; !e && i < r.rows; i++)
+    for (int j = 0; j < v->nskills; j++)
+      if (strcmp(v->skills[j].domain, db_text(&r, i, 0)) == 0) v->skills[j].domain_xp = db_int(&r, i, 1);
   return e;
 }
 
 static pheme_err load_guild(sx *x, game_award_view *v) {
   db_result r;
-  pheme_err e = PHEME_OK;
-  v->guild_id = 0;
-  if (v->task_guild_id) {
-    e = Q(x, &r, "SELECT 1 FROM guild_members WHERE guild_id = $1 AND user_id = $2",
-          dbv_int(v->task_guild_id), dbv_int(v->user_id));
-    if (!e && r.rows) v->guild_id = v->task_guild_id;
-  }
-  if (!e && !v->guild_id) {
-    e = Q(x, &r,
-          "SELECT guild_id FROM guild_members WHERE user_id = $1 ORDER BY joined_at, guild_id LIMIT 1",
-          dbv_int(v->user_id));
-    if (!e && r.rows) v->guild_id = db_int(&r, 0, 0);
-  }
-  if (e || !v->guild_id) return e;
+  /* the task's guild when the person is a member of it, else the oldest membership */
+  pheme_err e = Q(x, &r,
+                  "SELECT guild_id FROM guild_members WHERE user_id = $1 ORDER BY CASE WHEN guild_id = $2 THEN 0 "
+                  "ELSE 1 END, joined_at, guild_id LIMIT 1",
+                  dbv_int(v->user_id), dbv_int(v->task_guild_id));
+  if (e) return e;
+  v->guild_id = r.rows ? db_int(&r, 0, 0) : 0;
+  if (!v->guild_id) return PHEME_OK;
   e = Q(x, NULL,
         "INSERT INTO guild_xp (guild_id, xp, level, updated_at) VALUES ($1, 0, 0, $2) "
         "ON CONFLICT (guild_id) DO NOTHING",
         dbv_int(v->guild_id), dbv_int(v->approved_at));
-  if (!e) e = QL(x, &r, "SELECT gx.xp, gx.level, g.slug FROM guild_xp gx JOIN guilds g ON g.id = gx.guild_id "
+  if (!e) e = QL(x, &r, "gx", "SELECT gx.xp, gx.level, g.slug FROM guild_xp gx JOIN guilds g ON g.id = gx.guild_id "
                  "WHERE gx.guild_id = $1", dbv_int(v->guild_id));
   if (!e && r.rows == 1) {
     v->guild_xp = db_int(&r, 0, 0);
@@ -111,9 +92,10 @@ static pheme_err load_view(sx *x, int64_t sid, game_award_view *v) {
   memset(v, 0, sizeof *v);
   v->submission_id = sid;
   db_result r;
-  pheme_err e = QL(x, &r,
-                   "SELECT user_id, task_id, final_score, created_at, coalesce(consumed_at, 0) "
-                   "FROM outcomes WHERE submission_id = $1",
+  pheme_err e = QL(x, &r, "o",
+                   "SELECT o.user_id, o.task_id, o.final_score, o.created_at, coalesce(o.consumed_at, 0), "
+                   "t.xp_reward, t.difficulty, coalesce(t.guild_id, 0) FROM outcomes o JOIN tasks t ON t.id = o.task_id "
+                   "WHERE o.submission_id = $1",
                    dbv_int(sid));
   if (e) return e;
   if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
@@ -122,35 +104,30 @@ static pheme_err load_view(sx *x, int64_t sid, game_award_view *v) {
   v->final_score = (int)db_int(&r, 0, 2);
   v->approved_at = db_int(&r, 0, 3);
   v->consumed = db_int(&r, 0, 4) != 0;
+  v->task_xp = db_int(&r, 0, 5);
+  v->difficulty = (int)db_int(&r, 0, 6);
+  v->task_guild_id = db_int(&r, 0, 7);
   if (v->consumed) return PHEME_OK;
-  e = Q(x, &r, "SELECT xp_reward, difficulty, coalesce(guild_id, 0) FROM tasks WHERE id = $1",
-        dbv_int(v->task_id));
-  if (e) return e;
-  if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
-  v->task_xp = db_int(&r, 0, 0);
-  v->difficulty = (int)db_int(&r, 0, 1);
-  v->task_guild_id = db_int(&r, 0, 2);
   /* the person's total first: its lock orders every award of one person */
   e = Q(x, NULL,
         "INSERT INTO user_xp (user_id, xp, level, updated_at) VALUES ($1, 0, 'NOVICE', $2) "
         "ON CONFLICT (user_id) DO NOTHING",
         dbv_int(v->user_id), dbv_int(v->approved_at));
-  if (!e) e = QL(x, &r, "SELECT xp, level FROM user_xp WHERE user_id = $1", dbv_int(v->user_id));
+  if (!e)
+    e = QL(x, &r, "x",
+           "SELECT x.xp, x.level, u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), "
+           "coalesce(s.last_day, 0), coalesce(s.grace_day, 0) FROM user_xp x JOIN users u ON u.id = x.user_id "
+           "LEFT JOIN streaks s ON s.user_id = x.user_id WHERE x.user_id = $1",
+           dbv_int(v->user_id));
   if (e) return e;
+  if (r.rows != 1) return PHEME_DATA_NOT_FOUND;
   v->total_xp = db_int(&r, 0, 0);
   v->level = db_text(&r, 0, 1);
-  e = Q(x, &r, "SELECT utc_offset_min FROM users WHERE id = $1", dbv_int(v->user_id));
-  if (e) return e;
-  v->utc_offset_min = r.rows ? (int)db_int(&r, 0, 0) : 0;
-  e = Q(x, &r, "SELECT current, longest, last_day, grace_day FROM streaks WHERE user_id = $1",
-        dbv_int(v->user_id));
-  if (e) return e;
-  if (r.rows) {
-    v->streak_current = (int)db_int(&r, 0, 0);
-    v->streak_longest = (int)db_int(&r, 0, 1);
-    v->streak_last_day = db_int(&r, 0, 2);
-    v->streak_grace_day = db_int(&r, 0, 3);
-  }
+  v->utc_offset_min = (int)db_int(&r, 0, 2);
+  v->streak_current = (int)db_int(&r, 0, 3);
+  v->streak_longest = (int)db_int(&r, 0, 4);
+  v->streak_last_day = db_int(&r, 0, 5);
+  v->streak_grace_day = db_int(&r, 0, 6);
   e = load_skills(x, v);
   if (!e) e = load_guild(x, v);
   if (e) return e;
@@ -191,26 +168,46 @@ static pheme_err load_view(sx *x, int64_t sid, game_award_view *v) {
 
 static pheme_err write_plan(sx *x, const game_award_view *v, game_award_plan *p, int64_t now) {
   pheme_err e = PHEME_OK;
-  for (int i = 0; !e && i < p->nrows; i++) {
-    game_row *row = &p->rows[i];
-    row->counts = counts_to_total(row->reason);
-    e = Q(x, NULL,
-          "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, "
-          "submission_id, rule, detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-          dbv_int(v->user_id), row->skill_id ? dbv_int(row->skill_id) : dbv_null(),
-          row->counts && v->guild_id ? dbv_int(v->guild_id) : dbv_null(),
-          row->counts && v->season_id ? dbv_int(v->season_id) : dbv_null(), dbv_int(row->amount),
-          dbv_text(row->reason), dbv_int(v->submission_id), dbv_text(row->rule ? row->rule : ""),
-          dbv_text(row->detail ? row->detail : "{}"), dbv_int(now));
+  /* the ledger rows, three to a statement (the drivers bind at most 32 parameters) */
+  for (int from = 0; !e && from < p->nrows; from += 3) {
+    int n = p->nrows - from < 3 ? p->nrows - from : 3;
+    static const char *const sql[3] = {
+        "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, "
+        "detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, "
+        "detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11, $12, $13, $14, $15, $16, $17, $18, "
+        "$19, $20)",
+        "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, "
+        "detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11, $12, $13, $14, $15, $16, $17, $18, "
+        "$19, $20), ($21, $22, $23, $24, $25, $26, $27, $28, $29, $30)"};
+    dbv args[30];
+    for (int i = 0; i < n; i++) {
+      game_row *row = &p->rows[from + i];
+      row->counts = counts_to_total(row->reason);
+      dbv *a = &args[i * 10];
+      a[0] = dbv_int(v->user_id);
+      a[1] = row->skill_id ? dbv_int(row->skill_id) : dbv_null();
+      a[2] = row->counts && v->guild_id ? dbv_int(v->guild_id) : dbv_null();
+      a[3] = row->counts && v->season_id ? dbv_int(v->season_id) : dbv_null();
+      a[4] = dbv_int(row->amount);
+      a[5] = dbv_text(row->reason);
+      a[6] = dbv_int(v->submission_id);
+      a[7] = dbv_text(row->rule ? row->rule : "");
+      a[8] = dbv_text(row->detail ? row->detail : "{}");
+      a[9] = dbv_int(now);
+    }
+    e = sx_query(x, sql[n - 1], args, n * 10, NULL);
   }
   if (!e)
     e = Q(x, NULL, "UPDATE user_xp SET xp = $1, level = $2, updated_at = $3 WHERE user_id = $4",
           dbv_int(p->total_xp), dbv_text(p->level ? p->level : v->level), dbv_int(now), dbv_int(v->user_id));
   for (int i = 0; !e && i < p->nskills; i++)
     e = Q(x, NULL,
-          "UPDATE skill_levels SET xp = $1, level = $2, last_validated = $3 WHERE user_id = $4 AND skill_id = $5",
-          dbv_int(p->skills[i].xp), dbv_int(p->skills[i].level), dbv_int(now), dbv_int(v->user_id),
-          dbv_int(p->skills[i].skill_id));
+          "INSERT INTO skill_levels (user_id, skill_id, xp, level, last_validated) VALUES ($1, $2, $3, $4, $5) "
+          "ON CONFLICT (user_id, skill_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
+          "last_validated = excluded.last_validated",
+          dbv_int(v->user_id), dbv_int(p->skills[i].skill_id), dbv_int(p->skills[i].xp), dbv_int(p->skills[i].level),
+          dbv_int(now));
   for (int i = 0; !e && i < p->ndomains; i++)
     e = Q(x, NULL,
           "INSERT INTO domain_xp (user_id, domain, xp) VALUES ($1, $2, $3) "
