@@ -42,7 +42,8 @@ describe('game', () => {
 
   // Submits to task as `who`, lets the pipeline escalate it (no validators), and approves it as admin.
   async function approve(taskId, who, text, score) {
-    const s = expectStatus(await who.post(`/api/v1/tasks/${taskId}/submissions`, { text }), 201);
+    const s = expectStatus(await who.post(`/api/v1/tasks/${taskId}/submissions`,
+      { text, evidence: [{ type: 'link', url: `https://example.com/work/${taskId}` }] }), 201);
     await until(async () => expectStatus(await creator.get(`/api/v1/submissions/${s.id}`), 200),
       (x) => x.state === 'ESCALATED', 'ESCALATED');
     const d = expectStatus(await admin.post(`/api/v1/submissions/${s.id}/decision`,
@@ -114,7 +115,8 @@ describe('game', () => {
     const q = expectStatus(await admin.post('/api/v1/quests', { slug: 'starter', name: 'Starter', xpReward: 300, steps: [t1.id, t2.id] }), 201);
     assert.deepEqual(q.steps.map((s) => s.taskId), [t1.id, t2.id]);
     expectError(await admin.post('/api/v1/quests', { slug: 'again', name: 'Again', steps: [t1.id] }), 409, 'DATA002', 'a task in two quests');
-    const r = expectError(await user.post(`/api/v1/tasks/${t2.id}/submissions`, { text: 'Trying the second step before the first one.' }),
+    const r = expectError(await user.post(`/api/v1/tasks/${t2.id}/submissions`,
+      { text: 'Trying the second step before the first one.', evidence: [{ type: 'link', url: 'https://example.com/early' }] }),
       403, 'WORK001', 'a locked quest step');
     assert.match(JSON.stringify(r), /step 1/);
     const got = expectStatus(await user.get(`/api/v1/quests/${q.id}`), 200);
