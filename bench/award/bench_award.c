@@ -10,9 +10,9 @@
  *   award: every outcome awarded — THREADS 0 (the default): through the group committer
  *          (store/batch.h), up to 2,048 awards in flight; THREADS > 0: that many threads each
  *          awarding one outcome per transaction (store_game_award);
- *   plain: the rows the awards wrote — ledger rows, events, jobs — read back and INSERTed again,
- *          one statement per row, into tables of the same columns without indexes, in
- *          transactions of 256 approvals' rows: what the same rows cost as bare appends.
+ *   plain: the rows the awards wrote — ledger rows, events, follow-up jobs — read back, deleted
+ *          and INSERTed again into the same tables, one statement per row, in transactions of
+ *          256 approvals' rows: what the same rows cost as bare appends.
  * Prints "award approvals_per_s seconds", "plain approvals_per_s seconds", the rows per approval
  * and the ratio award/plain. */
 #include <pthread.h>
@@ -205,27 +205,30 @@ static double award_threads(int n) {
 
 /* ---- plain inserts of the same rows ---- */
 
-static double plain(int64_t *rows_out) {
+/* The rows the awards wrote — every ledger row, event and follow-up job — are read back, deleted
+ * (untimed) and INSERTed again into the same tables (same indexes), one statement per row, in
+ * transactions of 256 approvals' rows (a batch of the committer is up to 64 awards; larger
+ * transactions only favour the reference). */
+static double plain(int64_t events_before, int64_t *rows_out) {
   arena a;
   arena_init(&a, 0);
   sx x;
-  if (sx_write(S, &a, &x)) die("write");
-  X(&x, NULL, "CREATE TABLE ref_ledger (user_id BIGINT, skill_id BIGINT, guild_id BIGINT, season_id BIGINT, amount "
-              "BIGINT, reason TEXT, submission_id BIGINT, rule TEXT, detail TEXT, at BIGINT)");
-  X(&x, NULL, "CREATE TABLE ref_events (kind TEXT, user_id BIGINT, public INTEGER, subject_type TEXT, subject_id BIGINT, "
-              "data TEXT, at BIGINT)");
-  X(&x, NULL, "CREATE TABLE ref_jobs (kind TEXT, payload TEXT, state TEXT, run_at BIGINT, created_at BIGINT)");
-  if (sx_commit(&x)) die("commit");
-  sx_end(&x);
   db_result lr, er, jr;
   if (sx_read(S, &a, &x)) die("read");
-  X(&x, &lr, "SELECT user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), amount, reason, "
-             "submission_id, rule, detail, at FROM xp_ledger ORDER BY id");
-  X(&x, &er, "SELECT kind, coalesce(user_id, 0), public, subject_type, coalesce(subject_id, 0), data, at FROM events ORDER BY id");
-  X(&x, &jr, "SELECT kind, payload, state, run_at, created_at FROM jobs ORDER BY id");
+  X(&x, &lr, "SELECT user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, detail, at "
+             "FROM xp_ledger ORDER BY id");
+  X(&x, &er, "SELECT kind, user_id, public, subject_type, subject_id, data, at FROM events WHERE id > $1 ORDER BY id",
+    dbv_int(events_before));
+  X(&x, &jr, "SELECT kind, payload, state, run_at, max_attempts, created_at, updated_at FROM jobs WHERE kind IN "
+             "('game.badges', 'game.chain_progress') ORDER BY id");
+  sx_end(&x);
+  if (sx_write(S, &a, &x)) die("write");
+  X(&x, NULL, "DELETE FROM xp_ledger");
+  X(&x, NULL, "DELETE FROM events WHERE id > $1", dbv_int(events_before));
+  X(&x, NULL, "DELETE FROM jobs WHERE kind IN ('game.badges', 'game.chain_progress')");
+  if (sx_commit(&x)) die("commit");
   sx_end(&x);
   *rows_out = lr.rows + er.rows + jr.rows;
-  /* the rows of 256 approvals per transaction, as a batch of the committer writes them */
   int per = 256;
   long txs = (N + per - 1) / per;
   double t = now_s();
@@ -233,20 +236,22 @@ static double plain(int64_t *rows_out) {
   for (long k = 0; k < txs; k++) {
     int lend = (int)((long)lr.rows * (k + 1) / txs), eend = (int)((long)er.rows * (k + 1) / txs),
         jend = (int)((long)jr.rows * (k + 1) / txs);
-    if (sx_write(S, &a, &x)) die("write");
+    if (sx_write(S, NULL, &x)) die("write");
     for (; li < lend; li++)
-      X(&x, NULL, "INSERT INTO ref_ledger VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", dbv_int(db_int(&lr, li, 0)),
-        dbv_int(db_int(&lr, li, 1)), dbv_int(db_int(&lr, li, 2)), dbv_int(db_int(&lr, li, 3)), dbv_int(db_int(&lr, li, 4)),
-        dbv_text(db_text(&lr, li, 5)), dbv_int(db_int(&lr, li, 6)), dbv_text(db_text(&lr, li, 7)),
-        dbv_text(db_text(&lr, li, 8)), dbv_int(db_int(&lr, li, 9)));
+      X(&x, NULL, "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, "
+                  "detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        *db_cell(&lr, li, 0), *db_cell(&lr, li, 1), *db_cell(&lr, li, 2), *db_cell(&lr, li, 3), *db_cell(&lr, li, 4),
+        *db_cell(&lr, li, 5), *db_cell(&lr, li, 6), *db_cell(&lr, li, 7), *db_cell(&lr, li, 8), *db_cell(&lr, li, 9));
     for (; ei < eend; ei++)
-      X(&x, NULL, "INSERT INTO ref_events VALUES ($1, $2, $3, $4, $5, $6, $7)", dbv_text(db_text(&er, ei, 0)),
-        dbv_int(db_int(&er, ei, 1)), dbv_int(db_int(&er, ei, 2)), dbv_text(db_text(&er, ei, 3)),
-        dbv_int(db_int(&er, ei, 4)), dbv_text(db_text(&er, ei, 5)), dbv_int(db_int(&er, ei, 6)));
+      X(&x, NULL, "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at) VALUES "
+                  "($1, $2, $3, $4, $5, $6, $7)",
+        *db_cell(&er, ei, 0), *db_cell(&er, ei, 1), *db_cell(&er, ei, 2), *db_cell(&er, ei, 3), *db_cell(&er, ei, 4),
+        *db_cell(&er, ei, 5), *db_cell(&er, ei, 6));
     for (; ji < jend; ji++)
-      X(&x, NULL, "INSERT INTO ref_jobs VALUES ($1, $2, $3, $4, $5)", dbv_text(db_text(&jr, ji, 0)),
-        dbv_text(db_text(&jr, ji, 1)), dbv_text(db_text(&jr, ji, 2)), dbv_int(db_int(&jr, ji, 3)),
-        dbv_int(db_int(&jr, ji, 4)));
+      X(&x, NULL, "INSERT INTO jobs (kind, payload, state, run_at, max_attempts, created_at, updated_at) VALUES "
+                  "($1, $2, $3, $4, $5, $6, $7)",
+        *db_cell(&jr, ji, 0), *db_cell(&jr, ji, 1), *db_cell(&jr, ji, 2), *db_cell(&jr, ji, 3), *db_cell(&jr, ji, 4),
+        *db_cell(&jr, ji, 5), *db_cell(&jr, ji, 6));
     if (sx_commit(&x)) die("commit");
     sx_end(&x);
   }
@@ -280,20 +285,29 @@ int main(int argc, char **argv) {
   double ts = now_s();
   setup();
   fprintf(stderr, "setup: %ld outcomes in %.1f s\n", N, now_s() - ts);
+  int64_t events_before = 0;
+  {
+    sx x;
+    db_result r;
+    if (sx_read(S, NULL, &x)) die("read");
+    X(&x, &r, "SELECT coalesce(max(id), 0) FROM events");
+    events_before = db_int(&r, 0, 0);
+    sx_end(&x);
+  }
   double c0 = cpu_s();
   double ta = threads ? award_threads(threads) : award_committer();
   double ca = cpu_s() - c0;
   if (failed) die("some awards failed");
   int64_t rows = 0;
   c0 = cpu_s();
-  double tp = plain(&rows);
+  double tp = plain(events_before, &rows);
   double cp = cpu_s() - c0;
   store_batch_stats bs;
   store_batch_stats_get(S, &bs);
   printf("award %.0f %.3f (%s, %s; %llu commits, largest batch %llu)\n", N / ta, ta, store_driver_name(S),
          threads ? "threads" : "group committer", (unsigned long long)bs.commits, (unsigned long long)bs.largest);
   fprintf(stderr, "committer: %llu jobs, %llu reruns\n", (unsigned long long)bs.jobs, (unsigned long long)bs.reruns);
-  printf("plain %.0f %.3f (%.1f rows per approval, one INSERT each)\n", N / tp, tp, (double)rows / N);
+  printf("plain %.0f %.3f (%.1f rows per approval, one INSERT each into the same tables)\n", N / tp, tp, (double)rows / N);
   printf("ratio %.3f (award / plain, wall); listeners heard %lld rows\n", tp / ta, (long long)heard);
   printf("cpu award %.0f/s (%.3f s) plain %.0f/s (%.3f s) ratio %.3f (approvals per CPU second; the client side "
          "of PostgreSQL only)\n", N / ca, ca, N / cp, cp, cp / ca);

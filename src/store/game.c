@@ -38,9 +38,10 @@ static pheme_err load_skills(sx *x, game_award_view *v) {
   db_result r;
   pheme_err e = Q(x, &r,
                   "SELECT k.id, coalesce(k.parent_id, 0), k.slug, k.domain, coalesce(l.xp, 0), coalesce(l.level, 0), "
-                  "coalesce(pl.xp, 0), coalesce(pl.level, 0) FROM task_skills ts JOIN skills k ON k.id = ts.skill_id "
-                  "LEFT JOIN skill_levels l ON l.user_id = $1 AND l.skill_id = k.id "
+                  "coalesce(pl.xp, 0), coalesce(pl.level, 0), coalesce(d.xp, 0) FROM task_skills ts JOIN skills k ON "
+                  "k.id = ts.skill_id LEFT JOIN skill_levels l ON l.user_id = $1 AND l.skill_id = k.id "
                   "LEFT JOIN skill_levels pl ON pl.user_id = $1 AND pl.skill_id = k.parent_id "
+                  "LEFT JOIN domain_xp d ON d.user_id = $1 AND d.domain = k.domain "
                   "WHERE ts.task_id = $2 ORDER BY k.id LIMIT 20",
                   dbv_int(v->user_id), dbv_int(v->task_id));
   if (e) return e;
@@ -55,35 +56,37 @@ static pheme_err load_skills(sx *x, game_award_view *v) {
     k->level = (int)db_int(&r, i, 5);
     k->parent_xp = db_int(&r, i, 6);
     k->parent_level = (int)db_int(&r, i, 7);
+    k->domain_xp = db_int(&r, i, 8);
   }
-  if (!v->nskills) return PHEME_OK;
-  e = Q(x, &r, "SELECT domain, xp FROM domain_xp WHERE user_id = $1", dbv_int(v->user_id));
-  for (int i = 0; !e && i < r.rows; i++)
-    for (int j = 0; j < v->nskills; j++)
-      if (strcmp(v->skills[j].domain, db_text(&r, i, 0)) == 0) v->skills[j].domain_xp = db_int(&r, i, 1);
-  return e;
+  return PHEME_OK;
 }
+
+/* The totals an award rewrites are read by an upsert that returns them: ON CONFLICT DO UPDATE
+ * locks the row and sees its latest committed version (PostgreSQL, READ COMMITTED), so two awards
+ * of one person or one guild never start from the same total; a row read in a later statement
+ * of the transaction is then read after the lock, never from a snapshot older than it. */
+#define UPSERT_LOCK_USER                                                                         \
+  "INSERT INTO user_xp (user_id, xp, level, updated_at) VALUES ($1, 0, 'NOVICE', $2) ON CONFLICT " \
+  "(user_id) DO UPDATE SET updated_at = user_xp.updated_at RETURNING xp, level"
+#define UPSERT_LOCK_GUILD                                                                          \
+  "INSERT INTO guild_xp (guild_id, xp, level, updated_at) VALUES ($1, 0, 0, $2) ON CONFLICT "        \
+  "(guild_id) DO UPDATE SET updated_at = guild_xp.updated_at RETURNING xp, level"
 
 static pheme_err load_guild(sx *x, game_award_view *v) {
   db_result r;
   /* the task's guild when the person is a member of it, else the oldest membership */
   pheme_err e = Q(x, &r,
-                  "SELECT guild_id FROM guild_members WHERE user_id = $1 ORDER BY CASE WHEN guild_id = $2 THEN 0 "
-                  "ELSE 1 END, joined_at, guild_id LIMIT 1",
+                  "SELECT gm.guild_id, g.slug FROM guild_members gm JOIN guilds g ON g.id = gm.guild_id WHERE "
+                  "gm.user_id = $1 ORDER BY CASE WHEN gm.guild_id = $2 THEN 0 ELSE 1 END, gm.joined_at, gm.guild_id LIMIT 1",
                   dbv_int(v->user_id), dbv_int(v->task_guild_id));
   if (e) return e;
   v->guild_id = r.rows ? db_int(&r, 0, 0) : 0;
   if (!v->guild_id) return PHEME_OK;
-  e = Q(x, NULL,
-        "INSERT INTO guild_xp (guild_id, xp, level, updated_at) VALUES ($1, 0, 0, $2) "
-        "ON CONFLICT (guild_id) DO NOTHING",
-        dbv_int(v->guild_id), dbv_int(v->approved_at));
-  if (!e) e = QL(x, &r, "gx", "SELECT gx.xp, gx.level, g.slug FROM guild_xp gx JOIN guilds g ON g.id = gx.guild_id "
-                 "WHERE gx.guild_id = $1", dbv_int(v->guild_id));
+  v->guild_slug = db_text(&r, 0, 1);
+  e = Q(x, &r, UPSERT_LOCK_GUILD, dbv_int(v->guild_id), dbv_int(v->approved_at));
   if (!e && r.rows == 1) {
     v->guild_xp = db_int(&r, 0, 0);
     v->guild_level = (int)db_int(&r, 0, 1);
-    v->guild_slug = db_text(&r, 0, 2);
   }
   return e;
 }
@@ -109,25 +112,22 @@ static pheme_err load_view(sx *x, int64_t sid, game_award_view *v) {
   v->task_guild_id = db_int(&r, 0, 7);
   if (v->consumed) return PHEME_OK;
   /* the person's total first: its lock orders every award of one person */
-  e = Q(x, NULL,
-        "INSERT INTO user_xp (user_id, xp, level, updated_at) VALUES ($1, 0, 'NOVICE', $2) "
-        "ON CONFLICT (user_id) DO NOTHING",
-        dbv_int(v->user_id), dbv_int(v->approved_at));
-  if (!e)
-    e = QL(x, &r, "x",
-           "SELECT x.xp, x.level, u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), "
-           "coalesce(s.last_day, 0), coalesce(s.grace_day, 0) FROM user_xp x JOIN users u ON u.id = x.user_id "
-           "LEFT JOIN streaks s ON s.user_id = x.user_id WHERE x.user_id = $1",
-           dbv_int(v->user_id));
+  e = Q(x, &r, UPSERT_LOCK_USER, dbv_int(v->user_id), dbv_int(v->approved_at));
   if (e) return e;
   if (r.rows != 1) return PHEME_DATA_NOT_FOUND;
   v->total_xp = db_int(&r, 0, 0);
   v->level = db_text(&r, 0, 1);
-  v->utc_offset_min = (int)db_int(&r, 0, 2);
-  v->streak_current = (int)db_int(&r, 0, 3);
-  v->streak_longest = (int)db_int(&r, 0, 4);
-  v->streak_last_day = db_int(&r, 0, 5);
-  v->streak_grace_day = db_int(&r, 0, 6);
+  e = Q(x, &r,
+        "SELECT u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), coalesce(s.last_day, 0), "
+        "coalesce(s.grace_day, 0) FROM users u LEFT JOIN streaks s ON s.user_id = u.id WHERE u.id = $1",
+        dbv_int(v->user_id));
+  if (e) return e;
+  if (r.rows != 1) return PHEME_DATA_NOT_FOUND;
+  v->utc_offset_min = (int)db_int(&r, 0, 0);
+  v->streak_current = (int)db_int(&r, 0, 1);
+  v->streak_longest = (int)db_int(&r, 0, 2);
+  v->streak_last_day = db_int(&r, 0, 3);
+  v->streak_grace_day = db_int(&r, 0, 4);
   e = load_skills(x, v);
   if (!e) e = load_guild(x, v);
   if (e) return e;
