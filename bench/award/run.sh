@@ -6,11 +6,13 @@
 # cluster is a throwaway one (scripts/pg-test.sh), stopped by PID.
 #
 #   bench/award/run.sh [N]     default 20000 approvals per measurement; BUILD=build THREADS=4
+#                              PG_N=N: approvals of the PostgreSQL measurements
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${BUILD:-build}
 n=${1:-20000}
 threads=${THREADS:-4}
+pg_n=${PG_N:-$n}
 cmake --build "$build" --target bench_award >/dev/null   # bench/CMakeLists.txt
 work=$(mktemp -d /tmp/pheme-bench-award.XXXXXX)
 pgdir=""
@@ -23,7 +25,7 @@ echo "== sqlite, group committer"
 db() { psql "$PG_TEST_URL" -qAt -c "$1" >/dev/null; }
 echo "== postgresql, group committer"
 db "DROP DATABASE IF EXISTS award1" && db "CREATE DATABASE award1"
-"$build/bench_award" "${PG_TEST_URL%/*}/award1" "$n"
+"$build/bench_award" "${PG_TEST_URL%/*}/award1" "$pg_n"
 echo "== postgresql, $threads threads"
 db "DROP DATABASE IF EXISTS award2" && db "CREATE DATABASE award2"
-"$build/bench_award" "${PG_TEST_URL%/*}/award2" "$n" "$threads"
+"$build/bench_award" "${PG_TEST_URL%/*}/award2" "$pg_n" "$threads"
