@@ -288,10 +288,10 @@ int main(int argc, char **argv) {
   int64_t events_before = 0;
   {
     sx x;
-    db_result r;
+    db_result er;
     if (sx_read(S, NULL, &x)) die("read");
-    X(&x, &r, "SELECT coalesce(max(id), 0) FROM events");
-    events_before = db_int(&r, 0, 0);
+    X(&x, &er, "SELECT coalesce(max(id), 0) FROM events");
+    events_before = db_int(&er, 0, 0);
     sx_end(&x);
   }
   double c0 = cpu_s();
