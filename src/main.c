@@ -14,10 +14,12 @@
 #include "chain/workers.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/redis.h"
 #include "core/util.h"
 #include "core/version.h"
 #include "game/game.h"
 #include "jobs/jobs.h"
+#include "store/backup.h"
 #include "validation/pipeline.h"
 #include "core/banned.h"
 
@@ -49,6 +51,8 @@ static int cmd_content(cmd_ctx *c);
 static int cmd_worker(cmd_ctx *c);
 static int cmd_jobs(cmd_ctx *c);
 static int cmd_game(cmd_ctx *c);
+static int cmd_backup(cmd_ctx *c);
+static int cmd_restore(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -71,6 +75,10 @@ static const command commands[] = {
      "run job workers only (validation, rewards, reputation epochs, webhooks) until SIGTERM"},
     {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
     {"game", cmd_game, GAME_CLI_USAGE, "rewards: rebuild totals from the XP ledger, award or sweep by hand, seasons"},
+    {"backup", cmd_backup, "backup FILE [--database URL]",
+     "write a consistent backup of the database while pheme runs (SQLite online backup; pg_dump)"},
+    {"restore", cmd_restore, "restore FILE [--database URL]",
+     "replace the database with a backup (SQLite: pheme must be stopped; pg_restore in one transaction)"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -193,6 +201,7 @@ static int cmd_serve(cmd_ctx *c) {
     return 1;
   }
   ratelimit *limits = NULL;
+  redis_client *redis = NULL;
   http_cache *cache = NULL;
   chain_workers chain;
   jobs_pool *jobs = NULL;
@@ -220,6 +229,15 @@ static int cmd_serve(cmd_ctx *c) {
     pipe.contract_check = sigcheck_signin; /* reviews by contract-wallet validators (EIP-1271) */
     pipe.contract_ctx = &chain.sigcheck;
   }
+  if (cfg->redis && *cfg->redis) {
+    if (redis_client_new(cfg->redis, (int)cfg->redis_timeout_ms, (int)cfg->redis_backoff_ms, &redis, err, sizeof err)) {
+      log_error("%s", err);
+      goto out;
+    }
+    a.redis = redis;
+    if (metrics_register(&metrics, redis_metrics_collect, redis)) PHEME_BUG("the metrics registry is full");
+    log_info("sharing rate limits with the other nodes through redis %s", redis_where(redis));
+  }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
                                          (int)cfg->rate_limit_write, (int)cfg->rate_limit_graphql};
@@ -227,6 +245,8 @@ static int cmd_serve(cmd_ctx *c) {
       log_error("out of memory for rate limits");
       goto out;
     }
+    if (redis) ratelimit_share(limits, redis);
+    if (metrics_register(&metrics, ratelimit_metrics_collect, limits)) PHEME_BUG("the metrics registry is full");
   }
   /* The answer cache is correct for one process writing its storage: with PostgreSQL, other
    * nodes write too and nothing would tell this one, so auto keeps it off there. */
@@ -313,6 +333,7 @@ out:
   log_batching_stop();
   http_cache_free(cache);
   ratelimit_free(limits);
+  redis_client_free(redis);
   signin_config_release(&signin);
   content_backend_free(a.content);
   store_free(s);
@@ -434,13 +455,44 @@ static int cmd_seed(cmd_ctx *c) {
   }
   store *s = open_store(&c->cfg, 1);
   if (!s) return 1;
-  char err[256];
-  int rc = strcmp(what, "demo") == 0 ? demo_seed(s, err, sizeof err)
-                                     : bench_seed(s, users, tasks, err, sizeof err);
+  char err[512];
+  int rc;
+  if (strcmp(what, "demo") == 0) {
+    /* the same demo as `serve --demo`: people and tasks, then one submission through the loop */
+    pipeline pipe;
+    memset(&pipe, 0, sizeof pipe);
+    rc = demo_seed(s, err, sizeof err) || pipeline_init(&pipe, s, &c->cfg, err, sizeof err) ||
+         demo_pipeline_seed(s, &pipe, err, sizeof err);
+    pipeline_release(&pipe);
+  } else {
+    rc = bench_seed(s, users, tasks, err, sizeof err);
+  }
   if (rc) fprintf(stderr, "pheme seed: %s\n", err);
   store_free(s);
   return rc ? 1 : 0;
 }
+
+/* --- pheme backup / restore (store/backup.h) --- */
+
+static int backup_or_restore(cmd_ctx *c, int restore) {
+  const char *file = c->nargs > 0 ? c->args[0] : "";
+  if (!*file || file[0] == '-') {
+    fprintf(stderr, "usage: pheme %s FILE [--database URL]\n", restore ? "restore" : "backup");
+    return 2;
+  }
+  char err[512];
+  pheme_err e = restore ? store_restore(c->cfg.database, file, err, sizeof err)
+                        : store_backup(c->cfg.database, file, err, sizeof err);
+  if (e) {
+    fprintf(stderr, "pheme %s: %s (%s)\n", restore ? "restore" : "backup", err, pheme_err_code(e));
+    return 1;
+  }
+  printf("%s %s\n", restore ? "restored the database from" : "wrote a backup to", file);
+  return 0;
+}
+
+static int cmd_backup(cmd_ctx *c) { return backup_or_restore(c, 0); }
+static int cmd_restore(cmd_ctx *c) { return backup_or_restore(c, 1); }
 
 /* --- pheme chain (src/chain/cli.c) --- */
 
