@@ -84,6 +84,14 @@ describe('game', () => {
     assert.equal(p.streak.days, 1);
     assert.ok(Date.parse(p.streak.nextDeadline) > Date.now());
     assert.equal(p.streak.utcOffsetMinutes, 0);
+    // the time zone moves the streak's deadline to midnight there
+    expectError(await user.req('PUT', '/api/v1/me/time-zone', { json: { utcOffsetMinutes: 900 } }), 400, 'API002', 'an offset past +14:00');
+    const tz = expectStatus(await user.req('PUT', '/api/v1/me/time-zone', { json: { utcOffsetMinutes: 120 } }), 200);
+    assert.equal(tz.utcOffsetMinutes, 120);
+    const p2 = expectStatus(await user.get('/api/v1/me/progress'), 200);
+    assert.equal(p2.streak.utcOffsetMinutes, 120);
+    assert.equal(Date.parse(p2.streak.nextDeadline) % 86400000, (86400000 - 120 * 60000) % 86400000);
+    expectStatus(await user.req('PUT', '/api/v1/me/time-zone', { json: { utcOffsetMinutes: 0 } }), 200);
 
     // the ledger: every factor in detail, exactly one set of rows
     const l = expectStatus(await user.get('/api/v1/me/xp?limit=50'), 200);
@@ -119,6 +127,8 @@ describe('game', () => {
       { text: 'Trying the second step before the first one.', evidence: [{ type: 'link', url: 'https://example.com/early' }] }),
       403, 'WORK001', 'a locked quest step');
     assert.match(JSON.stringify(r), /step 1/);
+    const all = expectStatus(await user.get('/api/v1/quests'), 200);
+    assert.deepEqual(all.items.map((x) => x.slug), ['starter']);
     const got = expectStatus(await user.get(`/api/v1/quests/${q.id}`), 200);
     assert.equal(got.progress.stepsDone, 0);
     assert.equal(got.steps[1].locked, true);
