@@ -129,6 +129,7 @@ static void setup(void) {
 typedef struct {
   game_award_job aw; /* first */
   arena a;
+  game_decide_ctx c;
   int busy; /* under mu */
 } slot;
 
@@ -158,7 +159,8 @@ static double award_committer(void) {
     while (s->busy) pthread_cond_wait(&cv, &mu);
     pthread_mutex_unlock(&mu);
     arena_clear(&s->a);
-    game_award_job_init(&s->aw, &s->a, SIDS[i], 1, game_decide, &G.rules);
+    s->c = (game_decide_ctx){&G.rules, &s->a};
+    game_award_job_init(&s->aw, &s->a, SIDS[i], 1, game_decide, &s->c);
     s->aw.j.done = done;
     pthread_mutex_lock(&mu);
     inflight++;

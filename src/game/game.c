@@ -221,13 +221,6 @@ static const char *const guild_milestones[] = {"level-1", "level-5", "level-10",
 static const int milestone_level[] = {1, 5, 10, 25, 0, 0, 0};
 static const int64_t milestone_xp[] = {0, 0, 0, 0, 10000, 100000, 1000000};
 
-/* One arena per award for the texts of its plan: the store's job arena is reset per transaction,
- * so the plan's strings are made in a (the caller's, passed through ctx). */
-typedef struct {
-  const game_rules *rules;
-  arena *a;
-} decide_ctx;
-
 static pheme_err decide(const game_award_view *v, game_award_plan *p, const game_rules *R, arena *a) {
   p->user_id = v->user_id;
   p->guild_id = v->guild_id;
@@ -393,21 +386,9 @@ static pheme_err decide(const game_award_view *v, game_award_plan *p, const game
   return PHEME_OK;
 }
 
-static pheme_err decide_cb(const game_award_view *v, game_award_plan *p, void *ctx) {
-  decide_ctx *c = ctx;
-  return decide(v, p, c->rules, c->a);
-}
-
 pheme_err game_decide(const game_award_view *v, game_award_plan *p, void *ctx) {
-  /* ctx is a game_rules; texts go to a static arena of this thread (tests, tools) */
-  static _Thread_local arena a;
-  static _Thread_local int ready;
-  if (!ready) {
-    arena_init(&a, 1 << 16);
-    ready = 1;
-  }
-  arena_clear(&a);
-  return decide(v, p, ctx, &a);
+  game_decide_ctx *c = ctx;
+  return decide(v, p, c->rules, c->a);
 }
 
 /* ---- listeners ---- */
@@ -457,9 +438,9 @@ void game_init(game *g, store *s, const game_rules *rules) {
 }
 
 pheme_err game_award(game *g, arena *a, int64_t sid, const job_claim *claim, int64_t now_ms, game_award_plan *out) {
-  decide_ctx c = {&g->rules, a};
+  game_decide_ctx c = {&g->rules, a};
   game_award_plan plan;
-  pheme_err e = store_game_award(g->store, a, sid, claim, now_ms, decide_cb, &c, &plan);
+  pheme_err e = store_game_award(g->store, a, sid, claim, now_ms, game_decide, &c, &plan);
   if (e) return e;
   game_xp_notify(&plan);
   if (out) *out = plan;

@@ -105,7 +105,14 @@ typedef struct game {
 
 void game_init(game *g, store *s, const game_rules *rules);
 
-/* The decide callback of store_game_award (ctx is a game_rules): plans the award of v. */
+/* What game_decide needs: the rules, and the arena its plan's texts are made in (it must outlive
+ * the award: the store writes the plan after the callback returns). */
+typedef struct {
+  const game_rules *rules;
+  arena *a;
+} game_decide_ctx;
+
+/* The decide callback of store_game_award (ctx is a game_decide_ctx): plans the award of v. */
 pheme_err game_decide(const game_award_view *v, game_award_plan *p, void *ctx);
 
 /* Awards submission_id (its outcome) once; claim may be NULL. After the commit the listeners are

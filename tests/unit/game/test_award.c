@@ -367,6 +367,7 @@ static waitgroup WG = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0
 typedef struct {
   game_award_job aw; /* first */
   arena a;
+  game_decide_ctx c;
 } bjob;
 
 static void bdone(store_job *j) {
@@ -461,7 +462,8 @@ TEST(rebuild_equals_incremental_after_10000_random_awards) {
     WG.left = BATCH;
     for (int i = 0; i < BATCH; i++) {
       arena_init(&jobs[i].a, 0);
-      game_award_job_init(&jobs[i].aw, &jobs[i].a, sids[off + i], T0, game_decide, &G.rules);
+      jobs[i].c = (game_decide_ctx){&G.rules, &jobs[i].a};
+      game_award_job_init(&jobs[i].aw, &jobs[i].a, sids[off + i], T0, game_decide, &jobs[i].c);
       jobs[i].aw.j.done = bdone;
       store_job_submit(S, &jobs[i].aw.j);
     }
