@@ -123,16 +123,16 @@ void wallets_get(http_req *r) {
   jw_key(&w, "level");
   jw_str(&w, level_name(v.xp));
   /* the rewards engine's totals (src/game; docs/rewards.md): XP from the ledger and its level */
-  game_progress gp;
-  if (store_game_progress(req_store(r), &r->arena, v.profile.id, &gp) == PHEME_OK) {
+  int64_t gxp;
+  if (store_game_user_xp(req_store(r), v.profile.id, &gxp) == PHEME_OK) {
     jw_key(&w, "progress");
     jw_obj(&w);
     jw_key(&w, "xp");
-    jw_int(&w, gp.xp);
+    jw_int(&w, gxp);
     jw_key(&w, "level");
-    jw_str(&w, game_level_name(gp.xp));
+    jw_str(&w, game_level_name(gxp));
     jw_key(&w, "xpToNextLevel");
-    jw_int(&w, game_xp_to_next(gp.xp));
+    jw_int(&w, game_xp_to_next(gxp));
     jw_end(&w);
   }
   jw_key(&w, "skills");

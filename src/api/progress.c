@@ -308,6 +308,10 @@ void quests_create(http_req *r) {
     http_error(r, e, "a task or a required quest of quest '%.64s' does not exist", q.slug);
     return;
   }
+  if (e == PHEME_DATA_INVALID) {
+    http_error(r, PHEME_API_BAD_REQUEST, "slug '%.64s' must be lower-case letters, digits and '-'", q.slug);
+    return;
+  }
   if (e) { api_fail(r, e, "quest"); return; }
   char *loc = arena_printf(&r->arena, "/api/v1/quests/%lld", (long long)q.id);
   if (loc) http_header(r, "Location", loc);

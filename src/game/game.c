@@ -182,6 +182,31 @@ int64_t game_streak_deadline(const game_rules *r, const game_streak *s, int offs
 
 /* ---- the plan ---- */
 
+/* s as the inside of a JSON string (slugs normally need nothing; a quote, backslash or control
+ * character is escaped). NULL when memory is short. */
+static const char *esc(arena *a, const char *s) {
+  if (!s) return "";
+  size_t n = 0, extra = 0;
+  for (; s[n]; n++)
+    if (s[n] == '"' || s[n] == '\\' || (unsigned char)s[n] < 0x20) extra += 5;
+  if (!extra) return s;
+  char *o = arena_alloc(a, n + extra + 1), *p = o;
+  if (!o) return NULL;
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c == '"' || c == '\\') {
+      *p++ = '\\';
+      *p++ = (char)c;
+    } else if (c < 0x20) {
+      p += snprintf(p, 7, "\\u%04x", c);
+    } else {
+      *p++ = (char)c;
+    }
+  }
+  *p = 0;
+  return o;
+}
+
 static game_row *add_row(game_award_plan *p, int64_t skill_id, int64_t amount, const char *reason, const char *rule,
                          const char *detail) {
   if (p->nrows >= GAME_MAX_ROWS) return NULL;
@@ -310,7 +335,7 @@ static pheme_err decide(const game_award_view *v, game_award_plan *p, const game
   if (v->quest_id && !v->quest_completed && v->quest_position == v->quest_steps_done + 1) {
     p->quest_steps_done = v->quest_position;
     const char *qd = arena_printf(a, "{\"quest_id\":%lld,\"slug\":\"%s\",\"step\":%d,\"steps\":%d}",
-                                  (long long)v->quest_id, v->quest_slug, v->quest_position, v->quest_steps);
+                                  (long long)v->quest_id, esc(a, v->quest_slug), v->quest_position, v->quest_steps);
     if (!qd) return PHEME_SYS_NOMEM;
     add_event(p, "quest.step_done", 0, "quest", v->quest_id, qd);
     if (p->quest_steps_done >= v->quest_steps) {
@@ -334,7 +359,7 @@ static pheme_err decide(const game_award_view *v, game_award_plan *p, const game
       const char *slug = "";
       for (int j = 0; j < n; j++) if (v->skills[j].id == t->skill_id) slug = v->skills[j].slug;
       const char *d = arena_printf(a, "{\"skill_id\":%lld,\"skill\":\"%s\",\"from\":%d,\"to\":%d,\"xp\":%lld}",
-                                   (long long)t->skill_id, slug, before, t->level, (long long)t->xp);
+                                   (long long)t->skill_id, esc(a, slug), before, t->level, (long long)t->xp);
       if (!d) return PHEME_SYS_NOMEM;
       add_event(p, "skill.level_up", 0, "skill", t->skill_id, d);
     }
@@ -345,7 +370,7 @@ static pheme_err decide(const game_award_view *v, game_award_plan *p, const game
     p->guild_level = game_guild_level(p->guild_xp, R->guild_level_xp);
     if (p->guild_level != v->guild_level) {
       const char *d = arena_printf(a, "{\"guild_id\":%lld,\"guild\":\"%s\",\"from\":%d,\"to\":%d}", (long long)v->guild_id,
-                                   v->guild_slug ? v->guild_slug : "", v->guild_level, p->guild_level);
+                                   esc(a, v->guild_slug), v->guild_level, p->guild_level);
       if (!d) return PHEME_SYS_NOMEM;
       add_event(p, "guild.level_up", 1, "guild", v->guild_id, d);
     }

@@ -509,6 +509,24 @@ pheme_err store_game_progress(store *s, arena *a, int64_t user_id, game_progress
   return e;
 }
 
+pheme_err store_game_user_xp(store *s, int64_t user_id, int64_t *xp) {
+  *xp = 0;
+  arena a;
+  arena_init(&a, 1024);
+  sx x;
+  pheme_err e = sx_read(s, &a, &x);
+  if (e) {
+    arena_release(&a);
+    return e;
+  }
+  db_result r;
+  e = Q(&x, &r, "SELECT xp FROM user_xp WHERE user_id = $1", dbv_int(user_id));
+  if (!e && r.rows) *xp = db_int(&r, 0, 0);
+  sx_end(&x);
+  arena_release(&a);
+  return e;
+}
+
 pheme_err store_game_set_offset(store *s, const store_actor *who, int64_t user_id, int offset_min) {
   if (offset_min < -720 || offset_min > 840) return PHEME_DATA_INVALID;
   arena a;
@@ -754,7 +772,16 @@ static void read_quest(const db_result *r, int i, game_quest *q) {
   q->created_at = db_int(r, i, 5);
 }
 
+/* Quest slugs go into ledger rules and event data as they are: lower-case letters, digits, '-'. */
+static int slug_ok(const char *s) {
+  if (!s || !*s || strlen(s) > 64) return 0;
+  for (; *s; s++)
+    if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-')) return 0;
+  return 1;
+}
+
 pheme_err store_quest_create(store *s, arena *a, const store_actor *who, game_quest *io) {
+  if (!slug_ok(io->slug)) return PHEME_DATA_INVALID;
   sx x;
   pheme_err e = sx_write(s, a, &x);
   if (e) return e;

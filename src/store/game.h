@@ -214,6 +214,9 @@ typedef struct {
 pheme_err store_game_progress(store *s, arena *a, int64_t user_id, game_progress *out)
     PHEME_MUST_CHECK;
 
+/* A person's total XP (0 when they have none yet): one read, for views that show only that. */
+pheme_err store_game_user_xp(store *s, int64_t user_id, int64_t *xp) PHEME_MUST_CHECK;
+
 /* Sets a person's UTC offset in minutes (-720..840). */
 pheme_err store_game_set_offset(store *s, const store_actor *who, int64_t user_id, int offset_min)
     PHEME_MUST_CHECK;
