@@ -355,6 +355,36 @@ TEST(quests_lock_steps_and_pay_on_completion) {
   arena_release(&a);
 }
 
+TEST(the_sweep_awards_what_no_job_took_and_reveals_ended_seasons) {
+  arena a;
+  arena_init(&a, 0);
+  int64_t creator = person(40), u = person(41);
+  int64_t t = new_task(creator, 100, 1, 0, NULL, NULL);
+  int64_t now = T0 + 4000 * GAME_DAY_MS;
+  int64_t old = approved(u, t, 50, now - 3600000), fresh = approved(u, new_task(creator, 100, 1, 0, NULL, NULL), 50, now - 1000);
+  uint8_t seed[32];
+  memset(seed, 0x77, 32);
+  game_season se = {.slug = "s-swept", .name = "Swept", .starts_at = now - 10 * GAME_DAY_MS, .ends_at = now - GAME_DAY_MS};
+  keccak_256(se.seed_hash, seed, 32);
+  REQUIRE(!store_season_create(S, &a, &sys, &se, seed));
+  int n = -1;
+  REQUIRE(!game_sweep(&G, now, &n));
+  /* the outcome older than the sweep's age (30 s) is awarded; the fresh one waits for its job */
+  CHECK(n >= 1);
+  CHECK_INT(INT("SELECT count(*) FROM outcomes WHERE submission_id = $1 AND consumed_at IS NOT NULL", dbv_int(old)), 1);
+  CHECK_INT(INT("SELECT count(*) FROM outcomes WHERE submission_id = $1 AND consumed_at IS NULL", dbv_int(fresh)), 1);
+  CHECK_INT(row_amount(old, "task", 0), 100);
+  game_season got;
+  REQUIRE(!store_season_get(S, &a, se.id, &got));
+  CHECK(got.revealed);
+  /* a second sweep later takes the other one, and nothing twice */
+  REQUIRE(!game_sweep(&G, now + 60000, &n));
+  CHECK_INT(INT("SELECT count(*) FROM outcomes WHERE submission_id = $1 AND consumed_at IS NOT NULL", dbv_int(fresh)), 1);
+  CHECK_INT(INT("SELECT count(*) FROM xp_ledger WHERE submission_id = $1", dbv_int(old)), 1);
+  CHECK_INT(events_of("xp.awarded", u), 2);
+  arena_release(&a);
+}
+
 /* ---- rebuild equals the incremental totals ---- */
 
 typedef struct {
@@ -511,6 +541,7 @@ static void all_tests(void) {
   RUN(seasons_publish_the_hash_and_reveal_the_seed_at_the_end);
   RUN(awarded_exactly_once);
   RUN(quests_lock_steps_and_pay_on_completion);
+  RUN(the_sweep_awards_what_no_job_took_and_reveals_ended_seasons);
   RUN(rebuild_equals_incremental_after_10000_random_awards);
 }
 
