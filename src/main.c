@@ -20,6 +20,8 @@
 #include "game/leaderboard.h"
 #include "graphql/pheme_schema.h"
 #include "game/badges.h"
+#include "game/game.h"
+#include "game/wiring.h"
 #include "jobs/jobs.h"
 #include "store/backup.h"
 #include "validation/pipeline.h"
@@ -53,6 +55,7 @@ static int cmd_content(cmd_ctx *c);
 static int cmd_worker(cmd_ctx *c);
 static int cmd_indexer(cmd_ctx *c);
 static int cmd_jobs(cmd_ctx *c);
+static int cmd_game(cmd_ctx *c);
 static int cmd_backup(cmd_ctx *c);
 static int cmd_restore(cmd_ctx *c);
 static int cmd_graphql(cmd_ctx *c);
@@ -79,6 +82,7 @@ static const command commands[] = {
     {"indexer", cmd_indexer, "indexer [--database URL] [--chain-rpc URL]",
      "run the chain indexer only (one is active per chain, the others stand by) until SIGTERM"},
     {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
+    {"game", cmd_game, GAME_CLI_USAGE, "rewards: rebuild totals from the XP ledger, award or sweep by hand, seasons"},
     {"backup", cmd_backup, "backup FILE [--database URL]",
      "write a consistent backup of the database while pheme runs (SQLite online backup; pg_dump)"},
     {"restore", cmd_restore, "restore FILE [--database URL]",
@@ -298,6 +302,8 @@ static int cmd_serve(cmd_ctx *c) {
   }
   badges_engine badges = {.s = s, .iss = &iss};
   a.badges = &badges;
+  static game game_;
+  static game_rules game_rules_;
   if (chain_workers_init(&chain, cfg, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -321,6 +327,10 @@ static int cmd_serve(cmd_ctx *c) {
     goto out;
   }
   if (metrics_register(&metrics, leaderboards_metrics_collect, a.boards)) PHEME_BUG("the metrics registry is full");
+  /* the game's parts joined (game/wiring.h): awards committed here move the boards, and badge
+   * rules see streaks, quests, guild achievements and season ranks */
+  if (game_xp_listen(game_boards_on_award, a.boards)) PHEME_BUG("the XP listeners are full");
+  badge_facts_hook_set(game_badge_facts, a.boards);
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
     signin.contract_ctx = &chain.sigcheck;
@@ -403,6 +413,9 @@ static int cmd_serve(cmd_ctx *c) {
     jobs_register_builtin(cfg->jobs_test_kinds);
     if (pipeline_register(&pipe) || game_badges_register_jobs(&badges))
       PHEME_BUG("the table of job kinds is full");
+    game_rules_from_config(&game_rules_, cfg);
+    game_init(&game_, s, &game_rules_);
+    if (game_register(&game_)) PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
       http_server_stop(a.http, 0);
@@ -743,6 +756,12 @@ static int cmd_worker(cmd_ctx *c) {
   badges_engine badges = {.s = s, .iss = &iss};
   if (pipeline_register(&pipe) || game_badges_register_jobs(&badges))
     PHEME_BUG("the table of job kinds is full");
+  badge_facts_hook_set(game_badge_facts, NULL); /* a worker holds no boards: no season ranks */
+  static game game_;
+  game_rules rules;
+  game_rules_from_config(&rules, &c->cfg);
+  game_init(&game_, s, &rules);
+  if (game_register(&game_)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
   issuance_release(&iss);
   pipeline_release(&pipe);
@@ -754,6 +773,16 @@ static int cmd_jobs(cmd_ctx *c) {
   store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
   if (!s) return 1;
   int rc = jobs_cli(&c->cfg, s, c->args, c->nargs);
+  store_free(s);
+  return rc;
+}
+
+/* --- pheme game (src/game/cli.c) --- */
+
+static int cmd_game(cmd_ctx *c) {
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = game_cli(&c->cfg, s, c->args, c->nargs);
   store_free(s);
   return rc;
 }

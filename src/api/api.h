@@ -178,6 +178,16 @@ void leaderboards_skill(http_req *r);
 void leaderboards_guild(http_req *r);
 void leaderboards_season(http_req *r);
 void leaderboards_guilds(http_req *r);
+/* rewards and progression (progress.c) */
+void me_progress(http_req *r);
+void me_ledger(http_req *r);
+void me_time_zone(http_req *r);
+void quests_list(http_req *r);
+void quests_get(http_req *r);
+void quests_create(http_req *r);
+void seasons_list(http_req *r);
+void seasons_create(http_req *r);
+void seasons_reveal(http_req *r);
 void keys_list(http_req *r);
 void keys_revoke(http_req *r);
 void audit_list(http_req *r);

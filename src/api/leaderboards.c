@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "eth/address.h"
 #include "game/leaderboard.h"
+#include "store/game.h"
 #include "store/leaderboard.h"
 #include "core/banned.h"
 
@@ -197,7 +198,7 @@ void leaderboards_guild(http_req *r) {
 }
 
 static void season_header(jw *w, const void *ctx) {
-  const store_season *s = ctx;
+  const game_season *s = ctx;
   jw_key(w, "board");
   jw_str(w, "season");
   jw_key(w, "season");
@@ -218,7 +219,7 @@ static void season_header(jw *w, const void *ctx) {
 void leaderboards_season(http_req *r) {
   int64_t id;
   if (api_id_param(r, "id", &id)) return;
-  store_season s;
+  game_season s;
   pheme_err e = store_season_get(req_store(r), &r->arena, id, &s);
   if (e == PHEME_DATA_NOT_FOUND) {
     http_error(r, e, "season %lld not found", (long long)id);

@@ -4,6 +4,7 @@
 #include "api/api.h"
 #include "core/util.h"
 #include "eth/address.h"
+#include "game/game.h"
 #include "core/banned.h"
 
 void users_list(http_req *r) {
@@ -121,6 +122,19 @@ void wallets_get(http_req *r) {
   jw_int(&w, v.xp);
   jw_key(&w, "level");
   jw_str(&w, level_name(v.xp));
+  /* the rewards engine's totals (src/game; docs/rewards.md): XP from the ledger and its level */
+  int64_t gxp;
+  if (store_game_user_xp(req_store(r), v.profile.id, &gxp) == PHEME_OK) {
+    jw_key(&w, "progress");
+    jw_obj(&w);
+    jw_key(&w, "xp");
+    jw_int(&w, gxp);
+    jw_key(&w, "level");
+    jw_str(&w, game_level_name(gxp));
+    jw_key(&w, "xpToNextLevel");
+    jw_int(&w, game_xp_to_next(gxp));
+    jw_end(&w);
+  }
   jw_key(&w, "skills");
   jw_arr(&w);
   for (int i = 0; i < v.nskills; i++) {

@@ -146,6 +146,24 @@ static const json_field role_grant_body[] = {
     {"role", JF_ENUM, 1, 0, 0, "user|creator|validator|admin"},
 };
 
+static const json_field time_zone_set[] = {
+    {"utcOffsetMinutes", JF_INT, 1, -720, 840, NULL},
+};
+static const json_field quest_create[] = {
+    {"slug", JF_NAME, 1, 1, 64, NULL},
+    {"name", JF_NAME, 1, 1, 200, NULL},
+    {"description", JF_TEXT, 0, 0, 5000, NULL},
+    {"xpReward", JF_INT, 0, 0, 1000000, NULL},
+    {"steps", JF_ARRAY, 1, 1, 50, NULL},
+    {"requires", JF_ARRAY, 0, 0, 20, NULL},
+};
+static const json_field season_create[] = {
+    {"slug", JF_NAME, 1, 1, 64, NULL},
+    {"name", JF_NAME, 1, 1, 200, NULL},
+    {"startsAt", JF_STRING, 1, 1, 40, NULL},
+    {"endsAt", JF_STRING, 1, 1, 40, NULL},
+};
+
 #define SCHEMA(name, fields, desc) \
   const api_schema schema_##name = {#name, fields, ARRAY_SIZE(fields), desc}
 SCHEMA(ProfileUpdate, profile_update, "Fields of the caller's profile to change");
@@ -191,6 +209,9 @@ SCHEMA(AuthRefresh, auth_refresh_body, "The refresh token (phr_…); omit it in 
 SCHEMA(WalletLink, wallet_link_body, "A message signed by the wallet to link, for a nonce of purpose 'link'");
 SCHEMA(PayoutSet, payout_set_body, "One of the caller's linked addresses");
 SCHEMA(RoleGrant, role_grant_body, "The role to grant");
+SCHEMA(TimeZoneSet, time_zone_set, "The caller's time zone as minutes east of UTC (-720..840): streak days end at midnight there");
+SCHEMA(QuestCreate, quest_create, "A quest chain: steps are task ids in order; requires are the slugs of quests to complete first");
+SCHEMA(SeasonCreate, season_create, "A season (RFC 3339 times); the server draws its secret seed and publishes the seed's keccak256");
 
 /* Every schema, for OpenAPI's components and for nested objects (api_schema_find). */
 const api_schema *const api_schemas[] = {
@@ -208,6 +229,9 @@ const api_schema *const api_schemas[] = {
     &schema_AdminDecision,
     &schema_ValidatorPut,
     &schema_GuildCreate,
+    &schema_TimeZoneSet,
+    &schema_QuestCreate,
+    &schema_SeasonCreate,
     &schema_AuthNonce,
     &schema_AuthVerify,
     &schema_AuthRefresh,
@@ -278,6 +302,16 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/leaderboards/guilds/:slug", leaderboards_guild, PUBLIC, RL_READ, "A guild's members by the XP they earned for it, with the guild's XP and rank among guilds (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
     {"GET", "/api/v1/leaderboards/guilds", leaderboards_guilds, PUBLIC, RL_READ, "Guilds by guild XP, the XP their members earned for them (?limit=1..100, ?cursor=)", "leaderboards", NULL, 200},
     {"GET", "/api/v1/leaderboards/seasons/:id", leaderboards_season, PUBLIC, RL_READ, "People by their XP in one season (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
+    /* rewards and progression (progress.c; docs/rewards.md) */
+    {"GET", "/api/v1/me/progress", me_progress, USER, RL_READ, "The caller's XP, level, skill levels, streak with its next deadline, guild contributions and quests in progress", "progress", NULL, 200},
+    {"GET", "/api/v1/me/xp", me_ledger, USER, RL_READ, "The caller's XP ledger rows, newest first, each with every factor of its computation", "progress", NULL, 200},
+    {"PUT", "/api/v1/me/time-zone", me_time_zone, USER, RL_WRITE, "Set the caller's time zone (minutes east of UTC) for streak days", "progress", BODY(TimeZoneSet), 200},
+    {"GET", "/api/v1/quests", quests_list, PUBLIC, RL_READ, "Quest chains with their steps (and the caller's progress when signed in)", "progress", NULL, 200},
+    {"POST", "/api/v1/quests", quests_create, ADMIN, RL_WRITE, "Create a quest chain", "progress", BODY(QuestCreate), 201},
+    {"GET", "/api/v1/quests/:id", quests_get, PUBLIC, RL_READ, "One quest chain (with the caller's progress when signed in)", "progress", NULL, 200},
+    {"GET", "/api/v1/seasons", seasons_list, PUBLIC, RL_READ, "Seasons with their seed hash, and the seed once revealed", "progress", NULL, 200},
+    {"POST", "/api/v1/seasons", seasons_create, ADMIN, RL_WRITE, "Create a season; its seed's hash is published at once", "progress", BODY(SeasonCreate), 201},
+    {"POST", "/api/v1/seasons/:id/reveal", seasons_reveal, ADMIN, RL_WRITE, "Reveal an ended season's seed (?force=true: before its end)", "progress", NULL, 200},
     /* on-chain views, from the indexer's projections (onchain.c) */
     {"GET", "/api/v1/staking/:address", onchain_staking, PUBLIC, RL_READ, "Stake, cooldown, token balance, votes, delegation and reward claims of an address, as indexed from the chain", "chain", NULL, 200},
     {"GET", "/api/v1/governance/proposals", onchain_proposals, PUBLIC, RL_READ, "Governance proposals, newest first, with their tallies, as indexed from the chain", "chain", NULL, 200},

@@ -93,6 +93,12 @@ typedef struct pheme_config {
   long long jobs_workers, jobs_poll_ms, jobs_lease_ms, jobs_backoff_base_ms, jobs_backoff_cap_ms;
   long long jobs_max_attempts, jobs_batch, jobs_keep_done;
   int jobs_test_kinds;
+  /* the rewards engine (src/game; docs/rewards.md) */
+  long long game_difficulty_step_pct, game_quality_min_pct, game_quality_max_pct;
+  long long game_streak_step_pct, game_streak_max_pct, game_streak_grace_days, game_streak_grace_every_days;
+  long long game_guild_step_pct, game_guild_max_pct, game_guild_level_xp;
+  long long game_crit_rate_ppm, game_crit_pct, game_parent_share_pct, game_domain_share_pct;
+  long long game_skill_curve_xp, game_sweep_interval, game_sweep_age;
 } pheme_config;
 
 typedef struct {

@@ -114,16 +114,3 @@ pheme_err store_leaderboard_guilds(store *s, arena *a, const int64_t *ids, int n
   return PHEME_OK;
 }
 
-pheme_err store_season_get(store *s, arena *a, int64_t id, store_season *out) {
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = Q(&x, &r, "SELECT id, slug, name, starts_at, ends_at FROM seasons WHERE id = $1", dbv_int(id));
-  sx_end(&x);
-  if (e) return e;
-  if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
-  *out = (store_season){db_int(&r, 0, 0), db_text(&r, 0, 1), db_text(&r, 0, 2), db_int(&r, 0, 3),
-                        db_int(&r, 0, 4)};
-  return PHEME_OK;
-}

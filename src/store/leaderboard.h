@@ -53,13 +53,6 @@ typedef struct {
 pheme_err store_leaderboard_guilds(store *s, arena *a, const int64_t *ids, int n,
                                    store_lb_guild *out) PHEME_MUST_CHECK;
 
-typedef struct {
-  int64_t id;
-  const char *slug, *name;
-  int64_t starts_at, ends_at;
-} store_season;
-
-/* Season id; PHEME_DATA_NOT_FOUND when there is none. */
-pheme_err store_season_get(store *s, arena *a, int64_t id, store_season *out) PHEME_MUST_CHECK;
+/* A season is read with store_season_get (store/game.h). */
 
 #endif

@@ -109,10 +109,18 @@ pheme_err pipeline_task_rules_load(const task *t, pipeline_task_rules *out) {
   return PHEME_OK;
 }
 
-/* The outcome row of an approved submission: the task's skills as a JSON array of slugs. */
-static outcome_row *outcome_for(arena *a, const sub_view *v, int final_score) {
+/* The outcome row of an approved submission: the task's skills as a JSON array of slugs. The
+ * rewards engine's award job (src/game, GAME_JOB_AWARD) joins st's jobs, so it commits with the
+ * outcome it pays. */
+static outcome_row *outcome_for(sub_step *st, arena *a, const sub_view *v, int final_score) {
   outcome_row *o = arena_zalloc(a, sizeof *o);
   if (!o) return NULL;
+  if (st->njobs < SUB_STEP_MAX_JOBS) {
+    job_request *rq = &st->jobs[st->njobs++];
+    memset(rq, 0, sizeof *rq);
+    rq->kind = "game.award";
+    rq->payload = arena_printf(a, "{\"submission_id\":%lld}", (long long)v->sub.id);
+  }
   json_t *skills = json_array();
   for (int i = 0; i < v->task.nskills; i++) json_array_append_new(skills, json_string(v->task.skills[i].slug));
   o->submission_id = v->sub.id;
@@ -426,7 +434,7 @@ static pheme_err assess_decide(const sub_view *v, sub_step *st, void *vctx) {
   e = move(st, &cur, decision_event(d.event), ACT_SYSTEM, detail, c->why, sizeof c->why);
   if (e) return e;
   st->final_score = d.final_score;
-  if (cur == SUB_APPROVED) st->outcome = outcome_for(c->a, v, d.final_score);
+  if (cur == SUB_APPROVED) st->outcome = outcome_for(st, c->a, v, d.final_score);
   return PHEME_OK;
 }
 
@@ -725,12 +733,12 @@ static pheme_err decide_decide(const sub_view *v, sub_step *st, void *vctx) {
     e = move(st, &cur, SUB_EV_RESOLVE, ACT_SYSTEM, jdump(c->a, detail), c->why, sizeof c->why);
     if (e) return e;
     st->settle_dispute = 1;
-    if (final >= min_score && !v->has_outcome) st->outcome = outcome_for(c->a, v, final);
+    if (final >= min_score && !v->has_outcome) st->outcome = outcome_for(st, c->a, v, final);
   } else {
     pipeline_decision dd = pipeline_verdict(final, min_score);
     e = move(st, &cur, decision_event(dd.event), ACT_SYSTEM, jdump(c->a, detail), c->why, sizeof c->why);
     if (e) return e;
-    if (cur == SUB_APPROVED && !v->has_outcome) st->outcome = outcome_for(c->a, v, final);
+    if (cur == SUB_APPROVED && !v->has_outcome) st->outcome = outcome_for(st, c->a, v, final);
   }
   st->final_score = final;
   st->standings = sd;
@@ -1121,7 +1129,7 @@ static pheme_err admin_decide(const sub_view *v, sub_step *st, void *vctx) {
   st->final_score = c->score;
   st->feedback = c->reason;
   if (disputed) st->settle_dispute = 1;
-  if (strcmp(c->decision, "approve") == 0 && !v->has_outcome) st->outcome = outcome_for(c->a, v, c->score);
+  if (strcmp(c->decision, "approve") == 0 && !v->has_outcome) st->outcome = outcome_for(st, c->a, v, c->score);
   return PHEME_OK;
 }
 

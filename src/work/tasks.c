@@ -5,6 +5,7 @@
 
 #include "core/json.h"
 #include "core/util.h"
+#include "store/game.h"
 #include "work/tasks.h"
 #include "core/banned.h"
 
@@ -380,6 +381,11 @@ pheme_err work_submit(store *s, arena *a, const store_actor *sa, const work_prin
   work_person person;
   e = work_person_load(s, a, who, &person);
   if (e) return e;
+  /* a quest's step stays locked until the steps before it are approved (store/game.h) */
+  int locked = 0;
+  if (who->user_id) e = store_quest_task_locked(s, who->user_id, task_id, &locked, why, n);
+  if (e) return e;
+  if (locked) return PHEME_WORK_REQUIREMENTS;
   const char *ev;
   if (evidence) {
     char *text_ev = json_dumps(evidence, JSON_COMPACT);

@@ -158,7 +158,8 @@ describe('pipeline', () => {
     assert.ok(first.reviews.every((r) => /^0x[0-9a-f]{130}$/.test(r.signature)));
     assert.equal(first.outcome.finalScore, 80);
     assert.equal(first.outcome.taskId, task.id);
-    assert.equal(first.outcome.consumed, false);
+    // the rewards engine's award job (enqueued with the outcome) takes it soon after
+    first = await until(s.id, (x) => x.outcome.consumed === true, 'the outcome consumed by the award job');
     assert.equal(first.timeline[first.timeline.length - 1].event, 'approve');
     assert.equal(first.timeline[first.timeline.length - 1].detail.finalScore, 80);
   });

@@ -10,7 +10,11 @@
 #include "store/db.h"
 #include "core/banned.h"
 
-#define CACHE_SLOTS 128
+/* The prepared-statement cache: CACHE_SLOTS / CACHE_WAYS sets of CACHE_WAYS statements, the least
+ * recently used of a set replaced (direct-mapped, two hot statements meeting in one slot were
+ * prepared and deallocated again on every use). */
+#define CACHE_SLOTS 256
+#define CACHE_WAYS 4
 #define OID_BOOL 16
 #define OID_BYTEA 17
 #define OID_INT8 20
@@ -21,11 +25,13 @@ typedef struct {
   uint64_t hash;
   char *sql;
   char name[24];
+  uint64_t used; /* the connection's tick at the last use */
 } prepared;
 
 struct db_conn {
   PGconn *h;
   int replica;
+  uint64_t tick;
   prepared cache[CACHE_SLOTS];
   char err[512];
 };
@@ -42,6 +48,7 @@ static void cache_clear(db_conn *c) {
     free(c->cache[i].sql);
     c->cache[i].sql = NULL;
     c->cache[i].hash = 0;
+    c->cache[i].used = 0;
   }
 }
 
@@ -149,8 +156,14 @@ static pheme_err map_error(db_conn *c, PGresult *r) {
 
 static const char *prepare(db_conn *c, const char *sql, int nargs, PGresult **err) {
   uint64_t h = db_sql_hash(sql);
-  prepared *slot = &c->cache[h % CACHE_SLOTS];
-  if (slot->sql && slot->hash == h && strcmp(slot->sql, sql) == 0) return slot->name;
+  prepared *set = &c->cache[(h % (CACHE_SLOTS / CACHE_WAYS)) * CACHE_WAYS], *slot = &set[0];
+  for (int i = 0; i < CACHE_WAYS; i++) {
+    if (set[i].sql && set[i].hash == h && strcmp(set[i].sql, sql) == 0) {
+      set[i].used = ++c->tick;
+      return set[i].name;
+    }
+    if (set[i].used < slot->used) slot = &set[i]; /* an empty way has used 0 */
+  }
   char name[24];
   snprintf(name, sizeof name, "p%016llx", (unsigned long long)h);
   PGresult *r = PQprepare(c->h, name, sql, nargs, NULL);
@@ -184,6 +197,7 @@ static const char *prepare(db_conn *c, const char *sql, int nargs, PGresult **er
   }
   slot->hash = h;
   slot->sql = copy;
+  slot->used = ++c->tick;
   memcpy(slot->name, name, sizeof name);
   return slot->name;
 }

@@ -18,16 +18,22 @@
 #include "store/sqlite/walvfs.h"
 #include "core/banned.h"
 
-#define CACHE_SLOTS 128
+/* The statement cache: CACHE_SLOTS / CACHE_WAYS sets of CACHE_WAYS statements, the least recently
+ * used of a set replaced. (Direct-mapped, two statements of one hot path whose hashes meet in a
+ * slot were prepared again on every use: the award path of src/game had four such.) */
+#define CACHE_SLOTS 256
+#define CACHE_WAYS 4
 
 typedef struct {
   uint64_t hash;
   char *sql;
   sqlite3_stmt *stmt;
+  uint64_t used; /* the connection's tick at the last use */
 } cached_stmt;
 
 struct db_conn {
   sqlite3 *h;
+  uint64_t tick;
   cached_stmt cache[CACHE_SLOTS];
   char err[512];
 };
@@ -193,8 +199,14 @@ static pheme_err map_error(db_conn *c, int rc) {
 /* Finds or prepares sql in the connection's cache. */
 static sqlite3_stmt *prepare(db_conn *c, const char *sql) {
   uint64_t h = db_sql_hash(sql);
-  cached_stmt *slot = &c->cache[h % CACHE_SLOTS];
-  if (slot->stmt && slot->hash == h && strcmp(slot->sql, sql) == 0) return slot->stmt;
+  cached_stmt *set = &c->cache[(h % (CACHE_SLOTS / CACHE_WAYS)) * CACHE_WAYS], *slot = &set[0];
+  for (int i = 0; i < CACHE_WAYS; i++) {
+    if (set[i].stmt && set[i].hash == h && strcmp(set[i].sql, sql) == 0) {
+      set[i].used = ++c->tick;
+      return set[i].stmt;
+    }
+    if (set[i].used < slot->used) slot = &set[i]; /* an empty way has used 0 */
+  }
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v3(c->h, sql, -1, SQLITE_PREPARE_PERSISTENT, &st, NULL) != SQLITE_OK)
     return NULL;
@@ -216,6 +228,7 @@ static sqlite3_stmt *prepare(db_conn *c, const char *sql) {
   slot->hash = h;
   slot->sql = copy;
   slot->stmt = st;
+  slot->used = ++c->tick;
   return st;
 }
 

@@ -8,6 +8,7 @@
 #include "test.h"
 #include "backends.h"
 #include "game/leaderboard.h"
+#include "store/game.h"
 #include "store/leaderboard.h"
 
 #define PEOPLE 23
@@ -69,7 +70,7 @@ static void setup(void) {
   uint8_t hash[32] = {1};
   REQUIRE(sql("INSERT INTO seasons (slug, name, starts_at, ends_at, seed_hash, created_at) "
               "VALUES ('lb-s1', 'Season one', 1000, 2000, $1, 1)", SX_ARGS(dbv_blob(hash, 32))) == 0);
-  store_season se;
+  game_season se;
   db_result r;
   sx x;
   REQUIRE(sx_read(S, &a, &x) == 0);
