@@ -187,9 +187,9 @@ pheme_err store_matching_bounties(store *s, arena *a, int64_t creator_id, int ma
   if (!e)
     e = Q(&x, &p,
           "SELECT DISTINCT s.task_id, s.user_id FROM submissions s JOIN tasks t ON t.id = s.task_id "
-          "WHERE " OPEN_UNASSIGNED_BOUNTY " AND s.state <> 'REJECTED' AND t.id >= $3 "
-          "ORDER BY s.task_id DESC, s.user_id LIMIT $2",
-          dbv_int(creator_id), dbv_int(max), dbv_int(oldest));
+          "WHERE " OPEN_UNASSIGNED_BOUNTY " AND s.state <> 'REJECTED' AND t.id >= $2 "
+          "ORDER BY s.task_id DESC, s.user_id LIMIT $3",
+          dbv_int(creator_id), dbv_int(oldest), dbv_int(max));
   sx_end(&x);
   if (e) return e;
   *tasks = arena_alloc(a, sizeof **tasks * (size_t)(t.rows ? t.rows : 1));
@@ -354,8 +354,8 @@ pheme_err store_matching_proposal_confirm(store *s, arena *a, const store_actor 
     e = Q(&x, NULL, "UPDATE matching_proposals SET status = 'STALE' WHERE creator_id = $1 AND status = 'PROPOSED' AND id <> $2",
           dbv_int(out->creator_id), dbv_int(id));
   if (!e)
-    e = Q(&x, NULL, "UPDATE matching_proposals SET status = 'CONFIRMED', confirmed_at = $2 WHERE id = $1",
-          dbv_int(id), dbv_int(now));
+    e = Q(&x, NULL, "UPDATE matching_proposals SET status = 'CONFIRMED', confirmed_at = $1 WHERE id = $2",
+          dbv_int(now), dbv_int(id));
   char *detail = e ? NULL : arena_printf(a, "{\"pairs\":%d,\"proposalId\":%lld,\"totalFit\":%lld}", out->npairs,
                                          (long long)id, (long long)out->total_fit);
   if (!e && !detail) e = PHEME_SYS_NOMEM;
