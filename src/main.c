@@ -18,6 +18,7 @@
 #include "core/version.h"
 #include "jobs/jobs.h"
 #include "validation/pipeline.h"
+#include "matching/matching.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -196,6 +197,7 @@ static int cmd_serve(cmd_ctx *c) {
   int rc = 1;
   pipeline pipe;
   memset(&pipe, 0, sizeof pipe);
+  matching *match = NULL;
   if (chain_workers_init(&chain, cfg, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -208,6 +210,17 @@ static int cmd_serve(cmd_ctx *c) {
   if (cfg->demo && demo_pipeline_seed(s, &pipe, err, sizeof err)) {
     log_error("%s", err);
     goto out;
+  }
+  /* the matching index: built before the first request, then rebuilt in the background */
+  if (cfg->matching) {
+    if (!(match = matching_new()) || matching_build(match, s, err, sizeof err)) {
+      log_error("%s", match ? err : "out of memory for the matching index");
+      goto out;
+    }
+    if (cfg->matching_refresh_seconds > 0 && matching_start(match, s, (int)cfg->matching_refresh_seconds))
+      log_warn("matching: the refresh thread did not start; the index is kept current by updates only");
+    if (metrics_register(&metrics, matching_metrics_collect, match)) PHEME_BUG("the metrics registry is full");
+    a.matching = match;
   }
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
@@ -301,6 +314,8 @@ static int cmd_serve(cmd_ctx *c) {
 out:
   jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
   pipeline_release(&pipe);
+  if (match) metrics_unregister(&metrics, matching_metrics_collect, match);
+  matching_free(match);
   chain_workers_stop(&chain);
   log_batching_stop();
   http_cache_free(cache);

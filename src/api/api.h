@@ -24,6 +24,7 @@ typedef struct app {
   metrics_registry *metrics;   /* what /metrics renders */
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
+  struct matching *matching;   /* the matching index (matching/matching.h); NULL = off */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -146,6 +147,15 @@ void tasks_close(http_req *r);
 void tasks_submit(http_req *r);
 void tasks_submissions(http_req *r);
 void submissions_get(http_req *r);
+/* --- matching (matching.c) --- */
+void tasks_candidates(http_req *r);
+void me_recommendations(http_req *r);
+void me_availability_put(http_req *r);
+void tasks_assign(http_req *r);
+void tasks_assign_get(http_req *r);
+void tasks_assign_confirm(http_req *r);
+/* Tells the matching index that t was created or changed (no-op when matching is off). */
+void api_matching_task_changed(http_req *r, const task *t);
 /* --- the validation pipeline (submissions.c) --- */
 void submissions_review(http_req *r);
 void submissions_dispute(http_req *r);

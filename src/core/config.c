@@ -190,6 +190,11 @@ const conf_key conf_keys[] = {
      "seconds done jobs are kept (with their idempotency keys) before they are deleted; 0 = kept"},
     {"jobs_test_kinds", CONF_BOOL, F(jobs_test_kinds), NOLIMIT, "false", NULL,
      "register the test-only job kinds jobs.test.effect and jobs.test.poison (the crash test; never in production)"},
+    /* the matching engine (src/matching; docs/internals/matching.md) */
+    {"matching", CONF_BOOL, F(matching), NOLIMIT, "true", NULL,
+     "build the in-memory matching index at start (candidates, recommendations, assignment); off answers those routes 503"},
+    {"matching_refresh_seconds", CONF_INT, F(matching_refresh_seconds), 0, 86400, "300", NULL,
+     "rebuild the matching index from storage this often, in the background; 0 = only at start"},
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 

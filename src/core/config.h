@@ -81,6 +81,9 @@ typedef struct pheme_config {
   long long jobs_workers, jobs_poll_ms, jobs_lease_ms, jobs_backoff_base_ms, jobs_backoff_cap_ms;
   long long jobs_max_attempts, jobs_batch, jobs_keep_done;
   int jobs_test_kinds;
+  /* the matching engine (src/matching) */
+  int matching;
+  long long matching_refresh_seconds;
 } pheme_config;
 
 typedef struct {
