@@ -144,7 +144,7 @@ static void fit_matrix(matching *m, const task *tasks, int nt, const int64_t *us
         if (!found) continue;
       }
       int64_t row = ix_row(x, users[u]);
-      if (row < 0 || !x->avail[row] || x->rep[row] < min_rep || x->maxlv[row] < min_level ||
+      if (row < 0 || !IX_AVAIL(x, row) || IX_REP(x, row) < min_rep || IX_MAXLV(x, row) < min_level ||
           users[u] == tk->creator_id)
         continue;
       int levels[MATCHING_TASK_SKILLS], ok = 1;
@@ -153,7 +153,7 @@ static void fit_matrix(matching *m, const task *tasks, int nt, const int64_t *us
         ok = levels[k] >= tk->skills[k].min_level;
       }
       if (!ok) continue;
-      *out = matching_fit_of(levels, nsk, x->maxlv[row], x->rep[row], x->active[row], now).total;
+      *out = matching_fit_of(levels, nsk, IX_MAXLV(x, row), IX_REP(x, row), x->active[row], now).total;
     }
   }
   pthread_rwlock_unlock(&m->lock);

@@ -77,9 +77,6 @@ static void ix_free(ix *x) {
   free(x->uid);
   free(x->addr);
   free(x->lv);
-  free(x->rep);
-  free(x->maxlv);
-  free(x->avail);
   free(x->active);
   free(x->slots);
   for (size_t i = 0; i < x->ntasks; i++) free(x->tasks[i].slugs);
@@ -92,6 +89,8 @@ static ix *ix_new(int nskill, const int64_t *ids, const char *const *slugs) {
   ix *x = calloc(1, sizeof *x);
   if (!x) return NULL;
   x->nskill = nskill;
+  /* a row: the levels, then reputation, level and availability; a multiple of 64 bytes */
+  x->stride = ((size_t)nskill + 3 + 63) / 64 * 64;
   x->post = calloc((size_t)(nskill ? nskill : 1), sizeof *x->post);
   x->slug = calloc((size_t)(nskill ? nskill : 1), sizeof *x->slug);
   x->skill_id = calloc((size_t)(nskill ? nskill : 1), sizeof *x->skill_id);
@@ -150,22 +149,21 @@ static int ix_reserve(ix *x, size_t want) {
   if (want > x->cap) {
     size_t cap = x->cap ? x->cap : 1024;
     while (cap < want) cap *= 2;
-    size_t stride = (size_t)(x->nskill ? x->nskill : 1);
+    size_t stride = x->stride;
     int64_t *uid = realloc(x->uid, cap * sizeof *uid);
     if (uid) x->uid = uid;
     uint8_t(*addr)[20] = realloc(x->addr, cap * sizeof *addr);
     if (addr) x->addr = addr;
-    uint8_t *lv = realloc(x->lv, cap * stride);
-    if (lv) x->lv = lv;
-    uint8_t *rep = realloc(x->rep, cap);
-    if (rep) x->rep = rep;
-    uint8_t *maxlv = realloc(x->maxlv, cap);
-    if (maxlv) x->maxlv = maxlv;
-    uint8_t *avail = realloc(x->avail, cap);
-    if (avail) x->avail = avail;
+    /* rows aligned to cache lines: a requirement check touches one line */
+    uint8_t *lv = NULL;
+    if (posix_memalign((void **)&lv, 64, cap * stride) == 0) {
+      if (x->n) memcpy(lv, x->lv, x->n * stride);
+      free(x->lv);
+      x->lv = lv;
+    }
     int64_t *active = realloc(x->active, cap * sizeof *active);
     if (active) x->active = active;
-    if (!uid || !addr || !lv || !rep || !maxlv || !avail || !active) return -1;
+    if (!uid || !addr || !lv || !active) return -1;
     x->cap = cap;
   }
   if (want * 2 > x->nslots) {
@@ -188,10 +186,10 @@ static int64_t ix_add(ix *x, int64_t uid, const uint8_t *address) {
   x->uid[r] = uid;
   if (address) memcpy(x->addr[r], address, 20);
   else memset(x->addr[r], 0, 20);
-  memset(x->lv + r * (size_t)x->nskill, 0, (size_t)x->nskill);
-  x->rep[r] = 0;
-  x->maxlv[r] = 0;
-  x->avail[r] = 1;
+  memset(IX_ROWP(x, r), 0, x->stride);
+  IX_REP(x, r) = 0;
+  IX_MAXLV(x, r) = 0;
+  IX_AVAIL(x, r) = 1;
   x->active[r] = 0;
   slots_put(x->slots, x->nslots, x->uid, (uint32_t)r);
   return (int64_t)r;
@@ -257,10 +255,10 @@ static int ix_set_level(ix *x, uint32_t row, int c, int level) {
     p->n++;
   }
   uint8_t m = 0;
-  const uint8_t *lv = x->lv + (size_t)row * (size_t)x->nskill;
+  const uint8_t *lv = IX_ROWP(x, row);
   for (int k = 0; k < x->nskill; k++)
     if (lv[k] > m) m = lv[k];
-  x->maxlv[row] = m;
+  IX_MAXLV(x, row) = m;
   return 0;
 }
 
@@ -283,7 +281,7 @@ static int ix_index_all(ix *x) {
       order[j] = v;
     }
   }
-  size_t stride = (size_t)x->nskill;
+  size_t stride = x->stride;
   for (int c = 0; c < x->nskill; c++) {
     uint32_t count[101] = {0};
     for (size_t r = 0; r < n; r++) count[x->lv[r * stride + (size_t)c]]++;
@@ -463,7 +461,7 @@ typedef struct {
 static void rep_put(void *k, int64_t user_id, int score) {
   ix *x = ((rep_put_ctx *)k)->x;
   int64_t r = ix_row(x, user_id);
-  if (r >= 0) x->rep[r] = (uint8_t)(score < 0 ? 0 : score > 100 ? 100 : score);
+  if (r >= 0) IX_REP(x, r) = (uint8_t)(score < 0 ? 0 : score > 100 ? 100 : score);
 }
 
 #define BUILD_PAGE 20000
@@ -502,7 +500,7 @@ static pheme_err build_people(matching *m, ix *x, store *s, char *why, size_t n)
         e = pheme_fail(PHEME_SYS_NOMEM, why, n, "matching: out of memory at %zu people", x->n);
         break;
       }
-      x->avail[r] = (uint8_t)p->available;
+      IX_AVAIL(x, r) = (uint8_t)p->available;
       x->active[r] = p->last_active;
       uint8_t mx = 0;
       for (int k = 0; k < p->nlevels; k++) {
@@ -511,7 +509,7 @@ static pheme_err build_people(matching *m, ix *x, store *s, char *why, size_t n)
         IX_LV(x, r, c) = (uint8_t)p->levels[k].level;
         if (p->levels[k].level > mx) mx = (uint8_t)p->levels[k].level;
       }
-      x->maxlv[r] = mx;
+      IX_MAXLV(x, r) = mx;
     }
     if (e) break;
     int64_t lo = people[0].user_id, hi = people[count - 1].user_id;
@@ -704,8 +702,8 @@ pheme_err matching_apply(matching *m, const matching_update *u) {
     if (c < 0) m->unknown_skills++;
     else if (ix_set_level(x, (uint32_t)r, c, u->level)) e = PHEME_SYS_NOMEM;
   }
-  if (!e && u->reputation >= 0) x->rep[r] = (uint8_t)u->reputation;
-  if (!e && u->available >= 0) x->avail[r] = (uint8_t)u->available;
+  if (!e && u->reputation >= 0) IX_REP(x, r) = (uint8_t)u->reputation;
+  if (!e && u->available >= 0) IX_AVAIL(x, r) = (uint8_t)u->available;
   if (!e && u->active_at > x->active[r]) x->active[r] = u->active_at;
   pthread_rwlock_unlock(&m->lock);
   if (!e) __atomic_add_fetch(&m->updates, 1, __ATOMIC_RELAXED);
@@ -745,8 +743,8 @@ pheme_err matching_apply_person(matching *m, store *s, int64_t user_id) {
     }
     for (int c = 0; c < cols && !e; c++)
       if (ix_set_level(x, (uint32_t)r, c, want[c])) e = PHEME_SYS_NOMEM;
-    x->rep[r] = (uint8_t)(score < 0 ? 0 : score > 100 ? 100 : score);
-    x->avail[r] = (uint8_t)p.available;
+    IX_REP(x, r) = (uint8_t)(score < 0 ? 0 : score > 100 ? 100 : score);
+    IX_AVAIL(x, r) = (uint8_t)p.available;
     if (p.last_active > x->active[r]) x->active[r] = p.last_active;
   }
   pthread_rwlock_unlock(&m->lock);
@@ -796,9 +794,9 @@ int ix_test_person(ix *x, int64_t uid, const uint8_t *levels, int rep, int avail
     IX_LV(x, r, c) = levels[c];
     if (levels[c] > mx) mx = levels[c];
   }
-  x->maxlv[r] = mx;
-  x->rep[r] = (uint8_t)rep;
-  x->avail[r] = (uint8_t)available;
+  IX_MAXLV(x, r) = mx;
+  IX_REP(x, r) = (uint8_t)rep;
+  IX_AVAIL(x, r) = (uint8_t)available;
   x->active[r] = active;
   return 0;
 }

@@ -32,8 +32,8 @@ typedef struct ix {
   size_t n, cap; /* people */
   int64_t *uid;
   uint8_t (*addr)[20];
-  uint8_t *lv; /* n × nskill levels */
-  uint8_t *rep, *maxlv, *avail;
+  size_t stride; /* bytes per row of lv */
+  uint8_t *lv;   /* n rows: nskill levels, reputation, level, availability (64-byte aligned) */
   int64_t *active;
   uint32_t *slots; /* user id → row + 1, open addressing */
   size_t nslots;
@@ -42,7 +42,11 @@ typedef struct ix {
   size_t ntasks, tcap;
 } ix;
 
-#define IX_LV(x, row, c) ((x)->lv[(size_t)(row) * (size_t)(x)->nskill + (size_t)(c)])
+#define IX_ROWP(x, row) ((x)->lv + (size_t)(row) * (x)->stride)
+#define IX_LV(x, row, c) (IX_ROWP(x, row)[(c)])
+#define IX_REP(x, row) (IX_ROWP(x, row)[(x)->nskill])
+#define IX_MAXLV(x, row) (IX_ROWP(x, row)[(x)->nskill + 1])
+#define IX_AVAIL(x, row) (IX_ROWP(x, row)[(x)->nskill + 2])
 
 struct matching {
   pthread_rwlock_t lock; /* queries read, updates and swaps write */

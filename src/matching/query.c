@@ -98,15 +98,15 @@ typedef struct {
 
 /* Whether row meets every requirement; its fit into *f when it does. */
 static inline int qualifies(const ix *x, const need *q, uint32_t row, int64_t now, matching_fit *f) {
-  if (!x->avail[row] || x->rep[row] < q->min_rep || x->maxlv[row] < q->min_level || x->uid[row] == q->creator)
-    return 0;
+  const uint8_t *lv = IX_ROWP(x, row); /* one cache line: levels, reputation, level, availability */
+  if (!lv[x->nskill + 2] || lv[x->nskill] < q->min_rep || lv[x->nskill + 1] < q->min_level) return 0;
   int levels[MATCHING_TASK_SKILLS];
-  const uint8_t *lv = x->lv + (size_t)row * (size_t)x->nskill;
   for (int k = 0; k < q->n; k++) {
     levels[k] = q->col[k] >= 0 ? lv[q->col[k]] : 0;
     if (levels[k] < q->min[k]) return 0;
   }
-  *f = matching_fit_of(levels, q->n, x->maxlv[row], x->rep[row], x->active[row], now);
+  if (x->uid[row] == q->creator) return 0;
+  *f = matching_fit_of(levels, q->n, lv[x->nskill + 1], lv[x->nskill], x->active[row], now);
   return 1;
 }
 
@@ -161,6 +161,8 @@ pheme_err matching_candidates(matching *m, arena *a, const task *t, int64_t now,
   if (!impossible && driver >= 0) {
     const uint32_t *v = x->post[q.col[driver]].v;
     for (size_t i = 0; i < driver_len; i++) {
+      /* the rows of a posting list are scattered: ask for the one 16 entries ahead now */
+      if (i + 16 < driver_len) __builtin_prefetch(IX_ROWP(x, v[i + 16]));
       uint32_t row = v[i];
       if (!qualifies(x, &q, row, now, &f) || !after_cursor(after, f.total, x->uid[row])) continue;
       hitem it = {f.total, x->uid[row], row};
@@ -182,10 +184,10 @@ pheme_err matching_candidates(matching *m, arena *a, const task *t, int64_t now,
     c->user_id = x->uid[row];
     memcpy(c->address, x->addr[row], 20);
     qualifies(x, &q, row, now, &c->fit);
-    c->reputation = x->rep[row];
-    c->level = x->maxlv[row];
+    c->reputation = IX_REP(x, row);
+    c->level = IX_MAXLV(x, row);
     c->active_at = x->active[row];
-    c->available = x->avail[row];
+    c->available = IX_AVAIL(x, row);
     for (int k = 0; k < q.n; k++) c->skill_levels[k] = q.col[k] >= 0 ? IX_LV(x, row, q.col[k]) : 0;
   }
   pthread_rwlock_unlock(&m->lock);
@@ -254,8 +256,8 @@ pheme_err matching_recommend(matching *m, arena *a, int64_t user_id, int64_t now
   pthread_rwlock_rdlock(&m->lock);
   const ix *x = m->cur;
   int64_t row = ix_row(x, user_id);
-  const uint8_t *lv = row >= 0 ? x->lv + (size_t)row * (size_t)x->nskill : NULL;
-  int rep = row >= 0 ? x->rep[row] : 0, level = row >= 0 ? x->maxlv[row] : 0;
+  const uint8_t *lv = row >= 0 ? IX_ROWP(x, row) : NULL;
+  int rep = row >= 0 ? IX_REP(x, row) : 0, level = row >= 0 ? IX_MAXLV(x, row) : 0;
   matching_recommendation r;
   for (size_t i = 0; i < x->ntasks; i++) {
     if (!recommend_score(&x->tasks[i], lv, rep, level, user_id, now, &r)) continue;
