@@ -791,8 +791,9 @@ int ix_test_person(ix *x, int64_t uid, const uint8_t *levels, int rep, int avail
   if (r < 0 && (r = ix_add(x, uid, NULL)) < 0) return -1;
   uint8_t mx = 0;
   for (int c = 0; c < x->nskill; c++) {
-    IX_LV(x, r, c) = levels[c];
-    if (levels[c] > mx) mx = levels[c];
+    uint8_t l = levels[c] > 100 ? 100 : levels[c];
+    IX_LV(x, r, c) = l;
+    if (l > mx) mx = l;
   }
   IX_MAXLV(x, r) = mx;
   IX_REP(x, r) = (uint8_t)rep;
