@@ -289,6 +289,19 @@ int main(int argc, char **argv) {
   printf("index_cpu_mean_same_queries_ms %.3f\nsqlite_cpu_mean_ms %.2f\n", ix_cpu_sample, sql_cpu / (double)ns);
   printf("ratio_mean %.0f\nratio_cpu_mean %.0f\n", sql_mean / ix_sample, (sql_cpu / (double)ns) / ix_cpu_sample);
   printf("sqlite_agree %ld\n", agree);
+  /* the assignment's cost at its limit: 500 applicants × 500 bounties, 30% of pairs forbidden */
+  {
+    enum { H = 500 };
+    int64_t *fit = malloc(sizeof *fit * H * H);
+    int *row = malloc(sizeof *row * H);
+    if (!fit || !row) return 1;
+    for (int k = 0; k < H * H; k++) fit[k] = rnd() % 10 < 3 ? -1 : (int64_t)(rnd() % 1001);
+    double hs = cpu_ns();
+    int64_t total = matching_hungarian(H, H, fit, row);
+    printf("hungarian_500_ms %.1f\nhungarian_500_total %lld\n", (cpu_ns() - hs) / 1e6, (long long)total);
+    free(fit);
+    free(row);
+  }
   matching_free(m);
   arena_release(&a);
   free(people);

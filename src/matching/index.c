@@ -69,6 +69,7 @@ static void ix_free(ix *x) {
   if (!x) return;
   for (int c = 0; c < x->nskill; c++) {
     free(x->post[c].v);
+    free(x->post[c].mask);
     free(x->slug[c]);
   }
   free(x->post);
@@ -226,39 +227,61 @@ static size_t post_position(const ix *x, int c, uint32_t row) {
   return lo;
 }
 
-/* Sets row's level in column c, moving it in the posting list. -1 when out of memory. */
+/* The skills (of the first 64 columns) row has a level in, as bits. */
+static uint64_t row_mask(const ix *x, uint32_t row) {
+  const uint8_t *lv = IX_ROWP(x, row);
+  uint64_t m = 0;
+  int cols = x->nskill < 64 ? x->nskill : 64;
+  for (int c = 0; c < cols; c++)
+    if (lv[c]) m |= 1ull << c;
+  return m;
+}
+
+/* Sets row's level in column c, moving it in the posting list, and its skills mask in every
+ * posting list it is on when it gains or loses the skill. -1 when out of memory. */
 static int ix_set_level(ix *x, uint32_t row, int c, int level) {
   posting *p = &x->post[c];
   uint8_t old = IX_LV(x, row, c);
   if (old == level) return 0;
+  if (p->n == p->cap && old == 0 && level > 0) { /* room first, so a failure changes nothing */
+    uint32_t cap = p->cap ? p->cap * 2 : 64;
+    uint32_t *v = realloc(p->v, cap * sizeof *v);
+    if (v) p->v = v;
+    uint64_t *mk = v ? realloc(p->mask, cap * sizeof *mk) : NULL;
+    if (mk) p->mask = mk;
+    if (!v || !mk) return -1;
+    p->cap = cap;
+  }
   if (old > 0) { /* out of the list at its old place */
     size_t at = post_position(x, c, row);
     if (at >= p->n || p->v[at] != row) PHEME_BUG("posting list of '%s' lost row %u", x->slug[c], row);
     memmove(p->v + at, p->v + at + 1, (p->n - at - 1) * sizeof *p->v);
+    memmove(p->mask + at, p->mask + at + 1, (p->n - at - 1) * sizeof *p->mask);
     p->n--;
   }
   IX_LV(x, row, c) = (uint8_t)level;
+  uint64_t m = row_mask(x, row);
   if (level > 0) {
-    if (p->n == p->cap) {
-      uint32_t cap = p->cap ? p->cap * 2 : 64;
-      uint32_t *v = realloc(p->v, cap * sizeof *v);
-      if (!v) {
-        IX_LV(x, row, c) = 0;
-        return -1;
-      }
-      p->v = v;
-      p->cap = cap;
-    }
     size_t at = post_position(x, c, row);
     memmove(p->v + at + 1, p->v + at, (p->n - at) * sizeof *p->v);
+    memmove(p->mask + at + 1, p->mask + at, (p->n - at) * sizeof *p->mask);
     p->v[at] = row;
+    p->mask[at] = m;
     p->n++;
   }
-  uint8_t m = 0;
+  if ((old == 0) != (level == 0) && c < 64) { /* the mask changed: every other list of the row */
+    for (int k = 0; k < x->nskill; k++) {
+      if (k == c || !IX_LV(x, row, k)) continue;
+      size_t at = post_position(x, k, row);
+      if (at >= x->post[k].n || x->post[k].v[at] != row) PHEME_BUG("posting list of '%s' lost row %u", x->slug[k], row);
+      x->post[k].mask[at] = m;
+    }
+  }
+  uint8_t mx = 0;
   const uint8_t *lv = IX_ROWP(x, row);
   for (int k = 0; k < x->nskill; k++)
-    if (lv[k] > m) m = lv[k];
-  IX_MAXLV(x, row) = m;
+    if (lv[k] > mx) mx = lv[k];
+  IX_MAXLV(x, row) = mx;
   return 0;
 }
 
@@ -288,10 +311,12 @@ static int ix_index_all(ix *x) {
     size_t total = n - count[0];
     posting *p = &x->post[c];
     free(p->v);
+    free(p->mask);
     p->cap = (uint32_t)(total ? total : 1);
     p->v = malloc(p->cap * sizeof *p->v);
+    p->mask = malloc(p->cap * sizeof *p->mask);
     p->n = (uint32_t)total;
-    if (!p->v) {
+    if (!p->v || !p->mask) {
       free(order);
       return -1;
     }
@@ -304,7 +329,10 @@ static int ix_index_all(ix *x) {
     for (size_t i = 0; i < n; i++) {
       uint32_t r = order[i];
       uint8_t l = x->lv[(size_t)r * stride + (size_t)c];
-      if (l) p->v[start[l]++] = r;
+      if (l) {
+        p->mask[start[l]] = row_mask(x, r);
+        p->v[start[l]++] = r;
+      }
     }
   }
   free(order);

@@ -8,9 +8,12 @@
 
 #include "matching/matching.h"
 
-/* One skill's posting list: rows with a level > 0, by (level desc, user id asc). */
+/* One skill's posting list: rows with a level > 0, by (level desc, user id asc), and beside each
+ * the row's skills mask (bit c: a level in column c, for the first 64 columns), so that a query
+ * drops the people lacking one of its skills without touching their rows. */
 typedef struct {
   uint32_t *v;
+  uint64_t *mask;
   uint32_t n, cap;
 } posting;
 

@@ -159,14 +159,28 @@ pheme_err matching_candidates(matching *m, arena *a, const task *t, int64_t now,
   }
   matching_fit f;
   if (!impossible && driver >= 0) {
-    const uint32_t *v = x->post[q.col[driver]].v;
-    for (size_t i = 0; i < driver_len; i++) {
-      /* the rows of a posting list are scattered: ask for the one 16 entries ahead now */
-      if (i + 16 < driver_len) __builtin_prefetch(IX_ROWP(x, v[i + 16]));
-      uint32_t row = v[i];
-      if (!qualifies(x, &q, row, now, &f) || !after_cursor(after, f.total, x->uid[row])) continue;
-      hitem it = {f.total, x->uid[row], row};
-      heap_offer(&h, &it);
+    /* the required skills as a mask: a posting entry lacking one is dropped on the spot */
+    uint64_t wanted = 0;
+    for (int k = 0; k < q.n; k++)
+      if (q.min[k] > 0 && q.col[k] >= 0 && q.col[k] < 64) wanted |= 1ull << q.col[k];
+    const posting *p = &x->post[q.col[driver]];
+    /* the survivors' rows are scattered: ask for a batch of them, then check the batch */
+    uint32_t batch[64];
+    int nb = 0;
+    for (size_t i = 0; i <= driver_len; i++) {
+      if (i < driver_len) {
+        if ((p->mask[i] & wanted) != wanted) continue;
+        batch[nb++] = p->v[i];
+        __builtin_prefetch(IX_ROWP(x, p->v[i]));
+        if (nb < 64) continue;
+      }
+      for (int b = 0; b < nb; b++) {
+        uint32_t row = batch[b];
+        if (!qualifies(x, &q, row, now, &f) || !after_cursor(after, f.total, x->uid[row])) continue;
+        hitem it = {f.total, x->uid[row], row};
+        heap_offer(&h, &it);
+      }
+      nb = 0;
     }
   } else if (!impossible) {
     for (uint32_t row = 0; row < x->n; row++) {
