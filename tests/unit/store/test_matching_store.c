@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/util.h"
 #include "matching/matching.h"
@@ -275,11 +276,46 @@ TEST(an_index_built_from_storage_answers_like_the_rows) {
   arena_release(&a);
 }
 
+TEST(the_refresh_thread_brings_in_changes_made_elsewhere) {
+  arena a;
+  arena_init(&a, 0);
+  int64_t creator = person(&a, 30), dev = person(&a, 31);
+  task_skill sk[] = {{"machine-learning", 40}};
+  int64_t tid = bounty(&a, creator, sk, 1, "{}", "BOUNTY");
+  REQUIRE(tid);
+  matching *m = matching_new();
+  REQUIRE(m);
+  char why[256];
+  REQUIRE(matching_build(m, S, why, sizeof why) == 0);
+  task t;
+  REQUIRE(store_task_get(S, &a, tid, &t) == 0);
+  matching_candidate out[5];
+  int n = -1, more;
+  REQUIRE(matching_candidates(m, &a, &t, time_now_ms(), NULL, 5, out, &n, &more) == 0);
+  CHECK_INT(n, 0);
+  REQUIRE(matching_start(m, S, 1) == 0);
+  CHECK(matching_start(m, S, 1) != 0); /* one thread */
+  /* a level the index is not told of: the rebuild finds it (waits up to 30 s; no timing asserted) */
+  REQUIRE(store_seed_skill_level(S, &sys, dev, "machine-learning", 1, 55) == 0);
+  for (int i = 0; i < 300 && n == 0; i++) {
+    struct timespec ts = {0, 100000000};
+    nanosleep(&ts, NULL);
+    REQUIRE(matching_candidates(m, &a, &t, time_now_ms(), NULL, 5, out, &n, &more) == 0);
+  }
+  CHECK_INT(n, 1);
+  if (n == 1) CHECK_INT(out[0].user_id, dev);
+  matching_stop(m);
+  matching_stop(m); /* twice is fine */
+  matching_free(m);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(people_pages_carry_levels_availability_and_activity);
   RUN(reputation_comes_from_the_projected_oracle_scores);
   RUN(proposals_are_confirmed_once_and_refused_when_stale);
   RUN(an_index_built_from_storage_answers_like_the_rows);
+  RUN(the_refresh_thread_brings_in_changes_made_elsewhere);
 }
 
 int main(void) { return backends_main("test_matching_store", all_tests); }
