@@ -711,6 +711,9 @@ void matching_metrics_collect(metrics_writer *w, void *arg) {
   mw_u64(w, NULL, __atomic_load_n(&m->updates, __ATOMIC_RELAXED));
   mw_family(w, "pheme_matching_queries_total", METRIC_COUNTER, "Candidate and recommendation queries answered");
   mw_u64(w, NULL, __atomic_load_n(&m->queries, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_matching_unknown_skills_total", METRIC_COUNTER,
+            "Updates naming a skill the index does not know yet (the next rebuild picks it up)");
+  mw_u64(w, NULL, __atomic_load_n(&m->unknown_skills, __ATOMIC_RELAXED));
 }
 
 /* ---- updates ---- */
@@ -727,7 +730,7 @@ pheme_err matching_apply(matching *m, const matching_update *u) {
   if (!e && u->address) memcpy(x->addr[r], u->address, 20);
   if (!e && u->skill) {
     int c = ix_column(x, u->skill);
-    if (c < 0) m->unknown_skills++;
+    if (c < 0) __atomic_add_fetch(&m->unknown_skills, 1, __ATOMIC_RELAXED);
     else if (ix_set_level(x, (uint32_t)r, c, u->level)) e = PHEME_SYS_NOMEM;
   }
   if (!e && u->reputation >= 0) IX_REP(x, r) = (uint8_t)u->reputation;
@@ -790,6 +793,31 @@ pheme_err matching_apply_task(matching *m, const task *t) {
     ix_task_drop(m->cur, t->id);
   }
   pthread_rwlock_unlock(&m->lock);
+  return e;
+}
+
+static int starts(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
+
+pheme_err matching_on_event(matching *m, store *s, const char *kind, int64_t user_id,
+                            const char *subject_type, int64_t subject_id) {
+  static const char *const person_kinds[] = {"xp.", "skill", "level", "submission.", "profile.", "reputation.", "badge."};
+  pheme_err e = PHEME_OK;
+  int about_person = 0;
+  for (size_t i = 0; kind && i < sizeof person_kinds / sizeof *person_kinds; i++) about_person |= starts(kind, person_kinds[i]);
+  if (about_person && user_id > 0) e = matching_apply_person(m, s, user_id);
+  if (e == PHEME_DATA_NOT_FOUND) e = PHEME_OK;
+  if (!e && subject_type && strcmp(subject_type, "task") == 0 && subject_id > 0) {
+    arena a;
+    arena_init(&a, 0);
+    task t;
+    e = store_task_get(s, &a, subject_id, &t);
+    if (!e) e = matching_apply_task(m, &t);
+    else if (e == PHEME_DATA_NOT_FOUND) {
+      matching_drop_task(m, subject_id);
+      e = PHEME_OK;
+    }
+    arena_release(&a);
+  }
   return e;
 }
 

@@ -92,6 +92,13 @@ pheme_err matching_apply_person(matching *m, store *s, int64_t user_id) PHEME_MU
 pheme_err matching_apply_task(matching *m, const task *t) PHEME_MUST_CHECK;
 /* Removes task id from the open tasks (it was assigned or deleted). */
 void matching_drop_task(matching *m, int64_t task_id);
+/* One call for whoever delivers domain events (migration 0015's rows): reloads the person the
+ * event is about when its kind can change what the index holds of them (xp.*, skill*, level*,
+ * submission.*, profile.*, reputation.*, badge.*), and the task when subject_type is "task".
+ * Other events are ignored (0). Returns what the reload returned; PHEME_DATA_NOT_FOUND for a
+ * person or task gone since is not an error (0). */
+pheme_err matching_on_event(matching *m, store *s, const char *kind, int64_t user_id,
+                            const char *subject_type, int64_t subject_id) PHEME_MUST_CHECK;
 
 /* ---- the fit function (docs/internals/matching.md) ---- */
 

@@ -310,12 +310,54 @@ TEST(the_refresh_thread_brings_in_changes_made_elsewhere) {
   arena_release(&a);
 }
 
+TEST(events_reload_the_person_or_task_they_are_about) {
+  arena a;
+  arena_init(&a, 0);
+  int64_t creator = person(&a, 40), dev = person(&a, 41);
+  task_skill sk[] = {{"devops", 40}};
+  int64_t tid = bounty(&a, creator, sk, 1, "{}", "BOUNTY");
+  REQUIRE(tid);
+  matching *m = matching_new();
+  REQUIRE(m);
+  char why[256];
+  REQUIRE(matching_build(m, S, why, sizeof why) == 0);
+  task t;
+  REQUIRE(store_task_get(S, &a, tid, &t) == 0);
+  matching_candidate out[5];
+  int n, more;
+  REQUIRE(store_seed_skill_level(S, &sys, dev, "devops", 1, 45) == 0);
+  CHECK_INT(matching_on_event(m, S, "guild.joined", dev, "", 0), 0); /* not about levels: ignored */
+  REQUIRE(matching_candidates(m, &a, &t, time_now_ms(), NULL, 5, out, &n, &more) == 0);
+  CHECK_INT(n, 0);
+  CHECK_INT(matching_on_event(m, S, "xp.awarded", dev, "submission", 1), 0);
+  REQUIRE(matching_candidates(m, &a, &t, time_now_ms(), NULL, 5, out, &n, &more) == 0);
+  CHECK_INT(n, 1);
+  CHECK_INT(matching_on_event(m, S, "xp.awarded", 999999, "", 0), 0); /* nobody: not an error */
+  /* a task event: the task (closed by storage meanwhile) leaves the open tasks */
+  matching_recommendation rec[10];
+  REQUIRE(matching_recommend(m, &a, dev, time_now_ms(), NULL, 10, rec, &n, &more) == 0);
+  int found = 0;
+  for (int i = 0; i < n; i++) found |= rec[i].task_id == tid;
+  CHECK(found);
+  sx x;
+  REQUIRE(sx_write(S, NULL, &x) == 0);
+  REQUIRE(Q(&x, NULL, "UPDATE tasks SET status = 'CLOSED' WHERE id = $1", dbv_int(tid)) == 0);
+  REQUIRE(sx_commit(&x) == 0);
+  sx_end(&x);
+  CHECK_INT(matching_on_event(m, S, "task.closed", creator, "task", tid), 0);
+  REQUIRE(matching_recommend(m, &a, dev, time_now_ms(), NULL, 10, rec, &n, &more) == 0);
+  for (int i = 0; i < n; i++) CHECK(rec[i].task_id != tid);
+  matching_free(m);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(people_pages_carry_levels_availability_and_activity);
   RUN(reputation_comes_from_the_projected_oracle_scores);
   RUN(proposals_are_confirmed_once_and_refused_when_stale);
   RUN(an_index_built_from_storage_answers_like_the_rows);
   RUN(the_refresh_thread_brings_in_changes_made_elsewhere);
+  RUN(events_reload_the_person_or_task_they_are_about);
 }
 
 int main(void) { return backends_main("test_matching_store", all_tests); }
