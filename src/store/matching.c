@@ -326,8 +326,12 @@ static pheme_err confirm_pair(sx *x, const store_matching_proposal *p, const sto
   if (r.rows == 0 || strcmp(db_text(&r, 0, 0), "OPEN") != 0 || strcmp(db_text(&r, 0, 1), "BOUNTY") != 0 ||
       db_int(&r, 0, 2) != p->creator_id)
     return PHEME_DATA_STATE;
-  e = Q(x, &r, "SELECT 1 FROM submissions WHERE task_id = $1 AND user_id = $2 AND state <> 'REJECTED'",
-        dbv_int(pr->task_id), dbv_int(pr->user_id));
+  /* still an applicant: a live submission to one of the creator's open bounties (not necessarily
+   * this one: a proposal may give a person another bounty they qualify for) */
+  e = Q(x, &r,
+        "SELECT 1 FROM submissions s JOIN tasks t ON t.id = s.task_id WHERE s.user_id = $1 "
+        "AND t.creator_id = $2 AND t.status = 'OPEN' AND t.type = 'BOUNTY' AND s.state <> 'REJECTED' LIMIT 1",
+        dbv_int(pr->user_id), dbv_int(p->creator_id));
   if (e) return e;
   if (r.rows == 0) return PHEME_DATA_STATE;
   e = Q(x, NULL,

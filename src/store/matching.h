@@ -81,8 +81,9 @@ pheme_err store_matching_proposal_get(store *s, arena *a, int64_t id, store_matc
     PHEME_MUST_CHECK;
 /* Confirms proposal id in one transaction: PHEME_DATA_NOT_FOUND when there is none,
  * PHEME_AUTH_NOT_OWNER when creator_id (not 0: an admin) did not make it, PHEME_DATA_STATE when it
- * is not PROPOSED or one of its tasks is no longer an OPEN BOUNTY of its creator or its applicant
- * no longer has a live submission to it, PHEME_DATA_CONFLICT when a task was assigned since.
+ * is not PROPOSED or one of its tasks is no longer an OPEN BOUNTY of its creator or one of its
+ * people no longer has a live submission to any of the creator's open bounties (withdrew),
+ * PHEME_DATA_CONFLICT when a task was assigned since.
  * Otherwise writes one task_assignments row per pair, an event task.assigned per pair (to the
  * assignee), marks the creator's other PROPOSED proposals STALE and this one CONFIRMED. */
 pheme_err store_matching_proposal_confirm(store *s, arena *a, const store_actor *who, int64_t id,

@@ -351,6 +351,26 @@ TEST(events_reload_the_person_or_task_they_are_about) {
   arena_release(&a);
 }
 
+TEST(a_person_may_be_confirmed_for_a_bounty_they_did_not_submit_to) {
+  arena a;
+  arena_init(&a, 0);
+  int64_t creator = person(&a, 50), w1 = person(&a, 51), w2 = person(&a, 52);
+  task_skill sk[] = {{"python", 10}};
+  int64_t b1 = bounty(&a, creator, sk, 1, "{}", "BOUNTY"), b2 = bounty(&a, creator, sk, 1, "{}", "BOUNTY");
+  REQUIRE(b1 && b2 && submit(&a, b1, w1, "SUBMITTED") && submit(&a, b1, w2, "REJECTED"));
+  store_matching_pair cross[] = {{b2, w1, 500}};
+  store_matching_proposal p = {.creator_id = creator, .pairs = cross, .npairs = 1, .total_fit = 500};
+  REQUIRE(store_matching_proposal_create(S, &a, &sys, &p) == 0);
+  store_matching_pair gone[] = {{b1, w2, 400}}; /* w2's only submission was rejected */
+  store_matching_proposal q = {.creator_id = creator, .pairs = gone, .npairs = 1, .total_fit = 400};
+  REQUIRE(store_matching_proposal_create(S, &a, &sys, &q) == 0);
+  store_matching_proposal got;
+  CHECK_INT(store_matching_proposal_confirm(S, &a, &sys, q.id, creator, time_now_ms(), &got), PHEME_DATA_STATE);
+  CHECK_INT(store_matching_proposal_confirm(S, &a, &sys, p.id, creator, time_now_ms(), &got), 0);
+  CHECK_STR(got.status, "CONFIRMED");
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(people_pages_carry_levels_availability_and_activity);
   RUN(reputation_comes_from_the_projected_oracle_scores);
@@ -358,6 +378,7 @@ static void all_tests(void) {
   RUN(an_index_built_from_storage_answers_like_the_rows);
   RUN(the_refresh_thread_brings_in_changes_made_elsewhere);
   RUN(events_reload_the_person_or_task_they_are_about);
+  RUN(a_person_may_be_confirmed_for_a_bounty_they_did_not_submit_to);
 }
 
 int main(void) { return backends_main("test_matching_store", all_tests); }
