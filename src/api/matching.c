@@ -14,15 +14,6 @@
 #include "work/tasks.h"
 #include "core/banned.h"
 
-static work_principal principal_of(const http_req *r) {
-  work_principal p;
-  memset(&p, 0, sizeof p);
-  p.user_id = r->who.user_id;
-  p.roles = r->who.roles;
-  memcpy(p.address, r->who.address, 20);
-  return p;
-}
-
 /* The engine, or a 503 answer when the index is off. */
 static matching *engine(http_req *r) {
   matching *m = req_app(r)->matching;
@@ -30,24 +21,21 @@ static matching *engine(http_req *r) {
   return m;
 }
 
-/* ?limit= (1..MATCHING_PAGE_MAX, default 20) and ?cursor= ("<score>.<id>", as given out). */
-static int ranked_page(http_req *r, int *limit, matching_cursor *cur, int *has_cursor) {
+/* ?limit= (1..MATCHING_PAGE_MAX, default 20) and ?cursor= ("<score>.<id>", as given out); answers
+ * 400 and returns the code when they are bad. */
+static pheme_err ranked_page(http_req *r, int *limit, matching_cursor *cur, int *has_cursor) {
   const char *lim = http_query(r, "limit"), *c = http_query(r, "cursor");
   long long v = 20;
-  if (lim && parse_int(lim, 1, MATCHING_PAGE_MAX, &v)) {
-    http_error(r, PHEME_API_BAD_REQUEST, "limit must be an integer from 1 to %d", MATCHING_PAGE_MAX);
-    return -1;
-  }
+  if (lim && parse_int(lim, 1, MATCHING_PAGE_MAX, &v))
+    return http_error(r, PHEME_API_BAD_REQUEST, "limit must be an integer from 1 to %d", MATCHING_PAGE_MAX);
   *limit = (int)v;
   *has_cursor = 0;
   if (c && *c) {
-    if (matching_cursor_parse(c, cur)) {
-      http_error(r, PHEME_API_BAD_CURSOR, "cursor '%.40s' is not one this API gave out", c);
-      return -1;
-    }
+    if (matching_cursor_parse(c, cur))
+      return http_error(r, PHEME_API_BAD_CURSOR, "cursor '%.40s' is not one this API gave out", c);
     *has_cursor = 1;
   }
-  return 0;
+  return PHEME_OK;
 }
 
 static void next_cursor(jw *w, int more, int score, int64_t id) {
@@ -119,7 +107,7 @@ void tasks_candidates(http_req *r) {
     api_fail(r, e, "task");
     return;
   }
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   if (!work_task_owned_by(&who, &t)) {
     http_error(r, PHEME_AUTH_NOT_OWNER, "task %lld was posted by someone else; only its creator or an admin sees its candidates",
                (long long)id);
@@ -291,7 +279,7 @@ void tasks_assign(http_req *r) {
   if (for_whom) {
     uint8_t a[20];
     user u;
-    eth_err ee;
+    pheme_error ee;
     if (address_parse(a, for_whom, strlen(for_whom), 0, &ee)) {
       http_error(r, PHEME_API_BAD_REQUEST, "creator '%.42s' is not an address", for_whom);
       return;
@@ -303,7 +291,7 @@ void tasks_assign(http_req *r) {
     }
     creator = u.id;
   }
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   matching_proposal p;
   char why[256];
@@ -357,7 +345,7 @@ void tasks_assign_confirm(http_req *r) {
   if (api_id_param(r, "id", &id)) return;
   matching *m = engine(r);
   if (!m) return;
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   matching_proposal p;
   char why[256];

@@ -72,7 +72,7 @@ void http_json(http_req *r, int status, json_t *body) {
 
 /* Written straight from its parts, with no tree: {"error":{"code":…,"message":…,"details":
  * {"requestId":…}}}, the bytes json_dumps wrote for the same tree. */
-void http_error(http_req *r, pheme_err e, const char *fmt, ...) {
+pheme_err http_error(http_req *r, pheme_err e, const char *fmt, ...) {
   char msg[512];
   if (fmt) {
     va_list ap;
@@ -110,6 +110,7 @@ void http_error(http_req *r, pheme_err e, const char *fmt, ...) {
   }
   set_body(r, pheme_err_status(e), text, n, "application/json");
   r->error_code = pheme_err_code(e);
+  return e;
 }
 
 void http_suspend(http_req *r, void (*resume)(http_req *r)) {
@@ -685,12 +686,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 
 /* ---------- start and stop ---------- */
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6, char *err, size_t errlen) {
+static pheme_err parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6, char *err, size_t errlen) {
   char host[256];
   const char *colon = strrchr(listen, ':');
   if (!colon || colon == listen || !colon[1]) {
-    snprintf(err, errlen, "invalid listen address '%s': expected HOST:PORT", listen);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid listen address '%s': expected HOST:PORT", listen);
   }
   size_t hl = (size_t)(colon - listen);
   if (hl >= sizeof host) hl = sizeof host - 1;
@@ -698,8 +698,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6
   host[hl] = 0;
   long long port;
   if (parse_int(colon + 1, 0, 65535, &port)) {
-    snprintf(err, errlen, "invalid port in listen address '%s'", listen);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid port in listen address '%s'", listen);
   }
   char *h = host;
   if (h[0] == '[' && h[hl - 1] == ']') {
@@ -723,8 +722,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6
   }
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
   if (getaddrinfo(h, NULL, &hints, &res) != 0 || !res) {
-    snprintf(err, errlen, "cannot resolve listen host '%s'", h);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "cannot resolve listen host '%s'", h);
   }
   memcpy(ss, res->ai_addr, res->ai_addrlen);
   *v6 = res->ai_family == AF_INET6;
@@ -787,7 +785,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
   if (random_bytes(rnd, sizeof rnd)) memset(rnd, 0, sizeof rnd);
   bytes_to_hex(s->id_prefix, rnd, sizeof rnd);
   struct sockaddr_storage ss;
-  int v6;
+  int v6 = 0;
   if (parse_listen(o->listen, &ss, &v6, err, errlen)) {
     server_free(s);
     return NULL;

@@ -603,6 +603,7 @@ describe('api', () => {
       /^\S+ \/api\/v1\/admin\/users\//, /^GET \/api\/v1\/(staking|governance|validators|chain)\b/,
       /^POST \/api\/v1\/content$/, /^GET \/ipfs\/:cid$/, // content: content.test.mjs
       /^POST \/api\/v1\/submissions\/:id\/(reviews|disputes|decision)$/, /^\S+ \/api\/v1\/admin\/validators/, // pipeline.test.mjs
+      /^POST \/api\/v1\/submissions\/:id\/resubmit$/, // assessors.test.mjs
       /^\S+ \/api\/v1\/tasks\/(assign\b|:id\/candidates$)/, /^\S+ \/api\/v1\/me\/(recommendations|availability)$/]; // matching.test.mjs
     const routes = routeTable().map((r) => `${r.method} ${r.pattern}`);
     const untested = routes.filter((r) => !ok.has(r) && !elsewhere.some((re) => re.test(r)));
