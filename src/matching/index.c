@@ -668,14 +668,15 @@ static void *refresh_main(void *arg) {
   return NULL;
 }
 
-int matching_start(matching *m, store *s, int refresh_seconds) {
-  if (refresh_seconds <= 0 || m->running) return -1;
+pheme_err matching_start(matching *m, store *s, int refresh_seconds) {
+  if (refresh_seconds <= 0) return PHEME_DATA_INVALID;
+  if (m->running) return PHEME_DATA_STATE;
   m->refresh_store = s;
   m->interval = refresh_seconds;
   m->stop = 0;
-  if (pthread_create(&m->thread, NULL, refresh_main, m)) return -1;
+  if (pthread_create(&m->thread, NULL, refresh_main, m)) return PHEME_SYS_INTERNAL;
   m->running = 1;
-  return 0;
+  return PHEME_OK;
 }
 
 void matching_stop(matching *m) {

@@ -57,9 +57,10 @@ void matching_free(matching *m);
  * and swaps it in; progress is logged every 100,000 people. The old index answers until then.
  * Returns 0, or an error with why set. */
 pheme_err matching_build(matching *m, store *s, char *why, size_t n) PHEME_MUST_CHECK;
-/* Starts a thread that rebuilds the index from s every refresh_seconds (> 0). -1 when the thread
+/* Starts a thread that rebuilds the index from s every refresh_seconds (> 0). PHEME_DATA_INVALID
+ * for a bad interval, PHEME_DATA_STATE when one is running, PHEME_SYS_INTERNAL when the thread
  * cannot start. */
-int matching_start(matching *m, store *s, int refresh_seconds) PHEME_MUST_CHECK;
+pheme_err matching_start(matching *m, store *s, int refresh_seconds) PHEME_MUST_CHECK;
 /* Stops the refresh thread and waits for it. */
 void matching_stop(matching *m);
 /* The index's collector for the metrics registry (ctx is the matching). */

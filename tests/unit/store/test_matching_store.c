@@ -294,7 +294,8 @@ TEST(the_refresh_thread_brings_in_changes_made_elsewhere) {
   REQUIRE(matching_candidates(m, &a, &t, time_now_ms(), NULL, 5, out, &n, &more) == 0);
   CHECK_INT(n, 0);
   REQUIRE(matching_start(m, S, 1) == 0);
-  CHECK(matching_start(m, S, 1) != 0); /* one thread */
+  CHECK_INT(matching_start(m, S, 1), PHEME_DATA_STATE); /* one thread */
+  CHECK_INT(matching_start(m, S, 0), PHEME_DATA_INVALID);
   /* a level the index is not told of: the rebuild finds it (waits up to 30 s; no timing asserted) */
   REQUIRE(store_seed_skill_level(S, &sys, dev, "machine-learning", 1, 55) == 0);
   for (int i = 0; i < 300 && n == 0; i++) {
