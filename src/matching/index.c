@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "core/json.h"
@@ -155,9 +156,13 @@ static int ix_reserve(ix *x, size_t want) {
     if (uid) x->uid = uid;
     uint8_t(*addr)[20] = realloc(x->addr, cap * sizeof *addr);
     if (addr) x->addr = addr;
-    /* rows aligned to cache lines: a requirement check touches one line */
+    /* rows aligned to cache lines: a requirement check touches one line. Large tables are
+     * aligned to 2 MiB and asked to be backed by huge pages: a query reads rows scattered over
+     * all of it, and with 4 KiB pages nearly every one would also miss the TLB. */
     uint8_t *lv = NULL;
-    if (posix_memalign((void **)&lv, 64, cap * stride) == 0) {
+    size_t bytes = cap * stride, align = bytes >= (4u << 20) ? (2u << 20) : 64;
+    if (posix_memalign((void **)&lv, align, bytes) == 0) {
+      if (align > 64) (void)madvise(lv, bytes, MADV_HUGEPAGE);
       if (x->n) memcpy(lv, x->lv, x->n * stride);
       free(x->lv);
       x->lv = lv;

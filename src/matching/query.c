@@ -164,16 +164,26 @@ pheme_err matching_candidates(matching *m, arena *a, const task *t, int64_t now,
     for (int k = 0; k < q.n; k++)
       if (q.min[k] > 0 && q.col[k] >= 0 && q.col[k] < 64) wanted |= 1ull << q.col[k];
     const posting *p = &x->post[q.col[driver]];
-    /* the survivors' rows are scattered: ask for a batch of them, then check the batch */
-    uint32_t batch[64];
+    const uint64_t *mk = p->mask;
+    const uint32_t *v = p->v;
+    /* 64 entries at a time: a branch-free pass marks those with every required skill; only they
+     * are read, their rows asked for as they are found and checked 64 or more at a time */
+    uint32_t batch[128];
     int nb = 0;
-    for (size_t i = 0; i <= driver_len; i++) {
-      if (i < driver_len) {
-        if ((p->mask[i] & wanted) != wanted) continue;
-        batch[nb++] = p->v[i];
-        __builtin_prefetch(IX_ROWP(x, p->v[i]));
-        if (nb < 64) continue;
+    for (size_t base = 0; base < driver_len || nb; base += 64) {
+      size_t len = base < driver_len ? (driver_len - base < 64 ? driver_len - base : 64) : 0;
+      /* the row ids are read sparsely (about 1 in 100), too sparsely for the hardware to fetch
+       * them ahead: ask for the ids of the block after next now */
+      if (base + 128 < driver_len)
+        for (size_t k = 0; k < 64; k += 16) __builtin_prefetch(v + base + 128 + k);
+      uint64_t hits = 0;
+      for (size_t i = 0; i < len; i++) hits |= (uint64_t)((mk[base + i] & wanted) == wanted) << i;
+      for (; hits; hits &= hits - 1) {
+        uint32_t row = v[base + (size_t)__builtin_ctzll(hits)];
+        __builtin_prefetch(IX_ROWP(x, row));
+        batch[nb++] = row;
       }
+      if (nb < 64 && base + 64 < driver_len) continue;
       for (int b = 0; b < nb; b++) {
         uint32_t row = batch[b];
         if (!qualifies(x, &q, row, now, &f) || !after_cursor(after, f.total, x->uid[row])) continue;
