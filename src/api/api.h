@@ -25,6 +25,7 @@ typedef struct app {
   metrics_registry *metrics;   /* what /metrics renders */
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
+  struct redis_client *redis;  /* what the nodes share (core/redis.h); NULL = not configured */
   struct matching *matching;   /* the matching index (matching/matching.h); NULL = off */
 } app;
 

@@ -210,7 +210,7 @@ const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 const http_route api_routes[] = {
     /* operations */
     {"GET", "/healthz", ops_healthz, PUBLIC, UNLIMITED, "Liveness: the process answers", "operations", NULL, 200},
-    {"GET", "/readyz", ops_readyz, PUBLIC, UNLIMITED, "Readiness: storage answers and migrations are applied", "operations", NULL, 200},
+    {"GET", "/readyz", ops_readyz, PUBLIC, UNLIMITED, "Readiness: storage answers and migrations are applied; each dependency (database, redis, chain) with its state, and what is degraded", "operations", NULL, 200},
     {"GET", "/metrics", ops_metrics, PUBLIC, UNLIMITED, "Prometheus metrics", "operations", NULL, 200},
     {"GET", "/api/v1/openapi.json", ops_openapi, PUBLIC, RL_READ, "This API's OpenAPI 3.1 document", "operations", NULL, 200},
     /* sign-in and sessions (auth.c) */

@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "core/jsonw.h"
 #include "core/log.h"
+#include "core/trace.h"
 #include "core/util.h"
 #include "http/framing.h"
 #include "http/guard.h"
@@ -290,9 +291,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   int slot = r->route_index >= 0 ? r->route_index : (int)s->o.nroutes + 1;
   if (r->status) {
     http_metrics_record(s, slot, r->status, lat);
-    if (s->o.log_requests)
+    if (s->o.log_requests) {
+      trace_set_current(&r->trace);
       log_request(r->id, r->method ? r->method : "?", r->route ? r->route->pattern : r->is_static ? "static" : "-",
                   r->path ? r->path : "", r->status, lat, r->error_code);
+      trace_set_current(NULL);
+    }
   }
   if (r->static_fd >= 0) close(r->static_fd);
   if (r->body_state && r->route && r->route->stream) r->route->stream->abort(r);
@@ -588,13 +592,9 @@ static void dispatch(http_server *s, http_req *r) {
     http_cache_put(s->o.cache, r->path, r->out, r->out_len, r->cache_gen, time_mono_us());
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls) {
-  http_server *s = cls;
-  http_req *r = *con_cls;
-  (void)version;
-  if (!r) return MHD_NO; /* out of memory in on_uri */
+static enum MHD_Result request_step(http_server *s, http_req *r, struct MHD_Connection *conn, const char *url,
+                                    const char *method, const char *version, const char *upload,
+                                    size_t *upload_size) {
   if (!r->started) {
     r->started = 1;
     r->method = method;
@@ -682,6 +682,20 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return MHD_YES; /* suspended: called again after http_resume */
   }
   return queue(s, r);
+}
+
+/* Every call for a request runs with the request's span current (core/trace.h), so its log
+ * lines and outgoing calls carry its trace. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+  http_req *r = *con_cls;
+  if (!r) return MHD_NO; /* out of memory in on_uri */
+  if (!r->started) trace_begin(&r->trace, http_request_header(r, "traceparent"));
+  trace_set_current(&r->trace);
+  enum MHD_Result res = request_step(cls, r, conn, url, method, version, upload, upload_size);
+  trace_set_current(NULL);
+  return res;
 }
 
 /* ---------- start and stop ---------- */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/trace.h"
 #include "core/util.h"
 #include "core/err.h"
 #include "validation/assessor.h"
@@ -312,6 +313,8 @@ static assess_code openai_assess(void *self, const assess_task *task, const asse
     hdr = curl_slist_append(hdr, auth);
     memset(auth, 0, sizeof auth);
   }
+  char tp[TRACE_HEADER_LEN + 1];
+  if (trace_outgoing_header(tp)) hdr = curl_slist_append(hdr, tp); /* core/trace.h */
   if (!hdr) FAIL(ASSESS_NOMEM, "out of memory");
   curl_easy_setopt(h, CURLOPT_URL, o->url);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);

@@ -5,11 +5,12 @@
 // submission sent back for changes is resubmitted by its author and assessed again in a new round.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import {
-  ROOT, castKeys, expectError, expectStatus, freshDatabase, sleep, startServer, taskBody,
+  ROOT, castKeys, expectError, expectStatus, freshDatabase, request, sleep, startServer, taskBody,
 } from './lib/harness.mjs';
 
 const MODEL = 'fake-judge-1';
@@ -42,7 +43,7 @@ describe('assessors', () => {
       db,
       name: 'assessors',
       args: ['--assessors', 'openai,builtin', '--openai-base-url', `${fake.base}/v1`, '--openai-model', MODEL,
-        '--openai-retries', '0', '--openai-timeout-ms', '5000', '--jobs-poll-ms', '50'],
+        '--openai-retries', '0', '--openai-timeout-ms', '5000', '--jobs-poll-ms', '50', '--log-requests', 'true'],
       env: { OPENAI_API_KEY: KEY },
     });
     creator = srv.client(keys.creator.key);
@@ -92,6 +93,28 @@ describe('assessors', () => {
     assert.equal(reqs[0].authorization, `Bearer ${KEY}`);
     assert.deepEqual(reqs[0].problems, []);
     assert.equal(reqs[0].body.model, MODEL);
+    // the call carries a W3C traceparent: the assessing job's trace, a span of the call's own
+    assert.match(reqs[0].traceparent || '', /^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+  });
+
+  test('a request joins the trace its traceparent names (W3C Trace Context)', async () => {
+    const traceId = crypto.randomBytes(16).toString('hex');
+    const parent = 'a1b2c3d4e5f60718';
+    const r = await request(srv.port, 'GET', '/api/v1/skills', { headers: { traceparent: `00-${traceId}-${parent}-01` } });
+    assert.equal(r.status, 200);
+    // the access line of that request names the trace (and a span of the server's own)
+    let line;
+    for (let i = 0; i < 100 && !line; i++) {
+      line = srv.log().split('\n').find((l) => l.includes(`"trace_id":"${traceId}"`) && l.includes('"msg":"request"'));
+      if (!line) await sleep(50);
+    }
+    assert.ok(line, 'no access line carries the trace id');
+    const span = JSON.parse(line).span_id;
+    assert.match(span, /^[0-9a-f]{16}$/);
+    assert.notEqual(span, parent);
+    // a malformed traceparent starts a trace of the server's own
+    const bad = await request(srv.port, 'GET', '/api/v1/skills', { headers: { traceparent: `00-${traceId.toUpperCase()}-${parent}-01` } });
+    assert.equal(bad.status, 200);
   });
 
   test('the author resubmits after changes were requested: assessed again in a new round', async () => {
