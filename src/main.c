@@ -25,6 +25,7 @@
 #include "jobs/jobs.h"
 #include "store/backup.h"
 #include "validation/pipeline.h"
+#include "matching/matching.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -304,6 +305,7 @@ static int cmd_serve(cmd_ctx *c) {
   a.badges = &badges;
   static game game_;
   static game_rules game_rules_;
+  matching *match = NULL;
   if (chain_workers_init(&chain, cfg, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -331,6 +333,18 @@ static int cmd_serve(cmd_ctx *c) {
    * rules see streaks, quests, guild achievements and season ranks */
   if (game_xp_listen(game_boards_on_award, a.boards)) PHEME_BUG("the XP listeners are full");
   badge_facts_hook_set(game_badge_facts, a.boards);
+  /* the matching index (API nodes only): built before the first request, then rebuilt in the
+   * background */
+  if (cfg->matching && serve_api) {
+    if (!(match = matching_new()) || matching_build(match, s, err, sizeof err)) {
+      log_error("%s", match ? err : "out of memory for the matching index");
+      goto out;
+    }
+    if (cfg->matching_refresh_seconds > 0 && matching_start(match, s, (int)cfg->matching_refresh_seconds))
+      log_warn("matching: the refresh thread did not start; the index is kept current by updates only");
+    if (metrics_register(&metrics, matching_metrics_collect, match)) PHEME_BUG("the metrics registry is full");
+    a.matching = match;
+  }
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
     signin.contract_ctx = &chain.sigcheck;
@@ -439,6 +453,8 @@ out:
   jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
   pipeline_release(&pipe);
   issuance_release(&iss);
+  if (match) metrics_unregister(&metrics, matching_metrics_collect, match);
+  matching_free(match);
   chain_workers_stop(&chain);
   log_batching_stop();
   http_cache_free(cache);

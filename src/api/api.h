@@ -28,6 +28,7 @@ typedef struct app {
   struct redis_client *redis;  /* what the nodes share (core/redis.h); NULL = not configured */
   struct leaderboards *boards; /* the in-memory leaderboards (game/leaderboard.h) */
   struct badges_engine *badges; /* badges and their chain issuance (game/badges.h); NULL = off */
+  struct matching *matching;   /* the matching index (matching/matching.h); NULL = off */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -155,6 +156,15 @@ void tasks_close(http_req *r);
 void tasks_submit(http_req *r);
 void tasks_submissions(http_req *r);
 void submissions_get(http_req *r);
+/* --- matching (matching.c) --- */
+void tasks_candidates(http_req *r);
+void me_recommendations(http_req *r);
+void me_availability_put(http_req *r);
+void tasks_assign(http_req *r);
+void tasks_assign_get(http_req *r);
+void tasks_assign_confirm(http_req *r);
+/* Tells the matching index that t was created or changed (no-op when matching is off). */
+void api_matching_task_changed(http_req *r, const task *t);
 /* --- the validation pipeline (submissions.c) --- */
 void submissions_review(http_req *r);
 void submissions_resubmit(http_req *r);

@@ -163,6 +163,14 @@ static const json_field season_create[] = {
     {"startsAt", JF_STRING, 1, 1, 40, NULL},
     {"endsAt", JF_STRING, 1, 1, 40, NULL},
 };
+static const json_field availability_body[] = {
+    {"available", JF_BOOL, 1, 0, 0, NULL},
+};
+
+static const json_field assign_propose_body[] = {
+    {"creator", JF_ADDRESS, 0, 0, 0, NULL},
+    {"appliedOnly", JF_BOOL, 0, 0, 0, NULL},
+};
 
 #define SCHEMA(name, fields, desc) \
   const api_schema schema_##name = {#name, fields, ARRAY_SIZE(fields), desc}
@@ -212,6 +220,8 @@ SCHEMA(RoleGrant, role_grant_body, "The role to grant");
 SCHEMA(TimeZoneSet, time_zone_set, "The caller's time zone as minutes east of UTC (-720..840): streak days end at midnight there");
 SCHEMA(QuestCreate, quest_create, "A quest chain: steps are task ids in order; requires are the slugs of quests to complete first");
 SCHEMA(SeasonCreate, season_create, "A season (RFC 3339 times); the server draws its secret seed and publishes the seed's keccak256");
+SCHEMA(Availability, availability_body, "Whether the caller takes work now (false keeps them out of candidate lists and assignments)");
+SCHEMA(AssignPropose, assign_propose_body, "Whose bounties to assign (an admin may name a creator; default the caller), and whether a person may only get a bounty they applied to");
 
 /* Every schema, for OpenAPI's components and for nested objects (api_schema_find). */
 const api_schema *const api_schemas[] = {
@@ -241,6 +251,8 @@ const api_schema *const api_schemas[] = {
     &schema_BadgeTypeCreate,
     &schema_BadgeTypeUpdate,
     &schema_BadgeRevoke,
+    &schema_Availability,
+    &schema_AssignPropose,
 };
 const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 
@@ -260,6 +272,8 @@ const http_route api_routes[] = {
     {"PATCH", "/api/v1/me", me_update, USER, RL_WRITE, "Update the caller's display name and bio", "me", BODY(ProfileUpdate), 200},
     {"GET", "/api/v1/me/submissions", me_submissions, USER, RL_READ, "The caller's submissions", "me", NULL, 200},
     {"GET", "/api/v1/me/keys", me_keys, USER, RL_READ, "The caller's API keys", "me", NULL, 200},
+    {"GET", "/api/v1/me/recommendations", me_recommendations, USER, RL_READ, "Open tasks the caller qualifies for, favouring growth just above their level, with reasons", "matching", NULL, 200},
+    {"PUT", "/api/v1/me/availability", me_availability_put, USER, RL_WRITE, "Say whether the caller takes work now", "matching", BODY(Availability), 200},
     {"GET", "/api/v1/me/wallets", auth_wallets_list, USER, RL_READ, "The caller's linked wallets, the primary (payout) one first", "me", NULL, 200},
     {"POST", "/api/v1/me/wallets", auth_wallet_link, USER, RL_WRITE, "Link another wallet by its own signed sign-in message (nonce purpose 'link')", "me", BODY(WalletLink), 201},
     {"DELETE", "/api/v1/me/wallets/:address", auth_wallet_unlink, USER, RL_WRITE, "Unlink a wallet (not the primary one); its sessions end", "me", NULL, 204},
@@ -273,6 +287,11 @@ const http_route api_routes[] = {
     /* work */
     {"GET", "/api/v1/tasks", tasks_list, PUBLIC, RL_READ, "Tasks, newest first, filtered by type, skill, difficulty, status, creator", "tasks", NULL, 200},
     {"POST", "/api/v1/tasks", tasks_create, CREATOR, RL_WRITE, "Post a task", "tasks", BODY(TaskCreate), 201},
+    /* matching (matching.c): literals before the :id rows of the same shape */
+    {"POST", "/api/v1/tasks/assign", tasks_assign, CREATOR, RL_WRITE, "Propose the best one-to-one assignment of applicants to the caller's open bounties (Hungarian algorithm), with the total fit", "matching", BODY(AssignPropose), 201},
+    {"GET", "/api/v1/tasks/assign/:id", tasks_assign_get, CREATOR, RL_READ, "An assignment proposal (its creator or an admin)", "matching", NULL, 200},
+    {"POST", "/api/v1/tasks/assign/:id/confirm", tasks_assign_confirm, CREATOR, RL_WRITE, "Confirm an assignment proposal: its pairs become task assignments and each assignee is told", "matching", NULL, 200},
+    {"GET", "/api/v1/tasks/:id/candidates", tasks_candidates, CREATOR, RL_READ, "People who meet every requirement of a task, best fit first, with reasons (its creator or an admin)", "matching", NULL, 200},
     {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, RL_READ, "One task", "tasks", NULL, 200, 1},
     {"PATCH", "/api/v1/tasks/:id", tasks_update, CREATOR, RL_WRITE, "Edit a task (its creator or an admin)", "tasks", BODY(TaskUpdate), 200},
     {"POST", "/api/v1/tasks/:id/close", tasks_close, CREATOR, RL_WRITE, "Close a task to new submissions (its creator or an admin)", "tasks", NULL, 200},

@@ -122,6 +122,7 @@ void tasks_create(http_req *r) {
     refused(r, e, why, "task", 0);
     return;
   }
+  api_matching_task_changed(r, &t);
   char *loc = arena_printf(&r->arena, "/api/v1/tasks/%lld", (long long)t.id);
   if (loc) http_header(r, "Location", loc);
   API_ANSWER(r, 201, api_task_write, &t);
@@ -153,6 +154,7 @@ void tasks_update(http_req *r) {
     refused(r, e, why, "task %lld", id);
     return;
   }
+  api_matching_task_changed(r, &t);
   API_ANSWER(r, 200, api_task_write, &t);
 }
 
@@ -168,6 +170,7 @@ void tasks_close(http_req *r) {
     refused(r, e, why, "task %lld", id);
     return;
   }
+  api_matching_task_changed(r, &t);
   API_ANSWER(r, 200, api_task_write, &t);
 }
 

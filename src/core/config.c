@@ -253,6 +253,11 @@ const conf_key conf_keys[] = {
      "seconds between sweeps for approved outcomes no award job took (and ended seasons to reveal); 0 = none"},
     {"game_sweep_age", CONF_INT, F(game_sweep_age), 0, 86400, "30", NULL,
      "seconds an approved outcome waits for its award job before the sweep takes it"},
+    /* the matching engine (src/matching; docs/internals/matching.md) */
+    {"matching", CONF_BOOL, F(matching), NOLIMIT, "true", NULL,
+     "build the in-memory matching index at start (candidates, recommendations, assignment); off answers those routes 503"},
+    {"matching_refresh_seconds", CONF_INT, F(matching_refresh_seconds), 0, 86400, "300", NULL,
+     "rebuild the matching index from storage this often, in the background; 0 = only at start"},
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 

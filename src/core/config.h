@@ -99,6 +99,9 @@ typedef struct pheme_config {
   long long game_guild_step_pct, game_guild_max_pct, game_guild_level_xp;
   long long game_crit_rate_ppm, game_crit_pct, game_parent_share_pct, game_domain_share_pct;
   long long game_skill_curve_xp, game_sweep_interval, game_sweep_age;
+  /* the matching engine (src/matching) */
+  int matching;
+  long long matching_refresh_seconds;
 } pheme_config;
 
 typedef struct {
