@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "jobs/jobs.h"
+#include "reputation/reputation.h"
 #include "validation/pipeline.h"
 #include "core/banned.h"
 
@@ -47,6 +48,7 @@ static int cmd_dev(cmd_ctx *c);
 static int cmd_content(cmd_ctx *c);
 static int cmd_worker(cmd_ctx *c);
 static int cmd_jobs(cmd_ctx *c);
+static int cmd_reputation(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -68,6 +70,8 @@ static const command commands[] = {
     {"worker", cmd_worker, "worker [--database URL] [--jobs-workers N]",
      "run job workers only (validation, rewards, reputation epochs, webhooks) until SIGTERM"},
     {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
+    {"reputation", cmd_reputation, REP_CLI_USAGE,
+     "recompute every score, print or verify a score's receipt, its history; commit an epoch"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -205,6 +209,11 @@ static int cmd_serve(cmd_ctx *c) {
     goto out;
   }
   a.pipeline = &pipe;
+  rep_engine rep;
+  if (rep_engine_init(&rep, s, cfg, err, sizeof err)) {
+    log_error("%s", err);
+    goto out;
+  }
   if (cfg->demo && demo_pipeline_seed(s, &pipe, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -279,6 +288,7 @@ static int cmd_serve(cmd_ctx *c) {
     jobs_options_from_config(&jo, cfg);
     jobs_register_builtin(cfg->jobs_test_kinds);
     if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+    if (rep_register_jobs(&rep, cfg)) PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
       http_server_stop(a.http, 0);
@@ -541,6 +551,14 @@ static int cmd_worker(cmd_ctx *c) {
     return 1;
   }
   if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+  rep_engine rep;
+  if (rep_engine_init(&rep, s, &c->cfg, err, sizeof err)) {
+    log_error("%s", err);
+    pipeline_release(&pipe);
+    store_free(s);
+    return 1;
+  }
+  if (rep_register_jobs(&rep, &c->cfg)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
   pipeline_release(&pipe);
   store_free(s);
@@ -551,6 +569,16 @@ static int cmd_jobs(cmd_ctx *c) {
   store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
   if (!s) return 1;
   int rc = jobs_cli(&c->cfg, s, c->args, c->nargs);
+  store_free(s);
+  return rc;
+}
+
+/* --- pheme reputation (src/reputation/cli.c) --- */
+
+static int cmd_reputation(cmd_ctx *c) {
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = rep_cli(&c->cfg, s, c->args, c->nargs);
   store_free(s);
   return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "reputation/reputation.h"
 #include "work/tasks.h"
 #include "core/banned.h"
 
@@ -146,6 +147,15 @@ static const json_field role_grant_body[] = {
     {"role", JF_ENUM, 1, 0, 0, "user|creator|validator|admin"},
 };
 
+static const json_field endorsement_create[] = {
+    {"address", JF_ADDRESS, 1, 0, 0, NULL},
+    {"skill", JF_NAME, 1, 1, 64, NULL},
+};
+
+static const json_field reputation_batch_body[] = {
+    {"addresses", JF_ARRAY, 1, 0, REP_BATCH_MAX, NULL},
+};
+
 #define SCHEMA(name, fields, desc) \
   const api_schema schema_##name = {#name, fields, ARRAY_SIZE(fields), desc}
 SCHEMA(ProfileUpdate, profile_update, "Fields of the caller's profile to change");
@@ -168,6 +178,8 @@ SCHEMA(AuthRefresh, auth_refresh_body, "The refresh token (phr_…); omit it in 
 SCHEMA(WalletLink, wallet_link_body, "A message signed by the wallet to link, for a nonce of purpose 'link'");
 SCHEMA(PayoutSet, payout_set_body, "One of the caller's linked addresses");
 SCHEMA(RoleGrant, role_grant_body, "The role to grant");
+SCHEMA(EndorsementCreate, endorsement_create, "Endorse the person holding address in a skill (by slug)");
+SCHEMA(ReputationBatch, reputation_batch_body, "Up to 10,000 addresses (0x + 40 hex digits) to look up");
 
 /* Every schema, for OpenAPI's components and for nested objects (api_schema_find). */
 const api_schema *const api_schemas[] = {
@@ -191,6 +203,8 @@ const api_schema *const api_schemas[] = {
     &schema_WalletLink,
     &schema_PayoutSet,
     &schema_RoleGrant,
+    &schema_EndorsementCreate,
+    &schema_ReputationBatch,
 };
 const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 
@@ -250,6 +264,13 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/governance/proposals/:id", onchain_proposal, PUBLIC, RL_READ, "One governance proposal and its votes", "chain", NULL, 200},
     {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, RL_READ, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
     {"GET", "/api/v1/validators", onchain_validators, PUBLIC, RL_READ, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
+    /* reputation (reputation.c; docs/reputation.md) */
+    {"POST", "/api/v1/reputation/batch", reputation_batch, PUBLIC, RL_READ, "Scores of up to 10,000 addresses, one item per address in order; unknown people score 0", "reputation", BODY(ReputationBatch), 200},
+    {"GET", "/api/v1/reputation/:address", reputation_get, PUBLIC, RL_READ, "A person's reputation (0-100) and domain scores", "reputation", NULL, 200},
+    {"GET", "/api/v1/reputation/:address/explain", reputation_explain, PUBLIC, RL_READ, "The receipt of a person's score: every input and intermediate, the formula version, the diff against the stored score", "reputation", NULL, 200},
+    {"GET", "/api/v1/reputation/:address/history", reputation_history, PUBLIC, RL_READ, "A person's score changes, newest first, each with its receipt", "reputation", NULL, 200},
+    {"GET", "/api/v1/reputation/:address/proof", reputation_proof, PUBLIC, RL_READ, "What ReputationOracle.verifyScore needs: the score in the newest epoch, its round and Merkle proof", "reputation", NULL, 200},
+    {"POST", "/api/v1/endorsements", endorsements_create, USER, RL_WRITE, "Endorse a person in a skill (refused: REP001 self, REP002 unknown skill, REP003 duplicate)", "reputation", BODY(EndorsementCreate), 201},
     /* administration */
     {"GET", "/api/v1/keys", keys_list, ADMIN, RL_READ, "Every API key (hashes are never shown)", "admin", NULL, 200},
     {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, RL_WRITE, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},

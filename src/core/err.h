@@ -43,7 +43,10 @@
   X(VAL_NOT_ON_PANEL,       403, "VAL002", "not on the submission's review panel") \
   X(VAL_SUBMITTER,          403, "VAL003", "a submitter may not review their own submission") \
   X(VAL_REPLAY,             409, "VAL004", "the review was signed for another submission") \
-  X(VAL_WINDOW,             409, "VAL005", "the dispute window has passed")
+  X(VAL_WINDOW,             409, "VAL005", "the dispute window has passed") \
+  X(REP_SELF,               422, "REP001", "a person may not endorse themselves") \
+  X(REP_UNKNOWN_SKILL,      422, "REP002", "no such skill") \
+  X(REP_DUPLICATE,          409, "REP003", "already endorsed in that skill")
 
 typedef enum {
 #define PHEME_ERR_ENUM(name, status, code, msg) PHEME_##name,
