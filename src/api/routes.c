@@ -265,7 +265,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, RL_READ, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
     {"GET", "/api/v1/validators", onchain_validators, PUBLIC, RL_READ, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
     /* reputation (reputation.c; docs/reputation.md) */
-    {"POST", "/api/v1/reputation/batch", reputation_batch, PUBLIC, RL_READ, "Scores of up to 10,000 addresses, one item per address in order; unknown people score 0", "reputation", BODY(ReputationBatch), 200},
+    {"POST", "/api/v1/reputation/batch", reputation_batch, PUBLIC, RL_WRITE, "Scores of up to 10,000 addresses, one item per address in order; unknown people score 0", "reputation", BODY(ReputationBatch), 200},
     {"GET", "/api/v1/reputation/:address", reputation_get, PUBLIC, RL_READ, "A person's reputation (0-100) and domain scores", "reputation", NULL, 200},
     {"GET", "/api/v1/reputation/:address/explain", reputation_explain, PUBLIC, RL_READ, "The receipt of a person's score: every input and intermediate, the formula version, the diff against the stored score", "reputation", NULL, 200},
     {"GET", "/api/v1/reputation/:address/history", reputation_history, PUBLIC, RL_READ, "A person's score changes, newest first, each with its receipt", "reputation", NULL, 200},
