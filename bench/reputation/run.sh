@@ -16,7 +16,7 @@ trap 'rm -f "$graph"' EXIT
 load=$(cut -d' ' -f1-3 /proc/loadavg)
 start=$(date -u '+%Y-%m-%d %H:%M UTC')
 out=$("$root/build/bench_reputation" "$n" "$m" "$threads" "$graph")
-ref=$(python3 "$root/bench/reputation/scipy_power.py" "$graph" "$n" 20 2>&1 || echo "scipy_iteration_ms n/a")
+ref=$(/usr/bin/python3 "$root/bench/reputation/scipy_power.py" "$graph" "$n" 20 2>&1 || echo "scipy_iteration_ms n/a")
 v() { printf '%s\n%s\n' "$out" "$ref" | awk -v k="$1" '$1 == k {print $2}'; }
 cpu=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 ratio=$(awk -v a="$(v scipy_iteration_ms)" -v b="$(v iteration_ms)" 'BEGIN { if (a + 0 > 0) printf "%.2f", a / b; else print "n/a" }')

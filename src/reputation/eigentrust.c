@@ -20,6 +20,21 @@ void et_graph_release(et_graph *g) {
   memset(g, 0, sizeof *g);
 }
 
+/* Sorts one row's edges by endorser (rows are short: insertion sort, in cache). */
+static void sort_row(int32_t *src, int32_t *cnt, int64_t n) {
+  for (int64_t i = 1; i < n; i++) {
+    int32_t s = src[i], c = cnt[i];
+    int64_t k = i - 1;
+    while (k >= 0 && src[k] > s) {
+      src[k + 1] = src[k], cnt[k + 1] = cnt[k];
+      k--;
+    }
+    src[k + 1] = s, cnt[k + 1] = c;
+  }
+}
+
+static void sort_row_long(int32_t *src, int32_t *cnt, int64_t n);
+
 int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, const int32_t *seeds,
                    int64_t nseeds) {
   memset(g, 0, sizeof *g);
@@ -27,43 +42,34 @@ int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, cons
   g->in_ptr = calloc((size_t)n + 1, sizeof *g->in_ptr);
   g->out_w = calloc((size_t)n + 1, sizeof *g->out_w);
   g->seed = calloc((size_t)n + 1, 1);
-  int64_t *fptr = calloc((size_t)n + 1, sizeof *fptr);
-  int32_t *tmp_from = malloc(sizeof *tmp_from * (size_t)(m ? m : 1));
-  int32_t *tmp_to = malloc(sizeof *tmp_to * (size_t)(m ? m : 1));
-  int32_t *tmp_w = malloc(sizeof *tmp_w * (size_t)(m ? m : 1));
+  int64_t *fill = calloc((size_t)n + 1, sizeof *fill);
   g->in_src = malloc(sizeof *g->in_src * (size_t)(m ? m : 1));
   g->in_cnt = malloc(sizeof *g->in_cnt * (size_t)(m ? m : 1));
-  if (!g->in_ptr || !g->out_w || !g->seed || !fptr || !tmp_from || !tmp_to || !tmp_w || !g->in_src ||
-      !g->in_cnt) {
-    free(fptr), free(tmp_from), free(tmp_to), free(tmp_w);
+  if (!g->in_ptr || !g->out_w || !g->seed || !fill || !g->in_src || !g->in_cnt) {
+    free(fill);
     et_graph_release(g);
     return -1;
   }
   for (int64_t i = 0; i < nseeds; i++)
     if (seeds[i] >= 0 && seeds[i] < n) g->seed[seeds[i]] = 1;
-  /* stable counting sort by endorser, then by endorsed: each row ends up ordered by endorser */
+  /* one counting sort by the endorsed person, then each row sorted by endorser */
   for (int64_t i = 0; i < m; i++)
-    if (edges[i].from != edges[i].to) fptr[edges[i].from + 1]++;
-  for (int64_t v = 0; v < n; v++) fptr[v + 1] += fptr[v];
+    if (edges[i].from != edges[i].to) g->in_ptr[edges[i].to + 1]++;
+  for (int64_t v = 0; v < n; v++) g->in_ptr[v + 1] += g->in_ptr[v];
+  memcpy(fill, g->in_ptr, sizeof *fill * (size_t)n);
   for (int64_t i = 0; i < m; i++) {
     const et_edge *e = &edges[i];
     if (e->from == e->to) continue;
-    int64_t k = fptr[e->from]++;
-    tmp_from[k] = e->from, tmp_to[k] = e->to, tmp_w[k] = e->weight;
+    int64_t j = fill[e->to]++;
+    g->in_src[j] = e->from, g->in_cnt[j] = e->weight;
   }
-  int64_t kept = n ? fptr[n - 1] : 0;
-  for (int64_t k = 0; k < kept; k++) g->in_ptr[tmp_to[k] + 1]++;
-  for (int64_t v = 0; v < n; v++) g->in_ptr[v + 1] += g->in_ptr[v];
-  memcpy(fptr, g->in_ptr, sizeof *fptr * ((size_t)n + 1));
-  for (int64_t k = 0; k < kept; k++) {
-    int64_t j = fptr[tmp_to[k]]++;
-    g->in_src[j] = tmp_from[k], g->in_cnt[j] = tmp_w[k];
-  }
-  free(tmp_from), free(tmp_to), free(tmp_w), free(fptr);
-  /* merge duplicate edges (adjacent within a row) */
+  free(fill);
+  /* sort each row by endorser and merge duplicate edges */
   int64_t w = 0, start = 0;
   for (int64_t v = 0; v < n; v++) {
     int64_t end = g->in_ptr[v + 1];
+    if (end - start <= 32) sort_row(g->in_src + start, g->in_cnt + start, end - start);
+    else sort_row_long(g->in_src + start, g->in_cnt + start, end - start);
     g->in_ptr[v] = w;
     for (int64_t k = start; k < end; k++) {
       if (w > g->in_ptr[v] && g->in_src[w - 1] == g->in_src[k]) {
@@ -77,8 +83,34 @@ int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, cons
   }
   g->in_ptr[n] = w;
   g->m = w;
-  for (int64_t k = 0; k < w; k++) g->out_w[g->in_src[k]] += g->in_cnt[k];
+  g->unit = 1;
+  for (int64_t k = 0; k < w; k++) {
+    g->out_w[g->in_src[k]] += g->in_cnt[k];
+    if (g->in_cnt[k] != 1) g->unit = 0;
+  }
   return 0;
+}
+
+/* A long row (a popular person): sort (endorser, weight) pairs with qsort. */
+typedef struct {
+  int32_t src, cnt;
+} row_pair;
+
+static int pair_cmp(const void *a, const void *b) {
+  int32_t x = ((const row_pair *)a)->src, y = ((const row_pair *)b)->src;
+  return (x > y) - (x < y);
+}
+
+static void sort_row_long(int32_t *src, int32_t *cnt, int64_t n) {
+  row_pair *p = malloc(sizeof *p * (size_t)n);
+  if (!p) { /* no memory for the fast way: the slow one is still right */
+    sort_row(src, cnt, n);
+    return;
+  }
+  for (int64_t i = 0; i < n; i++) p[i] = (row_pair){src[i], cnt[i]};
+  qsort(p, (size_t)n, sizeof *p, pair_cmp);
+  for (int64_t i = 0; i < n; i++) src[i] = p[i].src, cnt[i] = p[i].cnt;
+  free(p);
 }
 
 typedef struct {
@@ -138,8 +170,12 @@ static void *et_thread(void *arg) {
       double dsum = 0;
       for (int64_t v = v0; v < v1; v++) {
         double s = 0;
-        for (int64_t k = g->in_ptr[v]; k < g->in_ptr[v + 1]; k++)
-          s += (double)g->in_cnt[k] * sh->scaled[g->in_src[k]];
+        const int64_t k0 = g->in_ptr[v], k1 = g->in_ptr[v + 1];
+        if (g->unit) { /* the same sum in the same order: 1.0 × x is exact */
+          for (int64_t k = k0; k < k1; k++) s += sh->scaled[g->in_src[k]];
+        } else {
+          for (int64_t k = k0; k < k1; k++) s += (double)g->in_cnt[k] * sh->scaled[g->in_src[k]];
+        }
         double p = g->seed[v] ? sh->seed_share : 0.0;
         double nv = keep * (s + dangling * p) + alpha * p;
         dsum += fabs(nv - t[v]);

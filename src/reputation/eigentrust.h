@@ -23,6 +23,7 @@ typedef struct {
   int64_t *in_ptr;    /* n + 1 offsets into in_src / in_w */
   int32_t *in_src;    /* the endorser of each incoming edge, ascending within a person */
   int32_t *in_cnt;    /* the edge's weight (skills endorsed) */
+  int unit;           /* 1: every weight is 1 (in_cnt is then not read) */
   int64_t *out_w;     /* outgoing weight per person (0: dangling) */
   uint8_t *seed;      /* 1: pre-trusted */
 } et_graph;

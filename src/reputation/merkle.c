@@ -55,6 +55,34 @@ static void *hash_range(void *arg) {
   return NULL;
 }
 
+typedef struct {
+  rep_merkle *t;
+  int64_t from, to;
+} inner_job;
+
+static void *inner_part(void *arg) {
+  inner_job *j = arg;
+  for (int64_t i = j->from; i < j->to; i++) rep_merkle_pair(j->t->node[2 * i + 1], j->t->node[2 * i + 2], j->t->node[i]);
+  return NULL;
+}
+
+/* Hashes inner nodes [from, to) (all of one depth) with up to `threads` threads. */
+static void inner_range(rep_merkle *t, int64_t from, int64_t to, int threads) {
+  inner_job jobs[16];
+  pthread_t th[16];
+  int started[16] = {0};
+  int64_t n = to - from;
+  for (int i = 0; i < threads; i++) {
+    jobs[i] = (inner_job){t, from + n * i / threads, from + n * (i + 1) / threads};
+    if (i > 0 && pthread_create(&th[i], NULL, inner_part, &jobs[i]) == 0) started[i] = 1;
+  }
+  inner_part(&jobs[0]);
+  for (int i = 1; i < threads; i++) {
+    if (started[i]) pthread_join(th[i], NULL);
+    else inner_part(&jobs[i]);
+  }
+}
+
 void rep_merkle_release(rep_merkle *t) {
   free(t->node);
   free(t->pos);
@@ -95,7 +123,15 @@ int rep_merkle_build(rep_merkle *t, const rep_leaf_value *values, int64_t n, int
     t->pos[e[i].index] = len - 1 - i;
   }
   free(e);
-  for (int64_t i = len - 1 - n; i >= 0; i--) rep_merkle_pair(t->node[2 * i + 1], t->node[2 * i + 2], t->node[i]);
+  /* inner nodes depth by depth, deepest first: the nodes of one depth are independent */
+  int depth = 0;
+  while (((int64_t)1 << (depth + 1)) - 1 <= n - 2) depth++;
+  for (int d = depth; d >= 0; d--) {
+    int64_t lo = ((int64_t)1 << d) - 1, hi = ((int64_t)1 << (d + 1)) - 2;
+    if (hi > n - 2) hi = n - 2;
+    if (lo > hi) continue;
+    inner_range(t, lo, hi + 1, hi - lo + 1 < 4096 ? 1 : threads);
+  }
   return 0;
 }
 

@@ -15,9 +15,12 @@ static uint32_t next(void) {
 }
 
 /* honest people 0..h-1 with random endorsements; seeds 0..9 */
+static int weighted; /* 1: weights 1..3 (the general path), 0: all 1 (the unit path) */
 static et_edge *honest(int h, int m, int *n_out) {
   et_edge *e = malloc(sizeof *e * (size_t)m);
-  for (int i = 0; i < m; i++) e[i] = (et_edge){(int32_t)(next() % (unsigned)h), (int32_t)(next() % (unsigned)h), 1};
+  for (int i = 0; i < m; i++)
+    e[i] = (et_edge){(int32_t)(next() % (unsigned)h), (int32_t)(next() % (unsigned)h),
+                     weighted ? (int32_t)(1 + next() % 3) : 1};
   *n_out = m;
   return e;
 }
@@ -25,6 +28,7 @@ static et_edge *honest(int h, int m, int *n_out) {
 static const int32_t seeds[10] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9};
 
 TEST(eigentrust_is_deterministic_across_threads) {
+  for (weighted = 0; weighted <= 1; weighted++) {
   int m;
   et_edge *e = honest(20000, 200000, &m);
   et_graph g;
@@ -40,13 +44,18 @@ TEST(eigentrust_is_deterministic_across_threads) {
   CHECK_MEM(t1, sizeof *t1 * 20000, t2, sizeof *t2 * 20000);
   CHECK_MEM(t1, sizeof *t1 * 20000, t4, sizeof *t4 * 20000);
   CHECK_INT(s1.iterations, s4.iterations);
+  if (weighted) CHECK(!g.unit);
   free(t1), free(t2), free(t4), free(e);
   et_graph_release(&g);
+  }
+  weighted = 0;
 }
 
 TEST(eigentrust_converges) {
   int m;
+  weighted = 1;
   et_edge *e = honest(5000, 40000, &m);
+  weighted = 0;
   et_graph g;
   REQUIRE(et_graph_build(&g, 5000, e, m, seeds, 10) == 0);
   double *t = malloc(sizeof *t * 5000), *y = malloc(sizeof *y * 5000);
@@ -132,5 +141,35 @@ TEST(eigentrust_one_attack_edge_bounds_the_ring) {
   }
 }
 
-TEST_MAIN(RUN(eigentrust_is_deterministic_across_threads); RUN(eigentrust_converges);
+/* duplicate edges merge into one weighted edge; a graph of distinct unit edges takes the unit path
+ * and gives what the general path gives */
+TEST(eigentrust_duplicates_merge) {
+  et_edge dup[] = {{0, 1, 1}, {1, 2, 1}, {0, 1, 1}, {2, 0, 1}, {2, 3, 1}, {3, 3, 1}};
+  et_edge one[] = {{2, 3, 1}, {0, 1, 2}, {2, 0, 1}, {1, 2, 1}};
+  int32_t s0[] = {0};
+  et_graph a, b;
+  REQUIRE(et_graph_build(&a, 4, dup, 6, s0, 1) == 0);
+  REQUIRE(et_graph_build(&b, 4, one, 4, s0, 1) == 0);
+  CHECK_INT(a.m, 4);
+  CHECK_INT(a.unit, 0);
+  CHECK_MEM(a.in_ptr, 5 * sizeof(int64_t), b.in_ptr, 5 * sizeof(int64_t));
+  CHECK_MEM(a.in_src, 4 * sizeof(int32_t), b.in_src, 4 * sizeof(int32_t));
+  CHECK_MEM(a.in_cnt, 4 * sizeof(int32_t), b.in_cnt, 4 * sizeof(int32_t));
+  et_graph_release(&a);
+  et_graph_release(&b);
+  et_edge ring[] = {{0, 1, 1}, {1, 2, 1}, {2, 0, 1}, {2, 3, 1}};
+  REQUIRE(et_graph_build(&a, 4, ring, 4, s0, 1) == 0);
+  CHECK_INT(a.unit, 1);
+  double t1[4], t2[4];
+  et_options o = {0.15, 1e-14, 1000, 1};
+  et_stats st;
+  CHECK(et_run(&a, &o, t1, &st) == 0);
+  a.unit = 0; /* the general path over the same weights */
+  CHECK(et_run(&a, &o, t2, &st) == 0);
+  CHECK_MEM(t1, sizeof t1, t2, sizeof t2);
+  CHECK(t1[3] > 0 && t1[0] > t1[3]);
+  et_graph_release(&a);
+}
+
+TEST_MAIN(RUN(eigentrust_duplicates_merge); RUN(eigentrust_is_deterministic_across_threads); RUN(eigentrust_converges);
           RUN(eigentrust_sybil_ring_without_trust_scores_zero); RUN(eigentrust_one_attack_edge_bounds_the_ring))
