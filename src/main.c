@@ -49,6 +49,7 @@ static int cmd_content(cmd_ctx *c);
 static int cmd_worker(cmd_ctx *c);
 static int cmd_jobs(cmd_ctx *c);
 static int cmd_reputation(cmd_ctx *c);
+static int cmd_validator(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -72,6 +73,8 @@ static const command commands[] = {
     {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
     {"reputation", cmd_reputation, REP_CLI_USAGE,
      "recompute every score, print or verify a score's receipt, its history; commit an epoch"},
+    {"validator", cmd_validator, REP_SIGN_USAGE,
+     "sign a reputation epoch as the oracle's EIP-712 round with a validator's own key"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -579,6 +582,18 @@ static int cmd_reputation(cmd_ctx *c) {
   store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
   if (!s) return 1;
   int rc = rep_cli(&c->cfg, s, c->args, c->nargs);
+  store_free(s);
+  return rc;
+}
+
+static int cmd_validator(cmd_ctx *c) {
+  if (c->nargs < 1 || strcmp(c->args[0], "sign-round") != 0) {
+    fprintf(stderr, "usage: pheme " REP_SIGN_USAGE "\n");
+    return 2;
+  }
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = rep_cli_sign_round(&c->cfg, s, c->args + 1, c->nargs - 1);
   store_free(s);
   return rc;
 }

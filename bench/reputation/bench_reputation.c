@@ -19,6 +19,12 @@ static double now_s(void) {
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next(void) {
   rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
@@ -57,21 +63,30 @@ int main(int argc, char **argv) {
   int32_t seeds[1000];
   for (int i = 0; i < 1000; i++) seeds[i] = (int32_t)(i * (n / 1000));
   long rss0 = rss_peak_mib();
-  double t0 = now_s();
+  double t0 = now_s(), cb = cpu_s();
   et_graph g;
   if (et_graph_build(&g, n, e, m, seeds, 1000)) return 1;
-  double build_s = now_s() - t0;
+  double build_s = now_s() - t0, build_cpu_s = cpu_s() - cb;
   free(e);
   double *t = malloc(sizeof *t * (size_t)n);
   et_options fixed = {0.15, 0.0, 20, threads};
   et_stats st;
   t0 = now_s();
+  double c0 = cpu_s();
   if (et_run(&g, &fixed, t, &st)) return 1;
   double iter_ms = (now_s() - t0) * 1000 / st.iterations;
+  double iter_cpu_ms = (cpu_s() - c0) * 1000 / st.iterations;
+  /* one thread, for the CPU-time comparison with scipy (one thread too) */
+  et_options one = fixed;
+  one.threads = 1;
+  c0 = cpu_s();
+  if (et_run(&g, &one, t, &st)) return 1;
+  double iter1_cpu_ms = (cpu_s() - c0) * 1000 / st.iterations;
   et_options conv = {0.15, 1e-10, 1000, threads};
   t0 = now_s();
+  double ct = cpu_s();
   if (et_run(&g, &conv, t, &st)) return 1;
-  double trust_s = now_s() - t0;
+  double trust_s = now_s() - t0, trust_cpu_s = cpu_s() - ct;
   /* the formula for everybody: 3 validated scores, 4 active weeks, trust from above */
   rep_params p;
   rep_params_default(&p);
@@ -79,6 +94,7 @@ int main(int argc, char **argv) {
   for (int64_t i = 0; i < n; i++) tmax = t[i] > tmax ? t[i] : tmax;
   int64_t as_of = 1800000000000LL, sum = 0;
   t0 = now_s();
+  double cf = cpu_s();
   rep_outcome oc[3];
   int64_t weeks[4];
   for (int64_t i = 0; i < n; i++) {
@@ -93,6 +109,7 @@ int main(int argc, char **argv) {
     sum += res.all.total_upt;
   }
   double formula_s = now_s() - t0;
+  double formula_cpu_s = cpu_s() - cf;
   long rss_recompute = rss_peak_mib();
   /* an epoch of n scores */
   rep_leaf_value *v = malloc(sizeof *v * (size_t)n);
@@ -102,6 +119,7 @@ int main(int argc, char **argv) {
     v[i].score = (uint32_t)(next() % 101);
   }
   t0 = now_s();
+  double ce = cpu_s();
   rep_merkle tree;
   if (rep_merkle_build(&tree, v, n, threads)) return 1;
   double tree_s = now_s() - t0;
@@ -109,12 +127,14 @@ int main(int argc, char **argv) {
   int64_t plen = 0;
   t0 = now_s();
   for (int64_t i = 0; i < n; i++) plen += rep_merkle_proof(&tree, i, proof);
-  double proofs_s = now_s() - t0;
+  double proofs_s = now_s() - t0, epoch_cpu_s = cpu_s() - ce;
   printf("people %lld\nendorsements %lld\nthreads %d\n", (long long)n, (long long)m, threads);
+  printf("iteration_cpu_ms %.2f\niteration_1thread_cpu_ms %.2f\n", iter_cpu_ms, iter1_cpu_ms);
   printf("graph_build_s %.3f\niteration_ms %.2f\ntrust_iterations %d\ntrust_s %.3f\n", build_s, iter_ms,
          st.iterations, trust_s);
   printf("formula_s %.3f\nrecompute_s %.3f\nrss_before_mib %ld\nrss_peak_mib %ld\n", formula_s,
          build_s + trust_s + formula_s, rss0, rss_recompute);
+  printf("recompute_cpu_s %.3f\nepoch_cpu_s %.3f\n", build_cpu_s + trust_cpu_s + formula_cpu_s, epoch_cpu_s);
   printf("tree_s %.3f\nproofs_s %.3f\nepoch_s %.3f\nproof_hashes %lld\nchecksum %lld\n", tree_s, proofs_s,
          tree_s + proofs_s, (long long)plen, (long long)sum);
   rep_merkle_release(&tree);

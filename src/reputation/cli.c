@@ -6,9 +6,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "chain/contracts.h"
+#include "chain/deploy.h"
+#include "chain/manifest.h"
+#include "chain/rpc.h"
+#include "chain/status.h"
 #include "core/log.h"
 #include "core/util.h"
+#include "eth/hex.h"
+#include "eth/secp.h"
+#include "eth/u256.h"
 #include "reputation/reputation.h"
+#include "reputation/round.h"
 #include "core/banned.h"
 
 static void bar(int64_t done, int64_t total, void *ctx) {
@@ -41,6 +50,104 @@ static int print_json(json_t *j) {
   puts(t);
   free(t);
   return 0;
+}
+
+/* The oracle the configuration names: chain_id and the manifest's ReputationOracle. */
+static int oracle_of(const pheme_config *cfg, rep_oracle *o) {
+  if (cfg->chain_id <= 0) {
+    fprintf(stderr, "pheme: rounds need chain_id (the chain the oracle is on)\n");
+    return -1;
+  }
+  char path[600], err[512];
+  chain_status_manifest_path(path, sizeof path, cfg, (uint64_t)cfg->chain_id);
+  manifest m;
+  if (manifest_load(&m, path, err, sizeof err)) {
+    fprintf(stderr, "pheme: %s\n", err);
+    return -1;
+  }
+  o->chain_id = (uint64_t)cfg->chain_id;
+  memcpy(o->oracle, m.oracle, 20);
+  return 0;
+}
+
+static int parse_round(const char *t, int64_t *round) {
+  long long v;
+  if (parse_int(t, 1, INT64_MAX, &v)) {
+    fprintf(stderr, "pheme: round '%s' is not a positive number\n", t);
+    return -1;
+  }
+  *round = v;
+  return 0;
+}
+
+/* The oracle's threshold, asked of the chain. */
+static int oracle_threshold(const pheme_config *cfg, const rep_oracle *o, int *threshold) {
+  const char *eps[] = {cfg->chain_rpc};
+  rpc_client *rpc = cfg->chain_rpc && *cfg->chain_rpc ? rpc_client_new(eps, 1, NULL) : NULL;
+  if (!rpc) {
+    fprintf(stderr, "pheme: no chain_rpc to ask the oracle's threshold\n");
+    return -1;
+  }
+  buf cd, ret;
+  buf_init(&cd, 1024);
+  buf_init(&ret, 1024);
+  char err[512];
+  uint8_t t[32];
+  uint64_t v = 0;
+  int rc = ct_ReputationOracle_threshold(&cd, NULL) ||
+           deploy_call(rpc, o->oracle, (const uint8_t *)cd.data, cd.len, &ret, err, sizeof err) ||
+           ct_ReputationOracle_threshold_result((const uint8_t *)ret.data, ret.len, t, NULL) || !u256_to_u64(t, &v);
+  if (rc) fprintf(stderr, "pheme: could not read the oracle's threshold\n");
+  *threshold = (int)v;
+  buf_release(&cd), buf_release(&ret);
+  rpc_client_free(rpc);
+  return rc ? -1 : 0;
+}
+
+int rep_cli_sign_round(const pheme_config *cfg, store *s, char **args, int nargs) {
+  const char *key_spec = NULL;
+  int64_t round = 0;
+  for (int i = 0; i < nargs; i++) {
+    if (strcmp(args[i], "--key") == 0 && i + 1 < nargs) key_spec = args[++i];
+    else if (!round && parse_round(args[i], &round) == 0) continue;
+    else {
+      fprintf(stderr, "usage: pheme " REP_SIGN_USAGE "\n");
+      return 2;
+    }
+  }
+  if (!round || !key_spec) {
+    fprintf(stderr, "usage: pheme " REP_SIGN_USAGE "\n");
+    return 2;
+  }
+  rep_oracle o;
+  if (oracle_of(cfg, &o)) return 1;
+  uint8_t key[32], digest[32], sig[65], signer[20];
+  char err[512];
+  if (deploy_key_parse(key_spec, key, err, sizeof err)) {
+    fprintf(stderr, "pheme validator sign-round: %s\n", err);
+    return 1;
+  }
+  arena a;
+  arena_init(&a, 0);
+  store_rep_epoch ep;
+  store_rep_leaf *leaves;
+  int64_t n;
+  int rc = 1;
+  if (store_rep_epoch_get(s, &a, round, &ep) || store_rep_epoch_leaves(s, &a, round, &leaves, &n)) {
+    fprintf(stderr, "pheme validator sign-round: no epoch %lld\n", (long long)round);
+  } else if (rep_round_digest(&o, round, ep.root, leaves, n, digest, err, sizeof err) ||
+             rep_round_sign(digest, key, sig, signer, err, sizeof err)) {
+    fprintf(stderr, "pheme validator sign-round: %s\n", err);
+  } else {
+    char sh[HEX_LEN(65) + 1], ah[43], rh[HEX_LEN(32) + 1];
+    address_format_hex(ah, signer);
+    printf("{\"round\":%lld,\"root\":\"%s\",\"signer\":\"%s\",\"signature\":\"%s\"}\n", (long long)round,
+           hex_encode(rh, ep.root, 32), ah, hex_encode(sh, sig, 65));
+    rc = 0;
+  }
+  memset(key, 0, sizeof key);
+  arena_release(&a);
+  return rc;
 }
 
 int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
@@ -123,6 +230,41 @@ int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
       printf("round %lld: %lld scores, root 0x%s\n", (long long)round, (long long)n, hex);
       rc = 0;
     }
+  } else if (strcmp(sub, "add-signature") == 0 && nargs == 3) {
+    rep_oracle o;
+    int64_t round;
+    uint8_t sig[65], signer[20];
+    rc = 1;
+    if (parse_round(args[1], &round) || oracle_of(cfg, &o)) {
+    } else if (hex_decode(sig, 65, NULL, args[2], strlen(args[2]), HEX_PREFIX_OPTIONAL | HEX_EXACT, NULL)) {
+      fprintf(stderr, "pheme reputation add-signature: the signature must be 65 bytes of hex\n");
+    } else if (rep_round_add_signature(s, &o, round, sig, signer, err, sizeof err)) {
+      fprintf(stderr, "pheme reputation add-signature: %s\n", err);
+    } else {
+      char ah[43];
+      address_format_hex(ah, signer);
+      printf("round %lld: signature of %s stored\n", (long long)round, ah);
+      rc = 0;
+    }
+  } else if (strcmp(sub, "publish") == 0 && nargs == 2) {
+    rep_oracle o;
+    int64_t round, intent;
+    int threshold;
+    uint8_t key[32], sender[20];
+    eth_err ee;
+    rc = 1;
+    if (parse_round(args[1], &round) || oracle_of(cfg, &o) || oracle_threshold(cfg, &o, &threshold)) {
+    } else if (!cfg->chain_operator_key || deploy_key_parse(cfg->chain_operator_key, key, err, sizeof err) ||
+               secp_address(sender, key, &ee)) {
+      fprintf(stderr, "pheme reputation publish: chain_operator_key is needed to send the round\n");
+    } else if (rep_round_publish(s, &o, round, threshold, sender, &intent, err, sizeof err)) {
+      fprintf(stderr, "pheme reputation publish: %s\n", err);
+    } else {
+      printf("round %lld queued for ReputationOracle.submitRound (outbox intent %lld)\n", (long long)round,
+             (long long)intent);
+      rc = 0;
+    }
+    memset(key, 0, sizeof key);
   } else {
     fprintf(stderr, "usage: pheme " REP_CLI_USAGE "\n");
   }

@@ -91,8 +91,13 @@ pheme_err rep_epoch_proof(rep_engine *r, arena *a, const uint8_t address[20], re
 int rep_register_jobs(rep_engine *r, const pheme_config *cfg) PHEME_MUST_CHECK;
 
 /* ---- commands (cli.c) ---- */
-#define REP_CLI_USAGE                                                                      \
-  "reputation recompute | explain ADDRESS | verify RECEIPT.json | history ADDRESS | epoch"
+#define REP_CLI_USAGE                                                                         \
+  "reputation recompute | explain ADDRESS | verify RECEIPT.json | history ADDRESS | epoch\n" \
+  "       pheme reputation add-signature ROUND 0xSIGNATURE | publish ROUND"
 int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs);
+/* pheme validator sign-round ROUND --key HEX|@FILE: prints the validator's signature of the stored
+ * epoch ROUND as ReputationOracle's EIP-712 round, for `pheme reputation add-signature`. */
+#define REP_SIGN_USAGE "validator sign-round ROUND --key HEX|@FILE"
+int rep_cli_sign_round(const pheme_config *cfg, store *s, char **args, int nargs);
 
 #endif

@@ -517,3 +517,59 @@ pheme_err store_rep_epoch_leaves(store *s, arena *a, int64_t round, store_rep_le
   *n = r.rows;
   return PHEME_OK;
 }
+
+pheme_err store_rep_signature_add(store *s, int64_t round, const uint8_t signer[20], const uint8_t sig[65]) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  int64_t now = time_now_ms();
+  e = Q(&x, NULL, "DELETE FROM reputation_round_signatures WHERE round = $1 AND signer = $2", dbv_int(round),
+        dbv_blob(signer, 20));
+  if (!e)
+    e = Q(&x, NULL,
+          "INSERT INTO reputation_round_signatures (round, signer, signature, created_at) VALUES ($1, $2, $3, $4)",
+          dbv_int(round), dbv_blob(signer, 20), dbv_blob(sig, 65), dbv_int(now));
+  if (!e)
+    e = Q(&x, NULL, "UPDATE reputation_epochs SET status = 'signed', updated_at = $2 WHERE round = $1 AND status = 'built'",
+          dbv_int(round), dbv_int(now));
+  char data[120], hex[43];
+  address_format_hex(hex, signer);
+  snprintf(data, sizeof data, "{\"round\":%lld,\"signer\":\"%s\"}", (long long)round, hex);
+  if (!e) e = sx_event(&x, "reputation.round_signed", 0, 1, "epoch", round, data, now);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_rep_signatures(store *s, arena *a, int64_t round, uint8_t (**sigs)[65], int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r, "SELECT signature FROM reputation_round_signatures WHERE round = $1 ORDER BY signer", dbv_int(round));
+  sx_end(&x);
+  if (e) return e;
+  ALLOC(a, *sigs, r.rows);
+  int k = 0;
+  for (int i = 0; i < r.rows; i++) {
+    size_t len;
+    const uint8_t *p = db_blob(&r, i, 0, &len);
+    if (p && len == 65) memcpy((*sigs)[k++], p, 65);
+  }
+  *n = k;
+  return PHEME_OK;
+}
+
+pheme_err store_rep_epoch_mark(store *s, int64_t round, const char *status, int64_t intent_id) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  int64_t now = time_now_ms();
+  db_result r;
+  e = Q(&x, &r, "UPDATE reputation_epochs SET status = $2, intent_id = $3, updated_at = $4 WHERE round = $1 RETURNING round",
+        dbv_int(round), dbv_text(status), intent_id ? dbv_int(intent_id) : dbv_null(), dbv_int(now));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}

@@ -143,4 +143,12 @@ pheme_err store_rep_epoch_get(store *s, arena *a, int64_t round, store_rep_epoch
 pheme_err store_rep_epoch_leaves(store *s, arena *a, int64_t round, store_rep_leaf **out, int64_t *n)
     PHEME_MUST_CHECK;
 
+/* A validator's signature of a round (replaces the signer's earlier one). */
+pheme_err store_rep_signature_add(store *s, int64_t round, const uint8_t signer[20], const uint8_t sig[65])
+    PHEME_MUST_CHECK;
+/* The round's signatures ordered by signer address (as the oracle wants them). */
+pheme_err store_rep_signatures(store *s, arena *a, int64_t round, uint8_t (**sigs)[65], int *n) PHEME_MUST_CHECK;
+/* Sets an epoch's status (built, signed, sent, published) and its outbox intent (0: none). */
+pheme_err store_rep_epoch_mark(store *s, int64_t round, const char *status, int64_t intent_id) PHEME_MUST_CHECK;
+
 #endif
