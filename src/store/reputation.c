@@ -530,8 +530,8 @@ pheme_err store_rep_signature_add(store *s, int64_t round, const uint8_t signer[
           "INSERT INTO reputation_round_signatures (round, signer, signature, created_at) VALUES ($1, $2, $3, $4)",
           dbv_int(round), dbv_blob(signer, 20), dbv_blob(sig, 65), dbv_int(now));
   if (!e)
-    e = Q(&x, NULL, "UPDATE reputation_epochs SET status = 'signed', updated_at = $2 WHERE round = $1 AND status = 'built'",
-          dbv_int(round), dbv_int(now));
+    e = Q(&x, NULL, "UPDATE reputation_epochs SET status = 'signed', updated_at = $1 WHERE round = $2 AND status = 'built'",
+          dbv_int(now), dbv_int(round));
   char data[120], hex[43];
   address_format_hex(hex, signer);
   snprintf(data, sizeof data, "{\"round\":%lld,\"signer\":\"%s\"}", (long long)round, hex);
@@ -566,8 +566,8 @@ pheme_err store_rep_epoch_mark(store *s, int64_t round, const char *status, int6
   if (e) return e;
   int64_t now = time_now_ms();
   db_result r;
-  e = Q(&x, &r, "UPDATE reputation_epochs SET status = $2, intent_id = $3, updated_at = $4 WHERE round = $1 RETURNING round",
-        dbv_int(round), dbv_text(status), intent_id ? dbv_int(intent_id) : dbv_null(), dbv_int(now));
+  e = Q(&x, &r, "UPDATE reputation_epochs SET status = $1, intent_id = $2, updated_at = $3 WHERE round = $4 RETURNING round",
+        dbv_text(status), intent_id ? dbv_int(intent_id) : dbv_null(), dbv_int(now), dbv_int(round));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
   if (!e) e = sx_commit(&x);
   sx_end(&x);
