@@ -49,6 +49,30 @@ static int person(http_req *r, uint8_t addr[20], user *u) {
   return 0;
 }
 
+static void score_fields(jw *w, const store_rep_score *sc, int found) {
+  points(w, "score", found ? sc->score : 0);
+  if (found) {
+    domains(w, sc->domain);
+    jw_key(w, "formula");
+    jw_str(w, sc->formula_version);
+    jw_key(w, "asOf");
+    jw_time(w, sc->as_of);
+  }
+  jw_key(w, "computed");
+  jw_bool(w, found);
+}
+
+pheme_err api_reputation_wallet(http_req *r, jw *w, int64_t user_id) {
+  store_rep_score sc;
+  pheme_err e = store_rep_score_get(req_store(r), &r->arena, user_id, &sc);
+  if (e && e != PHEME_DATA_NOT_FOUND) return e;
+  jw_key(w, "reputation");
+  jw_obj(w);
+  score_fields(w, &sc, e == PHEME_OK);
+  jw_end(w);
+  return PHEME_OK;
+}
+
 void reputation_get(http_req *r) {
   uint8_t addr[20];
   user u;
@@ -62,20 +86,7 @@ void reputation_get(http_req *r) {
   jw_obj(&w);
   jw_key(&w, "address");
   api_address_write(&w, addr);
-  if (e == PHEME_DATA_NOT_FOUND) {
-    points(&w, "score", 0);
-    jw_key(&w, "computed");
-    jw_bool(&w, 0);
-  } else {
-    points(&w, "score", sc.score);
-    domains(&w, sc.domain);
-    jw_key(&w, "formula");
-    jw_str(&w, sc.formula_version);
-    jw_key(&w, "asOf");
-    jw_time(&w, sc.as_of);
-    jw_key(&w, "computed");
-    jw_bool(&w, 1);
-  }
+  score_fields(&w, &sc, e == PHEME_OK);
   jw_end(&w);
   api_send(r, 200, &b, &w);
 }

@@ -333,7 +333,71 @@ pheme_err store_rep_history(store *s, arena *a, int64_t user_id, const store_pag
   return PHEME_OK;
 }
 
+/* SQLite: IN lists of LOOKUP_CHUNK placeholders. PostgreSQL (whose driver binds at most 32
+ * parameters): one text parameter of comma-separated hex, decoded in SQL, per LOOKUP_PG_CHUNK. */
 #define LOOKUP_CHUNK 250
+#define LOOKUP_PG_CHUNK 10000
+
+static void lookup_rows(const db_result *r, const uint8_t (*addresses)[20], int base, int k, store_rep_lookup *out) {
+  for (int j = 0; j < r->rows; j++) {
+    size_t an;
+    const uint8_t *ad = db_blob(r, j, 0, &an);
+    if (!ad || an != 20) continue;
+    for (int i = base; i < base + k; i++) {
+      if (memcmp(addresses[i], ad, 20) != 0) continue;
+      out[i] = (store_rep_lookup){1, db_int(r, j, 1), {db_int(r, j, 2), db_int(r, j, 3), db_int(r, j, 4)},
+                                  db_int(r, j, 5)};
+    }
+  }
+}
+
+#define LOOKUP_SELECT \
+  "SELECT w.address, r.score, r.technical, r.creative, r.business, r.as_of FROM wallets w JOIN reputation r ON r.user_id = w.user_id WHERE w.address IN "
+
+/* Rows come back in any order; sorting the asked addresses would allow a merge, but for each
+ * chunk a binary search over the answer is enough: answer rows ≤ chunk. */
+static void lookup_sorted(const db_result *r, const uint8_t (*addresses)[20], int base, int k, store_rep_lookup *out,
+                          arena *a) {
+  if (k <= 64) {
+    lookup_rows(r, addresses, base, k, out);
+    return;
+  }
+  /* index the answer by address */
+  int n = r->rows;
+  int *ord = arena_alloc(a, sizeof *ord * (size_t)(n ? n : 1));
+  if (!ord) {
+    lookup_rows(r, addresses, base, k, out);
+    return;
+  }
+  for (int i = 0; i < n; i++) ord[i] = i;
+  /* insertion sort would be quadratic: shell sort by address */
+  for (int gap = n / 2; gap > 0; gap /= 2)
+    for (int i = gap; i < n; i++) {
+      int v = ord[i], j = i;
+      size_t l1, l2;
+      while (j >= gap && memcmp(db_blob(r, ord[j - gap], 0, &l1), db_blob(r, v, 0, &l2), 20) > 0) {
+        ord[j] = ord[j - gap];
+        j -= gap;
+      }
+      ord[j] = v;
+    }
+  for (int i = base; i < base + k; i++) {
+    int lo = 0, hi = n - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) / 2;
+      size_t l;
+      int c = memcmp(db_blob(r, ord[mid], 0, &l), addresses[i], 20);
+      if (c == 0) {
+        int j = ord[mid];
+        out[i] = (store_rep_lookup){1, db_int(r, j, 1), {db_int(r, j, 2), db_int(r, j, 3), db_int(r, j, 4)},
+                                    db_int(r, j, 5)};
+        break;
+      }
+      if (c < 0) lo = mid + 1;
+      else hi = mid - 1;
+    }
+  }
+}
 
 pheme_err store_rep_lookup_many(store *s, arena *a, const uint8_t (*addresses)[20], int n,
                                 store_rep_lookup *out) {
@@ -343,31 +407,38 @@ pheme_err store_rep_lookup_many(store *s, arena *a, const uint8_t (*addresses)[2
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   e = sx_snapshot(&x);
-  char sql[LOOKUP_CHUNK * 6 + 300];
-  dbv args[LOOKUP_CHUNK];
-  for (int base = 0; !e && base < n; base += LOOKUP_CHUNK) {
-    int k = n - base < LOOKUP_CHUNK ? n - base : LOOKUP_CHUNK;
-    size_t len = (size_t)snprintf(sql, sizeof sql,
-                                  "SELECT w.address, r.score, r.technical, r.creative, r.business, r.as_of "
-                                  "FROM wallets w JOIN reputation r ON r.user_id = w.user_id WHERE w.address IN (");
-    for (int i = 0; i < k; i++) {
-      len += (size_t)snprintf(sql + len, sizeof sql - len, "%s$%d", i ? "," : "", i + 1);
-      args[i] = dbv_blob(addresses[base + i], 20);
-    }
-    snprintf(sql + len, sizeof sql - len, ")");
-    db_result r;
-    e = sx_query(&x, sql, args, k, &r);
-    for (int j = 0; !e && j < r.rows; j++) {
-      size_t an;
-      const uint8_t *ad = db_blob(&r, j, 0, &an);
-      if (!ad || an != 20) continue;
-      for (int i = base; i < base + k; i++) {
-        if (memcmp(addresses[i], ad, 20) != 0) continue;
-        out[i] = (store_rep_lookup){1, db_int(&r, j, 1), {db_int(&r, j, 2), db_int(&r, j, 3), db_int(&r, j, 4)},
-                                    db_int(&r, j, 5)};
+  if (!e && sx_is_pg(&x)) {
+    for (int base = 0; !e && base < n; base += LOOKUP_PG_CHUNK) {
+      int k = n - base < LOOKUP_PG_CHUNK ? n - base : LOOKUP_PG_CHUNK;
+      char *list = arena_alloc(a, (size_t)k * 41 + 1);
+      if (!list) {
+        e = PHEME_SYS_NOMEM;
+        break;
       }
+      for (int i = 0; i < k; i++) {
+        bytes_to_hex(list + 41 * i, addresses[base + i], 20);
+        list[41 * i + 40] = i + 1 < k ? ',' : 0;
+      }
+      db_result r;
+      e = Q(&x, &r, LOOKUP_SELECT "(SELECT decode(h, 'hex') FROM unnest(string_to_array($1, ',')) AS h)",
+            dbv_text(list));
+      if (!e) lookup_sorted(&r, addresses, base, k, out, a);
     }
-    arena_clear(&x.scratch);
+  } else {
+    char sql[LOOKUP_CHUNK * 6 + 300];
+    dbv args[LOOKUP_CHUNK];
+    for (int base = 0; !e && base < n; base += LOOKUP_CHUNK) {
+      int k = n - base < LOOKUP_CHUNK ? n - base : LOOKUP_CHUNK;
+      size_t len = (size_t)snprintf(sql, sizeof sql, LOOKUP_SELECT "(");
+      for (int i = 0; i < k; i++) {
+        len += (size_t)snprintf(sql + len, sizeof sql - len, "%s$%d", i ? "," : "", i + 1);
+        args[i] = dbv_blob(addresses[base + i], 20);
+      }
+      snprintf(sql + len, sizeof sql - len, ")");
+      db_result r;
+      e = sx_query(&x, sql, args, k, &r);
+      if (!e) lookup_sorted(&r, addresses, base, k, out, a);
+    }
   }
   sx_end(&x);
   return e;
