@@ -168,14 +168,27 @@ json_t *rep_receipt_build(const rep_params *p, const rep_inputs *in, const rep_r
 
 /* ---- reading a receipt back ---- */
 
-static int get_int(const json_t *o, const char *k, int64_t *out, char *why, size_t n) {
+/* Limits of what a receipt may say (the configuration table's bounds for params; times within
+ * ±2^46 ms of the epoch, about 2,200 years), so that no step of the formula can overflow. */
+#define TIME_MAX (1LL << 46)
+#define LIST_MAX 1000000
+
+static int get_range(const json_t *o, const char *k, int64_t lo, int64_t hi, int64_t *out, char *why, size_t n) {
   json_t *v = json_object_get(o, k);
   if (!json_is_integer(v)) {
     snprintf(why, n, "receipt field '%s' is not an integer", k);
     return -1;
   }
   *out = (int64_t)json_integer_value(v);
+  if (*out < lo || *out > hi) {
+    snprintf(why, n, "receipt field '%s' is %lld, outside %lld..%lld", k, (long long)*out, (long long)lo, (long long)hi);
+    return -1;
+  }
   return 0;
+}
+
+static int get_int(const json_t *o, const char *k, int64_t *out, char *why, size_t n) {
+  return get_range(o, k, -TIME_MAX, TIME_MAX, out, why, n);
 }
 
 int rep_receipt_read(const json_t *r, rep_params *p, rep_inputs *in, void *(*alloc)(void *ctx, size_t n), void *ctx,
@@ -193,35 +206,40 @@ int rep_receipt_read(const json_t *r, rep_params *p, rep_inputs *in, void *(*all
     return -1;
   }
   if (get_int(r, "asOf", &in->as_of, why, n)) return -1;
-  struct { const char *k; int64_t *v; } pk[] = {
-      {"wQuality", &p->w_quality}, {"wConsistency", &p->w_consistency}, {"wEndorsement", &p->w_endorsement},
-      {"wOnchain", &p->w_onchain}, {"qualityHalfLifeDays", &p->quality_half_life_days},
-      {"qualityVolumePpm", &p->quality_volume_ppm}, {"consistencyWeeks", &p->consistency_weeks},
-      {"stakeFull", &p->onchain_stake_full}, {"badgesFull", &p->onchain_badges_full},
-      {"votesFull", &p->onchain_votes_full}, {"wStake", &p->w_stake}, {"wBadges", &p->w_badges},
-      {"wVotes", &p->w_votes}, {"validatorMultiplierPpm", &p->validator_multiplier_ppm},
-      {"streakBonusPerDayUpt", &p->streak_bonus_per_day_upt}, {"streakBonusCapUpt", &p->streak_bonus_cap_upt},
-      {"decayGraceDays", &p->decay_grace_days}};
+  struct { const char *k; int64_t *v, lo, hi; } pk[] = {
+      {"wQuality", &p->w_quality, 0, REP_PPM}, {"wConsistency", &p->w_consistency, 0, REP_PPM},
+      {"wEndorsement", &p->w_endorsement, 0, REP_PPM}, {"wOnchain", &p->w_onchain, 0, REP_PPM},
+      {"qualityHalfLifeDays", &p->quality_half_life_days, 1, 10000},
+      {"qualityVolumePpm", &p->quality_volume_ppm, 1, 1000000000}, {"consistencyWeeks", &p->consistency_weeks, 1, 520},
+      {"stakeFull", &p->onchain_stake_full, 1, 1000000000000LL}, {"badgesFull", &p->onchain_badges_full, 1, 100000},
+      {"votesFull", &p->onchain_votes_full, 1, 100000}, {"wStake", &p->w_stake, 0, REP_PPM},
+      {"wBadges", &p->w_badges, 0, REP_PPM}, {"wVotes", &p->w_votes, 0, REP_PPM},
+      {"validatorMultiplierPpm", &p->validator_multiplier_ppm, 0, REP_PPM},
+      {"streakBonusPerDayUpt", &p->streak_bonus_per_day_upt, 0, REP_MAX_UPT},
+      {"streakBonusCapUpt", &p->streak_bonus_cap_upt, 0, REP_MAX_UPT}, {"decayGraceDays", &p->decay_grace_days, 0, 10000}};
   for (size_t i = 0; i < sizeof pk / sizeof pk[0]; i++)
-    if (get_int(pp, pk[i].k, pk[i].v, why, n)) return -1;
+    if (get_range(pp, pk[i].k, pk[i].lo, pk[i].hi, pk[i].v, why, n)) return -1;
   json_t *h = json_object_get(pp, "decayHalfLifeDays");
   for (int d = 0; d < REP_DOMAINS; d++)
-    if (get_int(h, rep_domain_names[d], &p->decay_half_life_days[d], why, n)) return -1;
+    if (get_range(h, rep_domain_names[d], 1, 10000, &p->decay_half_life_days[d], why, n)) return -1;
   if (rep_params_check(p, why, n)) return -1;
   json_t *a = json_object_get(ii, "outcomes");
-  if (!json_is_array(a) || json_array_size(a) > 10000000) {
+  if (!json_is_array(a) || json_array_size(a) > LIST_MAX) {
     snprintf(why, n, "inputs.outcomes is not an array");
     return -1;
   }
   in->noutcomes = (int)json_array_size(a);
   in->outcomes = alloc(ctx, sizeof *in->outcomes * (in->noutcomes + 1));
-  if (!in->outcomes) return -1;
+  if (!in->outcomes) {
+    snprintf(why, n, "receipt too large");
+    return -1;
+  }
   for (int i = 0; i < in->noutcomes; i++) {
     json_t *e = json_array_get(a, (size_t)i);
     rep_outcome *x = &in->outcomes[i];
     int64_t sc;
     memset(x, 0, sizeof *x);
-    if (get_int(e, "submission", &x->submission_id, why, n) || get_int(e, "score", &sc, why, n) ||
+    if (get_range(e, "submission", 0, INT64_MAX, &x->submission_id, why, n) || get_int(e, "score", &sc, why, n) ||
         get_int(e, "at", &x->at, why, n))
       return -1;
     if (sc < 0 || sc > 100) {
@@ -241,29 +259,35 @@ int rep_receipt_read(const json_t *r, rep_params *p, rep_inputs *in, void *(*all
     }
   }
   a = json_object_get(ii, "activeWeeks");
-  if (!json_is_array(a)) {
+  if (!json_is_array(a) || json_array_size(a) > LIST_MAX) {
     snprintf(why, n, "inputs.activeWeeks is not an array");
     return -1;
   }
   in->nweeks = (int)json_array_size(a);
   in->active_weeks = alloc(ctx, sizeof *in->active_weeks * (in->nweeks + 1));
-  if (!in->active_weeks) return -1;
+  if (!in->active_weeks) {
+    snprintf(why, n, "receipt too large");
+    return -1;
+  }
   for (int i = 0; i < in->nweeks; i++) {
     json_t *v = json_array_get(a, (size_t)i);
-    if (!json_is_integer(v)) {
-      snprintf(why, n, "inputs.activeWeeks holds a non-integer");
+    if (!json_is_integer(v) || json_integer_value(v) < 0 || json_integer_value(v) > TIME_MAX) {
+      snprintf(why, n, "inputs.activeWeeks holds something other than a week number");
       return -1;
     }
     in->active_weeks[i] = (int64_t)json_integer_value(v);
   }
   a = json_object_get(ii, "endorsements");
-  if (!json_is_array(a)) {
+  if (!json_is_array(a) || json_array_size(a) > LIST_MAX) {
     snprintf(why, n, "inputs.endorsements is not an array");
     return -1;
   }
   in->nendorsements = (int)json_array_size(a);
   in->endorsements = alloc(ctx, sizeof *in->endorsements * (in->nendorsements + 1));
-  if (!in->endorsements) return -1;
+  if (!in->endorsements) {
+    snprintf(why, n, "receipt too large");
+    return -1;
+  }
   for (int i = 0; i < in->nendorsements; i++) {
     json_t *e = json_array_get(a, (size_t)i);
     rep_endorsement *x = &in->endorsements[i];
@@ -280,12 +304,14 @@ int rep_receipt_read(const json_t *r, rep_params *p, rep_inputs *in, void *(*all
       snprintf(why, n, "unknown domain in an endorsement");
       return -1;
     }
-    if (get_int(e, "endorserTrustPpb", &x->endorser_trust_ppb, why, n)) return -1;
+    if (get_range(e, "endorserTrustPpb", 0, 1000000000, &x->endorser_trust_ppb, why, n)) return -1;
   }
   json_t *c = json_object_get(ii, "chain"), *v = json_object_get(ii, "validator");
-  if (get_int(ii, "trustPpb", &in->trust_ppb, why, n) || get_int(c, "stakeTokens", &in->stake_tokens, why, n) ||
-      get_int(c, "badges", &in->badges, why, n) || get_int(c, "votes", &in->votes, why, n) ||
-      get_int(v, "accuracyPpm", &in->accuracy_ppm, why, n) || get_int(ii, "streakDays", &in->streak_days, why, n))
+  if (get_range(ii, "trustPpb", 0, 1000000000, &in->trust_ppb, why, n) ||
+      get_range(c, "stakeTokens", 0, 1000000000000000LL, &in->stake_tokens, why, n) ||
+      get_range(c, "badges", 0, 1000000000, &in->badges, why, n) || get_range(c, "votes", 0, 1000000000, &in->votes, why, n) ||
+      get_range(v, "accuracyPpm", 0, REP_PPM, &in->accuracy_ppm, why, n) ||
+      get_range(ii, "streakDays", 0, 100000, &in->streak_days, why, n))
     return -1;
   in->is_validator = json_is_true(json_object_get(v, "active"));
   return 0;
