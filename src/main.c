@@ -18,6 +18,7 @@
 #include "core/version.h"
 #include "jobs/jobs.h"
 #include "reputation/reputation.h"
+#include "reputation/round.h"
 #include "validation/pipeline.h"
 #include "core/banned.h"
 
@@ -220,6 +221,12 @@ static int cmd_serve(cmd_ctx *c) {
   if (cfg->demo && demo_pipeline_seed(s, &pipe, err, sizeof err)) {
     log_error("%s", err);
     goto out;
+  }
+  if (cfg->demo && cfg->chain_rpc && *cfg->chain_rpc && cfg->chain_operator_key && *cfg->chain_operator_key) {
+    /* the demo's scores as the oracle's next round, signed by the dev validator (src/reputation/round.c) */
+    int64_t round;
+    if (rep_round_dev(&rep, cfg, &round, err, sizeof err)) log_warn("reputation round not published: %s", err);
+    else log_info("reputation round %lld of the demo's scores queued for ReputationOracle", (long long)round);
   }
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;

@@ -52,24 +52,6 @@ static int print_json(json_t *j) {
   return 0;
 }
 
-/* The oracle the configuration names: chain_id and the manifest's ReputationOracle. */
-static int oracle_of(const pheme_config *cfg, rep_oracle *o) {
-  if (cfg->chain_id <= 0) {
-    fprintf(stderr, "pheme: rounds need chain_id (the chain the oracle is on)\n");
-    return -1;
-  }
-  char path[600], err[512];
-  chain_status_manifest_path(path, sizeof path, cfg, (uint64_t)cfg->chain_id);
-  manifest m;
-  if (manifest_load(&m, path, err, sizeof err)) {
-    fprintf(stderr, "pheme: %s\n", err);
-    return -1;
-  }
-  o->chain_id = (uint64_t)cfg->chain_id;
-  memcpy(o->oracle, m.oracle, 20);
-  return 0;
-}
-
 static int parse_round(const char *t, int64_t *round) {
   long long v;
   if (parse_int(t, 1, INT64_MAX, &v)) {
@@ -80,28 +62,19 @@ static int parse_round(const char *t, int64_t *round) {
   return 0;
 }
 
-/* The oracle's threshold, asked of the chain. */
-static int oracle_threshold(const pheme_config *cfg, const rep_oracle *o, int *threshold) {
-  const char *eps[] = {cfg->chain_rpc};
-  rpc_client *rpc = cfg->chain_rpc && *cfg->chain_rpc ? rpc_client_new(eps, 1, NULL) : NULL;
-  if (!rpc) {
-    fprintf(stderr, "pheme: no chain_rpc to ask the oracle's threshold\n");
-    return -1;
-  }
-  buf cd, ret;
-  buf_init(&cd, 1024);
-  buf_init(&ret, 1024);
-  char err[512];
-  uint8_t t[32];
-  uint64_t v = 0;
-  int rc = ct_ReputationOracle_threshold(&cd, NULL) ||
-           deploy_call(rpc, o->oracle, (const uint8_t *)cd.data, cd.len, &ret, err, sizeof err) ||
-           ct_ReputationOracle_threshold_result((const uint8_t *)ret.data, ret.len, t, NULL) || !u256_to_u64(t, &v);
-  if (rc) fprintf(stderr, "pheme: could not read the oracle's threshold\n");
-  *threshold = (int)v;
-  buf_release(&cd), buf_release(&ret);
-  rpc_client_free(rpc);
-  return rc ? -1 : 0;
+static int oracle_cfg(const pheme_config *cfg, rep_oracle *o) {
+  char err[600];
+  if (rep_oracle_from_config(cfg, o, err, sizeof err) == 0) return 0;
+  fprintf(stderr, "pheme: %s\n", err);
+  return -1;
+}
+
+static int oracle_state(const pheme_config *cfg, const rep_oracle *o, int *threshold) {
+  char err[600];
+  int64_t latest;
+  if (rep_oracle_read(cfg, o, threshold, &latest, err, sizeof err) == 0) return 0;
+  fprintf(stderr, "pheme: %s\n", err);
+  return -1;
 }
 
 int rep_cli_sign_round(const pheme_config *cfg, store *s, char **args, int nargs) {
@@ -120,7 +93,7 @@ int rep_cli_sign_round(const pheme_config *cfg, store *s, char **args, int nargs
     return 2;
   }
   rep_oracle o;
-  if (oracle_of(cfg, &o)) return 1;
+  if (oracle_cfg(cfg, &o)) return 1;
   uint8_t key[32], digest[32], sig[65], signer[20];
   char err[512];
   if (deploy_key_parse(key_spec, key, err, sizeof err)) {
@@ -220,7 +193,7 @@ int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
     int64_t round, n;
     uint8_t root[32];
     store_actor sys = {0, ""};
-    pheme_err e = rep_epoch_build(&r, &sys, &round, root, &n);
+    pheme_err e = rep_epoch_build(&r, &sys, 0, &round, root, &n);
     if (e) {
       fprintf(stderr, "pheme reputation epoch: %s\n", e == PHEME_DATA_STATE ? "no scores yet" : pheme_err_message(e));
       rc = 1;
@@ -235,7 +208,7 @@ int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
     int64_t round;
     uint8_t sig[65], signer[20];
     rc = 1;
-    if (parse_round(args[1], &round) || oracle_of(cfg, &o)) {
+    if (parse_round(args[1], &round) || oracle_cfg(cfg, &o)) {
     } else if (hex_decode(sig, 65, NULL, args[2], strlen(args[2]), HEX_PREFIX_OPTIONAL | HEX_EXACT, NULL)) {
       fprintf(stderr, "pheme reputation add-signature: the signature must be 65 bytes of hex\n");
     } else if (rep_round_add_signature(s, &o, round, sig, signer, err, sizeof err)) {
@@ -253,7 +226,7 @@ int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
     uint8_t key[32], sender[20];
     eth_err ee;
     rc = 1;
-    if (parse_round(args[1], &round) || oracle_of(cfg, &o) || oracle_threshold(cfg, &o, &threshold)) {
+    if (parse_round(args[1], &round) || oracle_cfg(cfg, &o) || oracle_state(cfg, &o, &threshold)) {
     } else if (!cfg->chain_operator_key || deploy_key_parse(cfg->chain_operator_key, key, err, sizeof err) ||
                secp_address(sender, key, &ee)) {
       fprintf(stderr, "pheme reputation publish: chain_operator_key is needed to send the round\n");

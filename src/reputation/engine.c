@@ -409,7 +409,8 @@ pheme_err rep_endorse(rep_engine *r, arena *a, const work_principal *p, const st
 
 /* ---- epochs ---- */
 
-pheme_err rep_epoch_build(rep_engine *r, const store_actor *who, int64_t *round, uint8_t root[32], int64_t *nleaves) {
+pheme_err rep_epoch_build(rep_engine *r, const store_actor *who, int64_t min_round, int64_t *round, uint8_t root[32],
+                          int64_t *nleaves) {
   arena a;
   arena_init(&a, 0);
   store_rep_leaf *leaves;
@@ -429,6 +430,7 @@ pheme_err rep_epoch_build(rep_engine *r, const store_actor *who, int64_t *round,
     pheme_err le = store_rep_epoch_get(r->store, &a, 0, &last);
     if (le && le != PHEME_DATA_NOT_FOUND) e = le;
     ep.round = le ? 1 : last.round + 1;
+    if (ep.round < min_round) ep.round = min_round;
     memcpy(ep.root, rep_merkle_root(&t), 32);
   }
   if (!e) e = store_rep_epoch_create(r->store, who, &ep, leaves, n);

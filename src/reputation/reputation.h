@@ -73,9 +73,10 @@ pheme_err rep_endorse(rep_engine *r, arena *a, const work_principal *p, const st
                       const uint8_t to[20], const char *skill_slug, store_rep_endorsement *out) PHEME_MUST_CHECK;
 
 /* ---- epochs ---- */
-/* Commits the current scores (whole points) to a new round's Merkle tree and stores it. */
-pheme_err rep_epoch_build(rep_engine *r, const store_actor *who, int64_t *round, uint8_t root[32],
-                          int64_t *leaves) PHEME_MUST_CHECK;
+/* Commits the current scores (whole points) to a new round's Merkle tree and stores it: the
+ * round after the newest stored one, and at least min_round (the oracle's next round; 0: none). */
+pheme_err rep_epoch_build(rep_engine *r, const store_actor *who, int64_t min_round, int64_t *round,
+                          uint8_t root[32], int64_t *leaves) PHEME_MUST_CHECK;
 typedef struct {
   int64_t round;
   int score;

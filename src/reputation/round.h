@@ -9,6 +9,8 @@
 
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/config.h"
+#include "reputation/reputation.h"
 #include "store/reputation.h"
 
 /* Where rounds go: the chain and the ReputationOracle proxy. */
@@ -39,5 +41,16 @@ pheme_err rep_round_add_signature(store *s, const rep_oracle *o, int64_t round, 
  * operator) to the outbox and marks the epoch sent. PHEME_DATA_STATE with too few signatures. */
 pheme_err rep_round_publish(store *s, const rep_oracle *o, int64_t round, int threshold, const uint8_t sender[20],
                             int64_t *intent_id, char *err, size_t errlen) PHEME_MUST_CHECK;
+
+/* The oracle the configuration names: chain_id and the manifest's ReputationOracle. -1 with err. */
+int rep_oracle_from_config(const pheme_config *cfg, rep_oracle *o, char *err, size_t errlen);
+/* Asks the chain (chain_rpc) for the oracle's threshold and latest round. -1 with err. */
+int rep_oracle_read(const pheme_config *cfg, const rep_oracle *o, int *threshold, int64_t *latest, char *err,
+                    size_t errlen);
+
+/* `pheme dev` (and `serve --demo` with a chain): recompute everybody, commit the scores to the
+ * oracle's next round, sign it with the operator's key (the dev oracle's validator) and queue
+ * submitRound for the transaction manager. -1 with err. */
+int rep_round_dev(rep_engine *r, const pheme_config *cfg, int64_t *round, char *err, size_t errlen);
 
 #endif

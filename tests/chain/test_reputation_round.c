@@ -122,7 +122,7 @@ TEST(round_signed_by_three_validators_verifies_every_score) {
   REQUIRE(rep_engine_init(&eng, s, NULL, err, sizeof err) == 0);
   int64_t round, nleaves;
   uint8_t root[32];
-  REQUIRE(rep_epoch_build(&eng, &sys, &round, root, &nleaves) == 0);
+  REQUIRE(rep_epoch_build(&eng, &sys, 0, &round, root, &nleaves) == 0);
   CHECK_INT(round, 1);
   CHECK_INT(nleaves, PEOPLE);
 

@@ -249,7 +249,7 @@ TEST(epoch_and_proofs) {
   store_actor sys = {0, ""};
   int64_t round, n;
   uint8_t root[32];
-  REQUIRE(rep_epoch_build(&eng, &sys, &round, root, &n) == 0);
+  REQUIRE(rep_epoch_build(&eng, &sys, 0, &round, root, &n) == 0);
   CHECK(n >= PEOPLE);
   for (int i = 0; i < PEOPLE; i++) {
     rep_proof pf;
@@ -268,7 +268,7 @@ TEST(epoch_and_proofs) {
   rep_proof pf;
   CHECK_INT(rep_epoch_proof(&eng, &a, nobody, &pf), PHEME_DATA_NOT_FOUND);
   int64_t round2;
-  REQUIRE(rep_epoch_build(&eng, &sys, &round2, root, &n) == 0);
+  REQUIRE(rep_epoch_build(&eng, &sys, 0, &round2, root, &n) == 0);
   CHECK_INT(round2, round + 1);
   arena_release(&a);
 }
