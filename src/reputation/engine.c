@@ -239,7 +239,11 @@ pheme_err rep_update_user(rep_engine *r, int64_t user_id, int64_t as_of, int *ch
 pheme_err rep_recompute(rep_engine *r, int64_t as_of, rep_progress_fn progress, void *ctx,
                         rep_recompute_stats *st) {
   memset(st, 0, sizeof *st);
-  pheme_err e = rep_trust_refresh(r, &st->trust);
+  int added, removed;
+  pheme_err e = store_rep_chain_endorsements_sync(r->store, &added, &removed);
+  if (e) return e;
+  if (added || removed) log_info("skill wallet endorsements mirrored: %d added, %d removed", added, removed);
+  e = rep_trust_refresh(r, &st->trust);
   if (e) return e;
   arena a, batch;
   arena_init(&a, 0);

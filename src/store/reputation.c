@@ -3,6 +3,7 @@
  * score, its history row and its event in one transaction. */
 #include "store/reputation.h"
 
+#include <jansson.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -640,6 +641,88 @@ pheme_err store_rep_epoch_mark(store *s, int64_t round, const char *status, int6
   e = Q(&x, &r, "UPDATE reputation_epochs SET status = $1, intent_id = $2, updated_at = $3 WHERE round = $4 RETURNING round",
         dbv_text(status), intent_id ? dbv_int(intent_id) : dbv_null(), dbv_int(now), dbv_int(round));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  return e;
+}
+
+/* ---- SkillWallet endorsements ---- */
+
+typedef struct {
+  int64_t from, to, skill;
+} mirror_key;
+
+pheme_err store_rep_chain_endorsements_sync(store *s, int *added, int *removed) {
+  if (added) *added = 0;
+  if (removed) *removed = 0;
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
+  if (e) return e;
+  int64_t now = time_now_ms();
+  db_result en, wl;
+  /* endorsements: key "to/from/skill"; Skill Wallets: key token id → the holder's person */
+  e = Q0(&x, &en, "SELECT chain_id, key FROM chain_entities WHERE kind = 'endorsement' ORDER BY chain_id, key");
+  if (!e)
+    e = Q0(&x, &wl,
+           "SELECT ce.chain_id, ce.key, w.user_id FROM chain_entities ce JOIN wallets w ON w.address = ce.owner "
+           "WHERE ce.kind = 'skill_wallet'");
+  /* on-chain skill definitions ({"name": …}) and PHEME's skills, matched in C */
+  db_result sdef, skills;
+  if (!e) e = Q0(&x, &sdef, "SELECT chain_id, key, data FROM chain_entities WHERE kind = 'skill'");
+  if (!e) e = Q0(&x, &skills, "SELECT id, slug, name FROM skills");
+  mirror_key *want = NULL;
+  int nwant = 0;
+  if (!e) {
+    want = arena_alloc(x.a ? x.a : &x.scratch, sizeof *want * (size_t)(en.rows + 1));
+    if (!want) e = PHEME_SYS_NOMEM;
+  }
+  for (int i = 0; !e && i < en.rows; i++) {
+    int64_t chain = db_int(&en, i, 0);
+    char key[200], *to = key, *from, *sk;
+    snprintf(key, sizeof key, "%s", db_text(&en, i, 1));
+    if (!(from = strchr(to, '/')) || !(sk = strchr(from + 1, '/'))) continue;
+    *from++ = 0, *sk++ = 0;
+    int64_t uf = -1, ut = -1, sid = -1;
+    for (int k = 0; k < wl.rows; k++) {
+      if (db_int(&wl, k, 0) != chain) continue;
+      if (strcmp(db_text(&wl, k, 1), from) == 0) uf = db_int(&wl, k, 2);
+      if (strcmp(db_text(&wl, k, 1), to) == 0) ut = db_int(&wl, k, 2);
+    }
+    for (int k = 0; k < sdef.rows && sid < 0; k++) {
+      if (db_int(&sdef, k, 0) != chain || strcmp(db_text(&sdef, k, 1), sk) != 0) continue;
+      json_t *d = json_loads(db_text(&sdef, k, 2), 0, NULL);
+      const char *name = json_string_value(json_object_get(d, "name"));
+      for (int q = 0; name && q < skills.rows && sid < 0; q++)
+        if (strcmp(db_text(&skills, q, 1), name) == 0 || strcmp(db_text(&skills, q, 2), name) == 0)
+          sid = db_int(&skills, q, 0);
+      json_decref(d);
+    }
+    if (uf < 0 || ut < 0 || sid < 0 || uf == ut) continue;
+    want[nwant++] = (mirror_key){uf, ut, sid};
+    db_result ins;
+    e = Q(&x, &ins,
+          "INSERT INTO endorsements (from_user, to_user, skill_id, weight, source, created_at) "
+          "VALUES ($1, $2, $3, 0, 'chain', $4) ON CONFLICT DO NOTHING RETURNING id",
+          dbv_int(uf), dbv_int(ut), dbv_int(sid), dbv_int(now));
+    if (!e && ins.rows) {
+      if (added) (*added)++;
+      char data[160];
+      snprintf(data, sizeof data, "{\"endorsement_id\":%lld,\"from_user\":%lld,\"source\":\"chain\"}",
+               (long long)db_int(&ins, 0, 0), (long long)uf);
+      e = sx_event(&x, "endorsement.created", ut, 1, "endorsement", db_int(&ins, 0, 0), data, now);
+    }
+  }
+  db_result have;
+  if (!e) e = Q0(&x, &have, "SELECT id, from_user, to_user, skill_id FROM endorsements WHERE source = 'chain'");
+  for (int i = 0; !e && i < have.rows; i++) {
+    int keep = 0;
+    for (int k = 0; k < nwant && !keep; k++)
+      keep = want[k].from == db_int(&have, i, 1) && want[k].to == db_int(&have, i, 2) &&
+             want[k].skill == db_int(&have, i, 3);
+    if (keep) continue;
+    e = Q(&x, NULL, "DELETE FROM endorsements WHERE id = $1", dbv_int(db_int(&have, i, 0)));
+    if (!e && removed) (*removed)++;
+  }
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   return e;

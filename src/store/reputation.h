@@ -118,6 +118,13 @@ pheme_err store_endorsement_create(store *s, arena *a, const store_actor *who, i
 /* All people with a score or an outcome, by id (for full recomputes). */
 pheme_err store_rep_user_ids(store *s, arena *a, int64_t **ids, int64_t *n) PHEME_MUST_CHECK;
 
+/* Mirrors SkillWallet's on-chain endorsements (the indexer's "endorsement" projections, every
+ * chain) into the endorsements table with source 'chain': an endorsement whose two Skill Wallets
+ * belong to PHEME people and whose on-chain skill name is a skill's slug or name is added; a
+ * mirrored one no longer on chain (revoked, or reorganised away) is removed. *added and *removed
+ * (may be NULL) count the changes. One transaction. */
+pheme_err store_rep_chain_endorsements_sync(store *s, int *added, int *removed) PHEME_MUST_CHECK;
+
 /* ---- epochs ---- */
 typedef struct {
   int64_t round;

@@ -273,6 +273,43 @@ TEST(epoch_and_proofs) {
   arena_release(&a);
 }
 
+TEST(skill_wallet_endorsements_are_mirrored) {
+  /* the indexer's projections: Skill Wallets 1 and 2 held by people 6 and 7, on-chain skill 7
+   * named like PHEME's "software-engineering" skill (by its name), and wallet 1 endorsing wallet 2
+   * in it (the random stream above endorses only in smart-contracts and data) */
+  exec("INSERT INTO chain_entities (chain_id, kind, key, owner, data, ord, block_number) VALUES "
+       "(31337, 'skill_wallet', '1', $1, '{}', 1, 1), (31337, 'skill_wallet', '2', $2, '{}', 2, 1), "
+       "(31337, 'skill', '7', NULL, '{\"name\":\"Software Engineering\"}', 3, 1), "
+       "(31337, 'endorsement', '2/1/7', NULL, '{}', 4, 2), (31337, 'endorsement', '2/1/99', NULL, '{}', 5, 2)",
+       SX_ARGS(dbv_blob(addrs[6], 20), dbv_blob(addrs[7], 20)));
+  int added, removed;
+  CHECK(store_rep_chain_endorsements_sync(S, &added, &removed) == 0);
+  CHECK_INT(added, 1); /* skill 99 is not defined on chain: left out */
+  CHECK_INT(removed, 0);
+  int64_t n;
+  CHECK(count_rows("endorsements WHERE source = 'chain'", &n) == 0);
+  CHECK_INT(n, 1);
+  CHECK(store_rep_chain_endorsements_sync(S, &added, &removed) == 0);
+  CHECK_INT(added, 0);
+  /* the person now has the endorsement among the formula's inputs */
+  arena a;
+  arena_init(&a, 0);
+  store_rep_inputs in;
+  CHECK(store_rep_inputs_load(S, &a, ids[7], &in) == 0);
+  int found = 0;
+  for (int i = 0; i < in.nendorsements; i++)
+    found += in.endorsements[i].from_user == ids[6] && strcmp(in.endorsements[i].skill, "software-engineering") == 0 &&
+             strcmp(in.endorsements[i].source, "chain") == 0;
+  CHECK_INT(found, 1);
+  arena_release(&a);
+  /* revoked on chain: the mirror goes */
+  exec("DELETE FROM chain_entities WHERE kind = 'endorsement' AND key = $1", SX_ARGS(dbv_text("2/1/7")));
+  CHECK(store_rep_chain_endorsements_sync(S, &added, &removed) == 0);
+  CHECK_INT(removed, 1);
+  CHECK(count_rows("endorsements WHERE source = 'chain'", &n) == 0);
+  CHECK_INT(n, 0);
+}
+
 static void all_tests(void) {
   char why[200];
   rng = 12345;
@@ -288,6 +325,7 @@ static void all_tests(void) {
   RUN(history_and_events_only_on_change);
   RUN(batch_in_order_unknown_zero);
   RUN(epoch_and_proofs);
+  RUN(skill_wallet_endorsements_are_mirrored);
 }
 
 int main(void) { return backends_main("test_reputation", all_tests); }
