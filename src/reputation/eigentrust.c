@@ -16,6 +16,7 @@ void et_graph_release(et_graph *g) {
   free(g->in_src);
   free(g->in_cnt);
   free(g->out_w);
+  free(g->inv_out);
   free(g->seed);
   memset(g, 0, sizeof *g);
 }
@@ -88,6 +89,12 @@ int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, cons
     g->out_w[g->in_src[k]] += g->in_cnt[k];
     if (g->in_cnt[k] != 1) g->unit = 0;
   }
+  g->inv_out = malloc(sizeof *g->inv_out * (size_t)(n + 1));
+  if (!g->inv_out) {
+    et_graph_release(g);
+    return -1;
+  }
+  for (int64_t v = 0; v < n; v++) g->inv_out[v] = g->out_w[v] ? 1.0 / (double)g->out_w[v] : 0.0;
   return 0;
 }
 
@@ -155,7 +162,7 @@ static void *et_thread(void *arg) {
       double d = 0;
       for (int64_t v = v0; v < v1; v++) {
         if (g->out_w[v]) {
-          sh->scaled[v] = t[v] / (double)g->out_w[v];
+          sh->scaled[v] = t[v] * g->inv_out[v];
         } else {
           sh->scaled[v] = 0;
           d += t[v];
@@ -169,13 +176,29 @@ static void *et_thread(void *arg) {
       int64_t v0 = b * ET_BLOCK, v1 = v0 + ET_BLOCK < g->n ? v0 + ET_BLOCK : g->n;
       double dsum = 0;
       for (int64_t v = v0; v < v1; v++) {
-        double s = 0;
         const int64_t k0 = g->in_ptr[v], k1 = g->in_ptr[v + 1];
-        if (g->unit) { /* the same sum in the same order: 1.0 × x is exact */
-          for (int64_t k = k0; k < k1; k++) s += sh->scaled[g->in_src[k]];
+        const int32_t *src = g->in_src;
+        const double *x = sh->scaled;
+        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+        int64_t k = k0;
+        if (g->unit) { /* the same sums in the same order as below: 1.0 × x is exact */
+          for (; k + 4 <= k1; k += 4) {
+            s0 += x[src[k]];
+            s1 += x[src[k + 1]];
+            s2 += x[src[k + 2]];
+            s3 += x[src[k + 3]];
+          }
         } else {
-          for (int64_t k = k0; k < k1; k++) s += (double)g->in_cnt[k] * sh->scaled[g->in_src[k]];
+          const int32_t *cnt = g->in_cnt;
+          for (; k + 4 <= k1; k += 4) {
+            s0 += (double)cnt[k] * x[src[k]];
+            s1 += (double)cnt[k + 1] * x[src[k + 1]];
+            s2 += (double)cnt[k + 2] * x[src[k + 2]];
+            s3 += (double)cnt[k + 3] * x[src[k + 3]];
+          }
         }
+        double s = (s0 + s1) + (s2 + s3);
+        for (; k < k1; k++) s += (double)g->in_cnt[k] * x[src[k]];
         double p = g->seed[v] ? sh->seed_share : 0.0;
         double nv = keep * (s + dangling * p) + alpha * p;
         dsum += fabs(nv - t[v]);

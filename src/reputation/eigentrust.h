@@ -9,7 +9,10 @@
  * its outgoing weight once per iteration, then multiplied by the edge's weight): no atomics, and the sum for each
  * person runs in a fixed order. The two global sums an iteration needs (the dangling mass and the
  * L1 change) are summed per block of ET_BLOCK people and the blocks in order, so the result is the
- * same bit for bit for any number of threads. Doubles (IEEE 754 binary64, no -ffast-math). */
+ * same bit for bit for any number of threads. A person's sum runs over their endorsers in four
+ * interleaved partial sums (k mod 4), added as (s0 + s1) + (s2 + s3), then the rest in order: a
+ * fixed order that does not wait on one addition per edge. Doubles (IEEE 754 binary64, no
+ * -ffast-math). */
 #ifndef PHEME_REPUTATION_EIGENTRUST_H
 #define PHEME_REPUTATION_EIGENTRUST_H
 
@@ -25,6 +28,7 @@ typedef struct {
   int32_t *in_cnt;    /* the edge's weight (skills endorsed) */
   int unit;           /* 1: every weight is 1 (in_cnt is then not read) */
   int64_t *out_w;     /* outgoing weight per person (0: dangling) */
+  double *inv_out;    /* 1 / out_w (0 for the dangling): a multiplication per person, not a division */
   uint8_t *seed;      /* 1: pre-trusted */
 } et_graph;
 
