@@ -24,6 +24,8 @@
 #include "game/wiring.h"
 #include "jobs/jobs.h"
 #include "store/backup.h"
+#include "reputation/reputation.h"
+#include "reputation/round.h"
 #include "validation/pipeline.h"
 #include "matching/matching.h"
 #include "core/banned.h"
@@ -60,6 +62,8 @@ static int cmd_game(cmd_ctx *c);
 static int cmd_backup(cmd_ctx *c);
 static int cmd_restore(cmd_ctx *c);
 static int cmd_graphql(cmd_ctx *c);
+static int cmd_reputation(cmd_ctx *c);
+static int cmd_validator(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--role all|api|worker|indexer] [--listen HOST:PORT] [--database URL] [--demo]",
@@ -90,6 +94,10 @@ static const command commands[] = {
      "replace the database with a backup (SQLite: pheme must be stopped; pg_restore in one transaction)"},
     {"graphql", cmd_graphql, "graphql schema [FILE]",
      "write the GraphQL schema (SDL) from the schema table, to FILE or stdout (docs/schema.graphql)"},
+    {"reputation", cmd_reputation, REP_CLI_USAGE,
+     "recompute every score, print or verify a score's receipt, its history; commit an epoch"},
+    {"validator", cmd_validator, REP_SIGN_USAGE,
+     "sign a reputation epoch as the oracle's EIP-712 round with a validator's own key"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -315,6 +323,12 @@ static int cmd_serve(cmd_ctx *c) {
     goto out;
   }
   a.pipeline = &pipe;
+  rep_engine rep;
+  if (rep_engine_init(&rep, s, cfg, err, sizeof err)) {
+    log_error("%s", err);
+    goto out;
+  }
+  rep_set_streak_hook(&rep, game_streak_days, NULL); /* the consistency bonus sees the game's streaks */
   if (cfg->demo && demo_pipeline_seed(s, &pipe, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -336,7 +350,8 @@ static int cmd_serve(cmd_ctx *c) {
   /* the matching index (API nodes only): built before the first request, then rebuilt in the
    * background */
   if (cfg->matching && serve_api) {
-    if (!(match = matching_new()) || matching_build(match, s, err, sizeof err)) {
+    if ((match = matching_new())) matching_set_reputation(match, matching_rep_from_engine, NULL, s); /* the engine's scores */
+    if (!match || matching_build(match, s, err, sizeof err)) {
       log_error("%s", match ? err : "out of memory for the matching index");
       goto out;
     }
@@ -344,6 +359,12 @@ static int cmd_serve(cmd_ctx *c) {
       log_warn("matching: the refresh thread did not start; the index is kept current by updates only");
     if (metrics_register(&metrics, matching_metrics_collect, match)) PHEME_BUG("the metrics registry is full");
     a.matching = match;
+  }
+  if (cfg->demo && cfg->chain_rpc && *cfg->chain_rpc && cfg->chain_operator_key && *cfg->chain_operator_key) {
+    /* the demo's scores as the oracle's next round, signed by the dev validator (src/reputation/round.c) */
+    int64_t round;
+    if (rep_round_dev(&rep, cfg, &round, err, sizeof err)) log_warn("reputation round not published: %s", err);
+    else log_info("reputation round %lld of the demo's scores queued for ReputationOracle", (long long)round);
   }
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
@@ -430,6 +451,7 @@ static int cmd_serve(cmd_ctx *c) {
     game_rules_from_config(&game_rules_, cfg);
     game_init(&game_, s, &game_rules_);
     if (game_register(&game_)) PHEME_BUG("the table of job kinds is full");
+    if (rep_register_jobs(&rep, cfg)) PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
       http_server_stop(a.http, 0);
@@ -778,6 +800,16 @@ static int cmd_worker(cmd_ctx *c) {
   game_rules_from_config(&rules, &c->cfg);
   game_init(&game_, s, &rules);
   if (game_register(&game_)) PHEME_BUG("the table of job kinds is full");
+  rep_engine rep;
+  if (rep_engine_init(&rep, s, &c->cfg, err, sizeof err)) {
+    log_error("%s", err);
+    issuance_release(&iss);
+    pipeline_release(&pipe);
+    store_free(s);
+    return 1;
+  }
+  rep_set_streak_hook(&rep, game_streak_days, NULL);
+  if (rep_register_jobs(&rep, &c->cfg)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
   issuance_release(&iss);
   pipeline_release(&pipe);
@@ -799,6 +831,28 @@ static int cmd_game(cmd_ctx *c) {
   store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
   if (!s) return 1;
   int rc = game_cli(&c->cfg, s, c->args, c->nargs);
+  store_free(s);
+  return rc;
+}
+
+/* --- pheme reputation (src/reputation/cli.c) --- */
+
+static int cmd_reputation(cmd_ctx *c) {
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = rep_cli(&c->cfg, s, c->args, c->nargs);
+  store_free(s);
+  return rc;
+}
+
+static int cmd_validator(cmd_ctx *c) {
+  if (c->nargs < 1 || strcmp(c->args[0], "sign-round") != 0) {
+    fprintf(stderr, "usage: pheme " REP_SIGN_USAGE "\n");
+    return 2;
+  }
+  store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
+  if (!s) return 1;
+  int rc = rep_cli_sign_round(&c->cfg, s, c->args + 1, c->nargs - 1);
   store_free(s);
   return rc;
 }

@@ -146,6 +146,16 @@ void me_update(http_req *r);
 void me_submissions(http_req *r);
 void me_keys(http_req *r);
 void wallets_get(http_req *r);
+/* reputation.c */
+void reputation_get(http_req *r);
+void reputation_explain(http_req *r);
+void reputation_history(http_req *r);
+void reputation_proof(http_req *r);
+void reputation_batch(http_req *r);
+void endorsements_create(http_req *r);
+/* Writes "reputation": the person's stored score and domain scores ({"score": 0, "computed":
+ * false} before the first computation) into an open object. */
+pheme_err api_reputation_wallet(http_req *r, jw *w, int64_t user_id);
 void skills_list(http_req *r);
 void skills_get(http_req *r);
 void tasks_list(http_req *r);

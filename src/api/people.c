@@ -188,6 +188,13 @@ void wallets_get(http_req *r) {
     jw_end(&w);
   }
   jw_end(&w);
+  /* the reputation engine's score (src/reputation; the on-chain part below shows the published one) */
+  pheme_err re = api_reputation_wallet(r, &w, v.profile.id);
+  if (re) {
+    buf_release(&b);
+    api_fail(r, re, "wallet");
+    return;
+  }
   /* what the indexer knows of this address on chain (null without a chain) */
   pheme_err oe = api_onchain_wallet(r, &w, a);
   if (oe) {

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "reputation/reputation.h"
 #include "work/tasks.h"
 #include "core/banned.h"
 
@@ -172,6 +173,15 @@ static const json_field assign_propose_body[] = {
     {"appliedOnly", JF_BOOL, 0, 0, 0, NULL},
 };
 
+static const json_field endorsement_create[] = {
+    {"address", JF_ADDRESS, 1, 0, 0, NULL},
+    {"skill", JF_NAME, 1, 1, 64, NULL},
+};
+
+static const json_field reputation_batch_body[] = {
+    {"addresses", JF_ARRAY, 1, 0, REP_BATCH_MAX, NULL},
+};
+
 #define SCHEMA(name, fields, desc) \
   const api_schema schema_##name = {#name, fields, ARRAY_SIZE(fields), desc}
 SCHEMA(ProfileUpdate, profile_update, "Fields of the caller's profile to change");
@@ -222,6 +232,8 @@ SCHEMA(QuestCreate, quest_create, "A quest chain: steps are task ids in order; r
 SCHEMA(SeasonCreate, season_create, "A season (RFC 3339 times); the server draws its secret seed and publishes the seed's keccak256");
 SCHEMA(Availability, availability_body, "Whether the caller takes work now (false keeps them out of candidate lists and assignments)");
 SCHEMA(AssignPropose, assign_propose_body, "Whose bounties to assign (an admin may name a creator; default the caller), and whether a person may only get a bounty they applied to");
+SCHEMA(EndorsementCreate, endorsement_create, "Endorse the person holding address in a skill (by slug)");
+SCHEMA(ReputationBatch, reputation_batch_body, "Up to 10,000 addresses (0x + 40 hex digits) to look up");
 
 /* Every schema, for OpenAPI's components and for nested objects (api_schema_find). */
 const api_schema *const api_schemas[] = {
@@ -253,6 +265,8 @@ const api_schema *const api_schemas[] = {
     &schema_BadgeRevoke,
     &schema_Availability,
     &schema_AssignPropose,
+    &schema_EndorsementCreate,
+    &schema_ReputationBatch,
 };
 const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 
@@ -340,6 +354,13 @@ const http_route api_routes[] = {
     /* GraphQL (graphql.c; the schema is docs/schema.graphql) */
     {"POST", "/graphql", graphql_post, PUBLIC, RL_GRAPHQL, "A GraphQL query or mutation: {query, operationName, variables, extensions}", "graphql", NULL, 200},
     {"GET", "/graphql", graphql_get, PUBLIC, RL_GRAPHQL, "A GraphQL query from ?query=&operationName=&variables=&extensions= (no mutations)", "graphql", NULL, 200},
+    /* reputation (reputation.c; docs/reputation.md) */
+    {"POST", "/api/v1/reputation/batch", reputation_batch, PUBLIC, RL_WRITE, "Scores of up to 10,000 addresses, one item per address in order; unknown people score 0", "reputation", BODY(ReputationBatch), 200},
+    {"GET", "/api/v1/reputation/:address", reputation_get, PUBLIC, RL_READ, "A person's reputation (0-100) and domain scores", "reputation", NULL, 200},
+    {"GET", "/api/v1/reputation/:address/explain", reputation_explain, PUBLIC, RL_READ, "The receipt of a person's score: every input and intermediate, the formula version, the diff against the stored score", "reputation", NULL, 200},
+    {"GET", "/api/v1/reputation/:address/history", reputation_history, PUBLIC, RL_READ, "A person's score changes, newest first, each with its receipt", "reputation", NULL, 200},
+    {"GET", "/api/v1/reputation/:address/proof", reputation_proof, PUBLIC, RL_READ, "What ReputationOracle.verifyScore needs: the score in the newest epoch, its round and Merkle proof", "reputation", NULL, 200},
+    {"POST", "/api/v1/endorsements", endorsements_create, USER, RL_WRITE, "Endorse a person in a skill (refused: REP001 self, REP002 unknown skill, REP003 duplicate)", "reputation", BODY(EndorsementCreate), 201},
     /* administration */
     {"GET", "/api/v1/keys", keys_list, ADMIN, RL_READ, "Every API key (hashes are never shown)", "admin", NULL, 200},
     {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, RL_WRITE, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},

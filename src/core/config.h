@@ -102,6 +102,14 @@ typedef struct pheme_config {
   /* the matching engine (src/matching) */
   int matching;
   long long matching_refresh_seconds;
+  /* the reputation engine (src/reputation; docs/reputation.md) */
+  long long rep_w_quality, rep_w_consistency, rep_w_endorsement, rep_w_onchain; /* ppm */
+  long long rep_quality_half_life_days, rep_quality_volume_ppm, rep_consistency_weeks;
+  long long rep_stake_full, rep_badges_full, rep_votes_full, rep_w_stake, rep_w_badges, rep_w_votes;
+  long long rep_validator_multiplier_ppm, rep_streak_bonus_per_day, rep_streak_bonus_cap;
+  long long rep_decay_grace_days, rep_decay_half_life[3]; /* technical, creative, business */
+  long long rep_eigentrust_alpha_ppm, rep_eigentrust_tolerance_exp, rep_eigentrust_max_iterations;
+  long long rep_threads, rep_recompute_interval;
 } pheme_config;
 
 typedef struct {

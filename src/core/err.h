@@ -50,7 +50,10 @@
   X(GQL_PERSISTED_NOT_FOUND, 200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound") \
   X(GQL_INTROSPECTION_OFF,  400, "GQL005", "introspection is disabled on this server") \
   X(GQL_VARIABLES,          400, "GQL006", "the request's variables do not fit the operation") \
-  X(GQL_REQUEST,            400, "GQL007", "the GraphQL request is malformed")
+  X(GQL_REQUEST,            400, "GQL007", "the GraphQL request is malformed") \
+  X(REP_SELF,               422, "REP001", "a person may not endorse themselves") \
+  X(REP_UNKNOWN_SKILL,      422, "REP002", "no such skill") \
+  X(REP_DUPLICATE,          409, "REP003", "already endorsed in that skill")
 
 typedef enum {
 #define PHEME_ERR_ENUM(name, status, code, msg) PHEME_##name,

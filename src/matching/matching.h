@@ -46,6 +46,9 @@ typedef pheme_err (*matching_reputation_range_fn)(void *ctx, int64_t lo, int64_t
  * store/matching.h. range may be NULL (then one is asked per person). */
 void matching_set_reputation(matching *m, matching_reputation_fn one,
                              matching_reputation_range_fn range, void *ctx);
+/* A matching_reputation_fn (ctx: the store) reading the reputation engine's stored score, in whole
+ * points (store/reputation.h; the score is in micro-points of 0..100). */
+int matching_rep_from_engine(void *ctx, int64_t user_id);
 
 /* ---- lifecycle ---- */
 

@@ -257,6 +257,9 @@ static pheme_err write_plan(sx *x, const game_award_view *v, game_award_plan *p,
       snprintf(p2, sizeof p2, "{\"user_id\":%lld}", (long long)v->user_id);
       job_request rq2 = {.kind = "game.chain_progress", .payload = p2};
       e = jobs_enqueue_in(x, &rq2, now, NULL, NULL);
+      /* the person's reputation follows the new validated work (src/reputation: reputation.update) */
+      job_request rq3 = {.kind = "reputation.update", .payload = p2};
+      if (!e) e = jobs_enqueue_in(x, &rq3, now, NULL, NULL);
     }
   }
   if (!e) {

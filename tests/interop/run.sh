@@ -18,4 +18,7 @@ if ! node -e '
   for (const k in want) if (k && (!have[k] || have[k].version !== want[k].version)) process.exit(1);' 2>/dev/null; then
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# the epoch's Merkle tree against @openzeppelin/merkle-tree (when pheme-merkletool is built)
+merkletool=${PHEME_MERKLETOOL:-$root/build/pheme-merkletool}
+if [ -x "$merkletool" ]; then PHEME_MERKLETOOL=$merkletool node merkle.mjs; else echo "interop: $merkletool not built, merkle check skipped"; fi
 PHEME_ETHTOOL=$tool exec node interop.mjs

@@ -1,0 +1,333 @@
+/* Reputation storage and the engine over it, on SQLite and PostgreSQL: endorsement refusals
+ * (self, unknown skill, duplicate), batch lookups in order with unknown people at zero, history
+ * rows and events only on change, and incremental updates equal to a full recompute after random
+ * streams of events (validated work, XP rows, badges, endorsements). */
+#include "reputation/reputation.h"
+#include "reputation/merkle.h"
+#include "store/reputation.h"
+#include "test.h"
+#include "backends.h"
+
+#define AS_OF 1800000000000LL
+#define PEOPLE 24
+
+static int64_t ids[PEOPLE];
+static uint8_t addrs[PEOPLE][20];
+static uint64_t rng = 12345;
+static uint32_t next(void) {
+  rng ^= rng << 13, rng ^= rng >> 7, rng ^= rng << 17;
+  return (uint32_t)(rng >> 11);
+}
+
+static void exec(const char *sql, const dbv *args, int n) {
+  sx x;
+  REQUIRE(sx_write(S, NULL, &x) == 0);
+  pheme_err e = sx_query(&x, sql, args, n, NULL);
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  if (e) fprintf(stderr, "exec failed: %s\n", sql);
+  CHECK(e == 0);
+}
+
+static void people(void) {
+  arena a;
+  arena_init(&a, 0);
+  store_actor sys = {0, ""};
+  for (int i = 0; i < PEOPLE; i++) {
+    memset(addrs[i], 0, 20);
+    addrs[i][0] = 0x5e, addrs[i][19] = (uint8_t)(i + 1), addrs[i][18] = (uint8_t)(rng & 0xff);
+    user u;
+    int created;
+    CHECK(store_user_ensure(S, &a, &sys, addrs[i], &u, &created) == 0);
+    ids[i] = u.id;
+  }
+  /* person 0 is an admin (a trust seed); person 1 an active validator with stake (the other seed) */
+  exec("UPDATE users SET roles = roles | 8 WHERE id = $1", SX_ARGS(dbv_int(ids[0])));
+  exec("INSERT INTO validators (user_id, address, stake, accuracy_ppm, created_at, updated_at) "
+       "VALUES ($1, $2, '2000000000000000000000', 900000, 0, 0)",
+       SX_ARGS(dbv_int(ids[1]), dbv_blob(addrs[1], 20)));
+  arena_release(&a);
+}
+
+/* rows in a table (store_count knows only the core tables) */
+static int count_rows(const char *table, int64_t *n) {
+  sx x;
+  if (sx_read(S, NULL, &x)) return -1;
+  char sql[100];
+  snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
+  db_result r;
+  pheme_err e = sx_query(&x, sql, NULL, 0, &r);
+  if (!e) *n = db_int(&r, 0, 0);
+  sx_end(&x);
+  return e ? -1 : 0;
+}
+
+static int64_t task_seq;
+static void outcome(int who, int score, int64_t at, int skill_id) {
+  int64_t tid = 0, sid = 0;
+  sx x;
+  REQUIRE(sx_write(S, NULL, &x) == 0);
+  char title[40];
+  snprintf(title, sizeof title, "t%lld", (long long)++task_seq);
+  pheme_err e = QID(&x, &tid,
+                    "INSERT INTO tasks (type, title, description, difficulty, xp_reward, status, creator_id, "
+                    "created_at, updated_at) VALUES ('BOUNTY', $1, 'd', 3, 10, 'OPEN', $2, 0, 0)",
+                    dbv_text(title), dbv_int(ids[0]));
+  if (!e) e = Q(&x, NULL, "INSERT INTO task_skills (task_id, skill_id) VALUES ($1, $2)", dbv_int(tid), dbv_int(skill_id));
+  if (!e)
+    e = QID(&x, &sid,
+            "INSERT INTO submissions (task_id, user_id, text, state, final_score, created_at, updated_at) "
+            "VALUES ($1, $2, 'w', 'APPROVED', $3, $4, $4)",
+            dbv_int(tid), dbv_int(ids[who]), dbv_int(score), dbv_int(at));
+  if (!e)
+    e = Q(&x, NULL,
+          "INSERT INTO outcomes (submission_id, user_id, task_id, final_score, created_at) VALUES ($1, $2, $3, $4, $5)",
+          dbv_int(sid), dbv_int(ids[who]), dbv_int(tid), dbv_int(score), dbv_int(at));
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  CHECK(e == 0);
+}
+
+static rep_engine eng;
+
+TEST(endorsements_refused_with_codes) {
+  arena a;
+  arena_init(&a, 0);
+  work_principal p = {.user_id = ids[2], .roles = 1};
+  memcpy(p.address, addrs[2], 20);
+  store_actor who = {ids[2], "t"};
+  store_rep_endorsement en;
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[2], "solidity", &en), PHEME_REP_SELF);
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[3], "no-such-skill", &en), PHEME_REP_UNKNOWN_SKILL);
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[3], "smart-contracts", &en), 0);
+  CHECK_INT(en.to_user, ids[3]);
+  CHECK_MEM(en.from_address, 20, addrs[2], 20);
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[3], "smart-contracts", &en), PHEME_REP_DUPLICATE);
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[3], "software-engineering", &en), 0);
+  uint8_t nobody[20] = {0x77};
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, nobody, "smart-contracts", &en), PHEME_DATA_NOT_FOUND);
+  int64_t n;
+  CHECK(count_rows("endorsements", &n) == 0);
+  CHECK_INT(n, 2);
+  arena_release(&a);
+}
+
+typedef struct {
+  int64_t score;
+  uint8_t digest[32];
+} snap;
+
+static void snapshot(snap *out) {
+  arena a;
+  arena_init(&a, 0);
+  for (int i = 0; i < PEOPLE; i++) {
+    store_rep_score sc;
+    pheme_err e = store_rep_score_get(S, &a, ids[i], &sc);
+    out[i].score = e ? -1 : sc.score;
+    memcpy(out[i].digest, e ? (const uint8_t *)"--------------------------------" : sc.inputs_digest, 32);
+  }
+  arena_release(&a);
+}
+
+TEST(incremental_equals_full_recompute) {
+  static const int skills[] = {1, 2, 5, 9, 13};
+  for (int step = 0; step < 120; step++) {
+    int kind = (int)(next() % 10), who = (int)(next() % PEOPLE);
+    int64_t at = AS_OF - (int64_t)(next() % 400) * REP_DAY_MS;
+    if (kind < 5) {
+      outcome(who, (int)(next() % 101), at, skills[next() % 5]);
+      CHECK(rep_update_user(&eng, ids[who], AS_OF, NULL) == 0);
+    } else if (kind < 7) {
+      exec("INSERT INTO xp_ledger (user_id, amount, reason, at) VALUES ($1, 10, 'quest', $2)",
+           SX_ARGS(dbv_int(ids[who]), dbv_int(at)));
+      CHECK(rep_update_user(&eng, ids[who], AS_OF, NULL) == 0);
+    } else if (kind < 8) {
+      /* a badge of its own each time: a person holds each badge type at most once (0018) */
+      static int nbadge;
+      char slug[24];
+      snprintf(slug, sizeof slug, "b%d", ++nbadge);
+      exec("INSERT INTO badge_types (slug, name, rarity) VALUES ($1, 'b', 'RARE')", SX_ARGS(dbv_text(slug)));
+      exec("INSERT INTO badge_awards (user_id, badge_id, awarded_at) SELECT $1, id, 0 FROM badge_types WHERE slug = $2",
+           SX_ARGS(dbv_int(ids[who]), dbv_text(slug)));
+      CHECK(rep_update_user(&eng, ids[who], AS_OF, NULL) == 0);
+    } else {
+      int to = (int)(next() % PEOPLE);
+      if (to == who) continue;
+      arena a;
+      arena_init(&a, 0);
+      work_principal p = {.user_id = ids[who], .roles = 1};
+      memcpy(p.address, addrs[who], 20);
+      store_actor sys = {0, ""};
+      store_rep_endorsement en;
+      pheme_err e = rep_endorse(&eng, &a, &p, &sys, addrs[to], next() % 2 ? "smart-contracts" : "data", &en);
+      CHECK(e == 0 || e == PHEME_REP_DUPLICATE);
+      arena_release(&a);
+      /* trust is global: refresh it, then update everybody it reaches */
+      et_stats st;
+      CHECK(rep_trust_refresh(&eng, &st) == 0);
+      for (int i = 0; i < PEOPLE; i++) CHECK(rep_update_user(&eng, ids[i], AS_OF, NULL) == 0);
+    }
+  }
+  for (int i = 0; i < PEOPLE; i++) CHECK(rep_update_user(&eng, ids[i], AS_OF, NULL) == 0);
+  snap before[PEOPLE], after[PEOPLE];
+  snapshot(before);
+  rep_recompute_stats st;
+  CHECK(rep_recompute(&eng, AS_OF, NULL, NULL, &st) == 0);
+  CHECK_INT(st.changed, 0);
+  CHECK(st.people >= PEOPLE);
+  snapshot(after);
+  int nonzero = 0;
+  for (int i = 0; i < PEOPLE; i++) {
+    CHECK_INT(before[i].score, after[i].score);
+    CHECK_MEM(before[i].digest, 32, after[i].digest, 32);
+    nonzero += after[i].score > 0;
+  }
+  CHECK(nonzero > PEOPLE / 2);
+  /* each stored receipt verifies */
+  arena a;
+  arena_init(&a, 0);
+  for (int i = 0; i < PEOPLE; i++) {
+    store_rep_score sc;
+    REQUIRE(store_rep_score_get(S, &a, ids[i], &sc) == 0);
+    json_t *j = json_loads(sc.receipt, 0, NULL);
+    char why[600];
+    CHECK(rep_verify(j, why, sizeof why) == 0);
+    json_decref(j);
+  }
+  arena_release(&a);
+}
+
+TEST(history_and_events_only_on_change) {
+  int64_t h0, e0, h1, e1;
+  CHECK(count_rows("reputation_history", &h0) == 0);
+  CHECK(count_rows("events", &e0) == 0);
+  CHECK(rep_update_user(&eng, ids[5], AS_OF, NULL) == 0); /* nothing new */
+  CHECK(count_rows("reputation_history", &h1) == 0);
+  CHECK(count_rows("events", &e1) == 0);
+  CHECK_INT(h1, h0);
+  CHECK_INT(e1, e0);
+  outcome(5, 100, AS_OF, 1);
+  int changed;
+  CHECK(rep_update_user(&eng, ids[5], AS_OF, &changed) == 0);
+  CHECK_INT(changed, 1);
+  CHECK(count_rows("reputation_history", &h1) == 0);
+  CHECK_INT(h1, h0 + 1);
+  arena a;
+  arena_init(&a, 0);
+  store_rep_score *h;
+  int n;
+  store_page p = {0, 10};
+  CHECK(store_rep_history(S, &a, ids[5], &p, &h, &n) == 0);
+  REQUIRE(n >= 1);
+  CHECK(h[0].score >= 0);
+  arena_release(&a);
+}
+
+TEST(batch_in_order_unknown_zero) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t q[5][20];
+  memcpy(q[0], addrs[5], 20);
+  memset(q[1], 0x99, 20); /* nobody */
+  memcpy(q[2], addrs[3], 20);
+  memcpy(q[3], addrs[5], 20);
+  memset(q[4], 0x11, 20);
+  store_rep_lookup out[5];
+  CHECK(store_rep_lookup_many(S, &a, (const uint8_t(*)[20])q, 5, out) == 0);
+  store_rep_score s5, s3;
+  CHECK(store_rep_score_get(S, &a, ids[5], &s5) == 0);
+  CHECK(store_rep_score_get(S, &a, ids[3], &s3) == 0);
+  CHECK(out[0].found && out[0].score == s5.score);
+  CHECK(!out[1].found && out[1].score == 0);
+  CHECK(out[2].found && out[2].score == s3.score);
+  CHECK(out[3].found && out[3].score == s5.score);
+  CHECK(!out[4].found);
+  arena_release(&a);
+}
+
+TEST(epoch_and_proofs) {
+  arena a;
+  arena_init(&a, 0);
+  store_actor sys = {0, ""};
+  int64_t round, n;
+  uint8_t root[32];
+  REQUIRE(rep_epoch_build(&eng, &sys, 0, &round, root, &n) == 0);
+  CHECK(n >= PEOPLE);
+  for (int i = 0; i < PEOPLE; i++) {
+    rep_proof pf;
+    REQUIRE(rep_epoch_proof(&eng, &a, addrs[i], &pf) == 0);
+    CHECK_INT(pf.round, round);
+    store_rep_score sc;
+    CHECK(store_rep_score_get(S, &a, ids[i], &sc) == 0);
+    CHECK_INT(pf.score, (sc.score + 500000) / 1000000);
+    rep_leaf_value v = {.score = (uint32_t)pf.score};
+    memcpy(v.address, addrs[i], 20);
+    uint8_t leaf[32];
+    rep_merkle_leaf(&v, leaf);
+    CHECK(rep_merkle_verify(leaf, (const uint8_t(*)[32])pf.proof, pf.nproof, root));
+  }
+  uint8_t nobody[20] = {0x42};
+  rep_proof pf;
+  CHECK_INT(rep_epoch_proof(&eng, &a, nobody, &pf), PHEME_DATA_NOT_FOUND);
+  int64_t round2;
+  REQUIRE(rep_epoch_build(&eng, &sys, 0, &round2, root, &n) == 0);
+  CHECK_INT(round2, round + 1);
+  arena_release(&a);
+}
+
+TEST(skill_wallet_endorsements_are_mirrored) {
+  /* the indexer's projections: Skill Wallets 1 and 2 held by people 6 and 7, on-chain skill 7
+   * named like PHEME's "software-engineering" skill (by its name), and wallet 1 endorsing wallet 2
+   * in it (the random stream above endorses only in smart-contracts and data) */
+  exec("INSERT INTO chain_entities (chain_id, kind, key, owner, data, ord, block_number) VALUES "
+       "(31337, 'skill_wallet', '1', $1, '{}', 1, 1), (31337, 'skill_wallet', '2', $2, '{}', 2, 1), "
+       "(31337, 'skill', '7', NULL, '{\"name\":\"Software Engineering\"}', 3, 1), "
+       "(31337, 'endorsement', '2/1/7', NULL, '{}', 4, 2), (31337, 'endorsement', '2/1/99', NULL, '{}', 5, 2)",
+       SX_ARGS(dbv_blob(addrs[6], 20), dbv_blob(addrs[7], 20)));
+  int added, removed;
+  CHECK(store_rep_chain_endorsements_sync(S, &added, &removed) == 0);
+  CHECK_INT(added, 1); /* skill 99 is not defined on chain: left out */
+  CHECK_INT(removed, 0);
+  int64_t n;
+  CHECK(count_rows("endorsements WHERE source = 'chain'", &n) == 0);
+  CHECK_INT(n, 1);
+  CHECK(store_rep_chain_endorsements_sync(S, &added, &removed) == 0);
+  CHECK_INT(added, 0);
+  /* the person now has the endorsement among the formula's inputs */
+  arena a;
+  arena_init(&a, 0);
+  store_rep_inputs in;
+  CHECK(store_rep_inputs_load(S, &a, ids[7], &in) == 0);
+  int found = 0;
+  for (int i = 0; i < in.nendorsements; i++)
+    found += in.endorsements[i].from_user == ids[6] && strcmp(in.endorsements[i].skill, "software-engineering") == 0 &&
+             strcmp(in.endorsements[i].source, "chain") == 0;
+  CHECK_INT(found, 1);
+  arena_release(&a);
+  /* revoked on chain: the mirror goes */
+  exec("DELETE FROM chain_entities WHERE kind = 'endorsement' AND key = $1", SX_ARGS(dbv_text("2/1/7")));
+  CHECK(store_rep_chain_endorsements_sync(S, &added, &removed) == 0);
+  CHECK_INT(removed, 1);
+  CHECK(count_rows("endorsements WHERE source = 'chain'", &n) == 0);
+  CHECK_INT(n, 0);
+}
+
+static void all_tests(void) {
+  char why[200];
+  rng = 12345;
+  task_seq = 0;
+  if (rep_engine_init(&eng, S, NULL, why, sizeof why)) {
+    fprintf(stderr, "%s\n", why);
+    test__failed_tests++;
+    return;
+  }
+  people();
+  RUN(endorsements_refused_with_codes);
+  RUN(incremental_equals_full_recompute);
+  RUN(history_and_events_only_on_change);
+  RUN(batch_in_order_unknown_zero);
+  RUN(epoch_and_proofs);
+  RUN(skill_wallet_endorsements_are_mirrored);
+}
+
+int main(void) { return backends_main("test_reputation", all_tests); }
