@@ -18,6 +18,9 @@
 #include "core/version.h"
 #include "jobs/jobs.h"
 #include "validation/pipeline.h"
+#include "jobs/fanout.h"
+#include "jobs/webhooks.h"
+#include "http/sse.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -179,7 +182,8 @@ static int cmd_serve(cmd_ctx *c) {
   if (metrics_register(&metrics, metrics_process_collect, &started_ms) ||
       metrics_register(&metrics, store_metrics_collect, s) ||
       metrics_register(&metrics, jobs_metrics_collect, s) ||
-      metrics_register(&metrics, pipeline_metrics_collect, s))
+      metrics_register(&metrics, pipeline_metrics_collect, s) ||
+      metrics_register(&metrics, sse_metrics_collect, NULL))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
   if (!(a.content = content_local_open(cfg->content_dir, err, sizeof err))) {
@@ -193,6 +197,7 @@ static int cmd_serve(cmd_ctx *c) {
   http_cache *cache = NULL;
   chain_workers chain;
   jobs_pool *jobs = NULL;
+  events_hub *hub = NULL;
   int rc = 1;
   pipeline pipe;
   memset(&pipe, 0, sizeof pipe);
@@ -264,6 +269,14 @@ static int cmd_serve(cmd_ctx *c) {
   };
   if (cfg->log_requests && log_batching_start((int)cfg->log_batch_ms))
     log_warn("access lines are written one by one: the log flusher thread did not start");
+  /* the event hub (SSE, /ws, webhook fan-out): before the server, which hands it subscribers */
+  events_hub_options eo = {cfg->events_poll_ms, cfg->events_heartbeat * 1000, WEBHOOK_JOB_KIND,
+                           (int)cfg->webhooks_max_attempts, &metrics};
+  if (!(hub = events_hub_start(s, &eo, err, sizeof err))) {
+    log_error("%s", err);
+    goto out;
+  }
+  a.events = hub;
   a.http = http_server_start(&o, err, sizeof err);
   if (!a.http) {
     log_error("%s", err);
@@ -279,6 +292,7 @@ static int cmd_serve(cmd_ctx *c) {
     jobs_options_from_config(&jo, cfg);
     jobs_register_builtin(cfg->jobs_test_kinds);
     if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+    if (webhooks_register(cfg)) PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
       http_server_stop(a.http, 0);
@@ -295,11 +309,13 @@ static int cmd_serve(cmd_ctx *c) {
   sigwait(&stop, &sig);
   log_info("received %s: finishing in-flight requests (up to %llds)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
            cfg->shutdown_timeout);
+  events_hub_stop(hub); /* event streams end, so the server's stop does not wait for them */
   int left = http_server_stop(a.http, (int)cfg->shutdown_timeout);
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
   rc = 0;
 out:
   jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
+  events_hub_free(hub);
   pipeline_release(&pipe);
   chain_workers_stop(&chain);
   log_batching_stop();
@@ -541,6 +557,7 @@ static int cmd_worker(cmd_ctx *c) {
     return 1;
   }
   if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+  if (webhooks_register(&c->cfg)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
   pipeline_release(&pipe);
   store_free(s);

@@ -24,6 +24,7 @@ typedef struct app {
   metrics_registry *metrics;   /* what /metrics renders */
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
+  struct events_hub *events;   /* the event hub (jobs/fanout.h) for SSE and /ws; NULL = off */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }

@@ -5,6 +5,7 @@
  * schema from them. Order matters only between routes of the same shape: literals before
  * parameters. */
 #include "api/api.h"
+#include "api/events_out.h"
 
 #include <string.h>
 
@@ -146,6 +147,17 @@ static const json_field role_grant_body[] = {
     {"role", JF_ENUM, 1, 0, 0, "user|creator|validator|admin"},
 };
 
+static const json_field webhook_create[] = {
+    {"url", JF_STRING, 1, 8, 2048, NULL},
+    {"events", JF_ARRAY, 1, 1, 32, NULL},
+};
+
+static const json_field webhook_update[] = {
+    {"url", JF_STRING, 0, 8, 2048, NULL},
+    {"events", JF_ARRAY, 0, 1, 32, NULL},
+    {"active", JF_BOOL, 0, 0, 0, NULL},
+};
+
 #define SCHEMA(name, fields, desc) \
   const api_schema schema_##name = {#name, fields, ARRAY_SIZE(fields), desc}
 SCHEMA(ProfileUpdate, profile_update, "Fields of the caller's profile to change");
@@ -168,6 +180,8 @@ SCHEMA(AuthRefresh, auth_refresh_body, "The refresh token (phr_…); omit it in 
 SCHEMA(WalletLink, wallet_link_body, "A message signed by the wallet to link, for a nonce of purpose 'link'");
 SCHEMA(PayoutSet, payout_set_body, "One of the caller's linked addresses");
 SCHEMA(RoleGrant, role_grant_body, "The role to grant");
+SCHEMA(WebhookCreate, webhook_create, "An http(s) URL of a public address and the event kinds to deliver there (\"submission.approved\", \"submission.*\", \"*\")");
+SCHEMA(WebhookUpdate, webhook_update, "Fields of a webhook to change; active false pauses it");
 
 /* Every schema, for OpenAPI's components and for nested objects (api_schema_find). */
 const api_schema *const api_schemas[] = {
@@ -191,6 +205,8 @@ const api_schema *const api_schemas[] = {
     &schema_WalletLink,
     &schema_PayoutSet,
     &schema_RoleGrant,
+    &schema_WebhookCreate,
+    &schema_WebhookUpdate,
 };
 const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 
@@ -250,6 +266,15 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/governance/proposals/:id", onchain_proposal, PUBLIC, RL_READ, "One governance proposal and its votes", "chain", NULL, 200},
     {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, RL_READ, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
     {"GET", "/api/v1/validators", onchain_validators, PUBLIC, RL_READ, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
+    /* events out (events.c, ws_events.c, webhooks.c; docs/internals/events.md) */
+    {"GET", "/api/v1/events", events_stream, PUBLIC, RL_READ, "The event stream as server-sent events (?kinds=a,b; Last-Event-ID resumes); public events, and the caller's own private ones", "events", NULL, 200},
+    {"GET", "/ws", events_ws, PUBLIC, RL_READ, "The event stream over a WebSocket (RFC 6455): subscribe/unsubscribe messages, auth by token", "events", NULL, 101},
+    {"POST", "/api/v1/webhooks", webhooks_create, USER, RL_WRITE, "Create a webhook; its signing secret is shown in this answer only", "events", BODY(WebhookCreate), 201},
+    {"GET", "/api/v1/webhooks", webhooks_list, USER, RL_READ, "The caller's webhooks, newest first", "events", NULL, 200},
+    {"GET", "/api/v1/webhooks/:id", webhooks_get, USER, RL_READ, "One of the caller's webhooks", "events", NULL, 200},
+    {"PATCH", "/api/v1/webhooks/:id", webhooks_update, USER, RL_WRITE, "Change a webhook's URL, kinds or active flag", "events", BODY(WebhookUpdate), 200},
+    {"DELETE", "/api/v1/webhooks/:id", webhooks_delete, USER, RL_WRITE, "Delete a webhook and its delivery log", "events", NULL, 204},
+    {"GET", "/api/v1/webhooks/:id/deliveries", webhooks_deliveries, USER, RL_READ, "A webhook's delivery log, newest first", "events", NULL, 200},
     /* administration */
     {"GET", "/api/v1/keys", keys_list, ADMIN, RL_READ, "Every API key (hashes are never shown)", "admin", NULL, 200},
     {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, RL_WRITE, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},

@@ -81,6 +81,10 @@ typedef struct pheme_config {
   long long jobs_workers, jobs_poll_ms, jobs_lease_ms, jobs_backoff_base_ms, jobs_backoff_cap_ms;
   long long jobs_max_attempts, jobs_batch, jobs_keep_done;
   int jobs_test_kinds;
+  /* events out (docs/internals/events.md) */
+  long long events_heartbeat, events_poll_ms, events_queue, ws_message_max;
+  int webhooks_allow_private;
+  long long webhooks_timeout_ms, webhooks_max_attempts;
 } pheme_config;
 
 typedef struct {

@@ -59,7 +59,7 @@ void events_msg_release(events_msg *m) {
   if (m && __atomic_sub_fetch(&m->refs, 1, __ATOMIC_ACQ_REL) == 0) free(m);
 }
 
-static events_msg *msg_make(const event_row *e) {
+events_msg *events_msg_make(const event_row *e) {
   buf b;
   jw w;
   buf_init(&b, 1 << 20);
@@ -183,7 +183,7 @@ static int sub_replay(events_hub *h, events_sub *s) {
       events_msg *m = NULL;
       event_row *e = &ev[i];
       if (events_visible(e, s->viewer, s->admin) && events_kinds_match(s->kinds, e->kind) &&
-          (m = msg_make(e))) {
+          (m = events_msg_make(e))) {
         queued |= sub_push(h, s, m);
         __atomic_add_fetch(&h->replayed, 1, __ATOMIC_RELAXED);
         events_msg_release(m);
@@ -207,7 +207,7 @@ static void hub_cycle(events_hub *h, int64_t now) {
     n = 0;
   }
   events_msg **msgs = n ? calloc((size_t)n, sizeof *msgs) : NULL;
-  for (int i = 0; i < n && msgs; i++) msgs[i] = msg_make(&ev[i]);
+  for (int i = 0; i < n && msgs; i++) msgs[i] = events_msg_make(&ev[i]);
   pthread_mutex_lock(&h->mu);
   int heartbeat = h->o.heartbeat_ms > 0 && now >= h->next_heartbeat;
   if (heartbeat) h->next_heartbeat = now + h->o.heartbeat_ms;
@@ -240,7 +240,8 @@ static void hub_cycle(events_hub *h, int64_t now) {
   if (h->o.webhook_job) {
     int scanned = 0, made = 0, rounds = 0;
     do {
-      if (store_webhooks_fanout(h->s, "webhooks", h->o.webhook_job, HUB_PAGE, &scanned, &made)) {
+      if (store_webhooks_fanout(h->s, "webhooks", h->o.webhook_job, h->o.webhook_attempts, HUB_PAGE,
+                                &scanned, &made)) {
         log_warn("event hub: the webhook fan-out failed; retrying at the next poll");
         break;
       }

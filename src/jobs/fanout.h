@@ -34,6 +34,8 @@ typedef struct events_msg {
 } events_msg;
 
 void events_msg_release(events_msg *m);
+/* Renders a row as a message (one reference), or NULL when memory is short. */
+events_msg *events_msg_make(const event_row *e);
 
 typedef struct events_hub events_hub;
 typedef struct events_sub events_sub;
@@ -42,6 +44,7 @@ typedef struct {
   int64_t poll_ms;           /* look for other processes' rows at least this often (10..60000) */
   int64_t heartbeat_ms;      /* subscribers' heartbeat period; 0 = none */
   const char *webhook_job;   /* job kind of webhook deliveries; NULL = no webhook fan-out */
+  int webhook_attempts;      /* their max attempts (0 = the queue's default) */
   metrics_registry *metrics; /* registers its collector there; NULL = none */
 } events_hub_options;
 

@@ -99,11 +99,12 @@ pheme_err store_webhook_delivery_add(store *s, const webhook_delivery *d) PHEME_
 pheme_err store_webhook_deliveries(store *s, arena *a, int64_t webhook_id, const store_page *p,
                                    webhook_delivery **out, int *n) PHEME_MUST_CHECK;
 /* The durable fan-out: reads up to limit final events after the cursor named cursor_name, and
- * in the same transaction enqueues one job of job_kind ({"webhook":W,"event":E}, idempotency key
+ * in the same transaction enqueues one job of job_kind (with max_attempts; 0 = the default) ({"webhook":W,"event":E}, idempotency key
  * "webhook:W:E") per event and active webhook that wants it (its kinds, what its owner may see,
  * written after the webhook was created), then moves the cursor. *scanned gets the events read,
  * *enqueued the jobs made (either may be NULL). */
-pheme_err store_webhooks_fanout(store *s, const char *cursor_name, const char *job_kind, int limit,
-                                int *scanned, int *enqueued) PHEME_MUST_CHECK;
+pheme_err store_webhooks_fanout(store *s, const char *cursor_name, const char *job_kind,
+                                int max_attempts, int limit, int *scanned, int *enqueued)
+    PHEME_MUST_CHECK;
 
 #endif

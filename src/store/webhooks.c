@@ -156,8 +156,8 @@ pheme_err store_webhook_deliveries(store *s, arena *a, int64_t webhook_id, const
   return PHEME_OK;
 }
 
-pheme_err store_webhooks_fanout(store *s, const char *cursor_name, const char *job_kind, int limit,
-                                int *scanned, int *enqueued) {
+pheme_err store_webhooks_fanout(store *s, const char *cursor_name, const char *job_kind,
+                                int max_attempts, int limit, int *scanned, int *enqueued) {
   if (scanned) *scanned = 0;
   if (enqueued) *enqueued = 0;
   arena a;
@@ -216,7 +216,7 @@ pheme_err store_webhooks_fanout(store *s, const char *cursor_name, const char *j
       snprintf(payload, sizeof payload, "{\"webhook\":%lld,\"event\":%lld}", (long long)w.id,
                (long long)ev[i].id);
       snprintf(key, sizeof key, "webhook:%lld:%lld", (long long)w.id, (long long)ev[i].id);
-      job_request rq = {job_kind, payload, key, 0, 0};
+      job_request rq = {job_kind, payload, key, max_attempts, 0};
       int created = 0;
       e = jobs_enqueue_in(&x, &rq, now, NULL, &created);
       made += created;

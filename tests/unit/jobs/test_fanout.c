@@ -87,7 +87,7 @@ static void wait_for(collector *c, int want) {
 
 static events_hub *hub_start(int64_t poll_ms, int64_t heartbeat_ms) {
   char err[256];
-  events_hub_options o = {poll_ms, heartbeat_ms, NULL, NULL};
+  events_hub_options o = {poll_ms, heartbeat_ms, NULL, 0, NULL};
   events_hub *h = events_hub_start(S, &o, err, sizeof err);
   if (!h) fprintf(stderr, "%s\n", err);
   return h;

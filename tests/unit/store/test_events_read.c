@@ -237,7 +237,7 @@ TEST(webhooks_crud_and_fanout_once) {
   REQUIRE(u > 0 && v > 0);
   /* bring the fan-out's cursor to the present first */
   int scanned = 0, made = 0;
-  do REQUIRE(store_webhooks_fanout(S, "test", "webhook.deliver", 1000, &scanned, &made) == 0);
+  do REQUIRE(store_webhooks_fanout(S, "test", "webhook.deliver", 3, 1000, &scanned, &made) == 0);
   while (scanned > 0);
   webhook w = {.user_id = u, .url = "http://example.test/h", .events = "submission.*,xp.awarded",
                .secret = "whsec_x"};
@@ -248,10 +248,10 @@ TEST(webhooks_crud_and_fanout_once) {
   REQUIRE(write_event("submission.approved", v, 0) > 0); /* v's private: not u's */
   REQUIRE(write_event("xp.awarded", v, 1) > 0);          /* public: delivered */
   REQUIRE(write_event("badge.awarded", u, 0) > 0);       /* not a listed kind */
-  CHECK_INT(store_webhooks_fanout(S, "test", "webhook.deliver", 1000, &scanned, &made), 0);
+  CHECK_INT(store_webhooks_fanout(S, "test", "webhook.deliver", 3, 1000, &scanned, &made), 0);
   CHECK(scanned >= 4);
   CHECK_INT(made, 2);
-  CHECK_INT(store_webhooks_fanout(S, "test", "webhook.deliver", 1000, &scanned, &made), 0);
+  CHECK_INT(store_webhooks_fanout(S, "test", "webhook.deliver", 3, 1000, &scanned, &made), 0);
   CHECK_INT(scanned, 0);
   CHECK_INT(made, 0);
   webhook *list;
@@ -267,7 +267,7 @@ TEST(webhooks_crud_and_fanout_once) {
   CHECK_STR(got.url, "http://example.test/h");
   CHECK_INT(got.active, 0);
   REQUIRE(write_event("badge.awarded", u, 0) > 0);
-  CHECK_INT(store_webhooks_fanout(S, "test", "webhook.deliver", 1000, &scanned, &made), 0);
+  CHECK_INT(store_webhooks_fanout(S, "test", "webhook.deliver", 3, 1000, &scanned, &made), 0);
   CHECK_INT(made, 0); /* inactive */
   webhook_delivery d = {.webhook_id = w.id, .event_id = 1, .attempt = 1, .outcome = "failed",
                         .status = 500, .error = "status 500", .duration_ms = 3, .at = 1};
