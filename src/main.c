@@ -21,6 +21,7 @@
 #include "jobs/fanout.h"
 #include "jobs/webhooks.h"
 #include "http/sse.h"
+#include "http/ws.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -183,7 +184,8 @@ static int cmd_serve(cmd_ctx *c) {
       metrics_register(&metrics, store_metrics_collect, s) ||
       metrics_register(&metrics, jobs_metrics_collect, s) ||
       metrics_register(&metrics, pipeline_metrics_collect, s) ||
-      metrics_register(&metrics, sse_metrics_collect, NULL))
+      metrics_register(&metrics, sse_metrics_collect, NULL) ||
+      metrics_register(&metrics, ws_metrics_collect, NULL))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
   if (!(a.content = content_local_open(cfg->content_dir, err, sizeof err))) {
@@ -310,6 +312,7 @@ static int cmd_serve(cmd_ctx *c) {
   log_info("received %s: finishing in-flight requests (up to %llds)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
            cfg->shutdown_timeout);
   events_hub_stop(hub); /* event streams end, so the server's stop does not wait for them */
+  ws_shutdown(3000);    /* WebSockets get their close frame (1001) before the server stops */
   int left = http_server_stop(a.http, (int)cfg->shutdown_timeout);
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
   rc = 0;

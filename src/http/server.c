@@ -293,8 +293,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   http_req *r = *con_cls;
   (void)toe;
   if (!r) return;
-  /* the next request on this connection has its head deadline from now */
-  guard_deadline(guard_of(conn), s->o.head_timeout);
+  /* the next request on this connection has its head deadline from now (a connection upgraded
+   * to a WebSocket has no next request: ws.c watches it) */
+  if (r->status != 101) guard_deadline(guard_of(conn), s->o.head_timeout);
   uint64_t lat = time_mono_us() - r->start_us;
   int slot = r->route_index >= 0 ? r->route_index : (int)s->o.nroutes + 1;
   if (r->status) {
