@@ -12,7 +12,7 @@
 #include "http/sse.h"
 #include "core/banned.h"
 
-#define SSE_BLOCK 16384
+#define SSE_BLOCK 4096 /* the write buffer libmicrohttpd takes from the connection's pool: 4 KiB keeps an idle stream small */
 
 struct sse_stream {
   pthread_mutex_t mu;
