@@ -53,6 +53,22 @@ static long rss_kb(int pid) {
   return kb;
 }
 
+/* utime + stime of a process, in microseconds. */
+static double cpu_us(int pid) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return -1;
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  buf[n] = 0;
+  const char *p = strrchr(buf, ')');
+  unsigned long ut = 0, st = 0;
+  /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+  if (!p || sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st) != 2) return -1;
+  return (double)(ut + st) * 1e6 / (double)sysconf(_SC_CLK_TCK);
+}
+
 static int dial(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) return -1;
@@ -208,6 +224,7 @@ int main(int argc, char **argv) {
   sleep(2); /* idle: let allocations settle */
   long rss_idle = rss_kb(pid);
   int missed = 0, lost = 0;
+  double cpu0 = cpu_us(pid);
   for (int r = 0; r < rounds; r++) {
     for (int i = 0; i < n; i++) st[i].got = 0;
     char answer[4096];
@@ -245,13 +262,14 @@ int main(int argc, char **argv) {
     }
     usleep(200000);
   }
+  double cpu1 = cpu_us(pid);
   size_t total = (size_t)n * (size_t)rounds;
   qsort(lat, total, sizeof *lat, cmp64);
   double p50 = (double)lat[total / 2] / 1000.0, p99 = (double)lat[(size_t)((double)total * 0.99)] / 1000.0;
   double mx = lat[total - 1] == INT64_MAX ? -1 : (double)lat[total - 1] / 1000.0;
   printf("{\"streams\":%d,\"rounds\":%d,\"open_s\":%.2f,\"p50_ms\":%.2f,\"p99_ms\":%.2f,\"max_ms\":%.2f,"
-         "\"missed\":%d,\"lost\":%d,\"rss_before_kb\":%ld,\"rss_idle_kb\":%ld,\"rss_per_stream_kb\":%.2f}\n",
+         "\"missed\":%d,\"lost\":%d,\"rss_before_kb\":%ld,\"rss_idle_kb\":%ld,\"rss_per_stream_kb\":%.2f,\"server_cpu_us_per_delivery\":%.2f}\n",
          n, rounds, (double)open_us / 1e6, p50, p99, mx, missed, lost, rss_before, rss_idle,
-         (double)(rss_idle - rss_before) / n);
+         (double)(rss_idle - rss_before) / n, (cpu1 - cpu0) / (double)total);
   return missed ? 3 : 0;
 }

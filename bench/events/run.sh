@@ -64,5 +64,6 @@ const r = (a, b) => (a / b).toFixed(2);
 console.log(`p99 delivery: pheme ${p.p99_ms} ms, node ${q.p99_ms} ms (ratio ${r(p.p99_ms, q.p99_ms)}); target p99 <= 250 ms: ${p.p99_ms <= 250 && !p.missed ? "MET" : "NOT MET"}`);
 console.log(`p50 delivery: pheme ${p.p50_ms} ms, node ${q.p50_ms} ms (ratio ${r(p.p50_ms, q.p50_ms)})`);
 console.log(`RSS per idle stream: pheme ${p.rss_per_stream_kb} KiB, node ${q.rss_per_stream_kb} KiB (ratio ${r(p.rss_per_stream_kb, q.rss_per_stream_kb)})`);
+console.log(`server CPU per delivery (trigger, storage, fan-out, write; 0.2 s idle between rounds included): pheme ${p.server_cpu_us_per_delivery} µs, node ${q.server_cpu_us_per_delivery} µs (ratio ${r(p.server_cpu_us_per_delivery, q.server_cpu_us_per_delivery)})`);
 console.log(`missed deliveries: pheme ${p.missed}, node ${q.missed}; streams opened in ${p.open_s} s / ${q.open_s} s`);
 ' "$pheme_json" "$node_json"

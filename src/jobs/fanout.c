@@ -25,7 +25,8 @@ struct events_sub {
   events_sub *prev, *next; /* the hub's list, under h->mu */
   pthread_mutex_t mu;      /* the queue and the flags below */
   events_msg **q;
-  int cap, head, len;
+  int cap, head, len; /* the ring: cap grows (doubling) up to max as it fills */
+  int max;
   int heartbeat;
   const char *dropped;
   char why[160];
@@ -129,9 +130,21 @@ static int sub_push(events_hub *h, events_sub *s, events_msg *m) {
   pthread_mutex_lock(&s->mu);
   int ok = 0;
   if (!s->dropped) {
+    if (s->len == s->cap && s->cap < s->max) {
+      /* grow the ring (an idle subscriber holds a small one): unwrap it into a larger array */
+      int ncap = s->cap * 2 < s->max ? s->cap * 2 : s->max;
+      events_msg **nq = malloc(sizeof *nq * (size_t)ncap);
+      if (nq) {
+        for (int i = 0; i < s->len; i++) nq[i] = s->q[(s->head + i) % s->cap];
+        free(s->q);
+        s->q = nq;
+        s->cap = ncap;
+        s->head = 0;
+      }
+    }
     if (s->len == s->cap) {
       char why[160];
-      snprintf(why, sizeof why, "too slow: %d events were waiting for this subscriber (its limit)", s->cap);
+      snprintf(why, sizeof why, "too slow: %d events were waiting for this subscriber (its limit)", s->max);
       sub_drop_locked(s, why);
       __atomic_add_fetch(&h->dropped, 1, __ATOMIC_RELAXED);
     } else {
@@ -147,7 +160,7 @@ static int sub_push(events_hub *h, events_sub *s, events_msg *m) {
 
 static int sub_room(events_sub *s) {
   pthread_mutex_lock(&s->mu);
-  int room = s->dropped ? 0 : s->cap - s->len;
+  int room = s->dropped ? 0 : s->max - s->len;
   pthread_mutex_unlock(&s->mu);
   return room;
 }
@@ -364,12 +377,14 @@ events_sub *events_hub_subscribe(events_hub *h, const events_sub_options *o, con
   if (o->queue_max < 1 || o->queue_max > EVENTS_QUEUE_MAX) return NULL;
   events_sub *s = calloc(1, sizeof *s);
   if (!s) return NULL;
-  if (kinds_copy(s->kinds, o->kinds) || !(s->q = malloc(sizeof *s->q * (size_t)o->queue_max))) {
+  int first = o->queue_max < 8 ? o->queue_max : 8;
+  if (kinds_copy(s->kinds, o->kinds) || !(s->q = malloc(sizeof *s->q * (size_t)first))) {
     free(s);
     return NULL;
   }
   s->h = h;
-  s->cap = o->queue_max;
+  s->cap = first;
+  s->max = o->queue_max;
   s->viewer = o->viewer;
   s->admin = o->admin;
   s->notify = o->notify;
