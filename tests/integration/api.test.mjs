@@ -602,7 +602,8 @@ describe('api', () => {
     const elsewhere = [/^\S+ \/api\/v1\/auth\//, /^\S+ \/api\/v1\/me\/wallets/, /^\S+ \/api\/v1\/me\/payout$/,
       /^\S+ \/api\/v1\/admin\/users\//, /^GET \/api\/v1\/(staking|governance|validators|chain)\b/,
       /^POST \/api\/v1\/content$/, /^GET \/ipfs\/:cid$/, // content: content.test.mjs
-      /^POST \/api\/v1\/submissions\/:id\/(reviews|disputes|decision)$/, /^\S+ \/api\/v1\/admin\/validators/]; // pipeline.test.mjs
+      /^POST \/api\/v1\/submissions\/:id\/(reviews|disputes|decision)$/, /^\S+ \/api\/v1\/admin\/validators/, // pipeline.test.mjs
+      /^\S+ \/api\/v1\/(events|webhooks)\b/, /^GET \/ws$/]; // events.test.mjs
     const routes = routeTable().map((r) => `${r.method} ${r.pattern}`);
     const untested = routes.filter((r) => !ok.has(r) && !elsewhere.some((re) => re.test(r)));
     assert.deepEqual(untested, [], 'routes without a happy-path test here');
