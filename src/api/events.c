@@ -13,6 +13,7 @@
 
 #include "api/events_out.h"
 #include "core/util.h"
+#include "eth/address.h"
 #include "http/sse.h"
 #include "store/events.h"
 #include "core/banned.h"
@@ -177,6 +178,24 @@ void events_stream(http_req *r) {
     http_error(r, PHEME_API_BAD_REQUEST, "kinds: %s", msg);
     return;
   }
+  /* ?person=ADDRESS: only events about that person (what the caller may see of them) */
+  int64_t person = 0;
+  const char *who = http_query(r, "person");
+  if (who && *who) {
+    uint8_t addr[20];
+    user u;
+    eth_err why;
+    if (address_parse(addr, who, strlen(who), 0, &why)) {
+      http_error(r, PHEME_API_BAD_REQUEST, "person '%.60s' is not an address: %s", who, why.msg);
+      return;
+    }
+    pheme_err e = store_user_by_address(req_store(r), &r->arena, addr, &u);
+    if (e) {
+      api_fail(r, e, arena_printf(&r->arena, "person %.60s", who));
+      return;
+    }
+    person = u.id;
+  }
   event_cursor from;
   int have = 0;
   if (resume_cursor(r, &from, &have)) return;
@@ -186,7 +205,7 @@ void events_stream(http_req *r) {
     return;
   }
   buf_init(&c->pend, 4u << 20);
-  events_sub_options o = {0, 0, kinds, (int)a->cfg->events_queue, on_notify, c};
+  events_sub_options o = {0, 0, person, kinds, (int)a->cfg->events_queue, on_notify, c};
   events_viewer(&r->who, &o.viewer, &o.admin);
   c->sub = events_hub_subscribe(a->events, &o, have ? &from : NULL);
   if (!c->sub) {

@@ -125,7 +125,7 @@ static void subscribe(wsx *x, const ws_client_msg *m) {
     }
     have = 1;
   }
-  events_sub_options o = {x->viewer, x->admin, m->kinds, (int)x->a->cfg->events_queue, on_notify, x};
+  events_sub_options o = {x->viewer, x->admin, 0, m->kinds, (int)x->a->cfg->events_queue, on_notify, x};
   x->sub = events_hub_subscribe(x->a->events, &o, have ? &from : NULL);
   if (!x->sub) {
     ws_close(x->conn, WS_CLOSE_GOING_AWAY, "the event hub is stopping");

@@ -31,7 +31,7 @@ struct events_sub {
   const char *dropped;
   char why[160];
   /* under h->mu */
-  int64_t viewer;
+  int64_t viewer, person;
   int admin;
   char kinds[EVENTS_KINDS_MAX + 1];
   int replaying;
@@ -113,7 +113,8 @@ static int cursor_after(const event_cursor *a, const event_cursor *b) {
 
 static int sub_wants(const events_sub *s, const events_msg *m) {
   event_row e = {.user_id = m->user_id, .is_public = m->is_public};
-  return events_visible(&e, s->viewer, s->admin) && events_kinds_match(s->kinds, m->kind);
+  return events_visible(&e, s->viewer, s->admin) && (!s->person || m->user_id == s->person) &&
+         events_kinds_match(s->kinds, m->kind);
 }
 
 /* Marks s dropped (under s->mu). */
@@ -195,7 +196,8 @@ static int sub_replay(events_hub *h, events_sub *s) {
       s->cur = c;
       events_msg *m = NULL;
       event_row *e = &ev[i];
-      if (events_visible(e, s->viewer, s->admin) && events_kinds_match(s->kinds, e->kind) &&
+      if (events_visible(e, s->viewer, s->admin) && (!s->person || e->user_id == s->person) &&
+          events_kinds_match(s->kinds, e->kind) &&
           (m = events_msg_make(e))) {
         queued |= sub_push(h, s, m);
         __atomic_add_fetch(&h->replayed, 1, __ATOMIC_RELAXED);
@@ -386,6 +388,7 @@ events_sub *events_hub_subscribe(events_hub *h, const events_sub_options *o, con
   s->cap = first;
   s->max = o->queue_max;
   s->viewer = o->viewer;
+  s->person = o->person;
   s->admin = o->admin;
   s->notify = o->notify;
   s->ctx = o->ctx;

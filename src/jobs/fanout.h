@@ -65,6 +65,7 @@ void events_hub_wake(events_hub *h);
 typedef struct {
   int64_t viewer; /* the person subscribing (0 = anonymous) */
   int admin;      /* sees every event */
+  int64_t person; /* only events about this person (user id; 0 = about anyone) */
   const char *kinds; /* comma-separated, "x.*" prefixes; NULL or "" = every kind; copied */
   int queue_max;  /* 1..EVENTS_QUEUE_MAX events held for it before it is dropped */
   void (*notify)(void *ctx); /* new events, a heartbeat or a drop; see threads above */

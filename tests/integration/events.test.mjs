@@ -10,7 +10,7 @@ import crypto from 'node:crypto';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import {
-  castKeys, expectError, expectStatus, freshDatabase, sleep, startServer, taskBody,
+  ADDR, castKeys, expectError, expectStatus, freshDatabase, sleep, startServer, taskBody,
 } from './lib/harness.mjs';
 
 const requireAuth = createRequire(new URL('../auth/package.json', import.meta.url));
@@ -153,6 +153,8 @@ describe('events out', () => {
     const other = await new Sse(srv.port, { key: keys.user2.key }).ready;
     const anon = await new Sse(srv.port).ready;
     const all = await new Sse(srv.port, { key: keys.admin.key, path: '/api/v1/events?kinds=submission.*' }).ready;
+    // an admin following one person: the other person's events do not come
+    const aboutUser2 = await new Sse(srv.port, { key: keys.admin.key, path: `/api/v1/events?person=${ADDR.user2}` }).ready;
     assert.equal(mine.status, 200);
     assert.match(mine.headers['content-type'], /^text\/event-stream/);
     const ws = wsClient(srv.port);
@@ -182,6 +184,8 @@ describe('events out', () => {
     await sleep(300);
     assert.equal(other.events.filter(about).length, 0, 'another person saw a private event');
     assert.equal(anon.events.filter(about).length, 0, 'an anonymous stream saw a private event');
+    assert.equal(aboutUser2.events.filter(about).length, 0, 'a stream of another person saw this one');
+    aboutUser2.close();
     assert.ok(anon.comments >= 1, 'heartbeats (comment lines) on an idle stream');
     // the same events on the WebSocket, in the same order
     await ws.until((w) => w.msgs.filter((m) => m.type === 'event' && m.event.data.submission_id === sub.id).length >= seen.length, 'the events');
@@ -232,6 +236,8 @@ describe('events out', () => {
     q.close();
     expectError(await user.get('/api/v1/events', { headers: { 'Last-Event-ID': 'abc' } }), 400, 'API002', 'a bad Last-Event-ID');
     expectError(await user.get('/api/v1/events?kinds=Not%20A%20Kind'), 400, 'API002', 'a bad kind');
+    expectError(await user.get('/api/v1/events?person=0x12'), 400, 'API002', 'a bad person');
+    expectError(await user.get(`/api/v1/events?person=0x${'9'.repeat(40)}`), 404, 'DATA001', 'an unknown person');
   });
 
   test('a failed delivery is retried with backoff and logged; a redirect is not followed', async () => {

@@ -96,7 +96,7 @@ static events_hub *hub_start(int64_t poll_ms, int64_t heartbeat_ms) {
 static events_sub *sub(events_hub *h, collector *c, int64_t viewer, const char *kinds, int qmax,
                        const event_cursor *from) {
   memset(c, 0, sizeof *c);
-  events_sub_options o = {viewer, 0, kinds, qmax, on_notify, c};
+  events_sub_options o = {viewer, 0, 0, kinds, qmax, on_notify, c};
   c->sub = events_hub_subscribe(h, &o, from);
   return c->sub;
 }
@@ -110,6 +110,10 @@ TEST(live_events_in_order_filtered_and_woken_by_the_commit) {
   REQUIRE(sub(h, &all, 0, NULL, 100, NULL));
   REQUIRE(sub(h, &mine, u, NULL, 100, NULL));
   REQUIRE(sub(h, &subs, u, "submission.*", 100, NULL));
+  collector about_u; /* an admin following one person */
+  memset(&about_u, 0, sizeof about_u);
+  events_sub_options ao = {0, 1, u, NULL, 100, on_notify, &about_u};
+  REQUIRE((about_u.sub = events_hub_subscribe(h, &ao, NULL)) != NULL);
   int64_t e1 = put_event("submission.approved", u, 0, 1); /* u's private */
   int64_t e2 = put_event("xp.awarded", v, 0, 1);          /* v's private */
   int64_t e3 = put_event("level.up", u, 1, 1);            /* public */
@@ -124,6 +128,10 @@ TEST(live_events_in_order_filtered_and_woken_by_the_commit) {
   REQUIRE(all.n == 2); /* anonymous: public only */
   CHECK_INT(all.ids[0], e3);
   CHECK_INT(all.ids[1], e4);
+  wait_for(&about_u, 2);
+  REQUIRE(about_u.n == 2); /* u's private and u's public, not v's */
+  CHECK_INT(about_u.ids[0], e1);
+  CHECK_INT(about_u.ids[1], e3);
   REQUIRE(subs.n == 2);
   CHECK_STR(subs.kinds[0], "submission.approved");
   CHECK_STR(subs.kinds[1], "submission.rejected");
@@ -138,7 +146,8 @@ TEST(live_events_in_order_filtered_and_woken_by_the_commit) {
   CHECK_INT(subs.ids[2], e6);
   events_hub_stats st;
   events_hub_stats_get(h, &st);
-  CHECK_INT(st.subscribers, 3);
+  CHECK_INT(st.subscribers, 4);
+  events_sub_close(about_u.sub);
   CHECK(st.wakes > 0);
   events_sub_close(all.sub);
   events_sub_close(mine.sub);
