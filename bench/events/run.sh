@@ -40,7 +40,7 @@ echo "machine: $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //
 echo "pheme $("$build/pheme" version 2>/dev/null | head -n 1), node $(node --version); streams $n, rounds $rounds"
 
 "$build/pheme" serve --listen "127.0.0.1:$port" --database "$db" --rate-limit false --per-client-connections 0 \
-  --log-requests false --log-level warn --events-heartbeat 15 --jobs-workers 0 --webhooks-allow-private true \
+  --log-requests false --log-level warn --events-heartbeat 15 --jobs-workers 0 --webhooks-allow-private true ${PHEME_ARGS:-} \
   >"$work/serve.log" 2>&1 &
 srv_pid=$!
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.1; done
