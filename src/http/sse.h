@@ -2,7 +2,9 @@
  * events.md). The answer is a callback response of unknown length: libmicrohttpd asks the
  * source for bytes when the socket can take them; when the source has none, the connection is
  * suspended (it leaves libmicrohttpd's event loop and holds no thread, only its memory) until
- * another thread calls sse_wake. The transport knows nothing of what it streams: the source
+ * another thread calls sse_wake, which writes what the source has straight to the socket and
+ * resumes the connection only when the socket cannot take it all. The transport knows nothing
+ * of what it streams: the source
  * writes whole frames ("id: …\nevent: …\ndata: …\n\n", or ": heartbeat\n\n"). */
 #ifndef PHEME_HTTP_SSE_H
 #define PHEME_HTTP_SSE_H
@@ -16,8 +18,9 @@ typedef struct sse_stream sse_stream;
 
 typedef struct {
   /* Writes up to max bytes into out. Returns how many (> 0), 0 when it has nothing now (the
-   * stream sleeps until sse_wake), or -1 to end the stream. Runs on the server's thread, never
-   * twice at once for one stream. */
+   * stream sleeps until sse_wake), or -1 to end the stream. Runs on the server's thread, or on
+   * the thread that calls sse_wake (which then writes to the socket itself); never twice at once
+   * for one stream. */
   ssize_t (*produce)(void *ctx, char *out, size_t max);
   /* The stream ended (the client left, the source ended it, or the server stopped): after this
    * no callback runs and sse_wake must not be called again; free ctx here. */
@@ -35,6 +38,7 @@ typedef struct {
   int open;              /* streams open now */
   int sleeping;          /* of which suspended, waiting for sse_wake */
   uint64_t opened, bytes;
+  uint64_t direct, resumed; /* wakes written straight to the socket / that resumed the connection */
 } sse_stats;
 void sse_stats_get(sse_stats *out);
 /* The streams' collector for the metrics registry (ctx unused). */

@@ -47,6 +47,7 @@ struct events_hub {
   pthread_cond_t cv;
   pthread_t thread;
   int started, running, woken;
+  int wake_later; /* atomic: a wake asked while the lock was held (events_sub_take) */
   event_cursor cur;
   events_sub *subs;
   int nsubs;
@@ -269,6 +270,7 @@ static void *hub_main(void *arg) {
   events_hub *h = arg;
   pthread_mutex_lock(&h->mu);
   while (h->running) {
+    if (__atomic_exchange_n(&h->wake_later, 0, __ATOMIC_ACQ_REL)) h->woken = 1;
     int64_t now = time_now_ms();
     int64_t until = h->next_poll;
     if (h->o.heartbeat_ms > 0 && h->next_heartbeat < until) until = h->next_heartbeat;
@@ -436,8 +438,17 @@ events_take events_sub_take(events_sub *s, events_msg **out, int max) {
   s->heartbeat = 0;
   t.dropped = s->len == 0 ? s->dropped : NULL;
   pthread_mutex_unlock(&s->mu);
-  /* a resumed subscriber waits for room: tell the hub there is some */
-  if (t.n > 0 && __atomic_load_n(&s->replaying, __ATOMIC_RELAXED)) events_hub_wake(s->h);
+  /* a resumed subscriber waits for room: tell the hub there is some. A take may run inside the
+   * subscriber's notify, under the hub's lock: then the hub finds the flag before it sleeps */
+  if (t.n > 0 && __atomic_load_n(&s->replaying, __ATOMIC_RELAXED)) {
+    events_hub *h = s->h;
+    __atomic_store_n(&h->wake_later, 1, __ATOMIC_RELEASE);
+    if (pthread_mutex_trylock(&h->mu) == 0) {
+      h->woken = 1;
+      pthread_cond_signal(&h->cv);
+      pthread_mutex_unlock(&h->mu);
+    }
+  }
   return t;
 }
 

@@ -10,8 +10,9 @@
  * subscribers (reference counted) and rendered as JSON once.
  *
  * Threads: the hub calls a subscriber's notify on its own thread, under its lock; notify must
- * not block nor call back into the hub (a transport flags its connection and wakes its own
- * loop). Everything else may be called from any thread. */
+ * not block, and of the hub's functions it may call only events_sub_take (an SSE stream writes
+ * straight to its socket from there; a WebSocket flags its connection and wakes its loop).
+ * Everything else may be called from any thread. */
 #ifndef PHEME_JOBS_FANOUT_H
 #define PHEME_JOBS_FANOUT_H
 

@@ -334,6 +334,8 @@ describe('events out', () => {
     for (const name of ['pheme_events_subscribers', 'pheme_events_delivered_total', 'pheme_sse_streams', 'pheme_ws_connections_total', 'pheme_events_webhook_jobs_total'])
       assert.match(m, new RegExp(`^${name}`, 'm'), name);
     assert.match(m, /^pheme_ws_connections_total [1-9]/m);
+    // idle streams were woken by writing to their sockets, without resuming the connection
+    assert.match(m, /^pheme_sse_wakes_total\{path="direct"\} [1-9]/m);
   });
 });
 
