@@ -273,7 +273,7 @@ static int cmd_serve(cmd_ctx *c) {
     log_warn("access lines are written one by one: the log flusher thread did not start");
   /* the event hub (SSE, /ws, webhook fan-out): before the server, which hands it subscribers */
   events_hub_options eo = {cfg->events_poll_ms, cfg->events_heartbeat * 1000, WEBHOOK_JOB_KIND,
-                           (int)cfg->webhooks_max_attempts, &metrics};
+                           (int)cfg->webhooks_max_attempts, &metrics, o.threads - 1};
   if (!(hub = events_hub_start(s, &eo, err, sizeof err))) {
     log_error("%s", err);
     goto out;

@@ -19,6 +19,7 @@
 
 #define HUB_PAGE 500
 #define REPLAY_PAGE 256
+#define NOTIFY_PARALLEL_MIN 256 /* fewer subscribers to wake than this: the hub wakes them alone */
 
 struct events_sub {
   events_hub *h;
@@ -52,6 +53,16 @@ struct events_hub {
   events_sub *subs;
   int nsubs;
   int64_t next_heartbeat, next_poll;
+  /* the notifiers: threads that share the wake-ups of one cycle with the hub's thread (an SSE
+   * wake is a write to a socket: 10,000 of them are worth more than one core) */
+  int nthreads;
+  pthread_t notifier[EVENTS_NOTIFY_THREADS_MAX];
+  pthread_mutex_t nmu;
+  pthread_cond_t ncv, ndone;
+  events_sub **wake; /* this cycle's subscribers to notify (under mu) */
+  int nwake, wake_cap;
+  unsigned ngen;     /* under nmu: a new list to share out */
+  int npending, nrunning;
   /* counters (atomic) */
   uint64_t events_read, delivered, dropped, wakes, polls, replayed, webhook_jobs;
   int64_t lag_ms;
@@ -210,6 +221,65 @@ static int sub_replay(events_hub *h, events_sub *s) {
   return queued;
 }
 
+/* Adds s to this cycle's list of subscribers to notify (under h->mu); notifies it at once when
+ * the list cannot grow. */
+static void wake_add(events_hub *h, events_sub *s) {
+  if (h->nwake == h->wake_cap) {
+    int cap = h->wake_cap ? h->wake_cap * 2 : 64;
+    events_sub **w = realloc(h->wake, sizeof *w * (size_t)cap);
+    if (!w) {
+      s->notify(s->ctx);
+      return;
+    }
+    h->wake = w;
+    h->wake_cap = cap;
+  }
+  h->wake[h->nwake++] = s;
+}
+
+/* Notifies stripe k of nstripes of the cycle's list. */
+static void notify_stripe(events_hub *h, int k, int nstripes) {
+  for (int i = k; i < h->nwake; i += nstripes) h->wake[i]->notify(h->wake[i]->ctx);
+}
+
+static void *notifier_main(void *arg) {
+  events_hub *h = arg;
+  pthread_mutex_lock(&h->nmu);
+  int k = h->nrunning++; /* this thread's stripe is k + 1 (the hub's thread takes 0) */
+  unsigned seen = h->ngen;
+  pthread_cond_signal(&h->ndone); /* events_hub_start waits until every notifier is here */
+  for (;;) {
+    while (h->ngen == seen && h->running) pthread_cond_wait(&h->ncv, &h->nmu);
+    if (!h->running) break;
+    seen = h->ngen;
+    pthread_mutex_unlock(&h->nmu);
+    notify_stripe(h, k + 1, h->nthreads + 1);
+    pthread_mutex_lock(&h->nmu);
+    if (--h->npending == 0) pthread_cond_signal(&h->ndone);
+  }
+  pthread_mutex_unlock(&h->nmu);
+  return NULL;
+}
+
+/* Notifies the cycle's list (under h->mu, so none of them can be closed meanwhile), shared with
+ * the notifier threads when it is long, then empties it. */
+static void notify_all(events_hub *h) {
+  if (h->nthreads == 0 || h->nwake < NOTIFY_PARALLEL_MIN) {
+    notify_stripe(h, 0, 1);
+  } else {
+    pthread_mutex_lock(&h->nmu);
+    h->npending = h->nthreads;
+    h->ngen++;
+    pthread_cond_broadcast(&h->ncv);
+    pthread_mutex_unlock(&h->nmu);
+    notify_stripe(h, 0, h->nthreads + 1);
+    pthread_mutex_lock(&h->nmu);
+    while (h->npending > 0) pthread_cond_wait(&h->ndone, &h->nmu);
+    pthread_mutex_unlock(&h->nmu);
+  }
+  h->nwake = 0;
+}
+
 static void hub_cycle(events_hub *h, int64_t now) {
   arena a;
   arena_init(&a, 0);
@@ -240,8 +310,9 @@ static void hub_cycle(events_hub *h, int64_t now) {
       pthread_mutex_unlock(&s->mu);
       wake = 1;
     }
-    if (wake && s->notify) s->notify(s->ctx);
+    if (wake && s->notify) wake_add(h, s);
   }
+  notify_all(h);
   if (n) {
     h->cur.txid = ev[n - 1].txid;
     h->cur.id = ev[n - 1].id;
@@ -320,6 +391,9 @@ events_hub *events_hub_start(store *s, const events_hub_options *o, char *err, s
   if (h->o.poll_ms > 60000) h->o.poll_ms = 60000;
   pthread_mutex_init(&h->mu, NULL);
   pthread_cond_init(&h->cv, NULL);
+  pthread_mutex_init(&h->nmu, NULL);
+  pthread_cond_init(&h->ncv, NULL);
+  pthread_cond_init(&h->ndone, NULL);
   if (store_events_head(s, &h->cur)) {
     snprintf(err, errlen, "the event hub could not read where the events end");
     events_hub_free(h);
@@ -336,6 +410,14 @@ events_hub *events_hub_start(store *s, const events_hub_options *o, char *err, s
     return NULL;
   }
   h->started = 1;
+  int want = o->notify_threads < 0 ? 0 : o->notify_threads > EVENTS_NOTIFY_THREADS_MAX ? EVENTS_NOTIFY_THREADS_MAX : o->notify_threads;
+  pthread_mutex_lock(&h->nmu);
+  for (int i = 0; i < want; i++) {
+    if (pthread_create(&h->notifier[i], NULL, notifier_main, h)) break;
+    h->nthreads++;
+  }
+  while (h->nrunning < h->nthreads) pthread_cond_wait(&h->ndone, &h->nmu);
+  pthread_mutex_unlock(&h->nmu);
   store_events_listen(s, hub_on_commit, h);
   if (o->metrics && metrics_register(o->metrics, events_hub_metrics_collect, h))
     log_warn("the metrics registry is full: the event hub's metrics are not shown");
@@ -358,6 +440,11 @@ void events_hub_stop(events_hub *h) {
   pthread_mutex_unlock(&h->mu);
   if (was && h->started) pthread_join(h->thread, NULL);
   h->started = 0;
+  pthread_mutex_lock(&h->nmu);
+  pthread_cond_broadcast(&h->ncv); /* they see running = 0 */
+  pthread_mutex_unlock(&h->nmu);
+  for (int i = 0; i < h->nthreads; i++) pthread_join(h->notifier[i], NULL);
+  h->nthreads = 0;
 }
 
 void events_hub_free(events_hub *h) {
@@ -366,6 +453,10 @@ void events_hub_free(events_hub *h) {
   if (h->o.metrics) metrics_unregister(h->o.metrics, events_hub_metrics_collect, h);
   pthread_mutex_destroy(&h->mu);
   pthread_cond_destroy(&h->cv);
+  pthread_mutex_destroy(&h->nmu);
+  pthread_cond_destroy(&h->ncv);
+  pthread_cond_destroy(&h->ndone);
+  free(h->wake);
   free(h);
 }
 

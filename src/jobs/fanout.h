@@ -47,7 +47,11 @@ typedef struct {
   const char *webhook_job;   /* job kind of webhook deliveries; NULL = no webhook fan-out */
   int webhook_attempts;      /* their max attempts (0 = the queue's default) */
   metrics_registry *metrics; /* registers its collector there; NULL = none */
+  int notify_threads;        /* threads that share long wake-up rounds with the hub's
+                              * (0..EVENTS_NOTIFY_THREADS_MAX; 0 = the hub's thread alone) */
 } events_hub_options;
+
+#define EVENTS_NOTIFY_THREADS_MAX 8
 
 /* Starts the dispatcher on s, reading from the current head (rows already committed are only
  * replayed to subscribers that ask, events_hub_subscribe's from). Returns NULL with err set. */

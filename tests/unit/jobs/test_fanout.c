@@ -87,7 +87,7 @@ static void wait_for(collector *c, int want) {
 
 static events_hub *hub_start(int64_t poll_ms, int64_t heartbeat_ms) {
   char err[256];
-  events_hub_options o = {poll_ms, heartbeat_ms, NULL, 0, NULL};
+  events_hub_options o = {poll_ms, heartbeat_ms, NULL, 0, NULL, 0};
   events_hub *h = events_hub_start(S, &o, err, sizeof err);
   if (!h) fprintf(stderr, "%s\n", err);
   return h;
@@ -238,7 +238,32 @@ TEST(heartbeats_and_the_stop_reach_subscribers) {
   events_hub_free(h);
 }
 
+/* Many subscribers: the wake-ups of one cycle are shared with notifier threads. */
+TEST(many_subscribers_woken_by_notifier_threads) {
+  char err[256];
+  events_hub_options o = {60000, 0, NULL, 0, NULL, 3};
+  events_hub *h = events_hub_start(S, &o, err, sizeof err);
+  REQUIRE(h);
+  enum { N = 600 };
+  collector *c = calloc(N, sizeof *c);
+  REQUIRE(c);
+  for (int i = 0; i < N; i++) REQUIRE(sub(h, &c[i], 0, "many.*", 4, NULL));
+  int64_t id = put_event("many.x", 0, 1, 1);
+  int woken = 0;
+  for (int i = 0; i < N; i++) {
+    wait_for(&c[i], 1);
+    for (int k = 0; k < 20000 && !__atomic_load_n(&c[i].notified, __ATOMIC_RELAXED); k++) usleep(1000);
+    woken += c[i].notified > 0;
+    CHECK(c[i].n == 1 && c[i].ids[0] == id);
+  }
+  CHECK_INT(woken, N);
+  for (int i = 0; i < N; i++) events_sub_close(c[i].sub);
+  free(c);
+  events_hub_free(h);
+}
+
 static void all_tests(void) {
+  RUN(many_subscribers_woken_by_notifier_threads);
   RUN(live_events_in_order_filtered_and_woken_by_the_commit);
   RUN(rows_of_other_processes_come_by_the_poll);
   RUN(a_resumed_subscriber_gets_the_rest_then_live_without_gap_or_repeat);
