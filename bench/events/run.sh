@@ -52,7 +52,7 @@ echo "pheme: $pheme_json"
 
 node bench/events/node-sse.js "$port" >"$work/node.log" 2>&1 &
 srv_pid=$!
-for _ in $(seq 100); do grep -q listening "$work/node.log" && break; sleep 0.1; done
+for _ in $(seq 100); do grep -qs listening "$work/node.log" && break; sleep 0.1; done
 node_json=$("$build/bench_sse" "$port" "$n" "$rounds" "$srv_pid" /events "" POST /trigger '{}' "event: bench.tick") ||
   { echo "node run failed: $node_json"; exit 1; }
 kill "$srv_pid"; wait "$srv_pid" 2>/dev/null || true; srv_pid=""
