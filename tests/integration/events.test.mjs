@@ -234,6 +234,14 @@ describe('events out', () => {
     assert.equal(new Set(ids).size, ids.length, 'no repeat');
     s.close();
     q.close();
+    // the WebSocket resumes the same way
+    const ws = wsClient(srv.port, { key: keys.user.key });
+    await ws.opened;
+    ws.send(JSON.stringify({ type: 'subscribe', kinds: ['submission.*'], lastEventId: first }));
+    await ws.until((w) => w.msgs.filter((m) => m.type === 'event').length >= seen.length - 1, 'the replay');
+    assert.deepEqual(ws.msgs.filter((m) => m.type === 'event').slice(0, seen.length - 1).map((m) => String(m.event.id)),
+      seen.slice(1).map((e) => e.id));
+    ws.close();
     expectError(await user.get('/api/v1/events', { headers: { 'Last-Event-ID': 'abc' } }), 400, 'API002', 'a bad Last-Event-ID');
     expectError(await user.get('/api/v1/events?kinds=Not%20A%20Kind'), 400, 'API002', 'a bad kind');
     expectError(await user.get('/api/v1/events?person=0x12'), 400, 'API002', 'a bad person');
