@@ -267,7 +267,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, RL_READ, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
     {"GET", "/api/v1/validators", onchain_validators, PUBLIC, RL_READ, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
     /* events out (events.c, ws_events.c, webhooks.c; docs/internals/events.md) */
-    {"GET", "/api/v1/events", events_stream, PUBLIC, RL_READ, "The event stream as server-sent events (?kinds=a,b; Last-Event-ID resumes); public events, and the caller's own private ones", "events", NULL, 200},
+    {"GET", "/api/v1/events", events_stream, PUBLIC, RL_READ, "The event stream as server-sent events (?kinds=a,b, ?person=ADDRESS; Last-Event-ID resumes); public events, and the caller's own private ones", "events", NULL, 200},
     {"GET", "/ws", events_ws, PUBLIC, RL_READ, "The event stream over a WebSocket (RFC 6455): subscribe/unsubscribe messages, auth by token", "events", NULL, 101},
     {"POST", "/api/v1/webhooks", webhooks_create, USER, RL_WRITE, "Create a webhook; its signing secret is shown in this answer only", "events", BODY(WebhookCreate), 201},
     {"GET", "/api/v1/webhooks", webhooks_list, USER, RL_READ, "The caller's webhooks, newest first", "events", NULL, 200},
