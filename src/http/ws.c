@@ -50,6 +50,7 @@ static struct {
   pthread_mutex_t mu;
   pthread_t thread;
   int started, stopping, epfd, evfd;
+  int grace_ms; /* at the stop: how long clients have to answer the close */
   ws_conn *incoming, *woken;
   ws_conn *all; /* loop thread */
   int open;     /* atomic */
@@ -298,7 +299,7 @@ static void *loop_main(void *arg) {
     int64_t now = time_mono_us() / 1000;
     if (now - last_tick >= 1000 || stopping) {
       last_tick = now;
-      if (stopping && !stop_deadline) stop_deadline = now + CLOSE_GRACE_MS;
+      if (stopping && !stop_deadline) stop_deadline = now + L.grace_ms;
       tick(now);
     }
     bury();
@@ -435,9 +436,9 @@ void ws_shutdown(int timeout_ms) {
   int started = L.started && !L.stopping;
   L.stopping = 1;
   L.started = 1; /* no loop starts after this */
+  L.grace_ms = timeout_ms > 0 ? timeout_ms : 0;
   pthread_mutex_unlock(&L.mu);
   if (!started) return;
-  (void)timeout_ms; /* the loop gives clients CLOSE_GRACE_MS to answer the close */
   kick();
   pthread_join(L.thread, NULL);
   close(L.epfd);
