@@ -17,6 +17,7 @@
 #include "core/util.h"
 #include "core/version.h"
 #include "jobs/jobs.h"
+#include "store/backup.h"
 #include "validation/pipeline.h"
 #include "jobs/fanout.h"
 #include "jobs/webhooks.h"
@@ -51,6 +52,8 @@ static int cmd_dev(cmd_ctx *c);
 static int cmd_content(cmd_ctx *c);
 static int cmd_worker(cmd_ctx *c);
 static int cmd_jobs(cmd_ctx *c);
+static int cmd_backup(cmd_ctx *c);
+static int cmd_restore(cmd_ctx *c);
 
 static const command commands[] = {
     {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
@@ -72,6 +75,10 @@ static const command commands[] = {
     {"worker", cmd_worker, "worker [--database URL] [--jobs-workers N]",
      "run job workers only (validation, rewards, reputation epochs, webhooks) until SIGTERM"},
     {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
+    {"backup", cmd_backup, "backup FILE [--database URL]",
+     "write a consistent backup of the database while pheme runs (SQLite online backup; pg_dump)"},
+    {"restore", cmd_restore, "restore FILE [--database URL]",
+     "replace the database with a backup (SQLite: pheme must be stopped; pg_restore in one transaction)"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -445,13 +452,44 @@ static int cmd_seed(cmd_ctx *c) {
   }
   store *s = open_store(&c->cfg, 1);
   if (!s) return 1;
-  char err[256];
-  int rc = strcmp(what, "demo") == 0 ? demo_seed(s, err, sizeof err)
-                                     : bench_seed(s, users, tasks, err, sizeof err);
+  char err[512];
+  int rc;
+  if (strcmp(what, "demo") == 0) {
+    /* the same demo as `serve --demo`: people and tasks, then one submission through the loop */
+    pipeline pipe;
+    memset(&pipe, 0, sizeof pipe);
+    rc = demo_seed(s, err, sizeof err) || pipeline_init(&pipe, s, &c->cfg, err, sizeof err) ||
+         demo_pipeline_seed(s, &pipe, err, sizeof err);
+    pipeline_release(&pipe);
+  } else {
+    rc = bench_seed(s, users, tasks, err, sizeof err);
+  }
   if (rc) fprintf(stderr, "pheme seed: %s\n", err);
   store_free(s);
   return rc ? 1 : 0;
 }
+
+/* --- pheme backup / restore (store/backup.h) --- */
+
+static int backup_or_restore(cmd_ctx *c, int restore) {
+  const char *file = c->nargs > 0 ? c->args[0] : "";
+  if (!*file || file[0] == '-') {
+    fprintf(stderr, "usage: pheme %s FILE [--database URL]\n", restore ? "restore" : "backup");
+    return 2;
+  }
+  char err[512];
+  pheme_err e = restore ? store_restore(c->cfg.database, file, err, sizeof err)
+                        : store_backup(c->cfg.database, file, err, sizeof err);
+  if (e) {
+    fprintf(stderr, "pheme %s: %s (%s)\n", restore ? "restore" : "backup", err, pheme_err_code(e));
+    return 1;
+  }
+  printf("%s %s\n", restore ? "restored the database from" : "wrote a backup to", file);
+  return 0;
+}
+
+static int cmd_backup(cmd_ctx *c) { return backup_or_restore(c, 0); }
+static int cmd_restore(cmd_ctx *c) { return backup_or_restore(c, 1); }
 
 /* --- pheme chain (src/chain/cli.c) --- */
 

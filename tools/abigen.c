@@ -92,7 +92,7 @@ static void sig_text(buf *b, const char *name, const json_t *params, int indexed
 /* Parses sig with src/eth and returns its canonical text (arena) and selector / topic. */
 static const char *canonical(arena *a, const char *sig, uint8_t sel[4], uint8_t topic[32]) {
   abi_sig s;
-  eth_err e;
+  pheme_error e;
   if (abi_sig_parse(a, sig, strlen(sig), &s, &e)) die("signature '%s': %s", sig, e.msg);
   buf c;
   buf_init(&c, 1 << 16);
@@ -288,7 +288,7 @@ static void gen_contract(buf *h, buf *c, arena *a, const artifact *art, const ch
   size_t blen = (hl - 2) / 2;
   uint8_t *code = malloc(blen ? blen : 1);
   size_t got;
-  eth_err e;
+  pheme_error e;
   if (!code || hex_decode(code, blen, &got, bytecode_hex, hl, 0, &e)) die("bytecode: %s", code ? e.msg : "no memory");
   out(c, "\nstatic const uint8_t ct_%s_bytecode[%zu] = {", cn, blen ? blen : 1);
   for (size_t k = 0; k < blen; k++) out(c, "%s%s0x%02x", k ? "," : "", k % 24 == 0 ? "\n  " : "", code[k]);
@@ -382,8 +382,8 @@ static void gen_contract(buf *h, buf *c, arena *a, const artifact *art, const ch
     in_decl(h, p, i);
     in_decl(c, p, i);
   }
-  out(h, ", eth_err *err) PHEME_MUST_CHECK;\n");
-  out(c, ", eth_err *err) {\n  json_t *v[%zu] = {", json_array_size(cin) ? json_array_size(cin) : 1);
+  out(h, ", pheme_error *err) PHEME_MUST_CHECK;\n");
+  out(c, ", pheme_error *err) {\n  json_t *v[%zu] = {", json_array_size(cin) ? json_array_size(cin) : 1);
   json_array_foreach(cin, i, p) {
     if (i) out(c, ", ");
     in_value(c, p, i);
@@ -411,8 +411,8 @@ static void gen_contract(buf *h, buf *c, arena *a, const artifact *art, const ch
       in_decl(h, p, j);
       in_decl(c, p, j);
     }
-    out(h, ", eth_err *err) PHEME_MUST_CHECK;\n");
-    out(c, ", eth_err *err) {\n");
+    out(h, ", pheme_error *err) PHEME_MUST_CHECK;\n");
+    out(c, ", pheme_error *err) {\n");
     if (json_array_size(ins)) {
       out(c, "  json_t *v[%zu] = {", json_array_size(ins));
       json_array_foreach(ins, j, p) {
@@ -432,8 +432,8 @@ static void gen_contract(buf *h, buf *c, arena *a, const artifact *art, const ch
         out_decl(h, p, j);
         out_decl(c, p, j);
       }
-      out(h, ", eth_err *err) PHEME_MUST_CHECK;\n");
-      out(c, ", eth_err *err) {\n  json_t *v;\n  pheme_err e = contracts_decode_return(&ct_%s_functions[%zu], ret, "
+      out(h, ", pheme_error *err) PHEME_MUST_CHECK;\n");
+      out(c, ", pheme_error *err) {\n  json_t *v;\n  pheme_err e = contracts_decode_return(&ct_%s_functions[%zu], ret, "
              "ret_len, &v, err);\n  if (e) return e;\n", cn, k);
       json_array_foreach(outs, j, p) out_take(c, p, j);
       json_array_foreach(outs, j, p) {

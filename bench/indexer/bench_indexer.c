@@ -314,7 +314,7 @@ static void encode_proposals(void) {
   arena a;
   arena_init(&a, 0);
   const abi_type *t;
-  eth_err err;
+  pheme_error err;
   const char *types = "(uint256,address,address[],uint256[],string[],bytes[],uint256,uint256,string)";
   if (abi_type_parse(&a, types, strlen(types), &t, &err)) abort();
   for (int p = 0; p < PROPOSALS; p++) {

@@ -123,7 +123,7 @@ static int read_answer(conn *c, const char **out) {
 /* Starts a sign-in on c with a fresh key: asks for a nonce. */
 static int start_signin(conn *c) {
   uint8_t addr[20];
-  eth_err e;
+  pheme_error e;
   do {
     if (random_bytes(c->key, 32)) return -1;
   } while (secp_address(addr, c->key, &e));
@@ -140,7 +140,7 @@ static int send_verify(conn *c, const char *answer) {
   const char *msg = json_string_value(json_object_get(j, "message"));
   if (!msg) return -1;
   uint8_t h[32], sig[65];
-  eth_err e;
+  pheme_error e;
   eip191_hash(h, msg, strlen(msg));
   if (secp_sign(sig, h, c->key, &e)) return -1;
   secp_v_to_27(sig);
@@ -218,7 +218,7 @@ static double recover_cost(void) {
   static secp256k1_ecdsa_recoverable_signature rs[N];
   for (int i = 0; i < N; i++) {
     uint8_t key[32], sig[65];
-    eth_err e;
+    pheme_error e;
     if (random_bytes(key, 32) || random_bytes(h[i], 32) || secp_sign(sig, h[i], key, &e)) abort();
     if (!secp256k1_ecdsa_recoverable_signature_parse_compact(c, &rs[i], sig, sig[64])) abort();
   }

@@ -14,6 +14,7 @@
 #include "http/server.h"
 #include "store/store.h"
 #include "store/validation.h"
+#include "work/principal.h"
 #include "work/roles.h"
 
 typedef struct app {
@@ -60,9 +61,14 @@ int api_key_generate(char out[64], uint8_t hash[32]) PHEME_MUST_CHECK;
 
 /* The store actor of a request (caller and request id) for the audit log. */
 store_actor api_actor(http_req *r);
-/* Reads ?limit= and ?cursor=; answers 400 and returns -1 when they are bad. One more row than
+/* The engines' view of the caller (work/principal.h). */
+work_principal api_principal(const http_req *r);
+/* Refuses evidence that names a content CID not stored: answers WORK002 and returns the code; 0
+ * when all named content is stored. */
+pheme_err api_evidence_stored(http_req *r, const json_t *evidence);
+/* Reads ?limit= and ?cursor=; answers 400 and returns the code when they are bad. One more row than
  * the limit is asked of the store so that api_page_json knows whether a next page exists. */
-int api_page(http_req *r, store_page *p) PHEME_MUST_CHECK;
+pheme_err api_page(http_req *r, store_page *p) PHEME_MUST_CHECK;
 /* Answers are written with the streaming writer (core/jsonw.h) into a buffer capped at
  * API_ANSWER_MAX: api_begin prepares both, api_send answers with what was written (or 503 when
  * the cap was passed). A page is {"items":[…],"nextCursor":…}: api_page_open, one item per row
@@ -98,14 +104,14 @@ void api_page_close(jw *w, int n, const store_page *p, int64_t last_id);
     api_send(r, status, &api_b_, &api_w_); \
   } while (0)
 /* Answers a storage error with a message about subject ("task 12"). */
-void api_fail(http_req *r, pheme_err e, const char *subject);
-/* Checks a body against a schema; answers 400 and returns -1 when it does not fit. A missing
+pheme_err api_fail(http_req *r, pheme_err e, const char *subject);
+/* Checks a body against a schema; answers 400 and returns the code when it does not fit. A missing
  * body counts as {} (so required fields are reported by name). */
-int api_body(http_req *r, const char *schema, json_t **body) PHEME_MUST_CHECK;
-/* A positive id from a path parameter; answers 400 and returns -1 when it is not one. */
-int api_id_param(http_req *r, const char *name, int64_t *id) PHEME_MUST_CHECK;
-/* An address from a path parameter; answers 400 and returns -1 when it is not one. */
-int api_address_param(http_req *r, const char *name, uint8_t out[20]) PHEME_MUST_CHECK;
+pheme_err api_body(http_req *r, const char *schema, json_t **body) PHEME_MUST_CHECK;
+/* A positive id from a path parameter; answers 400 and returns the code when it is not one. */
+pheme_err api_id_param(http_req *r, const char *name, int64_t *id) PHEME_MUST_CHECK;
+/* An address from a path parameter; answers 400 and returns the code when it is not one. */
+pheme_err api_address_param(http_req *r, const char *name, uint8_t out[20]) PHEME_MUST_CHECK;
 
 /* Rendering. */
 void api_address_write(jw *w, const uint8_t a[20]); /* EIP-55 */
@@ -149,6 +155,7 @@ void tasks_submissions(http_req *r);
 void submissions_get(http_req *r);
 /* --- the validation pipeline (submissions.c) --- */
 void submissions_review(http_req *r);
+void submissions_resubmit(http_req *r);
 void submissions_dispute(http_req *r);
 void submissions_decision(http_req *r);
 void validators_queue(http_req *r);
@@ -210,13 +217,13 @@ int auth_csrf_ok(http_req *r);
 #define AUTH_COOKIE_CSRF "__Host-pheme_csrf"
 
 /* Demo data for a fresh install (only when there are no tasks yet), and bulk data for
- * benchmarks (users with addresses 0xbe9c5eed…<id>, tasks spread over them). -1 with err set. */
-int demo_seed(store *s, char *err, size_t errlen);
+ * benchmarks (users with addresses 0xbe9c5eed…<id>, tasks spread over them). The store's error with err set. */
+pheme_err demo_seed(store *s, char *err, size_t errlen);
 /* When no submission exists yet: the dev chain's validators (accounts 1..3) registered with their
  * stake, and one submission by account 4 taken through the whole pipeline (checks, builtin
  * assessment, panel, three signed reviews, consensus), so a newcomer sees it work. */
-int demo_pipeline_seed(store *s, struct pipeline *p, char *err, size_t errlen);
-int bench_seed(store *s, int64_t users, int64_t tasks, char *err, size_t errlen);
+pheme_err demo_pipeline_seed(store *s, struct pipeline *p, char *err, size_t errlen);
+pheme_err bench_seed(store *s, int64_t users, int64_t tasks, char *err, size_t errlen);
 
 /* The OpenAPI 3.1 document of the route table (openapi.c). */
 json_t *api_openapi(const char *public_url);

@@ -108,13 +108,13 @@ static void session_answer(http_req *r, const signin_config *c, const user *u,
   api_send(r, 200, &b, &w);
 }
 
-static int want_cookies(http_req *r, const signin_config *c, const json_t *b) {
-  if (!json_is_true(json_object_get(b, "cookies"))) return 0;
-  if (!c->cookies) {
-    http_error(r, PHEME_API_BAD_REQUEST, "cookie mode is turned off on this server (auth_cookies)");
-    return -1;
-  }
-  return 1;
+/* Whether the client asks for cookie mode ("cookies": true) in *on; refused (answered) when the
+ * server has it off. */
+static pheme_err want_cookies(http_req *r, const signin_config *c, const json_t *b, int *on) {
+  *on = json_is_true(json_object_get(b, "cookies"));
+  if (*on && !c->cookies)
+    return http_error(r, PHEME_API_BAD_REQUEST, "cookie mode is turned off on this server (auth_cookies)");
+  return PHEME_OK;
 }
 
 /* ---------- sign-in ---------- */
@@ -125,7 +125,7 @@ void auth_nonce(http_req *r) {
   if (!c || api_body(r, "AuthNonce", &b)) return;
   const char *text = json_str(b, "address", "");
   uint8_t addr[20];
-  eth_err ee;
+  pheme_error ee;
   if (address_parse(addr, text, strlen(text), 0, &ee)) {
     http_error(r, PHEME_API_BAD_REQUEST, "field 'address': %s", ee.msg);
     return;
@@ -186,7 +186,7 @@ void auth_nonce(http_req *r) {
 }
 
 /* Checks {message, signature} of body b; answers and returns -1 when it does not verify. */
-static int checked_message(http_req *r, const signin_config *c, const json_t *b, int64_t now,
+static pheme_err checked_message(http_req *r, const signin_config *c, const json_t *b, int64_t now,
                            siwe_message *m) {
   const json_t *msg = json_object_get(b, "message");
   char err[512];
@@ -194,25 +194,22 @@ static int checked_message(http_req *r, const signin_config *c, const json_t *b,
                              json_str(b, "signature", ""), now, m, err, sizeof err);
   if (e == PHEME_SYS_IO) { /* a contract wallet's chain did not answer: the signature may be good */
     http_header(r, "Retry-After", "5");
-    http_error(r, PHEME_CHAIN_UNAVAILABLE, "%s", err);
-    return -1;
+    return http_error(r, PHEME_CHAIN_UNAVAILABLE, "%s", err);
   }
   if (e) {
-    http_error(r, e, "%s", err);
-    return -1;
+    return http_error(r, e, "%s", err);
   }
   return 0;
 }
 
 /* Opens the message's nonce for purpose into *nu; answers and returns -1 when it cannot be used. */
-static int opened_nonce(http_req *r, const signin_config *c, const siwe_message *m,
+static pheme_err opened_nonce(http_req *r, const signin_config *c, const siwe_message *m,
                         signin_purpose purpose, int64_t now, nonce_use *nu) {
   signin_nonce_info info;
   auth_fault why = (auth_fault)signin_nonce_open(c, m->nonce, m->address_bytes, m->chain_id, purpose, now, &info);
   if (why != AUTH_FAULT_NONE) {
-    http_error(r, PHEME_AUTH_INVALID, "nonce '%.64s' for %s: %s", m->nonce, m->address,
+    return http_error(r, PHEME_AUTH_INVALID, "nonce '%.64s' for %s: %s", m->nonce, m->address,
                auth_fault_text(why, 0));
-    return -1;
   }
   memset(nu, 0, sizeof *nu);
   memcpy(nu->id, info.id, sizeof nu->id);
@@ -259,8 +256,7 @@ void auth_verify(http_req *r) {
   verify_wait *w = arena_zalloc(&r->arena, sizeof *w);
   if (!w) { http_error(r, PHEME_SYS_NOMEM, NULL); return; }
   w->r = r;
-  w->cookies = want_cookies(r, c, b);
-  if (w->cookies < 0) return;
+  if (want_cookies(r, c, b, &w->cookies)) return;
   w->now = signin_now_ms();
   if (checked_message(r, c, b, w->now, &w->m)) return;
   if (opened_nonce(r, c, &w->m, SIGNIN_PURPOSE_SIGNIN, w->now, &w->job.nonce)) return;
@@ -289,8 +285,8 @@ void auth_refresh(http_req *r) {
   const signin_config *c = settings(r);
   json_t *b;
   if (!c || api_body(r, "AuthRefresh", &b)) return;
-  int cookies = want_cookies(r, c, b);
-  if (cookies < 0) return;
+  int cookies;
+  if (want_cookies(r, c, b, &cookies)) return;
   const char *token = json_str(b, "refreshToken", NULL);
   if (!token) {
     token = auth_cookie(r, AUTH_COOKIE_REFRESH);
@@ -459,7 +455,7 @@ void auth_payout_set(http_req *r) {
   if (api_body(r, "PayoutSet", &b)) return;
   const char *text = json_str(b, "address", "");
   uint8_t a[20];
-  eth_err ee;
+  pheme_error ee;
   if (address_parse(a, text, strlen(text), 0, &ee)) {
     http_error(r, PHEME_API_BAD_REQUEST, "field 'address': %s", ee.msg);
     return;

@@ -11,12 +11,20 @@
 
 store_actor api_actor(http_req *r) { return (store_actor){r->who.user_id, r->id}; }
 
-int api_page(http_req *r, store_page *p) {
+work_principal api_principal(const http_req *r) {
+  work_principal p;
+  memset(&p, 0, sizeof p);
+  p.user_id = r->who.user_id;
+  p.roles = r->who.roles;
+  memcpy(p.address, r->who.address, 20);
+  return p;
+}
+
+pheme_err api_page(http_req *r, store_page *p) {
   const char *lim = http_query(r, "limit"), *cur = http_query(r, "cursor");
   long long max = req_app(r)->cfg->page_limit_max, limit = max < 20 ? max : 20;
   if (lim && parse_int(lim, 1, max, &limit)) {
-    http_error(r, PHEME_API_BAD_REQUEST, "limit must be an integer from 1 to %lld", max);
-    return -1;
+    return http_error(r, PHEME_API_BAD_REQUEST, "limit must be an integer from 1 to %lld", max);
   }
   p->before = 0;
   if (cur && *cur) {
@@ -25,8 +33,7 @@ int api_page(http_req *r, store_page *p) {
     int64_t id = 0;
     for (int i = 0; n == 8 && i < 8; i++) id = id << 8 | b[i];
     if (n != 8 || id <= 0) {
-      http_error(r, PHEME_API_BAD_CURSOR, "cursor '%.40s' is not one this API gave out", cur);
-      return -1;
+      return http_error(r, PHEME_API_BAD_CURSOR, "cursor '%.40s' is not one this API gave out", cur);
     }
     p->before = id;
   }
@@ -75,17 +82,17 @@ void api_send(http_req *r, int status, buf *b, jw *w) {
   http_body(r, status, text, n, "application/json");
 }
 
-void api_fail(http_req *r, pheme_err e, const char *subject) {
+pheme_err api_fail(http_req *r, pheme_err e, const char *subject) {
   switch (e) {
-    case PHEME_DATA_NOT_FOUND: http_error(r, e, "%s not found", subject); break;
-    case PHEME_DATA_CONFLICT: http_error(r, e, "%s conflicts with an existing record", subject); break;
-    case PHEME_DATA_STATE: http_error(r, e, "%s does not allow this in its current state", subject); break;
-    case PHEME_DATA_INVALID: http_error(r, e, "%s refers to something that does not exist or breaks a rule", subject); break;
-    default: http_error(r, e, NULL);
+    case PHEME_DATA_NOT_FOUND: return http_error(r, e, "%s not found", subject);
+    case PHEME_DATA_CONFLICT: return http_error(r, e, "%s conflicts with an existing record", subject);
+    case PHEME_DATA_STATE: return http_error(r, e, "%s does not allow this in its current state", subject);
+    case PHEME_DATA_INVALID: return http_error(r, e, "%s refers to something that does not exist or breaks a rule", subject);
+    default: return http_error(r, e, NULL);
   }
 }
 
-int api_body(http_req *r, const char *schema, json_t **body) {
+pheme_err api_body(http_req *r, const char *schema, json_t **body) {
   /* the route's row names the schema; the handler names it too, and the two must agree */
   const api_schema *s = r->route ? r->route->body : NULL;
   if (!s || strcmp(s->name, schema) != 0)
@@ -95,31 +102,28 @@ int api_body(http_req *r, const char *schema, json_t **body) {
   char msg[256];
   pheme_err e = json_check(r->json, s->fields, s->nfields, msg, sizeof msg);
   if (e) {
-    http_error(r, e, "%s", msg);
-    return -1;
+    return http_error(r, e, "%s", msg);
   }
   *body = r->json;
   return 0;
 }
 
-int api_id_param(http_req *r, const char *name, int64_t *id) {
+pheme_err api_id_param(http_req *r, const char *name, int64_t *id) {
   long long v;
   const char *t = http_param(r, name);
   if (!t || parse_int(t, 1, INT64_MAX, &v)) {
-    http_error(r, PHEME_API_BAD_REQUEST, "%s '%.40s' is not a positive integer", name, t ? t : "");
-    return -1;
+    return http_error(r, PHEME_API_BAD_REQUEST, "%s '%.40s' is not a positive integer", name, t ? t : "");
   }
   *id = v;
   return 0;
 }
 
-int api_address_param(http_req *r, const char *name, uint8_t out[20]) {
+pheme_err api_address_param(http_req *r, const char *name, uint8_t out[20]) {
   const char *t = http_param(r, name);
-  eth_err why;
+  pheme_error why;
   if (!t || address_parse(out, t, strlen(t), 0, &why)) {
-    http_error(r, PHEME_API_BAD_REQUEST, "'%.60s' is not an address: %s", t ? t : "",
+    return http_error(r, PHEME_API_BAD_REQUEST, "'%.60s' is not an address: %s", t ? t : "",
                t ? why.msg : "missing");
-    return -1;
   }
   return 0;
 }

@@ -17,43 +17,37 @@ typedef struct {
   const char *media_type;
 } upload_state;
 
-static int upload_begin(http_req *r) {
+static pheme_err upload_begin(http_req *r) {
   app *a = req_app(r);
   if (!a->content) {
-    http_error(r, PHEME_SYS_CONFIG, "no content backend is configured");
-    return -1;
+    return http_error(r, PHEME_SYS_CONFIG, "no content backend is configured");
   }
   const char *ct = http_request_header(r, "Content-Type");
   char type[CONTENT_MEDIA_TYPE_MAX];
   if (!ct || content_media_type_parse(ct, type)) {
-    http_error(r, PHEME_API_MEDIA_TYPE, "the Content-Type '%.80s' is not a media type (type/subtype)",
+    return http_error(r, PHEME_API_MEDIA_TYPE, "the Content-Type '%.80s' is not a media type (type/subtype)",
                ct ? ct : "(none)");
-    return -1;
   }
   if (!content_media_type_allowed(a->cfg->content_types, type)) {
-    http_error(r, PHEME_API_MEDIA_TYPE, "media type '%s' is not allowed for content (allowed: %.300s)",
+    return http_error(r, PHEME_API_MEDIA_TYPE, "media type '%s' is not allowed for content (allowed: %.300s)",
                type, a->cfg->content_types);
-    return -1;
   }
   uint64_t max = (uint64_t)a->cfg->content_max_size;
   const char *cl = http_request_header(r, "Content-Length");
   long long len;
   if (cl && parse_int(cl, 0, (long long)1 << 62, &len) == 0 && (uint64_t)len > max) {
-    http_error(r, PHEME_API_TOO_LARGE, "a file of %lld bytes is over the limit of %llu bytes", len,
+    return http_error(r, PHEME_API_TOO_LARGE, "a file of %lld bytes is over the limit of %llu bytes", len,
                (unsigned long long)max);
-    return -1;
   }
   upload_state *st = arena_zalloc(&r->arena, sizeof *st);
   if (!st || !(st->media_type = arena_strdup(&r->arena, type))) {
-    http_error(r, PHEME_SYS_NOMEM, NULL);
-    return -1;
+    return http_error(r, PHEME_SYS_NOMEM, NULL);
   }
   char err[512];
   pheme_err e = content_upload_begin(a->content, max, &st->u, err, sizeof err);
   if (e) {
     log_error("content upload: %s", err);
-    http_error(r, e, "cannot store the file now");
-    return -1;
+    return http_error(r, e, "cannot store the file now");
   }
   r->body_state = st;
   return 0;
@@ -65,19 +59,15 @@ static void upload_abort(http_req *r) {
   if (st) content_upload_abort(st->u);
 }
 
-static int upload_piece(http_req *r, const char *data, size_t n) {
+static pheme_err upload_piece(http_req *r, const char *data, size_t n) {
   upload_state *st = r->body_state;
   char err[512];
   pheme_err e = content_upload_write(st->u, data, n, err, sizeof err);
   if (!e) return 0;
   upload_abort(r);
-  if (e == PHEME_API_TOO_LARGE) {
-    http_error(r, e, "%s", err);
-  } else {
-    log_error("content upload: %s", err);
-    http_error(r, e, "cannot store the file now");
-  }
-  return -1;
+  if (e == PHEME_API_TOO_LARGE) return http_error(r, e, "%s", err);
+  log_error("content upload: %s", err);
+  return http_error(r, e, "cannot store the file now");
 }
 
 const http_body_stream content_upload_stream = {upload_begin, upload_piece, upload_abort};

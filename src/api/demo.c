@@ -52,28 +52,26 @@ static const struct {
      "present three findings with charts.", "data-analysis", 5, 450, "120000000000000000000"},
 };
 
-int demo_seed(store *s, char *err, size_t errlen) {
+pheme_err demo_seed(store *s, char *err, size_t errlen) {
   int64_t count = 0;
-  if (store_count(s, "tasks", &count)) {
-    snprintf(err, errlen, "cannot count tasks");
-    return -1;
-  }
+  pheme_err rc = store_count(s, "tasks", &count);
+  if (rc) return pheme_fail(rc, err, errlen, "cannot count tasks");
   if (count > 0) return 0;
   arena a;
   arena_init(&a, 0);
   store_actor sys = {0, "demo-seed"};
   user u[ARRAY_SIZE(people)];
-  int created, rc = -1;
+  int created;
   for (size_t i = 0; i < ARRAY_SIZE(people); i++) {
     uint8_t addr[20];
-    if (address_parse_hex(addr, people[i]) || store_user_ensure(s, &a, &sys, addr, &u[i], &created))
-      goto out;
+    if (address_parse_hex(addr, people[i])) PHEME_BUG("demo address '%s'", people[i]);
+    if ((rc = store_user_ensure(s, &a, &sys, addr, &u[i], &created))) goto out;
   }
   user tmp;
-  if (store_user_update_profile(s, &a, &sys, u[0].id, "PHEME Demo Creator",
-                                "Posts the demo tasks of a fresh install.", &tmp) ||
-      store_user_update_profile(s, &a, &sys, u[1].id, "Ada", "Smart contracts and tests.", &tmp) ||
-      store_user_update_profile(s, &a, &sys, u[2].id, "Grace", "Design and writing.", &tmp))
+  if ((rc = store_user_update_profile(s, &a, &sys, u[0].id, "PHEME Demo Creator",
+                                "Posts the demo tasks of a fresh install.", &tmp)) ||
+      (rc = store_user_update_profile(s, &a, &sys, u[1].id, "Ada", "Smart contracts and tests.", &tmp)) ||
+      (rc = store_user_update_profile(s, &a, &sys, u[2].id, "Grace", "Design and writing.", &tmp)))
     goto out;
   /* What the demo people have earned so far (the rewards engine awards levels later): each can
    * take the demo tasks of their field, and a task's requirements show at work on the others. */
@@ -84,12 +82,12 @@ int demo_seed(store *s, char *err, size_t errlen) {
   } earned[] = {{1, "solidity", 30}, {1, "react", 25}, {1, "contract-security", 20},
                 {2, "brand-design", 25}, {2, "technical-writing", 20}, {2, "translation", 15}};
   for (size_t i = 0; i < ARRAY_SIZE(earned); i++)
-    if (store_seed_skill_level(s, &sys, u[earned[i].who].id, earned[i].skill,
-                               (int64_t)earned[i].level * 100, earned[i].level))
+    if ((rc = store_seed_skill_level(s, &sys, u[earned[i].who].id, earned[i].skill,
+                               (int64_t)earned[i].level * 100, earned[i].level)))
       goto out;
   guild g = {.slug = "solidity-builders", .name = "Solidity Builders", .type = "SKILL",
              .description = "People who write, test and audit smart contracts.", .owner_id = u[0].id};
-  if (store_guild_create(s, &a, &sys, &g) || store_guild_join(s, &sys, g.id, u[1].id)) goto out;
+  if ((rc = store_guild_create(s, &a, &sys, &g)) || (rc = store_guild_join(s, &sys, g.id, u[1].id))) goto out;
   for (size_t i = 0; i < ARRAY_SIZE(tasks); i++) {
     task_skill ts = {tasks[i].skill, tasks[i].difficulty * 5};
     task t = {.type = tasks[i].type, .title = tasks[i].title, .description = tasks[i].description,
@@ -102,12 +100,12 @@ int demo_seed(store *s, char *err, size_t errlen) {
                             "[{\"criterion\":\"Meets the task description\",\"weight\":60},"
                             "{\"criterion\":\"Quality of evidence\",\"weight\":40}]}",
               .skills = &ts, .nskills = 1};
-    if (store_task_create(s, &a, &sys, &t)) goto out;
+    if ((rc = store_task_create(s, &a, &sys, &t))) goto out;
   }
   log_info("seeded demo data: %zu people, 1 guild, %zu tasks", ARRAY_SIZE(people), ARRAY_SIZE(tasks));
-  rc = 0;
+  rc = PHEME_OK;
 out:
-  if (rc) snprintf(err, errlen, "seeding demo data failed");
+  if (rc) pheme_fail(rc, err, errlen, "seeding demo data failed: %s", pheme_err_message(rc));
   arena_release(&a);
   return rc;
 }
@@ -124,16 +122,17 @@ static pheme_err demo_allow(const task *t, const char *const *earlier, int n, vo
   return PHEME_OK; /* demo data: the person's skill levels are not seeded */
 }
 
-static int demo_key(int account, uint8_t key[32], uint8_t addr[20]) {
-  eth_err ee;
+static void demo_key(int account, uint8_t key[32], uint8_t addr[20]) {
+  pheme_error ee;
   const char *hex = dev_account_keys[account];
-  return hex_to_bytes(key, hex + 2, 32) != 0 || secp_address(addr, key, &ee) != PHEME_OK ? -1 : 0;
+  if (hex_to_bytes(key, hex + 2, 32) != 0 || secp_address(addr, key, &ee) != PHEME_OK)
+    PHEME_BUG("demo account %d has no valid key", account);
 }
 
 /* The body validator account posts: its signed review of submission id, round 0. */
 static char *demo_review(arena *a, const pipeline *p, int account, int64_t id, int score) {
   uint8_t key[32], addr[20];
-  if (demo_key(account, key, addr)) return NULL;
+  demo_key(account, key, addr);
   review r;
   memset(&r, 0, sizeof r);
   r.submission_id = id;
@@ -156,69 +155,70 @@ static char *demo_review(arena *a, const pipeline *p, int account, int64_t id, i
                       (long long)id, address_to_checksum(text, addr), score, score, score - 4, r.feedback, sig);
 }
 
-int demo_pipeline_seed(store *s, pipeline *p, char *err, size_t errlen) {
+pheme_err demo_pipeline_seed(store *s, pipeline *p, char *err, size_t errlen) {
   int64_t count = 0;
-  if (store_count(s, "submissions", &count)) return pheme_errf(err, errlen, "cannot count submissions");
+  pheme_err rc = store_count(s, "submissions", &count);
+  if (rc) return pheme_fail(rc, err, errlen, "cannot count submissions");
   if (count > 0) return 0;
   arena a;
   arena_init(&a, 0);
   store_actor sys = {0, "demo-seed"};
-  int rc = -1, created;
+  int created;
   char why[512] = "", payload[64];
   uint8_t key[32], addr[20];
   user u, sub_user;
   validator_row v;
   int64_t user_of[DEV_ACCOUNTS] = {0};
   for (int i = 1; i <= 3; i++)
-    if (demo_key(i, key, addr) || store_user_ensure(s, &a, &sys, addr, &u, &created) ||
-        store_validator_put(s, &a, &sys, u.id, addr, DEMO_STAKE, "[\"technical\"]", &v))
+    if ((demo_key(i, key, addr), (rc = store_user_ensure(s, &a, &sys, addr, &u, &created))) ||
+        (rc = store_validator_put(s, &a, &sys, u.id, addr, DEMO_STAKE, "[\"technical\"]", &v)))
       goto out;
     else
       user_of[i] = u.id;
-  if (demo_key(DEMO_SUBMITTER, key, addr) || store_user_ensure(s, &a, &sys, addr, &sub_user, &created)) goto out;
+  demo_key(DEMO_SUBMITTER, key, addr);
+  if ((rc = store_user_ensure(s, &a, &sys, addr, &sub_user, &created))) goto out;
   task_filter f = {.type = "LESSON"};
   store_page pg = {0, 1};
   task *t;
   int n = 0;
-  if (store_tasks_list(s, &a, &f, &pg, &t, &n) || n != 1) goto out;
+  if ((rc = store_tasks_list(s, &a, &f, &pg, &t, &n)) || (n != 1 && (rc = PHEME_DATA_NOT_FOUND))) goto out;
   submission sub = {.task_id = t[0].id, .user_id = sub_user.id, .state = "SUBMITTED",
                     .text = "My first Solidity test: it transfers 100 tokens between two accounts and "
                             "checks both balances, the total supply and the Transfer event's fields.",
                     .evidence = "[{\"type\":\"link\",\"url\":\"https://github.com/pheme-demo/erc20-test\"}]"};
-  if (store_submission_create(s, &a, &sys, &sub, demo_allow, NULL)) goto out;
+  if ((rc = store_submission_create(s, &a, &sys, &sub, demo_allow, NULL))) goto out;
   snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)sub.id);
   /* the steps the workers would take; their queued jobs then find nothing left to do */
   static const char *const steps[] = {PIPE_JOB_CHECK, PIPE_JOB_ASSESS, PIPE_JOB_PANEL};
   for (size_t i = 0; i < ARRAY_SIZE(steps); i++)
-    if (pipeline_run(p, steps[i], payload, NULL, &a, why, sizeof why)) goto out;
+    if ((rc = pipeline_run(p, steps[i], payload, NULL, &a, why, sizeof why))) goto out;
   sub_view sv;
-  if (store_submission_view(s, &a, sub.id, SUBV_PANEL, &sv) || sv.nseats != 3) goto out;
+  if ((rc = store_submission_view(s, &a, sub.id, SUBV_PANEL, &sv)) || (sv.nseats != 3 && (rc = PHEME_DATA_STATE)))
+    goto out;
   static const int scores[] = {84, 80, 88};
   for (int i = 0; i < sv.nseats; i++) {
     int account = 0;
     for (int k = 1; k <= 3; k++)
       if (user_of[k] == sv.seats[i].v.user_id) account = k;
     char *body = account ? demo_review(&a, p, account, sub.id, scores[i]) : NULL;
-    if (!body || pipeline_review_post(p, &a, &sys, user_of[account], sub.id, body, strlen(body), NULL, why, sizeof why) ||
-        pipeline_run(p, PIPE_JOB_DECIDE, payload, NULL, &a, why, sizeof why))
+    if ((!body && (rc = PHEME_SYS_NOMEM)) || (rc = pipeline_review_post(p, &a, &sys, user_of[account], sub.id, body, strlen(body), NULL, why, sizeof why)) ||
+        (rc = pipeline_run(p, PIPE_JOB_DECIDE, payload, NULL, &a, why, sizeof why)))
       goto out;
   }
-  if (store_submission_view(s, &a, sub.id, 0, &sv)) goto out;
+  if ((rc = store_submission_view(s, &a, sub.id, 0, &sv))) goto out;
   log_info("seeded submission %lld through the validation pipeline: %s at %d", (long long)sub.id, sv.sub.state,
            sv.sub.final_score);
-  rc = 0;
+  rc = PHEME_OK;
 out:
-  if (rc) snprintf(err, errlen, "seeding the demo submission failed%s%s", why[0] ? ": " : "", why);
+  if (rc) pheme_fail(rc, err, errlen, "seeding the demo submission failed: %s", why[0] ? why : pheme_err_message(rc));
   arena_release(&a);
   return rc;
 }
 
-int bench_seed(store *s, int64_t users, int64_t ntasks, char *err, size_t errlen) {
+pheme_err bench_seed(store *s, int64_t users, int64_t ntasks, char *err, size_t errlen) {
   int64_t first = 0;
-  if (users > 0 && store_seed_users(s, users, &first)) {
-    snprintf(err, errlen, "seeding %lld users failed", (long long)users);
-    return -1;
-  }
+  pheme_err e = users > 0 ? store_seed_users(s, users, &first) : PHEME_OK;
+  if (e) return pheme_fail(e, err, errlen, "seeding %lld users failed", (long long)users);
   if (ntasks <= 0) return 0;
   if (!first) {
     user u;
@@ -227,10 +227,11 @@ int bench_seed(store *s, int64_t users, int64_t ntasks, char *err, size_t errlen
     arena a;
     arena_init(&a, 0);
     store_actor sys = {0, "bench-seed"};
-    int bad = address_parse_hex(addr, people[0]) || store_user_ensure(s, &a, &sys, addr, &u, &created);
+    if (address_parse_hex(addr, people[0])) PHEME_BUG("demo address '%s'", people[0]);
+    e = store_user_ensure(s, &a, &sys, addr, &u, &created);
     first = u.id;
     arena_release(&a);
-    if (bad) return -1;
+    if (e) return pheme_fail(e, err, errlen, "seeding the tasks' creator failed");
   }
   arena a;
   arena_init(&a, 0);
@@ -251,10 +252,9 @@ int bench_seed(store *s, int64_t users, int64_t ntasks, char *err, size_t errlen
                             "\"minScore\":70,\"minValidators\":3,\"peerReview\":true,\"rubric\":"
                             "[{\"criterion\":\"Meets the task description\",\"weight\":100}]}",
               .skills = &ts, .nskills = 1};
-    if (store_task_create(s, &a, &sys, &t)) {
-      snprintf(err, errlen, "seeding task %lld failed", (long long)i + 1);
+    if ((e = store_task_create(s, &a, &sys, &t))) {
       arena_release(&a);
-      return -1;
+      return pheme_fail(e, err, errlen, "seeding task %lld failed", (long long)i + 1);
     }
     arena_clear(&a);
   }

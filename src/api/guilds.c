@@ -48,16 +48,14 @@ void guilds_create(http_req *r) {
   API_ANSWER(r, 201, api_guild_write, &g);
 }
 
-static int find_guild(http_req *r, guild *g) {
+static pheme_err find_guild(http_req *r, guild *g) {
   const char *slug = http_param(r, "slug");
   pheme_err e = store_guild_get(req_store(r), &r->arena, slug, g);
   if (e == PHEME_DATA_NOT_FOUND) {
-    http_error(r, e, "guild '%.64s' not found", slug);
-    return -1;
+    return http_error(r, e, "guild '%.64s' not found", slug);
   }
   if (e) {
-    api_fail(r, e, "guild");
-    return -1;
+    return api_fail(r, e, "guild");
   }
   return 0;
 }

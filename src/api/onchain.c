@@ -22,11 +22,10 @@ static uint64_t onchain_chain(http_req *r, store_chain_cursor *cur) {
   return id;
 }
 
-static int need_chain(http_req *r, store_chain_cursor *cur, uint64_t *id) {
+static pheme_err need_chain(http_req *r, store_chain_cursor *cur, uint64_t *id) {
   *id = onchain_chain(r, cur);
   if (*id) return 0;
-  http_error(r, PHEME_DATA_NOT_FOUND, "no chain is configured (set chain_id and chain_rpc)");
-  return -1;
+  return http_error(r, PHEME_DATA_NOT_FOUND, "no chain is configured (set chain_id and chain_rpc)");
 }
 
 static void write_chain(jw *w, uint64_t id, const store_chain_cursor *cur) {
@@ -54,12 +53,11 @@ static const char *addr_key(char out[43], const uint8_t a[20]) {
 }
 
 /* Reads one entity; 1 when found, 0 when absent, -1 after answering a storage error. */
-static int entity(http_req *r, uint64_t id, const char *kind, const char *key, chain_entity *e) {
+static pheme_err entity(http_req *r, uint64_t id, const char *kind, const char *key, chain_entity *e) {
   pheme_err err = store_chain_entity(req_store(r), &r->arena, id, kind, key, e);
   if (err == PHEME_DATA_NOT_FOUND) return 0;
   if (err) {
-    api_fail(r, err, kind);
-    return -1;
+    return api_fail(r, err, kind);
   }
   return 1;
 }

@@ -247,6 +247,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/submissions/:id", submissions_get, USER, RL_READ, "One submission with its timeline, assessments, panel, reviews, disputes and outcome (its author, the task's creator, a validator or an admin)", "submissions", NULL, 200},
     /* the validation pipeline (submissions.c) */
     {"POST", "/api/v1/submissions/:id/reviews", submissions_review, USER, RL_WRITE, "A panel validator's EIP-712 signed review, verified by the server", "validation", BODY(ReviewPost), 201},
+    {"POST", "/api/v1/submissions/:id/resubmit", submissions_resubmit, USER, RL_WRITE, "The submitter's new text and evidence after changes were requested; the pipeline runs again and a new review round begins", "submissions", BODY(SubmissionCreate), 200},
     {"POST", "/api/v1/submissions/:id/disputes", submissions_dispute, USER, RL_WRITE, "Dispute a decision (the submitter or the task's creator, within the dispute window); a fresh panel decides", "validation", BODY(DisputeCreate), 201},
     {"POST", "/api/v1/submissions/:id/decision", submissions_decision, ADMIN, RL_WRITE, "An admin decides an escalated (or disputed) submission", "validation", BODY(AdminDecision), 200},
     {"GET", "/api/v1/validators/me/queue", validators_queue, USER, RL_READ, "The caller's review queue as a validator, and the EIP-712 domain reviews are signed in", "validation", NULL, 200},

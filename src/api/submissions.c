@@ -232,6 +232,27 @@ void submissions_review(http_req *r) {
   answer_view(r, 201, id);
 }
 
+/* ---- POST /api/v1/submissions/:id/resubmit ---- */
+
+void submissions_resubmit(http_req *r) {
+  int64_t id;
+  json_t *b;
+  if (api_id_param(r, "id", &id) || api_body(r, "SubmissionCreate", &b)) return;
+  const json_t *evidence = json_object_get(b, "evidence");
+  if (evidence && api_evidence_stored(r, evidence)) return;
+  pipeline *p = pipe_of(r);
+  if (!p) return;
+  store_actor sa = api_actor(r);
+  work_principal who = api_principal(r);
+  char why[512];
+  pheme_err e = pipeline_resubmit(p, &r->arena, &sa, &who, id, json_str(b, "text", ""), evidence, why, sizeof why);
+  if (e) {
+    refuse(r, e, why, "submission");
+    return;
+  }
+  answer_view(r, 200, id);
+}
+
 /* ---- POST /api/v1/submissions/:id/disputes ---- */
 
 void submissions_dispute(http_req *r) {

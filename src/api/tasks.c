@@ -13,39 +13,28 @@
 #include "core/banned.h"
 
 /* Checks every element of an array against a schema's fields. */
-static int check_items(http_req *r, const json_t *arr, const char *schema, const char *what) {
+static pheme_err check_items(http_req *r, const json_t *arr, const char *schema, const char *what) {
   const api_schema *s = api_schema_find(schema);
   size_t i;
   json_t *v;
   json_array_foreach((json_t *)arr, i, v) {
     char msg[200];
     if (json_check(v, s->fields, s->nfields, msg, sizeof msg)) {
-      http_error(r, PHEME_API_BAD_REQUEST, "%s[%zu]: %s", what, i, msg);
-      return -1;
+      return http_error(r, PHEME_API_BAD_REQUEST, "%s[%zu]: %s", what, i, msg);
     }
   }
   return 0;
 }
 
-static int check_object(http_req *r, const json_t *obj, const char *schema, const char *what) {
+static pheme_err check_object(http_req *r, const json_t *obj, const char *schema, const char *what) {
   const api_schema *s = api_schema_find(schema);
   char msg[200];
   if (json_check(obj, s->fields, s->nfields, msg, sizeof msg)) {
-    http_error(r, PHEME_API_BAD_REQUEST, "%s: %s", what, msg);
-    return -1;
+    return http_error(r, PHEME_API_BAD_REQUEST, "%s: %s", what, msg);
   }
   return 0;
 }
 
-/* The engine's view of the caller. */
-static work_principal principal_of(const http_req *r) {
-  work_principal p;
-  memset(&p, 0, sizeof p);
-  p.user_id = r->who.user_id;
-  p.roles = r->who.roles;
-  memcpy(p.address, r->who.address, 20);
-  return p;
-}
 
 /* Answers an engine's refusal: its sentence when it wrote one, else the code about subject. */
 static void refused(http_req *r, pheme_err e, const char *why, const char *subject_fmt, int64_t id) {
@@ -60,7 +49,7 @@ static void refused(http_req *r, pheme_err e, const char *why, const char *subje
 
 /* A task as the body describes it (formats checked here; rules in work/tasks.c). Returns 0, or
  * answers and returns -1. */
-static int read_task(http_req *r, const json_t *b, work_task_input *in) {
+static pheme_err read_task(http_req *r, const json_t *b, work_task_input *in) {
   memset(in, 0, sizeof *in);
   task *t = &in->fields;
   t->type = json_str(b, "type", NULL);
@@ -74,8 +63,7 @@ static int read_task(http_req *r, const json_t *b, work_task_input *in) {
   if (deadline) {
     in->has_deadline = 1;
     if (api_time_parse(deadline, &t->deadline)) {
-      http_error(r, PHEME_API_BAD_REQUEST, "deadline '%.40s' is not an RFC 3339 time", deadline);
-      return -1;
+      return http_error(r, PHEME_API_BAD_REQUEST, "deadline '%.40s' is not an RFC 3339 time", deadline);
     }
   }
   const char *gslug = json_str(b, "guild", NULL);
@@ -83,25 +71,22 @@ static int read_task(http_req *r, const json_t *b, work_task_input *in) {
     guild g;
     pheme_err e = store_guild_get(req_store(r), &r->arena, gslug, &g);
     if (e == PHEME_DATA_NOT_FOUND) {
-      http_error(r, PHEME_DATA_INVALID, "guild '%.64s' does not exist", gslug);
-      return -1;
+      return http_error(r, PHEME_DATA_INVALID, "guild '%.64s' does not exist", gslug);
     }
     if (e) {
-      api_fail(r, e, "guild");
-      return -1;
+      return api_fail(r, e, "guild");
     }
     in->has_guild = 1;
     t->guild_id = g.id;
   }
   const json_t *skills = json_object_get(b, "skills");
   if (skills) {
-    if (check_items(r, skills, "TaskSkill", "skills")) return -1;
+    PHEME_TRY(check_items(r, skills, "TaskSkill", "skills"));
     in->has_skills = 1;
     t->nskills = (int)json_array_size(skills);
     t->skills = arena_zalloc(&r->arena, sizeof *t->skills * (size_t)(t->nskills ? t->nskills : 1));
     if (!t->skills) {
-      http_error(r, PHEME_SYS_NOMEM, NULL);
-      return -1;
+      return http_error(r, PHEME_SYS_NOMEM, NULL);
     }
     for (int i = 0; i < t->nskills; i++) {
       const json_t *v = json_array_get(skills, (size_t)i);
@@ -109,18 +94,17 @@ static int read_task(http_req *r, const json_t *b, work_task_input *in) {
       t->skills[i].min_level = (int)json_int(v, "minLevel", 0);
       for (int j = 0; j < i; j++)
         if (strcmp(t->skills[j].slug, t->skills[i].slug) == 0) {
-          http_error(r, PHEME_API_BAD_REQUEST, "skills[%d]: '%.64s' is listed twice", i, t->skills[i].slug);
-          return -1;
+          return http_error(r, PHEME_API_BAD_REQUEST, "skills[%d]: '%.64s' is listed twice", i, t->skills[i].slug);
         }
     }
   }
   in->requirements = json_object_get(b, "requirements");
   in->validation = json_object_get(b, "validation");
-  if (in->requirements && check_object(r, in->requirements, "TaskRequirements", "requirements")) return -1;
+  if (in->requirements) PHEME_TRY(check_object(r, in->requirements, "TaskRequirements", "requirements"));
   if (in->validation) {
     const json_t *rubric = json_object_get(in->validation, "rubric");
-    if (check_object(r, in->validation, "TaskValidation", "validation")) return -1;
-    if (rubric && check_items(r, rubric, "RubricCriterion", "validation.rubric")) return -1;
+    PHEME_TRY(check_object(r, in->validation, "TaskValidation", "validation"));
+    if (rubric) PHEME_TRY(check_items(r, rubric, "RubricCriterion", "validation.rubric"));
   }
   return 0;
 }
@@ -129,7 +113,7 @@ void tasks_create(http_req *r) {
   json_t *b;
   work_task_input in;
   if (api_body(r, "TaskCreate", &b) || read_task(r, b, &in)) return;
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   task t;
   char why[256];
@@ -160,7 +144,7 @@ void tasks_update(http_req *r) {
   json_t *b;
   work_task_input in;
   if (api_id_param(r, "id", &id) || api_body(r, "TaskUpdate", &b) || read_task(r, b, &in)) return;
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   task t;
   char why[256];
@@ -175,7 +159,7 @@ void tasks_update(http_req *r) {
 void tasks_close(http_req *r) {
   int64_t id;
   if (api_id_param(r, "id", &id)) return;
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   task t;
   char why[256];
@@ -187,7 +171,7 @@ void tasks_close(http_req *r) {
   API_ANSWER(r, 200, api_task_write, &t);
 }
 
-static int parse_enum_query(http_req *r, const char *key, const char *choices, const char **out) {
+static pheme_err parse_enum_query(http_req *r, const char *key, const char *choices, const char **out) {
   const char *v = http_query(r, key);
   *out = NULL;
   if (!v) return 0;
@@ -195,31 +179,28 @@ static int parse_enum_query(http_req *r, const char *key, const char *choices, c
     *out = v;
     return 0;
   }
-  http_error(r, PHEME_API_BAD_REQUEST, "%s '%.40s' must be one of %s", key, v, choices);
-  return -1;
+  return http_error(r, PHEME_API_BAD_REQUEST, "%s '%.40s' must be one of %s", key, v, choices);
 }
 
 /* ?status=, one of the task machine's states (work/states.h). */
-static int parse_status(http_req *r, const char **out) {
+static pheme_err parse_status(http_req *r, const char **out) {
   const char *v = http_query(r, "status");
   task_status st;
   *out = NULL;
   if (!v) return 0;
   if (task_status_parse(v, &st)) {
-    http_error(r, PHEME_API_BAD_REQUEST, "status '%.40s' must be one of DRAFT|OPEN|CLOSED", v);
-    return -1;
+    return http_error(r, PHEME_API_BAD_REQUEST, "status '%.40s' must be one of DRAFT|OPEN|CLOSED", v);
   }
   *out = task_status_name(st);
   return 0;
 }
 
-static int parse_difficulty(http_req *r, const char *key, int *out) {
+static pheme_err parse_difficulty(http_req *r, const char *key, int *out) {
   const char *v = http_query(r, key);
   long long d;
   if (!v) return 0;
   if (parse_int(v, 1, 10, &d)) {
-    http_error(r, PHEME_API_BAD_REQUEST, "%s '%.20s' must be an integer from 1 to 10", key, v);
-    return -1;
+    return http_error(r, PHEME_API_BAD_REQUEST, "%s '%.20s' must be an integer from 1 to 10", key, v);
   }
   *out = (int)d;
   return 0;
@@ -240,7 +221,7 @@ void tasks_list(http_req *r) {
   if (creator) {
     uint8_t a[20];
     user u;
-    eth_err why;
+    pheme_error why;
     if (address_parse(a, creator, strlen(creator), 0, &why)) {
       http_error(r, PHEME_API_BAD_REQUEST, "creator '%.60s' is not an address: %s", creator, why.msg);
       return;
@@ -262,7 +243,7 @@ void tasks_list(http_req *r) {
 
 /* Evidence that names stored content (a link to /ipfs/<cid>) must name a file this server holds.
  * Returns 0, or answers and returns -1. */
-static int evidence_stored(http_req *r, const json_t *evidence) {
+pheme_err api_evidence_stored(http_req *r, const json_t *evidence) {
   size_t i;
   json_t *item;
   json_array_foreach((json_t *)evidence, i, item) {
@@ -276,13 +257,11 @@ static int evidence_stored(http_req *r, const json_t *evidence) {
     if (cid_parse(&c, cid_text, strlen(cid_text), why, sizeof why) != 0) continue;
     pheme_err e = content_is_stored(req_store(r), &c, &stored);
     if (e) {
-      api_fail(r, e, "content");
-      return -1;
+      return api_fail(r, e, "content");
     }
     if (!stored) {
-      http_error(r, PHEME_WORK_EVIDENCE, "evidence[%zu]: content %s is not stored (upload it with POST /api/v1/content first)",
+      return http_error(r, PHEME_WORK_EVIDENCE, "evidence[%zu]: content %s is not stored (upload it with POST /api/v1/content first)",
                  i, cid_text);
-      return -1;
     }
   }
   return 0;
@@ -294,8 +273,8 @@ void tasks_submit(http_req *r) {
   if (api_id_param(r, "id", &id) || api_body(r, "SubmissionCreate", &b)) return;
   const json_t *evidence = json_object_get(b, "evidence");
   if (evidence && check_items(r, evidence, "Evidence", "evidence")) return;
-  if (evidence && evidence_stored(r, evidence)) return;
-  work_principal who = principal_of(r);
+  if (evidence && api_evidence_stored(r, evidence)) return;
+  work_principal who = api_principal(r);
   store_actor sa = api_actor(r);
   submission s;
   char why[256];
@@ -322,7 +301,7 @@ void tasks_submissions(http_req *r) {
     refused(r, e, "", "task %lld", id);
     return;
   }
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   if (!work_task_owned_by(&who, &t)) {
     http_error(r, PHEME_AUTH_NOT_OWNER, "task %lld was posted by someone else", (long long)id);
     return;
@@ -344,7 +323,7 @@ void submissions_get(http_req *r) {
     refused(r, e, "", "submission %lld", id);
     return;
   }
-  work_principal who = principal_of(r);
+  work_principal who = api_principal(r);
   task t;
   int64_t creator = 0;
   if (!work_sub_visible_to(&who, &s, 0) && store_task_get(req_store(r), &r->arena, s.task_id, &t) == PHEME_OK)

@@ -32,7 +32,7 @@ static const jwt_key *find_key(const jwt_keyring *ring, const char *kid) {
   return NULL;
 }
 
-int jwt_keyring_parse(jwt_keyring *ring, const char *spec, char *err, size_t errlen) {
+pheme_err jwt_keyring_parse(jwt_keyring *ring, const char *spec, char *err, size_t errlen) {
   memset(ring, 0, sizeof *ring);
   int item = 0;
   for (const char *p = spec; *p;) {
@@ -45,12 +45,12 @@ int jwt_keyring_parse(jwt_keyring *ring, const char *spec, char *err, size_t err
     if (a == b) continue;
     const char *colon = memchr(a, ':', (size_t)(b - a));
     if (!colon || !kid_valid(a, (size_t)(colon - a))) {
-      pheme_errf(err, errlen, "jwt_keys item %d: expected KID:HEXSECRET with a key id of 1 to %d letters, "
+      pheme_fail(PHEME_SYS_CONFIG, err, errlen, "jwt_keys item %d: expected KID:HEXSECRET with a key id of 1 to %d letters, "
                  "digits, '-', '_' or '.'", item, JWT_KID_MAX);
       goto bad;
     }
     if (ring->n >= JWT_MAX_KEYS) {
-      pheme_errf(err, errlen, "jwt_keys: more than %d keys", JWT_MAX_KEYS);
+      pheme_fail(PHEME_SYS_CONFIG, err, errlen, "jwt_keys: more than %d keys", JWT_MAX_KEYS);
       goto bad;
     }
     jwt_key *k = &ring->keys[ring->n];
@@ -59,32 +59,32 @@ int jwt_keyring_parse(jwt_keyring *ring, const char *spec, char *err, size_t err
     size_t hexlen = (size_t)(b - colon - 1);
     if (hexlen % 2 || hexlen / 2 < JWT_SECRET_MIN || hexlen / 2 > JWT_SECRET_MAX ||
         hex_to_bytes(k->secret, colon + 1, hexlen / 2)) {
-      pheme_errf(err, errlen, "jwt_keys key '%s': the secret must be %d to %d bytes written as hex "
+      pheme_fail(PHEME_SYS_CONFIG, err, errlen, "jwt_keys key '%s': the secret must be %d to %d bytes written as hex "
                  "digits", k->kid, JWT_SECRET_MIN, JWT_SECRET_MAX);
       goto bad;
     }
     k->len = hexlen / 2;
     for (int i = 0; i < ring->n; i++)
       if (strcmp(ring->keys[i].kid, k->kid) == 0) {
-        pheme_errf(err, errlen, "jwt_keys: key id '%s' is listed twice", k->kid);
+        pheme_fail(PHEME_SYS_CONFIG, err, errlen, "jwt_keys: key id '%s' is listed twice", k->kid);
         goto bad;
       }
     ring->n++;
   }
   if (ring->n == 0) {
-    pheme_errf(err, errlen, "jwt_keys: no keys");
+    pheme_fail(PHEME_SYS_CONFIG, err, errlen, "jwt_keys: no keys");
     goto bad;
   }
   return 0;
 bad:
   jwt_keyring_clear(ring);
-  return -1;
+  return PHEME_SYS_CONFIG;
 }
 
-int jwt_keyring_random(jwt_keyring *ring, const char *kid) {
+pheme_err jwt_keyring_random(jwt_keyring *ring, const char *kid) {
   memset(ring, 0, sizeof *ring);
   if (!kid_valid(kid, strlen(kid))) PHEME_BUG("invalid key id '%s'", kid);
-  if (random_bytes(ring->keys[0].secret, 32)) return -1;
+  if (random_bytes(ring->keys[0].secret, 32)) return PHEME_SYS_IO;
   snprintf(ring->keys[0].kid, sizeof ring->keys[0].kid, "%s", kid);
   ring->keys[0].len = 32;
   ring->n = 1;

@@ -49,13 +49,13 @@ typedef struct {
 } jwt_claims;
 
 /* Reads "kid1:hexsecret,kid2:hexsecret" (spaces around items allowed). Kids are unique; each
- * secret is 32 to 128 bytes of hex. Returns 0, or -1 with err naming the item by position or kid
+ * secret is 32 to 128 bytes of hex. Returns 0, or PHEME_SYS_CONFIG with err naming the item by position or kid
  * (never the secret). */
-int jwt_keyring_parse(jwt_keyring *ring, const char *spec, char *err, size_t errlen)
+pheme_err jwt_keyring_parse(jwt_keyring *ring, const char *spec, char *err, size_t errlen)
     PHEME_MUST_CHECK;
-/* A ring of one random key (for a server started without configured keys). -1 when the kernel
+/* A ring of one random key (for a server started without configured keys). PHEME_SYS_IO when the kernel
  * gives no random bytes. */
-int jwt_keyring_random(jwt_keyring *ring, const char *kid) PHEME_MUST_CHECK;
+pheme_err jwt_keyring_random(jwt_keyring *ring, const char *kid) PHEME_MUST_CHECK;
 /* Wipes the secrets. */
 void jwt_keyring_clear(jwt_keyring *ring);
 

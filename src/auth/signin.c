@@ -17,7 +17,7 @@
 #include "store/auth_store.h"
 #include "core/banned.h"
 
-static int parse_chains(signin_config *c, const char *list, char *err, size_t errlen) {
+static pheme_err parse_chains(signin_config *c, const char *list, char *err, size_t errlen) {
   c->nchains = 0;
   for (const char *p = list; *p;) {
     size_t n = strcspn(p, ",");
@@ -29,69 +29,68 @@ static int parse_chains(signin_config *c, const char *list, char *err, size_t er
     long long v;
     snprintf(item, sizeof item, "%.*s", (int)(b - a > 30 ? 30 : b - a), a);
     if (b - a > 19 || parse_int(item, 1, INT64_MAX, &v) || item[0] == '0')
-      return pheme_errf(err, errlen, "invalid chain id '%s' in auth_chain_ids", item);
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid chain id '%s' in auth_chain_ids", item);
     if (c->nchains >= SIGNIN_MAX_CHAINS)
-      return pheme_errf(err, errlen, "auth_chain_ids lists more than %d chains", SIGNIN_MAX_CHAINS);
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "auth_chain_ids lists more than %d chains", SIGNIN_MAX_CHAINS);
     c->chains[c->nchains++] = (uint64_t)v;
   }
-  if (c->nchains == 0) return pheme_errf(err, errlen, "auth_chain_ids lists no chain");
+  if (c->nchains == 0) return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "auth_chain_ids lists no chain");
   return 0;
 }
 
 /* scheme://authority[/path] -> scheme, authority, and the URL without a trailing '/'. */
-static int parse_public_url(signin_config *c, const char *url, char *err, size_t errlen) {
+static pheme_err parse_public_url(signin_config *c, const char *url, char *err, size_t errlen) {
   const char *sep = strstr(url, "://");
   size_t sl = sep ? (size_t)(sep - url) : 0;
   if (!sep || sl == 0 || sl >= sizeof c->scheme)
-    return pheme_errf(err, errlen, "public_url '%.200s' has no scheme://", url);
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "public_url '%.200s' has no scheme://", url);
   memcpy(c->scheme, url, sl);
   c->scheme[sl] = 0;
   const char *auth = sep + 3;
   size_t al = strcspn(auth, "/?#");
   if (al == 0 || al >= sizeof c->domain || !siwe_authority_valid(auth, al))
-    return pheme_errf(err, errlen, "public_url '%.200s' has no valid host[:port]", url);
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "public_url '%.200s' has no valid host[:port]", url);
   memcpy(c->domain, auth, al);
   c->domain[al] = 0;
   size_t ul = strlen(url);
   while (ul > (size_t)(auth - url) + al && url[ul - 1] == '/') ul--;
   if (ul >= sizeof c->uri || !siwe_uri_valid(url, ul))
-    return pheme_errf(err, errlen, "public_url '%.200s' is not a URI a sign-in message can carry", url);
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "public_url '%.200s' is not a URI a sign-in message can carry", url);
   memcpy(c->uri, url, ul);
   c->uri[ul] = 0;
-  if (strlen(url) >= sizeof c->issuer) return pheme_errf(err, errlen, "public_url is too long");
+  if (strlen(url) >= sizeof c->issuer) return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "public_url is too long");
   snprintf(c->issuer, sizeof c->issuer, "%s", url);
   return 0;
 }
 
 /* jwt_keys as @PATH: the keys are read from that file (the form a command-line flag must take). */
-static int read_key_file(const char *path, char *out, size_t n, char *err, size_t errlen) {
+static pheme_err read_key_file(const char *path, char *out, size_t n, char *err, size_t errlen) {
   FILE *f = fopen(path, "rb");
-  if (!f) return pheme_errf(err, errlen, "cannot open the jwt_keys file '%.200s'", path);
+  if (!f) return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot open the jwt_keys file '%.200s'", path);
   size_t got = fread(out, 1, n - 1, f);
   int more = fgetc(f) != EOF;
   fclose(f);
   out[got] = 0;
-  if (more) return pheme_errf(err, errlen, "the jwt_keys file '%.200s' is over %zu bytes", path, n - 1);
+  if (more) return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "the jwt_keys file '%.200s' is over %zu bytes", path, n - 1);
   while (got && (out[got - 1] == '\n' || out[got - 1] == '\r' || out[got - 1] == ' ')) out[--got] = 0;
   return 0;
 }
 
-int signin_config_load(signin_config *c, const pheme_config *cfg, char *err, size_t errlen) {
+pheme_err signin_config_load(signin_config *c, const pheme_config *cfg, char *err, size_t errlen) {
   memset(c, 0, sizeof *c);
-  if (parse_public_url(c, cfg->public_url, err, errlen) ||
-      parse_chains(c, cfg->auth_chain_ids, err, errlen))
-    return -1;
+  PHEME_TRY(parse_public_url(c, cfg->public_url, err, errlen));
+  PHEME_TRY(parse_chains(c, cfg->auth_chain_ids, err, errlen));
   if (cfg->jwt_keys && cfg->jwt_keys[0] == '@') {
     char text[4200];
-    int bad = read_key_file(cfg->jwt_keys + 1, text, sizeof text, err, errlen) ||
-              jwt_keyring_parse(&c->keys, text, err, errlen);
+    pheme_err bad = read_key_file(cfg->jwt_keys + 1, text, sizeof text, err, errlen);
+    if (!bad) bad = jwt_keyring_parse(&c->keys, text, err, errlen);
     volatile char *t = text;
     for (size_t i = 0; i < sizeof text; i++) t[i] = 0;
-    if (bad) return -1;
+    if (bad) return bad;
   } else if (cfg->jwt_keys && *cfg->jwt_keys) {
-    if (jwt_keyring_parse(&c->keys, cfg->jwt_keys, err, errlen)) return -1;
+    PHEME_TRY(jwt_keyring_parse(&c->keys, cfg->jwt_keys, err, errlen));
   } else {
-    if (jwt_keyring_random(&c->keys, "run")) return pheme_errf(err, errlen, "no random bytes for a JWT key");
+    if (jwt_keyring_random(&c->keys, "run")) return pheme_fail(PHEME_SYS_IO, err, errlen, "no random bytes for a JWT key");
     c->random_keys = 1;
   }
   c->access_ttl_s = cfg->auth_access_ttl;
@@ -252,78 +251,69 @@ pheme_err signin_message(buf *out, signin_fields *f, const signin_config *c, con
   m.nonce = nonce;
   m.issued_at = issued;
   m.expiration_time = expires;
-  eth_err e;
+  pheme_error e;
   return siwe_render(out, &m, &e);
 }
 
 pheme_err signin_check(const signin_config *c, arena *a, const char *message, size_t n,
                        const char *signature, int64_t now_ms, siwe_message *m, char *err,
                        size_t errlen) {
-  eth_err ee = {0};
+  pheme_error ee = {0};
   if (n > SIWE_MAX_LEN) {
-    pheme_errf(err, errlen, "message of %zu bytes is longer than %d", n, SIWE_MAX_LEN);
-    return PHEME_API_BAD_REQUEST;
+    return pheme_fail(PHEME_API_BAD_REQUEST, err, errlen, "message of %zu bytes is longer than %d", n, SIWE_MAX_LEN);
   }
   pheme_err e = siwe_parse(a, message, n, m, &ee);
   if (e == PHEME_SYS_NOMEM) return e;
   if (e) {
-    pheme_errf(err, errlen, "malformed sign-in message: %s", ee.msg);
-    return PHEME_API_BAD_REQUEST;
+    return pheme_fail(PHEME_API_BAD_REQUEST, err, errlen, "malformed sign-in message: %s", ee.msg);
   }
   /* 65 bytes for a wallet key; a contract wallet's signature may be longer (or shorter) */
   size_t sig_len = 0, hex_len = strlen(signature);
   uint8_t key_sig[SECP_SIG_LEN], *sig = key_sig;
   if (!c->contract_check || hex_len == 2 + 2 * SECP_SIG_LEN) {
     if (hex_decode(sig, SECP_SIG_LEN, NULL, signature, hex_len, HEX_EXACT, &ee)) {
-      pheme_errf(err, errlen, "signature must be 0x and 130 hex digits: %s", ee.msg);
-      return PHEME_API_BAD_REQUEST;
+      return pheme_fail(PHEME_API_BAD_REQUEST, err, errlen, "signature must be 0x and 130 hex digits: %s", ee.msg);
     }
     sig_len = SECP_SIG_LEN;
   } else if (!(sig = arena_alloc(a, hex_len / 2 < SIGNIN_MAX_SIG ? hex_len / 2 + 1 : SIGNIN_MAX_SIG))) {
     return PHEME_SYS_NOMEM;
   } else if (hex_decode(sig, hex_len / 2 < SIGNIN_MAX_SIG ? hex_len / 2 + 1 : SIGNIN_MAX_SIG, &sig_len,
                         signature, hex_len, 0, &ee)) {
-    pheme_errf(err, errlen, "signature must be 0x and an even number of hex digits (at most %d bytes): %s",
+    return pheme_fail(PHEME_API_BAD_REQUEST, err, errlen, "signature must be 0x and an even number of hex digits (at most %d bytes): %s",
                SIGNIN_MAX_SIG, ee.msg);
-    return PHEME_API_BAD_REQUEST;
   }
   if (m->scheme && strcmp(m->scheme, c->scheme) != 0) {
-    pheme_errf(err, errlen, "message scheme '%.16s' is not this server's '%s'", m->scheme, c->scheme);
-    return PHEME_AUTH_INVALID;
+    return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "message scheme '%.16s' is not this server's '%s'", m->scheme, c->scheme);
   }
   if (strcmp(m->domain, c->domain) != 0) {
-    pheme_errf(err, errlen, "message domain '%.200s' is not this server's '%s'", m->domain, c->domain);
-    return PHEME_AUTH_INVALID;
+    return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "message domain '%.200s' is not this server's '%s'", m->domain, c->domain);
   }
   if (strcmp(m->uri, c->uri) != 0) {
-    pheme_errf(err, errlen, "message URI '%.200s' is not this server's '%.200s'", m->uri, c->uri);
-    return PHEME_AUTH_INVALID;
+    return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "message URI '%.200s' is not this server's '%.200s'", m->uri, c->uri);
   }
   if (!signin_chain_allowed(c, m->chain_id)) {
     char allowed[256];
     signin_chains_text(c, allowed, sizeof allowed);
-    pheme_errf(err, errlen, "chain id '%llu' is not allowed (allowed: %s)", (unsigned long long)m->chain_id,
+    return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "chain id '%llu' is not allowed (allowed: %s)", (unsigned long long)m->chain_id,
                allowed);
-    return PHEME_AUTH_INVALID;
   }
   if ((e = siwe_check_time(m, time_of_ms(now_ms), SIGNIN_SKEW_S, &ee))) {
-    pheme_errf(err, errlen, "%s", ee.msg);
-    return PHEME_AUTH_INVALID;
+    return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "%s", ee.msg);
   }
   uint8_t hash[32], signer[20];
   eip191_hash(hash, message, n);
   if (sig_len == SECP_SIG_LEN) {
     if (secp_recover_address(signer, hash, sig, SECP_LOW_S, &ee)) {
-      pheme_errf(err, errlen, "signature does not verify: %s", ee.msg);
+      pheme_fail(PHEME_AUTH_INVALID, err, errlen, "signature does not verify: %s", ee.msg);
     } else if (memcmp(signer, m->address_bytes, 20) != 0) {
       char who[ADDRESS_TEXT];
       address_to_checksum(who, signer);
-      pheme_errf(err, errlen, "message for '%s' was signed by '%s'", m->address, who);
+      pheme_fail(PHEME_AUTH_INVALID, err, errlen, "message for '%s' was signed by '%s'", m->address, who);
     } else {
       return PHEME_OK;
     }
   } else {
-    pheme_errf(err, errlen, "signature of %zu bytes is no wallet key's (65 bytes)", sig_len);
+    pheme_fail(PHEME_AUTH_INVALID, err, errlen, "signature of %zu bytes is no wallet key's (65 bytes)", sig_len);
   }
   if (!c->contract_check) return PHEME_AUTH_INVALID;
   /* Not the key's: the address may be a contract wallet (EIP-1271) or one to be deployed
@@ -333,6 +323,5 @@ pheme_err signin_check(const signin_config *c, arena *a, const char *message, si
                         sizeof why);
   if (e == PHEME_OK) return PHEME_OK;
   if (e == PHEME_DATA_NOT_FOUND) return PHEME_AUTH_INVALID;
-  pheme_errf(err, errlen, "%s", why);
-  return e;
+  return pheme_fail(e, err, errlen, "%s", why);
 }

@@ -58,9 +58,9 @@ typedef struct {
 } signin_config;
 
 /* Fills c from the configuration: keys from jwt_keys (a random one when empty), domain and URI
- * from public_url, the chain list, TTLs and caps. Returns 0, or -1 with err naming the key and
+ * from public_url, the chain list, TTLs and caps. Returns 0, or PHEME_SYS_CONFIG (PHEME_SYS_IO for an unreadable key file) with err naming the key and
  * the bad value (never a secret). Release with signin_config_release. */
-int signin_config_load(signin_config *c, const pheme_config *cfg, char *err, size_t errlen)
+pheme_err signin_config_load(signin_config *c, const pheme_config *cfg, char *err, size_t errlen)
     PHEME_MUST_CHECK;
 /* Wipes the keys. */
 void signin_config_release(signin_config *c);

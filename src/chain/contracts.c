@@ -54,15 +54,15 @@ const contract_error *contracts_error_by_selector(const uint8_t selector[4],
   return NULL;
 }
 
-static pheme_err parse_sig(arena *a, const char *text, abi_sig *s, eth_err *err) {
+static pheme_err parse_sig(arena *a, const char *text, abi_sig *s, pheme_error *err) {
   pheme_err e = abi_sig_parse(a, text, strlen(text), s, err);
   /* the tables come from abigen, which parsed the same text: failing here is a bug */
   if (e == PHEME_DATA_INVALID) PHEME_BUG("generated signature '%s' does not parse", text);
   return e;
 }
 
-pheme_err contracts_encode_call(buf *out, const contract_function *f, json_t *args, eth_err *err) {
-  if (!args) return eth_err_set(err, PHEME_SYS_NOMEM, "%s: out of memory", f->name);
+pheme_err contracts_encode_call(buf *out, const contract_function *f, json_t *args, pheme_error *err) {
+  if (!args) return pheme_set(err, PHEME_SYS_NOMEM, "%s: out of memory", f->name);
   arena a;
   arena_init(&a, SIG_ARENA);
   abi_sig s;
@@ -75,15 +75,15 @@ pheme_err contracts_encode_call(buf *out, const contract_function *f, json_t *ar
   return e;
 }
 
-pheme_err contracts_encode_deploy(buf *out, const contract_info *c, json_t *args, eth_err *err) {
-  if (!args) return eth_err_set(err, PHEME_SYS_NOMEM, "%s: out of memory", c->name);
+pheme_err contracts_encode_deploy(buf *out, const contract_info *c, json_t *args, pheme_error *err) {
+  if (!args) return pheme_set(err, PHEME_SYS_NOMEM, "%s: out of memory", c->name);
   arena a;
   arena_init(&a, SIG_ARENA);
   abi_sig s;
   size_t before = out->len;
   pheme_err e = parse_sig(&a, c->constructor, &s, err);
   if (!e && buf_add(out, c->bytecode, c->bytecode_len))
-    e = eth_err_set(err, PHEME_SYS_NOMEM, "%s: creation code too large", c->name);
+    e = pheme_set(err, PHEME_SYS_NOMEM, "%s: creation code too large", c->name);
   if (!e) e = abi_encode(out, s.params, args, err);
   if (e && out->len > before) out->len = before, out->data[before] = 0;
   arena_release(&a);
@@ -92,7 +92,7 @@ pheme_err contracts_encode_deploy(buf *out, const contract_info *c, json_t *args
 }
 
 pheme_err contracts_decode_return(const contract_function *f, const uint8_t *data, size_t n,
-                                  json_t **out, eth_err *err) {
+                                  json_t **out, pheme_error *err) {
   *out = NULL;
   arena a;
   arena_init(&a, SIG_ARENA);
@@ -104,7 +104,7 @@ pheme_err contracts_decode_return(const contract_function *f, const uint8_t *dat
     if (e && err) {
       char keep[sizeof err->msg];
       snprintf(keep, sizeof keep, "%s", err->msg);
-      eth_err_set(err, e, "return of %s: %s", f->canonical, keep);
+      pheme_set(err, e, "return of %s: %s", f->canonical, keep);
     }
   }
   arena_release(&a);
@@ -113,7 +113,7 @@ pheme_err contracts_decode_return(const contract_function *f, const uint8_t *dat
 
 pheme_err contracts_decode_event(const contract_event *ev, const uint8_t (*topics)[32],
                                  size_t n_topics, const uint8_t *data, size_t n, json_t **out,
-                                 eth_err *err) {
+                                 pheme_error *err) {
   *out = NULL;
   arena a;
   arena_init(&a, SIG_ARENA);
@@ -129,7 +129,7 @@ pheme_err contracts_decode_event(const contract_event *ev, const uint8_t (*topic
       if (!*name) snprintf(key, sizeof key, "%zu", i), name = key;
       if (json_object_set(o, name, json_array_get(list, i))) json_decref(o), o = NULL;
     }
-    if (!o) e = eth_err_set(err, PHEME_SYS_NOMEM, "%s: out of memory", ev->name);
+    if (!o) e = pheme_set(err, PHEME_SYS_NOMEM, "%s: out of memory", ev->name);
     *out = o;
   }
   json_decref(list);
@@ -194,35 +194,35 @@ json_t *contracts_pack(json_t **v, size_t n) {
   return arr;
 }
 
-static pheme_err not_a(eth_err *err, const char *what) {
-  return eth_err_set(err, PHEME_DATA_INVALID, "decoded value is not %s", what);
+static pheme_err not_a(pheme_error *err, const char *what) {
+  return pheme_set(err, PHEME_DATA_INVALID, "decoded value is not %s", what);
 }
 
-pheme_err contracts_take_address(const json_t *v, uint8_t out[20], eth_err *err) {
+pheme_err contracts_take_address(const json_t *v, uint8_t out[20], pheme_error *err) {
   const char *s = json_string_value(v);
   if (!s) return not_a(err, "an address");
   return address_parse(out, s, strlen(s), 0, err);
 }
 
-pheme_err contracts_take_bool(const json_t *v, int *out, eth_err *err) {
+pheme_err contracts_take_bool(const json_t *v, int *out, pheme_error *err) {
   if (!json_is_boolean(v)) return not_a(err, "a bool");
   *out = json_is_true(v);
   return PHEME_OK;
 }
 
-pheme_err contracts_take_uint(const json_t *v, uint8_t out[32], eth_err *err) {
+pheme_err contracts_take_uint(const json_t *v, uint8_t out[32], pheme_error *err) {
   const char *s = json_string_value(v);
   if (!s) return not_a(err, "an unsigned integer");
   return u256_parse(out, s, strlen(s), 0, err);
 }
 
-pheme_err contracts_take_int(const json_t *v, uint8_t out[32], eth_err *err) {
+pheme_err contracts_take_int(const json_t *v, uint8_t out[32], pheme_error *err) {
   const char *s = json_string_value(v);
   if (!s) return not_a(err, "an integer");
   return u256_parse_signed(out, NULL, s, strlen(s), 0, err);
 }
 
-pheme_err contracts_take_u64(const json_t *v, uint64_t *out, eth_err *err) {
+pheme_err contracts_take_u64(const json_t *v, uint64_t *out, pheme_error *err) {
   uint8_t w[32];
   pheme_err e = contracts_take_uint(v, w, err);
   if (e) return e;
@@ -230,7 +230,7 @@ pheme_err contracts_take_u64(const json_t *v, uint64_t *out, eth_err *err) {
   return PHEME_OK;
 }
 
-pheme_err contracts_take_i64(const json_t *v, int64_t *out, eth_err *err) {
+pheme_err contracts_take_i64(const json_t *v, int64_t *out, pheme_error *err) {
   uint8_t w[32];
   pheme_err e = contracts_take_int(v, w, err);
   if (e) return e;
@@ -241,7 +241,7 @@ pheme_err contracts_take_i64(const json_t *v, int64_t *out, eth_err *err) {
   return PHEME_OK;
 }
 
-pheme_err contracts_take_bytes(const json_t *v, uint8_t *out, size_t n, eth_err *err) {
+pheme_err contracts_take_bytes(const json_t *v, uint8_t *out, size_t n, pheme_error *err) {
   const char *s = json_string_value(v);
   if (!s) return not_a(err, "bytes");
   return hex_decode(out, n, NULL, s, strlen(s), HEX_EXACT, err);

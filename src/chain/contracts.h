@@ -42,7 +42,6 @@
 
 #include "core/buf.h"
 #include "core/err.h"
-#include "eth/eth_err.h"
 
 typedef struct {
   const char *name;       /* "transfer" */
@@ -98,18 +97,18 @@ const contract_error *contracts_error_by_selector(const uint8_t selector[4],
 
 /* Appends selector || abi_encode(args). args (a JSON array, one value per parameter) is taken
  * over (json_decref'ed here); NULL means an allocation failed before and gives PHEME_SYS_NOMEM. */
-pheme_err contracts_encode_call(buf *out, const contract_function *f, json_t *args, eth_err *err)
+pheme_err contracts_encode_call(buf *out, const contract_function *f, json_t *args, pheme_error *err)
     PHEME_MUST_CHECK;
 /* Appends bytecode || abi_encode(args) of the constructor; args taken over as above. */
-pheme_err contracts_encode_deploy(buf *out, const contract_info *c, json_t *args, eth_err *err)
+pheme_err contracts_encode_deploy(buf *out, const contract_info *c, json_t *args, pheme_error *err)
     PHEME_MUST_CHECK;
 /* Decodes return data of f into a new JSON array (one value per output). */
 pheme_err contracts_decode_return(const contract_function *f, const uint8_t *data, size_t n,
-                                  json_t **out, eth_err *err) PHEME_MUST_CHECK;
+                                  json_t **out, pheme_error *err) PHEME_MUST_CHECK;
 /* Decodes a log of event ev (topics[0] = ev->topic0) into a JSON object {name: value}. */
 pheme_err contracts_decode_event(const contract_event *ev, const uint8_t (*topics)[32],
                                  size_t n_topics, const uint8_t *data, size_t n, json_t **out,
-                                 eth_err *err) PHEME_MUST_CHECK;
+                                 pheme_error *err) PHEME_MUST_CHECK;
 
 /* ---- helpers of the generated code: C value <-> JSON value ---- */
 
@@ -126,13 +125,13 @@ json_t *contracts_json_string(const char *s);
 json_t *contracts_pack(json_t **v, size_t n);
 
 /* Reads one decoded value into a C value; PHEME_DATA_INVALID when it is not of that shape. */
-pheme_err contracts_take_address(const json_t *v, uint8_t out[20], eth_err *err) PHEME_MUST_CHECK;
-pheme_err contracts_take_bool(const json_t *v, int *out, eth_err *err) PHEME_MUST_CHECK;
-pheme_err contracts_take_u64(const json_t *v, uint64_t *out, eth_err *err) PHEME_MUST_CHECK;
-pheme_err contracts_take_i64(const json_t *v, int64_t *out, eth_err *err) PHEME_MUST_CHECK;
-pheme_err contracts_take_uint(const json_t *v, uint8_t out[32], eth_err *err) PHEME_MUST_CHECK;
-pheme_err contracts_take_int(const json_t *v, uint8_t out[32], eth_err *err) PHEME_MUST_CHECK;
-pheme_err contracts_take_bytes(const json_t *v, uint8_t *out, size_t n, eth_err *err)
+pheme_err contracts_take_address(const json_t *v, uint8_t out[20], pheme_error *err) PHEME_MUST_CHECK;
+pheme_err contracts_take_bool(const json_t *v, int *out, pheme_error *err) PHEME_MUST_CHECK;
+pheme_err contracts_take_u64(const json_t *v, uint64_t *out, pheme_error *err) PHEME_MUST_CHECK;
+pheme_err contracts_take_i64(const json_t *v, int64_t *out, pheme_error *err) PHEME_MUST_CHECK;
+pheme_err contracts_take_uint(const json_t *v, uint8_t out[32], pheme_error *err) PHEME_MUST_CHECK;
+pheme_err contracts_take_int(const json_t *v, uint8_t out[32], pheme_error *err) PHEME_MUST_CHECK;
+pheme_err contracts_take_bytes(const json_t *v, uint8_t *out, size_t n, pheme_error *err)
     PHEME_MUST_CHECK;
 
 #include "chain/contracts_gen.h"

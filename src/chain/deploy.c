@@ -54,10 +54,9 @@ void deploy_config_init(deploy_config *c) {
 static pheme_err env_address(const char *name, uint8_t out[20], char *err, size_t errlen) {
   const char *v = getenv(name);
   if (!v || !*v) return PHEME_OK;
-  eth_err e;
+  pheme_error e;
   if (address_parse(out, v, strlen(v), 0, &e)) {
-    pheme_errf(err, errlen, "%s='%.60s': %s", name, v, e.msg);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "%s='%.60s': %s", name, v, e.msg);
   }
   return PHEME_OK;
 }
@@ -68,8 +67,7 @@ static pheme_err env_u64(const char *name, uint64_t *out, uint64_t max, char *er
   uint8_t w[32];
   uint64_t x;
   if (u256_parse(w, v, strlen(v), 1, NULL) || !u256_to_u64(w, &x) || x > max) {
-    pheme_errf(err, errlen, "%s='%.60s' is not a number from 0 to %" PRIu64, name, v, max);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "%s='%.60s' is not a number from 0 to %" PRIu64, name, v, max);
   }
   *out = x;
   return PHEME_OK;
@@ -78,10 +76,9 @@ static pheme_err env_u64(const char *name, uint64_t *out, uint64_t max, char *er
 static pheme_err env_u256(const char *name, uint8_t out[32], char *err, size_t errlen) {
   const char *v = getenv(name);
   if (!v || !*v) return PHEME_OK;
-  eth_err e;
+  pheme_error e;
   if (u256_parse(out, v, strlen(v), 1, &e)) {
-    pheme_errf(err, errlen, "%s='%.60s': %s", name, v, e.msg);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "%s='%.60s': %s", name, v, e.msg);
   }
   return PHEME_OK;
 }
@@ -105,13 +102,11 @@ pheme_err deploy_config_from_env(deploy_config *c, char *err, size_t errlen) {
     for (const char *p = v; !e;) {
       const char *end = strchr(p, ',');
       size_t len = end ? (size_t)(end - p) : strlen(p);
-      eth_err ee;
+      pheme_error ee;
       if (c->n_oracle_validators == DEPLOY_MAX_VALIDATORS) {
-        pheme_errf(err, errlen, "PHEME_ORACLE_VALIDATORS names more than %d addresses", DEPLOY_MAX_VALIDATORS);
-        e = PHEME_DATA_INVALID;
+        e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "PHEME_ORACLE_VALIDATORS names more than %d addresses", DEPLOY_MAX_VALIDATORS);
       } else if (address_parse(c->oracle_validators[c->n_oracle_validators], p, len, 0, &ee)) {
-        pheme_errf(err, errlen, "PHEME_ORACLE_VALIDATORS: %s", ee.msg);
-        e = PHEME_DATA_INVALID;
+        e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "PHEME_ORACLE_VALIDATORS: %s", ee.msg);
       } else {
         c->n_oracle_validators++;
       }
@@ -128,8 +123,7 @@ pheme_err deploy_key_parse(const char *spec, uint8_t key[32], char *err, size_t 
   if (s[0] == '@') {
     FILE *f = fopen(s + 1, "rb");
     if (!f) {
-      pheme_errf(err, errlen, "cannot open the key file '%.200s'", s + 1);
-      return PHEME_SYS_IO;
+      return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot open the key file '%.200s'", s + 1);
     }
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
@@ -141,16 +135,13 @@ pheme_err deploy_key_parse(const char *spec, uint8_t key[32], char *err, size_t 
   while (n && (s[n - 1] == ' ' || s[n - 1] == '\t' || s[n - 1] == '\n' || s[n - 1] == '\r')) n--;
   pheme_err e = PHEME_OK;
   if (n == 0) {
-    pheme_errf(err, errlen, "no operator key (set chain_operator_key or PHEME_CHAIN_OPERATOR_KEY)");
-    e = PHEME_DATA_INVALID;
+    e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "no operator key (set chain_operator_key or PHEME_CHAIN_OPERATOR_KEY)");
   } else if (hex_decode(key, 32, NULL, s, n, HEX_PREFIX_OPTIONAL | HEX_EXACT, NULL)) {
-    pheme_errf(err, errlen, "the operator key is not 32 bytes of hex (64 digits, 0x optional)");
-    e = PHEME_DATA_INVALID;
+    e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "the operator key is not 32 bytes of hex (64 digits, 0x optional)");
   } else {
     uint8_t addr[20];
     if (secp_address(addr, key, NULL)) {
-      pheme_errf(err, errlen, "the operator key is not a valid secp256k1 private key");
-      e = PHEME_DATA_INVALID;
+      e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "the operator key is not a valid secp256k1 private key");
     }
   }
   volatile char *t = text;
@@ -163,7 +154,7 @@ pheme_err deploy_key_parse(const char *spec, uint8_t key[32], char *err, size_t 
 static pheme_err rpc_do(rpc_client *rpc, arena *a, const char *method, const char *params,
                         json_t **res, rpc_error *re, char *err, size_t errlen) {
   pheme_err e = rpc_call(rpc, a, method, params, res, re);
-  if (e && re->kind != RPC_ERR_RPC) pheme_errf(err, errlen, "%s: %s", method, re->message);
+  if (e && re->kind != RPC_ERR_RPC) pheme_fail(e, err, errlen, "%s: %s", method, re->message);
   return e;
 }
 
@@ -224,23 +215,22 @@ pheme_err deploy_call(rpc_client *rpc, const uint8_t to[20], const uint8_t *data
   rpc_error re;
   pheme_err e = PHEME_SYS_NOMEM;
   if (buf_adds(&p, "[") || call_object(&p, NULL, to, NULL, data, n) || buf_adds(&p, ",\"latest\"]")) {
-    pheme_errf(err, errlen, "eth_call: out of memory");
+    pheme_fail(PHEME_SYS_NOMEM, err, errlen, "eth_call: out of memory");
   } else if ((e = rpc_do(rpc, &a, "eth_call", p.data, &res, &re, err, errlen))) {
     if (re.kind == RPC_ERR_RPC) {
       char why[300];
       revert_from_error(&re, why, sizeof why);
-      pheme_errf(err, errlen, "eth_call reverted: %s", why);
-      e = PHEME_DATA_STATE;
+      e = pheme_fail(PHEME_DATA_STATE, err, errlen, "eth_call reverted: %s", why);
     }
   } else {
     const char *hex = json_string_value(res);
     size_t len = hex ? strlen(hex) : 0;
-    eth_err ee;
+    pheme_error ee;
     e = PHEME_DATA_INVALID;
     if (!hex || len < 2 || buf_reserve(ret, len / 2)) {
-      pheme_errf(err, errlen, "eth_call: the node's answer is not hex data");
+      pheme_fail(e, err, errlen, "eth_call: the node's answer is not hex data");
     } else if (hex_decode((uint8_t *)ret->data + ret->len, len / 2, &n, hex, len, 0, &ee)) {
-      pheme_errf(err, errlen, "eth_call: %s", ee.msg);
+      pheme_fail(e, err, errlen, "eth_call: %s", ee.msg);
     } else {
       ret->len += n;
       ret->data[ret->len] = 0;
@@ -273,30 +263,27 @@ pheme_err deploy_sender_init(deploy_sender *s, rpc_client *rpc, const uint8_t ke
   s->rpc = rpc;
   s->receipt_timeout_ms = 300000;
   s->poll_ms = 200;
-  eth_err ee;
+  pheme_error ee;
   if (secp_address(s->address, key, &ee)) {
-    pheme_errf(err, errlen, "operator key: %s", ee.msg);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "operator key: %s", ee.msg);
   }
   memcpy(s->key, key, 32);
   rpc_error re;
   pheme_err e = rpc_check_chain(rpc, &re);
   if (e) {
-    pheme_errf(err, errlen, "eth_chainId: %s", re.message);
-    return e;
+    return pheme_fail(e, err, errlen, "eth_chainId: %s", re.message);
   }
   s->chain_id = rpc_chain_id(rpc);
   char params[80], h[HEX_LEN(20) + 1];
   snprintf(params, sizeof params, "[\"%s\",\"pending\"]", hex_encode(h, s->address, 20));
   json_t *res = NULL;
   if ((e = rpc_do(rpc, NULL, "eth_getTransactionCount", params, &res, &re, err, errlen))) {
-    if (re.kind == RPC_ERR_RPC) pheme_errf(err, errlen, "eth_getTransactionCount: %s", re.message);
+    if (re.kind == RPC_ERR_RPC) pheme_fail(e, err, errlen, "eth_getTransactionCount: %s", re.message);
     return e;
   }
   const char *q = json_string_value(res);
   if (!q || rpc_quantity_parse(q, &s->nonce)) {
-    pheme_errf(err, errlen, "eth_getTransactionCount: not a quantity");
-    e = PHEME_DATA_INVALID;
+    e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "eth_getTransactionCount: not a quantity");
   }
   json_decref(res);
   return e;
@@ -334,8 +321,7 @@ static pheme_err price(deploy_sender *s, tx *t, char *err, size_t errlen) {
     uint64_t gp;
     e = rpc_do(s->rpc, NULL, "eth_gasPrice", NULL, &res, &re, err, errlen);
     if (!e && (!json_string_value(res) || rpc_quantity_parse(json_string_value(res), &gp))) {
-      pheme_errf(err, errlen, "eth_gasPrice: not a quantity");
-      e = PHEME_DATA_INVALID;
+      e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "eth_gasPrice: not a quantity");
     }
     if (!e) {
       t->type = TX_LEGACY;
@@ -366,34 +352,31 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
 
   /* gas: the node's estimate plus a fifth (state read by the estimate can shift a little) */
   if (buf_adds(&p, "[") || call_object(&p, s->address, to, value, data, n) || buf_adds(&p, "]")) {
-    pheme_errf(err, errlen, "%s: out of memory", what);
-    e = PHEME_SYS_NOMEM;
+    e = pheme_fail(PHEME_SYS_NOMEM, err, errlen, "%s: out of memory", what);
     goto out;
   }
   if ((e = rpc_do(s->rpc, &a, "eth_estimateGas", p.data, &res, &re, err, errlen))) {
     if (re.kind == RPC_ERR_RPC) {
       revert_from_error(&re, why, sizeof why);
-      pheme_errf(err, errlen, "%s: reverts: %s", what, why);
-      e = PHEME_DATA_STATE;
+      e = pheme_fail(PHEME_DATA_STATE, err, errlen, "%s: reverts: %s", what, why);
     }
     goto out;
   }
   uint64_t gas;
   if (!json_string_value(res) || rpc_quantity_parse(json_string_value(res), &gas) || gas > UINT64_MAX / 2) {
-    pheme_errf(err, errlen, "%s: eth_estimateGas answered no quantity", what);
-    e = PHEME_DATA_INVALID;
+    e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "%s: eth_estimateGas answered no quantity", what);
     goto out;
   }
   json_decref(res), res = NULL;
   t.gas = gas + gas / 5;
   if ((e = price(s, &t, err, errlen))) goto out;
 
-  eth_err ee;
+  pheme_error ee;
   buf raw;
   buf_init(&raw, 64u << 20);
   if ((e = tx_sign(&t, s->key, &ee)) || (e = tx_encode_signed(&raw, &t, &ee)) ||
       (e = tx_hash(r->tx_hash, &t, &ee))) {
-    pheme_errf(err, errlen, "%s: signing: %s", what, ee.msg);
+    pheme_fail(e, err, errlen, "%s: signing: %s", what, ee.msg);
     buf_release(&raw);
     goto out;
   }
@@ -402,14 +385,13 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
   if (!hex || buf_printf(&p, "[\"%s\"]", hex_encode(hex, (const uint8_t *)raw.data, raw.len))) {
     free(hex);
     buf_release(&raw);
-    pheme_errf(err, errlen, "%s: out of memory", what);
-    e = PHEME_SYS_NOMEM;
+    e = pheme_fail(PHEME_SYS_NOMEM, err, errlen, "%s: out of memory", what);
     goto out;
   }
   free(hex);
   buf_release(&raw);
   if ((e = rpc_do(s->rpc, &a, "eth_sendRawTransaction", p.data, &res, &re, err, errlen))) {
-    if (re.kind == RPC_ERR_RPC) pheme_errf(err, errlen, "%s: eth_sendRawTransaction: %s", what, re.message);
+    if (re.kind == RPC_ERR_RPC) pheme_fail(e, err, errlen, "%s: eth_sendRawTransaction: %s", what, re.message);
     goto out;
   }
   json_decref(res), res = NULL;
@@ -420,14 +402,13 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
   snprintf(params, sizeof params, "[\"%s\"]", hex_encode(hh, r->tx_hash, 32));
   for (long waited = 0;; waited += s->poll_ms) {
     if ((e = rpc_do(s->rpc, &a, "eth_getTransactionReceipt", params, &res, &re, err, errlen))) {
-      if (re.kind == RPC_ERR_RPC) pheme_errf(err, errlen, "%s: eth_getTransactionReceipt: %s", what, re.message);
+      if (re.kind == RPC_ERR_RPC) pheme_fail(e, err, errlen, "%s: eth_getTransactionReceipt: %s", what, re.message);
       goto out;
     }
     if (json_is_object(res)) break;
     json_decref(res), res = NULL;
     if (waited >= s->receipt_timeout_ms) {
-      pheme_errf(err, errlen, "%s: transaction %s not mined within %ld ms", what, hh, s->receipt_timeout_ms);
-      e = PHEME_SYS_IO;
+      e = pheme_fail(PHEME_SYS_IO, err, errlen, "%s: transaction %s not mined within %ld ms", what, hh, s->receipt_timeout_ms);
       goto out;
     }
     sleep_ms(s->poll_ms);
@@ -435,21 +416,18 @@ pheme_err deploy_send(deploy_sender *s, const char *what, const uint8_t *to, con
   uint64_t status;
   if (field_u64(res, "status", &status) || field_u64(res, "blockNumber", &r->block_number) ||
       field_u64(res, "gasUsed", &r->gas_used)) {
-    pheme_errf(err, errlen, "%s: receipt of %s lacks status, blockNumber or gasUsed", what, hh);
-    e = PHEME_DATA_INVALID;
+    e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "%s: receipt of %s lacks status, blockNumber or gasUsed", what, hh);
     goto out;
   }
   const char *ca = json_string_value(json_object_get(res, "contractAddress"));
   if (ca && address_parse(r->contract, ca, strlen(ca), 0, NULL) == PHEME_OK) r->has_contract = 1;
   if (status != 1) {
-    pheme_errf(err, errlen, "%s: transaction %s reverted in block %" PRIu64 " (gas used %" PRIu64 " of %" PRIu64 ")",
+    e = pheme_fail(PHEME_DATA_STATE, err, errlen, "%s: transaction %s reverted in block %" PRIu64 " (gas used %" PRIu64 " of %" PRIu64 ")",
             what, hh, r->block_number, r->gas_used, t.gas);
-    e = PHEME_DATA_STATE;
     goto out;
   }
   if (!to && !r->has_contract) {
-    pheme_errf(err, errlen, "%s: receipt of creation %s has no contractAddress", what, hh);
-    e = PHEME_DATA_INVALID;
+    e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "%s: receipt of creation %s has no contractAddress", what, hh);
     goto out;
   }
   if (s->progress) s->progress(s->progress_ctx, what, r->tx_hash, r->block_number, r->gas_used);
@@ -462,7 +440,7 @@ out:
 
 /* ---- the suite: SuiteDeployer.deploySuite and _wire ---- */
 
-typedef pheme_err (*role_fn)(buf *, const uint8_t[32], const uint8_t[20], eth_err *);
+typedef pheme_err (*role_fn)(buf *, const uint8_t[32], const uint8_t[20], pheme_error *);
 
 typedef struct {
   deploy_sender *s;
@@ -471,8 +449,8 @@ typedef struct {
   size_t errlen;
 } run;
 
-static pheme_err encoded(run *r, const char *what, pheme_err e, const eth_err *ee) {
-  if (e) pheme_errf(r->err, r->errlen, "%s: encoding: %s", what, ee->msg);
+static pheme_err encoded(run *r, const char *what, pheme_err e, const pheme_error *ee) {
+  if (e) pheme_fail(e, r->err, r->errlen, "%s: encoding: %s", what, ee->msg);
   return e;
 }
 
@@ -497,7 +475,7 @@ static pheme_err call(run *r, const char *what, const uint8_t to[20]) {
 /* Deploys an ERC1967Proxy to impl whose creation calls init (its encoding's outcome in e), the
  * proxy's address into out; releases init. */
 static pheme_err proxy(run *r, const char *name, const uint8_t impl[20], buf *init, pheme_err e,
-                       eth_err *ee, uint8_t out[20]) {
+                       pheme_error *ee, uint8_t out[20]) {
   if (!e) e = ct_ERC1967Proxy_deploy(&r->code, impl, (const uint8_t *)init->data, init->len, ee);
   buf_release(init);
   char what[96];
@@ -521,7 +499,7 @@ static pheme_err role(run *r, const char *contract, const uint8_t to[20], role_f
   snprintf(what, sizeof what, "%s.%s(%s, %s)", contract, verb, name, address_to_checksum(a, account));
   uint8_t id[32];
   role_id(id, name);
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = encoded(r, what, fn(&r->code, id, account, &ee), &ee);
   return e ? e : call(r, what, to);
 }
@@ -555,8 +533,7 @@ static pheme_err latest_block(deploy_sender *s, uint64_t *number, uint64_t *time
   pheme_err e = rpc_do(s->rpc, NULL, "eth_getBlockByNumber", "[\"latest\",false]", &blk, &re, err, errlen);
   if (e) return e;
   if (field_u64(blk, "number", number) || field_u64(blk, "timestamp", timestamp)) {
-    pheme_errf(err, errlen, "eth_getBlockByNumber: the latest block has no number or timestamp");
-    e = PHEME_DATA_INVALID;
+    e = pheme_fail(PHEME_DATA_INVALID, err, errlen, "eth_getBlockByNumber: the latest block has no number or timestamp");
   }
   json_decref(blk);
   return e;
@@ -565,7 +542,7 @@ static pheme_err latest_block(deploy_sender *s, uint64_t *number, uint64_t *time
 static pheme_err deploy_contracts(run *r, const deploy_config *cfg, manifest *m) {
   deploy_sender *s = r->s;
   const uint8_t *me = s->address;
-  eth_err ee;
+  pheme_error ee;
   pheme_err e;
   uint8_t w[32], w2[32];
 
@@ -674,7 +651,7 @@ static pheme_err deploy_contracts(run *r, const deploy_config *cfg, manifest *m)
 static pheme_err wire(run *r, const deploy_config *cfg, manifest *m) {
   const uint8_t *me = r->s->address, *tl = m->timelock, *relayer = cfg->relayer;
   int relayer_is_me = memcmp(relayer, me, 20) == 0;
-  eth_err ee;
+  pheme_error ee;
   pheme_err e;
   uint8_t w[32];
 
@@ -743,8 +720,7 @@ pheme_err deploy_suite(deploy_sender *s, const deploy_config *cfg_in, manifest *
   if (!memcmp(cfg.team_beneficiary, zero, 20)) memcpy(cfg.team_beneficiary, s->address, 20);
   size_t nv = cfg.n_oracle_validators ? cfg.n_oracle_validators : 1;
   if (cfg.oracle_threshold > nv) {
-    pheme_errf(err, errlen, "oracle threshold %" PRIu64 " is more than the %zu validator(s)", cfg.oracle_threshold, nv);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "oracle threshold %" PRIu64 " is more than the %zu validator(s)", cfg.oracle_threshold, nv);
   }
   uint64_t number, now;
   pheme_err e = latest_block(s, &number, &now, err, errlen);
@@ -768,9 +744,9 @@ pheme_err deploy_suite(deploy_sender *s, const deploy_config *cfg_in, manifest *
     int has = deploy_has_code(s->rpc, manifest_address(m, f));
     if (has != 1) {
       char a[ADDRESS_TEXT];
-      pheme_errf(err, errlen, "%s %s at %s: %s", f->section, f->key, address_to_checksum(a, manifest_address(m, f)),
-              has < 0 ? "eth_getCode failed" : "no code after deployment");
-      return has < 0 ? PHEME_SYS_IO : PHEME_DATA_STATE;
+      return pheme_fail(has < 0 ? PHEME_SYS_IO : PHEME_DATA_STATE, err, errlen, "%s %s at %s: %s", f->section, f->key,
+                        address_to_checksum(a, manifest_address(m, f)),
+                        has < 0 ? "eth_getCode failed" : "no code after deployment");
     }
   }
   return PHEME_OK;

@@ -83,24 +83,21 @@ typedef struct {
 } seeder;
 
 /* Sends calldata from dev account i to `to`. */
-static int send_as(seeder *s, int i, const char *what, const uint8_t to[20], buf *calldata) {
+static pheme_err send_as(seeder *s, int i, const char *what, const uint8_t to[20], buf *calldata) {
   uint8_t key[32];
   key_of(key, i);
   deploy_sender snd;
-  int rc = 0;
-  if (deploy_sender_init(&snd, s->rpc, key, s->err, s->errlen) ||
-      deploy_send(&snd, what, to, NULL, (const uint8_t *)calldata->data, calldata->len, NULL, s->err, s->errlen))
-    rc = -1;
-  else
-    s->sent++;
+  pheme_err rc = deploy_sender_init(&snd, s->rpc, key, s->err, s->errlen);
+  if (!rc) rc = deploy_send(&snd, what, to, NULL, (const uint8_t *)calldata->data, calldata->len, NULL, s->err, s->errlen);
+  if (!rc) s->sent++;
   deploy_sender_release(&snd);
   buf_clear(calldata);
   return rc;
 }
 
-static int encoded(seeder *s, const char *what, pheme_err e, const eth_err *ee) {
-  if (e) pheme_errf(s->err, s->errlen, "%s: %s", what, ee->msg);
-  return e ? -1 : 0;
+static pheme_err encoded(seeder *s, const char *what, pheme_err e, const pheme_error *ee) {
+  if (e) pheme_fail(e, s->err, s->errlen, "%s: %s", what, ee->msg);
+  return e;
 }
 
 static void score_leaf(uint8_t out[32], const uint8_t who[20], unsigned score) {
@@ -121,7 +118,7 @@ static void hash_pair(uint8_t out[32], const uint8_t a[32], const uint8_t b[32])
 
 /* The first reputation round: demo people 0..2 with scores, signed by the oracle's one validator
  * (the operator, threshold 1), leaves per contracts/signing.json's scoreLeaf. */
-static int seed_round(seeder *s) {
+static pheme_err seed_round(seeder *s) {
   static const unsigned scores[3] = {64, 47, 71};
   uint8_t who[3][20];
   unsigned sc[3];
@@ -153,23 +150,23 @@ static int seed_round(seeder *s) {
       "PhemeReputationOracle", "version", "1", "chainId", (json_int_t)s->m->chain_id, "verifyingContract",
       address_to_checksum(ca, s->m->oracle), "message", "round", "1", "root", rh, "users", users, "scores", scs);
   uint8_t digest[32], sig[65], key[32];
-  eth_err ee;
-  int rc = -1;
+  pheme_error ee;
+  pheme_err rc;
   buf cd;
   buf_init(&cd, 1 << 16);
   key_of(key, 0);
   if (!typed || !users || !scs) {
-    pheme_errf(s->err, s->errlen, "reputation round: out of memory");
-  } else if (eip712_hash(digest, typed, &ee) || secp_sign(sig, digest, key, &ee)) {
-    pheme_errf(s->err, s->errlen, "reputation round: %s", ee.msg);
+    rc = pheme_fail(PHEME_SYS_NOMEM, s->err, s->errlen, "reputation round: out of memory");
+  } else if ((rc = eip712_hash(digest, typed, &ee)) || (rc = secp_sign(sig, digest, key, &ee))) {
+    pheme_fail(rc, s->err, s->errlen, "reputation round: %s", ee.msg);
   } else {
     secp_v_to_27(sig);
     char sh[HEX_LEN(65) + 1];
     json_t *sigs = json_pack("[s]", hex_encode(sh, sig, 65));
     uint8_t one[32];
     u256_from_u64(one, 1);
-    if (!encoded(s, "submitRound", ct_ReputationOracle_submitRound(&cd, one, root, users, scs, sigs, &ee), &ee))
-      rc = send_as(s, 0, "ReputationOracle.submitRound(1)", s->m->oracle, &cd);
+    rc = encoded(s, "submitRound", ct_ReputationOracle_submitRound(&cd, one, root, users, scs, sigs, &ee), &ee);
+    if (!rc) rc = send_as(s, 0, "ReputationOracle.submitRound(1)", s->m->oracle, &cd);
     json_decref(sigs);
   }
   json_decref(typed);
@@ -179,26 +176,26 @@ static int seed_round(seeder *s) {
   return rc;
 }
 
-static int seed(seeder *s) {
+static pheme_err seed(seeder *s) {
   const manifest *m = s->m;
   buf cd;
   buf_init(&cd, 1 << 16);
-  eth_err ee;
+  pheme_error ee;
   uint8_t w[32], who[20];
   char what[160];
-  int rc = -1;
+  pheme_err rc;
 
   /* PHEME for everyone, and each account's votes delegated to itself */
   if (u256_parse(w, PHEME_WEI("50000"), strlen(PHEME_WEI("50000")), 0, NULL)) PHEME_BUG("amount");
   for (int i = 1; i < DEV_ACCOUNTS; i++) {
     addr_of(who, i);
     snprintf(what, sizeof what, "PhemeToken.transfer(account %d, 50000 PHEME)", i);
-    if (encoded(s, what, ct_PhemeToken_transfer(&cd, who, w, &ee), &ee) || send_as(s, 0, what, m->token, &cd)) goto out;
+    if ((rc = encoded(s, what, ct_PhemeToken_transfer(&cd, who, w, &ee), &ee)) || (rc = send_as(s, 0, what, m->token, &cd))) goto out;
   }
   for (int i = 0; i < DEV_ACCOUNTS; i++) {
     addr_of(who, i);
     snprintf(what, sizeof what, "PhemeToken.delegate(self) by account %d", i);
-    if (encoded(s, what, ct_PhemeToken_delegate(&cd, who, &ee), &ee) || send_as(s, i, what, m->token, &cd)) goto out;
+    if ((rc = encoded(s, what, ct_PhemeToken_delegate(&cd, who, &ee), &ee)) || (rc = send_as(s, i, what, m->token, &cd))) goto out;
   }
 
   /* the validator panel: accounts 1..3 stake 20,000 PHEME (the minimum is 10,000) and register */
@@ -206,8 +203,8 @@ static int seed(seeder *s) {
   if (u256_parse(w, PHEME_WEI("20000"), strlen(PHEME_WEI("20000")), 0, NULL)) PHEME_BUG("amount");
   for (int i = 1; i <= 3; i++) {
     snprintf(what, sizeof what, "validator %d: approve, stake 20000 PHEME, register", i);
-    if (encoded(s, what, ct_PhemeToken_approve(&cd, m->staking, w, &ee), &ee) || send_as(s, i, what, m->token, &cd) ||
-        encoded(s, what, ct_PhemeStaking_stake(&cd, w, &ee), &ee) || send_as(s, i, what, m->staking, &cd))
+    if ((rc = encoded(s, what, ct_PhemeToken_approve(&cd, m->staking, w, &ee), &ee)) || (rc = send_as(s, i, what, m->token, &cd)) ||
+        (rc = encoded(s, what, ct_PhemeStaking_stake(&cd, w, &ee), &ee)) || (rc = send_as(s, i, what, m->staking, &cd)))
       goto out;
     json_t *list = json_array();
     for (int k = 0; k < 3 && domains[i - 1][k]; k++) {
@@ -218,24 +215,24 @@ static int seed(seeder *s) {
     }
     pheme_err e = list ? ct_ValidatorRegistry_register(&cd, list, &ee) : PHEME_SYS_NOMEM;
     json_decref(list);
-    if (encoded(s, what, e, &ee) || send_as(s, i, what, m->registry, &cd)) goto out;
+    if ((rc = encoded(s, what, e, &ee)) || (rc = send_as(s, i, what, m->registry, &cd))) goto out;
   }
 
   /* Skill Wallets for the demo people, a badge type and one award */
   for (int i = 0; i < 3; i++) {
     addr_of(who, i);
     snprintf(what, sizeof what, "SkillWallet.mintFor(account %d)", i);
-    if (encoded(s, what, ct_SkillWallet_mintFor(&cd, who, &ee), &ee) || send_as(s, 0, what, m->skill_wallet, &cd))
+    if ((rc = encoded(s, what, ct_SkillWallet_mintFor(&cd, who, &ee), &ee)) || (rc = send_as(s, 0, what, m->skill_wallet, &cd)))
       goto out;
   }
   uint8_t id[32], one[32];
   u256_from_u64(id, 1);
   u256_from_u64(one, 1);
   addr_of(who, 1);
-  if (encoded(s, "createBadgeType", ct_PhemeBadges_createBadgeType(&cd, id, 0, 1, 0, 0, "pheme://badges/1", &ee), &ee) ||
-      send_as(s, 0, "PhemeBadges.createBadgeType(1, COMMON, soulbound)", m->badges, &cd) ||
-      encoded(s, "mint", ct_PhemeBadges_mint(&cd, who, id, one, &ee), &ee) ||
-      send_as(s, 0, "PhemeBadges.mint(account 1, badge 1)", m->badges, &cd))
+  if ((rc = encoded(s, "createBadgeType", ct_PhemeBadges_createBadgeType(&cd, id, 0, 1, 0, 0, "pheme://badges/1", &ee), &ee)) ||
+      (rc = send_as(s, 0, "PhemeBadges.createBadgeType(1, COMMON, soulbound)", m->badges, &cd)) ||
+      (rc = encoded(s, "mint", ct_PhemeBadges_mint(&cd, who, id, one, &ee), &ee)) ||
+      (rc = send_as(s, 0, "PhemeBadges.mint(account 1, badge 1)", m->badges, &cd)))
     goto out;
 
   rc = seed_round(s);
@@ -263,15 +260,13 @@ static void remove_database_files(const char *path) {
   }
 }
 
-int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_t errlen) {
+pheme_err dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_t errlen) {
   memset(d, 0, sizeof *d);
   mkdir("data", 0755);
-  if (mkdir(DEV_DIR, 0755) && errno != EEXIST) {
-    pheme_errf(err, errlen, "cannot make '%s': %s", DEV_DIR, strerror(errno));
-    return -1;
-  }
+  if (mkdir(DEV_DIR, 0755) && errno != EEXIST)
+    return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot make '%s': %s", DEV_DIR, strerror(errno));
   /* 8545, the port wallets expect of a local chain, when it is free */
-  if (local_node_start(&d->node, NULL, 8545, NULL, err, errlen)) return -1;
+  PHEME_TRY(local_node_start(&d->node, NULL, 8545, NULL, err, errlen));
   fprintf(log, "pheme dev: anvil (pid %ld) on %s\n", (long)d->node.pid, d->node.url);
   fflush(log);
 
@@ -282,22 +277,22 @@ int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_
   deploy_sender s;
   deploy_config dc;
   deploy_config_init(&dc);
-  int rc = -1;
+  pheme_err rc;
   if (!rpc) {
-    pheme_errf(err, errlen, "no RPC client for %s", d->node.url);
+    rc = pheme_fail(PHEME_SYS_NOMEM, err, errlen, "no RPC client for %s", d->node.url);
     goto out;
   }
-  if (deploy_sender_init(&s, rpc, key, err, errlen)) goto out;
+  if ((rc = deploy_sender_init(&s, rpc, key, err, errlen))) goto out;
   d->chain_id = s.chain_id;
-  pheme_err e = deploy_suite(&s, &dc, &d->m, err, errlen);
+  rc = deploy_suite(&s, &dc, &d->m, err, errlen);
   deploy_sender_release(&s);
-  if (e) goto out;
+  if (rc) goto out;
   snprintf(d->manifest_path, sizeof d->manifest_path, DEV_DIR "/deployments-%" PRIu64 ".json", d->chain_id);
-  if (manifest_save(&d->m, d->manifest_path, err, errlen)) goto out;
+  if ((rc = manifest_save(&d->m, d->manifest_path, err, errlen))) goto out;
   fprintf(log, "pheme dev: suite deployed by the C deployer; manifest %s\n", d->manifest_path);
   fflush(log);
   seeder sd = {rpc, &d->m, log, err, errlen, 0};
-  if (seed(&sd)) goto out;
+  if ((rc = seed(&sd))) goto out;
   fprintf(log, "pheme dev: demo activity seeded on chain (%d transactions)\n", sd.sent);
   /* from now on a block every second, so confirmations and the indexer move without traffic */
   json_t *res = NULL;
@@ -309,19 +304,19 @@ int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_
   snprintf(hexkey, sizeof hexkey, "%s", dev_account_keys[0]);
   if (set_string(&cfg->chain_rpc, d->node.url) || set_string(&cfg->chain_manifest, d->manifest_path) ||
       set_string(&cfg->chain_operator_key, hexkey)) {
-    pheme_errf(err, errlen, "out of memory");
+    rc = pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
     goto out;
   }
   cfg->chain_id = (long long)d->chain_id;
   if (!cfg->database || strcmp(cfg->database, DEFAULT_DATABASE) == 0) {
     remove_database_files(DEV_DIR "/pheme.db");
     if (set_string(&cfg->database, DEV_DATABASE)) {
-      pheme_errf(err, errlen, "out of memory");
+      rc = pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
       goto out;
     }
     fprintf(log, "pheme dev: fresh database %s (a new chain each run)\n", DEV_DATABASE);
   }
-  rc = 0;
+  rc = PHEME_OK;
 out:
   rpc_client_free(rpc);
   volatile uint8_t *k = key;

@@ -33,7 +33,7 @@ extern const char *const dev_account_roles[DEV_ACCOUNTS];
  * chain_operator_key, and, when the database is the default one, a fresh
  * sqlite:./data/dev/pheme.db (a new chain each run makes the old one's index meaningless).
  * Progress goes to log. Returns 0, or -1 with err set and anvil already stopped. */
-int dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_t errlen);
+pheme_err dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err, size_t errlen);
 
 /* Prints the chain id, RPC URL, contract addresses and the funded demo accounts. */
 void dev_chain_print(const dev_chain *d, FILE *out);

@@ -6,12 +6,11 @@
 
 #include "core/banned.h"
 
-int chain_endpoints_parse(chain_endpoints *e, const char *list, char *err, size_t errlen) {
+pheme_err chain_endpoints_parse(chain_endpoints *e, const char *list, char *err, size_t errlen) {
   memset(e, 0, sizeof *e);
   size_t len = list ? strlen(list) : 0;
   if (len >= sizeof e->text) {
-    snprintf(err, errlen, "chain_rpc is longer than %zu characters", sizeof e->text - 1);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "chain_rpc is longer than %zu characters", sizeof e->text - 1);
   }
   if (len) memcpy(e->text, list, len);
   e->text[len] = 0;
@@ -23,14 +22,12 @@ int chain_endpoints_parse(chain_endpoints *e, const char *list, char *err, size_
     while (l && p[l - 1] == ' ') p[--l] = 0;
     if (!*p) continue;
     if (e->n == CHAIN_MAX_ENDPOINTS) {
-      snprintf(err, errlen, "chain_rpc names more than %d endpoints", CHAIN_MAX_ENDPOINTS);
-      return -1;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "chain_rpc names more than %d endpoints", CHAIN_MAX_ENDPOINTS);
     }
     e->url[e->n++] = p;
   }
   if (e->n == 0) {
-    snprintf(err, errlen, "chain_rpc names no endpoint");
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "chain_rpc names no endpoint");
   }
   return 0;
 }

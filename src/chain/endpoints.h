@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "core/err.h"
+
 #define CHAIN_MAX_ENDPOINTS 16
 
 typedef struct {
@@ -17,6 +19,6 @@ typedef struct {
 /* Splits list (items trimmed of spaces, empty items skipped) into *e. Returns 0, or -1 with err
  * saying why: no endpoint at all, more than CHAIN_MAX_ENDPOINTS, or a list longer than text.
  * Each URL is checked when a client is made of them (rpc_client_new). */
-int chain_endpoints_parse(chain_endpoints *e, const char *list, char *err, size_t errlen);
+pheme_err chain_endpoints_parse(chain_endpoints *e, const char *list, char *err, size_t errlen);
 
 #endif

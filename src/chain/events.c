@@ -166,7 +166,7 @@ static void init_table(void) {
     return;
   }
   for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
-    eth_err err;
+    pheme_error err;
     chain_event *ev = &table[i];
     ev->signature = ev->desc->signature;
     if (abi_sig_parse(&table_arena, ev->signature, strlen(ev->signature), &ev->sig, &err)) {

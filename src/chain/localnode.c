@@ -66,20 +66,18 @@ void local_node_stop(local_node *n) {
   n->pid = 0;
 }
 
-int local_node_start(local_node *n, const char *bin, int port, const char *const *extra, char *err,
+pheme_err local_node_start(local_node *n, const char *bin, int port, const char *const *extra, char *err,
                      size_t errlen) {
   memset(n, 0, sizeof *n);
   if (!bin) bin = getenv("PHEME_ANVIL") && *getenv("PHEME_ANVIL") ? getenv("PHEME_ANVIL") : LOCALNODE_DEFAULT_ANVIL;
   if (access(bin, X_OK) != 0) {
-    pheme_errf(err, errlen, "anvil '%s' is not executable (run scripts/contracts.sh deps, or set PHEME_ANVIL)", bin);
-    return -1;
+    return pheme_fail(PHEME_SYS_IO, err, errlen, "anvil '%s' is not executable (run scripts/contracts.sh deps, or set PHEME_ANVIL)", bin);
   }
   /* a few attempts: a free port can be taken between asking and anvil's bind */
   for (int attempt = 0; attempt < 3; attempt++) {
     n->port = port > 0 && attempt == 0 && try_bind(port) == port ? port : local_free_port();
     if (n->port < 0) {
-      pheme_errf(err, errlen, "no free port on 127.0.0.1 for anvil");
-      return -1;
+      return pheme_fail(PHEME_SYS_IO, err, errlen, "no free port on 127.0.0.1 for anvil");
     }
     char port_text[16];
     snprintf(port_text, sizeof port_text, "%d", n->port);
@@ -90,8 +88,7 @@ int local_node_start(local_node *n, const char *bin, int port, const char *const
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
-      pheme_errf(err, errlen, "cannot start anvil: %s", strerror(errno));
-      return -1;
+      return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot start anvil: %s", strerror(errno));
     }
     if (pid == 0) {
       prctl(PR_SET_PDEATHSIG, SIGTERM);
@@ -117,10 +114,8 @@ int local_node_start(local_node *n, const char *bin, int port, const char *const
     }
     if (n->pid) {
       local_node_stop(n);
-      pheme_errf(err, errlen, "anvil did not listen on port %d within 20 s", n->port);
-      return -1;
+      return pheme_fail(PHEME_SYS_IO, err, errlen, "anvil did not listen on port %d within 20 s", n->port);
     }
   }
-  pheme_errf(err, errlen, "anvil exited at start three times (ports taken?)");
-  return -1;
+  return pheme_fail(PHEME_SYS_IO, err, errlen, "anvil exited at start three times (ports taken?)");
 }

@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "core/err.h"
+
 /* Where `scripts/contracts.sh deps` installs anvil, relative to the repository. */
 #define LOCALNODE_DEFAULT_ANVIL "contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil"
 
@@ -19,8 +21,8 @@ typedef struct {
 
 /* Starts anvil: bin (NULL: $PHEME_ANVIL, else LOCALNODE_DEFAULT_ANVIL) on port (0: any free port;
  * a taken port falls back to a free one) with extra arguments (NULL-terminated, may be NULL), and
- * waits up to 20 s until it accepts connections. Returns 0, or -1 with err saying why. */
-int local_node_start(local_node *n, const char *bin, int port, const char *const *extra, char *err,
+ * waits up to 20 s until it accepts connections. Returns 0, or PHEME_SYS_IO with err saying why. */
+pheme_err local_node_start(local_node *n, const char *bin, int port, const char *const *extra, char *err,
                      size_t errlen);
 /* Stops the node by its PID and reaps it; safe to call twice or on a node never started. */
 void local_node_stop(local_node *n);

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "eth/address.h"
-#include "eth/eth_err.h"
+#include "core/err.h"
 
 #include "core/banned.h"
 
@@ -86,7 +86,7 @@ pheme_err manifest_parse(manifest *m, const char *text, size_t n, char *err, siz
     for (size_t i = 0; i < manifest_field_count && !e; i++) {
       const manifest_field *f = &manifest_fields[i];
       const char *s = json_string_value(json_object_get(json_object_get(root, f->section), f->key));
-      eth_err ee;
+      pheme_error ee;
       if (!s) {
         snprintf(err, errlen, "manifest has no address '%s.%s'", f->section, f->key);
         e = PHEME_DATA_INVALID;

@@ -253,7 +253,7 @@ static pheme_err ent_drop(chain_proj *p, const chain_log *l, ent *en) {
 /* Stored amounts are decimals we wrote; those of up to 38 digits (below 10^38 < 2^128) are read
  * in 128 bits, the rest by u256_parse, which also words what either refuses (read as 0). */
 static void amount_of(const char *s, uint8_t out[32]) {
-  eth_err err;
+  pheme_error err;
   size_t n = s ? strlen(s) : 0;
   if (n >= 1 && n <= 38 && (n == 1 || s[0] != '0')) {
     unsigned __int128 v = 0;

@@ -45,7 +45,7 @@ static const struct {
 
 pheme_err revert_table_add(revert_table *t, const char *sig, char *err, size_t errlen) {
   abi_sig s;
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = abi_sig_parse(&t->a, sig, strlen(sig), &s, &ee);
   if (e) {
     snprintf(err, errlen, "error signature '%.120s': %s", sig, ee.msg);

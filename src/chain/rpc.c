@@ -16,6 +16,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "core/trace.h"
 #include "core/banned.h"
 
 #define RPC_MAX_REQUEST_BYTES ((size_t)16 << 20)
@@ -262,7 +263,17 @@ static pheme_err rpc__post(rpc_client *c, int i, const char *what, const buf *re
                    c->attempt_ms < c->o.connect_timeout_ms ? c->attempt_ms : c->o.connect_timeout_ms);
   curl_easy_setopt(c->curl, CURLOPT_POSTFIELDS, req->data);
   curl_easy_setopt(c->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)req->len);
+  /* the caller's trace goes with the call (core/trace.h): a traceparent of a new span */
+  char tp[TRACE_HEADER_LEN + 1];
+  struct curl_slist *traced = NULL, *sent = c->headers;
+  if (trace_outgoing_header(tp) && (traced = curl_slist_append(curl_slist_append(NULL, "Content-Type: application/json"), tp)))
+    sent = traced;
+  curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, sent);
   CURLcode rc = curl_easy_perform(c->curl);
+  if (traced) {
+    curl_easy_setopt(c->curl, CURLOPT_HTTPHEADER, c->headers);
+    curl_slist_free_all(traced);
+  }
   if (c->too_large || rc == CURLE_FILESIZE_EXCEEDED) {
     rpc__fail(err, RPC_ERR_TOO_LARGE, i, "answer of endpoint '%s' to '%s' is larger than %zu bytes",
               ep, what, c->o.max_response_bytes);

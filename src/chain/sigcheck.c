@@ -40,14 +40,6 @@ static const char check_code_hex[] =
 enum { CHECK_VALID = 1, CHECK_REFUSED = 2, CHECK_WALLET_REVERTED = 3, CHECK_NOT_DEPLOYED = 4 };
 enum { FACTORY_NOT_CALLED = 0, FACTORY_OK = 1, FACTORY_REVERTED = 2 };
 
-static void say(char *why, size_t whylen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void say(char *why, size_t whylen, const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  if (why && whylen) vsnprintf(why, whylen, fmt, ap);
-  va_end(ap);
-}
-
 int sigcheck_is_6492(const uint8_t *sig, size_t n) {
   if (n < 32) return 0;
   for (size_t i = 0; i < 32; i++)
@@ -71,25 +63,22 @@ pheme_err sigcheck_unwrap_6492(arena *a, const uint8_t *sig, size_t n, sigcheck_
                                char *why, size_t whylen) {
   memset(out, 0, sizeof *out);
   if (n > SIGCHECK_MAX_SIG) {
-    say(why, whylen, "ERC-6492 signature of %zu bytes is longer than %d", n, SIGCHECK_MAX_SIG);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, why, whylen, "ERC-6492 signature of %zu bytes is longer than %d", n, SIGCHECK_MAX_SIG);
   }
   if (!sigcheck_is_6492(sig, n)) {
-    say(why, whylen, "signature does not end with the ERC-6492 suffix 0x6492…6492");
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, why, whylen, "signature does not end with the ERC-6492 suffix 0x6492…6492");
   }
   static const char wrapping[] = "(address,bytes,bytes)";
   const abi_type *t;
-  eth_err ee = {0};
+  pheme_error ee = {0};
   pheme_err e = abi_type_parse(a, wrapping, sizeof wrapping - 1, &t, &ee);
   if (e == PHEME_SYS_NOMEM) return e;
   if (e) PHEME_BUG("cannot parse '%s': %s", wrapping, ee.msg);
   json_t *v = NULL;
   if ((e = abi_decode(t, sig, n - 32, &v, &ee))) {
     if (e == PHEME_SYS_NOMEM) return e;
-    say(why, whylen, "malformed ERC-6492 signature: the %zu bytes before the suffix are not "
+    return pheme_fail(PHEME_DATA_INVALID, why, whylen, "malformed ERC-6492 signature: the %zu bytes before the suffix are not "
         "abi.encode(address factory, bytes factoryCalldata, bytes signature): %s", n - 32, ee.msg);
-    return PHEME_DATA_INVALID;
   }
   const json_t *f = json_array_get(v, 0);
   if (address_parse(out->factory, json_string_value(f), json_string_length(f), 0, NULL))
@@ -149,8 +138,7 @@ static int evm_stopped(const rpc_error *re) {
 
 static pheme_err node_failed(sigcheck_result *res, const char *what, const char *who,
                              const rpc_error *re) {
-  say(res->why, sizeof res->why, "could not %s '%s': %.200s", what, who, re->message);
-  return PHEME_SYS_IO;
+  return pheme_fail(PHEME_SYS_IO, res->why, sizeof res->why, "could not %s '%s': %.200s", what, who, re->message);
 }
 
 /* EIP-1271 on a deployed wallet: eth_call isValidSignature(hash, sig) on it. */
@@ -158,7 +146,7 @@ static pheme_err ask_wallet(rpc_client *rpc, arena *a, const char *who, const ui
                             const uint8_t *sig, size_t n, sigcheck_result *res) {
   static const char fn_text[] = "isValidSignature(bytes32,bytes)";
   abi_sig fn;
-  eth_err ee = {0};
+  pheme_error ee = {0};
   pheme_err e = abi_sig_parse(a, fn_text, sizeof fn_text - 1, &fn, &ee);
   if (e == PHEME_SYS_NOMEM) return e;
   if (e) PHEME_BUG("cannot parse '%s': %s", fn_text, ee.msg);
@@ -181,14 +169,12 @@ static pheme_err ask_wallet(rpc_client *rpc, arena *a, const char *who, const ui
     if (e == PHEME_SYS_NOMEM) return e;
     if (evm_stopped(&re)) {
       res->verdict = SIGCHECK_INVALID;
-      say(res->why, sizeof res->why, "wallet '%s' failed in isValidSignature (a revert, out of gas or bad code): %.200s", who, re.message);
-      return PHEME_OK;
+      return pheme_fail(PHEME_OK, res->why, sizeof res->why, "wallet '%s' failed in isValidSignature (a revert, out of gas or bad code): %.200s", who, re.message);
     }
     if (re.kind == RPC_ERR_TOO_LARGE) { /* the wallet chose to answer that much */
       res->verdict = SIGCHECK_INVALID;
-      say(res->why, sizeof res->why, "wallet '%s' answered isValidSignature with more than the "
+      return pheme_fail(PHEME_OK, res->why, sizeof res->why, "wallet '%s' answered isValidSignature with more than the "
           "client's answer cap", who);
-      return PHEME_OK;
     }
     return node_failed(res, "ask isValidSignature of wallet", who, &re);
   }
@@ -196,13 +182,12 @@ static pheme_err ask_wallet(rpc_client *rpc, arena *a, const char *who, const ui
   uint8_t word[32];
   if (len == (size_t)-1) {
     json_decref(r);
-    say(res->why, sizeof res->why, "node answered eth_call isValidSignature on '%s' with something "
+    return pheme_fail(PHEME_SYS_IO, res->why, sizeof res->why, "node answered eth_call isValidSignature on '%s' with something "
         "that is not 0x-prefixed hex", who);
-    return PHEME_SYS_IO;
   }
   res->verdict = SIGCHECK_INVALID;
   if (len != 32) {
-    say(res->why, sizeof res->why, "wallet '%s' answered isValidSignature with %zu bytes, not the "
+    pheme_fail(PHEME_AUTH_INVALID, res->why, sizeof res->why, "wallet '%s' answered isValidSignature with %zu bytes, not the "
         "32-byte magic value 0x1626ba7e", who, len);
   } else if (result_bytes(r, word, sizeof word, &len)) {
     PHEME_BUG("a checked result does not decode");
@@ -211,7 +196,7 @@ static pheme_err ask_wallet(rpc_client *rpc, arena *a, const char *who, const ui
     if (memcmp(word, magic, 32) == 0) {
       res->verdict = SIGCHECK_VALID;
     } else {
-      say(res->why, sizeof res->why, "wallet '%s' refused the signature: isValidSignature answered "
+      pheme_fail(PHEME_AUTH_INVALID, res->why, sizeof res->why, "wallet '%s' refused the signature: isValidSignature answered "
           "0x%02x%02x%02x%02x%s, not the magic value 0x1626ba7e", who, word[0], word[1], word[2],
           word[3], memcmp(word, magic, 4) == 0 ? " with nonzero low-order bytes" : "");
     }
@@ -226,7 +211,7 @@ static pheme_err ask_counterfactual(rpc_client *rpc, arena *a, const char *who, 
                                     const sigcheck_6492 *w, sigcheck_result *res) {
   static const char ctor_text[] = "(address,bytes32,bytes,address,bytes)";
   const abi_type *t;
-  eth_err ee = {0};
+  pheme_error ee = {0};
   pheme_err e = abi_type_parse(a, ctor_text, sizeof ctor_text - 1, &t, &ee);
   if (e == PHEME_SYS_NOMEM) return e;
   if (e) PHEME_BUG("cannot parse '%s': %s", ctor_text, ee.msg);
@@ -261,10 +246,9 @@ static pheme_err ask_counterfactual(rpc_client *rpc, arena *a, const char *who, 
   static const uint8_t zero[31];
   if (bad || memcmp(answer, zero, 31) || memcmp(answer + 32, zero, 31) ||
       answer[31] < CHECK_VALID || answer[31] > CHECK_NOT_DEPLOYED || answer[63] > FACTORY_REVERTED) {
-    say(res->why, sizeof res->why, "node answered the ERC-6492 check for '%s' with %s, not the check's "
+    return pheme_fail(PHEME_SYS_IO, res->why, sizeof res->why, "node answered the ERC-6492 check for '%s' with %s, not the check's "
         "64-byte verdict (does it run eth_call without 'to'?)", who,
         len == (size_t)-1 ? "something that is not hex" : "other bytes");
-    return PHEME_SYS_IO;
   }
   const char *factory_did = answer[63] == FACTORY_OK ? "succeeded" : "reverted";
   res->verdict = SIGCHECK_INVALID;
@@ -273,15 +257,15 @@ static pheme_err ask_counterfactual(rpc_client *rpc, arena *a, const char *who, 
     res->verdict = SIGCHECK_VALID;
     break;
   case CHECK_REFUSED:
-    say(res->why, sizeof res->why, "wallet '%s' refused the ERC-6492 signature: isValidSignature did "
+    pheme_fail(PHEME_AUTH_INVALID, res->why, sizeof res->why, "wallet '%s' refused the ERC-6492 signature: isValidSignature did "
         "not answer the magic value 0x1626ba7e", who);
     break;
   case CHECK_WALLET_REVERTED:
-    say(res->why, sizeof res->why, "wallet '%s' reverted or ran out of gas in isValidSignature "
+    pheme_fail(PHEME_AUTH_INVALID, res->why, sizeof res->why, "wallet '%s' reverted or ran out of gas in isValidSignature "
         "(ERC-6492 signature)", who);
     break;
   case CHECK_NOT_DEPLOYED:
-    say(res->why, sizeof res->why, "the ERC-6492 factory call to '%s' %s but left no code at wallet "
+    pheme_fail(PHEME_AUTH_INVALID, res->why, sizeof res->why, "the ERC-6492 factory call to '%s' %s but left no code at wallet "
         "'%s': the wrapping does not deploy this address", factory, factory_did, who);
     break;
   }
@@ -295,9 +279,8 @@ pheme_err sigcheck_verify(rpc_client *rpc, arena *a, const uint8_t signer[20],
   char who[ADDRESS_TEXT];
   address_to_checksum(who, signer);
   if (sig_len > SIGCHECK_MAX_SIG) {
-    say(res->why, sizeof res->why, "signature of %zu bytes for '%s' is longer than %d", sig_len, who,
+    return pheme_fail(PHEME_API_BAD_REQUEST, res->why, sizeof res->why, "signature of %zu bytes for '%s' is longer than %d", sig_len, who,
         SIGCHECK_MAX_SIG);
-    return PHEME_API_BAD_REQUEST;
   }
   if (sigcheck_is_6492(sig, sig_len)) {
     res->erc6492 = 1;
@@ -316,25 +299,22 @@ pheme_err sigcheck_verify(rpc_client *rpc, arena *a, const uint8_t signer[20],
   size_t len = result_len(code);
   json_decref(code);
   if (len == (size_t)-1) {
-    say(res->why, sizeof res->why, "node answered eth_getCode of '%s' with something that is not "
+    return pheme_fail(PHEME_SYS_IO, res->why, sizeof res->why, "node answered eth_getCode of '%s' with something that is not "
         "0x-prefixed hex", who);
-    return PHEME_SYS_IO;
   }
   if (len == 0) {
     res->verdict = SIGCHECK_NOT_CONTRACT;
-    say(res->why, sizeof res->why, "'%s' has no code and the signature is not ERC-6492 wrapped: "
+    return pheme_fail(PHEME_OK, res->why, sizeof res->why, "'%s' has no code and the signature is not ERC-6492 wrapped: "
         "not a contract wallet", who);
-    return PHEME_OK;
   }
   return ask_wallet(rpc, a, who, hash, sig, sig_len, res);
 }
 
-int sigcheck_signin_init(sigcheck_signin_ctx *ctx, const char *const *endpoints, int n,
+pheme_err sigcheck_signin_init(sigcheck_signin_ctx *ctx, const char *const *endpoints, int n,
                          const rpc_options *o, char *err, size_t errlen) {
   memset(ctx, 0, sizeof *ctx);
   if (n < 1 || n > SIGCHECK_MAX_ENDPOINTS) {
-    say(err, errlen, "contract-wallet sign-in needs 1 to %d chain endpoints, not %d", SIGCHECK_MAX_ENDPOINTS, n);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "contract-wallet sign-in needs 1 to %d chain endpoints, not %d", SIGCHECK_MAX_ENDPOINTS, n);
   }
   if (o)
     ctx->options = *o;
@@ -342,16 +322,14 @@ int sigcheck_signin_init(sigcheck_signin_ctx *ctx, const char *const *endpoints,
     rpc_options_init(&ctx->options);
   rpc_client *probe = rpc_client_new(endpoints, n, &ctx->options);
   if (!probe) {
-    say(err, errlen, "contract-wallet sign-in: cannot make an RPC client of the chain endpoints "
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "contract-wallet sign-in: cannot make an RPC client of the chain endpoints "
         "(the log says which one or which option)");
-    return -1;
   }
   rpc_client_free(probe);
   for (; ctx->n < n; ctx->n++) {
     if (!(ctx->endpoints[ctx->n] = strdup(endpoints[ctx->n]))) {
       sigcheck_signin_release(ctx);
-      say(err, errlen, "contract-wallet sign-in: no memory");
-      return -1;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "contract-wallet sign-in: no memory");
     }
   }
   return 0;
@@ -368,16 +346,14 @@ pheme_err sigcheck_signin(void *vctx, const uint8_t address[20], uint64_t chain_
   const sigcheck_signin_ctx *ctx = vctx;
   rpc_options o = ctx->options;
   if (o.expected_chain_id && o.expected_chain_id != chain_id) {
-    say(err, errlen, "contract wallets are checked on chain %llu only (the configured node's); "
+    return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "contract wallets are checked on chain %llu only (the configured node's); "
         "this message is for chain %llu", (unsigned long long)o.expected_chain_id,
         (unsigned long long)chain_id);
-    return PHEME_AUTH_INVALID;
   }
   o.expected_chain_id = chain_id;
   rpc_client *rpc = rpc_client_new((const char *const *)ctx->endpoints, ctx->n, &o);
   if (!rpc) {
-    say(err, errlen, "cannot make an RPC client to check a contract wallet's signature");
-    return PHEME_SYS_INTERNAL;
+    return pheme_fail(PHEME_SYS_INTERNAL, err, errlen, "cannot make an RPC client to check a contract wallet's signature");
   }
   /* a deployless call's params are about twice the signature in hex, plus the check's code */
   arena a;
@@ -387,7 +363,7 @@ pheme_err sigcheck_signin(void *vctx, const uint8_t address[20], uint64_t chain_
   rpc_client_free(rpc);
   arena_release(&a);
   if (!e && res.verdict == SIGCHECK_VALID) return PHEME_OK;
-  say(err, errlen, "%s", e == PHEME_SYS_NOMEM && !res.why[0] ? "no memory" : res.why);
+  pheme_fail(e ? e : PHEME_AUTH_INVALID, err, errlen, "%s", e == PHEME_SYS_NOMEM && !res.why[0] ? "no memory" : res.why);
   if (e) return e;
   return res.verdict == SIGCHECK_NOT_CONTRACT ? PHEME_DATA_NOT_FOUND : PHEME_AUTH_INVALID;
 }

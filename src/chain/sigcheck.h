@@ -101,7 +101,7 @@ typedef struct {
 /* Copies endpoints[0..n) and *o (NULL: rpc defaults) into ctx, after checking that a client can
  * be made of them. Returns 0, or -1 with err naming the problem (no endpoint, too many, a bad
  * URL or option, no memory). Release with sigcheck_signin_release. */
-int sigcheck_signin_init(sigcheck_signin_ctx *ctx, const char *const *endpoints, int n,
+pheme_err sigcheck_signin_init(sigcheck_signin_ctx *ctx, const char *const *endpoints, int n,
                          const rpc_options *o, char *err, size_t errlen) PHEME_MUST_CHECK;
 void sigcheck_signin_release(sigcheck_signin_ctx *ctx);
 

@@ -159,7 +159,7 @@ pheme_err txm_new(txm **out, store *s, const txm_options *o, char *err, size_t e
   memcpy(t->key, o->key, 32);
   pthread_mutex_init(&t->mu, NULL);
   pthread_cond_init(&t->cv, NULL);
-  eth_err ee;
+  pheme_error ee;
   if (secp_address(t->sender, t->key, &ee)) {
     snprintf(err, errlen, "operator key is not a valid secp256k1 private key");
     txm_free(t);
@@ -345,7 +345,7 @@ static pheme_err sign_attempt(txm *t, sx *x, arena *a, const outbox_intent *in, 
   tx tr = {.type = TX_EIP1559, .chain_id = t->o.chain_id, .nonce = nonce, .gas = gas,
            .has_to = in->has_to, .data = in->data, .data_len = in->data_len};
   if (in->has_to) memcpy(tr.to, in->to, 20);
-  eth_err ee;
+  pheme_error ee;
   if (u256_parse(tr.value, in->value, strlen(in->value), 0, &ee)) return PHEME_DATA_INVALID;
   u256_from_u64(tr.max_fee, q->max_fee);
   u256_from_u64(tr.max_priority_fee, q->tip);

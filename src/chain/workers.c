@@ -10,11 +10,11 @@
 
 static int chain_configured(const pheme_config *cfg) { return cfg->chain_rpc && cfg->chain_rpc[0]; }
 
-int chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, size_t errlen) {
+pheme_err chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, size_t errlen) {
   memset(w, 0, sizeof *w);
   if (!chain_configured(cfg)) return 0;
   chain_endpoints eps;
-  if (chain_endpoints_parse(&eps, cfg->chain_rpc, err, errlen)) return -1;
+  PHEME_TRY(chain_endpoints_parse(&eps, cfg->chain_rpc, err, errlen));
   /* a sign-in waits for the node: short timeouts, one retry, small answers */
   rpc_options o;
   rpc_options_init(&o);
@@ -22,41 +22,32 @@ int chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, siz
   o.timeout_ms = 5000;
   o.retries = 1;
   o.max_response_bytes = 1 << 20;
-  if (sigcheck_signin_init(&w->sigcheck, eps.url, eps.n, &o, err, errlen)) return -1;
+  PHEME_TRY(sigcheck_signin_init(&w->sigcheck, eps.url, eps.n, &o, err, errlen));
   w->sigcheck_on = 1;
   return 0;
 }
 
-int chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg,
+pheme_err chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg,
                         metrics_registry *metrics, char *err, size_t errlen) {
   if (!chain_configured(cfg)) return 0;
   if (cfg->chain_sender && cfg->chain_operator_key && cfg->chain_operator_key[0]) {
     txm_options o;
     chain_endpoints eps;
-    if (txm_options_from_config(cfg, &o, &eps, err, errlen) || txm_new(&w->sender, s, &o, err, errlen))
-      return -1;
+    PHEME_TRY(txm_options_from_config(cfg, &o, &eps, err, errlen));
+    PHEME_TRY(txm_new(&w->sender, s, &o, err, errlen));
     memset(o.key, 0, sizeof o.key);
-    if (txm_start(w->sender)) {
-      snprintf(err, errlen, "the transaction manager's thread did not start");
-      return -1;
-    }
+    if (txm_start(w->sender))
+      return pheme_fail(PHEME_SYS_INTERNAL, err, errlen, "the transaction manager's thread did not start");
   } else if (cfg->chain_sender) {
     log_info("no chain_operator_key: the transaction manager is off (nothing is sent to the chain)");
   }
   if (cfg->chain_indexer) {
     char why[512];
-    if (!(w->ix = indexer_from_config(s, cfg, why, sizeof why))) {
-      snprintf(err, errlen, "chain indexer: %s", why);
-      return -1;
-    }
-    if (indexer_start(w->ix)) {
-      snprintf(err, errlen, "chain indexer: its thread did not start");
-      return -1;
-    }
-    if (metrics && metrics_register(metrics, indexer_metrics_collect, w->ix)) {
-      snprintf(err, errlen, "chain indexer: the metrics registry is full");
-      return -1;
-    }
+    if (!(w->ix = indexer_from_config(s, cfg, why, sizeof why)))
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "chain indexer: %s", why);
+    if (indexer_start(w->ix)) return pheme_fail(PHEME_SYS_INTERNAL, err, errlen, "chain indexer: its thread did not start");
+    if (metrics && metrics_register(metrics, indexer_metrics_collect, w->ix))
+      return pheme_fail(PHEME_SYS_INTERNAL, err, errlen, "chain indexer: the metrics registry is full");
     w->metrics = metrics;
   }
   return 0;

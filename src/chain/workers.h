@@ -25,11 +25,11 @@ typedef struct {
  * HTTP server starts; the program then hands w->sigcheck to the sign-in (sigcheck_signin as its
  * contract check; chain and auth are one layer and know nothing of each other). Returns 0 (also
  * when no chain is configured: then sigcheck_on stays 0), or -1 with err naming the setting. */
-int chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, size_t errlen);
+pheme_err chain_workers_init(chain_workers *w, const pheme_config *cfg, char *err, size_t errlen);
 
 /* Starts the transaction manager and the indexer as configured. Returns 0, or -1 with err; what
  * was started is stopped by chain_workers_stop, which is safe to call in any case. */
-int chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg,
+pheme_err chain_workers_start(chain_workers *w, store *s, const pheme_config *cfg,
                         metrics_registry *metrics, char *err, size_t errlen);
 void chain_workers_stop(chain_workers *w);
 

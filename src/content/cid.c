@@ -92,22 +92,22 @@ static void why_set(char *why, size_t whylen, const char *msg) {
   }
 }
 
-int cid_parse(cid *c, const char *s, size_t n, char *why, size_t whylen) {
+pheme_err cid_parse(cid *c, const char *s, size_t n, char *why, size_t whylen) {
   if (n == 0) {
     why_set(why, whylen, "empty CID");
-    return -1;
+    return PHEME_DATA_INVALID;
   }
   if (s[0] == 'Q' && n == 46) {
     why_set(why, whylen, "CIDv0 (Qm…) is not accepted: use the CIDv1 base32 form (b…)");
-    return -1;
+    return PHEME_DATA_INVALID;
   }
   if (s[0] != 'b') {
     why_set(why, whylen, "not base32: a CID here starts with the multibase prefix 'b'");
-    return -1;
+    return PHEME_DATA_INVALID;
   }
   if (n != CID_TEXT_LEN) {
     why_set(why, whylen, "wrong length: a CIDv1 sha2-256 in base32 has 59 characters");
-    return -1;
+    return PHEME_DATA_INVALID;
   }
   uint8_t bin[CID_BIN_LEN];
   size_t o = 0;
@@ -120,7 +120,7 @@ int cid_parse(cid *c, const char *s, size_t n, char *why, size_t whylen) {
     else if (ch >= '2' && ch <= '7') v = ch - '2' + 26;
     else {
       why_set(why, whylen, "not base32: only a-z and 2-7 may follow the prefix 'b'");
-      return -1;
+      return PHEME_DATA_INVALID;
     }
     acc = (acc << 5) | (uint32_t)v;
     bits += 5;
@@ -132,19 +132,19 @@ int cid_parse(cid *c, const char *s, size_t n, char *why, size_t whylen) {
   /* 58 digits carry 290 bits: 36 bytes and 2 bits that must be zero (canonical form) */
   if (o != CID_BIN_LEN || (acc & ((1u << bits) - 1)) != 0) {
     why_set(why, whylen, "not canonical base32: the trailing bits are not zero");
-    return -1;
+    return PHEME_DATA_INVALID;
   }
   if (bin[0] != 0x01) {
     why_set(why, whylen, "not a CIDv1");
-    return -1;
+    return PHEME_DATA_INVALID;
   }
   if (bin[1] != CID_CODEC_RAW && bin[1] != CID_CODEC_DAG_PB) {
     why_set(why, whylen, "unsupported codec: only raw (0x55) and dag-pb (0x70)");
-    return -1;
+    return PHEME_DATA_INVALID;
   }
   if (bin[2] != 0x12 || bin[3] != 0x20) {
     why_set(why, whylen, "unsupported multihash: only sha2-256 (0x12, 32 bytes)");
-    return -1;
+    return PHEME_DATA_INVALID;
   }
   return cid_from_bytes(c, bin, sizeof bin);
 }

@@ -49,7 +49,7 @@ int cid_from_bytes(cid *c, const uint8_t *p, size_t n) PHEME_MUST_CHECK;
 void cid_format(const cid *c, char out[CID_TEXT_SIZE]);
 /* Parses the text form of n bytes (not NUL-terminated). Returns 0, or -1 with why set to a
  * lower-case message naming the fault ("not base32 (multibase prefix 'Q')", …). */
-int cid_parse(cid *c, const char *s, size_t n, char *why, size_t whylen) PHEME_MUST_CHECK;
+pheme_err cid_parse(cid *c, const char *s, size_t n, char *why, size_t whylen) PHEME_MUST_CHECK;
 /* 1 when a and b are the same CID. */
 int cid_equal(const cid *a, const cid *b);
 

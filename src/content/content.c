@@ -71,16 +71,15 @@ static pheme_err local_put_begin(content_backend *base, content_put **out, char 
   char hex[25];
   if (random_bytes(rnd, sizeof rnd)) {
     free(p);
-    pheme_errf(err, errlen, "no random bytes for a temporary file name");
-    return PHEME_SYS_IO;
+    return pheme_fail(PHEME_SYS_IO, err, errlen, "no random bytes for a temporary file name");
   }
   bytes_to_hex(hex, rnd, sizeof rnd);
   snprintf(p->tmp, sizeof p->tmp, "%s/tmp/%s.part", b->dir, hex);
   p->fd = open(p->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (p->fd < 0) {
-    pheme_errf(err, errlen, "cannot create '%s': %s", p->tmp, strerror(errno));
+    pheme_err e = pheme_fail(PHEME_SYS_IO, err, errlen, "cannot create '%s': %s", p->tmp, strerror(errno));
     free(p);
-    return PHEME_SYS_IO;
+    return e;
   }
   *out = p;
   return PHEME_OK;
@@ -92,8 +91,7 @@ static pheme_err local_put_write(content_put *p, const void *data, size_t n, cha
     ssize_t w = write(p->fd, q, n);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) {
-      pheme_errf(err, errlen, "cannot write '%s': %s", p->tmp, w < 0 ? strerror(errno) : "no progress");
-      return PHEME_SYS_IO;
+      return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot write '%s': %s", p->tmp, w < 0 ? strerror(errno) : "no progress");
     }
     q += w;
     n -= (size_t)w;
@@ -119,23 +117,18 @@ static pheme_err local_put_commit(content_put *p, const cid *c, char *err, size_
     return PHEME_OK;
   }
   if (fsync(p->fd)) {
-    pheme_errf(err, errlen, "cannot sync '%s': %s", p->tmp, strerror(errno));
-    e = PHEME_SYS_IO;
+    e = pheme_fail(PHEME_SYS_IO, err, errlen, "cannot sync '%s': %s", p->tmp, strerror(errno));
   } else if (close(p->fd)) {
     p->fd = -1;
-    pheme_errf(err, errlen, "cannot close '%s': %s", p->tmp, strerror(errno));
-    e = PHEME_SYS_IO;
+    e = pheme_fail(PHEME_SYS_IO, err, errlen, "cannot close '%s': %s", p->tmp, strerror(errno));
   } else {
     p->fd = -1;
     if (mkdir(shard, 0755) && errno != EEXIST) {
-      pheme_errf(err, errlen, "cannot create '%s': %s", shard, strerror(errno));
-      e = PHEME_SYS_IO;
+      e = pheme_fail(PHEME_SYS_IO, err, errlen, "cannot create '%s': %s", shard, strerror(errno));
     } else if (rename(p->tmp, path)) {
-      pheme_errf(err, errlen, "cannot rename '%s' to '%s': %s", p->tmp, path, strerror(errno));
-      e = PHEME_SYS_IO;
+      e = pheme_fail(PHEME_SYS_IO, err, errlen, "cannot rename '%s' to '%s': %s", p->tmp, path, strerror(errno));
     } else if (fsync_dir(shard)) {
-      pheme_errf(err, errlen, "cannot sync '%s': %s", shard, strerror(errno));
-      e = PHEME_SYS_IO;
+      e = pheme_fail(PHEME_SYS_IO, err, errlen, "cannot sync '%s': %s", shard, strerror(errno));
     }
   }
   if (e) {
@@ -165,12 +158,11 @@ static pheme_err local_open(content_backend *base, const cid *c, content_reader 
   local_path(b, c, path, shard);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0) {
-    pheme_errf(err, errlen, "cannot open '%s': %s", path, strerror(errno));
-    return errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO;
+    return pheme_fail(errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO, err, errlen, "cannot open '%s': %s", path, strerror(errno));
   }
   struct stat st;
   if (fstat(fd, &st)) {
-    pheme_errf(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
+    pheme_fail(PHEME_SYS_IO, err, errlen, "cannot stat '%s': %s", path, strerror(errno));
     close(fd);
     return PHEME_SYS_IO;
   }
@@ -187,8 +179,7 @@ static pheme_err local_stat(content_backend *base, const cid *c, uint64_t *size,
   local_path((local_backend *)base, c, path, shard);
   struct stat st;
   if (stat(path, &st)) {
-    pheme_errf(err, errlen, "cannot stat '%s': %s", path, strerror(errno));
-    return errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO;
+    return pheme_fail(errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO, err, errlen, "cannot stat '%s': %s", path, strerror(errno));
   }
   *size = (uint64_t)st.st_size;
   return PHEME_OK;
@@ -198,8 +189,7 @@ static pheme_err local_remove(content_backend *base, const cid *c, char *err, si
   char path[LOCAL_PATH_MAX], shard[LOCAL_PATH_MAX];
   local_path((local_backend *)base, c, path, shard);
   if (unlink(path)) {
-    pheme_errf(err, errlen, "cannot remove '%s': %s", path, strerror(errno));
-    return errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO;
+    return pheme_fail(errno == ENOENT ? PHEME_DATA_NOT_FOUND : PHEME_SYS_IO, err, errlen, "cannot remove '%s': %s", path, strerror(errno));
   }
   return fsync_dir(shard) ? PHEME_SYS_IO : PHEME_OK;
 }
@@ -234,14 +224,14 @@ static const content_backend_ops local_ops = {
 content_backend *content_local_open(const char *dir, char *err, size_t errlen) {
   local_backend *b = calloc(1, sizeof *b);
   if (!b) {
-    pheme_errf(err, errlen, "out of memory");
+    pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
     return NULL;
   }
   b->base.ops = &local_ops;
   size_t n = strlen(dir);
   while (n > 1 && dir[n - 1] == '/') n--;
   if (n == 0 || n >= sizeof b->dir) {
-    pheme_errf(err, errlen, "invalid content folder '%.200s'", dir);
+    pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid content folder '%.200s'", dir);
     free(b);
     return NULL;
   }
@@ -250,7 +240,7 @@ content_backend *content_local_open(const char *dir, char *err, size_t errlen) {
   char tmp[LOCAL_PATH_MAX];
   snprintf(tmp, sizeof tmp, "%s/tmp", b->dir);
   if (mkdir_p(tmp) || access(tmp, W_OK)) {
-    pheme_errf(err, errlen, "cannot create or write the content folder '%s': %s", tmp, strerror(errno));
+    pheme_fail(PHEME_SYS_IO, err, errlen, "cannot create or write the content folder '%s': %s", tmp, strerror(errno));
     free(b);
     return NULL;
   }
@@ -280,8 +270,7 @@ pheme_err content_upload_begin(content_backend *b, uint64_t max_size, content_up
   content_upload *u = calloc(1, sizeof *u);
   if (!u || !(u->cid = cid_builder_new())) {
     free(u);
-    pheme_errf(err, errlen, "out of memory");
-    return PHEME_SYS_NOMEM;
+    return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
   }
   u->b = b;
   u->max = max_size;
@@ -297,8 +286,7 @@ pheme_err content_upload_begin(content_backend *b, uint64_t max_size, content_up
 
 pheme_err content_upload_write(content_upload *u, const void *p, size_t n, char *err, size_t errlen) {
   if (n > u->max - u->size) {
-    pheme_errf(err, errlen, "the file is over the limit of %llu bytes", (unsigned long long)u->max);
-    return PHEME_API_TOO_LARGE;
+    return pheme_fail(PHEME_API_TOO_LARGE, err, errlen, "the file is over the limit of %llu bytes", (unsigned long long)u->max);
   }
   u->size += n;
   cid_builder_add(u->cid, p, n);
@@ -332,7 +320,7 @@ pheme_err content_upload_commit(content_upload *u, store *s, arena *a, const sto
   if (e) {
     char text[CID_TEXT_SIZE];
     cid_format(out, text);
-    pheme_errf(err, errlen, "cannot record content %s: %s", text, pheme_err_message(e));
+    pheme_fail(e, err, errlen, "cannot record content %s: %s", text, pheme_err_message(e));
   }
   return e;
 }

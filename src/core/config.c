@@ -232,16 +232,15 @@ static int parse_bool(const char *v) {
   return -1;
 }
 
-static int set_key(pheme_config *c, const conf_key *k, const char *v, const char *origin,
+static pheme_err set_key(pheme_config *c, const conf_key *k, const char *v, const char *origin,
                    char *err, size_t errlen) {
   char *base = (char *)c;
   switch (k->type) {
     case CONF_INT: {
       long long x;
       if (parse_int(v, k->min, k->max, &x)) {
-        pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): expected an integer from %lld to %lld",
+        return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid value '%.64s' for %s (%s): expected an integer from %lld to %lld",
                    v, k->key, origin, k->min, k->max);
-        return -1;
       }
       *(long long *)(base + k->offset) = x;
       return 0;
@@ -249,46 +248,40 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
     case CONF_BOOL: {
       int b = parse_bool(v);
       if (b < 0) {
-        pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): expected true or false", v, k->key,
+        return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid value '%.64s' for %s (%s): expected true or false", v, k->key,
                    origin);
-        return -1;
       }
       *(int *)(base + k->offset) = b;
       return 0;
     }
     case CONF_ENUM:
       if (!choice_in(k->choices, v)) {
-        pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): expected one of %s", v, k->key,
+        return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid value '%.64s' for %s (%s): expected one of %s", v, k->key,
                    origin, k->choices);
-        return -1;
       }
       break;
     case CONF_SECRET:
     case CONF_STRING: {
       size_t n = strlen(v);
       if (k->type == CONF_SECRET && ((long long)n < k->min || (long long)n > k->max)) {
-        pheme_errf(err, errlen, "invalid value for %s (%s): length must be %lld to %lld", k->key, origin,
+        return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid value for %s (%s): length must be %lld to %lld", k->key, origin,
                    k->min, k->max);
-        return -1;
       }
       if ((long long)n < k->min || (long long)n > k->max) {
-        pheme_errf(err, errlen, "invalid value '%.64s' for %s (%s): length must be %lld to %lld", v,
+        return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid value '%.64s' for %s (%s): length must be %lld to %lld", v,
                    k->key, origin, k->min, k->max);
-        return -1;
       }
       for (size_t i = 0; i < n; i++)
         if ((unsigned char)v[i] < 0x20) {
-          pheme_errf(err, errlen, "invalid value for %s (%s): control character at offset %zu", k->key,
+          return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid value for %s (%s): control character at offset %zu", k->key,
                      origin, i);
-          return -1;
         }
       break;
     }
   }
   char *copy = strdup(v);
   if (!copy) {
-    pheme_errf(err, errlen, "out of memory setting %s", k->key);
-    return -1;
+    return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory setting %s", k->key);
   }
   char **slot = (char **)(base + k->offset);
   free(*slot);
@@ -296,12 +289,11 @@ static int set_key(pheme_config *c, const conf_key *k, const char *v, const char
   return 0;
 }
 
-int config_set(pheme_config *c, const char *key, const char *value, const char *origin, char *err,
+pheme_err config_set(pheme_config *c, const char *key, const char *value, const char *origin, char *err,
                size_t errlen) {
   const conf_key *k = find(key, strlen(key));
   if (!k) {
-    pheme_errf(err, errlen, "unknown configuration key '%.64s' (%s)", key, origin);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "unknown configuration key '%.64s' (%s)", key, origin);
   }
   return set_key(c, k, value, origin, err, errlen);
 }
@@ -333,7 +325,7 @@ void config_release(pheme_config *c) {
 
 static int is_space(char ch) { return ch == ' ' || ch == '\t' || ch == '\r'; }
 
-int config_parse_text(pheme_config *c, const char *text, size_t n, const char *origin, char *err,
+pheme_err config_parse_text(pheme_config *c, const char *text, size_t n, const char *origin, char *err,
                       size_t errlen) {
   size_t line = 0;
   const char *p = text, *end = text + n;
@@ -347,13 +339,11 @@ int config_parse_text(pheme_config *c, const char *text, size_t n, const char *o
     while (b > a && is_space(b[-1])) b--;
     if (a == b || *a == '#') continue;
     if (memchr(a, 0, (size_t)(b - a))) {
-      pheme_errf(err, errlen, "%s:%zu: NUL byte in line", origin, line);
-      return -1;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "%s:%zu: NUL byte in line", origin, line);
     }
     const char *eq = memchr(a, '=', (size_t)(b - a));
     if (!eq) {
-      pheme_errf(err, errlen, "%s:%zu: expected 'key = value'", origin, line);
-      return -1;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "%s:%zu: expected 'key = value'", origin, line);
     }
     const char *ke = eq;
     while (ke > a && is_space(ke[-1])) ke--;
@@ -367,29 +357,26 @@ int config_parse_text(pheme_config *c, const char *text, size_t n, const char *o
     }
     const conf_key *k = find(a, (size_t)(ke - a));
     if (!k) {
-      pheme_errf(err, errlen, "%s:%zu: unknown configuration key '%.*s'", origin, line,
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "%s:%zu: unknown configuration key '%.*s'", origin, line,
                  (int)((ke - a) > 64 ? 64 : (ke - a)), a);
-      return -1;
     }
     char value[4097];
     if ((size_t)(ve - vs) >= sizeof value) {
-      pheme_errf(err, errlen, "%s:%zu: value of %s is too long", origin, line, k->key);
-      return -1;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "%s:%zu: value of %s is too long", origin, line, k->key);
     }
     memcpy(value, vs, (size_t)(ve - vs));
     value[ve - vs] = 0;
     char where[300];
     snprintf(where, sizeof where, "%s:%zu", origin, line);
-    if (set_key(c, k, value, where, err, errlen)) return -1;
+    PHEME_TRY(set_key(c, k, value, where, err, errlen));
   }
   return 0;
 }
 
-int config_read_file(pheme_config *c, const char *path, char *err, size_t errlen) {
+pheme_err config_read_file(pheme_config *c, const char *path, char *err, size_t errlen) {
   FILE *f = fopen(path, "rb");
   if (!f) {
-    pheme_errf(err, errlen, "cannot read configuration file '%s': %s", path, strerror(errno));
-    return -1;
+    return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot read configuration file '%s': %s", path, strerror(errno));
   }
   char *text = malloc(1 << 20);
   size_t n = text ? fread(text, 1, 1 << 20, f) : 0;
@@ -397,15 +384,14 @@ int config_read_file(pheme_config *c, const char *path, char *err, size_t errlen
   fclose(f);
   if (!text || too_big) {
     free(text);
-    pheme_errf(err, errlen, "configuration file '%s' is larger than 1 MiB", path);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "configuration file '%s' is larger than 1 MiB", path);
   }
   int r = config_parse_text(c, text, n, path, err, errlen);
   free(text);
   return r;
 }
 
-int config_read_env(pheme_config *c, char **env, char *err, size_t errlen) {
+pheme_err config_read_env(pheme_config *c, char **env, char *err, size_t errlen) {
   for (char **e = env; e && *e; e++) {
     if (strncmp(*e, "PHEME_", 6) != 0) continue;
     const char *name = *e + 6, *eq = strchr(name, '=');
@@ -421,12 +407,12 @@ int config_read_env(pheme_config *c, char **env, char *err, size_t errlen) {
     if (!k) continue;
     char origin[80];
     snprintf(origin, sizeof origin, "environment PHEME_%.*s", (int)n, name);
-    if (set_key(c, k, eq + 1, origin, err, errlen)) return -1;
+    PHEME_TRY(set_key(c, k, eq + 1, origin, err, errlen));
   }
   return 0;
 }
 
-int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *nrest, char *err,
+pheme_err config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *nrest, char *err,
                       size_t errlen) {
   *nrest = 0;
   for (int i = 0; i < argc; i++) {
@@ -452,8 +438,7 @@ int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *
     } else if (i + 1 < argc) {
       value = argv[++i];
     } else {
-      pheme_errf(err, errlen, "flag --%s needs a value", k->key);
-      return -1;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "flag --%s needs a value", k->key);
     }
     /* A secret on the command line is readable by every user of the machine (ps, /proc/PID/cmdline):
      * as a flag it may only name a file holding it. */
@@ -465,35 +450,30 @@ int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *
         flag[j] = k->key[j] == '_' ? '-' : k->key[j];
       }
       env[j] = flag[j] = 0;
-      pheme_errf(err, errlen,
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen,
                  "flag --%s: a secret on the command line shows in `ps` to every user; give a file "
                  "holding it (--%s @FILE), or set PHEME_%s in the environment or %s in the config file",
                  flag, flag, env, k->key);
-      return -1;
     }
-    if (set_key(c, k, value, origin, err, errlen)) return -1;
+    PHEME_TRY(set_key(c, k, value, origin, err, errlen));
   }
   return 0;
 }
 
-int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest, int *nrest,
+pheme_err config_load(pheme_config *c, int argc, char **argv, char **env, char **rest, int *nrest,
                 char *err, size_t errlen) {
   const char *file = NULL;
   for (char **e = env; e && *e; e++)
     if (strncmp(*e, "PHEME_CONFIG=", 13) == 0) file = *e + 13;
   /* --config FILE is taken out of argv before the other flags are read. */
   char **args = malloc(sizeof *args * (size_t)(argc + 1));
-  if (!args) {
-    pheme_errf(err, errlen, "out of memory");
-    return -1;
-  }
+  if (!args) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
   int nargs = 0;
   for (int i = 0; i < argc; i++) {
     if (strcmp(argv[i], "--config") == 0) {
       if (i + 1 >= argc) {
         free(args);
-        pheme_errf(err, errlen, "flag --config needs a file");
-        return -1;
+        return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "flag --config needs a file");
       }
       file = argv[++i];
     } else if (strncmp(argv[i], "--config=", 9) == 0) {
@@ -502,7 +482,7 @@ int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest,
       args[nargs++] = argv[i];
     }
   }
-  int r = 0;
+  pheme_err r = PHEME_OK;
   if (file && *file) r = config_read_file(c, file, err, errlen);
   if (!r) r = config_read_env(c, env, err, errlen);
   if (!r) r = config_read_flags(c, nargs, args, rest, nrest, err, errlen);

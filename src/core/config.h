@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "core/err.h"
+
 /* CONF_SECRET is a string that is never echoed: not in errors, not by config_get_text. */
 typedef enum { CONF_STRING, CONF_INT, CONF_BOOL, CONF_ENUM, CONF_SECRET } conf_type;
 
@@ -107,25 +109,27 @@ int config_init(pheme_config *c);
 void config_release(pheme_config *c);
 
 /* Sets one key from text; origin ("file conf/x:3", "environment", "flag") goes into errors.
- * Returns 0, or -1 with err set to e.g. "invalid value 'abc' for threads (flag): not an integer". */
-int config_set(pheme_config *c, const char *key, const char *value, const char *origin, char *err,
+ * Returns 0, or PHEME_SYS_CONFIG with err set to e.g. "invalid value 'abc' for threads (flag): not
+ * an integer" (PHEME_SYS_NOMEM when out of memory). */
+pheme_err config_set(pheme_config *c, const char *key, const char *value, const char *origin, char *err,
                size_t errlen);
 
-/* Reads `key = value` lines (# comments, blank lines). -1 with err set on a bad line. */
-int config_read_file(pheme_config *c, const char *path, char *err, size_t errlen);
+/* Reads `key = value` lines (# comments, blank lines). PHEME_SYS_CONFIG with err set on a bad
+ * line, PHEME_SYS_IO when the file cannot be read. */
+pheme_err config_read_file(pheme_config *c, const char *path, char *err, size_t errlen);
 /* Parses the same format from memory (the fuzz target's entry point). */
-int config_parse_text(pheme_config *c, const char *text, size_t n, const char *origin, char *err,
+pheme_err config_parse_text(pheme_config *c, const char *text, size_t n, const char *origin, char *err,
                       size_t errlen);
 /* Applies PHEME_* variables from env (NULL-terminated "NAME=value" strings). */
-int config_read_env(pheme_config *c, char **env, char *err, size_t errlen);
+pheme_err config_read_env(pheme_config *c, char **env, char *err, size_t errlen);
 /* Applies --key value / --key=value flags. Non-flag arguments are collected in rest (which has
  * room for argc entries) and counted in *nrest. "--config" and "--help" are left to the caller:
  * see config_load. */
-int config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *nrest, char *err,
+pheme_err config_read_flags(pheme_config *c, int argc, char **argv, char **rest, int *nrest, char *err,
                       size_t errlen);
 
 /* The whole chain: defaults < file (--config FILE or PHEME_CONFIG) < env < flags. */
-int config_load(pheme_config *c, int argc, char **argv, char **env, char **rest, int *nrest,
+pheme_err config_load(pheme_config *c, int argc, char **argv, char **env, char **rest, int *nrest,
                 char *err, size_t errlen);
 
 /* Writes conf/pheme.conf.example from the table: every key, its help and its default. */

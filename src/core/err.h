@@ -59,13 +59,54 @@ const char *pheme_err_message(pheme_err e);
 
 #define PHEME_MUST_CHECK __attribute__((warn_unused_result))
 
-/* Writes a message into the caller's err buffer (errlen bytes; nothing when err is NULL): the
- * usual way a function says why it failed. Returns -1, for functions that return 0 or -1:
- *   return pheme_errf(err, errlen, "invalid chain id '%s'", s); */
-int pheme_errf(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-/* The same for functions that return a pheme_err: writes the message and returns code. */
+/* ---- the one error channel ----
+ *
+ * SQLite's shape: a result code and a message. Every function that can fail for a reason worth
+ * telling returns a pheme_err (0 is success), and says why in a message that quotes its subject
+ * ("invalid chain id 'abc'"), written into the caller's buffer:
+ *
+ *   pheme_err f(..., char *err, size_t errlen);      return pheme_fail(PHEME_DATA_INVALID, err, errlen, "…", …);
+ *
+ * or, where the message must travel with the code (a record kept by a caller, an error handed
+ * across threads), into a pheme_error:
+ *
+ *   pheme_err g(..., pheme_error *e);                return pheme_set(e, PHEME_DATA_INVALID, "…", …);
+ *
+ * A layer that needs to tell failures of one code apart keeps a detail beside it, as SQLite's
+ * extended result codes do: auth_fault (store/auth_store.h: why a nonce or refresh token was
+ * refused) and rpc_error (chain/rpc.h: transport, HTTP status, the node's JSON-RPC error and its
+ * revert data). A handler's helper in src/api that refuses a request answers it and returns the
+ * code it answered with (nonzero); the handler then returns. Only small parsers and predicates
+ * whose one failure is "no" (not a number, not hex, no room) answer -1 or 0, as strtol's callers
+ * expect, and their callers turn that into a pheme_err with a message where it matters. */
+
+/* Returns from the calling function with x's error when x fails (x is a pheme_err expression). */
+#define PHEME_TRY(x)                                                                               \
+  do {                                                                                             \
+    pheme_err try_ = (x);                                                                          \
+    if (try_) return try_;                                                                         \
+  } while (0)
+
+/* Writes a message into the caller's err buffer (errlen bytes; nothing when err is NULL or errlen
+ * is 0) and returns code. */
 pheme_err pheme_fail(pheme_err code, char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* An error with its message, for records that carry both. */
+typedef struct {
+  pheme_err code;
+  char msg[320];
+} pheme_error;
+
+/* Records code and message in e (if e is not NULL) and returns code. */
+pheme_err pheme_set(pheme_error *e, pheme_err code, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* Writes s[0..n) into out (cap bytes, NUL-terminated) for quoting in a message: control and
+ * non-ASCII bytes, backslashes and quotes become \xNN, and input longer than 48 bytes is cut with
+ * "...". */
+const char *pheme_quote(char *out, size_t cap, const char *s, size_t n);
+/* The size of a buffer that pheme_quote never overflows. */
+#define PHEME_QUOTE 200
 
 /* BUG(): an invariant the code relies on does not hold. Prints and aborts. */
 #define PHEME_BUG(...) pheme_bug(__FILE__, __LINE__, __VA_ARGS__)

@@ -1,5 +1,6 @@
 /* JSON log lines; see log.h. */
 #include "core/log.h"
+#include "core/trace.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -58,6 +59,21 @@ static void write_all(const char *p, size_t n) {
 
 static void emit(buf *b) { write_all(b->data, b->len); }
 
+/* ,"trace_id":"…","span_id":"…" of the thread's current span (core/trace.h), if any. */
+static int trace_fields(buf *b) {
+  const trace_ctx *t = trace_current();
+  if (!t) return 0;
+  static const char d[] = "0123456789abcdef";
+  char f[80];
+  size_t n = 0;
+  memcpy(f, ",\"trace_id\":\"", 13), n = 13;
+  for (int i = 0; i < 16; i++) f[n++] = d[t->trace_id[i] >> 4], f[n++] = d[t->trace_id[i] & 15];
+  memcpy(f + n, "\",\"span_id\":\"", 13), n += 13;
+  for (int i = 0; i < 8; i++) f[n++] = d[t->span_id[i] >> 4], f[n++] = d[t->span_id[i] & 15];
+  f[n++] = '"';
+  return buf_add(b, f, n);
+}
+
 void log__write(log_level level, const char *fmt, ...) {
   char stack[256];
   char msg[2048];
@@ -69,7 +85,7 @@ void log__write(log_level level, const char *fmt, ...) {
   buf b;
   buf_init(&b, 8192);
   size_t s = line_start(stack, sizeof stack, level);
-  int err = buf_add(&b, stack, s) || buf_adds(&b, ",\"msg\":\"") ||
+  int err = buf_add(&b, stack, s) || trace_fields(&b) || buf_adds(&b, ",\"msg\":\"") ||
             buf_add_json_str(&b, msg, strlen(msg)) || buf_adds(&b, "\"}\n");
   if (!err) emit(&b);
   buf_release(&b);
@@ -193,7 +209,7 @@ void log_request(const char *request_id, const char *method, const char *route, 
   buf_init(&b, 8192);
   if (buf_reserve(&b, 512)) return; /* one allocation for a typical line */
   size_t s = line_start(stack, sizeof stack, LOG_INFO);
-  int err = buf_add(&b, stack, s) || buf_adds(&b, ",\"msg\":\"request\",\"request_id\":\"") ||
+  int err = buf_add(&b, stack, s) || trace_fields(&b) || buf_adds(&b, ",\"msg\":\"request\",\"request_id\":\"") ||
             buf_add_json_str(&b, request_id, strlen(request_id)) ||
             buf_adds(&b, "\",\"method\":\"") || buf_add_json_str(&b, method, strlen(method)) ||
             buf_adds(&b, "\",\"route\":\"") || buf_add_json_str(&b, route, strlen(route)) ||

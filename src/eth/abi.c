@@ -27,18 +27,18 @@ typedef struct {
   arena *a;
   const char *s;
   size_t n, i;
-  eth_err *err;
+  pheme_error *err;
   int events; /* accept "indexed" */
 } parser;
 
 static pheme_err p_fail(parser *p, const char *what) {
-  char q[ETH_ERR_QUOTE];
-  return eth_err_set(p->err, PHEME_DATA_INVALID, "invalid abi type '%s': %s at offset %zu",
-                     eth_err_quote(q, sizeof q, p->s, p->n), what, p->i);
+  char q[PHEME_QUOTE];
+  return pheme_set(p->err, PHEME_DATA_INVALID, "invalid abi type '%s': %s at offset %zu",
+                     pheme_quote(q, sizeof q, p->s, p->n), what, p->i);
 }
 
 static pheme_err p_nomem(parser *p) {
-  return eth_err_set(p->err, PHEME_SYS_NOMEM, "abi: out of memory parsing a type");
+  return pheme_set(p->err, PHEME_SYS_NOMEM, "abi: out of memory parsing a type");
 }
 
 static void p_ws(parser *p) {
@@ -227,7 +227,7 @@ static pheme_err p_type(parser *p, int depth, abi_type **out) {
   return PHEME_OK;
 }
 
-pheme_err abi_type_parse(arena *a, const char *s, size_t n, const abi_type **out, eth_err *err) {
+pheme_err abi_type_parse(arena *a, const char *s, size_t n, const abi_type **out, pheme_error *err) {
   parser p = {a, s, n, 0, err, 0};
   abi_type *t;
   pheme_err e = p_type(&p, 0, &t);
@@ -238,7 +238,7 @@ pheme_err abi_type_parse(arena *a, const char *s, size_t n, const abi_type **out
   return PHEME_OK;
 }
 
-pheme_err abi_sig_parse(arena *a, const char *s, size_t n, abi_sig *out, eth_err *err) {
+pheme_err abi_sig_parse(arena *a, const char *s, size_t n, abi_sig *out, pheme_error *err) {
   parser p = {a, s, n, 0, err, 1};
   p_ws(&p);
   size_t st = p.i, wl = p_ident(&p);
@@ -305,15 +305,15 @@ void abi_sig_topic(uint8_t out[32], const abi_sig *s) { sig_hash(out, s); }
 
 typedef struct {
   buf *b;
-  eth_err *err;
+  pheme_error *err;
 } enc;
 
 static pheme_err e_nomem(enc *e) {
-  return eth_err_set(e->err, PHEME_SYS_NOMEM, "abi: encoding larger than its buffer's cap");
+  return pheme_set(e->err, PHEME_SYS_NOMEM, "abi: encoding larger than its buffer's cap");
 }
 
 static pheme_err e_bad(enc *e, const abi_type *t, const char *what, const json_t *v) {
-  char ty[96], val[ETH_ERR_QUOTE];
+  char ty[96], val[PHEME_QUOTE];
   buf tb;
   buf_init(&tb, sizeof ty - 1);
   if (abi_type_canonical(&tb, t)) {
@@ -322,15 +322,15 @@ static pheme_err e_bad(enc *e, const abi_type *t, const char *what, const json_t
   snprintf(ty, sizeof ty, "%s", tb.len ? tb.data : "(type)");
   buf_release(&tb);
   char *dump = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-  eth_err_set(e->err, PHEME_DATA_INVALID, "abi: invalid %s value '%s': %s", ty,
-              dump ? eth_err_quote(val, sizeof val, dump, strlen(dump)) : "?", what);
+  pheme_set(e->err, PHEME_DATA_INVALID, "abi: invalid %s value '%s': %s", ty,
+              dump ? pheme_quote(val, sizeof val, dump, strlen(dump)) : "?", what);
   free(dump);
   return PHEME_DATA_INVALID;
 }
 
 /* A JSON integer, decimal string or (hex_ok) 0x quantity into 32 bytes two's complement. */
 static pheme_err int_value(enc *e, const abi_type *t, const json_t *v, uint8_t w[32]) {
-  eth_err tmp;
+  pheme_error tmp;
   if (json_is_integer(v)) {
     json_int_t x = json_integer_value(v);
     u256_from_u64(w, (uint64_t)(x < 0 ? -(uint64_t)x : (uint64_t)x));
@@ -354,7 +354,7 @@ static pheme_err int_value(enc *e, const abi_type *t, const json_t *v, uint8_t w
 
 /* Decodes a hex string value into a malloc'ed buffer. */
 static pheme_err hex_value(enc *e, const abi_type *t, const json_t *v, uint8_t **out, size_t *n) {
-  eth_err tmp;
+  pheme_error tmp;
   if (!json_is_string(v)) return e_bad(e, t, "expected a 0x hex string", v);
   size_t sl = json_string_length(v);
   uint8_t *p = malloc(sl / 2 + 1);
@@ -382,7 +382,7 @@ static pheme_err put_word_size(enc *e, size_t x) {
 
 /* The 32-byte word of a static atomic value. */
 static pheme_err atom_word(enc *e, const abi_type *t, const json_t *v, uint8_t w[32]) {
-  eth_err tmp;
+  pheme_error tmp;
   memset(w, 0, 32);
   switch (t->kind) {
     case ABI_UINT:
@@ -486,16 +486,16 @@ static pheme_err enc_at(enc *e, const abi_type *t, const json_t *v) {
   }
 }
 
-pheme_err abi_encode(buf *out, const abi_type *params, const json_t *v, eth_err *err) {
+pheme_err abi_encode(buf *out, const abi_type *params, const json_t *v, pheme_error *err) {
   enc e = {out, err};
   if (params->kind != ABI_TUPLE) PHEME_BUG("abi_encode: parameters must be a tuple");
   return enc_at(&e, params, v);
 }
 
-pheme_err abi_encode_call(buf *out, const abi_sig *fn, const json_t *args, eth_err *err) {
+pheme_err abi_encode_call(buf *out, const abi_sig *fn, const json_t *args, pheme_error *err) {
   uint8_t sel[4];
   abi_sig_selector(sel, fn);
-  if (buf_add(out, sel, 4)) return eth_err_set(err, PHEME_SYS_NOMEM, "abi: encoding too large");
+  if (buf_add(out, sel, 4)) return pheme_set(err, PHEME_SYS_NOMEM, "abi: encoding too large");
   return abi_encode(out, fn->params, args, err);
 }
 
@@ -505,16 +505,16 @@ typedef struct {
   const uint8_t *d;
   size_t n;
   size_t budget;
-  eth_err *err;
+  pheme_error *err;
   size_t end; /* one past the last byte read */
 } dec;
 
 static pheme_err d_bad(dec *d, size_t pos, const char *what) {
-  return eth_err_set(d->err, PHEME_DATA_INVALID, "abi: %s at byte %zu", what, pos);
+  return pheme_set(d->err, PHEME_DATA_INVALID, "abi: %s at byte %zu", what, pos);
 }
 
 static pheme_err d_nomem(dec *d) {
-  return eth_err_set(d->err, PHEME_SYS_NOMEM, "abi: out of memory decoding");
+  return pheme_set(d->err, PHEME_SYS_NOMEM, "abi: out of memory decoding");
 }
 
 static pheme_err d_charge(dec *d, size_t units, size_t pos) {
@@ -700,36 +700,36 @@ static pheme_err dec_at(dec *d, const abi_type *t, size_t pos, json_t **out) {
 static size_t budget_for(size_t n) { return 4096 + n / 4; }
 
 pheme_err abi_decode(const abi_type *params, const uint8_t *data, size_t n, json_t **out,
-                     eth_err *err) {
+                     pheme_error *err) {
   dec d = {data, n, budget_for(n), err, 0};
   if (params->kind != ABI_TUPLE) PHEME_BUG("abi_decode: parameters must be a tuple");
   if (!params->dynamic && n != params->head)
-    return eth_err_set(err, PHEME_DATA_INVALID, "abi: expected %zu bytes of static data, found %zu",
+    return pheme_set(err, PHEME_DATA_INVALID, "abi: expected %zu bytes of static data, found %zu",
                        params->head, n);
   pheme_err r = dec_at(&d, params, 0, out);
   if (r || d.end == n) return r;
   json_decref(*out);
   *out = NULL;
-  return eth_err_set(err, PHEME_DATA_INVALID, "abi: %zu bytes after the end of the encoding", n - d.end);
+  return pheme_set(err, PHEME_DATA_INVALID, "abi: %zu bytes after the end of the encoding", n - d.end);
 }
 
 pheme_err abi_decode_call(const abi_sig *fn, const uint8_t *data, size_t n, json_t **out,
-                          eth_err *err) {
+                          pheme_error *err) {
   uint8_t sel[4];
   char have[16] = "", want[16];
   abi_sig_selector(sel, fn);
   if (n < 4 || memcmp(sel, data, 4) != 0) {
     if (n >= 4) hex_encode(have, data, 4);
-    return eth_err_set(err, PHEME_DATA_INVALID, "abi: selector '%s' is not %s's (%s)",
+    return pheme_set(err, PHEME_DATA_INVALID, "abi: selector '%s' is not %s's (%s)",
                        n >= 4 ? have : "(short)", fn->name, hex_encode(want, sel, 4));
   }
   return abi_decode(fn->params, data + 4, n - 4, out, err);
 }
 
 pheme_err abi_decode_error(const abi_sig *sigs, size_t n, const uint8_t *data, size_t len,
-                           size_t *which, json_t **out, eth_err *err) {
+                           size_t *which, json_t **out, pheme_error *err) {
   char have[16];
-  if (len < 4) return eth_err_set(err, PHEME_DATA_INVALID, "abi: revert data shorter than a selector");
+  if (len < 4) return pheme_set(err, PHEME_DATA_INVALID, "abi: revert data shorter than a selector");
   for (size_t i = 0; i < n; i++) {
     uint8_t sel[4];
     abi_sig_selector(sel, &sigs[i]);
@@ -737,20 +737,20 @@ pheme_err abi_decode_error(const abi_sig *sigs, size_t n, const uint8_t *data, s
     *which = i;
     return abi_decode(sigs[i].params, data + 4, len - 4, out, err);
   }
-  return eth_err_set(err, PHEME_DATA_INVALID, "abi: unknown error selector '%s'", hex_encode(have, data, 4));
+  return pheme_set(err, PHEME_DATA_INVALID, "abi: unknown error selector '%s'", hex_encode(have, data, 4));
 }
 
 pheme_err abi_decode_log(const abi_sig *event, const uint8_t (*topics)[32], size_t n_topics,
-                         const uint8_t *data, size_t n, json_t **out, eth_err *err) {
+                         const uint8_t *data, size_t n, json_t **out, pheme_error *err) {
   const abi_type *p = event->params;
   uint8_t topic0[32];
   abi_sig_topic(topic0, event);
   if (n_topics == 0 || memcmp(topics[0], topic0, 32) != 0)
-    return eth_err_set(err, PHEME_DATA_INVALID, "abi: log topic 0 is not event %s's", event->name);
+    return pheme_set(err, PHEME_DATA_INVALID, "abi: log topic 0 is not event %s's", event->name);
   size_t n_indexed = 0;
   for (size_t i = 0; i < p->n_fields; i++) n_indexed += p->indexed[i];
   if (n_topics != n_indexed + 1)
-    return eth_err_set(err, PHEME_DATA_INVALID, "abi: event %s has %zu indexed parameters but the log %zu topics",
+    return pheme_set(err, PHEME_DATA_INVALID, "abi: event %s has %zu indexed parameters but the log %zu topics",
                        event->name, n_indexed, n_topics);
   /* the non-indexed parameters, as one tuple, are the data */
   const abi_type *fields[128];
@@ -779,11 +779,11 @@ pheme_err abi_decode_log(const abi_sig *event, const uint8_t (*topics)[32], size
       dec d = {topics[ti++], 32, 16, err, 0};
       if ((r = dec_at(&d, t, 0, &v))) break;
     }
-    if (!v || json_array_append_new(res, v)) r = eth_err_set(err, PHEME_SYS_NOMEM, "abi: out of memory");
+    if (!v || json_array_append_new(res, v)) r = pheme_set(err, PHEME_SYS_NOMEM, "abi: out of memory");
     if (r) break;
   }
   json_decref(plain);
-  if (!res) r = eth_err_set(err, PHEME_SYS_NOMEM, "abi: out of memory");
+  if (!res) r = pheme_set(err, PHEME_SYS_NOMEM, "abi: out of memory");
   if (r) {
     json_decref(res);
     return r;
@@ -825,15 +825,15 @@ static pheme_err enc_topic(enc *e, const abi_type *t, const json_t *v) {
 }
 
 pheme_err abi_encode_topics(const abi_sig *event, const json_t *values, uint8_t topics[4][32],
-                            size_t *n_topics, eth_err *err) {
+                            size_t *n_topics, pheme_error *err) {
   const abi_type *p = event->params;
   if (!json_is_array(values) || json_array_size(values) != p->n_fields)
-    return eth_err_set(err, PHEME_DATA_INVALID, "abi: event %s needs %zu values", event->name, p->n_fields);
+    return pheme_set(err, PHEME_DATA_INVALID, "abi: event %s needs %zu values", event->name, p->n_fields);
   abi_sig_topic(topics[0], event);
   size_t k = 1;
   for (size_t i = 0; i < p->n_fields; i++) {
     if (!p->indexed[i]) continue;
-    if (k == 4) return eth_err_set(err, PHEME_DATA_INVALID, "abi: more than 3 indexed parameters");
+    if (k == 4) return pheme_set(err, PHEME_DATA_INVALID, "abi: more than 3 indexed parameters");
     buf b;
     buf_init(&b, (size_t)1 << 24);
     enc e = {&b, err};

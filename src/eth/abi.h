@@ -26,7 +26,6 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "eth/eth_err.h"
 
 #define ABI_MAX_DEPTH 32          /* nesting of tuples and arrays in a type */
 #define ABI_MAX_FIXED_LEN 65536   /* largest k in T[k] */
@@ -67,11 +66,11 @@ typedef struct {
 /* Parses one type. Returns 0 and *out (from a), or PHEME_DATA_INVALID with *err quoting the
  * text; PHEME_SYS_NOMEM when the arena is exhausted. Whitespace and field names are allowed
  * inside tuples: "(uint256 amount, address to)". */
-pheme_err abi_type_parse(arena *a, const char *s, size_t n, const abi_type **out, eth_err *err)
+pheme_err abi_type_parse(arena *a, const char *s, size_t n, const abi_type **out, pheme_error *err)
     PHEME_MUST_CHECK;
 
 /* Parses "name(type [indexed] [name], ...)". */
-pheme_err abi_sig_parse(arena *a, const char *s, size_t n, abi_sig *out, eth_err *err)
+pheme_err abi_sig_parse(arena *a, const char *s, size_t n, abi_sig *out, pheme_error *err)
     PHEME_MUST_CHECK;
 
 /* Appends the canonical text of a type ("uint" becomes "uint256", names dropped) or of a
@@ -86,25 +85,25 @@ void abi_sig_topic(uint8_t out[32], const abi_sig *s);
 /* Appends the encoding of v as the parameters of a tuple type (what encodeAbiParameters and
  * abi.encode produce). Returns 0, or PHEME_DATA_INVALID with *err naming the value and the
  * problem (PHEME_SYS_NOMEM when the buffer's cap is reached). */
-pheme_err abi_encode(buf *out, const abi_type *params, const json_t *v, eth_err *err)
+pheme_err abi_encode(buf *out, const abi_type *params, const json_t *v, pheme_error *err)
     PHEME_MUST_CHECK;
 /* Decodes data as the parameters of a tuple type. Returns 0 and a new reference in *out (the
  * caller json_decref()s), or PHEME_DATA_INVALID with *err set. */
 pheme_err abi_decode(const abi_type *params, const uint8_t *data, size_t n, json_t **out,
-                     eth_err *err) PHEME_MUST_CHECK;
+                     pheme_error *err) PHEME_MUST_CHECK;
 
 /* selector || abi_encode(args): calldata for a function call. */
-pheme_err abi_encode_call(buf *out, const abi_sig *fn, const json_t *args, eth_err *err)
+pheme_err abi_encode_call(buf *out, const abi_sig *fn, const json_t *args, pheme_error *err)
     PHEME_MUST_CHECK;
 /* Checks the selector of data against fn and decodes the arguments (also custom errors:
  * revert data is selector || arguments, as is Error(string) and Panic(uint256)). */
 pheme_err abi_decode_call(const abi_sig *fn, const uint8_t *data, size_t n, json_t **out,
-                          eth_err *err) PHEME_MUST_CHECK;
+                          pheme_error *err) PHEME_MUST_CHECK;
 /* Finds which of sigs[0..n) matches the selector of revert data and decodes its arguments.
  * *which gets the index. PHEME_DATA_INVALID when no selector matches or the arguments do not
  * decode. */
 pheme_err abi_decode_error(const abi_sig *sigs, size_t n, const uint8_t *data, size_t len,
-                           size_t *which, json_t **out, eth_err *err) PHEME_MUST_CHECK;
+                           size_t *which, json_t **out, pheme_error *err) PHEME_MUST_CHECK;
 
 /* Decodes an event log. The signature's parameters carry their indexed flags; topics[0] must be
  * the event topic and one further topic must exist per indexed parameter. Static indexed values
@@ -112,13 +111,13 @@ pheme_err abi_decode_error(const abi_sig *sigs, size_t n, const uint8_t *data, s
  * their Keccak-256 hash and come out as that "0x..." hash. The result lists every parameter in
  * declaration order. */
 pheme_err abi_decode_log(const abi_sig *event, const uint8_t (*topics)[32], size_t n_topics,
-                         const uint8_t *data, size_t n, json_t **out, eth_err *err)
+                         const uint8_t *data, size_t n, json_t **out, pheme_error *err)
     PHEME_MUST_CHECK;
 
 /* Encodes the indexed parameters' topics for an event (topics[0] = event topic): for tests and
  * for building log filters. values has one entry per parameter; non-indexed ones are ignored.
  * *n_topics gets the count written (at most 4). */
 pheme_err abi_encode_topics(const abi_sig *event, const json_t *values, uint8_t topics[4][32],
-                            size_t *n_topics, eth_err *err) PHEME_MUST_CHECK;
+                            size_t *n_topics, pheme_error *err) PHEME_MUST_CHECK;
 
 #endif

@@ -32,15 +32,15 @@ char *address_to_checksum(char out[ADDRESS_TEXT], const uint8_t addr[ADDRESS_LEN
 }
 
 pheme_err address_parse(uint8_t out[ADDRESS_LEN], const char *s, size_t n, unsigned flags,
-                        eth_err *err) {
-  char q[ETH_ERR_QUOTE];
+                        pheme_error *err) {
+  char q[PHEME_QUOTE];
   if (n != 42 || s[0] != '0' || s[1] != 'x')
-    return eth_err_set(err, PHEME_DATA_INVALID,
+    return pheme_set(err, PHEME_DATA_INVALID,
                        "invalid address '%s': expected 0x and 40 hex digits",
-                       eth_err_quote(q, sizeof q, s, n));
+                       pheme_quote(q, sizeof q, s, n));
   if (hex_decode(out, ADDRESS_LEN, NULL, s, n, HEX_EXACT, NULL))
-    return eth_err_set(err, PHEME_DATA_INVALID, "invalid address '%s': non-hex digit",
-                       eth_err_quote(q, sizeof q, s, n));
+    return pheme_set(err, PHEME_DATA_INVALID, "invalid address '%s': non-hex digit",
+                       pheme_quote(q, sizeof q, s, n));
   int lower = 0, upper = 0;
   for (size_t i = 2; i < n; i++) {
     if (s[i] >= 'a' && s[i] <= 'f') lower = 1;
@@ -50,8 +50,8 @@ pheme_err address_parse(uint8_t out[ADDRESS_LEN], const char *s, size_t n, unsig
   char want[ADDRESS_TEXT];
   address_to_checksum(want, out);
   if (memcmp(want, s, 42) != 0)
-    return eth_err_set(err, PHEME_DATA_INVALID, "address '%s' has a wrong EIP-55 checksum (expected '%s')",
-                       eth_err_quote(q, sizeof q, s, n), want);
+    return pheme_set(err, PHEME_DATA_INVALID, "address '%s' has a wrong EIP-55 checksum (expected '%s')",
+                       pheme_quote(q, sizeof q, s, n), want);
   return PHEME_OK;
 }
 

@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "eth/eth_err.h"
 
 #define ADDRESS_LEN 20
 #define ADDRESS_TEXT 43 /* "0x" + 40 digits + NUL */
@@ -27,7 +26,7 @@ char *address_to_checksum(char out[ADDRESS_TEXT], const uint8_t addr[ADDRESS_LEN
  * missing prefix, non-hex digit, or a mixed-case text whose checksum is wrong (the message
  * gives the expected form). */
 pheme_err address_parse(uint8_t out[ADDRESS_LEN], const char *s, size_t n, unsigned flags,
-                        eth_err *err) PHEME_MUST_CHECK;
+                        pheme_error *err) PHEME_MUST_CHECK;
 
 /* The address of an uncompressed public key given as X || Y (64 bytes): the last 20 bytes of
  * Keccak-256(X || Y). */

@@ -22,7 +22,7 @@ typedef struct {
 
 typedef struct {
   const json_t *types;
-  eth_err *err;
+  pheme_error *err;
   type_hash cache[EIP712_MAX_TYPES];
   size_t n_cache;
 } ctx;
@@ -91,9 +91,9 @@ static const json_t *struct_fields(const ctx *c, const char *name, size_t n) {
 }
 
 static pheme_err bad(ctx *c, const char *fmt, const char *a, const char *b) {
-  char qa[ETH_ERR_QUOTE], qb[ETH_ERR_QUOTE];
-  eth_err_set(c->err, PHEME_DATA_INVALID, fmt, eth_err_quote(qa, sizeof qa, a, strlen(a)),
-              b ? eth_err_quote(qb, sizeof qb, b, strlen(b)) : "");
+  char qa[PHEME_QUOTE], qb[PHEME_QUOTE];
+  pheme_set(c->err, PHEME_DATA_INVALID, fmt, pheme_quote(qa, sizeof qa, a, strlen(a)),
+              b ? pheme_quote(qb, sizeof qb, b, strlen(b)) : "");
   return PHEME_DATA_INVALID;
 }
 
@@ -110,9 +110,9 @@ static int dims_valid(const char *s) {
 }
 
 static pheme_err validate_types(ctx *c) {
-  if (!json_is_object(c->types)) return eth_err_set(c->err, PHEME_DATA_INVALID, "eip712: 'types' must be an object");
+  if (!json_is_object(c->types)) return pheme_set(c->err, PHEME_DATA_INVALID, "eip712: 'types' must be an object");
   if (json_object_size(c->types) > EIP712_MAX_TYPES)
-    return eth_err_set(c->err, PHEME_DATA_INVALID, "eip712: more than %d types", EIP712_MAX_TYPES);
+    return pheme_set(c->err, PHEME_DATA_INVALID, "eip712: more than %d types", EIP712_MAX_TYPES);
   const char *name;
   const json_t *fields;
   json_object_foreach((json_t *)c->types, name, fields) {
@@ -194,7 +194,7 @@ static pheme_err encode_type(ctx *c, buf *out, const char *type) {
   }
   return PHEME_OK;
 nomem:
-  return eth_err_set(c->err, PHEME_SYS_NOMEM, "eip712: encodeType longer than its cap");
+  return pheme_set(c->err, PHEME_SYS_NOMEM, "eip712: encodeType longer than its cap");
 }
 
 static pheme_err type_hash_of(ctx *c, const char *type, uint8_t out[32]) {
@@ -218,10 +218,10 @@ static pheme_err type_hash_of(ctx *c, const char *type, uint8_t out[32]) {
 static pheme_err hash_struct(ctx *c, const char *type, const json_t *value, int depth, uint8_t out[32]);
 
 static pheme_err value_bad(ctx *c, const char *type, const char *field, const char *what) {
-  char qt[ETH_ERR_QUOTE], qf[ETH_ERR_QUOTE];
-  return eth_err_set(c->err, PHEME_DATA_INVALID, "eip712: invalid %s value for '%s': %s",
-                     eth_err_quote(qt, sizeof qt, type, strlen(type)),
-                     eth_err_quote(qf, sizeof qf, field, strlen(field)), what);
+  char qt[PHEME_QUOTE], qf[PHEME_QUOTE];
+  return pheme_set(c->err, PHEME_DATA_INVALID, "eip712: invalid %s value for '%s': %s",
+                     pheme_quote(qt, sizeof qt, type, strlen(type)),
+                     pheme_quote(qf, sizeof qf, field, strlen(field)), what);
 }
 
 /* The 32-byte encodeData word of a value of type t[0..tl) (t may carry array suffixes). */
@@ -263,7 +263,7 @@ static pheme_err encode_field(ctx *c, const char *t, size_t tl, const json_t *v,
     }
     return hash_struct(c, key, v, depth + 1, out);
   }
-  eth_err tmp;
+  pheme_error tmp;
   switch (kind) {
     case 'a':
       if (!json_is_string(v)) return value_bad(c, tname, field, "expected an address string");
@@ -283,7 +283,7 @@ static pheme_err encode_field(ctx *c, const char *t, size_t tl, const json_t *v,
       if (!json_is_string(v)) return value_bad(c, tname, field, "expected a 0x hex string");
       size_t sl = json_string_length(v), n;
       uint8_t *p = malloc(sl / 2 + 1);
-      if (!p) return eth_err_set(c->err, PHEME_SYS_NOMEM, "eip712: out of memory");
+      if (!p) return pheme_set(c->err, PHEME_SYS_NOMEM, "eip712: out of memory");
       if (hex_decode(p, sl / 2 + 1, &n, json_string_value(v), sl, 0, &tmp)) {
         free(p);
         return value_bad(c, tname, field, tmp.msg);
@@ -357,7 +357,7 @@ static pheme_err hash_struct(ctx *c, const char *type, const json_t *value, int 
 
 /* ctx over typed.types, with EIP712Domain derived from the domain when not declared; *owned
  * gets a types object to json_decref() afterwards (or NULL). */
-static pheme_err ctx_open(ctx *c, const json_t *typed, json_t **owned, eth_err *err) {
+static pheme_err ctx_open(ctx *c, const json_t *typed, json_t **owned, pheme_error *err) {
   static const char *const domain_fields[][2] = {{"name", "string"},
                                                  {"version", "string"},
                                                  {"chainId", "uint256"},
@@ -366,17 +366,17 @@ static pheme_err ctx_open(ctx *c, const json_t *typed, json_t **owned, eth_err *
   memset(c, 0, sizeof *c);
   c->err = err;
   *owned = NULL;
-  if (!json_is_object(typed)) return eth_err_set(err, PHEME_DATA_INVALID, "eip712: typed data must be an object");
+  if (!json_is_object(typed)) return pheme_set(err, PHEME_DATA_INVALID, "eip712: typed data must be an object");
   const json_t *types = json_object_get(typed, "types"), *domain = json_object_get(typed, "domain");
-  if (!json_is_object(types)) return eth_err_set(err, PHEME_DATA_INVALID, "eip712: 'types' must be an object");
-  if (!json_is_object(domain)) return eth_err_set(err, PHEME_DATA_INVALID, "eip712: 'domain' must be an object");
+  if (!json_is_object(types)) return pheme_set(err, PHEME_DATA_INVALID, "eip712: 'types' must be an object");
+  if (!json_is_object(domain)) return pheme_set(err, PHEME_DATA_INVALID, "eip712: 'domain' must be an object");
   c->types = types;
   if (!json_object_get(types, "EIP712Domain")) {
     json_t *copy = json_copy((json_t *)types), *fields = json_array();
     if (!copy || !fields) {
       json_decref(copy);
       json_decref(fields);
-      return eth_err_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
+      return pheme_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
     }
     for (size_t i = 0; i < 5; i++)
       if (json_object_get(domain, domain_fields[i][0]))
@@ -388,10 +388,10 @@ static pheme_err ctx_open(ctx *c, const json_t *typed, json_t **owned, eth_err *
   return validate_types(c);
 }
 
-pheme_err eip712_domain_separator(uint8_t out[32], const json_t *typed, eth_err *err) {
+pheme_err eip712_domain_separator(uint8_t out[32], const json_t *typed, pheme_error *err) {
   ctx *c = malloc(sizeof *c);
   json_t *owned;
-  if (!c) return eth_err_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
+  if (!c) return pheme_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
   pheme_err e = ctx_open(c, typed, &owned, err);
   if (!e) e = hash_struct(c, "EIP712Domain", json_object_get(typed, "domain"), 0, out);
   json_decref(owned);
@@ -399,20 +399,20 @@ pheme_err eip712_domain_separator(uint8_t out[32], const json_t *typed, eth_err 
   return e;
 }
 
-pheme_err eip712_hash(uint8_t out[32], const json_t *typed, eth_err *err) {
+pheme_err eip712_hash(uint8_t out[32], const json_t *typed, pheme_error *err) {
   ctx *c = malloc(sizeof *c);
   json_t *owned;
   uint8_t dom[32], msg[32];
-  if (!c) return eth_err_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
+  if (!c) return pheme_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
   pheme_err e = ctx_open(c, typed, &owned, err);
   const json_t *primary = json_object_get(typed, "primaryType");
   if (!e && !json_is_string(primary))
-    e = eth_err_set(err, PHEME_DATA_INVALID, "eip712: 'primaryType' must be a string");
+    e = pheme_set(err, PHEME_DATA_INVALID, "eip712: 'primaryType' must be a string");
   if (!e) e = hash_struct(c, "EIP712Domain", json_object_get(typed, "domain"), 0, dom);
   int domain_only = !e && !strcmp(json_string_value(primary), "EIP712Domain");
   if (!e && !domain_only) {
     const json_t *message = json_object_get(typed, "message");
-    if (!message) e = eth_err_set(err, PHEME_DATA_INVALID, "eip712: 'message' is missing");
+    if (!message) e = pheme_set(err, PHEME_DATA_INVALID, "eip712: 'message' is missing");
     else e = hash_struct(c, json_string_value(primary), message, 0, msg);
   }
   if (!e) {
@@ -429,9 +429,9 @@ pheme_err eip712_hash(uint8_t out[32], const json_t *typed, eth_err *err) {
 }
 
 pheme_err eip712_hash_struct(uint8_t out[32], const json_t *types, const char *type,
-                             const json_t *value, eth_err *err) {
+                             const json_t *value, pheme_error *err) {
   ctx *c = calloc(1, sizeof *c);
-  if (!c) return eth_err_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
+  if (!c) return pheme_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
   c->types = types;
   c->err = err;
   pheme_err e = validate_types(c);
@@ -440,9 +440,9 @@ pheme_err eip712_hash_struct(uint8_t out[32], const json_t *types, const char *t
   return e;
 }
 
-pheme_err eip712_encode_type(buf *out, const json_t *types, const char *type, eth_err *err) {
+pheme_err eip712_encode_type(buf *out, const json_t *types, const char *type, pheme_error *err) {
   ctx *c = calloc(1, sizeof *c);
-  if (!c) return eth_err_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
+  if (!c) return pheme_set(err, PHEME_SYS_NOMEM, "eip712: out of memory");
   c->types = types;
   c->err = err;
   pheme_err e = validate_types(c);

@@ -22,26 +22,25 @@
 
 #include "core/buf.h"
 #include "core/err.h"
-#include "eth/eth_err.h"
 
 #define EIP712_MAX_DEPTH 48   /* nesting of structs and arrays in a value */
 #define EIP712_MAX_TYPES 256  /* declared struct types */
 
 /* The digest a wallet signs for typed (the whole eth_signTypedData_v4 object). Returns 0, or
  * PHEME_DATA_INVALID with *err naming the offending type, field or value. */
-pheme_err eip712_hash(uint8_t out[32], const json_t *typed, eth_err *err) PHEME_MUST_CHECK;
+pheme_err eip712_hash(uint8_t out[32], const json_t *typed, pheme_error *err) PHEME_MUST_CHECK;
 
 /* hashStruct(EIP712Domain, typed.domain). */
-pheme_err eip712_domain_separator(uint8_t out[32], const json_t *typed, eth_err *err)
+pheme_err eip712_domain_separator(uint8_t out[32], const json_t *typed, pheme_error *err)
     PHEME_MUST_CHECK;
 
 /* hashStruct(type, value) under the given types object (validated first). */
 pheme_err eip712_hash_struct(uint8_t out[32], const json_t *types, const char *type,
-                             const json_t *value, eth_err *err) PHEME_MUST_CHECK;
+                             const json_t *value, pheme_error *err) PHEME_MUST_CHECK;
 
 /* Appends encodeType(type): "Mail(Person from,Person to,string contents)Person(...)" with
  * the referenced structs sorted by name after the primary one. */
-pheme_err eip712_encode_type(buf *out, const json_t *types, const char *type, eth_err *err)
+pheme_err eip712_encode_type(buf *out, const json_t *types, const char *type, pheme_error *err)
     PHEME_MUST_CHECK;
 
 #endif

@@ -9,7 +9,6 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "core/util.h"
-#include "eth/eth_err.h"
 
 enum {
   HEX_PREFIX_OPTIONAL = 1 << 0, /* "ab" accepted as well as "0xab" */
@@ -30,7 +29,7 @@ char *hex_encode_in(arena *a, const uint8_t *in, size_t n);
  * (may be NULL with HEX_EXACT). Returns 0, or PHEME_DATA_INVALID with *err set for a missing
  * prefix, a non-hex digit, an odd digit count, too many bytes, or (HEX_EXACT) too few. */
 pheme_err hex_decode(uint8_t *out, size_t out_cap, size_t *out_len, const char *s, size_t slen,
-                     unsigned flags, eth_err *err) PHEME_MUST_CHECK;
+                     unsigned flags, pheme_error *err) PHEME_MUST_CHECK;
 
 /* hex_digit (the value of one digit) is core's: core/util.h. */
 

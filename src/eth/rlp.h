@@ -17,7 +17,6 @@
 
 #include "core/buf.h"
 #include "core/err.h"
-#include "eth/eth_err.h"
 
 /* Deepest list nesting rlp_decode_json and rlp_encode_json accept. */
 #define RLP_MAX_DEPTH 64
@@ -46,10 +45,10 @@ typedef struct {
 
 /* Decodes the item at the start of in[0..n) and stores the bytes it takes in *used.
  * Returns 0, or PHEME_DATA_INVALID with *err set. */
-pheme_err rlp_decode_next(const uint8_t *in, size_t n, rlp_item *out, size_t *used, eth_err *err)
+pheme_err rlp_decode_next(const uint8_t *in, size_t n, rlp_item *out, size_t *used, pheme_error *err)
     PHEME_MUST_CHECK;
 /* Decodes exactly one item filling in[0..n); trailing bytes are an error. */
-pheme_err rlp_decode(const uint8_t *in, size_t n, rlp_item *out, eth_err *err) PHEME_MUST_CHECK;
+pheme_err rlp_decode(const uint8_t *in, size_t n, rlp_item *out, pheme_error *err) PHEME_MUST_CHECK;
 
 /* Walks the items of a list: rlp_iter_init then rlp_iter_next until *done. */
 typedef struct {
@@ -57,22 +56,22 @@ typedef struct {
   size_t left;
 } rlp_iter;
 void rlp_iter_init(rlp_iter *it, const rlp_item *list);
-pheme_err rlp_iter_next(rlp_iter *it, rlp_item *out, int *done, eth_err *err) PHEME_MUST_CHECK;
+pheme_err rlp_iter_next(rlp_iter *it, rlp_item *out, int *done, pheme_error *err) PHEME_MUST_CHECK;
 /* Decodes all items of a list into items[0..max); *count gets the number. More than max items,
  * or a non-list, is an error. */
 pheme_err rlp_list_items(const rlp_item *list, rlp_item *items, size_t max, size_t *count,
-                         eth_err *err) PHEME_MUST_CHECK;
+                         pheme_error *err) PHEME_MUST_CHECK;
 
 /* Reads a string item as a canonical unsigned integer (no leading zero byte, at most 32
  * bytes) into a 32-byte big-endian value, or (u64) a uint64. */
-pheme_err rlp_item_uint(const rlp_item *it, uint8_t out[32], eth_err *err) PHEME_MUST_CHECK;
-pheme_err rlp_item_u64(const rlp_item *it, uint64_t *out, eth_err *err) PHEME_MUST_CHECK;
+pheme_err rlp_item_uint(const rlp_item *it, uint8_t out[32], pheme_error *err) PHEME_MUST_CHECK;
+pheme_err rlp_item_u64(const rlp_item *it, uint64_t *out, pheme_error *err) PHEME_MUST_CHECK;
 
 /* The tree form used by tests and tools: a string is a "0x..." JSON string, a list a JSON
  * array. rlp_decode_json returns a new reference in *out (caller json_decref()s) and rejects
  * nesting deeper than RLP_MAX_DEPTH. rlp_encode_json appends the encoding of such a tree. */
-pheme_err rlp_decode_json(const uint8_t *in, size_t n, json_t **out, eth_err *err)
+pheme_err rlp_decode_json(const uint8_t *in, size_t n, json_t **out, pheme_error *err)
     PHEME_MUST_CHECK;
-pheme_err rlp_encode_json(buf *b, const json_t *tree, eth_err *err) PHEME_MUST_CHECK;
+pheme_err rlp_encode_json(buf *b, const json_t *tree, pheme_error *err) PHEME_MUST_CHECK;
 
 #endif

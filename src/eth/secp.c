@@ -64,13 +64,13 @@ void secp_v_from_27(uint8_t sig[SECP_SIG_LEN]) {
 }
 
 pheme_err secp_sign(uint8_t sig[SECP_SIG_LEN], const uint8_t hash[32], const uint8_t key[32],
-                    eth_err *err) {
+                    pheme_error *err) {
   const secp256k1_context *c = secp_context();
   secp256k1_ecdsa_recoverable_signature rs;
   if (!secp256k1_ec_seckey_verify(c, key))
-    return eth_err_set(err, PHEME_DATA_INVALID, "invalid private key (zero or not below n)");
+    return pheme_set(err, PHEME_DATA_INVALID, "invalid private key (zero or not below n)");
   if (!secp256k1_ecdsa_sign_recoverable(c, &rs, hash, key, NULL, NULL))
-    return eth_err_set(err, PHEME_DATA_INVALID, "signing failed");
+    return pheme_set(err, PHEME_DATA_INVALID, "signing failed");
   int recid;
   secp256k1_ecdsa_recoverable_signature_serialize_compact(c, sig, &recid, &rs);
   sig[64] = (uint8_t)recid;
@@ -84,24 +84,24 @@ static int is_zero32(const uint8_t *p) {
 }
 
 pheme_err secp_recover(uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[SECP_SIG_LEN],
-                       unsigned flags, eth_err *err) {
+                       unsigned flags, pheme_error *err) {
   const secp256k1_context *c = secp_context();
   int v = sig[64];
   if (v == 27 || v == 28) v -= 27;
   if (v != 0 && v != 1)
-    return eth_err_set(err, PHEME_AUTH_INVALID, "invalid signature: v is %d, expected 0, 1, 27 or 28",
+    return pheme_set(err, PHEME_AUTH_INVALID, "invalid signature: v is %d, expected 0, 1, 27 or 28",
                        sig[64]);
   if (is_zero32(sig) || is_zero32(sig + 32) || memcmp(sig, order, 32) >= 0 ||
       memcmp(sig + 32, order, 32) >= 0)
-    return eth_err_set(err, PHEME_AUTH_INVALID, "invalid signature: r or s out of range");
+    return pheme_set(err, PHEME_AUTH_INVALID, "invalid signature: r or s out of range");
   if ((flags & SECP_LOW_S) && !secp_is_low_s(sig))
-    return eth_err_set(err, PHEME_AUTH_INVALID,
+    return pheme_set(err, PHEME_AUTH_INVALID,
                        "invalid signature: s is above n/2 (high-s signatures are not accepted)");
   secp256k1_ecdsa_recoverable_signature rs;
   secp256k1_pubkey pk;
   if (!secp256k1_ecdsa_recoverable_signature_parse_compact(c, &rs, sig, v) ||
       !secp256k1_ecdsa_recover(c, &pk, &rs, hash))
-    return eth_err_set(err, PHEME_AUTH_INVALID, "invalid signature: no public key recovers");
+    return pheme_set(err, PHEME_AUTH_INVALID, "invalid signature: no public key recovers");
   uint8_t ser[65];
   size_t len = sizeof ser;
   secp256k1_ec_pubkey_serialize(c, ser, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
@@ -110,7 +110,7 @@ pheme_err secp_recover(uint8_t pub[64], const uint8_t hash[32], const uint8_t si
 }
 
 pheme_err secp_recover_address(uint8_t addr[20], const uint8_t hash[32],
-                               const uint8_t sig[SECP_SIG_LEN], unsigned flags, eth_err *err) {
+                               const uint8_t sig[SECP_SIG_LEN], unsigned flags, pheme_error *err) {
   uint8_t pub[64];
   pheme_err e = secp_recover(pub, hash, sig, flags, err);
   if (e) return e;
@@ -118,11 +118,11 @@ pheme_err secp_recover_address(uint8_t addr[20], const uint8_t hash[32],
   return PHEME_OK;
 }
 
-pheme_err secp_pubkey(uint8_t pub[64], const uint8_t key[32], eth_err *err) {
+pheme_err secp_pubkey(uint8_t pub[64], const uint8_t key[32], pheme_error *err) {
   const secp256k1_context *c = secp_context();
   secp256k1_pubkey pk;
   if (!secp256k1_ec_pubkey_create(c, &pk, key))
-    return eth_err_set(err, PHEME_DATA_INVALID, "invalid private key (zero or not below n)");
+    return pheme_set(err, PHEME_DATA_INVALID, "invalid private key (zero or not below n)");
   uint8_t ser[65];
   size_t len = sizeof ser;
   secp256k1_ec_pubkey_serialize(c, ser, &len, &pk, SECP256K1_EC_UNCOMPRESSED);
@@ -130,7 +130,7 @@ pheme_err secp_pubkey(uint8_t pub[64], const uint8_t key[32], eth_err *err) {
   return PHEME_OK;
 }
 
-pheme_err secp_address(uint8_t addr[20], const uint8_t key[32], eth_err *err) {
+pheme_err secp_address(uint8_t addr[20], const uint8_t key[32], pheme_error *err) {
   uint8_t pub[64];
   pheme_err e = secp_pubkey(pub, key, err);
   if (e) return e;

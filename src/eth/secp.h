@@ -14,7 +14,6 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "eth/eth_err.h"
 
 #define SECP_SIG_LEN 65
 
@@ -27,23 +26,23 @@ enum {
 /* Signs the 32-byte hash with the private key. Returns 0, or PHEME_DATA_INVALID with *err set
  * when the key is zero or not below the group order. */
 pheme_err secp_sign(uint8_t sig[SECP_SIG_LEN], const uint8_t hash[32], const uint8_t key[32],
-                    eth_err *err) PHEME_MUST_CHECK;
+                    pheme_error *err) PHEME_MUST_CHECK;
 
 /* Recovers the public key (X || Y, 64 bytes) that made sig over hash. Returns 0, or
  * PHEME_AUTH_INVALID with *err set: v not in {0,1,27,28}, r or s zero or not below n, high s
  * when SECP_LOW_S is given, or no key recovers. */
 pheme_err secp_recover(uint8_t pub[64], const uint8_t hash[32], const uint8_t sig[SECP_SIG_LEN],
-                       unsigned flags, eth_err *err) PHEME_MUST_CHECK;
+                       unsigned flags, pheme_error *err) PHEME_MUST_CHECK;
 
 /* secp_recover followed by the address of the key. */
 pheme_err secp_recover_address(uint8_t addr[20], const uint8_t hash[32],
-                               const uint8_t sig[SECP_SIG_LEN], unsigned flags, eth_err *err)
+                               const uint8_t sig[SECP_SIG_LEN], unsigned flags, pheme_error *err)
     PHEME_MUST_CHECK;
 
 /* The public key (X || Y) of a private key; PHEME_DATA_INVALID for an invalid key. */
-pheme_err secp_pubkey(uint8_t pub[64], const uint8_t key[32], eth_err *err) PHEME_MUST_CHECK;
+pheme_err secp_pubkey(uint8_t pub[64], const uint8_t key[32], pheme_error *err) PHEME_MUST_CHECK;
 /* The address of a private key; PHEME_DATA_INVALID for an invalid key. */
-pheme_err secp_address(uint8_t addr[20], const uint8_t key[32], eth_err *err) PHEME_MUST_CHECK;
+pheme_err secp_address(uint8_t addr[20], const uint8_t key[32], pheme_error *err) PHEME_MUST_CHECK;
 
 /* 1 when s (bytes 32..63 of sig) is at most n/2. */
 int secp_is_low_s(const uint8_t sig[SECP_SIG_LEN]);

@@ -198,8 +198,8 @@ static int digits(const char *s, size_t n, unsigned *out) {
   return 1;
 }
 
-pheme_err siwe_time_parse(siwe_time *out, const char *s, size_t n, eth_err *err) {
-  char q[ETH_ERR_QUOTE];
+pheme_err siwe_time_parse(siwe_time *out, const char *s, size_t n, pheme_error *err) {
+  char q[PHEME_QUOTE];
   unsigned y, mo, d, h, mi, sec, oh = 0, om = 0;
   const char *why = "expected YYYY-MM-DDTHH:MM:SS[.frac](Z|+HH:MM|-HH:MM)";
   if (n < 20 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) || s[7] != '-' ||
@@ -254,7 +254,7 @@ pheme_err siwe_time_parse(siwe_time *out, const char *s, size_t n, eth_err *err)
   out->nsec = nsec;
   return PHEME_OK;
 bad:
-  return eth_err_set(err, PHEME_DATA_INVALID, "invalid time '%s': %s", eth_err_quote(q, sizeof q, s, n), why);
+  return pheme_set(err, PHEME_DATA_INVALID, "invalid time '%s': %s", pheme_quote(q, sizeof q, s, n), why);
 }
 
 int siwe_time_format(char out[SIWE_TIME_TEXT], siwe_time t) {
@@ -266,14 +266,14 @@ static int time_cmp(siwe_time a, siwe_time b) {
   return a.nsec < b.nsec ? -1 : a.nsec > b.nsec;
 }
 
-pheme_err siwe_check_time(const siwe_message *m, siwe_time now, int64_t skew_sec, eth_err *err) {
+pheme_err siwe_check_time(const siwe_message *m, siwe_time now, int64_t skew_sec, pheme_error *err) {
   if (m->expiration_time && time_cmp(now, m->expiration) >= 0)
-    return eth_err_set(err, PHEME_AUTH_INVALID, "message expired at '%s'", m->expiration_time);
+    return pheme_set(err, PHEME_AUTH_INVALID, "message expired at '%s'", m->expiration_time);
   if (m->not_before && time_cmp(now, m->not_before_time) < 0)
-    return eth_err_set(err, PHEME_AUTH_INVALID, "message not valid before '%s'", m->not_before);
+    return pheme_set(err, PHEME_AUTH_INVALID, "message not valid before '%s'", m->not_before);
   siwe_time limit = {now.sec + skew_sec, now.nsec};
   if (time_cmp(m->issued_at_time, limit) > 0)
-    return eth_err_set(err, PHEME_AUTH_INVALID, "message issued in the future at '%s'", m->issued_at);
+    return pheme_set(err, PHEME_AUTH_INVALID, "message issued in the future at '%s'", m->issued_at);
   return PHEME_OK;
 }
 
@@ -324,7 +324,7 @@ typedef struct {
   const char *s;
   size_t n, pos;
   int line; /* 1-based number of the line last read */
-  eth_err *err;
+  pheme_error *err;
   const char *cur; /* the line last read */
   size_t cur_len;
 } reader;
@@ -343,19 +343,19 @@ static int next_line(reader *r) {
 static int more(const reader *r) { return r->pos <= r->n; }
 
 static pheme_err fail(reader *r, const char *what) {
-  char q[ETH_ERR_QUOTE];
-  return eth_err_set(r->err, PHEME_DATA_INVALID, "line %d: %s, found '%s'", r->line, what,
-                     eth_err_quote(q, sizeof q, r->cur, r->cur_len));
+  char q[PHEME_QUOTE];
+  return pheme_set(r->err, PHEME_DATA_INVALID, "line %d: %s, found '%s'", r->line, what,
+                     pheme_quote(q, sizeof q, r->cur, r->cur_len));
 }
 
 static pheme_err fail_end(reader *r, const char *what) {
-  return eth_err_set(r->err, PHEME_DATA_INVALID, "line %d: %s, but the message ends", r->line + 1, what);
+  return pheme_set(r->err, PHEME_DATA_INVALID, "line %d: %s, but the message ends", r->line + 1, what);
 }
 
 static const char *copy(reader *r, const char *s, size_t n) { return arena_strndup(r->a, s, n); }
 
 static pheme_err nomem(reader *r) {
-  return eth_err_set(r->err, PHEME_SYS_NOMEM, "siwe: out of memory");
+  return pheme_set(r->err, PHEME_SYS_NOMEM, "siwe: out of memory");
 }
 
 static int starts(const char *s, size_t n, const char *tag) {
@@ -388,23 +388,23 @@ static pheme_err field_line(reader *r, int tag, const char **value, size_t *vlen
 }
 
 static pheme_err parse_time_field(reader *r, const char *v, size_t n, const char **text, siwe_time *t) {
-  eth_err tmp;
+  pheme_error tmp;
   if (siwe_time_parse(t, v, n, &tmp)) return fail(r, tmp.msg);
   if (!(*text = copy(r, v, n))) return nomem(r);
   return PHEME_OK;
 }
 
-pheme_err siwe_parse(arena *a, const char *msg, size_t n, siwe_message *m, eth_err *err) {
+pheme_err siwe_parse(arena *a, const char *msg, size_t n, siwe_message *m, pheme_error *err) {
   reader r = {a, msg, n, 0, 0, err, msg, 0};
   const char *v;
   size_t vl;
   const char *why;
   pheme_err e;
   memset(m, 0, sizeof *m);
-  if (n > SIWE_MAX_LEN) return eth_err_set(err, PHEME_DATA_INVALID, "message longer than %d bytes", SIWE_MAX_LEN);
-  if (memchr(msg, '\r', n)) return eth_err_set(err, PHEME_DATA_INVALID, "message contains a carriage return (lines end with LF only)");
-  if (memchr(msg, '\0', n)) return eth_err_set(err, PHEME_DATA_INVALID, "message contains a NUL byte");
-  if (n > 0 && msg[n - 1] == '\n') return eth_err_set(err, PHEME_DATA_INVALID, "message ends with a newline");
+  if (n > SIWE_MAX_LEN) return pheme_set(err, PHEME_DATA_INVALID, "message longer than %d bytes", SIWE_MAX_LEN);
+  if (memchr(msg, '\r', n)) return pheme_set(err, PHEME_DATA_INVALID, "message contains a carriage return (lines end with LF only)");
+  if (memchr(msg, '\0', n)) return pheme_set(err, PHEME_DATA_INVALID, "message contains a NUL byte");
+  if (n > 0 && msg[n - 1] == '\n') return pheme_set(err, PHEME_DATA_INVALID, "message ends with a newline");
 
   /* preamble: [scheme "://"] domain " wants you to sign in ..." */
   next_line(&r);
@@ -430,7 +430,7 @@ pheme_err siwe_parse(arena *a, const char *msg, size_t n, siwe_message *m, eth_e
 
   if (!more(&r)) return fail_end(&r, "expected the address");
   next_line(&r);
-  eth_err tmp;
+  pheme_error tmp;
   if (address_parse(m->address_bytes, r.cur, r.cur_len, ADDRESS_CHECKSUM_REQUIRED, &tmp)) return fail(&r, tmp.msg);
   memcpy(m->address, r.cur, 42);
   m->address[42] = 0;
@@ -517,14 +517,14 @@ pheme_err siwe_parse(arena *a, const char *msg, size_t n, siwe_message *m, eth_e
 
 /* ---- renderer --------------------------------------------------------------------------- */
 
-static pheme_err render_bad(eth_err *err, const char *field, const char *value, const char *why) {
-  char q[ETH_ERR_QUOTE];
-  return eth_err_set(err, PHEME_DATA_INVALID, "invalid %s '%s': %s", field,
-                     eth_err_quote(q, sizeof q, value ? value : "(null)", value ? strlen(value) : 6), why);
+static pheme_err render_bad(pheme_error *err, const char *field, const char *value, const char *why) {
+  char q[PHEME_QUOTE];
+  return pheme_set(err, PHEME_DATA_INVALID, "invalid %s '%s': %s", field,
+                     pheme_quote(q, sizeof q, value ? value : "(null)", value ? strlen(value) : 6), why);
 }
 
-pheme_err siwe_render(buf *out, const siwe_message *m, eth_err *err) {
-  eth_err tmp;
+pheme_err siwe_render(buf *out, const siwe_message *m, pheme_error *err) {
+  pheme_error tmp;
   const char *why;
   uint8_t addr[ADDRESS_LEN];
   siwe_time t;
@@ -532,7 +532,7 @@ pheme_err siwe_render(buf *out, const siwe_message *m, eth_err *err) {
   if (!m->domain || !authority_ok(m->domain, strlen(m->domain), 1))
     return render_bad(err, "domain", m->domain, "an RFC 3986 authority: host and optional port");
   if (address_parse(addr, m->address, strlen(m->address), ADDRESS_CHECKSUM_REQUIRED, &tmp))
-    return eth_err_set(err, PHEME_DATA_INVALID, "%s", tmp.msg);
+    return pheme_set(err, PHEME_DATA_INVALID, "%s", tmp.msg);
   if (m->statement && (why = check_statement(m->statement, strlen(m->statement))))
     return render_bad(err, "statement", m->statement, why);
   if (!m->uri || !siwe_uri_valid(m->uri, strlen(m->uri))) return render_bad(err, "uri", m->uri, "RFC 3986 URI");
@@ -542,7 +542,7 @@ pheme_err siwe_render(buf *out, const siwe_message *m, eth_err *err) {
   if (!m->issued_at) return render_bad(err, "issued at", NULL, "missing");
   for (int i = 0; i < 3; i++)
     if (times[i] && siwe_time_parse(&t, times[i], strlen(times[i]), &tmp))
-      return eth_err_set(err, PHEME_DATA_INVALID, "%s", tmp.msg);
+      return pheme_set(err, PHEME_DATA_INVALID, "%s", tmp.msg);
   if (m->request_id && (why = check_request_id(m->request_id, strlen(m->request_id))))
     return render_bad(err, "request id", m->request_id, why);
   for (size_t i = 0; i < m->n_resources; i++)
@@ -567,5 +567,5 @@ pheme_err siwe_render(buf *out, const siwe_message *m, eth_err *err) {
     r |= buf_adds(out, "\nResources:");
     for (size_t i = 0; i < m->n_resources; i++) r |= buf_adds(out, "\n- ") | buf_adds(out, m->resources[i]);
   }
-  return r ? eth_err_set(err, PHEME_SYS_NOMEM, "siwe: message larger than its buffer's cap") : PHEME_OK;
+  return r ? pheme_set(err, PHEME_SYS_NOMEM, "siwe: message larger than its buffer's cap") : PHEME_OK;
 }

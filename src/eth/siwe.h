@@ -26,7 +26,6 @@
 #include "core/buf.h"
 #include "core/err.h"
 #include "eth/address.h"
-#include "eth/eth_err.h"
 
 #define SIWE_MAX_LEN 65536    /* longest message siwe_parse accepts */
 #define SIWE_MAX_RESOURCES 256
@@ -62,16 +61,16 @@ typedef struct {
 /* Parses msg[0..n) into *out; strings are copied into a. Returns 0, or PHEME_DATA_INVALID with
  * *err saying what is wrong and where ("line 6: expected 'Version: 1', found 'Version: 2'");
  * PHEME_SYS_NOMEM when the arena is exhausted. */
-pheme_err siwe_parse(arena *a, const char *msg, size_t n, siwe_message *out, eth_err *err)
+pheme_err siwe_parse(arena *a, const char *msg, size_t n, siwe_message *out, pheme_error *err)
     PHEME_MUST_CHECK;
 
 /* Validates the fields of m as siwe_parse would (address_bytes and the parsed times are not
  * read: the text fields are) and appends the message text. Returns 0, or PHEME_DATA_INVALID with
  * *err set (PHEME_SYS_NOMEM when the buffer's cap is reached). */
-pheme_err siwe_render(buf *out, const siwe_message *m, eth_err *err) PHEME_MUST_CHECK;
+pheme_err siwe_render(buf *out, const siwe_message *m, pheme_error *err) PHEME_MUST_CHECK;
 
 /* Parses an RFC 3339 date-time (s[0..n)) to UTC. PHEME_DATA_INVALID with *err set. */
-pheme_err siwe_time_parse(siwe_time *out, const char *s, size_t n, eth_err *err) PHEME_MUST_CHECK;
+pheme_err siwe_time_parse(siwe_time *out, const char *s, size_t n, pheme_error *err) PHEME_MUST_CHECK;
 /* Writes t as "YYYY-MM-DDTHH:MM:SS.mmmZ" (milliseconds, as JavaScript's toISOString) into out
  * (SIWE_TIME_TEXT bytes); years 0..9999 only, else "" is written and -1 returned. */
 int siwe_time_format(char out[SIWE_TIME_TEXT], siwe_time t);
@@ -79,7 +78,7 @@ int siwe_time_format(char out[SIWE_TIME_TEXT], siwe_time t);
 /* Checks the message's times against now: expired when now >= Expiration Time, not yet valid
  * when now < Not Before, and issued in the future when Issued At > now + skew_sec. Returns 0,
  * or PHEME_AUTH_INVALID with *err naming the failing field and its time. */
-pheme_err siwe_check_time(const siwe_message *m, siwe_time now, int64_t skew_sec, eth_err *err)
+pheme_err siwe_check_time(const siwe_message *m, siwe_time now, int64_t skew_sec, pheme_error *err)
     PHEME_MUST_CHECK;
 
 /* RFC 3986 checks used by the parser, exposed for the server's configuration checks:

@@ -17,7 +17,6 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
-#include "eth/eth_err.h"
 
 enum { TX_LEGACY = 0, TX_EIP1559 = 2 };
 
@@ -55,24 +54,24 @@ typedef struct {
  * rlp([nonce, gasPrice, gas, to, value, data, chainId, 0, 0]) (or the six fields without a
  * chain id), type 2: 0x02 || rlp([chainId, nonce, maxPriorityFee, maxFee, gas, to, value, data,
  * accessList]). Returns 0, or PHEME_SYS_NOMEM / PHEME_DATA_INVALID with *err set. */
-pheme_err tx_encode_unsigned(buf *out, const tx *t, eth_err *err) PHEME_MUST_CHECK;
+pheme_err tx_encode_unsigned(buf *out, const tx *t, pheme_error *err) PHEME_MUST_CHECK;
 /* Keccak-256 of tx_encode_unsigned. */
-pheme_err tx_signing_hash(uint8_t out[32], const tx *t, eth_err *err) PHEME_MUST_CHECK;
+pheme_err tx_signing_hash(uint8_t out[32], const tx *t, pheme_error *err) PHEME_MUST_CHECK;
 /* Signs with key (RFC 6979) and stores r, s, y_parity in t. */
-pheme_err tx_sign(tx *t, const uint8_t key[32], eth_err *err) PHEME_MUST_CHECK;
+pheme_err tx_sign(tx *t, const uint8_t key[32], pheme_error *err) PHEME_MUST_CHECK;
 /* Appends the signed encoding (what eth_sendRawTransaction takes); t must be signed. */
-pheme_err tx_encode_signed(buf *out, const tx *t, eth_err *err) PHEME_MUST_CHECK;
+pheme_err tx_encode_signed(buf *out, const tx *t, pheme_error *err) PHEME_MUST_CHECK;
 /* The transaction hash: Keccak-256 of tx_encode_signed. */
-pheme_err tx_hash(uint8_t out[32], const tx *t, eth_err *err) PHEME_MUST_CHECK;
+pheme_err tx_hash(uint8_t out[32], const tx *t, pheme_error *err) PHEME_MUST_CHECK;
 
 /* Decodes a signed raw transaction (legacy, with or without EIP-155, or type 2). data points
  * into in; access lists are allocated from a. Strict: canonical RLP and integers, nothing
  * trailing, no unknown type, v consistent with the chain id. Returns 0, or PHEME_DATA_INVALID
  * (PHEME_SYS_NOMEM when the arena is exhausted) with *err set. */
-pheme_err tx_decode(tx *out, const uint8_t *in, size_t n, arena *a, eth_err *err) PHEME_MUST_CHECK;
+pheme_err tx_decode(tx *out, const uint8_t *in, size_t n, arena *a, pheme_error *err) PHEME_MUST_CHECK;
 
 /* Recovers the sender of a signed transaction; high-s signatures are rejected, as Ethereum
  * does. Returns 0, or PHEME_AUTH_INVALID with *err set. */
-pheme_err tx_sender(uint8_t addr[20], const tx *t, eth_err *err) PHEME_MUST_CHECK;
+pheme_err tx_sender(uint8_t addr[20], const tx *t, pheme_error *err) PHEME_MUST_CHECK;
 
 #endif

@@ -79,13 +79,13 @@ static int mul10_add(uint8_t v[32], unsigned d) {
   return carry ? -1 : 0;
 }
 
-pheme_err u256_parse(uint8_t out[32], const char *s, size_t n, int allow_hex, eth_err *err) {
-  char q[ETH_ERR_QUOTE];
+pheme_err u256_parse(uint8_t out[32], const char *s, size_t n, int allow_hex, pheme_error *err) {
+  char q[PHEME_QUOTE];
   memset(out, 0, 32);
   if (allow_hex && n >= 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
     if (n == 2 || n > 66)
-      return eth_err_set(err, PHEME_DATA_INVALID, "invalid hex quantity '%s'",
-                         eth_err_quote(q, sizeof q, s, n));
+      return pheme_set(err, PHEME_DATA_INVALID, "invalid hex quantity '%s'",
+                         pheme_quote(q, sizeof q, s, n));
     uint8_t tmp[32];
     size_t len;
     if (hex_decode(tmp, 32, &len, s, n, HEX_ALLOW_ODD, err)) return PHEME_DATA_INVALID;
@@ -93,36 +93,36 @@ pheme_err u256_parse(uint8_t out[32], const char *s, size_t n, int allow_hex, et
     return PHEME_OK;
   }
   if (n == 0 || (n > 1 && s[0] == '0'))
-    return eth_err_set(err, PHEME_DATA_INVALID, "invalid decimal integer '%s'",
-                       eth_err_quote(q, sizeof q, s, n));
+    return pheme_set(err, PHEME_DATA_INVALID, "invalid decimal integer '%s'",
+                       pheme_quote(q, sizeof q, s, n));
   for (size_t i = 0; i < n; i++) {
     if (s[i] < '0' || s[i] > '9')
-      return eth_err_set(err, PHEME_DATA_INVALID, "invalid decimal integer '%s'",
-                         eth_err_quote(q, sizeof q, s, n));
+      return pheme_set(err, PHEME_DATA_INVALID, "invalid decimal integer '%s'",
+                         pheme_quote(q, sizeof q, s, n));
     if (mul10_add(out, (unsigned)(s[i] - '0')))
-      return eth_err_set(err, PHEME_DATA_INVALID, "integer '%s' does not fit 256 bits",
-                         eth_err_quote(q, sizeof q, s, n));
+      return pheme_set(err, PHEME_DATA_INVALID, "integer '%s' does not fit 256 bits",
+                         pheme_quote(q, sizeof q, s, n));
   }
   return PHEME_OK;
 }
 
 pheme_err u256_parse_signed(uint8_t out[32], int *neg, const char *s, size_t n, int allow_hex,
-                            eth_err *err) {
-  char q[ETH_ERR_QUOTE];
+                            pheme_error *err) {
+  char q[PHEME_QUOTE];
   int minus = n > 0 && s[0] == '-';
   if (neg) *neg = minus;
   if (!minus) return u256_parse(out, s, n, allow_hex, err);
   if (u256_parse(out, s + 1, n - 1, allow_hex, err)) return PHEME_DATA_INVALID;
   if (u256_is_zero(out))
-    return eth_err_set(err, PHEME_DATA_INVALID, "invalid integer '%s' (negative zero)",
-                       eth_err_quote(q, sizeof q, s, n));
+    return pheme_set(err, PHEME_DATA_INVALID, "invalid integer '%s' (negative zero)",
+                       pheme_quote(q, sizeof q, s, n));
   /* the magnitude may be at most 2^255 */
   if (out[0] & 0x80) {
     int pow2 = out[0] == 0x80;
     for (int i = 1; i < 32 && pow2; i++) pow2 = out[i] == 0;
     if (!pow2)
-      return eth_err_set(err, PHEME_DATA_INVALID, "integer '%s' does not fit int256",
-                         eth_err_quote(q, sizeof q, s, n));
+      return pheme_set(err, PHEME_DATA_INVALID, "integer '%s' does not fit int256",
+                         pheme_quote(q, sizeof q, s, n));
   }
   u256_negate(out);
   return PHEME_OK;

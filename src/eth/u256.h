@@ -9,7 +9,6 @@
 #include <stdint.h>
 
 #include "core/err.h"
-#include "eth/eth_err.h"
 
 /* Longest decimal text with sign and NUL: "-" + 78 digits + NUL. */
 #define U256_DEC_MAX 80
@@ -17,13 +16,13 @@
 /* Parses an unsigned decimal ("0" or digits without a leading zero) or, with allow_hex, a 0x
  * hex quantity of 1 to 64 digits. Returns 0, or PHEME_DATA_INVALID with *err set when the text
  * is malformed or the value does not fit 256 bits. */
-pheme_err u256_parse(uint8_t out[32], const char *s, size_t n, int allow_hex, eth_err *err)
+pheme_err u256_parse(uint8_t out[32], const char *s, size_t n, int allow_hex, pheme_error *err)
     PHEME_MUST_CHECK;
 /* Like u256_parse, but a leading '-' is allowed and gives the two's complement; the result must
  * lie in [-2^255, 2^256) — callers check the width they need with u256_fits_int/uint. *neg tells
  * whether the text was negative (may be NULL). */
 pheme_err u256_parse_signed(uint8_t out[32], int *neg, const char *s, size_t n, int allow_hex,
-                            eth_err *err) PHEME_MUST_CHECK;
+                            pheme_error *err) PHEME_MUST_CHECK;
 
 /* Writes the unsigned decimal form into out (U256_DEC_MAX bytes); returns out. */
 char *u256_to_dec(char *out, const uint8_t in[32]);

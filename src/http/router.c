@@ -59,16 +59,14 @@ route_result router_match(const http_route *routes, size_t n, const char *method
   return path_seen ? ROUTE_NO_METHOD : ROUTE_NO_PATH;
 }
 
-int router_check(const http_route *routes, size_t n, char *why, size_t len) {
+pheme_err router_check(const http_route *routes, size_t n, char *why, size_t len) {
   for (size_t i = 0; i < n; i++) {
     const char *p = routes[i].pattern;
     if (p[0] != '/' || strstr(p, "//") || (strlen(p) > 1 && p[strlen(p) - 1] == '/')) {
-      snprintf(why, len, "route '%s %s': malformed pattern", routes[i].method, p);
-      return -1;
+      return pheme_fail(PHEME_SYS_INTERNAL, why, len, "route '%s %s': malformed pattern", routes[i].method, p);
     }
     if (!routes[i].handler || !routes[i].summary || !routes[i].tag) {
-      snprintf(why, len, "route '%s %s': handler, summary and tag are required", routes[i].method, p);
-      return -1;
+      return pheme_fail(PHEME_SYS_INTERNAL, why, len, "route '%s %s': handler, summary and tag are required", routes[i].method, p);
     }
     for (size_t j = 0; j < i; j++) {
       if (strcmp(routes[i].method, routes[j].method) != 0) continue;
@@ -84,9 +82,8 @@ int router_check(const http_route *routes, size_t n, char *why, size_t len) {
         b += bl;
       }
       if (same && !*a && !*b) {
-        snprintf(why, len, "routes '%s %s' and '%s' overlap", routes[i].method, routes[i].pattern,
+        return pheme_fail(PHEME_SYS_INTERNAL, why, len, "routes '%s %s' and '%s' overlap", routes[i].method, routes[i].pattern,
                  routes[j].pattern);
-        return -1;
       }
     }
   }

@@ -6,6 +6,8 @@
 
 #include <stddef.h>
 
+#include "core/err.h"
+
 #define ROUTE_MAX_PARAMS 4
 
 typedef struct http_req http_req;
@@ -22,14 +24,14 @@ struct api_schema;
  * are in, before any of the body is read; then begin(r) runs, which may refuse (answer) at once —
  * a wrong Content-Type, a Content-Length over the route's own limit — so the body is never read.
  * Each piece of body then goes to piece(r, data, n), which returns 0, or answers (say 413 once
- * the route's limit is passed) and returns -1: the rest of the body is then read and dropped (up
+ * the route's limit is passed) and returns the code it answered with: the rest of the body is then read and dropped (up
  * to a ceiling, past which the connection is closed). When the body is complete the handler runs
  * as usual, unless an answer was given. The route's JSON body limit and Content-Type check do not
  * apply. The stream keeps its state in r->body_state; when a request ends with body_state still
  * set (the client went away, or a refusal), abort(r) is called to release it. */
 typedef struct {
-  int (*begin)(http_req *r);
-  int (*piece)(http_req *r, const char *data, size_t n);
+  pheme_err (*begin)(http_req *r);
+  pheme_err (*piece)(http_req *r, const char *data, size_t n);
   void (*abort)(http_req *r);
 } http_body_stream;
 
@@ -64,6 +66,6 @@ route_result router_match(const http_route *routes, size_t n, const char *method
 
 /* Checks a table: every pattern well-formed, no two routes with the same method and shape.
  * Returns 0, or -1 with why. */
-int router_check(const http_route *routes, size_t n, char *why, size_t len);
+pheme_err router_check(const http_route *routes, size_t n, char *why, size_t len);
 
 #endif

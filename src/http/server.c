@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "core/jsonw.h"
 #include "core/log.h"
+#include "core/trace.h"
 #include "core/util.h"
 #include "http/framing.h"
 #include "http/guard.h"
@@ -72,7 +73,7 @@ void http_json(http_req *r, int status, json_t *body) {
 
 /* Written straight from its parts, with no tree: {"error":{"code":…,"message":…,"details":
  * {"requestId":…}}}, the bytes json_dumps wrote for the same tree. */
-void http_error(http_req *r, pheme_err e, const char *fmt, ...) {
+pheme_err http_error(http_req *r, pheme_err e, const char *fmt, ...) {
   char msg[512];
   if (fmt) {
     va_list ap;
@@ -110,6 +111,7 @@ void http_error(http_req *r, pheme_err e, const char *fmt, ...) {
   }
   set_body(r, pheme_err_status(e), text, n, "application/json");
   r->error_code = pheme_err_code(e);
+  return e;
 }
 
 void http_suspend(http_req *r, void (*resume)(http_req *r)) {
@@ -300,9 +302,12 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   int slot = r->route_index >= 0 ? r->route_index : (int)s->o.nroutes + 1;
   if (r->status) {
     http_metrics_record(s, slot, r->status, lat);
-    if (s->o.log_requests)
+    if (s->o.log_requests) {
+      trace_set_current(&r->trace);
       log_request(r->id, r->method ? r->method : "?", r->route ? r->route->pattern : r->is_static ? "static" : "-",
                   r->path ? r->path : "", r->status, lat, r->error_code);
+      trace_set_current(NULL);
+    }
   }
   if (r->static_fd >= 0) close(r->static_fd);
   if (r->custom) MHD_destroy_response(r->custom);
@@ -599,13 +604,9 @@ static void dispatch(http_server *s, http_req *r) {
     http_cache_put(s->o.cache, r->path, r->out, r->out_len, r->cache_gen, time_mono_us());
 }
 
-static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
-                                  const char *method, const char *version, const char *upload,
-                                  size_t *upload_size, void **con_cls) {
-  http_server *s = cls;
-  http_req *r = *con_cls;
-  (void)version;
-  if (!r) return MHD_NO; /* out of memory in on_uri */
+static enum MHD_Result request_step(http_server *s, http_req *r, struct MHD_Connection *conn, const char *url,
+                                    const char *method, const char *version, const char *upload,
+                                    size_t *upload_size) {
   if (!r->started) {
     r->started = 1;
     r->method = method;
@@ -695,14 +696,27 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   return queue(s, r);
 }
 
+/* Every call for a request runs with the request's span current (core/trace.h), so its log
+ * lines and outgoing calls carry its trace. */
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+                                  const char *method, const char *version, const char *upload,
+                                  size_t *upload_size, void **con_cls) {
+  http_req *r = *con_cls;
+  if (!r) return MHD_NO; /* out of memory in on_uri */
+  if (!r->started) trace_begin(&r->trace, http_request_header(r, "traceparent"));
+  trace_set_current(&r->trace);
+  enum MHD_Result res = request_step(cls, r, conn, url, method, version, upload, upload_size);
+  trace_set_current(NULL);
+  return res;
+}
+
 /* ---------- start and stop ---------- */
 
-static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6, char *err, size_t errlen) {
+static pheme_err parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6, char *err, size_t errlen) {
   char host[256];
   const char *colon = strrchr(listen, ':');
   if (!colon || colon == listen || !colon[1]) {
-    snprintf(err, errlen, "invalid listen address '%s': expected HOST:PORT", listen);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid listen address '%s': expected HOST:PORT", listen);
   }
   size_t hl = (size_t)(colon - listen);
   if (hl >= sizeof host) hl = sizeof host - 1;
@@ -710,8 +724,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6
   host[hl] = 0;
   long long port;
   if (parse_int(colon + 1, 0, 65535, &port)) {
-    snprintf(err, errlen, "invalid port in listen address '%s'", listen);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "invalid port in listen address '%s'", listen);
   }
   char *h = host;
   if (h[0] == '[' && h[hl - 1] == ']') {
@@ -735,8 +748,7 @@ static int parse_listen(const char *listen, struct sockaddr_storage *ss, int *v6
   }
   struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res = NULL;
   if (getaddrinfo(h, NULL, &hints, &res) != 0 || !res) {
-    snprintf(err, errlen, "cannot resolve listen host '%s'", h);
-    return -1;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "cannot resolve listen host '%s'", h);
   }
   memcpy(ss, res->ai_addr, res->ai_addrlen);
   *v6 = res->ai_family == AF_INET6;
@@ -799,7 +811,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
   if (random_bytes(rnd, sizeof rnd)) memset(rnd, 0, sizeof rnd);
   bytes_to_hex(s->id_prefix, rnd, sizeof rnd);
   struct sockaddr_storage ss;
-  int v6;
+  int v6 = 0;
   if (parse_listen(o->listen, &ss, &v6, err, errlen)) {
     server_free(s);
     return NULL;

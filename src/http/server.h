@@ -14,6 +14,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/trace.h"
 #include "core/metrics.h"
 #include "http/cache.h"
 #include "http/ratelimit.h"
@@ -42,6 +43,7 @@ struct http_req {
   const char *method, *path;
   const http_route *route;
   int route_index;             /* index in the table; -1 unmatched, for metrics */
+  trace_ctx trace;             /* this request's span of its trace (core/trace.h) */
   route_params params;
   char id[72];                 /* request id */
   uint64_t start_us;
@@ -126,7 +128,7 @@ int http_server_connections(http_server *s);
 /* Answers with a JSON body (takes the reference to body). */
 void http_json(http_req *r, int status, json_t *body);
 /* Answers with the error's status and code, and a message (printf-style; NULL for the default). */
-void http_error(http_req *r, pheme_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+pheme_err http_error(http_req *r, pheme_err e, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Answers with a body already written (malloc'ed; the request frees it) of the given type. */
 void http_body(http_req *r, int status, char *body, size_t len, const char *type);
 /* Answers with len bytes of an open file from offset (fd is the request's from now on: it is

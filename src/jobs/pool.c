@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/trace.h"
 #include "core/util.h"
 #include "jobs/jobs.h"
 #include "core/banned.h"
@@ -103,6 +104,10 @@ static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
   arena a;
   arena_init(&a, 0);
   jobs_run run = {.store = p->s, .claim = c, .a = &a, .stopping = &p->stopping};
+  /* each run is a trace of its own: its log lines and outgoing calls carry it (core/trace.h) */
+  trace_ctx tc;
+  trace_begin(&tc, NULL);
+  trace_set_current(&tc);
   pheme_err e;
   if (!k) {
     snprintf(run.error, sizeof run.error, "no handler for kind '%s' in worker %s", c->kind, w->owner);
@@ -150,6 +155,7 @@ static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
     pthread_mutex_unlock(&p->mu);
   }
   arena_release(&a);
+  trace_set_current(NULL);
   return ok;
 }
 

@@ -40,12 +40,11 @@ uint64_t db_sql_hash(const char *sql) {
   return h;
 }
 
-int db_open(db **out, const char *url, const db_options *opt, char *err, size_t errlen) {
+pheme_err db_open(db **out, const char *url, const db_options *opt, char *err, size_t errlen) {
   if (strncmp(url, "sqlite:", 7) == 0) return db_sqlite_driver.open(out, url + 7, opt, err, errlen);
   if (strncmp(url, "postgresql:", 11) == 0 || strncmp(url, "postgres:", 9) == 0)
     return db_pg_driver.open(out, url, opt, err, errlen);
-  snprintf(err, errlen, "unsupported database URL '%.80s': use sqlite:PATH or postgresql://…", url);
-  return -1;
+  return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "unsupported database URL '%.80s': use sqlite:PATH or postgresql://…", url);
 }
 
 struct db_pool {

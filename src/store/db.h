@@ -69,7 +69,7 @@ typedef struct db_driver {
    * them one snapshot); PostgreSQL would pay two round trips for it. */
   const char *read_begin_sql;
   /* Opens the database the URL names; -1 with err set. */
-  int (*open)(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
+  pheme_err (*open)(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
   void (*close)(db *d);
   /* A connection for writing (write = 1) or reading; NULL when none frees up within the busy
    * timeout. Give it back with release. */
@@ -102,7 +102,7 @@ extern const db_driver db_pg_driver;
 uint64_t db_sql_hash(const char *sql);
 
 /* Chooses the driver by URL scheme (sqlite:, postgres:, postgresql:) and opens. */
-int db_open(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
+pheme_err db_open(db **out, const char *url, const db_options *opt, char *err, size_t errlen);
 
 /* --- a pool of connections shared by both drivers --- */
 typedef struct db_pool db_pool;

@@ -50,47 +50,43 @@ static int wants_fk_off(const struct migration *m, const char *dialect) {
 
 /* Sets SQLite's foreign keys and reads the setting back: the pragma is silently ignored inside a
  * transaction, and a writer left with them off would stop enforcing them for good. */
-static int set_foreign_keys(db_conn *c, const db_driver *drv, arena *a, int on, char *err,
+static pheme_err set_foreign_keys(db_conn *c, const db_driver *drv, arena *a, int on, char *err,
                             size_t errlen) {
   const char *state = on ? "on" : "off";
   db_result r;
   if (drv->exec_script(c, on ? "PRAGMA foreign_keys=ON" : "PRAGMA foreign_keys=OFF") ||
       drv->query(c, a, "PRAGMA foreign_keys", NULL, 0, &r)) {
-    snprintf(err, errlen, "cannot turn SQLite foreign keys %s: %s", state, drv->errmsg(c));
-    return -1;
+    return pheme_fail(PHEME_SYS_STORAGE, err, errlen, "cannot turn SQLite foreign keys %s: %s", state, drv->errmsg(c));
   }
   if (r.rows != 1 || db_int(&r, 0, 0) != on) {
-    snprintf(err, errlen, "SQLite foreign keys did not turn %s (is a transaction open?)", state);
-    return -1;
+    return pheme_fail(PHEME_SYS_STORAGE, err, errlen, "SQLite foreign keys did not turn %s (is a transaction open?)", state);
   }
   return 0;
 }
 
 /* What a migration run with foreign keys off must leave behind: no row pointing nowhere. */
-static int foreign_keys_hold(db_conn *c, const db_driver *drv, arena *a,
+static pheme_err foreign_keys_hold(db_conn *c, const db_driver *drv, arena *a,
                              const struct migration *m, char *err, size_t errlen) {
   db_result r;
   if (drv->query(c, a, "PRAGMA foreign_key_check", NULL, 0, &r)) {
-    snprintf(err, errlen, "migration %s: foreign key check failed: %s", m->name, drv->errmsg(c));
-    return -1;
+    return pheme_fail(PHEME_SYS_STORAGE, err, errlen, "migration %s: foreign key check failed: %s", m->name, drv->errmsg(c));
   }
   if (r.rows == 0) return 0;
-  snprintf(err, errlen,
+  return pheme_fail(PHEME_SYS_STORAGE, err, errlen,
            "migration %s breaks foreign keys: %d row(s), the first in table '%s', point to no row "
            "of '%s'",
            m->name, r.rows, db_text(&r, 0, 0), db_text(&r, 0, 2));
-  return -1;
 }
 
-int migrate_apply(struct db *d, int upto, int *applied, char *err, size_t errlen) {
+pheme_err migrate_apply(struct db *d, int upto, int *applied, char *err, size_t errlen) {
   const db_driver *drv = d->drv;
   *applied = 0;
   db_conn *c = drv->acquire(d, 1);
   if (!c) {
-    snprintf(err, errlen, "no database connection for migrations");
-    return -1;
+    return pheme_fail(PHEME_SYS_STORAGE, err, errlen, "no database connection for migrations");
   }
-  int rc = -1, fk_off = 0;
+  pheme_err rc = PHEME_SYS_STORAGE;
+  int fk_off = 0;
   arena a;
   arena_init(&a, 0);
   if (drv->exec_script(c, create_table)) {
@@ -137,7 +133,7 @@ int migrate_apply(struct db *d, int upto, int *applied, char *err, size_t errlen
       if (set_foreign_keys(c, drv, &a, 1, err, errlen)) goto out;
     }
   }
-  rc = 0;
+  rc = PHEME_OK;
   goto out;
 fail:
   snprintf(err, errlen, "migrations failed: %s", drv->errmsg(c));

@@ -36,7 +36,7 @@ extern const struct migration pheme_migrations[];
 struct db;
 /* Applies every pending migration up to version upto (INT_MAX: all of them; tests stop earlier
  * to build an old schema); returns 0, or -1 with err naming the migration and why. */
-int migrate_apply(struct db *d, int upto, int *applied, char *err, size_t errlen) PHEME_MUST_CHECK;
+pheme_err migrate_apply(struct db *d, int upto, int *applied, char *err, size_t errlen) PHEME_MUST_CHECK;
 /* The newest version known to this binary and the newest applied in the database (-1 when the
  * database cannot be read). */
 int migrate_latest_known(const char *dialect);

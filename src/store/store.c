@@ -10,17 +10,15 @@
 #include "store/migrate.h"
 #include "core/banned.h"
 
-int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen) {
+pheme_err store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen) {
   store *s = calloc(1, sizeof *s);
-  if (!s) {
-    snprintf(err, errlen, "out of memory");
-    return -1;
-  }
+  if (!s) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
   db_options o = {opt->pool_size, opt->busy_timeout_ms, opt->synchronous_full, opt->wal_autocheckpoint,
                   opt->replica};
-  if (db_open(&s->db, url, &o, err, errlen)) {
+  pheme_err e = db_open(&s->db, url, &o, err, errlen);
+  if (e) {
     free(s);
-    return -1;
+    return e;
   }
   s->drv = s->db->drv;
   pthread_mutex_init(&s->committer.mu, NULL);
@@ -47,20 +45,15 @@ const char *store_driver_name(store *s) { return s->drv->name; }
 
 uint64_t store_generation(store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
 
-int store_migrate(store *s, int *applied, char *err, size_t errlen) {
+pheme_err store_migrate(store *s, int *applied, char *err, size_t errlen) {
   return migrate_apply(s->db, INT_MAX, applied, err, errlen);
 }
 
-int store_ready(store *s, char *why, size_t n) {
+pheme_err store_ready(store *s, char *why, size_t n) {
   int applied = migrate_latest_applied(s->db), known = migrate_latest_known(s->drv->name);
-  if (applied < 0) {
-    snprintf(why, n, "storage does not answer");
-    return -1;
-  }
-  if (applied < known) {
-    snprintf(why, n, "schema at version %d, this build needs %d: run pheme migrate", applied, known);
-    return -1;
-  }
+  if (applied < 0) return pheme_fail(PHEME_SYS_STORAGE, why, n, "storage does not answer");
+  if (applied < known)
+    return pheme_fail(PHEME_SYS_STORAGE, why, n, "schema at version %d, this build needs %d: run pheme migrate", applied, known);
   return 0;
 }
 

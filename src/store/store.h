@@ -156,12 +156,12 @@ typedef struct {
 } store_options;
 
 /* --- lifecycle --- */
-int store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen)
+pheme_err store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen)
     PHEME_MUST_CHECK;
 void store_free(store *s);
-int store_migrate(store *s, int *applied, char *err, size_t errlen) PHEME_MUST_CHECK;
+pheme_err store_migrate(store *s, int *applied, char *err, size_t errlen) PHEME_MUST_CHECK;
 /* 0 when storage answers and every known migration is applied; -1 with why otherwise. */
-int store_ready(store *s, char *why, size_t n);
+pheme_err store_ready(store *s, char *why, size_t n);
 void store_stats_get(store *s, store_stats *out);
 /* The store's collector for the metrics registry (ctx is the store): the connection pool and the
  * group committer. */

@@ -28,9 +28,14 @@ static void blob_copy(const db_result *r, int i, int c, uint8_t *dst, size_t n) 
 
 /* ---- reading ---- */
 
+/* A validator's stake is the chain's when the indexer has one for its address (PhemeStaking's
+ * "stake" projection, the newest if several chains are indexed), so panel draws and consensus
+ * weights follow stake moved or slashed on chain; else the stake registered by an admin. */
 #define VAL_COLS                                                                                \
-  "v.id, v.user_id, v.address, CAST(v.stake AS TEXT), v.domains, v.status, v.accuracy_ppm, "   \
-  "v.outlier_streak, v.slashing_candidate, v.created_at, v.updated_at"
+  "v.id, v.user_id, v.address, coalesce((SELECT ce.amount FROM chain_entities ce WHERE ce.kind = " \
+  "'stake' AND ce.owner = v.address AND ce.amount IS NOT NULL ORDER BY ce.block_number DESC "    \
+  "LIMIT 1), CAST(v.stake AS TEXT)), v.domains, v.status, v.accuracy_ppm, v.outlier_streak, "    \
+  "v.slashing_candidate, v.created_at, v.updated_at"
 enum { VAL_NCOLS = 11 };
 
 static void read_validator(const db_result *r, int i, int c, validator_row *v) {
@@ -180,13 +185,20 @@ static pheme_err load_candidates(sx *x, sub_view *v) {
   return PHEME_OK;
 }
 
+/* A submission's current review round (SQL over the submission id expression sid): 0 for the
+ * first panel, then one more for each dispute and each resubmission after changes were
+ * requested, so every panel's reviews are signed for a round of their own (contracts/signing.json). */
+#define ROUND_OF(sid)                                                                              \
+  "((SELECT count(*) FROM disputes d WHERE d.submission_id = " sid ") + (SELECT count(*) FROM "     \
+  "submission_events se WHERE se.submission_id = " sid " AND se.event = 'resubmit'))"
+
 static pheme_err load_view(sx *x, int64_t id, unsigned want, int lock, sub_view *v) {
   memset(v, 0, sizeof *v);
   pheme_err e = sx_submission_get(x, id, lock, &v->sub);
   if (!e) e = sx_task_get(x, v->sub.task_id, 0, &v->task);
   if (e) return e;
   db_result r;
-  e = Q(x, &r, "SELECT count(*) FROM disputes WHERE submission_id = $1", dbv_int(id));
+  e = Q(x, &r, "SELECT " ROUND_OF("$1"), dbv_int(id));
   if (e) return e;
   v->round = (int)db_int(&r, 0, 0);
   if (!e && (want & SUBV_TIMELINE)) e = load_timeline(x, v);
@@ -221,13 +233,15 @@ static pheme_err write_step(sx *x, const store_actor *who, const sub_view *v, su
   }
   if (e) return e;
   if (st->nmoves || st->final_score >= 0 || st->feedback) {
-    /* the guard on the state read: a move that does not start where the row is changes nothing */
+    /* the guard on the state read: a move that does not start where the row is changes nothing.
+     * A resubmission (new text) clears the earlier round's score. */
     e = Q(x, &r,
-          "UPDATE submissions SET state = $1, final_score = CASE WHEN $2 >= 0 THEN $2 ELSE "
-          "final_score END, feedback = coalesce($3, feedback), updated_at = $4 WHERE id = $5 AND "
-          "state = $6 RETURNING id",
-          dbv_text(state), dbv_int(st->final_score), dbv_text(st->feedback), dbv_int(now),
-          dbv_int(v->sub.id), dbv_text(v->sub.state));
+          "UPDATE submissions SET state = $1, final_score = CASE WHEN $2 >= 0 THEN $2 WHEN CAST($3 AS TEXT) IS "
+          "NOT NULL THEN NULL ELSE final_score END, text = coalesce($3, text), feedback = "
+          "coalesce($4, feedback), evidence = coalesce($5, evidence), updated_at = $6 WHERE id = $7 "
+          "AND state = $8 RETURNING id",
+          dbv_text(state), dbv_int(st->final_score), dbv_text(st->text), dbv_text(st->feedback),
+          dbv_text(st->evidence), dbv_int(now), dbv_int(v->sub.id), dbv_text(v->sub.state));
     if (!e && r.rows != 1) e = PHEME_DATA_STATE;
   }
   for (int i = 0; !e && i < st->nassessments; i++) {
@@ -315,7 +329,10 @@ pheme_err store_submission_step(store *s, arena *a, const store_actor *who, int6
   sub_view v;
   sub_step st;
   sub_step_init(&st);
-  e = load_view(&x, id, want, 1, &v);
+  db_result r;
+  /* the key is arbitrary but fixed: "PHEMEchk" */
+  if (want & SUBV_SERIAL && sx_is_pg(&x)) e = Q0(&x, &r, "SELECT pg_advisory_xact_lock(5785632524466399339)");
+  if (!e) e = load_view(&x, id, want, 1, &v);
   if (!e) e = fn(&v, &st, ctx);
   if (!e) e = write_step(&x, who, &v, &st, now_ms);
   if (!e && claim) e = jobs_complete_in(&x, claim, now_ms);
@@ -403,11 +420,11 @@ pheme_err store_validator_queue(store *s, arena *a, int64_t validator_id, int li
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   db_result r;
-  /* a seat counts when its round is the submission's current one (the number of disputes) */
+  /* a seat counts when its round is the submission's current one (ROUND_OF) */
   e = Q(&x, &r,
         "SELECT p.submission_id, p.round FROM panels p JOIN submissions s ON s.id = "
         "p.submission_id WHERE p.validator_id = $1 AND s.state IN ('PEER_REVIEW', 'DISPUTED') "
-        "AND p.round = (SELECT count(*) FROM disputes d WHERE d.submission_id = s.id) AND NOT "
+        "AND p.round = " ROUND_OF("s.id") " AND NOT "
         "EXISTS (SELECT 1 FROM reviews rv WHERE rv.submission_id = p.submission_id AND rv.round = "
         "p.round AND rv.validator_id = p.validator_id) ORDER BY p.submission_id LIMIT $2",
         dbv_int(validator_id), dbv_int(limit));

@@ -101,12 +101,17 @@ enum {
   SUBV_TIMELINE = 1,    /* events, assessments */
   SUBV_PANEL = 2,       /* seats and reviews of every round, disputes, outcome */
   SUBV_CANDIDATES = 4,  /* every active validator (panel draws) */
+  /* For store_submission_step: the step runs after every other step that asked for it has
+   * committed, and before any that follows (PostgreSQL: a transaction-scoped advisory lock taken
+   * first; SQLite's one writer already is). The checks use it so that two workers never pass two
+   * near-duplicates checked at the same instant. */
+  SUBV_SERIAL = 8,
 };
 
 typedef struct {
   submission sub;
   task task;
-  int round; /* the current review round: the number of disputes */
+  int round; /* the current review round: disputes + resubmissions (0 for the first panel) */
   sub_event_row *events;
   int nevents;
   assessment_row *assessments;
@@ -149,6 +154,7 @@ typedef struct {
   int nmoves;
   int final_score;      /* -1 = unchanged */
   const char *feedback; /* NULL = unchanged */
+  const char *text, *evidence; /* a resubmission's new work (evidence: JSON array); NULL = unchanged */
   const assessment_row *assessments;
   int nassessments;
   const int64_t *seats; /* validators drawn for seat_round */

@@ -1,6 +1,9 @@
 /* The assessor interface's shared parts: codes, input checks, running, releasing; see assessor.h. */
 #include "validation/assessor.h"
 
+#include <stdarg.h>
+#include <stdio.h>
+
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +32,16 @@ pheme_err assess_code_err(assess_code c) {
   return (unsigned)c < ASSESS__COUNT ? codes[c].err : PHEME_SYS_INTERNAL;
 }
 
+assess_code assess_fail(assess_code c, char *err, size_t errlen, const char *fmt, ...) {
+  if (err && errlen) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return c;
+}
+
 void assessment_release(assessment *a) {
   free(a->feedback);
   a->feedback = NULL;
@@ -39,42 +52,34 @@ void assessment_release(assessment *a) {
 assess_code assess_check_input(const assess_task *task, const assess_submission *sub, char *err,
                                size_t errlen) {
   if (!task->title || !*task->title) {
-    pheme_errf(err, errlen, "task has no title");
-    return ASSESS_INPUT;
+    return assess_fail(ASSESS_INPUT, err, errlen, "task has no title");
   }
   if (task->n_criteria < 1 || task->n_criteria > ASSESS_MAX_CRITERIA) {
-    pheme_errf(err, errlen, "task has %zu criteria (1 to %d)", task->n_criteria, ASSESS_MAX_CRITERIA);
-    return ASSESS_INPUT;
+    return assess_fail(ASSESS_INPUT, err, errlen, "task has %zu criteria (1 to %d)", task->n_criteria, ASSESS_MAX_CRITERIA);
   }
   for (size_t i = 0; i < task->n_criteria; i++) {
     const assess_criterion *c = &task->criteria[i];
     if (!c->name || !*c->name) {
-      pheme_errf(err, errlen, "criterion %zu has no name", i);
-      return ASSESS_INPUT;
+      return assess_fail(ASSESS_INPUT, err, errlen, "criterion %zu has no name", i);
     }
     if (!(c->weight > 0) || !isfinite(c->weight)) {
-      pheme_errf(err, errlen, "criterion '%s' has weight %g (must be > 0)", c->name, c->weight);
-      return ASSESS_INPUT;
+      return assess_fail(ASSESS_INPUT, err, errlen, "criterion '%s' has weight %g (must be > 0)", c->name, c->weight);
     }
     for (size_t j = 0; j < i; j++)
       if (strcmp(task->criteria[j].name, c->name) == 0) {
-        pheme_errf(err, errlen, "criterion '%s' appears twice", c->name);
-        return ASSESS_INPUT;
+        return assess_fail(ASSESS_INPUT, err, errlen, "criterion '%s' appears twice", c->name);
       }
   }
   if (!sub->text && sub->text_len) {
-    pheme_errf(err, errlen, "submission text missing");
-    return ASSESS_INPUT;
+    return assess_fail(ASSESS_INPUT, err, errlen, "submission text missing");
   }
   if (sub->n_evidence > ASSESS_MAX_EVIDENCE) {
-    pheme_errf(err, errlen, "submission has %zu evidence items (at most %d)", sub->n_evidence,
+    return assess_fail(ASSESS_INPUT, err, errlen, "submission has %zu evidence items (at most %d)", sub->n_evidence,
                ASSESS_MAX_EVIDENCE);
-    return ASSESS_INPUT;
   }
   for (size_t i = 0; i < sub->n_evidence; i++)
     if (!sub->evidence[i].type || !sub->evidence[i].ref) {
-      pheme_errf(err, errlen, "evidence %zu has no type or reference", i);
-      return ASSESS_INPUT;
+      return assess_fail(ASSESS_INPUT, err, errlen, "evidence %zu has no type or reference", i);
     }
   return ASSESS_OK;
 }

@@ -54,6 +54,10 @@ const char *assess_code_name(assess_code c);
 const char *assess_code_message(assess_code c);
 int assess_code_retryable(assess_code c);
 pheme_err assess_code_err(assess_code c);
+/* Writes the message into err (errlen bytes; as pheme_fail does) and returns c: the assessors'
+ * way of saying why, beside their detail code. */
+assess_code assess_fail(assess_code c, char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
 typedef struct {
   int64_t id;

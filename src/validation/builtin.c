@@ -260,8 +260,7 @@ static assess_code builtin_assess(void *self, const assess_task *task, const ass
   return ASSESS_OK;
 nomem:
   free(text.h);
-  pheme_errf(err, errlen, "out of memory in the builtin assessor");
-  return ASSESS_NOMEM;
+  return assess_fail(ASSESS_NOMEM, err, errlen, "out of memory in the builtin assessor");
 }
 
 const assessor_ops assessor_builtin_ops = {"builtin", builtin_assess, NULL};

@@ -37,8 +37,7 @@ pheme_err consensus_decide(const consensus_params *p, const consensus_review *re
                            unsigned panel_size, consensus_result *out, char *err, size_t errlen) {
   *out = (consensus_result){.action = CONSENSUS_WAIT, .final_score = -1};
   if (n > CONSENSUS_MAX_REVIEWS) {
-    pheme_errf(err, errlen, "%zu reviews exceed the limit of %d", n, CONSENSUS_MAX_REVIEWS);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "%zu reviews exceed the limit of %d", n, CONSENSUS_MAX_REVIEWS);
   }
   scored s[CONSENSUS_MAX_REVIEWS];
   double total = 0;
@@ -46,14 +45,12 @@ pheme_err consensus_decide(const consensus_params *p, const consensus_review *re
     const consensus_review *r = &reviews[i];
     if (r->score < 0 || r->score > 100 || !(r->stake > 0) || !isfinite(r->stake) ||
         !(r->accuracy >= 0 && r->accuracy <= 1)) {
-      pheme_errf(err, errlen, "review by validator %lld is out of range (score %d, stake %g, accuracy %g)",
+      return pheme_fail(PHEME_DATA_INVALID, err, errlen, "review by validator %lld is out of range (score %d, stake %g, accuracy %g)",
                  (long long)r->validator_id, r->score, r->stake, r->accuracy);
-      return PHEME_DATA_INVALID;
     }
     for (size_t j = 0; j < i; j++)
       if (reviews[j].validator_id == r->validator_id) {
-        pheme_errf(err, errlen, "validator %lld reviewed twice", (long long)r->validator_id);
-        return PHEME_DATA_INVALID;
+        return pheme_fail(PHEME_DATA_INVALID, err, errlen, "validator %lld reviewed twice", (long long)r->validator_id);
       }
     s[i] = (scored){r->score, consensus_weight(r)};
     total += s[i].w;

@@ -61,25 +61,20 @@ pheme_err dedup_params_init(dedup_params *p, double threshold, unsigned shingle_
                             size_t errlen) {
   memset(p, 0, sizeof *p);
   if (!(threshold > 0.0 && threshold <= 1.0)) {
-    pheme_errf(err, errlen, "dedup threshold %g is not in (0, 1]", threshold);
-    return PHEME_SYS_CONFIG;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "dedup threshold %g is not in (0, 1]", threshold);
   }
   if (shingle_words < 1 || shingle_words > DEDUP_MAX_SHINGLE_WORDS) {
-    pheme_errf(err, errlen, "shingle size %u is not in 1..%d", shingle_words, DEDUP_MAX_SHINGLE_WORDS);
-    return PHEME_SYS_CONFIG;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "shingle size %u is not in 1..%d", shingle_words, DEDUP_MAX_SHINGLE_WORDS);
   }
   if (hashes < 8 || hashes > DEDUP_MAX_HASHES) {
-    pheme_errf(err, errlen, "minhash count %u is not in 8..%d", hashes, DEDUP_MAX_HASHES);
-    return PHEME_SYS_CONFIG;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "minhash count %u is not in 8..%d", hashes, DEDUP_MAX_HASHES);
   }
   if ((bands == 0) != (rows == 0)) {
-    pheme_errf(err, errlen, "lsh bands %u and rows %u: give both or neither", bands, rows);
-    return PHEME_SYS_CONFIG;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "lsh bands %u and rows %u: give both or neither", bands, rows);
   }
   if (bands == 0) dedup_tune(hashes, threshold, &bands, &rows);
   if ((unsigned long)bands * rows > hashes) {
-    pheme_errf(err, errlen, "lsh bands %u x rows %u exceed the %u hashes", bands, rows, hashes);
-    return PHEME_SYS_CONFIG;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "lsh bands %u x rows %u exceed the %u hashes", bands, rows, hashes);
   }
   p->threshold = threshold;
   p->shingle_words = shingle_words;

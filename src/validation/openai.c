@@ -13,8 +13,9 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "core/trace.h"
 #include "core/util.h"
-#include "eth/eth_err.h"
+#include "core/err.h"
 #include "validation/assessor.h"
 
 #include "core/banned.h"
@@ -42,28 +43,24 @@ pheme_err openai_key_load(const char *env_name, const char *file, char **key, ch
   if (file && *file) {
     FILE *f = fopen(file, "rb");
     if (!f) {
-      pheme_errf(err, errlen, "cannot read the api key file '%s'", file);
-      return PHEME_SYS_CONFIG;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "cannot read the api key file '%s'", file);
     }
     char b[4097];
     size_t n = fread(b, 1, sizeof b, f);
     fclose(f);
     if (n == sizeof b) {
-      pheme_errf(err, errlen, "api key file '%s' is larger than 4096 bytes", file);
-      return PHEME_SYS_CONFIG;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "api key file '%s' is larger than 4096 bytes", file);
     }
     while (n && isspace((unsigned char)b[n - 1])) n--;
     if (n == 0 || memchr(b, 0, n) || memchr(b, '\n', n)) {
-      pheme_errf(err, errlen, "api key file '%s' holds no single-line key", file);
-      return PHEME_SYS_CONFIG;
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "api key file '%s' holds no single-line key", file);
     }
     b[n] = 0;
     *key = strdup(b);
     return *key ? PHEME_OK : PHEME_SYS_NOMEM;
   }
   if (env_name && *env_name && !(file && *file)) {
-    pheme_errf(err, errlen, "environment variable '%s' is not set", env_name);
-    return PHEME_SYS_CONFIG;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "environment variable '%s' is not set", env_name);
   }
   *key = strdup("");
   return *key ? PHEME_OK : PHEME_SYS_NOMEM;
@@ -137,19 +134,18 @@ json_t *openai_request_body(const openai_config *cfg, const assess_task *task,
 
 #define FAIL(code, ...)                       \
   do {                                        \
-    pheme_errf(err, errlen, __VA_ARGS__);     \
-    rc = code;                                \
+    rc = assess_fail(code, err, errlen, __VA_ARGS__); \
     goto out;                                 \
   } while (0)
 
-static const char *quote(char *q, const char *s, size_t n) { return eth_err_quote(q, ETH_ERR_QUOTE, s, n); }
+static const char *quote(char *q, const char *s, size_t n) { return pheme_quote(q, PHEME_QUOTE, s, n); }
 
 assess_code openai_parse_answer(const char *body, size_t len, const assess_task *task,
                                 assessment *out, char *err, size_t errlen) {
   assess_code rc = ASSESS_OK;
   json_t *root = NULL, *ans = NULL;
   json_error_t je;
-  char q[ETH_ERR_QUOTE];
+  char q[PHEME_QUOTE];
   if (len > OPENAI_MAX_ANSWER) FAIL(ASSESS_MALFORMED, "answer of %zu bytes exceeds %u", len, OPENAI_MAX_ANSWER);
   root = json_loadb(body, len, JSON_REJECT_DUPLICATES, &je);
   if (!root) FAIL(ASSESS_MALFORMED, "answer is not JSON: %s", je.text);
@@ -317,6 +313,8 @@ static assess_code openai_assess(void *self, const assess_task *task, const asse
     hdr = curl_slist_append(hdr, auth);
     memset(auth, 0, sizeof auth);
   }
+  char tp[TRACE_HEADER_LEN + 1];
+  if (trace_outgoing_header(tp)) hdr = curl_slist_append(hdr, tp); /* core/trace.h */
   if (!hdr) FAIL(ASSESS_NOMEM, "out of memory");
   curl_easy_setopt(h, CURLOPT_URL, o->url);
   curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -362,9 +360,9 @@ static assess_code openai_assess(void *self, const assess_task *task, const asse
       break;
     }
     if (attempts > c->retries) {
-      if (rc == ASSESS_TIMEOUT) pheme_errf(err, errlen, "no answer within %ld ms, %u attempts", c->timeout_ms, attempts);
-      else if (rc == ASSESS_TRANSPORT) pheme_errf(err, errlen, "cannot reach the endpoint: %s (%u attempts)", curl_easy_strerror(cc), attempts);
-      else pheme_errf(err, errlen, "endpoint answered HTTP %ld, %u attempts", status, attempts);
+      if (rc == ASSESS_TIMEOUT) assess_fail(rc, err, errlen, "no answer within %ld ms, %u attempts", c->timeout_ms, attempts);
+      else if (rc == ASSESS_TRANSPORT) assess_fail(rc, err, errlen, "cannot reach the endpoint: %s (%u attempts)", curl_easy_strerror(cc), attempts);
+      else assess_fail(rc, err, errlen, "endpoint answered HTTP %ld, %u attempts", status, attempts);
       break;
     }
     if (wait < 0) wait = backoff(c, attempts);
@@ -410,21 +408,17 @@ assess_code assessor_openai(assessor *out, const openai_config *cfg, char *err, 
   out->ops = NULL;
   out->self = NULL;
   if (!cfg->base_url || (strncmp(cfg->base_url, "http://", 7) && strncmp(cfg->base_url, "https://", 8))) {
-    pheme_errf(err, errlen, "openai base url '%s' must start with http:// or https://",
+    return assess_fail(ASSESS_CONFIG, err, errlen, "openai base url '%s' must start with http:// or https://",
                cfg->base_url ? cfg->base_url : "");
-    return ASSESS_CONFIG;
   }
   if (!cfg->model || !*cfg->model) {
-    pheme_errf(err, errlen, "openai model is not set");
-    return ASSESS_CONFIG;
+    return assess_fail(ASSESS_CONFIG, err, errlen, "openai model is not set");
   }
   if (cfg->api_key && strlen(cfg->api_key) > 4096) {
-    pheme_errf(err, errlen, "openai api key is longer than 4096 bytes");
-    return ASSESS_CONFIG;
+    return assess_fail(ASSESS_CONFIG, err, errlen, "openai api key is longer than 4096 bytes");
   }
   if (cfg->timeout_ms <= 0 || cfg->backoff_ms < 0 || cfg->max_wait_ms < 0) {
-    pheme_errf(err, errlen, "openai timeout, backoff or wait out of range");
-    return ASSESS_CONFIG;
+    return assess_fail(ASSESS_CONFIG, err, errlen, "openai timeout, backoff or wait out of range");
   }
   openai *o = calloc(1, sizeof *o);
   if (!o) return ASSESS_NOMEM;

@@ -43,17 +43,14 @@ pheme_err panel_draw(const panel_request *req, const panel_candidate *cands, siz
                      size_t *out, size_t *drawn, char *err, size_t errlen) {
   *drawn = 0;
   if (req->submission_id < 0) {
-    pheme_errf(err, errlen, "invalid submission id %lld", (long long)req->submission_id);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "invalid submission id %lld", (long long)req->submission_id);
   }
   if (n > PANEL_MAX_CANDIDATES) {
-    pheme_errf(err, errlen, "%zu candidates exceed the limit of %d", n, PANEL_MAX_CANDIDATES);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "%zu candidates exceed the limit of %d", n, PANEL_MAX_CANDIDATES);
   }
   if (n == 0 || k == 0) return PHEME_OK;
   if (req->n_exclude > PANEL_MAX_CANDIDATES) {
-    pheme_errf(err, errlen, "%zu excluded validators exceed the limit of %d", req->n_exclude, PANEL_MAX_CANDIDATES);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "%zu excluded validators exceed the limit of %d", req->n_exclude, PANEL_MAX_CANDIDATES);
   }
   keyed *ks = malloc(n * sizeof *ks);
   int64_t *persons = malloc((req->n_exclude ? req->n_exclude : 1) * sizeof *persons);

@@ -23,6 +23,7 @@
 #include "validation/panel.h"
 #include "validation/settings.h"
 #include "work/states.h"
+#include "work/tasks.h"
 #include "core/banned.h"
 
 /* ---- small helpers ---- */
@@ -164,24 +165,21 @@ int pipeline_host_private(const char *host) {
   return digits_only;
 }
 
-int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *why, size_t n) {
+pheme_err pipeline_link_check(arena *a, const char *url, const char **cid_text, char *why, size_t n) {
   if (cid_text) *cid_text = NULL;
   size_t len = url ? strlen(url) : 0;
   if (len == 0 || len > PIPE_URL_MAX) {
-    snprintf(why, n, "link of %zu bytes: 1 to %d allowed", len, PIPE_URL_MAX);
-    return -1;
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "link of %zu bytes: 1 to %d allowed", len, PIPE_URL_MAX);
   }
   const char *rest;
   if (strncasecmp(url, "https://", 8) == 0) rest = url + 8;
   else if (strncasecmp(url, "http://", 7) == 0) rest = url + 7;
   else {
-    snprintf(why, n, "link '%.80s' is not http or https", url);
-    return -1;
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' is not http or https", url);
   }
   for (size_t i = 0; i < len; i++)
     if ((unsigned char)url[i] <= 0x20 || url[i] == 0x7f) {
-      snprintf(why, n, "link '%.80s' holds a space or a control character", url);
-      return -1;
+      return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' holds a space or a control character", url);
     }
   size_t auth_len = strcspn(rest, "/?#");
   const char *path = rest + auth_len;
@@ -194,8 +192,7 @@ int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *
   if (h < end && *h == '[') {
     const char *close = memchr(h, ']', (size_t)(end - h));
     if (!close) {
-      snprintf(why, n, "link '%.80s' has a malformed host", url);
-      return -1;
+      return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' has a malformed host", url);
     }
     hl = (size_t)(close - h - 1);
     h++;
@@ -204,8 +201,7 @@ int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *
     hl = (size_t)((colon ? colon : end) - h);
   }
   if (hl == 0 || hl >= sizeof host) {
-    snprintf(why, n, "link '%.80s' has no host", url);
-    return -1;
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' has no host", url);
   }
   memcpy(host, h, hl);
   host[hl] = 0;
@@ -216,15 +212,13 @@ int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *
     cid parsed;
     char cwhy[128];
     if (cid_parse(&parsed, c, cl, cwhy, sizeof cwhy) != 0) {
-      snprintf(why, n, "link '%.80s' names an invalid CID: %s", url, cwhy);
-      return -1;
+      return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' names an invalid CID: %s", url, cwhy);
     }
     if (cid_text) *cid_text = arena_strndup(a, c, cl);
     return 0;
   }
   if (pipeline_host_private(host)) {
-    snprintf(why, n, "link '%.80s' points at a private or local host '%s'", url, host);
-    return -1;
+    return pheme_fail(PHEME_DATA_INVALID, why, n, "link '%.80s' points at a private or local host '%s'", url, host);
   }
   return 0;
 }
@@ -235,7 +229,9 @@ typedef struct {
   pipeline *p;
   arena *a;
   const char *fail;      /* why the checks refused it, or NULL */
-  const char *check_detail, *fail_detail;
+  json_t *detail;        /* the check row's detail, completed inside the transaction */
+  const uint32_t *sig;   /* the text's MinHash signature */
+  long shingles;
   char why[512];
 } check_ctx;
 
@@ -319,15 +315,38 @@ static pheme_err dedup_feed(pipeline *p) {
   return e;
 }
 
+/* Near-duplicates among other people's earlier submissions. Runs inside the check's
+ * transaction, which is serialized with every other check (SUBV_SERIAL): the index is first
+ * brought up to date with what every process has checked (all of it committed, since no other
+ * check runs meanwhile), so two near-duplicates checked at once cannot both pass. */
+static pheme_err check_duplicates(check_ctx *c, const sub_view *v) {
+  pipeline *p = c->p;
+  if (c->fail || c->shingles <= 0) return PHEME_OK;
+  pheme_err e = dedup_feed(p);
+  if (e) return e;
+  dedup_match best;
+  size_t total = 0;
+  e = dedup_index_query(p->dedup, c->sig, v->sub.user_id, v->sub.id, &best, 1, &total);
+  if (e || total == 0) return e;
+  c->fail = arena_printf(c->a, "near-duplicate of submission %lld (estimated similarity %.2f)",
+                         (long long)best.submission_id, best.jaccard);
+  json_object_set_new(c->detail, "duplicateOf", json_integer(best.submission_id));
+  json_object_set_new(c->detail, "similarity", json_real(floor(best.jaccard * 1000 + 0.5) / 1000));
+  return PHEME_OK;
+}
+
 static pheme_err check_decide(const sub_view *v, sub_step *st, void *vctx) {
   check_ctx *c = vctx;
   sub_state cur;
   if (state_of(v, &cur) || cur != SUB_SUBMITTED) return PHEME_OK; /* done before: nothing to do */
-  pheme_err e = move(st, &cur, SUB_EV_CHECK, ACT_SYSTEM, c->check_detail, c->why, sizeof c->why);
+  pheme_err e = check_duplicates(c, v);
+  if (e) return e;
+  e = move(st, &cur, SUB_EV_CHECK, ACT_SYSTEM, jdump(c->a, json_incref(c->detail)), c->why, sizeof c->why);
   if (e) return e;
   if (c->fail) {
     st->feedback = c->fail;
-    return move(st, &cur, SUB_EV_CHECKS_FAILED, ACT_SYSTEM, c->fail_detail, c->why, sizeof c->why);
+    return move(st, &cur, SUB_EV_CHECKS_FAILED, ACT_SYSTEM, jdump(c->a, json_pack("{s:s}", "reason", c->fail)),
+                c->why, sizeof c->why);
   }
   pipeline_task_rules rules;
   e = pipeline_task_rules_load(&v->task, &rules);
@@ -346,46 +365,25 @@ static pheme_err run_check(pipeline *p, int64_t id, const job_claim *claim, aren
   if (e) return e;
   sub_state cur;
   if (state_of(&v, &cur) || cur != SUB_SUBMITTED) return PHEME_OK;
-  check_ctx c = {p, a, NULL, NULL, NULL, ""};
-  json_t *contents = json_array(), *detail = json_object();
+  check_ctx c = {p, a, NULL, json_object(), NULL, 0, ""};
+  json_t *contents = json_array();
   c.fail = check_evidence(p, a, &v, contents);
-  json_object_set_new(detail, "evidence", contents);
-  json_object_set_new(detail, "evidenceOk", json_boolean(!c.fail));
-  /* near-duplicates among other people's earlier submissions, this process's index first brought
-   * up to date with what other processes checked */
-  e = dedup_feed(p);
-  if (e) {
-    json_decref(detail);
-    return e;
-  }
+  json_object_set_new(c.detail, "evidence", contents);
+  json_object_set_new(c.detail, "evidenceOk", json_boolean(!c.fail));
   uint32_t *sig = arena_alloc(a, sizeof *sig * p->dedup_params.hashes);
   long shingles = sig ? dedup_signature(&p->dedup_params, v.sub.text, strlen(v.sub.text), sig) : -1;
   if (shingles < 0) {
-    json_decref(detail);
+    json_decref(c.detail);
     return PHEME_SYS_NOMEM;
   }
-  json_object_set_new(detail, "shingles", json_integer(shingles));
-  json_object_set_new(detail, "dedupThreshold", json_real(p->dedup_params.threshold));
-  if (!c.fail && shingles > 0) {
-    dedup_match best;
-    size_t total = 0;
-    e = dedup_index_query(p->dedup, sig, v.sub.user_id, v.sub.id, &best, 1, &total);
-    if (e) {
-      json_decref(detail);
-      return e;
-    }
-    if (total > 0) {
-      c.fail = arena_printf(a, "near-duplicate of submission %lld (estimated similarity %.2f)",
-                            (long long)best.submission_id, best.jaccard);
-      json_object_set_new(detail, "duplicateOf", json_integer(best.submission_id));
-      json_object_set_new(detail, "similarity", json_real(floor(best.jaccard * 1000 + 0.5) / 1000));
-    }
-  }
-  c.check_detail = jdump(a, detail);
-  if (c.fail) c.fail_detail = jdump(a, json_pack("{s:s}", "reason", c.fail));
+  c.sig = sig;
+  c.shingles = shingles;
+  json_object_set_new(c.detail, "shingles", json_integer(shingles));
+  json_object_set_new(c.detail, "dedupThreshold", json_real(p->dedup_params.threshold));
   store_actor sa = {0, ""};
   sub_step done;
-  e = store_submission_step(p->store, a, &sa, id, 0, claim, time_now_ms(), check_decide, &c, &done, NULL);
+  e = store_submission_step(p->store, a, &sa, id, SUBV_SERIAL, claim, time_now_ms(), check_decide, &c, &done, NULL);
+  json_decref(c.detail);
   if (e) {
     snprintf(why, n, "%s", c.why[0] ? c.why : pheme_err_message(e));
     return e;
@@ -530,6 +528,8 @@ static pheme_err run_assess(pipeline *p, int64_t id, const job_claim *claim, are
     row->feedback = arena_strdup(a, out.feedback ? out.feedback : "");
     json_t *m = out.measured ? json_incref(out.measured) : json_object();
     if (json_array_size(notes)) json_object_set(m, "skipped", notes);
+    /* the attempts that came before this answer (retries, assessors that failed) */
+    if (record && !json_object_get(m, "fallback")) json_object_set(m, "fallback", record);
     row->record = jdump(a, m);
     row->ok = 1;
     row->reason = "";
@@ -576,13 +576,18 @@ static pheme_err panel_decide(const sub_view *v, sub_step *st, void *vctx) {
   /* a grown panel's job names the size it grows to, so a second run draws nobody more */
   int want = (c->grow ? c->grow : min) - in_round;
   if (want <= 0) return PHEME_OK; /* drawn before */
-  /* everyone ever seated is out: this round's members (growing) and earlier panels (disputes) */
+  /* this round's members are out (a growing panel); for a dispute's panel, everyone ever seated
+   * is out too. A resubmission's panel may draw the earlier reviewers again: they judge new work. */
+  int dispute_round = 0;
+  for (int i = 0; i < v->ndisputes; i++) dispute_round |= v->disputes[i].round == v->round;
   int64_t *exclude = arena_zalloc(c->a, sizeof *exclude * (size_t)(v->nseats + 1));
   panel_candidate *cands = arena_zalloc(c->a, sizeof *cands * (size_t)(v->ncandidates + 1));
   size_t *picked = arena_zalloc(c->a, sizeof *picked * (size_t)(want + 1));
   int64_t *seats = arena_zalloc(c->a, sizeof *seats * (size_t)(want + 1));
   if (!exclude || !cands || !picked || !seats) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < v->nseats; i++) exclude[i] = v->seats[i].v.id;
+  size_t nexclude = 0;
+  for (int i = 0; i < v->nseats; i++)
+    if (dispute_round || v->seats[i].round == v->round) exclude[nexclude++] = v->seats[i].v.id;
   for (int i = 0; i < v->ncandidates; i++) {
     const validator_row *vr = &v->candidates[i];
     cands[i].validator_id = vr->id;
@@ -591,7 +596,7 @@ static pheme_err panel_decide(const sub_view *v, sub_step *st, void *vctx) {
     cands[i].stake = pipeline_stake_tokens(vr->stake);
     cands[i].domain_score = 100;
   }
-  panel_request rq = {v->sub.id, v->sub.user_id, c->p->min_stake, 0, exclude, (size_t)v->nseats,
+  panel_request rq = {v->sub.id, v->sub.user_id, c->p->min_stake, 0, exclude, nexclude,
                       PANEL_STAKE_WEIGHTED};
   size_t drawn = 0;
   e = panel_draw(&rq, cands, (size_t)v->ncandidates, (size_t)want, picked, &drawn, c->why, sizeof c->why);
@@ -829,8 +834,7 @@ pheme_err pipeline_init(pipeline *p, store *s, const pheme_config *cfg, char *er
   free(sig);
   arena_release(&a);
   if (e) {
-    pheme_errf(err, errlen, "could not rebuild the near-duplicate index: %s", pheme_err_message(e));
-    return e;
+    return pheme_fail(e, err, errlen, "could not rebuild the near-duplicate index: %s", pheme_err_message(e));
   }
   log_info("near-duplicate index: %zu submissions, %zu bytes", loaded, dedup_index_memory(p->dedup));
   return PHEME_OK;
@@ -1040,6 +1044,54 @@ pheme_err pipeline_dispute_open(pipeline *p, arena *a, const store_actor *sa, in
                                       &c, &done, NULL);
   snprintf(why, n, "%s", c.why);
   if (!e && dispute_id) *dispute_id = done.written_id;
+  return e;
+}
+
+/* ---- a resubmission after changes were requested ---- */
+
+typedef struct {
+  arena *a;
+  const work_principal *who;
+  const work_person *person;
+  const json_t *evidence;
+  const char *text, *evidence_text;
+  int64_t now;
+  char why[256];
+} resubmit_ctx;
+
+static pheme_err resubmit_decide(const sub_view *v, sub_step *st, void *vctx) {
+  resubmit_ctx *c = vctx;
+  sub_state cur;
+  if (state_of(v, &cur)) return PHEME_DATA_STATE;
+  unsigned actors = c->who->user_id == v->sub.user_id ? ACT_SUBMITTER : 0;
+  pheme_err e = move(st, &cur, SUB_EV_RESUBMIT, actors,
+                     jdump(c->a, json_pack("{s:i}", "round", v->round + 1)), c->why, sizeof c->why);
+  if (e == PHEME_AUTH_NOT_OWNER)
+    snprintf(c->why, sizeof c->why, "only the person who submitted may resubmit submission %lld",
+             (long long)v->sub.id);
+  /* the task as it is now: still open, before its deadline, the evidence and the requirements */
+  if (!e) e = work_submit_check(c->who, c->person, &v->task, c->evidence, NULL, 0, c->now, c->why, sizeof c->why);
+  if (e) return e;
+  st->actor = "submitter";
+  st->actor_id = c->who->user_id;
+  st->audit_action = "submission.resubmit";
+  st->text = c->text;
+  st->evidence = c->evidence_text;
+  add_job(st, c->a, PIPE_JOB_CHECK, v->sub.id, 0);
+  return PHEME_OK;
+}
+
+pheme_err pipeline_resubmit(pipeline *p, arena *a, const store_actor *sa, const work_principal *who,
+                            int64_t id, const char *text, const json_t *evidence, char *why, size_t n) {
+  work_person person;
+  pheme_err e = work_person_load(p->store, a, who, &person);
+  if (e) return pheme_fail(e, why, n, "cannot read your Skill Wallet");
+  resubmit_ctx c = {.a = a, .who = who, .person = &person, .evidence = evidence, .text = text,
+                    .now = time_now_ms()};
+  c.evidence_text = evidence ? jdump(a, json_incref((json_t *)evidence)) : "[]";
+  if (!c.evidence_text) return PHEME_SYS_NOMEM;
+  e = store_submission_step(p->store, a, sa, id, SUBV_TIMELINE, NULL, c.now, resubmit_decide, &c, NULL, NULL);
+  snprintf(why, n, "%s", c.why);
   return e;
 }
 

@@ -29,6 +29,7 @@
 #include "validation/consensus.h"
 #include "validation/dedup.h"
 #include "validation/review.h"
+#include "work/principal.h"
 
 #define PIPE_JOB_CHECK "submission.check"
 #define PIPE_JOB_ASSESS "submission.assess"
@@ -86,7 +87,7 @@ int pipeline_host_private(const char *host);
  * not private (pipeline_host_private). The URL is never fetched. 0, or -1 with why set. A URL
  * whose path is /ipfs/<cid> names stored content: *cid_text (may be NULL) gets the CID's text
  * (in a) and the host is not checked (the file is ours). */
-int pipeline_link_check(arena *a, const char *url, const char **cid_text, char *why, size_t n);
+pheme_err pipeline_link_check(arena *a, const char *url, const char **cid_text, char *why, size_t n);
 
 typedef struct {
   int decided;        /* 0: no decision */
@@ -117,6 +118,15 @@ pheme_err pipeline_task_rules_load(const task *t, pipeline_task_rules *out) PHEM
 pheme_err pipeline_review_post(pipeline *p, arena *a, const store_actor *sa, int64_t user_id,
                                int64_t id, const char *body, size_t len, int64_t *review_id,
                                char *why, size_t n) PHEME_MUST_CHECK;
+
+/* The submitter's new text and evidence for submission id after changes were requested
+ * (CHANGES_REQUESTED → SUBMITTED): the task must still take submissions from who (open, before
+ * its deadline, the evidence and requirements met, as for a first submission); the pipeline then
+ * runs again from the checks, and a new review round begins (its panel signs for that round).
+ * PHEME_AUTH_NOT_OWNER for anyone but the submitter, PHEME_DATA_STATE in any other state. */
+pheme_err pipeline_resubmit(pipeline *p, arena *a, const store_actor *sa, const work_principal *who,
+                            int64_t id, const char *text, const json_t *evidence, char *why, size_t n)
+    PHEME_MUST_CHECK;
 
 /* A dispute of submission id's decision by user_id (the submitter or the task's creator; admin
  * flag for AUTH checks is not needed): PHEME_AUTH_NOT_OWNER, PHEME_DATA_STATE (not decided, or

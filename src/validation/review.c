@@ -19,8 +19,7 @@
 
 #define BAD(...)                                   \
   do {                                             \
-    pheme_errf(err, errlen, __VA_ARGS__);          \
-    e = PHEME_API_BAD_REQUEST;                     \
+    e = pheme_fail(PHEME_API_BAD_REQUEST, err, errlen, __VA_ARGS__); \
     goto out;                                      \
   } while (0)
 
@@ -43,8 +42,7 @@ static const json_field review_fields[] = {
 pheme_err review_parse(review *r, const char *body, size_t len, char *err, size_t errlen) {
   memset(r, 0, sizeof *r);
   if (len > REVIEW_MAX_BODY) {
-    pheme_errf(err, errlen, "review body of %zu bytes exceeds %d", len, REVIEW_MAX_BODY);
-    return PHEME_API_TOO_LARGE;
+    return pheme_fail(PHEME_API_TOO_LARGE, err, errlen, "review body of %zu bytes exceeds %d", len, REVIEW_MAX_BODY);
   }
   json_t *root = NULL;
   pheme_err e = json_parse_body(body, len, &root, err, errlen);
@@ -57,7 +55,7 @@ pheme_err review_parse(review *r, const char *body, size_t len, char *err, size_
   r->round = (uint32_t)json_integer_value(json_object_get(root, "round"));
   r->score = (uint8_t)json_integer_value(json_object_get(root, "score"));
   const char *v = json_string_value(json_object_get(root, "validator"));
-  eth_err ee;
+  pheme_error ee;
   if (address_parse(r->validator, v, strlen(v), 0, &ee) != PHEME_OK)
     BAD("field 'validator': %s", ee.msg);
   json_t *crit = json_object_get(root, "criteria"), *c;
@@ -145,12 +143,11 @@ pheme_err review_digest(uint8_t out[32], const review_domain *d, const review *r
       (json_int_t)r->submission_id, "round", (json_int_t)r->round, "validator", val, "score",
       (int)r->score, "criteriaHash", chx, "feedbackHash", fhx);
   if (!typed) {
-    pheme_errf(err, errlen, "out of memory building the review's typed data");
-    return PHEME_SYS_NOMEM;
+    return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory building the review's typed data");
   }
-  eth_err ee;
+  pheme_error ee;
   pheme_err e = eip712_hash(out, typed, &ee);
-  if (e != PHEME_OK) pheme_errf(err, errlen, "review typed data: %s", ee.msg);
+  if (e != PHEME_OK) pheme_fail(e, err, errlen, "review typed data: %s", ee.msg);
   json_decref(typed);
   return e;
 }
@@ -160,9 +157,9 @@ pheme_err review_recover(uint8_t signer[20], const review_domain *d, const revie
   uint8_t digest[32];
   pheme_err e = review_digest(digest, d, r, err, errlen);
   if (e != PHEME_OK) return e;
-  eth_err ee;
+  pheme_error ee;
   if ((e = secp_recover_address(signer, digest, r->signature, SECP_LOW_S, &ee)) != PHEME_OK)
-    pheme_errf(err, errlen, "review signature: %s", ee.msg);
+    pheme_fail(e, err, errlen, "review signature: %s", ee.msg);
   return e;
 }
 
@@ -171,26 +168,22 @@ pheme_err review_verify(const review_domain *d, const review *r, int64_t submiss
                         size_t errlen) {
   char a[ADDRESS_TEXT], b[ADDRESS_TEXT];
   if (r->submission_id != submission_id) {
-    pheme_errf(err, errlen, "review is signed for submission %lld, not %lld",
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "review is signed for submission %lld, not %lld",
                (long long)r->submission_id, (long long)submission_id);
-    return PHEME_DATA_INVALID;
   }
   if (r->round != round) {
-    pheme_errf(err, errlen, "review is signed for round %u, not %u", r->round, round);
-    return PHEME_DATA_INVALID;
+    return pheme_fail(PHEME_DATA_INVALID, err, errlen, "review is signed for round %u, not %u", r->round, round);
   }
   if (memcmp(r->validator, expected_validator, 20) != 0) {
-    pheme_errf(err, errlen, "review names validator '%s', not '%s'",
+    return pheme_fail(PHEME_AUTH_FORBIDDEN, err, errlen, "review names validator '%s', not '%s'",
                address_to_checksum(a, r->validator), address_to_checksum(b, expected_validator));
-    return PHEME_AUTH_FORBIDDEN;
   }
   uint8_t signer[20];
   pheme_err e = review_recover(signer, d, r, err, errlen);
   if (e != PHEME_OK) return e;
   if (memcmp(signer, r->validator, 20) != 0) {
-    pheme_errf(err, errlen, "review signed by '%s', not by its validator '%s'",
+    return pheme_fail(PHEME_AUTH_INVALID, err, errlen, "review signed by '%s', not by its validator '%s'",
                address_to_checksum(a, signer), address_to_checksum(b, r->validator));
-    return PHEME_AUTH_INVALID;
   }
   return PHEME_OK;
 }
@@ -200,10 +193,9 @@ pheme_err review_sign(review *r, const review_domain *d, const uint8_t key[32], 
   uint8_t digest[32];
   pheme_err e = review_digest(digest, d, r, err, errlen);
   if (e != PHEME_OK) return e;
-  eth_err ee;
+  pheme_error ee;
   if ((e = secp_sign(r->signature, digest, key, &ee)) != PHEME_OK) {
-    pheme_errf(err, errlen, "review signing: %s", ee.msg);
-    return e;
+    return pheme_fail(e, err, errlen, "review signing: %s", ee.msg);
   }
   secp_v_to_27(r->signature);
   return PHEME_OK;

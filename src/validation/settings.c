@@ -16,8 +16,7 @@ pheme_err validation_openai_config(const pheme_config *c, openai_config *o, char
   *key = NULL;
   memset(o, 0, sizeof *o);
   if (!c->openai_base_url || !*c->openai_base_url || !c->openai_model || !*c->openai_model) {
-    pheme_errf(err, errlen, "the openai assessor needs openai_base_url and openai_model");
-    return PHEME_SYS_CONFIG;
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "the openai assessor needs openai_base_url and openai_model");
   }
   pheme_err e = openai_key_load(c->openai_key_env, c->openai_key_file, key, err, errlen);
   if (e != PHEME_OK) return e;

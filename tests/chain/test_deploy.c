@@ -135,7 +135,7 @@ TEST(c_deploy_with_defaults_matches_the_committed_manifest) {
   CHECK(strstr(st.operator_error, "no operator key") != NULL);
   /* a secret as a flag must name a file (config_read_flags refuses it in the clear) */
   char *flags_clear[] = {"--chain-operator-key", ANVIL_KEY0};
-  CHECK_INT(config_read_flags(&cfg_file, 2, flags_clear, rest, &nrest, err, sizeof err), -1);
+  CHECK_INT(config_read_flags(&cfg_file, 2, flags_clear, rest, &nrest, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "ps") != NULL);
   char keyfile[160], keyflag[170];
   snprintf(keyfile, sizeof keyfile, "%s/operator.key", dir);
@@ -456,7 +456,7 @@ static void check_signed_formats(rpc_client *rpc, const manifest *m) {
   json_t *typed = typed_data("badgeVoucher", s.chain_id, m->badges, json_incref(voucher));
   REQUIRE(typed);
   uint8_t digest[32], sig[65];
-  eth_err ee;
+  pheme_error ee;
   CHECK_INT(eip712_hash(digest, typed, &ee), 0);
   json_decref(typed);
   /* the contract computes the same digest */

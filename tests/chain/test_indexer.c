@@ -21,7 +21,7 @@ static void reward_leaf(const char *account, const char *amount, char out[67]) {
   arena a;
   arena_init(&a, 0);
   const abi_type *t;
-  eth_err err;
+  pheme_error err;
   buf b;
   buf_init(&b, 256);
   json_t *v = json_pack("[s,s]", account, amount);
@@ -56,7 +56,7 @@ static int oracle_round(suite *s, char *out, size_t cap) {
       "PhemeReputationOracle", "version", "1", "chainId", ANVIL_CHAIN_ID, "verifyingContract", oracle,
       "message", "round", "1", "root", root, "users", A1, "scores", 42);
   uint8_t digest[32], key[32], sig[SECP_SIG_LEN];
-  eth_err err;
+  pheme_error err;
   int bad = !typed || eip712_hash(digest, typed, &err) || hex_to_bytes(key, ANVIL_KEY0, 32) ||
             secp_sign(sig, digest, key, &err);
   json_decref(typed);

@@ -69,7 +69,7 @@ static inline int suite_start(suite *s) {
   uint8_t key[32];
   deploy_sender snd;
   manifest m;
-  eth_err ee;
+  pheme_error ee;
   if (u256_parse(dc.min_validator_stake, "1000000000000000000000", 22, 0, &ee) ||
       hex_to_bytes(key, ANVIL_KEY0, 32) || deploy_sender_init(&snd, s->rpc, key, err, sizeof err)) {
     fprintf(stderr, "deploy setup failed\n");
@@ -131,7 +131,7 @@ static inline int suite_tx(suite *s, const char *from, chain_contract c, const c
   arena a;
   arena_init(&a, 0);
   abi_sig sig;
-  eth_err err;
+  pheme_error err;
   buf data, params;
   buf_init(&data, 1 << 16);
   buf_init(&params, 1 << 18);

@@ -26,6 +26,9 @@
 #include "eth/eip191.h"
 #include "eth/hex.h"
 #include "eth/secp.h"
+#include "store/validation.h"
+#include "validation/pipeline.h"
+#include "work/tasks.h"
 #include "test.h"
 
 #define MESSAGE                                                                        \
@@ -81,7 +84,7 @@ static char *hex(fixture *f, const uint8_t *p, size_t n) {
 /* Encodes fn(args...) into the arena as "0x…"; args is a JSON array text. */
 static char *calldata(fixture *f, const char *fn_text, json_t *args, size_t *len, uint8_t **bytes) {
   abi_sig fn;
-  eth_err ee;
+  pheme_error ee;
   buf b;
   buf_init(&b, 1 << 16);
   int ok = abi_sig_parse(&f->a, fn_text, strlen(fn_text), &fn, &ee) == PHEME_OK &&
@@ -163,7 +166,7 @@ static size_t code_len(fixture *f, const uint8_t addr[20]) {
 /* The owner's address (from its key). */
 static void owner_address(fixture *f, char out[ADDRESS_TEXT]) {
   uint8_t addr[20];
-  eth_err ee;
+  pheme_error ee;
   if (secp_address(addr, f->owner_key, &ee)) PHEME_BUG("bad test key");
   address_to_checksum(out, addr);
 }
@@ -193,7 +196,7 @@ static int address_of(fixture *f, uint8_t salt, uint8_t out[20]) {
 
 /* A 65-byte r || s || v (v 27/28, as ecrecover wants) signature of f->hash by key. */
 static void sign(fixture *f, const uint8_t key[32], uint8_t sig[65]) {
-  eth_err ee;
+  pheme_error ee;
   if (secp_sign(sig, f->hash, key, &ee)) PHEME_BUG("cannot sign: %s", ee.msg);
   secp_v_to_27(sig);
 }
@@ -202,7 +205,7 @@ static void sign(fixture *f, const uint8_t key[32], uint8_t sig[65]) {
 static uint8_t *wrap_6492(fixture *f, const uint8_t factory[20], const char *factory_calldata,
                           const uint8_t *sig, size_t n, size_t *len) {
   const abi_type *t;
-  eth_err ee;
+  pheme_error ee;
   buf b;
   buf_init(&b, 1 << 16);
   json_t *v = json_pack("[sss]", hex(f, factory, 20), factory_calldata, hex(f, sig, n));
@@ -235,7 +238,7 @@ static int setup(fixture *f) {
   if (anvil_start(&f->node, NULL) != 0) return -1;
   f->rpc = client_for(f->node.url);
   if (!f->rpc) return -1;
-  eth_err ee;
+  pheme_error ee;
   if (hex_decode(f->owner_key, 32, NULL, ANVIL_KEY1, 64, HEX_PREFIX_OPTIONAL | HEX_EXACT, &ee) ||
       hex_decode(f->other_key, 32, NULL, ANVIL_KEY2, 64, HEX_PREFIX_OPTIONAL | HEX_EXACT, &ee))
     return -1;
@@ -544,9 +547,9 @@ TEST(signin_hook_answers_signin_check) {
   anvil_stop(&f.node);
   CHECK_INT(hook(&ctx, f.deployed, ANVIL_CHAIN_ID, f.hash, sig, 65, err, sizeof err), PHEME_SYS_IO);
   sigcheck_signin_release(&ctx);
-  CHECK_INT(sigcheck_signin_init(&ctx, NULL, 0, NULL, err, sizeof err), -1);
+  CHECK_INT(sigcheck_signin_init(&ctx, NULL, 0, NULL, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "needs 1 to 16 chain endpoints"));
-  CHECK_INT(sigcheck_signin_init(&ctx, (const char *[]){"ftp://127.0.0.1:1"}, 1, NULL, err, sizeof err), -1);
+  CHECK_INT(sigcheck_signin_init(&ctx, (const char *[]){"ftp://127.0.0.1:1"}, 1, NULL, err, sizeof err), PHEME_SYS_CONFIG);
   teardown(&f);
 }
 
@@ -573,7 +576,7 @@ TEST(siwe_check_accepts_contract_wallets_through_the_hook) {
   uint8_t sig[65], hash[32];
   size_t n;
   siwe_message m;
-  eth_err ee;
+  pheme_error ee;
 
   /* counterfactual wallet, ERC-6492: refused without the hook (not a key's signature), then accepted */
   snprintf(msg, sizeof msg, MESSAGE, address_to_checksum(who, f.counterfactual));
@@ -656,7 +659,7 @@ static char *nonce_and_sign(fixture *f, int port, const uint8_t address[20], con
   *message = arena_strdup(&f->a, m);
   json_decref(a);
   uint8_t hash[32], sig[65];
-  eth_err ee;
+  pheme_error ee;
   eip191_hash(hash, *message, strlen(*message));
   if (secp_sign(sig, hash, key, &ee)) return NULL;
   secp_v_to_27(sig);
@@ -686,10 +689,10 @@ TEST(contract_wallets_sign_in_over_http) {
   REQUIRE(mkdtemp(dir) != NULL);
   int port = local_free_port();
   REQUIRE(port > 0);
-  char listen[32], public_url[64], db[128], logpath[128];
+  char listen[32], public_url[64], db_url[128], logpath[128];
   snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
   snprintf(public_url, sizeof public_url, "http://127.0.0.1:%d", port);
-  snprintf(db, sizeof db, "sqlite:%s/pheme.db", dir);
+  snprintf(db_url, sizeof db_url, "sqlite:%s/pheme.db", dir);
   snprintf(logpath, sizeof logpath, "%s/serve.log", dir);
   pid_t pid = fork();
   REQUIRE(pid >= 0);
@@ -700,7 +703,7 @@ TEST(contract_wallets_sign_in_over_http) {
       dup2(fd, 2);
     }
     execl(PHEME_BIN, "pheme", "serve", "--listen", listen, "--public-url", public_url, "--web-root", "",
-          "--database", db, "--chain-rpc", f.node.url, "--chain-id", "31337", "--auth-chain-ids", "31337",
+          "--database", db_url, "--chain-rpc", f.node.url, "--chain-id", "31337", "--auth-chain-ids", "31337",
           "--chain-indexer", "false", "--chain-sender", "false", "--rate-limit", "off", (char *)NULL);
     _exit(127);
   }
@@ -765,6 +768,116 @@ TEST(contract_wallets_sign_in_over_http) {
   teardown(&f);
 }
 
+/* A contract-wallet validator (EIP-1271) reviews a submission: the review's EIP-712 digest is
+ * signed by the wallet's owner key, the signature does not recover to the wallet, and the
+ * pipeline asks the wallet through the hook (sigcheck_signin) — accepted and counted; the same
+ * review signed by another key is refused with VAL001. Storage is a SQLite file of the test's. */
+TEST(contract_wallet_validator_reviews_through_the_hook) {
+  fixture f;
+  if (setup(&f)) { CHECK(!"setup failed"); teardown(&f); return; }
+  char dir[] = "/tmp/pheme-sigcheck-review.XXXXXX", url[96], err[512];
+  REQUIRE(mkdtemp(dir));
+  snprintf(url, sizeof url, "sqlite://%s/pheme.db", dir);
+  store *s = NULL;
+  store_options so = {4, 5000, 0, NULL, 0, 0};
+  int applied;
+  REQUIRE(store_open(&s, url, &so, err, sizeof err) == 0);
+  REQUIRE(store_migrate(s, &applied, err, sizeof err) == 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  cfg.review_chain_id = ANVIL_CHAIN_ID;
+  pipeline p;
+  REQUIRE(pipeline_init(&p, s, &cfg, err, sizeof err) == 0);
+  sigcheck_signin_ctx ctx;
+  rpc_options o;
+  rpc_options_init(&o);
+  o.expected_chain_id = ANVIL_CHAIN_ID;
+  o.retries = 0;
+  REQUIRE(sigcheck_signin_init(&ctx, (const char *[]){f.node.url}, 1, &o, err, sizeof err) == 0);
+  p.contract_check = sigcheck_signin;
+  p.contract_ctx = &ctx;
+
+  const store_actor sys = {0, "test"};
+  user wallet_user, creator_user, author_user;
+  uint8_t creator_addr[20] = {0xc1}, author_addr[20] = {0xa7};
+  int created;
+  REQUIRE(store_user_ensure(s, &f.a, &sys, f.deployed, &wallet_user, &created) == 0);
+  REQUIRE(store_user_ensure(s, &f.a, &sys, creator_addr, &creator_user, &created) == 0);
+  REQUIRE(store_user_ensure(s, &f.a, &sys, author_addr, &author_user, &created) == 0);
+  validator_row vr;
+  REQUIRE(store_validator_put(s, &f.a, &sys, wallet_user.id, f.deployed, "1000000000000000000000", NULL, &vr) == 0);
+  work_principal creator = {.user_id = creator_user.id, .roles = ROLE_USER | ROLE_CREATOR},
+                 author = {.user_id = author_user.id, .roles = ROLE_USER};
+  work_task_input in;
+  memset(&in, 0, sizeof in);
+  in.fields = (task){.type = "BOUNTY", .title = "Audit a vault", .description = "Find what is wrong",
+                     .difficulty = 5, .xp_reward = 100};
+  json_t *rules = json_loads("{\"minValidators\":1,\"consensusThreshold\":50}", 0, NULL);
+  in.validation = rules;
+  task t;
+  char why[512];
+  REQUIRE(work_task_create(s, &f.a, &sys, &creator, &in, &t, why, sizeof why) == 0);
+  json_decref(rules);
+  json_t *ev = json_loads("[{\"type\":\"link\",\"url\":\"https://example.com/audit\"}]", 0, NULL);
+  submission sub;
+  REQUIRE(work_submit(s, &f.a, &sys, &author, t.id, "An audit of the vault: three findings, each with a test.", ev,
+                      &sub, why, sizeof why) == 0);
+  json_decref(ev);
+  char payload[64];
+  snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)sub.id);
+  static const char *const steps[] = {PIPE_JOB_CHECK, PIPE_JOB_ASSESS, PIPE_JOB_PANEL};
+  for (size_t i = 0; i < 3; i++) CHECK_INT(pipeline_run(&p, steps[i], payload, NULL, &f.a, why, sizeof why), 0);
+  sub_view v;
+  REQUIRE(store_submission_view(s, &f.a, sub.id, SUBV_PANEL, &v) == 0);
+  CHECK_STR(v.sub.state, "PEER_REVIEW");
+  REQUIRE(v.nseats == 1);
+  CHECK_MEM(v.seats[0].v.address, 20, f.deployed, 20);
+
+  for (int k = 0; k < 2; k++) {
+    review r;
+    memset(&r, 0, sizeof r);
+    r.submission_id = sub.id;
+    memcpy(r.validator, f.deployed, 20);
+    r.score = 88;
+    r.n_criteria = 1;
+    r.criterion_ids[0] = 1;
+    r.criterion_scores[0] = 88;
+    r.feedback = (char *)"three real findings";
+    r.feedback_len = strlen(r.feedback);
+    REQUIRE(review_sign(&r, &p.domain, k == 0 ? f.other_key : f.owner_key, err, sizeof err) == 0);
+    char addr[ADDRESS_TEXT], sig[131];
+    hex_encode(sig, r.signature, 65);
+    char *body = arena_printf(&f.a,
+                              "{\"submissionId\":%lld,\"round\":0,\"validator\":\"%s\",\"score\":88,"
+                              "\"criteria\":[{\"id\":1,\"score\":88}],\"feedback\":\"three real findings\","
+                              "\"signature\":\"%s\"}",
+                              (long long)sub.id, address_to_checksum(addr, f.deployed), sig);
+    int64_t rid = 0;
+    pheme_err e = pipeline_review_post(&p, &f.a, &sys, wallet_user.id, sub.id, body, strlen(body), &rid, why, sizeof why);
+    if (k == 0) {
+      CHECK_INT(e, PHEME_VAL_WRONG_SIGNER); /* another key: the wallet refuses it */
+    } else {
+      CHECK_INT(e, PHEME_OK);
+      CHECK(rid > 0);
+    }
+  }
+  CHECK_INT(pipeline_run(&p, PIPE_JOB_DECIDE, payload, NULL, &f.a, why, sizeof why), 0);
+  REQUIRE(store_submission_view(s, &f.a, sub.id, SUBV_PANEL, &v) == 0);
+  CHECK_STR(v.sub.state, "APPROVED");
+  CHECK_INT(v.sub.final_score, 88);
+  CHECK_INT(v.nreviews, 1);
+  if (v.nreviews) CHECK_MEM(v.reviews[0].signer, 20, f.deployed, 20);
+
+  sigcheck_signin_release(&ctx);
+  pipeline_release(&p);
+  config_release(&cfg);
+  store_free(s);
+  char rm[96];
+  snprintf(rm, sizeof rm, "rm -rf %s", dir);
+  if (system(rm)) fprintf(stderr, "could not remove %s\n", dir);
+  teardown(&f);
+}
+
 TEST_MAIN(RUN(deployed_wallet_accepts_its_owner_and_refuses_others);
           RUN(counterfactual_wallet_with_erc6492_signature);
           RUN(erc6492_signature_stays_valid_after_deployment);
@@ -775,4 +888,5 @@ TEST_MAIN(RUN(deployed_wallet_accepts_its_owner_and_refuses_others);
           RUN(unwrap_gives_the_parts);
           RUN(signin_hook_answers_signin_check);
           RUN(siwe_check_accepts_contract_wallets_through_the_hook);
-          RUN(contract_wallets_sign_in_over_http))
+          RUN(contract_wallets_sign_in_over_http);
+          RUN(contract_wallet_validator_reviews_through_the_hook))

@@ -180,7 +180,7 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   rpc_client *rpc = rpc_client_new(eps, 1, NULL);
   REQUIRE(rpc);
   uint8_t amount[32];
-  eth_err ee;
+  pheme_error ee;
   CHECK_INT(u256_parse(amount, "7000000000000000000", 19, 0, &ee), 0);
   buf cd;
   buf_init(&cd, 1 << 16);

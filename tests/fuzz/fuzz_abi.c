@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
       /* Offsets may point at shared tails, so a re-encoding can be larger than the input (the
        * decoder's work cap bounds by how much); it must succeed, not match byte for byte. */
       buf_init(&b, (size_t)1 << 28);
-      eth_err err;
+      pheme_error err;
       if (abi_encode(&b, t, v, &err) != PHEME_OK) {
         fprintf(stderr, "decoded value does not encode: %s\n", err.msg);
         abort();

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   json_t *j = json_loadb((const char *)data, size, JSON_REJECT_DUPLICATES | JSON_ALLOW_NUL, NULL);
   if (!j) return 0;
   uint8_t h[32];
-  eth_err err;
+  pheme_error err;
   pheme_err refused = eip712_hash(h, j, &err);
   (void)refused; /* refusing is fine: only crashes, leaks and aborts count */
   const json_t *types = json_object_get(j, "types");

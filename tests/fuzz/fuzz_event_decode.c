@@ -51,7 +51,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   arena a;
   arena_init(&a, 1 << 20);
   abi_sig sig;
-  eth_err err;
+  pheme_error err;
   memset(&err, 0, sizeof err);
   if (abi_sig_parse(&a, d->signature, strlen(d->signature), &sig, &err)) abort();
   json_t *ref = NULL;

@@ -38,7 +38,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
      * anywhere in it, even into the head, as Solidity's abi.decode allows) */
     if (w.factory_calldata_len > size - 32 - 32 || w.signature_len > size - 32 - 32) abort();
     const abi_type *t;
-    eth_err ee;
+    pheme_error ee;
     if (abi_type_parse(&a, "(address,bytes,bytes)", 21, &t, &ee)) abort();
     json_t *v = json_pack("[sss]", hex(&a, w.factory, 20), hex(&a, w.factory_calldata, w.factory_calldata_len),
                           hex(&a, w.signature, w.signature_len));

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   arena a;
   arena_init(&a, 1 << 22);
   siwe_message m;
-  eth_err err;
+  pheme_error err;
   pheme_err refused;
   if (siwe_parse(&a, (const char *)data, size, &m, &err) == PHEME_OK) {
     buf b;

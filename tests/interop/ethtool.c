@@ -31,7 +31,7 @@
 typedef struct {
   json_t *req, *res;
   arena a;
-  eth_err err;
+  pheme_error err;
 } call;
 
 static int fail(call *c, const char *msg) {

@@ -10,7 +10,7 @@
 //
 // Control (test only):
 //   POST /_control {"queue": ["429", "good"], "retryAfter": "1"}  behaviours for the next requests
-//   GET  /_requests   every request so far: {path, authorization, body, problems, behaviour}
+//   GET  /_requests   every request so far: {path, authorization, traceparent, body, problems, behaviour}
 //   POST /_reset      forget requests and the queue
 // Behaviours: good, 429, 500, hang, malformed, http_malformed, refusal, schema, missing, range,
 // length. With an empty queue the answer is `good`.
@@ -107,7 +107,7 @@ const server = http.createServer((req, res) => {
     }
     if (req.url === '/_requests' && req.method === 'GET') return send(res, 200, requests);
     if (req.url === '/_reset' && req.method === 'POST') { requests = []; queue = []; return send(res, 200, { ok: true }); }
-    const rec = { method: req.method, path: req.url, authorization: req.headers.authorization || null, body: null, problems: [], behaviour: null };
+    const rec = { method: req.method, path: req.url, authorization: req.headers.authorization || null, traceparent: req.headers.traceparent || null, body: null, problems: [], behaviour: null };
     requests.push(rec);
     if (req.method !== 'POST' || req.url !== '/v1/chat/completions') {
       rec.problems.push(`unknown route ${req.method} ${req.url}`);

@@ -27,7 +27,7 @@ static json_t *handle(json_t *req) {
   const char *op = json_string_value(json_object_get(req, "op"));
   review_domain d = {(uint64_t)json_integer_value(json_object_get(req, "chainId")), {0}};
   const char *vc = json_string_value(json_object_get(req, "verifyingContract"));
-  eth_err ee;
+  pheme_error ee;
   if (!op || !vc || address_parse(d.verifying_contract, vc, strlen(vc), 0, &ee) != PHEME_OK)
     return json_pack("{s:s}", "error", "bad request");
   char *body = json_dumps(json_object_get(req, "body"), JSON_COMPACT), err[512];

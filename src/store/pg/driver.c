@@ -84,9 +84,9 @@ static void pg_close(db *d) {
   free(p);
 }
 
-static int pg_open(db **out, const char *url, const db_options *o, char *err, size_t errlen) {
+static pheme_err pg_open(db **out, const char *url, const db_options *o, char *err, size_t errlen) {
   pg_db *p = calloc(1, sizeof *p);
-  if (!p) return -1;
+  if (!p) return PHEME_SYS_STORAGE;
   p->base.drv = &db_pg_driver;
   int n = o->pool_size > 0 ? o->pool_size : 4;
   int total = n * (o->replica && *o->replica ? 2 : 1);
@@ -105,7 +105,7 @@ static int pg_open(db **out, const char *url, const db_options *o, char *err, si
   return 0;
 fail:
   pg_close(&p->base);
-  return -1;
+  return PHEME_SYS_STORAGE;
 }
 
 static db_conn *pg_acquire(db *d, int write) {

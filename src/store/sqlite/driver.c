@@ -124,18 +124,15 @@ static void sq_close(db *d) {
   free(s);
 }
 
-static int sq_open(db **out, const char *path, const db_options *o, char *err, size_t errlen) {
+static pheme_err sq_open(db **out, const char *path, const db_options *o, char *err, size_t errlen) {
   if (!*path) {
-    snprintf(err, errlen, "sqlite: URL names no file");
-    return -1;
+    return pheme_fail(PHEME_SYS_STORAGE, err, errlen, "sqlite: URL names no file");
   }
   if (o->replica && *o->replica) {
-    snprintf(err, errlen, "database_replica is for PostgreSQL; SQLite readers share the primary's file");
-    return -1;
+    return pheme_fail(PHEME_SYS_STORAGE, err, errlen, "database_replica is for PostgreSQL; SQLite readers share the primary's file");
   }
   if (sqlite3_threadsafe() == 0) {
-    snprintf(err, errlen, "the SQLite library was built without thread support");
-    return -1;
+    return pheme_fail(PHEME_SYS_STORAGE, err, errlen, "the SQLite library was built without thread support");
   }
   make_parent_dirs(path);
   /* A new database is created owner-only (it holds API key hashes, sessions, everyone's data):
@@ -146,7 +143,7 @@ static int sq_open(db **out, const char *path, const db_options *o, char *err, s
     if (fd >= 0) close(fd);
   }
   sqlite_db *s = calloc(1, sizeof *s);
-  if (!s) return -1;
+  if (!s) return PHEME_SYS_STORAGE;
   s->base.drv = &db_sqlite_driver;
   s->writer = conn_open(path, 1, o, err, errlen);
   if (!s->writer) goto fail;
@@ -162,7 +159,7 @@ static int sq_open(db **out, const char *path, const db_options *o, char *err, s
   return 0;
 fail:
   sq_close(&s->base);
-  return -1;
+  return PHEME_SYS_STORAGE;
 }
 
 static db_conn *sq_acquire(db *d, int write) {

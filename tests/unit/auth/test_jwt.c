@@ -279,16 +279,16 @@ TEST(malformed_tokens_are_refused) {
 TEST(keyring_parsing_never_quotes_secrets) {
   jwt_keyring r;
   char err[256];
-  CHECK_INT(jwt_keyring_parse(&r, "", err, sizeof err), -1);
-  CHECK_INT(jwt_keyring_parse(&r, "k1:abcd", err, sizeof err), -1); /* too short */
+  CHECK_INT(jwt_keyring_parse(&r, "", err, sizeof err), PHEME_SYS_CONFIG);
+  CHECK_INT(jwt_keyring_parse(&r, "k1:abcd", err, sizeof err), PHEME_SYS_CONFIG); /* too short */
   CHECK(strstr(err, "abcd") == NULL);
   CHECK(strstr(err, "'k1'") != NULL);
-  CHECK_INT(jwt_keyring_parse(&r, "k1:zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", err, sizeof err), -1);
+  CHECK_INT(jwt_keyring_parse(&r, "k1:zz0102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", err, sizeof err), PHEME_SYS_CONFIG);
   char dup[300];
   snprintf(dup, sizeof dup, "%s,%s", K1, K1);
-  CHECK_INT(jwt_keyring_parse(&r, dup, err, sizeof err), -1);
+  CHECK_INT(jwt_keyring_parse(&r, dup, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "twice") != NULL);
-  CHECK_INT(jwt_keyring_parse(&r, "bad kid!:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", err, sizeof err), -1);
+  CHECK_INT(jwt_keyring_parse(&r, "bad kid!:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f", err, sizeof err), PHEME_SYS_CONFIG);
   char two[300];
   snprintf(two, sizeof two, " %s , %s ", K1, K2);
   CHECK_INT(jwt_keyring_parse(&r, two, err, sizeof err), 0);

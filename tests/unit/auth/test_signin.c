@@ -19,7 +19,7 @@ static uint8_t key[32], addr[20];
 
 static void sign(char out[HEX_LEN(65) + 1], const char *msg) {
   uint8_t h[32], sig[65];
-  eth_err e;
+  pheme_error e;
   eip191_hash(h, msg, strlen(msg));
   if (secp_sign(sig, h, key, &e)) abort();
   secp_v_to_27(sig);
@@ -59,11 +59,11 @@ TEST(config_from_public_url) {
   char err[256];
   signin_config bad;
   CHECK_INT(config_set(&cfg, "auth_chain_ids", "1,x", "test", err, sizeof err), 0);
-  CHECK_INT(signin_config_load(&bad, &cfg, err, sizeof err), -1);
+  CHECK_INT(signin_config_load(&bad, &cfg, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "'x'") != NULL);
   CHECK_INT(config_set(&cfg, "auth_chain_ids", "1", "test", err, sizeof err), 0);
   CHECK_INT(config_set(&cfg, "jwt_keys", "k1:00", "test", err, sizeof err), 0);
-  CHECK_INT(signin_config_load(&bad, &cfg, err, sizeof err), -1);
+  CHECK_INT(signin_config_load(&bad, &cfg, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "k1") != NULL);
   CHECK_INT(config_set(&cfg, "jwt_keys", "", "test", err, sizeof err), 0);
   CHECK_INT(signin_config_load(&bad, &cfg, err, sizeof err), 0);
@@ -261,7 +261,7 @@ TEST(malformed_messages) {
 int main(void) {
   /* a fixed key: 0x4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318 */
   if (hex_to_bytes(key, "4c0883a69102937d6231471b5dbb6204fe5129617082792ae468d01a3f362318", 32)) return 1;
-  eth_err e;
+  pheme_error e;
   if (secp_address(addr, key, &e)) return 1;
   pheme_config cfg;
   config_init(&cfg);

@@ -117,7 +117,7 @@ TEST(typed_call_encodes_like_abi_encode) {
   /* uint8 is range-checked; nothing is appended on failure */
   buf_clear(&b);
   uint8_t id[32] = {0};
-  eth_err e;
+  pheme_error e;
   CHECK_INT(ct_PhemeBadges_createBadgeType(&b, id, 300, 1, 0, 0, "x", &e), PHEME_DATA_INVALID);
   CHECK_INT(b.len, 0);
   CHECK_INT(ct_PhemeBadges_createBadgeType(&b, id, 3, 1, 0, 0, "ipfs://x", &e), 0);

@@ -96,7 +96,7 @@ typedef struct {
 
 /* Encodes values (one per parameter) as a log of event d. 0 or -1. */
 static int encode(arena *a, const ev_desc *d, const json_t *values, enc_log *out, abi_sig *sig) {
-  eth_err err;
+  pheme_error err;
   if (abi_sig_parse(a, d->signature, strlen(d->signature), sig, &err)) return -1;
   if (abi_encode_topics(sig, values, out->topics, &out->ntopics, &err)) {
     fprintf(stderr, "%s: topics: %s\n", d->name, err.msg);
@@ -156,7 +156,7 @@ TEST(every_event_round_trips) {
       if (!e) {
         json_t *got = ev_args_json(d, ev);
         json_t *ref = NULL;
-        eth_err err;
+        pheme_error err;
         CHECK_INT(abi_decode_log(&sig, (const uint8_t(*)[32])l.topics, l.ntopics, l.data, l.n, &ref, &err), 0);
         if (!json_equal(got, values)) {
           char *g = json_dumps(got, JSON_COMPACT), *w = json_dumps(values, JSON_COMPACT);

@@ -66,7 +66,7 @@ static void check_artifact(const char *file, arena *a) {
     buf_init(&sig, 4096);
     CHECK(abi_signature(item, &sig) == 0);
     abi_sig parsed;
-    eth_err err;
+    pheme_error err;
     CHECK_INT(abi_sig_parse(a, sig.data, sig.len, &parsed, &err), 0);
     uint8_t topic[32];
     abi_sig_topic(topic, &parsed);

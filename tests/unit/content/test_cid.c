@@ -145,8 +145,8 @@ TEST(text_form_round_trips) {
 static void refused(const char *s, const char *needle) {
   cid c;
   char why[160] = "";
-  int rc = cid_parse(&c, s, strlen(s), why, sizeof why);
-  CHECK_INT(rc, -1);
+  pheme_err rc = cid_parse(&c, s, strlen(s), why, sizeof why);
+  CHECK_INT(rc, PHEME_DATA_INVALID);
   if (!strstr(why, needle)) fprintf(stderr, "'%s': why '%s' lacks '%s'\n", s, why, needle);
   CHECK(strstr(why, needle) != NULL);
 }

@@ -67,22 +67,22 @@ TEST(errors_name_key_and_value) {
   pheme_config c;
   config_init(&c);
   char err[256];
-  CHECK_INT(config_set(&c, "threads", "abc", "flag --threads", err, sizeof err), -1);
+  CHECK_INT(config_set(&c, "threads", "abc", "flag --threads", err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "'abc'") && strstr(err, "threads"));
-  CHECK_INT(config_set(&c, "body_limit", "1", "environment PHEME_BODY_LIMIT", err, sizeof err), -1);
+  CHECK_INT(config_set(&c, "body_limit", "1", "environment PHEME_BODY_LIMIT", err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "body_limit") && strstr(err, "1024"));
-  CHECK_INT(config_set(&c, "log_level", "loud", "flag", err, sizeof err), -1);
+  CHECK_INT(config_set(&c, "log_level", "loud", "flag", err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "debug|info|warn|error|off") != NULL);
-  CHECK_INT(config_set(&c, "nope", "1", "flag", err, sizeof err), -1);
+  CHECK_INT(config_set(&c, "nope", "1", "flag", err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "unknown configuration key 'nope'") != NULL);
   const char *bad = "threads = 2\nthis line is wrong\n";
-  CHECK_INT(config_parse_text(&c, bad, strlen(bad), "f.conf", err, sizeof err), -1);
+  CHECK_INT(config_parse_text(&c, bad, strlen(bad), "f.conf", err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "f.conf:2") != NULL);
   CHECK_INT(c.threads, 2); /* lines before the bad one were applied; start-up stops anyway */
   char *argv[] = {"--listen", NULL};
   char *rest[2];
   int nrest;
-  CHECK_INT(config_read_flags(&c, 1, argv, rest, &nrest, err, sizeof err), -1);
+  CHECK_INT(config_read_flags(&c, 1, argv, rest, &nrest, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "--listen needs a value") != NULL);
   config_release(&c);
 }
@@ -136,12 +136,12 @@ TEST(secrets_as_flags_must_name_a_file) {
   char err[512], *rest[4];
   int nrest;
   char *clear[] = {"--jwt-keys", "k1:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
-  CHECK_INT(config_read_flags(&c, 2, clear, rest, &nrest, err, sizeof err), -1);
+  CHECK_INT(config_read_flags(&c, 2, clear, rest, &nrest, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(strstr(err, "ps") != NULL);
   CHECK(strstr(err, "PHEME_JWT_KEYS") != NULL);
   CHECK(strstr(err, "00112233") == NULL); /* the error does not echo it either */
   char *eq[] = {"--jwt-keys=k1:00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"};
-  CHECK_INT(config_read_flags(&c, 1, eq, rest, &nrest, err, sizeof err), -1);
+  CHECK_INT(config_read_flags(&c, 1, eq, rest, &nrest, err, sizeof err), PHEME_SYS_CONFIG);
   char *file[] = {"--jwt-keys", "@/run/secrets/jwt"};
   CHECK_INT(config_read_flags(&c, 2, file, rest, &nrest, err, sizeof err), 0);
   CHECK_STR(c.jwt_keys, "@/run/secrets/jwt");

@@ -15,7 +15,7 @@ static arena A;
 
 static const abi_type *type(const char *s) {
   const abi_type *t = NULL;
-  eth_err err = {0};
+  pheme_error err = {0};
   if (abi_type_parse(&A, s, strlen(s), &t, &err)) fprintf(stderr, "  parse '%s': %s\n", s, err.msg);
   return t;
 }
@@ -28,7 +28,7 @@ TEST(abi_documentation_examples_encode_and_decode) {
     char *f[3] = {0};
     REQUIRE(eth_test_fields(line, f, 3) == 3);
     abi_sig sig;
-    eth_err err = {0};
+    pheme_error err = {0};
     REQUIRE(abi_sig_parse(&A, f[0], strlen(f[0]), &sig, &err) == PHEME_OK);
     json_t *args = json_loads(f[1], 0, NULL);
     REQUIRE(args);
@@ -77,7 +77,7 @@ TEST(abi_type_parsing_and_canonical_forms) {
                                     "uint256[65537]", "uint08", ""};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     const abi_type *t;
-    eth_err err = {0};
+    pheme_error err = {0};
     CHECK_INT(abi_type_parse(&A, bad[i], strlen(bad[i]), &t, &err), PHEME_DATA_INVALID);
     CHECK(strstr(err.msg, "invalid abi type") != NULL);
   }
@@ -111,7 +111,7 @@ static void int_case(const abi_type *t, const char *text, int ok) {
   json_t *v = json_loads(js, 0, NULL);
   buf b;
   buf_init(&b, 1024);
-  eth_err err = {0};
+  pheme_error err = {0};
   pheme_err e = abi_encode(&b, t, v, &err);
   CHECK_INT(e, ok ? PHEME_OK : PHEME_DATA_INVALID);
   if (e != (ok ? PHEME_OK : PHEME_DATA_INVALID)) fprintf(stderr, "  case %s: %s\n", text, err.msg);
@@ -195,7 +195,7 @@ TEST(abi_decoding_rejects_dirty_padding_and_bad_values) {
     size_t n;
     uint8_t *d = word_data(cases[i].data, &n);
     json_t *out = NULL;
-    eth_err err = {0};
+    pheme_error err = {0};
     CHECK_INT(abi_decode(t, d, n, &out, &err), PHEME_DATA_INVALID);
     if (!strstr(err.msg, cases[i].msg)) {
       fprintf(stderr, "  case %zu (%s): '%s' lacks '%s'\n", i, cases[i].type, err.msg, cases[i].msg);
@@ -224,7 +224,7 @@ TEST(abi_hostile_shared_offsets_hit_the_work_cap) {
   const abi_type *t = type("(bytes[][])");
   REQUIRE(t);
   json_t *out = NULL;
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(abi_decode(t, d, n, &out, &err), PHEME_DATA_INVALID);
   CHECK(strstr(err.msg, "too much work") != NULL);
   free(d);
@@ -255,7 +255,7 @@ TEST(abi_event_log_decoding) {
   json_decref(out);
   /* a topic with dirty address padding is refused; a missing topic too */
   topics[1][0] = 1;
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(abi_decode_log(&ev, (const uint8_t(*)[32])topics, nt, data, 32, &out, &err), PHEME_DATA_INVALID);
   CHECK_INT(abi_decode_log(&ev, (const uint8_t(*)[32])topics, 2, data, 32, &out, &err), PHEME_DATA_INVALID);
   CHECK(strstr(err.msg, "indexed") != NULL);
@@ -302,7 +302,7 @@ TEST(abi_custom_error_decoding) {
   json_decref(out);
   /* an unknown selector is named in the error */
   b.data[0] ^= 0x55;
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(abi_decode_error(errs, 3, (uint8_t *)b.data, b.len, &which, &out, &err), PHEME_DATA_INVALID);
   CHECK(strstr(err.msg, "unknown error selector") != NULL);
   json_decref(args);
@@ -329,7 +329,7 @@ TEST(abi_encoding_rejects_bad_values) {
     REQUIRE(v);
     buf b;
     buf_init(&b, 1024);
-    eth_err err = {0};
+    pheme_error err = {0};
     CHECK_INT(abi_encode(&b, t, v, &err), PHEME_DATA_INVALID);
     if (!strstr(err.msg, cases[i][2])) {
       fprintf(stderr, "  case %zu: '%s' lacks '%s'\n", i, err.msg, cases[i][2]);

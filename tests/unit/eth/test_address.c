@@ -16,7 +16,7 @@ TEST(address_eip55_vectors_encode_and_parse) {
   while ((line = eth_test_line(&cur))) {
     uint8_t a[20], b[20];
     char out[ADDRESS_TEXT], lower[43];
-    eth_err err;
+    pheme_error err;
     /* the checksummed form parses even when checksums are required */
     CHECK_INT(address_parse(a, line, strlen(line), ADDRESS_CHECKSUM_REQUIRED, &err), PHEME_OK);
     /* from the lowercase text, encoding gives back the vector */
@@ -33,7 +33,7 @@ TEST(address_eip55_vectors_encode_and_parse) {
 
 TEST(address_rejects_wrong_checksum_in_mixed_case) {
   uint8_t a[20];
-  eth_err err = {0};
+  pheme_error err = {0};
   /* one letter's case flipped in a valid checksum */
   const char *bad = "0x5aAeb6053F3E94C9b9A09f33669435E7Ef1BeAeD";
   CHECK_INT(address_parse(a, bad, strlen(bad), 0, &err), PHEME_DATA_INVALID);
@@ -52,7 +52,7 @@ TEST(address_accepts_uniform_case_unless_checksum_required) {
 
 TEST(address_rejects_bad_shapes) {
   uint8_t a[20];
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(address_parse(a, "0x1234", 6, 0, &err), PHEME_DATA_INVALID);
   CHECK(strstr(err.msg, "40 hex digits") != NULL);
   const char *nohex = "0x5aaeb6053f3e94c9b9a09f33669435e7ef1beaeg";

@@ -41,7 +41,7 @@ TEST(eip712_mail_example) {
   CHECK_INT(eip712_hash_struct(h, json_object_get(typed, "types"), "Mail", json_object_get(typed, "message"), NULL),
             PHEME_OK);
   check_hex(h, 32, json_object_get(exp, "hashStruct"));
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(eip712_hash(h, typed, &err), PHEME_OK);
   check_hex(h, 32, json_object_get(exp, "digest"));
   /* signing with the example's key gives the example's signature and recovers "Cow" */
@@ -121,7 +121,7 @@ static void expect_error(const char *what, void (*edit)(json_t *), const char *m
   json_object_del(typed, "expected");
   edit(typed);
   uint8_t h[32];
-  eth_err err = {0};
+  pheme_error err = {0};
   pheme_err e = eip712_hash(h, typed, &err);
   if (e != PHEME_DATA_INVALID || !strstr(err.msg, msg)) {
     fprintf(stderr, "  %s: got %d '%s', expected a message with '%s'\n", what, e, err.msg, msg);
@@ -197,7 +197,7 @@ TEST(eip712_recursive_values_are_capped) {
   }
   json_object_set_new(cur, "next", json_array());
   uint8_t h[32];
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(eip712_hash_struct(h, types, "Node", v, &err), PHEME_DATA_INVALID);
   CHECK(strstr(err.msg, "nested too deeply") != NULL);
   json_decref(v);

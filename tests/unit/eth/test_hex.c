@@ -1,8 +1,8 @@
-/* Tests for src/eth/hex.c and eth_err.c: strict hex decoding and its relaxations, and the
+/* Tests for src/eth/hex.c and pheme_error.c: strict hex decoding and its relaxations, and the
  * quoting that error messages use. */
 #include "test.h"
 
-#include "eth/eth_err.h"
+#include "core/err.h"
 #include "eth/hex.h"
 
 #include "core/banned.h"
@@ -10,7 +10,7 @@
 TEST(hex_decode_is_strict_by_default) {
   uint8_t out[8];
   size_t n = 99;
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(hex_decode(out, 8, &n, "0x", 2, 0, NULL), PHEME_OK);
   CHECK_INT(n, 0);
   CHECK_INT(hex_decode(out, 8, &n, "0xAbcD", 6, 0, NULL), PHEME_OK);
@@ -30,22 +30,22 @@ TEST(hex_decode_is_strict_by_default) {
   CHECK_STR(hex_encode(text, (const uint8_t *)"\x00\xff\x10", 3), "0x00ff10");
 }
 
-TEST(eth_err_quote_escapes_and_truncates) {
-  char q[ETH_ERR_QUOTE];
-  CHECK_STR(eth_err_quote(q, sizeof q, "a\nb'c\\", 6), "a\\x0ab\\x27c\\x5c");
+TEST(pheme_quote_escapes_and_truncates) {
+  char q[PHEME_QUOTE];
+  CHECK_STR(pheme_quote(q, sizeof q, "a\nb'c\\", 6), "a\\x0ab\\x27c\\x5c");
   char long_input[300];
   memset(long_input, 'x', sizeof long_input);
-  eth_err_quote(q, sizeof q, long_input, sizeof long_input);
+  pheme_quote(q, sizeof q, long_input, sizeof long_input);
   CHECK_INT(strlen(q), 48 + 3);
   CHECK(strcmp(q + 48, "...") == 0);
   char tiny[10];
-  eth_err_quote(tiny, sizeof tiny, "abcdefghijkl", 12);
+  pheme_quote(tiny, sizeof tiny, "abcdefghijkl", 12);
   CHECK(strlen(tiny) < sizeof tiny);
-  eth_err e = {0};
-  CHECK_INT(eth_err_set(&e, PHEME_DATA_INVALID, "bad '%s'", "v"), PHEME_DATA_INVALID);
+  pheme_error e = {0};
+  CHECK_INT(pheme_set(&e, PHEME_DATA_INVALID, "bad '%s'", "v"), PHEME_DATA_INVALID);
   CHECK_STR(e.msg, "bad 'v'");
   CHECK_INT(e.code, PHEME_DATA_INVALID);
-  CHECK_INT(eth_err_set(NULL, PHEME_AUTH_INVALID, "ignored"), PHEME_AUTH_INVALID);
+  CHECK_INT(pheme_set(NULL, PHEME_AUTH_INVALID, "ignored"), PHEME_AUTH_INVALID);
 }
 
-TEST_MAIN(RUN(hex_decode_is_strict_by_default); RUN(eth_err_quote_escapes_and_truncates))
+TEST_MAIN(RUN(hex_decode_is_strict_by_default); RUN(pheme_quote_escapes_and_truncates))

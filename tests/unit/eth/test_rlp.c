@@ -47,7 +47,7 @@ TEST(rlp_rejects_non_canonical_and_truncated) {
     size_t len;
     uint8_t *in = eth_test_unhex(f[0], &len);
     rlp_item it;
-    eth_err err = {0};
+    pheme_error err = {0};
     CHECK_INT(rlp_decode(in, len, &it, &err), PHEME_DATA_INVALID);
     if (!strstr(err.msg, f[1])) {
       fprintf(stderr, "  %s: message '%s' lacks '%s'\n", f[0], err.msg, f[1]);
@@ -98,7 +98,7 @@ TEST(rlp_nesting_is_capped) {
   buf b;
   buf_init(&b, 1 << 16);
   json_t *out = NULL;
-  eth_err err = {0};
+  pheme_error err = {0};
   nested(&b, RLP_MAX_DEPTH + 1);
   CHECK_INT(rlp_decode_json((uint8_t *)b.data, b.len, &out, &err), PHEME_DATA_INVALID);
   CHECK(strstr(err.msg, "nested deeper") != NULL);

@@ -23,7 +23,7 @@ TEST(secp_private_key_one_has_the_well_known_address) {
 
 TEST(secp_rejects_invalid_private_keys) {
   uint8_t key[32], sig[65], hash[32] = {1};
-  eth_err err = {0};
+  pheme_error err = {0};
   key_of(key, 0);
   CHECK_INT(secp_sign(sig, hash, key, &err), PHEME_DATA_INVALID);
   CHECK(strstr(err.msg, "private key") != NULL);
@@ -55,7 +55,7 @@ TEST(secp_sign_recover_round_trip_is_deterministic_and_low_s) {
 
 TEST(secp_high_s_twin_is_rejected_when_asked) {
   uint8_t key[32], hash[32], sig[65], addr[20], rec[20];
-  eth_err err = {0};
+  pheme_error err = {0};
   key_of(key, 7);
   keccak_256(hash, "sign in", 7);
   REQUIRE(secp_address(addr, key, NULL) == PHEME_OK);
@@ -84,7 +84,7 @@ TEST(secp_high_s_twin_is_rejected_when_asked) {
 
 TEST(secp_rejects_malformed_signatures) {
   uint8_t key[32], hash[32], sig[65], bad[65], rec[20];
-  eth_err err = {0};
+  pheme_error err = {0};
   key_of(key, 9);
   keccak_256(hash, "x", 1);
   REQUIRE(secp_sign(sig, hash, key, NULL) == PHEME_OK);

@@ -26,7 +26,7 @@ TEST(siwe_case_files) {
     arena a;
     arena_init(&a, 1 << 20);
     siwe_message m;
-    eth_err err = {0};
+    pheme_error err = {0};
     pheme_err e = siwe_parse(&a, msg, n, &m, &err);
     if (!strcmp(expect, "ok")) {
       ok++;
@@ -100,7 +100,7 @@ TEST(siwe_rfc3339_arithmetic) {
   };
   for (size_t i = 0; i < sizeof ok / sizeof *ok; i++) {
     siwe_time t = {0, 0};
-    eth_err err = {0};
+    pheme_error err = {0};
     CHECK_INT(siwe_time_parse(&t, ok[i].text, strlen(ok[i].text), &err), PHEME_OK);
     CHECK_INT(t.sec, ok[i].sec);
     CHECK_INT(t.nsec, ok[i].nsec);
@@ -110,7 +110,7 @@ TEST(siwe_rfc3339_arithmetic) {
                                     "2021-09-30T16:25:24+02:60", "2021-09-30T16:25:24ZZ", ""};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     siwe_time t;
-    eth_err err = {0};
+    pheme_error err = {0};
     CHECK_INT(siwe_time_parse(&t, bad[i], strlen(bad[i]), &err), PHEME_DATA_INVALID);
     CHECK(strstr(err.msg, "invalid time") != NULL);
   }
@@ -130,7 +130,7 @@ TEST(siwe_check_time_against_now) {
   siwe_message m;
   REQUIRE(siwe_parse(&a, msg, n, &m, NULL) == PHEME_OK);
   /* issued and not-before 2023-02-01T00:00:00Z (1675209600), expires a day later */
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(siwe_check_time(&m, (siwe_time){1675209600 + 3600, 0}, 0, &err), PHEME_OK);
   CHECK_INT(siwe_check_time(&m, (siwe_time){1675209600 + 86400, 0}, 0, &err), PHEME_AUTH_INVALID);
   CHECK(strstr(err.msg, "expired at '2023-02-02T00:00:00.000Z'") != NULL);
@@ -165,7 +165,7 @@ TEST(siwe_render_from_fields) {
             "0x7E5F4552091A69125d5DfCb7b8C2659029395Bdf\n\nSign in to PHEME.\n\n"
             "URI: http://localhost:4000\nVersion: 1\nChain ID: 31337\nNonce: 0123456789abcdefXYZ\n"
             "Issued At: 2026-01-01T00:00:00.000Z\nResources:\n- https://example.com/a");
-  eth_err err = {0};
+  pheme_error err = {0};
   m.statement = "two\nlines";
   buf_clear(&b);
   CHECK_INT(siwe_render(&b, &m, &err), PHEME_DATA_INVALID);

@@ -142,7 +142,7 @@ TEST(tx_eip1559_round_trip_with_access_list_and_extremes) {
     secp_malleate(sig);
     memcpy(d.s, sig + 32, 32);
     d.y_parity = sig[64];
-    eth_err err = {0};
+    pheme_error err = {0};
     CHECK_INT(tx_sender(sender, &d, &err), PHEME_AUTH_INVALID);
     CHECK(strstr(err.msg, "high-s") != NULL);
     arena_release(&a);
@@ -154,7 +154,7 @@ TEST(tx_decode_is_strict) {
   arena a;
   arena_init(&a, 1 << 20);
   tx d;
-  eth_err err = {0};
+  pheme_error err = {0};
   CHECK_INT(tx_decode(&d, (const uint8_t *)"\x01\xc0", 2, &a, &err), PHEME_DATA_INVALID);
   CHECK(strstr(err.msg, "type 0x01") != NULL);
   CHECK_INT(tx_decode(&d, (const uint8_t *)"\x02\xc0", 2, &a, &err), PHEME_DATA_INVALID);

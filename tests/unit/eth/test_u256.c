@@ -22,7 +22,7 @@ TEST(u256_round_trips_extremes) {
 
 TEST(u256_rejects_overflow_and_junk) {
   uint8_t v[32];
-  eth_err err = {0};
+  pheme_error err = {0};
   const char over[] =
       "115792089237316195423570985008687907853269984665640564039457584007913129639936";
   CHECK_INT(u256_parse(v, over, strlen(over), 0, &err), PHEME_DATA_INVALID);

@@ -52,9 +52,9 @@ TEST(check_rejects_overlaps_and_bad_patterns) {
   CHECK_INT(router_check(routes, 5, why, sizeof why), 0);
   const http_route overlap[] = {{"GET", "/a/:id", h, 0, RL_READ, "x", "t", NULL, 200},
                                 {"GET", "/a/:slug", h, 0, RL_READ, "y", "t", NULL, 200}};
-  CHECK_INT(router_check(overlap, 2, why, sizeof why), -1);
+  CHECK_INT(router_check(overlap, 2, why, sizeof why), PHEME_SYS_INTERNAL);
   const http_route bad[] = {{"GET", "/a/", h, 0, RL_READ, "x", "t", NULL, 200}};
-  CHECK_INT(router_check(bad, 1, why, sizeof why), -1);
+  CHECK_INT(router_check(bad, 1, why, sizeof why), PHEME_SYS_INTERNAL);
 }
 
 TEST(the_real_table_is_well_formed) {

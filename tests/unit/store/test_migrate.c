@@ -225,7 +225,7 @@ TEST(sqlite_runner_refuses_broken_foreign_keys) {
   REQUIRE(e == 0);
   int applied = -1;
   char err[512] = "";
-  CHECK_INT(migrate_apply(S->db, 9, &applied, err, sizeof err), -1);
+  CHECK_INT(migrate_apply(S->db, 9, &applied, err, sizeof err), PHEME_SYS_STORAGE);
   CHECK_INT(applied, 0);
   CHECK(strstr(err, "0009_users_address_not_unique") != NULL);
   CHECK(strstr(err, "table 'sessions'") != NULL);

@@ -2,6 +2,7 @@
  * handlers run one by one (pipeline_run, as the worker pool would), reviews are signed with real
  * keys, and every step is read back from the timeline. Also the store's step function (the guard
  * on the state, one review per validator and round) and the pure decisions (links, verdicts). */
+#include <pthread.h>
 #include <string.h>
 
 #include "test.h"
@@ -10,6 +11,7 @@
 #include "core/util.h"
 #include "eth/address.h"
 #include "eth/secp.h"
+#include "store/chain_index.h"
 #include "store/content.h"
 #include "store/validation.h"
 #include "validation/pipeline.h"
@@ -50,7 +52,7 @@ static vkey validator_at(int n, const char *tokens) {
   memset(v.key, 0, 32);
   v.key[31] = (uint8_t)(0x40 + n);
   v.key[0] = 0x11;
-  eth_err ee;
+  pheme_error ee;
   if (secp_address(v.address, v.key, &ee)) return v;
   v.who = person_at(100 + n, ROLE_USER | ROLE_VALIDATOR, v.address);
   arena a;
@@ -428,16 +430,16 @@ TEST(step_guards_and_pure_decisions) {
 
   char why[256];
   CHECK_INT(pipeline_link_check(&a, "https://example.com/a", NULL, why, sizeof why), 0);
-  CHECK_INT(pipeline_link_check(&a, "ftp://example.com/a", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "ftp://example.com/a", NULL, why, sizeof why), PHEME_DATA_INVALID);
   CHECK(strstr(why, "not http or https") != NULL);
-  CHECK_INT(pipeline_link_check(&a, "http://localhost:8080/", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "http://user@[::1]:80/", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "http://[::ffff:192.168.1.1]/", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "http://2130706433/", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "http://169.254.169.254/latest", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "http://localhost:8080/", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "http://user@[::1]:80/", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "http://[::ffff:192.168.1.1]/", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "http://2130706433/", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "http://169.254.169.254/latest", NULL, why, sizeof why), PHEME_DATA_INVALID);
   CHECK_INT(pipeline_link_check(&a, "https://8.8.8.8/", NULL, why, sizeof why), 0);
-  CHECK_INT(pipeline_link_check(&a, "https://a.b/ x", NULL, why, sizeof why), -1);
-  CHECK_INT(pipeline_link_check(&a, "https://example.com/ipfs/notacid", NULL, why, sizeof why), -1);
+  CHECK_INT(pipeline_link_check(&a, "https://a.b/ x", NULL, why, sizeof why), PHEME_DATA_INVALID);
+  CHECK_INT(pipeline_link_check(&a, "https://example.com/ipfs/notacid", NULL, why, sizeof why), PHEME_DATA_INVALID);
   CHECK_INT(pipeline_host_private("printer.local"), 1);
   CHECK_INT(pipeline_host_private("172.31.0.1"), 1);
   CHECK_INT(pipeline_host_private("172.32.0.1"), 0);
@@ -449,6 +451,81 @@ TEST(step_guards_and_pure_decisions) {
   CHECK_STR(d.event, "request_changes");
   d = pipeline_verdict(70 - PIPE_CHANGES_MARGIN - 1, 70);
   CHECK_STR(d.event, "reject");
+  arena_release(&a);
+}
+
+/* Changes requested by the panel, then the submitter's new work: the pipeline runs again from
+ * the checks, a new review round begins (round 1), reviews signed for the old round are refused,
+ * and the new panel's reviews decide. */
+TEST(a_resubmission_starts_a_new_round) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  cfg.panel_max = 3;
+  char err[256], why[512];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(31, ROLE_USER | ROLE_CREATOR, NULL), gus = person_at(32, ROLE_USER, NULL);
+  vkey vs[6];
+  for (int i = 0; i < 6; i++) REQUIRE((vs[i] = validator_at(i, "1000")).validator_id > 0);
+  task t = make_task(&a, &creator, "{\"minScore\":60,\"minValidators\":3,\"consensusThreshold\":66}");
+  REQUIRE(t.id > 0);
+  int64_t s = submit(&a, &gus, t.id,
+                     "A ring buffer in C with a lock-free single producer and consumer, documented and "
+                     "tested under ThreadSanitizer with a model checker for the memory orderings.", LINK);
+  REQUIRE(s > 0);
+  CHECK_INT(queued(PIPE_JOB_CHECK, s), 1);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  int seat[8];
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 3);
+  static const int close_below[] = {52, 55, 50}; /* within PIPE_CHANGES_MARGIN below minScore 60 */
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat[i]], vs[seat[i]].key, vs[seat[i]].who.user_id, s, 0, close_below[i]), 0);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  }
+  CHECK_STR(state_of(&a, s), "CHANGES_REQUESTED");
+  json_t *ev = json_loads("[{\"type\":\"link\",\"url\":\"https://example.com/work-v2\"}]", 0, NULL);
+  const char *v2 = "The ring buffer again, now with the requested benchmarks, a bounded-wait variant and the "
+                   "model checker's traces for each ordering, explained line by line.";
+  /* only the submitter may resubmit */
+  CHECK_INT(pipeline_resubmit(&P, &a, &sys, &creator, s, v2, ev, why, sizeof why), PHEME_AUTH_NOT_OWNER);
+  CHECK(strstr(why, "only the person who submitted") != NULL);
+  CHECK_INT(pipeline_resubmit(&P, &a, &sys, &gus, s, v2, ev, why, sizeof why), 0);
+  CHECK_INT(pipeline_resubmit(&P, &a, &sys, &gus, s, v2, ev, why, sizeof why), PHEME_DATA_STATE);
+  json_decref(ev);
+  sub_view v;
+  REQUIRE(store_submission_view(S, &a, s, SUBV_TIMELINE, &v) == 0);
+  CHECK_STR(v.sub.state, "SUBMITTED");
+  CHECK_STR(v.sub.text, v2);
+  CHECK(strstr(v.sub.evidence, "work-v2") != NULL);
+  CHECK_INT(v.sub.final_score, -1);
+  CHECK_INT(v.round, 1);
+  CHECK_INT(queued(PIPE_JOB_CHECK, s), 1);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  CHECK_STR(state_of(&a, s), "PEER_REVIEW");
+  int seat1[8];
+  REQUIRE(panel_of(&a, s, 1, vs, 6, seat1) == 3);
+  /* a review signed for the first round does not count in the second */
+  CHECK_INT(post_review(&a, &vs[seat1[0]], vs[seat1[0]].key, vs[seat1[0]].who.user_id, s, 0, 90), PHEME_DATA_INVALID);
+  static const int good[] = {82, 85, 80};
+  for (int i = 0; i < 3; i++) {
+    CHECK_INT(post_review(&a, &vs[seat1[i]], vs[seat1[i]].key, vs[seat1[i]].who.user_id, s, 1, good[i]), 0);
+    CHECK_INT(run(PIPE_JOB_DECIDE, s), 0);
+  }
+  REQUIRE(store_submission_view(S, &a, s, SUBV_TIMELINE | SUBV_PANEL, &v) == 0);
+  CHECK_STR(v.sub.state, "APPROVED");
+  CHECK_INT(v.sub.final_score, 82);
+  CHECK(v.has_outcome);
+  CHECK_INT(v.nassessments, 2); /* one per version of the work */
+  int resubmits = 0;
+  for (int i = 0; i < v.nevents; i++) resubmits += strcmp(v.events[i].event, "resubmit") == 0;
+  CHECK_INT(resubmits, 1);
+  pipeline_release(&P);
+  config_release(&cfg);
   arena_release(&a);
 }
 
@@ -616,6 +693,80 @@ TEST(store_records) {
 
 /* Two processes (two pipelines on one store): what one checked, the other's index takes in before
  * its next lookup, so a near-duplicate is caught whichever process checks it. */
+/* Two workers (two pipelines with their own indexes, as two `pheme worker` processes have) check
+ * two near-duplicates by different people at the same instant, 20 times: every time exactly one
+ * passes and the other is rejected naming it. The checks are serialized in storage (SUBV_SERIAL),
+ * so the second always sees the first. */
+typedef struct {
+  pipeline *p;
+  int64_t id;
+  pthread_barrier_t *go;
+  pheme_err e;
+} racer;
+
+static void *race_check(void *arg) {
+  racer *r = arg;
+  arena a;
+  arena_init(&a, 0);
+  char payload[64], why[256];
+  snprintf(payload, sizeof payload, "{\"submission\":%lld}", (long long)r->id);
+  pthread_barrier_wait(r->go);
+  r->e = pipeline_run(r->p, PIPE_JOB_CHECK, payload, NULL, &a, why, sizeof why);
+  arena_release(&a);
+  return NULL;
+}
+
+TEST(near_duplicates_checked_at_once_never_both_pass) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256];
+  pipeline one, two;
+  REQUIRE(pipeline_init(&one, S, &cfg, err, sizeof err) == 0);
+  REQUIRE(pipeline_init(&two, S, &cfg, err, sizeof err) == 0);
+  work_principal creator = person_at(71, ROLE_USER | ROLE_CREATOR, NULL);
+  task t = make_task(&a, &creator, "{}");
+  int both_passed = 0, one_rejected = 0;
+  for (int round = 0; round < 20; round++) {
+    work_principal x = person_at(72 + 2 * round, ROLE_USER, NULL), y = person_at(73 + 2 * round, ROLE_USER, NULL);
+    /* a text of its own each round (words drawn by a generator seeded with the round), so rounds
+     * are not near-duplicates of each other */
+    static const char *const words[] = {"vault", "proxy", "oracle", "bridge", "storage", "layout", "guard",
+                                        "reentrancy", "audit", "token", "ledger", "slippage", "governor",
+                                        "quorum", "epoch", "merkle", "relayer", "nonce", "fee", "market"};
+    char *text = arena_printf(&a, "essay");
+    uint32_t r = 2463534242u + (uint32_t)round * 2654435761u;
+    for (int w = 0; w < 30; w++) {
+      r ^= r << 13, r ^= r >> 17, r ^= r << 5;
+      text = arena_printf(&a, "%s %s", text, words[r % 20]);
+    }
+    int64_t s1 = submit(&a, &x, t.id, text, LINK), s2 = submit(&a, &y, t.id, text, LINK);
+    REQUIRE(s1 > 0 && s2 > 0);
+    pthread_barrier_t go;
+    pthread_barrier_init(&go, NULL, 2);
+    racer r1 = {&one, s1, &go, 0}, r2 = {&two, s2, &go, 0};
+    pthread_t t1, t2;
+    REQUIRE(pthread_create(&t1, NULL, race_check, &r1) == 0);
+    REQUIRE(pthread_create(&t2, NULL, race_check, &r2) == 0);
+    pthread_join(t1, NULL);
+    pthread_join(t2, NULL);
+    pthread_barrier_destroy(&go);
+    CHECK_INT(r1.e, 0);
+    CHECK_INT(r2.e, 0);
+    const char *st1 = state_of(&a, s1), *st2 = state_of(&a, s2);
+    int rej1 = strcmp(st1, "REJECTED") == 0, rej2 = strcmp(st2, "REJECTED") == 0;
+    both_passed += !rej1 && !rej2;
+    one_rejected += rej1 != rej2;
+  }
+  CHECK_INT(both_passed, 0);
+  CHECK_INT(one_rejected, 20);
+  pipeline_release(&one);
+  pipeline_release(&two);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 TEST(two_processes_share_near_duplicates) {
   arena a;
   arena_init(&a, 0);
@@ -644,14 +795,63 @@ TEST(two_processes_share_near_duplicates) {
   arena_release(&a);
 }
 
+/* The chain's stake decides the draw: validators whose stake the indexer shows below the minimum
+ * (moved or slashed on chain after they were registered) are never drawn, and the validator row
+ * reads the chain's figure. Last in the file: it lowers validators 0..2 for good. */
+TEST(the_chain_stake_decides_the_draw) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  vkey vs[6];
+  for (int i = 0; i < 6; i++) REQUIRE((vs[i] = validator_at(i, "1000")).validator_id > 0);
+  int won = 0;
+  REQUIRE(store_chain_lease(S, 31337, "test", 1, time_now_ms(), 60000, &won) == 0 && won);
+  chain_unit *u;
+  REQUIRE(chain_unit_begin(S, &a, 31337, "test", &u) == 0);
+  for (int i = 0; i < 3; i++) {
+    char key[43];
+    address_format_hex(key, vs[i].address);
+    chain_entity ce = {.kind = "stake", .key = arena_strdup(&a, key), .has_owner = 1,
+                       .amount = "5000000000000000000", .data = "{}", .ord = 1, .block_number = 7};
+    memcpy(ce.owner, vs[i].address, 20);
+    REQUIRE(chain_unit_put(u, 7, &ce) == 0);
+  }
+  REQUIRE(chain_unit_commit(u) == 0);
+  validator_row vr;
+  REQUIRE(store_validator_by_user(S, &a, vs[0].who.user_id, &vr) == 0);
+  CHECK_STR(vr.stake, "5000000000000000000");
+  REQUIRE(store_validator_by_user(S, &a, vs[3].who.user_id, &vr) == 0);
+  CHECK_STR(vr.stake, "1000000000000000000000");
+  work_principal creator = person_at(81, ROLE_USER | ROLE_CREATOR, NULL), ivy = person_at(82, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{\"minValidators\":3}");
+  int64_t s = submit(&a, &ivy, t.id, "Notes on staking economics: slashing, cooldowns and delegation, with a model of "
+                                    "validator incentives under three reward schedules and their failure modes.", LINK);
+  REQUIRE(s > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  int seat[8];
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 3);
+  for (int i = 0; i < 3; i++) CHECK(seat[i] >= 3);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   RUN(the_whole_loop);
   RUN(checks_refuse_bad_evidence);
   RUN(step_guards_and_pure_decisions);
+  RUN(a_resubmission_starts_a_new_round);
   RUN(a_job_effect_commits_once_under_its_claim);
   RUN(a_panel_grows_once);
   RUN(store_records);
   RUN(two_processes_share_near_duplicates);
+  RUN(near_duplicates_checked_at_once_never_both_pass);
+  RUN(the_chain_stake_decides_the_draw);
 }
 
 int main(void) { return backends_main("test_pipeline", all_tests); }
