@@ -184,7 +184,7 @@ void events_stream(http_req *r) {
   if (who && *who) {
     uint8_t addr[20];
     user u;
-    eth_err why;
+    pheme_error why;
     if (address_parse(addr, who, strlen(who), 0, &why)) {
       http_error(r, PHEME_API_BAD_REQUEST, "person '%.60s' is not an address: %s", who, why.msg);
       return;
