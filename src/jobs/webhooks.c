@@ -56,9 +56,12 @@ int webhook_addr_public(const struct sockaddr *sa) {
   return 1;
 }
 
-pheme_err webhook_target_check(const char *url, int allow_private, webhook_target *out, char *msg,
-                               size_t msglen) {
+pheme_err webhook_url_split(const char *url, webhook_target *out, char *msg, size_t msglen) {
   memset(out, 0, sizeof *out);
+  if (strlen(url) > WEBHOOK_URL_MAX) {
+    snprintf(msg, msglen, "webhook url is over %d bytes", WEBHOOK_URL_MAX);
+    return PHEME_API_BAD_REQUEST;
+  }
   CURLU *u = curl_url();
   char *scheme = NULL, *host = NULL, *port = NULL, *usr = NULL, *pass = NULL;
   pheme_err e = PHEME_API_BAD_REQUEST;
@@ -82,28 +85,45 @@ pheme_err webhook_target_check(const char *url, int allow_private, webhook_targe
     snprintf(msg, msglen, "webhook url '%.200s' has no host", url);
     goto out;
   }
-  /* the host as curl will look it up: IPv6 literals come in brackets */
+  /* the host as it is looked up: IPv6 literals come in brackets */
   size_t hl = strlen(host);
   if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
     memmove(host, host + 1, hl - 2);
     host[hl - 2] = 0;
   }
-  char *pct = strchr(host, '%'); /* an IPv6 zone: never a public address */
-  if (pct || strlen(host) >= sizeof out->host) {
+  long p = strtol(port, NULL, 10);
+  /* an IPv6 zone is never a public address; a host too long to be one is refused too */
+  if (strchr(host, '%') || !host[0] || strlen(host) >= sizeof out->host || p < 1 || p > 65535) {
     snprintf(msg, msglen, "webhook url '%.200s' names a host that cannot be reached from here", url);
     goto out;
   }
   snprintf(out->host, sizeof out->host, "%s", host);
-  out->port = atoi(port);
+  out->port = (int)p;
+  e = PHEME_OK;
+out:
+  curl_free(scheme);
+  curl_free(host);
+  curl_free(port);
+  curl_free(usr);
+  curl_free(pass);
+  curl_url_cleanup(u);
+  return e;
+}
+
+pheme_err webhook_target_check(const char *url, int allow_private, webhook_target *out, char *msg,
+                               size_t msglen) {
+  pheme_err e = webhook_url_split(url, out, msg, msglen);
+  if (e) return e;
+  char port[8];
+  snprintf(port, sizeof port, "%d", out->port);
   struct addrinfo hints, *res = NULL;
   memset(&hints, 0, sizeof hints);
   hints.ai_socktype = SOCK_STREAM;
-  int rc = getaddrinfo(host, port, &hints, &res);
+  int rc = getaddrinfo(out->host, port, &hints, &res);
   if (rc || !res) {
-    snprintf(msg, msglen, "webhook host '%.200s' does not resolve (%s)", host, gai_strerror(rc));
-    goto out;
+    snprintf(msg, msglen, "webhook host '%.200s' does not resolve (%s)", out->host, gai_strerror(rc));
+    return PHEME_API_BAD_REQUEST;
   }
-  e = PHEME_OK;
   for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
     char text[64] = "?";
     if (ai->ai_family == AF_INET)
@@ -118,7 +138,7 @@ pheme_err webhook_target_check(const char *url, int allow_private, webhook_targe
       snprintf(msg, msglen,
                "webhook host '%.200s' resolves to %s, which is not a public address (loopback, "
                "private, link-local or reserved)",
-               host, text);
+               out->host, text);
       e = PHEME_API_BAD_REQUEST;
       break;
     }
@@ -126,16 +146,9 @@ pheme_err webhook_target_check(const char *url, int allow_private, webhook_targe
   }
   freeaddrinfo(res);
   if (!e && !out->addr[0]) {
-    snprintf(msg, msglen, "webhook host '%.200s' has no IPv4 or IPv6 address", host);
+    snprintf(msg, msglen, "webhook host '%.200s' has no IPv4 or IPv6 address", out->host);
     e = PHEME_API_BAD_REQUEST;
   }
-out:
-  curl_free(scheme);
-  curl_free(host);
-  curl_free(port);
-  curl_free(usr);
-  curl_free(pass);
-  curl_url_cleanup(u);
   return e;
 }
 

@@ -37,7 +37,14 @@ typedef struct {
   char addr[64]; /* numeric, IPv6 without brackets */
 } webhook_target;
 
-/* Parses url and resolves its host; refuses (PHEME_API_BAD_REQUEST, msg saying why and naming
+#define WEBHOOK_URL_MAX 2048
+
+/* The parse alone (no resolution): scheme http(s), no credentials, a host (IPv6 without
+ * brackets) and port 1..65535 (the scheme's default when absent). Returns 0, or
+ * PHEME_API_BAD_REQUEST with msg saying why. */
+pheme_err webhook_url_split(const char *url, webhook_target *out, char *msg, size_t msglen)
+    PHEME_MUST_CHECK;
+/* Parses url (webhook_url_split) and resolves its host; refuses (PHEME_API_BAD_REQUEST, msg saying why and naming
  * the address) a URL of another scheme, with credentials, without a host, or whose host has an
  * address that is not public (unless allow_private). */
 pheme_err webhook_target_check(const char *url, int allow_private, webhook_target *out, char *msg,

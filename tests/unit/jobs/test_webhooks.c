@@ -72,6 +72,25 @@ TEST(the_target_check) {
   CHECK_INT(t.port, 9000);
 }
 
+TEST(the_url_split) {
+  webhook_target t;
+  char msg[400];
+  CHECK_INT(webhook_url_split("https://hooks.example.com/p?q=1", &t, msg, sizeof msg), 0);
+  CHECK_STR(t.host, "hooks.example.com");
+  CHECK_INT(t.port, 443);
+  CHECK_INT(webhook_url_split("http://example.com:8080", &t, msg, sizeof msg), 0);
+  CHECK_INT(t.port, 8080);
+  CHECK_INT(webhook_url_split("http://example.com:0/", &t, msg, sizeof msg), PHEME_API_BAD_REQUEST);
+  CHECK_INT(webhook_url_split("http://example.com:99999/", &t, msg, sizeof msg), PHEME_API_BAD_REQUEST);
+  CHECK_INT(webhook_url_split("http:///nohost", &t, msg, sizeof msg), PHEME_API_BAD_REQUEST);
+  CHECK_INT(webhook_url_split("HTTPS://EXAMPLE.COM/", &t, msg, sizeof msg), 0);
+  char longurl[WEBHOOK_URL_MAX + 16];
+  memset(longurl, 'a', sizeof longurl - 1);
+  memcpy(longurl, "http://", 7);
+  longurl[sizeof longurl - 1] = 0;
+  CHECK_INT(webhook_url_split(longurl, &t, msg, sizeof msg), PHEME_API_BAD_REQUEST);
+}
+
 TEST(the_signature) {
   char sig[65];
   webhook_sign("whsec_test", 1700000000, "{\"id\":1}", 8, sig);
@@ -81,4 +100,4 @@ TEST(the_signature) {
 }
 
 TEST_MAIN(RUN(addresses_that_are_not_public); RUN(addresses_that_are_public); RUN(the_target_check);
-          RUN(the_signature))
+          RUN(the_url_split); RUN(the_signature))
