@@ -253,7 +253,7 @@ TEST(many_subscribers_woken_by_notifier_threads) {
   for (int i = 0; i < N; i++) {
     wait_for(&c[i], 1);
     for (int k = 0; k < 20000 && !__atomic_load_n(&c[i].notified, __ATOMIC_RELAXED); k++) usleep(1000);
-    woken += c[i].notified > 0;
+    woken += __atomic_load_n(&c[i].notified, __ATOMIC_RELAXED) > 0;
     CHECK(c[i].n == 1 && c[i].ids[0] == id);
   }
   CHECK_INT(woken, N);
