@@ -134,6 +134,6 @@ int events_kinds_match(const char *list, const char *kind) {
 
 void store_events_listen(store *s, void (*fn)(void *ctx), void *ctx) {
   __atomic_store_n(&s->events_hook, NULL, __ATOMIC_RELEASE);
-  s->events_ctx = ctx;
+  __atomic_store_n(&s->events_ctx, ctx, __ATOMIC_RELEASE);
   __atomic_store_n(&s->events_hook, fn, __ATOMIC_RELEASE);
 }

@@ -168,7 +168,7 @@ pheme_err sx_commit(sx *x) {
   sx_end(x);
   if (on_commit) on_commit(s);
   void (*hook)(void *) = events ? __atomic_load_n(&s->events_hook, __ATOMIC_ACQUIRE) : NULL;
-  if (hook) hook(s->events_ctx);
+  if (hook) hook(__atomic_load_n(&s->events_ctx, __ATOMIC_ACQUIRE));
   return e;
 }
 
