@@ -26,7 +26,8 @@ allowed() {
   game) echo "core eth store chain jobs work" ;;
   reputation) echo "core eth store chain jobs work game" ;;
   matching) echo "core eth store jobs work game reputation" ;;
-  api | graphql) echo "core eth http store auth chain jobs content work validation game reputation matching" ;;
+  graphql) echo "core eth http store auth chain jobs content work validation game reputation matching" ;;
+  api) echo "core eth http store auth chain jobs content work validation game reputation matching graphql" ;;
   *) echo "?" ;;
   esac
 }

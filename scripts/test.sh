@@ -59,6 +59,11 @@ for layer in $LAYERS; do
       cmake --build build -j "$JOBS" --target pheme
       tests/interop/content/run.sh
     fi
+    if [ -x tests/graphql/run.sh ]; then
+      step "GraphQL: the schema and 500+ documents against graphql-js (same decision, rule, message)"
+      cmake --build build -j "$JOBS" --target pheme-gqltool
+      tests/graphql/run.sh
+    fi
     ;;
   auth)
     if [ -x tests/auth/run.sh ]; then

@@ -14,8 +14,12 @@
 #include "chain/workers.h"
 #include "core/config.h"
 #include "core/log.h"
+#include "core/redis.h"
 #include "core/util.h"
 #include "core/version.h"
+#include "game/leaderboard.h"
+#include "graphql/pheme_schema.h"
+#include "game/badges.h"
 #include "jobs/jobs.h"
 #include "store/backup.h"
 #include "validation/pipeline.h"
@@ -51,13 +55,15 @@ static int cmd_chain(cmd_ctx *c);
 static int cmd_dev(cmd_ctx *c);
 static int cmd_content(cmd_ctx *c);
 static int cmd_worker(cmd_ctx *c);
+static int cmd_indexer(cmd_ctx *c);
 static int cmd_jobs(cmd_ctx *c);
 static int cmd_backup(cmd_ctx *c);
 static int cmd_restore(cmd_ctx *c);
+static int cmd_graphql(cmd_ctx *c);
 
 static const command commands[] = {
-    {"serve", cmd_serve, "serve [--listen HOST:PORT] [--database URL] [--public-url URL] [--demo]",
-     "run the HTTP API and web app"},
+    {"serve", cmd_serve, "serve [--role all|api|worker|indexer] [--listen HOST:PORT] [--database URL] [--demo]",
+     "run the HTTP API and web app, and as the role says the job workers, chain sender and indexer"},
     {"migrate", cmd_migrate, "migrate [--database URL]", "apply pending schema migrations and exit"},
     {"key", cmd_key, "key create --role user|creator|validator|admin --owner ADDRESS [--label TEXT]\n"
                      "       pheme key list | pheme key revoke ID",
@@ -74,11 +80,15 @@ static const command commands[] = {
      "store a file in the content store and print its IPFS CID (as ipfs add --cid-version 1 --raw-leaves)"},
     {"worker", cmd_worker, "worker [--database URL] [--jobs-workers N]",
      "run job workers only (validation, rewards, reputation epochs, webhooks) until SIGTERM"},
+    {"indexer", cmd_indexer, "indexer [--database URL] [--chain-rpc URL]",
+     "run the chain indexer only (one is active per chain, the others stand by) until SIGTERM"},
     {"jobs", cmd_jobs, JOBS_CLI_USAGE, "list the job queue, retry a dead job, drop a job, add one"},
     {"backup", cmd_backup, "backup FILE [--database URL]",
      "write a consistent backup of the database while pheme runs (SQLite online backup; pg_dump)"},
     {"restore", cmd_restore, "restore FILE [--database URL]",
      "replace the database with a backup (SQLite: pheme must be stopped; pg_restore in one transaction)"},
+    {"graphql", cmd_graphql, "graphql schema [FILE]",
+     "write the GraphQL schema (SDL) from the schema table, to FILE or stdout (docs/schema.graphql)"},
     {"version", cmd_version, "version", "print the version"},
     {"help", cmd_help, "help", "this text"},
 };
@@ -110,6 +120,33 @@ static int cmd_config(cmd_ctx *c) {
   return 0;
 }
 
+/* --- pheme graphql schema (src/graphql/pheme_schema.c) --- */
+
+static int cmd_graphql(cmd_ctx *c) {
+  if (c->nargs < 1 || strcmp(c->args[0], "schema") != 0 || c->nargs > 2) {
+    fprintf(stderr, "usage: pheme graphql schema [FILE]\n");
+    return 2;
+  }
+  buf b;
+  buf_init(&b, 1 << 22);
+  char err[256];
+  if (gqlp_schema_sdl(&b, err, sizeof err)) {
+    fprintf(stderr, "pheme graphql: %s\n", err);
+    buf_release(&b);
+    return 1;
+  }
+  FILE *f = c->nargs == 2 ? fopen(c->args[1], "w") : stdout;
+  if (!f) {
+    fprintf(stderr, "pheme graphql: cannot write '%s'\n", c->args[1]);
+    buf_release(&b);
+    return 1;
+  }
+  int ok = fwrite(b.data, 1, b.len, f) == b.len;
+  if (f != stdout) ok = fclose(f) == 0 && ok;
+  buf_release(&b);
+  return ok ? 0 : 1;
+}
+
 static int cmd_version(cmd_ctx *c) {
   (void)c;
   printf("pheme %s (%s)\n", PHEME_VERSION, PHEME_GIT_COMMIT);
@@ -120,7 +157,8 @@ static int cmd_version(cmd_ctx *c) {
 static store *open_store(const pheme_config *cfg, int migrate) {
   store_options o = {(int)cfg->db_pool_size, (int)cfg->db_busy_timeout,
                      strcmp(cfg->sqlite_synchronous, "full") == 0, cfg->database_replica,
-                     (int)cfg->db_group_commit_wait_us, (int)cfg->sqlite_wal_autocheckpoint};
+                     (int)cfg->db_group_commit_wait_us, (int)cfg->sqlite_wal_autocheckpoint,
+                     (int)cfg->db_statement_timeout};
   char err[512];
   store *s;
   if (store_open(&s, cfg->database, &o, err, sizeof err)) {
@@ -149,12 +187,60 @@ static int cmd_migrate(cmd_ctx *c) {
 
 static uint64_t app_generation(void *a) { return store_generation(((app *)a)->store); }
 
+/* The operations routes alone (/healthz, /readyz, /metrics): what a worker or indexer answers. */
+static size_t ops_routes(http_route *out, size_t cap) {
+  size_t n = 0;
+  for (size_t i = 0; i < api_route_count && n < cap; i++)
+    if (strcmp(api_routes[i].tag, "operations") == 0 && api_routes[i].rate == ROUTE_UNLIMITED) out[n++] = api_routes[i];
+  return n;
+}
+
+/* What a role runs (docs/operations.md, "Roles"): the parts the others do not are turned off in
+ * this process's configuration before anything starts. */
+static pheme_err apply_role(pheme_config *cfg, int *api) {
+  *api = 1;
+  if (strcmp(cfg->node_role, "api") == 0) {
+    cfg->jobs_workers = 0; /* the queue is the workers'; the chain's sender and indexer too */
+    cfg->chain_sender = 0;
+    cfg->chain_indexer = 0;
+  } else if (strcmp(cfg->node_role, "worker") == 0) {
+    cfg->chain_indexer = 0;
+    *api = 0;
+  } else if (strcmp(cfg->node_role, "indexer") == 0) {
+    cfg->jobs_workers = 0;
+    cfg->chain_sender = 0;
+    *api = 0;
+  } else if (strcmp(cfg->node_role, "all") != 0) {
+    return PHEME_SYS_CONFIG;
+  }
+  /* a worker or an indexer serves no web app */
+  if (!*api) PHEME_TRY(config_set(cfg, "web_root", "", "role", NULL, 0));
+  return PHEME_OK;
+}
+
 static int cmd_serve(cmd_ctx *c) {
   pheme_config *cfg = &c->cfg;
-  if (c->nargs > 0) {
-    fprintf(stderr, "pheme serve: unknown argument '%s' (see pheme help)\n", c->args[0]);
+  /* `serve --role X` is node_role (a flag of serve's own: `key create --role` is a person's role) */
+  for (int i = 0; i < c->nargs; i++) {
+    if (strcmp(c->args[i], "--role") == 0 && i + 1 < c->nargs) {
+      char err[256];
+      if (config_set(cfg, "node_role", c->args[i + 1], "flag --role", err, sizeof err)) {
+        fprintf(stderr, "pheme serve: %s\n", err);
+        return 2;
+      }
+      i++;
+    } else {
+      fprintf(stderr, "pheme serve: unknown argument '%s' (see pheme help)\n", c->args[i]);
+      return 2;
+    }
+  }
+  int serve_api;
+  if (apply_role(cfg, &serve_api)) {
+    fprintf(stderr, "pheme serve: unknown role '%s' (all, api, worker or indexer)\n", cfg->node_role);
     return 2;
   }
+  http_route ops[8];
+  size_t nops = serve_api ? 0 : ops_routes(ops, 8);
   /* Signals are taken by sigwait in this thread; every thread started from here on inherits
    * the mask, so none of libmicrohttpd's threads is interrupted by them. */
   sigset_t stop;
@@ -191,6 +277,7 @@ static int cmd_serve(cmd_ctx *c) {
       metrics_register(&metrics, store_metrics_collect, s) ||
       metrics_register(&metrics, jobs_metrics_collect, s) ||
       metrics_register(&metrics, pipeline_metrics_collect, s) ||
+      metrics_register(&metrics, badges_metrics_collect, s) ||
       metrics_register(&metrics, sse_metrics_collect, NULL) ||
       metrics_register(&metrics, ws_metrics_collect, NULL))
     PHEME_BUG("the metrics registry is full");
@@ -203,6 +290,7 @@ static int cmd_serve(cmd_ctx *c) {
     return 1;
   }
   ratelimit *limits = NULL;
+  redis_client *redis = NULL;
   http_cache *cache = NULL;
   chain_workers chain;
   jobs_pool *jobs = NULL;
@@ -210,6 +298,13 @@ static int cmd_serve(cmd_ctx *c) {
   int rc = 1;
   pipeline pipe;
   memset(&pipe, 0, sizeof pipe);
+  issuance iss; /* badges on chain (game/issuance.h) */
+  if (issuance_from_config(&iss, cfg, err, sizeof err)) {
+    log_warn("%s: badges and Skill Wallet progress stay off chain", err);
+    memset(&iss, 0, sizeof iss);
+  }
+  badges_engine badges = {.s = s, .iss = &iss};
+  a.badges = &badges;
   if (chain_workers_init(&chain, cfg, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -223,11 +318,30 @@ static int cmd_serve(cmd_ctx *c) {
     log_error("%s", err);
     goto out;
   }
+  /* the leaderboards: built from the XP ledger before the first request (docs/internals/leaderboards.md) */
+  if (!(a.boards = leaderboards_new())) {
+    log_error("out of memory for the leaderboards");
+    goto out;
+  }
+  if (leaderboards_load(a.boards, s, 50000, err, sizeof err)) {
+    log_error("%s", err);
+    goto out;
+  }
+  if (metrics_register(&metrics, leaderboards_metrics_collect, a.boards)) PHEME_BUG("the metrics registry is full");
   if (chain.sigcheck_on) {
     signin.contract_check = sigcheck_signin;
     signin.contract_ctx = &chain.sigcheck;
     pipe.contract_check = sigcheck_signin; /* reviews by contract-wallet validators (EIP-1271) */
     pipe.contract_ctx = &chain.sigcheck;
+  }
+  if (cfg->redis && *cfg->redis) {
+    if (redis_client_new(cfg->redis, (int)cfg->redis_timeout_ms, (int)cfg->redis_backoff_ms, &redis, err, sizeof err)) {
+      log_error("%s", err);
+      goto out;
+    }
+    a.redis = redis;
+    if (metrics_register(&metrics, redis_metrics_collect, redis)) PHEME_BUG("the metrics registry is full");
+    log_info("sharing rate limits with the other nodes through redis %s", redis_where(redis));
   }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
@@ -236,6 +350,8 @@ static int cmd_serve(cmd_ctx *c) {
       log_error("out of memory for rate limits");
       goto out;
     }
+    if (redis) ratelimit_share(limits, redis);
+    if (metrics_register(&metrics, ratelimit_metrics_collect, limits)) PHEME_BUG("the metrics registry is full");
   }
   /* The answer cache is correct for one process writing its storage: with PostgreSQL, other
    * nodes write too and nothing would tell this one, so auto keeps it off there. */
@@ -265,8 +381,8 @@ static int cmd_serve(cmd_ctx *c) {
       .cors_origins = cfg->cors_origins,
       .web_root = cfg->web_root,
       .log_requests = cfg->log_requests,
-      .routes = api_routes,
-      .nroutes = api_route_count,
+      .routes = serve_api ? api_routes : ops,
+      .nroutes = serve_api ? api_route_count : nops,
       .authenticate = api_authenticate,
       .authorize = api_authorize,
       .limits = limits,
@@ -300,7 +416,8 @@ static int cmd_serve(cmd_ctx *c) {
     jobs_options jo;
     jobs_options_from_config(&jo, cfg);
     jobs_register_builtin(cfg->jobs_test_kinds);
-    if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+    if (pipeline_register(&pipe) || game_badges_register_jobs(&badges))
+      PHEME_BUG("the table of job kinds is full");
     if (webhooks_register(cfg)) PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
@@ -308,8 +425,8 @@ static int cmd_serve(cmd_ctx *c) {
       goto out;
     }
   }
-  log_info("pheme %s listening on %s with %d threads, storage %s, answer cache %s; open %s",
-           PHEME_VERSION, cfg->listen, o.threads, store_driver_name(s), cache ? "on" : "off",
+  log_info("pheme %s (role %s) listening on %s with %d threads, storage %s, answer cache %s; open %s",
+           PHEME_VERSION, cfg->node_role, cfg->listen, o.threads, store_driver_name(s), cache ? "on" : "off",
            cfg->public_url);
   printf("PHEME is running: open %s (API at %s/api/v1, listening on %s). Ctrl-C stops it.\n",
          cfg->public_url, cfg->public_url, cfg->listen);
@@ -327,12 +444,16 @@ out:
   jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
   events_hub_free(hub);
   pipeline_release(&pipe);
+  issuance_release(&iss);
   chain_workers_stop(&chain);
   log_batching_stop();
   http_cache_free(cache);
   ratelimit_free(limits);
+  redis_client_free(redis);
   signin_config_release(&signin);
   content_backend_free(a.content);
+  if (a.boards) metrics_unregister(&metrics, leaderboards_metrics_collect, a.boards);
+  leaderboards_free(a.boards);
   store_free(s);
   metrics_release(&metrics);
   if (!rc) log_info("stopped");
@@ -582,6 +703,42 @@ static int cmd_content(cmd_ctx *c) {
 
 /* --- pheme worker and pheme jobs (src/jobs/cli.c) --- */
 
+/* The indexer alone, no HTTP (serve --role indexer adds /healthz, /readyz and /metrics). */
+static int cmd_indexer(cmd_ctx *c) {
+  if (c->nargs > 0) {
+    fprintf(stderr, "pheme indexer: unknown argument '%s' (see pheme help)\n", c->args[0]);
+    return 2;
+  }
+  pheme_config *cfg = &c->cfg;
+  if (!cfg->chain_rpc || !*cfg->chain_rpc) {
+    fprintf(stderr, "pheme indexer: no chain is configured (chain_rpc)\n");
+    return 2;
+  }
+  int api;
+  if (config_set(cfg, "node_role", "indexer", "pheme indexer", NULL, 0) || apply_role(cfg, &api)) PHEME_BUG("role indexer");
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop, NULL);
+  store *s = open_store(cfg, cfg->migrate_on_start);
+  if (!s) return 1;
+  chain_workers chain;
+  char err[512];
+  int rc = 1;
+  if (chain_workers_init(&chain, cfg, err, sizeof err) || chain_workers_start(&chain, s, cfg, NULL, err, sizeof err)) {
+    log_error("%s", err);
+  } else {
+    log_info("pheme %s indexer: following chain %lld until SIGTERM", PHEME_VERSION, cfg->chain_id);
+    int sig = 0;
+    sigwait(&stop, &sig);
+    rc = 0;
+  }
+  chain_workers_stop(&chain);
+  store_free(s);
+  return rc;
+}
+
 static int cmd_worker(cmd_ctx *c) {
   if (c->nargs > 0) {
     fprintf(stderr, "pheme worker: unknown argument '%s' (see pheme help)\n", c->args[0]);
@@ -597,9 +754,17 @@ static int cmd_worker(cmd_ctx *c) {
     store_free(s);
     return 1;
   }
-  if (pipeline_register(&pipe)) PHEME_BUG("the table of job kinds is full");
+  issuance iss;
+  if (issuance_from_config(&iss, &c->cfg, err, sizeof err)) {
+    log_warn("%s: badges and Skill Wallet progress stay off chain", err);
+    memset(&iss, 0, sizeof iss);
+  }
+  badges_engine badges = {.s = s, .iss = &iss};
+  if (pipeline_register(&pipe) || game_badges_register_jobs(&badges))
+    PHEME_BUG("the table of job kinds is full");
   if (webhooks_register(&c->cfg)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
+  issuance_release(&iss);
   pipeline_release(&pipe);
   store_free(s);
   return rc;
@@ -630,6 +795,7 @@ static int cmd_dev(cmd_ctx *c) {
     return 1;
   }
   c->cfg.demo = 1;
+  c->cfg.graphql_introspection = 1; /* GraphiQL and codegen need it; off by default elsewhere */
   dev_chain_print(&d, stdout);
   int rc = cmd_serve(c);
   dev_chain_stop(&d);

@@ -26,6 +26,9 @@ typedef struct app {
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
   struct events_hub *events;   /* the event hub (jobs/fanout.h) for SSE and /ws; NULL = off */
+  struct redis_client *redis;  /* what the nodes share (core/redis.h); NULL = not configured */
+  struct leaderboards *boards; /* the in-memory leaderboards (game/leaderboard.h) */
+  struct badges_engine *badges; /* badges and their chain issuance (game/badges.h); NULL = off */
 } app;
 
 static inline app *req_app(http_req *r) { return (app *)r->app; }
@@ -170,6 +173,12 @@ void guilds_get(http_req *r);
 void guilds_join(http_req *r);
 void guilds_leave(http_req *r);
 void guilds_members(http_req *r);
+/* Leaderboards (leaderboards.c). */
+void leaderboards_global(http_req *r);
+void leaderboards_skill(http_req *r);
+void leaderboards_guild(http_req *r);
+void leaderboards_season(http_req *r);
+void leaderboards_guilds(http_req *r);
 void keys_list(http_req *r);
 void keys_revoke(http_req *r);
 void audit_list(http_req *r);
@@ -184,6 +193,18 @@ void onchain_validators(http_req *r);
  * address on the configured chain), or "onchain": null when no chain is configured, into the
  * open object of w. For the wallets handler; returns 0 or a storage error (nothing written). */
 pheme_err api_onchain_wallet(http_req *r, jw *w, const uint8_t address[20]) PHEME_MUST_CHECK;
+
+/* GraphQL over HTTP (graphql.c): POST /graphql and GET /graphql. */
+void graphql_post(http_req *r);
+void graphql_get(http_req *r);
+/* Badges (badges.c): types, the caller's awards and vouchers, admin CRUD and revocation. */
+void badges_list(http_req *r);
+void badges_get(http_req *r);
+void badges_admin_create(http_req *r);
+void badges_admin_update(http_req *r);
+void badges_admin_revoke(http_req *r);
+void me_badges(http_req *r);
+void me_badge_voucher(http_req *r);
 
 /* Evidence content (content.c): POST /api/v1/content streams its body (content_upload_stream),
  * GET /ipfs/:cid serves a stored file. */

@@ -4,6 +4,7 @@
  * chain and the block it was indexed up to, so a client knows how fresh it is. Amounts are
  * decimal strings (uint256, exact); addresses EIP-55. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "api/api.h"
@@ -263,11 +264,30 @@ pheme_err api_onchain_wallet(http_req *r, jw *w, const uint8_t address[20]) {
   jw_key(w, "onchain");
   jw_obj(w);
   write_chain(w, id, &cur);
+  /* how far the indexed view trails the node (docs/badges.md "Skill Wallet") */
+  jw_key(w, "headBlock");
+  if (cur.head_number >= 0) jw_int(w, cur.head_number);
+  else jw_null(w);
+  jw_key(w, "lagBlocks");
+  if (cur.head_number >= 0 && cur.block_number >= 0) jw_int(w, cur.head_number - cur.block_number);
+  else jw_null(w);
   jw_key(w, "skillWallet");
   if (nw) {
+    /* the wallet's total as SkillWallet.totalXp sums it, and its level as levelName names it */
+    unsigned long long total = 0;
+    for (int i = 0; i < ns; i++) {
+      json_t *d = json_loads(skills[i].data, 0, NULL);
+      const char *xp = json_string_value(json_object_get(d, "xp"));
+      if (xp) total += strtoull(xp, NULL, 10);
+      json_decref(d);
+    }
     jw_obj(w);
     jw_key(w, "tokenId");
     jw_str(w, wallets[0].key);
+    jw_key(w, "xp");
+    jw_int(w, (long long)total);
+    jw_key(w, "level");
+    jw_str(w, total <= 1000 ? "Novice" : total <= 5000 ? "Advanced" : total <= 10000 ? "Expert" : "Master");
     jw_key(w, "skills");
     jw_arr(w);
     for (int i = 0; i < ns; i++) {

@@ -169,6 +169,29 @@ SCHEMA(TaskValidation, api_validation_fields, "How submissions are judged; conse
 SCHEMA(RubricCriterion, api_rubric_fields, "One weighted criterion of the rubric");
 SCHEMA(Evidence, api_evidence_fields, "A link to evidence of the work (http or https)");
 SCHEMA(SubmissionCreate, submission_create, "Work submitted to a task");
+/* badges (badges.c; docs/badges.md) */
+#define BADGE_TYPE_FIELDS(req)                                           \
+  {"name", JF_NAME, req, 1, 100, NULL},                                  \
+  {"description", JF_TEXT, 0, 0, 2000, NULL},                            \
+  {"assetCid", JF_STRING, 0, 0, 100, NULL},                              \
+  {"issuance", JF_ENUM, 0, 0, 0, "voucher|mint"},                        \
+  {"rule", JF_OBJECT, req, 0, 0, NULL},                                  \
+  {"active", JF_BOOL, 0, 0, 0, NULL}
+static const json_field badge_type_create[] = {
+    BADGE_TYPE_FIELDS(1),
+    {"slug", JF_STRING, 1, 1, 64, NULL},
+    {"rarity", JF_ENUM, 1, 0, 0, "COMMON|RARE|EPIC|LEGENDARY"},
+    {"soulbound", JF_BOOL, 0, 0, 0, NULL},
+    {"maxSupply", JF_INT, 0, 0, 1000000000000LL, NULL},
+    {"validity", JF_INT, 0, 0, 3153600000LL, NULL},
+};
+static const json_field badge_type_update[] = {BADGE_TYPE_FIELDS(0)};
+static const json_field badge_revoke[] = {
+    {"reason", JF_TEXT, 1, 1, 500, NULL},
+};
+SCHEMA(BadgeTypeCreate, badge_type_create, "A badge type: rarity, soulbound or tradeable, max supply (0 = unlimited), validity in seconds (0 = forever; soulbound only), asset CID, issuance (voucher or mint) and the rule that earns it (docs/badges.md)");
+SCHEMA(BadgeTypeUpdate, badge_type_update, "Fields of a badge type to change (rarity, soulbound, max supply and validity are fixed on chain)");
+SCHEMA(BadgeRevoke, badge_revoke, "Why the badge is revoked (written on chain with the revocation)");
 SCHEMA(ReviewPost, review_post, "A validator's review as EIP-712 typed data (contracts/signing.json validatorReview) with its signature (0x + 130 hex digits); criteria are {id, score} by ascending id");
 SCHEMA(DisputeCreate, dispute_create, "Why the decision is disputed");
 SCHEMA(AdminDecision, admin_decision, "An admin's decision on an escalated or disputed submission");
@@ -207,13 +230,16 @@ const api_schema *const api_schemas[] = {
     &schema_RoleGrant,
     &schema_WebhookCreate,
     &schema_WebhookUpdate,
+    &schema_BadgeTypeCreate,
+    &schema_BadgeTypeUpdate,
+    &schema_BadgeRevoke,
 };
 const size_t api_schema_count = ARRAY_SIZE(api_schemas);
 
 const http_route api_routes[] = {
     /* operations */
     {"GET", "/healthz", ops_healthz, PUBLIC, UNLIMITED, "Liveness: the process answers", "operations", NULL, 200},
-    {"GET", "/readyz", ops_readyz, PUBLIC, UNLIMITED, "Readiness: storage answers and migrations are applied", "operations", NULL, 200},
+    {"GET", "/readyz", ops_readyz, PUBLIC, UNLIMITED, "Readiness: storage answers and migrations are applied; each dependency (database, redis, chain) with its state, and what is degraded", "operations", NULL, 200},
     {"GET", "/metrics", ops_metrics, PUBLIC, UNLIMITED, "Prometheus metrics", "operations", NULL, 200},
     {"GET", "/api/v1/openapi.json", ops_openapi, PUBLIC, RL_READ, "This API's OpenAPI 3.1 document", "operations", NULL, 200},
     /* sign-in and sessions (auth.c) */
@@ -261,6 +287,13 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/guilds/:slug/join", guilds_join, USER, RL_WRITE, "Join a guild", "guilds", NULL, 200},
     {"POST", "/api/v1/guilds/:slug/leave", guilds_leave, USER, RL_WRITE, "Leave a guild (owners cannot)", "guilds", NULL, 200},
     {"GET", "/api/v1/guilds/:slug/members", guilds_members, PUBLIC, RL_READ, "Members of a guild", "guilds", NULL, 200},
+    /* leaderboards (in memory, kept current from the XP ledger); not cacheable: the answer cache
+     * keys on the path alone and these answers depend on ?limit, ?cursor and ?around */
+    {"GET", "/api/v1/leaderboards/global", leaderboards_global, PUBLIC, RL_READ, "People by all their XP (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
+    {"GET", "/api/v1/leaderboards/skills/:slug", leaderboards_skill, PUBLIC, RL_READ, "People by their XP in one skill (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
+    {"GET", "/api/v1/leaderboards/guilds/:slug", leaderboards_guild, PUBLIC, RL_READ, "A guild's members by the XP they earned for it, with the guild's XP and rank among guilds (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
+    {"GET", "/api/v1/leaderboards/guilds", leaderboards_guilds, PUBLIC, RL_READ, "Guilds by guild XP, the XP their members earned for them (?limit=1..100, ?cursor=)", "leaderboards", NULL, 200},
+    {"GET", "/api/v1/leaderboards/seasons/:id", leaderboards_season, PUBLIC, RL_READ, "People by their XP in one season (?limit=1..100, ?cursor=, ?around=ADDRESS)", "leaderboards", NULL, 200},
     /* on-chain views, from the indexer's projections (onchain.c) */
     {"GET", "/api/v1/staking/:address", onchain_staking, PUBLIC, RL_READ, "Stake, cooldown, token balance, votes, delegation and reward claims of an address, as indexed from the chain", "chain", NULL, 200},
     {"GET", "/api/v1/governance/proposals", onchain_proposals, PUBLIC, RL_READ, "Governance proposals, newest first, with their tallies, as indexed from the chain", "chain", NULL, 200},
@@ -276,6 +309,9 @@ const http_route api_routes[] = {
     {"PATCH", "/api/v1/webhooks/:id", webhooks_update, USER, RL_WRITE, "Change a webhook's URL, kinds or active flag", "events", BODY(WebhookUpdate), 200},
     {"DELETE", "/api/v1/webhooks/:id", webhooks_delete, USER, RL_WRITE, "Delete a webhook and its delivery log", "events", NULL, 204},
     {"GET", "/api/v1/webhooks/:id/deliveries", webhooks_deliveries, USER, RL_READ, "A webhook's delivery log, newest first", "events", NULL, 200},
+    /* GraphQL (graphql.c; the schema is docs/schema.graphql) */
+    {"POST", "/graphql", graphql_post, PUBLIC, RL_GRAPHQL, "A GraphQL query or mutation: {query, operationName, variables, extensions}", "graphql", NULL, 200},
+    {"GET", "/graphql", graphql_get, PUBLIC, RL_GRAPHQL, "A GraphQL query from ?query=&operationName=&variables=&extensions= (no mutations)", "graphql", NULL, 200},
     /* administration */
     {"GET", "/api/v1/keys", keys_list, ADMIN, RL_READ, "Every API key (hashes are never shown)", "admin", NULL, 200},
     {"DELETE", "/api/v1/keys/:id", keys_revoke, USER, RL_WRITE, "Revoke an API key (its owner or an admin)", "admin", NULL, 204},
@@ -283,6 +319,14 @@ const http_route api_routes[] = {
     {"DELETE", "/api/v1/admin/users/:address/roles/:role", auth_role_revoke, ADMIN, RL_WRITE, "Revoke a role (audited); their access tokens stop working", "admin", NULL, 200},
     {"PUT", "/api/v1/admin/validators/:address", admin_validator_put, ADMIN, RL_WRITE, "Register a validator with its stake (given, or indexed from PhemeStaking)", "admin", BODY(ValidatorPut), 200},
     {"GET", "/api/v1/admin/validators", admin_validators_list, ADMIN, RL_READ, "Validators with their standing (?candidates=1: slashing candidates only)", "admin", NULL, 200},
+    /* badges (badges.c) */
+    {"GET", "/api/v1/badges", badges_list, PUBLIC, RL_READ, "Badge types with rarity, supply, issuance and rule (?all=1: inactive too, admins)", "badges", NULL, 200},
+    {"GET", "/api/v1/badges/:id", badges_get, PUBLIC, RL_READ, "One badge type", "badges", NULL, 200},
+    {"GET", "/api/v1/me/badges", me_badges, USER, RL_READ, "The caller's badge awards with their state on chain (claimable, claimed, minted, revoked, expired)", "badges", NULL, 200},
+    {"GET", "/api/v1/me/badges/:id/voucher", me_badge_voucher, USER, RL_READ, "The EIP-712 voucher of one of the caller's awards (contracts/signing.json badgeVoucher), signed by the issuer", "badges", NULL, 200},
+    {"POST", "/api/v1/admin/badges", badges_admin_create, ADMIN, RL_WRITE, "Create a badge type (and, with a chain, its createBadgeType transaction)", "admin", BODY(BadgeTypeCreate), 201},
+    {"PATCH", "/api/v1/admin/badges/:id", badges_admin_update, ADMIN, RL_WRITE, "Change a badge type's name, description, asset, issuance, rule or activity", "admin", BODY(BadgeTypeUpdate), 200},
+    {"POST", "/api/v1/admin/badges/awards/:id/revoke", badges_admin_revoke, ADMIN, RL_WRITE, "Revoke a badge award, on chain too when the badge is there", "admin", BODY(BadgeRevoke), 200},
     {"GET", "/api/v1/audit", audit_list, ADMIN, RL_READ, "The audit log of one record (?subject=task&id=12)", "admin", NULL, 200},
 };
 const size_t api_route_count = ARRAY_SIZE(api_routes);

@@ -167,6 +167,7 @@ indexer *indexer_from_config(store *s, const pheme_config *cfg, char *err, size_
   o.reorg_depth = (int)cfg->chain_reorg_depth;
   o.log_range = (int)cfg->chain_log_range;
   o.poll_ms = (int)cfg->chain_poll_ms;
+  if (cfg->chain_indexer_lease_ms > 0) o.lease_ms = cfg->chain_indexer_lease_ms;
   chain_endpoints list;
   indexer *ix = NULL;
   if (chain_endpoints_parse(&list, cfg->chain_rpc, err, errlen)) return NULL;

@@ -37,6 +37,7 @@ typedef struct pheme_config {
   int log_requests;
   long long log_batch_ms;
   long long db_pool_size;
+  long long db_statement_timeout;
   long long db_busy_timeout; /* milliseconds */
   long long db_group_commit_wait_us;
   long long sqlite_wal_autocheckpoint;
@@ -47,6 +48,10 @@ typedef struct pheme_config {
   int rate_limit;
   long long rate_limit_auth, rate_limit_read, rate_limit_write, rate_limit_graphql; /* per minute */
   long long rate_limit_clients;
+  char *redis;                 /* shared parts across nodes; "" = off */
+  long long redis_timeout_ms, redis_backoff_ms;
+  int graphql_introspection; /* answer __schema / __type */
+  long long graphql_max_depth, graphql_max_cost, graphql_max_aliases, graphql_max_bytes;
   char *trusted_proxies;
   char *answer_cache;          /* auto | on | off */
   long long answer_cache_mb, answer_cache_ttl;
@@ -63,6 +68,11 @@ typedef struct pheme_config {
   long long chain_confirmations, chain_reorg_depth, chain_poll_ms, chain_log_range;
   long long chain_stuck_after; /* seconds */
   int chain_indexer, chain_sender;
+  long long chain_indexer_lease_ms;
+  char *node_role;           /* all | api | worker | indexer (see cmd_serve) */
+  /* badges on chain (src/game/issuance.c; docs/badges.md) */
+  char *badge_issuer_key;    /* secret: hex or @PATH; empty = chain_operator_key */
+  long long badge_voucher_ttl; /* seconds */
   /* evidence content (src/content; docs/internals/content.md) */
   char *content_dir;         /* the local backend's folder */
   long long content_max_size; /* bytes per uploaded file */

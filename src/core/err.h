@@ -43,7 +43,14 @@
   X(VAL_NOT_ON_PANEL,       403, "VAL002", "not on the submission's review panel") \
   X(VAL_SUBMITTER,          403, "VAL003", "a submitter may not review their own submission") \
   X(VAL_REPLAY,             409, "VAL004", "the review was signed for another submission") \
-  X(VAL_WINDOW,             409, "VAL005", "the dispute window has passed")
+  X(VAL_WINDOW,             409, "VAL005", "the dispute window has passed") \
+  X(GQL_SYNTAX,             400, "GQL001", "the GraphQL document does not parse") \
+  X(GQL_INVALID,            400, "GQL002", "the GraphQL document is not valid against the schema") \
+  X(GQL_LIMIT,              400, "GQL003", "the GraphQL query passes a limit") \
+  X(GQL_PERSISTED_NOT_FOUND, 200, "PERSISTED_QUERY_NOT_FOUND", "PersistedQueryNotFound") \
+  X(GQL_INTROSPECTION_OFF,  400, "GQL005", "introspection is disabled on this server") \
+  X(GQL_VARIABLES,          400, "GQL006", "the request's variables do not fit the operation") \
+  X(GQL_REQUEST,            400, "GQL007", "the GraphQL request is malformed")
 
 typedef enum {
 #define PHEME_ERR_ENUM(name, status, code, msg) PHEME_##name,

@@ -1,6 +1,8 @@
 /* Sharded token buckets with LRU eviction; see ratelimit.h. */
 #include "http/ratelimit.h"
 
+#include <nettle/sha1.h>
+
 #include <arpa/inet.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -30,7 +32,80 @@ typedef struct {
 struct ratelimit {
   int limits[RL__CLASSES];
   shard shards[SHARDS];
+  redis_client *shared;      /* the buckets every node shares, or NULL (ratelimit_share) */
+  char script_sha[41];       /* SHA-1 of BUCKET_SCRIPT, for EVALSHA */
+  uint64_t shared_fallbacks; /* atomic: checks answered by this node's buckets: Redis was down */
 };
+
+/* The shared token bucket, one atomic script per check. KEYS[1] the bucket; ARGV[1] the limit per
+ * minute (also the capacity); ARGV[2] 1 to take a token, 0 to look. Time is the Redis server's
+ * (TIME), so the nodes' clocks do not matter. Answers {allowed, tokens as text}. The bucket
+ * expires once it would be full again. */
+static const char BUCKET_SCRIPT[] =
+    "local limit = tonumber(ARGV[1])\n"
+    "local t = redis.call('TIME')\n"
+    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
+    "local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')\n"
+    "local tokens, ts = tonumber(b[1]), tonumber(b[2])\n"
+    "if not tokens then tokens = limit; ts = now end\n"
+    "if now > ts then tokens = math.min(limit, tokens + (now - ts) * limit / 60000000) end\n"
+    "local allowed = 0\n"
+    "if tokens >= 1 then allowed = 1 end\n"
+    "if ARGV[2] == '1' then\n"
+    "  if allowed == 1 then tokens = tokens - 1 end\n"
+    "  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))\n"
+    "  redis.call('PEXPIRE', KEYS[1], math.ceil((limit - tokens) * 60000 / limit) + 1000)\n"
+    "end\n"
+    "return {allowed, tostring(tokens)}\n";
+
+void ratelimit_share(ratelimit *rl, redis_client *redis) {
+  rl->shared = redis;
+  uint8_t d[SHA1_DIGEST_SIZE];
+  struct sha1_ctx h;
+  sha1_init(&h);
+  sha1_update(&h, sizeof BUCKET_SCRIPT - 1, (const uint8_t *)BUCKET_SCRIPT);
+  sha1_digest(&h, sizeof d, d);
+  for (int i = 0; i < SHA1_DIGEST_SIZE; i++) snprintf(rl->script_sha + 2 * i, 3, "%02x", d[i]);
+}
+
+uint64_t ratelimit_shared_fallbacks(ratelimit *rl) { return __atomic_load_n(&rl->shared_fallbacks, __ATOMIC_RELAXED); }
+
+void ratelimit_metrics_collect(metrics_writer *w, void *ctx) {
+  ratelimit *rl = ctx;
+  mw_family(w, "pheme_ratelimit_buckets", METRIC_GAUGE, "Rate-limit buckets held by this node.");
+  mw_i64(w, NULL, (int64_t)ratelimit_size(rl));
+  mw_family(w, "pheme_ratelimit_shared", METRIC_GAUGE, "Whether the buckets are shared through Redis (configured).");
+  mw_i64(w, NULL, rl->shared != NULL);
+  mw_family(w, "pheme_ratelimit_shared_fallbacks_total", METRIC_COUNTER,
+            "Checks this node answered with its own buckets because Redis could not (per-node limits meanwhile).");
+  mw_i64(w, NULL, (int64_t)ratelimit_shared_fallbacks(rl));
+}
+
+/* The shared bucket's answer, or -1 when Redis cannot give one (the caller uses its own). */
+static int shared_check(ratelimit *rl, const char *key, int limit, int take, rl_result *r) {
+  char k[KEY_MAX + 16], lim[16];
+  snprintf(k, sizeof k, "pheme:rl:%s", key);
+  snprintf(lim, sizeof lim, "%d", limit);
+  const char *argv[] = {"EVALSHA", rl->script_sha, "1", k, lim, take ? "1" : "0"};
+  redis_value v;
+  pheme_err e = redis_command(rl->shared, 6, argv, &v);
+  if (e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0) {
+    argv[0] = "EVAL";
+    argv[1] = BUCKET_SCRIPT; /* runs it and caches it on the server for the next EVALSHA */
+    e = redis_command(rl->shared, 6, argv, &v);
+  }
+  if (e || v.type != REDIS_ARR || v.n != 2 || v.a[0].type != REDIS_INT) {
+    __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
+    return -1;
+  }
+  double tokens = strtod(v.a[1].s, NULL), rate = (double)limit / 60e6;
+  r->limit = limit;
+  r->allowed = v.a[0].i == 1;
+  r->retry_after_s = r->allowed ? 0 : (int)((1.0 - tokens) / rate / 1e6) + 1;
+  r->remaining = (int)tokens;
+  r->reset_s = (int)(((double)limit - tokens) / rate / 1e6 + 0.999);
+  return 0;
+}
 
 static uint64_t hash_key(const char *s) {
   uint64_t h = 1469598103934665603u;
@@ -116,6 +191,8 @@ static bucket *bucket_find(const bucket_ref *ref) {
 rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
   bucket_ref ref;
   bucket_ref_init(rl, client, c, &ref);
+  rl_result shared;
+  if (rl->shared && shared_check(rl, ref.key, rl->limits[c], 1, &shared) == 0) return shared;
   shard *s = ref.s;
   uint64_t h = ref.h;
   const char *key = ref.key;
@@ -170,6 +247,8 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
 rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
   bucket_ref ref;
   bucket_ref_init(rl, client, c, &ref);
+  rl_result shared;
+  if (rl->shared && shared_check(rl, ref.key, rl->limits[c], 0, &shared) == 0) return shared;
   int limit = rl->limits[c];
   double rate = (double)limit / 60e6;
   rl_result r = {1, limit, limit, 0, 0};

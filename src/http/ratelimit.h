@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/redis.h"
+
 typedef enum { RL_AUTH, RL_READ, RL_WRITE, RL_GRAPHQL, RL__CLASSES } rl_class;
 
 typedef struct ratelimit ratelimit;
@@ -33,6 +35,14 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
  * bucket is allowed with the full limit). For counting failures: peek before the work, take
  * only when it failed. */
 rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us);
+/* Shares the buckets with every node using the same Redis (core/redis.h): each check is one
+ * atomic script there, so the documented limits hold across nodes. While Redis is down a check is
+ * answered by this node's own bucket (per-node limits) and counted; it never fails a request. */
+void ratelimit_share(ratelimit *rl, redis_client *redis);
+/* Checks answered by this node's buckets because Redis could not answer. */
+uint64_t ratelimit_shared_fallbacks(ratelimit *rl);
+/* The collector for the metrics registry (ctx: the ratelimit). */
+void ratelimit_metrics_collect(metrics_writer *w, void *ctx);
 /* Buckets held now (for tests and metrics). */
 size_t ratelimit_size(ratelimit *rl);
 

@@ -54,6 +54,7 @@ typedef struct {
   int synchronous_full; /* SQLite */
   int wal_autocheckpoint; /* SQLite: WAL pages that trigger a checkpoint; 0 = SQLite's default */
   const char *replica;  /* PostgreSQL read replica, or NULL */
+  int statement_timeout_ms; /* PostgreSQL: statement_timeout of every connection; 0 = none */
 } db_options;
 
 typedef struct {

@@ -153,6 +153,7 @@ typedef struct {
   const char *replica;
   int group_commit_wait_us; /* see store/batch.h */
   int wal_autocheckpoint;   /* SQLite: WAL pages that trigger a checkpoint; 0 = SQLite's default */
+  int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (SYS002); 0 = none */
 } store_options;
 
 /* --- lifecycle --- */

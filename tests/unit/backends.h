@@ -19,9 +19,11 @@
 static store *S;
 static const char *backend;
 static int backends_schema_version; /* 0: the newest */
+static const char *backends_url;    /* the database of the suite running now */
 
 static void backends__suite(const char *url, void (*tests)(void)) {
   char err[512];
+  backends_url = url;
   store_options o = {4, 5000, 0, NULL};
   if (store_open(&S, url, &o, err, sizeof err)) {
     fprintf(stderr, "cannot open %s: %s\n", backend, err);

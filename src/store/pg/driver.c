@@ -54,7 +54,7 @@ static void conn_close(db_conn *c) {
 
 static void notice_quiet(void *arg, const char *msg) { (void)arg; (void)msg; }
 
-static db_conn *conn_open(const char *url, int replica, char *err, size_t errlen) {
+static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms, char *err, size_t errlen) {
   db_conn *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->replica = replica;
@@ -71,6 +71,19 @@ static db_conn *conn_open(const char *url, int replica, char *err, size_t errlen
   PQsetNoticeProcessor(c->h, notice_quiet, NULL);
   PGresult *r = PQexec(c->h, "SET TIME ZONE 'UTC'");
   PQclear(r);
+  if (statement_timeout_ms > 0) {
+    /* a statement past it is cancelled by the server (SQLSTATE 57014): 503 SYS002, never a hang */
+    char set[64];
+    snprintf(set, sizeof set, "SET statement_timeout = %d", statement_timeout_ms);
+    r = PQexec(c->h, set);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+      snprintf(err, errlen, "cannot set statement_timeout on PostgreSQL%s", replica ? " replica" : "");
+      conn_close(c);
+      return NULL;
+    }
+  }
   return c;
 }
 
@@ -94,7 +107,7 @@ static pheme_err pg_open(db **out, const char *url, const db_options *o, char *e
   if (!p->conns) goto fail;
   for (int i = 0; i < total; i++) {
     int replica = i >= n;
-    p->conns[i] = conn_open(replica ? o->replica : url, replica, err, errlen);
+    p->conns[i] = conn_open(replica ? o->replica : url, replica, o->statement_timeout_ms, err, errlen);
     if (!p->conns[i]) goto fail;
     p->nconns++;
   }

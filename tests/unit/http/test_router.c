@@ -68,15 +68,17 @@ TEST(the_real_table_is_well_formed) {
               rt->body->name);
       CHECK(0);
     }
-    /* every API route and content by CID (/ipfs/) is rate-limited; health, readiness and
-     * metrics are not */
-    int api = strncmp(rt->pattern, "/api/", 5) == 0 || strncmp(rt->pattern, "/ipfs/", 6) == 0;
+    /* every API route, content by CID (/ipfs/) and GraphQL are rate-limited; health, readiness
+     * and metrics are not */
+    int gql = strcmp(rt->pattern, "/graphql") == 0;
+    int api = strncmp(rt->pattern, "/api/", 5) == 0 || strncmp(rt->pattern, "/ipfs/", 6) == 0 || gql;
     if (api != (rt->rate >= 0 && rt->rate < RL__CLASSES) || (!api && rt->rate != ROUTE_UNLIMITED)) {
       fprintf(stderr, "route %s %s has rate-limit class %d\n", rt->method, rt->pattern, rt->rate);
       CHECK(0);
     }
     /* a body on a write route; sign-in routes in the auth class; reads in the read class */
-    if (api && strncmp(rt->pattern, "/api/v1/auth/", 13) == 0) CHECK_INT(rt->rate, RL_AUTH);
+    if (gql) CHECK_INT(rt->rate, RL_GRAPHQL); /* reads and writes alike: one class, 200/min */
+    else if (api && strncmp(rt->pattern, "/api/v1/auth/", 13) == 0) CHECK_INT(rt->rate, RL_AUTH);
     else if (api && strcmp(rt->method, "GET") == 0) CHECK_INT(rt->rate, RL_READ);
     else if (api) CHECK_INT(rt->rate, RL_WRITE);
     if (rt->body) CHECK(strcmp(rt->method, "GET") != 0);

@@ -417,6 +417,29 @@ TEST(every_submission_state_is_storable) {
   arena_release(&a);
 }
 
+/* db_statement_timeout: on PostgreSQL a statement running past it is cancelled by the server and
+ * answered as a storage error, never a hang; SQLite takes the option and has nothing to cancel. */
+TEST(a_statement_past_the_timeout_is_cancelled) {
+  store *t = NULL;
+  char err[512];
+  store_options o = {2, 5000, 0, NULL, 0, 0, 200};
+  REQUIRE(store_open(&t, backends_url, &o, err, sizeof err) == 0);
+  sx x;
+  REQUIRE(sx_read(t, NULL, &x) == 0);
+  db_result r;
+  if (sx_is_pg(&x)) {
+    CHECK_INT(Q0(&x, &r, "SELECT pg_sleep(2)"), PHEME_SYS_STORAGE);
+    CHECK(strstr(x.s->drv->errmsg(x.c), "statement timeout") != NULL);
+    sx_end(&x);
+    REQUIRE(sx_read(t, NULL, &x) == 0); /* the connection is fine afterwards */
+    CHECK_INT(Q0(&x, &r, "SELECT 1"), PHEME_OK);
+  } else {
+    CHECK_INT(Q0(&x, &r, "SELECT 1"), PHEME_OK);
+  }
+  sx_end(&x);
+  store_free(t);
+}
+
 static void all_tests(void) {
   RUN(migrations_are_idempotent_and_ready);
   RUN(users_are_created_once_per_address);
@@ -427,6 +450,7 @@ static void all_tests(void) {
   RUN(every_submission_state_is_storable);
   RUN(guild_membership_and_wallet_view);
   RUN(concurrent_writers_all_land);
+  RUN(a_statement_past_the_timeout_is_cancelled);
 }
 
 int main(void) { return backends_main("test_store", all_tests); }

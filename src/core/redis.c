@@ -1,0 +1,199 @@
+/* Redis through hiredis: see redis.h. */
+#include "core/redis.h"
+
+#include <hiredis/hiredis.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+
+#include "core/log.h"
+#include "core/util.h"
+#include "core/banned.h"
+
+struct redis_client {
+  char host[256];
+  int port, db;
+  char password[256];
+  int timeout_ms, backoff_ms;
+  char where[300];
+  pthread_key_t conn;           /* this thread's redisContext */
+  uint64_t down_until_us;       /* atomic: no network before this */
+  uint64_t commands, failures;  /* atomic counters */
+  pthread_mutex_t mu;           /* guards last_error */
+  char last_error[200];
+};
+
+static void free_conn(void *p) { if (p) redisFree(p); }
+
+pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redis_client **out, char *err,
+                           size_t errlen) {
+  *out = NULL;
+  if (!url || strncmp(url, "redis://", 8) != 0)
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "redis URL '%.80s' must be redis://[:PASSWORD@]HOST[:PORT][/DB]",
+                      url ? url : "");
+  redis_client *c = calloc(1, sizeof *c);
+  if (!c) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
+  const char *p = url + 8, *at = strchr(p, '@');
+  if (at) {
+    const char *colon = memchr(p, ':', (size_t)(at - p));
+    const char *pw = colon ? colon + 1 : p;
+    size_t n = (size_t)(at - pw);
+    if (n >= sizeof c->password) goto bad;
+    memcpy(c->password, pw, n);
+    p = at + 1;
+  }
+  size_t hl = strcspn(p, ":/");
+  if (hl == 0 || hl >= sizeof c->host) goto bad;
+  memcpy(c->host, p, hl);
+  p += hl;
+  c->port = 6379;
+  if (*p == ':') {
+    long long v;
+    char num[8];
+    size_t n = strcspn(p + 1, "/");
+    if (n == 0 || n >= sizeof num) goto bad;
+    memcpy(num, p + 1, n);
+    num[n] = 0;
+    if (parse_int(num, 1, 65535, &v)) goto bad;
+    c->port = (int)v;
+    p += 1 + n;
+  }
+  if (*p == '/' && p[1]) {
+    long long v;
+    if (parse_int(p + 1, 0, 15, &v)) goto bad;
+    c->db = (int)v;
+  } else if (*p && strcmp(p, "/") != 0) {
+    goto bad;
+  }
+  c->timeout_ms = timeout_ms > 0 ? timeout_ms : 250;
+  c->backoff_ms = backoff_ms > 0 ? backoff_ms : 1000;
+  snprintf(c->where, sizeof c->where, "%s:%d/%d", c->host, c->port, c->db);
+  if (pthread_key_create(&c->conn, free_conn)) goto bad;
+  pthread_mutex_init(&c->mu, NULL);
+  *out = c;
+  return PHEME_OK;
+bad:
+  free(c);
+  return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "redis URL '%.80s' must be redis://[:PASSWORD@]HOST[:PORT][/DB]", url);
+}
+
+void redis_client_free(redis_client *c) {
+  if (!c) return;
+  free_conn(pthread_getspecific(c->conn));
+  pthread_key_delete(c->conn); /* other threads' connections: freed as those threads end */
+  pthread_mutex_destroy(&c->mu);
+  memset(c->password, 0, sizeof c->password);
+  free(c);
+}
+
+static void note_failure(redis_client *c, const char *what) {
+  __atomic_add_fetch(&c->failures, 1, __ATOMIC_RELAXED);
+  uint64_t until = time_mono_us() + (uint64_t)c->backoff_ms * 1000;
+  uint64_t was = __atomic_exchange_n(&c->down_until_us, until, __ATOMIC_ACQ_REL);
+  pthread_mutex_lock(&c->mu);
+  snprintf(c->last_error, sizeof c->last_error, "%s", what);
+  pthread_mutex_unlock(&c->mu);
+  if (was < time_mono_us()) log_warn("redis %s is down (%s): falling back to this node's own parts for %d ms", c->where, what,
+                                     c->backoff_ms);
+}
+
+static redisContext *connection(redis_client *c) {
+  redisContext *ctx = pthread_getspecific(c->conn);
+  if (ctx) return ctx;
+  struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
+  ctx = redisConnectWithTimeout(c->host, c->port, tv);
+  if (!ctx || ctx->err) {
+    note_failure(c, ctx ? ctx->errstr : "cannot allocate a connection");
+    if (ctx) redisFree(ctx);
+    return NULL;
+  }
+  redisSetTimeout(ctx, tv);
+  if (c->password[0]) {
+    redisReply *r = redisCommand(ctx, "AUTH %s", c->password);
+    int ok = r && r->type != REDIS_REPLY_ERROR;
+    if (!ok) note_failure(c, r ? "AUTH refused" : ctx->errstr);
+    if (r) freeReplyObject(r);
+    if (!ok) return redisFree(ctx), NULL;
+  }
+  if (c->db) {
+    redisReply *r = redisCommand(ctx, "SELECT %d", c->db);
+    int ok = r && r->type != REDIS_REPLY_ERROR;
+    if (!ok) note_failure(c, r ? "SELECT refused" : ctx->errstr);
+    if (r) freeReplyObject(r);
+    if (!ok) return redisFree(ctx), NULL;
+  }
+  pthread_setspecific(c->conn, ctx);
+  return ctx;
+}
+
+static void copy_scalar(const redisReply *r, int *type, long long *i, char *s) {
+  s[0] = 0;
+  *i = 0;
+  if (r->type == REDIS_REPLY_INTEGER) {
+    *type = REDIS_INT;
+    *i = r->integer;
+  } else if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) {
+    *type = REDIS_STR;
+    snprintf(s, 64, "%.*s", (int)(r->len < 63 ? r->len : 63), r->str);
+  } else {
+    *type = REDIS_NIL;
+  }
+}
+
+pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) {
+  memset(out, 0, sizeof *out);
+  if (time_mono_us() < __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE)) return PHEME_SYS_IO;
+  redisContext *ctx = connection(c);
+  if (!ctx) return PHEME_SYS_IO;
+  __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
+  redisReply *r = redisCommandArgv(ctx, argc, (const char **)argv, NULL);
+  if (!r) {
+    note_failure(c, ctx->errstr[0] ? ctx->errstr : "no reply");
+    pthread_setspecific(c->conn, NULL);
+    redisFree(ctx);
+    return PHEME_SYS_IO;
+  }
+  pheme_err e = PHEME_OK;
+  if (r->type == REDIS_REPLY_ERROR) {
+    snprintf(out->s, sizeof out->s, "%.*s", (int)(r->len < 63 ? r->len : 63), r->str);
+    /* the server's own trouble (loading, out of memory, read-only replica) is an outage */
+    if (strncmp(r->str, "LOADING", 7) == 0 || strncmp(r->str, "OOM", 3) == 0 || strncmp(r->str, "READONLY", 8) == 0 ||
+        strncmp(r->str, "MISCONF", 7) == 0) {
+      note_failure(c, out->s);
+      e = PHEME_SYS_IO;
+    } else {
+      e = PHEME_DATA_INVALID;
+    }
+  } else if (r->type == REDIS_REPLY_ARRAY) {
+    out->type = REDIS_ARR;
+    out->n = (int)(r->elements < 8 ? r->elements : 8);
+    for (int i = 0; i < out->n; i++) copy_scalar(r->element[i], &out->a[i].type, &out->a[i].i, out->a[i].s);
+  } else {
+    copy_scalar(r, &out->type, &out->i, out->s);
+  }
+  freeReplyObject(r);
+  if (!e) __atomic_store_n(&c->down_until_us, 0, __ATOMIC_RELEASE);
+  return e;
+}
+
+int redis_up(redis_client *c) { return time_mono_us() >= __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE); }
+
+void redis_last_error(redis_client *c, char *out, size_t n) {
+  pthread_mutex_lock(&c->mu);
+  snprintf(out, n, "%s", c->last_error);
+  pthread_mutex_unlock(&c->mu);
+}
+
+const char *redis_where(const redis_client *c) { return c->where; }
+
+void redis_metrics_collect(metrics_writer *w, void *ctx) {
+  redis_client *c = ctx;
+  mw_family(w, "pheme_redis_up", METRIC_GAUGE, "Whether the shared Redis answers (0: this node uses its own parts).");
+  mw_i64(w, NULL, redis_up(c));
+  mw_family(w, "pheme_redis_commands_total", METRIC_COUNTER, "Commands sent to Redis.");
+  mw_i64(w, NULL, (int64_t)__atomic_load_n(&c->commands, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_redis_failures_total", METRIC_COUNTER, "Redis commands or connections that failed.");
+  mw_i64(w, NULL, (int64_t)__atomic_load_n(&c->failures, __ATOMIC_RELAXED));
+}

@@ -1,0 +1,59 @@
+/* A Redis client for what several PHEME nodes share (issue 16): the rate-limit buckets today, and
+ * what else needs one truth across nodes. Through hiredis, synchronous, one connection per thread
+ * that uses it (hiredis contexts are not thread-safe; the HTTP threads are few and fixed), each
+ * with connect and command timeouts.
+ *
+ * Redis is never on the critical path: when a command fails (refused connection, timeout, an error
+ * reply of the server itself) the client is marked down for a back-off interval, during which
+ * calls fail at once without touching the network, and callers fall back to their in-process
+ * parts. The first command after the interval tries again. redis_up and the metrics say which. */
+#ifndef PHEME_CORE_REDIS_H
+#define PHEME_CORE_REDIS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/err.h"
+#include "core/metrics.h"
+
+typedef struct redis_client redis_client;
+
+/* One reply, as the caller needs it: an integer, a string, or an array of them (one level). */
+typedef struct {
+  int type;        /* REDIS_INT, REDIS_STR, REDIS_ARR, REDIS_NIL */
+  long long i;
+  char s[64];      /* a string reply, cut to 63 bytes (what PHEME reads is short) */
+  int n;           /* REDIS_ARR: items in a[] (at most 8) */
+  struct {
+    int type;
+    long long i;
+    char s[64];
+  } a[8];
+} redis_value;
+enum { REDIS_NIL = 0, REDIS_INT = 1, REDIS_STR = 2, REDIS_ARR = 3 };
+
+/* url: redis://[:PASSWORD@]HOST[:PORT][/DB]. timeout_ms bounds connecting and each command;
+ * backoff_ms is how long the client stays down after a failure. PHEME_SYS_CONFIG for a bad URL.
+ * Nothing is connected yet. */
+pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redis_client **out, char *err,
+                           size_t errlen) PHEME_MUST_CHECK;
+void redis_client_free(redis_client *c);
+
+/* Runs one command given as argv on this thread's connection (connected on first use) and reads
+ * its reply into out. PHEME_SYS_IO when Redis is down or fails (then down for backoff_ms),
+ * PHEME_DATA_INVALID for an error reply that is the command's fault (e.g. NOSCRIPT), with the
+ * message in out->s. */
+pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) PHEME_MUST_CHECK;
+
+/* Whether the last command succeeded or none has failed within the back-off. */
+int redis_up(redis_client *c);
+/* The last failure's message ("" when none), for /readyz. */
+void redis_last_error(redis_client *c, char *out, size_t n);
+/* "host:port/db" (no password), for logs and /readyz. */
+const char *redis_where(const redis_client *c);
+
+/* The collector for the metrics registry (ctx: the client): pheme_redis_up, commands and
+ * failures. */
+void redis_metrics_collect(metrics_writer *w, void *ctx);
+
+#endif

@@ -1,0 +1,29 @@
+/* PHEME's GraphQL schema: the table of types (pheme_schema.c) and the context its resolvers read
+ * — the store, the caller as a work principal (the same authorization as REST) and the chain
+ * the projections are read from. docs/schema.graphql is this table written out by
+ * `pheme graphql schema` (gqlp_schema_sdl); a test checks the two agree. */
+#ifndef PHEME_GRAPHQL_PHEME_SCHEMA_H
+#define PHEME_GRAPHQL_PHEME_SCHEMA_H
+
+#include "graphql/graphql.h"
+#include "store/store.h"
+#include "work/principal.h"
+
+typedef struct {
+  store *store;
+  work_principal who;  /* user_id 0: anonymous */
+  store_actor actor;   /* for the audit rows of mutations */
+  uint64_t chain_id;   /* the chain of the projections; 0 = the one the indexer follows */
+  int store_calls;     /* store functions called for this request (the batching test reads it) */
+} gqlp_ctx;
+
+extern const gql_type_def gqlp_types[];
+extern const int gqlp_ntypes;
+
+/* The service over PHEME's schema with limits lim (NULL: defaults). */
+pheme_err gqlp_service_init(gql_service *svc, const gql_limits *lim, char *err, size_t errlen) PHEME_MUST_CHECK;
+
+/* Writes docs/schema.graphql's text (with its header comment) into out. */
+pheme_err gqlp_schema_sdl(buf *out, char *err, size_t errlen) PHEME_MUST_CHECK;
+
+#endif

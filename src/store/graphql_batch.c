@@ -1,0 +1,618 @@
+/* Batched reads for the GraphQL resolvers; see graphql_batch.h. Each function is one statement
+ * with an IN list of the parents' ids ($1…$n), or, for "N newest per parent", a window function
+ * (row_number() over the parent), which SQLite (3.25+) and PostgreSQL both have. */
+#include "store/graphql_batch.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "core/buf.h"
+#include "store/internal.h"
+#include "core/banned.h"
+
+#define ALLOC(a, p, n) ((p) = arena_zalloc((a), sizeof *(p) * (size_t)((n) ? (n) : 1)))
+
+/* "$k,$k+1,…" for n parameters starting at k, in a. */
+static const char *placeholders(arena *a, int k, int n) {
+  buf b;
+  buf_init(&b, 16 * (size_t)(n + 1));
+  for (int i = 0; i < n; i++)
+    if (buf_printf(&b, "%s$%d", i ? "," : "", k + i)) {
+      buf_release(&b);
+      return NULL;
+    }
+  const char *s = arena_strndup(a, b.data, b.len);
+  buf_release(&b);
+  return s;
+}
+
+/* Runs sql_fmt, whose one "%s" is the IN list of ids ($1…$n), with post (its own placeholders
+ * numbered from $n+1, written by the caller with the count given by nplaceholder) after them.
+ * SQLite wants placeholders first used in increasing order, so parameters that follow the IN list
+ * in the text follow the ids in the arguments. */
+static pheme_err query_ids(sx *x, const char *sql_fmt, const int64_t *ids, int n, const dbv *post, int npost,
+                           db_result *r) {
+  if (n <= 0 || n > GQLS_IDS_MAX) return PHEME_DATA_INVALID;
+  const char *ph = placeholders(x->a, 1, n);
+  if (!ph) return PHEME_SYS_NOMEM;
+  char *sql = arena_printf(x->a, sql_fmt, ph, n + 1, n + 1, n + 2, n + 3);
+  dbv *args = arena_alloc(x->a, sizeof *args * (size_t)(n + npost + 1));
+  if (!sql || !args) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < n; i++) args[i] = dbv_int(ids[i]);
+  for (int i = 0; i < npost; i++) args[n + i] = post[i];
+  return sx_query(x, sql, args, n + npost, r);
+}
+
+/* An empty result for n == 0 (no statement at all). */
+#define EMPTY_IF_NONE(a, out, nout)                                 \
+  do {                                                              \
+    if (n == 0) {                                                   \
+      *(nout) = 0;                                                  \
+      return ALLOC((a), *(out), 0) ? PHEME_OK : PHEME_SYS_NOMEM;    \
+    }                                                               \
+  } while (0)
+
+/* ---- users ---- */
+
+pheme_err gqls_users_by_ids(store *s, arena *a, const int64_t *ids, int n, user **out) {
+  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
+  if (n == 0) return PHEME_OK;
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x, "SELECT " USER_COLS " FROM users u WHERE u.id IN (%s)", ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  for (int j = 0; j < r.rows; j++) {
+    user u;
+    sx_user_read(&r, j, &u);
+    for (int i = 0; i < n; i++)
+      if (ids[i] == u.id) (*out)[i] = u;
+  }
+  return PHEME_OK;
+}
+
+/* ---- tasks ---- */
+
+#define TASK_COLS                                                                              \
+  "t.id, t.type, t.title, t.description, t.status, t.difficulty, t.xp_reward, "               \
+  "CAST(t.token_reward AS TEXT), t.creator_id, u.address, coalesce(t.guild_id, 0), "          \
+  "coalesce(t.deadline, 0), t.requirements, t.validation, t.created_at, t.updated_at"
+
+static void read_task(const db_result *r, int i, task *t) {
+  t->id = db_int(r, i, 0);
+  t->type = db_text(r, i, 1);
+  t->title = db_text(r, i, 2);
+  t->description = db_text(r, i, 3);
+  t->status = db_text(r, i, 4);
+  t->difficulty = (int)db_int(r, i, 5);
+  t->xp_reward = db_int(r, i, 6);
+  t->token_reward = db_text(r, i, 7);
+  t->creator_id = db_int(r, i, 8);
+  sx_addr(r, i, 9, t->creator_address);
+  t->guild_id = db_int(r, i, 10);
+  t->deadline = db_int(r, i, 11);
+  t->requirements = db_text(r, i, 12);
+  t->validation = db_text(r, i, 13);
+  t->created_at = db_int(r, i, 14);
+  t->updated_at = db_int(r, i, 15);
+}
+
+/* The skills of tasks[0..n), one statement. */
+static pheme_err task_skills(sx *x, task *tasks, int n) {
+  int64_t *ids;
+  if (!ALLOC(x->a, ids, n)) return PHEME_SYS_NOMEM;
+  int m = 0;
+  for (int i = 0; i < n; i++)
+    if (tasks[i].id) ids[m++] = tasks[i].id;
+  if (m == 0) return PHEME_OK;
+  db_result r;
+  pheme_err e = query_ids(x,
+                          "SELECT ts.task_id, k.slug, ts.min_level FROM task_skills ts JOIN skills k ON k.id = "
+                          "ts.skill_id WHERE ts.task_id IN (%s) ORDER BY ts.task_id, k.slug",
+                          ids, m, NULL, 0, &r);
+  if (e) return e;
+  for (int i = 0; i < n; i++) {
+    int count = 0;
+    for (int j = 0; j < r.rows; j++) count += db_int(&r, j, 0) == tasks[i].id;
+    if (!ALLOC(x->a, tasks[i].skills, count)) return PHEME_SYS_NOMEM;
+    tasks[i].nskills = 0;
+    for (int j = 0; j < r.rows; j++) {
+      if (db_int(&r, j, 0) != tasks[i].id) continue;
+      task_skill *ts = &tasks[i].skills[tasks[i].nskills++];
+      ts->slug = db_text(&r, j, 1);
+      ts->min_level = (int)db_int(&r, j, 2);
+    }
+  }
+  return PHEME_OK;
+}
+
+pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
+  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
+  if (n == 0) return PHEME_OK;
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (!e) e = sx_snapshot(&x);
+  db_result r;
+  if (!e)
+    e = query_ids(&x, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id IN (%s)", ids, n,
+                  NULL, 0, &r);
+  if (!e) {
+    for (int j = 0; j < r.rows; j++) {
+      task t;
+      memset(&t, 0, sizeof t);
+      read_task(&r, j, &t);
+      for (int i = 0; i < n; i++)
+        if (ids[i] == t.id) (*out)[i] = t;
+    }
+    e = task_skills(&x, *out, n);
+  }
+  sx_end(&x);
+  return e;
+}
+
+void gqls_task_query_init(gqls_task_query *q) {
+  memset(q, 0, sizeof *q);
+  q->difficulty = q->difficulty_gt = q->difficulty_gte = q->difficulty_lt = q->difficulty_lte = -1;
+  q->xp_gt = q->xp_gte = q->xp_lt = q->xp_lte = -1;
+  q->order_by = "id";
+  q->desc = 1;
+  q->first = 100;
+}
+
+typedef struct {
+  buf sql;
+  dbv args[128];
+  int nargs;
+  int err;
+} qbuild;
+
+static void cond(qbuild *b, const char *fmt_with_param, dbv v) {
+  if (b->nargs >= 128) {
+    b->err = 1;
+    return;
+  }
+  b->args[b->nargs++] = v;
+  if (buf_adds(&b->sql, " AND ") || buf_printf(&b->sql, fmt_with_param, b->nargs)) b->err = 1;
+}
+
+static void cond_in_text(qbuild *b, const char *col, const char *const *v, int n) {
+  if (buf_printf(&b->sql, " AND %s IN (", col)) b->err = 1;
+  for (int i = 0; i < n && b->nargs < 128; i++) {
+    b->args[b->nargs++] = dbv_text(v[i]);
+    if (buf_printf(&b->sql, "%s$%d", i ? "," : "", b->nargs)) b->err = 1;
+  }
+  if (n == 0 && buf_adds(&b->sql, "NULL")) b->err = 1;
+  if (buf_addc(&b->sql, ')')) b->err = 1;
+}
+
+pheme_err gqls_tasks_query(store *s, arena *a, const gqls_task_query *q, task **out, int *n) {
+  *n = 0;
+  qbuild b = {0};
+  buf_init(&b.sql, 8192);
+  if (buf_adds(&b.sql, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE 1 = 1")) b.err = 1;
+  if (q->nid_in) {
+    if (buf_adds(&b.sql, " AND t.id IN (")) b.err = 1;
+    for (int i = 0; i < q->nid_in && b.nargs < 128; i++) {
+      b.args[b.nargs++] = dbv_int(q->id_in[i]);
+      if (buf_printf(&b.sql, "%s$%d", i ? "," : "", b.nargs)) b.err = 1;
+    }
+    if (buf_addc(&b.sql, ')')) b.err = 1;
+  }
+  if (q->id_gt > 0) cond(&b, "t.id > $%d", dbv_int(q->id_gt));
+  if (q->id_lt > 0) cond(&b, "t.id < $%d", dbv_int(q->id_lt));
+  if (q->type) cond(&b, "t.type = $%d", dbv_text(q->type));
+  if (q->status) cond(&b, "t.status = $%d", dbv_text(q->status));
+  if (q->not_status) cond(&b, "t.status <> $%d", dbv_text(q->not_status));
+  if (q->ntype_in || q->type_in) cond_in_text(&b, "t.type", q->type_in, q->ntype_in);
+  if (q->nstatus_in || q->status_in) cond_in_text(&b, "t.status", q->status_in, q->nstatus_in);
+  if (q->difficulty >= 0) cond(&b, "t.difficulty = $%d", dbv_int(q->difficulty));
+  if (q->difficulty_gt >= 0) cond(&b, "t.difficulty > $%d", dbv_int(q->difficulty_gt));
+  if (q->difficulty_gte >= 0) cond(&b, "t.difficulty >= $%d", dbv_int(q->difficulty_gte));
+  if (q->difficulty_lt >= 0) cond(&b, "t.difficulty < $%d", dbv_int(q->difficulty_lt));
+  if (q->difficulty_lte >= 0) cond(&b, "t.difficulty <= $%d", dbv_int(q->difficulty_lte));
+  if (q->xp_gt >= 0) cond(&b, "t.xp_reward > $%d", dbv_int(q->xp_gt));
+  if (q->xp_gte >= 0) cond(&b, "t.xp_reward >= $%d", dbv_int(q->xp_gte));
+  if (q->xp_lt >= 0) cond(&b, "t.xp_reward < $%d", dbv_int(q->xp_lt));
+  if (q->xp_lte >= 0) cond(&b, "t.xp_reward <= $%d", dbv_int(q->xp_lte));
+  if (q->title_contains) {
+    /* a substring, case-sensitive on both backends (instr / strpos, no LIKE wildcards) */
+    if (b.nargs < 128) b.args[b.nargs++] = dbv_text(q->title_contains);
+    if (buf_printf(&b.sql, " AND ${contains}%d", b.nargs)) b.err = 1;
+  }
+  if (q->creator_id) cond(&b, "t.creator_id = $%d", dbv_int(q->creator_id));
+  if (q->guild_id) cond(&b, "t.guild_id = $%d", dbv_int(q->guild_id));
+  if (q->skill)
+    cond(&b, "EXISTS (SELECT 1 FROM task_skills ts JOIN skills k ON k.id = ts.skill_id WHERE ts.task_id = t.id AND k.slug = $%d)",
+         dbv_text(q->skill));
+  const char *col = "t.id";
+  if (q->order_by && strcmp(q->order_by, "createdAt") == 0) col = "t.created_at";
+  else if (q->order_by && strcmp(q->order_by, "difficulty") == 0) col = "t.difficulty";
+  else if (q->order_by && strcmp(q->order_by, "xpReward") == 0) col = "t.xp_reward";
+  if (buf_printf(&b.sql, " ORDER BY %s %s, t.id %s LIMIT %d OFFSET %d", col, q->desc ? "DESC" : "ASC",
+                 q->desc ? "DESC" : "ASC", q->first < 0 ? 0 : q->first, q->skip < 0 ? 0 : q->skip))
+    b.err = 1;
+  if (b.err) {
+    buf_release(&b.sql);
+    return PHEME_DATA_INVALID;
+  }
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) {
+    buf_release(&b.sql);
+    return e;
+  }
+  /* the substring test differs by dialect */
+  char *sql = arena_strndup(a, b.sql.data, b.sql.len);
+  buf_release(&b.sql);
+  if (!sql) {
+    sx_end(&x);
+    return PHEME_SYS_NOMEM;
+  }
+  char *tok = strstr(sql, "${contains}");
+  if (tok) {
+    const char *f = sx_is_pg(&x) ? "strpos(t.title, $" : "instr(t.title, $";
+    char *rest = tok + strlen("${contains}");
+    size_t digits = strspn(rest, "0123456789");
+    sql = arena_printf(a, "%.*s%s%.*s) > 0%s", (int)(tok - sql), sql, f, (int)digits, rest, rest + digits);
+    if (!sql) {
+      sx_end(&x);
+      return PHEME_SYS_NOMEM;
+    }
+  }
+  db_result r;
+  e = sx_snapshot(&x);
+  if (!e) e = sx_query(&x, sql, b.args, b.nargs, &r);
+  if (!e) {
+    if (!ALLOC(a, *out, r.rows)) e = PHEME_SYS_NOMEM;
+  }
+  if (!e) {
+    for (int j = 0; j < r.rows; j++) read_task(&r, j, &(*out)[j]);
+    *n = r.rows;
+    e = task_skills(&x, *out, *n);
+  }
+  sx_end(&x);
+  return e;
+}
+
+/* ---- submissions ---- */
+
+#define SUB_COLS                                                                           \
+  "s.id, s.task_id, s.user_id, u.address, s.text, s.evidence, s.state, s.feedback, "      \
+  "coalesce(s.final_score, -1), s.created_at, s.updated_at"
+
+static void read_sub(const db_result *r, int i, int c, submission *s) {
+  s->id = db_int(r, i, c);
+  s->task_id = db_int(r, i, c + 1);
+  s->user_id = db_int(r, i, c + 2);
+  sx_addr(r, i, c + 3, s->user_address);
+  s->text = db_text(r, i, c + 4);
+  s->evidence = db_text(r, i, c + 5);
+  s->state = db_text(r, i, c + 6);
+  s->feedback = db_text(r, i, c + 7);
+  s->final_score = (int)db_int(r, i, c + 8);
+  s->created_at = db_int(r, i, c + 9);
+  s->updated_at = db_int(r, i, c + 10);
+}
+
+pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int64_t *ids, int n, int per_parent,
+                              int skip, const char *state, gqls_submission **out, int *nout) {
+  if (strcmp(column, "user_id") != 0 && strcmp(column, "task_id") != 0) return PHEME_DATA_INVALID;
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  dbv post[3] = {dbv_text(state), dbv_int(skip), dbv_int(skip + per_parent)};
+  db_result r;
+  if (n == 1) {
+    /* one parent (a root field's): a plain page on the (parent, id) index, no window */
+    char *sql = arena_printf(a,
+                             "SELECT s.%s AS parent, " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id "
+                             "WHERE s.%s = $1 AND (CAST($2 AS TEXT) IS NULL OR s.state = $2) ORDER BY s.id DESC "
+                             "LIMIT $3 OFFSET $4",
+                             column, column);
+    if (!sql) e = PHEME_SYS_NOMEM;
+    if (!e) e = Q(&x, &r, sql, dbv_int(ids[0]), dbv_text(state), dbv_int(per_parent), dbv_int(skip));
+    sx_end(&x);
+    if (e) return e;
+    goto rows;
+  }
+  char *fmt = arena_printf(a,
+                           "SELECT * FROM (SELECT s.%s AS parent, " SUB_COLS ", row_number() OVER (PARTITION BY s.%s "
+                           "ORDER BY s.id DESC) AS rn FROM submissions s JOIN users u ON u.id = s.user_id WHERE "
+                           "s.%s IN (%%s) AND (CAST($%%d AS TEXT) IS NULL OR s.state = $%%d)) w WHERE rn > $%%d AND "
+                           "rn <= $%%d ORDER BY parent, id DESC",
+                           column, column, column);
+  if (!fmt) e = PHEME_SYS_NOMEM;
+  if (!e) e = query_ids(&x, fmt, ids, n, post, 3, &r);
+  sx_end(&x);
+  if (e) return e;
+rows:
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    (*out)[j].parent = db_int(&r, j, 0);
+    read_sub(&r, j, 1, &(*out)[j].sub);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err gqls_submissions_by_ids(store *s, arena *a, const int64_t *ids, int n, submission **out) {
+  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
+  if (n == 0) return PHEME_OK;
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x, "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id IN (%s)", ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  for (int j = 0; j < r.rows; j++) {
+    submission sub;
+    read_sub(&r, j, 0, &sub);
+    for (int i = 0; i < n; i++)
+      if (ids[i] == sub.id) (*out)[i] = sub;
+  }
+  return PHEME_OK;
+}
+
+/* ---- people's skills and guilds ---- */
+
+pheme_err gqls_skill_levels_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_skill_level **out, int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT l.user_id, k.slug, k.name, k.domain, l.xp, l.level, coalesce(l.last_validated, 0) FROM "
+                "skill_levels l JOIN skills k ON k.id = l.skill_id WHERE l.user_id IN (%s) ORDER BY l.user_id, "
+                "l.xp DESC, k.slug",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    gqls_skill_level *l = &(*out)[j];
+    l->parent = db_int(&r, j, 0);
+    l->level.slug = db_text(&r, j, 1);
+    l->level.name = db_text(&r, j, 2);
+    l->level.domain = db_text(&r, j, 3);
+    l->level.xp = db_int(&r, j, 4);
+    l->level.level = (int)db_int(&r, j, 5);
+    l->level.last_validated = db_int(&r, j, 6);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+#define GUILD_COLS "g.id, g.slug, g.name, g.type, g.description, g.owner_id, g.member_count, g.created_at"
+
+static void read_guild(const db_result *r, int i, int c, guild *g) {
+  g->id = db_int(r, i, c);
+  g->slug = db_text(r, i, c + 1);
+  g->name = db_text(r, i, c + 2);
+  g->type = db_text(r, i, c + 3);
+  g->description = db_text(r, i, c + 4);
+  g->owner_id = db_int(r, i, c + 5);
+  g->member_count = db_int(r, i, c + 6);
+  g->created_at = db_int(r, i, c + 7);
+}
+
+pheme_err gqls_guilds_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_membership **out, int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT m.user_id, m.role, m.joined_at, " GUILD_COLS " FROM guild_members m JOIN guilds g ON g.id = "
+                "m.guild_id WHERE m.user_id IN (%s) ORDER BY m.user_id, m.joined_at, g.id",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    gqls_membership *m = &(*out)[j];
+    m->parent = db_int(&r, j, 0);
+    m->role = db_text(&r, j, 1);
+    m->joined_at = db_int(&r, j, 2);
+    read_guild(&r, j, 3, &m->guild);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err gqls_members_by_guilds(store *s, arena *a, const int64_t *ids, int n, int per_parent, gqls_member **out,
+                                 int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  dbv post[1] = {dbv_int(per_parent)};
+  db_result r;
+  e = query_ids(&x,
+                "SELECT * FROM (SELECT m.guild_id, m.user_id, u.address, u.display_name, m.role, m.joined_at, "
+                "row_number() OVER (PARTITION BY m.guild_id ORDER BY m.joined_at, m.user_id) AS rn FROM guild_members m "
+                "JOIN users u ON u.id = m.user_id WHERE m.guild_id IN (%s)) w WHERE rn <= $%d ORDER BY guild_id, rn",
+                ids, n, post, 1, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    gqls_member *m = &(*out)[j];
+    m->parent = db_int(&r, j, 0);
+    m->member.user_id = db_int(&r, j, 1);
+    sx_addr(&r, j, 2, m->member.address);
+    m->member.display_name = db_text(&r, j, 3);
+    m->member.role = db_text(&r, j, 4);
+    m->member.joined_at = db_int(&r, j, 5);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+/* ---- a submission's timeline, assessments, reviews, disputes ---- */
+
+pheme_err gqls_events_by_subs(store *s, arena *a, const int64_t *ids, int n, sub_event_row **out, int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT id, submission_id, from_state, to_state, event, actor, coalesce(actor_id, 0), at, detail FROM "
+                "submission_events WHERE submission_id IN (%s) ORDER BY submission_id, id",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    sub_event_row *v = &(*out)[j];
+    v->id = db_int(&r, j, 0);
+    v->submission_id = db_int(&r, j, 1);
+    v->from = db_text(&r, j, 2);
+    v->to = db_text(&r, j, 3);
+    v->event = db_text(&r, j, 4);
+    v->actor = db_text(&r, j, 5);
+    v->actor_id = db_int(&r, j, 6);
+    v->at = db_int(&r, j, 7);
+    v->detail = db_text(&r, j, 8);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err gqls_assessments_by_subs(store *s, arena *a, const int64_t *ids, int n, assessment_row **out, int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT id, submission_id, assessor, model, scores, coalesce(overall, -1), coalesce(confidence_ppm, -1), "
+                "feedback, record, ok, reason, created_at FROM assessments WHERE submission_id IN (%s) ORDER BY "
+                "submission_id, id",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    assessment_row *v = &(*out)[j];
+    v->id = db_int(&r, j, 0);
+    v->submission_id = db_int(&r, j, 1);
+    v->assessor = db_text(&r, j, 2);
+    v->model = db_text(&r, j, 3);
+    v->scores = db_text(&r, j, 4);
+    v->overall = (int)db_int(&r, j, 5);
+    v->confidence_ppm = (int)db_int(&r, j, 6);
+    v->feedback = db_text(&r, j, 7);
+    v->record = db_text(&r, j, 8);
+    v->ok = (int)db_int(&r, j, 9);
+    v->reason = db_text(&r, j, 10);
+    v->created_at = db_int(&r, j, 11);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err gqls_reviews_by_subs(store *s, arena *a, const int64_t *ids, int n, review_row **out, int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT r.id, r.submission_id, r.round, r.validator_id, v.address, r.score, r.criteria, r.feedback, "
+                "r.signature, r.signer, r.created_at FROM reviews r JOIN validators v ON v.id = r.validator_id WHERE "
+                "r.submission_id IN (%s) ORDER BY r.submission_id, r.round, r.validator_id",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    review_row *v = &(*out)[j];
+    v->id = db_int(&r, j, 0);
+    v->submission_id = db_int(&r, j, 1);
+    v->round = (int)db_int(&r, j, 2);
+    v->validator_id = db_int(&r, j, 3);
+    sx_addr(&r, j, 4, v->validator_address);
+    v->score = (int)db_int(&r, j, 5);
+    v->criteria = db_text(&r, j, 6);
+    v->feedback = db_text(&r, j, 7);
+    size_t len = 0;
+    const uint8_t *sig = db_blob(&r, j, 8, &len);
+    if (sig && len == 65) memcpy(v->signature, sig, 65);
+    sx_addr(&r, j, 9, v->signer);
+    v->created_at = db_int(&r, j, 10);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err gqls_disputes_by_subs(store *s, arena *a, const int64_t *ids, int n, dispute_row **out, int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT id, submission_id, round, opened_by, reason, first_state, coalesce(first_score, -1), outcome, "
+                "coalesce(final_score, -1), created_at, coalesce(resolved_at, 0) FROM disputes WHERE submission_id IN "
+                "(%s) ORDER BY submission_id, id",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    dispute_row *v = &(*out)[j];
+    v->id = db_int(&r, j, 0);
+    v->submission_id = db_int(&r, j, 1);
+    v->round = (int)db_int(&r, j, 2);
+    v->opened_by = db_int(&r, j, 3);
+    v->reason = db_text(&r, j, 4);
+    v->first_state = db_text(&r, j, 5);
+    v->first_score = (int)db_int(&r, j, 6);
+    v->outcome = db_text(&r, j, 7);
+    v->final_score = (int)db_int(&r, j, 8);
+    v->created_at = db_int(&r, j, 9);
+    v->resolved_at = db_int(&r, j, 10);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err gqls_validators_by_users(store *s, arena *a, const int64_t *ids, int n, validator_row **out) {
+  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
+  if (n == 0) return PHEME_OK;
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT v.id, v.user_id, v.address, CAST(v.stake AS TEXT), v.domains, v.status, v.accuracy_ppm, "
+                "v.outlier_streak, v.slashing_candidate, v.created_at, v.updated_at FROM validators v WHERE v.user_id "
+                "IN (%s)",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  for (int j = 0; j < r.rows; j++) {
+    validator_row v;
+    memset(&v, 0, sizeof v);
+    v.id = db_int(&r, j, 0);
+    v.user_id = db_int(&r, j, 1);
+    sx_addr(&r, j, 2, v.address);
+    v.stake = db_text(&r, j, 3);
+    v.domains = db_text(&r, j, 4);
+    v.status = db_text(&r, j, 5);
+    v.accuracy_ppm = (int)db_int(&r, j, 6);
+    v.outlier_streak = (int)db_int(&r, j, 7);
+    v.slashing_candidate = (int)db_int(&r, j, 8);
+    v.created_at = db_int(&r, j, 9);
+    v.updated_at = db_int(&r, j, 10);
+    for (int i = 0; i < n; i++)
+      if (ids[i] == v.user_id) (*out)[i] = v;
+  }
+  return PHEME_OK;
+}

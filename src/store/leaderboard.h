@@ -1,0 +1,65 @@
+/* What the leaderboards (src/game/leaderboard.c) read from storage: the XP ledger summed per
+ * person and board, the people a page of a board names, and seasons. All SQL of the leaderboards
+ * is here. */
+#ifndef PHEME_STORE_LEADERBOARD_H
+#define PHEME_STORE_LEADERBOARD_H
+
+#include <stdint.h>
+
+#include "core/arena.h"
+#include "core/err.h"
+#include "store/store.h"
+
+/* The XP of one person on one combination of boards: the sum of their ledger rows with this
+ * skill, guild and season (0: none). Adding these up per board gives every board. */
+typedef struct {
+  int64_t user_id, skill_id, guild_id, season_id;
+  int64_t xp;
+} store_lb_group;
+
+/* Called with each page of groups; returns 0 to go on, anything else to stop the scan (which
+ * then returns PHEME_SYS_INTERNAL). */
+typedef int (*store_lb_each)(void *ctx, const store_lb_group *rows, int n, int64_t user_upto,
+                             int64_t user_max);
+
+/* Reads the whole ledger grouped by (person, skill, guild, season), one grouped read per range
+ * of page_users user ids (through the ledger's user index, so memory stays bounded by a page),
+ * all in one snapshot where the backend has read transactions (SQLite). fn learns how far the
+ * scan has come (user_upto of user_max) for progress reports. Returns 0 or a storage error. */
+pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn, void *ctx)
+    PHEME_MUST_CHECK;
+
+/* A person named on a board. */
+typedef struct {
+  int64_t id; /* 0: no such user (deleted since) */
+  uint8_t address[20];
+  const char *display_name;
+} store_lb_person;
+
+#define STORE_LB_PEOPLE_MAX 256
+/* The address and display name of users ids[0..n) (n ≤ STORE_LB_PEOPLE_MAX), into out[i] in the
+ * same order; strings in a. Returns 0 or a storage error. */
+pheme_err store_leaderboard_people(store *s, arena *a, const int64_t *ids, int n,
+                                   store_lb_person *out) PHEME_MUST_CHECK;
+
+/* A guild named on the board of guilds. */
+typedef struct {
+  int64_t id; /* 0: no such guild (deleted since) */
+  const char *slug, *name;
+} store_lb_guild;
+
+/* The slug and name of guilds ids[0..n) (n ≤ STORE_LB_PEOPLE_MAX), into out[i] in the same order;
+ * strings in a. Returns 0 or a storage error. */
+pheme_err store_leaderboard_guilds(store *s, arena *a, const int64_t *ids, int n,
+                                   store_lb_guild *out) PHEME_MUST_CHECK;
+
+typedef struct {
+  int64_t id;
+  const char *slug, *name;
+  int64_t starts_at, ends_at;
+} store_season;
+
+/* Season id; PHEME_DATA_NOT_FOUND when there is none. */
+pheme_err store_season_get(store *s, arena *a, int64_t id, store_season *out) PHEME_MUST_CHECK;
+
+#endif

@@ -1,0 +1,105 @@
+// Rate limits shared by several nodes through Redis (core/redis.h, http/ratelimit.c): two
+// `pheme serve` on one database and one redis-server (Debian's, started here on loopback and
+// stopped by its PID). A limit of 10 reads a minute holds across both nodes: of 20 reads sent
+// alternately to A and B exactly 10 pass. With Redis stopped the nodes keep serving on limits of
+// their own and say so in /readyz and /metrics; once Redis is back they share again.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { WORK, expectStatus, freePort, freshDatabase, request, sleep, startServer, tryConnect } from './lib/harness.mjs';
+
+const PIDS = process.env.PHEME_IT_PIDS || '';
+
+async function startRedis(port) {
+  const dir = fs.mkdtempSync(path.join(WORK, 'redis-'));
+  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--dir', dir, '--protected-mode', 'yes'], { stdio: 'ignore' });
+  if (PIDS) fs.writeFileSync(path.join(PIDS, String(child.pid)), '');
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  for (let i = 0; i < 100; i++) {
+    if (await tryConnect(port, 200)) return { child, exited };
+    await sleep(50);
+  }
+  child.kill('SIGKILL');
+  throw new Error(`redis-server did not listen on ${port}`);
+}
+
+async function stopRedis(r) {
+  r.child.kill('SIGTERM');
+  await r.exited;
+  if (PIDS) try { fs.unlinkSync(path.join(PIDS, String(r.child.pid))); } catch { /* ignore */ }
+}
+
+function metric(text, name) {
+  const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+  return line ? Number(line.split(' ').pop()) : NaN;
+}
+
+describe('redis', () => {
+  let redis; let redisPort; let db; let a; let b;
+
+  before(async () => {
+    redisPort = await freePort();
+    redis = await startRedis(redisPort);
+    db = await freshDatabase('redis');
+    // the URL may hold a password: a secret, given in the environment, never on the command line
+    const env = { PHEME_REDIS: `redis://127.0.0.1:${redisPort}/2` };
+    const args = ['--redis-backoff-ms', '300', '--rate-limit', 'on', '--rate-limit-read', '10', '--answer-cache', 'off'];
+    a = await startServer({ db, name: 'redis-a', args, env });
+    b = await startServer({ db, name: 'redis-b', args, env });
+  });
+
+  after(async () => {
+    if (a) await a.stop();
+    if (b) await b.stop();
+    if (redis) await stopRedis(redis);
+  });
+
+  test('/readyz names each dependency: database up, redis up, chain off', async () => {
+    const r = expectStatus(await request(a.port, 'GET', '/readyz'), 200);
+    assert.equal(r.dependencies.database.state, 'up');
+    assert.equal(r.dependencies.redis.state, 'up');
+    assert.equal(r.dependencies.redis.at, `127.0.0.1:${redisPort}/2`);
+    assert.equal(r.dependencies.chain.state, 'off');
+    assert.deepEqual(r.degraded, []);
+  });
+
+  test('a limit of 10 reads a minute holds across two nodes: exactly 10 of 20 pass', async () => {
+    const statuses = [];
+    for (let i = 0; i < 20; i++) {
+      const node = i % 2 ? b : a;
+      const r = await request(node.port, 'GET', '/api/v1/skills');
+      statuses.push(r.status);
+      if (r.status === 429) assert.equal(r.body.error.code, 'API007');
+    }
+    assert.equal(statuses.filter((s) => s === 200).length, 10, statuses.join(','));
+    assert.equal(statuses.filter((s) => s === 429).length, 10, statuses.join(','));
+    // both nodes refused some: the buckets are one, not one per node
+    assert.ok(statuses.slice(10).every((s) => s === 429), statuses.join(','));
+  });
+
+  test('Redis down: the nodes serve on limits of their own and say so; Redis back: shared again', async () => {
+    await stopRedis(redis);
+    redis = null;
+    // a node's own bucket is fresh: reads pass again, nothing fails for Redis being away
+    const r = await request(a.port, 'GET', '/api/v1/skills');
+    assert.equal(r.status, 200);
+    const ready = expectStatus(await request(a.port, 'GET', '/readyz'), 200);
+    assert.equal(ready.status, 'ready');
+    assert.equal(ready.dependencies.redis.state, 'down');
+    assert.deepEqual(ready.degraded, ['redis']);
+    const m = (await request(a.port, 'GET', '/metrics')).text;
+    assert.equal(metric(m, 'pheme_redis_up'), 0);
+    assert.ok(metric(m, 'pheme_ratelimit_shared_fallbacks_total') >= 1);
+    redis = await startRedis(redisPort);
+    let state;
+    for (let i = 0; i < 40 && state !== 'up'; i++) {
+      await sleep(100);
+      await request(b.port, 'GET', '/api/v1/skills'); // a check after the back-off reconnects
+      state = expectStatus(await request(b.port, 'GET', '/readyz'), 200).dependencies.redis.state;
+    }
+    assert.equal(state, 'up');
+  });
+});

@@ -1,0 +1,263 @@
+/* PHEME's GraphQL schema against real storage, on SQLite and PostgreSQL: answers, the same
+ * authorization as REST, The Graph's filters, mutations through the engines, and batched loading
+ * — a nested query costs one store call per level, however many rows each level has. Also: the
+ * committed docs/schema.graphql is what `pheme graphql schema` writes. */
+#include <string.h>
+
+#include "test.h"
+#include "backends.h"
+#include "graphql/pheme_schema.h"
+#include "work/tasks.h"
+
+static const store_actor sys = {0, ""};
+static gql_service SVC;
+
+static work_principal person_at(int n, unsigned roles) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t addr[20];
+  memset(addr, 0, sizeof addr);
+  addr[0] = 0x9a;
+  addr[19] = (uint8_t)n;
+  user u;
+  int created;
+  work_principal p;
+  memset(&p, 0, sizeof p);
+  if (store_user_ensure(S, &a, &sys, addr, &u, &created) == 0) p.user_id = u.id;
+  p.roles = roles;
+  memcpy(p.address, addr, 20);
+  arena_release(&a);
+  return p;
+}
+
+/* Runs src as who; returns the response text and the store calls it made. */
+static const char *run_as(arena *a, const work_principal *who, const char *src, const char *vars, int *calls) {
+  gqlp_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.store = S;
+  if (who) ctx.who = *who;
+  ctx.actor = sys;
+  gql_request rq = {0};
+  rq.query = src;
+  rq.query_len = strlen(src);
+  json_t *v = vars ? json_loads(vars, 0, NULL) : NULL;
+  rq.variables = v;
+  gql_exec_options opt = {.app = &ctx};
+  buf out;
+  buf_init(&out, 1 << 22);
+  gql_result res;
+  const char *txt = gql_service_run(&SVC, &rq, &opt, a, &out, &res) == 0 ? arena_strdup(a, out.data) : "(cap)";
+  buf_release(&out);
+  json_decref(v);
+  if (calls) *calls = ctx.store_calls;
+  return txt;
+}
+
+static work_principal creator, admin, people[6];
+static int64_t task_ids[8];
+
+static void seed(void) {
+  arena a;
+  arena_init(&a, 0);
+  char why[256];
+  creator = person_at(1, ROLE_USER | ROLE_CREATOR);
+  admin = person_at(2, ROLE_USER | ROLE_ADMIN);
+  for (int i = 0; i < 6; i++) people[i] = person_at(10 + i, ROLE_USER);
+  static const char *titles[] = {"Audit the vault", "Write docs", "Fix the bug", "Design a logo",
+                                 "Audit the bridge", "Translate", "Draft plan", "Review PR"};
+  for (int i = 0; i < 8; i++) {
+    work_task_input in;
+    memset(&in, 0, sizeof in);
+    in.fields = (task){.type = i % 2 ? "LESSON" : "BOUNTY", .title = titles[i], .description = "d",
+                       .difficulty = 1 + i, .xp_reward = 10 * (i + 1)};
+    task_skill sk[] = {{"solidity", 0}, {"rust", 0}};
+    if (i < 4) {
+      in.fields.skills = sk;
+      in.fields.nskills = 1 + i % 2;
+      in.has_skills = 1;
+    }
+    task t;
+    if (work_task_create(S, &a, &sys, &creator, &in, &t, why, sizeof why)) fprintf(stderr, "seed: %s\n", why);
+    task_ids[i] = t.id;
+  }
+  /* each person submits to the first three tasks */
+  for (int p = 0; p < 6; p++)
+    for (int i = 0; i < 3; i++) {
+      submission s;
+      if (work_submit(S, &a, &sys, &people[p], task_ids[i], "my work", NULL, &s, why, sizeof why))
+        fprintf(stderr, "seed submit: %s\n", why);
+    }
+  guild g = {.slug = "builders", .name = "Builders", .type = "SKILL", .description = "", .owner_id = people[0].user_id};
+  if (store_guild_create(S, &a, &sys, &g)) fprintf(stderr, "seed: guild\n");
+  for (int p = 1; p < 6; p++)
+    if (store_guild_join(S, &sys, g.id, people[p].user_id)) fprintf(stderr, "seed: join\n");
+  for (int p = 0; p < 6; p++)
+    if (store_seed_skill_level(S, &sys, people[p].user_id, "solidity", 100 * (p + 1), p + 1)) fprintf(stderr, "seed: level\n");
+  arena_release(&a);
+}
+
+TEST(answers_from_storage) {
+  arena a;
+  arena_init(&a, 1 << 24);
+  const char *r = run_as(&a, NULL, "{ skill(slug: \"solidity\") { slug domain } task(id: 1) { id title creator { displayName } } }", NULL, NULL);
+  CHECK(strstr(r, "\"skill\":{\"slug\":\"solidity\",\"domain\":\"technical\"}") != NULL);
+  CHECK(strstr(r, "\"title\":\"Audit the vault\"") != NULL);
+  r = run_as(&a, &people[0], "{ me { id roles skills { slug level } guilds { role guild { slug memberCount } } } }", NULL, NULL);
+  CHECK(strstr(r, "\"roles\":[\"user\"]") != NULL);
+  CHECK(strstr(r, "{\"slug\":\"solidity\",\"level\":1}") != NULL);
+  CHECK(strstr(r, "\"guilds\":[{\"role\":\"OWNER\",\"guild\":{\"slug\":\"builders\",\"memberCount\":6}}]") != NULL);
+  r = run_as(&a, NULL, "{ me { id } task(id: 999999) { id } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"me\":null,\"task\":null}}");
+  /* no chain indexed: the projections are empty, not errors */
+  r = run_as(&a, NULL, "{ chainValidators { address } proposals { id } proposal(id: \"1\") { id } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"chainValidators\":[],\"proposals\":[],\"proposal\":null}}");
+  r = run_as(&a, NULL, "{ _meta { block { number hash } hasIndexingErrors } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"_meta\":{\"block\":{\"number\":null,\"hash\":null},\"hasIndexingErrors\":false}}}");
+  arena_release(&a);
+}
+
+TEST(one_store_call_per_level) {
+  arena a;
+  arena_init(&a, 1 << 24);
+  const char *q =
+      "query ($n: Int) { tasks(first: $n, orderBy: id, orderDirection: asc) { id title creator { address } "
+      "skills { skill } submissions(first: 10) { id state author { displayName skills { slug level } "
+      "guilds { guild { slug owner { id } } } } timeline { to event } reviews { score } } } }";
+  int calls_small, calls_big;
+  const char *r = run_as(&a, &admin, q, "{\"n\":1}", &calls_small);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  r = run_as(&a, &admin, q, "{\"n\":8}", &calls_big);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  /* tasks, creator, submissions, author, author skills, guilds, guild owner, timeline, reviews */
+  CHECK_INT(calls_small, 9);
+  CHECK_INT(calls_big, 9);
+  /* 3 tasks × 6 submissions are in the answer, each with its author and timeline */
+  int subs = 0;
+  for (const char *p = r; (p = strstr(p, "\"state\":\"SUBMITTED\"")); p++) subs++;
+  CHECK_INT(subs, 18);
+  int events = 0;
+  for (const char *p = r; (p = strstr(p, "\"to\":\"SUBMITTED\"")); p++) events++;
+  CHECK(events >= 18);
+  arena_release(&a);
+}
+
+TEST(the_same_authorization_as_rest) {
+  arena a;
+  arena_init(&a, 1 << 24);
+  char *q = arena_printf(&a, "{ task(id: %lld) { submissions { id } } }", (long long)task_ids[0]);
+  const char *r = run_as(&a, &people[0], q, NULL, NULL);
+  CHECK(strstr(r, "\"code\":\"AUTH004\"") != NULL);
+  CHECK(strstr(r, "\"submissions\":null") != NULL);
+  r = run_as(&a, &creator, q, NULL, NULL);
+  CHECK(strstr(r, "errors") == NULL);
+  /* a person's own submissions, not another's */
+  q = arena_printf(&a, "{ user(id: %lld) { submissions { id author { id } } } }", (long long)people[1].user_id);
+  r = run_as(&a, &people[1], q, NULL, NULL);
+  CHECK(strstr(r, "errors") == NULL);
+  r = run_as(&a, &people[2], q, NULL, NULL);
+  CHECK(strstr(r, "AUTH004") != NULL);
+  r = run_as(&a, &people[2], "{ validators { id } }", NULL, NULL);
+  CHECK(strstr(r, "AUTH003") != NULL);
+  r = run_as(&a, &admin, "{ validators { id } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"validators\":[]}}");
+  arena_release(&a);
+}
+
+TEST(the_graphs_filters) {
+  arena a;
+  arena_init(&a, 1 << 24);
+  const char *r = run_as(&a, NULL, "{ tasks(where: {difficulty_gte: 7, type: BOUNTY}) { difficulty type } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"tasks\":[{\"difficulty\":7,\"type\":\"BOUNTY\"}]}}");
+  r = run_as(&a, NULL, "{ tasks(where: {title_contains: \"Audit\"}, orderBy: difficulty, orderDirection: asc) { title } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"tasks\":[{\"title\":\"Audit the vault\"},{\"title\":\"Audit the bridge\"}]}}");
+  r = run_as(&a, NULL, "{ tasks(first: 2, skip: 1, where: {skill: \"solidity\"}) { title } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"tasks\":[{\"title\":\"Fix the bug\"},{\"title\":\"Write docs\"}]}}");
+  r = run_as(&a, NULL, "{ tasks(where: {xpReward_lt: 30, status_in: [OPEN]}, orderBy: xpReward) { xpReward } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"tasks\":[{\"xpReward\":\"20\"},{\"xpReward\":\"10\"}]}}");
+  r = run_as(&a, NULL, "{ tasks(first: 1001) { id } }", NULL, NULL);
+  CHECK(strstr(r, "first must be between 0 and 1000") != NULL);
+  /* a cursor connection walks every task once */
+  const char *after = NULL;
+  int seen = 0;
+  for (int page = 0; page < 10; page++) {
+    char *q = after ? arena_printf(&a, "{ tasksConnection(first: 3, after: \"%s\") { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }", after)
+                    : arena_strdup(&a, "{ tasksConnection(first: 3) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } } }");
+    r = run_as(&a, NULL, q, NULL, NULL);
+    for (const char *p = r; (p = strstr(p, "\"node\"")); p++) seen++;
+    const char *ec = strstr(r, "\"endCursor\":\"");
+    if (!strstr(r, "\"hasNextPage\":true") || !ec) break;
+    ec += strlen("\"endCursor\":\"");
+    after = arena_strndup(&a, ec, strcspn(ec, "\""));
+  }
+  CHECK_INT(seen, 8);
+  arena_release(&a);
+}
+
+TEST(mutations_go_through_the_engines) {
+  arena a;
+  arena_init(&a, 1 << 24);
+  const char *m = "mutation ($in: TaskInput!) { createTask(input: $in) { id title status creator { id } skills { skill minLevel } } }";
+  const char *vars = "{\"in\":{\"type\":\"QUEST\",\"title\":\"From GraphQL\",\"description\":\"x\",\"difficulty\":3,\"xpReward\":50,"
+                     "\"skills\":[{\"skill\":\"rust\",\"minLevel\":2}]}}";
+  const char *r = run_as(&a, &people[0], m, vars, NULL);
+  CHECK(strstr(r, "AUTH003") != NULL);
+  r = run_as(&a, NULL, m, vars, NULL);
+  CHECK(strstr(r, "AUTH001") != NULL);
+  r = run_as(&a, &creator, m, vars, NULL);
+  CHECK(strstr(r, "\"title\":\"From GraphQL\",\"status\":\"OPEN\"") != NULL);
+  CHECK(strstr(r, "\"skills\":[{\"skill\":\"rust\",\"minLevel\":2}]") != NULL);
+  /* the engine's rules answer as they do on REST */
+  r = run_as(&a, &creator, m,
+             "{\"in\":{\"type\":\"QUEST\",\"title\":\"x\",\"description\":\"x\",\"difficulty\":3,\"xpReward\":5,\"skills\":[{\"skill\":\"basket-weaving\"}]}}",
+             NULL);
+  CHECK(strstr(r, "skill 'basket-weaving' is not in the catalogue") != NULL);
+  char *sub = arena_printf(&a, "mutation { submit(taskId: %lld, text: \"done\", evidence: [{type: \"link\", url: \"https://example.com/x\"}]) { id state author { id } } }",
+                           (long long)task_ids[5]);
+  r = run_as(&a, &people[3], sub, NULL, NULL);
+  CHECK(strstr(r, "\"state\":\"SUBMITTED\"") != NULL);
+  r = run_as(&a, &people[3], sub, NULL, NULL);
+  CHECK(strstr(r, "already have a submission") != NULL);
+  r = run_as(&a, &people[4], "mutation { joinGuild(slug: \"builders\") { memberCount } }", NULL, NULL);
+  CHECK(strstr(r, "already a member") != NULL);
+  arena_release(&a);
+}
+
+TEST(the_committed_schema_is_the_table) {
+  buf b;
+  buf_init(&b, 1 << 22);
+  char err[256];
+  REQUIRE(gqlp_schema_sdl(&b, err, sizeof err) == 0);
+  FILE *f = fopen(TEST_DATA_DIR "/../../docs/schema.graphql", "r");
+  REQUIRE(f != NULL);
+  char *disk = malloc(1 << 22);
+  size_t n = fread(disk, 1, (1 << 22) - 1, f);
+  fclose(f);
+  disk[n] = 0;
+  if (strcmp(disk, b.data) != 0)
+    fprintf(stderr, "docs/schema.graphql is stale: run `pheme graphql schema docs/schema.graphql`\n");
+  CHECK(strcmp(disk, b.data) == 0);
+  free(disk);
+  buf_release(&b);
+}
+
+static void all_tests(void) {
+  seed();
+  RUN(answers_from_storage);
+  RUN(one_store_call_per_level);
+  RUN(the_same_authorization_as_rest);
+  RUN(the_graphs_filters);
+  RUN(mutations_go_through_the_engines);
+  RUN(the_committed_schema_is_the_table);
+}
+
+int main(void) {
+  char err[256];
+  gql_limits lim = gql_limits_default();
+  if (gqlp_service_init(&SVC, &lim, err, sizeof err)) {
+    fprintf(stderr, "%s\n", err);
+    return 1;
+  }
+  int rc = backends_main("test_pheme_schema", all_tests);
+  gql_service_release(&SVC);
+  return rc;
+}
