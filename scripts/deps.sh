@@ -10,7 +10,7 @@ what=${1:-all}
 
 build_pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev
   libpq-dev libsecp256k1-dev nettle-dev libcurl4-openssl-dev zlib1g-dev libxxhash-dev libunistring-dev
-  libhiredis-dev
+  libhiredis-dev libwslay-dev
   ca-certificates"
 test_pkgs="clang libclang-rt-14-dev postgresql sqlite3 redis-server wrk nginx-light procps curl"
 

@@ -28,6 +28,10 @@
 #include "reputation/round.h"
 #include "validation/pipeline.h"
 #include "matching/matching.h"
+#include "jobs/fanout.h"
+#include "jobs/webhooks.h"
+#include "http/sse.h"
+#include "http/ws.h"
 #include "core/banned.h"
 
 extern char **environ;
@@ -286,7 +290,9 @@ static int cmd_serve(cmd_ctx *c) {
       metrics_register(&metrics, store_metrics_collect, s) ||
       metrics_register(&metrics, jobs_metrics_collect, s) ||
       metrics_register(&metrics, pipeline_metrics_collect, s) ||
-      metrics_register(&metrics, badges_metrics_collect, s))
+      metrics_register(&metrics, badges_metrics_collect, s) ||
+      metrics_register(&metrics, sse_metrics_collect, NULL) ||
+      metrics_register(&metrics, ws_metrics_collect, NULL))
     PHEME_BUG("the metrics registry is full");
   app a = {.cfg = cfg, .store = s, .signin = &signin, .metrics = &metrics};
   if (!(a.content = content_local_open(cfg->content_dir, err, sizeof err))) {
@@ -301,6 +307,7 @@ static int cmd_serve(cmd_ctx *c) {
   http_cache *cache = NULL;
   chain_workers chain;
   jobs_pool *jobs = NULL;
+  events_hub *hub = NULL;
   int rc = 1;
   pipeline pipe;
   memset(&pipe, 0, sizeof pipe);
@@ -432,6 +439,14 @@ static int cmd_serve(cmd_ctx *c) {
   };
   if (cfg->log_requests && log_batching_start((int)cfg->log_batch_ms))
     log_warn("access lines are written one by one: the log flusher thread did not start");
+  /* the event hub (SSE, /ws, webhook fan-out): before the server, which hands it subscribers */
+  events_hub_options eo = {cfg->events_poll_ms, cfg->events_heartbeat * 1000, WEBHOOK_JOB_KIND,
+                           (int)cfg->webhooks_max_attempts, &metrics, o.threads - 1};
+  if (!(hub = events_hub_start(s, &eo, err, sizeof err))) {
+    log_error("%s", err);
+    goto out;
+  }
+  a.events = hub;
   a.http = http_server_start(&o, err, sizeof err);
   if (!a.http) {
     log_error("%s", err);
@@ -452,6 +467,7 @@ static int cmd_serve(cmd_ctx *c) {
     game_init(&game_, s, &game_rules_);
     if (game_register(&game_)) PHEME_BUG("the table of job kinds is full");
     if (rep_register_jobs(&rep, cfg)) PHEME_BUG("the table of job kinds is full");
+    if (webhooks_register(cfg)) PHEME_BUG("the table of job kinds is full");
     if (!(jobs = jobs_pool_start(s, &jo, err, sizeof err))) {
       log_error("%s", err);
       http_server_stop(a.http, 0);
@@ -468,11 +484,14 @@ static int cmd_serve(cmd_ctx *c) {
   sigwait(&stop, &sig);
   log_info("received %s: finishing in-flight requests (up to %llds)", sig == SIGTERM ? "SIGTERM" : "SIGINT",
            cfg->shutdown_timeout);
+  events_hub_stop(hub); /* event streams end, so the server's stop does not wait for them */
+  ws_shutdown(3000);    /* WebSockets get their close frame (1001) before the server stops */
   int left = http_server_stop(a.http, (int)cfg->shutdown_timeout);
   if (left) log_warn("%d request(s) still in flight at the shutdown deadline were dropped", left);
   rc = 0;
 out:
   jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
+  events_hub_free(hub);
   pipeline_release(&pipe);
   issuance_release(&iss);
   if (match) metrics_unregister(&metrics, matching_metrics_collect, match);
@@ -810,6 +829,7 @@ static int cmd_worker(cmd_ctx *c) {
   }
   rep_set_streak_hook(&rep, game_streak_days, NULL);
   if (rep_register_jobs(&rep, &c->cfg)) PHEME_BUG("the table of job kinds is full");
+  if (webhooks_register(&c->cfg)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);
   issuance_release(&iss);
   pipeline_release(&pipe);

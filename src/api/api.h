@@ -25,6 +25,7 @@ typedef struct app {
   metrics_registry *metrics;   /* what /metrics renders */
   content_backend *content;    /* evidence content (content.c); NULL = uploads refused */
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
+  struct events_hub *events;   /* the event hub (jobs/fanout.h) for SSE and /ws; NULL = off */
   struct redis_client *redis;  /* what the nodes share (core/redis.h); NULL = not configured */
   struct leaderboards *boards; /* the in-memory leaderboards (game/leaderboard.h) */
   struct badges_engine *badges; /* badges and their chain issuance (game/badges.h); NULL = off */

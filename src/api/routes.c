@@ -5,6 +5,7 @@
  * schema from them. Order matters only between routes of the same shape: literals before
  * parameters. */
 #include "api/api.h"
+#include "api/events_out.h"
 
 #include <string.h>
 
@@ -182,6 +183,17 @@ static const json_field reputation_batch_body[] = {
     {"addresses", JF_ARRAY, 1, 0, REP_BATCH_MAX, NULL},
 };
 
+static const json_field webhook_create[] = {
+    {"url", JF_STRING, 1, 8, 2048, NULL},
+    {"events", JF_ARRAY, 1, 1, 32, NULL},
+};
+
+static const json_field webhook_update[] = {
+    {"url", JF_STRING, 0, 8, 2048, NULL},
+    {"events", JF_ARRAY, 0, 1, 32, NULL},
+    {"active", JF_BOOL, 0, 0, 0, NULL},
+};
+
 #define SCHEMA(name, fields, desc) \
   const api_schema schema_##name = {#name, fields, ARRAY_SIZE(fields), desc}
 SCHEMA(ProfileUpdate, profile_update, "Fields of the caller's profile to change");
@@ -234,6 +246,8 @@ SCHEMA(Availability, availability_body, "Whether the caller takes work now (fals
 SCHEMA(AssignPropose, assign_propose_body, "Whose bounties to assign (an admin may name a creator; default the caller), and whether a person may only get a bounty they applied to");
 SCHEMA(EndorsementCreate, endorsement_create, "Endorse the person holding address in a skill (by slug)");
 SCHEMA(ReputationBatch, reputation_batch_body, "Up to 10,000 addresses (0x + 40 hex digits) to look up");
+SCHEMA(WebhookCreate, webhook_create, "An http(s) URL of a public address and the event kinds to deliver there (\"submission.approved\", \"submission.*\", \"*\")");
+SCHEMA(WebhookUpdate, webhook_update, "Fields of a webhook to change; active false pauses it");
 
 /* Every schema, for OpenAPI's components and for nested objects (api_schema_find). */
 const api_schema *const api_schemas[] = {
@@ -260,6 +274,8 @@ const api_schema *const api_schemas[] = {
     &schema_WalletLink,
     &schema_PayoutSet,
     &schema_RoleGrant,
+    &schema_WebhookCreate,
+    &schema_WebhookUpdate,
     &schema_BadgeTypeCreate,
     &schema_BadgeTypeUpdate,
     &schema_BadgeRevoke,
@@ -351,6 +367,15 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/governance/proposals/:id", onchain_proposal, PUBLIC, RL_READ, "One governance proposal and its votes", "chain", NULL, 200},
     {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, RL_READ, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
     {"GET", "/api/v1/validators", onchain_validators, PUBLIC, RL_READ, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
+    /* events out (events.c, ws_events.c, webhooks.c; docs/internals/events.md) */
+    {"GET", "/api/v1/events", events_stream, PUBLIC, RL_READ, "The event stream as server-sent events (?kinds=a,b, ?person=ADDRESS; Last-Event-ID resumes); public events, and the caller's own private ones", "events", NULL, 200},
+    {"GET", "/ws", events_ws, PUBLIC, RL_READ, "The event stream over a WebSocket (RFC 6455): subscribe/unsubscribe messages, auth by token", "events", NULL, 101},
+    {"POST", "/api/v1/webhooks", webhooks_create, USER, RL_WRITE, "Create a webhook; its signing secret is shown in this answer only", "events", BODY(WebhookCreate), 201},
+    {"GET", "/api/v1/webhooks", webhooks_list, USER, RL_READ, "The caller's webhooks, newest first", "events", NULL, 200},
+    {"GET", "/api/v1/webhooks/:id", webhooks_get, USER, RL_READ, "One of the caller's webhooks", "events", NULL, 200},
+    {"PATCH", "/api/v1/webhooks/:id", webhooks_update, USER, RL_WRITE, "Change a webhook's URL, kinds or active flag", "events", BODY(WebhookUpdate), 200},
+    {"DELETE", "/api/v1/webhooks/:id", webhooks_delete, USER, RL_WRITE, "Delete a webhook and its delivery log", "events", NULL, 204},
+    {"GET", "/api/v1/webhooks/:id/deliveries", webhooks_deliveries, USER, RL_READ, "A webhook's delivery log, newest first", "events", NULL, 200},
     /* GraphQL (graphql.c; the schema is docs/schema.graphql) */
     {"POST", "/graphql", graphql_post, PUBLIC, RL_GRAPHQL, "A GraphQL query or mutation: {query, operationName, variables, extensions}", "graphql", NULL, 200},
     {"GET", "/graphql", graphql_get, PUBLIC, RL_GRAPHQL, "A GraphQL query from ?query=&operationName=&variables=&extensions= (no mutations)", "graphql", NULL, 200},

@@ -309,6 +309,21 @@ const conf_key conf_keys[] = {
      "threads of EigenTrust and of the epoch's Merkle tree"},
     {"reputation_recompute_interval", CONF_INT, F(rep_recompute_interval), 0, 31536000, "3600", NULL,
      "seconds between scheduled full recomputes (job reputation.recompute); 0 = none"},
+    /* events out: SSE, WebSocket, webhooks (docs/internals/events.md) */
+    {"events_heartbeat", CONF_INT, F(events_heartbeat), 0, 3600, "15", NULL,
+     "seconds between heartbeats on idle event streams (an SSE comment line, a WebSocket ping); 0 = none"},
+    {"events_poll_ms", CONF_INT, F(events_poll_ms), 10, 60000, "1000", NULL,
+     "how often the event hub looks for events other processes wrote (this process's commits wake it at once)"},
+    {"events_queue", CONF_INT, F(events_queue), 1, 100000, "1024", NULL,
+     "events held for one subscriber (SSE, WebSocket) before it is dropped as too slow"},
+    {"ws_message_max", CONF_INT, F(ws_message_max), 64, 1048576, "4096", NULL,
+     "largest WebSocket message a client may send, in bytes (larger: closed with 1009)"},
+    {"webhooks_allow_private", CONF_BOOL, F(webhooks_allow_private), NOLIMIT, "false", NULL,
+     "let webhooks target loopback, private, link-local and other non-public addresses (tests and development only)"},
+    {"webhooks_timeout_ms", CONF_INT, F(webhooks_timeout_ms), 100, 60000, "10000", NULL,
+     "time a webhook receiver has to answer one delivery"},
+    {"webhooks_max_attempts", CONF_INT, F(webhooks_max_attempts), 1, 100, "8", NULL,
+     "attempts to deliver one event to one webhook (retried with the job queue's backoff)"},
 };
 const size_t conf_key_count = ARRAY_SIZE(conf_keys);
 

@@ -125,6 +125,13 @@ void http_resume(http_req *r) { MHD_resume_connection(r->conn); }
 
 void http_no_content(http_req *r) { set_body(r, 204, NULL, 0, NULL); }
 
+void http_response(http_req *r, int status, struct MHD_Response *resp) {
+  r->error_code = NULL;
+  set_body(r, status, NULL, 0, NULL);
+  if (r->custom) MHD_destroy_response(r->custom);
+  r->custom = resp;
+}
+
 void http_file(http_req *r, int status, int fd, uint64_t offset, uint64_t len, const char *type) {
   if (r->static_fd >= 0) close(r->static_fd);
   r->error_code = NULL;
@@ -205,7 +212,10 @@ static void add_common_headers(http_server *s, http_req *r, struct MHD_Response 
 
 static enum MHD_Result queue(http_server *s, http_req *r) {
   struct MHD_Response *resp;
-  if (r->static_fd >= 0) {
+  if (r->custom) {
+    resp = r->custom;
+    r->custom = NULL;
+  } else if (r->static_fd >= 0) {
     resp = MHD_create_response_from_fd_at_offset64(r->static_size, r->static_fd, r->static_offset);
     if (resp) r->static_fd = -1; /* libmicrohttpd owns and closes it now */
   } else {
@@ -285,8 +295,9 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   http_req *r = *con_cls;
   (void)toe;
   if (!r) return;
-  /* the next request on this connection has its head deadline from now */
-  guard_deadline(guard_of(conn), s->o.head_timeout);
+  /* the next request on this connection has its head deadline from now (a connection upgraded
+   * to a WebSocket has no next request: ws.c watches it) */
+  if (r->status != 101) guard_deadline(guard_of(conn), s->o.head_timeout);
   uint64_t lat = time_mono_us() - r->start_us;
   int slot = r->route_index >= 0 ? r->route_index : (int)s->o.nroutes + 1;
   if (r->status) {
@@ -299,6 +310,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
   }
   if (r->static_fd >= 0) close(r->static_fd);
+  if (r->custom) MHD_destroy_response(r->custom);
   if (r->body_state && r->route && r->route->stream) r->route->stream->abort(r);
   json_decref(r->json);
   free(r->out);
@@ -813,7 +825,7 @@ http_server *http_server_start(const http_options *o, char *err, size_t errlen) 
     server_free(s);
     return NULL;
   }
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG |
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_ALLOW_UPGRADE | MHD_USE_ERROR_LOG |
                    MHD_USE_TURBO | (v6 ? MHD_USE_IPv6 : 0);
   s->d = MHD_start_daemon(
       flags, 0, NULL, NULL, on_request, s,

@@ -74,6 +74,7 @@ struct http_req {
   void *body_state;            /* a streamed body's state (http_body_stream) */
   size_t discard_limit;        /* a refused streamed body is dropped up to here, then the
                                 * connection is closed */
+  struct MHD_Response *custom; /* an answer a transport made (http_response), not yet queued */
 };
 
 /* Authenticates a request from its Authorization header value (NULL when absent).
@@ -133,6 +134,10 @@ void http_body(http_req *r, int status, char *body, size_t len, const char *type
 /* Answers with len bytes of an open file from offset (fd is the request's from now on: it is
  * closed when the answer is sent, or when the request ends without it). */
 void http_file(http_req *r, int status, int fd, uint64_t offset, uint64_t len, const char *type);
+/* Answers with a libmicrohttpd response a transport module made (an SSE stream's callback
+ * response, sse.h; a WebSocket upgrade, ws.h); the request owns resp from here (it is destroyed
+ * after queueing, or when the request ends without an answer). */
+void http_response(http_req *r, int status, struct MHD_Response *resp);
 /* Answers 204 No Content. */
 void http_no_content(http_req *r);
 /* Adds a response header; name and value must live until the request ends (arena or static). */

@@ -9,6 +9,7 @@
 pheme_err sx_event(sx *x, const char *kind, int64_t user_id, int is_public,
                    const char *subject_type, int64_t subject_id, const char *data, int64_t now) {
   db_result r;
+  x->wrote_event = 1;
   return Q(x, &r,
            "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at) "
            "VALUES ($1, $2, $3, $4, $5, $6, $7)",
@@ -28,6 +29,7 @@ pheme_err sx_submission_state_event(sx *x, int64_t sub_id, const char *from, con
   snprintf(data, sizeof data, "{\"submission_id\":%lld,\"from\":\"%s\",\"to\":\"%s\",\"step\":\"%s\"}",
            (long long)sub_id, from, to, event);
   db_result r;
+  x->wrote_event = 1;
   return Q(x, &r,
            "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at) "
            "SELECT $1, user_id, 0, 'submission', id, $2, $3 FROM submissions WHERE id = $4",

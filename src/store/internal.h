@@ -30,6 +30,9 @@ struct store {
   const db_driver *drv;
   uint64_t generation; /* atomic; moves on after every committed write */
   store_committer committer;
+  /* Called after a commit whose transaction wrote an event row (store_events_listen), or NULL */
+  void (*events_hook)(void *ctx);
+  void *events_ctx;
 };
 
 /* A unit of work: one connection, optionally one transaction, an arena for results. */
@@ -43,6 +46,7 @@ typedef struct sx {
   /* Called once after this unit's transaction commits, or NULL (jobs_enqueue_in sets it to wake
    * the process's job workers). */
   void (*on_commit)(store *s);
+  int wrote_event; /* sx_event ran in this unit: its commit calls the store's events_hook */
 } sx;
 
 /* Takes a read connection. */

@@ -102,6 +102,7 @@ static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   x->in_tx = 0;
   x->in_read = 0;
   x->on_commit = NULL;
+  x->wrote_event = 0;
   arena_init(&x->scratch, 0);
   x->a = a ? a : &x->scratch;
   x->c = s->drv->acquire(s->db, write);
@@ -162,9 +163,12 @@ pheme_err sx_commit(sx *x) {
   }
   /* after the connection is given back: the callback may take locks of its own */
   void (*on_commit)(store *) = committed ? x->on_commit : NULL;
+  int events = committed && x->wrote_event;
   store *s = x->s;
   sx_end(x);
   if (on_commit) on_commit(s);
+  void (*hook)(void *) = events ? __atomic_load_n(&s->events_hook, __ATOMIC_ACQUIRE) : NULL;
+  if (hook) hook(__atomic_load_n(&s->events_ctx, __ATOMIC_ACQUIRE));
   return e;
 }
 

@@ -641,6 +641,7 @@ describe('api', () => {
       /^\S+ \/api\/v1\/admin\/users\//, /^GET \/api\/v1\/(staking|governance|validators|chain)\b/,
       /^POST \/api\/v1\/content$/, /^GET \/ipfs\/:cid$/, // content: content.test.mjs
       /^POST \/api\/v1\/submissions\/:id\/(reviews|disputes|decision)$/, /^\S+ \/api\/v1\/admin\/validators/, // pipeline.test.mjs
+      /^\S+ \/api\/v1\/(events|webhooks)\b/, /^GET \/ws$/, // events.test.mjs
       /^POST \/api\/v1\/submissions\/:id\/resubmit$/, // assessors.test.mjs
       /^GET \/api\/v1\/leaderboards\//, // leaderboards.test.mjs
       /^(GET|POST) \/graphql$/, // graphql.test.mjs

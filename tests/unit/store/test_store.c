@@ -311,10 +311,12 @@ TEST(guild_membership_and_wallet_view) {
                    dbv_int(m.id), dbv_int(120));
   if (!fe) fe = Q(&x, NULL, "UPDATE skill_levels SET xp = 900 WHERE user_id = $1 AND skill_id = "
                   "(SELECT id FROM skills WHERE slug = 'rust')", dbv_int(m.id));
+  /* two badges (a person holds each badge type once: migration 0018) */
   if (!fe) fe = Q(&x, NULL, "INSERT INTO badge_types (slug, name, rarity) VALUES ('first', 'First', 'RARE')");
+  if (!fe) fe = Q(&x, NULL, "INSERT INTO badge_types (slug, name, rarity) VALUES ('second', 'Second', 'RARE')");
   for (int i = 0; !fe && i < 2; i++)
     fe = Q(&x, NULL, "INSERT INTO badge_awards (user_id, badge_id, awarded_at) SELECT $1, id, $2 FROM "
-           "badge_types WHERE slug = 'first'", dbv_int(m.id), dbv_int(1700000000000 + i));
+           "badge_types WHERE slug = $3", dbv_int(m.id), dbv_int(1700000000000 + i), dbv_text(i ? "second" : "first"));
   if (!fe) fe = sx_commit(&x);
   sx_end(&x);
   REQUIRE(fe == 0);
