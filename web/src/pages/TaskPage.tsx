@@ -34,7 +34,7 @@ function SubmitForm({ task }: { task: Task }) {
   if (s.status === "anonymous")
     return (
       <div className="space-y-3">
-        <p className="text-sm text-slate-600">Submitting needs you to be signed in: with your wallet, or an API key.</p>
+        <p className="text-sm text-slate-600">Sign in with your wallet to submit your work.</p>
         <button type="button" className={btn.primary} onClick={s.openSignIn}>
           Sign in
         </button>

@@ -169,7 +169,7 @@ export function TasksPage() {
         <ErrorNotice error={tasks.error} title="Tasks did not load" onRetry={tasks.reload} />
       ) : tasks.items.length === 0 ? (
         <Empty title={active ? "No task matches these filters" : "No tasks yet"}>
-          {active ? "Try another skill or difficulty, or clear the filters." : "Creators post tasks through the API (POST /api/v1/tasks)."}
+          {active ? "Try another skill or difficulty, or clear the filters." : "New tasks appear here as creators post them."}
         </Empty>
       ) : (
         <>
