@@ -110,6 +110,10 @@ function SessionEnded() {
 
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
+  const { me } = useSession();
+  const links = me?.roles.some((r) => r === "validator" || r === "admin")
+    ? [...nav, { to: "/review", label: "Review", match: (p: string) => p.startsWith("/review") }]
+    : nav;
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-lg focus:bg-white focus:px-4 focus:py-2 focus:shadow">
@@ -126,7 +130,7 @@ export function Layout({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main" className="order-4 -mx-3 w-full md:order-2 md:mx-0 md:w-auto">
             <ul className="flex gap-1">
-              {nav.map((n) => {
+              {links.map((n) => {
                 const active = n.match(path);
                 return (
                   <li key={n.to}>

@@ -23,7 +23,7 @@ export const label = "block text-sm font-medium text-slate-700";
 
 export function Card({ children, className, as: As = "section", ...rest }: { children: ReactNode; className?: string; as?: "section" | "div" | "article" | "li"; "aria-labelledby"?: string }) {
   return (
-    <As className={cx("rounded-2xl border border-slate-200 bg-white p-5 shadow-sm", className)} {...rest}>
+    <As className={cx("min-w-0 rounded-2xl border border-slate-200 bg-white p-5 shadow-sm", className)} {...rest}>
       {children}
     </As>
   );

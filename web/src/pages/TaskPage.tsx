@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { ApiError, Evidence, EvidenceType, Submission, Task } from "../api";
-import { difficultyLabel, formatDate, formatNumber, formatWei, shortAddress, titleCase, TOKEN_SYMBOL } from "../format";
+import { SUBMISSION_STATES, difficultyLabel, formatDate, formatNumber, formatWei, shortAddress, stateLabel, titleCase, TOKEN_SYMBOL } from "../format";
 import { toApiError, useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
@@ -21,8 +21,42 @@ function yes(v: boolean | undefined) {
   return v === false ? "Off" : "On";
 }
 
+/** The caller's own submissions to a task (newest first), read from GET /me/submissions. */
+async function mySubmissionsTo(client: ReturnType<typeof useSession>["client"], taskId: number): Promise<Submission[]> {
+  const out: Submission[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const p = await client.mySubmissions(cursor);
+    out.push(...p.items.filter((x) => x.taskId === taskId));
+    if (!p.nextCursor) break;
+    cursor = p.nextCursor;
+  }
+  return out;
+}
+
+function YourSubmission({ sub }: { sub: Submission }) {
+  const st = SUBMISSION_STATES[sub.state];
+  return (
+    <div className="rounded-xl border border-slate-200 bg-slate-50 p-4 text-sm" data-testid="your-submission">
+      <p className="flex flex-wrap items-center gap-2 font-semibold text-slate-900">
+        You submitted this on {formatDate(sub.createdAt)}
+        <Chip tone={st?.tone ?? "slate"}>{stateLabel(sub.state)}</Chip>
+      </p>
+      {sub.finalScore !== null && <p className="mt-1 text-slate-700">Final score: {sub.finalScore}/100</p>}
+      <p className="mt-1 line-clamp-3 whitespace-pre-wrap text-slate-700">{sub.text}</p>
+      <Link className="mt-2 inline-block font-semibold text-brand-700 underline" to={`/submissions/${sub.id}`}>
+        Follow your submission
+      </Link>
+    </div>
+  );
+}
+
 function SubmitForm({ task }: { task: Task }) {
   const s = useSession();
+  const mine = useAsync(
+    () => (s.status === "signed-in" ? mySubmissionsTo(s.client, task.id) : Promise.resolve([] as Submission[])),
+    [s.status, s.me?.address, task.id],
+  );
   const [text, setText] = useState("");
   const [evidence, setEvidence] = useState<Evidence[]>([{ type: "link", url: "" }]);
   const [busy, setBusy] = useState(false);
@@ -45,17 +79,18 @@ function SubmitForm({ task }: { task: Task }) {
   if (done)
     return (
       <div role="status" className="rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900">
-        <p className="font-semibold">Submission #{done.id} received.</p>
+        <p className="font-semibold">Your submission was received.</p>
         <p className="mt-1">
-          State: <span className="font-mono">{done.state}</span>. It now goes through checks, AI assessment and peer review; results become XP on your Skill Wallet.
+          It now goes through automated checks, an AI assessment and peer review; approved work becomes XP on your Skill Wallet.
         </p>
-        {s.me && (
-          <Link className="mt-2 inline-block font-semibold underline" to={`/wallet/${s.me.address}`}>
-            Open your Skill Wallet
-          </Link>
-        )}
+        <Link className="mt-2 inline-block font-semibold underline" to={`/submissions/${done.id}`}>
+          Follow your submission
+        </Link>
       </div>
     );
+  if (s.status !== "signed-in" || mine.loading) return <Spinner label="Checking your submissions…" />;
+  const latest = mine.data?.[0];
+  if (latest && latest.state !== "CHANGES_REQUESTED") return <YourSubmission sub={latest} />;
 
   function setRow(i: number, patch: Partial<Evidence>) {
     setEvidence((rows) => rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -188,7 +223,7 @@ export function TaskPage({ id }: { id: string }) {
       </div>
       <PageTitle>{t.title}</PageTitle>
 
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card aria-labelledby="h-desc">
             <h2 id="h-desc" className="text-lg font-semibold">
