@@ -188,6 +188,7 @@ async function smoke() {
     if (apiKey) {
       await check("an API key signs in; join and leave a guild", async () => {
         await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
+        await page.getByText("For developers: use an API key").click();
         await page.getByLabel("API key", { exact: true }).fill(apiKey);
         await page.getByRole("button", { name: "Use this key" }).click();
         await page.getByRole("button", { name: "Sign out" }).waitFor();
@@ -207,37 +208,190 @@ async function smoke() {
         await page.getByLabel("Evidence 1 URL").fill("https://example.org/badge.svg");
         await page.getByRole("button", { name: "Submit work" }).click();
         await page.getByRole("status").filter({ hasText: "received" }).waitFor();
+        // On reload the person sees their submission and its state, not an empty form.
+        await page.reload();
+        await page.getByTestId("your-submission").waitFor();
+        if (await page.getByLabel("What you did").count()) throw new Error("the empty form came back after submitting");
+        await page.getByTestId("your-submission").getByText(/Received|Being checked|AI review|Peer review|Approved|Not approved|Changes requested|With an admin|Disputed|Dispute resolved/).waitFor();
+        // Its own page: the work, the timeline of what happened to it.
+        await page.getByRole("link", { name: "Follow your submission" }).click();
+        await page.waitForURL(/\/submissions\/\d+$/);
+        await heading(/Your submission/);
+        await page.getByRole("list", { name: "Timeline" }).getByText("Submitted").first().waitFor();
+        await visible("An SVG badge that reads at 64 and 512 px");
+        await page.getByRole("heading", { name: "AI feedback" }).waitFor();
+        await page.getByRole("heading", { name: "Reviews" }).waitFor();
+        // Grace is one of the demo's staked validators: her review queue and standing.
+        await page.goto(`${base}/review`);
+        await heading("Review queue");
+        await page.getByRole("heading", { name: "Your standing" }).waitFor();
+        await visible("98%");
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
       });
     }
 
-    await check("a browser wallet signs in with Ethereum and signs out", async () => {
-      // An EIP-1193 provider in the page whose key lives in Node (viem, from tests/auth): the
-      // server's real message is signed and verified; nothing about the flow is faked.
-      const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
-      const { generatePrivateKey, privateKeyToAccount } = await import(require.resolve("viem/accounts"));
-      const account = privateKeyToAccount(generatePrivateKey());
-      await page.exposeFunction("phemeTestSign", (hex) => account.signMessage({ message: { raw: hex } }));
-      await page.addInitScript((address) => {
-        window.ethereum = {
-          async request({ method, params }) {
-            if (method === "eth_requestAccounts") return [address];
-            if (method === "eth_chainId") return "0x7a69";
-            if (method === "personal_sign") return window.phemeTestSign(params[0]);
-            throw new Error(`unexpected wallet call ${method}`);
-          },
-        };
-      }, account.address);
+    // Two wallets announced through EIP-6963, each signing with its own real key (viem, from
+    // tests/auth) in Node: the server's real message is signed and verified; nothing is faked.
+    const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
+    const { generatePrivateKey, privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+    const accounts = [privateKeyToAccount(generatePrivateKey()), privateKeyToAccount(generatePrivateKey())];
+    await page.exposeFunction("phemeTestSign", (i, hex) => accounts[i].signMessage({ message: { raw: hex } }));
+    await page.addInitScript((addresses) => {
+      const icon = "data:image/svg+xml," + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#4f46e5"/></svg>');
+      window.phemeWalletCalls = [];
+      const provider = (i) => ({
+        async request({ method, params }) {
+          window.phemeWalletCalls.push(`${i}:${method}`);
+          if (method === "eth_requestAccounts" || method === "eth_accounts") return [addresses[i]];
+          if (method === "eth_chainId") return "0x7a69";
+          if (method === "personal_sign") return window.phemeTestSign(i, params[0]);
+          throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+        },
+      });
+      const wallets = ["One", "Two"].map((n, i) =>
+        Object.freeze({ info: Object.freeze({ uuid: `00000000-0000-4000-8000-00000000000${i}`, name: `Test Wallet ${n}`, icon, rdns: `test.wallet.${n.toLowerCase()}` }), provider: provider(i) }),
+      );
+      const announce = () => wallets.forEach((w) => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: w })));
+      window.addEventListener("eip6963:requestProvider", announce);
+      announce();
+    }, accounts.map((a) => a.address));
+
+    // The server's cookies (playwright leaves Secure cookies out of a by-URL query on http).
+    const host = new URL(base).hostname;
+    const jar = async () => (await b.context.cookies()).filter((c) => c.domain === host);
+    const signedInAs = async (p, account) => {
+      await p.getByRole("button", { name: "Sign out" }).waitFor();
+      const who = await p.getByRole("link", { name: /your Skill Wallet/ }).getAttribute("href");
+      if (!who || who.toLowerCase() !== `/wallet/${account.address.toLowerCase()}`) throw new Error(`signed in as ${who}, expected ${account.address}`);
+    };
+    const tasksAndSkillsLoad = async (p) => {
+      await p.locator('ul[aria-label="Tasks"] > li').first().waitFor();
+      // the skill filter is filled from the public skills catalogue
+      await p.waitForFunction(() => document.querySelectorAll("#f-skill option").length > 10);
+    };
+
+    await check("EIP-6963: every announced wallet is offered; the one picked signs in", async () => {
       await page.goto(`${base}/tasks`);
       await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
-      await page.getByRole("button", { name: "Sign in with Ethereum" }).click();
-      await page.getByRole("button", { name: "Sign out" }).waitFor();
-      const who = await page.getByRole("link", { name: /your Skill Wallet/ }).getAttribute("href");
-      if (!who || who.toLowerCase() !== `/wallet/${account.address.toLowerCase()}`)
-        throw new Error(`signed in as ${who}, expected ${account.address}`);
-      await page.getByRole("button", { name: "Sign out" }).click();
+      const list = page.getByRole("list", { name: "Wallets in this browser" });
+      await list.getByRole("button", { name: "Sign in with Test Wallet One" }).waitFor();
+      await list.getByRole("button", { name: "Sign in with Test Wallet Two" }).click();
+      await signedInAs(page, accounts[1]);
+      const calls = await page.evaluate(() => window.phemeWalletCalls);
+      if (calls.some((c) => c.startsWith("0:"))) throw new Error(`the wallet not picked was called: ${calls}`);
+      if (!calls.includes("1:personal_sign")) throw new Error(`the picked wallet did not sign: ${calls}`);
+    });
+
+    await check("the session lives in the server's __Host- cookies and carries to a new tab", async () => {
+      const cookies = await jar();
+      const names = cookies.map((c) => c.name);
+      for (const n of ["__Host-pheme_access", "__Host-pheme_refresh", "__Host-pheme_csrf"]) if (!names.includes(n)) throw new Error(`no ${n} cookie (${names})`);
+      if (!cookies.find((c) => c.name === "__Host-pheme_refresh").httpOnly) throw new Error("the refresh cookie is readable by scripts");
+      const tokens = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+      if (/phr_|eyJ/.test(tokens)) throw new Error("a token is in web storage");
+      const tab = await b.context.newPage();
+      try {
+        await tab.goto(`${base}/skills`);
+        await signedInAs(tab, accounts[1]);
+      } finally {
+        await tab.close();
+      }
+    });
+
+    await check("a stale access token (as after a server restart) is refreshed silently; public pages load", async () => {
+      const access = (await jar()).find((c) => c.name === "__Host-pheme_access");
+      // Same shape, a signature the server no longer accepts: what a restart with new keys does.
+      const stale = access.value.slice(0, -4) + (access.value.endsWith("AAAA") ? "BBBB" : "AAAA");
+      await b.context.addCookies([{ ...access, value: stale }]);
+      await page.goto(`${base}/tasks`);
+      await tasksAndSkillsLoad(page);
+      await signedInAs(page, accounts[1]);
+      const now = (await jar()).find((c) => c.name === "__Host-pheme_access");
+      if (!now || now.value === stale) throw new Error("the stale access cookie was not replaced by a refresh");
+    });
+
+    await check("a session that cannot be refreshed ends in people's words; public pages still load", async () => {
+      const all = await jar();
+      const spoil = (c) => ({ ...c, value: c.value.slice(0, -4) + (c.value.endsWith("AAAA") ? "BBBB" : "AAAA") });
+      await b.context.addCookies(all.filter((c) => c.name === "__Host-pheme_access" || c.name === "__Host-pheme_refresh").map(spoil));
+      await page.goto(`${base}/tasks`);
+      await tasksAndSkillsLoad(page);
+      const notice = page.getByRole("status").filter({ hasText: "Your sign-in has expired" });
+      await notice.waitFor();
       await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+      if (/API key/i.test(await notice.innerText())) throw new Error("the notice speaks of API keys");
+      await page.goto(`${base}/skills`);
+      await page.getByRole("heading", { level: 2, name: "Technical" }).waitFor();
+    });
+
+    await check("a stale API key in this tab is dropped; tasks and skills still load", async () => {
+      await page.evaluate(() => sessionStorage.setItem("pheme.credential", JSON.stringify({ kind: "api_key", token: "phk_" + "x".repeat(40) })));
+      await page.goto(`${base}/tasks`);
+      await tasksAndSkillsLoad(page);
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+      const left = await page.evaluate(() => sessionStorage.getItem("pheme.credential"));
+      if (left) throw new Error(`the refused key was kept: ${left}`);
+    });
+
+    await check("signing in again, then out, ends the session in every tab", async () => {
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
+      await page.getByRole("button", { name: "Sign in with Test Wallet One" }).click();
+      await signedInAs(page, accounts[0]);
+      const tab = await b.context.newPage();
+      try {
+        await tab.goto(`${base}/guilds`);
+        await signedInAs(tab, accounts[0]);
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+        await tab.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+      } finally {
+        await tab.close();
+      }
+    });
+
+    await check("skill-group links lead to the tasks of the group's skills", async () => {
+      await page.goto(`${base}/skills`);
+      await page.locator('a[href="/tasks?skill=smart-contracts"]').click();
+      await page.waitForURL(/skill=smart-contracts/);
+      await page.getByRole("link", { name: "Find the reentrancy in a vault" }).waitFor();
+      await page.getByRole("link", { name: "Write your first Solidity test" }).waitFor();
+      const n = await page.locator('ul[aria-label="Tasks"] > li').count();
+      if (n !== 2) throw new Error(`expected the 2 smart-contract tasks, saw ${n}`);
+    });
+
+    await check("keyboard: skip link first, the sign-in dialog opens and closes with the keyboard", async () => {
+      await page.goto(`${base}/tasks`);
+      await page.keyboard.press("Tab");
+      const first = await page.evaluate(() => document.activeElement?.textContent?.trim());
+      if (first !== "Skip to content") throw new Error(`first Tab reached '${first}'`);
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("dialog").waitFor();
+      await page.keyboard.press("Escape");
+      await page.getByRole("dialog").waitFor({ state: "hidden" });
+    });
+
+    await check("every page fits a 390 px phone: no horizontal overflow, no developer wording", async () => {
+      const phone = await b.context.newPage();
+      try {
+        await phone.setViewportSize({ width: 390, height: 844 });
+        const pages = ["/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+          "/submissions/1", "/review", "/no-such-page"];
+        const bad = [];
+        for (const p of pages) {
+          await phone.goto(`${base}${p}`);
+          await phone.locator("#page-title").waitFor();
+          await phone.waitForLoadState("networkidle");
+          const r = await phone.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, text: document.body.innerText }));
+          if (r.sw > r.cw) bad.push(`${p}: ${r.sw} px wide`);
+          const dev = r.text.match(/POST \/api|pheme serve|pheme key|Bearer|API key was refused/);
+          if (dev) bad.push(`${p}: shows '${dev[0]}'`);
+        }
+        if (bad.length) throw new Error(bad.join("; "));
+      } finally {
+        await phone.close();
+      }
     });
 
     await check("no script errors in the browser console", async () => {

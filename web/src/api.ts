@@ -425,7 +425,9 @@ export function createClient(opts: ClientOptions = {}) {
     // Sign-in calls carry exactly the credentials given: never retried, never refreshed.
     authNonce: (address: string, chainId: number) => send<AuthNonce>("POST", "/auth/nonce", { address, chainId }, null),
     authVerify: (message: string, signature: string, cookies = false) =>
-      send<AuthSession>("POST", "/auth/verify", cookies ? { message, signature, cookies: true } : { message, signature }, null),
+      // cookie mode: the answer's Set-Cookie is only kept by a request that sends credentials
+      cookies ? send<AuthSession>("POST", "/auth/verify", { message, signature, cookies: true }, { cookie: { csrf: null } })
+              : send<AuthSession>("POST", "/auth/verify", { message, signature }, null),
     authRefresh: (refreshToken: string) => send<AuthSession>("POST", "/auth/refresh", { refreshToken }, null),
     /** Cookie mode: the refresh cookie and its CSRF token; the server sets the next pair. */
     authRefreshCookie: (csrf: string) => send<AuthSession>("POST", "/auth/refresh", { cookies: true }, { cookie: { csrf } }),
