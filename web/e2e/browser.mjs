@@ -235,7 +235,7 @@ async function smoke() {
     // tests/auth) in Node: the server's real message is signed and verified; nothing is faked.
     const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
     const { generatePrivateKey, privateKeyToAccount } = await import(require.resolve("viem/accounts"));
-    const accounts = [privateKeyToAccount(generatePrivateKey()), privateKeyToAccount(generatePrivateKey())];
+    const accounts = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()));
     await page.exposeFunction("phemeTestSign", (i, hex) => accounts[i].signMessage({ message: { raw: hex } }));
     await page.addInitScript((addresses) => {
       const icon = "data:image/svg+xml," + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#4f46e5"/></svg>');
@@ -249,7 +249,7 @@ async function smoke() {
           throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
         },
       });
-      const wallets = ["One", "Two"].map((n, i) =>
+      const wallets = ["One", "Two", "Three"].map((n, i) =>
         Object.freeze({ info: Object.freeze({ uuid: `00000000-0000-4000-8000-00000000000${i}`, name: `Test Wallet ${n}`, icon, rdns: `test.wallet.${n.toLowerCase()}` }), provider: provider(i) }),
       );
       const announce = () => wallets.forEach((w) => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: w })));
@@ -334,14 +334,25 @@ async function smoke() {
       if (left) throw new Error(`the refused key was kept: ${left}`);
     });
 
-    await check("signing in again, then out, ends the session in every tab", async () => {
+    await check("signing in again; linking a wallet and making it the payout address; signing out ends every tab", async () => {
       await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
       await page.getByRole("button", { name: "Sign in with Test Wallet One" }).click();
       await signedInAs(page, accounts[0]);
+      // Link a second wallet (it signs its own message), then make it the payout address.
+      await page.getByRole("link", { name: /your Skill Wallet/ }).click();
+      const linked = page.getByRole("list", { name: "Linked wallets" });
+      await linked.locator("li").first().waitFor();
+      await page.getByRole("button", { name: "Link Test Wallet Three" }).click();
+      await linked.locator("li").nth(1).waitFor();
+      await page.getByRole("button", { name: /Make payout/ }).click();
+      await page.waitForFunction((a) => {
+        const li = [...document.querySelectorAll('ul[aria-label="Linked wallets"] > li')].find((x) => x.textContent.includes("Payout address"));
+        return li && li.querySelector("[title]")?.getAttribute("title").toLowerCase() === a;
+      }, accounts[2].address.toLowerCase());
       const tab = await b.context.newPage();
       try {
         await tab.goto(`${base}/guilds`);
-        await signedInAs(tab, accounts[0]);
+        await signedInAs(tab, accounts[2]); /* the person is known by their payout address */
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
         await tab.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();

@@ -4,6 +4,7 @@ import { TOKEN_SYMBOL, chainValue, formatDate, formatNumber, formatWei, isAddres
 import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
+import { LinkedWallets } from "../components/LinkedWallets";
 import { Avatar, Card, Chip, Empty, ErrorNotice, Meter, PageTitle, Spinner, domainTone, rarityTone } from "../components/ui";
 
 function CopyButton({ text }: { text: string }) {
@@ -115,7 +116,7 @@ function BadgeItem({ name, rarity, soulbound, date, count }: { name: string; rar
 }
 
 export function WalletPage({ address }: { address: string }) {
-  const { client, me } = useSession();
+  const { client, me, credential } = useSession();
   const valid = isAddress(address);
   const wallet = useAsync(() => (valid ? client.wallet(address) : Promise.resolve(undefined)), [address, valid]);
   const w = wallet.data;
@@ -253,7 +254,8 @@ export function WalletPage({ address }: { address: string }) {
           </Card>
         </div>
 
-        <aside className="space-y-6" aria-label="Profile and guilds">
+        <aside className="min-w-0 space-y-6" aria-label="Profile and guilds">
+          {mine && credential && <LinkedWallets />}
           <Card aria-labelledby="h-profile">
             <h2 id="h-profile" className="text-lg font-semibold">
               Profile
