@@ -3,7 +3,7 @@
 //   node e2e/browser.mjs screenshot OUT    saves a 1280x800 screenshot of the tasks page
 // Environment: PHEME_URL (the server's origin), PHEME_API_KEY (optional: also tests writes),
 // CHROMIUM (default /usr/bin/chromium). scripts/web.sh starts and stops the server.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { get } from "node:http";
@@ -14,6 +14,19 @@ const [mode = "smoke", out] = process.argv.slice(2);
 const base = (process.env.PHEME_URL ?? "http://127.0.0.1:4600").replace(/\/$/, "");
 const apiKey = process.env.PHEME_API_KEY ?? "";
 const TIMEOUT = 15000;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's WCAG 2.x A/AA rules on the page as it is now; throws listing the violations. */
+async function axeClean(page, where) {
+  // evaluated, not a <script> (the server's Content-Security-Policy forbids inline scripts)
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () =>
+    (await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })).violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`,
+    ),
+  );
+  if (violations.length) throw new Error(`${where}: ${violations.join("; ")}`);
+}
 
 async function launch() {
   const profile = mkdtempSync(join(tmpdir(), "pheme-chromium-"));
@@ -221,11 +234,13 @@ async function smoke() {
         await visible("An SVG badge that reads at 64 and 512 px");
         await page.getByRole("heading", { name: "AI feedback" }).waitFor();
         await page.getByRole("heading", { name: "Reviews" }).waitFor();
+        await axeClean(page, "your submission");
         // Grace is one of the demo's staked validators: her review queue and standing.
         await page.goto(`${base}/review`);
         await heading("Review queue");
         await page.getByRole("heading", { name: "Your standing" }).waitFor();
         await visible("98%");
+        await axeClean(page, "the review queue");
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
       });
@@ -276,6 +291,7 @@ async function smoke() {
       await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
       const list = page.getByRole("list", { name: "Wallets in this browser" });
       await list.getByRole("button", { name: "Sign in with Test Wallet One" }).waitFor();
+      await axeClean(page, "the sign-in dialog");
       await list.getByRole("button", { name: "Sign in with Test Wallet Two" }).click();
       await signedInAs(page, accounts[1]);
       const calls = await page.evaluate(() => window.phemeWalletCalls);
@@ -349,6 +365,7 @@ async function smoke() {
         const li = [...document.querySelectorAll('ul[aria-label="Linked wallets"] > li')].find((x) => x.textContent.includes("Payout address"));
         return li && li.querySelector("[title]")?.getAttribute("title").toLowerCase() === a;
       }, accounts[2].address.toLowerCase());
+      await axeClean(page, "your own Skill Wallet");
       const tab = await b.context.newPage();
       try {
         await tab.goto(`${base}/guilds`);
@@ -383,25 +400,28 @@ async function smoke() {
       await page.getByRole("dialog").waitFor({ state: "hidden" });
     });
 
-    await check("every page fits a 390 px phone: no horizontal overflow, no developer wording", async () => {
-      const phone = await b.context.newPage();
+    await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
+      const view = await b.context.newPage();
       try {
-        await phone.setViewportSize({ width: 390, height: 844 });
         const pages = ["/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
           "/submissions/1", "/review", "/no-such-page"];
         const bad = [];
-        for (const p of pages) {
-          await phone.goto(`${base}${p}`);
-          await phone.locator("#page-title").waitFor();
-          await phone.waitForLoadState("networkidle");
-          const r = await phone.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, text: document.body.innerText }));
-          if (r.sw > r.cw) bad.push(`${p}: ${r.sw} px wide`);
-          const dev = r.text.match(/POST \/api|pheme serve|pheme key|Bearer|API key was refused/);
-          if (dev) bad.push(`${p}: shows '${dev[0]}'`);
+        for (const width of [360, 390, 768, 1280]) {
+          await view.setViewportSize({ width, height: 844 });
+          for (const p of pages) {
+            await view.goto(`${base}${p}`);
+            await view.locator("#page-title").waitFor();
+            await view.waitForLoadState("networkidle");
+            const r = await view.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, text: document.body.innerText }));
+            if (r.sw > r.cw) bad.push(`${p} at ${width} px: ${r.sw} px wide`);
+            const dev = r.text.match(/POST \/api|pheme serve|pheme key|Bearer|API key was refused/);
+            if (dev) bad.push(`${p}: shows '${dev[0]}'`);
+            if (width === 360 || width === 1280) await axeClean(view, `${p} at ${width} px`).catch((e) => bad.push(e.message));
+          }
         }
-        if (bad.length) throw new Error(bad.join("; "));
+        if (bad.length) throw new Error(bad.join("\n"));
       } finally {
-        await phone.close();
+        await view.close();
       }
     });
 
