@@ -1,5 +1,7 @@
 // Drives Debian's Chromium through playwright-core against a running `pheme serve --demo`.
 //   node e2e/browser.mjs smoke             checks pages a person would open; exits non-zero on failure
+//   node e2e/browser.mjs chain             against `pheme dev` (anvil + contracts): on-chain Skill Wallet,
+//                                          chain switch, the seeded submission followed and disputed
 //   node e2e/browser.mjs screenshot OUT    saves a 1280x800 screenshot of the tasks page
 // Environment: PHEME_URL (the server's origin), PHEME_API_KEY (optional: also tests writes),
 // CHROMIUM (default /usr/bin/chromium). scripts/web.sh starts and stops the server.
@@ -437,10 +439,121 @@ async function smoke() {
   if (failed) process.exit(1);
 }
 
+/** Against `pheme dev` (anvil, the contracts, the demo on chain): what the chain holds, on the
+ *  pages; a wallet on another chain; the seeded submission's author following and disputing it. */
+async function chainSuite() {
+  const b = await launch();
+  const page = b.context.pages()[0] ?? (await b.context.newPage());
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  let passed = 0;
+  let failed = 0;
+  async function check(name, fn) {
+    try {
+      await fn();
+      passed++;
+      console.log(`ok - ${name}`);
+    } catch (e) {
+      failed++;
+      console.log(`not ok - ${name}\n  ${String(e.message ?? e).split("\n").slice(0, 6).join("\n  ")}`);
+    }
+  }
+  const text = async (testId) => (await page.getByTestId(testId).innerText()).trim();
+  // anvil's public development key #4: the author of the demo's seeded submission
+  const AUTHOR_KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
+  try {
+    await check("the Skill Wallet shows reputation, Skill Wallet token, PHEME held, stake and badges from the chain", async () => {
+      await page.goto(`${base}/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8`);
+      await page.getByRole("heading", { name: "On chain" }).waitFor();
+      const want = { "wallet-reputation": /^47\s*\/ 100$/, "wallet-token": /^#2$/, "wallet-balance": /^30,000 PHEME$/, "wallet-stake": /^20,000 PHEME$/ };
+      for (const [id, re] of Object.entries(want)) {
+        const got = await text(id);
+        if (!re.test(got)) throw new Error(`${id}: '${got}'`);
+      }
+      await page.getByRole("list", { name: "Badges" }).getByText("Badge #1").waitFor();
+      if (await page.getByText("No badges yet").count()) throw new Error("'No badges yet' beside a badge held on chain");
+      for (const width of [360, 1280]) {
+        await page.setViewportSize({ width, height: 800 });
+        const r = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (r > 0) throw new Error(`${r} px of horizontal overflow at ${width} px`);
+        await axeClean(page, `the on-chain Skill Wallet at ${width} px`);
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    await check("a wallet on chain 1 is asked to switch (EIP-3326), then to add the chain it lacks (EIP-3085)", async () => {
+      const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const author = privateKeyToAccount(AUTHOR_KEY);
+      await page.exposeFunction("phemeTestSign", (hex) => author.signMessage({ message: { raw: hex } }));
+      await page.addInitScript((address) => {
+        window.phemeWalletCalls = [];
+        let chain = "0x1";
+        const known = ["0x1"];
+        const provider = {
+          async request({ method, params }) {
+            window.phemeWalletCalls.push([method, params?.[0]?.chainId ?? null]);
+            if (method === "eth_requestAccounts" || method === "eth_accounts") return [address];
+            if (method === "eth_chainId") return chain;
+            if (method === "wallet_switchEthereumChain") {
+              if (!known.includes(params[0].chainId)) throw Object.assign(new Error("Unrecognized chain ID"), { code: 4902 });
+              chain = params[0].chainId;
+              return null;
+            }
+            if (method === "wallet_addEthereumChain") {
+              if (!Array.isArray(params[0].rpcUrls) || !params[0].rpcUrls.length || !params[0].nativeCurrency) throw Object.assign(new Error("bad params"), { code: -32602 });
+              known.push(params[0].chainId);
+              return null;
+            }
+            if (method === "personal_sign") return window.phemeTestSign(params[0]);
+            throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+          },
+        };
+        const detail = Object.freeze({ info: Object.freeze({ uuid: "00000000-0000-4000-8000-0000000000c1", name: "Mainnet Wallet", icon: "", rdns: "test.wallet.mainnet" }), provider });
+        window.addEventListener("eip6963:requestProvider", () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail })));
+      }, author.address);
+      await page.goto(`${base}/tasks`);
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
+      await page.getByRole("button", { name: "Sign in with Mainnet Wallet" }).click();
+      await page.getByRole("button", { name: "Sign out" }).waitFor();
+      const calls = await page.evaluate(() => window.phemeWalletCalls);
+      const seq = calls.map(([m, c]) => (c ? `${m}(${c})` : m)).join(" ");
+      for (const want of ["wallet_switchEthereumChain(0x7a69)", "wallet_addEthereumChain(0x7a69)"]) if (!seq.includes(want)) throw new Error(`no ${want}: ${seq}`);
+      if (seq.indexOf("personal_sign") < seq.lastIndexOf("wallet_switchEthereumChain")) throw new Error(`signed before switching: ${seq}`);
+    });
+
+    await check("the author follows the submission (timeline, AI feedback, signed reviews) and disputes the decision", async () => {
+      await page.goto(`${base}/submissions/1`);
+      await page.getByRole("heading", { level: 1, name: /Your submission/ }).waitFor();
+      await page.getByRole("list", { name: "Timeline" }).getByText("Approved", { exact: true }).waitFor();
+      await page.getByRole("heading", { name: "AI feedback" }).waitFor();
+      const reviews = await page.getByText("signed in their wallet").count();
+      if (reviews < 3) throw new Error(`expected the panel's 3 signed reviews, saw ${reviews}`);
+      await axeClean(page, "the submission page");
+      await page.getByRole("button", { name: "Dispute this decision" }).click();
+      await page.getByLabel("Why is the decision wrong?").fill("The score misses the second criterion: the evidence covers it in full.");
+      await page.getByRole("button", { name: "Open the dispute" }).click();
+      await page.getByText("a fresh panel is reviewing").waitFor();
+      await page.reload();
+      await page.getByText("The score misses the second criterion").waitFor();
+      await page.getByRole("list", { name: "Timeline" }).getByText("The decision was disputed").waitFor();
+    });
+
+    await check("no script errors in the browser", async () => {
+      if (problems.length) throw new Error(problems.join("\n"));
+    });
+  } finally {
+    await b.close();
+  }
+  console.log(`e2e chain: ${passed} passed, ${failed} failed`);
+  if (failed) process.exit(1);
+}
+
 try {
   if (mode === "screenshot") await screenshot(out);
   else if (mode === "smoke") await smoke();
-  else throw new Error(`unknown mode '${mode}': smoke or screenshot OUT.png`);
+  else if (mode === "chain") await chainSuite();
+  else throw new Error(`unknown mode '${mode}': smoke, chain or screenshot OUT.png`);
 } catch (e) {
   console.error(`browser: ${e.message ?? e}`);
   process.exit(1);
