@@ -6,8 +6,6 @@
 #   scripts/web.sh test            build + Vitest unit tests + a browser smoke test: a real
 #                                  `build/pheme serve --demo` on a free loopback port with a temp
 #                                  SQLite database, driven through Debian's Chromium
-#                                  then the chain suite: a real `build/pheme dev` (anvil + the
-#                                  contracts + the demo on chain) in a temp directory, driven the same way
 #   scripts/web.sh screenshot OUT.png   same set-up; a 1280x800 screenshot of the tasks page,
 #                                  written to OUT.png and to web/screenshot.png
 # Works with Debian 12's Node 18 + npm 9 and with Node 20+ / npm 10+.
@@ -139,53 +137,6 @@ start_server() {
   say "pheme serve (pid $SERVER_PID) at $PHEME_URL, database $PHEME_DB"
 }
 
-DEV_PID=""
-DEV_TMP=""
-stop_dev() {
-  if [ -n "$DEV_PID" ] && kill -0 "$DEV_PID" 2>/dev/null; then
-    kill -TERM "$DEV_PID" 2>/dev/null || true  # pheme dev stops the server, then anvil by its PID
-    for _ in $(seq 200); do kill -0 "$DEV_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$DEV_PID" 2>/dev/null || true
-    wait "$DEV_PID" 2>/dev/null || true
-  fi
-  DEV_PID=""
-  [ -n "$DEV_TMP" ] && rm -rf "$DEV_TMP"
-  DEV_TMP=""
-}
-
-# The chain suite: `pheme dev` run from a temp directory (its data/dev lives there, not in the
-# repository's data/), on a free loopback port; anvil from contracts/node_modules.
-chain_suite() {
-  need_pheme
-  "$ROOT/scripts/contracts.sh" deps >/dev/null
-  local anvil=$ROOT/contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil
-  [ -x "$anvil" ] || die "anvil is not installed (scripts/contracts.sh deps)"
-  DEV_TMP=$(mktemp -d "${TMPDIR:-/tmp}/pheme-web-dev.XXXXXX")
-  trap 'stop_dev; stop_server' EXIT
-  local port
-  port=$(free_port)
-  (cd "$DEV_TMP" && PHEME_ANVIL="$anvil" exec "$PHEME" dev --listen "127.0.0.1:$port" \
-    --public-url "http://127.0.0.1:$port" --web-root "$WEB/dist") >"$DEV_TMP/dev.log" 2>&1 &
-  DEV_PID=$!
-  if ! node -e '
-    const url = process.argv[1] + "/readyz", until = Date.now() + 180000;
-    (async function poll() {
-      try { if ((await fetch(url)).ok) process.exit(0); } catch {}
-      if (Date.now() > until) process.exit(1);
-      setTimeout(poll, 250);
-    })();' "http://127.0.0.1:$port"; then
-    tail -20 "$DEV_TMP/dev.log" >&2
-    die "pheme dev did not become ready"
-  fi
-  say "pheme dev (pid $DEV_PID) at http://127.0.0.1:$port"
-  if ! (cd "$WEB" && PHEME_URL="http://127.0.0.1:$port" node e2e/browser.mjs chain); then
-    say "last lines of pheme dev's log:"
-    tail -20 "$DEV_TMP/dev.log" >&2
-    exit 1
-  fi
-  stop_dev
-}
-
 cmd_test() {
   cmd_build
   say "unit tests (Vitest)"
@@ -205,9 +156,6 @@ cmd_test() {
     tail -20 "$TMP/server.log" >&2
     exit 1
   fi
-  stop_server
-  say "browser chain suite against pheme dev"
-  chain_suite
 }
 
 cmd_screenshot() {

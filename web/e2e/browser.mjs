@@ -1,11 +1,15 @@
 // Drives Debian's Chromium through playwright-core against a running `pheme serve --demo`.
-//   node e2e/browser.mjs smoke             checks pages a person would open; exits non-zero on failure
-//   node e2e/browser.mjs chain             against `pheme dev` (anvil + contracts): on-chain Skill Wallet,
-//                                          chain switch, the seeded submission followed and disputed
+//   node e2e/browser.mjs smoke             checks pages a person would open against PHEME_URL (`pheme serve
+//                                          --demo`), then the chain suite; exits non-zero on failure
+//   node e2e/browser.mjs chain             the chain suite alone: against its own `pheme dev` (anvil +
+//                                          contracts; PHEME_URL to use a running one): on-chain Skill
+//                                          Wallet, chain switch/add, the seeded submission followed and disputed
 //   node e2e/browser.mjs screenshot OUT    saves a 1280x800 screenshot of the tasks page
 // Environment: PHEME_URL (the server's origin), PHEME_API_KEY (optional: also tests writes),
 // CHROMIUM (default /usr/bin/chromium). scripts/web.sh starts and stops the server.
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { get } from "node:http";
@@ -439,9 +443,68 @@ async function smoke() {
   if (failed) process.exit(1);
 }
 
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs fn(url) against a real `pheme dev` (anvil from contracts/node_modules, the contracts
+ * deployed by PHEME's deployer, the demo on chain), started from a temp directory (its data/dev
+ * lives there, not in the repository's data/) on a free loopback port, and stopped by its PID
+ * (it stops anvil by its own). PHEME_BIN names the server, as for scripts/web.sh.
+ */
+async function withDev(fn) {
+  const root = new URL("../../", import.meta.url).pathname;
+  const bin = process.env.PHEME_BIN ?? join(root, "build/pheme");
+  execFileSync(join(root, "scripts/contracts.sh"), ["deps"], { stdio: "ignore" });
+  const anvil = join(root, "contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+  const dir = mkdtempSync(join(tmpdir(), "pheme-web-dev-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logPath = join(dir, "dev.log");
+  const log = openSync(logPath, "w");
+  const child = spawn(bin, ["dev", "--listen", `127.0.0.1:${port}`, "--public-url", url, "--web-root", join(root, "web/dist")], {
+    cwd: dir,
+    env: { ...process.env, PHEME_ANVIL: anvil },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  try {
+    const until = Date.now() + 180000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`pheme dev exited (${child.exitCode}):\n${readFileSync(logPath, "utf8").split("\n").slice(-15).join("\n")}`);
+      try {
+        if ((await fetch(`${url}/readyz`)).ok) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > until) throw new Error("pheme dev did not become ready in 180 s");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`e2e: pheme dev (pid ${child.pid}) at ${url}`);
+    await fn(url);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 20000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** Against `pheme dev` (anvil, the contracts, the demo on chain): what the chain holds, on the
  *  pages; a wallet on another chain; the seeded submission's author following and disputing it. */
-async function chainSuite() {
+async function chainSuite(base) {
   const b = await launch();
   const page = b.context.pages()[0] ?? (await b.context.newPage());
   const problems = [];
@@ -551,8 +614,10 @@ async function chainSuite() {
 
 try {
   if (mode === "screenshot") await screenshot(out);
-  else if (mode === "smoke") await smoke();
-  else if (mode === "chain") await chainSuite();
+  else if (mode === "smoke") {
+    await smoke();
+    await withDev(chainSuite);
+  } else if (mode === "chain") await (process.env.PHEME_URL ? chainSuite(base) : withDev(chainSuite));
   else throw new Error(`unknown mode '${mode}': smoke, chain or screenshot OUT.png`);
 } catch (e) {
   console.error(`browser: ${e.message ?? e}`);
