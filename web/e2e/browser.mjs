@@ -460,9 +460,12 @@ function freePort() {
  * lives there, not in the repository's data/) on a free loopback port, and stopped by its PID
  * (it stops anvil by its own). PHEME_BIN names the server, as for scripts/web.sh.
  */
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PHEME_BIN = process.env.PHEME_BIN ?? join(ROOT, "build/pheme");
+
 async function withDev(fn) {
-  const root = new URL("../../", import.meta.url).pathname;
-  const bin = process.env.PHEME_BIN ?? join(root, "build/pheme");
+  const root = ROOT;
+  const bin = PHEME_BIN;
   execFileSync(join(root, "scripts/contracts.sh"), ["deps"], { stdio: "ignore" });
   const anvil = join(root, "contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
   const dir = mkdtempSync(join(tmpdir(), "pheme-web-dev-"));
@@ -490,7 +493,7 @@ async function withDev(fn) {
       await new Promise((r) => setTimeout(r, 250));
     }
     console.log(`e2e: pheme dev (pid ${child.pid}) at ${url}`);
-    await fn(url);
+    await fn(url, dir);
   } finally {
     if (child.exitCode === null) {
       child.kill("SIGTERM");
@@ -504,7 +507,7 @@ async function withDev(fn) {
 
 /** Against `pheme dev` (anvil, the contracts, the demo on chain): what the chain holds, on the
  *  pages; a wallet on another chain; the seeded submission's author following and disputing it. */
-async function chainSuite(base) {
+async function chainSuite(base, devDir) {
   const b = await launch();
   const page = b.context.pages()[0] ?? (await b.context.newPage());
   const problems = [];
@@ -602,6 +605,112 @@ async function chainSuite(base) {
       await page.getByRole("list", { name: "Timeline" }).getByText("The decision was disputed").waitFor();
     });
 
+    await check("three validators review in their own browsers, each signing the review (EIP-712) in their wallet", async () => {
+      if (!devDir) throw new Error("PHEME_DEV_DIR (pheme dev's directory) is needed to make keys");
+      const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const key = (role, owner) =>
+        execFileSync(PHEME_BIN, ["key", "create", "--role", role, "--owner", owner, "--database", `sqlite:${join(devDir, "data/dev/pheme.db")}`], { encoding: "utf8" })
+          .trim()
+          .split("\n")
+          .pop();
+      const call = async (token, method, path, body) => {
+        const r = await fetch(`${base}/api/v1${path}`, {
+          method,
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        const j = await r.json();
+        if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j)}`);
+        return j;
+      };
+      // anvil's public development keys: #0 the operator (an admin here), #1-#3 the demo's staked
+      // validators, #5 a PHEME holder who submits
+      const dev = [
+        "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+        "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+        null,
+        "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+      ].map((k) => k && privateKeyToAccount(k));
+      const admin = key("admin", dev[0].address);
+      const task = await call(admin, "POST", "/tasks", {
+        type: "BOUNTY", title: "Review the staking docs", difficulty: 3, xpReward: 200,
+        description: "Read the staking page and list what is unclear, with a suggested rewrite for each point.",
+        validation: { rubric: [{ criterion: "Finds real gaps", weight: 60 }, { criterion: "Useful rewrites", weight: 40 }], evidenceTypes: ["link"] },
+      });
+      const sub = await call(key("user", dev[5].address), "POST", `/tasks/${task.id}/submissions`, {
+        text: "Five unclear points in the staking page: the cooldown length, rewards during cooldown, slashing, delegation and unstaking. Each has a suggested rewrite.",
+        evidence: [{ type: "link", url: "https://example.org/staking-review" }],
+      });
+      let view;
+      for (let i = 0; i < 100; i++) {
+        view = await call(admin, "GET", `/submissions/${sub.id}`);
+        if (view.state === "PEER_REVIEW" && view.panel.length >= 3) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      if (view.state !== "PEER_REVIEW") throw new Error(`submission ${sub.id} is ${view.state}, not in peer review`);
+      const seated = new Set(view.panel.filter((p) => p.round === view.round).map((p) => p.validator.toLowerCase()));
+      const validators = dev.slice(1, 4).filter((a) => seated.has(a.address.toLowerCase()));
+      if (validators.length < 3) throw new Error(`panel ${[...seated]}`);
+
+      const vb = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+      try {
+        const scores = [[82, 78], [76, 80], [88, 84]];
+        for (const [n, account] of validators.entries()) {
+          const ctx = await vb.newContext({ viewport: { width: 1280, height: 900 } });
+          ctx.setDefaultTimeout(TIMEOUT);
+          const p = await ctx.newPage();
+          await p.exposeFunction("phemeSign", (hex) => account.signMessage({ message: { raw: hex } }));
+          await p.exposeFunction("phemeSign712", (json) => {
+            const t = JSON.parse(json);
+            delete t.types.EIP712Domain;
+            return account.signTypedData({ domain: t.domain, types: t.types, primaryType: t.primaryType, message: t.message });
+          });
+          await p.addInitScript((address) => {
+            const provider = {
+              async request({ method, params }) {
+                if (method === "eth_requestAccounts" || method === "eth_accounts") return [address];
+                if (method === "eth_chainId") return "0x7a69";
+                if (method === "personal_sign") return window.phemeSign(params[0]);
+                if (method === "eth_signTypedData_v4") {
+                  if (String(params[0]).toLowerCase() !== address.toLowerCase()) throw Object.assign(new Error("not my account"), { code: 4100 });
+                  return window.phemeSign712(params[1]);
+                }
+                throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+              },
+            };
+            const detail = Object.freeze({ info: Object.freeze({ uuid: "00000000-0000-4000-8000-0000000000a1", name: "Validator Wallet", icon: "", rdns: "test.wallet.validator" }), provider });
+            window.addEventListener("eip6963:requestProvider", () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail })));
+          }, account.address);
+          await p.goto(`${base}/review`);
+          await p.getByRole("button", { name: "Sign in", exact: true }).first().click();
+          await p.getByRole("button", { name: "Sign in with Validator Wallet" }).click();
+          await p.getByRole("button", { name: "Sign out" }).waitFor();
+          // The queue holds the submission; its review form is the rubric, scored, and signed.
+          const item = p.locator("details").filter({ hasText: `Review submission #${sub.id}` });
+          await item.locator("summary").click();
+          await item.getByLabel(/Finds real gaps/).fill(String(scores[n][0]));
+          await item.getByLabel(/Useful rewrites/).fill(String(scores[n][1]));
+          await item.getByLabel("Feedback for the author").fill(`Reviewer ${n + 1}: clear points; the rewrites for slashing could be shorter.`);
+          const want = String(Math.round(scores[n][0] * 0.6 + scores[n][1] * 0.4));
+          const got = await item.getByTestId("review-overall").innerText();
+          if (got !== want) throw new Error(`overall ${got}, expected ${want}`);
+          if (n === 0) await axeClean(p, "the review queue with a review form open");
+          await item.getByRole("button", { name: "Sign and send the review" }).click();
+          await p.getByRole("heading", { name: `Submission #${sub.id}` }).waitFor({ state: "detached" });
+          await ctx.close();
+        }
+      } finally {
+        await vb.close();
+      }
+      const done = await call(admin, "GET", `/submissions/${sub.id}`);
+      if (done.reviews.filter((r) => r.round === done.round).length !== 3) throw new Error(`${done.reviews.length} reviews recorded`);
+      for (const r of done.reviews) if (r.signer.toLowerCase() !== r.validator.toLowerCase()) throw new Error(`review ${r.id} signed by ${r.signer}`);
+      if (done.state !== "APPROVED") throw new Error(`after three approving reviews the submission is ${done.state}`);
+    });
+
     await check("no script errors in the browser", async () => {
       if (problems.length) throw new Error(problems.join("\n"));
     });
@@ -617,7 +726,7 @@ try {
   else if (mode === "smoke") {
     await smoke();
     await withDev(chainSuite);
-  } else if (mode === "chain") await (process.env.PHEME_URL ? chainSuite(base) : withDev(chainSuite));
+  } else if (mode === "chain") await (process.env.PHEME_URL ? chainSuite(base, process.env.PHEME_DEV_DIR) : withDev(chainSuite));
   else throw new Error(`unknown mode '${mode}': smoke, chain or screenshot OUT.png`);
 } catch (e) {
   console.error(`browser: ${e.message ?? e}`);

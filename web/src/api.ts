@@ -414,6 +414,7 @@ export function createClient(opts: ClientOptions = {}) {
 
     submissionView: (id: number | string) => request<SubmissionView>("GET", `/submissions/${enc(String(id))}`),
     dispute: (id: number | string, reason: string) => request<SubmissionView>("POST", `/submissions/${enc(String(id))}/disputes`, { reason }),
+    postReview: (id: number | string, body: unknown) => request<SubmissionView>("POST", `/submissions/${enc(String(id))}/reviews`, body),
     validatorQueue: () => request<ValidatorQueue>("GET", "/validators/me/queue"),
     chainStatus: () => request<ChainStatus>("GET", "/chain/status"),
     myWallets: () => request<{ items: LinkedWallet[]; payoutAddress: string | null }>("GET", "/me/wallets"),

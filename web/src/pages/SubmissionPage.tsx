@@ -4,6 +4,7 @@ import { SUBMISSION_STATES, formatDate, shortAddress, stateLabel } from "../form
 import { toApiError, useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
+import { ReviewForm } from "../components/ReviewForm";
 import { Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label } from "../components/ui";
 
 /** What a timeline event means, in people's words (the server's events: src/work/states.c). */
@@ -123,6 +124,10 @@ export function SubmissionPage({ id }: { id: string }) {
   const v = sub.data;
   const st = SUBMISSION_STATES[v.state];
   const mine = s.me?.address.toLowerCase() === v.author.toLowerCase();
+  const me = s.me?.address.toLowerCase() ?? "";
+  const seat = v.panel.find((p) => p.round === v.round && p.validator.toLowerCase() === me)?.validator;
+  const reviewed = v.reviews.some((r) => r.round === v.round && r.validator.toLowerCase() === me);
+  const canReview = !!seat && !reviewed && (v.state === "PEER_REVIEW" || v.state === "DISPUTED");
   const canDispute = mine && DECIDED.has(v.state) && v.disputes.every((d) => d.outcome !== null);
 
   return (
@@ -231,6 +236,16 @@ export function SubmissionPage({ id }: { id: string }) {
               </ul>
             )}
           </Card>
+
+          {canReview && seat && (
+            <Card aria-labelledby="h-your-review">
+              <h2 id="h-your-review" className="text-lg font-semibold">
+                Your review
+              </h2>
+              <p className="mb-3 mt-1 text-sm text-slate-600">You are on this submission's review panel. Judge the work against the task's rubric.</p>
+              <ReviewForm submissionId={v.id} taskId={v.taskId} round={v.round} seat={seat} onDone={(n) => n && sub.setData(n)} />
+            </Card>
+          )}
 
           {(v.disputes.length > 0 || canDispute) && (
             <Card aria-labelledby="h-dispute">

@@ -1,6 +1,6 @@
 import { formatDate, formatWei, shortAddress, stateLabel, TOKEN_SYMBOL } from "../format";
 import { useAsync, useDocumentTitle } from "../hooks";
-import { Link } from "../router";
+import { ReviewForm } from "../components/ReviewForm";
 import { useSession } from "../session";
 import { Card, Empty, ErrorNotice, PageTitle, Spinner, btn } from "../components/ui";
 
@@ -55,10 +55,26 @@ export function ValidatorPage() {
                     <p className="text-sm text-slate-600">
                       Task #{x.taskId} · {stateLabel(x.state)} · round {x.round} · {formatDate(x.createdAt)}
                     </p>
-                    <p className="mt-1 line-clamp-3 whitespace-pre-wrap break-words text-slate-800">{x.text}</p>
-                    <Link to={`/submissions/${x.id}`} className="mt-2 inline-block font-semibold text-brand-700 underline">
-                      Open submission #{x.id}
-                    </Link>
+                    <h2 className="mt-1 text-base font-semibold">Submission #{x.id}</h2>
+                    <p className="mt-1 whitespace-pre-wrap break-words text-slate-800">{x.text}</p>
+                    {x.evidence.length > 0 && (
+                      <ul className="mt-2 space-y-1 text-sm">
+                        {x.evidence.map((e, i) => (
+                          <li key={i} className="break-all">
+                            <span className="text-slate-600">{e.type}: </span>
+                            <a href={e.url} className="text-brand-700 underline" rel="noreferrer noopener" target="_blank">
+                              {e.url}
+                            </a>
+                          </li>
+                        ))}
+                      </ul>
+                    )}
+                    <details className="mt-3 border-t border-slate-100 pt-3">
+                      <summary className="cursor-pointer font-semibold text-brand-700">Review submission #{x.id}</summary>
+                      <div className="mt-3">
+                        <ReviewForm submissionId={x.id} taskId={x.taskId} round={x.round} seat={v.address} onDone={() => q.reload()} />
+                      </div>
+                    </details>
                   </Card>
                 </li>
               ))}
