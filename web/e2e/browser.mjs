@@ -379,6 +379,10 @@ async function smoke() {
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
         await tab.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+        // the server ended the session (its logout, CSRF-checked, cleared the cookies)
+        for (let i = 0; i < 50 && (await jar()).some((c) => c.name.startsWith("__Host-pheme_")); i++) await page.waitForTimeout(100);
+        const left = (await jar()).map((c) => c.name).filter((n) => n.startsWith("__Host-pheme_"));
+        if (left.length) throw new Error(`cookies left after signing out: ${left}`);
       } finally {
         await tab.close();
       }

@@ -51,8 +51,16 @@ function loadShared(): Credential | null {
   } catch {
     /* unreadable: none */
   }
-  // A cookie session made by a version that kept no note, or a note cleared by hand.
-  return readCookie(CSRF_COOKIE) ? { kind: "siwe", mode: "cookie", address: "", expiresAt: 0 } : null;
+  return null;
+}
+
+/** Forgets the CSRF cookie of an ended cookie session (the server clears the HttpOnly ones). */
+function dropCsrfCookie() {
+  try {
+    if (readCookie(CSRF_COOKIE)) document.cookie = `${CSRF_COOKIE}=; Max-Age=0; Path=/; Secure; SameSite=Strict`;
+  } catch {
+    /* no document */
+  }
 }
 
 function load(): Credential | null {
@@ -240,6 +248,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     const had = current;
     current = c;
     save(c);
+    // An expired cookie session leaves no CSRF cookie behind (a signed-out one: the server's
+    // logout answer clears them, and signOut drops it after that answer).
+    if (!c && why === "expired" && had?.kind === "siwe" && had.mode === "cookie") dropCsrfCookie();
     setCredential(c);
     if (!c) {
       setMe(null);
@@ -343,7 +354,8 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const signOut = useCallback(() => {
     const c = current;
-    if (c?.kind === "siwe") api.logout(credentialsOf(c)).catch(() => undefined); /* ends the session on the server too */
+    /* ends the session on the server too */
+    if (c?.kind === "siwe") api.logout(credentialsOf(c)).catch(() => undefined).finally(() => c.mode === "cookie" && dropCsrfCookie());
     apply(null);
     setWallet(null);
   }, [apply]);
