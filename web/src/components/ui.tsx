@@ -52,18 +52,35 @@ export function errorHint(error: ApiError): string | undefined {
 
 export function ErrorNotice({ error, onRetry, title, hint: given }: { error: ApiError; onRetry?: () => void; title?: string; hint?: string | null }) {
   const hint = given !== undefined ? given : errorHint(error);
+  // The server's own sentence is for developers when the hint already says it in people's words
+  // (sign-in, permissions, rate limits, outages); a refusal about the request itself (a missing
+  // skill level, a field out of range, not found) is shown as it is.
+  const technical = !!errorHint(error) && (error.status === 0 || error.status === 401 || error.status === 403 || error.status === 429 || error.status >= 500);
   return (
     <div role="alert" className="rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-900">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
           <p className="font-semibold">{title ?? "Something went wrong"}</p>
           {hint && <p className="mt-1">{hint}</p>}
-          <p className="mt-1 break-words text-red-800">{error.message}</p>
-          {!error.code.startsWith("WALLET") && (
-            <p className="mt-1 text-xs text-red-700">
-              Reference <span className="font-mono">{error.code}</span>
-              {error.requestId && <span className="font-mono"> · {error.requestId}</span>}
-            </p>
+          {technical ? (
+            <details className="mt-1 text-xs text-red-800">
+              <summary className="cursor-pointer">Details for support</summary>
+              <p className="mt-1 break-words">{error.message}</p>
+              <p className="mt-1">
+                Reference <span className="font-mono">{error.code}</span>
+                {error.requestId && <span className="font-mono"> · {error.requestId}</span>}
+              </p>
+            </details>
+          ) : (
+            <>
+              <p className="mt-1 break-words text-red-800">{error.message}</p>
+              {!error.code.startsWith("WALLET") && (
+                <p className="mt-1 text-xs text-red-700">
+                  Reference <span className="font-mono">{error.code}</span>
+                  {error.requestId && <span className="font-mono"> · {error.requestId}</span>}
+                </p>
+              )}
+            </>
           )}
         </div>
         {onRetry && (
