@@ -219,6 +219,18 @@ async function smoke() {
         await visible("2 members");
       });
 
+      await check("a task says whether you qualify: skill levels against your Skill Wallet", async () => {
+        await page.goto(`${base}/tasks`);
+        await page.getByRole("link", { name: "Find the reentrancy in a vault" }).click();
+        const gap = page.getByTestId("not-qualified");
+        await gap.getByText("Contract Security: level 35 needed, you have 0.").waitFor();
+        if (await page.getByLabel("What you did").count()) throw new Error("the form is offered to someone who does not qualify");
+        await page.goto(`${base}/tasks`);
+        await page.getByRole("link", { name: "Design a badge for LEGENDARY contributors" }).click();
+        await page.getByText("✓ you have 25").waitFor();
+        await page.getByLabel("What you did").waitFor();
+      });
+
       await check("submit work with evidence to a task", async () => {
         await page.goto(`${base}/tasks`);
         await page.getByRole("link", { name: "Design a badge for LEGENDARY contributors" }).click();

@@ -51,7 +51,12 @@ function YourSubmission({ sub }: { sub: Submission }) {
   );
 }
 
-function SubmitForm({ task }: { task: Task }) {
+/** The task's skill requirements against the person's skill levels (their Skill Wallet). */
+export function skillGaps(task: Task, levels: Map<string, number>): { skill: string; need: number; have: number }[] {
+  return task.skills.map((k) => ({ skill: k.skill, need: k.minLevel, have: levels.get(k.skill) ?? 0 })).filter((g) => g.have < g.need);
+}
+
+function SubmitForm({ task, gaps, names }: { task: Task; gaps: ReturnType<typeof skillGaps> | null; names: Map<string, string> }) {
   const s = useSession();
   const mine = useAsync(
     () => (s.status === "signed-in" ? mySubmissionsTo(s.client, task.id) : Promise.resolve([] as Submission[])),
@@ -91,6 +96,22 @@ function SubmitForm({ task }: { task: Task }) {
   if (s.status !== "signed-in" || mine.loading) return <Spinner label="Checking your submissions…" />;
   const latest = mine.data?.[0];
   if (latest && latest.state !== "CHANGES_REQUESTED") return <YourSubmission sub={latest} />;
+  if (gaps && gaps.length > 0)
+    return (
+      <div className="rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900" data-testid="not-qualified">
+        <p className="font-semibold">You do not qualify for this task yet.</p>
+        <ul className="mt-1 list-disc pl-5">
+          {gaps.map((g) => (
+            <li key={g.skill}>
+              {names.get(g.skill) ?? g.skill}: level {g.need} needed, you have {g.have}.{" "}
+              <Link to={`/tasks?skill=${encodeURIComponent(g.skill)}`} className="font-semibold underline">
+                Tasks that build it
+              </Link>
+            </li>
+          ))}
+        </ul>
+      </div>
+    );
 
   function setRow(i: number, patch: Partial<Evidence>) {
     setEvidence((rows) => rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -190,6 +211,12 @@ export function TaskPage({ id }: { id: string }) {
   const skills = useAsync(() => client.skills(), []);
   useDocumentTitle(task.data?.title ?? "Task");
   const names = new Map((skills.data?.items ?? []).map((s) => [s.slug, s.name]));
+  // Whether the signed-in person meets the skill levels the task asks for (the server checks it
+  // again when they submit).
+  const { me } = useSession();
+  const wallet = useAsync(() => (me ? client.wallet(me.address) : Promise.resolve(undefined)), [me?.address]);
+  const levels = new Map((wallet.data?.skills ?? []).map((k) => [k.slug, k.level]));
+  const gaps = me && wallet.data && task.data ? skillGaps(task.data, levels) : null;
 
   if (task.loading && !task.data) return <Spinner label="Loading task…" />;
   if (task.error || !task.data)
@@ -243,7 +270,14 @@ export function TaskPage({ id }: { id: string }) {
                     <Link to={`/tasks?skill=${encodeURIComponent(s.skill)}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
                       {names.get(s.skill) ?? s.skill}
                     </Link>
-                    <span className="text-sm text-slate-600">skill level ≥ {s.minLevel}</span>
+                    <span className="text-right text-sm text-slate-600">
+                      skill level ≥ {s.minLevel}
+                      {gaps && (
+                        <span className={cx("block text-xs font-semibold", (levels.get(s.skill) ?? 0) >= s.minLevel ? "text-emerald-700" : "text-amber-800")}>
+                          {(levels.get(s.skill) ?? 0) >= s.minLevel ? "✓ " : ""}you have {levels.get(s.skill) ?? 0}
+                        </span>
+                      )}
+                    </span>
                   </li>
                 ))}
               </ul>
@@ -307,7 +341,7 @@ export function TaskPage({ id }: { id: string }) {
             <h2 id="h-submit" className="mb-3 text-lg font-semibold">
               Submit your work
             </h2>
-            <SubmitForm task={t} />
+            <SubmitForm task={t} gaps={gaps} names={names} />
           </Card>
         </div>
 
