@@ -134,6 +134,12 @@ function SubmitForm({ task, gaps, names }: { task: Task; gaps: ReturnType<typeof
   const accepted = task.validation.evidenceTypes ?? [];
   return (
     <form onSubmit={submit} className="space-y-4">
+      {latest && (
+        <>
+          <YourSubmission sub={latest} />
+          <p className="text-sm text-slate-700">The reviewers asked for changes: send the reworked version below.</p>
+        </>
+      )}
       <div>
         <label htmlFor="sub-text" className={label}>
           What you did
