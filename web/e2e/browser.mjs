@@ -1,9 +1,15 @@
 // Drives Debian's Chromium through playwright-core against a running `pheme serve --demo`.
-//   node e2e/browser.mjs smoke             checks pages a person would open; exits non-zero on failure
+//   node e2e/browser.mjs smoke             checks pages a person would open against PHEME_URL (`pheme serve
+//                                          --demo`), then the chain suite; exits non-zero on failure
+//   node e2e/browser.mjs chain             the chain suite alone: against its own `pheme dev` (anvil +
+//                                          contracts; PHEME_URL to use a running one): on-chain Skill
+//                                          Wallet, chain switch/add, the seeded submission followed and disputed
 //   node e2e/browser.mjs screenshot OUT    saves a 1280x800 screenshot of the tasks page
 // Environment: PHEME_URL (the server's origin), PHEME_API_KEY (optional: also tests writes),
 // CHROMIUM (default /usr/bin/chromium). scripts/web.sh starts and stops the server.
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { get } from "node:http";
@@ -14,6 +20,19 @@ const [mode = "smoke", out] = process.argv.slice(2);
 const base = (process.env.PHEME_URL ?? "http://127.0.0.1:4600").replace(/\/$/, "");
 const apiKey = process.env.PHEME_API_KEY ?? "";
 const TIMEOUT = 15000;
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+/** axe-core's WCAG 2.x A/AA rules on the page as it is now; throws listing the violations. */
+async function axeClean(page, where) {
+  // evaluated, not a <script> (the server's Content-Security-Policy forbids inline scripts)
+  if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+  const violations = await page.evaluate(async () =>
+    (await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"] } })).violations.map(
+      (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(" ")).slice(0, 3).join(", ")}`,
+    ),
+  );
+  if (violations.length) throw new Error(`${where}: ${violations.join("; ")}`);
+}
 
 async function launch() {
   const profile = mkdtempSync(join(tmpdir(), "pheme-chromium-"));
@@ -188,6 +207,7 @@ async function smoke() {
     if (apiKey) {
       await check("an API key signs in; join and leave a guild", async () => {
         await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
+        await page.getByText("For developers: use an API key").click();
         await page.getByLabel("API key", { exact: true }).fill(apiKey);
         await page.getByRole("button", { name: "Use this key" }).click();
         await page.getByRole("button", { name: "Sign out" }).waitFor();
@@ -199,6 +219,18 @@ async function smoke() {
         await visible("2 members");
       });
 
+      await check("a task says whether you qualify: skill levels against your Skill Wallet", async () => {
+        await page.goto(`${base}/tasks`);
+        await page.getByRole("link", { name: "Find the reentrancy in a vault" }).click();
+        const gap = page.getByTestId("not-qualified");
+        await gap.getByText("Contract Security: level 35 needed, you have 0.").waitFor();
+        if (await page.getByLabel("What you did").count()) throw new Error("the form is offered to someone who does not qualify");
+        await page.goto(`${base}/tasks`);
+        await page.getByRole("link", { name: "Design a badge for LEGENDARY contributors" }).click();
+        await page.getByText("✓ you have 25").waitFor();
+        await page.getByLabel("What you did").waitFor();
+      });
+
       await check("submit work with evidence to a task", async () => {
         await page.goto(`${base}/tasks`);
         await page.getByRole("link", { name: "Design a badge for LEGENDARY contributors" }).click();
@@ -207,37 +239,212 @@ async function smoke() {
         await page.getByLabel("Evidence 1 URL").fill("https://example.org/badge.svg");
         await page.getByRole("button", { name: "Submit work" }).click();
         await page.getByRole("status").filter({ hasText: "received" }).waitFor();
+        // On reload the person sees their submission and its state, not an empty form.
+        await page.reload();
+        await page.getByTestId("your-submission").waitFor();
+        if (await page.getByLabel("What you did").count()) throw new Error("the empty form came back after submitting");
+        await page.getByTestId("your-submission").getByText(/Received|Being checked|AI review|Peer review|Approved|Not approved|Changes requested|With an admin|Disputed|Dispute resolved/).waitFor();
+        // Its own page: the work, the timeline of what happened to it.
+        await page.getByRole("link", { name: "Follow your submission" }).click();
+        await page.waitForURL(/\/submissions\/\d+$/);
+        await heading(/Your submission/);
+        await page.getByRole("list", { name: "Timeline" }).getByText("Submitted").first().waitFor();
+        await visible("An SVG badge that reads at 64 and 512 px");
+        await page.getByRole("heading", { name: "AI feedback" }).waitFor();
+        await page.getByRole("heading", { name: "Reviews" }).waitFor();
+        await axeClean(page, "your submission");
+        // Grace is one of the demo's staked validators: her review queue and standing.
+        await page.goto(`${base}/review`);
+        await heading("Review queue");
+        await page.getByRole("heading", { name: "Your standing" }).waitFor();
+        await visible("98%");
+        await axeClean(page, "the review queue");
         await page.getByRole("button", { name: "Sign out" }).click();
         await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
       });
     }
 
-    await check("a browser wallet signs in with Ethereum and signs out", async () => {
-      // An EIP-1193 provider in the page whose key lives in Node (viem, from tests/auth): the
-      // server's real message is signed and verified; nothing about the flow is faked.
-      const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
-      const { generatePrivateKey, privateKeyToAccount } = await import(require.resolve("viem/accounts"));
-      const account = privateKeyToAccount(generatePrivateKey());
-      await page.exposeFunction("phemeTestSign", (hex) => account.signMessage({ message: { raw: hex } }));
-      await page.addInitScript((address) => {
-        window.ethereum = {
-          async request({ method, params }) {
-            if (method === "eth_requestAccounts") return [address];
-            if (method === "eth_chainId") return "0x7a69";
-            if (method === "personal_sign") return window.phemeTestSign(params[0]);
-            throw new Error(`unexpected wallet call ${method}`);
-          },
-        };
-      }, account.address);
+    // Two wallets announced through EIP-6963, each signing with its own real key (viem, from
+    // tests/auth) in Node: the server's real message is signed and verified; nothing is faked.
+    const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
+    const { generatePrivateKey, privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+    const accounts = [0, 1, 2].map(() => privateKeyToAccount(generatePrivateKey()));
+    await page.exposeFunction("phemeTestSign", (i, hex) => accounts[i].signMessage({ message: { raw: hex } }));
+    await page.addInitScript((addresses) => {
+      const icon = "data:image/svg+xml," + encodeURIComponent('<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"><rect width="8" height="8" fill="#4f46e5"/></svg>');
+      window.phemeWalletCalls = [];
+      const provider = (i) => ({
+        async request({ method, params }) {
+          window.phemeWalletCalls.push(`${i}:${method}`);
+          if (method === "eth_requestAccounts" || method === "eth_accounts") return [addresses[i]];
+          if (method === "eth_chainId") return "0x7a69";
+          if (method === "personal_sign") return window.phemeTestSign(i, params[0]);
+          throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+        },
+      });
+      const wallets = ["One", "Two", "Three"].map((n, i) =>
+        Object.freeze({ info: Object.freeze({ uuid: `00000000-0000-4000-8000-00000000000${i}`, name: `Test Wallet ${n}`, icon, rdns: `test.wallet.${n.toLowerCase()}` }), provider: provider(i) }),
+      );
+      const announce = () => wallets.forEach((w) => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail: w })));
+      window.addEventListener("eip6963:requestProvider", announce);
+      announce();
+    }, accounts.map((a) => a.address));
+
+    // The server's cookies (playwright leaves Secure cookies out of a by-URL query on http).
+    const host = new URL(base).hostname;
+    const jar = async () => (await b.context.cookies()).filter((c) => c.domain === host);
+    const signedInAs = async (p, account) => {
+      await p.getByRole("button", { name: "Sign out" }).waitFor();
+      const who = await p.getByRole("link", { name: /your Skill Wallet/ }).getAttribute("href");
+      if (!who || who.toLowerCase() !== `/wallet/${account.address.toLowerCase()}`) throw new Error(`signed in as ${who}, expected ${account.address}`);
+    };
+    const tasksAndSkillsLoad = async (p) => {
+      await p.locator('ul[aria-label="Tasks"] > li').first().waitFor();
+      // the skill filter is filled from the public skills catalogue
+      await p.waitForFunction(() => document.querySelectorAll("#f-skill option").length > 10);
+    };
+
+    await check("EIP-6963: every announced wallet is offered; the one picked signs in", async () => {
       await page.goto(`${base}/tasks`);
       await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
-      await page.getByRole("button", { name: "Sign in with Ethereum" }).click();
-      await page.getByRole("button", { name: "Sign out" }).waitFor();
-      const who = await page.getByRole("link", { name: /your Skill Wallet/ }).getAttribute("href");
-      if (!who || who.toLowerCase() !== `/wallet/${account.address.toLowerCase()}`)
-        throw new Error(`signed in as ${who}, expected ${account.address}`);
-      await page.getByRole("button", { name: "Sign out" }).click();
+      const list = page.getByRole("list", { name: "Wallets in this browser" });
+      await list.getByRole("button", { name: "Sign in with Test Wallet One" }).waitFor();
+      await axeClean(page, "the sign-in dialog");
+      await list.getByRole("button", { name: "Sign in with Test Wallet Two" }).click();
+      await signedInAs(page, accounts[1]);
+      const calls = await page.evaluate(() => window.phemeWalletCalls);
+      if (calls.some((c) => c.startsWith("0:"))) throw new Error(`the wallet not picked was called: ${calls}`);
+      if (!calls.includes("1:personal_sign")) throw new Error(`the picked wallet did not sign: ${calls}`);
+    });
+
+    await check("the session lives in the server's __Host- cookies and carries to a new tab", async () => {
+      const cookies = await jar();
+      const names = cookies.map((c) => c.name);
+      for (const n of ["__Host-pheme_access", "__Host-pheme_refresh", "__Host-pheme_csrf"]) if (!names.includes(n)) throw new Error(`no ${n} cookie (${names})`);
+      if (!cookies.find((c) => c.name === "__Host-pheme_refresh").httpOnly) throw new Error("the refresh cookie is readable by scripts");
+      const tokens = await page.evaluate(() => JSON.stringify({ ...sessionStorage }) + JSON.stringify({ ...localStorage }));
+      if (/phr_|eyJ/.test(tokens)) throw new Error("a token is in web storage");
+      const tab = await b.context.newPage();
+      try {
+        await tab.goto(`${base}/skills`);
+        await signedInAs(tab, accounts[1]);
+      } finally {
+        await tab.close();
+      }
+    });
+
+    await check("a stale access token (as after a server restart) is refreshed silently; public pages load", async () => {
+      const access = (await jar()).find((c) => c.name === "__Host-pheme_access");
+      // Same shape, a signature the server no longer accepts: what a restart with new keys does.
+      const stale = access.value.slice(0, -4) + (access.value.endsWith("AAAA") ? "BBBB" : "AAAA");
+      await b.context.addCookies([{ ...access, value: stale }]);
+      await page.goto(`${base}/tasks`);
+      await tasksAndSkillsLoad(page);
+      await signedInAs(page, accounts[1]);
+      const now = (await jar()).find((c) => c.name === "__Host-pheme_access");
+      if (!now || now.value === stale) throw new Error("the stale access cookie was not replaced by a refresh");
+    });
+
+    await check("a session that cannot be refreshed ends in people's words; public pages still load", async () => {
+      const all = await jar();
+      const spoil = (c) => ({ ...c, value: c.value.slice(0, -4) + (c.value.endsWith("AAAA") ? "BBBB" : "AAAA") });
+      await b.context.addCookies(all.filter((c) => c.name === "__Host-pheme_access" || c.name === "__Host-pheme_refresh").map(spoil));
+      await page.goto(`${base}/tasks`);
+      await tasksAndSkillsLoad(page);
+      const notice = page.getByRole("status").filter({ hasText: "Your sign-in has expired" });
+      await notice.waitFor();
       await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+      if (/API key/i.test(await notice.innerText())) throw new Error("the notice speaks of API keys");
+      await page.goto(`${base}/skills`);
+      await page.getByRole("heading", { level: 2, name: "Technical" }).waitFor();
+    });
+
+    await check("a stale API key in this tab is dropped; tasks and skills still load", async () => {
+      await page.evaluate(() => sessionStorage.setItem("pheme.credential", JSON.stringify({ kind: "api_key", token: "phk_" + "x".repeat(40) })));
+      await page.goto(`${base}/tasks`);
+      await tasksAndSkillsLoad(page);
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+      const left = await page.evaluate(() => sessionStorage.getItem("pheme.credential"));
+      if (left) throw new Error(`the refused key was kept: ${left}`);
+    });
+
+    await check("signing in again; linking a wallet and making it the payout address; signing out ends every tab", async () => {
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
+      await page.getByRole("button", { name: "Sign in with Test Wallet One" }).click();
+      await signedInAs(page, accounts[0]);
+      // Link a second wallet (it signs its own message), then make it the payout address.
+      await page.getByRole("link", { name: /your Skill Wallet/ }).click();
+      const linked = page.getByRole("list", { name: "Linked wallets" });
+      await linked.locator("li").first().waitFor();
+      await page.getByRole("button", { name: "Link Test Wallet Three" }).click();
+      await linked.locator("li").nth(1).waitFor();
+      await page.getByRole("button", { name: /Make payout/ }).click();
+      await page.waitForFunction((a) => {
+        const li = [...document.querySelectorAll('ul[aria-label="Linked wallets"] > li')].find((x) => x.textContent.includes("Payout address"));
+        return li && li.querySelector("[title]")?.getAttribute("title").toLowerCase() === a;
+      }, accounts[2].address.toLowerCase());
+      await axeClean(page, "your own Skill Wallet");
+      const tab = await b.context.newPage();
+      try {
+        await tab.goto(`${base}/guilds`);
+        await signedInAs(tab, accounts[2]); /* the person is known by their payout address */
+        await page.getByRole("button", { name: "Sign out" }).click();
+        await page.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+        await tab.getByRole("button", { name: "Sign in", exact: true }).first().waitFor();
+        // the server ended the session (its logout, CSRF-checked, cleared the cookies)
+        for (let i = 0; i < 50 && (await jar()).some((c) => c.name.startsWith("__Host-pheme_")); i++) await page.waitForTimeout(100);
+        const left = (await jar()).map((c) => c.name).filter((n) => n.startsWith("__Host-pheme_"));
+        if (left.length) throw new Error(`cookies left after signing out: ${left}`);
+      } finally {
+        await tab.close();
+      }
+    });
+
+    await check("skill-group links lead to the tasks of the group's skills", async () => {
+      await page.goto(`${base}/skills`);
+      await page.locator('a[href="/tasks?skill=smart-contracts"]').click();
+      await page.waitForURL(/skill=smart-contracts/);
+      await page.getByRole("link", { name: "Find the reentrancy in a vault" }).waitFor();
+      await page.getByRole("link", { name: "Write your first Solidity test" }).waitFor();
+      const n = await page.locator('ul[aria-label="Tasks"] > li').count();
+      if (n !== 2) throw new Error(`expected the 2 smart-contract tasks, saw ${n}`);
+    });
+
+    await check("keyboard: skip link first, the sign-in dialog opens and closes with the keyboard", async () => {
+      await page.goto(`${base}/tasks`);
+      await page.keyboard.press("Tab");
+      const first = await page.evaluate(() => document.activeElement?.textContent?.trim());
+      if (first !== "Skip to content") throw new Error(`first Tab reached '${first}'`);
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().focus();
+      await page.keyboard.press("Enter");
+      await page.getByRole("dialog").waitFor();
+      await page.keyboard.press("Escape");
+      await page.getByRole("dialog").waitFor({ state: "hidden" });
+    });
+
+    await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
+      const view = await b.context.newPage();
+      try {
+        const pages = ["/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+          "/submissions/1", "/review", "/no-such-page"];
+        const bad = [];
+        for (const width of [360, 390, 768, 1280]) {
+          await view.setViewportSize({ width, height: 844 });
+          for (const p of pages) {
+            await view.goto(`${base}${p}`);
+            await view.locator("#page-title").waitFor();
+            await view.waitForLoadState("networkidle");
+            const r = await view.evaluate(() => ({ sw: document.documentElement.scrollWidth, cw: document.documentElement.clientWidth, text: document.body.innerText }));
+            if (r.sw > r.cw) bad.push(`${p} at ${width} px: ${r.sw} px wide`);
+            const dev = r.text.match(/POST \/api|pheme serve|pheme key|Bearer|API key was refused/);
+            if (dev) bad.push(`${p}: shows '${dev[0]}'`);
+            if (width === 360 || width === 1280) await axeClean(view, `${p} at ${width} px`).catch((e) => bad.push(e.message));
+          }
+        }
+        if (bad.length) throw new Error(bad.join("\n"));
+      } finally {
+        await view.close();
+      }
     });
 
     await check("no script errors in the browser console", async () => {
@@ -252,10 +459,291 @@ async function smoke() {
   if (failed) process.exit(1);
 }
 
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.on("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Runs fn(url) against a real `pheme dev` (anvil from contracts/node_modules, the contracts
+ * deployed by PHEME's deployer, the demo on chain), started from a temp directory (its data/dev
+ * lives there, not in the repository's data/) on a free loopback port, and stopped by its PID
+ * (it stops anvil by its own). PHEME_BIN names the server, as for scripts/web.sh.
+ */
+const ROOT = new URL("../../", import.meta.url).pathname;
+const PHEME_BIN = process.env.PHEME_BIN ?? join(ROOT, "build/pheme");
+
+async function withDev(fn) {
+  const root = ROOT;
+  const bin = PHEME_BIN;
+  execFileSync(join(root, "scripts/contracts.sh"), ["deps"], { stdio: "ignore" });
+  const anvil = join(root, "contracts/node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
+  const dir = mkdtempSync(join(tmpdir(), "pheme-web-dev-"));
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const logPath = join(dir, "dev.log");
+  const log = openSync(logPath, "w");
+  const child = spawn(bin, ["dev", "--listen", `127.0.0.1:${port}`, "--public-url", url, "--web-root", join(root, "web/dist")], {
+    cwd: dir,
+    env: { ...process.env, PHEME_ANVIL: anvil },
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  const exited = new Promise((resolve) => child.on("exit", resolve));
+  try {
+    const until = Date.now() + 180000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`pheme dev exited (${child.exitCode}):\n${readFileSync(logPath, "utf8").split("\n").slice(-15).join("\n")}`);
+      try {
+        if ((await fetch(`${url}/readyz`)).ok) break;
+      } catch {
+        /* not listening yet */
+      }
+      if (Date.now() > until) throw new Error("pheme dev did not become ready in 180 s");
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    console.log(`e2e: pheme dev (pid ${child.pid}) at ${url}`);
+    await fn(url, dir);
+  } finally {
+    if (child.exitCode === null) {
+      child.kill("SIGTERM");
+      const t = setTimeout(() => child.kill("SIGKILL"), 20000);
+      await exited;
+      clearTimeout(t);
+    }
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Against `pheme dev` (anvil, the contracts, the demo on chain): what the chain holds, on the
+ *  pages; a wallet on another chain; the seeded submission's author following and disputing it. */
+async function chainSuite(base, devDir) {
+  const b = await launch();
+  const page = b.context.pages()[0] ?? (await b.context.newPage());
+  const problems = [];
+  page.on("pageerror", (e) => problems.push(`page error: ${e.message}`));
+  let passed = 0;
+  let failed = 0;
+  async function check(name, fn) {
+    try {
+      await fn();
+      passed++;
+      console.log(`ok - ${name}`);
+    } catch (e) {
+      failed++;
+      console.log(`not ok - ${name}\n  ${String(e.message ?? e).split("\n").slice(0, 6).join("\n  ")}`);
+    }
+  }
+  const text = async (testId) => (await page.getByTestId(testId).innerText()).trim();
+  // anvil's public development key #4: the author of the demo's seeded submission
+  const AUTHOR_KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
+  try {
+    await check("the Skill Wallet shows reputation, Skill Wallet token, PHEME held, stake and badges from the chain", async () => {
+      await page.goto(`${base}/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8`);
+      await page.getByRole("heading", { name: "On chain" }).waitFor();
+      const want = { "wallet-reputation": /^47\s*\/ 100$/, "wallet-token": /^#2$/, "wallet-balance": /^30,000 PHEME$/, "wallet-stake": /^20,000 PHEME$/ };
+      for (const [id, re] of Object.entries(want)) {
+        const got = await text(id);
+        if (!re.test(got)) throw new Error(`${id}: '${got}'`);
+      }
+      await page.getByRole("list", { name: "Badges" }).getByText("Badge #1").waitFor();
+      if (await page.getByText("No badges yet").count()) throw new Error("'No badges yet' beside a badge held on chain");
+      for (const width of [360, 1280]) {
+        await page.setViewportSize({ width, height: 800 });
+        const r = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+        if (r > 0) throw new Error(`${r} px of horizontal overflow at ${width} px`);
+        await axeClean(page, `the on-chain Skill Wallet at ${width} px`);
+      }
+      await page.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    await check("a wallet on chain 1 is asked to switch (EIP-3326), then to add the chain it lacks (EIP-3085)", async () => {
+      const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const author = privateKeyToAccount(AUTHOR_KEY);
+      await page.exposeFunction("phemeTestSign", (hex) => author.signMessage({ message: { raw: hex } }));
+      await page.addInitScript((address) => {
+        window.phemeWalletCalls = [];
+        let chain = "0x1";
+        const known = ["0x1"];
+        const provider = {
+          async request({ method, params }) {
+            window.phemeWalletCalls.push([method, params?.[0]?.chainId ?? null]);
+            if (method === "eth_requestAccounts" || method === "eth_accounts") return [address];
+            if (method === "eth_chainId") return chain;
+            if (method === "wallet_switchEthereumChain") {
+              if (!known.includes(params[0].chainId)) throw Object.assign(new Error("Unrecognized chain ID"), { code: 4902 });
+              chain = params[0].chainId;
+              return null;
+            }
+            if (method === "wallet_addEthereumChain") {
+              if (!Array.isArray(params[0].rpcUrls) || !params[0].rpcUrls.length || !params[0].nativeCurrency) throw Object.assign(new Error("bad params"), { code: -32602 });
+              known.push(params[0].chainId);
+              return null;
+            }
+            if (method === "personal_sign") return window.phemeTestSign(params[0]);
+            throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+          },
+        };
+        const detail = Object.freeze({ info: Object.freeze({ uuid: "00000000-0000-4000-8000-0000000000c1", name: "Mainnet Wallet", icon: "", rdns: "test.wallet.mainnet" }), provider });
+        window.addEventListener("eip6963:requestProvider", () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail })));
+      }, author.address);
+      await page.goto(`${base}/tasks`);
+      await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
+      await page.getByRole("button", { name: "Sign in with Mainnet Wallet" }).click();
+      await page.getByRole("button", { name: "Sign out" }).waitFor();
+      const calls = await page.evaluate(() => window.phemeWalletCalls);
+      const seq = calls.map(([m, c]) => (c ? `${m}(${c})` : m)).join(" ");
+      for (const want of ["wallet_switchEthereumChain(0x7a69)", "wallet_addEthereumChain(0x7a69)"]) if (!seq.includes(want)) throw new Error(`no ${want}: ${seq}`);
+      if (seq.indexOf("personal_sign") < seq.lastIndexOf("wallet_switchEthereumChain")) throw new Error(`signed before switching: ${seq}`);
+    });
+
+    await check("the author follows the submission (timeline, AI feedback, signed reviews) and disputes the decision", async () => {
+      await page.goto(`${base}/submissions/1`);
+      await page.getByRole("heading", { level: 1, name: /Your submission/ }).waitFor();
+      await page.getByRole("list", { name: "Timeline" }).getByText("Approved", { exact: true }).waitFor();
+      await page.getByRole("heading", { name: "AI feedback" }).waitFor();
+      const reviews = await page.getByText("signed in their wallet").count();
+      if (reviews < 3) throw new Error(`expected the panel's 3 signed reviews, saw ${reviews}`);
+      await axeClean(page, "the submission page");
+      await page.getByRole("button", { name: "Dispute this decision" }).click();
+      await page.getByLabel("Why is the decision wrong?").fill("The score misses the second criterion: the evidence covers it in full.");
+      await page.getByRole("button", { name: "Open the dispute" }).click();
+      await page.getByText("a fresh panel is reviewing").waitFor();
+      await page.reload();
+      await page.getByText("The score misses the second criterion").waitFor();
+      await page.getByRole("list", { name: "Timeline" }).getByText("The decision was disputed").waitFor();
+    });
+
+    await check("three validators review in their own browsers, each signing the review (EIP-712) in their wallet", async () => {
+      if (!devDir) throw new Error("PHEME_DEV_DIR (pheme dev's directory) is needed to make keys");
+      const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const key = (role, owner) =>
+        execFileSync(PHEME_BIN, ["key", "create", "--role", role, "--owner", owner, "--database", `sqlite:${join(devDir, "data/dev/pheme.db")}`], { encoding: "utf8" })
+          .trim()
+          .split("\n")
+          .pop();
+      const call = async (token, method, path, body) => {
+        const r = await fetch(`${base}/api/v1${path}`, {
+          method,
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: body ? JSON.stringify(body) : undefined,
+        });
+        const j = await r.json();
+        if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j)}`);
+        return j;
+      };
+      // anvil's public development keys: #0 the operator (an admin here), #1-#3 the demo's staked
+      // validators, #5 a PHEME holder who submits
+      const dev = [
+        "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80",
+        "0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d",
+        "0x5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a",
+        "0x7c852118294e51e653712a81e05800f419141751be58f605c371e15141b007a6",
+        null,
+        "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba",
+      ].map((k) => k && privateKeyToAccount(k));
+      const admin = key("admin", dev[0].address);
+      const task = await call(admin, "POST", "/tasks", {
+        type: "BOUNTY", title: "Review the staking docs", difficulty: 3, xpReward: 200,
+        description: "Read the staking page and list what is unclear, with a suggested rewrite for each point.",
+        validation: { rubric: [{ criterion: "Finds real gaps", weight: 60 }, { criterion: "Useful rewrites", weight: 40 }], evidenceTypes: ["link"] },
+      });
+      const sub = await call(key("user", dev[5].address), "POST", `/tasks/${task.id}/submissions`, {
+        text: "Five unclear points in the staking page: the cooldown length, rewards during cooldown, slashing, delegation and unstaking. Each has a suggested rewrite.",
+        evidence: [{ type: "link", url: "https://example.org/staking-review" }],
+      });
+      let view;
+      for (let i = 0; i < 100; i++) {
+        view = await call(admin, "GET", `/submissions/${sub.id}`);
+        if (view.state === "PEER_REVIEW" && view.panel.length >= 3) break;
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      if (view.state !== "PEER_REVIEW") throw new Error(`submission ${sub.id} is ${view.state}, not in peer review`);
+      const seated = new Set(view.panel.filter((p) => p.round === view.round).map((p) => p.validator.toLowerCase()));
+      const validators = dev.slice(1, 4).filter((a) => seated.has(a.address.toLowerCase()));
+      if (validators.length < 3) throw new Error(`panel ${[...seated]}`);
+
+      const vb = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+      try {
+        const scores = [[82, 78], [76, 80], [88, 84]];
+        for (const [n, account] of validators.entries()) {
+          const ctx = await vb.newContext({ viewport: { width: 1280, height: 900 } });
+          ctx.setDefaultTimeout(TIMEOUT);
+          const p = await ctx.newPage();
+          await p.exposeFunction("phemeSign", (hex) => account.signMessage({ message: { raw: hex } }));
+          await p.exposeFunction("phemeSign712", (json) => {
+            const t = JSON.parse(json);
+            delete t.types.EIP712Domain;
+            return account.signTypedData({ domain: t.domain, types: t.types, primaryType: t.primaryType, message: t.message });
+          });
+          await p.addInitScript((address) => {
+            const provider = {
+              async request({ method, params }) {
+                if (method === "eth_requestAccounts" || method === "eth_accounts") return [address];
+                if (method === "eth_chainId") return "0x7a69";
+                if (method === "personal_sign") return window.phemeSign(params[0]);
+                if (method === "eth_signTypedData_v4") {
+                  if (String(params[0]).toLowerCase() !== address.toLowerCase()) throw Object.assign(new Error("not my account"), { code: 4100 });
+                  return window.phemeSign712(params[1]);
+                }
+                throw Object.assign(new Error(`unsupported ${method}`), { code: 4200 });
+              },
+            };
+            const detail = Object.freeze({ info: Object.freeze({ uuid: "00000000-0000-4000-8000-0000000000a1", name: "Validator Wallet", icon: "", rdns: "test.wallet.validator" }), provider });
+            window.addEventListener("eip6963:requestProvider", () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail })));
+          }, account.address);
+          await p.goto(`${base}/review`);
+          await p.getByRole("button", { name: "Sign in", exact: true }).first().click();
+          await p.getByRole("button", { name: "Sign in with Validator Wallet" }).click();
+          await p.getByRole("button", { name: "Sign out" }).waitFor();
+          // The queue holds the submission; its review form is the rubric, scored, and signed.
+          const item = p.locator("details").filter({ hasText: `Review submission #${sub.id}` });
+          await item.locator("summary").click();
+          await item.getByLabel(/Finds real gaps/).fill(String(scores[n][0]));
+          await item.getByLabel(/Useful rewrites/).fill(String(scores[n][1]));
+          await item.getByLabel("Feedback for the author").fill(`Reviewer ${n + 1}: clear points; the rewrites for slashing could be shorter.`);
+          const want = String(Math.round(scores[n][0] * 0.6 + scores[n][1] * 0.4));
+          const got = await item.getByTestId("review-overall").innerText();
+          if (got !== want) throw new Error(`overall ${got}, expected ${want}`);
+          if (n === 0) await axeClean(p, "the review queue with a review form open");
+          await item.getByRole("button", { name: "Sign and send the review" }).click();
+          await p.getByRole("heading", { name: `Submission #${sub.id}` }).waitFor({ state: "detached" });
+          await ctx.close();
+        }
+      } finally {
+        await vb.close();
+      }
+      const done = await call(admin, "GET", `/submissions/${sub.id}`);
+      if (done.reviews.filter((r) => r.round === done.round).length !== 3) throw new Error(`${done.reviews.length} reviews recorded`);
+      for (const r of done.reviews) if (r.signer.toLowerCase() !== r.validator.toLowerCase()) throw new Error(`review ${r.id} signed by ${r.signer}`);
+      if (done.state !== "APPROVED") throw new Error(`after three approving reviews the submission is ${done.state}`);
+    });
+
+    await check("no script errors in the browser", async () => {
+      if (problems.length) throw new Error(problems.join("\n"));
+    });
+  } finally {
+    await b.close();
+  }
+  console.log(`e2e chain: ${passed} passed, ${failed} failed`);
+  if (failed) process.exit(1);
+}
+
 try {
   if (mode === "screenshot") await screenshot(out);
-  else if (mode === "smoke") await smoke();
-  else throw new Error(`unknown mode '${mode}': smoke or screenshot OUT.png`);
+  else if (mode === "smoke") {
+    await smoke();
+    await withDev(chainSuite);
+  } else if (mode === "chain") await (process.env.PHEME_URL ? chainSuite(base, process.env.PHEME_DEV_DIR) : withDev(chainSuite));
+  else throw new Error(`unknown mode '${mode}': smoke, chain or screenshot OUT.png`);
 } catch (e) {
   console.error(`browser: ${e.message ?? e}`);
   process.exit(1);

@@ -9,6 +9,8 @@ import { SkillsPage } from "./pages/SkillsPage";
 import { TaskPage } from "./pages/TaskPage";
 import { TasksPage } from "./pages/TasksPage";
 import { WalletPage } from "./pages/WalletPage";
+import { SubmissionPage } from "./pages/SubmissionPage";
+import { ValidatorPage } from "./pages/ValidatorPage";
 
 function Page() {
   const { path } = useLocation();
@@ -38,6 +40,10 @@ function Page() {
       return <GuildPage key={route.slug} slug={route.slug} />;
     case "skills":
       return <SkillsPage />;
+    case "submission":
+      return <SubmissionPage key={route.id} id={route.id} />;
+    case "review":
+      return <ValidatorPage />;
     default:
       return <NotFoundPage />;
   }

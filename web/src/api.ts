@@ -143,6 +143,23 @@ export interface WalletGuild {
   role: GuildRole;
 }
 
+/** The on-chain part of a Skill Wallet, as the server's indexer saw it (src/api/onchain.c).
+ *  Amounts are wei as decimal strings; entity data values are JSON as the projection wrote them. */
+export interface OnchainWallet {
+  chainId: number;
+  indexedBlock: number | null;
+  skillWallet: {
+    tokenId: string;
+    skills: { skillId: string; definition: { name?: unknown } | null; progress: { level?: unknown; xp?: unknown } }[];
+    endorsementsReceived: number;
+  } | null;
+  badges: { id: string; balance: string }[];
+  revokedBadges: { amount: string; revocation: Record<string, unknown> }[];
+  reputation: { score?: unknown; round?: unknown } | null;
+  tokenBalance: string;
+  stake: string;
+}
+
 export interface Wallet {
   address: string;
   profile: User;
@@ -151,6 +168,82 @@ export interface Wallet {
   skills: WalletSkill[];
   badges: WalletBadge[];
   guilds: WalletGuild[];
+  /** null when the server follows no chain; absent on servers without the on-chain views. */
+  onchain?: OnchainWallet | null;
+}
+
+export interface LinkedWallet {
+  address: string;
+  primary: boolean;
+  linkedAt: string | null;
+}
+
+export interface TimelineEvent {
+  event: string;
+  from: string | null;
+  to: string;
+  actor: string;
+  at: string | null;
+  detail: Record<string, unknown>;
+}
+
+export interface Assessment {
+  assessor: string;
+  model: string;
+  ok: boolean;
+  scores: { criterion?: string; score?: number; reason?: string }[];
+  overall: number | null;
+  confidence: number | null;
+  feedback: string;
+  reason: string;
+  at: string | null;
+}
+
+export interface Review {
+  id: number;
+  round: number;
+  validator: string;
+  score: number;
+  criteria: { criterion?: string; score?: number }[];
+  feedback: string;
+  signature: string;
+  signer: string;
+  at: string | null;
+}
+
+export interface Dispute {
+  id: number;
+  round: number;
+  reason: string;
+  disputed: string;
+  firstScore: number | null;
+  outcome: string | null;
+  finalScore: number | null;
+  openedAt: string | null;
+  resolvedAt: string | null;
+}
+
+/** GET /submissions/:id: the submission with everything that happened to it. */
+export interface SubmissionView extends Submission {
+  round: number;
+  timeline: TimelineEvent[];
+  assessments: Assessment[];
+  panel: { round: number; validator: string }[];
+  reviews: Review[];
+  disputes: Dispute[];
+  outcome: { taskId: number; finalScore: number; skills: unknown; createdAt: string | null; consumed: boolean } | null;
+}
+
+export interface ValidatorQueue {
+  validator: { id: number; address: string; stake: string; domains: string[]; status: string; accuracy: number; outlierStreak: number; slashingCandidate: boolean };
+  domain: { name: string; version: string; chainId: number; verifyingContract: string };
+  items: (Submission & { round: number })[];
+}
+
+export interface ChainStatus {
+  configured: boolean;
+  reachable: boolean;
+  chainId: number | string | null;
 }
 
 export interface TaskFilter {
@@ -192,11 +285,26 @@ export class ApiError extends Error {
   }
 }
 
+/** What a request carries to prove who is calling. */
+export interface Credentials {
+  /** Sent as `Authorization: Bearer …` (an API key, or a wallet session's access token). */
+  bearer?: string;
+  /** The session lives in the server's `__Host-` cookies: send them, and echo the CSRF token
+   *  on unsafe methods. */
+  cookie?: { csrf: string | null };
+}
+
 export interface ClientOptions {
   /** Origin (and optional prefix) of the server; "" for the page's own origin. */
   baseUrl?: string;
   /** Returns the bearer credential to send, or null for anonymous calls. */
   token?: () => string | null;
+  /** Returns the credentials to send (wins over `token`), or null for anonymous calls. */
+  credentials?: () => Credentials | null;
+  /** Called when the server refused the credentials a request carried (401). It refreshes the
+   *  session or drops it, and answers the credentials to retry with (null: retry anonymously).
+   *  A request is retried once; a public page therefore never fails because of a stale token. */
+  onRefused?: (sent: Credentials) => Promise<Credentials | null>;
   fetch?: typeof fetch;
 }
 
@@ -215,17 +323,26 @@ export function createClient(opts: ClientOptions = {}) {
   const base = (opts.baseUrl ?? "").replace(/\/+$/, "");
   const doFetch = opts.fetch ?? ((input: RequestInfo | URL, init?: RequestInit) => fetch(input, init));
 
-  async function request<T>(method: string, path: string, body?: unknown): Promise<T> {
+  function current(): Credentials | null {
+    if (opts.credentials) return opts.credentials();
+    const t = opts.token?.();
+    return t ? { bearer: t } : null;
+  }
+
+  async function send<T>(method: string, path: string, body: unknown, creds: Credentials | null, raw?: Blob, rawType?: string): Promise<T> {
     const headers: Record<string, string> = { Accept: "application/json" };
-    const token = opts.token?.();
-    if (token) headers.Authorization = `Bearer ${token}`;
-    if (body !== undefined) headers["Content-Type"] = "application/json";
+    if (creds?.bearer) headers.Authorization = `Bearer ${creds.bearer}`;
+    if (creds?.cookie && method !== "GET" && creds.cookie.csrf) headers["X-CSRF-Token"] = creds.cookie.csrf;
+    if (raw !== undefined) headers["Content-Type"] = rawType || "application/octet-stream";
+    else if (body !== undefined) headers["Content-Type"] = "application/json";
     let res: Response;
     try {
       res = await doFetch(`${base}/api/v1${path}`, {
         method,
         headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
+        // Cookies go only with a cookie session: a stale cookie never reaches a public page.
+        credentials: creds?.cookie ? "same-origin" : "omit",
+        body: raw !== undefined ? raw : body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (e) {
       throw new ApiError(0, "NET000", `The PHEME server could not be reached (${(e as Error).message || "network error"}).`);
@@ -252,6 +369,19 @@ export function createClient(opts: ClientOptions = {}) {
       throw new ApiError(res.status, "HTTP_BODY", "The server's answer was not JSON.");
     }
     return data as T;
+  }
+
+  /** One call; when the server refuses the credentials it carried, the session is refreshed or
+   *  dropped (onRefused) and the call is made once more. */
+  async function request<T>(method: string, path: string, body?: unknown, raw?: Blob, rawType?: string): Promise<T> {
+    const creds = current();
+    try {
+      return await send<T>(method, path, body, creds, raw, rawType);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401 || !creds || !opts.onRefused) throw e;
+      const next = await opts.onRefused(creds);
+      return send<T>(method, path, body, next, raw, rawType);
+    }
   }
 
   const enc = encodeURIComponent;
@@ -282,10 +412,27 @@ export function createClient(opts: ClientOptions = {}) {
     joinGuild: (slug: string) => request<Guild>("POST", `/guilds/${enc(slug)}/join`),
     leaveGuild: (slug: string) => request<Guild>("POST", `/guilds/${enc(slug)}/leave`),
 
-    authNonce: (address: string, chainId: number) => request<AuthNonce>("POST", "/auth/nonce", { address, chainId }),
-    authVerify: (message: string, signature: string) => request<AuthSession>("POST", "/auth/verify", { message, signature }),
-    authRefresh: (refreshToken: string) => request<AuthSession>("POST", "/auth/refresh", { refreshToken }),
-    logout: () => request<void>("POST", "/auth/logout"),
+    submissionView: (id: number | string) => request<SubmissionView>("GET", `/submissions/${enc(String(id))}`),
+    dispute: (id: number | string, reason: string) => request<SubmissionView>("POST", `/submissions/${enc(String(id))}/disputes`, { reason }),
+    postReview: (id: number | string, body: unknown) => request<SubmissionView>("POST", `/submissions/${enc(String(id))}/reviews`, body),
+    validatorQueue: () => request<ValidatorQueue>("GET", "/validators/me/queue"),
+    chainStatus: () => request<ChainStatus>("GET", "/chain/status"),
+    myWallets: () => request<{ items: LinkedWallet[]; payoutAddress: string | null }>("GET", "/me/wallets"),
+    setPayout: (address: string) => request<unknown>("PUT", "/me/payout", { address }),
+    unlinkWallet: (address: string) => request<void>("DELETE", `/me/wallets/${enc(address)}`),
+    linkWallet: (message: string, signature: string) => request<LinkedWallet>("POST", "/me/wallets", { message, signature }),
+    linkNonce: (address: string, chainId: number) => request<AuthNonce>("POST", "/auth/nonce", { address, chainId, purpose: "link" }),
+
+    // Sign-in calls carry exactly the credentials given: never retried, never refreshed.
+    authNonce: (address: string, chainId: number) => send<AuthNonce>("POST", "/auth/nonce", { address, chainId }, null),
+    authVerify: (message: string, signature: string, cookies = false) =>
+      // cookie mode: the answer's Set-Cookie is only kept by a request that sends credentials
+      cookies ? send<AuthSession>("POST", "/auth/verify", { message, signature, cookies: true }, { cookie: { csrf: null } })
+              : send<AuthSession>("POST", "/auth/verify", { message, signature }, null),
+    authRefresh: (refreshToken: string) => send<AuthSession>("POST", "/auth/refresh", { refreshToken }, null),
+    /** Cookie mode: the refresh cookie and its CSRF token; the server sets the next pair. */
+    authRefreshCookie: (csrf: string) => send<AuthSession>("POST", "/auth/refresh", { cookies: true }, { cookie: { csrf } }),
+    logout: (creds?: Credentials | null) => send<void>("POST", "/auth/logout", undefined, creds === undefined ? current() : creds),
   };
 }
 
@@ -302,10 +449,13 @@ export interface AuthNonce {
 
 /** POST /auth/verify and /auth/refresh: a session's tokens. */
 export interface AuthSession {
-  tokenType: "Bearer";
-  accessToken: string;
-  refreshToken: string;
+  tokenType: "Bearer" | "cookie";
+  /** Bearer mode only. */
+  accessToken?: string;
+  refreshToken?: string;
+  /** Cookie mode only: echoed in X-CSRF-Token (also readable in the __Host-pheme_csrf cookie). */
+  csrfToken?: string;
   expiresIn: number;
-  sessionId: number;
+  sessionId: number | string;
   user: User;
 }

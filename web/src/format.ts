@@ -100,3 +100,28 @@ export function difficultyLabel(d: number): string {
 export function titleCase(word: string): string {
   return word.charAt(0).toUpperCase() + word.slice(1).toLowerCase();
 }
+
+/** A projection's value (a JSON number, or a decimal string) as text; "" when absent. */
+export function chainValue(v: unknown): string {
+  if (typeof v === "number" && Number.isFinite(v)) return String(v);
+  if (typeof v === "string" && /^\d+$/.test(v)) return v.replace(/^0+(?=\d)/, "");
+  return "";
+}
+
+/** A submission's state in people's words. */
+export const SUBMISSION_STATES: Record<string, { label: string; tone: "slate" | "sky" | "violet" | "green" | "red" | "amber" }> = {
+  SUBMITTED: { label: "Received", tone: "slate" },
+  CHECKING: { label: "Being checked", tone: "sky" },
+  AI_REVIEW: { label: "AI review", tone: "violet" },
+  PEER_REVIEW: { label: "Peer review", tone: "violet" },
+  APPROVED: { label: "Approved", tone: "green" },
+  REJECTED: { label: "Not approved", tone: "red" },
+  CHANGES_REQUESTED: { label: "Changes requested", tone: "amber" },
+  DISPUTED: { label: "Disputed", tone: "amber" },
+  RESOLVED: { label: "Dispute resolved", tone: "green" },
+  ESCALATED: { label: "With an admin", tone: "amber" },
+};
+
+export function stateLabel(state: string): string {
+  return SUBMISSION_STATES[state]?.label ?? titleCase(state.replace(/_/g, " "));
+}

@@ -49,6 +49,8 @@ export type Route =
   | { name: "guilds" }
   | { name: "guild"; slug: string }
   | { name: "skills" }
+  | { name: "submission"; id: string }
+  | { name: "review" }
   | { name: "notFound" };
 
 export function matchRoute(path: string): Route {
@@ -67,6 +69,8 @@ export function matchRoute(path: string): Route {
   if (a === "guilds" && !b) return { name: "guilds" };
   if (a === "guilds" && b) return { name: "guild", slug: b };
   if (a === "skills" && !b) return { name: "skills" };
+  if (a === "submissions" && b) return { name: "submission", id: b };
+  if (a === "review" && !b) return { name: "review" };
   return { name: "notFound" };
 }
 

@@ -85,8 +85,35 @@ function AccountControl() {
   );
 }
 
+/** Says that a session ended by itself, and offers to sign in again. */
+function SessionEnded() {
+  const s = useSession();
+  if (!s.ended || s.status !== "anonymous") return null;
+  return (
+    <div role="status" className="mb-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900">
+      <p>
+        {s.ended === "elsewhere"
+          ? "You signed out in another tab."
+          : "Your sign-in has expired, so you are browsing as a visitor. Sign in again to submit work or join guilds."}
+      </p>
+      <div className="flex gap-2">
+        <button type="button" className={btn.primary} onClick={() => { s.dismissEnded(); s.openSignIn(); }}>
+          Sign in again
+        </button>
+        <button type="button" className={btn.ghost} onClick={s.dismissEnded}>
+          Dismiss
+        </button>
+      </div>
+    </div>
+  );
+}
+
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
+  const { me } = useSession();
+  const links = me?.roles.some((r) => r === "validator" || r === "admin")
+    ? [...nav, { to: "/review", label: "Review", match: (p: string) => p.startsWith("/review") }]
+    : nav;
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-lg focus:bg-white focus:px-4 focus:py-2 focus:shadow">
@@ -103,7 +130,7 @@ export function Layout({ children }: { children: ReactNode }) {
           </Link>
           <nav aria-label="Main" className="order-4 -mx-3 w-full md:order-2 md:mx-0 md:w-auto">
             <ul className="flex gap-1">
-              {nav.map((n) => {
+              {links.map((n) => {
                 const active = n.match(path);
                 return (
                   <li key={n.to}>
@@ -131,6 +158,7 @@ export function Layout({ children }: { children: ReactNode }) {
         </div>
       </header>
       <main id="main" className="mx-auto w-full max-w-6xl flex-1 px-4 py-8 sm:px-6">
+        <SessionEnded />
         {children}
       </main>
       <footer className="border-t border-slate-200 bg-white">
@@ -138,7 +166,7 @@ export function Layout({ children }: { children: ReactNode }) {
           <p>PHEME — verified work, portable reputation.</p>
           <p>
             <a className="underline decoration-slate-300 underline-offset-2 hover:text-slate-900" href="/api/v1/openapi.json">
-              REST API (OpenAPI)
+              For developers: the API
             </a>
           </p>
         </div>

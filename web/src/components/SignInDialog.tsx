@@ -1,7 +1,8 @@
 import { useEffect, useRef, useState, type FormEvent } from "react";
 import { toApiError } from "../hooks";
-import { useSession } from "../session";
+import { useSession, useWallets } from "../session";
 import type { ApiError } from "../api";
+import type { DiscoveredWallet } from "../wallets";
 import { ErrorNotice, btn, input, label } from "./ui";
 
 /** How to sign in: with the browser's wallet (Sign-In with Ethereum, EIP-4361), or with an API
@@ -12,6 +13,7 @@ export function SignInDialog() {
   const [key, setKey] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
+  const wallets = useWallets();
 
   useEffect(() => {
     const d = ref.current;
@@ -26,12 +28,11 @@ export function SignInDialog() {
     }
   }, [s.signInOpen]);
 
-  async function withWallet() {
-    if (!s.signInWithWallet) return;
+  async function withWallet(w: DiscoveredWallet) {
     setBusy(true);
     setError(null);
     try {
-      await s.signInWithWallet();
+      await s.signInWithWallet(w);
       s.closeSignIn();
     } catch (err) {
       setError(toApiError(err));
@@ -67,24 +68,38 @@ export function SignInDialog() {
             Sign in with your wallet
           </h2>
           <p className="mt-1 text-sm text-slate-600">
-            Your wallet signs a one-time message from this server (Sign-In with Ethereum); no transaction, no fee.
+            Your wallet signs a one-time message to prove the address is yours. No transaction, no fee.
           </p>
-          <button type="button" className={`${btn.primary} mt-3`} disabled={busy || !s.signInWithWallet} onClick={withWallet}>
-            {busy ? "Waiting for the wallet…" : "Sign in with Ethereum"}
-          </button>
-          {!s.signInWithWallet && (
-            <p className="mt-1 text-xs text-slate-600">No browser wallet was found in this browser; an API key works instead.</p>
+          {wallets.length > 0 ? (
+            <ul className="mt-3 space-y-2" aria-label="Wallets in this browser">
+              {wallets.map((w) => (
+                <li key={w.info.uuid}>
+                  <button type="button" className={`${btn.secondary} w-full justify-start`} disabled={busy} onClick={() => withWallet(w)}>
+                    {w.info.icon ? (
+                      <img src={w.info.icon} alt="" width={24} height={24} className="h-6 w-6 rounded" />
+                    ) : (
+                      <span className="flex h-6 w-6 items-center justify-center rounded bg-slate-200 text-xs" aria-hidden="true">
+                        ◆
+                      </span>
+                    )}
+                    <span>Sign in with {w.info.name}</span>
+                  </button>
+                </li>
+              ))}
+            </ul>
+          ) : (
+            <p className="mt-3 rounded-lg bg-slate-50 p-3 text-sm text-slate-700">
+              No wallet was found in this browser. Install a wallet extension such as MetaMask, Rabby or Coinbase Wallet, then reload this page.
+            </p>
           )}
+          {busy && <p role="status" className="mt-2 text-sm text-slate-600">Waiting for your wallet… check its window.</p>}
         </div>
-        <div className="border-t border-slate-200 pt-4">
-          <h3 className="text-base font-bold">Or use an API key</h3>
-          <p className="mt-1 text-sm text-slate-600">
-            Reading is open to everyone. To submit work or join a guild, paste an API key. It is kept in this tab only
-            (sessionStorage) and sent as <code className="rounded bg-slate-100 px-1 font-mono text-xs">Authorization: Bearer</code>.
+        <details className="border-t border-slate-200 pt-4">
+          <summary className="cursor-pointer text-sm font-semibold text-slate-700">For developers: use an API key</summary>
+          <p className="mt-2 text-sm text-slate-600">
+            An API key works instead of a wallet. It is kept in this tab only.
           </p>
-        </div>
-        <div>
-          <label htmlFor="api-key" className={label}>
+          <label htmlFor="api-key" className={`${label} mt-3`}>
             API key
           </label>
           <input
@@ -93,24 +108,21 @@ export function SignInDialog() {
             type="password"
             autoComplete="off"
             spellCheck={false}
-            required
             placeholder="phk_…"
             value={key}
             onChange={(e) => setKey(e.target.value)}
             className={`${input} mt-1 font-mono`}
-            aria-describedby="api-key-help"
           />
-          <p id="api-key-help" className="mt-1 text-xs text-slate-600">
-            Create one with <code className="font-mono">pheme key create --role user --owner 0x…</code> (the last line it prints).
-          </p>
-        </div>
+          <div className="mt-3 flex justify-end">
+            <button type="submit" className={btn.primary} disabled={busy || !key.trim()}>
+              {busy ? "Checking…" : "Use this key"}
+            </button>
+          </div>
+        </details>
         {error && <ErrorNotice error={error} title="Not signed in" hint={null} />}
         <div className="flex justify-end gap-2">
           <button type="button" className={btn.secondary} onClick={s.closeSignIn}>
             Cancel
-          </button>
-          <button type="submit" className={btn.primary} disabled={busy || !key.trim()}>
-            {busy ? "Checking…" : "Use this key"}
           </button>
         </div>
       </form>

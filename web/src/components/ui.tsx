@@ -23,7 +23,7 @@ export const label = "block text-sm font-medium text-slate-700";
 
 export function Card({ children, className, as: As = "section", ...rest }: { children: ReactNode; className?: string; as?: "section" | "div" | "article" | "li"; "aria-labelledby"?: string }) {
   return (
-    <As className={cx("rounded-2xl border border-slate-200 bg-white p-5 shadow-sm", className)} {...rest}>
+    <As className={cx("min-w-0 rounded-2xl border border-slate-200 bg-white p-5 shadow-sm", className)} {...rest}>
       {children}
     </As>
   );
@@ -38,25 +38,50 @@ export function Spinner({ label: text = "Loading…" }: { label?: string }) {
   );
 }
 
-const errorHints: Record<string, string> = {
-  NET000: "Check that `pheme serve` is running and reachable.",
-};
+/** What went wrong, in people's words; the server's own sentence and code follow in small print. */
+export function errorHint(error: ApiError): string | undefined {
+  if (error.code === "NET000") return "PHEME could not be reached. Check your connection and try again in a moment.";
+  if (error.code.startsWith("WALLET")) return undefined; /* the wallet's message already says it */
+  if (error.status === 401) return "You are not signed in, or your sign-in has expired. Sign in again to continue.";
+  if (error.status === 403) return "Your account is not allowed to do this.";
+  if (error.status === 404) return "It may have been removed, or the link is mistyped.";
+  if (error.status === 429) return "Too many requests for now. Wait a moment and try again.";
+  if (error.status >= 500) return "Something went wrong on PHEME's side. Try again in a moment.";
+  return undefined;
+}
 
 export function ErrorNotice({ error, onRetry, title, hint: given }: { error: ApiError; onRetry?: () => void; title?: string; hint?: string | null }) {
-  const hint =
-    given !== undefined ? given : errorHints[error.code] ??
-    (error.isAuth ? "Your API key was refused: use another one, or sign out and continue anonymously." : undefined);
+  const hint = given !== undefined ? given : errorHint(error);
+  // The server's own sentence is for developers when the hint already says it in people's words
+  // (sign-in, permissions, rate limits, outages); a refusal about the request itself (a missing
+  // skill level, a field out of range, not found) is shown as it is.
+  const technical = !!errorHint(error) && (error.status === 0 || error.status === 401 || error.status === 403 || error.status === 429 || error.status >= 500);
   return (
     <div role="alert" className="rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-900">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
-          <p className="font-semibold">
-            {title ?? "Something went wrong"}{" "}
-            <span className="ml-1 rounded bg-red-100 px-1.5 py-0.5 font-mono text-xs font-medium text-red-800">{error.code}</span>
-          </p>
-          <p className="mt-1 break-words">{error.message}</p>
-          {hint && <p className="mt-1 text-red-800">{hint}</p>}
-          {error.requestId && <p className="mt-1 font-mono text-xs text-red-700">request {error.requestId}</p>}
+          <p className="font-semibold">{title ?? "Something went wrong"}</p>
+          {hint && <p className="mt-1">{hint}</p>}
+          {technical ? (
+            <details className="mt-1 text-xs text-red-800">
+              <summary className="cursor-pointer">Details for support</summary>
+              <p className="mt-1 break-words">{error.message}</p>
+              <p className="mt-1">
+                Reference <span className="font-mono">{error.code}</span>
+                {error.requestId && <span className="font-mono"> · {error.requestId}</span>}
+              </p>
+            </details>
+          ) : (
+            <>
+              <p className="mt-1 break-words text-red-800">{error.message}</p>
+              {!error.code.startsWith("WALLET") && (
+                <p className="mt-1 text-xs text-red-700">
+                  Reference <span className="font-mono">{error.code}</span>
+                  {error.requestId && <span className="font-mono"> · {error.requestId}</span>}
+                </p>
+              )}
+            </>
+          )}
         </div>
         {onRetry && (
           <button type="button" className={btn.secondary} onClick={onRetry}>

@@ -97,7 +97,7 @@ export function GuildPage({ slug }: { slug: string }) {
           <ErrorNotice error={actionError} title="That did not work" />
         </div>
       )}
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card aria-labelledby="h-about" className="lg:col-span-1">
           <h2 id="h-about" className="text-lg font-semibold">
             About

@@ -48,7 +48,7 @@ export function GuildsPage() {
       ) : guilds.error && guilds.items.length === 0 ? (
         <ErrorNotice error={guilds.error} title="Guilds did not load" onRetry={guilds.reload} />
       ) : guilds.items.length === 0 ? (
-        <Empty title="No guilds yet">Anyone signed in can found one (POST /api/v1/guilds).</Empty>
+        <Empty title="No guilds yet">Guilds founded by members will appear here.</Empty>
       ) : (
         <>
           <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Guilds">

@@ -52,7 +52,7 @@ export function SkillsPage() {
       ) : skills.error ? (
         <ErrorNotice error={skills.error} title="The skills catalogue did not load" onRetry={skills.reload} />
       ) : (
-        <div className="grid gap-6 lg:grid-cols-3">
+        <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
           {groups.map((g) => (
             <Card key={g.id} aria-labelledby={`h-${g.id}`}>
               <div className="flex items-center justify-between gap-2">

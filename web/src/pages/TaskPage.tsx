@@ -1,6 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import type { ApiError, Evidence, EvidenceType, Submission, Task } from "../api";
-import { difficultyLabel, formatDate, formatNumber, formatWei, shortAddress, titleCase, TOKEN_SYMBOL } from "../format";
+import { SUBMISSION_STATES, difficultyLabel, formatDate, formatNumber, formatWei, shortAddress, stateLabel, titleCase, TOKEN_SYMBOL } from "../format";
 import { toApiError, useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
@@ -21,8 +21,47 @@ function yes(v: boolean | undefined) {
   return v === false ? "Off" : "On";
 }
 
-function SubmitForm({ task }: { task: Task }) {
+/** The caller's own submissions to a task (newest first), read from GET /me/submissions. */
+async function mySubmissionsTo(client: ReturnType<typeof useSession>["client"], taskId: number): Promise<Submission[]> {
+  const out: Submission[] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const p = await client.mySubmissions(cursor);
+    out.push(...p.items.filter((x) => x.taskId === taskId));
+    if (!p.nextCursor) break;
+    cursor = p.nextCursor;
+  }
+  return out;
+}
+
+function YourSubmission({ sub }: { sub: Submission }) {
+  const st = SUBMISSION_STATES[sub.state];
+  return (
+    <div className="rounded-xl border border-slate-200 bg-slate-50 p-4 text-sm" data-testid="your-submission">
+      <p className="flex flex-wrap items-center gap-2 font-semibold text-slate-900">
+        You submitted this on {formatDate(sub.createdAt)}
+        <Chip tone={st?.tone ?? "slate"}>{stateLabel(sub.state)}</Chip>
+      </p>
+      {sub.finalScore !== null && <p className="mt-1 text-slate-700">Final score: {sub.finalScore}/100</p>}
+      <p className="mt-1 line-clamp-3 whitespace-pre-wrap text-slate-700">{sub.text}</p>
+      <Link className="mt-2 inline-block font-semibold text-brand-700 underline" to={`/submissions/${sub.id}`}>
+        Follow your submission
+      </Link>
+    </div>
+  );
+}
+
+/** The task's skill requirements against the person's skill levels (their Skill Wallet). */
+export function skillGaps(task: Task, levels: Map<string, number>): { skill: string; need: number; have: number }[] {
+  return task.skills.map((k) => ({ skill: k.skill, need: k.minLevel, have: levels.get(k.skill) ?? 0 })).filter((g) => g.have < g.need);
+}
+
+function SubmitForm({ task, gaps, names }: { task: Task; gaps: ReturnType<typeof skillGaps> | null; names: Map<string, string> }) {
   const s = useSession();
+  const mine = useAsync(
+    () => (s.status === "signed-in" ? mySubmissionsTo(s.client, task.id) : Promise.resolve([] as Submission[])),
+    [s.status, s.me?.address, task.id],
+  );
   const [text, setText] = useState("");
   const [evidence, setEvidence] = useState<Evidence[]>([{ type: "link", url: "" }]);
   const [busy, setBusy] = useState(false);
@@ -34,7 +73,7 @@ function SubmitForm({ task }: { task: Task }) {
   if (s.status === "anonymous")
     return (
       <div className="space-y-3">
-        <p className="text-sm text-slate-600">Submitting needs you to be signed in: with your wallet, or an API key.</p>
+        <p className="text-sm text-slate-600">Sign in with your wallet to submit your work.</p>
         <button type="button" className={btn.primary} onClick={s.openSignIn}>
           Sign in
         </button>
@@ -45,15 +84,32 @@ function SubmitForm({ task }: { task: Task }) {
   if (done)
     return (
       <div role="status" className="rounded-xl border border-emerald-200 bg-emerald-50 p-4 text-sm text-emerald-900">
-        <p className="font-semibold">Submission #{done.id} received.</p>
+        <p className="font-semibold">Your submission was received.</p>
         <p className="mt-1">
-          State: <span className="font-mono">{done.state}</span>. It now goes through checks, AI assessment and peer review; results become XP on your Skill Wallet.
+          It now goes through automated checks, an AI assessment and peer review; approved work becomes XP on your Skill Wallet.
         </p>
-        {s.me && (
-          <Link className="mt-2 inline-block font-semibold underline" to={`/wallet/${s.me.address}`}>
-            Open your Skill Wallet
-          </Link>
-        )}
+        <Link className="mt-2 inline-block font-semibold underline" to={`/submissions/${done.id}`}>
+          Follow your submission
+        </Link>
+      </div>
+    );
+  if (s.status !== "signed-in" || mine.loading) return <Spinner label="Checking your submissions…" />;
+  const latest = mine.data?.[0];
+  if (latest && latest.state !== "CHANGES_REQUESTED") return <YourSubmission sub={latest} />;
+  if (gaps && gaps.length > 0)
+    return (
+      <div className="rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900" data-testid="not-qualified">
+        <p className="font-semibold">You do not qualify for this task yet.</p>
+        <ul className="mt-1 list-disc pl-5">
+          {gaps.map((g) => (
+            <li key={g.skill}>
+              {names.get(g.skill) ?? g.skill}: level {g.need} needed, you have {g.have}.{" "}
+              <Link to={`/tasks?skill=${encodeURIComponent(g.skill)}`} className="font-semibold underline">
+                Tasks that build it
+              </Link>
+            </li>
+          ))}
+        </ul>
       </div>
     );
 
@@ -78,6 +134,12 @@ function SubmitForm({ task }: { task: Task }) {
   const accepted = task.validation.evidenceTypes ?? [];
   return (
     <form onSubmit={submit} className="space-y-4">
+      {latest && (
+        <>
+          <YourSubmission sub={latest} />
+          <p className="text-sm text-slate-700">The reviewers asked for changes: send the reworked version below.</p>
+        </>
+      )}
       <div>
         <label htmlFor="sub-text" className={label}>
           What you did
@@ -155,6 +217,12 @@ export function TaskPage({ id }: { id: string }) {
   const skills = useAsync(() => client.skills(), []);
   useDocumentTitle(task.data?.title ?? "Task");
   const names = new Map((skills.data?.items ?? []).map((s) => [s.slug, s.name]));
+  // Whether the signed-in person meets the skill levels the task asks for (the server checks it
+  // again when they submit).
+  const { me } = useSession();
+  const wallet = useAsync(() => (me ? client.wallet(me.address) : Promise.resolve(undefined)), [me?.address]);
+  const levels = new Map((wallet.data?.skills ?? []).map((k) => [k.slug, k.level]));
+  const gaps = me && wallet.data && task.data ? skillGaps(task.data, levels) : null;
 
   if (task.loading && !task.data) return <Spinner label="Loading task…" />;
   if (task.error || !task.data)
@@ -188,7 +256,7 @@ export function TaskPage({ id }: { id: string }) {
       </div>
       <PageTitle>{t.title}</PageTitle>
 
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card aria-labelledby="h-desc">
             <h2 id="h-desc" className="text-lg font-semibold">
@@ -208,7 +276,14 @@ export function TaskPage({ id }: { id: string }) {
                     <Link to={`/tasks?skill=${encodeURIComponent(s.skill)}`} className="font-medium text-slate-900 hover:text-brand-700 hover:underline">
                       {names.get(s.skill) ?? s.skill}
                     </Link>
-                    <span className="text-sm text-slate-600">skill level ≥ {s.minLevel}</span>
+                    <span className="text-right text-sm text-slate-600">
+                      skill level ≥ {s.minLevel}
+                      {gaps && (
+                        <span className={cx("block text-xs font-semibold", (levels.get(s.skill) ?? 0) >= s.minLevel ? "text-emerald-700" : "text-amber-800")}>
+                          {(levels.get(s.skill) ?? 0) >= s.minLevel ? "✓ " : ""}you have {levels.get(s.skill) ?? 0}
+                        </span>
+                      )}
+                    </span>
                   </li>
                 ))}
               </ul>
@@ -272,7 +347,7 @@ export function TaskPage({ id }: { id: string }) {
             <h2 id="h-submit" className="mb-3 text-lg font-semibold">
               Submit your work
             </h2>
-            <SubmitForm task={t} />
+            <SubmitForm task={t} gaps={gaps} names={names} />
           </Card>
         </div>
 

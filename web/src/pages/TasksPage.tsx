@@ -1,5 +1,5 @@
 import { useMemo, type ChangeEvent } from "react";
-import type { Skill, Task, TaskFilter, TaskStatus, TaskType } from "../api";
+import type { Client, Page, Skill, Task, TaskFilter, TaskStatus, TaskType } from "../api";
 import { difficultyLabel, formatNumber, formatReward, titleCase } from "../format";
 import { useAsync, useDocumentTitle, usePaged } from "../hooks";
 import { Link, navigate, useLocation } from "../router";
@@ -62,6 +62,35 @@ export function TaskCard({ task, skillNames }: { task: Task; skillNames: Map<str
   );
 }
 
+/** slug and every skill below it in the catalogue. */
+export function skillFamily(slug: string, all: Skill[]): string[] {
+  const out = [slug];
+  for (let i = 0; i < out.length && out.length < 50; i++)
+    for (const s of all) if (s.parent === out[i] && !out.includes(s.slug)) out.push(s.slug);
+  return out;
+}
+
+/** One page of the tasks of several skills, newest first, without repeats; the cursor holds each
+ *  skill's own cursor. */
+export async function familyTasks(client: Client, filter: TaskFilter, slugs: string[], cursor?: string): Promise<Page<Task>> {
+  let cursors: Record<string, string | null>;
+  try {
+    cursors = cursor ? (JSON.parse(cursor) as Record<string, string | null>) : Object.fromEntries(slugs.map((s) => [s, ""]));
+  } catch {
+    cursors = Object.fromEntries(slugs.map((s) => [s, ""]));
+  }
+  const live = slugs.filter((s) => typeof cursors[s] === "string");
+  const pages = await Promise.all(live.map((s) => client.tasks({ ...filter, skill: s }, cursors[s] || undefined)));
+  const seen = new Map<number, Task>();
+  const next: Record<string, string | null> = {};
+  live.forEach((s, i) => {
+    for (const t of pages[i].items) seen.set(t.id, t);
+    if (pages[i].nextCursor) next[s] = pages[i].nextCursor;
+  });
+  const items = [...seen.values()].sort((a, b) => b.id - a.id);
+  return { items, nextCursor: Object.keys(next).length ? JSON.stringify(next) : null };
+}
+
 export function TasksPage() {
   useDocumentTitle("Tasks");
   const { query } = useLocation();
@@ -69,7 +98,10 @@ export function TasksPage() {
   const filter = useMemo(() => readFilter(query), [query.toString()]); // eslint-disable-line react-hooks/exhaustive-deps
   const key = JSON.stringify(filter);
   const skills = useAsync(() => client.skills(), []);
-  const tasks = usePaged((cursor) => client.tasks(filter, cursor), [key]);
+  // The API filters by one skill exactly; a skill group (a parent skill) means the skill and
+  // every skill under it, so its tasks are the merge of each one's list.
+  const family = useMemo(() => (filter.skill ? skillFamily(filter.skill, skills.data?.items ?? []) : []), [filter.skill, skills.data]);
+  const tasks = usePaged((cursor) => (family.length > 1 ? familyTasks(client, filter, family, cursor) : client.tasks(filter, cursor)), [key, family.join(",")]);
 
   const skillNames = useMemo(() => new Map((skills.data?.items ?? []).map((s: Skill) => [s.slug, s.name])), [skills.data]);
   const skillGroups = useMemo(() => {
@@ -89,6 +121,7 @@ export function TasksPage() {
     };
   }
   const active = Object.keys(filter).length > 0;
+  const shown = useMemo(() => [...new Map(tasks.items.map((t) => [t.id, t])).values()], [tasks.items]);
 
   return (
     <>
@@ -169,15 +202,15 @@ export function TasksPage() {
         <ErrorNotice error={tasks.error} title="Tasks did not load" onRetry={tasks.reload} />
       ) : tasks.items.length === 0 ? (
         <Empty title={active ? "No task matches these filters" : "No tasks yet"}>
-          {active ? "Try another skill or difficulty, or clear the filters." : "Creators post tasks through the API (POST /api/v1/tasks)."}
+          {active ? "Try another skill or difficulty, or clear the filters." : "New tasks appear here as creators post them."}
         </Empty>
       ) : (
         <>
           <p className="sr-only" aria-live="polite">
-            {tasks.items.length} tasks shown{tasks.hasMore ? ", more available" : ""}
+            {shown.length} tasks shown{tasks.hasMore ? ", more available" : ""}
           </p>
           <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Tasks">
-            {tasks.items.map((t) => (
+            {shown.map((t) => (
               <TaskCard key={t.id} task={t} skillNames={skillNames} />
             ))}
           </ul>

@@ -1,9 +1,10 @@
 import { useState } from "react";
-import type { SkillDomain, WalletSkill } from "../api";
-import { formatDate, formatNumber, isAddress, levelProgress, shortAddress, titleCase } from "../format";
+import type { OnchainWallet, SkillDomain, WalletBadge, WalletSkill } from "../api";
+import { TOKEN_SYMBOL, chainValue, formatDate, formatNumber, formatWei, isAddress, levelProgress, shortAddress, titleCase } from "../format";
 import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
+import { LinkedWallets } from "../components/LinkedWallets";
 import { Avatar, Card, Chip, Empty, ErrorNotice, Meter, PageTitle, Spinner, domainTone, rarityTone } from "../components/ui";
 
 function CopyButton({ text }: { text: string }) {
@@ -47,8 +48,75 @@ function SkillRow({ s }: { s: WalletSkill }) {
   );
 }
 
+function OnchainCard({ o }: { o: OnchainWallet }) {
+  const score = chainValue(o.reputation?.score);
+  return (
+    <Card aria-labelledby="h-onchain">
+      <h2 id="h-onchain" className="text-lg font-semibold">
+        On chain
+      </h2>
+      <dl className="mt-3 grid grid-cols-2 gap-4">
+        <div>
+          <dt className="text-sm text-slate-600">Reputation</dt>
+          <dd className="text-2xl font-bold tabular-nums" data-testid="wallet-reputation">
+            {score ? `${score}` : "—"}
+            {score && <span className="text-sm font-medium text-slate-500"> / 100</span>}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-sm text-slate-600">Skill Wallet token</dt>
+          <dd className="text-2xl font-bold tabular-nums" data-testid="wallet-token">
+            {o.skillWallet ? `#${o.skillWallet.tokenId}` : "Not minted yet"}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-sm text-slate-600">{TOKEN_SYMBOL} held</dt>
+          <dd className="font-semibold tabular-nums" data-testid="wallet-balance" title={`${o.tokenBalance} wei`}>
+            {formatWei(o.tokenBalance)} {TOKEN_SYMBOL}
+          </dd>
+        </div>
+        <div>
+          <dt className="text-sm text-slate-600">Staked</dt>
+          <dd className="font-semibold tabular-nums" data-testid="wallet-stake" title={`${o.stake} wei`}>
+            {formatWei(o.stake)} {TOKEN_SYMBOL}
+          </dd>
+        </div>
+        {o.skillWallet && (
+          <div>
+            <dt className="text-sm text-slate-600">Endorsements received</dt>
+            <dd className="font-semibold tabular-nums">{formatNumber(o.skillWallet.endorsementsReceived)}</dd>
+          </div>
+        )}
+      </dl>
+      <p className="mt-3 text-xs text-slate-500">
+        As recorded on chain {o.chainId}
+        {o.indexedBlock !== null ? ` up to block ${formatNumber(o.indexedBlock)}` : ""}.
+      </p>
+    </Card>
+  );
+}
+
+function BadgeItem({ name, rarity, soulbound, date, count }: { name: string; rarity?: WalletBadge["rarity"]; soulbound?: boolean; date?: string | null; count?: string }) {
+  return (
+    <li className="flex items-center gap-3 rounded-xl border border-slate-200 p-3">
+      <span className="flex h-10 w-10 shrink-0 items-center justify-center rounded-full bg-amber-100 text-lg" aria-hidden="true">
+        ★
+      </span>
+      <div className="min-w-0">
+        <p className="truncate font-medium">{name}</p>
+        <p className="mt-0.5 flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
+          {rarity && <Chip tone={rarityTone[rarity] ?? "slate"}>{titleCase(rarity)}</Chip>}
+          {soulbound && <span>soulbound</span>}
+          {count && count !== "1" && <span>× {count}</span>}
+          {date !== undefined ? <span>{formatDate(date)}</span> : <span>on chain</span>}
+        </p>
+      </div>
+    </li>
+  );
+}
+
 export function WalletPage({ address }: { address: string }) {
-  const { client, me } = useSession();
+  const { client, me, credential } = useSession();
   const valid = isAddress(address);
   const wallet = useAsync(() => (valid ? client.wallet(address) : Promise.resolve(undefined)), [address, valid]);
   const w = wallet.data;
@@ -83,6 +151,10 @@ export function WalletPage({ address }: { address: string }) {
 
   const progress = levelProgress(w.xp);
   const mine = me?.address.toLowerCase() === w.address.toLowerCase();
+  // Badges held on chain that the server's records do not name already (their ids are the
+  // badge contract's token ids).
+  const known = new Set(w.badges.map((b) => String(b.id)));
+  const chainBadges = (w.onchain?.badges ?? []).filter((b) => !known.has(b.id) && b.balance !== "0");
   const skillsByDomain = DOMAINS.map((d) => ({ domain: d, skills: w.skills.filter((s) => s.domain === d).sort((a, b) => b.xp - a.xp) })).filter((g) => g.skills.length);
 
   return (
@@ -106,7 +178,7 @@ export function WalletPage({ address }: { address: string }) {
         </div>
       </div>
 
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="space-y-6 lg:col-span-2">
           <Card aria-labelledby="h-level" className="bg-gradient-to-br from-slate-900 to-brand-900 text-white">
             <div className="flex flex-wrap items-end justify-between gap-4">
@@ -132,6 +204,8 @@ export function WalletPage({ address }: { address: string }) {
               </p>
             </div>
           </Card>
+
+          {w.onchain && <OnchainCard o={w.onchain} />}
 
           <Card aria-labelledby="h-skills">
             <h2 id="h-skills" className="text-lg font-semibold">
@@ -165,31 +239,23 @@ export function WalletPage({ address }: { address: string }) {
             <h2 id="h-badges" className="text-lg font-semibold">
               Badges
             </h2>
-            {w.badges.length === 0 ? (
+            {w.badges.length === 0 && chainBadges.length === 0 ? (
               <p className="mt-2 text-sm text-slate-600">No badges yet.</p>
             ) : (
-              <ul className="mt-3 grid gap-3 sm:grid-cols-2">
+              <ul className="mt-3 grid gap-3 sm:grid-cols-2" aria-label="Badges">
                 {w.badges.map((b) => (
-                  <li key={b.id} className="flex items-center gap-3 rounded-xl border border-slate-200 p-3">
-                    <span className="flex h-10 w-10 items-center justify-center rounded-full bg-amber-100 text-lg" aria-hidden="true">
-                      ★
-                    </span>
-                    <div className="min-w-0">
-                      <p className="truncate font-medium">{b.name}</p>
-                      <p className="mt-0.5 flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
-                        <Chip tone={rarityTone[b.rarity] ?? "slate"}>{titleCase(b.rarity)}</Chip>
-                        {b.soulbound && <span>soulbound</span>}
-                        <span>{formatDate(b.awardedAt)}</span>
-                      </p>
-                    </div>
-                  </li>
+                  <BadgeItem key={`db-${b.id}`} name={b.name} rarity={b.rarity} soulbound={b.soulbound} date={b.awardedAt} />
+                ))}
+                {chainBadges.map((b) => (
+                  <BadgeItem key={`chain-${b.id}`} name={`Badge #${b.id}`} count={b.balance} />
                 ))}
               </ul>
             )}
           </Card>
         </div>
 
-        <aside className="space-y-6" aria-label="Profile and guilds">
+        <aside className="min-w-0 space-y-6" aria-label="Profile and guilds">
+          {mine && credential && <LinkedWallets />}
           <Card aria-labelledby="h-profile">
             <h2 id="h-profile" className="text-lg font-semibold">
               Profile
