@@ -9,6 +9,8 @@
 #include "core/util.h"
 #include "eth/address.h"
 #include "eth/secp.h"
+#include "store/badges.h"
+#include "store/game.h"
 #include "validation/pipeline.h"
 #include "validation/review.h"
 #include "core/banned.h"
@@ -102,7 +104,36 @@ pheme_err demo_seed(store *s, char *err, size_t errlen) {
               .skills = &ts, .nskills = 1};
     if ((rc = store_task_create(s, &a, &sys, &t))) goto out;
   }
-  log_info("seeded demo data: %zu people, 1 guild, %zu tasks", ARRAY_SIZE(people), ARRAY_SIZE(tasks));
+  /* the game's demo: badge types whose rules the demo submission meets once it is awarded (the
+   * badges job awards them; the reconciler defines them on the dev chain), and a season running
+   * now whose seed's hash is published */
+  static const struct {
+    const char *slug, *name, *rarity, *rule, *description;
+  } badges[] = {
+      {"first-approval", "First approval", "COMMON", "{\"kind\":\"approved\",\"min\":1}",
+       "Your first piece of work approved by consensus."},
+      {"technical-writer", "Technical writer", "RARE", "{\"kind\":\"xp\",\"min\":100,\"skill\":\"technical-writing\"}",
+       "100 XP earned in technical writing."},
+      {"three-day-streak", "Three-day streak", "EPIC", "{\"kind\":\"streak\",\"min\":3}",
+       "Approved work on three days in a row."},
+  };
+  for (size_t i = 0; i < ARRAY_SIZE(badges); i++) {
+    badge_type bt = {.slug = badges[i].slug, .name = badges[i].name, .description = badges[i].description,
+                     .rarity = badges[i].rarity, .soulbound = 1, .issuance = "voucher", .rule = badges[i].rule,
+                     .asset_cid = "", .active = 1};
+    if ((rc = store_badge_type_create(s, &a, &sys, &bt, NULL, NULL))) goto out;
+  }
+  int64_t now = time_now_ms();
+  game_season season = {.slug = "season-1", .name = "Season 1", .starts_at = now - 7 * 86400000LL,
+                        .ends_at = now + 83 * 86400000LL};
+  uint8_t seed[32];
+  if (random_bytes(seed, sizeof seed)) {
+    rc = PHEME_SYS_IO;
+    goto out;
+  }
+  if ((rc = store_season_create(s, &a, &sys, &season, seed))) goto out;
+  log_info("seeded demo data: %zu people, 1 guild, %zu tasks, %zu badge types, 1 season", ARRAY_SIZE(people),
+           ARRAY_SIZE(tasks), ARRAY_SIZE(badges));
   rc = PHEME_OK;
 out:
   if (rc) pheme_fail(rc, err, errlen, "seeding demo data failed: %s", pheme_err_message(rc));
