@@ -11,6 +11,7 @@
 #include "chain/cli.h"
 #include "chain/dev.h"
 #include "chain/indexer.h"
+#include "chain/suite.h"
 #include "chain/workers.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -330,6 +331,10 @@ static int cmd_serve(cmd_ctx *c) {
     goto out;
   }
   a.pipeline = &pipe;
+  chain_suite suite; /* the contracts on the configured chain: admin slashes go to its registry */
+  pheme_err se = chain_suite_load(&suite, cfg, err, sizeof err);
+  if (!se) a.suite = &suite;
+  else if (se != PHEME_DATA_NOT_FOUND) log_warn("%s: slashing on chain is off", err);
   rep_engine rep;
   if (rep_engine_init(&rep, s, cfg, err, sizeof err)) {
     log_error("%s", err);

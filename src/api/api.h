@@ -7,6 +7,7 @@
 #include <jansson.h>
 
 #include "auth/signin.h"
+#include "chain/suite.h"
 #include "content/content.h"
 #include "core/config.h"
 #include "core/json.h"
@@ -27,6 +28,7 @@ typedef struct app {
   struct pipeline *pipeline;   /* the validation pipeline (validation/pipeline.h); NULL = off */
   struct events_hub *events;   /* the event hub (jobs/fanout.h) for SSE and /ws; NULL = off */
   struct redis_client *redis;  /* what the nodes share (core/redis.h); NULL = not configured */
+  const chain_suite *suite;    /* the contracts on the configured chain (chain/suite.h); NULL = no chain */
   struct leaderboards *boards; /* the in-memory leaderboards (game/leaderboard.h) */
   struct badges_engine *badges; /* badges and their chain issuance (game/badges.h); NULL = off */
   struct matching *matching;   /* the matching index (matching/matching.h); NULL = off */
@@ -183,6 +185,7 @@ void submissions_dispute(http_req *r);
 void submissions_decision(http_req *r);
 void validators_queue(http_req *r);
 void admin_validator_put(http_req *r);
+void admin_validator_slash(http_req *r);
 void admin_validators_list(http_req *r);
 /* Answers 200 with submission id, its timeline, assessments, panel, reviews, disputes, outcome. */
 void api_submission_answer(http_req *r, int64_t id);

@@ -101,6 +101,11 @@ static const json_field admin_decision[] = {
     {"reason", JF_STRING, 0, 0, 2000, NULL},
 };
 
+static const json_field validator_slash[] = {
+    {"amount", JF_AMOUNT, 1, 0, 0, NULL},
+    {"burn", JF_BOOL, 0, 0, 0, NULL},
+    {"reason", JF_TEXT, 1, 1, 500, NULL},
+};
 static const json_field validator_put[] = {
     {"stake", JF_AMOUNT, 0, 0, 0, NULL},
     {"domains", JF_ARRAY, 0, 0, 20, NULL},
@@ -231,6 +236,7 @@ SCHEMA(BadgeRevoke, badge_revoke, "Why the badge is revoked (written on chain wi
 SCHEMA(ReviewPost, review_post, "A validator's review as EIP-712 typed data (contracts/signing.json validatorReview) with its signature (0x + 130 hex digits); criteria are {id, score} by ascending id");
 SCHEMA(DisputeCreate, dispute_create, "Why the decision is disputed");
 SCHEMA(AdminDecision, admin_decision, "An admin's decision on an escalated or disputed submission");
+SCHEMA(ValidatorSlash, validator_slash, "Wei to take from the validator's stake (a decimal uint256), burned or sent to the treasury (burn), and why (recorded on chain)");
 SCHEMA(ValidatorPut, validator_put, "A validator's stake in wei (omit it to take the stake indexed from PhemeStaking) and domains");
 SCHEMA(GuildCreate, guild_create, "A new guild; slug is lower-case letters, digits and '-'");
 SCHEMA(AuthNonce, auth_nonce_body, "Who will sign (EIP-55 or all-lowercase address) on which chain; purpose 'link' for " "POST /api/v1/me/wallets");
@@ -264,6 +270,7 @@ const api_schema *const api_schemas[] = {
     &schema_DisputeCreate,
     &schema_AdminDecision,
     &schema_ValidatorPut,
+    &schema_ValidatorSlash,
     &schema_GuildCreate,
     &schema_TimeZoneSet,
     &schema_QuestCreate,
@@ -392,6 +399,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/admin/users/:address/roles", auth_role_grant, ADMIN, RL_WRITE, "Grant a role to the person holding an address (audited)", "admin", BODY(RoleGrant), 200},
     {"DELETE", "/api/v1/admin/users/:address/roles/:role", auth_role_revoke, ADMIN, RL_WRITE, "Revoke a role (audited); their access tokens stop working", "admin", NULL, 200},
     {"PUT", "/api/v1/admin/validators/:address", admin_validator_put, ADMIN, RL_WRITE, "Register a validator with its stake (given, or indexed from PhemeStaking)", "admin", BODY(ValidatorPut), 200},
+    {"POST", "/api/v1/admin/validators/:address/slash", admin_validator_slash, ADMIN, RL_WRITE, "An admin's slash of a validator (a slashing candidate or any other): ValidatorRegistry.slash through the transaction manager; answers the intent", "admin", BODY(ValidatorSlash), 202},
     {"GET", "/api/v1/admin/validators", admin_validators_list, ADMIN, RL_READ, "Validators with their standing (?candidates=1: slashing candidates only)", "admin", NULL, 200},
     /* badges (badges.c) */
     {"GET", "/api/v1/badges", badges_list, PUBLIC, RL_READ, "Badge types with rarity, supply, issuance and rule (?all=1: inactive too, admins)", "badges", NULL, 200},

@@ -348,6 +348,32 @@ void validators_queue(http_req *r) {
 
 /* ---- validators, registered by an admin ---- */
 
+/* POST /api/v1/admin/validators/:address/slash */
+void admin_validator_slash(http_req *r) {
+  uint8_t a[20];
+  json_t *b;
+  if (api_address_param(r, "address", a) || api_body(r, "ValidatorSlash", &b)) return;
+  pipeline *p = pipe_of(r);
+  if (!p) return;
+  const chain_suite *suite = req_app(r)->suite;
+  if (!suite) {
+    http_error(r, PHEME_DATA_STATE, "no chain is configured: a slash is sent to ValidatorRegistry on chain");
+    return;
+  }
+  store_actor sa = api_actor(r);
+  char why[300];
+  int64_t intent = 0;
+  pheme_err e = pipeline_slash(p, &r->arena, &sa, suite, a, json_str(b, "amount", NULL),
+                               json_is_true(json_object_get(b, "burn")), json_str(b, "reason", ""), &intent, why,
+                               sizeof why);
+  if (e) {
+    refuse(r, e, why, "validator");
+    return;
+  }
+  http_json(r, 202, json_pack("{s:I,s:s,s:s}", "intentId", (json_int_t)intent, "kind", "validator.slash", "state",
+                              "queued"));
+}
+
 void admin_validator_put(http_req *r) {
   uint8_t a[20];
   json_t *b;

@@ -1,6 +1,8 @@
 /* Vouchers and chain intents of badges and Skill Wallets; see issuance.h and docs/badges.md. */
 #include "game/issuance.h"
 
+#include "chain/suite.h"
+
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -34,57 +36,28 @@ void issuance_release(issuance *iss) {
 pheme_err issuance_from_config(issuance *iss, const pheme_config *cfg, char *err, size_t errlen) {
   memset(iss, 0, sizeof *iss);
   iss->voucher_ttl_s = cfg->badge_voucher_ttl ? cfg->badge_voucher_ttl : 604800;
-  if (!cfg->chain_rpc || !cfg->chain_rpc[0]) return PHEME_OK;
-  char path[4200];
-  if (cfg->chain_manifest && cfg->chain_manifest[0])
-    snprintf(path, sizeof path, "%s", cfg->chain_manifest);
-  else if (cfg->chain_id > 0)
-    snprintf(path, sizeof path, "contracts/deployments/%lld.json", cfg->chain_id);
-  else {
-    snprintf(err, errlen, "badges: chain_id or chain_manifest must be set to issue badges on chain");
-    return PHEME_SYS_CONFIG;
-  }
-  manifest m;
-  char merr[300];
-  if (manifest_load(&m, path, merr, sizeof merr)) {
-    snprintf(err, errlen, "badges: %s", merr);
-    return PHEME_SYS_CONFIG;
-  }
-  if (cfg->chain_id > 0 && m.chain_id != (uint64_t)cfg->chain_id) {
-    snprintf(err, errlen, "badges: the manifest '%s' is for chain %" PRIu64 ", not chain_id %lld", path,
-             m.chain_id, cfg->chain_id);
-    return PHEME_SYS_CONFIG;
-  }
-  iss->chain_id = m.chain_id;
-  memcpy(iss->badges, m.badges, 20);
-  memcpy(iss->skill_wallet, m.skill_wallet, 20);
+  chain_suite suite;
+  char serr[300];
+  pheme_err e = chain_suite_load(&suite, cfg, serr, sizeof serr);
+  if (e == PHEME_DATA_NOT_FOUND) return PHEME_OK; /* no chain: badges stay off chain */
+  if (e) return pheme_fail(e, err, errlen, "badges: %s", serr);
+  iss->chain_id = suite.chain_id;
+  memcpy(iss->badges, suite.m.badges, 20);
+  memcpy(iss->skill_wallet, suite.m.skill_wallet, 20);
+  memcpy(iss->sender, suite.sender, 20);
   uint8_t key[32];
   char kerr[200];
-  pheme_error ee;
-  if (!cfg->chain_operator_key || !cfg->chain_operator_key[0]) {
-    /* no relayer: nothing can be sent; vouchers still need an issuer key */
-    memcpy(iss->sender, m.relayer, 20);
-  } else {
-    if (txm_key_parse(cfg->chain_operator_key, key, kerr, sizeof kerr) || secp_address(iss->sender, key, &ee)) {
-      snprintf(err, errlen, "chain_operator_key: not a valid private key");
-      explicit_bzero(key, sizeof key);
-      return PHEME_SYS_CONFIG;
-    }
-    if ((!cfg->badge_issuer_key || !cfg->badge_issuer_key[0]) && issuance_set_issuer(iss, key)) {
-      explicit_bzero(key, sizeof key);
-      snprintf(err, errlen, "chain_operator_key: not a valid private key");
-      return PHEME_SYS_CONFIG;
-    }
-    explicit_bzero(key, sizeof key);
-  }
-  if (cfg->badge_issuer_key && cfg->badge_issuer_key[0]) {
-    pheme_err e = txm_key_parse(cfg->badge_issuer_key, key, kerr, sizeof kerr);
+  /* the voucher signer: badge_issuer_key, else the operator key */
+  const char *issuer = cfg->badge_issuer_key && cfg->badge_issuer_key[0] ? cfg->badge_issuer_key
+                       : suite.has_key                                    ? cfg->chain_operator_key
+                                                                          : NULL;
+  if (issuer) {
+    e = txm_key_parse(issuer, key, kerr, sizeof kerr);
     if (!e) e = issuance_set_issuer(iss, key);
     explicit_bzero(key, sizeof key);
-    if (e) {
-      snprintf(err, errlen, "badge_issuer_key: not a valid private key");
-      return PHEME_SYS_CONFIG;
-    }
+    if (e)
+      return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "%s: not a valid private key",
+                        issuer == cfg->badge_issuer_key ? "badge_issuer_key" : "chain_operator_key");
   }
   iss->chain_on = 1;
   return PHEME_OK;

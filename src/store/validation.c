@@ -6,6 +6,7 @@
 
 #include "core/util.h"
 #include "store/internal.h"
+#include "store/outbox.h"
 #include "store/validation.h"
 #include "core/banned.h"
 
@@ -548,6 +549,28 @@ pheme_err store_pipeline_stats(store *s, arena *a, pipeline_stats *out) {
     out->validators_active = db_int(&r, 0, 3);
     out->slashing_candidates = db_int(&r, 0, 4);
   }
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_validator_slash(store *s, arena *a, const store_actor *who, int64_t validator_id,
+                                const outbox_request *rq, const char *detail, int64_t *intent_id) {
+  sx x;
+  pheme_err e = sx_write(s, a, &x);
+  if (e) return e;
+  int64_t now = time_now_ms();
+  db_result r;
+  e = Q(&x, &r, "UPDATE validators SET slashing_candidate = 0, outlier_streak = 0, updated_at = $1 WHERE id = $2 "
+                "RETURNING user_id",
+        dbv_int(now), dbv_int(validator_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  int64_t user_id = e ? 0 : db_int(&r, 0, 0);
+  int created = 0;
+  if (!e) e = outbox_enqueue(&x, rq, now, intent_id, &created);
+  if (!e && !created) e = PHEME_DATA_CONFLICT; /* the same slash asked twice */
+  if (!e) e = sx_audit(&x, who, "validator.slash", "validator", validator_id, detail);
+  if (!e) e = sx_event(&x, "validator.slashed", user_id, 1, "validator", validator_id, detail, now);
+  if (!e) e = sx_commit(&x);
   sx_end(&x);
   return e;
 }

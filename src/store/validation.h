@@ -21,6 +21,7 @@
 #include "core/arena.h"
 #include "core/err.h"
 #include "store/jobs.h"
+#include "store/outbox.h"
 #include "store/store.h"
 
 #define SUB_STEP_MAX_MOVES 4
@@ -197,6 +198,13 @@ pheme_err store_submission_step(store *s, arena *a, const store_actor *who, int6
 pheme_err store_validator_put(store *s, arena *a, const store_actor *who, int64_t user_id,
                               const uint8_t address[20], const char *stake, const char *domains,
                               validator_row *out) PHEME_MUST_CHECK;
+/* An admin's slash of validator validator_id, in one transaction: the chain intent rq
+ * (ValidatorRegistry.slash, sent by the transaction manager; an intent with the same key is the
+ * same slash), the validator's outlier streak and slashing-candidate flag cleared, the audit row
+ * and a public "validator.slashed" event. *intent_id gets the intent. PHEME_DATA_NOT_FOUND for
+ * no such validator. */
+pheme_err store_validator_slash(store *s, arena *a, const store_actor *who, int64_t validator_id,
+                                const outbox_request *rq, const char *detail, int64_t *intent_id) PHEME_MUST_CHECK;
 pheme_err store_validator_by_user(store *s, arena *a, int64_t user_id, validator_row *out)
     PHEME_MUST_CHECK;
 /* Validators by id; only_candidates lists those marked as slashing candidates. At most 1000. */

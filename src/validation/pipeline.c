@@ -12,6 +12,8 @@
 #include <strings.h>
 
 #include "content/cid.h"
+#include "chain/contracts.h"
+#include "eth/u256.h"
 #include "core/json.h"
 #include "core/log.h"
 #include "core/util.h"
@@ -1100,6 +1102,43 @@ pheme_err pipeline_resubmit(pipeline *p, arena *a, const store_actor *sa, const 
   if (!c.evidence_text) return PHEME_SYS_NOMEM;
   e = store_submission_step(p->store, a, sa, id, SUBV_TIMELINE, NULL, c.now, resubmit_decide, &c, NULL, NULL);
   snprintf(why, n, "%s", c.why);
+  return e;
+}
+
+/* ---- slashing ---- */
+
+pheme_err pipeline_slash(pipeline *p, arena *a, const store_actor *sa, const chain_suite *suite,
+                         const uint8_t validator[20], const char *amount_wei, int burn, const char *reason,
+                         int64_t *intent_id, char *why, size_t n) {
+  uint8_t amount[32], zero[32] = {0};
+  pheme_error ee;
+  if (!amount_wei || u256_parse(amount, amount_wei, strlen(amount_wei), 0, &ee) || memcmp(amount, zero, 32) == 0)
+    return pheme_fail(PHEME_API_BAD_REQUEST, why, n, "amount '%.80s' must be a decimal number of wei above 0",
+                      amount_wei ? amount_wei : "");
+  validator_row v;
+  user u;
+  pheme_err e = store_user_by_address(p->store, a, validator, &u);
+  if (!e) e = store_validator_by_user(p->store, a, u.id, &v);
+  char who[ADDRESS_TEXT];
+  address_to_checksum(who, validator);
+  if (e == PHEME_DATA_NOT_FOUND) return pheme_fail(e, why, n, "%s is not a registered validator", who);
+  if (e) return e;
+  buf cd;
+  buf_init(&cd, 4096);
+  if ((e = ct_ValidatorRegistry_slash(&cd, validator, amount, burn, reason ? reason : "", &ee))) {
+    buf_release(&cd);
+    return pheme_fail(e, why, n, "slash calldata: %s", ee.msg);
+  }
+  /* one slash per validator, amount and moment asked: a repeated request is a new key only when
+   * it is a new decision */
+  char *key = arena_printf(a, "validator.slash:%lld:%s:%lld", (long long)v.id, amount_wei, (long long)time_now_ms());
+  const char *detail = jdump(a, json_pack("{s:s,s:s,s:b,s:s}", "validator", who, "amount", amount_wei, "burn", burn,
+                                          "reason", reason ? reason : ""));
+  outbox_request rq = chain_suite_request(suite, suite->m.registry, (const uint8_t *)cd.data, cd.len,
+                                          "validator.slash", key ? key : "");
+  e = key && detail ? store_validator_slash(p->store, a, sa, v.id, &rq, detail, intent_id) : PHEME_SYS_NOMEM;
+  buf_release(&cd);
+  if (e == PHEME_DATA_CONFLICT) return pheme_fail(e, why, n, "this slash of %s was already asked for", who);
   return e;
 }
 

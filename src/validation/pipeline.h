@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "chain/suite.h"
 #include "core/arena.h"
 #include "core/config.h"
 #include "core/err.h"
@@ -127,6 +128,17 @@ pheme_err pipeline_review_post(pipeline *p, arena *a, const store_actor *sa, int
 pheme_err pipeline_resubmit(pipeline *p, arena *a, const store_actor *sa, const work_principal *who,
                             int64_t id, const char *text, const json_t *evidence, char *why, size_t n)
     PHEME_MUST_CHECK;
+
+/* An admin's decision to slash a validator (a slashing candidate or any other): amount (wei, a
+ * decimal uint256 above 0) is taken from its stake by ValidatorRegistry.slash(validator, amount,
+ * burn, reason) — burned, or sent to the treasury — through the transaction manager: the intent is
+ * stored in the same transaction that clears the validator's candidate flag and writes the audit
+ * row and the "validator.slashed" event. suite is the chain the registry is on. *intent_id gets the
+ * intent. PHEME_DATA_NOT_FOUND (no such validator), PHEME_API_BAD_REQUEST (amount), PHEME_DATA_CONFLICT
+ * (the same slash again). */
+pheme_err pipeline_slash(pipeline *p, arena *a, const store_actor *sa, const chain_suite *suite,
+                         const uint8_t validator[20], const char *amount_wei, int burn, const char *reason,
+                         int64_t *intent_id, char *why, size_t n) PHEME_MUST_CHECK;
 
 /* A dispute of submission id's decision by user_id (the submitter or the task's creator; admin
  * flag for AUTH checks is not needed): PHEME_AUTH_NOT_OWNER, PHEME_DATA_STATE (not decided, or

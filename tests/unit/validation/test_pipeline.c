@@ -10,9 +10,11 @@
 #include "content/cid.h"
 #include "core/util.h"
 #include "eth/address.h"
+#include "eth/keccak.h"
 #include "eth/secp.h"
 #include "store/chain_index.h"
 #include "store/content.h"
+#include "store/outbox.h"
 #include "store/validation.h"
 #include "validation/pipeline.h"
 #include "work/tasks.h"
@@ -795,6 +797,58 @@ TEST(two_processes_share_near_duplicates) {
   arena_release(&a);
 }
 
+/* An admin's slash goes to the chain through the outbox: one intent to the registry whose calldata
+ * is slash(address,uint256,bool,string) for the validator and amount, the candidate flag cleared,
+ * in one transaction; a zero amount and an unknown validator are refused. */
+TEST(a_slash_is_an_intent_to_the_registry) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256], why[300];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  vkey v = validator_at(5, "1000");
+  REQUIRE(v.validator_id > 0);
+  chain_suite suite;
+  memset(&suite, 0, sizeof suite);
+  suite.chain_id = 31337;
+  memset(suite.m.registry, 0x5e, 20);
+  memset(suite.sender, 0xf3, 20);
+  int64_t intent = 0;
+  CHECK_INT(pipeline_slash(&P, &a, &sys, &suite, v.address, "0", 1, "outlier", &intent, why, sizeof why),
+            PHEME_API_BAD_REQUEST);
+  uint8_t nobody[20];
+  memset(nobody, 0x99, 20);
+  CHECK_INT(pipeline_slash(&P, &a, &sys, &suite, nobody, "5", 1, "outlier", &intent, why, sizeof why),
+            PHEME_DATA_NOT_FOUND);
+  CHECK_INT(pipeline_slash(&P, &a, &sys, &suite, v.address, "2500000000000000000", 1, "persistent outlier", &intent,
+                           why, sizeof why),
+            0);
+  REQUIRE(intent > 0);
+  outbox_intent oi;
+  REQUIRE(outbox_get(S, &a, intent, &oi) == 0);
+  CHECK_INT(oi.chain_id, 31337);
+  CHECK_MEM(oi.to, 20, suite.m.registry, 20);
+  CHECK_MEM(oi.sender, 20, suite.sender, 20);
+  CHECK_STR(oi.kind, "validator.slash");
+  /* the selector, computed here from the signature; then the validator's address word */
+  uint8_t h[32];
+  const char *sig = "slash(address,uint256,bool,string)";
+  keccak_256(h, sig, strlen(sig));
+  REQUIRE(oi.data_len >= 4 + 32 * 4);
+  CHECK_MEM(oi.data, 4, h, 4);
+  CHECK_MEM(oi.data + 4 + 12, 20, v.address, 20);
+  CHECK_INT(oi.data[4 + 32 + 31], 0x00); /* 2.5e18 = 0x22b1c8c1227a0000: last byte 0 */
+  CHECK_INT(oi.data[4 + 32 + 24], 0x22);
+  CHECK_INT(oi.data[4 + 64 + 31], 1); /* burn */
+  validator_row vr;
+  REQUIRE(store_validator_by_user(S, &a, v.who.user_id, &vr) == 0);
+  CHECK_INT(vr.slashing_candidate, 0);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 /* The chain's stake decides the draw: validators whose stake the indexer shows below the minimum
  * (moved or slashed on chain after they were registered) are never drawn, and the validator row
  * reads the chain's figure. Last in the file: it lowers validators 0..2 for good. */
@@ -851,6 +905,7 @@ static void all_tests(void) {
   RUN(store_records);
   RUN(two_processes_share_near_duplicates);
   RUN(near_duplicates_checked_at_once_never_both_pass);
+  RUN(a_slash_is_an_intent_to_the_registry);
   RUN(the_chain_stake_decides_the_draw);
 }
 
