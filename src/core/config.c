@@ -191,6 +191,8 @@ const conf_key conf_keys[] = {
      "further attempts after a timeout, 429 (Retry-After honoured) or 5xx"},
     {"validator_min_stake", CONF_INT, F(validator_min_stake), 0, 1000000000000LL, "100", NULL,
      "whole tokens a validator must have staked to be drawn for a review panel"},
+    {"validator_min_domain_score", CONF_INT, F(validator_min_domain_score), 0, 100, "0", NULL,
+     "reputation (0-100) a validator needs in the task's domain to be drawn for its panel (src/reputation)"},
     {"panel_max", CONF_INT, F(panel_max), 1, 101, "7", NULL,
      "validators a review panel may grow to before an admin decides"},
     {"dispute_window_hours", CONF_INT, F(dispute_window_hours), 0, 8760, "72", NULL,

@@ -87,6 +87,7 @@ typedef struct pheme_config {
   char *openai_key_file;         /* or a file holding it */
   long long openai_timeout_ms, openai_retries;
   long long validator_min_stake;  /* whole tokens */
+  long long validator_min_domain_score;
   long long panel_max, dispute_window_hours, review_chain_id;
   char *review_registry;          /* 0x address or "" */
   /* the job queue (src/jobs) */

@@ -178,10 +178,21 @@ static pheme_err load_panel(sx *x, sub_view *v) {
 
 static pheme_err load_candidates(sx *x, sub_view *v) {
   db_result r;
-  pheme_err e = Q0(x, &r, "SELECT " VAL_COLS " FROM validators v WHERE v.status = 'active' ORDER BY v.id");
+  /* with each validator's reputation in the task's domain (src/reputation), for the panel's
+   * minimum domain score */
+  pheme_err e = Q(x, &r,
+                  "SELECT " VAL_COLS ", coalesce(CASE (SELECT sk.domain FROM task_skills ts JOIN skills sk ON "
+                  "sk.id = ts.skill_id WHERE ts.task_id = $1 ORDER BY ts.skill_id LIMIT 1) WHEN 'technical' THEN "
+                  "rp.technical WHEN 'creative' THEN rp.creative WHEN 'business' THEN rp.business ELSE rp.score "
+                  "END, 0) FROM validators v LEFT JOIN reputation rp ON rp.user_id = v.user_id WHERE v.status = "
+                  "'active' ORDER BY v.id",
+                  dbv_int(v->task.id));
   if (e) return e;
   if (!ALLOC(x->a, v->candidates, r.rows)) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) read_validator(&r, i, 0, &v->candidates[i]);
+  for (int i = 0; i < r.rows; i++) {
+    read_validator(&r, i, 0, &v->candidates[i]);
+    v->candidates[i].domain_upt = db_int(&r, i, VAL_NCOLS);
+  }
   v->ncandidates = r.rows;
   return PHEME_OK;
 }

@@ -57,6 +57,9 @@ typedef struct {
   const char *status;  /* "active" | "suspended" */
   int accuracy_ppm, outlier_streak, slashing_candidate;
   int64_t created_at, updated_at;
+  /* SUBV_CANDIDATES only: the validator's reputation in the task's domain (the domain of its first
+   * skill; the overall score when it has none), in micro-points (0..10^8); 0 without a score */
+  int64_t domain_upt;
 } validator_row;
 
 /* A panel seat: validator v drawn for round of the submission. */

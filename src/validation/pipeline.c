@@ -604,9 +604,9 @@ static pheme_err panel_decide(const sub_view *v, sub_step *st, void *vctx) {
     cands[i].person_id = vr->user_id;
     memcpy(cands[i].address, vr->address, 20);
     cands[i].stake = pipeline_stake_tokens(vr->stake);
-    cands[i].domain_score = 100;
+    cands[i].domain_score = (double)vr->domain_upt / 1e6; /* reputation in the task's domain, 0..100 */
   }
-  panel_request rq = {v->sub.id, v->sub.user_id, c->p->min_stake, 0, exclude, nexclude,
+  panel_request rq = {v->sub.id, v->sub.user_id, c->p->min_stake, c->p->min_domain_score, exclude, nexclude,
                       PANEL_STAKE_WEIGHTED};
   size_t drawn = 0;
   e = panel_draw(&rq, cands, (size_t)v->ncandidates, (size_t)want, picked, &drawn, c->why, sizeof c->why);
@@ -806,6 +806,7 @@ pheme_err pipeline_init(pipeline *p, store *s, const pheme_config *cfg, char *er
   if (e) return e;
   snprintf(p->assessors, sizeof p->assessors, "%s", cfg->assessors ? cfg->assessors : "");
   p->min_stake = (double)cfg->validator_min_stake;
+  p->min_domain_score = (double)cfg->validator_min_domain_score;
   p->panel_max = (unsigned)cfg->panel_max;
   p->dispute_window_ms = cfg->dispute_window_hours * 3600000LL;
   p->content_max_size = (uint64_t)cfg->content_max_size;

@@ -48,6 +48,7 @@ typedef struct pipeline {
   char assessors[256];          /* comma-separated ids, in order */
   const pheme_config *cfg;      /* for the openai assessor; may be NULL (builtin only) */
   double min_stake;             /* whole tokens */
+  double min_domain_score;      /* a validator's reputation in the task's domain it needs to be drawn, 0..100 */
   unsigned panel_max;
   int64_t dispute_window_ms;
   uint64_t content_max_size;

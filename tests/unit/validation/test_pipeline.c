@@ -797,6 +797,56 @@ TEST(two_processes_share_near_duplicates) {
   arena_release(&a);
 }
 
+/* validator_min_domain_score: only validators whose reputation in the task's domain reaches it are
+ * drawn (the reputation engine's stored scores; here written by hand). */
+TEST(the_panel_needs_the_domain_score) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  cfg.validator_min_domain_score = 10;
+  char err[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  vkey vs[6];
+  for (int i = 0; i < 6; i++) REQUIRE((vs[i] = validator_at(i, "1000")).validator_id > 0);
+  uint8_t digest[32] = {1};
+  for (int i = 0; i < 6; i++) {
+    sx x;
+    REQUIRE(sx_write(S, NULL, &x) == 0);
+    int64_t upt = i < 3 ? 50000000 : 5000000; /* 50 points, or 5 */
+    db_result r;
+    pheme_err e = Q(&x, &r,
+                    "INSERT INTO reputation (user_id, score, technical, creative, business, formula_version, "
+                    "inputs_digest, receipt, as_of, computed_at) VALUES ($1, $2, $2, 0, 0, 'test', $3, '{}', 1, 1)",
+                    dbv_int(vs[i].who.user_id), dbv_int(upt), dbv_blob(digest, 32));
+    if (!e) e = sx_commit(&x);
+    sx_end(&x);
+    REQUIRE(e == 0);
+  }
+  work_principal creator = person_at(91, ROLE_USER | ROLE_CREATOR, NULL), kai = person_at(92, ROLE_USER, NULL);
+  task t = make_task(&a, &creator, "{\"minValidators\":3}");
+  int64_t s = submit(&a, &kai, t.id, "A guide to reading EVM traces: call frames, storage diffs and the gas of each "
+                                    "opcode, with three real transactions walked through.", LINK);
+  REQUIRE(s > 0);
+  CHECK_INT(run(PIPE_JOB_CHECK, s), 0);
+  CHECK_INT(run(PIPE_JOB_ASSESS, s), 0);
+  CHECK_INT(run(PIPE_JOB_PANEL, s), 0);
+  int seat[8];
+  REQUIRE(panel_of(&a, s, 0, vs, 6, seat) == 3);
+  for (int i = 0; i < 3; i++) CHECK(seat[i] < 3);
+  /* the scores are cleared again for the tests that follow */
+  sx x;
+  REQUIRE(sx_write(S, NULL, &x) == 0);
+  db_result r;
+  pheme_err e = Q0(&x, &r, "DELETE FROM reputation WHERE formula_version = 'test'");
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  CHECK_INT(e, 0);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 /* An admin's slash goes to the chain through the outbox: one intent to the registry whose calldata
  * is slash(address,uint256,bool,string) for the validator and amount, the candidate flag cleared,
  * in one transaction; a zero amount and an unknown validator are refused. */
@@ -905,6 +955,7 @@ static void all_tests(void) {
   RUN(store_records);
   RUN(two_processes_share_near_duplicates);
   RUN(near_duplicates_checked_at_once_never_both_pass);
+  RUN(the_panel_needs_the_domain_score);
   RUN(a_slash_is_an_intent_to_the_registry);
   RUN(the_chain_stake_decides_the_draw);
 }
