@@ -7,7 +7,7 @@
 #   4. tests/deploy/check.mjs: every Kubernetes object in deploy/k8s validated against the
 #      Kubernetes schemas, plus probes/PDB/HPA/Service wiring; compose.yaml parses, names every
 #      role and keeps secrets in env files; every metric in the alerts, adapter rules and the
-#      dashboard is one src/ exports (mw_family); the dashboard is JSON
+#      dashboard is one src/ exports (mw_family); the dashboard is JSON and promtool parses its queries
 #   5. nginx -t on deploy/nginx.conf (upstream names pointed at loopback), when nginx is installed
 #   6. the Dockerfile's runtime packages cover every library a built binary links (PHEME_BIN or
 #      build/pheme, when one exists), and its anvil version is contracts/package.json's
@@ -59,9 +59,12 @@ find src -name '*.c' -print0 | xargs -0 perl -0777 -ne 'print "$1\n" while /mw_f
   sort -u >"$TMP/metrics"
 [ "$(wc -l <"$TMP/metrics")" -gt 20 ] || die "found only $(wc -l <"$TMP/metrics") metric families in src/"
 st=0
-node tests/deploy/check.mjs "$ROOT" "$TMP/metrics" >"$TMP/out" 2>&1 || st=$?
+node tests/deploy/check.mjs "$ROOT" "$TMP/metrics" "$TMP/dashboard-rules.yml" >"$TMP/out" 2>&1 || st=$?
 sed 's/^/deploy-check: /' "$TMP/out"
 [ "$st" -eq 0 ] || die "tests/deploy/check.mjs"
+# The dashboard's queries are PromQL promtool parses (as recording rules).
+promtool check rules "$TMP/dashboard-rules.yml" >"$TMP/out" 2>&1 || { cat "$TMP/out" >&2; die "a dashboard query is not valid PromQL"; }
+say "ok   promtool parses every dashboard query"
 
 # ---- 5: nginx ----
 if command -v nginx >/dev/null 2>&1; then

@@ -7,7 +7,9 @@ import fs from "node:fs";
 import path from "node:path";
 import YAML from "yaml";
 
-const [root, metricsFile] = process.argv.slice(2);
+const [root, metricsFile, exprRules] = process.argv.slice(2);
+// Every dashboard query, as recording rules for promtool to parse (written to exprRules).
+const dashboardExprs = [];
 const deploy = path.join(root, "deploy");
 const known = new Set(fs.readFileSync(metricsFile, "utf8").split("\n").filter(Boolean));
 let failures = 0;
@@ -97,7 +99,9 @@ function checkMetric(where, name) {
         exprs++;
         if (t.datasource?.uid && t.datasource.uid !== "${datasource}" && t.datasource.uid !== "prometheus")
           fail(`${file} '${p.title}'`, `unknown datasource ${t.datasource.uid}`);
-        const names = metricNames(t.expr.replace(/\$__rate_interval|\$__interval|\$\w+/g, "5m"));
+        const expr = t.expr.replace(/\$__rate_interval|\$__interval|\$\w+/g, "5m");
+        dashboardExprs.push(expr);
+        const names = metricNames(expr);
         if (!names.size) fail(`${file} '${p.title}'`, `no metric in '${t.expr}'`);
         for (const m of names) checkMetric(`${file} '${p.title}'`, m);
       }
@@ -203,5 +207,9 @@ function checkMetric(where, name) {
       if (!(kinds.Service ?? []).some((s) => s.metadata.name === p.backend.service.name)) fail(`k8s Ingress ${i.metadata.name}`, `no Service ${p.backend.service.name}`);
   ok(`k8s: ${n} objects valid against the Kubernetes schemas (${Object.entries(kinds).map(([k, v]) => `${v.length} ${k}`).join(", ")})`);
 }
+
+if (exprRules)
+  fs.writeFileSync(exprRules, YAML.stringify({ groups: [{ name: "dashboard", rules:
+    dashboardExprs.map((expr, i) => ({ record: `pheme:dashboard_query_${i}`, expr })) }] }));
 
 if (failures) { console.error(`deploy-check: ${failures} failure(s)`); process.exit(1); }
