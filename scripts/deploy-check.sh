@@ -8,8 +8,9 @@
 #      Kubernetes schemas, plus probes/PDB/HPA/Service wiring; compose.yaml parses, names every
 #      role and keeps secrets in env files; every metric in the alerts, adapter rules and the
 #      dashboard is one src/ exports (mw_family); the dashboard is JSON and promtool parses its queries
+#   4b. docker-compose config -q: compose.yaml against the Compose schema
 #   5. nginx -t on deploy/nginx.conf (upstream names pointed at loopback), when nginx is installed
-#   6. the Dockerfile's runtime packages cover every library a built binary links (PHEME_BIN or
+#   6. the Dockerfile: its stages and runtime (non-root, HEALTHCHECK, EXPOSE, COPY sources), its runtime packages cover every library a built binary links (PHEME_BIN or
 #      build/pheme, when one exists), and its anvil version is contracts/package.json's
 # Usage: scripts/deploy-check.sh        exit status 0 when every check passes
 set -eu
@@ -21,8 +22,11 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 # ---- tools ----
-if ! command -v promtool >/dev/null 2>&1; then
-  say "installing Debian's prometheus package (promtool)"
+missing=""
+command -v promtool >/dev/null 2>&1 || missing="$missing prometheus"
+command -v docker-compose >/dev/null 2>&1 || missing="$missing docker-compose"
+if [ -n "$missing" ]; then
+  say "installing Debian's$missing (promtool, and docker-compose to validate compose.yaml)"
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO=sudo
   export DEBIAN_FRONTEND=noninteractive
@@ -33,7 +37,7 @@ if ! command -v promtool >/dev/null 2>&1; then
     $SUDO chmod +x /usr/sbin/policy-rc.d
     trap '$SUDO rm -f /usr/sbin/policy-rc.d; rm -rf "$TMP"' EXIT
   fi
-  $SUDO apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+  $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
 fi
 command -v node >/dev/null 2>&1 || die "Node.js is needed (scripts/deps.sh run)"
 stamp=tests/deploy/node_modules/.pheme-deps
@@ -65,6 +69,15 @@ sed 's/^/deploy-check: /' "$TMP/out"
 # The dashboard's queries are PromQL promtool parses (as recording rules).
 promtool check rules "$TMP/dashboard-rules.yml" >"$TMP/out" 2>&1 || { cat "$TMP/out" >&2; die "a dashboard query is not valid PromQL"; }
 say "ok   promtool parses every dashboard query"
+
+# The compose file against the Compose schema, by docker-compose (config only: no daemon needed),
+# with the example env files standing in for the secrets.
+mkdir -p "$TMP/compose"
+cp -r deploy "$TMP/compose/deploy"
+for f in "$TMP"/compose/deploy/secrets/*.env.example; do cp "$f" "${f%.example}"; done
+(cd "$TMP/compose/deploy" && docker-compose -f compose.yaml config -q) >"$TMP/out" 2>&1 ||
+  { cat "$TMP/out" >&2; die "docker-compose config deploy/compose.yaml"; }
+say "ok   docker-compose config: compose.yaml is valid against the Compose schema"
 
 # ---- 5: nginx ----
 if command -v nginx >/dev/null 2>&1; then

@@ -208,6 +208,40 @@ function checkMetric(where, name) {
   ok(`k8s: ${n} objects valid against the Kubernetes schemas (${Object.entries(kinds).map(([k, v]) => `${v.length} ${k}`).join(", ")})`);
 }
 
+// ---- Dockerfile ----
+{
+  const file = path.join(deploy, "Dockerfile");
+  const text = fs.readFileSync(file, "utf8").replace(/\\\n/g, " ");
+  const lines = text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
+  const stages = [];
+  for (const l of lines) {
+    const m = l.match(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i);
+    if (m) stages.push({ base: m[1], name: m[2], lines: [] });
+    else if (stages.length) stages.at(-1).lines.push(l.trim());
+  }
+  const last = stages.at(-1);
+  const has = (re) => last.lines.some((l) => re.test(l));
+  if (last.name !== "runtime") fail(file, `the last stage (the default target) is '${last.name}', not runtime`);
+  if (!/bookworm-slim$/.test(last.base)) fail(file, `runtime is ${last.base}, not a slim Debian 12`);
+  if (!has(/^USER\s+(?!0\b|root\b)\S+/)) fail(file, "runtime has no non-root USER");
+  if (!has(/^HEALTHCHECK .*\/healthz/)) fail(file, "no HEALTHCHECK on /healthz");
+  if (!has(/^EXPOSE\s+4000\b/)) fail(file, "no EXPOSE 4000");
+  if (!has(/^ENTRYPOINT\s+\["pheme"\]/)) fail(file, "ENTRYPOINT is not pheme");
+  if (!stages[0].lines.some((l) => /scripts\/deps\.sh/.test(l))) fail(file, "the build stage does not use scripts/deps.sh");
+  if (!stages[0].lines.some((l) => /CMAKE_BUILD_TYPE=RelWithDebInfo/.test(l))) fail(file, "the build is not RelWithDebInfo");
+  const names = new Set(stages.map((st) => st.name));
+  for (const st of stages)
+    for (const l of st.lines) {
+      const m = l.match(/^COPY\s+(?:--from=(\S+)\s+)?(.*)$/);
+      if (!m) continue;
+      const args = m[2].split(/\s+/).filter((a) => !a.startsWith("--"));
+      if (m[1]) { if (!names.has(m[1])) fail(file, `COPY --from=${m[1]}: no such stage`); continue; }
+      for (const src of args.slice(0, -1))
+        if (src !== "." && !fs.existsSync(path.join(root, src))) fail(file, `COPY ${src}: not in the repository`);
+    }
+  ok(`Dockerfile: ${stages.length} stages (${stages.map((st) => st.name).join(", ")}); runtime non-root with HEALTHCHECK, EXPOSE 4000, ENTRYPOINT pheme`);
+}
+
 if (exprRules)
   fs.writeFileSync(exprRules, YAML.stringify({ groups: [{ name: "dashboard", rules:
     dashboardExprs.map((expr, i) => ({ record: `pheme:dashboard_query_${i}`, expr })) }] }));
