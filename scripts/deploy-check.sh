@@ -1,6 +1,7 @@
 #!/bin/sh
 # Checks deploy/ with real tools (issue 16). Installs what it needs first: Debian's prometheus
-# package (promtool) and, in tests/deploy/, the npm packages yaml and kubernetes-models.
+# (promtool) and docker-compose packages and, in tests/deploy/, the npm packages yaml and
+# kubernetes-models (package-lock.json).
 #   1. promtool check rules   deploy/prometheus/alerts.yml
 #   2. promtool test rules    tests/deploy/alerts.test.yml (alerts fire on the series they are for)
 #   3. promtool check config  deploy/prometheus.yml (rule file path pointed at the repository's)
@@ -10,8 +11,10 @@
 #      dashboard is one src/ exports (mw_family); the dashboard is JSON and promtool parses its queries
 #   4b. docker-compose config -q: compose.yaml against the Compose schema
 #   5. nginx -t on deploy/nginx.conf (upstream names pointed at loopback), when nginx is installed
-#   6. the Dockerfile: its stages and runtime (non-root, HEALTHCHECK, EXPOSE, COPY sources), its runtime packages cover every library a built binary links (PHEME_BIN or
-#      build/pheme, when one exists), and its anvil version is contracts/package.json's
+#   6. the Dockerfile: its stages and runtime (non-root, HEALTHCHECK, EXPOSE, COPY sources, in
+#      check.mjs), its runtime packages exist in Debian and cover every library a built binary
+#      links (PHEME_BIN or build/pheme, when one exists), its anvil is contracts/package.json's
+#   7. sh -n on deploy/postgres/*.sh
 # Usage: scripts/deploy-check.sh        exit status 0 when every check passes
 set -eu
 cd "$(dirname "$0")/.."
@@ -115,4 +118,6 @@ anvil_pin=$(sed -n 's/.*"@foundry-rs\/anvil-linux-amd64": *"\([^"]*\)".*/\1/p' c
 grep -q "@foundry-rs/anvil-linux-amd64@$anvil_pin\$" deploy/Dockerfile ||
   die "deploy/Dockerfile's anvil is not contracts/package.json's $anvil_pin"
 say "ok   deploy/Dockerfile's anvil is contracts/package.json's ($anvil_pin)"
+for f in deploy/postgres/*.sh; do sh -n "$f" || die "sh -n $f"; done
+say "ok   sh -n deploy/postgres/*.sh"
 say "all checks passed"
