@@ -14,7 +14,8 @@
 #   6. the Dockerfile: its stages and runtime (non-root, HEALTHCHECK, EXPOSE, COPY sources, in
 #      check.mjs), its runtime packages exist in Debian and cover every library a built binary
 #      links (PHEME_BIN or build/pheme, when one exists), its anvil is contracts/package.json's
-#   7. sh -n on deploy/postgres/*.sh
+#   7. sh -n on deploy/postgres/*.sh, and tests/deploy/replication.sh: those scripts make a real
+#      primary + streaming replica on loopback (when PostgreSQL is installed)
 # Usage: scripts/deploy-check.sh        exit status 0 when every check passes
 set -eu
 cd "$(dirname "$0")/.."
@@ -120,4 +121,10 @@ grep -q "@foundry-rs/anvil-linux-amd64@$anvil_pin\$" deploy/Dockerfile ||
 say "ok   deploy/Dockerfile's anvil is contracts/package.json's ($anvil_pin)"
 for f in deploy/postgres/*.sh; do sh -n "$f" || die "sh -n $f"; done
 say "ok   sh -n deploy/postgres/*.sh"
+if ls -d /usr/lib/postgresql/*/bin >/dev/null 2>&1; then
+  tests/deploy/replication.sh >"$TMP/out" 2>&1 || { cat "$TMP/out" >&2; die "tests/deploy/replication.sh"; }
+  say "ok   $(tail -1 "$TMP/out")"
+else
+  say "skip tests/deploy/replication.sh (PostgreSQL not installed; scripts/deps.sh test)"
+fi
 say "all checks passed"
