@@ -88,6 +88,8 @@ static void graphql_run(http_req *r, gql_request *rq, json_t *owned1, json_t *ow
   memcpy(ctx.who.address, r->who.address, 20);
   ctx.actor = api_actor(r);
   ctx.chain_id = (uint64_t)req_app(r)->cfg->chain_id;
+  ctx.cfg = req_app(r)->cfg;
+  ctx.boards = req_app(r)->boards;
   gql_exec_options opt = {.app = &ctx};
   buf out;
   buf_init(&out, API_ANSWER_MAX);

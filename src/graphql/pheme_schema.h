@@ -5,6 +5,8 @@
 #ifndef PHEME_GRAPHQL_PHEME_SCHEMA_H
 #define PHEME_GRAPHQL_PHEME_SCHEMA_H
 
+#include "core/config.h"
+#include "game/leaderboard.h"
 #include "graphql/graphql.h"
 #include "store/store.h"
 #include "work/principal.h"
@@ -14,6 +16,8 @@ typedef struct {
   work_principal who;  /* user_id 0: anonymous */
   store_actor actor;   /* for the audit rows of mutations */
   uint64_t chain_id;   /* the chain of the projections; 0 = the one the indexer follows */
+  const pheme_config *cfg; /* for the reputation engine (explain, endorse); NULL: those fail */
+  leaderboards *boards;     /* the process's leaderboards; NULL: leaderboard fails */
   int store_calls;     /* store functions called for this request (the batching test reads it) */
 } gqlp_ctx;
 

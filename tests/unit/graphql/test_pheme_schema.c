@@ -240,6 +240,36 @@ TEST(the_committed_schema_is_the_table) {
   buf_release(&b);
 }
 
+/* The engines of issues 11 and 12: progress, badges and reputation nested under a list cost one
+ * store call each however many people the list has; the root fields answer from storage. */
+TEST(progress_badges_reputation) {
+  arena a;
+  arena_init(&a, 1 << 24);
+  const char *q = "query ($n: Int) { users(first: $n) { id progress { xp level streak longestStreak } "
+                  "badges { slug } reputation { score computed asOf user { id } } } }";
+  int calls_small, calls_big;
+  const char *r = run_as(&a, NULL, q, "{\"n\":1}", &calls_small);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  r = run_as(&a, NULL, q, "{\"n\":8}", &calls_big);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  /* users, progress, badges, reputation, reputation's user */
+  CHECK_INT(calls_small, 5);
+  CHECK_INT(calls_big, 5);
+  int rows = 0;
+  for (const char *p = r; (p = strstr(p, "\"progress\":{\"xp\":\"0\",\"level\":\"NOVICE\",\"streak\":0,\"longestStreak\":0}")); p++) rows++;
+  CHECK_INT(rows, 8);
+  CHECK(strstr(r, "\"reputation\":{\"score\":0,\"computed\":false,\"asOf\":null,\"user\":{\"id\":") != NULL);
+  r = run_as(&a, NULL, "{ seasons { id } quests { id stepsDone } badgeTypes { slug } "
+                       "reputation(address: \"0x0000000000000000000000000000000000000001\") { score } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"seasons\":[],\"quests\":[],\"badgeTypes\":[],\"reputation\":null}}");
+  /* a process without leaderboards says so (the server passes its boards) */
+  r = run_as(&a, NULL, "{ leaderboard { rank } }", NULL, NULL);
+  CHECK(strstr(r, "the leaderboards are not loaded in this process") != NULL);
+  r = run_as(&a, &people[0], "mutation { endorse(address: \"0x00000000000000000000000000000000000000ff\", skill: \"solidity\") { id } }", NULL, NULL);
+  CHECK(strstr(r, "\"errors\"") != NULL);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   seed();
   RUN(answers_from_storage);
@@ -248,6 +278,7 @@ static void all_tests(void) {
   RUN(the_graphs_filters);
   RUN(mutations_go_through_the_engines);
   RUN(the_committed_schema_is_the_table);
+  RUN(progress_badges_reputation);
 }
 
 int main(void) {
