@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "api/api.h"
+#include "api/graphql_sub.h"
 #include "core/log.h"
 #include "graphql/pheme_schema.h"
 #include "core/banned.h"
@@ -38,6 +39,8 @@ static gql_service *graphql_service(const pheme_config *cfg) {
   pthread_mutex_unlock(&service_mu);
   return s;
 }
+
+gql_service *graphql_service_of(const pheme_config *cfg) { return graphql_service(cfg); }
 
 /* A request error before the engine runs: the spec's form, with our code. */
 static void request_error(http_req *r, int status, pheme_err code, const char *msg) {
@@ -119,10 +122,42 @@ void graphql_post(http_req *r) {
     request_error(r, 400, PHEME_GQL_REQUEST, err);
     return;
   }
+  if (graphql_wants_stream(r)) {
+    graphql_stream(r, json_incref(r->json), 0);
+    return;
+  }
   graphql_run(r, &rq, NULL, NULL);
 }
 
+/* GET /graphql as an event stream: the query parameters as a request object. */
+static void graphql_get_stream(http_req *r) {
+  json_t *vars, *ext;
+  if (query_json(r, "variables", &vars)) return;
+  if (query_json(r, "extensions", &ext)) {
+    json_decref(vars);
+    return;
+  }
+  json_t *body = json_object();
+  const char *q = http_query(r, "query"), *on = http_query(r, "operationName");
+  if (!body || (q && json_object_set_new(body, "query", json_string(q))) ||
+      (on && json_object_set_new(body, "operationName", json_string(on))) ||
+      (vars && json_object_set_new(body, "variables", vars)) || (ext && json_object_set_new(body, "extensions", ext))) {
+    json_decref(body);
+    http_error(r, PHEME_SYS_NOMEM, NULL);
+    return;
+  }
+  graphql_stream(r, body, 1);
+}
+
 void graphql_get(http_req *r) {
+  if (graphql_wants_ws(r)) {
+    graphql_ws(r);
+    return;
+  }
+  if (graphql_wants_stream(r)) {
+    graphql_get_stream(r);
+    return;
+  }
   gql_request rq;
   memset(&rq, 0, sizeof rq);
   rq.query = http_query(r, "query");

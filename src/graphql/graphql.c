@@ -368,6 +368,11 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
   if (m.cost > lim->max_cost)
     gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The operation costs %ld; the limit is %ld.", m.cost, lim->max_cost);
   if (errs.n) return finish(out, &errs, q, qlen, res, 400);
+  if (op->op == GQL_OP_SUBSCRIPTION && opt->subscription == GQL_SUB_CHECK) {
+    res->status = 200;
+    res->subscription = 1;
+    return 0;
+  }
   /* execution */
   buf data;
   buf_init(&data, out->cap);

@@ -71,6 +71,7 @@ typedef struct {
   int status;       /* the HTTP status to answer with: 200, or 400 for a request error */
   int errors;       /* errors in the response */
   int has_data;
+  int subscription; /* GQL_SUB_CHECK: the operation is a valid subscription, checked, not run */
 } gql_result;
 
 /* Runs req and writes the response document into out. app reaches the resolvers as

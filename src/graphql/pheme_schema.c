@@ -1389,6 +1389,85 @@ static int endorsement_from(gql_call *c) {
   return 0;
 }
 
+/* ---- subscriptions: one run per event the hub delivers (api/graphql_sub.c) ---- */
+
+/* An event as the Event type reads it: from the hub's message, its JSON taken apart once. */
+typedef struct {
+  int64_t id, user_id;
+  int is_public;
+  const char *kind, *subject, *data, *at;
+} gqlp_event;
+
+int gqlp_kind_matches(const char *const *kinds, int n, const char *kind) {
+  if (n == 0) return 1;
+  for (int i = 0; i < n; i++) {
+    const char *k = kinds[i];
+    size_t l = strlen(k);
+    if (strcmp(k, "*") == 0 || strcmp(k, kind) == 0) return 1;
+    if (l >= 3 && k[l - 1] == '*' && k[l - 2] == '.' && strncmp(kind, k, l - 1) == 0) return 1;
+  }
+  return 0;
+}
+
+static const char *json_member_text(arena *a, const json_t *o, const char *key) {
+  const json_t *v = json_object_get(o, key);
+  if (!v || json_is_null(v)) return NULL;
+  if (json_is_string(v)) return arena_strdup(a, json_string_value(v));
+  char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  if (!t) return NULL;
+  const char *s = arena_strdup(a, t);
+  free(t);
+  return s;
+}
+
+/* Subscription.events: the root object is the event; one the kinds do not name is marked skipped
+ * (the transport sends nothing for it). Visibility is the hub's (the subscriber's viewer). */
+static int s_events(gql_call *c) {
+  const events_msg *m = CTX(c)->event;
+  if (!m) return fail_all(c, PHEME_GQL_REQUEST, "a subscription runs only on events");
+  const gql_rv *kinds = gql_arg_get(c, "kinds");
+  int nk = kinds && kinds->kind == GQL_R_LIST ? kinds->n : 0;
+  const char **ks = arena_alloc(c->a, sizeof *ks * (size_t)(nk + 1));
+  if (!ks) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < nk; i++) ks[i] = kinds->items[i].kind == GQL_R_STRING ? kinds->items[i].s : "";
+  if (!gqlp_kind_matches(ks, nk, m->kind)) CTX(c)->event_skip = 1;
+  gqlp_event *ev = arena_zalloc(c->a, sizeof *ev);
+  if (!ev) return PHEME_SYS_NOMEM;
+  ev->id = m->id;
+  ev->user_id = m->user_id;
+  ev->is_public = m->is_public;
+  ev->kind = m->kind;
+  json_t *j = json_loadb(m->json, m->json_len, 0, NULL);
+  if (j) {
+    ev->subject = json_member_text(c->a, j, "subject");
+    ev->data = json_member_text(c->a, j, "data");
+    ev->at = json_member_text(c->a, j, "at");
+    json_decref(j);
+  }
+  if (ev->subject && ev->subject[0] != '{') ev->subject = NULL;
+  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], ev, NULL);
+  return 0;
+}
+
+/* A JSON member kept as text (subject, data); null when absent. */
+static int ev_json(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    const char *v = *(const char *const *)((const char *)c->parents[i] + c->field->def->off);
+    if (!v) continue;
+    gql_set_str(&c->out[i], v);
+    c->out[i].raw = 1;
+  }
+  return 0;
+}
+
+static int ev_user_id(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    const gqlp_event *e = c->parents[i];
+    if (e->user_id > 0) gql_set_str(&c->out[i], arena_printf(c->a, "%lld", (long long)e->user_id));
+  }
+  return 0;
+}
+
 /* ---- the table ---- */
 
 #define STR(name, type, member, doc) {name, "String!", NULL, 0, gql_res_str, offsetof(type, member), 0, doc}
@@ -1770,6 +1849,24 @@ static const gql_input_def leaderboard_args[] = {
 static const gql_input_def endorse_args[] = {
     {"address", "Bytes!", NULL, "The person endorsed"}, {"skill", "String!", NULL, "A skill's slug"}};
 
+static const gql_input_def events_args[] = {
+    {"kinds", "[String!]", NULL, "Event kinds (\"submission.*\" for a prefix); all when omitted"}};
+
+static const gql_field_def subscription_fields[] = {
+    {"events", "Event!", events_args, N(events_args), s_events, 0, 0,
+     "Events as they are committed: public ones, the caller's own private ones, all for an admin (as GET /api/v1/events)"},
+};
+
+static const gql_field_def gqlp_event_fields[] = {
+    ID(gqlp_event, id),
+    STR("kind", gqlp_event, kind, "submission.created, xp.awarded, level.up, badge.awarded, …"),
+    {"public", "Boolean!", NULL, 0, gql_res_bool, offsetof(gqlp_event, is_public), 0, NULL},
+    {"userId", "ID", NULL, 0, ev_user_id, 0, 0, "The person it is about, if any"},
+    {"subject", "JSON", NULL, 0, ev_json, offsetof(gqlp_event, subject), 0, "{type, id}"},
+    {"data", "JSON", NULL, 0, ev_json, offsetof(gqlp_event, data), 0, NULL},
+    {"at", "DateTime", NULL, 0, res_opt_str, offsetof(gqlp_event, at), 0, NULL},
+};
+
 static const gql_field_def query_fields[] = {
     {"me", "User", NULL, 0, q_me, 0, 0, "The caller; null when anonymous"},
     {"user", "User", user_args, N(user_args), q_user, 0, 0, "A person by id or by address"},
@@ -1871,6 +1968,8 @@ static const gql_enum_def sub_states[] = {{"SUBMITTED"}, {"CHECKING"}, {"AI_REVI
 const gql_type_def gqlp_types[] = {
     OBJ("Query", NULL, query_fields),
     OBJ("Mutation", NULL, mutation_fields),
+    OBJ("Subscription", NULL, subscription_fields),
+    OBJ("Event", "A domain event, as the event stream gives it", gqlp_event_fields),
     {GQL_SCALAR, "BigInt", "An integer of up to 256 bits as a decimal string"},
     {GQL_SCALAR, "Bytes", "Bytes as 0x-prefixed hex (an address: 20 bytes, EIP-55 in answers)"},
     {GQL_SCALAR, "DateTime", "A time as RFC 3339 text in UTC with milliseconds"},
@@ -1923,12 +2022,12 @@ const gql_type_def gqlp_types[] = {
 const int gqlp_ntypes = N(gqlp_types);
 
 pheme_err gqlp_service_init(gql_service *svc, const gql_limits *lim, char *err, size_t errlen) {
-  return gql_service_init(svc, gqlp_types, gqlp_ntypes, "Query", "Mutation", NULL, lim, err, errlen);
+  return gql_service_init(svc, gqlp_types, gqlp_ntypes, "Query", "Mutation", "Subscription", lim, err, errlen);
 }
 
 pheme_err gqlp_schema_sdl(buf *out, char *err, size_t errlen) {
   gql_schema s;
-  if (gql_schema_build(&s, gqlp_types, gqlp_ntypes, "Query", "Mutation", NULL, err, errlen)) return PHEME_SYS_INTERNAL;
+  if (gql_schema_build(&s, gqlp_types, gqlp_ntypes, "Query", "Mutation", "Subscription", err, errlen)) return PHEME_SYS_INTERNAL;
   int r = buf_adds(out, "# PHEME's GraphQL schema, written by `pheme graphql schema` from the schema table\n"
                         "# (src/graphql/pheme_schema.c). Do not edit: a test compares the two.\n\n") ||
           gql_schema_sdl(&s, out);
