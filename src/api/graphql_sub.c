@@ -28,6 +28,7 @@
 
 #include "api/events_out.h"
 #include "api/graphql_sub.h"
+#include "core/json.h"
 #include "core/util.h"
 #include "graphql/pheme_schema.h"
 #include "http/sse.h"
@@ -252,7 +253,7 @@ int graphql_wants_ws(http_req *r) {
   return 0;
 }
 
-#define OP_ID_MAX 128
+#define OP_ID_MAX GQLWS_ID_MAX
 
 typedef struct {
   char id[OP_ID_MAX + 1];
@@ -414,49 +415,90 @@ static void ws_subscribe(gws *g, ws_conn *c, const char *id, json_t *payload) {
   g->nops++;
 }
 
+int gqlws_msg_parse(const uint8_t *data, size_t len, gqlws_msg *out, char *err, size_t errlen) {
+  memset(out, 0, sizeof *out);
+  json_t *m = NULL;
+  char msg[160];
+  if (json_parse_body((const char *)data, len, &m, msg, sizeof msg) || !json_is_object(m)) {
+    json_decref(m);
+    snprintf(err, errlen, "Invalid message received: not a JSON object");
+    return -1;
+  }
+  const char *type = json_string_value(json_object_get(m, "type"));
+  json_t *payload = json_object_get(m, "payload");
+  json_t *idv = json_object_get(m, "id");
+  const char *id = json_string_value(idv);
+  int rc = 0;
+  if (!type) {
+    snprintf(err, errlen, "Invalid message received: no type");
+    rc = -1;
+  } else if (strcmp(type, "connection_init") == 0 || strcmp(type, "ping") == 0 || strcmp(type, "pong") == 0) {
+    out->type = type[0] == 'c' ? GQLWS_INIT : type[1] == 'i' ? GQLWS_PING : GQLWS_PONG;
+    if (payload && !json_is_null(payload) && !json_is_object(payload)) {
+      snprintf(err, errlen, "Invalid message received: the payload must be an object");
+      rc = -1;
+    } else if (out->type == GQLWS_INIT && json_is_object(payload)) {
+      out->payload = json_incref(payload);
+    }
+  } else if (strcmp(type, "subscribe") == 0 || strcmp(type, "complete") == 0) {
+    out->type = type[0] == 's' ? GQLWS_SUBSCRIBE : GQLWS_COMPLETE;
+    size_t n = id ? json_string_length(idv) : 0;
+    if (!id || n == 0 || n > GQLWS_ID_MAX || strlen(id) != n) {
+      snprintf(err, errlen, "Invalid message received: %s needs an id of 1 to %d bytes", type, GQLWS_ID_MAX);
+      rc = -1;
+    } else if (out->type == GQLWS_SUBSCRIBE && !json_is_object(payload)) {
+      snprintf(err, errlen, "Invalid message received: subscribe needs a payload object");
+      rc = -1;
+    } else {
+      memcpy(out->id, id, n + 1);
+      if (out->type == GQLWS_SUBSCRIBE) out->payload = json_incref(payload);
+    }
+  } else {
+    snprintf(err, errlen, "Invalid message received: unknown type '%.40s'", type);
+    rc = -1;
+  }
+  json_decref(m);
+  if (rc) {
+    json_decref(out->payload);
+    out->payload = NULL;
+  }
+  return rc;
+}
+
 static void ws_message(ws_conn *c, void *ctx, int binary, const uint8_t *data, size_t len) {
   gws *g = ctx;
   if (binary) {
     ws_close(c, 4400, "Invalid message received: binary");
     return;
   }
-  json_t *m = json_loadb((const char *)data, len, 0, NULL);
-  const char *type = json_string_value(json_object_get(m, "type"));
-  json_t *payload = json_object_get(m, "payload");
-  const char *id = json_string_value(json_object_get(m, "id"));
-  if (!type) {
-    ws_close(c, 4400, "Invalid message received");
-  } else if (strcmp(type, "connection_init") == 0) {
+  gqlws_msg m;
+  char err[124];
+  if (gqlws_msg_parse(data, len, &m, err, sizeof err)) {
+    ws_close(c, 4400, err);
+    return;
+  }
+  if (m.type == GQLWS_INIT) {
     if (g->inited) {
       ws_close(c, 4429, "Too many initialisation requests");
     } else {
       g->inited = 1;
-      if (payload && !json_is_null(payload) && !json_is_object(payload)) {
-        ws_close(c, 4400, "Invalid message received: payload must be an object");
-      } else if (payload && ws_auth(g, payload)) {
+      if (m.payload && ws_auth(g, m.payload)) {
         ws_close(c, 4403, "Forbidden");
       } else {
         g->acked = 1;
         ws_msg(g, "connection_ack", NULL, NULL, 0);
       }
     }
-  } else if (strcmp(type, "ping") == 0) {
+  } else if (m.type == GQLWS_PING) {
     ws_msg(g, "pong", NULL, NULL, 0);
-  } else if (strcmp(type, "pong") == 0) {
-    /* nothing */
-  } else if (strcmp(type, "subscribe") == 0) {
+  } else if (m.type == GQLWS_SUBSCRIBE) {
     if (!g->acked) ws_close(c, 4401, "Unauthorized");
-    else if (!id || !id[0] || strlen(id) > OP_ID_MAX || !json_is_object(payload))
-      ws_close(c, 4400, "Invalid message received: subscribe needs an id and a payload object");
-    else ws_subscribe(g, c, id, payload);
-  } else if (strcmp(type, "complete") == 0) {
-    wop *o = id ? op_find(g, id) : NULL;
-    if (!id) ws_close(c, 4400, "Invalid message received: complete needs an id");
-    else if (o) op_remove(g, o);
-  } else {
-    ws_close(c, 4400, "Invalid message received: unknown type");
+    else ws_subscribe(g, c, m.id, m.payload);
+  } else if (m.type == GQLWS_COMPLETE) {
+    wop *o = op_find(g, m.id);
+    if (o) op_remove(g, o);
   }
-  json_decref(m);
+  json_decref(m.payload);
 }
 
 static void ws_pump(ws_conn *c, void *ctx) {

@@ -12,6 +12,19 @@
 #define GQL_WS_PROTOCOL "graphql-transport-ws"
 #define GQL_WS_SUBS_MAX 32 /* operations open at once on one graphql-transport-ws connection */
 
+/* A graphql-transport-ws client message, parsed at the edge (STYLE §14). */
+typedef enum { GQLWS_INIT, GQLWS_PING, GQLWS_PONG, GQLWS_SUBSCRIBE, GQLWS_COMPLETE } gqlws_type;
+#define GQLWS_ID_MAX 128
+typedef struct {
+  gqlws_type type;
+  char id[GQLWS_ID_MAX + 1]; /* subscribe, complete: 1..GQLWS_ID_MAX bytes */
+  json_t *payload;           /* owned (json_decref): subscribe's request object; connection_init's
+                              * object or NULL; ping/pong: NULL */
+} gqlws_msg;
+/* Parses one message (a JSON object with "type"). Returns 0, or -1 with err (the connection is
+ * closed with 4400 and err as the reason). */
+int gqlws_msg_parse(const uint8_t *data, size_t len, gqlws_msg *out, char *err, size_t errlen) PHEME_MUST_CHECK;
+
 /* The process's GraphQL service (api/graphql.c); NULL when the schema did not build. */
 gql_service *graphql_service_of(const pheme_config *cfg);
 
