@@ -3,9 +3,12 @@
  * authenticated as on every route (API key, access token, session cookie) and reaches the
  * resolvers as a work principal, so GraphQL sees what REST would show the same caller. The
  * engine, the schema and the limits live in src/graphql (docs/internals/graphql.md). */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api/api.h"
 #include "api/graphql_sub.h"
@@ -149,7 +152,30 @@ static void graphql_get_stream(http_req *r) {
   graphql_stream(r, body, 1);
 }
 
+/* A browser (Accept: text/html, no ?query=) gets GraphiQL: web_root/graphiql/index.html, built
+ * by scripts/web.sh from web/graphiql, answered as a static file (the static files' CSP: scripts
+ * and styles from 'self'). Returns 1 when it answered. */
+static int graphiql_page(http_req *r) {
+  const char *acc = http_request_header(r, "Accept"), *root = req_app(r)->cfg->web_root;
+  if (!acc || !strstr(acc, "text/html") || http_query(r, "query") || !root || !root[0]) return 0;
+  char file[2048];
+  int n = snprintf(file, sizeof file, "%s/graphiql/index.html", root);
+  if (n < 0 || (size_t)n >= sizeof file) return 0;
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0) return 0;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return 0;
+  }
+  r->is_static = 1;
+  http_header(r, "Cache-Control", "no-cache");
+  http_file(r, 200, fd, 0, (uint64_t)st.st_size, "text/html; charset=utf-8");
+  return 1;
+}
+
 void graphql_get(http_req *r) {
+  if (graphiql_page(r)) return;
   if (graphql_wants_ws(r)) {
     graphql_ws(r);
     return;

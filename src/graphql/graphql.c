@@ -193,6 +193,7 @@ typedef struct {
   const json_t *vars;
   long nodes;   /* fields visited, fragments expanded: bounded so a fragment bomb stops early */
   int depth, aliases, breadth;
+  int intro_depth, in_intro; /* depth within __schema/__type, counted apart; inside one now */
   long cost;
   int introspection; /* the operation asks __schema or __type */
 } measure;
@@ -251,7 +252,15 @@ static void measure_items(measure *m, const gql_selset *set, const gql_type *t, 
       long own = 1 + (f && f->def ? f->def->cost : 0);
       if (mult > 0 && own > (1L << 40) / mult) own = (1L << 40) / mult;
       m->cost += own * mult;
-      if (depth + 1 > m->depth) m->depth = depth + 1;
+      int intro = !m->in_intro && (strcmp(s->name, "__schema") == 0 || strcmp(s->name, "__type") == 0);
+      /* introspection nests as deep as its clients' TypeRef fragments (15 for graphql-js's
+       * getIntrospectionQuery): it has its own bound, the schema is finite */
+      if (m->in_intro || intro) {
+        if (depth + 1 > m->intro_depth) m->intro_depth = depth + 1;
+      } else if (depth + 1 > m->depth) {
+        m->depth = depth + 1;
+      }
+      if (intro) m->in_intro = 1;
       if (s->set) {
         long child = mult;
         if (f && is_list(f->type)) {
@@ -261,6 +270,7 @@ static void measure_items(measure *m, const gql_selset *set, const gql_type *t, 
         }
         measure_set(m, s->set, f ? gql_tref_named(f->type) : NULL, depth + 1, child, 0);
       }
+      if (intro) m->in_intro = 0;
     } else if (s->kind == GQL_SEL_INLINE) {
       const gql_type *ct = s->type_cond ? gql_schema_type(m->s, s->type_cond) : t;
       measure_items(m, s->set, ct, depth, mult, count, fdepth + 1);
@@ -358,6 +368,9 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
     gql_error_add(&errs, PHEME_GQL_INTROSPECTION_OFF, NULL, at, 1, "Introspection is disabled on this server (graphql_introspection = 0).");
   if (m.nodes >= MEASURE_NODES_MAX)
     gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The operation expands to more than %ld fields.", MEASURE_NODES_MAX);
+  if (m.intro_depth > GQL_INTROSPECTION_DEPTH_MAX)
+    gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The introspection nests %d fields deep; the limit is %d.", m.intro_depth,
+                  GQL_INTROSPECTION_DEPTH_MAX);
   if (m.depth > lim->max_depth)
     gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The operation nests %d fields deep; the limit is %d.", m.depth, lim->max_depth);
   if (m.aliases > lim->max_aliases)

@@ -29,6 +29,9 @@
 #include "graphql/schema.h"
 
 #define GQL_PERSISTED_MAX 1024
+/* Introspection (__schema, __type and below) is not counted in max_depth but in this bound: the
+ * standard introspection query nests 15 deep (its TypeRef fragment), and the schema is finite. */
+#define GQL_INTROSPECTION_DEPTH_MAX 24
 
 typedef struct {
   size_t max_bytes, max_tokens;
