@@ -1,9 +1,10 @@
 // GraphiQL in a real browser (Debian's Chromium through playwright-core, from web/'s locked tree)
 // against a real `pheme serve --demo` with introspection on: GET /graphql with Accept: text/html
 // is the page from web/dist/graphiql, under the static files' Content-Security-Policy; its
-// editor loads the schema by introspection, runs a query and shows the answer; nothing is refused
+// editor loads the schema by introspection, runs a query and shows the answer, runs a
+// subscription (over graphql-transport-ws) and shows a public event as it is committed; nothing is refused
 // by the CSP and nothing comes from another origin. Run by tests/graphql/graphiql.sh.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -66,11 +67,37 @@ try {
   await page.waitForFunction(() => (document.querySelector('.result-window')?.textContent || '').includes('"slug"'), null, { timeout: 20000 });
   const text = await result.textContent();
   if (!/"skills"/.test(text) || !/"domain": "(technical|creative|business)"/.test(text)) fail(`the answer shown: ${text.slice(0, 300)}`);
+  // a subscription: public events (a season created by an admin) appear as they are committed
+  const dbUrl = `sqlite:${join(dir, 'pheme.db')}`;
+  const out = execFileSync(BIN, ['key', 'create', '--role', 'admin', '--owner', '0x00000000000000000000000000000000000000a1',
+    '--database', dbUrl, '--log-level', 'warn'], { encoding: 'utf8' }).trim().split('\n');
+  const adminKey = out[out.length - 1].trim();
+  await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q),
+    'subscription { events(kinds: ["season.*"]) { kind public data } }');
+  // the editor parses what it holds a moment after a change: until then GraphiQL would send the
+  // old operation's kind by HTTP (refused: "not as a single request"); run again if it did
+  for (let i = 0; i < 10; i++) {
+    await page.waitForTimeout(300);
+    await page.locator('.graphiql-execute-button').click();
+    await page.waitForTimeout(300);
+    if (!(await result.textContent()).includes('single request')) break;
+  }
+  let seen = false;
+  for (let i = 0; i < 20 && !seen; i++) {
+    const r = await fetch(`${base}/api/v1/seasons`, {
+      method: 'POST', headers: { Authorization: `Bearer ${adminKey}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ slug: `graphiql-${i}`, name: `GraphiQL ${i}`, startsAt: `${2040 + i}-01-01T00:00:00Z`, endsAt: `${2040 + i}-06-01T00:00:00Z` }),
+    });
+    if (r.status !== 201) fail(`POST /api/v1/seasons: ${r.status} ${await r.text()}`);
+    seen = await page.waitForFunction(() => (document.querySelector('.result-window')?.textContent || '').includes('season.created'),
+      null, { timeout: 1000 }).then(() => true, () => false);
+  }
+  if (!seen) fail(`the subscription showed no event: ${(await result.textContent()).slice(0, 300)}`);
   const csps = problems.filter((p) => /Content Security Policy|Refused to/.test(p));
   if (csps.length) fail(`refused by the CSP:\n${csps.join('\n')}`);
   if (problems.length) fail(`errors on the page:\n${problems.join('\n')}`);
   if (foreign.length) fail(`requests to other origins: ${foreign.join(', ')}`);
-  console.log('ok - GraphiQL at GET /graphql: loaded under the CSP, ran a query, showed the answer');
+  console.log('ok - GraphiQL at GET /graphql: loaded under the CSP, ran a query and a subscription, showed their answers');
   rc = 0;
 } catch (e) {
   console.log(`not ok - GraphiQL: ${e.message}`);
