@@ -19,8 +19,8 @@
  * each event the operation runs once with the event as its root object (GQL_SUB_RUN); an event
  * the operation's kinds do not name sends nothing. The Event type reads only the event itself,
  * so a run does no storage I/O: it is safe on the hub's notify thread (SSE writes from there)
- * and on the WebSocket loop. The request is parsed again for each event (microseconds for the
- * short documents subscriptions are; a cached parse is left for later). */
+ * and on the WebSocket loop. The document is parsed, validated and measured once, at the
+ * subscription (kept in the subscription's arena); each event only executes it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,11 +56,13 @@ static void caller_of(caller *c, app *a, const principal *p) {
   events_viewer(p, &c->viewer, &c->admin);
 }
 
-/* Runs the request in body as c: mode GQL_SUB_CHECK (a subscription is checked only; anything
- * else runs) or GQL_SUB_RUN on event ev. out gets the response document. Returns 0, or -1 when
- * the request object is malformed (err says why) or the answer is too large. */
-static int run_op(const caller *c, const json_t *body, int read_only, int mode, const events_msg *ev, buf *out,
-                  gql_result *res, int *skip, char *err, size_t errlen) {
+/* Runs the request in body as c. mode GQL_SUB_CHECK: in the arena keep (which must outlive the
+ * subscription); a subscription is checked only and res->doc is its checked document, anything
+ * else runs. mode GQL_SUB_RUN: doc (checked before) runs on event ev, in an arena of its own, with
+ * no parse or validation again. out gets the response document. Returns 0, or -1 when the request
+ * object is malformed (err says why) or the answer is too large. */
+static int run_op(const caller *c, const json_t *body, int read_only, int mode, const events_msg *ev,
+                  const gql_document *doc, arena *keep, buf *out, gql_result *res, int *skip, char *err, size_t errlen) {
   gql_service *svc = graphql_service_of(c->a->cfg);
   if (!svc) {
     snprintf(err, errlen, "the GraphQL schema did not build (see the log)");
@@ -69,8 +71,12 @@ static int run_op(const caller *c, const json_t *body, int read_only, int mode, 
   gql_request rq;
   if (gql_request_from_json(body, &rq, err, errlen)) return -1;
   rq.read_only = read_only;
-  arena ar;
-  arena_init(&ar, RUN_ARENA);
+  arena tmp;
+  arena *ar = keep;
+  if (mode == GQL_SUB_RUN) {
+    arena_init(&tmp, RUN_ARENA);
+    ar = &tmp;
+  }
   gqlp_ctx ctx;
   memset(&ctx, 0, sizeof ctx);
   ctx.store = c->a->store;
@@ -81,9 +87,10 @@ static int run_op(const caller *c, const json_t *body, int read_only, int mode, 
   ctx.boards = c->a->boards;
   ctx.event = ev;
   gql_exec_options opt = {.app = &ctx, .root = ev, .subscription = mode};
-  int rc = gql_service_run(svc, &rq, &opt, &ar, out, res);
+  int rc = mode == GQL_SUB_RUN ? gql_service_run_checked(svc, doc, &rq, &opt, ar, out, res)
+                               : gql_service_run(svc, &rq, &opt, ar, out, res);
   if (skip) *skip = ctx.event_skip;
-  arena_release(&ar);
+  if (mode == GQL_SUB_RUN) arena_release(&tmp);
   if (rc) snprintf(err, errlen, "the answer is larger than %zu bytes", out->cap);
   return rc ? -1 : 0;
 }
@@ -99,6 +106,8 @@ typedef struct {
   caller c;
   json_t *body;
   int read_only;
+  arena ar;                /* the checked document lives here */
+  const gql_document *doc; /* the subscription's, checked once */
   events_sub *sub;
   sse_stream *stream; /* atomic: set once sse_start returned */
   buf pend;
@@ -142,7 +151,8 @@ static ssize_t sse_produce(void *ctx, char *out, size_t max) {
       gql_result gr;
       int skip = 0;
       char why[200];
-      if (run_op(&g->c, g->body, g->read_only, GQL_SUB_RUN, m[i], &res, &gr, &skip, why, sizeof why) == 0 && !skip)
+      if (run_op(&g->c, g->body, g->read_only, GQL_SUB_RUN, m[i], g->doc, NULL, &res, &gr, &skip, why, sizeof why) == 0 &&
+          !skip)
         err |= sse_frame(&g->pend, "next", res.data, res.len);
       buf_release(&res);
       events_msg_release(m[i]);
@@ -169,6 +179,7 @@ static void sse_closed(void *ctx) {
   events_sub_close(g->sub);
   json_decref(g->body);
   buf_release(&g->pend);
+  arena_release(&g->ar);
   free(g);
 }
 
@@ -183,12 +194,14 @@ void graphql_stream(http_req *r, json_t *body, int read_only) {
   caller_of(&g->c, a, &r->who);
   g->body = body;
   g->read_only = read_only;
+  arena_init(&g->ar, RUN_ARENA);
   buf_init(&g->pend, API_ANSWER_MAX + 4096);
   buf first;
   buf_init(&first, API_ANSWER_MAX);
   gql_result res;
   char why[200];
-  int rc = run_op(&g->c, body, read_only, GQL_SUB_CHECK, NULL, &first, &res, NULL, why, sizeof why);
+  int rc = run_op(&g->c, body, read_only, GQL_SUB_CHECK, NULL, NULL, &g->ar, &first, &res, NULL, why, sizeof why);
+  g->doc = rc ? NULL : res.doc;
   if (rc || res.status != 200) {
     if (rc) {
       http_error(r, PHEME_GQL_REQUEST, "%s", why);
@@ -258,6 +271,8 @@ int graphql_wants_ws(http_req *r) {
 typedef struct {
   char id[OP_ID_MAX + 1];
   json_t *body;
+  arena *ar;               /* the checked document lives here */
+  const gql_document *doc;
   events_sub *sub;
 } wop;
 
@@ -317,6 +332,8 @@ static wop *op_find(gws *g, const char *id) {
 static void op_remove(gws *g, wop *o) {
   events_sub_close(o->sub);
   json_decref(o->body);
+  if (o->ar) arena_release(o->ar);
+  free(o->ar);
   *o = g->ops[--g->nops];
 }
 
@@ -355,7 +372,20 @@ static void ws_subscribe(gws *g, ws_conn *c, const char *id, json_t *payload) {
   buf_init(&out, API_ANSWER_MAX);
   gql_result res;
   char why[200];
-  if (run_op(&g->c, payload, 0, GQL_SUB_CHECK, NULL, &out, &res, NULL, why, sizeof why)) {
+  arena *ar = malloc(sizeof *ar);
+  if (!ar) {
+    buf_release(&out);
+    ws_close(c, WS_CLOSE_INTERNAL, "out of memory");
+    return;
+  }
+  arena_init(ar, RUN_ARENA);
+  int rc = run_op(&g->c, payload, 0, GQL_SUB_CHECK, NULL, NULL, ar, &out, &res, NULL, why, sizeof why);
+  if (rc || !res.subscription || g->nops == GQL_WS_SUBS_MAX || !g->c.a->events) {
+    arena_release(ar); /* kept only for a subscription that starts */
+    free(ar);
+    ar = NULL;
+  }
+  if (rc) {
     buf_release(&out);
     char e[300];
     jw w;
@@ -408,10 +438,14 @@ static void ws_subscribe(gws *g, ws_conn *c, const char *id, json_t *payload) {
   events_sub_options so = {g->c.viewer, g->c.admin, 0, NULL, (int)a->cfg->events_queue, ws_notify, g};
   o->sub = events_hub_subscribe(a->events, &so, NULL);
   if (!o->sub) {
+    arena_release(ar);
+    free(ar);
     ws_close(c, WS_CLOSE_GOING_AWAY, "the event hub is stopping");
     return;
   }
   o->body = json_incref(payload);
+  o->ar = ar;
+  o->doc = res.doc;
   g->nops++;
 }
 
@@ -514,7 +548,7 @@ static void ws_pump(ws_conn *c, void *ctx) {
       gql_result gr;
       int skip = 0;
       char why[200];
-      if (run_op(&g->c, o->body, 0, GQL_SUB_RUN, m[i], &res, &gr, &skip, why, sizeof why) == 0 && !skip)
+      if (run_op(&g->c, o->body, 0, GQL_SUB_RUN, m[i], o->doc, NULL, &res, &gr, &skip, why, sizeof why) == 0 && !skip)
         ws_msg(g, "next", o->id, res.data, res.len);
       buf_release(&res);
       events_msg_release(m[i]);

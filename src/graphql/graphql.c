@@ -296,6 +296,10 @@ static int finish(buf *out, const gql_errors *errs, const char *src, size_t len,
   return gql_write_errors_response(out, errs, src, len);
 }
 
+static int respond(gql_service *svc, const gql_document *docp, const char *operation_name, const json_t *variables,
+                   const gql_exec_options *opt, arena *a, gql_errors *errsp, const char *q, size_t qlen, buf *out,
+                   gql_result *res);
+
 int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_options *opt, arena *a, buf *out,
                     gql_result *res) {
   memset(res, 0, sizeof *res);
@@ -382,15 +386,35 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
     gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The operation costs %ld; the limit is %ld.", m.cost, lim->max_cost);
   if (errs.n) return finish(out, &errs, q, qlen, res, 400);
   if (op->op == GQL_OP_SUBSCRIPTION && opt->subscription == GQL_SUB_CHECK) {
+    gql_document *keep = arena_alloc(a, sizeof *keep);
+    if (!keep) return -1;
+    *keep = doc;
     res->status = 200;
     res->subscription = 1;
+    res->doc = keep;
     return 0;
   }
+  return respond(svc, &doc, req->operation_name, req->variables, opt, a, &errs, q, qlen, out, res);
+}
+
+int gql_service_run_checked(gql_service *svc, const gql_document *doc, const gql_request *req,
+                            const gql_exec_options *opt, arena *a, buf *out, gql_result *res) {
+  memset(res, 0, sizeof *res);
+  gql_errors errs;
+  gql_errors_init(&errs, a);
+  return respond(svc, doc, req->operation_name, req->variables, opt, a, &errs, req->query, req->query_len, out, res);
+}
+
+/* Executes a checked document and writes the response ({"data"…} with any errors). */
+static int respond(gql_service *svc, const gql_document *docp, const char *operation_name, const json_t *variables,
+                   const gql_exec_options *opt, arena *a, gql_errors *errsp, const char *q, size_t qlen, buf *out,
+                   gql_result *res) {
+  gql_errors errs = *errsp;
   /* execution */
   buf data;
   buf_init(&data, out->cap);
   int has_data = 0;
-  int rc = gql_execute(&svc->schema, &doc, req->operation_name, req->variables, opt, a, &errs, &data, &has_data);
+  int rc = gql_execute(&svc->schema, docp, operation_name, variables, opt, a, &errs, &data, &has_data);
   if (rc || !has_data) {
     buf_release(&data);
     return finish(out, &errs, q, qlen, res, 400);
