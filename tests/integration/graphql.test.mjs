@@ -201,4 +201,18 @@ describe('graphql', () => {
     const bad = expectStatus(await gql(anon, '{ leaderboard(skill: "no-such-skill") { rank } }'), 200);
     assert.match(bad.errors[0].message, /no skill 'no-such-skill'/);
   });
+  test('endorse: a GraphQL endorsement is the one REST then refuses as a duplicate', async () => {
+    const m = data(await gql(user, `mutation { endorse(address: "${ADDR.user2}", skill: "solidity") { id skill weight from to { address } createdAt } }`));
+    assert.equal(m.endorse.skill, 'solidity');
+    assert.equal(m.endorse.from.toLowerCase(), ADDR.user);
+    assert.equal(m.endorse.to.address.toLowerCase(), ADDR.user2);
+    const again = await user.post('/api/v1/endorsements', { address: ADDR.user2, skill: 'solidity' });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'REP003');
+    // anonymous and self: refused with the engine's codes
+    const anonTry = expectStatus(await gql(anon, `mutation { endorse(address: "${ADDR.user2}", skill: "solidity") { id } }`), 200);
+    assert.deepEqual(codes(anonTry), ['AUTH001']);
+    const self = expectStatus(await gql(user, `mutation { endorse(address: "${ADDR.user}", skill: "solidity") { id } }`), 200);
+    assert.deepEqual(codes(self), ['REP001']);
+  });
 });
