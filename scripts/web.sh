@@ -64,11 +64,33 @@ cmd_build() {
   cmd_deps
   if [ "${FORCE:-0}" != 1 ] && [ -z "$(stale_sources | head -1)" ]; then
     say "web/dist is newer than every source; build skipped (FORCE=1 rebuilds)"
+    cmd_graphiql
     return
   fi
   say "building web/dist"
   (cd "$WEB" && npx --no-install tsc --noEmit && npx --no-install vite build && node scripts/gzip.mjs dist)
   say "web/dist: $(du -sh "$WEB/dist" | cut -f1) ($(find "$WEB/dist" -type f ! -name '*.gz' | wc -l) files + .gz twins)"
+  cmd_graphiql
+}
+
+# GraphiQL (web/graphiql, its own package.json and lockfile) into web/dist/graphiql, after the app
+# (whose build empties web/dist); GET /graphql serves it to browsers (docs/internals/graphql.md).
+cmd_graphiql() {
+  local g=$WEB/graphiql mark=$WEB/dist/graphiql/index.html
+  [ -d "$g" ] || return 0
+  if [ "${FORCE:-0}" != 1 ] && [ -f "$mark" ] && [ -z "$(find "$g" -path "$g/node_modules" -prune -o -type f -newer "$mark" -print | head -1)" ]; then
+    say "web/dist/graphiql is newer than web/graphiql; build skipped"
+    return
+  fi
+  local want
+  want=$(cat "$g/package.json" "$g/package-lock.json" | sha256sum | cut -d' ' -f1)
+  if [ ! -f "$g/node_modules/.pheme-deps" ] || [ "$(cat "$g/node_modules/.pheme-deps")" != "$want" ]; then
+    say "npm ci in web/graphiql"
+    (cd "$g" && npm ci --no-audit --no-fund --loglevel=error)
+    echo "$want" >"$g/node_modules/.pheme-deps"
+  fi
+  say "building web/dist/graphiql"
+  (cd "$g" && npx --no-install vite build --logLevel warn && node ../scripts/gzip.mjs ../dist/graphiql)
 }
 
 need_chromium() {

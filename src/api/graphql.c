@@ -3,11 +3,15 @@
  * authenticated as on every route (API key, access token, session cookie) and reaches the
  * resolvers as a work principal, so GraphQL sees what REST would show the same caller. The
  * engine, the schema and the limits live in src/graphql (docs/internals/graphql.md). */
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api/api.h"
+#include "api/graphql_sub.h"
 #include "core/log.h"
 #include "graphql/pheme_schema.h"
 #include "core/banned.h"
@@ -38,6 +42,8 @@ static gql_service *graphql_service(const pheme_config *cfg) {
   pthread_mutex_unlock(&service_mu);
   return s;
 }
+
+gql_service *graphql_service_of(const pheme_config *cfg) { return graphql_service(cfg); }
 
 /* A request error before the engine runs: the spec's form, with our code. */
 static void request_error(http_req *r, int status, pheme_err code, const char *msg) {
@@ -88,6 +94,8 @@ static void graphql_run(http_req *r, gql_request *rq, json_t *owned1, json_t *ow
   memcpy(ctx.who.address, r->who.address, 20);
   ctx.actor = api_actor(r);
   ctx.chain_id = (uint64_t)req_app(r)->cfg->chain_id;
+  ctx.cfg = req_app(r)->cfg;
+  ctx.boards = req_app(r)->boards;
   gql_exec_options opt = {.app = &ctx};
   buf out;
   buf_init(&out, API_ANSWER_MAX);
@@ -117,10 +125,65 @@ void graphql_post(http_req *r) {
     request_error(r, 400, PHEME_GQL_REQUEST, err);
     return;
   }
+  if (graphql_wants_stream(r)) {
+    graphql_stream(r, json_incref(r->json), 0);
+    return;
+  }
   graphql_run(r, &rq, NULL, NULL);
 }
 
+/* GET /graphql as an event stream: the query parameters as a request object. */
+static void graphql_get_stream(http_req *r) {
+  json_t *vars, *ext;
+  if (query_json(r, "variables", &vars)) return;
+  if (query_json(r, "extensions", &ext)) {
+    json_decref(vars);
+    return;
+  }
+  json_t *body = json_object();
+  const char *q = http_query(r, "query"), *on = http_query(r, "operationName");
+  if (!body || (q && json_object_set_new(body, "query", json_string(q))) ||
+      (on && json_object_set_new(body, "operationName", json_string(on))) ||
+      (vars && json_object_set_new(body, "variables", vars)) || (ext && json_object_set_new(body, "extensions", ext))) {
+    json_decref(body);
+    http_error(r, PHEME_SYS_NOMEM, NULL);
+    return;
+  }
+  graphql_stream(r, body, 1);
+}
+
+/* A browser (Accept: text/html, no ?query=) gets GraphiQL: web_root/graphiql/index.html, built
+ * by scripts/web.sh from web/graphiql, answered as a static file (the static files' CSP: scripts
+ * and styles from 'self'). Returns 1 when it answered. */
+static int graphiql_page(http_req *r) {
+  const char *acc = http_request_header(r, "Accept"), *root = req_app(r)->cfg->web_root;
+  if (!acc || !strstr(acc, "text/html") || http_query(r, "query") || !root || !root[0]) return 0;
+  char file[2048];
+  int n = snprintf(file, sizeof file, "%s/graphiql/index.html", root);
+  if (n < 0 || (size_t)n >= sizeof file) return 0;
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0) return 0;
+  if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return 0;
+  }
+  r->is_static = 1;
+  http_header(r, "Cache-Control", "no-cache");
+  http_file(r, 200, fd, 0, (uint64_t)st.st_size, "text/html; charset=utf-8");
+  return 1;
+}
+
 void graphql_get(http_req *r) {
+  if (graphiql_page(r)) return;
+  if (graphql_wants_ws(r)) {
+    graphql_ws(r);
+    return;
+  }
+  if (graphql_wants_stream(r)) {
+    graphql_get_stream(r);
+    return;
+  }
   gql_request rq;
   memset(&rq, 0, sizeof rq);
   rq.query = http_query(r, "query");

@@ -818,7 +818,7 @@ int gql_execute(const gql_schema *s, const gql_document *doc, const char *operat
                   ex.op->op == GQL_OP_MUTATION ? "mutation" : "subscription");
     return -1;
   }
-  if (ex.op->op == GQL_OP_SUBSCRIPTION) {
+  if (ex.op->op == GQL_OP_SUBSCRIPTION && opt->subscription != GQL_SUB_RUN) {
     /* the seam for subscriptions: graphql-transport-ws and SSE serve them (docs/internals/graphql.md) */
     uint32_t at[1] = {ex.op->at};
     gql_error_add(errs, PHEME_GQL_REQUEST, NULL, at, 1, "Subscriptions are served over graphql-transport-ws or SSE, not as a single request.");

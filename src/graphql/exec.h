@@ -65,7 +65,15 @@ typedef struct {
   void *app;                 /* handed to every resolver as gql_call.app */
   const void *root;          /* the root object's parent pointer (usually NULL) */
   int max_list;              /* the most items a list field may return (0 = 10000) */
+  int subscription;          /* GQL_SUB_REFUSE, GQL_SUB_CHECK or GQL_SUB_RUN (below) */
 } gql_exec_options;
+
+/* What a subscription operation does (gql_exec_options.subscription):
+ *   GQL_SUB_REFUSE  it is refused ("served over graphql-transport-ws or SSE"): POST/GET /graphql
+ *   GQL_SUB_CHECK   gql_service_run checks it (parse, validate, limits) and stops there with
+ *                   gql_result.subscription 1; queries and mutations run as usual
+ *   GQL_SUB_RUN     it runs once on the root object opt->root (one event) */
+enum { GQL_SUB_REFUSE = 0, GQL_SUB_CHECK = 1, GQL_SUB_RUN = 2 };
 
 /* Runs the operation named operation_name (NULL: the document's only one) with variables (a JSON
  * object or NULL). Writes the value of "data" as JSON into out (or nothing when *has_data is 0:

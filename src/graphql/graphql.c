@@ -193,6 +193,7 @@ typedef struct {
   const json_t *vars;
   long nodes;   /* fields visited, fragments expanded: bounded so a fragment bomb stops early */
   int depth, aliases, breadth;
+  int intro_depth, in_intro; /* depth within __schema/__type, counted apart; inside one now */
   long cost;
   int introspection; /* the operation asks __schema or __type */
 } measure;
@@ -251,7 +252,15 @@ static void measure_items(measure *m, const gql_selset *set, const gql_type *t, 
       long own = 1 + (f && f->def ? f->def->cost : 0);
       if (mult > 0 && own > (1L << 40) / mult) own = (1L << 40) / mult;
       m->cost += own * mult;
-      if (depth + 1 > m->depth) m->depth = depth + 1;
+      int intro = !m->in_intro && (strcmp(s->name, "__schema") == 0 || strcmp(s->name, "__type") == 0);
+      /* introspection nests as deep as its clients' TypeRef fragments (15 for graphql-js's
+       * getIntrospectionQuery): it has its own bound, the schema is finite */
+      if (m->in_intro || intro) {
+        if (depth + 1 > m->intro_depth) m->intro_depth = depth + 1;
+      } else if (depth + 1 > m->depth) {
+        m->depth = depth + 1;
+      }
+      if (intro) m->in_intro = 1;
       if (s->set) {
         long child = mult;
         if (f && is_list(f->type)) {
@@ -261,6 +270,7 @@ static void measure_items(measure *m, const gql_selset *set, const gql_type *t, 
         }
         measure_set(m, s->set, f ? gql_tref_named(f->type) : NULL, depth + 1, child, 0);
       }
+      if (intro) m->in_intro = 0;
     } else if (s->kind == GQL_SEL_INLINE) {
       const gql_type *ct = s->type_cond ? gql_schema_type(m->s, s->type_cond) : t;
       measure_items(m, s->set, ct, depth, mult, count, fdepth + 1);
@@ -285,6 +295,10 @@ static int finish(buf *out, const gql_errors *errs, const char *src, size_t len,
   res->has_data = 0;
   return gql_write_errors_response(out, errs, src, len);
 }
+
+static int respond(gql_service *svc, const gql_document *docp, const char *operation_name, const json_t *variables,
+                   const gql_exec_options *opt, arena *a, gql_errors *errsp, const char *q, size_t qlen, buf *out,
+                   gql_result *res);
 
 int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_options *opt, arena *a, buf *out,
                     gql_result *res) {
@@ -358,6 +372,9 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
     gql_error_add(&errs, PHEME_GQL_INTROSPECTION_OFF, NULL, at, 1, "Introspection is disabled on this server (graphql_introspection = 0).");
   if (m.nodes >= MEASURE_NODES_MAX)
     gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The operation expands to more than %ld fields.", MEASURE_NODES_MAX);
+  if (m.intro_depth > GQL_INTROSPECTION_DEPTH_MAX)
+    gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The introspection nests %d fields deep; the limit is %d.", m.intro_depth,
+                  GQL_INTROSPECTION_DEPTH_MAX);
   if (m.depth > lim->max_depth)
     gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The operation nests %d fields deep; the limit is %d.", m.depth, lim->max_depth);
   if (m.aliases > lim->max_aliases)
@@ -368,11 +385,36 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
   if (m.cost > lim->max_cost)
     gql_error_add(&errs, PHEME_GQL_LIMIT, NULL, at, 1, "The operation costs %ld; the limit is %ld.", m.cost, lim->max_cost);
   if (errs.n) return finish(out, &errs, q, qlen, res, 400);
+  if (op->op == GQL_OP_SUBSCRIPTION && opt->subscription == GQL_SUB_CHECK) {
+    gql_document *keep = arena_alloc(a, sizeof *keep);
+    if (!keep) return -1;
+    *keep = doc;
+    res->status = 200;
+    res->subscription = 1;
+    res->doc = keep;
+    return 0;
+  }
+  return respond(svc, &doc, req->operation_name, req->variables, opt, a, &errs, q, qlen, out, res);
+}
+
+int gql_service_run_checked(gql_service *svc, const gql_document *doc, const gql_request *req,
+                            const gql_exec_options *opt, arena *a, buf *out, gql_result *res) {
+  memset(res, 0, sizeof *res);
+  gql_errors errs;
+  gql_errors_init(&errs, a);
+  return respond(svc, doc, req->operation_name, req->variables, opt, a, &errs, req->query, req->query_len, out, res);
+}
+
+/* Executes a checked document and writes the response ({"data"…} with any errors). */
+static int respond(gql_service *svc, const gql_document *docp, const char *operation_name, const json_t *variables,
+                   const gql_exec_options *opt, arena *a, gql_errors *errsp, const char *q, size_t qlen, buf *out,
+                   gql_result *res) {
+  gql_errors errs = *errsp;
   /* execution */
   buf data;
   buf_init(&data, out->cap);
   int has_data = 0;
-  int rc = gql_execute(&svc->schema, &doc, req->operation_name, req->variables, opt, a, &errs, &data, &has_data);
+  int rc = gql_execute(&svc->schema, docp, operation_name, variables, opt, a, &errs, &data, &has_data);
   if (rc || !has_data) {
     buf_release(&data);
     return finish(out, &errs, q, qlen, res, 400);

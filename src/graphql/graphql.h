@@ -29,6 +29,9 @@
 #include "graphql/schema.h"
 
 #define GQL_PERSISTED_MAX 1024
+/* Introspection (__schema, __type and below) is not counted in max_depth but in this bound: the
+ * standard introspection query nests 15 deep (its TypeRef fragment), and the schema is finite. */
+#define GQL_INTROSPECTION_DEPTH_MAX 24
 
 typedef struct {
   size_t max_bytes, max_tokens;
@@ -71,6 +74,8 @@ typedef struct {
   int status;       /* the HTTP status to answer with: 200, or 400 for a request error */
   int errors;       /* errors in the response */
   int has_data;
+  int subscription; /* GQL_SUB_CHECK: the operation is a valid subscription, checked, not run */
+  const gql_document *doc; /* then: the checked document, in the arena given to gql_service_run */
 } gql_result;
 
 /* Runs req and writes the response document into out. app reaches the resolvers as
@@ -80,6 +85,12 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
 
 /* Parses a GraphQL-over-HTTP JSON body ({"query", "operationName", "variables", "extensions"})
  * into req (pointing into body). Returns 0, or -1 with a message in err. */
+/* Runs req's operation from doc, a document gql_service_run checked (GQL_SUB_CHECK's
+ * gql_result.doc, whose arena must still be alive): no parse, no validation, no limits again. For
+ * a subscription's events (GQL_SUB_RUN). Same answer and return as gql_service_run. */
+int gql_service_run_checked(gql_service *svc, const gql_document *doc, const gql_request *req,
+                            const gql_exec_options *opt, arena *a, buf *out, gql_result *res) PHEME_MUST_CHECK;
+
 pheme_err gql_request_from_json(const json_t *body, gql_request *req, char *err, size_t errlen) PHEME_MUST_CHECK;
 
 /* Writes a response holding only errs (a request error) in the spec's form; src (may be NULL)

@@ -17,7 +17,12 @@
 #include "core/util.h"
 #include "eth/address.h"
 #include "store/chain_index.h"
+#include "game/leaderboard.h"
+#include "reputation/reputation.h"
+#include "store/badges.h"
+#include "store/game.h"
 #include "store/graphql_batch.h"
+#include "store/reputation.h"
 #include "work/roles.h"
 #include "work/tasks.h"
 #include "core/banned.h"
@@ -1084,6 +1089,385 @@ static int m_join_guild(gql_call *c) {
   return 0;
 }
 
+/* ---- progression, badges, reputation, leaderboards, seasons, quests (issues 11, 12) ---- */
+
+static int user_progress(gql_call *c) {
+  int m;
+  int64_t *ids = parent_ids(c, offsetof(user, id), &m);
+  if (!ids) return PHEME_SYS_NOMEM;
+  gqls_progress *rows;
+  int n;
+  pheme_err e = STORE(c, gqls_progress_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
+  if (e) return e;
+  for (int i = 0; i < c->n; i++) {
+    const user *u = c->parents[i];
+    for (int k = 0; k < n; k++)
+      if (rows[k].parent == u->id) gql_set_obj(&c->out[i], &rows[k], NULL);
+  }
+  return 0;
+}
+
+static int user_badges(gql_call *c) {
+  int m;
+  int64_t *ids = parent_ids(c, offsetof(user, id), &m);
+  if (!ids) return PHEME_SYS_NOMEM;
+  gqls_badge *rows;
+  int n;
+  pheme_err e = STORE(c, gqls_badges_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
+  if (e) return e;
+  return group_rows(c, offsetof(user, id), rows, n, sizeof *rows, offsetof(gqls_badge, parent),
+                    offsetof(gqls_badge, badge));
+}
+
+/* A score as the resolvers see it: the lookup and whose it is (for explain). */
+typedef struct {
+  store_rep_lookup l;
+  int64_t user_id;
+} rep_obj;
+
+/* Every parent user's score in one read (store_rep_lookup_many by primary address). */
+static int user_reputation(gql_call *c) {
+  uint8_t (*addrs)[20] = arena_alloc(c->a, sizeof *addrs * (size_t)(c->n + 1));
+  store_rep_lookup *got = arena_zalloc(c->a, sizeof *got * (size_t)(c->n + 1));
+  rep_obj *objs = arena_zalloc(c->a, sizeof *objs * (size_t)(c->n + 1));
+  if (!addrs || !got || !objs) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < c->n; i++) memcpy(addrs[i], ((const user *)c->parents[i])->address, 20);
+  pheme_err e = STORE(c, store_rep_lookup_many(CTX(c)->store, c->a, (const uint8_t(*)[20])addrs, c->n, got));
+  if (e) return e;
+  for (int i = 0; i < c->n; i++) {
+    objs[i].l = got[i];
+    objs[i].user_id = ((const user *)c->parents[i])->id;
+    gql_set_obj(&c->out[i], &objs[i], NULL);
+  }
+  return 0;
+}
+
+/* Micro-points (int64_t at off) as points. */
+static int res_points(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    int64_t v = *(const int64_t *)((const char *)c->parents[i] + c->field->def->off);
+    gql_set_float(&c->out[i], (double)v / 1e6);
+  }
+  return 0;
+}
+
+/* The receipt of a score (rep_explain): one engine run per object, so it costs 10 (root and
+ * nested alike; docs/internals/graphql.md). */
+static int rep_explain_field(gql_call *c) {
+  gqlp_ctx *x = CTX(c);
+  if (!x->cfg) return fail_all(c, PHEME_SYS_CONFIG, "explain needs the server's configuration");
+  rep_engine eng;
+  char why[200];
+  pheme_err e = rep_engine_init(&eng, x->store, x->cfg, why, sizeof why);
+  if (e) return fail_all(c, e, arena_strdup(c->a, why));
+  for (int i = 0; i < c->n; i++) {
+    const rep_obj *o = c->parents[i];
+    json_t *rc = NULL;
+    e = STORE(c, rep_explain(&eng, c->a, o->user_id, time_now_ms(), &rc));
+    if (e) {
+      gql_fail_row(&c->out[i], e, NULL);
+      continue;
+    }
+    char *text = json_dumps(rc, JSON_COMPACT);
+    json_decref(rc);
+    if (!text) return PHEME_SYS_NOMEM;
+    const char *t = arena_strdup(c->a, text);
+    free(text);
+    if (!t) return PHEME_SYS_NOMEM;
+    gql_set_str(&c->out[i], t);
+    c->out[i].raw = 1; /* JSON text, passed through (gql_res_json's form) */
+  }
+  return 0;
+}
+
+static int q_reputation(gql_call *c) {
+  uint8_t addr[20];
+  if (address_arg(c, "address", addr)) return fail_all(c, PHEME_DATA_INVALID, "address must be 0x and 40 hex digits");
+  user *u = arena_zalloc(c->a, sizeof *u);
+  if (!u) return PHEME_SYS_NOMEM;
+  pheme_err e = STORE(c, store_user_by_address(CTX(c)->store, c->a, addr, u));
+  if (e == PHEME_DATA_NOT_FOUND) return 0;
+  if (e) return e;
+  rep_obj *o = arena_zalloc(c->a, sizeof *o);
+  if (!o) return PHEME_SYS_NOMEM;
+  e = STORE(c, store_rep_lookup_many(CTX(c)->store, c->a, (const uint8_t(*)[20])addr, 1, &o->l));
+  if (e) return e;
+  o->user_id = u->id;
+  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], o, NULL);
+  return 0;
+}
+
+static int rep_as_of(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    const rep_obj *o = c->parents[i];
+    if (!o->l.found) continue;
+    char *t = arena_alloc(c->a, TIME_RFC3339_TEXT);
+    if (!t) return PHEME_SYS_NOMEM;
+    time_format_rfc3339(t, o->l.as_of);
+    gql_set_str(&c->out[i], t);
+  }
+  return 0;
+}
+
+static int rep_user(gql_call *c) { return users_at(c, offsetof(rep_obj, user_id)); }
+
+/* 32 bytes at off as 0x hex. */
+static int res_hash32(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    char *h = arena_alloc(c->a, 67);
+    if (!h) return PHEME_SYS_NOMEM;
+    h[0] = '0';
+    h[1] = 'x';
+    bytes_to_hex(h + 2, (const uint8_t *)c->parents[i] + c->field->def->off, 32);
+    gql_set_str(&c->out[i], h);
+  }
+  return 0;
+}
+
+static int season_seed(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    const game_season *s = c->parents[i];
+    if (!s->revealed) continue;
+    char *h = arena_alloc(c->a, 67);
+    if (!h) return PHEME_SYS_NOMEM;
+    h[0] = '0';
+    h[1] = 'x';
+    bytes_to_hex(h + 2, s->seed, 32);
+    gql_set_str(&c->out[i], h);
+  }
+  return 0;
+}
+
+static int q_seasons(gql_call *c) {
+  game_season *rows;
+  int n;
+  pheme_err e = STORE(c, store_seasons_list(CTX(c)->store, c->a, &rows, &n));
+  if (e) return e;
+  for (int i = 0; i < c->n; i++) {
+    gql_rv *items = gql_set_list(c->a, &c->out[i], n);
+    if (!items) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < n; k++) gql_set_obj(&items[k], &rows[k], NULL);
+  }
+  return 0;
+}
+
+static int q_season(gql_call *c) {
+  int64_t id = id_arg(gql_arg_get(c, "id"));
+  if (!id) return fail_all(c, PHEME_DATA_INVALID, "id must be a positive integer");
+  game_season *s = arena_zalloc(c->a, sizeof *s);
+  if (!s) return PHEME_SYS_NOMEM;
+  pheme_err e = STORE(c, store_season_get(CTX(c)->store, c->a, id, s));
+  if (e == PHEME_DATA_NOT_FOUND) return 0;
+  if (e) return e;
+  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], s, NULL);
+  return 0;
+}
+
+/* Quests with the caller's progress (REST: GET /api/v1/quests). */
+static int q_quests(gql_call *c) {
+  game_quest *rows;
+  int n;
+  pheme_err e = STORE(c, store_quests_list(CTX(c)->store, c->a, CTX(c)->who.user_id, &rows, &n));
+  if (e) return e;
+  for (int i = 0; i < c->n; i++) {
+    gql_rv *items = gql_set_list(c->a, &c->out[i], n);
+    if (!items) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < n; k++) gql_set_obj(&items[k], &rows[k], NULL);
+  }
+  return 0;
+}
+
+static int quest_steps(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    const game_quest *q = c->parents[i];
+    gql_rv *items = gql_set_list(c->a, &c->out[i], q->nsteps);
+    if (!items) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < q->nsteps; k++) gql_set_obj(&items[k], &q->steps[k], NULL);
+  }
+  return 0;
+}
+
+static int quest_requires(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    const game_quest *q = c->parents[i];
+    gql_rv *items = gql_set_list(c->a, &c->out[i], q->nrequires);
+    if (!items) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < q->nrequires; k++) gql_set_str(&items[k], q->requires[k]);
+  }
+  return 0;
+}
+
+/* The caller's steps done; null when anonymous. */
+static int quest_steps_done(gql_call *c) {
+  for (int i = 0; i < c->n; i++)
+    if (CTX(c)->who.user_id) gql_set_int(&c->out[i], ((const game_quest *)c->parents[i])->steps_done);
+  return 0;
+}
+
+static int q_badge_types(gql_call *c) {
+  int first, skip;
+  if (page_args(c, &first, &skip)) return 0;
+  store_page p = {0, first + skip > 0 ? first + skip : 1};
+  badge_type *rows;
+  int n;
+  pheme_err e = STORE(c, store_badge_types_list(CTX(c)->store, c->a, 1, &p, &rows, &n));
+  if (e) return fail_all(c, e, NULL);
+  int from = skip < n ? skip : n, cnt = n - from < first ? n - from : first;
+  for (int i = 0; i < c->n; i++) {
+    gql_rv *items = gql_set_list(c->a, &c->out[i], cnt);
+    if (!items) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < cnt; k++) gql_set_obj(&items[k], &rows[from + k], NULL);
+  }
+  return 0;
+}
+
+/* A board's entries (in memory, game/leaderboard.h): global, or one skill, guild or season. */
+static int q_leaderboard(gql_call *c) {
+  gqlp_ctx *x = CTX(c);
+  if (!x->boards) return fail_all(c, PHEME_SYS_STORAGE, "the leaderboards are not loaded in this process");
+  int64_t first = gql_arg_int(c, "first", 25), skip = gql_arg_int(c, "skip", 0);
+  if (first < 0 || first > 100) return fail_all(c, PHEME_DATA_INVALID, "first must be between 0 and 100");
+  if (skip < 0 || skip > SKIP_MAX) return fail_all(c, PHEME_DATA_INVALID, "skip must be between 0 and 5000");
+  const char *skill_slug = gql_arg_str(c, "skill"), *guild_slug = gql_arg_str(c, "guild");
+  const gql_rv *season = gql_arg_get(c, "season");
+  int named = (skill_slug != NULL) + (guild_slug != NULL) + (season && season->kind == GQL_R_STRING);
+  if (named > 1) return fail_all(c, PHEME_DATA_INVALID, "name at most one of skill, guild and season");
+  lb_kind kind = LB_GLOBAL;
+  int64_t id = 0;
+  pheme_err e = 0;
+  if (skill_slug) {
+    skill k;
+    kind = LB_SKILL;
+    e = STORE(c, store_skill_get(x->store, c->a, skill_slug, &k));
+    id = k.id;
+  } else if (guild_slug) {
+    guild g;
+    kind = LB_GUILD;
+    e = STORE(c, store_guild_get(x->store, c->a, guild_slug, &g));
+    id = g.id;
+  } else if (named) {
+    kind = LB_SEASON;
+    id = id_arg(season);
+    if (!id) return fail_all(c, PHEME_DATA_INVALID, "season must be a positive integer");
+  }
+  if (e == PHEME_DATA_NOT_FOUND)
+    return fail_all(c, e, arena_printf(c->a, "no %s '%s'", skill_slug ? "skill" : "guild", skill_slug ? skill_slug : guild_slug));
+  if (e) return e;
+  rank_set *set = leaderboards_board(x->boards, kind, id);
+  rank_entry *rows = arena_zalloc(c->a, sizeof *rows * (size_t)(first + 1));
+  if (!rows) return PHEME_SYS_NOMEM;
+  int n = set && first ? rank_set_range(set, skip + 1, (int)first, rows) : 0;
+  for (int i = 0; i < c->n; i++) {
+    gql_rv *items = gql_set_list(c->a, &c->out[i], n);
+    if (!items) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < n; k++) gql_set_obj(&items[k], &rows[k], NULL);
+  }
+  return 0;
+}
+
+static int m_endorse(gql_call *c) {
+  if (need_role(c, ROLE_USER)) return 0;
+  gqlp_ctx *x = CTX(c);
+  uint8_t to[20];
+  if (address_arg(c, "address", to)) return fail_all(c, PHEME_DATA_INVALID, "address must be 0x and 40 hex digits");
+  if (!x->cfg) return fail_all(c, PHEME_SYS_CONFIG, "endorse needs the server's configuration");
+  rep_engine eng;
+  char why[200];
+  pheme_err e = rep_engine_init(&eng, x->store, x->cfg, why, sizeof why);
+  if (e) return fail_all(c, e, arena_strdup(c->a, why));
+  store_rep_endorsement *out = arena_zalloc(c->a, sizeof *out);
+  if (!out) return PHEME_SYS_NOMEM;
+  e = STORE(c, rep_endorse(&eng, c->a, &x->who, &x->actor, to, gql_arg_str(c, "skill"), out));
+  if (e) return fail_all(c, e, NULL);
+  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], out, NULL);
+  return 0;
+}
+
+static int endorsement_from(gql_call *c) {
+  for (int i = 0; i < c->n; i++)
+    gql_set_str(&c->out[i], addr_text(c->a, ((const store_rep_endorsement *)c->parents[i])->from_address));
+  return 0;
+}
+
+/* ---- subscriptions: one run per event the hub delivers (api/graphql_sub.c) ---- */
+
+/* An event as the Event type reads it: from the hub's message, its JSON taken apart once. */
+typedef struct {
+  int64_t id, user_id;
+  int is_public;
+  const char *kind, *subject, *data, *at;
+} gqlp_event;
+
+int gqlp_kind_matches(const char *const *kinds, int n, const char *kind) {
+  if (n == 0) return 1;
+  for (int i = 0; i < n; i++) {
+    const char *k = kinds[i];
+    size_t l = strlen(k);
+    if (strcmp(k, "*") == 0 || strcmp(k, kind) == 0) return 1;
+    if (l >= 3 && k[l - 1] == '*' && k[l - 2] == '.' && strncmp(kind, k, l - 1) == 0) return 1;
+  }
+  return 0;
+}
+
+static const char *json_member_text(arena *a, const json_t *o, const char *key) {
+  const json_t *v = json_object_get(o, key);
+  if (!v || json_is_null(v)) return NULL;
+  if (json_is_string(v)) return arena_strdup(a, json_string_value(v));
+  char *t = json_dumps(v, JSON_COMPACT | JSON_ENCODE_ANY);
+  if (!t) return NULL;
+  const char *s = arena_strdup(a, t);
+  free(t);
+  return s;
+}
+
+/* Subscription.events: the root object is the event; one the kinds do not name is marked skipped
+ * (the transport sends nothing for it). Visibility is the hub's (the subscriber's viewer). */
+static int s_events(gql_call *c) {
+  const events_msg *m = CTX(c)->event;
+  if (!m) return fail_all(c, PHEME_GQL_REQUEST, "a subscription runs only on events");
+  const gql_rv *kinds = gql_arg_get(c, "kinds");
+  int nk = kinds && kinds->kind == GQL_R_LIST ? kinds->n : 0;
+  const char **ks = arena_alloc(c->a, sizeof *ks * (size_t)(nk + 1));
+  if (!ks) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < nk; i++) ks[i] = kinds->items[i].kind == GQL_R_STRING ? kinds->items[i].s : "";
+  if (!gqlp_kind_matches(ks, nk, m->kind)) CTX(c)->event_skip = 1;
+  gqlp_event *ev = arena_zalloc(c->a, sizeof *ev);
+  if (!ev) return PHEME_SYS_NOMEM;
+  ev->id = m->id;
+  ev->user_id = m->user_id;
+  ev->is_public = m->is_public;
+  ev->kind = m->kind;
+  json_t *j = json_loadb(m->json, m->json_len, 0, NULL);
+  if (j) {
+    ev->subject = json_member_text(c->a, j, "subject");
+    ev->data = json_member_text(c->a, j, "data");
+    ev->at = json_member_text(c->a, j, "at");
+    json_decref(j);
+  }
+  if (ev->subject && ev->subject[0] != '{') ev->subject = NULL;
+  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], ev, NULL);
+  return 0;
+}
+
+/* A JSON member kept as text (subject, data); null when absent. */
+static int ev_json(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    const char *v = *(const char *const *)((const char *)c->parents[i] + c->field->def->off);
+    if (!v) continue;
+    gql_set_str(&c->out[i], v);
+    c->out[i].raw = 1;
+  }
+  return 0;
+}
+
+static int ev_user_id(gql_call *c) {
+  for (int i = 0; i < c->n; i++) {
+    const gqlp_event *e = c->parents[i];
+    if (e->user_id > 0) gql_set_str(&c->out[i], arena_printf(c->a, "%lld", (long long)e->user_id));
+  }
+  return 0;
+}
+
 /* ---- the table ---- */
 
 #define STR(name, type, member, doc) {name, "String!", NULL, 0, gql_res_str, offsetof(type, member), 0, doc}
@@ -1117,6 +1501,89 @@ static const gql_field_def user_fields[] = {
     {"submissions", "[Submission!]", sub_page_args, N(sub_page_args), user_submissions, 0, 0,
      "Newest first; only the person themself or an admin may ask (AUTH004 otherwise)"},
     {"validator", "Validator", NULL, 0, user_validator, 0, 0, "Their validator registration, if any"},
+    {"progress", "Progress!", NULL, 0, user_progress, 0, 0, "Total XP, level and streak"},
+    {"badges", "[Badge!]!", NULL, 0, user_badges, 0, 0, "Badges held (not revoked), oldest first"},
+    {"reputation", "Reputation!", NULL, 0, user_reputation, 0, 0, "The stored score (0 until computed)"},
+};
+
+static const gql_field_def progress_fields[] = {
+    {"xp", "BigInt!", NULL, 0, gql_res_bigint, offsetof(gqls_progress, xp), 0, "Total XP"},
+    STR("level", gqls_progress, level, "NOVICE, ADVANCED, EXPERT or MASTER"),
+    INT("streak", gqls_progress, streak_current, "Consecutive active days, now"),
+    INT("longestStreak", gqls_progress, streak_longest, NULL),
+};
+
+static const gql_field_def reputation_fields[] = {
+    {"score", "Float!", NULL, 0, res_points, offsetof(rep_obj, l.score), 0, "0..100, six decimals"},
+    {"technical", "Float!", NULL, 0, res_points, offsetof(rep_obj, l.domain[0]), 0, NULL},
+    {"creative", "Float!", NULL, 0, res_points, offsetof(rep_obj, l.domain[1]), 0, NULL},
+    {"business", "Float!", NULL, 0, res_points, offsetof(rep_obj, l.domain[2]), 0, NULL},
+    {"computed", "Boolean!", NULL, 0, gql_res_bool, offsetof(rep_obj, l.found), 0, "false: never computed (scores 0)"},
+    {"asOf", "DateTime", NULL, 0, rep_as_of, 0, 0, NULL},
+    {"user", "User", NULL, 0, rep_user, 0, 0, NULL},
+    {"explain", "JSON", NULL, 0, rep_explain_field, 0, 10,
+     "The receipt: every input and intermediate, the formula version, the diff against the stored score (as GET /api/v1/reputation/:address/explain)"},
+};
+
+static const gql_field_def season_fields[] = {
+    ID(game_season, id),
+    STR("slug", game_season, slug, NULL),
+    STR("name", game_season, name, NULL),
+    TIME("startsAt", game_season, starts_at, NULL),
+    TIME("endsAt", game_season, ends_at, NULL),
+    {"seedHash", "Bytes!", NULL, 0, res_hash32, offsetof(game_season, seed_hash), 0, "keccak256 of the seed, published at creation"},
+    {"seed", "Bytes", NULL, 0, season_seed, 0, 0, "The seed, once revealed"},
+    {"revealed", "Boolean!", NULL, 0, gql_res_bool, offsetof(game_season, revealed), 0, NULL},
+    TIME("createdAt", game_season, created_at, NULL),
+};
+
+static const gql_field_def quest_fields[] = {
+    ID(game_quest, id),
+    STR("slug", game_quest, slug, NULL),
+    STR("name", game_quest, name, NULL),
+    STR("description", game_quest, description, NULL),
+    {"xpReward", "BigInt!", NULL, 0, gql_res_bigint, offsetof(game_quest, xp_reward), 0, NULL},
+    {"steps", "[QuestStep!]!", NULL, 0, quest_steps, 0, 0, "Tasks in order"},
+    {"requires", "[String!]!", NULL, 0, quest_requires, 0, 0, "Slugs of the quests to complete first"},
+    {"stepsDone", "Int", NULL, 0, quest_steps_done, 0, 0, "The caller's steps done; null when anonymous"},
+    OTIME("completedAt", game_quest, completed_at, "When the caller completed it"),
+    TIME("createdAt", game_quest, created_at, NULL),
+};
+
+static const gql_field_def quest_step_fields[] = {
+    INT("position", game_quest_step, position, "1-based"),
+    {"taskId", "ID!", NULL, 0, gql_res_id, offsetof(game_quest_step, task_id), 0, NULL},
+    STR("title", game_quest_step, task_title, "The task's title"),
+};
+
+static const gql_field_def badge_type_fields[] = {
+    ID(badge_type, id),
+    STR("slug", badge_type, slug, NULL),
+    STR("name", badge_type, name, NULL),
+    STR("description", badge_type, description, NULL),
+    STR("rarity", badge_type, rarity, "COMMON, RARE, EPIC or LEGENDARY"),
+    {"soulbound", "Boolean!", NULL, 0, gql_res_bool, offsetof(badge_type, soulbound), 0, NULL},
+    {"maxSupply", "BigInt!", NULL, 0, gql_res_bigint, offsetof(badge_type, max_supply), 0, "0: unlimited"},
+    {"supply", "BigInt!", NULL, 0, gql_res_bigint, offsetof(badge_type, supply), 0, "Awards not revoked"},
+    STR("issuance", badge_type, issuance, "voucher or mint"),
+    JSONF("rule", badge_type, rule, "The rule that earns it (docs/badges.md)"),
+    TIME("createdAt", badge_type, created_at, NULL),
+};
+
+static const gql_field_def leaderboard_entry_fields[] = {
+    {"rank", "Int!", NULL, 0, gql_res_int64, offsetof(rank_entry, rank), 0, "1-based"},
+    {"xp", "BigInt!", NULL, 0, gql_res_bigint, offsetof(rank_entry, xp), 0, "XP on this board"},
+    {"user", "User", NULL, 0, res_user_at, offsetof(rank_entry, id), 0, "null when the person was deleted since"},
+};
+
+static const gql_field_def endorsement_fields[] = {
+    ID(store_rep_endorsement, id),
+    {"from", "Bytes!", NULL, 0, endorsement_from, 0, 0, "The endorser's address"},
+    {"to", "User!", NULL, 0, res_user_at, offsetof(store_rep_endorsement, to_user), 0, NULL},
+    STR("skill", store_rep_endorsement, skill, "The skill's slug"),
+    {"weight", "BigInt!", NULL, 0, gql_res_bigint, offsetof(store_rep_endorsement, weight), 0, NULL},
+    STR("source", store_rep_endorsement, source, NULL),
+    TIME("createdAt", store_rep_endorsement, created_at, NULL),
 };
 
 static const gql_field_def skill_level_fields[] = {
@@ -1372,6 +1839,34 @@ static const gql_input_def validators_args[] = {
     {"first", "Int", "100", NULL}, {"skip", "Int", "0", NULL}, {"slashingCandidates", "Boolean", "false", NULL}};
 static const gql_input_def proposal_arg[] = {{"id", "ID!", NULL, "A decimal uint256"}};
 
+static const gql_input_def leaderboard_args[] = {
+    {"skill", "String", NULL, "A skill's slug: XP in that skill"},
+    {"guild", "String", NULL, "A guild's slug: XP earned for that guild"},
+    {"season", "ID", NULL, "A season's id: XP in that season"},
+    {"first", "Int", "25", "At most this many (0..100)"},
+    {"skip", "Int", "0", "From this rank on, less one (0..5000)"},
+};
+static const gql_input_def endorse_args[] = {
+    {"address", "Bytes!", NULL, "The person endorsed"}, {"skill", "String!", NULL, "A skill's slug"}};
+
+static const gql_input_def events_args[] = {
+    {"kinds", "[String!]", NULL, "Event kinds (\"submission.*\" for a prefix); all when omitted"}};
+
+static const gql_field_def subscription_fields[] = {
+    {"events", "Event!", events_args, N(events_args), s_events, 0, 0,
+     "Events as they are committed: public ones, the caller's own private ones, all for an admin (as GET /api/v1/events)"},
+};
+
+static const gql_field_def gqlp_event_fields[] = {
+    ID(gqlp_event, id),
+    STR("kind", gqlp_event, kind, "submission.created, xp.awarded, level.up, badge.awarded, …"),
+    {"public", "Boolean!", NULL, 0, gql_res_bool, offsetof(gqlp_event, is_public), 0, NULL},
+    {"userId", "ID", NULL, 0, ev_user_id, 0, 0, "The person it is about, if any"},
+    {"subject", "JSON", NULL, 0, ev_json, offsetof(gqlp_event, subject), 0, "{type, id}"},
+    {"data", "JSON", NULL, 0, ev_json, offsetof(gqlp_event, data), 0, NULL},
+    {"at", "DateTime", NULL, 0, res_opt_str, offsetof(gqlp_event, at), 0, NULL},
+};
+
 static const gql_field_def query_fields[] = {
     {"me", "User", NULL, 0, q_me, 0, 0, "The caller; null when anonymous"},
     {"user", "User", user_args, N(user_args), q_user, 0, 0, "A person by id or by address"},
@@ -1395,6 +1890,13 @@ static const gql_field_def query_fields[] = {
     {"chainValidators", "[ChainValidator!]!", page_args_def, N(page_args_def), q_chain_validators, 0, 0,
      "The validator registry as indexed from the chain, newest first"},
     {"_meta", "_Meta_", NULL, 0, q_meta, 0, 0, "Where the chain projections stand"},
+    {"reputation", "Reputation", address_arg_def, 1, q_reputation, 0, 0, "The score of the person holding an address; null for nobody"},
+    {"seasons", "[Season!]!", NULL, 0, q_seasons, 0, 0, "Seasons, newest start first"},
+    {"season", "Season", id_arg_def, 1, q_season, 0, 0, NULL},
+    {"quests", "[Quest!]!", NULL, 0, q_quests, 0, 0, "Quest chains, with the caller's progress"},
+    {"badgeTypes", "[BadgeType!]!", page_args_def, N(page_args_def), q_badge_types, 0, 0, "Badge types still awarded, newest first"},
+    {"leaderboard", "[LeaderboardEntry!]!", leaderboard_args, N(leaderboard_args), q_leaderboard, 0, 0,
+     "People by XP: all of it, or in one skill, guild or season (at most one named)"},
 };
 
 static const gql_input_def task_input_fields[] = {
@@ -1424,6 +1926,7 @@ static const gql_field_def mutation_fields[] = {
     {"createTask", "Task", create_task_args, 1, m_create_task, 0, 10, "Post a task (creator role), as POST /api/v1/tasks"},
     {"submit", "Submission", submit_args, N(submit_args), m_submit, 0, 10, "Submit work to a task, as POST /api/v1/tasks/:id/submissions"},
     {"joinGuild", "Guild", slug_arg, 1, m_join_guild, 0, 10, "Join a guild, as POST /api/v1/guilds/:slug/join"},
+    {"endorse", "Endorsement", endorse_args, N(endorse_args), m_endorse, 0, 10, "Endorse a person in a skill, as POST /api/v1/endorsements"},
 };
 
 static const gql_input_def task_filter_fields[] = {
@@ -1465,6 +1968,8 @@ static const gql_enum_def sub_states[] = {{"SUBMITTED"}, {"CHECKING"}, {"AI_REVI
 const gql_type_def gqlp_types[] = {
     OBJ("Query", NULL, query_fields),
     OBJ("Mutation", NULL, mutation_fields),
+    OBJ("Subscription", NULL, subscription_fields),
+    OBJ("Event", "A domain event, as the event stream gives it", gqlp_event_fields),
     {GQL_SCALAR, "BigInt", "An integer of up to 256 bits as a decimal string"},
     {GQL_SCALAR, "Bytes", "Bytes as 0x-prefixed hex (an address: 20 bytes, EIP-55 in answers)"},
     {GQL_SCALAR, "DateTime", "A time as RFC 3339 text in UTC with milliseconds"},
@@ -1492,6 +1997,14 @@ const gql_type_def gqlp_types[] = {
     OBJ("ChainValidator", "A validator as the on-chain registry holds it", chain_validator_fields),
     OBJ("_Meta_", "The indexing status of the chain projections", meta_fields),
     OBJ("_Block_", NULL, block_fields),
+    OBJ("Progress", "A person's XP, level and streak", progress_fields),
+    OBJ("Reputation", "A person's reputation score (0-100) and its domain scores", reputation_fields),
+    OBJ("Season", "A season, with its seed hash (and seed once revealed)", season_fields),
+    OBJ("Quest", "A quest chain", quest_fields),
+    OBJ("QuestStep", NULL, quest_step_fields),
+    OBJ("BadgeType", NULL, badge_type_fields),
+    OBJ("LeaderboardEntry", "One place on a leaderboard", leaderboard_entry_fields),
+    OBJ("Endorsement", NULL, endorsement_fields),
     OBJ("TaskConnection", NULL, connection_fields),
     OBJ("TaskEdge", NULL, edge_fields),
     OBJ("PageInfo", NULL, page_info_fields),
@@ -1509,12 +2022,12 @@ const gql_type_def gqlp_types[] = {
 const int gqlp_ntypes = N(gqlp_types);
 
 pheme_err gqlp_service_init(gql_service *svc, const gql_limits *lim, char *err, size_t errlen) {
-  return gql_service_init(svc, gqlp_types, gqlp_ntypes, "Query", "Mutation", NULL, lim, err, errlen);
+  return gql_service_init(svc, gqlp_types, gqlp_ntypes, "Query", "Mutation", "Subscription", lim, err, errlen);
 }
 
 pheme_err gqlp_schema_sdl(buf *out, char *err, size_t errlen) {
   gql_schema s;
-  if (gql_schema_build(&s, gqlp_types, gqlp_ntypes, "Query", "Mutation", NULL, err, errlen)) return PHEME_SYS_INTERNAL;
+  if (gql_schema_build(&s, gqlp_types, gqlp_ntypes, "Query", "Mutation", "Subscription", err, errlen)) return PHEME_SYS_INTERNAL;
   int r = buf_adds(out, "# PHEME's GraphQL schema, written by `pheme graphql schema` from the schema table\n"
                         "# (src/graphql/pheme_schema.c). Do not edit: a test compares the two.\n\n") ||
           gql_schema_sdl(&s, out);

@@ -5,7 +5,10 @@
 #ifndef PHEME_GRAPHQL_PHEME_SCHEMA_H
 #define PHEME_GRAPHQL_PHEME_SCHEMA_H
 
+#include "core/config.h"
+#include "game/leaderboard.h"
 #include "graphql/graphql.h"
+#include "jobs/fanout.h"
 #include "store/store.h"
 #include "work/principal.h"
 
@@ -14,11 +17,19 @@ typedef struct {
   work_principal who;  /* user_id 0: anonymous */
   store_actor actor;   /* for the audit rows of mutations */
   uint64_t chain_id;   /* the chain of the projections; 0 = the one the indexer follows */
+  const pheme_config *cfg; /* for the reputation engine (explain, endorse); NULL: those fail */
+  leaderboards *boards;     /* the process's leaderboards; NULL: leaderboard fails */
+  const events_msg *event; /* a subscription's run: the event (also the root object) */
+  int event_skip;          /* set by the run: the event is not one the subscription asked for */
   int store_calls;     /* store functions called for this request (the batching test reads it) */
 } gqlp_ctx;
 
 extern const gql_type_def gqlp_types[];
 extern const int gqlp_ntypes;
+
+/* Whether kind matches a subscription's list of kinds (exact names, "x.*" prefixes, "*"); an
+ * empty list matches every kind. */
+int gqlp_kind_matches(const char *const *kinds, int n, const char *kind);
 
 /* The service over PHEME's schema with limits lim (NULL: defaults). */
 pheme_err gqlp_service_init(gql_service *svc, const gql_limits *lim, char *err, size_t errlen) PHEME_MUST_CHECK;

@@ -402,6 +402,13 @@ int ws_accept(http_req *r, const ws_handler *h, void *ctx, const ws_options *o) 
     http_error(r, PHEME_API_BAD_REQUEST, "Sec-WebSocket-Key must be 16 bytes in base64");
     return -1;
   }
+  /* a subprotocol the handler speaks must be among those the client offers; it is echoed */
+  const char *offered = http_request_header(r, "Sec-WebSocket-Protocol");
+  if (o->subprotocol && (!offered || !has_token(offered, o->subprotocol))) {
+    __atomic_add_fetch(&L.refused, 1, __ATOMIC_RELAXED);
+    http_error(r, PHEME_API_BAD_REQUEST, "Sec-WebSocket-Protocol must offer '%s'", o->subprotocol);
+    return -1;
+  }
   struct sha1_ctx s;
   uint8_t dig[SHA1_DIGEST_SIZE];
   sha1_init(&s);
@@ -427,6 +434,7 @@ int ws_accept(http_req *r, const ws_handler *h, void *ctx, const ws_options *o) 
   c->fd = -1;
   MHD_add_response_header(resp, MHD_HTTP_HEADER_UPGRADE, "websocket");
   MHD_add_response_header(resp, "Sec-WebSocket-Accept", accept);
+  if (o->subprotocol) MHD_add_response_header(resp, "Sec-WebSocket-Protocol", o->subprotocol);
   http_response(r, MHD_HTTP_SWITCHING_PROTOCOLS, resp);
   return 0;
 }

@@ -48,6 +48,7 @@ typedef struct {
 typedef struct {
   size_t message_max;   /* largest message a client may send */
   int ping_interval_s;  /* 0 = no pings, no idle check */
+  const char *subprotocol; /* NULL: none; else the client must offer it (Sec-WebSocket-Protocol) and it is echoed */
 } ws_options;
 
 /* Checks r's handshake (GET, Upgrade: websocket, Connection: Upgrade, Sec-WebSocket-Version 13,

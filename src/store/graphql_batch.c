@@ -616,3 +616,58 @@ pheme_err gqls_validators_by_users(store *s, arena *a, const int64_t *ids, int n
   }
   return PHEME_OK;
 }
+
+pheme_err gqls_progress_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_progress **out, int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT u.id, coalesce(x.xp, 0), coalesce(x.level, 'NOVICE'), coalesce(t.current, 0), "
+                "coalesce(t.longest, 0), coalesce(t.last_day, 0) FROM users u LEFT JOIN user_xp x ON x.user_id = u.id "
+                "LEFT JOIN streaks t ON t.user_id = u.id WHERE u.id IN (%s) ORDER BY u.id",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    gqls_progress *p = &(*out)[j];
+    p->parent = db_int(&r, j, 0);
+    p->xp = db_int(&r, j, 1);
+    p->level = db_text(&r, j, 2);
+    p->streak_current = (int)db_int(&r, j, 3);
+    p->streak_longest = (int)db_int(&r, j, 4);
+    p->streak_last_day = db_int(&r, j, 5);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}
+
+pheme_err gqls_badges_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_badge **out, int *nout) {
+  EMPTY_IF_NONE(a, out, nout);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = query_ids(&x,
+                "SELECT w.user_id, t.id, t.slug, t.name, t.rarity, t.soulbound, w.awarded_at FROM badge_awards w "
+                "JOIN badge_types t ON t.id = w.badge_id WHERE w.user_id IN (%s) AND w.revoked_at IS NULL "
+                "ORDER BY w.user_id, w.awarded_at, w.id",
+                ids, n, NULL, 0, &r);
+  sx_end(&x);
+  if (e) return e;
+  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) {
+    gqls_badge *b = &(*out)[j];
+    b->parent = db_int(&r, j, 0);
+    b->badge.id = db_int(&r, j, 1);
+    b->badge.slug = db_text(&r, j, 2);
+    b->badge.name = db_text(&r, j, 3);
+    b->badge.rarity = db_text(&r, j, 4);
+    b->badge.soulbound = (int)db_int(&r, j, 5);
+    b->badge.awarded_at = db_int(&r, j, 6);
+  }
+  *nout = r.rows;
+  return PHEME_OK;
+}

@@ -93,4 +93,24 @@ pheme_err gqls_disputes_by_subs(store *s, arena *a, const int64_t *ids, int n, d
 pheme_err gqls_validators_by_users(store *s, arena *a, const int64_t *ids, int n, validator_row **out)
     PHEME_MUST_CHECK;
 
+/* XP, level and streak of users ids[0..n): one row per user that exists (zeros and NOVICE for a
+ * person with no XP yet). */
+typedef struct {
+  int64_t parent; /* user id */
+  int64_t xp;
+  const char *level;
+  int streak_current, streak_longest;
+  int64_t streak_last_day;
+} gqls_progress;
+pheme_err gqls_progress_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_progress **out, int *nout)
+    PHEME_MUST_CHECK;
+
+/* Badges held (not revoked) by users ids[0..n), by user then award time. */
+typedef struct {
+  int64_t parent; /* user id */
+  badge_award badge;
+} gqls_badge;
+pheme_err gqls_badges_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_badge **out, int *nout)
+    PHEME_MUST_CHECK;
+
 #endif

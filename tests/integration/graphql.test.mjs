@@ -5,7 +5,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { castKeys, expectStatus, freshDatabase, startServer, taskBody } from './lib/harness.mjs';
+import { ADDR, castKeys, expectStatus, freshDatabase, startServer, taskBody } from './lib/harness.mjs';
 
 describe('graphql', () => {
   let srv; let open; let keys; let anon; let creator; let user; let user2; let admin;
@@ -174,5 +174,45 @@ describe('graphql', () => {
     assert.deepEqual(byGet, first);
     const wrong = await anon.post('/graphql', { query: '{ me { id } }', extensions });
     assert.equal(wrong.status, 400);
+  });
+  test('progression, reputation, leaderboards, seasons, quests and badges answer as REST does', async () => {
+    const d = data(await gql(user, `{ me { id progress { xp level streak longestStreak } badges { slug } reputation { score computed explain } }
+      seasons { id slug seedHash } quests { id slug stepsDone } badgeTypes { slug rarity }
+      leaderboard(first: 5) { rank xp user { address } } }`));
+    const rest = expectStatus(await user.get('/api/v1/me/progress'), 200);
+    assert.equal(d.me.progress.xp, String(rest.xp));
+    assert.equal(d.me.progress.level, rest.level);
+    const rep = expectStatus(await anon.get(`/api/v1/reputation/${ADDR.user}`), 200);
+    assert.equal(d.me.reputation.computed, rep.computed);
+    assert.equal(d.me.reputation.score, rep.score);
+    // the receipt is the engine's, as GET /api/v1/reputation/:address/explain gives it
+    const ex = expectStatus(await anon.get(`/api/v1/reputation/${ADDR.user}/explain`), 200);
+    assert.deepEqual(Object.keys(d.me.reputation.explain).sort(), Object.keys(ex).sort());
+    const seasons = expectStatus(await anon.get('/api/v1/seasons'), 200);
+    assert.equal(d.seasons.length, (seasons.items || seasons).length);
+    const board = expectStatus(await anon.get('/api/v1/leaderboards/global?limit=5'), 200);
+    assert.deepEqual(d.leaderboard.map((e) => [e.rank, e.xp, e.user && e.user.address]),
+      board.items.map((e) => [e.rank, String(e.xp), e.address]));
+    // by address, and null for nobody
+    const r = data(await gql(anon, `{ a: reputation(address: "${ADDR.user}") { score user { address } } b: reputation(address: "0x00000000000000000000000000000000000000b0") { score } }`));
+    assert.equal(r.a.user.address.toLowerCase(), ADDR.user);
+    assert.equal(r.b, null);
+    // an unknown skill's board is an error naming it
+    const bad = expectStatus(await gql(anon, '{ leaderboard(skill: "no-such-skill") { rank } }'), 200);
+    assert.match(bad.errors[0].message, /no skill 'no-such-skill'/);
+  });
+  test('endorse: a GraphQL endorsement is the one REST then refuses as a duplicate', async () => {
+    const m = data(await gql(user, `mutation { endorse(address: "${ADDR.user2}", skill: "solidity") { id skill weight from to { address } createdAt } }`));
+    assert.equal(m.endorse.skill, 'solidity');
+    assert.equal(m.endorse.from.toLowerCase(), ADDR.user);
+    assert.equal(m.endorse.to.address.toLowerCase(), ADDR.user2);
+    const again = await user.post('/api/v1/endorsements', { address: ADDR.user2, skill: 'solidity' });
+    assert.equal(again.status, 409);
+    assert.equal(again.body.error.code, 'REP003');
+    // anonymous and self: refused with the engine's codes
+    const anonTry = expectStatus(await gql(anon, `mutation { endorse(address: "${ADDR.user2}", skill: "solidity") { id } }`), 200);
+    assert.deepEqual(codes(anonTry), ['AUTH001']);
+    const self = expectStatus(await gql(user, `mutation { endorse(address: "${ADDR.user}", skill: "solidity") { id } }`), 200);
+    assert.deepEqual(codes(self), ['REP001']);
   });
 });

@@ -31,6 +31,11 @@ if ! (cd "$root/tests/auth" && node -e 'const a=require("./package-lock.json").p
   (cd "$root/tests/auth" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) ||
     { echo "run.sh: npm ci in tests/auth failed (viem is needed by pipeline.test.mjs)" >&2; exit 1; }
 fi
+# graphql-sub.test.mjs uses graphql-ws, graphql-sse and ws from tests/graphql's locked tree
+if ! (cd "$root/tests/graphql" && node -e 'const a=require("./package-lock.json").packages,b=require("./node_modules/.package-lock.json").packages;for(const k in a){if(k&&(!b[k]||b[k].version!==a[k].version))process.exit(1)}') 2>/dev/null; then
+  (cd "$root/tests/graphql" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error) ||
+    { echo "run.sh: npm ci in tests/graphql failed (graphql-ws is needed by graphql-sub.test.mjs)" >&2; exit 1; }
+fi
 reporter=""
 if node --help 2>/dev/null | grep -q -- '--test-reporter'; then reporter="--test-reporter=spec"; fi
 

@@ -149,6 +149,23 @@ TEST(limits_refuse_with_their_values) {
   const char *r = run(&a, "{ dogs { friends { friends { friends { id } } } } }", NULL);
   CHECK(strstr(r, "The operation nests 5 fields deep; the limit is 3.") != NULL);
   CHECK(strstr(r, "GQL003") != NULL);
+  /* introspection has its own bound: TypeRef chains as deep as graphql-js's introspection query
+   * pass a max_depth of 3; past GQL_INTROSPECTION_DEPTH_MAX they are refused */
+  SVC.limits.introspection = 1;
+  r = run(&a, "{ __type(name: \"Dog\") { fields { type { ofType { ofType { ofType { name } } } } } } }", NULL);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  buf deep;
+  buf_init(&deep, 1 << 16);
+  CHECK(buf_adds(&deep, "{ __type(name: \"Dog\") { fields { type ") == 0);
+  for (int i = 0; i < GQL_INTROSPECTION_DEPTH_MAX; i++) CHECK(buf_adds(&deep, "{ ofType ") == 0);
+  CHECK(buf_adds(&deep, "{ name }") == 0);
+  for (int i = 0; i < GQL_INTROSPECTION_DEPTH_MAX + 3; i++) CHECK(buf_adds(&deep, " }") == 0);
+  r = run(&a, deep.data, NULL);
+  CHECK(strstr(r, "The introspection nests 28 fields deep; the limit is 24.") != NULL);
+  buf_release(&deep);
+  /* a field of the schema under the limit still counts toward max_depth */
+  r = run(&a, "{ dogs { friends { friends { __typename } } } }", NULL);
+  CHECK(strstr(r, "The operation nests 4 fields deep; the limit is 3.") != NULL);
   SVC.limits = saved;
   SVC.limits.max_aliases = 2;
   r = run(&a, "{ a: hello b: hello c: hello }", NULL);

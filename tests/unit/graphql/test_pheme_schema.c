@@ -240,6 +240,96 @@ TEST(the_committed_schema_is_the_table) {
   buf_release(&b);
 }
 
+/* The engines of issues 11 and 12: progress, badges and reputation nested under a list cost one
+ * store call each however many people the list has; the root fields answer from storage. */
+TEST(progress_badges_reputation) {
+  arena a;
+  arena_init(&a, 1 << 24);
+  const char *q = "query ($n: Int) { users(first: $n) { id progress { xp level streak longestStreak } "
+                  "badges { slug } reputation { score computed asOf user { id } } } }";
+  int calls_small, calls_big;
+  const char *r = run_as(&a, NULL, q, "{\"n\":1}", &calls_small);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  r = run_as(&a, NULL, q, "{\"n\":8}", &calls_big);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  /* users, progress, badges, reputation, reputation's user */
+  CHECK_INT(calls_small, 5);
+  CHECK_INT(calls_big, 5);
+  int rows = 0;
+  for (const char *p = r; (p = strstr(p, "\"progress\":{\"xp\":\"0\",\"level\":\"NOVICE\",\"streak\":0,\"longestStreak\":0}")); p++) rows++;
+  CHECK_INT(rows, 8);
+  CHECK(strstr(r, "\"reputation\":{\"score\":0,\"computed\":false,\"asOf\":null,\"user\":{\"id\":") != NULL);
+  r = run_as(&a, NULL, "{ seasons { id } quests { id stepsDone } badgeTypes { slug } "
+                       "reputation(address: \"0x0000000000000000000000000000000000000001\") { score } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"seasons\":[],\"quests\":[],\"badgeTypes\":[],\"reputation\":null}}");
+  /* a process without leaderboards says so (the server passes its boards) */
+  r = run_as(&a, NULL, "{ leaderboard { rank } }", NULL, NULL);
+  CHECK(strstr(r, "the leaderboards are not loaded in this process") != NULL);
+  r = run_as(&a, &people[0], "mutation { endorse(address: \"0x00000000000000000000000000000000000000ff\", skill: \"solidity\") { id } }", NULL, NULL);
+  CHECK(strstr(r, "\"errors\"") != NULL);
+  arena_release(&a);
+}
+
+/* A subscription is checked once (GQL_SUB_CHECK gives its document) and then runs per event
+ * with the event as its root (gql_service_run_checked); kinds it does not name are marked
+ * skipped; without an event it is refused as a single request. */
+TEST(subscriptions_run_per_event) {
+  arena keep, a;
+  arena_init(&keep, 1 << 20);
+  arena_init(&a, 1 << 20);
+  const char *src = "subscription ($k: [String!]) { events(kinds: $k) { id kind public userId subject data at } }";
+  json_t *vars = json_loads("{\"k\":[\"submission.*\"]}", 0, NULL);
+  gql_request rq = {0};
+  rq.query = src;
+  rq.query_len = strlen(src);
+  rq.variables = vars;
+  gqlp_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.store = S;
+  gql_exec_options opt = {.app = &ctx, .subscription = GQL_SUB_CHECK};
+  buf out;
+  buf_init(&out, 1 << 20);
+  gql_result res;
+  REQUIRE(gql_service_run(&SVC, &rq, &opt, &keep, &out, &res) == 0);
+  CHECK_INT(res.status, 200);
+  CHECK_INT(res.subscription, 1);
+  CHECK_INT((int)out.len, 0);
+  REQUIRE(res.doc != NULL);
+  const gql_document *doc = res.doc;
+  event_row row = {41, 0, "submission.checking", 7, 0, "submission", 9, "{\"submission_id\":9,\"from\":\"SUBMITTED\"}", 1765000000000};
+  events_msg *m = events_msg_make(&row);
+  REQUIRE(m != NULL);
+  ctx.event = m;
+  opt.root = m;
+  opt.subscription = GQL_SUB_RUN;
+  REQUIRE(gql_service_run_checked(&SVC, doc, &rq, &opt, &a, &out, &res) == 0);
+  CHECK_INT(ctx.event_skip, 0);
+  CHECK(strstr(out.data, "\"events\":{\"id\":\"41\",\"kind\":\"submission.checking\",\"public\":false,\"userId\":\"7\","
+                         "\"subject\":{\"type\":\"submission\",\"id\":9},\"data\":{\"submission_id\":9,\"from\":\"SUBMITTED\"},"
+                         "\"at\":\"2025-12-06T05:46:40.000Z\"}") != NULL);
+  events_msg_release(m);
+  event_row other = {42, 0, "xp.awarded", 7, 1, "user", 7, "{}", 1765000000000};
+  m = events_msg_make(&other);
+  REQUIRE(m != NULL);
+  ctx.event = m;
+  opt.root = m;
+  buf_clear(&out);
+  REQUIRE(gql_service_run_checked(&SVC, doc, &rq, &opt, &a, &out, &res) == 0);
+  CHECK_INT(ctx.event_skip, 1);
+  events_msg_release(m);
+  /* as a single request (no event): refused */
+  buf_clear(&out);
+  gql_exec_options plain = {.app = &ctx};
+  ctx.event = NULL;
+  REQUIRE(gql_service_run(&SVC, &rq, &plain, &a, &out, &res) == 0);
+  CHECK_INT(res.status, 400);
+  CHECK(strstr(out.data, "served over graphql-transport-ws or SSE") != NULL);
+  buf_release(&out);
+  json_decref(vars);
+  arena_release(&a);
+  arena_release(&keep);
+}
+
 static void all_tests(void) {
   seed();
   RUN(answers_from_storage);
@@ -248,6 +338,8 @@ static void all_tests(void) {
   RUN(the_graphs_filters);
   RUN(mutations_go_through_the_engines);
   RUN(the_committed_schema_is_the_table);
+  RUN(progress_badges_reputation);
+  RUN(subscriptions_run_per_event);
 }
 
 int main(void) {
