@@ -449,14 +449,13 @@ static void ws_subscribe(gws *g, ws_conn *c, const char *id, json_t *payload) {
   g->nops++;
 }
 
-int gqlws_msg_parse(const uint8_t *data, size_t len, gqlws_msg *out, char *err, size_t errlen) {
+pheme_err gqlws_msg_parse(const uint8_t *data, size_t len, gqlws_msg *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
   json_t *m = NULL;
   char msg[160];
   if (json_parse_body((const char *)data, len, &m, msg, sizeof msg) || !json_is_object(m)) {
     json_decref(m);
-    snprintf(err, errlen, "Invalid message received: not a JSON object");
-    return -1;
+    return pheme_fail(PHEME_API_BAD_REQUEST, err, errlen, "Invalid message received: not a JSON object");
   }
   const char *type = json_string_value(json_object_get(m, "type"));
   json_t *payload = json_object_get(m, "payload");

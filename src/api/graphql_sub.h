@@ -23,7 +23,7 @@ typedef struct {
 } gqlws_msg;
 /* Parses one message (a JSON object with "type"). Returns 0, or -1 with err (the connection is
  * closed with 4400 and err as the reason). */
-int gqlws_msg_parse(const uint8_t *data, size_t len, gqlws_msg *out, char *err, size_t errlen) PHEME_MUST_CHECK;
+pheme_err gqlws_msg_parse(const uint8_t *data, size_t len, gqlws_msg *out, char *err, size_t errlen) PHEME_MUST_CHECK;
 
 /* The process's GraphQL service (api/graphql.c); NULL when the schema did not build. */
 gql_service *graphql_service_of(const pheme_config *cfg);
