@@ -29,6 +29,14 @@ struct redis_bus {
   pthread_cond_t cv;
   int stopping, first;
   redisContext *sub;  /* the subscriber's connection while it has one */
+  /* the publisher: one thread with its own connection (core/redis.h's, of that thread) sends
+   * the notices the committing threads ask for; one script covers every request made before it
+   * started (under pmu) */
+  pthread_t pub_thread;
+  int pub_started;
+  pthread_mutex_t pmu;
+  pthread_cond_t pcv, pdone;
+  uint64_t asked, done;
   /* atomic */
   int live;
   uint64_t gen, received, sent, failures, subscriptions;
@@ -44,6 +52,9 @@ redis_bus *redis_bus_new(redis_client *c, int backoff_ms) {
   snprintf(b->channel, sizeof b->channel, "%s%s", REDIS_BUS_CHANNEL, db ? db + 1 : "0");
   pthread_mutex_init(&b->mu, NULL);
   pthread_cond_init(&b->cv, NULL);
+  pthread_mutex_init(&b->pmu, NULL);
+  pthread_cond_init(&b->pcv, NULL);
+  pthread_cond_init(&b->pdone, NULL);
   return b;
 }
 
@@ -148,9 +159,41 @@ static void *bus_main(void *arg) {
   return NULL;
 }
 
+static void send_notice(redis_bus *b) {
+  const char *argv[] = {"EVAL", PUBLISH_SCRIPT, "1", REDIS_BUS_KEY, b->channel};
+  redis_value v;
+  if (redis_command(b->c, 5, argv, &v)) {
+    __atomic_add_fetch(&b->failures, 1, __ATOMIC_RELAXED);
+    return;
+  }
+  if (v.type == REDIS_INT) set_shared(b, v.i);
+  __atomic_add_fetch(&b->sent, 1, __ATOMIC_RELAXED);
+}
+
+static void *pub_main(void *arg) {
+  redis_bus *b = arg;
+  pthread_mutex_lock(&b->pmu);
+  for (;;) {
+    while (b->done == b->asked && !__atomic_load_n(&b->stopping, __ATOMIC_ACQUIRE)) pthread_cond_wait(&b->pcv, &b->pmu);
+    if (__atomic_load_n(&b->stopping, __ATOMIC_ACQUIRE)) break;
+    uint64_t upto = b->asked;
+    pthread_mutex_unlock(&b->pmu);
+    send_notice(b);
+    pthread_mutex_lock(&b->pmu);
+    b->done = upto;
+    pthread_cond_broadcast(&b->pdone);
+  }
+  b->done = b->asked; /* nobody waits on a stopped bus */
+  pthread_cond_broadcast(&b->pdone);
+  pthread_mutex_unlock(&b->pmu);
+  return NULL;
+}
+
 pheme_err redis_bus_start(redis_bus *b, void (*on_notice)(void *ctx), void *ctx, int wait_ms) {
   b->on_notice = on_notice;
   b->ctx = ctx;
+  if (pthread_create(&b->pub_thread, NULL, pub_main, b)) return PHEME_SYS_IO;
+  b->pub_started = 1;
   if (pthread_create(&b->thread, NULL, bus_main, b)) return PHEME_SYS_IO;
   b->started = 1;
   uint64_t until = time_mono_us() + (uint64_t)(wait_ms > 0 ? wait_ms : 0) * 1000;
@@ -163,25 +206,31 @@ pheme_err redis_bus_start(redis_bus *b, void (*on_notice)(void *ctx), void *ctx,
 void redis_bus_free(redis_bus *b) {
   if (!b) return;
   pthread_mutex_lock(&b->mu);
-  b->stopping = 1;
+  __atomic_store_n(&b->stopping, 1, __ATOMIC_RELEASE);
   if (b->sub) shutdown(b->sub->fd, SHUT_RDWR); /* the blocked read returns */
   pthread_cond_broadcast(&b->cv);
   pthread_mutex_unlock(&b->mu);
   if (b->started) pthread_join(b->thread, NULL);
+  pthread_mutex_lock(&b->pmu);
+  pthread_cond_broadcast(&b->pcv);
+  pthread_mutex_unlock(&b->pmu);
+  if (b->pub_started) pthread_join(b->pub_thread, NULL); /* its connection is freed as it ends */
   pthread_mutex_destroy(&b->mu);
   pthread_cond_destroy(&b->cv);
+  pthread_mutex_destroy(&b->pmu);
+  pthread_cond_destroy(&b->pcv);
+  pthread_cond_destroy(&b->pdone);
   free(b);
 }
 
 void redis_bus_publish(redis_bus *b) {
-  const char *argv[] = {"EVAL", PUBLISH_SCRIPT, "1", REDIS_BUS_KEY, b->channel};
-  redis_value v;
-  if (redis_command(b->c, 5, argv, &v)) {
-    __atomic_add_fetch(&b->failures, 1, __ATOMIC_RELAXED);
-    return;
+  pthread_mutex_lock(&b->pmu);
+  if (b->pub_started && !__atomic_load_n(&b->stopping, __ATOMIC_ACQUIRE)) {
+    uint64_t mine = ++b->asked;
+    pthread_cond_signal(&b->pcv);
+    while (b->done < mine) pthread_cond_wait(&b->pdone, &b->pmu);
   }
-  if (v.type == REDIS_INT) set_shared(b, v.i);
-  __atomic_add_fetch(&b->sent, 1, __ATOMIC_RELAXED);
+  pthread_mutex_unlock(&b->pmu);
 }
 
 int redis_bus_generation(redis_bus *b, uint64_t *gen) {

@@ -38,9 +38,11 @@ redis_bus *redis_bus_new(redis_client *c, int backoff_ms);
 pheme_err redis_bus_start(redis_bus *b, void (*on_notice)(void *ctx), void *ctx, int wait_ms) PHEME_MUST_CHECK;
 /* Stops the thread (its connection is shut down) and frees the bus. NULL is fine. */
 void redis_bus_free(redis_bus *b);
-/* Publishes a notice on the caller's thread (its connection of core/redis.h): one round trip, or
- * nothing while Redis is down (counted as a failure; the other nodes find the change by polling
- * and their caches are bypassed, their subscription being lost too). */
+/* Publishes a notice and returns once it is sent (or failed): the bus's publisher thread sends
+ * it on a connection of its own, one script for every request made before it started, so
+ * concurrent commits share a round trip. Nothing is sent while Redis is down (counted as a
+ * failure; the other nodes find the change by polling and their caches are bypassed, their
+ * subscription being lost too). Returns at once on a bus not started or stopping. */
 void redis_bus_publish(redis_bus *b);
 /* 1 with *gen set while subscribed (*gen moves on with every notice read and every new
  * subscription), 0 when not subscribed: then nothing cached may be trusted. */
