@@ -40,7 +40,7 @@ struct redis_bus {
   /* atomic */
   int live;
   uint64_t gen, received, sent, failures, subscriptions;
-  long long shared; /* the newest shared generation read or written */
+  long long seen; /* the shared generation as of the last notice read (or the subscription) */
 };
 
 redis_bus *redis_bus_new(redis_client *c, int backoff_ms) {
@@ -58,10 +58,14 @@ redis_bus *redis_bus_new(redis_client *c, int backoff_ms) {
   return b;
 }
 
-static void set_shared(redis_bus *b, long long v) {
-  long long was = __atomic_load_n(&b->shared, __ATOMIC_RELAXED);
-  while (v > was && !__atomic_compare_exchange_n(&b->shared, &was, v, 0, __ATOMIC_RELAXED, __ATOMIC_RELAXED)) {
-  }
+/* The shared generation now (GET on the caller's thread's connection): 0 with *v, or -1. */
+static int shared_now(redis_bus *b, long long *v) {
+  const char *argv[] = {"GET", REDIS_BUS_KEY};
+  redis_value r;
+  if (redis_command(b->c, 2, argv, &r)) return -1;
+  *v = 0;
+  if (r.type == REDIS_STR && parse_int(r.s, 0, INT64_MAX, v)) return -1;
+  return r.type == REDIS_STR || r.type == REDIS_NIL ? 0 : -1;
 }
 
 /* Waits ms unless the bus is stopping (under b->mu). */
@@ -91,10 +95,17 @@ static redisContext *subscribe(redis_bus *b, char *why, size_t n) {
   int ok = r && r->type == REDIS_REPLY_ARRAY;
   if (!ok) snprintf(why, n, "SUBSCRIBE %.63s: %.100s", b->channel, r && r->type == REDIS_REPLY_ERROR ? r->str : ctx->errstr);
   if (r) freeReplyObject(r);
+  /* where the shared generation stands once subscribed: every later notice comes on ctx */
+  long long v = 0;
+  if (ok && shared_now(b, &v)) {
+    ok = 0;
+    snprintf(why, n, "GET %s failed", REDIS_BUS_KEY);
+  }
   if (!ok) {
     redisFree(ctx);
     return NULL;
   }
+  __atomic_store_n(&b->seen, v, __ATOMIC_RELEASE);
   return ctx;
 }
 
@@ -134,8 +145,11 @@ static void *bus_main(void *arg) {
       if (r->type == REDIS_REPLY_ARRAY && r->elements == 3 && r->element[0]->type == REDIS_REPLY_STRING &&
           strcmp(r->element[0]->str, "message") == 0) {
         long long v;
-        if (r->element[2]->type == REDIS_REPLY_STRING && !parse_int(r->element[2]->str, 0, INT64_MAX, &v)) set_shared(b, v);
+        /* gen first: a reader that finds seen equal to the shared generation reads gen after */
         __atomic_add_fetch(&b->gen, 1, __ATOMIC_ACQ_REL);
+        if (r->element[2]->type == REDIS_REPLY_STRING && !parse_int(r->element[2]->str, 0, INT64_MAX, &v) &&
+            v > __atomic_load_n(&b->seen, __ATOMIC_RELAXED))
+          __atomic_store_n(&b->seen, v, __ATOMIC_RELEASE);
         __atomic_add_fetch(&b->received, 1, __ATOMIC_RELAXED);
         if (b->on_notice) b->on_notice(b->ctx);
       }
@@ -166,7 +180,6 @@ static void send_notice(redis_bus *b) {
     __atomic_add_fetch(&b->failures, 1, __ATOMIC_RELAXED);
     return;
   }
-  if (v.type == REDIS_INT) set_shared(b, v.i);
   __atomic_add_fetch(&b->sent, 1, __ATOMIC_RELAXED);
 }
 
@@ -235,6 +248,10 @@ void redis_bus_publish(redis_bus *b) {
 
 int redis_bus_generation(redis_bus *b, uint64_t *gen) {
   if (!__atomic_load_n(&b->live, __ATOMIC_ACQUIRE)) return 0;
+  /* every write acknowledged anywhere has INCRed the shared generation: while a notice of one is
+   * still on its way to the subscriber, nothing cached here may be trusted */
+  long long now;
+  if (shared_now(b, &now) || now != __atomic_load_n(&b->seen, __ATOMIC_ACQUIRE)) return 0;
   *gen = __atomic_load_n(&b->gen, __ATOMIC_ACQUIRE);
   /* a loss between the two loads moved gen on, so an answer cached under *gen is stale anyway */
   return 1;
@@ -253,5 +270,5 @@ void redis_bus_metrics_collect(metrics_writer *w, void *ctx) {
   mw_family(w, "pheme_redis_subscriptions_total", METRIC_COUNTER, "Subscriptions made (the first, then one per reconnect).");
   mw_u64(w, NULL, __atomic_load_n(&b->subscriptions, __ATOMIC_RELAXED));
   mw_family(w, "pheme_redis_shared_generation", METRIC_GAUGE, "The newest shared write generation this node has seen.");
-  mw_i64(w, NULL, __atomic_load_n(&b->shared, __ATOMIC_RELAXED));
+  mw_i64(w, NULL, __atomic_load_n(&b->seen, __ATOMIC_RELAXED));
 }

@@ -44,8 +44,11 @@ void redis_bus_free(redis_bus *b);
  * failure; the other nodes find the change by polling and their caches are bypassed, their
  * subscription being lost too). Returns at once on a bus not started or stopping. */
 void redis_bus_publish(redis_bus *b);
-/* 1 with *gen set while subscribed (*gen moves on with every notice read and every new
- * subscription), 0 when not subscribed: then nothing cached may be trusted. */
+/* 1 with *gen set while subscribed and every notice of the shared generation as it stands now
+ * has been read (one GET on the caller's thread's connection: a write acknowledged anywhere
+ * before this call has INCRed it); *gen moves on with every notice read and every new
+ * subscription. 0 when not subscribed, Redis does not answer, or a notice is still on its way:
+ * then nothing cached may be trusted. */
 int redis_bus_generation(redis_bus *b, uint64_t *gen);
 
 /* The collector (ctx: the bus): pheme_redis_subscribed, pheme_redis_notices_total{direction},
