@@ -8,8 +8,9 @@
  *
  * Notices are a hint, never the data: events are still read from the outbox in commit order, so a
  * lost notice only delays (until the hub's poll). The answer cache cannot wait for a poll: while
- * the subscription is not live (Redis down, reconnecting), redis_bus_generation says so and the
- * cache is bypassed; each new subscription moves the count on, so nothing cached before the gap
+ * the subscription is not live (Redis down, reconnecting), or the shared generation is ahead of
+ * the last notice read (one is on its way), redis_bus_generation says so and the cache is
+ * bypassed; each new subscription moves the count on, so nothing cached before the gap
  * is served after it. While the subscriber's connection is lost the client is held down
  * (redis_hold_down): /readyz and /metrics name Redis degraded. The subscriber reconnects every
  * back-off interval. */
