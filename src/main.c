@@ -16,6 +16,7 @@
 #include "core/config.h"
 #include "core/log.h"
 #include "core/redis.h"
+#include "core/redis_bus.h"
 #include "core/util.h"
 #include "core/version.h"
 #include "game/leaderboard.h"
@@ -199,7 +200,21 @@ static int cmd_migrate(cmd_ctx *c) {
   return 0;
 }
 
-static uint64_t app_generation(void *a) { return store_generation(((app *)a)->store); }
+/* The nodes' notices through Redis (core/redis_bus.h), when configured: read by the answer
+ * cache's generation below. */
+static redis_bus *bus_;
+
+/* The answer cache's generation: this process's writes, plus the other nodes' notices when Redis
+ * is configured (both only move on, so their sum does); unknown while the notices are not
+ * arriving, and then the cache is bypassed. */
+static uint64_t app_generation(void *a) {
+  uint64_t gen = store_generation(((app *)a)->store), shared = 0;
+  if (bus_ && !redis_bus_generation(bus_, &shared)) return HTTP_CACHE_BYPASS;
+  return gen + shared;
+}
+
+static void bus_publish(void *b) { redis_bus_publish(b); }
+static void bus_wake_hub(void *hub) { events_hub_wake(hub); }
 
 /* The operations routes alone (/healthz, /readyz, /metrics): what a worker or indexer answers. */
 static size_t ops_routes(http_route *out, size_t cap) {
@@ -391,7 +406,13 @@ static int cmd_serve(cmd_ctx *c) {
     }
     a.redis = redis;
     if (metrics_register(&metrics, redis_metrics_collect, redis)) PHEME_BUG("the metrics registry is full");
-    log_info("sharing rate limits with the other nodes through redis %s", redis_where(redis));
+    log_info("sharing rate limits, events and the answer cache's freshness with the other nodes through redis %s",
+             redis_where(redis));
+    if (!(bus_ = redis_bus_new(redis, (int)cfg->redis_backoff_ms))) {
+      log_error("out of memory for the redis subscriber");
+      goto out;
+    }
+    if (metrics_register(&metrics, redis_bus_metrics_collect, bus_)) PHEME_BUG("the metrics registry is full");
   }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
@@ -404,9 +425,10 @@ static int cmd_serve(cmd_ctx *c) {
     if (metrics_register(&metrics, ratelimit_metrics_collect, limits)) PHEME_BUG("the metrics registry is full");
   }
   /* The answer cache is correct for one process writing its storage: with PostgreSQL, other
-   * nodes write too and nothing would tell this one, so auto keeps it off there. */
+   * nodes write too and nothing would tell this one, so auto keeps it off there, unless Redis
+   * carries the other nodes' notices (core/redis_bus.h). */
   int want_cache = strcmp(cfg->answer_cache, "on") == 0 ||
-                   (strcmp(cfg->answer_cache, "auto") == 0 && strcmp(store_driver_name(s), "sqlite") == 0);
+                   (strcmp(cfg->answer_cache, "auto") == 0 && (strcmp(store_driver_name(s), "sqlite") == 0 || bus_));
   if (want_cache &&
       !(cache = http_cache_new((size_t)cfg->answer_cache_mb << 20, (uint64_t)cfg->answer_cache_ttl * 1000000u))) {
     log_error("out of memory for the answer cache");
@@ -450,6 +472,15 @@ static int cmd_serve(cmd_ctx *c) {
   if (!(hub = events_hub_start(s, &eo, err, sizeof err))) {
     log_error("%s", err);
     goto out;
+  }
+  /* the other nodes hear of this node's writes, and this node of theirs: its hub wakes at once
+   * and its answer cache moves on */
+  if (bus_) {
+    if (redis_bus_start(bus_, bus_wake_hub, hub, (int)cfg->redis_timeout_ms * 2)) {
+      log_error("could not start the redis subscriber's thread");
+      goto out;
+    }
+    store_writes_listen(s, bus_publish, bus_);
   }
   a.events = hub;
   a.http = http_server_start(&o, err, sizeof err);
@@ -496,7 +527,8 @@ static int cmd_serve(cmd_ctx *c) {
   rc = 0;
 out:
   jobs_pool_stop(jobs); /* running jobs finish; claimed ones not started go back */
-  events_hub_free(hub);
+  store_writes_listen(s, NULL, NULL); /* no more writes to publish */
+  events_hub_stop(hub);
   pipeline_release(&pipe);
   issuance_release(&iss);
   if (match) metrics_unregister(&metrics, matching_metrics_collect, match);
@@ -505,6 +537,12 @@ out:
   log_batching_stop();
   http_cache_free(cache);
   ratelimit_free(limits);
+  /* once the chain's workers are stopped (a commit may be telling the other nodes), and before
+   * the hub is freed (a notice wakes it) */
+  if (bus_) metrics_unregister(&metrics, redis_bus_metrics_collect, bus_);
+  redis_bus_free(bus_);
+  bus_ = NULL;
+  events_hub_free(hub);
   redis_client_free(redis);
   signin_config_release(&signin);
   content_backend_free(a.content);

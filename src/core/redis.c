@@ -21,6 +21,7 @@ struct redis_client {
   pthread_key_t conn;           /* this thread's redisContext */
   uint64_t down_until_us;       /* atomic: no network before this */
   uint64_t commands, failures;  /* atomic counters */
+  int held_down;                /* atomic: a subscriber's connection is lost (redis_hold_down) */
   pthread_mutex_t mu;           /* guards last_error */
   char last_error[200];
 };
@@ -99,9 +100,9 @@ static void note_failure(redis_client *c, const char *what) {
                                      c->backoff_ms);
 }
 
-static redisContext *connection(redis_client *c) {
-  redisContext *ctx = pthread_getspecific(c->conn);
-  if (ctx) return ctx;
+/* A new connection, authenticated and on the right database, or NULL (the failure noted). */
+static redisContext *dial(redis_client *c) {
+  redisContext *ctx;
   struct timeval tv = {c->timeout_ms / 1000, (c->timeout_ms % 1000) * 1000};
   ctx = redisConnectWithTimeout(c->host, c->port, tv);
   if (!ctx || ctx->err) {
@@ -124,8 +125,25 @@ static redisContext *connection(redis_client *c) {
     if (r) freeReplyObject(r);
     if (!ok) return redisFree(ctx), NULL;
   }
-  pthread_setspecific(c->conn, ctx);
   return ctx;
+}
+
+static redisContext *connection(redis_client *c) {
+  redisContext *ctx = pthread_getspecific(c->conn);
+  if (ctx) return ctx;
+  if ((ctx = dial(c))) pthread_setspecific(c->conn, ctx);
+  return ctx;
+}
+
+struct redisContext *redis_dial(redis_client *c) { return dial(c); }
+
+void redis_hold_down(redis_client *c, const char *why) {
+  if (why) {
+    note_failure(c, why);
+    __atomic_store_n(&c->held_down, 1, __ATOMIC_RELEASE);
+  } else {
+    __atomic_store_n(&c->held_down, 0, __ATOMIC_RELEASE);
+  }
 }
 
 static void copy_scalar(const redisReply *r, int *type, long long *i, char *s) {
@@ -178,7 +196,10 @@ pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redi
   return e;
 }
 
-int redis_up(redis_client *c) { return time_mono_us() >= __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE); }
+int redis_up(redis_client *c) {
+  return !__atomic_load_n(&c->held_down, __ATOMIC_ACQUIRE) &&
+         time_mono_us() >= __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE);
+}
 
 void redis_last_error(redis_client *c, char *out, size_t n) {
   pthread_mutex_lock(&c->mu);

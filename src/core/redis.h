@@ -45,7 +45,17 @@ void redis_client_free(redis_client *c);
  * message in out->s. */
 pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) PHEME_MUST_CHECK;
 
-/* Whether the last command succeeded or none has failed within the back-off. */
+/* A new connection of its own (authenticated, on the URL's database) for a caller that keeps it,
+ * such as a subscriber (core/redis_bus.h), or NULL with the failure noted (Redis down for the
+ * back-off). The caller frees it with redisFree. */
+struct redisContext *redis_dial(redis_client *c);
+/* why set: marks Redis down (a failure, with why as the last error) and keeps redis_up 0 until
+ * redis_hold_down(c, NULL), whatever commands do meanwhile: a subscriber whose connection is
+ * lost holds the node degraded until it has subscribed again. Commands are not refused for it. */
+void redis_hold_down(redis_client *c, const char *why);
+
+/* Whether the last command succeeded or none has failed within the back-off, and no subscriber
+ * holds Redis down. */
 int redis_up(redis_client *c);
 /* The last failure's message ("" when none), for /readyz. */
 void redis_last_error(redis_client *c, char *out, size_t n);

@@ -87,6 +87,10 @@ static entry *find(shard *s, const char *key, uint64_t h) {
 }
 
 char *http_cache_get(http_cache *c, const char *key, uint64_t gen, uint64_t now_us, size_t *len) {
+  if (gen == HTTP_CACHE_BYPASS) {
+    __atomic_add_fetch(&c->misses, 1, __ATOMIC_RELAXED);
+    return NULL;
+  }
   uint64_t h = hash_key(key);
   shard *s = &c->shards[h % SHARDS];
   char *copy = NULL;
@@ -110,7 +114,7 @@ char *http_cache_get(http_cache *c, const char *key, uint64_t gen, uint64_t now_
 void http_cache_put(http_cache *c, const char *key, const char *body, size_t len, uint64_t gen,
                uint64_t now_us) {
   size_t klen = strlen(key), cost = sizeof(entry) + klen + 1 + len;
-  if (cost > c->max_per_shard / 4) return; /* one answer never takes a large share */
+  if (gen == HTTP_CACHE_BYPASS || cost > c->max_per_shard / 4) return; /* one answer never takes a large share */
   entry *e = malloc(sizeof *e + klen + 1);
   char *copy = malloc(len ? len : 1);
   if (!e || !copy) {

@@ -20,6 +20,10 @@ typedef struct {
 http_cache *http_cache_new(size_t max_bytes, uint64_t ttl_us);
 void http_cache_free(http_cache *c);
 
+/* A generation under which nothing is served or kept (the generation cannot be known: the other
+ * nodes' notices are not arriving, core/redis_bus.h). */
+#define HTTP_CACHE_BYPASS UINT64_MAX
+
 /* A malloc'ed copy of the body cached under key for generation gen, or NULL (a miss). */
 char *http_cache_get(http_cache *c, const char *key, uint64_t gen, uint64_t now_us, size_t *len);
 /* Keeps a copy of body under key, tagged with the generation it was read under. */

@@ -33,7 +33,13 @@ struct store {
   /* Called after a commit whose transaction wrote an event row (store_events_listen), or NULL */
   void (*events_hook)(void *ctx);
   void *events_ctx;
+  /* Called after every committed write (store_writes_listen), or NULL */
+  void (*writes_hook)(void *ctx);
+  void *writes_ctx;
 };
+
+/* The generation moved on (a write committed): calls the store's writes_hook. */
+void store_wrote(store *s);
 
 /* A unit of work: one connection, optionally one transaction, an arena for results. */
 typedef struct sx {

@@ -71,6 +71,7 @@ static pheme_err sx_autocommit(store *s, arena *a, sx *x) {
 static void autocommitted(store *s, int enqueued) {
   __atomic_add_fetch(&s->generation, 1, __ATOMIC_RELEASE);
   if (enqueued) wake_listener(s);
+  store_wrote(s);
 }
 
 /* ---- producing ---- */

@@ -45,6 +45,17 @@ const char *store_driver_name(store *s) { return s->drv->name; }
 
 uint64_t store_generation(store *s) { return __atomic_load_n(&s->generation, __ATOMIC_ACQUIRE); }
 
+void store_writes_listen(store *s, void (*fn)(void *ctx), void *ctx) {
+  __atomic_store_n(&s->writes_hook, NULL, __ATOMIC_RELEASE);
+  __atomic_store_n(&s->writes_ctx, ctx, __ATOMIC_RELEASE);
+  __atomic_store_n(&s->writes_hook, fn, __ATOMIC_RELEASE);
+}
+
+void store_wrote(store *s) {
+  void (*hook)(void *) = __atomic_load_n(&s->writes_hook, __ATOMIC_ACQUIRE);
+  if (hook) hook(__atomic_load_n(&s->writes_ctx, __ATOMIC_ACQUIRE));
+}
+
 pheme_err store_migrate(store *s, int *applied, char *err, size_t errlen) {
   return migrate_apply(s->db, INT_MAX, applied, err, errlen);
 }
@@ -167,6 +178,7 @@ pheme_err sx_commit(sx *x) {
   store *s = x->s;
   sx_end(x);
   if (on_commit) on_commit(s);
+  if (committed) store_wrote(s);
   void (*hook)(void *) = events ? __atomic_load_n(&s->events_hook, __ATOMIC_ACQUIRE) : NULL;
   if (hook) hook(__atomic_load_n(&s->events_ctx, __ATOMIC_ACQUIRE));
   return e;

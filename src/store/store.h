@@ -170,6 +170,10 @@ void store_metrics_collect(metrics_writer *w, void *store);
 const char *store_driver_name(store *s);
 /* A number that changes after every write this process commits (for caches of answers). */
 uint64_t store_generation(store *s);
+/* fn(ctx) is called on the committing thread after every write this process commits (when the
+ * generation moves on), after the connection is given back; it must be quick (it tells the other
+ * nodes: core/redis_bus.h). One listener per store; fn NULL removes it. */
+void store_writes_listen(store *s, void (*fn)(void *ctx), void *ctx);
 
 /* --- users and wallets --- */
 pheme_err store_user_get(store *s, arena *a, int64_t id, user *out) PHEME_MUST_CHECK;

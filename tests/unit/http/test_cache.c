@@ -53,4 +53,26 @@ TEST(memory_is_bounded) {
   http_cache_free(c);
 }
 
-TEST_MAIN(RUN(hit_only_for_the_same_generation_and_age); RUN(memory_is_bounded))
+/* HTTP_CACHE_BYPASS (the other nodes' notices are not arriving): nothing is served or kept, and
+ * what was kept before is left for when the generation is known again (it will not match). */
+TEST(the_bypass_generation_serves_and_keeps_nothing) {
+  http_cache *c = http_cache_new(1 << 20, 1000000);
+  REQUIRE(c != NULL);
+  size_t n = 0;
+  http_cache_put(c, "/api/v1/tasks/1", "{}", 2, 5, 10);
+  CHECK(http_cache_get(c, "/api/v1/tasks/1", HTTP_CACHE_BYPASS, 20, &n) == NULL);
+  http_cache_put(c, "/api/v1/tasks/2", "{}", 2, HTTP_CACHE_BYPASS, 20);
+  CHECK(http_cache_get(c, "/api/v1/tasks/2", HTTP_CACHE_BYPASS, 30, &n) == NULL);
+  http_cache_usage st;
+  http_cache_stats_get(c, &st);
+  CHECK_INT(st.entries, 1); /* only the entry put under generation 5 */
+  CHECK_INT(st.hits, 0);
+  CHECK_INT(st.misses, 2);
+  char *b = http_cache_get(c, "/api/v1/tasks/1", 5, 40, &n);
+  CHECK_MEM(b, n, "{}", 2);
+  free(b);
+  http_cache_free(c);
+}
+
+TEST_MAIN(RUN(hit_only_for_the_same_generation_and_age); RUN(memory_is_bounded);
+          RUN(the_bypass_generation_serves_and_keeps_nothing))
