@@ -1,6 +1,7 @@
 // Drives Debian's Chromium through playwright-core against a running `pheme serve --demo`.
 //   node e2e/browser.mjs smoke             checks pages a person would open against PHEME_URL (`pheme serve
 //                                          --demo`), then the chain suite; exits non-zero on failure
+//   node e2e/browser.mjs pages             the smoke checks alone (no chain suite)
 //   node e2e/browser.mjs chain             the chain suite alone: against its own `pheme dev` (anvil +
 //                                          contracts; PHEME_URL to use a running one): on-chain Skill
 //                                          Wallet, chain switch/add, the seeded submission followed and disputed
@@ -74,6 +75,86 @@ function rawGet(path, headers = {}) {
     req.setTimeout(TIMEOUT, () => req.destroy(new Error(`GET ${path} timed out`)));
   });
 }
+
+/** A browser context whose one EIP-6963 wallet signs with `account` (viem, in Node): messages,
+ *  EIP-712 typed data, and (with `rpc`, anvil's URL) transactions it sends to anvil itself. */
+async function walletContext(browser, account, name, { rpc, width = 1280 } = {}) {
+  const ctx = await browser.newContext({ viewport: { width, height: 900 } });
+  ctx.setDefaultTimeout(TIMEOUT);
+  const p = await ctx.newPage();
+  await p.exposeFunction("phemeSign", (hex) => account.signMessage({ message: { raw: hex } }));
+  await p.exposeFunction("phemeSign712", (json) => {
+    const t = JSON.parse(json);
+    delete t.types.EIP712Domain;
+    return account.signTypedData({ domain: t.domain, types: t.types, primaryType: t.primaryType, message: t.message });
+  });
+  await p.exposeFunction("phemeRpc", async (method, params) => {
+    if (!rpc) throw new Error(`no chain for ${method}`);
+    const call = async (m, ps) => {
+      const r = await fetch(rpc, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: m, params: ps }) });
+      const j = await r.json();
+      if (j.error) throw Object.assign(new Error(j.error.message), { code: j.error.code, data: j.error.data });
+      return j.result;
+    };
+    if (method === "eth_sendTransaction") {
+      // signed here with the wallet's key, as a wallet would
+      const tx = params[0];
+      const [nonce, gasPrice, chainId] = await Promise.all([call("eth_getTransactionCount", [account.address, "pending"]), call("eth_gasPrice", []), call("eth_chainId", [])]);
+      const gas = tx.gas ?? (await call("eth_estimateGas", [{ from: account.address, to: tx.to, data: tx.data, value: tx.value ?? "0x0" }]));
+      const raw = await account.signTransaction({ to: tx.to, data: tx.data, value: BigInt(tx.value ?? 0), nonce: Number(nonce), gas: BigInt(gas) * 2n, gasPrice: BigInt(gasPrice), chainId: Number(chainId), type: "legacy" });
+      return call("eth_sendRawTransaction", [raw]);
+    }
+    return call(method, params ?? []);
+  });
+  await p.addInitScript(
+    ({ address, name }) => {
+      window.phemeWalletCalls = [];
+      const provider = {
+        async request({ method, params }) {
+          window.phemeWalletCalls.push(method);
+          if (method === "eth_requestAccounts" || method === "eth_accounts") return [address];
+          if (method === "eth_chainId") return "0x7a69";
+          if (method === "wallet_switchEthereumChain") return null;
+          if (method === "personal_sign") return window.phemeSign(params[0]);
+          if (method === "eth_signTypedData_v4") return window.phemeSign712(params[1]);
+          try {
+            return await window.phemeRpc(method, params ?? []);
+          } catch (e) {
+            throw Object.assign(new Error(e.message), { code: e.code ?? -32603 });
+          }
+        },
+        on() {},
+        removeListener() {},
+      };
+      const detail = Object.freeze({ info: Object.freeze({ uuid: "00000000-0000-4000-8000-0000000000b1", name, icon: "", rdns: "test.wallet.person" }), provider });
+      window.addEventListener("eip6963:requestProvider", () => window.dispatchEvent(new CustomEvent("eip6963:announceProvider", { detail })));
+    },
+    { address: account.address, name },
+  );
+  return { ctx, page: p };
+}
+
+async function signIn(p, base, walletName, path = "/tasks") {
+  await p.goto(`${base}${path}`);
+  await p.getByRole("button", { name: "Sign in", exact: true }).first().click();
+  await p.getByRole("button", { name: `Sign in with ${walletName}` }).click();
+  await p.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+/** No horizontal overflow and axe-clean at each width. */
+async function fits(p, where, widths = [360, 390, 768, 1280]) {
+  for (const width of widths) {
+    await p.setViewportSize({ width, height: 900 });
+    await p.waitForTimeout(50);
+    const r = await p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    if (r > 0) throw new Error(`${where}: ${r} px of horizontal overflow at ${width} px`);
+    if (width === 360 || width === 1280) await axeClean(p, `${where} at ${width} px`);
+  }
+  await p.setViewportSize({ width: 1280, height: 900 });
+}
+
+// anvil's public development key #4: the author of the demo's seeded submission (XP in the demo)
+const AUTHOR_KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
 
 async function screenshot(path) {
   if (!path) throw new Error("usage: browser.mjs screenshot OUT.png");
@@ -422,11 +503,71 @@ async function smoke() {
       await page.getByRole("dialog").waitFor({ state: "hidden" });
     });
 
+
+    await check("the dashboard: level ring, XP to the next level, streak, reputation with its parts and history, activity live, tasks for you", async () => {
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const author = privateKeyToAccount(AUTHOR_KEY);
+      // the game's figures as the public Skill Wallet gives them
+      const { progress } = await (await fetch(`${base}/api/v1/wallets/${author.address}`)).json();
+      const xp = progress?.xp;
+      if (!(xp > 0)) throw new Error(`the demo's author has ${xp} XP`);
+      const vb = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+      try {
+        const { page: p } = await walletContext(vb, author, "Author Wallet");
+        await signIn(p, base, "Author Wallet");
+        await p.getByRole("link", { name: "Dashboard", exact: true }).click();
+        await p.waitForURL(/\/dashboard$/);
+        const got = (await p.getByTestId("dashboard-xp").innerText()).replace(/\D/g, "");
+        if (Number(got) !== xp) throw new Error(`dashboard XP ${got}, the wallet says ${xp}`);
+        const toNext = (await p.getByTestId("xp-to-next").innerText()).replace(/\D/g, "");
+        if (Number(toNext) !== progress.xpToNextLevel) throw new Error(`XP to the next level: ${toNext}, expected ${progress.xpToNextLevel}`);
+        await p.getByRole("img", { name: /Level Novice: \d+% of the way to Advanced/ }).waitFor();
+        await p.getByTestId("streak-days").waitFor();
+        await p.getByTestId("streak-deadline").waitFor();
+        const rep = await (await fetch(`${base}/api/v1/reputation/${author.address}`)).json();
+        const shown = await p.getByTestId("dashboard-reputation").innerText();
+        if (!shown.startsWith(String(Math.round(rep.score * 10) / 10))) throw new Error(`reputation '${shown}', the API says ${rep.score}`);
+        await p.getByRole("list", { name: "What your score is made of" }).getByText("Quality of your work").waitFor();
+        await p.getByRole("img", { name: /Your reputation over time/ }).waitFor();
+        await p.getByRole("heading", { name: "Tasks for you" }).waitFor();
+        await p.getByText("Live", { exact: true }).waitFor();
+        // Someone endorses the author now: the dashboard hears it through the event stream.
+        if (!apiKey) throw new Error("PHEME_API_KEY is needed to endorse");
+        const r = await fetch(`${base}/api/v1/endorsements`, { method: "POST", headers: { Authorization: `Bearer ${apiKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ address: author.address, skill: "solidity" }) });
+        if (r.status !== 201) throw new Error(`endorsing answered ${r.status} ${await r.text()}`);
+        await p.getByTestId("activity").getByText("Someone endorsed you.").waitFor();
+        await fits(p, "the dashboard");
+        // Leaderboards: the author is on the global board; "Find me" shows the page around them.
+        await p.getByRole("link", { name: "Leaderboards", exact: true }).click();
+        await p.getByRole("heading", { level: 1, name: "Leaderboards" }).waitFor();
+        await p.getByRole("list", { name: "Ranking" }).locator("li").first().waitFor();
+        await p.getByRole("link", { name: "Find me" }).click();
+        await p.waitForURL(/around=me/);
+        const me = p.getByTestId("board-me");
+        await me.getByText("(you)").waitFor();
+        const line = await me.innerText();
+        if (!line.includes(`${xp.toLocaleString("en-US")} XP`)) throw new Error(`your row: ${line}`);
+        await fits(p, "the leaderboard around you");
+        // A skill's board, and a board the author is not on said in people's words.
+        await p.getByRole("link", { name: "By skill" }).click();
+        await p.getByLabel("Skill", { exact: true }).selectOption("solidity");
+        await p.waitForURL(/board=skill&of=solidity/);
+        await p.getByRole("link", { name: "Find me" }).click();
+        await p.getByText(/You are not on this board yet|\(you\)/).first().waitFor();
+        await axeClean(p, "a skill's leaderboard");
+        await p.getByRole("link", { name: "Guilds", exact: true }).last().click();
+        await p.getByRole("heading", { level: 1, name: "Leaderboards" }).waitFor();
+        await p.getByText(/No guild has earned XP yet|#1/).first().waitFor();
+      } finally {
+        await vb.close();
+      }
+    });
+
     await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
       const view = await b.context.newPage();
       try {
         const pages = ["/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
-          "/submissions/1", "/review", "/no-such-page"];
+          "/submissions/1", "/review", "/no-such-page", "/dashboard", "/leaderboards", "/leaderboards?board=skill&of=solidity", "/leaderboards?board=guilds"];
         const bad = [];
         for (const width of [360, 390, 768, 1280]) {
           await view.setViewportSize({ width, height: 844 });
@@ -541,8 +682,6 @@ async function chainSuite(base, devDir) {
     }
   }
   const text = async (testId) => (await page.getByTestId(testId).innerText()).trim();
-  // anvil's public development key #4: the author of the demo's seeded submission
-  const AUTHOR_KEY = "0x47e179ec197488593b187f80a00eb0da91f1b9d0b13f8733639f19c30a34926a";
   try {
     await check("the Skill Wallet shows reputation, Skill Wallet token, PHEME held, stake and badges from the chain", async () => {
       await page.goto(`${base}/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8`);
@@ -742,7 +881,7 @@ try {
   else if (mode === "smoke") {
     await smoke();
     await withDev(chainSuite);
-  } else if (mode === "chain") await (process.env.PHEME_URL ? chainSuite(base, process.env.PHEME_DEV_DIR) : withDev(chainSuite));
+  } else if (mode === "pages") await smoke(); else if (mode === "chain") await (process.env.PHEME_URL ? chainSuite(base, process.env.PHEME_DEV_DIR) : withDev(chainSuite));
   else throw new Error(`unknown mode '${mode}': smoke, chain or screenshot OUT.png`);
 } catch (e) {
   console.error(`browser: ${e.message ?? e}`);
