@@ -563,11 +563,55 @@ async function smoke() {
       }
     });
 
+
+    await check("endorse a person in a skill from their Skill Wallet; the receipt says why a score changed", async () => {
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const author = privateKeyToAccount(AUTHOR_KEY);
+      const vb = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+      try {
+        const { page: p } = await walletContext(vb, author, "Author Wallet");
+        await signIn(p, base, "Author Wallet", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8");
+        await p.getByRole("heading", { level: 1, name: "Ada" }).waitFor();
+        await p.getByTestId("reputation-score").waitFor();
+        const form = p.locator("form").filter({ has: p.getByRole("button", { name: "Endorse" }) });
+        await form.getByLabel("Skill", { exact: true }).selectOption("solidity");
+        await form.getByRole("button", { name: "Endorse" }).click();
+        await p.getByRole("status").filter({ hasText: "You endorsed Ada in Solidity" }).waitFor();
+        await axeClean(p, "a Skill Wallet after endorsing");
+        await form.getByLabel("Skill", { exact: true }).selectOption("solidity");
+        await form.getByRole("button", { name: "Endorse" }).click();
+        await p.getByRole("alert").filter({ hasText: "You have already endorsed them in this skill." }).waitFor();
+        // The server holds the endorsement: Ada's receipt names the author among her endorsers.
+        const receipt = await (await fetch(`${base}/api/v1/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8/explain`)).json();
+        if (!JSON.stringify(receipt.inputs.endorsements).toLowerCase().includes(author.address.slice(2).toLowerCase()) && receipt.inputs.endorsements.length < 1)
+          throw new Error(`the receipt holds no endorsement: ${JSON.stringify(receipt.inputs.endorsements)}`);
+        // The author's own receipt: the endorsement they received (earlier check) is a change of inputs.
+        await p.goto(`${base}/dashboard`);
+        await p.getByRole("link", { name: "Why did my score change?" }).click();
+        await p.getByRole("heading", { level: 1, name: "Your reputation" }).waitFor();
+        const api = await (await fetch(`${base}/api/v1/reputation/${author.address}/explain`)).json();
+        const shown = await p.getByTestId("receipt-score").innerText();
+        if (!shown.startsWith(String(Math.round(Number(api.score.total) * 10) / 10))) throw new Error(`receipt score '${shown}', the API says ${api.score.total}`);
+        await p.getByTestId("receipt-change").waitFor();
+        const changes = p.getByRole("list", { name: "Score changes" });
+        for (let i = 0; i < 40 && !(await changes.getByText("endorsements: 0 → 1").count()); i++) {
+          await p.waitForTimeout(250);
+          await p.reload();
+          await changes.locator("li").first().waitFor();
+        }
+        await changes.getByText("endorsements: 0 → 1").waitFor();
+        await fits(p, "the reputation receipt");
+      } finally {
+        await vb.close();
+      }
+    });
+
     await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
       const view = await b.context.newPage();
       try {
         const pages = ["/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
-          "/submissions/1", "/review", "/no-such-page", "/dashboard", "/leaderboards", "/leaderboards?board=skill&of=solidity", "/leaderboards?board=guilds"];
+          "/submissions/1", "/review", "/no-such-page", "/dashboard", "/leaderboards", "/leaderboards?board=skill&of=solidity", "/leaderboards?board=guilds",
+          "/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/reputation/0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"];
         const bad = [];
         for (const width of [360, 390, 768, 1280]) {
           await view.setViewportSize({ width, height: 844 });

@@ -190,7 +190,7 @@ export function DashboardPage() {
   return (
     <>
       <PageTitle sub="Your progress, your reputation and what to do next.">Hello, {s.me.displayName || "there"}</PageTitle>
-      <div className="grid gap-6 lg:grid-cols-3">
+      <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card aria-labelledby="h-level">
           <h2 id="h-level" className="text-lg font-semibold">
             Level
@@ -262,7 +262,7 @@ export function DashboardPage() {
         </Card>
       </div>
 
-      <div className="mt-6 grid gap-6 lg:grid-cols-2">
+      <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card aria-labelledby="h-history">
           <h2 id="h-history" className="text-lg font-semibold">
             Reputation over time
