@@ -726,6 +726,24 @@ async function chainSuite(base, devDir) {
     }
   }
   const text = async (testId) => (await page.getByTestId(testId).innerText()).trim();
+  const key = (role, owner) =>
+    execFileSync(PHEME_BIN, ["key", "create", "--role", role, "--owner", owner, "--database", `sqlite:${join(devDir, "data/dev/pheme.db")}`], { encoding: "utf8" })
+      .trim()
+      .split("\n")
+      .pop();
+  const call = async (token, method, path, body) => {
+    const r = await fetch(`${base}/api/v1${path}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const j = await r.json();
+    if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j)}`);
+    return j;
+  };
+  const OPERATOR = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"; // anvil's account #0, an admin here
+  const SUBMITTER_KEY = "0x8b3a350cf5c34c9194ca85829a2df0ec3153be0318b5e2d3348e872092edffba"; // anvil's #5
+  let badgeType = null;
   try {
     await check("the Skill Wallet shows reputation, Skill Wallet token, PHEME held, stake and badges from the chain", async () => {
       await page.goto(`${base}/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8`);
@@ -804,25 +822,21 @@ async function chainSuite(base, devDir) {
       await page.getByRole("list", { name: "Timeline" }).getByText("The decision was disputed").waitFor();
     });
 
+
+    await check("an admin creates a voucher badge type (one approved submission earns it); it is listed", async () => {
+      if (!devDir) throw new Error("PHEME_DEV_DIR (pheme dev's directory) is needed to make keys");
+      badgeType = await call(key("admin", OPERATOR), "POST", "/admin/badges", {
+        slug: "first-approval-web", name: "First approval", description: "Your first submission approved by a panel.",
+        rarity: "RARE", soulbound: true, issuance: "voucher", rule: { kind: "approved", min: 1 },
+      });
+      const list = await (await fetch(`${base}/api/v1/badges`)).json();
+      if (!list.items.some((t) => t.id === badgeType.id)) throw new Error(`badge type ${badgeType.id} is not listed`);
+    });
+
     await check("three validators review in their own browsers, each signing the review (EIP-712) in their wallet", async () => {
       if (!devDir) throw new Error("PHEME_DEV_DIR (pheme dev's directory) is needed to make keys");
       const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
       const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
-      const key = (role, owner) =>
-        execFileSync(PHEME_BIN, ["key", "create", "--role", role, "--owner", owner, "--database", `sqlite:${join(devDir, "data/dev/pheme.db")}`], { encoding: "utf8" })
-          .trim()
-          .split("\n")
-          .pop();
-      const call = async (token, method, path, body) => {
-        const r = await fetch(`${base}/api/v1${path}`, {
-          method,
-          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-          body: body ? JSON.stringify(body) : undefined,
-        });
-        const j = await r.json();
-        if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j)}`);
-        return j;
-      };
       // anvil's public development keys: #0 the operator (an admin here), #1-#3 the demo's staked
       // validators, #5 a PHEME holder who submits
       const dev = [
@@ -908,6 +922,51 @@ async function chainSuite(base, devDir) {
       if (done.reviews.filter((r) => r.round === done.round).length !== 3) throw new Error(`${done.reviews.length} reviews recorded`);
       for (const r of done.reviews) if (r.signer.toLowerCase() !== r.validator.toLowerCase()) throw new Error(`review ${r.id} signed by ${r.signer}`);
       if (done.state !== "APPROVED") throw new Error(`after three approving reviews the submission is ${done.state}`);
+    });
+
+
+    await check("the person who earned a badge claims it in their wallet (PhemeBadges.claim); the chain and their Skill Wallet show it", async () => {
+      if (!badgeType) throw new Error("no badge type was created");
+      const require = createRequire(new URL("../../tests/auth/package.json", import.meta.url));
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const { encodeFunctionData, decodeFunctionResult } = await import(require.resolve("viem"));
+      const person = privateKeyToAccount(SUBMITTER_KEY);
+      const rpc = readFileSync(join(devDir, "dev.log"), "utf8").match(/RPC (http:\/\/\S+)/)?.[1];
+      if (!rpc) throw new Error("pheme dev's log names no RPC URL");
+      const token = key("user", person.address);
+      let award;
+      for (let i = 0; i < 120 && !(award = (await call(token, "GET", "/me/badges")).items.find((a) => a.badge.id === badgeType.id && a.status === "claimable")); i++) await new Promise((r) => setTimeout(r, 500));
+      if (!award) throw new Error(`no claimable award: ${JSON.stringify((await call(token, "GET", "/me/badges")).items.map((a) => [a.badge.slug, a.status]))}`);
+      const voucher = await call(token, "GET", `/me/badges/${award.id}/voucher`);
+      const badges = voucher.domain.verifyingContract;
+      const abi = [{ type: "function", name: "balanceOf", stateMutability: "view", inputs: [{ name: "a", type: "address" }, { name: "id", type: "uint256" }], outputs: [{ type: "uint256" }] }];
+      const balance = async () => {
+        const r = await fetch(rpc, { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "eth_call", params: [{ to: badges, data: encodeFunctionData({ abi, functionName: "balanceOf", args: [person.address, BigInt(badgeType.id)] }) }, "latest"] }) });
+        return decodeFunctionResult({ abi, functionName: "balanceOf", data: (await r.json()).result });
+      };
+      if ((await balance()) !== 0n) throw new Error("the badge is held before the claim");
+      const vb = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+      try {
+        const { page: p } = await walletContext(vb, person, "Person Wallet", { rpc });
+        await signIn(p, base, "Person Wallet", `/wallet/${person.address}`);
+        const mine = p.getByRole("list", { name: "Your badges" }).getByTestId("my-badge").filter({ hasText: "First approval" });
+        await mine.getByText("Ready to claim").waitFor();
+        await axeClean(p, "your Skill Wallet with a badge to claim");
+        await mine.getByRole("button", { name: "Claim First approval" }).click();
+        await p.getByRole("status").filter({ hasText: "Sent from your wallet in transaction" }).waitFor({ timeout: 60000 });
+        const calls = await p.evaluate(() => window.phemeWalletCalls);
+        if (!calls.includes("eth_sendTransaction")) throw new Error(`the wallet sent no transaction: ${calls}`);
+        if ((await balance()) !== 1n) throw new Error("the chain does not hold the claimed badge");
+        // PHEME's indexer sees the VoucherRedeemed event: the award reads as in the wallet.
+        for (let i = 0; i < 60 && !(await mine.getByText("In your wallet").count()); i++) {
+          await p.waitForTimeout(500);
+          if (i % 6 === 5) await p.reload();
+        }
+        await mine.getByText("In your wallet").waitFor();
+        await fits(p, "your Skill Wallet after claiming");
+      } finally {
+        await vb.close();
+      }
     });
 
     await check("no script errors in the browser", async () => {
