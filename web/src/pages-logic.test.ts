@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { claimCall } from "./claim";
 import { ruleText } from "./components/Badges";
-import { describeEvent, ppmPercent, totalParts } from "./pages/DashboardPage";
+import { describeEvent, ppmPercent, totalParts, utcOffsetLabel } from "./pages/DashboardPage";
 import { changes, inputCounts } from "./pages/ReputationPage";
 
 describe("dashboard wording", () => {
@@ -11,6 +11,11 @@ describe("dashboard wording", () => {
     expect(describeEvent("level.up", { data: { from: "NOVICE", to: "ADVANCED" } })).toBe("You reached the Advanced level.");
     expect(describeEvent("reputation.changed", { data: { score: 47300000 } })).toBe("Your reputation is now 47.3.");
     expect(describeEvent("some.new_kind", null)).toBe("Some new kind");
+  });
+  it("names time zones by their offset", () => {
+    expect(utcOffsetLabel(330)).toBe("UTC+05:30");
+    expect(utcOffsetLabel(0)).toBe("UTC+00:00");
+    expect(utcOffsetLabel(-210)).toBe("UTC−03:30");
   });
   it("reads a receipt's parts in parts per million", () => {
     expect(ppmPercent(275000)).toBe(27.5);

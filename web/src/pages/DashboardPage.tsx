@@ -135,6 +135,45 @@ export function describeEvent(kind: string, raw: unknown): string {
 }
 
 /** Events about the person, live: EventSource resumes by itself (Last-Event-ID) after a drop. */
+/** "UTC+05:30" for 330 minutes east of UTC. */
+export function utcOffsetLabel(min: number): string {
+  const a = Math.abs(min);
+  return `UTC${min < 0 ? "−" : "+"}${String(Math.floor(a / 60)).padStart(2, "0")}:${String(a % 60).padStart(2, "0")}`;
+}
+
+/** Streak days end at midnight in the person's time zone; offers this device's when it differs. */
+function TimeZone({ offset, onChanged }: { offset: number; onChanged: () => void }) {
+  const { client } = useSession();
+  const here = -new Date().getTimezoneOffset();
+  const [busy, setBusy] = useState(false);
+  const [failed, setFailed] = useState(false);
+  return (
+    <div className="mt-3 text-sm text-slate-700">
+      <p>
+        Your days end at midnight <span data-testid="streak-zone">{utcOffsetLabel(offset)}</span>.
+      </p>
+      {here !== offset && here >= -720 && here <= 840 && (
+        <button
+          type="button"
+          className={`${btn.secondary} mt-2`}
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            setFailed(false);
+            client
+              .setTimeZone(here)
+              .then(onChanged, () => setFailed(true))
+              .finally(() => setBusy(false));
+          }}
+        >
+          Use this device's time zone ({utcOffsetLabel(here)})
+        </button>
+      )}
+      {failed && <p role="alert" className="mt-1 text-red-800">The time zone was not saved. Try again in a moment.</p>}
+    </div>
+  );
+}
+
 function useActivity(address: string | undefined) {
   const [items, setItems] = useState<Activity[]>([]);
   const [state, setState] = useState<"connecting" | "live" | "retrying">("connecting");
@@ -232,6 +271,7 @@ export function DashboardPage() {
                 </p>
               )}
               {p.streak.multiplierPct > 100 && <p className="mt-1 text-sm text-emerald-800">Your streak adds {p.streak.multiplierPct - 100}% to the XP you earn.</p>}
+              <TimeZone offset={p.streak.utcOffsetMinutes} onChanged={progress.reload} />
             </div>
           ) : (
             !progress.error && <Spinner />

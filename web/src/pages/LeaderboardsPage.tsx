@@ -151,13 +151,14 @@ export function LeaderboardsPage() {
             <h2 className="text-lg font-semibold">{tab === "guilds" ? "Guilds by the XP their members earned for them" : "Everyone by all their XP"}</h2>
           )}
           {s.me && tab !== "guilds" && !needsChoice && (
+            // distinct keys: a new link, not one that fades from one colour scheme to the other
             <div className="flex gap-2">
               {around ? (
-                <Link to={href(tab, of)} className={btn.secondary}>
+                <Link key="top" to={href(tab, of)} className={btn.secondary}>
                   Back to the top
                 </Link>
               ) : (
-                <Link to={href(tab, of, true)} className={btn.primary}>
+                <Link key="find" to={href(tab, of, true)} className={btn.primary}>
                   Find me
                 </Link>
               )}
