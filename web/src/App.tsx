@@ -11,6 +11,9 @@ import { TasksPage } from "./pages/TasksPage";
 import { WalletPage } from "./pages/WalletPage";
 import { SubmissionPage } from "./pages/SubmissionPage";
 import { ValidatorPage } from "./pages/ValidatorPage";
+import { DashboardPage } from "./pages/DashboardPage";
+import { LeaderboardsPage } from "./pages/LeaderboardsPage";
+import { ReputationPage } from "./pages/ReputationPage";
 
 function Page() {
   const { path } = useLocation();
@@ -44,6 +47,12 @@ function Page() {
       return <SubmissionPage key={route.id} id={route.id} />;
     case "review":
       return <ValidatorPage />;
+    case "dashboard":
+      return <DashboardPage />;
+    case "leaderboards":
+      return <LeaderboardsPage />;
+    case "reputation":
+      return <ReputationPage key={route.address} address={route.address} />;
     default:
       return <NotFoundPage />;
   }

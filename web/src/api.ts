@@ -240,6 +240,144 @@ export interface ValidatorQueue {
   items: (Submission & { round: number })[];
 }
 
+/** GET /me/progress (docs/rewards.md). */
+export interface Progress {
+  xp: number;
+  level: string;
+  xpToNextLevel: number;
+  skills: { slug: string; name: string; domain: SkillDomain; xp: number; level: number; xpToNextLevel: number; lastValidated: string | null }[];
+  domains: { domain: SkillDomain; xp: number }[];
+  streak: { days: number; longest: number; multiplierPct: number; nextDeadline: string | null; utcOffsetMinutes: number };
+  guilds: { slug: string; name: string; guildXp: number; guildLevel: number; multiplierPct: number; contributed: number }[];
+  quests: unknown[];
+}
+
+/** GET /reputation/:address. Scores are points 0-100 with six decimals. */
+export interface Reputation {
+  address: string;
+  score: number;
+  domains?: Record<string, number>;
+  formula?: string;
+  asOf?: string;
+  computed: boolean;
+}
+
+/** GET /reputation/:address/explain: the receipt (docs/reputation.md, Receipts). */
+export interface Receipt {
+  formula: string;
+  asOf: string | number;
+  params?: Record<string, unknown>;
+  inputs?: Record<string, unknown>;
+  intermediates?: Record<string, unknown>;
+  score: unknown;
+  inputsDigest?: string;
+  previous?: unknown;
+  diff?: Record<string, unknown> | null;
+  [k: string]: unknown;
+}
+
+export interface ReputationChange {
+  id: number;
+  score: number;
+  previous: number | null;
+  formula: string;
+  inputsDigest: string;
+  asOf: string | null;
+  receipt: Receipt | null;
+}
+
+export interface Recommendation {
+  task: Task;
+  score: number;
+  growth: number;
+  closeness: number;
+  yourLevel: number;
+  reasons: string;
+}
+
+export type BoardKind = "global" | "skill" | "guild" | "season";
+
+export interface BoardRow {
+  rank: number;
+  address: string;
+  displayName: string;
+  xp: number;
+}
+
+export interface Board {
+  board: BoardKind | "guilds";
+  skill?: unknown;
+  guild?: unknown;
+  guildXp?: number;
+  guildRank?: number | null;
+  season?: { id: number; slug: string; name: string; startsAt: string | null; endsAt: string | null };
+  total: number;
+  items: BoardRow[];
+  nextCursor: string | null;
+}
+
+export interface GuildBoardRow {
+  rank: number;
+  slug: string;
+  name: string;
+  xp: number;
+  [k: string]: unknown;
+}
+
+export interface Season {
+  id: number;
+  slug: string;
+  name: string;
+  startsAt: string | null;
+  endsAt: string | null;
+  status: string;
+}
+
+export interface BadgeType {
+  id: number;
+  slug: string;
+  name: string;
+  description: string;
+  rarity: "COMMON" | "RARE" | "EPIC" | "LEGENDARY";
+  soulbound: boolean;
+  maxSupply: number;
+  supply: number;
+  issuance: string;
+  active: boolean;
+  [k: string]: unknown;
+}
+
+export type AwardStatus = "claimable" | "claimed" | "minted" | "revoked" | "expired" | string;
+
+export interface BadgeAward {
+  id: number;
+  badge: BadgeType;
+  holder: string;
+  awardedAt: string | null;
+  expiresAt: string | null;
+  submissionId: number | null;
+  status: AwardStatus;
+  mintState: string | null;
+  claimedBlock: number | null;
+  revokedAt: string | null;
+  revokeReason: string | null;
+}
+
+/** GET /me/badges/:id/voucher: what PhemeBadges.claim takes (contracts/signing.json badgeVoucher). */
+export interface BadgeVoucher {
+  [k: string]: unknown;
+}
+
+export interface Endorsement {
+  id: number;
+  from: string;
+  to: string;
+  skill: string;
+  weight: number;
+  source: string;
+  createdAt: string | null;
+}
+
 export interface ChainStatus {
   configured: boolean;
   reachable: boolean;
@@ -416,6 +554,21 @@ export function createClient(opts: ClientOptions = {}) {
     dispute: (id: number | string, reason: string) => request<SubmissionView>("POST", `/submissions/${enc(String(id))}/disputes`, { reason }),
     postReview: (id: number | string, body: unknown) => request<SubmissionView>("POST", `/submissions/${enc(String(id))}/reviews`, body),
     validatorQueue: () => request<ValidatorQueue>("GET", "/validators/me/queue"),
+    progress: () => request<Progress>("GET", "/me/progress"),
+    setTimeZone: (utcOffsetMinutes: number) => request<unknown>("PUT", "/me/time-zone", { utcOffsetMinutes }),
+    recommendations: (limit = 5) => request<Page<Recommendation>>("GET", `/me/recommendations${queryString({ limit })}`),
+    reputation: (address: string) => request<Reputation>("GET", `/reputation/${enc(address)}`),
+    explain: (address: string) => request<Receipt>("GET", `/reputation/${enc(address)}/explain`),
+    reputationHistory: (address: string, cursor?: string, limit?: number) =>
+      request<Page<ReputationChange>>("GET", `/reputation/${enc(address)}/history${queryString({ cursor, limit })}`),
+    endorse: (to: string, skill: string) => request<Endorsement>("POST", "/endorsements", { address: to, skill }),
+    board: (kind: BoardKind, slug: string | number | undefined, opts: { limit?: number; cursor?: string; around?: string } = {}) =>
+      request<Board>("GET", `/leaderboards/${kind === "global" ? "global" : `${kind === "skill" ? "skills" : kind === "guild" ? "guilds" : "seasons"}/${enc(String(slug ?? ""))}`}${queryString(opts)}`),
+    guildBoard: (cursor?: string, limit?: number) => request<{ total: number; items: GuildBoardRow[]; nextCursor: string | null }>("GET", `/leaderboards/guilds${queryString({ cursor, limit })}`),
+    seasons: () => request<{ items: Season[] }>("GET", "/seasons"),
+    badges: () => request<{ items: BadgeType[] }>("GET", "/badges"),
+    myBadges: () => request<{ items: BadgeAward[] }>("GET", "/me/badges"),
+    badgeVoucher: (awardId: number) => request<BadgeVoucher>("GET", `/me/badges/${awardId}/voucher`),
     chainStatus: () => request<ChainStatus>("GET", "/chain/status"),
     myWallets: () => request<{ items: LinkedWallet[]; payoutAddress: string | null }>("GET", "/me/wallets"),
     setPayout: (address: string) => request<unknown>("PUT", "/me/payout", { address }),

@@ -51,6 +51,9 @@ export type Route =
   | { name: "skills" }
   | { name: "submission"; id: string }
   | { name: "review" }
+  | { name: "dashboard" }
+  | { name: "leaderboards" }
+  | { name: "reputation"; address: string }
   | { name: "notFound" };
 
 export function matchRoute(path: string): Route {
@@ -71,6 +74,9 @@ export function matchRoute(path: string): Route {
   if (a === "skills" && !b) return { name: "skills" };
   if (a === "submissions" && b) return { name: "submission", id: b };
   if (a === "review" && !b) return { name: "review" };
+  if (a === "dashboard" && !b) return { name: "dashboard" };
+  if (a === "leaderboards" && !b) return { name: "leaderboards" };
+  if (a === "reputation" && b) return { name: "reputation", address: b };
   return { name: "notFound" };
 }
 

@@ -9,7 +9,9 @@ const nav = [
   { to: "/tasks", label: "Tasks", match: (p: string) => p === "/" || p.startsWith("/tasks") },
   { to: "/guilds", label: "Guilds", match: (p: string) => p.startsWith("/guilds") },
   { to: "/skills", label: "Skills", match: (p: string) => p.startsWith("/skills") },
+  { to: "/leaderboards", label: "Leaderboards", match: (p: string) => p.startsWith("/leaderboards") },
 ];
+const dashboard = { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") || p.startsWith("/reputation") };
 
 function AddressSearch() {
   const [text, setText] = useState("");
@@ -111,9 +113,10 @@ function SessionEnded() {
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const { me } = useSession();
+  const base = me ? [dashboard, ...nav] : nav;
   const links = me?.roles.some((r) => r === "validator" || r === "admin")
-    ? [...nav, { to: "/review", label: "Review", match: (p: string) => p.startsWith("/review") }]
-    : nav;
+    ? [...base, { to: "/review", label: "Review", match: (p: string) => p.startsWith("/review") }]
+    : base;
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-lg focus:bg-white focus:px-4 focus:py-2 focus:shadow">
@@ -129,7 +132,7 @@ export function Layout({ children }: { children: ReactNode }) {
             <span className="text-lg">PHEME</span>
           </Link>
           <nav aria-label="Main" className="order-4 -mx-3 w-full md:order-2 md:mx-0 md:w-auto">
-            <ul className="flex gap-1">
+            <ul className="flex flex-wrap gap-1">
               {links.map((n) => {
                 const active = n.match(path);
                 return (

@@ -5,6 +5,8 @@ import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { LinkedWallets } from "../components/LinkedWallets";
+import { BadgeCatalogue, MyBadges } from "../components/Badges";
+import { EndorseCard, ReputationCard } from "../components/Endorse";
 import { Avatar, Card, Chip, Empty, ErrorNotice, Meter, PageTitle, Spinner, domainTone, rarityTone } from "../components/ui";
 
 function CopyButton({ text }: { text: string }) {
@@ -252,10 +254,14 @@ export function WalletPage({ address }: { address: string }) {
               </ul>
             )}
           </Card>
+          {mine && credential && <MyBadges />}
+          <BadgeCatalogue />
         </div>
 
         <aside className="min-w-0 space-y-6" aria-label="Profile and guilds">
           {mine && credential && <LinkedWallets />}
+          <ReputationCard address={w.address} />
+          {!mine && <EndorseCard address={w.address} name={w.profile.displayName || shortAddress(w.address)} skills={w.skills} />}
           <Card aria-labelledby="h-profile">
             <h2 id="h-profile" className="text-lg font-semibold">
               Profile
