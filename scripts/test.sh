@@ -1,11 +1,11 @@
 #!/bin/sh
 # make test: installs what is missing, builds, and runs every test layer in turn.
 #   LAYERS    which layers (default: all, in this order)
-#   FUZZ_SECONDS  seconds per fuzz target (default 20; 21 targets, two at a time: `make fuzz` runs longer)
+#   FUZZ_SECONDS  seconds per fuzz target (default 12; 31 targets, two at a time: `make fuzz` runs longer)
 set -eu
 cd "$(dirname "$0")/.."
 LAYERS=${LAYERS:-"unit asan fuzz integration auth interop contracts chain web"}
-FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SECONDS=${FUZZ_SECONDS:-12}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
 scripts/deps.sh all
