@@ -1,7 +1,7 @@
 #!/bin/sh
 # make test: installs what is missing, builds, and runs every test layer in turn.
 #   LAYERS    which layers (default: all, in this order)
-#   FUZZ_SECONDS  seconds per fuzz target (default 12; 31 targets, two at a time: `make fuzz` runs longer)
+#   FUZZ_SECONDS  seconds per fuzz target (default 12; 30 targets, two at a time: `make fuzz` runs longer)
 set -eu
 cd "$(dirname "$0")/.."
 LAYERS=${LAYERS:-"unit asan fuzz integration auth interop contracts chain web"}
