@@ -22,6 +22,11 @@ async function call(method, path, { body, token, headers = {} } = {}) {
   if (token) h.authorization = `Bearer ${token}`;
   if (body !== undefined) h['content-type'] = 'application/json';
   const res = await fetch(URL_ + path, { method, headers: h, body: body === undefined ? undefined : JSON.stringify(body) });
+  // an event stream (SSE) never ends: its status and headers are the answer; the body is dropped
+  if ((res.headers.get('content-type') || '').startsWith('text/event-stream')) {
+    await res.body?.cancel();
+    return { status: res.status, json: null, headers: res.headers, text: '' };
+  }
   const text = await res.text();
   let json = null;
   try { json = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
