@@ -838,7 +838,7 @@ async function chainSuite(base, devDir) {
     await check("an admin creates a voucher badge type (one approved submission earns it); it is listed", async () => {
       if (!devDir) throw new Error("PHEME_DEV_DIR (pheme dev's directory) is needed to make keys");
       badgeType = await call(key("admin", OPERATOR), "POST", "/admin/badges", {
-        slug: "first-approval-web", name: "First approval", description: "Your first submission approved by a panel.",
+        slug: "first-approval-web", name: "Approved by a panel", description: "Your first submission approved by a panel.",
         rarity: "RARE", soulbound: true, issuance: "voucher", rule: { kind: "approved", min: 1 },
       });
       const list = await (await fetch(`${base}/api/v1/badges`)).json();
@@ -961,10 +961,10 @@ async function chainSuite(base, devDir) {
       try {
         const { page: p } = await walletContext(vb, person, "Person Wallet", { rpc });
         await signIn(p, base, "Person Wallet", `/wallet/${person.address}`);
-        const mine = p.getByRole("list", { name: "Your badges" }).getByTestId("my-badge").filter({ hasText: "First approval" });
+        const mine = p.getByRole("list", { name: "Your badges" }).getByTestId("my-badge").filter({ hasText: "Approved by a panel" });
         await mine.getByText("Ready to claim").waitFor();
         await axeClean(p, "your Skill Wallet with a badge to claim");
-        await mine.getByRole("button", { name: "Claim First approval" }).click();
+        await mine.getByRole("button", { name: "Claim Approved by a panel" }).click();
         await p.getByRole("status").filter({ hasText: "Sent from your wallet in transaction" }).waitFor({ timeout: 60000 });
         const calls = await p.evaluate(() => window.phemeWalletCalls);
         if (!calls.includes("eth_sendTransaction")) throw new Error(`the wallet sent no transaction: ${calls}`);
