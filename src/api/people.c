@@ -95,10 +95,6 @@ void keys_revoke(http_req *r) {
   http_no_content(r);
 }
 
-static const char *level_name(int64_t xp) {
-  return xp <= 1000 ? "Novice" : xp <= 5000 ? "Advanced" : xp <= 10000 ? "Expert" : "Master";
-}
-
 void wallets_get(http_req *r) {
   uint8_t a[20];
   if (api_address_param(r, "address", a)) return;
@@ -121,20 +117,17 @@ void wallets_get(http_req *r) {
   jw_key(&w, "xp");
   jw_int(&w, v.xp);
   jw_key(&w, "level");
-  jw_str(&w, level_name(v.xp));
-  /* the rewards engine's totals (src/game; docs/rewards.md): XP from the ledger and its level */
-  int64_t gxp;
-  if (store_game_user_xp(req_store(r), v.profile.id, &gxp) == PHEME_OK) {
-    jw_key(&w, "progress");
-    jw_obj(&w);
-    jw_key(&w, "xp");
-    jw_int(&w, gxp);
-    jw_key(&w, "level");
-    jw_str(&w, game_level_name(gxp));
-    jw_key(&w, "xpToNextLevel");
-    jw_int(&w, game_xp_to_next(gxp));
-    jw_end(&w);
-  }
+  jw_str(&w, game_level_title(v.xp));
+  /* the same total in the rewards engine's terms (src/game; docs/rewards.md) */
+  jw_key(&w, "progress");
+  jw_obj(&w);
+  jw_key(&w, "xp");
+  jw_int(&w, v.xp);
+  jw_key(&w, "level");
+  jw_str(&w, game_level_name(v.xp));
+  jw_key(&w, "xpToNextLevel");
+  jw_int(&w, game_xp_to_next(v.xp));
+  jw_end(&w);
   jw_key(&w, "skills");
   jw_arr(&w);
   for (int i = 0; i < v.nskills; i++) {

@@ -64,6 +64,10 @@ const char *game_level_name(int64_t xp) {
   return xp <= 1000 ? "NOVICE" : xp <= 5000 ? "ADVANCED" : xp <= 10000 ? "EXPERT" : "MASTER";
 }
 
+const char *game_level_title(int64_t xp) {
+  return xp <= 1000 ? "Novice" : xp <= 5000 ? "Advanced" : xp <= 10000 ? "Expert" : "Master";
+}
+
 int64_t game_xp_to_next(int64_t xp) {
   if (xp < 0) return 1001 - xp;
   if (xp <= 1000) return 1001 - xp;

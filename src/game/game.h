@@ -54,6 +54,8 @@ void game_rules_from_config(game_rules *r, const pheme_config *cfg);
 
 /* NOVICE 0–1000, ADVANCED 1001–5000, EXPERT 5001–10000, MASTER above (negative: NOVICE). */
 const char *game_level_name(int64_t xp);
+/* The same level as people read it: "Novice", "Advanced", "Expert", "Master". */
+const char *game_level_title(int64_t xp);
 /* XP still needed to reach the next level (0 for MASTER). */
 int64_t game_xp_to_next(int64_t xp);
 /* The level 0..100 of skill XP: the greatest L with curve × L² ≤ xp. */

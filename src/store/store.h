@@ -130,7 +130,7 @@ typedef struct {
 
 typedef struct {
   user profile;
-  int64_t xp;
+  int64_t xp; /* total XP: the XP ledger's sum (user_xp), not the sum of the skill rows */
   skill_level *skills;
   int nskills;
   badge_award *badges;

@@ -113,7 +113,7 @@ pheme_err store_users_list(store *s, arena *a, const store_page *p, user **out, 
   return PHEME_OK;
 }
 
-/* A Skill Wallet's skills, badges and guilds in one statement (a GET of a wallet is two queries:
+/* A Skill Wallet's skills, badges, guilds and total XP in one statement (a GET of a wallet is two queries:
  * this and the profile). Each branch is limited on its own and typed alike for PostgreSQL's UNION;
  * `kind` tells the rows apart and the ORDER BY keeps each list in its order. */
 static const char wallet_lists[] =
@@ -128,6 +128,8 @@ static const char wallet_lists[] =
     "UNION ALL SELECT * FROM (SELECT 3, g.slug, g.name, g.type, m.role, CAST(NULL AS BIGINT), "
     "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM guild_members m JOIN guilds g ON g.id = m.guild_id "
     "WHERE m.user_id = $1 ORDER BY g.slug LIMIT 200) AS g "
+    "UNION ALL SELECT 4, NULL, NULL, NULL, NULL, CAST(x.xp AS BIGINT), NULL, NULL FROM user_xp x "
+    "WHERE x.user_id = $1 "
     "ORDER BY 1, 6 DESC, 2";
 
 pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], wallet_view *out) {
@@ -157,7 +159,6 @@ pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], walle
         l->xp = db_int(&r, i, 5);
         l->level = (int)db_int(&r, i, 6);
         l->last_validated = db_int(&r, i, 7);
-        out->xp += l->xp;
         break;
       }
       case 2: {
@@ -170,6 +171,9 @@ pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], walle
         b->awarded_at = db_int(&r, i, 7);
         break;
       }
+      case 4: /* the XP ledger's total (src/game): skill rows also hold parent and domain shares */
+        out->xp = db_int(&r, i, 5);
+        break;
       case 3: {
         guild_ref *g = &out->guilds[out->nguilds++];
         g->slug = db_text(&r, i, 1);

@@ -114,6 +114,11 @@ describe('game', () => {
     const w = expectStatus(await user.get(`/api/v1/wallets/${ADDR.user}`), 200);
     assert.equal(w.progress.xp, base);
     assert.equal(w.progress.level, 'NOVICE');
+    // one XP: the headline figure is the ledger's total, not the sum of skill rows (which hold
+    // the parent and domain shares too)
+    assert.equal(w.xp, base);
+    assert.equal(w.level, 'Novice');
+    assert.ok(w.skills.reduce((n, s) => n + s.xp, 0) > base, 'the skill rows include the shares');
     // the award moved the in-memory leaderboard at once (game/wiring.c): the person is on the
     // global board with the ledger's XP
     const lb = expectStatus(await user.get(`/api/v1/leaderboards/global?around=${ADDR.user}`), 200);
