@@ -1,7 +1,10 @@
-/* EigenTrust by power iteration over a CSR matrix, with a fixed pool of threads per run
- * (eigentrust.h). Two barriers per iteration: after each thread has divided its people's trust
- * by their outgoing weight (and summed the dangling mass of its blocks), and after each has
- * computed its people's new trust (and the L1 change of its blocks). */
+/* EigenTrust by power iteration over the segmented layout of eigentrust.h, with a fixed pool of
+ * threads per run. The graph is built by bucketing the entries by the endorser's segment, then
+ * sorting each segment's (endorsed person, endorser) keys with a least-significant-digit radix
+ * sort (a segment's keys fit in cache), then cutting them into runs. Two barriers per iteration:
+ * after each thread has divided its people's trust by their outgoing weight (and summed the
+ * dangling mass of its blocks), and after each has computed its people's new trust (and the L1
+ * change of its blocks). */
 #include "reputation/eigentrust.h"
 
 #include <math.h>
@@ -11,119 +14,157 @@
 
 #include "core/banned.h"
 
+#define ET_WEIGHT_MAX ((int64_t)1 << 40) /* entries, all edges together */
+#define RADIX_BITS 12
+
 void et_graph_release(et_graph *g) {
-  free(g->in_ptr);
-  free(g->in_src);
-  free(g->in_cnt);
+  free(g->block_run);
+  free(g->block_entry);
+  free(g->run_to);
+  free(g->run_len);
+  free(g->src);
   free(g->out_w);
   free(g->inv_out);
   free(g->seed);
   memset(g, 0, sizeof *g);
 }
 
-/* Sorts one row's edges by endorser (rows are short: insertion sort, in cache). */
-static void sort_row(int32_t *src, int32_t *cnt, int64_t n) {
-  for (int64_t i = 1; i < n; i++) {
-    int32_t s = src[i], c = cnt[i];
-    int64_t k = i - 1;
-    while (k >= 0 && src[k] > s) {
-      src[k + 1] = src[k], cnt[k + 1] = cnt[k];
-      k--;
-    }
-    src[k + 1] = s, cnt[k + 1] = c;
-  }
+static int bits_for(uint64_t v) {
+  int b = 0;
+  while (v >> b) b++;
+  return b;
 }
 
-static void sort_row_long(int32_t *src, int32_t *cnt, int64_t n);
+/* Sorts keys[0..n) (each < 2^bits) with tmp (n entries) as the other buffer; returns the buffer
+ * that holds the result (keys or tmp). */
+static uint64_t *radix_sort(uint64_t *keys, uint64_t *tmp, int64_t n, int bits) {
+  int passes = (bits + RADIX_BITS - 1) / RADIX_BITS;
+  if (passes == 0) return keys;
+  int digit = (bits + passes - 1) / passes;
+  uint64_t mask = ((uint64_t)1 << digit) - 1;
+  int64_t count[1 << RADIX_BITS];
+  for (int p = 0; p < passes; p++) {
+    int shift = p * digit;
+    memset(count, 0, sizeof count);
+    for (int64_t i = 0; i < n; i++) count[(keys[i] >> shift) & mask]++;
+    int64_t sum = 0;
+    for (uint64_t d = 0; d <= mask; d++) {
+      int64_t c = count[d];
+      count[d] = sum;
+      sum += c;
+    }
+    for (int64_t i = 0; i < n; i++) tmp[count[(keys[i] >> shift) & mask]++] = keys[i];
+    uint64_t *sw = keys;
+    keys = tmp, tmp = sw;
+  }
+  return keys;
+}
+
+/* Counts the runs of one sorted segment. */
+static int64_t count_runs(const uint64_t *k, int64_t n) {
+  int64_t runs = 0, len = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (i == 0 || (k[i] >> ET_SEGMENT_BITS) != (k[i - 1] >> ET_SEGMENT_BITS) || len == ET_RUN_MAX) {
+      runs++;
+      len = 0;
+    }
+    len++;
+  }
+  return runs;
+}
+
+/* Cuts segment s's sorted keys into runs at g->nruns / entry e, and records where each block of
+ * endorsed people starts in it. */
+static void emit_segment(et_graph *g, int s, const uint64_t *k, int64_t n, int64_t e) {
+  int64_t *br = g->block_run + (int64_t)s * (g->nblocks + 1), *be = g->block_entry + (int64_t)s * (g->nblocks + 1);
+  int64_t b = 0, len = 0;
+  for (int64_t i = 0; i < n; i++, e++) {
+    int64_t to = (int64_t)(k[i] >> ET_SEGMENT_BITS);
+    g->src[e] = (uint16_t)(k[i] & (ET_SEGMENT - 1));
+    if (i > 0 && to == g->run_to[g->nruns - 1] && len < ET_RUN_MAX) {
+      g->run_len[g->nruns - 1] = (uint16_t)++len;
+      continue;
+    }
+    for (; b <= to / ET_BLOCK; b++) br[b] = g->nruns, be[b] = e;
+    g->run_to[g->nruns] = (int32_t)to;
+    g->run_len[g->nruns++] = 1;
+    len = 1;
+  }
+  for (; b <= g->nblocks; b++) br[b] = g->nruns, be[b] = e;
+}
 
 int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, const int32_t *seeds,
                    int64_t nseeds) {
   memset(g, 0, sizeof *g);
   g->n = n;
-  g->in_ptr = calloc((size_t)n + 1, sizeof *g->in_ptr);
+  g->nblocks = (n + ET_BLOCK - 1) / ET_BLOCK;
+  g->nseg = (int)((n + ET_SEGMENT - 1) / ET_SEGMENT);
+  size_t idx = (size_t)g->nseg * (size_t)(g->nblocks + 1) + 1;
   g->out_w = calloc((size_t)n + 1, sizeof *g->out_w);
+  g->inv_out = malloc(sizeof *g->inv_out * ((size_t)n + 1));
   g->seed = calloc((size_t)n + 1, 1);
-  int64_t *fill = calloc((size_t)n + 1, sizeof *fill);
-  g->in_src = malloc(sizeof *g->in_src * (size_t)(m ? m : 1));
-  g->in_cnt = malloc(sizeof *g->in_cnt * (size_t)(m ? m : 1));
-  if (!g->in_ptr || !g->out_w || !g->seed || !fill || !g->in_src || !g->in_cnt) {
-    free(fill);
-    et_graph_release(g);
-    return -1;
-  }
+  g->block_run = malloc(sizeof *g->block_run * idx);
+  g->block_entry = malloc(sizeof *g->block_entry * idx);
+  int64_t *seg = calloc((size_t)g->nseg + 1, sizeof *seg), *fill = calloc((size_t)g->nseg + 1, sizeof *fill);
+  uint64_t *keys = NULL, *tmp = NULL;
+  if (!g->out_w || !g->inv_out || !g->seed || !g->block_run || !g->block_entry || !seg || !fill) goto fail;
   for (int64_t i = 0; i < nseeds; i++)
     if (seeds[i] >= 0 && seeds[i] < n) g->seed[seeds[i]] = 1;
-  /* one counting sort by the endorsed person, then each row sorted by endorser */
-  for (int64_t i = 0; i < m; i++)
-    if (edges[i].from != edges[i].to) g->in_ptr[edges[i].to + 1]++;
-  for (int64_t v = 0; v < n; v++) g->in_ptr[v + 1] += g->in_ptr[v];
-  memcpy(fill, g->in_ptr, sizeof *fill * (size_t)n);
+  /* the entries per segment, and each person's outgoing weight */
+  int64_t total = 0;
   for (int64_t i = 0; i < m; i++) {
-    const et_edge *e = &edges[i];
-    if (e->from == e->to) continue;
-    int64_t j = fill[e->to]++;
-    g->in_src[j] = e->from, g->in_cnt[j] = e->weight;
+    const et_edge *x = &edges[i];
+    if (x->from == x->to || x->weight <= 0 || x->from < 0 || x->to < 0 || x->from >= n || x->to >= n) continue;
+    seg[(x->from >> ET_SEGMENT_BITS) + 1] += x->weight;
+    g->out_w[x->from] += x->weight;
+    total += x->weight;
+    if (total > ET_WEIGHT_MAX) goto fail;
   }
-  free(fill);
-  /* sort each row by endorser and merge duplicate edges */
-  int64_t w = 0, start = 0;
-  for (int64_t v = 0; v < n; v++) {
-    int64_t end = g->in_ptr[v + 1];
-    if (end - start <= 32) sort_row(g->in_src + start, g->in_cnt + start, end - start);
-    else sort_row_long(g->in_src + start, g->in_cnt + start, end - start);
-    g->in_ptr[v] = w;
-    for (int64_t k = start; k < end; k++) {
-      if (w > g->in_ptr[v] && g->in_src[w - 1] == g->in_src[k]) {
-        g->in_cnt[w - 1] += g->in_cnt[k];
-      } else {
-        g->in_src[w] = g->in_src[k], g->in_cnt[w] = g->in_cnt[k];
-        w++;
-      }
-    }
-    start = end;
+  int64_t biggest = 0;
+  for (int s = 0; s < g->nseg; s++) {
+    if (seg[s + 1] > biggest) biggest = seg[s + 1];
+    seg[s + 1] += seg[s];
   }
-  g->in_ptr[n] = w;
-  g->m = w;
-  g->unit = 1;
-  for (int64_t k = 0; k < w; k++) {
-    g->out_w[g->in_src[k]] += g->in_cnt[k];
-    if (g->in_cnt[k] != 1) g->unit = 0;
+  g->m = total;
+  keys = malloc(sizeof *keys * (size_t)(total ? total : 1));
+  tmp = malloc(sizeof *tmp * (size_t)(biggest ? biggest : 1));
+  if (!keys || !tmp) goto fail;
+  memcpy(fill, seg, sizeof *fill * (size_t)g->nseg);
+  for (int64_t i = 0; i < m; i++) {
+    const et_edge *x = &edges[i];
+    if (x->from == x->to || x->weight <= 0 || x->from < 0 || x->to < 0 || x->from >= n || x->to >= n) continue;
+    uint64_t key = (uint64_t)x->to << ET_SEGMENT_BITS | (uint64_t)(x->from & (ET_SEGMENT - 1));
+    int64_t *f = &fill[x->from >> ET_SEGMENT_BITS];
+    for (int32_t w = 0; w < x->weight; w++) keys[(*f)++] = key;
   }
-  g->inv_out = malloc(sizeof *g->inv_out * (size_t)(n + 1));
-  if (!g->inv_out) {
-    et_graph_release(g);
-    return -1;
+  /* sort each segment by (endorsed, endorser), count the runs */
+  int bits = ET_SEGMENT_BITS + bits_for((uint64_t)(n > 0 ? n - 1 : 0));
+  for (int s = 0; s < g->nseg; s++) {
+    int64_t len = seg[s + 1] - seg[s];
+    uint64_t *sorted = radix_sort(keys + seg[s], tmp, len, bits);
+    if (sorted != keys + seg[s]) memcpy(keys + seg[s], sorted, sizeof *keys * (size_t)len);
+    g->nruns += count_runs(keys + seg[s], len);
   }
+  free(tmp);
+  tmp = NULL;
+  g->run_to = malloc(sizeof *g->run_to * (size_t)(g->nruns ? g->nruns : 1));
+  g->run_len = malloc(sizeof *g->run_len * (size_t)(g->nruns ? g->nruns : 1));
+  g->src = malloc(sizeof *g->src * (size_t)(total ? total : 1));
+  if (!g->run_to || !g->run_len || !g->src) goto fail;
+  g->nruns = 0;
+  for (int s = 0; s < g->nseg; s++) emit_segment(g, s, keys + seg[s], seg[s + 1] - seg[s], seg[s]);
+  free(keys), free(seg), free(fill);
   for (int64_t v = 0; v < n; v++) g->inv_out[v] = g->out_w[v] ? 1.0 / (double)g->out_w[v] : 0.0;
   return 0;
-}
-
-/* A long row (a popular person): sort (endorser, weight) pairs with qsort. */
-typedef struct {
-  int32_t src, cnt;
-} row_pair;
-
-static int pair_cmp(const void *a, const void *b) {
-  int32_t x = ((const row_pair *)a)->src, y = ((const row_pair *)b)->src;
-  return (x > y) - (x < y);
-}
-
-static void sort_row_long(int32_t *src, int32_t *cnt, int64_t n) {
-  row_pair *p = malloc(sizeof *p * (size_t)n);
-  if (!p) { /* no memory for the fast way: the slow one is still right */
-    sort_row(src, cnt, n);
-    return;
-  }
-  for (int64_t i = 0; i < n; i++) p[i] = (row_pair){src[i], cnt[i]};
-  qsort(p, (size_t)n, sizeof *p, pair_cmp);
-  for (int64_t i = 0; i < n; i++) src[i] = p[i].src, cnt[i] = p[i].cnt;
-  free(p);
+fail:
+  free(keys), free(tmp), free(seg), free(fill);
+  et_graph_release(g);
+  return -1;
 }
 
 typedef struct {
   const et_graph *g;
   const et_options *o;
-  int64_t nblocks;
   double *t, *y, *scaled; /* current, next, current / out weight */
   double *dang, *dl;      /* per block */
   double seed_share;      /* 1 / seeds */
@@ -143,6 +184,26 @@ static double sum_blocks(const double *x, int64_t nb) {
   double s = 0;
   for (int64_t b = 0; b < nb; b++) s += x[b];
   return s;
+}
+
+/* y[v] for the people of blocks [b0, b1): the sum over their endorsers of scaled[endorser], one
+ * run per segment, segments in order. */
+static void gather(const et_graph *g, const double *scaled, double *y, int64_t b0, int64_t b1) {
+  int64_t v0 = b0 * ET_BLOCK, v1 = b1 * ET_BLOCK < g->n ? b1 * ET_BLOCK : g->n;
+  memset(y + v0, 0, sizeof *y * (size_t)(v1 - v0));
+  const int64_t stride = g->nblocks + 1;
+  for (int s = 0; s < g->nseg; s++) {
+    const double *x = scaled + (int64_t)s * ET_SEGMENT;
+    int64_t r = g->block_run[s * stride + b0], r1 = g->block_run[s * stride + b1];
+    const uint16_t *q = g->src + g->block_entry[s * stride + b0];
+    for (; r < r1; r++) {
+      int len = g->run_len[r];
+      double a = x[q[0]];
+      for (int i = 1; i < len; i++) a += x[q[i]];
+      q += len;
+      y[g->run_to[r]] += a;
+    }
+  }
 }
 
 static void *et_thread(void *arg) {
@@ -171,43 +232,21 @@ static void *et_thread(void *arg) {
       sh->dang[b] = d;
     }
     pthread_barrier_wait(&sh->bar);
-    double dangling = sum_blocks(sh->dang, sh->nblocks);
+    double dangling = sum_blocks(sh->dang, g->nblocks);
+    gather(g, sh->scaled, y, wk->b0, wk->b1);
     for (int64_t b = wk->b0; b < wk->b1; b++) {
       int64_t v0 = b * ET_BLOCK, v1 = v0 + ET_BLOCK < g->n ? v0 + ET_BLOCK : g->n;
       double dsum = 0;
       for (int64_t v = v0; v < v1; v++) {
-        const int64_t k0 = g->in_ptr[v], k1 = g->in_ptr[v + 1];
-        const int32_t *src = g->in_src;
-        const double *x = sh->scaled;
-        double s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int64_t k = k0;
-        if (g->unit) { /* the same sums in the same order as below: 1.0 × x is exact */
-          for (; k + 4 <= k1; k += 4) {
-            s0 += x[src[k]];
-            s1 += x[src[k + 1]];
-            s2 += x[src[k + 2]];
-            s3 += x[src[k + 3]];
-          }
-        } else {
-          const int32_t *cnt = g->in_cnt;
-          for (; k + 4 <= k1; k += 4) {
-            s0 += (double)cnt[k] * x[src[k]];
-            s1 += (double)cnt[k + 1] * x[src[k + 1]];
-            s2 += (double)cnt[k + 2] * x[src[k + 2]];
-            s3 += (double)cnt[k + 3] * x[src[k + 3]];
-          }
-        }
-        double s = (s0 + s1) + (s2 + s3);
-        for (; k < k1; k++) s += (double)g->in_cnt[k] * x[src[k]];
         double p = g->seed[v] ? sh->seed_share : 0.0;
-        double nv = keep * (s + dangling * p) + alpha * p;
+        double nv = keep * (y[v] + dangling * p) + alpha * p;
         dsum += fabs(nv - t[v]);
         y[v] = nv;
       }
       sh->dl[b] = dsum;
     }
     pthread_barrier_wait(&sh->bar);
-    double delta = sum_blocks(sh->dl, sh->nblocks);
+    double delta = sum_blocks(sh->dl, g->nblocks);
     double *sw = t;
     t = y, y = sw;
     if (wk->b0 == 0) { /* the first thread keeps the statistics */
@@ -234,13 +273,12 @@ int et_run(const et_graph *g, const et_options *o, double *t, et_stats *st) {
     return 0;
   }
   et_shared sh = {.g = g, .o = o, .t = t, .seed_share = 1.0 / (double)nseeds};
-  sh.nblocks = (g->n + ET_BLOCK - 1) / ET_BLOCK;
   int threads = o->threads < 1 ? 1 : o->threads > 64 ? 64 : o->threads;
-  if (threads > sh.nblocks) threads = (int)sh.nblocks;
+  if (threads > g->nblocks) threads = (int)g->nblocks;
   sh.y = malloc(sizeof *sh.y * (size_t)g->n);
   sh.scaled = malloc(sizeof *sh.scaled * (size_t)g->n);
-  sh.dang = calloc((size_t)sh.nblocks, sizeof *sh.dang);
-  sh.dl = calloc((size_t)sh.nblocks, sizeof *sh.dl);
+  sh.dang = calloc((size_t)g->nblocks, sizeof *sh.dang);
+  sh.dl = calloc((size_t)g->nblocks, sizeof *sh.dl);
   if (!sh.y || !sh.scaled || !sh.dang || !sh.dl) {
     free(sh.y), free(sh.scaled), free(sh.dang), free(sh.dl);
     return -1;
@@ -260,7 +298,7 @@ int et_run(const et_graph *g, const et_options *o, double *t, et_stats *st) {
   }
   threads = started + 1;
   for (int i = 0; i < threads; i++)
-    wk[i] = (et_worker){&sh, sh.nblocks * i / threads, sh.nblocks * (i + 1) / threads};
+    wk[i] = (et_worker){&sh, g->nblocks * i / threads, g->nblocks * (i + 1) / threads};
   pthread_barrier_init(&sh.bar, NULL, (unsigned)threads);
   pthread_mutex_lock(&sh.mu);
   sh.go = 1;
