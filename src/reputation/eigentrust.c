@@ -20,8 +20,8 @@
 void et_graph_release(et_graph *g) {
   free(g->block_run);
   free(g->block_entry);
-  free(g->run_to);
-  free(g->run_len);
+  free(g->block_prev);
+  free(g->run);
   free(g->src);
   free(g->out_w);
   free(g->inv_out);
@@ -60,37 +60,32 @@ static uint64_t *radix_sort(uint64_t *keys, uint64_t *tmp, int64_t n, int bits) 
   return keys;
 }
 
-/* Counts the runs of one sorted segment. */
-static int64_t count_runs(const uint64_t *k, int64_t n) {
-  int64_t runs = 0, len = 0;
-  for (int64_t i = 0; i < n; i++) {
-    if (i == 0 || (k[i] >> ET_SEGMENT_BITS) != (k[i - 1] >> ET_SEGMENT_BITS) || len == ET_RUN_MAX) {
-      runs++;
-      len = 0;
-    }
-    len++;
-  }
-  return runs;
-}
-
-/* Cuts segment s's sorted keys into runs at g->nruns / entry e, and records where each block of
- * endorsed people starts in it. */
-static void emit_segment(et_graph *g, int s, const uint64_t *k, int64_t n, int64_t e) {
-  int64_t *br = g->block_run + (int64_t)s * (g->nblocks + 1), *be = g->block_entry + (int64_t)s * (g->nblocks + 1);
-  int64_t b = 0, len = 0;
+/* Encodes segment s's sorted keys as run headers from g->nruns and entries from e, recording
+ * where each block of endorsed people starts; with write 0 it only counts the headers. */
+static void encode_segment(et_graph *g, int s, const uint64_t *k, int64_t n, int64_t e, int write) {
+  const int64_t stride = g->nblocks + 1;
+  int64_t *br = g->block_run + s * stride, *be = g->block_entry + s * stride;
+  int32_t *bp = g->block_prev + s * stride;
+  int64_t b = 0, prev = 0, h = g->nruns, len = 0;
   for (int64_t i = 0; i < n; i++, e++) {
     int64_t to = (int64_t)(k[i] >> ET_SEGMENT_BITS);
-    g->src[e] = (uint16_t)(k[i] & (ET_SEGMENT - 1));
-    if (i > 0 && to == g->run_to[g->nruns - 1] && len < ET_RUN_MAX) {
-      g->run_len[g->nruns - 1] = (uint16_t)++len;
+    if (write) g->src[e] = (uint16_t)(k[i] & (ET_SEGMENT - 1));
+    if (len > 0 && to == prev && len < ET_RUN_MAX) {
+      len++;
+      if (write) g->run[2 * (h - 1) + 1] = (uint8_t)len;
       continue;
     }
-    for (; b <= to / ET_BLOCK; b++) br[b] = g->nruns, be[b] = e;
-    g->run_to[g->nruns] = (int32_t)to;
-    g->run_len[g->nruns++] = 1;
-    len = 1;
+    for (; b <= to / ET_BLOCK; b++)
+      if (write) br[b] = h, be[b] = e, bp[b] = (int32_t)prev;
+    for (; to - prev > ET_SKIP; prev += ET_SKIP, h++)
+      if (write) g->run[2 * h] = ET_SKIP, g->run[2 * h + 1] = 0;
+    if (write) g->run[2 * h] = (uint8_t)(to - prev), g->run[2 * h + 1] = 1;
+    h++;
+    prev = to, len = 1;
   }
-  for (; b <= g->nblocks; b++) br[b] = g->nruns, be[b] = e;
+  for (; b <= g->nblocks; b++)
+    if (write) br[b] = h, be[b] = e, bp[b] = (int32_t)prev;
+  g->nruns = h;
 }
 
 int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, const int32_t *seeds,
@@ -105,9 +100,10 @@ int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, cons
   g->seed = calloc((size_t)n + 1, 1);
   g->block_run = malloc(sizeof *g->block_run * idx);
   g->block_entry = malloc(sizeof *g->block_entry * idx);
+  g->block_prev = malloc(sizeof *g->block_prev * idx);
   int64_t *seg = calloc((size_t)g->nseg + 1, sizeof *seg), *fill = calloc((size_t)g->nseg + 1, sizeof *fill);
   uint64_t *keys = NULL, *tmp = NULL;
-  if (!g->out_w || !g->inv_out || !g->seed || !g->block_run || !g->block_entry || !seg || !fill) goto fail;
+  if (!g->out_w || !g->inv_out || !g->seed || !g->block_run || !g->block_entry || !g->block_prev || !seg || !fill) goto fail;
   for (int64_t i = 0; i < nseeds; i++)
     if (seeds[i] >= 0 && seeds[i] < n) g->seed[seeds[i]] = 1;
   /* the entries per segment, and each person's outgoing weight */
@@ -143,16 +139,15 @@ int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, cons
     int64_t len = seg[s + 1] - seg[s];
     uint64_t *sorted = radix_sort(keys + seg[s], tmp, len, bits);
     if (sorted != keys + seg[s]) memcpy(keys + seg[s], sorted, sizeof *keys * (size_t)len);
-    g->nruns += count_runs(keys + seg[s], len);
+    encode_segment(g, s, keys + seg[s], len, seg[s], 0);
   }
   free(tmp);
   tmp = NULL;
-  g->run_to = malloc(sizeof *g->run_to * (size_t)(g->nruns ? g->nruns : 1));
-  g->run_len = malloc(sizeof *g->run_len * (size_t)(g->nruns ? g->nruns : 1));
+  g->run = malloc(2 * (size_t)(g->nruns ? g->nruns : 1));
   g->src = malloc(sizeof *g->src * (size_t)(total ? total : 1));
-  if (!g->run_to || !g->run_len || !g->src) goto fail;
+  if (!g->run || !g->src) goto fail;
   g->nruns = 0;
-  for (int s = 0; s < g->nseg; s++) emit_segment(g, s, keys + seg[s], seg[s + 1] - seg[s], seg[s]);
+  for (int s = 0; s < g->nseg; s++) encode_segment(g, s, keys + seg[s], seg[s + 1] - seg[s], seg[s], 1);
   free(keys), free(seg), free(fill);
   for (int64_t v = 0; v < n; v++) g->inv_out[v] = g->out_w[v] ? 1.0 / (double)g->out_w[v] : 0.0;
   return 0;
@@ -194,14 +189,17 @@ static void gather(const et_graph *g, const double *scaled, double *y, int64_t b
   const int64_t stride = g->nblocks + 1;
   for (int s = 0; s < g->nseg; s++) {
     const double *x = scaled + (int64_t)s * ET_SEGMENT;
-    int64_t r = g->block_run[s * stride + b0], r1 = g->block_run[s * stride + b1];
+    const uint8_t *h = g->run + 2 * g->block_run[s * stride + b0], *h1 = g->run + 2 * g->block_run[s * stride + b1];
     const uint16_t *q = g->src + g->block_entry[s * stride + b0];
-    for (; r < r1; r++) {
-      int len = g->run_len[r];
+    int64_t to = g->block_prev[s * stride + b0];
+    for (; h < h1; h += 2) {
+      int len = h[1];
+      to += h[0];
+      if (!len) continue; /* a skip */
       double a = x[q[0]];
       for (int i = 1; i < len; i++) a += x[q[i]];
       q += len;
-      y[g->run_to[r]] += a;
+      y[to] += a;
     }
   }
 }

@@ -168,8 +168,7 @@ TEST(eigentrust_duplicates_merge) {
   CHECK_INT(a.m, 5);
   CHECK_INT(a.nruns, 4);
   CHECK_INT(a.nruns, b.nruns);
-  CHECK_MEM(a.run_to, 4 * sizeof(int32_t), b.run_to, 4 * sizeof(int32_t));
-  CHECK_MEM(a.run_len, 4 * sizeof(uint16_t), b.run_len, 4 * sizeof(uint16_t));
+  CHECK_MEM(a.run, 8, b.run, 8);
   CHECK_MEM(a.src, 5 * sizeof(uint16_t), b.src, 5 * sizeof(uint16_t));
   double t1[4], t2[4];
   et_options o = {0.15, 1e-14, 1000, 1};
@@ -182,6 +181,34 @@ TEST(eigentrust_duplicates_merge) {
   et_graph_release(&b);
 }
 
+/* far-apart people in one segment (skip headers) and a thread starting at a block whose first run
+ * counts from a person of the block before */
+TEST(eigentrust_sparse_gaps) {
+  int n = 3 * ET_BLOCK + 5;
+  et_edge e[] = {{0, n - 1, 1}, {1, 2, 2}, {0, 1, 1}, {2, ET_BLOCK - 1, 1}, {3, 2 * ET_BLOCK + 300, 1}, {n - 1, 3, 1}};
+  int m = (int)(sizeof e / sizeof e[0]);
+  int32_t s0[] = {0, 1};
+  et_graph g;
+  REQUIRE(et_graph_build(&g, n, e, m, s0, 2) == 0);
+  CHECK(g.nruns > 6); /* skips */
+  double t[3 * ET_BLOCK + 5], want[3 * ET_BLOCK + 5], prev[3 * ET_BLOCK + 5];
+  for (int threads = 1; threads <= 3; threads++)
+    for (int iters = 1; iters <= 4; iters++) {
+      et_options o = {0.15, 0.0, iters, threads};
+      et_stats st;
+      REQUIRE(et_run(&g, &o, t, &st) == 0);
+      if (iters == 1)
+        for (int v = 0; v < n; v++) prev[v] = v < 2 ? 0.5 : 0.0;
+      reference_step(n, e, m, s0, 2, 0.15, prev, want);
+      double err = 0;
+      for (int v = 0; v < n; v++) err += fabs(want[v] - t[v]);
+      CHECK(err < 1e-15);
+      memcpy(prev, t, sizeof t);
+    }
+  CHECK(t[2 * ET_BLOCK + 300] > 0 && t[n - 1] > 0 && t[ET_BLOCK - 1] > 0);
+  et_graph_release(&g);
+}
+
 /* many segments of endorsers, a weight longer than one run, people past the last full block:
  * every step equals the reference's, and the result does not depend on the order of the edges */
 TEST(eigentrust_segments_and_long_runs) {
@@ -189,7 +216,7 @@ TEST(eigentrust_segments_and_long_runs) {
   et_edge *e = malloc(sizeof *e * (size_t)(m + 2));
   for (int i = 0; i < m; i++)
     e[i] = (et_edge){(int32_t)(next() % (unsigned)n), (int32_t)(next() % (unsigned)n), (int32_t)(1 + next() % 2)};
-  e[m++] = (et_edge){5, n - 1, ET_RUN_MAX + 10}; /* two runs of the same person */
+  e[m++] = (et_edge){5, n - 1, 3 * ET_RUN_MAX + 10}; /* four runs of the same person */
   e[m++] = (et_edge){n - 2, 5, 3};
   et_graph g;
   REQUIRE(et_graph_build(&g, n, e, m, seeds, 10) == 0);
@@ -217,6 +244,7 @@ TEST(eigentrust_segments_and_long_runs) {
   et_graph h;
   REQUIRE(et_graph_build(&h, n, r, m, seeds, 10) == 0);
   CHECK_INT(h.nruns, g.nruns);
+  CHECK_MEM(h.run, 2 * (size_t)h.nruns, g.run, 2 * (size_t)g.nruns);
   CHECK_MEM(h.src, sizeof *h.src * (size_t)h.m, g.src, sizeof *g.src * (size_t)g.m);
   double *u = malloc(sizeof *u * (size_t)n);
   et_options o = {0.15, 1e-12, 500, 3};
@@ -230,5 +258,5 @@ TEST(eigentrust_segments_and_long_runs) {
   free(e), free(r), free(t), free(u), free(want), free(prev);
 }
 
-TEST_MAIN(RUN(eigentrust_duplicates_merge); RUN(eigentrust_segments_and_long_runs); RUN(eigentrust_is_deterministic_across_threads); RUN(eigentrust_converges);
+TEST_MAIN(RUN(eigentrust_duplicates_merge); RUN(eigentrust_segments_and_long_runs); RUN(eigentrust_sparse_gaps); RUN(eigentrust_is_deterministic_across_threads); RUN(eigentrust_converges);
           RUN(eigentrust_sybil_ring_without_trust_scores_zero); RUN(eigentrust_one_attack_edge_bounds_the_ring))
