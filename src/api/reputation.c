@@ -193,7 +193,8 @@ void reputation_batch(http_req *r) {
   size_t n = json_array_size(list);
   uint8_t(*addrs)[20] = arena_alloc(&r->arena, 20 * (n ? n : 1));
   store_rep_lookup *out = arena_alloc(&r->arena, sizeof *out * (n ? n : 1));
-  if (!addrs || !out) { api_fail(r, PHEME_SYS_NOMEM, "batch"); return; }
+  char(*text)[ADDRESS_TEXT] = arena_alloc(&r->arena, ADDRESS_TEXT * (n ? n : 1));
+  if (!addrs || !out || !text) { api_fail(r, PHEME_SYS_NOMEM, "batch"); return; }
   for (size_t i = 0; i < n; i++) {
     const char *t = json_string_value(json_array_get(list, i));
     if (!t || address_parse_hex(addrs[i], t)) {
@@ -201,7 +202,7 @@ void reputation_batch(http_req *r) {
       return;
     }
   }
-  pheme_err e = store_rep_lookup_many(req_store(r), &r->arena, (const uint8_t(*)[20])addrs, (int)n, out);
+  pheme_err e = rep_lookup_many(req_store(r), &r->arena, (const uint8_t(*)[20])addrs, (int)n, out, text);
   if (e) { api_fail(r, e, "batch"); return; }
   buf b;
   jw w;
@@ -212,7 +213,7 @@ void reputation_batch(http_req *r) {
   for (size_t i = 0; i < n; i++) {
     jw_obj(&w);
     jw_key(&w, "address");
-    api_address_write(&w, addrs[i]);
+    jw_str(&w, text[i]);
     points(&w, "score", out[i].found ? out[i].score : 0);
     int64_t zero[3] = {0, 0, 0};
     domains(&w, out[i].found ? out[i].domain : zero);
