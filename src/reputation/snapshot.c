@@ -45,10 +45,16 @@ static struct {
   snap_table t;
 } snap = {PTHREAD_RWLOCK_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, {0}};
 
+/* All 20 bytes, mixed: real addresses are uniform, but seeded and test ones often differ only in
+ * a few bytes. */
 static uint64_t addr_hash(const uint8_t a[20]) {
-  uint64_t h;
-  memcpy(&h, a + 4, 8); /* addresses are Keccak output: any 8 bytes are uniform */
-  return h * 0x9e3779b97f4a7c15ull;
+  uint64_t x, y;
+  uint32_t z;
+  memcpy(&x, a, 8), memcpy(&y, a + 8, 8), memcpy(&z, a + 16, 4);
+  uint64_t h = (x ^ (y * 0x9e3779b97f4a7c15ull) ^ ((uint64_t)z << 17)) * 0xbf58476d1ce4e5b9ull;
+  h ^= h >> 31;
+  h *= 0x94d049bb133111ebull;
+  return h ^ (h >> 29);
 }
 
 static int64_t table_find(const snap_table *t, const uint8_t a[20]) {
