@@ -65,7 +65,7 @@ int main(int argc, char **argv) {
   long rss0 = rss_peak_mib();
   double t0 = now_s(), cb = cpu_s();
   et_graph g;
-  if (et_graph_build(&g, n, e, m, seeds, 1000)) return 1;
+  if (et_graph_build(&g, n, e, m, seeds, 1000, threads)) return 1;
   double build_s = now_s() - t0, build_cpu_s = cpu_s() - cb;
   free(e);
   double *t = malloc(sizeof *t * (size_t)n);

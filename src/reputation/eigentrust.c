@@ -60,13 +60,13 @@ static uint64_t *radix_sort(uint64_t *keys, uint64_t *tmp, int64_t n, int bits) 
   return keys;
 }
 
-/* Encodes segment s's sorted keys as run headers from g->nruns and entries from e, recording
- * where each block of endorsed people starts; with write 0 it only counts the headers. */
-static void encode_segment(et_graph *g, int s, const uint64_t *k, int64_t n, int64_t e, int write) {
+/* Encodes segment s's sorted keys as run headers from h0 and entries from e, recording where each
+ * block of endorsed people starts; with write 0 it only counts. Returns the headers written. */
+static int64_t encode_segment(et_graph *g, int s, const uint64_t *k, int64_t n, int64_t e, int64_t h0, int write) {
   const int64_t stride = g->nblocks + 1;
   int64_t *br = g->block_run + s * stride, *be = g->block_entry + s * stride;
   int32_t *bp = g->block_prev + s * stride;
-  int64_t b = 0, prev = 0, h = g->nruns, len = 0;
+  int64_t b = 0, prev = 0, h = h0, len = 0;
   for (int64_t i = 0; i < n; i++, e++) {
     int64_t to = (int64_t)(k[i] >> ET_SEGMENT_BITS);
     if (write) g->src[e] = (uint16_t)(k[i] & (ET_SEGMENT - 1));
@@ -85,11 +85,50 @@ static void encode_segment(et_graph *g, int s, const uint64_t *k, int64_t n, int
   }
   for (; b <= g->nblocks; b++)
     if (write) br[b] = h, be[b] = e, bp[b] = (int32_t)prev;
-  g->nruns = h;
+  return h - h0;
+}
+
+/* The per-segment work of a build, shared out by segment (s mod threads): phase 0 sorts each
+ * segment and counts its headers, phase 1 encodes it. */
+typedef struct {
+  et_graph *g;
+  uint64_t *keys, *tmp; /* tmp: this worker's sort buffer */
+  const int64_t *seg;
+  int64_t *heads;       /* phase 0: headers per segment; phase 1: where each segment's start */
+  int bits, phase, id, threads;
+} build_job;
+
+static void *build_part(void *arg) {
+  build_job *j = arg;
+  for (int s = j->id; s < j->g->nseg; s += j->threads) {
+    uint64_t *k = j->keys + j->seg[s];
+    int64_t len = j->seg[s + 1] - j->seg[s];
+    if (j->phase == 0) {
+      uint64_t *sorted = radix_sort(k, j->tmp, len, j->bits);
+      if (sorted != k) memcpy(k, sorted, sizeof *k * (size_t)len);
+      j->heads[s] = encode_segment(j->g, s, k, len, j->seg[s], 0, 0);
+    } else {
+      encode_segment(j->g, s, k, len, j->seg[s], j->heads[s], 1);
+    }
+  }
+  return NULL;
+}
+
+/* Runs jobs[0..threads) with a thread each (the caller runs the first, and any that cannot start). */
+static void build_run(build_job *jobs, int threads) {
+  pthread_t th[64];
+  int started[64] = {0};
+  for (int i = 1; i < threads; i++) started[i] = pthread_create(&th[i], NULL, build_part, &jobs[i]) == 0;
+  build_part(&jobs[0]);
+  for (int i = 1; i < threads; i++) {
+    if (started[i]) pthread_join(th[i], NULL);
+    else build_part(&jobs[i]);
+  }
 }
 
 int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, const int32_t *seeds,
-                   int64_t nseeds) {
+                   int64_t nseeds, int threads) {
+  threads = threads < 1 ? 1 : threads > 64 ? 64 : threads;
   memset(g, 0, sizeof *g);
   g->n = n;
   g->nblocks = (n + ET_BLOCK - 1) / ET_BLOCK;
@@ -102,8 +141,9 @@ int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, cons
   g->block_entry = malloc(sizeof *g->block_entry * idx);
   g->block_prev = malloc(sizeof *g->block_prev * idx);
   int64_t *seg = calloc((size_t)g->nseg + 1, sizeof *seg), *fill = calloc((size_t)g->nseg + 1, sizeof *fill);
+  int64_t *heads = calloc((size_t)g->nseg + 1, sizeof *heads);
   uint64_t *keys = NULL, *tmp = NULL;
-  if (!g->out_w || !g->inv_out || !g->seed || !g->block_run || !g->block_entry || !g->block_prev || !seg || !fill) goto fail;
+  if (!heads || !g->out_w || !g->inv_out || !g->seed || !g->block_run || !g->block_entry || !g->block_prev || !seg || !fill) goto fail;
   for (int64_t i = 0; i < nseeds; i++)
     if (seeds[i] >= 0 && seeds[i] < n) g->seed[seeds[i]] = 1;
   /* the entries per segment, and each person's outgoing weight */
@@ -122,8 +162,9 @@ int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, cons
     seg[s + 1] += seg[s];
   }
   g->m = total;
+  if (threads > g->nseg) threads = g->nseg > 0 ? g->nseg : 1;
   keys = malloc(sizeof *keys * (size_t)(total ? total : 1));
-  tmp = malloc(sizeof *tmp * (size_t)(biggest ? biggest : 1));
+  tmp = malloc(sizeof *tmp * (size_t)(biggest ? biggest : 1) * (size_t)threads);
   if (!keys || !tmp) goto fail;
   memcpy(fill, seg, sizeof *fill * (size_t)g->nseg);
   for (int64_t i = 0; i < m; i++) {
@@ -133,26 +174,29 @@ int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, cons
     int64_t *f = &fill[x->from >> ET_SEGMENT_BITS];
     for (int32_t w = 0; w < x->weight; w++) keys[(*f)++] = key;
   }
-  /* sort each segment by (endorsed, endorser), count the runs */
-  int bits = ET_SEGMENT_BITS + bits_for((uint64_t)(n > 0 ? n - 1 : 0));
-  for (int s = 0; s < g->nseg; s++) {
-    int64_t len = seg[s + 1] - seg[s];
-    uint64_t *sorted = radix_sort(keys + seg[s], tmp, len, bits);
-    if (sorted != keys + seg[s]) memcpy(keys + seg[s], sorted, sizeof *keys * (size_t)len);
-    encode_segment(g, s, keys + seg[s], len, seg[s], 0);
-  }
+  /* sort each segment by (endorsed, endorser) and count its headers, then encode */
+  build_job jobs[64];
+  for (int i = 0; i < threads; i++)
+    jobs[i] = (build_job){g, keys, tmp + (size_t)(biggest ? biggest : 1) * (size_t)i, seg, heads,
+                          ET_SEGMENT_BITS + bits_for((uint64_t)(n > 0 ? n - 1 : 0)), 0, i, threads};
+  build_run(jobs, threads);
   free(tmp);
   tmp = NULL;
+  for (int s = 0; s < g->nseg; s++) {
+    int64_t c = heads[s];
+    heads[s] = g->nruns;
+    g->nruns += c;
+  }
   g->run = malloc(2 * (size_t)(g->nruns ? g->nruns : 1));
   g->src = malloc(sizeof *g->src * (size_t)(total ? total : 1));
   if (!g->run || !g->src) goto fail;
-  g->nruns = 0;
-  for (int s = 0; s < g->nseg; s++) encode_segment(g, s, keys + seg[s], seg[s + 1] - seg[s], seg[s], 1);
-  free(keys), free(seg), free(fill);
+  for (int i = 0; i < threads; i++) jobs[i].phase = 1;
+  build_run(jobs, threads);
+  free(keys), free(seg), free(fill), free(heads);
   for (int64_t v = 0; v < n; v++) g->inv_out[v] = g->out_w[v] ? 1.0 / (double)g->out_w[v] : 0.0;
   return 0;
 fail:
-  free(keys), free(tmp), free(seg), free(fill);
+  free(keys), free(tmp), free(seg), free(fill), free(heads);
   et_graph_release(g);
   return -1;
 }

@@ -61,10 +61,11 @@ typedef struct {
 } et_edge;
 
 /* Builds g from edges (any order; duplicates add their weights; self-loops dropped) over n
- * people. Returns 0, or -1 when memory runs out or the weights sum past 2⁴⁰. seeds (may be NULL)
- * lists pre-trusted people. */
+ * people, sorting the segments with up to `threads` threads (the result does not depend on it).
+ * Returns 0, or -1 when memory runs out or the weights sum past 2⁴⁰. seeds (may be NULL) lists
+ * pre-trusted people. */
 int et_graph_build(et_graph *g, int64_t n, const et_edge *edges, int64_t m, const int32_t *seeds,
-                   int64_t nseeds);
+                   int64_t nseeds, int threads);
 void et_graph_release(et_graph *g);
 
 typedef struct {

@@ -51,7 +51,7 @@ TEST(eigentrust_is_deterministic_across_threads) {
   int m;
   et_edge *e = honest(20000, 200000, &m);
   et_graph g;
-  REQUIRE(et_graph_build(&g, 20000, e, m, seeds, 10) == 0);
+  REQUIRE(et_graph_build(&g, 20000, e, m, seeds, 10, 2) == 0);
   double *t1 = malloc(sizeof *t1 * 20000), *t2 = malloc(sizeof *t2 * 20000), *t4 = malloc(sizeof *t4 * 20000);
   et_options o = {0.15, 1e-12, 500, 1};
   et_stats s1, s2, s4;
@@ -78,7 +78,7 @@ TEST(eigentrust_converges) {
   et_edge *e = honest(5000, 40000, &m);
   weighted = 0;
   et_graph g;
-  REQUIRE(et_graph_build(&g, 5000, e, m, seeds, 10) == 0);
+  REQUIRE(et_graph_build(&g, 5000, e, m, seeds, 10, 2) == 0);
   double *t = malloc(sizeof *t * 5000), *y = malloc(sizeof *y * 5000);
   et_options o = {0.15, 1e-10, 1000, 2};
   et_stats st;
@@ -96,7 +96,7 @@ TEST(eigentrust_converges) {
   CHECK(moved < 1e-9);
   /* no seeds: everybody 0 */
   et_graph g0;
-  REQUIRE(et_graph_build(&g0, 5000, e, m, NULL, 0) == 0);
+  REQUIRE(et_graph_build(&g0, 5000, e, m, NULL, 0, 2) == 0);
   REQUIRE(et_run(&g0, &o, t, &st) == 0);
   for (int i = 0; i < 5000; i++) CHECK(t[i] == 0.0);
   et_graph_release(&g0);
@@ -118,7 +118,7 @@ static double ring_trust(int h, int r, int attack, double *bound) {
   if (attack) e[m++] = (et_edge){42, h, 1};
   et_graph g;
   double total = -1;
-  if (et_graph_build(&g, h + r, e, m, seeds, 10) == 0) {
+  if (et_graph_build(&g, h + r, e, m, seeds, 10, 2) == 0) {
     double *t = malloc(sizeof *t * (size_t)(h + r));
     et_options o = {0.15, 1e-13, 2000, 2};
     et_stats st;
@@ -163,8 +163,8 @@ TEST(eigentrust_duplicates_merge) {
   et_edge one[] = {{2, 3, 1}, {0, 1, 2}, {2, 0, 1}, {1, 2, 1}};
   int32_t s0[] = {0};
   et_graph a, b;
-  REQUIRE(et_graph_build(&a, 4, dup, 6, s0, 1) == 0);
-  REQUIRE(et_graph_build(&b, 4, one, 4, s0, 1) == 0);
+  REQUIRE(et_graph_build(&a, 4, dup, 6, s0, 1, 2) == 0);
+  REQUIRE(et_graph_build(&b, 4, one, 4, s0, 1, 2) == 0);
   CHECK_INT(a.m, 5);
   CHECK_INT(a.nruns, 4);
   CHECK_INT(a.nruns, b.nruns);
@@ -189,7 +189,7 @@ TEST(eigentrust_sparse_gaps) {
   int m = (int)(sizeof e / sizeof e[0]);
   int32_t s0[] = {0, 1};
   et_graph g;
-  REQUIRE(et_graph_build(&g, n, e, m, s0, 2) == 0);
+  REQUIRE(et_graph_build(&g, n, e, m, s0, 2, 2) == 0);
   CHECK(g.nruns > 6); /* skips */
   double t[3 * ET_BLOCK + 5], want[3 * ET_BLOCK + 5], prev[3 * ET_BLOCK + 5];
   for (int threads = 1; threads <= 3; threads++)
@@ -219,7 +219,7 @@ TEST(eigentrust_segments_and_long_runs) {
   e[m++] = (et_edge){5, n - 1, 3 * ET_RUN_MAX + 10}; /* four runs of the same person */
   e[m++] = (et_edge){n - 2, 5, 3};
   et_graph g;
-  REQUIRE(et_graph_build(&g, n, e, m, seeds, 10) == 0);
+  REQUIRE(et_graph_build(&g, n, e, m, seeds, 10, 1) == 0);
   CHECK_INT(g.nseg, 4);
   double *t = malloc(sizeof *t * (size_t)n), *want = malloc(sizeof *want * (size_t)n), *prev = malloc(sizeof *prev * (size_t)n);
   for (int iters = 1; iters <= 3; iters++) {
@@ -242,8 +242,10 @@ TEST(eigentrust_segments_and_long_runs) {
   et_edge *r = malloc(sizeof *r * (size_t)m);
   for (int i = 0; i < m; i++) r[i] = e[m - 1 - i];
   et_graph h;
-  REQUIRE(et_graph_build(&h, n, r, m, seeds, 10) == 0);
+  REQUIRE(et_graph_build(&h, n, r, m, seeds, 10, 3) == 0); /* threads do not change the layout */
   CHECK_INT(h.nruns, g.nruns);
+  CHECK_MEM(h.block_run, sizeof *h.block_run * (size_t)(h.nseg * (h.nblocks + 1)), g.block_run,
+            sizeof *g.block_run * (size_t)(g.nseg * (g.nblocks + 1)));
   CHECK_MEM(h.run, 2 * (size_t)h.nruns, g.run, 2 * (size_t)g.nruns);
   CHECK_MEM(h.src, sizeof *h.src * (size_t)h.m, g.src, sizeof *g.src * (size_t)g.m);
   double *u = malloc(sizeof *u * (size_t)n);
