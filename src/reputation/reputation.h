@@ -81,6 +81,9 @@ pheme_err rep_endorse(rep_engine *r, arena *a, const work_principal *p, const st
  * NULL) gets each address's EIP-55 text, kept in the table for the addresses it holds. */
 pheme_err rep_lookup_many(store *s, arena *a, const uint8_t (*addresses)[20], int n, store_rep_lookup *out,
                           char (*text)[ADDRESS_TEXT]) PHEME_MUST_CHECK;
+/* Drops the table. The table follows one store at a time, told apart by its address and driver:
+ * a process that frees a store and opens another of the same driver calls this in between. */
+void rep_lookup_forget(void);
 
 /* ---- epochs ---- */
 /* Commits the current scores (whole points) to a new round's Merkle tree and stores it: the

@@ -39,11 +39,12 @@ typedef struct {
 static struct {
   pthread_rwlock_t lock;    /* the table: read by lookups, written by refreshes */
   pthread_mutex_t refresh;  /* one refresh at a time */
-  const store *store;
+  const store *store;       /* the store the table reflects, and its driver's name */
+  const char *driver;
   int64_t history;          /* the newest history id the table holds */
   int64_t loaded_ms;        /* the last full load */
   snap_table t;
-} snap = {PTHREAD_RWLOCK_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, NULL, 0, 0, {0}};
+} snap = {PTHREAD_RWLOCK_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0, {0}};
 
 /* All 20 bytes, mixed: real addresses are uniform, but seeded and test ones often differ only in
  * a few bytes. */
@@ -122,7 +123,8 @@ static void table_put(snap_table *t, const store_rep_wallet_score *w) {
 static pheme_err snapshot_refresh(store *s, arena *a) {
   pthread_mutex_lock(&snap.refresh);
   int64_t now = time_now_ms();
-  int full = snap.store != s || now - snap.loaded_ms > REP_SNAPSHOT_TTL_MS;
+  const char *driver = store_driver_name(s);
+  int full = snap.store != s || snap.driver != driver || now - snap.loaded_ms > REP_SNAPSHOT_TTL_MS;
   store_rep_wallet_score *w;
   int64_t n, head;
   pheme_err e = store_rep_wallet_scores(s, a, full ? 0 : snap.history, &w, &n, &head);
@@ -143,7 +145,7 @@ static pheme_err snapshot_refresh(store *s, arena *a) {
     for (int64_t i = 0; i < n; i++) table_put(&t, &w[i]);
     pthread_rwlock_wrlock(&snap.lock);
     table_release(&snap.t);
-    snap.t = t, snap.store = s, snap.history = head, snap.loaded_ms = now;
+    snap.t = t, snap.store = s, snap.driver = driver, snap.history = head, snap.loaded_ms = now;
     pthread_rwlock_unlock(&snap.lock);
   } else if (n > 0 || head != snap.history) {
     pthread_rwlock_wrlock(&snap.lock);
@@ -155,6 +157,15 @@ static pheme_err snapshot_refresh(store *s, arena *a) {
   }
   pthread_mutex_unlock(&snap.refresh);
   return e;
+}
+
+void rep_lookup_forget(void) {
+  pthread_mutex_lock(&snap.refresh);
+  pthread_rwlock_wrlock(&snap.lock);
+  table_release(&snap.t);
+  snap.store = NULL, snap.driver = NULL, snap.history = 0, snap.loaded_ms = 0;
+  pthread_rwlock_unlock(&snap.lock);
+  pthread_mutex_unlock(&snap.refresh);
 }
 
 static void entry_text(const snap_entry *x, char out[ADDRESS_TEXT]) {
