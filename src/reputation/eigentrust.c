@@ -1,10 +1,8 @@
 /* EigenTrust by power iteration over the segmented layout of eigentrust.h, with a fixed pool of
  * threads per run. The graph is built by bucketing the entries by the endorser's segment, then
  * sorting each segment's (endorsed person, endorser) keys with a least-significant-digit radix
- * sort (a segment's keys fit in cache), then cutting them into runs. Two barriers per iteration:
- * after each thread has divided its people's trust by their outgoing weight (and summed the
- * dangling mass of its blocks), and after each has computed its people's new trust (and the L1
- * change of its blocks). */
+ * sort (a segment's keys fit in cache), then cutting them into runs. One barrier per iteration
+ * (et_thread). */
 #include "reputation/eigentrust.h"
 
 #include <math.h>
@@ -204,8 +202,9 @@ fail:
 typedef struct {
   const et_graph *g;
   const et_options *o;
-  double *t, *y, *scaled; /* current, next, current / out weight */
-  double *dang, *dl;      /* per block */
+  double *t, *y;          /* current, next */
+  double *scaled[2];      /* trust / out weight: read by this iteration's gather, written for the next */
+  double *dang[2], *dl[2]; /* per block, by iteration parity: dangling mass, L1 change */
   double seed_share;      /* 1 / seeds */
   pthread_barrier_t bar;
   pthread_mutex_t mu; /* the start gate: threads wait until the barrier is set for them */
@@ -223,6 +222,17 @@ static double sum_blocks(const double *x, int64_t nb) {
   double s = 0;
   for (int64_t b = 0; b < nb; b++) s += x[b];
   return s;
+}
+
+/* scaled[v] = t[v] / out_w[v] for block b's people, and the trust of its dangling ones */
+static double scale_block(const et_graph *g, const double *t, double *scaled, int64_t b) {
+  int64_t v0 = b * ET_BLOCK, v1 = v0 + ET_BLOCK < g->n ? v0 + ET_BLOCK : g->n;
+  double d = 0;
+  for (int64_t v = v0; v < v1; v++) {
+    scaled[v] = t[v] * g->inv_out[v];
+    if (g->inv_out[v] == 0.0) d += t[v]; /* out_w 0 */
+  }
+  return d;
 }
 
 /* y[v] for the people of blocks [b0, b1): the sum over their endorsers of scaled[endorser], one
@@ -248,6 +258,10 @@ static void gather(const et_graph *g, const double *scaled, double *y, int64_t b
   }
 }
 
+/* One barrier per iteration: a thread gathers its people's sums from scaled[it % 2], computes
+ * their new trust, and already divides it for the next iteration into scaled[(it + 1) % 2] (with
+ * the dangling mass of its blocks); the barrier then makes the whole of it visible. The per-block
+ * sums alternate by parity too, so a fast thread never writes what a slow one still reads. */
 static void *et_thread(void *arg) {
   et_worker *wk = arg;
   et_shared *sh = wk->sh;
@@ -259,36 +273,29 @@ static void *et_thread(void *arg) {
   const et_graph *g = sh->g;
   const double alpha = sh->o->alpha, keep = 1.0 - alpha;
   double *t = sh->t, *y = sh->y;
+  for (int64_t b = wk->b0; b < wk->b1; b++) sh->dang[0][b] = scale_block(g, t, sh->scaled[0], b);
+  pthread_barrier_wait(&sh->bar);
   for (int it = 0; it < sh->o->max_iterations; it++) {
+    const int cur = it & 1, nxt = cur ^ 1;
+    double dangling = sum_blocks(sh->dang[cur], g->nblocks);
+    gather(g, sh->scaled[cur], y, wk->b0, wk->b1);
+    double *scaled = sh->scaled[nxt];
     for (int64_t b = wk->b0; b < wk->b1; b++) {
       int64_t v0 = b * ET_BLOCK, v1 = v0 + ET_BLOCK < g->n ? v0 + ET_BLOCK : g->n;
-      double d = 0;
-      for (int64_t v = v0; v < v1; v++) {
-        if (g->out_w[v]) {
-          sh->scaled[v] = t[v] * g->inv_out[v];
-        } else {
-          sh->scaled[v] = 0;
-          d += t[v];
-        }
-      }
-      sh->dang[b] = d;
-    }
-    pthread_barrier_wait(&sh->bar);
-    double dangling = sum_blocks(sh->dang, g->nblocks);
-    gather(g, sh->scaled, y, wk->b0, wk->b1);
-    for (int64_t b = wk->b0; b < wk->b1; b++) {
-      int64_t v0 = b * ET_BLOCK, v1 = v0 + ET_BLOCK < g->n ? v0 + ET_BLOCK : g->n;
-      double dsum = 0;
+      double dsum = 0, d = 0;
       for (int64_t v = v0; v < v1; v++) {
         double p = g->seed[v] ? sh->seed_share : 0.0;
         double nv = keep * (y[v] + dangling * p) + alpha * p;
         dsum += fabs(nv - t[v]);
         y[v] = nv;
+        scaled[v] = nv * g->inv_out[v];
+        if (g->inv_out[v] == 0.0) d += nv;
       }
-      sh->dl[b] = dsum;
+      sh->dl[cur][b] = dsum;
+      sh->dang[nxt][b] = d;
     }
     pthread_barrier_wait(&sh->bar);
-    double delta = sum_blocks(sh->dl, g->nblocks);
+    double delta = sum_blocks(sh->dl[cur], g->nblocks);
     double *sw = t;
     t = y, y = sw;
     if (wk->b0 == 0) { /* the first thread keeps the statistics */
@@ -318,11 +325,16 @@ int et_run(const et_graph *g, const et_options *o, double *t, et_stats *st) {
   int threads = o->threads < 1 ? 1 : o->threads > 64 ? 64 : o->threads;
   if (threads > g->nblocks) threads = (int)g->nblocks;
   sh.y = malloc(sizeof *sh.y * (size_t)g->n);
-  sh.scaled = malloc(sizeof *sh.scaled * (size_t)g->n);
-  sh.dang = calloc((size_t)g->nblocks, sizeof *sh.dang);
-  sh.dl = calloc((size_t)g->nblocks, sizeof *sh.dl);
-  if (!sh.y || !sh.scaled || !sh.dang || !sh.dl) {
-    free(sh.y), free(sh.scaled), free(sh.dang), free(sh.dl);
+  int ok = sh.y != NULL;
+  for (int i = 0; i < 2; i++) {
+    sh.scaled[i] = malloc(sizeof *sh.scaled[i] * (size_t)g->n);
+    sh.dang[i] = calloc((size_t)g->nblocks, sizeof *sh.dang[i]);
+    sh.dl[i] = calloc((size_t)g->nblocks, sizeof *sh.dl[i]);
+    ok = ok && sh.scaled[i] && sh.dang[i] && sh.dl[i];
+  }
+  if (!ok) {
+    free(sh.y);
+    for (int i = 0; i < 2; i++) free(sh.scaled[i]), free(sh.dang[i]), free(sh.dl[i]);
     return -1;
   }
   for (int64_t v = 0; v < g->n; v++) t[v] = g->seed[v] ? sh.seed_share : 0.0;
@@ -353,6 +365,7 @@ int et_run(const et_graph *g, const et_options *o, double *t, et_stats *st) {
   pthread_cond_destroy(&sh.cv);
   if (sh.t != orig_t) memcpy(orig_t, sh.t, sizeof *orig_t * (size_t)g->n);
   *st = sh.st;
-  free(orig_y), free(sh.scaled), free(sh.dang), free(sh.dl);
+  free(orig_y);
+  for (int i = 0; i < 2; i++) free(sh.scaled[i]), free(sh.dang[i]), free(sh.dl[i]);
   return 0;
 }
