@@ -99,17 +99,23 @@ static int table_reserve(snap_table *t, int64_t want) {
   return 0;
 }
 
-/* Writes w over its address's entry, or adds it (room reserved by the caller). */
-static void table_put(snap_table *t, const store_rep_wallet_score *w) {
+/* Writes w over its address's entry, or adds it (room reserved by the caller), taking the EIP-55
+ * case from old (may be NULL) when it holds the address: a reload hashes only new addresses. */
+static void table_put(snap_table *t, const store_rep_wallet_score *w, const snap_table *old) {
   int64_t k = table_find(t, w->address);
   if (k < 0) {
     k = t->n++;
     memcpy(t->e[k].address, w->address, 20);
-    char text[ADDRESS_TEXT];
-    address_to_checksum(text, w->address);
+    int64_t was = old ? table_find(old, w->address) : -1;
     uint64_t upper = 0;
-    for (int i = 0; i < 40; i++)
-      if (text[2 + i] >= 'A' && text[2 + i] <= 'F') upper |= 1ull << i;
+    if (was >= 0) {
+      upper = old->e[was].upper;
+    } else {
+      char text[ADDRESS_TEXT];
+      address_to_checksum(text, w->address);
+      for (int i = 0; i < 40; i++)
+        if (text[2 + i] >= 'A' && text[2 + i] <= 'F') upper |= 1ull << i;
+    }
     t->e[k].upper = upper;
     uint64_t i = addr_hash(w->address) & t->mask;
     while (t->slot[i]) i = (i + 1) & t->mask;
@@ -142,7 +148,8 @@ static pheme_err snapshot_refresh(store *s, arena *a) {
       pthread_mutex_unlock(&snap.refresh);
       return PHEME_SYS_NOMEM;
     }
-    for (int64_t i = 0; i < n; i++) table_put(&t, &w[i]);
+    /* only refreshes write snap.t, and this thread holds the refresh lock: reading it is safe */
+    for (int64_t i = 0; i < n; i++) table_put(&t, &w[i], &snap.t);
     pthread_rwlock_wrlock(&snap.lock);
     table_release(&snap.t);
     snap.t = t, snap.store = s, snap.driver = driver, snap.history = head, snap.loaded_ms = now;
@@ -150,7 +157,7 @@ static pheme_err snapshot_refresh(store *s, arena *a) {
   } else if (n > 0 || head != snap.history) {
     pthread_rwlock_wrlock(&snap.lock);
     if (table_reserve(&snap.t, snap.t.n + n)) e = PHEME_SYS_NOMEM;
-    for (int64_t i = 0; !e && i < n; i++) table_put(&snap.t, &w[i]);
+    for (int64_t i = 0; !e && i < n; i++) table_put(&snap.t, &w[i], NULL);
     if (!e) snap.history = head;
     else snap.store = NULL; /* half applied: the next lookup reloads */
     pthread_rwlock_unlock(&snap.lock);
