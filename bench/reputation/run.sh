@@ -33,8 +33,10 @@ echo "| pheme wall | scipy wall (ref.) | **speed-up, wall** | pheme 1 thread CPU
 echo "|---:|---:|---:|---:|---:|---:|"
 echo "| $(v iteration_ms) ms | $(v scipy_iteration_ms) ms | **${wall}x** | $(v iteration_1thread_cpu_ms) ms | $(v scipy_iteration_cpu_ms) ms | ${cpu1}x |"
 echo
-echo "Full recompute (CSR build, EigenTrust to 1e-10, the formula for everybody, from memory) and an epoch (tree + every proof):"
+echo "Full recompute (graph build, EigenTrust to 1e-10, the formula for everybody, from memory) and an epoch (tree + every proof):"
 echo
 echo "| iterations | graph build | trust | formula | **recompute wall** | recompute CPU | peak RSS | tree | all proofs | **epoch wall** | epoch CPU |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
 echo "| $(v trust_iterations) | $(v graph_build_s) s | $(v trust_s) s | $(v formula_s) s | **$(v recompute_s) s** | $(v recompute_cpu_s) s | $(v rss_peak_mib) MiB | $(v tree_s) s | $(v proofs_s) s | **$(v epoch_s) s** | $(v epoch_cpu_s) s |"
+echo
+echo "CPU time of each part: graph build $(v graph_build_cpu_s) s ($threads threads), trust $(v trust_cpu_s) s ($threads threads), formula $(v formula_cpu_s) s (1 thread), tree $(v tree_cpu_s) s ($threads threads), all proofs $(v proofs_cpu_s) s (1 thread)."

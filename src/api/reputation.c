@@ -18,20 +18,34 @@ static pheme_err engine(http_req *r, rep_engine *e) {
   return PHEME_OK;
 }
 
-/* Micro-points as a JSON number of points with six decimals ("12.345678"); written by hand
- * because a batch answer holds 40,000 of them. upt is 0..100000000. */
-static void points(jw *w, const char *key, int64_t upt) {
-  char s[32], *p = s + sizeof s;
+/* Micro-points as a JSON number of points with six decimals ("12.345678"), written backwards
+ * from the end of s (room for 32); returns where it starts. By hand because a batch answer holds
+ * 40,000 of them. upt is 0..100000000. */
+static char *points_text(char s[32], int64_t upt) {
+  char *p = s + 31;
   uint64_t v = upt < 0 ? 0 : (uint64_t)upt;
-  *--p = 0;
+  *p = 0;
   for (int i = 0; i < 6; i++, v /= 10) *--p = (char)('0' + v % 10);
   *--p = '.';
   do {
     *--p = (char)('0' + v % 10);
     v /= 10;
   } while (v);
+  return p;
+}
+
+static void points(jw *w, const char *key, int64_t upt) {
+  char s[32];
   jw_key(w, key);
-  jw_raw(w, p, "0");
+  jw_raw(w, points_text(s, upt), "0");
+}
+
+/* Appends text to *p (within end); the batch's items are written as one raw value each. */
+static void put_text(char **p, const char *end, const char *text) {
+  size_t n = strlen(text);
+  if (n > (size_t)(end - *p)) n = (size_t)(end - *p);
+  memcpy(*p, text, n);
+  *p += n;
 }
 
 static void domains(jw *w, const int64_t d[3]) {
@@ -193,7 +207,8 @@ void reputation_batch(http_req *r) {
   size_t n = json_array_size(list);
   uint8_t(*addrs)[20] = arena_alloc(&r->arena, 20 * (n ? n : 1));
   store_rep_lookup *out = arena_alloc(&r->arena, sizeof *out * (n ? n : 1));
-  if (!addrs || !out) { api_fail(r, PHEME_SYS_NOMEM, "batch"); return; }
+  char(*text)[ADDRESS_TEXT] = arena_alloc(&r->arena, ADDRESS_TEXT * (n ? n : 1));
+  if (!addrs || !out || !text) { api_fail(r, PHEME_SYS_NOMEM, "batch"); return; }
   for (size_t i = 0; i < n; i++) {
     const char *t = json_string_value(json_array_get(list, i));
     if (!t || address_parse_hex(addrs[i], t)) {
@@ -201,7 +216,7 @@ void reputation_batch(http_req *r) {
       return;
     }
   }
-  pheme_err e = store_rep_lookup_many(req_store(r), &r->arena, (const uint8_t(*)[20])addrs, (int)n, out);
+  pheme_err e = rep_lookup_many(req_store(r), &r->arena, (const uint8_t(*)[20])addrs, (int)n, out, text);
   if (e) { api_fail(r, e, "batch"); return; }
   buf b;
   jw w;
@@ -210,15 +225,23 @@ void reputation_batch(http_req *r) {
   jw_key(&w, "items");
   jw_arr(&w);
   for (size_t i = 0; i < n; i++) {
-    jw_obj(&w);
-    jw_key(&w, "address");
-    api_address_write(&w, addrs[i]);
-    points(&w, "score", out[i].found ? out[i].score : 0);
-    int64_t zero[3] = {0, 0, 0};
-    domains(&w, out[i].found ? out[i].domain : zero);
-    jw_key(&w, "known");
-    jw_bool(&w, out[i].found);
-    jw_end(&w);
+    /* {"address":…,"score":…,"domains":{…},"known":…}, as jw writes it, in one piece */
+    char item[320], num[32], *p = item;
+    const char *end = item + sizeof item - 1;
+    put_text(&p, end, "{\"address\":\"");
+    put_text(&p, end, text[i]);
+    put_text(&p, end, "\",\"score\":");
+    put_text(&p, end, points_text(num, out[i].found ? out[i].score : 0));
+    put_text(&p, end, ",\"domains\":{");
+    for (int d = 0; d < REP_DOMAINS; d++) {
+      put_text(&p, end, d ? ",\"" : "\"");
+      put_text(&p, end, rep_domain_names[d]);
+      put_text(&p, end, "\":");
+      put_text(&p, end, points_text(num, out[i].found ? out[i].domain[d] : 0));
+    }
+    put_text(&p, end, out[i].found ? "},\"known\":true}" : "},\"known\":false}");
+    *p = 0;
+    jw_raw(&w, item, "null");
   }
   jw_end(&w);
   jw_end(&w);

@@ -83,16 +83,33 @@ pheme_err rep_trust_refresh(rep_engine *r, et_stats *st) {
     e = PHEME_SYS_NOMEM;
     goto out;
   }
+  /* user id -> index: a direct table when the ids are dense enough (they are sequences), else a
+   * binary search per endpoint (20M of them for 10M edges) */
+  int64_t top = np ? ids[np - 1] : 0;
+  int32_t *dense = np && top >= 0 && top <= 4 * np + 1024 ? malloc(sizeof *dense * (size_t)(top + 1)) : NULL;
+  if (dense) {
+    for (int64_t i = 0; i <= top; i++) dense[i] = -1;
+    for (int64_t i = 0; i < np; i++)
+      if (ids[i] >= 0) dense[ids[i]] = (int32_t)i;
+  }
   for (int64_t i = 0; i < ne; i++) {
-    int64_t f = find_index(ids, np, edges[i].from_user), to = find_index(ids, np, edges[i].to_user);
+    int64_t f, to;
+    if (dense) {
+      int64_t a1 = edges[i].from_user, a2 = edges[i].to_user;
+      f = a1 >= 0 && a1 <= top ? dense[a1] : -1;
+      to = a2 >= 0 && a2 <= top ? dense[a2] : -1;
+    } else {
+      f = find_index(ids, np, edges[i].from_user), to = find_index(ids, np, edges[i].to_user);
+    }
     if (f >= 0 && to >= 0) ee[k++] = (et_edge){(int32_t)f, (int32_t)to, (int32_t)edges[i].weight};
   }
+  free(dense);
   int64_t nss = 0;
   for (int64_t i = 0; i < ns; i++) {
     int64_t v = find_index(ids, np, seeds[i]);
     if (v >= 0) ss[nss++] = (int32_t)v;
   }
-  if (et_graph_build(&g, np, ee, k, ss, nss) || et_run(&g, &r->et, t, st)) {
+  if (et_graph_build(&g, np, ee, k, ss, nss, r->threads) || et_run(&g, &r->et, t, st)) {
     e = PHEME_SYS_NOMEM;
     goto out;
   }

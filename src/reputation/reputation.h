@@ -16,6 +16,7 @@
 
 #include "core/config.h"
 #include "core/err.h"
+#include "eth/address.h"
 #include "reputation/eigentrust.h"
 #include "reputation/formula.h"
 #include "store/reputation.h"
@@ -71,6 +72,18 @@ pheme_err rep_verify(const json_t *receipt, char *why, size_t n);
  * PHEME_REP_DUPLICATE, PHEME_DATA_NOT_FOUND (nobody holds `to`). */
 pheme_err rep_endorse(rep_engine *r, arena *a, const work_principal *p, const store_actor *who,
                       const uint8_t to[20], const char *skill_slug, store_rep_endorsement *out) PHEME_MUST_CHECK;
+
+/* ---- bulk lookup (snapshot.c) ---- */
+/* Scores by address (any linked wallet) for n addresses, as store_rep_lookup_many gives them but
+ * from this process's in-memory table of every scored wallet, brought up to date with storage's
+ * reputation history first (one small query when nothing changed); as_of is not kept (0). A
+ * wallet unlinked or a person deleted elsewhere may still be found for up to 60 s. text (may be
+ * NULL) gets each address's EIP-55 text, kept in the table for the addresses it holds. */
+pheme_err rep_lookup_many(store *s, arena *a, const uint8_t (*addresses)[20], int n, store_rep_lookup *out,
+                          char (*text)[ADDRESS_TEXT]) PHEME_MUST_CHECK;
+/* Drops the table. The table follows one store at a time, told apart by its address and driver:
+ * a process that frees a store and opens another of the same driver calls this in between. */
+void rep_lookup_forget(void);
 
 /* ---- epochs ---- */
 /* Commits the current scores (whole points) to a new round's Merkle tree and stores it: the

@@ -445,6 +445,43 @@ pheme_err store_rep_lookup_many(store *s, arena *a, const uint8_t (*addresses)[2
   return e;
 }
 
+pheme_err store_rep_wallet_scores(store *s, arena *a, int64_t after_history, store_rep_wallet_score **out,
+                                  int64_t *n, int64_t *head) {
+  *out = NULL, *n = 0, *head = 0;
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  e = sx_snapshot(&x);
+  db_result h, r;
+  if (!e) e = Q0(&x, &h, "SELECT coalesce(max(id), 0) FROM reputation_history");
+  if (!e) {
+    *head = db_int(&h, 0, 0);
+    if (after_history == 0)
+      e = Q0(&x, &r,
+             "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
+             "JOIN reputation r ON r.user_id = w.user_id");
+    else if (*head > after_history)
+      e = Q(&x, &r,
+            "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
+            "JOIN reputation r ON r.user_id = w.user_id "
+            "WHERE r.user_id IN (SELECT user_id FROM reputation_history WHERE id > $1)",
+            dbv_int(after_history));
+    else
+      r.rows = 0;
+  }
+  sx_end(&x);
+  if (e || r.rows == 0) return e;
+  ALLOC(a, *out, r.rows);
+  for (int i = 0; i < r.rows; i++) {
+    store_rep_wallet_score *w = &(*out)[i];
+    sx_addr(&r, i, 0, w->address);
+    w->user_id = db_int(&r, i, 1), w->score = db_int(&r, i, 2);
+    for (int d = 0; d < 3; d++) w->domain[d] = db_int(&r, i, 3 + d);
+  }
+  *n = r.rows;
+  return PHEME_OK;
+}
+
 pheme_err store_endorsement_create(store *s, arena *a, const store_actor *who, int64_t from_user,
                                    int64_t to_user, const char *skill_slug, int64_t weight, const char *source,
                                    const char *job_kind, store_rep_endorsement *out) {

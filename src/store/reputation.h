@@ -109,6 +109,17 @@ typedef struct {
 pheme_err store_rep_lookup_many(store *s, arena *a, const uint8_t (*addresses)[20], int n,
                                 store_rep_lookup *out) PHEME_MUST_CHECK;
 
+/* For the engine's in-memory lookup (reputation/snapshot.c): the score of every wallet (any linked
+ * one) of every person with a score when after_history is 0, else only of the people with a
+ * reputation_history row newer than after_history; *head gets the newest history id (0: none),
+ * read in the same snapshot as the rows. */
+typedef struct {
+  uint8_t address[20];
+  int64_t user_id, score, domain[3];
+} store_rep_wallet_score;
+pheme_err store_rep_wallet_scores(store *s, arena *a, int64_t after_history, store_rep_wallet_score **out,
+                                  int64_t *n, int64_t *head) PHEME_MUST_CHECK;
+
 /* Adds an endorsement and the job that refreshes trust (job_kind), with an "endorsement.created"
  * event. PHEME_DATA_NOT_FOUND for an unknown skill slug, PHEME_DATA_CONFLICT for a duplicate
  * (same endorser, person and skill), PHEME_DATA_INVALID for endorsing oneself. */

@@ -5,6 +5,8 @@
 #include <string.h>
 
 #include "core/util.h"
+#include "eth/keccak.h"
+#include "reputation/keccak4.h"
 #include "reputation/merkle.h"
 #include "test.h"
 
@@ -75,4 +77,71 @@ TEST(merkle_threads_do_not_change_the_tree) {
   free(v);
 }
 
-TEST_MAIN(RUN(merkle_equals_openzeppelin); RUN(merkle_threads_do_not_change_the_tree))
+/* the four-way Keccak equals keccak_256 for every one-block length, with outputs over inputs */
+TEST(keccak4_equals_keccak_256) {
+  uint64_t x = 0x243f6a8885a308d3ull;
+  for (size_t len = 0; len <= REP_KECCAK4_MAX; len++) {
+    uint8_t msg[4][136], want[4][32], got[4][32];
+    for (int j = 0; j < 4; j++)
+      for (size_t i = 0; i < len; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        msg[j][i] = (uint8_t)x;
+      }
+    for (int j = 0; j < 4; j++) keccak_256(want[j], msg[j], len);
+    const uint8_t *in[4] = {msg[0], msg[1], msg[2], msg[3]};
+    uint8_t *out[4] = {got[0], got[1], got[2], got[3]};
+    rep_keccak4(in, len, out);
+    CHECK_MEM(got, sizeof got, want, sizeof want);
+    if (len <= 64) { /* in place, as the tree does */
+      uint8_t *io[4] = {msg[0], msg[1], msg[2], msg[3]};
+      rep_keccak4(in, len, io);
+      for (int j = 0; j < 4; j++) CHECK_MEM(msg[j], 32, want[j], 32);
+    }
+  }
+}
+
+/* a tree past the bucket sort's threshold (and with a repeated value) equals one built the plain
+ * way: leaves by rep_merkle_leaf, qsort by (hash, index), parents by rep_merkle_pair */
+static int plain_cmp(const void *x, const void *y) {
+  const uint8_t *a = x, *b = y;
+  int c = memcmp(a, b, 32);
+  if (c) return c;
+  int64_t i, k;
+  memcpy(&i, a + 32, 8), memcpy(&k, b + 32, 8);
+  return (i > k) - (i < k);
+}
+
+TEST(merkle_large_tree_equals_the_plain_construction) {
+  int64_t n = 70001;
+  rep_leaf_value *v = calloc((size_t)n, sizeof *v);
+  uint64_t x = 99;
+  for (int64_t i = 0; i < n; i++) {
+    for (int b = 0; b < 20; b++) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      v[i].address[b] = (uint8_t)x;
+    }
+    v[i].score = (uint32_t)(x % 101);
+  }
+  v[n - 1] = v[7]; /* equal leaves: ordered by index */
+  rep_merkle t;
+  REQUIRE(rep_merkle_build(&t, v, n, 2) == 0);
+  uint8_t(*plain)[40] = malloc(40 * (size_t)n), (*node)[32] = malloc(32 * (size_t)(2 * n - 1));
+  for (int64_t i = 0; i < n; i++) {
+    rep_merkle_leaf(&v[i], plain[i]);
+    memcpy(plain[i] + 32, &i, 8);
+  }
+  qsort(plain, (size_t)n, 40, plain_cmp);
+  for (int64_t i = 0; i < n; i++) memcpy(node[2 * n - 2 - i], plain[i], 32);
+  for (int64_t i = n - 2; i >= 0; i--) rep_merkle_pair(node[2 * i + 1], node[2 * i + 2], node[i]);
+  CHECK_MEM(t.node, (size_t)(2 * n - 1) * 32, node, (size_t)(2 * n - 1) * 32);
+  for (int64_t i = 0; i < n; i += 997) {
+    int64_t at;
+    memcpy(&at, plain[2 * n - 2 - t.pos[i]] + 32, 8);
+    CHECK_INT(at, i);
+  }
+  rep_merkle_release(&t);
+  free(v), free(plain), free(node);
+}
+
+TEST_MAIN(RUN(merkle_equals_openzeppelin); RUN(merkle_threads_do_not_change_the_tree); RUN(keccak4_equals_keccak_256);
+          RUN(merkle_large_tree_equals_the_plain_construction))

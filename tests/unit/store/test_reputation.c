@@ -2,6 +2,7 @@
  * (self, unknown skill, duplicate), batch lookups in order with unknown people at zero, history
  * rows and events only on change, and incremental updates equal to a full recompute after random
  * streams of events (validated work, XP rows, badges, endorsements). */
+#include "eth/address.h"
 #include "reputation/reputation.h"
 #include "reputation/merkle.h"
 #include "store/reputation.h"
@@ -245,6 +246,46 @@ TEST(batch_in_order_unknown_zero) {
   arena_release(&a);
 }
 
+/* the engine's in-memory lookup (reputation/snapshot.c) answers what storage answers, follows a
+ * rescore made after it loaded, finds a wallet linked since through storage, and spells every
+ * address in EIP-55 */
+TEST(lookup_table_equals_storage) {
+  rep_lookup_forget(); /* the other backend's store may have had this one's address */
+  arena a;
+  arena_init(&a, 0);
+  uint8_t q[PEOPLE + 2][20];
+  for (int i = 0; i < PEOPLE; i++) memcpy(q[i], addrs[PEOPLE - 1 - i], 20);
+  memset(q[PEOPLE], 0x99, 20);
+  memcpy(q[PEOPLE + 1], addrs[4], 20);
+  store_rep_lookup want[PEOPLE + 2], got[PEOPLE + 2];
+  char text[PEOPLE + 2][ADDRESS_TEXT], spelled[ADDRESS_TEXT];
+  for (int round = 0; round < 3; round++) {
+    CHECK(store_rep_lookup_many(S, &a, (const uint8_t(*)[20])q, PEOPLE + 2, want) == 0);
+    CHECK(rep_lookup_many(S, &a, (const uint8_t(*)[20])q, PEOPLE + 2, got, text) == 0);
+    int found = 0;
+    for (int i = 0; i < PEOPLE + 2; i++) {
+      CHECK_INT(got[i].found, want[i].found);
+      CHECK_INT(got[i].score, want[i].score);
+      for (int d = 0; d < 3; d++) CHECK_INT(got[i].domain[d], want[i].domain[d]);
+      CHECK_STR(text[i], address_to_checksum(spelled, q[i]));
+      found += got[i].found;
+    }
+    CHECK(found >= 2);
+    if (round == 0) { /* a rescore after the table loaded */
+      outcome(4, 3, AS_OF - 1000, 2);
+      int changed;
+      CHECK(rep_update_user(&eng, ids[4], AS_OF, &changed) == 0);
+      CHECK_INT(changed, 1);
+    } else if (round == 1) { /* a wallet linked after it loaded */
+      memset(q[PEOPLE], 0x77, 20);
+      exec("INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 0, 0)",
+           SX_ARGS(dbv_blob(q[PEOPLE], 20), dbv_int(ids[4])));
+    }
+  }
+  CHECK(got[PEOPLE].found && got[PEOPLE].score == got[PEOPLE + 1].score);
+  arena_release(&a);
+}
+
 TEST(epoch_and_proofs) {
   arena a;
   arena_init(&a, 0);
@@ -326,6 +367,7 @@ static void all_tests(void) {
   RUN(incremental_equals_full_recompute);
   RUN(history_and_events_only_on_change);
   RUN(batch_in_order_unknown_zero);
+  RUN(lookup_table_equals_storage);
   RUN(epoch_and_proofs);
   RUN(skill_wallet_endorsements_are_mirrored);
 }
