@@ -355,7 +355,6 @@ static int cmd_serve(cmd_ctx *c) {
     log_error("%s", err);
     goto out;
   }
-  rep_set_streak_hook(&rep, game_streak_days, NULL); /* the consistency bonus sees the game's streaks */
   if (cfg->demo && demo_pipeline_seed(s, &pipe, err, sizeof err)) {
     log_error("%s", err);
     goto out;
@@ -870,7 +869,6 @@ static int cmd_worker(cmd_ctx *c) {
     store_free(s);
     return 1;
   }
-  rep_set_streak_hook(&rep, game_streak_days, NULL);
   if (rep_register_jobs(&rep, &c->cfg)) PHEME_BUG("the table of job kinds is full");
   if (webhooks_register(&c->cfg)) PHEME_BUG("the table of job kinds is full");
   int rc = jobs_cli_worker(&c->cfg, s);

@@ -290,7 +290,7 @@ const conf_key conf_keys[] = {
     {"reputation_validator_multiplier_ppm", CONF_INT, F(rep_validator_multiplier_ppm), 0, 1000000, "100000", NULL,
      "an active validator's multiplier is 1 + this x accuracy (ppm)"},
     {"reputation_streak_bonus_per_day", CONF_INT, F(rep_streak_bonus_per_day), 0, 100000000, "100000", NULL,
-     "bonus in micro-points per streak day (from the game engine's streak hook)"},
+     "bonus in micro-points per streak day (the rewards engine's current streak)"},
     {"reputation_streak_bonus_cap", CONF_INT, F(rep_streak_bonus_cap), 0, 100000000, "5000000", NULL,
      "largest streak bonus in micro-points (5000000 = 5 points)"},
     {"reputation_decay_grace_days", CONF_INT, F(rep_decay_grace_days), 0, 10000, "30", NULL,

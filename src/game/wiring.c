@@ -58,13 +58,3 @@ pheme_err game_badge_facts(void *ctx, store *s, arena *a, int64_t user_id, badge
   }
   return PHEME_OK;
 }
-
-int64_t game_streak_days(store *s, int64_t user_id, int64_t as_of, void *ctx) {
-  (void)as_of, (void)ctx;
-  arena a;
-  arena_init(&a, 0);
-  game_progress p;
-  int64_t days = store_game_progress(s, &a, user_id, &p) == PHEME_OK ? p.streak_current : 0;
-  arena_release(&a);
-  return days;
-}

@@ -15,11 +15,6 @@
 /* A game_xp_listen listener (ctx: the leaderboards): the award's rows applied to the boards. */
 void game_boards_on_award(void *ctx, const game_xp_row *rows, int n);
 
-/* The reputation engine's streak hook (rep_streak_fn of reputation/reputation.h, ctx unused): the
- * person's current streak in days, as the game engine keeps it (0 for none). as_of is not used:
- * the streak stored is the one as of the last award. */
-int64_t game_streak_days(store *s, int64_t user_id, int64_t as_of, void *ctx);
-
 /* A badge_facts_hook_fn (ctx: the leaderboards, or NULL for no season ranks): the person's
  * current and longest streak, the quest chains they completed, their guilds' achievements and
  * their rank on each season's board. */

@@ -45,11 +45,6 @@ pheme_err rep_engine_init(rep_engine *r, store *s, const pheme_config *c, char *
   return rep_params_check(p, err, n);
 }
 
-void rep_set_streak_hook(rep_engine *r, rep_streak_fn fn, void *ctx) {
-  r->streak = fn;
-  r->streak_ctx = ctx;
-}
-
 /* ---- trust ---- */
 
 static int64_t find_index(const int64_t *ids, int64_t n, int64_t id) {
@@ -199,7 +194,9 @@ static pheme_err person_inputs(rep_engine *r, arena *a, rep_cursor *c, const sto
   in->votes = p->votes;
   in->is_validator = p->validator_active;
   in->accuracy_ppm = p->validator_active ? p->accuracy_ppm : 0;
-  in->streak_days = r->streak ? r->streak(r->store, p->user_id, as_of, r->streak_ctx) : 0;
+  /* the streak the rewards engine stored (streaks), read with the person: every engine made in
+   * the program (server, CLI, explain, GraphQL) sees the same value */
+  in->streak_days = p->streak_days;
   return PHEME_OK;
 }
 

@@ -73,7 +73,7 @@ typedef struct {
   int64_t stake_tokens, badges, votes;
   int is_validator;
   int64_t accuracy_ppm;
-  int64_t streak_days;                /* from the game engine's hook; 0 without one */
+  int64_t streak_days;                /* the rewards engine's stored streak (streaks) */
 } rep_inputs;
 
 /* The intermediates of one score (the whole person's, or one domain's). */

@@ -27,22 +27,15 @@
 #define REP_JOB_RECOMPUTE "reputation.recompute"
 #define REP_BATCH_MAX 10000
 
-/* The game engine's streak hook: the current streak (days) of a person at as_of, or 0. Until one
- * is set (rep_set_streak_hook) the bonus is 0 for everybody. The value enters the receipt. */
-typedef int64_t (*rep_streak_fn)(store *s, int64_t user_id, int64_t as_of, void *ctx);
-
 typedef struct {
   store *store;
   rep_params params;
   et_options et;
   int threads;
-  rep_streak_fn streak;
-  void *streak_ctx;
 } rep_engine;
 
 /* Reads the reputation_* keys. Returns 0, or -1 with err set when the weights are inconsistent. */
 pheme_err rep_engine_init(rep_engine *r, store *s, const pheme_config *cfg, char *err, size_t n);
-void rep_set_streak_hook(rep_engine *r, rep_streak_fn fn, void *ctx);
 
 /* Runs EigenTrust over the whole endorsement graph and stores the snapshot. */
 pheme_err rep_trust_refresh(rep_engine *r, et_stats *st) PHEME_MUST_CHECK;

@@ -48,8 +48,9 @@ static pheme_err load_in(sx *x, arena *a, int64_t uid, store_rep_inputs *out) {
   db_result r;
   pheme_err e = Q(x, &r,
                   "SELECT u.id, u.address, u.roles, coalesce(v.status, ''), coalesce(v.accuracy_ppm, 0), "
-                  "coalesce(CAST(v.stake AS TEXT), '0'), coalesce(t.trust_ppb, 0), coalesce(r.score, -1) "
-                  "FROM users u LEFT JOIN validators v ON v.user_id = u.id "
+                  "coalesce(CAST(v.stake AS TEXT), '0'), coalesce(t.trust_ppb, 0), coalesce(r.score, -1), "
+                  "coalesce(s.current, 0) "
+                  "FROM users u LEFT JOIN validators v ON v.user_id = u.id LEFT JOIN streaks s ON s.user_id = u.id "
                   "LEFT JOIN reputation_trust t ON t.user_id = u.id LEFT JOIN reputation r ON r.user_id = u.id "
                   "WHERE u.id = $1 OR $1 = 0 ORDER BY u.id",
                   dbv_int(uid));
@@ -67,6 +68,7 @@ static pheme_err load_in(sx *x, arena *a, int64_t uid, store_rep_inputs *out) {
     p->chain_stake = "0";
     p->trust_ppb = db_int(&r, i, 6);
     p->score = db_int(&r, i, 7);
+    p->streak_days = db_int(&r, i, 8);
   }
   /* unrevoked badge awards */
   e = Q(x, &r,

@@ -27,6 +27,7 @@ typedef struct {
   int64_t votes;            /* indexed governance votes of the person's wallets */
   int64_t trust_ppb;        /* reputation_trust, 0 when none */
   int64_t score;            /* current reputation (µpt), -1 when none */
+  int64_t streak_days;      /* the current streak as the rewards engine stored it (streaks), 0 */
 } store_rep_person;
 
 typedef struct {

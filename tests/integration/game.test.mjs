@@ -119,6 +119,9 @@ describe('game', () => {
     assert.equal(w.xp, base);
     assert.equal(w.level, 'Novice');
     assert.ok(w.skills.reduce((n, s) => n + s.xp, 0) > base, 'the skill rows include the shares');
+    // the reputation receipt sees the streak the award stored (one day), as every engine does
+    const ex = expectStatus(await user.get(`/api/v1/reputation/${ADDR.user}/explain`), 200);
+    assert.equal(ex.inputs.streakDays, 1);
     // the award moved the in-memory leaderboard at once (game/wiring.c): the person is on the
     // global board with the ledger's XP
     const lb = expectStatus(await user.get(`/api/v1/leaderboards/global?around=${ADDR.user}`), 200);
