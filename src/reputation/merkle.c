@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "eth/keccak.h"
-#include "reputation/keccak4.h"
+#include "eth/keccak4.h"
 #include "core/banned.h"
 
 /* abi.encode(address, uint256) */
@@ -121,8 +121,8 @@ static void *hash_range(void *arg) {
       j->e[i + k].index = i + k;
     }
     const uint8_t *in[4] = {enc[0], enc[1], enc[2], enc[3]}, *mid[4] = {h[0], h[1], h[2], h[3]};
-    rep_keccak4(in, 64, h);
-    rep_keccak4(mid, 32, h);
+    keccak4_256(in, 64, h);
+    keccak4_256(mid, 32, h);
   }
   for (; i < j->to; i++) {
     rep_merkle_leaf(&j->values[i], j->e[i].hash);
@@ -145,7 +145,7 @@ static void *inner_part(void *arg) {
     for (int k = 0; k < 4; k++) pair_encode(node[2 * (i + k) + 1], node[2 * (i + k) + 2], buf[k]);
     const uint8_t *in[4] = {buf[0], buf[1], buf[2], buf[3]};
     uint8_t *out[4] = {node[i], node[i + 1], node[i + 2], node[i + 3]};
-    rep_keccak4(in, 64, out);
+    keccak4_256(in, 64, out);
   }
   for (; i < j->to; i++) rep_merkle_pair(node[2 * i + 1], node[2 * i + 2], node[i]);
   return NULL;

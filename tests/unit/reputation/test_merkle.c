@@ -6,7 +6,7 @@
 
 #include "core/util.h"
 #include "eth/keccak.h"
-#include "reputation/keccak4.h"
+#include "eth/keccak4.h"
 #include "reputation/merkle.h"
 #include "test.h"
 
@@ -80,7 +80,7 @@ TEST(merkle_threads_do_not_change_the_tree) {
 /* the four-way Keccak equals keccak_256 for every one-block length, with outputs over inputs */
 TEST(keccak4_equals_keccak_256) {
   uint64_t x = 0x243f6a8885a308d3ull;
-  for (size_t len = 0; len <= REP_KECCAK4_MAX; len++) {
+  for (size_t len = 0; len <= KECCAK4_MAX; len++) {
     uint8_t msg[4][136], want[4][32], got[4][32];
     for (int j = 0; j < 4; j++)
       for (size_t i = 0; i < len; i++) {
@@ -90,11 +90,11 @@ TEST(keccak4_equals_keccak_256) {
     for (int j = 0; j < 4; j++) keccak_256(want[j], msg[j], len);
     const uint8_t *in[4] = {msg[0], msg[1], msg[2], msg[3]};
     uint8_t *out[4] = {got[0], got[1], got[2], got[3]};
-    rep_keccak4(in, len, out);
+    keccak4_256(in, len, out);
     CHECK_MEM(got, sizeof got, want, sizeof want);
     if (len <= 64) { /* in place, as the tree does */
       uint8_t *io[4] = {msg[0], msg[1], msg[2], msg[3]};
-      rep_keccak4(in, len, io);
+      keccak4_256(in, len, io);
       for (int j = 0; j < 4; j++) CHECK_MEM(msg[j], 32, want[j], 32);
     }
   }

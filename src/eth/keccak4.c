@@ -1,7 +1,7 @@
 /* Keccak-256 of four one-block messages at once (keccak4.h). The permutation is Keccak-f[1600]
  * as FIPS 202 states it (θ, ρ, π, χ, ι over 24 rounds), with each of the 25 lanes a vector of the
  * four states' lanes; rotations are two shifts and an OR (AVX2 has no 64-bit rotate). */
-#include "reputation/keccak4.h"
+#include "eth/keccak4.h"
 
 #include <string.h>
 
@@ -82,7 +82,7 @@ static void keccak4_avx2(const uint8_t *const in[4], size_t len, uint8_t *const 
 }
 #endif
 
-void rep_keccak4(const uint8_t *const in[4], size_t len, uint8_t *const out[4]) {
+void keccak4_256(const uint8_t *const in[4], size_t len, uint8_t *const out[4]) {
   if (keccak4_has_avx2()) {
     keccak4_avx2(in, len, out);
     return;
