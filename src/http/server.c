@@ -534,7 +534,9 @@ static int authenticate(http_server *s, http_req *r, char *msg, size_t msglen) {
   pheme_err e = s->o.authenticate(r, authz, &r->who, msg, msglen);
   if (!e) return 0;
   ATOMIC_ADD(&s->auth_failures, 1);
-  if (counted) (void)ratelimit_take(s->o.limits, client, RL_AUTH, time_mono_us());
+  /* only credentials refused count: a key that could not be looked up (storage down: 503 SYS002)
+   * is no client's fault, and counting it would lock every client out with 429 during an outage */
+  if (counted && pheme_err_status(e) / 100 == 4) (void)ratelimit_take(s->o.limits, client, RL_AUTH, time_mono_us());
   http_error(r, e, "%s", msg[0] ? msg : pheme_err_message(e));
   return -1;
 }
