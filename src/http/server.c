@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "core/jsonw.h"
 #include "core/log.h"
+#include "core/readctx.h"
 #include "core/trace.h"
 #include "core/util.h"
 #include "http/framing.h"
@@ -224,6 +225,9 @@ static enum MHD_Result queue(http_server *s, http_req *r) {
   }
   if (!resp) return MHD_NO;
   add_common_headers(s, r, resp);
+  /* a request that wrote: its client and principal read their own writes from now on (the
+   * store's pin, core/readctx.h), set before the answer can reach them */
+  if (r->reads.wrote) read_ctx_wrote(&r->reads);
   enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
   MHD_destroy_response(resp);
   return ok;
@@ -545,7 +549,19 @@ static int authenticate(http_server *s, http_req *r, char *msg, size_t msglen) {
 static int admit(http_server *s, http_req *r) {
   const http_route *rt = r->route;
   char msg[256] = "";
+  /* the keys a write pins and a read looks up (core/readctx.h): the client address, then also
+   * the person or key authenticated */
+  char key[112];
+  client_ip_key(s, r, key, sizeof key);
+  r->reads = (read_ctx){{read_ctx_key(key), 0}, 1, READ_ANY, 0};
   if (s->o.authenticate && authenticate(s, r, msg, sizeof msg)) return -1;
+  if (r->who.kind && r->who.kind[0]) {
+    char hex[41];
+    bytes_to_hex(hex, r->who.address, 20);
+    snprintf(key, sizeof key, "addr:%s", hex);
+    r->reads.keys[r->reads.nkeys++] = read_ctx_key(key);
+    if (r->reads.verdict == READ_REPLICA) r->reads.verdict = READ_ANY; /* decided for the address alone */
+  }
   if (rate_limit(s, r)) return -1;
   if (rt->role) {
     if (!r->who.kind || !r->who.kind[0]) {
@@ -707,7 +723,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   if (!r) return MHD_NO; /* out of memory in on_uri */
   if (!r->started) trace_begin(&r->trace, http_request_header(r, "traceparent"));
   trace_set_current(&r->trace);
+  read_ctx_set_current(&r->reads);
   enum MHD_Result res = request_step(cls, r, conn, url, method, version, upload, upload_size);
+  read_ctx_set_current(NULL);
   trace_set_current(NULL);
   return res;
 }
