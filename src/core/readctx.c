@@ -29,3 +29,5 @@ void read_ctx_wrote(const read_ctx *c) {
   void (*fn)(const read_ctx *, void *) = __atomic_load_n(&hook_, __ATOMIC_ACQUIRE);
   if (fn && c && c->nkeys) fn(c, __atomic_load_n(&hook_arg_, __ATOMIC_ACQUIRE));
 }
+
+int read_ctx_wanted(void) { return __atomic_load_n(&hook_, __ATOMIC_ACQUIRE) != NULL; }

@@ -30,5 +30,7 @@ uint64_t read_ctx_key(const char *s);
  * request that wrote (c->wrote) is answered, before its answer is queued. */
 void read_ctx_on_write(void (*fn)(const read_ctx *c, void *arg), void *arg);
 void read_ctx_wrote(const read_ctx *c);
+/* Whether a hook is installed (storage has a replica): without one the keys need not be made. */
+int read_ctx_wanted(void);
 
 #endif

@@ -552,10 +552,13 @@ static int admit(http_server *s, http_req *r) {
   /* the keys a write pins and a read looks up (core/readctx.h): the client address, then also
    * the person or key authenticated */
   char key[112];
-  client_ip_key(s, r, key, sizeof key);
-  r->reads = (read_ctx){{read_ctx_key(key), 0}, 1, READ_ANY, 0};
+  int keyed = read_ctx_wanted(); /* only storage with a replica looks at them */
+  if (keyed) {
+    client_ip_key(s, r, key, sizeof key);
+    r->reads = (read_ctx){{read_ctx_key(key), 0}, 1, READ_ANY, 0};
+  }
   if (s->o.authenticate && authenticate(s, r, msg, sizeof msg)) return -1;
-  if (r->who.kind && r->who.kind[0]) {
+  if (keyed && r->who.kind && r->who.kind[0]) {
     char hex[41];
     bytes_to_hex(hex, r->who.address, 20);
     snprintf(key, sizeof key, "addr:%s", hex);
