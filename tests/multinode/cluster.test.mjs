@@ -263,6 +263,24 @@ describe('multi-node: nginx, two API nodes, a worker, two indexers, PostgreSQL, 
     assert.equal(await pgQuery(db, logs), await pgQuery(fresh, logs));
   });
 
+  test('the chain node hangs (SIGSTOP) and comes back: requests never wait for it, the indexer catches up', async () => {
+    const before = (await cursor()).block;
+    process.kill(anvil.pid, 'SIGSTOP');
+    try {
+      const t0 = Date.now();
+      for (let i = 0; i < 10; i++) expectStatus(await viaNginx('GET', '/api/v1/tasks?limit=5'), 200, 'a read while the node hangs');
+      expectStatus(await viaNginx('POST', '/api/v1/tasks', { headers: { Authorization: `Bearer ${keys.creator.key}` }, json: taskBody() }), 201);
+      assert.ok(Date.now() - t0 < 5000, 'no request waited for the chain node');
+      await sleep(2000);
+      for (const name of ['api1', 'api2', 'worker', 'idx2']) assert.equal(nodes[name].exit, null, `${name} is still running`);
+      expectStatus(await request(P.idx2, 'GET', '/readyz'), 200);
+    } finally { process.kill(anvil.pid, 'SIGCONT'); }
+    await rpc(P.anvil, 'anvil_mine', ['0x3']);
+    const head = Number(await rpc(P.anvil, 'eth_blockNumber'));
+    assert.ok(head >= before + 3);
+    await until('the indexer indexes the blocks made after the node came back', 20000, async () => (await cursor()).block >= head);
+  });
+
   test('Redis down: nothing fails, /readyz and /metrics say degraded; Redis back: shared again', async () => {
     await redis.stop();
     redis = null;
