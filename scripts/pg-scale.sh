@@ -10,7 +10,8 @@
 # of a table of more than 10,000 rows fails the run. The periodic batch jobs that read whole tables
 # on purpose (the full reputation recompute, the game sweep) are off: they are not hot paths.
 #
-#   scripts/pg-scale.sh [PEOPLE [SUBMISSIONS]]     default 1000000 10000000 (about 15 min on 2 cores)
+#   scripts/pg-scale.sh [PEOPLE [SUBMISSIONS]]     default 1000000 10000000 (about 30 min on 2 busy
+#                                                  cores: 15 to make the data, 10 for pheme's start)
 #   PHEME_BIN   the pheme binary (default build/pheme)
 set -eu
 cd "$(dirname "$0")/.."
@@ -36,6 +37,7 @@ echo "pg-scale: $people people, $subs submissions, $tasks tasks into $PG_TEST_UR
 q -v people="$people" -v submissions="$subs" -v tasks="$tasks" -f bench/scale/generate.sql >"$PG_TEST_DIR/generate.out"
 sed 's/^/pg-scale: /' "$PG_TEST_DIR/generate.out"
 if grep -q '^orphan.*|[1-9]' "$PG_TEST_DIR/generate.out"; then echo "pg-scale: the data breaks a foreign key" >&2; exit 1; fi
+q -f bench/scale/jobs.sql >/dev/null
 echo "pg-scale: data made in $(( $(date +%s) - started ))s: $(q -c "SELECT pg_size_pretty(pg_database_size('pheme'))")"
 
 addr() { printf '0x%040x' "$1"; }
@@ -55,9 +57,11 @@ port=$(( 30000 + $$ % 20000 ))
   --matching false --log-requests false --jobs-poll-ms 100 --log-level warn \
   --reputation-recompute-interval 0 --game-sweep-interval 0 2>"$PG_TEST_DIR/pheme.log" &
 PID=$!
+# (start-up reads every stored submission text into the near-duplicate index: at 10M submissions
+# that alone took 9 minutes on 2 busy cores, so the wait is long)
 i=0
 until curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1; do
-  i=$((i + 1)); [ $i -lt 1200 ] || { cat "$PG_TEST_DIR/pheme.log" >&2; exit 1; }
+  i=$((i + 1)); [ $i -lt 18000 ] || { cat "$PG_TEST_DIR/pheme.log" >&2; exit 1; }
   kill -0 "$PID" 2>/dev/null || { cat "$PG_TEST_DIR/pheme.log" >&2; exit 1; }
   sleep 0.1
 done
