@@ -4,7 +4,7 @@
 #   FUZZ_SECONDS  seconds per fuzz target (default 12; 30 targets, two at a time: `make fuzz` runs longer)
 set -eu
 cd "$(dirname "$0")/.."
-LAYERS=${LAYERS:-"unit asan fuzz integration auth interop contracts chain web"}
+LAYERS=${LAYERS:-"unit asan fuzz integration multinode auth interop contracts chain web"}
 FUZZ_SECONDS=${FUZZ_SECONDS:-12}
 JOBS=$(nproc 2>/dev/null || echo 2)
 
@@ -45,6 +45,14 @@ for layer in $LAYERS; do
     step "HTTP integration tests against a real pheme serve (SQLite and PostgreSQL; ASan + UBSan server)"
     sanitized_server
     tests/integration/run.sh build-asan/pheme
+    ;;
+  multinode)
+    # The compose topology as processes on loopback, and its faults (tests/multinode/run.sh).
+    step "multi-node: nginx, two API nodes, a worker, two indexers, PostgreSQL, Redis, anvil; their faults; disk full"
+    scripts/contracts.sh deps
+    cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+    cmake --build build -j "$JOBS" --target pheme
+    tests/multinode/run.sh build/pheme
     ;;
   interop)
     if [ -x tests/interop/run.sh ]; then

@@ -173,7 +173,8 @@ static store *open_store(const pheme_config *cfg, int migrate) {
   store_options o = {(int)cfg->db_pool_size, (int)cfg->db_busy_timeout,
                      strcmp(cfg->sqlite_synchronous, "full") == 0, cfg->database_replica,
                      (int)cfg->db_group_commit_wait_us, (int)cfg->sqlite_wal_autocheckpoint,
-                     (int)cfg->db_statement_timeout};
+                     (int)cfg->db_statement_timeout, (int)cfg->database_replica_max_lag_ms,
+                     (int)cfg->db_replica_pool_size};
   char err[512];
   store *s;
   if (store_open(&s, cfg->database, &o, err, sizeof err)) {
@@ -242,8 +243,17 @@ static pheme_err apply_role(pheme_config *cfg, int *api) {
   } else if (strcmp(cfg->node_role, "all") != 0) {
     return PHEME_SYS_CONFIG;
   }
-  /* a worker or an indexer serves no web app */
-  if (!*api) PHEME_TRY(config_set(cfg, "web_root", "", "role", NULL, 0));
+  /* a worker or an indexer serves no web app, and reads only the primary (store/pg/replica.h) */
+  if (!*api) {
+    PHEME_TRY(config_set(cfg, "web_root", "", "role", NULL, 0));
+    PHEME_TRY(config_set(cfg, "database_replica", "", "role", NULL, 0));
+  }
+  /* the pool sized for the role (docs/operations.md "Connection pools") */
+  long long pool = strcmp(cfg->node_role, "api") == 0      ? cfg->db_pool_size_api
+                   : strcmp(cfg->node_role, "worker") == 0 ? cfg->db_pool_size_worker
+                   : strcmp(cfg->node_role, "indexer") == 0 ? cfg->db_pool_size_indexer
+                                                            : 0;
+  if (pool > 0) cfg->db_pool_size = pool;
   return PHEME_OK;
 }
 
@@ -412,6 +422,7 @@ static int cmd_serve(cmd_ctx *c) {
       goto out;
     }
     if (metrics_register(&metrics, redis_bus_metrics_collect, bus_)) PHEME_BUG("the metrics registry is full");
+    store_replica_share(s, redis); /* read-your-writes pins seen by every node */
   }
   if (cfg->rate_limit) {
     const int per_minute[RL__CLASSES] = {(int)cfg->rate_limit_auth, (int)cfg->rate_limit_read,
@@ -542,6 +553,7 @@ out:
   redis_bus_free(bus_);
   bus_ = NULL;
   events_hub_free(hub);
+  store_replica_share(s, NULL);
   redis_client_free(redis);
   signin_config_release(&signin);
   content_backend_free(a.content);

@@ -20,6 +20,7 @@ typedef struct pheme_config {
   char *listen;            /* HOST:PORT */
   char *database;          /* sqlite:PATH or postgresql://… */
   char *database_replica;  /* optional read replica (PostgreSQL) */
+  long long database_replica_max_lag_ms; /* the replica serves reads only this far behind */
   char *public_url;        /* the origin people use */
   long long threads;       /* HTTP worker threads; 0 = one per core */
   long long max_connections;
@@ -37,6 +38,8 @@ typedef struct pheme_config {
   int log_requests;
   long long log_batch_ms;
   long long db_pool_size;
+  long long db_pool_size_api, db_pool_size_worker, db_pool_size_indexer; /* 0 = db_pool_size */
+  long long db_replica_pool_size; /* connections to database_replica; 0 = as many as the primary's */
   long long db_statement_timeout;
   long long db_busy_timeout; /* milliseconds */
   long long db_group_commit_wait_us;

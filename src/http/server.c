@@ -22,6 +22,7 @@
 #include "core/json.h"
 #include "core/jsonw.h"
 #include "core/log.h"
+#include "core/readctx.h"
 #include "core/trace.h"
 #include "core/util.h"
 #include "http/framing.h"
@@ -224,6 +225,9 @@ static enum MHD_Result queue(http_server *s, http_req *r) {
   }
   if (!resp) return MHD_NO;
   add_common_headers(s, r, resp);
+  /* a request that wrote: its client and principal read their own writes from now on (the
+   * store's pin, core/readctx.h), set before the answer can reach them */
+  if (r->reads.wrote) read_ctx_wrote(&r->reads);
   enum MHD_Result ok = MHD_queue_response(r->conn, (unsigned)r->status, resp);
   MHD_destroy_response(resp);
   return ok;
@@ -534,7 +538,9 @@ static int authenticate(http_server *s, http_req *r, char *msg, size_t msglen) {
   pheme_err e = s->o.authenticate(r, authz, &r->who, msg, msglen);
   if (!e) return 0;
   ATOMIC_ADD(&s->auth_failures, 1);
-  if (counted) (void)ratelimit_take(s->o.limits, client, RL_AUTH, time_mono_us());
+  /* only credentials refused count: a key that could not be looked up (storage down: 503 SYS002)
+   * is no client's fault, and counting it would lock every client out with 429 during an outage */
+  if (counted && pheme_err_status(e) / 100 == 4) (void)ratelimit_take(s->o.limits, client, RL_AUTH, time_mono_us());
   http_error(r, e, "%s", msg[0] ? msg : pheme_err_message(e));
   return -1;
 }
@@ -543,7 +549,22 @@ static int authenticate(http_server *s, http_req *r, char *msg, size_t msglen) {
 static int admit(http_server *s, http_req *r) {
   const http_route *rt = r->route;
   char msg[256] = "";
+  /* the keys a write pins and a read looks up (core/readctx.h): the client address, then also
+   * the person or key authenticated */
+  char key[112];
+  int keyed = read_ctx_wanted(); /* only storage with a replica looks at them */
+  if (keyed) {
+    client_ip_key(s, r, key, sizeof key);
+    r->reads = (read_ctx){{read_ctx_key(key), 0}, 1, READ_ANY, 0};
+  }
   if (s->o.authenticate && authenticate(s, r, msg, sizeof msg)) return -1;
+  if (keyed && r->who.kind && r->who.kind[0]) {
+    char hex[41];
+    bytes_to_hex(hex, r->who.address, 20);
+    snprintf(key, sizeof key, "addr:%s", hex);
+    r->reads.keys[r->reads.nkeys++] = read_ctx_key(key);
+    if (r->reads.verdict == READ_REPLICA) r->reads.verdict = READ_ANY; /* decided for the address alone */
+  }
   if (rate_limit(s, r)) return -1;
   if (rt->role) {
     if (!r->who.kind || !r->who.kind[0]) {
@@ -705,7 +726,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
   if (!r) return MHD_NO; /* out of memory in on_uri */
   if (!r->started) trace_begin(&r->trace, http_request_header(r, "traceparent"));
   trace_set_current(&r->trace);
+  read_ctx_set_current(&r->reads);
   enum MHD_Result res = request_step(cls, r, conn, url, method, version, upload, upload_size);
+  read_ctx_set_current(NULL);
   trace_set_current(NULL);
   return res;
 }

@@ -14,6 +14,7 @@
 #include "core/arena.h"
 #include "core/buf.h"
 #include "core/err.h"
+#include "core/readctx.h"
 #include "core/trace.h"
 #include "core/metrics.h"
 #include "http/cache.h"
@@ -44,6 +45,7 @@ struct http_req {
   const http_route *route;
   int route_index;             /* index in the table; -1 unmatched, for metrics */
   trace_ctx trace;             /* this request's span of its trace (core/trace.h) */
+  read_ctx reads;              /* who its reads are for: replica or primary (core/readctx.h) */
   route_params params;
   char id[72];                 /* request id */
   uint64_t start_us;

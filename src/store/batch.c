@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "core/log.h"
+#include "core/readctx.h"
 #include "store/internal.h"
 #include "core/banned.h"
 
@@ -160,6 +161,13 @@ static void *committer_main(void *arg) {
 void store_job_submit(store *s, store_job *j) {
   store_committer *c = &s->committer;
   j->next = NULL;
+  /* the request that submits a write reads its own writes (core/readctx.h; the committer's
+   * commit moves the position its pin takes) */
+  read_ctx *rc = read_ctx_current();
+  if (rc) {
+    rc->wrote = 1;
+    rc->verdict = READ_PRIMARY;
+  }
   pthread_mutex_lock(&c->mu);
   if (c->state == 0) {
     c->state = 1;

@@ -55,6 +55,7 @@ typedef struct {
   int wal_autocheckpoint; /* SQLite: WAL pages that trigger a checkpoint; 0 = SQLite's default */
   const char *replica;  /* PostgreSQL read replica, or NULL */
   int statement_timeout_ms; /* PostgreSQL: statement_timeout of every connection; 0 = none */
+  int replica_pool_size;    /* PostgreSQL: connections to the replica; 0 = pool_size */
 } db_options;
 
 typedef struct {

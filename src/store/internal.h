@@ -36,6 +36,8 @@ struct store {
   /* Called after every committed write (store_writes_listen), or NULL */
   void (*writes_hook)(void *ctx);
   void *writes_ctx;
+  /* PostgreSQL with a read replica: where reads go (pg/replica.h), or NULL */
+  struct replica_gate *gate;
 };
 
 /* The generation moved on (a write committed): calls the store's writes_hook. */

@@ -8,19 +8,22 @@
 #include "core/util.h"
 #include "store/internal.h"
 #include "store/migrate.h"
+#include "store/pg/replica.h"
 #include "core/banned.h"
 
 pheme_err store_open(store **out, const char *url, const store_options *opt, char *err, size_t errlen) {
   store *s = calloc(1, sizeof *s);
   if (!s) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
   db_options o = {opt->pool_size, opt->busy_timeout_ms, opt->synchronous_full, opt->wal_autocheckpoint,
-                  opt->replica, opt->statement_timeout_ms};
+                  opt->replica, opt->statement_timeout_ms, opt->replica_pool_size};
   pheme_err e = db_open(&s->db, url, &o, err, errlen);
   if (e) {
     free(s);
     return e;
   }
   s->drv = s->db->drv;
+  if (s->drv == &db_pg_driver && opt->replica && *opt->replica)
+    s->gate = replica_gate_start(s, opt->replica_max_lag_ms > 0 ? opt->replica_max_lag_ms : 1000);
   pthread_mutex_init(&s->committer.mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -34,6 +37,7 @@ pheme_err store_open(store **out, const char *url, const store_options *opt, cha
 
 void store_free(store *s) {
   if (!s) return;
+  replica_gate_stop(s->gate);
   store_batch_stop(s);
   pthread_mutex_destroy(&s->committer.mu);
   pthread_cond_destroy(&s->committer.wake);
@@ -50,6 +54,8 @@ void store_writes_listen(store *s, void (*fn)(void *ctx), void *ctx) {
   __atomic_store_n(&s->writes_ctx, ctx, __ATOMIC_RELEASE);
   __atomic_store_n(&s->writes_hook, fn, __ATOMIC_RELEASE);
 }
+
+void store_replica_share(store *s, struct redis_client *redis) { replica_gate_share(s->gate, redis); }
 
 void store_wrote(store *s) {
   void (*hook)(void *) = __atomic_load_n(&s->writes_hook, __ATOMIC_ACQUIRE);
@@ -106,6 +112,7 @@ void store_metrics_collect(metrics_writer *w, void *ctx) {
   mw_u64(w, NULL, gs.reruns);
   mw_family(w, "pheme_storage_group_largest", METRIC_GAUGE, "The most writes committed in one transaction.");
   mw_u64(w, NULL, gs.largest);
+  if (s->gate) replica_gate_metrics(w, s->gate);
 }
 
 static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
@@ -116,7 +123,9 @@ static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   x->wrote_event = 0;
   arena_init(&x->scratch, 0);
   x->a = a ? a : &x->scratch;
-  x->c = s->drv->acquire(s->db, write);
+  /* a read goes to the replica only when the gate allows it (pg/replica.h); acquire's write
+   * flag is what picks the primary's pool */
+  x->c = s->drv->acquire(s->db, write || (s->gate && replica_gate_primary(s->gate)));
   return x->c ? PHEME_OK : PHEME_SYS_STORAGE;
 }
 
@@ -171,6 +180,7 @@ pheme_err sx_commit(sx *x) {
     /* after the commit, so whoever sees the new generation can read the new rows */
     if (!e) __atomic_add_fetch(&x->s->generation, 1, __ATOMIC_RELEASE);
     committed = !e;
+    if (committed && x->s->gate) replica_gate_committed(x->s->gate, x);
   }
   /* after the connection is given back: the callback may take locks of its own */
   void (*on_commit)(store *) = committed ? x->on_commit : NULL;

@@ -154,6 +154,8 @@ typedef struct {
   int group_commit_wait_us; /* see store/batch.h */
   int wal_autocheckpoint;   /* SQLite: WAL pages that trigger a checkpoint; 0 = SQLite's default */
   int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (SYS002); 0 = none */
+  int replica_max_lag_ms;   /* PostgreSQL with a replica: the staleness bound of replica reads */
+  int replica_pool_size;    /* PostgreSQL: connections to the replica; 0 = pool_size */
 } store_options;
 
 /* --- lifecycle --- */
@@ -174,6 +176,10 @@ uint64_t store_generation(store *s);
  * generation moves on), after the connection is given back; it must be quick (it tells the other
  * nodes: core/redis_bus.h). One listener per store; fn NULL removes it. */
 void store_writes_listen(store *s, void (*fn)(void *ctx), void *ctx);
+/* With a read replica: shares the read-your-writes pins with the other nodes through redis
+ * (docs/operations.md "Read replicas"); NULL stops sharing. A no-op without a replica. */
+struct redis_client;
+void store_replica_share(store *s, struct redis_client *redis);
 
 /* --- users and wallets --- */
 pheme_err store_user_get(store *s, arena *a, int64_t id, user *out) PHEME_MUST_CHECK;

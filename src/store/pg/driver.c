@@ -109,7 +109,8 @@ static pheme_err pg_open(db **out, const char *url, const db_options *o, char *e
   if (!p) return PHEME_SYS_STORAGE;
   p->base.drv = &db_pg_driver;
   int n = o->pool_size > 0 ? o->pool_size : 4;
-  int total = n * (o->replica && *o->replica ? 2 : 1);
+  int nr = o->replica && *o->replica ? (o->replica_pool_size > 0 ? o->replica_pool_size : n) : 0;
+  int total = n + nr;
   p->conns = calloc((size_t)total, sizeof *p->conns);
   if (!p->conns) goto fail;
   for (int i = 0; i < total; i++) {
@@ -120,7 +121,7 @@ static pheme_err pg_open(db **out, const char *url, const db_options *o, char *e
   }
   p->primary = db_pool_new(p->conns, n, o->busy_timeout_ms);
   if (!p->primary) goto fail;
-  if (total > n && !(p->replica = db_pool_new(p->conns + n, n, o->busy_timeout_ms))) goto fail;
+  if (nr && !(p->replica = db_pool_new(p->conns + n, nr, o->busy_timeout_ms))) goto fail;
   *out = &p->base;
   return 0;
 fail:
