@@ -209,6 +209,7 @@ int main(int argc, char **argv) {
   jobs_options_from_config(&o, &cfg);
   o.workers = workers;
   o.poll_ms = 50;
+  if (getenv("BENCH_BATCH")) o.batch = atoi(getenv("BENCH_BATCH")); /* claims of this many jobs (jobs_batch) */
   char load_before[64], load_after[64];
   load(load_before, sizeof load_before);
   jobs_counters jc;
@@ -247,7 +248,7 @@ int main(int argc, char **argv) {
   double ref_t = now_s() - t0, ref_cpu = cpu_s() - c0;
   if (in_state("PEER_REVIEW") != 2 * (int64_t)n) die("the reference did not reach PEER_REVIEW");
 
-  printf("submissions %d\nworkers %d\nvalidators %d\n", n, workers, nval);
+  printf("submissions %d\nworkers %d\nvalidators %d\nbatch %d\n", n, workers, nval, o.batch);
   printf("submit_per_s %.0f\nsubmit_cpu_us %.0f\n", n / submit_t, submit_cpu / n * 1e6);
   printf("ours_per_s %.0f\nours_s %.3f\nours_cpu_us %.0f\n", n / ours_t, ours_t, ours_cpu / n * 1e6);
   printf("bare_per_s %.0f\nbare_s %.3f\nbare_cpu_us %.0f\n", n / ref_t, ref_t, ref_cpu / n * 1e6);

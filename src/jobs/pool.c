@@ -215,6 +215,7 @@ static void *worker_main(void *arg) {
   worker *w = arg;
   jobs_pool *p = w->p;
   worker_slot *slot = &p->slots[w->index];
+  pthread_setname_np(pthread_self(), "pheme-job"); /* for ps, top and perf */
   /* the last batch's successes, completed together with the next claim (one round trip) */
   job_claim *okc = calloc((size_t)p->o.batch, sizeof *okc);
   int nok = 0;
@@ -361,6 +362,7 @@ pheme_err jobs_periodic_tick(store *s, const jobs_periodic *list, int n, int64_t
 
 static void *keeper_main(void *arg) {
   jobs_pool *p = arg;
+  pthread_setname_np(pthread_self(), "pheme-keeper");
   int64_t tick = p->o.lease_ms / 3 < p->o.poll_ms ? p->o.lease_ms / 3 : p->o.poll_ms;
   if (tick < 10) tick = 10;
   int64_t next_house = 0, next_purge = 0;
