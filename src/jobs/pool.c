@@ -1,8 +1,9 @@
 /* The worker pool and its keeper; see jobs.h.
  *
- * Each worker thread claims a batch of due jobs, runs them one after the other, fails the ones
- * whose handler failed (retry after a backoff, or dead) as it goes, and completes the successful
- * ones together in one transaction at the end of the batch. An idle worker sleeps on the pool's
+ * Each worker thread claims a batch of due jobs, runs them one after the other (the jobs of a kind
+ * with a batch handler all at once, when its first one comes), fails the ones whose handler failed
+ * (retry after a backoff, or dead) as it goes, and completes the successful ones together in one
+ * transaction at the end of the batch. An idle worker sleeps on the pool's
  * condition variable for poll_ms; a commit of this process that enqueued a job wakes one.
  *
  * The keeper thread renews the leases of claimed jobs (every lease / 3), sends jobs whose lease
