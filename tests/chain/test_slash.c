@@ -5,21 +5,14 @@
  * transaction manager as ValidatorRegistry.slash, is mined, and the validator's stake read back
  * from PhemeStaking with eth_call is the seeded stake less the amount. The indexer then shows the
  * slash on GET /api/v1/validators. A slash of an address that is not a validator is refused. */
-#include <curl/curl.h>
-#include <fcntl.h>
-#include <jansson.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <strings.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "anvil.h"
+#include "server.h"
 #include "chain/contracts.h"
 #include "chain/deploy.h"
 #include "chain/rpc.h"
-#include "core/buf.h"
 #include "core/util.h"
 #include "eth/address.h"
 #include "eth/u256.h"
@@ -29,53 +22,6 @@
 #define SEEDED_STAKE "20000000000000000000000"
 #define SLASHED "1500000000000000000000"
 #define LEFT "18500000000000000000000"
-
-static size_t collect(char *p, size_t size, size_t n, void *ud) {
-  buf *b = ud;
-  return buf_add(b, p, size * n) ? 0 : size * n;
-}
-
-/* One request to the server; returns the status (0 when nothing answered), the body in out. */
-static long http(int port, const char *method, const char *path, const char *key, const char *body, buf *out) {
-  char url[512], auth[200];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-  buf_clear(out);
-  CURL *c = curl_easy_init();
-  if (!c) return 0;
-  struct curl_slist *h = NULL;
-  if (key) {
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-    h = curl_slist_append(h, auth);
-  }
-  if (body) h = curl_slist_append(h, "Content-Type: application/json");
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-  long status = 0;
-  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(c);
-  curl_slist_free_all(h);
-  if (buf_add(out, "", 1)) status = 0;
-  return status;
-}
-
-/* The answer's JSON when the status is want, else NULL (the body is printed). */
-static json_t *http_json(int port, const char *method, const char *path, const char *key, const char *body,
-                         long want) {
-  buf b;
-  buf_init(&b, 1 << 22);
-  long st = http(port, method, path, key, body, &b);
-  json_t *j = st == want ? json_loads(b.data, 0, NULL) : NULL;
-  if (!j) fprintf(stderr, "%s %s: %ld %.300s\n", method, path, st, b.data ? b.data : "");
-  buf_release(&b);
-  return j;
-}
-
-static void sleep_ms(long ms) { nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL); }
 
 /* `pheme ARGS` on the dev database under dir; its last line of output in out. */
 static int pheme_cli(const char *dir, char *out, size_t cap, const char *args) {
@@ -129,38 +75,10 @@ TEST(an_admins_slash_is_mined_and_the_stake_read_back_on_chain) {
   REQUIRE(mkdtemp(dir) != NULL);
   int port = local_free_port();
   REQUIRE(port > 0);
-  char listen[32], public_url[64], logpath[128];
-  snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
-  snprintf(public_url, sizeof public_url, "http://127.0.0.1:%d", port);
+  char logpath[128];
   snprintf(logpath, sizeof logpath, "%s/dev.log", dir);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (chdir(dir) != 0) _exit(126);
-    int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    setenv("PHEME_ANVIL", ANVIL_BIN, 1);
-    execl(PHEME_BIN, "pheme", "dev", "--listen", listen, "--public-url", public_url, "--web-root", "",
-          "--chain-poll-ms", "100", "--rate-limit", "off", (char *)NULL);
-    _exit(127);
-  }
-  buf b;
-  buf_init(&b, 1 << 20);
-  int ready = 0;
-  for (int i = 0; i < 600 && !ready; i++) {
-    ready = http(port, "GET", "/readyz", NULL, NULL, &b) == 200;
-    if (!ready) sleep_ms(100);
-  }
-  buf_release(&b);
-  if (!ready) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    fprintf(stderr, "pheme dev did not become ready; see %s\n", logpath);
-  }
-  REQUIRE(ready);
+  pid_t pid = pheme_dev_start(dir, port, logpath);
+  REQUIRE(pid > 0);
 
   /* the staking contract and the chain's endpoint, as pheme dev set them up */
   json_t *status = http_json(port, "GET", "/api/v1/chain/status", NULL, NULL, 200);
@@ -171,14 +89,8 @@ TEST(an_admins_slash_is_mined_and_the_stake_read_back_on_chain) {
   REQUIRE(staking_hex && address_parse_hex(staking, staking_hex) == 0);
   json_decref(status);
   REQUIRE(address_parse_hex(v1, ANVIL_ADDR1) == 0);
-  char anvil_url[64] = "", line[512];
-  FILE *lf = fopen(logpath, "r");
-  while (lf && fgets(line, sizeof line, lf)) {
-    const char *on = strstr(line, "pheme dev: anvil (pid ");
-    if (on && (on = strstr(on, ") on ")) != NULL) sscanf(on + 5, "%63s", anvil_url);
-  }
-  if (lf) fclose(lf);
-  REQUIRE(anvil_url[0]);
+  char anvil_url[64];
+  REQUIRE(pheme_dev_anvil_url(logpath, anvil_url, sizeof anvil_url) == 0);
   const char *eps[] = {anvil_url};
   rpc_client *rpc = rpc_client_new(eps, 1, NULL);
   REQUIRE(rpc);
@@ -225,13 +137,8 @@ TEST(an_admins_slash_is_mined_and_the_stake_read_back_on_chain) {
   buf_release(&nb);
   rpc_client_free(rpc);
 
-  kill(pid, SIGINT);
-  int wst = 0;
-  for (int i = 0; i < 300; i++) {
-    if (waitpid(pid, &wst, WNOHANG) == pid) break;
-    sleep_ms(100);
-  }
-  CHECK(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+  int wst = pheme_dev_stop(pid);
+  CHECK(wst != -1 && WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
   if (test__failed_checks) {
     char cmd[300];
     snprintf(cmd, sizeof cmd, "grep -E '\"level\":\"(warn|error)\"' %s >&2", logpath);
