@@ -260,6 +260,29 @@ static void items_answer(pipe_item *items, const int *idx, const sub_step_req *r
   }
 }
 
+/* What every batch of items needs: room for one step request per item (reqs[k] is for
+ * items[idx[k]]) and, when asked for, the items' submissions read in one snapshot. */
+typedef struct {
+  sub_view *views;
+  sub_step_req *reqs;
+  int *idx;
+} pipe_batch;
+
+/* Fills b for n items; with read, reads their submissions (an item whose submission cannot be read
+ * gets the error). 0, or an error that is then every item's. */
+static pheme_err batch_init(pipeline *p, arena *a, pipe_item *items, int n, int read, pipe_batch *b) {
+  b->reqs = arena_zalloc(a, sizeof *b->reqs * (size_t)n);
+  b->idx = arena_alloc(a, sizeof *b->idx * (size_t)n);
+  b->views = read ? arena_alloc(a, sizeof *b->views * (size_t)n) : NULL;
+  int64_t *ids = read ? arena_alloc(a, sizeof *ids * (size_t)n) : NULL;
+  pheme_err *errs = read ? arena_alloc(a, sizeof *errs * (size_t)n) : NULL;
+  pheme_err rc = b->reqs && b->idx && (!read || (b->views && ids && errs)) ? PHEME_OK : PHEME_SYS_NOMEM;
+  for (int i = 0; !rc && read && i < n; i++) ids[i] = items[i].id;
+  if (!rc && read) rc = store_submission_views(p->store, a, ids, n, 0, b->views, errs);
+  for (int i = 0; i < n; i++) items[i].err = rc ? rc : read ? errs[i] : PHEME_OK;
+  return rc;
+}
+
 /* ---- submission.check ---- */
 
 /* What the checks of one transaction share: the submissions that passed so far in it, which the
@@ -440,20 +463,19 @@ static const char *check_why(void *ctx) { return ((check_ctx *)ctx)->why; }
 /* The submissions of items that are still SUBMITTED: the evidence checks and the signatures
  * outside any transaction, then the steps together in one serialized transaction. */
 static void run_checks(pipeline *p, arena *a, pipe_item *items, int n) {
-  int64_t *ids = arena_alloc(a, sizeof *ids * (size_t)n);
-  sub_view *views = arena_alloc(a, sizeof *views * (size_t)n);
-  pheme_err *errs = arena_alloc(a, sizeof *errs * (size_t)n);
+  pipe_batch pb;
   check_ctx *ctx = arena_zalloc(a, sizeof *ctx * (size_t)n);
-  sub_step_req *reqs = arena_zalloc(a, sizeof *reqs * (size_t)n);
-  int *idx = arena_alloc(a, sizeof *idx * (size_t)n);
   check_batch b = {p, 0, arena_alloc(a, sizeof(int64_t) * (size_t)n), arena_alloc(a, sizeof(int64_t) * (size_t)n),
                    arena_alloc(a, sizeof(uint32_t *) * (size_t)n)};
-  pheme_err rc = ids && views && errs && ctx && reqs && idx && b.ids && b.users && b.sigs ? PHEME_OK : PHEME_SYS_NOMEM;
-  for (int i = 0; !rc && i < n; i++) ids[i] = items[i].id;
-  if (!rc) rc = store_submission_views(p->store, a, ids, n, 0, views, errs);
-  int m = 0;
+  if (!ctx || !b.ids || !b.users || !b.sigs) {
+    for (int i = 0; i < n; i++) items[i].err = PHEME_SYS_NOMEM;
+    return;
+  }
+  if (batch_init(p, a, items, n, 1, &pb)) return;
+  sub_view *views = pb.views;
+  sub_step_req *reqs = pb.reqs;
+  int *idx = pb.idx, m = 0;
   for (int i = 0; i < n; i++) {
-    items[i].err = rc ? rc : errs[i];
     if (items[i].err) continue;
     sub_state cur;
     if (state_of(&views[i], &cur) || cur != SUB_SUBMITTED) continue; /* done before */
@@ -478,7 +500,7 @@ static void run_checks(pipeline *p, arena *a, pipe_item *items, int n) {
   }
   if (m == 0) return;
   store_actor sa = {0, ""};
-  rc = store_submission_steps(p->store, a, &sa, SUBV_SERIAL, time_now_ms(), reqs, m, check_begin, &b);
+  pheme_err rc = store_submission_steps(p->store, a, &sa, SUBV_SERIAL, time_now_ms(), reqs, m, check_begin, &b);
   items_answer(items, idx, reqs, m, check_why, rc);
   for (int k = 0; k < m; k++) {
     check_ctx *c = &ctx[k];
@@ -644,21 +666,20 @@ static const char *assess_why(void *ctx) { return ((assess_ctx *)ctx)->why; }
 /* The submissions of items that are in AI_REVIEW: the assessors outside any transaction (created
  * once for the batch), then the steps together. */
 static void run_assesses(pipeline *p, arena *a, pipe_item *items, int n) {
-  int64_t *ids = arena_alloc(a, sizeof *ids * (size_t)n);
-  sub_view *views = arena_alloc(a, sizeof *views * (size_t)n);
-  pheme_err *errs = arena_alloc(a, sizeof *errs * (size_t)n);
+  pipe_batch pb;
   assess_ctx *ctx = arena_zalloc(a, sizeof *ctx * (size_t)n);
-  sub_step_req *reqs = arena_zalloc(a, sizeof *reqs * (size_t)n);
-  int *idx = arena_alloc(a, sizeof *idx * (size_t)n);
-  pheme_err rc = ids && views && errs && ctx && reqs && idx ? PHEME_OK : PHEME_SYS_NOMEM;
-  for (int i = 0; !rc && i < n; i++) ids[i] = items[i].id;
-  if (!rc) rc = store_submission_views(p->store, a, ids, n, 0, views, errs);
+  if (!ctx) {
+    for (int i = 0; i < n; i++) items[i].err = PHEME_SYS_NOMEM;
+    return;
+  }
+  if (batch_init(p, a, items, n, 1, &pb)) return;
+  sub_view *views = pb.views;
+  sub_step_req *reqs = pb.reqs;
+  int *idx = pb.idx, m = 0;
   assessor list[4];
   json_t *notes = json_array();
   size_t nlist = 0;
-  int m = 0;
   for (int i = 0; i < n; i++) {
-    items[i].err = rc ? rc : errs[i];
     sub_state cur;
     if (items[i].err || state_of(&views[i], &cur) || cur != SUB_AI_REVIEW) continue; /* done before */
     if (m == 0 && nlist == 0) nlist = make_assessors(p, list, ARRAY_SIZE(list), notes);
@@ -670,7 +691,7 @@ static void run_assesses(pipeline *p, arena *a, pipe_item *items, int n) {
   json_decref(notes);
   if (m == 0) return;
   store_actor sa = {0, ""};
-  rc = store_submission_steps(p->store, a, &sa, 0, time_now_ms(), reqs, m, NULL, NULL);
+  pheme_err rc = store_submission_steps(p->store, a, &sa, 0, time_now_ms(), reqs, m, NULL, NULL);
   items_answer(items, idx, reqs, m, assess_why, rc);
 }
 
@@ -754,13 +775,15 @@ static const char *panel_why(void *ctx) { return ((panel_ctx *)ctx)->why; }
 /* The panels of items (drawn, or grown to item.grow), their steps together: the candidates are
  * read once per transaction for the submissions of one task. */
 static void run_panels(pipeline *p, arena *a, pipe_item *items, int n) {
+  pipe_batch pb;
   panel_ctx *ctx = arena_zalloc(a, sizeof *ctx * (size_t)n);
-  sub_step_req *reqs = arena_zalloc(a, sizeof *reqs * (size_t)n);
-  int *idx = arena_alloc(a, sizeof *idx * (size_t)n);
-  if (!ctx || !reqs || !idx) {
+  if (!ctx) {
     for (int i = 0; i < n; i++) items[i].err = PHEME_SYS_NOMEM;
     return;
   }
+  if (batch_init(p, a, items, n, 0, &pb)) return;
+  sub_step_req *reqs = pb.reqs;
+  int *idx = pb.idx;
   for (int i = 0; i < n; i++) {
     ctx[i] = (panel_ctx){p, a, items[i].grow, ""};
     reqs[i] = (sub_step_req){.id = items[i].id, .claim = items[i].claim, .fn = panel_decide, .ctx = &ctx[i]};
