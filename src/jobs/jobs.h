@@ -29,6 +29,7 @@ typedef struct jobs_run {
   char error[512];         /* a handler that fails says why here ("" = "failed") */
   int permanent;           /* set by a failing handler: no retry, dead at once */
   volatile int *stopping;  /* becomes 1 when the pool is stopping (long handlers may give up) */
+  pheme_err result;        /* a batch handler's answer for this run (what fn would return) */
 } jobs_run;
 
 /* Returns 0 when the job's work is done — then the pool completes it, unless the handler
@@ -37,6 +38,12 @@ typedef struct jobs_run {
  * to whoever holds it now. */
 typedef pheme_err (*jobs_handler_fn)(jobs_run *run, void *ctx);
 
+/* A kind's batch handler: the runs of one claim that are of this kind, in claim order, taken
+ * together (so that their writes may share a transaction). Sets every run's result (and error,
+ * permanent) as fn would have returned it for that run alone; the pool then goes on as if fn had.
+ * The runs have no timeout but the pool's stop. */
+typedef void (*jobs_batch_fn)(jobs_run *runs, int n, void *ctx);
+
 typedef struct {
   const char *kind;      /* "validation.check": also the key of the table */
   jobs_handler_fn fn;
@@ -44,6 +51,7 @@ typedef struct {
   int max_attempts;      /* for jobs_submit; 0 = jobs_max_attempts */
   int64_t timeout_ms;    /* 0 = no limit but the pool's stop */
   int64_t backoff_base_ms, backoff_cap_ms; /* 0 = the pool's */
+  jobs_batch_fn batch;   /* NULL = fn, one run at a time; else the pool calls batch instead */
 } jobs_kind;
 
 #define JOBS_KINDS_MAX 64

@@ -1,8 +1,9 @@
 /* The worker pool and its keeper; see jobs.h.
  *
- * Each worker thread claims a batch of due jobs, runs them one after the other, fails the ones
- * whose handler failed (retry after a backoff, or dead) as it goes, and completes the successful
- * ones together in one transaction at the end of the batch. An idle worker sleeps on the pool's
+ * Each worker thread claims a batch of due jobs, runs them one after the other (the jobs of a kind
+ * with a batch handler all at once, when its first one comes), fails the ones whose handler failed
+ * (retry after a backoff, or dead) as it goes, and completes the successful ones together in one
+ * transaction at the end of the batch. An idle worker sleeps on the pool's
  * condition variable for poll_ms; a commit of this process that enqueued a job wakes one.
  *
  * The keeper thread renews the leases of claimed jobs (every lease / 3), sends jobs whose lease
@@ -97,6 +98,41 @@ static uint64_t random64(void) {
   return r;
 }
 
+/* What follows a run that returned e: a failure is recorded (retry after a backoff, or dead) and
+ * the claim is no longer open. Returns 1 when it succeeded (to be completed with the batch). */
+static int after_run(jobs_pool *p, worker_slot *slot, int i, const jobs_kind *k, jobs_run *run, pheme_err e) {
+  const job_claim *c = &slot->claims[i];
+  if (!e) return 1;
+  if (e == PHEME_DATA_STATE && k) {
+    /* the claim was lost (the store refused to complete it): whoever holds it now decides */
+    __atomic_add_fetch(&jobs__counters.lost, 1, __ATOMIC_RELAXED);
+    log_warn("job %lld (%s): claim lost during the run; another worker has it", (long long)c->id, c->kind);
+  } else {
+    int64_t base = k && k->backoff_base_ms ? k->backoff_base_ms : p->o.backoff_base_ms;
+    int64_t cap = k && k->backoff_cap_ms ? k->backoff_cap_ms : p->o.backoff_cap_ms;
+    int64_t now = time_now_ms();
+    int64_t retry_at = run->permanent ? 0 : now + jobs_backoff_ms(base, cap, c->attempt, random64());
+    if (retry_at == now) retry_at = now + 1; /* 0 means "no retry" to the store */
+    int dead = 0;
+    const char *why = run->error[0] ? run->error : pheme_err_message(e);
+    pheme_err fe = store_job_fail(p->s, c, why, retry_at, now, &dead);
+    if (fe == PHEME_DATA_STATE) {
+      __atomic_add_fetch(&jobs__counters.lost, 1, __ATOMIC_RELAXED);
+    } else if (fe) {
+      log_warn("job %lld (%s): recording its failure: %s", (long long)c->id, c->kind, pheme_err_message(fe));
+    } else if (dead) {
+      __atomic_add_fetch(&jobs__counters.dead, 1, __ATOMIC_RELAXED);
+      log_warn("job %lld (%s) is dead after attempt %d: %s", (long long)c->id, c->kind, c->attempt, why);
+    } else {
+      __atomic_add_fetch(&jobs__counters.retried, 1, __ATOMIC_RELAXED);
+    }
+  }
+  pthread_mutex_lock(&p->mu);
+  slot->open[i] = 0;
+  pthread_mutex_unlock(&p->mu);
+  return 0;
+}
+
 /* Runs claim i of slot w; returns 1 when it succeeded (to be completed with the batch). */
 static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
   const job_claim *c = &slot->claims[i];
@@ -122,41 +158,47 @@ static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
     __atomic_store_n(&slot->running, -1, __ATOMIC_RELEASE);
     __atomic_store_n(&slot->deadline, 0, __ATOMIC_RELAXED);
   }
-  int ok = 0;
-  if (!e) {
-    ok = 1;
-  } else if (e == PHEME_DATA_STATE && k) {
-    /* the claim was lost (the store refused to complete it): whoever holds it now decides */
-    __atomic_add_fetch(&jobs__counters.lost, 1, __ATOMIC_RELAXED);
-    log_warn("job %lld (%s): claim lost during the run; another worker has it", (long long)c->id, c->kind);
-  } else {
-    int64_t base = k && k->backoff_base_ms ? k->backoff_base_ms : p->o.backoff_base_ms;
-    int64_t cap = k && k->backoff_cap_ms ? k->backoff_cap_ms : p->o.backoff_cap_ms;
-    int64_t now = time_now_ms();
-    int64_t retry_at = run.permanent ? 0 : now + jobs_backoff_ms(base, cap, c->attempt, random64());
-    if (retry_at == now) retry_at = now + 1; /* 0 means "no retry" to the store */
-    int dead = 0;
-    const char *why = run.error[0] ? run.error : pheme_err_message(e);
-    pheme_err fe = store_job_fail(p->s, c, why, retry_at, now, &dead);
-    if (fe == PHEME_DATA_STATE) {
-      __atomic_add_fetch(&jobs__counters.lost, 1, __ATOMIC_RELAXED);
-    } else if (fe) {
-      log_warn("job %lld (%s): recording its failure: %s", (long long)c->id, c->kind, pheme_err_message(fe));
-    } else if (dead) {
-      __atomic_add_fetch(&jobs__counters.dead, 1, __ATOMIC_RELAXED);
-      log_warn("job %lld (%s) is dead after attempt %d: %s", (long long)c->id, c->kind, c->attempt, why);
-    } else {
-      __atomic_add_fetch(&jobs__counters.retried, 1, __ATOMIC_RELAXED);
-    }
-  }
-  if (!ok) {
-    pthread_mutex_lock(&p->mu);
-    slot->open[i] = 0;
-    pthread_mutex_unlock(&p->mu);
-  }
+  int ok = after_run(p, slot, i, k, &run, e);
   arena_release(&a);
   trace_set_current(NULL);
   return ok;
+}
+
+/* Runs the claims of slot w that are of kind k (which has a batch handler), from index first on,
+ * together; marks them in started and puts the successful ones in ok[*nok]. */
+static void run_batch(jobs_pool *p, worker_slot *slot, int first, const jobs_kind *k, unsigned char *started,
+                      job_claim *ok, int *nok) {
+  int n = 0;
+  for (int i = first; i < slot->n; i++) n += !started[i] && strcmp(slot->claims[i].kind, k->kind) == 0;
+  jobs_run *runs = calloc((size_t)n, sizeof *runs);
+  arena *arenas = calloc((size_t)n, sizeof *arenas);
+  int *index = calloc((size_t)n, sizeof *index);
+  if (!runs || !arenas || !index) PHEME_BUG("out of memory for a batch of %d jobs", n);
+  int m = 0;
+  for (int i = first; i < slot->n && m < n; i++) {
+    if (started[i] || strcmp(slot->claims[i].kind, k->kind) != 0) continue;
+    started[i] = 1;
+    index[m] = i;
+    arena_init(&arenas[m], 0);
+    runs[m] = (jobs_run){.store = p->s, .claim = &slot->claims[i], .a = &arenas[m], .stopping = &p->stopping};
+    m++;
+  }
+  trace_ctx tc;
+  trace_begin(&tc, NULL);
+  trace_set_current(&tc);
+  k->batch(runs, n, k->ctx);
+  for (int r = 0; r < n; r++) {
+    if (after_run(p, slot, index[r], k, &runs[r], runs[r].result)) {
+      ok[*nok] = slot->claims[index[r]];
+      ok[*nok].kind = ok[*nok].payload = ok[*nok].owner = NULL; /* freed with the claim's arena */
+      (*nok)++;
+    }
+    arena_release(&arenas[r]);
+  }
+  trace_set_current(NULL);
+  free(runs);
+  free(arenas);
+  free(index);
 }
 
 /* Writes the outcome of completing a batch into the counters. */
@@ -174,6 +216,7 @@ static void *worker_main(void *arg) {
   worker *w = arg;
   jobs_pool *p = w->p;
   worker_slot *slot = &p->slots[w->index];
+  pthread_setname_np(pthread_self(), "pheme-job"); /* for ps, top and perf */
   /* the last batch's successes, completed together with the next claim (one round trip) */
   job_claim *okc = calloc((size_t)p->o.batch, sizeof *okc);
   int nok = 0;
@@ -205,17 +248,31 @@ static void *worker_main(void *arg) {
     slot->n = n;
     slot->running = -1;
     pthread_mutex_unlock(&p->mu);
-    int i = 0;
-    for (; i < n && !p->stopping; i++)
+    /* started[i]: claim i ran (alone or in its kind's batch) */
+    unsigned char *started = arena_zalloc(&a, (size_t)n);
+    if (!started) PHEME_BUG("out of memory for %d claims", n);
+    for (int i = 0; i < n && !p->stopping; i++) {
+      if (started[i]) continue;
+      const jobs_kind *k = jobs_kind_find(claims[i].kind);
+      if (k && k->batch) {
+        run_batch(p, slot, i, k, started, okc, &nok);
+        continue;
+      }
+      started[i] = 1;
       if (run_one(p, w, slot, i)) {
         okc[nok] = claims[i];
         okc[nok].kind = okc[nok].payload = okc[nok].owner = NULL; /* freed with a below */
         nok++;
       }
-    if (i < n) {
-      /* stopping: the jobs not started go back to the queue, their attempt not counted */
-      pheme_err re = store_jobs_release(p->s, claims + i, n - i, time_now_ms());
-      if (re) log_warn("job worker %s: giving back %d jobs: %s (their leases will expire)", w->owner, n - i,
+    }
+    /* stopping: the jobs not started go back to the queue, their attempt not counted */
+    job_claim *back = arena_zalloc(&a, sizeof *back * (size_t)n);
+    int nback = 0;
+    for (int i = 0; back && i < n; i++)
+      if (!started[i]) back[nback++] = claims[i];
+    if (nback) {
+      pheme_err re = store_jobs_release(p->s, back, nback, time_now_ms());
+      if (re) log_warn("job worker %s: giving back %d jobs: %s (their leases will expire)", w->owner, nback,
                        pheme_err_message(re));
     }
     pthread_mutex_lock(&p->mu);
@@ -306,6 +363,7 @@ pheme_err jobs_periodic_tick(store *s, const jobs_periodic *list, int n, int64_t
 
 static void *keeper_main(void *arg) {
   jobs_pool *p = arg;
+  pthread_setname_np(pthread_self(), "pheme-keeper");
   int64_t tick = p->o.lease_ms / 3 < p->o.poll_ms ? p->o.lease_ms / 3 : p->o.poll_ms;
   if (tick < 10) tick = 10;
   int64_t next_house = 0, next_purge = 0;

@@ -316,14 +316,18 @@ static void mark_done(const job_claim *c, int n, int64_t id, unsigned char *done
     if (c[i].id == id) done[i] = 1;
 }
 
+/* The claims (the parameters ids and tokens: arrays) as rows c(id, token), matched by a join: one
+ * probe of the primary key per claim (array_position in the WHERE clause scanned the array per row). */
+#define CLAIM_ROWS(ids, tokens) "unnest(CAST(" ids " AS BIGINT[]), CAST(" tokens " AS BIGINT[])) AS c(id, token)"
+
 /* The batch completion's statement ($1 now, $2 ids, $3 tokens). "lease_expires_at > now" says
  * "running" (the table's CHECK ties the two) without naming the state, so the planner takes the
- * primary key for id = ANY(…) instead of the partial index of running jobs, whose entries for
+ * primary key for the claims' ids instead of the partial index of running jobs, whose entries for
  * jobs finished since the last vacuum it would otherwise walk on every batch. */
-#define COMPLETE_BATCH                                                                          \
-  "UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 " \
-  "WHERE id = ANY(CAST($2 AS BIGINT[])) AND claims = (CAST($3 AS BIGINT[]))[array_position("   \
-  "CAST($2 AS BIGINT[]), id)] AND lease_expires_at > $1 RETURNING id"
+#define COMPLETE_BATCH                                                                            \
+  "UPDATE jobs j SET state = 'done', lease_owner = NULL, lease_expires_at = NULL, updated_at = $1 " \
+  "FROM " CLAIM_ROWS("$2", "$3") " WHERE j.id = c.id AND j.claims = c.token AND "                   \
+  "j.lease_expires_at > $1 RETURNING j.id"
 
 /* After a batch completion: of the claims it did not complete (done[i] 0), those whose job is
  * done under the same token already (their handler completed them in its own transaction) are
@@ -338,8 +342,8 @@ static pheme_err count_lost(sx *x, const job_claim *c, int n, const unsigned cha
   if (!claim_arrays(c, n, done, &ids, &tokens)) {
     db_result r;
     e = Q(x, &r,
-          "SELECT count(*) FROM jobs WHERE id = ANY(CAST($1 AS BIGINT[])) AND claims = (CAST($2 AS "
-          "BIGINT[]))[array_position(CAST($1 AS BIGINT[]), id)] AND state = 'done'",
+          "SELECT count(*) FROM jobs j, " CLAIM_ROWS("$1", "$2") " WHERE j.id = c.id AND j.claims = c.token AND "
+          "j.state = 'done'",
           dbv_text(ids.data), dbv_text(tokens.data));
     if (!e) *lost = left - (int)(r.rows ? db_int(&r, 0, 0) : 0);
   }

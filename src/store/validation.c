@@ -176,7 +176,22 @@ static pheme_err load_panel(sx *x, sub_view *v) {
   return PHEME_OK;
 }
 
-static pheme_err load_candidates(sx *x, sub_view *v) {
+/* What the views read in one transaction share: the task of the last submission read and the
+ * candidates read for it (a batch of steps is mostly one task's submissions). */
+typedef struct {
+  int64_t task_id; /* 0: none yet */
+  task task;
+  int64_t candidates_task; /* 0: none yet */
+  validator_row *candidates;
+  int ncandidates;
+} view_cache;
+
+static pheme_err load_candidates(sx *x, sub_view *v, view_cache *cache) {
+  if (cache && cache->candidates_task == v->task.id) {
+    v->candidates = cache->candidates;
+    v->ncandidates = cache->ncandidates;
+    return PHEME_OK;
+  }
   db_result r;
   /* with each validator's reputation in the task's domain (src/reputation), for the panel's
    * minimum domain score */
@@ -194,6 +209,11 @@ static pheme_err load_candidates(sx *x, sub_view *v) {
     v->candidates[i].domain_upt = db_int(&r, i, VAL_NCOLS);
   }
   v->ncandidates = r.rows;
+  if (cache) {
+    cache->candidates_task = v->task.id;
+    cache->candidates = v->candidates;
+    cache->ncandidates = v->ncandidates;
+  }
   return PHEME_OK;
 }
 
@@ -204,27 +224,50 @@ static pheme_err load_candidates(sx *x, sub_view *v) {
   "((SELECT count(*) FROM disputes d WHERE d.submission_id = " sid ") + (SELECT count(*) FROM "     \
   "submission_events se WHERE se.submission_id = " sid " AND se.event = 'resubmit'))"
 
-static pheme_err load_view(sx *x, int64_t id, unsigned want, int lock, sub_view *v) {
+/* cache (may be NULL) holds what views read in the same transaction share. */
+static pheme_err load_view(sx *x, int64_t id, unsigned want, int lock, view_cache *cache, sub_view *v) {
   memset(v, 0, sizeof *v);
+  v->round = -1;
   pheme_err e = sx_submission_get(x, id, lock, &v->sub);
-  if (!e) e = sx_task_get(x, v->sub.task_id, 0, &v->task);
   if (e) return e;
-  db_result r;
-  e = Q(x, &r, "SELECT " ROUND_OF("$1"), dbv_int(id));
-  if (e) return e;
-  v->round = (int)db_int(&r, 0, 0);
+  if (cache && cache->task_id == v->sub.task_id) {
+    v->task = cache->task;
+  } else {
+    if ((e = sx_task_get(x, v->sub.task_id, 0, &v->task))) return e;
+    if (cache) {
+      cache->task_id = v->task.id;
+      cache->task = v->task;
+    }
+  }
+  if (want & (SUBV_TIMELINE | SUBV_PANEL | SUBV_CANDIDATES)) {
+    db_result r;
+    if ((e = Q(x, &r, "SELECT " ROUND_OF("$1"), dbv_int(id)))) return e;
+    v->round = (int)db_int(&r, 0, 0);
+  }
   if (!e && (want & SUBV_TIMELINE)) e = load_timeline(x, v);
   if (!e && (want & SUBV_PANEL)) e = load_panel(x, v);
-  if (!e && (want & SUBV_CANDIDATES)) e = load_candidates(x, v);
+  if (!e && (want & SUBV_CANDIDATES)) e = load_candidates(x, v, cache);
   return e;
 }
 
 pheme_err store_submission_view(store *s, arena *a, int64_t id, unsigned want, sub_view *out) {
+  pheme_err e;
+  pheme_err rc = store_submission_views(s, a, &id, 1, want, out, &e);
+  return rc ? rc : e;
+}
+
+pheme_err store_submission_views(store *s, arena *a, const int64_t *ids, int n, unsigned want,
+                                 sub_view *out, pheme_err *errs) {
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   e = sx_snapshot(&x);
-  if (!e) e = load_view(&x, id, want, 0, out);
+  view_cache cache = {0};
+  for (int i = 0; !e && i < n; i++) {
+    errs[i] = load_view(&x, ids[i], want, 0, &cache, &out[i]);
+    /* storage failing is everyone's answer */
+    if (errs[i] && errs[i] != PHEME_DATA_NOT_FOUND) e = errs[i];
+  }
   sx_end(&x);
   return e;
 }
@@ -332,27 +375,111 @@ static pheme_err write_step(sx *x, const store_actor *who, const sub_view *v, su
   return e;
 }
 
+/* One step inside x: the view (locked), the decision, its writes and the job's completion. */
+static pheme_err step_in(sx *x, const store_actor *who, int64_t id, unsigned want, const job_claim *claim,
+                         int64_t now, sub_step_fn fn, void *ctx, view_cache *cache, sub_step *st) {
+  sub_view v;
+  sub_step_init(st);
+  pheme_err e = load_view(x, id, want, 1, cache, &v);
+  if (!e) e = fn(&v, st, ctx);
+  if (!e) e = write_step(x, who, &v, st, now);
+  if (!e && claim) e = jobs_complete_in(x, claim, now);
+  return e;
+}
+
+/* The write transaction of steps: begun, and serialized when want asks for it. */
+static pheme_err steps_begin(store *s, arena *a, unsigned want, sx *x) {
+  pheme_err e = sx_write(s, a, x);
+  if (e) return e;
+  db_result r;
+  /* the key is arbitrary but fixed: "PHEMEchk" */
+  if (want & SUBV_SERIAL && sx_is_pg(x)) e = Q0(x, &r, "SELECT pg_advisory_xact_lock(5785632524466399339)");
+  if (e) sx_end(x);
+  return e;
+}
+
 pheme_err store_submission_step(store *s, arena *a, const store_actor *who, int64_t id,
                                 unsigned want, const job_claim *claim, int64_t now_ms,
                                 sub_step_fn fn, void *ctx, sub_step *done, sub_view *out) {
   sx x;
-  pheme_err e = sx_write(s, a, &x);
+  pheme_err e = steps_begin(s, a, want, &x);
   if (e) return e;
-  sub_view v;
   sub_step st;
-  sub_step_init(&st);
-  db_result r;
-  /* the key is arbitrary but fixed: "PHEMEchk" */
-  if (want & SUBV_SERIAL && sx_is_pg(&x)) e = Q0(&x, &r, "SELECT pg_advisory_xact_lock(5785632524466399339)");
-  if (!e) e = load_view(&x, id, want, 1, &v);
-  if (!e) e = fn(&v, &st, ctx);
-  if (!e) e = write_step(&x, who, &v, &st, now_ms);
-  if (!e && claim) e = jobs_complete_in(&x, claim, now_ms);
-  if (!e && out) e = load_view(&x, id, want, 0, out);
+  e = step_in(&x, who, id, want, claim, now_ms, fn, ctx, NULL, &st);
+  if (!e && out) e = load_view(&x, id, want, 0, NULL, out);
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   if (!e && done) *done = st;
   return e;
+}
+
+/* The members of a batch that failed in company, each in a transaction of its own. */
+static pheme_err run_alone(store *s, arena *a, const store_actor *who, unsigned want, int64_t now_ms,
+                           sub_step_req *reqs, const int *alone, int nalone, pheme_err (*begin)(void *bctx),
+                           void *bctx) {
+  for (int k = 0; k < nalone; k++) {
+    sub_step_req *rq = &reqs[alone[k]];
+    sx x;
+    pheme_err e = steps_begin(s, a, want, &x);
+    if (!e && begin && (e = begin(bctx))) sx_end(&x);
+    if (e) {
+      rq->err = e;
+      continue;
+    }
+    rq->err = step_in(&x, who, rq->id, want, rq->claim, now_ms, rq->fn, rq->ctx, NULL, &rq->done);
+    if (!rq->err) rq->err = sx_commit(&x);
+    sx_end(&x);
+  }
+  return PHEME_OK;
+}
+
+pheme_err store_submission_steps(store *s, arena *a, const store_actor *who, unsigned want,
+                                 int64_t now_ms, sub_step_req *reqs, int n,
+                                 pheme_err (*begin)(void *bctx), void *bctx) {
+  /* live: the members of the next transaction, in order; alone: those taken out */
+  int *live = arena_alloc(a, sizeof *live * (size_t)(n ? n : 1));
+  int *alone = arena_alloc(a, sizeof *alone * (size_t)(n ? n : 1));
+  if (!live || !alone) return PHEME_SYS_NOMEM;
+  int nlive = 0, nalone = 0;
+  for (int i = 0; i < n; i++) {
+    live[nlive++] = i;
+    reqs[i].err = PHEME_OK;
+    sub_step_init(&reqs[i].done);
+  }
+  while (nlive > 0) {
+    sx x;
+    pheme_err e = steps_begin(s, a, want, &x);
+    if (!e && begin && (e = begin(bctx))) sx_end(&x);
+    if (e) {
+      /* no transaction at all: every member still waiting gets the error */
+      for (int k = 0; k < nlive; k++) reqs[live[k]].err = e;
+      for (int k = 0; k < nalone; k++) reqs[alone[k]].err = e;
+      return e;
+    }
+    view_cache cache = {0};
+    int failed = -1;
+    for (int k = 0; k < nlive && failed < 0; k++) {
+      sub_step_req *rq = &reqs[live[k]];
+      rq->err = step_in(&x, who, rq->id, want, rq->claim, now_ms, rq->fn, rq->ctx, &cache, &rq->done);
+      if (rq->err) failed = k;
+    }
+    if (failed < 0) {
+      e = sx_commit(&x);
+      sx_end(&x);
+      if (!e) return run_alone(s, a, who, want, now_ms, reqs, alone, nalone, begin, bctx);
+      /* the commit itself failed: nothing stayed; each gets its own chance */
+      for (int k = 0; k < nlive; k++) alone[nalone++] = live[k];
+      break;
+    }
+    sx_end(&x); /* rolls the others back */
+    int f = live[failed];
+    /* alone in its transaction, its answer is already its own */
+    if (nlive > 1) alone[nalone++] = f;
+    for (int k = failed; k + 1 < nlive; k++) live[k] = live[k + 1];
+    nlive--;
+    for (int k = 0; k < nlive; k++) sub_step_init(&reqs[live[k]].done);
+  }
+  return run_alone(s, a, who, want, now_ms, reqs, alone, nalone, begin, bctx);
 }
 
 /* ---- validators ---- */

@@ -115,7 +115,9 @@ enum {
 typedef struct {
   submission sub;
   task task;
-  int round; /* the current review round: disputes + resubmissions (0 for the first panel) */
+  /* the current review round: disputes + resubmissions (0 for the first panel); read when want
+   * asks for the timeline, the panel or candidates, else -1 */
+  int round;
   sub_event_row *events;
   int nevents;
   assessment_row *assessments;
@@ -135,6 +137,11 @@ typedef struct {
 /* Reads submission id with what want asks for. PHEME_DATA_NOT_FOUND. */
 pheme_err store_submission_view(store *s, arena *a, int64_t id, unsigned want, sub_view *out)
     PHEME_MUST_CHECK;
+/* The same for n submissions in one snapshot (a task read once for its submissions): out[i] and
+ * errs[i] (0 or PHEME_DATA_NOT_FOUND) for ids[i]. Returns 0, or the storage error (then errs are
+ * not all set). */
+pheme_err store_submission_views(store *s, arena *a, const int64_t *ids, int n, unsigned want,
+                                 sub_view *out, pheme_err *errs) PHEME_MUST_CHECK;
 
 /* One transition of the submission: from the state before it (the previous move's to), on
  * event, to the next state, with its inputs. */
@@ -191,6 +198,31 @@ pheme_err store_submission_step(store *s, arena *a, const store_actor *who, int6
                                 unsigned want, const job_claim *claim, int64_t now_ms,
                                 sub_step_fn fn, void *ctx, sub_step *done, sub_view *out)
     PHEME_MUST_CHECK;
+
+/* One member of a batch of steps: what store_submission_step takes for one submission, and its
+ * answer. */
+typedef struct {
+  int64_t id;
+  const job_claim *claim; /* may be NULL */
+  sub_step_fn fn;
+  void *ctx;
+  pheme_err err; /* set by the store: the member's answer, as store_submission_step gives it */
+  sub_step done; /* set by the store when err is 0 */
+} sub_step_req;
+
+/* The steps of reqs[0..n), each as store_submission_step would take it (same who, want and
+ * time), in as few transactions as it can: one for all when none fails, so n steps share one
+ * commit (and the views in it one read of their task and of the candidates). A member that fails
+ * is taken out, the transaction rolled back and the others run again; the ones taken out then
+ * run alone, each in a transaction of its own, so that a member's answer never depends on its
+ * neighbours. A decide function may therefore run more than once for one member and must decide
+ * afresh each time. begin (may be NULL) is called with bctx at the start of every transaction
+ * (after the lock of SUBV_SERIAL), before its members: state the decide functions share across
+ * members starts there; its error is every waiting member's. Returns 0 when every member has
+ * its answer in err, or the error that left members without a transaction (their err). */
+pheme_err store_submission_steps(store *s, arena *a, const store_actor *who, unsigned want,
+                                 int64_t now_ms, sub_step_req *reqs, int n,
+                                 pheme_err (*begin)(void *bctx), void *bctx) PHEME_MUST_CHECK;
 
 /* ---- validators ---- */
 

@@ -233,18 +233,80 @@ pheme_err pipeline_link_check(arena *a, const char *url, const char **cid_text, 
   return 0;
 }
 
+/* ---- batches ---- */
+
+/* One job of the pipeline's kinds: a submission, the claim to complete (may be NULL), and its
+ * answer. The check, assess and panel steps of a claim's jobs of one kind share a transaction
+ * (store_submission_steps); a lone job is a batch of one. */
+typedef struct {
+  int64_t id;
+  int grow;               /* submission.panel: the size to grow the panel to; 0 = draw */
+  const job_claim *claim;
+  pheme_err err;
+  char *why;              /* what went wrong, for the job's last error */
+  size_t whylen;
+} pipe_item;
+
+/* The answers of a batch's steps into its items; ctx_why(k) is the decide function's reason. */
+static void items_answer(pipe_item *items, const int *idx, const sub_step_req *reqs, int n,
+                         const char *(*ctx_why)(void *ctx), pheme_err rc) {
+  for (int k = 0; k < n; k++) {
+    pipe_item *it = &items[idx[k]];
+    it->err = rc && !reqs[k].err ? rc : reqs[k].err;
+    if (it->err) {
+      const char *w = ctx_why(reqs[k].ctx);
+      snprintf(it->why, it->whylen, "%s", w && w[0] ? w : pheme_err_message(it->err));
+    }
+  }
+}
+
+/* What every batch of items needs: room for one step request per item (reqs[k] is for
+ * items[idx[k]]) and, when asked for, the items' submissions read in one snapshot. */
+typedef struct {
+  sub_view *views;
+  sub_step_req *reqs;
+  int *idx;
+} pipe_batch;
+
+/* Fills b for n items; with read, reads their submissions (an item whose submission cannot be read
+ * gets the error). 0, or an error that is then every item's. */
+static pheme_err batch_init(pipeline *p, arena *a, pipe_item *items, int n, int read, pipe_batch *b) {
+  b->reqs = arena_zalloc(a, sizeof *b->reqs * (size_t)n);
+  b->idx = arena_alloc(a, sizeof *b->idx * (size_t)n);
+  b->views = read ? arena_alloc(a, sizeof *b->views * (size_t)n) : NULL;
+  int64_t *ids = read ? arena_alloc(a, sizeof *ids * (size_t)n) : NULL;
+  pheme_err *errs = read ? arena_alloc(a, sizeof *errs * (size_t)n) : NULL;
+  pheme_err rc = b->reqs && b->idx && (!read || (b->views && ids && errs)) ? PHEME_OK : PHEME_SYS_NOMEM;
+  for (int i = 0; !rc && read && i < n; i++) ids[i] = items[i].id;
+  if (!rc && read) rc = store_submission_views(p->store, a, ids, n, 0, b->views, errs);
+  for (int i = 0; i < n; i++) items[i].err = rc ? rc : read ? errs[i] : PHEME_OK;
+  return rc;
+}
+
 /* ---- submission.check ---- */
+
+/* What the checks of one transaction share: the submissions that passed so far in it, which the
+ * index does not hold yet (they are added once committed), so that two near-duplicates in one
+ * batch cannot both pass. */
+typedef struct {
+  pipeline *p;
+  int n;
+  int64_t *ids, *users;
+  const uint32_t **sigs;
+} check_batch;
 
 typedef struct {
   pipeline *p;
   arena *a;
-  const char *fail;      /* why the checks refused it, or NULL */
-  json_t *detail;        /* the check row's detail, completed inside the transaction */
-  const uint32_t *sig;   /* the text's MinHash signature */
+  check_batch *batch;
+  const char *evidence_fail; /* why the evidence checks refused it, or NULL */
+  const char *fail;          /* why the checks refused it (evidence or a near-duplicate), or NULL */
+  json_t *detail;            /* the check row's detail, completed inside the transaction */
+  const uint32_t *sig;       /* the text's MinHash signature */
   long shingles;
+  int64_t user_id;
   char why[512];
 } check_ctx;
-
 /* The evidence checks outside the transaction (reads only): present, types, link sanity, the
  * stored content and its size. Returns NULL when they pass, else the reason. */
 static const char *check_evidence(pipeline *p, arena *a, const sub_view *v, json_t *details) {
@@ -326,18 +388,29 @@ static pheme_err dedup_feed(pipeline *p) {
 }
 
 /* Near-duplicates among other people's earlier submissions. Runs inside the check's
- * transaction, which is serialized with every other check (SUBV_SERIAL): the index is first
- * brought up to date with what every process has checked (all of it committed, since no other
- * check runs meanwhile), so two near-duplicates checked at once cannot both pass. */
+ * transaction, which is serialized with every other check (SUBV_SERIAL): the index was brought up
+ * to date with what every process has checked when the transaction began (check_begin: all of it
+ * committed, since no other check runs meanwhile), and the submissions that passed earlier in this
+ * transaction are compared too, so two near-duplicates checked at once cannot both pass. */
 static pheme_err check_duplicates(check_ctx *c, const sub_view *v) {
   pipeline *p = c->p;
+  json_object_del(c->detail, "duplicateOf");
+  json_object_del(c->detail, "similarity");
   if (c->fail || c->shingles <= 0) return PHEME_OK;
-  pheme_err e = dedup_feed(p);
-  if (e) return e;
-  dedup_match best;
+  dedup_match best = {0, 0, 0};
   size_t total = 0;
-  e = dedup_index_query(p->dedup, c->sig, v->sub.user_id, v->sub.id, &best, 1, &total);
-  if (e || total == 0) return e;
+  pheme_err e = dedup_index_query(p->dedup, c->sig, v->sub.user_id, v->sub.id, &best, 1, &total);
+  if (e) return e;
+  const check_batch *b = c->batch;
+  for (int i = 0; i < b->n; i++) {
+    if (b->users[i] == v->sub.user_id || b->ids[i] == v->sub.id) continue;
+    double j = dedup_estimate(&p->dedup_params, c->sig, b->sigs[i]);
+    if (j >= p->dedup_params.threshold && (total == 0 || j > best.jaccard)) {
+      best = (dedup_match){b->ids[i], b->users[i], j};
+      total++;
+    }
+  }
+  if (total == 0) return PHEME_OK;
   c->fail = arena_printf(c->a, "near-duplicate of submission %lld (estimated similarity %.2f)",
                          (long long)best.submission_id, best.jaccard);
   json_object_set_new(c->detail, "duplicateOf", json_integer(best.submission_id));
@@ -345,10 +418,19 @@ static pheme_err check_duplicates(check_ctx *c, const sub_view *v) {
   return PHEME_OK;
 }
 
+/* A check transaction begins: nothing of it has passed yet; the index takes in what every process
+ * checked before it. */
+static pheme_err check_begin(void *bctx) {
+  check_batch *b = bctx;
+  b->n = 0;
+  return dedup_feed(b->p);
+}
+
 static pheme_err check_decide(const sub_view *v, sub_step *st, void *vctx) {
   check_ctx *c = vctx;
   sub_state cur;
   if (state_of(v, &cur) || cur != SUB_SUBMITTED) return PHEME_OK; /* done before: nothing to do */
+  c->fail = c->evidence_fail; /* decided afresh on every run (store_submission_steps) */
   pheme_err e = check_duplicates(c, v);
   if (e) return e;
   e = move(st, &cur, SUB_EV_CHECK, ACT_SYSTEM, jdump(c->a, json_incref(c->detail)), c->why, sizeof c->why);
@@ -364,43 +446,70 @@ static pheme_err check_decide(const sub_view *v, sub_step *st, void *vctx) {
   int ai = rules.ai_review && c->p->assessors[0];
   json_decref(rules.doc);
   e = move(st, &cur, ai ? SUB_EV_TO_AI : SUB_EV_TO_PEER, ACT_SYSTEM, NULL, c->why, sizeof c->why);
-  if (!e) add_job(st, c->a, ai ? PIPE_JOB_ASSESS : PIPE_JOB_PANEL, v->sub.id, 0);
-  return e;
+  if (e) return e;
+  add_job(st, c->a, ai ? PIPE_JOB_ASSESS : PIPE_JOB_PANEL, v->sub.id, 0);
+  if (c->shingles > 0) {
+    check_batch *b = c->batch;
+    b->ids[b->n] = v->sub.id;
+    b->users[b->n] = v->sub.user_id;
+    b->sigs[b->n] = c->sig;
+    b->n++;
+  }
+  return PHEME_OK;
 }
 
-static pheme_err run_check(pipeline *p, int64_t id, const job_claim *claim, arena *a, char *why,
-                           size_t n) {
-  sub_view v;
-  pheme_err e = store_submission_view(p->store, a, id, 0, &v);
-  if (e) return e;
-  sub_state cur;
-  if (state_of(&v, &cur) || cur != SUB_SUBMITTED) return PHEME_OK;
-  check_ctx c = {p, a, NULL, json_object(), NULL, 0, ""};
-  json_t *contents = json_array();
-  c.fail = check_evidence(p, a, &v, contents);
-  json_object_set_new(c.detail, "evidence", contents);
-  json_object_set_new(c.detail, "evidenceOk", json_boolean(!c.fail));
-  uint32_t *sig = arena_alloc(a, sizeof *sig * p->dedup_params.hashes);
-  long shingles = sig ? dedup_signature(&p->dedup_params, v.sub.text, strlen(v.sub.text), sig) : -1;
-  if (shingles < 0) {
-    json_decref(c.detail);
-    return PHEME_SYS_NOMEM;
+static const char *check_why(void *ctx) { return ((check_ctx *)ctx)->why; }
+
+/* The submissions of items that are still SUBMITTED: the evidence checks and the signatures
+ * outside any transaction, then the steps together in one serialized transaction. */
+static void run_checks(pipeline *p, arena *a, pipe_item *items, int n) {
+  pipe_batch pb;
+  check_ctx *ctx = arena_zalloc(a, sizeof *ctx * (size_t)n);
+  check_batch b = {p, 0, arena_alloc(a, sizeof(int64_t) * (size_t)n), arena_alloc(a, sizeof(int64_t) * (size_t)n),
+                   arena_alloc(a, sizeof(uint32_t *) * (size_t)n)};
+  if (!ctx || !b.ids || !b.users || !b.sigs) {
+    for (int i = 0; i < n; i++) items[i].err = PHEME_SYS_NOMEM;
+    return;
   }
-  c.sig = sig;
-  c.shingles = shingles;
-  json_object_set_new(c.detail, "shingles", json_integer(shingles));
-  json_object_set_new(c.detail, "dedupThreshold", json_real(p->dedup_params.threshold));
+  if (batch_init(p, a, items, n, 1, &pb)) return;
+  sub_view *views = pb.views;
+  sub_step_req *reqs = pb.reqs;
+  int *idx = pb.idx, m = 0;
+  for (int i = 0; i < n; i++) {
+    if (items[i].err) continue;
+    sub_state cur;
+    if (state_of(&views[i], &cur) || cur != SUB_SUBMITTED) continue; /* done before */
+    check_ctx *c = &ctx[m];
+    *c = (check_ctx){.p = p, .a = a, .batch = &b, .detail = json_object(), .user_id = views[i].sub.user_id};
+    json_t *contents = json_array();
+    c->evidence_fail = check_evidence(p, a, &views[i], contents);
+    json_object_set_new(c->detail, "evidence", contents);
+    json_object_set_new(c->detail, "evidenceOk", json_boolean(!c->evidence_fail));
+    uint32_t *sig = arena_alloc(a, sizeof *sig * p->dedup_params.hashes);
+    c->shingles = sig ? dedup_signature(&p->dedup_params, views[i].sub.text, strlen(views[i].sub.text), sig) : -1;
+    if (c->shingles < 0) {
+      json_decref(c->detail);
+      items[i].err = PHEME_SYS_NOMEM;
+      continue;
+    }
+    c->sig = sig;
+    json_object_set_new(c->detail, "shingles", json_integer(c->shingles));
+    json_object_set_new(c->detail, "dedupThreshold", json_real(p->dedup_params.threshold));
+    reqs[m] = (sub_step_req){.id = items[i].id, .claim = items[i].claim, .fn = check_decide, .ctx = c};
+    idx[m++] = i;
+  }
+  if (m == 0) return;
   store_actor sa = {0, ""};
-  sub_step done;
-  e = store_submission_step(p->store, a, &sa, id, SUBV_SERIAL, claim, time_now_ms(), check_decide, &c, &done, NULL);
-  json_decref(c.detail);
-  if (e) {
-    snprintf(why, n, "%s", c.why[0] ? c.why : pheme_err_message(e));
-    return e;
+  pheme_err rc = store_submission_steps(p->store, a, &sa, SUBV_SERIAL, time_now_ms(), reqs, m, check_begin, &b);
+  items_answer(items, idx, reqs, m, check_why, rc);
+  for (int k = 0; k < m; k++) {
+    check_ctx *c = &ctx[k];
+    pipe_item *it = &items[idx[k]];
+    /* kept current: a submission that passed is now an earlier one for those that follow */
+    if (!it->err && !c->fail && c->shingles > 0 && reqs[k].done.nmoves > 0)
+      it->err = dedup_index_add(p->dedup, it->id, c->user_id, c->sig);
+    json_decref(c->detail);
   }
-  /* kept current: a submission that passed is now an earlier one for those that follow */
-  if (!c.fail && shingles > 0 && done.nmoves > 0) e = dedup_index_add(p->dedup, id, v.sub.user_id, sig);
-  return e;
 }
 
 /* ---- submission.assess ---- */
@@ -468,15 +577,13 @@ static size_t make_assessors(pipeline *p, assessor *out, size_t max, json_t *not
   return n;
 }
 
-static pheme_err run_assess(pipeline *p, int64_t id, const job_claim *claim, arena *a, char *why,
-                            size_t n) {
-  sub_view v;
-  pheme_err e = store_submission_view(p->store, a, id, 0, &v);
-  if (e) return e;
-  sub_state cur;
-  if (state_of(&v, &cur) || cur != SUB_AI_REVIEW) return PHEME_OK;
+/* Runs the assessors of list on the submission of v (outside any transaction) and fills c with
+ * the assessment row its step records. */
+static pheme_err assess_one(pipeline *p, arena *a, const sub_view *vp, assessor *list, size_t nlist,
+                            json_t *notes, assess_ctx *c) {
+  const sub_view v = *vp;
   pipeline_task_rules rules;
-  e = pipeline_task_rules_load(&v.task, &rules);
+  pheme_err e = pipeline_task_rules_load(&v.task, &rules);
   if (e) return e;
   /* the task and submission as the assessors see them */
   assess_criterion crit[ASSESS_MAX_CRITERIA];
@@ -511,18 +618,13 @@ static pheme_err run_assess(pipeline *p, int64_t id, const job_claim *claim, are
   assess_task at = {v.task.title, v.task.description, crit, ncrit, accepted, nacc};
   assess_submission as = {v.sub.text, strlen(v.sub.text), evs, nev};
 
-  assessor list[4];
-  json_t *notes = json_array();
-  size_t nlist = make_assessors(p, list, ARRAY_SIZE(list), notes);
   assessment out;
   memset(&out, 0, sizeof out);
   json_t *record = NULL;
   fallback_policy pol = {1};
   assess_code code = nlist ? fallback_run(list, nlist, &pol, &at, &as, &out, &record) : ASSESS_CONFIG;
-  for (size_t k = 0; k < nlist; k++) assessor_destroy(&list[k]);
-
-  assess_ctx c = {p, a, {{0}}, code == ASSESS_OK, out.overall, ""};
-  assessment_row *row = &c.rows[0];
+  *c = (assess_ctx){p, a, {{0}}, code == ASSESS_OK, out.overall, ""};
+  assessment_row *row = &c->rows[0];
   row->overall = -1;
   row->confidence_ppm = -1;
   if (code == ASSESS_OK) {
@@ -554,14 +656,45 @@ static pheme_err run_assess(pipeline *p, int64_t id, const job_claim *claim, are
     row->reason = nlist ? arena_printf(a, "every assessor failed (last: %s)", assess_code_name(code))
                         : "no assessor is configured";
   }
-  json_decref(notes);
   json_decref(record);
   assessment_release(&out);
-  store_actor sa = {0, ""};
-  e = store_submission_step(p->store, a, &sa, id, 0, claim, time_now_ms(), assess_decide, &c, NULL, NULL);
-  if (e) snprintf(why, n, "%s", c.why[0] ? c.why : pheme_err_message(e));
-  return e;
+  return PHEME_OK;
 }
+
+static const char *assess_why(void *ctx) { return ((assess_ctx *)ctx)->why; }
+
+/* The submissions of items that are in AI_REVIEW: the assessors outside any transaction (created
+ * once for the batch), then the steps together. */
+static void run_assesses(pipeline *p, arena *a, pipe_item *items, int n) {
+  pipe_batch pb;
+  assess_ctx *ctx = arena_zalloc(a, sizeof *ctx * (size_t)n);
+  if (!ctx) {
+    for (int i = 0; i < n; i++) items[i].err = PHEME_SYS_NOMEM;
+    return;
+  }
+  if (batch_init(p, a, items, n, 1, &pb)) return;
+  sub_view *views = pb.views;
+  sub_step_req *reqs = pb.reqs;
+  int *idx = pb.idx, m = 0;
+  assessor list[4];
+  json_t *notes = json_array();
+  size_t nlist = 0;
+  for (int i = 0; i < n; i++) {
+    sub_state cur;
+    if (items[i].err || state_of(&views[i], &cur) || cur != SUB_AI_REVIEW) continue; /* done before */
+    if (m == 0 && nlist == 0) nlist = make_assessors(p, list, ARRAY_SIZE(list), notes);
+    if ((items[i].err = assess_one(p, a, &views[i], list, nlist, notes, &ctx[m]))) continue;
+    reqs[m] = (sub_step_req){.id = items[i].id, .claim = items[i].claim, .fn = assess_decide, .ctx = &ctx[m]};
+    idx[m++] = i;
+  }
+  for (size_t k = 0; k < nlist; k++) assessor_destroy(&list[k]);
+  json_decref(notes);
+  if (m == 0) return;
+  store_actor sa = {0, ""};
+  pheme_err rc = store_submission_steps(p->store, a, &sa, 0, time_now_ms(), reqs, m, NULL, NULL);
+  items_answer(items, idx, reqs, m, assess_why, rc);
+}
+
 
 /* ---- submission.panel ---- */
 
@@ -637,14 +770,28 @@ static pheme_err panel_decide(const sub_view *v, sub_step *st, void *vctx) {
   return PHEME_OK;
 }
 
-static pheme_err run_panel(pipeline *p, int64_t id, int grow, const job_claim *claim, arena *a,
-                           char *why, size_t n) {
-  panel_ctx c = {p, a, grow, ""};
+static const char *panel_why(void *ctx) { return ((panel_ctx *)ctx)->why; }
+
+/* The panels of items (drawn, or grown to item.grow), their steps together: the candidates are
+ * read once per transaction for the submissions of one task. */
+static void run_panels(pipeline *p, arena *a, pipe_item *items, int n) {
+  pipe_batch pb;
+  panel_ctx *ctx = arena_zalloc(a, sizeof *ctx * (size_t)n);
+  if (!ctx) {
+    for (int i = 0; i < n; i++) items[i].err = PHEME_SYS_NOMEM;
+    return;
+  }
+  if (batch_init(p, a, items, n, 0, &pb)) return;
+  sub_step_req *reqs = pb.reqs;
+  int *idx = pb.idx;
+  for (int i = 0; i < n; i++) {
+    ctx[i] = (panel_ctx){p, a, items[i].grow, ""};
+    reqs[i] = (sub_step_req){.id = items[i].id, .claim = items[i].claim, .fn = panel_decide, .ctx = &ctx[i]};
+    idx[i] = i;
+  }
   store_actor sa = {0, ""};
-  pheme_err e = store_submission_step(p->store, a, &sa, id, SUBV_PANEL | SUBV_CANDIDATES, claim,
-                                      time_now_ms(), panel_decide, &c, NULL, NULL);
-  if (e) snprintf(why, n, "%s", c.why[0] ? c.why : pheme_err_message(e));
-  return e;
+  pheme_err rc = store_submission_steps(p->store, a, &sa, SUBV_PANEL | SUBV_CANDIDATES, time_now_ms(), reqs, n, NULL, NULL);
+  items_answer(items, idx, reqs, n, panel_why, rc);
 }
 
 /* ---- submission.decide ---- */
@@ -760,37 +907,91 @@ static pheme_err run_decide(pipeline *p, int64_t id, const job_claim *claim, are
 
 /* ---- the handlers ---- */
 
-pheme_err pipeline_run(pipeline *p, const char *kind, const char *payload, const job_claim *claim,
-                       arena *a, char *why, size_t n) {
-  why[0] = 0;
+/* The submission and panel size a job's payload names; PHEME_DATA_INVALID with why set when none. */
+static pheme_err payload_item(const char *payload, pipe_item *it) {
   json_error_t je;
   json_t *j = json_loads(payload ? payload : "{}", 0, &je);
   long long id = j ? json_int(j, "submission", 0) : 0, grow = j ? json_int(j, "grow", 0) : 0;
   json_decref(j);
   if (id <= 0 || grow < 0 || grow > 1000) {
-    snprintf(why, n, "payload '%.100s' names no submission", payload ? payload : "");
+    snprintf(it->why, it->whylen, "payload '%.100s' names no submission", payload ? payload : "");
     return PHEME_DATA_INVALID;
   }
-  if (strcmp(kind, PIPE_JOB_CHECK) == 0) return run_check(p, id, claim, a, why, n);
-  if (strcmp(kind, PIPE_JOB_ASSESS) == 0) return run_assess(p, id, claim, a, why, n);
-  if (strcmp(kind, PIPE_JOB_PANEL) == 0) return run_panel(p, id, (int)grow, claim, a, why, n);
-  if (strcmp(kind, PIPE_JOB_DECIDE) == 0) return run_decide(p, id, claim, a, why, n);
-  snprintf(why, n, "unknown kind '%s'", kind);
-  return PHEME_DATA_INVALID;
+  it->id = id;
+  it->grow = (int)grow;
+  return PHEME_OK;
 }
+
+/* Runs items (jobs of kind, their payloads read) together where the kind allows it. */
+static void run_items(pipeline *p, const char *kind, arena *a, pipe_item *items, int n) {
+  if (strcmp(kind, PIPE_JOB_CHECK) == 0) {
+    run_checks(p, a, items, n);
+  } else if (strcmp(kind, PIPE_JOB_ASSESS) == 0) {
+    run_assesses(p, a, items, n);
+  } else if (strcmp(kind, PIPE_JOB_PANEL) == 0) {
+    run_panels(p, a, items, n);
+  } else if (strcmp(kind, PIPE_JOB_DECIDE) == 0) {
+    /* one at a time: a decision updates its validators' standings, and two transactions updating
+     * the same validators in other orders would deadlock on PostgreSQL */
+    for (int i = 0; i < n; i++) items[i].err = run_decide(p, items[i].id, items[i].claim, a, items[i].why, items[i].whylen);
+  } else {
+    for (int i = 0; i < n; i++) {
+      snprintf(items[i].why, items[i].whylen, "unknown kind '%s'", kind);
+      items[i].err = PHEME_DATA_INVALID;
+    }
+  }
+}
+
+pheme_err pipeline_run(pipeline *p, const char *kind, const char *payload, const job_claim *claim,
+                       arena *a, char *why, size_t n) {
+  why[0] = 0;
+  pipe_item it = {.claim = claim, .why = why, .whylen = n};
+  pheme_err e = payload_item(payload, &it);
+  if (e) return e;
+  run_items(p, kind, a, &it, 1);
+  return it.err;
+}
+
+/* a submission that is gone or a payload that names none will not get better */
+static int permanent(pheme_err e) { return e == PHEME_DATA_INVALID || e == PHEME_DATA_NOT_FOUND; }
 
 static pheme_err handler(jobs_run *run, void *ctx) {
   pheme_err e = pipeline_run(ctx, run->claim->kind, run->claim->payload, run->claim, run->a,
                              run->error, sizeof run->error);
-  /* a submission that is gone or a payload that names none will not get better */
-  if (e == PHEME_DATA_INVALID || e == PHEME_DATA_NOT_FOUND) run->permanent = 1;
+  run->permanent = permanent(e);
   return e;
+}
+
+/* The runs of one claim of one kind: those whose payload names a submission together. */
+static void batch_handler(jobs_run *runs, int n, void *ctx) {
+  pipe_item *items = arena_zalloc(runs[0].a, sizeof *items * (size_t)n);
+  int *of = arena_zalloc(runs[0].a, sizeof *of * (size_t)n);
+  if (!items || !of) {
+    for (int i = 0; i < n; i++) runs[i].result = PHEME_SYS_NOMEM;
+    return;
+  }
+  int m = 0;
+  for (int i = 0; i < n; i++) {
+    runs[i].error[0] = 0;
+    pipe_item *it = &items[m];
+    *it = (pipe_item){.claim = runs[i].claim, .why = runs[i].error, .whylen = sizeof runs[i].error};
+    if ((runs[i].result = payload_item(runs[i].claim->payload, it))) {
+      runs[i].permanent = 1;
+      continue;
+    }
+    of[m++] = i;
+  }
+  if (m) run_items(ctx, runs[0].claim->kind, runs[0].a, items, m);
+  for (int k = 0; k < m; k++) {
+    runs[of[k]].result = items[k].err;
+    runs[of[k]].permanent = permanent(items[k].err);
+  }
 }
 
 int pipeline_register(pipeline *p) {
   static const char *const kinds[] = {PIPE_JOB_CHECK, PIPE_JOB_ASSESS, PIPE_JOB_PANEL, PIPE_JOB_DECIDE};
   for (size_t i = 0; i < ARRAY_SIZE(kinds); i++) {
-    jobs_kind k = {kinds[i], handler, p, 0, 0, 0, 0};
+    jobs_kind k = {kinds[i], handler, p, 0, 0, 0, 0, strcmp(kinds[i], PIPE_JOB_DECIDE) ? batch_handler : NULL};
     if (jobs_register(&k)) return -1;
   }
   return 0;

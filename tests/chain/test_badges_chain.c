@@ -23,6 +23,7 @@
 #include <sys/wait.h>
 
 #include "test_indexer_suite.h"
+#include "server.h"
 
 #include "chain/txm.h"
 #include "game/badges.h"
@@ -473,51 +474,6 @@ TEST(minted_badges_and_skill_wallet_progress_reach_the_chain) {
 
 /* ---- the server ---- */
 
-static size_t collect(char *p, size_t size, size_t n, void *ud) {
-  buf *b = ud;
-  return buf_add(b, p, size * n) ? 0 : size * n;
-}
-
-/* One HTTP request to the server (body NULL: none); the status, or 0; the answer in out. */
-static long http(int port, const char *method, const char *path, const char *key, const char *body, buf *out) {
-  char url[512], auth[200];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-  buf_clear(out);
-  CURL *c = curl_easy_init();
-  if (!c) return 0;
-  struct curl_slist *h = NULL;
-  if (key) {
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", key);
-    h = curl_slist_append(h, auth);
-  }
-  if (body) h = curl_slist_append(h, "Content-Type: application/json");
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
-  if (body) curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
-  curl_easy_setopt(c, CURLOPT_HTTPHEADER, h);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 10000L);
-  long status = 0;
-  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(c);
-  curl_slist_free_all(h);
-  if (buf_add(out, "", 1)) status = 0;
-  return status;
-}
-
-static json_t *http_json(int port, const char *method, const char *path, const char *key, const char *body,
-                         long want) {
-  buf b;
-  buf_init(&b, 1 << 22);
-  json_t *j = NULL;
-  long st = http(port, method, path, key, body, &b);
-  if (st == want) j = json_loads(b.data, 0, NULL);
-  if (!j) fprintf(stderr, "%s %s: %ld %.400s\n", method, path, st, b.data ? b.data : "");
-  buf_release(&b);
-  return j;
-}
-
 /* Runs `pheme ARGS` on the test's database; its last line of output in out. */
 static int pheme_cli(char *out, size_t cap, const char *args) {
   char cmd[1200];
@@ -533,8 +489,6 @@ static int pheme_cli(char *out, size_t cap, const char *args) {
   int st = pclose(p);
   return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
-
-static void sleep_ms(long ms) { usleep((useconds_t)ms * 1000); }
 
 static pid_t serve(int port) {
   char listen[32], dburl[300], logpath[300], key[80];

@@ -3,20 +3,12 @@
  * manager) in a temporary directory; then a transaction sent to the chain shows up in the API
  * once indexed, scripts/signin-demo.mjs signs a wallet in and out with viem, and Ctrl-C (SIGINT)
  * stops the server and anvil. */
-#include <curl/curl.h>
-#include <fcntl.h>
-#include <jansson.h>
-#include <signal.h>
 #include <stdlib.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "anvil.h"
+#include "server.h"
 #include "chain/contracts.h"
 #include "chain/rpc.h"
-#include "core/buf.h"
 #include "core/util.h"
 #include "eth/address.h"
 #include "eth/hex.h"
@@ -25,41 +17,6 @@
 
 /* a demo holder of PHEME that `pheme dev` funds but does not stake with (see dev.c) */
 #define HOLDER "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc"
-
-static size_t collect(char *p, size_t size, size_t n, void *ud) {
-  buf *b = ud;
-  return buf_add(b, p, size * n) ? 0 : size * n;
-}
-
-/* GETs path from the server; returns the status (0 when nothing answered), body in out. */
-static long http_get(int port, const char *path, buf *out) {
-  char url[512];
-  snprintf(url, sizeof url, "http://127.0.0.1:%d%s", port, path);
-  buf_clear(out);
-  CURL *c = curl_easy_init();
-  if (!c) return 0;
-  curl_easy_setopt(c, CURLOPT_URL, url);
-  curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, collect);
-  curl_easy_setopt(c, CURLOPT_WRITEDATA, out);
-  curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-  long status = 0;
-  if (curl_easy_perform(c) == CURLE_OK) curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-  curl_easy_cleanup(c);
-  if (buf_add(out, "", 1)) status = 0;
-  return status;
-}
-
-static json_t *get_json(int port, const char *path) {
-  buf b;
-  buf_init(&b, 1 << 22);
-  json_t *j = NULL;
-  if (http_get(port, path, &b) == 200) j = json_loads(b.data, 0, NULL);
-  if (!j) fprintf(stderr, "GET %s: %.300s\n", path, b.data ? b.data : "");
-  buf_release(&b);
-  return j;
-}
-
-static void sleep_ms(long ms) { nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL); }
 
 /* Sends calldata to `to` from the unlocked dev account `from` and waits for its receipt. */
 static int send_tx(rpc_client *rpc, const char *from, const uint8_t to[20], const buf *cd) {
@@ -102,41 +59,13 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   REQUIRE(mkdtemp(dir) != NULL);
   int port = local_free_port();
   REQUIRE(port > 0);
-  char listen[32], public_url[64], logpath[128];
-  snprintf(listen, sizeof listen, "127.0.0.1:%d", port);
+  char public_url[64], logpath[128];
   snprintf(public_url, sizeof public_url, "http://127.0.0.1:%d", port);
   snprintf(logpath, sizeof logpath, "%s/dev.log", dir);
-  pid_t pid = fork();
-  REQUIRE(pid >= 0);
-  if (pid == 0) {
-    if (chdir(dir) != 0) _exit(126);
-    int fd = open(logpath, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd >= 0) {
-      dup2(fd, 1);
-      dup2(fd, 2);
-    }
-    setenv("PHEME_ANVIL", ANVIL_BIN, 1);
-    execl(PHEME_BIN, "pheme", "dev", "--listen", listen, "--public-url", public_url, "--web-root", "",
-          "--chain-poll-ms", "100", "--rate-limit", "off", (char *)NULL);
-    _exit(127);
-  }
-  /* up: deploy and seed take a few seconds */
-  buf b;
-  buf_init(&b, 1 << 20);
-  int ready = 0;
-  for (int i = 0; i < 600 && !ready; i++) {
-    ready = http_get(port, "/readyz", &b) == 200;
-    if (!ready) sleep_ms(100);
-  }
-  buf_release(&b);
-  if (!ready) {
-    kill(pid, SIGKILL);
-    waitpid(pid, NULL, 0);
-    fprintf(stderr, "pheme dev did not become ready; see %s\n", logpath);
-  }
-  REQUIRE(ready);
+  pid_t pid = pheme_dev_start(dir, port, logpath);
+  REQUIRE(pid > 0);
 
-  json_t *status = get_json(port, "/api/v1/chain/status");
+  json_t *status = http_json(port, "GET", "/api/v1/chain/status", NULL, NULL, 200);
   REQUIRE(status);
   CHECK(json_is_true(json_object_get(status, "configured")));
   CHECK_INT(json_integer_value(json_object_get(status, "chainId")), ANVIL_CHAIN_ID);
@@ -153,7 +82,7 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   json_t *vals = NULL;
   for (int i = 0; i < 100; i++) {
     json_decref(vals);
-    vals = get_json(port, "/api/v1/validators");
+    vals = http_json(port, "GET", "/api/v1/validators", NULL, NULL, 200);
     if (vals && json_array_size(json_object_get(vals, "items")) >= 3) break;
     sleep_ms(100);
   }
@@ -161,21 +90,14 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   json_decref(vals);
 
   /* the holder stakes 7 PHEME through the node; the API shows it once indexed */
-  json_t *before = get_json(port, "/api/v1/staking/" HOLDER);
+  json_t *before = http_json(port, "GET", "/api/v1/staking/" HOLDER, NULL, NULL, 200);
   REQUIRE(before);
   CHECK_STR(json_string_value(json_object_get(before, "stake")), "0");
   const char *balance_before = json_string_value(json_object_get(before, "tokenBalance"));
   CHECK(balance_before && strcmp(balance_before, "0") != 0);
   /* the chain's endpoint, as pheme dev printed it */
-  char anvil_url[64] = "";
-  FILE *lf = fopen(logpath, "r");
-  char line[512];
-  while (lf && fgets(line, sizeof line, lf)) {
-    const char *on = strstr(line, "pheme dev: anvil (pid ");
-    if (on && (on = strstr(on, ") on ")) != NULL) sscanf(on + 5, "%63s", anvil_url);
-  }
-  if (lf) fclose(lf);
-  REQUIRE(anvil_url[0]);
+  char anvil_url[64];
+  REQUIRE(pheme_dev_anvil_url(logpath, anvil_url, sizeof anvil_url) == 0);
   const char *eps[] = {anvil_url};
   rpc_client *rpc = rpc_client_new(eps, 1, NULL);
   REQUIRE(rpc);
@@ -211,7 +133,7 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   rpc_client_free(rpc);
   int seen = 0;
   for (int i = 0; i < 100 && !seen; i++) {
-    json_t *after = get_json(port, "/api/v1/staking/" HOLDER);
+    json_t *after = http_json(port, "GET", "/api/v1/staking/" HOLDER, NULL, NULL, 200);
     const char *stake = json_string_value(json_object_get(after, "stake"));
     seen = stake && strcmp(stake, "7000000000000000000") == 0;
     json_decref(after);
@@ -224,7 +146,7 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   json_t *props = NULL;
   for (int i = 0; i < 100; i++) {
     json_decref(props);
-    props = get_json(port, "/api/v1/governance/proposals");
+    props = http_json(port, "GET", "/api/v1/governance/proposals", NULL, NULL, 200);
     if (props && json_array_size(json_object_get(props, "items")) >= 1) break;
     sleep_ms(100);
   }
@@ -234,7 +156,7 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   if (proposal) {
     char path[160];
     snprintf(path, sizeof path, "/api/v1/governance/proposals/%s", proposal);
-    json_t *one = get_json(port, path);
+    json_t *one = http_json(port, "GET", path, NULL, NULL, 200);
     CHECK(one && json_equal(json_object_get(json_object_get(one, "proposal"), "id"), json_object_get(first, "id")));
     CHECK(one && json_is_array(json_object_get(one, "votes")));
     json_decref(one);
@@ -242,7 +164,7 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   json_decref(props);
 
   /* a demo person's wallet carries what the chain knows of it */
-  json_t *wallet = get_json(port, "/api/v1/wallets/" ANVIL_ADDR1);
+  json_t *wallet = http_json(port, "GET", "/api/v1/wallets/" ANVIL_ADDR1, NULL, NULL, 200);
   json_t *onchain = json_object_get(wallet, "onchain");
   CHECK(json_is_object(onchain));
   CHECK_INT(json_integer_value(json_object_get(onchain, "chainId")), ANVIL_CHAIN_ID);
@@ -258,13 +180,9 @@ TEST(pheme_dev_shows_chain_changes_through_the_api) {
   CHECK_INT(demo, 0);
 
   /* Ctrl-C: the server stops, then anvil, by its PID */
-  kill(pid, SIGINT);
-  int wst = 0;
-  for (int i = 0; i < 300; i++) {
-    if (waitpid(pid, &wst, WNOHANG) == pid) break;
-    sleep_ms(100);
-  }
-  CHECK(WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+  int wst = pheme_dev_stop(pid);
+  CHECK(wst != -1 && WIFEXITED(wst) && WEXITSTATUS(wst) == 0);
+  char line[512];
   FILE *f = fopen(logpath, "r");
   int anvil_stopped = 0;
   while (f && fgets(line, sizeof line, f)) anvil_stopped |= strstr(line, "anvil stopped") != NULL;

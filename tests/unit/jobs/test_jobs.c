@@ -636,6 +636,59 @@ TEST(pool_wakes_on_enqueue_from_this_process) {
   jobs_pool_stop(p);
 }
 
+/* A batch handler: counts its calls and the runs it got; a run whose payload says "fail" fails
+ * for good, the others succeed. */
+static int batch_calls, batch_runs, batch_mixed;
+static void batched(jobs_run *runs, int n, void *ctx) {
+  (void)ctx;
+  __atomic_add_fetch(&batch_calls, 1, __ATOMIC_RELAXED);
+  __atomic_add_fetch(&batch_runs, n, __ATOMIC_RELAXED);
+  for (int i = 0; i < n; i++) {
+    if (strcmp(runs[i].claim->kind, runs[0].claim->kind) != 0) __atomic_add_fetch(&batch_mixed, 1, __ATOMIC_RELAXED);
+    if (strstr(runs[i].claim->payload, "fail")) {
+      snprintf(runs[i].error, sizeof runs[i].error, "asked to fail");
+      runs[i].permanent = 1;
+      runs[i].result = PHEME_DATA_INVALID;
+    } else {
+      runs[i].result = PHEME_OK;
+    }
+  }
+}
+
+/* A kind with a batch handler gets the jobs of its kind in one claim together (the other kinds'
+ * jobs of that claim run one by one), and each run's result is applied as a handler's would be. */
+TEST(pool_runs_a_kinds_jobs_of_one_claim_together) {
+  reset();
+  jobs_kind k = {.kind = "t.batched", .fn = noop_handler, .batch = batched};
+  REQUIRE(!jobs_register(&k));
+  int64_t now = time_now_ms(), fail_id = 0;
+  /* interleaved with no-op jobs, queued before the pool starts: one worker claims them all at once */
+  for (int i = 0; i < 20; i++) {
+    job_request rq = {"t.batched", i == 7 ? "{\"fail\":1}" : "{\"n\":1}", NULL, 3, 0};
+    CHECK(!store_job_enqueue(S, &rq, now, i == 7 ? &fail_id : NULL, NULL));
+    CHECK(enqueue("jobs.noop", NULL, 3, now) > 0);
+  }
+  jobs_options o = {.workers = 1, .poll_ms = 50, .lease_ms = 5000, .backoff_base_ms = 1,
+                    .backoff_cap_ms = 5, .batch = 100};
+  char err[128];
+  jobs_pool *p = jobs_pool_start(S, &o, err, sizeof err);
+  REQUIRE(p);
+  CHECK(drained(30) == 0);
+  jobs_pool_stop(p);
+  CHECK_INT(batch_calls, 1);
+  CHECK_INT(batch_runs, 20);
+  CHECK_INT(batch_mixed, 0);
+  CHECK_INT(jobs_in("done"), 39);
+  arena ar;
+  arena_init(&ar, 0);
+  job j;
+  REQUIRE(!store_job_get(S, &ar, fail_id, &j));
+  CHECK_INT(j.state, JOB_DEAD);
+  CHECK(j.last_error && strcmp(j.last_error, "asked to fail") == 0);
+  arena_release(&ar);
+  batch_calls = batch_runs = batch_mixed = 0; /* the suite runs again on the next backend */
+}
+
 static pheme_err slow(jobs_run *run, void *ctx) {
   /* longer than three leases: only renewal keeps it from being reclaimed */
   for (int i = 0; i < 90 && !*run->stopping; i++) usleep(10000);
@@ -704,6 +757,7 @@ static void all_tests(void) {
   RUN(release_gives_unstarted_jobs_back_uncounted);
   RUN(pool_runs_jobs_retries_and_dead_letters);
   RUN(pool_wakes_on_enqueue_from_this_process);
+  RUN(pool_runs_a_kinds_jobs_of_one_claim_together);
   RUN(pool_renews_the_lease_of_a_long_job);
   RUN(pools_enqueue_a_periodic_job_once_per_period);
 }

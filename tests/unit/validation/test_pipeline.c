@@ -4,6 +4,7 @@
  * on the state, one review per validator and round) and the pure decisions (links, verdicts). */
 #include <pthread.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "test.h"
 #include "backends.h"
@@ -12,6 +13,7 @@
 #include "eth/address.h"
 #include "eth/keccak.h"
 #include "eth/secp.h"
+#include "jobs/jobs.h"
 #include "store/chain_index.h"
 #include "store/content.h"
 #include "store/outbox.h"
@@ -416,6 +418,80 @@ static pheme_err stale_move(const sub_view *v, sub_step *st, void *ctx) {
   return PHEME_OK;
 }
 
+/* A member of a batch of steps: moves to CHECKING, or fails with fail; counts its runs. */
+typedef struct {
+  int runs;
+  pheme_err fail;
+} member;
+
+static pheme_err member_step(const sub_view *v, sub_step *st, void *ctx) {
+  member *m = ctx;
+  (void)v;
+  m->runs++;
+  if (m->fail) return m->fail;
+  st->moves[st->nmoves++] = (sub_move){"check", "CHECKING", NULL};
+  return PHEME_OK;
+}
+
+static pheme_err count_begin(void *ctx) {
+  (*(int *)ctx)++;
+  return PHEME_OK;
+}
+
+/* store_submission_steps: members commit together; one that fails is taken out, the others run
+ * again without it and commit, and it then runs alone for an answer of its own. */
+TEST(steps_commit_together_and_a_failure_runs_alone) {
+  arena a;
+  arena_init(&a, 0);
+  work_principal creator = person_at(160, ROLE_USER | ROLE_CREATOR, NULL);
+  task t = make_task(&a, &creator, "{}");
+  int64_t s[3];
+  for (int i = 0; i < 3; i++) {
+    work_principal who = person_at(161 + i, ROLE_USER, NULL);
+    s[i] = submit(&a, &who, t.id, arena_printf(&a, "work number %d of a batch", i), LINK);
+    REQUIRE(s[i] > 0);
+  }
+  member m[3] = {{0, 0}, {0, PHEME_DATA_CONFLICT}, {0, 0}};
+  sub_step_req rq[3];
+  for (int i = 0; i < 3; i++) rq[i] = (sub_step_req){.id = s[i], .fn = member_step, .ctx = &m[i]};
+  int begins = 0;
+  CHECK_INT(store_submission_steps(S, &a, &sys, 0, time_now_ms(), rq, 3, count_begin, &begins), 0);
+  CHECK_INT(rq[0].err, 0);
+  CHECK_INT(rq[1].err, PHEME_DATA_CONFLICT);
+  CHECK_INT(rq[2].err, 0);
+  CHECK_INT(rq[0].done.nmoves, 1);
+  CHECK_STR(state_of(&a, s[0]), "CHECKING");
+  CHECK_STR(state_of(&a, s[1]), "SUBMITTED");
+  CHECK_STR(state_of(&a, s[2]), "CHECKING");
+  /* the first transaction stops at the failure; the second holds the others; the third is alone */
+  CHECK_INT(begins, 3);
+  CHECK_INT(m[0].runs, 2);
+  CHECK_INT(m[1].runs, 2);
+  CHECK_INT(m[2].runs, 1);
+  /* one timeline row each, whatever the reruns */
+  sub_view v;
+  REQUIRE(store_submission_view(S, &a, s[0], SUBV_TIMELINE, &v) == 0);
+  CHECK_INT(v.nevents, 2);
+  /* one member, fine: one transaction, one run */
+  member one = {0, 0};
+  sub_step_req single = {.id = s[1], .fn = member_step, .ctx = &one};
+  begins = 0;
+  CHECK_INT(store_submission_steps(S, &a, &sys, 0, time_now_ms(), &single, 1, count_begin, &begins), 0);
+  CHECK_INT(single.err, 0);
+  CHECK_INT(begins, 1);
+  CHECK_INT(one.runs, 1);
+  CHECK_STR(state_of(&a, s[1]), "CHECKING");
+  /* one member that fails: its answer is already its own, it is not run again */
+  member bad = {0, PHEME_DATA_CONFLICT};
+  single = (sub_step_req){.id = s[1], .fn = member_step, .ctx = &bad};
+  begins = 0;
+  CHECK_INT(store_submission_steps(S, &a, &sys, 0, time_now_ms(), &single, 1, count_begin, &begins), 0);
+  CHECK_INT(single.err, PHEME_DATA_CONFLICT);
+  CHECK_INT(begins, 1);
+  CHECK_INT(bad.runs, 1);
+  arena_release(&a);
+}
+
 TEST(step_guards_and_pure_decisions) {
   arena a;
   arena_init(&a, 0);
@@ -769,6 +845,57 @@ TEST(near_duplicates_checked_at_once_never_both_pass) {
   arena_release(&a);
 }
 
+/* The worker pool runs a claim's check jobs together (one transaction): of two near-duplicates
+ * in one batch, the first passes and the second is rejected naming it; the checks of the batch
+ * share the transaction's time. */
+TEST(near_duplicates_in_one_batch_never_both_pass) {
+  arena a;
+  arena_init(&a, 0);
+  pheme_config cfg;
+  REQUIRE(config_init(&cfg) == 0);
+  char err[256];
+  REQUIRE(pipeline_init(&P, S, &cfg, err, sizeof err) == 0);
+  REQUIRE(pipeline_register(&P) == 0);
+  /* only this test's jobs in the queue */
+  sx x;
+  REQUIRE(sx_write(S, NULL, &x) == 0);
+  CHECK_INT(Q0(&x, NULL, "DELETE FROM jobs WHERE state = 'queued'"), 0);
+  CHECK_INT(sx_commit(&x), 0);
+  sx_end(&x);
+  work_principal creator = person_at(170, ROLE_USER | ROLE_CREATOR, NULL);
+  task t = make_task(&a, &creator, "{\"peerReview\":false}");
+  static const char *copied = "A review of three lending protocols: interest rate models, liquidation "
+                              "thresholds, oracle choices and what each did in the last market crash.";
+  static const char *other = "Notes on a zero-knowledge circuit for set membership, with constraints "
+                             "counted, a trusted setup avoided and benchmarks on two provers.";
+  work_principal w[3] = {person_at(171, ROLE_USER, NULL), person_at(172, ROLE_USER, NULL), person_at(173, ROLE_USER, NULL)};
+  int64_t s1 = submit(&a, &w[0], t.id, copied, LINK), s2 = submit(&a, &w[1], t.id, copied, LINK),
+          s3 = submit(&a, &w[2], t.id, other, LINK);
+  REQUIRE(s1 > 0 && s2 > 0 && s3 > 0);
+  /* one worker, claims of up to 100: the three checks are one claim */
+  jobs_options o = {.workers = 1, .poll_ms = 20, .lease_ms = 30000, .backoff_base_ms = 1, .backoff_cap_ms = 5,
+                    .batch = 100};
+  jobs_pool *pool = jobs_pool_start(S, &o, err, sizeof err);
+  REQUIRE(pool != NULL);
+  for (int i = 0; i < 3000 && !strcmp(state_of(&a, s3), "SUBMITTED"); i++) usleep(10000);
+  jobs_pool_stop(pool);
+  sub_view v1, v2, v3;
+  REQUIRE(store_submission_view(S, &a, s1, SUBV_TIMELINE, &v1) == 0);
+  REQUIRE(store_submission_view(S, &a, s2, SUBV_TIMELINE, &v2) == 0);
+  REQUIRE(store_submission_view(S, &a, s3, SUBV_TIMELINE, &v3) == 0);
+  /* the timeline: submitted, check, then past the checks or refused by them */
+  REQUIRE(v1.nevents >= 3 && v2.nevents >= 3 && v3.nevents >= 3);
+  CHECK_STR(v1.events[2].event, "to_ai");
+  CHECK_STR(v2.events[2].event, "checks_failed");
+  CHECK_STR(v3.events[2].event, "to_ai");
+  CHECK(v2.sub.feedback && strstr(v2.sub.feedback, arena_printf(&a, "near-duplicate of submission %lld", (long long)s1)));
+  CHECK_STR(v2.events[1].event, "check");
+  CHECK(v1.events[1].at == v2.events[1].at && v2.events[1].at == v3.events[1].at);
+  pipeline_release(&P);
+  config_release(&cfg);
+  arena_release(&a);
+}
+
 TEST(two_processes_share_near_duplicates) {
   arena a;
   arena_init(&a, 0);
@@ -949,12 +1076,14 @@ static void all_tests(void) {
   RUN(the_whole_loop);
   RUN(checks_refuse_bad_evidence);
   RUN(step_guards_and_pure_decisions);
+  RUN(steps_commit_together_and_a_failure_runs_alone);
   RUN(a_resubmission_starts_a_new_round);
   RUN(a_job_effect_commits_once_under_its_claim);
   RUN(a_panel_grows_once);
   RUN(store_records);
   RUN(two_processes_share_near_duplicates);
   RUN(near_duplicates_checked_at_once_never_both_pass);
+  RUN(near_duplicates_in_one_batch_never_both_pass);
   RUN(the_panel_needs_the_domain_score);
   RUN(a_slash_is_an_intent_to_the_registry);
   RUN(the_chain_stake_decides_the_draw);
