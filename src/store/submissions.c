@@ -65,7 +65,10 @@ pheme_err store_submission_create(store *s, arena *a, const store_actor *who, su
    * insert; live submissions are also unique per person and task in the schema (0004). */
   e = sx_task_get(&x, sub->task_id, 2, &t);
   if (!e)
-    e = Q(&x, &r, "SELECT state FROM submissions WHERE task_id = $1 AND user_id = $2 ORDER BY id",
+    /* `+task_id` keeps SQLite off submissions_task (task_id, id), which it liked for the ORDER BY
+     * and which reads every submission of the task (2-3.5 ms at 6,000); submissions_user reads the
+     * person's few. The unary plus is a no-op for PostgreSQL's planner. */
+    e = Q(&x, &r, "SELECT state FROM submissions WHERE +task_id = $1 AND user_id = $2 ORDER BY id",
           dbv_int(sub->task_id), dbv_int(sub->user_id));
   if (!e) {
     const char **earlier = arena_zalloc(a, sizeof *earlier * (size_t)(r.rows ? r.rows : 1));

@@ -1023,6 +1023,12 @@ pheme_err pipeline_init(pipeline *p, store *s, const pheme_config *cfg, char *er
   /* the feed starts after the rows that exist now: their submissions are in the load below */
   e = store_submission_events_last(s, &p->feed_after);
   if (e) return pheme_fail(e, err, errlen, "could not read the submission timeline");
+  /* Only a process that runs the check jobs reads the index. An API node (jobs_workers 0) keeps
+   * it empty: at 10M submissions the load takes minutes and gigabytes (docs/operations.md). */
+  if (cfg->jobs_workers <= 0) {
+    log_info("near-duplicate index: not loaded (this node runs no jobs)");
+    return PHEME_OK;
+  }
   /* the index is rebuilt from the stored texts, a page at a time */
   arena a;
   arena_init(&a, 0);
