@@ -109,6 +109,34 @@ static int group_rows(gql_call *c, size_t parent_off, const void *rows, int nrow
   return 0;
 }
 
+/* The list field of each parent (whose id is at parent_off) that a grouped read of kind gives
+ * (store/graphql_batch.h): one store call for the whole level. */
+static int grouped_list(gql_call *c, size_t parent_off, gqls_rows_kind kind) {
+  int m;
+  int64_t *ids = parent_ids(c, parent_off, &m);
+  if (!ids) return PHEME_SYS_NOMEM;
+  void *rows;
+  int n;
+  gqls_rows_shape sh;
+  pheme_err e = STORE(c, gqls_rows_by_parents(CTX(c)->store, c->a, kind, ids, m, &rows, &n, &sh));
+  if (e) return e;
+  return group_rows(c, parent_off, rows, n, sh.size, sh.parent, sh.obj);
+}
+
+/* A list the parent holds itself: count items of size bytes at the pointer at items_off, count
+ * the int at count_off (a wallet's skills, a task's skills). */
+static int held_list(gql_call *c, size_t items_off, size_t count_off, size_t size) {
+  for (int i = 0; i < c->n; i++) {
+    const char *p = c->parents[i];
+    const char *items = *(const char *const *)(p + items_off);
+    int count = *(const int *)(p + count_off);
+    gql_rv *out = gql_set_list(c->a, &c->out[i], count);
+    if (!out) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < count; k++) gql_set_obj(&out[k], items + (size_t)k * size, NULL);
+  }
+  return 0;
+}
+
 /* ---- scalars of the generic kinds ---- */
 
 static int res_address(gql_call *c) {
@@ -161,28 +189,9 @@ static int user_roles(gql_call *c) {
   return 0;
 }
 
-static int user_skills(gql_call *c) {
-  int m;
-  int64_t *ids = parent_ids(c, offsetof(user, id), &m);
-  if (!ids) return PHEME_SYS_NOMEM;
-  gqls_skill_level *rows;
-  int n;
-  pheme_err e = STORE(c, gqls_skill_levels_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(user, id), rows, n, sizeof *rows, offsetof(gqls_skill_level, parent),
-                    offsetof(gqls_skill_level, level));
-}
+static int user_skills(gql_call *c) { return grouped_list(c, offsetof(user, id), GQLS_SKILL_LEVELS); }
 
-static int user_guilds(gql_call *c) {
-  int m;
-  int64_t *ids = parent_ids(c, offsetof(user, id), &m);
-  if (!ids) return PHEME_SYS_NOMEM;
-  gqls_membership *rows;
-  int n;
-  pheme_err e = STORE(c, gqls_guilds_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(user, id), rows, n, sizeof *rows, offsetof(gqls_membership, parent), 0);
-}
+static int user_guilds(gql_call *c) { return grouped_list(c, offsetof(user, id), GQLS_GUILDS); }
 
 static int is_admin(const gql_call *c) { return (CTX(c)->who.roles & ROLE_ADMIN) != 0; }
 
@@ -264,45 +273,21 @@ static int wallet_user(gql_call *c) {
 }
 
 static int wallet_skills(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const wallet_view *w = c->parents[i];
-    gql_rv *items = gql_set_list(c->a, &c->out[i], w->nskills);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < w->nskills; k++) gql_set_obj(&items[k], &w->skills[k], NULL);
-  }
-  return 0;
+  return held_list(c, offsetof(wallet_view, skills), offsetof(wallet_view, nskills), sizeof(skill_level));
 }
 
 static int wallet_badges(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const wallet_view *w = c->parents[i];
-    gql_rv *items = gql_set_list(c->a, &c->out[i], w->nbadges);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < w->nbadges; k++) gql_set_obj(&items[k], &w->badges[k], NULL);
-  }
-  return 0;
+  return held_list(c, offsetof(wallet_view, badges), offsetof(wallet_view, nbadges), sizeof(badge_award));
 }
 
 static int wallet_guilds(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const wallet_view *w = c->parents[i];
-    gql_rv *items = gql_set_list(c->a, &c->out[i], w->nguilds);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < w->nguilds; k++) gql_set_obj(&items[k], &w->guilds[k], NULL);
-  }
-  return 0;
+  return held_list(c, offsetof(wallet_view, guilds), offsetof(wallet_view, nguilds), sizeof(guild_ref));
 }
 
 /* ---- tasks ---- */
 
 static int task_skills(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const task *t = c->parents[i];
-    gql_rv *items = gql_set_list(c->a, &c->out[i], t->nskills);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < t->nskills; k++) gql_set_obj(&items[k], &t->skills[k], NULL);
-  }
-  return 0;
+  return held_list(c, offsetof(task, skills), offsetof(task, nskills), sizeof(task_skill));
 }
 
 static int task_guild_id(gql_call *c) {
@@ -365,50 +350,13 @@ static int sub_task(gql_call *c) {
   return 0;
 }
 
-static int sub_ids(gql_call *c, int64_t **ids, int *m) {
-  *ids = parent_ids(c, offsetof(submission, id), m);
-  return *ids ? 0 : PHEME_SYS_NOMEM;
-}
+static int sub_timeline(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_TIMELINE); }
 
-static int sub_timeline(gql_call *c) {
-  int64_t *ids;
-  int m, n;
-  if (sub_ids(c, &ids, &m)) return PHEME_SYS_NOMEM;
-  sub_event_row *rows;
-  pheme_err e = STORE(c, gqls_events_by_subs(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(submission, id), rows, n, sizeof *rows, offsetof(sub_event_row, submission_id), 0);
-}
+static int sub_assessments(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_ASSESSMENTS); }
 
-static int sub_assessments(gql_call *c) {
-  int64_t *ids;
-  int m, n;
-  if (sub_ids(c, &ids, &m)) return PHEME_SYS_NOMEM;
-  assessment_row *rows;
-  pheme_err e = STORE(c, gqls_assessments_by_subs(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(submission, id), rows, n, sizeof *rows, offsetof(assessment_row, submission_id), 0);
-}
+static int sub_reviews(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_REVIEWS); }
 
-static int sub_reviews(gql_call *c) {
-  int64_t *ids;
-  int m, n;
-  if (sub_ids(c, &ids, &m)) return PHEME_SYS_NOMEM;
-  review_row *rows;
-  pheme_err e = STORE(c, gqls_reviews_by_subs(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(submission, id), rows, n, sizeof *rows, offsetof(review_row, submission_id), 0);
-}
-
-static int sub_disputes(gql_call *c) {
-  int64_t *ids;
-  int m, n;
-  if (sub_ids(c, &ids, &m)) return PHEME_SYS_NOMEM;
-  dispute_row *rows;
-  pheme_err e = STORE(c, gqls_disputes_by_subs(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(submission, id), rows, n, sizeof *rows, offsetof(dispute_row, submission_id), 0);
-}
+static int sub_disputes(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_DISPUTES); }
 
 static int review_signature(gql_call *c) {
   for (int i = 0; i < c->n; i++) {
@@ -1095,29 +1043,21 @@ static int user_progress(gql_call *c) {
   int m;
   int64_t *ids = parent_ids(c, offsetof(user, id), &m);
   if (!ids) return PHEME_SYS_NOMEM;
-  gqls_progress *rows;
+  void *rows;
   int n;
-  pheme_err e = STORE(c, gqls_progress_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
+  gqls_rows_shape sh;
+  pheme_err e = STORE(c, gqls_rows_by_parents(CTX(c)->store, c->a, GQLS_PROGRESS, ids, m, &rows, &n, &sh));
   if (e) return e;
+  const gqls_progress *p = rows;
   for (int i = 0; i < c->n; i++) {
     const user *u = c->parents[i];
     for (int k = 0; k < n; k++)
-      if (rows[k].parent == u->id) gql_set_obj(&c->out[i], &rows[k], NULL);
+      if (p[k].parent == u->id) gql_set_obj(&c->out[i], &p[k], NULL);
   }
   return 0;
 }
 
-static int user_badges(gql_call *c) {
-  int m;
-  int64_t *ids = parent_ids(c, offsetof(user, id), &m);
-  if (!ids) return PHEME_SYS_NOMEM;
-  gqls_badge *rows;
-  int n;
-  pheme_err e = STORE(c, gqls_badges_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(user, id), rows, n, sizeof *rows, offsetof(gqls_badge, parent),
-                    offsetof(gqls_badge, badge));
-}
+static int user_badges(gql_call *c) { return grouped_list(c, offsetof(user, id), GQLS_BADGES); }
 
 /* A score as the resolvers see it: the lookup and whose it is (for explain). */
 typedef struct {
