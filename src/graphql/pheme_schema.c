@@ -286,8 +286,13 @@ static int wallet_guilds(gql_call *c) {
 
 /* ---- tasks ---- */
 
+/* A task's skills: held by tasks read with them (a root list, task(id)); read in one grouped
+ * read for those read without (a submission's task), only when asked. */
 static int task_skills(gql_call *c) {
-  return held_list(c, offsetof(task, skills), offsetof(task, nskills), sizeof(task_skill));
+  int held = 1;
+  for (int i = 0; i < c->n && held; i++) held = ((const task *)c->parents[i])->skills != NULL;
+  if (held) return held_list(c, offsetof(task, skills), offsetof(task, nskills), sizeof(task_skill));
+  return grouped_list(c, offsetof(task, id), GQLS_TASK_SKILLS);
 }
 
 static int task_guild_id(gql_call *c) {

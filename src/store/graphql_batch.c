@@ -129,27 +129,13 @@ static pheme_err task_skills(sx *x, task *tasks, int n) {
   return e ? e : sx_task_skills_fill(x->a, &r, tasks, n);
 }
 
+static void read_task(const db_result *r, int j, void *out) { sx_task_read(r, j, out); }
+
 pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
-  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
-  if (n == 0) return PHEME_OK;
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (!e) e = sx_snapshot(&x);
-  db_result r;
-  if (!e)
-    e = query_ids(&x, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id IN (%s)", ids, n,
-                  NULL, 0, &r);
-  if (!e) {
-    for (int j = 0; j < r.rows; j++) {
-      task t;
-      memset(&t, 0, sizeof t);
-      sx_task_read(&r, j, &t);
-      for (int i = 0; i < n; i++)
-        if (ids[i] == t.id) (*out)[i] = t;
-    }
-    e = task_skills(&x, *out, n);
-  }
-  sx_end(&x);
+  void *rows;
+  pheme_err e = read_by_ids(s, a, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id IN (%s)",
+                            ids, n, sizeof **out, offsetof(task, id), read_task, &rows);
+  *out = rows;
   return e;
 }
 
@@ -442,6 +428,13 @@ static void read_badge(const db_result *r, int j, void *out) {
   b->badge.awarded_at = db_int(r, j, 6);
 }
 
+static void read_task_skill(const db_result *r, int j, void *out) {
+  gqls_task_skill *k = out;
+  k->parent = db_int(r, j, 0);
+  k->skill.slug = db_text(r, j, 1);
+  k->skill.min_level = (int)db_int(r, j, 2);
+}
+
 static const struct {
   const char *sql; /* "IN (%s)" takes the parents' ids */
   row_reader read;
@@ -457,6 +450,10 @@ static const struct {
                      "g.member_count, g.created_at FROM guild_members m JOIN guilds g ON g.id = m.guild_id WHERE "
                      "m.user_id IN (%s) ORDER BY m.user_id, m.joined_at, g.id",
                      read_membership, {sizeof(gqls_membership), offsetof(gqls_membership, parent), 0}},
+    [GQLS_TASK_SKILLS] = {"SELECT ts.task_id, k.slug, ts.min_level FROM task_skills ts JOIN skills k ON k.id = "
+                          "ts.skill_id WHERE ts.task_id IN (%s) ORDER BY ts.task_id, k.slug",
+                          read_task_skill, {sizeof(gqls_task_skill), offsetof(gqls_task_skill, parent),
+                                            offsetof(gqls_task_skill, skill)}},
     [GQLS_TIMELINE] = {"SELECT id, submission_id, from_state, to_state, event, actor, coalesce(actor_id, 0), at, "
                        "detail FROM submission_events WHERE submission_id IN (%s) ORDER BY submission_id, id",
                        read_event, {sizeof(sub_event_row), offsetof(sub_event_row, submission_id), 0}},

@@ -18,7 +18,8 @@
 
 /* Users by id: out[i] is the user of ids[i] (id 0 when there is none). */
 pheme_err gqls_users_by_ids(store *s, arena *a, const int64_t *ids, int n, user **out) PHEME_MUST_CHECK;
-/* Tasks by id, with their skills: out[i] for ids[i] (id 0 when none). */
+/* Tasks by id: out[i] for ids[i] (id 0 when none). Their skills are not read (skills NULL): a
+ * grouped read (GQLS_TASK_SKILLS) gives them when they are asked. */
 pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) PHEME_MUST_CHECK;
 
 /* A filtered, ordered page of tasks (The Graph's where / orderBy / first / skip). Zero values
@@ -96,7 +97,13 @@ typedef struct {
   badge_award badge;
 } gqls_badge;
 
-/* What a grouped read reads: the parents are users (the first four) or submissions (the rest).
+typedef struct {
+  int64_t parent; /* task id */
+  task_skill skill;
+} gqls_task_skill; /* the skills a task asks for, by slug */
+
+/* What a grouped read reads: the parents are users (the first four), a task, or submissions (the
+ * rest).
  * Submissions' rows are sub_event_row (timeline, oldest first), assessment_row (oldest first),
  * review_row (by round, then validator), dispute_row (oldest first); each carries its submission's
  * id in submission_id. */
@@ -105,6 +112,7 @@ typedef enum {
   GQLS_GUILDS,       /* gqls_membership */
   GQLS_PROGRESS,     /* gqls_progress */
   GQLS_BADGES,       /* gqls_badge */
+  GQLS_TASK_SKILLS,  /* gqls_task_skill */
   GQLS_TIMELINE,
   GQLS_ASSESSMENTS,
   GQLS_REVIEWS,

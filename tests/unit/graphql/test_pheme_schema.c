@@ -332,6 +332,25 @@ TEST(subscriptions_run_per_event) {
   arena_release(&keep);
 }
 
+/* A submission's task is read without its skills; they come in one more store call when asked,
+ * and are the task's own. */
+TEST(a_submissions_task_reads_its_skills_when_asked) {
+  arena a;
+  arena_init(&a, 0);
+  int plain, with_skills;
+  const char *r = run_as(&a, &people[0], "{ me { submissions(first: 3) { task { title } } } }", NULL, &plain);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  r = run_as(&a, &people[0], "{ me { submissions(first: 3) { task { title skills { skill minLevel } } } } }", NULL,
+             &with_skills);
+  CHECK_INT(with_skills, plain + 1);
+  /* newest first: tasks 2 (one skill), 1 (two), 0 (one) */
+  CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"task\":{\"title\":\"Fix the bug\",\"skills\":[{\"skill\":\"solidity\","
+               "\"minLevel\":0}]}},{\"task\":{\"title\":\"Write docs\",\"skills\":[{\"skill\":\"rust\",\"minLevel\":0},"
+               "{\"skill\":\"solidity\",\"minLevel\":0}]}},{\"task\":{\"title\":\"Audit the vault\",\"skills\":[{\"skill\":"
+               "\"solidity\",\"minLevel\":0}]}}]}}}");
+  arena_release(&a);
+}
+
 /* ---- time travel: `block: { number }` on the chain projections ---- */
 
 #define TT_CHAIN 4242
@@ -487,6 +506,7 @@ static void all_tests(void) {
   RUN(the_committed_schema_is_the_table);
   RUN(progress_badges_reputation);
   RUN(subscriptions_run_per_event);
+  RUN(a_submissions_task_reads_its_skills_when_asked);
   RUN(time_travel_within_the_history_kept);
 }
 
