@@ -747,6 +747,19 @@ static uint64_t chain_of(gql_call *c) {
   return id;
 }
 
+/* ---- one snapshot per query ---- */
+
+void gqlp_query_begin(void *ctx) {
+  gqlp_ctx *x = ctx;
+  x->pinned = store_read_pin(x->store) == PHEME_OK;
+}
+
+void gqlp_query_end(void *ctx) {
+  gqlp_ctx *x = ctx;
+  if (x->pinned) store_read_unpin(x->store);
+  x->pinned = 0;
+}
+
 /* ---- time travel: `block: { number }` ---- */
 
 /* The block a projection field answers at, from its `block: Block_height` argument (The Graph's

@@ -53,6 +53,7 @@ typedef struct sx {
    * the process's job workers). */
   void (*on_commit)(store *s);
   int wrote_event; /* sx_event ran in this unit: its commit calls the store's events_hook */
+  int pinned;      /* x->c is the thread's pinned read connection (store_read_pin): kept at the end */
 } sx;
 
 /* Takes a read connection. */
