@@ -644,17 +644,28 @@ static char *prefix_end(arena *a, const char *prefix) {
   return hi;
 }
 
+/* Runs sql (selecting ENTITY_COLS) in x, ends x, and reads the entities into *out (in a). */
+static pheme_err entities_read(sx *x, arena *a, const char *sql, const dbv *args, int nargs,
+                               chain_entity **out, int *n) {
+  db_result r;
+  pheme_err e = sx_query(x, sql, args, nargs, &r);
+  sx_end(x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) read_entity(&r, i, &(*out)[i]);
+  *n = r.rows;
+  return PHEME_OK;
+}
+
 pheme_err store_chain_entities(store *s, arena *a, uint64_t chain_id, const char *kind,
                                const uint8_t *owner, const char *key_prefix, int64_t before,
                                int limit, chain_entity **out, int *n) {
+  char *hi = NULL;
+  if (key_prefix && !(hi = prefix_end(a, key_prefix))) return PHEME_SYS_NOMEM;
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
-  char *hi = NULL;
-  if (key_prefix && !(hi = prefix_end(x.a, key_prefix))) {
-    sx_end(&x);
-    return PHEME_SYS_NOMEM;
-  }
   /* one statement per filter combination: PostgreSQL cannot type "$3 IS NULL" alone */
   static const char *const sql[4] = {
       "SELECT " ENTITY_COLS " FROM chain_entities WHERE chain_id = $1 AND kind = $2 "
@@ -677,15 +688,7 @@ pheme_err store_chain_entities(store *s, arena *a, uint64_t chain_id, const char
   }
   args[nargs++] = dbv_int(before > 0 ? before : INT64_MAX);
   args[nargs++] = dbv_int(limit);
-  db_result r;
-  e = sx_query(&x, sql[(owner ? 1 : 0) + (key_prefix ? 2 : 0)], args, nargs, &r);
-  sx_end(&x);
-  if (e) return e;
-  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
-  if (!*out) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) read_entity(&r, i, &(*out)[i]);
-  *n = r.rows;
-  return PHEME_OK;
+  return entities_read(&x, a, sql[(owner ? 1 : 0) + (key_prefix ? 2 : 0)], args, nargs, out, n);
 }
 
 /* ---- the projections as they were at a block (the journal read backwards) ---- */
@@ -712,27 +715,6 @@ pheme_err store_chain_history(store *s, uint64_t chain_id, int64_t *lowest, int6
   return e;
 }
 
-/* Reads row i of the journal (existed, owner, amount, data, ord, prev_block) as the entity it
- * was before the change: 0, or PHEME_DATA_NOT_FOUND when it did not exist. */
-static pheme_err read_undone(const db_result *r, int i, const char *kind, const char *key,
-                             chain_entity *e) {
-  if (!db_int(r, i, 0)) return PHEME_DATA_NOT_FOUND;
-  memset(e, 0, sizeof *e);
-  e->kind = kind;
-  e->key = key;
-  size_t n;
-  const uint8_t *o = db_blob(r, i, 1, &n);
-  if (o && n == 20) {
-    memcpy(e->owner, o, 20);
-    e->has_owner = 1;
-  }
-  e->amount = db_cell(r, i, 2)->type == DBV_NULL ? NULL : db_text(r, i, 2);
-  e->data = db_text(r, i, 3);
-  e->ord = db_int(r, i, 4);
-  e->block_number = db_int(r, i, 5);
-  return PHEME_OK;
-}
-
 pheme_err store_chain_entity_at(store *s, arena *a, uint64_t chain_id, const char *kind,
                                 const char *key, int64_t block, chain_entity *out) {
   if (block < 0) return store_chain_entity(s, a, chain_id, kind, key, out);
@@ -740,18 +722,16 @@ pheme_err store_chain_entity_at(store *s, arena *a, uint64_t chain_id, const cha
   pheme_err e = sx_read(s, a, &x);
   if (!e) e = sx_snapshot(&x);
   db_result r;
+  /* the first change after the block journaled the state at it (the entity's columns, then
+   * whether it existed); no change after it: the entity is as it is */
   if (!e)
     e = Q(&x, &r,
-          "SELECT existed, owner, amount, data, ord, prev_block FROM chain_undo WHERE chain_id = "
-          "$1 AND kind = $2 AND key = $3 AND block_number > $4 ORDER BY seq LIMIT 1",
+          "SELECT kind, key, owner, amount, data, ord, prev_block, existed FROM chain_undo WHERE "
+          "chain_id = $1 AND kind = $2 AND key = $3 AND block_number > $4 ORDER BY seq LIMIT 1",
           chain_id_v(chain_id), dbv_text(kind), dbv_text(key), dbv_int(block));
-  if (!e) {
-    /* the first change after the block journaled the state at it; no change: it is as it is */
-    const char *k = arena_strdup(a, kind), *y = arena_strdup(a, key);
-    if (!k || !y) e = PHEME_SYS_NOMEM;
-    else if (r.rows) e = read_undone(&r, 0, k, y, out);
-    else e = entity_get(&x, chain_id, kind, key, out);
-  }
+  if (!e && r.rows == 0) e = entity_get(&x, chain_id, kind, key, out);
+  else if (!e && !db_int(&r, 0, 7)) e = PHEME_DATA_NOT_FOUND;
+  else if (!e) read_entity(&r, 0, out);
   sx_end(&x);
   return e;
 }
@@ -761,14 +741,11 @@ pheme_err store_chain_entities_at(store *s, arena *a, uint64_t chain_id, const c
                                   int limit, chain_entity **out, int *n) {
   if (block < 0) return store_chain_entities(s, a, chain_id, kind, owner, key_prefix, 0, limit, out, n);
   *n = 0;
+  char *hi = NULL;
+  if (key_prefix && !(hi = prefix_end(a, key_prefix))) return PHEME_SYS_NOMEM;
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
-  char *hi = NULL;
-  if (key_prefix && !(hi = prefix_end(x.a, key_prefix))) {
-    sx_end(&x);
-    return PHEME_SYS_NOMEM;
-  }
   /* The entities no change after the block touched, as they are, and those it did, as the first
    * such change journaled them (skipping those that did not exist yet). Placeholders are numbered
    * in the order they first appear; the filters' are the same in both halves. */
@@ -802,15 +779,11 @@ pheme_err store_chain_entities_at(store *s, arena *a, uint64_t chain_id, const c
       "u.seq = (SELECT min(v.seq) FROM chain_undo v WHERE v.chain_id = u.chain_id AND v.kind = "
       "u.kind AND v.key = u.key AND v.block_number > $%d)) w ORDER BY ord DESC, key LIMIT $%d",
       fe, b, fu, b, b, b + 1) : NULL;
-  db_result r;
-  e = sql ? sx_query(&x, sql, args, nargs, &r) : PHEME_SYS_NOMEM;
-  sx_end(&x);
-  if (e) return e;
-  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
-  if (!*out) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) read_entity(&r, i, &(*out)[i]);
-  *n = r.rows;
-  return PHEME_OK;
+  if (!sql) {
+    sx_end(&x);
+    return PHEME_SYS_NOMEM;
+  }
+  return entities_read(&x, a, sql, args, nargs, out, n);
 }
 
 static int dump_hex(buf *b, const uint8_t *p, size_t n) {
