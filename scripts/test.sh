@@ -85,6 +85,12 @@ for layer in $LAYERS; do
       step "web app: unit tests and a browser smoke test in Chromium"
       scripts/web.sh test
     fi
+    if [ -x tests/graphql/graphiql.sh ]; then
+      step "GraphiQL at GET /graphql in Chromium, under the static files' CSP"
+      cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+      cmake --build build -j "$JOBS" --target pheme
+      tests/graphql/graphiql.sh
+    fi
     ;;
   chain)
     # Each chain test starts its own anvil (the npm package) on loopback and stops it by PID.

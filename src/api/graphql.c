@@ -96,7 +96,7 @@ static void graphql_run(http_req *r, gql_request *rq, json_t *owned1, json_t *ow
   ctx.chain_id = (uint64_t)req_app(r)->cfg->chain_id;
   ctx.cfg = req_app(r)->cfg;
   ctx.boards = req_app(r)->boards;
-  gql_exec_options opt = {.app = &ctx};
+  gql_exec_options opt = {.app = &ctx, .query_begin = gqlp_query_begin, .query_end = gqlp_query_end};
   buf out;
   buf_init(&out, API_ANSWER_MAX);
   gql_result res;

@@ -832,7 +832,10 @@ int gql_execute(const gql_schema *s, const gql_document *doc, const char *operat
   const gql_selset *set = ex.op->set;
   /* mutations run their root fields one after another (§6.2.2): with one root object and the
    * fields in document order, the level-at-a-time executor already does */
+  int reads = ex.op->op == GQL_OP_QUERY && opt->query_begin && opt->query_end;
+  if (reads) opt->query_begin(opt->app);
   exec_fields(&ex, root, &root_obj, &slot, 1, &set, 1);
+  if (reads) opt->query_end(opt->app);
   settle(data, 0);
   jw w;
   jw_init(&w, out);

@@ -66,6 +66,10 @@ typedef struct {
   const void *root;          /* the root object's parent pointer (usually NULL) */
   int max_list;              /* the most items a list field may return (0 = 10000) */
   int subscription;          /* GQL_SUB_REFUSE, GQL_SUB_CHECK or GQL_SUB_RUN (below) */
+  /* Called around the resolvers of a query operation (not a mutation's, which write, nor a
+   * subscription's), when set: the application may read one snapshot for all its levels. */
+  void (*query_begin)(void *app);
+  void (*query_end)(void *app);
 } gql_exec_options;
 
 /* What a subscription operation does (gql_exec_options.subscription):

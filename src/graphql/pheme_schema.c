@@ -109,6 +109,34 @@ static int group_rows(gql_call *c, size_t parent_off, const void *rows, int nrow
   return 0;
 }
 
+/* The list field of each parent (whose id is at parent_off) that a grouped read of kind gives
+ * (store/graphql_batch.h): one store call for the whole level. */
+static int grouped_list(gql_call *c, size_t parent_off, gqls_rows_kind kind) {
+  int m;
+  int64_t *ids = parent_ids(c, parent_off, &m);
+  if (!ids) return PHEME_SYS_NOMEM;
+  void *rows;
+  int n;
+  gqls_rows_shape sh;
+  pheme_err e = STORE(c, gqls_rows_by_parents(CTX(c)->store, c->a, kind, ids, m, &rows, &n, &sh));
+  if (e) return e;
+  return group_rows(c, parent_off, rows, n, sh.size, sh.parent, sh.obj);
+}
+
+/* A list the parent holds itself: count items of size bytes at the pointer at items_off, count
+ * the int at count_off (a wallet's skills, a task's skills). */
+static int held_list(gql_call *c, size_t items_off, size_t count_off, size_t size) {
+  for (int i = 0; i < c->n; i++) {
+    const char *p = c->parents[i];
+    const char *items = *(const char *const *)(p + items_off);
+    int count = *(const int *)(p + count_off);
+    gql_rv *out = gql_set_list(c->a, &c->out[i], count);
+    if (!out) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < count; k++) gql_set_obj(&out[k], items + (size_t)k * size, NULL);
+  }
+  return 0;
+}
+
 /* ---- scalars of the generic kinds ---- */
 
 static int res_address(gql_call *c) {
@@ -161,28 +189,9 @@ static int user_roles(gql_call *c) {
   return 0;
 }
 
-static int user_skills(gql_call *c) {
-  int m;
-  int64_t *ids = parent_ids(c, offsetof(user, id), &m);
-  if (!ids) return PHEME_SYS_NOMEM;
-  gqls_skill_level *rows;
-  int n;
-  pheme_err e = STORE(c, gqls_skill_levels_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(user, id), rows, n, sizeof *rows, offsetof(gqls_skill_level, parent),
-                    offsetof(gqls_skill_level, level));
-}
+static int user_skills(gql_call *c) { return grouped_list(c, offsetof(user, id), GQLS_SKILL_LEVELS); }
 
-static int user_guilds(gql_call *c) {
-  int m;
-  int64_t *ids = parent_ids(c, offsetof(user, id), &m);
-  if (!ids) return PHEME_SYS_NOMEM;
-  gqls_membership *rows;
-  int n;
-  pheme_err e = STORE(c, gqls_guilds_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(user, id), rows, n, sizeof *rows, offsetof(gqls_membership, parent), 0);
-}
+static int user_guilds(gql_call *c) { return grouped_list(c, offsetof(user, id), GQLS_GUILDS); }
 
 static int is_admin(const gql_call *c) { return (CTX(c)->who.roles & ROLE_ADMIN) != 0; }
 
@@ -264,45 +273,26 @@ static int wallet_user(gql_call *c) {
 }
 
 static int wallet_skills(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const wallet_view *w = c->parents[i];
-    gql_rv *items = gql_set_list(c->a, &c->out[i], w->nskills);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < w->nskills; k++) gql_set_obj(&items[k], &w->skills[k], NULL);
-  }
-  return 0;
+  return held_list(c, offsetof(wallet_view, skills), offsetof(wallet_view, nskills), sizeof(skill_level));
 }
 
 static int wallet_badges(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const wallet_view *w = c->parents[i];
-    gql_rv *items = gql_set_list(c->a, &c->out[i], w->nbadges);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < w->nbadges; k++) gql_set_obj(&items[k], &w->badges[k], NULL);
-  }
-  return 0;
+  return held_list(c, offsetof(wallet_view, badges), offsetof(wallet_view, nbadges), sizeof(badge_award));
 }
 
 static int wallet_guilds(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const wallet_view *w = c->parents[i];
-    gql_rv *items = gql_set_list(c->a, &c->out[i], w->nguilds);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < w->nguilds; k++) gql_set_obj(&items[k], &w->guilds[k], NULL);
-  }
-  return 0;
+  return held_list(c, offsetof(wallet_view, guilds), offsetof(wallet_view, nguilds), sizeof(guild_ref));
 }
 
 /* ---- tasks ---- */
 
+/* A task's skills: held by tasks read with them (a root list, task(id)); read in one grouped
+ * read for those read without (a submission's task), only when asked. */
 static int task_skills(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const task *t = c->parents[i];
-    gql_rv *items = gql_set_list(c->a, &c->out[i], t->nskills);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < t->nskills; k++) gql_set_obj(&items[k], &t->skills[k], NULL);
-  }
-  return 0;
+  int held = 1;
+  for (int i = 0; i < c->n && held; i++) held = ((const task *)c->parents[i])->skills != NULL;
+  if (held) return held_list(c, offsetof(task, skills), offsetof(task, nskills), sizeof(task_skill));
+  return grouped_list(c, offsetof(task, id), GQLS_TASK_SKILLS);
 }
 
 static int task_guild_id(gql_call *c) {
@@ -365,50 +355,13 @@ static int sub_task(gql_call *c) {
   return 0;
 }
 
-static int sub_ids(gql_call *c, int64_t **ids, int *m) {
-  *ids = parent_ids(c, offsetof(submission, id), m);
-  return *ids ? 0 : PHEME_SYS_NOMEM;
-}
+static int sub_timeline(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_TIMELINE); }
 
-static int sub_timeline(gql_call *c) {
-  int64_t *ids;
-  int m, n;
-  if (sub_ids(c, &ids, &m)) return PHEME_SYS_NOMEM;
-  sub_event_row *rows;
-  pheme_err e = STORE(c, gqls_events_by_subs(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(submission, id), rows, n, sizeof *rows, offsetof(sub_event_row, submission_id), 0);
-}
+static int sub_assessments(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_ASSESSMENTS); }
 
-static int sub_assessments(gql_call *c) {
-  int64_t *ids;
-  int m, n;
-  if (sub_ids(c, &ids, &m)) return PHEME_SYS_NOMEM;
-  assessment_row *rows;
-  pheme_err e = STORE(c, gqls_assessments_by_subs(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(submission, id), rows, n, sizeof *rows, offsetof(assessment_row, submission_id), 0);
-}
+static int sub_reviews(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_REVIEWS); }
 
-static int sub_reviews(gql_call *c) {
-  int64_t *ids;
-  int m, n;
-  if (sub_ids(c, &ids, &m)) return PHEME_SYS_NOMEM;
-  review_row *rows;
-  pheme_err e = STORE(c, gqls_reviews_by_subs(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(submission, id), rows, n, sizeof *rows, offsetof(review_row, submission_id), 0);
-}
-
-static int sub_disputes(gql_call *c) {
-  int64_t *ids;
-  int m, n;
-  if (sub_ids(c, &ids, &m)) return PHEME_SYS_NOMEM;
-  dispute_row *rows;
-  pheme_err e = STORE(c, gqls_disputes_by_subs(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(submission, id), rows, n, sizeof *rows, offsetof(dispute_row, submission_id), 0);
-}
+static int sub_disputes(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_DISPUTES); }
 
 static int review_signature(gql_call *c) {
   for (int i = 0; i < c->n; i++) {
@@ -794,21 +747,138 @@ static uint64_t chain_of(gql_call *c) {
   return id;
 }
 
+/* ---- one snapshot per query ---- */
+
+void gqlp_query_begin(void *ctx) {
+  gqlp_ctx *x = ctx;
+  x->pinned = store_read_pin(x->store) == PHEME_OK;
+}
+
+void gqlp_query_end(void *ctx) {
+  gqlp_ctx *x = ctx;
+  if (x->pinned) store_read_unpin(x->store);
+  x->pinned = 0;
+}
+
+/* ---- time travel: `block: { number }` ---- */
+
+/* The block a projection field answers at, from its `block: Block_height` argument (The Graph's
+ * time travel): number is that block, at the block to read at (-1: the latest, read as is). */
+typedef struct {
+  int64_t number, latest, at;
+} block_at;
+
+/* Resolves c's block argument on chain: 0, or -1 after failing every row (no chain, nothing
+ * indexed, or a block outside the history kept: store_chain_history). Without the argument the
+ * answer is at the latest block (b->at -1, b->number unknown: -1). */
+static int block_arg(gql_call *c, uint64_t chain, block_at *b) {
+  b->number = b->latest = b->at = -1;
+  const gql_rv *arg = gql_arg_get(c, "block");
+  if (!arg || arg->kind != GQL_R_OBJECT) return 0;
+  int64_t number = field_int(arg, "number", INT64_MIN), gte = field_int(arg, "number_gte", INT64_MIN);
+  if (number == INT64_MIN && gte == INT64_MIN) return 0;
+  if (number != INT64_MIN && gte != INT64_MIN)
+    return fail_all(c, PHEME_DATA_INVALID, "block takes number or number_gte, not both"), -1;
+  int64_t asked = number != INT64_MIN ? number : gte;
+  if (asked < 0)
+    return fail_all(c, PHEME_DATA_INVALID, arena_printf(c->a, "a block number is 0 or more, not %lld", (long long)asked)), -1;
+  if (!chain) return fail_all(c, PHEME_DATA_NOT_FOUND, "no chain is configured (set chain_id and chain_rpc)"), -1;
+  int64_t lowest;
+  pheme_err e = STORE(c, store_chain_history(CTX(c)->store, chain, &lowest, &b->latest));
+  if (e == PHEME_DATA_NOT_FOUND)
+    return fail_all(c, e, arena_printf(c->a, "chain %llu is not indexed yet", (unsigned long long)chain)), -1;
+  if (e) return fail_all(c, e, NULL), -1;
+  if (asked > b->latest)
+    return fail_all(c, PHEME_DATA_NOT_FOUND,
+                    arena_printf(c->a, "block %lld is not indexed yet: the projections are at block %lld",
+                                 (long long)asked, (long long)b->latest)),
+           -1;
+  b->number = number != INT64_MIN ? number : b->latest; /* number_gte: the latest, at least that */
+  if (b->number < lowest)
+    return fail_all(c, PHEME_DATA_NOT_FOUND,
+                    arena_printf(c->a,
+                                 "block %lld is older than the history kept: the projections can be read at "
+                                 "blocks %lld to %lld",
+                                 (long long)b->number, (long long)lowest, (long long)b->latest)),
+           -1;
+  b->at = b->number == b->latest ? -1 : b->number;
+  return 0;
+}
+
+/* A projection entity as read at a block (at -1: the latest). The entity comes first, so the
+ * resolvers of chain_entity read it as one; nested lists (a proposal's votes) read at its block. */
+typedef struct {
+  chain_entity e;
+  int64_t at;
+} proj_entity;
+
+/* Sets every row of c to the list of entities list[skip .. skip + first) read at at. */
+static int proj_list(gql_call *c, const chain_entity *list, int n, int first, int skip, int64_t at) {
+  int shown = n > skip ? n - skip : 0;
+  if (shown > first) shown = first;
+  proj_entity *objs = arena_alloc(c->a, sizeof *objs * (size_t)(shown ? shown : 1));
+  if (!objs) return PHEME_SYS_NOMEM;
+  for (int k = 0; k < shown; k++) objs[k] = (proj_entity){list[skip + k], at};
+  for (int i = 0; i < c->n; i++) {
+    gql_rv *items = gql_set_list(c->a, &c->out[i], shown);
+    if (!items) return PHEME_SYS_NOMEM;
+    for (int k = 0; k < shown; k++) gql_set_obj(&items[k], &objs[k], NULL);
+  }
+  return 0;
+}
+
+/* A root list of one kind of entity, newest first, paged, at the block asked. */
+static int proj_root_list(gql_call *c, const char *kind) {
+  int first, skip;
+  if (page_args(c, &first, &skip)) return 0;
+  uint64_t chain = chain_of(c);
+  block_at b;
+  if (block_arg(c, chain, &b)) return 0;
+  chain_entity *list = NULL;
+  int n = 0;
+  if (chain && first + skip > 0) {
+    pheme_err e = STORE(c, store_chain_entities_at(CTX(c)->store, c->a, chain, kind, NULL, NULL, b.at, first + skip, &list, &n));
+    if (e) return e;
+  }
+  return proj_list(c, list, n, first, skip, b.at);
+}
+
+/* ---- _meta ---- */
+
 typedef struct {
   uint64_t chain_id;
-  store_chain_cursor cur;
-  int has_cursor;
+  int64_t number; /* -1: nothing indexed */
+  int has_hash;
+  uint8_t hash[32];
+  int halted;
 } meta_view;
 
+/* _meta(block:) tells where the projections stand, or, with block, the block the same argument
+ * reads them at elsewhere in the query (refused alike outside the history kept). */
 static int q_meta(gql_call *c) {
   meta_view *m = arena_zalloc(c->a, sizeof *m);
   if (!m) return PHEME_SYS_NOMEM;
   m->chain_id = chain_of(c);
-  m->cur.block_number = -1;
+  m->number = -1;
+  block_at b;
+  if (block_arg(c, m->chain_id, &b)) return 0;
   if (m->chain_id) {
-    pheme_err e = STORE(c, store_chain_cursor_get(CTX(c)->store, c->a, m->chain_id, &m->cur));
+    store_chain_cursor cur;
+    pheme_err e = STORE(c, store_chain_cursor_get(CTX(c)->store, c->a, m->chain_id, &cur));
     if (e && e != PHEME_DATA_NOT_FOUND) return e;
-    m->has_cursor = !e;
+    if (!e) {
+      m->halted = cur.halted != NULL;
+      m->number = cur.block_number;
+      m->has_hash = cur.has_hash;
+      memcpy(m->hash, cur.block_hash, 32);
+    }
+    if (!e && b.at >= 0) {
+      int found = 0;
+      e = STORE(c, store_chain_block_hashes(CTX(c)->store, m->chain_id, b.at, b.at, (uint8_t(*)[32])m->hash, &found));
+      if (e) return e;
+      m->number = b.at;
+      m->has_hash = found;
+    }
   }
   for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], m, NULL);
   return 0;
@@ -820,10 +890,7 @@ static int meta_block(gql_call *c) {
 }
 
 static int meta_errors(gql_call *c) {
-  for (int i = 0; i < c->n; i++) {
-    const meta_view *m = c->parents[i];
-    gql_set_bool(&c->out[i], m->has_cursor && m->cur.halted != NULL);
-  }
+  for (int i = 0; i < c->n; i++) gql_set_bool(&c->out[i], ((const meta_view *)c->parents[i])->halted);
   return 0;
 }
 
@@ -838,7 +905,7 @@ static int meta_chain(gql_call *c) {
 static int block_number(gql_call *c) {
   for (int i = 0; i < c->n; i++) {
     const meta_view *m = c->parents[i];
-    if (m->has_cursor && m->cur.block_number >= 0) gql_set_int(&c->out[i], m->cur.block_number);
+    if (m->number >= 0) gql_set_int(&c->out[i], m->number);
   }
   return 0;
 }
@@ -846,16 +913,18 @@ static int block_number(gql_call *c) {
 static int block_hash(gql_call *c) {
   for (int i = 0; i < c->n; i++) {
     const meta_view *m = c->parents[i];
-    if (!m->has_cursor || !m->cur.has_hash) continue;
+    if (!m->has_hash) continue;
     char *hx = arena_alloc(c->a, 67);
     if (!hx) return PHEME_SYS_NOMEM;
     hx[0] = '0';
     hx[1] = 'x';
-    for (int k = 0; k < 32; k++) snprintf(hx + 2 + 2 * k, 3, "%02x", m->cur.block_hash[k]);
+    for (int k = 0; k < 32; k++) snprintf(hx + 2 + 2 * k, 3, "%02x", m->hash[k]);
     gql_set_str(&c->out[i], hx);
   }
   return 0;
 }
+
+/* ---- staking, proposals, the validator registry ---- */
 
 typedef struct {
   uint8_t address[20];
@@ -863,10 +932,10 @@ typedef struct {
   const char *staking, *delegation; /* JSON */
 } staking_view;
 
-static pheme_err entity_amount(gql_call *c, uint64_t chain, const char *kind, const char *key, const char **amount,
-                               const char **data) {
+static pheme_err entity_amount(gql_call *c, uint64_t chain, const char *kind, const char *key, int64_t at,
+                               const char **amount, const char **data) {
   chain_entity e;
-  pheme_err err = STORE(c, store_chain_entity(CTX(c)->store, c->a, chain, kind, key, &e));
+  pheme_err err = STORE(c, store_chain_entity_at(CTX(c)->store, c->a, chain, kind, key, at, &e));
   if (err == PHEME_DATA_NOT_FOUND) {
     *amount = "0";
     if (data) *data = NULL;
@@ -883,97 +952,68 @@ static int q_staking(gql_call *c) {
   if (address_arg(c, "address", a)) return fail_all(c, PHEME_DATA_INVALID, "address must be 0x and 40 hex digits");
   uint64_t chain = chain_of(c);
   if (!chain) return fail_all(c, PHEME_DATA_NOT_FOUND, "no chain is configured (set chain_id and chain_rpc)");
+  block_at b;
+  if (block_arg(c, chain, &b)) return 0;
   staking_view *v = arena_zalloc(c->a, sizeof *v);
   if (!v) return PHEME_SYS_NOMEM;
   memcpy(v->address, a, 20);
   char k[43];
   address_format_hex(k, a);
   const char *ignore;
-  pheme_err e = entity_amount(c, chain, "stake", k, &v->stake, &v->staking);
-  if (!e) e = entity_amount(c, chain, "token_balance", k, &v->balance, NULL);
-  if (!e) e = entity_amount(c, chain, "token_votes", k, &v->votes, NULL);
-  if (!e) e = entity_amount(c, chain, "delegation", k, &ignore, &v->delegation);
-  if (!e) e = entity_amount(c, chain, "reward_total", k, &v->claimed, NULL);
+  pheme_err e = entity_amount(c, chain, "stake", k, b.at, &v->stake, &v->staking);
+  if (!e) e = entity_amount(c, chain, "token_balance", k, b.at, &v->balance, NULL);
+  if (!e) e = entity_amount(c, chain, "token_votes", k, b.at, &v->votes, NULL);
+  if (!e) e = entity_amount(c, chain, "delegation", k, b.at, &ignore, &v->delegation);
+  if (!e) e = entity_amount(c, chain, "reward_total", k, b.at, &v->claimed, NULL);
   if (e) return e;
   for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], v, NULL);
   return 0;
 }
 
-static int q_proposals(gql_call *c) {
-  int first, skip;
-  if (page_args(c, &first, &skip)) return 0;
-  uint64_t chain = chain_of(c);
-  chain_entity *list = NULL;
-  int n = 0;
-  if (chain && first + skip > 0) {
-    pheme_err e = STORE(c, store_chain_entities(CTX(c)->store, c->a, chain, "proposal", NULL, NULL, 0, first + skip, &list, &n));
-    if (e) return e;
-  }
-  int shown = n > skip ? n - skip : 0;
-  if (shown > first) shown = first;
-  for (int i = 0; i < c->n; i++) {
-    gql_rv *items = gql_set_list(c->a, &c->out[i], shown);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < shown; k++) gql_set_obj(&items[k], &list[skip + k], NULL);
-  }
-  return 0;
-}
+static int q_proposals(gql_call *c) { return proj_root_list(c, "proposal"); }
 
 /* The validator registry as indexed from the chain (REST: GET /api/v1/validators). */
-static int q_chain_validators(gql_call *c) {
-  int first, skip;
-  if (page_args(c, &first, &skip)) return 0;
-  uint64_t chain = chain_of(c);
-  chain_entity *list = NULL;
-  int n = 0;
-  if (chain && first + skip > 0) {
-    pheme_err e = STORE(c, store_chain_entities(CTX(c)->store, c->a, chain, "validator", NULL, NULL, 0, first + skip, &list, &n));
-    if (e) return e;
-  }
-  int shown = n > skip ? n - skip : 0;
-  if (shown > first) shown = first;
-  for (int i = 0; i < c->n; i++) {
-    gql_rv *items = gql_set_list(c->a, &c->out[i], shown);
-    if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < shown; k++) gql_set_obj(&items[k], &list[skip + k], NULL);
-  }
-  return 0;
-}
+static int q_chain_validators(gql_call *c) { return proj_root_list(c, "validator"); }
 
 static int q_proposal(gql_call *c) {
   const char *id = gql_arg_str(c, "id");
   if (!id || !uint256_decimal_valid(id)) return fail_all(c, PHEME_DATA_INVALID, "id must be a proposal id (a decimal uint256)");
   uint64_t chain = chain_of(c);
+  block_at b;
+  if (block_arg(c, chain, &b)) return 0;
   if (!chain) return 0;
-  chain_entity *e = arena_zalloc(c->a, sizeof *e);
-  if (!e) return PHEME_SYS_NOMEM;
-  pheme_err err = STORE(c, store_chain_entity(CTX(c)->store, c->a, chain, "proposal", id, e));
+  proj_entity *p = arena_zalloc(c->a, sizeof *p);
+  if (!p) return PHEME_SYS_NOMEM;
+  p->at = b.at;
+  pheme_err err = STORE(c, store_chain_entity_at(CTX(c)->store, c->a, chain, "proposal", id, b.at, &p->e));
   if (err == PHEME_DATA_NOT_FOUND) return 0;
   if (err) return err;
-  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], e, NULL);
+  for (int i = 0; i < c->n; i++) gql_set_obj(&c->out[i], p, NULL);
   return 0;
 }
 
-/* A proposal's votes: one read per proposal (the projections are keyed "<proposal>/<voter>", with
- * no batched read yet); first is capped at 100 to bound it. */
+/* A proposal's votes, at the proposal's block: one read per proposal (the projections are keyed
+ * "<proposal>/<voter>", with no batched read yet); first is capped at 100 to bound it. */
 static int proposal_votes(gql_call *c) {
   int first, skip;
   if (page_args(c, &first, &skip)) return 0;
   if (first > 100) first = 100;
   uint64_t chain = chain_of(c);
   for (int i = 0; i < c->n; i++) {
-    const chain_entity *p = c->parents[i];
+    const proj_entity *p = c->parents[i];
     chain_entity *list = NULL;
     int n = 0;
-    char *prefix = arena_printf(c->a, "%s/", p->key);
+    char *prefix = arena_printf(c->a, "%s/", p->e.key);
     if (!prefix) return PHEME_SYS_NOMEM;
-    if (chain) {
-      pheme_err e = STORE(c, store_chain_entities(CTX(c)->store, c->a, chain, "vote", NULL, prefix, 0, first, &list, &n));
+    if (chain && first + skip > 0) {
+      pheme_err e = STORE(c, store_chain_entities_at(CTX(c)->store, c->a, chain, "vote", NULL, prefix, p->at, first + skip, &list, &n));
       if (e) return e;
     }
-    gql_rv *items = gql_set_list(c->a, &c->out[i], n);
+    int shown = n > skip ? n - skip : 0;
+    if (shown > first) shown = first;
+    gql_rv *items = gql_set_list(c->a, &c->out[i], shown);
     if (!items) return PHEME_SYS_NOMEM;
-    for (int k = 0; k < n; k++) gql_set_obj(&items[k], &list[k], NULL);
+    for (int k = 0; k < shown; k++) gql_set_obj(&items[k], &list[skip + k], NULL);
   }
   return 0;
 }
@@ -1095,29 +1135,21 @@ static int user_progress(gql_call *c) {
   int m;
   int64_t *ids = parent_ids(c, offsetof(user, id), &m);
   if (!ids) return PHEME_SYS_NOMEM;
-  gqls_progress *rows;
+  void *rows;
   int n;
-  pheme_err e = STORE(c, gqls_progress_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
+  gqls_rows_shape sh;
+  pheme_err e = STORE(c, gqls_rows_by_parents(CTX(c)->store, c->a, GQLS_PROGRESS, ids, m, &rows, &n, &sh));
   if (e) return e;
+  const gqls_progress *p = rows;
   for (int i = 0; i < c->n; i++) {
     const user *u = c->parents[i];
     for (int k = 0; k < n; k++)
-      if (rows[k].parent == u->id) gql_set_obj(&c->out[i], &rows[k], NULL);
+      if (p[k].parent == u->id) gql_set_obj(&c->out[i], &p[k], NULL);
   }
   return 0;
 }
 
-static int user_badges(gql_call *c) {
-  int m;
-  int64_t *ids = parent_ids(c, offsetof(user, id), &m);
-  if (!ids) return PHEME_SYS_NOMEM;
-  gqls_badge *rows;
-  int n;
-  pheme_err e = STORE(c, gqls_badges_by_users(CTX(c)->store, c->a, ids, m, &rows, &n));
-  if (e) return e;
-  return group_rows(c, offsetof(user, id), rows, n, sizeof *rows, offsetof(gqls_badge, parent),
-                    offsetof(gqls_badge, badge));
-}
+static int user_badges(gql_call *c) { return grouped_list(c, offsetof(user, id), GQLS_BADGES); }
 
 /* A score as the resolvers see it: the lookup and whose it is (for explain). */
 typedef struct {
@@ -1793,7 +1825,7 @@ static const gql_field_def chain_validator_fields[] = {
 };
 
 static const gql_field_def meta_fields[] = {
-    {"block", "_Block_!", NULL, 0, meta_block, 0, 0, "The last block the projections were indexed up to"},
+    {"block", "_Block_!", NULL, 0, meta_block, 0, 0, "The last block indexed, or the block asked"},
     {"hasIndexingErrors", "Boolean!", NULL, 0, meta_errors, 0, 0, "Whether indexing halted (a reorg past its depth)"},
     {"chainId", "BigInt", NULL, 0, meta_chain, 0, 0, NULL},
 };
@@ -1819,6 +1851,20 @@ static const gql_field_def page_info_fields[] = {
 static const gql_input_def id_arg_def[] = {{"id", "ID!", NULL, NULL}};
 static const gql_input_def user_args[] = {{"id", "ID", NULL, NULL}, {"address", "Bytes", NULL, "0x and 40 hex digits"}};
 static const gql_input_def address_arg_def[] = {{"address", "Bytes!", NULL, "0x and 40 hex digits"}};
+
+/* The chain projections' arguments: The Graph's time travel, `block: { number }`. */
+#define BLOCK_ARG {"block", "Block_height", NULL, "The projections as they were at this block (within the history kept)"}
+static const gql_input_def block_height_fields[] = {
+    {"number", "Int", NULL, "That block"},
+    {"number_gte", "Int", NULL, "The latest block, if it is at least this one"},
+};
+static const gql_input_def staking_args[] = {{"address", "Bytes!", NULL, "0x and 40 hex digits"}, BLOCK_ARG};
+static const gql_input_def proj_page_args[] = {
+    {"first", "Int", "20", "At most this many (0..1000)"},
+    {"skip", "Int", "0", "Skip this many first (0..5000)"},
+    BLOCK_ARG,
+};
+static const gql_input_def meta_args[] = {BLOCK_ARG};
 static const gql_input_def slug_arg[] = {{"slug", "String!", NULL, NULL}};
 static const gql_input_def domain_arg[] = {{"domain", "String", NULL, "technical, creative or business"}};
 static const gql_input_def tasks_args[] = {
@@ -1837,7 +1883,7 @@ static const gql_input_def guilds_args[] = {
     {"first", "Int", "20", NULL}, {"skip", "Int", "0", NULL}, {"type", "GuildType", NULL, NULL}};
 static const gql_input_def validators_args[] = {
     {"first", "Int", "100", NULL}, {"skip", "Int", "0", NULL}, {"slashingCandidates", "Boolean", "false", NULL}};
-static const gql_input_def proposal_arg[] = {{"id", "ID!", NULL, "A decimal uint256"}};
+static const gql_input_def proposal_arg[] = {{"id", "ID!", NULL, "A decimal uint256"}, BLOCK_ARG};
 
 static const gql_input_def leaderboard_args[] = {
     {"skill", "String", NULL, "A skill's slug: XP in that skill"},
@@ -1884,12 +1930,13 @@ static const gql_field_def query_fields[] = {
     {"guilds", "[Guild!]!", guilds_args, N(guilds_args), q_guilds, 0, 0, "Guilds, newest first"},
     {"validators", "[Validator!]!", validators_args, N(validators_args), q_validators, 0, 0,
      "Validators with their standing (admins only)"},
-    {"staking", "Staking", address_arg_def, 1, q_staking, 0, 0, "Stake, balance, votes of an address, as indexed"},
-    {"proposals", "[Proposal!]!", page_args_def, N(page_args_def), q_proposals, 0, 0, "Governance proposals, newest first"},
-    {"proposal", "Proposal", proposal_arg, 1, q_proposal, 0, 0, NULL},
-    {"chainValidators", "[ChainValidator!]!", page_args_def, N(page_args_def), q_chain_validators, 0, 0,
+    {"staking", "Staking", staking_args, N(staking_args), q_staking, 0, 0, "Stake, balance, votes of an address, as indexed"},
+    {"proposals", "[Proposal!]!", proj_page_args, N(proj_page_args), q_proposals, 0, 0, "Governance proposals, newest first"},
+    {"proposal", "Proposal", proposal_arg, N(proposal_arg), q_proposal, 0, 0, NULL},
+    {"chainValidators", "[ChainValidator!]!", proj_page_args, N(proj_page_args), q_chain_validators, 0, 0,
      "The validator registry as indexed from the chain, newest first"},
-    {"_meta", "_Meta_", NULL, 0, q_meta, 0, 0, "Where the chain projections stand"},
+    {"_meta", "_Meta_", meta_args, N(meta_args), q_meta, 0, 0,
+     "Where the chain projections stand; with block, that block (refused as the projections would be)"},
     {"reputation", "Reputation", address_arg_def, 1, q_reputation, 0, 0, "The score of the person holding an address; null for nobody"},
     {"seasons", "[Season!]!", NULL, 0, q_seasons, 0, 0, "Seasons, newest start first"},
     {"season", "Season", id_arg_def, 1, q_season, 0, 0, NULL},
@@ -2008,6 +2055,7 @@ const gql_type_def gqlp_types[] = {
     OBJ("TaskConnection", NULL, connection_fields),
     OBJ("TaskEdge", NULL, edge_fields),
     OBJ("PageInfo", NULL, page_info_fields),
+    INPUT("Block_height", "A block of the chain: the projections as they were when it was the last indexed", block_height_fields),
     INPUT("Task_filter", "Conditions on tasks, all of which must hold", task_filter_fields),
     INPUT("TaskInput", "A new task (as POST /api/v1/tasks; requirements and validation take their defaults)", task_input_fields),
     INPUT("TaskSkillInput", NULL, task_skill_input_fields),

@@ -22,6 +22,7 @@ typedef struct {
   const events_msg *event; /* a subscription's run: the event (also the root object) */
   int event_skip;          /* set by the run: the event is not one the subscription asked for */
   int store_calls;     /* store functions called for this request (the batching test reads it) */
+  int pinned;          /* gqlp_query_begin pinned a read snapshot (gqlp_query_end lets it go) */
 } gqlp_ctx;
 
 extern const gql_type_def gqlp_types[];
@@ -30,6 +31,11 @@ extern const int gqlp_ntypes;
 /* Whether kind matches a subscription's list of kinds (exact names, "x.*" prefixes, "*"); an
  * empty list matches every kind. */
 int gqlp_kind_matches(const char *const *kinds, int n, const char *kind);
+
+/* gql_exec_options.query_begin / query_end for a gqlp_ctx: a query's levels read one snapshot
+ * of the store (store_read_pin). */
+void gqlp_query_begin(void *ctx);
+void gqlp_query_end(void *ctx);
 
 /* The service over PHEME's schema with limits lim (NULL: defaults). */
 pheme_err gqlp_service_init(gql_service *svc, const gql_limits *lim, char *err, size_t errlen) PHEME_MUST_CHECK;

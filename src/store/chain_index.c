@@ -634,24 +634,38 @@ pheme_err store_chain_entity(store *s, arena *a, uint64_t chain_id, const char *
   return e;
 }
 
+/* A key prefix is matched as a key range: [prefix, prefix + U+FFFF) avoids LIKE's escapes. */
+static char *prefix_end(arena *a, const char *prefix) {
+  size_t len = strlen(prefix);
+  char *hi = arena_alloc(a, len + 4);
+  if (!hi) return NULL;
+  memcpy(hi, prefix, len);
+  memcpy(hi + len, "\xef\xbf\xbf", 4);
+  return hi;
+}
+
+/* Runs sql (selecting ENTITY_COLS) in x, ends x, and reads the entities into *out (in a). */
+static pheme_err entities_read(sx *x, arena *a, const char *sql, const dbv *args, int nargs,
+                               chain_entity **out, int *n) {
+  db_result r;
+  pheme_err e = sx_query(x, sql, args, nargs, &r);
+  sx_end(x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) read_entity(&r, i, &(*out)[i]);
+  *n = r.rows;
+  return PHEME_OK;
+}
+
 pheme_err store_chain_entities(store *s, arena *a, uint64_t chain_id, const char *kind,
                                const uint8_t *owner, const char *key_prefix, int64_t before,
                                int limit, chain_entity **out, int *n) {
+  char *hi = NULL;
+  if (key_prefix && !(hi = prefix_end(a, key_prefix))) return PHEME_SYS_NOMEM;
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
-  /* A prefix is matched as a key range: [prefix, prefix + U+FFFF) avoids LIKE's escapes. */
-  char *hi = NULL;
-  if (key_prefix) {
-    size_t len = strlen(key_prefix);
-    hi = arena_alloc(x.a, len + 4);
-    if (!hi) {
-      sx_end(&x);
-      return PHEME_SYS_NOMEM;
-    }
-    memcpy(hi, key_prefix, len);
-    memcpy(hi + len, "\xef\xbf\xbf", 4);
-  }
   /* one statement per filter combination: PostgreSQL cannot type "$3 IS NULL" alone */
   static const char *const sql[4] = {
       "SELECT " ENTITY_COLS " FROM chain_entities WHERE chain_id = $1 AND kind = $2 "
@@ -674,15 +688,102 @@ pheme_err store_chain_entities(store *s, arena *a, uint64_t chain_id, const char
   }
   args[nargs++] = dbv_int(before > 0 ? before : INT64_MAX);
   args[nargs++] = dbv_int(limit);
-  db_result r;
-  e = sx_query(&x, sql[(owner ? 1 : 0) + (key_prefix ? 2 : 0)], args, nargs, &r);
-  sx_end(&x);
+  return entities_read(&x, a, sql[(owner ? 1 : 0) + (key_prefix ? 2 : 0)], args, nargs, out, n);
+}
+
+/* ---- the projections as they were at a block (the journal read backwards) ---- */
+
+pheme_err store_chain_history(store *s, uint64_t chain_id, int64_t *lowest, int64_t *latest) {
+  sx x;
+  pheme_err e = sx_read(s, NULL, &x);
   if (e) return e;
-  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
-  if (!*out) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) read_entity(&r, i, &(*out)[i]);
-  *n = r.rows;
-  return PHEME_OK;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT c.block_number, c.undo_floor, (SELECT min(b.number) FROM chain_blocks b WHERE "
+        "b.chain_id = c.chain_id) FROM chain_cursor c WHERE c.chain_id = $1",
+        chain_id_v(chain_id));
+  if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
+  if (!e) {
+    *latest = db_int(&r, 0, 0);
+    /* every change above the block must still be journaled: blocks from undo_floor on were, and
+     * pruning keeps them from the oldest block hash kept on (both move together) */
+    int64_t low = db_int(&r, 0, 1) - 1;
+    if (db_cell(&r, 0, 2)->type != DBV_NULL && db_int(&r, 0, 2) > low) low = db_int(&r, 0, 2);
+    *lowest = low < *latest ? low : *latest;
+  }
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_chain_entity_at(store *s, arena *a, uint64_t chain_id, const char *kind,
+                                const char *key, int64_t block, chain_entity *out) {
+  if (block < 0) return store_chain_entity(s, a, chain_id, kind, key, out);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (!e) e = sx_snapshot(&x);
+  db_result r;
+  /* the first change after the block journaled the state at it (the entity's columns, then
+   * whether it existed); no change after it: the entity is as it is */
+  if (!e)
+    e = Q(&x, &r,
+          "SELECT kind, key, owner, amount, data, ord, prev_block, existed FROM chain_undo WHERE "
+          "chain_id = $1 AND kind = $2 AND key = $3 AND block_number > $4 ORDER BY seq LIMIT 1",
+          chain_id_v(chain_id), dbv_text(kind), dbv_text(key), dbv_int(block));
+  if (!e && r.rows == 0) e = entity_get(&x, chain_id, kind, key, out);
+  else if (!e && !db_int(&r, 0, 7)) e = PHEME_DATA_NOT_FOUND;
+  else if (!e) read_entity(&r, 0, out);
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_chain_entities_at(store *s, arena *a, uint64_t chain_id, const char *kind,
+                                  const uint8_t *owner, const char *key_prefix, int64_t block,
+                                  int limit, chain_entity **out, int *n) {
+  if (block < 0) return store_chain_entities(s, a, chain_id, kind, owner, key_prefix, 0, limit, out, n);
+  *n = 0;
+  char *hi = NULL;
+  if (key_prefix && !(hi = prefix_end(a, key_prefix))) return PHEME_SYS_NOMEM;
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  /* The entities no change after the block touched, as they are, and those it did, as the first
+   * such change journaled them (skipping those that did not exist yet). Placeholders are numbered
+   * in the order they first appear; the filters' are the same in both halves. */
+  dbv args[7];
+  int nargs = 0;
+  args[nargs++] = chain_id_v(chain_id);
+  args[nargs++] = dbv_text(kind);
+  char filter[96] = "";
+  if (owner) {
+    args[nargs++] = dbv_blob(owner, 20);
+    snprintf(filter, sizeof filter, " AND %%1$s.owner = $%d", nargs);
+  }
+  if (key_prefix) {
+    args[nargs++] = dbv_text(key_prefix);
+    args[nargs++] = dbv_text(hi);
+    size_t len = strlen(filter);
+    snprintf(filter + len, sizeof filter - len, " AND %%1$s.key >= $%d AND %%1$s.key < $%d",
+             nargs - 1, nargs);
+  }
+  args[nargs++] = dbv_int(block);
+  int b = nargs;
+  args[nargs++] = dbv_int(limit);
+  char *fe = arena_printf(x.a, filter, "e"), *fu = arena_printf(x.a, filter, "u");
+  char *sql = fe && fu ? arena_printf(x.a,
+      "SELECT kind, key, owner, amount, data, ord, block_number FROM (SELECT e.kind, e.key, "
+      "e.owner, e.amount, e.data, e.ord, e.block_number FROM chain_entities e WHERE e.chain_id = "
+      "$1 AND e.kind = $2%s AND NOT EXISTS (SELECT 1 FROM chain_undo v WHERE v.chain_id = "
+      "e.chain_id AND v.kind = e.kind AND v.key = e.key AND v.block_number > $%d) UNION ALL "
+      "SELECT u.kind, u.key, u.owner, u.amount, u.data, u.ord, u.prev_block FROM chain_undo u "
+      "WHERE u.chain_id = $1 AND u.kind = $2%s AND u.block_number > $%d AND u.existed = 1 AND "
+      "u.seq = (SELECT min(v.seq) FROM chain_undo v WHERE v.chain_id = u.chain_id AND v.kind = "
+      "u.kind AND v.key = u.key AND v.block_number > $%d)) w ORDER BY ord DESC, key LIMIT $%d",
+      fe, b, fu, b, b, b + 1) : NULL;
+  if (!sql) {
+    sx_end(&x);
+    return PHEME_SYS_NOMEM;
+  }
+  return entities_read(&x, a, sql, args, nargs, out, n);
 }
 
 static int dump_hex(buf *b, const uint8_t *p, size_t n) {

@@ -129,6 +129,24 @@ pheme_err store_chain_entities(store *s, arena *a, uint64_t chain_id, const char
                                const uint8_t *owner, const char *key_prefix, int64_t before,
                                int limit, chain_entity **out, int *n) PHEME_MUST_CHECK;
 
+/* Time travel (GraphQL's `block: { number }`): the projections as they were when block was the
+ * last indexed, read from the undo journal backwards. Only the retained history can be read:
+ * store_chain_history gives the blocks from *lowest to *latest (the cursor), PHEME_DATA_NOT_FOUND
+ * before any indexer started on the chain. *lowest is the higher of the undo floor's block below
+ * and the oldest block hash kept (the journal is pruned with the hashes, chain_reorg_depth behind
+ * the cursor). */
+pheme_err store_chain_history(store *s, uint64_t chain_id, int64_t *lowest, int64_t *latest)
+    PHEME_MUST_CHECK;
+/* store_chain_entity as it was at block (within store_chain_history's range; block < 0: now). */
+pheme_err store_chain_entity_at(store *s, arena *a, uint64_t chain_id, const char *kind,
+                                const char *key, int64_t block, chain_entity *out)
+    PHEME_MUST_CHECK;
+/* store_chain_entities (before = 0) as they were at block (block < 0: now); block_number is each
+ * entity's last change up to that block. */
+pheme_err store_chain_entities_at(store *s, arena *a, uint64_t chain_id, const char *kind,
+                                  const uint8_t *owner, const char *key_prefix, int64_t block,
+                                  int limit, chain_entity **out, int *n) PHEME_MUST_CHECK;
+
 /* Everything indexed for a chain, as text (one line per log and per entity, in key order), to
  * compare two indexes of one chain. In a. */
 pheme_err store_chain_dump(store *s, arena *a, uint64_t chain_id, char **out) PHEME_MUST_CHECK;

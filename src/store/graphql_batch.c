@@ -3,6 +3,7 @@
  * (row_number() over the parent), which SQLite (3.25+) and PostgreSQL both have. */
 #include "store/graphql_batch.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -52,52 +53,65 @@ static pheme_err query_ids(sx *x, const char *sql_fmt, const int64_t *ids, int n
     }                                                               \
   } while (0)
 
-/* ---- users ---- */
+/* Reads row j of a result into the row at out. */
+typedef void (*row_reader)(const db_result *r, int j, void *out);
 
-pheme_err gqls_users_by_ids(store *s, arena *a, const int64_t *ids, int n, user **out) {
-  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
+/* One batched read in a read transaction of its own: sql_fmt over ids (query_ids, with post),
+ * every row read by read into an array of row_size-byte rows in a. n == 0 runs nothing. */
+static pheme_err read_rows(store *s, arena *a, const char *sql_fmt, const int64_t *ids, int n, const dbv *post,
+                           int npost, size_t row_size, row_reader read, void **rows, int *nrows) {
+  *nrows = 0;
+  *rows = arena_zalloc(a, row_size);
+  if (!*rows) return PHEME_SYS_NOMEM;
   if (n == 0) return PHEME_OK;
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   db_result r;
-  e = query_ids(&x, "SELECT " USER_COLS " FROM users u WHERE u.id IN (%s)", ids, n, NULL, 0, &r);
+  e = query_ids(&x, sql_fmt, ids, n, post, npost, &r);
   sx_end(&x);
   if (e) return e;
-  for (int j = 0; j < r.rows; j++) {
-    user u;
-    sx_user_read(&r, j, &u);
-    for (int i = 0; i < n; i++)
-      if (ids[i] == u.id) (*out)[i] = u;
-  }
+  if (r.rows > 1 && !(*rows = arena_zalloc(a, row_size * (size_t)r.rows))) return PHEME_SYS_NOMEM;
+  for (int j = 0; j < r.rows; j++) read(&r, j, (char *)*rows + (size_t)j * row_size);
+  *nrows = r.rows;
   return PHEME_OK;
 }
 
-/* ---- tasks ---- */
-
-#define TASK_COLS                                                                              \
-  "t.id, t.type, t.title, t.description, t.status, t.difficulty, t.xp_reward, "               \
-  "CAST(t.token_reward AS TEXT), t.creator_id, u.address, coalesce(t.guild_id, 0), "          \
-  "coalesce(t.deadline, 0), t.requirements, t.validation, t.created_at, t.updated_at"
-
-static void read_task(const db_result *r, int i, task *t) {
-  t->id = db_int(r, i, 0);
-  t->type = db_text(r, i, 1);
-  t->title = db_text(r, i, 2);
-  t->description = db_text(r, i, 3);
-  t->status = db_text(r, i, 4);
-  t->difficulty = (int)db_int(r, i, 5);
-  t->xp_reward = db_int(r, i, 6);
-  t->token_reward = db_text(r, i, 7);
-  t->creator_id = db_int(r, i, 8);
-  sx_addr(r, i, 9, t->creator_address);
-  t->guild_id = db_int(r, i, 10);
-  t->deadline = db_int(r, i, 11);
-  t->requirements = db_text(r, i, 12);
-  t->validation = db_text(r, i, 13);
-  t->created_at = db_int(r, i, 14);
-  t->updated_at = db_int(r, i, 15);
+/* out[i] (row_size bytes each, zeroed by the caller) = the row whose int64 id at id_off is ids[i]. */
+static void place_by_id(void *out, const int64_t *ids, int n, const void *rows, int nrows, size_t row_size,
+                        size_t id_off) {
+  for (int j = 0; j < nrows; j++) {
+    const char *row = (const char *)rows + (size_t)j * row_size;
+    for (int i = 0; i < n; i++)
+      if (ids[i] == *(const int64_t *)(row + id_off)) memcpy((char *)out + (size_t)i * row_size, row, row_size);
+  }
 }
+
+/* A read of rows by id (sql_fmt selects them by "IN (%s)"), placed so that out[i] is ids[i]'s. */
+static pheme_err read_by_ids(store *s, arena *a, const char *sql_fmt, const int64_t *ids, int n, size_t row_size,
+                             size_t id_off, row_reader read, void **out) {
+  *out = arena_zalloc(a, row_size * (size_t)(n ? n : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  void *rows;
+  int nrows;
+  pheme_err e = read_rows(s, a, sql_fmt, ids, n, NULL, 0, row_size, read, &rows, &nrows);
+  if (!e) place_by_id(*out, ids, n, rows, nrows, row_size, id_off);
+  return e;
+}
+
+/* ---- users ---- */
+
+static void read_user(const db_result *r, int j, void *out) { sx_user_read(r, j, out); }
+
+pheme_err gqls_users_by_ids(store *s, arena *a, const int64_t *ids, int n, user **out) {
+  void *rows;
+  pheme_err e = read_by_ids(s, a, "SELECT " USER_COLS " FROM users u WHERE u.id IN (%s)", ids, n, sizeof **out,
+                            offsetof(user, id), read_user, &rows);
+  *out = rows;
+  return e;
+}
+
+/* ---- tasks ---- */
 
 /* The skills of tasks[0..n), one statement. */
 static pheme_err task_skills(sx *x, task *tasks, int n) {
@@ -112,43 +126,16 @@ static pheme_err task_skills(sx *x, task *tasks, int n) {
                           "SELECT ts.task_id, k.slug, ts.min_level FROM task_skills ts JOIN skills k ON k.id = "
                           "ts.skill_id WHERE ts.task_id IN (%s) ORDER BY ts.task_id, k.slug",
                           ids, m, NULL, 0, &r);
-  if (e) return e;
-  for (int i = 0; i < n; i++) {
-    int count = 0;
-    for (int j = 0; j < r.rows; j++) count += db_int(&r, j, 0) == tasks[i].id;
-    if (!ALLOC(x->a, tasks[i].skills, count)) return PHEME_SYS_NOMEM;
-    tasks[i].nskills = 0;
-    for (int j = 0; j < r.rows; j++) {
-      if (db_int(&r, j, 0) != tasks[i].id) continue;
-      task_skill *ts = &tasks[i].skills[tasks[i].nskills++];
-      ts->slug = db_text(&r, j, 1);
-      ts->min_level = (int)db_int(&r, j, 2);
-    }
-  }
-  return PHEME_OK;
+  return e ? e : sx_task_skills_fill(x->a, &r, tasks, n);
 }
 
+static void read_task(const db_result *r, int j, void *out) { sx_task_read(r, j, out); }
+
 pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
-  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
-  if (n == 0) return PHEME_OK;
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (!e) e = sx_snapshot(&x);
-  db_result r;
-  if (!e)
-    e = query_ids(&x, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id IN (%s)", ids, n,
-                  NULL, 0, &r);
-  if (!e) {
-    for (int j = 0; j < r.rows; j++) {
-      task t;
-      memset(&t, 0, sizeof t);
-      read_task(&r, j, &t);
-      for (int i = 0; i < n; i++)
-        if (ids[i] == t.id) (*out)[i] = t;
-    }
-    e = task_skills(&x, *out, n);
-  }
-  sx_end(&x);
+  void *rows;
+  pheme_err e = read_by_ids(s, a, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id IN (%s)",
+                            ids, n, sizeof **out, offsetof(task, id), read_task, &rows);
+  *out = rows;
   return e;
 }
 
@@ -268,7 +255,7 @@ pheme_err gqls_tasks_query(store *s, arena *a, const gqls_task_query *q, task **
     if (!ALLOC(a, *out, r.rows)) e = PHEME_SYS_NOMEM;
   }
   if (!e) {
-    for (int j = 0; j < r.rows; j++) read_task(&r, j, &(*out)[j]);
+    for (int j = 0; j < r.rows; j++) sx_task_read(&r, j, &(*out)[j]);
     *n = r.rows;
     e = task_skills(&x, *out, *n);
   }
@@ -277,24 +264,6 @@ pheme_err gqls_tasks_query(store *s, arena *a, const gqls_task_query *q, task **
 }
 
 /* ---- submissions ---- */
-
-#define SUB_COLS                                                                           \
-  "s.id, s.task_id, s.user_id, u.address, s.text, s.evidence, s.state, s.feedback, "      \
-  "coalesce(s.final_score, -1), s.created_at, s.updated_at"
-
-static void read_sub(const db_result *r, int i, int c, submission *s) {
-  s->id = db_int(r, i, c);
-  s->task_id = db_int(r, i, c + 1);
-  s->user_id = db_int(r, i, c + 2);
-  sx_addr(r, i, c + 3, s->user_address);
-  s->text = db_text(r, i, c + 4);
-  s->evidence = db_text(r, i, c + 5);
-  s->state = db_text(r, i, c + 6);
-  s->feedback = db_text(r, i, c + 7);
-  s->final_score = (int)db_int(r, i, c + 8);
-  s->created_at = db_int(r, i, c + 9);
-  s->updated_at = db_int(r, i, c + 10);
-}
 
 pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int64_t *ids, int n, int per_parent,
                               int skip, const char *state, gqls_submission **out, int *nout) {
@@ -332,342 +301,224 @@ rows:
   if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
   for (int j = 0; j < r.rows; j++) {
     (*out)[j].parent = db_int(&r, j, 0);
-    read_sub(&r, j, 1, &(*out)[j].sub);
+    sx_submission_read(&r, j, 1, &(*out)[j].sub);
   }
   *nout = r.rows;
   return PHEME_OK;
 }
+
+static void read_submission(const db_result *r, int j, void *out) { sx_submission_read(r, j, 0, out); }
 
 pheme_err gqls_submissions_by_ids(store *s, arena *a, const int64_t *ids, int n, submission **out) {
-  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
-  if (n == 0) return PHEME_OK;
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x, "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id IN (%s)", ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  for (int j = 0; j < r.rows; j++) {
-    submission sub;
-    read_sub(&r, j, 0, &sub);
-    for (int i = 0; i < n; i++)
-      if (ids[i] == sub.id) (*out)[i] = sub;
-  }
-  return PHEME_OK;
+  void *rows;
+  pheme_err e = read_by_ids(s, a, "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id IN (%s)",
+                            ids, n, sizeof **out, offsetof(submission, id), read_submission, &rows);
+  *out = rows;
+  return e;
 }
 
-/* ---- people's skills and guilds ---- */
+/* ---- rows grouped by their parent: the readers, and the table of the reads ---- */
 
-pheme_err gqls_skill_levels_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_skill_level **out, int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT l.user_id, k.slug, k.name, k.domain, l.xp, l.level, coalesce(l.last_validated, 0) FROM "
-                "skill_levels l JOIN skills k ON k.id = l.skill_id WHERE l.user_id IN (%s) ORDER BY l.user_id, "
-                "l.xp DESC, k.slug",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    gqls_skill_level *l = &(*out)[j];
-    l->parent = db_int(&r, j, 0);
-    l->level.slug = db_text(&r, j, 1);
-    l->level.name = db_text(&r, j, 2);
-    l->level.domain = db_text(&r, j, 3);
-    l->level.xp = db_int(&r, j, 4);
-    l->level.level = (int)db_int(&r, j, 5);
-    l->level.last_validated = db_int(&r, j, 6);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
+static void read_skill_level(const db_result *r, int j, void *out) {
+  gqls_skill_level *l = out;
+  l->parent = db_int(r, j, 0);
+  l->level.slug = db_text(r, j, 1);
+  l->level.name = db_text(r, j, 2);
+  l->level.domain = db_text(r, j, 3);
+  l->level.xp = db_int(r, j, 4);
+  l->level.level = (int)db_int(r, j, 5);
+  l->level.last_validated = db_int(r, j, 6);
 }
 
-#define GUILD_COLS "g.id, g.slug, g.name, g.type, g.description, g.owner_id, g.member_count, g.created_at"
-
-static void read_guild(const db_result *r, int i, int c, guild *g) {
-  g->id = db_int(r, i, c);
-  g->slug = db_text(r, i, c + 1);
-  g->name = db_text(r, i, c + 2);
-  g->type = db_text(r, i, c + 3);
-  g->description = db_text(r, i, c + 4);
-  g->owner_id = db_int(r, i, c + 5);
-  g->member_count = db_int(r, i, c + 6);
-  g->created_at = db_int(r, i, c + 7);
+static void read_membership(const db_result *r, int j, void *out) {
+  gqls_membership *m = out;
+  m->parent = db_int(r, j, 0);
+  m->role = db_text(r, j, 1);
+  m->joined_at = db_int(r, j, 2);
+  guild *g = &m->guild;
+  g->id = db_int(r, j, 3);
+  g->slug = db_text(r, j, 4);
+  g->name = db_text(r, j, 5);
+  g->type = db_text(r, j, 6);
+  g->description = db_text(r, j, 7);
+  g->owner_id = db_int(r, j, 8);
+  g->member_count = db_int(r, j, 9);
+  g->created_at = db_int(r, j, 10);
 }
 
-pheme_err gqls_guilds_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_membership **out, int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT m.user_id, m.role, m.joined_at, " GUILD_COLS " FROM guild_members m JOIN guilds g ON g.id = "
-                "m.guild_id WHERE m.user_id IN (%s) ORDER BY m.user_id, m.joined_at, g.id",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    gqls_membership *m = &(*out)[j];
-    m->parent = db_int(&r, j, 0);
-    m->role = db_text(&r, j, 1);
-    m->joined_at = db_int(&r, j, 2);
-    read_guild(&r, j, 3, &m->guild);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
+static void read_event(const db_result *r, int j, void *out) {
+  sub_event_row *v = out;
+  v->id = db_int(r, j, 0);
+  v->submission_id = db_int(r, j, 1);
+  v->from = db_text(r, j, 2);
+  v->to = db_text(r, j, 3);
+  v->event = db_text(r, j, 4);
+  v->actor = db_text(r, j, 5);
+  v->actor_id = db_int(r, j, 6);
+  v->at = db_int(r, j, 7);
+  v->detail = db_text(r, j, 8);
+}
+
+static void read_assessment(const db_result *r, int j, void *out) {
+  assessment_row *v = out;
+  v->id = db_int(r, j, 0);
+  v->submission_id = db_int(r, j, 1);
+  v->assessor = db_text(r, j, 2);
+  v->model = db_text(r, j, 3);
+  v->scores = db_text(r, j, 4);
+  v->overall = (int)db_int(r, j, 5);
+  v->confidence_ppm = (int)db_int(r, j, 6);
+  v->feedback = db_text(r, j, 7);
+  v->record = db_text(r, j, 8);
+  v->ok = (int)db_int(r, j, 9);
+  v->reason = db_text(r, j, 10);
+  v->created_at = db_int(r, j, 11);
+}
+
+static void read_review(const db_result *r, int j, void *out) {
+  review_row *v = out;
+  v->id = db_int(r, j, 0);
+  v->submission_id = db_int(r, j, 1);
+  v->round = (int)db_int(r, j, 2);
+  v->validator_id = db_int(r, j, 3);
+  sx_addr(r, j, 4, v->validator_address);
+  v->score = (int)db_int(r, j, 5);
+  v->criteria = db_text(r, j, 6);
+  v->feedback = db_text(r, j, 7);
+  size_t len = 0;
+  const uint8_t *sig = db_blob(r, j, 8, &len);
+  if (sig && len == 65) memcpy(v->signature, sig, 65);
+  sx_addr(r, j, 9, v->signer);
+  v->created_at = db_int(r, j, 10);
+}
+
+static void read_dispute(const db_result *r, int j, void *out) {
+  dispute_row *v = out;
+  v->id = db_int(r, j, 0);
+  v->submission_id = db_int(r, j, 1);
+  v->round = (int)db_int(r, j, 2);
+  v->opened_by = db_int(r, j, 3);
+  v->reason = db_text(r, j, 4);
+  v->first_state = db_text(r, j, 5);
+  v->first_score = (int)db_int(r, j, 6);
+  v->outcome = db_text(r, j, 7);
+  v->final_score = (int)db_int(r, j, 8);
+  v->created_at = db_int(r, j, 9);
+  v->resolved_at = db_int(r, j, 10);
+}
+
+static void read_progress(const db_result *r, int j, void *out) {
+  gqls_progress *p = out;
+  p->parent = db_int(r, j, 0);
+  p->xp = db_int(r, j, 1);
+  p->level = db_text(r, j, 2);
+  p->streak_current = (int)db_int(r, j, 3);
+  p->streak_longest = (int)db_int(r, j, 4);
+  p->streak_last_day = db_int(r, j, 5);
+}
+
+static void read_badge(const db_result *r, int j, void *out) {
+  gqls_badge *b = out;
+  b->parent = db_int(r, j, 0);
+  b->badge.id = db_int(r, j, 1);
+  b->badge.slug = db_text(r, j, 2);
+  b->badge.name = db_text(r, j, 3);
+  b->badge.rarity = db_text(r, j, 4);
+  b->badge.soulbound = (int)db_int(r, j, 5);
+  b->badge.awarded_at = db_int(r, j, 6);
+}
+
+static void read_task_skill(const db_result *r, int j, void *out) {
+  gqls_task_skill *k = out;
+  k->parent = db_int(r, j, 0);
+  k->skill.slug = db_text(r, j, 1);
+  k->skill.min_level = (int)db_int(r, j, 2);
+}
+
+static const struct {
+  const char *sql; /* "IN (%s)" takes the parents' ids */
+  row_reader read;
+  gqls_rows_shape shape;
+} grouped[GQLS_ROWS__COUNT] = {
+    [GQLS_SKILL_LEVELS] = {"SELECT l.user_id, k.slug, k.name, k.domain, l.xp, l.level, coalesce(l.last_validated, 0) "
+                           "FROM skill_levels l JOIN skills k ON k.id = l.skill_id WHERE l.user_id IN (%s) ORDER BY "
+                           "l.user_id, l.xp DESC, k.slug",
+                           read_skill_level,
+                           {sizeof(gqls_skill_level), offsetof(gqls_skill_level, parent),
+                            offsetof(gqls_skill_level, level)}},
+    [GQLS_GUILDS] = {"SELECT m.user_id, m.role, m.joined_at, g.id, g.slug, g.name, g.type, g.description, g.owner_id, "
+                     "g.member_count, g.created_at FROM guild_members m JOIN guilds g ON g.id = m.guild_id WHERE "
+                     "m.user_id IN (%s) ORDER BY m.user_id, m.joined_at, g.id",
+                     read_membership, {sizeof(gqls_membership), offsetof(gqls_membership, parent), 0}},
+    [GQLS_TASK_SKILLS] = {"SELECT ts.task_id, k.slug, ts.min_level FROM task_skills ts JOIN skills k ON k.id = "
+                          "ts.skill_id WHERE ts.task_id IN (%s) ORDER BY ts.task_id, k.slug",
+                          read_task_skill, {sizeof(gqls_task_skill), offsetof(gqls_task_skill, parent),
+                                            offsetof(gqls_task_skill, skill)}},
+    [GQLS_TIMELINE] = {"SELECT id, submission_id, from_state, to_state, event, actor, coalesce(actor_id, 0), at, "
+                       "detail FROM submission_events WHERE submission_id IN (%s) ORDER BY submission_id, id",
+                       read_event, {sizeof(sub_event_row), offsetof(sub_event_row, submission_id), 0}},
+    [GQLS_ASSESSMENTS] = {"SELECT id, submission_id, assessor, model, scores, coalesce(overall, -1), "
+                          "coalesce(confidence_ppm, -1), feedback, record, ok, reason, created_at FROM assessments "
+                          "WHERE submission_id IN (%s) ORDER BY submission_id, id",
+                          read_assessment, {sizeof(assessment_row), offsetof(assessment_row, submission_id), 0}},
+    [GQLS_REVIEWS] = {"SELECT r.id, r.submission_id, r.round, r.validator_id, v.address, r.score, r.criteria, "
+                      "r.feedback, r.signature, r.signer, r.created_at FROM reviews r JOIN validators v ON v.id = "
+                      "r.validator_id WHERE r.submission_id IN (%s) ORDER BY r.submission_id, r.round, "
+                      "r.validator_id",
+                      read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0}},
+    [GQLS_DISPUTES] = {"SELECT id, submission_id, round, opened_by, reason, first_state, coalesce(first_score, -1), "
+                       "outcome, coalesce(final_score, -1), created_at, coalesce(resolved_at, 0) FROM disputes WHERE "
+                       "submission_id IN (%s) ORDER BY submission_id, id",
+                       read_dispute, {sizeof(dispute_row), offsetof(dispute_row, submission_id), 0}},
+    [GQLS_PROGRESS] = {"SELECT u.id, coalesce(x.xp, 0), coalesce(x.level, 'NOVICE'), coalesce(t.current, 0), "
+                       "coalesce(t.longest, 0), coalesce(t.last_day, 0) FROM users u LEFT JOIN user_xp x ON "
+                       "x.user_id = u.id LEFT JOIN streaks t ON t.user_id = u.id WHERE u.id IN (%s) ORDER BY u.id",
+                       read_progress, {sizeof(gqls_progress), offsetof(gqls_progress, parent), 0}},
+    [GQLS_BADGES] = {"SELECT w.user_id, t.id, t.slug, t.name, t.rarity, t.soulbound, w.awarded_at FROM badge_awards "
+                     "w JOIN badge_types t ON t.id = w.badge_id WHERE w.user_id IN (%s) AND w.revoked_at IS NULL "
+                     "ORDER BY w.user_id, w.awarded_at, w.id",
+                     read_badge, {sizeof(gqls_badge), offsetof(gqls_badge, parent), offsetof(gqls_badge, badge)}},
+};
+
+pheme_err gqls_rows_by_parents(store *s, arena *a, gqls_rows_kind kind, const int64_t *ids, int n, void **rows,
+                               int *nrows, gqls_rows_shape *shape) {
+  if ((unsigned)kind >= GQLS_ROWS__COUNT) return PHEME_DATA_INVALID;
+  *shape = grouped[kind].shape;
+  return read_rows(s, a, grouped[kind].sql, ids, n, NULL, 0, shape->size, grouped[kind].read, rows, nrows);
+}
+
+/* ---- guild members, validators ---- */
+
+static void read_member(const db_result *r, int j, void *out) {
+  gqls_member *m = out;
+  m->parent = db_int(r, j, 0);
+  m->member.user_id = db_int(r, j, 1);
+  sx_addr(r, j, 2, m->member.address);
+  m->member.display_name = db_text(r, j, 3);
+  m->member.role = db_text(r, j, 4);
+  m->member.joined_at = db_int(r, j, 5);
 }
 
 pheme_err gqls_members_by_guilds(store *s, arena *a, const int64_t *ids, int n, int per_parent, gqls_member **out,
                                  int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
   dbv post[1] = {dbv_int(per_parent)};
-  db_result r;
-  e = query_ids(&x,
-                "SELECT * FROM (SELECT m.guild_id, m.user_id, u.address, u.display_name, m.role, m.joined_at, "
-                "row_number() OVER (PARTITION BY m.guild_id ORDER BY m.joined_at, m.user_id) AS rn FROM guild_members m "
-                "JOIN users u ON u.id = m.user_id WHERE m.guild_id IN (%s)) w WHERE rn <= $%d ORDER BY guild_id, rn",
-                ids, n, post, 1, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    gqls_member *m = &(*out)[j];
-    m->parent = db_int(&r, j, 0);
-    m->member.user_id = db_int(&r, j, 1);
-    sx_addr(&r, j, 2, m->member.address);
-    m->member.display_name = db_text(&r, j, 3);
-    m->member.role = db_text(&r, j, 4);
-    m->member.joined_at = db_int(&r, j, 5);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
+  void *rows;
+  pheme_err e = read_rows(s, a,
+                          "SELECT * FROM (SELECT m.guild_id, m.user_id, u.address, u.display_name, m.role, "
+                          "m.joined_at, row_number() OVER (PARTITION BY m.guild_id ORDER BY m.joined_at, m.user_id) "
+                          "AS rn FROM guild_members m JOIN users u ON u.id = m.user_id WHERE m.guild_id IN (%s)) w "
+                          "WHERE rn <= $%d ORDER BY guild_id, rn",
+                          ids, n, post, 1, sizeof **out, read_member, &rows, nout);
+  *out = rows;
+  return e;
 }
 
-/* ---- a submission's timeline, assessments, reviews, disputes ---- */
-
-pheme_err gqls_events_by_subs(store *s, arena *a, const int64_t *ids, int n, sub_event_row **out, int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT id, submission_id, from_state, to_state, event, actor, coalesce(actor_id, 0), at, detail FROM "
-                "submission_events WHERE submission_id IN (%s) ORDER BY submission_id, id",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    sub_event_row *v = &(*out)[j];
-    v->id = db_int(&r, j, 0);
-    v->submission_id = db_int(&r, j, 1);
-    v->from = db_text(&r, j, 2);
-    v->to = db_text(&r, j, 3);
-    v->event = db_text(&r, j, 4);
-    v->actor = db_text(&r, j, 5);
-    v->actor_id = db_int(&r, j, 6);
-    v->at = db_int(&r, j, 7);
-    v->detail = db_text(&r, j, 8);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
-}
-
-pheme_err gqls_assessments_by_subs(store *s, arena *a, const int64_t *ids, int n, assessment_row **out, int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT id, submission_id, assessor, model, scores, coalesce(overall, -1), coalesce(confidence_ppm, -1), "
-                "feedback, record, ok, reason, created_at FROM assessments WHERE submission_id IN (%s) ORDER BY "
-                "submission_id, id",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    assessment_row *v = &(*out)[j];
-    v->id = db_int(&r, j, 0);
-    v->submission_id = db_int(&r, j, 1);
-    v->assessor = db_text(&r, j, 2);
-    v->model = db_text(&r, j, 3);
-    v->scores = db_text(&r, j, 4);
-    v->overall = (int)db_int(&r, j, 5);
-    v->confidence_ppm = (int)db_int(&r, j, 6);
-    v->feedback = db_text(&r, j, 7);
-    v->record = db_text(&r, j, 8);
-    v->ok = (int)db_int(&r, j, 9);
-    v->reason = db_text(&r, j, 10);
-    v->created_at = db_int(&r, j, 11);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
-}
-
-pheme_err gqls_reviews_by_subs(store *s, arena *a, const int64_t *ids, int n, review_row **out, int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT r.id, r.submission_id, r.round, r.validator_id, v.address, r.score, r.criteria, r.feedback, "
-                "r.signature, r.signer, r.created_at FROM reviews r JOIN validators v ON v.id = r.validator_id WHERE "
-                "r.submission_id IN (%s) ORDER BY r.submission_id, r.round, r.validator_id",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    review_row *v = &(*out)[j];
-    v->id = db_int(&r, j, 0);
-    v->submission_id = db_int(&r, j, 1);
-    v->round = (int)db_int(&r, j, 2);
-    v->validator_id = db_int(&r, j, 3);
-    sx_addr(&r, j, 4, v->validator_address);
-    v->score = (int)db_int(&r, j, 5);
-    v->criteria = db_text(&r, j, 6);
-    v->feedback = db_text(&r, j, 7);
-    size_t len = 0;
-    const uint8_t *sig = db_blob(&r, j, 8, &len);
-    if (sig && len == 65) memcpy(v->signature, sig, 65);
-    sx_addr(&r, j, 9, v->signer);
-    v->created_at = db_int(&r, j, 10);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
-}
-
-pheme_err gqls_disputes_by_subs(store *s, arena *a, const int64_t *ids, int n, dispute_row **out, int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT id, submission_id, round, opened_by, reason, first_state, coalesce(first_score, -1), outcome, "
-                "coalesce(final_score, -1), created_at, coalesce(resolved_at, 0) FROM disputes WHERE submission_id IN "
-                "(%s) ORDER BY submission_id, id",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    dispute_row *v = &(*out)[j];
-    v->id = db_int(&r, j, 0);
-    v->submission_id = db_int(&r, j, 1);
-    v->round = (int)db_int(&r, j, 2);
-    v->opened_by = db_int(&r, j, 3);
-    v->reason = db_text(&r, j, 4);
-    v->first_state = db_text(&r, j, 5);
-    v->first_score = (int)db_int(&r, j, 6);
-    v->outcome = db_text(&r, j, 7);
-    v->final_score = (int)db_int(&r, j, 8);
-    v->created_at = db_int(&r, j, 9);
-    v->resolved_at = db_int(&r, j, 10);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
-}
+static void read_validator(const db_result *r, int j, void *out) { sx_validator_read(r, j, 0, out); }
 
 pheme_err gqls_validators_by_users(store *s, arena *a, const int64_t *ids, int n, validator_row **out) {
-  if (!ALLOC(a, *out, n)) return PHEME_SYS_NOMEM;
-  if (n == 0) return PHEME_OK;
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT v.id, v.user_id, v.address, CAST(v.stake AS TEXT), v.domains, v.status, v.accuracy_ppm, "
-                "v.outlier_streak, v.slashing_candidate, v.created_at, v.updated_at FROM validators v WHERE v.user_id "
-                "IN (%s)",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  for (int j = 0; j < r.rows; j++) {
-    validator_row v;
-    memset(&v, 0, sizeof v);
-    v.id = db_int(&r, j, 0);
-    v.user_id = db_int(&r, j, 1);
-    sx_addr(&r, j, 2, v.address);
-    v.stake = db_text(&r, j, 3);
-    v.domains = db_text(&r, j, 4);
-    v.status = db_text(&r, j, 5);
-    v.accuracy_ppm = (int)db_int(&r, j, 6);
-    v.outlier_streak = (int)db_int(&r, j, 7);
-    v.slashing_candidate = (int)db_int(&r, j, 8);
-    v.created_at = db_int(&r, j, 9);
-    v.updated_at = db_int(&r, j, 10);
-    for (int i = 0; i < n; i++)
-      if (ids[i] == v.user_id) (*out)[i] = v;
-  }
-  return PHEME_OK;
-}
-
-pheme_err gqls_progress_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_progress **out, int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT u.id, coalesce(x.xp, 0), coalesce(x.level, 'NOVICE'), coalesce(t.current, 0), "
-                "coalesce(t.longest, 0), coalesce(t.last_day, 0) FROM users u LEFT JOIN user_xp x ON x.user_id = u.id "
-                "LEFT JOIN streaks t ON t.user_id = u.id WHERE u.id IN (%s) ORDER BY u.id",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    gqls_progress *p = &(*out)[j];
-    p->parent = db_int(&r, j, 0);
-    p->xp = db_int(&r, j, 1);
-    p->level = db_text(&r, j, 2);
-    p->streak_current = (int)db_int(&r, j, 3);
-    p->streak_longest = (int)db_int(&r, j, 4);
-    p->streak_last_day = db_int(&r, j, 5);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
-}
-
-pheme_err gqls_badges_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_badge **out, int *nout) {
-  EMPTY_IF_NONE(a, out, nout);
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = query_ids(&x,
-                "SELECT w.user_id, t.id, t.slug, t.name, t.rarity, t.soulbound, w.awarded_at FROM badge_awards w "
-                "JOIN badge_types t ON t.id = w.badge_id WHERE w.user_id IN (%s) AND w.revoked_at IS NULL "
-                "ORDER BY w.user_id, w.awarded_at, w.id",
-                ids, n, NULL, 0, &r);
-  sx_end(&x);
-  if (e) return e;
-  if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int j = 0; j < r.rows; j++) {
-    gqls_badge *b = &(*out)[j];
-    b->parent = db_int(&r, j, 0);
-    b->badge.id = db_int(&r, j, 1);
-    b->badge.slug = db_text(&r, j, 2);
-    b->badge.name = db_text(&r, j, 3);
-    b->badge.rarity = db_text(&r, j, 4);
-    b->badge.soulbound = (int)db_int(&r, j, 5);
-    b->badge.awarded_at = db_int(&r, j, 6);
-  }
-  *nout = r.rows;
-  return PHEME_OK;
+  void *rows;
+  pheme_err e = read_by_ids(s, a, "SELECT " VAL_COLS " FROM validators v WHERE v.user_id IN (%s)", ids, n,
+                            sizeof **out, offsetof(validator_row, user_id), read_validator, &rows);
+  *out = rows;
+  return e;
 }

@@ -9,6 +9,8 @@
 #ifndef PHEME_STORE_GRAPHQL_BATCH_H
 #define PHEME_STORE_GRAPHQL_BATCH_H
 
+#include <stddef.h>
+
 #include "store/store.h"
 #include "store/validation.h"
 
@@ -16,7 +18,8 @@
 
 /* Users by id: out[i] is the user of ids[i] (id 0 when there is none). */
 pheme_err gqls_users_by_ids(store *s, arena *a, const int64_t *ids, int n, user **out) PHEME_MUST_CHECK;
-/* Tasks by id, with their skills: out[i] for ids[i] (id 0 when none). */
+/* Tasks by id: out[i] for ids[i] (id 0 when none). Their skills are not read (skills NULL): a
+ * grouped read (GQLS_TASK_SKILLS) gives them when they are asked. */
 pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) PHEME_MUST_CHECK;
 
 /* A filtered, ordered page of tasks (The Graph's where / orderBy / first / skip). Zero values
@@ -54,47 +57,32 @@ pheme_err gqls_submissions_by_ids(store *s, arena *a, const int64_t *ids, int n,
 
 typedef struct {
   int64_t parent;
-  skill_level level;
-} gqls_skill_level;
-/* Skill levels of each user, highest XP first. */
-pheme_err gqls_skill_levels_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_skill_level **out,
-                                     int *nout) PHEME_MUST_CHECK;
-
-typedef struct {
-  int64_t parent;
-  guild guild;
-  const char *role;
-  int64_t joined_at;
-} gqls_membership;
-/* The guilds of each user (parent = user id), in joining order. */
-pheme_err gqls_guilds_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_membership **out, int *nout)
-    PHEME_MUST_CHECK;
-
-typedef struct {
-  int64_t parent;
   guild_member member;
 } gqls_member;
 /* The members of each guild, at most per_parent each, in joining order. */
 pheme_err gqls_members_by_guilds(store *s, arena *a, const int64_t *ids, int n, int per_parent, gqls_member **out,
                                  int *nout) PHEME_MUST_CHECK;
 
-/* The timeline, assessments and disputes of each submission, oldest first, and its reviews by
- * round then validator (the submission's id is in each row's submission_id). */
-pheme_err gqls_events_by_subs(store *s, arena *a, const int64_t *ids, int n, sub_event_row **out, int *nout)
-    PHEME_MUST_CHECK;
-pheme_err gqls_assessments_by_subs(store *s, arena *a, const int64_t *ids, int n, assessment_row **out, int *nout)
-    PHEME_MUST_CHECK;
-pheme_err gqls_reviews_by_subs(store *s, arena *a, const int64_t *ids, int n, review_row **out, int *nout)
-    PHEME_MUST_CHECK;
-pheme_err gqls_disputes_by_subs(store *s, arena *a, const int64_t *ids, int n, dispute_row **out, int *nout)
-    PHEME_MUST_CHECK;
-
 /* Validators by user id: out[i] for ids[i] (id 0 when the user is none). */
 pheme_err gqls_validators_by_users(store *s, arena *a, const int64_t *ids, int n, validator_row **out)
     PHEME_MUST_CHECK;
 
-/* XP, level and streak of users ids[0..n): one row per user that exists (zeros and NOVICE for a
- * person with no XP yet). */
+/* ---- rows grouped by their parent: one generic read, described by a table ---- */
+
+typedef struct {
+  int64_t parent; /* user id */
+  skill_level level;
+} gqls_skill_level; /* skill levels, highest XP first */
+
+typedef struct {
+  int64_t parent;
+  guild guild;
+  const char *role;
+  int64_t joined_at;
+} gqls_membership; /* the guilds of a user, in joining order */
+
+/* XP, level and streak: one row per user that exists (zeros and NOVICE for a person with no XP
+ * yet). */
 typedef struct {
   int64_t parent; /* user id */
   int64_t xp;
@@ -102,15 +90,45 @@ typedef struct {
   int streak_current, streak_longest;
   int64_t streak_last_day;
 } gqls_progress;
-pheme_err gqls_progress_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_progress **out, int *nout)
-    PHEME_MUST_CHECK;
 
-/* Badges held (not revoked) by users ids[0..n), by user then award time. */
+/* Badges held (not revoked), by user then award time. */
 typedef struct {
   int64_t parent; /* user id */
   badge_award badge;
 } gqls_badge;
-pheme_err gqls_badges_by_users(store *s, arena *a, const int64_t *ids, int n, gqls_badge **out, int *nout)
-    PHEME_MUST_CHECK;
+
+typedef struct {
+  int64_t parent; /* task id */
+  task_skill skill;
+} gqls_task_skill; /* the skills a task asks for, by slug */
+
+/* What a grouped read reads: the parents are users (the first four), a task, or submissions (the
+ * rest).
+ * Submissions' rows are sub_event_row (timeline, oldest first), assessment_row (oldest first),
+ * review_row (by round, then validator), dispute_row (oldest first); each carries its submission's
+ * id in submission_id. */
+typedef enum {
+  GQLS_SKILL_LEVELS, /* gqls_skill_level */
+  GQLS_GUILDS,       /* gqls_membership */
+  GQLS_PROGRESS,     /* gqls_progress */
+  GQLS_BADGES,       /* gqls_badge */
+  GQLS_TASK_SKILLS,  /* gqls_task_skill */
+  GQLS_TIMELINE,
+  GQLS_ASSESSMENTS,
+  GQLS_REVIEWS,
+  GQLS_DISPUTES,
+  GQLS_ROWS__COUNT
+} gqls_rows_kind;
+
+/* The layout of a grouped read's rows: size of one, offset of the parent's id (int64_t) in it,
+ * and offset of the object a list item is (0: the row itself). */
+typedef struct {
+  size_t size, parent, obj;
+} gqls_rows_shape;
+
+/* The rows of kind for the parents ids[0..n), in one statement: *rows is an array of *nrows rows
+ * of shape->size bytes, grouped by parent, in a. */
+pheme_err gqls_rows_by_parents(store *s, arena *a, gqls_rows_kind kind, const int64_t *ids, int n, void **rows,
+                               int *nrows, gqls_rows_shape *shape) PHEME_MUST_CHECK;
 
 #endif

@@ -55,6 +55,7 @@ typedef struct sx {
    * the process's job workers). */
   void (*on_commit)(store *s);
   int wrote_event; /* sx_event ran in this unit: its commit calls the store's events_hook */
+  int pinned;      /* x->c is the thread's pinned read connection (store_read_pin): kept at the end */
 } sx;
 
 /* Takes a read connection. */
@@ -103,6 +104,26 @@ void sx_user_read(const db_result *r, int i, user *u);
  * transaction; *id is the new user's id. The caller writes the audit row. */
 pheme_err sx_user_insert(sx *x, const uint8_t address[20], const char *display_name, int64_t now_ms,
                          int64_t *id) PHEME_MUST_CHECK;
+
+/* ---- rows read in more than one file: the columns and the one reader of each ---- */
+
+/* A task (tasks.c) selected FROM tasks t JOIN users u ON u.id = t.creator_id; its skills are not
+ * among the columns (the reader leaves them empty). */
+#define TASK_COLS                                                                              \
+  "t.id, t.type, t.title, t.description, t.status, t.difficulty, t.xp_reward, "               \
+  "CAST(t.token_reward AS TEXT), t.creator_id, u.address, coalesce(t.guild_id, 0), "          \
+  "coalesce(t.deadline, 0), t.requirements, t.validation, t.created_at, t.updated_at"
+/* Reads row i of a result selected with TASK_COLS at column 0. */
+void sx_task_read(const db_result *r, int i, task *t);
+/* Gives tasks[0..n) their skills (in a) from r, rows (task_id, slug, min_level) by task id then
+ * slug. */
+pheme_err sx_task_skills_fill(arena *a, const db_result *r, task *tasks, int n) PHEME_MUST_CHECK;
+/* A submission (submissions.c) selected FROM submissions s JOIN users u ON u.id = s.user_id. */
+#define SUB_COLS                                                                           \
+  "s.id, s.task_id, s.user_id, u.address, s.text, s.evidence, s.state, s.feedback, "      \
+  "coalesce(s.final_score, -1), s.created_at, s.updated_at"
+/* Reads row i of a result whose columns c… are SUB_COLS. */
+void sx_submission_read(const db_result *r, int i, int c, submission *s);
 
 /* Whether x speaks to PostgreSQL (for the few statements that differ: row locks). */
 int sx_is_pg(const sx *x);

@@ -115,6 +115,36 @@ void store_metrics_collect(metrics_writer *w, void *ctx) {
   if (s->gate) replica_gate_metrics(w, s->gate);
 }
 
+/* The thread's pinned read connection (store_read_pin), at most one store at a time. */
+static _Thread_local struct {
+  store *s;
+  db_conn *c;
+  int depth;
+  int in_read; /* its read transaction is open */
+} pin;
+
+pheme_err store_read_pin(store *s) {
+  if (pin.depth > 0) {
+    pin.depth += pin.s == s; /* another store's pin is left alone: its reads go on as usual */
+    return PHEME_OK;
+  }
+  pin.c = s->drv->acquire(s->db, s->gate && replica_gate_primary(s->gate)); /* as sx_take's reads */
+  if (!pin.c) return PHEME_SYS_STORAGE;
+  pin.s = s;
+  pin.depth = 1;
+  pin.in_read = s->drv->read_begin_sql && !s->drv->query(pin.c, NULL, s->drv->read_begin_sql, NULL, 0, NULL);
+  return PHEME_OK;
+}
+
+void store_read_unpin(store *s) {
+  if (pin.s != s || pin.depth <= 0 || --pin.depth > 0) return;
+  if (pin.in_read && s->drv->query(pin.c, NULL, "ROLLBACK", NULL, 0, NULL)) s->drv->exec_script(pin.c, "ROLLBACK");
+  s->drv->release(s->db, pin.c);
+  pin.s = NULL;
+  pin.c = NULL;
+  pin.in_read = 0;
+}
+
 static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   x->s = s;
   x->in_tx = 0;
@@ -124,15 +154,16 @@ static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   arena_init(&x->scratch, 0);
   x->a = a ? a : &x->scratch;
   /* a read goes to the replica only when the gate allows it (pg/replica.h); acquire's write
-   * flag is what picks the primary's pool */
-  x->c = s->drv->acquire(s->db, write || (s->gate && replica_gate_primary(s->gate)));
+   * flag is what picks the primary's pool. A pinned read (store_read_pin) uses the pin's. */
+  x->pinned = !write && pin.s == s && pin.depth > 0;
+  x->c = x->pinned ? pin.c : s->drv->acquire(s->db, write || (s->gate && replica_gate_primary(s->gate)));
   return x->c ? PHEME_OK : PHEME_SYS_STORAGE;
 }
 
 pheme_err sx_read(store *s, arena *a, sx *x) { return sx_take(s, a, x, 0); }
 
 pheme_err sx_snapshot(sx *x) {
-  if (!x->s->drv->read_begin_sql || x->in_read || x->in_tx) return PHEME_OK;
+  if (!x->s->drv->read_begin_sql || x->in_read || x->in_tx || x->pinned) return PHEME_OK;
   /* through the statement cache: BEGIN and ROLLBACK are prepared once per connection */
   pheme_err e = x->s->drv->query(x->c, x->a, x->s->drv->read_begin_sql, NULL, 0, NULL);
   if (!e) x->in_read = 1;
@@ -200,9 +231,10 @@ void sx_end(sx *x) {
   if (x->in_read && x->s->drv->query(x->c, x->a, "ROLLBACK", NULL, 0, NULL))
     x->s->drv->exec_script(x->c, "ROLLBACK");
   x->in_read = 0;
-  x->s->drv->release(x->s->db, x->c);
+  if (!x->pinned) x->s->drv->release(x->s->db, x->c);
   x->c = NULL;
   x->in_tx = 0;
+  x->pinned = 0;
   arena_release(&x->scratch);
 }
 

@@ -181,6 +181,16 @@ void store_writes_listen(store *s, void (*fn)(void *ctx), void *ctx);
 struct redis_client;
 void store_replica_share(store *s, struct redis_client *redis);
 
+/* One snapshot for a run of reads (a GraphQL query: every level reads the same state, as The
+ * Graph answers from one block): from store_read_pin until store_read_unpin, this thread's reads
+ * of s (sx_read and every store_* read) share one read connection and, on SQLite, one read
+ * transaction, instead of taking a connection and a transaction each. Writes are not affected
+ * (they take their own connection, and the pinned snapshot does not see them: pin only around
+ * reads). Pins nest (only the outermost takes and gives back the connection). Returns 0, or
+ * PHEME_SYS_STORAGE (then nothing is pinned and reads go on as usual; unpin anyway). */
+pheme_err store_read_pin(store *s);
+void store_read_unpin(store *s);
+
 /* --- users and wallets --- */
 pheme_err store_user_get(store *s, arena *a, int64_t id, user *out) PHEME_MUST_CHECK;
 pheme_err store_user_by_address(store *s, arena *a, const uint8_t address[20], user *out)

@@ -7,22 +7,18 @@
 #include "store/jobs.h"
 #include "core/banned.h"
 
-#define SUB_COLS                                                                           \
-  "s.id, s.task_id, s.user_id, u.address, s.text, s.evidence, s.state, s.feedback, "      \
-  "coalesce(s.final_score, -1), s.created_at, s.updated_at"
-
-static void read_sub(const db_result *r, int i, submission *s) {
-  s->id = db_int(r, i, 0);
-  s->task_id = db_int(r, i, 1);
-  s->user_id = db_int(r, i, 2);
-  sx_addr(r, i, 3, s->user_address);
-  s->text = db_text(r, i, 4);
-  s->evidence = db_text(r, i, 5);
-  s->state = db_text(r, i, 6);
-  s->feedback = db_text(r, i, 7);
-  s->final_score = (int)db_int(r, i, 8);
-  s->created_at = db_int(r, i, 9);
-  s->updated_at = db_int(r, i, 10);
+void sx_submission_read(const db_result *r, int i, int c, submission *s) {
+  s->id = db_int(r, i, c);
+  s->task_id = db_int(r, i, c + 1);
+  s->user_id = db_int(r, i, c + 2);
+  sx_addr(r, i, c + 3, s->user_address);
+  s->text = db_text(r, i, c + 4);
+  s->evidence = db_text(r, i, c + 5);
+  s->state = db_text(r, i, c + 6);
+  s->feedback = db_text(r, i, c + 7);
+  s->final_score = (int)db_int(r, i, c + 8);
+  s->created_at = db_int(r, i, c + 9);
+  s->updated_at = db_int(r, i, c + 10);
 }
 
 static const char by_id[] =
@@ -35,7 +31,7 @@ pheme_err sx_submission_get(sx *x, int64_t id, int lock, submission *out) {
   db_result r;
   pheme_err e = Q(x, &r, lock && sx_is_pg(x) ? by_id_locked : by_id, dbv_int(id));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
-  if (!e) read_sub(&r, 0, out);
+  if (!e) sx_submission_read(&r, 0, 0, out);
   return e;
 }
 
@@ -97,7 +93,7 @@ pheme_err store_submission_create(store *s, arena *a, const store_actor *who, su
     e = jobs_enqueue_in(&x, &rq, now, NULL, NULL);
   }
   if (!e) e = Q(&x, &r, by_id, dbv_int(sub->id));
-  if (!e) read_sub(&r, 0, sub);
+  if (!e) sx_submission_read(&r, 0, 0, sub);
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   return e;
@@ -110,7 +106,7 @@ pheme_err store_submission_get(store *s, arena *a, int64_t id, submission *out) 
   db_result r;
   e = Q(&x, &r, by_id, dbv_int(id));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
-  if (!e) read_sub(&r, 0, out);
+  if (!e) sx_submission_read(&r, 0, 0, out);
   sx_end(&x);
   return e;
 }
@@ -130,7 +126,7 @@ pheme_err store_submissions_list(store *s, arena *a, int64_t user_id, int64_t ta
   if (e) return e;
   *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
   if (!*out) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) read_sub(&r, i, &(*out)[i]);
+  for (int i = 0; i < r.rows; i++) sx_submission_read(&r, i, 0, &(*out)[i]);
   *n = r.rows;
   return PHEME_OK;
 }

@@ -7,12 +7,7 @@
 #include "store/internal.h"
 #include "core/banned.h"
 
-#define TASK_COLS                                                                              \
-  "t.id, t.type, t.title, t.description, t.status, t.difficulty, t.xp_reward, "               \
-  "CAST(t.token_reward AS TEXT), t.creator_id, u.address, coalesce(t.guild_id, 0), "          \
-  "coalesce(t.deadline, 0), t.requirements, t.validation, t.created_at, t.updated_at"
-
-static void read_task(const db_result *r, int i, task *t) {
+void sx_task_read(const db_result *r, int i, task *t) {
   t->id = db_int(r, i, 0);
   t->type = db_text(r, i, 1);
   t->title = db_text(r, i, 2);
@@ -31,6 +26,23 @@ static void read_task(const db_result *r, int i, task *t) {
   t->updated_at = db_int(r, i, 15);
 }
 
+pheme_err sx_task_skills_fill(arena *a, const db_result *r, task *tasks, int n) {
+  for (int i = 0; i < n; i++) {
+    int count = 0;
+    for (int j = 0; j < r->rows; j++) count += db_int(r, j, 0) == tasks[i].id;
+    tasks[i].skills = arena_zalloc(a, sizeof *tasks[i].skills * (size_t)(count ? count : 1));
+    if (!tasks[i].skills) return PHEME_SYS_NOMEM;
+    tasks[i].nskills = 0;
+    for (int j = 0; j < r->rows; j++) {
+      if (db_int(r, j, 0) != tasks[i].id) continue;
+      task_skill *ts = &tasks[i].skills[tasks[i].nskills++];
+      ts->slug = db_text(r, j, 1);
+      ts->min_level = (int)db_int(r, j, 2);
+    }
+  }
+  return PHEME_OK;
+}
+
 /* Loads the skills of tasks[0..n) with one query over the id range of the page. */
 static pheme_err load_skills(sx *x, task *tasks, int n) {
   if (n == 0) return PHEME_OK;
@@ -44,21 +56,7 @@ static pheme_err load_skills(sx *x, task *tasks, int n) {
                   "SELECT ts.task_id, k.slug, ts.min_level FROM task_skills ts JOIN skills k ON "
                   "k.id = ts.skill_id WHERE ts.task_id BETWEEN $1 AND $2 ORDER BY ts.task_id, k.slug",
                   dbv_int(lo), dbv_int(hi));
-  if (e) return e;
-  for (int i = 0; i < n; i++) {
-    int count = 0;
-    for (int j = 0; j < r.rows; j++) count += db_int(&r, j, 0) == tasks[i].id;
-    tasks[i].skills = arena_zalloc(x->a, sizeof *tasks[i].skills * (size_t)(count ? count : 1));
-    if (!tasks[i].skills) return PHEME_SYS_NOMEM;
-    tasks[i].nskills = 0;
-    for (int j = 0; j < r.rows; j++) {
-      if (db_int(&r, j, 0) != tasks[i].id) continue;
-      task_skill *ts = &tasks[i].skills[tasks[i].nskills++];
-      ts->slug = db_text(&r, j, 1);
-      ts->min_level = (int)db_int(&r, j, 2);
-    }
-  }
-  return PHEME_OK;
+  return e ? e : sx_task_skills_fill(x->a, &r, tasks, n);
 }
 
 /* A task with its skills in one statement: one row per skill (or one row with NULL skill columns),
@@ -79,7 +77,7 @@ pheme_err sx_task_get(sx *x, int64_t id, int lock, task *out) {
   pheme_err e = Q(x, &r, sql, dbv_int(id));
   if (e) return e;
   if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
-  read_task(&r, 0, out);
+  sx_task_read(&r, 0, out);
   int n = db_text(&r, 0, 16) ? r.rows : 0;
   out->skills = arena_zalloc(x->a, sizeof *out->skills * (size_t)(n ? n : 1));
   if (!out->skills) return PHEME_SYS_NOMEM;
@@ -232,7 +230,7 @@ pheme_err store_tasks_list(store *s, arena *a, const task_filter *f, const store
     if (!*out) e = PHEME_SYS_NOMEM;
   }
   if (!e) {
-    for (int i = 0; i < r.rows; i++) read_task(&r, i, &(*out)[i]);
+    for (int i = 0; i < r.rows; i++) sx_task_read(&r, i, &(*out)[i]);
     *n = r.rows;
     e = load_skills(&x, *out, r.rows);
   }

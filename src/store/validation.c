@@ -29,17 +29,9 @@ static void blob_copy(const db_result *r, int i, int c, uint8_t *dst, size_t n) 
 
 /* ---- reading ---- */
 
-/* A validator's stake is the chain's when the indexer has one for its address (PhemeStaking's
- * "stake" projection, the newest if several chains are indexed), so panel draws and consensus
- * weights follow stake moved or slashed on chain; else the stake registered by an admin. */
-#define VAL_COLS                                                                                \
-  "v.id, v.user_id, v.address, coalesce((SELECT ce.amount FROM chain_entities ce WHERE ce.kind = " \
-  "'stake' AND ce.owner = v.address AND ce.amount IS NOT NULL ORDER BY ce.block_number DESC "    \
-  "LIMIT 1), CAST(v.stake AS TEXT)), v.domains, v.status, v.accuracy_ppm, v.outlier_streak, "    \
-  "v.slashing_candidate, v.created_at, v.updated_at"
 enum { VAL_NCOLS = 11 };
 
-static void read_validator(const db_result *r, int i, int c, validator_row *v) {
+void sx_validator_read(const db_result *r, int i, int c, validator_row *v) {
   v->id = db_int(r, i, c);
   v->user_id = db_int(r, i, c + 1);
   blob_copy(r, i, c + 2, v->address, 20);
@@ -112,7 +104,7 @@ static pheme_err load_panel(sx *x, sub_view *v) {
   for (int i = 0; i < r.rows; i++) {
     v->seats[i].round = (int)db_int(&r, i, 0);
     v->seats[i].drawn_at = db_int(&r, i, 1);
-    read_validator(&r, i, 2, &v->seats[i].v);
+    sx_validator_read(&r, i, 2, &v->seats[i].v);
   }
   v->nseats = r.rows;
   e = Q(x, &r,
@@ -205,7 +197,7 @@ static pheme_err load_candidates(sx *x, sub_view *v, view_cache *cache) {
   if (e) return e;
   if (!ALLOC(x->a, v->candidates, r.rows)) return PHEME_SYS_NOMEM;
   for (int i = 0; i < r.rows; i++) {
-    read_validator(&r, i, 0, &v->candidates[i]);
+    sx_validator_read(&r, i, 0, &v->candidates[i]);
     v->candidates[i].domain_upt = db_int(&r, i, VAL_NCOLS);
   }
   v->ncandidates = r.rows;
@@ -513,7 +505,7 @@ pheme_err store_validator_put(store *s, arena *a, const store_actor *who, int64_
   if (!e) e = Q(&x, &r, val_by_user, dbv_int(user_id));
   if (!e && r.rows != 1) e = PHEME_SYS_STORAGE;
   if (!e) {
-    read_validator(&r, 0, 0, out);
+    sx_validator_read(&r, 0, 0, out);
     char detail[160];
     snprintf(detail, sizeof detail, "{\"stake\":\"%s\"}", stake);
     e = sx_audit(&x, who, "validator.put", "validator", out->id, detail);
@@ -530,7 +522,7 @@ pheme_err store_validator_by_user(store *s, arena *a, int64_t user_id, validator
   db_result r;
   e = Q(&x, &r, val_by_user, dbv_int(user_id));
   if (!e && r.rows == 0) e = PHEME_DATA_NOT_FOUND;
-  if (!e) read_validator(&r, 0, 0, out);
+  if (!e) sx_validator_read(&r, 0, 0, out);
   sx_end(&x);
   return e;
 }
@@ -548,7 +540,7 @@ pheme_err store_validators_list(store *s, arena *a, int only_candidates, validat
   sx_end(&x);
   if (e) return e;
   if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) read_validator(&r, i, 0, &(*out)[i]);
+  for (int i = 0; i < r.rows; i++) sx_validator_read(&r, i, 0, &(*out)[i]);
   *n = r.rows;
   return PHEME_OK;
 }

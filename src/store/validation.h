@@ -62,6 +62,19 @@ typedef struct {
   int64_t domain_upt;
 } validator_row;
 
+/* A validator (validation.c) selected FROM validators v. Its stake is the chain's when the indexer
+ * has one for its address (PhemeStaking's "stake" projection, the newest if several chains are
+ * indexed), so panel draws and consensus weights follow stake moved or slashed on chain; else the
+ * stake registered by an admin. */
+#define VAL_COLS                                                                                \
+  "v.id, v.user_id, v.address, coalesce((SELECT ce.amount FROM chain_entities ce WHERE ce.kind = " \
+  "'stake' AND ce.owner = v.address AND ce.amount IS NOT NULL ORDER BY ce.block_number DESC "    \
+  "LIMIT 1), CAST(v.stake AS TEXT)), v.domains, v.status, v.accuracy_ppm, v.outlier_streak, "    \
+  "v.slashing_candidate, v.created_at, v.updated_at"
+/* Reads row i of a result whose columns c… are VAL_COLS (for the store's own files, as GraphQL's
+ * batched reads). */
+void sx_validator_read(const db_result *r, int i, int c, validator_row *v);
+
 /* A panel seat: validator v drawn for round of the submission. */
 typedef struct {
   int round;

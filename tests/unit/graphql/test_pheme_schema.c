@@ -6,7 +6,9 @@
 
 #include "test.h"
 #include "backends.h"
+#include "core/util.h"
 #include "graphql/pheme_schema.h"
+#include "store/chain_index.h"
 #include "work/tasks.h"
 
 static const store_actor sys = {0, ""};
@@ -42,7 +44,7 @@ static const char *run_as(arena *a, const work_principal *who, const char *src, 
   rq.query_len = strlen(src);
   json_t *v = vars ? json_loads(vars, 0, NULL) : NULL;
   rq.variables = v;
-  gql_exec_options opt = {.app = &ctx};
+  gql_exec_options opt = {.app = &ctx, .query_begin = gqlp_query_begin, .query_end = gqlp_query_end};
   buf out;
   buf_init(&out, 1 << 22);
   gql_result res;
@@ -330,6 +332,194 @@ TEST(subscriptions_run_per_event) {
   arena_release(&keep);
 }
 
+/* A submission's task is read without its skills; they come in one more store call when asked,
+ * and are the task's own. */
+TEST(a_submissions_task_reads_its_skills_when_asked) {
+  arena a;
+  arena_init(&a, 0);
+  int plain, with_skills;
+  const char *r = run_as(&a, &people[0], "{ me { submissions(first: 3) { task { title } } } }", NULL, &plain);
+  CHECK(strstr(r, "\"errors\"") == NULL);
+  r = run_as(&a, &people[0], "{ me { submissions(first: 3) { task { title skills { skill minLevel } } } } }", NULL,
+             &with_skills);
+  CHECK_INT(with_skills, plain + 1);
+  /* newest first: tasks 2 (one skill), 1 (two), 0 (one) */
+  CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"task\":{\"title\":\"Fix the bug\",\"skills\":[{\"skill\":\"solidity\","
+               "\"minLevel\":0}]}},{\"task\":{\"title\":\"Write docs\",\"skills\":[{\"skill\":\"rust\",\"minLevel\":0},"
+               "{\"skill\":\"solidity\",\"minLevel\":0}]}},{\"task\":{\"title\":\"Audit the vault\",\"skills\":[{\"skill\":"
+               "\"solidity\",\"minLevel\":0}]}}]}}}");
+  arena_release(&a);
+}
+
+/* A query's levels read one snapshot (store_read_pin, as POST /graphql runs queries): on SQLite a
+ * write committed while it is pinned is not seen until it is let go; pins nest. */
+TEST(a_query_reads_one_snapshot) {
+  arena a;
+  arena_init(&a, 0);
+  store_page p = {0, 1000};
+  user *list;
+  int before, during, after;
+  REQUIRE(store_read_pin(S) == 0);
+  REQUIRE(store_read_pin(S) == 0);
+  REQUIRE(store_users_list(S, &a, &p, &list, &before) == 0);
+  REQUIRE(person_at(99, ROLE_USER).user_id > 0); /* a write, on the writer's connection */
+  store_read_unpin(S);                           /* the inner pin: still pinned */
+  REQUIRE(store_users_list(S, &a, &p, &list, &during) == 0);
+  store_read_unpin(S);
+  REQUIRE(store_users_list(S, &a, &p, &list, &after) == 0);
+  if (strcmp(store_driver_name(S), "sqlite") == 0) CHECK_INT(during, before);
+  CHECK_INT(after, before + 1);
+  /* and a query run through the hooks answers as before */
+  const char *r = run_as(&a, NULL, "{ users(first: 1) { id } }", NULL, NULL);
+  CHECK(strstr(r, "\"users\":[{\"id\":") != NULL);
+  arena_release(&a);
+}
+
+/* ---- time travel: `block: { number }` on the chain projections ---- */
+
+#define TT_CHAIN 4242
+
+/* A change of block: kind and key written with amount (or NULL) and data, or deleted. */
+typedef struct {
+  int64_t block;
+  const char *kind, *key, *amount, *data; /* data NULL: deleted */
+} tt_change;
+
+static void tt_hash(int64_t b, uint8_t out[32]) {
+  memset(out, 0, 32);
+  out[0] = 0xb1;
+  out[31] = (uint8_t)b;
+}
+
+/* Indexes blocks from..to of chain TT_CHAIN in one unit, journaled, with the changes ch[0..n),
+ * moving the cursor to `to` and pruning below keep_from, as the indexer does. */
+static int tt_index(int64_t from, int64_t to, const tt_change *ch, int n, int64_t keep_from) {
+  arena a;
+  arena_init(&a, 0);
+  chain_unit *u;
+  int rc = -1;
+  if (chain_unit_begin(S, &a, TT_CHAIN, "tt", &u)) goto out;
+  chain_unit_set_undo(u, 1);
+  for (int64_t b = from; b <= to; b++) {
+    uint8_t h[32], parent[32];
+    tt_hash(b, h);
+    tt_hash(b - 1, parent);
+    if (chain_unit_block(u, b, h, parent)) goto abort;
+    for (int i = 0; i < n; i++) {
+      if (ch[i].block != b) continue;
+      if (!ch[i].data) {
+        if (chain_unit_delete(u, b, ch[i].kind, ch[i].key)) goto abort;
+        continue;
+      }
+      chain_entity e = {.kind = ch[i].kind, .key = ch[i].key, .amount = ch[i].amount, .data = ch[i].data,
+                        .ord = b << 20, .block_number = b};
+      if (strcmp(ch[i].kind, "stake") == 0) {
+        e.has_owner = 1;
+        memset(e.owner, 0x5a, 20);
+      }
+      if (chain_unit_put(u, b, &e)) goto abort;
+    }
+  }
+  uint8_t h[32];
+  tt_hash(to, h);
+  if (chain_unit_cursor(u, to, h, to, 1, keep_from, time_now_ms() + 60000)) goto abort;
+  rc = chain_unit_commit(u) ? -1 : 0;
+  goto out;
+abort:
+  chain_unit_abort(u);
+out:
+  arena_release(&a);
+  return rc;
+}
+
+/* Runs src against chain TT_CHAIN. */
+static const char *run_tt(arena *a, const char *src) {
+  gqlp_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.store = S;
+  ctx.actor = sys;
+  ctx.chain_id = TT_CHAIN;
+  gql_request rq = {0};
+  rq.query = src;
+  rq.query_len = strlen(src);
+  gql_exec_options opt = {.app = &ctx, .query_begin = gqlp_query_begin, .query_end = gqlp_query_end};
+  buf out;
+  buf_init(&out, 1 << 20);
+  gql_result res;
+  const char *txt = gql_service_run(&SVC, &rq, &opt, a, &out, &res) == 0 ? arena_strdup(a, out.data) : "(cap)";
+  buf_release(&out);
+  return txt;
+}
+
+/* The projections as they were at a block, read back from the undo journal: a proposal created,
+ * voted on, moved on and a vote withdrawn; a stake raised. Within the history kept every block
+ * answers as it was; beyond it (not indexed yet, or pruned) a clear error; _meta agrees. */
+TEST(time_travel_within_the_history_kept) {
+  arena a;
+  arena_init(&a, 0);
+  int won = 0;
+  REQUIRE(store_chain_lease(S, TT_CHAIN, "tt", 1, time_now_ms(), 60000, &won) == 0 && won);
+  const char *staker = "0x5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a"; /* the stake's key and owner */
+  tt_change first[] = {
+      {1, "proposal", "1", NULL, "{\"state\":\"pending\"}"},
+      {1, "stake", staker, "100", "{}"},
+      {2, "vote", "1/0xaa", "7", "{}"},
+      {2, "vote", "1/0xbb", "9", "{}"},
+      {3, "proposal", "1", NULL, "{\"state\":\"active\"}"},
+  };
+  REQUIRE(tt_index(1, 3, first, 5, 0) == 0);
+  tt_change second[] = {
+      {4, "proposal", "2", NULL, "{\"state\":\"pending\"}"},
+      {4, "proposal", "1", NULL, "{\"state\":\"executed\"}"},
+      {4, "vote", "1/0xaa", NULL, NULL},
+      {4, "stake", staker, "250", "{}"},
+  };
+  REQUIRE(tt_index(4, 4, second, 4, 0) == 0);
+
+  const char *r = run_tt(&a, "{ proposals { id data block votes { weight } } }");
+  CHECK_STR(r, "{\"data\":{\"proposals\":[{\"id\":\"2\",\"data\":{\"state\":\"pending\"},\"block\":4,\"votes\":[]},"
+               "{\"id\":\"1\",\"data\":{\"state\":\"executed\"},\"block\":4,\"votes\":[{\"weight\":\"9\"}]}]}}");
+  /* at block 2: one proposal, pending, with both votes (same block: by key); the nested votes are
+   * read at its block */
+  r = run_tt(&a, "{ proposals(block: {number: 2}) { id data block votes { weight } } }");
+  CHECK_STR(r, "{\"data\":{\"proposals\":[{\"id\":\"1\",\"data\":{\"state\":\"pending\"},\"block\":1,"
+               "\"votes\":[{\"weight\":\"7\"},{\"weight\":\"9\"}]}]}}");
+  r = run_tt(&a, "{ a: proposal(id: \"1\", block: {number: 3}) { data block } b: proposal(id: \"2\", block: {number: 3}) { id } "
+                 "c: proposal(id: \"2\") { id } }");
+  CHECK_STR(r, "{\"data\":{\"a\":{\"data\":{\"state\":\"active\"},\"block\":3},\"b\":null,\"c\":{\"id\":\"2\"}}}");
+  char q[256];
+  snprintf(q, sizeof q, "{ then: staking(address: \"%s\", block: {number: 3}) { stake } now: staking(address: \"%s\") { stake } }",
+           staker, staker);
+  r = run_tt(&a, q);
+  CHECK_STR(r, "{\"data\":{\"then\":{\"stake\":\"100\"},\"now\":{\"stake\":\"250\"}}}");
+  /* _meta: the block asked, with its hash; number_gte is the latest */
+  r = run_tt(&a, "{ a: _meta(block: {number: 2}) { block { number hash } } b: _meta { block { number } } "
+                 "c: _meta(block: {number_gte: 3}) { block { number } } }");
+  CHECK_STR(r, "{\"data\":{\"a\":{\"block\":{\"number\":2,\"hash\":\"0xb1000000000000000000000000000000000000000000000000000000000000"
+               "02\"}},\"b\":{\"block\":{\"number\":4}},\"c\":{\"block\":{\"number\":4}}}}");
+
+  /* beyond the history: not indexed yet, before the first block kept, malformed */
+  r = run_tt(&a, "{ proposals(block: {number: 5}) { id } }");
+  CHECK(strstr(r, "block 5 is not indexed yet: the projections are at block 4") != NULL);
+  r = run_tt(&a, "{ _meta(block: {number_gte: 9}) { block { number } } }");
+  CHECK(strstr(r, "block 9 is not indexed yet: the projections are at block 4") != NULL);
+  r = run_tt(&a, "{ chainValidators(block: {number: 0}) { block } }");
+  CHECK(strstr(r, "block 0 is older than the history kept: the projections can be read at blocks 1 to 4") != NULL);
+  r = run_tt(&a, "{ proposals(block: {number: 2, number_gte: 1}) { id } }");
+  CHECK(strstr(r, "block takes number or number_gte, not both") != NULL);
+  r = run_tt(&a, "{ proposals(block: {number: -1}) { id } }");
+  CHECK(strstr(r, "a block number is 0 or more, not -1") != NULL);
+
+  /* the indexer moves on and prunes below block 4: block 3 is gone, block 4 still answers */
+  tt_change third[] = {{5, "proposal", "1", NULL, "{\"state\":\"closed\"}"}};
+  REQUIRE(tt_index(5, 5, third, 1, 4) == 0);
+  r = run_tt(&a, "{ proposal(id: \"1\", block: {number: 3}) { id } }");
+  CHECK(strstr(r, "block 3 is older than the history kept: the projections can be read at blocks 4 to 5") != NULL);
+  r = run_tt(&a, "{ a: proposal(id: \"1\", block: {number: 4}) { data } b: proposal(id: \"1\") { data } }");
+  CHECK_STR(r, "{\"data\":{\"a\":{\"data\":{\"state\":\"executed\"}},\"b\":{\"data\":{\"state\":\"closed\"}}}}");
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   seed();
   RUN(answers_from_storage);
@@ -340,6 +530,9 @@ static void all_tests(void) {
   RUN(the_committed_schema_is_the_table);
   RUN(progress_badges_reputation);
   RUN(subscriptions_run_per_event);
+  RUN(a_submissions_task_reads_its_skills_when_asked);
+  RUN(time_travel_within_the_history_kept);
+  RUN(a_query_reads_one_snapshot);
 }
 
 int main(void) {
