@@ -172,6 +172,10 @@ cmd_test() {
   PHEME_API_KEY=$("$PHEME" key create --role user --owner 0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc \
     --label web-e2e --database "$PHEME_DB" 2>/dev/null | tail -1)
   export PHEME_API_KEY
+  # An admin key (the demo creator's) for the set-up the pages need: a quest chain, a creator role.
+  PHEME_ADMIN_KEY=$("$PHEME" key create --role admin --owner 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266 \
+    --label web-e2e-admin --database "$PHEME_DB" 2>/dev/null | tail -1)
+  export PHEME_ADMIN_KEY
   say "browser smoke test ($("$CHROMIUM" --version 2>/dev/null | head -1))"
   if ! (cd "$WEB" && node e2e/browser.mjs smoke); then
     say "last lines of the server log:"

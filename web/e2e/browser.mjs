@@ -285,6 +285,79 @@ async function smoke() {
       await page.getByRole("link", { name: "PHEME Demo Creator" }).waitFor();
     });
 
+    await check("the landing page says what PHEME is, with live figures the API agrees with and the leaderboard", async () => {
+      await page.goto(`${base}/`);
+      await heading("Verified work, portable reputation");
+      await page.getByRole("heading", { name: "How it works" }).waitFor();
+      const api = async (path) => (await fetch(`${base}/api/v1${path}`)).json();
+      const open = await api("/tasks?status=OPEN&limit=100");
+      const people = await api("/leaderboards/global?limit=5");
+      const skills = await api("/skills");
+      const want = { "stat-open-tasks": String(open.items.length), "stat-people": String(people.total), "stat-skills": String(skills.items.length) };
+      for (const [id, v] of Object.entries(want)) {
+        const el = page.getByTestId(id);
+        await el.filter({ hasText: /\d/ }).waitFor();
+        const got = (await el.innerText()).trim();
+        if (got !== v) throw new Error(`${id}: the page says ${got}, the API ${v}`);
+      }
+      const board = page.getByRole("list", { name: "Ranking" });
+      if (people.items.length) await board.getByText(`#1`).waitFor();
+      else await visible("Nobody has earned XP yet");
+      await page.getByRole("link", { name: "Browse tasks" }).click();
+      await heading("Tasks");
+      await page.getByRole("link", { name: "PHEME home" }).click();
+      await heading("Verified work, portable reputation");
+    });
+
+    await check("dark theme: the system's preference is followed, the toggle overrides it and is kept", async () => {
+      await page.emulateMedia({ colorScheme: "dark" });
+      await page.goto(`${base}/`);
+      const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+      const dark = await bg();
+      if (dark !== "rgb(2, 6, 23)") throw new Error(`the page under a dark system theme is ${dark}`);
+      await axeClean(page, "the landing page in the dark theme");
+      await page.getByRole("button", { name: "Switch to the light theme" }).click();
+      if ((await bg()) !== "rgb(248, 250, 252)") throw new Error(`after the toggle the page is ${await bg()}`);
+      await page.reload();
+      await page.getByRole("button", { name: "Switch to the dark theme" }).waitFor();
+      if ((await bg()) !== "rgb(248, 250, 252)") throw new Error("the choice was not kept");
+      await page.getByRole("button", { name: "Switch to the dark theme" }).click();
+      await page.emulateMedia({ colorScheme: "light" });
+      if ((await bg()) !== "rgb(2, 6, 23)") throw new Error("the dark choice does not win over a light system theme");
+      await page.getByRole("button", { name: "Switch to the light theme" }).click();
+    });
+
+    let quest = null;
+    const adminKey = process.env.PHEME_ADMIN_KEY ?? "";
+    await check("quests: a chain of tasks with its bonus; anonymous visitors see the steps", async () => {
+      if (!adminKey) throw new Error("PHEME_ADMIN_KEY is needed to create a quest");
+      const tasks = (await (await fetch(`${base}/api/v1/tasks?limit=100`)).json()).items;
+      const id = (title) => tasks.find((t) => t.title === title)?.id;
+      const steps = [id("Explain vesting cliffs in 300 words"), id("Ship a dashboard for your guild"), id("Run a governance proposal end to end")];
+      const r = await fetch(`${base}/api/v1/quests`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${adminKey}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ slug: "builders-path", name: "The builder's path", description: "Explain, build, then govern.", xpReward: 300, steps }),
+      });
+      if (r.status !== 201) throw new Error(`creating the quest answered ${r.status} ${await r.text()}`);
+      quest = await r.json();
+      await page.goto(`${base}/quests`);
+      await heading("Quests");
+      const card = page.getByRole("listitem").filter({ has: page.getByRole("heading", { name: "The builder's path" }) });
+      await card.getByText("+300 XP bonus").waitFor();
+      await card.getByText("3 steps").waitFor();
+      await card.getByRole("link", { name: "The builder's path" }).click();
+      await page.waitForURL(/\/quests\/\d+$/);
+      await heading("The builder's path");
+      await visible("Sign in to see your progress");
+      const shown = await page.getByTestId("quest-step").allInnerTexts();
+      if (shown.length !== 3 || !shown[0].includes("Explain vesting cliffs")) throw new Error(`steps: ${shown}`);
+      await fits(page, "a quest");
+      // back where the next check starts: a guild's page
+      await page.goto(`${base}/guilds/solidity-builders`);
+      await heading("Solidity Builders");
+    });
+
     if (apiKey) {
       await check("an API key signs in; join and leave a guild", async () => {
         await page.getByRole("button", { name: "Sign in", exact: true }).first().click();
@@ -298,6 +371,18 @@ async function smoke() {
         await page.getByRole("button", { name: "Leave guild" }).click();
         await page.getByRole("button", { name: "Join guild" }).waitFor();
         await visible("2 members");
+      });
+
+      await check("quests for a signed-in person: progress, the first step open, the rest locked", async () => {
+        if (!quest) throw new Error("no quest was created");
+        await page.goto(`${base}/quests/${quest.id}`);
+        await heading("The builder's path");
+        await page.getByTestId("quest-progress").filter({ hasText: "0 of 3 steps done" }).waitFor();
+        const states = await page.getByTestId("quest-step").evaluateAll((els) => els.map((e) => e.dataset.state));
+        if (states.join() !== "open,locked,locked") throw new Error(`step states ${states}`);
+        await page.getByRole("link", { name: "Explain vesting cliffs in 300 words" }).waitFor();
+        if (await page.getByRole("link", { name: "Run a governance proposal end to end" }).count()) throw new Error("a locked step is a link");
+        await axeClean(page, "a quest with progress");
       });
 
       await check("a task says whether you qualify: skill levels against your Skill Wallet", async () => {
@@ -612,7 +697,7 @@ async function smoke() {
     await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
       const view = await b.context.newPage();
       try {
-        const pages = ["/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+        const pages = ["/", "/quests", "/quests/1", "/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
           "/submissions/1", "/review", "/no-such-page", "/dashboard", "/leaderboards", "/leaderboards?board=skill&of=solidity", "/leaderboards?board=guilds",
           "/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/reputation/0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"];
         const bad = [];

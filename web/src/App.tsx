@@ -14,6 +14,8 @@ import { ValidatorPage } from "./pages/ValidatorPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { LeaderboardsPage } from "./pages/LeaderboardsPage";
 import { ReputationPage } from "./pages/ReputationPage";
+import { LandingPage } from "./pages/LandingPage";
+import { QuestPage, QuestsPage } from "./pages/QuestsPage";
 
 function Page() {
   const { path } = useLocation();
@@ -53,6 +55,12 @@ function Page() {
       return <LeaderboardsPage />;
     case "reputation":
       return <ReputationPage key={route.address} address={route.address} />;
+    case "landing":
+      return <LandingPage />;
+    case "quests":
+      return <QuestsPage />;
+    case "quest":
+      return <QuestPage key={route.id} id={route.id} />;
     default:
       return <NotFoundPage />;
   }

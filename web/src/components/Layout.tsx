@@ -4,14 +4,42 @@ import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { SignInDialog } from "./SignInDialog";
 import { btn, cx, input } from "./ui";
+import { strings } from "../strings";
+import { setTheme, useTheme } from "../theme";
 
+const n = strings.nav;
 const nav = [
-  { to: "/tasks", label: "Tasks", match: (p: string) => p === "/" || p.startsWith("/tasks") },
-  { to: "/guilds", label: "Guilds", match: (p: string) => p.startsWith("/guilds") },
-  { to: "/skills", label: "Skills", match: (p: string) => p.startsWith("/skills") },
-  { to: "/leaderboards", label: "Leaderboards", match: (p: string) => p.startsWith("/leaderboards") },
+  { to: "/tasks", label: n.tasks, match: (p: string) => p.startsWith("/tasks") },
+  { to: "/quests", label: n.quests, match: (p: string) => p.startsWith("/quests") },
+  { to: "/guilds", label: n.guilds, match: (p: string) => p.startsWith("/guilds") },
+  { to: "/skills", label: n.skills, match: (p: string) => p.startsWith("/skills") },
+  { to: "/leaderboards", label: n.leaderboards, match: (p: string) => p.startsWith("/leaderboards") },
+  { to: "/governance", label: n.governance, match: (p: string) => p.startsWith("/governance") },
 ];
-const dashboard = { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") || p.startsWith("/reputation") };
+const dashboard = { to: "/dashboard", label: n.dashboard, match: (p: string) => p.startsWith("/dashboard") || p.startsWith("/reputation") };
+const staking = { to: "/staking", label: n.staking, match: (p: string) => p.startsWith("/staking") };
+const review = { to: "/review", label: n.review, match: (p: string) => p.startsWith("/review") };
+const create = { to: "/create", label: n.create, match: (p: string) => p.startsWith("/create") };
+const admin = { to: "/admin", label: n.admin, match: (p: string) => p.startsWith("/admin") };
+
+/** The links a person sees: everyone's, then what their roles open. */
+export function navLinks(roles: string[] | null) {
+  if (!roles) return nav;
+  const has = (r: string) => roles.includes(r) || roles.includes("admin");
+  return [dashboard, ...nav, staking, ...(has("creator") ? [create] : []), ...(has("validator") ? [review] : []), ...(roles.includes("admin") ? [admin] : [])];
+}
+
+function ThemeToggle() {
+  const theme = useTheme();
+  const dark = theme === "dark";
+  return (
+    <button type="button" className={cx(btn.ghost, "px-2")} onClick={() => setTheme(dark ? "light" : "dark")} aria-label={dark ? strings.theme.toLight : strings.theme.toDark} title={dark ? strings.theme.toLight : strings.theme.toDark}>
+      <span aria-hidden="true" className="text-base leading-none">
+        {dark ? "☀" : "☾"}
+      </span>
+    </button>
+  );
+}
 
 function AddressSearch() {
   const [text, setText] = useState("");
@@ -113,25 +141,22 @@ function SessionEnded() {
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const { me } = useSession();
-  const base = me ? [dashboard, ...nav] : nav;
-  const links = me?.roles.some((r) => r === "validator" || r === "admin")
-    ? [...base, { to: "/review", label: "Review", match: (p: string) => p.startsWith("/review") }]
-    : base;
+  const links = navLinks(me ? me.roles : null);
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-lg focus:bg-white focus:px-4 focus:py-2 focus:shadow">
-        Skip to content
+        {strings.app.skip}
       </a>
       <header className="z-30 border-b border-slate-200 bg-white/95 backdrop-blur md:sticky md:top-0">
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-3 px-4 py-3 sm:px-6">
-          <Link to="/tasks" className="order-1 flex items-center gap-2 rounded-lg font-bold tracking-tight text-slate-900" aria-label="PHEME home">
+          <Link to="/" className="order-1 flex items-center gap-2 rounded-lg font-bold tracking-tight text-slate-900" aria-label={strings.app.home}>
             <svg width="28" height="28" viewBox="0 0 32 32" aria-hidden="true">
               <rect width="32" height="32" rx="8" fill="#4f46e5" />
               <path d="M10 24V8h7a5 5 0 0 1 0 10h-7" fill="none" stroke="#fff" strokeWidth="3" strokeLinecap="round" strokeLinejoin="round" />
             </svg>
             <span className="text-lg">PHEME</span>
           </Link>
-          <nav aria-label="Main" className="order-4 -mx-3 w-full md:order-2 md:mx-0 md:w-auto">
+          <nav aria-label={n.main} className="order-4 -mx-3 w-full md:order-2 md:mx-0 md:w-auto">
             <ul className="flex flex-wrap gap-1">
               {links.map((n) => {
                 const active = n.match(path);
@@ -155,7 +180,8 @@ export function Layout({ children }: { children: ReactNode }) {
           <div className="order-3 w-full md:ml-auto md:w-auto md:flex-1 md:max-w-sm">
             <AddressSearch />
           </div>
-          <div className="order-2 ml-auto md:order-4 md:ml-0">
+          <div className="order-2 ml-auto flex items-center gap-1 md:order-4 md:ml-0">
+            <ThemeToggle />
             <AccountControl />
           </div>
         </div>
@@ -166,10 +192,10 @@ export function Layout({ children }: { children: ReactNode }) {
       </main>
       <footer className="border-t border-slate-200 bg-white">
         <div className="mx-auto flex max-w-6xl flex-wrap justify-between gap-2 px-4 py-4 text-sm text-slate-600 sm:px-6">
-          <p>PHEME — verified work, portable reputation.</p>
+          <p>{strings.app.tagline}</p>
           <p>
             <a className="underline decoration-slate-300 underline-offset-2 hover:text-slate-900" href="/api/v1/openapi.json">
-              For developers: the API
+              {strings.app.developers}
             </a>
           </p>
         </div>

@@ -28,7 +28,7 @@ function href(tab: Tab, of?: string, around?: boolean) {
   return `/leaderboards${s ? `?${s}` : ""}`;
 }
 
-function People({ rows, me }: { rows: BoardRow[]; me?: string }) {
+export function People({ rows, me }: { rows: BoardRow[]; me?: string }) {
   return (
     <ol className="divide-y divide-slate-100" aria-label="Ranking">
       {rows.map((r) => {
