@@ -578,6 +578,7 @@ async function smoke() {
 
     await check("keyboard: skip link first, the sign-in dialog opens and closes with the keyboard", async () => {
       await page.goto(`${base}/tasks`);
+      await page.locator('a[href="#main"]').waitFor({ state: "attached" }); /* the app has rendered */
       await page.keyboard.press("Tab");
       const first = await page.evaluate(() => document.activeElement?.textContent?.trim());
       if (first !== "Skip to content") throw new Error(`first Tab reached '${first}'`);
@@ -694,10 +695,83 @@ async function smoke() {
       }
     });
 
+    await check("the creator console: post a task with the rubric builder, see who fits it and why, edit it, assign bounties", async () => {
+      if (!adminKey) throw new Error("PHEME_ADMIN_KEY is needed to grant the creator role");
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      // anvil's public development key #0: the demo's creator
+      const creator = privateKeyToAccount("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+      const g = await fetch(`${base}/api/v1/admin/users/${creator.address}/roles`, { method: "POST", headers: { Authorization: `Bearer ${adminKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ role: "creator" }) });
+      if (!g.ok) throw new Error(`granting the creator role answered ${g.status} ${await g.text()}`);
+      const vb = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+      try {
+        const { page: p } = await walletContext(vb, creator, "Creator Wallet");
+        await signIn(p, base, "Creator Wallet");
+        await p.getByRole("link", { name: "Create", exact: true }).click();
+        await p.getByRole("heading", { level: 1, name: "Creator console" }).waitFor();
+        const mine = p.getByRole("list", { name: "Your tasks" });
+        await mine.getByRole("link", { name: "Manage Find the reentrancy in a vault" }).waitFor();
+        await axeClean(p, "the creator console");
+        await p.getByRole("link", { name: "Post a task" }).click();
+        await p.getByRole("heading", { level: 1, name: "Post a task" }).waitFor();
+        await p.getByLabel("Title").fill("Add fuzz tests to a token");
+        await p.getByLabel("What should be done").fill("Write property-based fuzz tests for an ERC-20 token and report what they found.");
+        await p.getByLabel("Skill 1", { exact: true }).selectOption("solidity");
+        await p.getByLabel("Minimum level for skill 1").fill("5");
+        await p.getByLabel("Criterion 1", { exact: true }).fill("Finds real bugs");
+        await p.getByLabel("Weight of criterion 1").fill("60");
+        await p.getByLabel("Criterion 2", { exact: true }).fill("Readable tests");
+        await p.getByLabel("Weight of criterion 2").fill("30");
+        await p.getByTestId("rubric-total").filter({ hasText: "Weights add up to 90" }).waitFor();
+        await p.getByRole("button", { name: "Post the task" }).click();
+        await p.getByRole("alert").filter({ hasText: "The weights must add up to 100." }).waitFor();
+        await p.getByRole("button", { name: "Add a criterion" }).click();
+        await p.getByLabel("Criterion 3", { exact: true }).fill("Report");
+        await p.getByLabel("Weight of criterion 3").fill("10");
+        await p.getByTestId("rubric-total").filter({ hasText: "Weights add up to 100" }).waitFor();
+        await axeClean(p, "the task form with its rubric");
+        await p.getByRole("button", { name: "Post the task" }).click();
+        await p.waitForURL(/\/create\/\d+\?posted=1$/);
+        await p.getByRole("status").filter({ hasText: "Your task is posted." }).waitFor();
+        const id = Number(p.url().match(/\/create\/(\d+)/)[1]);
+        const task = await (await fetch(`${base}/api/v1/tasks/${id}`)).json();
+        const rubric = task.validation.rubric.map((r) => `${r.criterion}:${r.weight}`).join(",");
+        if (rubric !== "Finds real bugs:60,Readable tests:30,Report:10") throw new Error(`the server holds the rubric ${rubric}`);
+        if (task.skills[0]?.skill !== "solidity" || task.skills[0]?.minLevel !== 5) throw new Error(`skills ${JSON.stringify(task.skills)}`);
+        // Who fits: the API's candidates, with their reasons, on the page.
+        const cands = await (await fetch(`${base}/api/v1/tasks/${id}/candidates`, { headers: { Authorization: `Bearer ${adminKey}` } })).json();
+        const list = p.getByRole("list", { name: "Candidates" });
+        if (cands.items.length) {
+          await list.getByTestId("candidate").first().waitFor();
+          const shown = await list.getByTestId("candidate").count();
+          if (shown !== cands.items.length) throw new Error(`${shown} candidates shown, the API has ${cands.items.length}`);
+          await list.getByText(cands.items[0].reasons).waitFor();
+        } else await p.getByText("Nobody meets every requirement yet").waitFor();
+        if (!cands.items.some((x) => x.address.toLowerCase() === "0x70997970c51812dc3a010c7d01b50e0d17dc79c8")) throw new Error(`Ada (solidity 30) is not a candidate: ${JSON.stringify(cands.items)}`);
+        await fits(p, "a task in the creator console with its candidates");
+        // Edit it.
+        await p.getByLabel("Title").fill("Add fuzz tests to an ERC-20 token");
+        await p.getByRole("button", { name: "Save changes" }).click();
+        await p.getByRole("status").filter({ hasText: "Your changes are saved." }).waitFor();
+        const edited = await (await fetch(`${base}/api/v1/tasks/${id}`)).json();
+        if (edited.title !== "Add fuzz tests to an ERC-20 token") throw new Error(`title after the edit: ${edited.title}`);
+        // Assign the creator's open bounties to the people who submitted work to them.
+        await p.getByRole("link", { name: "← Creator console" }).click();
+        await p.getByRole("button", { name: "Propose an assignment" }).click();
+        const a = p.getByTestId("assignment");
+        await a.waitFor();
+        if (await a.getByRole("button", { name: "Confirm the assignment" }).count()) {
+          await a.getByRole("button", { name: "Confirm the assignment" }).click();
+          await p.getByRole("status").filter({ hasText: "Assigned. Each person has been told." }).waitFor();
+        } else await a.getByText("There is nobody to assign yet").waitFor();
+      } finally {
+        await vb.close();
+      }
+    });
+
     await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
       const view = await b.context.newPage();
       try {
-        const pages = ["/", "/quests", "/quests/1", "/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+        const pages = ["/", "/quests", "/quests/1", "/create", "/create/new", "/create/2", "/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
           "/submissions/1", "/review", "/no-such-page", "/dashboard", "/leaderboards", "/leaderboards?board=skill&of=solidity", "/leaderboards?board=guilds",
           "/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/reputation/0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"];
         const bad = [];

@@ -16,6 +16,7 @@ import { LeaderboardsPage } from "./pages/LeaderboardsPage";
 import { ReputationPage } from "./pages/ReputationPage";
 import { LandingPage } from "./pages/LandingPage";
 import { QuestPage, QuestsPage } from "./pages/QuestsPage";
+import { CreatorPage, TaskEditorPage } from "./pages/CreatorPage";
 
 function Page() {
   const { path } = useLocation();
@@ -61,6 +62,10 @@ function Page() {
       return <QuestsPage />;
     case "quest":
       return <QuestPage key={route.id} id={route.id} />;
+    case "create":
+      return <CreatorPage />;
+    case "createTask":
+      return <TaskEditorPage key={route.id ?? "new"} id={route.id} />;
     default:
       return <NotFoundPage />;
   }

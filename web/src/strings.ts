@@ -112,6 +112,7 @@ export const strings = {
     },
     types: { LESSON: "Lesson", BOUNTY: "Bounty", QUEST: "Quest step" } as Record<string, string>,
     statuses: { OPEN: "Open now", DRAFT: "Save as a draft" } as Record<string, string>,
+    state: { OPEN: "Open", DRAFT: "Draft", CLOSED: "Closed" } as Record<string, string>,
     evidence: { link: "Links", repository: "Repositories", image: "Images", video: "Videos", document: "Documents" } as Record<string, string>,
     rubric: {
       title: "Rubric",
