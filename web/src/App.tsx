@@ -17,6 +17,8 @@ import { ReputationPage } from "./pages/ReputationPage";
 import { LandingPage } from "./pages/LandingPage";
 import { QuestPage, QuestsPage } from "./pages/QuestsPage";
 import { CreatorPage, TaskEditorPage } from "./pages/CreatorPage";
+import { StakingPage } from "./pages/StakingPage";
+import { GovernancePage, ProposalPage } from "./pages/GovernancePage";
 
 function Page() {
   const { path } = useLocation();
@@ -66,6 +68,12 @@ function Page() {
       return <CreatorPage />;
     case "createTask":
       return <TaskEditorPage key={route.id ?? "new"} id={route.id} />;
+    case "staking":
+      return <StakingPage />;
+    case "governance":
+      return <GovernancePage />;
+    case "proposal":
+      return <ProposalPage key={route.id} id={route.id} />;
     default:
       return <NotFoundPage />;
   }

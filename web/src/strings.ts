@@ -171,6 +171,7 @@ export const strings = {
     readyAt: (when: string) => `Ready to withdraw ${when}`,
     ready: "Ready to withdraw now",
     rewards: "Rewards claimed so far",
+    earned: (amount: string) => `Rewards you can claim now: ${amount}.`,
     votes: "Voting power from tokens",
     amount: "Amount (PHEME)",
     stake: "Stake",
