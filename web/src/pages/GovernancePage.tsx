@@ -42,16 +42,14 @@ function Tally({ data }: { data: ProposalData }) {
       {rows.map((r) => {
         const pct = total > 0n ? Number((r.v * 1000n) / total) / 10 : 0;
         return (
-          <div key={r.key}>
-            <div className="flex flex-wrap justify-between gap-2 text-sm">
-              <dt className="font-medium text-slate-800">{r.name}</dt>
-              <dd className="tabular-nums text-slate-700" data-testid={`tally-${r.key}`}>
-                {tokens(r.v)} · {pct}%
-              </dd>
-            </div>
-            <div className="h-2 w-full overflow-hidden rounded-full bg-slate-200" aria-hidden="true">
+          <div key={r.key} className="flex flex-wrap justify-between gap-x-2 gap-y-1 text-sm">
+            <dt className="font-medium text-slate-800">{r.name}</dt>
+            <dd className="tabular-nums text-slate-700" data-testid={`tally-${r.key}`}>
+              {tokens(r.v)} · {pct}%
+            </dd>
+            <dd className="h-2 w-full basis-full overflow-hidden rounded-full bg-slate-200" aria-hidden="true">
               <div className={cx("h-full rounded-full", r.tone)} style={{ width: `${pct}%` }} />
-            </div>
+            </dd>
           </div>
         );
       })}
@@ -155,9 +153,9 @@ function Power({ address }: { address: string }) {
               {tokens(power.data.weighted)}
             </dd>
           </div>
-          <p className="text-xs text-slate-600">{g.powerHint}</p>
         </dl>
       )}
+      {power.data && <p className="mt-2 text-xs text-slate-600">{g.powerHint}</p>}
     </Card>
   );
 }
