@@ -768,10 +768,54 @@ async function smoke() {
       }
     });
 
+    await check("the admin page: grant and revoke a role, validators with their standing, a slash refused without a chain, the background work", async () => {
+      if (!adminKey) throw new Error("PHEME_ADMIN_KEY is needed to grant the admin role");
+      const { privateKeyToAccount } = await import(require.resolve("viem/accounts"));
+      const admin = privateKeyToAccount("0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80");
+      const g = await fetch(`${base}/api/v1/admin/users/${admin.address}/roles`, { method: "POST", headers: { Authorization: `Bearer ${adminKey}`, "Content-Type": "application/json" }, body: JSON.stringify({ role: "admin" }) });
+      if (!g.ok) throw new Error(`granting the admin role answered ${g.status}`);
+      const ada = "0x70997970C51812dc3A010C7d01b50e0d17dc79C8";
+      const roles = async () => (await (await fetch(`${base}/api/v1/users/${ada}`)).json()).roles;
+      const vb = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", headless: true, args: ["--headless", "--no-sandbox", "--disable-gpu"] });
+      try {
+        const { page: p } = await walletContext(vb, admin, "Admin Wallet");
+        await signIn(p, base, "Admin Wallet");
+        await p.getByRole("link", { name: "Admin", exact: true }).click();
+        await p.getByRole("heading", { level: 1, name: "Admin" }).waitFor();
+        await p.getByLabel("Address", { exact: true }).fill(ada);
+        await p.getByLabel("Role", { exact: true }).selectOption("validator");
+        await p.getByRole("button", { name: "Grant" }).click();
+        await p.getByRole("status").filter({ hasText: "0x7099…79C8 is now a validator." }).waitFor();
+        if (!(await roles()).includes("validator")) throw new Error(`Ada's roles: ${await roles()}`);
+        await p.getByRole("button", { name: "Revoke validator from Ada" }).click();
+        await p.getByRole("status").filter({ hasText: "Ada is no longer a validator." }).waitFor();
+        if ((await roles()).includes("validator")) throw new Error(`Ada is still a validator: ${await roles()}`);
+        // the demo's validators with their standing; Grace reviews at 98.4 %
+        const grace = p.getByTestId("validator").filter({ hasText: "0x3C44…93BC" });
+        await grace.getByText("accuracy 98.4%").waitFor();
+        await p.getByLabel("Only slashing candidates").check();
+        await p.getByText("No validator is a slashing candidate.").waitFor();
+        await p.getByLabel("Only slashing candidates").uncheck();
+        await grace.locator("summary").click();
+        await grace.getByLabel("Amount to slash (PHEME)").fill("10");
+        await grace.getByLabel("Reason").fill("Outlying reviews in a row.");
+        await grace.getByRole("button", { name: "Slash 0x3C44…93BC" }).click();
+        await grace.getByRole("alert").filter({ hasText: "DATA004" }).waitFor(); /* this server follows no chain */
+        const metrics = await (await fetch(`${base}/metrics`)).text();
+        const done = Number(metrics.match(/^pheme_jobs_runs_total\{outcome="done"\} (\d+)/m)?.[1]);
+        const shown = Number((await p.getByTestId("jobs-done").innerText()).replace(/\D/g, ""));
+        if (!(shown >= 0 && shown <= done)) throw new Error(`jobs done: the page says ${shown}, the metrics now ${done}`);
+        await p.getByTestId("dead-letters").waitFor();
+        await fits(p, "the admin page");
+      } finally {
+        await vb.close();
+      }
+    });
+
     await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
       const view = await b.context.newPage();
       try {
-        const pages = ["/", "/quests", "/quests/1", "/create", "/create/new", "/create/2", "/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
+        const pages = ["/", "/quests", "/quests/1", "/create", "/create/new", "/create/2", "/staking", "/governance", "/governance/1", "/admin", "/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
           "/submissions/1", "/review", "/no-such-page", "/dashboard", "/leaderboards", "/leaderboards?board=skill&of=solidity", "/leaderboards?board=guilds",
           "/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/reputation/0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"];
         const bad = [];

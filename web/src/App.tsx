@@ -19,6 +19,7 @@ import { QuestPage, QuestsPage } from "./pages/QuestsPage";
 import { CreatorPage, TaskEditorPage } from "./pages/CreatorPage";
 import { StakingPage } from "./pages/StakingPage";
 import { GovernancePage, ProposalPage } from "./pages/GovernancePage";
+import { AdminPage } from "./pages/AdminPage";
 
 function Page() {
   const { path } = useLocation();
@@ -74,6 +75,8 @@ function Page() {
       return <GovernancePage />;
     case "proposal":
       return <ProposalPage key={route.id} id={route.id} />;
+    case "admin":
+      return <AdminPage />;
     default:
       return <NotFoundPage />;
   }
