@@ -5,7 +5,7 @@
 //   node e2e/browser.mjs chain             the chain suite alone: against its own `pheme dev` (anvil +
 //                                          contracts; PHEME_URL to use a running one): on-chain Skill
 //                                          Wallet, chain switch/add, the seeded submission followed and disputed
-//   node e2e/browser.mjs screenshot OUT    saves a 1280x800 screenshot of the tasks page
+//   node e2e/browser.mjs screenshot OUT    saves a 1280x800 screenshot of the landing page
 // Environment: PHEME_URL (the server's origin), PHEME_API_KEY (optional: also tests writes),
 // CHROMIUM (default /usr/bin/chromium). scripts/web.sh starts and stops the server.
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
@@ -161,8 +161,11 @@ async function screenshot(path) {
   const b = await launch();
   try {
     const page = b.context.pages()[0] ?? (await b.context.newPage());
-    await page.goto(`${base}/tasks`);
-    await page.locator('ul[aria-label="Tasks"] > li').first().waitFor();
+    // the landing page: what PHEME is, its live figures and the top of the leaderboard
+    await page.goto(`${base}/`);
+    await page.getByTestId("stat-open-tasks").filter({ hasText: /\d/ }).waitFor();
+    await page.getByRole("list", { name: "Ranking" }).or(page.getByText("Nobody has earned XP yet")).first().waitFor();
+    await page.waitForLoadState("networkidle");
     await page.evaluate(() => document.fonts?.ready);
     await page.waitForTimeout(300);
     await page.screenshot({ path, fullPage: false });
