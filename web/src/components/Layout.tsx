@@ -58,7 +58,7 @@ function AddressSearch() {
   return (
     <form role="search" onSubmit={submit} className="relative w-full" noValidate>
       <label htmlFor="address-search" className="sr-only">
-        Find a Skill Wallet by address
+        {strings.search.label}
       </label>
       <input
         id="address-search"
@@ -66,7 +66,7 @@ function AddressSearch() {
         inputMode="text"
         autoComplete="off"
         spellCheck={false}
-        placeholder="Find a Skill Wallet: 0x…"
+        placeholder={strings.search.placeholder}
         value={text}
         onChange={(e) => {
           setText(e.target.value);
@@ -77,11 +77,11 @@ function AddressSearch() {
         className={cx(input, "pr-16 font-mono", invalid && "border-red-500")}
       />
       <button type="submit" className="absolute inset-y-1 right-1 rounded-md bg-slate-900 px-3 text-xs font-semibold text-white hover:bg-slate-700">
-        Go
+        {strings.search.go}
       </button>
       {invalid && (
         <p id="address-search-error" role="alert" className="absolute left-0 top-full z-10 mt-1 rounded-md bg-red-700 px-2 py-1 text-xs text-white shadow">
-          Enter 0x followed by 40 hex digits.
+          {strings.search.invalid}
         </p>
       )}
     </form>
@@ -93,23 +93,23 @@ function AccountControl() {
   if (s.status === "anonymous")
     return (
       <button type="button" className={btn.primary} onClick={s.openSignIn}>
-        Sign in
+        {strings.app.signIn}
       </button>
     );
-  if (s.status === "checking" || !s.me) return <span className="text-sm text-slate-600">Checking sign-in…</span>;
+  if (s.status === "checking" || !s.me) return <span className="text-sm text-slate-600">{strings.account.checking}</span>;
   return (
     <div className="flex items-center gap-2">
       <Link
         to={`/wallet/${s.me.address}`}
         className="flex items-center gap-2 rounded-lg border border-slate-200 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50"
-        title={`Signed in ${s.credential?.kind === "siwe" ? "with your wallet" : "with an API key"} as ${s.me.address}`}
+        title={strings.account.signedIn(s.credential?.kind === "siwe" ? "wallet" : "key", s.me.address)}
       >
         <span className="h-2 w-2 rounded-full bg-emerald-500" aria-hidden="true" />
         <span className="max-w-[10rem] truncate">{s.me.displayName || shortAddress(s.me.address)}</span>
-        <span className="sr-only">: your Skill Wallet</span>
+        <span className="sr-only">{strings.account.yourWallet}</span>
       </Link>
       <button type="button" className={btn.ghost} onClick={s.signOut}>
-        Sign out
+        {strings.app.signOut}
       </button>
     </div>
   );
@@ -123,15 +123,15 @@ function SessionEnded() {
     <div role="status" className="mb-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900">
       <p>
         {s.ended === "elsewhere"
-          ? "You signed out in another tab."
-          : "Your sign-in has expired, so you are browsing as a visitor. Sign in again to submit work or join guilds."}
+          ? strings.account.signedOutElsewhere
+          : strings.account.expired}
       </p>
       <div className="flex gap-2">
         <button type="button" className={btn.primary} onClick={() => { s.dismissEnded(); s.openSignIn(); }}>
-          Sign in again
+          {strings.account.signInAgain}
         </button>
         <button type="button" className={btn.ghost} onClick={s.dismissEnded}>
-          Dismiss
+          {strings.account.dismiss}
         </button>
       </div>
     </div>
