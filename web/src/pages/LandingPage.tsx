@@ -57,11 +57,11 @@ export function LandingPage() {
           {t.numbersTitle}
         </h2>
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
-          <Figure testId="stat-open-tasks" label={t.numbers.openTasks} value={tasks.data && countText(tasks.data.items.length, tasks.data.nextCursor !== null)} />
-          <Figure testId="stat-people" label={t.numbers.people} value={board.data && formatNumber(board.data.total)} />
-          <Figure testId="stat-guilds" label={t.numbers.guilds} value={guilds.data && countText(guilds.data.items.length, guilds.data.nextCursor !== null)} />
-          <Figure testId="stat-skills" label={t.numbers.skills} value={skills.data && formatNumber(skills.data.items.length)} />
-          <Figure testId="stat-quests" label={t.numbers.quests} value={quests.data && formatNumber(quests.data.items.length)} />
+          <Figure testId="stat-open-tasks" label={t.numbers.openTasks(tasks.data?.items.length ?? 0)} value={tasks.data && countText(tasks.data.items.length, tasks.data.nextCursor !== null)} />
+          <Figure testId="stat-people" label={t.numbers.people(board.data?.total ?? 0)} value={board.data && formatNumber(board.data.total)} />
+          <Figure testId="stat-guilds" label={t.numbers.guilds(guilds.data?.items.length ?? 0)} value={guilds.data && countText(guilds.data.items.length, guilds.data.nextCursor !== null)} />
+          <Figure testId="stat-skills" label={t.numbers.skills(skills.data?.items.length ?? 0)} value={skills.data && formatNumber(skills.data.items.length)} />
+          <Figure testId="stat-quests" label={t.numbers.quests(quests.data?.items.length ?? 0)} value={quests.data && formatNumber(quests.data.items.length)} />
         </dl>
         {failed && <p className="mt-2 text-sm text-slate-600">{t.numbersUnavailable}</p>}
       </section>
