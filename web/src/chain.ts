@@ -30,6 +30,15 @@ export type Support = keyof typeof SUPPORT;
 
 export type Hex = `0x${string}`;
 
+/** An indexed uint256 (a decimal string or a number) as a bigint; 0 when absent or malformed. */
+export function toBig(v: unknown): bigint {
+  try {
+    return typeof v === "string" || typeof v === "number" ? BigInt(v) : 0n;
+  } catch {
+    return 0n;
+  }
+}
+
 /** A contract's address from the manifest, or an error in people's words. */
 export function contractAddress(status: ChainDetail | undefined, name: string): Hex {
   const a = status?.manifest?.contracts?.[name];

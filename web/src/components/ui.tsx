@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import type { ApiError } from "../api";
 import { strings } from "../strings";
+import { Link } from "../router";
 
 export function cx(...parts: (string | false | null | undefined)[]): string {
   return parts.filter(Boolean).join(" ");
@@ -170,5 +171,16 @@ export function PageTitle({ children, sub, actions }: { children: ReactNode; sub
       </div>
       {actions}
     </div>
+  );
+}
+
+/** "← Somewhere" above a page's title. */
+export function BackLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <p className="mb-3 text-sm">
+      <Link to={to} className="font-semibold text-brand-700 underline underline-offset-2">
+        ← {children}
+      </Link>
+    </p>
   );
 }

@@ -1,10 +1,10 @@
 // Admin: people's roles (grant, revoke), validators and the slashing candidates (slash through the
 // chain), and what the background workers did (from the server's metrics).
 import { useState, type FormEvent } from "react";
-import type { ApiError, Role, User, ValidatorStanding } from "../api";
+import type { Role, User, ValidatorStanding } from "../api";
 import { Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label } from "../components/ui";
 import { formatNumber, isAddress, parseTokens, shortAddress } from "../format";
-import { toApiError, useAsync, useDocumentTitle, usePaged } from "../hooks";
+import { useAction, useAsync, useDocumentTitle, usePaged } from "../hooks";
 import { jobFigures } from "../metrics";
 import { Link } from "../router";
 import { useSession } from "../session";
@@ -19,23 +19,15 @@ function Roles() {
   const people = usePaged((cursor) => s.client.users(cursor), []);
   const [address, setAddress] = useState("");
   const [role, setRole] = useState<Role>("creator");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run } = useAction();
   const [done, setDone] = useState<string | null>(null);
   const [bad, setBad] = useState(false);
 
   async function act(f: () => Promise<unknown>, said: string) {
-    setBusy(true);
-    setError(null);
     setDone(null);
-    try {
-      await f();
+    if ((await run(async () => (await f(), true))) === true) {
       setDone(said);
       people.reload();
-    } catch (e) {
-      setError(toApiError(e));
-    } finally {
-      setBusy(false);
     }
   }
   function grant(e: FormEvent) {
@@ -124,8 +116,7 @@ function Slash({ v, onDone }: { v: ValidatorStanding; onDone: (said: string) => 
   const [amount, setAmount] = useState("");
   const [reason, setReason] = useState("");
   const [burn, setBurn] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run } = useAction();
   const [bad, setBad] = useState<string | null>(null);
   const id = `slash-${v.id}`;
   async function submit(e: FormEvent) {
@@ -134,16 +125,8 @@ function Slash({ v, onDone }: { v: ValidatorStanding; onDone: (said: string) => 
     if (wei === null || wei === 0n) return setBad(strings.staking.badAmount);
     if (!reason.trim()) return setBad(`${a.slashReason}: ${a.required}`);
     setBad(null);
-    setBusy(true);
-    setError(null);
-    try {
-      const r = await s.client.slash(v.address, { amount: wei.toString(), burn, reason: reason.trim() });
-      onDone(a.slashSent(r.intentId));
-    } catch (err) {
-      setError(toApiError(err));
-    } finally {
-      setBusy(false);
-    }
+    const r = await run(() => s.client.slash(v.address, { amount: wei.toString(), burn, reason: reason.trim() }));
+    if (r) onDone(a.slashSent(r.intentId));
   }
   return (
     <details className="mt-2 rounded-lg border border-slate-200 p-3">

@@ -3,9 +3,9 @@
 // (POST /tasks/assign, then confirm).
 import { useState, type FormEvent } from "react";
 import type { ApiError, AssignProposal, Candidate, Task, TaskType } from "../api";
-import { Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label, statusTone, typeTone } from "../components/ui";
+import { BackLink, Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label, statusTone, typeTone } from "../components/ui";
 import { formatDate, shortAddress } from "../format";
-import { toApiError, useAsync, useDocumentTitle, usePaged } from "../hooks";
+import { toApiError, useAction, useAsync, useDocumentTitle, usePaged } from "../hooks";
 import { EVIDENCE_TYPES, emptyForm, formOf, formProblems, rubricTotal, taskBody, type TaskForm } from "../rubric";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
@@ -41,21 +41,14 @@ function RoleNote() {
 function Assign() {
   const s = useSession();
   const [appliedOnly, setAppliedOnly] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<ApiError | null>(null);
+  const { busy, error, run: act } = useAction();
   const [proposal, setProposal] = useState<AssignProposal | null>(null);
   const [done, setDone] = useState(false);
   async function run(f: () => Promise<AssignProposal>, confirmed: boolean) {
-    setBusy(true);
-    setError(null);
-    try {
-      setProposal(await f());
-      setDone(confirmed);
-    } catch (e) {
-      setError(toApiError(e));
-    } finally {
-      setBusy(false);
-    }
+    const p = await act(f);
+    if (!p) return;
+    setProposal(p);
+    setDone(confirmed);
   }
   return (
     <Card aria-labelledby="assign-title">
@@ -455,27 +448,15 @@ export function TaskEditorPage({ id }: { id: string | null }) {
   const task = loaded.data;
   const posted = useLocation().query.get("posted") === "1";
   useDocumentTitle(id ? c.editTask : c.newTask);
-  const [closing, setClosing] = useState(false);
-  const [closeError, setCloseError] = useState<ApiError | null>(null);
+  const closing = useAction();
   async function close() {
     if (!task) return;
-    setClosing(true);
-    setCloseError(null);
-    try {
-      loaded.setData(await s.client.closeTask(task.id));
-    } catch (e) {
-      setCloseError(toApiError(e));
-    } finally {
-      setClosing(false);
-    }
+    const t = await closing.run(() => s.client.closeTask(task.id));
+    if (t) loaded.setData(t);
   }
   return (
     <>
-      <p className="mb-3 text-sm">
-        <Link to="/create" className="font-semibold text-brand-700 underline underline-offset-2">
-          ← {c.title}
-        </Link>
-      </p>
+      <BackLink to="/create">{c.title}</BackLink>
       <PageTitle
         sub={task ? task.title : c.sub}
         actions={
@@ -521,10 +502,10 @@ export function TaskEditorPage({ id }: { id: string | null }) {
               <Candidates task={task} />
               {task.status !== "CLOSED" && (
                 <Card>
-                  <button type="button" className={btn.danger} onClick={close} disabled={closing}>
+                  <button type="button" className={btn.danger} onClick={close} disabled={closing.busy}>
                     {c.close}
                   </button>
-                  {closeError && <div className="mt-3"><ErrorNotice error={closeError} /></div>}
+                  {closing.error && <div className="mt-3"><ErrorNotice error={closing.error} /></div>}
                 </Card>
               )}
             </div>

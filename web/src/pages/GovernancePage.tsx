@@ -3,8 +3,8 @@
 // PhemeGovernor counts it), and a vote sent from the wallet (castVote).
 import { useState } from "react";
 import type { ApiError, ChainDetail, Proposal, ProposalData, ProposalVote } from "../api";
-import { GOVERNOR_ABI, SUPPORT, contractAddress, proposalPhase, sendCalls, txError, weightedVotes, type Support } from "../chain";
-import { Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, type Tone } from "../components/ui";
+import { GOVERNOR_ABI, SUPPORT, contractAddress, proposalPhase, sendCalls, txError, weightedVotes, type Support, toBig } from "../chain";
+import { BackLink, Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, type Tone } from "../components/ui";
 import { chainValue, shortAddress } from "../format";
 import { useAsync, useDocumentTitle, usePaged } from "../hooks";
 import { Link } from "../router";
@@ -22,19 +22,12 @@ export function proposalTitle(p: Proposal): string {
 }
 
 const phaseTone: Record<string, Tone> = { pending: "slate", active: "green", ended: "amber", canceled: "red", queued: "sky", executed: "violet", unknown: "slate" };
-const big = (v: unknown) => {
-  try {
-    return typeof v === "string" || typeof v === "number" ? BigInt(v) : 0n;
-  } catch {
-    return 0n;
-  }
-};
 
 function Tally({ data }: { data: ProposalData }) {
   const rows = [
-    { key: "for", name: g.for, tone: "bg-emerald-600", v: big(data.for) },
-    { key: "against", name: g.against, tone: "bg-red-600", v: big(data.against) },
-    { key: "abstain", name: g.abstain, tone: "bg-slate-500", v: big(data.abstain) },
+    { key: "for", name: g.for, tone: "bg-emerald-600", v: toBig(data.for) },
+    { key: "against", name: g.against, tone: "bg-red-600", v: toBig(data.against) },
+    { key: "abstain", name: g.abstain, tone: "bg-slate-500", v: toBig(data.abstain) },
   ];
   const total = rows.reduce((a, r) => a + r.v, 0n);
   return (
@@ -122,7 +115,7 @@ function Power({ address }: { address: string }) {
   const s = useSession();
   const power = useAsync(async () => {
     const [st, w] = await Promise.all([s.client.staking(address), s.client.wallet(address)]);
-    const raw = big(st.tokenVotes) + big(st.stake);
+    const raw = toBig(st.tokenVotes) + toBig(st.stake);
     const rep = Number(chainValue(w.onchain?.reputation?.score) || 0);
     return { raw, rep, weighted: weightedVotes(raw, rep) };
   }, [address]);
@@ -135,24 +128,18 @@ function Power({ address }: { address: string }) {
       {power.error && <ErrorNotice error={power.error} onRetry={power.reload} />}
       {power.data && (
         <dl className="mt-2 space-y-2 text-sm">
-          <div className="flex flex-wrap justify-between gap-2">
-            <dt className="text-slate-700">{g.raw}</dt>
-            <dd className="font-semibold tabular-nums text-slate-900" data-testid="power-raw">
-              {tokens(power.data.raw)}
-            </dd>
-          </div>
-          <div className="flex flex-wrap justify-between gap-2">
-            <dt className="text-slate-700">{g.reputation}</dt>
-            <dd className="font-semibold tabular-nums text-slate-900" data-testid="power-reputation">
-              {power.data.rep} / 100
-            </dd>
-          </div>
-          <div className="flex flex-wrap justify-between gap-2">
-            <dt className="text-slate-700">{g.weighted}</dt>
-            <dd className="font-semibold tabular-nums text-slate-900" data-testid="power-weighted">
-              {tokens(power.data.weighted)}
-            </dd>
-          </div>
+          {[
+            { id: "power-raw", name: g.raw, value: tokens(power.data.raw) },
+            { id: "power-reputation", name: g.reputation, value: `${power.data.rep} / 100` },
+            { id: "power-weighted", name: g.weighted, value: tokens(power.data.weighted) },
+          ].map((row) => (
+            <div key={row.id} className="flex flex-wrap justify-between gap-2">
+              <dt className="text-slate-700">{row.name}</dt>
+              <dd className="font-semibold tabular-nums text-slate-900" data-testid={row.id}>
+                {row.value}
+              </dd>
+            </div>
+          ))}
         </dl>
       )}
       {power.data && <p className="mt-2 text-xs text-slate-600">{g.powerHint}</p>}
@@ -169,7 +156,7 @@ function VoteRow({ v, me }: { v: ProposalVote; me?: string }) {
       <Link to={`/wallet/${v.voter}`} className="font-mono font-medium text-slate-900 underline-offset-2 hover:underline">
         {shortAddress(v.voter)}
       </Link>{" "}
-      <span className="text-slate-700">{g.voteRow(name, tokens(v.weight), tokens(big(v.vote.rawWeight)), String(chainValue(v.vote.reputation) || "0"))}</span>
+      <span className="text-slate-700">{g.voteRow(name, tokens(v.weight), tokens(toBig(v.vote.rawWeight)), String(chainValue(v.vote.reputation) || "0"))}</span>
     </li>
   );
 }
@@ -238,11 +225,7 @@ export function ProposalPage({ id }: { id: string }) {
 
   return (
     <>
-      <p className="mb-3 text-sm">
-        <Link to="/governance" className="font-semibold text-brand-700 underline underline-offset-2">
-          ← {g.back}
-        </Link>
-      </p>
+      <BackLink to="/governance">{g.back}</BackLink>
       {chain.loading || (view.loading && !view.data) ? (
         <Spinner />
       ) : !chain.data?.configured ? (

@@ -1,7 +1,7 @@
 // Quest chains: tasks done in order, each step unlocked by the one before, a bonus for the chain.
 // Signed in, the server adds each step's done/locked and the person's progress (GET /quests).
 import type { Quest, QuestStep } from "../api";
-import { Card, Chip, Empty, ErrorNotice, Meter, PageTitle, Spinner, cx } from "../components/ui";
+import { BackLink, Card, Chip, Empty, ErrorNotice, Meter, PageTitle, Spinner, cx } from "../components/ui";
 import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
@@ -130,11 +130,7 @@ export function QuestPage({ id }: { id: string }) {
   useDocumentTitle(quest.data?.name ?? t.title);
   return (
     <>
-      <p className="mb-3 text-sm">
-        <Link to="/quests" className="font-semibold text-brand-700 underline underline-offset-2">
-          ← {t.back}
-        </Link>
-      </p>
+      <BackLink to="/quests">{t.back}</BackLink>
       {quest.loading && !quest.data && <Spinner />}
       {quest.error && (
         <>

@@ -3,7 +3,7 @@
 // the indexer's (GET /staking/:address); after a transaction the page waits until PHEME has seen it.
 import { useState, type FormEvent } from "react";
 import type { ApiError, ChainDetail, StakingView } from "../api";
-import { ERC20_ABI, STAKING_ABI, contractAddress, readCall, sendCalls, txError, walletAccount, type Hex, type TxCall } from "../chain";
+import { ERC20_ABI, STAKING_ABI, contractAddress, readCall, sendCalls, txError, walletAccount, type Hex, type TxCall, toBig } from "../chain";
 import { Card, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label } from "../components/ui";
 import { formatWei, parseTokens, TOKEN_SYMBOL } from "../format";
 import { useAsync, useDocumentTitle } from "../hooks";
@@ -14,13 +14,6 @@ import { strings } from "../strings";
 const t = strings.staking;
 
 export const tokens = (wei: string | bigint | undefined) => `${formatWei(wei === undefined ? "0" : wei)} ${TOKEN_SYMBOL}`;
-const big = (v: unknown) => {
-  try {
-    return typeof v === "string" || typeof v === "number" ? BigInt(v) : 0n;
-  } catch {
-    return 0n;
-  }
-};
 
 /** The wallet to send from: the one signed in with in this tab, else the browser's only one. */
 export function useSendingWallet(): Eip1193Provider | null {
@@ -118,7 +111,7 @@ function Staking({ chain, address }: { chain: ChainDetail; address: string }) {
   if (view.loading && !view.data) return <Spinner />;
   if (view.error) return <ErrorNotice error={view.error} onRetry={view.reload} />;
   const v = view.data!;
-  const pending = big(v.staking.pending);
+  const pending = toBig(v.staking.pending);
   const readyAt = Number(v.staking.readyAt ?? 0);
   // the chain's clock decides (a test chain may run ahead of this device's)
   const head = chain.head?.timestamp ? Date.parse(chain.head.timestamp) : NaN;
@@ -132,8 +125,8 @@ function Staking({ chain, address }: { chain: ChainDetail; address: string }) {
         <Figure name={t.balance} value={tokens(v.tokenBalance)} testId="staking-balance" />
         <Figure name={t.staked} value={tokens(v.stake)} testId="staking-staked" />
         <Figure name={t.pending} value={tokens(pending)} testId="staking-pending" note={readyText} />
-        {big(v.staking.locked) > 0n && <Figure name={t.locked} value={tokens(v.staking.locked as string)} testId="staking-locked" />}
-        <Figure name={t.rewards} value={tokens(big(v.staking.rewardsPaid))} testId="staking-rewards" />
+        {toBig(v.staking.locked) > 0n && <Figure name={t.locked} value={tokens(v.staking.locked as string)} testId="staking-locked" />}
+        <Figure name={t.rewards} value={tokens(toBig(v.staking.rewardsPaid))} testId="staking-rewards" />
         <Figure name={t.votes} value={tokens(v.tokenVotes)} testId="staking-votes" />
       </dl>
       {!provider && <p className="text-sm text-slate-700">{t.needWallet}</p>}
