@@ -6,8 +6,8 @@
 #   scripts/web.sh test            build + Vitest unit tests + a browser smoke test: a real
 #                                  `build/pheme serve --demo` on a free loopback port with a temp
 #                                  SQLite database, driven through Debian's Chromium
-#   scripts/web.sh screenshot OUT.png   same set-up; a 1280x800 screenshot of the tasks page,
-#                                  written to OUT.png and to web/screenshot.png
+#   scripts/web.sh screenshot OUT.png   same set-up; a 1280x800 screenshot of the landing page,
+#                                  written to OUT.png and to docs/screenshot.png (the README's picture)
 # Works with Debian 12's Node 18 + npm 9 and with Node 20+ / npm 10+.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -172,6 +172,10 @@ cmd_test() {
   PHEME_API_KEY=$("$PHEME" key create --role user --owner 0x3c44cdddb6a900fa2b585dd299e03d12fa4293bc \
     --label web-e2e --database "$PHEME_DB" 2>/dev/null | tail -1)
   export PHEME_API_KEY
+  # An admin key (the demo creator's) for the set-up the pages need: a quest chain, a creator role.
+  PHEME_ADMIN_KEY=$("$PHEME" key create --role admin --owner 0xf39fd6e51aad88f6f4ce6ab8827279cfffb92266 \
+    --label web-e2e-admin --database "$PHEME_DB" 2>/dev/null | tail -1)
+  export PHEME_ADMIN_KEY
   say "browser smoke test ($("$CHROMIUM" --version 2>/dev/null | head -1))"
   if ! (cd "$WEB" && node e2e/browser.mjs smoke); then
     say "last lines of the server log:"
@@ -189,8 +193,8 @@ cmd_screenshot() {
   need_chromium
   start_server
   (cd "$WEB" && node e2e/browser.mjs screenshot "$out")
-  [ "$out" -ef "$WEB/screenshot.png" ] || cp "$out" "$WEB/screenshot.png"
-  say "saved $out and web/screenshot.png"
+  [ "$out" -ef "$ROOT/docs/screenshot.png" ] || cp "$out" "$ROOT/docs/screenshot.png"
+  say "saved $out and docs/screenshot.png"
 }
 
 case ${1:-} in

@@ -14,6 +14,12 @@ import { ValidatorPage } from "./pages/ValidatorPage";
 import { DashboardPage } from "./pages/DashboardPage";
 import { LeaderboardsPage } from "./pages/LeaderboardsPage";
 import { ReputationPage } from "./pages/ReputationPage";
+import { LandingPage } from "./pages/LandingPage";
+import { QuestPage, QuestsPage } from "./pages/QuestsPage";
+import { CreatorPage, TaskEditorPage } from "./pages/CreatorPage";
+import { StakingPage } from "./pages/StakingPage";
+import { GovernancePage, ProposalPage } from "./pages/GovernancePage";
+import { AdminPage } from "./pages/AdminPage";
 
 function Page() {
   const { path } = useLocation();
@@ -53,6 +59,24 @@ function Page() {
       return <LeaderboardsPage />;
     case "reputation":
       return <ReputationPage key={route.address} address={route.address} />;
+    case "landing":
+      return <LandingPage />;
+    case "quests":
+      return <QuestsPage />;
+    case "quest":
+      return <QuestPage key={route.id} id={route.id} />;
+    case "create":
+      return <CreatorPage />;
+    case "createTask":
+      return <TaskEditorPage key={route.id ?? "new"} id={route.id} />;
+    case "staking":
+      return <StakingPage />;
+    case "governance":
+      return <GovernancePage />;
+    case "proposal":
+      return <ProposalPage key={route.id} id={route.id} />;
+    case "admin":
+      return <AdminPage />;
     default:
       return <NotFoundPage />;
   }

@@ -384,6 +384,129 @@ export interface ChainStatus {
   chainId: number | string | null;
 }
 
+/** GET /quests: a quest chain; `done`/`locked` and `progress` only for a signed-in caller. */
+export interface QuestStep {
+  position: number;
+  taskId: number;
+  title: string;
+  done?: boolean;
+  locked?: boolean;
+}
+
+export interface Quest {
+  id: number;
+  slug: string;
+  name: string;
+  description: string;
+  xpReward: number;
+  steps: QuestStep[];
+  requires: string[];
+  progress?: { stepsDone: number; steps: number; completedAt: string | null };
+  createdAt: string | null;
+}
+
+/** GET /tasks/:id/candidates (docs/api.md, Matching). */
+export interface Candidate {
+  userId: number;
+  address: string;
+  fit: number;
+  fitParts: { skill: number; reputation: number; activity: number };
+  skills: { skill: string; level: number; minLevel: number }[];
+  reputation: number;
+  level: number;
+  lastActiveAt: string | null;
+  reasons: string;
+}
+
+export interface AssignProposal {
+  id: number;
+  status: "PROPOSED" | "CONFIRMED" | "STALE" | string;
+  creatorId: number;
+  totalFit: number;
+  bounties: number;
+  applicants: number;
+  pairs: { taskId: number; userId: number; address: string; fit: number }[];
+  createdAt: string | null;
+  confirmedAt: string | null;
+}
+
+export interface TaskWrite {
+  type?: TaskType;
+  title?: string;
+  description?: string;
+  difficulty?: number;
+  xpReward?: number;
+  tokenReward?: string;
+  status?: "DRAFT" | "OPEN";
+  deadline?: string;
+  guild?: string;
+  skills?: TaskSkill[];
+  requirements?: TaskRequirements;
+  validation?: TaskValidation;
+}
+
+/** GET /staking/:address: the address's stake and votes as indexed from the chain (wei strings). */
+export interface StakingView {
+  address: string;
+  chainId: number;
+  indexedBlock: number | null;
+  stake: string;
+  staking: { staked?: string; locked?: string; pending?: string; readyAt?: string | number; withdrawn?: string; rewardsPaid?: string; [k: string]: unknown };
+  tokenBalance: string;
+  tokenVotes: string;
+  delegation: { delegate?: string } | null;
+  rewardsClaimed: string;
+  rewardClaims: unknown[];
+  validator: { slashed: string; registry: { status?: string; registeredStake?: string } | null } | null;
+}
+
+export interface ProposalData {
+  description?: string;
+  proposer?: string;
+  status?: string;
+  voteStart?: string | number;
+  voteEnd?: string | number;
+  for?: string;
+  against?: string;
+  abstain?: string;
+  voters?: string | number;
+  eta?: string | number;
+  [k: string]: unknown;
+}
+
+export interface Proposal {
+  id: string;
+  proposer: string | null;
+  proposal: ProposalData;
+  updatedBlock: number;
+}
+
+export interface ProposalVote {
+  voter: string;
+  /** The reputation-weighted weight counted in the tally. */
+  weight: string;
+  vote: { support?: string; reason?: string; rawWeight?: string; reputation?: string | number };
+}
+
+/** GET /chain/status (the parts the pages use). */
+export interface ChainDetail extends ChainStatus {
+  head?: { number: number; timestamp: string | null } | null;
+  manifest?: { contracts?: Record<string, { address: string; hasCode: boolean }> } | null;
+  indexer?: { block: number | null; lag: number | null } | null;
+}
+
+/** GET /admin/validators */
+export interface ValidatorStanding {
+  id: number;
+  address: string;
+  stake: string;
+  domains: string[];
+  status: string;
+  accuracy: number;
+  outlierStreak: number;
+  slashingCandidate: boolean;
+}
+
 export interface TaskFilter {
   type?: TaskType;
   skill?: string;
@@ -569,6 +692,25 @@ export function createClient(opts: ClientOptions = {}) {
     badges: () => request<{ items: BadgeType[] }>("GET", "/badges"),
     myBadges: () => request<{ items: BadgeAward[] }>("GET", "/me/badges"),
     badgeVoucher: (awardId: number) => request<BadgeVoucher>("GET", `/me/badges/${awardId}/voucher`),
+    createTask: (body: TaskWrite) => request<Task>("POST", "/tasks", body),
+    updateTask: (id: number | string, body: TaskWrite) => request<Task>("PATCH", `/tasks/${enc(String(id))}`, body),
+    closeTask: (id: number | string) => request<Task>("POST", `/tasks/${enc(String(id))}/close`),
+    candidates: (id: number | string, cursor?: string) =>
+      request<{ taskId: number; items: Candidate[]; nextCursor: string | null }>("GET", `/tasks/${enc(String(id))}/candidates${queryString({ cursor })}`),
+    taskSubmissions: (id: number | string, cursor?: string) => request<Page<Submission>>("GET", `/tasks/${enc(String(id))}/submissions${queryString({ cursor })}`),
+    proposeAssignment: (appliedOnly = false) => request<AssignProposal>("POST", "/tasks/assign", { appliedOnly }),
+    confirmAssignment: (id: number) => request<AssignProposal>("POST", `/tasks/assign/${id}/confirm`),
+    quests: () => request<{ items: Quest[] }>("GET", "/quests"),
+    quest: (id: number | string) => request<Quest>("GET", `/quests/${enc(String(id))}`),
+    staking: (address: string) => request<StakingView>("GET", `/staking/${enc(address)}`),
+    proposals: (cursor?: string) => request<Page<Proposal>>("GET", `/governance/proposals${queryString({ cursor })}`),
+    proposal: (id: string) => request<{ chainId: number; indexedBlock: number | null; proposal: Proposal; votes: ProposalVote[] }>("GET", `/governance/proposals/${enc(id)}`),
+    chainDetail: () => request<ChainDetail>("GET", "/chain/status"),
+    adminValidators: (candidatesOnly = false) => request<{ items: ValidatorStanding[] }>("GET", `/admin/validators${candidatesOnly ? "?candidates=1" : ""}`),
+    slash: (address: string, body: { amount: string; burn: boolean; reason: string }) =>
+      request<{ intentId: number; kind: string; state: string }>("POST", `/admin/validators/${enc(address)}/slash`, body),
+    grantRole: (address: string, role: Role) => request<User>("POST", `/admin/users/${enc(address)}/roles`, { role }),
+    revokeRole: (address: string, role: Role) => request<User>("DELETE", `/admin/users/${enc(address)}/roles/${enc(role)}`),
     chainStatus: () => request<ChainStatus>("GET", "/chain/status"),
     myWallets: () => request<{ items: LinkedWallet[]; payoutAddress: string | null }>("GET", "/me/wallets"),
     setPayout: (address: string) => request<unknown>("PUT", "/me/payout", { address }),

@@ -125,3 +125,14 @@ export const SUBMISSION_STATES: Record<string, { label: string; tone: "slate" | 
 export function stateLabel(state: string): string {
   return SUBMISSION_STATES[state]?.label ?? titleCase(state.replace(/_/g, " "));
 }
+
+/** Parses an amount typed in tokens ("250", "1.5", "1,000") into wei; null when it is not one
+ *  (negative, more than `decimals` fraction digits, or not a number at all). */
+export function parseTokens(text: string, decimals = TOKEN_DECIMALS): bigint | null {
+  const t = text.trim().replace(/,/g, "");
+  const m = /^(\d+)(?:\.(\d+))?$/.exec(t);
+  if (!m) return null;
+  const frac = m[2] ?? "";
+  if (frac.length > decimals) return null;
+  return BigInt(m[1]) * 10n ** BigInt(decimals) + BigInt(frac.padEnd(decimals, "0") || "0");
+}

@@ -110,3 +110,31 @@ export function useDocumentTitle(title: string | undefined) {
     document.title = title ? `${title} · PHEME` : "PHEME";
   }, [title]);
 }
+
+export interface Action {
+  busy: boolean;
+  error: ApiError | null;
+  /** Runs f once at a time; a failure is kept in `error` (and answers undefined). */
+  run: <T>(f: () => Promise<T>) => Promise<T | undefined>;
+  clear: () => void;
+}
+
+/** A write a button starts: busy while it runs, its failure as an ApiError. */
+export function useAction(): Action {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<ApiError | null>(null);
+  const run = useCallback(async <T,>(f: () => Promise<T>) => {
+    setBusy(true);
+    setError(null);
+    try {
+      return await f();
+    } catch (e) {
+      setError(toApiError(e));
+      return undefined;
+    } finally {
+      setBusy(false);
+    }
+  }, []);
+  const clear = useCallback(() => setError(null), []);
+  return { busy, error, run, clear };
+}

@@ -54,6 +54,15 @@ export type Route =
   | { name: "dashboard" }
   | { name: "leaderboards" }
   | { name: "reputation"; address: string }
+  | { name: "landing" }
+  | { name: "quests" }
+  | { name: "quest"; id: string }
+  | { name: "create" }
+  | { name: "createTask"; id: string | null }
+  | { name: "staking" }
+  | { name: "governance" }
+  | { name: "proposal"; id: string }
+  | { name: "admin" }
   | { name: "notFound" };
 
 export function matchRoute(path: string): Route {
@@ -66,7 +75,8 @@ export function matchRoute(path: string): Route {
   });
   const [a, b, ...rest] = parts;
   if (rest.length) return { name: "notFound" };
-  if (!a || (a === "tasks" && !b)) return { name: "tasks" };
+  if (!a) return { name: "landing" };
+  if (a === "tasks" && !b) return { name: "tasks" };
   if (a === "tasks" && b) return { name: "task", id: b };
   if (a === "wallet" && b) return { name: "wallet", address: b };
   if (a === "guilds" && !b) return { name: "guilds" };
@@ -77,6 +87,11 @@ export function matchRoute(path: string): Route {
   if (a === "dashboard" && !b) return { name: "dashboard" };
   if (a === "leaderboards" && !b) return { name: "leaderboards" };
   if (a === "reputation" && b) return { name: "reputation", address: b };
+  if (a === "quests") return b ? { name: "quest", id: b } : { name: "quests" };
+  if (a === "create") return b ? { name: "createTask", id: b === "new" ? null : b } : { name: "create" };
+  if (a === "staking" && !b) return { name: "staking" };
+  if (a === "governance") return b ? { name: "proposal", id: b } : { name: "governance" };
+  if (a === "admin" && !b) return { name: "admin" };
   return { name: "notFound" };
 }
 

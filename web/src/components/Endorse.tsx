@@ -5,12 +5,11 @@ import { toApiError, useAsync } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { Card, ErrorNotice, btn, cx, input, label } from "./ui";
+import { strings } from "../strings";
 
-const REFUSALS: Record<string, string> = {
-  REP001: "You cannot endorse yourself.",
-  REP002: "That skill is not in PHEME's catalogue.",
-  REP003: "You have already endorsed them in this skill.",
-};
+const E = strings.endorse;
+
+const REFUSALS: Record<string, string> = E.refusals;
 
 export function ReputationCard({ address }: { address: string }) {
   const { client } = useSession();
@@ -18,7 +17,7 @@ export function ReputationCard({ address }: { address: string }) {
   return (
     <Card aria-labelledby="h-reputation">
       <h2 id="h-reputation" className="text-lg font-semibold">
-        Reputation
+        {E.reputation}
       </h2>
       {rep.error ? (
         <ErrorNotice error={rep.error} onRetry={rep.reload} />
@@ -28,9 +27,9 @@ export function ReputationCard({ address }: { address: string }) {
             {(Math.round(Number(rep.data.score) * 10) / 10).toString()}
             <span className="text-sm font-medium text-slate-600"> / 100</span>
           </p>
-          {!rep.data.computed && <p className="text-sm text-slate-600">Worked out after the first validated work.</p>}
+          {!rep.data.computed && <p className="text-sm text-slate-600">{E.notYet}</p>}
           <Link to={`/reputation/${address}`} className="mt-2 inline-block text-sm font-semibold text-brand-700 underline underline-offset-2">
-            How this score is made, and why it changed
+            {E.why}
           </Link>
         </>
       ) : null}
@@ -57,7 +56,7 @@ export function EndorseCard({ address, name, skills }: { address: string; name: 
     try {
       await s.client.endorse(address, skill);
       const n = [...skills, ...others].find((k) => k.slug === skill)?.name ?? skill;
-      setDone(`You endorsed ${name} in ${n}. Their reputation takes it into account shortly.`);
+      setDone(E.done(name, n));
       setSkill("");
     } catch (e) {
       setError(toApiError(e));
@@ -69,23 +68,23 @@ export function EndorseCard({ address, name, skills }: { address: string; name: 
   return (
     <Card aria-labelledby="h-endorse">
       <h2 id="h-endorse" className="text-lg font-semibold">
-        Endorse {name}
+        {E.title(name)}
       </h2>
-      <p className="mt-1 text-sm text-slate-600">Vouch for a skill you have seen them use. Endorsements from trusted people count the most.</p>
+      <p className="mt-1 text-sm text-slate-600">{E.sub}</p>
       {s.status !== "signed-in" ? (
         <button type="button" className={cx(btn.secondary, "mt-3")} onClick={s.openSignIn}>
-          Sign in to endorse
+          {E.signIn}
         </button>
       ) : (
         <form onSubmit={submit} className="mt-3 space-y-3">
           <div>
             <label htmlFor="endorse-skill" className={label}>
-              Skill
+              {E.skill}
             </label>
             <select id="endorse-skill" className={cx(input, "mt-1")} value={skill} onChange={(e) => setSkill(e.target.value)} required>
-              <option value="">Choose a skill…</option>
+              <option value="">{E.choose}</option>
               {skills.length > 0 && (
-                <optgroup label="Their skills">
+                <optgroup label={E.theirs}>
                   {skills.map((k) => (
                     <option key={k.slug} value={k.slug}>
                       {k.name}
@@ -94,7 +93,7 @@ export function EndorseCard({ address, name, skills }: { address: string; name: 
                 </optgroup>
               )}
               {others.length > 0 && (
-                <optgroup label="Other skills">
+                <optgroup label={E.others}>
                   {others.map((k) => (
                     <option key={k.slug} value={k.slug}>
                       {k.name}
@@ -105,14 +104,14 @@ export function EndorseCard({ address, name, skills }: { address: string; name: 
             </select>
           </div>
           <button type="submit" className={btn.primary} disabled={busy || !skill}>
-            {busy ? "Endorsing…" : "Endorse"}
+            {busy ? E.endorsing : E.endorse}
           </button>
           {done && (
             <p role="status" className="text-sm text-emerald-800">
               {done}
             </p>
           )}
-          {error && <ErrorNotice error={error} title="The endorsement was not recorded" hint={REFUSALS[error.code] ?? undefined} />}
+          {error && <ErrorNotice error={error} title={E.failed} hint={REFUSALS[error.code] ?? undefined} />}
         </form>
       )}
     </Card>

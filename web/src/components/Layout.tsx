@@ -4,14 +4,42 @@ import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { SignInDialog } from "./SignInDialog";
 import { btn, cx, input } from "./ui";
+import { strings } from "../strings";
+import { setTheme, useTheme } from "../theme";
 
+const n = strings.nav;
 const nav = [
-  { to: "/tasks", label: "Tasks", match: (p: string) => p === "/" || p.startsWith("/tasks") },
-  { to: "/guilds", label: "Guilds", match: (p: string) => p.startsWith("/guilds") },
-  { to: "/skills", label: "Skills", match: (p: string) => p.startsWith("/skills") },
-  { to: "/leaderboards", label: "Leaderboards", match: (p: string) => p.startsWith("/leaderboards") },
+  { to: "/tasks", label: n.tasks, match: (p: string) => p.startsWith("/tasks") },
+  { to: "/quests", label: n.quests, match: (p: string) => p.startsWith("/quests") },
+  { to: "/guilds", label: n.guilds, match: (p: string) => p.startsWith("/guilds") },
+  { to: "/skills", label: n.skills, match: (p: string) => p.startsWith("/skills") },
+  { to: "/leaderboards", label: n.leaderboards, match: (p: string) => p.startsWith("/leaderboards") },
+  { to: "/governance", label: n.governance, match: (p: string) => p.startsWith("/governance") },
 ];
-const dashboard = { to: "/dashboard", label: "Dashboard", match: (p: string) => p.startsWith("/dashboard") || p.startsWith("/reputation") };
+const dashboard = { to: "/dashboard", label: n.dashboard, match: (p: string) => p.startsWith("/dashboard") || p.startsWith("/reputation") };
+const staking = { to: "/staking", label: n.staking, match: (p: string) => p.startsWith("/staking") };
+const review = { to: "/review", label: n.review, match: (p: string) => p.startsWith("/review") };
+const create = { to: "/create", label: n.create, match: (p: string) => p.startsWith("/create") };
+const admin = { to: "/admin", label: n.admin, match: (p: string) => p.startsWith("/admin") };
+
+/** The links a person sees: everyone's, then what their roles open. */
+export function navLinks(roles: string[] | null) {
+  if (!roles) return nav;
+  const has = (r: string) => roles.includes(r) || roles.includes("admin");
+  return [dashboard, ...nav, staking, ...(has("creator") ? [create] : []), ...(has("validator") ? [review] : []), ...(roles.includes("admin") ? [admin] : [])];
+}
+
+function ThemeToggle() {
+  const theme = useTheme();
+  const dark = theme === "dark";
+  return (
+    <button type="button" className={cx(btn.ghost, "px-2")} onClick={() => setTheme(dark ? "light" : "dark")} aria-label={dark ? strings.theme.toLight : strings.theme.toDark} title={dark ? strings.theme.toLight : strings.theme.toDark}>
+      <span aria-hidden="true" className="text-base leading-none">
+        {dark ? "☀" : "☾"}
+      </span>
+    </button>
+  );
+}
 
 function AddressSearch() {
   const [text, setText] = useState("");
@@ -30,7 +58,7 @@ function AddressSearch() {
   return (
     <form role="search" onSubmit={submit} className="relative w-full" noValidate>
       <label htmlFor="address-search" className="sr-only">
-        Find a Skill Wallet by address
+        {strings.search.label}
       </label>
       <input
         id="address-search"
@@ -38,7 +66,7 @@ function AddressSearch() {
         inputMode="text"
         autoComplete="off"
         spellCheck={false}
-        placeholder="Find a Skill Wallet: 0x…"
+        placeholder={strings.search.placeholder}
         value={text}
         onChange={(e) => {
           setText(e.target.value);
@@ -49,11 +77,11 @@ function AddressSearch() {
         className={cx(input, "pr-16 font-mono", invalid && "border-red-500")}
       />
       <button type="submit" className="absolute inset-y-1 right-1 rounded-md bg-slate-900 px-3 text-xs font-semibold text-white hover:bg-slate-700">
-        Go
+        {strings.search.go}
       </button>
       {invalid && (
         <p id="address-search-error" role="alert" className="absolute left-0 top-full z-10 mt-1 rounded-md bg-red-700 px-2 py-1 text-xs text-white shadow">
-          Enter 0x followed by 40 hex digits.
+          {strings.search.invalid}
         </p>
       )}
     </form>
@@ -65,23 +93,23 @@ function AccountControl() {
   if (s.status === "anonymous")
     return (
       <button type="button" className={btn.primary} onClick={s.openSignIn}>
-        Sign in
+        {strings.app.signIn}
       </button>
     );
-  if (s.status === "checking" || !s.me) return <span className="text-sm text-slate-600">Checking sign-in…</span>;
+  if (s.status === "checking" || !s.me) return <span className="text-sm text-slate-600">{strings.account.checking}</span>;
   return (
     <div className="flex items-center gap-2">
       <Link
         to={`/wallet/${s.me.address}`}
         className="flex items-center gap-2 rounded-lg border border-slate-200 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 hover:bg-slate-50"
-        title={`Signed in ${s.credential?.kind === "siwe" ? "with your wallet" : "with an API key"} as ${s.me.address}`}
+        title={strings.account.signedIn(s.credential?.kind === "siwe" ? "wallet" : "key", s.me.address)}
       >
         <span className="h-2 w-2 rounded-full bg-emerald-500" aria-hidden="true" />
         <span className="max-w-[10rem] truncate">{s.me.displayName || shortAddress(s.me.address)}</span>
-        <span className="sr-only">: your Skill Wallet</span>
+        <span className="sr-only">{strings.account.yourWallet}</span>
       </Link>
       <button type="button" className={btn.ghost} onClick={s.signOut}>
-        Sign out
+        {strings.app.signOut}
       </button>
     </div>
   );
@@ -95,15 +123,15 @@ function SessionEnded() {
     <div role="status" className="mb-6 flex flex-wrap items-center justify-between gap-3 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900">
       <p>
         {s.ended === "elsewhere"
-          ? "You signed out in another tab."
-          : "Your sign-in has expired, so you are browsing as a visitor. Sign in again to submit work or join guilds."}
+          ? strings.account.signedOutElsewhere
+          : strings.account.expired}
       </p>
       <div className="flex gap-2">
         <button type="button" className={btn.primary} onClick={() => { s.dismissEnded(); s.openSignIn(); }}>
-          Sign in again
+          {strings.account.signInAgain}
         </button>
         <button type="button" className={btn.ghost} onClick={s.dismissEnded}>
-          Dismiss
+          {strings.account.dismiss}
         </button>
       </div>
     </div>
@@ -113,25 +141,22 @@ function SessionEnded() {
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const { me } = useSession();
-  const base = me ? [dashboard, ...nav] : nav;
-  const links = me?.roles.some((r) => r === "validator" || r === "admin")
-    ? [...base, { to: "/review", label: "Review", match: (p: string) => p.startsWith("/review") }]
-    : base;
+  const links = navLinks(me ? me.roles : null);
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-lg focus:bg-white focus:px-4 focus:py-2 focus:shadow">
-        Skip to content
+        {strings.app.skip}
       </a>
       <header className="z-30 border-b border-slate-200 bg-white/95 backdrop-blur md:sticky md:top-0">
         <div className="mx-auto flex max-w-6xl flex-wrap items-center gap-x-6 gap-y-3 px-4 py-3 sm:px-6">
-          <Link to="/tasks" className="order-1 flex items-center gap-2 rounded-lg font-bold tracking-tight text-slate-900" aria-label="PHEME home">
+          <Link to="/" className="order-1 flex items-center gap-2 rounded-lg font-bold tracking-tight text-slate-900" aria-label={strings.app.home}>
             <svg width="28" height="28" viewBox="0 0 32 32" aria-hidden="true">
               <rect width="32" height="32" rx="8" fill="#4f46e5" />
               <path d="M10 24V8h7a5 5 0 0 1 0 10h-7" fill="none" stroke="#fff" strokeWidth="3" strokeLinecap="round" strokeLinejoin="round" />
             </svg>
             <span className="text-lg">PHEME</span>
           </Link>
-          <nav aria-label="Main" className="order-4 -mx-3 w-full md:order-2 md:mx-0 md:w-auto">
+          <nav aria-label={n.main} className="order-4 -mx-3 w-full md:order-2 md:mx-0 md:w-auto">
             <ul className="flex flex-wrap gap-1">
               {links.map((n) => {
                 const active = n.match(path);
@@ -155,7 +180,8 @@ export function Layout({ children }: { children: ReactNode }) {
           <div className="order-3 w-full md:ml-auto md:w-auto md:flex-1 md:max-w-sm">
             <AddressSearch />
           </div>
-          <div className="order-2 ml-auto md:order-4 md:ml-0">
+          <div className="order-2 ml-auto flex items-center gap-1 md:order-4 md:ml-0">
+            <ThemeToggle />
             <AccountControl />
           </div>
         </div>
@@ -166,10 +192,10 @@ export function Layout({ children }: { children: ReactNode }) {
       </main>
       <footer className="border-t border-slate-200 bg-white">
         <div className="mx-auto flex max-w-6xl flex-wrap justify-between gap-2 px-4 py-4 text-sm text-slate-600 sm:px-6">
-          <p>PHEME — verified work, portable reputation.</p>
+          <p>{strings.app.tagline}</p>
           <p>
             <a className="underline decoration-slate-300 underline-offset-2 hover:text-slate-900" href="/api/v1/openapi.json">
-              For developers: the API
+              {strings.app.developers}
             </a>
           </p>
         </div>

@@ -5,6 +5,9 @@ import { toApiError, useAsync } from "../hooks";
 import { serverChain, useSession, useWallets } from "../session";
 import { linkWallet } from "../siwe";
 import { Card, Chip, ErrorNotice, Spinner, btn } from "./ui";
+import { strings } from "../strings";
+
+const W = strings.wallets;
 
 /** The signed-in person's wallets: the payout (primary) one first; link another one by having
  *  it sign, make one the payout address, unlink one (never the payout address). */
@@ -31,15 +34,15 @@ export function LinkedWallets() {
   return (
     <Card aria-labelledby="h-linked">
       <h2 id="h-linked" className="text-lg font-semibold">
-        Your wallets
+        {W.title}
       </h2>
-      <p className="mt-1 text-sm text-slate-600">Sign in with any of them. Rewards are paid to the payout address.</p>
+      <p className="mt-1 text-sm text-slate-600">{W.sub}</p>
       {list.loading && !list.data ? (
-        <Spinner label="Loading your wallets…" />
+        <Spinner label={W.loading} />
       ) : list.error ? (
-        <ErrorNotice error={list.error} title="Your wallets did not load" onRetry={list.reload} />
+        <ErrorNotice error={list.error} title={W.failed} onRetry={list.reload} />
       ) : (
-        <ul className="mt-3 divide-y divide-slate-100" aria-label="Linked wallets">
+        <ul className="mt-3 divide-y divide-slate-100" aria-label={W.list}>
           {list.data?.items.map((w) => (
             <li key={w.address} className="py-2 text-sm">
               <div className="flex flex-wrap items-center justify-between gap-2">
@@ -47,27 +50,27 @@ export function LinkedWallets() {
                   {shortAddress(w.address)}
                 </span>
                 {w.primary ? (
-                  <Chip tone="green">Payout address</Chip>
+                  <Chip tone="green">{W.payout}</Chip>
                 ) : (
                   <span className="flex gap-1">
                     <button type="button" className={btn.ghost} disabled={busy !== null} onClick={() => run(`payout-${w.address}`, () => client.setPayout(w.address))}>
-                      Make payout<span className="sr-only"> address: {w.address}</span>
+                      {W.makePayout}<span className="sr-only">{W.makePayoutFor(w.address)}</span>
                     </button>
                     <button type="button" className={btn.ghost} disabled={busy !== null} onClick={() => run(`unlink-${w.address}`, () => client.unlinkWallet(w.address))}>
-                      Unlink<span className="sr-only"> {w.address}</span>
+                      {W.unlink}<span className="sr-only"> {w.address}</span>
                     </button>
                   </span>
                 )}
               </div>
-              <p className="text-xs text-slate-500">linked {formatDate(w.linkedAt)}</p>
+              <p className="text-xs text-slate-500">{W.linked(formatDate(w.linkedAt))}</p>
             </li>
           ))}
         </ul>
       )}
       {wallets.length > 0 && (
         <div className="mt-3 border-t border-slate-100 pt-3">
-          <p className="text-sm font-medium text-slate-700">Link another wallet</p>
-          <p className="text-xs text-slate-600">Choose the wallet, switch it to the account to link, and sign.</p>
+          <p className="text-sm font-medium text-slate-700">{W.linkAnother}</p>
+          <p className="text-xs text-slate-600">{W.linkHow}</p>
           <ul className="mt-2 flex flex-wrap gap-2">
             {wallets.map((w) => (
               <li key={w.info.uuid}>
@@ -77,7 +80,7 @@ export function LinkedWallets() {
                   disabled={busy !== null}
                   onClick={() => run(`link-${w.info.uuid}`, async () => linkWallet(client, w.provider, await serverChain()))}
                 >
-                  {busy === `link-${w.info.uuid}` ? "Waiting for your wallet…" : `Link ${w.info.name}`}
+                  {busy === `link-${w.info.uuid}` ? W.waiting : W.link(w.info.name)}
                 </button>
               </li>
             ))}
@@ -86,7 +89,7 @@ export function LinkedWallets() {
       )}
       {error && (
         <div className="mt-3">
-          <ErrorNotice error={error} title="That did not work" />
+          <ErrorNotice error={error} title={W.failedAction} />
         </div>
       )}
     </Card>

@@ -5,6 +5,9 @@ import { signReview } from "../review";
 import { useSession, useWallets } from "../session";
 import type { DiscoveredWallet } from "../wallets";
 import { ErrorNotice, Spinner, btn, cx, input, label } from "./ui";
+import { strings } from "../strings";
+
+const F = strings.reviewForm;
 
 /** A panel validator's review against the task's rubric, signed in their wallet (EIP-712). */
 export function ReviewForm({ submissionId, taskId, round, seat, onDone }: { submissionId: number; taskId: number; round: number; seat: string; onDone: (n: SubmissionView | undefined) => void }) {
@@ -16,10 +19,10 @@ export function ReviewForm({ submissionId, taskId, round, seat, onDone }: { subm
   const [feedback, setFeedback] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
-  if (task.loading || queue.loading) return <Spinner label="Loading the rubric…" />;
+  if (task.loading || queue.loading) return <Spinner label={F.loading} />;
   if (task.error || queue.error || !task.data || !queue.data)
-    return <ErrorNotice error={(task.error ?? queue.error)!} title="The review form did not load" onRetry={() => { task.reload(); queue.reload(); }} />;
-  const rubric = task.data.validation.rubric?.length ? task.data.validation.rubric : [{ criterion: "Overall quality", weight: 100 }];
+    return <ErrorNotice error={(task.error ?? queue.error)!} title={F.failed} onRetry={() => { task.reload(); queue.reload(); }} />;
+  const rubric = task.data.validation.rubric?.length ? task.data.validation.rubric : [{ criterion: F.overallCriterion, weight: 100 }];
   const parsed = rubric.map((_, i) => Number(scores[i + 1]));
   const complete = parsed.every((x) => Number.isInteger(x) && x >= 0 && x <= 100);
   const totalWeight = rubric.reduce((a, c) => a + c.weight, 0) || 1;
@@ -51,7 +54,7 @@ export function ReviewForm({ submissionId, taskId, round, seat, onDone }: { subm
   return (
     <form className="space-y-3" onSubmit={(e) => e.preventDefault()}>
       <fieldset>
-        <legend className={label}>Score each criterion from 0 to 100</legend>
+        <legend className={label}>{F.scoreEach}</legend>
         <ul className="mt-2 space-y-2">
           {rubric.map((c, i) => (
             <li key={i} className="flex flex-wrap items-center justify-between gap-2">
@@ -74,28 +77,28 @@ export function ReviewForm({ submissionId, taskId, round, seat, onDone }: { subm
         </ul>
       </fieldset>
       <p className="text-sm text-slate-700">
-        Overall score: <span className="font-semibold" data-testid="review-overall">{overall ?? "—"}</span>
-        {overall !== null && " / 100 (weighted by the rubric)"}
+        {F.overall}<span className="font-semibold" data-testid="review-overall">{overall ?? "—"}</span>
+        {overall !== null && F.overallNote}
       </p>
       <div>
         <label htmlFor={`review-feedback-${submissionId}`} className={label}>
-          Feedback for the author
+          {F.feedback}
         </label>
         <textarea id={`review-feedback-${submissionId}`} rows={4} maxLength={4000} value={feedback} onChange={(e) => setFeedback(e.target.value)} className={cx(input, "mt-1")} />
       </div>
-      {error && <ErrorNotice error={error} title="The review was not recorded" />}
+      {error && <ErrorNotice error={error} title={F.notRecorded} />}
       {signers.length === 0 ? (
-        <p className="text-sm text-slate-600">Reviews are signed in your wallet; no wallet was found in this browser.</p>
+        <p className="text-sm text-slate-600">{F.noWallet}</p>
       ) : (
         <div className="flex flex-wrap gap-2">
           {signers.map((w) => (
             <button key={w.info.uuid} type="button" className={btn.primary} disabled={busy || overall === null} onClick={() => sign(w)}>
-              {busy ? "Waiting for your wallet…" : signers.length > 1 ? `Sign the review with ${w.info.name}` : "Sign and send the review"}
+              {busy ? F.waiting : signers.length > 1 ? F.signWith(w.info.name) : F.sign}
             </button>
           ))}
         </div>
       )}
-      <p className="text-xs text-slate-500">Your wallet signs the scores and feedback; no transaction, no fee.</p>
+      <p className="text-xs text-slate-500">{F.hint}</p>
     </form>
   );
 }

@@ -4,6 +4,9 @@ import { useSession, useWallets } from "../session";
 import type { ApiError } from "../api";
 import type { DiscoveredWallet } from "../wallets";
 import { ErrorNotice, btn, input, label } from "./ui";
+import { strings } from "../strings";
+
+const t = strings.signIn;
 
 /** How to sign in: with the browser's wallet (Sign-In with Ethereum, EIP-4361), or with an API
  *  key. The rest of the app only sees the session. */
@@ -65,13 +68,13 @@ export function SignInDialog() {
       <form onSubmit={submit} className="space-y-4 p-6">
         <div>
           <h2 id="signin-title" className="text-lg font-bold">
-            Sign in with your wallet
+            {t.title}
           </h2>
           <p className="mt-1 text-sm text-slate-600">
-            Your wallet signs a one-time message to prove the address is yours. No transaction, no fee.
+            {t.lead}
           </p>
           {wallets.length > 0 ? (
-            <ul className="mt-3 space-y-2" aria-label="Wallets in this browser">
+            <ul className="mt-3 space-y-2" aria-label={t.wallets}>
               {wallets.map((w) => (
                 <li key={w.info.uuid}>
                   <button type="button" className={`${btn.secondary} w-full justify-start`} disabled={busy} onClick={() => withWallet(w)}>
@@ -82,25 +85,25 @@ export function SignInDialog() {
                         ◆
                       </span>
                     )}
-                    <span>Sign in with {w.info.name}</span>
+                    <span>{t.withWallet(w.info.name)}</span>
                   </button>
                 </li>
               ))}
             </ul>
           ) : (
             <p className="mt-3 rounded-lg bg-slate-50 p-3 text-sm text-slate-700">
-              No wallet was found in this browser. Install a wallet extension such as MetaMask, Rabby or Coinbase Wallet, then reload this page.
+              {t.noWallet}
             </p>
           )}
-          {busy && <p role="status" className="mt-2 text-sm text-slate-600">Waiting for your wallet… check its window.</p>}
+          {busy && <p role="status" className="mt-2 text-sm text-slate-600">{t.waiting}</p>}
         </div>
         <details className="border-t border-slate-200 pt-4">
-          <summary className="cursor-pointer text-sm font-semibold text-slate-700">For developers: use an API key</summary>
+          <summary className="cursor-pointer text-sm font-semibold text-slate-700">{t.developers}</summary>
           <p className="mt-2 text-sm text-slate-600">
-            An API key works instead of a wallet. It is kept in this tab only.
+            {t.developersLead}
           </p>
           <label htmlFor="api-key" className={`${label} mt-3`}>
-            API key
+            {t.key}
           </label>
           <input
             id="api-key"
@@ -115,14 +118,14 @@ export function SignInDialog() {
           />
           <div className="mt-3 flex justify-end">
             <button type="submit" className={btn.primary} disabled={busy || !key.trim()}>
-              {busy ? "Checking…" : "Use this key"}
+              {busy ? t.checking : t.useKey}
             </button>
           </div>
         </details>
-        {error && <ErrorNotice error={error} title="Not signed in" hint={null} />}
+        {error && <ErrorNotice error={error} title={t.failed} hint={null} />}
         <div className="flex justify-end gap-2">
           <button type="button" className={btn.secondary} onClick={s.closeSignIn}>
-            Cancel
+            {t.cancel}
           </button>
         </div>
       </form>

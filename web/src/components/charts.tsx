@@ -10,8 +10,8 @@ export function LevelRing({ xp, level, toNext, size = 132 }: { xp: number; level
   return (
     <figure className="flex flex-col items-center" data-testid="level-ring">
       <svg width={size} height={size} viewBox="0 0 120 120" role="img" aria-label={`Level ${level}: ${p.percent}% of the way to ${p.next ?? "the top"}`}>
-        <circle cx="60" cy="60" r={r} fill="none" stroke="#e2e8f0" strokeWidth="10" />
-        <circle cx="60" cy="60" r={r} fill="none" stroke="#4f46e5" strokeWidth="10" strokeLinecap="round" strokeDasharray={`${done} ${c}`} transform="rotate(-90 60 60)" />
+        <circle cx="60" cy="60" r={r} fill="none" className="stroke-slate-200" strokeWidth="10" />
+        <circle cx="60" cy="60" r={r} fill="none" className="stroke-brand-600" strokeWidth="10" strokeLinecap="round" strokeDasharray={`${done} ${c}`} transform="rotate(-90 60 60)" />
         <text x="60" y="56" textAnchor="middle" className="fill-slate-900" fontSize="16" fontWeight="700">
           {level}
         </text>
@@ -56,11 +56,11 @@ export function LineChart({ points, label, max = 100 }: { points: Point[]; label
   return (
     <figure className="min-w-0">
       <svg viewBox={`0 0 ${W} ${H}`} className="h-auto w-full" role="img" aria-label={`${label}: ${sorted.length} changes, from ${first?.toFixed(1)} to ${last?.toFixed(1)}`}>
-        <line x1={pad} x2={W - pad} y1={y(0)} y2={y(0)} stroke="#cbd5e1" />
-        <line x1={pad} x2={W - pad} y1={y(max / 2)} y2={y(max / 2)} stroke="#e2e8f0" strokeDasharray="4 4" />
-        {sorted.length > 1 && <polyline points={line} fill="none" stroke="#4f46e5" strokeWidth="2.5" strokeLinejoin="round" />}
+        <line x1={pad} x2={W - pad} y1={y(0)} y2={y(0)} className="stroke-slate-300" />
+        <line x1={pad} x2={W - pad} y1={y(max / 2)} y2={y(max / 2)} className="stroke-slate-200" strokeDasharray="4 4" />
+        {sorted.length > 1 && <polyline points={line} fill="none" className="stroke-brand-600" strokeWidth="2.5" strokeLinejoin="round" />}
         {sorted.map((p, i) => (
-          <circle key={i} cx={x(Date.parse(p.at))} cy={y(p.value)} r="3" fill="#4f46e5" />
+          <circle key={i} cx={x(Date.parse(p.at))} cy={y(p.value)} r="3" className="fill-brand-600" />
         ))}
       </svg>
       <details className="mt-2 text-sm">

@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 import type { ApiError } from "../api";
+import { strings } from "../strings";
+import { Link } from "../router";
 
 export function cx(...parts: (string | false | null | undefined)[]): string {
   return parts.filter(Boolean).join(" ");
@@ -29,7 +31,7 @@ export function Card({ children, className, as: As = "section", ...rest }: { chi
   );
 }
 
-export function Spinner({ label: text = "Loading…" }: { label?: string }) {
+export function Spinner({ label: text = strings.app.loading }: { label?: string }) {
   return (
     <div role="status" className="flex items-center gap-3 py-10 text-sm text-slate-600">
       <span className="h-5 w-5 animate-spin rounded-full border-2 border-slate-300 border-t-brand-600" aria-hidden="true" />
@@ -40,13 +42,13 @@ export function Spinner({ label: text = "Loading…" }: { label?: string }) {
 
 /** What went wrong, in people's words; the server's own sentence and code follow in small print. */
 export function errorHint(error: ApiError): string | undefined {
-  if (error.code === "NET000") return "PHEME could not be reached. Check your connection and try again in a moment.";
+  if (error.code === "NET000") return strings.errors.network;
   if (error.code.startsWith("WALLET")) return undefined; /* the wallet's message already says it */
-  if (error.status === 401) return "You are not signed in, or your sign-in has expired. Sign in again to continue.";
-  if (error.status === 403) return "Your account is not allowed to do this.";
-  if (error.status === 404) return "It may have been removed, or the link is mistyped.";
-  if (error.status === 429) return "Too many requests for now. Wait a moment and try again.";
-  if (error.status >= 500) return "Something went wrong on PHEME's side. Try again in a moment.";
+  if (error.status === 401) return strings.errors.signIn;
+  if (error.status === 403) return strings.errors.forbidden;
+  if (error.status === 404) return strings.errors.notFound;
+  if (error.status === 429) return strings.errors.tooMany;
+  if (error.status >= 500) return strings.errors.server;
   return undefined;
 }
 
@@ -60,14 +62,14 @@ export function ErrorNotice({ error, onRetry, title, hint: given }: { error: Api
     <div role="alert" className="rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-900">
       <div className="flex flex-wrap items-start justify-between gap-3">
         <div className="min-w-0">
-          <p className="font-semibold">{title ?? "Something went wrong"}</p>
+          <p className="font-semibold">{title ?? strings.errors.title}</p>
           {hint && <p className="mt-1">{hint}</p>}
           {technical ? (
             <details className="mt-1 text-xs text-red-800">
-              <summary className="cursor-pointer">Details for support</summary>
+              <summary className="cursor-pointer">{strings.errors.details}</summary>
               <p className="mt-1 break-words">{error.message}</p>
               <p className="mt-1">
-                Reference <span className="font-mono">{error.code}</span>
+                {strings.errors.reference} <span className="font-mono">{error.code}</span>
                 {error.requestId && <span className="font-mono"> · {error.requestId}</span>}
               </p>
             </details>
@@ -76,7 +78,7 @@ export function ErrorNotice({ error, onRetry, title, hint: given }: { error: Api
               <p className="mt-1 break-words text-red-800">{error.message}</p>
               {!error.code.startsWith("WALLET") && (
                 <p className="mt-1 text-xs text-red-700">
-                  Reference <span className="font-mono">{error.code}</span>
+                  {strings.errors.reference} <span className="font-mono">{error.code}</span>
                   {error.requestId && <span className="font-mono"> · {error.requestId}</span>}
                 </p>
               )}
@@ -85,7 +87,7 @@ export function ErrorNotice({ error, onRetry, title, hint: given }: { error: Api
         </div>
         {onRetry && (
           <button type="button" className={btn.secondary} onClick={onRetry}>
-            Try again
+            {strings.app.tryAgain}
           </button>
         )}
       </div>
@@ -169,5 +171,16 @@ export function PageTitle({ children, sub, actions }: { children: ReactNode; sub
       </div>
       {actions}
     </div>
+  );
+}
+
+/** "← Somewhere" above a page's title. */
+export function BackLink({ to, children }: { to: string; children: ReactNode }) {
+  return (
+    <p className="mb-3 text-sm">
+      <Link to={to} className="font-semibold text-brand-700 underline underline-offset-2">
+        ← {children}
+      </Link>
+    </p>
   );
 }

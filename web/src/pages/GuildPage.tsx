@@ -1,11 +1,14 @@
 import { useState } from "react";
 import type { ApiError } from "../api";
-import { formatDate, formatNumber, shortAddress, titleCase } from "../format";
+import { formatDate, shortAddress, titleCase } from "../format";
 import { toApiError, useAsync, useDocumentTitle, usePaged } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { Avatar, Card, Chip, ErrorNotice, PageTitle, Spinner, btn } from "../components/ui";
 import { guildTypeTone } from "./GuildsPage";
+import { strings } from "../strings";
+
+const G = strings.guild;
 
 export function GuildPage({ slug }: { slug: string }) {
   const s = useSession();
@@ -16,14 +19,14 @@ export function GuildPage({ slug }: { slug: string }) {
   const mine = useAsync(() => (me ? client.wallet(me.address) : Promise.resolve(undefined)), [me?.address]);
   const [busy, setBusy] = useState(false);
   const [actionError, setActionError] = useState<ApiError | null>(null);
-  useDocumentTitle(guild.data?.name ?? "Guild");
+  useDocumentTitle(guild.data?.name ?? G.title);
 
-  if (guild.loading && !guild.data) return <Spinner label="Loading guild…" />;
+  if (guild.loading && !guild.data) return <Spinner label={G.loading} />;
   if (guild.error || !guild.data)
     return (
       <>
-        <PageTitle>Guild</PageTitle>
-        {guild.error && <ErrorNotice error={guild.error} title="This guild did not load" onRetry={guild.reload} />}
+        <PageTitle>{G.title}</PageTitle>
+        {guild.error && <ErrorNotice error={guild.error} title={G.failed} onRetry={guild.reload} />}
         <p className="mt-6">
           <Link to="/guilds" className="font-semibold text-brand-700 underline">
             ← All guilds
@@ -52,29 +55,29 @@ export function GuildPage({ slug }: { slug: string }) {
   if (s.status === "anonymous")
     action = (
       <button type="button" className={btn.primary} onClick={s.openSignIn}>
-        Sign in to join
+        {G.signInToJoin}
       </button>
     );
-  else if (!me || mine.loading) action = <span className="text-sm text-slate-600">Checking membership…</span>;
-  else if (role === "OWNER") action = <Chip tone="brand">You own this guild</Chip>;
+  else if (!me || mine.loading) action = <span className="text-sm text-slate-600">{G.checking}</span>;
+  else if (role === "OWNER") action = <Chip tone="brand">{G.owner}</Chip>;
   else if (role)
     action = (
       <button type="button" className={btn.danger} disabled={busy} onClick={() => act(false)}>
-        {busy ? "Leaving…" : "Leave guild"}
+        {busy ? G.leaving : G.leave}
       </button>
     );
   else
     action = (
       <button type="button" className={btn.primary} disabled={busy} onClick={() => act(true)}>
-        {busy ? "Joining…" : "Join guild"}
+        {busy ? G.joining : G.join}
       </button>
     );
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-3 text-sm">
+      <nav aria-label={G.breadcrumb} className="mb-3 text-sm">
         <Link to="/guilds" className="font-medium text-brand-700 hover:underline">
-          Guilds
+          {strings.guilds.title}
         </Link>
         <span className="mx-2 text-slate-400" aria-hidden="true">/</span>
         <span className="text-slate-600">{g.slug}</span>
@@ -84,7 +87,7 @@ export function GuildPage({ slug }: { slug: string }) {
           <span className="flex flex-wrap items-center gap-2">
             <Chip tone={guildTypeTone[g.type] ?? "slate"}>{titleCase(g.type)}</Chip>
             <span>
-              {formatNumber(g.memberCount)} {g.memberCount === 1 ? "member" : "members"} · founded {formatDate(g.createdAt)}
+              {G.sub(g.memberCount, formatDate(g.createdAt))}
             </span>
           </span>
         }
@@ -94,22 +97,22 @@ export function GuildPage({ slug }: { slug: string }) {
       </PageTitle>
       {actionError && (
         <div className="mb-6">
-          <ErrorNotice error={actionError} title="That did not work" />
+          <ErrorNotice error={actionError} title={G.failedAction} />
         </div>
       )}
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card aria-labelledby="h-about" className="lg:col-span-1">
           <h2 id="h-about" className="text-lg font-semibold">
-            About
+            {G.about}
           </h2>
-          <p className="mt-2 whitespace-pre-wrap text-slate-700">{g.description || "No description."}</p>
+          <p className="mt-2 whitespace-pre-wrap text-slate-700">{g.description || G.noDescription}</p>
         </Card>
         <Card aria-labelledby="h-members" className="lg:col-span-2">
           <h2 id="h-members" className="text-lg font-semibold">
-            Members
+            {G.members}
           </h2>
           {members.loading ? (
-            <Spinner label="Loading members…" />
+            <Spinner label={G.loadingMembers} />
           ) : members.error && members.items.length === 0 ? (
             <div className="mt-3"><ErrorNotice error={members.error} onRetry={members.reload} /></div>
           ) : (
@@ -125,8 +128,8 @@ export function GuildPage({ slug }: { slug: string }) {
                       <p className="truncate font-mono text-xs text-slate-500">{m.address}</p>
                     </div>
                     <div className="text-right text-xs text-slate-600">
-                      {m.role === "OWNER" ? <Chip tone="brand">Owner</Chip> : <span>Member</span>}
-                      <p className="mt-0.5">joined {formatDate(m.joinedAt)}</p>
+                      {m.role === "OWNER" ? <Chip tone="brand">{G.ownerRole}</Chip> : <span>{G.memberRole}</span>}
+                      <p className="mt-0.5">{G.joined(formatDate(m.joinedAt))}</p>
                     </div>
                   </li>
                 ))}
@@ -135,7 +138,7 @@ export function GuildPage({ slug }: { slug: string }) {
               {members.hasMore && (
                 <div className="mt-4 flex justify-center">
                   <button type="button" className={btn.secondary} onClick={members.loadMore} disabled={members.loadingMore}>
-                    {members.loadingMore ? "Loading…" : "Load more members"}
+                    {members.loadingMore ? strings.app.loading : G.moreMembers}
                   </button>
                 </div>
               )}

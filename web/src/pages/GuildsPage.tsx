@@ -1,16 +1,20 @@
 import type { ChangeEvent } from "react";
 import type { GuildType } from "../api";
-import { formatNumber, titleCase } from "../format";
+import { titleCase } from "../format";
 import { useDocumentTitle, usePaged } from "../hooks";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label } from "../components/ui";
 
 const TYPES: GuildType[] = ["SKILL", "GEO", "INTEREST"];
+import { strings } from "../strings";
+
+const gs = strings.guilds;
+
 export const guildTypeTone = { SKILL: "brand", GEO: "green", INTEREST: "pink" } as const;
 
 export function GuildsPage() {
-  useDocumentTitle("Guilds");
+  useDocumentTitle(gs.title);
   const { client } = useSession();
   const { query } = useLocation();
   const t = query.get("type");
@@ -24,14 +28,14 @@ export function GuildsPage() {
   return (
     <>
       <PageTitle
-        sub="Guilds gather people around a skill, a place or an interest; guild work can carry an XP multiplier."
+        sub={gs.sub}
         actions={
           <div className="w-48">
             <label htmlFor="g-type" className={label}>
-              Type
+              {gs.type}
             </label>
             <select id="g-type" className={cx(input, "mt-1")} value={type ?? ""} onChange={setType}>
-              <option value="">Any type</option>
+              <option value="">{gs.anyType}</option>
               {TYPES.map((x) => (
                 <option key={x} value={x}>
                   {titleCase(x)}
@@ -41,23 +45,23 @@ export function GuildsPage() {
           </div>
         }
       >
-        Guilds
+        {gs.title}
       </PageTitle>
       {guilds.loading ? (
-        <Spinner label="Loading guilds…" />
+        <Spinner label={gs.loading} />
       ) : guilds.error && guilds.items.length === 0 ? (
-        <ErrorNotice error={guilds.error} title="Guilds did not load" onRetry={guilds.reload} />
+        <ErrorNotice error={guilds.error} title={gs.failed} onRetry={guilds.reload} />
       ) : guilds.items.length === 0 ? (
-        <Empty title="No guilds yet">Guilds founded by members will appear here.</Empty>
+        <Empty title={gs.empty}>{gs.emptyText}</Empty>
       ) : (
         <>
-          <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Guilds">
+          <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label={gs.title}>
             {guilds.items.map((g) => (
               <li key={g.id} className="group relative rounded-2xl border border-slate-200 bg-white p-5 shadow-sm transition hover:border-brand-300 hover:shadow-md">
                 <div className="flex items-center justify-between gap-2">
                   <Chip tone={guildTypeTone[g.type] ?? "slate"}>{titleCase(g.type)}</Chip>
                   <span className="text-sm text-slate-600">
-                    {formatNumber(g.memberCount)} {g.memberCount === 1 ? "member" : "members"}
+                    {gs.members(g.memberCount)}
                   </span>
                 </div>
                 <h2 className="mt-3 text-base font-semibold">
@@ -73,7 +77,7 @@ export function GuildsPage() {
           {guilds.hasMore && (
             <div className="mt-6 flex justify-center">
               <button type="button" className={btn.secondary} onClick={guilds.loadMore} disabled={guilds.loadingMore}>
-                {guilds.loadingMore ? "Loading…" : "Load more"}
+                {guilds.loadingMore ? strings.app.loading : gs.loadMore}
               </button>
             </div>
           )}

@@ -4,20 +4,16 @@
 import { useEffect, useState } from "react";
 import type { Board, BoardKind, BoardRow, GuildBoardRow } from "../api";
 import { Card, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label } from "../components/ui";
-import { formatDate, formatNumber, shortAddress } from "../format";
+import { formatDate, shortAddress } from "../format";
 import { toApiError, useAsync, useDocumentTitle } from "../hooks";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import type { ApiError } from "../api";
+import { strings } from "../strings";
 
 type Tab = BoardKind | "guilds";
-const TABS: { id: Tab; label: string }[] = [
-  { id: "global", label: "Everyone" },
-  { id: "skill", label: "By skill" },
-  { id: "guild", label: "In a guild" },
-  { id: "season", label: "By season" },
-  { id: "guilds", label: "Guilds" },
-];
+const L = strings.leaderboards;
+const TABS: { id: Tab; label: string }[] = (["global", "skill", "guild", "season", "guilds"] as Tab[]).map((id) => ({ id, label: L.tabs[id] }));
 
 function href(tab: Tab, of?: string, around?: boolean) {
   const q = new URLSearchParams();
@@ -28,9 +24,9 @@ function href(tab: Tab, of?: string, around?: boolean) {
   return `/leaderboards${s ? `?${s}` : ""}`;
 }
 
-function People({ rows, me }: { rows: BoardRow[]; me?: string }) {
+export function People({ rows, me }: { rows: BoardRow[]; me?: string }) {
   return (
-    <ol className="divide-y divide-slate-100" aria-label="Ranking">
+    <ol className="divide-y divide-slate-100" aria-label={L.ranking}>
       {rows.map((r) => {
         const mine = !!me && r.address.toLowerCase() === me.toLowerCase();
         return (
@@ -38,9 +34,9 @@ function People({ rows, me }: { rows: BoardRow[]; me?: string }) {
             <span className="w-12 shrink-0 text-right font-semibold tabular-nums text-slate-700">#{r.rank}</span>
             <Link to={`/wallet/${r.address}`} className="min-w-0 flex-1 truncate font-medium text-slate-900 underline-offset-2 hover:underline">
               {r.displayName || shortAddress(r.address)}
-              {mine && <span className="ml-2 text-xs font-semibold text-brand-700">(you)</span>}
+              {mine && <span className="ml-2 text-xs font-semibold text-brand-700">{L.you}</span>}
             </Link>
-            <span className="shrink-0 tabular-nums text-slate-700">{formatNumber(r.xp)} XP</span>
+            <span className="shrink-0 tabular-nums text-slate-700">{L.xp(r.xp)}</span>
           </li>
         );
       })}
@@ -49,7 +45,7 @@ function People({ rows, me }: { rows: BoardRow[]; me?: string }) {
 }
 
 export function LeaderboardsPage() {
-  useDocumentTitle("Leaderboards");
+  useDocumentTitle(L.title);
   const { query } = useLocation();
   const s = useSession();
   const tab = (TABS.find((t) => t.id === query.get("board"))?.id ?? "global") as Tab;
@@ -109,13 +105,13 @@ export function LeaderboardsPage() {
         : tab === "season"
           ? seasons.data?.items.map((x) => ({ value: String(x.id), label: `${x.name} (${formatDate(x.startsAt)} – ${formatDate(x.endsAt)})` }))
           : undefined;
-  const choiceLabel = tab === "skill" ? "Skill" : tab === "guild" ? "Guild" : "Season";
+  const choiceLabel = L.choice[tab] ?? L.choice.season;
   const notOnBoard = error?.status === 404 && !!around;
 
   return (
     <>
-      <PageTitle sub="Who earned the most XP: everyone, in a skill, in a guild or in a season.">Leaderboards</PageTitle>
-      <nav aria-label="Leaderboards" className="mb-4">
+      <PageTitle sub={L.sub}>{L.title}</PageTitle>
+      <nav aria-label={L.title} className="mb-4">
         <ul className="flex flex-wrap gap-2">
           {TABS.map((t) => (
             <li key={t.id}>
@@ -139,7 +135,7 @@ export function LeaderboardsPage() {
                 {choiceLabel}
               </label>
               <select id="board-of" className={cx(input, "mt-1")} value={of} onChange={(e) => navigate(href(tab, e.target.value), { replace: true })}>
-                <option value="">Choose a {choiceLabel.toLowerCase()}…</option>
+                <option value="">{L.choose(choiceLabel)}</option>
                 {(choices ?? []).map((c) => (
                   <option key={c.value} value={c.value}>
                     {c.label}
@@ -148,18 +144,18 @@ export function LeaderboardsPage() {
               </select>
             </div>
           ) : (
-            <h2 className="text-lg font-semibold">{tab === "guilds" ? "Guilds by the XP their members earned for them" : "Everyone by all their XP"}</h2>
+            <h2 className="text-lg font-semibold">{tab === "guilds" ? L.guildsHeading : L.globalHeading}</h2>
           )}
           {s.me && tab !== "guilds" && !needsChoice && (
             // distinct keys: a new link, not one that fades from one colour scheme to the other
             <div className="flex gap-2">
               {around ? (
                 <Link key="top" to={href(tab, of)} className={btn.secondary}>
-                  Back to the top
+                  {L.backToTop}
                 </Link>
               ) : (
                 <Link key="find" to={href(tab, of, true)} className={btn.primary}>
-                  Find me
+                  {L.findMe}
                 </Link>
               )}
             </div>
@@ -168,42 +164,42 @@ export function LeaderboardsPage() {
 
         {head?.board === "guild" && head.guildXp !== undefined && (
           <p className="mb-3 text-sm text-slate-700">
-            The guild has {formatNumber(head.guildXp)} XP{head.guildRank ? `, rank #${head.guildRank} among guilds` : ""}.
+            {L.guildXp(head.guildXp, head.guildRank)}
           </p>
         )}
-        {head && <p className="mb-2 text-sm text-slate-600">{formatNumber(head.total)} {head.total === 1 ? "person" : "people"} on this board.</p>}
+        {head && <p className="mb-2 text-sm text-slate-600">{L.onBoard(head.total)}</p>}
 
         {needsChoice ? (
-          <p className="text-sm text-slate-600">Choose a {choiceLabel.toLowerCase()} to see its board.{tab === "season" && seasons.data && !seasons.data.items.length && " There are no seasons yet."}</p>
+          <p className="text-sm text-slate-600">{L.chooseToSee(choiceLabel)}{tab === "season" && seasons.data && !seasons.data.items.length && L.noSeasons}</p>
         ) : notOnBoard ? (
-          <Empty title="You are not on this board yet">Earn XP here by getting work validated, and you will appear.</Empty>
+          <Empty title={L.notOnBoard}>{L.notOnBoardText}</Empty>
         ) : error ? (
           <ErrorNotice error={error} onRetry={() => setNonce((n) => n + 1)} />
         ) : tab === "guilds" ? (
           guildRows.length ? (
-            <ol className="divide-y divide-slate-100" aria-label="Ranking">
+            <ol className="divide-y divide-slate-100" aria-label={L.ranking}>
               {guildRows.map((g) => (
                 <li key={g.slug} className="flex items-center gap-3 py-2">
                   <span className="w-12 shrink-0 text-right font-semibold tabular-nums text-slate-700">#{g.rank}</span>
                   <Link to={`/guilds/${g.slug}`} className="min-w-0 flex-1 truncate font-medium text-slate-900 underline-offset-2 hover:underline">
                     {g.name}
                   </Link>
-                  <span className="shrink-0 tabular-nums text-slate-700">{formatNumber(Number(g.xp ?? g.guildXp ?? 0))} XP</span>
+                  <span className="shrink-0 tabular-nums text-slate-700">{L.xp(Number(g.xp ?? g.guildXp ?? 0))}</span>
                 </li>
               ))}
             </ol>
           ) : (
-            !loading && <Empty title="No guild has earned XP yet" />
+            !loading && <Empty title={L.noGuildXp} />
           )
         ) : rows.length ? (
           <People rows={rows} me={s.me?.address} />
         ) : (
-          !loading && <Empty title="Nobody has earned XP here yet">Be the first: pick a task and get it validated.</Empty>
+          !loading && <Empty title={L.nobody}>{L.nobodyText}</Empty>
         )}
         {loading && <Spinner />}
         {cursor && !loading && !error && (
           <button type="button" className={cx(btn.secondary, "mt-4")} onClick={more}>
-            Show more
+            {strings.app.showMore}
           </button>
         )}
       </Card>

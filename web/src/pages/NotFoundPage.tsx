@@ -1,15 +1,18 @@
 import { useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { Empty, PageTitle } from "../components/ui";
+import { strings } from "../strings";
+
+const t = strings.notFound;
 
 export function NotFoundPage() {
-  useDocumentTitle("Not found");
+  useDocumentTitle(t.docTitle);
   return (
     <>
-      <PageTitle>Page not found</PageTitle>
-      <Empty title="There is nothing at this address">
+      <PageTitle>{t.title}</PageTitle>
+      <Empty title={t.text}>
         <Link to="/tasks" className="font-semibold text-brand-700 underline">
-          Browse tasks
+          {t.browse}
         </Link>
       </Empty>
     </>

@@ -4,11 +4,12 @@ import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { Card, Chip, ErrorNotice, PageTitle, Spinner, domainTone } from "../components/ui";
+import { strings } from "../strings";
 
 const DOMAINS: { id: SkillDomain; name: string; blurb: string }[] = [
-  { id: "technical", name: "Technical", blurb: "Building and securing software and protocols." },
-  { id: "creative", name: "Creative", blurb: "Design, writing, media and language." },
-  { id: "business", name: "Business", blurb: "Growth, operations, governance and finance." },
+  { id: "technical", ...strings.skills.domains.technical },
+  { id: "creative", ...strings.skills.domains.creative },
+  { id: "business", ...strings.skills.domains.business },
 ];
 
 interface Node {
@@ -36,7 +37,7 @@ function SkillLink({ s, strong }: { s: Skill; strong?: boolean }) {
 }
 
 export function SkillsPage() {
-  useDocumentTitle("Skills");
+  useDocumentTitle(strings.skills.title);
   const { client } = useSession();
   const skills = useAsync(() => client.skills(), []);
   const groups = useMemo(() => {
@@ -46,11 +47,11 @@ export function SkillsPage() {
 
   return (
     <>
-      <PageTitle sub="Every skill XP can be earned in, across three domains. Pick one to see its tasks.">Skills</PageTitle>
+      <PageTitle sub={strings.skills.sub}>{strings.skills.title}</PageTitle>
       {skills.loading ? (
-        <Spinner label="Loading skills…" />
+        <Spinner label={strings.skills.loading} />
       ) : skills.error ? (
-        <ErrorNotice error={skills.error} title="The skills catalogue did not load" onRetry={skills.reload} />
+        <ErrorNotice error={skills.error} title={strings.skills.failed} onRetry={skills.reload} />
       ) : (
         <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
           {groups.map((g) => (
@@ -59,7 +60,7 @@ export function SkillsPage() {
                 <h2 id={`h-${g.id}`} className="text-lg font-semibold">
                   {g.name}
                 </h2>
-                <Chip tone={domainTone[g.id]}>{g.count} skills</Chip>
+                <Chip tone={domainTone[g.id]}>{strings.skills.count(g.count)}</Chip>
               </div>
               <p className="mt-1 text-sm text-slate-600">{g.blurb}</p>
               <ul className="mt-4 space-y-4">

@@ -1,11 +1,14 @@
 import { useMemo, type ChangeEvent } from "react";
 import type { Client, Page, Skill, Task, TaskFilter, TaskStatus, TaskType } from "../api";
-import { difficultyLabel, formatNumber, formatReward, titleCase } from "../format";
+import { difficultyLabel, formatReward, titleCase } from "../format";
 import { useAsync, useDocumentTitle, usePaged } from "../hooks";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label, statusTone, typeTone } from "../components/ui";
 
+import { strings } from "../strings";
+
+const T = strings.tasks;
 const TYPES: TaskType[] = ["LESSON", "BOUNTY", "QUEST"];
 const STATUSES: TaskStatus[] = ["OPEN", "CLOSED", "DRAFT"];
 
@@ -29,7 +32,7 @@ export function TaskCard({ task, skillNames }: { task: Task; skillNames: Map<str
       <div className="flex flex-wrap items-center gap-2">
         <Chip tone={typeTone[task.type]}>{titleCase(task.type)}</Chip>
         {task.status !== "OPEN" && <Chip tone={statusTone[task.status]}>{titleCase(task.status)}</Chip>}
-        <span className="ml-auto text-xs font-medium text-slate-600" title={`Difficulty ${task.difficulty} of 10`}>
+        <span className="ml-auto text-xs font-medium text-slate-600" title={T.difficultyOf(task.difficulty)}>
           {difficultyLabel(task.difficulty)} · {task.difficulty}/10
         </span>
       </div>
@@ -40,7 +43,7 @@ export function TaskCard({ task, skillNames }: { task: Task; skillNames: Map<str
       </h2>
       <p className="mt-2 line-clamp-3 text-sm text-slate-600">{task.description}</p>
       {task.skills.length > 0 && (
-        <ul className="mt-3 flex flex-wrap gap-1.5" aria-label="Skills">
+        <ul className="mt-3 flex flex-wrap gap-1.5" aria-label={T.skills}>
           {task.skills.map((s) => (
             <li key={s.skill} className="rounded-md bg-slate-100 px-2 py-0.5 text-xs font-medium text-slate-700">
               {skillNames.get(s.skill) ?? s.skill}
@@ -50,11 +53,11 @@ export function TaskCard({ task, skillNames }: { task: Task; skillNames: Map<str
       )}
       <dl className="mt-auto flex items-end justify-between gap-3 pt-4 text-sm">
         <div>
-          <dt className="sr-only">XP reward</dt>
-          <dd className="font-semibold text-brand-700">+{formatNumber(task.xpReward)} XP</dd>
+          <dt className="sr-only">{T.xpReward}</dt>
+          <dd className="font-semibold text-brand-700">{T.xp(task.xpReward)}</dd>
         </div>
         <div className="text-right">
-          <dt className="sr-only">Token reward</dt>
+          <dt className="sr-only">{T.tokenReward}</dt>
           <dd className={cx("font-semibold", task.tokenReward === "0" ? "text-slate-500" : "text-emerald-700")}>{formatReward(task.tokenReward)}</dd>
         </div>
       </dl>
@@ -92,7 +95,7 @@ export async function familyTasks(client: Client, filter: TaskFilter, slugs: str
 }
 
 export function TasksPage() {
-  useDocumentTitle("Tasks");
+  useDocumentTitle(T.title);
   const { query } = useLocation();
   const { client } = useSession();
   const filter = useMemo(() => readFilter(query), [query.toString()]); // eslint-disable-line react-hooks/exhaustive-deps
@@ -125,15 +128,15 @@ export function TasksPage() {
 
   return (
     <>
-      <PageTitle sub="Take a task, submit your evidence, and earn XP, skill levels and badges once validators agree.">Tasks</PageTitle>
+      <PageTitle sub={T.sub}>{T.title}</PageTitle>
 
       <form className="mb-6 grid grid-cols-2 gap-3 rounded-2xl border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-5" aria-label="Filter tasks" onSubmit={(e) => e.preventDefault()}>
         <div>
           <label htmlFor="f-type" className={label}>
-            Type
+            {T.type}
           </label>
           <select id="f-type" className={cx(input, "mt-1")} value={filter.type ?? ""} onChange={set("type")}>
-            <option value="">Any type</option>
+            <option value="">{T.anyType}</option>
             {TYPES.map((t) => (
               <option key={t} value={t}>
                 {titleCase(t)}
@@ -143,10 +146,10 @@ export function TasksPage() {
         </div>
         <div>
           <label htmlFor="f-skill" className={label}>
-            Skill
+            {T.skill}
           </label>
           <select id="f-skill" className={cx(input, "mt-1")} value={filter.skill ?? ""} onChange={set("skill")}>
-            <option value="">Any skill</option>
+            <option value="">{T.anySkill}</option>
             {filter.skill && !skillNames.has(filter.skill) && <option value={filter.skill}>{filter.skill}</option>}
             {Object.entries(skillGroups).map(([domain, list]) =>
               list.length ? (
@@ -163,10 +166,10 @@ export function TasksPage() {
         </div>
         <div>
           <label htmlFor="f-difficulty" className={label}>
-            Difficulty
+            {T.difficulty}
           </label>
           <select id="f-difficulty" className={cx(input, "mt-1")} value={filter.difficulty ?? ""} onChange={set("difficulty")}>
-            <option value="">Any difficulty</option>
+            <option value="">{T.anyDifficulty}</option>
             {Array.from({ length: 10 }, (_, i) => i + 1).map((d) => (
               <option key={d} value={d}>
                 {d} — {difficultyLabel(d)}
@@ -176,10 +179,10 @@ export function TasksPage() {
         </div>
         <div>
           <label htmlFor="f-status" className={label}>
-            Status
+            {T.status}
           </label>
           <select id="f-status" className={cx(input, "mt-1")} value={filter.status ?? ""} onChange={set("status")}>
-            <option value="">Any status</option>
+            <option value="">{T.anyStatus}</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
                 {titleCase(s)}
@@ -189,7 +192,7 @@ export function TasksPage() {
         </div>
         <div className="col-span-2 flex items-end md:col-span-1">
           <button type="button" className={cx(btn.secondary, "w-full")} disabled={!active} onClick={() => navigate("/tasks", { replace: true })}>
-            Clear filters
+            {T.clear}
           </button>
         </div>
       </form>
@@ -197,19 +200,19 @@ export function TasksPage() {
       {skills.error && <div className="mb-4"><ErrorNotice error={skills.error} title="The skills catalogue did not load" onRetry={skills.reload} /></div>}
 
       {tasks.loading ? (
-        <Spinner label="Loading tasks…" />
+        <Spinner label={T.loading} />
       ) : tasks.error && tasks.items.length === 0 ? (
-        <ErrorNotice error={tasks.error} title="Tasks did not load" onRetry={tasks.reload} />
+        <ErrorNotice error={tasks.error} title={T.failed} onRetry={tasks.reload} />
       ) : tasks.items.length === 0 ? (
-        <Empty title={active ? "No task matches these filters" : "No tasks yet"}>
-          {active ? "Try another skill or difficulty, or clear the filters." : "New tasks appear here as creators post them."}
+        <Empty title={active ? T.noMatch : T.none}>
+          {active ? T.noMatchText : T.noneText}
         </Empty>
       ) : (
         <>
           <p className="sr-only" aria-live="polite">
             {shown.length} tasks shown{tasks.hasMore ? ", more available" : ""}
           </p>
-          <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label="Tasks">
+          <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label={T.title}>
             {shown.map((t) => (
               <TaskCard key={t.id} task={t} skillNames={skillNames} />
             ))}
@@ -218,7 +221,7 @@ export function TasksPage() {
           <div className="mt-6 flex justify-center">
             {tasks.hasMore ? (
               <button type="button" className={btn.secondary} onClick={tasks.loadMore} disabled={tasks.loadingMore}>
-                {tasks.loadingMore ? "Loading…" : "Load more"}
+                {tasks.loadingMore ? strings.app.loading : T.loadMore}
               </button>
             ) : (
               <p className="text-sm text-slate-500">That is every task{active ? " matching these filters" : ""}.</p>
