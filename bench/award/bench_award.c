@@ -43,6 +43,13 @@ static double cpu_s(void) {
   return (double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
 }
 
+/* CPU seconds of the calling thread. */
+static double thread_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static void die(const char *what) {
   fprintf(stderr, "bench_award: %s\n", what);
   exit(1);
@@ -276,7 +283,7 @@ int main(int argc, char **argv) {
   if (N < 1 || N > 100000 || threads < 0 || threads > 64) die("N is 1..100000, THREADS 0..64");
   log_init(LOG_WARN, 2);
   char err[512];
-  store_options o = {threads > 0 ? threads + 1 : 4, 5000, 0, NULL, 0, 0};
+  store_options o = {threads > 0 ? threads + 1 : 4, 5000, 0, NULL, 200, 10000, 0};
   if (store_open(&S, argv[1], &o, err, sizeof err)) die(err);
   int applied;
   if (store_migrate(S, &applied, err, sizeof err)) die(err);
@@ -296,9 +303,9 @@ int main(int argc, char **argv) {
     events_before = db_int(&er, 0, 0);
     sx_end(&x);
   }
-  double c0 = cpu_s();
+  double c0 = cpu_s(), m0 = thread_cpu_s();
   double ta = threads ? award_threads(threads) : award_committer();
-  double ca = cpu_s() - c0;
+  double ca = cpu_s() - c0, ma = thread_cpu_s() - m0;
   if (failed) die("some awards failed");
   int64_t rows = 0;
   c0 = cpu_s();
@@ -309,6 +316,7 @@ int main(int argc, char **argv) {
   printf("award %.0f %.3f (%s, %s; %llu commits, largest batch %llu)\n", N / ta, ta, store_driver_name(S),
          threads ? "threads" : "group committer", (unsigned long long)bs.commits, (unsigned long long)bs.largest);
   fprintf(stderr, "committer: %llu jobs, %llu reruns\n", (unsigned long long)bs.jobs, (unsigned long long)bs.reruns);
+  printf("cpu per approval %.1f us (%.1f us of it the submitting thread)\n", ca / N * 1e6, ma / N * 1e6);
   printf("plain %.0f %.3f (%.1f rows per approval, one INSERT each into the same tables)\n", N / tp, tp, (double)rows / N);
   printf("ratio %.3f (award / plain, wall); listeners heard %lld rows\n", tp / ta, (long long)heard);
   printf("cpu award %.0f/s (%.3f s) plain %.0f/s (%.3f s) ratio %.3f (approvals per CPU second; the client side "

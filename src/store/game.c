@@ -66,39 +66,6 @@ static const char *ids_json(arena *a, const int64_t *ids, int n, int *distinct) 
   return o;
 }
 
-/* "head VALUES ($1, …), … tail" for rows of cols placeholders. */
-static const char *values_sql(arena *a, const char *head, const char *tail, int cols, int rows) {
-  size_t cap = strlen(head) + strlen(tail) + (size_t)rows * (size_t)cols * 8 + (size_t)rows * 4 + 16;
-  char *o = arena_alloc(a, cap);
-  if (!o) return NULL;
-  size_t k = (size_t)snprintf(o, cap, "%s VALUES ", head);
-  for (int r = 0, p = 1; r < rows; r++) {
-    o[k++] = r ? ',' : ' ';
-    o[k++] = '(';
-    for (int c = 0; c < cols; c++) k += (size_t)snprintf(o + k, cap - k, c ? ", $%d" : "$%d", p++);
-    o[k++] = ')';
-  }
-  snprintf(o + k, cap - k, "%s", tail);
-  return o;
-}
-
-/* Writes nrows rows (args row-major, cols each) with statements of 64, 16, 4 or 1 rows: four
- * texts per table in the statement caches, whatever the size of the batch. */
-static pheme_err insert_rows(sx *x, const char *head, const char *tail, int cols, const dbv *args, int nrows) {
-  static const int sizes[] = {64, 16, 4, 1};
-  int done = 0;
-  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0] && done < nrows; s++) {
-    if (nrows - done < sizes[s]) continue;
-    const char *sql = values_sql(x->a, head, tail, cols, sizes[s]);
-    if (!sql) return PHEME_SYS_NOMEM;
-    for (; nrows - done >= sizes[s]; done += sizes[s]) {
-      pheme_err e = sx_query(x, sql, args + (size_t)done * (size_t)cols, sizes[s] * cols, NULL);
-      if (e) return e;
-    }
-  }
-  return PHEME_OK;
-}
-
 /* What the group knows of one person: the totals as they stand after the group's awards so far. */
 typedef struct {
   int64_t skill_id, xp;
@@ -731,14 +698,14 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
           dbv_int(jobs[i]->now_ms));
     }
   }
-  pheme_err e = insert_rows(x, LEDGER_HEAD, "", 10, args, k);
+  pheme_err e = sx_insert_rows(x, LEDGER_HEAD, "", 10, args, k);
   /* the totals: each person's, skills' and domains' last values, once */
   int64_t now = jobs[n - 1]->now_ms;
   k = 0;
   for (int i = 0; i < g->npeople; i++)
     if (g->people[i].awarded) ROW(args, k, 4, dbv_int(g->people[i].id), dbv_int(g->people[i].xp), dbv_text(g->people[i].level), dbv_int(now));
   if (!e)
-    e = insert_rows(x, "INSERT INTO user_xp (user_id, xp, level, updated_at)",
+    e = sx_insert_rows(x, "INSERT INTO user_xp (user_id, xp, level, updated_at)",
                     " ON CONFLICT (user_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
                     "updated_at = excluded.updated_at",
                     4, args, k);
@@ -750,7 +717,7 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
           dbv_int(p->streak_grace_day), dbv_int(now));
   }
   if (!e)
-    e = insert_rows(x, "INSERT INTO streaks (user_id, current, longest, last_day, grace_day, updated_at)",
+    e = sx_insert_rows(x, "INSERT INTO streaks (user_id, current, longest, last_day, grace_day, updated_at)",
                     " ON CONFLICT (user_id) DO UPDATE SET current = excluded.current, longest = excluded.longest, "
                     "last_day = excluded.last_day, grace_day = excluded.grace_day, updated_at = excluded.updated_at",
                     6, args, k);
@@ -762,7 +729,7 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
       if (p->skills[j].dirty)
         ROW(args, k, 5, dbv_int(p->id), dbv_int(p->skills[j].skill_id), dbv_int(p->skills[j].xp),
             dbv_int(p->skills[j].level), dbv_int(now));
-    e = insert_rows(x, "INSERT INTO skill_levels (user_id, skill_id, xp, level, last_validated)",
+    e = sx_insert_rows(x, "INSERT INTO skill_levels (user_id, skill_id, xp, level, last_validated)",
                     " ON CONFLICT (user_id, skill_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
                     "last_validated = excluded.last_validated",
                     5, args, k);
@@ -770,14 +737,14 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
     for (int j = 0; j < p->ndomains; j++)
       if (p->domains[j].dirty) ROW(args, k, 3, dbv_int(p->id), dbv_text(p->domains[j].domain), dbv_int(p->domains[j].xp));
     if (!e)
-      e = insert_rows(x, "INSERT INTO domain_xp (user_id, domain, xp)",
+      e = sx_insert_rows(x, "INSERT INTO domain_xp (user_id, domain, xp)",
                       " ON CONFLICT (user_id, domain) DO UPDATE SET xp = excluded.xp", 3, args, k);
   }
   k = 0;
   for (int i = 0; i < g->nguilds; i++)
     if (g->guilds[i].dirty) ROW(args, k, 4, dbv_int(g->guilds[i].id), dbv_int(g->guilds[i].xp), dbv_int(g->guilds[i].level), dbv_int(now));
   if (!e)
-    e = insert_rows(x, "INSERT INTO guild_xp (guild_id, xp, level, updated_at)",
+    e = sx_insert_rows(x, "INSERT INTO guild_xp (guild_id, xp, level, updated_at)",
                     " ON CONFLICT (guild_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
                     "updated_at = excluded.updated_at",
                     4, args, k);
@@ -785,7 +752,7 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
   for (int i = 0; i < g->nmembers; i++)
     ROW(args, k, 3, dbv_int(g->members[i].guild_id), dbv_int(g->members[i].user_id), dbv_int(g->members[i].delta));
   if (!e)
-    e = insert_rows(x, "INSERT INTO guild_member_xp (guild_id, user_id, xp)",
+    e = sx_insert_rows(x, "INSERT INTO guild_member_xp (guild_id, user_id, xp)",
                     " ON CONFLICT (guild_id, user_id) DO UPDATE SET xp = guild_member_xp.xp + excluded.xp", 3, args, k);
   for (int i = 0; !e && i < g->nach; i++)
     e = Q(x, NULL,
@@ -815,22 +782,26 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
   }
   if (!e && k) {
     x->wrote_event = 1;
-    e = insert_rows(x, "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at)", "", 7, args, k);
+    e = sx_insert_rows(x, "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at)", "", 7, args, k);
   }
+  /* the follow-up jobs: badge rules, Skill Wallet progress and the person's reputation
+   * (src/reputation: reputation.update), three per award */
+  job_request *rq = arena_alloc(g->a, sizeof *rq * 3 * (size_t)n);
+  if (!rq) return PHEME_SYS_NOMEM;
+  k = 0;
   for (int i = 0; !e && i < n; i++) {
     const game_award_plan *pl = &jobs[i]->plan;
     if (!pl->write || !pl->enqueue_followups) continue;
-    char p1[96], p2[48];
-    snprintf(p1, sizeof p1, "{\"user_id\":%lld,\"submission_id\":%lld}", (long long)awards[i].o->user_id,
-             (long long)awards[i].o->sid);
-    snprintf(p2, sizeof p2, "{\"user_id\":%lld}", (long long)awards[i].o->user_id);
-    job_request rq1 = {.kind = "game.badges", .payload = p1}, rq2 = {.kind = "game.chain_progress", .payload = p2};
-    /* the person's reputation follows the new validated work (src/reputation: reputation.update) */
-    job_request rq3 = {.kind = "reputation.update", .payload = p2};
-    e = jobs_enqueue_in(x, &rq1, jobs[i]->now_ms, NULL, NULL);
-    if (!e) e = jobs_enqueue_in(x, &rq2, jobs[i]->now_ms, NULL, NULL);
-    if (!e) e = jobs_enqueue_in(x, &rq3, jobs[i]->now_ms, NULL, NULL);
+    int64_t uid = awards[i].o->user_id, at = jobs[i]->now_ms;
+    const char *p1 = arena_printf(g->a, "{\"user_id\":%lld,\"submission_id\":%lld}", (long long)uid,
+                                  (long long)awards[i].o->sid),
+               *p2 = arena_printf(g->a, "{\"user_id\":%lld}", (long long)uid);
+    if (!p1 || !p2) return PHEME_SYS_NOMEM;
+    rq[k++] = (job_request){.kind = "game.badges", .payload = p1, .run_at = at};
+    rq[k++] = (job_request){.kind = "game.chain_progress", .payload = p2, .run_at = at};
+    rq[k++] = (job_request){.kind = "reputation.update", .payload = p2, .run_at = at};
   }
+  if (!e) e = jobs_enqueue_many_in(x, rq, k, jobs[n - 1]->now_ms);
   /* the outcomes consumed: every one of them, or none (another transaction took one) */
   for (int i = 0; !e && i < n;) {
     int64_t at = jobs[i]->now_ms, *sids = arena_alloc(g->a, sizeof *sids * (size_t)n);
