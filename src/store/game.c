@@ -30,13 +30,12 @@ static int counts_to_total(const char *reason) {
  * as if they had run one by one — and writes the ledger rows, totals, events and the outcomes'
  * consumed_at with multi-row statements. */
 
-/* Ids travel as one text parameter holding a JSON array: "(SELECT … FROM json_each($n))". */
+/* Ids travel as one text parameter (ids_list): a JSON array that SQLite's json_each reads, an
+ * array literal that PostgreSQL compares with = ANY (an index scan per id, whatever plan the
+ * prepared statement settles on). ids_in gives the predicate "column <ids_in>" on parameter $n. */
 static const char *ids_in(sx *x, int param) {
-  return sx_is_pg(x) ? arena_printf(x->a,
-                                    "(SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST($%d AS json)) "
-                                    "AS j(value))",
-                                    param)
-                     : arena_printf(x->a, "(SELECT value FROM json_each($%d))", param);
+  return sx_is_pg(x) ? arena_printf(x->a, "= ANY (CAST($%d AS BIGINT[]))", param)
+                     : arena_printf(x->a, "IN (SELECT value FROM json_each($%d))", param);
 }
 
 static int cmp_i64(const void *a, const void *b) {
@@ -44,23 +43,24 @@ static int cmp_i64(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* ids sorted, without duplicates and zeros, as a JSON array in a (NULL when memory is short);
- * *distinct (may be NULL) gets how many. Sorted, so that PostgreSQL locks rows in one order. */
-static const char *ids_json(arena *a, const int64_t *ids, int n, int *distinct) {
+/* ids sorted, without duplicates and zeros, as the list parameter of ids_in in a (NULL when
+ * memory is short); *distinct (may be NULL) gets how many. Sorted, so that PostgreSQL locks rows
+ * in one order. */
+static const char *ids_list(sx *x, arena *a, const int64_t *ids, int n, int *distinct) {
   int64_t *s = arena_alloc(a, sizeof *s * (size_t)(n ? n : 1));
   char *o = arena_alloc(a, (size_t)n * 21 + 3);
   if (!s || !o) return NULL;
   memcpy(s, ids, sizeof *s * (size_t)n);
   qsort(s, (size_t)n, sizeof *s, cmp_i64);
   size_t k = 0;
-  int m = 0;
-  o[k++] = '[';
+  int m = 0, pg = sx_is_pg(x);
+  o[k++] = pg ? '{' : '[';
   for (int i = 0; i < n; i++) {
     if (s[i] == 0 || (i && s[i] == s[i - 1])) continue;
     k += (size_t)snprintf(o + k, 22, "%s%lld", m ? "," : "", (long long)s[i]);
     m++;
   }
-  o[k++] = ']';
+  o[k++] = pg ? '}' : ']';
   o[k] = 0;
   if (distinct) *distinct = m;
   return o;
@@ -226,12 +226,12 @@ static pheme_err load_outcomes(award_group *g, game_award_job **jobs, int n) {
   int64_t *sids = arena_alloc(g->a, sizeof *sids * (size_t)n);
   if (!sids) return PHEME_SYS_NOMEM;
   for (int i = 0; i < n; i++) sids[i] = jobs[i]->submission_id;
-  const char *list = ids_json(g->a, sids, n, NULL), *in = ids_in(g->x, 1);
+  const char *list = ids_list(g->x, g->a, sids, n, NULL), *in = ids_in(g->x, 1);
   if (!list || !in) return PHEME_SYS_NOMEM;
   const char *sql = arena_printf(g->a,
                                  "SELECT o.submission_id, o.user_id, o.task_id, o.final_score, o.created_at, "
                                  "coalesce(o.consumed_at, 0), t.xp_reward, t.difficulty, coalesce(t.guild_id, 0) "
-                                 "FROM outcomes o JOIN tasks t ON t.id = o.task_id WHERE o.submission_id IN %s "
+                                 "FROM outcomes o JOIN tasks t ON t.id = o.task_id WHERE o.submission_id %s "
                                  "ORDER BY o.submission_id%s",
                                  in, sx_is_pg(g->x) ? " FOR UPDATE OF o" : "");
   if (!sql) return PHEME_SYS_NOMEM;
@@ -257,16 +257,18 @@ static pheme_err load_outcomes(award_group *g, game_award_job **jobs, int n) {
  * SELECT does. */
 static pheme_err read_totals(award_group *g, const char *table, const char *key, const char *zero_level,
                              const char *list, int64_t now, db_result *r) {
-  const char *in = ids_in(g->x, 1), *sql;
-  if (!in) return PHEME_SYS_NOMEM;
+  const char *sql;
   if (!sx_is_pg(g->x)) {
-    sql = arena_printf(g->a, "SELECT %s, xp, level FROM %s WHERE %s IN %s", key, table, key, in);
+    const char *in = ids_in(g->x, 1);
+    sql = in ? arena_printf(g->a, "SELECT %s, xp, level FROM %s WHERE %s %s", key, table, key, in) : NULL;
     return sql ? Q(g->x, r, sql, dbv_text(list)) : PHEME_SYS_NOMEM;
   }
+  /* the rows in id order, each created when missing, and locked */
   sql = arena_printf(g->a,
-                     "INSERT INTO %s (%s, xp, level, updated_at) SELECT id, 0, %s, $2 FROM %s AS ids(id) "
-                     "ORDER BY id ON CONFLICT (%s) DO UPDATE SET updated_at = %s.updated_at RETURNING %s, xp, level",
-                     table, key, zero_level, in, key, table, key);
+                     "INSERT INTO %s (%s, xp, level, updated_at) SELECT id, 0, %s, $2 FROM unnest(CAST($1 AS "
+                     "BIGINT[])) AS ids(id) ORDER BY id ON CONFLICT (%s) DO UPDATE SET updated_at = %s.updated_at "
+                     "RETURNING %s, xp, level",
+                     table, key, zero_level, key, table, key);
   return sql ? Q(g->x, r, sql, dbv_text(list), dbv_int(now)) : PHEME_SYS_NOMEM;
 }
 
@@ -278,7 +280,7 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
   int k = 0;
   for (int i = 0; i < g->noutcomes; i++)
     if (!g->outcomes[i].consumed) ids[k++] = g->outcomes[i].user_id;
-  const char *list = ids_json(g->a, ids, k, &g->npeople), *in = ids_in(g->x, 1);
+  const char *list = ids_list(g->x, g->a, ids, k, &g->npeople), *in = ids_in(g->x, 1);
   if (!list || !in) return PHEME_SYS_NOMEM;
   if (g->npeople == 0) return PHEME_OK;
   db_result r;
@@ -286,7 +288,7 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
                   arena_printf(g->a,
                                "SELECT u.id, u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), "
                                "coalesce(s.last_day, 0), coalesce(s.grace_day, 0) FROM users u LEFT JOIN streaks s "
-                               "ON s.user_id = u.id WHERE u.id IN %s ORDER BY u.id",
+                               "ON s.user_id = u.id WHERE u.id %s ORDER BY u.id",
                                in),
                   dbv_text(list));
   if (e) return e;
@@ -333,10 +335,10 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
       sk[2 * i] = g->task_skills[i].id;
       sk[2 * i + 1] = g->task_skills[i].parent_id;
     }
-    const char *skills = ids_json(g->a, sk, g->ntask_skills * 2, NULL), *in2 = ids_in(g->x, 2);
+    const char *skills = ids_list(g->x, g->a, sk, g->ntask_skills * 2, NULL), *in2 = ids_in(g->x, 2);
     if (!skills || !in2) return PHEME_SYS_NOMEM;
     e = Q(g->x, &r,
-          arena_printf(g->a, "SELECT user_id, skill_id, xp, level FROM skill_levels WHERE user_id IN %s AND skill_id IN %s",
+          arena_printf(g->a, "SELECT user_id, skill_id, xp, level FROM skill_levels WHERE user_id %s AND skill_id %s",
                        in, in2),
           dbv_text(list), dbv_text(skills));
     if (e) return e;
@@ -348,7 +350,7 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
       s->xp = db_int(&r, i, 2);
       s->level = (int)db_int(&r, i, 3);
     }
-    e = Q(g->x, &r, arena_printf(g->a, "SELECT user_id, domain, xp FROM domain_xp WHERE user_id IN %s", in),
+    e = Q(g->x, &r, arena_printf(g->a, "SELECT user_id, domain, xp FROM domain_xp WHERE user_id %s", in),
           dbv_text(list));
     if (e) return e;
     for (int i = 0; i < r.rows; i++) {
@@ -362,7 +364,7 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
   e = Q(g->x, &r,
         arena_printf(g->a,
                      "SELECT gm.user_id, gm.guild_id, g.slug FROM guild_members gm JOIN guilds g ON g.id = gm.guild_id "
-                     "WHERE gm.user_id IN %s ORDER BY gm.user_id, gm.joined_at, gm.guild_id",
+                     "WHERE gm.user_id %s ORDER BY gm.user_id, gm.joined_at, gm.guild_id",
                      in),
         dbv_text(list));
   if (e) return e;
@@ -392,14 +394,14 @@ static pheme_err load_tasks(award_group *g) {
   int k = 0, distinct = 0;
   for (int i = 0; i < g->noutcomes; i++)
     if (!g->outcomes[i].consumed) ids[k++] = g->outcomes[i].task_id;
-  const char *list = ids_json(g->a, ids, k, &distinct), *in = ids_in(g->x, 1);
+  const char *list = ids_list(g->x, g->a, ids, k, &distinct), *in = ids_in(g->x, 1);
   if (!list || !in) return PHEME_SYS_NOMEM;
   if (!distinct) return PHEME_OK;
   db_result r;
   pheme_err e = Q(g->x, &r,
                   arena_printf(g->a,
                                "SELECT ts.task_id, k.id, coalesce(k.parent_id, 0), k.slug, k.domain FROM task_skills ts "
-                               "JOIN skills k ON k.id = ts.skill_id WHERE ts.task_id IN %s ORDER BY ts.task_id, k.id",
+                               "JOIN skills k ON k.id = ts.skill_id WHERE ts.task_id %s ORDER BY ts.task_id, k.id",
                                in),
                   dbv_text(list));
   if (e) return e;
@@ -418,7 +420,7 @@ static pheme_err load_tasks(award_group *g) {
         arena_printf(g->a,
                      "SELECT qs.task_id, q.id, q.slug, q.xp_reward, qs.position, (SELECT count(*) FROM quest_steps c "
                      "WHERE c.quest_id = q.id) FROM quest_steps qs JOIN quests q ON q.id = qs.quest_id "
-                     "WHERE qs.task_id IN %s",
+                     "WHERE qs.task_id %s",
                      in),
         dbv_text(list));
   if (e) return e;
@@ -440,13 +442,13 @@ static pheme_err load_progress_seasons(award_group *g) {
     if (!uids || !qids) return PHEME_SYS_NOMEM;
     for (int i = 0; i < g->npeople; i++) uids[i] = g->people[i].id;
     for (int i = 0; i < g->nsteps; i++) qids[i] = g->steps[i].quest_id;
-    const char *ul = ids_json(g->a, uids, g->npeople, NULL), *ql = ids_json(g->a, qids, g->nsteps, NULL);
+    const char *ul = ids_list(g->x, g->a, uids, g->npeople, NULL), *ql = ids_list(g->x, g->a, qids, g->nsteps, NULL);
     const char *in1 = ids_in(g->x, 1), *in2 = ids_in(g->x, 2);
     if (!ul || !ql || !in1 || !in2) return PHEME_SYS_NOMEM;
     e = Q(g->x, &r,
           arena_printf(g->a,
                        "SELECT quest_id, user_id, steps_done, coalesce(completed_at, 0) FROM quest_progress WHERE "
-                       "user_id IN %s AND quest_id IN %s",
+                       "user_id %s AND quest_id %s",
                        in1, in2),
           dbv_text(ul), dbv_text(ql));
     if (e) return e;
@@ -506,7 +508,7 @@ static pheme_err load_guilds(award_group *g, int64_t now) {
     int m = p ? guild_of(p, o->task_guild_id) : -1;
     if (m >= 0) ids[k++] = p->guild_ids[m];
   }
-  const char *list = ids_json(g->a, ids, k, &g->nguilds);
+  const char *list = ids_list(g->x, g->a, ids, k, &g->nguilds);
   if (!list) return PHEME_SYS_NOMEM;
   if (!g->nguilds) return PHEME_OK;
   g->guilds = arena_zalloc(g->a, sizeof *g->guilds * (size_t)g->nguilds);
@@ -679,10 +681,13 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
   if ((size_t)g->npeople * 6 > most) most = (size_t)g->npeople * 6;
   if ((size_t)g->nguilds * 4 > most) most = (size_t)g->nguilds * 4;
   if ((size_t)g->nmembers * 3 > most) most = (size_t)g->nmembers * 3;
+  size_t nskills = 0, ndomains = 0;
   for (int i = 0; i < g->npeople; i++) {
-    if ((size_t)g->people[i].nskills * 5 > most) most = (size_t)g->people[i].nskills * 5;
-    if ((size_t)g->people[i].ndomains * 3 > most) most = (size_t)g->people[i].ndomains * 3;
+    nskills += (size_t)g->people[i].nskills;
+    ndomains += (size_t)g->people[i].ndomains;
   }
+  if (nskills * 5 > most) most = nskills * 5;
+  if (ndomains * 3 > most) most = ndomains * 3;
   dbv *args = arena_alloc(g->a, sizeof *args * (most + 1));
   if (!args) return PHEME_SYS_NOMEM;
   int k = 0;
@@ -721,25 +726,29 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
                     " ON CONFLICT (user_id) DO UPDATE SET current = excluded.current, longest = excluded.longest, "
                     "last_day = excluded.last_day, grace_day = excluded.grace_day, updated_at = excluded.updated_at",
                     6, args, k);
-  /* skills and domains, person by person (args holds one person's at a time) */
-  for (int i = 0; !e && i < g->npeople; i++) {
+  /* skills and domains of every person */
+  k = 0;
+  for (int i = 0; i < g->npeople; i++) {
     const grp_person *p = &g->people[i];
-    k = 0;
     for (int j = 0; j < p->nskills; j++)
       if (p->skills[j].dirty)
         ROW(args, k, 5, dbv_int(p->id), dbv_int(p->skills[j].skill_id), dbv_int(p->skills[j].xp),
             dbv_int(p->skills[j].level), dbv_int(now));
+  }
+  if (!e)
     e = sx_insert_rows(x, "INSERT INTO skill_levels (user_id, skill_id, xp, level, last_validated)",
-                    " ON CONFLICT (user_id, skill_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
-                    "last_validated = excluded.last_validated",
-                    5, args, k);
-    k = 0;
+                       " ON CONFLICT (user_id, skill_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
+                       "last_validated = excluded.last_validated",
+                       5, args, k);
+  k = 0;
+  for (int i = 0; i < g->npeople; i++) {
+    const grp_person *p = &g->people[i];
     for (int j = 0; j < p->ndomains; j++)
       if (p->domains[j].dirty) ROW(args, k, 3, dbv_int(p->id), dbv_text(p->domains[j].domain), dbv_int(p->domains[j].xp));
-    if (!e)
-      e = sx_insert_rows(x, "INSERT INTO domain_xp (user_id, domain, xp)",
-                      " ON CONFLICT (user_id, domain) DO UPDATE SET xp = excluded.xp", 3, args, k);
   }
+  if (!e)
+    e = sx_insert_rows(x, "INSERT INTO domain_xp (user_id, domain, xp)",
+                       " ON CONFLICT (user_id, domain) DO UPDATE SET xp = excluded.xp", 3, args, k);
   k = 0;
   for (int i = 0; i < g->nguilds; i++)
     if (g->guilds[i].dirty) ROW(args, k, 4, dbv_int(g->guilds[i].id), dbv_int(g->guilds[i].xp), dbv_int(g->guilds[i].level), dbv_int(now));
@@ -810,12 +819,12 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
     for (; j < n && jobs[j]->now_ms == at; j++)
       if (jobs[j]->plan.write) sids[m++] = awards[j].o->sid;
     int distinct = 0;
-    const char *list = ids_json(g->a, sids, m, &distinct), *in = ids_in(x, 2);
+    const char *list = ids_list(g->x, g->a, sids, m, &distinct), *in = ids_in(x, 2);
     if (!list || !in) return PHEME_SYS_NOMEM;
     db_result r;
     if (distinct)
       e = Q(x, &r,
-            arena_printf(g->a, "UPDATE outcomes SET consumed_at = $1 WHERE submission_id IN %s AND consumed_at IS NULL "
+            arena_printf(g->a, "UPDATE outcomes SET consumed_at = $1 WHERE submission_id %s AND consumed_at IS NULL "
                                "RETURNING 1", in),
             dbv_int(at), dbv_text(list));
     if (!e && distinct && r.rows != distinct) e = PHEME_DATA_STATE;
