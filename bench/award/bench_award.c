@@ -15,6 +15,7 @@
  *          256 approvals' rows: what the same rows cost as bare appends.
  * Prints "award approvals_per_s seconds", "plain approvals_per_s seconds", the rows per approval
  * and the ratio award/plain. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +23,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -48,6 +50,36 @@ static double thread_cpu_s(void) {
   struct timespec ts;
   clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
   return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of the PostgreSQL cluster whose postmaster is PG_TEST_PID (run.sh exports it): the
+ * postmaster and its children, the backends (same machine). 0 when unset or unreadable. */
+static double server_cpu_s(void) {
+  const char *env = getenv("PG_TEST_PID");
+  long pm = env ? atol(env) : 0;
+  if (pm <= 0) return 0;
+  DIR *d = opendir("/proc");
+  if (!d) return 0;
+  double ticks = (double)sysconf(_SC_CLK_TCK), sum = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    long pid = atol(de->d_name);
+    if (pid <= 0) continue;
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    const char *p = strrchr(line, ')'); /* the command may hold spaces */
+    long ppid = 0;
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ppid, &ut, &st) != 3) continue;
+    if (pid == pm || ppid == pm) sum += (double)(ut + st) / ticks;
+  }
+  closedir(d);
+  return sum;
 }
 
 static void die(const char *what) {
@@ -303,9 +335,9 @@ int main(int argc, char **argv) {
     events_before = db_int(&er, 0, 0);
     sx_end(&x);
   }
-  double c0 = cpu_s(), m0 = thread_cpu_s();
+  double c0 = cpu_s(), m0 = thread_cpu_s(), s0 = server_cpu_s();
   double ta = threads ? award_threads(threads) : award_committer();
-  double ca = cpu_s() - c0, ma = thread_cpu_s() - m0;
+  double ca = cpu_s() - c0, ma = thread_cpu_s() - m0, sa = server_cpu_s() - s0;
   if (failed) die("some awards failed");
   int64_t rows = 0;
   c0 = cpu_s();
@@ -316,7 +348,9 @@ int main(int argc, char **argv) {
   printf("award %.0f %.3f (%s, %s; %llu commits, largest batch %llu)\n", N / ta, ta, store_driver_name(S),
          threads ? "threads" : "group committer", (unsigned long long)bs.commits, (unsigned long long)bs.largest);
   fprintf(stderr, "committer: %llu jobs, %llu reruns\n", (unsigned long long)bs.jobs, (unsigned long long)bs.reruns);
-  printf("cpu per approval %.1f us (%.1f us of it the submitting thread)\n", ca / N * 1e6, ma / N * 1e6);
+  printf("cpu per approval %.1f us (%.1f us of it the submitting thread)", ca / N * 1e6, ma / N * 1e6);
+  if (strcmp(store_driver_name(S), "postgresql") == 0) printf("; PostgreSQL server %.1f us", sa / N * 1e6);
+  printf("\n");
   printf("plain %.0f %.3f (%.1f rows per approval, one INSERT each into the same tables)\n", N / tp, tp, (double)rows / N);
   printf("ratio %.3f (award / plain, wall); listeners heard %lld rows\n", tp / ta, (long long)heard);
   printf("cpu award %.0f/s (%.3f s) plain %.0f/s (%.3f s) ratio %.3f (approvals per CPU second; the client side "
