@@ -7,14 +7,16 @@
  * A fresh database at URL (migrated here) gets 1,000 people (three quarters in one of 3 guilds),
  * 100 tasks with 0–2 skills, a season with a seed, and N approved outcomes spread over 30 days
  * (untimed). Then:
- *   award: every outcome awarded — THREADS 0 (the default): through the group committer
+ *   award: every outcome awarded — THREADS 0 (the default): submitted to the group committer
  *          (store/batch.h), up to 2,048 awards in flight; THREADS > 0: that many threads each
- *          awarding one outcome per transaction (store_game_award);
+ *          awarding one outcome at a time with game_award, as the job workers do (which hands
+ *          the award to the committer and waits: THREADS awards at most share a transaction);
  *   plain: the rows the awards wrote — ledger rows, events, follow-up jobs — read back, deleted
  *          and INSERTed again into the same tables, one statement per row, in transactions of
  *          256 approvals' rows: what the same rows cost as bare appends.
  * Prints "award approvals_per_s seconds", "plain approvals_per_s seconds", the rows per approval
- * and the ratio award/plain. */
+ * and the ratio award/plain, wall clock and per CPU second of this process; with PG_TEST_PID
+ * (run.sh) also the CPU of the PostgreSQL cluster per approval. */
 #include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -341,8 +343,9 @@ int main(int argc, char **argv) {
   if (failed) die("some awards failed");
   int64_t rows = 0;
   c0 = cpu_s();
+  s0 = server_cpu_s();
   double tp = plain(events_before, &rows);
-  double cp = cpu_s() - c0;
+  double cp = cpu_s() - c0, sp = server_cpu_s() - s0;
   store_batch_stats bs;
   store_batch_stats_get(S, &bs);
   printf("award %.0f %.3f (%s, %s; %llu commits, largest batch %llu)\n", N / ta, ta, store_driver_name(S),
@@ -353,6 +356,9 @@ int main(int argc, char **argv) {
   printf("\n");
   printf("plain %.0f %.3f (%.1f rows per approval, one INSERT each into the same tables)\n", N / tp, tp, (double)rows / N);
   printf("ratio %.3f (award / plain, wall); listeners heard %lld rows\n", tp / ta, (long long)heard);
+  if (strcmp(store_driver_name(S), "postgresql") == 0)
+    printf("server cpu award %.1f us plain %.1f us per approval, ratio %.3f (PostgreSQL's CPU per approval)\n",
+           sa / N * 1e6, sp / N * 1e6, sp / sa);
   printf("cpu award %.0f/s (%.3f s) plain %.0f/s (%.3f s) ratio %.3f (approvals per CPU second; the client side "
          "of PostgreSQL only)\n", N / ca, ca, N / cp, cp, cp / ca);
   store_free(S);

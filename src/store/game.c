@@ -2,6 +2,7 @@
  * alone (store_game_award) or with others in one transaction of the group committer. */
 #include "store/game.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -905,14 +906,42 @@ void game_award_job_init(game_award_job *aw, arena *a, int64_t submission_id, in
   aw->ctx = ctx;
 }
 
+/* An award handed to the group committer, and the caller waiting for it. */
+typedef struct {
+  game_award_job aw; /* first */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int finished;
+} award_wait;
+
+static void award_waited(store_job *j) {
+  award_wait *w = (award_wait *)j;
+  pthread_mutex_lock(&w->mu);
+  w->finished = 1;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+/* Through the group committer: the award jobs that several workers run at one time share a
+ * transaction (and its reads and writes, award_run) instead of queueing for the writer one by
+ * one. */
 pheme_err store_game_award(store *s, arena *a, int64_t submission_id, const job_claim *claim,
                            int64_t now_ms, game_decide_fn fn, void *ctx, game_award_plan *plan) {
-  game_award_job aw;
-  game_award_job_init(&aw, a, submission_id, now_ms, fn, ctx);
-  aw.claim = claim;
-  pheme_err e = store_job_run(s, &aw.j);
-  if (!e && plan) *plan = aw.plan;
-  return e;
+  award_wait w;
+  game_award_job_init(&w.aw, a, submission_id, now_ms, fn, ctx);
+  w.aw.claim = claim;
+  w.aw.j.done = award_waited;
+  w.finished = 0;
+  pthread_mutex_init(&w.mu, NULL);
+  pthread_cond_init(&w.cv, NULL);
+  store_job_submit(s, &w.aw.j);
+  pthread_mutex_lock(&w.mu);
+  while (!w.finished) pthread_cond_wait(&w.cv, &w.mu);
+  pthread_mutex_unlock(&w.mu);
+  pthread_mutex_destroy(&w.mu);
+  pthread_cond_destroy(&w.cv);
+  if (!w.aw.j.err && plan) *plan = w.aw.plan;
+  return w.aw.j.err;
 }
 
 pheme_err store_game_unconsumed(store *s, arena *a, int64_t before_ms, int limit, int64_t **ids, int *n) {
