@@ -317,7 +317,9 @@ int main(int argc, char **argv) {
   if (N < 1 || N > 100000 || threads < 0 || threads > 64) die("N is 1..100000, THREADS 0..64");
   log_init(LOG_WARN, 2);
   char err[512];
-  store_options o = {threads > 0 ? threads + 1 : 4, 5000, 0, NULL, 200, 10000, 0};
+  /* the server's defaults for the group wait and the WAL checkpoint (core/config.c) */
+  store_options o = {.pool_size = threads > 0 ? threads + 1 : 4, .busy_timeout_ms = 5000, .group_commit_wait_us = 200,
+                     .wal_autocheckpoint = 10000};
   if (store_open(&S, argv[1], &o, err, sizeof err)) die(err);
   int applied;
   if (store_migrate(S, &applied, err, sizeof err)) die(err);
