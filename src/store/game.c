@@ -284,27 +284,32 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
   const char *list = ids_list(g->x, g->a, ids, k, &g->npeople), *in = ids_in(g->x, 1);
   if (!list || !in) return PHEME_SYS_NOMEM;
   if (g->npeople == 0) return PHEME_OK;
-  db_result r;
-  pheme_err e = Q(g->x, &r,
-                  arena_printf(g->a,
-                               "SELECT u.id, u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), "
-                               "coalesce(s.last_day, 0), coalesce(s.grace_day, 0) FROM users u LEFT JOIN streaks s "
-                               "ON s.user_id = u.id WHERE u.id %s ORDER BY u.id",
-                               in),
-                  dbv_text(list));
-  if (e) return e;
   g->people = arena_zalloc(g->a, sizeof *g->people * (size_t)g->npeople);
-  if (!g->people) return PHEME_SYS_NOMEM;
-  /* the people in id order, as the list; one missing is reported */
-  {
-    int64_t *sorted = arena_alloc(g->a, sizeof *sorted * (size_t)(k ? k : 1));
-    if (!sorted) return PHEME_SYS_NOMEM;
-    memcpy(sorted, ids, sizeof *sorted * (size_t)k);
-    qsort(sorted, (size_t)k, sizeof *sorted, cmp_i64);
-    int m = 0;
-    for (int i = 0; i < k; i++)
-      if (i == 0 || sorted[i] != sorted[i - 1]) g->people[m++] = (grp_person){.id = sorted[i], .level = "NOVICE"};
+  int64_t *sorted = arena_alloc(g->a, sizeof *sorted * (size_t)(k ? k : 1));
+  if (!g->people || !sorted) return PHEME_SYS_NOMEM;
+  memcpy(sorted, ids, sizeof *sorted * (size_t)k);
+  qsort(sorted, (size_t)k, sizeof *sorted, cmp_i64);
+  for (int i = 0, m = 0; i < k; i++)
+    if (i == 0 || sorted[i] != sorted[i - 1]) g->people[m++] = (grp_person){.id = sorted[i], .level = "NOVICE"};
+  /* the totals first: on PostgreSQL their locks order the awards of a person, and everything
+   * read below (streak, skills, domains) is read after them */
+  db_result r;
+  pheme_err e = read_totals(g, "user_xp", "user_id", "'NOVICE'", list, now, &r);
+  if (e) return e;
+  for (int i = 0; i < r.rows; i++) {
+    grp_person *p = find_person(g, db_int(&r, i, 0));
+    if (!p) continue;
+    p->xp = db_int(&r, i, 1);
+    p->level = db_text(&r, i, 2);
   }
+  e = Q(g->x, &r,
+        arena_printf(g->a,
+                     "SELECT u.id, u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), "
+                     "coalesce(s.last_day, 0), coalesce(s.grace_day, 0) FROM users u LEFT JOIN streaks s "
+                     "ON s.user_id = u.id WHERE u.id %s ORDER BY u.id",
+                     in),
+        dbv_text(list));
+  if (e) return e;
   for (int i = 0; i < r.rows; i++) {
     grp_person *p = find_person(g, db_int(&r, i, 0));
     if (!p) continue;
@@ -317,17 +322,9 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
   }
   for (int i = 0; i < g->npeople; i++)
     if (!g->people[i].found) {
-      *missing = g->people[i].id;
+      *missing = g->people[i].id; /* the award of a person who does not exist fails */
       return PHEME_OK;
     }
-  e = read_totals(g, "user_xp", "user_id", "'NOVICE'", list, now, &r);
-  if (e) return e;
-  for (int i = 0; i < r.rows; i++) {
-    grp_person *p = find_person(g, db_int(&r, i, 0));
-    if (!p) continue;
-    p->xp = db_int(&r, i, 1);
-    p->level = db_text(&r, i, 2);
-  }
   /* skills: the person's XP in every skill (and parent) of the group's tasks, and in domains */
   if (g->ntask_skills) {
     int64_t *sk = arena_alloc(g->a, sizeof *sk * (size_t)g->ntask_skills * 2);
