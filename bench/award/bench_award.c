@@ -7,14 +7,17 @@
  * A fresh database at URL (migrated here) gets 1,000 people (three quarters in one of 3 guilds),
  * 100 tasks with 0–2 skills, a season with a seed, and N approved outcomes spread over 30 days
  * (untimed). Then:
- *   award: every outcome awarded — THREADS 0 (the default): through the group committer
+ *   award: every outcome awarded — THREADS 0 (the default): submitted to the group committer
  *          (store/batch.h), up to 2,048 awards in flight; THREADS > 0: that many threads each
- *          awarding one outcome per transaction (store_game_award);
+ *          awarding one outcome at a time with game_award, as the job workers do (which hands
+ *          the award to the committer and waits: THREADS awards at most share a transaction);
  *   plain: the rows the awards wrote — ledger rows, events, follow-up jobs — read back, deleted
  *          and INSERTed again into the same tables, one statement per row, in transactions of
  *          256 approvals' rows: what the same rows cost as bare appends.
  * Prints "award approvals_per_s seconds", "plain approvals_per_s seconds", the rows per approval
- * and the ratio award/plain. */
+ * and the ratio award/plain, wall clock and per CPU second of this process; with PG_TEST_PID
+ * (run.sh) also the CPU of the PostgreSQL cluster per approval. */
+#include <dirent.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -22,6 +25,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -41,6 +45,43 @@ static double cpu_s(void) {
   struct rusage u;
   getrusage(RUSAGE_SELF, &u);
   return (double)u.ru_utime.tv_sec + (double)u.ru_stime.tv_sec + (u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+/* CPU seconds of the calling thread. */
+static double thread_cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* CPU seconds of the PostgreSQL cluster whose postmaster is PG_TEST_PID (run.sh exports it): the
+ * postmaster and its children, the backends (same machine). 0 when unset or unreadable. */
+static double server_cpu_s(void) {
+  const char *env = getenv("PG_TEST_PID");
+  long pm = env ? atol(env) : 0;
+  if (pm <= 0) return 0;
+  DIR *d = opendir("/proc");
+  if (!d) return 0;
+  double ticks = (double)sysconf(_SC_CLK_TCK), sum = 0;
+  struct dirent *de;
+  while ((de = readdir(d))) {
+    long pid = atol(de->d_name);
+    if (pid <= 0) continue;
+    char path[64], line[1024];
+    snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f) continue;
+    size_t n = fread(line, 1, sizeof line - 1, f);
+    fclose(f);
+    line[n] = 0;
+    const char *p = strrchr(line, ')'); /* the command may hold spaces */
+    long ppid = 0;
+    unsigned long ut = 0, st = 0;
+    if (!p || sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ppid, &ut, &st) != 3) continue;
+    if (pid == pm || ppid == pm) sum += (double)(ut + st) / ticks;
+  }
+  closedir(d);
+  return sum;
 }
 
 static void die(const char *what) {
@@ -276,7 +317,9 @@ int main(int argc, char **argv) {
   if (N < 1 || N > 100000 || threads < 0 || threads > 64) die("N is 1..100000, THREADS 0..64");
   log_init(LOG_WARN, 2);
   char err[512];
-  store_options o = {threads > 0 ? threads + 1 : 4, 5000, 0, NULL, 0, 0};
+  /* the server's defaults for the group wait and the WAL checkpoint (core/config.c) */
+  store_options o = {.pool_size = threads > 0 ? threads + 1 : 4, .busy_timeout_ms = 5000, .group_commit_wait_us = 200,
+                     .wal_autocheckpoint = 10000};
   if (store_open(&S, argv[1], &o, err, sizeof err)) die(err);
   int applied;
   if (store_migrate(S, &applied, err, sizeof err)) die(err);
@@ -296,21 +339,28 @@ int main(int argc, char **argv) {
     events_before = db_int(&er, 0, 0);
     sx_end(&x);
   }
-  double c0 = cpu_s();
+  double c0 = cpu_s(), m0 = thread_cpu_s(), s0 = server_cpu_s();
   double ta = threads ? award_threads(threads) : award_committer();
-  double ca = cpu_s() - c0;
+  double ca = cpu_s() - c0, ma = thread_cpu_s() - m0, sa = server_cpu_s() - s0;
   if (failed) die("some awards failed");
   int64_t rows = 0;
   c0 = cpu_s();
+  s0 = server_cpu_s();
   double tp = plain(events_before, &rows);
-  double cp = cpu_s() - c0;
+  double cp = cpu_s() - c0, sp = server_cpu_s() - s0;
   store_batch_stats bs;
   store_batch_stats_get(S, &bs);
   printf("award %.0f %.3f (%s, %s; %llu commits, largest batch %llu)\n", N / ta, ta, store_driver_name(S),
          threads ? "threads" : "group committer", (unsigned long long)bs.commits, (unsigned long long)bs.largest);
   fprintf(stderr, "committer: %llu jobs, %llu reruns\n", (unsigned long long)bs.jobs, (unsigned long long)bs.reruns);
+  printf("cpu per approval %.1f us (%.1f us of it the submitting thread)", ca / N * 1e6, ma / N * 1e6);
+  if (strcmp(store_driver_name(S), "postgresql") == 0) printf("; PostgreSQL server %.1f us", sa / N * 1e6);
+  printf("\n");
   printf("plain %.0f %.3f (%.1f rows per approval, one INSERT each into the same tables)\n", N / tp, tp, (double)rows / N);
   printf("ratio %.3f (award / plain, wall); listeners heard %lld rows\n", tp / ta, (long long)heard);
+  if (strcmp(store_driver_name(S), "postgresql") == 0)
+    printf("server cpu award %.1f us plain %.1f us per approval, ratio %.3f (PostgreSQL's CPU per approval)\n",
+           sa / N * 1e6, sp / N * 1e6, sp / sa);
   printf("cpu award %.0f/s (%.3f s) plain %.0f/s (%.3f s) ratio %.3f (approvals per CPU second; the client side "
          "of PostgreSQL only)\n", N / ca, ca, N / cp, cp, cp / ca);
   store_free(S);

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The award path (issue 11): approvals/s from approved outcome to ledger rows, totals, streak, guild,
 # events and follow-up jobs, on SQLite through the group committer and on PostgreSQL (the group
-# committer, and THREADS threads each awarding one outcome per transaction), each against plain
-# INSERTs of the same rows measured in the same run (bench_award.c says how). The PostgreSQL
-# cluster is a throwaway one (scripts/pg-test.sh), stopped by PID.
+# committer with 2,048 awards in flight, and THREADS threads each awarding one outcome at a time as
+# the job workers do), each against plain INSERTs of the same rows measured in the same run
+# (bench_award.c says how). The PostgreSQL cluster is a throwaway one (scripts/pg-test.sh),
+# stopped by PID; its PID (PG_TEST_PID) lets bench_award report the server's CPU.
 #
 #   bench/award/run.sh [N]     default 20000 approvals per measurement; BUILD=build THREADS=4
 #                              PG_N=N: approvals of the PostgreSQL measurements

@@ -1,5 +1,6 @@
 /* The group committer; see batch.h. */
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -34,62 +35,76 @@ pheme_err store_job_run(store *s, store_job *j) {
   return e;
 }
 
-/* Runs the jobs of list in one transaction. A job that fails is taken out, the transaction rolled
- * back and the rest run again; the ones taken out then run alone. Calls every job's done. */
+/* Runs v[0..n) in x, a work_group's neighbours in one call. Returns 0, or the error with
+ * [*bad_from, *bad_to) the jobs to take out of the batch. */
+static pheme_err run_jobs(sx *x, store_job **v, int n, int *bad_from, int *bad_to) {
+  for (int i = 0; i < n;) {
+    int m = 1;
+    if (v[i]->work_group)
+      while (i + m < n && v[i + m]->work_group == v[i]->work_group) m++;
+    pheme_err e;
+    if (v[i]->work_group) {
+      int failed = -1;
+      x->a = &x->scratch;
+      e = v[i]->work_group(x, &v[i], m, &failed);
+      *bad_from = failed >= 0 && failed < m ? i + failed : i;
+      *bad_to = failed >= 0 && failed < m ? i + failed + 1 : i + m;
+    } else {
+      x->a = v[i]->a ? v[i]->a : &x->scratch;
+      e = v[i]->work(x, v[i]);
+      *bad_from = i;
+      *bad_to = i + 1;
+    }
+    if (e) return e;
+    i += m;
+  }
+  return PHEME_OK;
+}
+
+/* Runs the jobs of list in one transaction. A job that fails is taken out (a group's, when it
+ * cannot tell which of its jobs failed, all of them), the transaction rolled back and the rest
+ * run again; the ones taken out then run alone. Calls every job's done. */
 static void run_batch(store *s, store_job *list, int n) {
   store_committer *c = &s->committer;
-  store_job *alone = NULL;
-  while (list) {
+  store_job *v[BATCH_MAX], *alone = NULL;
+  n = 0;
+  for (store_job *j = list; j && n < BATCH_MAX; j = j->next) v[n++] = j;
+  while (n > 0) {
     sx x;
     pheme_err e = sx_write(s, NULL, &x);
     if (e) {
       /* no transaction at all (storage down): every job gets the error */
-      for (store_job *j = list, *next; j; j = next) {
-        next = j->next;
-        finish(j, e);
-      }
-      list = NULL;
+      for (int i = 0; i < n; i++) finish(v[i], e);
+      n = 0;
       break;
     }
-    store_job **link = &list, *failed = NULL;
-    for (store_job *j = list; j; link = &j->next, j = j->next) {
-      x.a = j->a ? j->a : &x.scratch;
-      if (j->work(&x, j)) {
-        failed = j;
-        break;
-      }
-    }
-    if (!failed) {
+    int from = 0, to = 0;
+    if (!run_jobs(&x, v, n, &from, &to)) {
       e = sx_commit(&x);
       sx_end(&x);
       if (e) {
         /* The commit itself failed: nothing of the batch stayed. Each job gets its own chance. */
-        log_warn("group commit of %d sign-in writes failed (%s): running them one by one", n,
-                 pheme_err_message(e));
-        for (store_job *j = list, *next; j; j = next) {
-          next = j->next;
-          store_job_run(s, j);
-        }
-        list = NULL;
+        log_warn("group commit of %d writes failed (%s): running them one by one", n, pheme_err_message(e));
+        for (int i = 0; i < n; i++) store_job_run(s, v[i]);
+        n = 0;
         break;
       }
       pthread_mutex_lock(&c->mu);
       c->stats.commits++;
       if ((uint64_t)n > c->stats.largest) c->stats.largest = (uint64_t)n;
       pthread_mutex_unlock(&c->mu);
-      for (store_job *j = list, *next; j; j = next) {
-        next = j->next;
-        finish(j, PHEME_OK);
-      }
-      list = NULL;
+      for (int i = 0; i < n; i++) finish(v[i], PHEME_OK);
+      n = 0;
       break;
     }
     sx_end(&x); /* rolls the batch back */
-    *link = failed->next;
-    failed->next = alone;
-    alone = failed;
-    n--;
-    if (list) {
+    for (int i = to - 1; i >= from; i--) {
+      v[i]->next = alone;
+      alone = v[i];
+    }
+    memmove(&v[from], &v[to], sizeof *v * (size_t)(n - to));
+    n -= to - from;
+    if (n) {
       pthread_mutex_lock(&c->mu);
       c->stats.reruns++;
       pthread_mutex_unlock(&c->mu);

@@ -2,7 +2,9 @@
  * alone (store_game_award) or with others in one transaction of the group committer. */
 #include "store/game.h"
 
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/buf.h"
@@ -19,274 +21,881 @@ static int counts_to_total(const char *reason) {
   return 0;
 }
 
-/* On PostgreSQL the rows an award rewrites are locked when read (FOR UPDATE OF the table named
- * by alias), so two awards of one person (or one guild) do not both start from the same total.
- * SQLite has one writer. */
-static pheme_err q_lock(sx *x, db_result *r, const char *alias, const char *sql, const dbv *args, int nargs) {
-  if (!sx_is_pg(x)) return sx_query(x, sql, args, nargs, r);
-  char *full = arena_printf(x->a, "%s FOR UPDATE OF %s", sql, alias);
-  if (!full) return PHEME_SYS_NOMEM;
-  return sx_query(x, full, args, nargs, r);
+
+/* ---- the award, one job or a group of them ----
+ *
+ * The committer (batch.h) hands the award jobs of one batch to award_group together; a job run
+ * alone is a group of one. The group reads what its awards need in one statement per table (ids
+ * passed as one JSON array), decides the awards one after the other against totals kept in
+ * memory — so the second award of a person in the batch starts from the first's totals, exactly
+ * as if they had run one by one — and writes the ledger rows, totals, events and the outcomes'
+ * consumed_at with multi-row statements. */
+
+/* Ids travel as one text parameter (ids_list): a JSON array that SQLite's json_each reads, an
+ * array literal that PostgreSQL compares with = ANY (an index scan per id, whatever plan the
+ * prepared statement settles on). ids_in gives the predicate "column <ids_in>" on parameter $n. */
+static const char *ids_in(sx *x, int param) {
+  return sx_is_pg(x) ? arena_printf(x->a, "= ANY (CAST($%d AS BIGINT[]))", param)
+                     : arena_printf(x->a, "IN (SELECT value FROM json_each($%d))", param);
 }
-#define QL(x, out, alias, sql, ...) q_lock((x), (out), (alias), (sql), SX_ARGS(__VA_ARGS__))
 
-/* ---- the award: reading ---- */
+static int cmp_i64(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return x < y ? -1 : x > y;
+}
 
-/* The task's skills with the person's XP in each and in its parent, in one query. No lock: every
- * award of one person first locks that person's user_xp row, which orders them. */
-static pheme_err load_skills(sx *x, game_award_view *v) {
+/* ids sorted, without duplicates and zeros, as the list parameter of ids_in in a (NULL when
+ * memory is short); *distinct (may be NULL) gets how many. Sorted, so that PostgreSQL locks rows
+ * in one order. */
+static const char *ids_list(sx *x, arena *a, const int64_t *ids, int n, int *distinct) {
+  int64_t *s = arena_alloc(a, sizeof *s * (size_t)(n ? n : 1));
+  char *o = arena_alloc(a, (size_t)n * 21 + 3);
+  if (!s || !o) return NULL;
+  memcpy(s, ids, sizeof *s * (size_t)n);
+  qsort(s, (size_t)n, sizeof *s, cmp_i64);
+  size_t k = 0;
+  int m = 0, pg = sx_is_pg(x);
+  o[k++] = pg ? '{' : '[';
+  for (int i = 0; i < n; i++) {
+    if (s[i] == 0 || (i && s[i] == s[i - 1])) continue;
+    k += (size_t)snprintf(o + k, 22, "%s%lld", m ? "," : "", (long long)s[i]);
+    m++;
+  }
+  o[k++] = pg ? '}' : ']';
+  o[k] = 0;
+  if (distinct) *distinct = m;
+  return o;
+}
+
+/* What the group knows of one person: the totals as they stand after the group's awards so far. */
+typedef struct {
+  int64_t skill_id, xp;
+  int level, dirty;
+} grp_skill;
+typedef struct {
+  const char *domain;
+  int64_t xp;
+  int dirty;
+} grp_domain;
+typedef struct {
+  int64_t id, xp;
+  const char *level;
+  int found, offset_min, awarded;
+  int streak_current, streak_longest;
+  int64_t streak_last_day, streak_grace_day;
+  grp_skill *skills;
+  int nskills, capskills;
+  grp_domain *domains;
+  int ndomains, capdomains;
+  int64_t *guild_ids; /* memberships, oldest first */
+  const char **guild_slugs;
+  int nguilds;
+} grp_person;
+
+typedef struct {
+  int64_t id, xp;
+  int level, dirty;
+} grp_guild;
+
+typedef struct {
+  int64_t guild_id, user_id, delta;
+} grp_member;
+
+typedef struct {
+  int64_t task_id, id, parent_id;
+  const char *slug, *domain;
+} grp_task_skill;
+
+typedef struct {
+  int64_t task_id, quest_id, xp;
+  const char *slug;
+  int position, steps;
+} grp_quest_step;
+
+typedef struct {
+  int64_t quest_id, user_id;
+  int steps_done, completed, dirty;
+  int64_t completed_at;
+} grp_progress;
+
+typedef struct {
+  int64_t id, starts, ends;
+  uint8_t seed[GAME_SEED_BYTES];
+  int has_seed;
+} grp_season;
+
+typedef struct {
+  int64_t guild_id;
+  const char *slug;
+  int64_t at;
+} grp_achievement;
+
+typedef struct {
+  int64_t sid, user_id, task_id, at, task_xp, task_guild_id;
+  int score, consumed, difficulty;
+} grp_outcome;
+
+/* One award of the group: its outcome and what its plan is written with. */
+typedef struct {
+  grp_outcome *o;
+  grp_person *p;
+  int64_t guild_id, season_id;
+  int64_t quest_id;
+  int quest_steps_before;
+} grp_award;
+
+typedef struct {
+  sx *x;
+  arena *a;
+  grp_outcome *outcomes;
+  int noutcomes;
+  grp_person *people;
+  int npeople;
+  grp_guild *guilds;
+  int nguilds;
+  grp_member *members;
+  int nmembers;
+  grp_task_skill *task_skills;
+  int ntask_skills;
+  grp_quest_step *steps;
+  int nsteps;
+  grp_progress *progress;
+  int nprogress, capprogress;
+  grp_season *seasons;
+  int nseasons;
+  grp_achievement *achievements; /* reached by the group's awards */
+  int nach, capach;
+} award_group;
+
+static grp_outcome *find_outcome(award_group *g, int64_t sid) {
+  for (int i = 0; i < g->noutcomes; i++)
+    if (g->outcomes[i].sid == sid) return &g->outcomes[i];
+  return NULL;
+}
+
+static grp_person *find_person(award_group *g, int64_t id) {
+  for (int i = 0; i < g->npeople; i++)
+    if (g->people[i].id == id) return &g->people[i];
+  return NULL;
+}
+
+static grp_guild *find_guild(award_group *g, int64_t id) {
+  for (int i = 0; i < g->nguilds; i++)
+    if (g->guilds[i].id == id) return &g->guilds[i];
+  return NULL;
+}
+
+/* Grows *items (of size each, *cap of them) to hold one more; 0, or -1 when memory is short. */
+static int grow(arena *a, void **items, int n, int *cap, size_t size) {
+  if (n < *cap) return 0;
+  int ncap = *cap ? *cap * 2 : 8;
+  void *m = arena_alloc(a, size * (size_t)ncap);
+  if (!m) return -1;
+  if (n) memcpy(m, *items, size * (size_t)n);
+  *items = m;
+  *cap = ncap;
+  return 0;
+}
+
+static grp_skill *person_skill(award_group *g, grp_person *p, int64_t id, int add) {
+  for (int i = 0; i < p->nskills; i++)
+    if (p->skills[i].skill_id == id) return &p->skills[i];
+  if (!add || grow(g->a, (void **)&p->skills, p->nskills, &p->capskills, sizeof *p->skills)) return NULL;
+  p->skills[p->nskills] = (grp_skill){id, 0, 0, 0};
+  return &p->skills[p->nskills++];
+}
+
+static grp_domain *person_domain(award_group *g, grp_person *p, const char *d, int add) {
+  for (int i = 0; i < p->ndomains; i++)
+    if (strcmp(p->domains[i].domain, d) == 0) return &p->domains[i];
+  if (!add || grow(g->a, (void **)&p->domains, p->ndomains, &p->capdomains, sizeof *p->domains)) return NULL;
+  p->domains[p->ndomains] = (grp_domain){d, 0, 0};
+  return &p->domains[p->ndomains++];
+}
+
+static grp_progress *find_progress(award_group *g, int64_t quest_id, int64_t user_id, int add) {
+  for (int i = 0; i < g->nprogress; i++)
+    if (g->progress[i].quest_id == quest_id && g->progress[i].user_id == user_id) return &g->progress[i];
+  if (!add || grow(g->a, (void **)&g->progress, g->nprogress, &g->capprogress, sizeof *g->progress)) return NULL;
+  g->progress[g->nprogress] = (grp_progress){quest_id, user_id, 0, 0, 0, 0};
+  return &g->progress[g->nprogress++];
+}
+
+/* The outcomes of the group's submissions (locked on PostgreSQL: a second award of one outcome
+ * waits, then sees it consumed). */
+static pheme_err load_outcomes(award_group *g, game_award_job **jobs, int n) {
+  int64_t *sids = arena_alloc(g->a, sizeof *sids * (size_t)n);
+  if (!sids) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < n; i++) sids[i] = jobs[i]->submission_id;
+  const char *list = ids_list(g->x, g->a, sids, n, NULL), *in = ids_in(g->x, 1);
+  if (!list || !in) return PHEME_SYS_NOMEM;
+  const char *sql = arena_printf(g->a,
+                                 "SELECT o.submission_id, o.user_id, o.task_id, o.final_score, o.created_at, "
+                                 "coalesce(o.consumed_at, 0), t.xp_reward, t.difficulty, coalesce(t.guild_id, 0) "
+                                 "FROM outcomes o JOIN tasks t ON t.id = o.task_id WHERE o.submission_id %s "
+                                 "ORDER BY o.submission_id%s",
+                                 in, sx_is_pg(g->x) ? " FOR UPDATE OF o" : "");
+  if (!sql) return PHEME_SYS_NOMEM;
   db_result r;
-  pheme_err e = Q(x, &r,
-                  "SELECT k.id, coalesce(k.parent_id, 0), k.slug, k.domain, coalesce(l.xp, 0), coalesce(l.level, 0), "
-                  "coalesce(pl.xp, 0), coalesce(pl.level, 0), coalesce(d.xp, 0) FROM task_skills ts JOIN skills k ON "
-                  "k.id = ts.skill_id LEFT JOIN skill_levels l ON l.user_id = $1 AND l.skill_id = k.id "
-                  "LEFT JOIN skill_levels pl ON pl.user_id = $1 AND pl.skill_id = k.parent_id "
-                  "LEFT JOIN domain_xp d ON d.user_id = $1 AND d.domain = k.domain "
-                  "WHERE ts.task_id = $2 ORDER BY k.id LIMIT 20",
-                  dbv_int(v->user_id), dbv_int(v->task_id));
+  pheme_err e = Q(g->x, &r, sql, dbv_text(list));
   if (e) return e;
-  v->nskills = r.rows;
+  g->outcomes = arena_zalloc(g->a, sizeof *g->outcomes * (size_t)(r.rows ? r.rows : 1));
+  if (!g->outcomes) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++)
+    g->outcomes[i] = (grp_outcome){.sid = db_int(&r, i, 0), .user_id = db_int(&r, i, 1), .task_id = db_int(&r, i, 2),
+                                   .score = (int)db_int(&r, i, 3), .at = db_int(&r, i, 4),
+                                   .consumed = db_int(&r, i, 5) != 0, .task_xp = db_int(&r, i, 6),
+                                   .difficulty = (int)db_int(&r, i, 7), .task_guild_id = db_int(&r, i, 8)};
+  g->noutcomes = r.rows;
+  return PHEME_OK;
+}
+
+/* The totals an award rewrites are read, on PostgreSQL, by an upsert that returns them: ON
+ * CONFLICT DO UPDATE locks the row and sees its latest committed version (READ COMMITTED), so two
+ * transactions awarding one person or one guild never start from the same total; the rows read
+ * in later statements (streak, skills, domains) are then read after the lock. Persons first,
+ * then guilds, each in id order: every award locks in that order. SQLite has one writer: a
+ * SELECT does. */
+static pheme_err read_totals(award_group *g, const char *table, const char *key, const char *zero_level,
+                             const char *list, int64_t now, db_result *r) {
+  const char *sql;
+  if (!sx_is_pg(g->x)) {
+    const char *in = ids_in(g->x, 1);
+    sql = in ? arena_printf(g->a, "SELECT %s, xp, level FROM %s WHERE %s %s", key, table, key, in) : NULL;
+    return sql ? Q(g->x, r, sql, dbv_text(list)) : PHEME_SYS_NOMEM;
+  }
+  /* the rows in id order, each created when missing, and locked */
+  sql = arena_printf(g->a,
+                     "INSERT INTO %s (%s, xp, level, updated_at) SELECT id, 0, %s, $2 FROM unnest(CAST($1 AS "
+                     "BIGINT[])) AS ids(id) ORDER BY id ON CONFLICT (%s) DO UPDATE SET updated_at = %s.updated_at "
+                     "RETURNING %s, xp, level",
+                     table, key, zero_level, key, table, key);
+  return sql ? Q(g->x, r, sql, dbv_text(list), dbv_int(now)) : PHEME_SYS_NOMEM;
+}
+
+/* The people of the awards not yet consumed: totals, time zone, streak, skills, domains and
+ * guild memberships. *missing gets a person who does not exist (0: none). */
+static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
+  int64_t *ids = arena_alloc(g->a, sizeof *ids * (size_t)(g->noutcomes ? g->noutcomes : 1));
+  if (!ids) return PHEME_SYS_NOMEM;
+  int k = 0;
+  for (int i = 0; i < g->noutcomes; i++)
+    if (!g->outcomes[i].consumed) ids[k++] = g->outcomes[i].user_id;
+  const char *list = ids_list(g->x, g->a, ids, k, &g->npeople), *in = ids_in(g->x, 1);
+  if (!list || !in) return PHEME_SYS_NOMEM;
+  if (g->npeople == 0) return PHEME_OK;
+  g->people = arena_zalloc(g->a, sizeof *g->people * (size_t)g->npeople);
+  int64_t *sorted = arena_alloc(g->a, sizeof *sorted * (size_t)(k ? k : 1));
+  if (!g->people || !sorted) return PHEME_SYS_NOMEM;
+  memcpy(sorted, ids, sizeof *sorted * (size_t)k);
+  qsort(sorted, (size_t)k, sizeof *sorted, cmp_i64);
+  for (int i = 0, m = 0; i < k; i++)
+    if (i == 0 || sorted[i] != sorted[i - 1]) g->people[m++] = (grp_person){.id = sorted[i], .level = "NOVICE"};
+  /* the totals first: on PostgreSQL their locks order the awards of a person, and everything
+   * read below (streak, skills, domains) is read after them */
+  db_result r;
+  pheme_err e = read_totals(g, "user_xp", "user_id", "'NOVICE'", list, now, &r);
+  if (e) return e;
   for (int i = 0; i < r.rows; i++) {
-    game_skill_in *k = &v->skills[i];
-    k->id = db_int(&r, i, 0);
-    k->parent_id = db_int(&r, i, 1);
-    k->slug = db_text(&r, i, 2);
-    k->domain = db_text(&r, i, 3);
-    k->xp = db_int(&r, i, 4);
-    k->level = (int)db_int(&r, i, 5);
-    k->parent_xp = db_int(&r, i, 6);
-    k->parent_level = (int)db_int(&r, i, 7);
-    k->domain_xp = db_int(&r, i, 8);
+    grp_person *p = find_person(g, db_int(&r, i, 0));
+    if (!p) continue;
+    p->xp = db_int(&r, i, 1);
+    p->level = db_text(&r, i, 2);
+  }
+  e = Q(g->x, &r,
+        arena_printf(g->a,
+                     "SELECT u.id, u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), "
+                     "coalesce(s.last_day, 0), coalesce(s.grace_day, 0) FROM users u LEFT JOIN streaks s "
+                     "ON s.user_id = u.id WHERE u.id %s ORDER BY u.id",
+                     in),
+        dbv_text(list));
+  if (e) return e;
+  for (int i = 0; i < r.rows; i++) {
+    grp_person *p = find_person(g, db_int(&r, i, 0));
+    if (!p) continue;
+    p->found = 1;
+    p->offset_min = (int)db_int(&r, i, 1);
+    p->streak_current = (int)db_int(&r, i, 2);
+    p->streak_longest = (int)db_int(&r, i, 3);
+    p->streak_last_day = db_int(&r, i, 4);
+    p->streak_grace_day = db_int(&r, i, 5);
+  }
+  for (int i = 0; i < g->npeople; i++)
+    if (!g->people[i].found) {
+      *missing = g->people[i].id; /* the award of a person who does not exist fails */
+      return PHEME_OK;
+    }
+  /* skills: the person's XP in every skill (and parent) of the group's tasks, and in domains */
+  if (g->ntask_skills) {
+    int64_t *sk = arena_alloc(g->a, sizeof *sk * (size_t)g->ntask_skills * 2);
+    if (!sk) return PHEME_SYS_NOMEM;
+    for (int i = 0; i < g->ntask_skills; i++) {
+      sk[2 * i] = g->task_skills[i].id;
+      sk[2 * i + 1] = g->task_skills[i].parent_id;
+    }
+    const char *skills = ids_list(g->x, g->a, sk, g->ntask_skills * 2, NULL), *in2 = ids_in(g->x, 2);
+    if (!skills || !in2) return PHEME_SYS_NOMEM;
+    e = Q(g->x, &r,
+          arena_printf(g->a, "SELECT user_id, skill_id, xp, level FROM skill_levels WHERE user_id %s AND skill_id %s",
+                       in, in2),
+          dbv_text(list), dbv_text(skills));
+    if (e) return e;
+    for (int i = 0; i < r.rows; i++) {
+      grp_person *p = find_person(g, db_int(&r, i, 0));
+      grp_skill *s = p ? person_skill(g, p, db_int(&r, i, 1), 1) : NULL;
+      if (!p) continue;
+      if (!s) return PHEME_SYS_NOMEM;
+      s->xp = db_int(&r, i, 2);
+      s->level = (int)db_int(&r, i, 3);
+    }
+    e = Q(g->x, &r, arena_printf(g->a, "SELECT user_id, domain, xp FROM domain_xp WHERE user_id %s", in),
+          dbv_text(list));
+    if (e) return e;
+    for (int i = 0; i < r.rows; i++) {
+      grp_person *p = find_person(g, db_int(&r, i, 0));
+      grp_domain *d = p ? person_domain(g, p, db_text(&r, i, 1), 1) : NULL;
+      if (!p) continue;
+      if (!d) return PHEME_SYS_NOMEM;
+      d->xp = db_int(&r, i, 2);
+    }
+  }
+  e = Q(g->x, &r,
+        arena_printf(g->a,
+                     "SELECT gm.user_id, gm.guild_id, g.slug FROM guild_members gm JOIN guilds g ON g.id = gm.guild_id "
+                     "WHERE gm.user_id %s ORDER BY gm.user_id, gm.joined_at, gm.guild_id",
+                     in),
+        dbv_text(list));
+  if (e) return e;
+  for (int i = 0; i < r.rows;) {
+    int j = i;
+    while (j < r.rows && db_int(&r, j, 0) == db_int(&r, i, 0)) j++;
+    grp_person *p = find_person(g, db_int(&r, i, 0));
+    if (p) {
+      p->guild_ids = arena_alloc(g->a, sizeof *p->guild_ids * (size_t)(j - i));
+      p->guild_slugs = arena_alloc(g->a, sizeof *p->guild_slugs * (size_t)(j - i));
+      if (!p->guild_ids || !p->guild_slugs) return PHEME_SYS_NOMEM;
+      for (int m = i; m < j; m++) {
+        p->guild_ids[m - i] = db_int(&r, m, 1);
+        p->guild_slugs[m - i] = db_text(&r, m, 2);
+      }
+      p->nguilds = j - i;
+    }
+    i = j;
   }
   return PHEME_OK;
 }
 
-/* The totals an award rewrites are read by an upsert that returns them: ON CONFLICT DO UPDATE
- * locks the row and sees its latest committed version (PostgreSQL, READ COMMITTED), so two awards
- * of one person or one guild never start from the same total; a row read in a later statement
- * of the transaction is then read after the lock, never from a snapshot older than it. */
-#define UPSERT_LOCK_USER                                                                         \
-  "INSERT INTO user_xp (user_id, xp, level, updated_at) VALUES ($1, 0, 'NOVICE', $2) ON CONFLICT " \
-  "(user_id) DO UPDATE SET updated_at = user_xp.updated_at RETURNING xp, level"
-#define UPSERT_LOCK_GUILD                                                                          \
-  "INSERT INTO guild_xp (guild_id, xp, level, updated_at) VALUES ($1, 0, 0, $2) ON CONFLICT "        \
-  "(guild_id) DO UPDATE SET updated_at = guild_xp.updated_at RETURNING xp, level"
-
-static pheme_err load_guild(sx *x, game_award_view *v) {
+/* The skills and quest steps of the group's tasks (the tasks of outcomes not yet consumed). */
+static pheme_err load_tasks(award_group *g) {
+  int64_t *ids = arena_alloc(g->a, sizeof *ids * (size_t)(g->noutcomes ? g->noutcomes : 1));
+  if (!ids) return PHEME_SYS_NOMEM;
+  int k = 0, distinct = 0;
+  for (int i = 0; i < g->noutcomes; i++)
+    if (!g->outcomes[i].consumed) ids[k++] = g->outcomes[i].task_id;
+  const char *list = ids_list(g->x, g->a, ids, k, &distinct), *in = ids_in(g->x, 1);
+  if (!list || !in) return PHEME_SYS_NOMEM;
+  if (!distinct) return PHEME_OK;
   db_result r;
-  /* the task's guild when the person is a member of it, else the oldest membership */
-  pheme_err e = Q(x, &r,
-                  "SELECT gm.guild_id, g.slug FROM guild_members gm JOIN guilds g ON g.id = gm.guild_id WHERE "
-                  "gm.user_id = $1 ORDER BY CASE WHEN gm.guild_id = $2 THEN 0 ELSE 1 END, gm.joined_at, gm.guild_id LIMIT 1",
-                  dbv_int(v->user_id), dbv_int(v->task_guild_id));
+  pheme_err e = Q(g->x, &r,
+                  arena_printf(g->a,
+                               "SELECT ts.task_id, k.id, coalesce(k.parent_id, 0), k.slug, k.domain FROM task_skills ts "
+                               "JOIN skills k ON k.id = ts.skill_id WHERE ts.task_id %s ORDER BY ts.task_id, k.id",
+                               in),
+                  dbv_text(list));
   if (e) return e;
-  v->guild_id = r.rows ? db_int(&r, 0, 0) : 0;
-  if (!v->guild_id) return PHEME_OK;
-  v->guild_slug = db_text(&r, 0, 1);
-  e = Q(x, &r, UPSERT_LOCK_GUILD, dbv_int(v->guild_id), dbv_int(v->approved_at));
-  if (!e && r.rows == 1) {
-    v->guild_xp = db_int(&r, 0, 0);
-    v->guild_level = (int)db_int(&r, 0, 1);
+  g->task_skills = arena_alloc(g->a, sizeof *g->task_skills * (size_t)(r.rows ? r.rows : 1));
+  if (!g->task_skills) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    int64_t tid = db_int(&r, i, 0);
+    /* at most GAME_MAX_SKILLS per task, the lowest ids */
+    int same = 0;
+    for (int j = g->ntask_skills - 1; j >= 0 && g->task_skills[j].task_id == tid; j--) same++;
+    if (same >= GAME_MAX_SKILLS) continue;
+    g->task_skills[g->ntask_skills++] = (grp_task_skill){tid, db_int(&r, i, 1), db_int(&r, i, 2), db_text(&r, i, 3),
+                                                         db_text(&r, i, 4)};
   }
-  return e;
+  e = Q(g->x, &r,
+        arena_printf(g->a,
+                     "SELECT qs.task_id, q.id, q.slug, q.xp_reward, qs.position, (SELECT count(*) FROM quest_steps c "
+                     "WHERE c.quest_id = q.id) FROM quest_steps qs JOIN quests q ON q.id = qs.quest_id "
+                     "WHERE qs.task_id %s",
+                     in),
+        dbv_text(list));
+  if (e) return e;
+  g->steps = arena_alloc(g->a, sizeof *g->steps * (size_t)(r.rows ? r.rows : 1));
+  if (!g->steps) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++)
+    g->steps[g->nsteps++] = (grp_quest_step){db_int(&r, i, 0), db_int(&r, i, 1), db_int(&r, i, 3), db_text(&r, i, 2),
+                                             (int)db_int(&r, i, 4), (int)db_int(&r, i, 5)};
+  return PHEME_OK;
 }
 
-static pheme_err load_view(sx *x, int64_t sid, game_award_view *v) {
-  memset(v, 0, sizeof *v);
-  v->submission_id = sid;
+/* Quest progress of the group's people in the group's quests; the seasons of the awards' times. */
+static pheme_err load_progress_seasons(award_group *g) {
   db_result r;
-  pheme_err e = QL(x, &r, "o",
-                   "SELECT o.user_id, o.task_id, o.final_score, o.created_at, coalesce(o.consumed_at, 0), "
-                   "t.xp_reward, t.difficulty, coalesce(t.guild_id, 0) FROM outcomes o JOIN tasks t ON t.id = o.task_id "
-                   "WHERE o.submission_id = $1",
-                   dbv_int(sid));
+  pheme_err e;
+  if (g->nsteps && g->npeople) {
+    int64_t *uids = arena_alloc(g->a, sizeof *uids * (size_t)g->npeople),
+            *qids = arena_alloc(g->a, sizeof *qids * (size_t)g->nsteps);
+    if (!uids || !qids) return PHEME_SYS_NOMEM;
+    for (int i = 0; i < g->npeople; i++) uids[i] = g->people[i].id;
+    for (int i = 0; i < g->nsteps; i++) qids[i] = g->steps[i].quest_id;
+    const char *ul = ids_list(g->x, g->a, uids, g->npeople, NULL), *ql = ids_list(g->x, g->a, qids, g->nsteps, NULL);
+    const char *in1 = ids_in(g->x, 1), *in2 = ids_in(g->x, 2);
+    if (!ul || !ql || !in1 || !in2) return PHEME_SYS_NOMEM;
+    e = Q(g->x, &r,
+          arena_printf(g->a,
+                       "SELECT quest_id, user_id, steps_done, coalesce(completed_at, 0) FROM quest_progress WHERE "
+                       "user_id %s AND quest_id %s",
+                       in1, in2),
+          dbv_text(ul), dbv_text(ql));
+    if (e) return e;
+    for (int i = 0; i < r.rows; i++) {
+      grp_progress *p = find_progress(g, db_int(&r, i, 0), db_int(&r, i, 1), 1);
+      if (!p) return PHEME_SYS_NOMEM;
+      p->steps_done = (int)db_int(&r, i, 2);
+      p->completed_at = db_int(&r, i, 3);
+      p->completed = p->completed_at != 0;
+    }
+  }
+  int64_t lo = INT64_MAX, hi = INT64_MIN;
+  for (int i = 0; i < g->noutcomes; i++) {
+    if (g->outcomes[i].consumed) continue;
+    if (g->outcomes[i].at < lo) lo = g->outcomes[i].at;
+    if (g->outcomes[i].at > hi) hi = g->outcomes[i].at;
+  }
+  if (lo > hi) return PHEME_OK;
+  e = Q(g->x, &r,
+        "SELECT s.id, coalesce(ss.seed, s.seed), s.starts_at, s.ends_at FROM seasons s LEFT JOIN season_secrets ss "
+        "ON ss.season_id = s.id WHERE s.starts_at <= $1 AND s.ends_at > $2 ORDER BY s.starts_at DESC",
+        dbv_int(hi), dbv_int(lo));
   if (e) return e;
-  if (r.rows == 0) return PHEME_DATA_NOT_FOUND;
-  v->user_id = db_int(&r, 0, 0);
-  v->task_id = db_int(&r, 0, 1);
-  v->final_score = (int)db_int(&r, 0, 2);
-  v->approved_at = db_int(&r, 0, 3);
-  v->consumed = db_int(&r, 0, 4) != 0;
-  v->task_xp = db_int(&r, 0, 5);
-  v->difficulty = (int)db_int(&r, 0, 6);
-  v->task_guild_id = db_int(&r, 0, 7);
-  if (v->consumed) return PHEME_OK;
-  /* the person's total first: its lock orders every award of one person */
-  e = Q(x, &r, UPSERT_LOCK_USER, dbv_int(v->user_id), dbv_int(v->approved_at));
-  if (e) return e;
-  if (r.rows != 1) return PHEME_DATA_NOT_FOUND;
-  v->total_xp = db_int(&r, 0, 0);
-  v->level = db_text(&r, 0, 1);
-  e = Q(x, &r,
-        "SELECT u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), coalesce(s.last_day, 0), "
-        "coalesce(s.grace_day, 0) FROM users u LEFT JOIN streaks s ON s.user_id = u.id WHERE u.id = $1",
-        dbv_int(v->user_id));
-  if (e) return e;
-  if (r.rows != 1) return PHEME_DATA_NOT_FOUND;
-  v->utc_offset_min = (int)db_int(&r, 0, 0);
-  v->streak_current = (int)db_int(&r, 0, 1);
-  v->streak_longest = (int)db_int(&r, 0, 2);
-  v->streak_last_day = db_int(&r, 0, 3);
-  v->streak_grace_day = db_int(&r, 0, 4);
-  e = load_skills(x, v);
-  if (!e) e = load_guild(x, v);
-  if (e) return e;
-  e = Q(x, &r,
-        "SELECT s.id, coalesce(ss.seed, s.seed) FROM seasons s LEFT JOIN season_secrets ss ON "
-        "ss.season_id = s.id WHERE s.starts_at <= $1 AND s.ends_at > $1 ORDER BY s.starts_at DESC LIMIT 1",
-        dbv_int(v->approved_at));
-  if (e) return e;
-  if (r.rows) {
-    v->season_id = db_int(&r, 0, 0);
+  g->seasons = arena_zalloc(g->a, sizeof *g->seasons * (size_t)(r.rows ? r.rows : 1));
+  if (!g->seasons) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) {
+    grp_season *s = &g->seasons[g->nseasons++];
+    s->id = db_int(&r, i, 0);
+    s->starts = db_int(&r, i, 2);
+    s->ends = db_int(&r, i, 3);
     size_t n = 0;
-    const uint8_t *seed = db_blob(&r, 0, 1, &n);
+    const uint8_t *seed = db_blob(&r, i, 1, &n);
     if (seed && n == GAME_SEED_BYTES) {
-      memcpy(v->seed, seed, GAME_SEED_BYTES);
-      v->has_seed = 1;
+      memcpy(s->seed, seed, GAME_SEED_BYTES);
+      s->has_seed = 1;
     }
-  }
-  e = Q(x, &r,
-        "SELECT q.id, q.slug, q.xp_reward, qs.position, (SELECT count(*) FROM quest_steps c WHERE "
-        "c.quest_id = q.id), coalesce(p.steps_done, 0), coalesce(p.completed_at, 0) FROM quest_steps qs "
-        "JOIN quests q ON q.id = qs.quest_id LEFT JOIN quest_progress p ON p.quest_id = q.id AND "
-        "p.user_id = $1 WHERE qs.task_id = $2",
-        dbv_int(v->user_id), dbv_int(v->task_id));
-  if (e) return e;
-  if (r.rows) {
-    v->quest_id = db_int(&r, 0, 0);
-    v->quest_slug = db_text(&r, 0, 1);
-    v->quest_xp = db_int(&r, 0, 2);
-    v->quest_position = (int)db_int(&r, 0, 3);
-    v->quest_steps = (int)db_int(&r, 0, 4);
-    v->quest_steps_done = (int)db_int(&r, 0, 5);
-    v->quest_completed = db_int(&r, 0, 6) != 0;
   }
   return PHEME_OK;
 }
 
-/* ---- the award: writing ---- */
+/* The guild an award credits: the task's guild when the person is a member, else the oldest
+ * membership. */
+static int guild_of(const grp_person *p, int64_t task_guild_id) {
+  for (int i = 0; i < p->nguilds; i++)
+    if (p->guild_ids[i] == task_guild_id) return i;
+  return p->nguilds ? 0 : -1;
+}
 
-static pheme_err write_plan(sx *x, const game_award_view *v, game_award_plan *p, int64_t now) {
-  pheme_err e = PHEME_OK;
-  /* the ledger rows, three to a statement (the drivers bind at most 32 parameters) */
-  for (int from = 0; !e && from < p->nrows; from += 3) {
-    int n = p->nrows - from < 3 ? p->nrows - from : 3;
-    static const char *const sql[3] = {
-        "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, "
-        "detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-        "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, "
-        "detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11, $12, $13, $14, $15, $16, $17, $18, "
-        "$19, $20)",
-        "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, "
-        "detail, at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10), ($11, $12, $13, $14, $15, $16, $17, $18, "
-        "$19, $20), ($21, $22, $23, $24, $25, $26, $27, $28, $29, $30)"};
-    dbv args[30];
-    for (int i = 0; i < n; i++) {
-      game_row *row = &p->rows[from + i];
-      row->counts = counts_to_total(row->reason);
-      dbv *a = &args[i * 10];
-      a[0] = dbv_int(v->user_id);
-      a[1] = row->skill_id ? dbv_int(row->skill_id) : dbv_null();
-      a[2] = row->counts && v->guild_id ? dbv_int(v->guild_id) : dbv_null();
-      a[3] = row->counts && v->season_id ? dbv_int(v->season_id) : dbv_null();
-      a[4] = dbv_int(row->amount);
-      a[5] = dbv_text(row->reason);
-      a[6] = dbv_int(v->submission_id);
-      a[7] = dbv_text(row->rule ? row->rule : "");
-      a[8] = dbv_text(row->detail ? row->detail : "{}");
-      a[9] = dbv_int(now);
+/* The guilds the awards credit, with their totals (locked on PostgreSQL). */
+static pheme_err load_guilds(award_group *g, int64_t now) {
+  int64_t *ids = arena_alloc(g->a, sizeof *ids * (size_t)(g->noutcomes ? g->noutcomes : 1));
+  if (!ids) return PHEME_SYS_NOMEM;
+  int k = 0;
+  for (int i = 0; i < g->noutcomes; i++) {
+    grp_outcome *o = &g->outcomes[i];
+    grp_person *p = o->consumed ? NULL : find_person(g, o->user_id);
+    int m = p ? guild_of(p, o->task_guild_id) : -1;
+    if (m >= 0) ids[k++] = p->guild_ids[m];
+  }
+  const char *list = ids_list(g->x, g->a, ids, k, &g->nguilds);
+  if (!list) return PHEME_SYS_NOMEM;
+  if (!g->nguilds) return PHEME_OK;
+  g->guilds = arena_zalloc(g->a, sizeof *g->guilds * (size_t)g->nguilds);
+  if (!g->guilds) return PHEME_SYS_NOMEM;
+  qsort(ids, (size_t)k, sizeof *ids, cmp_i64);
+  for (int i = 0, m = 0; i < k; i++)
+    if (i == 0 || ids[i] != ids[i - 1]) g->guilds[m++].id = ids[i];
+  db_result r;
+  pheme_err e = read_totals(g, "guild_xp", "guild_id", "0", list, now, &r);
+  if (e) return e;
+  for (int i = 0; i < r.rows; i++) {
+    grp_guild *gu = find_guild(g, db_int(&r, i, 0));
+    if (!gu) continue;
+    gu->xp = db_int(&r, i, 1);
+    gu->level = (int)db_int(&r, i, 2);
+  }
+  return PHEME_OK;
+}
+
+/* The view of award aw as it stands after the group's earlier awards. */
+static pheme_err make_view(award_group *g, grp_award *aw, arena *ja, game_award_view *v) {
+  grp_outcome *o = aw->o;
+  memset(v, 0, sizeof *v);
+  v->submission_id = o->sid;
+  v->user_id = o->user_id;
+  v->task_id = o->task_id;
+  v->final_score = o->score;
+  v->approved_at = o->at;
+  v->consumed = o->consumed;
+  v->task_xp = o->task_xp;
+  v->difficulty = o->difficulty;
+  v->task_guild_id = o->task_guild_id;
+  if (v->consumed) return PHEME_OK;
+  grp_person *p = aw->p;
+  v->utc_offset_min = p->offset_min;
+  v->total_xp = p->xp;
+  v->level = p->level;
+  v->streak_current = p->streak_current;
+  v->streak_longest = p->streak_longest;
+  v->streak_last_day = p->streak_last_day;
+  v->streak_grace_day = p->streak_grace_day;
+  for (int i = 0; i < g->ntask_skills; i++) {
+    const grp_task_skill *t = &g->task_skills[i];
+    if (t->task_id != o->task_id) continue;
+    game_skill_in *k = &v->skills[v->nskills++];
+    grp_skill *s = person_skill(g, p, t->id, 0), *ps = t->parent_id ? person_skill(g, p, t->parent_id, 0) : NULL;
+    grp_domain *d = person_domain(g, p, t->domain, 0);
+    /* the plan keeps the domain's name (game_domain_total): it must outlive the group's memory */
+    *k = (game_skill_in){t->id, t->parent_id, t->slug, arena_strdup(ja, t->domain), s ? s->xp : 0, s ? s->level : 0,
+                         ps ? ps->xp : 0, ps ? ps->level : 0, d ? d->xp : 0};
+    if (!k->domain) return PHEME_SYS_NOMEM;
+  }
+  int m = guild_of(p, o->task_guild_id);
+  if (m >= 0) {
+    grp_guild *gu = find_guild(g, p->guild_ids[m]);
+    v->guild_id = p->guild_ids[m];
+    v->guild_slug = p->guild_slugs[m];
+    v->guild_xp = gu ? gu->xp : 0;
+    v->guild_level = gu ? gu->level : 0;
+  }
+  for (int i = 0; i < g->nseasons; i++) {
+    const grp_season *s = &g->seasons[i];
+    if (s->starts > o->at || s->ends <= o->at) continue;
+    v->season_id = s->id;
+    memcpy(v->seed, s->seed, GAME_SEED_BYTES);
+    v->has_seed = s->has_seed;
+    break;
+  }
+  for (int i = 0; i < g->nsteps; i++) {
+    const grp_quest_step *q = &g->steps[i];
+    if (q->task_id != o->task_id) continue;
+    grp_progress *pr = find_progress(g, q->quest_id, p->id, 0);
+    v->quest_id = q->quest_id;
+    v->quest_slug = q->slug;
+    v->quest_xp = q->xp;
+    v->quest_position = q->position;
+    v->quest_steps = q->steps;
+    v->quest_steps_done = pr ? pr->steps_done : 0;
+    v->quest_completed = pr ? pr->completed : 0;
+    break;
+  }
+  aw->guild_id = v->guild_id;
+  aw->season_id = v->season_id;
+  aw->quest_id = v->quest_id;
+  aw->quest_steps_before = v->quest_steps_done;
+  return PHEME_OK;
+}
+
+/* Carries a written plan into the group's memory: the next award of the person starts from it. */
+static pheme_err apply_plan(award_group *g, grp_award *aw, game_award_plan *pl, int64_t now) {
+  grp_person *p = aw->p;
+  aw->o->consumed = 1;
+  p->awarded = 1;
+  p->xp = pl->total_xp;
+  if (pl->level) p->level = pl->level;
+  p->streak_current = pl->streak_current;
+  p->streak_longest = pl->streak_longest;
+  p->streak_last_day = pl->streak_last_day;
+  p->streak_grace_day = pl->streak_grace_day;
+  for (int i = 0; i < pl->nskills; i++) {
+    grp_skill *s = person_skill(g, p, pl->skills[i].skill_id, 1);
+    if (!s) return PHEME_SYS_NOMEM;
+    s->xp = pl->skills[i].xp;
+    s->level = pl->skills[i].level;
+    s->dirty = 1;
+  }
+  for (int i = 0; i < pl->ndomains; i++) {
+    grp_domain *d = person_domain(g, p, pl->domains[i].domain, 1);
+    if (!d) return PHEME_SYS_NOMEM;
+    d->xp = pl->domains[i].xp;
+    d->dirty = 1;
+  }
+  for (int i = 0; i < pl->nrows; i++) pl->rows[i].counts = counts_to_total(pl->rows[i].reason);
+  if (aw->guild_id) {
+    grp_guild *gu = find_guild(g, aw->guild_id);
+    if (!gu) return PHEME_SYS_INTERNAL;
+    gu->xp = pl->guild_xp;
+    gu->level = pl->guild_level;
+    gu->dirty = 1;
+    int found = 0;
+    for (int i = 0; i < g->nmembers && !found; i++)
+      if (g->members[i].guild_id == aw->guild_id && g->members[i].user_id == p->id) {
+        g->members[i].delta += pl->guild_member_delta;
+        found = 1;
+      }
+    if (!found) g->members[g->nmembers++] = (grp_member){aw->guild_id, p->id, pl->guild_member_delta};
+    for (int i = 0; i < pl->nguild_achievements; i++) {
+      if (grow(g->a, (void **)&g->achievements, g->nach, &g->capach, sizeof *g->achievements)) return PHEME_SYS_NOMEM;
+      g->achievements[g->nach++] = (grp_achievement){aw->guild_id, pl->guild_achievements[i], now};
     }
-    e = sx_query(x, sql[n - 1], args, n * 10, NULL);
+  }
+  if (aw->quest_id && pl->quest_steps_done != aw->quest_steps_before) {
+    grp_progress *pr = find_progress(g, aw->quest_id, p->id, 1);
+    if (!pr) return PHEME_SYS_NOMEM;
+    pr->steps_done = pl->quest_steps_done;
+    pr->completed = pl->quest_completed;
+    pr->completed_at = pl->quest_completed ? now : 0;
+    pr->dirty = 1;
+  }
+  return PHEME_OK;
+}
+
+/* Appends the dbv of one row to a row-major array. */
+#define ROW(args, n, cols, ...)                                          \
+  do {                                                                   \
+    const dbv row_[] = {__VA_ARGS__};                                    \
+    memcpy(&(args)[(size_t)(n) * (cols)], row_, sizeof row_);            \
+    (n)++;                                                               \
+  } while (0)
+
+#define LEDGER_HEAD                                                                                \
+  "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, " \
+  "detail, at)"
+
+/* Writes what the group's awards decided: ledger rows, totals, streaks, quest progress, guild
+ * achievements, events, follow-up jobs, and the outcomes consumed. */
+static pheme_err write_group(award_group *g, grp_award *awards, game_award_job **jobs, int n) {
+  sx *x = g->x;
+  int nrows = 0, nevents = 0, nawarded = 0;
+  for (int i = 0; i < n; i++) {
+    if (!jobs[i]->plan.write) continue;
+    nrows += jobs[i]->plan.nrows;
+    nevents += jobs[i]->plan.nevents;
+    nawarded++;
+  }
+  if (!nawarded) return PHEME_OK;
+  /* one array for every statement's arguments: as large as the largest */
+  size_t most = (size_t)nrows * 10, k7 = (size_t)nevents * 7;
+  if (k7 > most) most = k7;
+  if ((size_t)g->npeople * 6 > most) most = (size_t)g->npeople * 6;
+  if ((size_t)g->nguilds * 4 > most) most = (size_t)g->nguilds * 4;
+  if ((size_t)g->nmembers * 3 > most) most = (size_t)g->nmembers * 3;
+  size_t nskills = 0, ndomains = 0;
+  for (int i = 0; i < g->npeople; i++) {
+    nskills += (size_t)g->people[i].nskills;
+    ndomains += (size_t)g->people[i].ndomains;
+  }
+  if (nskills * 5 > most) most = nskills * 5;
+  if (ndomains * 3 > most) most = ndomains * 3;
+  dbv *args = arena_alloc(g->a, sizeof *args * (most + 1));
+  if (!args) return PHEME_SYS_NOMEM;
+  int k = 0;
+  for (int i = 0; i < n; i++) {
+    const game_award_plan *pl = &jobs[i]->plan;
+    const grp_award *aw = &awards[i];
+    for (int j = 0; pl->write && j < pl->nrows; j++) {
+      const game_row *r = &pl->rows[j];
+      ROW(args, k, 10, dbv_int(aw->o->user_id), r->skill_id ? dbv_int(r->skill_id) : dbv_null(),
+          r->counts && aw->guild_id ? dbv_int(aw->guild_id) : dbv_null(),
+          r->counts && aw->season_id ? dbv_int(aw->season_id) : dbv_null(), dbv_int(r->amount), dbv_text(r->reason),
+          dbv_int(aw->o->sid), dbv_text(r->rule ? r->rule : ""), dbv_text(r->detail ? r->detail : "{}"),
+          dbv_int(jobs[i]->now_ms));
+    }
+  }
+  pheme_err e = sx_insert_rows(x, LEDGER_HEAD, "", 10, args, k);
+  /* the totals: each person's, skills' and domains' last values, once */
+  int64_t now = jobs[n - 1]->now_ms;
+  k = 0;
+  for (int i = 0; i < g->npeople; i++)
+    if (g->people[i].awarded) ROW(args, k, 4, dbv_int(g->people[i].id), dbv_int(g->people[i].xp), dbv_text(g->people[i].level), dbv_int(now));
+  if (!e)
+    e = sx_insert_rows(x, "INSERT INTO user_xp (user_id, xp, level, updated_at)",
+                    " ON CONFLICT (user_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
+                    "updated_at = excluded.updated_at",
+                    4, args, k);
+  k = 0;
+  for (int i = 0; i < g->npeople; i++) {
+    const grp_person *p = &g->people[i];
+    if (p->awarded)
+      ROW(args, k, 6, dbv_int(p->id), dbv_int(p->streak_current), dbv_int(p->streak_longest), dbv_int(p->streak_last_day),
+          dbv_int(p->streak_grace_day), dbv_int(now));
   }
   if (!e)
-    e = Q(x, NULL, "UPDATE user_xp SET xp = $1, level = $2, updated_at = $3 WHERE user_id = $4",
-          dbv_int(p->total_xp), dbv_text(p->level ? p->level : v->level), dbv_int(now), dbv_int(v->user_id));
-  for (int i = 0; !e && i < p->nskills; i++)
-    e = Q(x, NULL,
-          "INSERT INTO skill_levels (user_id, skill_id, xp, level, last_validated) VALUES ($1, $2, $3, $4, $5) "
-          "ON CONFLICT (user_id, skill_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
-          "last_validated = excluded.last_validated",
-          dbv_int(v->user_id), dbv_int(p->skills[i].skill_id), dbv_int(p->skills[i].xp), dbv_int(p->skills[i].level),
-          dbv_int(now));
-  for (int i = 0; !e && i < p->ndomains; i++)
-    e = Q(x, NULL,
-          "INSERT INTO domain_xp (user_id, domain, xp) VALUES ($1, $2, $3) "
-          "ON CONFLICT (user_id, domain) DO UPDATE SET xp = excluded.xp",
-          dbv_int(v->user_id), dbv_text(p->domains[i].domain), dbv_int(p->domains[i].xp));
-  if (!e && v->guild_id) {
-    e = Q(x, NULL, "UPDATE guild_xp SET xp = $1, level = $2, updated_at = $3 WHERE guild_id = $4",
-          dbv_int(p->guild_xp), dbv_int(p->guild_level), dbv_int(now), dbv_int(v->guild_id));
-    if (!e)
-      e = Q(x, NULL,
-            "INSERT INTO guild_member_xp (guild_id, user_id, xp) VALUES ($1, $2, $3) "
-            "ON CONFLICT (guild_id, user_id) DO UPDATE SET xp = guild_member_xp.xp + excluded.xp",
-            dbv_int(v->guild_id), dbv_int(v->user_id), dbv_int(p->guild_member_delta));
-    for (int i = 0; !e && i < p->nguild_achievements; i++)
-      e = Q(x, NULL,
-            "INSERT INTO guild_achievements (guild_id, slug, reached_at) VALUES ($1, $2, $3) "
-            "ON CONFLICT (guild_id, slug) DO NOTHING",
-            dbv_int(v->guild_id), dbv_text(p->guild_achievements[i]), dbv_int(now));
+    e = sx_insert_rows(x, "INSERT INTO streaks (user_id, current, longest, last_day, grace_day, updated_at)",
+                    " ON CONFLICT (user_id) DO UPDATE SET current = excluded.current, longest = excluded.longest, "
+                    "last_day = excluded.last_day, grace_day = excluded.grace_day, updated_at = excluded.updated_at",
+                    6, args, k);
+  /* skills and domains of every person */
+  k = 0;
+  for (int i = 0; i < g->npeople; i++) {
+    const grp_person *p = &g->people[i];
+    for (int j = 0; j < p->nskills; j++)
+      if (p->skills[j].dirty)
+        ROW(args, k, 5, dbv_int(p->id), dbv_int(p->skills[j].skill_id), dbv_int(p->skills[j].xp),
+            dbv_int(p->skills[j].level), dbv_int(now));
   }
   if (!e)
+    e = sx_insert_rows(x, "INSERT INTO skill_levels (user_id, skill_id, xp, level, last_validated)",
+                       " ON CONFLICT (user_id, skill_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
+                       "last_validated = excluded.last_validated",
+                       5, args, k);
+  k = 0;
+  for (int i = 0; i < g->npeople; i++) {
+    const grp_person *p = &g->people[i];
+    for (int j = 0; j < p->ndomains; j++)
+      if (p->domains[j].dirty) ROW(args, k, 3, dbv_int(p->id), dbv_text(p->domains[j].domain), dbv_int(p->domains[j].xp));
+  }
+  if (!e)
+    e = sx_insert_rows(x, "INSERT INTO domain_xp (user_id, domain, xp)",
+                       " ON CONFLICT (user_id, domain) DO UPDATE SET xp = excluded.xp", 3, args, k);
+  k = 0;
+  for (int i = 0; i < g->nguilds; i++)
+    if (g->guilds[i].dirty) ROW(args, k, 4, dbv_int(g->guilds[i].id), dbv_int(g->guilds[i].xp), dbv_int(g->guilds[i].level), dbv_int(now));
+  if (!e)
+    e = sx_insert_rows(x, "INSERT INTO guild_xp (guild_id, xp, level, updated_at)",
+                    " ON CONFLICT (guild_id) DO UPDATE SET xp = excluded.xp, level = excluded.level, "
+                    "updated_at = excluded.updated_at",
+                    4, args, k);
+  k = 0;
+  for (int i = 0; i < g->nmembers; i++)
+    ROW(args, k, 3, dbv_int(g->members[i].guild_id), dbv_int(g->members[i].user_id), dbv_int(g->members[i].delta));
+  if (!e)
+    e = sx_insert_rows(x, "INSERT INTO guild_member_xp (guild_id, user_id, xp)",
+                    " ON CONFLICT (guild_id, user_id) DO UPDATE SET xp = guild_member_xp.xp + excluded.xp", 3, args, k);
+  for (int i = 0; !e && i < g->nach; i++)
     e = Q(x, NULL,
-          "INSERT INTO streaks (user_id, current, longest, last_day, grace_day, updated_at) VALUES "
-          "($1, $2, $3, $4, $5, $6) ON CONFLICT (user_id) DO UPDATE SET current = excluded.current, "
-          "longest = excluded.longest, last_day = excluded.last_day, grace_day = excluded.grace_day, "
-          "updated_at = excluded.updated_at",
-          dbv_int(v->user_id), dbv_int(p->streak_current), dbv_int(p->streak_longest),
-          dbv_int(p->streak_last_day), dbv_int(p->streak_grace_day), dbv_int(now));
-  if (!e && v->quest_id && p->quest_steps_done != v->quest_steps_done)
+          "INSERT INTO guild_achievements (guild_id, slug, reached_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (guild_id, slug) DO NOTHING",
+          dbv_int(g->achievements[i].guild_id), dbv_text(g->achievements[i].slug), dbv_int(g->achievements[i].at));
+  for (int i = 0; !e && i < g->nprogress; i++) {
+    const grp_progress *pr = &g->progress[i];
+    if (!pr->dirty) continue;
     e = Q(x, NULL,
           "INSERT INTO quest_progress (quest_id, user_id, steps_done, completed_at, updated_at) VALUES "
           "($1, $2, $3, $4, $5) ON CONFLICT (quest_id, user_id) DO UPDATE SET steps_done = "
           "excluded.steps_done, completed_at = excluded.completed_at, updated_at = excluded.updated_at",
-          dbv_int(v->quest_id), dbv_int(v->user_id), dbv_int(p->quest_steps_done),
-          p->quest_completed ? dbv_int(now) : dbv_null(), dbv_int(now));
-  for (int i = 0; !e && i < p->nevents; i++) {
-    const game_event *ev = &p->events[i];
-    e = sx_event(x, ev->kind, v->user_id, ev->is_public, ev->subject_type, ev->subject_id, ev->data, now);
+          dbv_int(pr->quest_id), dbv_int(pr->user_id), dbv_int(pr->steps_done),
+          pr->completed_at ? dbv_int(pr->completed_at) : dbv_null(), dbv_int(now));
   }
-  if (!e && p->enqueue_followups) {
-    char payload[96];
-    snprintf(payload, sizeof payload, "{\"user_id\":%lld,\"submission_id\":%lld}", (long long)v->user_id,
-             (long long)v->submission_id);
-    job_request rq = {.kind = "game.badges", .payload = payload};
-    e = jobs_enqueue_in(x, &rq, now, NULL, NULL);
-    if (!e) {
-      char p2[48];
-      snprintf(p2, sizeof p2, "{\"user_id\":%lld}", (long long)v->user_id);
-      job_request rq2 = {.kind = "game.chain_progress", .payload = p2};
-      e = jobs_enqueue_in(x, &rq2, now, NULL, NULL);
-      /* the person's reputation follows the new validated work (src/reputation: reputation.update) */
-      job_request rq3 = {.kind = "reputation.update", .payload = p2};
-      if (!e) e = jobs_enqueue_in(x, &rq3, now, NULL, NULL);
+  /* events, in the awards' order (sx_event's columns) */
+  k = 0;
+  for (int i = 0; i < n; i++) {
+    const game_award_plan *pl = &jobs[i]->plan;
+    for (int j = 0; pl->write && j < pl->nevents; j++) {
+      const game_event *ev = &pl->events[j];
+      ROW(args, k, 7, dbv_text(ev->kind), dbv_int(awards[i].o->user_id), dbv_int(ev->is_public ? 1 : 0),
+          dbv_text(ev->subject_type ? ev->subject_type : ""), ev->subject_id ? dbv_int(ev->subject_id) : dbv_null(),
+          dbv_text(ev->data ? ev->data : "{}"), dbv_int(jobs[i]->now_ms));
     }
   }
-  if (!e) {
+  if (!e && k) {
+    x->wrote_event = 1;
+    e = sx_insert_rows(x, "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at)", "", 7, args, k);
+  }
+  /* the follow-up jobs: badge rules, Skill Wallet progress and the person's reputation
+   * (src/reputation: reputation.update), three per award */
+  job_request *rq = arena_alloc(g->a, sizeof *rq * 3 * (size_t)n);
+  if (!rq) return PHEME_SYS_NOMEM;
+  k = 0;
+  for (int i = 0; !e && i < n; i++) {
+    const game_award_plan *pl = &jobs[i]->plan;
+    if (!pl->write || !pl->enqueue_followups) continue;
+    int64_t uid = awards[i].o->user_id, at = jobs[i]->now_ms;
+    const char *p1 = arena_printf(g->a, "{\"user_id\":%lld,\"submission_id\":%lld}", (long long)uid,
+                                  (long long)awards[i].o->sid),
+               *p2 = arena_printf(g->a, "{\"user_id\":%lld}", (long long)uid);
+    if (!p1 || !p2) return PHEME_SYS_NOMEM;
+    rq[k++] = (job_request){.kind = "game.badges", .payload = p1, .run_at = at};
+    rq[k++] = (job_request){.kind = "game.chain_progress", .payload = p2, .run_at = at};
+    rq[k++] = (job_request){.kind = "reputation.update", .payload = p2, .run_at = at};
+  }
+  if (!e) e = jobs_enqueue_many_in(x, rq, k, jobs[n - 1]->now_ms);
+  /* the outcomes consumed: every one of them, or none (another transaction took one) */
+  for (int i = 0; !e && i < n;) {
+    int64_t at = jobs[i]->now_ms, *sids = arena_alloc(g->a, sizeof *sids * (size_t)n);
+    if (!sids) return PHEME_SYS_NOMEM;
+    int m = 0, j = i;
+    for (; j < n && jobs[j]->now_ms == at; j++)
+      if (jobs[j]->plan.write) sids[m++] = awards[j].o->sid;
+    int distinct = 0;
+    const char *list = ids_list(g->x, g->a, sids, m, &distinct), *in = ids_in(x, 2);
+    if (!list || !in) return PHEME_SYS_NOMEM;
     db_result r;
-    e = Q(x, &r, "UPDATE outcomes SET consumed_at = $1 WHERE submission_id = $2 AND consumed_at IS NULL RETURNING 1",
-          dbv_int(now), dbv_int(v->submission_id));
-    if (!e && r.rows != 1) e = PHEME_DATA_STATE;
+    if (distinct)
+      e = Q(x, &r,
+            arena_printf(g->a, "UPDATE outcomes SET consumed_at = $1 WHERE submission_id %s AND consumed_at IS NULL "
+                               "RETURNING 1", in),
+            dbv_int(at), dbv_text(list));
+    if (!e && distinct && r.rows != distinct) e = PHEME_DATA_STATE;
+    i = j;
   }
   return e;
 }
 
+/* Runs the awards jobs[0..n) in x (see the section comment). When one award fails on its own (no
+ * outcome, no person, its decide callback, its claim), *failed is its index; when the group's
+ * writes fail, -1. */
+static pheme_err award_run(sx *x, game_award_job **jobs, int n, int *failed) {
+  *failed = -1;
+  arena *saved = x->a;
+  x->a = &x->scratch; /* the group's memory; each plan's texts live in its job's arena */
+  award_group g = {.x = x, .a = x->a};
+  grp_award *awards = arena_zalloc(g.a, sizeof *awards * (size_t)n);
+  pheme_err e = awards ? load_outcomes(&g, jobs, n) : PHEME_SYS_NOMEM;
+  for (int i = 0; !e && i < n; i++) {
+    game_award_plan_init(&jobs[i]->plan);
+    awards[i].o = find_outcome(&g, jobs[i]->submission_id);
+    if (!awards[i].o) {
+      *failed = i;
+      e = PHEME_DATA_NOT_FOUND;
+    }
+  }
+  if (!e) e = load_tasks(&g);
+  int64_t missing = 0;
+  if (!e) e = load_people(&g, jobs[0]->now_ms, &missing);
+  for (int i = 0; !e && missing && i < n; i++)
+    if (awards[i].o->user_id == missing && !awards[i].o->consumed) {
+      *failed = i;
+      e = PHEME_DATA_NOT_FOUND;
+    }
+  g.members = e ? NULL : arena_alloc(g.a, sizeof *g.members * (size_t)n);
+  if (!e && !g.members) e = PHEME_SYS_NOMEM;
+  if (!e) e = load_guilds(&g, jobs[0]->now_ms);
+  if (!e) e = load_progress_seasons(&g);
+  for (int i = 0; !e && i < n; i++) {
+    grp_award *aw = &awards[i];
+    aw->p = aw->o->consumed ? NULL : find_person(&g, aw->o->user_id);
+    game_award_view v;
+    e = make_view(&g, aw, jobs[i]->j.a ? jobs[i]->j.a : g.a, &v);
+    if (!e) e = jobs[i]->fn(&v, &jobs[i]->plan, jobs[i]->ctx);
+    if (e) {
+      *failed = i;
+      break;
+    }
+    if (!jobs[i]->plan.write || v.consumed) jobs[i]->plan.write = 0;
+    else e = apply_plan(&g, aw, &jobs[i]->plan, jobs[i]->now_ms);
+  }
+  if (!e) e = write_group(&g, awards, jobs, n);
+  for (int i = 0; !e && i < n; i++)
+    if (jobs[i]->claim && (e = jobs_complete_in(x, jobs[i]->claim, jobs[i]->now_ms))) *failed = i;
+  x->a = saved;
+  return e;
+}
+
+static pheme_err award_work_group(struct sx *x, store_job **jobs, int n, int *failed) {
+  return award_run(x, (game_award_job **)jobs, n, failed);
+}
+
 static pheme_err award_work(struct sx *x, store_job *j) {
   game_award_job *aw = (game_award_job *)j;
-  game_award_plan_init(&aw->plan);
-  game_award_view v;
-  pheme_err e = load_view(x, aw->submission_id, &v);
-  if (!e) e = aw->fn(&v, &aw->plan, aw->ctx);
-  if (!e && aw->plan.write && !v.consumed) e = write_plan(x, &v, &aw->plan, aw->now_ms);
-  else aw->plan.write = 0;
-  if (!e && aw->claim) e = jobs_complete_in(x, aw->claim, aw->now_ms);
-  return e;
+  int failed;
+  return award_run(x, &aw, 1, &failed);
 }
 
 void game_award_job_init(game_award_job *aw, arena *a, int64_t submission_id, int64_t now_ms,
                          game_decide_fn fn, void *ctx) {
   memset(aw, 0, sizeof *aw);
   aw->j.work = award_work;
+  aw->j.work_group = award_work_group;
   aw->j.a = a;
   aw->submission_id = submission_id;
   aw->now_ms = now_ms;
@@ -294,14 +903,42 @@ void game_award_job_init(game_award_job *aw, arena *a, int64_t submission_id, in
   aw->ctx = ctx;
 }
 
+/* An award handed to the group committer, and the caller waiting for it. */
+typedef struct {
+  game_award_job aw; /* first */
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int finished;
+} award_wait;
+
+static void award_waited(store_job *j) {
+  award_wait *w = (award_wait *)j;
+  pthread_mutex_lock(&w->mu);
+  w->finished = 1;
+  pthread_cond_signal(&w->cv);
+  pthread_mutex_unlock(&w->mu);
+}
+
+/* Through the group committer: the award jobs that several workers run at one time share a
+ * transaction (and its reads and writes, award_run) instead of queueing for the writer one by
+ * one. */
 pheme_err store_game_award(store *s, arena *a, int64_t submission_id, const job_claim *claim,
                            int64_t now_ms, game_decide_fn fn, void *ctx, game_award_plan *plan) {
-  game_award_job aw;
-  game_award_job_init(&aw, a, submission_id, now_ms, fn, ctx);
-  aw.claim = claim;
-  pheme_err e = store_job_run(s, &aw.j);
-  if (!e && plan) *plan = aw.plan;
-  return e;
+  award_wait w;
+  game_award_job_init(&w.aw, a, submission_id, now_ms, fn, ctx);
+  w.aw.claim = claim;
+  w.aw.j.done = award_waited;
+  w.finished = 0;
+  pthread_mutex_init(&w.mu, NULL);
+  pthread_cond_init(&w.cv, NULL);
+  store_job_submit(s, &w.aw.j);
+  pthread_mutex_lock(&w.mu);
+  while (!w.finished) pthread_cond_wait(&w.cv, &w.mu);
+  pthread_mutex_unlock(&w.mu);
+  pthread_mutex_destroy(&w.mu);
+  pthread_cond_destroy(&w.cv);
+  if (!w.aw.j.err && plan) *plan = w.aw.plan;
+  return w.aw.j.err;
 }
 
 pheme_err store_game_unconsumed(store *s, arena *a, int64_t before_ms, int limit, int64_t **ids, int *n) {

@@ -144,9 +144,11 @@ void game_award_plan_init(game_award_plan *p);
  * with nothing written. */
 typedef pheme_err (*game_decide_fn)(const game_award_view *v, game_award_plan *p, void *ctx);
 
-/* Awards the outcome of submission_id (see the header comment). claim (may be NULL) is the job
- * being run; PHEME_DATA_STATE when it no longer holds. PHEME_DATA_NOT_FOUND when the submission
- * has no outcome. *plan (may be NULL) gets what was written. */
+/* Awards the outcome of submission_id (see the header comment) through the store's group
+ * committer (store/batch.h), waiting for its commit: awards made at one time on several threads
+ * share a transaction. claim (may be NULL) is the job being run; PHEME_DATA_STATE when it no
+ * longer holds. PHEME_DATA_NOT_FOUND when the submission has no outcome. *plan (may be NULL) gets
+ * what was written. Not to be called on the committer's thread (from a store_job). */
 pheme_err store_game_award(store *s, arena *a, int64_t submission_id, const job_claim *claim,
                            int64_t now_ms, game_decide_fn fn, void *ctx, game_award_plan *plan)
     PHEME_MUST_CHECK;

@@ -89,6 +89,12 @@ pheme_err sx_insert_id(sx *x, int64_t *id, const char *sql, const char *sql_retu
 /* QID(x, &id, "INSERT …", args…) */
 #define QID(x, id, sql, ...) sx_insert_id((x), (id), sql, sql " RETURNING id", SX_ARGS(__VA_ARGS__))
 
+/* Writes nrows rows, args row-major with cols values each, by "head VALUES (…), (…) tail" in
+ * statements of 64, 16, 4 or 1 rows: many rows in few statements, and four texts per table in
+ * the statement caches whatever the number of rows (a multi-row INSERT or upsert). */
+pheme_err sx_insert_rows(sx *x, const char *head, const char *tail, int cols, const dbv *args, int nrows)
+    PHEME_MUST_CHECK;
+
 /* ---- people (users.c): the one place a user row is read or created ---- */
 
 /* The columns sx_user_read reads, as "u.…" (select FROM users u), followed by the roles version

@@ -147,6 +147,31 @@ pheme_err jobs_enqueue_in(sx *x, const job_request *rq, int64_t now_ms, int64_t 
   return PHEME_OK;
 }
 
+pheme_err jobs_enqueue_many_in(sx *x, const job_request *rq, int n, int64_t now_ms) {
+  if (n <= 0) return PHEME_OK;
+  dbv *args = arena_alloc(x->a, sizeof *args * 6 * (size_t)n);
+  if (!args) return PHEME_SYS_NOMEM;
+  int fallback = __atomic_load_n(&default_attempts, __ATOMIC_RELAXED);
+  for (int i = 0; i < n; i++) {
+    const char *payload = rq[i].payload ? rq[i].payload : "{}";
+    int max_attempts = rq[i].max_attempts ? rq[i].max_attempts : fallback;
+    if (!kind_valid(rq[i].kind) || !payload_valid(payload) || max_attempts < 1 || max_attempts > 1000 ||
+        rq[i].idempotency_key)
+      return PHEME_DATA_INVALID;
+    dbv *a = &args[6 * i];
+    a[0] = dbv_text(rq[i].kind);
+    a[1] = dbv_text(payload);
+    a[2] = dbv_int(max_attempts);
+    a[3] = dbv_int(rq[i].run_at > 0 ? rq[i].run_at : now_ms);
+    a[4] = dbv_int(now_ms);
+    a[5] = dbv_int(now_ms);
+  }
+  pheme_err e = sx_insert_rows(x, "INSERT INTO jobs (kind, payload, max_attempts, run_at, created_at, updated_at)", "",
+                               6, args, n);
+  if (!e) x->on_commit = wake_listener;
+  return e;
+}
+
 /* SQLite: a standalone enqueue joins the store's group commit (store/batch.h), so producers on
  * many threads share one transaction instead of queueing for the one writer one by one. */
 typedef struct {

@@ -84,6 +84,10 @@ typedef struct {
  * array, a long key, max_attempts out of range. */
 pheme_err jobs_enqueue_in(sx *x, const job_request *rq, int64_t now_ms, int64_t *id, int *created)
     PHEME_MUST_CHECK;
+/* Adds the n jobs rq[0..n) inside x's write transaction, as jobs_enqueue_in would one by one, in
+ * multi-row INSERTs (sx_insert_rows). Requests with an idempotency key are refused
+ * (PHEME_DATA_INVALID), as is any invalid one; ids are not returned. */
+pheme_err jobs_enqueue_many_in(sx *x, const job_request *rq, int n, int64_t now_ms) PHEME_MUST_CHECK;
 /* The max_attempts of requests that leave it 0 (1..1000; 5 until set; from jobs_max_attempts). */
 void store_jobs_set_default_attempts(int max_attempts);
 /* The same in a transaction of its own. id and created may be NULL. */

@@ -202,6 +202,37 @@ pheme_err sx_insert_id(sx *x, int64_t *id, const char *sql, const char *sql_retu
   return e;
 }
 
+/* "head VALUES ($1, …), … tail" for rows of cols placeholders. */
+static const char *values_sql(arena *a, const char *head, const char *tail, int cols, int rows) {
+  size_t cap = strlen(head) + strlen(tail) + (size_t)rows * (size_t)cols * 8 + (size_t)rows * 4 + 16;
+  char *o = arena_alloc(a, cap);
+  if (!o) return NULL;
+  size_t k = (size_t)snprintf(o, cap, "%s VALUES ", head);
+  for (int r = 0, p = 1; r < rows; r++) {
+    o[k++] = r ? ',' : ' ';
+    o[k++] = '(';
+    for (int c = 0; c < cols; c++) k += (size_t)snprintf(o + k, cap - k, c ? ", $%d" : "$%d", p++);
+    o[k++] = ')';
+  }
+  snprintf(o + k, cap - k, "%s", tail);
+  return o;
+}
+
+pheme_err sx_insert_rows(sx *x, const char *head, const char *tail, int cols, const dbv *args, int nrows) {
+  static const int sizes[] = {64, 16, 4, 1};
+  int done = 0;
+  for (size_t s = 0; s < sizeof sizes / sizeof sizes[0] && done < nrows; s++) {
+    if (nrows - done < sizes[s]) continue;
+    const char *sql = values_sql(x->a, head, tail, cols, sizes[s]);
+    if (!sql) return PHEME_SYS_NOMEM;
+    for (; nrows - done >= sizes[s]; done += sizes[s]) {
+      pheme_err e = sx_query(x, sql, args + (size_t)done * (size_t)cols, sizes[s] * cols, NULL);
+      if (e) return e;
+    }
+  }
+  return PHEME_OK;
+}
+
 pheme_err sx_commit(sx *x) {
   pheme_err e = PHEME_OK;
   int committed = 0;

@@ -260,10 +260,20 @@ static pheme_err pg_query(db_conn *c, arena *a, const char *sql, const dbv *args
     PQclear(perr);
     return e;
   }
-  const char *values[32];
-  int lengths[32], formats[32];
-  char ints[32][24];
-  if (nargs > 32) PHEME_BUG("'%s' has %d parameters; at most 32", sql, nargs);
+  /* up to 32 parameters on the stack; more (multi-row INSERTs) on the heap */
+  const char *values_s[32], **values = values_s;
+  int lengths_s[32], formats_s[32], *lengths = lengths_s, *formats = formats_s;
+  char ints_s[32][24], (*ints)[24] = ints_s;
+  void *heap = NULL;
+  if (nargs > 32) {
+    if (nargs > 65535) PHEME_BUG("'%s' has %d parameters; PostgreSQL takes at most 65535", sql, nargs);
+    heap = malloc((sizeof *values + 2 * sizeof *lengths + sizeof *ints) * (size_t)nargs);
+    if (!heap) return PHEME_SYS_NOMEM;
+    ints = heap;
+    values = (const char **)(ints + nargs);
+    lengths = (int *)(values + nargs);
+    formats = lengths + nargs;
+  }
   for (int i = 0; i < nargs; i++) {
     formats[i] = 0;
     lengths[i] = 0;
@@ -282,6 +292,7 @@ static pheme_err pg_query(db_conn *c, arena *a, const char *sql, const dbv *args
     }
   }
   PGresult *r = PQexecPrepared(c->h, name, nargs, values, lengths, formats, 0);
+  free(heap);
   ExecStatusType st = PQresultStatus(r);
   pheme_err e = PHEME_OK;
   if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {

@@ -10,6 +10,7 @@
 
 #include "test.h"
 #include "backends.h"
+#include "core/buf.h"
 #include "core/util.h"
 #include "eth/keccak.h"
 #include "game/game.h"
@@ -531,6 +532,141 @@ TEST(rebuild_equals_incremental_after_10000_random_awards) {
   arena_release(&a);
 }
 
+/* ---- a batch of the group committer equals the same awards one by one ---- */
+
+/* What person uid of a world has: totals, streak, skills, domains, guild share, the ledger rows
+ * and the events in order (ids and times left out: they differ between the worlds). */
+static char *world_text(arena *a, int64_t uid, int64_t gid) {
+  static const char *const sql[] = {
+      "SELECT xp, level FROM user_xp WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0",
+      "SELECT current, longest, last_day, grace_day FROM streaks WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0",
+      "SELECT skill_id, xp, level FROM skill_levels WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY skill_id",
+      "SELECT domain, xp FROM domain_xp WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY domain",
+      "SELECT xp FROM guild_member_xp WHERE user_id = $1 AND guild_id = $2",
+      "SELECT reason, coalesce(skill_id, 0), amount, rule, CASE WHEN guild_id IS NULL THEN 0 ELSE 1 END, "
+      "coalesce(season_id, 0) FROM xp_ledger WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY id",
+      "SELECT kind, public FROM events WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY id"};
+  buf b;
+  buf_init(&b, 1 << 20);
+  sx x;
+  if (sx_read(S, a, &x)) return NULL;
+  for (size_t q = 0; q < sizeof sql / sizeof sql[0]; q++) {
+    db_result r;
+    if (Q(&x, &r, sql[q], dbv_int(uid), dbv_int(gid))) break;
+    for (int i = 0; i < r.rows; i++) {
+      for (int c = 0; c < r.cols; c++) {
+        const dbv *v = db_cell(&r, i, c);
+        if (v->type == DBV_TEXT ? buf_printf(&b, "%s ", db_text(&r, i, c)) : buf_printf(&b, "%lld ", (long long)db_int(&r, i, c)))
+          break;
+      }
+      if (buf_adds(&b, "\n")) break;
+    }
+    if (buf_adds(&b, "|\n")) break;
+  }
+  sx_end(&x);
+  char *out = arena_strndup(a, b.data ? b.data : "", b.len);
+  buf_release(&b);
+  return out;
+}
+
+TEST(a_batch_of_awards_equals_the_same_awards_one_by_one) {
+  /* two worlds alike — people with the same time zones and guild memberships (guilds A and B),
+   * the same tasks, the same approvals at the same times — awarded one by one (A) and through
+   * the group committer, up to 64 to a transaction (B). No critical hits: they follow the
+   * submission id, which differs. */
+  enum { PEOPLE = 12, TASKS = 25, AWARDS = PEOPLE * TASKS };
+  static const char *const slugs[] = {"solidity", "contract-security", "rust", "sql", "ui-design", "defi"};
+  game g1;
+  game_rules r;
+  game_rules_default(&r);
+  r.crit_rate_ppm = 0;
+  game_init(&g1, S, &r);
+  srand(777);
+  int64_t creator = person(900), a_people[PEOPLE], b_people[PEOPLE], tasks[TASKS];
+  for (int i = 0; i < PEOPLE; i++) {
+    a_people[i] = person(910 + i);
+    b_people[i] = person(940 + i);
+  }
+  int64_t ga = guild_new("eq-a", a_people[0]), gb = guild_new("eq-b", b_people[0]);
+  REQUIRE(ga > 0 && gb > 0);
+  for (int i = 1; i < PEOPLE; i++) {
+    if (i % 3 == 0) continue;
+    REQUIRE(!store_guild_join(S, &sys, ga, a_people[i]));
+    REQUIRE(!store_guild_join(S, &sys, gb, b_people[i]));
+  }
+  for (int i = 0; i < PEOPLE; i++) {
+    EXEC("UPDATE users SET utc_offset_min = $1 WHERE id = $2", dbv_int((i % 7 - 3) * 120), dbv_int(a_people[i]));
+    EXEC("UPDATE users SET utc_offset_min = $1 WHERE id = $2", dbv_int((i % 7 - 3) * 120), dbv_int(b_people[i]));
+  }
+  for (int t = 0; t < TASKS; t++)
+    tasks[t] = new_task(creator, 20 + rand() % 300, 1 + rand() % 10, 0, t % 4 ? slugs[rand() % 6] : NULL,
+                        t % 3 == 0 ? slugs[rand() % 6] : NULL);
+  /* every (person, task) pair once in random order, a few hours to three days apart, so that
+   * streaks grow, break and use their grace */
+  static int order[AWARDS];
+  static int64_t a_sids[AWARDS], b_sids[AWARDS];
+  for (int i = 0; i < AWARDS; i++) order[i] = i;
+  for (int i = AWARDS - 1; i > 0; i--) {
+    int j = rand() % (i + 1), t = order[i];
+    order[i] = order[j];
+    order[j] = t;
+  }
+  int64_t at = T0 + 5000 * GAME_DAY_MS;
+  for (int i = 0; i < AWARDS; i++) {
+    at += (rand() % 18) * GAME_DAY_MS / 6;
+    int p = order[i] / TASKS, t = order[i] % TASKS, score = 50 + rand() % 51;
+    a_sids[i] = approved(a_people[p], tasks[t], score, at);
+    b_sids[i] = approved(b_people[p], tasks[t], score, at);
+    REQUIRE(a_sids[i] > 0 && b_sids[i] > 0);
+  }
+  arena a;
+  arena_init(&a, 0);
+  for (int i = 0; i < AWARDS; i++) {
+    arena one;
+    arena_init(&one, 0);
+    CHECK(!game_award(&g1, &one, a_sids[i], NULL, T0, NULL));
+    arena_release(&one);
+  }
+  static bjob jobs[AWARDS];
+  WG.left = AWARDS;
+  WG.failed = 0;
+  for (int i = 0; i < AWARDS; i++) {
+    arena_init(&jobs[i].a, 0);
+    jobs[i].c = (game_decide_ctx){&g1.rules, &jobs[i].a};
+    game_award_job_init(&jobs[i].aw, &jobs[i].a, b_sids[i], T0, game_decide, &jobs[i].c);
+    jobs[i].aw.j.done = bdone;
+    store_job_submit(S, &jobs[i].aw.j);
+  }
+  pthread_mutex_lock(&WG.mu);
+  while (WG.left > 0) pthread_cond_wait(&WG.cv, &WG.mu);
+  pthread_mutex_unlock(&WG.mu);
+  CHECK_INT(WG.failed, 0);
+  for (int i = 0; i < AWARDS; i++) arena_release(&jobs[i].a);
+  store_batch_stats bs;
+  store_batch_stats_get(S, &bs);
+  CHECK(bs.largest > 1); /* some transactions held several awards */
+  for (int i = 0; i < PEOPLE; i++) {
+    const char *ta = world_text(&a, a_people[i], ga), *tb = world_text(&a, b_people[i], gb);
+    REQUIRE(ta && tb);
+    CHECK(strlen(ta) > 100);
+    if (strcmp(ta, tb) != 0) {
+      size_t k = 0;
+      while (ta[k] && ta[k] == tb[k]) k++;
+      size_t from = k > 60 ? k - 60 : 0;
+      fprintf(stderr, "  person %d differs at byte %zu:\n  one by one: %.120s\n  batched:    %.120s\n", i, k,
+              ta + from, tb + from);
+      CHECK(0);
+    }
+  }
+  CHECK_INT(INT("SELECT xp FROM guild_xp WHERE guild_id = $1", dbv_int(ga)),
+            INT("SELECT xp FROM guild_xp WHERE guild_id = $1", dbv_int(gb)));
+  CHECK_INT(INT("SELECT level FROM guild_xp WHERE guild_id = $1", dbv_int(ga)),
+            INT("SELECT level FROM guild_xp WHERE guild_id = $1", dbv_int(gb)));
+  CHECK_INT(INT("SELECT count(*) FROM guild_achievements WHERE guild_id = $1", dbv_int(ga)),
+            INT("SELECT count(*) FROM guild_achievements WHERE guild_id = $1", dbv_int(gb)));
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   game_rules r;
   game_rules_default(&r);
@@ -542,6 +678,7 @@ static void all_tests(void) {
   RUN(awarded_exactly_once);
   RUN(quests_lock_steps_and_pay_on_completion);
   RUN(the_sweep_awards_what_no_job_took_and_reveals_ended_seasons);
+  RUN(a_batch_of_awards_equals_the_same_awards_one_by_one);
   RUN(rebuild_equals_incremental_after_10000_random_awards);
 }
 
