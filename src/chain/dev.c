@@ -277,7 +277,10 @@ pheme_err dev_chain_start(dev_chain *d, pheme_config *cfg, FILE *log, char *err,
   deploy_sender s;
   deploy_config dc;
   deploy_config_init(&dc);
-  pheme_err rc;
+  /* the deployer's environment (PHEME_VOTING_DELAY, ...; chain/deploy.h) holds here too: the web
+   * app's chain suite opens a proposal for voting in seconds instead of 7200 blocks */
+  pheme_err rc = deploy_config_from_env(&dc, err, errlen);
+  if (rc) goto out;
   if (!rpc) {
     rc = pheme_fail(PHEME_SYS_NOMEM, err, errlen, "no RPC client for %s", d->node.url);
     goto out;
