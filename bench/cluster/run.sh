@@ -116,7 +116,7 @@ if [[ " $PART " == *" 1 "* ]]; then
     local name=$1 port
     shift
     port=$(free_port)
-    "$PHEME" serve --database "sqlite:$DB" --listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
+    env PHEME_REDIS="${PHEME_REDIS:-}" "$PHEME" serve --database "sqlite:$DB" --listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
       --web-root '' --log-requests false --rate-limit on --rate-limit-read 1000000 "$@" \
       >"$TMP/$name.out" 2>"$TMP/$name.log" &
     local pid=$!
@@ -126,7 +126,8 @@ if [[ " $PART " == *" 1 "* ]]; then
     printf -v "PID_$name" '%s' "$pid"
   }
   start_server local
-  start_server redis --redis "redis://127.0.0.1:$RPORT/5"
+  # a secret: in the environment, as pheme asks (a URL on the command line shows in `ps`)
+  PHEME_REDIS="redis://127.0.0.1:$RPORT/5" start_server redis
   say "servers up: without Redis pid $PID_local :$PORT_local; with Redis pid $PID_redis :$PORT_redis; redis-server pid $RPID :$RPORT"
 
   declare -A R
@@ -168,6 +169,35 @@ if [[ " $PART " == *" 1 "* ]]; then
   done
   measure local "$CONNS" "without Redis" "lc"
   measure redis "$CONNS" "with Redis" "rc"
+  # References from redis-benchmark in the same run, one connection: a bare round trip (PING) and
+  # the node's own script (its SHA read with MONITOR while one request goes through the node).
+  redis-cli -p "$RPORT" monitor >"$TMP/monitor.txt" 2>/dev/null &
+  MONPID=$!
+  PIDS+=("$MONPID")
+  sleep 0.3
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT_redis/api/v1/tasks/1" || true
+  sleep 0.3
+  stop_pid "$MONPID"
+  SHA=$(grep -o '"EVALSHA" "[0-9a-f]*"' "$TMP/monitor.txt" | head -n 1 | sed 's/.* "\([0-9a-f]*\)"/\1/')
+  REF_ROWS=""
+  redis_ref() { # LABEL COMMAND...
+    local label=$1 r0 r1 n=20000 line rps p50
+    shift
+    r0=$(proc_ticks "$RPID")
+    line=$(redis-benchmark -p "$RPORT" -c 1 -n $n --csv "$@" 2>/dev/null | tail -n 1 | tr -d '"')
+    r1=$(proc_ticks "$RPID")
+    # csv: test,rps,avg_latency_ms,min_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,max_latency_ms
+    rps=$(cut -d, -f2 <<<"$line"); p50=$(cut -d, -f5 <<<"$line"); p99=$(cut -d, -f7 <<<"$line")
+    REF_ROWS+="| $label | 1 | $n | $(printf '%.0f' "${rps:-0}") | $(awk -v x="${p50:-0}" 'BEGIN { printf "%.0f", x * 1000 }') | $(awk -v x="${p99:-0}" 'BEGIN { printf "%.0f", x * 1000 }') | - | $(awk -v a="$r0" -v b="$r1" -v k="$CLK" -v r=$n 'BEGIN { printf "%.1f", (b - a) / k * 1e6 / r }') | - | - | reference |"$'\n'
+    say "$label: $line"
+  }
+  redis_ref "redis-benchmark PING (a bare round trip)" PING
+  if [ -n "$SHA" ]; then
+    redis_ref "redis-benchmark EVALSHA of pheme's bucket script" EVALSHA "$SHA" 1 pheme:rl:bench 1000000 1
+  else
+    say "no EVALSHA seen with MONITOR: no script reference"
+  fi
+  ROWS+=$REF_ROWS
   FALLBACKS=$(metric "http://127.0.0.1:$PORT_redis" pheme_ratelimit_shared_fallbacks_total)
   [ "${FALLBACKS%.*}" = 0 ] || { say "the node fell back to its own buckets $FALLBACKS times"; INVALID=1; }
   stop_pid "$PID_local"; stop_pid "$PID_redis"; stop_pid "$RPID"
@@ -183,11 +213,14 @@ if [[ " $PART " == *" 1 "* ]]; then
 ### 1. Shared rate-limit check through Redis (target ≤ $T_ADDED_US µs added per request)
 
 One \`pheme serve\` (SQLite, 1,000 seeded tasks, rate limits on, read limit 1,000,000/min so every
-request passes the check, request log off) with \`--redis redis://127.0.0.1:PORT/5\` (redis-server
+request passes the check, request log off) with \`PHEME_REDIS=redis://127.0.0.1:PORT/5\` (redis-server
 $V_REDIS on loopback, started by the script) and the same without Redis; wrk 1 thread,
 \`bench/http/load.lua tasks 1000\` (GET /api/v1/tasks/:id, bodies checked), 1 s warm-up then
 ${DURATION} s per run; the 1-connection runs interleaved without / with Redis. Nothing pinned.
 "scripts" = EVALSHA calls Redis counted in the window (one per request with Redis, none without).
+The reference rows are redis-benchmark (1 connection, 20,000 commands) against the same
+redis-server in the same run: a bare round trip (PING) and the node's own bucket script (EVALSHA,
+its SHA read with MONITOR): the floor any client of this Redis pays on this machine at this load.
 
 | run | conns | requests | req/s | p50 µs | p99 µs | server CPU µs/req | redis-server CPU µs/req | scripts | machine busy | |
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
