@@ -243,7 +243,7 @@ if [[ " $PART " == *" 2 "* ]]; then
   mrc=0
   env PHEME_IT_BIN="$PHEME" PHEME_IT_BACKEND=postgresql PHEME_IT_ROOT="$ROOT" PHEME_IT_WORK="$TMP" \
     PHEME_IT_PIDS="$TMP/pids" PHEME_IT_LOGS="$TMP/logs" PHEME_IT_PG_URL="$PG_TEST_URL" PHEME_IT_PG_BIN="$pgbin" \
-    PHEME_MN_PG_DIR="$PG_TEST_DIR" MD_OUT="$TMP/part2.md" \
+    PHEME_MN_PG_DIR="$PG_TEST_DIR" MD_OUT="$TMP/part2.md" DURATION="$DURATION" WARMUP="${WARMUP:-2}" \
     node "$ROOT/bench/cluster/mixed.mjs" >"$TMP/part2.json" &
   MPID=$!
   PIDS+=("$MPID")
@@ -262,7 +262,7 @@ configuration whose two upstream entries are both the first node. Rate limits on
 Redis, limits 1,000,000/min; each operation has its own X-Forwarded-For. Mix per operation: 45%
 GET /api/v1/tasks/:id, 25% GET /api/v1/tasks?limit=20, 10% GET /api/v1/skills, 15% POST
 /api/v1/tasks (creator's API key), 5% sign-in (nonce, EIP-4361 message signed by the load
-generator with viem, verify: 2 requests). Closed loop: ${CONC:-32} operations in flight (Node
+generator with viem, verify: 2 requests). Closed loop: ${CONC:-32} operations in flight for ${WARMUP:-2} s of warm-up then ${DURATION} s (Node
 load generator, keep-alive), interleaved one / two / one / two. Open loop: operations started
 on a fixed schedule, latency from the scheduled start. CPU s = utime+stime from /proc over the
 run (nginx = both masters and their workers; postgresql = postmaster and its backends; loadgen
