@@ -160,7 +160,9 @@ if [[ " $PART " == *" 1 "* ]]; then
     R[$key.srv_us]=$(awk -v a="$s0" -v b="$s1" -v k="$CLK" -v r="$req" 'BEGIN { printf "%.1f", (b - a) / k * 1e6 / r }')
     R[$key.redis_us]=$(awk -v a="$r0" -v b="$r1" -v k="$CLK" -v r="$req" 'BEGIN { printf "%.1f", (b - a) / k * 1e6 / r }')
     R[$key.busy]=$(awk -v a="$c0" -v b="$c1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f%%", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')
-    ROWS+="| $label | $c | $req | $(printf '%.0f' "$rps") | $p50 | $p99 | ${R[$key.srv_us]} | ${R[$key.redis_us]} | $evals | ${R[$key.busy]} | $valid |"$'\n'
+    R[$key.other]=$(awk -v a="$c0" -v b="$c1" -v k="$CLK" -v s=$((s1 - s0)) -v r=$((r1 - r0)) \
+      'BEGIN { split(a, x, " "); split(b, y, " "); o = (y[1] - x[1] - s - r) / k; printf "%.2f", (o < 0 ? 0 : o) }')
+    ROWS+="| $label | $c | $req | $(printf '%.0f' "$rps") | $p50 | $p99 | ${R[$key.srv_us]} | ${R[$key.redis_us]} | $evals | ${R[$key.busy]} | ${R[$key.other]} | $valid |"$'\n'
     say "$label, $c conn: $(printf '%.0f' "$rps") req/s, p50 $p50 µs, p99 $p99 µs, server ${R[$key.srv_us]} µs CPU/req, redis ${R[$key.redis_us]} µs CPU/req, $valid"
   }
   for r in $(seq "$ROUNDS"); do
@@ -188,7 +190,7 @@ if [[ " $PART " == *" 1 "* ]]; then
     r1=$(proc_ticks "$RPID")
     # csv: test,rps,avg_latency_ms,min_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,max_latency_ms
     rps=$(cut -d, -f2 <<<"$line"); p50=$(cut -d, -f5 <<<"$line"); p99=$(cut -d, -f7 <<<"$line")
-    REF_ROWS+="| $label | 1 | $n | $(printf '%.0f' "${rps:-0}") | $(awk -v x="${p50:-0}" 'BEGIN { printf "%.0f", x * 1000 }') | $(awk -v x="${p99:-0}" 'BEGIN { printf "%.0f", x * 1000 }') | - | $(awk -v a="$r0" -v b="$r1" -v k="$CLK" -v r=$n 'BEGIN { printf "%.1f", (b - a) / k * 1e6 / r }') | - | - | reference |"$'\n'
+    REF_ROWS+="| $label | 1 | $n | $(printf '%.0f' "${rps:-0}") | $(awk -v x="${p50:-0}" 'BEGIN { printf "%.0f", x * 1000 }') | $(awk -v x="${p99:-0}" 'BEGIN { printf "%.0f", x * 1000 }') | - | $(awk -v a="$r0" -v b="$r1" -v k="$CLK" -v r=$n 'BEGIN { printf "%.1f", (b - a) / k * 1e6 / r }') | - | - | - | reference |"$'\n'
     say "$label: $line"
   }
   redis_ref "redis-benchmark PING (a bare round trip)" PING
@@ -221,9 +223,11 @@ ${DURATION} s per run; the 1-connection runs interleaved without / with Redis. N
 The reference rows are redis-benchmark (1 connection, 20,000 commands) against the same
 redis-server in the same run: a bare round trip (PING) and the node's own bucket script (EVALSHA,
 its SHA read with MONITOR): the floor any client of this Redis pays on this machine at this load.
+"machine busy" = busy share of both cores in the window; "wrk + other" = the machine's busy CPU
+seconds not charged to the server or redis-server (wrk, interrupts, everyone else's work).
 
-| run | conns | requests | req/s | p50 µs | p99 µs | server CPU µs/req | redis-server CPU µs/req | scripts | machine busy | |
-|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+| run | conns | requests | req/s | p50 µs | p99 µs | server CPU µs/req | redis-server CPU µs/req | scripts | machine busy | wrk + other CPU s | |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 ${ROWS%$'\n'}
 
 - **Added latency, one connection (with − without, per round):** p50 ${D50S% }µs (median **$D50 µs**); p99 ${D99S% }µs (median **$D99 µs**)
@@ -265,7 +269,8 @@ GET /api/v1/tasks/:id, 25% GET /api/v1/tasks?limit=20, 10% GET /api/v1/skills, 1
 generator with viem, verify: 2 requests). Closed loop: ${CONC:-32} operations in flight for ${WARMUP:-2} s of warm-up then ${DURATION} s (Node
 load generator, keep-alive), interleaved one / two / one / two. Open loop: operations started
 on a fixed schedule, latency from the scheduled start. CPU s = utime+stime from /proc over the
-run (nginx = both masters and their workers; postgresql = postmaster and its backends; loadgen
+run (nginx = both masters and their workers; postgresql = postmaster and its backends; other =
+the machine's busy time charged to none of these (other work on the machine, interrupts); loadgen
 = the Node load generator, whose signing is part of the sign-ins).
 
 $(cat "$TMP/part2.md")
