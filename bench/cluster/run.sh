@@ -128,6 +128,7 @@ if [[ " $PART " == *" 1 "* ]]; then
   start_server local
   # a secret: in the environment, as pheme asks (a URL on the command line shows in `ps`)
   PHEME_REDIS="redis://127.0.0.1:$RPORT/5" start_server redis
+  THREADS=$(sed -n 's/.*listening on .* with \([0-9]*\) threads.*/\1/p' "$TMP/redis.log" | awk 'NR == 1')
   say "servers up: without Redis pid $PID_local :$PORT_local; with Redis pid $PID_redis :$PORT_redis; redis-server pid $RPID :$RPORT"
 
   declare -A R
@@ -215,7 +216,8 @@ if [[ " $PART " == *" 1 "* ]]; then
 ### 1. Shared rate-limit check through Redis (target ≤ $T_ADDED_US µs added per request)
 
 One \`pheme serve\` (SQLite, 1,000 seeded tasks, rate limits on, read limit 1,000,000/min so every
-request passes the check, request log off) with \`PHEME_REDIS=redis://127.0.0.1:PORT/5\` (redis-server
+request passes the check, request log off, ${THREADS:-?} HTTP threads, each with its own Redis
+connection) with \`PHEME_REDIS=redis://127.0.0.1:PORT/5\` (redis-server
 $V_REDIS on loopback, started by the script) and the same without Redis; wrk 1 thread,
 \`bench/http/load.lua tasks 1000\` (GET /api/v1/tasks/:id, bodies checked), 1 s warm-up then
 ${DURATION} s per run; the 1-connection runs interleaved without / with Redis. Nothing pinned.
