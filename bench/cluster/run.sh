@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# The two benchmarks of issue 16 ("Benchmarks"), in one invocation: bench/cluster/run.sh
+#
+# 1. Shared rate-limit check through Redis (target: ≤ 60 µs added per request). One `pheme serve`
+#    (SQLite, seeded with `pheme seed bench`) with `--redis` pointing at a redis-server this script
+#    starts on loopback, and the same server without Redis (each node its own buckets), both with
+#    rate limits on (`--rate-limit-read 1000000`, so every request passes the check). wrk with
+#    bench/http/load.lua (GET /api/v1/tasks/:id, bodies checked), one connection (latency: the
+#    added time is the difference of the medians and of the p99s), ROUNDS rounds interleaved
+#    without / with Redis, then CONNS connections once each (throughput and CPU per request).
+#    Validity: no non-2xx, no mismatches, and Redis ran one EVALSHA per request (its
+#    commandstats) with no fallback to the node's own buckets.
+# 2. Mixed API traffic through nginx (deploy/nginx.conf) to two API nodes vs one node, on
+#    PostgreSQL (scripts/pg-test.sh) + Redis + a worker: bench/cluster/mixed.mjs, which starts the
+#    topology with tests/multinode/lib.mjs (the code tests/multinode/run.sh's tests use).
+#
+# Every process is stopped by its PID (part 2's PIDs are left in a folder, as in tests/multinode,
+# and this script's trap kills what a crashed run left). Prints a markdown report and writes it to
+# OUT (default bench/cluster/RESULTS.md; OUT=- prints only).
+#
+# Knobs: PHEME (binary, default build/pheme), ROUNDS (3), DURATION (s per wrk run, 5), CONNS (16),
+# PART (1, 2 or "1 2"), and for part 2: CONC, RATES, STEP (see mixed.mjs). KEEP=1 keeps the temp dir.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+ROOT=$PWD
+PHEME=${PHEME:-$ROOT/build/pheme}
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-5}
+CONNS=${CONNS:-16}
+PART=${PART:-1 2}
+OUT=${OUT:-$ROOT/bench/cluster/RESULTS.md}
+LUA=$ROOT/bench/http/load.lua
+T_ADDED_US=60
+
+die() { echo "bench/cluster: $*" >&2; exit 1; }
+say() { echo "bench/cluster: $*" >&2; }
+for t in wrk redis-server redis-cli nginx node curl ss awk; do
+  command -v $t >/dev/null || die "needs '$t' (scripts/deps.sh test, wrk)"
+done
+[ -x "$PHEME" ] || die "no binary at $PHEME (cmake --build build --target pheme)"
+[ -d "$ROOT/tests/auth/node_modules/viem" ] || (cd "$ROOT/tests/auth" && npm ci --prefer-offline --no-audit --no-fund --loglevel=error)
+
+TMP=$(mktemp -d /tmp/pheme-bench-cluster.XXXXXX)
+mkdir -p "$TMP/pids" "$TMP/logs"
+cp "$PHEME" "$TMP/pheme"
+PHEME=$TMP/pheme
+PIDS=()
+PG_TEST_DIR=""
+alive() { [ -r /proc/$1/stat ] && ! sed 's/^.*) //' /proc/$1/stat 2>/dev/null | grep -q '^Z'; }
+stop_pid() {
+  local p=$1 i
+  alive "$p" || { wait "$p" 2>/dev/null || true; return 0; }
+  kill -TERM "$p" 2>/dev/null || true
+  for i in $(seq 100); do alive "$p" || break; sleep 0.05; done
+  alive "$p" && kill -KILL "$p" 2>/dev/null || true
+  wait "$p" 2>/dev/null || true
+}
+cleanup() {
+  local p f
+  for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  for f in "$TMP"/pids/*; do
+    [ -e "$f" ] || continue
+    p=$(basename "$f")
+    case $p in *[!0-9]*) continue ;; esac
+    kill -KILL "$p" 2>/dev/null || true
+  done
+  if [ -n "$PG_TEST_DIR" ]; then "$ROOT/scripts/pg-test.sh" stop "$PG_TEST_DIR" || true; fi
+  if [ "${KEEP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM HUP
+
+free_port() {
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 40000))
+    ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q . || { echo $p; return; }
+  done
+}
+wait_http() { # URL PID
+  local i
+  for i in $(seq 300); do
+    alive "$2" || return 1
+    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  return 1
+}
+CLK=$(getconf CLK_TCK)
+proc_ticks() { sed 's/^.*) //' /proc/$1/stat | awk '{print $12 + $13}'; }
+kv() { awk -v k="$1" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } }' <<<"$2"; }
+evalsha_calls() { redis-cli -p "$RPORT" info commandstats | tr -d '\r' | sed -n 's/^cmdstat_evalsha:calls=\([0-9]*\),.*/\1/p' | awk '{ s += $1 } END { print s + 0 }'; }
+metric() { curl -s --max-time 2 "$1/metrics" | awk -v n="$2" '$1 == n { print $2; f = 1 } END { if (!f) print 0 }'; }
+
+DATE=$(date -u '+%Y-%m-%d %H:%M:%S UTC')
+CPU_MODEL=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
+V_PHEME=$( ("$PHEME" version 2>/dev/null || true) | awk 'NR == 1')
+V_REDIS=$(redis-server --version | sed 's/.*v=\([^ ]*\).*/\1/')
+V_NGINX=$( (nginx -v 2>&1 || true) | sed 's/.*nginx\///')
+INVALID=0
+PART1_MD=""
+PART2_MD=""
+
+# ---------------------------------------------------------------- part 1
+if [[ " $PART " == *" 1 "* ]]; then
+  DB=$TMP/rl.db
+  "$PHEME" seed bench --users 1000 --tasks 1000 --database "sqlite:$DB" >"$TMP/seed.log" 2>&1 ||
+    { cat "$TMP/seed.log" >&2; die "seeding failed"; }
+  RPORT=$(free_port)
+  redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" >"$TMP/redis.log" 2>&1 &
+  RPID=$!
+  PIDS+=("$RPID")
+  for i in $(seq 100); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
+  start_server() { # NAME EXTRA_ARGS...
+    local name=$1 port
+    shift
+    port=$(free_port)
+    env PHEME_REDIS="${PHEME_REDIS:-}" "$PHEME" serve --database "sqlite:$DB" --listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
+      --web-root '' --log-requests false --rate-limit on --rate-limit-read 1000000 "$@" \
+      >"$TMP/$name.out" 2>"$TMP/$name.log" &
+    local pid=$!
+    PIDS+=("$pid")
+    wait_http "http://127.0.0.1:$port/readyz" "$pid" || { cat "$TMP/$name.log" >&2; die "$name did not start"; }
+    printf -v "PORT_$name" '%s' "$port"
+    printf -v "PID_$name" '%s' "$pid"
+  }
+  start_server local
+  # a secret: in the environment, as pheme asks (a URL on the command line shows in `ps`)
+  PHEME_REDIS="redis://127.0.0.1:$RPORT/5" start_server redis
+  THREADS=$(sed -n 's/.*listening on .* with \([0-9]*\) threads.*/\1/p' "$TMP/redis.log" | awk 'NR == 1')
+  say "servers up: without Redis pid $PID_local :$PORT_local; with Redis pid $PID_redis :$PORT_redis; redis-server pid $RPID :$RPORT"
+
+  declare -A R
+  ROWS=""
+  # measure NAME(local|redis) CONNS LABEL KEY
+  measure() {
+    local name=$1 c=$2 label=$3 key=$4 port pid s0 s1 r0 r1 e0 e1 line wrc=0
+    port=PORT_$name; port=${!port}; pid=PID_$name; pid=${!pid}
+    wrk -t1 -c1 -d1s -s "$LUA" "http://127.0.0.1:$port" -- tasks 1000 >/dev/null 2>&1 || true # warm-up
+    e0=$(evalsha_calls); s0=$(proc_ticks "$pid"); r0=$(proc_ticks "$RPID")
+    local c0 c1 t0 t1
+    c0=$(awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat)
+    wrk -t1 -c"$c" -d"${DURATION}s" --timeout 2s -s "$LUA" "http://127.0.0.1:$port" -- tasks 1000 >"$TMP/$key.out" 2>&1 || wrc=$?
+    c1=$(awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat)
+    s1=$(proc_ticks "$pid"); r1=$(proc_ticks "$RPID"); e1=$(evalsha_calls)
+    line=$(grep '^BENCH ' "$TMP/$key.out" || true)
+    local req p50 p99 rps bad
+    req=$(kv requests "$line"); p50=$(kv p50_us "$line"); p99=$(kv p99_us "$line"); rps=$(kv rps "$line")
+    bad=$(( ${wrc} + $(kv non2xx "$line" || echo 1) + $(kv sock_errors "$line" || echo 1) + $(kv mismatches "$line" || echo 1) ))
+    [ -n "$line" ] || bad=1
+    local evals=$((e1 - e0)) valid=valid
+    [ "$bad" = 0 ] || { valid="INVALID (wrk exit $wrc, errors or mismatches)"; INVALID=1; cat "$TMP/$key.out" >&2; }
+    # with Redis every request (and the warm-up's, outside the window) is one EVALSHA; without, none
+    if [ "$name" = redis ]; then
+      awk -v e="$evals" -v r="$req" 'BEGIN { exit !(e >= r * 0.99) }' || { valid="INVALID (Redis ran $evals scripts for $req requests)"; INVALID=1; }
+    else
+      [ "$evals" = 0 ] || { valid="INVALID (Redis ran $evals scripts for the node without Redis)"; INVALID=1; }
+    fi
+    R[$key.p50]=$p50; R[$key.p99]=$p99; R[$key.req]=$req; R[$key.rps]=$rps
+    R[$key.srv_us]=$(awk -v a="$s0" -v b="$s1" -v k="$CLK" -v r="$req" 'BEGIN { printf "%.1f", (b - a) / k * 1e6 / r }')
+    R[$key.redis_us]=$(awk -v a="$r0" -v b="$r1" -v k="$CLK" -v r="$req" 'BEGIN { printf "%.1f", (b - a) / k * 1e6 / r }')
+    R[$key.busy]=$(awk -v a="$c0" -v b="$c1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f%%", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')
+    R[$key.other]=$(awk -v a="$c0" -v b="$c1" -v k="$CLK" -v s=$((s1 - s0)) -v r=$((r1 - r0)) \
+      'BEGIN { split(a, x, " "); split(b, y, " "); o = (y[1] - x[1] - s - r) / k; printf "%.2f", (o < 0 ? 0 : o) }')
+    ROWS+="| $label | $c | $req | $(printf '%.0f' "$rps") | $p50 | $p99 | ${R[$key.srv_us]} | ${R[$key.redis_us]} | $evals | ${R[$key.busy]} | ${R[$key.other]} | $valid |"$'\n'
+    say "$label, $c conn: $(printf '%.0f' "$rps") req/s, p50 $p50 µs, p99 $p99 µs, server ${R[$key.srv_us]} µs CPU/req, redis ${R[$key.redis_us]} µs CPU/req, $valid"
+  }
+  for r in $(seq "$ROUNDS"); do
+    measure local 1 "round $r, without Redis" "l1.$r"
+    measure redis 1 "round $r, with Redis" "r1.$r"
+  done
+  measure local "$CONNS" "without Redis" "lc"
+  measure redis "$CONNS" "with Redis" "rc"
+  # References from redis-benchmark in the same run, one connection: a bare round trip (PING) and
+  # the node's own script (its SHA read with MONITOR while one request goes through the node).
+  redis-cli -p "$RPORT" monitor >"$TMP/monitor.txt" 2>/dev/null &
+  MONPID=$!
+  PIDS+=("$MONPID")
+  sleep 0.3
+  curl -fsS -o /dev/null "http://127.0.0.1:$PORT_redis/api/v1/tasks/1" || true
+  sleep 0.3
+  stop_pid "$MONPID"
+  SHA=$(grep -o '"EVALSHA" "[0-9a-f]*"' "$TMP/monitor.txt" | head -n 1 | sed 's/.* "\([0-9a-f]*\)"/\1/')
+  REF_ROWS=""
+  redis_ref() { # LABEL COMMAND...
+    local label=$1 r0 r1 n=20000 line rps p50
+    shift
+    r0=$(proc_ticks "$RPID")
+    line=$(redis-benchmark -p "$RPORT" -c 1 -n $n --csv "$@" 2>/dev/null | tail -n 1 | tr -d '"')
+    r1=$(proc_ticks "$RPID")
+    # csv: test,rps,avg_latency_ms,min_latency_ms,p50_latency_ms,p95_latency_ms,p99_latency_ms,max_latency_ms
+    rps=$(cut -d, -f2 <<<"$line"); p50=$(cut -d, -f5 <<<"$line"); p99=$(cut -d, -f7 <<<"$line")
+    REF_ROWS+="| $label | 1 | $n | $(printf '%.0f' "${rps:-0}") | $(awk -v x="${p50:-0}" 'BEGIN { printf "%.0f", x * 1000 }') | $(awk -v x="${p99:-0}" 'BEGIN { printf "%.0f", x * 1000 }') | - | $(awk -v a="$r0" -v b="$r1" -v k="$CLK" -v r=$n 'BEGIN { printf "%.1f", (b - a) / k * 1e6 / r }') | - | - | - | reference |"$'\n'
+    say "$label: $line"
+  }
+  redis_ref "redis-benchmark PING (a bare round trip)" PING
+  if [ -n "$SHA" ]; then
+    redis_ref "redis-benchmark EVALSHA of pheme's bucket script" EVALSHA "$SHA" 1 pheme:rl:bench 1000000 1
+  else
+    say "no EVALSHA seen with MONITOR: no script reference"
+  fi
+  ROWS+=$REF_ROWS
+  FALLBACKS=$(metric "http://127.0.0.1:$PORT_redis" pheme_ratelimit_shared_fallbacks_total)
+  [ "${FALLBACKS%.*}" = 0 ] || { say "the node fell back to its own buckets $FALLBACKS times"; INVALID=1; }
+  stop_pid "$PID_local"; stop_pid "$PID_redis"; stop_pid "$RPID"
+  med() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
+  D50=$(for r in $(seq "$ROUNDS"); do echo $((R[r1.$r.p50] - R[l1.$r.p50])); done | med)
+  D99=$(for r in $(seq "$ROUNDS"); do echo $((R[r1.$r.p99] - R[l1.$r.p99])); done | med)
+  D50S=$(for r in $(seq "$ROUNDS"); do printf '%s ' $((R[r1.$r.p50] - R[l1.$r.p50])); done)
+  D99S=$(for r in $(seq "$ROUNDS"); do printf '%s ' $((R[r1.$r.p99] - R[l1.$r.p99])); done)
+  DCPU=$(awk -v a="${R[rc.srv_us]}" -v b="${R[lc.srv_us]}" -v r="${R[rc.redis_us]}" 'BEGIN { printf "%.1f µs server + %.1f µs redis-server = %.1f µs", a - b, r, a - b + r }')
+  V1=$(awk -v d="$D50" -v t=$T_ADDED_US 'BEGIN { print (d <= t ? "PASS" : "FAIL") }')
+  [ $INVALID = 0 ] || V1="INVALID"
+  PART1_MD=$(cat <<EOF
+### 1. Shared rate-limit check through Redis (target ≤ $T_ADDED_US µs added per request)
+
+One \`pheme serve\` (SQLite, 1,000 seeded tasks, rate limits on, read limit 1,000,000/min so every
+request passes the check, request log off, ${THREADS:-?} HTTP threads, each with its own Redis
+connection) with \`PHEME_REDIS=redis://127.0.0.1:PORT/5\` (redis-server
+$V_REDIS on loopback, started by the script) and the same without Redis; wrk 1 thread,
+\`bench/http/load.lua tasks 1000\` (GET /api/v1/tasks/:id, bodies checked), 1 s warm-up then
+${DURATION} s per run; the 1-connection runs interleaved without / with Redis. Nothing pinned.
+"scripts" = EVALSHA calls Redis counted in the window (one per request with Redis, none without).
+The reference rows are redis-benchmark (1 connection, 20,000 commands) against the same
+redis-server in the same run: a bare round trip (PING) and the node's own bucket script (EVALSHA,
+its SHA read with MONITOR): the floor any client of this Redis pays on this machine at this load.
+"machine busy" = busy share of both cores in the window; "wrk + other" = the machine's busy CPU
+seconds not charged to the server or redis-server (wrk, interrupts, everyone else's work).
+
+| run | conns | requests | req/s | p50 µs | p99 µs | server CPU µs/req | redis-server CPU µs/req | scripts | machine busy | wrk + other CPU s | |
+|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
+${ROWS%$'\n'}
+
+- **Added latency, one connection (with − without, per round):** p50 ${D50S% }µs (median **$D50 µs**); p99 ${D99S% }µs (median **$D99 µs**)
+- **Added CPU per request, $CONNS connections:** $DCPU
+- Fallbacks to the node's own buckets during the runs: ${FALLBACKS}
+- **Verdict (median of the p50 differences ≤ $T_ADDED_US µs):** $V1
+EOF
+)
+fi
+
+# ---------------------------------------------------------------- part 2
+if [[ " $PART " == *" 2 "* ]]; then
+  out=$("$ROOT/scripts/pg-test.sh" start) || die "cannot start PostgreSQL"
+  eval "$out"
+  pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
+  say "PostgreSQL at $PG_TEST_URL (pid $PG_TEST_PID)"
+  mrc=0
+  env PHEME_IT_BIN="$PHEME" PHEME_IT_BACKEND=postgresql PHEME_IT_ROOT="$ROOT" PHEME_IT_WORK="$TMP" \
+    PHEME_IT_PIDS="$TMP/pids" PHEME_IT_LOGS="$TMP/logs" PHEME_IT_PG_URL="$PG_TEST_URL" PHEME_IT_PG_BIN="$pgbin" \
+    PHEME_MN_PG_DIR="$PG_TEST_DIR" MD_OUT="$TMP/part2.md" DURATION="$DURATION" WARMUP="${WARMUP:-2}" \
+    node "$ROOT/bench/cluster/mixed.mjs" >"$TMP/part2.json" &
+  MPID=$!
+  PIDS+=("$MPID")
+  wait "$MPID" || mrc=$?
+  [ -s "$TMP/part2.md" ] || die "mixed.mjs failed (exit $mrc); logs in $TMP/logs (KEEP=1 keeps them)"
+  [ "$mrc" = 0 ] || INVALID=1
+  V_PG=$("$pgbin/postgres" --version | awk '{ print $3 }')
+  PART2_MD=$(cat <<EOF
+### 2. Mixed API traffic through nginx: two API nodes vs one
+
+Topology of deploy/compose.yaml on loopback (\`bench/cluster/mixed.mjs\`, started with
+tests/multinode/lib.mjs): PostgreSQL $V_PG (scripts/pg-test.sh, fsync off), redis-server $V_REDIS,
+two \`pheme serve --role api\`, one \`--role worker\`, nginx $V_NGINX with deploy/nginx.conf (its
+upstreams pointed at the nodes). The one-node reference is a second nginx with the same
+configuration whose two upstream entries are both the first node. Rate limits on, shared through
+Redis, limits 1,000,000/min; each operation has its own X-Forwarded-For. Mix per operation: 45%
+GET /api/v1/tasks/:id, 25% GET /api/v1/tasks?limit=20, 10% GET /api/v1/skills, 15% POST
+/api/v1/tasks (creator's API key), 5% sign-in (nonce, EIP-4361 message signed by the load
+generator with viem, verify: 2 requests). Closed loop: ${CONC:-32} operations in flight for ${WARMUP:-2} s of warm-up then ${DURATION} s (Node
+load generator, keep-alive), interleaved one / two / one / two. Open loop: operations started
+on a fixed schedule, latency from the scheduled start. CPU s = utime+stime from /proc over the
+run (nginx = both masters and their workers; postgresql = postmaster and its backends; other =
+the machine's busy time charged to none of these (other work on the machine, interrupts); loadgen
+= the Node load generator, whose signing is part of the sign-ins).
+
+$(cat "$TMP/part2.md")
+EOF
+)
+fi
+
+LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
+REPORT=$(cat <<EOF
+## Cluster (issue 16) — \`bench/cluster/run.sh\`
+
+- **Date:** $DATE
+- **Machine:** $CPU_MODEL, $(nproc --all) cores; load average before/after: $LOAD0 / $LOAD1
+- **Binary:** $V_PHEME
+
+${PART1_MD}
+
+${PART2_MD}
+EOF
+)
+echo "$REPORT"
+[ "$OUT" = - ] || { printf '%s\n' "$REPORT" >"$OUT"; say "wrote $OUT"; }
+[ $INVALID = 0 ] || exit 1
+exit 0
