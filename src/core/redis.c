@@ -31,6 +31,16 @@ static void free_conn(void *p) { if (p) redisFree(p); }
 pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redis_client **out, char *err,
                            size_t errlen) {
   *out = NULL;
+  char text[2049];
+  if (url && url[0] == '@') { /* --redis @FILE: the URL (it may hold a password) read from a file */
+    FILE *f = fopen(url + 1, "rb");
+    if (!f) return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot open the redis URL file '%.200s'", url + 1);
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '\t')) n--;
+    text[n] = 0;
+    url = text;
+  }
   if (!url || strncmp(url, "redis://", 8) != 0)
     return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "redis URL '%.80s' must be redis://[:PASSWORD@]HOST[:PORT][/DB]",
                       url ? url : "");

@@ -48,7 +48,10 @@ describe('redis', () => {
     const env = { PHEME_REDIS: `redis://127.0.0.1:${redisPort}/2` };
     const args = ['--redis-backoff-ms', '300', '--rate-limit', 'on', '--rate-limit-read', '10', '--answer-cache', 'off'];
     a = await startServer({ db, name: 'redis-a', args, env });
-    b = await startServer({ db, name: 'redis-b', args, env });
+    // or in a file the flag names (--redis @FILE): node b reads its URL that way
+    const urlFile = path.join(WORK, `redis-url-${redisPort}`);
+    fs.writeFileSync(urlFile, `${env.PHEME_REDIS}\n`, { mode: 0o600 });
+    b = await startServer({ db, name: 'redis-b', args: [...args, '--redis', `@${urlFile}`] });
   });
 
   after(async () => {
