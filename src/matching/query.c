@@ -116,10 +116,10 @@ static const char *candidate_reasons(arena *a, const task *t, const need *q, con
   buf_init(&b, 4096);
   int bad = 0;
   for (int k = 0; k < q->n && !bad; k++)
-    bad = buf_printf(&b, "%s %d \u2265 %d; ", t->skills[k].slug, c->skill_levels[k], q->min[k]);
-  if (!bad) bad = q->min_rep ? buf_printf(&b, "reputation %d \u2265 %d; ", c->reputation, q->min_rep)
+    bad = buf_printf(&b, "%s level %d (needs %d); ", t->skills[k].slug, c->skill_levels[k], q->min[k]);
+  if (!bad) bad = q->min_rep ? buf_printf(&b, "reputation %d (needs %d); ", c->reputation, q->min_rep)
                              : buf_printf(&b, "reputation %d; ", c->reputation);
-  if (!bad && q->min_level) bad = buf_printf(&b, "level %d \u2265 %d; ", c->level, q->min_level);
+  if (!bad && q->min_level) bad = buf_printf(&b, "top skill level %d (needs %d); ", c->level, q->min_level);
   activity_words(&b, c->active_at, now, &bad);
   return finish(a, &b, bad);
 }
@@ -255,13 +255,14 @@ static const char *recommend_reasons(arena *a, const otask *o, const uint8_t *lv
   buf_init(&b, 4096);
   int bad = 0;
   for (int k = 0; k < o->nskills && !bad; k++)
-    bad = buf_printf(&b, "%s %d \u2265 %d; ", o->slugs + o->slug[k], o->col[k] >= 0 && lv ? lv[o->col[k]] : 0,
-                     o->min[k]);
-  if (!bad && o->min_rep) bad = buf_printf(&b, "reputation %d \u2265 %d; ", rep, o->min_rep);
-  if (!bad && o->min_level) bad = buf_printf(&b, "level %d \u2265 %d; ", level, o->min_level);
+    bad = buf_printf(&b, "your %s level %d (needs %d); ", o->slugs + o->slug[k],
+                     o->col[k] >= 0 && lv ? lv[o->col[k]] : 0, o->min[k]);
+  if (!bad && o->min_rep) bad = buf_printf(&b, "your reputation %d (needs %d); ", rep, o->min_rep);
+  if (!bad && o->min_level) bad = buf_printf(&b, "your top skill level %d (needs %d); ", level, o->min_level);
   if (!bad) {
+    /* the task's challenge is 10 × its difficulty, on the skill levels' 0–100 scale */
     int challenge = 10 * o->difficulty, d = challenge - r->person_level;
-    bad = buf_printf(&b, "difficulty %d (challenge %d) %s your level %d%s", o->difficulty, challenge,
+    bad = buf_printf(&b, "its challenge (%d) %s your level (%d)%s", challenge,
                      d > 0 && d <= 20 ? "is just above" : d > 20 ? "is well above" : d == 0 ? "equals" : "is below",
                      r->person_level, d > 0 && d <= 20 ? ": room to grow" : "");
   }

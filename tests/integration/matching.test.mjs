@@ -46,7 +46,7 @@ describe('matching', () => {
     const [it] = page.items;
     assert.equal(it.address.toLowerCase(), ADA);
     assert.deepEqual(it.skills, [{ skill: 'solidity', level: 30, minLevel: 20 }]);
-    assert.equal(it.reasons, 'solidity 30 \u2265 20; reputation 0; active today');
+    assert.equal(it.reasons, 'solidity level 30 (needs 20); reputation 0; active today');
     // fit = 5 × 30 + 3 × 0 + 200 (active today)
     assert.deepEqual(it.fitParts, { skill: 150, reputation: 0, activity: 200 });
     assert.equal(it.fit, 350);
@@ -94,7 +94,7 @@ describe('matching', () => {
     const recs = expectStatus(await c.as(ada).get('/api/v1/me/recommendations?limit=100'), 200);
     const mine = recs.items.find((x) => x.task.id === solidityTask);
     assert.ok(mine, 'the new solidity task is recommended to Ada');
-    assert.match(mine.reasons, /^solidity 30 \u2265 20; difficulty 4 \(challenge 40\) is just above your level 30: room to grow$/);
+    assert.match(mine.reasons, /^your solidity level 30 \(needs 20\); its challenge \(40\) is just above your level \(30\): room to grow$/);
     assert.equal(mine.yourLevel, 30);
     // growth = 100 − |40 − (30 + 10)| = 100; closeness = 100 − (30 − 20) = 90
     assert.equal(mine.growth, 100);
