@@ -7,7 +7,7 @@
  * condition variable for poll_ms; a commit of this process that enqueued a job wakes one.
  *
  * The keeper thread renews the leases of claimed jobs (every lease / 3), sends jobs whose lease
- * expired back to the queue (every poll), enqueues periodic jobs (every poll) and purges old
+ * expired back to the queue (every poll), enqueues periodic jobs (once per period) and purges old
  * done jobs (every minute). It never holds the pool's mutex while it talks to storage: a commit
  * that wakes the pool takes that mutex, and may hold the only write connection while it does. */
 #include <errno.h>
@@ -60,6 +60,7 @@ struct jobs_pool {
   int keeper_started;
   jobs_periodic *periodic; /* the process's schedule and the options' list */
   int nperiodic;
+  int64_t *periodic_done;  /* per entry: the last period enqueued (keeper only) */
 };
 
 static void deadline_in(struct timespec *ts, int64_t ms) {
@@ -377,8 +378,16 @@ static void *keeper_main(void *arg) {
       if (requeued || dead)
         log_info("job leases expired: %d jobs back in the queue, %d dead", requeued, dead);
       __atomic_add_fetch(&jobs__counters.dead, (uint64_t)dead, __ATOMIC_RELAXED);
-      if (p->nperiodic && (e = jobs_periodic_tick(p->s, p->periodic, p->nperiodic, now, NULL)))
-        log_warn("enqueuing periodic jobs: %s", pheme_err_message(e));
+      /* once per period and entry: an idle node does not open a write transaction every poll
+       * (the idempotency key would make the repeats no-ops, but each still takes the writer) */
+      for (int i = 0; i < p->nperiodic; i++) {
+        int64_t period = p->periodic[i].interval_ms > 0 ? now / p->periodic[i].interval_ms : -1;
+        if (period >= 0 && period == p->periodic_done[i]) continue;
+        if ((e = jobs_periodic_tick(p->s, &p->periodic[i], 1, now, NULL)))
+          log_warn("enqueuing periodic job %s: %s", p->periodic[i].kind, pheme_err_message(e));
+        else
+          p->periodic_done[i] = period;
+      }
       next_house = now + p->o.poll_ms;
     }
     if (p->o.keep_done_ms > 0 && now >= next_purge) {
@@ -415,7 +424,10 @@ jobs_pool *jobs_pool_start(store *s, const jobs_options *o, char *err, size_t er
   p->periodic = jobs__schedule_copy(o->periodic, o->nperiodic, &p->nperiodic);
   p->workers = calloc((size_t)o->workers, sizeof *p->workers);
   p->slots = calloc((size_t)o->workers, sizeof *p->slots);
-  if (!p->workers || !p->slots || !p->periodic) {
+  p->periodic_done = calloc((size_t)(p->nperiodic + 1), sizeof *p->periodic_done);
+  for (int i = 0; p->periodic_done && i < p->nperiodic; i++) p->periodic_done[i] = -1;
+  if (!p->workers || !p->slots || !p->periodic || !p->periodic_done) {
+    free(p->periodic_done);
     free(p->periodic);
     free(p->workers);
     free(p->slots);
@@ -481,5 +493,6 @@ void jobs_pool_stop(jobs_pool *p) {
   free(p->workers);
   free(p->slots);
   free(p->periodic);
+  free(p->periodic_done);
   free(p);
 }
