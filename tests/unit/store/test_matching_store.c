@@ -231,7 +231,7 @@ TEST(an_index_built_from_storage_answers_like_the_rows) {
   REQUIRE(n == 1); /* bob's reputation is too low, cid's level */
   CHECK_INT(out[0].user_id, ann);
   CHECK_INT(out[0].reputation, 64);
-  CHECK(strstr(out[0].reasons, "zero-knowledge 82 \u2265 70; reputation 64 \u2265 50; active today") != NULL);
+  CHECK(strstr(out[0].reasons, "zero-knowledge level 82 (needs 70); reputation 64 (needs 50); active today") != NULL);
   /* recommendations: ann qualifies for the bounty */
   matching_recommendation rec[10];
   REQUIRE(matching_recommend(m, &a, ann, time_now_ms(), NULL, 10, rec, &n, &more) == 0);
