@@ -543,8 +543,8 @@ static char *world_text(arena *a, int64_t uid, int64_t gid) {
       "SELECT skill_id, xp, level FROM skill_levels WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY skill_id",
       "SELECT domain, xp FROM domain_xp WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY domain",
       "SELECT xp FROM guild_member_xp WHERE user_id = $1 AND guild_id = $2",
-      "SELECT reason, coalesce(skill_id, 0), amount, rule, CASE WHEN guild_id IS NULL THEN 0 ELSE 1 END, "
-      "coalesce(season_id, 0) FROM xp_ledger WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY id",
+      ("SELECT reason, coalesce(skill_id, 0), amount, rule, CASE WHEN guild_id IS NULL THEN 0 ELSE 1 END, "
+       "coalesce(season_id, 0) FROM xp_ledger WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY id"),
       "SELECT kind, public FROM events WHERE user_id = $1 AND CAST($2 AS BIGINT) > 0 ORDER BY id"};
   buf b;
   buf_init(&b, 1 << 20);
