@@ -65,6 +65,8 @@ describe('read replica: bounded staleness, read your own writes', () => {
 
   test('replay paused: the writer reads its write on either node; others read the replica until it is past the bound', async () => {
     await replica.psql(db.name, 'SELECT pg_wal_replay_pause()');
+    // the pause is only requested: replay may apply more records until it takes effect
+    await until('replay is paused', 5000, async () => (await replica.psql(db.name, 'SELECT pg_get_wal_replay_pause_state()')).trim() === 'paused');
     try {
       const t = expectStatus(await request(a.port, 'POST', '/api/v1/tasks', { key: keys.creator.key, headers: WRITER, json: taskBody({ title: 'Written while replay is paused' }) }), 201);
       // the writer (by its key, and by its address with no key at all), on the node it wrote
@@ -96,6 +98,8 @@ describe('read replica: bounded staleness, read your own writes', () => {
     const who = privateKeyToAccount(generatePrivateKey());
     const from = { 'X-Forwarded-For': '203.0.113.30' };
     await replica.psql(db.name, 'SELECT pg_wal_replay_pause()');
+    // the pause is only requested: replay may apply more records until it takes effect
+    await until('replay is paused', 5000, async () => (await replica.psql(db.name, 'SELECT pg_get_wal_replay_pause_state()')).trim() === 'paused');
     try {
       const n = expectStatus(await request(a.port, 'POST', '/api/v1/auth/nonce', { headers: from, json: { address: who.address, chainId: 31337 } }), 200);
       const signature = await who.signMessage({ message: n.message });
