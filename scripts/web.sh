@@ -134,6 +134,8 @@ stop_server() {
 }
 
 # Starts `pheme serve --demo` on a free loopback port with a fresh SQLite database; sets PHEME_URL.
+# The browser checks sign in from one address many times a minute: the sign-in limit is raised
+# (rate_limit_auth, 10 a minute by default) so a fast run is not refused with 429.
 start_server() {
   need_pheme
   TMP=$(mktemp -d "${TMPDIR:-/tmp}/pheme-web.XXXXXX")
@@ -144,7 +146,7 @@ start_server() {
   export PHEME_URL=http://127.0.0.1:$port
   PHEME_DB=sqlite:$TMP/pheme.db
   "$PHEME" serve --database "$PHEME_DB" --listen "127.0.0.1:$port" --public-url "$PHEME_URL" \
-    --web-root "$WEB/dist" --demo >"$TMP/server.log" 2>&1 &
+    --web-root "$WEB/dist" --demo --rate-limit-auth 600 >"$TMP/server.log" 2>&1 &
   SERVER_PID=$!
   if ! node -e '
     const url = process.argv[1] + "/readyz", until = Date.now() + 20000;
