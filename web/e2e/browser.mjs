@@ -890,7 +890,8 @@ async function withDev(fn) {
     cwd: dir,
     // a 60-block voting delay (the deployer's default is 7200): the chain suite's own proposal is
     // "not open yet" when it looks, and opens for the vote after a few mined blocks
-    env: { PHEME_VOTING_DELAY: "60", ...process.env, PHEME_ANVIL: anvil },
+    // and, as for the page checks' server, room for the suite's many sign-ins from one address
+    env: { PHEME_VOTING_DELAY: "60", PHEME_RATE_LIMIT_AUTH: "600", ...process.env, PHEME_ANVIL: anvil },
     stdio: ["ignore", log, log],
   });
   closeSync(log);
