@@ -19,6 +19,17 @@ static const char *test__name;
 
 #define TEST(name) static void name(void)
 
+/* The long randomized tests (crash loops, thousands of random awards, racing threads) run their
+ * full counts in the unit layer and a fraction under the sanitizers, whose 3-10x slowdown would
+ * otherwise make them most of the suite's time: PHEME_TEST_SCALE=K divides a count by K, never
+ * below `least`. The paths are the same; only the number of rounds changes. */
+static inline int test_scaled(int n, int least) {
+  const char *k = getenv("PHEME_TEST_SCALE");
+  int d = k ? atoi(k) : 1;
+  if (d <= 1) return n;
+  return n / d > least ? n / d : least;
+}
+
 #define CHECK(cond)                                                                    \
   do {                                                                                 \
     if (!(cond)) {                                                                     \

@@ -26,7 +26,9 @@
 #error "PHEME_BIN must name the pheme binary"
 #endif
 
-enum { KILLS = 50, JOBS = 1000, PAIR_JOBS = 600 };
+enum { JOBS = 1000, PAIR_JOBS = 600 };
+/* 50 kills in the unit layer, fewer under the sanitizers (test_scaled). */
+static int KILLS = 50;
 
 static store *S;
 static const char *URL;
@@ -192,6 +194,7 @@ static int suite(const char *url, int pg) {
 
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
+  KILLS = test_scaled(KILLS, 12);
   char dir[] = "/tmp/pheme-crash-XXXXXX", url[256];
   if (!mkdtemp(dir)) return 1;
   snprintf(url, sizeof url, "sqlite:%s/test.db", dir);
