@@ -217,7 +217,7 @@ static int suite(const char *url) {
 int main(void) {
   signal(SIGPIPE, SIG_IGN);
   KILLS = test_scaled(KILLS, 12);
-  AWARDS = test_scaled(AWARDS, 3000);
+  AWARDS = test_scaled(AWARDS, 1000);
   char dir[] = "/tmp/pheme-game-crash-XXXXXX", url[256];
   if (!mkdtemp(dir)) return 1;
   snprintf(url, sizeof url, "sqlite:%s/test.db", dir);
