@@ -39,7 +39,7 @@ describe('connection pools per role', () => {
       '--log-level', 'warn']);
     try {
       // the pools open at start; wait until the primary's has (or the process died)
-      for (let i = 0; i < 200 && !w.exit && await connections(db) < 5; i++) await sleep(50);
+      for (let i = 0; i < 600 && !w.exit && await connections(db) < 5; i++) await sleep(50);
       assert.equal(w.exit, null, 'the worker is running');
       assert.equal(await connections(db), 5, 'db_pool_size_worker');
       assert.equal(await connections(replica), 0, 'a worker reads the primary only');
