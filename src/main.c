@@ -849,6 +849,10 @@ static int cmd_worker(cmd_ctx *c) {
     fprintf(stderr, "pheme worker: unknown argument '%s' (see pheme help)\n", c->args[0]);
     return 2;
   }
+  /* the parts of `serve --role worker`, and its configuration: db_pool_size_worker, no replica */
+  int api;
+  if (config_set(&c->cfg, "node_role", "worker", "pheme worker", NULL, 0) || apply_role(&c->cfg, &api))
+    PHEME_BUG("role worker");
   store *s = open_store(&c->cfg, c->cfg.migrate_on_start);
   if (!s) return 1;
   pipeline pipe;

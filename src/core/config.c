@@ -21,7 +21,7 @@ const conf_key conf_keys[] = {
     {"database_replica", CONF_STRING, F(database_replica), 0, 4096, "", NULL,
      "optional PostgreSQL streaming replica (any libpq connection string); API reads go there while it is within database_replica_max_lag_ms, except a client's or person's own recent writes"},
     {"database_replica_max_lag_ms", CONF_INT, F(database_replica_max_lag_ms), 100, 600000, "1000", NULL,
-     "bounded staleness: the replica serves reads only while its replay is at most this many milliseconds behind the primary (checked every 100 ms); past it, or when it does not answer, reads go to the primary"},
+     "bounded staleness: the replica serves reads only while its replay is at most this many milliseconds behind the primary (checked every 100 ms, or every 64th of the bound when that is longer); past it, or when it does not answer, reads go to the primary"},
     {"public_url", CONF_STRING, F(public_url), 1, 2048, "http://localhost:4000", NULL,
      "the origin people use to reach PHEME; sign-in domain, CORS and links derive from it"},
     {"threads", CONF_INT, F(threads), 0, 256, "0", NULL,

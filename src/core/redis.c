@@ -28,22 +28,37 @@ struct redis_client {
 
 static void free_conn(void *p) { if (p) redisFree(p); }
 
+/* A refused URL as its error message quotes it (the message is logged): without its password,
+ * and for one read from a file, by the file's name only. */
+static pheme_err bad_url(const char *url, const char *file, char *err, size_t errlen) {
+  if (file)
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen,
+                      "the redis URL in '%.200s' must be redis://[:PASSWORD@]HOST[:PORT][/DB]", file);
+  const char *scheme = url ? strstr(url, "://") : NULL, *at = url ? strrchr(url, '@') : NULL;
+  if (scheme && at && at > scheme)
+    return pheme_fail(PHEME_SYS_CONFIG, err, errlen,
+                      "redis URL '%.*s://***%.80s' must be redis://[:PASSWORD@]HOST[:PORT][/DB]",
+                      (int)(scheme - url) > 16 ? 16 : (int)(scheme - url), url, at);
+  return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "redis URL '%.80s' must be redis://[:PASSWORD@]HOST[:PORT][/DB]",
+                    url ? url : "");
+}
+
 pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redis_client **out, char *err,
                            size_t errlen) {
   *out = NULL;
   char text[2049];
+  const char *file = NULL;
   if (url && url[0] == '@') { /* --redis @FILE: the URL (it may hold a password) read from a file */
-    FILE *f = fopen(url + 1, "rb");
-    if (!f) return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot open the redis URL file '%.200s'", url + 1);
+    file = url + 1;
+    FILE *f = fopen(file, "rb");
+    if (!f) return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot open the redis URL file '%.200s'", file);
     size_t n = fread(text, 1, sizeof text - 1, f);
     fclose(f);
     while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '\t')) n--;
     text[n] = 0;
     url = text;
   }
-  if (!url || strncmp(url, "redis://", 8) != 0)
-    return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "redis URL '%.80s' must be redis://[:PASSWORD@]HOST[:PORT][/DB]",
-                      url ? url : "");
+  if (!url || strncmp(url, "redis://", 8) != 0) return bad_url(url, file, err, errlen);
   redis_client *c = calloc(1, sizeof *c);
   if (!c) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
   const char *p = url + 8, *at = strchr(p, '@');
@@ -86,8 +101,9 @@ pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redi
   *out = c;
   return PHEME_OK;
 bad:
+  memset(c->password, 0, sizeof c->password);
   free(c);
-  return pheme_fail(PHEME_SYS_CONFIG, err, errlen, "redis URL '%.80s' must be redis://[:PASSWORD@]HOST[:PORT][/DB]", url);
+  return bad_url(url, file, err, errlen);
 }
 
 void redis_client_free(redis_client *c) {

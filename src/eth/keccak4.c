@@ -70,11 +70,9 @@ __attribute__((target("avx2"))) static void keccak4_avx2(const uint8_t *const in
     for (int i = 0; i < 4; i++) memcpy(out[j] + 8 * i, &lanes[i][j], 8); /* x86-64: little-endian lanes */
 }
 
-static int keccak4_has_avx2(void) {
-  static int has = -1;
-  if (has < 0) has = __builtin_cpu_supports("avx2") ? 1 : 0;
-  return has;
-}
+/* libgcc fills the CPU model once, before main; reading it is a load, so nothing is cached here
+ * (a lazily written static would be a data race between the Merkle tree's threads). */
+static int keccak4_has_avx2(void) { return __builtin_cpu_supports("avx2") ? 1 : 0; }
 #else
 static int keccak4_has_avx2(void) { return 0; }
 static void keccak4_avx2(const uint8_t *const in[4], size_t len, uint8_t *const out[4]) {

@@ -37,8 +37,10 @@ pheme_err store_open(store **out, const char *url, const store_options *opt, cha
 
 void store_free(store *s) {
   if (!s) return;
-  replica_gate_stop(s->gate);
+  /* the committer first: the writes still queued commit, and each commit tells the gate */
   store_batch_stop(s);
+  replica_gate_stop(s->gate);
+  s->gate = NULL;
   pthread_mutex_destroy(&s->committer.mu);
   pthread_cond_destroy(&s->committer.wake);
   s->drv->close(s->db);

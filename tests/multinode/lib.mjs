@@ -24,7 +24,7 @@ function notePid(pid) { if (PIDS) fs.writeFileSync(path.join(PIDS, String(pid)),
 function forgetPid(pid) { if (PIDS) try { fs.unlinkSync(path.join(PIDS, String(pid))); } catch { /* gone */ } }
 
 // A process of ours (not pheme): spawn, remember its PID, and stop() by PID.
-class Proc {
+export class Proc {
   constructor(name, file, args, opts = {}) {
     this.name = name;
     this.log = path.join(LOGS, `${name}.out`);

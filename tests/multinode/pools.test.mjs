@@ -2,8 +2,8 @@
 // of its own, so that pg_stat_activity's count per database is that node's pool.
 import { describe, test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { freshDatabase, pgQuery, PG_URL } from '../integration/lib/harness.mjs';
-import { freePort, startNode } from './lib.mjs';
+import { BIN, freshDatabase, pgQuery, PG_URL, sleep } from '../integration/lib/harness.mjs';
+import { Proc, freePort, startNode } from './lib.mjs';
 
 describe('connection pools per role', () => {
   const nodes = [];
@@ -29,5 +29,22 @@ describe('connection pools per role', () => {
     assert.equal(await connections(dbs.workerReplica), 0, 'a worker reads the primary only');
     assert.equal(await connections(dbs.indexer), 2, 'db_pool_size_indexer');
     assert.equal(await connections(dbs.all), 4, 'db_pool_size for role all');
+  });
+
+  test('`pheme worker` (no listener) is a worker node too: db_pool_size_worker, no replica pool', async () => {
+    const db = await freshDatabase('pool_cli_worker');
+    const replica = await freshDatabase('pool_cli_worker_replica');
+    const w = new Proc('pool-cli-worker', BIN, ['worker', '--database', db.url, '--database-replica', replica.url,
+      '--db-pool-size', '4', '--db-pool-size-worker', '5', '--db-replica-pool-size', '2', '--jobs-workers', '1',
+      '--log-level', 'warn']);
+    try {
+      // the pools open at start; wait until the primary's has (or the process died)
+      for (let i = 0; i < 600 && !w.exit && await connections(db) < 5; i++) await sleep(50);
+      assert.equal(w.exit, null, 'the worker is running');
+      assert.equal(await connections(db), 5, 'db_pool_size_worker');
+      assert.equal(await connections(replica), 0, 'a worker reads the primary only');
+    } finally {
+      await w.stop();
+    }
   });
 });
