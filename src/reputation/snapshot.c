@@ -3,10 +3,13 @@
  * EIP-55 texts cost no Keccak.
  *
  * One table per process (the handlers build an engine per request; the table outlives them), for
- * one store. Every lookup first asks storage for what changed: the newest reputation_history id
- * (a history row is written whenever a score or its inputs change, by any process or node) and
- * the wallets of the people rescored since the last look, which are written over their entries;
- * when nothing changed that is one indexed max() and no rows. What history does not show (a
+ * one store. Every lookup first asks storage for what changed: the head of the event outbox in
+ * commit order (every rescore, by any process or node, writes a "reputation.changed" event in its
+ * transaction) and the wallets of the people rescored since the last look, which are written over
+ * their entries; when nothing changed that is one indexed read of the head and no rows. (Commit
+ * order matters on PostgreSQL: a rescore can commit after one with a higher id; reading history
+ * ids, an earlier version missed such a rescore until the next full reload.) What the outbox does
+ * not show (a
  * wallet unlinked, a person deleted) is caught by a full reload every REP_SNAPSHOT_TTL_MS, like
  * the answer cache's bound on writes from elsewhere (docs/reputation.md, "Bulk lookup"); an
  * address the table does not hold (a wallet linked since) is looked up in storage, as before. */
@@ -41,10 +44,10 @@ static struct {
   pthread_mutex_t refresh;  /* one refresh at a time */
   const store *store;       /* the store the table reflects, and its driver's name */
   const char *driver;
-  int64_t history;          /* the newest history id the table holds */
+  event_cursor seen;        /* the outbox position the table is current to */
   int64_t loaded_ms;        /* the last full load */
   snap_table t;
-} snap = {PTHREAD_RWLOCK_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, 0, 0, {0}};
+} snap = {PTHREAD_RWLOCK_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, NULL, NULL, {0, 0}, 0, {0}};
 
 /* All 20 bytes, mixed: real addresses are uniform, but seeded and test ones often differ only in
  * a few bytes. */
@@ -132,11 +135,12 @@ static pheme_err snapshot_refresh(store *s, arena *a) {
   const char *driver = store_driver_name(s);
   int full = snap.store != s || snap.driver != driver || now - snap.loaded_ms > REP_SNAPSHOT_TTL_MS;
   store_rep_wallet_score *w;
-  int64_t n, head;
-  pheme_err e = store_rep_wallet_scores(s, a, full ? 0 : snap.history, &w, &n, &head);
-  if (!e && !full && head < snap.history) { /* history rows went away (people deleted): reload */
-    full = 1;
-    e = store_rep_wallet_scores(s, a, 0, &w, &n, &head);
+  int64_t n;
+  event_cursor head;
+  pheme_err e = store_rep_wallet_scores(s, a, full ? NULL : &snap.seen, &w, &n, &head);
+  if (!e && !full && (head.txid < snap.seen.txid || (head.txid == snap.seen.txid && head.id < snap.seen.id))) {
+    full = 1; /* the outbox went back (a restore): reload */
+    e = store_rep_wallet_scores(s, a, NULL, &w, &n, &head);
   }
   if (e) {
     pthread_mutex_unlock(&snap.refresh);
@@ -152,13 +156,13 @@ static pheme_err snapshot_refresh(store *s, arena *a) {
     for (int64_t i = 0; i < n; i++) table_put(&t, &w[i], &snap.t);
     pthread_rwlock_wrlock(&snap.lock);
     table_release(&snap.t);
-    snap.t = t, snap.store = s, snap.driver = driver, snap.history = head, snap.loaded_ms = now;
+    snap.t = t, snap.store = s, snap.driver = driver, snap.seen = head, snap.loaded_ms = now;
     pthread_rwlock_unlock(&snap.lock);
-  } else if (n > 0 || head != snap.history) {
+  } else if (n > 0 || head.txid != snap.seen.txid || head.id != snap.seen.id) {
     pthread_rwlock_wrlock(&snap.lock);
     if (table_reserve(&snap.t, snap.t.n + n)) e = PHEME_SYS_NOMEM;
     for (int64_t i = 0; !e && i < n; i++) table_put(&snap.t, &w[i], NULL);
-    if (!e) snap.history = head;
+    if (!e) snap.seen = head;
     else snap.store = NULL; /* half applied: the next lookup reloads */
     pthread_rwlock_unlock(&snap.lock);
   }
@@ -170,7 +174,7 @@ void rep_lookup_forget(void) {
   pthread_mutex_lock(&snap.refresh);
   pthread_rwlock_wrlock(&snap.lock);
   table_release(&snap.t);
-  snap.store = NULL, snap.driver = NULL, snap.history = 0, snap.loaded_ms = 0;
+  snap.store = NULL, snap.driver = NULL, snap.seen = (event_cursor){0, 0}, snap.loaded_ms = 0;
   pthread_rwlock_unlock(&snap.lock);
   pthread_mutex_unlock(&snap.refresh);
 }

@@ -447,30 +447,28 @@ pheme_err store_rep_lookup_many(store *s, arena *a, const uint8_t (*addresses)[2
   return e;
 }
 
-pheme_err store_rep_wallet_scores(store *s, arena *a, int64_t after_history, store_rep_wallet_score **out,
-                                  int64_t *n, int64_t *head) {
-  *out = NULL, *n = 0, *head = 0;
+pheme_err store_rep_wallet_scores(store *s, arena *a, const event_cursor *after, store_rep_wallet_score **out,
+                                  int64_t *n, event_cursor *head) {
+  *out = NULL, *n = 0;
+  /* The head first, in its own read: a rescore committed after it is after it in commit order,
+   * so the next look finds it; the scores read below are at least as new as the head. */
+  pheme_err e = store_events_head(s, head);
+  if (e || (after && head->txid == after->txid && head->id == after->id)) return e;
   sx x;
-  pheme_err e = sx_read(s, a, &x);
+  e = sx_read(s, a, &x);
   if (e) return e;
-  e = sx_snapshot(&x);
-  db_result h, r;
-  if (!e) e = Q0(&x, &h, "SELECT coalesce(max(id), 0) FROM reputation_history");
-  if (!e) {
-    *head = db_int(&h, 0, 0);
-    if (after_history == 0)
-      e = Q0(&x, &r,
-             "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
-             "JOIN reputation r ON r.user_id = w.user_id");
-    else if (*head > after_history)
-      e = Q(&x, &r,
-            "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
-            "JOIN reputation r ON r.user_id = w.user_id "
-            "WHERE r.user_id IN (SELECT user_id FROM reputation_history WHERE id > $1)",
-            dbv_int(after_history));
-    else
-      r.rows = 0;
-  }
+  db_result r;
+  if (!after)
+    e = Q0(&x, &r,
+           "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
+           "JOIN reputation r ON r.user_id = w.user_id");
+  else
+    e = Q(&x, &r,
+          "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
+          "JOIN reputation r ON r.user_id = w.user_id "
+          "WHERE r.user_id IN (SELECT user_id FROM events WHERE kind = 'reputation.changed' "
+          "AND (txid > $1 OR (txid = $1 AND id > $2)))",
+          dbv_int(after->txid), dbv_int(after->id));
   sx_end(&x);
   if (e || r.rows == 0) return e;
   ALLOC(a, *out, r.rows);

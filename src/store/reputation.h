@@ -6,6 +6,7 @@
 #ifndef PHEME_STORE_REPUTATION_H
 #define PHEME_STORE_REPUTATION_H
 
+#include "store/events.h"
 #include <stdint.h>
 
 #include "store/store.h"
@@ -111,15 +112,17 @@ pheme_err store_rep_lookup_many(store *s, arena *a, const uint8_t (*addresses)[2
                                 store_rep_lookup *out) PHEME_MUST_CHECK;
 
 /* For the engine's in-memory lookup (reputation/snapshot.c): the score of every wallet (any linked
- * one) of every person with a score when after_history is 0, else only of the people with a
- * reputation_history row newer than after_history; *head gets the newest history id (0: none),
- * read in the same snapshot as the rows. */
+ * one) of every person with a score when after is NULL, else only of the people rescored after
+ * the cursor, in the event outbox's commit order (every rescore writes a "reputation.changed"
+ * event in its transaction; store/events.h says why ids alone are not commit order on
+ * PostgreSQL). *head gets the outbox's head, read before the scores; nothing is read when it
+ * equals *after. */
 typedef struct {
   uint8_t address[20];
   int64_t user_id, score, domain[3];
 } store_rep_wallet_score;
-pheme_err store_rep_wallet_scores(store *s, arena *a, int64_t after_history, store_rep_wallet_score **out,
-                                  int64_t *n, int64_t *head) PHEME_MUST_CHECK;
+pheme_err store_rep_wallet_scores(store *s, arena *a, const event_cursor *after, store_rep_wallet_score **out,
+                                  int64_t *n, event_cursor *head) PHEME_MUST_CHECK;
 
 /* Adds an endorsement and the job that refreshes trust (job_kind), with an "endorsement.created"
  * event. PHEME_DATA_NOT_FOUND for an unknown skill slug, PHEME_DATA_CONFLICT for a duplicate
