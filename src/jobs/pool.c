@@ -101,8 +101,8 @@ static uint64_t random64(void) {
 }
 
 /* A new trace for one run, its ids from the worker's generator (splitmix64, seeded from the kernel
- * when the worker starts): trace_begin takes them from the kernel, two system calls per job, which
- * measured a third of the pool's own CPU per no-op job (bench/RESULTS.md, 2026-12-07 15:00 UTC). */
+ * when the worker starts). trace_begin takes them from the kernel: two system calls per job, about
+ * a third of this process's CPU per no-op job (bench/RESULTS.md, "Job queue", 2026-12-07). */
 static void worker_trace(worker *w, trace_ctx *t) {
   memset(t, 0, sizeof *t);
   uint8_t *ids[3] = {t->trace_id, t->trace_id + 8, t->span_id};
@@ -113,8 +113,8 @@ static void worker_trace(worker *w, trace_ctx *t) {
     z ^= z >> 31;
     memcpy(ids[i], &z, 8);
   }
-  t->span_id[0] |= 1; /* never all zero (invalid in a traceparent); the trace id's 16 bytes are not both zero either */
-  t->trace_id[0] |= 1;
+  t->trace_id[0] |= 1; /* never all zero: a traceparent with a zero id is invalid */
+  t->span_id[0] |= 1;
   t->flags = 1;
 }
 
@@ -184,10 +184,10 @@ static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
   return ok;
 }
 
-/* Runs the claims of slot w that are of kind k (which has a batch handler), from index first on,
- * together; marks them in started and puts the successful ones in ok[*nok]. */
-static void run_batch(jobs_pool *p, worker *w, worker_slot *slot, int first, const jobs_kind *k, unsigned char *started,
-                      job_claim *ok, int *nok) {
+/* Runs the claims of worker w's slot that are of kind k (which has a batch handler), from index
+ * first on, together; marks them in started and puts the successful ones in ok[*nok]. */
+static void run_batch(jobs_pool *p, worker *w, worker_slot *slot, int first, const jobs_kind *k,
+                      unsigned char *started, job_claim *ok, int *nok) {
   int n = 0;
   for (int i = first; i < slot->n; i++) n += !started[i] && strcmp(slot->claims[i].kind, k->kind) == 0;
   jobs_run *runs = calloc((size_t)n, sizeof *runs);

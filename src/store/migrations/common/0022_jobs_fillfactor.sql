@@ -6,14 +6,15 @@
 -- does not fit beside the old one: PostgreSQL first marks the old version locked (one more WAL
 -- record), then puts the new one on another page, which it logs whole, and the completion does it
 -- again. Pages filled half by inserts keep both later versions on the row's own page (old
--- versions are pruned from it as the page is next read): per job 18% fewer WAL records, 17% fewer
--- WAL bytes, 9% fewer buffers touched, measured with 4 workers. The table is about twice as large
--- for the queued jobs it holds; done jobs are purged (jobs_keep_done).
+-- versions are pruned from it as the page is next read): one claim and one completion of 100 jobs
+-- write 624 WAL records (57.8 KB) instead of 807 (73.5 KB) and touch 2,056 buffers instead of
+-- 2,327. Queued jobs take about twice the pages; done jobs are purged (jobs_keep_done).
 --
--- The CHECKs that the store already enforces before every write (the kind's length, attempts and
--- max_attempts in range: src/store/jobs.c) are dropped on PostgreSQL, which evaluates every CHECK
--- on every row version and compiles each one again for every statement. The two the queue's SQL
--- relies on stay: the state names, and a lease exactly while running.
+-- Three CHECKs that the store's own writes cannot break are dropped on PostgreSQL, which evaluates
+-- every CHECK on every row version and compiles each one again for every statement: the kind's
+-- length and max_attempts (src/store/jobs.c validates both before every enqueue), and attempts >= 0
+-- (it only grows by one on a claim and goes back by one on a release of that claim). The two the
+-- queue's SQL relies on stay: the state names, and a lease exactly while running.
 --
 -- SQLite has neither cost (it updates a row in place and compiles CHECKs with the statement):
 -- nothing changes there.
