@@ -29,7 +29,8 @@ cp "$build/bench_jobs" "$out/bench_jobs"
 pgdir=""
 work=$(mktemp -d /tmp/pheme-bench-jobs.XXXXXX)
 redis_pid=""
-trap '[ -n "$pgdir" ] && scripts/pg-test.sh stop "$pgdir"; [ -n "$redis_pid" ] && kill "$redis_pid"; rm -rf "$work"' EXIT
+# (redis-server writes its log until it has exited: waited for before its folder is removed)
+trap '[ -n "$pgdir" ] && scripts/pg-test.sh stop "$pgdir"; [ -n "$redis_pid" ] && kill "$redis_pid" && wait "$redis_pid"; rm -rf "$work"' EXIT
 eval "$(scripts/pg-test.sh start | sed 's/^/export /')"
 pgdir=$PG_TEST_DIR
 # pg_stat_statements, for the WAL records and buffers per job of bench_jobs' "meter" lines: it is
