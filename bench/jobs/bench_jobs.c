@@ -1,7 +1,7 @@
 /* Job queue throughput (issue 10 §2), no-op jobs, enqueue → done.
  *
  *   bench_jobs ours URL N WORKERS BATCH PRODUCERS
- *       processing alone: N jobs.noop jobs are queued first (1000 per transaction; on PostgreSQL
+ *       processing alone: N jobs.noop jobs are queued first (1000 per INSERT; on PostgreSQL
  *       into a TRUNCATEd table, then VACUUM ANALYZE, as the bare loop's table), then a pool
  *       of WORKERS threads claiming BATCH at a time is started and timed until all are done;
  *       end to end: a fresh pool runs while PRODUCERS threads enqueue N jobs, each in a
@@ -13,14 +13,21 @@
  *       UPDATE SKIP LOCKED) RETURNING id" then "UPDATE … SET state = 'done' WHERE id = ANY(…)"
  *       until the table is empty; no leases, tokens, attempts or error handling.
  *
- * Each prints one line "name jobs_per_second seconds". */
+ * Each prints one line "name jobs_per_second seconds". On PostgreSQL the processing measurements
+ * are followed by a line "meter name …": what one job cost, figures that do not depend on how
+ * busy the machine is the way wall time does — CPU of the cluster's processes (/proc of the
+ * postmaster and its children), CPU of this process, WAL bytes (insert LSN), and, when the
+ * cluster has pg_stat_statements, WAL records and shared buffers touched by the statements. */
+#include <dirent.h>
 #include <libpq-fe.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
@@ -37,6 +44,105 @@ static double now_s(void) {
 static void die(const char *what) {
   fprintf(stderr, "bench_jobs: %s\n", what);
   exit(1);
+}
+
+/* ---- the meter ---- */
+
+static PGconn *connect_pg(void);
+static void exec_ok(PGconn *c, const char *sql);
+
+typedef struct {
+  double server_s, client_s;
+  double wal_bytes, wal_records, blocks, calls;
+  int statements; /* pg_stat_statements is there */
+} meter;
+
+/* CPU seconds of process pid from /proc (with its reaped children's when children is set). */
+static double proc_cpu(long pid, int children, long *ppid) {
+  char path[64], line[1024];
+  snprintf(path, sizeof path, "/proc/%ld/stat", pid);
+  FILE *f = fopen(path, "r");
+  if (!f) return 0;
+  size_t n = fread(line, 1, sizeof line - 1, f);
+  fclose(f);
+  line[n] = 0;
+  char *p = strrchr(line, ')'); /* the name may hold spaces */
+  if (!p) return 0;
+  long pp = 0;
+  unsigned long long ut = 0, st = 0;
+  long long cut = 0, cst = 0;
+  if (sscanf(p + 2, "%*c %ld %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu %lld %lld", &pp, &ut, &st, &cut,
+             &cst) != 5)
+    return 0;
+  if (ppid) *ppid = pp;
+  double ticks = (double)ut + (double)st + (children ? (double)(cut + cst) : 0);
+  return ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds of the cluster: its postmaster (with the backends it reaped) and the live children. */
+static double cluster_cpu(long postmaster) {
+  double sum = 0;
+  DIR *d = opendir("/proc");
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    long pid = atol(e->d_name), ppid = 0;
+    if (pid <= 0 || pid == postmaster) continue;
+    double cpu = proc_cpu(pid, 0, &ppid);
+    if (ppid == postmaster) sum += cpu;
+  }
+  if (d) closedir(d);
+  return sum + proc_cpu(postmaster, 1, NULL);
+}
+
+static long postmaster_pid(PGconn *c) {
+  PGresult *r = PQexec(c, "SELECT pg_backend_pid()");
+  long backend = PQresultStatus(r) == PGRES_TUPLES_OK ? atol(PQgetvalue(r, 0, 0)) : 0, pp = 0;
+  PQclear(r);
+  proc_cpu(backend, 0, &pp);
+  return pp;
+}
+
+static void meter_read(meter *m) {
+  PGconn *c = connect_pg();
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  m->client_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+                (double)ru.ru_stime.tv_usec / 1e6;
+  m->server_s = cluster_cpu(postmaster_pid(c));
+  PGresult *r = PQexec(c, "SELECT pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')");
+  m->wal_bytes = PQresultStatus(r) == PGRES_TUPLES_OK ? atof(PQgetvalue(r, 0, 0)) : 0;
+  PQclear(r);
+  r = PQexec(c, "SELECT sum(wal_records), sum(shared_blks_hit + shared_blks_read), sum(calls) FROM "
+                "pg_stat_statements");
+  m->statements = PQresultStatus(r) == PGRES_TUPLES_OK;
+  if (m->statements) {
+    m->wal_records = atof(PQgetvalue(r, 0, 0));
+    m->blocks = atof(PQgetvalue(r, 0, 1));
+    m->calls = atof(PQgetvalue(r, 0, 2));
+  }
+  PQclear(r);
+  PQfinish(c);
+}
+
+/* At the end of a measurement: meter_read after the backends that just closed were reaped. */
+static void meter_end(meter *m) {
+  struct timespec ts = {0, 100000000};
+  nanosleep(&ts, NULL);
+  meter_read(m);
+}
+
+/* Prints what one of n jobs cost between *before and *after. */
+static void meter_print(const char *name, const meter *before, const meter *after, long n) {
+  meter m = *after;
+  double k = 1.0 / (double)n;
+  printf("meter %s server_cpu_us %.1f client_cpu_us %.1f wal_bytes %.0f", name,
+         (m.server_s - before->server_s) * 1e6 * k, (m.client_s - before->client_s) * 1e6 * k,
+         (m.wal_bytes - before->wal_bytes) * k);
+  if (m.statements && before->statements)
+    printf(" wal_records %.2f blocks %.2f statements %.3f", (m.wal_records - before->wal_records) * k,
+           (m.blocks - before->blocks) * k, (m.calls - before->calls) * k);
+  printf("\n");
+  fflush(stdout);
 }
 
 /* ---- ours ---- */
@@ -68,9 +174,6 @@ static void *produce(void *arg) {
   return NULL;
 }
 
-static PGconn *connect_pg(void);
-static void exec_ok(PGconn *c, const char *sql);
-
 static int is_pg(void) { return strncmp(URL, "postgres", 8) == 0; }
 
 /* Empties the table; on PostgreSQL with TRUNCATE, so each measurement starts, like the bare
@@ -85,6 +188,21 @@ static void clear(void) {
   sx x;
   if (sx_write(S, NULL, &x) || Q0(&x, NULL, "DELETE FROM jobs") || sx_commit(&x)) die("clear failed");
   sx_end(&x);
+}
+
+/* Queues N jobs.noop jobs, 1000 per transaction, each transaction one multi-row INSERT. */
+static void fill(void) {
+  static job_request rq[1000];
+  for (int i = 0; i < 1000; i++) rq[i] = (job_request){"jobs.noop", NULL, NULL, 0, 0};
+  for (long done = 0; done < N;) {
+    int n = N - done < 1000 ? (int)(N - done) : 1000;
+    sx x;
+    if (sx_write(S, NULL, &x)) die("begin failed");
+    if (jobs_enqueue_many_in(&x, rq, n, time_now_ms())) die("enqueue failed");
+    if (sx_commit(&x)) die("commit failed");
+    sx_end(&x);
+    done += n;
+  }
 }
 
 /* After the jobs were queued: on PostgreSQL the same VACUUM ANALYZE the bare loop's table gets
@@ -108,18 +226,12 @@ static void run_ours(const char *url, int workers, int batch, int producers) {
   clear();
 
   /* processing alone */
-  job_request rq = {"jobs.noop", NULL, NULL, 0, 0};
-  for (long done = 0; done < N;) {
-    sx x;
-    if (sx_write(S, NULL, &x)) die("begin failed");
-    for (int i = 0; i < 1000 && done < N; i++, done++)
-      if (jobs_enqueue_in(&x, &rq, time_now_ms(), NULL, NULL)) die("enqueue failed");
-    if (sx_commit(&x)) die("commit failed");
-    sx_end(&x);
-  }
+  fill();
   settle();
   jobs_counters c;
   jobs_counters_get(&c);
+  meter m0;
+  if (is_pg()) meter_read(&m0);
   double t0 = now_s();
   jobs_pool *p = jobs_pool_start(S, &o, err, sizeof err);
   if (!p) die(err);
@@ -128,6 +240,11 @@ static void run_ours(const char *url, int workers, int batch, int producers) {
   jobs_pool_stop(p);
   printf("ours_processing %.0f %.3f\n", (double)N / t, t);
   fflush(stdout);
+  if (is_pg()) {
+    meter m1;
+    meter_end(&m1);
+    meter_print("ours_processing", &m0, &m1, N);
+  }
   clear();
 
   /* end to end */
@@ -177,23 +294,22 @@ static void run_store_loop(const char *url, int workers) {
   int applied;
   if (store_migrate(S, &applied, err, sizeof err)) die(err);
   clear();
-  job_request rq = {"jobs.noop", NULL, NULL, 0, 0};
-  for (long done = 0; done < N;) {
-    sx x;
-    if (sx_write(S, NULL, &x)) die("begin failed");
-    for (int i = 0; i < 1000 && done < N; i++, done++)
-      if (jobs_enqueue_in(&x, &rq, time_now_ms(), NULL, NULL)) die("enqueue failed");
-    if (sx_commit(&x)) die("commit failed");
-    sx_end(&x);
-  }
+  fill();
   settle();
   pthread_t th[64];
+  meter m0;
+  if (is_pg()) meter_read(&m0);
   double t0 = now_s();
   for (long i = 0; i < workers; i++)
     if (pthread_create(&th[i], NULL, store_worker, (void *)(intptr_t)i)) die("thread");
   for (int i = 0; i < workers; i++) pthread_join(th[i], NULL);
   double t = now_s() - t0;
   printf("store_loop %.0f %.3f\n", (double)N / t, t);
+  if (is_pg()) {
+    meter m1;
+    meter_end(&m1);
+    meter_print("store_loop", &m0, &m1, N);
+  }
   clear();
   store_free(S);
 }
@@ -265,11 +381,15 @@ static void run_bare(int workers) {
   exec_ok(c, sql);
   exec_ok(c, "VACUUM ANALYZE bare_jobs");
   pthread_t th[256];
+  meter m0;
+  meter_read(&m0);
   double t0 = now_s();
   for (int i = 0; i < workers; i++)
     if (pthread_create(&th[i], NULL, bare_worker, NULL)) die("thread");
   for (int i = 0; i < workers; i++) pthread_join(th[i], NULL);
   double t = now_s() - t0;
+  meter m1;
+  meter_end(&m1);
   PGresult *r = PQexec(c, "SELECT count(*) FROM bare_jobs WHERE state = 'done'");
   long done = atol(PQgetvalue(r, 0, 0));
   PQclear(r);
@@ -277,6 +397,7 @@ static void run_bare(int workers) {
   exec_ok(c, "DROP TABLE bare_jobs");
   PQfinish(c);
   printf("bare_skip_locked %.0f %.3f\n", (double)N / t, t);
+  meter_print("bare_skip_locked", &m0, &m1, N);
 }
 
 int main(int argc, char **argv) {

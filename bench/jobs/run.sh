@@ -5,6 +5,10 @@
 # against BullMQ (npm, concurrency 200) on a local redis-server. The PostgreSQL cluster
 # (scripts/pg-test.sh) and redis-server are throwaway ones on loopback, stopped by PID.
 # The peers come from bench/jobs/peers/package.json (npm install there; PEERS=0 skips them).
+# After each processing measurement on PostgreSQL, a "meter" line gives what one job cost:
+# CPU µs of the cluster's processes and of the bench, WAL bytes, WAL records and buffers (the
+# last two from pg_stat_statements): figures that do not swing with the machine's load the way
+# jobs/s do (bench/jobs/bench_jobs.c).
 #
 #   bench/jobs/run.sh [N]     default 100000 jobs per measurement; BUILD=build
 #   WORKERS=4 BATCH=100 PRODUCERS=4 REPEAT=3
@@ -25,9 +29,20 @@ cp "$build/bench_jobs" "$out/bench_jobs"
 pgdir=""
 work=$(mktemp -d /tmp/pheme-bench-jobs.XXXXXX)
 redis_pid=""
-trap '[ -n "$pgdir" ] && scripts/pg-test.sh stop "$pgdir"; [ -n "$redis_pid" ] && kill "$redis_pid"; rm -rf "$work"' EXIT
+# (redis-server writes its log until it has exited: waited for before its folder is removed)
+trap '[ -n "$pgdir" ] && scripts/pg-test.sh stop "$pgdir"; [ -n "$redis_pid" ] && kill "$redis_pid" && wait "$redis_pid"; rm -rf "$work"' EXIT
 eval "$(scripts/pg-test.sh start | sed 's/^/export /')"
 pgdir=$PG_TEST_DIR
+# pg_stat_statements, for the WAL records and buffers per job of bench_jobs' "meter" lines: it is
+# loaded at start, so the cluster is restarted once (pg_ctl reuses its options; the stop above
+# reads the new PID from the data folder). Without it the meter gives CPU and WAL bytes only.
+pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+pgowner=""
+[ "$(id -u)" -eq 0 ] && pgowner="runuser -u postgres --"
+if psql -qX "$PG_TEST_URL" -c "ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'" >/dev/null 2>&1 &&
+   $pgowner "$pgbin/pg_ctl" -D "$pgdir/data" -l "$pgdir/server.log" -w restart >/dev/null; then
+  psql -qX "$PG_TEST_URL" -c "CREATE EXTENSION IF NOT EXISTS pg_stat_statements" >/dev/null 2>&1 || true
+fi
 peers=${PEERS:-1}
 if [ "$peers" = 1 ]; then
   [ -d bench/jobs/peers/node_modules ] || (cd bench/jobs/peers && npm install --no-audit --no-fund >/dev/null)

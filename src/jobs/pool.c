@@ -42,6 +42,7 @@ typedef struct {
   char owner[160];
   pthread_t thread;
   int started;
+  uint64_t ids; /* the state of the generator of its runs' trace ids (worker_trace) */
 } worker;
 
 struct jobs_pool {
@@ -99,6 +100,24 @@ static uint64_t random64(void) {
   return r;
 }
 
+/* A new trace for one run, its ids from the worker's generator (splitmix64, seeded from the kernel
+ * when the worker starts). trace_begin takes them from the kernel: two system calls per job, about
+ * a third of this process's CPU per no-op job (bench/RESULTS.md, "Job queue", 2026-12-07). */
+static void worker_trace(worker *w, trace_ctx *t) {
+  memset(t, 0, sizeof *t);
+  uint8_t *ids[3] = {t->trace_id, t->trace_id + 8, t->span_id};
+  for (int i = 0; i < 3; i++) {
+    uint64_t z = (w->ids += 0x9E3779B97F4A7C15u);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9u;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBu;
+    z ^= z >> 31;
+    memcpy(ids[i], &z, 8);
+  }
+  t->trace_id[0] |= 1; /* never all zero: a traceparent with a zero id is invalid */
+  t->span_id[0] |= 1;
+  t->flags = 1;
+}
+
 /* What follows a run that returned e: a failure is recorded (retry after a backoff, or dead) and
  * the claim is no longer open. Returns 1 when it succeeded (to be completed with the batch). */
 static int after_run(jobs_pool *p, worker_slot *slot, int i, const jobs_kind *k, jobs_run *run, pheme_err e) {
@@ -143,7 +162,7 @@ static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
   jobs_run run = {.store = p->s, .claim = c, .a = &a, .stopping = &p->stopping};
   /* each run is a trace of its own: its log lines and outgoing calls carry it (core/trace.h) */
   trace_ctx tc;
-  trace_begin(&tc, NULL);
+  worker_trace(w, &tc);
   trace_set_current(&tc);
   pheme_err e;
   if (!k) {
@@ -165,10 +184,10 @@ static int run_one(jobs_pool *p, worker *w, worker_slot *slot, int i) {
   return ok;
 }
 
-/* Runs the claims of slot w that are of kind k (which has a batch handler), from index first on,
- * together; marks them in started and puts the successful ones in ok[*nok]. */
-static void run_batch(jobs_pool *p, worker_slot *slot, int first, const jobs_kind *k, unsigned char *started,
-                      job_claim *ok, int *nok) {
+/* Runs the claims of worker w's slot that are of kind k (which has a batch handler), from index
+ * first on, together; marks them in started and puts the successful ones in ok[*nok]. */
+static void run_batch(jobs_pool *p, worker *w, worker_slot *slot, int first, const jobs_kind *k,
+                      unsigned char *started, job_claim *ok, int *nok) {
   int n = 0;
   for (int i = first; i < slot->n; i++) n += !started[i] && strcmp(slot->claims[i].kind, k->kind) == 0;
   jobs_run *runs = calloc((size_t)n, sizeof *runs);
@@ -185,7 +204,7 @@ static void run_batch(jobs_pool *p, worker_slot *slot, int first, const jobs_kin
     m++;
   }
   trace_ctx tc;
-  trace_begin(&tc, NULL);
+  worker_trace(w, &tc);
   trace_set_current(&tc);
   k->batch(runs, n, k->ctx);
   for (int r = 0; r < n; r++) {
@@ -218,6 +237,7 @@ static void *worker_main(void *arg) {
   jobs_pool *p = w->p;
   worker_slot *slot = &p->slots[w->index];
   pthread_setname_np(pthread_self(), "pheme-job"); /* for ps, top and perf */
+  w->ids = random64();
   /* the last batch's successes, completed together with the next claim (one round trip) */
   job_claim *okc = calloc((size_t)p->o.batch, sizeof *okc);
   int nok = 0;
@@ -256,7 +276,7 @@ static void *worker_main(void *arg) {
       if (started[i]) continue;
       const jobs_kind *k = jobs_kind_find(claims[i].kind);
       if (k && k->batch) {
-        run_batch(p, slot, i, k, started, okc, &nok);
+        run_batch(p, w, slot, i, k, started, okc, &nok);
         continue;
       }
       started[i] = 1;

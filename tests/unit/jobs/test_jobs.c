@@ -7,6 +7,7 @@
 
 #include "test.h"
 #include "backends.h"
+#include "core/trace.h"
 #include "core/util.h"
 #include "jobs/jobs.h"
 #include "store/jobs.h"
@@ -742,6 +743,51 @@ TEST(pools_enqueue_a_periodic_job_once_per_period) {
     CHECK_INT(count_sql("SELECT count(*) FROM jobs WHERE kind = 't.tick' AND id > $1", 0), 1);
 }
 
+/* The trace each run had, as its handler saw it (trace_current). */
+enum { TRACED = 60 };
+static trace_ctx traced[TRACED];
+static int ntraced;
+static pthread_mutex_t traced_mu = PTHREAD_MUTEX_INITIALIZER;
+static pheme_err record_trace(jobs_run *run, void *ctx) {
+  (void)run, (void)ctx;
+  const trace_ctx *t = trace_current();
+  pthread_mutex_lock(&traced_mu);
+  if (t && ntraced < TRACED) traced[ntraced++] = *t;
+  pthread_mutex_unlock(&traced_mu);
+  return PHEME_OK;
+}
+
+/* Each run is a trace of its own (the pool draws the ids from a generator per worker): ids that
+ * are valid in a traceparent and not shared by two runs, across two workers. */
+TEST(pool_gives_each_run_a_trace_of_its_own) {
+  reset();
+  ntraced = 0;
+  jobs_kind k = {.kind = "t.trace", .fn = record_trace};
+  REQUIRE(!jobs_register(&k));
+  jobs_options o = {.workers = 2, .poll_ms = 50, .lease_ms = 5000, .backoff_base_ms = 1,
+                    .backoff_cap_ms = 5, .batch = 7};
+  char err[128];
+  jobs_pool *p = jobs_pool_start(S, &o, err, sizeof err);
+  REQUIRE(p);
+  for (int i = 0; i < TRACED; i++) CHECK(enqueue("t.trace", NULL, 1, time_now_ms()) > 0);
+  CHECK(drained(30) == 0);
+  jobs_pool_stop(p);
+  REQUIRE(ntraced == TRACED);
+  for (int i = 0; i < TRACED; i++) {
+    char header[TRACEPARENT_LEN + 1];
+    uint8_t id[16], parent[8], flags;
+    trace_child(&traced[i], header);
+    CHECK(trace_parse(header, id, parent, &flags) == 0); /* refuses all-zero ids */
+    CHECK(memcmp(id, traced[i].trace_id, 16) == 0);
+    uint8_t zero[8] = {0};
+    CHECK(memcmp(traced[i].span_id, zero, 8) != 0);
+    for (int j = 0; j < i; j++) {
+      CHECK(memcmp(traced[i].trace_id, traced[j].trace_id, 16) != 0);
+      CHECK(memcmp(traced[i].span_id, traced[j].span_id, 8) != 0);
+    }
+  }
+}
+
 static void all_tests(void) {
   RUN(enqueue_claim_complete);
   RUN(enqueue_refuses_bad_requests);
@@ -760,6 +806,7 @@ static void all_tests(void) {
   RUN(pool_runs_a_kinds_jobs_of_one_claim_together);
   RUN(pool_renews_the_lease_of_a_long_job);
   RUN(pools_enqueue_a_periodic_job_once_per_period);
+  RUN(pool_gives_each_run_a_trace_of_its_own);
 }
 
 int main(void) { return backends_main("test_jobs", all_tests); }
