@@ -39,6 +39,7 @@ fi
 reporter=""
 if node --help 2>/dev/null | grep -q -- '--test-reporter'; then reporter="--test-reporter=spec"; fi
 
+. "$root/scripts/procs.sh"
 work=$(mktemp -d /tmp/pheme-it.XXXXXX)
 mkdir -p "$work/pids"
 PG_TEST_DIR=""
@@ -53,12 +54,7 @@ cleanup() {
     wait "$test_pid" 2>/dev/null || true
   fi
   # servers a test file started and could not stop (their PID files are removed on a clean exit)
-  for f in "$work"/pids/*; do
-    [ -e "$f" ] || continue
-    pid=$(basename "$f")
-    case $pid in *[!0-9]*) continue ;; esac
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  proc_kill_dir "$work/pids"
   if [ -n "$PG_TEST_DIR" ]; then "$root/scripts/pg-test.sh" stop "$PG_TEST_DIR" || true; fi
   if [ "${PHEME_IT_KEEP:-0}" = 1 ]; then echo "run.sh: kept $work"; else rm -rf "$work"; fi
   exit $rc

@@ -26,6 +26,7 @@ done
 reporter=""
 if node --help 2>/dev/null | grep -q -- '--test-reporter'; then reporter="--test-reporter=spec"; fi
 
+. "$root/scripts/procs.sh"
 work=$(mktemp -d /tmp/pheme-mn.XXXXXX)
 mkdir -p "$work/pids" "$work/logs"
 PG_TEST_DIR=""
@@ -37,12 +38,7 @@ cleanup() {
     kill -TERM "$test_pid" 2>/dev/null || true
     wait "$test_pid" 2>/dev/null || true
   fi
-  for f in "$work"/pids/*; do
-    [ -e "$f" ] || continue
-    pid=$(basename "$f")
-    case $pid in *[!0-9]*) continue ;; esac
-    kill -KILL "$pid" 2>/dev/null || true
-  done
+  proc_kill_dir "$work/pids"
   if [ -n "$PG_TEST_DIR" ]; then "$root/scripts/pg-test.sh" stop "$PG_TEST_DIR" || true; fi
   # a test that failed between its mount and its unmount (diskfull.test.mjs)
   for m in "$work"/tmpfs-*; do
