@@ -50,3 +50,32 @@ wait_http() {
   done
   return 1
 }
+
+# The two test runners (tests/integration/run.sh, tests/multinode/run.sh) end alike:
+#   on_exit FUNC             FUNC runs when the script ends, however: HUP, INT, PIPE and TERM exit
+#                            with 128 + the signal's number, and the EXIT trap runs FUNC
+#   runner_stop ROOT WORK TEST_PID PG_DIR   stops the node test runner of the file in progress
+#                            (TEST_PID, may be empty; timeout passes the signal on to node), kills
+#                            what the test files left in WORK/pids, and stops the PostgreSQL
+#                            cluster of PG_DIR (scripts/pg-test.sh; may be empty)
+#   runner_done LABEL WORK   removes WORK, or keeps it and says so with PHEME_IT_KEEP=1
+on_exit() {
+  trap "$1" EXIT
+  trap 'exit 129' HUP
+  trap 'exit 130' INT
+  trap 'exit 141' PIPE
+  trap 'exit 143' TERM
+}
+
+runner_stop() {
+  if [ -n "$3" ]; then
+    kill -TERM "$3" 2>/dev/null || true
+    wait "$3" 2>/dev/null || true
+  fi
+  proc_kill_dir "$2/pids"
+  if [ -n "$4" ]; then "$1/scripts/pg-test.sh" stop "$4" || true; fi
+}
+
+runner_done() {
+  if [ "${PHEME_IT_KEEP:-0}" = 1 ]; then echo "$1: kept $2"; else rm -rf "$2"; fi
+}

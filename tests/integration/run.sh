@@ -48,22 +48,11 @@ test_pid=""
 cleanup() {
   rc=$?
   trap - EXIT HUP INT PIPE TERM
-  # the test runner of the file in progress (timeout passes the signal on to node)
-  if [ -n "$test_pid" ]; then
-    kill -TERM "$test_pid" 2>/dev/null || true
-    wait "$test_pid" 2>/dev/null || true
-  fi
-  # servers a test file started and could not stop (their PID files are removed on a clean exit)
-  proc_kill_dir "$work/pids"
-  if [ -n "$PG_TEST_DIR" ]; then "$root/scripts/pg-test.sh" stop "$PG_TEST_DIR" || true; fi
-  if [ "${PHEME_IT_KEEP:-0}" = 1 ]; then echo "run.sh: kept $work"; else rm -rf "$work"; fi
+  runner_stop "$root" "$work" "$test_pid" "$PG_TEST_DIR"
+  runner_done run.sh "$work"
   exit $rc
 }
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
+on_exit cleanup
 
 # A copy of the binary, so that a rebuild of build/pheme during the run cannot change it midway.
 cp "$bin" "$work/pheme"

@@ -310,6 +310,28 @@ describe('multi-node: nginx, two API nodes, a worker, two indexers, PostgreSQL, 
     }
   });
 
+  test('PostgreSQL restarted while the nodes are idle: no request after it is refused', async () => {
+    // every pooled connection of every node is broken now, and libpq learns it only when it sends
+    // a statement on one: a read or a BEGIN that meets one reconnects and runs again
+    // (src/store/pg/driver.c); without that, the first use of each would answer 503 SYS002
+    await pgStopImmediate();
+    await pgStart();
+    const auth = { Authorization: `Bearer ${keys.creator.key}` };
+    const answers = [];
+    for (let round = 0; round < 3; round++) {
+      const batch = [];
+      for (const name of ['api1', 'api2']) {
+        // authenticated, so that each read looks its key up in the database (the answer cache
+        // cannot stand in for that), six at once to meet several pooled connections
+        for (let i = 0; i < 6; i++) batch.push(request(nodes[name].port, 'GET', '/api/v1/tasks?limit=5', { headers: auth }).then((r) => ({ r, what: `${name} read` })));
+        batch.push(request(nodes[name].port, 'POST', '/api/v1/tasks', { headers: auth, json: taskBody({ title: `After restart ${round} ${name}` }) })
+          .then((r) => ({ r, what: `${name} write` })));
+      }
+      answers.push(...await Promise.all(batch));
+    }
+    assert.deepEqual(answers.filter((a) => a.r.status !== (a.what.endsWith('read') ? 200 : 201)).map((a) => `${a.what}: ${a.r.status} ${a.r.text.slice(0, 100)}`), []);
+  });
+
   test('PostgreSQL stopped hard under load: clean 503 SYS002 answers, not-ready; started again: every request succeeds, no restart', async () => {
     const pids = Object.fromEntries(['api1', 'api2', 'worker', 'idx2'].map((n) => [n, nodes[n].pid]));
     const auth = { Authorization: `Bearer ${keys.creator.key}` };
