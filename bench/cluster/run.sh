@@ -8,8 +8,11 @@
 #    bench/http/load.lua (GET /api/v1/tasks/:id, bodies checked), one connection (latency: the
 #    added time is the difference of the medians and of the p99s), ROUNDS rounds interleaved
 #    without / with Redis, then CONNS connections once each (throughput and CPU per request).
-#    Validity: no non-2xx, no mismatches, and Redis ran one EVALSHA per request (its
-#    commandstats) with no fallback to the node's own buckets.
+#    Two kinds of traffic: one client (every request in one bucket, which the node leases tokens
+#    of) and many clients (bench/cluster/clients.lua: a new X-Forwarded-For per request, so every
+#    check is one exact call to Redis). Validity: no non-2xx, no mismatches, every check either
+#    answered from a lease or one script Redis ran (its commandstats), no fallback to the node's
+#    own buckets.
 # 2. Mixed API traffic through nginx (deploy/nginx.conf) to two API nodes vs one node, on
 #    PostgreSQL (scripts/pg-test.sh) + Redis + a worker: bench/cluster/mixed.mjs, which starts the
 #    topology with tests/multinode/lib.mjs (the code tests/multinode/run.sh's tests use).
@@ -19,6 +22,8 @@
 # OUT (default bench/cluster/RESULTS.md; OUT=- prints only).
 #
 # Knobs: PHEME (binary, default build/pheme), ROUNDS (3), DURATION (s per wrk run, 5), CONNS (16),
+# ANSWER_CACHE (part 1's servers: off, so the added cost is the rate-limit check's alone; on adds
+# the answer cache's GET of the shared generation, one more round trip per cached read),
 # PART (1, 2 or "1 2"), and for part 2: CONC, RATES, STEP (see mixed.mjs). KEEP=1 keeps the temp dir.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -27,9 +32,11 @@ PHEME=${PHEME:-$ROOT/build/pheme}
 ROUNDS=${ROUNDS:-3}
 DURATION=${DURATION:-5}
 CONNS=${CONNS:-16}
+ANSWER_CACHE=${ANSWER_CACHE:-off} # part 1: on adds the answer cache's own GET of the shared generation per cached read
 PART=${PART:-1 2}
 OUT=${OUT:-$ROOT/bench/cluster/RESULTS.md}
 LUA=$ROOT/bench/http/load.lua
+CLIENTS_LUA=$ROOT/bench/cluster/clients.lua
 T_ADDED_US=60
 
 die() { echo "bench/cluster: $*" >&2; exit 1; }
@@ -46,46 +53,17 @@ cp "$PHEME" "$TMP/pheme"
 PHEME=$TMP/pheme
 PIDS=()
 PG_TEST_DIR=""
-alive() { [ -r /proc/$1/stat ] && ! sed 's/^.*) //' /proc/$1/stat 2>/dev/null | grep -q '^Z'; }
-stop_pid() {
-  local p=$1 i
-  alive "$p" || { wait "$p" 2>/dev/null || true; return 0; }
-  kill -TERM "$p" 2>/dev/null || true
-  for i in $(seq 100); do alive "$p" || break; sleep 0.05; done
-  alive "$p" && kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
+. "$ROOT/scripts/procs.sh"
 cleanup() {
   local p f
-  for p in "${PIDS[@]}"; do stop_pid "$p"; done
-  for f in "$TMP"/pids/*; do
-    [ -e "$f" ] || continue
-    p=$(basename "$f")
-    case $p in *[!0-9]*) continue ;; esac
-    kill -KILL "$p" 2>/dev/null || true
-  done
+  for p in "${PIDS[@]}"; do proc_stop "$p"; done
+  proc_kill_dir "$TMP/pids"
   if [ -n "$PG_TEST_DIR" ]; then "$ROOT/scripts/pg-test.sh" stop "$PG_TEST_DIR" || true; fi
   if [ "${KEEP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q . || { echo $p; return; }
-  done
-}
-wait_http() { # URL PID
-  local i
-  for i in $(seq 300); do
-    alive "$2" || return 1
-    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
 CLK=$(getconf CLK_TCK)
 proc_ticks() { sed 's/^.*) //' /proc/$1/stat | awk '{print $12 + $13}'; }
 kv() { awk -v k="$1" '{ for (i = 1; i <= NF; i++) if (index($i, k "=") == 1) { print substr($i, length(k) + 2); exit } }' <<<"$2"; }
@@ -117,11 +95,12 @@ if [[ " $PART " == *" 1 "* ]]; then
     shift
     port=$(free_port)
     env PHEME_REDIS="${PHEME_REDIS:-}" "$PHEME" serve --database "sqlite:$DB" --listen "127.0.0.1:$port" --public-url "http://127.0.0.1:$port" \
-      --web-root '' --log-requests false --rate-limit on --rate-limit-read 1000000 "$@" \
+      --web-root '' --log-requests false --rate-limit on --rate-limit-read 1000000 --trusted-proxies 127.0.0.1 \
+      --answer-cache "$ANSWER_CACHE" "$@" \
       >"$TMP/$name.out" 2>"$TMP/$name.log" &
     local pid=$!
     PIDS+=("$pid")
-    wait_http "http://127.0.0.1:$port/readyz" "$pid" || { cat "$TMP/$name.log" >&2; die "$name did not start"; }
+    wait_http "http://127.0.0.1:$port/readyz" "$pid" 300 || { cat "$TMP/$name.log" >&2; die "$name did not start"; }
     printf -v "PORT_$name" '%s' "$port"
     printf -v "PID_$name" '%s' "$pid"
   }
@@ -133,27 +112,31 @@ if [[ " $PART " == *" 1 "* ]]; then
 
   declare -A R
   ROWS=""
-  # measure NAME(local|redis) CONNS LABEL KEY
+  # measure NAME(local|redis) CONNS LABEL KEY [SCRIPT]
   measure() {
-    local name=$1 c=$2 label=$3 key=$4 port pid s0 s1 r0 r1 e0 e1 line wrc=0
+    local name=$1 c=$2 label=$3 key=$4 lua=${5:-$LUA} port pid s0 s1 r0 r1 e0 e1 line wrc=0 k0 k1 h0 h1
     port=PORT_$name; port=${!port}; pid=PID_$name; pid=${!pid}
-    wrk -t1 -c1 -d1s -s "$LUA" "http://127.0.0.1:$port" -- tasks 1000 >/dev/null 2>&1 || true # warm-up
+    wrk -t1 -c1 -d1s -s "$lua" "http://127.0.0.1:$port" -- tasks 1000 >/dev/null 2>&1 || true # warm-up
+    k0=$(metric "http://127.0.0.1:$port" pheme_ratelimit_shared_calls_total); h0=$(metric "http://127.0.0.1:$port" pheme_ratelimit_lease_hits_total)
     e0=$(evalsha_calls); s0=$(proc_ticks "$pid"); r0=$(proc_ticks "$RPID")
     local c0 c1 t0 t1
     c0=$(awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat)
-    wrk -t1 -c"$c" -d"${DURATION}s" --timeout 2s -s "$LUA" "http://127.0.0.1:$port" -- tasks 1000 >"$TMP/$key.out" 2>&1 || wrc=$?
+    wrk -t1 -c"$c" -d"${DURATION}s" --timeout 2s -s "$lua" "http://127.0.0.1:$port" -- tasks 1000 >"$TMP/$key.out" 2>&1 || wrc=$?
     c1=$(awk '/^cpu / { print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9 }' /proc/stat)
     s1=$(proc_ticks "$pid"); r1=$(proc_ticks "$RPID"); e1=$(evalsha_calls)
+    k1=$(metric "http://127.0.0.1:$port" pheme_ratelimit_shared_calls_total); h1=$(metric "http://127.0.0.1:$port" pheme_ratelimit_lease_hits_total)
     line=$(grep '^BENCH ' "$TMP/$key.out" || true)
     local req p50 p99 rps bad
     req=$(kv requests "$line"); p50=$(kv p50_us "$line"); p99=$(kv p99_us "$line"); rps=$(kv rps "$line")
     bad=$(( ${wrc} + $(kv non2xx "$line" || echo 1) + $(kv sock_errors "$line" || echo 1) + $(kv mismatches "$line" || echo 1) ))
     [ -n "$line" ] || bad=1
-    local evals=$((e1 - e0)) valid=valid
+    local evals=$((e1 - e0)) calls=$((${k1%.*} - ${k0%.*})) hits=$((${h1%.*} - ${h0%.*})) valid=valid
     [ "$bad" = 0 ] || { valid="INVALID (wrk exit $wrc, errors or mismatches)"; INVALID=1; cat "$TMP/$key.out" >&2; }
-    # with Redis every request (and the warm-up's, outside the window) is one EVALSHA; without, none
+    # with Redis every request (and the metrics reads, outside the window) is either a lease hit or
+    # one script Redis ran; without, Redis runs none
     if [ "$name" = redis ]; then
-      awk -v e="$evals" -v r="$req" 'BEGIN { exit !(e >= r * 0.99) }' || { valid="INVALID (Redis ran $evals scripts for $req requests)"; INVALID=1; }
+      awk -v e="$evals" -v k="$calls" -v h="$hits" -v r="$req" 'BEGIN { exit !(e + h >= r * 0.99 && e >= k * 0.99) }' ||
+        { valid="INVALID ($req requests: $calls calls, $hits lease hits, Redis ran $evals scripts)"; INVALID=1; }
     else
       [ "$evals" = 0 ] || { valid="INVALID (Redis ran $evals scripts for the node without Redis)"; INVALID=1; }
     fi
@@ -163,24 +146,30 @@ if [[ " $PART " == *" 1 "* ]]; then
     R[$key.busy]=$(awk -v a="$c0" -v b="$c1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%.0f%%", 100 * (y[1] - x[1]) / (y[2] - x[2]) }')
     R[$key.other]=$(awk -v a="$c0" -v b="$c1" -v k="$CLK" -v s=$((s1 - s0)) -v r=$((r1 - r0)) \
       'BEGIN { split(a, x, " "); split(b, y, " "); o = (y[1] - x[1] - s - r) / k; printf "%.2f", (o < 0 ? 0 : o) }')
-    ROWS+="| $label | $c | $req | $(printf '%.0f' "$rps") | $p50 | $p99 | ${R[$key.srv_us]} | ${R[$key.redis_us]} | $evals | ${R[$key.busy]} | ${R[$key.other]} | $valid |"$'\n'
-    say "$label, $c conn: $(printf '%.0f' "$rps") req/s, p50 $p50 µs, p99 $p99 µs, server ${R[$key.srv_us]} µs CPU/req, redis ${R[$key.redis_us]} µs CPU/req, $valid"
+    local per
+    per=$(awk -v e="$evals" -v r="$req" 'BEGIN { printf "%.4f", (r ? e / r : 0) }')
+    ROWS+="| $label | $c | $req | $(printf '%.0f' "$rps") | $p50 | $p99 | ${R[$key.srv_us]} | ${R[$key.redis_us]} | $evals ($per/req) | ${R[$key.busy]} | ${R[$key.other]} | $valid |"$'\n'
+    say "$label, $c conn: $(printf '%.0f' "$rps") req/s, p50 $p50 µs, p99 $p99 µs, server ${R[$key.srv_us]} µs CPU/req, redis ${R[$key.redis_us]} µs CPU/req, $evals scripts, $hits lease hits, $valid"
   }
   for r in $(seq "$ROUNDS"); do
-    measure local 1 "round $r, without Redis" "l1.$r"
-    measure redis 1 "round $r, with Redis" "r1.$r"
+    measure local 1 "one client, round $r, without Redis" "l1.$r"
+    measure redis 1 "one client, round $r, with Redis" "r1.$r"
+    measure local 1 "many clients, round $r, without Redis" "lm.$r" "$CLIENTS_LUA"
+    measure redis 1 "many clients, round $r, with Redis" "rm.$r" "$CLIENTS_LUA"
   done
-  measure local "$CONNS" "without Redis" "lc"
-  measure redis "$CONNS" "with Redis" "rc"
+  measure local "$CONNS" "one client, without Redis" "lc"
+  measure redis "$CONNS" "one client, with Redis" "rc"
+  measure local "$CONNS" "many clients, without Redis" "lmc" "$CLIENTS_LUA"
+  measure redis "$CONNS" "many clients, with Redis" "rmc" "$CLIENTS_LUA"
   # References from redis-benchmark in the same run, one connection: a bare round trip (PING) and
   # the node's own script (its SHA read with MONITOR while one request goes through the node).
   redis-cli -p "$RPORT" monitor >"$TMP/monitor.txt" 2>/dev/null &
   MONPID=$!
   PIDS+=("$MONPID")
   sleep 0.3
-  curl -fsS -o /dev/null "http://127.0.0.1:$PORT_redis/api/v1/tasks/1" || true
+  curl -fsS -o /dev/null -H 'X-Forwarded-For: 10.255.255.255' "http://127.0.0.1:$PORT_redis/api/v1/tasks/1" || true
   sleep 0.3
-  stop_pid "$MONPID"
+  proc_stop "$MONPID"
   SHA=$(grep -o '"EVALSHA" "[0-9a-f]*"' "$TMP/monitor.txt" | head -n 1 | sed 's/.* "\([0-9a-f]*\)"/\1/')
   REF_ROWS=""
   redis_ref() { # LABEL COMMAND...
@@ -196,32 +185,40 @@ if [[ " $PART " == *" 1 "* ]]; then
   }
   redis_ref "redis-benchmark PING (a bare round trip)" PING
   if [ -n "$SHA" ]; then
-    redis_ref "redis-benchmark EVALSHA of pheme's bucket script" EVALSHA "$SHA" 1 pheme:rl:bench 1000000 1
+    redis_ref "redis-benchmark EVALSHA of pheme's bucket script" EVALSHA "$SHA" 1 pheme:rl:bench 1000000 1 1250 bench:1 "" 0
   else
     say "no EVALSHA seen with MONITOR: no script reference"
   fi
   ROWS+=$REF_ROWS
   FALLBACKS=$(metric "http://127.0.0.1:$PORT_redis" pheme_ratelimit_shared_fallbacks_total)
   [ "${FALLBACKS%.*}" = 0 ] || { say "the node fell back to its own buckets $FALLBACKS times"; INVALID=1; }
-  stop_pid "$PID_local"; stop_pid "$PID_redis"; stop_pid "$RPID"
+  proc_stop "$PID_local"; proc_stop "$PID_redis"; proc_stop "$RPID"
   med() { sort -n | awk '{ a[NR] = $1 } END { print (NR % 2 ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2) }'; }
-  D50=$(for r in $(seq "$ROUNDS"); do echo $((R[r1.$r.p50] - R[l1.$r.p50])); done | med)
-  D99=$(for r in $(seq "$ROUNDS"); do echo $((R[r1.$r.p99] - R[l1.$r.p99])); done | med)
-  D50S=$(for r in $(seq "$ROUNDS"); do printf '%s ' $((R[r1.$r.p50] - R[l1.$r.p50])); done)
-  D99S=$(for r in $(seq "$ROUNDS"); do printf '%s ' $((R[r1.$r.p99] - R[l1.$r.p99])); done)
-  DCPU=$(awk -v a="${R[rc.srv_us]}" -v b="${R[lc.srv_us]}" -v r="${R[rc.redis_us]}" 'BEGIN { printf "%.1f µs server + %.1f µs redis-server = %.1f µs", a - b, r, a - b + r }')
+  # added = with − without, per round, for one kind of traffic (l1/r1: one client, lm/rm: many)
+  added() { local w=$1 wo=$2 q=$3 r; for r in $(seq "$ROUNDS"); do echo $((R[$w.$r.$q] - R[$wo.$r.$q])); done; }
+  D50=$(added r1 l1 p50 | med); D99=$(added r1 l1 p99 | med)
+  D50S=$(added r1 l1 p50 | tr '\n' ' '); D99S=$(added r1 l1 p99 | tr '\n' ' ')
+  M50=$(added rm lm p50 | med); M99=$(added rm lm p99 | med)
+  M50S=$(added rm lm p50 | tr '\n' ' '); M99S=$(added rm lm p99 | tr '\n' ' ')
+  cpu_added() { awk -v a="${R[$1.srv_us]}" -v b="${R[$2.srv_us]}" -v r="${R[$1.redis_us]}" 'BEGIN { printf "%.1f µs server + %.1f µs redis-server = %.1f µs", a - b, r, a - b + r }'; }
+  DCPU=$(cpu_added rc lc)
+  MCPU=$(cpu_added rmc lmc)
   V1=$(awk -v d="$D50" -v t=$T_ADDED_US 'BEGIN { print (d <= t ? "PASS" : "FAIL") }')
-  [ $INVALID = 0 ] || V1="INVALID"
+  VM=$(awk -v d="$M50" -v t=$T_ADDED_US 'BEGIN { print (d <= t ? "PASS" : "FAIL") }')
+  [ $INVALID = 0 ] || { V1="INVALID"; VM="INVALID"; }
   PART1_MD=$(cat <<EOF
 ### 1. Shared rate-limit check through Redis (target ≤ $T_ADDED_US µs added per request)
 
 One \`pheme serve\` (SQLite, 1,000 seeded tasks, rate limits on, read limit 1,000,000/min so every
-request passes the check, request log off, ${THREADS:-?} HTTP threads, each with its own Redis
+request passes the check, answer cache $ANSWER_CACHE, request log off, ${THREADS:-?} HTTP threads, each with its own Redis
 connection) with \`PHEME_REDIS=redis://127.0.0.1:PORT/5\` (redis-server
 $V_REDIS on loopback, started by the script) and the same without Redis; wrk 1 thread,
 \`bench/http/load.lua tasks 1000\` (GET /api/v1/tasks/:id, bodies checked), 1 s warm-up then
 ${DURATION} s per run; the 1-connection runs interleaved without / with Redis. Nothing pinned.
-"scripts" = EVALSHA calls Redis counted in the window (one per request with Redis, none without).
+"One client": every request from 127.0.0.1, one bucket, whose tokens the node leases from Redis
+(docs/operations.md, "Rate limits across nodes"); "many clients": bench/cluster/clients.lua, a
+new X-Forwarded-For per request, so every check is a new bucket and one exact call to Redis.
+"scripts" = EVALSHA calls Redis counted in the window (none without Redis).
 The reference rows are redis-benchmark (1 connection, 20,000 commands) against the same
 redis-server in the same run: a bare round trip (PING) and the node's own bucket script (EVALSHA,
 its SHA read with MONITOR): the floor any client of this Redis pays on this machine at this load.
@@ -232,10 +229,12 @@ seconds not charged to the server or redis-server (wrk, interrupts, everyone els
 |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|
 ${ROWS%$'\n'}
 
-- **Added latency, one connection (with − without, per round):** p50 ${D50S% }µs (median **$D50 µs**); p99 ${D99S% }µs (median **$D99 µs**)
-- **Added CPU per request, $CONNS connections:** $DCPU
+- **One client, added latency, one connection (with − without, per round):** p50 ${D50S% } µs (median **$D50 µs**); p99 ${D99S% } µs (median **$D99 µs**)
+- **One client, added CPU per request, $CONNS connections:** $DCPU
+- **Many clients, added latency, one connection:** p50 ${M50S% } µs (median **$M50 µs**); p99 ${M99S% } µs (median **$M99 µs**)
+- **Many clients, added CPU per request, $CONNS connections:** $MCPU
 - Fallbacks to the node's own buckets during the runs: ${FALLBACKS}
-- **Verdict (median of the p50 differences ≤ $T_ADDED_US µs):** $V1
+- **Verdict (median of the p50 differences ≤ $T_ADDED_US µs):** one client $V1; many clients $VM
 EOF
 )
 fi

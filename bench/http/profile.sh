@@ -32,30 +32,14 @@ TMP=$(mktemp -d /tmp/pheme-profile.XXXXXX)
 OUTDIR=${OUTDIR:-$TMP}
 mkdir -p "$OUTDIR"
 PIDS=()
-alive() { [ -r /proc/$1/stat ] && ! sed 's/^.*) //' /proc/$1/stat 2>/dev/null | grep -q '^Z'; }
-stop_pid() {
-  local p=$1 i
-  alive "$p" || { wait "$p" 2>/dev/null || true; return 0; }
-  kill -TERM "$p" 2>/dev/null || true
-  for i in $(seq 600); do alive "$p" || break; sleep 0.05; done # callgrind needs time to write out
-  alive "$p" && kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
+. "$ROOT/scripts/procs.sh"
 cleanup() {
   local p
-  for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  for p in "${PIDS[@]}"; do proc_stop "$p" 600; done # callgrind needs time to write out
   [ "$OUTDIR" = "$TMP" ] && rm -rf "$TMP" || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q . || { echo $p; return; }
-  done
-}
-
 cp "$PHEME" "$TMP/pheme"
 PHEME=$TMP/pheme
 ARGS=()
@@ -74,11 +58,7 @@ else
 fi
 PID=$!
 PIDS+=("$PID")
-for i in $(seq 600); do
-  curl -fsS -o /dev/null --max-time 1 "$URL/readyz" 2>/dev/null && break
-  alive "$PID" || { cat "$OUTDIR/pheme.log" >&2; exit 1; }
-  sleep 0.1
-done
+wait_http "$URL/readyz" "$PID" 1200 || { cat "$OUTDIR/pheme.log" >&2; exit 1; }
 
 WRK=(taskset -c 1 wrk -t1 -c"$CONNS" --timeout 10s -s bench/http/load.lua "$URL")
 echo "== $TOOL profile of pheme serve, GET $MODE, $CONNS connections, ${SECONDS_}s"
@@ -100,7 +80,7 @@ if [ "$TOOL" = perf ]; then
 else
   "${WRK[@]}" -d"${SECONDS_}s" -- "$MODE" "$COUNT" >"$TMP/wrk.out" || true
   grep '^BENCH' "$TMP/wrk.out" || cat "$TMP/wrk.out"
-  stop_pid "$PID"
+  proc_stop "$PID" 600
   echo; echo "== callgrind, self (exclusive) instructions"
   callgrind_annotate --inclusive=no "$OUTDIR/callgrind.out" 2>/dev/null | sed -n '1,/^-- Auto/p' | grep -vE '^-- Auto' | head -$((TOP + 20)) || true
   echo; echo "== callgrind, inclusive"

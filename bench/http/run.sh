@@ -79,43 +79,15 @@ cp "$PHEME" "$TMP/pheme"
 PHEME_BUILD_DIR=$(dirname "$PHEME")
 PHEME=$TMP/pheme
 
-alive() { [ -r /proc/$1/stat ] && ! sed 's/^.*) //' /proc/$1/stat 2>/dev/null | grep -q '^Z'; }
-
-stop_pid() {
-  local p=$1 i
-  alive "$p" || { wait "$p" 2>/dev/null || true; return 0; }
-  kill -TERM "$p" 2>/dev/null || true
-  for i in $(seq 100); do alive "$p" || break; sleep 0.05; done
-  alive "$p" && kill -KILL "$p" 2>/dev/null || true
-  wait "$p" 2>/dev/null || true
-}
+. "$ROOT/scripts/procs.sh"
 
 cleanup() {
   local p
-  for p in "${PIDS[@]}"; do stop_pid "$p"; done
+  for p in "${PIDS[@]}"; do proc_stop "$p"; done
   if [ "${KEEP:-0}" = 1 ]; then say "kept $TMP"; else rm -rf "$TMP"; fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
-
-# A TCP port on loopback that nothing listens on or uses.
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 40000))
-    ss -Htan "( sport = :$p or dport = :$p )" 2>/dev/null | grep -q . || { echo $p; return; }
-  done
-}
-
-wait_http() { # URL PID
-  local i
-  for i in $(seq 200); do
-    alive "$2" || return 1
-    curl -fsS -o /dev/null --max-time 1 "$1" 2>/dev/null && return 0
-    sleep 0.05
-  done
-  return 1
-}
 
 CLK=$(getconf CLK_TCK)
 proc_ticks() { sed 's/^.*) //' /proc/$1/stat | awk '{print $12 + $13}'; } # utime + stime
@@ -165,7 +137,7 @@ run_load() {
   PIDS+=("$w")
   wait "$w" || wrc=$?
   child_cpu c1; read -r b1 st1 < <(sys_ticks)
-  if alive "$pid"; then s1=$(proc_ticks "$pid"); else s1=$s0; fi
+  if proc_alive "$pid"; then s1=$(proc_ticks "$pid"); else s1=$s0; fi
   cache_counts "$url" h1 m1
   R[$name.cache]=$(awk -v h0="$h0" -v m0="$m0" -v h1="$h1" -v m1="$m1" \
     'BEGIN { h = h1 - h0; m = m1 - m0; if (h + m > 0) printf "%.1f%% (%d hits, %d misses)", 100 * h / (h + m), h, m; else print "-" }')
@@ -180,7 +152,7 @@ run_load() {
   checked=$(kv checked "$line"); mism=$(kv mismatches "$line")
   local why=""
   [ -n "$line" ] && [ "$wrc" = 0 ] || why+="wrk failed (exit $wrc, see below); "
-  alive "$pid" || why+="server died; "
+  proc_alive "$pid" || why+="server died; "
   [ "${non2xx:-1}" = 0 ] && [ "${serr:-1}" = 0 ] || why+="non-2xx answers: ${non2xx:-?}; "
   [ "${sockerr:-1}" = 0 ] || why+="socket errors/timeouts: ${sockerr:-?}; "
   [ "${mism:-1}" = 0 ] || why+="body mismatches: ${mism:-?}; "
@@ -273,7 +245,7 @@ LOG_LINES0=$(grep -c '"msg":"request"' "$TMP/pheme.log" || true)
 run_load tasks "PHEME GET /api/v1/tasks/:id" "http://127.0.0.1:$PORT" tasks "$TASKS" "$PHEME_PID"
 run_load wallets "PHEME GET /api/v1/wallets/:address" "http://127.0.0.1:$PORT" wallets "$USERS" "$PHEME_PID"
 RSS_LOADED_KB=$(awk '/^VmHWM/ { print $2 }' /proc/$PHEME_PID/status 2>/dev/null || echo 0)
-stop_pid "$PHEME_PID"
+proc_stop "$PHEME_PID"
 LOG_LINES=$(($(grep -c '"msg":"request"' "$TMP/pheme.log" || true) - LOG_LINES0))
 LOG_MB=$(du -m "$TMP/pheme.log" | cut -f1)
 
@@ -316,7 +288,7 @@ PIDS+=("$NGINX_PID")
 wait_http "http://127.0.0.1:$NPORT/" "$NGINX_PID" || { cat "$TMP/nginx.out" "$NGX/error.log" >&2; die "nginx did not start"; }
 run_load nginx "nginx return 200 (access log on)" "http://127.0.0.1:$NPORT" fixed "$TASKS" "$NGINX_PID"
 run_load nginx_nolog "nginx return 200 (access_log off)" "http://127.0.0.1:$NPORT2" fixed "$TASKS" "$NGINX_PID"
-stop_pid "$NGINX_PID"
+proc_stop "$NGINX_PID"
 
 # --- 4. Node: the peer ---
 NODE_PORT=$(free_port)
@@ -325,7 +297,7 @@ NODE_PID=$!
 PIDS+=("$NODE_PID")
 wait_http "http://127.0.0.1:$NODE_PORT/" "$NODE_PID" || { cat "$TMP/node.out" >&2; die "node did not start"; }
 run_load node "Node http, fixed JSON" "http://127.0.0.1:$NODE_PORT" fixed "$TASKS" "$NODE_PID"
-stop_pid "$NODE_PID"
+proc_stop "$NODE_PID"
 
 LOAD1=$(cut -d' ' -f1-3 /proc/loadavg)
 

@@ -149,7 +149,7 @@ static int load_page(void *ctx, const store_lb_group *g, int n, int64_t upto, in
   st->groups += n;
   int64_t now = time_now_ms();
   if (now - st->logged_ms >= 2000) { /* a large ledger: say how far the load has come */
-    log_info("leaderboards: loading, users up to %lld of %lld (%lld groups) after %lld ms",
+    log_info("leaderboards: loading, ledger ids up to %lld of %lld (%lld rows) after %lld ms",
              (long long)upto, (long long)max, (long long)st->groups, (long long)(now - st->started_ms));
     st->logged_ms = now;
   }

@@ -8,18 +8,40 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "core/util.h"
 #include "core/banned.h"
 
 #define SHARDS 16
 #define KEY_MAX 64
 
+/* Leases of shared tokens (docs/operations.md, "Rate limits across nodes"). A node asks for at
+ * most 1/LEASE_SHARE of the tokens in the shared bucket at once, so every check of a limit under
+ * 2 × LEASE_SHARE per minute is one exact call to Redis; it spends a lease for LEASE_MS at most,
+ * and Redis keeps the lease's record LEASE_GRACE_MS longer, so that the record outlives every
+ * spend (the node's deadline is counted from before its call, Redis's from when it ran). */
+#define LEASE_SHARE 64
+#define LEASE_MS 250
+#define LEASE_GRACE_MS 1000
+#define LEASE_WANT_MAX (1 << 20)
+#define TEXT_(x) #x
+#define TEXT(x) TEXT_(x)
+#define LEASE_SHARE_TEXT TEXT(LEASE_SHARE)
+
 typedef struct bucket {
   struct bucket *hnext;       /* hash chain */
   struct bucket *prev, *next; /* LRU list, most recent first */
   char key[KEY_MAX];
-  double tokens;
+  double tokens;              /* this node's own bucket (no Redis, or Redis down) */
   uint64_t last_us;
+  /* Shared through Redis: the lease this node holds on the shared bucket (see lease_renew). */
+  int lease_left;             /* its tokens not spent yet */
+  int lease_size;             /* its tokens when granted (after the one spent at once) */
+  uint64_t lease_until;       /* monotonic µs: none is spent from this time on */
+  uint32_t lease_id;          /* its field in the shared bucket (0: no lease) */
+  int renewing;               /* a thread is asking Redis for this bucket now */
+  double shared_tokens;       /* the shared bucket's tokens at its last answer (headers) */
 } bucket;
 
 typedef struct {
@@ -34,29 +56,72 @@ struct ratelimit {
   shard shards[SHARDS];
   redis_client *shared;      /* the buckets every node shares, or NULL (ratelimit_share) */
   char script_sha[41];       /* SHA-1 of BUCKET_SCRIPT, for EVALSHA */
+  char node[17];             /* this node's name in lease fields: random, per process */
+  uint32_t lease_seq;        /* atomic: the last lease id given out */
   uint64_t shared_fallbacks; /* atomic: checks answered by this node's buckets: Redis was down */
+  uint64_t shared_calls;     /* atomic: checks that asked Redis */
+  uint64_t lease_hits;       /* atomic: checks answered from a lease, without Redis */
 };
 
-/* The shared token bucket, one atomic script per check. KEYS[1] the bucket; ARGV[1] the limit per
- * minute (also the capacity); ARGV[2] 1 to take a token, 0 to look. Time is the Redis server's
- * (TIME), so the nodes' clocks do not matter. Answers {allowed, tokens as text}. The bucket
- * expires once it would be full again. */
+/* The shared token bucket and its leases, one atomic script per call (docs/operations.md,
+ * "Rate limits across nodes"). KEYS[1] the bucket, a hash: `tokens` and `ts` (µs, the Redis
+ * server's TIME, so the nodes' clocks do not matter) and one field per outstanding lease,
+ * "SIZE EXPIRY_US". ARGV: [1] the limit per minute (also the capacity); [2] tokens wanted (0: only
+ * look); [3] how long a new lease lives in Redis, ms; [4] the new lease's field; [5] the field of
+ * the lease this node gives back ("" none) and [6] how many of its tokens were spent.
+ *
+ * Leased tokens are taken out of the bucket when granted, and the bucket refills only up to the
+ * limit minus what is leased: so tokens in Redis plus tokens in leases never exceed the limit and
+ * nothing is admitted that one bucket would refuse. A lease given back while its field exists
+ * returns its unspent tokens; an expired lease is dropped, its tokens counted as spent (the node
+ * stopped spending it earlier, see LEASE_MS). A grant is at most the tokens wanted and at most
+ * 1/LEASE_SHARE of the tokens in the bucket, and at least one when one is there; one token is
+ * spent at once by the request that asked, the rest become the lease. Answers {granted, tokens
+ * left in the bucket as text}. The key expires once it would be full again and no lease lives. */
 static const char BUCKET_SCRIPT[] =
-    "local limit = tonumber(ARGV[1])\n"
+    "local limit, want = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
     "local t = redis.call('TIME')\n"
     "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
-    "local b = redis.call('HMGET', KEYS[1], 'tokens', 'ts')\n"
-    "local tokens, ts = tonumber(b[1]), tonumber(b[2])\n"
-    "if not tokens then tokens = limit; ts = now end\n"
-    "if now > ts then tokens = math.min(limit, tokens + (now - ts) * limit / 60000000) end\n"
-    "local allowed = 0\n"
-    "if tokens >= 1 then allowed = 1 end\n"
-    "if ARGV[2] == '1' then\n"
-    "  if allowed == 1 then tokens = tokens - 1 end\n"
-    "  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))\n"
-    "  redis.call('PEXPIRE', KEYS[1], math.ceil((limit - tokens) * 60000 / limit) + 1000)\n"
+    "local h = redis.call('HGETALL', KEYS[1])\n"
+    "local tokens, ts, leased, back, last = nil, nil, 0, nil, now\n"
+    "for i = 1, #h, 2 do\n"
+    "  local f, v = h[i], h[i + 1]\n"
+    "  if f == 'tokens' then tokens = tonumber(v)\n"
+    "  elseif f == 'ts' then ts = tonumber(v)\n"
+    "  else\n"
+    "    local size, exp = string.match(v, '^(%d+) (%d+)$')\n"
+    "    size, exp = tonumber(size), tonumber(exp)\n"
+    "    if not size or exp <= now then redis.call('HDEL', KEYS[1], f)\n"
+    "    else\n"
+    "      leased = leased + size\n"
+    "      if f == ARGV[5] then back = size else last = math.max(last, exp) end\n"
+    "    end\n"
+    "  end\n"
     "end\n"
-    "return {allowed, tostring(tokens)}\n";
+    "if not tokens then tokens = limit; ts = now end\n"
+    "if now > ts then tokens = tokens + (now - ts) * limit / 60000000 end\n"
+    "if tokens > limit - leased then tokens = math.max(0, limit - leased) end\n"
+    "if back then\n"
+    "  redis.call('HDEL', KEYS[1], ARGV[5])\n"
+    "  leased = leased - back\n"
+    "  tokens = math.min(limit - leased, tokens + back - math.min(back, tonumber(ARGV[6])))\n"
+    "end\n"
+    "local g = 0\n"
+    "if want > 0 then\n"
+    "  g = math.min(want, math.max(1, math.floor(tokens / " LEASE_SHARE_TEXT ")), math.floor(tokens))\n"
+    "  if g < 0 then g = 0 end\n"
+    "  tokens = tokens - g\n"
+    "  if g > 1 then\n"
+    "    local exp = now + tonumber(ARGV[3]) * 1000\n"
+    "    redis.call('HSET', KEYS[1], ARGV[4], string.format('%d %.0f', g - 1, exp))\n"
+    "    last = math.max(last, exp)\n"
+    "  end\n"
+    "end\n"
+    "if want > 0 or back then\n"
+    "  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', string.format('%.0f', now))\n"
+    "  redis.call('PEXPIRE', KEYS[1], math.ceil((limit - tokens) * 60000 / limit + (last - now) / 1000) + 1000)\n"
+    "end\n"
+    "return {g, tostring(tokens)}\n";
 
 void ratelimit_share(ratelimit *rl, redis_client *redis) {
   rl->shared = redis;
@@ -66,6 +131,12 @@ void ratelimit_share(ratelimit *rl, redis_client *redis) {
   sha1_update(&h, sizeof BUCKET_SCRIPT - 1, (const uint8_t *)BUCKET_SCRIPT);
   sha1_digest(&h, sizeof d, d);
   for (int i = 0; i < SHA1_DIGEST_SIZE; i++) snprintf(rl->script_sha + 2 * i, 3, "%02x", d[i]);
+  uint8_t id[8];
+  if (random_bytes(id, sizeof id)) { /* no entropy: the clock and PID still tell nodes apart */
+    uint64_t v = time_mono_us() ^ ((uint64_t)getpid() << 40);
+    memcpy(id, &v, sizeof id);
+  }
+  bytes_to_hex(rl->node, id, sizeof id);
 }
 
 uint64_t ratelimit_shared_fallbacks(ratelimit *rl) { return __atomic_load_n(&rl->shared_fallbacks, __ATOMIC_RELAXED); }
@@ -76,35 +147,57 @@ void ratelimit_metrics_collect(metrics_writer *w, void *ctx) {
   mw_i64(w, NULL, (int64_t)ratelimit_size(rl));
   mw_family(w, "pheme_ratelimit_shared", METRIC_GAUGE, "Whether the buckets are shared through Redis (configured).");
   mw_i64(w, NULL, rl->shared != NULL);
+  mw_family(w, "pheme_ratelimit_shared_calls_total", METRIC_COUNTER, "Checks that asked the shared bucket in Redis.");
+  mw_i64(w, NULL, (int64_t)__atomic_load_n(&rl->shared_calls, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_ratelimit_lease_hits_total", METRIC_COUNTER,
+            "Checks answered from a lease of shared tokens this node holds, without asking Redis.");
+  mw_i64(w, NULL, (int64_t)__atomic_load_n(&rl->lease_hits, __ATOMIC_RELAXED));
   mw_family(w, "pheme_ratelimit_shared_fallbacks_total", METRIC_COUNTER,
             "Checks this node answered with its own buckets because Redis could not (per-node limits meanwhile).");
   mw_i64(w, NULL, (int64_t)ratelimit_shared_fallbacks(rl));
 }
 
-/* The shared bucket's answer, or -1 when Redis cannot give one (the caller uses its own). */
-static int shared_check(ratelimit *rl, const char *key, int limit, int take, rl_result *r) {
-  char k[KEY_MAX + 16], lim[16];
+/* One call of the shared bucket's script: want tokens (0: only look), giving back the lease
+ * back_id (0: none) of which spent tokens were used; a granted lease gets the field new_id.
+ * *granted and *tokens are the script's answer. -1 when Redis cannot answer (the caller uses the
+ * node's own bucket). */
+static int shared_call(ratelimit *rl, const char *key, int limit, int want, uint32_t new_id, uint32_t back_id, int spent,
+                       int *granted, double *tokens) {
+  char k[KEY_MAX + 16], lim[16], w[16], ms[16], nf[32], bf[32], sp[16];
   snprintf(k, sizeof k, "pheme:rl:%s", key);
   snprintf(lim, sizeof lim, "%d", limit);
-  const char *argv[] = {"EVALSHA", rl->script_sha, "1", k, lim, take ? "1" : "0"};
+  snprintf(w, sizeof w, "%d", want);
+  snprintf(ms, sizeof ms, "%d", LEASE_MS + LEASE_GRACE_MS);
+  snprintf(nf, sizeof nf, "%s:%u", rl->node, new_id);
+  if (back_id) snprintf(bf, sizeof bf, "%s:%u", rl->node, back_id); else bf[0] = 0;
+  snprintf(sp, sizeof sp, "%d", spent);
+  const char *argv[] = {"EVALSHA", rl->script_sha, "1", k, lim, w, ms, nf, bf, sp};
+  int argc = (int)(sizeof argv / sizeof argv[0]);
   redis_value v;
-  pheme_err e = redis_command(rl->shared, 6, argv, &v);
+  __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
+  pheme_err e = redis_command(rl->shared, argc, argv, &v);
   if (e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0) {
     argv[0] = "EVAL";
     argv[1] = BUCKET_SCRIPT; /* runs it and caches it on the server for the next EVALSHA */
-    e = redis_command(rl->shared, 6, argv, &v);
+    e = redis_command(rl->shared, argc, argv, &v);
   }
   if (e || v.type != REDIS_ARR || v.n != 2 || v.a[0].type != REDIS_INT) {
     __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
   }
-  double tokens = strtod(v.a[1].s, NULL), rate = (double)limit / 60e6;
-  r->limit = limit;
-  r->allowed = v.a[0].i == 1;
-  r->retry_after_s = r->allowed ? 0 : (int)((1.0 - tokens) / rate / 1e6) + 1;
-  r->remaining = (int)tokens;
-  r->reset_s = (int)(((double)limit - tokens) / rate / 1e6 + 0.999);
+  *granted = (int)v.a[0].i;
+  *tokens = strtod(v.a[1].s, NULL);
   return 0;
+}
+
+/* The answer for a client whose shared bucket holds tokens (plus what this node's lease holds). */
+static rl_result shared_result(int limit, int allowed, double tokens) {
+  double rate = (double)limit / 60e6;
+  rl_result r = {allowed, limit, (int)tokens, 0, 0};
+  if (!allowed) r.retry_after_s = (int)((1.0 - tokens) / rate / 1e6) + 1;
+  r.reset_s = (int)(((double)limit - tokens) / rate / 1e6 + 0.999);
+  if (r.reset_s < 0) r.reset_s = 0;
+  return r;
 }
 
 static uint64_t hash_key(const char *s) {
@@ -188,45 +281,128 @@ static bucket *bucket_find(const bucket_ref *ref) {
   return b;
 }
 
+/* The bucket of ref, made full if there is none (call with the shard locked). NULL when out of
+ * memory. */
+static bucket *bucket_get(const bucket_ref *ref, int limit, uint64_t now_us) {
+  shard *s = ref->s;
+  bucket *b = bucket_find(ref);
+  if (b) {
+    lru_unlink(s, b);
+    lru_push(s, b);
+    return b;
+  }
+  if (s->count >= s->cap && s->tail) {
+    bucket *old = s->tail;
+    lru_unlink(s, old);
+    table_remove(s, old, hash_key(old->key) / SHARDS);
+    free(old); /* a lease it held is not given back: its tokens count as spent once it expires */
+    s->count--;
+  }
+  b = calloc(1, sizeof *b);
+  if (!b) return NULL;
+  memcpy(b->key, ref->key, KEY_MAX);
+  b->tokens = limit;
+  b->last_us = now_us;
+  bucket **slot = &s->table[(ref->h / SHARDS) & (s->nslots - 1)];
+  b->hnext = *slot;
+  *slot = b;
+  s->count++;
+  lru_push(s, b);
+  return b;
+}
+
+/* Takes a token through the shared bucket: from this node's lease while it has tokens and time
+ * left, else from Redis, renewing the lease on the way (one thread per bucket at a time; the
+ * others meanwhile ask for one token each). -1 when Redis cannot answer. */
+static int shared_take(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t now_us, rl_result *out) {
+  pthread_mutex_lock(&ref->s->mu);
+  bucket *b = bucket_get(ref, limit, now_us);
+  if (!b) {
+    pthread_mutex_unlock(&ref->s->mu);
+    return -1;
+  }
+  if (b->lease_left > 0 && now_us < b->lease_until) {
+    b->lease_left--;
+    *out = shared_result(limit, 1, b->shared_tokens + b->lease_left);
+    pthread_mutex_unlock(&ref->s->mu);
+    __atomic_add_fetch(&rl->lease_hits, 1, __ATOMIC_RELAXED);
+    return 0;
+  }
+  int renew = !b->renewing, want = 1, spent = 0;
+  uint32_t back = 0;
+  if (renew) {
+    back = b->lease_id;
+    spent = b->lease_size - b->lease_left;
+    /* used up within its time: the client spends faster than the lease, so ask for twice as
+     * much; else for what it spent in one lease's time, and the token wanted now */
+    if (now_us < b->lease_until) want = 2 * (b->lease_size + 1);
+    else want = spent + 1;
+    if (want > LEASE_WANT_MAX) want = LEASE_WANT_MAX;
+    b->renewing = 1;
+    b->lease_id = 0;
+    b->lease_size = b->lease_left = 0;
+  }
+  pthread_mutex_unlock(&ref->s->mu);
+  uint32_t id = 0;
+  if (renew)
+    while (!(id = __atomic_add_fetch(&rl->lease_seq, 1, __ATOMIC_RELAXED))) {
+    }
+  int granted = 0;
+  double tokens = 0;
+  int rc = shared_call(rl, ref->key, limit, want, id, back, spent, &granted, &tokens);
+  if (renew) {
+    pthread_mutex_lock(&ref->s->mu);
+    if ((b = bucket_get(ref, limit, now_us))) {
+      b->renewing = 0;
+      if (rc == 0) {
+        b->shared_tokens = tokens;
+        b->lease_until = now_us + (uint64_t)LEASE_MS * 1000;
+        if (granted > 1) {
+          b->lease_id = id;
+          b->lease_size = b->lease_left = granted - 1;
+        }
+      }
+    }
+    pthread_mutex_unlock(&ref->s->mu);
+  }
+  if (rc) return -1;
+  *out = shared_result(limit, granted >= 1, tokens + (granted > 1 ? granted - 1 : 0));
+  return 0;
+}
+
+/* What the shared bucket would answer, without taking a token: a lease with tokens and time left
+ * says yes; else Redis is asked. -1 when it cannot answer. */
+static int shared_peek(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t now_us, rl_result *out) {
+  pthread_mutex_lock(&ref->s->mu);
+  bucket *b = bucket_find(ref);
+  if (b && b->lease_left > 0 && now_us < b->lease_until) {
+    *out = shared_result(limit, 1, b->shared_tokens + b->lease_left);
+    pthread_mutex_unlock(&ref->s->mu);
+    return 0;
+  }
+  pthread_mutex_unlock(&ref->s->mu);
+  int granted;
+  double tokens;
+  if (shared_call(rl, ref->key, limit, 0, 0, 0, 0, &granted, &tokens)) return -1;
+  *out = shared_result(limit, tokens >= 1.0, tokens);
+  return 0;
+}
+
 rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
   bucket_ref ref;
   bucket_ref_init(rl, client, c, &ref);
-  rl_result shared;
-  if (rl->shared && shared_check(rl, ref.key, rl->limits[c], 1, &shared) == 0) return shared;
-  shard *s = ref.s;
-  uint64_t h = ref.h;
-  const char *key = ref.key;
   int limit = rl->limits[c];
-  double rate = (double)limit / 60e6; /* tokens per microsecond */
   rl_result r = {0, limit, 0, 0, 0};
-  pthread_mutex_lock(&s->mu);
-  bucket *b = bucket_find(&ref);
-  if (b) {
-    lru_unlink(s, b);
-  } else {
-    if (s->count >= s->cap && s->tail) {
-      bucket *old = s->tail;
-      lru_unlink(s, old);
-      table_remove(s, old, hash_key(old->key) / SHARDS);
-      free(old);
-      s->count--;
-    }
-    b = calloc(1, sizeof *b);
-    if (!b) { /* out of memory: let the request through rather than fail it */
-      pthread_mutex_unlock(&s->mu);
-      r.allowed = 1;
-      r.remaining = limit;
-      return r;
-    }
-    memcpy(b->key, key, KEY_MAX);
-    b->tokens = limit;
-    b->last_us = now_us;
-    bucket **slot = &s->table[(h / SHARDS) & (s->nslots - 1)];
-    b->hnext = *slot;
-    *slot = b;
-    s->count++;
+  if (rl->shared && shared_take(rl, &ref, limit, now_us, &r) == 0) return r;
+  double rate = (double)limit / 60e6; /* tokens per microsecond */
+  pthread_mutex_lock(&ref.s->mu);
+  bucket *b = bucket_get(&ref, limit, now_us);
+  if (!b) { /* out of memory: let the request through rather than fail it */
+    pthread_mutex_unlock(&ref.s->mu);
+    r.allowed = 1;
+    r.remaining = limit;
+    return r;
   }
-  lru_push(s, b);
   if (now_us > b->last_us) {
     b->tokens += (double)(now_us - b->last_us) * rate;
     if (b->tokens > limit) b->tokens = limit;
@@ -240,18 +416,17 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
   }
   r.remaining = (int)b->tokens;
   r.reset_s = (int)(((double)limit - b->tokens) / rate / 1e6 + 0.999);
-  pthread_mutex_unlock(&s->mu);
+  pthread_mutex_unlock(&ref.s->mu);
   return r;
 }
 
 rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
   bucket_ref ref;
   bucket_ref_init(rl, client, c, &ref);
-  rl_result shared;
-  if (rl->shared && shared_check(rl, ref.key, rl->limits[c], 0, &shared) == 0) return shared;
   int limit = rl->limits[c];
-  double rate = (double)limit / 60e6;
   rl_result r = {1, limit, limit, 0, 0};
+  if (rl->shared && shared_peek(rl, &ref, limit, now_us, &r) == 0) return r;
+  double rate = (double)limit / 60e6;
   pthread_mutex_lock(&ref.s->mu);
   bucket *b = bucket_find(&ref);
   if (b) {

@@ -35,9 +35,13 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
  * bucket is allowed with the full limit). For counting failures: peek before the work, take
  * only when it failed. */
 rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us);
-/* Shares the buckets with every node using the same Redis (core/redis.h): each check is one
- * atomic script there, so the documented limits hold across nodes. While Redis is down a check is
- * answered by this node's own bucket (per-node limits) and counted; it never fails a request. */
+/* Shares the buckets with every node using the same Redis (core/redis.h), so the documented
+ * limits hold across nodes: never more than one bucket admits. A check either spends a token of a
+ * lease this node holds (no network) or runs one atomic script there that takes a token and may
+ * lease a few more to this node (at most 1/64 of the bucket's tokens, for 250 ms; limits under
+ * 128 a minute never lease, so each of their checks is exact); docs/operations.md, "Rate limits
+ * across nodes", gives the bound. While Redis is down a check is answered by this node's own
+ * bucket (per-node limits) and counted; it never fails a request. */
 void ratelimit_share(ratelimit *rl, redis_client *redis);
 /* Checks answered by this node's buckets because Redis could not answer. */
 uint64_t ratelimit_shared_fallbacks(ratelimit *rl);

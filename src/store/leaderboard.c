@@ -8,8 +8,8 @@
 #include "store/internal.h"
 #include "core/banned.h"
 
-pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn, void *ctx) {
-  if (page_users < 1) page_users = 1;
+pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx) {
+  if (page_rows < 1) page_rows = 1;
   arena a;
   arena_init(&a, 0);
   sx x;
@@ -20,22 +20,26 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn,
   }
   e = sx_snapshot(&x);
   db_result r;
-  int64_t max = 0;
-  if (!e) e = Q0(&x, &r, "SELECT coalesce(max(user_id), 0) FROM xp_ledger");
+  int64_t max = 0, after = 0;
+  if (!e) e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM xp_ledger");
   if (!e) max = db_int(&r, 0, 0);
   store_lb_group *rows = NULL;
   size_t cap = 0;
-  for (int64_t from = 0; !e && from < max; from += page_users) {
-    int64_t upto = from + page_users > max ? max : from + page_users;
+  while (!e && after < max) {
+    /* the ledger's rows as they are, in id order: the primary key's order, which is the order
+     * they were written in, so a page is a stretch of the table read once. The boards add the
+     * rows up themselves (adding per row is what they do for every new award anyway); a GROUP BY
+     * here cost PostgreSQL a hash aggregate over every row, spilled to disk past work_mem, and
+     * pages by user range read most of the table again for each range (docs/operations.md,
+     * "Query plans at scale"). */
     e = Q(&x, &r,
-          "SELECT user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), "
-          "CAST(sum(amount) AS BIGINT) FROM xp_ledger WHERE user_id > $1 AND user_id <= $2 "
-          "GROUP BY user_id, skill_id, guild_id, season_id",
-          dbv_int(from), dbv_int(upto));
-    if (e) break;
+          "SELECT id, user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), amount "
+          "FROM xp_ledger WHERE id > $1 ORDER BY id LIMIT $2",
+          dbv_int(after), dbv_int(page_rows));
+    if (e || r.rows == 0) break;
     if ((size_t)r.rows > cap) {
       cap = (size_t)r.rows;
-      store_lb_group *more = realloc(rows, cap * sizeof *rows);
+      store_lb_group *more = realloc(rows, cap * sizeof *more);
       if (!more) {
         e = PHEME_SYS_NOMEM;
         break;
@@ -43,9 +47,9 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn,
       rows = more;
     }
     for (int i = 0; i < r.rows; i++)
-      rows[i] = (store_lb_group){db_int(&r, i, 0), db_int(&r, i, 1), db_int(&r, i, 2),
-                                 db_int(&r, i, 3), db_int(&r, i, 4)};
-    if (fn(ctx, rows, r.rows, upto, max)) e = PHEME_SYS_INTERNAL;
+      rows[i] = (store_lb_group){db_int(&r, i, 1), db_int(&r, i, 2), db_int(&r, i, 3), db_int(&r, i, 4), db_int(&r, i, 5)};
+    after = db_int(&r, r.rows - 1, 0);
+    if (fn(ctx, rows, r.rows, after < max ? after : max, max)) e = PHEME_SYS_INTERNAL;
     /* the page's cells are copied out: the arena starts again for the next page */
     arena_clear(&a);
   }

@@ -1,5 +1,5 @@
-/* What the leaderboards (src/game/leaderboard.c) read from storage: the XP ledger summed per
- * person and board, the people a page of a board names, and seasons. All SQL of the leaderboards
+/* What the leaderboards (src/game/leaderboard.c) read from storage: the XP ledger row by row, the
+ * people a page of a board names, and seasons. All SQL of the leaderboards
  * is here. */
 #ifndef PHEME_STORE_LEADERBOARD_H
 #define PHEME_STORE_LEADERBOARD_H
@@ -10,24 +10,22 @@
 #include "core/err.h"
 #include "store/store.h"
 
-/* The XP of one person on one combination of boards: the sum of their ledger rows with this
- * skill, guild and season (0: none). Adding these up per board gives every board. */
+/* XP of one person on one combination of boards (skill, guild, season; 0: none): one ledger row.
+ * Adding these up per board gives every board. */
 typedef struct {
   int64_t user_id, skill_id, guild_id, season_id;
   int64_t xp;
 } store_lb_group;
 
-/* Called with each page of groups; returns 0 to go on, anything else to stop the scan (which
- * then returns PHEME_SYS_INTERNAL). */
-typedef int (*store_lb_each)(void *ctx, const store_lb_group *rows, int n, int64_t user_upto,
-                             int64_t user_max);
+/* Called with each page of rows; returns 0 to go on, anything else to stop the scan (which then
+ * returns PHEME_SYS_INTERNAL). */
+typedef int (*store_lb_each)(void *ctx, const store_lb_group *rows, int n, int64_t id_upto, int64_t id_max);
 
-/* Reads the whole ledger grouped by (person, skill, guild, season), one grouped read per range
- * of page_users user ids (through the ledger's user index, so memory stays bounded by a page),
- * all in one snapshot where the backend has read transactions (SQLite). fn learns how far the
- * scan has come (user_upto of user_max) for progress reports. Returns 0 or a storage error. */
-pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn, void *ctx)
-    PHEME_MUST_CHECK;
+/* Reads the whole ledger, page_rows rows at a time in id order (a keyset walk of the primary key:
+ * each page a stretch of the table, the whole read once; memory bounded by a page), all in one
+ * snapshot where the backend has read transactions (SQLite). fn learns how far the scan has come
+ * (ledger id id_upto of id_max) for progress reports. Returns 0 or a storage error. */
+pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx) PHEME_MUST_CHECK;
 
 /* A person named on a board. */
 typedef struct {

@@ -1,7 +1,11 @@
 // Rate limits shared by several nodes through Redis (core/redis.h, http/ratelimit.c): two
 // `pheme serve` on one database and one redis-server (Debian's, started here on loopback and
 // stopped by its PID). A limit of 10 reads a minute holds across both nodes: of 20 reads sent
-// alternately to A and B exactly 10 pass. With Redis stopped the nodes keep serving on limits of
+// alternately to A and B exactly 10 pass (a limit under 128 a minute is never leased: every check
+// is one call to Redis). A limit of 640 GraphQL requests a minute is leased to the nodes a few
+// tokens at a time (at most 640/64 = 10 per lease) and still holds: from a full bucket, concurrent
+// requests to both nodes pass no more than 640 plus what refilled meanwhile, no fewer than 640
+// minus one lease per node, and most of them without a call to Redis. With Redis stopped the nodes keep serving on limits of
 // their own and say so in /readyz and /metrics; once Redis is back they share again.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -46,7 +50,8 @@ describe('redis', () => {
     db = await freshDatabase('redis');
     // the URL may hold a password: a secret, given in the environment, never on the command line
     const env = { PHEME_REDIS: `redis://127.0.0.1:${redisPort}/2` };
-    const args = ['--redis-backoff-ms', '300', '--rate-limit', 'on', '--rate-limit-read', '10', '--answer-cache', 'off'];
+    const args = ['--redis-backoff-ms', '300', '--rate-limit', 'on', '--rate-limit-read', '10', '--rate-limit-graphql', '640',
+      '--answer-cache', 'off'];
     a = await startServer({ db, name: 'redis-a', args, env });
     // or in a file the flag names (--redis @FILE): node b reads its URL that way
     const urlFile = path.join(WORK, `redis-url-${redisPort}`);
@@ -81,6 +86,39 @@ describe('redis', () => {
     assert.equal(statuses.filter((s) => s === 429).length, 10, statuses.join(','));
     // both nodes refused some: the buckets are one, not one per node
     assert.ok(statuses.slice(10).every((s) => s === 429), statuses.join(','));
+  });
+
+  test('a limit of 640 a minute is leased to the nodes and holds: 640 - 2 leases <= passed <= 640 + refill', async () => {
+    const limit = 640; const lease = limit / 64;
+    const calls = async () => {
+      let n = 0;
+      for (const node of [a, b]) n += metric((await request(node.port, 'GET', '/metrics')).text, 'pheme_ratelimit_shared_calls_total');
+      return n;
+    };
+    const calls0 = await calls();
+    const one = async (node) => (await request(node.port, 'GET', '/graphql?query=%7B__typename%7D')).status;
+    let passed = 0; let refused = 0; let sent = 0; let quiet = 0;
+    const t0 = Date.now();
+    // four requests in flight on each node at once, until three rounds in a row pass nothing
+    while (quiet < 3 && sent < 5000) {
+      const statuses = await Promise.all([a, a, a, a, b, b, b, b].map(one));
+      sent += statuses.length;
+      const ok = statuses.filter((s) => s === 200).length;
+      passed += ok;
+      refused += statuses.filter((s) => s === 429).length;
+      quiet = ok ? 0 : quiet + 1;
+    }
+    const elapsed = Date.now() - t0;
+    assert.equal(passed + refused, sent, 'every answer is 200 or 429');
+    // never more than one bucket admits: the 640 it held, plus what refilled while the test ran
+    const refill = Math.floor((elapsed / 60000) * limit) + 1;
+    assert.ok(passed <= limit + refill, `passed ${passed} > ${limit} + ${refill} refilled in ${elapsed} ms`);
+    // at most one lease per node may be left unspent (both nodes kept asking until nothing passed)
+    assert.ok(passed >= limit - 2 * lease, `passed ${passed} < ${limit} - 2 x ${lease}`);
+    // leases at work: fewer calls to Redis than requests
+    const used = (await calls()) - calls0;
+    assert.ok(used < sent * 0.75, `${used} calls to Redis for ${sent} requests`);
+    console.log(`# ${passed} of ${sent} passed in ${elapsed} ms (refill <= ${refill}); ${used} calls to Redis`);
   });
 
   test('Redis down: the nodes serve on limits of their own and say so; Redis back: shared again', async () => {

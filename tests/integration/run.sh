@@ -39,6 +39,7 @@ fi
 reporter=""
 if node --help 2>/dev/null | grep -q -- '--test-reporter'; then reporter="--test-reporter=spec"; fi
 
+. "$root/scripts/procs.sh"
 work=$(mktemp -d /tmp/pheme-it.XXXXXX)
 mkdir -p "$work/pids"
 PG_TEST_DIR=""
@@ -47,27 +48,11 @@ test_pid=""
 cleanup() {
   rc=$?
   trap - EXIT HUP INT PIPE TERM
-  # the test runner of the file in progress (timeout passes the signal on to node)
-  if [ -n "$test_pid" ]; then
-    kill -TERM "$test_pid" 2>/dev/null || true
-    wait "$test_pid" 2>/dev/null || true
-  fi
-  # servers a test file started and could not stop (their PID files are removed on a clean exit)
-  for f in "$work"/pids/*; do
-    [ -e "$f" ] || continue
-    pid=$(basename "$f")
-    case $pid in *[!0-9]*) continue ;; esac
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [ -n "$PG_TEST_DIR" ]; then "$root/scripts/pg-test.sh" stop "$PG_TEST_DIR" || true; fi
-  if [ "${PHEME_IT_KEEP:-0}" = 1 ]; then echo "run.sh: kept $work"; else rm -rf "$work"; fi
+  runner_stop "$root" "$work" "$test_pid" "$PG_TEST_DIR"
+  runner_done run.sh "$work"
   exit $rc
 }
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
+on_exit cleanup
 
 # A copy of the binary, so that a rebuild of build/pheme during the run cannot change it midway.
 cp "$bin" "$work/pheme"

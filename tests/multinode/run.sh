@@ -26,6 +26,7 @@ done
 reporter=""
 if node --help 2>/dev/null | grep -q -- '--test-reporter'; then reporter="--test-reporter=spec"; fi
 
+. "$root/scripts/procs.sh"
 work=$(mktemp -d /tmp/pheme-mn.XXXXXX)
 mkdir -p "$work/pids" "$work/logs"
 PG_TEST_DIR=""
@@ -33,29 +34,15 @@ test_pid=""
 cleanup() {
   rc=$?
   trap - EXIT HUP INT PIPE TERM
-  if [ -n "$test_pid" ]; then
-    kill -TERM "$test_pid" 2>/dev/null || true
-    wait "$test_pid" 2>/dev/null || true
-  fi
-  for f in "$work"/pids/*; do
-    [ -e "$f" ] || continue
-    pid=$(basename "$f")
-    case $pid in *[!0-9]*) continue ;; esac
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  if [ -n "$PG_TEST_DIR" ]; then "$root/scripts/pg-test.sh" stop "$PG_TEST_DIR" || true; fi
+  runner_stop "$root" "$work" "$test_pid" "$PG_TEST_DIR"
   # a test that failed between its mount and its unmount (diskfull.test.mjs)
   for m in "$work"/tmpfs-*; do
     [ -d "$m" ] && mountpoint -q "$m" && umount "$m" 2>/dev/null || true
   done
-  if [ "${PHEME_IT_KEEP:-0}" = 1 ]; then echo "multinode: kept $work"; else rm -rf "$work"; fi
+  runner_done multinode "$work"
   exit $rc
 }
-trap cleanup EXIT
-trap 'exit 129' HUP
-trap 'exit 130' INT
-trap 'exit 141' PIPE
-trap 'exit 143' TERM
+on_exit cleanup
 
 cp "$bin" "$work/pheme"
 out=$("$root/scripts/pg-test.sh" start) || { echo "multinode: cannot start PostgreSQL" >&2; exit 1; }

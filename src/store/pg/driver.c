@@ -1,13 +1,23 @@
 /* The PostgreSQL backend over libpq: a pool of connections to the primary, an optional pool to a
  * read replica, and per-connection prepared statements named after a hash of their SQL.
  * Parameters travel as text (bytea as binary); results come back as text and are converted by
- * column type, so NUMERIC(78,0) amounts stay exact decimal strings. */
+ * column type, so NUMERIC(78,0) amounts stay exact decimal strings.
+ *
+ * A pooled connection the server broke (PostgreSQL restarted, or the network cut it) is found
+ * only when a statement is sent on it. A read that meets one outside a transaction reconnects and
+ * runs again, once: a SELECT that is not part of a transaction block, or the BEGIN that opens one
+ * (nothing of the transaction has run yet). A statement inside a transaction, or any other
+ * statement outside one, is never run twice: it fails (503 SYS002), and the connection is
+ * reconnected when the pool hands it out next. */
+#include <ctype.h>
 #include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store/db.h"
+#include "core/log.h"
 #include "core/banned.h"
 
 /* The prepared-statement cache: CACHE_SLOTS / CACHE_WAYS sets of CACHE_WAYS statements, the least
@@ -31,6 +41,7 @@ typedef struct {
 struct db_conn {
   PGconn *h;
   int replica;
+  int statement_timeout_ms; /* set on every (re)connection */
   uint64_t tick;
   prepared cache[CACHE_SLOTS];
   char err[512];
@@ -61,10 +72,32 @@ static void conn_close(db_conn *c) {
 
 static void notice_quiet(void *arg, const char *msg) { (void)arg; (void)msg; }
 
+/* The session settings every connection has: UTC, and the statement timeout. 0, or -1 with err
+ * set. */
+static int conn_setup(db_conn *c, char *err, size_t errlen) {
+  PQsetNoticeProcessor(c->h, notice_quiet, NULL);
+  PGresult *r = PQexec(c->h, "SET TIME ZONE 'UTC'");
+  PQclear(r);
+  if (c->statement_timeout_ms > 0) {
+    /* a statement past it is cancelled by the server (SQLSTATE 57014): 503 SYS002, never a hang */
+    char set[64];
+    snprintf(set, sizeof set, "SET statement_timeout = %d", c->statement_timeout_ms);
+    r = PQexec(c->h, set);
+    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+    PQclear(r);
+    if (!ok) {
+      snprintf(err, errlen, "cannot set statement_timeout on PostgreSQL%s", c->replica ? " replica" : "");
+      return -1;
+    }
+  }
+  return 0;
+}
+
 static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms, char *err, size_t errlen) {
   db_conn *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->replica = replica;
+  c->statement_timeout_ms = statement_timeout_ms;
   c->h = PQconnectdb(url);
   if (!c->h || PQstatus(c->h) != CONNECTION_OK) {
     /* libpq's message may quote the password-bearing URL only in parts it chose; trim the
@@ -75,23 +108,25 @@ static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms
     conn_close(c);
     return NULL;
   }
-  PQsetNoticeProcessor(c->h, notice_quiet, NULL);
-  PGresult *r = PQexec(c->h, "SET TIME ZONE 'UTC'");
-  PQclear(r);
-  if (statement_timeout_ms > 0) {
-    /* a statement past it is cancelled by the server (SQLSTATE 57014): 503 SYS002, never a hang */
-    char set[64];
-    snprintf(set, sizeof set, "SET statement_timeout = %d", statement_timeout_ms);
-    r = PQexec(c->h, set);
-    int ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    PQclear(r);
-    if (!ok) {
-      snprintf(err, errlen, "cannot set statement_timeout on PostgreSQL%s", replica ? " replica" : "");
-      conn_close(c);
-      return NULL;
-    }
+  if (conn_setup(c, err, errlen)) {
+    conn_close(c);
+    return NULL;
   }
   return c;
+}
+
+/* Connects c again with the parameters it was opened with (its prepared statements are gone with
+ * the old session). 0, or -1 when the server does not take it (c stays broken). */
+static int conn_reset(db_conn *c) {
+  cache_clear(c);
+  PQreset(c->h);
+  if (PQstatus(c->h) != CONNECTION_OK) return -1;
+  char err[128];
+  if (conn_setup(c, err, sizeof err)) {
+    log_warn("postgresql%s: %s after reconnecting", c->replica ? " replica" : "", err);
+    return -1;
+  }
+  return 0;
 }
 
 static void pg_close(db *d) {
@@ -132,10 +167,7 @@ fail:
 static db_conn *pg_acquire(db *d, int write) {
   pg_db *p = (pg_db *)d;
   db_conn *c = db_pool_get(!write && p->replica ? p->replica : p->primary);
-  if (c && PQstatus(c->h) != CONNECTION_OK) {
-    PQreset(c->h);
-    cache_clear(c);
-  }
+  if (c && PQstatus(c->h) != CONNECTION_OK) (void)conn_reset(c); /* still broken: its statement fails */
   return c;
 }
 
@@ -251,8 +283,7 @@ static pheme_err convert(db_conn *c, arena *a, PGresult *r, db_result *out) {
   return PHEME_OK;
 }
 
-static pheme_err pg_query(db_conn *c, arena *a, const char *sql, const dbv *args, int nargs,
-                          db_result *out) {
+static pheme_err query_once(db_conn *c, arena *a, const char *sql, const dbv *args, int nargs, db_result *out) {
   PGresult *perr = NULL;
   const char *name = prepare(c, sql, nargs, &perr);
   if (!name) {
@@ -303,6 +334,32 @@ static pheme_err pg_query(db_conn *c, arena *a, const char *sql, const dbv *args
   }
   PQclear(r);
   return e;
+}
+
+/* Whether sql may run again after its connection broke outside a transaction: a SELECT (PHEME's
+ * SELECTs outside a transaction read; the advisory locks it takes are transaction-scoped, so
+ * they run inside one), or the BEGIN that opens a transaction. */
+static int may_run_again(const char *sql) {
+  while (isspace((unsigned char)*sql)) sql++;
+  if (strcasecmp(sql, "BEGIN") == 0) return 1;
+  return strncasecmp(sql, "SELECT", 6) == 0 && !isalnum((unsigned char)sql[6]) && sql[6] != '_';
+}
+
+static pheme_err pg_query(db_conn *c, arena *a, const char *sql, const dbv *args, int nargs, db_result *out) {
+  int again = PQtransactionStatus(c->h) == PQTRANS_IDLE && may_run_again(sql);
+  pheme_err e = query_once(c, a, sql, args, nargs, out);
+  if (!e || !again || PQstatus(c->h) == CONNECTION_OK) return e;
+  /* the server broke this pooled connection before the statement could run on it (a restart, a
+   * network cut): one new connection, one more try */
+  char was[sizeof c->err];
+  memcpy(was, c->err, sizeof was);
+  if (conn_reset(c)) {
+    memcpy(c->err, was, sizeof was);
+    return e;
+  }
+  log_info("postgresql%s: a pooled connection was broken (%s); reconnected and ran the read again",
+           c->replica ? " replica" : "", was);
+  return query_once(c, a, sql, args, nargs, out);
 }
 
 static pheme_err pg_exec_script(db_conn *c, const char *sql) {

@@ -473,6 +473,84 @@ TEST(a_queued_write_commits_before_the_replica_gate_is_freed) {
   store_free(t);
   CHECK_INT(w.finished, 1);
   CHECK_INT(w.j.err, 0);
+/* PostgreSQL: a pooled connection the server broke (pg_terminate_backend here, as a restart would)
+ * is reconnected for a SELECT or a BEGIN outside a transaction, which then runs (with the
+ * session's settings set again); any other statement, inside a transaction or not, is never run
+ * a second time: it fails, and the pool reconnects the connection on its next use. */
+static int64_t backend_of(store *t) {
+  sx x;
+  db_result r;
+  int64_t pid = 0;
+  if (sx_read(t, NULL, &x) == 0 && Q0(&x, &r, "SELECT pg_backend_pid()") == 0) pid = db_int(&r, 0, 0);
+  sx_end(&x);
+  return pid;
+}
+
+static void terminate(store *u, int64_t pid) {
+  sx y;
+  db_result r;
+  REQUIRE(sx_read(u, NULL, &y) == 0);
+  REQUIRE(Q(&y, &r, "SELECT pg_terminate_backend($1, 5000)", dbv_int(pid)) == 0); /* waits until it is gone */
+  CHECK_INT(db_int(&r, 0, 0), 1);
+  sx_end(&y);
+}
+
+TEST(a_broken_pooled_connection_is_reconnected_for_a_read_only) {
+  store *t = NULL, *u = NULL;
+  char err[512];
+  store_options o = {1, 5000, 0, NULL, 0, 0, 4000};
+  REQUIRE(store_open(&t, backends_url, &o, err, sizeof err) == 0);
+  sx x;
+  REQUIRE(sx_read(t, NULL, &x) == 0);
+  int pg = sx_is_pg(&x);
+  sx_end(&x);
+  if (!pg) {
+    store_free(t);
+    return;
+  }
+  REQUIRE(store_open(&u, backends_url, &o, err, sizeof err) == 0);
+  db_result r;
+  REQUIRE(sx_read(u, NULL, &x) == 0);
+  REQUIRE(Q0(&x, &r, "CREATE TABLE IF NOT EXISTS retry_probe (n INT)") == 0);
+  REQUIRE(Q0(&x, &r, "DELETE FROM retry_probe") == 0);
+  sx_end(&x);
+
+  /* a read: runs again on a new connection, which has the statement timeout and UTC again */
+  int64_t pid = backend_of(t);
+  REQUIRE(pid > 0);
+  terminate(u, pid);
+  REQUIRE(sx_read(t, NULL, &x) == 0);
+  CHECK_INT(Q0(&x, &r, "SELECT current_setting('statement_timeout'), current_setting('TimeZone'), pg_backend_pid()"), PHEME_OK);
+  if (r.rows == 1) {
+    CHECK_STR(db_text(&r, 0, 0), "4s");
+    CHECK_STR(db_text(&r, 0, 1), "UTC");
+    CHECK(db_int(&r, 0, 2) != pid);
+  }
+  sx_end(&x);
+
+  /* a write outside a transaction: not run again; the next use reconnects */
+  terminate(u, backend_of(t));
+  REQUIRE(sx_read(t, NULL, &x) == 0);
+  CHECK_INT(Q0(&x, &r, "INSERT INTO retry_probe VALUES (1)"), PHEME_SYS_STORAGE);
+  sx_end(&x);
+  /* a BEGIN: runs again; a statement inside the transaction is not */
+  terminate(u, backend_of(t));
+  CHECK_INT(sx_write(t, NULL, &x), PHEME_OK);
+  sx_end(&x);
+  REQUIRE(sx_write(t, NULL, &x) == 0);
+  CHECK_INT(Q0(&x, &r, "SELECT pg_backend_pid()"), PHEME_OK);
+  pid = r.rows ? db_int(&r, 0, 0) : 0;
+  terminate(u, pid);
+  CHECK_INT(Q0(&x, &r, "INSERT INTO retry_probe VALUES (2)"), PHEME_SYS_STORAGE);
+  CHECK(sx_commit(&x) != PHEME_OK);
+  REQUIRE(sx_read(u, NULL, &x) == 0);
+  REQUIRE(Q0(&x, &r, "SELECT count(*) FROM retry_probe") == 0);
+  CHECK_INT(db_int(&r, 0, 0), 0); /* neither write ran */
+  REQUIRE(Q0(&x, &r, "DROP TABLE retry_probe") == 0);
+  sx_end(&x);
+  CHECK(backend_of(t) > 0); /* and t reads again */
+  store_free(u);
+  store_free(t);
 }
 
 static void all_tests(void) {
@@ -487,6 +565,7 @@ static void all_tests(void) {
   RUN(concurrent_writers_all_land);
   RUN(a_statement_past_the_timeout_is_cancelled);
   RUN(a_queued_write_commits_before_the_replica_gate_is_freed);
+  RUN(a_broken_pooled_connection_is_reconnected_for_a_read_only);
 }
 
 int main(void) { return backends_main("test_store", all_tests); }
