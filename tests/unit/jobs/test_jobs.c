@@ -692,7 +692,7 @@ TEST(pool_runs_a_kinds_jobs_of_one_claim_together) {
 
 static pheme_err slow(jobs_run *run, void *ctx) {
   /* longer than three leases: only renewal keeps it from being reclaimed */
-  for (int i = 0; i < 90 && !*run->stopping; i++) usleep(10000);
+  for (int i = 0; i < 190 && !*run->stopping; i++) usleep(10000);
   return store_job_complete_noted(run->store, run->claim, "t.slow", NULL, time_now_ms());
 }
 
@@ -700,7 +700,9 @@ TEST(pool_renews_the_lease_of_a_long_job) {
   reset();
   jobs_kind k = {.kind = "t.slow", .fn = slow};
   REQUIRE(!jobs_register(&k));
-  jobs_options o = {.workers = 1, .poll_ms = 20, .lease_ms = 300, .backoff_base_ms = 1,
+  /* a lease of 600 ms, renewed every 200: a renewal may be late by up to 400 ms (a machine at load
+   * 20 delayed one past 200 ms with a 300 ms lease) */
+  jobs_options o = {.workers = 1, .poll_ms = 20, .lease_ms = 600, .backoff_base_ms = 1,
                     .backoff_cap_ms = 5, .batch = 1};
   char err[128];
   jobs_pool *p = jobs_pool_start(S, &o, err, sizeof err);

@@ -473,6 +473,8 @@ TEST(a_queued_write_commits_before_the_replica_gate_is_freed) {
   store_free(t);
   CHECK_INT(w.finished, 1);
   CHECK_INT(w.j.err, 0);
+}
+
 /* PostgreSQL: a pooled connection the server broke (pg_terminate_backend here, as a restart would)
  * is reconnected for a SELECT or a BEGIN outside a transaction, which then runs (with the
  * session's settings set again); any other statement, inside a transaction or not, is never run
