@@ -5,6 +5,7 @@
 #include "eth/address.h"
 #include "reputation/reputation.h"
 #include "reputation/merkle.h"
+#include "store/internal.h"
 #include "store/reputation.h"
 #include "test.h"
 #include "backends.h"
@@ -286,6 +287,54 @@ TEST(lookup_table_equals_storage) {
   arena_release(&a);
 }
 
+/* PostgreSQL takes ids at INSERT, so a rescore can hold a lower event id and commit after one with
+ * a higher id. The lookup table follows the outbox in commit order: it must not move past the
+ * first rescore while it is uncommitted, and must serve it once it commits. */
+static void rescore_raw(sx *x, int who, int64_t score) {
+  db_result r;
+  pheme_err e = Q(x, &r, "UPDATE reputation SET score = $1 WHERE user_id = $2 RETURNING user_id", dbv_int(score),
+                  dbv_int(ids[who]));
+  REQUIRE(!e && r.rows == 1);
+  REQUIRE(!sx_event(x, "reputation.changed", ids[who], 1, "user", ids[who], "{}", AS_OF));
+}
+
+TEST(lookup_table_sees_a_rescore_that_commits_after_a_later_one) {
+  if (strcmp(store_driver_name(S), "postgresql") != 0) return; /* SQLite commits in id order */
+  arena a;
+  arena_init(&a, 0);
+  uint8_t q[2][20];
+  memcpy(q[0], addrs[4], 20);
+  memcpy(q[1], addrs[5], 20);
+  store_rep_lookup got[2];
+  char text[2][ADDRESS_TEXT];
+  REQUIRE(rep_lookup_many(S, &a, (const uint8_t(*)[20])q, 2, got, text) == 0); /* loaded */
+  REQUIRE(got[0].found && got[1].found);
+  int64_t was4 = got[0].score, was5 = got[1].score;
+  sx early, late;
+  REQUIRE(!sx_write(S, NULL, &early));
+  rescore_raw(&early, 4, 4100000); /* takes the lower event id, commits last */
+  REQUIRE(!sx_write(S, NULL, &late));
+  rescore_raw(&late, 5, 5100000);
+  REQUIRE(!sx_commit(&late));
+  sx_end(&late);
+  CHECK(rep_lookup_many(S, &a, (const uint8_t(*)[20])q, 2, got, text) == 0);
+  /* the later rescore is not final while the earlier transaction runs: neither is shown yet, or
+   * only the later one; the earlier one's old score is still served */
+  CHECK(got[0].score != 4100000);
+  REQUIRE(!sx_commit(&early));
+  sx_end(&early);
+  CHECK(rep_lookup_many(S, &a, (const uint8_t(*)[20])q, 2, got, text) == 0);
+  CHECK_INT(got[0].score, 4100000);
+  CHECK_INT(got[1].score, 5100000);
+  sx back; /* the scores the later tests expect */
+  REQUIRE(!sx_write(S, NULL, &back));
+  rescore_raw(&back, 4, was4);
+  rescore_raw(&back, 5, was5);
+  REQUIRE(!sx_commit(&back));
+  sx_end(&back);
+  arena_release(&a);
+}
+
 TEST(epoch_and_proofs) {
   arena a;
   arena_init(&a, 0);
@@ -368,6 +417,7 @@ static void all_tests(void) {
   RUN(history_and_events_only_on_change);
   RUN(batch_in_order_unknown_zero);
   RUN(lookup_table_equals_storage);
+  RUN(lookup_table_sees_a_rescore_that_commits_after_a_later_one);
   RUN(epoch_and_proofs);
   RUN(skill_wallet_endorsements_are_mirrored);
 }
