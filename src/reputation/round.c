@@ -1,5 +1,6 @@
-/* Rounds for ReputationOracle (round.h): typed data per contracts/signing.json, signatures,
- * and the submitRound intent. */
+/* Rounds for ReputationOracle (round.h): typed data per contracts/signing.json (the root only),
+ * signatures, and the intents that publish an epoch of any size: submitRound with the root, then
+ * recordScores in chunks for the people whose score differs from the oracle's. */
 #include "reputation/round.h"
 
 #include <stdio.h>
