@@ -129,13 +129,14 @@ pheme_err rep_round_add_signature(store *s, const rep_oracle *o, int64_t round, 
   return e;
 }
 
-/* Gas limits, from receipts on anvil (tests/chain/test_reputation_round.c logs them) with a
- * margin: an estimate is not possible for a chunk (recordScores reverts until the root's
- * transaction, queued just before it, is mined), and an estimate made while the person's last
- * checkpoint is in the same block would come out short anyway. A root-only submitRound used
- * ~100k + ~8k per signature; recordScores ~77k per person never recorded (three fresh storage
- * slots: checkpoint, checkpoint count, recorded round) and ~40k for one recorded before, plus
- * ~550 gas per proof node (its calldata and hashing). */
+/* Gas limits, from receipts on anvil with a margin (tests/chain/test_reputation_round.c logs the
+ * publisher's; contracts/GAS.md has recordScores with 20-node proofs): an estimate is not possible
+ * for a chunk (recordScores reverts until the root's transaction, queued just before it, is
+ * mined), and one made while a person's last checkpoint is in the same block comes out short. A
+ * root-only submitRound used 122k-139k with 3 signatures, 138k with 5; recordScores 80.1k per
+ * person never recorded with 11-node proofs and 87.2k with 20 (three fresh storage slots:
+ * checkpoint, checkpoint count, recorded round), 48.4k / 55.4k for one recorded before; ~800 gas
+ * per proof node (its calldata and hash). */
 #define ROUND_GAS_BASE 150000
 #define ROUND_GAS_PER_SIGNATURE 15000
 #define SCORES_GAS_BASE 60000
