@@ -5,6 +5,7 @@ import {Vm} from "../test/base/Vm.sol";
 import {SuiteDeployer} from "./SuiteDeployer.sol";
 import {BaselineERC721, BaselineERC1155} from "../bench/Baselines.sol";
 import {PhemeBadges} from "../src/PhemeBadges.sol";
+import {Merkle} from "../test/base/Merkle.sol";
 
 /// @title GasBench
 /// @notice Real transactions for the gas benchmark, broadcast to a local anvil by
@@ -18,6 +19,8 @@ contract GasBench is SuiteDeployer {
     uint256 internal constant USERS = 100; // users per oracle round
     uint256 internal constant VALIDATORS = 5;
     uint256 internal constant BADGE = 1;
+    uint256 internal constant DEPTH = 20; // proofs as long as in a tree of 1,048,576 people
+    uint256 internal constant SUBTREE = 128; // the measured people's leaves (and padding) under one node
 
     function run() external {
         uint256 key = vm.envUint("PHEME_BENCH_KEY");
@@ -65,6 +68,58 @@ contract GasBench is SuiteDeployer {
         for (uint256 round = 1; round <= 3; round++) {
             _round(s, key, vkeys, users, round);
         }
+
+        // Large epochs: root-only rounds 4 and 5, then recordScores of 100 people with proofs of
+        // 20 nodes: first as people never recorded, then the same people again with new scores
+        address[] memory deep = new address[](USERS);
+        for (uint256 i = 0; i < USERS; i++) {
+            deep[i] = _fresh("deep", i);
+        }
+        for (uint256 round = 4; round <= 5; round++) {
+            _recordDeep(s, key, vkeys, deep, round);
+        }
+    }
+
+    /// A tree of depth DEPTH whose first SUBTREE leaves hold the people (then padding); the rest of
+    /// the tree is stood for by one made-up sibling per level above the subtree.
+    function _recordDeep(Suite memory s, uint256 key, uint256[] memory vkeys, address[] memory deep, uint256 round)
+        internal
+    {
+        uint8[] memory scores = new uint8[](USERS);
+        bytes32[] memory leaves = new bytes32[](SUBTREE);
+        for (uint256 i = 0; i < SUBTREE; i++) {
+            if (i < USERS) {
+                scores[i] = uint8(uint256(keccak256(abi.encode("deep score", round, i))) % 100) + 1;
+                leaves[i] = s.oracle.scoreLeaf(deep[i], scores[i]);
+            } else {
+                leaves[i] = keccak256(abi.encode("padding", i));
+            }
+        }
+        uint256 above = DEPTH - 7; // log2(SUBTREE) = 7
+        bytes32[] memory upper = new bytes32[](above);
+        bytes32 root = Merkle.root(leaves);
+        for (uint256 k = 0; k < above; k++) {
+            upper[k] = keccak256(abi.encode("rest of the tree", round, k));
+            root = Merkle.hashPair(root, upper[k]);
+        }
+        bytes32[][] memory proofs = new bytes32[][](USERS);
+        for (uint256 i = 0; i < USERS; i++) {
+            bytes32[] memory low = Merkle.proof(leaves, i);
+            proofs[i] = new bytes32[](DEPTH);
+            for (uint256 k = 0; k < low.length; k++) {
+                proofs[i][k] = low[k];
+            }
+            for (uint256 k = 0; k < above; k++) {
+                proofs[i][low.length + k] = upper[k];
+            }
+        }
+        address[] memory none = new address[](0);
+        uint8[] memory noScores = new uint8[](0);
+        bytes[] memory rs = _signAll(vkeys, s.oracle.roundDigest(round, root, none, noScores));
+        vm.startBroadcast(key);
+        s.oracle.submitRound(round, root, none, noScores, rs);
+        s.oracle.recordScores(round, deep, scores, proofs);
+        vm.stopBroadcast();
     }
 
     function _round(Suite memory s, uint256 key, uint256[] memory vkeys, address[] memory users, uint256 round)

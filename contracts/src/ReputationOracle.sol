@@ -14,12 +14,14 @@ import {EnumerableSet} from "@openzeppelin/contracts/utils/structs/EnumerableSet
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title ReputationOracle
-/// @notice Publishes PHEME reputation scores (integers 0-100) in rounds. A round carries the scores
-///         of listed users and the Merkle root of all users' scores, and is accepted only with
-///         EIP-712 signatures of at least `threshold` distinct current validators, given in strictly
-///         increasing signer-address order. Round numbers strictly increase. Each listed user's score
-///         is checkpointed on the token's clock, so the governor can read it at a proposal snapshot;
-///         any score of a round can be checked against its root with `verifyScore`.
+/// @notice Publishes PHEME reputation scores (integers 0-100) in rounds. A round carries the Merkle
+///         root of all users' scores and an optional list of users with their scores (empty for a
+///         large epoch), and is accepted only with EIP-712 signatures of at least `threshold`
+///         distinct current validators, given in strictly increasing signer-address order. Round
+///         numbers strictly increase. Each listed user's score is checkpointed on the token's clock,
+///         so the governor can read it at a proposal snapshot; anyone may then record any other
+///         user's score of an accepted round with its Merkle proof (`recordScores`), which is how an
+///         epoch of any size reaches the checkpoints. A user's recorded rounds only increase.
 /// @dev UUPS proxy, ERC-7201 storage. Roles: DEFAULT_ADMIN_ROLE (governance: validator set,
 ///      threshold, upgrades), PAUSER_ROLE. Signed format: docs/signing.md, "oracle round".
 contract ReputationOracle is
@@ -57,6 +59,8 @@ contract ReputationOracle is
         EnumerableSet.AddressSet validators;
         mapping(uint256 round => RoundInfo) rounds;
         mapping(address user => Checkpoints.Trace208) scores;
+        // appended (upgrade-safe): the round of each user's latest checkpoint
+        mapping(address user => uint256 round) recordedRound;
     }
 
     // keccak256(abi.encode(uint256(keccak256("pheme.storage.ReputationOracle")) - 1)) & ~bytes32(uint256(0xff))
@@ -81,6 +85,8 @@ contract ReputationOracle is
     error NotValidator(address signer);
     error ZeroRoot();
     error FutureLookup(uint256 timepoint, uint48 clock);
+    error UnknownRound(uint256 round);
+    error InvalidProof(uint256 index, address user);
 
     /// @custom:oz-upgrades-unsafe-allow constructor
     constructor() {
@@ -147,6 +153,31 @@ contract ReputationOracle is
         emit RoundSubmitted(round, root, users.length, signatures.length, timepoint);
     }
 
+    /// @notice Record users' scores of an accepted round, each proven against the round's root.
+    ///         Anyone may call it: the publisher in chunks of the people whose score changed, or a
+    ///         person with the proof the server gives (GET /api/v1/reputation/:address/proof).
+    ///         A user whose recorded round is already `round` or newer is skipped (no checkpoint,
+    ///         no event), so a resent chunk changes nothing, a score never goes back to an older
+    ///         round's, and nobody can make a chunk revert by recording one of its users first.
+    /// @param round an accepted round
+    /// @param users the users, any order
+    /// @param scores their scores in the round, 0-100
+    /// @param proofs for each user the sorted-pair Merkle proof of `scoreLeaf(user, score)`
+    /// @return recorded how many users got a new checkpoint
+    function recordScores(
+        uint256 round,
+        address[] calldata users,
+        uint8[] calldata scores,
+        bytes32[][] calldata proofs
+    ) external whenNotPaused returns (uint256 recorded) {
+        if (_s().rounds[round].root == bytes32(0)) revert UnknownRound(round);
+        if (users.length != scores.length || users.length != proofs.length) revert LengthMismatch();
+        uint48 timepoint = clock();
+        for (uint256 i = 0; i < users.length; i++) {
+            if (_recordProven(round, timepoint, i, users[i], scores[i], proofs[i])) recorded++;
+        }
+    }
+
     /// @notice The EIP-712 digest validators sign for a round.
     function roundDigest(uint256 round, bytes32 root, address[] calldata users, uint8[] calldata scores)
         public
@@ -191,6 +222,27 @@ contract ReputationOracle is
         uint48 now_ = clock();
         if (timepoint >= now_) revert FutureLookup(timepoint, now_);
         return _s().scores[user].upperLookupRecent(SafeCast.toUint48(timepoint));
+    }
+
+    /// @notice The round of `user`'s latest checkpoint (0 if never recorded).
+    function recordedRound(address user) external view returns (uint256) {
+        return _s().recordedRound[user];
+    }
+
+    /// @notice For each user, the round and score of the latest checkpoint (0, 0 if never recorded):
+    ///         what a publisher compares an epoch with to find the scores that changed.
+    function recordsOf(address[] calldata users)
+        external
+        view
+        returns (uint256[] memory rounds, uint256[] memory scores)
+    {
+        OracleStorage storage $ = _s();
+        rounds = new uint256[](users.length);
+        scores = new uint256[](users.length);
+        for (uint256 i = 0; i < users.length; i++) {
+            rounds[i] = $.recordedRound[users[i]];
+            scores[i] = $.scores[users[i]].latest();
+        }
     }
 
     /// @notice Number of score checkpoints of `user`.
@@ -260,7 +312,7 @@ contract ReputationOracle is
         _setThreshold(threshold_);
     }
 
-    /// @notice Pause round submission.
+    /// @notice Pause round submission and score recording.
     function pause() external onlyRole(PAUSER_ROLE) {
         _pause();
     }
@@ -295,10 +347,39 @@ contract ReputationOracle is
             if (user <= prevUser) revert UsersNotSorted(i);
             uint8 score = scores[i];
             if (score > MAX_SCORE) revert ScoreOutOfRange(i, score);
-            $.scores[user].push(timepoint, score);
-            emit ScoreUpdated(user, round, score);
+            _checkpoint($, user, round, score, timepoint);
             prevUser = user;
         }
+    }
+
+    /// @dev One entry of recordScores: false when the user already has `round` or a newer one.
+    function _recordProven(
+        uint256 round,
+        uint48 timepoint,
+        uint256 index,
+        address user,
+        uint8 score,
+        bytes32[] calldata proof
+    ) private returns (bool) {
+        if (score > MAX_SCORE) revert ScoreOutOfRange(index, score);
+        OracleStorage storage $ = _s();
+        if ($.recordedRound[user] >= round) return false;
+        if (!MerkleProof.verifyCalldata(proof, $.rounds[round].root, scoreLeaf(user, score))) {
+            revert InvalidProof(index, user);
+        }
+        _checkpoint($, user, round, score, timepoint);
+        return true;
+    }
+
+    /// @dev `round` is newer than the user's recorded round (submitRound: the newest round;
+    ///      recordScores: checked), and `timepoint` is now, so each user's checkpoints keep
+    ///      increasing keys and increasing rounds; the past a snapshot reads never changes.
+    function _checkpoint(OracleStorage storage $, address user, uint256 round, uint8 score, uint48 timepoint)
+        private
+    {
+        $.scores[user].push(timepoint, score);
+        $.recordedRound[user] = round;
+        emit ScoreUpdated(user, round, score);
     }
 
     function _addValidator(address validator) private {

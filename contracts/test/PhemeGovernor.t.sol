@@ -2,6 +2,7 @@
 pragma solidity ^0.8.28;
 
 import {Fixture} from "./base/Fixture.sol";
+import {Merkle} from "./base/Merkle.sol";
 import {PhemeGovernor} from "../src/PhemeGovernor.sol";
 import {PhemeStaking} from "../src/PhemeStaking.sol";
 import {IGovernor} from "@openzeppelin/contracts/governance/IGovernor.sol";
@@ -102,6 +103,32 @@ contract PhemeGovernorTest is Fixture {
         s.governor.execute(t, v, c, keccak256(bytes(d)));
         assertEq(uint8(s.governor.state(id)), uint8(IGovernor.ProposalState.Executed), "executed");
         assertEq(s.staking.cooldown(), 3 days, "the timelock changed the cooldown");
+    }
+
+    /// A large epoch publishes only its root; alice records her own score with its proof, and the
+    /// governor weighs her vote by it from then on.
+    function test_recordedScoreWeighsVotes() public {
+        bytes32[] memory leaves = new bytes32[](3);
+        leaves[0] = s.oracle.scoreLeaf(alice, 100);
+        leaves[1] = s.oracle.scoreLeaf(bob, 0);
+        leaves[2] = s.oracle.scoreLeaf(carol, 40);
+        bytes32 root = Merkle.root(leaves);
+        address[] memory none = new address[](0);
+        uint8[] memory noScores = new uint8[](0);
+        uint256 round = s.oracle.latestRound() + 1;
+        s.oracle.submitRound(round, root, none, noScores, signRound(firstKeys(THRESHOLD), round, root, none, noScores));
+        address[] memory u = new address[](1);
+        uint8[] memory sc = new uint8[](1);
+        bytes32[][] memory p = new bytes32[][](1);
+        (u[0], sc[0], p[0]) = (alice, 100, Merkle.proof(leaves, 0));
+        vm.prank(alice);
+        assertEq(s.oracle.recordScores(round, u, sc, p), 1, "alice recorded her score");
+        vm.roll(block.number + 1);
+        uint256 id = _proposeAndVote(true);
+        (uint256 against, uint256 forVotes,) = s.governor.proposalVotes(id);
+        assertEq(forVotes, 20_000_000 ether, "alice weighs double");
+        assertEq(against, 12_000_000 ether, "bob weighs raw");
+        assertEq(uint8(s.governor.state(id)), uint8(IGovernor.ProposalState.Succeeded), "succeeded");
     }
 
     function test_sameVotesWithoutReputationAreDefeated() public {

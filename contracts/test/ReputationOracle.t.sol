@@ -222,6 +222,190 @@ contract ReputationOracleTest is Fixture {
         }
     }
 
+    // ------------------------------------------------------------------ recordScores
+
+    /// A round that carries only the root (the signed lists empty), as a large epoch is published.
+    function _submitRoot(uint256 round, bytes32 root_) internal {
+        address[] memory none = new address[](0);
+        uint8[] memory noScores = new uint8[](0);
+        s.oracle.submitRound(round, root_, none, noScores, signRound(_keys(0, 1, 2), round, root_, none, noScores));
+    }
+
+    function _proofs() internal view returns (bytes32[][] memory p) {
+        bytes32[] memory leaves = _scoreLeaves();
+        p = new bytes32[][](users.length);
+        for (uint256 i = 0; i < users.length; i++) {
+            p[i] = Merkle.proof(leaves, i);
+        }
+    }
+
+    function test_recordScoresRecordsProvenScores() public {
+        _submitRoot(1, root);
+        assertEq(s.oracle.roundInfo(1).userCount, 0, "the round listed nobody");
+        assertEq(s.oracle.scoreOf(users[0]), 0, "nothing recorded yet");
+        vm.expectEmit(address(s.oracle));
+        emit ReputationOracle.ScoreUpdated(users[0], 1, scores[0]);
+        uint256 recorded = s.oracle.recordScores(1, users, scores, _proofs());
+        assertEq(recorded, users.length, "every user recorded");
+        for (uint256 i = 0; i < users.length; i++) {
+            assertEq(s.oracle.scoreOf(users[i]), scores[i], "score");
+            assertEq(s.oracle.recordedRound(users[i]), 1, "recorded round");
+            (uint48 tp, uint256 sc) = s.oracle.checkpointAt(users[i], 0);
+            assertEq(tp, block.number, "checkpoint at the recording's clock");
+            assertEq(sc, scores[i], "checkpoint value");
+        }
+        (uint256[] memory rs, uint256[] memory ss) = s.oracle.recordsOf(users);
+        for (uint256 i = 0; i < users.length; i++) {
+            assertEq(rs[i], 1, "recordsOf round");
+            assertEq(ss[i], scores[i], "recordsOf score");
+        }
+    }
+
+    function test_recordScoresByAnyoneOneAtATime() public {
+        _submitRoot(1, root);
+        bytes32[][] memory p = _proofs();
+        for (uint256 i = 0; i < users.length; i++) {
+            address[] memory u = new address[](1);
+            uint8[] memory sc = new uint8[](1);
+            bytes32[][] memory pf = new bytes32[][](1);
+            (u[0], sc[0], pf[0]) = (users[i], scores[i], p[i]);
+            vm.prank(users[i]); // the person, with the proof the server gives
+            assertEq(s.oracle.recordScores(1, u, sc, pf), 1, "recorded");
+            assertEq(s.oracle.scoreOf(users[i]), scores[i], "score");
+        }
+    }
+
+    function test_recordScoresRefusesForgedProof() public {
+        _submitRoot(1, root);
+        bytes32[][] memory p = _proofs();
+        // a higher score with the real proof
+        scores[2] = 100;
+        vm.expectRevert(abi.encodeWithSelector(ReputationOracle.InvalidProof.selector, 2, users[2]));
+        s.oracle.recordScores(1, users, scores, p);
+        scores[2] = 50;
+        // the right score with another user's proof
+        p[2] = p[1];
+        vm.expectRevert(abi.encodeWithSelector(ReputationOracle.InvalidProof.selector, 2, users[2]));
+        s.oracle.recordScores(1, users, scores, p);
+        // a proof made up against no tree
+        p[2] = new bytes32[](2);
+        p[2][0] = keccak256("forged");
+        vm.expectRevert(abi.encodeWithSelector(ReputationOracle.InvalidProof.selector, 2, users[2]));
+        s.oracle.recordScores(1, users, scores, p);
+        assertEq(s.oracle.scoreOf(users[0]), 0, "nothing recorded");
+        assertEq(s.oracle.numCheckpoints(users[0]), 0, "no checkpoint");
+    }
+
+    function test_recordScoresRefusesUnknownRoundAndBadInput() public {
+        bytes32[][] memory p = _proofs();
+        vm.expectRevert(abi.encodeWithSelector(ReputationOracle.UnknownRound.selector, 1));
+        s.oracle.recordScores(1, users, scores, p);
+        _submitRoot(1, root);
+        vm.expectRevert(abi.encodeWithSelector(ReputationOracle.UnknownRound.selector, 2));
+        s.oracle.recordScores(2, users, scores, p);
+        bytes32[][] memory short = new bytes32[][](3);
+        vm.expectRevert(ReputationOracle.LengthMismatch.selector);
+        s.oracle.recordScores(1, users, scores, short);
+        scores[3] = 101;
+        vm.expectRevert(abi.encodeWithSelector(ReputationOracle.ScoreOutOfRange.selector, 3, 101));
+        s.oracle.recordScores(1, users, scores, p);
+    }
+
+    /// A resent chunk records nothing more.
+    function test_recordScoresIsIdempotent() public {
+        _submitRoot(1, root);
+        bytes32[][] memory p = _proofs();
+        assertEq(s.oracle.recordScores(1, users, scores, p), 4, "first time");
+        vm.roll(block.number + 5);
+        assertEq(s.oracle.recordScores(1, users, scores, p), 0, "second time");
+        for (uint256 i = 0; i < users.length; i++) {
+            assertEq(s.oracle.numCheckpoints(users[i]), 1, "one checkpoint");
+        }
+    }
+
+    /// A person's recorded round never goes back: round 1's score cannot replace round 2's, nor
+    /// can anyone make a chunk revert by recording one of its users first.
+    function test_recordScoresSkipsAnOlderRound() public {
+        uint256 b0 = block.number;
+        bytes32[][] memory p1 = _proofs();
+        uint8[] memory s1 = scores;
+        _submitRoot(1, root);
+        scores[0] = 99;
+        bytes32 root2 = Merkle.root(_scoreLeaves());
+        bytes32[][] memory p2 = _proofs();
+        vm.roll(b0 + 1);
+        _submitRoot(2, root2);
+        vm.roll(b0 + 2);
+        assertEq(s.oracle.recordScores(2, users, scores, p2), 4, "round 2 recorded");
+        vm.roll(b0 + 3);
+        assertEq(s.oracle.recordScores(1, users, s1, p1), 0, "round 1 is older: nothing recorded");
+        assertEq(s.oracle.scoreOf(users[0]), 99, "round 2's score stays");
+        assertEq(s.oracle.recordedRound(users[0]), 2, "round 2 stays");
+        assertEq(s.oracle.numCheckpoints(users[0]), 1, "one checkpoint");
+        vm.roll(b0 + 4);
+        assertEq(s.oracle.getPastScore(users[0], b0 + 1), 0, "before the recording");
+        assertEq(s.oracle.getPastScore(users[0], b0 + 2), 99, "from the recording on");
+        assertEq(s.oracle.getPastScore(users[0], b0 + 3), 99, "the older round changed nothing");
+    }
+
+    /// Users listed in a signed round count as recorded in it: their checkpoints stay monotonic.
+    function test_listedUsersCountAsRecorded() public {
+        _submit(1, _keys(0, 1, 2));
+        assertEq(s.oracle.recordedRound(users[1]), 1, "listed in round 1");
+        assertEq(s.oracle.recordScores(1, users, scores, _proofs()), 0, "already recorded");
+        assertEq(s.oracle.numCheckpoints(users[1]), 1, "one checkpoint");
+    }
+
+    /// Checkpoints follow recordings on the token clock, so getPastScore (what the governor reads
+    /// at a proposal snapshot) follows the published scores and never changes the past.
+    function test_getPastScoreFollowsRecordedScores() public {
+        uint256 b0 = block.number;
+        _submitRoot(1, root);
+        vm.roll(b0 + 10);
+        s.oracle.recordScores(1, users, scores, _proofs());
+        vm.roll(b0 + 20);
+        for (uint256 i = 0; i < users.length; i++) {
+            assertEq(s.oracle.getPastScore(users[i], b0 + 9), 0, "before it was recorded");
+            assertEq(s.oracle.getPastScore(users[i], b0 + 10), scores[i], "recorded");
+        }
+    }
+
+    function test_recordScoresStopsWhenPaused() public {
+        _submitRoot(1, root);
+        asGovernance();
+        s.oracle.pause();
+        bytes32[][] memory p = _proofs();
+        vm.expectRevert();
+        s.oracle.recordScores(1, users, scores, p);
+    }
+
+    /// Any subset of a random tree of up to 64 people records with its proofs.
+    function testFuzz_recordScoresSubset(uint256 seed, uint8 count, uint64 pick) public {
+        uint256 n = bound(count, 1, 64);
+        address[] memory u = new address[](n);
+        uint8[] memory sc = new uint8[](n);
+        bytes32[] memory leaves = new bytes32[](n);
+        for (uint256 i = 0; i < n; i++) {
+            u[i] = address(uint160(uint256(keccak256(abi.encode(seed, i)))));
+            sc[i] = uint8(uint256(keccak256(abi.encode(seed, i, "score"))) % 101);
+            leaves[i] = s.oracle.scoreLeaf(u[i], sc[i]);
+        }
+        _submitRoot(1, Merkle.root(leaves));
+        for (uint256 i = 0; i < n; i++) {
+            address[] memory one = new address[](1);
+            uint8[] memory os = new uint8[](1);
+            bytes32[][] memory op = new bytes32[][](1);
+            (one[0], os[0], op[0]) = (u[i], sc[i], Merkle.proof(leaves, i));
+            if ((pick >> (i % 64)) & 1 == 0) continue;
+            os[0] = (sc[i] + 1) % 101;
+            vm.expectRevert(abi.encodeWithSelector(ReputationOracle.InvalidProof.selector, 0, u[i]));
+            s.oracle.recordScores(1, one, os, op);
+            os[0] = sc[i];
+            assertEq(s.oracle.recordScores(1, one, os, op), 1, "recorded");
+            assertEq(s.oracle.scoreOf(u[i]), sc[i], "score");
+        }
+    }
+
     function test_governanceManagesValidatorsAndThreshold() public {
         vm.expectRevert();
         s.oracle.setThreshold(2);

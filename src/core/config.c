@@ -321,6 +321,8 @@ const conf_key conf_keys[] = {
      "threads of EigenTrust and of the epoch's Merkle tree"},
     {"reputation_recompute_interval", CONF_INT, F(rep_recompute_interval), 0, 31536000, "3600", NULL,
      "seconds between scheduled full recomputes (job reputation.recompute); 0 = none"},
+    {"reputation_round_chunk", CONF_INT, F(rep_round_chunk), 1, 250, "200", NULL,
+     "people per ReputationOracle.recordScores transaction when an epoch is published (about 80k gas each)"},
     /* events out: SSE, WebSocket, webhooks (docs/internals/events.md) */
     {"events_heartbeat", CONF_INT, F(events_heartbeat), 0, 3600, "15", NULL,
      "seconds between heartbeats on idle event streams (an SSE comment line, a WebSocket ping); 0 = none"},

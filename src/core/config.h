@@ -114,6 +114,7 @@ typedef struct pheme_config {
   long long rep_decay_grace_days, rep_decay_half_life[3]; /* technical, creative, business */
   long long rep_eigentrust_alpha_ppm, rep_eigentrust_tolerance_exp, rep_eigentrust_max_iterations;
   long long rep_threads, rep_recompute_interval;
+  long long rep_round_chunk; /* people per ReputationOracle.recordScores transaction */
   /* events out (docs/internals/events.md) */
   long long events_heartbeat, events_poll_ms, events_queue, ws_message_max;
   int webhooks_allow_private;

@@ -103,12 +103,10 @@ int rep_cli_sign_round(const pheme_config *cfg, store *s, char **args, int nargs
   arena a;
   arena_init(&a, 0);
   store_rep_epoch ep;
-  store_rep_leaf *leaves;
-  int64_t n;
   int rc = 1;
-  if (store_rep_epoch_get(s, &a, round, &ep) || store_rep_epoch_leaves(s, &a, round, &leaves, &n)) {
+  if (store_rep_epoch_get(s, &a, round, &ep)) {
     fprintf(stderr, "pheme validator sign-round: no epoch %lld\n", (long long)round);
-  } else if (rep_round_digest(&o, round, ep.root, leaves, n, digest, err, sizeof err) ||
+  } else if (rep_round_digest(&o, round, ep.root, digest, err, sizeof err) ||
              rep_round_sign(digest, key, sig, signer, err, sizeof err)) {
     fprintf(stderr, "pheme validator sign-round: %s\n", err);
   } else {
@@ -221,8 +219,9 @@ int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
     }
   } else if (strcmp(sub, "publish") == 0 && nargs == 2) {
     rep_oracle o;
-    int64_t round, intent;
+    int64_t round;
     int threshold;
+    rep_publish_result pr;
     uint8_t key[32], sender[20];
     pheme_error ee;
     rc = 1;
@@ -230,11 +229,13 @@ int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
     } else if (!cfg->chain_operator_key || deploy_key_parse(cfg->chain_operator_key, key, err, sizeof err) ||
                secp_address(sender, key, &ee)) {
       fprintf(stderr, "pheme reputation publish: chain_operator_key is needed to send the round\n");
-    } else if (rep_round_publish(s, &o, round, threshold, sender, &intent, err, sizeof err)) {
+    } else if (rep_round_publish_config(s, cfg, &o, round, threshold, sender, &pr, err, sizeof err)) {
       fprintf(stderr, "pheme reputation publish: %s\n", err);
     } else {
-      printf("round %lld queued for ReputationOracle.submitRound (outbox intent %lld)\n", (long long)round,
-             (long long)intent);
+      printf("round %lld queued: submitRound (outbox intent %lld), then %lld changed score(s) in %lld "
+             "recordScores chunk(s), %llu gas at most\n",
+             (long long)round, (long long)pr.root_intent, (long long)pr.changed, (long long)pr.chunks,
+             (unsigned long long)pr.gas);
       rc = 0;
     }
     memset(key, 0, sizeof key);
