@@ -463,10 +463,13 @@ pheme_err rep_epoch_build(rep_engine *r, const store_actor *who, int64_t min_rou
   return e;
 }
 
-/* The newest epoch's tree, kept between requests (rebuilt when a newer round appears). */
+/* The newest epoch's tree, kept between requests, keyed by its round and root: rebuilt when a newer
+ * round appears, or when another store (another database, a restored one) names the same round
+ * with a different tree. */
 static pthread_mutex_t proof_mu = PTHREAD_MUTEX_INITIALIZER;
 static struct {
   int64_t round;
+  uint8_t root[32];
   rep_merkle tree;
   rep_leaf_value *vals;
   int64_t n;
@@ -479,7 +482,7 @@ pheme_err rep_epoch_proof(rep_engine *r, arena *a, const uint8_t address[20], re
   pheme_err e = store_rep_epoch_get(r->store, a, 0, &ep);
   if (e) return e;
   pthread_mutex_lock(&proof_mu);
-  if (proof_cache.round != ep.round) {
+  if (proof_cache.round != ep.round || memcmp(proof_cache.root, ep.root, 32) != 0) {
     store_rep_leaf *leaves;
     int64_t n;
     e = store_rep_epoch_leaves(r->store, a, ep.round, &leaves, &n);
@@ -506,6 +509,7 @@ pheme_err rep_epoch_proof(rep_engine *r, arena *a, const uint8_t address[20], re
     rep_merkle_release(&proof_cache.tree);
     free(proof_cache.vals);
     proof_cache.tree = t, proof_cache.vals = vals, proof_cache.n = n, proof_cache.round = ep.round;
+    memcpy(proof_cache.root, ep.root, 32);
   }
   const rep_leaf_value *v = bsearch(address, proof_cache.vals, (size_t)proof_cache.n, sizeof *v, addr_cmp);
   if (!v) {
