@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/game.h"
 #include "store/internal.h"
 #include "core/banned.h"
 
-pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn, void *ctx) {
+pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn, void *ctx, int64_t *last_id) {
   if (page_users < 1) page_users = 1;
   arena a;
   arena_init(&a, 0);
@@ -21,17 +22,18 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn,
   e = sx_snapshot(&x);
   db_result r;
   int64_t max = 0;
-  if (!e) e = Q0(&x, &r, "SELECT coalesce(max(user_id), 0) FROM xp_ledger");
-  if (!e) max = db_int(&r, 0, 0);
+  *last_id = 0;
+  if (!e) e = Q0(&x, &r, "SELECT coalesce(max(user_id), 0), coalesce(max(id), 0) FROM xp_ledger");
+  if (!e) max = db_int(&r, 0, 0), *last_id = db_int(&r, 0, 1);
   store_lb_group *rows = NULL;
   size_t cap = 0;
   for (int64_t from = 0; !e && from < max; from += page_users) {
     int64_t upto = from + page_users > max ? max : from + page_users;
     e = Q(&x, &r,
           "SELECT user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), "
-          "CAST(sum(amount) AS BIGINT) FROM xp_ledger WHERE user_id > $1 AND user_id <= $2 "
-          "GROUP BY user_id, skill_id, guild_id, season_id",
-          dbv_int(from), dbv_int(upto));
+          "CAST(sum(amount) AS BIGINT) FROM xp_ledger WHERE user_id > $1 AND user_id <= $2 AND id <= $3 AND "
+          GAME_REASON_COUNTS_TO_TOTAL " GROUP BY user_id, skill_id, guild_id, season_id",
+          dbv_int(from), dbv_int(upto), dbv_int(*last_id));
     if (e) break;
     if ((size_t)r.rows > cap) {
       cap = (size_t)r.rows;
@@ -52,6 +54,28 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn,
   sx_end(&x);
   free(rows);
   arena_release(&a);
+  return e;
+}
+
+pheme_err store_leaderboard_rows(store *s, arena *a, int64_t after, int64_t upto, int limit, store_lb_row **rows,
+                                 int *n) {
+  *rows = NULL;
+  *n = 0;
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT id, user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), amount, "
+        "CASE WHEN " GAME_REASON_COUNTS_TO_TOTAL " THEN 1 ELSE 0 END FROM xp_ledger "
+        "WHERE id > $1 AND ($2 = 0 OR id <= $2) ORDER BY id LIMIT $3",
+        dbv_int(after), dbv_int(upto), dbv_int(limit));
+  if (!e && r.rows && !(*rows = arena_alloc(a, sizeof **rows * (size_t)r.rows))) e = PHEME_SYS_NOMEM;
+  for (int i = 0; !e && i < r.rows; i++)
+    (*rows)[i] = (store_lb_row){db_int(&r, i, 0), db_int(&r, i, 1), db_int(&r, i, 2), db_int(&r, i, 3),
+                                db_int(&r, i, 4), db_int(&r, i, 5), (int)db_int(&r, i, 6)};
+  if (!e) *n = r.rows;
+  sx_end(&x);
   return e;
 }
 

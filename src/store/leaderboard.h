@@ -24,10 +24,26 @@ typedef int (*store_lb_each)(void *ctx, const store_lb_group *rows, int n, int64
 
 /* Reads the whole ledger grouped by (person, skill, guild, season), one grouped read per range
  * of page_users user ids (through the ledger's user index, so memory stays bounded by a page),
- * all in one snapshot where the backend has read transactions (SQLite). fn learns how far the
- * scan has come (user_upto of user_max) for progress reports. Returns 0 or a storage error. */
-pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn, void *ctx)
+ * all in one snapshot where the backend has read transactions (SQLite). Only the rows that count
+ * to a person's total (GAME_REASON_COUNTS_TO_TOTAL: not the parent and domain shares) are summed,
+ * as the award reports them. fn learns how far the scan has come (user_upto of user_max) for
+ * progress reports. *last_id is set to the highest ledger id the scan's snapshot held (read
+ * first: on PostgreSQL, without one snapshot, rows committed during the scan may be both summed
+ * and above it). Returns 0 or a storage error. */
+pheme_err store_leaderboard_scan(store *s, int64_t page_users, store_lb_each fn, void *ctx, int64_t *last_id)
     PHEME_MUST_CHECK;
+
+/* One ledger row as the boards follow it (leaderboards_follow). */
+typedef struct {
+  int64_t id, user_id, skill_id, guild_id, season_id; /* 0: none */
+  int64_t amount;
+  int counts; /* counts to the person's total (GAME_REASON_COUNTS_TO_TOTAL); the others are shares */
+} store_lb_row;
+
+/* Ledger rows with after < id (and id <= upto when upto > 0), in id order, at most limit, into
+ * *rows (from a; *n of them). Returns 0 or a storage error. */
+pheme_err store_leaderboard_rows(store *s, arena *a, int64_t after, int64_t upto, int limit, store_lb_row **rows,
+                                 int *n) PHEME_MUST_CHECK;
 
 /* A person named on a board. */
 typedef struct {
