@@ -791,9 +791,11 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
     x->wrote_event = 1;
     e = sx_insert_rows(x, "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at)", "", 7, args, k);
   }
-  /* the follow-up jobs: badge rules, Skill Wallet progress and the person's reputation
-   * (src/reputation: reputation.update), three per award */
-  job_request *rq = arena_alloc(g->a, sizeof *rq * 3 * (size_t)n);
+  /* the follow-up jobs: badge rules and the person's reputation (src/reputation:
+   * reputation.update), two per award. The Skill Wallet's progress is enqueued by the badge job
+   * once the badges are decided, when a chain is configured (game/badges.h): a progress job of
+   * the award's own would do nothing without a chain and the same work twice with one. */
+  job_request *rq = arena_alloc(g->a, sizeof *rq * 2 * (size_t)n);
   if (!rq) return PHEME_SYS_NOMEM;
   k = 0;
   for (int i = 0; !e && i < n; i++) {
@@ -805,7 +807,6 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
                *p2 = arena_printf(g->a, "{\"user_id\":%lld}", (long long)uid);
     if (!p1 || !p2) return PHEME_SYS_NOMEM;
     rq[k++] = (job_request){.kind = "game.badges", .payload = p1, .run_at = at};
-    rq[k++] = (job_request){.kind = "game.chain_progress", .payload = p2, .run_at = at};
     rq[k++] = (job_request){.kind = "reputation.update", .payload = p2, .run_at = at};
   }
   if (!e) e = jobs_enqueue_many_in(x, rq, k, jobs[n - 1]->now_ms);
