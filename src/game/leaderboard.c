@@ -282,11 +282,18 @@ pheme_err leaderboards_follow(leaderboards *lb) {
   if (!f->s) goto out; /* not loaded */
   arena a;
   arena_init(&a, 0);
-  /* first the ids between the frontier and the highest taken (a late commit fills a gap), then
-   * everything above, a page at a time */
-  int64_t after = f->frontier, upto = f->nseen ? f->seen[f->nseen - 1] : 0;
-  for (int pass = upto ? 0 : 1; !e && pass < 2; pass++) {
-    if (pass == 1) after = f->nseen ? f->seen[f->nseen - 1] : f->frontier, upto = 0;
+  /* first the holes below the highest id taken (a late commit fills one; at most
+   * LB_FOLLOW_HOLES of them, the lowest, per follow), then everything above, a page at a time */
+  int64_t hole[LB_FOLLOW_HOLES][2];
+  int nholes = 0;
+  for (size_t i = 0, prev = 0; i < f->nseen && nholes < LB_FOLLOW_HOLES; i++) {
+    int64_t below = i ? f->seen[prev] : f->frontier;
+    if (f->seen[i] > below + 1) hole[nholes][0] = below, hole[nholes++][1] = f->seen[i] - 1;
+    prev = i;
+  }
+  int64_t top = f->nseen ? f->seen[f->nseen - 1] : f->frontier;
+  for (int h = 0; !e && h <= nholes; h++) {
+    int64_t after = h < nholes ? hole[h][0] : top, upto = h < nholes ? hole[h][1] : 0;
     for (;;) {
       store_lb_row *rows;
       int n;

@@ -66,6 +66,7 @@ void leaderboard_apply(leaderboards *lb, const lb_xp_row *rows, int n);
  * time). Returns 0 or a storage error (the boards keep what they took). */
 #define LB_FOLLOW_GAP_WAIT_MS 10000
 #define LB_FOLLOW_PAGE 4096
+#define LB_FOLLOW_HOLES 16 /* missing ids looked for per follow: the lowest runs */
 pheme_err leaderboards_follow(leaderboards *lb) PHEME_MUST_CHECK;
 /* Follows on a thread of its own, every poll_ms (the awards of other processes; this process's
  * own awards are followed at once by the award listener, game/wiring.h); returns 0, or -1 when
