@@ -964,9 +964,13 @@ pheme_err store_game_unconsumed(store *s, arena *a, int64_t before_ms, int limit
 
 /* ---- rebuilding ---- */
 
+/* The whole-table reads of the rebuild and the totals' dump: 1 MiB refused a ledger of 20,000
+ * awards (14,000 skill rows); these are operator commands over everything. */
+#define GAME_WHOLE_TABLES_MAX ((size_t)1 << 30)
+
 pheme_err store_game_rebuild(store *s, const game_levels *lv, int64_t now_ms, int64_t *people) {
   arena a;
-  arena_init(&a, 1 << 20);
+  arena_init(&a, GAME_WHOLE_TABLES_MAX);
   sx x;
   pheme_err e = sx_write(s, &a, &x);
   if (e) {
@@ -1051,7 +1055,7 @@ pheme_err store_game_totals_text(store *s, arena *a, const char **out) {
   if (e) return e;
   e = sx_snapshot(&x);
   buf b;
-  buf_init(&b, (size_t)256 << 20);
+  buf_init(&b, GAME_WHOLE_TABLES_MAX);
   if (!e) e = dump(&x, &b, "u", "SELECT user_id, xp, level FROM user_xp WHERE xp <> 0 ORDER BY user_id", 3);
   if (!e)
     e = dump(&x, &b, "s",
