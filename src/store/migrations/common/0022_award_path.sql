@@ -54,7 +54,7 @@ CREATE UNIQUE INDEX xp_ledger_once ON xp_ledger(submission_id, coalesce(skill_id
   WHERE reason = 'task' AND submission_id IS NOT NULL;
 DROP INDEX events_user;
 DROP INDEX events_kind;
-DROP INDEX events_order;
+-- (on SQLite events_order goes with the old table below; PostgreSQL keeps it)
 -- sqlite| CREATE TABLE events_v2 (
 -- sqlite|   id INTEGER PRIMARY KEY,
 -- sqlite|   kind TEXT NOT NULL CHECK (length(kind) BETWEEN 3 AND 64),
@@ -71,7 +71,6 @@ DROP INDEX events_order;
 -- sqlite| DROP TABLE events;
 -- sqlite| ALTER TABLE events_v2 RENAME TO events;
 -- postgresql| ALTER TABLE events DROP CONSTRAINT events_user_id_fkey;
--- postgresql| CREATE INDEX events_order ON events(txid, id);
 DROP INDEX user_xp_rank;
 -- SQLite checks "x IN ('a', 'b', …)" by building a temporary b-tree of the list for every row it
 -- inserts or updates (OpenEphemeral: a page allocated and cleared each time; 14% of the award's
