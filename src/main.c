@@ -379,6 +379,11 @@ static int cmd_serve(cmd_ctx *c) {
     goto out;
   }
   if (metrics_register(&metrics, leaderboards_metrics_collect, a.boards)) PHEME_BUG("the metrics registry is full");
+  /* other processes' awards on the same database reach the boards within events_poll_ms */
+  if (leaderboards_follow_start(a.boards, (int)cfg->events_poll_ms)) {
+    log_error("could not start the leaderboards' ledger follower");
+    goto out;
+  }
   /* the game's parts joined (game/wiring.h): awards committed here move the boards, and badge
    * rules see streaks, quests, guild achievements and season ranks */
   if (game_xp_listen(game_boards_on_award, a.boards)) PHEME_BUG("the XP listeners are full");

@@ -9,8 +9,8 @@
 # client: Node's `http` module broadcasting one frame to the same number of streams
 # (bench/events/node-sse.js). Client: bench_sse (bench/events/bench_sse.c), epoll, one thread.
 #
-# File descriptors: the server serves (hard RLIMIT_NOFILE - 288) / 2 connections
-# (docs/operations.md); the script raises the soft limit to the hard one (it cannot raise the
+# File descriptors: the server serves hard RLIMIT_NOFILE - 544 connections, a stream one
+# descriptor (docs/operations.md); the script raises the soft limit to the hard one (it cannot raise the
 # hard one without CAP_SYS_RESOURCE) and lowers N to what fits, and says so.
 #
 #   bench/events/run.sh [N]     ROUNDS=5 BUILD=build
@@ -21,7 +21,7 @@ n=${1:-10000}
 rounds=${ROUNDS:-5}
 ulimit -n "$(ulimit -Hn)"
 hard=$(ulimit -Hn)
-fit=$(( (hard - 288) / 2 ))
+fit=$(( hard - 544 ))
 if [ "$n" -gt "$fit" ]; then
   echo "note: hard RLIMIT_NOFILE is $hard: pheme serve holds at most $fit connections; N lowered from $n to $((fit - 40))"
   n=$((fit - 40))

@@ -92,14 +92,17 @@ char *arena_strndup(arena *a, const char *s, size_t n) {
 char *arena_strdup(arena *a, const char *s) { return arena_strndup(a, s, strlen(s)); }
 
 char *arena_vprintf(arena *a, const char *fmt, va_list ap) {
+  /* one formatting pass when the text fits a stack buffer (most do), two otherwise */
+  char tmp[512];
   va_list cp;
   va_copy(cp, ap);
-  int n = vsnprintf(NULL, 0, fmt, cp);
+  int n = vsnprintf(tmp, sizeof tmp, fmt, cp);
   va_end(cp);
   if (n < 0) return NULL;
   char *p = arena_alloc(a, (size_t)n + 1);
   if (!p) return NULL;
-  vsnprintf(p, (size_t)n + 1, fmt, ap);
+  if ((size_t)n < sizeof tmp) memcpy(p, tmp, (size_t)n + 1);
+  else vsnprintf(p, (size_t)n + 1, fmt, ap);
   return p;
 }
 

@@ -132,7 +132,7 @@ int game_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
   }
   if (nargs == 1 && strcmp(args[0], "totals") == 0) {
     arena a;
-    arena_init(&a, 1 << 20);
+    arena_init(&a, (size_t)1 << 30); /* every total of everyone: 1 MiB held 14,000 skill rows no more */
     const char *t;
     pheme_err e = store_game_totals_text(s, &a, &t);
     if (!e) fputs(t, stdout);

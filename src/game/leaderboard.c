@@ -31,10 +31,30 @@ typedef struct {
   size_t n, cap;
 } directory;
 
+/* What the follow has taken: every id <= frontier, and the ids in seen[0..nseen) above it (in
+ * order), which a missing id below them holds back (on PostgreSQL a transaction takes its ids
+ * at INSERT and may commit after a later one). */
+typedef struct {
+  pthread_mutex_t mu; /* one follow at a time */
+  store *s;           /* set by leaderboards_load */
+  int64_t frontier;
+  int64_t *seen;
+  size_t nseen, cap;
+  int64_t gap_id, gap_since_ms; /* the missing id holding the frontier back, since when */
+  _Atomic int64_t followed;     /* frontier, for readers without mu */
+  /* the thread (leaderboards_follow_start) */
+  pthread_mutex_t wake_mu;
+  pthread_cond_t wake_cv;
+  pthread_t thread;
+  int running, stop; /* under wake_mu */
+  int poll_ms;
+} follower;
+
 struct leaderboards {
   directory dir[LB__KINDS];
   _Atomic uint64_t applied, failures;
   _Atomic int64_t load_ms, loaded_groups;
+  follower f;
 };
 
 static const char *const kind_name[LB__KINDS] = {"global", "skill", "guild", "season", "guilds"};
@@ -43,11 +63,19 @@ leaderboards *leaderboards_new(void) {
   leaderboards *lb = calloc(1, sizeof *lb);
   if (!lb) return NULL;
   for (int k = 0; k < LB__KINDS; k++) pthread_rwlock_init(&lb->dir[k].lock, NULL);
+  pthread_mutex_init(&lb->f.mu, NULL);
+  pthread_mutex_init(&lb->f.wake_mu, NULL);
+  pthread_cond_init(&lb->f.wake_cv, NULL);
   return lb;
 }
 
 void leaderboards_free(leaderboards *lb) {
   if (!lb) return;
+  leaderboards_follow_stop(lb);
+  free(lb->f.seen);
+  pthread_mutex_destroy(&lb->f.mu);
+  pthread_mutex_destroy(&lb->f.wake_mu);
+  pthread_cond_destroy(&lb->f.wake_cv);
   for (int k = 0; k < LB__KINDS; k++) {
     for (size_t i = 0; i < lb->dir[k].n; i++) rank_set_free(lb->dir[k].b[i].set);
     free(lb->dir[k].b);
@@ -156,11 +184,18 @@ static int load_page(void *ctx, const store_lb_group *g, int n, int64_t upto, in
   return 0;
 }
 
-pheme_err leaderboards_load(leaderboards *lb, store *s, int64_t page_users, char *err, size_t errlen) {
+pheme_err leaderboards_load(leaderboards *lb, store *s, int64_t page_rows, char *err, size_t errlen) {
   load_state st = {.lb = lb, .started_ms = time_now_ms()};
   st.logged_ms = st.started_ms;
-  pheme_err e = store_leaderboard_scan(s, page_users, load_page, &st);
+  int64_t last_id = 0;
+  pheme_err e = store_leaderboard_scan(s, page_rows, load_page, &st, &last_id);
   free(st.rows);
+  pthread_mutex_lock(&lb->f.mu);
+  lb->f.s = e ? NULL : s;
+  lb->f.frontier = last_id;
+  lb->f.nseen = 0;
+  atomic_store(&lb->f.followed, last_id);
+  pthread_mutex_unlock(&lb->f.mu);
   if (e) return pheme_fail(e, err, errlen, "leaderboards: could not load the XP ledger: %s", pheme_err_message(e));
   int64_t ms = time_now_ms() - st.started_ms;
   atomic_store(&lb->load_ms, ms);
@@ -169,6 +204,159 @@ pheme_err leaderboards_load(leaderboards *lb, store *s, int64_t page_users, char
   log_info("leaderboards: loaded %lld people (%lld ledger groups) in %lld ms",
            (long long)(g ? rank_set_size(g) : 0), (long long)st.groups, (long long)ms);
   return 0;
+}
+
+/* ---- following the ledger ---- */
+
+static int seen_has(const follower *f, int64_t id) {
+  size_t lo = 0, hi = f->nseen;
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (f->seen[mid] < id) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo < f->nseen && f->seen[lo] == id;
+}
+
+/* Adds id (above the frontier, not seen yet) in order; -1 when memory is short. */
+static int seen_add(follower *f, int64_t id) {
+  if (f->nseen == f->cap) {
+    size_t cap = f->cap ? f->cap * 2 : 1024;
+    int64_t *more = realloc(f->seen, cap * sizeof *more);
+    if (!more) return -1;
+    f->seen = more, f->cap = cap;
+  }
+  size_t i = f->nseen;
+  while (i > 0 && f->seen[i - 1] > id) i--; /* rows come in id order: a late one goes back a little */
+  memmove(&f->seen[i + 1], &f->seen[i], (f->nseen - i) * sizeof *f->seen);
+  f->seen[i] = id;
+  f->nseen++;
+  return 0;
+}
+
+/* Moves the frontier over the ids taken right above it, and over a missing one that has been
+ * missing for LB_FOLLOW_GAP_WAIT_MS (its transaction rolled back). */
+static void frontier_advance(follower *f, int64_t now_ms) {
+  size_t k = 0;
+  for (;;) {
+    while (k < f->nseen && f->seen[k] == f->frontier + 1) f->frontier = f->seen[k++];
+    if (k == f->nseen) break;
+    int64_t missing = f->frontier + 1;
+    if (f->gap_id != missing) {
+      f->gap_id = missing;
+      f->gap_since_ms = now_ms;
+    }
+    if (now_ms - f->gap_since_ms < LB_FOLLOW_GAP_WAIT_MS) break;
+    log_warn("leaderboards: ledger id %lld still missing after %d ms: taken as rolled back", (long long)missing,
+             LB_FOLLOW_GAP_WAIT_MS);
+    f->frontier = missing;
+  }
+  memmove(f->seen, f->seen + k, (f->nseen - k) * sizeof *f->seen);
+  f->nseen -= k;
+  atomic_store(&f->followed, f->frontier);
+}
+
+/* Under f->mu: applies rows not taken yet; returns the highest id read, or -1 (memory). */
+static int64_t take_rows(leaderboards *lb, const store_lb_row *rows, int n) {
+  follower *f = &lb->f;
+  lb_xp_row chunk[64];
+  int k = 0;
+  int64_t high = 0;
+  for (int i = 0; i < n; i++) {
+    const store_lb_row *r = &rows[i];
+    high = r->id;
+    if (r->id <= f->frontier || seen_has(f, r->id)) continue;
+    if (seen_add(f, r->id)) return -1;
+    if (!r->counts) continue;
+    chunk[k++] = (lb_xp_row){r->user_id, r->skill_id, r->guild_id, r->season_id, r->amount, 0};
+    if (k == 64) leaderboard_apply(lb, chunk, k), k = 0;
+  }
+  if (k) leaderboard_apply(lb, chunk, k);
+  return high;
+}
+
+pheme_err leaderboards_follow(leaderboards *lb) {
+  follower *f = &lb->f;
+  pthread_mutex_lock(&f->mu);
+  pheme_err e = PHEME_OK;
+  if (!f->s) goto out; /* not loaded */
+  arena a;
+  arena_init(&a, 0);
+  /* first the holes below the highest id taken (a late commit fills one; at most
+   * LB_FOLLOW_HOLES of them, the lowest, per follow), then everything above, a page at a time */
+  int64_t hole[LB_FOLLOW_HOLES][2];
+  int nholes = 0;
+  for (size_t i = 0, prev = 0; i < f->nseen && nholes < LB_FOLLOW_HOLES; i++) {
+    int64_t below = i ? f->seen[prev] : f->frontier;
+    if (f->seen[i] > below + 1) hole[nholes][0] = below, hole[nholes++][1] = f->seen[i] - 1;
+    prev = i;
+  }
+  int64_t top = f->nseen ? f->seen[f->nseen - 1] : f->frontier;
+  for (int h = 0; !e && h <= nholes; h++) {
+    int64_t after = h < nholes ? hole[h][0] : top, upto = h < nholes ? hole[h][1] : 0;
+    for (;;) {
+      store_lb_row *rows;
+      int n;
+      if ((e = store_leaderboard_rows(f->s, &a, after, upto, LB_FOLLOW_PAGE, &rows, &n))) break;
+      int64_t high = take_rows(lb, rows, n);
+      arena_clear(&a);
+      if (high < 0) {
+        e = PHEME_SYS_NOMEM;
+        break;
+      }
+      if (n < LB_FOLLOW_PAGE) break;
+      after = high;
+    }
+  }
+  arena_release(&a);
+  frontier_advance(f, time_now_ms());
+out:
+  pthread_mutex_unlock(&f->mu);
+  return e;
+}
+
+int64_t leaderboards_followed(leaderboards *lb) { return atomic_load(&lb->f.followed); }
+
+static void *follow_main(void *p) {
+  leaderboards *lb = p;
+  follower *f = &lb->f;
+  pthread_mutex_lock(&f->wake_mu);
+  while (!f->stop) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    int64_t ns = ts.tv_nsec + (int64_t)f->poll_ms * 1000000;
+    ts.tv_sec += ns / 1000000000;
+    ts.tv_nsec = ns % 1000000000;
+    pthread_cond_timedwait(&f->wake_cv, &f->wake_mu, &ts);
+    if (f->stop) break;
+    pthread_mutex_unlock(&f->wake_mu);
+    pheme_err e = leaderboards_follow(lb);
+    if (e) log_warn("leaderboards: following the XP ledger failed: %s", pheme_err_message(e));
+    pthread_mutex_lock(&f->wake_mu);
+  }
+  pthread_mutex_unlock(&f->wake_mu);
+  return NULL;
+}
+
+int leaderboards_follow_start(leaderboards *lb, int poll_ms) {
+  follower *f = &lb->f;
+  f->poll_ms = poll_ms > 0 ? poll_ms : 1000;
+  f->stop = 0;
+  if (pthread_create(&f->thread, NULL, follow_main, lb)) return -1;
+  pthread_setname_np(f->thread, "pheme-lb-follow");
+  f->running = 1;
+  return 0;
+}
+
+void leaderboards_follow_stop(leaderboards *lb) {
+  follower *f = &lb->f;
+  if (!f->running) return;
+  pthread_mutex_lock(&f->wake_mu);
+  f->stop = 1;
+  pthread_cond_signal(&f->wake_cv);
+  pthread_mutex_unlock(&f->wake_mu);
+  pthread_join(f->thread, NULL);
+  f->running = 0;
 }
 
 void leaderboards_metrics_collect(metrics_writer *w, void *ctx) {

@@ -7,9 +7,9 @@
  * members' guild XP). A board exists once a ledger row names it; an unknown skill, guild or
  * season has an empty board.
  *
- * Life: leaderboards_new, leaderboards_load (one grouped scan of the ledger through
- * store/leaderboard.h), then leaderboard_apply with every committed award's ledger rows (the
- * award engine's listener); reads from any thread. */
+ * Life: leaderboards_new, leaderboards_load (one scan of the ledger in id order through
+ * store/leaderboard.h), then leaderboards_follow (the award engine's listener, after every award
+ * this process commits, and a poll for the other processes' awards); reads from any thread. */
 #ifndef PHEME_GAME_LEADERBOARD_H
 #define PHEME_GAME_LEADERBOARD_H
 
@@ -44,10 +44,10 @@ leaderboards *leaderboards_new(void);
 /* Frees every board; NULL is a no-op. */
 void leaderboards_free(leaderboards *lb);
 
-/* Fills empty boards from the ledger (store_leaderboard_scan, page_users user ids per grouped
+/* Fills empty boards from the ledger (store_leaderboard_scan, page_rows ledger rows per page
  * read), logging progress when the ledger is large. Call before any leaderboard_apply. Returns 0,
  * or -1 with err set (storage error, out of memory). */
-pheme_err leaderboards_load(leaderboards *lb, store *s, int64_t page_users, char *err, size_t errlen)
+pheme_err leaderboards_load(leaderboards *lb, store *s, int64_t page_rows, char *err, size_t errlen)
     PHEME_MUST_CHECK;
 
 /* Adds committed ledger rows to every board they count for. Safe from any thread: each board
@@ -56,6 +56,26 @@ pheme_err leaderboards_load(leaderboards *lb, store *s, int64_t page_users, char
  * boards it could not reach and counts it (pheme_leaderboard_apply_failures_total): a restart
  * rebuilds them. */
 void leaderboard_apply(leaderboards *lb, const lb_xp_row *rows, int n);
+
+/* Following the ledger (docs/internals/leaderboards.md "Following other processes"): after
+ * leaderboards_load, the boards take every ledger row committed since, by any process on the
+ * database, in ledger id order. leaderboards_follow reads the rows above what it has taken and
+ * applies those that count (the shares do not), once each; a missing id (a transaction that took
+ * it and has not committed, on PostgreSQL) holds the follow back for up to
+ * LB_FOLLOW_GAP_WAIT_MS, then is taken as rolled back. Safe from any thread (one follow at a
+ * time). Returns 0 or a storage error (the boards keep what they took). */
+#define LB_FOLLOW_GAP_WAIT_MS 10000
+#define LB_FOLLOW_PAGE 4096
+#define LB_FOLLOW_HOLES 16 /* missing ids looked for per follow: the lowest runs */
+pheme_err leaderboards_follow(leaderboards *lb) PHEME_MUST_CHECK;
+/* Follows on a thread of its own, every poll_ms (the awards of other processes; this process's
+ * own awards are followed at once by the award listener, game/wiring.h); returns 0, or -1 when
+ * the thread could not start. Stopped by leaderboards_follow_stop (also
+ * from leaderboards_free). */
+int leaderboards_follow_start(leaderboards *lb, int poll_ms) PHEME_MUST_CHECK;
+void leaderboards_follow_stop(leaderboards *lb);
+/* The highest ledger id below which every row is taken (for tests and metrics). */
+int64_t leaderboards_followed(leaderboards *lb);
 
 /* The board of kind and id, or NULL when no ledger row has named it yet (an empty board). The set
  * lives as long as lb. */

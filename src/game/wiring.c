@@ -4,20 +4,18 @@
 
 #include <string.h>
 
+#include "core/log.h"
 #include "game/rank.h"
 #include "store/game.h"
 #include "core/banned.h"
 
 void game_boards_on_award(void *ctx, const game_xp_row *rows, int n) {
-  leaderboards *lb = ctx;
-  lb_xp_row chunk[64];
-  for (int i = 0; i < n;) {
-    int k = 0;
-    for (; k < 64 && i < n; k++, i++)
-      chunk[k] = (lb_xp_row){rows[i].user_id, rows[i].skill_id, rows[i].guild_id, rows[i].season_id, rows[i].amount,
-                           rows[i].at};
-    leaderboard_apply(lb, chunk, k);
-  }
+  /* the rows just committed are in the ledger: the follow takes them from there, with any other
+   * process's committed meanwhile, each once (leaderboard.h) */
+  (void)rows;
+  (void)n;
+  pheme_err e = leaderboards_follow(ctx);
+  if (e) log_warn("leaderboards: following the XP ledger after an award failed: %s", pheme_err_message(e));
 }
 
 pheme_err game_badge_facts(void *ctx, store *s, arena *a, int64_t user_id, badge_facts *f) {

@@ -12,7 +12,9 @@
 #include "game/game.h"
 #include "game/leaderboard.h"
 
-/* A game_xp_listen listener (ctx: the leaderboards): the award's rows applied to the boards. */
+/* A game_xp_listen listener (ctx: the leaderboards, loaded): the boards follow the ledger at once
+ * (leaderboards_follow), taking the award's rows from it with any other process's committed
+ * since, so the rows are read back rather than applied from the award's plan. */
 void game_boards_on_award(void *ctx, const game_xp_row *rows, int n);
 
 /* A badge_facts_hook_fn (ctx: the leaderboards, or NULL for no season ranks): the person's

@@ -59,7 +59,7 @@ int guard_connection_limit(int wanted, long *fds) {
     soft = rl.rlim_cur == RLIM_INFINITY ? 1048576 : (long)rl.rlim_cur;
   }
   *fds = soft;
-  long fit = (soft - GUARD_FD_HEADROOM - GUARD_RESERVE) / 2;
+  long fit = soft - GUARD_FD_HEADROOM - GUARD_RESERVE - GUARD_LINGER_MAX;
   if (fit < 16) fit = 16;
   if (fit > 100000) fit = 100000;
   if (wanted <= 0 || wanted > fit) return (int)fit;
@@ -229,7 +229,7 @@ void guard_opened(http_server *s, struct MHD_Connection *c, void **ctx) {
   if (g->next) g->next->prev = g;
   s->guard_conns = g;
   s->guard_open++;
-  g->reserve = s->guard_open > s->conn_limit;
+  g->reserve = s->guard_open + s->guard_files > s->conn_limit;
   if (!exempt) {
     g->client = client_get(s, key);
     if (g->client) {
@@ -307,3 +307,18 @@ void guard_linger(guard_conn *g) {
 }
 
 int guard_reserve(const guard_conn *g) { return g && g->reserve; }
+
+int guard_file_take(http_server *s) {
+  pthread_mutex_lock(&s->guard_mu);
+  /* the reserve's connections are counted: the budget is the daemon's whole connection limit */
+  int ok = s->guard_open + s->guard_files < s->conn_limit + GUARD_RESERVE;
+  if (ok) s->guard_files++;
+  pthread_mutex_unlock(&s->guard_mu);
+  return ok;
+}
+
+void guard_file_put(http_server *s) {
+  pthread_mutex_lock(&s->guard_mu);
+  s->guard_files--;
+  pthread_mutex_unlock(&s->guard_mu);
+}

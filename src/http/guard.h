@@ -44,9 +44,17 @@
 typedef struct guard_conn guard_conn;
 
 /* Raises the soft RLIMIT_NOFILE to the hard one and returns the connection limit that fits it:
- * the wanted one (0 = as many as fit), at most (fds - headroom - reserve) / 2, since a connection
- * may hold a file it serves as well as its socket. *fds is set to the soft limit. */
+ * the wanted one (0 = as many as fit), at most fds - headroom - reserve - GUARD_LINGER_MAX. A
+ * connection holds one descriptor, its socket (an event stream or a WebSocket too: a wake writes
+ * to that socket); an answer from a file holds one more while it is sent, and takes it from the
+ * same budget (guard_file_take), so connections and files together never pass the limit.
+ * *fds is set to the soft limit. */
 int guard_connection_limit(int wanted, long *fds);
+/* Takes one descriptor of the connection budget for a file an answer will hold until it is
+ * sent. Returns 1, or 0 when the open connections and files use the whole budget (the caller
+ * answers 503 API013 instead). Each 1 is given back with guard_file_put. */
+int guard_file_take(http_server *s);
+void guard_file_put(http_server *s);
 
 int guard_start(http_server *s) PHEME_MUST_CHECK;
 void guard_stop(http_server *s);

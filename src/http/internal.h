@@ -50,6 +50,7 @@ struct http_server {
   guard_conn *guard_conns;          /* every open connection, under guard_mu */
   guard_client *guard_clients[GUARD_CLIENT_SLOTS]; /* open connections per client, under guard_mu */
   int guard_open;                   /* under guard_mu */
+  int guard_files;                  /* files held by answers being sent, under guard_mu */
   guard_lingering *guard_lingers;   /* closed connections being drained, under guard_mu */
   int guard_nlingers;               /* under guard_mu */
   uint64_t guard_refused;           /* atomic: connections over their client's cap */

@@ -216,6 +216,13 @@ static enum MHD_Result queue(http_server *s, http_req *r) {
   if (r->custom) {
     resp = r->custom;
     r->custom = NULL;
+  } else if (r->static_fd >= 0 && !r->file_held && !(r->file_held = guard_file_take(s))) {
+    /* every descriptor of the budget is held by a connection or a file being sent */
+    close(r->static_fd);
+    r->static_fd = -1;
+    r->nhdr = 0; /* the file's headers (its encoding, its tag) */
+    http_error(r, PHEME_API_BUSY, "too many open files");
+    return queue(s, r);
   } else if (r->static_fd >= 0) {
     resp = MHD_create_response_from_fd_at_offset64(r->static_size, r->static_fd, r->static_offset);
     if (resp) r->static_fd = -1; /* libmicrohttpd owns and closes it now */
@@ -314,6 +321,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
   }
   if (r->static_fd >= 0) close(r->static_fd);
+  if (r->file_held) guard_file_put(s);
   if (r->custom) MHD_destroy_response(r->custom);
   if (r->body_state && r->route && r->route->stream) r->route->stream->abort(r);
   json_decref(r->json);

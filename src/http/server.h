@@ -71,6 +71,7 @@ struct http_req {
   int parking;                 /* http_suspend was called during this call of the handler */
   int is_static;               /* answered from web_root */
   int static_fd;               /* >= 0: answer with this file */
+  int file_held;               /* the answer's file took a descriptor of the budget (guard.h) */
   uint64_t static_size;
   uint64_t static_offset;      /* where in static_fd the answer starts */
   void *body_state;            /* a streamed body's state (http_body_stream) */

@@ -791,9 +791,11 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
     x->wrote_event = 1;
     e = sx_insert_rows(x, "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at)", "", 7, args, k);
   }
-  /* the follow-up jobs: badge rules, Skill Wallet progress and the person's reputation
-   * (src/reputation: reputation.update), three per award */
-  job_request *rq = arena_alloc(g->a, sizeof *rq * 3 * (size_t)n);
+  /* the follow-up jobs: badge rules and the person's reputation (src/reputation:
+   * reputation.update), two per award. The Skill Wallet's progress is enqueued by the badge job
+   * once the badges are decided, when a chain is configured (game/badges.h): a progress job of
+   * the award's own would do nothing without a chain and the same work twice with one. */
+  job_request *rq = arena_alloc(g->a, sizeof *rq * 2 * (size_t)n);
   if (!rq) return PHEME_SYS_NOMEM;
   k = 0;
   for (int i = 0; !e && i < n; i++) {
@@ -805,7 +807,6 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
                *p2 = arena_printf(g->a, "{\"user_id\":%lld}", (long long)uid);
     if (!p1 || !p2) return PHEME_SYS_NOMEM;
     rq[k++] = (job_request){.kind = "game.badges", .payload = p1, .run_at = at};
-    rq[k++] = (job_request){.kind = "game.chain_progress", .payload = p2, .run_at = at};
     rq[k++] = (job_request){.kind = "reputation.update", .payload = p2, .run_at = at};
   }
   if (!e) e = jobs_enqueue_many_in(x, rq, k, jobs[n - 1]->now_ms);
@@ -963,9 +964,13 @@ pheme_err store_game_unconsumed(store *s, arena *a, int64_t before_ms, int limit
 
 /* ---- rebuilding ---- */
 
+/* The whole-table reads of the rebuild and the totals' dump: 1 MiB refused a ledger of 20,000
+ * awards (14,000 skill rows); these are operator commands over everything. */
+#define GAME_WHOLE_TABLES_MAX ((size_t)1 << 30)
+
 pheme_err store_game_rebuild(store *s, const game_levels *lv, int64_t now_ms, int64_t *people) {
   arena a;
-  arena_init(&a, 1 << 20);
+  arena_init(&a, GAME_WHOLE_TABLES_MAX);
   sx x;
   pheme_err e = sx_write(s, &a, &x);
   if (e) {
@@ -1050,7 +1055,7 @@ pheme_err store_game_totals_text(store *s, arena *a, const char **out) {
   if (e) return e;
   e = sx_snapshot(&x);
   buf b;
-  buf_init(&b, (size_t)256 << 20);
+  buf_init(&b, GAME_WHOLE_TABLES_MAX);
   if (!e) e = dump(&x, &b, "u", "SELECT user_id, xp, level FROM user_xp WHERE xp <> 0 ORDER BY user_id", 3);
   if (!e)
     e = dump(&x, &b, "s",

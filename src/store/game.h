@@ -132,7 +132,7 @@ typedef struct {
   int quest_completed;
   game_event events[GAME_MAX_EVENTS];
   int nevents;
-  int enqueue_followups; /* game.badges and game.chain_progress */
+  int enqueue_followups; /* game.badges and reputation.update */
   int write;             /* 0: nothing to write (consumed already) */
   /* copied from the view by the callback, for the listeners */
   int64_t user_id, guild_id, season_id, at;

@@ -5,10 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/game.h"
 #include "store/internal.h"
 #include "core/banned.h"
 
-pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx) {
+pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx, int64_t *last_id) {
   if (page_rows < 1) page_rows = 1;
   arena a;
   arena_init(&a, 0);
@@ -21,8 +22,9 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, 
   e = sx_snapshot(&x);
   db_result r;
   int64_t max = 0, after = 0;
+  *last_id = 0;
   if (!e) e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM xp_ledger");
-  if (!e) max = db_int(&r, 0, 0);
+  if (!e) max = *last_id = db_int(&r, 0, 0);
   store_lb_group *rows = NULL;
   size_t cap = 0;
   while (!e && after < max) {
@@ -34,8 +36,8 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, 
      * "Query plans at scale"). */
     e = Q(&x, &r,
           "SELECT id, user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), amount "
-          "FROM xp_ledger WHERE id > $1 ORDER BY id LIMIT $2",
-          dbv_int(after), dbv_int(page_rows));
+          "FROM xp_ledger WHERE id > $1 AND id <= $2 AND " GAME_REASON_COUNTS_TO_TOTAL " ORDER BY id LIMIT $3",
+          dbv_int(after), dbv_int(max), dbv_int(page_rows));
     if (e || r.rows == 0) break;
     if ((size_t)r.rows > cap) {
       cap = (size_t)r.rows;
@@ -56,6 +58,28 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, 
   sx_end(&x);
   free(rows);
   arena_release(&a);
+  return e;
+}
+
+pheme_err store_leaderboard_rows(store *s, arena *a, int64_t after, int64_t upto, int limit, store_lb_row **rows,
+                                 int *n) {
+  *rows = NULL;
+  *n = 0;
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT id, user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), amount, "
+        "CASE WHEN " GAME_REASON_COUNTS_TO_TOTAL " THEN 1 ELSE 0 END FROM xp_ledger "
+        "WHERE id > $1 AND ($2 = 0 OR id <= $2) ORDER BY id LIMIT $3",
+        dbv_int(after), dbv_int(upto), dbv_int(limit));
+  if (!e && r.rows && !(*rows = arena_alloc(a, sizeof **rows * (size_t)r.rows))) e = PHEME_SYS_NOMEM;
+  for (int i = 0; !e && i < r.rows; i++)
+    (*rows)[i] = (store_lb_row){db_int(&r, i, 0), db_int(&r, i, 1), db_int(&r, i, 2), db_int(&r, i, 3),
+                                db_int(&r, i, 4), db_int(&r, i, 5), (int)db_int(&r, i, 6)};
+  if (!e) *n = r.rows;
+  sx_end(&x);
   return e;
 }
 

@@ -21,11 +21,28 @@ typedef struct {
  * returns PHEME_SYS_INTERNAL). */
 typedef int (*store_lb_each)(void *ctx, const store_lb_group *rows, int n, int64_t id_upto, int64_t id_max);
 
-/* Reads the whole ledger, page_rows rows at a time in id order (a keyset walk of the primary key:
- * each page a stretch of the table, the whole read once; memory bounded by a page), all in one
- * snapshot where the backend has read transactions (SQLite). fn learns how far the scan has come
- * (ledger id id_upto of id_max) for progress reports. Returns 0 or a storage error. */
-pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx) PHEME_MUST_CHECK;
+/* Reads the ledger rows that count to a person's total (GAME_REASON_COUNTS_TO_TOTAL: not the
+ * parent and domain shares, as the award reports them), page_rows rows at a time in id order (a
+ * keyset walk of the primary key: each page a stretch of the table, the whole read once; memory
+ * bounded by a page), all in one snapshot where the backend has read transactions (SQLite). fn
+ * learns how far the scan has come (ledger id id_upto of id_max) for progress reports. *last_id
+ * is set to the highest ledger id when the scan began (read first; rows above it are not read:
+ * on PostgreSQL, without one snapshot, rows committed during the scan are left to the follower).
+ * Returns 0 or a storage error. */
+pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx, int64_t *last_id)
+    PHEME_MUST_CHECK;
+
+/* One ledger row as the boards follow it (leaderboards_follow). */
+typedef struct {
+  int64_t id, user_id, skill_id, guild_id, season_id; /* 0: none */
+  int64_t amount;
+  int counts; /* counts to the person's total (GAME_REASON_COUNTS_TO_TOTAL); the others are shares */
+} store_lb_row;
+
+/* Ledger rows with after < id (and id <= upto when upto > 0), in id order, at most limit, into
+ * *rows (from a; *n of them). Returns 0 or a storage error. */
+pheme_err store_leaderboard_rows(store *s, arena *a, int64_t after, int64_t upto, int limit, store_lb_row **rows,
+                                 int *n) PHEME_MUST_CHECK;
 
 /* A person named on a board. */
 typedef struct {

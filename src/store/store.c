@@ -213,7 +213,14 @@ static const char *values_sql(arena *a, const char *head, const char *tail, int 
   for (int r = 0, p = 1; r < rows; r++) {
     o[k++] = r ? ',' : ' ';
     o[k++] = '(';
-    for (int c = 0; c < cols; c++) k += (size_t)snprintf(o + k, cap - k, c ? ", $%d" : "$%d", p++);
+    for (int c = 0; c < cols; c++, p++) { /* "$n" by hand: snprintf here was 8% of a batched award */
+      if (c) o[k++] = ',', o[k++] = ' ';
+      o[k++] = '$';
+      char d[12];
+      int nd = 0;
+      for (int v = p; v; v /= 10) d[nd++] = (char)('0' + v % 10);
+      while (nd) o[k++] = d[--nd];
+    }
     o[k++] = ')';
   }
   snprintf(o + k, cap - k, "%s", tail);

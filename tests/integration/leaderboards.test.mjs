@@ -180,6 +180,47 @@ describe('leaderboards', () => {
     expectError(await client.get(`/api/v1/leaderboards/global?cursor=${c}&around=${address(0)}`), 400, 'API002', 'cursor and around');
   });
 
+  test('a server follows the XP other processes commit on the same database', async () => {
+    // a second server on the same database, then rows committed by a third process (the sqlite3
+    // or psql client): both servers' boards take them within their poll, without a restart
+    const second = await startServer({ db, name: 'leaderboards-2', args: ['--events-poll-ms', '100'] });
+    try {
+      const other = second.client();
+      const rows = [
+        { user: FIRST_ID + PEOPLE - 1, skill: SKILL, guild: null, season: SEASON, amount: 100000 },
+        { user: FIRST_ID + 3, skill: null, guild: GUILD, season: null, amount: 7 },
+        { user: FIRST_ID + 5, skill: SKILL, guild: GUILD2, season: SEASON, amount: -20 },
+      ];
+      ledger.push(...rows);
+      const v = (n) => (n === null ? 'NULL' : n);
+      await sql(`INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, at) VALUES ${
+        rows.map((r) => `(${r.user}, ${v(r.skill)}, ${v(r.guild)}, ${v(r.season)}, ${r.amount}, 'adjustment', 1600)`).join(', ')}`);
+      const boards = [
+        ['global', () => true],
+        [`skills/lb-zig`, (r) => r.skill === SKILL],
+        [`guilds/lb-guild`, (r) => r.guild === GUILD],
+        [`guilds/lb-guild-2`, (r) => r.guild === GUILD2],
+        [`seasons/${SEASON}`, (r) => r.season === SEASON],
+      ];
+      for (const c of [client, other]) {
+        for (const [board, filter] of boards) {
+          const want_ = want(expected(filter));
+          let got = null;
+          for (const until = Date.now() + 10000; Date.now() < until;) { // the default poll is 1 s
+            got = view(expectStatus(await c.get(`/api/v1/leaderboards/${board}?limit=100`), 200).items);
+            if (JSON.stringify(got) === JSON.stringify(want_)) break;
+            await new Promise((r) => setTimeout(r, 50));
+          }
+          assert.deepEqual(got, want_, `board ${board}`);
+        }
+      }
+      const top = expectStatus(await other.get('/api/v1/leaderboards/global?limit=1'), 200);
+      assert.equal(top.items[0].displayName, `Player ${PEOPLE - 1}`, 'the followed row moved a person to the top');
+    } finally {
+      await second.stop();
+    }
+  });
+
   test('the boards are on /metrics', async () => {
     const r = await client.get('/metrics');
     assert.equal(r.status, 200);

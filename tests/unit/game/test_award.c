@@ -172,7 +172,11 @@ TEST(worked_example_to_the_unit) {
   CHECK_INT(INT("SELECT count(*) FROM jobs WHERE kind = 'game.badges' AND payload LIKE $1",
                 dbv_text(arena_printf(&a, "%%\"submission_id\":%lld%%", (long long)sid))),
             1);
+  /* the Skill Wallet's progress comes from the badge job (with a chain), not from the award */
   CHECK_INT(INT("SELECT count(*) FROM jobs WHERE kind = 'game.chain_progress' AND payload LIKE $1",
+                dbv_text(arena_printf(&a, "%%\"user_id\":%lld%%", (long long)ana))),
+            0);
+  CHECK_INT(INT("SELECT count(*) FROM jobs WHERE kind = 'reputation.update' AND payload LIKE $1",
                 dbv_text(arena_printf(&a, "%%\"user_id\":%lld%%", (long long)ana))),
             1);
   /* the progress read */

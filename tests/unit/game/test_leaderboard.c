@@ -170,6 +170,105 @@ TEST(leaderboards_load_the_ledger_and_follow_applied_rows) {
   leaderboards_free(lb);
 }
 
+/* A ledger row written in x, with its id when id > 0 (SQLite: to leave a hole below it). */
+static pheme_err ledger_insert(sx *x, const lb_xp_row *r, int64_t id) {
+  const dbv args[] = {dbv_int(r->user_id), r->skill_id ? dbv_int(r->skill_id) : dbv_null(),
+                      r->guild_id ? dbv_int(r->guild_id) : dbv_null(),
+                      r->season_id ? dbv_int(r->season_id) : dbv_null(), dbv_int(r->amount), dbv_int(r->at),
+                      dbv_int(id)};
+  if (id > 0)
+    return sx_query(x, "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, at, id) "
+                       "VALUES ($1, $2, $3, $4, $5, 'adjustment', $6, $7)", args, 7, NULL);
+  return sx_query(x, "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, at) "
+                     "VALUES ($1, $2, $3, $4, $5, 'adjustment', $6)", args, 6, NULL);
+}
+
+static int64_t ledger_max_id(void) {
+  sx x;
+  db_result r;
+  if (sx_read(S, NULL, &x)) return -1;
+  pheme_err e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM xp_ledger");
+  int64_t id = e ? -1 : db_int(&r, 0, 0);
+  sx_end(&x);
+  return id;
+}
+
+/* Another process's awards: rows committed through a second store on the same database reach
+ * boards loaded before them, each once, also when a row below them commits later (on
+ * PostgreSQL a transaction takes its id at INSERT), and shares are not counted. */
+TEST(leaderboards_follow_rows_committed_by_another_process) {
+  store *other;
+  char err[256];
+  store_options o = {2, 5000, 0, NULL};
+  REQUIRE(store_open(&other, backends_url, &o, err, sizeof err) == 0);
+  leaderboards *lb = leaderboards_new();
+  REQUIRE(lb);
+  REQUIRE(leaderboards_load(lb, S, 1000, err, sizeof err) == 0);
+  boards_match(lb);
+  CHECK_INT(leaderboards_followed(lb), ledger_max_id());
+  /* 30 rows in 3 transactions of the other process, and a share row that counts to no board */
+  for (int t = 0; t < 3; t++) {
+    sx x;
+    REQUIRE(sx_write(other, NULL, &x) == 0);
+    for (int i = 0; i < 10; i++) {
+      lb_xp_row r = random_row(0);
+      CHECK_INT(ledger_insert(&x, &r, 0), 0);
+    }
+    if (t == 1)
+      CHECK_INT(sx_query(&x, "INSERT INTO xp_ledger (user_id, skill_id, amount, reason, rule, at) "
+                             "VALUES ($1, $2, 500, 'domain_share', 'domain:technical', 1500)",
+                         SX_ARGS(dbv_int(uid[0]), dbv_int(skill_id[0])), NULL),
+                0);
+    CHECK_INT(sx_commit(&x), 0);
+    sx_end(&x);
+  }
+  CHECK_INT(leaderboards_follow(lb), 0);
+  boards_match(lb);
+  CHECK_INT(leaderboards_follow(lb), 0); /* nothing new: nothing applied twice */
+  boards_match(lb);
+  CHECK_INT(leaderboards_followed(lb), ledger_max_id());
+  /* a row committed after a later one */
+  lb_xp_row early = random_row(0), late = random_row(0);
+  int64_t before = ledger_max_id();
+  if (strcmp(backend, "postgresql") == 0) {
+    sx held;
+    REQUIRE(sx_write(other, NULL, &held) == 0);
+    CHECK_INT(ledger_insert(&held, &early, 0), 0); /* takes its id now, commits below */
+    sx x;
+    REQUIRE(sx_write(S, NULL, &x) == 0);
+    CHECK_INT(ledger_insert(&x, &late, 0), 0);
+    CHECK_INT(sx_commit(&x), 0);
+    sx_end(&x);
+    CHECK_INT(leaderboards_follow(lb), 0);
+    CHECK_INT(leaderboards_followed(lb), before); /* held back by the missing id */
+    CHECK_INT(sx_commit(&held), 0);
+    sx_end(&held);
+  } else { /* one writer at a time: the hole is made with explicit ids */
+    sx x;
+    REQUIRE(sx_write(other, NULL, &x) == 0);
+    CHECK_INT(ledger_insert(&x, &late, before + 2), 0);
+    CHECK_INT(sx_commit(&x), 0);
+    sx_end(&x);
+    CHECK_INT(leaderboards_follow(lb), 0);
+    CHECK_INT(leaderboards_followed(lb), before);
+    REQUIRE(sx_write(other, NULL, &x) == 0);
+    CHECK_INT(ledger_insert(&x, &early, before + 1), 0);
+    CHECK_INT(sx_commit(&x), 0);
+    sx_end(&x);
+  }
+  CHECK_INT(leaderboards_follow(lb), 0);
+  boards_match(lb);
+  CHECK_INT(leaderboards_followed(lb), ledger_max_id());
+  /* and a fresh load of the same ledger gives the same boards */
+  leaderboards *again = leaderboards_new();
+  REQUIRE(again);
+  REQUIRE(leaderboards_load(again, S, 1000, err, sizeof err) == 0);
+  boards_match(again);
+  leaderboards_free(again);
+  leaderboards_free(lb);
+  store_free(other);
+}
+
 TEST(leaderboards_name_people_by_address_and_display_name) {
   arena a;
   arena_init(&a, 0);
@@ -265,6 +364,7 @@ TEST(leaderboard_apply_from_two_threads_gives_the_sums) {
 static void all_tests(void) {
   RUN(leaderboard_apply_from_two_threads_gives_the_sums);
   RUN(leaderboards_load_the_ledger_and_follow_applied_rows);
+  RUN(leaderboards_follow_rows_committed_by_another_process);
   RUN(leaderboards_name_people_by_address_and_display_name);
   RUN(leaderboard_cursors_round_trip_and_refuse_anything_else);
 }

@@ -1,0 +1,116 @@
+-- pheme: sqlite foreign keys off
+-- The award path's writes (docs/rewards.md "What an award writes"): every index and foreign key
+-- an award pays for per row must be read by a query or guard something nothing else guards.
+-- Measured on the award benchmark (bench/RESULTS.md, "Award path"), each ledger row paid for five
+-- indexes and five foreign-key checks, each event for four indexes. Dropped here:
+--
+-- * xp_ledger_season, xp_ledger_guild: no query reads the ledger by season or guild (the boards
+--   are rebuilt by a scan in user_id order, store/leaderboard.c; `pheme game rebuild` reads the
+--   whole ledger).
+-- * xp_ledger_once, narrowed to the 'task' rows: every award of a submission writes at least one
+--   task row (one per skill, or one without a skill), so a second award of the same submission
+--   still fails inside its transaction, as does the outcome's consumed_at guard before it; the
+--   share, critical and quest rows of an award no longer each pay for an entry.
+-- * The foreign keys of the two append-only tables the award writes most rows into, xp_ledger
+--   (to users, skills, guilds, seasons, submissions) and events (to users): the award writes ids
+--   it read in the same transaction, and no code deletes a person, skill, guild, season or
+--   submission. On PostgreSQL each was a trigger running a SELECT … FOR KEY SHARE on the parent
+--   row per inserted row (about 7 per approval). Were a person ever deleted, their ledger and
+--   events would stay, as the record of what was paid and said.
+-- * events_user, events_kind: every reader of events goes by id, or on PostgreSQL by (txid, id)
+--   (store/events_read.c); the kind and person filters run in memory. On SQLite txid is always 0
+--   and readers go by id alone, so events_order is dropped there too.
+-- * user_xp_rank: the leaderboards are held in memory (src/game/rank.c); no query orders user_xp.
+--
+-- SQLite cannot drop a foreign key: xp_ledger and events are rebuilt with the same columns in the
+-- same order and keep their ids (the first line makes the runner do it with foreign keys off and check them
+-- before committing, migrate.h). PostgreSQL drops the constraints by their default names.
+DROP INDEX xp_ledger_season;
+DROP INDEX xp_ledger_guild;
+DROP INDEX xp_ledger_once;
+DROP INDEX xp_ledger_user;
+-- sqlite| CREATE TABLE xp_ledger_v2 (
+-- sqlite|   id INTEGER PRIMARY KEY,
+-- sqlite|   user_id INTEGER NOT NULL,
+-- sqlite|   skill_id INTEGER,
+-- sqlite|   guild_id INTEGER,
+-- sqlite|   season_id INTEGER,
+-- sqlite|   amount INTEGER NOT NULL,
+-- sqlite|   reason TEXT NOT NULL CHECK (length(reason) BETWEEN 1 AND 32),
+-- sqlite|   submission_id INTEGER,
+-- sqlite|   rule TEXT NOT NULL DEFAULT '',
+-- sqlite|   detail TEXT NOT NULL DEFAULT '{}',
+-- sqlite|   at INTEGER NOT NULL
+-- sqlite| );
+-- sqlite| INSERT INTO xp_ledger_v2 (id, user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, detail, at)
+-- sqlite|   SELECT id, user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, detail, at FROM xp_ledger;
+-- sqlite| DROP TABLE xp_ledger;
+-- sqlite| ALTER TABLE xp_ledger_v2 RENAME TO xp_ledger;
+-- postgresql| ALTER TABLE xp_ledger DROP CONSTRAINT xp_ledger_user_id_fkey, DROP CONSTRAINT xp_ledger_skill_id_fkey,
+-- postgresql|   DROP CONSTRAINT xp_ledger_guild_id_fkey, DROP CONSTRAINT xp_ledger_season_id_fkey,
+-- postgresql|   DROP CONSTRAINT xp_ledger_submission_id_fkey;
+CREATE INDEX xp_ledger_user ON xp_ledger(user_id, id);
+CREATE UNIQUE INDEX xp_ledger_once ON xp_ledger(submission_id, coalesce(skill_id, 0))
+  WHERE reason = 'task' AND submission_id IS NOT NULL;
+DROP INDEX events_user;
+DROP INDEX events_kind;
+-- (on SQLite events_order goes with the old table below; PostgreSQL keeps it)
+-- sqlite| CREATE TABLE events_v2 (
+-- sqlite|   id INTEGER PRIMARY KEY,
+-- sqlite|   kind TEXT NOT NULL CHECK (length(kind) BETWEEN 3 AND 64),
+-- sqlite|   user_id INTEGER,
+-- sqlite|   public INTEGER NOT NULL DEFAULT 0 CHECK (public IN (0, 1)),
+-- sqlite|   subject_type TEXT NOT NULL DEFAULT '',
+-- sqlite|   subject_id INTEGER,
+-- sqlite|   data TEXT NOT NULL DEFAULT '{}',
+-- sqlite|   at INTEGER NOT NULL,
+-- sqlite|   txid INTEGER NOT NULL DEFAULT 0
+-- sqlite| );
+-- sqlite| INSERT INTO events_v2 (id, kind, user_id, public, subject_type, subject_id, data, at, txid)
+-- sqlite|   SELECT id, kind, user_id, public, subject_type, subject_id, data, at, txid FROM events;
+-- sqlite| DROP TABLE events;
+-- sqlite| ALTER TABLE events_v2 RENAME TO events;
+-- postgresql| ALTER TABLE events DROP CONSTRAINT events_user_id_fkey;
+DROP INDEX user_xp_rank;
+-- SQLite checks "x IN ('a', 'b', …)" by building a temporary b-tree of the list for every row it
+-- inserts or updates (OpenEphemeral: a page allocated and cleared each time; 14% of the award's
+-- instructions under callgrind, from jobs.state and user_xp.level). The same checks written as
+-- comparisons cost a few instructions. PostgreSQL compares against the array in place: unchanged.
+-- sqlite| CREATE TABLE user_xp_v2 (
+-- sqlite|   user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,
+-- sqlite|   xp INTEGER NOT NULL DEFAULT 0,
+-- sqlite|   level TEXT NOT NULL DEFAULT 'NOVICE'
+-- sqlite|     CHECK (level = 'NOVICE' OR level = 'ADVANCED' OR level = 'EXPERT' OR level = 'MASTER'),
+-- sqlite|   updated_at INTEGER NOT NULL
+-- sqlite| );
+-- sqlite| INSERT INTO user_xp_v2 (user_id, xp, level, updated_at) SELECT user_id, xp, level, updated_at FROM user_xp;
+-- sqlite| DROP TABLE user_xp;
+-- sqlite| ALTER TABLE user_xp_v2 RENAME TO user_xp;
+-- sqlite| CREATE TABLE jobs_v2 (
+-- sqlite|   id INTEGER PRIMARY KEY,
+-- sqlite|   kind TEXT NOT NULL CHECK (length(kind) BETWEEN 1 AND 100),
+-- sqlite|   payload TEXT NOT NULL DEFAULT '{}',
+-- sqlite|   state TEXT NOT NULL DEFAULT 'queued'
+-- sqlite|     CHECK (state = 'queued' OR state = 'running' OR state = 'done' OR state = 'dead'),
+-- sqlite|   attempts INTEGER NOT NULL DEFAULT 0 CHECK (attempts >= 0),
+-- sqlite|   max_attempts INTEGER NOT NULL CHECK (max_attempts >= 1),
+-- sqlite|   claims INTEGER NOT NULL DEFAULT 0,
+-- sqlite|   run_at INTEGER NOT NULL,
+-- sqlite|   lease_owner TEXT,
+-- sqlite|   lease_expires_at INTEGER,
+-- sqlite|   last_error TEXT,
+-- sqlite|   idempotency_key TEXT,
+-- sqlite|   created_at INTEGER NOT NULL,
+-- sqlite|   updated_at INTEGER NOT NULL,
+-- sqlite|   CHECK ((state = 'running') = (lease_expires_at IS NOT NULL AND lease_owner IS NOT NULL))
+-- sqlite| );
+-- sqlite| INSERT INTO jobs_v2 (id, kind, payload, state, attempts, max_attempts, claims, run_at, lease_owner,
+-- sqlite|                      lease_expires_at, last_error, idempotency_key, created_at, updated_at)
+-- sqlite|   SELECT id, kind, payload, state, attempts, max_attempts, claims, run_at, lease_owner, lease_expires_at,
+-- sqlite|          last_error, idempotency_key, created_at, updated_at FROM jobs;
+-- sqlite| DROP TABLE jobs;
+-- sqlite| ALTER TABLE jobs_v2 RENAME TO jobs;
+-- sqlite| CREATE INDEX jobs_due ON jobs(run_at, id) WHERE state = 'queued';
+-- sqlite| CREATE INDEX jobs_leases ON jobs(lease_expires_at) WHERE state = 'running';
+-- sqlite| CREATE UNIQUE INDEX jobs_key ON jobs(idempotency_key) WHERE idempotency_key IS NOT NULL;
+-- sqlite| CREATE INDEX jobs_dead ON jobs(id) WHERE state = 'dead';
