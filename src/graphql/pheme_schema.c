@@ -344,8 +344,13 @@ static int sub_task(gql_call *c) {
   int m;
   int64_t *ids = parent_ids(c, offsetof(submission, task_id), &m);
   if (!ids) return PHEME_SYS_NOMEM;
+  /* the Task fields that need none of the long or joined columns gqls_tasks_brief_by_ids leaves out */
+  static const char *const brief[] = {"id", "type", "title", "status", "difficulty", "xpReward", "tokenReward",
+                                      "creator", "guildId", "deadline", "skills", "createdAt", "updatedAt",
+                                      "submissions", NULL};
   task *rows;
-  pheme_err e = STORE(c, gqls_tasks_by_ids(CTX(c)->store, c->a, ids, m, &rows));
+  pheme_err e = STORE(c, gql_call_asks_only(c, brief) ? gqls_tasks_brief_by_ids(CTX(c)->store, c->a, ids, m, &rows)
+                                                        : gqls_tasks_by_ids(CTX(c)->store, c->a, ids, m, &rows));
   if (e) return e;
   for (int i = 0; i < c->n; i++) {
     const submission *s = c->parents[i];
@@ -359,7 +364,11 @@ static int sub_timeline(gql_call *c) { return grouped_list(c, offsetof(submissio
 
 static int sub_assessments(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_ASSESSMENTS); }
 
-static int sub_reviews(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_REVIEWS); }
+static int sub_reviews(gql_call *c) {
+  /* the Review fields GQLS_REVIEWS_BRIEF's rows answer (no join to the validators, no long columns) */
+  static const char *const brief[] = {"id", "round", "score", "createdAt", NULL};
+  return grouped_list(c, offsetof(submission, id), gql_call_asks_only(c, brief) ? GQLS_REVIEWS_BRIEF : GQLS_REVIEWS);
+}
 
 static int sub_disputes(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_DISPUTES); }
 

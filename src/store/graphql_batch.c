@@ -185,6 +185,18 @@ pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task 
   return e;
 }
 
+pheme_err gqls_tasks_brief_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
+  void *rows;
+  pheme_err e = read_by_ids(s, a,
+                            "SELECT t.id, t.type, t.title, NULL, t.status, t.difficulty, t.xp_reward, "
+                            "CAST(t.token_reward AS TEXT), t.creator_id, NULL, coalesce(t.guild_id, 0), "
+                            "coalesce(t.deadline, 0), NULL, NULL, t.created_at, t.updated_at FROM tasks t "
+                            "WHERE t.id IN (%s)",
+                            ids, n, sizeof **out, offsetof(task, id), read_task, &rows);
+  *out = rows;
+  return e;
+}
+
 void gqls_task_query_init(gqls_task_query *q) {
   memset(q, 0, sizeof *q);
   q->difficulty = q->difficulty_gt = q->difficulty_gte = q->difficulty_lt = q->difficulty_lte = -1;
@@ -515,6 +527,10 @@ static const struct {
                       "r.validator_id WHERE r.submission_id IN (%s) ORDER BY r.submission_id, r.round, "
                       "r.validator_id",
                       read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0}},
+    [GQLS_REVIEWS_BRIEF] = {"SELECT r.id, r.submission_id, r.round, r.validator_id, NULL, r.score, NULL, NULL, NULL, "
+                            "NULL, r.created_at FROM reviews r WHERE r.submission_id IN (%s) ORDER BY "
+                            "r.submission_id, r.round, r.validator_id",
+                            read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0}},
     [GQLS_DISPUTES] = {"SELECT id, submission_id, round, opened_by, reason, first_state, coalesce(first_score, -1), "
                        "outcome, coalesce(final_score, -1), created_at, coalesce(resolved_at, 0) FROM disputes WHERE "
                        "submission_id IN (%s) ORDER BY submission_id, id",

@@ -21,6 +21,9 @@ pheme_err gqls_users_by_ids(store *s, arena *a, const int64_t *ids, int n, user 
 /* Tasks by id: out[i] for ids[i] (id 0 when none). Their skills are not read (skills NULL): a
  * grouped read (GQLS_TASK_SKILLS) gives them when they are asked. */
 pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) PHEME_MUST_CHECK;
+/* The same without the long or joined columns: description, requirements and validation are NULL,
+ * creator_address zero (for a query that asks for none of them). */
+pheme_err gqls_tasks_brief_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) PHEME_MUST_CHECK;
 
 /* A filtered, ordered page of tasks (The Graph's where / orderBy / first / skip). Zero values
  * mean "no condition". */
@@ -116,6 +119,7 @@ typedef enum {
   GQLS_TIMELINE,
   GQLS_ASSESSMENTS,
   GQLS_REVIEWS,
+  GQLS_REVIEWS_BRIEF, /* review_row without validator_address, criteria, feedback, signature, signer */
   GQLS_DISPUTES,
   GQLS_ROWS__COUNT
 } gqls_rows_kind;
