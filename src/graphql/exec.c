@@ -891,9 +891,26 @@ int gql_res_int64(gql_call *c) {
   return 0;
 }
 
+/* v in decimal, in a (NULL when out of memory): by hand, as a nested query has an id or a BigInt
+ * in most of its objects and a printf for each was 3% of its instructions. */
+static const char *decimal(arena *a, int64_t v) {
+  char tmp[24];
+  int n = 0;
+  uint64_t u = v < 0 ? -(uint64_t)v : (uint64_t)v;
+  do {
+    tmp[n++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  if (v < 0) tmp[n++] = '-';
+  char *s = arena_alloc(a, (size_t)n + 1);
+  if (!s) return NULL;
+  for (int k = 0; k < n; k++) s[k] = tmp[n - 1 - k];
+  s[n] = 0;
+  return s;
+}
+
 int gql_res_bigint(gql_call *c) {
-  for (int i = 0; i < c->n; i++)
-    gql_set_str(&c->out[i], arena_printf(c->a, "%lld", (long long)*MEMBER(int64_t, c, i)));
+  for (int i = 0; i < c->n; i++) gql_set_str(&c->out[i], decimal(c->a, *MEMBER(int64_t, c, i)));
   return 0;
 }
 
@@ -908,7 +925,7 @@ int gql_res_bool(gql_call *c) {
 }
 
 int gql_res_id(gql_call *c) {
-  for (int i = 0; i < c->n; i++) gql_set_str(&c->out[i], arena_printf(c->a, "%lld", (long long)*MEMBER(int64_t, c, i)));
+  for (int i = 0; i < c->n; i++) gql_set_str(&c->out[i], decimal(c->a, *MEMBER(int64_t, c, i)));
   return 0;
 }
 
