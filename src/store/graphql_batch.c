@@ -324,24 +324,34 @@ pheme_err gqls_tasks_query(store *s, arena *a, const gqls_task_query *q, task **
 /* ---- submissions ---- */
 
 /* The newest submissions of each parent (user_id or task_id): an IN list (%s), then the state,
- * skip and skip + per_parent (%d…). */
-#define NEWEST_SUBMISSIONS(column)                                                                     \
-  "SELECT * FROM (SELECT s." column " AS parent, " SUB_COLS ", row_number() OVER (PARTITION BY s." column \
-  " ORDER BY s.id DESC) AS rn FROM submissions s JOIN users u ON u.id = s.user_id WHERE s." column        \
-  " IN (%s) AND (CAST($%d AS TEXT) IS NULL OR s.state = $%d)) w WHERE rn > $%d AND rn <= $%d "            \
-  "ORDER BY parent, id DESC"
-static const char newest_by_user[] = NEWEST_SUBMISSIONS("user_id");
-static const char newest_by_task[] = NEWEST_SUBMISSIONS("task_id");
+ * skip and skip + per_parent (%d…). cols and from: SUB_COLS and its join, or the brief ones. */
+#define NEWEST_SUBMISSIONS(column, cols, from)                                                              \
+  "SELECT * FROM (SELECT s." column " AS parent, " cols ", row_number() OVER (PARTITION BY s." column       \
+  " ORDER BY s.id DESC) AS rn " from " WHERE s." column " IN (%s) AND (CAST($%d AS TEXT) IS NULL OR "        \
+  "s.state = $%d)) w WHERE rn > $%d AND rn <= $%d ORDER BY parent, id DESC"
 /* One parent's page of them (a root field's): on the (parent, id) index, no window. */
-#define SUBMISSIONS_PAGE(column)                                                                       \
-  "SELECT s." column " AS parent, " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s." \
-  column " = $1 AND (CAST($2 AS TEXT) IS NULL OR s.state = $2) ORDER BY s.id DESC LIMIT $3 OFFSET $4"
-static const char page_by_user[] = SUBMISSIONS_PAGE("user_id");
-static const char page_by_task[] = SUBMISSIONS_PAGE("task_id");
+#define SUBMISSIONS_PAGE(column, cols, from)                                                                \
+  "SELECT s." column " AS parent, " cols " " from " WHERE s." column " = $1 AND (CAST($2 AS TEXT) IS NULL " \
+  "OR s.state = $2) ORDER BY s.id DESC LIMIT $3 OFFSET $4"
+#define SUB_FROM "FROM submissions s JOIN users u ON u.id = s.user_id"
+/* SUB_COLS's places without the author's address, text, evidence and feedback: no join */
+#define SUB_BRIEF_COLS \
+  "s.id, s.task_id, s.user_id, NULL, NULL, NULL, s.state, NULL, coalesce(s.final_score, -1), s.created_at, s.updated_at"
+#define SUB_BRIEF_FROM "FROM submissions s"
+/* [brief][by task][one parent's page] */
+static const char *const submissions_sql[2][2][2] = {
+    {{NEWEST_SUBMISSIONS("user_id", SUB_COLS, SUB_FROM), SUBMISSIONS_PAGE("user_id", SUB_COLS, SUB_FROM)},
+     {NEWEST_SUBMISSIONS("task_id", SUB_COLS, SUB_FROM), SUBMISSIONS_PAGE("task_id", SUB_COLS, SUB_FROM)}},
+    {{NEWEST_SUBMISSIONS("user_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM),
+      SUBMISSIONS_PAGE("user_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM)},
+     {NEWEST_SUBMISSIONS("task_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM),
+      SUBMISSIONS_PAGE("task_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM)}},
+};
 
 pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int64_t *ids, int n, int per_parent,
-                              int skip, const char *state, gqls_submission **out, int *nout) {
+                              int skip, const char *state, int brief, gqls_submission **out, int *nout) {
   if (strcmp(column, "user_id") != 0 && strcmp(column, "task_id") != 0) return PHEME_DATA_INVALID;
+  int by_task = strcmp(column, "task_id") == 0;
   EMPTY_IF_NONE(a, out, nout);
   sx x;
   pheme_err e = sx_read(s, a, &x);
@@ -349,13 +359,13 @@ pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int6
   dbv post[3] = {dbv_text(state), dbv_int(skip), dbv_int(skip + per_parent)};
   db_result r;
   if (n == 1) {
-    e = Q(&x, &r, strcmp(column, "user_id") == 0 ? page_by_user : page_by_task, dbv_int(ids[0]), dbv_text(state),
-          dbv_int(per_parent), dbv_int(skip));
+    e = Q(&x, &r, submissions_sql[!!brief][by_task][1], dbv_int(ids[0]), dbv_text(state), dbv_int(per_parent),
+          dbv_int(skip));
     sx_end(&x);
     if (e) return e;
     goto rows;
   }
-  e = query_ids(&x, strcmp(column, "user_id") == 0 ? newest_by_user : newest_by_task, ids, n, post, 3, &r);
+  e = query_ids(&x, submissions_sql[!!brief][by_task][0], ids, n, post, 3, &r);
   sx_end(&x);
   if (e) return e;
 rows:

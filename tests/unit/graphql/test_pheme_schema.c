@@ -351,8 +351,8 @@ TEST(a_submissions_task_reads_its_skills_when_asked) {
   arena_release(&a);
 }
 
-/* A submission's task is read without its long columns when the query asks for none of them
- * (gql_call_asks_only); asked for one, directly or through a fragment, the task is read whole. */
+/* A submission, its task and its reviews are read without their long columns when the query asks
+ * for none of them (gql_call_asks_only); asked for one, directly or through a fragment, whole. */
 TEST(a_brief_read_when_the_query_asks_for_little) {
   arena a;
   arena_init(&a, 0);
@@ -364,6 +364,10 @@ TEST(a_brief_read_when_the_query_asks_for_little) {
   CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"task\":{\"title\":\"Fix the bug\",\"description\":\"d\"}}]}}}");
   r = run_as(&a, &people[0], "{ me { submissions(first: 1) { task { ... on Task { creator { id } requirements } } } } }", NULL, NULL);
   CHECK(strstr(r, "\"requirements\":") != NULL && strstr(r, "\"errors\"") == NULL);
+  r = run_as(&a, &people[0], "{ me { submissions(first: 1) { state ... on Submission { text } } } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"state\":\"SUBMITTED\",\"text\":\"my work\"}]}}}");
+  r = run_as(&a, &admin, "{ task(id: 1) { submissions(first: 1) { state author { id } } } }", NULL, NULL);
+  CHECK(strstr(r, "{\"data\":{\"task\":{\"submissions\":[{\"state\":\"SUBMITTED\",\"author\":{\"id\":\"") == r);
   r = run_as(&a, &people[0], "{ me { submissions(first: 1) { reviews { round score } } } }", NULL, NULL);
   CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"reviews\":[]}]}}}");
   arena_release(&a);
