@@ -59,6 +59,7 @@ struct gql_call {
   const void *const *parents;
   int n;
   gql_rv *out;               /* n results, zeroed (null) on entry */
+  const void *selection;     /* the nodes of the field in the document (exec.c), or NULL */
 };
 
 typedef struct {
@@ -95,6 +96,12 @@ const gql_definition *gql_operation(const gql_document *doc, const char *operati
  * fields, which name each object's concrete type). */
 const gql_schema *gql_call_schema(const gql_call *c);
 const gql_type *gql_call_type(const gql_call *c, const char *name);
+
+/* 1 when every field the query asks of this call's results (in the field's selection sets,
+ * through fragments whatever their type condition or directives) is one of names (NULL-ended) or
+ * __typename; 0 otherwise or when it cannot tell. A resolver may then leave out of its read what
+ * only the other fields need. */
+int gql_call_asks_only(const gql_call *c, const char *const *names);
 
 /* An argument by name, or NULL when it was not given and has no default. */
 const gql_rv *gql_arg_get(const gql_call *c, const char *name);

@@ -35,6 +35,14 @@ pheme_err gql_service_init(gql_service *svc, const gql_type_def *rows, int nrows
     gql_schema_release(&svc->schema);
     return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "graphql: out of memory");
   }
+  svc->checked = calloc(GQL_CHECKED_MAX, sizeof *svc->checked);
+  if (!svc->checked) {
+    free(svc->persisted);
+    svc->persisted = NULL;
+    gql_schema_release(&svc->schema);
+    return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "graphql: out of memory");
+  }
+  arena_init(&svc->checked_arena, 0);
   pthread_mutex_init(&svc->mu, NULL);
   return 0;
 }
@@ -44,6 +52,9 @@ void gql_service_release(gql_service *svc) {
   for (int i = 0; i < svc->npersisted; i++) free(svc->persisted[i].query);
   free(svc->persisted);
   svc->persisted = NULL;
+  free(svc->checked);
+  svc->checked = NULL;
+  arena_release(&svc->checked_arena);
   pthread_mutex_destroy(&svc->mu);
   gql_schema_release(&svc->schema);
 }
@@ -181,6 +192,46 @@ static void persisted_put(gql_service *svc, const char *hash, const char *q, siz
       if (svc->persisted[slot].hash[i] >= 'A' && svc->persisted[slot].hash[i] <= 'F') svc->persisted[slot].hash[i] += 32;
     svc->persisted[slot].hash[64] = 0;
     svc->persisted[slot].query = copy;
+  }
+  pthread_mutex_unlock(&svc->mu);
+}
+
+/* ---- checked documents ---- */
+
+static uint64_t text_hash(const char *q, size_t n) {
+  uint64_t h = 1469598103934665603u; /* FNV-1a */
+  for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)q[i]) * 1099511628211u;
+  return h;
+}
+
+/* The kept document of the text q, or NULL. Entries are written once and never changed, so the
+ * pointer stays good for the service's life. */
+static const gql_document *checked_get(gql_service *svc, const char *q, size_t n, uint64_t h) {
+  const gql_document *doc = NULL;
+  pthread_mutex_lock(&svc->mu);
+  for (int i = 0; i < svc->nchecked && !doc; i++)
+    if (svc->checked[i].hash == h && svc->checked[i].len == n && memcmp(svc->checked[i].query, q, n) == 0)
+      doc = &svc->checked[i].doc;
+  pthread_mutex_unlock(&svc->mu);
+  return doc;
+}
+
+/* Keeps the text q, which parsed and validated, parsed again into the service's arena. */
+static void checked_put(gql_service *svc, const char *q, size_t n, uint64_t h, const gql_parse_limits *pl) {
+  pthread_mutex_lock(&svc->mu);
+  int known = 0;
+  for (int i = 0; i < svc->nchecked && !known; i++)
+    known = svc->checked[i].hash == h && svc->checked[i].len == n && memcmp(svc->checked[i].query, q, n) == 0;
+  if (!known && svc->nchecked < GQL_CHECKED_MAX) {
+    gql_checked_doc *c = &svc->checked[svc->nchecked];
+    gql_parse_error pe;
+    char *text = arena_strndup(&svc->checked_arena, q, n);
+    if (text && gql_parse(&svc->checked_arena, text, n, pl, &c->doc, &pe) == 0) {
+      c->hash = h;
+      c->query = text;
+      c->len = n;
+      svc->nchecked++;
+    }
   }
   pthread_mutex_unlock(&svc->mu);
 }
@@ -345,14 +396,21 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
     return finish(out, &errs, NULL, 0, res, 400);
   }
   gql_document doc;
-  gql_parse_error pe;
   gql_parse_limits pl = {lim->max_tokens, 0};
-  if (gql_parse(a, q, qlen, &pl, &doc, &pe)) {
-    uint32_t at[1] = {pe.at};
-    gql_error_add(&errs, pe.limit ? PHEME_GQL_LIMIT : PHEME_GQL_SYNTAX, NULL, at, 1, "%s", pe.message);
-    return finish(out, &errs, q, qlen, res, 400);
+  uint64_t h = text_hash(q, qlen);
+  const gql_document *known = checked_get(svc, q, qlen, h);
+  if (known) {
+    doc = *known;
+  } else {
+    gql_parse_error pe;
+    if (gql_parse(a, q, qlen, &pl, &doc, &pe)) {
+      uint32_t at[1] = {pe.at};
+      gql_error_add(&errs, pe.limit ? PHEME_GQL_LIMIT : PHEME_GQL_SYNTAX, NULL, at, 1, "%s", pe.message);
+      return finish(out, &errs, q, qlen, res, 400);
+    }
+    if (gql_validate(&svc->schema, &doc, a, &errs)) return finish(out, &errs, q, qlen, res, 400);
+    checked_put(svc, q, qlen, h, &pl);
   }
-  if (gql_validate(&svc->schema, &doc, a, &errs)) return finish(out, &errs, q, qlen, res, 400);
   const gql_definition *op = gql_operation(&doc, req->operation_name, &errs);
   if (!op) return finish(out, &errs, q, qlen, res, 400);
   if (req->read_only && op->op != GQL_OP_QUERY) {

@@ -16,7 +16,13 @@
  * Persisted queries follow Apollo's automatic persisted queries: extensions.persistedQuery
  * {version: 1, sha256Hash}; a hash alone runs the query stored under it or answers
  * PERSISTED_QUERY_NOT_FOUND; a hash with its query stores it (after checking the hash). The
- * store is in memory, per process, bounded (GQL_PERSISTED_MAX entries, oldest dropped). */
+ * store is in memory, per process, bounded (GQL_PERSISTED_MAX entries, oldest dropped).
+ *
+ * A document that parsed and passed validation is kept, by its text, for the service's life
+ * (GQL_CHECKED_MAX documents; when they are all taken, others are parsed and validated on every
+ * request as before): a client sends the same few queries, and their parsing and validation were
+ * a twentieth of a nested query's CPU. The limits above are measured on every request (they
+ * depend on the variables). */
 #ifndef PHEME_GRAPHQL_GRAPHQL_H
 #define PHEME_GRAPHQL_GRAPHQL_H
 
@@ -29,6 +35,7 @@
 #include "graphql/schema.h"
 
 #define GQL_PERSISTED_MAX 1024
+#define GQL_CHECKED_MAX 256
 /* Introspection (__schema, __type and below) is not counted in max_depth but in this bound: the
  * standard introspection query nests 15 deep (its TypeRef fragment), and the schema is finite. */
 #define GQL_INTROSPECTION_DEPTH_MAX 24
@@ -48,12 +55,24 @@ typedef struct {
   char *query;
 } gql_persisted;
 
+/* A document that parsed and validated, kept by its text (graphql.c: the same query is not parsed
+ * and validated again). */
+typedef struct {
+  uint64_t hash;
+  const char *query;
+  size_t len;
+  gql_document doc;
+} gql_checked_doc;
+
 typedef struct {
   gql_schema schema;
   gql_limits limits;
-  pthread_mutex_t mu; /* the persisted queries */
+  pthread_mutex_t mu; /* the persisted queries and the checked documents */
   gql_persisted *persisted;
   int npersisted, next;
+  gql_checked_doc *checked; /* GQL_CHECKED_MAX, the first nchecked used; their text and nodes in checked_arena */
+  int nchecked;
+  arena checked_arena;
 } gql_service;
 
 /* Builds the service over schema rows (see graphql/schema.h). Returns 0, or -1 with err. */

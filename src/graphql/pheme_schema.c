@@ -196,6 +196,14 @@ static int user_guilds(gql_call *c) { return grouped_list(c, offsetof(user, id),
 static int is_admin(const gql_call *c) { return (CTX(c)->who.roles & ROLE_ADMIN) != 0; }
 
 /* A person's submissions: their own, or anyone's for an admin (REST: /me/submissions). */
+/* Whether a submissions field's query asks only for Submission fields that need none of the columns
+ * a brief read leaves out (the author's address, text, evidence, feedback). */
+static int sub_brief(const gql_call *c) {
+  static const char *const brief[] = {"id",        "task",      "author",   "state",       "finalScore", "createdAt",
+                                      "updatedAt", "timeline",  "assessments", "reviews", "disputes",   NULL};
+  return gql_call_asks_only(c, brief);
+}
+
 static int user_submissions(gql_call *c) {
   int first, skip;
   if (page_args(c, &first, &skip)) return 0;
@@ -216,7 +224,7 @@ static int user_submissions(gql_call *c) {
   gqls_submission *rows;
   int n;
   pheme_err e = STORE(c, gqls_submissions_by(CTX(c)->store, c->a, "user_id", ids, m, first, skip,
-                                             gql_arg_str(c, "state"), &rows, &n));
+                                             gql_arg_str(c, "state"), sub_brief(c), &rows, &n));
   if (e) return e;
   for (int i = 0; i < c->n; i++) {
     if (c->out[i].error) continue;
@@ -322,7 +330,7 @@ static int task_submissions(gql_call *c) {
   gqls_submission *rows;
   int n;
   pheme_err e = STORE(c, gqls_submissions_by(CTX(c)->store, c->a, "task_id", ids, m, first, skip,
-                                             gql_arg_str(c, "state"), &rows, &n));
+                                             gql_arg_str(c, "state"), sub_brief(c), &rows, &n));
   if (e) return e;
   for (int i = 0; i < c->n; i++) {
     if (c->out[i].error) continue;
@@ -344,8 +352,13 @@ static int sub_task(gql_call *c) {
   int m;
   int64_t *ids = parent_ids(c, offsetof(submission, task_id), &m);
   if (!ids) return PHEME_SYS_NOMEM;
+  /* the Task fields that need none of the long or joined columns gqls_tasks_brief_by_ids leaves out */
+  static const char *const brief[] = {"id", "type", "title", "status", "difficulty", "xpReward", "tokenReward",
+                                      "creator", "guildId", "deadline", "skills", "createdAt", "updatedAt",
+                                      "submissions", NULL};
   task *rows;
-  pheme_err e = STORE(c, gqls_tasks_by_ids(CTX(c)->store, c->a, ids, m, &rows));
+  pheme_err e = STORE(c, gql_call_asks_only(c, brief) ? gqls_tasks_brief_by_ids(CTX(c)->store, c->a, ids, m, &rows)
+                                                        : gqls_tasks_by_ids(CTX(c)->store, c->a, ids, m, &rows));
   if (e) return e;
   for (int i = 0; i < c->n; i++) {
     const submission *s = c->parents[i];
@@ -359,7 +372,11 @@ static int sub_timeline(gql_call *c) { return grouped_list(c, offsetof(submissio
 
 static int sub_assessments(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_ASSESSMENTS); }
 
-static int sub_reviews(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_REVIEWS); }
+static int sub_reviews(gql_call *c) {
+  /* the Review fields GQLS_REVIEWS_BRIEF's rows answer (no join to the validators, no long columns) */
+  static const char *const brief[] = {"id", "round", "score", "createdAt", NULL};
+  return grouped_list(c, offsetof(submission, id), gql_call_asks_only(c, brief) ? GQLS_REVIEWS_BRIEF : GQLS_REVIEWS);
+}
 
 static int sub_disputes(gql_call *c) { return grouped_list(c, offsetof(submission, id), GQLS_DISPUTES); }
 

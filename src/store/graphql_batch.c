@@ -3,7 +3,10 @@
  * (row_number() over the parent), which SQLite (3.25+) and PostgreSQL both have. */
 #include "store/graphql_batch.h"
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -13,30 +16,73 @@
 
 #define ALLOC(a, p, n) ((p) = arena_zalloc((a), sizeof *(p) * (size_t)((n) ? (n) : 1)))
 
-/* "$k,$k+1,…" for n parameters starting at k, in a. */
-static const char *placeholders(arena *a, int k, int n) {
-  buf b;
-  buf_init(&b, 16 * (size_t)(n + 1));
-  for (int i = 0; i < n; i++)
-    if (buf_printf(&b, "%s$%d", i ? "," : "", k + i)) {
-      buf_release(&b);
-      return NULL;
-    }
-  const char *s = arena_strndup(a, b.data, b.len);
-  buf_release(&b);
+/* "$1,$2,…,$n" in a: written by hand (one snprintf per id was a tenth of a nested query's
+ * statement building). */
+static const char *placeholders(arena *a, int n) {
+  char *s = arena_alloc(a, (size_t)n * 7 + 1), *p = s; /* "$2000," is 6 */
+  if (!s) return NULL;
+  for (int i = 1; i <= n; i++) {
+    char digits[12];
+    int d = 0;
+    for (int v = i; v; v /= 10) digits[d++] = (char)('0' + v % 10);
+    if (i > 1) *p++ = ',';
+    *p++ = '$';
+    while (d) *p++ = digits[--d];
+  }
+  *p = 0;
   return s;
+}
+
+/* The texts of the IN-list statements, made once per (format, number of ids) and kept for the
+ * life of the process: the same nested query asks the same few, and a text made again is a
+ * printf, and for the driver a new hash over it. A slot once filled is never replaced (a thread
+ * may be running its text), so when the table is full a text is made in the arena every time. */
+#define SQL_TEXT_SLOTS 512
+static struct {
+  const char *fmt;
+  int n;
+  const char *sql;
+} sql_texts[SQL_TEXT_SLOTS];
+static pthread_mutex_t sql_texts_mu = PTHREAD_MUTEX_INITIALIZER;
+
+/* sql_fmt's "%s" the IN list of $1…$n, the placeholders after it numbered from $n+1 ("%d"s). */
+static const char *in_list_sql(arena *a, const char *sql_fmt, int n) {
+  size_t h = ((size_t)(uintptr_t)sql_fmt / 8 * 31 + (size_t)n) % SQL_TEXT_SLOTS, slot = SQL_TEXT_SLOTS;
+  const char *sql = NULL;
+  pthread_mutex_lock(&sql_texts_mu);
+  for (size_t i = 0; i < 8 && !sql; i++) {
+    size_t k = (h + i) % SQL_TEXT_SLOTS;
+    if (sql_texts[k].fmt == sql_fmt && sql_texts[k].n == n) sql = sql_texts[k].sql;
+    else if (!sql_texts[k].fmt && slot == SQL_TEXT_SLOTS) slot = k;
+  }
+  pthread_mutex_unlock(&sql_texts_mu);
+  if (sql) return sql;
+  const char *ph = placeholders(a, n);
+  char *made = ph ? arena_printf(a, sql_fmt, ph, n + 1, n + 1, n + 2, n + 3) : NULL;
+  if (!made || slot == SQL_TEXT_SLOTS) return made;
+  char *kept = strdup(made);
+  if (!kept) return made;
+  pthread_mutex_lock(&sql_texts_mu);
+  if (!sql_texts[slot].fmt) { /* another thread may have taken it meanwhile */
+    sql_texts[slot].n = n;
+    sql_texts[slot].sql = kept;
+    sql_texts[slot].fmt = sql_fmt;
+    kept = NULL;
+  }
+  pthread_mutex_unlock(&sql_texts_mu);
+  free(kept);
+  return made;
 }
 
 /* Runs sql_fmt, whose one "%s" is the IN list of ids ($1…$n), with post (its own placeholders
  * numbered from $n+1, written by the caller with the count given by nplaceholder) after them.
  * SQLite wants placeholders first used in increasing order, so parameters that follow the IN list
- * in the text follow the ids in the arguments. */
+ * in the text follow the ids in the arguments. sql_fmt is a string constant (in_list_sql keeps
+ * its texts by its address). */
 static pheme_err query_ids(sx *x, const char *sql_fmt, const int64_t *ids, int n, const dbv *post, int npost,
                            db_result *r) {
   if (n <= 0 || n > GQLS_IDS_MAX) return PHEME_DATA_INVALID;
-  const char *ph = placeholders(x->a, 1, n);
-  if (!ph) return PHEME_SYS_NOMEM;
-  char *sql = arena_printf(x->a, sql_fmt, ph, n + 1, n + 1, n + 2, n + 3);
+  const char *sql = in_list_sql(x->a, sql_fmt, n);
   dbv *args = arena_alloc(x->a, sizeof *args * (size_t)(n + npost + 1));
   if (!sql || !args) return PHEME_SYS_NOMEM;
   for (int i = 0; i < n; i++) args[i] = dbv_int(ids[i]);
@@ -134,6 +180,18 @@ static void read_task(const db_result *r, int j, void *out) { sx_task_read(r, j,
 pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
   void *rows;
   pheme_err e = read_by_ids(s, a, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id IN (%s)",
+                            ids, n, sizeof **out, offsetof(task, id), read_task, &rows);
+  *out = rows;
+  return e;
+}
+
+pheme_err gqls_tasks_brief_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
+  void *rows;
+  pheme_err e = read_by_ids(s, a,
+                            "SELECT t.id, t.type, t.title, NULL, t.status, t.difficulty, t.xp_reward, "
+                            "CAST(t.token_reward AS TEXT), t.creator_id, NULL, coalesce(t.guild_id, 0), "
+                            "coalesce(t.deadline, 0), NULL, NULL, t.created_at, t.updated_at FROM tasks t "
+                            "WHERE t.id IN (%s)",
                             ids, n, sizeof **out, offsetof(task, id), read_task, &rows);
   *out = rows;
   return e;
@@ -265,9 +323,35 @@ pheme_err gqls_tasks_query(store *s, arena *a, const gqls_task_query *q, task **
 
 /* ---- submissions ---- */
 
+/* The newest submissions of each parent (user_id or task_id): an IN list (%s), then the state,
+ * skip and skip + per_parent (%d…). cols and from: SUB_COLS and its join, or the brief ones. */
+#define NEWEST_SUBMISSIONS(column, cols, from)                                                              \
+  "SELECT * FROM (SELECT s." column " AS parent, " cols ", row_number() OVER (PARTITION BY s." column       \
+  " ORDER BY s.id DESC) AS rn " from " WHERE s." column " IN (%s) AND (CAST($%d AS TEXT) IS NULL OR "        \
+  "s.state = $%d)) w WHERE rn > $%d AND rn <= $%d ORDER BY parent, id DESC"
+/* One parent's page of them (a root field's): on the (parent, id) index, no window. */
+#define SUBMISSIONS_PAGE(column, cols, from)                                                                \
+  "SELECT s." column " AS parent, " cols " " from " WHERE s." column " = $1 AND (CAST($2 AS TEXT) IS NULL " \
+  "OR s.state = $2) ORDER BY s.id DESC LIMIT $3 OFFSET $4"
+#define SUB_FROM "FROM submissions s JOIN users u ON u.id = s.user_id"
+/* SUB_COLS's places without the author's address, text, evidence and feedback: no join */
+#define SUB_BRIEF_COLS \
+  "s.id, s.task_id, s.user_id, NULL, NULL, NULL, s.state, NULL, coalesce(s.final_score, -1), s.created_at, s.updated_at"
+#define SUB_BRIEF_FROM "FROM submissions s"
+/* [brief][by task][one parent's page] */
+static const char *const submissions_sql[2][2][2] = {
+    {{NEWEST_SUBMISSIONS("user_id", SUB_COLS, SUB_FROM), SUBMISSIONS_PAGE("user_id", SUB_COLS, SUB_FROM)},
+     {NEWEST_SUBMISSIONS("task_id", SUB_COLS, SUB_FROM), SUBMISSIONS_PAGE("task_id", SUB_COLS, SUB_FROM)}},
+    {{NEWEST_SUBMISSIONS("user_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM),
+      SUBMISSIONS_PAGE("user_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM)},
+     {NEWEST_SUBMISSIONS("task_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM),
+      SUBMISSIONS_PAGE("task_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM)}},
+};
+
 pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int64_t *ids, int n, int per_parent,
-                              int skip, const char *state, gqls_submission **out, int *nout) {
+                              int skip, const char *state, int brief, gqls_submission **out, int *nout) {
   if (strcmp(column, "user_id") != 0 && strcmp(column, "task_id") != 0) return PHEME_DATA_INVALID;
+  int by_task = strcmp(column, "task_id") == 0;
   EMPTY_IF_NONE(a, out, nout);
   sx x;
   pheme_err e = sx_read(s, a, &x);
@@ -275,26 +359,13 @@ pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int6
   dbv post[3] = {dbv_text(state), dbv_int(skip), dbv_int(skip + per_parent)};
   db_result r;
   if (n == 1) {
-    /* one parent (a root field's): a plain page on the (parent, id) index, no window */
-    char *sql = arena_printf(a,
-                             "SELECT s.%s AS parent, " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id "
-                             "WHERE s.%s = $1 AND (CAST($2 AS TEXT) IS NULL OR s.state = $2) ORDER BY s.id DESC "
-                             "LIMIT $3 OFFSET $4",
-                             column, column);
-    if (!sql) e = PHEME_SYS_NOMEM;
-    if (!e) e = Q(&x, &r, sql, dbv_int(ids[0]), dbv_text(state), dbv_int(per_parent), dbv_int(skip));
+    e = Q(&x, &r, submissions_sql[!!brief][by_task][1], dbv_int(ids[0]), dbv_text(state), dbv_int(per_parent),
+          dbv_int(skip));
     sx_end(&x);
     if (e) return e;
     goto rows;
   }
-  char *fmt = arena_printf(a,
-                           "SELECT * FROM (SELECT s.%s AS parent, " SUB_COLS ", row_number() OVER (PARTITION BY s.%s "
-                           "ORDER BY s.id DESC) AS rn FROM submissions s JOIN users u ON u.id = s.user_id WHERE "
-                           "s.%s IN (%%s) AND (CAST($%%d AS TEXT) IS NULL OR s.state = $%%d)) w WHERE rn > $%%d AND "
-                           "rn <= $%%d ORDER BY parent, id DESC",
-                           column, column, column);
-  if (!fmt) e = PHEME_SYS_NOMEM;
-  if (!e) e = query_ids(&x, fmt, ids, n, post, 3, &r);
+  e = query_ids(&x, submissions_sql[!!brief][by_task][0], ids, n, post, 3, &r);
   sx_end(&x);
   if (e) return e;
 rows:
@@ -466,6 +537,10 @@ static const struct {
                       "r.validator_id WHERE r.submission_id IN (%s) ORDER BY r.submission_id, r.round, "
                       "r.validator_id",
                       read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0}},
+    [GQLS_REVIEWS_BRIEF] = {"SELECT r.id, r.submission_id, r.round, r.validator_id, NULL, r.score, NULL, NULL, NULL, "
+                            "NULL, r.created_at FROM reviews r WHERE r.submission_id IN (%s) ORDER BY "
+                            "r.submission_id, r.round, r.validator_id",
+                            read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0}},
     [GQLS_DISPUTES] = {"SELECT id, submission_id, round, opened_by, reason, first_state, coalesce(first_score, -1), "
                        "outcome, coalesce(final_score, -1), created_at, coalesce(resolved_at, 0) FROM disputes WHERE "
                        "submission_id IN (%s) ORDER BY submission_id, id",

@@ -21,6 +21,9 @@ pheme_err gqls_users_by_ids(store *s, arena *a, const int64_t *ids, int n, user 
 /* Tasks by id: out[i] for ids[i] (id 0 when none). Their skills are not read (skills NULL): a
  * grouped read (GQLS_TASK_SKILLS) gives them when they are asked. */
 pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) PHEME_MUST_CHECK;
+/* The same without the long or joined columns: description, requirements and validation are NULL,
+ * creator_address zero (for a query that asks for none of them). */
+pheme_err gqls_tasks_brief_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) PHEME_MUST_CHECK;
 
 /* A filtered, ordered page of tasks (The Graph's where / orderBy / first / skip). Zero values
  * mean "no condition". */
@@ -45,13 +48,15 @@ void gqls_task_query_init(gqls_task_query *q);
 pheme_err gqls_tasks_query(store *s, arena *a, const gqls_task_query *q, task **out, int *n) PHEME_MUST_CHECK;
 
 /* The submissions of each parent (column "user_id" or "task_id"), newest first, at most per_parent
- * each, skipping skip; state (NULL: any) filters. */
+ * each, skipping skip; state (NULL: any) filters. brief: without the author's address, text,
+ * evidence and feedback (NULL), for a query that asks for none of them. */
 typedef struct {
   int64_t parent;
   submission sub;
 } gqls_submission;
 pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int64_t *ids, int n, int per_parent,
-                              int skip, const char *state, gqls_submission **out, int *nout) PHEME_MUST_CHECK;
+                              int skip, const char *state, int brief, gqls_submission **out,
+                              int *nout) PHEME_MUST_CHECK;
 /* Submissions by id: out[i] for ids[i] (id 0 when none). */
 pheme_err gqls_submissions_by_ids(store *s, arena *a, const int64_t *ids, int n, submission **out) PHEME_MUST_CHECK;
 
@@ -116,6 +121,7 @@ typedef enum {
   GQLS_TIMELINE,
   GQLS_ASSESSMENTS,
   GQLS_REVIEWS,
+  GQLS_REVIEWS_BRIEF, /* review_row without validator_address, criteria, feedback, signature, signer */
   GQLS_DISPUTES,
   GQLS_ROWS__COUNT
 } gqls_rows_kind;

@@ -25,6 +25,24 @@ typedef struct {
   store_batch_stats stats;
 } store_committer;
 
+/* The API keys verified lately (keys.c): a key's SHA-256 → the key, so that a request's
+ * authentication is not a statement and a read transaction of its own. KEY_CACHE_SETS sets of
+ * KEY_CACHE_WAYS keys; strings in text. */
+#define KEY_CACHE_SETS 64
+#define KEY_CACHE_WAYS 4
+typedef struct {
+  uint8_t hash[32];
+  uint64_t generation; /* the store's generation before the key was read */
+  uint64_t until_us;   /* monotonic (time_mono_us); 0 = empty */
+  api_key key;         /* prefix, role and label point into text */
+  char text[128];
+} key_cache_slot;
+
+typedef struct {
+  pthread_mutex_t mu;
+  key_cache_slot slot[KEY_CACHE_SETS * KEY_CACHE_WAYS];
+} key_cache;
+
 struct store {
   db *db;
   const db_driver *drv;
@@ -38,6 +56,7 @@ struct store {
   void *writes_ctx;
   /* PostgreSQL with a read replica: where reads go (pg/replica.h), or NULL */
   struct replica_gate *gate;
+  key_cache keys;
 };
 
 /* The generation moved on (a write committed): calls the store's writes_hook. */

@@ -53,11 +53,73 @@ static pheme_err one_key(store *s, arena *a, const char *sql, dbv arg, api_key *
   return e;
 }
 
+/* How long a verified key is taken on trust without reading it again. A write committed by this
+ * process (a revocation, a change of the owner's address) ends every entry at once: an entry holds
+ * the store's generation from before its read. Another process's write (`pheme key revoke`, another
+ * node of a cluster) is seen within this time. */
+#define KEY_CACHE_US 1000000
+
+static key_cache_slot *key_set(store *s, const uint8_t hash[32]) {
+  unsigned h = (unsigned)hash[0] | (unsigned)hash[1] << 8;
+  return &s->keys.slot[(h % KEY_CACHE_SETS) * KEY_CACHE_WAYS];
+}
+
+/* Copies the cached key into out, its strings into a; 0 when there is no live entry for hash. */
+static int key_cached(store *s, arena *a, const uint8_t hash[32], api_key *out) {
+  uint64_t now = time_mono_us(), gen = store_generation(s);
+  int hit = 0;
+  pthread_mutex_lock(&s->keys.mu);
+  key_cache_slot *set = key_set(s, hash);
+  for (int i = 0; i < KEY_CACHE_WAYS && !hit; i++) {
+    key_cache_slot *e = &set[i];
+    if (e->until_us <= now || e->generation != gen || memcmp(e->hash, hash, 32) != 0) continue;
+    *out = e->key;
+    out->prefix = arena_strdup(a, e->key.prefix);
+    out->role = arena_strdup(a, e->key.role);
+    out->label = arena_strdup(a, e->key.label);
+    hit = out->prefix && out->role && out->label;
+  }
+  pthread_mutex_unlock(&s->keys.mu);
+  return hit;
+}
+
+/* Remembers k, read when the store's generation was gen; a key whose strings do not fit is not kept. */
+static void key_remember(store *s, const uint8_t hash[32], uint64_t gen, const api_key *k) {
+  if (!k->prefix || !k->role || !k->label) return;
+  size_t np = strlen(k->prefix) + 1, nr = strlen(k->role) + 1, nl = strlen(k->label) + 1;
+  if (np + nr + nl > sizeof ((key_cache_slot *)0)->text) return;
+  uint64_t now = time_mono_us();
+  pthread_mutex_lock(&s->keys.mu);
+  key_cache_slot *set = key_set(s, hash), *e = &set[0];
+  for (int i = 0; i < KEY_CACHE_WAYS; i++) {
+    if (memcmp(set[i].hash, hash, 32) == 0) {
+      e = &set[i];
+      break;
+    }
+    if (set[i].until_us < e->until_us) e = &set[i]; /* the one that ends first (an empty one: 0) */
+  }
+  memcpy(e->hash, hash, 32);
+  e->generation = gen;
+  e->until_us = now + KEY_CACHE_US;
+  e->key = *k;
+  memcpy(e->text, k->prefix, np);
+  memcpy(e->text + np, k->role, nr);
+  memcpy(e->text + np + nr, k->label, nl);
+  e->key.prefix = e->text;
+  e->key.role = e->text + np;
+  e->key.label = e->text + np + nr;
+  pthread_mutex_unlock(&s->keys.mu);
+}
+
 pheme_err store_key_by_hash(store *s, arena *a, const uint8_t hash[32], api_key *out) {
-  return one_key(s, a,
-                 "SELECT " KEY_COLS " FROM api_keys k JOIN users u ON u.id = k.user_id "
-                 "WHERE k.hash = $1 AND k.revoked_at IS NULL",
-                 dbv_blob(hash, 32), out);
+  if (key_cached(s, a, hash, out)) return PHEME_OK;
+  uint64_t gen = store_generation(s); /* before the read: a write committed during it ends the entry */
+  pheme_err e = one_key(s, a,
+                        "SELECT " KEY_COLS " FROM api_keys k JOIN users u ON u.id = k.user_id "
+                        "WHERE k.hash = $1 AND k.revoked_at IS NULL",
+                        dbv_blob(hash, 32), out);
+  if (!e) key_remember(s, hash, gen, out);
+  return e;
 }
 
 pheme_err store_key_get(store *s, arena *a, int64_t id, api_key *out) {

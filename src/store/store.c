@@ -25,6 +25,7 @@ pheme_err store_open(store **out, const char *url, const store_options *opt, cha
   if (s->drv == &db_pg_driver && opt->replica && *opt->replica)
     s->gate = replica_gate_start(s, opt->replica_max_lag_ms > 0 ? opt->replica_max_lag_ms : 1000);
   pthread_mutex_init(&s->committer.mu, NULL);
+  pthread_mutex_init(&s->keys.mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the committer's waits are timed */
@@ -42,6 +43,7 @@ void store_free(store *s) {
   replica_gate_stop(s->gate);
   s->gate = NULL;
   pthread_mutex_destroy(&s->committer.mu);
+  pthread_mutex_destroy(&s->keys.mu);
   pthread_cond_destroy(&s->committer.wake);
   s->drv->close(s->db);
   free(s);

@@ -211,7 +211,9 @@ pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], walle
 pheme_err store_key_create(store *s, arena *a, const store_actor *who, int64_t user_id,
                            const uint8_t hash[32], const char *prefix, const char *role,
                            const char *label, api_key *out) PHEME_MUST_CHECK;
-/* An active (not revoked) key by hash; PHEME_DATA_NOT_FOUND otherwise. */
+/* An active (not revoked) key by hash; PHEME_DATA_NOT_FOUND otherwise. A key found is kept in
+ * memory for up to a second (keys.c): a write this process commits (a revocation) is seen at once,
+ * another process's (`pheme key revoke`, another node) within that second. */
 pheme_err store_key_by_hash(store *s, arena *a, const uint8_t hash[32], api_key *out)
     PHEME_MUST_CHECK;
 pheme_err store_key_get(store *s, arena *a, int64_t id, api_key *out) PHEME_MUST_CHECK;

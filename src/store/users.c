@@ -1,5 +1,6 @@
 /* Users, their wallets and the Skill Wallet view; see store.h. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -114,23 +115,42 @@ pheme_err store_users_list(store *s, arena *a, const store_page *p, user **out, 
 }
 
 /* A Skill Wallet's skills, badges, guilds and total XP in one statement (a GET of a wallet is two queries:
- * this and the profile). Each branch is limited on its own and typed alike for PostgreSQL's UNION;
- * `kind` tells the rows apart and the ORDER BY keeps each list in its order. */
+ * this and the profile). The branches are typed alike for PostgreSQL's UNION; `kind` tells the rows
+ * apart. The order and the caps are applied here, not in SQL: an ORDER BY … LIMIT per branch and the
+ * merge's ORDER BY made SQLite build five temporary b-trees for a handful of rows, 38 of the 48 µs
+ * the statement took (bench/graphql/RESULTS.md, 15:00 UTC). */
 static const char wallet_lists[] =
-    "SELECT * FROM (SELECT 1 AS kind, k.slug AS t1, k.name AS t2, k.domain AS t3, "
-    "CAST(NULL AS TEXT) AS t4, CAST(l.xp AS BIGINT) AS n1, CAST(l.level AS BIGINT) AS n2, "
-    "CAST(coalesce(l.last_validated, 0) AS BIGINT) AS n3 FROM skill_levels l "
-    "JOIN skills k ON k.id = l.skill_id WHERE l.user_id = $1 ORDER BY l.xp DESC, k.slug LIMIT 500) AS s "
-    "UNION ALL SELECT * FROM (SELECT 2, b.slug, b.name, b.rarity, CAST(NULL AS TEXT), CAST(a.id AS BIGINT), "
+    "SELECT 1 AS kind, k.slug AS t1, k.name AS t2, k.domain AS t3, CAST(NULL AS TEXT) AS t4, "
+    "CAST(l.xp AS BIGINT) AS n1, CAST(l.level AS BIGINT) AS n2, CAST(coalesce(l.last_validated, 0) AS BIGINT) AS n3 "
+    "FROM skill_levels l JOIN skills k ON k.id = l.skill_id WHERE l.user_id = $1 "
+    "UNION ALL SELECT 2, b.slug, b.name, b.rarity, CAST(NULL AS TEXT), CAST(a.id AS BIGINT), "
     "CAST(b.soulbound AS BIGINT), CAST(a.awarded_at AS BIGINT) FROM badge_awards a "
     "JOIN badge_types b ON b.id = a.badge_id WHERE a.user_id = $1 AND a.revoked_at IS NULL "
-    "ORDER BY a.id DESC LIMIT 200) AS b "
-    "UNION ALL SELECT * FROM (SELECT 3, g.slug, g.name, g.type, m.role, CAST(NULL AS BIGINT), "
+    "UNION ALL SELECT 3, g.slug, g.name, g.type, m.role, CAST(NULL AS BIGINT), "
     "CAST(NULL AS BIGINT), CAST(NULL AS BIGINT) FROM guild_members m JOIN guilds g ON g.id = m.guild_id "
-    "WHERE m.user_id = $1 ORDER BY g.slug LIMIT 200) AS g "
+    "WHERE m.user_id = $1 "
     "UNION ALL SELECT 4, NULL, NULL, NULL, NULL, CAST(x.xp AS BIGINT), NULL, NULL FROM user_xp x "
-    "WHERE x.user_id = $1 "
-    "ORDER BY 1, 6 DESC, 2";
+    "WHERE x.user_id = $1";
+
+/* The most of each list a wallet view holds: skills, badges, guilds. */
+static const int wallet_caps[4] = {0, 500, 200, 200};
+
+
+/* A row of wallet_lists by its sort key: kind, then n1 descending (a skill's XP, a badge award's id:
+ * the newest first), then t1 (the slug; guilds, without n1, by slug alone), then its place. */
+typedef struct {
+  int64_t kind, n1;
+  const char *t1;
+  int row;
+} wallet_key;
+
+static int wallet_key_cmp(const void *pa, const void *pb) {
+  const wallet_key *a = pa, *b = pb;
+  if (a->kind != b->kind) return a->kind < b->kind ? -1 : 1;
+  if (a->n1 != b->n1) return a->n1 > b->n1 ? -1 : 1;
+  int c = strcmp(a->t1, b->t1);
+  return c ? c : (a->row > b->row) - (a->row < b->row);
+}
 
 pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], wallet_view *out) {
   sx x;
@@ -143,15 +163,26 @@ pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], walle
   if (!e) e = Q(&x, &r, wallet_lists, dbv_int(out->profile.id));
   sx_end(&x);
   if (e) return e;
+  wallet_key *keys = arena_alloc(a, sizeof *keys * (size_t)(r.rows + 1));
+  if (!keys) return PHEME_SYS_NOMEM;
   int counts[4] = {0};
-  for (int i = 0; i < r.rows; i++) counts[db_int(&r, i, 0) & 3]++;
+  for (int i = 0; i < r.rows; i++) {
+    const char *t1 = db_text(&r, i, 1);
+    keys[i] = (wallet_key){db_int(&r, i, 0), db_int(&r, i, 5), t1 ? t1 : "", i};
+    if (keys[i].kind >= 1 && keys[i].kind <= 3) counts[keys[i].kind]++;
+  }
+  qsort(keys, (size_t)r.rows, sizeof *keys, wallet_key_cmp);
+  for (int k = 1; k < 4; k++)
+    if (counts[k] > wallet_caps[k]) counts[k] = wallet_caps[k];
   out->skills = arena_zalloc(a, sizeof *out->skills * (size_t)(counts[1] + 1));
   out->badges = arena_zalloc(a, sizeof *out->badges * (size_t)(counts[2] + 1));
   out->guilds = arena_zalloc(a, sizeof *out->guilds * (size_t)(counts[3] + 1));
   if (!out->skills || !out->badges || !out->guilds) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) {
-    switch (db_int(&r, i, 0)) {
+  for (int j = 0; j < r.rows; j++) {
+    int i = keys[j].row;
+    switch (keys[j].kind) {
       case 1: {
+        if (out->nskills == counts[1]) break;
         skill_level *l = &out->skills[out->nskills++];
         l->slug = db_text(&r, i, 1);
         l->name = db_text(&r, i, 2);
@@ -162,6 +193,7 @@ pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], walle
         break;
       }
       case 2: {
+        if (out->nbadges == counts[2]) break;
         badge_award *b = &out->badges[out->nbadges++];
         b->slug = db_text(&r, i, 1);
         b->name = db_text(&r, i, 2);
@@ -175,6 +207,7 @@ pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], walle
         out->xp = db_int(&r, i, 5);
         break;
       case 3: {
+        if (out->nguilds == counts[3]) break;
         guild_ref *g = &out->guilds[out->nguilds++];
         g->slug = db_text(&r, i, 1);
         g->name = db_text(&r, i, 2);

@@ -351,6 +351,75 @@ TEST(a_submissions_task_reads_its_skills_when_asked) {
   arena_release(&a);
 }
 
+/* A submission, its task and its reviews are read without their long columns when the query asks
+ * for none of them (gql_call_asks_only); asked for one, directly or through a fragment, whole. */
+TEST(a_brief_read_when_the_query_asks_for_little) {
+  arena a;
+  arena_init(&a, 0);
+  const char *r = run_as(&a, &people[0], "{ me { submissions(first: 2) { task { __typename title xpReward } } } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"task\":{\"__typename\":\"Task\",\"title\":\"Fix the bug\","
+               "\"xpReward\":\"30\"}},{\"task\":{\"__typename\":\"Task\",\"title\":\"Write docs\",\"xpReward\":\"20\"}}]}}}");
+  r = run_as(&a, &people[0], "{ me { submissions(first: 1) { task { title ...D } } } } fragment D on Task { description }",
+             NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"task\":{\"title\":\"Fix the bug\",\"description\":\"d\"}}]}}}");
+  r = run_as(&a, &people[0], "{ me { submissions(first: 1) { task { ... on Task { creator { id } requirements } } } } }", NULL, NULL);
+  CHECK(strstr(r, "\"requirements\":") != NULL && strstr(r, "\"errors\"") == NULL);
+  r = run_as(&a, &people[0], "{ me { submissions(first: 1) { state ... on Submission { text } } } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"state\":\"SUBMITTED\",\"text\":\"my work\"}]}}}");
+  r = run_as(&a, &admin, "{ task(id: 1) { submissions(first: 1) { state author { id } } } }", NULL, NULL);
+  CHECK(strstr(r, "{\"data\":{\"task\":{\"submissions\":[{\"state\":\"SUBMITTED\",\"author\":{\"id\":\"") == r);
+  r = run_as(&a, &people[0], "{ me { submissions(first: 1) { reviews { round score } } } }", NULL, NULL);
+  CHECK_STR(r, "{\"data\":{\"me\":{\"submissions\":[{\"reviews\":[]}]}}}");
+  arena_release(&a);
+}
+
+static int kept(const char *q) {
+  for (int i = 0; i < SVC.nchecked; i++)
+    if (SVC.checked[i].len == strlen(q) && memcmp(SVC.checked[i].query, q, SVC.checked[i].len) == 0) return 1;
+  return 0;
+}
+
+/* A document that parsed and validated is kept by its text: run again (other variables, another
+ * operation of it) it answers as the first time; one refused is refused every time. */
+TEST(a_checked_document_is_kept) {
+  arena a;
+  arena_init(&a, 0);
+  const char *q = "query A($s: String!) { skill(slug: $s) { slug } } query B { skill(slug: \"rust\") { domain } }";
+  json_t *v = json_loads("{\"s\":\"solidity\"}", 0, NULL);
+  const char *answers[2][2] = {{NULL, NULL}, {NULL, NULL}};
+  for (int round = 0; round < 2; round++)
+    for (int op = 0; op < 2; op++) {
+      gqlp_ctx ctx;
+      memset(&ctx, 0, sizeof ctx);
+      ctx.store = S;
+      gql_request rq = {0};
+      rq.query = q;
+      rq.query_len = strlen(q);
+      rq.operation_name = op ? "B" : "A";
+      rq.variables = v;
+      gql_exec_options opt = {.app = &ctx};
+      buf out;
+      buf_init(&out, 1 << 16);
+      gql_result res;
+      CHECK_INT(gql_service_run(&SVC, &rq, &opt, &a, &out, &res), 0);
+      answers[round][op] = arena_strdup(&a, out.data);
+      buf_release(&out);
+    }
+  json_decref(v);
+  CHECK_STR(answers[0][0], "{\"data\":{\"skill\":{\"slug\":\"solidity\"}}}");
+  CHECK_STR(answers[0][1], "{\"data\":{\"skill\":{\"domain\":\"technical\"}}}");
+  CHECK_STR(answers[1][0], answers[0][0]);
+  CHECK_STR(answers[1][1], answers[0][1]);
+  CHECK(kept(q));
+  const char *bad = "{ skill(slug: \"rust\") { nope } }";
+  for (int round = 0; round < 2; round++) {
+    const char *r = run_as(&a, NULL, bad, NULL, NULL);
+    CHECK(strstr(r, "Cannot query field \\\"nope\\\" on type \\\"Skill\\\".") != NULL);
+  }
+  CHECK(!kept(bad));
+  arena_release(&a);
+}
+
 /* A query's levels read one snapshot (store_read_pin, as POST /graphql runs queries): on SQLite a
  * write committed while it is pinned is not seen until it is let go; pins nest. */
 TEST(a_query_reads_one_snapshot) {
@@ -531,6 +600,8 @@ static void all_tests(void) {
   RUN(progress_badges_reputation);
   RUN(subscriptions_run_per_event);
   RUN(a_submissions_task_reads_its_skills_when_asked);
+  RUN(a_brief_read_when_the_query_asks_for_little);
+  RUN(a_checked_document_is_kept);
   RUN(time_travel_within_the_history_kept);
   RUN(a_query_reads_one_snapshot);
 }

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/util.h"
+#include "store/auth_store.h"
 #include "store/internal.h"
 #include "store/store.h"
 #include "test.h"
@@ -89,6 +90,51 @@ TEST(api_keys_hash_lookup_and_revoke) {
   CHECK_INT(store_keys_list(S, &a, u.id, &p, &list, &n), 0);
   CHECK_INT(n, 1);
   CHECK(list[0].revoked_at > 0);
+  arena_release(&a);
+}
+
+/* A key found is kept a second (keys.c): another process's revocation (here a second store on the
+ * same database, as `pheme key revoke` or another node) is seen within it; this process's at once,
+ * and so is a change of the owner's address. */
+TEST(api_keys_revoked_elsewhere_are_refused_within_a_second) {
+  arena a;
+  arena_init(&a, 0);
+  uint8_t ad[20], ad2[20], h[32];
+  addr_of(ad, 0x501);
+  addr_of(ad2, 0x502);
+  user u;
+  int created;
+  REQUIRE(store_user_ensure(S, &a, &sys, ad, &u, &created) == 0);
+  sha256(h, "key-elsewhere", 13);
+  api_key k, got;
+  REQUIRE(store_key_create(S, &a, &sys, u.id, h, "phk_els", "user", "elsewhere", &k) == 0);
+  CHECK_INT(store_key_by_hash(S, &a, h, &got), 0);
+  CHECK_STR(got.label, "elsewhere");
+  CHECK_STR(got.prefix, "phk_els");
+  CHECK_MEM(got.address, 20, ad, 20);
+  /* this process moves the owner's payout address: the next lookup has the new one */
+  sx x;
+  REQUIRE(sx_write(S, &a, &x) == 0);
+  pheme_err w = Q(&x, NULL, "INSERT INTO wallets (address, user_id, is_primary, linked_at) VALUES ($1, $2, 0, 1)",
+                  dbv_blob(ad2, 20), dbv_int(u.id));
+  if (!w) w = sx_commit(&x);
+  sx_end(&x);
+  REQUIRE(w == 0);
+  user moved;
+  REQUIRE(store_payout_set(S, &a, &sys, u.id, ad2, &moved) == 0);
+  CHECK_INT(store_key_by_hash(S, &a, h, &got), 0);
+  CHECK_MEM(got.address, 20, ad2, 20);
+  store *other;
+  char err[256];
+  store_options o = {2, 5000, 0, NULL};
+  REQUIRE(store_open(&other, backends_url, &o, err, sizeof err) == 0);
+  CHECK_INT(store_key_revoke(other, &sys, k.id), 0);
+  store_free(other);
+  int64_t t0 = time_now_ms();
+  pheme_err e;
+  while ((e = store_key_by_hash(S, &a, h, &got)) == PHEME_OK && time_now_ms() - t0 < 5000) usleep(20000);
+  CHECK_INT(e, PHEME_DATA_NOT_FOUND);
+  CHECK(time_now_ms() - t0 <= 1500);
   arena_release(&a);
 }
 
@@ -559,6 +605,7 @@ static void all_tests(void) {
   RUN(migrations_are_idempotent_and_ready);
   RUN(users_are_created_once_per_address);
   RUN(api_keys_hash_lookup_and_revoke);
+  RUN(api_keys_revoked_elsewhere_are_refused_within_a_second);
   RUN(skills_catalogue_is_seeded);
   RUN(tasks_round_trip_filter_and_page);
   RUN(submissions_follow_task_state);
