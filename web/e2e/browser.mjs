@@ -816,7 +816,7 @@ async function smoke() {
       }
     });
 
-    await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
+    await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean, in the light and the dark theme", async () => {
       const view = await b.context.newPage();
       try {
         const pages = ["/", "/quests", "/quests/1", "/create", "/create/new", "/create/2", "/staking", "/governance", "/governance/1", "/admin", "/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
@@ -838,6 +838,21 @@ async function smoke() {
             if (width === 360 || width === 1280) await axeClean(view, `${p} at ${width} px`).catch((e) => bad.push(e.message));
           }
         }
+        // the same pages in the dark theme (the system's preference), at the narrowest and widest
+        await view.emulateMedia({ colorScheme: "dark" });
+        await view.evaluate(() => localStorage.removeItem("pheme.theme")); // no choice kept: the system's theme
+        for (const width of [360, 1280]) {
+          await view.setViewportSize({ width, height: 844 });
+          for (const p of pages) {
+            await view.goto(`${base}${p}`);
+            await view.locator("#page-title").waitFor();
+            await view.waitForLoadState("networkidle");
+            const bg = await view.evaluate(() => getComputedStyle(document.body).backgroundColor);
+            if (bg !== "rgb(2, 6, 23)") bad.push(`${p} at ${width} px: not in the dark theme (${bg})`);
+            await axeClean(view, `${p} at ${width} px, dark`).catch((e) => bad.push(e.message));
+          }
+        }
+        await view.emulateMedia({ colorScheme: "light" });
         if (bad.length) throw new Error(bad.join("\n"));
       } finally {
         await view.close();

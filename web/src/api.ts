@@ -26,6 +26,48 @@ export interface User {
 
 export interface Me extends User {
   authenticatedBy: string;
+  /** What this credential may do: an API key acts with its own role (server 2026-12 and newer). */
+  callerRoles?: Role[];
+  /** The API key's role; null for a wallet session. */
+  keyRole?: Role | null;
+}
+
+/** The roles the app acts with: the credential's when the server says them, else the person's. */
+export function actingRoles(me: Me): Role[] {
+  return me.callerRoles ?? me.roles;
+}
+
+/** GET /stats: the site in figures. */
+export interface SiteStats {
+  openTasks: number;
+  people: number;
+  guilds: number;
+  skills: number;
+  quests: number;
+}
+
+export type JobState = "queued" | "running" | "done" | "dead";
+
+/** GET /admin/jobs: one background job. */
+export interface Job {
+  id: number;
+  kind: string;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  runAt: string | null;
+  leaseOwner: string | null;
+  lastError: string | null;
+  idempotencyKey: string | null;
+  payload: unknown;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+/** GET /admin/jobs/stats: the queue by kind and this node's job runs by outcome. */
+export interface JobStats {
+  runs: { done: number; retried: number; dead: number; lost: number };
+  kinds: { kind: string; queued: number; running: number; dead: number; retrying: number; oldestQueuedAt: string | null }[];
 }
 
 export interface TaskSkill {
@@ -652,7 +694,11 @@ export function createClient(opts: ClientOptions = {}) {
     me: () => request<Me>("GET", "/me"),
     mySubmissions: (cursor?: string) => request<Page<Submission>>("GET", `/me/submissions${queryString({ cursor })}`),
 
-    users: (cursor?: string) => request<Page<User>>("GET", `/users${queryString({ cursor })}`),
+    users: (cursor?: string, role?: Role) => request<Page<User>>("GET", `/users${queryString({ role, cursor })}`),
+    stats: () => request<SiteStats>("GET", "/stats"),
+    jobs: (filter: { state?: JobState; kind?: string } = {}, cursor?: string) => request<Page<Job>>("GET", `/admin/jobs${queryString({ ...filter, cursor })}`),
+    jobStats: () => request<JobStats>("GET", "/admin/jobs/stats"),
+    retryJob: (id: number) => request<Job>("POST", `/admin/jobs/${id}/retry`),
     user: (address: string) => request<User>("GET", `/users/${enc(address)}`),
     wallet: (address: string) => request<Wallet>("GET", `/wallets/${enc(address)}`),
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { matchRoute } from "./router";
 import { stepState } from "./pages/QuestsPage";
-import { countText } from "./pages/LandingPage";
 import { navLinks } from "./components/Layout";
 import { strings } from "./strings";
 
@@ -43,14 +42,6 @@ describe("quest steps", () => {
     expect(stepState({ position: 2, taskId: 2, title: "b", done: false, locked: false })).toBe("open");
     expect(stepState({ position: 3, taskId: 3, title: "c", done: false, locked: true })).toBe("locked");
     expect(stepState({ position: 1, taskId: 1, title: "a" })).toBe("unknown");
-  });
-});
-
-describe("landing figures", () => {
-  it("is exact when one page held the whole list, a lower bound otherwise", () => {
-    expect(countText(8, false)).toBe("8");
-    expect(countText(100, true)).toBe("100+");
-    expect(countText(1200, false)).toBe("1,200");
   });
 });
 

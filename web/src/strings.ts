@@ -276,7 +276,6 @@ export const strings = {
     boardTitle: "Top of the leaderboard",
     boardAll: "See every leaderboard",
     boardEmpty: "Nobody has earned XP yet. The first approved submission takes the top spot.",
-    atLeast: (n: number) => `${formatNumber(n)}+`,
   },
   quests: {
     title: "Quests",
@@ -472,7 +471,17 @@ export const strings = {
     jobStates: { queued: "queued", running: "running", dead: "gave up" } as Record<string, string>,
     deadLetters: "Jobs that gave up",
     noDeadLetters: "None: every job finished or is still being retried.",
-    deadLettersNote: "Each job that gave up is kept with its last error for the operators; the app shows how many there are of each kind.",
+    deadLettersNote: "Each job that gave up is kept with its last error. Try it again once the cause is fixed: it runs from the start.",
+    showRole: "Show",
+    everyone: "Everyone",
+    withRole: (role: string) => `Only ${role}s`,
+    noneWithRole: (role: string) => `Nobody is ${role === "admin" ? "an" : "a"} ${role} yet.`,
+    jobLine: (kind: string, attempts: number, when: string) => `${kind.replace(/[._]/g, " ")}, ${plural(attempts, "attempt", "attempts")}, last on ${when}`,
+    lastError: "Last error",
+    retry: "Try again",
+    retryJob: (id: number) => `Try job ${id} again`,
+    retried: (id: number) => `Job ${id} is queued again.`,
+    moreDead: "Show more",
   },
 };
 

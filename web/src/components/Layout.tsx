@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { isAddress, shortAddress } from "../format";
+import { actingRoles } from "../api";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { SignInDialog } from "./SignInDialog";
@@ -141,7 +142,7 @@ function SessionEnded() {
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const { me } = useSession();
-  const links = navLinks(me ? me.roles : null);
+  const links = navLinks(me ? actingRoles(me) : null);
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-lg focus:bg-white focus:px-4 focus:py-2 focus:shadow">
