@@ -775,7 +775,7 @@ async function smoke() {
       }
     });
 
-    await check("the admin page: grant and revoke a role, validators with their standing, a slash refused without a chain, the background work", async () => {
+    await check("the admin page: grant and revoke a role, people by role, validators with their standing, a slash refused without a chain, the background work, a dead job tried again", async () => {
       if (!staff?.page) {
         await staff?.browser.close();
         throw new Error("the creator check did not sign in");
@@ -810,6 +810,35 @@ async function smoke() {
         const shown = Number((await p.getByTestId("jobs-done").innerText()).replace(/\D/g, ""));
         if (!(shown >= 0 && shown <= done)) throw new Error(`jobs done: the page says ${shown}, the metrics now ${done}`);
         await p.getByTestId("dead-letters").waitFor();
+        // people by role, as the server filters them (/users?role=creator: the staff granted it above)
+        await p.getByLabel("Show", { exact: true }).selectOption("creator");
+        const want = (await (await fetch(`${base}/api/v1/users?role=creator&limit=100`)).json()).items.length;
+        if (!want) throw new Error("the API lists no creator, though one was granted the role");
+        let listed = -1;
+        for (let i = 0; i < 50 && listed !== want; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          listed = await p.getByTestId("person").count();
+        }
+        if (listed !== want) throw new Error(`the page lists ${listed} creators, the API ${want}`);
+        const everyone = (await (await fetch(`${base}/api/v1/users?limit=100`)).json()).items.length;
+        if (everyone <= want) throw new Error(`the filter cannot be told apart: ${everyone} people, ${want} creators`);
+        await p.getByLabel("Show", { exact: true }).selectOption("");
+        // a job that gave up (a kind no worker handles, one attempt), tried again from the page
+        if (process.env.PHEME_DB) {
+          const admin = { Authorization: `Bearer ${adminKey}` };
+          const kind = "e2e.nohandler";
+          const out = execFileSync(join(ROOT, "build/pheme"), ["jobs", "add", kind, "{}", "--database", process.env.PHEME_DB, "--jobs-max-attempts", "1", "--log-level", "warn"], { encoding: "utf8" });
+          const id = Number(/queued job (\d+)/.exec(out)?.[1]);
+          const job = async () => (await (await fetch(`${base}/api/v1/admin/jobs?kind=${kind}`, { headers: admin })).json()).items.find((j) => j.id === id);
+          for (let i = 0; i < 100 && (await job())?.state !== "dead"; i++) await new Promise((r) => setTimeout(r, 100));
+          const dead = await job();
+          if (dead?.state !== "dead") throw new Error(`job ${id} did not give up: ${JSON.stringify(dead)}`);
+          await p.reload();
+          const row = p.getByTestId("dead-job").filter({ hasText: "e2e nohandler" });
+          await row.getByText(/no handler/).waitFor();
+          await row.getByRole("button", { name: `Try job ${id} again` }).click();
+          await p.getByRole("status").filter({ hasText: `Job ${id} is queued again.` }).waitFor();
+        }
         await fits(p, "the admin page");
       } finally {
         await staff.browser.close();
