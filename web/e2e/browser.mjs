@@ -376,6 +376,26 @@ async function smoke() {
         await visible("2 members");
       });
 
+      await check("settings: the profile saved, the API keys listed, a webhook to a private address refused in people's words", async () => {
+        await page.getByRole("link", { name: "Settings" }).click();
+        await heading("Settings");
+        const bio = `Design and writing, checked ${Date.now()}.`;
+        await page.getByLabel("About you").fill(bio);
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await page.getByRole("status").filter({ hasText: "Your profile is saved." }).waitFor();
+        const grace = await (await fetch(`${base}/api/v1/users/0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC`)).json();
+        if (grace.bio !== bio) throw new Error(`the bio after saving: ${grace.bio}`);
+        await page.getByTestId("api-key").filter({ hasText: "web-e2e" }).waitFor();
+        await page.getByLabel("Address to call (URL)").fill("http://127.0.0.1:9/hook");
+        await page.getByRole("button", { name: "Add the webhook" }).click();
+        await page.getByRole("alert").filter({ hasText: "Choose at least one event." }).waitFor();
+        await page.getByLabel("A badge is earned").check();
+        await page.getByRole("button", { name: "Add the webhook" }).click();
+        await page.getByText("The webhook was not added").waitFor();
+        if (await page.getByTestId("webhook").count()) throw new Error("a webhook to a loopback address was listed");
+        await fits(page, "the settings page");
+      });
+
       await check("quests for a signed-in person: progress, the first step open, the rest locked", async () => {
         if (!quest) throw new Error("no quest was created");
         await page.goto(`${base}/quests/${quest.id}`);
@@ -836,7 +856,7 @@ async function smoke() {
           await p.reload();
           const row = p.getByTestId("dead-job").filter({ hasText: "e2e nohandler" });
           await row.getByText(/no handler/).waitFor();
-          await row.getByRole("button", { name: `Try job ${id} again` }).click();
+          await row.getByRole("button", { name: `Try again: job ${id}` }).click();
           await p.getByRole("status").filter({ hasText: `Job ${id} is queued again.` }).waitFor();
         }
         await fits(p, "the admin page");
@@ -850,7 +870,7 @@ async function smoke() {
       try {
         const pages = ["/", "/quests", "/quests/1", "/create", "/create/new", "/create/2", "/staking", "/governance", "/governance/1", "/admin", "/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
           "/submissions/1", "/review", "/no-such-page", "/dashboard", "/leaderboards", "/leaderboards?board=skill&of=solidity", "/leaderboards?board=guilds",
-          "/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/reputation/0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"];
+          "/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/reputation/0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", "/settings"];
         const bad = [];
         for (const width of [360, 390, 768, 1280]) {
           await view.setViewportSize({ width, height: 844 });

@@ -37,6 +37,28 @@ export function actingRoles(me: Me): Role[] {
   return me.callerRoles ?? me.roles;
 }
 
+/** GET /me/keys: one of the caller's API keys (never the key itself). */
+export interface ApiKey {
+  id: number;
+  owner: string;
+  prefix: string;
+  role: Role;
+  label: string;
+  createdAt: string | null;
+  revokedAt: string | null;
+}
+
+/** GET /webhooks: one of the caller's webhooks (the secret only in the answer that made it). */
+export interface Webhook {
+  id: number;
+  url: string;
+  events: string[];
+  active: boolean;
+  secret?: string;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
 /** GET /stats: the site in figures. */
 export interface SiteStats {
   openTasks: number;
@@ -692,6 +714,12 @@ export function createClient(opts: ClientOptions = {}) {
   return {
     request,
     me: () => request<Me>("GET", "/me"),
+    updateMe: (body: { displayName?: string; bio?: string }) => request<User>("PATCH", "/me", body),
+    myKeys: (cursor?: string) => request<Page<ApiKey>>("GET", `/me/keys${queryString({ cursor })}`),
+    revokeKey: (id: number) => request<void>("DELETE", `/keys/${id}`),
+    webhooks: (cursor?: string) => request<Page<Webhook>>("GET", `/webhooks${queryString({ cursor })}`),
+    createWebhook: (url: string, events: string[]) => request<Webhook>("POST", "/webhooks", { url, events }),
+    deleteWebhook: (id: number) => request<void>("DELETE", `/webhooks/${id}`),
     mySubmissions: (cursor?: string) => request<Page<Submission>>("GET", `/me/submissions${queryString({ cursor })}`),
 
     users: (cursor?: string, role?: Role) => request<Page<User>>("GET", `/users${queryString({ role, cursor })}`),

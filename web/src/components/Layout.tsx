@@ -109,6 +109,9 @@ function AccountControl() {
         <span className="max-w-[10rem] truncate">{s.me.displayName || shortAddress(s.me.address)}</span>
         <span className="sr-only">{strings.account.yourWallet}</span>
       </Link>
+      <Link to="/settings" className={cx(btn.ghost, "px-2")} aria-label={strings.settings.open} title={strings.settings.open}>
+        <span aria-hidden="true">⚙</span>
+      </Link>
       <button type="button" className={btn.ghost} onClick={s.signOut}>
         {strings.app.signOut}
       </button>
