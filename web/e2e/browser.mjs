@@ -376,6 +376,21 @@ async function smoke() {
         await visible("2 members");
       });
 
+      await check("found a guild: its web address from its name, the founder its first member", async () => {
+        await page.getByRole("link", { name: "Guilds", exact: true }).first().click();
+        await heading("Guilds");
+        await page.getByRole("button", { name: "Found a guild" }).click();
+        await page.getByLabel("Name", { exact: true }).fill("Night Owls of Lisbon");
+        const slug = await page.getByLabel("Web address").inputValue();
+        if (slug !== "night-owls-of-lisbon") throw new Error(`the web address from the name: ${slug}`);
+        await page.getByLabel("Type", { exact: true }).last().selectOption("GEO");
+        await page.getByRole("button", { name: "Found the guild" }).click();
+        await heading("Night Owls of Lisbon");
+        await visible("1 member");
+        const g = await (await fetch(`${base}/api/v1/guilds/night-owls-of-lisbon`)).json();
+        if (g.type !== "GEO" || g.memberCount !== 1) throw new Error(`the guild as stored: ${JSON.stringify(g)}`);
+      });
+
       await check("settings: the profile saved, the API keys listed, a webhook to a private address refused in people's words", async () => {
         await page.getByRole("link", { name: "Settings" }).click();
         await heading("Settings");

@@ -744,6 +744,7 @@ export function createClient(opts: ClientOptions = {}) {
     guild: (slug: string) => request<Guild>("GET", `/guilds/${enc(slug)}`),
     guildMembers: (slug: string, cursor?: string) =>
       request<Page<GuildMember>>("GET", `/guilds/${enc(slug)}/members${queryString({ cursor })}`),
+    createGuild: (body: { slug: string; name: string; type: GuildType; description?: string }) => request<Guild>("POST", "/guilds", body),
     joinGuild: (slug: string) => request<Guild>("POST", `/guilds/${enc(slug)}/join`),
     leaveGuild: (slug: string) => request<Guild>("POST", `/guilds/${enc(slug)}/leave`),
 

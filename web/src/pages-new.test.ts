@@ -3,6 +3,7 @@ import { matchRoute } from "./router";
 import { stepState } from "./pages/QuestsPage";
 import { navLinks } from "./components/Layout";
 import { strings } from "./strings";
+import { slugOf } from "./pages/GuildsPage";
 
 describe("routes of the new pages", () => {
   it("matches the landing page, quests, the creator console, staking, governance and admin", () => {
@@ -70,5 +71,13 @@ describe("the string catalogue", () => {
     expect(strings.quests.steps(1)).toBe("1 step");
     expect(strings.create.rubric.total(90)).toBe("Weights add up to 90");
     expect(strings.admin.granted("admin", "Ada")).toBe("Ada is now an admin.");
+  });
+});
+
+describe("a guild's web address", () => {
+  it("is made from its name: lower case, dashes between words, nothing else", () => {
+    expect(slugOf("Night Owls of Lisbon")).toBe("night-owls-of-lisbon");
+    expect(slugOf("  Café & Crème! ")).toBe("cafe-creme");
+    expect(slugOf("x".repeat(80)).length).toBe(64);
   });
 });
