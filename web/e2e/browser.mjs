@@ -435,12 +435,19 @@ async function smoke() {
         await page.getByLabel("What you did").waitFor();
       });
 
-      await check("submit work with evidence to a task", async () => {
+      await check("submit work with evidence to a task: a link, and a file uploaded to the content store", async () => {
         await page.goto(`${base}/tasks`);
         await page.getByRole("link", { name: "Design a badge for LEGENDARY contributors" }).click();
         await heading("Design a badge for LEGENDARY contributors");
         await page.getByLabel("What you did").fill("An SVG badge that reads at 64 and 512 px, with a short rationale.");
         await page.getByLabel("Evidence 1 URL").fill("https://example.org/badge.svg");
+        // a file uploaded to the content store becomes the second piece of evidence
+        const notes = "Why the badge reads at 64 px: one shape, two colours, no text.";
+        await page.getByLabel("Upload a file as evidence").setInputFiles({ name: "rationale.txt", mimeType: "text/plain", buffer: Buffer.from(notes) });
+        await page.getByRole("status").filter({ hasText: "rationale.txt is uploaded and added as evidence." }).waitFor();
+        const stored = await page.getByLabel("Evidence 2 URL").inputValue();
+        if (!/\/ipfs\/bafkrei[a-z2-7]+$/.test(stored)) throw new Error(`the uploaded file's evidence address: ${stored}`);
+        if ((await (await fetch(stored)).text()) !== notes) throw new Error(`${stored} does not serve the uploaded file`);
         await page.getByRole("button", { name: "Submit work" }).click();
         await page.getByRole("status").filter({ hasText: "received" }).waitFor();
         // On reload the person sees their submission and its state, not an empty form.
@@ -454,6 +461,7 @@ async function smoke() {
         await heading(/Your submission/);
         await page.getByRole("list", { name: "Timeline" }).getByText("Submitted").first().waitFor();
         await visible("An SVG badge that reads at 64 and 512 px");
+        await page.getByRole("link", { name: stored }).waitFor();
         await page.getByRole("heading", { name: "AI feedback" }).waitFor();
         await page.getByRole("heading", { name: "Reviews" }).waitFor();
         await axeClean(page, "your submission");

@@ -37,6 +37,13 @@ export function actingRoles(me: Me): Role[] {
   return me.callerRoles ?? me.roles;
 }
 
+/** POST /content: a stored file, named by its CID (served at /ipfs/<cid>). */
+export interface StoredContent {
+  cid: string;
+  size: number;
+  mediaType: string;
+}
+
 /** GET /me/keys: one of the caller's API keys (never the key itself). */
 export interface ApiKey {
   id: number;
@@ -709,11 +716,52 @@ export function createClient(opts: ClientOptions = {}) {
     }
   }
 
+  /** POST /content with the file as the body, telling how much was sent (XMLHttpRequest: fetch
+   *  cannot report an upload's progress). */
+  function uploadOnce(file: Blob, type: string, creds: Credentials | null, onProgress?: (sent: number, total: number) => void): Promise<StoredContent> {
+    if (typeof XMLHttpRequest === "undefined") return send<StoredContent>("POST", "/content", undefined, creds, file, type);
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open("POST", `${base}/api/v1/content`);
+      x.setRequestHeader("Accept", "application/json");
+      x.setRequestHeader("Content-Type", type);
+      if (creds?.bearer) x.setRequestHeader("Authorization", `Bearer ${creds.bearer}`);
+      if (creds?.cookie?.csrf) x.setRequestHeader("X-CSRF-Token", creds.cookie.csrf);
+      x.withCredentials = !!creds?.cookie;
+      if (onProgress) x.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+      x.onerror = () => reject(new ApiError(0, "NET000", "The PHEME server could not be reached (network error)."));
+      x.onload = () => {
+        let data: { error?: { code?: string; message?: string } } & Partial<StoredContent> = {};
+        try {
+          data = JSON.parse(x.responseText);
+        } catch {
+          /* not JSON */
+        }
+        if (x.status >= 200 && x.status < 300 && data.cid) return resolve(data as StoredContent);
+        const err = data.error;
+        reject(err?.code && err.message ? new ApiError(x.status, err.code, err.message) : new ApiError(x.status, `HTTP${x.status}`, `The server answered ${x.status}.`));
+      };
+      x.send(file);
+    });
+  }
+
+  async function upload(file: Blob, onProgress?: (sent: number, total: number) => void): Promise<StoredContent> {
+    const type = file.type || "application/octet-stream";
+    const creds = current();
+    try {
+      return await uploadOnce(file, type, creds, onProgress);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401 || !creds || !opts.onRefused) throw e;
+      return uploadOnce(file, type, await opts.onRefused(creds), onProgress);
+    }
+  }
+
   const enc = encodeURIComponent;
 
   return {
     request,
     me: () => request<Me>("GET", "/me"),
+    upload,
     updateMe: (body: { displayName?: string; bio?: string }) => request<User>("PATCH", "/me", body),
     myKeys: (cursor?: string) => request<Page<ApiKey>>("GET", `/me/keys${queryString({ cursor })}`),
     revokeKey: (id: number) => request<void>("DELETE", `/keys/${id}`),

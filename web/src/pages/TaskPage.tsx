@@ -69,6 +69,8 @@ function SubmitForm({ task, gaps, names }: { task: Task; gaps: ReturnType<typeof
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [done, setDone] = useState<Submission | null>(null);
+  const [upload, setUpload] = useState<{ name: string; pct: number; done: boolean } | null>(null);
+  const [uploadError, setUploadError] = useState<ApiError | null>(null);
 
   if (task.status !== "OPEN")
     return <p className="text-sm text-slate-600">{k.notOpen(taskWord(task.status))}</p>;
@@ -114,6 +116,21 @@ function SubmitForm({ task, gaps, names }: { task: Task; gaps: ReturnType<typeof
         </ul>
       </div>
     );
+
+  async function uploadFile(file: File) {
+    setUploadError(null);
+    setUpload({ name: file.name, pct: 0, done: false });
+    try {
+      const c = await s.client.upload(file, (sent, total) => setUpload({ name: file.name, pct: total ? Math.round((sent / total) * 100) : 0, done: false }));
+      const type: EvidenceType = c.mediaType.startsWith("image/") ? "image" : c.mediaType.startsWith("video/") ? "video" : "document";
+      const url = new URL(`/ipfs/${c.cid}`, window.location.origin).toString();
+      setEvidence((rows) => [...rows.filter((r) => r.url.trim()), { type, url }]);
+      setUpload({ name: file.name, pct: 100, done: true });
+    } catch (err) {
+      setUpload(null);
+      setUploadError(toApiError(err));
+    }
+  }
 
   function setRow(i: number, patch: Partial<Evidence>) {
     setEvidence((rows) => rows.map((r, j) => (j === i ? { ...r, ...patch } : r)));
@@ -204,9 +221,32 @@ function SubmitForm({ task, gaps, names }: { task: Task; gaps: ReturnType<typeof
             {k.addEvidence}
           </button>
         )}
+        {evidence.length < 20 && (
+          <div className="mt-3">
+            <label htmlFor="ev-file" className={label}>
+              {k.uploadFile}
+            </label>
+            <input id="ev-file" type="file" className="mt-1 block w-full text-sm text-slate-700" disabled={!!upload && !upload.done} onChange={(e) => { const f = e.target.files?.[0]; e.target.value = ""; if (f) void uploadFile(f); }} aria-describedby="ev-file-hint" />
+            <p id="ev-file-hint" className="mt-1 text-xs text-slate-600">
+              {k.uploadHint}
+            </p>
+            {upload && !upload.done && (
+              <div className="mt-2 text-sm text-slate-700">
+                <p>{k.uploading(upload.name)}</p>
+                <Meter value={upload.pct} label={k.uploadProgress(upload.name)} />
+              </div>
+            )}
+            {upload?.done && (
+              <p role="status" className="mt-2 text-sm font-semibold text-emerald-800">
+                {k.uploaded(upload.name)}
+              </p>
+            )}
+            {uploadError && <div className="mt-2"><ErrorNotice error={uploadError} title={k.notUploaded} /></div>}
+          </div>
+        )}
       </fieldset>
       {error && <ErrorNotice error={error} title={k.notAccepted} />}
-      <button type="submit" className={btn.primary} disabled={busy || !text.trim() || s.status !== "signed-in"}>
+      <button type="submit" className={btn.primary} disabled={busy || !text.trim() || s.status !== "signed-in" || (!!upload && !upload.done)}>
         {busy ? k.submitting : k.submitWork}
       </button>
     </form>
