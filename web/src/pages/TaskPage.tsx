@@ -122,7 +122,10 @@ function SubmitForm({ task, gaps, names }: { task: Task; gaps: ReturnType<typeof
     setUpload({ name: file.name, pct: 0, done: false });
     try {
       const c = await s.client.upload(file, (sent, total) => setUpload({ name: file.name, pct: total ? Math.round((sent / total) * 100) : 0, done: false }));
-      const type: EvidenceType = c.mediaType.startsWith("image/") ? "image" : c.mediaType.startsWith("video/") ? "video" : "document";
+      const kind: EvidenceType = c.mediaType.startsWith("image/") ? "image" : c.mediaType.startsWith("video/") ? "video" : "document";
+      // a link to the stored file is evidence of the kinds the task accepts, when its own kind is not
+      const ok = (task.validation.evidenceTypes ?? []) as EvidenceType[];
+      const type: EvidenceType = !ok.length || ok.includes(kind) ? kind : ok.includes("link") ? "link" : ok[0];
       const url = new URL(`/ipfs/${c.cid}`, window.location.origin).toString();
       setEvidence((rows) => [...rows.filter((r) => r.url.trim()), { type, url }]);
       setUpload({ name: file.name, pct: 100, done: true });
