@@ -145,6 +145,7 @@ start_server() {
   port=$(free_port)
   export PHEME_URL=http://127.0.0.1:$port
   PHEME_DB=sqlite:$TMP/pheme.db
+  export PHEME_DB # the admin page check makes a job that gives up with `pheme jobs add`
   "$PHEME" serve --database "$PHEME_DB" --listen "127.0.0.1:$port" --public-url "$PHEME_URL" \
     --web-root "$WEB/dist" --demo --rate-limit-auth 600 >"$TMP/server.log" 2>&1 &
   SERVER_PID=$!

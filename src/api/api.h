@@ -215,6 +215,11 @@ void seasons_reveal(http_req *r);
 void keys_list(http_req *r);
 void keys_revoke(http_req *r);
 void audit_list(http_req *r);
+/* The landing page's figures and the operator's job queue (site.c). */
+void stats_get(http_req *r);
+void admin_jobs_list(http_req *r);
+void admin_jobs_stats(http_req *r);
+void admin_job_retry(http_req *r);
 /* Chain status (chain.c): GET /api/v1/chain/status. */
 void chain_status_get(http_req *r);
 /* The indexer's on-chain views (onchain.c). */

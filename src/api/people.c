@@ -8,11 +8,18 @@
 #include "core/banned.h"
 
 void users_list(http_req *r) {
+  const char *role = http_query(r, "role");
+  unsigned bit = role ? role_from_name(role) : 0;
+  if (role && !bit) {
+    http_error(r, PHEME_API_BAD_REQUEST, "role '%.20s' must be one of user|creator|validator|admin", role);
+    return;
+  }
   store_page p;
   if (api_page(r, &p)) return;
   user *list;
   int n;
-  pheme_err e = store_users_list(req_store(r), &r->arena, &p, &list, &n);
+  pheme_err e = bit ? store_users_with_role(req_store(r), &r->arena, bit, &p, &list, &n)
+                    : store_users_list(req_store(r), &r->arena, &p, &list, &n);
   if (e) { api_fail(r, e, "users"); return; }
   API_ANSWER_PAGE(r, list, n, &p, api_user_write, id);
 }
@@ -37,6 +44,19 @@ void me_get(http_req *r) {
   api_user_fields(&w, &u);
   jw_key(&w, "authenticatedBy");
   jw_str(&w, r->who.kind);
+  /* what this credential may do: an API key acts with its own role (an admin key of a person
+   * whose profile holds only "user"), a session with the person's roles */
+  jw_key(&w, "callerRoles");
+  jw_arr(&w);
+  unsigned top = 0;
+  for (unsigned bit = 1; bit <= ROLE_ADMIN; bit <<= 1)
+    if (r->who.roles & bit) {
+      jw_str(&w, role_name(bit));
+      top = bit;
+    }
+  jw_end(&w);
+  jw_key(&w, "keyRole");
+  if (strcmp(r->who.kind, "api_key") == 0 && top) jw_str(&w, role_name(top)); else jw_null(&w);
   jw_end(&w);
   api_send(r, 200, &b, &w);
 }

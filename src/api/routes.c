@@ -315,7 +315,7 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/me/wallets", auth_wallet_link, USER, RL_WRITE, "Link another wallet by its own signed sign-in message (nonce purpose 'link')", "me", BODY(WalletLink), 201},
     {"DELETE", "/api/v1/me/wallets/:address", auth_wallet_unlink, USER, RL_WRITE, "Unlink a wallet (not the primary one); its sessions end", "me", NULL, 204},
     {"PUT", "/api/v1/me/payout", auth_payout_set, USER, RL_WRITE, "Make one of the caller's wallets the primary (payout) address", "me", BODY(PayoutSet), 200},
-    {"GET", "/api/v1/users", users_list, PUBLIC, RL_READ, "Public profiles, newest first", "users", NULL, 200},
+    {"GET", "/api/v1/users", users_list, PUBLIC, RL_READ, "Public profiles, newest first (?role=user|creator|validator|admin: holders of that role only)", "users", NULL, 200},
     {"GET", "/api/v1/users/:address", users_get, PUBLIC, RL_READ, "A public profile by address", "users", NULL, 200},
     {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, RL_READ, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200, 1},
     /* catalogue */
@@ -409,6 +409,11 @@ const http_route api_routes[] = {
     {"POST", "/api/v1/admin/badges", badges_admin_create, ADMIN, RL_WRITE, "Create a badge type (and, with a chain, its createBadgeType transaction)", "admin", BODY(BadgeTypeCreate), 201},
     {"PATCH", "/api/v1/admin/badges/:id", badges_admin_update, ADMIN, RL_WRITE, "Change a badge type's name, description, asset, issuance, rule or activity", "admin", BODY(BadgeTypeUpdate), 200},
     {"POST", "/api/v1/admin/badges/awards/:id/revoke", badges_admin_revoke, ADMIN, RL_WRITE, "Revoke a badge award, on chain too when the badge is there", "admin", BODY(BadgeRevoke), 200},
+    /* the site's figures and the operator's job queue (site.c) */
+    {"GET", "/api/v1/stats", stats_get, PUBLIC, RL_READ, "The site in figures: open tasks, people with XP, guilds, skills, quests", "operations", NULL, 200, 1},
+    {"GET", "/api/v1/admin/jobs", admin_jobs_list, ADMIN, RL_READ, "Background jobs, newest first (?state=queued|running|done|dead, ?kind=): `pheme jobs list` over HTTP", "admin", NULL, 200},
+    {"GET", "/api/v1/admin/jobs/stats", admin_jobs_stats, ADMIN, RL_READ, "The job queue by kind (queued, running, dead, retrying, oldest queued) and this node's job runs by outcome", "admin", NULL, 200},
+    {"POST", "/api/v1/admin/jobs/:id/retry", admin_job_retry, ADMIN, RL_WRITE, "Queue a dead job again, due now, its attempts reset (`pheme jobs retry`); JOB state refusal when it is not dead", "admin", NULL, 200},
     {"GET", "/api/v1/audit", audit_list, ADMIN, RL_READ, "The audit log of one record (?subject=task&id=12)", "admin", NULL, 200},
 };
 const size_t api_route_count = ARRAY_SIZE(api_routes);

@@ -287,4 +287,14 @@ pheme_err store_seed_skill_level(store *s, const store_actor *who, int64_t user_
                                  int64_t xp, int level) PHEME_MUST_CHECK;
 pheme_err store_count(store *s, const char *table, int64_t *out) PHEME_MUST_CHECK;
 
+/* --- the site in figures (site.c) --- */
+typedef struct {
+  int64_t open_tasks, people, guilds, skills, quests; /* people: with any XP */
+} site_stats;
+pheme_err store_site_stats(store *s, arena *a, site_stats *out) PHEME_MUST_CHECK;
+/* People holding any of the roles in the mask, newest first, keyset-paginated like
+ * store_users_list. */
+pheme_err store_users_with_role(store *s, arena *a, unsigned role, const store_page *p, user **out,
+                                int *n) PHEME_MUST_CHECK;
+
 #endif

@@ -647,7 +647,8 @@ describe('api', () => {
       /^(GET|POST) \/graphql$/, // graphql.test.mjs
       /^\S+ \/api\/v1\/(me\/(progress|xp|time-zone)$|quests|seasons)/, // game.test.mjs
       /^\S+ \/api\/v1\/tasks\/(assign\b|:id\/candidates$)/, /^\S+ \/api\/v1\/me\/(recommendations|availability)$/, // matching.test.mjs
-      /^\S+ \/api\/v1\/(reputation|endorsements)\b/]; // reputation.test.mjs
+      /^\S+ \/api\/v1\/(reputation|endorsements)\b/, // reputation.test.mjs
+      /^GET \/api\/v1\/stats$/, /^\S+ \/api\/v1\/admin\/jobs\b/]; // site.test.mjs
     // badge vouchers and revocation need a chain and awards: tests/chain/test_badges_chain.c
     elsewhere.push(/^GET \/api\/v1\/me\/badges\/:id\/voucher$/, /^POST \/api\/v1\/admin\/badges\/awards\/:id\/revoke$/);
     const routes = routeTable().map((r) => `${r.method} ${r.pattern}`);

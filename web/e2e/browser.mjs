@@ -376,6 +376,41 @@ async function smoke() {
         await visible("2 members");
       });
 
+      await check("found a guild: its web address from its name, the founder its first member", async () => {
+        await page.getByRole("link", { name: "Guilds", exact: true }).first().click();
+        await heading("Guilds");
+        await page.getByRole("button", { name: "Found a guild" }).click();
+        await page.getByLabel("Name", { exact: true }).fill("Night Owls of Lisbon");
+        const slug = await page.getByLabel("Web address").inputValue();
+        if (slug !== "night-owls-of-lisbon") throw new Error(`the web address from the name: ${slug}`);
+        await page.getByLabel("Type", { exact: true }).last().selectOption("GEO");
+        await page.getByRole("button", { name: "Found the guild" }).click();
+        await heading("Night Owls of Lisbon");
+        await visible("1 member");
+        const g = await (await fetch(`${base}/api/v1/guilds/night-owls-of-lisbon`)).json();
+        if (g.type !== "GEO" || g.memberCount !== 1) throw new Error(`the guild as stored: ${JSON.stringify(g)}`);
+      });
+
+      await check("settings: the profile saved, the API keys listed, a webhook to a private address refused in people's words", async () => {
+        await page.getByRole("link", { name: "Settings" }).click();
+        await heading("Settings");
+        const bio = `Design and writing, checked ${Date.now()}.`;
+        await page.getByLabel("About you").fill(bio);
+        await page.getByRole("button", { name: "Save", exact: true }).click();
+        await page.getByRole("status").filter({ hasText: "Your profile is saved." }).waitFor();
+        const grace = await (await fetch(`${base}/api/v1/users/0x3C44CdDdB6a900fa2b585dd299e03d12FA4293BC`)).json();
+        if (grace.bio !== bio) throw new Error(`the bio after saving: ${grace.bio}`);
+        await page.getByTestId("api-key").filter({ hasText: "web-e2e" }).waitFor();
+        await page.getByLabel("Address to call (URL)").fill("http://127.0.0.1:9/hook");
+        await page.getByRole("button", { name: "Add the webhook" }).click();
+        await page.getByRole("alert").filter({ hasText: "Choose at least one event." }).waitFor();
+        await page.getByLabel("A badge is earned").check();
+        await page.getByRole("button", { name: "Add the webhook" }).click();
+        await page.getByText("The webhook was not added").waitFor();
+        if (await page.getByTestId("webhook").count()) throw new Error("a webhook to a loopback address was listed");
+        await fits(page, "the settings page");
+      });
+
       await check("quests for a signed-in person: progress, the first step open, the rest locked", async () => {
         if (!quest) throw new Error("no quest was created");
         await page.goto(`${base}/quests/${quest.id}`);
@@ -400,12 +435,19 @@ async function smoke() {
         await page.getByLabel("What you did").waitFor();
       });
 
-      await check("submit work with evidence to a task", async () => {
+      await check("submit work with evidence to a task: a link, and a file uploaded to the content store", async () => {
         await page.goto(`${base}/tasks`);
         await page.getByRole("link", { name: "Design a badge for LEGENDARY contributors" }).click();
         await heading("Design a badge for LEGENDARY contributors");
         await page.getByLabel("What you did").fill("An SVG badge that reads at 64 and 512 px, with a short rationale.");
         await page.getByLabel("Evidence 1 URL").fill("https://example.org/badge.svg");
+        // a file uploaded to the content store becomes the second piece of evidence
+        const notes = "Why the badge reads at 64 px: one shape, two colours, no text.";
+        await page.getByLabel("Upload a file as evidence").setInputFiles({ name: "rationale.txt", mimeType: "text/plain", buffer: Buffer.from(notes) });
+        await page.getByRole("status").filter({ hasText: "rationale.txt is uploaded and added as evidence." }).waitFor();
+        const stored = await page.getByLabel("Evidence 2 URL").inputValue();
+        if (!/\/ipfs\/bafkrei[a-z2-7]+$/.test(stored)) throw new Error(`the uploaded file's evidence address: ${stored}`);
+        if ((await (await fetch(stored)).text()) !== notes) throw new Error(`${stored} does not serve the uploaded file`);
         await page.getByRole("button", { name: "Submit work" }).click();
         await page.getByRole("status").filter({ hasText: "received" }).waitFor();
         // On reload the person sees their submission and its state, not an empty form.
@@ -419,6 +461,7 @@ async function smoke() {
         await heading(/Your submission/);
         await page.getByRole("list", { name: "Timeline" }).getByText("Submitted").first().waitFor();
         await visible("An SVG badge that reads at 64 and 512 px");
+        await page.getByRole("link", { name: stored }).waitFor();
         await page.getByRole("heading", { name: "AI feedback" }).waitFor();
         await page.getByRole("heading", { name: "Reviews" }).waitFor();
         await axeClean(page, "your submission");
@@ -775,7 +818,7 @@ async function smoke() {
       }
     });
 
-    await check("the admin page: grant and revoke a role, validators with their standing, a slash refused without a chain, the background work", async () => {
+    await check("the admin page: grant and revoke a role, people by role, validators with their standing, a slash refused without a chain, the background work, a dead job tried again", async () => {
       if (!staff?.page) {
         await staff?.browser.close();
         throw new Error("the creator check did not sign in");
@@ -810,18 +853,47 @@ async function smoke() {
         const shown = Number((await p.getByTestId("jobs-done").innerText()).replace(/\D/g, ""));
         if (!(shown >= 0 && shown <= done)) throw new Error(`jobs done: the page says ${shown}, the metrics now ${done}`);
         await p.getByTestId("dead-letters").waitFor();
+        // people by role, as the server filters them (/users?role=creator: the staff granted it above)
+        await p.getByLabel("Show", { exact: true }).selectOption("creator");
+        const want = (await (await fetch(`${base}/api/v1/users?role=creator&limit=100`)).json()).items.length;
+        if (!want) throw new Error("the API lists no creator, though one was granted the role");
+        let listed = -1;
+        for (let i = 0; i < 50 && listed !== want; i++) {
+          await new Promise((r) => setTimeout(r, 100));
+          listed = await p.getByTestId("person").count();
+        }
+        if (listed !== want) throw new Error(`the page lists ${listed} creators, the API ${want}`);
+        const everyone = (await (await fetch(`${base}/api/v1/users?limit=100`)).json()).items.length;
+        if (everyone <= want) throw new Error(`the filter cannot be told apart: ${everyone} people, ${want} creators`);
+        await p.getByLabel("Show", { exact: true }).selectOption("");
+        // a job that gave up (a kind no worker handles, one attempt), tried again from the page
+        if (process.env.PHEME_DB) {
+          const admin = { Authorization: `Bearer ${adminKey}` };
+          const kind = "e2e.nohandler";
+          const out = execFileSync(join(ROOT, "build/pheme"), ["jobs", "add", kind, "{}", "--database", process.env.PHEME_DB, "--jobs-max-attempts", "1", "--log-level", "warn"], { encoding: "utf8" });
+          const id = Number(/queued job (\d+)/.exec(out)?.[1]);
+          const job = async () => (await (await fetch(`${base}/api/v1/admin/jobs?kind=${kind}`, { headers: admin })).json()).items.find((j) => j.id === id);
+          for (let i = 0; i < 100 && (await job())?.state !== "dead"; i++) await new Promise((r) => setTimeout(r, 100));
+          const dead = await job();
+          if (dead?.state !== "dead") throw new Error(`job ${id} did not give up: ${JSON.stringify(dead)}`);
+          await p.reload();
+          const row = p.getByTestId("dead-job").filter({ hasText: "e2e nohandler" });
+          await row.getByText(/no handler/).waitFor();
+          await row.getByRole("button", { name: `Try again: job ${id}` }).click();
+          await p.getByRole("status").filter({ hasText: `Job ${id} is queued again.` }).waitFor();
+        }
         await fits(p, "the admin page");
       } finally {
         await staff.browser.close();
       }
     });
 
-    await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean", async () => {
+    await check("every page at 360, 390, 768 and 1280 px: no horizontal overflow, no developer wording, axe-core clean, in the light and the dark theme", async () => {
       const view = await b.context.newPage();
       try {
         const pages = ["/", "/quests", "/quests/1", "/create", "/create/new", "/create/2", "/staking", "/governance", "/governance/1", "/admin", "/tasks", "/tasks/2", "/guilds", "/guilds/solidity-builders", "/skills", "/wallet/0x70997970c51812dc3a010c7d01b50e0d17dc79c8",
           "/submissions/1", "/review", "/no-such-page", "/dashboard", "/leaderboards", "/leaderboards?board=skill&of=solidity", "/leaderboards?board=guilds",
-          "/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/reputation/0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65"];
+          "/reputation/0x70997970c51812dc3a010c7d01b50e0d17dc79c8", "/reputation/0x15d34AAf54267DB7D7c367839AAf71A00a2C6A65", "/settings"];
         const bad = [];
         for (const width of [360, 390, 768, 1280]) {
           await view.setViewportSize({ width, height: 844 });
@@ -838,6 +910,21 @@ async function smoke() {
             if (width === 360 || width === 1280) await axeClean(view, `${p} at ${width} px`).catch((e) => bad.push(e.message));
           }
         }
+        // the same pages in the dark theme (the system's preference), at the narrowest and widest
+        await view.emulateMedia({ colorScheme: "dark" });
+        await view.evaluate(() => localStorage.removeItem("pheme.theme")); // no choice kept: the system's theme
+        for (const width of [360, 1280]) {
+          await view.setViewportSize({ width, height: 844 });
+          for (const p of pages) {
+            await view.goto(`${base}${p}`);
+            await view.locator("#page-title").waitFor();
+            await view.waitForLoadState("networkidle");
+            const bg = await view.evaluate(() => getComputedStyle(document.body).backgroundColor);
+            if (bg !== "rgb(2, 6, 23)") bad.push(`${p} at ${width} px: not in the dark theme (${bg})`);
+            await axeClean(view, `${p} at ${width} px, dark`).catch((e) => bad.push(e.message));
+          }
+        }
+        await view.emulateMedia({ colorScheme: "light" });
         if (bad.length) throw new Error(bad.join("\n"));
       } finally {
         await view.close();

@@ -20,6 +20,7 @@ import { CreatorPage, TaskEditorPage } from "./pages/CreatorPage";
 import { StakingPage } from "./pages/StakingPage";
 import { GovernancePage, ProposalPage } from "./pages/GovernancePage";
 import { AdminPage } from "./pages/AdminPage";
+import { SettingsPage } from "./pages/SettingsPage";
 
 function Page() {
   const { path } = useLocation();
@@ -77,6 +78,8 @@ function Page() {
       return <ProposalPage key={route.id} id={route.id} />;
     case "admin":
       return <AdminPage />;
+    case "settings":
+      return <SettingsPage />;
     default:
       return <NotFoundPage />;
   }

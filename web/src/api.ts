@@ -26,6 +26,77 @@ export interface User {
 
 export interface Me extends User {
   authenticatedBy: string;
+  /** What this credential may do: an API key acts with its own role (server 2026-12 and newer). */
+  callerRoles?: Role[];
+  /** The API key's role; null for a wallet session. */
+  keyRole?: Role | null;
+}
+
+/** The roles the app acts with: the credential's when the server says them, else the person's. */
+export function actingRoles(me: Me): Role[] {
+  return me.callerRoles ?? me.roles;
+}
+
+/** POST /content: a stored file, named by its CID (served at /ipfs/<cid>). */
+export interface StoredContent {
+  cid: string;
+  size: number;
+  mediaType: string;
+}
+
+/** GET /me/keys: one of the caller's API keys (never the key itself). */
+export interface ApiKey {
+  id: number;
+  owner: string;
+  prefix: string;
+  role: Role;
+  label: string;
+  createdAt: string | null;
+  revokedAt: string | null;
+}
+
+/** GET /webhooks: one of the caller's webhooks (the secret only in the answer that made it). */
+export interface Webhook {
+  id: number;
+  url: string;
+  events: string[];
+  active: boolean;
+  secret?: string;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+/** GET /stats: the site in figures. */
+export interface SiteStats {
+  openTasks: number;
+  people: number;
+  guilds: number;
+  skills: number;
+  quests: number;
+}
+
+export type JobState = "queued" | "running" | "done" | "dead";
+
+/** GET /admin/jobs: one background job. */
+export interface Job {
+  id: number;
+  kind: string;
+  state: JobState;
+  attempts: number;
+  maxAttempts: number;
+  runAt: string | null;
+  leaseOwner: string | null;
+  lastError: string | null;
+  idempotencyKey: string | null;
+  payload: unknown;
+  createdAt: string | null;
+  updatedAt: string | null;
+}
+
+/** GET /admin/jobs/stats: the queue by kind and this node's job runs by outcome. */
+export interface JobStats {
+  runs: { done: number; retried: number; dead: number; lost: number };
+  kinds: { kind: string; queued: number; running: number; dead: number; retrying: number; oldestQueuedAt: string | null }[];
 }
 
 export interface TaskSkill {
@@ -645,14 +716,65 @@ export function createClient(opts: ClientOptions = {}) {
     }
   }
 
+  /** POST /content with the file as the body, telling how much was sent (XMLHttpRequest: fetch
+   *  cannot report an upload's progress). */
+  function uploadOnce(file: Blob, type: string, creds: Credentials | null, onProgress?: (sent: number, total: number) => void): Promise<StoredContent> {
+    if (typeof XMLHttpRequest === "undefined") return send<StoredContent>("POST", "/content", undefined, creds, file, type);
+    return new Promise((resolve, reject) => {
+      const x = new XMLHttpRequest();
+      x.open("POST", `${base}/api/v1/content`);
+      x.setRequestHeader("Accept", "application/json");
+      x.setRequestHeader("Content-Type", type);
+      if (creds?.bearer) x.setRequestHeader("Authorization", `Bearer ${creds.bearer}`);
+      if (creds?.cookie?.csrf) x.setRequestHeader("X-CSRF-Token", creds.cookie.csrf);
+      x.withCredentials = !!creds?.cookie;
+      if (onProgress) x.upload.onprogress = (e) => onProgress(e.loaded, e.lengthComputable ? e.total : file.size);
+      x.onerror = () => reject(new ApiError(0, "NET000", "The PHEME server could not be reached (network error)."));
+      x.onload = () => {
+        let data: { error?: { code?: string; message?: string } } & Partial<StoredContent> = {};
+        try {
+          data = JSON.parse(x.responseText);
+        } catch {
+          /* not JSON */
+        }
+        if (x.status >= 200 && x.status < 300 && data.cid) return resolve(data as StoredContent);
+        const err = data.error;
+        reject(err?.code && err.message ? new ApiError(x.status, err.code, err.message) : new ApiError(x.status, `HTTP${x.status}`, `The server answered ${x.status}.`));
+      };
+      x.send(file);
+    });
+  }
+
+  async function upload(file: Blob, onProgress?: (sent: number, total: number) => void): Promise<StoredContent> {
+    const type = file.type || "application/octet-stream";
+    const creds = current();
+    try {
+      return await uploadOnce(file, type, creds, onProgress);
+    } catch (e) {
+      if (!(e instanceof ApiError) || e.status !== 401 || !creds || !opts.onRefused) throw e;
+      return uploadOnce(file, type, await opts.onRefused(creds), onProgress);
+    }
+  }
+
   const enc = encodeURIComponent;
 
   return {
     request,
     me: () => request<Me>("GET", "/me"),
+    upload,
+    updateMe: (body: { displayName?: string; bio?: string }) => request<User>("PATCH", "/me", body),
+    myKeys: (cursor?: string) => request<Page<ApiKey>>("GET", `/me/keys${queryString({ cursor })}`),
+    revokeKey: (id: number) => request<void>("DELETE", `/keys/${id}`),
+    webhooks: (cursor?: string) => request<Page<Webhook>>("GET", `/webhooks${queryString({ cursor })}`),
+    createWebhook: (url: string, events: string[]) => request<Webhook>("POST", "/webhooks", { url, events }),
+    deleteWebhook: (id: number) => request<void>("DELETE", `/webhooks/${id}`),
     mySubmissions: (cursor?: string) => request<Page<Submission>>("GET", `/me/submissions${queryString({ cursor })}`),
 
-    users: (cursor?: string) => request<Page<User>>("GET", `/users${queryString({ cursor })}`),
+    users: (cursor?: string, role?: Role) => request<Page<User>>("GET", `/users${queryString({ role, cursor })}`),
+    stats: () => request<SiteStats>("GET", "/stats"),
+    jobs: (filter: { state?: JobState; kind?: string } = {}, cursor?: string) => request<Page<Job>>("GET", `/admin/jobs${queryString({ ...filter, cursor })}`),
+    jobStats: () => request<JobStats>("GET", "/admin/jobs/stats"),
+    retryJob: (id: number) => request<Job>("POST", `/admin/jobs/${id}/retry`),
     user: (address: string) => request<User>("GET", `/users/${enc(address)}`),
     wallet: (address: string) => request<Wallet>("GET", `/wallets/${enc(address)}`),
 
@@ -670,6 +792,7 @@ export function createClient(opts: ClientOptions = {}) {
     guild: (slug: string) => request<Guild>("GET", `/guilds/${enc(slug)}`),
     guildMembers: (slug: string, cursor?: string) =>
       request<Page<GuildMember>>("GET", `/guilds/${enc(slug)}/members${queryString({ cursor })}`),
+    createGuild: (body: { slug: string; name: string; type: GuildType; description?: string }) => request<Guild>("POST", "/guilds", body),
     joinGuild: (slug: string) => request<Guild>("POST", `/guilds/${enc(slug)}/join`),
     leaveGuild: (slug: string) => request<Guild>("POST", `/guilds/${enc(slug)}/leave`),
 

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "./api";
 import { contractAddress, proposalPhase, txError, weightedVotes } from "./chain";
-import { jobFigures } from "./metrics";
 import { proposalTitle } from "./pages/GovernancePage";
 
 describe("reputation-weighted votes (PhemeGovernor.weightedVotes)", () => {
@@ -49,26 +48,5 @@ describe("contracts and wallet errors", () => {
     const e = txError(new Error("The contract function \"withdraw\" reverted.\n\nError: CooldownNotOver(uint256 readyAt)\n"), "The chain refused the transaction.");
     expect(e.code).toBe("WALLET_TX");
     expect(e.message).toContain("The chain refused the transaction.");
-  });
-});
-
-describe("job figures from the metrics", () => {
-  it("reads runs by outcome and the queue by kind and state, skipping comments and other series", () => {
-    const text = [
-      "# HELP pheme_jobs Jobs queued, running and dead, by kind.",
-      "# TYPE pheme_jobs gauge",
-      'pheme_jobs{kind="webhook.deliver",state="queued"} 3',
-      'pheme_jobs{kind="webhook.deliver",state="dead"} 1',
-      'pheme_jobs_runs_total{outcome="done"} 16',
-      'pheme_jobs_runs_total{outcome="dead"} 1',
-      "pheme_jobs_storage_up 1",
-      'pheme_http_requests_total{route="/x"} 9',
-    ].join("\n");
-    const f = jobFigures(text);
-    expect(f.runs).toEqual({ done: 16, dead: 1 });
-    expect(f.queue).toEqual([
-      { kind: "webhook.deliver", state: "queued", count: 3 },
-      { kind: "webhook.deliver", state: "dead", count: 1 },
-    ]);
   });
 });

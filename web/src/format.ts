@@ -1,5 +1,7 @@
 // Formatting shared by every page. Token amounts are wei as decimal strings (they can exceed
-// 2^53), so they are handled with BigInt only, never Number.
+// 2^53), so they are handled with BigInt only, never Number. Words come from the catalogue, read
+// inside functions only (strings.ts imports this module too).
+import { strings } from "./strings";
 
 export const TOKEN_SYMBOL = "PHEME";
 export const TOKEN_DECIMALS = 18;
@@ -94,7 +96,18 @@ export function levelProgress(xp: number): LevelProgress {
 }
 
 export function difficultyLabel(d: number): string {
-  return d <= 3 ? "Easy" : d <= 6 ? "Medium" : d <= 8 ? "Hard" : "Expert";
+  const f = strings.format.difficulty;
+  return d <= 3 ? f.easy : d <= 6 ? f.medium : d <= 8 ? f.hard : f.expert;
+}
+
+/** A level's name (the server's NOVICE, ADVANCED, … or LEVELS' names) in people's words. */
+export function levelName(level: string): string {
+  return strings.format.levels[level.toUpperCase()] ?? titleCase(level);
+}
+
+/** A task's type or status (LESSON, OPEN, …) in people's words. */
+export function taskWord(word: string): string {
+  return strings.format.taskWords[word] ?? titleCase(word);
 }
 
 export function titleCase(word: string): string {
@@ -108,22 +121,23 @@ export function chainValue(v: unknown): string {
   return "";
 }
 
-/** A submission's state in people's words. */
-export const SUBMISSION_STATES: Record<string, { label: string; tone: "slate" | "sky" | "violet" | "green" | "red" | "amber" }> = {
-  SUBMITTED: { label: "Received", tone: "slate" },
-  CHECKING: { label: "Being checked", tone: "sky" },
-  AI_REVIEW: { label: "AI review", tone: "violet" },
-  PEER_REVIEW: { label: "Peer review", tone: "violet" },
-  APPROVED: { label: "Approved", tone: "green" },
-  REJECTED: { label: "Not approved", tone: "red" },
-  CHANGES_REQUESTED: { label: "Changes requested", tone: "amber" },
-  DISPUTED: { label: "Disputed", tone: "amber" },
-  RESOLVED: { label: "Dispute resolved", tone: "green" },
-  ESCALATED: { label: "With an admin", tone: "amber" },
+/** A submission's state: its colour here, its words in the catalogue (strings.format.states). */
+export const SUBMISSION_STATES: Record<string, { tone: "slate" | "sky" | "violet" | "green" | "red" | "amber" }> = {
+  SUBMITTED: { tone: "slate" },
+  CHECKING: { tone: "sky" },
+  AI_REVIEW: { tone: "violet" },
+  PEER_REVIEW: { tone: "violet" },
+  APPROVED: { tone: "green" },
+  REJECTED: { tone: "red" },
+  CHANGES_REQUESTED: { tone: "amber" },
+  DISPUTED: { tone: "amber" },
+  RESOLVED: { tone: "green" },
+  ESCALATED: { tone: "amber" },
 };
 
+/** A submission's state in people's words. */
 export function stateLabel(state: string): string {
-  return SUBMISSION_STATES[state]?.label ?? titleCase(state.replace(/_/g, " "));
+  return strings.format.states[state] ?? titleCase(state.replace(/_/g, " "));
 }
 
 /** Parses an amount typed in tokens ("250", "1.5", "1,000") into wei; null when it is not one

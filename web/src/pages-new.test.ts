@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { matchRoute } from "./router";
 import { stepState } from "./pages/QuestsPage";
-import { countText } from "./pages/LandingPage";
 import { navLinks } from "./components/Layout";
 import { strings } from "./strings";
+import { slugOf } from "./pages/GuildsPage";
 
 describe("routes of the new pages", () => {
   it("matches the landing page, quests, the creator console, staking, governance and admin", () => {
@@ -46,14 +46,6 @@ describe("quest steps", () => {
   });
 });
 
-describe("landing figures", () => {
-  it("is exact when one page held the whole list, a lower bound otherwise", () => {
-    expect(countText(8, false)).toBe("8");
-    expect(countText(100, true)).toBe("100+");
-    expect(countText(1200, false)).toBe("1,200");
-  });
-});
-
 describe("the string catalogue", () => {
   function* all(v: unknown): Generator<string> {
     if (typeof v === "string") yield v;
@@ -79,5 +71,13 @@ describe("the string catalogue", () => {
     expect(strings.quests.steps(1)).toBe("1 step");
     expect(strings.create.rubric.total(90)).toBe("Weights add up to 90");
     expect(strings.admin.granted("admin", "Ada")).toBe("Ada is now an admin.");
+  });
+});
+
+describe("a guild's web address", () => {
+  it("is made from its name: lower case, dashes between words, nothing else", () => {
+    expect(slugOf("Night Owls of Lisbon")).toBe("night-owls-of-lisbon");
+    expect(slugOf("  Café & Crème! ")).toBe("cafe-creme");
+    expect(slugOf("x".repeat(80)).length).toBe(64);
   });
 });

@@ -63,6 +63,7 @@ export type Route =
   | { name: "governance" }
   | { name: "proposal"; id: string }
   | { name: "admin" }
+  | { name: "settings" }
   | { name: "notFound" };
 
 export function matchRoute(path: string): Route {
@@ -92,6 +93,7 @@ export function matchRoute(path: string): Route {
   if (a === "staking" && !b) return { name: "staking" };
   if (a === "governance") return b ? { name: "proposal", id: b } : { name: "governance" };
   if (a === "admin" && !b) return { name: "admin" };
+  if (a === "settings" && !b) return { name: "settings" };
   return { name: "notFound" };
 }
 

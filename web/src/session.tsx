@@ -229,6 +229,8 @@ export interface Session {
   /** The wallet last used to sign in, in this tab (to link or sign with). */
   wallet: DiscoveredWallet | null;
   signOut: () => void;
+  /** Reads GET /me again (after the profile changed). */
+  refreshMe: () => Promise<void>;
   signInOpen: boolean;
   openSignIn: () => void;
   closeSignIn: () => void;
@@ -372,6 +374,9 @@ export function SessionProvider({ children }: { children: ReactNode }) {
       signInWithWallet,
       wallet,
       signOut,
+      refreshMe: async () => {
+        if (current) setMe(await api.me());
+      },
       signInOpen,
       openSignIn: () => setSignInOpen(true),
       closeSignIn: () => setSignInOpen(false),

@@ -8,56 +8,61 @@ import { toApiError, useAsync } from "../hooks";
 import { useSession } from "../session";
 import { Card, Chip, ErrorNotice, Spinner, btn, rarityTone, type Tone } from "./ui";
 import type { ApiError } from "../api";
+import { strings } from "../strings";
 
 const RARITIES = ["LEGENDARY", "EPIC", "RARE", "COMMON"] as const;
 
-const STATUS: Record<string, { label: string; tone: Tone }> = {
-  claimable: { label: "Ready to claim", tone: "brand" },
-  claimed: { label: "In your wallet", tone: "green" },
-  pending: { label: "Being prepared", tone: "slate" },
-  minting: { label: "Being minted", tone: "sky" },
-  minted: { label: "In your wallet", tone: "green" },
-  mint_failed: { label: "Minting failed: PHEME will retry", tone: "amber" },
-  revoked: { label: "Revoked", tone: "red" },
-  expired: { label: "Expired", tone: "slate" },
+const k = strings.badges;
+
+const TONES: Record<string, Tone> = {
+  claimable: "brand",
+  claimed: "green",
+  pending: "slate",
+  minting: "sky",
+  minted: "green",
+  mint_failed: "amber",
+  revoked: "red",
+  expired: "slate",
 };
 
 /** What earns a badge, in people's words. */
 export function ruleText(rule: unknown): string {
   const r = (rule && typeof rule === "object" ? rule : {}) as Record<string, unknown>;
-  const skill = typeof r.skill === "string" ? ` in ${r.skill}` : "";
+  const skill = typeof r.skill === "string" ? k.rule.inSkill(r.skill) : "";
   switch (r.kind) {
     case "xp":
-      return `Earn ${Number(r.min).toLocaleString("en-US")} XP${skill}.`;
+      return k.rule.xp(Number(r.min), skill);
     case "approved":
-      return `Get ${r.min} ${Number(r.min) === 1 ? "submission" : "submissions"} approved${skill}.`;
+      return k.rule.approved(Number(r.min), skill);
     case "streak":
-      return `Keep a streak of ${r.min} days.`;
+      return k.rule.streak(Number(r.min));
     case "first":
-      return r.task ? `Be the first to get task ${r.task} approved.` : `Be the first to get work approved${skill}.`;
+      return r.task ? k.rule.firstTask(String(r.task)) : k.rule.first(skill);
     case "quest":
-      return r.quest ? `Complete the quest ${r.quest}.` : `Complete ${r.min} quests.`;
+      return r.quest ? k.rule.quest(String(r.quest)) : k.rule.quests(Number(r.min));
     case "guild":
-      return "Be in a guild when it reaches an achievement.";
+      return k.rule.guild;
     case "season_rank":
-      return `Finish in the top ${r.max_rank} of a season.`;
+      return k.rule.seasonRank(Number(r.max_rank));
     default:
       return "";
   }
 }
+
+const rarityName = (r: string) => k.rarity[r] ?? titleCase(r);
 
 function AwardRow({ a, onClaimed }: { a: BadgeAward; onClaimed: () => void }) {
   const s = useSession();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<ApiError | null>(null);
   const [tx, setTx] = useState<string | null>(null);
-  const st = STATUS[a.status] ?? { label: titleCase(a.status.replace(/_/g, " ")), tone: "slate" as Tone };
+  const st = { label: k.status[a.status] ?? titleCase(a.status.replace(/_/g, " ")), tone: TONES[a.status] ?? ("slate" as Tone) };
   async function claim() {
     setBusy(true);
     setError(null);
     try {
       const w = s.wallet;
-      if (!w) throw Object.assign(new Error("Sign in with your wallet to claim a badge: it is sent from your wallet."), { code: "WALLET_NONE" });
+      if (!w) throw Object.assign(new Error(k.noWallet), { code: "WALLET_NONE" });
       const v = await s.client.badgeVoucher(a.id);
       const call = claimCall(v);
       const hash = await sendClaim(w.provider, call.voucher.recipient, call);
@@ -79,26 +84,27 @@ function AwardRow({ a, onClaimed }: { a: BadgeAward; onClaimed: () => void }) {
         <div className="min-w-0 flex-1">
           <p className="font-medium">{a.badge.name}</p>
           <p className="mt-0.5 flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
-            <Chip tone={rarityTone[a.badge.rarity] ?? "slate"}>{titleCase(a.badge.rarity)}</Chip>
-            <Chip tone={st.tone}>{tx ? "Claimed: waiting for the chain" : st.label}</Chip>
-            <span>earned {formatDate(a.awardedAt)}</span>
+            <Chip tone={rarityTone[a.badge.rarity] ?? "slate"}>{rarityName(a.badge.rarity)}</Chip>
+            <Chip tone={st.tone}>{tx ? k.waitingChain : st.label}</Chip>
+            <span>{k.earned(formatDate(a.awardedAt))}</span>
           </p>
         </div>
         {a.status === "claimable" && !tx && (
           <button type="button" className={btn.primary} onClick={claim} disabled={busy}>
-            {busy ? "Confirm in your wallet…" : `Claim ${a.badge.name}`}
+            {busy ? k.confirm : k.claim(a.badge.name)}
           </button>
         )}
       </div>
       {tx && (
         <p role="status" className="mt-2 break-all text-xs text-emerald-800">
-          Sent from your wallet in transaction <span className="font-mono">{shortAddress(tx)}</span>. It shows as in your wallet once PHEME sees the block.
+          {k.sent} <span className="font-mono">{shortAddress(tx)}</span>
+          {k.sentAfter}
         </p>
       )}
-      {a.revokeReason && <p className="mt-2 text-xs text-red-800">Revoked: {a.revokeReason}</p>}
+      {a.revokeReason && <p className="mt-2 text-xs text-red-800">{k.revoked(a.revokeReason)}</p>}
       {error && (
         <div className="mt-2">
-          <ErrorNotice error={error} title="The badge was not claimed" />
+          <ErrorNotice error={error} title={k.notClaimed} />
         </div>
       )}
     </li>
@@ -111,20 +117,20 @@ export function MyBadges() {
   return (
     <Card aria-labelledby="h-my-badges">
       <h2 id="h-my-badges" className="text-lg font-semibold">
-        Your badges
+        {k.yours}
       </h2>
       {awards.error ? (
         <ErrorNotice error={awards.error} onRetry={awards.reload} />
       ) : !awards.data ? (
         <Spinner />
       ) : awards.data.items.length ? (
-        <ul className="mt-3 space-y-3" aria-label="Your badges">
+        <ul className="mt-3 space-y-3" aria-label={k.yours}>
           {awards.data.items.map((a) => (
             <AwardRow key={a.id} a={a} onClaimed={() => window.setTimeout(awards.reload, 3000)} />
           ))}
         </ul>
       ) : (
-        <p className="mt-2 text-sm text-slate-600">You have not earned a badge yet. The badges below say what earns each one.</p>
+        <p className="mt-2 text-sm text-slate-600">{k.noneYet}</p>
       )}
     </Card>
   );
@@ -133,14 +139,14 @@ export function MyBadges() {
 export function BadgeCatalogue() {
   const { client } = useSession();
   const types = useAsync(() => client.badges(), []);
-  if (types.error) return <ErrorNotice error={types.error} onRetry={types.reload} title="The badges did not load" />;
+  if (types.error) return <ErrorNotice error={types.error} onRetry={types.reload} title={k.didNotLoad} />;
   if (!types.data) return null;
   const items: BadgeType[] = types.data.items.filter((t) => t.active !== false);
   if (!items.length) return null;
   return (
     <Card aria-labelledby="h-badge-catalogue">
       <h2 id="h-badge-catalogue" className="text-lg font-semibold">
-        Badges to earn
+        {k.toEarn}
       </h2>
       {RARITIES.map((r) => {
         const group = items.filter((t) => t.rarity === r);
@@ -148,15 +154,15 @@ export function BadgeCatalogue() {
         return (
           <div key={r} className="mt-4">
             <h3 className="mb-2">
-              <Chip tone={rarityTone[r]}>{titleCase(r)}</Chip>
+              <Chip tone={rarityTone[r]}>{rarityName(r)}</Chip>
             </h3>
-            <ul className="grid gap-3 sm:grid-cols-2" aria-label={`${titleCase(r)} badges`}>
+            <ul className="grid gap-3 sm:grid-cols-2" aria-label={k.ofRarity(rarityName(r))}>
               {group.map((t) => (
                 <li key={t.id} className="min-w-0 rounded-xl border border-slate-200 p-3">
                   <p className="font-medium">{t.name}</p>
                   {t.description && <p className="mt-0.5 text-sm text-slate-700">{t.description}</p>}
                   <p className="mt-1 text-xs text-slate-600">
-                    {ruleText(t.rule)} {t.maxSupply > 0 && `${t.supply} of ${t.maxSupply} awarded.`} {t.soulbound ? "Stays with you (cannot be transferred)." : "Can be transferred."}
+                    {ruleText(t.rule)} {t.maxSupply > 0 && k.supply(t.supply, t.maxSupply)} {t.soulbound ? k.soulbound : k.transferable}
                   </p>
                 </li>
               ))}

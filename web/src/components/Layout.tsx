@@ -1,5 +1,6 @@
 import { useState, type FormEvent, type ReactNode } from "react";
 import { isAddress, shortAddress } from "../format";
+import { actingRoles } from "../api";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
 import { SignInDialog } from "./SignInDialog";
@@ -108,6 +109,9 @@ function AccountControl() {
         <span className="max-w-[10rem] truncate">{s.me.displayName || shortAddress(s.me.address)}</span>
         <span className="sr-only">{strings.account.yourWallet}</span>
       </Link>
+      <Link to="/settings" className={cx(btn.ghost, "px-2")} aria-label={strings.settings.open} title={strings.settings.open}>
+        <span aria-hidden="true">⚙</span>
+      </Link>
       <button type="button" className={btn.ghost} onClick={s.signOut}>
         {strings.app.signOut}
       </button>
@@ -141,7 +145,7 @@ function SessionEnded() {
 export function Layout({ children }: { children: ReactNode }) {
   const { path } = useLocation();
   const { me } = useSession();
-  const links = navLinks(me ? me.roles : null);
+  const links = navLinks(me ? actingRoles(me) : null);
   return (
     <div className="flex min-h-screen flex-col">
       <a href="#main" className="sr-only focus:not-sr-only focus:absolute focus:left-4 focus:top-4 focus:z-50 focus:rounded-lg focus:bg-white focus:px-4 focus:py-2 focus:shadow">

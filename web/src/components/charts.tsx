@@ -1,5 +1,8 @@
 // Small charts drawn as SVG, each with a text equivalent for screen readers.
-import { levelProgress } from "../format";
+import { formatNumber, levelName, levelProgress } from "../format";
+import { strings } from "../strings";
+
+const k = strings.charts;
 
 /** The person's level as a ring: how far through the current level their XP is. */
 export function LevelRing({ xp, level, toNext, size = 132 }: { xp: number; level: string; toNext: number; size?: number }) {
@@ -9,26 +12,26 @@ export function LevelRing({ xp, level, toNext, size = 132 }: { xp: number; level
   const done = (p.percent / 100) * c;
   return (
     <figure className="flex flex-col items-center" data-testid="level-ring">
-      <svg width={size} height={size} viewBox="0 0 120 120" role="img" aria-label={`Level ${level}: ${p.percent}% of the way to ${p.next ?? "the top"}`}>
+      <svg width={size} height={size} viewBox="0 0 120 120" role="img" aria-label={k.ring(level, p.percent, p.next ? levelName(p.next) : null)}>
         <circle cx="60" cy="60" r={r} fill="none" className="stroke-slate-200" strokeWidth="10" />
         <circle cx="60" cy="60" r={r} fill="none" className="stroke-brand-600" strokeWidth="10" strokeLinecap="round" strokeDasharray={`${done} ${c}`} transform="rotate(-90 60 60)" />
         <text x="60" y="56" textAnchor="middle" className="fill-slate-900" fontSize="16" fontWeight="700">
           {level}
         </text>
         <text x="60" y="76" textAnchor="middle" className="fill-slate-600" fontSize="11">
-          {p.percent}%
+          {k.percent(p.percent)}
         </text>
       </svg>
       <figcaption className="mt-2 text-center text-sm text-slate-700">
         {toNext > 0 ? (
           <>
             <span className="font-semibold tabular-nums" data-testid="xp-to-next">
-              {toNext.toLocaleString("en-US")} XP
+              {k.xp(formatNumber(toNext))}
             </span>{" "}
-            to {p.next ?? "the next level"}
+            {k.to(p.next ? levelName(p.next) : null)}
           </>
         ) : (
-          "The highest level"
+          k.highest
         )}
       </figcaption>
     </figure>
@@ -55,7 +58,7 @@ export function LineChart({ points, label, max = 100 }: { points: Point[]; label
   const last = sorted[sorted.length - 1]?.value;
   return (
     <figure className="min-w-0">
-      <svg viewBox={`0 0 ${W} ${H}`} className="h-auto w-full" role="img" aria-label={`${label}: ${sorted.length} changes, from ${first?.toFixed(1)} to ${last?.toFixed(1)}`}>
+      <svg viewBox={`0 0 ${W} ${H}`} className="h-auto w-full" role="img" aria-label={k.line(label, sorted.length, first?.toFixed(1) ?? "—", last?.toFixed(1) ?? "—")}>
         <line x1={pad} x2={W - pad} y1={y(0)} y2={y(0)} className="stroke-slate-300" />
         <line x1={pad} x2={W - pad} y1={y(max / 2)} y2={y(max / 2)} className="stroke-slate-200" strokeDasharray="4 4" />
         {sorted.length > 1 && <polyline points={line} fill="none" className="stroke-brand-600" strokeWidth="2.5" strokeLinejoin="round" />}
@@ -64,16 +67,16 @@ export function LineChart({ points, label, max = 100 }: { points: Point[]; label
         ))}
       </svg>
       <details className="mt-2 text-sm">
-        <summary className="cursor-pointer text-brand-700">The values as a table</summary>
+        <summary className="cursor-pointer text-brand-700">{k.asTable}</summary>
         <table className="mt-2 w-full text-left text-sm">
           <caption className="sr-only">{label}</caption>
           <thead>
             <tr>
               <th scope="col" className="py-1 font-medium">
-                When
+                {k.when}
               </th>
               <th scope="col" className="py-1 text-right font-medium">
-                Score
+                {k.score}
               </th>
             </tr>
           </thead>

@@ -1,11 +1,11 @@
 // Admin: people's roles (grant, revoke), validators and the slashing candidates (slash through the
-// chain), and what the background workers did (from the server's metrics).
+// chain), and the background work: the queue by kind, this node's runs, and the jobs that gave up,
+// each of which can be tried again (GET /admin/jobs/stats, /admin/jobs?state=dead, POST …/retry).
 import { useState, type FormEvent } from "react";
-import type { Role, User, ValidatorStanding } from "../api";
+import { actingRoles, type Job, type Role, type User, type ValidatorStanding } from "../api";
 import { Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label } from "../components/ui";
-import { formatNumber, isAddress, parseTokens, shortAddress } from "../format";
+import { formatDate, formatNumber, isAddress, parseTokens, shortAddress } from "../format";
 import { useAction, useAsync, useDocumentTitle, usePaged } from "../hooks";
-import { jobFigures } from "../metrics";
 import { Link } from "../router";
 import { useSession } from "../session";
 import { strings } from "../strings";
@@ -16,7 +16,8 @@ const ROLES: Role[] = ["creator", "validator", "admin", "user"];
 
 function Roles() {
   const s = useSession();
-  const people = usePaged((cursor) => s.client.users(cursor), []);
+  const [only, setOnly] = useState<Role | "">("");
+  const people = usePaged((cursor) => s.client.users(cursor, only || undefined), [only]);
   const [address, setAddress] = useState("");
   const [role, setRole] = useState<Role>("creator");
   const { busy, error, run } = useAction();
@@ -81,8 +82,24 @@ function Roles() {
         </p>
       )}
       {error && <div className="mt-3"><ErrorNotice error={error} /></div>}
-      <h3 className="mt-5 font-semibold text-slate-900">{a.people}</h3>
+      <div className="mt-5 flex flex-wrap items-end justify-between gap-2">
+        <h3 className="font-semibold text-slate-900">{a.people}</h3>
+        <div>
+          <label className={label} htmlFor="role-filter">
+            {a.showRole}
+          </label>
+          <select id="role-filter" className={input} value={only} onChange={(e) => setOnly(e.target.value as Role | "")}>
+            <option value="">{a.everyone}</option>
+            {ROLES.filter((r) => r !== "user").map((r) => (
+              <option key={r} value={r}>
+                {a.withRole(a.roleNames[r])}
+              </option>
+            ))}
+          </select>
+        </div>
+      </div>
       {people.loading && <Spinner />}
+      {!people.loading && !people.error && only && people.items.length === 0 && <p className="mt-2 text-sm text-slate-700">{a.noneWithRole(a.roleNames[only])}</p>}
       {people.error && <ErrorNotice error={people.error} onRetry={people.reload} />}
       <ul className="mt-2 divide-y divide-slate-100" aria-label={a.people}>
         {people.items.map((u) => (
@@ -211,14 +228,40 @@ function Validators() {
   );
 }
 
+function DeadJob({ job, onRetried }: { job: Job; onRetried: (said: string) => void }) {
+  const s = useSession();
+  const { busy, error, run } = useAction();
+  async function retry() {
+    const r = await run(() => s.client.retryJob(job.id));
+    if (r) onRetried(a.retried(job.id));
+  }
+  return (
+    <li className="py-2" data-testid="dead-job">
+      <div className="flex flex-wrap items-center justify-between gap-2">
+        <span className="min-w-0 break-words">{a.jobLine(job.kind, job.attempts, formatDate(job.updatedAt))}</span>
+        <button type="button" className={btn.secondary} disabled={busy} onClick={retry} aria-label={a.retryJob(job.id)}>
+          {a.retry}
+        </button>
+      </div>
+      {job.lastError && (
+        <p className="mt-1 break-words text-xs text-slate-600">
+          {a.lastError}: {job.lastError}
+        </p>
+      )}
+      {error && <div className="mt-2"><ErrorNotice error={error} /></div>}
+    </li>
+  );
+}
+
 function Jobs() {
-  const figures = useAsync(async () => {
-    const r = await fetch("/metrics", { headers: { Accept: "text/plain" }, credentials: "omit" });
-    if (!r.ok) throw new Error(String(r.status));
-    return jobFigures(await r.text());
-  }, []);
-  const dead = figures.data?.queue.filter((q) => q.state === "dead" && q.count > 0) ?? [];
-  const waiting = figures.data?.queue.filter((q) => q.state !== "dead" && q.count > 0) ?? [];
+  const s = useSession();
+  const figures = useAsync(() => s.client.jobStats(), []);
+  const dead = usePaged((cursor) => s.client.jobs({ state: "dead" }, cursor), []);
+  const [done, setDone] = useState<string | null>(null);
+  const waiting = (figures.data?.kinds ?? []).flatMap((k) =>
+    (["queued", "running"] as const).filter((st) => k[st] > 0).map((st) => ({ kind: k.kind, state: st, count: k[st] })),
+  );
+  const runs = figures.data?.runs as Record<string, number> | undefined;
   return (
     <Card aria-labelledby="jobs-title">
       <h2 id="jobs-title" className="text-lg font-semibold text-slate-900">
@@ -227,14 +270,14 @@ function Jobs() {
       <p className="mt-1 text-sm text-slate-700">{a.jobsSub}</p>
       {figures.loading && <Spinner />}
       {figures.error && <p className="mt-2 text-sm text-slate-700">{a.jobsUnavailable}</p>}
-      {figures.data && (
+      {runs && (
         <>
           <dl className="mt-3 grid grid-cols-2 gap-3 sm:grid-cols-4">
             {["done", "retried", "dead", "lost"].map((k) => (
               <div key={k} className="rounded-xl border border-slate-200 p-3">
                 <dt className="text-xs text-slate-600">{a.jobRuns[k]}</dt>
                 <dd className="text-xl font-semibold tabular-nums text-slate-900" data-testid={`jobs-${k}`}>
-                  {formatNumber(figures.data!.runs[k] ?? 0)}
+                  {formatNumber(runs[k] ?? 0)}
                 </dd>
               </div>
             ))}
@@ -249,19 +292,34 @@ function Jobs() {
               ))}
             </ul>
           )}
-          <h3 className="mt-4 font-semibold text-slate-900">{a.deadLetters}</h3>
-          {dead.length === 0 ? (
-            <p className="mt-1 text-sm text-slate-700" data-testid="dead-letters">{a.noDeadLetters}</p>
-          ) : (
-            <ul className="mt-1 text-sm text-slate-800" data-testid="dead-letters">
-              {dead.map((q) => (
-                <li key={q.kind}>{a.queueRow(q.kind, a.jobStates.dead, q.count)}</li>
-              ))}
-            </ul>
-          )}
-          <p className="mt-2 text-xs text-slate-600">{a.deadLettersNote}</p>
         </>
       )}
+      <h3 className="mt-4 font-semibold text-slate-900">{a.deadLetters}</h3>
+      {done && (
+        <p role="status" className="mt-1 text-sm font-semibold text-emerald-800">
+          {done}
+        </p>
+      )}
+      {dead.loading && <Spinner />}
+      {dead.error && <ErrorNotice error={dead.error} onRetry={dead.reload} />}
+      {!dead.loading && !dead.error && dead.items.length === 0 && (
+        <p className="mt-1 text-sm text-slate-700" data-testid="dead-letters">
+          {a.noDeadLetters}
+        </p>
+      )}
+      {dead.items.length > 0 && (
+        <ul className="mt-1 divide-y divide-slate-100 text-sm text-slate-800" data-testid="dead-letters">
+          {dead.items.map((j) => (
+            <DeadJob key={j.id} job={j} onRetried={(said) => { setDone(said); dead.reload(); figures.reload(); }} />
+          ))}
+        </ul>
+      )}
+      {dead.hasMore && (
+        <button type="button" className={cx(btn.secondary, "mt-3")} onClick={dead.loadMore} disabled={dead.loadingMore}>
+          {a.moreDead}
+        </button>
+      )}
+      <p className="mt-2 text-xs text-slate-600">{a.deadLettersNote}</p>
     </Card>
   );
 }
@@ -269,7 +327,6 @@ function Jobs() {
 export function AdminPage() {
   useDocumentTitle(a.title);
   const s = useSession();
-  const wallet = s.credential?.kind === "siwe";
   return (
     <>
       <PageTitle sub={a.sub}>{a.title}</PageTitle>
@@ -281,7 +338,7 @@ export function AdminPage() {
             {strings.app.signIn}
           </button>
         </Empty>
-      ) : wallet && !s.me.roles.includes("admin") ? (
+      ) : !actingRoles(s.me).includes("admin") ? (
         <Empty title={a.notAllowed} />
       ) : (
         <div className="grid gap-6 lg:grid-cols-2">

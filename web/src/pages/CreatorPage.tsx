@@ -2,7 +2,7 @@
 // who fit a task with the reasons (GET /tasks/:id/candidates), and assigning your open bounties
 // (POST /tasks/assign, then confirm).
 import { useState, type FormEvent } from "react";
-import type { ApiError, AssignProposal, Candidate, Task, TaskType } from "../api";
+import { actingRoles, type ApiError, type AssignProposal, type Candidate, type Task, type TaskType } from "../api";
 import { BackLink, Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label, statusTone, typeTone } from "../components/ui";
 import { formatDate, shortAddress } from "../format";
 import { toApiError, useAction, useAsync, useDocumentTitle, usePaged } from "../hooks";
@@ -24,12 +24,12 @@ function SignInFirst() {
   );
 }
 
-/** Creators and admins post tasks; anyone else is told who to ask (an API key's role is not
- *  known to the page, so only a wallet session without the role is told). */
+/** Creators and admins post tasks; anyone else is told who to ask (an API key acts with its own
+ *  role, which /me names). */
 function RoleNote() {
   const s = useSession();
-  const roles = s.me?.roles ?? [];
-  if (s.credential?.kind !== "siwe" || roles.includes("creator") || roles.includes("admin")) return null;
+  const roles = s.me ? actingRoles(s.me) : [];
+  if (!s.me || roles.includes("creator") || roles.includes("admin")) return null;
   return (
     <div role="note" className="mb-6 rounded-xl border border-amber-200 bg-amber-50 p-4 text-sm text-amber-900">
       <p className="font-semibold">{c.notAllowed}</p>

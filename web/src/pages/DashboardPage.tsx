@@ -4,10 +4,14 @@ import { useEffect, useState } from "react";
 import type { Receipt } from "../api";
 import { LevelRing, LineChart } from "../components/charts";
 import { Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, typeTone } from "../components/ui";
-import { formatNumber, formatReward, titleCase } from "../format";
+import { formatNumber, formatReward, levelName, taskWord, titleCase } from "../format";
 import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
+import { strings } from "../strings";
+
+const k = strings.dashboard;
+const ev = strings.dashboard.events;
 
 export function formatWhen(iso: string | null | undefined): string {
   if (!iso) return "—";
@@ -22,13 +26,9 @@ export function points(v: unknown): string {
   return Number.isFinite(n) ? (Math.round(n * 10) / 10).toString() : "—";
 }
 
-/** The parts of a score, in people's words, from a receipt's intermediates (docs/reputation.md). */
-const PARTS: { key: string; label: string; hint: string }[] = [
-  { key: "qualityPpm", label: "Quality of your work", hint: "the scores of your validated work, recent work counting most" },
-  { key: "consistencyPpm", label: "Consistency", hint: "weeks in which you did validated work" },
-  { key: "endorsementPpm", label: "Endorsements", hint: "trust from people who endorsed you" },
-  { key: "onchainPpm", label: "On-chain activity", hint: "stake, badges and votes" },
-];
+/** The parts of a score (their words: strings.dashboard.parts), from a receipt's intermediates
+ *  (docs/reputation.md). */
+const PARTS = ["qualityPpm", "consistencyPpm", "endorsementPpm", "onchainPpm"].map((key) => ({ key, ...strings.dashboard.parts[key] }));
 
 function num(v: unknown): number | null {
   if (typeof v === "number" && Number.isFinite(v)) return v;
@@ -53,16 +53,16 @@ export function ppmPercent(v: unknown): number | null {
 export function ScoreParts({ receipt }: { receipt: Receipt | undefined }) {
   const t = totalParts(receipt);
   const rows = PARTS.map((p) => ({ ...p, pct: ppmPercent(t[p.key]) })).filter((p) => p.pct !== null);
-  if (!rows.length) return <p className="text-sm text-slate-600">The parts of the score are not available yet.</p>;
+  if (!rows.length) return <p className="text-sm text-slate-600">{k.partsUnavailable}</p>;
   return (
-    <ul className="space-y-3" aria-label="What your score is made of">
+    <ul className="space-y-3" aria-label={k.partsList}>
       {rows.map((p) => (
         <li key={p.key}>
           <div className="flex items-baseline justify-between gap-3 text-sm">
             <span className="font-medium text-slate-800">{p.label}</span>
-            <span className="tabular-nums text-slate-700">{Math.round(p.pct!)}%</span>
+            <span className="tabular-nums text-slate-700">{k.percent(Math.round(p.pct!))}</span>
           </div>
-          <div role="meter" aria-label={`${p.label}: ${Math.round(p.pct!)}%`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(p.pct!)} className="mt-1 h-2 overflow-hidden rounded-full bg-slate-200">
+          <div role="meter" aria-label={k.partOf(p.label, Math.round(p.pct!))} aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(p.pct!)} className="mt-1 h-2 overflow-hidden rounded-full bg-slate-200">
             <div className="h-full rounded-full bg-emerald-600" style={{ width: `${p.pct}%` }} />
           </div>
           <p className="mt-0.5 text-xs text-slate-600">{p.hint}</p>
@@ -102,33 +102,33 @@ export function describeEvent(kind: string, raw: unknown): string {
   const n = (k: string) => (typeof d[k] === "number" ? formatNumber(d[k] as number) : String(d[k] ?? ""));
   switch (kind) {
     case "xp.awarded":
-      return `You earned ${n("xp")} XP${num(d.critical) ? ", with a critical hit" : ""}. You have ${n("total")} XP in all.`;
+      return ev.xp(n("xp"), !!num(d.critical), n("total"));
     case "level.up":
-      return `You reached the ${titleCase(String(d.to ?? ""))} level.`;
+      return ev.level(levelName(String(d.to ?? "")));
     case "skill.level_up":
-      return `A skill of yours went up to level ${n("level") || n("to")}.`;
+      return ev.skill(n("level") || n("to"));
     case "streak.extended":
-      return `Your streak is now ${n("days")} days.`;
+      return ev.streak(n("days"));
     case "quest.step_done":
-      return "You finished a step of a quest.";
+      return ev.questStep;
     case "quest.completed":
-      return "You completed a quest.";
+      return ev.quest;
     case "badge.awarded":
-      return "You earned a badge.";
+      return ev.badge;
     case "badge.revoked":
-      return "A badge of yours was revoked.";
+      return ev.badgeRevoked;
     case "reputation.changed": {
       const s = num(d.score);
-      return s === null ? "Your reputation changed." : `Your reputation is now ${points(s / 1e6)}.`;
+      return s === null ? ev.reputation : ev.reputationNow(points(s / 1e6));
     }
     case "endorsement.created":
-      return "Someone endorsed you.";
+      return ev.endorsed;
     case "submission.approved":
-      return "Your submission was approved.";
+      return ev.approved;
     case "guild.level_up":
-      return "Your guild went up a level.";
+      return ev.guildLevel;
     case "guild.achievement":
-      return "Your guild reached an achievement.";
+      return ev.guildAchievement;
     default:
       return titleCase(kind.replace(/[._]/g, " "));
   }
@@ -150,7 +150,7 @@ function TimeZone({ offset, onChanged }: { offset: number; onChanged: () => void
   return (
     <div className="mt-3 text-sm text-slate-700">
       <p>
-        Your days end at midnight <span data-testid="streak-zone">{utcOffsetLabel(offset)}</span>.
+        {k.daysEnd} <span data-testid="streak-zone">{utcOffsetLabel(offset)}</span>.
       </p>
       {here !== offset && here >= -720 && here <= 840 && (
         <button
@@ -166,10 +166,10 @@ function TimeZone({ offset, onChanged }: { offset: number; onChanged: () => void
               .finally(() => setBusy(false));
           }}
         >
-          Use this device's time zone ({utcOffsetLabel(here)})
+          {k.useDeviceZone(utcOffsetLabel(here))}
         </button>
       )}
-      {failed && <p role="alert" className="mt-1 text-red-800">The time zone was not saved. Try again in a moment.</p>}
+      {failed && <p role="alert" className="mt-1 text-red-800">{k.zoneNotSaved}</p>}
     </div>
   );
 }
@@ -201,7 +201,7 @@ function useActivity(address: string | undefined) {
 
 export function DashboardPage() {
   const s = useSession();
-  useDocumentTitle("Dashboard");
+  useDocumentTitle(k.title);
   const address = s.me?.address;
   const progress = useAsync(() => (address ? s.client.progress() : Promise.resolve(undefined)), [address]);
   const rep = useAsync(() => (address ? s.client.reputation(address) : Promise.resolve(undefined)), [address]);
@@ -210,15 +210,15 @@ export function DashboardPage() {
   const recs = useAsync(() => (address ? s.client.recommendations(5) : Promise.resolve(undefined)), [address]);
   const activity = useActivity(address);
 
-  if (s.status === "checking") return <Spinner label="Checking sign-in…" />;
+  if (s.status === "checking") return <Spinner label={k.checking} />;
   if (!s.me)
     return (
       <>
-        <PageTitle>Your dashboard</PageTitle>
-        <Empty title="Sign in to see your progress">
-          <p>Your level, streak, reputation and tasks picked for you appear here.</p>
+        <PageTitle>{k.heading}</PageTitle>
+        <Empty title={k.signInTitle}>
+          <p>{k.signInText}</p>
           <button type="button" className={`${btn.primary} mt-4`} onClick={s.openSignIn}>
-            Sign in
+            {strings.app.signIn}
           </button>
         </Empty>
       </>
@@ -228,11 +228,11 @@ export function DashboardPage() {
   const points_ = (history.data?.items ?? []).filter((h) => h.asOf).map((h) => ({ at: h.asOf!, value: Number(h.score) }));
   return (
     <>
-      <PageTitle sub="Your progress, your reputation and what to do next.">Hello, {s.me.displayName || "there"}</PageTitle>
+      <PageTitle sub={k.sub}>{k.hello(s.me.displayName)}</PageTitle>
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <Card aria-labelledby="h-level">
           <h2 id="h-level" className="text-lg font-semibold">
-            Level
+            {k.level}
           </h2>
           {progress.error ? (
             <ErrorNotice error={progress.error} onRetry={progress.reload} />
@@ -240,12 +240,12 @@ export function DashboardPage() {
             <Spinner />
           ) : (
             <div className="mt-3 flex flex-col items-center gap-2">
-              <LevelRing xp={p.xp} level={titleCase(p.level)} toNext={p.xpToNextLevel} />
+              <LevelRing xp={p.xp} level={levelName(p.level)} toNext={p.xpToNextLevel} />
               <p className="text-sm text-slate-700">
                 <span className="font-semibold tabular-nums" data-testid="dashboard-xp">
-                  {formatNumber(p.xp)} XP
+                  {k.xp(formatNumber(p.xp))}
                 </span>{" "}
-                in all
+                {k.inAll}
               </p>
             </div>
           )}
@@ -253,24 +253,24 @@ export function DashboardPage() {
 
         <Card aria-labelledby="h-streak">
           <h2 id="h-streak" className="text-lg font-semibold">
-            Streak
+            {k.streak}
           </h2>
           {p ? (
             <div className="mt-3">
               <p className="text-3xl font-bold tabular-nums" data-testid="streak-days">
-                {p.streak.days} {p.streak.days === 1 ? "day" : "days"}
+                {k.days(p.streak.days)}
               </p>
-              <p className="mt-1 text-sm text-slate-700">Longest: {p.streak.longest} days</p>
+              <p className="mt-1 text-sm text-slate-700">{k.longest(p.streak.longest)}</p>
               {p.streak.nextDeadline ? (
                 <p className="mt-2 text-sm text-slate-700" data-testid="streak-deadline">
-                  Keep it going: get work validated by <strong>{formatWhen(p.streak.nextDeadline)}</strong>.
+                  {k.keepGoing} <strong>{formatWhen(p.streak.nextDeadline)}</strong>.
                 </p>
               ) : (
                 <p className="mt-2 text-sm text-slate-700" data-testid="streak-deadline">
-                  Get work validated today to start a streak.
+                  {k.startStreak}
                 </p>
               )}
-              {p.streak.multiplierPct > 100 && <p className="mt-1 text-sm text-emerald-800">Your streak adds {p.streak.multiplierPct - 100}% to the XP you earn.</p>}
+              {p.streak.multiplierPct > 100 && <p className="mt-1 text-sm text-emerald-800">{k.streakAdds(p.streak.multiplierPct - 100)}</p>}
               <TimeZone offset={p.streak.utcOffsetMinutes} onChanged={progress.reload} />
             </div>
           ) : (
@@ -280,7 +280,7 @@ export function DashboardPage() {
 
         <Card aria-labelledby="h-rep">
           <h2 id="h-rep" className="text-lg font-semibold">
-            Reputation
+            {k.reputation}
           </h2>
           {rep.error ? (
             <ErrorNotice error={rep.error} onRetry={rep.reload} />
@@ -290,12 +290,12 @@ export function DashboardPage() {
             <div className="mt-3 space-y-3">
               <p className="text-3xl font-bold tabular-nums" data-testid="dashboard-reputation">
                 {points(rep.data.score)}
-                <span className="text-sm font-medium text-slate-600"> / 100</span>
+                <span className="text-sm font-medium text-slate-600">{k.outOf100}</span>
               </p>
-              {!rep.data.computed && <p className="text-sm text-slate-600">Your score is worked out after your first validated work.</p>}
+              {!rep.data.computed && <p className="text-sm text-slate-600">{k.notComputed}</p>}
               {receipt.error ? <ErrorNotice error={receipt.error} onRetry={receipt.reload} /> : <ScoreParts receipt={receipt.data} />}
               <Link to={`/reputation/${s.me.address}`} className="text-sm font-semibold text-brand-700 underline underline-offset-2">
-                Why did my score change?
+                {k.why}
               </Link>
             </div>
           )}
@@ -305,7 +305,7 @@ export function DashboardPage() {
       <div className="mt-6 grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card aria-labelledby="h-history">
           <h2 id="h-history" className="text-lg font-semibold">
-            Reputation over time
+            {k.overTime}
           </h2>
           {history.error ? (
             <ErrorNotice error={history.error} onRetry={history.reload} />
@@ -313,21 +313,21 @@ export function DashboardPage() {
             <Spinner />
           ) : points_.length ? (
             <div className="mt-3">
-              <LineChart points={points_} label="Your reputation over time" />
+              <LineChart points={points_} label={k.overTimeChart} />
             </div>
           ) : (
-            <p className="mt-3 text-sm text-slate-600">No changes yet: your score's history starts with your first validated work.</p>
+            <p className="mt-3 text-sm text-slate-600">{k.noHistory}</p>
           )}
         </Card>
 
         <Card aria-labelledby="h-activity">
           <div className="flex flex-wrap items-center justify-between gap-2">
             <h2 id="h-activity" className="text-lg font-semibold">
-              Recent activity
+              {k.activity}
             </h2>
-            <Chip tone={activity.state === "live" ? "green" : "slate"}>{activity.state === "live" ? "Live" : activity.state === "retrying" ? "Reconnecting…" : "Connecting…"}</Chip>
+            <Chip tone={activity.state === "live" ? "green" : "slate"}>{activity.state === "live" ? k.live : activity.state === "retrying" ? k.reconnecting : k.connecting}</Chip>
           </div>
-          <ul className="mt-3 divide-y divide-slate-100" aria-label="Recent activity" aria-live="polite" data-testid="activity">
+          <ul className="mt-3 divide-y divide-slate-100" aria-label={k.activity} aria-live="polite" data-testid="activity">
             {activity.items.map((a) => (
               <li key={a.id} className="py-2 text-sm">
                 <p className="text-slate-900">{a.text}</p>
@@ -335,38 +335,42 @@ export function DashboardPage() {
               </li>
             ))}
           </ul>
-          {!activity.items.length && <p className="mt-2 text-sm text-slate-600">Nothing new since you opened this page. What happens next shows here at once.</p>}
+          {!activity.items.length && <p className="mt-2 text-sm text-slate-600">{k.nothingNew}</p>}
         </Card>
       </div>
 
       <Card aria-labelledby="h-recs" className="mt-6">
         <h2 id="h-recs" className="text-lg font-semibold">
-          Tasks for you
+          {k.forYou}
         </h2>
         {recs.error ? (
           <ErrorNotice error={recs.error} onRetry={recs.reload} />
         ) : !recs.data ? (
           <Spinner />
         ) : recs.data.items.length ? (
-          <ul className="mt-3 divide-y divide-slate-100" aria-label="Recommended tasks">
+          <ul className="mt-3 divide-y divide-slate-100" aria-label={k.recommended}>
             {recs.data.items.map((r) => (
               <li key={r.task.id} className="py-3">
                 <div className="flex flex-wrap items-center gap-2">
                   <Link to={`/tasks/${r.task.id}`} className="font-semibold text-slate-900 underline-offset-2 hover:underline">
                     {r.task.title}
                   </Link>
-                  <Chip tone={typeTone[r.task.type] ?? "slate"}>{titleCase(r.task.type)}</Chip>
+                  <Chip tone={typeTone[r.task.type] ?? "slate"}>{taskWord(r.task.type)}</Chip>
                 </div>
                 <p className="mt-1 text-sm text-slate-700">{r.reasons}</p>
                 <p className="mt-0.5 text-xs text-slate-600">
-                  +{formatNumber(r.task.xpReward)} XP{r.task.tokenReward !== "0" && ` · ${formatReward(r.task.tokenReward)}`}
+                  {k.reward(formatNumber(r.task.xpReward))}{r.task.tokenReward !== "0" && ` · ${formatReward(r.task.tokenReward)}`}
                 </p>
               </li>
             ))}
           </ul>
         ) : (
           <p className="mt-3 text-sm text-slate-600">
-            No open task fits your skills right now. <Link to="/tasks" className="font-semibold text-brand-700 underline">Browse all tasks</Link>.
+            {k.noFit}{" "}
+            <Link to="/tasks" className="font-semibold text-brand-700 underline">
+              {k.browse}
+            </Link>
+            .
           </p>
         )}
       </Card>

@@ -29,7 +29,7 @@ export function GuildPage({ slug }: { slug: string }) {
         {guild.error && <ErrorNotice error={guild.error} title={G.failed} onRetry={guild.reload} />}
         <p className="mt-6">
           <Link to="/guilds" className="font-semibold text-brand-700 underline">
-            ← All guilds
+            {G.all}
           </Link>
         </p>
       </>

@@ -1,5 +1,5 @@
-// The front door: what PHEME is, how it works, live figures from the API, and the top of the
-// global leaderboard. Each figure loads on its own, so one slow or failing answer hides only itself.
+// The front door: what PHEME is, how it works, live figures from the API (GET /stats, exact counts
+// in one answer), and the top of the global leaderboard, which loads on its own.
 import { Card, Empty, ErrorNotice, PageTitle, Spinner, btn } from "../components/ui";
 import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
@@ -9,12 +9,6 @@ import { formatNumber } from "../format";
 import { People } from "./LeaderboardsPage";
 
 const t = strings.landing;
-const PAGE = 100;
-
-/** A count from one page of a list: exact when the list fits in one page, "100+" otherwise. */
-export function countText(items: number, more: boolean): string {
-  return more ? t.atLeast(items) : formatNumber(items);
-}
 
 function Figure({ label, value, testId }: { label: string; value: string | undefined; testId: string }) {
   return (
@@ -30,12 +24,10 @@ function Figure({ label, value, testId }: { label: string; value: string | undef
 export function LandingPage() {
   useDocumentTitle(undefined);
   const s = useSession();
-  const tasks = useAsync(() => s.client.tasks({ status: "OPEN" }, undefined, PAGE), []);
+  const stats = useAsync(() => s.client.stats(), []);
   const board = useAsync(() => s.client.board("global", undefined, { limit: 5 }), []);
-  const guilds = useAsync(() => s.client.request<{ items: unknown[]; nextCursor: string | null }>("GET", `/guilds?limit=${PAGE}`), []);
-  const skills = useAsync(() => s.client.skills(), []);
-  const quests = useAsync(() => s.client.quests(), []);
-  const failed = [tasks, board, guilds, skills, quests].some((a) => a.error);
+  const n = stats.data;
+  const figure = (v: number | undefined) => (v === undefined ? undefined : formatNumber(v));
 
   return (
     <>
@@ -57,13 +49,13 @@ export function LandingPage() {
           {t.numbersTitle}
         </h2>
         <dl className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-5">
-          <Figure testId="stat-open-tasks" label={t.numbers.openTasks(tasks.data?.items.length ?? 0)} value={tasks.data && countText(tasks.data.items.length, tasks.data.nextCursor !== null)} />
-          <Figure testId="stat-people" label={t.numbers.people(board.data?.total ?? 0)} value={board.data && formatNumber(board.data.total)} />
-          <Figure testId="stat-guilds" label={t.numbers.guilds(guilds.data?.items.length ?? 0)} value={guilds.data && countText(guilds.data.items.length, guilds.data.nextCursor !== null)} />
-          <Figure testId="stat-skills" label={t.numbers.skills(skills.data?.items.length ?? 0)} value={skills.data && formatNumber(skills.data.items.length)} />
-          <Figure testId="stat-quests" label={t.numbers.quests(quests.data?.items.length ?? 0)} value={quests.data && formatNumber(quests.data.items.length)} />
+          <Figure testId="stat-open-tasks" label={t.numbers.openTasks(n?.openTasks ?? 0)} value={figure(n?.openTasks)} />
+          <Figure testId="stat-people" label={t.numbers.people(n?.people ?? 0)} value={figure(n?.people)} />
+          <Figure testId="stat-guilds" label={t.numbers.guilds(n?.guilds ?? 0)} value={figure(n?.guilds)} />
+          <Figure testId="stat-skills" label={t.numbers.skills(n?.skills ?? 0)} value={figure(n?.skills)} />
+          <Figure testId="stat-quests" label={t.numbers.quests(n?.quests ?? 0)} value={figure(n?.quests)} />
         </dl>
-        {failed && <p className="mt-2 text-sm text-slate-600">{t.numbersUnavailable}</p>}
+        {stats.error && <p className="mt-2 text-sm text-slate-600">{t.numbersUnavailable}</p>}
       </section>
 
       <div className="grid gap-6 lg:grid-cols-2">

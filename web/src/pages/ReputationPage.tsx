@@ -7,17 +7,11 @@ import { formatNumber, isAddress, shortAddress } from "../format";
 import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
+import { strings } from "../strings";
 import { ScoreParts, formatWhen, points, totalParts } from "./DashboardPage";
 
-const INPUTS: Record<string, string> = {
-  outcomes: "validated submissions",
-  activeWeeks: "active weeks",
-  endorsements: "endorsements",
-  badges: "badges",
-  votes: "votes",
-  stakeTokens: "PHEME staked",
-  streakDays: "streak days",
-};
+const k = strings.reputation;
+const INPUTS = k.inputs;
 
 function count(v: unknown): number | null {
   if (Array.isArray(v)) return v.length;
@@ -40,10 +34,10 @@ export function inputCounts(r: Receipt | null | undefined): Record<string, numbe
 /** The inputs that differ between two receipts, as sentences. */
 export function changes(before: Record<string, number>, after: Record<string, number>): string[] {
   const out: string[] = [];
-  for (const k of Object.keys(INPUTS)) {
-    const a = before[k] ?? 0;
-    const b = after[k] ?? 0;
-    if (a !== b) out.push(`${INPUTS[k]}: ${formatNumber(a)} → ${formatNumber(b)}`);
+  for (const key of Object.keys(INPUTS)) {
+    const a = before[key] ?? 0;
+    const b = after[key] ?? 0;
+    if (a !== b) out.push(k.inputChange(INPUTS[key], formatNumber(a), formatNumber(b)));
   }
   return out;
 }
@@ -65,17 +59,16 @@ function Change({ c, older }: { c: ReputationChange; older?: ReputationChange })
     <li className="py-3">
       <div className="flex flex-wrap items-baseline justify-between gap-2">
         <p className="font-medium text-slate-900">
-          {c.previous === null ? `First score: ${points(c.score)}` : `${points(c.previous)} → ${points(c.score)}`}
+          {c.previous === null ? k.firstScore(points(c.score)) : k.fromTo(points(c.previous), points(c.score))}
           {delta !== null && delta !== 0 && (
             <span className={delta > 0 ? "ml-2 text-emerald-800" : "ml-2 text-red-800"}>
-              ({delta > 0 ? "+" : ""}
-              {points(delta)})
+              {k.delta(delta > 0 ? "+" : "", points(delta))}
             </span>
           )}
         </p>
         <p className="text-xs text-slate-600">{formatWhen(c.asOf)}</p>
       </div>
-      {older && (what.length ? <p className="mt-1 text-sm text-slate-700">What changed: {what.join("; ")}.</p> : <p className="mt-1 text-sm text-slate-700">The same inputs, seen later: older work counts a little less as time passes.</p>)}
+      {older && (what.length ? <p className="mt-1 text-sm text-slate-700">{k.whatChanged(what.join("; "))}</p> : <p className="mt-1 text-sm text-slate-700">{k.sameInputs}</p>)}
     </li>
   );
 }
@@ -87,21 +80,21 @@ export function ReputationPage({ address }: { address: string }) {
   const receipt = useAsync(() => (valid ? client.explain(address) : Promise.resolve(undefined)), [address]);
   const history = useAsync(() => (valid ? client.reputationHistory(address, undefined, 50) : Promise.resolve(undefined)), [address]);
   const mine = me?.address.toLowerCase() === address.toLowerCase();
-  const name = mine ? "Your" : `${user.data?.displayName || shortAddress(address)}'s`;
-  useDocumentTitle(`${name} reputation`);
+  const name = k.whose(mine, user.data?.displayName || shortAddress(address));
+  useDocumentTitle(k.titleOf(name));
 
   if (!valid)
     return (
       <>
-        <PageTitle>Reputation</PageTitle>
-        <Empty title="That is not an Ethereum address">An address is 0x followed by 40 hex digits.</Empty>
+        <PageTitle>{k.title}</PageTitle>
+        <Empty title={k.notAddress}>{k.addressShape}</Empty>
       </>
     );
   if (user.error?.status === 404 || receipt.error?.status === 404)
     return (
       <>
-        <PageTitle>Reputation</PageTitle>
-        <Empty title="No PHEME account holds this address yet" />
+        <PageTitle>{k.title}</PageTitle>
+        <Empty title={k.noAccount} />
       </>
     );
 
@@ -113,17 +106,17 @@ export function ReputationPage({ address }: { address: string }) {
   const diffInputs = (diff.inputs ?? {}) as Record<string, { before?: number; after?: number }>;
   const inputChanges = Object.entries(diffInputs)
     .filter(([, v]) => v && v.before !== v.after)
-    .map(([k, v]) => `${INPUTS[k] ?? k}: ${formatNumber(Number(v.before ?? 0))} → ${formatNumber(Number(v.after ?? 0))}`);
+    .map(([key, v]) => k.inputChange(INPUTS[key] ?? key, formatNumber(Number(v.before ?? 0)), formatNumber(Number(v.after ?? 0))));
   const t = totalParts(r);
   const items = history.data?.items ?? [];
 
   return (
     <>
-      <PageTitle sub={<Link to={`/wallet/${address}`} className="text-brand-700 underline underline-offset-2">Back to the Skill Wallet</Link>}>{name} reputation</PageTitle>
+      <PageTitle sub={<Link to={`/wallet/${address}`} className="text-brand-700 underline underline-offset-2">{k.back}</Link>}>{k.titleOf(name)}</PageTitle>
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-2">
         <Card aria-labelledby="h-now">
           <h2 id="h-now" className="text-lg font-semibold">
-            The score now
+            {k.now}
           </h2>
           {receipt.error ? (
             <ErrorNotice error={receipt.error} onRetry={receipt.reload} />
@@ -133,28 +126,28 @@ export function ReputationPage({ address }: { address: string }) {
             <div className="mt-2 space-y-4">
               <p className="text-3xl font-bold tabular-nums" data-testid="receipt-score">
                 {now === null ? "—" : points(now)}
-                <span className="text-sm font-medium text-slate-600"> / 100</span>
+                <span className="text-sm font-medium text-slate-600">{k.outOf100}</span>
               </p>
               <div data-testid="receipt-change">
-                <h3 className="font-semibold">Since the last stored score</h3>
+                <h3 className="font-semibold">{k.sinceStored}</h3>
                 {before === null ? (
-                  <p className="text-sm text-slate-700">This is the first score.</p>
+                  <p className="text-sm text-slate-700">{k.first}</p>
                 ) : (
                   <p className="text-sm text-slate-700">
-                    {points(before)} → {now === null ? "—" : points(now)}.{" "}
-                    {inputChanges.length ? `What changed: ${inputChanges.join("; ")}.` : "Nothing you did changed it; time passing can lower it a little."}
+                    {k.fromTo(points(before), now === null ? "—" : points(now))}.{" "}
+                    {inputChanges.length ? k.whatChanged(inputChanges.join("; ")) : k.nothingYouDid}
                   </p>
                 )}
               </div>
               <ScoreParts receipt={r} />
               <ul className="space-y-1 text-sm text-slate-700">
-                {typeof t.multiplierPpm === "number" && t.multiplierPpm !== 1000000 && <li>Validator accuracy multiplies the base by {(t.multiplierPpm / 1e6).toFixed(2)}.</li>}
-                {typeof t.bonusUpt === "number" && t.bonusUpt > 0 && <li>Your streak adds {points(t.bonusUpt / 1e6)} points.</li>}
-                {typeof t.decayPpm === "number" && t.decayPpm > 0 && <li>Time without validated work takes away {Math.round(t.decayPpm / 10000)}%.</li>}
+                {typeof t.multiplierPpm === "number" && t.multiplierPpm !== 1000000 && <li>{k.multiplier((t.multiplierPpm / 1e6).toFixed(2))}</li>}
+                {typeof t.bonusUpt === "number" && t.bonusUpt > 0 && <li>{k.streakBonus(points(t.bonusUpt / 1e6))}</li>}
+                {typeof t.decayPpm === "number" && t.decayPpm > 0 && <li>{k.decay(Math.round(t.decayPpm / 10000))}</li>}
               </ul>
               <details className="text-sm">
-                <summary className="cursor-pointer text-brand-700">The full receipt</summary>
-                <p className="mt-1 text-slate-600">Every input and step of the formula ({String(r.formula)}); anyone can recompute the score from it.</p>
+                <summary className="cursor-pointer text-brand-700">{k.fullReceipt}</summary>
+                <p className="mt-1 text-slate-600">{k.fullReceiptText(String(r.formula))}</p>
                 <pre className="mt-2 max-h-80 overflow-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100">{JSON.stringify(r, null, 2)}</pre>
               </details>
             </div>
@@ -162,7 +155,7 @@ export function ReputationPage({ address }: { address: string }) {
         </Card>
         <Card aria-labelledby="h-changes">
           <h2 id="h-changes" className="text-lg font-semibold">
-            Every change
+            {k.every}
           </h2>
           {history.error ? (
             <ErrorNotice error={history.error} onRetry={history.reload} />
@@ -171,16 +164,16 @@ export function ReputationPage({ address }: { address: string }) {
           ) : items.length ? (
             <>
               <div className="mt-3">
-                <LineChart points={items.filter((h) => h.asOf).map((h) => ({ at: h.asOf!, value: Number(h.score) }))} label={`${name} reputation over time`} />
+                <LineChart points={items.filter((h) => h.asOf).map((h) => ({ at: h.asOf!, value: Number(h.score) }))} label={k.overTime(name)} />
               </div>
-              <ol className="mt-3 divide-y divide-slate-100" aria-label="Score changes">
+              <ol className="mt-3 divide-y divide-slate-100" aria-label={k.changesList}>
                 {items.map((c, i) => (
                   <Change key={c.id} c={c} older={items[i + 1]} />
                 ))}
               </ol>
             </>
           ) : (
-            <p className="mt-2 text-sm text-slate-600">No change recorded yet.</p>
+            <p className="mt-2 text-sm text-slate-600">{k.noChange}</p>
           )}
         </Card>
       </div>

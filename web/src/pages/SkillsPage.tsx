@@ -30,7 +30,7 @@ function tree(skills: Skill[]): Node[] {
 
 function SkillLink({ s, strong }: { s: Skill; strong?: boolean }) {
   return (
-    <Link to={`/tasks?skill=${encodeURIComponent(s.slug)}`} className={`${strong ? "font-semibold" : "font-medium"} text-slate-900 hover:text-brand-700 hover:underline`} title={`Tasks for ${s.name}`}>
+    <Link to={`/tasks?skill=${encodeURIComponent(s.slug)}`} className={`${strong ? "font-semibold" : "font-medium"} text-slate-900 hover:text-brand-700 hover:underline`} title={strings.skills.tasksFor(s.name)}>
       {s.name}
     </Link>
   );

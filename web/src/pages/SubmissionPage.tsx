@@ -6,38 +6,25 @@ import { Link } from "../router";
 import { useSession } from "../session";
 import { ReviewForm } from "../components/ReviewForm";
 import { Card, Chip, Empty, ErrorNotice, PageTitle, Spinner, btn, cx, input, label } from "../components/ui";
+import { strings } from "../strings";
 
-/** What a timeline event means, in people's words (the server's events: src/work/states.c). */
-const EVENTS: Record<string, string> = {
-  submit: "Submitted",
-  check: "Automated checks started",
-  checks_failed: "Automated checks did not pass",
-  to_ai: "Checks passed; sent to AI review",
-  to_peer: "Sent to peer review",
-  review: "A validator reviewed it",
-  approve: "Approved",
-  reject: "Not approved",
-  request_changes: "Changes were requested",
-  resubmit: "Reworked and sent again",
-  escalate: "Validators did not agree; an admin will decide",
-  dispute: "The decision was disputed",
-  resolve: "The dispute was settled",
-};
+const k = strings.submission;
 
 function eventText(e: TimelineEvent): string {
-  return EVENTS[e.event] ?? `${stateLabel(e.to)}`;
+  /* what a timeline event means (the server's events: src/work/states.c) */
+  return k.events[e.event] ?? stateLabel(e.to);
 }
 
 function Timeline({ v }: { v: SubmissionView }) {
-  if (v.timeline.length === 0) return <p className="mt-2 text-sm text-slate-600">Nothing has happened yet.</p>;
+  if (v.timeline.length === 0) return <p className="mt-2 text-sm text-slate-600">{k.nothingYet}</p>;
   return (
-    <ol className="mt-3 space-y-3 border-l-2 border-slate-200 pl-4" aria-label="Timeline">
+    <ol className="mt-3 space-y-3 border-l-2 border-slate-200 pl-4" aria-label={k.timeline}>
       {v.timeline.map((e, i) => (
         <li key={i} className="relative">
           <span className="absolute -left-[1.4rem] top-1.5 h-2.5 w-2.5 rounded-full bg-brand-600" aria-hidden="true" />
           <p className="font-medium text-slate-900">{eventText(e)}</p>
           <p className="text-xs text-slate-600">
-            {formatDate(e.at)} · now {stateLabel(e.to)}
+            {k.nowState(formatDate(e.at), stateLabel(e.to))}
           </p>
         </li>
       ))}
@@ -54,7 +41,7 @@ function DisputeForm({ v, onDone }: { v: SubmissionView; onDone: (n: SubmissionV
   if (!open)
     return (
       <button type="button" className={btn.secondary} onClick={() => setOpen(true)}>
-        Dispute this decision
+        {k.disputeThis}
       </button>
     );
   async function submit(e: FormEvent) {
@@ -74,18 +61,18 @@ function DisputeForm({ v, onDone }: { v: SubmissionView; onDone: (n: SubmissionV
     <form onSubmit={submit} className="space-y-3">
       <div>
         <label htmlFor="dispute-reason" className={label}>
-          Why is the decision wrong?
+          {k.whyWrong}
         </label>
         <textarea id="dispute-reason" required rows={4} maxLength={2000} value={reason} onChange={(e) => setReason(e.target.value)} className={cx(input, "mt-1")} />
-        <p className="mt-1 text-xs text-slate-600">A fresh panel of validators looks at the work again.</p>
+        <p className="mt-1 text-xs text-slate-600">{k.freshPanel}</p>
       </div>
-      {error && <ErrorNotice error={error} title="The dispute was not opened" />}
+      {error && <ErrorNotice error={error} title={k.disputeRefused} />}
       <div className="flex gap-2">
         <button type="submit" className={btn.primary} disabled={busy || !reason.trim()}>
-          {busy ? "Sending…" : "Open the dispute"}
+          {busy ? k.sending : k.openDispute}
         </button>
         <button type="button" className={btn.ghost} onClick={() => setOpen(false)}>
-          Cancel
+          {k.cancel}
         </button>
       </div>
     </form>
@@ -97,28 +84,28 @@ const DECIDED = new Set(["APPROVED", "REJECTED", "CHANGES_REQUESTED"]);
 export function SubmissionPage({ id }: { id: string }) {
   const s = useSession();
   const sub = useAsync(() => (s.status === "signed-in" ? s.client.submissionView(id) : Promise.resolve(undefined)), [id, s.status]);
-  useDocumentTitle(`Submission ${id}`);
+  useDocumentTitle(k.titleOf(id));
 
   if (s.status === "anonymous")
     return (
       <>
-        <PageTitle>Submission</PageTitle>
-        <Empty title="Sign in to see this submission">
-          A submission is shown to its author, the task's creator and its validators.
+        <PageTitle>{k.title}</PageTitle>
+        <Empty title={k.signInToSee}>
+          {k.whoSees}
           <div className="mt-3">
             <button type="button" className={btn.primary} onClick={s.openSignIn}>
-              Sign in
+              {strings.app.signIn}
             </button>
           </div>
         </Empty>
       </>
     );
-  if (s.status === "checking" || (sub.loading && !sub.data)) return <Spinner label="Loading the submission…" />;
+  if (s.status === "checking" || (sub.loading && !sub.data)) return <Spinner label={k.loading} />;
   if (sub.error || !sub.data)
     return (
       <>
-        <PageTitle>Submission</PageTitle>
-        {sub.error && <ErrorNotice error={sub.error} title="This submission did not load" onRetry={sub.reload} />}
+        <PageTitle>{k.title}</PageTitle>
+        {sub.error && <ErrorNotice error={sub.error} title={k.didNotLoad} onRetry={sub.reload} />}
       </>
     );
   const v = sub.data;
@@ -132,42 +119,42 @@ export function SubmissionPage({ id }: { id: string }) {
 
   return (
     <>
-      <nav aria-label="Breadcrumb" className="mb-3 text-sm">
+      <nav aria-label={k.breadcrumb} className="mb-3 text-sm">
         <Link to={`/tasks/${v.taskId}`} className="font-medium text-brand-700 hover:underline">
-          Task #{v.taskId}
+          {k.taskOf(v.taskId)}
         </Link>
         <span className="mx-2 text-slate-400" aria-hidden="true">/</span>
-        <span className="text-slate-600">Submission</span>
+        <span className="text-slate-600">{k.title}</span>
       </nav>
       <PageTitle
         sub={
           <span className="flex flex-wrap items-center gap-2">
             <Chip tone={st?.tone ?? "slate"}>{stateLabel(v.state)}</Chip>
             <span>
-              by{" "}
+              {k.by}{" "}
               <Link to={`/wallet/${v.author}`} className="font-mono text-brand-700 hover:underline">
-                {mine ? "you" : shortAddress(v.author)}
+                {mine ? k.you : shortAddress(v.author)}
               </Link>{" "}
-              on {formatDate(v.createdAt)}
+              {k.on(formatDate(v.createdAt))}
             </span>
           </span>
         }
       >
-        {mine ? "Your submission" : `Submission #${v.id}`}{v.finalScore !== null ? ` · ${v.finalScore}/100` : ""}
+        {mine ? k.yours : k.titleOf(v.id)}{v.finalScore !== null ? ` · ${v.finalScore}/100` : ""}
       </PageTitle>
 
       <div className="grid grid-cols-1 gap-6 lg:grid-cols-3">
         <div className="min-w-0 space-y-6 lg:col-span-2">
           <Card aria-labelledby="h-work">
             <h2 id="h-work" className="text-lg font-semibold">
-              The work
+              {k.theWork}
             </h2>
             <p className="mt-2 whitespace-pre-wrap break-words text-slate-700">{v.text}</p>
             {v.evidence.length > 0 && (
               <ul className="mt-3 space-y-1 text-sm">
                 {v.evidence.map((e, i) => (
                   <li key={i} className="break-all">
-                    <span className="text-slate-600">{e.type}: </span>
+                    <span className="text-slate-600">{k.evidenceOf(strings.format.evidence[e.type] ?? e.type)}</span>
                     <a href={e.url} className="text-brand-700 underline" rel="noreferrer noopener" target="_blank">
                       {e.url}
                     </a>
@@ -179,16 +166,16 @@ export function SubmissionPage({ id }: { id: string }) {
 
           <Card aria-labelledby="h-ai">
             <h2 id="h-ai" className="text-lg font-semibold">
-              AI feedback
+              {k.aiFeedback}
             </h2>
             {v.assessments.length === 0 ? (
-              <p className="mt-2 text-sm text-slate-600">No AI assessment yet.</p>
+              <p className="mt-2 text-sm text-slate-600">{k.noAi}</p>
             ) : (
               <ul className="mt-2 space-y-4">
                 {v.assessments.map((a, i) => (
                   <li key={i}>
                     <p className="text-sm font-semibold">
-                      {a.ok ? (a.overall !== null ? `Score ${a.overall}/100` : "Assessed") : "The assessment could not be made"}
+                      {a.ok ? (a.overall !== null ? k.score(a.overall) : k.assessed) : k.notAssessed}
                       <span className="font-normal text-slate-600"> · {formatDate(a.at)}</span>
                     </p>
                     {a.feedback && <p className="mt-1 whitespace-pre-wrap text-sm text-slate-700">{a.feedback}</p>}
@@ -196,7 +183,7 @@ export function SubmissionPage({ id }: { id: string }) {
                       <ul className="mt-2 space-y-1 text-sm">
                         {a.scores.map((c, j) => (
                           <li key={j} className="flex justify-between gap-3">
-                            <span className="text-slate-700">{c.criterion ?? `Criterion ${j + 1}`}</span>
+                            <span className="text-slate-700">{c.criterion ?? k.criterionN(j + 1)}</span>
                             <span className="font-semibold tabular-nums">{c.score ?? "—"}</span>
                           </li>
                         ))}
@@ -210,11 +197,11 @@ export function SubmissionPage({ id }: { id: string }) {
 
           <Card aria-labelledby="h-reviews">
             <h2 id="h-reviews" className="text-lg font-semibold">
-              Reviews
+              {k.reviews}
             </h2>
             {v.reviews.length === 0 ? (
               <p className="mt-2 text-sm text-slate-600">
-                {v.panel.length ? `${v.panel.length} validators were asked to review; no review yet.` : "No review yet."}
+                {v.panel.length ? k.panelAsked(v.panel.length) : k.noReview}
               </p>
             ) : (
               <ul className="mt-2 divide-y divide-slate-100">
@@ -223,11 +210,11 @@ export function SubmissionPage({ id }: { id: string }) {
                     <p className="text-sm font-semibold">
                       {r.score}/100{" "}
                       <span className="font-normal text-slate-600">
-                        by{" "}
+                        {k.by}{" "}
                         <Link to={`/wallet/${r.validator}`} className="font-mono text-brand-700 hover:underline">
                           {shortAddress(r.validator)}
                         </Link>{" "}
-                        · {formatDate(r.at)} · signed in their wallet
+                        {k.signedWhen(formatDate(r.at))}
                       </span>
                     </p>
                     {r.feedback && <p className="mt-1 whitespace-pre-wrap text-sm text-slate-700">{r.feedback}</p>}
@@ -240,9 +227,9 @@ export function SubmissionPage({ id }: { id: string }) {
           {canReview && seat && (
             <Card aria-labelledby="h-your-review">
               <h2 id="h-your-review" className="text-lg font-semibold">
-                Your review
+                {k.yourReview}
               </h2>
-              <p className="mb-3 mt-1 text-sm text-slate-600">You are on this submission's review panel. Judge the work against the task's rubric.</p>
+              <p className="mb-3 mt-1 text-sm text-slate-600">{k.onPanel}</p>
               <ReviewForm submissionId={v.id} taskId={v.taskId} round={v.round} seat={seat} onDone={(n) => n && sub.setData(n)} />
             </Card>
           )}
@@ -250,13 +237,13 @@ export function SubmissionPage({ id }: { id: string }) {
           {(v.disputes.length > 0 || canDispute) && (
             <Card aria-labelledby="h-dispute">
               <h2 id="h-dispute" className="text-lg font-semibold">
-                Dispute
+                {k.dispute}
               </h2>
               {v.disputes.map((d) => (
                 <div key={d.id} className="mt-2 text-sm">
                   <p className="font-medium">
-                    Opened {formatDate(d.openedAt)} against “{stateLabel(d.disputed)}”
-                    {d.outcome ? ` — settled: ${stateLabel(d.outcome)}${d.finalScore !== null ? ` (${d.finalScore}/100)` : ""}` : " — a fresh panel is reviewing"}
+                    {k.opened(formatDate(d.openedAt), stateLabel(d.disputed))}
+                    {d.outcome ? k.settled(stateLabel(d.outcome), d.finalScore) : k.reviewing}
                   </p>
                   <p className="mt-1 whitespace-pre-wrap text-slate-700">{d.reason}</p>
                 </div>
@@ -269,10 +256,10 @@ export function SubmissionPage({ id }: { id: string }) {
             </Card>
           )}
         </div>
-        <aside className="min-w-0 space-y-6" aria-label="What happened">
+        <aside className="min-w-0 space-y-6" aria-label={k.whatHappened}>
           <Card aria-labelledby="h-timeline">
             <h2 id="h-timeline" className="text-lg font-semibold">
-              Timeline
+              {k.timeline}
             </h2>
             <Timeline v={v} />
           </Card>

@@ -1,6 +1,6 @@
 import { useMemo, type ChangeEvent } from "react";
 import type { Client, Page, Skill, Task, TaskFilter, TaskStatus, TaskType } from "../api";
-import { difficultyLabel, formatReward, titleCase } from "../format";
+import { difficultyLabel, formatReward, taskWord, titleCase } from "../format";
 import { useAsync, useDocumentTitle, usePaged } from "../hooks";
 import { Link, navigate, useLocation } from "../router";
 import { useSession } from "../session";
@@ -30,8 +30,8 @@ export function TaskCard({ task, skillNames }: { task: Task; skillNames: Map<str
   return (
     <li className="group relative flex flex-col rounded-2xl border border-slate-200 bg-white p-5 shadow-sm transition hover:border-brand-300 hover:shadow-md">
       <div className="flex flex-wrap items-center gap-2">
-        <Chip tone={typeTone[task.type]}>{titleCase(task.type)}</Chip>
-        {task.status !== "OPEN" && <Chip tone={statusTone[task.status]}>{titleCase(task.status)}</Chip>}
+        <Chip tone={typeTone[task.type]}>{taskWord(task.type)}</Chip>
+        {task.status !== "OPEN" && <Chip tone={statusTone[task.status]}>{taskWord(task.status)}</Chip>}
         <span className="ml-auto text-xs font-medium text-slate-600" title={T.difficultyOf(task.difficulty)}>
           {difficultyLabel(task.difficulty)} · {task.difficulty}/10
         </span>
@@ -130,7 +130,7 @@ export function TasksPage() {
     <>
       <PageTitle sub={T.sub}>{T.title}</PageTitle>
 
-      <form className="mb-6 grid grid-cols-2 gap-3 rounded-2xl border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-5" aria-label="Filter tasks" onSubmit={(e) => e.preventDefault()}>
+      <form className="mb-6 grid grid-cols-2 gap-3 rounded-2xl border border-slate-200 bg-white p-4 shadow-sm md:grid-cols-5" aria-label={T.filter} onSubmit={(e) => e.preventDefault()}>
         <div>
           <label htmlFor="f-type" className={label}>
             {T.type}
@@ -139,7 +139,7 @@ export function TasksPage() {
             <option value="">{T.anyType}</option>
             {TYPES.map((t) => (
               <option key={t} value={t}>
-                {titleCase(t)}
+                {taskWord(t)}
               </option>
             ))}
           </select>
@@ -153,7 +153,7 @@ export function TasksPage() {
             {filter.skill && !skillNames.has(filter.skill) && <option value={filter.skill}>{filter.skill}</option>}
             {Object.entries(skillGroups).map(([domain, list]) =>
               list.length ? (
-                <optgroup key={domain} label={titleCase(domain)}>
+                <optgroup key={domain} label={strings.wallet.domains[domain] ?? titleCase(domain)}>
                   {list.map((s) => (
                     <option key={s.slug} value={s.slug}>
                       {s.name}
@@ -185,7 +185,7 @@ export function TasksPage() {
             <option value="">{T.anyStatus}</option>
             {STATUSES.map((s) => (
               <option key={s} value={s}>
-                {titleCase(s)}
+                {taskWord(s)}
               </option>
             ))}
           </select>
@@ -197,7 +197,7 @@ export function TasksPage() {
         </div>
       </form>
 
-      {skills.error && <div className="mb-4"><ErrorNotice error={skills.error} title="The skills catalogue did not load" onRetry={skills.reload} /></div>}
+      {skills.error && <div className="mb-4"><ErrorNotice error={skills.error} title={T.skillsFailed} onRetry={skills.reload} /></div>}
 
       {tasks.loading ? (
         <Spinner label={T.loading} />
@@ -210,21 +210,21 @@ export function TasksPage() {
       ) : (
         <>
           <p className="sr-only" aria-live="polite">
-            {shown.length} tasks shown{tasks.hasMore ? ", more available" : ""}
+            {T.shown(shown.length, tasks.hasMore)}
           </p>
           <ul className="grid gap-4 sm:grid-cols-2 lg:grid-cols-3" aria-label={T.title}>
             {shown.map((t) => (
               <TaskCard key={t.id} task={t} skillNames={skillNames} />
             ))}
           </ul>
-          {tasks.error && <div className="mt-4"><ErrorNotice error={tasks.error} title="More tasks did not load" onRetry={tasks.loadMore} /></div>}
+          {tasks.error && <div className="mt-4"><ErrorNotice error={tasks.error} title={T.moreFailed} onRetry={tasks.loadMore} /></div>}
           <div className="mt-6 flex justify-center">
             {tasks.hasMore ? (
               <button type="button" className={btn.secondary} onClick={tasks.loadMore} disabled={tasks.loadingMore}>
                 {tasks.loadingMore ? strings.app.loading : T.loadMore}
               </button>
             ) : (
-              <p className="text-sm text-slate-500">That is every task{active ? " matching these filters" : ""}.</p>
+              <p className="text-sm text-slate-500">{T.every(active)}</p>
             )}
           </div>
         </>

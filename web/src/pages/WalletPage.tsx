@@ -1,6 +1,7 @@
 import { useState } from "react";
 import type { OnchainWallet, SkillDomain, WalletBadge, WalletSkill } from "../api";
-import { TOKEN_SYMBOL, chainValue, formatDate, formatNumber, formatWei, isAddress, levelProgress, shortAddress, titleCase } from "../format";
+import { TOKEN_SYMBOL, chainValue, formatDate, formatNumber, formatWei, isAddress, levelName, levelProgress, shortAddress, titleCase } from "../format";
+import { strings } from "../strings";
 import { useAsync, useDocumentTitle } from "../hooks";
 import { Link } from "../router";
 import { useSession } from "../session";
@@ -8,6 +9,8 @@ import { LinkedWallets } from "../components/LinkedWallets";
 import { BadgeCatalogue, MyBadges } from "../components/Badges";
 import { EndorseCard, ReputationCard } from "../components/Endorse";
 import { Avatar, Card, Chip, Empty, ErrorNotice, Meter, PageTitle, Spinner, domainTone, rarityTone } from "../components/ui";
+
+const k = strings.wallet;
 
 function CopyButton({ text }: { text: string }) {
   const [copied, setCopied] = useState(false);
@@ -25,8 +28,8 @@ function CopyButton({ text }: { text: string }) {
         );
       }}
     >
-      {copied ? "Copied" : "Copy"}
-      <span className="sr-only"> address</span>
+      {copied ? k.copied : k.copy}
+      <span className="sr-only">{k.copyWhat}</span>
     </button>
   );
 }
@@ -39,13 +42,13 @@ function SkillRow({ s }: { s: WalletSkill }) {
       <div className="flex items-baseline justify-between gap-4">
         <span className="font-medium text-slate-900">{s.name}</span>
         <span className="text-sm tabular-nums text-slate-600">
-          level <span className="font-semibold text-slate-900">{s.level}</span> · {formatNumber(s.xp)} XP
+          {k.level} <span className="font-semibold text-slate-900">{s.level}</span> · {k.xp(formatNumber(s.xp))}
         </span>
       </div>
       <div className="mt-2">
-        <Meter value={s.level} label={`${s.name}: level ${s.level} of 100`} />
+        <Meter value={s.level} label={k.levelOf(s.name, s.level)} />
       </div>
-      {s.lastValidated && <p className="mt-1 text-xs text-slate-500">last validated {formatDate(s.lastValidated)}</p>}
+      {s.lastValidated && <p className="mt-1 text-xs text-slate-500">{k.lastValidated(formatDate(s.lastValidated))}</p>}
     </li>
   );
 }
@@ -55,44 +58,43 @@ function OnchainCard({ o }: { o: OnchainWallet }) {
   return (
     <Card aria-labelledby="h-onchain">
       <h2 id="h-onchain" className="text-lg font-semibold">
-        On chain
+        {k.onChain}
       </h2>
       <dl className="mt-3 grid grid-cols-2 gap-4">
         <div>
-          <dt className="text-sm text-slate-600">Reputation</dt>
+          <dt className="text-sm text-slate-600">{k.reputation}</dt>
           <dd className="text-2xl font-bold tabular-nums" data-testid="wallet-reputation">
             {score ? `${score}` : "—"}
-            {score && <span className="text-sm font-medium text-slate-500"> / 100</span>}
+            {score && <span className="text-sm font-medium text-slate-500">{k.outOf100}</span>}
           </dd>
         </div>
         <div>
-          <dt className="text-sm text-slate-600">Skill Wallet token</dt>
+          <dt className="text-sm text-slate-600">{k.token}</dt>
           <dd className="text-2xl font-bold tabular-nums" data-testid="wallet-token">
-            {o.skillWallet ? `#${o.skillWallet.tokenId}` : "Not minted yet"}
+            {o.skillWallet ? k.tokenId(o.skillWallet.tokenId) : k.notMinted}
           </dd>
         </div>
         <div>
-          <dt className="text-sm text-slate-600">{TOKEN_SYMBOL} held</dt>
-          <dd className="font-semibold tabular-nums" data-testid="wallet-balance" title={`${o.tokenBalance} wei`}>
+          <dt className="text-sm text-slate-600">{k.held(TOKEN_SYMBOL)}</dt>
+          <dd className="font-semibold tabular-nums" data-testid="wallet-balance" title={k.inWei(o.tokenBalance)}>
             {formatWei(o.tokenBalance)} {TOKEN_SYMBOL}
           </dd>
         </div>
         <div>
-          <dt className="text-sm text-slate-600">Staked</dt>
-          <dd className="font-semibold tabular-nums" data-testid="wallet-stake" title={`${o.stake} wei`}>
+          <dt className="text-sm text-slate-600">{k.staked}</dt>
+          <dd className="font-semibold tabular-nums" data-testid="wallet-stake" title={k.inWei(o.stake)}>
             {formatWei(o.stake)} {TOKEN_SYMBOL}
           </dd>
         </div>
         {o.skillWallet && (
           <div>
-            <dt className="text-sm text-slate-600">Endorsements received</dt>
+            <dt className="text-sm text-slate-600">{k.endorsements}</dt>
             <dd className="font-semibold tabular-nums">{formatNumber(o.skillWallet.endorsementsReceived)}</dd>
           </div>
         )}
       </dl>
       <p className="mt-3 text-xs text-slate-500">
-        As recorded on chain {o.chainId}
-        {o.indexedBlock !== null ? ` up to block ${formatNumber(o.indexedBlock)}` : ""}.
+        {k.recorded(o.chainId, o.indexedBlock !== null ? formatNumber(o.indexedBlock) : null)}
       </p>
     </Card>
   );
@@ -107,10 +109,10 @@ function BadgeItem({ name, rarity, soulbound, date, count }: { name: string; rar
       <div className="min-w-0">
         <p className="truncate font-medium">{name}</p>
         <p className="mt-0.5 flex flex-wrap items-center gap-1.5 text-xs text-slate-600">
-          {rarity && <Chip tone={rarityTone[rarity] ?? "slate"}>{titleCase(rarity)}</Chip>}
-          {soulbound && <span>soulbound</span>}
+          {rarity && <Chip tone={rarityTone[rarity] ?? "slate"}>{strings.badges.rarity[rarity] ?? titleCase(rarity)}</Chip>}
+          {soulbound && <span>{k.soulbound}</span>}
           {count && count !== "1" && <span>× {count}</span>}
-          {date !== undefined ? <span>{formatDate(date)}</span> : <span>on chain</span>}
+          {date !== undefined ? <span>{formatDate(date)}</span> : <span>{k.onChainBadge}</span>}
         </p>
       </div>
     </li>
@@ -122,32 +124,33 @@ export function WalletPage({ address }: { address: string }) {
   const valid = isAddress(address);
   const wallet = useAsync(() => (valid ? client.wallet(address) : Promise.resolve(undefined)), [address, valid]);
   const w = wallet.data;
-  useDocumentTitle(w ? `${w.profile.displayName || shortAddress(w.address)} — Skill Wallet` : "Skill Wallet");
+  useDocumentTitle(w ? k.titleOf(w.profile.displayName || shortAddress(w.address)) : k.title);
 
   if (!valid)
     return (
       <>
-        <PageTitle>Skill Wallet</PageTitle>
-        <Empty title="That is not an Ethereum address">
-          <span className="font-mono break-all">{address}</span> — an address is 0x followed by 40 hex digits.
+        <PageTitle>{k.title}</PageTitle>
+        <Empty title={k.notAddress}>
+          <span className="font-mono break-all">{address}</span>
+          {k.addressShape}
         </Empty>
       </>
     );
-  if (wallet.loading && !w) return <Spinner label="Loading Skill Wallet…" />;
+  if (wallet.loading && !w) return <Spinner label={k.loading} />;
   if (wallet.error?.status === 404)
     return (
       <>
-        <PageTitle sub={<span className="font-mono break-all">{address}</span>}>Skill Wallet</PageTitle>
-        <Empty title="No PHEME account holds this address yet">
-          An address gets a Skill Wallet when its owner first signs in or is credited for work. <span className="font-mono text-xs">({wallet.error.code})</span>
+        <PageTitle sub={<span className="font-mono break-all">{address}</span>}>{k.title}</PageTitle>
+        <Empty title={k.noAccount}>
+          {k.noAccountText} <span className="font-mono text-xs">({wallet.error.code})</span>
         </Empty>
       </>
     );
   if (wallet.error || !w)
     return (
       <>
-        <PageTitle>Skill Wallet</PageTitle>
-        {wallet.error && <ErrorNotice error={wallet.error} title="This Skill Wallet did not load" onRetry={wallet.reload} />}
+        <PageTitle>{k.title}</PageTitle>
+        {wallet.error && <ErrorNotice error={wallet.error} title={k.didNotLoad} onRetry={wallet.reload} />}
       </>
     );
 
@@ -164,7 +167,7 @@ export function WalletPage({ address }: { address: string }) {
       <div className="mb-6 flex flex-wrap items-center gap-4">
         <Avatar address={w.address} size={72} />
         <div className="min-w-0 flex-1">
-          <p className="text-sm font-semibold uppercase tracking-wide text-brand-700">Skill Wallet{mine ? " · you" : ""}</p>
+          <p className="text-sm font-semibold uppercase tracking-wide text-brand-700">{k.title}{mine ? k.you : ""}</p>
           <PageTitle
             sub={
               <span className="flex flex-wrap items-center gap-1">
@@ -186,23 +189,23 @@ export function WalletPage({ address }: { address: string }) {
             <div className="flex flex-wrap items-end justify-between gap-4">
               <div>
                 <h2 id="h-level" className="text-sm font-semibold uppercase tracking-wide text-brand-200">
-                  Level
+                  {k.level}
                 </h2>
                 <p className="text-3xl font-bold" data-testid="wallet-level">
-                  {w.level}
+                  {levelName(w.level)}
                 </p>
               </div>
               <div className="text-right">
-                <p className="text-sm text-brand-200">Total XP</p>
+                <p className="text-sm text-brand-200">{k.totalXp}</p>
                 <p className="text-3xl font-bold tabular-nums" data-testid="wallet-xp">
                   {formatNumber(w.xp)}
                 </p>
               </div>
             </div>
             <div className="mt-4">
-              <Meter value={progress.percent} label={`Progress to ${progress.next ?? "the top"}: ${progress.percent}%`} tone="bg-emerald-400" track="bg-white/20" />
+              <Meter value={progress.percent} label={k.progressTo(progress.next ? levelName(progress.next) : null, progress.percent)} tone="bg-emerald-400" track="bg-white/20" />
               <p className="mt-2 text-sm text-brand-100">
-                {progress.next ? `${formatNumber(progress.toNext)} XP to ${progress.next}` : "Top level reached"}
+                {progress.next ? k.toNext(formatNumber(progress.toNext), levelName(progress.next)) : k.top}
               </p>
             </div>
           </Card>
@@ -211,13 +214,13 @@ export function WalletPage({ address }: { address: string }) {
 
           <Card aria-labelledby="h-skills">
             <h2 id="h-skills" className="text-lg font-semibold">
-              Skills
+              {k.skills}
             </h2>
             {skillsByDomain.length === 0 ? (
               <p className="mt-2 text-sm text-slate-600">
-                No validated skills yet. Skills grow as validated work earns XP —{" "}
+                {k.noSkills}{" "}
                 <Link to="/tasks" className="font-semibold text-brand-700 underline">
-                  find a task
+                  {k.findTask}
                 </Link>
                 .
               </p>
@@ -225,7 +228,7 @@ export function WalletPage({ address }: { address: string }) {
               skillsByDomain.map((g) => (
                 <div key={g.domain} className="mt-4">
                   <h3 className="mb-1">
-                    <Chip tone={domainTone[g.domain]}>{titleCase(g.domain)}</Chip>
+                    <Chip tone={domainTone[g.domain]}>{k.domains[g.domain] ?? titleCase(g.domain)}</Chip>
                   </h3>
                   <ul className="divide-y divide-slate-100">
                     {g.skills.map((s) => (
@@ -239,17 +242,17 @@ export function WalletPage({ address }: { address: string }) {
 
           <Card aria-labelledby="h-badges">
             <h2 id="h-badges" className="text-lg font-semibold">
-              Badges
+              {k.badges}
             </h2>
             {w.badges.length === 0 && chainBadges.length === 0 ? (
-              <p className="mt-2 text-sm text-slate-600">No badges yet.</p>
+              <p className="mt-2 text-sm text-slate-600">{k.noBadges}</p>
             ) : (
-              <ul className="mt-3 grid gap-3 sm:grid-cols-2" aria-label="Badges">
+              <ul className="mt-3 grid gap-3 sm:grid-cols-2" aria-label={k.badges}>
                 {w.badges.map((b) => (
                   <BadgeItem key={`db-${b.id}`} name={b.name} rarity={b.rarity} soulbound={b.soulbound} date={b.awardedAt} />
                 ))}
                 {chainBadges.map((b) => (
-                  <BadgeItem key={`chain-${b.id}`} name={`Badge #${b.id}`} count={b.balance} />
+                  <BadgeItem key={`chain-${b.id}`} name={k.badgeOf(b.id)} count={b.balance} />
                 ))}
               </ul>
             )}
@@ -258,36 +261,36 @@ export function WalletPage({ address }: { address: string }) {
           <BadgeCatalogue />
         </div>
 
-        <aside className="min-w-0 space-y-6" aria-label="Profile and guilds">
+        <aside className="min-w-0 space-y-6" aria-label={k.profileAndGuilds}>
           {mine && credential && <LinkedWallets />}
           <ReputationCard address={w.address} />
           {!mine && <EndorseCard address={w.address} name={w.profile.displayName || shortAddress(w.address)} skills={w.skills} />}
           <Card aria-labelledby="h-profile">
             <h2 id="h-profile" className="text-lg font-semibold">
-              Profile
+              {k.profile}
             </h2>
-            {w.profile.bio ? <p className="mt-2 text-slate-700">{w.profile.bio}</p> : <p className="mt-2 text-sm text-slate-500">No bio.</p>}
+            {w.profile.bio ? <p className="mt-2 text-slate-700">{w.profile.bio}</p> : <p className="mt-2 text-sm text-slate-500">{k.noBio}</p>}
             <dl className="mt-3 space-y-2 text-sm">
               <div className="flex justify-between gap-4">
-                <dt className="text-slate-600">Roles</dt>
+                <dt className="text-slate-600">{k.roles}</dt>
                 <dd className="flex flex-wrap justify-end gap-1">
                   {w.profile.roles.map((r) => (
-                    <Chip key={r}>{r}</Chip>
+                    <Chip key={r}>{strings.admin.roleNames[r] ?? r}</Chip>
                   ))}
                 </dd>
               </div>
               <div className="flex justify-between gap-4">
-                <dt className="text-slate-600">Member since</dt>
+                <dt className="text-slate-600">{k.memberSince}</dt>
                 <dd className="font-medium">{formatDate(w.profile.createdAt)}</dd>
               </div>
             </dl>
           </Card>
           <Card aria-labelledby="h-guilds">
             <h2 id="h-guilds" className="text-lg font-semibold">
-              Guilds
+              {k.guilds}
             </h2>
             {w.guilds.length === 0 ? (
-              <p className="mt-2 text-sm text-slate-600">Not in a guild yet.</p>
+              <p className="mt-2 text-sm text-slate-600">{k.noGuild}</p>
             ) : (
               <ul className="mt-2 divide-y divide-slate-100">
                 {w.guilds.map((g) => (
@@ -296,7 +299,7 @@ export function WalletPage({ address }: { address: string }) {
                       {g.name}
                     </Link>
                     <span className="text-xs text-slate-600">
-                      {titleCase(g.type)} · {titleCase(g.role)}
+                      {k.guildTypes[g.type] ?? titleCase(g.type)} · {k.guildRoles[g.role] ?? titleCase(g.role)}
                     </span>
                   </li>
                 ))}

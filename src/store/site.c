@@ -1,0 +1,46 @@
+/* Figures about the whole site (the landing page's numbers) and people by role (the admin page);
+ * see store.h. */
+#include <string.h>
+
+#include "store/internal.h"
+#include "core/banned.h"
+
+pheme_err store_site_stats(store *s, arena *a, site_stats *out) {
+  memset(out, 0, sizeof *out);
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q0(&x, &r,
+         "SELECT (SELECT count(*) FROM tasks WHERE status = 'OPEN'), "
+         "(SELECT count(*) FROM user_xp WHERE xp > 0), (SELECT count(*) FROM guilds), "
+         "(SELECT count(*) FROM skills), (SELECT count(*) FROM quests)");
+  if (!e && r.rows == 1) {
+    out->open_tasks = db_int(&r, 0, 0);
+    out->people = db_int(&r, 0, 1);
+    out->guilds = db_int(&r, 0, 2);
+    out->skills = db_int(&r, 0, 3);
+    out->quests = db_int(&r, 0, 4);
+  }
+  sx_end(&x);
+  return e;
+}
+
+pheme_err store_users_with_role(store *s, arena *a, unsigned role, const store_page *p, user **out,
+                                int *n) {
+  sx x;
+  pheme_err e = sx_read(s, a, &x);
+  if (e) return e;
+  db_result r;
+  e = Q(&x, &r,
+        "SELECT " USER_COLS " FROM users u WHERE u.id < $1 AND (u.roles & $2) <> 0 "
+        "ORDER BY u.id DESC LIMIT $3",
+        dbv_int(page_before(p)), dbv_int(role), dbv_int(p->limit));
+  sx_end(&x);
+  if (e) return e;
+  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
+  if (!*out) return PHEME_SYS_NOMEM;
+  for (int i = 0; i < r.rows; i++) sx_user_read(&r, i, &(*out)[i]);
+  *n = r.rows;
+  return PHEME_OK;
+}
