@@ -8,11 +8,12 @@
 //   node e2e/browser.mjs screenshot OUT    saves a 1280x800 screenshot of the landing page
 // Environment: PHEME_URL (the server's origin), PHEME_API_KEY (optional: also tests writes),
 // CHROMIUM (default /usr/bin/chromium). scripts/web.sh starts and stops the server.
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { get } from "node:http";
 import { createRequire } from "node:module";
 import { chromium } from "playwright-core";
@@ -142,6 +143,17 @@ async function signIn(p, base, walletName, path = "/tasks") {
 }
 
 /** No horizontal overflow and axe-clean at each width. */
+// Screenshots kept as artifacts (E2E_ARTIFACTS, default web/e2e/artifacts, not committed): every
+// page of the sweep in the light and the dark theme at 360 and 1280 px, and the page of every
+// failed check as it was when the check failed.
+const artifacts = process.env.E2E_ARTIFACTS ?? join(dirname(fileURLToPath(import.meta.url)), "artifacts");
+async function keep(p, name) {
+  mkdirSync(artifacts, { recursive: true });
+  const file = join(artifacts, `${name.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-|-$/g, "").slice(0, 80)}.png`);
+  await p.screenshot({ path: file }).catch(() => {}); // a closed page has nothing to keep
+  return file;
+}
+
 async function fits(p, where, widths = [360, 390, 768, 1280]) {
   for (const width of widths) {
     await p.setViewportSize({ width, height: 900 });
@@ -191,6 +203,7 @@ async function smoke() {
     } catch (e) {
       failed++;
       console.log(`not ok - ${name}\n  ${String(e.message ?? e).split("\n").slice(0, 6).join("\n  ")}`);
+      console.log(`  screenshot: ${await keep(page, `failed ${name}`)}`);
     }
   }
   const visible = (text, opts = {}) => page.getByText(text, { exact: false, ...opts }).first().waitFor({ state: "visible" });
@@ -907,7 +920,10 @@ async function smoke() {
             if (r.sw > r.cw) bad.push(`${p} at ${width} px: ${r.sw} px wide`);
             const dev = r.text.match(/POST \/api|pheme serve|pheme key|Bearer|API key was refused/);
             if (dev) bad.push(`${p}: shows '${dev[0]}'`);
-            if (width === 360 || width === 1280) await axeClean(view, `${p} at ${width} px`).catch((e) => bad.push(e.message));
+            if (width === 360 || width === 1280) {
+              await axeClean(view, `${p} at ${width} px`).catch((e) => bad.push(e.message));
+              await keep(view, `page ${p} ${width} light`);
+            }
           }
         }
         // the same pages in the dark theme (the system's preference), at the narrowest and widest
@@ -922,6 +938,7 @@ async function smoke() {
             const bg = await view.evaluate(() => getComputedStyle(document.body).backgroundColor);
             if (bg !== "rgb(2, 6, 23)") bad.push(`${p} at ${width} px: not in the dark theme (${bg})`);
             await axeClean(view, `${p} at ${width} px, dark`).catch((e) => bad.push(e.message));
+            await keep(view, `page ${p} ${width} dark`);
           }
         }
         await view.emulateMedia({ colorScheme: "light" });
@@ -1033,6 +1050,7 @@ async function chainSuite(base, devDir) {
     } catch (e) {
       failed++;
       console.log(`not ok - ${name}\n  ${String(e.message ?? e).split("\n").slice(0, 6).join("\n  ")}`);
+      console.log(`  screenshot: ${await keep(page, `failed ${name}`)}`);
     }
   }
   const text = async (testId) => (await page.getByTestId(testId).innerText()).trim();
@@ -1274,6 +1292,10 @@ async function chainSuite(base, devDir) {
         const calls = await p.evaluate(() => window.phemeWalletCalls);
         if (!calls.includes("eth_sendTransaction")) throw new Error(`the wallet sent no transaction: ${calls}`);
         if ((await balance()) !== 1n) throw new Error("the chain does not hold the claimed badge");
+        // and Foundry's cast (contracts/node_modules), an independent reader of the chain, agrees
+        const cast = join(ROOT, "contracts/node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
+        const held = execFileSync(cast, ["call", badges, "balanceOf(address,uint256)(uint256)", person.address, String(badgeType.id), "--rpc-url", rpc], { encoding: "utf8" }).trim();
+        if (held !== "1") throw new Error(`cast call balanceOf says ${held}, not 1`);
         // PHEME's indexer sees the VoucherRedeemed event: the award reads as in the wallet.
         for (let i = 0; i < 60 && !(await mine.getByText("In your wallet").count()); i++) {
           await p.waitForTimeout(500);
