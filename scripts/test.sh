@@ -62,7 +62,9 @@ for layer in $LAYERS; do
     if [ -x tests/interop/run.sh ]; then
       step "cross-checks of the Ethereum primitives against viem"
       cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-      cmake --build build -j "$JOBS" --target pheme-ethtool
+      # every tool the layer's scripts run: on a fresh checkout (LAYERS=interop alone) nothing else
+      # has built them, and the merkle check would be skipped, the review check would fail
+      cmake --build build -j "$JOBS" --target pheme-ethtool pheme-merkletool pheme-reviewtool
       tests/interop/run.sh
       tests/validation/review-interop.sh
     fi

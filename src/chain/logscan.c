@@ -48,9 +48,11 @@ static int lit(scan *s, const char *word) {
   ws(s);
   size_t n = strlen(word);
   if ((size_t)(s->end - s->p) < n || memcmp(s->p, word, n) != 0) return 0;
-  s->p += n;
-  /* a literal must end there ("falsey" is no literal) */
-  if (s->p < s->end && ((*s->p >= 'a' && *s->p <= 'z') || (*s->p >= '0' && *s->p <= '9'))) return 0;
+  /* a literal must end there ("falsey" is no literal); the cursor moves only on a match, or
+   * simple()'s next try would start mid-word ("truefalse" read as true, then false) */
+  const char *after = s->p + n;
+  if (after < s->end && ((*after >= 'a' && *after <= 'z') || (*after >= '0' && *after <= '9'))) return 0;
+  s->p = after;
   return 1;
 }
 
