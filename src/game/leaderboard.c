@@ -251,8 +251,10 @@ static void frontier_advance(follower *f, int64_t now_ms) {
              LB_FOLLOW_GAP_WAIT_MS);
     f->frontier = missing;
   }
-  memmove(f->seen, f->seen + k, (f->nseen - k) * sizeof *f->seen);
-  f->nseen -= k;
+  if (k) { /* (f->seen is NULL until the first late row: memmove wants a pointer even for 0 bytes) */
+    memmove(f->seen, f->seen + k, (f->nseen - k) * sizeof *f->seen);
+    f->nseen -= k;
+  }
   atomic_store(&f->followed, f->frontier);
 }
 
