@@ -132,7 +132,8 @@ void admin_job_retry(http_req *r) {
   int64_t id;
   if (api_id_param(r, "id", &id)) return;
   store *s = req_store(r);
-  pheme_err e = store_job_retry(s, id, time_now_ms());
+  store_actor who = api_actor(r);
+  pheme_err e = store_job_retry(s, &who, id, time_now_ms());
   if (e == PHEME_DATA_STATE) {
     http_error(r, e, "job %lld is not dead: only dead jobs are retried", (long long)id);
     return;

@@ -69,7 +69,8 @@ static int by_id(store *s, const char *verb, char **args, int nargs) {
     fprintf(stderr, "pheme jobs %s: give the job's id (see pheme jobs list)\n", verb);
     return 2;
   }
-  pheme_err e = strcmp(verb, "retry") == 0 ? store_job_retry(s, id, time_now_ms()) : store_job_drop(s, id);
+  store_actor cli = {0, ""}; /* the operator at the console: audited as the system */
+  pheme_err e = strcmp(verb, "retry") == 0 ? store_job_retry(s, &cli, id, time_now_ms()) : store_job_drop(s, &cli, id);
   if (e == PHEME_DATA_NOT_FOUND) {
     fprintf(stderr, "pheme jobs %s: no job %lld\n", verb, id);
     return 1;

@@ -651,7 +651,7 @@ static pheme_err missing_or_state(store *s, int64_t id) {
   return e ? e : PHEME_DATA_STATE;
 }
 
-pheme_err store_job_retry(store *s, int64_t id, int64_t now_ms) {
+pheme_err store_job_retry(store *s, const store_actor *who, int64_t id, int64_t now_ms) {
   sx x;
   pheme_err e = sx_write(s, NULL, &x);
   if (e) return e;
@@ -661,8 +661,9 @@ pheme_err store_job_retry(store *s, int64_t id, int64_t now_ms) {
         "$2 AND state = 'dead' RETURNING id",
         dbv_int(now_ms), dbv_int(id));
   if (!e && r.rows == 1) {
+    e = sx_audit(&x, who, "job.retry", "job", id, NULL);
     x.on_commit = wake_listener;
-    e = sx_commit(&x);
+    if (!e) e = sx_commit(&x);
     sx_end(&x);
     return e;
   }
@@ -670,12 +671,20 @@ pheme_err store_job_retry(store *s, int64_t id, int64_t now_ms) {
   return e ? e : missing_or_state(s, id);
 }
 
-pheme_err store_job_drop(store *s, int64_t id) {
-  int rows = 0;
-  pheme_err e = write1(s, "DELETE FROM jobs WHERE id = $1 AND state <> 'running' RETURNING id",
-                       SX_ARGS(dbv_int(id)), &rows, NULL);
+pheme_err store_job_drop(store *s, const store_actor *who, int64_t id) {
+  sx x;
+  pheme_err e = sx_write(s, NULL, &x);
   if (e) return e;
-  return rows == 1 ? PHEME_OK : missing_or_state(s, id);
+  db_result r;
+  e = Q(&x, &r, "DELETE FROM jobs WHERE id = $1 AND state <> 'running' RETURNING id", dbv_int(id));
+  if (!e && r.rows == 1) {
+    e = sx_audit(&x, who, "job.drop", "job", id, NULL);
+    if (!e) e = sx_commit(&x);
+    sx_end(&x);
+    return e;
+  }
+  sx_end(&x);
+  return e ? e : missing_or_state(s, id);
 }
 
 pheme_err store_jobs_purge(store *s, int64_t done_before_ms, int64_t *n) {

@@ -165,11 +165,13 @@ typedef struct {
 pheme_err store_jobs_list(store *s, arena *a, const job_filter *f, const store_page *p, job **out,
                           int *n) PHEME_MUST_CHECK;
 pheme_err store_job_get(store *s, arena *a, int64_t id, job *out) PHEME_MUST_CHECK;
-/* A dead job goes back to queued, due now, with its attempts reset (the last error is kept).
- * PHEME_DATA_NOT_FOUND for no such job, PHEME_DATA_STATE when it is not dead. */
-pheme_err store_job_retry(store *s, int64_t id, int64_t now_ms) PHEME_MUST_CHECK;
-/* Deletes a job that is not running. PHEME_DATA_NOT_FOUND, or PHEME_DATA_STATE when running. */
-pheme_err store_job_drop(store *s, int64_t id) PHEME_MUST_CHECK;
+/* A dead job goes back to queued, due now, with its attempts reset (the last error is kept); an
+ * operator's action, audited ("job.retry", by who). PHEME_DATA_NOT_FOUND for no such job,
+ * PHEME_DATA_STATE when it is not dead. */
+pheme_err store_job_retry(store *s, const store_actor *who, int64_t id, int64_t now_ms) PHEME_MUST_CHECK;
+/* Deletes a job that is not running, audited ("job.drop"). PHEME_DATA_NOT_FOUND, or
+ * PHEME_DATA_STATE when running. */
+pheme_err store_job_drop(store *s, const store_actor *who, int64_t id) PHEME_MUST_CHECK;
 /* Deletes done jobs last updated before the given time; *n (may be NULL) gets how many. Their
  * idempotency keys are forgotten with them. */
 pheme_err store_jobs_purge(store *s, int64_t done_before_ms, int64_t *n) PHEME_MUST_CHECK;

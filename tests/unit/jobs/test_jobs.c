@@ -13,6 +13,7 @@
 #include "store/jobs.h"
 
 static int64_t T0 = 1800000000000; /* a fixed "now" for the store tests */
+static const store_actor SYS = {0, ""}; /* the operator (pheme jobs retry|drop) */
 
 /* Deletes every job and the test effects, so each test starts from an empty queue. */
 static void reset(void) {
@@ -222,9 +223,10 @@ TEST(failure_retries_later_then_dead_letters_with_last_error) {
   int n;
   CHECK(!store_jobs_claim(S, &ar, "w1", 5, now + 100000, 1000, &c, &n));
   CHECK_INT(n, 0);
-  CHECK_INT(store_job_retry(S, id + 1000, now), PHEME_DATA_NOT_FOUND);
-  CHECK(!store_job_retry(S, id, now));
-  CHECK_INT(store_job_retry(S, id, now), PHEME_DATA_STATE); /* not dead any more */
+  CHECK_INT(store_job_retry(S, &SYS, id + 1000, now), PHEME_DATA_NOT_FOUND);
+  CHECK(!store_job_retry(S, &SYS, id, now));
+  CHECK_INT(count_sql("SELECT count(*) FROM audit_log WHERE action = 'job.retry' AND subject_id = $1", id), 1);
+  CHECK_INT(store_job_retry(S, &SYS, id, now), PHEME_DATA_STATE); /* not dead any more */
   REQUIRE(!store_jobs_claim(S, &ar, "w1", 5, now, 1000, &c, &n));
   REQUIRE(n == 1);
   CHECK_INT(c[0].attempt, 1);
@@ -494,7 +496,7 @@ TEST(operators_list_drop_and_stats) {
   int n;
   REQUIRE(!store_jobs_claim(S, &ar, "w", 1, T0 + 10, 1000, &cl, &n));
   REQUIRE(n == 1 && cl[0].id == a);
-  CHECK_INT(store_job_drop(S, a), PHEME_DATA_STATE); /* running */
+  CHECK_INT(store_job_drop(S, &SYS, a), PHEME_DATA_STATE); /* running */
   CHECK(!store_job_fail(S, cl, "x", T0 + 20, T0 + 11, NULL)); /* last attempt: dead */
   job *list;
   job_filter f = {NULL, JOB_DEAD};
@@ -530,9 +532,9 @@ TEST(operators_list_drop_and_stats) {
   CHECK(strstr(out.data, "pheme_jobs_oldest_queued_seconds{kind=\"t.ops\"}"));
   CHECK(strstr(out.data, "pheme_jobs_storage_up 1\n"));
   buf_release(&out);
-  CHECK(!store_job_drop(S, a));
-  CHECK_INT(store_job_drop(S, a), PHEME_DATA_NOT_FOUND);
-  CHECK(!store_job_drop(S, c));
+  CHECK(!store_job_drop(S, &SYS, a));
+  CHECK_INT(store_job_drop(S, &SYS, a), PHEME_DATA_NOT_FOUND);
+  CHECK(!store_job_drop(S, &SYS, c));
   CHECK_INT(count_sql("SELECT count(*) FROM jobs WHERE id >= $1", 0), 1);
   arena_release(&ar);
 }

@@ -97,7 +97,7 @@ static int64_t queued(const char *kind, int64_t id) {
     for (int i = 0; i < n; i++)
       if (strstr(list[i].payload, want)) {
         found++;
-        if (store_job_drop(S, list[i].id)) found = -100;
+        if (store_job_drop(S, &sys, list[i].id)) found = -100;
       }
   arena_release(&a);
   return found;
