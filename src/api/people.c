@@ -18,8 +18,7 @@ void users_list(http_req *r) {
   if (api_page(r, &p)) return;
   user *list;
   int n;
-  pheme_err e = bit ? store_users_with_role(req_store(r), &r->arena, bit, &p, &list, &n)
-                    : store_users_list(req_store(r), &r->arena, &p, &list, &n);
+  pheme_err e = store_users_list(req_store(r), &r->arena, bit, &p, &list, &n);
   if (e) { api_fail(r, e, "users"); return; }
   API_ANSWER_PAGE(r, list, n, &p, api_user_write, id);
 }

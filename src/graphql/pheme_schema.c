@@ -452,7 +452,7 @@ static int q_users(gql_call *c) {
   user *list = NULL;
   int n = 0;
   if (p.limit > 0) {
-    pheme_err e = STORE(c, store_users_list(CTX(c)->store, c->a, &p, &list, &n));
+    pheme_err e = STORE(c, store_users_list(CTX(c)->store, c->a, 0, &p, &list, &n));
     if (e) return e;
   }
   int shown = n > skip ? n - skip : 0;

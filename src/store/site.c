@@ -1,5 +1,4 @@
-/* Figures about the whole site (the landing page's numbers) and people by role (the admin page);
- * see store.h. */
+/* Figures about the whole site (the landing page's numbers); see store.h. */
 #include <string.h>
 
 #include "store/internal.h"
@@ -24,23 +23,4 @@ pheme_err store_site_stats(store *s, arena *a, site_stats *out) {
   }
   sx_end(&x);
   return e;
-}
-
-pheme_err store_users_with_role(store *s, arena *a, unsigned role, const store_page *p, user **out,
-                                int *n) {
-  sx x;
-  pheme_err e = sx_read(s, a, &x);
-  if (e) return e;
-  db_result r;
-  e = Q(&x, &r,
-        "SELECT " USER_COLS " FROM users u WHERE u.id < $1 AND (u.roles & $2) <> 0 "
-        "ORDER BY u.id DESC LIMIT $3",
-        dbv_int(page_before(p)), dbv_int(role), dbv_int(p->limit));
-  sx_end(&x);
-  if (e) return e;
-  *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));
-  if (!*out) return PHEME_SYS_NOMEM;
-  for (int i = 0; i < r.rows; i++) sx_user_read(&r, i, &(*out)[i]);
-  *n = r.rows;
-  return PHEME_OK;
 }

@@ -202,7 +202,8 @@ pheme_err store_user_ensure(store *s, arena *a, const store_actor *who, const ui
 pheme_err store_user_update_profile(store *s, arena *a, const store_actor *who, int64_t id,
                                     const char *display_name, const char *bio, user *out)
     PHEME_MUST_CHECK;
-pheme_err store_users_list(store *s, arena *a, const store_page *p, user **out, int *n)
+/* People newest first, keyset-paginated; with roles set, only those holding any role in the mask. */
+pheme_err store_users_list(store *s, arena *a, unsigned roles, const store_page *p, user **out, int *n)
     PHEME_MUST_CHECK;
 pheme_err store_wallet_view(store *s, arena *a, const uint8_t address[20], wallet_view *out)
     PHEME_MUST_CHECK;
@@ -292,9 +293,5 @@ typedef struct {
   int64_t open_tasks, people, guilds, skills, quests; /* people: with any XP */
 } site_stats;
 pheme_err store_site_stats(store *s, arena *a, site_stats *out) PHEME_MUST_CHECK;
-/* People holding any of the roles in the mask, newest first, keyset-paginated like
- * store_users_list. */
-pheme_err store_users_with_role(store *s, arena *a, unsigned role, const store_page *p, user **out,
-                                int *n) PHEME_MUST_CHECK;
 
 #endif

@@ -98,13 +98,15 @@ pheme_err store_user_update_profile(store *s, arena *a, const store_actor *who, 
   return e;
 }
 
-pheme_err store_users_list(store *s, arena *a, const store_page *p, user **out, int *n) {
+pheme_err store_users_list(store *s, arena *a, unsigned roles, const store_page *p, user **out, int *n) {
   sx x;
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   db_result r;
-  e = Q(&x, &r, "SELECT " USER_COLS " FROM users u WHERE u.id < $1 ORDER BY u.id DESC LIMIT $2",
-        dbv_int(page_before(p)), dbv_int(p->limit));
+  e = Q(&x, &r,
+        "SELECT " USER_COLS " FROM users u WHERE u.id < $1 AND ($2 = 0 OR (u.roles & $2) <> 0) "
+        "ORDER BY u.id DESC LIMIT $3",
+        dbv_int(page_before(p)), dbv_int(roles), dbv_int(p->limit));
   sx_end(&x);
   if (e) return e;
   *out = arena_zalloc(a, sizeof **out * (size_t)(r.rows ? r.rows : 1));

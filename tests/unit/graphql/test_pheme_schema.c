@@ -430,12 +430,12 @@ TEST(a_query_reads_one_snapshot) {
   int before, during, after;
   REQUIRE(store_read_pin(S) == 0);
   REQUIRE(store_read_pin(S) == 0);
-  REQUIRE(store_users_list(S, &a, &p, &list, &before) == 0);
+  REQUIRE(store_users_list(S, &a, 0, &p, &list, &before) == 0);
   REQUIRE(person_at(99, ROLE_USER).user_id > 0); /* a write, on the writer's connection */
   store_read_unpin(S);                           /* the inner pin: still pinned */
-  REQUIRE(store_users_list(S, &a, &p, &list, &during) == 0);
+  REQUIRE(store_users_list(S, &a, 0, &p, &list, &during) == 0);
   store_read_unpin(S);
-  REQUIRE(store_users_list(S, &a, &p, &list, &after) == 0);
+  REQUIRE(store_users_list(S, &a, 0, &p, &list, &after) == 0);
   if (strcmp(store_driver_name(S), "sqlite") == 0) CHECK_INT(during, before);
   CHECK_INT(after, before + 1);
   /* and a query run through the hooks answers as before */
