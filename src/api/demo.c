@@ -90,6 +90,7 @@ pheme_err demo_seed(store *s, char *err, size_t errlen) {
   guild g = {.slug = "solidity-builders", .name = "Solidity Builders", .type = "SKILL",
              .description = "People who write, test and audit smart contracts.", .owner_id = u[0].id};
   if ((rc = store_guild_create(s, &a, &sys, &g)) || (rc = store_guild_join(s, &sys, g.id, u[1].id))) goto out;
+  int64_t task_id[ARRAY_SIZE(tasks)];
   for (size_t i = 0; i < ARRAY_SIZE(tasks); i++) {
     task_skill ts = {tasks[i].skill, tasks[i].difficulty * 5};
     task t = {.type = tasks[i].type, .title = tasks[i].title, .description = tasks[i].description,
@@ -103,7 +104,17 @@ pheme_err demo_seed(store *s, char *err, size_t errlen) {
                             "{\"criterion\":\"Quality of evidence\",\"weight\":40}]}",
               .skills = &ts, .nskills = 1};
     if ((rc = store_task_create(s, &a, &sys, &t))) goto out;
+    task_id[i] = t.id;
   }
+  /* a quest chain whose first step is the task of the demo submission (demo_pipeline_seed takes
+   * the newest LESSON: the vesting explainer), so its submitter shows one step done and the next
+   * open, and everyone else the next step locked */
+  game_quest_step steps[] = {{.task_id = task_id[4]}, {.task_id = task_id[3]}};
+  game_quest quest = {.slug = "writers-path", .name = "The writer's path",
+                      .description = "Explain a token mechanism plainly, then carry the onboarding guide "
+                                     "into another language.",
+                      .xp_reward = 250, .steps = steps, .nsteps = (int)ARRAY_SIZE(steps)};
+  if ((rc = store_quest_create(s, &a, &sys, &quest))) goto out;
   /* the game's demo: badge types whose rules the demo submission meets once it is awarded (the
    * badges job awards them; the reconciler defines them on the dev chain), and a season running
    * now whose seed's hash is published */
@@ -132,7 +143,7 @@ pheme_err demo_seed(store *s, char *err, size_t errlen) {
     goto out;
   }
   if ((rc = store_season_create(s, &a, &sys, &season, seed))) goto out;
-  log_info("seeded demo data: %zu people, 1 guild, %zu tasks, %zu badge types, 1 season", ARRAY_SIZE(people),
+  log_info("seeded demo data: %zu people, 1 guild, %zu tasks, 1 quest, %zu badge types, 1 season", ARRAY_SIZE(people),
            ARRAY_SIZE(tasks), ARRAY_SIZE(badges));
   rc = PHEME_OK;
 out:

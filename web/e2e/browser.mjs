@@ -349,7 +349,7 @@ async function smoke() {
       if (!adminKey) throw new Error("PHEME_ADMIN_KEY is needed to create a quest");
       const tasks = (await (await fetch(`${base}/api/v1/tasks?limit=100`)).json()).items;
       const id = (title) => tasks.find((t) => t.title === title)?.id;
-      const steps = [id("Explain vesting cliffs in 300 words"), id("Ship a dashboard for your guild"), id("Run a governance proposal end to end")];
+      const steps = [id("Write your first Solidity test"), id("Ship a dashboard for your guild"), id("Run a governance proposal end to end")];
       const r = await fetch(`${base}/api/v1/quests`, {
         method: "POST",
         headers: { Authorization: `Bearer ${adminKey}`, "Content-Type": "application/json" },
@@ -367,7 +367,7 @@ async function smoke() {
       await heading("The builder's path");
       await visible("Sign in to see your progress");
       const shown = await page.getByTestId("quest-step").allInnerTexts();
-      if (shown.length !== 3 || !shown[0].includes("Explain vesting cliffs")) throw new Error(`steps: ${shown}`);
+      if (shown.length !== 3 || !shown[0].includes("Write your first Solidity test")) throw new Error(`steps: ${shown}`);
       await fits(page, "a quest");
       // back where the next check starts: a guild's page
       await page.goto(`${base}/guilds/solidity-builders`);
@@ -431,7 +431,7 @@ async function smoke() {
         await page.getByTestId("quest-progress").filter({ hasText: "0 of 3 steps done" }).waitFor();
         const states = await page.getByTestId("quest-step").evaluateAll((els) => els.map((e) => e.dataset.state));
         if (states.join() !== "open,locked,locked") throw new Error(`step states ${states}`);
-        await page.getByRole("link", { name: "Explain vesting cliffs in 300 words" }).waitFor();
+        await page.getByRole("link", { name: "Write your first Solidity test" }).waitFor();
         if (await page.getByRole("link", { name: "Run a governance proposal end to end" }).count()) throw new Error("a locked step is a link");
         await axeClean(page, "a quest with progress");
       });
