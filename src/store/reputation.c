@@ -5,6 +5,7 @@
 
 #include <jansson.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/util.h"
@@ -685,9 +686,41 @@ pheme_err store_rep_epoch_mark(store *s, int64_t round, const char *status, int6
 
 /* ---- SkillWallet endorsements ---- */
 
+/* The mirror runs at every recompute over every Skill Wallet and endorsement on chain, so its
+ * lookups are sorted arrays and binary searches (n log n), never a scan per endorsement. */
 typedef struct {
-  int64_t from, to, skill;
+  int64_t from, to, skill, id;
 } mirror_key;
+
+typedef struct {
+  int64_t chain;
+  const char *key;
+  int64_t value; /* a Skill Wallet's holder, or an on-chain skill's PHEME skill id (-1: none) */
+} chain_ref;
+
+static int chain_ref_cmp(const void *a, const void *b) {
+  const chain_ref *x = a, *y = b;
+  if (x->chain != y->chain) return x->chain < y->chain ? -1 : 1;
+  return strcmp(x->key, y->key);
+}
+
+static int mirror_key_cmp(const void *a, const void *b) {
+  const mirror_key *x = a, *y = b;
+  if (x->from != y->from) return x->from < y->from ? -1 : 1;
+  if (x->to != y->to) return x->to < y->to ? -1 : 1;
+  return x->skill < y->skill ? -1 : x->skill > y->skill;
+}
+
+static int64_t chain_ref_find(const chain_ref *refs, int n, int64_t chain, const char *key) {
+  chain_ref k = {chain, key, 0};
+  const chain_ref *hit = n ? bsearch(&k, refs, (size_t)n, sizeof *refs, chain_ref_cmp) : NULL;
+  return hit ? hit->value : -1;
+}
+
+static const mirror_key *mirror_find(const mirror_key *keys, int n, int64_t from, int64_t to, int64_t skill_id) {
+  mirror_key k = {from, to, skill_id, 0};
+  return n ? bsearch(&k, keys, (size_t)n, sizeof *keys, mirror_key_cmp) : NULL;
+}
 
 pheme_err store_rep_chain_endorsements_sync(store *s, int *added, int *removed) {
   if (added) *added = 0;
@@ -695,47 +728,59 @@ pheme_err store_rep_chain_endorsements_sync(store *s, int *added, int *removed) 
   sx x;
   pheme_err e = sx_write(s, NULL, &x);
   if (e) return e;
+  arena *a = x.a ? x.a : &x.scratch;
   int64_t now = time_now_ms();
-  db_result en, wl;
-  /* endorsements: key "to/from/skill"; Skill Wallets: key token id → the holder's person */
+  db_result en, wl, sdef, skills, have;
+  /* endorsements: key "to/from/skill"; Skill Wallets: key token id → the holder's person;
+   * on-chain skill definitions ({"name": …}) matched to PHEME's skills by slug or name */
   e = Q0(&x, &en, "SELECT chain_id, key FROM chain_entities WHERE kind = 'endorsement' ORDER BY chain_id, key");
   if (!e)
     e = Q0(&x, &wl,
            "SELECT ce.chain_id, ce.key, w.user_id FROM chain_entities ce JOIN wallets w ON w.address = ce.owner "
            "WHERE ce.kind = 'skill_wallet'");
-  /* on-chain skill definitions ({"name": …}) and PHEME's skills, matched in C */
-  db_result sdef, skills;
   if (!e) e = Q0(&x, &sdef, "SELECT chain_id, key, data FROM chain_entities WHERE kind = 'skill'");
   if (!e) e = Q0(&x, &skills, "SELECT id, slug, name FROM skills");
-  mirror_key *want = NULL;
-  int nwant = 0;
+  if (!e) e = Q0(&x, &have, "SELECT id, from_user, to_user, skill_id FROM endorsements WHERE source = 'chain'");
+  chain_ref *wallets = NULL, *defs = NULL;
+  mirror_key *want = NULL, *had = NULL;
   if (!e) {
-    want = arena_alloc(x.a ? x.a : &x.scratch, sizeof *want * (size_t)(en.rows + 1));
-    if (!want) e = PHEME_SYS_NOMEM;
+    wallets = arena_alloc(a, sizeof *wallets * (size_t)(wl.rows + 1));
+    defs = arena_alloc(a, sizeof *defs * (size_t)(sdef.rows + 1));
+    want = arena_alloc(a, sizeof *want * (size_t)(en.rows + 1));
+    had = arena_alloc(a, sizeof *had * (size_t)(have.rows + 1));
+    if (!wallets || !defs || !want || !had) e = PHEME_SYS_NOMEM;
   }
+  if (!e) {
+    for (int i = 0; i < wl.rows; i++)
+      wallets[i] = (chain_ref){db_int(&wl, i, 0), db_text(&wl, i, 1), db_int(&wl, i, 2)};
+    qsort(wallets, (size_t)wl.rows, sizeof *wallets, chain_ref_cmp);
+    for (int i = 0; i < sdef.rows; i++) {
+      int64_t sid = -1;
+      json_t *d = json_loads(db_text(&sdef, i, 2), 0, NULL);
+      const char *name = json_string_value(json_object_get(d, "name"));
+      for (int q = 0; name && q < skills.rows && sid < 0; q++)
+        if (strcmp(db_text(&skills, q, 1), name) == 0 || strcmp(db_text(&skills, q, 2), name) == 0)
+          sid = db_int(&skills, q, 0);
+      json_decref(d);
+      defs[i] = (chain_ref){db_int(&sdef, i, 0), db_text(&sdef, i, 1), sid};
+    }
+    qsort(defs, (size_t)sdef.rows, sizeof *defs, chain_ref_cmp);
+    for (int i = 0; i < have.rows; i++)
+      had[i] = (mirror_key){db_int(&have, i, 1), db_int(&have, i, 2), db_int(&have, i, 3), db_int(&have, i, 0)};
+    qsort(had, (size_t)have.rows, sizeof *had, mirror_key_cmp);
+  }
+  int nwant = 0;
   for (int i = 0; !e && i < en.rows; i++) {
     int64_t chain = db_int(&en, i, 0);
     char key[200], *to = key, *from, *sk;
     snprintf(key, sizeof key, "%s", db_text(&en, i, 1));
     if (!(from = strchr(to, '/')) || !(sk = strchr(from + 1, '/'))) continue;
     *from++ = 0, *sk++ = 0;
-    int64_t uf = -1, ut = -1, sid = -1;
-    for (int k = 0; k < wl.rows; k++) {
-      if (db_int(&wl, k, 0) != chain) continue;
-      if (strcmp(db_text(&wl, k, 1), from) == 0) uf = db_int(&wl, k, 2);
-      if (strcmp(db_text(&wl, k, 1), to) == 0) ut = db_int(&wl, k, 2);
-    }
-    for (int k = 0; k < sdef.rows && sid < 0; k++) {
-      if (db_int(&sdef, k, 0) != chain || strcmp(db_text(&sdef, k, 1), sk) != 0) continue;
-      json_t *d = json_loads(db_text(&sdef, k, 2), 0, NULL);
-      const char *name = json_string_value(json_object_get(d, "name"));
-      for (int q = 0; name && q < skills.rows && sid < 0; q++)
-        if (strcmp(db_text(&skills, q, 1), name) == 0 || strcmp(db_text(&skills, q, 2), name) == 0)
-          sid = db_int(&skills, q, 0);
-      json_decref(d);
-    }
+    int64_t uf = chain_ref_find(wallets, wl.rows, chain, from), ut = chain_ref_find(wallets, wl.rows, chain, to),
+            sid = chain_ref_find(defs, sdef.rows, chain, sk);
     if (uf < 0 || ut < 0 || sid < 0 || uf == ut) continue;
-    want[nwant++] = (mirror_key){uf, ut, sid};
+    want[nwant++] = (mirror_key){uf, ut, sid, 0};
+    if (mirror_find(had, have.rows, uf, ut, sid)) continue; /* mirrored already */
     db_result ins;
     e = Q(&x, &ins,
           "INSERT INTO endorsements (from_user, to_user, skill_id, weight, source, created_at) "
@@ -749,15 +794,10 @@ pheme_err store_rep_chain_endorsements_sync(store *s, int *added, int *removed) 
       e = sx_event(&x, "endorsement.created", ut, 1, "endorsement", db_int(&ins, 0, 0), data, now);
     }
   }
-  db_result have;
-  if (!e) e = Q0(&x, &have, "SELECT id, from_user, to_user, skill_id FROM endorsements WHERE source = 'chain'");
+  if (!e) qsort(want, (size_t)nwant, sizeof *want, mirror_key_cmp);
   for (int i = 0; !e && i < have.rows; i++) {
-    int keep = 0;
-    for (int k = 0; k < nwant && !keep; k++)
-      keep = want[k].from == db_int(&have, i, 1) && want[k].to == db_int(&have, i, 2) &&
-             want[k].skill == db_int(&have, i, 3);
-    if (keep) continue;
-    e = Q(&x, NULL, "DELETE FROM endorsements WHERE id = $1", dbv_int(db_int(&have, i, 0)));
+    if (mirror_find(want, nwant, had[i].from, had[i].to, had[i].skill)) continue;
+    e = Q(&x, NULL, "DELETE FROM endorsements WHERE id = $1", dbv_int(had[i].id));
     if (!e && removed) (*removed)++;
   }
   if (!e) e = sx_commit(&x);
