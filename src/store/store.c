@@ -15,7 +15,8 @@ pheme_err store_open(store **out, const char *url, const store_options *opt, cha
   store *s = calloc(1, sizeof *s);
   if (!s) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
   db_options o = {opt->pool_size, opt->busy_timeout_ms, opt->synchronous_full, opt->wal_autocheckpoint,
-                  opt->replica, opt->statement_timeout_ms, opt->replica_pool_size};
+                  opt->replica, opt->statement_timeout_ms, opt->replica_pool_size,
+                  opt->connect_timeout_s};
   pheme_err e = db_open(&s->db, url, &o, err, errlen);
   if (e) {
     free(s);

@@ -156,6 +156,7 @@ typedef struct {
   int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (SYS002); 0 = none */
   int replica_max_lag_ms;   /* PostgreSQL with a replica: the staleness bound of replica reads */
   int replica_pool_size;    /* PostgreSQL: connections to the replica; 0 = pool_size */
+  int connect_timeout_s;    /* PostgreSQL: seconds per connection attempt, reconnects too; 0 = 5 */
 } store_options;
 
 /* --- lifecycle --- */
