@@ -62,6 +62,11 @@ void store_writes_listen(store *s, void (*fn)(void *ctx), void *ctx) {
 
 void store_replica_share(store *s, struct redis_client *redis) { replica_gate_share(s->gate, redis); }
 
+int store_replica_state(store *s, int *usable) {
+  *usable = 0;
+  return s->gate ? replica_gate_state(s->gate, usable) : -2;
+}
+
 void store_wrote(store *s) {
   void (*hook)(void *) = __atomic_load_n(&s->writes_hook, __ATOMIC_ACQUIRE);
   if (hook) hook(__atomic_load_n(&s->writes_ctx, __ATOMIC_ACQUIRE));

@@ -100,8 +100,8 @@ static int conn_setup(db_conn *c, char *err, size_t errlen) {
  * the TCP connect, TLS and the startup exchange, per address tried); PQreset reuses the
  * connection's options, so every reconnect is bounded too. It is given before the URL, whose
  * own connect_timeout, when it has one, is processed later and wins. */
-static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms, int connect_timeout_s, char *err,
-                          size_t errlen) {
+static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms, int connect_timeout_s, int later,
+                          char *err, size_t errlen) {
   db_conn *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->replica = replica;
@@ -110,7 +110,23 @@ static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms
   snprintf(timeout, sizeof timeout, "%d", connect_timeout_s > 0 ? connect_timeout_s : PG_CONNECT_TIMEOUT_S);
   const char *const keys[] = {"connect_timeout", "dbname", NULL};
   const char *const values[] = {timeout, url, NULL};
+  if (later) { /* a replica already found down: not waited for again, connected on first use */
+    c->h = PQconnectStartParams(keys, values, 1);
+    c->reset_failing = 1;
+    if (c->h) return c;
+    conn_close(c);
+    return NULL;
+  }
   c->h = PQconnectdbParams(keys, values, 1);
+  if (c->h && PQstatus(c->h) != CONNECTION_OK && replica) {
+    /* a replica that is down does not stop the start: the connection is kept broken, reads go to
+     * the primary (the replica gate's checks fail), and the gate's next check through it
+     * reconnects it (pg_acquire) once the replica answers */
+    const char *m = PQerrorMessage(c->h);
+    snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
+    c->reset_failing = 1;
+    return c;
+  }
   if (!c->h || PQstatus(c->h) != CONNECTION_OK) {
     /* libpq's message may quote the password-bearing URL only in parts it chose; trim the
      * trailing newline and never print the URL itself. */
@@ -170,11 +186,27 @@ static pheme_err pg_open(db **out, const char *url, const db_options *o, char *e
   int total = n + nr;
   p->conns = calloc((size_t)total, sizeof *p->conns);
   if (!p->conns) goto fail;
+  char *bad = NULL;
+  PQconninfoOption *parsed = nr ? PQconninfoParse(o->replica, &bad) : NULL;
+  if (nr && !parsed) { /* a mistake in the setting fails the start; only a replica that is down does not */
+    snprintf(err, errlen, "invalid database_replica: %.*s", bad ? (int)strcspn(bad, "\n") : 13, bad ? bad : "out of memory");
+    PQfreemem(bad);
+    goto fail;
+  }
+  PQconninfoFree(parsed);
+  int replica_down = 0;
   for (int i = 0; i < total; i++) {
     int replica = i >= n;
-    p->conns[i] = conn_open(replica ? o->replica : url, replica, o->statement_timeout_ms, o->connect_timeout_s, err, errlen);
+    p->conns[i] = conn_open(replica ? o->replica : url, replica, o->statement_timeout_ms, o->connect_timeout_s,
+                            replica_down, err, errlen);
     if (!p->conns[i]) goto fail;
     p->nconns++;
+    if (replica && PQstatus(p->conns[i]->h) != CONNECTION_OK) {
+      if (!replica_down)
+        log_warn("postgresql replica is down at start (%s): reads go to the primary until it answers", err);
+      replica_down = 1;
+      err[0] = 0;
+    }
   }
   p->primary = db_pool_new(p->conns, n, o->busy_timeout_ms);
   if (!p->primary) goto fail;
