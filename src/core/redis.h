@@ -45,6 +45,17 @@ void redis_client_free(redis_client *c);
  * message in out->s. */
 pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) PHEME_MUST_CHECK;
 
+/* A command whose reply is not waited for: done(arg, e, v) gets it later, once, on the client's
+ * reader thread, with e as redis_command would return it (v holds the reply; for PHEME_SYS_IO,
+ * nothing). Concurrent callers' commands go out on one shared connection, pipelined, so that many
+ * of them share a round trip of Redis's and a wake-up of each side.
+ * Returns PHEME_OK when the command was handed over (done will be called: with PHEME_SYS_IO when
+ * the connection is lost or no reply comes within timeout_ms), or PHEME_SYS_IO at once without
+ * calling done when Redis is down (the back-off) or cannot be reached. done must not block long:
+ * the replies of the commands after its own wait for it. */
+typedef void (*redis_done_fn)(void *arg, pheme_err e, const redis_value *v);
+pheme_err redis_send(redis_client *c, int argc, const char *const *argv, redis_done_fn done, void *arg) PHEME_MUST_CHECK;
+
 /* A new connection of its own (authenticated, on the URL's database) for a caller that keeps it,
  * such as a subscriber (core/redis_bus.h), or NULL with the failure noted (Redis down for the
  * back-off). The caller frees it with redisFree. */
