@@ -1,7 +1,8 @@
 /* A Redis client for what several PHEME nodes share (issue 16): the rate-limit buckets today, and
- * what else needs one truth across nodes. Through hiredis, synchronous, one connection per thread
- * that uses it (hiredis contexts are not thread-safe; the HTTP threads are few and fixed), each
- * with connect and command timeouts.
+ * what else needs one truth across nodes. Through hiredis: redis_command waits for its reply on a
+ * connection of the calling thread's own (hiredis contexts are not thread-safe; the HTTP threads
+ * are few and fixed); redis_send pipelines commands of any thread on one shared connection whose
+ * replies a reader thread hands back. Every connection has connect and command timeouts.
  *
  * Redis is never on the critical path: when a command fails (refused connection, timeout, an error
  * reply of the server itself) the client is marked down for a back-off interval, during which
