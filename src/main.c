@@ -174,7 +174,7 @@ static store *open_store(const pheme_config *cfg, int migrate) {
                      strcmp(cfg->sqlite_synchronous, "full") == 0, cfg->database_replica,
                      (int)cfg->db_group_commit_wait_us, (int)cfg->sqlite_wal_autocheckpoint,
                      (int)cfg->db_statement_timeout, (int)cfg->database_replica_max_lag_ms,
-                     (int)cfg->db_replica_pool_size};
+                     (int)cfg->db_replica_pool_size, (int)cfg->db_connect_timeout};
   char err[512];
   store *s;
   if (store_open(&s, cfg->database, &o, err, sizeof err)) {

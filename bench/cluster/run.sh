@@ -210,8 +210,8 @@ if [[ " $PART " == *" 1 "* ]]; then
 ### 1. Shared rate-limit check through Redis (target ≤ $T_ADDED_US µs added per request)
 
 One \`pheme serve\` (SQLite, 1,000 seeded tasks, rate limits on, read limit 1,000,000/min so every
-request passes the check, answer cache $ANSWER_CACHE, request log off, ${THREADS:-?} HTTP threads, each with its own Redis
-connection) with \`PHEME_REDIS=redis://127.0.0.1:PORT/5\` (redis-server
+request passes the check, answer cache $ANSWER_CACHE, request log off, ${THREADS:-?} HTTP threads; the checks that ask Redis
+are pipelined on one connection of the node while their requests wait parked) with \`PHEME_REDIS=redis://127.0.0.1:PORT/5\` (redis-server
 $V_REDIS on loopback, started by the script) and the same without Redis; wrk 1 thread,
 \`bench/http/load.lua tasks 1000\` (GET /api/v1/tasks/:id, bodies checked), 1 s warm-up then
 ${DURATION} s per run; the 1-connection runs interleaved without / with Redis. Nothing pinned.

@@ -10,9 +10,11 @@
 void ops_healthz(http_req *r) { http_json(r, 200, json_pack("{s:s}", "status", "ok")); }
 
 /* Ready when the database answers with the schema this build needs (503 otherwise). Each
- * dependency is named with its state: the database; Redis ("off" when not configured, "down" while
+ * dependency is named with its state: the database; the read replica when one is configured ("up",
+ * "down" while reads go to the primary, "unknown" before its first check); Redis ("off" when not configured, "down" while
  * this node uses its own rate limits instead); the chain ("off", "up", "halted" past a deep reorg).
- * A Redis that is down or a halted indexer leave the node ready, listed under "degraded". */
+ * A Redis or a replica that is down, or a halted indexer, leave the node ready, listed under
+ * "degraded". */
 void ops_readyz(http_req *r) {
   char why[200];
   store *s = req_store(r);
@@ -33,6 +35,15 @@ void ops_readyz(http_req *r) {
     json_object_set_new(deps, "redis", json_pack("{s:s,s:s,s:s,s:s}", "state", "down", "at", redis_where(a->redis),
                                                  "error", last, "meanwhile", "rate limits per node"));
     json_array_append_new(degraded, json_string("redis"));
+  }
+  int usable, replica = store_replica_state(s, &usable);
+  if (replica > -2) {
+    json_object_set_new(deps, "replica", json_pack("{s:s,s:b}", "state", replica == 1 ? "up" : replica == 0 ? "down" : "unknown",
+                                                   "usable", usable));
+    if (replica == 0) {
+      json_object_set_new(json_object_get(deps, "replica"), "meanwhile", json_string("reads on the primary"));
+      json_array_append_new(degraded, json_string("replica"));
+    }
   }
   uint64_t chain = (uint64_t)a->cfg->chain_id;
   if (!chain && store_chain_default(s, &chain)) chain = 0;

@@ -69,6 +69,8 @@ const conf_key conf_keys[] = {
      "PostgreSQL: connections to database_replica (API and all roles; workers and indexers open none); 0 = as many as the primary's pool"},
     {"db_statement_timeout", CONF_INT, F(db_statement_timeout), 0, 3600000, "30000", NULL,
      "PostgreSQL: milliseconds one statement may run before it is cancelled (503 SYS002); 0 = no limit"},
+    {"db_connect_timeout", CONF_INT, F(db_connect_timeout), 2, 600, "5", NULL,
+     "PostgreSQL: seconds one connection attempt (at start and every reconnect, primary and replica) may take before it fails; a connect_timeout in the URL wins"},
     {"db_busy_timeout", CONF_INT, F(db_busy_timeout), 0, 600000, "5000", NULL,
      "milliseconds to wait for a database lock or a free pooled connection"},
     {"db_group_commit_wait_us", CONF_INT, F(db_group_commit_wait_us), 0, 100000, "200", NULL,

@@ -41,6 +41,7 @@ typedef struct pheme_config {
   long long db_pool_size_api, db_pool_size_worker, db_pool_size_indexer; /* 0 = db_pool_size */
   long long db_replica_pool_size; /* connections to database_replica; 0 = as many as the primary's */
   long long db_statement_timeout;
+  long long db_connect_timeout; /* PostgreSQL: seconds per connection attempt */
   long long db_busy_timeout; /* milliseconds */
   long long db_group_commit_wait_us;
   long long sqlite_wal_autocheckpoint;

@@ -1,8 +1,11 @@
 /* Redis through hiredis: see redis.h. */
 #include "core/redis.h"
 
+#include <errno.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,7 +27,23 @@ struct redis_client {
   int held_down;                /* atomic: a subscriber's connection is lost (redis_hold_down) */
   pthread_mutex_t mu;           /* guards last_error */
   char last_error[200];
+  /* the pipelined connection of redis_send: commands are written under pipe_mu in the order of
+   * the queue, and the reader thread matches each reply to the queue's head */
+  pthread_mutex_t pipe_mu;
+  pthread_cond_t pipe_cv;       /* the reader waits for a connection */
+  redisContext *pipe;           /* NULL: none (made by the next redis_send) */
+  int pipe_reader_started, pipe_stopping;
+  pthread_t pipe_reader;
+  struct sent *pipe_head, *pipe_tail;
 };
+
+/* A command of redis_send waiting for its reply. */
+typedef struct sent {
+  struct sent *next;
+  redis_done_fn done;
+  void *arg;
+  uint64_t at_us;
+} sent;
 
 static void free_conn(void *p) { if (p) redisFree(p); }
 
@@ -98,6 +117,8 @@ pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redi
   snprintf(c->where, sizeof c->where, "%s:%d/%d", c->host, c->port, c->db);
   if (pthread_key_create(&c->conn, free_conn)) goto bad;
   pthread_mutex_init(&c->mu, NULL);
+  pthread_mutex_init(&c->pipe_mu, NULL);
+  pthread_cond_init(&c->pipe_cv, NULL);
   *out = c;
   return PHEME_OK;
 bad:
@@ -106,8 +127,19 @@ bad:
   return bad_url(url, file, err, errlen);
 }
 
+static void pipe_fail(redis_client *c, const char *why);
+
 void redis_client_free(redis_client *c) {
   if (!c) return;
+  pthread_mutex_lock(&c->pipe_mu);
+  c->pipe_stopping = 1;
+  if (c->pipe) shutdown(c->pipe->fd, SHUT_RDWR); /* the reader's read returns */
+  pthread_cond_broadcast(&c->pipe_cv);
+  pthread_mutex_unlock(&c->pipe_mu);
+  if (c->pipe_reader_started) pthread_join(c->pipe_reader, NULL);
+  pipe_fail(c, NULL); /* what is still queued (none once the reader has ended) */
+  pthread_mutex_destroy(&c->pipe_mu);
+  pthread_cond_destroy(&c->pipe_cv);
   free_conn(pthread_getspecific(c->conn));
   pthread_key_delete(c->conn); /* other threads' connections: freed as those threads end */
   pthread_mutex_destroy(&c->mu);
@@ -186,19 +218,8 @@ static void copy_scalar(const redisReply *r, int *type, long long *i, char *s) {
   }
 }
 
-pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) {
-  memset(out, 0, sizeof *out);
-  if (time_mono_us() < __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE)) return PHEME_SYS_IO;
-  redisContext *ctx = connection(c);
-  if (!ctx) return PHEME_SYS_IO;
-  __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
-  redisReply *r = redisCommandArgv(ctx, argc, (const char **)argv, NULL);
-  if (!r) {
-    note_failure(c, ctx->errstr[0] ? ctx->errstr : "no reply");
-    pthread_setspecific(c->conn, NULL);
-    redisFree(ctx);
-    return PHEME_SYS_IO;
-  }
+/* A reply as the caller needs it (redis.h); the server's own trouble marks Redis down. */
+static pheme_err reply_value(redis_client *c, redisReply *r, redis_value *out) {
   pheme_err e = PHEME_OK;
   if (r->type == REDIS_REPLY_ERROR) {
     snprintf(out->s, sizeof out->s, "%.*s", (int)(r->len < 63 ? r->len : 63), r->str);
@@ -217,9 +238,149 @@ pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redi
   } else {
     copy_scalar(r, &out->type, &out->i, out->s);
   }
-  freeReplyObject(r);
   if (!e) __atomic_store_n(&c->down_until_us, 0, __ATOMIC_RELEASE);
   return e;
+}
+
+pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) {
+  memset(out, 0, sizeof *out);
+  if (time_mono_us() < __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE)) return PHEME_SYS_IO;
+  redisContext *ctx = connection(c);
+  if (!ctx) return PHEME_SYS_IO;
+  __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
+  redisReply *r = redisCommandArgv(ctx, argc, (const char **)argv, NULL);
+  if (!r) {
+    note_failure(c, ctx->errstr[0] ? ctx->errstr : "no reply");
+    pthread_setspecific(c->conn, NULL);
+    redisFree(ctx);
+    return PHEME_SYS_IO;
+  }
+  memset(out, 0, sizeof *out);
+  pheme_err e = reply_value(c, r, out);
+  freeReplyObject(r);
+  return e;
+}
+
+/* ---- the pipelined connection (redis_send) ---- */
+
+/* Ends the pipelined connection (why: the failure noted; NULL: the client is being freed) and
+ * answers every queued command with PHEME_SYS_IO. Called by the reader thread, or once it ended. */
+static void pipe_fail(redis_client *c, const char *why) {
+  pthread_mutex_lock(&c->pipe_mu);
+  sent *q = c->pipe_head;
+  c->pipe_head = c->pipe_tail = NULL;
+  if (c->pipe) redisFree(c->pipe);
+  c->pipe = NULL;
+  pthread_mutex_unlock(&c->pipe_mu);
+  if (why) note_failure(c, why);
+  redis_value none;
+  memset(&none, 0, sizeof none);
+  while (q) {
+    sent *n = q->next;
+    q->done(q->arg, PHEME_SYS_IO, &none);
+    free(q);
+    q = n;
+  }
+}
+
+/* The reader thread: reads replies as they come (the connection's receive timeout, timeout_ms,
+ * wakes it to look for a command waiting too long) and answers the queue's head with each. */
+static void *pipe_reader(void *arg) {
+  redis_client *c = arg;
+  char in[16384];
+  for (;;) {
+    pthread_mutex_lock(&c->pipe_mu);
+    while (!c->pipe_stopping && !c->pipe) pthread_cond_wait(&c->pipe_cv, &c->pipe_mu);
+    if (c->pipe_stopping) {
+      pthread_mutex_unlock(&c->pipe_mu);
+      return NULL;
+    }
+    redisContext *ctx = c->pipe; /* freed only by this thread (pipe_fail) */
+    pthread_mutex_unlock(&c->pipe_mu);
+    ssize_t n = read(ctx->fd, in, sizeof in);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      pthread_mutex_lock(&c->pipe_mu);
+      int late = c->pipe_head && time_mono_us() - c->pipe_head->at_us > (uint64_t)c->timeout_ms * 1000;
+      pthread_mutex_unlock(&c->pipe_mu);
+      if (late) pipe_fail(c, "no reply within the timeout");
+      continue;
+    }
+    if (n <= 0) {
+      pipe_fail(c, n == 0 ? "connection closed" : strerror(errno));
+      continue;
+    }
+    if (redisReaderFeed(ctx->reader, in, (size_t)n) != REDIS_OK) {
+      pipe_fail(c, "unreadable reply");
+      continue;
+    }
+    for (;;) {
+      void *reply = NULL;
+      if (redisReaderGetReply(ctx->reader, &reply) != REDIS_OK) {
+        pipe_fail(c, "unreadable reply");
+        break;
+      }
+      if (!reply) break;
+      pthread_mutex_lock(&c->pipe_mu);
+      sent *q = c->pipe_head;
+      if (q && !(c->pipe_head = q->next)) c->pipe_tail = NULL;
+      pthread_mutex_unlock(&c->pipe_mu);
+      if (!q) { /* a reply nothing asked for: the stream is not what this side thinks */
+        freeReplyObject(reply);
+        pipe_fail(c, "a reply without a command");
+        break;
+      }
+      redis_value v;
+      memset(&v, 0, sizeof v);
+      pheme_err e = reply_value(c, reply, &v);
+      freeReplyObject(reply);
+      q->done(q->arg, e, &v);
+      free(q);
+    }
+  }
+}
+
+pheme_err redis_send(redis_client *c, int argc, const char *const *argv, redis_done_fn done, void *arg) {
+  if (time_mono_us() < __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE)) return PHEME_SYS_IO;
+  char *cmd = NULL;
+  long long len = redisFormatCommandArgv(&cmd, argc, (const char **)argv, NULL);
+  sent *q = malloc(sizeof *q);
+  if (len < 0 || !q) {
+    free(q);
+    if (len >= 0) redisFreeCommand(cmd);
+    return PHEME_SYS_NOMEM;
+  }
+  *q = (sent){NULL, done, arg, time_mono_us()};
+  pthread_mutex_lock(&c->pipe_mu);
+  if (!c->pipe && !c->pipe_stopping && (c->pipe = dial(c))) {
+    if (!c->pipe_reader_started && pthread_create(&c->pipe_reader, NULL, pipe_reader, c) == 0) c->pipe_reader_started = 1;
+    if (!c->pipe_reader_started) {
+      redisFree(c->pipe);
+      c->pipe = NULL;
+    }
+    pthread_cond_broadcast(&c->pipe_cv);
+  }
+  if (!c->pipe) {
+    pthread_mutex_unlock(&c->pipe_mu);
+    free(q);
+    redisFreeCommand(cmd);
+    return PHEME_SYS_IO;
+  }
+  /* queued before it is written, in the order of the bytes: the reader matches replies to it */
+  if (c->pipe_tail) c->pipe_tail->next = q; else c->pipe_head = q;
+  c->pipe_tail = q;
+  __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
+  for (long long off = 0; off < len;) {
+    ssize_t w = send(c->pipe->fd, cmd + off, (size_t)(len - off), MSG_NOSIGNAL);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) { /* the reader finds the connection shut and answers the queue, this one too */
+      shutdown(c->pipe->fd, SHUT_RDWR);
+      break;
+    }
+    off += w;
+  }
+  pthread_mutex_unlock(&c->pipe_mu);
+  redisFreeCommand(cmd);
+  return PHEME_OK;
 }
 
 int redis_up(redis_client *c) {

@@ -1,7 +1,8 @@
 /* A Redis client for what several PHEME nodes share (issue 16): the rate-limit buckets today, and
- * what else needs one truth across nodes. Through hiredis, synchronous, one connection per thread
- * that uses it (hiredis contexts are not thread-safe; the HTTP threads are few and fixed), each
- * with connect and command timeouts.
+ * what else needs one truth across nodes. Through hiredis: redis_command waits for its reply on a
+ * connection of the calling thread's own (hiredis contexts are not thread-safe; the HTTP threads
+ * are few and fixed); redis_send pipelines commands of any thread on one shared connection whose
+ * replies a reader thread hands back. Every connection has connect and command timeouts.
  *
  * Redis is never on the critical path: when a command fails (refused connection, timeout, an error
  * reply of the server itself) the client is marked down for a back-off interval, during which
@@ -44,6 +45,17 @@ void redis_client_free(redis_client *c);
  * PHEME_DATA_INVALID for an error reply that is the command's fault (e.g. NOSCRIPT), with the
  * message in out->s. */
 pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) PHEME_MUST_CHECK;
+
+/* A command whose reply is not waited for: done(arg, e, v) gets it later, once, on the client's
+ * reader thread, with e as redis_command would return it (v holds the reply; for PHEME_SYS_IO,
+ * nothing). Concurrent callers' commands go out on one shared connection, pipelined, so that many
+ * of them share a round trip of Redis's and a wake-up of each side.
+ * Returns PHEME_OK when the command was handed over (done will be called: with PHEME_SYS_IO when
+ * the connection is lost or no reply comes within timeout_ms), or PHEME_SYS_IO at once without
+ * calling done when Redis is down (the back-off) or cannot be reached. done must not block long:
+ * the replies of the commands after its own wait for it. */
+typedef void (*redis_done_fn)(void *arg, pheme_err e, const redis_value *v);
+pheme_err redis_send(redis_client *c, int argc, const char *const *argv, redis_done_fn done, void *arg) PHEME_MUST_CHECK;
 
 /* A new connection of its own (authenticated, on the URL's database) for a caller that keeps it,
  * such as a subscriber (core/redis_bus.h), or NULL with the failure noted (Redis down for the

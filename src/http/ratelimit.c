@@ -161,33 +161,56 @@ void ratelimit_metrics_collect(metrics_writer *w, void *ctx) {
  * back_id (0: none) of which spent tokens were used; a granted lease gets the field new_id.
  * *granted and *tokens are the script's answer. -1 when Redis cannot answer (the caller uses the
  * node's own bucket). */
-static int shared_call(ratelimit *rl, const char *key, int limit, int want, uint32_t new_id, uint32_t back_id, int spent,
-                       int *granted, double *tokens) {
+/* The script's arguments for one call (shared_call), as text. */
+typedef struct {
   char k[KEY_MAX + 16], lim[16], w[16], ms[16], nf[32], bf[32], sp[16];
-  snprintf(k, sizeof k, "pheme:rl:%s", key);
-  snprintf(lim, sizeof lim, "%d", limit);
-  snprintf(w, sizeof w, "%d", want);
-  snprintf(ms, sizeof ms, "%d", LEASE_MS + LEASE_GRACE_MS);
-  snprintf(nf, sizeof nf, "%s:%u", rl->node, new_id);
-  if (back_id) snprintf(bf, sizeof bf, "%s:%u", rl->node, back_id); else bf[0] = 0;
-  snprintf(sp, sizeof sp, "%d", spent);
-  const char *argv[] = {"EVALSHA", rl->script_sha, "1", k, lim, w, ms, nf, bf, sp};
-  int argc = (int)(sizeof argv / sizeof argv[0]);
-  redis_value v;
-  __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
-  pheme_err e = redis_command(rl->shared, argc, argv, &v);
-  if (e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0) {
-    argv[0] = "EVAL";
-    argv[1] = BUCKET_SCRIPT; /* runs it and caches it on the server for the next EVALSHA */
-    e = redis_command(rl->shared, argc, argv, &v);
-  }
-  if (e || v.type != REDIS_ARR || v.n != 2 || v.a[0].type != REDIS_INT) {
+  const char *argv[10];
+} call_args;
+enum { CALL_ARGC = 10 };
+
+static void call_args_init(ratelimit *rl, call_args *a, const char *key, int limit, int want, uint32_t new_id,
+                           uint32_t back_id, int spent) {
+  snprintf(a->k, sizeof a->k, "pheme:rl:%s", key);
+  snprintf(a->lim, sizeof a->lim, "%d", limit);
+  snprintf(a->w, sizeof a->w, "%d", want);
+  snprintf(a->ms, sizeof a->ms, "%d", LEASE_MS + LEASE_GRACE_MS);
+  snprintf(a->nf, sizeof a->nf, "%s:%u", rl->node, new_id);
+  if (back_id) snprintf(a->bf, sizeof a->bf, "%s:%u", rl->node, back_id); else a->bf[0] = 0;
+  snprintf(a->sp, sizeof a->sp, "%d", spent);
+  const char *argv[CALL_ARGC] = {"EVALSHA", rl->script_sha, "1", a->k, a->lim, a->w, a->ms, a->nf, a->bf, a->sp};
+  memcpy(a->argv, argv, sizeof argv);
+}
+
+/* The script's answer: 0 with *granted and *tokens, or -1 (counted as a fallback). */
+static int call_answer(ratelimit *rl, pheme_err e, const redis_value *v, int *granted, double *tokens) {
+  if (e || v->type != REDIS_ARR || v->n != 2 || v->a[0].type != REDIS_INT) {
     __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
   }
-  *granted = (int)v.a[0].i;
-  *tokens = strtod(v.a[1].s, NULL);
+  *granted = (int)v->a[0].i;
+  *tokens = strtod(v->a[1].s, NULL);
   return 0;
+}
+
+/* The call on this thread's own connection, waiting for the answer; NOSCRIPT (a Redis that
+ * restarted or was flushed) is answered by sending the script itself once. */
+static int call_wait(ratelimit *rl, call_args *a, int *granted, double *tokens) {
+  redis_value v;
+  pheme_err e = redis_command(rl->shared, CALL_ARGC, a->argv, &v);
+  if (e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0) {
+    a->argv[0] = "EVAL";
+    a->argv[1] = BUCKET_SCRIPT; /* runs it and caches it on the server for the next EVALSHA */
+    e = redis_command(rl->shared, CALL_ARGC, a->argv, &v);
+  }
+  return call_answer(rl, e, &v, granted, tokens);
+}
+
+static int shared_call(ratelimit *rl, const char *key, int limit, int want, uint32_t new_id, uint32_t back_id, int spent,
+                       int *granted, double *tokens) {
+  call_args a;
+  call_args_init(rl, &a, key, limit, want, new_id, back_id, spent);
+  __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
+  return call_wait(rl, &a, granted, tokens);
 }
 
 /* The answer for a client whose shared bucket holds tokens (plus what this node's lease holds). */
@@ -311,10 +334,22 @@ static bucket *bucket_get(const bucket_ref *ref, int limit, uint64_t now_us) {
   return b;
 }
 
-/* Takes a token through the shared bucket: from this node's lease while it has tokens and time
- * left, else from Redis, renewing the lease on the way (one thread per bucket at a time; the
- * others meanwhile ask for one token each). -1 when Redis cannot answer. */
-static int shared_take(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t now_us, rl_result *out) {
+/* One take through the shared bucket that asks Redis: what shared_begin decided to ask, and
+ * what shared_end does with the answer. */
+typedef struct {
+  bucket_ref ref;
+  int limit;
+  uint64_t now_us;
+  int renew, want, spent;
+  uint32_t id, back;
+} shared_take_call;
+
+/* The first half of a take through the shared bucket: from this node's lease while it has tokens
+ * and time left (1, *out set), else a call to Redis to make (0, *t filled), renewing the lease on
+ * the way (one thread per bucket at a time; the others meanwhile ask for one token each). -1 when
+ * there is no bucket (out of memory). */
+static int shared_begin(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t now_us, rl_result *out,
+                        shared_take_call *t) {
   pthread_mutex_lock(&ref->s->mu);
   bucket *b = bucket_get(ref, limit, now_us);
   if (!b) {
@@ -326,7 +361,7 @@ static int shared_take(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t
     *out = shared_result(limit, 1, b->shared_tokens + b->lease_left);
     pthread_mutex_unlock(&ref->s->mu);
     __atomic_add_fetch(&rl->lease_hits, 1, __ATOMIC_RELAXED);
-    return 0;
+    return 1;
   }
   int renew = !b->renewing, want = 1, spent = 0;
   uint32_t back = 0;
@@ -347,11 +382,20 @@ static int shared_take(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t
   if (renew)
     while (!(id = __atomic_add_fetch(&rl->lease_seq, 1, __ATOMIC_RELAXED))) {
     }
-  int granted = 0;
-  double tokens = 0;
-  int rc = shared_call(rl, ref->key, limit, want, id, back, spent, &granted, &tokens);
+  *t = (shared_take_call){*ref, limit, now_us, renew, want, spent, id, back};
+  return 0;
+}
+
+/* The second half: the answer of Redis (rc 0: granted and tokens; -1: none) recorded in the
+ * bucket. 0 with *out, or -1 when Redis could not answer. */
+static int shared_end(const shared_take_call *t, int rc, int granted, double tokens, rl_result *out) {
+  const bucket_ref *ref = &t->ref;
+  int limit = t->limit, renew = t->renew;
+  uint64_t now_us = t->now_us;
+  uint32_t id = t->id;
   if (renew) {
     pthread_mutex_lock(&ref->s->mu);
+    bucket *b;
     if ((b = bucket_get(ref, limit, now_us))) {
       b->renewing = 0;
       if (rc == 0) {
@@ -368,6 +412,18 @@ static int shared_take(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t
   if (rc) return -1;
   *out = shared_result(limit, granted >= 1, tokens + (granted > 1 ? granted - 1 : 0));
   return 0;
+}
+
+/* Takes a token through the shared bucket, waiting for Redis when it must ask. -1 when Redis
+ * cannot answer. */
+static int shared_take(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t now_us, rl_result *out) {
+  shared_take_call t;
+  int rc = shared_begin(rl, ref, limit, now_us, out, &t);
+  if (rc) return rc > 0 ? 0 : -1;
+  int granted = 0;
+  double tokens = 0;
+  rc = shared_call(rl, ref->key, limit, t.want, t.id, t.back, t.spent, &granted, &tokens);
+  return shared_end(&t, rc, granted, tokens, out);
 }
 
 /* What the shared bucket would answer, without taking a token: a lease with tokens and time left
@@ -388,12 +444,10 @@ static int shared_peek(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t
   return 0;
 }
 
-rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
-  bucket_ref ref;
-  bucket_ref_init(rl, client, c, &ref);
-  int limit = rl->limits[c];
+/* A token from this node's own bucket (no Redis, or Redis could not answer). */
+static rl_result local_take(const bucket_ref *refp, int limit, uint64_t now_us) {
+  bucket_ref ref = *refp;
   rl_result r = {0, limit, 0, 0, 0};
-  if (rl->shared && shared_take(rl, &ref, limit, now_us, &r) == 0) return r;
   double rate = (double)limit / 60e6; /* tokens per microsecond */
   pthread_mutex_lock(&ref.s->mu);
   bucket *b = bucket_get(&ref, limit, now_us);
@@ -418,6 +472,68 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
   r.reset_s = (int)(((double)limit - b->tokens) / rate / 1e6 + 0.999);
   pthread_mutex_unlock(&ref.s->mu);
   return r;
+}
+
+rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {
+  bucket_ref ref;
+  bucket_ref_init(rl, client, c, &ref);
+  int limit = rl->limits[c];
+  rl_result r = {0, limit, 0, 0, 0};
+  if (rl->shared && shared_take(rl, &ref, limit, now_us, &r) == 0) return r;
+  return local_take(&ref, limit, now_us);
+}
+
+/* A take whose call to Redis is in flight (ratelimit_take_async). */
+typedef struct {
+  ratelimit *rl;
+  shared_take_call t;
+  call_args args;
+  rl_done_fn done;
+  void *arg;
+} take_in_flight;
+
+/* Redis's answer to a take in flight, on the Redis client's reader thread. NOSCRIPT (a Redis that
+ * restarted or was flushed) is asked again the waiting way, on this thread, once. */
+static void take_answered(void *arg, pheme_err e, const redis_value *v) {
+  take_in_flight *f = arg;
+  int granted = 0;
+  double tokens = 0;
+  int rc = e == PHEME_DATA_INVALID && strncmp(v->s, "NOSCRIPT", 8) == 0 ? call_wait(f->rl, &f->args, &granted, &tokens)
+                                                                       : call_answer(f->rl, e, v, &granted, &tokens);
+  rl_result r;
+  if (shared_end(&f->t, rc, granted, tokens, &r)) r = local_take(&f->t.ref, f->t.limit, f->t.now_us);
+  f->done(f->arg, &r);
+  free(f);
+}
+
+int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out, rl_done_fn done,
+                         void *arg) {
+  bucket_ref ref;
+  bucket_ref_init(rl, client, c, &ref);
+  int limit = rl->limits[c];
+  take_in_flight *f;
+  if (!rl->shared || !(f = malloc(sizeof *f))) {
+    *out = ratelimit_take(rl, client, c, now_us);
+    return 1;
+  }
+  int rc = shared_begin(rl, &ref, limit, now_us, out, &f->t);
+  if (rc) {
+    free(f);
+    if (rc < 0) *out = local_take(&ref, limit, now_us);
+    return 1;
+  }
+  f->rl = rl;
+  f->done = done;
+  f->arg = arg;
+  call_args_init(rl, &f->args, ref.key, limit, f->t.want, f->t.id, f->t.back, f->t.spent);
+  __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
+  if (redis_send(rl->shared, CALL_ARGC, f->args.argv, take_answered, f) == PHEME_OK) return 0;
+  /* Redis down: the bucket's renewal is undone and this node's own bucket answers */
+  __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
+  (void)shared_end(&f->t, -1, 0, 0, out);
+  *out = local_take(&ref, limit, now_us);
+  free(f);
+  return 1;
 }
 
 rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {

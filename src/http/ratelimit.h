@@ -31,6 +31,15 @@ typedef struct {
 
 /* Takes one token from client's bucket of class c at time now_us (monotonic; injectable for tests). */
 rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t now_us);
+/* ratelimit_take for a caller that need not wait: 1 when answered now (*out set: this node's
+ * bucket, or a lease of shared tokens it holds), 0 when the shared bucket in Redis is asked and
+ * done(arg, result) will be called once with the answer, on the Redis client's reader thread
+ * (redis_send); whatever Redis does, done is called (with this node's own bucket's answer when
+ * Redis fails). The same limits hold as for ratelimit_take: a check that must ask Redis is
+ * admitted only on its answer. Concurrent checks share round trips. */
+typedef void (*rl_done_fn)(void *arg, const rl_result *r);
+int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out, rl_done_fn done,
+                         void *arg);
 /* What ratelimit_take would answer, without taking a token or making a bucket (a client with no
  * bucket is allowed with the full limit). For counting failures: peek before the work, take
  * only when it failed. */

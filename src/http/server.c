@@ -37,6 +37,15 @@
 /* How long nothing must be in flight before a graceful stop closes the connections. */
 #define STOP_SETTLE_US 100000u
 
+/* A rate-limit check whose answer comes from Redis (ratelimit_take_async): the request goes on
+ * when the answer is in. Its states, in r->rl_state: */
+enum {
+  RL_CHECK_NONE,    /* none in flight */
+  RL_CHECK_SENT,    /* asked; the request has not needed the answer yet */
+  RL_CHECK_WAITING, /* the request is suspended until the answer (http_suspend) */
+  RL_CHECK_DONE     /* answered: r->rl_res */
+};
+
 /* ---------- answers ---------- */
 
 static void set_body(http_req *r, int status, char *body, size_t len, const char *type) {
@@ -320,6 +329,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
       trace_set_current(NULL);
     }
   }
+  /* a rate-limit check in flight still writes its answer into r: a request with no body waits
+   * for it before its handler (rate_wait), so this is only a request that ended in between —
+   * which libmicrohttpd does not do; the answer comes within redis_timeout_ms in any case */
+  while (__atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) == RL_CHECK_SENT) usleep(1000);
   if (r->static_fd >= 0) close(r->static_fd);
   if (r->file_held) guard_file_put(s);
   if (r->custom) MHD_destroy_response(r->custom);
@@ -494,8 +507,31 @@ static void client_ip_key(http_server *s, http_req *r, char *client, size_t n) {
   if (ratelimit_ip_key(ip, client, n)) snprintf(client, n, "ip:%s", ip);
 }
 
-/* Takes a token for the caller; adds the X-RateLimit-* headers. Returns 0, or answers 429. */
-static int rate_limit(http_server *s, http_req *r) {
+/* The answer's headers; 0 when admitted, else answers 429 and returns -1. */
+static int rate_answer(http_req *r, const rl_result *res) {
+  http_header(r, "X-RateLimit-Limit", arena_printf(&r->arena, "%d", res->limit));
+  http_header(r, "X-RateLimit-Remaining", arena_printf(&r->arena, "%d", res->remaining));
+  http_header(r, "X-RateLimit-Reset", arena_printf(&r->arena, "%d", res->reset_s));
+  if (res->allowed) return 0;
+  http_header(r, "Retry-After", arena_printf(&r->arena, "%d", res->retry_after_s));
+  http_error(r, PHEME_API_RATE_LIMITED, "too many requests: %d per minute on this kind of route; retry in %d s",
+             res->limit, res->retry_after_s);
+  return -1;
+}
+
+/* The answer of a check in flight, on the Redis client's reader thread: kept for the request, which
+ * is woken if it is already waiting for it (it suspended itself before saying so, so the resume
+ * always follows the suspend). */
+static void rate_answered(void *arg, const rl_result *res) {
+  http_req *r = arg;
+  r->rl_res = *res;
+  if (__atomic_exchange_n(&r->rl_state, RL_CHECK_DONE, __ATOMIC_ACQ_REL) == RL_CHECK_WAITING) http_resume(r);
+}
+
+/* Takes a token for the caller; adds the X-RateLimit-* headers. Returns 0, or answers 429; 1 when
+ * the answer is still to come from Redis (asked only for a request with no body: it has nothing
+ * to read meanwhile; rate_wait takes the answer before the handler runs). */
+static int rate_limit(http_server *s, http_req *r, int may_wait) {
   int cls = r->route->rate; /* the route's row says which class */
   if (!s->o.limits || cls < 0 || cls >= RL__CLASSES) return 0;
   char client[96];
@@ -508,15 +544,33 @@ static int rate_limit(http_server *s, http_req *r) {
   } else {
     client_ip_key(s, r, client, sizeof client);
   }
-  rl_result res = ratelimit_take(s->o.limits, client, (rl_class)cls, time_mono_us());
-  http_header(r, "X-RateLimit-Limit", arena_printf(&r->arena, "%d", res.limit));
-  http_header(r, "X-RateLimit-Remaining", arena_printf(&r->arena, "%d", res.remaining));
-  http_header(r, "X-RateLimit-Reset", arena_printf(&r->arena, "%d", res.reset_s));
-  if (res.allowed) return 0;
-  http_header(r, "Retry-After", arena_printf(&r->arena, "%d", res.retry_after_s));
-  http_error(r, PHEME_API_RATE_LIMITED, "too many requests: %d per minute on this kind of route; retry in %d s",
-             res.limit, res.retry_after_s);
-  return -1;
+  rl_result res;
+  if (!may_wait) {
+    res = ratelimit_take(s->o.limits, client, (rl_class)cls, time_mono_us());
+    return rate_answer(r, &res);
+  }
+  __atomic_store_n(&r->rl_state, RL_CHECK_SENT, __ATOMIC_RELEASE);
+  if (!ratelimit_take_async(s->o.limits, client, (rl_class)cls, time_mono_us(), &res, rate_answered, r)) return 1;
+  __atomic_store_n(&r->rl_state, RL_CHECK_NONE, __ATOMIC_RELEASE);
+  return rate_answer(r, &res);
+}
+
+/* The route's role, checked once the caller is admitted. Returns 0, or answers and returns -1. */
+static int check_role(http_server *s, http_req *r) {
+  const http_route *rt = r->route;
+  char msg[256] = "";
+  if (!rt->role) return 0;
+  if (!r->who.kind || !r->who.kind[0]) {
+    http_error(r, PHEME_AUTH_MISSING, "this route needs authentication: Authorization: Bearer <key>");
+    return -1;
+  }
+  pheme_err e = s->o.authorize ? s->o.authorize(&r->who, rt->role, msg, sizeof msg)
+                               : pheme_fail(PHEME_AUTH_FORBIDDEN, msg, sizeof msg, "no role check is wired");
+  if (e) {
+    http_error(r, e, "%s", msg);
+    return -1;
+  }
+  return 0;
 }
 
 /* Failed authentication costs the server a hash and a storage read before any rate limit could
@@ -553,9 +607,10 @@ static int authenticate(http_server *s, http_req *r, char *msg, size_t msglen) {
   return -1;
 }
 
-/* Authenticates, rate-limits and checks the route's role. Returns 0, or answers and returns -1. */
-static int admit(http_server *s, http_req *r) {
-  const http_route *rt = r->route;
+/* Authenticates, rate-limits and checks the route's role. Returns 0, or answers and returns -1.
+ * may_wait: a request with no body may have its rate-limit answer come later (rate_limit); its
+ * role is checked then, by rate_wait. */
+static int admit(http_server *s, http_req *r, int may_wait) {
   char msg[256] = "";
   /* the keys a write pins and a read looks up (core/readctx.h): the client address, then also
    * the person or key authenticated */
@@ -573,26 +628,36 @@ static int admit(http_server *s, http_req *r) {
     r->reads.keys[r->reads.nkeys++] = read_ctx_key(key);
     if (r->reads.verdict == READ_REPLICA) r->reads.verdict = READ_ANY; /* decided for the address alone */
   }
-  if (rate_limit(s, r)) return -1;
-  if (rt->role) {
-    if (!r->who.kind || !r->who.kind[0]) {
-      http_error(r, PHEME_AUTH_MISSING, "this route needs authentication: Authorization: Bearer <key>");
-      return -1;
-    }
-    pheme_err e = s->o.authorize ? s->o.authorize(&r->who, rt->role, msg, sizeof msg)
-                                 : pheme_fail(PHEME_AUTH_FORBIDDEN, msg, sizeof msg, "no role check is wired");
-    if (e) {
-      http_error(r, e, "%s", msg);
-      return -1;
-    }
-  }
-  return 0;
+  int rl = rate_limit(s, r, may_wait);
+  if (rl) return rl > 0 ? 0 : -1;
+  return check_role(s, r);
+}
+
+static void dispatch(http_server *s, http_req *r);
+
+/* The rest of admit once the rate-limit answer is in, then the handler: run by request_step, or
+ * when a suspended request is woken (http_suspend). */
+static void rate_then_dispatch(http_req *r) {
+  __atomic_store_n(&r->rl_state, RL_CHECK_NONE, __ATOMIC_RELAXED);
+  if (rate_answer(r, &r->rl_res) || check_role(r->srv, r)) return;
+  dispatch(r->srv, r);
+}
+
+/* Before the handler of a request whose rate-limit check is in flight: 0 when its answer is in
+ * (the handler may run), 1 when the request was suspended until it comes. */
+static int rate_wait(http_req *r) {
+  if (__atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) == RL_CHECK_DONE) return 0;
+  http_suspend(r, rate_then_dispatch);
+  int sent = RL_CHECK_SENT;
+  if (!__atomic_compare_exchange_n(&r->rl_state, &sent, RL_CHECK_WAITING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    http_resume(r); /* answered meanwhile: woken at once */
+  return 1;
 }
 
 /* A streamed body's start, once the headers are in: admit the caller, then let the route begin
  * (or refuse). Returns 0, or -1 when answered. */
 static int stream_open(http_server *s, http_req *r) {
-  if (admit(s, r)) return -1;
+  if (admit(s, r, 0)) return -1;
   if (r->route->stream->begin(r)) {
     if (!r->answered) PHEME_BUG("stream of %s %s refused without an answer", r->route->method, r->route->pattern);
     return -1;
@@ -664,8 +729,9 @@ static enum MHD_Result request_step(http_server *s, http_req *r, struct MHD_Conn
       return queue(s, r);
     }
     /* The caller is admitted before its body is read: a refused one's body is dropped, never
-     * buffered. */
-    (void)admit(s, r);
+     * buffered. A request with no body may wait for its rate-limit answer from Redis without
+     * holding the thread (rate_wait). */
+    (void)admit(s, r, !body);
     return MHD_YES;
   }
   if (*upload_size) {
@@ -713,11 +779,23 @@ static enum MHD_Result request_step(http_server *s, http_req *r, struct MHD_Conn
     r->resume = NULL;
     ATOMIC_ADD(&s->parked, -1);
     resume(r);
+    if (r->parking) { /* the handler it ran parked in its turn */
+      r->parking = 0;
+      return MHD_YES;
+    }
     if (!r->answered) PHEME_BUG("the resumed handler of %s %s gave no answer", r->method, r->path);
     return queue(s, r);
   }
   guard_deadline(guard_of(conn), 0); /* the body is in */
-  if (!r->answered) dispatch(s, r);
+  if (!r->answered && __atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) != RL_CHECK_NONE) {
+    if (rate_wait(r)) {
+      r->parking = 0;
+      return MHD_YES; /* suspended: called again after http_resume */
+    }
+    rate_then_dispatch(r);
+  } else if (!r->answered) {
+    dispatch(s, r);
+  }
   if (r->parking) {
     r->parking = 0;
     return MHD_YES; /* suspended: called again after http_resume */

@@ -78,6 +78,8 @@ struct http_req {
   size_t discard_limit;        /* a refused streamed body is dropped up to here, then the
                                 * connection is closed */
   struct MHD_Response *custom; /* an answer a transport made (http_response), not yet queued */
+  int rl_state;                /* atomic: a rate-limit check in flight (server.c, RL_CHECK_*) */
+  rl_result rl_res;            /* its answer, once rl_state is RL_CHECK_DONE */
 };
 
 /* Authenticates a request from its Authorization header value (NULL when absent).

@@ -56,6 +56,7 @@ typedef struct {
   const char *replica;  /* PostgreSQL read replica, or NULL */
   int statement_timeout_ms; /* PostgreSQL: statement_timeout of every connection; 0 = none */
   int replica_pool_size;    /* PostgreSQL: connections to the replica; 0 = pool_size */
+  int connect_timeout_s;    /* PostgreSQL: libpq connect_timeout of every connection; 0 = 5 */
 } db_options;
 
 typedef struct {

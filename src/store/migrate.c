@@ -24,7 +24,8 @@ static const char create_table[] =
     "NULL, applied_at BIGINT NOT NULL)";
 
 int migrate_latest_applied(struct db *d) {
-  db_conn *c = d->drv->acquire(d, 0);
+  /* the primary's schema: a read replica that is down or behind is not what readiness asks */
+  db_conn *c = d->drv->acquire(d, 1);
   if (!c) return -1;
   arena a;
   arena_init(&a, 0);

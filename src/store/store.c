@@ -15,7 +15,8 @@ pheme_err store_open(store **out, const char *url, const store_options *opt, cha
   store *s = calloc(1, sizeof *s);
   if (!s) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
   db_options o = {opt->pool_size, opt->busy_timeout_ms, opt->synchronous_full, opt->wal_autocheckpoint,
-                  opt->replica, opt->statement_timeout_ms, opt->replica_pool_size};
+                  opt->replica, opt->statement_timeout_ms, opt->replica_pool_size,
+                  opt->connect_timeout_s};
   pheme_err e = db_open(&s->db, url, &o, err, errlen);
   if (e) {
     free(s);
@@ -60,6 +61,11 @@ void store_writes_listen(store *s, void (*fn)(void *ctx), void *ctx) {
 }
 
 void store_replica_share(store *s, struct redis_client *redis) { replica_gate_share(s->gate, redis); }
+
+int store_replica_state(store *s, int *usable) {
+  *usable = 0;
+  return s->gate ? replica_gate_state(s->gate, usable) : -2;
+}
 
 void store_wrote(store *s) {
   void (*hook)(void *) = __atomic_load_n(&s->writes_hook, __ATOMIC_ACQUIRE);

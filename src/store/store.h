@@ -156,6 +156,7 @@ typedef struct {
   int statement_timeout_ms; /* PostgreSQL: a statement running longer is cancelled (SYS002); 0 = none */
   int replica_max_lag_ms;   /* PostgreSQL with a replica: the staleness bound of replica reads */
   int replica_pool_size;    /* PostgreSQL: connections to the replica; 0 = pool_size */
+  int connect_timeout_s;    /* PostgreSQL: seconds per connection attempt, reconnects too; 0 = 5 */
 } store_options;
 
 /* --- lifecycle --- */
@@ -163,6 +164,9 @@ pheme_err store_open(store **out, const char *url, const store_options *opt, cha
     PHEME_MUST_CHECK;
 void store_free(store *s);
 pheme_err store_migrate(store *s, int *applied, char *err, size_t errlen) PHEME_MUST_CHECK;
+/* The read replica (database_replica): -2 none configured, -1 not checked yet, 0 down (reads go
+ * to the primary until it answers again), 1 up; *usable: reads may go to it now. */
+int store_replica_state(store *s, int *usable);
 /* 0 when storage answers and every known migration is applied; -1 with why otherwise. */
 pheme_err store_ready(store *s, char *why, size_t n);
 void store_stats_get(store *s, store_stats *out);

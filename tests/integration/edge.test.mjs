@@ -4,9 +4,13 @@
 // bodies in flight, and callers admitted before their body is read.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
 import net from 'node:net';
+import path from 'node:path';
 import {
-  RawConn, castKeys, expectError, expectStatus, freshDatabase, rawRequest, request, sleep, startServer,
+  BIN, RawConn, Server, WORK, castKeys, expectError, expectStatus, freePort, freshDatabase, rawRequest, request, sleep,
+  startServer,
 } from './lib/harness.mjs';
 
 // A raw connection from a given loopback source address (127.0.0.0/8 is all loopback on Linux).
@@ -166,5 +170,79 @@ describe('edge', () => {
     } finally { slow.destroy(); late.destroy(); }
     await sleep(300);
     assert.equal(await metric(srv.port, 'pheme_http_body_bytes'), 0, 'given back when the requests end');
+  });
+});
+
+// The descriptor budget (docs/internals/edge.md, "Limit and reserve"): a connection holds one
+// descriptor, and a file answer takes a second from the same budget while it is sent. The server
+// runs with RLIMIT_NOFILE 560 (prlimit), so its limit is 560 − 544 = 16 connections and the budget
+// 16 + 32 (the probes' reserve) = 48. With 16 connections open and 32 more in the reserve, a
+// static file asked for on one of the 16 has no descriptor left: 503 API013, not EMFILE.
+describe('edge: the descriptor budget', () => {
+  let srv; let dir;
+  before(async () => {
+    const db = await freshDatabase('fdbudget');
+    dir = fs.mkdtempSync(path.join(WORK, 'webroot-'));
+    fs.writeFileSync(path.join(dir, 'index.html'), '<!doctype html><title>budget</title>hello');
+    const port = await freePort();
+    const log = path.join(WORK, `fdbudget-${process.pid}.log`);
+    const env = {};
+    for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('PHEME_')) env[k] = v;
+    const fd = fs.openSync(log, 'a');
+    const child = spawn('prlimit', ['--nofile=560:560', '--', BIN, 'serve', '--listen', `127.0.0.1:${port}`,
+      '--database', db.url, '--web-root', dir, '--log-requests', 'false', '--per-client-connections', '0',
+      '--request-head-timeout', '60', '--rate-limit', 'off', '--threads', '2'], { cwd: WORK, env, stdio: ['ignore', fd, fd] });
+    fs.closeSync(fd);
+    const exited = new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal })));
+    srv = new Server(child, port, exited, log, db);
+    assert.ok(await srv.waitReady(30000), `the server started under prlimit:\n${srv.log()}`);
+  });
+  after(async () => { if (srv) await srv.stop(); });
+
+  test('a file answer with no descriptor left in the budget is 503 API013; with one freed it is served', async () => {
+    const m = (await request(srv.port, 'GET', '/metrics')).text;
+    assert.match(m, /^pheme_http_connection_limit 16$/m, 'RLIMIT_NOFILE 560 leaves 16 connections');
+    const count = (text, name) => Number((new RegExp(`^${name} (\\d+)$`, 'm').exec(text) || [])[1]);
+    const ask = async (conn, p) => {
+      await conn.write(`GET ${p} HTTP/1.1\r\nHost: x\r\n\r\n`);
+      return conn.readResponse({ timeout: 15000 });
+    };
+    // the reserve's connections are closed 2 s after they are accepted if they send no request:
+    // the whole fill and the file request happen within that; a machine too slow for it is seen
+    // (connections closed on their deadline meanwhile) and the fill is made again
+    let refused = null;
+    for (let attempt = 0; attempt < 3 && !refused; attempt++) {
+      const asker = await RawConn.open(srv.port);
+      expectStatus(await ask(asker, '/healthz'), 200); // one of the 16, not the reserve's
+      const held = [];
+      for (let i = 0; i < 47; i++) held.push(await RawConn.open(srv.port));
+      const before = (await ask(asker, '/metrics')).text;
+      const r = await ask(asker, '/index.html');
+      const after = (await ask(asker, '/metrics')).text;
+      const cut = count(after, 'pheme_http_deadline_closed_total') - count(before, 'pheme_http_deadline_closed_total');
+      if (r.status === 503) {
+        refused = { r, asker, held };
+      } else {
+        assert.ok(cut > 0, `a file was served with the budget spent (nothing closed meanwhile): ${r.status}`);
+        for (const c of held) c.destroy();
+        asker.destroy();
+        await sleep(500);
+      }
+    }
+    assert.ok(refused, 'the budget was filled within the reserve\'s 2 s in one of 3 tries');
+    assert.equal(refused.r.body.error.code, 'API013', refused.r.text);
+    assert.match(refused.r.body.error.message, /too many open files/);
+    // one descriptor back (a reserve connection closed): the same file on the same connection is served
+    refused.held.pop().destroy();
+    let ok = null;
+    for (let i = 0; i < 50 && !ok; i++) {
+      await sleep(20);
+      const r = await ask(refused.asker, '/index.html');
+      if (r.status === 200) ok = r;
+    }
+    assert.ok(ok, 'served once a descriptor was free');
+    assert.match(ok.text, /hello/);
+    for (const c of refused.held) c.destroy();
+    refused.asker.destroy();
   });
 });

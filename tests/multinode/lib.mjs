@@ -189,9 +189,10 @@ export async function pgStart() {
 export { freePort, sleep, request };
 
 // A streaming replica of run.sh's cluster: pg_basebackup (-R writes standby.signal and
-// primary_conninfo) into the cluster's folder, started on its own loopback port. Its PID is left
-// in PHEME_IT_PIDS; stop() stops it by that PID.
-export async function startReplica() {
+// primary_conninfo) into the cluster's folder, started on its own loopback port (with
+// { start: false }, made but not started: its port and url are known, start() starts it). Its PID
+// is left in PHEME_IT_PIDS; stop() stops it by that PID.
+export async function startReplica({ start = true } = {}) {
   assert.ok(PG_DIR, 'PHEME_MN_PG_DIR is set by run.sh');
   const primaryPort = Number(/-p"? "?(\d+)/.exec(fs.readFileSync(path.join(PG_DIR, 'data', 'postmaster.opts'), 'utf8'))[1]);
   const port = await freePort();
@@ -199,19 +200,23 @@ export async function startReplica() {
   let [file, args] = asOwner([pgTool('pg_basebackup'), '-h', '127.0.0.1', '-p', String(primaryPort), '-U', 'pheme',
     '-D', dir, '-R', '-X', 'stream', '-c', 'fast']);
   await runTool(file, args, { timeout: 60000 });
-  [file, args] = asOwner([pgTool('pg_ctl'), '-D', dir, '-l', `${dir}.log`, '-w', '-t', '30',
-    '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${PG_DIR} -c fsync=off -c max_connections=200`, 'start']);
-  // (a hot standby needs max_connections at least the primary's: pg-test.sh's 200)
-  await runTool(file, args).catch((e) => { throw new Error(`${e.message}\n${fs.readFileSync(`${dir}.log`, 'utf8').slice(-2000)}`); });
-  const pid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-  notePid(pid);
   const psql = (db, sql) => runTool(pgTool('psql'), ['-h', '127.0.0.1', '-p', String(port), '-U', 'pheme', '-d', db, '-qAtc', sql]);
-  return {
+  let pid = 0;
+  const replica = {
     port,
-    pid,
+    get pid() { return pid; },
     url: (db) => db.url.replace(/127\.0\.0\.1:\d+/, `127.0.0.1:${port}`),
     psql,
+    async start() {
+      [file, args] = asOwner([pgTool('pg_ctl'), '-D', dir, '-l', `${dir}.log`, '-w', '-t', '30',
+        '-o', `-c listen_addresses=127.0.0.1 -p ${port} -k ${PG_DIR} -c fsync=off -c max_connections=200`, 'start']);
+      // (a hot standby needs max_connections at least the primary's: pg-test.sh's 200)
+      await runTool(file, args).catch((e) => { throw new Error(`${e.message}\n${fs.readFileSync(`${dir}.log`, 'utf8').slice(-2000)}`); });
+      pid = Number(fs.readFileSync(path.join(dir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+      notePid(pid);
+    },
     async stop() {
+      if (!pid) return;
       try { process.kill(pid, 'SIGINT'); } catch { return; } // fast shutdown
       for (let i = 0; i < 200; i++) {
         try { process.kill(pid, 0); } catch { forgetPid(pid); return; }
@@ -221,4 +226,6 @@ export async function startReplica() {
       forgetPid(pid);
     },
   };
+  if (start) await replica.start();
+  return replica;
 }

@@ -19,17 +19,18 @@ const { generatePrivateKey, privateKeyToAccount } = await import(require.resolve
 const WRITER = { 'X-Forwarded-For': '203.0.113.10' };
 const OTHER = { 'X-Forwarded-For': '203.0.113.20' };
 
+const until = async (what, ms, fn) => {
+  const end = Date.now() + ms;
+  while (Date.now() < end) { if (await fn()) return; await sleep(50); }
+  assert.fail(`${what}: not within ${ms} ms`);
+};
+
 describe('read replica: bounded staleness, read your own writes', () => {
   let replica; let redis; let db; let keys; let a; let b;
 
   const reads = async (node) => {
     const m = await metrics(node.port);
     return { replica: metric(m, 'pheme_storage_reads_total', ['to="replica"']), primary: metric(m, 'pheme_storage_reads_total', ['to="primary"']) };
-  };
-  const until = async (what, ms, fn) => {
-    const end = Date.now() + ms;
-    while (Date.now() < end) { if (await fn()) return; await sleep(50); }
-    assert.fail(`${what}: not within ${ms} ms`);
   };
 
   before(async () => {
@@ -121,5 +122,53 @@ describe('read replica: bounded staleness, read your own writes', () => {
     for (let i = 0; i < 10; i++) expectStatus(await request(a.port, 'GET', '/api/v1/tasks', { headers: OTHER }), 200);
     expectStatus(await request(a.port, 'POST', '/api/v1/tasks', { key: keys.creator.key, json: taskBody() }), 201);
     assert.ok(metric(await metrics(a.port), 'pheme_storage_replica_checks_failed_total') >= 1);
+  });
+});
+
+describe('a replica that is down at start', () => {
+  let replica; let db; let node;
+
+  after(async () => {
+    if (node) await node.stop();
+    if (replica) await replica.stop();
+  });
+
+  test('the node starts with reads on the primary, says the replica is down, and attaches it once it runs', async () => {
+    db = await freshDatabase('replica_late');
+    assert.equal((await runPheme(['migrate', '--database', db.url])).code, 0);
+    replica = await startReplica({ start: false }); // made by pg_basebackup, not running: its port refuses
+    node = await startNode({
+      name: 'replica-late', port: await freePort(), db,
+      args: ['--role', 'api', '--database-replica', replica.url(db), '--database-replica-max-lag-ms', '1000',
+        '--answer-cache', 'off', '--rate-limit', 'off', '--migrate-on-start', 'false'],
+    });
+    assert.match(node.log(), /replica is down at start/);
+    const down = async () => {
+      const r = await request(node.port, 'GET', '/readyz');
+      return r.status === 200 && r.body.dependencies.replica && r.body.dependencies.replica.state === 'down';
+    };
+    await until('/readyz names the replica down', 10000, down);
+    const ready = expectStatus(await request(node.port, 'GET', '/readyz'), 200);
+    assert.equal(ready.dependencies.replica.usable, false);
+    assert.ok(ready.degraded.includes('replica'), JSON.stringify(ready));
+    let m = await metrics(node.port);
+    assert.equal(metric(m, 'pheme_storage_replica_up'), 0);
+    assert.equal(metric(m, 'pheme_storage_replica_usable'), 0);
+    const p0 = metric(m, 'pheme_storage_reads_total', ['to="primary"']);
+    for (let i = 0; i < 5; i++) expectStatus(await request(node.port, 'GET', '/api/v1/tasks', { headers: OTHER }), 200);
+    m = await metrics(node.port);
+    assert.ok(metric(m, 'pheme_storage_reads_total', ['to="primary"']) - p0 >= 5, 'the reads went to the primary');
+
+    await replica.start();
+    // checked again with back-off (at most 5 s apart): attached within that, with room for a busy machine
+    await until('the node attaches the replica', 30000, async () => metric(await metrics(node.port), 'pheme_storage_replica_usable') === 1);
+    const up = expectStatus(await request(node.port, 'GET', '/readyz'), 200);
+    assert.equal(up.dependencies.replica.state, 'up');
+    assert.ok(!up.degraded.includes('replica'), JSON.stringify(up));
+    assert.equal(metric(await metrics(node.port), 'pheme_storage_replica_up'), 1);
+    const r0 = metric(await metrics(node.port), 'pheme_storage_reads_total', ['to="replica"']);
+    for (let i = 0; i < 5; i++) expectStatus(await request(node.port, 'GET', '/api/v1/tasks', { headers: OTHER }), 200);
+    assert.ok(metric(await metrics(node.port), 'pheme_storage_reads_total', ['to="replica"']) - r0 >= 5, 'reads go to the replica now');
+    assert.match(node.log(), /replica: answers again/);
   });
 });

@@ -30,6 +30,8 @@
 #define OID_INT8 20
 #define OID_INT2 21
 #define OID_INT4 23
+/* libpq's connect_timeout when the options give none (db_connect_timeout's default) */
+#define PG_CONNECT_TIMEOUT_S 5
 
 typedef struct {
   uint64_t hash;
@@ -42,6 +44,7 @@ struct db_conn {
   PGconn *h;
   int replica;
   int statement_timeout_ms; /* set on every (re)connection */
+  int reset_failing;        /* the last reconnect failed (logged once until one succeeds) */
   uint64_t tick;
   prepared cache[CACHE_SLOTS];
   char err[512];
@@ -93,12 +96,37 @@ static int conn_setup(db_conn *c, char *err, size_t errlen) {
   return 0;
 }
 
-static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms, char *err, size_t errlen) {
+/* Opens a connection to url. connect_timeout_s bounds each attempt (libpq's connect_timeout:
+ * the TCP connect, TLS and the startup exchange, per address tried); PQreset reuses the
+ * connection's options, so every reconnect is bounded too. It is given before the URL, whose
+ * own connect_timeout, when it has one, is processed later and wins. */
+static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms, int connect_timeout_s, int later,
+                          char *err, size_t errlen) {
   db_conn *c = calloc(1, sizeof *c);
   if (!c) return NULL;
   c->replica = replica;
   c->statement_timeout_ms = statement_timeout_ms;
-  c->h = PQconnectdb(url);
+  char timeout[16];
+  snprintf(timeout, sizeof timeout, "%d", connect_timeout_s > 0 ? connect_timeout_s : PG_CONNECT_TIMEOUT_S);
+  const char *const keys[] = {"connect_timeout", "dbname", NULL};
+  const char *const values[] = {timeout, url, NULL};
+  if (later) { /* a replica already found down: not waited for again, connected on first use */
+    c->h = PQconnectStartParams(keys, values, 1);
+    c->reset_failing = 1;
+    if (c->h) return c;
+    conn_close(c);
+    return NULL;
+  }
+  c->h = PQconnectdbParams(keys, values, 1);
+  if (c->h && PQstatus(c->h) != CONNECTION_OK && replica) {
+    /* a replica that is down does not stop the start: the connection is kept broken, reads go to
+     * the primary (the replica gate's checks fail), and the gate's next check through it
+     * reconnects it (pg_acquire) once the replica answers */
+    const char *m = PQerrorMessage(c->h);
+    snprintf(err, errlen, "%.*s", (int)strcspn(m, "\n"), m);
+    c->reset_failing = 1;
+    return c;
+  }
   if (!c->h || PQstatus(c->h) != CONNECTION_OK) {
     /* libpq's message may quote the password-bearing URL only in parts it chose; trim the
      * trailing newline and never print the URL itself. */
@@ -119,8 +147,18 @@ static db_conn *conn_open(const char *url, int replica, int statement_timeout_ms
  * the old session). 0, or -1 when the server does not take it (c stays broken). */
 static int conn_reset(db_conn *c) {
   cache_clear(c);
-  PQreset(c->h);
-  if (PQstatus(c->h) != CONNECTION_OK) return -1;
+  PQreset(c->h); /* bounded by the connection's connect_timeout (conn_open) */
+  if (PQstatus(c->h) != CONNECTION_OK) {
+    /* logged once per outage of this connection, not once per request that meets it */
+    if (!c->reset_failing) {
+      const char *m = PQerrorMessage(c->h);
+      log_warn("postgresql%s: cannot reconnect: %.*s", c->replica ? " replica" : "", (int)strcspn(m, "\n"), m);
+    }
+    c->reset_failing = 1;
+    return -1;
+  }
+  if (c->reset_failing) log_info("postgresql%s: reconnected", c->replica ? " replica" : "");
+  c->reset_failing = 0;
   char err[128];
   if (conn_setup(c, err, sizeof err)) {
     log_warn("postgresql%s: %s after reconnecting", c->replica ? " replica" : "", err);
@@ -148,11 +186,27 @@ static pheme_err pg_open(db **out, const char *url, const db_options *o, char *e
   int total = n + nr;
   p->conns = calloc((size_t)total, sizeof *p->conns);
   if (!p->conns) goto fail;
+  char *bad = NULL;
+  PQconninfoOption *parsed = nr ? PQconninfoParse(o->replica, &bad) : NULL;
+  if (nr && !parsed) { /* a mistake in the setting fails the start; only a replica that is down does not */
+    snprintf(err, errlen, "invalid database_replica: %.*s", bad ? (int)strcspn(bad, "\n") : 13, bad ? bad : "out of memory");
+    PQfreemem(bad);
+    goto fail;
+  }
+  PQconninfoFree(parsed);
+  int replica_down = 0;
   for (int i = 0; i < total; i++) {
     int replica = i >= n;
-    p->conns[i] = conn_open(replica ? o->replica : url, replica, o->statement_timeout_ms, err, errlen);
+    p->conns[i] = conn_open(replica ? o->replica : url, replica, o->statement_timeout_ms, o->connect_timeout_s,
+                            replica_down, err, errlen);
     if (!p->conns[i]) goto fail;
     p->nconns++;
+    if (replica && PQstatus(p->conns[i]->h) != CONNECTION_OK) {
+      if (!replica_down)
+        log_warn("postgresql replica is down at start (%s): reads go to the primary until it answers", err);
+      replica_down = 1;
+      err[0] = 0;
+    }
   }
   p->primary = db_pool_new(p->conns, n, o->busy_timeout_ms);
   if (!p->primary) goto fail;

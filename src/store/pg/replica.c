@@ -14,6 +14,7 @@
 
 #define SAMPLES 128          /* the primary's positions kept: the check interval is max_lag / 64 or more */
 #define PIN_SLOTS 65536      /* pins by key hash; keys that share a slot share its pin (more primary reads) */
+#define BACKOFF_MAX_MS 5000  /* the longest wait between checks of a replica that is down */
 #define LSN_SQL_PRIMARY "SELECT (pg_current_wal_insert_lsn() - '0/0'::pg_lsn)::bigint"
 #define LSN_SQL_REPLICA "SELECT coalesce((pg_last_wal_replay_lsn() - '0/0'::pg_lsn)::bigint, -1)"
 
@@ -35,6 +36,8 @@ struct replica_gate {
   int64_t commit_lsn;    /* the highest position a commit here was followed by */
   uint64_t reads_replica, reads_primary, pins, checks_failed;
   int standby;           /* the replica is in recovery (a streaming standby) */
+  int up;                /* the replica answered the last check that asked it: 1, 0, -1 not asked yet */
+  int backoff_ms;        /* the wait before the next check while the replica is down (monitor only) */
   redis_client *redis;   /* pins shared with the other nodes, or NULL */
   uint64_t pin[PIN_SLOTS];
 };
@@ -54,12 +57,28 @@ static int64_t lsn_query(store *s, int write, const char *sql) {
   return v;
 }
 
+/* Notes whether the replica answered a check: a change is logged, and while it is down the
+ * monitor waits longer between checks (each one reconnects, which against a host that does not
+ * answer costs db_connect_timeout), doubling up to BACKOFF_MAX_MS; the first answer attaches it. */
+static void replica_seen(replica_gate *g, int answered) {
+  int was = __atomic_exchange_n(&g->up, answered, __ATOMIC_ACQ_REL);
+  if (answered) {
+    g->backoff_ms = 0;
+    if (was == 0) log_info("replica: answers again; reads may go to it within database_replica_max_lag_ms");
+    return;
+  }
+  g->backoff_ms = g->backoff_ms ? g->backoff_ms * 2 : g->interval_ms;
+  if (g->backoff_ms > BACKOFF_MAX_MS) g->backoff_ms = BACKOFF_MAX_MS;
+  if (was != 0) log_warn("replica: does not answer; reads go to the primary, checked again with back-off up to %d ms", BACKOFF_MAX_MS);
+}
+
 /* One check: the primary's position now, then the replica's; the latest sample the replica has
  * replayed past says how far behind it is. */
 static void check(replica_gate *g) {
   int64_t t = mono_ms();
   int64_t p = lsn_query(g->s, 1, LSN_SQL_PRIMARY);
   int64_t r = p >= 0 ? lsn_query(g->s, 0, LSN_SQL_REPLICA) : -2;
+  if (p >= 0) replica_seen(g, r >= -1);
   if (p < 0 || r < -1) {
     __atomic_add_fetch(&g->checks_failed, 1, __ATOMIC_RELAXED);
     __atomic_store_n(&g->checked_ms, 0, __ATOMIC_RELEASE);
@@ -103,8 +122,9 @@ static void *monitor(void *arg) {
     pthread_mutex_lock(&g->mu);
     struct timespec dl;
     clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += g->interval_ms / 1000;
-    dl.tv_nsec += (long)(g->interval_ms % 1000) * 1000000L;
+    int wait_ms = g->backoff_ms > g->interval_ms ? g->backoff_ms : g->interval_ms;
+    dl.tv_sec += wait_ms / 1000;
+    dl.tv_nsec += (long)(wait_ms % 1000) * 1000000L;
     if (dl.tv_nsec >= 1000000000L) {
       dl.tv_sec++;
       dl.tv_nsec -= 1000000000L;
@@ -123,6 +143,7 @@ replica_gate *replica_gate_start(store *s, int max_lag_ms) {
   g->max_lag_ms = max_lag_ms;
   g->interval_ms = max_lag_ms / 64 > 100 ? max_lag_ms / 64 : 100;
   g->replica_lsn = -1;
+  g->up = -1;
   pthread_mutex_init(&g->mu, NULL);
   pthread_condattr_t ca;
   pthread_condattr_init(&ca);
@@ -237,6 +258,9 @@ void replica_gate_metrics(metrics_writer *w, replica_gate *g) {
   mw_family(w, "pheme_storage_replica_usable", METRIC_GAUGE,
             "Whether the read replica is within database_replica_max_lag_ms (reads may go there).");
   mw_i64(w, NULL, at > 0 && stale + (mono_ms() - at) <= g->max_lag_ms);
+  mw_family(w, "pheme_storage_replica_up", METRIC_GAUGE,
+            "Whether the read replica answered the last check (0: down, reads on the primary, retried with back-off).");
+  mw_i64(w, NULL, __atomic_load_n(&g->up, __ATOMIC_ACQUIRE) == 1);
   mw_family(w, "pheme_storage_replica_standby", METRIC_GAUGE, "Whether the replica answers as a standby in recovery.");
   mw_i64(w, NULL, __atomic_load_n(&g->standby, __ATOMIC_RELAXED));
   mw_family(w, "pheme_storage_replica_staleness_seconds", METRIC_GAUGE,
@@ -251,4 +275,10 @@ void replica_gate_metrics(metrics_writer *w, replica_gate *g) {
   mw_u64(w, NULL, __atomic_load_n(&g->pins, __ATOMIC_RELAXED));
   mw_family(w, "pheme_storage_replica_checks_failed_total", METRIC_COUNTER, "Checks of the replica's position that failed.");
   mw_u64(w, NULL, __atomic_load_n(&g->checks_failed, __ATOMIC_RELAXED));
+}
+
+int replica_gate_state(replica_gate *g, int *usable) {
+  int64_t at = __atomic_load_n(&g->checked_ms, __ATOMIC_ACQUIRE);
+  *usable = at > 0 && __atomic_load_n(&g->staleness_ms, __ATOMIC_RELAXED) + (mono_ms() - at) <= g->max_lag_ms;
+  return __atomic_load_n(&g->up, __ATOMIC_ACQUIRE);
 }

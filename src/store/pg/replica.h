@@ -40,5 +40,9 @@ void replica_gate_share(replica_gate *g, redis_client *r);
 /* read_ctx_on_write's hook (arg: the gate): pins c's keys at the last commit's position. */
 void replica_gate_pin(const read_ctx *c, void *g);
 void replica_gate_metrics(metrics_writer *w, replica_gate *g);
+/* Whether the replica answered its last check: 1, 0 (down: reads go to the primary; it is
+ * checked again with back-off and attached when it answers), -1 not checked yet. *usable: whether
+ * reads may go to it now (within the staleness bound). */
+int replica_gate_state(replica_gate *g, int *usable);
 
 #endif

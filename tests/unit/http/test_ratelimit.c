@@ -1,8 +1,11 @@
 /* Unit tests of src/http/ratelimit.c: bucket arithmetic on an injected clock, the memory bound,
  * exact counts under concurrency, client keys for IPv6 and behind proxies. */
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "http/ratelimit.h"
 #include "test.h"
@@ -120,5 +123,53 @@ TEST(peek_neither_takes_nor_makes_a_bucket) {
   ratelimit_free(rl);
 }
 
-TEST_MAIN(RUN(peek_neither_takes_nor_makes_a_bucket); RUN(bucket_refills_at_limit_per_minute); RUN(memory_is_bounded_by_dropping_least_recent);
+static void never_called(void *arg, const rl_result *r) {
+  (void)r;
+  *(int *)arg += 1;
+}
+
+/* A port on loopback that nothing listens on (bound, never listened: connections are refused). */
+static int closed_port(int *fd) {
+  struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+  socklen_t n = sizeof a;
+  *fd = socket(AF_INET, SOCK_STREAM, 0);
+  if (*fd < 0 || bind(*fd, (struct sockaddr *)&a, n) || getsockname(*fd, (struct sockaddr *)&a, &n)) return -1;
+  return ntohs(a.sin_port);
+}
+
+/* The check that need not wait answers at once whenever Redis is not asked: without Redis (the
+ * node's bucket, the same answers as ratelimit_take), and with a Redis that refuses connections
+ * (its own bucket, counted as a fallback); its callback is never called then. Redis that answers:
+ * tests/integration/redis.test.mjs (exactly 10 of 20 across two nodes, through this path). */
+TEST(a_check_that_need_not_wait_answers_at_once_without_redis) {
+  ratelimit *rl = ratelimit_new(limits, 1000);
+  REQUIRE(rl != NULL);
+  int calls = 0;
+  uint64_t t = 1000000;
+  for (int i = 0; i < 11; i++) {
+    rl_result r;
+    CHECK_INT(ratelimit_take_async(rl, "ip:5.6.7.8", RL_AUTH, t, &r, never_called, &calls), 1);
+    CHECK_INT(r.allowed, i < 10);
+  }
+  int fd, port = closed_port(&fd);
+  REQUIRE(port > 0);
+  char url[64];
+  snprintf(url, sizeof url, "redis://127.0.0.1:%d/0", port);
+  redis_client *redis = NULL;
+  char err[200];
+  REQUIRE(redis_client_new(url, 200, 60000, &redis, err, sizeof err) == PHEME_OK);
+  ratelimit_share(rl, redis);
+  for (int i = 0; i < 11; i++) {
+    rl_result r;
+    CHECK_INT(ratelimit_take_async(rl, "ip:9.8.7.6", RL_AUTH, t, &r, never_called, &calls), 1);
+    CHECK_INT(r.allowed, i < 10);
+  }
+  CHECK_INT((int)ratelimit_shared_fallbacks(rl), 11); /* each answered by the node's own bucket */
+  CHECK_INT(calls, 0);
+  ratelimit_free(rl);
+  redis_client_free(redis);
+  close(fd);
+}
+
+TEST_MAIN(RUN(a_check_that_need_not_wait_answers_at_once_without_redis); RUN(peek_neither_takes_nor_makes_a_bucket); RUN(bucket_refills_at_limit_per_minute); RUN(memory_is_bounded_by_dropping_least_recent);
           RUN(exact_under_concurrency); RUN(client_keys))
