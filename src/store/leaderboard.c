@@ -88,10 +88,11 @@ pheme_err store_leaderboard_rows(store *s, arena *a, int64_t after, int64_t upto
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   db_result r;
+  /* (a bare "$2 = 0" PostgreSQL types as integer: ids past 2^31 would be refused) */
   e = Q(&x, &r,
         "SELECT id, user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), amount, "
         "CASE WHEN " GAME_REASON_COUNTS_TO_TOTAL " THEN 1 ELSE 0 END FROM xp_ledger "
-        "WHERE id > $1 AND ($2 = 0 OR id <= $2) ORDER BY id LIMIT $3",
+        "WHERE id > $1 AND (CAST($2 AS BIGINT) = 0 OR id <= $2) ORDER BY id LIMIT $3",
         dbv_int(after), dbv_int(upto), dbv_int(limit));
   if (!e && r.rows && !(*rows = arena_alloc(a, sizeof **rows * (size_t)r.rows))) e = PHEME_SYS_NOMEM;
   for (int i = 0; !e && i < r.rows; i++)

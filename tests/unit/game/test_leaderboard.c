@@ -270,6 +270,22 @@ TEST(leaderboards_follow_rows_committed_by_another_process) {
   store_free(other);
 }
 
+/* The follow's read of a stretch of the ledger takes ids past 32 bits (PostgreSQL types a bare
+ * "$2 = 0" as integer). */
+TEST(ledger_rows_are_read_by_ids_past_32_bits) {
+  arena a;
+  arena_init(&a, 0);
+  int64_t top = ledger_max_id(), far = (int64_t)3 << 31;
+  store_lb_row *rows;
+  int n = -1;
+  CHECK_INT(store_leaderboard_rows(S, &a, top - 1, far, 10, &rows, &n), 0);
+  CHECK_INT(n, 1);
+  CHECK(n == 1 && rows[0].id == top);
+  CHECK_INT(store_leaderboard_rows(S, &a, far, far + 5, 10, &rows, &n), 0);
+  CHECK_INT(n, 0);
+  arena_release(&a);
+}
+
 typedef struct {
   leaderboards *lb;
   pheme_err rc;
@@ -452,6 +468,7 @@ static void all_tests(void) {
   RUN(leaderboards_follow_rows_committed_by_another_process);
   RUN(leaderboards_follow_take_a_missing_run_of_ids_after_one_wait);
   RUN(leaderboards_load_misses_no_row_committed_below_its_last_id);
+  RUN(ledger_rows_are_read_by_ids_past_32_bits);
   RUN(leaderboards_name_people_by_address_and_display_name);
   RUN(leaderboard_cursors_round_trip_and_refuse_anything_else);
 }
