@@ -80,7 +80,8 @@ pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redi
   if (!url || strncmp(url, "redis://", 8) != 0) return bad_url(url, file, err, errlen);
   redis_client *c = calloc(1, sizeof *c);
   if (!c) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
-  const char *p = url + 8, *at = strchr(p, '@');
+  /* the password ends at the last '@' (a host and a db number hold none; a password may) */
+  const char *p = url + 8, *at = strrchr(p, '@');
   if (at) {
     const char *colon = memchr(p, ':', (size_t)(at - p));
     const char *pw = colon ? colon + 1 : p;

@@ -234,8 +234,11 @@ static int seen_add(follower *f, int64_t id) {
   return 0;
 }
 
-/* Moves the frontier over the ids taken right above it, and over a missing one that has been
- * missing for LB_FOLLOW_GAP_WAIT_MS (its transaction rolled back). */
+/* Moves the frontier over the ids taken right above it, and over a run of missing ones that has
+ * been missing for LB_FOLLOW_GAP_WAIT_MS (their transaction rolled back). The run is every id up
+ * to the lowest one taken above it: all of them were missing, below that one, when the first was
+ * found missing, so they wait once together (a rolled-back award leaves a run of ids, one per
+ * row, and each waiting in turn held the frontier for minutes while seen grew). */
 static void frontier_advance(follower *f, int64_t now_ms) {
   size_t k = 0;
   for (;;) {
@@ -247,9 +250,9 @@ static void frontier_advance(follower *f, int64_t now_ms) {
       f->gap_since_ms = now_ms;
     }
     if (now_ms - f->gap_since_ms < LB_FOLLOW_GAP_WAIT_MS) break;
-    log_warn("leaderboards: ledger id %lld still missing after %d ms: taken as rolled back", (long long)missing,
-             LB_FOLLOW_GAP_WAIT_MS);
-    f->frontier = missing;
+    log_warn("leaderboards: ledger ids %lld to %lld still missing after %d ms: taken as rolled back",
+             (long long)missing, (long long)(f->seen[k] - 1), LB_FOLLOW_GAP_WAIT_MS);
+    f->frontier = f->seen[k] - 1;
   }
   if (k) { /* (f->seen is NULL until the first late row: memmove wants a pointer even for 0 bytes) */
     memmove(f->seen, f->seen + k, (f->nseen - k) * sizeof *f->seen);

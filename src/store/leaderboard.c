@@ -4,10 +4,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "store/game.h"
 #include "store/internal.h"
 #include "core/banned.h"
+
+/* The longest the scan waits for the transactions running when it starts (leaderboard.h's
+ * LB_FOLLOW_GAP_WAIT_MS: how long the follow waits for a missing id). */
+#define SCAN_WAIT_MS 10000
 
 pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx, int64_t *last_id) {
   if (page_rows < 1) page_rows = 1;
@@ -23,8 +28,22 @@ pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, 
   db_result r;
   int64_t max = 0, after = 0;
   *last_id = 0;
-  if (!e) e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM xp_ledger");
+  if (!e)
+    e = Q0(&x, &r,
+           sx_is_pg(&x) ? "SELECT coalesce(max(id), 0), pg_snapshot_xmax(pg_current_snapshot())::text::bigint "
+                          "FROM xp_ledger"
+                        : "SELECT coalesce(max(id), 0), 0 FROM xp_ledger");
   if (!e) max = *last_id = db_int(&r, 0, 0);
+  /* PostgreSQL takes an id at INSERT: a transaction running now may hold one below max and
+   * commit after its page is read, and the follow starts above max. The scan waits (at most
+   * SCAN_WAIT_MS, the follow's bound on a missing id) until every transaction that was running
+   * when max was read has ended. */
+  for (int64_t xmax = sx_is_pg(&x) && !e ? db_int(&r, 0, 1) : 0, waited = 0; xmax && !e; waited += 10) {
+    e = Q(&x, &r, "SELECT CAST(pg_snapshot_xmin(pg_current_snapshot())::text AS BIGINT) >= $1", dbv_int(xmax));
+    if (e || db_int(&r, 0, 0) || waited >= SCAN_WAIT_MS) break;
+    struct timespec ts = {0, 10000000};
+    nanosleep(&ts, NULL);
+  }
   store_lb_group *rows = NULL;
   size_t cap = 0;
   while (!e && after < max) {
@@ -69,10 +88,11 @@ pheme_err store_leaderboard_rows(store *s, arena *a, int64_t after, int64_t upto
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   db_result r;
+  /* (a bare "$2 = 0" PostgreSQL types as integer: ids past 2^31 would be refused) */
   e = Q(&x, &r,
         "SELECT id, user_id, coalesce(skill_id, 0), coalesce(guild_id, 0), coalesce(season_id, 0), amount, "
         "CASE WHEN " GAME_REASON_COUNTS_TO_TOTAL " THEN 1 ELSE 0 END FROM xp_ledger "
-        "WHERE id > $1 AND ($2 = 0 OR id <= $2) ORDER BY id LIMIT $3",
+        "WHERE id > $1 AND (CAST($2 AS BIGINT) = 0 OR id <= $2) ORDER BY id LIMIT $3",
         dbv_int(after), dbv_int(upto), dbv_int(limit));
   if (!e && r.rows && !(*rows = arena_alloc(a, sizeof **rows * (size_t)r.rows))) e = PHEME_SYS_NOMEM;
   for (int i = 0; !e && i < r.rows; i++)

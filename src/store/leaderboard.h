@@ -27,7 +27,9 @@ typedef int (*store_lb_each)(void *ctx, const store_lb_group *rows, int n, int64
  * bounded by a page), all in one snapshot where the backend has read transactions (SQLite). fn
  * learns how far the scan has come (ledger id id_upto of id_max) for progress reports. *last_id
  * is set to the highest ledger id when the scan began (read first; rows above it are not read:
- * on PostgreSQL, without one snapshot, rows committed during the scan are left to the follower).
+ * on PostgreSQL, without one snapshot, rows committed during the scan are left to the follower;
+ * rows below it that a transaction still running holds are waited for, up to 10 s, before the
+ * first page is read, since the follower starts above it).
  * Returns 0 or a storage error. */
 pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx, int64_t *last_id)
     PHEME_MUST_CHECK;

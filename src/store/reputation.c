@@ -463,13 +463,20 @@ pheme_err store_rep_wallet_scores(store *s, arena *a, const event_cursor *after,
     e = Q0(&x, &r,
            "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
            "JOIN reputation r ON r.user_id = w.user_id");
-  else
+  else if (sx_is_pg(&x)) /* the events after the cursor through events_order (txid, id) */
     e = Q(&x, &r,
           "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
           "JOIN reputation r ON r.user_id = w.user_id "
           "WHERE r.user_id IN (SELECT user_id FROM events WHERE kind = 'reputation.changed' "
-          "AND (txid > $1 OR (txid = $1 AND id > $2)))",
+          "AND (txid, id) > ($1, $2))",
           dbv_int(after->txid), dbv_int(after->id));
+  else /* txid is always 0 and events has no index on it (migration 0023): by id alone, a range
+        * of the primary key; the OR of the form above scanned the whole outbox */
+    e = Q(&x, &r,
+          "SELECT w.address, r.user_id, r.score, r.technical, r.creative, r.business FROM wallets w "
+          "JOIN reputation r ON r.user_id = w.user_id "
+          "WHERE r.user_id IN (SELECT user_id FROM events WHERE kind = 'reputation.changed' AND id > $1)",
+          dbv_int(after->id));
   sx_end(&x);
   if (e || r.rows == 0) return e;
   ALLOC(a, *out, r.rows);

@@ -63,4 +63,15 @@ TEST(a_refused_url_never_shows_its_password) {
   }
 }
 
-TEST_MAIN(RUN(a_url_is_taken_as_is_or_from_a_file); RUN(a_refused_url_never_shows_its_password))
+/* A password holding '@' is the password: the host named in logs (redis_where) shows none of it. */
+TEST(a_password_may_hold_an_at_sign) {
+  redis_client *c = NULL;
+  char err[256] = "";
+  CHECK_INT(redis_client_new("redis://:s3@cr3t-pw@127.0.0.1:6390/2", 100, 100, &c, err, sizeof err), PHEME_OK);
+  REQUIRE(c != NULL);
+  CHECK_STR(redis_where(c), "127.0.0.1:6390/2");
+  redis_client_free(c);
+}
+
+TEST_MAIN(RUN(a_url_is_taken_as_is_or_from_a_file); RUN(a_refused_url_never_shows_its_password);
+          RUN(a_password_may_hold_an_at_sign))

@@ -4,6 +4,7 @@
  * same ledger equal to the incremental boards. Also the people and season reads and the cursor. */
 #include <pthread.h>
 #include <stdint.h>
+#include <time.h>
 
 #include "test.h"
 #include "backends.h"
@@ -269,6 +270,106 @@ TEST(leaderboards_follow_rows_committed_by_another_process) {
   store_free(other);
 }
 
+/* The follow's read of a stretch of the ledger takes ids past 32 bits (PostgreSQL types a bare
+ * "$2 = 0" as integer). */
+TEST(ledger_rows_are_read_by_ids_past_32_bits) {
+  arena a;
+  arena_init(&a, 0);
+  int64_t top = ledger_max_id(), far = (int64_t)3 << 31;
+  store_lb_row *rows;
+  int n = -1;
+  CHECK_INT(store_leaderboard_rows(S, &a, top - 1, far, 10, &rows, &n), 0);
+  CHECK_INT(n, 1);
+  CHECK(n == 1 && rows[0].id == top);
+  CHECK_INT(store_leaderboard_rows(S, &a, far, far + 5, 10, &rows, &n), 0);
+  CHECK_INT(n, 0);
+  arena_release(&a);
+}
+
+typedef struct {
+  leaderboards *lb;
+  pheme_err rc;
+} load_arg;
+
+static void *load_main(void *p) {
+  load_arg *l = p;
+  char err[256];
+  l->rc = leaderboards_load(l->lb, S, 1000, err, sizeof err);
+  return NULL;
+}
+
+/* PostgreSQL: a transaction that took a ledger id below the highest committed one and commits
+ * while the boards load is neither in the load's read nor above the follow's start: the load
+ * waits for the transactions running when it read the highest id. */
+TEST(leaderboards_load_misses_no_row_committed_below_its_last_id) {
+  if (strcmp(backend, "postgresql") != 0) return; /* SQLite: one writer, ids in commit order */
+  store *other;
+  char err[256];
+  store_options o = {2, 5000, 0, NULL};
+  REQUIRE(store_open(&other, backends_url, &o, err, sizeof err) == 0);
+  lb_xp_row early = random_row(0), late = random_row(0);
+  sx held, x;
+  REQUIRE(sx_write(other, NULL, &held) == 0);
+  CHECK_INT(ledger_insert(&held, &early, 0), 0); /* takes its id now, commits during the load */
+  REQUIRE(sx_write(S, NULL, &x) == 0);
+  CHECK_INT(ledger_insert(&x, &late, 0), 0);
+  CHECK_INT(sx_commit(&x), 0);
+  sx_end(&x);
+  load_arg l = {leaderboards_new(), -1};
+  REQUIRE(l.lb);
+  pthread_t t;
+  REQUIRE(pthread_create(&t, NULL, load_main, &l) == 0);
+  struct timespec ts = {0, 300000000};
+  nanosleep(&ts, NULL);
+  CHECK_INT(sx_commit(&held), 0);
+  sx_end(&held);
+  pthread_join(t, NULL);
+  CHECK_INT(l.rc, 0);
+  CHECK_INT(leaderboards_follow(l.lb), 0);
+  boards_match(l.lb);
+  CHECK_INT(leaderboards_followed(l.lb), ledger_max_id());
+  leaderboards_free(l.lb);
+  store_free(other);
+}
+
+/* A rolled-back award leaves a run of missing ids, one per row it had written (PostgreSQL: ids
+ * are taken at INSERT; SQLite: made here with an explicit id above the run). The whole run is
+ * taken as rolled back after one LB_FOLLOW_GAP_WAIT_MS, not one id per wait. */
+TEST(leaderboards_follow_take_a_missing_run_of_ids_after_one_wait) {
+  leaderboards *lb = leaderboards_new();
+  REQUIRE(lb);
+  char err[256];
+  REQUIRE(leaderboards_load(lb, S, 1000, err, sizeof err) == 0);
+  int64_t before = ledger_max_id();
+  CHECK_INT(leaderboards_followed(lb), before);
+  lb_xp_row late = random_row(0);
+  sx x;
+  if (strcmp(backend, "postgresql") == 0) {
+    lb_xp_row lost = {uid[0], 0, 0, 0, 5, 1500}; /* not in the expected sums: never committed */
+    REQUIRE(sx_write(S, NULL, &x) == 0);
+    for (int i = 0; i < 3; i++) CHECK_INT(ledger_insert(&x, &lost, 0), 0);
+    sx_end(&x); /* rolled back: its three ids stay missing */
+    REQUIRE(sx_write(S, NULL, &x) == 0);
+    CHECK_INT(ledger_insert(&x, &late, 0), 0);
+  } else {
+    REQUIRE(sx_write(S, NULL, &x) == 0);
+    CHECK_INT(ledger_insert(&x, &late, before + 4), 0);
+  }
+  CHECK_INT(sx_commit(&x), 0);
+  sx_end(&x);
+  int64_t top = ledger_max_id();
+  CHECK(top >= before + 4);
+  CHECK_INT(leaderboards_follow(lb), 0);
+  boards_match(lb); /* the late row counts at once */
+  CHECK_INT(leaderboards_followed(lb), before); /* held back by the run */
+  struct timespec ts = {LB_FOLLOW_GAP_WAIT_MS / 1000, (long)(LB_FOLLOW_GAP_WAIT_MS % 1000) * 1000000 + 300000000};
+  nanosleep(&ts, NULL);
+  CHECK_INT(leaderboards_follow(lb), 0);
+  CHECK_INT(leaderboards_followed(lb), top);
+  boards_match(lb);
+  leaderboards_free(lb);
+}
+
 TEST(leaderboards_name_people_by_address_and_display_name) {
   arena a;
   arena_init(&a, 0);
@@ -365,6 +466,9 @@ static void all_tests(void) {
   RUN(leaderboard_apply_from_two_threads_gives_the_sums);
   RUN(leaderboards_load_the_ledger_and_follow_applied_rows);
   RUN(leaderboards_follow_rows_committed_by_another_process);
+  RUN(leaderboards_follow_take_a_missing_run_of_ids_after_one_wait);
+  RUN(leaderboards_load_misses_no_row_committed_below_its_last_id);
+  RUN(ledger_rows_are_read_by_ids_past_32_bits);
   RUN(leaderboards_name_people_by_address_and_display_name);
   RUN(leaderboard_cursors_round_trip_and_refuse_anything_else);
 }
