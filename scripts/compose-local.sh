@@ -36,7 +36,8 @@ SERVICES=localhost/pheme-services:bookworm
 ANVIL=localhost/pheme-anvil:local
 NET="${PROJECT}_pheme"
 LABEL="io.podman.compose.project=$PROJECT"
-say() { printf 'compose-local: %s\n' "$*" >&2; }
+t0=$(date +%s)
+say() { printf 'compose-local: [%3ss] %s\n' "$(( $(date +%s) - t0 ))" "$*" >&2; }
 die() { say "$*"; exit 1; }
 
 # The file podman-compose runs: compose.yaml with compose.local.yaml over it (a service's keys
@@ -163,7 +164,14 @@ down() {
   vols=$(podman volume ls -q --filter "label=$LABEL")
   # shellcheck disable=SC2086
   [ -z "$vols" ] || podman volume rm -f $vols >/dev/null
-  ! podman network exists "$NET" || podman network rm -f "$NET" >/dev/null
+  if podman network exists "$NET"; then
+    br=$(podman network inspect --format '{{.NetworkInterface}}' "$NET")
+    podman network rm -f "$NET" >/dev/null
+    # What the CNI plugins leave of a removed network: dnsname's DNS rule for its bridge, and
+    # host-local's allocation state.
+    while iptables -D INPUT -i "$br" -p udp -m udp --dport 53 -j ACCEPT 2>/dev/null; do :; done
+    rm -rf "/var/lib/cni/networks/$NET"
+  fi
   rm -f "$COMPOSE_DIR/$EFFECTIVE"
   say "down: $PROJECT removed"
 }

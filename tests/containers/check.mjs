@@ -98,6 +98,12 @@ test('nginx on loopback answers /readyz ready, and spreads requests over both AP
   assert.ok(each[0] > 0 && each[1] > 0, `both API nodes served a share: ${each}`);
 });
 
+test('nginx has compose.yaml\'s fixed address, the one the nodes trust as a proxy', async () => {
+  const ip = (await podman(['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', await cid('nginx')])).trim();
+  const trusted = (await podman(['exec', await cid('api1'), 'printenv', 'PHEME_TRUSTED_PROXIES'])).trim();
+  assert.equal(ip, trusted);
+});
+
 test('a person signs in on api1 and api2 serves the session; so does nginx', async () => {
   const who = privateKeyToAccount(generatePrivateKey());
   const n = expectStatus(await onNode('api1', 'POST', '/api/v1/auth/nonce', { json: { address: who.address, chainId: 31337 } }), 200, 'nonce on api1');
