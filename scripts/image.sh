@@ -71,7 +71,7 @@ build() {
   [ -f /etc/ssl/certs/ca-certificates.crt ] &&
     ca="-v /etc/ssl/certs/ca-certificates.crt:/run/host-ca.crt:ro --build-arg NODE_EXTRA_CA_CERTS=/run/host-ca.crt"
   # shellcheck disable=SC2086
-  podman build --isolation chroot --network host $ca --build-arg BASE="$BASE" --build-arg SLIM="$BASE" \
+  podman build --format docker --isolation chroot --network host $ca --build-arg BASE="$BASE" --build-arg SLIM="$BASE" \
     --target "$1" -f deploy/Dockerfile -t "$TAG" .
 }
 
