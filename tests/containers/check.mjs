@@ -2,7 +2,8 @@
 // scripts/compose-local.sh): checked end to end from the host, through the ports published on
 // loopback (nginx, Prometheus), and inside the containers through `podman exec` (a node's own
 // port, its /metrics, psql on the primary).
-//   env: CT_PROJECT, CT_HTTP_PORT, CT_PROM_PORT (run.sh sets them), CONTAINERS_CONF
+//   env: CT_PROJECT, CT_HTTP_PORT, CT_PROM_PORT, CT_ENGINE (podman or docker; run.sh sets them),
+//   CONTAINERS_CONF or DOCKER_HOST
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -14,14 +15,16 @@ const require = createRequire(path.join(ROOT, 'tests', 'auth', 'package.json'));
 const { generatePrivateKey, privateKeyToAccount } = await import(require.resolve('viem/accounts'));
 
 const PROJECT = process.env.CT_PROJECT;
+const ENGINE = process.env.CT_ENGINE === 'docker' ? '/usr/bin/docker' : 'podman';
 const HTTP = Number(process.env.CT_HTTP_PORT);
 const PROM = Number(process.env.CT_PROM_PORT);
 assert.ok(PROJECT && HTTP && PROM, 'CT_PROJECT, CT_HTTP_PORT and CT_PROM_PORT are set by run.sh');
 const sleep = (ms) => new Promise((r) => { setTimeout(r, ms); });
 
+// podman or docker: the commands used here are the same for both.
 function podman(args, { timeout = 30000 } = {}) {
   return new Promise((resolve, reject) => {
-    execFile('podman', args, { timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
+    execFile(ENGINE, args, { timeout, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
       if (err) reject(new Error(`podman ${args.join(' ')}: ${err.message}\n${stderr}`));
       else resolve(stdout);
     });
@@ -31,7 +34,7 @@ function podman(args, { timeout = 30000 } = {}) {
 const ids = {};
 async function cid(service) {
   if (!ids[service]) {
-    const out = (await podman(['ps', '-q', '--filter', `label=io.podman.compose.project=${PROJECT}`,
+    const out = (await podman(['ps', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`,
       '--filter', `label=com.docker.compose.service=${service}`])).trim().split('\n').filter(Boolean);
     assert.equal(out.length, 1, `one running container of ${service}: ${out}`);
     [ids[service]] = out;

@@ -11,12 +11,18 @@
 # copy of deploy/ with fresh random secrets; nginx and Prometheus are published on loopback
 # ports only; everything of the project is removed at the end by its containers' IDs (stop, rm),
 # its volumes and its network, also when a check fails or the run is interrupted.
-#   CT_KEEP=1   leave the topology running and the work folder in place (then:
+#   CT_ENGINE=docker   the same with Docker's engine and Debian's docker-compose 1.29 instead: a
+#               dockerd of the run's own (scripts/dockerd-private.sh), the images copied into it
+#               from podman's store, compose.yaml and compose.local.yaml given to docker-compose
+#               as they are (it waits for the health conditions and gives nginx its address itself)
+#   CT_KEEP=1   (podman) leave the topology running and the work folder in place (then:
 #               PROJECT=pheme-ct-PID COMPOSE_DIR=… scripts/compose-local.sh down)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 export CONTAINERS_CONF="$root/deploy/local/containers.conf"
+CT_ENGINE=${CT_ENGINE:-podman}
+export CT_ENGINE
 say() { printf 'containers: %s\n' "$*" >&2; }
 started=$(date +%s)
 
@@ -32,7 +38,16 @@ export COMPOSE_LOG="$work/compose.log"
 cleanup() {
   rc=$?
   trap - EXIT HUP INT TERM
-  if [ "${CT_KEEP:-0}" = 1 ]; then
+  if [ "$CT_ENGINE" = docker ]; then
+    [ $rc -eq 0 ] || for c in $(docker_ids ps -a -q); do
+      printf '\n---- %s\n' "$(/usr/bin/docker inspect --format '{{.Name}} {{.State.Status}} exit {{.State.ExitCode}}' "$c")" >&2
+      /usr/bin/docker logs --tail 30 "$c" >&2 2>&1 || true
+    done
+    [ $rc -eq 0 ] || { printf '\n---- docker-compose\n' >&2; tail -n 40 "$COMPOSE_LOG" >&2 || true; }
+    docker_down
+    dockerd_stop
+    rm -rf "$work"
+  elif [ "${CT_KEEP:-0}" = 1 ]; then
     say "kept: PROJECT=$PROJECT COMPOSE_DIR=$COMPOSE_DIR scripts/compose-local.sh down"
   else
     [ $rc -eq 0 ] || for c in $(podman ps -a -q --filter "label=io.podman.compose.project=$PROJECT"); do
@@ -46,6 +61,25 @@ cleanup() {
   say "$( [ $rc -eq 0 ] && echo passed || echo FAILED) in $(( $(date +%s) - started )) s"
   exit $rc
 }
+# Docker: everything of the project by ID (containers with their anonymous volumes, named
+# volumes, networks); then the run's dockerd is stopped by its PID and its folder removed.
+docker_ids() { /usr/bin/docker "$@" --filter "label=com.docker.compose.project=$PROJECT"; }
+docker_down() {
+  [ -n "${DOCKER_HOST:-}" ] || return 0
+  ids=$(docker_ids ps -a -q)
+  # shellcheck disable=SC2086
+  [ -z "$ids" ] || { /usr/bin/docker stop -t 20 $ids >/dev/null; /usr/bin/docker rm -f -v $ids >/dev/null; }
+  ids=$(docker_ids volume ls -q)
+  # shellcheck disable=SC2086
+  [ -z "$ids" ] || /usr/bin/docker volume rm -f $ids >/dev/null
+  ids=$(docker_ids network ls -q)
+  # shellcheck disable=SC2086
+  [ -z "$ids" ] || /usr/bin/docker network rm $ids >/dev/null
+}
+if [ "$CT_ENGINE" = docker ]; then
+  . "$root/scripts/dockerd-private.sh"
+  dockerd_deps
+fi
 trap cleanup EXIT
 trap 'exit 130' HUP INT TERM
 
@@ -77,8 +111,22 @@ CT_PROM_PORT=$(free_port)
 export CT_HTTP_PORT CT_PROM_PORT
 export PHEME_HTTP_PUBLISH="127.0.0.1:$CT_HTTP_PORT" PHEME_PROMETHEUS_PUBLISH="127.0.0.1:$CT_PROM_PORT"
 
-say "up: project $PROJECT, nginx 127.0.0.1:$CT_HTTP_PORT, Prometheus 127.0.0.1:$CT_PROM_PORT (podman-compose output: $COMPOSE_LOG)"
-"$root/scripts/compose-local.sh" up
+say "up ($CT_ENGINE): project $PROJECT, nginx 127.0.0.1:$CT_HTTP_PORT, Prometheus 127.0.0.1:$CT_PROM_PORT (compose output: $COMPOSE_LOG)"
+if [ "$CT_ENGINE" = docker ]; then
+  dockerd_start "$work/docker"
+  for i in "${PHEME_IMAGE:-localhost/pheme:dev}" localhost/pheme-anvil:local localhost/pheme-services:bookworm; do
+    podman save "$i" | /usr/bin/docker load -q >&2
+  done
+  say "images loaded into dockerd after $(( $(date +%s) - started )) s"
+  # every service but Grafana (no local image); docker-compose starts their dependencies in order
+  # and waits for each condition compose.yaml names
+  dc() { (cd "$COMPOSE_DIR" && PHEME_IMAGE=${PHEME_IMAGE:-localhost/pheme:dev} docker-compose -p "$PROJECT" \
+    -f compose.yaml -f compose.local.yaml "$@"); }
+  # shellcheck disable=SC2046
+  dc up -d --no-build $(dc config --services | grep -vx grafana) >>"$COMPOSE_LOG" 2>&1
+else
+  "$root/scripts/compose-local.sh" up
+fi
 up_s=$(( $(date +%s) - started ))
 say "the topology is up after $up_s s"
 
