@@ -20,7 +20,8 @@ dockerd_deps
 dockerd --version >&2
 podman image exists "$BASE" || "$root/scripts/image.sh" base
 
-trap 'rc=$?; dockerd_stop; exit $rc' EXIT
+finish() { rc=$?; dockerd_stop; exit "$rc"; }
+trap finish EXIT
 trap 'exit 130' HUP INT TERM
 dockerd_start "$(mktemp -d /tmp/pheme-docker.XXXXXX)"
 d() { /usr/bin/docker "$@"; }

@@ -44,11 +44,12 @@ dockerd_stop() {
     while kill -0 "$DOCKERD_PID" 2>/dev/null && [ $i -lt 150 ]; do sleep 0.2; i=$((i + 1)); done
     kill -9 "$DOCKERD_PID" 2>/dev/null || true
     # the containerd this dockerd started for itself
-    [ -f "$DOCKERD_DIR/exec/containerd/containerd.pid" ] &&
+    if [ -f "$DOCKERD_DIR/exec/containerd/containerd.pid" ]; then
       kill "$(cat "$DOCKERD_DIR/exec/containerd/containerd.pid")" 2>/dev/null || true
+    fi
   fi
   # its mounts under its folder, deepest first
-  grep -o " $DOCKERD_DIR[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
+  grep -o " ${DOCKERD_DIR}[^ ]*" /proc/self/mounts | sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
   rm -rf "$DOCKERD_DIR"
   DOCKERD_PID="" DOCKERD_DIR=""
 }
