@@ -8,6 +8,8 @@
 # of this.
 #
 #   scripts/image.sh [build|check|all]      (default all; TAG=pheme:dev)
+#   scripts/image.sh base                   only the Debian 12 base (localhost/pheme-debian:bookworm)
+#   scripts/image.sh anvil                  the Dockerfile's anvil stage (TAG=localhost/pheme-anvil:local)
 #
 # Needs root (debootstrap, rootful podman); installs podman, runc, debootstrap and curl from
 # Debian. The build runs its steps with chroot isolation and the check runs the container with
@@ -15,7 +17,8 @@
 # containers, and podman's default rlimits exceed what an unprivileged host allows.
 set -eu
 cd "$(dirname "$0")/.."
-TAG=${TAG:-pheme:dev}
+# runc, rlimits the host allows (deploy/local/containers.conf says why)
+export CONTAINERS_CONF="$PWD/deploy/local/containers.conf"
 BASE=localhost/pheme-debian:bookworm
 what=${1:-all}
 say() { printf 'image: %s\n' "$*" >&2; }
@@ -57,9 +60,10 @@ base() {
   say "base image $BASE imported"
 }
 
+# deploy/Dockerfile's stage $1 (runtime: the pheme image) as $TAG.
 build() {
   base
-  say "building $TAG (deploy/Dockerfile)"
+  say "building $TAG (deploy/Dockerfile, stage $1)"
   # The host's CA bundle, for npm when the host reaches the registry through a TLS-inspecting
   # proxy: mounted for the RUN steps only (/run is not kept in a layer), named by the
   # NODE_EXTRA_CA_CERTS argument the npm stages declare; the runtime stage never sees it.
@@ -67,8 +71,8 @@ build() {
   [ -f /etc/ssl/certs/ca-certificates.crt ] &&
     ca="-v /etc/ssl/certs/ca-certificates.crt:/run/host-ca.crt:ro --build-arg NODE_EXTRA_CA_CERTS=/run/host-ca.crt"
   # shellcheck disable=SC2086
-  podman build --isolation chroot --network host $ca --build-arg BASE="$BASE" --build-arg SLIM="$BASE" \
-    -f deploy/Dockerfile -t "$TAG" .
+  podman build --format docker --isolation chroot --network host $ca --build-arg BASE="$BASE" --build-arg SLIM="$BASE" \
+    --target "$1" -f deploy/Dockerfile -t "$TAG" .
 }
 
 check() {
@@ -76,16 +80,15 @@ check() {
   name=pheme-image-check-$$
   user=$(podman image inspect --format '{{.Config.User}}' "$TAG")
   [ "$user" = "10001:10001" ] || { say "the image runs as '$user', not 10001:10001"; exit 1; }
-  podman --runtime runc run -d --rm --name "$name" --network host \
-    --ulimit nofile=4096:4096 --ulimit nproc=4096:4096 -e PHEME_LISTEN="127.0.0.1:$port" "$TAG" >/dev/null
-  trap 'podman --runtime runc stop -t 5 "$name" >/dev/null 2>&1 || true' EXIT
+  podman run -d --rm --name "$name" --network host -e PHEME_LISTEN="127.0.0.1:$port" "$TAG" >/dev/null
+  trap 'podman stop -t 5 "$name" >/dev/null 2>&1 || true' EXIT
   ok=0
   for _ in $(seq 1 100); do
     curl -fsS "http://127.0.0.1:$port/readyz" >/dev/null 2>&1 && { ok=1; break; }
     sleep 0.2
   done
-  [ "$ok" = 1 ] || { podman --runtime runc logs "$name" >&2 || true; say "the container never became ready"; exit 1; }
-  uid=$(podman --runtime runc exec "$name" id -u)
+  [ "$ok" = 1 ] || { podman logs "$name" >&2 || true; say "the container never became ready"; exit 1; }
+  uid=$(podman exec "$name" id -u)
   [ "$uid" = 10001 ] || { say "pheme runs as uid $uid inside the container"; exit 1; }
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null
   curl -fsS "http://127.0.0.1:$port/" | grep -qi '<html' || { say "/ does not serve the web app"; exit 1; }
@@ -94,9 +97,13 @@ check() {
   say "ok: $TAG runs as uid 10001, ready on SQLite, serves the web app and the API; $((size / 1048576)) MiB"
 }
 
+[ "$what" = anvil ] && TAG=${TAG:-localhost/pheme-anvil:local}
+TAG=${TAG:-pheme:dev}
 case $what in
-build) deps; build ;;
+base) deps; base ;;
+build) deps; build runtime ;;
+anvil) deps; build anvil ;;
 check) deps; check ;;
-all) deps; build; check ;;
-*) echo "usage: scripts/image.sh [build|check|all]" >&2; exit 2 ;;
+all) deps; build runtime; check ;;
+*) echo "usage: scripts/image.sh [build|check|all|base|anvil]" >&2; exit 2 ;;
 esac

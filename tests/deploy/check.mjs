@@ -214,9 +214,12 @@ function checkMetric(where, name) {
   const text = fs.readFileSync(file, "utf8").replace(/\\\n/g, " ");
   const lines = text.split("\n").filter((l) => l.trim() && !l.trim().startsWith("#"));
   const stages = [];
+  const args = {}; // ARG NAME=default before the first FROM: what ${NAME} in a FROM means by default
   for (const l of lines) {
+    const a = !stages.length && l.match(/^ARG\s+(\w+)=(\S+)/);
+    if (a) args[a[1]] = a[2];
     const m = l.match(/^FROM\s+(\S+)(?:\s+AS\s+(\S+))?/i);
-    if (m) stages.push({ base: m[1], name: m[2], lines: [] });
+    if (m) stages.push({ base: m[1].replace(/\$\{(\w+)\}/g, (x, n) => args[n] ?? x), name: m[2], lines: [] });
     else if (stages.length) stages.at(-1).lines.push(l.trim());
   }
   const last = stages.at(-1);
