@@ -9,22 +9,54 @@
 #include "store/internal.h"
 #include "core/banned.h"
 
+/* PostgreSQL: the highest ledger id M such that every id up to M is final, committed or rolled
+ * back (x: a transaction on the primary, ended here). A transaction takes its ids when it
+ * inserts and may commit after a later one, so the highest committed id alone can sit above ids
+ * still in flight: a scan up to it would miss them, and the follower, which starts above it,
+ * too (until the next restart). SHARE mode waits for every transaction that has inserted into
+ * the ledger (they hold ROW EXCLUSIVE from their INSERT on) and holds off new inserts until the
+ * COMMIT right after the max is read: a moment, however long the scan. */
+static pheme_err final_max_id(sx *x, int64_t *max) {
+  db_result r;
+  pheme_err e = Q0(x, NULL, "LOCK TABLE xp_ledger IN SHARE MODE");
+  if (!e) e = Q0(x, &r, "SELECT coalesce(max(id), 0) FROM xp_ledger");
+  if (!e) *max = db_int(&r, 0, 0);
+  if (!e) e = sx_commit(x);
+  sx_end(x);
+  return e;
+}
+
 pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx, int64_t *last_id) {
   if (page_rows < 1) page_rows = 1;
   arena a;
   arena_init(&a, 0);
   sx x;
-  pheme_err e = sx_read(s, &a, &x);
+  int64_t max = 0, after = 0;
+  *last_id = 0;
+  int pg = strcmp(store_driver_name(s), "postgresql") == 0;
+  pheme_err e;
+  if (pg) {
+    /* on the primary: the lock above, then the pages (every row up to max is there already: a
+     * replica could still lag behind it) in one transaction that writes nothing */
+    e = sx_write(s, &a, &x);
+    if (!e) e = final_max_id(&x, &max);
+    if (!e) e = sx_write(s, &a, &x);
+  } else {
+    e = sx_read(s, &a, &x);
+  }
   if (e) {
     arena_release(&a);
     return e;
   }
-  e = sx_snapshot(&x);
   db_result r;
-  int64_t max = 0, after = 0;
-  *last_id = 0;
-  if (!e) e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM xp_ledger");
-  if (!e) max = *last_id = db_int(&r, 0, 0);
+  if (!pg) {
+    /* SQLite: one snapshot; its one writer gives ids in commit order, so the highest id seen
+     * has none in flight below it */
+    e = sx_snapshot(&x);
+    if (!e) e = Q0(&x, &r, "SELECT coalesce(max(id), 0) FROM xp_ledger");
+    if (!e) max = db_int(&r, 0, 0);
+  }
+  if (!e) *last_id = max;
   store_lb_group *rows = NULL;
   size_t cap = 0;
   while (!e && after < max) {

@@ -24,11 +24,12 @@ typedef int (*store_lb_each)(void *ctx, const store_lb_group *rows, int n, int64
 /* Reads the ledger rows that count to a person's total (GAME_REASON_COUNTS_TO_TOTAL: not the
  * parent and domain shares, as the award reports them), page_rows rows at a time in id order (a
  * keyset walk of the primary key: each page a stretch of the table, the whole read once; memory
- * bounded by a page), all in one snapshot where the backend has read transactions (SQLite). fn
- * learns how far the scan has come (ledger id id_upto of id_max) for progress reports. *last_id
- * is set to the highest ledger id when the scan began (read first; rows above it are not read:
- * on PostgreSQL, without one snapshot, rows committed during the scan are left to the follower).
- * Returns 0 or a storage error. */
+ * bounded by a page). fn learns how far the scan has come (ledger id id_upto of id_max) for
+ * progress reports. *last_id is set to the highest ledger id when the scan began (read first);
+ * every row up to it is read, rows above it are not (they are the follower's). SQLite: one
+ * snapshot. PostgreSQL: *last_id is read while no transaction is inserting into the ledger (a
+ * SHARE lock, waited for and held for that one read), so no id up to it is still in flight; the
+ * pages are read from the primary. Returns 0 or a storage error. */
 pheme_err store_leaderboard_scan(store *s, int64_t page_rows, store_lb_each fn, void *ctx, int64_t *last_id)
     PHEME_MUST_CHECK;
 
