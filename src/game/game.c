@@ -188,8 +188,7 @@ int64_t game_streak_deadline(const game_rules *r, const game_streak *s, int offs
 /* ---- the plan ---- */
 
 /* arena_printf for the plan's JSON texts, which take only %d, %lld and %s: glibc's vsnprintf was
- * 11% of an award's instructions (a ledger row's detail, each event's data), this a tenth of
- * that. Anything else in fmt, or a text past 1 KiB, goes to arena_vprintf. NULL when memory is
+ * 11% of an award's instructions (a ledger row's detail, each event's data). Anything else in fmt, or a text past 1 KiB, goes to arena_vprintf. NULL when memory is
  * short. */
 static char *jfmt(arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static char *jfmt(arena *a, const char *fmt, ...) {
@@ -199,11 +198,16 @@ static char *jfmt(arena *a, const char *fmt, ...) {
   va_start(ap, fmt);
   const char *f = fmt;
   for (; *f; f++) {
-    if (n + 24 >= sizeof out) break; /* room for any one number */
-    if (*f != '%') {
-      out[n++] = *f;
+    if (*f != '%') { /* the literal up to the next conversion, at once */
+      const char *end = strchr(f, '%');
+      size_t k = end ? (size_t)(end - f) : strlen(f);
+      if (n + k + 24 >= sizeof out) break; /* and room for any one number */
+      memcpy(out + n, f, k);
+      n += k;
+      f += k - 1;
       continue;
     }
+    if (n + 24 >= sizeof out) break; /* room for any one number */
     long long v;
     if (f[1] == 'd') {
       v = va_arg(ap, int);
