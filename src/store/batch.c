@@ -61,6 +61,31 @@ static pheme_err run_jobs(sx *x, store_job **v, int n, int *bad_from, int *bad_t
   return PHEME_OK;
 }
 
+/* Brings the jobs of each work_group together, at the place of the group's first job, keeping
+ * the order of everything else (v[0..n) in place). A group's call takes its rows' locks in one
+ * order (the award: outcomes, then people, then guilds, each by id); two calls of one group in a
+ * transaction — [award, other, award] — would take two such passes, and two committers (two
+ * worker processes on one PostgreSQL) could take them in opposite orders and deadlock. The jobs
+ * of a batch were queued by different requests at about the same time: their order among
+ * themselves is no one's promise. */
+static void gather_groups(store_job **v, int n) {
+  store_job *out[BATCH_MAX];
+  int k = 0;
+  char taken[BATCH_MAX] = {0};
+  for (int i = 0; i < n; i++) {
+    if (taken[i]) continue;
+    out[k++] = v[i];
+    taken[i] = 1;
+    if (!v[i]->work_group) continue;
+    for (int j = i + 1; j < n; j++)
+      if (!taken[j] && v[j]->work_group == v[i]->work_group) {
+        out[k++] = v[j];
+        taken[j] = 1;
+      }
+  }
+  memcpy(v, out, sizeof *v * (size_t)n);
+}
+
 /* Runs the jobs of list in one transaction. A job that fails is taken out (a group's, when it
  * cannot tell which of its jobs failed, all of them), the transaction rolled back and the rest
  * run again; the ones taken out then run alone. Calls every job's done. */
@@ -69,6 +94,7 @@ static void run_batch(store *s, store_job *list, int n) {
   store_job *v[BATCH_MAX], *alone = NULL;
   n = 0;
   for (store_job *j = list; j && n < BATCH_MAX; j = j->next) v[n++] = j;
+  gather_groups(v, n);
   while (n > 0) {
     sx x;
     pheme_err e = sx_write(s, NULL, &x);

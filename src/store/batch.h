@@ -23,8 +23,8 @@
  *    answer (a refusal, such as a nonce used twice) is its own and does not depend on its
  *    neighbours. Results are therefore written afresh on every run;
  *  - when it returns an error, none of its writes may stay (the rollback sees to it).
- * A job with a work_group runs in one call with its neighbours of the same work_group (see
- * store_job); alone (store_job_run, a rerun), its work runs.
+ * A job with a work_group runs in one call with the batch's other jobs of the same work_group
+ * (see store_job); alone (store_job_run, a rerun), its work runs.
  * done is called exactly once per job, on the committer thread, after the commit that made the
  * job durable (err 0) or with its error; the job's memory must stay valid until then. */
 #ifndef PHEME_STORE_BATCH_H
@@ -44,8 +44,9 @@ typedef struct store_job {
   arena *a;                                            /* the job's results live here */
   pheme_err err;                                       /* the outcome, set before done */
   struct store_job *next;                              /* the committer's queue */
-  /* Optional (store-internal): runs jobs[0..n), adjacent in the batch and of one work_group, in
-   * one call, with the effect of their works run one after the other (an operation that reads
+  /* Optional (store-internal): runs jobs[0..n), the batch's jobs of one work_group (the
+   * committer brings them together, before the batch's other jobs that came after the first of
+   * them: one call per group and transaction, so its locks are taken in one pass), in one call, with the effect of their works run one after the other (an operation that reads
    * and writes many rows at once for many jobs). On an error *failed is the index of the job
    * that failed on its own, or -1 when the error is the group's: then each runs alone. */
   pheme_err (*work_group)(struct sx *x, struct store_job **jobs, int n, int *failed);

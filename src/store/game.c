@@ -3,6 +3,7 @@
 #include "store/game.h"
 
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,7 +13,16 @@
 #include "store/internal.h"
 #include "core/banned.h"
 
-void game_award_plan_init(game_award_plan *p) { memset(p, 0, sizeof *p); }
+/* Zeroes every field but the arrays' elements (6 KiB: the memset of the whole plan was 3% of an
+ * award's instructions); an element is read only below its count, which is zeroed. */
+void game_award_plan_init(game_award_plan *p) {
+#define PLAN_ZERO(from, to) memset(&p->from, 0, offsetof(game_award_plan, to) - offsetof(game_award_plan, from))
+  PLAN_ZERO(nrows, skills);
+  PLAN_ZERO(nskills, domains);
+  PLAN_ZERO(ndomains, events);
+  memset(&p->nevents, 0, sizeof *p - offsetof(game_award_plan, nevents));
+#undef PLAN_ZERO
+}
 
 static int counts_to_total(const char *reason) {
   static const char *const r[] = {"task", "critical", "quest", "streak", "adjustment"};
@@ -809,7 +819,7 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
     rq[k++] = (job_request){.kind = "game.badges", .payload = p1, .run_at = at};
     rq[k++] = (job_request){.kind = "reputation.update", .payload = p2, .run_at = at};
   }
-  if (!e) e = jobs_enqueue_many_in(x, rq, k, jobs[n - 1]->now_ms);
+  if (!e) e = jobs_enqueue_many_formed_in(x, rq, k, jobs[n - 1]->now_ms); /* our own payloads */
   /* the outcomes consumed: every one of them, or none (another transaction took one) */
   for (int i = 0; !e && i < n;) {
     int64_t at = jobs[i]->now_ms, *sids = arena_alloc(g->a, sizeof *sids * (size_t)n);

@@ -111,7 +111,9 @@ typedef struct {
   const char *data; /* JSON object */
 } game_event;
 
-/* What an award writes; the callback fills it (game_award_plan_init zeroes it). */
+/* What an award writes; the callback fills it. game_award_plan_init zeroes every field but the
+ * elements of the arrays rows, skills, domains and events (an element is read only below its
+ * count, which follows its array: keep that layout). */
 typedef struct {
   game_row rows[GAME_MAX_ROWS];
   int nrows;

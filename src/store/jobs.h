@@ -88,6 +88,10 @@ pheme_err jobs_enqueue_in(sx *x, const job_request *rq, int64_t now_ms, int64_t 
  * multi-row INSERTs (sx_insert_rows). Requests with an idempotency key are refused
  * (PHEME_DATA_INVALID), as is any invalid one; ids are not returned. */
 pheme_err jobs_enqueue_many_in(sx *x, const job_request *rq, int n, int64_t now_ms) PHEME_MUST_CHECK;
+/* The same for payloads the store formatted itself from numbers (the award's follow-up jobs):
+ * their JSON is not parsed again (5.6% of an award's instructions on SQLite), only their size and
+ * outer brackets checked. Never for a payload that came from outside the store. */
+pheme_err jobs_enqueue_many_formed_in(sx *x, const job_request *rq, int n, int64_t now_ms) PHEME_MUST_CHECK;
 /* The max_attempts of requests that leave it 0 (1..1000; 5 until set; from jobs_max_attempts). */
 void store_jobs_set_default_attempts(int max_attempts);
 /* The same in a transaction of its own. id and created may be NULL. */

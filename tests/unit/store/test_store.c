@@ -1,6 +1,7 @@
 /* The storage suite: the same tests against SQLite and PostgreSQL (DESIGN §2: both backends pass
  * one suite). PostgreSQL is a throwaway cluster started by scripts/pg-test.sh for this run. */
 #include <pthread.h>
+#include <semaphore.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -521,6 +522,84 @@ TEST(a_queued_write_commits_before_the_replica_gate_is_freed) {
   CHECK_INT(w.j.err, 0);
 }
 
+/* A batch [g, other, g, other, g] of a work_group g: the committer hands the three g jobs to one
+ * call (one pass over the group's row locks: review finding B), and every job runs once. The
+ * batch is held together behind a gate job. */
+typedef struct {
+  store_job j; /* first */
+  int runs;
+} order_job;
+
+static sem_t order_gate;
+static int order_calls, order_largest, order_done; /* atomic where two threads meet */
+static char order_trace[16];
+static int order_len;
+
+static pheme_err order_hold(sx *x, store_job *j) {
+  (void)x;
+  (void)j;
+  while (sem_wait(&order_gate) != 0) {}
+  return PHEME_OK;
+}
+
+static pheme_err order_other(sx *x, store_job *j) {
+  (void)x;
+  ((order_job *)j)->runs++;
+  if (order_len < (int)sizeof order_trace - 1) order_trace[order_len++] = 'o';
+  return PHEME_OK;
+}
+
+static pheme_err order_group(sx *x, store_job **jobs, int n, int *failed) {
+  (void)x;
+  *failed = -1;
+  order_calls++;
+  if (n > order_largest) order_largest = n;
+  for (int i = 0; i < n; i++) {
+    ((order_job *)jobs[i])->runs++;
+    if (order_len < (int)sizeof order_trace - 1) order_trace[order_len++] = 'g';
+  }
+  return PHEME_OK;
+}
+
+static pheme_err order_one(sx *x, store_job *j) {
+  store_job *v[1] = {j};
+  int failed;
+  return order_group(x, v, 1, &failed);
+}
+
+static void order_finished(store_job *j) {
+  (void)j;
+  __atomic_add_fetch(&order_done, 1, __ATOMIC_RELEASE);
+}
+
+TEST(a_work_group_of_a_batch_runs_in_one_call) {
+  store *t = NULL;
+  char err[512];
+  store_options o = {.pool_size = 2, .busy_timeout_ms = 5000};
+  REQUIRE(store_open(&t, backends_url, &o, err, sizeof err) == 0);
+  order_calls = order_largest = order_len = 0; /* the suite runs once per backend */
+  __atomic_store_n(&order_done, 0, __ATOMIC_RELAXED);
+  memset(order_trace, 0, sizeof order_trace);
+  sem_init(&order_gate, 0, 0);
+  store_job hold = {.work = order_hold};
+  store_job_submit(t, &hold);
+  order_job v[5];
+  for (int i = 0; i < 5; i++) {
+    v[i] = (order_job){.j = {.work = i % 2 ? order_other : order_one, .done = order_finished}};
+    if (i % 2 == 0) v[i].j.work_group = order_group;
+  }
+  for (int i = 0; i < 5; i++) store_job_submit(t, &v[i].j);
+  sem_post(&order_gate);
+  for (int waited = 0; __atomic_load_n(&order_done, __ATOMIC_ACQUIRE) < 5 && waited < 3000; waited++) usleep(10000);
+  CHECK_INT(__atomic_load_n(&order_done, __ATOMIC_ACQUIRE), 5);
+  store_free(t); /* joins the committer: what it wrote is seen here */
+  sem_destroy(&order_gate);
+  CHECK_INT(order_calls, 1);
+  CHECK_INT(order_largest, 3);
+  CHECK_STR(order_trace, "gggoo");
+  for (int i = 0; i < 5; i++) CHECK_INT(v[i].runs, 1);
+}
+
 /* PostgreSQL: a pooled connection the server broke (pg_terminate_backend here, as a restart would)
  * is reconnected for a SELECT or a BEGIN outside a transaction, which then runs (with the
  * session's settings set again); any other statement, inside a transaction or not, is never run
@@ -614,6 +693,7 @@ static void all_tests(void) {
   RUN(concurrent_writers_all_land);
   RUN(a_statement_past_the_timeout_is_cancelled);
   RUN(a_queued_write_commits_before_the_replica_gate_is_freed);
+  RUN(a_work_group_of_a_batch_runs_in_one_call);
   RUN(a_broken_pooled_connection_is_reconnected_for_a_read_only);
 }
 
