@@ -49,7 +49,8 @@ for layer in $LAYERS; do
     ;;
   integration)
     # The server under test is the sanitizer build: every request of the suite also runs under
-    # ASan + UBSan, and a leak or error at exit fails the shutdown tests.
+    # ASan + UBSan, and a leak or error at exit fails the shutdown tests. Its SQLite and PostgreSQL
+    # passes run at the same time (tests/integration/run.sh; PHEME_IT_SERIAL=1 runs them in turn).
     step "HTTP integration tests against a real pheme serve (SQLite and PostgreSQL; ASan + UBSan server)"
     sanitized_server
     tests/integration/run.sh build-asan/pheme
