@@ -35,6 +35,9 @@
  * ANVIL_KEY2 does not belong to ANVIL_ADDR2 */
 #define DEV_KEY2 "5de4111afa1a4b94908f83103eb1f1706367c2e68ca870fc3fb9a804cdab365a"
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+/* anvil mines each transaction at once: the default receipt poll (200 ms, for real chains) would be
+ * most of these tests' time */
+#define RECEIPT_POLL_MS 10
 
 static void key_of(uint8_t key[32], const char *hex) {
   if (hex_decode(key, 32, NULL, hex, strlen(hex), HEX_PREFIX_OPTIONAL | HEX_EXACT, NULL)) abort();
@@ -80,6 +83,7 @@ TEST(c_deploy_with_defaults_matches_the_committed_manifest) {
   char err[512] = "";
   int txs = 0;
   CHECK_INT(deploy_sender_init(&s, rpc, key, err, sizeof err), 0);
+  s.poll_ms = RECEIPT_POLL_MS;
   s.progress = progress_quiet;
   s.progress_ctx = &txs;
   deploy_config cfg;
@@ -437,6 +441,7 @@ static void check_signed_formats(rpc_client *rpc, const manifest *m) {
   key_of(key1, ANVIL_KEY1); /* the relayer: BADGE_ADMIN_ROLE and ISSUER_ROLE */
   deploy_sender s;
   REQUIRE(deploy_sender_init(&s, rpc, key1, err, sizeof err) == 0);
+  s.poll_ms = RECEIPT_POLL_MS;
   uint8_t holder[20];
   addr_of(holder, "0x9965507D1a55bcC2695C58ba16FB37d819B0A4dc");
 
@@ -608,6 +613,7 @@ TEST(forge_and_c_deployers_wire_the_suite_the_same) {
   CHECK_INT(cfg.n_oracle_validators, 3);
   CHECK_INT(cfg.voting_period, 100);
   pheme_err e = deploy_sender_init(&s, crpc, key, err, sizeof err);
+  s.poll_ms = RECEIPT_POLL_MS;
   if (!e) e = deploy_suite(&s, &cfg, &cm, err, sizeof err);
   if (e) fprintf(stderr, "C deploy: %s\n", err);
   CHECK_INT(e, 0);

@@ -75,6 +75,7 @@ static inline int suite_start(suite *s) {
     fprintf(stderr, "deploy setup failed\n");
     return -1;
   }
+  snd.poll_ms = 10; /* anvil mines each transaction at once: 200 ms (for real chains) per receipt */
   pheme_err de = deploy_suite(&snd, &dc, &m, err, sizeof err);
   deploy_sender_release(&snd);
   if (de || manifest_save(&m, s->manifest, err, sizeof err)) {

@@ -98,6 +98,7 @@ static void fixture_start(fixture *f) {
   deploy_config_init(&cfg);
   pheme_err e = deploy_config_from_env(&cfg, err, sizeof err);
   if (!e) e = deploy_sender_init(&ds, f->rpc, f->key0, err, sizeof err);
+  ds.poll_ms = 10; /* anvil mines each transaction at once: 200 ms (for real chains) per receipt */
   if (!e) e = deploy_suite(&ds, &cfg, &f->m, err, sizeof err);
   if (e) fprintf(stderr, "deploy: %s\n", err);
   REQUIRE(e == 0);

@@ -8,7 +8,10 @@
 # Each test file makes its own fresh databases (a new SQLite file, or a new PostgreSQL database)
 # and its own servers on free loopback ports. Every server and the cluster are stopped by PID
 # from a trap, also when a test fails or the run is interrupted.
-#   BACKENDS        which backends (default "sqlite postgresql")
+#   BACKENDS        which backends (default "sqlite postgresql"); they run at the same time (the
+#                   files wait on their servers far more than they compute: 179 CPU-s for a run of
+#                   ~240 s one after the other), each backend's output shown when both are done
+#   PHEME_IT_SERIAL 1 runs the backends one after the other, with their output as it comes
 #   PHEME_IT_KEEP   1 keeps the work folder (databases, server logs) for a look afterwards
 set -eu
 
@@ -45,9 +48,11 @@ mkdir -p "$work/pids"
 PG_TEST_DIR=""
 
 test_pid=""
+backend_pids=""
 cleanup() {
   rc=$?
   trap - EXIT HUP INT PIPE TERM
+  for p in $backend_pids; do kill -TERM "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   runner_stop "$root" "$work" "$test_pid" "$PG_TEST_DIR"
   runner_done run.sh "$work"
   exit $rc
@@ -75,10 +80,11 @@ case " $BACKENDS " in
   ;;
 esac
 
-failed=""
-summary=""
-started=$(date +%s)
-for backend in $BACKENDS; do
+# Runs every file on backend $1, printing as it goes; writes "$work/result-$1": the summary line,
+# then the failed files.
+run_backend() {
+  backend=$1
+  failed=""
   bstart=$(date +%s)
   bpass=0
   bfail=0
@@ -89,8 +95,9 @@ for backend in $BACKENDS; do
     printf '\n==> %s on %s\n' "$name" "$backend"
     fstart=$(date +%s)
     # In the background and waited for, so that a signal reaches the trap at once.
+    mkdir -p "$work/$backend"
     env PHEME_IT_BIN="$bin" PHEME_IT_BACKEND="$backend" PHEME_IT_ROOT="$root" \
-      PHEME_IT_WORK="$work" PHEME_IT_PIDS="$work/pids" PHEME_IT_LOGS="$logs" \
+      PHEME_IT_WORK="$work/$backend" PHEME_IT_PIDS="$work/pids" PHEME_IT_LOGS="$logs" \
       PHEME_IT_PG_URL="${PG_TEST_URL:-}" PHEME_IT_PG_BIN="${pgbin:-}" \
       timeout 300 node --test $reporter "$f" &
     test_pid=$!
@@ -126,8 +133,37 @@ for backend in $BACKENDS; do
       done
     fi
   done
-  summary="$summary
-  $backend: $bpass file(s) passed, $bfail failed, $(( $(date +%s) - bstart ))s"
+  printf '%s\n%s\n' "  $backend: $bpass file(s) passed, $bfail failed, $(( $(date +%s) - bstart ))s" \
+    "$failed" >"$work/result-$backend"
+}
+
+started=$(date +%s)
+if [ "${PHEME_IT_SERIAL:-0}" = 1 ]; then
+  for backend in $BACKENDS; do run_backend "$backend"; done
+else
+  echo "run.sh: $BACKENDS at the same time; each one's output follows when all are done"
+  for backend in $BACKENDS; do
+    # a subshell of its own: TERM from cleanup stops the file in progress (timeout passes it on)
+    (trap '[ -z "$test_pid" ] || kill -TERM "$test_pid" 2>/dev/null; exit 143' TERM
+     run_backend "$backend") >"$work/out-$backend" 2>&1 &
+    backend_pids="$backend_pids $!"
+  done
+  for p in $backend_pids; do wait "$p" || true; done
+  backend_pids=""
+  for backend in $BACKENDS; do cat "$work/out-$backend"; done
+fi
+failed=""
+summary=""
+for backend in $BACKENDS; do
+  if [ -f "$work/result-$backend" ]; then
+    summary="$summary
+$(sed -n 1p "$work/result-$backend")"
+    failed="$failed$(sed -n 2p "$work/result-$backend")"
+  else
+    summary="$summary
+  $backend: did not finish"
+    failed="$failed $backend"
+  fi
 done
 
 printf '\nintegration summary (%ss):%s\n' "$(( $(date +%s) - started ))" "$summary"

@@ -1,10 +1,11 @@
 /* Awards survive their workers dying (issue 11, exactly once), on SQLite and PostgreSQL: approved
  * outcomes, each with its game.award job as the pipeline leaves them, are awarded by the real
  * `pheme worker` (PHEME_BIN), which is SIGKILLed 50 times at random moments while award jobs are
- * running or queued; one more worker drains the queue and stops with SIGTERM. Then every outcome
- * is consumed, every award job done, and each approval has exactly one set of ledger rows, one
- * xp.awarded event and one game.badges job; and the totals equal a rebuild from the ledger. The
- * sweep is off in the workers (game_sweep_interval 0), so only the jobs award. */
+ * running or queued (approvals are added between kills, so each worker starts with work queued and
+ * the last one has little left to drain); one more worker drains the queue and stops with SIGTERM.
+ * Then every outcome is consumed, every award job done, and each approval has exactly one set of
+ * ledger rows, one xp.awarded event and one game.badges job; and the totals equal a rebuild from
+ * the ledger. The sweep is off in the workers (game_sweep_interval 0), so only the jobs award. */
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -24,8 +25,11 @@
 #error "PHEME_BIN must name the pheme binary"
 #endif
 
-/* Kills and approvals: 50 and 6,000 in the unit layer, fewer under the sanitizers (test_scaled). */
-static int KILLS = 50, AWARDS = 6000;
+/* Kills: 50 in the unit layer, fewer under the sanitizers (test_scaled). Approvals: FIRST_AWARDS
+ * before the first kill, then TOP_UP more whenever fewer than TOP_UP_BELOW are left before a worker
+ * starts, up to AWARDS (each person approved once per task: 200 people x 30 tasks). */
+static int KILLS = 50, AWARDS = 6000, FIRST_AWARDS = 1500;
+enum { TOP_UP = 600, TOP_UP_BELOW = 400 };
 
 static store *S;
 static const char *URL;
@@ -82,7 +86,10 @@ static int stop(pid_t pid) {
   return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
 }
 
-/* 200 people, 30 tasks with 0–2 skills, AWARDS approved outcomes with their award jobs. */
+/* 200 people and 30 tasks with 0–2 skills; the approvals are added by add_awards. */
+static int64_t users[200], tasks[30], t0;
+static int added; /* approvals so far */
+
 static int setup(void) {
   arena a;
   arena_init(&a, 0);
@@ -90,7 +97,7 @@ static int setup(void) {
   if (sx_write(S, &a, &x)) return -1;
   db_result r;
   pheme_err e = PHEME_OK;
-  int64_t users[200], tasks[30];
+  added = 0;
   static const char *const slugs[] = {"c", "rust", "solidity", "sql", "ui-design", "finance"};
   for (int i = 0; !e && i < 200; i++) {
     uint8_t addr[20] = {0xcc};
@@ -114,8 +121,23 @@ static int setup(void) {
       e = Q(&x, NULL, "INSERT INTO task_skills (task_id, skill_id) SELECT $1, id FROM skills WHERE slug = $2",
             dbv_int(tasks[t]), dbv_text(slugs[(t + k) % 6]));
   }
-  int64_t t0 = time_now_ms() - 40 * GAME_DAY_MS;
-  for (int i = 0; !e && i < AWARDS; i++) {
+  t0 = time_now_ms() - 40 * GAME_DAY_MS;
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  arena_release(&a);
+  return e ? -1 : 0;
+}
+
+/* n more approved outcomes (at most up to AWARDS), each with its award job, in one transaction. */
+static int add_awards(int n) {
+  arena a;
+  arena_init(&a, 0);
+  sx x;
+  if (sx_write(S, &a, &x)) return -1;
+  db_result r;
+  pheme_err e = PHEME_OK;
+  int end = added + n < AWARDS ? added + n : AWARDS;
+  for (int i = added; !e && i < end; i++) {
     int64_t u = users[i % 200], t = tasks[i / 200], at = t0 + (int64_t)i * 500000;
     e = Q(&x, &r, "INSERT INTO submissions (task_id, user_id, text, state, final_score, created_at, updated_at) VALUES "
                   "($1, $2, 'w', 'APPROVED', 80, $3, $3) RETURNING id",
@@ -135,13 +157,16 @@ static int setup(void) {
   if (!e) e = sx_commit(&x);
   sx_end(&x);
   arena_release(&a);
+  if (!e) added = end;
   return e ? -1 : 0;
 }
 
 TEST(award_worker_killed_at_random_one_ledger_set_per_approval) {
   REQUIRE(setup() == 0);
+  REQUIRE(add_awards(FIRST_AWARDS) == 0);
   int mid_job = 0, with_work = 0;
   for (int k = 0; k < KILLS; k++) {
+    if (count(AWARDS_LEFT) < TOP_UP_BELOW) REQUIRE(add_awards(TOP_UP) == 0); /* no worker runs now */
     pid_t pid = start_worker();
     REQUIRE(pid > 0);
     char mine[200];
@@ -158,8 +183,8 @@ TEST(award_worker_killed_at_random_one_ledger_set_per_approval) {
     if (count("SELECT count(*) FROM jobs WHERE kind = 'game.award' AND state = 'running'") > 0) mid_job++;
   }
   int64_t left = count(AWARDS_LEFT);
-  fprintf(stderr, "   %s: %d kills, %d with award jobs left, %d with award jobs running; %lld awarded so far, %lld left\n",
-          store_driver_name(S), KILLS, with_work, mid_job,
+  fprintf(stderr, "   %s: %d kills, %d with award jobs left, %d with award jobs running; %d approvals, %lld awarded so far, %lld left\n",
+          store_driver_name(S), KILLS, with_work, mid_job, added,
           (long long)count("SELECT count(*) FROM outcomes WHERE consumed_at IS NOT NULL"), (long long)left);
   CHECK_INT(with_work, KILLS); /* every kill happened while there was work */
   CHECK(mid_job >= KILLS / 2);
@@ -168,16 +193,16 @@ TEST(award_worker_killed_at_random_one_ledger_set_per_approval) {
   CHECK_INT(stop(pid), 0);
   /* everything awarded, each once */
   CHECK_INT(count("SELECT count(*) FROM outcomes WHERE consumed_at IS NULL"), 0);
-  CHECK_INT(count("SELECT count(*) FROM jobs WHERE kind = 'game.award' AND state = 'done'"), AWARDS);
-  CHECK_INT(count("SELECT count(DISTINCT submission_id) FROM xp_ledger WHERE reason = 'task'"), AWARDS);
+  CHECK_INT(count("SELECT count(*) FROM jobs WHERE kind = 'game.award' AND state = 'done'"), added);
+  CHECK_INT(count("SELECT count(DISTINCT submission_id) FROM xp_ledger WHERE reason = 'task'"), added);
   /* one set per approval: task rows = the task's skills (or 1), never more */
   CHECK_INT(count("SELECT count(*) FROM (SELECT l.submission_id FROM xp_ledger l JOIN outcomes o ON o.submission_id = "
                   "l.submission_id WHERE l.reason = 'task' GROUP BY l.submission_id, o.task_id HAVING count(*) <> "
                   "(SELECT CASE WHEN count(*) = 0 THEN 1 ELSE count(*) END FROM task_skills ts WHERE ts.task_id = o.task_id)) d"),
             0);
-  CHECK_INT(count("SELECT count(*) FROM events WHERE kind = 'xp.awarded'"), AWARDS);
-  CHECK_INT(count("SELECT count(DISTINCT subject_id) FROM events WHERE kind = 'xp.awarded'"), AWARDS);
-  CHECK_INT(count("SELECT count(*) FROM jobs WHERE kind = 'game.badges'"), AWARDS);
+  CHECK_INT(count("SELECT count(*) FROM events WHERE kind = 'xp.awarded'"), added);
+  CHECK_INT(count("SELECT count(DISTINCT subject_id) FROM events WHERE kind = 'xp.awarded'"), added);
+  CHECK_INT(count("SELECT count(*) FROM jobs WHERE kind = 'game.badges'"), added);
   /* some award job ran more than once (else the kills proved nothing) */
   CHECK(count("SELECT count(*) FROM jobs WHERE kind = 'game.award' AND attempts > 1") > 0);
   /* the totals kept incrementally across the kills equal a rebuild from the ledger */
@@ -218,6 +243,7 @@ int main(void) {
   signal(SIGPIPE, SIG_IGN);
   KILLS = test_scaled(KILLS, 12);
   AWARDS = test_scaled(AWARDS, 1000);
+  FIRST_AWARDS = test_scaled(FIRST_AWARDS, 500);
   char dir[] = "/tmp/pheme-game-crash-XXXXXX", url[256];
   if (!mkdtemp(dir)) return 1;
   snprintf(url, sizeof url, "sqlite:%s/test.db", dir);
