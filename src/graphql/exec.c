@@ -783,43 +783,62 @@ static int settle(gql_out *o, int depth) {
   return o->kind == GQL_R_NULL;
 }
 
-static void write_out(jw *w, const gql_out *o) {
+/* The response tree as JSON into b, by hand rather than through core/jsonw: the tree's shape gives
+ * the commas, and its keys are GraphQL Names (a field's name or an alias, [_A-Za-z][_0-9A-Za-z]*:
+ * the lexer makes no other), which JSON takes as they are, so only string values are escaped.
+ * Returns -1 when the buffer's cap (or memory) stops it. */
+static int write_key(buf *b, const char *key) {
+  size_t n = strlen(key);
+  if (b->alloc - b->len <= n + 3 && buf_reserve(b, n + 3)) return -1;
+  char *p = b->data + b->len;
+  *p++ = '"';
+  memcpy(p, key, n);
+  p += n;
+  *p++ = '"';
+  *p++ = ':';
+  *p = 0;
+  b->len += n + 3;
+  return 0;
+}
+
+static int write_int(buf *b, int64_t v) {
+  char tmp[24];
+  int i = sizeof tmp;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do tmp[--i] = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) tmp[--i] = '-';
+  return buf_add(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+static int write_out(buf *b, const gql_out *o, int depth) {
   switch (o->kind) {
-  case GQL_R_NULL: jw_null(w); return;
-  case GQL_R_BOOL: jw_bool(w, o->v.b); return;
-  case GQL_R_INT: jw_int(w, o->v.i); return;
+  case GQL_R_NULL: return buf_add(b, "null", 4);
+  case GQL_R_BOOL: return o->v.b ? buf_add(b, "true", 4) : buf_add(b, "false", 5);
+  case GQL_R_INT: return write_int(b, o->v.i);
   case GQL_R_FLOAT: {
     char num[40];
-    if (!isfinite(o->v.f)) {
-      jw_null(w);
-      return;
-    }
-    snprintf(num, sizeof num, "%.17g", o->v.f);
-    jw_raw(w, num, "null");
-    return;
+    if (!isfinite(o->v.f)) return buf_add(b, "null", 4);
+    int n = snprintf(num, sizeof num, "%.17g", o->v.f);
+    return buf_add(b, num, (size_t)n);
   }
   case GQL_R_STRING:
   case GQL_R_ENUM:
-    if (o->v.raw)
-      jw_raw(w, o->v.s, "null");
-    else
-      jw_strn(w, o->v.s, o->v.len);
-    return;
+    if (o->v.raw) return o->v.s && *o->v.s ? buf_adds(b, o->v.s) : buf_add(b, "null", 4);
+    if (!o->v.s) return buf_add(b, "null", 4);
+    return buf_addc(b, '"') || buf_add_json_str(b, o->v.s, o->v.len) || buf_addc(b, '"') ? -1 : 0;
   case GQL_R_OBJECT:
-    jw_obj(w);
-    for (int i = 0; i < o->n; i++) {
-      jw_key(w, o->keys[i]);
-      write_out(w, &o->vals[i]);
-    }
-    jw_end(w);
-    return;
   case GQL_R_LIST:
-    jw_arr(w);
-    for (int i = 0; i < o->n; i++) write_out(w, &o->vals[i]);
-    jw_end(w);
-    return;
+    if (depth + 1 >= JW_DEPTH) return -1; /* the nesting core/jsonw allows */
+    if (buf_addc(b, o->kind == GQL_R_OBJECT ? '{' : '[')) return -1;
+    for (int i = 0; i < o->n; i++) {
+      if (i && buf_addc(b, ',')) return -1;
+      if (o->kind == GQL_R_OBJECT && write_key(b, o->keys[i])) return -1;
+      if (write_out(b, &o->vals[i], depth + 1)) return -1;
+    }
+    return buf_addc(b, o->kind == GQL_R_OBJECT ? '}' : ']');
   }
-  jw_null(w);
+  return buf_add(b, "null", 4);
 }
 
 int gql_execute(const gql_schema *s, const gql_document *doc, const char *operation_name, const json_t *variables,
@@ -865,10 +884,7 @@ int gql_execute(const gql_schema *s, const gql_document *doc, const char *operat
   exec_fields(&ex, root, &root_obj, &slot, 1, &set, 1);
   if (reads) opt->query_end(opt->app);
   settle(data, 0);
-  jw w;
-  jw_init(&w, out);
-  write_out(&w, data);
-  if (w.err) {
+  if (write_out(out, data, 0)) {
     gql_error_add(errs, PHEME_GQL_LIMIT, NULL, NULL, 0, "The response is larger than the server's limit.");
     return -1;
   }
