@@ -34,6 +34,7 @@ struct gql_exec {
   gql_rv vars; /* input OBJECT */
   const gql_exec_options *opt;
   int max_list;
+  int nulled; /* a non-null position was completed as null: settle has nulls to propagate */
 };
 
 /* A field of a collected selection: its response key and every node that asks for it. */
@@ -593,7 +594,9 @@ static void complete(gql_exec *ex, const gql_tref *t, gql_rv **vals, gql_out **s
         exec_error(ex, PHEME_SYS_INTERNAL, cf->nodes[0], slot_path(slots[i]),
                    arena_printf(ex->a, "Cannot return null for non-nullable field %s.", type_field_name(ex, pt, f)));
     }
-    t = t->of;
+    complete(ex, t->of, vals, slots, n, cf, pt, f);
+    for (int i = 0; i < n && !ex->nulled; i++) ex->nulled = slots[i]->kind == GQL_R_NULL;
+    return;
   }
   if (t->kind == GQL_T_LIST) {
     int total = 0;
@@ -642,6 +645,7 @@ static void complete(gql_exec *ex, const gql_tref *t, gql_rv **vals, gql_out **s
   }
   const gql_type *nt = t->named;
   if (gql_type_is_leaf(nt)) {
+    int is_int = strcmp(nt->name, "Int") == 0;
     for (int i = 0; i < n; i++) {
       gql_rv *v = vals[i];
       slots[i]->kind = GQL_R_NULL;
@@ -651,7 +655,7 @@ static void complete(gql_exec *ex, const gql_tref *t, gql_rv **vals, gql_out **s
                    arena_printf(ex->a, "Enum \"%s\" cannot represent value: \"%s\"", nt->name, v->s ? v->s : "?"));
         continue;
       }
-      if (strcmp(nt->name, "Int") == 0 && v->kind == GQL_R_INT && (v->i > 2147483647LL || v->i < -2147483648LL)) {
+      if (is_int && v->kind == GQL_R_INT && (v->i > 2147483647LL || v->i < -2147483648LL)) {
         exec_error(ex, PHEME_SYS_INTERNAL, cf->nodes[0], slot_path(slots[i]),
                    arena_printf(ex->a, "Int cannot represent non 32-bit signed integer value: %lld", (long long)v->i));
         continue;
@@ -707,14 +711,16 @@ static void exec_fields(gql_exec *ex, const gql_type *t, const void **objs, gql_
   const char *visited[256];
   int nvisited = 0;
   for (int k = 0; k < nsets; k++) collect(ex, t, sets[k], &cf, visited, &nvisited, 0);
+  const char **keys = arena_alloc(ex->a, (size_t)(cf.n + 1) * sizeof *keys); /* the same for every object */
+  if (!keys) return;
+  for (int j = 0; j < cf.n; j++) keys[j] = cf.items[j].key;
   for (int i = 0; i < n; i++) {
     slots[i]->kind = GQL_R_OBJECT;
     slots[i]->n = cf.n;
-    slots[i]->keys = arena_alloc(ex->a, (size_t)(cf.n + 1) * sizeof *slots[i]->keys);
+    slots[i]->keys = keys;
     slots[i]->vals = arena_zalloc(ex->a, (size_t)(cf.n + 1) * sizeof *slots[i]->vals);
-    if (!slots[i]->keys || !slots[i]->vals) return;
+    if (!slots[i]->vals) return;
     for (int j = 0; j < cf.n; j++) {
-      slots[i]->keys[j] = cf.items[j].key;
       slots[i]->vals[j].path.parent = slot_path(slots[i]);
       slots[i]->vals[j].path.key = cf.items[j].key;
     }
@@ -883,7 +889,7 @@ int gql_execute(const gql_schema *s, const gql_document *doc, const char *operat
   if (reads) opt->query_begin(opt->app);
   exec_fields(&ex, root, &root_obj, &slot, 1, &set, 1);
   if (reads) opt->query_end(opt->app);
-  settle(data, 0);
+  if (ex.nulled) settle(data, 0); /* otherwise it would find nothing to change */
   if (write_out(out, data, 0)) {
     gql_error_add(errs, PHEME_GQL_LIMIT, NULL, NULL, 0, "The response is larger than the server's limit.");
     return -1;
