@@ -533,6 +533,18 @@ static void read_review(const db_result *r, int j, void *out) {
   v->created_at = db_int(r, j, 10);
 }
 
+/* REVIEW_BRIEF_COLS's six columns: the rest of the row stays zero (NULL texts, zero address and
+ * signature), as the full reader leaves it for NULL columns. */
+static void read_review_brief(const db_result *r, int j, void *out) {
+  review_row *v = out;
+  v->id = db_int(r, j, 0);
+  v->submission_id = db_int(r, j, 1);
+  v->round = (int)db_int(r, j, 2);
+  v->validator_id = db_int(r, j, 3);
+  v->score = (int)db_int(r, j, 4);
+  v->created_at = db_int(r, j, 5);
+}
+
 static void read_dispute(const db_result *r, int j, void *out) {
   dispute_row *v = out;
   v->id = db_int(r, j, 0);
@@ -602,7 +614,7 @@ static pheme_err order_rows(arena *a, void *rows, int n, size_t size, int (*befo
 
 #define REVIEW_COLS \
   "r.id, r.submission_id, r.round, r.validator_id, v.address, r.score, r.criteria, r.feedback, r.signature, r.signer, r.created_at"
-#define REVIEW_BRIEF_COLS "r.id, r.submission_id, r.round, r.validator_id, NULL, r.score, NULL, NULL, NULL, NULL, r.created_at"
+#define REVIEW_BRIEF_COLS "r.id, r.submission_id, r.round, r.validator_id, r.score, r.created_at"
 
 static const struct {
   const char *sql; /* "IN (%s)" takes the parents' ids */
@@ -640,7 +652,7 @@ static const struct {
                       review_before},
     [GQLS_REVIEWS_BRIEF] = {"SELECT " REVIEW_BRIEF_COLS " FROM reviews r WHERE r.submission_id IN (%s) ORDER BY "
                             "r.submission_id, r.round, r.validator_id",
-                            read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0},
+                            read_review_brief, {sizeof(review_row), offsetof(review_row, submission_id), 0},
                             "SELECT " REVIEW_BRIEF_COLS " FROM json_each($1) j CROSS JOIN reviews r ON "
                             "r.submission_id = j.value",
                             review_before},
