@@ -253,14 +253,33 @@ pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task 
   return e;
 }
 
+/* TASK_COLS without the long and joined columns (a column costs SQLite and the driver even when it
+ * is a NULL): what is not read stays zero. */
+#define TASK_BRIEF_COLS                                                                                   \
+  "t.id, t.type, t.title, t.status, t.difficulty, t.xp_reward, CAST(t.token_reward AS TEXT), t.creator_id, " \
+  "coalesce(t.guild_id, 0), coalesce(t.deadline, 0), t.created_at, t.updated_at"
+
+static void read_task_brief(const db_result *r, int j, void *out) {
+  task *t = out;
+  t->id = db_int(r, j, 0);
+  t->type = db_text(r, j, 1);
+  t->title = db_text(r, j, 2);
+  t->status = db_text(r, j, 3);
+  t->difficulty = (int)db_int(r, j, 4);
+  t->xp_reward = db_int(r, j, 5);
+  t->token_reward = db_text(r, j, 6);
+  t->creator_id = db_int(r, j, 7);
+  t->guild_id = db_int(r, j, 8);
+  t->deadline = db_int(r, j, 9);
+  t->created_at = db_int(r, j, 10);
+  t->updated_at = db_int(r, j, 11);
+}
+
 pheme_err gqls_tasks_brief_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
   void *rows;
-#define TASK_BRIEF_COLS                                                                     \
-  "t.id, t.type, t.title, NULL, t.status, t.difficulty, t.xp_reward, CAST(t.token_reward AS TEXT), " \
-  "t.creator_id, NULL, coalesce(t.guild_id, 0), coalesce(t.deadline, 0), NULL, NULL, t.created_at, t.updated_at"
   pheme_err e = read_by_ids(s, a, "SELECT " TASK_BRIEF_COLS " FROM tasks t WHERE t.id IN (%s)",
                             "SELECT " TASK_BRIEF_COLS " FROM json_each($1) j CROSS JOIN tasks t ON t.id = j.value",
-                            ids, n, sizeof **out, offsetof(task, id), read_task, &rows);
+                            ids, n, sizeof **out, offsetof(task, id), read_task_brief, &rows);
   *out = rows;
   return e;
 }
@@ -402,9 +421,10 @@ pheme_err gqls_tasks_query(store *s, arena *a, const gqls_task_query *q, task **
   "SELECT s." column " AS parent, " cols " " from " WHERE s." column " = $1 AND (CAST($2 AS TEXT) IS NULL " \
   "OR s.state = $2) ORDER BY s.id DESC LIMIT $3 OFFSET $4"
 #define SUB_FROM "FROM submissions s JOIN users u ON u.id = s.user_id"
-/* SUB_COLS's places without the author's address, text, evidence and feedback: no join */
+/* SUB_COLS without the author's address, text, evidence and feedback: no join, and fewer columns
+ * (read by read_submission_brief) */
 #define SUB_BRIEF_COLS \
-  "s.id, s.task_id, s.user_id, NULL, NULL, NULL, s.state, NULL, coalesce(s.final_score, -1), s.created_at, s.updated_at"
+  "s.id, s.task_id, s.user_id, s.state, coalesce(s.final_score, -1), s.created_at, s.updated_at"
 #define SUB_BRIEF_FROM "FROM submissions s"
 /* [brief][by task][one parent's page] */
 static const char *const submissions_sql[2][2][2] = {
@@ -415,6 +435,17 @@ static const char *const submissions_sql[2][2][2] = {
      {NEWEST_SUBMISSIONS("task_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM),
       SUBMISSIONS_PAGE("task_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM)}},
 };
+
+/* SUB_BRIEF_COLS from column 1 (after the parent); the rest stays zero. */
+static void read_submission_brief(const db_result *r, int j, submission *s) {
+  s->id = db_int(r, j, 1);
+  s->task_id = db_int(r, j, 2);
+  s->user_id = db_int(r, j, 3);
+  s->state = db_text(r, j, 4);
+  s->final_score = (int)db_int(r, j, 5);
+  s->created_at = db_int(r, j, 6);
+  s->updated_at = db_int(r, j, 7);
+}
 
 pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int64_t *ids, int n, int per_parent,
                               int skip, const char *state, int brief, gqls_submission **out, int *nout) {
@@ -440,7 +471,8 @@ rows:
   if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
   for (int j = 0; j < r.rows; j++) {
     (*out)[j].parent = db_int(&r, j, 0);
-    sx_submission_read(&r, j, 1, &(*out)[j].sub);
+    if (brief) read_submission_brief(&r, j, &(*out)[j].sub);
+    else sx_submission_read(&r, j, 1, &(*out)[j].sub);
   }
   *nout = r.rows;
   return PHEME_OK;
