@@ -7,6 +7,7 @@
 # one at a time; 20 unmeasured requests first, then N measured (instrumentation switched on with
 # callgrind_control for those only).
 #   bench/graphql/callgrind.sh [PHEME_BINARY] [N]      (default build/pheme, 200)
+# With CALLGRIND_KEEP=DIR the profiles are copied to DIR (graphql.out, rest.out) for callgrind_annotate.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -59,5 +60,6 @@ for kind in graphql rest; do
   callgrind_control -d "$pid" >/dev/null 2>&1
   kill "$pid"; wait "$pid" 2>/dev/null || true; pid=""
   total=$(callgrind_annotate "$(ls -t "$out".* | head -1)" 2>/dev/null | awk '/PROGRAM TOTALS/ && !t { gsub(",", "", $1); t = $1 } END { print t }')
+  if [ -n "${CALLGRIND_KEEP:-}" ]; then mkdir -p "$CALLGRIND_KEEP"; cp "$(ls -t "$out".* | head -1)" "$CALLGRIND_KEEP/$kind.out"; fi
   echo "$kind instructions_per_request=$((total / n)) requests=$n binary=$bin"
 done

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The GraphQL parser against graphql-js's parse (issue 13): bytes/s on the same 10 KiB document
 # (bench/graphql/doc.graphql), each pinned to one core, three alternating rounds, in one run.
-# Target: PHEME ≥ 2× graphql-js. Writes bench/graphql/RESULTS.md; exit 3 when the target is missed.
+# Target: PHEME ≥ 2× graphql-js. Appends to bench/graphql/RESULTS.md (which holds the other GraphQL
+# benchmarks' runs too); exit 3 when the target is missed.
 #   bench/graphql/run.sh [SECONDS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -27,8 +28,9 @@ mo=$(median "${ours[@]}"); mt=$(median "${theirs[@]}")
 ratio=$(awk -v a="$mo" -v b="$mt" 'BEGIN { printf "%.2f", a / b }')
 gv=$(node -p 'require(process.env.GRAPHQL_FROM + "/node_modules/graphql/package.json").version')
 echo "median: PHEME $mo B/s, graphql-js $mt B/s: ${ratio}×"
-cat > "$here/RESULTS.md" <<EOT
-# GraphQL parser (issue 13) — \`bench/graphql/run.sh\`
+cat >> "$here/RESULTS.md" <<EOT
+
+## GraphQL parser (issue 13) — \`bench/graphql/run.sh\`
 
 - **Date:** $(date -u '+%Y-%m-%d %H:%M:%S UTC')
 - **Machine:** $(grep -m1 'model name' /proc/cpuinfo | sed 's/.*: //'), $(nproc) cores; load average before: $(cut -d' ' -f1-3 /proc/loadavg)

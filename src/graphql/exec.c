@@ -34,6 +34,7 @@ struct gql_exec {
   gql_rv vars; /* input OBJECT */
   const gql_exec_options *opt;
   int max_list;
+  int nulled; /* a non-null position was completed as null: settle has nulls to propagate */
 };
 
 /* A field of a collected selection: its response key and every node that asks for it. */
@@ -593,7 +594,9 @@ static void complete(gql_exec *ex, const gql_tref *t, gql_rv **vals, gql_out **s
         exec_error(ex, PHEME_SYS_INTERNAL, cf->nodes[0], slot_path(slots[i]),
                    arena_printf(ex->a, "Cannot return null for non-nullable field %s.", type_field_name(ex, pt, f)));
     }
-    t = t->of;
+    complete(ex, t->of, vals, slots, n, cf, pt, f);
+    for (int i = 0; i < n && !ex->nulled; i++) ex->nulled = slots[i]->kind == GQL_R_NULL;
+    return;
   }
   if (t->kind == GQL_T_LIST) {
     int total = 0;
@@ -642,6 +645,7 @@ static void complete(gql_exec *ex, const gql_tref *t, gql_rv **vals, gql_out **s
   }
   const gql_type *nt = t->named;
   if (gql_type_is_leaf(nt)) {
+    int is_int = strcmp(nt->name, "Int") == 0;
     for (int i = 0; i < n; i++) {
       gql_rv *v = vals[i];
       slots[i]->kind = GQL_R_NULL;
@@ -651,7 +655,7 @@ static void complete(gql_exec *ex, const gql_tref *t, gql_rv **vals, gql_out **s
                    arena_printf(ex->a, "Enum \"%s\" cannot represent value: \"%s\"", nt->name, v->s ? v->s : "?"));
         continue;
       }
-      if (strcmp(nt->name, "Int") == 0 && v->kind == GQL_R_INT && (v->i > 2147483647LL || v->i < -2147483648LL)) {
+      if (is_int && v->kind == GQL_R_INT && (v->i > 2147483647LL || v->i < -2147483648LL)) {
         exec_error(ex, PHEME_SYS_INTERNAL, cf->nodes[0], slot_path(slots[i]),
                    arena_printf(ex->a, "Int cannot represent non 32-bit signed integer value: %lld", (long long)v->i));
         continue;
@@ -707,14 +711,16 @@ static void exec_fields(gql_exec *ex, const gql_type *t, const void **objs, gql_
   const char *visited[256];
   int nvisited = 0;
   for (int k = 0; k < nsets; k++) collect(ex, t, sets[k], &cf, visited, &nvisited, 0);
+  const char **keys = arena_alloc(ex->a, (size_t)(cf.n + 1) * sizeof *keys); /* the same for every object */
+  if (!keys) return;
+  for (int j = 0; j < cf.n; j++) keys[j] = cf.items[j].key;
   for (int i = 0; i < n; i++) {
     slots[i]->kind = GQL_R_OBJECT;
     slots[i]->n = cf.n;
-    slots[i]->keys = arena_alloc(ex->a, (size_t)(cf.n + 1) * sizeof *slots[i]->keys);
+    slots[i]->keys = keys;
     slots[i]->vals = arena_zalloc(ex->a, (size_t)(cf.n + 1) * sizeof *slots[i]->vals);
-    if (!slots[i]->keys || !slots[i]->vals) return;
+    if (!slots[i]->vals) return;
     for (int j = 0; j < cf.n; j++) {
-      slots[i]->keys[j] = cf.items[j].key;
       slots[i]->vals[j].path.parent = slot_path(slots[i]);
       slots[i]->vals[j].path.key = cf.items[j].key;
     }
@@ -783,43 +789,62 @@ static int settle(gql_out *o, int depth) {
   return o->kind == GQL_R_NULL;
 }
 
-static void write_out(jw *w, const gql_out *o) {
+/* The response tree as JSON into b, by hand rather than through core/jsonw: the tree's shape gives
+ * the commas, and its keys are GraphQL Names (a field's name or an alias, [_A-Za-z][_0-9A-Za-z]*:
+ * the lexer makes no other), which JSON takes as they are, so only string values are escaped.
+ * Returns -1 when the buffer's cap (or memory) stops it. */
+static int write_key(buf *b, const char *key) {
+  size_t n = strlen(key);
+  if (b->alloc - b->len <= n + 3 && buf_reserve(b, n + 3)) return -1;
+  char *p = b->data + b->len;
+  *p++ = '"';
+  memcpy(p, key, n);
+  p += n;
+  *p++ = '"';
+  *p++ = ':';
+  *p = 0;
+  b->len += n + 3;
+  return 0;
+}
+
+static int write_int(buf *b, int64_t v) {
+  char tmp[24];
+  int i = sizeof tmp;
+  uint64_t u = v < 0 ? 0 - (uint64_t)v : (uint64_t)v;
+  do tmp[--i] = (char)('0' + u % 10);
+  while (u /= 10);
+  if (v < 0) tmp[--i] = '-';
+  return buf_add(b, tmp + i, sizeof tmp - (size_t)i);
+}
+
+static int write_out(buf *b, const gql_out *o, int depth) {
   switch (o->kind) {
-  case GQL_R_NULL: jw_null(w); return;
-  case GQL_R_BOOL: jw_bool(w, o->v.b); return;
-  case GQL_R_INT: jw_int(w, o->v.i); return;
+  case GQL_R_NULL: return buf_add(b, "null", 4);
+  case GQL_R_BOOL: return o->v.b ? buf_add(b, "true", 4) : buf_add(b, "false", 5);
+  case GQL_R_INT: return write_int(b, o->v.i);
   case GQL_R_FLOAT: {
     char num[40];
-    if (!isfinite(o->v.f)) {
-      jw_null(w);
-      return;
-    }
-    snprintf(num, sizeof num, "%.17g", o->v.f);
-    jw_raw(w, num, "null");
-    return;
+    if (!isfinite(o->v.f)) return buf_add(b, "null", 4);
+    int n = snprintf(num, sizeof num, "%.17g", o->v.f);
+    return buf_add(b, num, (size_t)n);
   }
   case GQL_R_STRING:
   case GQL_R_ENUM:
-    if (o->v.raw)
-      jw_raw(w, o->v.s, "null");
-    else
-      jw_strn(w, o->v.s, o->v.len);
-    return;
+    if (o->v.raw) return o->v.s && *o->v.s ? buf_adds(b, o->v.s) : buf_add(b, "null", 4);
+    if (!o->v.s) return buf_add(b, "null", 4);
+    return buf_addc(b, '"') || buf_add_json_str(b, o->v.s, o->v.len) || buf_addc(b, '"') ? -1 : 0;
   case GQL_R_OBJECT:
-    jw_obj(w);
-    for (int i = 0; i < o->n; i++) {
-      jw_key(w, o->keys[i]);
-      write_out(w, &o->vals[i]);
-    }
-    jw_end(w);
-    return;
   case GQL_R_LIST:
-    jw_arr(w);
-    for (int i = 0; i < o->n; i++) write_out(w, &o->vals[i]);
-    jw_end(w);
-    return;
+    if (depth + 1 >= JW_DEPTH) return -1; /* the nesting core/jsonw allows */
+    if (buf_addc(b, o->kind == GQL_R_OBJECT ? '{' : '[')) return -1;
+    for (int i = 0; i < o->n; i++) {
+      if (i && buf_addc(b, ',')) return -1;
+      if (o->kind == GQL_R_OBJECT && write_key(b, o->keys[i])) return -1;
+      if (write_out(b, &o->vals[i], depth + 1)) return -1;
+    }
+    return buf_addc(b, o->kind == GQL_R_OBJECT ? '}' : ']');
   }
-  jw_null(w);
+  return buf_add(b, "null", 4);
 }
 
 int gql_execute(const gql_schema *s, const gql_document *doc, const char *operation_name, const json_t *variables,
@@ -864,11 +889,8 @@ int gql_execute(const gql_schema *s, const gql_document *doc, const char *operat
   if (reads) opt->query_begin(opt->app);
   exec_fields(&ex, root, &root_obj, &slot, 1, &set, 1);
   if (reads) opt->query_end(opt->app);
-  settle(data, 0);
-  jw w;
-  jw_init(&w, out);
-  write_out(&w, data);
-  if (w.err) {
+  if (ex.nulled) settle(data, 0); /* otherwise it would find nothing to change */
+  if (write_out(out, data, 0)) {
     gql_error_add(errs, PHEME_GQL_LIMIT, NULL, NULL, 0, "The response is larger than the server's limit.");
     return -1;
   }

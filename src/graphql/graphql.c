@@ -206,14 +206,14 @@ static uint64_t text_hash(const char *q, size_t n) {
 
 /* The kept document of the text q, or NULL. Entries are written once and never changed, so the
  * pointer stays good for the service's life. */
-static const gql_document *checked_get(gql_service *svc, const char *q, size_t n, uint64_t h) {
-  const gql_document *doc = NULL;
+static gql_checked_doc *checked_get(gql_service *svc, const char *q, size_t n, uint64_t h) {
+  gql_checked_doc *c = NULL;
   pthread_mutex_lock(&svc->mu);
-  for (int i = 0; i < svc->nchecked && !doc; i++)
+  for (int i = 0; i < svc->nchecked && !c; i++)
     if (svc->checked[i].hash == h && svc->checked[i].len == n && memcmp(svc->checked[i].query, q, n) == 0)
-      doc = &svc->checked[i].doc;
+      c = &svc->checked[i];
   pthread_mutex_unlock(&svc->mu);
-  return doc;
+  return c;
 }
 
 /* Keeps the text q, which parsed and validated, parsed again into the service's arena. */
@@ -247,6 +247,7 @@ typedef struct {
   int intro_depth, in_intro; /* depth within __schema/__type, counted apart; inside one now */
   long cost;
   int introspection; /* the operation asks __schema or __type */
+  int used_vars;     /* a `first` given by a variable counted: the measure is this request's only */
 } measure;
 
 #define MEASURE_NODES_MAX 200000L
@@ -267,6 +268,7 @@ static long list_size(measure *m, const gql_selection *s, const gql_field *f) {
     if (strcmp(s->args[i].name, "first") != 0) continue;
     const gql_value *v = s->args[i].value;
     if (v->kind == GQL_V_INT) return atol(v->text);
+    if (v->kind == GQL_V_VARIABLE) m->used_vars = 1;
     if (v->kind == GQL_V_VARIABLE && m->vars) {
       json_t *j = json_object_get(m->vars, v->text);
       if (json_is_integer(j)) return (long)json_integer_value(j);
@@ -398,9 +400,9 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
   gql_document doc;
   gql_parse_limits pl = {lim->max_tokens, 0};
   uint64_t h = text_hash(q, qlen);
-  const gql_document *known = checked_get(svc, q, qlen, h);
+  gql_checked_doc *known = checked_get(svc, q, qlen, h);
   if (known) {
-    doc = *known;
+    doc = known->doc;
   } else {
     gql_parse_error pe;
     if (gql_parse(a, q, qlen, &pl, &doc, &pe)) {
@@ -420,11 +422,33 @@ int gql_service_run(gql_service *svc, const gql_request *req, const gql_exec_opt
     return finish(out, &errs, q, qlen, res, 405);
   }
   measure m = {0};
-  m.s = &svc->schema;
-  m.doc = &doc;
-  m.vars = req->variables;
-  const gql_type *root = op->op == GQL_OP_QUERY ? svc->schema.query : op->op == GQL_OP_MUTATION ? svc->schema.mutation : svc->schema.subscription;
-  measure_set(&m, op->set, root, 0, 1, 0);
+  const measure *kept = NULL;
+  if (known) { /* a kept document's measure, when an earlier request of its operation kept it */
+    pthread_mutex_lock(&svc->mu);
+    if (known->measured_op == op) kept = known->measured;
+    pthread_mutex_unlock(&svc->mu);
+  }
+  if (kept) {
+    m = *kept;
+  } else {
+    m.s = &svc->schema;
+    m.doc = &doc;
+    m.vars = req->variables;
+    const gql_type *root = op->op == GQL_OP_QUERY ? svc->schema.query : op->op == GQL_OP_MUTATION ? svc->schema.mutation : svc->schema.subscription;
+    measure_set(&m, op->set, root, 0, 1, 0);
+    if (known && !m.used_vars) {
+      pthread_mutex_lock(&svc->mu);
+      measure *keep = known->measured_op ? NULL : arena_alloc(&svc->checked_arena, sizeof *keep);
+      if (keep) {
+        *keep = m;
+        keep->vars = NULL;
+        keep->doc = NULL; /* the request's copy of the document, gone with it */
+        known->measured = keep;
+        known->measured_op = op;
+      }
+      pthread_mutex_unlock(&svc->mu);
+    }
+  }
   uint32_t at[1] = {op->at};
   if (m.introspection && !lim->introspection)
     gql_error_add(&errs, PHEME_GQL_INTROSPECTION_OFF, NULL, at, 1, "Introspection is disabled on this server (graphql_introspection = 0).");

@@ -62,6 +62,10 @@ typedef struct {
   const char *query;
   size_t len;
   gql_document doc;
+  /* the limits' measure (graphql.c) of one of its operations, kept when it does not depend on the
+   * variables; written once, under the service's mutex */
+  const void *measured_op;
+  const void *measured;
 } gql_checked_doc;
 
 typedef struct {

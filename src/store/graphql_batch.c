@@ -1,6 +1,12 @@
 /* Batched reads for the GraphQL resolvers; see graphql_batch.h. Each function is one statement
  * with an IN list of the parents' ids ($1…$n), or, for "N newest per parent", a window function
- * (row_number() over the parent), which SQLite (3.25+) and PostgreSQL both have. */
+ * (row_number() over the parent), which SQLite (3.25+) and PostgreSQL both have.
+ *
+ * On SQLite the hot reads (tasks and reviews by id) have a second text: the ids as one JSON array
+ * ($1), walked by json_each and joined to the table (CROSS JOIN: json_each is the outer loop, one
+ * index seek per id). SQLite runs "col IN ($1,…,$n)" on an index by first building a temporary
+ * b-tree of the n values, a third of such a statement's instructions for 10 ids; the JSON array
+ * needs none, and is one statement text whatever n is. PostgreSQL keeps the IN list. */
 #include "store/graphql_batch.h"
 
 #include <pthread.h>
@@ -79,9 +85,56 @@ static const char *in_list_sql(arena *a, const char *sql_fmt, int n) {
  * SQLite wants placeholders first used in increasing order, so parameters that follow the IN list
  * in the text follow the ids in the arguments. sql_fmt is a string constant (in_list_sql keeps
  * its texts by its address). */
+static int cmp_id(const void *a, const void *b) {
+  int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+  return (x > y) - (x < y);
+}
+
+/* ids as a JSON array of distinct integers, ascending ("[3,7,12]"), in a. */
+static const char *ids_json(arena *a, const int64_t *ids, int n) {
+  int64_t *sorted = arena_alloc(a, sizeof *sorted * (size_t)n);
+  char *s = arena_alloc(a, (size_t)n * 21 + 3), *p = s; /* "-9223372036854775808," is 21 */
+  if (!sorted || !s) return NULL;
+  memcpy(sorted, ids, sizeof *sorted * (size_t)n);
+  qsort(sorted, (size_t)n, sizeof *sorted, cmp_id);
+  *p++ = '[';
+  for (int i = 0; i < n; i++) {
+    if (i && sorted[i] == sorted[i - 1]) continue;
+    if (p[-1] != '[') *p++ = ',';
+    uint64_t v = sorted[i] < 0 ? 0 - (uint64_t)sorted[i] : (uint64_t)sorted[i];
+    char digits[21];
+    int d = 0;
+    do digits[d++] = (char)('0' + v % 10);
+    while (v /= 10);
+    if (sorted[i] < 0) *p++ = '-';
+    while (d) *p++ = digits[--d];
+  }
+  *p++ = ']';
+  *p = 0;
+  return s;
+}
+
+/* The same read as query_ids with each_sql on SQLite when there is one: its $1 the ids as a JSON
+ * array (distinct, ascending), post numbered from $2. */
+static pheme_err query_ids_each(sx *x, const char *sql_fmt, const char *each_sql, const int64_t *ids, int n,
+                                const dbv *post, int npost, db_result *r);
+
 static pheme_err query_ids(sx *x, const char *sql_fmt, const int64_t *ids, int n, const dbv *post, int npost,
                            db_result *r) {
+  return query_ids_each(x, sql_fmt, NULL, ids, n, post, npost, r);
+}
+
+static pheme_err query_ids_each(sx *x, const char *sql_fmt, const char *each_sql, const int64_t *ids, int n,
+                                const dbv *post, int npost, db_result *r) {
   if (n <= 0 || n > GQLS_IDS_MAX) return PHEME_DATA_INVALID;
+  if (each_sql && !sx_is_pg(x)) {
+    const char *json = ids_json(x->a, ids, n);
+    dbv *args = arena_alloc(x->a, sizeof *args * (size_t)(npost + 1));
+    if (!json || !args) return PHEME_SYS_NOMEM;
+    args[0] = dbv_text(json);
+    for (int i = 0; i < npost; i++) args[1 + i] = post[i];
+    return sx_query(x, each_sql, args, npost + 1, r);
+  }
   const char *sql = in_list_sql(x->a, sql_fmt, n);
   dbv *args = arena_alloc(x->a, sizeof *args * (size_t)(n + npost + 1));
   if (!sql || !args) return PHEME_SYS_NOMEM;
@@ -104,8 +157,19 @@ typedef void (*row_reader)(const db_result *r, int j, void *out);
 
 /* One batched read in a read transaction of its own: sql_fmt over ids (query_ids, with post),
  * every row read by read into an array of row_size-byte rows in a. n == 0 runs nothing. */
+static pheme_err read_rows_each(store *s, arena *a, const char *sql_fmt, const char *each_sql, const int64_t *ids,
+                                int n, const dbv *post, int npost, size_t row_size, row_reader read, void **rows,
+                                int *nrows);
+
 static pheme_err read_rows(store *s, arena *a, const char *sql_fmt, const int64_t *ids, int n, const dbv *post,
                            int npost, size_t row_size, row_reader read, void **rows, int *nrows) {
+  return read_rows_each(s, a, sql_fmt, NULL, ids, n, post, npost, row_size, read, rows, nrows);
+}
+
+/* read_rows with query_ids_each's each_sql. */
+static pheme_err read_rows_each(store *s, arena *a, const char *sql_fmt, const char *each_sql, const int64_t *ids,
+                                int n, const dbv *post, int npost, size_t row_size, row_reader read, void **rows,
+                                int *nrows) {
   *nrows = 0;
   *rows = arena_zalloc(a, row_size);
   if (!*rows) return PHEME_SYS_NOMEM;
@@ -114,7 +178,7 @@ static pheme_err read_rows(store *s, arena *a, const char *sql_fmt, const int64_
   pheme_err e = sx_read(s, a, &x);
   if (e) return e;
   db_result r;
-  e = query_ids(&x, sql_fmt, ids, n, post, npost, &r);
+  e = query_ids_each(&x, sql_fmt, each_sql, ids, n, post, npost, &r);
   sx_end(&x);
   if (e) return e;
   if (r.rows > 1 && !(*rows = arena_zalloc(a, row_size * (size_t)r.rows))) return PHEME_SYS_NOMEM;
@@ -134,13 +198,13 @@ static void place_by_id(void *out, const int64_t *ids, int n, const void *rows, 
 }
 
 /* A read of rows by id (sql_fmt selects them by "IN (%s)"), placed so that out[i] is ids[i]'s. */
-static pheme_err read_by_ids(store *s, arena *a, const char *sql_fmt, const int64_t *ids, int n, size_t row_size,
-                             size_t id_off, row_reader read, void **out) {
+static pheme_err read_by_ids(store *s, arena *a, const char *sql_fmt, const char *each_sql, const int64_t *ids,
+                             int n, size_t row_size, size_t id_off, row_reader read, void **out) {
   *out = arena_zalloc(a, row_size * (size_t)(n ? n : 1));
   if (!*out) return PHEME_SYS_NOMEM;
   void *rows;
   int nrows;
-  pheme_err e = read_rows(s, a, sql_fmt, ids, n, NULL, 0, row_size, read, &rows, &nrows);
+  pheme_err e = read_rows_each(s, a, sql_fmt, each_sql, ids, n, NULL, 0, row_size, read, &rows, &nrows);
   if (!e) place_by_id(*out, ids, n, rows, nrows, row_size, id_off);
   return e;
 }
@@ -151,7 +215,9 @@ static void read_user(const db_result *r, int j, void *out) { sx_user_read(r, j,
 
 pheme_err gqls_users_by_ids(store *s, arena *a, const int64_t *ids, int n, user **out) {
   void *rows;
-  pheme_err e = read_by_ids(s, a, "SELECT " USER_COLS " FROM users u WHERE u.id IN (%s)", ids, n, sizeof **out,
+  pheme_err e = read_by_ids(s, a, "SELECT " USER_COLS " FROM users u WHERE u.id IN (%s)",
+                            "SELECT " USER_COLS " FROM json_each($1) j CROSS JOIN users u ON u.id = j.value", ids, n,
+                            sizeof **out,
                             offsetof(user, id), read_user, &rows);
   *out = rows;
   return e;
@@ -180,19 +246,40 @@ static void read_task(const db_result *r, int j, void *out) { sx_task_read(r, j,
 pheme_err gqls_tasks_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
   void *rows;
   pheme_err e = read_by_ids(s, a, "SELECT " TASK_COLS " FROM tasks t JOIN users u ON u.id = t.creator_id WHERE t.id IN (%s)",
+                            "SELECT " TASK_COLS " FROM json_each($1) j CROSS JOIN tasks t ON t.id = j.value JOIN "
+                            "users u ON u.id = t.creator_id",
                             ids, n, sizeof **out, offsetof(task, id), read_task, &rows);
   *out = rows;
   return e;
 }
 
+/* TASK_COLS without the long and joined columns (a column costs SQLite and the driver even when it
+ * is a NULL): what is not read stays zero. */
+#define TASK_BRIEF_COLS                                                                                   \
+  "t.id, t.type, t.title, t.status, t.difficulty, t.xp_reward, CAST(t.token_reward AS TEXT), t.creator_id, " \
+  "coalesce(t.guild_id, 0), coalesce(t.deadline, 0), t.created_at, t.updated_at"
+
+static void read_task_brief(const db_result *r, int j, void *out) {
+  task *t = out;
+  t->id = db_int(r, j, 0);
+  t->type = db_text(r, j, 1);
+  t->title = db_text(r, j, 2);
+  t->status = db_text(r, j, 3);
+  t->difficulty = (int)db_int(r, j, 4);
+  t->xp_reward = db_int(r, j, 5);
+  t->token_reward = db_text(r, j, 6);
+  t->creator_id = db_int(r, j, 7);
+  t->guild_id = db_int(r, j, 8);
+  t->deadline = db_int(r, j, 9);
+  t->created_at = db_int(r, j, 10);
+  t->updated_at = db_int(r, j, 11);
+}
+
 pheme_err gqls_tasks_brief_by_ids(store *s, arena *a, const int64_t *ids, int n, task **out) {
   void *rows;
-  pheme_err e = read_by_ids(s, a,
-                            "SELECT t.id, t.type, t.title, NULL, t.status, t.difficulty, t.xp_reward, "
-                            "CAST(t.token_reward AS TEXT), t.creator_id, NULL, coalesce(t.guild_id, 0), "
-                            "coalesce(t.deadline, 0), NULL, NULL, t.created_at, t.updated_at FROM tasks t "
-                            "WHERE t.id IN (%s)",
-                            ids, n, sizeof **out, offsetof(task, id), read_task, &rows);
+  pheme_err e = read_by_ids(s, a, "SELECT " TASK_BRIEF_COLS " FROM tasks t WHERE t.id IN (%s)",
+                            "SELECT " TASK_BRIEF_COLS " FROM json_each($1) j CROSS JOIN tasks t ON t.id = j.value",
+                            ids, n, sizeof **out, offsetof(task, id), read_task_brief, &rows);
   *out = rows;
   return e;
 }
@@ -334,9 +421,10 @@ pheme_err gqls_tasks_query(store *s, arena *a, const gqls_task_query *q, task **
   "SELECT s." column " AS parent, " cols " " from " WHERE s." column " = $1 AND (CAST($2 AS TEXT) IS NULL " \
   "OR s.state = $2) ORDER BY s.id DESC LIMIT $3 OFFSET $4"
 #define SUB_FROM "FROM submissions s JOIN users u ON u.id = s.user_id"
-/* SUB_COLS's places without the author's address, text, evidence and feedback: no join */
+/* SUB_COLS without the author's address, text, evidence and feedback: no join, and fewer columns
+ * (read by read_submission_brief) */
 #define SUB_BRIEF_COLS \
-  "s.id, s.task_id, s.user_id, NULL, NULL, NULL, s.state, NULL, coalesce(s.final_score, -1), s.created_at, s.updated_at"
+  "s.id, s.task_id, s.user_id, s.state, coalesce(s.final_score, -1), s.created_at, s.updated_at"
 #define SUB_BRIEF_FROM "FROM submissions s"
 /* [brief][by task][one parent's page] */
 static const char *const submissions_sql[2][2][2] = {
@@ -347,6 +435,17 @@ static const char *const submissions_sql[2][2][2] = {
      {NEWEST_SUBMISSIONS("task_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM),
       SUBMISSIONS_PAGE("task_id", SUB_BRIEF_COLS, SUB_BRIEF_FROM)}},
 };
+
+/* SUB_BRIEF_COLS from column 1 (after the parent); the rest stays zero. */
+static void read_submission_brief(const db_result *r, int j, submission *s) {
+  s->id = db_int(r, j, 1);
+  s->task_id = db_int(r, j, 2);
+  s->user_id = db_int(r, j, 3);
+  s->state = db_text(r, j, 4);
+  s->final_score = (int)db_int(r, j, 5);
+  s->created_at = db_int(r, j, 6);
+  s->updated_at = db_int(r, j, 7);
+}
 
 pheme_err gqls_submissions_by(store *s, arena *a, const char *column, const int64_t *ids, int n, int per_parent,
                               int skip, const char *state, int brief, gqls_submission **out, int *nout) {
@@ -372,7 +471,8 @@ rows:
   if (!ALLOC(a, *out, r.rows)) return PHEME_SYS_NOMEM;
   for (int j = 0; j < r.rows; j++) {
     (*out)[j].parent = db_int(&r, j, 0);
-    sx_submission_read(&r, j, 1, &(*out)[j].sub);
+    if (brief) read_submission_brief(&r, j, &(*out)[j].sub);
+    else sx_submission_read(&r, j, 1, &(*out)[j].sub);
   }
   *nout = r.rows;
   return PHEME_OK;
@@ -383,6 +483,8 @@ static void read_submission(const db_result *r, int j, void *out) { sx_submissio
 pheme_err gqls_submissions_by_ids(store *s, arena *a, const int64_t *ids, int n, submission **out) {
   void *rows;
   pheme_err e = read_by_ids(s, a, "SELECT " SUB_COLS " FROM submissions s JOIN users u ON u.id = s.user_id WHERE s.id IN (%s)",
+                            "SELECT " SUB_COLS " FROM json_each($1) j CROSS JOIN submissions s ON s.id = j.value "
+                            "JOIN users u ON u.id = s.user_id",
                             ids, n, sizeof **out, offsetof(submission, id), read_submission, &rows);
   *out = rows;
   return e;
@@ -463,6 +565,18 @@ static void read_review(const db_result *r, int j, void *out) {
   v->created_at = db_int(r, j, 10);
 }
 
+/* REVIEW_BRIEF_COLS's six columns: the rest of the row stays zero (NULL texts, zero address and
+ * signature), as the full reader leaves it for NULL columns. */
+static void read_review_brief(const db_result *r, int j, void *out) {
+  review_row *v = out;
+  v->id = db_int(r, j, 0);
+  v->submission_id = db_int(r, j, 1);
+  v->round = (int)db_int(r, j, 2);
+  v->validator_id = db_int(r, j, 3);
+  v->score = (int)db_int(r, j, 4);
+  v->created_at = db_int(r, j, 5);
+}
+
 static void read_dispute(const db_result *r, int j, void *out) {
   dispute_row *v = out;
   v->id = db_int(r, j, 0);
@@ -506,10 +620,40 @@ static void read_task_skill(const db_result *r, int j, void *out) {
   k->skill.min_level = (int)db_int(r, j, 2);
 }
 
+/* Reviews in their statement's order: by submission, round, validator. */
+static int review_before(const void *a, const void *b) {
+  const review_row *x = a, *y = b;
+  if (x->submission_id != y->submission_id) return x->submission_id < y->submission_id;
+  if (x->round != y->round) return x->round < y->round;
+  return x->validator_id < y->validator_id;
+}
+
+/* Puts rows (n of size bytes) in before's order, stably: an insertion sort, linear on rows that
+ * come already in order (a json_each read's do, by its plan; this makes the order not depend on it). */
+static pheme_err order_rows(arena *a, void *rows, int n, size_t size, int (*before)(const void *, const void *)) {
+  char *tmp = n > 1 ? arena_alloc(a, size) : NULL, *base = rows;
+  if (n > 1 && !tmp) return PHEME_SYS_NOMEM;
+  for (int i = 1; i < n; i++) {
+    if (!before(base + (size_t)i * size, base + (size_t)(i - 1) * size)) continue;
+    memcpy(tmp, base + (size_t)i * size, size);
+    int j = i;
+    for (; j > 0 && before(tmp, base + (size_t)(j - 1) * size); j--)
+      memcpy(base + (size_t)j * size, base + (size_t)(j - 1) * size, size);
+    memcpy(base + (size_t)j * size, tmp, size);
+  }
+  return PHEME_OK;
+}
+
+#define REVIEW_COLS \
+  "r.id, r.submission_id, r.round, r.validator_id, v.address, r.score, r.criteria, r.feedback, r.signature, r.signer, r.created_at"
+#define REVIEW_BRIEF_COLS "r.id, r.submission_id, r.round, r.validator_id, r.score, r.created_at"
+
 static const struct {
   const char *sql; /* "IN (%s)" takes the parents' ids */
   row_reader read;
   gqls_rows_shape shape;
+  const char *each; /* SQLite: the same rows with $1 the ids' JSON array (query_ids_each), or NULL */
+  int (*before)(const void *, const void *); /* each's rows put in sql's order by it */
 } grouped[GQLS_ROWS__COUNT] = {
     [GQLS_SKILL_LEVELS] = {"SELECT l.user_id, k.slug, k.name, k.domain, l.xp, l.level, coalesce(l.last_validated, 0) "
                            "FROM skill_levels l JOIN skills k ON k.id = l.skill_id WHERE l.user_id IN (%s) ORDER BY "
@@ -532,15 +676,18 @@ static const struct {
                           "coalesce(confidence_ppm, -1), feedback, record, ok, reason, created_at FROM assessments "
                           "WHERE submission_id IN (%s) ORDER BY submission_id, id",
                           read_assessment, {sizeof(assessment_row), offsetof(assessment_row, submission_id), 0}},
-    [GQLS_REVIEWS] = {"SELECT r.id, r.submission_id, r.round, r.validator_id, v.address, r.score, r.criteria, "
-                      "r.feedback, r.signature, r.signer, r.created_at FROM reviews r JOIN validators v ON v.id = "
-                      "r.validator_id WHERE r.submission_id IN (%s) ORDER BY r.submission_id, r.round, "
-                      "r.validator_id",
-                      read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0}},
-    [GQLS_REVIEWS_BRIEF] = {"SELECT r.id, r.submission_id, r.round, r.validator_id, NULL, r.score, NULL, NULL, NULL, "
-                            "NULL, r.created_at FROM reviews r WHERE r.submission_id IN (%s) ORDER BY "
+    [GQLS_REVIEWS] = {"SELECT " REVIEW_COLS " FROM reviews r JOIN validators v ON v.id = r.validator_id WHERE "
+                      "r.submission_id IN (%s) ORDER BY r.submission_id, r.round, r.validator_id",
+                      read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0},
+                      "SELECT " REVIEW_COLS " FROM json_each($1) j CROSS JOIN reviews r ON r.submission_id = "
+                      "j.value JOIN validators v ON v.id = r.validator_id",
+                      review_before},
+    [GQLS_REVIEWS_BRIEF] = {"SELECT " REVIEW_BRIEF_COLS " FROM reviews r WHERE r.submission_id IN (%s) ORDER BY "
                             "r.submission_id, r.round, r.validator_id",
-                            read_review, {sizeof(review_row), offsetof(review_row, submission_id), 0}},
+                            read_review_brief, {sizeof(review_row), offsetof(review_row, submission_id), 0},
+                            "SELECT " REVIEW_BRIEF_COLS " FROM json_each($1) j CROSS JOIN reviews r ON "
+                            "r.submission_id = j.value",
+                            review_before},
     [GQLS_DISPUTES] = {"SELECT id, submission_id, round, opened_by, reason, first_state, coalesce(first_score, -1), "
                        "outcome, coalesce(final_score, -1), created_at, coalesce(resolved_at, 0) FROM disputes WHERE "
                        "submission_id IN (%s) ORDER BY submission_id, id",
@@ -559,7 +706,10 @@ pheme_err gqls_rows_by_parents(store *s, arena *a, gqls_rows_kind kind, const in
                                int *nrows, gqls_rows_shape *shape) {
   if ((unsigned)kind >= GQLS_ROWS__COUNT) return PHEME_DATA_INVALID;
   *shape = grouped[kind].shape;
-  return read_rows(s, a, grouped[kind].sql, ids, n, NULL, 0, shape->size, grouped[kind].read, rows, nrows);
+  pheme_err e = read_rows_each(s, a, grouped[kind].sql, grouped[kind].each, ids, n, NULL, 0, shape->size,
+                               grouped[kind].read, rows, nrows);
+  if (!e && grouped[kind].each) e = order_rows(a, *rows, *nrows, shape->size, grouped[kind].before);
+  return e;
 }
 
 /* ---- guild members, validators ---- */
@@ -592,7 +742,7 @@ static void read_validator(const db_result *r, int j, void *out) { sx_validator_
 
 pheme_err gqls_validators_by_users(store *s, arena *a, const int64_t *ids, int n, validator_row **out) {
   void *rows;
-  pheme_err e = read_by_ids(s, a, "SELECT " VAL_COLS " FROM validators v WHERE v.user_id IN (%s)", ids, n,
+  pheme_err e = read_by_ids(s, a, "SELECT " VAL_COLS " FROM validators v WHERE v.user_id IN (%s)", NULL, ids, n,
                             sizeof **out, offsetof(validator_row, user_id), read_validator, &rows);
   *out = rows;
   return e;

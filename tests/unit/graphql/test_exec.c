@@ -181,6 +181,14 @@ TEST(limits_refuse_with_their_values) {
   CHECK(strstr(r, "The operation costs 111; the limit is 50.") != NULL);
   r = run(&a, "query ($k: Int) { dogs(first: $k) { id } }", "{\"k\":3}");
   CHECK(strstr(r, "errors") == NULL);
+  /* the same texts again: the kept document's measure holds for the first (no variable in it);
+   * the second is measured again with its new variables */
+  for (int i = 0; i < 2; i++) {
+    r = run(&a, "{ dogs(first: 10) { friends(first: 10) { id } } }", NULL);
+    CHECK(strstr(r, "The operation costs 111; the limit is 50.") != NULL);
+  }
+  r = run(&a, "query ($k: Int) { dogs(first: $k) { id } }", "{\"k\":60}");
+  CHECK(strstr(r, "The operation costs 61; the limit is 50.") != NULL);
   SVC.limits = saved;
   SVC.limits.max_bytes = 10;
   r = run(&a, "{ hello hello }", NULL);

@@ -9,6 +9,7 @@
 #include "core/util.h"
 #include "graphql/pheme_schema.h"
 #include "store/chain_index.h"
+#include "store/internal.h"
 #include "work/tasks.h"
 
 static const store_actor sys = {0, ""};
@@ -373,6 +374,66 @@ TEST(a_brief_read_when_the_query_asks_for_little) {
   arena_release(&a);
 }
 
+/* Reviews come by submission in round then validator order, on both backends (SQLite reads them
+ * through json_each, PostgreSQL through an IN list), whatever order they were written in: in the
+ * brief read (round, score) and the full one (with the validator's address). */
+TEST(reviews_come_in_round_and_validator_order) {
+  arena a;
+  arena_init(&a, 0);
+  sx x;
+  REQUIRE(sx_write(S, &a, &x) == 0);
+  const work_principal *vs[3] = {&creator, &admin, &people[4]};
+  int64_t vid[3] = {0, 0, 0}, sub[2] = {0, 0};
+  db_result r;
+  pheme_err e = 0;
+  for (int v = 0; v < 3 && !e; v++) {
+    e = Q(&x, NULL,
+          "INSERT INTO validators (user_id, address, stake, domains, status, created_at, updated_at) VALUES "
+          "($1, $2, '1', '[]', 'active', 1, 1)",
+          dbv_int(vs[v]->user_id), dbv_blob(vs[v]->address, 20));
+    if (!e) e = Q(&x, &r, "SELECT id FROM validators WHERE user_id = $1", dbv_int(vs[v]->user_id));
+    if (!e && r.rows == 1) vid[v] = db_int(&r, 0, 0);
+  }
+  if (!e) e = Q(&x, &r, "SELECT id FROM submissions WHERE user_id = $1 ORDER BY id DESC", dbv_int(people[5].user_id));
+  if (!e && r.rows >= 2) {
+    sub[0] = db_int(&r, 0, 0);
+    sub[1] = db_int(&r, 1, 0);
+  }
+  uint8_t sig[65];
+  memset(sig, 0x5a, sizeof sig);
+  /* written last validator first, round 1 before round 0, the older submission first */
+  for (int k = 1; k >= 0 && !e; k--)
+    for (int round = 1; round >= 0 && !e; round--)
+      for (int v = 2; v >= 0 && !e; v--)
+        e = Q(&x, NULL,
+              "INSERT INTO reviews (submission_id, round, validator_id, score, criteria, feedback, signature, "
+              "signer, created_at) VALUES ($1, $2, $3, $4, '[]', 'ok', $5, $6, 1)",
+              dbv_int(sub[k]), dbv_int(round), dbv_int(vid[v]), dbv_int(40 + 20 * k + 10 * round + v),
+              dbv_blob(sig, sizeof sig), dbv_blob(vs[v]->address, 20));
+  if (!e) e = sx_commit(&x);
+  sx_end(&x);
+  REQUIRE(e == 0);
+  REQUIRE(vid[2] > 0 && sub[1] > 0);
+  const char *got = run_as(&a, &people[5], "{ me { submissions(first: 2) { reviews { round score } } } }", NULL, NULL);
+  CHECK_STR(got, "{\"data\":{\"me\":{\"submissions\":["
+                 "{\"reviews\":[{\"round\":0,\"score\":40},{\"round\":0,\"score\":41},{\"round\":0,\"score\":42},"
+                 "{\"round\":1,\"score\":50},{\"round\":1,\"score\":51},{\"round\":1,\"score\":52}]},"
+                 "{\"reviews\":[{\"round\":0,\"score\":60},{\"round\":0,\"score\":61},{\"round\":0,\"score\":62},"
+                 "{\"round\":1,\"score\":70},{\"round\":1,\"score\":71},{\"round\":1,\"score\":72}]}]}}}");
+  /* the full read: the same order, each with its validator's address */
+  got = run_as(&a, &people[5], "{ me { submissions(first: 2) { reviews { score validator } } } }", NULL, NULL);
+  const char *at = got;
+  for (int k = 0; k < 2; k++)
+    for (int round = 0; round < 2; round++)
+      for (int v = 0; v < 3; v++) {
+        char want[32];
+        snprintf(want, sizeof want, "{\"score\":%d,\"validator\":\"0x", 40 + 20 * k + 10 * round + v);
+        at = at ? strstr(at, want) : NULL;
+        CHECK(at != NULL);
+      }
+  arena_release(&a);
+}
+
 static int kept(const char *q) {
   for (int i = 0; i < SVC.nchecked; i++)
     if (SVC.checked[i].len == strlen(q) && memcmp(SVC.checked[i].query, q, SVC.checked[i].len) == 0) return 1;
@@ -604,6 +665,7 @@ static void all_tests(void) {
   RUN(a_checked_document_is_kept);
   RUN(time_travel_within_the_history_kept);
   RUN(a_query_reads_one_snapshot);
+  RUN(reviews_come_in_round_and_validator_order);
 }
 
 int main(void) {
