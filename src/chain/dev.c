@@ -1,6 +1,6 @@
 /* `pheme dev`'s chain (dev.h): anvil as a child process, the suite deployed by the C deployer,
  * and demo activity on it — PHEME distributed to the demo accounts and delegated, a validator
- * panel staked and registered, Skill Wallets, and a first reputation round signed by the
+ * panel staked and registered, Skill Wallets, a badge, and a first reputation round signed by the
  * oracle's validator — all sent through the deployer's sender, so `pheme dev` exercises the same
  * signing path as `pheme chain deploy`. */
 #include "chain/dev.h"
@@ -218,15 +218,23 @@ static pheme_err seed(seeder *s) {
     if ((rc = encoded(s, what, e, &ee)) || (rc = send_as(s, i, what, m->registry, &cd))) goto out;
   }
 
-  /* Skill Wallets for the demo people. Badge types are not made here: the store's demo types
-   * (api/demo.c) are defined on chain under their own ids by the game's reconciler, and a badge
-   * made here under id 1 collided with the first of them (BadgeTypeExists). */
+  /* Skill Wallets for the demo people, a badge type and one award */
   for (int i = 0; i < 3; i++) {
     addr_of(who, i);
     snprintf(what, sizeof what, "SkillWallet.mintFor(account %d)", i);
     if ((rc = encoded(s, what, ct_SkillWallet_mintFor(&cd, who, &ee), &ee)) || (rc = send_as(s, 0, what, m->skill_wallet, &cd)))
       goto out;
   }
+  uint8_t id[32], one[32];
+  u256_from_u64(id, 1);
+  u256_from_u64(one, 1);
+  addr_of(who, 1);
+  if ((rc = encoded(s, "createBadgeType", ct_PhemeBadges_createBadgeType(&cd, id, 0, 1, 0, 0, "pheme://badges/1", &ee), &ee)) ||
+      (rc = send_as(s, 0, "PhemeBadges.createBadgeType(1, COMMON, soulbound)", m->badges, &cd)) ||
+      (rc = encoded(s, "mint", ct_PhemeBadges_mint(&cd, who, id, one, &ee), &ee)) ||
+      (rc = send_as(s, 0, "PhemeBadges.mint(account 1, badge 1)", m->badges, &cd)))
+    goto out;
+
   rc = seed_round(s);
 out:
   buf_release(&cd);

@@ -1,6 +1,6 @@
 /* `pheme dev`'s chain half (src/chain/dev.c) on a real anvil: it starts anvil, deploys with the C
  * deployer, seeds the demo activity (validators staked and registered, PHEME distributed and
- * delegated, Skill Wallets, a signed reputation round), points the configuration at the
+ * delegated, Skill Wallets, a badge, a signed reputation round), points the configuration at the
  * chain, and stops anvil by its PID. Runs in a temporary working directory. */
 #include <signal.h>
 #include <stdlib.h>
