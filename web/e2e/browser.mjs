@@ -1485,7 +1485,8 @@ async function chainSuite(base, devDir) {
     await b.close();
   }
   console.log(`e2e chain: ${passed} passed, ${skipped} skipped, ${failed} failed`);
-  if (failed) process.exit(1);
+  // thrown, not process.exit: withDev's finally must still stop pheme dev and its anvil
+  if (failed) throw new Error(`${failed} chain check(s) failed`);
 }
 
 try {
