@@ -218,7 +218,10 @@ static pheme_err seed(seeder *s) {
     if ((rc = encoded(s, what, e, &ee)) || (rc = send_as(s, i, what, m->registry, &cd))) goto out;
   }
 
-  /* Skill Wallets for the demo people, a badge type and one award */
+  /* Skill Wallets for the demo people, a badge type and one award. The type's id is far above
+   * the store's: the store's badge types are defined on chain under their own ids (1, 2, … by the
+   * game's reconciler), and a demo type 1 made here collided with the first of them, whose
+   * definition then reverted (BadgeTypeExists). */
   for (int i = 0; i < 3; i++) {
     addr_of(who, i);
     snprintf(what, sizeof what, "SkillWallet.mintFor(account %d)", i);
@@ -226,13 +229,14 @@ static pheme_err seed(seeder *s) {
       goto out;
   }
   uint8_t id[32], one[32];
-  u256_from_u64(id, 1);
+  u256_from_u64(id, DEV_DEMO_BADGE_ID);
   u256_from_u64(one, 1);
   addr_of(who, 1);
-  if ((rc = encoded(s, "createBadgeType", ct_PhemeBadges_createBadgeType(&cd, id, 0, 1, 0, 0, "pheme://badges/1", &ee), &ee)) ||
-      (rc = send_as(s, 0, "PhemeBadges.createBadgeType(1, COMMON, soulbound)", m->badges, &cd)) ||
+  if ((rc = encoded(s, "createBadgeType",
+                    ct_PhemeBadges_createBadgeType(&cd, id, 0, 1, 0, 0, "pheme://badges/dev-demo", &ee), &ee)) ||
+      (rc = send_as(s, 0, "PhemeBadges.createBadgeType(dev demo, COMMON, soulbound)", m->badges, &cd)) ||
       (rc = encoded(s, "mint", ct_PhemeBadges_mint(&cd, who, id, one, &ee), &ee)) ||
-      (rc = send_as(s, 0, "PhemeBadges.mint(account 1, badge 1)", m->badges, &cd)))
+      (rc = send_as(s, 0, "PhemeBadges.mint(account 1, dev demo badge)", m->badges, &cd)))
     goto out;
 
   rc = seed_round(s);

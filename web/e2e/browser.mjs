@@ -1088,7 +1088,7 @@ async function chainSuite(base, devDir) {
         const got = await text(id);
         if (!re.test(got)) throw new Error(`${id}: '${got}'`);
       }
-      await page.getByRole("list", { name: "Badges" }).getByText("Badge #1").waitFor();
+      await page.getByRole("list", { name: "Badges" }).getByText("Badge #1000000").waitFor();
       if (await page.getByText("No badges yet").count()) throw new Error("'No badges yet' beside a badge held on chain");
       for (const width of [360, 1280]) {
         await page.setViewportSize({ width, height: 800 });
