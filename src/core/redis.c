@@ -256,7 +256,6 @@ pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redi
     redisFree(ctx);
     return PHEME_SYS_IO;
   }
-  memset(out, 0, sizeof *out);
   pheme_err e = reply_value(c, r, out);
   freeReplyObject(r);
   return e;
