@@ -22,9 +22,14 @@
  * and Redis keeps the lease's record LEASE_GRACE_MS longer, so that the record outlives every
  * spend (the node's deadline is counted from before its call, Redis's from when it ran). */
 #define LEASE_SHARE 64
+/* A bucket refills from empty to full in one minute, whatever its limit. */
+#define WINDOW_US INT64_C(60000000)
 #define LEASE_MS 250
 #define LEASE_GRACE_MS 1000
 #define LEASE_WANT_MAX (1 << 20)
+/* The script's answer packs the tokens granted (at most LEASE_WANT_MAX) in its low bits. */
+#define GRANT_BITS 21
+#define GRANT_BITS_TEXT "2097152" /* 2^GRANT_BITS */
 #define TEXT_(x) #x
 #define TEXT(x) TEXT_(x)
 #define LEASE_SHARE_TEXT TEXT(LEASE_SHARE)
@@ -63,65 +68,92 @@ struct ratelimit {
   uint64_t lease_hits;       /* atomic: checks answered from a lease, without Redis */
 };
 
-/* The shared token bucket and its leases, one atomic script per call (docs/operations.md,
- * "Rate limits across nodes"). KEYS[1] the bucket, a hash: `tokens` and `ts` (µs, the Redis
- * server's TIME, so the nodes' clocks do not matter) and one field per outstanding lease,
- * "SIZE EXPIRY_US". ARGV: [1] the limit per minute (also the capacity); [2] tokens wanted (0: only
- * look); [3] how long a new lease lives in Redis, ms; [4] the new lease's field; [5] the field of
- * the lease this node gives back ("" none) and [6] how many of its tokens were spent.
+/* The shared bucket and its leases, one atomic script per call (docs/operations.md, "Rate limits
+ * across nodes"; docs/internals/http.md, "The shared rate-limit bucket"). The bucket is kept the
+ * GCRA way (generic cell rate algorithm): KEYS[1] is a string holding the bucket's *theoretical
+ * arrival time* TAT, an integer in µs of the Redis server's clock (TIME, so the nodes' clocks do
+ * not matter). A token costs 60,000,000 / limit µs; the bucket owes `debt` = TAT − now µs (none
+ * once TAT has passed) and holds (60,000,000 − debt) / cost tokens. The key expires when the
+ * bucket is full again and no lease record lives, so a missing key is a full bucket: a take from
+ * it is one `SET … NX PX … GET` (set if absent, else the value it holds) of an integer, with no
+ * hash and no float formatting. Outstanding leases follow TAT in the same string, each " SIZE
+ * EXPIRY_US FIELD". ARGV: [1] the limit per minute (also the capacity); [2] tokens wanted (0:
+ * only look; absent: 1, with nothing given back); [3] how long a new lease lives in Redis, ms;
+ * [4] the new lease's field; [5] the field of the lease this node gives back ("" none) and [6]
+ * how many of its tokens were spent.
  *
- * Leased tokens are taken out of the bucket when granted, and the bucket refills only up to the
- * limit minus what is leased: so tokens in Redis plus tokens in leases never exceed the limit and
- * nothing is admitted that one bucket would refuse. A lease given back while its field exists
- * returns its unspent tokens; an expired lease is dropped, its tokens counted as spent (the node
- * stopped spending it earlier, see LEASE_MS). A grant is at most the tokens wanted and at most
- * 1/LEASE_SHARE of the tokens in the bucket, and at least one when one is there; one token is
- * spent at once by the request that asked, the rest become the lease. Answers {granted, tokens
- * left in the bucket as text}. The key expires once it would be full again and no lease lives. */
+ * Leased tokens are taken out of the bucket when granted (TAT moves on by their cost), and the
+ * debt is never less than the cost of the tokens out on lease: so tokens in Redis plus tokens in
+ * leases never exceed the limit and nothing is admitted that one bucket would refuse. A lease
+ * given back while its record lives returns its unspent tokens; an expired lease is dropped, its
+ * tokens counted as spent (the node stopped spending it earlier, see LEASE_MS). A grant is at
+ * most the tokens wanted and at most 1/LEASE_SHARE of the whole tokens in the bucket, and at least
+ * one when one is there; one token is spent at once by the request that asked, the rest become
+ * the lease. Answers one integer, debt × 2^GRANT_BITS + granted (the debt after the grant, µs):
+ * an integer reply, no array to build. */
 static const char BUCKET_SCRIPT[] =
-    "local limit, want = tonumber(ARGV[1]), tonumber(ARGV[2])\n"
+    "local limit = tonumber(ARGV[1])\n"
+    "local want = ARGV[2] and tonumber(ARGV[2]) or 1\n"
+    "local per = 60000000 / limit\n"
     "local t = redis.call('TIME')\n"
-    "local now = tonumber(t[1]) * 1000000 + tonumber(t[2])\n"
-    "local h = redis.call('HGETALL', KEYS[1])\n"
-    "local tokens, ts, leased, back, last = nil, nil, 0, nil, now\n"
-    "for i = 1, #h, 2 do\n"
-    "  local f, v = h[i], h[i + 1]\n"
-    "  if f == 'tokens' then tokens = tonumber(v)\n"
-    "  elseif f == 'ts' then ts = tonumber(v)\n"
-    "  else\n"
-    "    local size, exp = string.match(v, '^(%d+) (%d+)$')\n"
-    "    size, exp = tonumber(size), tonumber(exp)\n"
-    "    if not size or exp <= now then redis.call('HDEL', KEYS[1], f)\n"
-    "    else\n"
-    "      leased = leased + size\n"
-    "      if f == ARGV[5] then back = size else last = math.max(last, exp) end\n"
+    "local now = t[1] * 1000000 + t[2]\n"
+    "local v\n"
+    "if want > 0 then\n"
+    "  local g = math.min(want, math.max(1, math.floor(limit / " LEASE_SHARE_TEXT ")), limit)\n"
+    "  local debt, rec, life = math.ceil(g * per), '', 0\n"
+    "  if g > 1 then\n"
+    "    local exp = now + ARGV[3] * 1000\n"
+    "    rec, life = string.format(' %d %d ', g - 1, exp) .. ARGV[4], exp - now\n"
+    "  end\n"
+    "  if debt > life then life = debt end\n"
+    "  v = redis.call('SET', KEYS[1], string.format('%d', now + debt) .. rec, 'NX', 'PX', string.format('%d', math.ceil(life / 1000)), 'GET')\n"
+    "  if not v then return debt * " GRANT_BITS_TEXT " + g end\n"
+    "else\n"
+    "  v = redis.call('GET', KEYS[1])\n"
+    "end\n"
+    "local debt, leased, back, keep, last = 0, 0, nil, '', now\n"
+    "if v then\n"
+    "  local sp = string.find(v, ' ', 1, true)\n"
+    "  debt = tonumber(sp and string.sub(v, 1, sp - 1) or v) - now\n"
+    "  if debt < 0 then debt = 0 end\n"
+    "  if sp then\n"
+    "    for size, exp, f in string.gmatch(string.sub(v, sp), ' (%d+) (%d+) (%S+)') do\n"
+    "      local n, e = tonumber(size), tonumber(exp)\n"
+    "      if e > now then\n"
+    "        leased = leased + n\n"
+    "        if f == ARGV[5] then back = n\n"
+    "        else\n"
+    "          keep = keep .. ' ' .. size .. ' ' .. exp .. ' ' .. f\n"
+    "          if e > last then last = e end\n"
+    "        end\n"
+    "      end\n"
     "    end\n"
     "  end\n"
     "end\n"
-    "if not tokens then tokens = limit; ts = now end\n"
-    "if now > ts then tokens = tokens + (now - ts) * limit / 60000000 end\n"
-    "if tokens > limit - leased then tokens = math.max(0, limit - leased) end\n"
+    "if debt < leased * per then debt = leased * per end\n"
     "if back then\n"
-    "  redis.call('HDEL', KEYS[1], ARGV[5])\n"
     "  leased = leased - back\n"
-    "  tokens = math.min(limit - leased, tokens + back - math.min(back, tonumber(ARGV[6])))\n"
+    "  debt = debt - (back - math.min(back, tonumber(ARGV[6]))) * per\n"
+    "  if debt < leased * per then debt = leased * per end\n"
     "end\n"
     "local g = 0\n"
     "if want > 0 then\n"
-    "  g = math.min(want, math.max(1, math.floor(tokens / " LEASE_SHARE_TEXT ")), math.floor(tokens))\n"
+    "  local tokens = math.floor((60000000 - debt) / per)\n"
+    "  g = math.min(want, math.max(1, math.floor(tokens / " LEASE_SHARE_TEXT ")), tokens)\n"
     "  if g < 0 then g = 0 end\n"
-    "  tokens = tokens - g\n"
+    "  debt = debt + g * per\n"
     "  if g > 1 then\n"
-    "    local exp = now + tonumber(ARGV[3]) * 1000\n"
-    "    redis.call('HSET', KEYS[1], ARGV[4], string.format('%d %.0f', g - 1, exp))\n"
-    "    last = math.max(last, exp)\n"
+    "    local exp = now + ARGV[3] * 1000\n"
+    "    keep = keep .. string.format(' %d %d ', g - 1, exp) .. ARGV[4]\n"
+    "    if exp > last then last = exp end\n"
     "  end\n"
     "end\n"
+    "debt = math.ceil(debt)\n"
     "if want > 0 or back then\n"
-    "  redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', string.format('%.0f', now))\n"
-    "  redis.call('PEXPIRE', KEYS[1], math.ceil((limit - tokens) * 60000 / limit + (last - now) / 1000) + 1000)\n"
+    "  local life = math.max(debt, last - now, 1)\n"
+    "  redis.call('SET', KEYS[1], string.format('%d', now + debt) .. keep, 'PX', string.format('%d', math.ceil(life / 1000)))\n"
     "end\n"
-    "return {g, tostring(tokens)}\n";
+    "return debt * " GRANT_BITS_TEXT " + g\n";
 
 void ratelimit_share(ratelimit *rl, redis_client *redis) {
   rl->shared = redis;
@@ -157,21 +189,27 @@ void ratelimit_metrics_collect(metrics_writer *w, void *ctx) {
   mw_i64(w, NULL, (int64_t)ratelimit_shared_fallbacks(rl));
 }
 
-/* One call of the shared bucket's script: want tokens (0: only look), giving back the lease
- * back_id (0: none) of which spent tokens were used; a granted lease gets the field new_id.
- * *granted and *tokens are the script's answer. -1 when Redis cannot answer (the caller uses the
- * node's own bucket). */
-/* The script's arguments for one call (shared_call), as text. */
+/* The script's arguments for one call (shared_call), as text: argc is CALL_ARGC, or CALL_ARGC_ONE
+ * for the most common call, one token wanted and no lease given back (the script's defaults). */
+enum { CALL_ARGC = 10, CALL_ARGC_ONE = 5 };
 typedef struct {
   char k[KEY_MAX + 16], lim[16], w[16], ms[16], nf[32], bf[32], sp[16];
-  const char *argv[10];
+  const char *argv[CALL_ARGC];
+  int argc;
 } call_args;
-enum { CALL_ARGC = 10 };
 
 static void call_args_init(ratelimit *rl, call_args *a, const char *key, int limit, int want, uint32_t new_id,
                            uint32_t back_id, int spent) {
-  snprintf(a->k, sizeof a->k, "pheme:rl:%s", key);
+  /* rl2: the GCRA string, under a prefix of its own: the script before kept a hash under
+   * pheme:rl:, and during a rolling upgrade nodes of both kinds must not meet (WRONGTYPE) */
+  snprintf(a->k, sizeof a->k, "pheme:rl2:%s", key);
   snprintf(a->lim, sizeof a->lim, "%d", limit);
+  const char *one[CALL_ARGC_ONE] = {"EVALSHA", rl->script_sha, "1", a->k, a->lim};
+  if (want == 1 && !back_id) {
+    memcpy(a->argv, one, sizeof one);
+    a->argc = CALL_ARGC_ONE;
+    return;
+  }
   snprintf(a->w, sizeof a->w, "%d", want);
   snprintf(a->ms, sizeof a->ms, "%d", LEASE_MS + LEASE_GRACE_MS);
   snprintf(a->nf, sizeof a->nf, "%s:%u", rl->node, new_id);
@@ -179,38 +217,44 @@ static void call_args_init(ratelimit *rl, call_args *a, const char *key, int lim
   snprintf(a->sp, sizeof a->sp, "%d", spent);
   const char *argv[CALL_ARGC] = {"EVALSHA", rl->script_sha, "1", a->k, a->lim, a->w, a->ms, a->nf, a->bf, a->sp};
   memcpy(a->argv, argv, sizeof argv);
+  a->argc = CALL_ARGC;
 }
 
-/* The script's answer: 0 with *granted and *tokens, or -1 (counted as a fallback). */
-static int call_answer(ratelimit *rl, pheme_err e, const redis_value *v, int *granted, double *tokens) {
-  if (e || v->type != REDIS_ARR || v->n != 2 || v->a[0].type != REDIS_INT) {
+/* The script's answer for a bucket of limit: 0 with *granted and the *tokens its debt leaves in
+ * the bucket, or -1 (counted as a fallback). */
+static int call_answer(ratelimit *rl, pheme_err e, const redis_value *v, int limit, int *granted, double *tokens) {
+  if (e || v->type != REDIS_INT || v->i < 0) {
     __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
     return -1;
   }
-  *granted = (int)v->a[0].i;
-  *tokens = strtod(v->a[1].s, NULL);
+  *granted = (int)(v->i & ((1 << GRANT_BITS) - 1));
+  *tokens = (double)(WINDOW_US - (v->i >> GRANT_BITS)) * limit / WINDOW_US;
   return 0;
 }
 
 /* The call on this thread's own connection, waiting for the answer; NOSCRIPT (a Redis that
  * restarted or was flushed) is answered by sending the script itself once. */
-static int call_wait(ratelimit *rl, call_args *a, int *granted, double *tokens) {
+static int call_wait(ratelimit *rl, call_args *a, int limit, int *granted, double *tokens) {
   redis_value v;
-  pheme_err e = redis_command(rl->shared, CALL_ARGC, a->argv, &v);
+  pheme_err e = redis_command(rl->shared, a->argc, a->argv, &v);
   if (e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0) {
     a->argv[0] = "EVAL";
     a->argv[1] = BUCKET_SCRIPT; /* runs it and caches it on the server for the next EVALSHA */
-    e = redis_command(rl->shared, CALL_ARGC, a->argv, &v);
+    e = redis_command(rl->shared, a->argc, a->argv, &v);
   }
-  return call_answer(rl, e, &v, granted, tokens);
+  return call_answer(rl, e, &v, limit, granted, tokens);
 }
 
+/* One call of the shared bucket's script: want tokens (0: only look), giving back the lease
+ * back_id (0: none) of which spent tokens were used; a granted lease gets the field new_id.
+ * *granted and *tokens are the script's answer. -1 when Redis cannot answer (the caller uses the
+ * node's own bucket). */
 static int shared_call(ratelimit *rl, const char *key, int limit, int want, uint32_t new_id, uint32_t back_id, int spent,
                        int *granted, double *tokens) {
   call_args a;
   call_args_init(rl, &a, key, limit, want, new_id, back_id, spent);
   __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
-  return call_wait(rl, &a, granted, tokens);
+  return call_wait(rl, &a, limit, granted, tokens);
 }
 
 /* The answer for a client whose shared bucket holds tokens (plus what this node's lease holds). */
@@ -498,8 +542,10 @@ static void take_answered(void *arg, pheme_err e, const redis_value *v) {
   take_in_flight *f = arg;
   int granted = 0;
   double tokens = 0;
-  int rc = e == PHEME_DATA_INVALID && strncmp(v->s, "NOSCRIPT", 8) == 0 ? call_wait(f->rl, &f->args, &granted, &tokens)
-                                                                       : call_answer(f->rl, e, v, &granted, &tokens);
+  int limit = f->t.limit;
+  int rc = e == PHEME_DATA_INVALID && strncmp(v->s, "NOSCRIPT", 8) == 0
+               ? call_wait(f->rl, &f->args, limit, &granted, &tokens)
+               : call_answer(f->rl, e, v, limit, &granted, &tokens);
   rl_result r;
   if (shared_end(&f->t, rc, granted, tokens, &r)) r = local_take(&f->t.ref, f->t.limit, f->t.now_us);
   f->done(f->arg, &r);
@@ -527,7 +573,7 @@ int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t
   f->arg = arg;
   call_args_init(rl, &f->args, ref.key, limit, f->t.want, f->t.id, f->t.back, f->t.spent);
   __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
-  if (redis_send(rl->shared, CALL_ARGC, f->args.argv, take_answered, f) == PHEME_OK) return 0;
+  if (redis_send(rl->shared, f->args.argc, f->args.argv, take_answered, f) == PHEME_OK) return 0;
   /* Redis down: the bucket's renewal is undone and this node's own bucket answers */
   __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
   (void)shared_end(&f->t, -1, 0, 0, out);

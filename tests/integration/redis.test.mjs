@@ -76,11 +76,23 @@ describe('redis', () => {
 
   test('a limit of 10 reads a minute holds across two nodes: exactly 10 of 20 pass', async () => {
     const statuses = [];
+    const t0 = Date.now();
     for (let i = 0; i < 20; i++) {
       const node = i % 2 ? b : a;
       const r = await request(node.port, 'GET', '/api/v1/skills');
       statuses.push(r.status);
-      if (r.status === 429) assert.equal(r.body.error.code, 'API007');
+      // the headers come from the shared bucket's answer, whichever node asked (one token per 6 s)
+      assert.equal(r.headers['x-ratelimit-limit'], '10');
+      if (Date.now() - t0 > 900) continue; // the exact values below hold while under a second passed
+      if (r.status === 200) {
+        assert.equal(r.headers['x-ratelimit-remaining'], String(9 - i), `request ${i}`);
+        assert.equal(r.headers['x-ratelimit-reset'], String(6 * (i + 1)), `request ${i}: full again in ${6 * (i + 1)} s`);
+      } else {
+        assert.equal(r.body.error.code, 'API007');
+        assert.equal(r.headers['x-ratelimit-remaining'], '0');
+        assert.equal(r.headers['x-ratelimit-reset'], '60');
+        assert.equal(r.headers['retry-after'], '6', 'one token back in 6 s less the time since the first take');
+      }
     }
     assert.equal(statuses.filter((s) => s === 200).length, 10, statuses.join(','));
     assert.equal(statuses.filter((s) => s === 429).length, 10, statuses.join(','));
