@@ -185,7 +185,8 @@ if [[ " $PART " == *" 1 "* ]]; then
   }
   redis_ref "redis-benchmark PING (a bare round trip)" PING
   if [ -n "$SHA" ]; then
-    redis_ref "redis-benchmark EVALSHA of pheme's bucket script" EVALSHA "$SHA" 1 pheme:rl:bench 1000000 1 1250 bench:1 "" 0
+    # a new bucket per call (-r: __rand_int__ random per command), one token wanted: the call of many clients
+    redis_ref "redis-benchmark EVALSHA of pheme's bucket script, a new bucket each" -r 100000000 EVALSHA "$SHA" 1 'pheme:rl2:bench:__rand_int__' 1000000
   else
     say "no EVALSHA seen with MONITOR: no script reference"
   fi
