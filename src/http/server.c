@@ -333,6 +333,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
    * for it before its handler (rate_wait), so this is only a request that ended in between —
    * which libmicrohttpd does not do; the answer comes within redis_timeout_ms in any case */
   while (__atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) == RL_CHECK_SENT) usleep(1000);
+  /* woken, but its client closed the connection meanwhile: libmicrohttpd ends the request without
+   * calling the handler again, so its second half never ran and it is parked no longer (whoever
+   * woke it is done with it: http_resume is its last touch) */
+  if (r->resume) ATOMIC_ADD(&s->parked, -1);
   if (r->static_fd >= 0) close(r->static_fd);
   if (r->file_held) guard_file_put(s);
   if (r->custom) MHD_destroy_response(r->custom);

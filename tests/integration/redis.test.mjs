@@ -6,11 +6,13 @@
 // tokens at a time (at most 640/64 = 10 per lease) and still holds: from a full bucket, concurrent
 // requests to both nodes pass no more than 640 plus what refilled meanwhile, no fewer than 640
 // minus one lease per node, and most of them without a call to Redis. With Redis stopped the nodes keep serving on limits of
-// their own and say so in /readyz and /metrics; once Redis is back they share again.
+// their own and say so in /readyz and /metrics; once Redis is back they share again. A client that
+// closes its connection while its check waits for Redis does not keep the node from stopping.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import net from 'node:net';
 import path from 'node:path';
 import { WORK, expectStatus, freePort, freshDatabase, request, sleep, startServer, tryConnect } from './lib/harness.mjs';
 
@@ -131,6 +133,37 @@ describe('redis', () => {
     const used = (await calls()) - calls0;
     assert.ok(used < sent * 0.75, `${used} calls to Redis for ${sent} requests`);
     console.log(`# ${passed} of ${sent} passed in ${elapsed} ms (refill <= ${refill}); ${used} calls to Redis`);
+  });
+
+  test('clients that leave while their checks wait for Redis do not hold up the graceful stop', async () => {
+    const c = await startServer({ db, name: 'redis-c', args: ['--rate-limit', 'on', '--rate-limit-read', '1000000', '--answer-cache', 'off',
+      '--trusted-proxies', '127.0.0.1'], env: { PHEME_REDIS: `redis://127.0.0.1:${redisPort}/2` } });
+    try {
+      // 16 connections each sending its next read as soon as an answer is in, every read from a
+      // client of its own (a check in Redis each, parked while it waits); all of them closed at
+      // once, three times, with requests at every stage (some woken on a closed connection)
+      let sent = 0;
+      for (const ms of [200, 350, 500]) {
+        const socks = [];
+        for (let i = 0; i < 16; i++) {
+          const sock = net.connect(c.port, '127.0.0.1');
+          const next = () => {
+            sent++;
+            sock.write(`GET /api/v1/skills HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Forwarded-For: 10.9.${(sent >> 8) & 255}.${sent & 255}\r\n\r\n`);
+          };
+          sock.on('connect', next);
+          sock.on('data', (d) => { if (d.includes('\r\n\r\n')) next(); });
+          sock.on('error', () => {});
+          socks.push(sock);
+        }
+        await sleep(ms);
+        for (const sock of socks) sock.destroy();
+      }
+      assert.ok(sent > 100, `${sent} reads sent`);
+      await sleep(300);
+    } finally {
+      await c.stop(); // exit 0 at once, not SIGKILLed after 15 s of waiting for requests counted as parked
+    }
   });
 
   test('Redis down: the nodes serve on limits of their own and say so; Redis back: shared again', async () => {
