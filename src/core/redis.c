@@ -27,8 +27,10 @@ struct redis_client {
   int held_down;                /* atomic: a subscriber's connection is lost (redis_hold_down) */
   pthread_mutex_t mu;           /* guards last_error */
   char last_error[200];
-  /* the pipelined connection of redis_send: commands are written under pipe_mu in the order of
-   * the queue, and the reader thread matches each reply to the queue's head */
+  /* the pipelined connection of redis_send: a command is queued under pipe_mu and written under
+   * send_mu, taken first, so that the bytes keep the queue's order while the reader thread, which
+   * matches each reply to the queue's head under pipe_mu alone, never waits for a send(2) */
+  pthread_mutex_t send_mu;      /* taken before pipe_mu; guards writes and the end of c->pipe */
   pthread_mutex_t pipe_mu;
   pthread_cond_t pipe_cv;       /* the reader waits for a connection */
   redisContext *pipe;           /* NULL: none (made by the next redis_send) */
@@ -118,6 +120,7 @@ pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redi
   snprintf(c->where, sizeof c->where, "%s:%d/%d", c->host, c->port, c->db);
   if (pthread_key_create(&c->conn, free_conn)) goto bad;
   pthread_mutex_init(&c->mu, NULL);
+  pthread_mutex_init(&c->send_mu, NULL);
   pthread_mutex_init(&c->pipe_mu, NULL);
   pthread_cond_init(&c->pipe_cv, NULL);
   *out = c;
@@ -140,6 +143,7 @@ void redis_client_free(redis_client *c) {
   if (c->pipe_reader_started) pthread_join(c->pipe_reader, NULL);
   pipe_fail(c, NULL); /* what is still queued (none once the reader has ended) */
   pthread_mutex_destroy(&c->pipe_mu);
+  pthread_mutex_destroy(&c->send_mu);
   pthread_cond_destroy(&c->pipe_cv);
   free_conn(pthread_getspecific(c->conn));
   pthread_key_delete(c->conn); /* other threads' connections: freed as those threads end */
@@ -266,12 +270,14 @@ pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redi
 /* Ends the pipelined connection (why: the failure noted; NULL: the client is being freed) and
  * answers every queued command with PHEME_SYS_IO. Called by the reader thread, or once it ended. */
 static void pipe_fail(redis_client *c, const char *why) {
+  pthread_mutex_lock(&c->send_mu); /* no send is under way on the connection freed here */
   pthread_mutex_lock(&c->pipe_mu);
   sent *q = c->pipe_head;
   c->pipe_head = c->pipe_tail = NULL;
   if (c->pipe) redisFree(c->pipe);
   c->pipe = NULL;
   pthread_mutex_unlock(&c->pipe_mu);
+  pthread_mutex_unlock(&c->send_mu);
   if (why) note_failure(c, why);
   redis_value none;
   memset(&none, 0, sizeof none);
@@ -350,6 +356,7 @@ pheme_err redis_send(redis_client *c, int argc, const char *const *argv, redis_d
     return PHEME_SYS_NOMEM;
   }
   *q = (sent){NULL, done, arg, time_mono_us()};
+  pthread_mutex_lock(&c->send_mu);
   pthread_mutex_lock(&c->pipe_mu);
   if (!c->pipe && !c->pipe_stopping && (c->pipe = dial(c))) {
     if (!c->pipe_reader_started && pthread_create(&c->pipe_reader, NULL, pipe_reader, c) == 0) c->pipe_reader_started = 1;
@@ -361,6 +368,7 @@ pheme_err redis_send(redis_client *c, int argc, const char *const *argv, redis_d
   }
   if (!c->pipe) {
     pthread_mutex_unlock(&c->pipe_mu);
+    pthread_mutex_unlock(&c->send_mu);
     free(q);
     redisFreeCommand(cmd);
     return PHEME_SYS_IO;
@@ -368,17 +376,19 @@ pheme_err redis_send(redis_client *c, int argc, const char *const *argv, redis_d
   /* queued before it is written, in the order of the bytes: the reader matches replies to it */
   if (c->pipe_tail) c->pipe_tail->next = q; else c->pipe_head = q;
   c->pipe_tail = q;
+  int fd = c->pipe->fd; /* c->pipe lives while send_mu is held (pipe_fail takes it) */
+  pthread_mutex_unlock(&c->pipe_mu);
   __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
   for (long long off = 0; off < len;) {
-    ssize_t w = send(c->pipe->fd, cmd + off, (size_t)(len - off), MSG_NOSIGNAL);
+    ssize_t w = send(fd, cmd + off, (size_t)(len - off), MSG_NOSIGNAL);
     if (w < 0 && errno == EINTR) continue;
     if (w <= 0) { /* the reader finds the connection shut and answers the queue, this one too */
-      shutdown(c->pipe->fd, SHUT_RDWR);
+      shutdown(fd, SHUT_RDWR);
       break;
     }
     off += w;
   }
-  pthread_mutex_unlock(&c->pipe_mu);
+  pthread_mutex_unlock(&c->send_mu);
   redisFreeCommand(cmd);
   return PHEME_OK;
 }
