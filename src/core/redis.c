@@ -294,6 +294,7 @@ static void pipe_fail(redis_client *c, const char *why) {
 static void *pipe_reader(void *arg) {
   redis_client *c = arg;
   char in[16384];
+  pthread_setname_np(pthread_self(), "pheme-redis"); /* for ps, top and perf (else it inherits an HTTP thread's name) */
   for (;;) {
     pthread_mutex_lock(&c->pipe_mu);
     while (!c->pipe_stopping && !c->pipe) pthread_cond_wait(&c->pipe_cv, &c->pipe_mu);
