@@ -27,29 +27,33 @@ static int url_file(char path[64], const char *url, size_t n) {
   return ok ? 0 : -1;
 }
 
-TEST(a_url_file_of_2048_bytes_is_read) {
-  char path[64], arg[80], err[256] = "";
-  REQUIRE(url_file(path, "redis://:pw@127.0.0.1:6390/2", 2048) == 0);
+/* redis_client_new on a URL file of n bytes (path in path); the file is removed. */
+static pheme_err from_file(size_t n, char path[64], redis_client **c, char *err, size_t errlen) {
+  char arg[80];
+  if (url_file(path, "redis://:pw@127.0.0.1:6390/2", n)) return PHEME_SYS_IO;
   snprintf(arg, sizeof arg, "@%s", path);
+  pheme_err e = redis_client_new(arg, 100, 100, c, err, errlen);
+  unlink(path);
+  return e;
+}
+
+TEST(a_url_file_of_2048_bytes_is_read) {
+  char path[64], err[256] = "";
   redis_client *c = NULL;
-  CHECK_INT(redis_client_new(arg, 100, 100, &c, err, sizeof err), PHEME_OK);
+  CHECK_INT(from_file(2048, path, &c, err, sizeof err), PHEME_OK);
   CHECK(c != NULL);
   if (c) CHECK_STR(redis_where(c), "127.0.0.1:6390/2");
   redis_client_free(c);
-  unlink(path);
 }
 
 TEST(a_longer_url_file_is_refused_by_its_name) {
-  char path[64], arg[80], err[256] = "";
-  REQUIRE(url_file(path, "redis://:pw@127.0.0.1:6390/2", 2049) == 0);
-  snprintf(arg, sizeof arg, "@%s", path);
+  char path[64], err[256] = "";
   redis_client *c = NULL;
-  CHECK_INT(redis_client_new(arg, 100, 100, &c, err, sizeof err), PHEME_SYS_CONFIG);
+  CHECK_INT(from_file(2049, path, &c, err, sizeof err), PHEME_SYS_CONFIG);
   CHECK(c == NULL);
   redis_client_free(c);
   CHECK(strstr(err, path) != NULL);
   CHECK(strstr(err, "pw@") == NULL);
-  unlink(path);
 }
 
 TEST_MAIN(RUN(a_url_file_of_2048_bytes_is_read); RUN(a_longer_url_file_is_refused_by_its_name))
