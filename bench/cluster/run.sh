@@ -86,7 +86,7 @@ if [[ " $PART " == *" 1 "* ]]; then
   "$PHEME" seed bench --users 1000 --tasks 1000 --database "sqlite:$DB" >"$TMP/seed.log" 2>&1 ||
     { cat "$TMP/seed.log" >&2; die "seeding failed"; }
   RPORT=$(free_port)
-  redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" >"$TMP/redis.log" 2>&1 &
+  redis-server --port "$RPORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" >"$TMP/redis-server.log" 2>&1 &
   RPID=$!
   PIDS+=("$RPID")
   for i in $(seq 100); do redis-cli -p "$RPORT" ping 2>/dev/null | grep -q PONG && break; sleep 0.05; done
@@ -107,7 +107,14 @@ if [[ " $PART " == *" 1 "* ]]; then
   start_server local
   # a secret: in the environment, as pheme asks (a URL on the command line shows in `ps`)
   PHEME_REDIS="redis://127.0.0.1:$RPORT/5" start_server redis
-  THREADS=$(sed -n 's/.*listening on .* with \([0-9]*\) threads.*/\1/p' "$TMP/redis.log" | awk 'NR == 1')
+  # the HTTP threads of the node with Redis, from its own log (start_server's redis.log: redis-server
+  # writes to redis-server.log), whose start line may follow its first answer by a moment
+  THREADS=""
+  for _ in $(seq 100); do
+    THREADS=$(sed -n 's/.*listening on .* with \([0-9]*\) threads.*/\1/p' "$TMP/redis.log" | awk 'NR == 1')
+    [ -n "$THREADS" ] && break
+    sleep 0.05
+  done
   say "servers up: without Redis pid $PID_local :$PORT_local; with Redis pid $PID_redis :$PORT_redis; redis-server pid $RPID :$RPORT"
 
   declare -A R

@@ -32,7 +32,7 @@ typedef struct {
 #define KEY_CACHE_WAYS 4
 typedef struct {
   uint8_t hash[32];
-  uint64_t generation; /* the store's generation before the key was read */
+  uint64_t generation; /* the store's keys_generation before the key was read */
   uint64_t until_us;   /* monotonic (time_mono_us); 0 = empty */
   api_key key;         /* prefix, role and label point into text */
   char text[128];
@@ -47,6 +47,9 @@ struct store {
   db *db;
   const db_driver *drv;
   uint64_t generation; /* atomic; moves on after every committed write */
+  /* atomic; moves on after every write of this process that may have changed api_keys or users
+   * (the API-key cache's rows, keys.c) */
+  uint64_t keys_generation;
   store_committer committer;
   /* Called after a commit whose transaction wrote an event row (store_events_listen), or NULL */
   void (*events_hook)(void *ctx);
@@ -58,6 +61,9 @@ struct store {
   struct replica_gate *gate;
   key_cache keys;
 };
+
+/* The store's keys_generation (keys.c's cache is valid while it stays). */
+uint64_t store_keys_generation(store *s);
 
 /* The generation moved on (a write committed): calls the store's writes_hook. */
 void store_wrote(store *s);
@@ -75,6 +81,8 @@ typedef struct sx {
   void (*on_commit)(store *s);
   int wrote_event; /* sx_event ran in this unit: its commit calls the store's events_hook */
   int pinned;      /* x->c is the thread's pinned read connection (store_read_pin): kept at the end */
+  int wrote_keys;  /* a statement of this transaction may have changed api_keys or users (store.c):
+                    * its commit ends the API-key cache's entries */
 } sx;
 
 /* Takes a read connection. */

@@ -53,10 +53,11 @@ static pheme_err one_key(store *s, arena *a, const char *sql, dbv arg, api_key *
   return e;
 }
 
-/* How long a verified key is taken on trust without reading it again. A write committed by this
- * process (a revocation, a change of the owner's address) ends every entry at once: an entry holds
- * the store's generation from before its read. Another process's write (`pheme key revoke`, another
- * node of a cluster) is seen within this time. */
+/* How long a verified key is taken on trust without reading it again. A write of this process to
+ * api_keys or users (a revocation, a change of the owner's address; store.c's touches_keys) ends
+ * every entry at once: an entry holds the store's keys_generation from before its read. Other
+ * commits leave the entries be (the award path commits all the time). Another process's write
+ * (`pheme key revoke`, another node of a cluster) is seen within this time. */
 #define KEY_CACHE_US 1000000
 
 static key_cache_slot *key_set(store *s, const uint8_t hash[32]) {
@@ -66,7 +67,7 @@ static key_cache_slot *key_set(store *s, const uint8_t hash[32]) {
 
 /* Copies the cached key into out, its strings into a; 0 when there is no live entry for hash. */
 static int key_cached(store *s, arena *a, const uint8_t hash[32], api_key *out) {
-  uint64_t now = time_mono_us(), gen = store_generation(s);
+  uint64_t now = time_mono_us(), gen = store_keys_generation(s);
   int hit = 0;
   pthread_mutex_lock(&s->keys.mu);
   key_cache_slot *set = key_set(s, hash);
@@ -83,7 +84,7 @@ static int key_cached(store *s, arena *a, const uint8_t hash[32], api_key *out) 
   return hit;
 }
 
-/* Remembers k, read when the store's generation was gen; a key whose strings do not fit is not kept. */
+/* Remembers k, read when the store's keys_generation was gen; a key whose strings do not fit is not kept. */
 static void key_remember(store *s, const uint8_t hash[32], uint64_t gen, const api_key *k) {
   if (!k->prefix || !k->role || !k->label) return;
   size_t np = strlen(k->prefix) + 1, nr = strlen(k->role) + 1, nl = strlen(k->label) + 1;
@@ -113,7 +114,7 @@ static void key_remember(store *s, const uint8_t hash[32], uint64_t gen, const a
 
 pheme_err store_key_by_hash(store *s, arena *a, const uint8_t hash[32], api_key *out) {
   if (key_cached(s, a, hash, out)) return PHEME_OK;
-  uint64_t gen = store_generation(s); /* before the read: a write committed during it ends the entry */
+  uint64_t gen = store_keys_generation(s); /* before the read: a write during it ends the entry */
   pheme_err e = one_key(s, a,
                         "SELECT " KEY_COLS " FROM api_keys k JOIN users u ON u.id = k.user_id "
                         "WHERE k.hash = $1 AND k.revoked_at IS NULL",

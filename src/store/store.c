@@ -159,6 +159,7 @@ static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   x->s = s;
   x->in_tx = 0;
   x->in_read = 0;
+  x->wrote_keys = 0;
   x->on_commit = NULL;
   x->wrote_event = 0;
   arena_init(&x->scratch, 0);
@@ -194,13 +195,48 @@ pheme_err sx_write(store *s, arena *a, sx *x) {
   return PHEME_OK;
 }
 
+/* Whether sql may change what the API-key cache holds (keys.c: a key's api_keys row and its
+ * owner's users row; no trigger writes them, and only a deleted person's rows cascade into
+ * api_keys). An INSERT, UPDATE or DELETE writes the table it names first; any other statement that
+ * is not a read is taken to write every table it names (it may say yes for one that only reads
+ * them: the next lookup of a key then reads it again). */
+static int names_table(const char *t, const char *name, size_t n) {
+  return strncmp(t, name, n) == 0 && !(t[n] == '_' || (t[n] >= 'a' && t[n] <= 'z') || (t[n] >= '0' && t[n] <= '9'));
+}
+
+static int touches_keys(const char *sql) {
+  while (*sql == ' ' || *sql == '\n' || *sql == '\t') sql++;
+  static const char *const reads[] = {"SELECT", "BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA"};
+  for (size_t i = 0; i < sizeof reads / sizeof reads[0]; i++)
+    if (strncmp(sql, reads[i], strlen(reads[i])) == 0) return 0;
+  const char *t = strncmp(sql, "INSERT INTO ", 12) == 0   ? sql + 12
+                  : strncmp(sql, "DELETE FROM ", 12) == 0 ? sql + 12
+                  : strncmp(sql, "UPDATE ", 7) == 0       ? sql + 7
+                                                          : NULL;
+  if (t) return names_table(t, "users", 5) || names_table(t, "api_keys", 8);
+  return strstr(sql, "users") || strstr(sql, "api_keys");
+}
+
+/* After a statement that may have changed api_keys or users: in a transaction, its commit ends the
+ * key cache's entries; outside one (an autocommitted write), it ends them now. */
+static void keys_written(sx *x, const char *sql) {
+  if (!touches_keys(sql)) return;
+  if (x->in_tx) x->wrote_keys = 1;
+  else __atomic_add_fetch(&x->s->keys_generation, 1, __ATOMIC_RELEASE);
+}
+
+uint64_t store_keys_generation(store *s) { return __atomic_load_n(&s->keys_generation, __ATOMIC_ACQUIRE); }
+
 pheme_err sx_query(sx *x, const char *sql, const dbv *args, int nargs, db_result *out) {
-  return x->s->drv->query(x->c, x->a, sql, args, nargs, out);
+  pheme_err e = x->s->drv->query(x->c, x->a, sql, args, nargs, out);
+  keys_written(x, sql);
+  return e;
 }
 
 pheme_err sx_insert_id(sx *x, int64_t *id, const char *sql, const char *sql_returning,
                        const dbv *args, int nargs) {
   const db_driver *d = x->s->drv;
+  keys_written(x, sql);
   if (d->last_insert_id) {
     pheme_err e = d->query(x->c, x->a, sql, args, nargs, NULL);
     if (!e) *id = d->last_insert_id(x->c);
@@ -258,6 +294,8 @@ pheme_err sx_commit(sx *x) {
     x->in_tx = e ? 1 : 0;
     /* after the commit, so whoever sees the new generation can read the new rows */
     if (!e) __atomic_add_fetch(&x->s->generation, 1, __ATOMIC_RELEASE);
+    /* even when COMMIT failed: a lost connection may have committed it */
+    if (x->wrote_keys) __atomic_add_fetch(&x->s->keys_generation, 1, __ATOMIC_RELEASE);
     committed = !e;
     if (committed && x->s->gate) replica_gate_committed(x->s->gate, x);
   }
@@ -282,6 +320,7 @@ void sx_end(sx *x) {
   if (!x->pinned) x->s->drv->release(x->s->db, x->c);
   x->c = NULL;
   x->in_tx = 0;
+  x->wrote_keys = 0;
   x->pinned = 0;
   arena_release(&x->scratch);
 }
