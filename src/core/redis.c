@@ -64,21 +64,10 @@ static pheme_err bad_url(const char *url, const char *file, char *err, size_t er
                     url ? url : "");
 }
 
-pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redis_client **out, char *err,
-                           size_t errlen) {
+/* redis_client_new for a URL given as is (file NULL) or read from the file file. */
+static pheme_err client_new(const char *url, const char *file, int timeout_ms, int backoff_ms, redis_client **out,
+                            char *err, size_t errlen) {
   *out = NULL;
-  char text[2049];
-  const char *file = NULL;
-  if (url && url[0] == '@') { /* --redis @FILE: the URL (it may hold a password) read from a file */
-    file = url + 1;
-    FILE *f = fopen(file, "rb");
-    if (!f) return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot open the redis URL file '%.200s'", file);
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '\t')) n--;
-    text[n] = 0;
-    url = text;
-  }
   if (!url || strncmp(url, "redis://", 8) != 0) return bad_url(url, file, err, errlen);
   redis_client *c = calloc(1, sizeof *c);
   if (!c) return pheme_fail(PHEME_SYS_NOMEM, err, errlen, "out of memory");
@@ -129,6 +118,32 @@ bad:
   memset(c->password, 0, sizeof c->password);
   free(c);
   return bad_url(url, file, err, errlen);
+}
+
+/* The longest URL file (--redis @FILE) taken: a longer one is refused, never cut. */
+#define URL_FILE_MAX 2048
+
+pheme_err redis_client_new(const char *url, int timeout_ms, int backoff_ms, redis_client **out, char *err,
+                           size_t errlen) {
+  if (!url || url[0] != '@') return client_new(url, NULL, timeout_ms, backoff_ms, out, err, errlen);
+  /* --redis @FILE: the URL (it may hold a password) read from a file */
+  *out = NULL;
+  const char *file = url + 1;
+  char text[URL_FILE_MAX + 2]; /* one byte more than is taken: a longer file is seen */
+  FILE *f = fopen(file, "rb");
+  if (!f) return pheme_fail(PHEME_SYS_IO, err, errlen, "cannot open the redis URL file '%.200s'", file);
+  size_t n = fread(text, 1, URL_FILE_MAX + 1, f);
+  fclose(f);
+  pheme_err e;
+  if (n > URL_FILE_MAX) {
+    e = pheme_fail(PHEME_SYS_CONFIG, err, errlen, "the redis URL file '%.200s' is over %d bytes", file, URL_FILE_MAX);
+  } else {
+    while (n && (text[n - 1] == '\n' || text[n - 1] == '\r' || text[n - 1] == ' ' || text[n - 1] == '\t')) n--;
+    text[n] = 0;
+    e = client_new(text, file, timeout_ms, backoff_ms, out, err, errlen);
+  }
+  explicit_bzero(text, sizeof text); /* the password */
+  return e;
 }
 
 static void pipe_fail(redis_client *c, const char *why);
@@ -359,7 +374,10 @@ pheme_err redis_send(redis_client *c, int argc, const char *const *argv, redis_d
   *q = (sent){NULL, done, arg, time_mono_us()};
   pthread_mutex_lock(&c->send_mu);
   pthread_mutex_lock(&c->pipe_mu);
-  if (!c->pipe && !c->pipe_stopping && (c->pipe = dial(c))) {
+  /* down_until again under the lock: callers that queued here while another one dialled a Redis
+   * whose connect hangs do not each dial in turn (one timeout each, one after the other) */
+  if (!c->pipe && !c->pipe_stopping && time_mono_us() >= __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE) &&
+      (c->pipe = dial(c))) {
     if (!c->pipe_reader_started && pthread_create(&c->pipe_reader, NULL, pipe_reader, c) == 0) c->pipe_reader_started = 1;
     if (!c->pipe_reader_started) {
       redisFree(c->pipe);
