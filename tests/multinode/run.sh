@@ -17,6 +17,8 @@ shift
 bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
+# nginx is in /usr/sbin, which is not on a non-root user's PATH on Debian (make test with sudo)
+export PATH="$PATH:/usr/sbin:/sbin"
 for tool in node redis-server nginx; do
   command -v $tool >/dev/null || { echo "multinode: $tool is not installed (scripts/deps.sh test)" >&2; exit 2; }
 done
