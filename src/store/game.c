@@ -671,6 +671,55 @@ static pheme_err apply_plan(award_group *g, grp_award *aw, game_award_plan *pl, 
   "INSERT INTO xp_ledger (user_id, skill_id, guild_id, season_id, amount, reason, submission_id, rule, " \
   "detail, at)"
 
+/* Appends `"name":[a,b,…]` of the ids to o, which has room for end - o bytes; returns the new
+ * end of the text (or end, truncated: callers size o for 21 bytes an id). */
+static char *ids_json(char *o, char *end, const char *name, const int64_t *ids, int n) {
+  o += snprintf(o, (size_t)(end - o), "\"%s\":[", name);
+  for (int i = 0; i < n && o < end; i++) o += snprintf(o, (size_t)(end - o), i ? ",%lld" : "%lld", (long long)ids[i]);
+  return o < end ? o + snprintf(o, (size_t)(end - o), "]") : end;
+}
+
+/* The follow-up jobs of the group's awards that ask for them (write_group). */
+static pheme_err enqueue_followups(award_group *g, const grp_award *awards, game_award_job **jobs, int n) {
+  int64_t *users = arena_alloc(g->a, sizeof *users * (size_t)n), *subs = arena_alloc(g->a, sizeof *subs * (size_t)n),
+          *people = arena_alloc(g->a, sizeof *people * (size_t)n), at = 0;
+  if (!users || !subs || !people) return PHEME_SYS_NOMEM;
+  int m = 0, np = 0;
+  for (int i = 0; i < n; i++) {
+    if (!jobs[i]->plan.write || !jobs[i]->plan.enqueue_followups) continue;
+    users[m] = awards[i].o->user_id;
+    subs[m++] = awards[i].o->sid;
+    int seen = 0;
+    for (int j = 0; j < np && !seen; j++) seen = people[j] == awards[i].o->user_id;
+    if (!seen) people[np++] = awards[i].o->user_id;
+    if (!at) at = jobs[i]->now_ms;
+  }
+  if (!m) return PHEME_OK;
+  const char *p1, *p2;
+  if (m == 1) {
+    p1 = arena_printf(g->a, "{\"user_id\":%lld,\"submission_id\":%lld}", (long long)users[0], (long long)subs[0]);
+    p2 = arena_printf(g->a, "{\"user_id\":%lld}", (long long)users[0]);
+  } else {
+    size_t n1 = (size_t)m * 42 + 64, n2 = (size_t)np * 21 + 32;
+    char *o1 = arena_alloc(g->a, n1), *o2 = arena_alloc(g->a, n2), *e1 = o1 + n1, *e2 = o2 + n2;
+    if (!o1 || !o2) return PHEME_SYS_NOMEM;
+    p1 = o1;
+    p2 = o2;
+    *o1++ = '{';
+    o1 = ids_json(o1, e1, "user_ids", users, m);
+    o1 += snprintf(o1, (size_t)(e1 - o1), ",");
+    o1 = ids_json(o1, e1, "submission_ids", subs, m);
+    snprintf(o1, (size_t)(e1 - o1), "}");
+    *o2++ = '{';
+    o2 = ids_json(o2, e2, "user_ids", people, np);
+    snprintf(o2, (size_t)(e2 - o2), "}");
+  }
+  if (!p1 || !p2) return PHEME_SYS_NOMEM;
+  job_request rq[2] = {{.kind = "game.badges", .payload = p1, .run_at = at},
+                       {.kind = "reputation.update", .payload = p2, .run_at = at}};
+  return jobs_enqueue_many_formed_in(g->x, rq, 2, jobs[n - 1]->now_ms); /* our own payloads */
+}
+
 /* Writes what the group's awards decided: ledger rows, totals, streaks, quest progress, guild
  * achievements, events, follow-up jobs, and the outcomes consumed. */
 static pheme_err write_group(award_group *g, grp_award *awards, game_award_job **jobs, int n) {
@@ -801,25 +850,14 @@ static pheme_err write_group(award_group *g, grp_award *awards, game_award_job *
     x->wrote_event = 1;
     e = sx_insert_rows(x, "INSERT INTO events (kind, user_id, public, subject_type, subject_id, data, at)", "", 7, args, k);
   }
-  /* the follow-up jobs: badge rules and the person's reputation (src/reputation:
-   * reputation.update), two per award. The Skill Wallet's progress is enqueued by the badge job
-   * once the badges are decided, when a chain is configured (game/badges.h): a progress job of
-   * the award's own would do nothing without a chain and the same work twice with one. */
-  job_request *rq = arena_alloc(g->a, sizeof *rq * 2 * (size_t)n);
-  if (!rq) return PHEME_SYS_NOMEM;
-  k = 0;
-  for (int i = 0; !e && i < n; i++) {
-    const game_award_plan *pl = &jobs[i]->plan;
-    if (!pl->write || !pl->enqueue_followups) continue;
-    int64_t uid = awards[i].o->user_id, at = jobs[i]->now_ms;
-    const char *p1 = arena_printf(g->a, "{\"user_id\":%lld,\"submission_id\":%lld}", (long long)uid,
-                                  (long long)awards[i].o->sid),
-               *p2 = arena_printf(g->a, "{\"user_id\":%lld}", (long long)uid);
-    if (!p1 || !p2) return PHEME_SYS_NOMEM;
-    rq[k++] = (job_request){.kind = "game.badges", .payload = p1, .run_at = at};
-    rq[k++] = (job_request){.kind = "reputation.update", .payload = p2, .run_at = at};
-  }
-  if (!e) e = jobs_enqueue_many_formed_in(x, rq, k, jobs[n - 1]->now_ms); /* our own payloads */
+  /* the follow-up jobs: badge rules and the people's reputation (src/reputation:
+   * reputation.update), one of each for the group's awards (jobs_payload_people, jobs/jobs.h):
+   * a job row with its five indexes per award and kind was a tenth of the award's PostgreSQL
+   * CPU. An award alone keeps the one-person payloads. The Skill Wallet's progress is enqueued by
+   * the badge job once the badges are decided, when a chain is configured (game/badges.h): a
+   * progress job of the award's own would do nothing without a chain and the same work twice
+   * with one. */
+  if (!e) e = enqueue_followups(g, awards, jobs, n);
   /* the outcomes consumed: every one of them, or none (another transaction took one) */
   for (int i = 0; !e && i < n;) {
     int64_t at = jobs[i]->now_ms, *sids = arena_alloc(g->a, sizeof *sids * (size_t)n);
