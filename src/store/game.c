@@ -49,6 +49,16 @@ static const char *ids_in(sx *x, int param) {
                      : arena_printf(x->a, "IN (SELECT value FROM json_each($%d))", param);
 }
 
+/* PostgreSQL: the rows of table (as alias) whose column col is one of the ids of parameter $param,
+ * as a FROM item: a join from the unnested list, whose generic plan looks each id up in the index.
+ * With "col = ANY ($n)" (ids_in) the prepared statement's plan settled on scanning the whole
+ * table and comparing every row with every id, once the table was small enough (the people's
+ * read was ~8% of the award's server time at 1,000 people). SQLite keeps ids_in. */
+static const char *ids_join(sx *x, const char *table, const char *alias, const char *col, int param) {
+  return arena_printf(x->a, "unnest(CAST($%d AS BIGINT[])) AS ids(id) JOIN %s %s ON %s.%s = ids.id", param, table, alias,
+                      alias, col);
+}
+
 static int cmp_i64(const void *a, const void *b) {
   int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
   return x < y ? -1 : x > y;
@@ -312,8 +322,13 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
     p->xp = db_int(&r, i, 1);
     p->level = db_text(&r, i, 2);
   }
+  const char *users = sx_is_pg(g->x) ? ids_join(g->x, "users", "u", "id", 1) : NULL;
   e = Q(g->x, &r,
-        arena_printf(g->a,
+        users ? arena_printf(g->a,
+                             "SELECT u.id, u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), "
+                             "coalesce(s.last_day, 0), coalesce(s.grace_day, 0) FROM %s LEFT JOIN streaks s "
+                             "ON s.user_id = u.id ORDER BY u.id", users)
+              : arena_printf(g->a,
                      "SELECT u.id, u.utc_offset_min, coalesce(s.current, 0), coalesce(s.longest, 0), "
                      "coalesce(s.last_day, 0), coalesce(s.grace_day, 0) FROM users u LEFT JOIN streaks s "
                      "ON s.user_id = u.id WHERE u.id %s ORDER BY u.id",
@@ -369,8 +384,12 @@ static pheme_err load_people(award_group *g, int64_t now, int64_t *missing) {
       d->xp = db_int(&r, i, 2);
     }
   }
+  const char *members = sx_is_pg(g->x) ? ids_join(g->x, "guild_members", "gm", "user_id", 1) : NULL;
   e = Q(g->x, &r,
-        arena_printf(g->a,
+        members ? arena_printf(g->a,
+                               "SELECT gm.user_id, gm.guild_id, g.slug FROM %s JOIN guilds g ON g.id = gm.guild_id "
+                               "ORDER BY gm.user_id, gm.joined_at, gm.guild_id", members)
+                : arena_printf(g->a,
                      "SELECT gm.user_id, gm.guild_id, g.slug FROM guild_members gm JOIN guilds g ON g.id = gm.guild_id "
                      "WHERE gm.user_id %s ORDER BY gm.user_id, gm.joined_at, gm.guild_id",
                      in),
