@@ -471,58 +471,58 @@ void badges_metrics_collect(metrics_writer *w, void *store_) {
 
 /* ---- jobs ---- */
 
-static pheme_err payload_ids(jobs_run *run, int64_t *user_id, int64_t *submission_id) {
-  json_t *o = NULL;
-  char msg[200];
-  const char *p = run->claim->payload;
-  if (json_parse_body(p, strlen(p), &o, msg, sizeof msg) || !json_is_object(o)) {
-    snprintf(run->error, sizeof run->error, "payload of %s is not a JSON object", run->claim->kind);
-    json_decref(o);
-    run->permanent = 1;
-    return PHEME_DATA_INVALID;
-  }
-  json_t *u = json_object_get(o, "user_id"), *sub = json_object_get(o, "submission_id");
-  *user_id = json_is_integer(u) ? (int64_t)json_integer_value(u) : 0;
-  *submission_id = json_is_integer(sub) ? (int64_t)json_integer_value(sub) : 0;
-  json_decref(o);
-  if (*user_id <= 0 || *submission_id < 0) {
-    snprintf(run->error, sizeof run->error, "payload of %s needs a positive 'user_id'", run->claim->kind);
-    run->permanent = 1;
-    return PHEME_DATA_INVALID;
-  }
-  return PHEME_OK;
-}
-
+/* One job evaluates the badges of every award of a group commit (jobs_payload_people): each
+ * award in order, as its own job did before. A retry runs them all again; evaluation awards a
+ * badge once, and the Skill Wallet's progress job has an idempotency key per job and person.
+ * An award whose person or submission is gone does not stop the others: the job fails for good
+ * once they are done. */
 static pheme_err job_evaluate(jobs_run *run, void *ctx) {
   badges_engine *g = ctx;
-  int64_t user_id, submission_id;
-  pheme_err e = payload_ids(run, &user_id, &submission_id);
-  if (e) return e;
-  int awarded = 0;
-  e = badges_evaluate(g, run->a, user_id, submission_id, &awarded);
-  if (e == PHEME_DATA_NOT_FOUND) run->permanent = 1; /* no such person or submission: retrying cannot help */
-  if (e) {
-    snprintf(run->error, sizeof run->error, "badge evaluation of user %lld failed: %s", (long long)user_id,
-             pheme_err_message(e));
-    return e;
+  int64_t *users, *subs;
+  int n;
+  pheme_err e = jobs_payload_people(run, &users, &subs, &n), gone = PHEME_OK;
+  for (int i = 0; !e && i < n; i++) {
+    int awarded = 0, again = 0;
+    for (int j = 0; j < i && !again; j++) again = users[j] == users[i];
+    e = badges_evaluate(g, run->a, users[i], subs[i], &awarded);
+    if (e == PHEME_DATA_NOT_FOUND) { /* no such person or submission: retrying cannot help */
+      snprintf(run->error, sizeof run->error, "badge evaluation of user %lld failed: %s", (long long)users[i],
+               pheme_err_message(e));
+      gone = e;
+      e = PHEME_OK;
+      continue;
+    }
+    if (e) {
+      snprintf(run->error, sizeof run->error, "badge evaluation of user %lld failed: %s", (long long)users[i],
+               pheme_err_message(e));
+      return e;
+    }
+    if (g->iss && g->iss->chain_on && !again) {
+      char payload[64], key[128];
+      snprintf(payload, sizeof payload, "{\"user_id\":%lld}", (long long)users[i]);
+      /* one person's key as before; a group's names the person too */
+      if (n == 1) snprintf(key, sizeof key, "game.chain_progress:job:%lld", (long long)run->claim->id);
+      else snprintf(key, sizeof key, "game.chain_progress:job:%lld:%lld", (long long)run->claim->id, (long long)users[i]);
+      int64_t id;
+      e = jobs_submit(g->s, BADGES_JOB_PROGRESS, payload, key, &id);
+      if (e) snprintf(run->error, sizeof run->error, "could not enqueue the Skill Wallet progress of user %lld",
+                      (long long)users[i]);
+    }
   }
-  if (g->iss && g->iss->chain_on) {
-    char payload[64], key[96];
-    snprintf(payload, sizeof payload, "{\"user_id\":%lld}", (long long)user_id);
-    snprintf(key, sizeof key, "game.chain_progress:job:%lld", (long long)run->claim->id);
-    int64_t id;
-    e = jobs_submit(g->s, BADGES_JOB_PROGRESS, payload, key, &id);
-    if (e) snprintf(run->error, sizeof run->error, "could not enqueue the Skill Wallet progress of user %lld",
-                    (long long)user_id);
+  if (!e && gone) {
+    run->permanent = 1;
+    e = gone;
   }
   return e;
 }
 
 static pheme_err job_progress(jobs_run *run, void *ctx) {
   badges_engine *g = ctx;
-  int64_t user_id, unused;
-  pheme_err e = payload_ids(run, &user_id, &unused);
+  int64_t *users, *unused, user_id;
+  int n;
+  pheme_err e = jobs_payload_people(run, &users, &unused, &n);
   if (e) return e;
+  user_id = users[0];
   int waiting = 0;
   e = badges_chain_progress(g, run->a, user_id, &waiting);
   if (e) {

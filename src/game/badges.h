@@ -138,7 +138,8 @@ void badges_metrics_collect(metrics_writer *w, void *store);
 
 /* ---- jobs ---- */
 
-#define BADGES_JOB_EVALUATE "game.badges"        /* {"user_id": N, "submission_id": N} */
+#define BADGES_JOB_EVALUATE "game.badges"        /* {"user_id": N, "submission_id": N}, or the awards of
+                                                    * a group commit: {"user_ids": […], "submission_ids": […]} */
 #define BADGES_JOB_PROGRESS "game.chain_progress" /* {"user_id": N} */
 #define BADGES_JOB_RECONCILE "game.badges.reconcile" /* {}: every BADGES_RECONCILE_MS with a chain */
 #define BADGES_RECONCILE_MS 60000

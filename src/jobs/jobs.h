@@ -77,6 +77,14 @@ int64_t jobs_backoff_ms(int64_t base_ms, int64_t cap_ms, int attempt, uint64_t r
 pheme_err jobs_submit(store *s, const char *kind, const char *payload, const char *key,
                       int64_t *id) PHEME_MUST_CHECK;
 
+/* The people a follow-up job of the award is about (game.badges, reputation.update): its payload
+ * is either {"user_id": N} with an optional "submission_id" (one award), or {"user_ids": [N, …]}
+ * with an optional "submission_ids" array as long (the awards of one group commit: one job for
+ * the group, store/game.c). *users and *submissions (0 where absent) are n long, in run->a.
+ * A payload of neither shape, or an id below 1, fills run->error, sets run->permanent and
+ * returns PHEME_DATA_INVALID. */
+pheme_err jobs_payload_people(jobs_run *run, int64_t **users, int64_t **submissions, int *n) PHEME_MUST_CHECK;
+
 /* ---- the worker pool ---- */
 
 typedef struct {

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "core/json.h"
 #include "core/util.h"
 #include "jobs/jobs.h"
 #include "core/banned.h"
@@ -150,4 +151,44 @@ void jobs_counters_get(jobs_counters *out) {
   out->retried = __atomic_load_n(&jobs__counters.retried, __ATOMIC_RELAXED);
   out->dead = __atomic_load_n(&jobs__counters.dead, __ATOMIC_RELAXED);
   out->lost = __atomic_load_n(&jobs__counters.lost, __ATOMIC_RELAXED);
+}
+
+static pheme_err payload_refused(jobs_run *run) {
+  snprintf(run->error, sizeof run->error, "payload of %s needs a positive 'user_id' or 'user_ids'",
+           run->claim->kind);
+  run->permanent = 1;
+  return PHEME_DATA_INVALID;
+}
+
+pheme_err jobs_payload_people(jobs_run *run, int64_t **users, int64_t **submissions, int *n) {
+  *n = 0;
+  json_t *o = NULL;
+  char msg[200];
+  const char *p = run->claim->payload;
+  if (json_parse_body(p, strlen(p), &o, msg, sizeof msg) || !json_is_object(o)) {
+    json_decref(o);
+    return payload_refused(run);
+  }
+  json_t *one = json_object_get(o, "user_id"), *many = json_object_get(o, "user_ids");
+  json_t *sub = json_object_get(o, "submission_id"), *subs = json_object_get(o, "submission_ids");
+  size_t m = json_is_array(many) ? json_array_size(many) : 1;
+  int ok = (one != NULL) != (many != NULL) && (one ? json_is_integer(one) && !subs : json_is_array(many) && m > 0 && !sub);
+  if (ok && subs) ok = json_is_array(subs) && json_array_size(subs) == m;
+  if (ok && sub) ok = json_is_integer(sub) && json_integer_value(sub) >= 0;
+  *users = ok ? arena_alloc(run->a, sizeof **users * m) : NULL;
+  *submissions = ok ? arena_alloc(run->a, sizeof **submissions * m) : NULL;
+  for (size_t i = 0; ok && *users && *submissions && i < m; i++) {
+    json_t *u = one ? one : json_array_get(many, i), *s = subs ? json_array_get(subs, i) : sub;
+    ok = json_is_integer(u) && json_integer_value(u) > 0 && (!s || (json_is_integer(s) && json_integer_value(s) >= 0));
+    if (ok) {
+      (*users)[i] = (int64_t)json_integer_value(u);
+      (*submissions)[i] = s ? (int64_t)json_integer_value(s) : 0;
+    }
+  }
+  int nomem = ok && (!*users || !*submissions);
+  json_decref(o);
+  if (nomem) return PHEME_SYS_NOMEM;
+  if (!ok) return payload_refused(run);
+  *n = (int)m;
+  return PHEME_OK;
 }

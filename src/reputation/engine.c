@@ -526,23 +526,26 @@ pheme_err rep_epoch_proof(rep_engine *r, arena *a, const uint8_t address[20], re
 
 /* ---- jobs ---- */
 
+/* {"user_id": N}, or the people of a group commit's awards {"user_ids": […]} (the game engine
+ * enqueues one job per group, store/game.c): each rescored in turn; an update is a recomputation
+ * of the person, so a retry after a failure part-way redoes the first ones to the same result. A
+ * person who is gone does not stop the others: the job fails for good once they are done. */
 static pheme_err job_update(jobs_run *run, void *ctx) {
   rep_engine *r = ctx;
-  json_error_t je;
-  json_t *p = json_loads(run->claim->payload, 0, &je);
-  json_t *id = json_object_get(p, "user_id");
-  if (!json_is_integer(id) || json_integer_value(id) < 1) {
-    json_decref(p);
-    snprintf(run->error, sizeof run->error, "payload '%.200s' has no user_id", run->claim->payload);
-    run->permanent = 1;
-    return PHEME_DATA_INVALID;
+  int64_t *users, *unused;
+  int n;
+  pheme_err e = jobs_payload_people(run, &users, &unused, &n), gone = PHEME_OK;
+  for (int i = 0; !e && i < n; i++) {
+    e = rep_update_user(r, users[i], time_now_ms(), NULL);
+    if (e == PHEME_DATA_NOT_FOUND) {
+      snprintf(run->error, sizeof run->error, "no user %lld", (long long)users[i]);
+      gone = e;
+      e = PHEME_OK;
+    }
   }
-  int64_t uid = (int64_t)json_integer_value(id);
-  json_decref(p);
-  pheme_err e = rep_update_user(r, uid, time_now_ms(), NULL);
-  if (e == PHEME_DATA_NOT_FOUND) {
-    snprintf(run->error, sizeof run->error, "no user %lld", (long long)uid);
+  if (!e && gone) {
     run->permanent = 1;
+    e = gone;
   }
   return e;
 }

@@ -7,7 +7,8 @@
  * run the same code on the same inputs, so after the same events they store the same scores. An
  * endorsement changes everybody's trust, so it asks for a recompute (job reputation.recompute);
  * every other change (a validation, an XP ledger row, a badge, stake) asks for an update of the
- * person it concerns (job reputation.update {"user_id": N}, which the game engine enqueues). */
+ * person it concerns (job reputation.update {"user_id": N}, which the game engine enqueues, one job
+ * for the people of a group commit's awards: {"user_ids": [N, …]}). */
 #ifndef PHEME_REPUTATION_H
 #define PHEME_REPUTATION_H
 

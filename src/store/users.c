@@ -256,7 +256,9 @@ pheme_err store_seed_skill_level(store *s, const store_actor *who, int64_t user_
   pheme_err e = sx_write(s, NULL, &x);
   if (e) return e;
   db_result r;
-  e = Q(&x, &r, "SELECT id FROM skills WHERE slug = $1", dbv_text(slug));
+  /* the person too: on PostgreSQL skill_levels has no foreign keys (migration 0025) */
+  e = Q(&x, &r, "SELECT id FROM skills WHERE slug = $1 AND EXISTS (SELECT 1 FROM users WHERE id = $2)", dbv_text(slug),
+        dbv_int(user_id));
   if (!e && r.rows == 0) e = PHEME_DATA_INVALID;
   int64_t skill_id = e ? 0 : db_int(&r, 0, 0), now = time_now_ms();
   if (!e) e = Q(&x, NULL, "DELETE FROM skill_levels WHERE user_id = $1 AND skill_id = $2", dbv_int(user_id),

@@ -327,8 +327,10 @@ TEST(evaluation_awards_matching_rules_once) {
 }
 
 /* The job kinds through a real worker pool: two "game.badges" jobs for one person (the award
- * engine enqueues one per ledger change; two can run at once) award each matching badge once; a
- * job with a bad payload is dead at once, not retried. */
+ * engine enqueues one per group commit; two can run at once) award each matching badge once; a
+ * job listing a group's awards awards each person's; one listing a submission that does not
+ * exist awards the others' and is dead at once, as is a job with a bad payload (arrays of different
+ * lengths too), not retried. */
 TEST(badge_jobs_run_in_a_pool_and_award_once) {
   arena a;
   arena_init(&a, 0);
@@ -347,6 +349,17 @@ TEST(badge_jobs_run_in_a_pool_and_award_once) {
   REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, payload, NULL, &j1) == 0);
   REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, payload, NULL, &j2) == 0);
   REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, "{\"user\":1}", NULL, &bad) == 0);
+  int64_t eli = new_user(&a, 702), fay = new_user(&a, 703), list, gone, uneven;
+  REQUIRE(approve(creator, eli, skill_id("python"), 10) > 0);
+  REQUIRE(approve(creator, fay, skill_id("python"), 10) > 0);
+  char many[200];
+  snprintf(many, sizeof many, "{\"user_ids\":[%lld,%lld],\"submission_ids\":[0,0]}", (long long)dee, (long long)eli);
+  REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, many, NULL, &list) == 0);
+  snprintf(many, sizeof many, "{\"user_ids\":[%lld,%lld],\"submission_ids\":[999999,0]}", (long long)dee,
+           (long long)fay);
+  REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, many, NULL, &gone) == 0);
+  snprintf(many, sizeof many, "{\"user_ids\":[%lld,%lld],\"submission_ids\":[0]}", (long long)dee, (long long)eli);
+  REQUIRE(jobs_submit(S, BADGES_JOB_EVALUATE, many, NULL, &uneven) == 0);
   jobs_options o = {.workers = 2, .poll_ms = 20, .lease_ms = 5000, .backoff_base_ms = 1, .backoff_cap_ms = 5,
                     .batch = 1};
   jobs_pool *pool = jobs_pool_start(S, &o, err, sizeof err);
@@ -355,8 +368,8 @@ TEST(badge_jobs_run_in_a_pool_and_award_once) {
   int finished = 0;
   for (int i = 0; i < 500 && !finished; i++) {
     finished = 1;
-    int64_t ids[3] = {j1, j2, bad};
-    for (int k = 0; k < 3; k++) {
+    int64_t ids[6] = {j1, j2, bad, list, gone, uneven};
+    for (int k = 0; k < 6; k++) {
       if (store_job_get(S, &a, ids[k], &j) || (j.state != JOB_DONE && j.state != JOB_DEAD)) finished = 0;
     }
     if (!finished) usleep(20000);
@@ -370,7 +383,17 @@ TEST(badge_jobs_run_in_a_pool_and_award_once) {
   CHECK_INT(store_job_get(S, &a, bad, &j), 0);
   CHECK_INT(j.state, JOB_DEAD);
   CHECK_INT(j.attempts, 1);
+  CHECK_INT(store_job_get(S, &a, list, &j), 0);
+  CHECK_INT(j.state, JOB_DONE);
+  CHECK_INT(store_job_get(S, &a, gone, &j), 0);
+  CHECK_INT(j.state, JOB_DEAD);
+  CHECK_INT(j.attempts, 1);
+  CHECK_INT(store_job_get(S, &a, uneven, &j), 0);
+  CHECK_INT(j.state, JOB_DEAD);
+  CHECK_INT(j.attempts, 1);
   CHECK_INT(SQL("SELECT count(*) FROM badge_awards WHERE user_id = $1 AND badge_id = $2", dbv_int(dee), dbv_int(t.id)), 1);
+  CHECK_INT(SQL("SELECT count(*) FROM badge_awards WHERE user_id = $1 AND badge_id = $2", dbv_int(eli), dbv_int(t.id)), 1);
+  CHECK_INT(SQL("SELECT count(*) FROM badge_awards WHERE user_id = $1 AND badge_id = $2", dbv_int(fay), dbv_int(t.id)), 1);
   /* one event per award (earlier tests' types with matching rules award too) */
   CHECK_INT(events("badge.awarded", dee), SQL("SELECT count(*) FROM badge_awards WHERE user_id = $1", dbv_int(dee)));
   CHECK_INT(SQL("SELECT count(*) FROM (SELECT badge_id FROM badge_awards WHERE user_id = $1 GROUP BY badge_id "

@@ -1,0 +1,27 @@
+-- The award path on PostgreSQL (issue 11, ≥ 5,000 approvals/s; docs/rewards.md "What an award
+-- writes, and what each row pays for"): the derived totals an award upserts lose their foreign
+-- keys, as xp_ledger and events did in 0023. On PostgreSQL each foreign key is an AFTER trigger
+-- that runs a SELECT … FOR KEY SHARE on the parent row for every row inserted: the award's
+-- skill_levels rows paid two (person, skill), the person's first user_xp, streaks and domain_xp
+-- rows one each, guild_member_xp two. Measured on bench/award (bench/RESULTS.md, session 9) those
+-- triggers were about 13% of the server's CPU per approval, and the skill_levels upsert alone cost
+-- more than the ledger's rows.
+--
+-- The tables are totals derived from xp_ledger (`pheme game rebuild` rewrites them from it), and
+-- the award writes ids it read in the same transaction, after locking the person's user_xp row
+-- (store/game.c): a person, skill or guild it names exists. No code deletes a person, skill or
+-- guild, so the ON DELETE CASCADE of these keys never ran. The one other writer of skill_levels,
+-- the demo seed (store_seed_skill_level), checks the person itself.
+--
+-- SQLite keeps its keys: it checks one with a lookup in the parent's b-tree (no trigger, no
+-- statement), and dropping one there means rebuilding the table.
+-- postgresql| ALTER TABLE skill_levels DROP CONSTRAINT skill_levels_user_id_fkey,
+-- postgresql|   DROP CONSTRAINT skill_levels_skill_id_fkey;
+-- postgresql| ALTER TABLE user_xp DROP CONSTRAINT user_xp_user_id_fkey;
+-- postgresql| ALTER TABLE streaks DROP CONSTRAINT streaks_user_id_fkey;
+-- postgresql| ALTER TABLE domain_xp DROP CONSTRAINT domain_xp_user_id_fkey;
+-- postgresql| ALTER TABLE guild_member_xp DROP CONSTRAINT guild_member_xp_user_id_fkey,
+-- postgresql|   DROP CONSTRAINT guild_member_xp_guild_id_fkey;
+-- postgresql| ALTER TABLE guild_xp DROP CONSTRAINT guild_xp_guild_id_fkey;
+-- (a statement on both dialects: on SQLite the migration is only recorded)
+SELECT 1;
