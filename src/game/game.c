@@ -217,6 +217,10 @@ static char *jfmt(arena *a, const char *fmt, ...) {
       f += 3;
     } else if (f[1] == 's') {
       const char *t = va_arg(ap, const char *);
+      if (!t) { /* esc() out of arena memory: the caller answers PHEME_SYS_NOMEM for NULL */
+        va_end(ap);
+        return NULL;
+      }
       size_t k = strlen(t);
       if (n + k + 24 >= sizeof out) break;
       memcpy(out + n, t, k);
