@@ -178,7 +178,8 @@ static void *committer_main(void *arg) {
   for (;;) {
     while (!c->head && c->state == 1) pthread_cond_wait(&c->wake, &c->mu);
     if (!c->head) break; /* stopping, and nothing left */
-    if (c->wait_us > 0 && (c->queued >= 2 || c->last_batch >= 2)) gather(c);
+    if (c->wait_us > 0 && !c->waiting && (c->queued >= 2 || c->last_batch >= 2)) gather(c);
+    if (!c->head) continue; /* another committer took them meanwhile */
     store_job *list = c->head, *last = list;
     int n = 1;
     while (last->next && n < BATCH_MAX) {
@@ -191,6 +192,8 @@ static void *committer_main(void *arg) {
     c->queued -= n;
     c->last_batch = n;
     c->stats.jobs += (uint64_t)n;
+    /* more waiting: a second committer (PostgreSQL) takes them while this batch runs */
+    if (c->head) pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&c->mu);
     run_batch(s, list, n);
     pthread_mutex_lock(&c->mu);
@@ -212,7 +215,9 @@ void store_job_submit(store *s, store_job *j) {
   pthread_mutex_lock(&c->mu);
   if (c->state == 0) {
     c->state = 1;
-    if (pthread_create(&c->thread, NULL, committer_main, s)) {
+    int want = c->want > 0 && c->want <= COMMITTERS_MAX ? c->want : 1;
+    while (c->nthreads < want && pthread_create(&c->threads[c->nthreads], NULL, committer_main, s) == 0) c->nthreads++;
+    if (!c->nthreads) {
       c->state = -1;
       log_warn("the group committer did not start: sign-ins commit one by one");
     }
@@ -242,7 +247,8 @@ void store_batch_stop(store *s) {
   pthread_mutex_lock(&c->mu);
   int running = c->state == 1;
   if (running) c->state = 2;
-  pthread_cond_signal(&c->wake);
+  pthread_cond_broadcast(&c->wake);
   pthread_mutex_unlock(&c->mu);
-  if (running) pthread_join(c->thread, NULL);
+  for (int i = 0; running && i < c->nthreads; i++) pthread_join(c->threads[i], NULL);
+  if (running) c->nthreads = 0;
 }

@@ -33,6 +33,7 @@ pheme_err store_open(store **out, const char *url, const store_options *opt, cha
   pthread_cond_init(&s->committer.wake, &ca);
   pthread_condattr_destroy(&ca);
   s->committer.wait_us = opt->group_commit_wait_us;
+  s->committer.want = s->drv == &db_pg_driver ? COMMITTERS_PG : 1;
   *out = s;
   return 0;
 }
