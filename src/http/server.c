@@ -549,7 +549,12 @@ static int rate_limit(http_server *s, http_req *r, int may_wait) {
     client_ip_key(s, r, client, sizeof client);
   }
   rl_result res;
-  if (!may_wait) {
+  /* The only connection open on the node asks on its thread's own Redis connection and waits:
+   * nothing else needs the thread meanwhile, and the reply then wakes this thread directly, where
+   * a parked request needs two wake-ups (the pipe's reader thread, then libmicrohttpd's event loop
+   * through its eventfd) and a suspend and a resume. With more connections open the check is
+   * pipelined and the request parked, so a thread never waits on Redis while others could run. */
+  if (!may_wait || ATOMIC_GET(&s->connections_open) <= 1) {
     res = ratelimit_take(s->o.limits, client, (rl_class)cls, time_mono_us());
     return rate_answer(r, &res);
   }
