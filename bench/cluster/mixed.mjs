@@ -255,11 +255,26 @@ try {
     if (r.errors === 0 && r.p99 <= P99_MS) held = rate; else break;
   }
   result.held = held;
-  const at = held ?? RATES[0];
   // At that rate, two / one / two / one / two, so that the machine's other work hits both alike.
-  for (let i = 0; i < 3; i++) {
-    result.open.two.push(await openLoop(P.ngx2, at, STEP, 'open loop, two nodes'));
-    if (i < 2) result.open.one.push(await openLoop(P.ngx1, at, STEP, 'open loop, one node (again, same rate)'));
+  // A rate one node held once may be one it does not hold: if the one-node runs of this phase
+  // miss (median p99 > 10 ms with the first pass's run), one node does not hold that load, and
+  // the phase is run again one rate lower (at most twice; each phase's runs are all reported).
+  let at = held ?? RATES[0];
+  result.phases = [];
+  for (let phase = 0; phase < 3; phase++) {
+    const two = []; const one = result.open.one.filter((r) => r.rate === at);
+    for (let i = 0; i < 3; i++) {
+      two.push(await openLoop(P.ngx2, at, STEP, 'open loop, two nodes'));
+      if (i < 2) one.push(await openLoop(P.ngx1, at, STEP, 'open loop, one node (again, same rate)'));
+    }
+    result.open.two.push(...two);
+    for (const r of one) if (!result.open.one.includes(r)) result.open.one.push(r);
+    const oneHeld = pctl(one.map((r) => r.p99), 0.5) <= P99_MS && one.every((r) => r.errors === 0);
+    result.phases.push({ rate: at, one: one.map((r) => r.p99), two: two.map((r) => r.p99), oneHeld });
+    const lower = RATES.filter((r) => r < at).pop();
+    if (oneHeld || lower === undefined) break;
+    log(`one node did not hold ${at} ops/s on repeat (median p99 ${pctl(one.map((r) => r.p99), 0.5).toFixed(1)} ms): again at ${lower} ops/s`);
+    at = lower;
   }
   result.at = at;
   // Every API node answered during the two-node runs: nginx spread the load.
@@ -295,14 +310,17 @@ const ratios = result.closed.one.map((r, i) => result.closed.two[i].ops_s / r.op
 const errs = [...result.closed.one, ...result.closed.two, ...result.open.one, ...result.open.two].reduce((a, r) => a + r.errors, 0);
 result.ratio = ratios;
 const atOne = result.open.one.filter((r) => r.rate === result.at);
-const twoP99 = result.open.two.map((r) => r.p99);
+const twoP99 = result.open.two.filter((r) => r.rate === result.at).map((r) => r.p99);
 const medTwo = pctl(twoP99, 0.5);
 lines.push('');
 lines.push(`- **Throughput ratio two nodes / one node** (closed loop, per round): ${ratios.map((x) => x.toFixed(2)).join(', ')}`
   + ` (one node ${result.closed.one.map((r) => f(r.ops_s)).join(', ')} ops/s; two nodes ${result.closed.two.map((r) => f(r.ops_s)).join(', ')} ops/s)`);
 lines.push(`- **Load one node holds at p99 ≤ ${P99_MS} ms** (open loop, rates ${RATES.join(', ')} ops/s, ${STEP} s each, stopped at the first miss): `
   + (result.held == null ? `**none of the rates tried** (p99 ${f(result.open.one[0].p99, 1)} ms at ${RATES[0]} ops/s); two nodes measured at ${result.at} ops/s` : `${result.held} ops/s`));
-lines.push(`- **Two nodes at that load** (${result.open.two.length} runs interleaved with one-node runs at the same rate): p99 ${twoP99.map((x) => f(x, 1)).join(', ')} ms, median ${f(medTwo, 1)} ms → ${medTwo <= P99_MS ? 'p99 ≤ 10 ms' : '**p99 > 10 ms**'}; one node at the same rate: p99 ${atOne.map((r) => f(r.p99, 1)).join(', ')} ms`);
+lines.push(`- **Two nodes at the load one node holds, ${result.at} ops/s** (${twoP99.length} runs interleaved with one-node runs at the same rate): p99 ${twoP99.map((x) => f(x, 1)).join(', ')} ms, median ${f(medTwo, 1)} ms → ${medTwo <= P99_MS ? 'p99 ≤ 10 ms' : '**p99 > 10 ms**'}; one node at the same rate: p99 ${atOne.map((r) => f(r.p99, 1)).join(', ')} ms`);
+for (const ph of result.phases) {
+  lines.push(`- Phase at ${ph.rate} ops/s: one node p99 ${ph.one.map((x) => f(x, 1)).join(', ')} ms (${ph.oneHeld ? 'held' : '**not held on repeat**'}); two nodes p99 ${ph.two.map((x) => f(x, 1)).join(', ')} ms`);
+}
 lines.push(`- Requests each API node served (its /metrics, whole run): api1 ${result.served.api1}, api2 ${result.served.api2}; errors in all runs: ${errs}`);
 lines.push(`- Mean ratio over the rounds: ${f(ratios.reduce((a, b) => a + b, 0) / ratios.length, 2)}`);
 if (process.env.MD_OUT) fs.writeFileSync(process.env.MD_OUT, `${lines.join('\n')}\n`);

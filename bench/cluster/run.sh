@@ -248,7 +248,7 @@ ${ROWS%$'\n'}
 - **Many clients, added CPU per request, $CONNS connections:** $MCPU
 - Fallbacks to the node's own buckets during the runs: ${FALLBACKS}
 - **Verdict (median of the p50 differences ≤ $T_ADDED_US µs):** one client $V1; many clients $VM
-- **Many clients, the floor:** a bare round trip to this Redis (redis-benchmark PING, p50, same run) is ${PING_P50:-?} µs: an exact check for a client with no lease cannot add less latency than that (many clients' added p50: $M50 µs)
+- **Many clients, the floor:** a bare round trip to this Redis (redis-benchmark PING, p50, same run) is ${PING_P50:-?} µs, for scale: an exact check for a client with no lease is one such round trip plus the script (many clients' added p50: $M50 µs)
 - **Verdict, many clients by CPU (added server + redis-server CPU per request at $CONNS connections ≤ $T_ADDED_US µs):** $VMC ($MCPU_US µs)
 EOF
 )
