@@ -7,6 +7,10 @@
  * runs the jobs that are waiting at that moment in one transaction and commits once, so a busy
  * server writes those pages once per batch instead of once per sign-in.
  *
+ * On PostgreSQL two committer threads take batches from the one queue, each in a transaction of
+ * its own (one batch runs on the server while the next is planned); SQLite has one writer and one
+ * committer. Jobs of different requests may therefore commit in either order.
+ *
  * Batches form by themselves: while one is being committed, the next jobs queue. The committer
  * runs at a lower scheduling priority than the HTTP threads, so on a saturated core it goes when
  * they have nothing left to read — after every request that arrived has queued its job — rather
