@@ -86,11 +86,35 @@ static void gather_groups(store_job **v, int n) {
   memcpy(v, out, sizeof *v * (size_t)n);
 }
 
+/* The lock turn (internal.h, sx_pass_turn): the batch with ticket t waits for it before its first
+ * statement, so that it holds no lock the batch before it could wait for meanwhile. */
+static void turn_wait(store_committer *c, uint64_t ticket) {
+  pthread_mutex_lock(&c->mu);
+  while (c->turn != ticket) pthread_cond_wait(&c->turn_cv, &c->mu);
+  pthread_mutex_unlock(&c->mu);
+}
+
+static void turn_pass(store_committer *c) {
+  pthread_mutex_lock(&c->mu);
+  c->turn++;
+  pthread_cond_broadcast(&c->turn_cv);
+  pthread_mutex_unlock(&c->mu);
+}
+
+void sx_pass_turn(sx *x) {
+  if (!x->holds_turn) return;
+  x->holds_turn = 0;
+  turn_pass(&x->s->committer);
+}
+
 /* Runs the jobs of list in one transaction. A job that fails is taken out (a group's, when it
  * cannot tell which of its jobs failed, all of them), the transaction rolled back and the rest
- * run again; the ones taken out then run alone. Calls every job's done. */
-static void run_batch(store *s, store_job *list, int n) {
+ * run again; the ones taken out then run alone. Calls every job's done. The first run holds the
+ * lock turn of ticket until its work_group has taken its locks, or until it ends; the reruns
+ * (after a failure, rare) and the jobs run alone do not wait for it. */
+static void run_batch(store *s, store_job *list, int n, uint64_t ticket) {
   store_committer *c = &s->committer;
+  int first = 1;
   store_job *v[BATCH_MAX], *alone = NULL;
   n = 0;
   for (store_job *j = list; j && n < BATCH_MAX; j = j->next) v[n++] = j;
@@ -99,13 +123,26 @@ static void run_batch(store *s, store_job *list, int n) {
     sx x;
     pheme_err e = sx_write(s, NULL, &x);
     if (e) {
+      if (first) { /* the turn moves on all the same */
+        turn_wait(c, ticket);
+        turn_pass(c);
+      }
       /* no transaction at all (storage down): every job gets the error */
       for (int i = 0; i < n; i++) finish(v[i], e);
       n = 0;
       break;
     }
     int from = 0, to = 0;
-    if (!run_jobs(&x, v, n, &from, &to)) {
+    if (first) {
+      turn_wait(c, ticket);
+      x.holds_turn = 1;
+    }
+    int failed_run = run_jobs(&x, v, n, &from, &to) != 0;
+    if (first) {
+      sx_pass_turn(&x); /* still held: no work_group passed it */
+      first = 0;
+    }
+    if (!failed_run) {
       e = sx_commit(&x);
       sx_end(&x);
       if (e) {
@@ -192,10 +229,11 @@ static void *committer_main(void *arg) {
     c->queued -= n;
     c->last_batch = n;
     c->stats.jobs += (uint64_t)n;
+    uint64_t ticket = c->tickets++; /* the batches' lock turns go in queue order */
     /* more waiting: a second committer (PostgreSQL) takes them while this batch runs */
     if (c->head) pthread_cond_signal(&c->wake);
     pthread_mutex_unlock(&c->mu);
-    run_batch(s, list, n);
+    run_batch(s, list, n, ticket);
     pthread_mutex_lock(&c->mu);
   }
   pthread_mutex_unlock(&c->mu);

@@ -928,6 +928,10 @@ static pheme_err award_run(sx *x, game_award_job **jobs, int n, int *failed) {
   g.members = e ? NULL : arena_alloc(g.a, sizeof *g.members * (size_t)n);
   if (!e && !g.members) e = PHEME_SYS_NOMEM;
   if (!e) e = load_guilds(&g, jobs[0]->now_ms);
+  /* every row lock of the group is taken (outcomes, people's totals, guilds): the next batch of
+   * the other committer may start (store/batch.c); where it shares a row with this one, it waits
+   * for this commit, so a person's awards apply in the order they were queued */
+  sx_pass_turn(x);
   if (!e) e = load_progress_seasons(&g);
   for (int i = 0; !e && i < n; i++) {
     grp_award *aw = &awards[i];

@@ -31,6 +31,9 @@ typedef struct {
   int wait_us;            /* how long it waits for one more (0: never) */
   int last_batch;         /* jobs in its last transaction */
   store_batch_stats stats;
+  pthread_cond_t turn_cv; /* the lock turn moved on (with mu) */
+  uint64_t tickets;       /* batches taken, in queue order: each batch's ticket */
+  uint64_t turn;          /* the ticket whose batch may take its locks now */
 } store_committer;
 
 /* The API keys verified lately (keys.c): a key's SHA-256 → the key, so that a request's
@@ -91,7 +94,15 @@ typedef struct sx {
   int pinned;      /* x->c is the thread's pinned read connection (store_read_pin): kept at the end */
   int wrote_keys;  /* a statement of this transaction may have changed api_keys or users (store.c):
                     * its commit ends the API-key cache's entries */
+  int holds_turn;  /* the committer's lock turn is this transaction's (batch.c, sx_pass_turn) */
 } sx;
+
+/* A group committer's batch holds the lock turn from its start until its work_group has taken
+ * its row locks (the award: outcomes, people, guilds), and then passes it: the next batch, on the
+ * other committer (PostgreSQL), starts only then, so that where the two batches share a row it
+ * waits for the first to commit and the awards of a person apply in the order they were queued
+ * (batch.c). A no-op for a transaction that does not hold it. */
+void sx_pass_turn(sx *x);
 
 /* Takes a read connection. */
 pheme_err sx_read(store *s, arena *a, sx *x) PHEME_MUST_CHECK;

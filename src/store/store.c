@@ -31,6 +31,7 @@ pheme_err store_open(store **out, const char *url, const store_options *opt, cha
   pthread_condattr_init(&ca);
   pthread_condattr_setclock(&ca, CLOCK_MONOTONIC); /* the committer's waits are timed */
   pthread_cond_init(&s->committer.wake, &ca);
+  pthread_cond_init(&s->committer.turn_cv, NULL);
   pthread_condattr_destroy(&ca);
   s->committer.wait_us = opt->group_commit_wait_us;
   s->committer.want = s->drv == &db_pg_driver ? COMMITTERS_PG : 1;
@@ -47,6 +48,7 @@ void store_free(store *s) {
   pthread_mutex_destroy(&s->committer.mu);
   pthread_mutex_destroy(&s->keys.mu);
   pthread_cond_destroy(&s->committer.wake);
+  pthread_cond_destroy(&s->committer.turn_cv);
   s->drv->close(s->db);
   free(s);
 }
@@ -161,6 +163,7 @@ static pheme_err sx_take(store *s, arena *a, sx *x, int write) {
   x->in_tx = 0;
   x->in_read = 0;
   x->wrote_keys = 0;
+  x->holds_turn = 0;
   x->on_commit = NULL;
   x->wrote_event = 0;
   arena_init(&x->scratch, 0);
