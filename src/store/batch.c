@@ -114,34 +114,26 @@ void sx_pass_turn(sx *x) {
  * (after a failure, rare) and the jobs run alone do not wait for it. */
 static void run_batch(store *s, store_job *list, int n, uint64_t ticket) {
   store_committer *c = &s->committer;
-  int first = 1;
   store_job *v[BATCH_MAX], *alone = NULL;
   n = 0;
   for (store_job *j = list; j && n < BATCH_MAX; j = j->next) v[n++] = j;
   gather_groups(v, n);
+  turn_wait(c, ticket);
+  int turn = 1; /* held until the first run's work_group passes it, or that run ends */
   while (n > 0) {
     sx x;
     pheme_err e = sx_write(s, NULL, &x);
     if (e) {
-      if (first) { /* the turn moves on all the same */
-        turn_wait(c, ticket);
-        turn_pass(c);
-      }
       /* no transaction at all (storage down): every job gets the error */
       for (int i = 0; i < n; i++) finish(v[i], e);
       n = 0;
       break;
     }
     int from = 0, to = 0;
-    if (first) {
-      turn_wait(c, ticket);
-      x.holds_turn = 1;
-    }
+    x.holds_turn = turn;
     int failed_run = run_jobs(&x, v, n, &from, &to) != 0;
-    if (first) {
-      sx_pass_turn(&x); /* still held: no work_group passed it */
-      first = 0;
-    }
+    sx_pass_turn(&x); /* still held: no work_group passed it */
+    turn = 0;
     if (!failed_run) {
       e = sx_commit(&x);
       sx_end(&x);
@@ -173,6 +165,7 @@ static void run_batch(store *s, store_job *list, int n, uint64_t ticket) {
       pthread_mutex_unlock(&c->mu);
     }
   }
+  if (turn) turn_pass(c); /* no transaction could begin: the turn moves on all the same */
   for (store_job *j = alone, *next; j; j = next) {
     next = j->next;
     store_job_run(s, j);
@@ -253,8 +246,7 @@ void store_job_submit(store *s, store_job *j) {
   pthread_mutex_lock(&c->mu);
   if (c->state == 0) {
     c->state = 1;
-    int want = c->want > 0 && c->want <= COMMITTERS_MAX ? c->want : 1;
-    while (c->nthreads < want && pthread_create(&c->threads[c->nthreads], NULL, committer_main, s) == 0) c->nthreads++;
+    while (c->nthreads < c->want && pthread_create(&c->threads[c->nthreads], NULL, committer_main, s) == 0) c->nthreads++;
     if (!c->nthreads) {
       c->state = -1;
       log_warn("the group committer did not start: sign-ins commit one by one");

@@ -14,7 +14,6 @@
 /* The group committer's threads: SQLite has one writer, so one; on PostgreSQL two, each with a
  * transaction of its own on its own connection, so that one batch's statements run on the
  * server while the next batch is planned on the client (batch.c). */
-#define COMMITTERS_MAX 2
 #define COMMITTERS_PG 2
 
 /* The group committer's state (batch.c). */
@@ -22,7 +21,7 @@ typedef struct {
   pthread_mutex_t mu;
   pthread_cond_t wake;
   store_job *head, *tail; /* waiting jobs, oldest first */
-  pthread_t threads[COMMITTERS_MAX];
+  pthread_t threads[COMMITTERS_PG];
   int nthreads;           /* committer threads running (started on first use) */
   int want;               /* how many to start: 1 on SQLite (one writer), COMMITTERS_PG on PostgreSQL */
   int state;              /* 0 not started, 1 running, 2 stopping, -1 could not start */
