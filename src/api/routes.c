@@ -317,7 +317,7 @@ const http_route api_routes[] = {
     {"PUT", "/api/v1/me/payout", auth_payout_set, USER, RL_WRITE, "Make one of the caller's wallets the primary (payout) address", "me", BODY(PayoutSet), 200},
     {"GET", "/api/v1/users", users_list, PUBLIC, RL_READ, "Public profiles, newest first (?role=user|creator|validator|admin: holders of that role only)", "users", NULL, 200},
     {"GET", "/api/v1/users/:address", users_get, PUBLIC, RL_READ, "A public profile by address", "users", NULL, 200},
-    {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, RL_READ, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200, 1},
+    {"GET", "/api/v1/wallets/:address", wallets_get, PUBLIC, RL_READ, "The Skill Wallet of an address: profile, XP, level, skills, badges, guilds", "wallets", NULL, 200, ROUTE_CACHEABLE},
     /* catalogue */
     {"GET", "/api/v1/skills", skills_list, PUBLIC, RL_READ, "The skills catalogue (?domain=technical|creative|business)", "skills", NULL, 200},
     {"GET", "/api/v1/skills/:slug", skills_get, PUBLIC, RL_READ, "One skill", "skills", NULL, 200},
@@ -329,7 +329,7 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/tasks/assign/:id", tasks_assign_get, CREATOR, RL_READ, "An assignment proposal (its creator or an admin)", "matching", NULL, 200},
     {"POST", "/api/v1/tasks/assign/:id/confirm", tasks_assign_confirm, CREATOR, RL_WRITE, "Confirm an assignment proposal: its pairs become task assignments and each assignee is told", "matching", NULL, 200},
     {"GET", "/api/v1/tasks/:id/candidates", tasks_candidates, CREATOR, RL_READ, "People who meet every requirement of a task, best fit first, with reasons (its creator or an admin)", "matching", NULL, 200},
-    {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, RL_READ, "One task", "tasks", NULL, 200, 1},
+    {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, RL_READ, "One task", "tasks", NULL, 200, ROUTE_CACHEABLE},
     {"PATCH", "/api/v1/tasks/:id", tasks_update, CREATOR, RL_WRITE, "Edit a task (its creator or an admin)", "tasks", BODY(TaskUpdate), 200},
     {"POST", "/api/v1/tasks/:id/close", tasks_close, CREATOR, RL_WRITE, "Close a task to new submissions (its creator or an admin)", "tasks", NULL, 200},
     {"POST", "/api/v1/tasks/:id/submissions", tasks_submit, USER, RL_WRITE, "Submit work to a task", "submissions", BODY(SubmissionCreate), 201},
@@ -375,8 +375,8 @@ const http_route api_routes[] = {
     {"GET", "/api/v1/chain/status", chain_status_get, PUBLIC, RL_READ, "The chain, its head, the suite's addresses, the operator's balance, the indexer's lag and pending transactions", "chain", NULL, 200},
     {"GET", "/api/v1/validators", onchain_validators, PUBLIC, RL_READ, "The validator registry: status, domains, slashing, as indexed from the chain", "chain", NULL, 200},
     /* events out (events.c, ws_events.c, webhooks.c; docs/internals/events.md) */
-    {"GET", "/api/v1/events", events_stream, PUBLIC, RL_READ, "The event stream as server-sent events (?kinds=a,b, ?person=ADDRESS; Last-Event-ID resumes); public events, and the caller's own private ones", "events", NULL, 200},
-    {"GET", "/ws", events_ws, PUBLIC, RL_READ, "The event stream over a WebSocket (RFC 6455): subscribe/unsubscribe messages, auth by token", "events", NULL, 101},
+    {"GET", "/api/v1/events", events_stream, PUBLIC, RL_READ, "The event stream as server-sent events (?kinds=a,b, ?person=ADDRESS; Last-Event-ID resumes); public events, and the caller's own private ones", "events", NULL, 200, ROUTE_LIVE},
+    {"GET", "/ws", events_ws, PUBLIC, RL_READ, "The event stream over a WebSocket (RFC 6455): subscribe/unsubscribe messages, auth by token", "events", NULL, 101, ROUTE_LIVE},
     {"POST", "/api/v1/webhooks", webhooks_create, USER, RL_WRITE, "Create a webhook; its signing secret is shown in this answer only", "events", BODY(WebhookCreate), 201},
     {"GET", "/api/v1/webhooks", webhooks_list, USER, RL_READ, "The caller's webhooks, newest first", "events", NULL, 200},
     {"GET", "/api/v1/webhooks/:id", webhooks_get, USER, RL_READ, "One of the caller's webhooks", "events", NULL, 200},
@@ -410,7 +410,7 @@ const http_route api_routes[] = {
     {"PATCH", "/api/v1/admin/badges/:id", badges_admin_update, ADMIN, RL_WRITE, "Change a badge type's name, description, asset, issuance, rule or activity", "admin", BODY(BadgeTypeUpdate), 200},
     {"POST", "/api/v1/admin/badges/awards/:id/revoke", badges_admin_revoke, ADMIN, RL_WRITE, "Revoke a badge award, on chain too when the badge is there", "admin", BODY(BadgeRevoke), 200},
     /* the site's figures and the operator's job queue (site.c) */
-    {"GET", "/api/v1/stats", stats_get, PUBLIC, RL_READ, "The site in figures: open tasks, people with XP, guilds, skills, quests", "operations", NULL, 200, 1},
+    {"GET", "/api/v1/stats", stats_get, PUBLIC, RL_READ, "The site in figures: open tasks, people with XP, guilds, skills, quests", "operations", NULL, 200, ROUTE_CACHEABLE},
     {"GET", "/api/v1/admin/jobs", admin_jobs_list, ADMIN, RL_READ, "Background jobs, newest first (?state=queued|running|done|dead, ?kind=): `pheme jobs list` over HTTP", "admin", NULL, 200},
     {"GET", "/api/v1/admin/jobs/stats", admin_jobs_stats, ADMIN, RL_READ, "The job queue by kind (queued, running, dead, retrying, oldest queued) and this node's job runs by outcome", "admin", NULL, 200},
     {"POST", "/api/v1/admin/jobs/:id/retry", admin_job_retry, ADMIN, RL_WRITE, "Queue a dead job again, due now, its attempts reset (`pheme jobs retry`); JOB state refusal when it is not dead", "admin", NULL, 200},

@@ -21,7 +21,7 @@ struct redis_client {
   char password[256];
   int timeout_ms, backoff_ms;
   char where[300];
-  pthread_key_t conn;           /* this thread's redisContext */
+  pthread_key_t conn;           /* this thread's own connection (thread_conn) */
   uint64_t down_until_us;       /* atomic: no network before this */
   uint64_t commands, failures;  /* atomic counters */
   int held_down;                /* atomic: a subscriber's connection is lost (redis_hold_down) */
@@ -47,7 +47,21 @@ typedef struct sent {
   uint64_t at_us;
 } sent;
 
-static void free_conn(void *p) { if (p) redisFree(p); }
+/* A thread's own connection (redis_command, redis_command_send): its context (NULL: none, dialled
+ * on next use) and the one command sent whose reply is not taken yet (redis_command_reply). */
+typedef struct {
+  redisContext *ctx;
+  int awaited;        /* a command of redis_command_send is out and its reply not taken */
+  redisReply *early;  /* that reply, read by a redis_command that came between (NULL: still unread) */
+} thread_conn;
+
+static void free_conn(void *p) {
+  thread_conn *t = p;
+  if (!t) return;
+  if (t->ctx) redisFree(t->ctx);
+  if (t->early) freeReplyObject(t->early);
+  free(t);
+}
 
 /* A refused URL as its error message quotes it (the message is logged): without its password,
  * and for one read from a file, by the file's name only. */
@@ -206,11 +220,41 @@ static redisContext *dial(redis_client *c) {
   return ctx;
 }
 
-static redisContext *connection(redis_client *c) {
-  redisContext *ctx = pthread_getspecific(c->conn);
-  if (ctx) return ctx;
-  if ((ctx = dial(c))) pthread_setspecific(c->conn, ctx);
-  return ctx;
+/* This thread's connection, dialled if it has none; NULL when Redis cannot be reached. */
+static thread_conn *connection(redis_client *c) {
+  thread_conn *t = pthread_getspecific(c->conn);
+  if (!t) {
+    if (!(t = calloc(1, sizeof *t))) return NULL;
+    pthread_setspecific(c->conn, t);
+  }
+  if (!t->ctx && !(t->ctx = dial(c))) return NULL;
+  return t;
+}
+
+/* The thread's connection failed (what: the error): noted, and closed (the next use dials again);
+ * a reply awaited on it is lost. */
+static void conn_lost(redis_client *c, thread_conn *t, const char *what) {
+  note_failure(c, what);
+  redisFree(t->ctx);
+  t->ctx = NULL;
+  if (!t->early) t->awaited = 0; /* a reply already read is still taken by redis_command_reply */
+}
+
+/* The next reply on the thread's connection, or NULL (the connection lost). */
+static redisReply *next_reply(redis_client *c, thread_conn *t) {
+  void *r = NULL;
+  if (redisGetReply(t->ctx, &r) != REDIS_OK || !r) {
+    conn_lost(c, t, t->ctx->errstr[0] ? t->ctx->errstr : "no reply");
+    return NULL;
+  }
+  return r;
+}
+
+/* Reads the reply of the awaited command (redis_command_send) before another command goes out on
+ * the connection, and keeps it for redis_command_reply. 0, or -1 when the connection was lost. */
+static int read_awaited(redis_client *c, thread_conn *t) {
+  if (!t->awaited || t->early) return 0;
+  return (t->early = next_reply(c, t)) ? 0 : -1;
 }
 
 struct redisContext *redis_dial(redis_client *c) { return dial(c); }
@@ -265,16 +309,53 @@ static pheme_err reply_value(redis_client *c, redisReply *r, redis_value *out) {
 pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) {
   memset(out, 0, sizeof *out);
   if (time_mono_us() < __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE)) return PHEME_SYS_IO;
-  redisContext *ctx = connection(c);
-  if (!ctx) return PHEME_SYS_IO;
+  thread_conn *t = connection(c);
+  if (!t || read_awaited(c, t)) return PHEME_SYS_IO;
   __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
-  redisReply *r = redisCommandArgv(ctx, argc, (const char **)argv, NULL);
-  if (!r) {
-    note_failure(c, ctx->errstr[0] ? ctx->errstr : "no reply");
-    pthread_setspecific(c->conn, NULL);
-    redisFree(ctx);
+  if (redisAppendCommandArgv(t->ctx, argc, (const char **)argv, NULL) != REDIS_OK) {
+    conn_lost(c, t, t->ctx->errstr[0] ? t->ctx->errstr : "cannot send");
     return PHEME_SYS_IO;
   }
+  redisReply *r = next_reply(c, t);
+  if (!r) return PHEME_SYS_IO;
+  pheme_err e = reply_value(c, r, out);
+  freeReplyObject(r);
+  return e;
+}
+
+pheme_err redis_command_send(redis_client *c, int argc, const char *const *argv) {
+  if (time_mono_us() < __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE)) return PHEME_SYS_IO;
+  thread_conn *t = connection(c);
+  if (!t) return PHEME_SYS_IO;
+  if (t->awaited) { /* its taker gave up (it could not read on this thread): dropped */
+    if (read_awaited(c, t)) return PHEME_SYS_IO;
+    freeReplyObject(t->early);
+    t->early = NULL;
+    t->awaited = 0;
+  }
+  __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
+  int done = 0;
+  if (redisAppendCommandArgv(t->ctx, argc, (const char **)argv, NULL) != REDIS_OK) {
+    conn_lost(c, t, t->ctx->errstr[0] ? t->ctx->errstr : "cannot send");
+    return PHEME_SYS_IO;
+  }
+  while (!done)
+    if (redisBufferWrite(t->ctx, &done) != REDIS_OK) {
+      conn_lost(c, t, t->ctx->errstr[0] ? t->ctx->errstr : "cannot send");
+      return PHEME_SYS_IO;
+    }
+  t->awaited = 1;
+  return PHEME_OK;
+}
+
+pheme_err redis_command_reply(redis_client *c, redis_value *out) {
+  memset(out, 0, sizeof *out);
+  thread_conn *t = pthread_getspecific(c->conn);
+  if (!t || !t->awaited) return PHEME_SYS_IO; /* none sent, or the connection was lost since */
+  redisReply *r = t->early ? t->early : next_reply(c, t);
+  if (!r) return PHEME_SYS_IO;
+  t->early = NULL;
+  t->awaited = 0;
   pheme_err e = reply_value(c, r, out);
   freeReplyObject(r);
   return e;

@@ -46,6 +46,16 @@ void redis_client_free(redis_client *c);
  * message in out->s. */
 pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redis_value *out) PHEME_MUST_CHECK;
 
+/* redis_command in two halves on this thread's connection, so that the caller can work while
+ * Redis answers: redis_command_send writes the command (PHEME_SYS_IO when Redis is down or the
+ * write fails: then nothing is awaited), and redis_command_reply, on the same thread, waits for
+ * its reply and returns it as redis_command would. One command at a time is awaited per thread;
+ * a redis_command in between runs as usual (the awaited reply is read first and kept). A send
+ * while a reply is still awaited drops that reply (its taker gave up); a reply with none awaited,
+ * or after the connection was lost, is PHEME_SYS_IO. */
+pheme_err redis_command_send(redis_client *c, int argc, const char *const *argv) PHEME_MUST_CHECK;
+pheme_err redis_command_reply(redis_client *c, redis_value *out) PHEME_MUST_CHECK;
+
 /* A command whose reply is not waited for: done(arg, e, v) gets it later, once, on the client's
  * reader thread, with e as redis_command would return it (v holds the reply; for PHEME_SYS_IO,
  * nothing). Concurrent callers' commands go out on one shared connection, pipelined, so that many

@@ -47,6 +47,7 @@ typedef struct bucket {
   uint32_t lease_id;          /* its field in the shared bucket (0: no lease) */
   int renewing;               /* a thread is asking Redis for this bucket now */
   double shared_tokens;       /* the shared bucket's tokens at its last answer (headers) */
+  uint64_t refused_until;     /* monotonic µs: Redis last refused this client, with no token back before */
 } bucket;
 
 typedef struct {
@@ -66,6 +67,8 @@ struct ratelimit {
   uint64_t shared_fallbacks; /* atomic: checks answered by this node's buckets: Redis was down */
   uint64_t shared_calls;     /* atomic: checks that asked Redis */
   uint64_t lease_hits;       /* atomic: checks answered from a lease, without Redis */
+  uint64_t overlapped;       /* atomic: checks whose request's work ran while Redis answered */
+  uint64_t overlap_refused;  /* atomic: ... and whose answer was no (the work was thrown away) */
 };
 
 /* The shared bucket and its leases, one atomic script per call (docs/operations.md, "Rate limits
@@ -187,6 +190,12 @@ void ratelimit_metrics_collect(metrics_writer *w, void *ctx) {
   mw_family(w, "pheme_ratelimit_shared_fallbacks_total", METRIC_COUNTER,
             "Checks this node answered with its own buckets because Redis could not (per-node limits meanwhile).");
   mw_i64(w, NULL, (int64_t)ratelimit_shared_fallbacks(rl));
+  mw_family(w, "pheme_ratelimit_overlapped_total", METRIC_COUNTER,
+            "Checks that asked Redis while their request's read-only work ran (its answer held until admitted).");
+  mw_i64(w, NULL, (int64_t)__atomic_load_n(&rl->overlapped, __ATOMIC_RELAXED));
+  mw_family(w, "pheme_ratelimit_overlap_refused_total", METRIC_COUNTER,
+            "Overlapped checks Redis refused: the request was answered 429 and its work thrown away.");
+  mw_i64(w, NULL, (int64_t)__atomic_load_n(&rl->overlap_refused, __ATOMIC_RELAXED));
 }
 
 /* The script's arguments for one call (shared_call), as text: argc is CALL_ARGC, or CALL_ARGC_ONE
@@ -386,14 +395,17 @@ typedef struct {
   uint64_t now_us;
   int renew, want, spent;
   uint32_t id, back;
+  int overlapped;      /* the caller's work runs before the answer (ratelimit_take_send's *overlap) */
 } shared_take_call;
 
 /* The first half of a take through the shared bucket: from this node's lease while it has tokens
  * and time left (1, *out set), else a call to Redis to make (0, *t filled), renewing the lease on
  * the way (one thread per bucket at a time; the others meanwhile ask for one token each). -1 when
- * there is no bucket (out of memory). */
+ * there is no bucket (out of memory). overlap (NULL: not asked): the caller would do its work
+ * while Redis answers; set to whether it may, which it may not for a client Redis refused and
+ * that has no token back yet (its work would only be thrown away). */
 static int shared_begin(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t now_us, rl_result *out,
-                        shared_take_call *t) {
+                        shared_take_call *t, int *overlap) {
   pthread_mutex_lock(&ref->s->mu);
   bucket *b = bucket_get(ref, limit, now_us);
   if (!b) {
@@ -421,35 +433,43 @@ static int shared_begin(ratelimit *rl, const bucket_ref *ref, int limit, uint64_
     b->lease_id = 0;
     b->lease_size = b->lease_left = 0;
   }
+  int overlapped = overlap && now_us >= b->refused_until;
   pthread_mutex_unlock(&ref->s->mu);
   uint32_t id = 0;
   if (renew)
     while (!(id = __atomic_add_fetch(&rl->lease_seq, 1, __ATOMIC_RELAXED))) {
     }
-  *t = (shared_take_call){*ref, limit, now_us, renew, want, spent, id, back};
+  *t = (shared_take_call){*ref, limit, now_us, renew, want, spent, id, back, overlapped};
+  if (overlap) *overlap = overlapped;
   return 0;
 }
 
 /* The second half: the answer of Redis (rc 0: granted and tokens; -1: none) recorded in the
  * bucket. 0 with *out, or -1 when Redis could not answer. */
-static int shared_end(const shared_take_call *t, int rc, int granted, double tokens, rl_result *out) {
+static int shared_end(ratelimit *rl, const shared_take_call *t, int rc, int granted, double tokens, rl_result *out) {
   const bucket_ref *ref = &t->ref;
-  int limit = t->limit, renew = t->renew;
+  int limit = t->limit, renew = t->renew, refused = rc == 0 && granted < 1;
   uint64_t now_us = t->now_us;
   uint32_t id = t->id;
-  if (renew) {
+  if (refused && t->overlapped) __atomic_add_fetch(&rl->overlap_refused, 1, __ATOMIC_RELAXED);
+  if (renew || refused) {
     pthread_mutex_lock(&ref->s->mu);
     bucket *b;
     if ((b = bucket_get(ref, limit, now_us))) {
-      b->renewing = 0;
-      if (rc == 0) {
-        b->shared_tokens = tokens;
-        b->lease_until = now_us + (uint64_t)LEASE_MS * 1000;
-        if (granted > 1) {
-          b->lease_id = id;
-          b->lease_size = b->lease_left = granted - 1;
+      if (renew) {
+        b->renewing = 0;
+        if (rc == 0) {
+          b->shared_tokens = tokens;
+          b->lease_until = now_us + (uint64_t)LEASE_MS * 1000;
+          if (granted > 1) {
+            b->lease_id = id;
+            b->lease_size = b->lease_left = granted - 1;
+          }
         }
       }
+      /* no token comes back to the bucket before this, but by refill (or a lease another node
+       * gives back early, which only makes this cautious) */
+      if (refused) b->refused_until = now_us + (uint64_t)((1.0 - tokens) * (double)WINDOW_US / limit) + 1;
     }
     pthread_mutex_unlock(&ref->s->mu);
   }
@@ -462,12 +482,12 @@ static int shared_end(const shared_take_call *t, int rc, int granted, double tok
  * cannot answer. */
 static int shared_take(ratelimit *rl, const bucket_ref *ref, int limit, uint64_t now_us, rl_result *out) {
   shared_take_call t;
-  int rc = shared_begin(rl, ref, limit, now_us, out, &t);
+  int rc = shared_begin(rl, ref, limit, now_us, out, &t, NULL);
   if (rc) return rc > 0 ? 0 : -1;
   int granted = 0;
   double tokens = 0;
   rc = shared_call(rl, ref->key, limit, t.want, t.id, t.back, t.spent, &granted, &tokens);
-  return shared_end(&t, rc, granted, tokens, out);
+  return shared_end(rl, &t, rc, granted, tokens, out);
 }
 
 /* What the shared bucket would answer, without taking a token: a lease with tokens and time left
@@ -547,13 +567,14 @@ static void take_answered(void *arg, pheme_err e, const redis_value *v) {
                ? call_wait(f->rl, &f->args, limit, &granted, &tokens)
                : call_answer(f->rl, e, v, limit, &granted, &tokens);
   rl_result r;
-  if (shared_end(&f->t, rc, granted, tokens, &r)) r = local_take(&f->t.ref, f->t.limit, f->t.now_us);
+  if (shared_end(f->rl, &f->t, rc, granted, tokens, &r)) r = local_take(&f->t.ref, f->t.limit, f->t.now_us);
   f->done(f->arg, &r);
   free(f);
 }
 
 int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out, rl_done_fn done,
-                         void *arg) {
+                         void *arg, int *overlap) {
+  if (overlap) *overlap = 0;
   bucket_ref ref;
   bucket_ref_init(rl, client, c, &ref);
   int limit = rl->limits[c];
@@ -562,7 +583,7 @@ int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t
     *out = ratelimit_take(rl, client, c, now_us);
     return 1;
   }
-  int rc = shared_begin(rl, &ref, limit, now_us, out, &f->t);
+  int rc = shared_begin(rl, &ref, limit, now_us, out, &f->t, overlap);
   if (rc) {
     free(f);
     if (rc < 0) *out = local_take(&ref, limit, now_us);
@@ -573,13 +594,75 @@ int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t
   f->arg = arg;
   call_args_init(rl, &f->args, ref.key, limit, f->t.want, f->t.id, f->t.back, f->t.spent);
   __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
-  if (redis_send(rl->shared, f->args.argc, f->args.argv, take_answered, f) == PHEME_OK) return 0;
+  int overlapped = f->t.overlapped; /* f is the reader thread's once sent */
+  if (redis_send(rl->shared, f->args.argc, f->args.argv, take_answered, f) == PHEME_OK) {
+    if (overlapped) __atomic_add_fetch(&rl->overlapped, 1, __ATOMIC_RELAXED);
+    return 0;
+  }
   /* Redis down: the bucket's renewal is undone and this node's own bucket answers */
   __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
-  (void)shared_end(&f->t, -1, 0, 0, out);
+  (void)shared_end(rl, &f->t, -1, 0, 0, out);
   *out = local_take(&ref, limit, now_us);
+  if (overlap) *overlap = 0;
   free(f);
   return 1;
+}
+
+/* A take whose call went out on its thread's own connection (ratelimit_take_send). */
+struct rl_take {
+  ratelimit *rl;
+  shared_take_call t;
+  call_args args;
+  pthread_t thread;
+};
+
+int ratelimit_take_send(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out,
+                        rl_take **pending, int *overlap) {
+  bucket_ref ref;
+  bucket_ref_init(rl, client, c, &ref);
+  int limit = rl->limits[c];
+  rl_take *f;
+  *pending = NULL;
+  if (overlap) *overlap = 0;
+  if (!rl->shared || !(f = malloc(sizeof *f))) {
+    *out = ratelimit_take(rl, client, c, now_us);
+    return 1;
+  }
+  int rc = shared_begin(rl, &ref, limit, now_us, out, &f->t, overlap);
+  if (rc) {
+    free(f);
+    if (rc < 0) *out = local_take(&ref, limit, now_us);
+    return 1;
+  }
+  f->rl = rl;
+  f->thread = pthread_self();
+  call_args_init(rl, &f->args, ref.key, limit, f->t.want, f->t.id, f->t.back, f->t.spent);
+  __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
+  if (redis_command_send(rl->shared, f->args.argc, f->args.argv) == PHEME_OK) {
+    if (f->t.overlapped) __atomic_add_fetch(&rl->overlapped, 1, __ATOMIC_RELAXED);
+    *pending = f;
+    return 0;
+  }
+  __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
+  (void)shared_end(rl, &f->t, -1, 0, 0, out);
+  *out = local_take(&ref, limit, now_us);
+  if (overlap) *overlap = 0;
+  free(f);
+  return 1;
+}
+
+void ratelimit_take_reply(rl_take *f, rl_result *out) {
+  ratelimit *rl = f->rl;
+  int granted = 0, limit = f->t.limit, rc = -1;
+  double tokens = 0;
+  if (pthread_equal(f->thread, pthread_self())) {
+    redis_value v;
+    pheme_err e = redis_command_reply(rl->shared, &v);
+    rc = e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0 ? call_wait(rl, &f->args, limit, &granted, &tokens)
+                                                                     : call_answer(rl, e, &v, limit, &granted, &tokens);
+  } /* else: on another thread the reply cannot be read (it is dropped by the thread's next send) */
+  if (shared_end(rl, &f->t, rc, granted, tokens, out)) *out = local_take(&f->t.ref, limit, f->t.now_us);
+  free(f);
 }
 
 rl_result ratelimit_peek(ratelimit *rl, const char *client, rl_class c, uint64_t now_us) {

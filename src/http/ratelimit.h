@@ -39,7 +39,23 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
  * admitted only on its answer. Concurrent checks share round trips. */
 typedef void (*rl_done_fn)(void *arg, const rl_result *r);
 int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out, rl_done_fn done,
-                         void *arg);
+                         void *arg, int *overlap);
+/* ratelimit_take in two halves on the calling thread's own Redis connection, so that the caller
+ * can work while Redis answers: 1 when answered now (*out set, as ratelimit_take_async), 0 when
+ * the call went out and *pending is set; ratelimit_take_reply(*pending, &result), called once on
+ * the same thread, waits for the answer (this node's bucket answers when Redis fails) and frees
+ * it (called on another thread it does not wait and this node's bucket answers).
+ *
+ * overlap (both calls; NULL: the caller waits for the answer before any work): set to 1 when the
+ * caller may do the request's work before the answer is in, holding its response until admitted
+ * and answering 429 instead when refused (docs/internals/http.md, "Overlapped checks"), which
+ * only read-only work may do. It is 0 for a client Redis refused whose bucket has no token back
+ * yet: its work would only be thrown away. Counted in pheme_ratelimit_overlapped_total and, when
+ * refused, pheme_ratelimit_overlap_refused_total. */
+typedef struct rl_take rl_take;
+int ratelimit_take_send(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out,
+                        rl_take **pending, int *overlap);
+void ratelimit_take_reply(rl_take *pending, rl_result *out);
 /* What ratelimit_take would answer, without taking a token or making a bucket (a client with no
  * bucket is allowed with the full limit). For counting failures: peek before the work, take
  * only when it failed. */

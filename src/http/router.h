@@ -35,6 +35,17 @@ typedef struct {
   void (*abort)(http_req *r);
 } http_body_stream;
 
+/* http_route.flags */
+enum {
+  /* a public GET whose 200 answers may be served from the answer cache */
+  ROUTE_CACHEABLE = 1,
+  /* a GET whose answer lives on (an event stream, an upgrade): its handler takes resources for
+   * it, so it runs only once the caller is admitted. Every other public GET of the read class
+   * only reads (RFC 9110 §9.2.1, safe methods), so its handler may run while the caller's
+   * rate-limit check is in flight (docs/internals/http.md, "Overlapped checks"). */
+  ROUTE_LIVE = 2,
+};
+
 typedef struct {
   const char *method;   /* "GET", "POST", "PATCH", "DELETE", "PUT" */
   const char *pattern;
@@ -45,7 +56,7 @@ typedef struct {
   const char *tag;      /* OpenAPI tag */
   const struct api_schema *body; /* schema of the request body, or NULL */
   int status;           /* status of a successful answer */
-  int cacheable;        /* a public GET whose 200 answers may be served from the answer cache */
+  int flags;            /* ROUTE_* below */
   const http_body_stream *stream; /* the body is streamed to these (uploads); NULL = JSON body */
 } http_route;
 

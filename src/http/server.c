@@ -333,6 +333,10 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
    * for it before its handler (rate_wait), so this is only a request that ended in between —
    * which libmicrohttpd does not do; the answer comes within redis_timeout_ms in any case */
   while (__atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) == RL_CHECK_SENT) usleep(1000);
+  if (r->rl_take) { /* an overlapped check on this thread's connection, whose request ended first */
+    rl_result res;
+    ratelimit_take_reply(r->rl_take, &res);
+  }
   /* woken, but its client closed the connection meanwhile: libmicrohttpd ends the request without
    * calling the handler again, so its second half never ran and it is parked no longer (whoever
    * woke it is done with it: http_resume is its last touch) */
@@ -532,9 +536,21 @@ static void rate_answered(void *arg, const rl_result *res) {
   if (__atomic_exchange_n(&r->rl_state, RL_CHECK_DONE, __ATOMIC_ACQ_REL) == RL_CHECK_WAITING) http_resume(r);
 }
 
+/* Whether the handler may run while the caller's rate-limit check is in flight (an overlapped
+ * check, docs/internals/http.md): a public GET (or HEAD) of the read class whose answer does not
+ * live on. Such a handler only reads, so running it for a caller that turns out refused costs
+ * work but changes nothing; its answer is held until the check admits the caller. */
+static int overlap_allowed(const http_req *r) {
+  const http_route *rt = r->route;
+  return rt->rate == RL_READ && rt->role == 0 && !(rt->flags & ROUTE_LIVE) && !rt->stream &&
+         (strcmp(r->method, "GET") == 0 || strcmp(r->method, "HEAD") == 0);
+}
+
 /* Takes a token for the caller; adds the X-RateLimit-* headers. Returns 0, or answers 429; 1 when
  * the answer is still to come from Redis (asked only for a request with no body: it has nothing
- * to read meanwhile; rate_wait takes the answer before the handler runs). */
+ * to read meanwhile; rate_wait takes the answer before the handler runs). An overlapped check
+ * (overlap_allowed) returns 0 while its answer is still to come: rate_settle applies it once
+ * the handler has answered. */
 static int rate_limit(http_server *s, http_req *r, int may_wait) {
   int cls = r->route->rate; /* the route's row says which class */
   if (!s->o.limits || cls < 0 || cls >= RL__CLASSES) return 0;
@@ -554,14 +570,72 @@ static int rate_limit(http_server *s, http_req *r, int may_wait) {
    * a parked request needs two wake-ups (the pipe's reader thread, then libmicrohttpd's event loop
    * through its eventfd) and a suspend and a resume. With more connections open the check is
    * pipelined and the request parked, so a thread never waits on Redis while others could run. */
+  int overlap = may_wait && overlap_allowed(r);
   if (!may_wait || ATOMIC_GET(&s->connections_open) <= 1) {
-    res = ratelimit_take(s->o.limits, client, (rl_class)cls, time_mono_us());
+    rl_take *t;
+    if (ratelimit_take_send(s->o.limits, client, (rl_class)cls, time_mono_us(), &res, &t, overlap ? &overlap : NULL)) {
+      /* answered at once: a lease, this node's own bucket, or Redis down */
+    } else if (overlap) {
+      r->rl_take = t; /* the reply is read on this thread once the handler has answered */
+      r->rl_nhdr = r->nhdr;
+      return 0;
+    } else {
+      ratelimit_take_reply(t, &res);
+    }
     return rate_answer(r, &res);
   }
   __atomic_store_n(&r->rl_state, RL_CHECK_SENT, __ATOMIC_RELEASE);
-  if (!ratelimit_take_async(s->o.limits, client, (rl_class)cls, time_mono_us(), &res, rate_answered, r)) return 1;
+  if (!ratelimit_take_async(s->o.limits, client, (rl_class)cls, time_mono_us(), &res, rate_answered, r,
+                            overlap ? &overlap : NULL)) {
+    if (!overlap) return 1;
+    r->rl_overlap = 1;
+    r->rl_nhdr = r->nhdr;
+    return 0;
+  }
   __atomic_store_n(&r->rl_state, RL_CHECK_NONE, __ATOMIC_RELEASE);
   return rate_answer(r, &res);
+}
+
+/* The answer of an overlapped check, once the handler has answered: admitted, the handler's answer
+ * goes out with the X-RateLimit-* headers; refused, it is thrown away for the 429. */
+static void rate_verdict(http_req *r, const rl_result *res) {
+  if (!res->allowed) {
+    r->nhdr = r->rl_nhdr;
+    if (r->custom) MHD_destroy_response(r->custom);
+    r->custom = NULL;
+    if (r->static_fd >= 0) close(r->static_fd);
+    r->static_fd = -1;
+  }
+  (void)rate_answer(r, res);
+}
+
+/* Resumed when the answer of an overlapped check came after the handler's (rate_settle). */
+static void rate_overlap_resume(http_req *r) {
+  r->rl_overlap = 0;
+  __atomic_store_n(&r->rl_state, RL_CHECK_NONE, __ATOMIC_RELAXED);
+  rate_verdict(r, &r->rl_res);
+}
+
+/* Once the handler has answered: the answer of an overlapped check applied (rate_verdict). 0 when
+ * the answer may be queued, 1 when the request was suspended until the check's answer comes. */
+static int rate_settle(http_req *r) {
+  if (r->rl_take) {
+    rl_result res;
+    ratelimit_take_reply(r->rl_take, &res); /* on the thread that sent it: the one serving r */
+    r->rl_take = NULL;
+    rate_verdict(r, &res);
+    return 0;
+  }
+  if (!r->rl_overlap) return 0;
+  if (__atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) == RL_CHECK_DONE) {
+    rate_overlap_resume(r);
+    return 0;
+  }
+  http_suspend(r, rate_overlap_resume);
+  int sent = RL_CHECK_SENT;
+  if (!__atomic_compare_exchange_n(&r->rl_state, &sent, RL_CHECK_WAITING, 0, __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+    http_resume(r); /* answered meanwhile: woken at once */
+  return 1;
 }
 
 /* The route's role, checked once the caller is admitted. Returns 0, or answers and returns -1. */
@@ -679,7 +753,7 @@ static int stream_open(http_server *s, http_req *r) {
 static void dispatch(http_server *s, http_req *r) {
   const http_route *rt = r->route;
   char msg[256] = "";
-  if (s->o.cache && rt->cacheable && strcmp(r->method, "GET") == 0) {
+  if (s->o.cache && (rt->flags & ROUTE_CACHEABLE) && strcmp(r->method, "GET") == 0) {
     /* The generation is read before storage is: an answer read under it is kept tagged with it,
      * so a write that commits meanwhile makes the entry stale at once. */
     r->cache_gen = s->o.generation(r->app);
@@ -793,10 +867,14 @@ static enum MHD_Result request_step(http_server *s, http_req *r, struct MHD_Conn
       return MHD_YES;
     }
     if (!r->answered) PHEME_BUG("the resumed handler of %s %s gave no answer", r->method, r->path);
+    if (rate_settle(r)) {
+      r->parking = 0;
+      return MHD_YES; /* suspended until the overlapped check's answer */
+    }
     return queue(s, r);
   }
   guard_deadline(guard_of(conn), 0); /* the body is in */
-  if (!r->answered && __atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) != RL_CHECK_NONE) {
+  if (!r->answered && !r->rl_overlap && __atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) != RL_CHECK_NONE) {
     if (rate_wait(r)) {
       r->parking = 0;
       return MHD_YES; /* suspended: called again after http_resume */
@@ -805,7 +883,7 @@ static enum MHD_Result request_step(http_server *s, http_req *r, struct MHD_Conn
   } else if (!r->answered) {
     dispatch(s, r);
   }
-  if (r->parking) {
+  if (r->parking || rate_settle(r)) {
     r->parking = 0;
     return MHD_YES; /* suspended: called again after http_resume */
   }

@@ -80,6 +80,11 @@ struct http_req {
   struct MHD_Response *custom; /* an answer a transport made (http_response), not yet queued */
   int rl_state;                /* atomic: a rate-limit check in flight (server.c, RL_CHECK_*) */
   rl_result rl_res;            /* its answer, once rl_state is RL_CHECK_DONE */
+  /* An overlapped check (server.c, overlap_allowed): the handler runs while it is in flight, and
+   * its answer decides at the end whether the handler's answer goes out or a 429 does. */
+  int rl_overlap;              /* the check in flight (rl_state) is overlapped */
+  rl_take *rl_take;            /* an overlapped check on this thread's Redis connection */
+  int rl_nhdr;                 /* headers set before the handler ran (kept for a 429) */
 };
 
 /* Authenticates a request from its Authorization header value (NULL when absent).

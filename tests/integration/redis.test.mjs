@@ -135,6 +135,46 @@ describe('redis', () => {
     console.log(`# ${passed} of ${sent} passed in ${elapsed} ms (refill <= ${refill}); ${used} calls to Redis`);
   });
 
+  test('a public read runs while its check is in Redis; refused, its answer is a clean 429 and the client is not overlapped again', async () => {
+    // the answer cache on: its shared generation is read from Redis on the same connection while
+    // the check's reply is awaited there (core/redis.h, redis_command_send)
+    const c = await startServer({ db, name: 'redis-overlap', args: ['--rate-limit', 'on', '--rate-limit-read', '10',
+      '--answer-cache', 'on', '--trusted-proxies', '127.0.0.1'], env: { PHEME_REDIS: `redis://127.0.0.1:${redisPort}/2` } });
+    try {
+      const counters = async () => {
+        const m = (await request(c.port, 'GET', '/metrics')).text;
+        return { overlapped: metric(m, 'pheme_ratelimit_overlapped_total'), refused: metric(m, 'pheme_ratelimit_overlap_refused_total') };
+      };
+      const before = await counters();
+      const headers = { 'X-Forwarded-For': '10.77.0.1' };
+      const statuses = [];
+      for (let i = 0; i < 13; i++) {
+        const r = await request(c.port, i === 5 ? 'HEAD' : 'GET', '/api/v1/stats', { headers });
+        statuses.push(r.status);
+        if (r.status === 200) {
+          assert.equal(r.headers['x-ratelimit-limit'], '10');
+          if (i !== 5) { // HEAD: no body, and not through the answer cache
+            assert.ok(['hit', 'miss'].includes(r.headers['x-cache']), `request ${i}: the handler's own header`);
+            assert.equal(typeof r.body.openTasks, 'number', `request ${i}: the handler's answer`);
+          }
+        } else {
+          assert.equal(r.status, 429, `request ${i}`);
+          assert.equal(r.body.error.code, 'API007');
+          assert.equal(r.headers['x-cache'], undefined, 'nothing of the thrown-away answer');
+          assert.equal(r.headers['x-ratelimit-remaining'], '0');
+          assert.ok(Number(r.headers['retry-after']) >= 1);
+        }
+      }
+      assert.deepEqual(statuses, [...Array(10).fill(200), 429, 429, 429]);
+      const after = await counters();
+      // the ten admitted and the first refusal ran overlapped; the two after it waited for Redis
+      assert.equal(after.overlapped - before.overlapped, 11);
+      assert.equal(after.refused - before.refused, 1);
+    } finally {
+      await c.stop();
+    }
+  });
+
   test('clients that leave while their checks wait for Redis do not hold up the graceful stop', async () => {
     const c = await startServer({ db, name: 'redis-c', args: ['--rate-limit', 'on', '--rate-limit-read', '1000000', '--answer-cache', 'off',
       '--trusted-proxies', '127.0.0.1'], env: { PHEME_REDIS: `redis://127.0.0.1:${redisPort}/2` } });

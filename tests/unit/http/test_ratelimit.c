@@ -148,7 +148,7 @@ TEST(a_check_that_need_not_wait_answers_at_once_without_redis) {
   uint64_t t = 1000000;
   for (int i = 0; i < 11; i++) {
     rl_result r;
-    CHECK_INT(ratelimit_take_async(rl, "ip:5.6.7.8", RL_AUTH, t, &r, never_called, &calls), 1);
+    CHECK_INT(ratelimit_take_async(rl, "ip:5.6.7.8", RL_AUTH, t, &r, never_called, &calls, NULL), 1);
     CHECK_INT(r.allowed, i < 10);
   }
   int fd, port = closed_port(&fd);
@@ -161,7 +161,7 @@ TEST(a_check_that_need_not_wait_answers_at_once_without_redis) {
   ratelimit_share(rl, redis);
   for (int i = 0; i < 11; i++) {
     rl_result r;
-    CHECK_INT(ratelimit_take_async(rl, "ip:9.8.7.6", RL_AUTH, t, &r, never_called, &calls), 1);
+    CHECK_INT(ratelimit_take_async(rl, "ip:9.8.7.6", RL_AUTH, t, &r, never_called, &calls, NULL), 1);
     CHECK_INT(r.allowed, i < 10);
   }
   CHECK_INT((int)ratelimit_shared_fallbacks(rl), 11); /* each answered by the node's own bucket */
