@@ -348,10 +348,16 @@ pheme_err redis_command_send(redis_client *c, int argc, const char *const *argv)
   return PHEME_OK;
 }
 
-pheme_err redis_command_reply(redis_client *c, redis_value *out) {
+pheme_err redis_command_reply(redis_client *c, int spin_us, redis_value *out) {
   memset(out, 0, sizeof *out);
   thread_conn *t = pthread_getspecific(c->conn);
   if (!t || !t->awaited) return PHEME_SYS_IO; /* none sent, or the connection was lost since */
+  if (!t->early && spin_us > 0) { /* polled, not slept on, until the first byte or the time is up */
+    uint64_t until = time_mono_us() + (uint64_t)spin_us;
+    char b;
+    while (recv(t->ctx->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 1 && time_mono_us() < until) {
+    }
+  }
   redisReply *r = t->early ? t->early : next_reply(c, t);
   if (!r) return PHEME_SYS_IO;
   t->early = NULL;

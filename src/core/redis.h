@@ -54,7 +54,11 @@ pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redi
  * while a reply is still awaited drops that reply (its taker gave up); a reply with none awaited,
  * or after the connection was lost, is PHEME_SYS_IO. */
 pheme_err redis_command_send(redis_client *c, int argc, const char *const *argv) PHEME_MUST_CHECK;
-pheme_err redis_command_reply(redis_client *c, redis_value *out) PHEME_MUST_CHECK;
+/* spin_us: how long to poll for the reply before sleeping on it (0: sleep at once). Only for a
+ * thread with nothing else to do whose reply is due within microseconds: a sleeping thread is
+ * woken by the reply's arrival, which on a virtual machine whose core went idle costs tens of µs
+ * (docs/internals/http.md, "Overlapped checks"). */
+pheme_err redis_command_reply(redis_client *c, int spin_us, redis_value *out) PHEME_MUST_CHECK;
 
 /* A command whose reply is not waited for: done(arg, e, v) gets it later, once, on the client's
  * reader thread, with e as redis_command would return it (v holds the reply; for PHEME_SYS_IO,

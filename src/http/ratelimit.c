@@ -651,13 +651,13 @@ int ratelimit_take_send(ratelimit *rl, const char *client, rl_class c, uint64_t 
   return 1;
 }
 
-void ratelimit_take_reply(rl_take *f, rl_result *out) {
+void ratelimit_take_reply(rl_take *f, int spin_us, rl_result *out) {
   ratelimit *rl = f->rl;
   int granted = 0, limit = f->t.limit, rc = -1;
   double tokens = 0;
   if (pthread_equal(f->thread, pthread_self())) {
     redis_value v;
-    pheme_err e = redis_command_reply(rl->shared, &v);
+    pheme_err e = redis_command_reply(rl->shared, spin_us, &v);
     rc = e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0 ? call_wait(rl, &f->args, limit, &granted, &tokens)
                                                                      : call_answer(rl, e, &v, limit, &granted, &tokens);
   } /* else: on another thread the reply cannot be read (it is dropped by the thread's next send) */

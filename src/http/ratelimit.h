@@ -42,8 +42,8 @@ int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t
                          void *arg, int *overlap);
 /* ratelimit_take in two halves on the calling thread's own Redis connection, so that the caller
  * can work while Redis answers: 1 when answered now (*out set, as ratelimit_take_async), 0 when
- * the call went out and *pending is set; ratelimit_take_reply(*pending, &result), called once on
- * the same thread, waits for the answer (this node's bucket answers when Redis fails) and frees
+ * the call went out and *pending is set; ratelimit_take_reply(*pending, spin_us, &result), called
+ * once on the same thread, waits for the answer (polling up to spin_us first: redis_command_reply) (this node's bucket answers when Redis fails) and frees
  * it (called on another thread it does not wait and this node's bucket answers).
  *
  * overlap (both calls; NULL: the caller waits for the answer before any work): set to 1 when the
@@ -55,7 +55,7 @@ int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t
 typedef struct rl_take rl_take;
 int ratelimit_take_send(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out,
                         rl_take **pending, int *overlap);
-void ratelimit_take_reply(rl_take *pending, rl_result *out);
+void ratelimit_take_reply(rl_take *pending, int spin_us, rl_result *out);
 /* What ratelimit_take would answer, without taking a token or making a bucket (a client with no
  * bucket is allowed with the full limit). For counting failures: peek before the work, take
  * only when it failed. */

@@ -335,7 +335,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
   while (__atomic_load_n(&r->rl_state, __ATOMIC_ACQUIRE) == RL_CHECK_SENT) usleep(1000);
   if (r->rl_take) { /* an overlapped check on this thread's connection, whose request ended first */
     rl_result res;
-    ratelimit_take_reply(r->rl_take, &res);
+    ratelimit_take_reply(r->rl_take, 0, &res);
   }
   /* woken, but its client closed the connection meanwhile: libmicrohttpd ends the request without
    * calling the handler again, so its second half never ran and it is parked no longer (whoever
@@ -536,6 +536,12 @@ static void rate_answered(void *arg, const rl_result *res) {
   if (__atomic_exchange_n(&r->rl_state, RL_CHECK_DONE, __ATOMIC_ACQ_REL) == RL_CHECK_WAITING) http_resume(r);
 }
 
+/* How long the only connection's thread polls for an overlapped check's answer before it sleeps:
+ * about one round trip to Redis on loopback. Its core has nothing else to run (one connection is
+ * open), and a sleeping thread is woken by the answer, which on a virtual machine whose core went
+ * idle costs tens of µs. Measured in docs/internals/http.md, "Overlapped checks". */
+#define OVERLAP_SPIN_US 50
+
 /* Whether the handler may run while the caller's rate-limit check is in flight (an overlapped
  * check, docs/internals/http.md): a public GET (or HEAD) of the read class whose answer does not
  * live on. Such a handler only reads, so running it for a caller that turns out refused costs
@@ -580,7 +586,7 @@ static int rate_limit(http_server *s, http_req *r, int may_wait) {
       r->rl_nhdr = r->nhdr;
       return 0;
     } else {
-      ratelimit_take_reply(t, &res);
+      ratelimit_take_reply(t, 0, &res);
     }
     return rate_answer(r, &res);
   }
@@ -621,7 +627,8 @@ static void rate_overlap_resume(http_req *r) {
 static int rate_settle(http_req *r) {
   if (r->rl_take) {
     rl_result res;
-    ratelimit_take_reply(r->rl_take, &res); /* on the thread that sent it: the one serving r */
+    /* on the thread that sent it, the one serving r; the only connection open when it was sent */
+    ratelimit_take_reply(r->rl_take, OVERLAP_SPIN_US, &res);
     r->rl_take = NULL;
     rate_verdict(r, &res);
     return 0;

@@ -1,7 +1,7 @@
 /* redis_command_send / redis_command_reply (src/core/redis.c): a command whose reply the caller
  * takes later on the same thread, against a real redis-server (tests/unit/redisd.h). A command run
  * in between gets its own reply, not the awaited one; a reply with none awaited, and one whose
- * connection was lost meanwhile, are PHEME_SYS_IO; a send while a reply is still awaited drops
+ * connection was lost meanwhile, are PHEME_SYS_IO (whether the reply is polled for first or not); a send while a reply is still awaited drops
  * that reply; the connection serves on after each of these. */
 #include <stdio.h>
 #include <string.h>
@@ -38,14 +38,14 @@ TEST(a_command_in_between_gets_its_own_reply) {
   CHECK_INT(redis_command(c, 2, (const char *[]){"INCR", "halves:n"}, &v), PHEME_OK);
   CHECK_INT(v.type, REDIS_INT);
   CHECK_INT(v.i, 1);
-  CHECK_INT(redis_command_reply(c, &v), PHEME_OK);
+  CHECK_INT(redis_command_reply(c, 0, &v), PHEME_OK);
   CHECK_INT(v.type, REDIS_STR);
   CHECK_STR(v.s, "first");
   /* taken once: nothing is awaited now */
-  CHECK_INT(redis_command_reply(c, &v), PHEME_SYS_IO);
+  CHECK_INT(redis_command_reply(c, 50, &v), PHEME_SYS_IO);
   /* and with nothing in between */
   CHECK_INT(redis_command_send(c, 2, (const char *[]){"INCR", "halves:n"}), PHEME_OK);
-  CHECK_INT(redis_command_reply(c, &v), PHEME_OK);
+  CHECK_INT(redis_command_reply(c, 0, &v), PHEME_OK);
   CHECK_INT(v.i, 2);
   redis_client_free(c);
 }
@@ -55,7 +55,7 @@ TEST(an_error_reply_is_the_commands_fault_not_an_outage) {
   CHECK_INT(redis_command_send(c, 3, (const char *[]){"EVALSHA", "0000000000000000000000000000000000000000", "0"}),
             PHEME_OK);
   redis_value v;
-  CHECK_INT(redis_command_reply(c, &v), PHEME_DATA_INVALID);
+  CHECK_INT(redis_command_reply(c, 50, &v), PHEME_DATA_INVALID);
   CHECK(strncmp(v.s, "NOSCRIPT", 8) == 0);
   CHECK(redis_up(c));
   redis_client_free(c);
@@ -68,7 +68,7 @@ TEST(a_send_while_a_reply_is_awaited_drops_that_reply) {
   CHECK_INT(redis_command_send(c, 2, (const char *[]){"GET", "halves:c"}), PHEME_OK);
   CHECK_INT(redis_command_send(c, 2, (const char *[]){"GET", "halves:d"}), PHEME_OK);
   redis_value v;
-  CHECK_INT(redis_command_reply(c, &v), PHEME_OK);
+  CHECK_INT(redis_command_reply(c, 0, &v), PHEME_OK);
   CHECK_STR(v.s, "kept");
   CHECK_INT(redis_command(c, 1, (const char *[]){"PING"}, &v), PHEME_OK);
   CHECK_STR(v.s, "PONG");
@@ -82,13 +82,13 @@ TEST(a_connection_lost_between_the_halves_is_an_outage_then_recovers) {
   CHECK_INT(redis_command_send(c, 3, (const char *[]){"BLPOP", "halves:never", "5"}), PHEME_OK);
   redisd_stop(&D);
   redis_value v;
-  CHECK_INT(redis_command_reply(c, &v), PHEME_SYS_IO);
+  CHECK_INT(redis_command_reply(c, 50, &v), PHEME_SYS_IO);
   CHECK(!redis_up(c));
-  CHECK_INT(redis_command_reply(c, &v), PHEME_SYS_IO); /* nothing awaited any more */
+  CHECK_INT(redis_command_reply(c, 0, &v), PHEME_SYS_IO); /* nothing awaited any more */
   REQUIRE(redisd_start(&D) == 0); /* on the same port */
   usleep(150000); /* past the back-off (100 ms) */
   CHECK_INT(redis_command_send(c, 1, (const char *[]){"PING"}), PHEME_OK);
-  CHECK_INT(redis_command_reply(c, &v), PHEME_OK);
+  CHECK_INT(redis_command_reply(c, 50, &v), PHEME_OK);
   CHECK_STR(v.s, "PONG");
   CHECK(redis_up(c));
   redis_client_free(c);

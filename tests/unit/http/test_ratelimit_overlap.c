@@ -55,7 +55,7 @@ static void answered(void *arg, const rl_result *r) {
 static rl_result take_send(ratelimit *rl, const char *client, uint64_t now, int *overlap) {
   rl_result r;
   rl_take *t = NULL;
-  if (ratelimit_take_send(rl, client, RL_READ, now, &r, &t, overlap) == 0) ratelimit_take_reply(t, &r);
+  if (ratelimit_take_send(rl, client, RL_READ, now, &r, &t, overlap) == 0) ratelimit_take_reply(t, 50, &r);
   else CHECK(!"a check that must ask Redis was answered at once");
   return r;
 }
@@ -108,7 +108,7 @@ static void limit_of_two(take_fn take, const char *client) {
   CHECK_INT((long long)ratelimit_shared_fallbacks(rl), 0);
   /* without overlap asked, the check is as before (and not counted as overlapped) */
   rl_take *t = NULL;
-  if (ratelimit_take_send(rl, "ip:203.0.113.99", RL_READ, now, &r, &t, NULL) == 0) ratelimit_take_reply(t, &r);
+  if (ratelimit_take_send(rl, "ip:203.0.113.99", RL_READ, now, &r, &t, NULL) == 0) ratelimit_take_reply(t, 50, &r);
   CHECK_INT(r.allowed, 1);
   CHECK_INT(counter(rl, "pheme_ratelimit_overlapped_total"), 3);
   ratelimit_free(rl);
