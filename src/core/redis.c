@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <hiredis/hiredis.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -393,6 +394,14 @@ static void pipe_fail(redis_client *c, const char *why) {
 
 /* The reader thread: reads replies as they come (the connection's receive timeout, timeout_ms,
  * wakes it to look for a command waiting too long) and answers the queue's head with each. */
+/* Whether the oldest command waiting has waited past timeout_ms. */
+static int late_reply(redis_client *c) {
+  pthread_mutex_lock(&c->pipe_mu);
+  int late = c->pipe_head && time_mono_us() - c->pipe_head->at_us > (uint64_t)c->timeout_ms * 1000;
+  pthread_mutex_unlock(&c->pipe_mu);
+  return late;
+}
+
 static void *pipe_reader(void *arg) {
   redis_client *c = arg;
   char in[16384];
@@ -405,13 +414,18 @@ static void *pipe_reader(void *arg) {
       return NULL;
     }
     redisContext *ctx = c->pipe; /* freed only by this thread (pipe_fail) */
+    /* Waits until the oldest command's reply is due (timeout_ms after it was sent), so a reply is
+     * never awaited longer; with none waiting, a quarter of timeout_ms at a time, so a command
+     * sent meanwhile is seen late by at most that (the senders do not wake this thread). */
+    uint64_t now = time_mono_us(), limit = (uint64_t)c->timeout_ms * 1000;
+    uint64_t wait_us = c->pipe_head ? (c->pipe_head->at_us + limit > now ? c->pipe_head->at_us + limit - now : 0) : limit / 4;
     pthread_mutex_unlock(&c->pipe_mu);
-    ssize_t n = read(ctx->fd, in, sizeof in);
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
-      pthread_mutex_lock(&c->pipe_mu);
-      int late = c->pipe_head && time_mono_us() - c->pipe_head->at_us > (uint64_t)c->timeout_ms * 1000;
-      pthread_mutex_unlock(&c->pipe_mu);
-      if (late) pipe_fail(c, "no reply within the timeout");
+    struct pollfd pf = {ctx->fd, POLLIN, 0};
+    int ready = poll(&pf, 1, (int)((wait_us + 999) / 1000));
+    ssize_t n = ready > 0 ? read(ctx->fd, in, sizeof in) : -1;
+    if (ready <= 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))) {
+      if (!late_reply(c)) continue;
+      pipe_fail(c, "no reply within the timeout");
       continue;
     }
     if (n <= 0) {
@@ -422,10 +436,12 @@ static void *pipe_reader(void *arg) {
       pipe_fail(c, "unreadable reply");
       continue;
     }
+    int failed = 0;
     for (;;) {
       void *reply = NULL;
       if (redisReaderGetReply(ctx->reader, &reply) != REDIS_OK) {
         pipe_fail(c, "unreadable reply");
+        failed = 1;
         break;
       }
       if (!reply) break;
@@ -436,6 +452,7 @@ static void *pipe_reader(void *arg) {
       if (!q) { /* a reply nothing asked for: the stream is not what this side thinks */
         freeReplyObject(reply);
         pipe_fail(c, "a reply without a command");
+        failed = 1;
         break;
       }
       redis_value v;
@@ -445,6 +462,9 @@ static void *pipe_reader(void *arg) {
       q->done(q->arg, e, &v);
       free(q);
     }
+    /* bytes came, but the oldest reply may still be incomplete: a Redis that trickles is as late
+     * as one that is silent */
+    if (!failed && late_reply(c)) pipe_fail(c, "no reply within the timeout");
   }
 }
 

@@ -571,11 +571,12 @@ static int rate_limit(http_server *s, http_req *r, int may_wait) {
     client_ip_key(s, r, client, sizeof client);
   }
   rl_result res;
-  /* The only connection open on the node asks on its thread's own Redis connection and waits:
-   * nothing else needs the thread meanwhile, and the reply then wakes this thread directly, where
-   * a parked request needs two wake-ups (the pipe's reader thread, then libmicrohttpd's event loop
-   * through its eventfd) and a suspend and a resume. With more connections open the check is
-   * pipelined and the request parked, so a thread never waits on Redis while others could run. */
+  /* The only connection open on the node asks on its thread's own Redis connection and waits
+   * (an overlapped check: once its handler has answered): nothing else needs the thread
+   * meanwhile, and the reply then reaches this thread directly, where a parked request needs two
+   * wake-ups (the pipe's reader thread, then libmicrohttpd's event loop through its eventfd) and a
+   * suspend and a resume. With more connections open the check is pipelined and the request
+   * parked, so a thread never waits on Redis while others could run. */
   int overlap = may_wait && overlap_allowed(r);
   if (!may_wait || ATOMIC_GET(&s->connections_open) <= 1) {
     rl_take *t;
