@@ -513,9 +513,10 @@ export function rawRequest(method, p, { headers = {}, body } = {}) {
 // ---------- the route table ----------
 
 // The rows of api_routes[] in src/api/routes.c.
-// Rows like {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, "summary", "tag", "Body" | NULL, 200[, 1]},
-// (the optional field after the status marks a route whose answers may be cached; the one after it
-// names the body stream of an upload route)
+// Rows like {"GET", "/api/v1/tasks/:id", tasks_get, PUBLIC, "summary", "tag", "Body" | NULL, 200[, ROUTE_CACHEABLE]},
+// (the optional field after the status holds the route's flags, src/http/router.h: ROUTE_CACHEABLE
+// for a route whose answers may be cached, ROUTE_LIVE for one whose answer lives on; the one after
+// it names the body stream of an upload route)
 export function routeTable(file = path.join(ROOT, 'src', 'api', 'routes.c')) {
   const src = fs.readFileSync(file, 'utf8');
   const start = src.indexOf('api_routes[]');
@@ -523,13 +524,13 @@ export function routeTable(file = path.join(ROOT, 'src', 'api', 'routes.c')) {
   const end = src.indexOf('};', start);
   const body = src.slice(start, end);
   const rows = [];
-  // {method, pattern, handler, role, rate-limit class, summary, tag, body schema, status[, cacheable]}
-  const re = /\{\s*"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"([^"]*)"\s*,\s*(NULL|BODY\((\w+)\))\s*,\s*(\d+)\s*(?:,\s*([01])\s*)?(?:,\s*&?(\w+)\s*)?\}/g;
+  // {method, pattern, handler, role, rate-limit class, summary, tag, body schema, status[, flags[, stream]]}
+  const re = /\{\s*"(GET|POST|PUT|PATCH|DELETE|HEAD|OPTIONS)"\s*,\s*"([^"]+)"\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*(\w+)\s*,\s*"((?:[^"\\]|\\.)*)"\s*,\s*"([^"]*)"\s*,\s*(NULL|BODY\((\w+)\))\s*,\s*(\d+)\s*(?:,\s*(0|ROUTE_\w+(?:\s*\|\s*ROUTE_\w+)*)\s*)?(?:,\s*&?(\w+)\s*)?\}/g;
   const rates = { RL_AUTH: 'auth', RL_READ: 'read', RL_WRITE: 'write', RL_GRAPHQL: 'graphql', UNLIMITED: null };
   let m;
   while ((m = re.exec(body))) {
     assert.ok(m[5] in rates, `route ${m[1]} ${m[2]}: rate-limit class ${m[5]}`);
-    rows.push({ method: m[1], pattern: m[2], handler: m[3], role: m[4], rate: rates[m[5]], summary: m[6], tag: m[7], body: m[9] || null, status: Number(m[10]), cacheable: m[11] === '1', stream: m[12] || null });
+    rows.push({ method: m[1], pattern: m[2], handler: m[3], role: m[4], rate: rates[m[5]], summary: m[6], tag: m[7], body: m[9] || null, status: Number(m[10]), cacheable: /ROUTE_CACHEABLE/.test(m[11] || ''), live: /ROUTE_LIVE/.test(m[11] || ''), stream: m[12] || null });
   }
   // every row-looking line was understood
   const looksLikeRow = body.split('\n').filter((l) => /^\s*\{\s*"[A-Z]+"\s*,/.test(l)).length;
