@@ -2,7 +2,9 @@
  * (self, unknown skill, duplicate), batch lookups in order with unknown people at zero, history
  * rows and events only on change, and incremental updates equal to a full recompute after random
  * streams of events (validated work, XP rows, badges, endorsements). */
+#include "core/util.h"
 #include "eth/address.h"
+#include "jobs/jobs.h"
 #include "reputation/reputation.h"
 #include "reputation/merkle.h"
 #include "store/internal.h"
@@ -402,6 +404,53 @@ TEST(skill_wallet_endorsements_are_mirrored) {
   CHECK_INT(n, 0);
 }
 
+/* The job a group commit of awards enqueues (store/game.c): {"user_ids": [...]} rescores each
+ * person in turn; one who is gone does not stop the others, and fails the job for good once they
+ * are done, naming them; a payload with neither form is refused for good. */
+static pheme_err run_update_job(const char *payload, jobs_run *run, arena *a) {
+  const jobs_kind *k = jobs_kind_find(REP_JOB_UPDATE);
+  if (!k) return PHEME_DATA_NOT_FOUND;
+  static job_claim claim;
+  claim = (job_claim){.id = 1, .kind = REP_JOB_UPDATE, .payload = payload, .attempt = 1, .max_attempts = 3};
+  memset(run, 0, sizeof *run);
+  run->store = S;
+  run->claim = &claim;
+  run->a = a;
+  return k->fn(run, k->ctx);
+}
+
+TEST(update_job_rescores_a_list_and_names_who_is_gone) {
+  REQUIRE(rep_register_jobs(&eng, NULL) == 0);
+  int64_t day_ago = time_now_ms() - REP_DAY_MS;
+  outcome(8, 95, day_ago, 1);
+  outcome(9, 85, day_ago, 2);
+  int64_t h0, h1;
+  CHECK(count_rows("reputation_history", &h0) == 0);
+  arena a;
+  arena_init(&a, 0);
+  jobs_run run;
+  char payload[200];
+  snprintf(payload, sizeof payload, "{\"user_ids\":[%lld,987654321,%lld],\"submission_ids\":[0,0,0]}",
+           (long long)ids[8], (long long)ids[9]);
+  CHECK_INT(run_update_job(payload, &run, &a), PHEME_DATA_NOT_FOUND);
+  CHECK_INT(run.permanent, 1);
+  CHECK(strstr(run.error, "no user 987654321") != NULL);
+  CHECK(count_rows("reputation_history", &h1) == 0);
+  CHECK_INT(h1, h0 + 2); /* both rescored: the one who is gone, between them, stopped nothing */
+  /* the one-person form */
+  snprintf(payload, sizeof payload, "{\"user_id\":%lld}", (long long)ids[8]);
+  CHECK_INT(run_update_job(payload, &run, &a), PHEME_OK);
+  CHECK_INT(run.permanent, 0);
+  /* refused for good: an empty list, both forms, a list of the wrong length */
+  static const char *bad[] = {"{\"user_ids\":[]}", "{\"user_id\":1,\"user_ids\":[1]}",
+                              "{\"user_ids\":[1,2],\"submission_ids\":[0]}", "[1]", "{\"user_ids\":[0]}"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    CHECK_INT(run_update_job(bad[i], &run, &a), PHEME_DATA_INVALID);
+    CHECK_INT(run.permanent, 1);
+  }
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   char why[200];
   rng = 12345;
@@ -420,6 +469,7 @@ static void all_tests(void) {
   RUN(lookup_table_sees_a_rescore_that_commits_after_a_later_one);
   RUN(epoch_and_proofs);
   RUN(skill_wallet_endorsements_are_mirrored);
+  RUN(update_job_rescores_a_list_and_names_who_is_gone);
 }
 
 int main(void) { return backends_main("test_reputation", all_tests); }
