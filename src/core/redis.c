@@ -3,7 +3,6 @@
 
 #include <errno.h>
 #include <hiredis/hiredis.h>
-#include <poll.h>
 #include <pthread.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -394,6 +393,10 @@ static void pipe_fail(redis_client *c, const char *why) {
 
 /* The reader thread: reads replies as they come (the connection's receive timeout, timeout_ms,
  * wakes it to look for a command waiting too long) and answers the queue's head with each. */
+/* The pipe's reader looks at the oldest command's age at least this many times per timeout_ms
+ * (its read's receive timeout), and after every read that brings bytes. */
+#define PIPE_READ_SLICES 4
+
 /* Whether the oldest command waiting has waited past timeout_ms. */
 static int late_reply(redis_client *c) {
   pthread_mutex_lock(&c->pipe_mu);
@@ -414,18 +417,13 @@ static void *pipe_reader(void *arg) {
       return NULL;
     }
     redisContext *ctx = c->pipe; /* freed only by this thread (pipe_fail) */
-    /* Waits until the oldest command's reply is due (timeout_ms after it was sent), so a reply is
-     * never awaited longer; with none waiting, a quarter of timeout_ms at a time, so a command
-     * sent meanwhile is seen late by at most that (the senders do not wake this thread). */
-    uint64_t now = time_mono_us(), limit = (uint64_t)c->timeout_ms * 1000;
-    uint64_t wait_us = c->pipe_head ? (c->pipe_head->at_us + limit > now ? c->pipe_head->at_us + limit - now : 0) : limit / 4;
     pthread_mutex_unlock(&c->pipe_mu);
-    struct pollfd pf = {ctx->fd, POLLIN, 0};
-    int ready = poll(&pf, 1, (int)((wait_us + 999) / 1000));
-    ssize_t n = ready > 0 ? read(ctx->fd, in, sizeof in) : -1;
-    if (ready <= 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))) {
-      if (!late_reply(c)) continue;
-      pipe_fail(c, "no reply within the timeout");
+    /* One blocking read (the connection's receive timeout is a quarter of timeout_ms, set when it
+     * was dialled: PIPE_READ_SLICES): a reply is therefore awaited at most 1.25 × timeout_ms, and
+     * a busy connection costs one system call per read. */
+    ssize_t n = read(ctx->fd, in, sizeof in);
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+      if (late_reply(c)) pipe_fail(c, "no reply within the timeout");
       continue;
     }
     if (n <= 0) {
@@ -485,6 +483,9 @@ pheme_err redis_send(redis_client *c, int argc, const char *const *argv, redis_d
    * whose connect hangs do not each dial in turn (one timeout each, one after the other) */
   if (!c->pipe && !c->pipe_stopping && time_mono_us() >= __atomic_load_n(&c->down_until_us, __ATOMIC_ACQUIRE) &&
       (c->pipe = dial(c))) {
+    int slice_ms = c->timeout_ms / PIPE_READ_SLICES > 0 ? c->timeout_ms / PIPE_READ_SLICES : 1;
+    struct timeval tv = {slice_ms / 1000, (slice_ms % 1000) * 1000};
+    (void)setsockopt(c->pipe->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv); /* the reader's wake-ups */
     if (!c->pipe_reader_started && pthread_create(&c->pipe_reader, NULL, pipe_reader, c) == 0) c->pipe_reader_started = 1;
     if (!c->pipe_reader_started) {
       redisFree(c->pipe);
