@@ -547,19 +547,21 @@ rl_result ratelimit_take(ratelimit *rl, const char *client, rl_class c, uint64_t
   return local_take(&ref, limit, now_us);
 }
 
-/* A take whose call to Redis is in flight (ratelimit_take_async). */
-typedef struct {
+/* A take whose call to Redis is in flight: the reader thread's (ratelimit_take_async) or its
+ * caller's until ratelimit_take_reply (ratelimit_take_send). */
+struct rl_take {
   ratelimit *rl;
   shared_take_call t;
   call_args args;
-  rl_done_fn done;
+  rl_done_fn done;  /* ratelimit_take_async */
   void *arg;
-} take_in_flight;
+  pthread_t thread; /* ratelimit_take_send: the thread whose connection it went out on */
+};
 
 /* Redis's answer to a take in flight, on the Redis client's reader thread. NOSCRIPT (a Redis that
  * restarted or was flushed) is asked again the waiting way, on this thread, once. */
 static void take_answered(void *arg, pheme_err e, const redis_value *v) {
-  take_in_flight *f = arg;
+  rl_take *f = arg;
   int granted = 0;
   double tokens = 0;
   int limit = f->t.limit;
@@ -572,13 +574,15 @@ static void take_answered(void *arg, pheme_err e, const redis_value *v) {
   free(f);
 }
 
-int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out, rl_done_fn done,
-                         void *arg, int *overlap) {
+/* The first half of ratelimit_take_async and ratelimit_take_send: 1 when answered at once (*out;
+ * a lease, this node's bucket), 0 with *fp a take whose call is ready to send. */
+static int take_begin(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out, int *overlap,
+                      rl_take **fp) {
   if (overlap) *overlap = 0;
   bucket_ref ref;
   bucket_ref_init(rl, client, c, &ref);
   int limit = rl->limits[c];
-  take_in_flight *f;
+  rl_take *f;
   if (!rl->shared || !(f = malloc(sizeof *f))) {
     *out = ratelimit_take(rl, client, c, now_us);
     return 1;
@@ -590,65 +594,45 @@ int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t
     return 1;
   }
   f->rl = rl;
-  f->done = done;
-  f->arg = arg;
   call_args_init(rl, &f->args, ref.key, limit, f->t.want, f->t.id, f->t.back, f->t.spent);
   __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
-  int overlapped = f->t.overlapped; /* f is the reader thread's once sent */
-  if (redis_send(rl->shared, f->args.argc, f->args.argv, take_answered, f) == PHEME_OK) {
-    if (overlapped) __atomic_add_fetch(&rl->overlapped, 1, __ATOMIC_RELAXED);
-    return 0;
-  }
-  /* Redis down: the bucket's renewal is undone and this node's own bucket answers */
-  __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
-  (void)shared_end(rl, &f->t, -1, 0, 0, out);
-  *out = local_take(&ref, limit, now_us);
+  *fp = f;
+  return 0;
+}
+
+/* The call of f could not be sent (Redis down): the bucket's renewal is undone and this node's own
+ * bucket answers at once. Returns 1 (answered). */
+static int take_unsent(rl_take *f, rl_result *out, int *overlap) {
+  __atomic_add_fetch(&f->rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
+  (void)shared_end(f->rl, &f->t, -1, 0, 0, out);
+  *out = local_take(&f->t.ref, f->t.limit, f->t.now_us);
   if (overlap) *overlap = 0;
   free(f);
   return 1;
 }
 
-/* A take whose call went out on its thread's own connection (ratelimit_take_send). */
-struct rl_take {
-  ratelimit *rl;
-  shared_take_call t;
-  call_args args;
-  pthread_t thread;
-};
+int ratelimit_take_async(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out, rl_done_fn done,
+                         void *arg, int *overlap) {
+  rl_take *f;
+  if (take_begin(rl, client, c, now_us, out, overlap, &f)) return 1;
+  f->done = done;
+  f->arg = arg;
+  int overlapped = f->t.overlapped; /* f is the reader thread's once sent */
+  if (redis_send(rl->shared, f->args.argc, f->args.argv, take_answered, f) != PHEME_OK) return take_unsent(f, out, overlap);
+  if (overlapped) __atomic_add_fetch(&rl->overlapped, 1, __ATOMIC_RELAXED);
+  return 0;
+}
 
 int ratelimit_take_send(ratelimit *rl, const char *client, rl_class c, uint64_t now_us, rl_result *out,
                         rl_take **pending, int *overlap) {
-  bucket_ref ref;
-  bucket_ref_init(rl, client, c, &ref);
-  int limit = rl->limits[c];
   rl_take *f;
   *pending = NULL;
-  if (overlap) *overlap = 0;
-  if (!rl->shared || !(f = malloc(sizeof *f))) {
-    *out = ratelimit_take(rl, client, c, now_us);
-    return 1;
-  }
-  int rc = shared_begin(rl, &ref, limit, now_us, out, &f->t, overlap);
-  if (rc) {
-    free(f);
-    if (rc < 0) *out = local_take(&ref, limit, now_us);
-    return 1;
-  }
-  f->rl = rl;
+  if (take_begin(rl, client, c, now_us, out, overlap, &f)) return 1;
   f->thread = pthread_self();
-  call_args_init(rl, &f->args, ref.key, limit, f->t.want, f->t.id, f->t.back, f->t.spent);
-  __atomic_add_fetch(&rl->shared_calls, 1, __ATOMIC_RELAXED);
-  if (redis_command_send(rl->shared, f->args.argc, f->args.argv) == PHEME_OK) {
-    if (f->t.overlapped) __atomic_add_fetch(&rl->overlapped, 1, __ATOMIC_RELAXED);
-    *pending = f;
-    return 0;
-  }
-  __atomic_add_fetch(&rl->shared_fallbacks, 1, __ATOMIC_RELAXED);
-  (void)shared_end(rl, &f->t, -1, 0, 0, out);
-  *out = local_take(&ref, limit, now_us);
-  if (overlap) *overlap = 0;
-  free(f);
-  return 1;
+  if (redis_command_send(rl->shared, f->args.argc, f->args.argv) != PHEME_OK) return take_unsent(f, out, overlap);
+  if (f->t.overlapped) __atomic_add_fetch(&rl->overlapped, 1, __ATOMIC_RELAXED);
+  *pending = f;
+  return 0;
 }
 
 void ratelimit_take_reply(rl_take *f, int spin_us, rl_result *out) {

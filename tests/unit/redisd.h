@@ -57,6 +57,19 @@ static inline int redisd_start(redisd *d) {
   return -1;
 }
 
+/* For a test file's main (test.h): starts d, runs the tests, stops d. A redis-server that cannot
+ * start fails the file, never skips it. */
+#define REDISD_RUN(d, ...)                                                          \
+  do {                                                                              \
+    if (redisd_start(d)) {                                                          \
+      fprintf(stderr, "cannot start redis-server (scripts/deps.sh test installs it)\n"); \
+      test__failed_tests++;                                                         \
+      break;                                                                        \
+    }                                                                               \
+    __VA_ARGS__;                                                                    \
+    redisd_stop(d);                                                                 \
+  } while (0)
+
 static inline void redisd_stop(redisd *d) {
   if (d->pid <= 0) return;
   kill(d->pid, SIGTERM);

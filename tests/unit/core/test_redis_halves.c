@@ -94,17 +94,4 @@ TEST(a_connection_lost_between_the_halves_is_an_outage_then_recovers) {
   redis_client_free(c);
 }
 
-static void run_all(void) {
-  if (redisd_start(&D)) {
-    fprintf(stderr, "cannot start redis-server (scripts/deps.sh test installs it)\n");
-    test__failed_tests++;
-    return;
-  }
-  RUN(a_command_in_between_gets_its_own_reply);
-  RUN(an_error_reply_is_the_commands_fault_not_an_outage);
-  RUN(a_send_while_a_reply_is_awaited_drops_that_reply);
-  RUN(a_connection_lost_between_the_halves_is_an_outage_then_recovers);
-  redisd_stop(&D);
-}
-
-TEST_MAIN(run_all())
+TEST_MAIN(REDISD_RUN(&D, RUN(a_command_in_between_gets_its_own_reply); RUN(an_error_reply_is_the_commands_fault_not_an_outage); RUN(a_send_while_a_reply_is_awaited_drops_that_reply); RUN(a_connection_lost_between_the_halves_is_an_outage_then_recovers)))

@@ -145,16 +145,4 @@ TEST(redis_down_answers_at_once_without_overlap) {
   redis_client_free(redis);
 }
 
-static void run_all(void) {
-  if (redisd_start(&D)) {
-    fprintf(stderr, "cannot start redis-server (scripts/deps.sh test installs it)\n");
-    test__failed_tests++;
-    return;
-  }
-  RUN(two_halves_answer_as_the_waiting_check_and_stop_overlapping_a_refused_client);
-  RUN(pipelined_checks_answer_as_the_waiting_check_and_stop_overlapping_a_refused_client);
-  RUN(redis_down_answers_at_once_without_overlap);
-  redisd_stop(&D);
-}
-
-TEST_MAIN(run_all())
+TEST_MAIN(REDISD_RUN(&D, RUN(two_halves_answer_as_the_waiting_check_and_stop_overlapping_a_refused_client); RUN(pipelined_checks_answer_as_the_waiting_check_and_stop_overlapping_a_refused_client); RUN(redis_down_answers_at_once_without_overlap)))
