@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <pthread.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <stdio.h>
@@ -355,8 +356,8 @@ pheme_err redis_command_reply(redis_client *c, int spin_us, redis_value *out) {
   if (!t->early && spin_us > 0) { /* polled, not slept on, until the first byte or the time is up */
     uint64_t until = time_mono_us() + (uint64_t)spin_us;
     char b;
-    while (recv(t->ctx->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 1 && time_mono_us() < until) {
-    }
+    while (recv(t->ctx->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) != 1 && time_mono_us() < until)
+      sched_yield(); /* whoever else is runnable on this core (Redis itself, on a small machine) goes first */
   }
   redisReply *r = t->early ? t->early : next_reply(c, t);
   if (!r) return PHEME_SYS_IO;
