@@ -232,10 +232,10 @@ static thread_conn *connection(redis_client *c) {
   return t;
 }
 
-/* The thread's connection failed (what: the error): noted, and closed (the next use dials again);
- * a reply awaited on it is lost. */
+/* The thread's connection failed (hiredis's error, else what): noted, and closed (the next use
+ * dials again); a reply awaited on it is lost. */
 static void conn_lost(redis_client *c, thread_conn *t, const char *what) {
-  note_failure(c, what);
+  note_failure(c, t->ctx->errstr[0] ? t->ctx->errstr : what);
   redisFree(t->ctx);
   t->ctx = NULL;
   if (!t->early) t->awaited = 0; /* a reply already read is still taken by redis_command_reply */
@@ -245,7 +245,7 @@ static void conn_lost(redis_client *c, thread_conn *t, const char *what) {
 static redisReply *next_reply(redis_client *c, thread_conn *t) {
   void *r = NULL;
   if (redisGetReply(t->ctx, &r) != REDIS_OK || !r) {
-    conn_lost(c, t, t->ctx->errstr[0] ? t->ctx->errstr : "no reply");
+    conn_lost(c, t, "no reply");
     return NULL;
   }
   return r;
@@ -314,7 +314,7 @@ pheme_err redis_command(redis_client *c, int argc, const char *const *argv, redi
   if (!t || read_awaited(c, t)) return PHEME_SYS_IO;
   __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
   if (redisAppendCommandArgv(t->ctx, argc, (const char **)argv, NULL) != REDIS_OK) {
-    conn_lost(c, t, t->ctx->errstr[0] ? t->ctx->errstr : "cannot send");
+    conn_lost(c, t, "cannot send");
     return PHEME_SYS_IO;
   }
   redisReply *r = next_reply(c, t);
@@ -335,16 +335,12 @@ pheme_err redis_command_send(redis_client *c, int argc, const char *const *argv)
     t->awaited = 0;
   }
   __atomic_add_fetch(&c->commands, 1, __ATOMIC_RELAXED);
-  int done = 0;
-  if (redisAppendCommandArgv(t->ctx, argc, (const char **)argv, NULL) != REDIS_OK) {
-    conn_lost(c, t, t->ctx->errstr[0] ? t->ctx->errstr : "cannot send");
+  int done = 0, ok = redisAppendCommandArgv(t->ctx, argc, (const char **)argv, NULL) == REDIS_OK;
+  while (ok && !done) ok = redisBufferWrite(t->ctx, &done) == REDIS_OK;
+  if (!ok) {
+    conn_lost(c, t, "cannot send");
     return PHEME_SYS_IO;
   }
-  while (!done)
-    if (redisBufferWrite(t->ctx, &done) != REDIS_OK) {
-      conn_lost(c, t, t->ctx->errstr[0] ? t->ctx->errstr : "cannot send");
-      return PHEME_SYS_IO;
-    }
   t->awaited = 1;
   return PHEME_OK;
 }
@@ -392,8 +388,6 @@ static void pipe_fail(redis_client *c, const char *why) {
   }
 }
 
-/* The reader thread: reads replies as they come (the connection's receive timeout, timeout_ms,
- * wakes it to look for a command waiting too long) and answers the queue's head with each. */
 /* The pipe's reader looks at the oldest command's age at least this many times per timeout_ms
  * (its read's receive timeout), and after every read that brings bytes. */
 #define PIPE_READ_SLICES 4
@@ -406,6 +400,9 @@ static int late_reply(redis_client *c) {
   return late;
 }
 
+/* The reader thread: reads replies as they come (the connection's receive timeout, a quarter of
+ * timeout_ms, wakes it to look for a command waiting too long) and answers the queue's head with
+ * each. */
 static void *pipe_reader(void *arg) {
   redis_client *c = arg;
   char in[16384];

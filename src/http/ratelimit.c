@@ -241,17 +241,26 @@ static int call_answer(ratelimit *rl, pheme_err e, const redis_value *v, int lim
   return 0;
 }
 
-/* The call on this thread's own connection, waiting for the answer; NOSCRIPT (a Redis that
- * restarted or was flushed) is answered by sending the script itself once. */
+/* The answer to the call a (e and v, as redis_command returns them), whichever way it went out.
+ * NOSCRIPT (a Redis that restarted or was flushed) is answered by sending the script itself once,
+ * on this thread's own connection, waiting. */
+static int call_reply(ratelimit *rl, call_args *a, pheme_err e, const redis_value *v, int limit, int *granted,
+                      double *tokens) {
+  redis_value again;
+  if (e == PHEME_DATA_INVALID && strncmp(v->s, "NOSCRIPT", 8) == 0) {
+    a->argv[0] = "EVAL";
+    a->argv[1] = BUCKET_SCRIPT; /* runs it and caches it on the server for the next EVALSHA */
+    e = redis_command(rl->shared, a->argc, a->argv, &again);
+    v = &again;
+  }
+  return call_answer(rl, e, v, limit, granted, tokens);
+}
+
+/* The call on this thread's own connection, waiting for the answer. */
 static int call_wait(ratelimit *rl, call_args *a, int limit, int *granted, double *tokens) {
   redis_value v;
   pheme_err e = redis_command(rl->shared, a->argc, a->argv, &v);
-  if (e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0) {
-    a->argv[0] = "EVAL";
-    a->argv[1] = BUCKET_SCRIPT; /* runs it and caches it on the server for the next EVALSHA */
-    e = redis_command(rl->shared, a->argc, a->argv, &v);
-  }
-  return call_answer(rl, e, &v, limit, granted, tokens);
+  return call_reply(rl, a, e, &v, limit, granted, tokens);
 }
 
 /* One call of the shared bucket's script: want tokens (0: only look), giving back the lease
@@ -558,16 +567,14 @@ struct rl_take {
   pthread_t thread; /* ratelimit_take_send: the thread whose connection it went out on */
 };
 
-/* Redis's answer to a take in flight, on the Redis client's reader thread. NOSCRIPT (a Redis that
- * restarted or was flushed) is asked again the waiting way, on this thread, once. */
+/* Redis's answer to a take in flight, on the Redis client's reader thread (call_reply: NOSCRIPT
+ * is asked again the waiting way, on this thread, once). */
 static void take_answered(void *arg, pheme_err e, const redis_value *v) {
   rl_take *f = arg;
   int granted = 0;
   double tokens = 0;
   int limit = f->t.limit;
-  int rc = e == PHEME_DATA_INVALID && strncmp(v->s, "NOSCRIPT", 8) == 0
-               ? call_wait(f->rl, &f->args, limit, &granted, &tokens)
-               : call_answer(f->rl, e, v, limit, &granted, &tokens);
+  int rc = call_reply(f->rl, &f->args, e, v, limit, &granted, &tokens);
   rl_result r;
   if (shared_end(f->rl, &f->t, rc, granted, tokens, &r)) r = local_take(&f->t.ref, f->t.limit, f->t.now_us);
   f->done(f->arg, &r);
@@ -642,8 +649,7 @@ void ratelimit_take_reply(rl_take *f, int spin_us, rl_result *out) {
   if (pthread_equal(f->thread, pthread_self())) {
     redis_value v;
     pheme_err e = redis_command_reply(rl->shared, spin_us, &v);
-    rc = e == PHEME_DATA_INVALID && strncmp(v.s, "NOSCRIPT", 8) == 0 ? call_wait(rl, &f->args, limit, &granted, &tokens)
-                                                                     : call_answer(rl, e, &v, limit, &granted, &tokens);
+    rc = call_reply(rl, &f->args, e, &v, limit, &granted, &tokens);
   } /* else: on another thread the reply cannot be read (it is dropped by the thread's next send) */
   if (shared_end(rl, &f->t, rc, granted, tokens, out)) *out = local_take(&f->t.ref, limit, f->t.now_us);
   free(f);

@@ -580,15 +580,16 @@ static int rate_limit(http_server *s, http_req *r, int may_wait) {
   int overlap = may_wait && overlap_allowed(r);
   if (!may_wait || ATOMIC_GET(&s->connections_open) <= 1) {
     rl_take *t;
-    if (ratelimit_take_send(s->o.limits, client, (rl_class)cls, time_mono_us(), &res, &t, overlap ? &overlap : NULL)) {
-      /* answered at once: a lease, this node's own bucket, or Redis down */
-    } else if (overlap) {
-      r->rl_take = t; /* the reply is read on this thread once the handler has answered */
-      r->rl_nhdr = r->nhdr;
-      return 0;
-    } else {
-      ratelimit_take_reply(t, 0, &res);
-    }
+    if (!overlap) {
+      res = ratelimit_take(s->o.limits, client, (rl_class)cls, time_mono_us());
+    } else if (!ratelimit_take_send(s->o.limits, client, (rl_class)cls, time_mono_us(), &res, &t, &overlap)) {
+      if (overlap) {
+        r->rl_take = t; /* the reply is read on this thread once the handler has answered */
+        r->rl_nhdr = r->nhdr;
+        return 0;
+      }
+      ratelimit_take_reply(t, 0, &res); /* a client refused lately: it waits, as before */
+    } /* else answered at once: a lease, this node's own bucket, or Redis down */
     return rate_answer(r, &res);
   }
   __atomic_store_n(&r->rl_state, RL_CHECK_SENT, __ATOMIC_RELEASE);
