@@ -135,7 +135,7 @@ int rep_cli(const pheme_config *cfg, store *s, char **args, int nargs) {
   if (strcmp(sub, "recompute") == 0 && nargs == 1) {
     rep_recompute_stats st;
     uint64_t t0 = time_mono_us();
-    pheme_err e = rep_recompute(&r, time_now_ms(), isatty(2) ? bar : NULL, NULL, &st);
+    pheme_err e = rep_recompute(&r, time_now_ms(), NULL, isatty(2) ? bar : NULL, NULL, &st);
     if (e) {
       fprintf(stderr, "pheme reputation recompute: %s\n", pheme_err_message(e));
       rc = 1;

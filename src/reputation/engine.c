@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "core/json.h"
 #include "core/log.h"
@@ -13,6 +15,7 @@
 #include "jobs/jobs.h"
 #include "reputation/merkle.h"
 #include "reputation/receipt.h"
+#include "store/lease.h"
 #include "work/roles.h"
 #include "core/banned.h"
 
@@ -250,9 +253,38 @@ pheme_err rep_update_user(rep_engine *r, int64_t user_id, int64_t as_of, int *ch
 
 #define SAVE_BATCH 512
 
-pheme_err rep_recompute(rep_engine *r, int64_t as_of, rep_progress_fn progress, void *ctx,
-                        rep_recompute_stats *st) {
-  memset(st, 0, sizeof *st);
+/* One full recompute at a time on a database, whichever process or thread asks (lease
+ * "reputation.recompute", store/lease.h). Two at once had the later one's trust refresh fail on
+ * the rows the earlier one inserted (PostgreSQL: its DELETE does not see them, its INSERTs then
+ * collide), and the one that read the older state could save its scores last. A recompute that
+ * waits for the lease reads everything after the running one is done. The holder renews the lease
+ * before a batch it saves once a tenth of it has passed (and stops if it was lost); one that died
+ * frees it after REP_RECOMPUTE_LEASE_MS. */
+#define REP_RECOMPUTE_LEASE "reputation.recompute"
+#define REP_RECOMPUTE_LEASE_MS 300000
+#define REP_RECOMPUTE_WAIT_MS 100
+
+/* Takes or renews the lease for owner, waiting (when wait) until it is free. PHEME_DATA_CONFLICT
+ * when another holds it and this does not wait, or *stop was set while it waited. */
+static pheme_err recompute_lease(rep_engine *r, const char *owner, int wait, const volatile int *stop) {
+  for (int told = 0;;) {
+    arena a;
+    arena_init(&a, 0);
+    int won;
+    const char *holder;
+    pheme_err e = store_lease_take(r->store, &a, REP_RECOMPUTE_LEASE, owner, time_now_ms(), REP_RECOMPUTE_LEASE_MS,
+                                   &won, &holder);
+    if (!e && !won && !wait) log_warn("reputation recompute %s: the lease went to %s; stopping", owner, holder);
+    if (!e && !won && wait && !told++) log_info("reputation recompute: waiting for the one %s runs", holder);
+    arena_release(&a);
+    if (e || won) return e;
+    if (!wait || (stop && *stop)) return PHEME_DATA_CONFLICT;
+    nanosleep(&(struct timespec){.tv_nsec = REP_RECOMPUTE_WAIT_MS * 1000000L}, NULL);
+  }
+}
+
+static pheme_err recompute_locked(rep_engine *r, const char *owner, int64_t as_of, rep_progress_fn progress,
+                                  void *ctx, rep_recompute_stats *st) {
   int added, removed;
   pheme_err e = store_rep_chain_endorsements_sync(r->store, &added, &removed);
   if (e) return e;
@@ -269,12 +301,17 @@ pheme_err rep_recompute(rep_engine *r, int64_t as_of, rep_progress_fn progress, 
   rep_cursor c = {&s, 0, 0, 0};
   store_actor sys = {0, ""};
   int nb = 0;
+  int64_t renewed = time_now_ms();
   if (progress && !e) progress(0, s.npeople, ctx);
   for (int i = 0; !e && i < s.npeople; i++) {
     e = score_person(r, &batch, &c, &s.people[i], as_of, &scores[nb++], NULL);
     if (!e && (nb == SAVE_BATCH || i == s.npeople - 1)) {
       int ch = 0;
-      e = store_rep_scores_save(r->store, &sys, scores, nb, &ch);
+      if (time_now_ms() - renewed > REP_RECOMPUTE_LEASE_MS / 10) {
+        renewed = time_now_ms();
+        e = recompute_lease(r, owner, 0, NULL);
+      }
+      if (!e) e = store_rep_scores_save(r->store, &sys, scores, nb, &ch);
       st->changed += ch;
       st->people += nb;
       nb = 0;
@@ -285,6 +322,23 @@ pheme_err rep_recompute(rep_engine *r, int64_t as_of, rep_progress_fn progress, 
   free(scores);
   arena_release(&batch);
   arena_release(&a);
+  return e;
+}
+
+pheme_err rep_recompute(rep_engine *r, int64_t as_of, const volatile int *stop, rep_progress_fn progress,
+                        void *ctx, rep_recompute_stats *st) {
+  memset(st, 0, sizeof *st);
+  static unsigned long seq;
+  char host[64] = "host", owner[LEASE_OWNER_MAX];
+  gethostname(host, sizeof host - 1);
+  host[sizeof host - 1] = 0;
+  snprintf(owner, sizeof owner, "%s:%ld:%lu", host, (long)getpid(), __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
+  pheme_err e = recompute_lease(r, owner, 1, stop);
+  if (e) return e;
+  e = recompute_locked(r, owner, as_of, progress, ctx, st);
+  if (store_lease_release(r->store, REP_RECOMPUTE_LEASE, owner))
+    log_warn("reputation recompute %s: the lease could not be released; it frees itself in %d s", owner,
+             REP_RECOMPUTE_LEASE_MS / 1000);
   return e;
 }
 
@@ -553,7 +607,7 @@ static pheme_err job_update(jobs_run *run, void *ctx) {
 static pheme_err job_recompute(jobs_run *run, void *ctx) {
   rep_engine *r = ctx;
   rep_recompute_stats st;
-  pheme_err e = rep_recompute(r, time_now_ms(), NULL, NULL, &st);
+  pheme_err e = rep_recompute(r, time_now_ms(), run->stopping, NULL, NULL, &st);
   if (e) snprintf(run->error, sizeof run->error, "recompute failed: %s", pheme_err_message(e));
   else log_info("reputation recomputed: %lld people, %lld changed, trust in %d iterations",
                 (long long)st.people, (long long)st.changed, st.trust.iterations);

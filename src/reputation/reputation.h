@@ -50,9 +50,12 @@ typedef struct {
   et_stats trust;
 } rep_recompute_stats;
 typedef void (*rep_progress_fn)(int64_t done, int64_t total, void *ctx);
-/* Refreshes trust, then rescores everybody at as_of. progress (may be NULL) is called now and then. */
-pheme_err rep_recompute(rep_engine *r, int64_t as_of, rep_progress_fn progress, void *ctx,
-                        rep_recompute_stats *st) PHEME_MUST_CHECK;
+/* Refreshes trust, then rescores everybody at as_of. progress (may be NULL) is called now and then.
+ * One recompute runs at a time on a database: this waits while another process or thread runs one
+ * (engine.c, "one full recompute at a time"), then reads everything it wrote. PHEME_DATA_CONFLICT
+ * when *stop (may be NULL) became 1 while it waited, or the lease was lost mid-way. */
+pheme_err rep_recompute(rep_engine *r, int64_t as_of, const volatile int *stop, rep_progress_fn progress,
+                        void *ctx, rep_recompute_stats *st) PHEME_MUST_CHECK;
 
 /* The receipt of a person's score computed now at as_of, not stored: every input, every
  * intermediate, the formula, and the diff against the stored score. The caller json_decref()s. */

@@ -372,7 +372,7 @@ pheme_err rep_round_dev(rep_engine *r, const pheme_config *cfg, int64_t *round, 
       secp_address(sender, key, &ee)) {
     return pheme_fail(PHEME_SYS_INTERNAL, err, errlen, "the round needs chain_operator_key");
   }
-  pheme_err e = rep_recompute(r, time_now_ms(), NULL, NULL, &st);
+  pheme_err e = rep_recompute(r, time_now_ms(), NULL, NULL, NULL, &st);
   if (!e) e = rep_epoch_build(r, &sys, latest + 1, round, root, &n);
   if (e) {
     pheme_fail(e, err, errlen, "building the epoch: %s", pheme_err_message(e));

@@ -112,11 +112,29 @@ pheme_err jobs_enqueue_in(sx *x, const job_request *rq, int64_t now_ms, int64_t 
   int max_attempts = rq->max_attempts ? rq->max_attempts : __atomic_load_n(&default_attempts, __ATOMIC_RELAXED);
   if (!kind_valid(rq->kind) || !payload_valid(payload) ||
       max_attempts < 1 || max_attempts > 1000 ||
-      (rq->idempotency_key && (!rq->idempotency_key[0] || strlen(rq->idempotency_key) > JOB_KEY_MAX)))
+      (rq->idempotency_key && (!rq->idempotency_key[0] || strlen(rq->idempotency_key) > JOB_KEY_MAX)) ||
+      (rq->coalesce && rq->idempotency_key))
     return PHEME_DATA_INVALID;
   int64_t run_at = rq->run_at > 0 ? rq->run_at : now_ms, got = 0;
   int made = 1;
-  pheme_err e;
+  pheme_err e = PHEME_OK;
+  if (rq->coalesce) {
+    /* FOR UPDATE waits for a claim that holds the row; afterwards the row is no longer queued,
+     * matches no more, and a job of our own is added */
+    db_result r;
+    e = Q(x, &r,
+          sx_is_pg(x) ? "SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $1 AND kind = $2 AND payload = $3 "
+                        "ORDER BY run_at, id LIMIT 1 FOR UPDATE"
+                      : "SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $1 AND kind = $2 AND payload = $3 "
+                        "ORDER BY run_at, id LIMIT 1",
+          dbv_int(run_at), dbv_text(rq->kind), dbv_text(payload));
+    if (e) return e;
+    if (r.rows) {
+      if (id) *id = db_int(&r, 0, 0);
+      if (created) *created = 0;
+      return PHEME_OK;
+    }
+  }
   if (!rq->idempotency_key) {
     e = QID(x, &got,
             "INSERT INTO jobs (kind, payload, state, max_attempts, run_at, created_at, updated_at) "

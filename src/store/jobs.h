@@ -48,6 +48,8 @@ typedef struct {
   const char *idempotency_key; /* NULL = none; a key stored already is not added again */
   int max_attempts;            /* 1..1000; 0 = the default (store_jobs_set_default_attempts) */
   int64_t run_at;              /* not before this time; 0 = now */
+  int coalesce;                /* 1: none added while a job of this kind and payload waits queued
+                                * and due, unclaimed (jobs_enqueue_in) */
 } job_request;
 
 /* A job as stored. */
@@ -81,7 +83,14 @@ typedef struct {
  * around it (the outbox). With an idempotency key already stored, nothing is added: *id gets the
  * existing job and *created 0. When x commits, the process's listener (store_jobs_listen) is
  * told. PHEME_DATA_INVALID for an empty or long kind, a payload that is not a JSON object or
- * array, a long key, max_attempts out of range. */
+ * array, a long key, max_attempts out of range.
+ *
+ * With rq->coalesce, a job of the same kind and payload that waits queued and due, not yet
+ * claimed, stands for this one: *id gets it and *created 0. That job is claimed only after x
+ * commits (PostgreSQL: its row stays locked by x until then, and claims skip locked rows; SQLite:
+ * one writer), so its run reads everything x wrote. For jobs that redo a whole computation from
+ * the current state (reputation.recompute), where a burst of requests needs one run, not one each.
+ * Not with an idempotency key (PHEME_DATA_INVALID). */
 pheme_err jobs_enqueue_in(sx *x, const job_request *rq, int64_t now_ms, int64_t *id, int *created)
     PHEME_MUST_CHECK;
 /* Adds the n jobs rq[0..n) inside x's write transaction, as jobs_enqueue_in would one by one, in

@@ -516,7 +516,7 @@ pheme_err store_endorsement_create(store *s, arena *a, const store_actor *who, i
   if (!e) e = sx_event(&x, "endorsement.created", to_user, 1, "endorsement", id, data, now);
   if (!e) e = sx_audit(&x, who, "endorsement.create", "endorsement", id, NULL);
   if (!e && job_kind) {
-    job_request rq = {.kind = job_kind, .payload = "{}"};
+    job_request rq = {.kind = job_kind, .payload = "{}", .coalesce = 1}; /* one recompute for a burst */
     int64_t jid;
     int created;
     e = jobs_enqueue_in(&x, &rq, now, &jid, &created);

@@ -2,12 +2,16 @@
  * (self, unknown skill, duplicate), batch lookups in order with unknown people at zero, history
  * rows and events only on change, and incremental updates equal to a full recompute after random
  * streams of events (validated work, XP rows, badges, endorsements). */
+#include <pthread.h>
+#include <time.h>
+
 #include "core/util.h"
 #include "eth/address.h"
 #include "jobs/jobs.h"
 #include "reputation/reputation.h"
 #include "reputation/merkle.h"
 #include "store/internal.h"
+#include "store/lease.h"
 #include "store/reputation.h"
 #include "test.h"
 #include "backends.h"
@@ -53,11 +57,11 @@ static void people(void) {
   arena_release(&a);
 }
 
-/* rows in a table (store_count knows only the core tables) */
+/* rows in a table, or of "table WHERE …" (store_count knows only the core tables) */
 static int count_rows(const char *table, int64_t *n) {
   sx x;
   if (sx_read(S, NULL, &x)) return -1;
-  char sql[100];
+  char sql[200];
   snprintf(sql, sizeof sql, "SELECT count(*) FROM %s", table);
   db_result r;
   pheme_err e = sx_query(&x, sql, NULL, 0, &r);
@@ -94,12 +98,19 @@ static void outcome(int who, int score, int64_t at, int skill_id) {
 
 static rep_engine eng;
 
+/* person i endorsing: their principal and actor */
+static void endorser(int i, work_principal *p, store_actor *who) {
+  *p = (work_principal){.user_id = ids[i], .roles = 1};
+  memcpy(p->address, addrs[i], 20);
+  *who = (store_actor){ids[i], "t"};
+}
+
 TEST(endorsements_refused_with_codes) {
   arena a;
   arena_init(&a, 0);
-  work_principal p = {.user_id = ids[2], .roles = 1};
-  memcpy(p.address, addrs[2], 20);
-  store_actor who = {ids[2], "t"};
+  work_principal p;
+  store_actor who;
+  endorser(2, &p, &who);
   store_rep_endorsement en;
   CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[2], "solidity", &en), PHEME_REP_SELF);
   CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[3], "no-such-skill", &en), PHEME_REP_UNKNOWN_SKILL);
@@ -176,7 +187,7 @@ TEST(incremental_equals_full_recompute) {
   snap before[PEOPLE], after[PEOPLE];
   snapshot(before);
   rep_recompute_stats st;
-  CHECK(rep_recompute(&eng, AS_OF, NULL, NULL, &st) == 0);
+  CHECK(rep_recompute(&eng, AS_OF, NULL, NULL, NULL, &st) == 0);
   CHECK_INT(st.changed, 0);
   CHECK(st.people >= PEOPLE);
   snapshot(after);
@@ -451,6 +462,140 @@ TEST(update_job_rescores_a_list_and_names_who_is_gone) {
   arena_release(&a);
 }
 
+/* ---- one recompute at a time (engine.c; lease "reputation.recompute", migration 0026) ---- */
+
+static int64_t queued_recomputes(void) {
+  int64_t n;
+  return count_rows("jobs WHERE kind = 'reputation.recompute' AND state = 'queued'", &n) ? -1 : n;
+}
+
+TEST(endorsements_in_a_burst_ask_for_one_recompute) {
+  arena a;
+  arena_init(&a, 0);
+  work_principal p;
+  store_actor who;
+  endorser(4, &p, &who);
+  exec("UPDATE jobs SET state = 'done' WHERE kind = 'reputation.recompute' AND state = 'queued'", NULL, 0);
+  store_rep_endorsement en;
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[5], "smart-contracts", &en), 0);
+  CHECK_INT(queued_recomputes(), 1);
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[6], "smart-contracts", &en), 0);
+  CHECK_INT(queued_recomputes(), 1); /* the waiting job will read both */
+  /* once claimed it reads no more: the next endorsement asks again */
+  exec("UPDATE jobs SET state = 'running', lease_owner = 't', lease_expires_at = 1 "
+       "WHERE kind = 'reputation.recompute' AND state = 'queued'", NULL, 0);
+  CHECK_INT(queued_recomputes(), 0);
+  CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[7], "smart-contracts", &en), 0);
+  CHECK_INT(queued_recomputes(), 1);
+  exec("UPDATE jobs SET state = 'done', lease_owner = NULL, lease_expires_at = NULL "
+       "WHERE kind = 'reputation.recompute'", NULL, 0);
+  /* coalescing and an idempotency key do not go together */
+  sx x;
+  REQUIRE(sx_write(S, NULL, &x) == 0);
+  job_request rq = {.kind = "reputation.recompute", .idempotency_key = "k", .coalesce = 1};
+  CHECK_INT(jobs_enqueue_in(&x, &rq, time_now_ms(), NULL, NULL), PHEME_DATA_INVALID);
+  sx_end(&x);
+  arena_release(&a);
+}
+
+TEST(a_lease_has_one_holder) {
+  arena a;
+  arena_init(&a, 0);
+  int won;
+  const char *holder;
+  int64_t now = time_now_ms();
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "one", now, 1000, &won, &holder), 0);
+  CHECK_INT(won, 1);
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "two", now + 10, 1000, &won, &holder), 0);
+  CHECK_INT(won, 0);
+  CHECK_STR(holder, "one");
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "one", now + 900, 1000, &won, &holder), 0);
+  CHECK_INT(won, 1); /* renewed until now + 1900 */
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "two", now + 1500, 1000, &won, &holder), 0);
+  CHECK_INT(won, 0);
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "two", now + 1900, 1000, &won, &holder), 0);
+  CHECK_INT(won, 1); /* one's time ran out */
+  CHECK_INT(store_lease_release(S, "test.lease", "one"), 0); /* not one's any more: nothing */
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "one", now + 1910, 1000, &won, &holder), 0);
+  CHECK_INT(won, 0);
+  CHECK_INT(store_lease_release(S, "test.lease", "two"), 0);
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "one", now + 1920, 1000, &won, &holder), 0);
+  CHECK_INT(won, 1);
+  CHECK_INT(store_lease_release(S, "test.lease", "one"), 0);
+  CHECK_INT(store_lease_take(S, &a, "", "one", now, 1000, &won, NULL), PHEME_DATA_INVALID);
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "", now, 1000, &won, NULL), PHEME_DATA_INVALID);
+  CHECK_INT(store_lease_take(S, &a, "test.lease", "one", now, 0, &won, NULL), PHEME_DATA_INVALID);
+  arena_release(&a);
+}
+
+typedef struct {
+  pthread_t t;
+  volatile int stop, done;
+  int rounds;
+  pheme_err e;
+} recomputer;
+
+static void *recompute_thread(void *arg) {
+  recomputer *w = arg;
+  for (int i = 0; i < w->rounds && !w->e; i++) {
+    rep_recompute_stats st;
+    w->e = rep_recompute(&eng, AS_OF, &w->stop, NULL, NULL, &st);
+  }
+  __atomic_store_n(&w->done, 1, __ATOMIC_RELEASE);
+  return NULL;
+}
+
+static void settle(int ms) { nanosleep(&(struct timespec){ms / 1000, (ms % 1000) * 1000000L}, NULL); }
+
+TEST(a_recompute_waits_for_the_one_running) {
+  arena a;
+  arena_init(&a, 0);
+  int won;
+  CHECK_INT(store_lease_take(S, &a, "reputation.recompute", "elsewhere", time_now_ms(), 60000, &won, NULL), 0);
+  REQUIRE(won);
+  /* it waits, and gives up when told to stop */
+  recomputer w = {.rounds = 1};
+  REQUIRE(pthread_create(&w.t, NULL, recompute_thread, &w) == 0);
+  settle(300);
+  CHECK_INT(__atomic_load_n(&w.done, __ATOMIC_ACQUIRE), 0);
+  w.stop = 1;
+  pthread_join(w.t, NULL);
+  CHECK_INT(w.e, PHEME_DATA_CONFLICT);
+  /* it waits, and runs once the other is done */
+  recomputer w2 = {.rounds = 1};
+  REQUIRE(pthread_create(&w2.t, NULL, recompute_thread, &w2) == 0);
+  settle(300);
+  CHECK_INT(__atomic_load_n(&w2.done, __ATOMIC_ACQUIRE), 0);
+  CHECK_INT(store_lease_release(S, "reputation.recompute", "elsewhere"), 0);
+  pthread_join(w2.t, NULL);
+  CHECK_INT(w2.e, 0);
+  int64_t n;
+  CHECK(count_rows("leases", &n) == 0);
+  CHECK_INT(n, 0); /* released */
+  arena_release(&a);
+}
+
+TEST(recomputes_at_once_all_succeed_and_agree) {
+  /* endorsements change trust, so each recompute rewrites the trust snapshot */
+  arena a;
+  arena_init(&a, 0);
+  work_principal p;
+  store_actor who;
+  endorser(10, &p, &who);
+  store_rep_endorsement en;
+  for (int i = 11; i < 15; i++) CHECK_INT(rep_endorse(&eng, &a, &p, &who, addrs[i], "data", &en), 0);
+  recomputer w[3] = {{.rounds = 10}, {.rounds = 10}, {.rounds = 10}};
+  for (int i = 0; i < 3; i++) REQUIRE(pthread_create(&w[i].t, NULL, recompute_thread, &w[i]) == 0);
+  for (int i = 0; i < 3; i++) {
+    pthread_join(w[i].t, NULL);
+    CHECK_INT(w[i].e, 0);
+  }
+  rep_recompute_stats st;
+  CHECK_INT(rep_recompute(&eng, AS_OF, NULL, NULL, NULL, &st), 0);
+  CHECK_INT(st.changed, 0);
+  arena_release(&a);
+}
+
 static void all_tests(void) {
   char why[200];
   rng = 12345;
@@ -470,6 +615,10 @@ static void all_tests(void) {
   RUN(epoch_and_proofs);
   RUN(skill_wallet_endorsements_are_mirrored);
   RUN(update_job_rescores_a_list_and_names_who_is_gone);
+  RUN(endorsements_in_a_burst_ask_for_one_recompute);
+  RUN(a_lease_has_one_holder);
+  RUN(a_recompute_waits_for_the_one_running);
+  RUN(recomputes_at_once_all_succeed_and_agree);
 }
 
 int main(void) { return backends_main("test_reputation", all_tests); }
