@@ -257,39 +257,86 @@ pheme_err rep_update_user(rep_engine *r, int64_t user_id, int64_t as_of, int *ch
  * "reputation.recompute", store/lease.h). Two at once had the later one's trust refresh fail on
  * the rows the earlier one inserted (PostgreSQL: its DELETE does not see them, its INSERTs then
  * collide), and the one that read the older state could save its scores last. A recompute that
- * waits for the lease reads everything after the running one is done. The holder renews the lease
- * before a batch it saves once a tenth of it has passed (and stops if it was lost); one that died
- * frees it after REP_RECOMPUTE_LEASE_MS. */
+ * waits for the lease reads everything after the running one is done.
+ *
+ * A thread of the holder renews the lease every third of its time, so the lease can be short: a
+ * holder killed mid-way (a worker node's SIGKILL) holds the others up for REP_RECOMPUTE_LEASE_MS
+ * (or r->recompute_lease_ms) at most. A holder whose renewal found the lease taken (it stalled past its time) saves no more. */
 #define REP_RECOMPUTE_LEASE "reputation.recompute"
-#define REP_RECOMPUTE_LEASE_MS 300000
+#define REP_RECOMPUTE_LEASE_MS 15000
 #define REP_RECOMPUTE_WAIT_MS 100
 
-/* Takes or renews the lease for owner, waiting (when wait) until it is free. PHEME_DATA_CONFLICT
- * when another holds it and this does not wait, or *stop was set while it waited. */
-static pheme_err recompute_lease(rep_engine *r, const char *owner, int wait, const volatile int *stop) {
+static int64_t lease_ms(const rep_engine *r) {
+  return r->recompute_lease_ms > 0 ? r->recompute_lease_ms : REP_RECOMPUTE_LEASE_MS;
+}
+
+/* Takes the lease for owner, waiting while another holds it. PHEME_DATA_CONFLICT when *stop (may
+ * be NULL) became 1 while it waited. */
+static pheme_err recompute_lease(rep_engine *r, const char *owner, const volatile int *stop) {
   for (int told = 0;;) {
     arena a;
     arena_init(&a, 0);
     int won;
     const char *holder;
-    pheme_err e = store_lease_take(r->store, &a, REP_RECOMPUTE_LEASE, owner, time_now_ms(), REP_RECOMPUTE_LEASE_MS,
-                                   &won, &holder);
-    if (!e && !won && !wait) log_warn("reputation recompute %s: the lease went to %s; stopping", owner, holder);
-    if (!e && !won && wait && !told++) log_info("reputation recompute: waiting for the one %s runs", holder);
+    pheme_err e = store_lease_take(r->store, &a, REP_RECOMPUTE_LEASE, owner, time_now_ms(), lease_ms(r), &won,
+                                   &holder);
+    if (!e && !won && !told++) log_info("reputation recompute: waiting for the one %s runs", holder);
     arena_release(&a);
     if (e || won) return e;
-    if (!wait || (stop && *stop)) return PHEME_DATA_CONFLICT;
+    if (stop && *stop) return PHEME_DATA_CONFLICT;
     nanosleep(&(struct timespec){.tv_nsec = REP_RECOMPUTE_WAIT_MS * 1000000L}, NULL);
   }
 }
 
-static pheme_err recompute_locked(rep_engine *r, const char *owner, int64_t as_of, rep_progress_fn progress,
+typedef struct {
+  rep_engine *r;
+  const char *owner;
+  pthread_mutex_t mu;
+  pthread_cond_t cv;
+  int done;
+  int lost; /* a renewal found the lease someone else's */
+} lease_keeper;
+
+static void *keep_lease(void *arg) {
+  lease_keeper *k = arg;
+  pthread_mutex_lock(&k->mu);
+  while (!k->done) {
+    struct timespec t;
+    clock_gettime(CLOCK_REALTIME, &t);
+    int64_t ns = t.tv_nsec + lease_ms(k->r) / 3 * 1000000;
+    t.tv_sec += ns / 1000000000, t.tv_nsec = ns % 1000000000;
+    if (pthread_cond_timedwait(&k->cv, &k->mu, &t) == 0 || k->done) continue;
+    pthread_mutex_unlock(&k->mu);
+    int won = 1;
+    /* a storage error is tried again at the next turn; if it lasts past the lease's time, the
+     * renewal after it finds the lease lost */
+    pheme_err e = store_lease_take(k->r->store, NULL, REP_RECOMPUTE_LEASE, k->owner, time_now_ms(), lease_ms(k->r),
+                                   &won, NULL);
+    pthread_mutex_lock(&k->mu);
+    if (!e && !won) {
+      k->lost = 1;
+      log_warn("reputation recompute %s: the lease went to another; this one stops", k->owner);
+      break;
+    }
+  }
+  pthread_mutex_unlock(&k->mu);
+  return NULL;
+}
+
+static int lease_lost(lease_keeper *k) {
+  pthread_mutex_lock(&k->mu);
+  int lost = k->lost;
+  pthread_mutex_unlock(&k->mu);
+  return lost;
+}
+
+static pheme_err recompute_locked(rep_engine *r, lease_keeper *k, int64_t as_of, rep_progress_fn progress,
                                   void *ctx, rep_recompute_stats *st) {
   int added, removed;
   pheme_err e = store_rep_chain_endorsements_sync(r->store, &added, &removed);
   if (e) return e;
   if (added || removed) log_info("skill wallet endorsements mirrored: %d added, %d removed", added, removed);
-  e = rep_trust_refresh(r, &st->trust);
+  e = lease_lost(k) ? PHEME_DATA_CONFLICT : rep_trust_refresh(r, &st->trust);
   if (e) return e;
   arena a, batch;
   arena_init(&a, 0);
@@ -301,19 +348,14 @@ static pheme_err recompute_locked(rep_engine *r, const char *owner, int64_t as_o
   rep_cursor c = {&s, 0, 0, 0};
   store_actor sys = {0, ""};
   int nb = 0;
-  int64_t renewed = time_now_ms();
   if (progress && !e) progress(0, s.npeople, ctx);
   for (int i = 0; !e && i < s.npeople; i++) {
     e = score_person(r, &batch, &c, &s.people[i], as_of, &scores[nb++], NULL);
     if (!e && (nb == SAVE_BATCH || i == s.npeople - 1)) {
       int ch = 0;
-      if (time_now_ms() - renewed > REP_RECOMPUTE_LEASE_MS / 10) {
-        renewed = time_now_ms();
-        e = recompute_lease(r, owner, 0, NULL);
-      }
-      if (!e) e = store_rep_scores_save(r->store, &sys, scores, nb, &ch);
+      e = lease_lost(k) ? PHEME_DATA_CONFLICT : store_rep_scores_save(r->store, &sys, scores, nb, &ch);
       st->changed += ch;
-      st->people += nb;
+      st->people += e ? 0 : nb; /* saved */
       nb = 0;
       arena_clear(&batch);
       if (progress) progress(i + 1, s.npeople, ctx);
@@ -333,12 +375,25 @@ pheme_err rep_recompute(rep_engine *r, int64_t as_of, const volatile int *stop, 
   gethostname(host, sizeof host - 1);
   host[sizeof host - 1] = 0;
   snprintf(owner, sizeof owner, "%s:%ld:%lu", host, (long)getpid(), __atomic_add_fetch(&seq, 1, __ATOMIC_RELAXED));
-  pheme_err e = recompute_lease(r, owner, 1, stop);
+  pheme_err e = recompute_lease(r, owner, stop);
   if (e) return e;
-  e = recompute_locked(r, owner, as_of, progress, ctx, st);
+  lease_keeper k = {.r = r, .owner = owner, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
+  pthread_t keeper;
+  int kept = pthread_create(&keeper, NULL, keep_lease, &k) == 0;
+  /* without the keeper the lease may run out during a long recompute: then another may start,
+   * and the worst case is the one this prevents, not worse */
+  if (!kept) log_warn("reputation recompute %s: no thread to renew the lease", owner);
+  e = recompute_locked(r, &k, as_of, progress, ctx, st);
+  if (kept) {
+    pthread_mutex_lock(&k.mu);
+    k.done = 1;
+    pthread_cond_signal(&k.cv);
+    pthread_mutex_unlock(&k.mu);
+    pthread_join(keeper, NULL);
+  }
   if (store_lease_release(r->store, REP_RECOMPUTE_LEASE, owner))
-    log_warn("reputation recompute %s: the lease could not be released; it frees itself in %d s", owner,
-             REP_RECOMPUTE_LEASE_MS / 1000);
+    log_warn("reputation recompute %s: the lease could not be released; it frees itself in %lld ms", owner,
+             (long long)lease_ms(r));
   return e;
 }
 

@@ -33,6 +33,7 @@ typedef struct {
   rep_params params;
   et_options et;
   int threads;
+  int64_t recompute_lease_ms; /* the recompute's lease (engine.c); 0 = 15 s; renewed every third */
 } rep_engine;
 
 /* Reads the reputation_* keys. Returns 0, or -1 with err set when the weights are inconsistent. */
@@ -53,7 +54,8 @@ typedef void (*rep_progress_fn)(int64_t done, int64_t total, void *ctx);
 /* Refreshes trust, then rescores everybody at as_of. progress (may be NULL) is called now and then.
  * One recompute runs at a time on a database: this waits while another process or thread runs one
  * (engine.c, "one full recompute at a time"), then reads everything it wrote. PHEME_DATA_CONFLICT
- * when *stop (may be NULL) became 1 while it waited, or the lease was lost mid-way. */
+ * when *stop (may be NULL) became 1 while it waited, or the lease was lost mid-way (it stalled past
+ * the lease's time and another recompute took over). */
 pheme_err rep_recompute(rep_engine *r, int64_t as_of, const volatile int *stop, rep_progress_fn progress,
                         void *ctx, rep_recompute_stats *st) PHEME_MUST_CHECK;
 

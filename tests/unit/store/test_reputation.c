@@ -596,6 +596,37 @@ TEST(recomputes_at_once_all_succeed_and_agree) {
   arena_release(&a);
 }
 
+/* progress callbacks that act at the start of a recompute, while it holds the lease */
+static int intruder_won = -1;
+static void wait_then_intrude(int64_t done, int64_t total, void *ctx) {
+  (void)total, (void)ctx;
+  if (done != 0) return;
+  settle(1000); /* over three lease times of 300 ms: only the keeper's renewals hold it */
+  REQUIRE(store_lease_take(S, NULL, "reputation.recompute", "intruder", time_now_ms(), 1000, &intruder_won, NULL) == 0);
+}
+static void steal_then_wait(int64_t done, int64_t total, void *ctx) {
+  (void)total, (void)ctx;
+  if (done != 0) return;
+  exec("UPDATE leases SET owner = 'thief' WHERE name = 'reputation.recompute'", NULL, 0);
+  settle(400); /* the keeper's next renewal (every 100 ms) finds it gone */
+}
+
+TEST(a_long_recompute_keeps_its_lease_and_stops_once_it_lost_it) {
+  eng.recompute_lease_ms = 300;
+  rep_recompute_stats st;
+  CHECK_INT(rep_recompute(&eng, AS_OF, NULL, wait_then_intrude, NULL, &st), 0);
+  CHECK_INT(intruder_won, 0);
+  int64_t n;
+  CHECK(count_rows("leases", &n) == 0);
+  CHECK_INT(n, 0);
+  CHECK_INT(rep_recompute(&eng, AS_OF, NULL, steal_then_wait, NULL, &st), PHEME_DATA_CONFLICT);
+  CHECK_INT(st.people, 0); /* nothing saved */
+  CHECK(count_rows("leases WHERE owner = 'thief'", &n) == 0);
+  CHECK_INT(n, 1); /* the release leaves another's lease alone */
+  exec("DELETE FROM leases", NULL, 0);
+  eng.recompute_lease_ms = 0;
+}
+
 static void all_tests(void) {
   char why[200];
   rng = 12345;
@@ -619,6 +650,7 @@ static void all_tests(void) {
   RUN(a_lease_has_one_holder);
   RUN(a_recompute_waits_for_the_one_running);
   RUN(recomputes_at_once_all_succeed_and_agree);
+  RUN(a_long_recompute_keeps_its_lease_and_stops_once_it_lost_it);
 }
 
 int main(void) { return backends_main("test_reputation", all_tests); }
