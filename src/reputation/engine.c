@@ -61,7 +61,7 @@ static int64_t find_index(const int64_t *ids, int64_t n, int64_t id) {
   return -1;
 }
 
-pheme_err rep_trust_refresh(rep_engine *r, et_stats *st) {
+pheme_err rep_trust_refresh(rep_engine *r, const char *lease_owner, et_stats *st) {
   arena a;
   arena_init(&a, 0);
   store_rep_edge *edges;
@@ -120,7 +120,7 @@ pheme_err rep_trust_refresh(rep_engine *r, et_stats *st) {
     double v = tmax > 0 ? t[i] / tmax * 1e9 : 0;
     ppb[i] = v >= 1e9 ? 1000000000 : v <= 0 ? 0 : (int64_t)v;
   }
-  e = store_rep_trust_save(r->store, ids, ppb, np, time_now_ms());
+  e = store_rep_trust_save(r->store, lease_owner, ids, ppb, np, time_now_ms());
 out:
   et_graph_release(&g);
   free(ee), free(ss), free(t), free(ppb);
@@ -246,7 +246,7 @@ pheme_err rep_update_user(rep_engine *r, int64_t user_id, int64_t as_of, int *ch
   rep_cursor c = {&s, 0, 0, 0};
   if (!e) e = score_person(r, &a, &c, &s.people[0], as_of, &sc, NULL);
   store_actor sys = {0, ""};
-  if (!e) e = store_rep_scores_save(r->store, &sys, &sc, 1, changed);
+  if (!e) e = store_rep_scores_save(r->store, &sys, NULL, &sc, 1, changed);
   arena_release(&a);
   return e;
 }
@@ -261,8 +261,10 @@ pheme_err rep_update_user(rep_engine *r, int64_t user_id, int64_t as_of, int *ch
  *
  * A thread of the holder renews the lease every third of its time, so the lease can be short: a
  * holder killed mid-way (a worker node's SIGKILL) holds the others up for REP_RECOMPUTE_LEASE_MS
- * (or r->recompute_lease_ms) at most. A holder whose renewal found the lease taken (it stalled past its time) saves no more. */
-#define REP_RECOMPUTE_LEASE "reputation.recompute"
+ * (or r->recompute_lease_ms) at most. A holder that stalled past its time and lost the lease
+ * writes nothing more: its trust snapshot and each batch of scores commit only while it holds the
+ * lease (the fence, store/reputation.h STORE_REP_RECOMPUTE_LEASE), and once its keeper finds the
+ * lease gone it stops before the next batch. */
 #define REP_RECOMPUTE_LEASE_MS 15000
 #define REP_RECOMPUTE_WAIT_MS 100
 
@@ -278,7 +280,7 @@ static pheme_err recompute_lease(rep_engine *r, const char *owner, const volatil
     arena_init(&a, 0);
     int won;
     const char *holder;
-    pheme_err e = store_lease_take(r->store, &a, REP_RECOMPUTE_LEASE, owner, time_now_ms(), lease_ms(r), &won,
+    pheme_err e = store_lease_take(r->store, &a, STORE_REP_RECOMPUTE_LEASE, owner, time_now_ms(), lease_ms(r), &won,
                                    &holder);
     if (!e && !won && !told++) log_info("reputation recompute: waiting for the one %s runs", holder);
     arena_release(&a);
@@ -310,7 +312,7 @@ static void *keep_lease(void *arg) {
     int won = 1;
     /* a storage error is tried again at the next turn; if it lasts past the lease's time, the
      * renewal after it finds the lease lost */
-    pheme_err e = store_lease_take(k->r->store, NULL, REP_RECOMPUTE_LEASE, k->owner, time_now_ms(), lease_ms(k->r),
+    pheme_err e = store_lease_take(k->r->store, NULL, STORE_REP_RECOMPUTE_LEASE, k->owner, time_now_ms(), lease_ms(k->r),
                                    &won, NULL);
     pthread_mutex_lock(&k->mu);
     if (!e && !won) {
@@ -336,7 +338,7 @@ static pheme_err recompute_locked(rep_engine *r, lease_keeper *k, int64_t as_of,
   pheme_err e = store_rep_chain_endorsements_sync(r->store, &added, &removed);
   if (e) return e;
   if (added || removed) log_info("skill wallet endorsements mirrored: %d added, %d removed", added, removed);
-  e = lease_lost(k) ? PHEME_DATA_CONFLICT : rep_trust_refresh(r, &st->trust);
+  e = lease_lost(k) ? PHEME_DATA_CONFLICT : rep_trust_refresh(r, k->owner, &st->trust);
   if (e) return e;
   arena a, batch;
   arena_init(&a, 0);
@@ -353,7 +355,7 @@ static pheme_err recompute_locked(rep_engine *r, lease_keeper *k, int64_t as_of,
     e = score_person(r, &batch, &c, &s.people[i], as_of, &scores[nb++], NULL);
     if (!e && (nb == SAVE_BATCH || i == s.npeople - 1)) {
       int ch = 0;
-      e = lease_lost(k) ? PHEME_DATA_CONFLICT : store_rep_scores_save(r->store, &sys, scores, nb, &ch);
+      e = lease_lost(k) ? PHEME_DATA_CONFLICT : store_rep_scores_save(r->store, &sys, k->owner, scores, nb, &ch);
       st->changed += ch;
       st->people += e ? 0 : nb; /* saved */
       nb = 0;
@@ -391,7 +393,7 @@ pheme_err rep_recompute(rep_engine *r, int64_t as_of, const volatile int *stop, 
     pthread_mutex_unlock(&k.mu);
     pthread_join(keeper, NULL);
   }
-  if (store_lease_release(r->store, REP_RECOMPUTE_LEASE, owner))
+  if (store_lease_release(r->store, STORE_REP_RECOMPUTE_LEASE, owner))
     log_warn("reputation recompute %s: the lease could not be released; it frees itself in %lld ms", owner,
              (long long)lease_ms(r));
   return e;

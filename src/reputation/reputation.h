@@ -39,8 +39,10 @@ typedef struct {
 /* Reads the reputation_* keys. Returns 0, or -1 with err set when the weights are inconsistent. */
 pheme_err rep_engine_init(rep_engine *r, store *s, const pheme_config *cfg, char *err, size_t n);
 
-/* Runs EigenTrust over the whole endorsement graph and stores the snapshot. */
-pheme_err rep_trust_refresh(rep_engine *r, et_stats *st) PHEME_MUST_CHECK;
+/* Runs EigenTrust over the whole endorsement graph and stores the snapshot. lease_owner: NULL, or
+ * the recompute's, which must still hold the recompute's lease when the snapshot commits
+ * (STORE_REP_RECOMPUTE_LEASE; else PHEME_DATA_CONFLICT and nothing stored). */
+pheme_err rep_trust_refresh(rep_engine *r, const char *lease_owner, et_stats *st) PHEME_MUST_CHECK;
 
 /* Rescores one person at as_of with the stored trust; *changed (may be NULL) 1 when the score or
  * its inputs changed. */

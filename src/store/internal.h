@@ -176,6 +176,11 @@ pheme_err sx_task_skills_fill(arena *a, const db_result *r, task *tasks, int n) 
 /* Reads row i of a result whose columns c… are SUB_COLS. */
 void sx_submission_read(const db_result *r, int i, int c, submission *s);
 
+/* Inside x's write transaction: PHEME_DATA_CONFLICT unless owner holds lease name (lease.c,
+ * store/lease.h). On PostgreSQL the lease's row stays share-locked until x ends, so nobody takes it
+ * over before x commits: work done under a lease is written only while it is held (a fence). */
+pheme_err sx_lease_fence(sx *x, const char *name, const char *owner) PHEME_MUST_CHECK;
+
 /* Whether x speaks to PostgreSQL (for the few statements that differ: row locks). */
 int sx_is_pg(const sx *x);
 /* Reads task id with its skills inside x (tasks.c). lock: 0 none, 1 the row locked for update,

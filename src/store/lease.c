@@ -45,3 +45,13 @@ pheme_err store_lease_release(store *s, const char *name, const char *owner) {
   sx_end(&x);
   return e;
 }
+
+pheme_err sx_lease_fence(sx *x, const char *name, const char *owner) {
+  db_result r;
+  pheme_err e = Q(x, &r,
+                  sx_is_pg(x) ? "SELECT 1 FROM leases WHERE name = $1 AND owner = $2 FOR SHARE"
+                              : "SELECT 1 FROM leases WHERE name = $1 AND owner = $2",
+                  dbv_text(name), dbv_text(owner));
+  if (!e && !r.rows) e = PHEME_DATA_CONFLICT;
+  return e;
+}

@@ -212,12 +212,13 @@ pheme_err store_rep_graph_load(store *s, arena *a, unsigned admin_role, store_re
   return e;
 }
 
-pheme_err store_rep_trust_save(store *s, const int64_t *user_ids, const int64_t *trust_ppb, int64_t n,
-                               int64_t now) {
+pheme_err store_rep_trust_save(store *s, const char *fence, const int64_t *user_ids, const int64_t *trust_ppb,
+                               int64_t n, int64_t now) {
   sx x;
   pheme_err e = sx_write(s, NULL, &x);
   if (e) return e;
-  e = Q0(&x, NULL, "DELETE FROM reputation_trust");
+  if (fence) e = sx_lease_fence(&x, STORE_REP_RECOMPUTE_LEASE, fence);
+  if (!e) e = Q0(&x, NULL, "DELETE FROM reputation_trust");
   for (int64_t i = 0; !e && i < n; i++) {
     if (trust_ppb[i] <= 0) continue;
     e = Q(&x, NULL, "INSERT INTO reputation_trust (user_id, trust_ppb, computed_at) VALUES ($1, $2, $3)",
@@ -228,13 +229,14 @@ pheme_err store_rep_trust_save(store *s, const int64_t *user_ids, const int64_t 
   return e;
 }
 
-pheme_err store_rep_scores_save(store *s, const store_actor *who, const store_rep_score *scores, int n,
-                                int *changed) {
+pheme_err store_rep_scores_save(store *s, const store_actor *who, const char *fence, const store_rep_score *scores,
+                                int n, int *changed) {
   (void)who;
   if (changed) *changed = 0;
   sx x;
   pheme_err e = sx_write(s, NULL, &x);
   if (e) return e;
+  if (fence) e = sx_lease_fence(&x, STORE_REP_RECOMPUTE_LEASE, fence);
   int64_t now = time_now_ms();
   int nchanged = 0;
   for (int i = 0; !e && i < n; i++) {

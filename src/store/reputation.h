@@ -76,9 +76,14 @@ pheme_err store_rep_graph_load(store *s, arena *a, unsigned admin_role, store_re
                                int64_t *nedges, int64_t **seeds, int64_t *nseeds,
                                int64_t **user_ids, int64_t *npeople) PHEME_MUST_CHECK;
 
-/* Replaces the trust snapshot (people with trust 0 are left out). */
-pheme_err store_rep_trust_save(store *s, const int64_t *user_ids, const int64_t *trust_ppb, int64_t n,
-                               int64_t now) PHEME_MUST_CHECK;
+/* The lease a full recompute holds (store/lease.h; src/reputation/engine.c). The writes of a
+ * recompute name its owner as their fence: they commit only while it holds the lease, and are
+ * refused with PHEME_DATA_CONFLICT (nothing written) once another took it. NULL: no fence. */
+#define STORE_REP_RECOMPUTE_LEASE "reputation.recompute"
+
+/* Replaces the trust snapshot (people with trust 0 are left out); fence as above. */
+pheme_err store_rep_trust_save(store *s, const char *fence, const int64_t *user_ids, const int64_t *trust_ppb,
+                               int64_t n, int64_t now) PHEME_MUST_CHECK;
 
 /* One person's computed score. */
 typedef struct {
@@ -94,9 +99,9 @@ typedef struct {
 
 /* Stores the scores; for each whose score or inputs digest differ from the stored one it also
  * appends a history row and writes a "reputation.changed" event (public), all in one transaction.
- * *changed (may be NULL) gets how many changed. */
-pheme_err store_rep_scores_save(store *s, const store_actor *who, const store_rep_score *scores, int n,
-                                int *changed) PHEME_MUST_CHECK;
+ * *changed (may be NULL) gets how many changed. fence: see STORE_REP_RECOMPUTE_LEASE. */
+pheme_err store_rep_scores_save(store *s, const store_actor *who, const char *fence, const store_rep_score *scores,
+                                int n, int *changed) PHEME_MUST_CHECK;
 pheme_err store_rep_score_get(store *s, arena *a, int64_t user_id, store_rep_score *out) PHEME_MUST_CHECK;
 /* History, newest first. */
 pheme_err store_rep_history(store *s, arena *a, int64_t user_id, const store_page *p,

@@ -149,7 +149,7 @@ static void make_people(fixture *f, int n, uint64_t r, uint8_t (*who)[20], int64
     sc[i].receipt = "{}";
     sc[i].inputs_digest[0] = (uint8_t)i, sc[i].inputs_digest[1] = (uint8_t)(i >> 8);
   }
-  REQUIRE(store_rep_scores_save(f->s, &sys, sc, n, NULL) == 0);
+  REQUIRE(store_rep_scores_save(f->s, &sys, NULL, sc, n, NULL) == 0);
   free(sc);
 }
 
@@ -165,7 +165,7 @@ static void rescore(fixture *f, const int64_t *ids, const int64_t *score, int n)
     sc[i].receipt = "{}";
     sc[i].inputs_digest[0] = 0xee, sc[i].inputs_digest[1] = (uint8_t)i, sc[i].inputs_digest[2] = (uint8_t)(i >> 8);
   }
-  REQUIRE(store_rep_scores_save(f->s, &sys, sc, n, NULL) == 0);
+  REQUIRE(store_rep_scores_save(f->s, &sys, NULL, sc, n, NULL) == 0);
   free(sc);
 }
 
