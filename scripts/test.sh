@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 LAYERS=${LAYERS:-"unit asan fuzz integration multinode auth interop contracts chain web"}
 FUZZ_SECONDS=${FUZZ_SECONDS:-8}
 JOBS=$(nproc 2>/dev/null || echo 2)
-# tests at a time in the unit and chain layers, whose tests mostly wait (docs/testing.md); a loaded
+# tests at a time in the unit, asan and chain layers, whose tests mostly wait (docs/testing.md); a loaded
 # machine may want CTEST_JOBS=$JOBS
 CTEST_JOBS=${CTEST_JOBS:-$((JOBS * 2))}
 
@@ -43,7 +43,9 @@ for layer in $LAYERS; do
     cmake --build build-asan -j "$JOBS" --target unit-tests
     # The long randomized tests run a fifth of their rounds here (tests/unit/test.h, test_scaled):
     # the unit layer runs them in full, and the sanitizers' slowdown made them half of this layer.
-    (cd build-asan && PHEME_TEST_SCALE=${PHEME_TEST_SCALE:-5} ctest --output-on-failure -LE "interop|anvil" -j "$JOBS")
+    # CTEST_JOBS as in the unit layer: at one test per core the cores were 41% busy (83 CPU-s in
+    # 101 s); at two per core 71 s, three runs alike (docs/testing.md, session 11).
+    (cd build-asan && PHEME_TEST_SCALE=${PHEME_TEST_SCALE:-5} ctest --output-on-failure -LE "interop|anvil" -j "$CTEST_JOBS")
     ;;
   fuzz)
     step "libFuzzer targets, ${FUZZ_SECONDS}s each (clang, ASan + UBSan)"
