@@ -544,14 +544,17 @@ pheme_err game_award(game *g, arena *a, int64_t sid, const job_claim *claim, int
 pheme_err game_sweep(game *g, int64_t now_ms, int *awarded) {
   if (awarded) *awarded = 0;
   int revealed = 0;
-  pheme_err e = store_seasons_reveal_ended(g->store, now_ms, &revealed);
-  if (e) return e;
+  /* the seasons, then the awards whatever became of the seasons: neither holds the other up.
+   * PHEME_DATA_STATE here means another sweep revealed a season first. */
+  pheme_err re = store_seasons_reveal_ended(g->store, now_ms, &revealed);
+  if (re == PHEME_DATA_STATE) re = PHEME_OK;
+  if (re) log_warn("game: revealing the ended seasons failed: %s", pheme_err_message(re));
   if (revealed) log_info("game: revealed the seed of %d ended season(s)", revealed);
   arena a;
   arena_init(&a, 1 << 16);
   int64_t *ids;
   int n;
-  e = store_game_unconsumed(g->store, &a, now_ms - g->rules.sweep_age_ms, 500, &ids, &n);
+  pheme_err e = store_game_unconsumed(g->store, &a, now_ms - g->rules.sweep_age_ms, 500, &ids, &n);
   for (int i = 0; !e && i < n; i++) {
     arena one;
     arena_init(&one, 1 << 16);
@@ -559,9 +562,13 @@ pheme_err game_sweep(game *g, int64_t now_ms, int *awarded) {
     e = game_award(g, &one, ids[i], NULL, now_ms, &p);
     arena_release(&one);
     if (!e && p.write && awarded) (*awarded)++;
+    /* an award's PHEME_DATA_STATE is about that award (its outcome consumed meanwhile). Passed
+     * on, the pool reads it as the sweep job's own claim lost (jobs.h): the job stays running
+     * until its lease runs out, and the outcomes after this one wait for the next sweep. */
+    if (e == PHEME_DATA_STATE) e = PHEME_OK;
   }
   arena_release(&a);
-  return e;
+  return e ? e : re;
 }
 
 static const char *lv_user(int64_t xp) { return game_level_name(xp); }

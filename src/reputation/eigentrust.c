@@ -315,8 +315,7 @@ int et_run(const et_graph *g, const et_options *o, double *t, et_stats *st) {
   memset(st, 0, sizeof *st);
   int64_t nseeds = 0;
   for (int64_t v = 0; v < g->n; v++) nseeds += g->seed[v];
-  if (g->n == 0) return 0;
-  if (nseeds == 0) {
+  if (g->n == 0 || nseeds == 0) { /* nobody, or no trust to spread: the all-zero answer is exact */
     memset(t, 0, sizeof *t * (size_t)g->n);
     st->converged = 1;
     return 0;

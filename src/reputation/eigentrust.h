@@ -82,7 +82,8 @@ typedef struct {
 } et_stats;
 
 /* Computes the trust vector into t (n doubles, summing to 1 when there are seeds, else all 0).
- * Returns 0, or -1 when a thread cannot start or memory runs out. */
+ * With nobody or no seed the answer is all 0 at once: converged, 0 iterations. Returns 0, or -1
+ * when a thread cannot start or memory runs out. */
 int et_run(const et_graph *g, const et_options *o, double *t, et_stats *st);
 
 #endif

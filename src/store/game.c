@@ -1424,7 +1424,13 @@ pheme_err store_seasons_reveal_ended(store *s, int64_t now_ms, int *n) {
   sx x;
   pheme_err e = sx_write(s, &a, &x);
   db_result r;
-  if (!e) e = Q(&x, &r, "SELECT id FROM seasons WHERE seed IS NULL AND ends_at <= $1 ORDER BY id LIMIT 100", dbv_int(now_ms));
+  /* only seasons whose secret is there: one made without it (by hand, or its secret lost) cannot be
+   * revealed, and refusing it failed the sweep and held back every other season and award */
+  if (!e)
+    e = Q(&x, &r,
+          "SELECT s.id FROM seasons s JOIN season_secrets ss ON ss.season_id = s.id WHERE s.seed IS NULL AND "
+          "s.ends_at <= $1 ORDER BY s.id LIMIT 100",
+          dbv_int(now_ms));
   store_actor sys = {0, ""};
   for (int i = 0; !e && i < r.rows; i++) {
     e = reveal_in(&x, &sys, db_int(&r, i, 0), 0, now_ms);

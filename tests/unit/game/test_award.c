@@ -372,6 +372,11 @@ TEST(the_sweep_awards_what_no_job_took_and_reveals_ended_seasons) {
   game_season se = {.slug = "s-swept", .name = "Swept", .starts_at = now - 10 * GAME_DAY_MS, .ends_at = now - GAME_DAY_MS};
   keccak_256(se.seed_hash, seed, 32);
   REQUIRE(!store_season_create(S, &a, &sys, &se, seed));
+  /* an ended season made without its secret (by hand): it cannot be revealed, and it holds up
+   * neither the other season nor the awards (it failed the whole sweep) */
+  EXEC("INSERT INTO seasons (slug, name, starts_at, ends_at, seed_hash, created_at) VALUES "
+       "('s-no-secret', 'No secret', $1, $2, $3, 0)",
+       dbv_int(now - 10 * GAME_DAY_MS), dbv_int(now - 2 * GAME_DAY_MS), dbv_blob(se.seed_hash, 32));
   int n = -1;
   REQUIRE(!game_sweep(&G, now, &n));
   /* the outcome older than the sweep's age (30 s) is awarded; the fresh one waits for its job */

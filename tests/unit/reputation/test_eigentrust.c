@@ -99,6 +99,13 @@ TEST(eigentrust_converges) {
   REQUIRE(et_graph_build(&g0, 5000, e, m, NULL, 0, 2) == 0);
   REQUIRE(et_run(&g0, &o, t, &st) == 0);
   for (int i = 0; i < 5000; i++) CHECK(t[i] == 0.0);
+  CHECK_INT(st.converged, 1);
+  et_graph_release(&g0);
+  /* nobody at all (a new database): converged too, so the engine does not warn */
+  REQUIRE(et_graph_build(&g0, 0, NULL, 0, NULL, 0, 2) == 0);
+  REQUIRE(et_run(&g0, &o, t, &st) == 0);
+  CHECK_INT(st.converged, 1);
+  CHECK_INT(st.iterations, 0);
   et_graph_release(&g0);
   et_graph_release(&g);
   free(t), free(y), free(e);
