@@ -312,8 +312,8 @@ static void *keep_lease(void *arg) {
     int won = 1;
     /* a storage error is tried again at the next turn; if it lasts past the lease's time, the
      * renewal after it finds the lease lost */
-    pheme_err e = store_lease_take(k->r->store, NULL, STORE_REP_RECOMPUTE_LEASE, k->owner, time_now_ms(), lease_ms(k->r),
-                                   &won, NULL);
+    pheme_err e = store_lease_take(k->r->store, NULL, STORE_REP_RECOMPUTE_LEASE, k->owner, time_now_ms(),
+                                   lease_ms(k->r), &won, NULL);
     pthread_mutex_lock(&k->mu);
     if (!e && !won) {
       k->lost = 1;
@@ -382,8 +382,8 @@ pheme_err rep_recompute(rep_engine *r, int64_t as_of, const volatile int *stop, 
   lease_keeper k = {.r = r, .owner = owner, .mu = PTHREAD_MUTEX_INITIALIZER, .cv = PTHREAD_COND_INITIALIZER};
   pthread_t keeper;
   int kept = pthread_create(&keeper, NULL, keep_lease, &k) == 0;
-  /* without the keeper the lease may run out during a long recompute: then another may start,
-   * and the worst case is the one this prevents, not worse */
+  /* without the keeper the lease may run out during a long recompute: another may then take it,
+   * and the fence refuses this one's writes from then on (it fails with PHEME_DATA_CONFLICT) */
   if (!kept) log_warn("reputation recompute %s: no thread to renew the lease", owner);
   e = recompute_locked(r, &k, as_of, progress, ctx, st);
   if (kept) {
