@@ -121,13 +121,12 @@ pheme_err jobs_enqueue_in(sx *x, const job_request *rq, int64_t now_ms, int64_t 
   if (rq->coalesce) {
     /* FOR UPDATE waits for a claim that holds the row; afterwards the row is no longer queued,
      * matches no more, and a job of our own is added */
+#define WAITING_TWIN "SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $1 AND kind = $2 AND payload = $3 " \
+                     "ORDER BY run_at, id LIMIT 1"
     db_result r;
-    e = Q(x, &r,
-          sx_is_pg(x) ? "SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $1 AND kind = $2 AND payload = $3 "
-                        "ORDER BY run_at, id LIMIT 1 FOR UPDATE"
-                      : "SELECT id FROM jobs WHERE state = 'queued' AND run_at <= $1 AND kind = $2 AND payload = $3 "
-                        "ORDER BY run_at, id LIMIT 1",
-          dbv_int(run_at), dbv_text(rq->kind), dbv_text(payload));
+    e = Q(x, &r, sx_is_pg(x) ? WAITING_TWIN " FOR UPDATE" : WAITING_TWIN, dbv_int(run_at), dbv_text(rq->kind),
+          dbv_text(payload));
+#undef WAITING_TWIN
     if (e) return e;
     if (r.rows) {
       if (id) *id = db_int(&r, 0, 0);

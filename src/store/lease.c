@@ -47,11 +47,10 @@ pheme_err store_lease_release(store *s, const char *name, const char *owner) {
 }
 
 pheme_err sx_lease_fence(sx *x, const char *name, const char *owner) {
+#define HELD "SELECT 1 FROM leases WHERE name = $1 AND owner = $2"
   db_result r;
-  pheme_err e = Q(x, &r,
-                  sx_is_pg(x) ? "SELECT 1 FROM leases WHERE name = $1 AND owner = $2 FOR SHARE"
-                              : "SELECT 1 FROM leases WHERE name = $1 AND owner = $2",
-                  dbv_text(name), dbv_text(owner));
+  pheme_err e = Q(x, &r, sx_is_pg(x) ? HELD " FOR SHARE" : HELD, dbv_text(name), dbv_text(owner));
+#undef HELD
   if (!e && !r.rows) e = PHEME_DATA_CONFLICT;
   return e;
 }
