@@ -562,9 +562,8 @@ pheme_err game_sweep(game *g, int64_t now_ms, int *awarded) {
     e = game_award(g, &one, ids[i], NULL, now_ms, &p);
     arena_release(&one);
     if (!e && p.write && awarded) (*awarded)++;
-    /* an award's PHEME_DATA_STATE is about that award (its outcome consumed meanwhile). Passed
-     * on, the pool reads it as the sweep job's own claim lost (jobs.h): the job stays running
-     * until its lease runs out, and the outcomes after this one wait for the next sweep. */
+    /* an award's PHEME_DATA_STATE is about that award (its outcome consumed meanwhile): the
+     * sweep goes on with the other outcomes */
     if (e == PHEME_DATA_STATE) e = PHEME_OK;
   }
   arena_release(&a);

@@ -34,8 +34,9 @@ typedef struct jobs_run {
 
 /* Returns 0 when the job's work is done — then the pool completes it, unless the handler
  * already did in its own transaction — or an error to fail this attempt (run->error says why).
- * PHEME_DATA_STATE from a store write means the claim was lost: the pool then leaves the job
- * to whoever holds it now. */
+ * The pool records a failure only while the claim holds: when it was lost (the handler's
+ * jobs_complete_in refused, the lease ran out), the job is left to whoever holds it now, whatever
+ * error the handler returned. */
 typedef pheme_err (*jobs_handler_fn)(jobs_run *run, void *ctx);
 
 /* A kind's batch handler: the runs of one claim that are of this kind, in claim order, taken

@@ -123,29 +123,29 @@ static void worker_trace(worker *w, trace_ctx *t) {
 static int after_run(jobs_pool *p, worker_slot *slot, int i, const jobs_kind *k, jobs_run *run, pheme_err e) {
   const job_claim *c = &slot->claims[i];
   if (!e) return 1;
-  if (e == PHEME_DATA_STATE && k) {
-    /* the claim was lost (the store refused to complete it): whoever holds it now decides */
+  /* The failure is recorded only while the claim holds: a claim that was lost (the store
+   * refused the handler's completion, or the lease ran out) leaves the job to whoever holds it
+   * now. Not taken from e: a handler's PHEME_DATA_STATE may be about its own data (a game sweep
+   * that met an award done meanwhile), and trusting it left such a job running, unfailed,
+   * until its lease ran out. */
+  int64_t base = k && k->backoff_base_ms ? k->backoff_base_ms : p->o.backoff_base_ms;
+  int64_t cap = k && k->backoff_cap_ms ? k->backoff_cap_ms : p->o.backoff_cap_ms;
+  int64_t now = time_now_ms();
+  int64_t retry_at = run->permanent ? 0 : now + jobs_backoff_ms(base, cap, c->attempt, random64());
+  if (retry_at == now) retry_at = now + 1; /* 0 means "no retry" to the store */
+  int dead = 0;
+  const char *why = run->error[0] ? run->error : pheme_err_message(e);
+  pheme_err fe = store_job_fail(p->s, c, why, retry_at, now, &dead);
+  if (fe == PHEME_DATA_STATE) {
     __atomic_add_fetch(&jobs__counters.lost, 1, __ATOMIC_RELAXED);
     log_warn("job %lld (%s): claim lost during the run; another worker has it", (long long)c->id, c->kind);
+  } else if (fe) {
+    log_warn("job %lld (%s): recording its failure: %s", (long long)c->id, c->kind, pheme_err_message(fe));
+  } else if (dead) {
+    __atomic_add_fetch(&jobs__counters.dead, 1, __ATOMIC_RELAXED);
+    log_warn("job %lld (%s) is dead after attempt %d: %s", (long long)c->id, c->kind, c->attempt, why);
   } else {
-    int64_t base = k && k->backoff_base_ms ? k->backoff_base_ms : p->o.backoff_base_ms;
-    int64_t cap = k && k->backoff_cap_ms ? k->backoff_cap_ms : p->o.backoff_cap_ms;
-    int64_t now = time_now_ms();
-    int64_t retry_at = run->permanent ? 0 : now + jobs_backoff_ms(base, cap, c->attempt, random64());
-    if (retry_at == now) retry_at = now + 1; /* 0 means "no retry" to the store */
-    int dead = 0;
-    const char *why = run->error[0] ? run->error : pheme_err_message(e);
-    pheme_err fe = store_job_fail(p->s, c, why, retry_at, now, &dead);
-    if (fe == PHEME_DATA_STATE) {
-      __atomic_add_fetch(&jobs__counters.lost, 1, __ATOMIC_RELAXED);
-    } else if (fe) {
-      log_warn("job %lld (%s): recording its failure: %s", (long long)c->id, c->kind, pheme_err_message(fe));
-    } else if (dead) {
-      __atomic_add_fetch(&jobs__counters.dead, 1, __ATOMIC_RELAXED);
-      log_warn("job %lld (%s) is dead after attempt %d: %s", (long long)c->id, c->kind, c->attempt, why);
-    } else {
-      __atomic_add_fetch(&jobs__counters.retried, 1, __ATOMIC_RELAXED);
-    }
+    __atomic_add_fetch(&jobs__counters.retried, 1, __ATOMIC_RELAXED);
   }
   pthread_mutex_lock(&p->mu);
   slot->open[i] = 0;

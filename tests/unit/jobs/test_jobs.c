@@ -629,6 +629,34 @@ TEST(pool_runs_jobs_retries_and_dead_letters) {
   arena_release(&ar);
 }
 
+/* PHEME_DATA_STATE about the handler's own data, its claim still held: a failure like any other */
+static pheme_err state_once(jobs_run *run, void *ctx) {
+  (void)ctx;
+  return run->claim->attempt == 1 ? PHEME_DATA_STATE : PHEME_OK;
+}
+
+TEST(pool_records_a_failure_whose_claim_holds_whatever_the_error) {
+  reset();
+  jobs_kind k = {.kind = "t.state", .fn = state_once, .backoff_base_ms = 1, .backoff_cap_ms = 5};
+  REQUIRE(!jobs_register(&k));
+  /* a long lease: a job taken as lost would stay running past the drain's bound */
+  jobs_options o = {.workers = 1, .poll_ms = 20, .lease_ms = 120000, .backoff_base_ms = 1, .backoff_cap_ms = 5,
+                    .batch = 1};
+  char err[128];
+  jobs_pool *p = jobs_pool_start(S, &o, err, sizeof err);
+  REQUIRE(p);
+  int64_t id = enqueue("t.state", NULL, 3, time_now_ms());
+  CHECK(drained(20) == 0);
+  jobs_pool_stop(p);
+  arena ar;
+  arena_init(&ar, 0);
+  job j;
+  REQUIRE(!store_job_get(S, &ar, id, &j));
+  CHECK_INT(j.state, JOB_DONE);
+  CHECK_INT(j.attempts, 2);
+  arena_release(&ar);
+}
+
 TEST(pool_wakes_on_enqueue_from_this_process) {
   reset();
   /* a poll interval far longer than the test: only the wake-up can get the job done */
@@ -816,6 +844,7 @@ static void all_tests(void) {
   RUN(operators_list_drop_and_stats);
   RUN(release_gives_unstarted_jobs_back_uncounted);
   RUN(pool_runs_jobs_retries_and_dead_letters);
+  RUN(pool_records_a_failure_whose_claim_holds_whatever_the_error);
   RUN(pool_wakes_on_enqueue_from_this_process);
   RUN(pool_runs_a_kinds_jobs_of_one_claim_together);
   RUN(pool_renews_the_lease_of_a_long_job);
